@@ -1,0 +1,3 @@
+"""microindex: per-node stock ledgers and search, joined by a hub that promises orders to the fastest node."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Adapters: the ports made real (SQLite, PostgreSQL, files, formats) and in-memory fakes."""

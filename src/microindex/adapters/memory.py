@@ -1,0 +1,190 @@
+"""In-memory storage: the fake that service tests use, held to the same contract as SQLite."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from microindex.domain.ledger import CountResult, Ledger
+from microindex.domain.movement import Movement
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.service.ports import OutboxMessage, StockLine
+
+
+@dataclass
+class _State:
+    products: dict[str, Product] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    heads: dict[str, int] = field(default_factory=dict)
+    movements: dict[tuple[str, int], Movement] = field(default_factory=dict)
+    on_hand: dict[tuple[str, str], int] = field(default_factory=dict)
+    counts: list[tuple[CountResult, datetime, str]] = field(default_factory=list)
+    outbox: list[OutboxMessage] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+class MemoryCatalog:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def upsert(self, products: Sequence[Product]) -> None:
+        gtins = {p.gtin: sku for sku, p in self._s.products.items() if p.gtin}
+        for product in products:
+            owner = gtins.get(product.gtin) if product.gtin else None
+            if owner is not None and owner != product.sku.value:
+                raise ValueError(f"GTIN {product.gtin} already belongs to {owner}")
+            self._s.products[product.sku.value] = product
+            if product.gtin:
+                gtins[product.gtin] = product.sku.value
+
+    def get(self, sku: str) -> Product | None:
+        return self._s.products.get(sku)
+
+    def all(self) -> Iterator[Product]:
+        return iter([self._s.products[k] for k in sorted(self._s.products)])
+
+    def missing(self, skus: Iterable[str]) -> set[str]:
+        return {s for s in skus if s not in self._s.products}
+
+    def count(self) -> int:
+        return len(self._s.products)
+
+
+class MemoryNodes:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, node: Node) -> None:
+        if node.code.value in self._s.nodes:
+            raise ValueError(f"node {node.code} exists")
+        self._s.nodes[node.code.value] = node
+
+    def get(self, code: str) -> Node | None:
+        return self._s.nodes.get(code)
+
+    def all(self) -> list[Node]:
+        return [self._s.nodes[k] for k in sorted(self._s.nodes)]
+
+
+class MemoryLedger:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        on_hand = {sku: self._s.on_hand.get((node, sku), 0) for sku in skus}
+        return Ledger(node, self._s.heads.get(node, 0), on_hand)
+
+    def save(self, ledger: Ledger) -> None:
+        for m in ledger.new:
+            if (m.node, m.seq) in self._s.movements:
+                raise ValueError(f"movement {m.node}#{m.seq} exists")
+            self._s.movements[(m.node, m.seq)] = m
+            self._s.on_hand[(ledger.node, m.sku)] = ledger.on_hand[m.sku]
+        if ledger.new:
+            self._s.heads[ledger.node] = ledger.head
+        ledger.new.clear()
+
+    def movement(self, node: str, seq: int) -> Movement | None:
+        return self._s.movements.get((node, seq))
+
+    def movements(self, node: str, after: int = 0, limit: int = 1000) -> list[Movement]:
+        head = self._s.heads.get(node, 0)
+        found = (self._s.movements.get((node, s)) for s in range(after + 1, head + 1))
+        return [m for m in found if m is not None][:limit]
+
+    def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        return sum(
+            m.on_hand_delta
+            for (n, seq), m in self._s.movements.items()
+            if n == node and m.sku == sku and seq <= position
+        )
+
+    def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
+        lines = [
+            StockLine(n, s, q)
+            for (n, s), q in self._s.on_hand.items()
+            if (node is None or n == node) and (sku is None or s == sku)
+        ]
+        return sorted(lines, key=lambda line: (line.sku, line.node))
+
+    def record_count(self, result: CountResult, at: datetime, actor: str) -> None:
+        self._s.counts.append((result, at, actor))
+
+
+class MemoryOutbox:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        self._s.outbox.append(
+            OutboxMessage(len(self._s.outbox) + 1, topic, key, copy.deepcopy(payload), at)
+        )
+
+    def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
+        return self._s.outbox[last_id : last_id + limit]
+
+
+class MemoryMeta:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def get(self, key: str) -> str | None:
+        return self._s.meta.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        self._s.meta[key] = value
+
+
+class MemoryDatabase:
+    """A database in a dict. A unit of work works on a copy and swaps it in on commit."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    unit_of_work = __call__
+
+
+class MemoryUnitOfWork:
+    def __init__(self, database: MemoryDatabase) -> None:
+        self._db = database
+        self._work = copy.deepcopy(database.state)
+        self.catalog = MemoryCatalog(self._work)
+        self.nodes = MemoryNodes(self._work)
+        self.ledger = MemoryLedger(self._work)
+        self.outbox = MemoryOutbox(self._work)
+        self.meta = MemoryMeta(self._work)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        self._db.state = self._work
+        self._work = copy.deepcopy(self._work)
+        self.__init_views()
+
+    def rollback(self) -> None:
+        self._work = copy.deepcopy(self._db.state)
+        self.__init_views()
+
+    def __init_views(self) -> None:
+        self.catalog = MemoryCatalog(self._work)
+        self.nodes = MemoryNodes(self._work)
+        self.ledger = MemoryLedger(self._work)
+        self.outbox = MemoryOutbox(self._work)
+        self.meta = MemoryMeta(self._work)

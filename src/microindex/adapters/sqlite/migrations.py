@@ -1,0 +1,116 @@
+"""Ordered, numbered schema migrations, recorded in `schema_migrations`."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "catalog, nodes, ledgers, outbox",
+        """
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE nodes (
+            code          TEXT PRIMARY KEY,
+            kind          TEXT NOT NULL,
+            name          TEXT NOT NULL,
+            lat           REAL NOT NULL,
+            lon           REAL NOT NULL,
+            opening_hours TEXT NOT NULL,
+            capabilities  TEXT NOT NULL
+        );
+        CREATE TABLE products (
+            sku             TEXT PRIMARY KEY,
+            gtin            TEXT UNIQUE,
+            title           TEXT NOT NULL,
+            description     TEXT NOT NULL,
+            brand           TEXT NOT NULL,
+            category        TEXT NOT NULL,
+            attributes      TEXT NOT NULL,
+            price           TEXT NOT NULL,
+            sale_price      TEXT,
+            currency        TEXT NOT NULL,
+            media           TEXT NOT NULL,
+            weight_g        INTEGER,
+            size            TEXT,
+            fragility       TEXT NOT NULL,
+            limited_edition INTEGER NOT NULL,
+            preorder_until  TEXT,
+            tags            TEXT NOT NULL,
+            handle          TEXT NOT NULL
+        );
+        CREATE TABLE ledger_heads (
+            node TEXT PRIMARY KEY,
+            head INTEGER NOT NULL CHECK (head >= 0)
+        );
+        CREATE TABLE movements (
+            node      TEXT NOT NULL,
+            seq       INTEGER NOT NULL CHECK (seq >= 1),
+            sku       TEXT NOT NULL,
+            quantity  INTEGER NOT NULL,
+            kind      TEXT NOT NULL,
+            at        TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            actor     TEXT NOT NULL,
+            PRIMARY KEY (node, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX movements_by_sku ON movements (node, sku, seq);
+        CREATE TABLE on_hand (
+            node     TEXT NOT NULL,
+            sku      TEXT NOT NULL,
+            quantity INTEGER NOT NULL CHECK (quantity >= 0),
+            PRIMARY KEY (node, sku)
+        ) WITHOUT ROWID;
+        CREATE TABLE stock_counts (
+            id             INTEGER PRIMARY KEY,
+            node           TEXT NOT NULL,
+            sku            TEXT NOT NULL,
+            counted        INTEGER NOT NULL CHECK (counted >= 0),
+            position       INTEGER NOT NULL,
+            expected       INTEGER NOT NULL,
+            adjustment_seq INTEGER,
+            deficit        INTEGER NOT NULL,
+            at             TEXT NOT NULL,
+            actor          TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic      TEXT NOT NULL,
+            key        TEXT NOT NULL,
+            payload    TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply the migrations this file lacks, each in its own transaction. Returns those applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied: list[int] = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, sql.split(";")):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                (version, name, datetime.now(UTC).isoformat()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

@@ -1,0 +1,236 @@
+"""The storage ports on one SQLite connection: catalog, nodes, ledger, outbox, meta."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from microindex.domain.ledger import CountResult, Ledger
+from microindex.domain.movement import Movement
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.service.ports import OutboxMessage, StockLine
+from microindex.service.records import (
+    movement_from_record,
+    node_from_record,
+    node_record,
+    product_from_record,
+    product_record,
+)
+
+_PRODUCT_COLUMNS = (
+    "sku", "gtin", "title", "description", "brand", "category", "attributes", "price",
+    "sale_price", "currency", "media", "weight_g", "size", "fragility", "limited_edition",
+    "preorder_until", "tags", "handle",
+)
+_JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
+_MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor"
+
+
+def _product_row(product: Product) -> tuple[Any, ...]:
+    record = product_record(product)
+    return tuple(
+        json.dumps(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS
+    )
+
+
+def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
+    node, seq, sku, quantity, kind, at, reference, actor = row
+    return movement_from_record(
+        {"node": node, "seq": seq, "sku": sku, "quantity": quantity, "kind": kind, "at": at,
+         "reference": reference, "actor": actor}
+    )
+
+
+class SqliteCatalog:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def upsert(self, products: Sequence[Product]) -> None:
+        columns = ", ".join(_PRODUCT_COLUMNS)
+        marks = ", ".join("?" for _ in _PRODUCT_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _PRODUCT_COLUMNS[1:])
+        self._conn.executemany(
+            f"INSERT INTO products ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT (sku) DO UPDATE SET {updates}",
+            [_product_row(p) for p in products],
+        )
+
+    def get(self, sku: str) -> Product | None:
+        cur = self._conn.execute(
+            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products WHERE sku = ?", (sku,)
+        )
+        row = cur.fetchone()
+        return None if row is None else product_from_record(dict(zip(_PRODUCT_COLUMNS, row)))
+
+    def all(self) -> Iterator[Product]:
+        cur = self._conn.execute(
+            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products ORDER BY sku"
+        )
+        for row in cur:
+            yield product_from_record(dict(zip(_PRODUCT_COLUMNS, row)))
+
+    def missing(self, skus: Iterable[str]) -> set[str]:
+        wanted = set(skus)
+        if not wanted:
+            return set()
+        found: set[str] = set()
+        items = sorted(wanted)
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                row[0]
+                for row in self._conn.execute(
+                    f"SELECT sku FROM products WHERE sku IN ({marks})", chunk
+                )
+            )
+        return wanted - found
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) FROM products").fetchone()[0])
+
+
+class SqliteNodes:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, node: Node) -> None:
+        r = node_record(node)
+        self._conn.execute(
+            "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (r["code"], r["kind"], r["name"], r["lat"], r["lon"], r["opening_hours"],
+             json.dumps(r["capabilities"])),
+        )
+
+    def get(self, code: str) -> Node | None:
+        row = self._conn.execute("SELECT * FROM nodes WHERE code = ?", (code,)).fetchone()
+        return None if row is None else self._node(row)
+
+    def all(self) -> list[Node]:
+        return [self._node(row) for row in self._conn.execute("SELECT * FROM nodes ORDER BY code")]
+
+    @staticmethod
+    def _node(row: tuple[Any, ...]) -> Node:
+        keys = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
+        return node_from_record(dict(zip(keys, row)))
+
+
+class SqliteLedger:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        row = self._conn.execute("SELECT head FROM ledger_heads WHERE node = ?", (node,)).fetchone()
+        head = 0 if row is None else int(row[0])
+        on_hand: dict[str, int] = {}
+        for sku in set(skus):
+            found = self._conn.execute(
+                "SELECT quantity FROM on_hand WHERE node = ? AND sku = ?", (node, sku)
+            ).fetchone()
+            on_hand[sku] = 0 if found is None else int(found[0])
+        return Ledger(node, head, on_hand)
+
+    def save(self, ledger: Ledger) -> None:
+        if not ledger.new:
+            return
+        self._conn.executemany(
+            f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (m.node, m.seq, m.sku, m.quantity, m.kind.value, m.at.isoformat(), m.reference,
+                 m.actor)
+                for m in ledger.new
+            ],
+        )
+        touched = {m.sku for m in ledger.new}
+        self._conn.executemany(
+            "INSERT INTO on_hand (node, sku, quantity) VALUES (?, ?, ?) "
+            "ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
+            [(ledger.node, sku, ledger.on_hand[sku]) for sku in touched],
+        )
+        self._conn.execute(
+            "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "
+            "ON CONFLICT (node) DO UPDATE SET head = excluded.head",
+            (ledger.node, ledger.head),
+        )
+        ledger.new.clear()
+
+    def movement(self, node: str, seq: int) -> Movement | None:
+        row = self._conn.execute(
+            f"SELECT {_MOVEMENT_COLUMNS} FROM movements WHERE node = ? AND seq = ?", (node, seq)
+        ).fetchone()
+        return None if row is None else _movement(row)
+
+    def movements(self, node: str, after: int = 0, limit: int = 1000) -> list[Movement]:
+        rows = self._conn.execute(
+            f"SELECT {_MOVEMENT_COLUMNS} FROM movements WHERE node = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?",
+            (node, after, limit),
+        )
+        return [_movement(row) for row in rows]
+
+    def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        row = self._conn.execute(
+            "SELECT coalesce(sum(quantity), 0) FROM movements "
+            "WHERE node = ? AND sku = ? AND seq <= ? AND kind != 'grant'",
+            (node, sku, position),
+        ).fetchone()
+        return int(row[0])
+
+    def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
+        rows = self._conn.execute(
+            "SELECT node, sku, quantity FROM on_hand "
+            "WHERE (?1 IS NULL OR node = ?1) AND (?2 IS NULL OR sku = ?2) ORDER BY sku, node",
+            (node, sku),
+        )
+        return [StockLine(n, s, q) for n, s, q in rows]
+
+    def record_count(self, result: CountResult, at: datetime, actor: str) -> None:
+        self._conn.execute(
+            "INSERT INTO stock_counts (node, sku, counted, position, expected, adjustment_seq,"
+            " deficit, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (result.node, result.sku, result.counted, result.position, result.expected,
+             result.adjustment.seq if result.adjustment else None, result.deficit,
+             at.isoformat(), actor),
+        )
+
+
+class SqliteOutbox:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        self._conn.execute(
+            "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
+            (topic, key, json.dumps(payload, separators=(",", ":")), at.isoformat()),
+        )
+
+    def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            "SELECT id, topic, key, payload, created_at FROM outbox WHERE id > ? "
+            "ORDER BY id LIMIT ?",
+            (last_id, limit),
+        )
+        return [
+            OutboxMessage(i, t, k, json.loads(p), datetime.fromisoformat(c))
+            for i, t, k, p, c in rows
+        ]
+
+
+class SqliteMeta:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

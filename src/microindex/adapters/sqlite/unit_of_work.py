@@ -1,0 +1,86 @@
+"""A SQLite database file and its units of work."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from microindex.adapters.sqlite.connection import connect
+from microindex.adapters.sqlite.migrations import migrate
+from microindex.adapters.sqlite.stores import (
+    SqliteCatalog,
+    SqliteLedger,
+    SqliteMeta,
+    SqliteNodes,
+    SqliteOutbox,
+)
+
+
+class SqliteDatabase:
+    """One microindex SQLite file. Each thread gets its own connection; writers queue on the lock."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+
+    def migrate(self) -> list[int]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return migrate(self.connection())
+
+    def connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._guard:
+                self._opened.append(conn)
+        return conn
+
+    def unit_of_work(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self.connection())
+
+    __call__ = unit_of_work
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+
+class SqliteUnitOfWork:
+    """BEGIN IMMEDIATE on entry: the write lock is taken before anything is read."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.catalog = SqliteCatalog(conn)
+        self.nodes = SqliteNodes(conn)
+        self.ledger = SqliteLedger(conn)
+        self.outbox = SqliteOutbox(conn)
+        self.meta = SqliteMeta(conn)
+
+    def __enter__(self) -> Self:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")

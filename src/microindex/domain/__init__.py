@@ -1,0 +1,1 @@
+"""Pure rules of the trade: values, aggregates and their invariants. Standard library only."""

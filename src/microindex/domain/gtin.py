@@ -1,0 +1,53 @@
+"""GS1 Global Trade Item Numbers: GTIN-8, -12, -13 and -14, kept as 14 digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from microindex.domain.errors import InvalidValue
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def gs1_check_digit(body: str) -> int:
+    """The GS1 mod-10 check digit for a string of digits (the key without its check digit)."""
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        total += int(char) * (3 if position % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+@dataclass(frozen=True, slots=True)
+class Gtin:
+    """A GTIN stored as 14 digits; `Gtin.parse` accepts 8, 12, 13 or 14 digits."""
+
+    digits: str
+
+    def __post_init__(self) -> None:
+        if len(self.digits) != 14 or not self.digits.isdigit():
+            raise InvalidValue("gtin", self.digits, "a stored GTIN has exactly 14 digits")
+        expected = gs1_check_digit(self.digits[:-1])
+        if int(self.digits[-1]) != expected:
+            raise InvalidValue(
+                "gtin", self.digits, f"check digit is {self.digits[-1]}, expected {expected}"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Gtin:
+        raw = text.strip().replace(" ", "").replace("-", "")
+        if not raw.isdigit():
+            raise InvalidValue("gtin", text, "a GTIN has digits only")
+        if len(raw) not in GTIN_LENGTHS:
+            raise InvalidValue("gtin", text, "a GTIN has 8, 12, 13 or 14 digits")
+        expected = gs1_check_digit(raw[:-1])
+        if int(raw[-1]) != expected:
+            raise InvalidValue("gtin", text, f"check digit is {raw[-1]}, expected {expected}")
+        return cls(raw.zfill(14))
+
+    @property
+    def gtin13(self) -> str | None:
+        """The GTIN-13 form (an EAN-13 symbol's content), or None for a GTIN-14 with an indicator."""
+        return self.digits[1:] if self.digits[0] == "0" else None
+
+    def __str__(self) -> str:
+        return self.digits

@@ -1,0 +1,121 @@
+"""A node's stock ledger: append-only, one writer (the node), on-hand never below zero."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from microindex.domain.errors import (
+    CountPositionAhead,
+    InvalidValue,
+    MovementConflict,
+    OutOfStock,
+    SequenceGap,
+    WrongNode,
+)
+from microindex.domain.movement import Movement, MovementKind, check_quantity
+
+
+@dataclass(frozen=True, slots=True)
+class CountResult:
+    """What a stock count found, set against what the ledger expected at the same position."""
+
+    node: str
+    sku: str
+    counted: int
+    position: int
+    expected: int
+    adjustment: Movement | None
+    deficit: int  # units the count says are gone that later movements had already taken
+
+    @property
+    def variance(self) -> int:
+        return self.counted - self.expected
+
+
+@dataclass
+class Ledger:
+    """The part of one node's ledger a use case needs: its head and the on-hand of some SKUs.
+
+    Movements made by `record` or accepted by `replicate` are collected in `new`, for the store
+    to append in the same transaction.
+    """
+
+    node: str
+    head: int
+    on_hand: dict[str, int]
+    new: list[Movement] = field(default_factory=list)
+
+    def available(self, sku: str) -> int:
+        return self.on_hand.get(sku, 0)
+
+    def record(
+        self,
+        sku: str,
+        kind: MovementKind,
+        quantity: int,
+        at: datetime,
+        reference: str = "",
+        actor: str = "",
+    ) -> Movement:
+        """Record a movement decided here, at the node: the next sequence number is ours."""
+        check_quantity(kind, quantity)
+        movement = Movement(self.node, self.head + 1, sku, quantity, kind, at, reference, actor)
+        self._append(movement)
+        return movement
+
+    def replicate(self, movement: Movement, recorded: Movement | None) -> bool:
+        """Accept a movement made elsewhere (a replica of this node's ledger).
+
+        `recorded` is what the store already holds at that (node, seq), if anything. Returns
+        False when the movement is already there (a replay: nothing changes).
+        """
+        if movement.node != self.node:
+            raise WrongNode(self.node, movement.node)
+        if movement.seq <= self.head:
+            if recorded is not None and recorded.digest() == movement.digest():
+                return False
+            raise MovementConflict(movement.node, movement.seq)
+        if movement.seq != self.head + 1:
+            raise SequenceGap(self.node, self.head + 1, movement.seq)
+        self._append(movement)
+        return True
+
+    def count(
+        self,
+        sku: str,
+        counted: int,
+        position: int,
+        expected_at_position: int,
+        at: datetime,
+        reference: str = "",
+        actor: str = "",
+    ) -> CountResult:
+        """Set what was counted against the ledger at the position the count was taken.
+
+        Movements after `position` (sales during the count) stay: the adjustment is
+        counted - expected at that position. If later movements already took more than the
+        count leaves, on-hand stops at zero and the shortfall is returned as a deficit.
+        """
+        if counted < 0:
+            raise InvalidValue("counted", str(counted), "a count cannot be negative")
+        if position > self.head:
+            raise CountPositionAhead(self.node, position, self.head)
+        wanted = counted - expected_at_position
+        floor = -self.available(sku)
+        adjust = max(wanted, floor)
+        movement = None
+        if adjust != 0:
+            movement = self.record(sku, MovementKind.COUNT_ADJUST, adjust, at, reference, actor)
+        return CountResult(
+            self.node, sku, counted, position, expected_at_position, movement, adjust - wanted
+        )
+
+    def _append(self, movement: Movement) -> None:
+        current = self.available(movement.sku)
+        after = current + movement.on_hand_delta
+        if after < 0:
+            raise OutOfStock(movement.sku, self.node, -movement.quantity, current)
+        self.on_hand[movement.sku] = after
+        self.head = movement.seq
+        self.new.append(movement)

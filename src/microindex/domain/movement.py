@@ -1,0 +1,79 @@
+"""One line of a node's stock ledger."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.errors import InvalidValue
+
+
+class MovementKind(StrEnum):
+    RECEIVE = "receive"
+    SELL = "sell"
+    PICK = "pick"
+    TRANSFER_OUT = "transfer-out"
+    TRANSFER_IN = "transfer-in"
+    COUNT_ADJUST = "count-adjust"
+    RETURN_RESTOCK = "return-restock"
+    WRITE_OFF = "write-off"
+    GRANT = "grant"
+
+
+# Which sign a kind's quantity may take: +1 adds stock, -1 takes it, 0 either (non-zero).
+_SIGN: dict[MovementKind, int] = {
+    MovementKind.RECEIVE: 1,
+    MovementKind.SELL: -1,
+    MovementKind.PICK: -1,
+    MovementKind.TRANSFER_OUT: -1,
+    MovementKind.TRANSFER_IN: 1,
+    MovementKind.COUNT_ADJUST: 0,
+    MovementKind.RETURN_RESTOCK: 1,
+    MovementKind.WRITE_OFF: -1,
+    MovementKind.GRANT: 0,
+}
+
+# A grant moves stock rights between the node and the hub; the goods stay where they are.
+ON_HAND_KINDS = frozenset(kind for kind in MovementKind if kind is not MovementKind.GRANT)
+
+
+def check_quantity(kind: MovementKind, quantity: int) -> None:
+    sign = _SIGN[kind]
+    if quantity == 0 or (sign > 0 and quantity < 0) or (sign < 0 and quantity > 0):
+        wanted = {1: "positive", -1: "negative", 0: "non-zero"}[sign]
+        raise InvalidValue("quantity", str(quantity), f"a {kind} movement is {wanted}")
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """Identity is (node, seq). Quantity is signed: + adds to on-hand, - takes from it."""
+
+    node: str
+    seq: int
+    sku: str
+    quantity: int
+    kind: MovementKind
+    at: datetime
+    reference: str = ""
+    actor: str = ""
+
+    def __post_init__(self) -> None:
+        if self.seq < 1:
+            raise InvalidValue("seq", str(self.seq), "ledger sequence numbers start at 1")
+        if self.at.tzinfo is None:
+            raise InvalidValue("at", self.at.isoformat(), "movement times carry a time zone")
+        check_quantity(self.kind, self.quantity)
+
+    @property
+    def on_hand_delta(self) -> int:
+        return self.quantity if self.kind in ON_HAND_KINDS else 0
+
+    def digest(self) -> str:
+        """A content hash: the same (node, seq) with another digest is a conflict, never a replay."""
+        text = "\x1f".join(
+            (self.node, str(self.seq), self.sku, str(self.quantity), self.kind.value,
+             self.at.isoformat(), self.reference, self.actor)
+        )
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -1,0 +1,96 @@
+"""Ports: what the use cases need from storage, as Protocols. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from microindex.domain.ledger import CountResult, Ledger
+from microindex.domain.movement import Movement
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+
+
+@dataclass(frozen=True, slots=True)
+class StockLine:
+    node: str
+    sku: str
+    on_hand: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    topic: str
+    key: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class CatalogStore(Protocol):
+    def upsert(self, products: Sequence[Product]) -> None: ...
+    def get(self, sku: str) -> Product | None: ...
+    def all(self) -> Iterator[Product]: ...
+    def missing(self, skus: Iterable[str]) -> set[str]: ...
+    def count(self) -> int: ...
+
+
+class NodeRegistry(Protocol):
+    def add(self, node: Node) -> None: ...
+    def get(self, code: str) -> Node | None: ...
+    def all(self) -> list[Node]: ...
+
+
+class LedgerStore(Protocol):
+    def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        """The ledger's head and the on-hand of `skus`, locked for this unit of work."""
+        ...
+
+    def save(self, ledger: Ledger) -> None:
+        """Append `ledger.new` and update on-hand, in the unit of work's transaction."""
+        ...
+
+    def movement(self, node: str, seq: int) -> Movement | None: ...
+    def movements(self, node: str, after: int = 0, limit: int = 1000) -> list[Movement]: ...
+    def on_hand_at(self, node: str, sku: str, position: int) -> int: ...
+    def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]: ...
+    def record_count(self, result: CountResult, at: datetime, actor: str) -> None: ...
+
+
+class Outbox(Protocol):
+    def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None: ...
+    def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]: ...
+
+
+class Meta(Protocol):
+    """Small named values kept with the data, such as high-water marks."""
+
+    def get(self, key: str) -> str | None: ...
+    def put(self, key: str, value: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    catalog: CatalogStore
+    nodes: NodeRegistry
+    ledger: LedgerStore
+    outbox: Outbox
+    meta: Meta
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,174 @@
+"""Stock use cases at a node: receive, sell, write off, count, and transfers between nodes.
+
+Each handler opens one unit of work on the node's own database, loads the part of the ledger it
+needs, calls one domain method, writes the outbox in the same transaction and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from microindex.domain.codes import NodeCode, Sku
+from microindex.domain.errors import InvalidValue, UnknownSku
+from microindex.domain.ledger import CountResult, Ledger
+from microindex.domain.movement import Movement, MovementKind
+from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
+from microindex.service.records import movement_record
+
+MOVEMENT_TOPIC = "movement"
+
+
+def record_movement(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    sku: str,
+    kind: MovementKind,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    actor: str = "",
+) -> Movement:
+    """Record one movement decided at `node` (receive, sell, pick, write-off, ...)."""
+    NodeCode(node)
+    with uow_factory() as uow:
+        _require_skus(uow, [sku])
+        ledger = uow.ledger.load(node, [sku])
+        movement = ledger.record(sku, kind, quantity, at, reference, actor)
+        _save(uow, ledger, at)
+        uow.commit()
+    return movement
+
+
+def receive(uow_factory: UnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime,
+            reference: str = "", actor: str = "") -> Movement:
+    return record_movement(uow_factory, node, sku, MovementKind.RECEIVE, quantity, at,
+                           reference, actor)
+
+
+def sell(uow_factory: UnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime,
+         reference: str = "", actor: str = "") -> Movement:
+    return record_movement(uow_factory, node, sku, MovementKind.SELL, -quantity, at,
+                           reference, actor)
+
+
+def write_off(uow_factory: UnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime,
+              reference: str = "", actor: str = "") -> Movement:
+    return record_movement(uow_factory, node, sku, MovementKind.WRITE_OFF, -quantity, at,
+                           reference, actor)
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    out: Movement
+    into: Movement
+
+
+def transfer(
+    source: UnitOfWorkFactory,
+    destination: UnitOfWorkFactory,
+    source_node: str,
+    destination_node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str,
+    actor: str = "",
+) -> Transfer:
+    """Move stock between two nodes: the sender is debited first, then the receiver credited.
+
+    The two ledgers live in different databases; if the second step fails the goods are
+    recorded as sent and not yet received (in transit), never at both ends.
+    """
+    if source_node == destination_node:
+        raise InvalidValue("destination", destination_node, "a transfer needs two nodes")
+    if quantity <= 0:
+        raise InvalidValue("quantity", str(quantity), "a transfer moves a positive quantity")
+    out = record_movement(source, source_node, sku, MovementKind.TRANSFER_OUT, -quantity, at,
+                          reference, actor)
+    into = record_movement(destination, destination_node, sku, MovementKind.TRANSFER_IN,
+                           quantity, at, reference, actor)
+    return Transfer(out, into)
+
+
+def count(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    sku: str,
+    counted: int,
+    at: datetime,
+    position: int | None = None,
+    reference: str = "",
+    actor: str = "",
+) -> CountResult:
+    """Record a stock count taken at ledger `position` (default: now, the ledger's head)."""
+    with uow_factory() as uow:
+        _require_skus(uow, [sku])
+        ledger = uow.ledger.load(node, [sku])
+        where = ledger.head if position is None else position
+        expected = uow.ledger.on_hand_at(node, sku, where)
+        result = ledger.count(sku, counted, where, expected, at, reference, actor)
+        uow.ledger.record_count(result, at, actor)
+        _save(uow, ledger, at)
+        uow.commit()
+    return result
+
+
+def ledger_head(uow_factory: UnitOfWorkFactory, node: str) -> int:
+    """The position a count starts at: read it before counting, pass it to `count`."""
+    with uow_factory() as uow:
+        return uow.ledger.load(node, []).head
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    sku: str
+    quantity: int
+
+
+def set_stock(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    rows: Sequence[StockRow],
+    at: datetime,
+    reference: str,
+    actor: str = "",
+) -> list[Movement]:
+    """Make on-hand equal to each row's quantity (an imported stock file), in one transaction.
+
+    New stock is recorded as received, differences as count adjustments, so the ledger says why.
+    """
+    with uow_factory() as uow:
+        skus = [row.sku for row in rows]
+        _require_skus(uow, skus)
+        ledger = uow.ledger.load(node, skus)
+        made: list[Movement] = []
+        for row in rows:
+            delta = row.quantity - ledger.available(row.sku)
+            if delta == 0:
+                continue
+            kind = (
+                MovementKind.RECEIVE
+                if ledger.available(row.sku) == 0 and delta > 0
+                else MovementKind.COUNT_ADJUST
+            )
+            made.append(ledger.record(row.sku, kind, delta, at, reference, actor))
+        _save(uow, ledger, at)
+        uow.commit()
+    return made
+
+
+def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
+    for sku in skus:
+        Sku(sku)
+    missing = uow.catalog.missing(skus)
+    if missing:
+        raise UnknownSku(sorted(missing)[0])
+
+
+def _save(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
+    uow.ledger.save(ledger)
+    for movement in ledger.new:
+        uow.outbox.add(MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}",
+                       movement_record(movement), at)

@@ -1,0 +1,70 @@
+"""Settings, read once by an entrypoint and handed to `bootstrap`."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.money import MINOR_UNITS
+
+SETTINGS_FILE = "microindex.toml"
+DEFAULT_WORKSPACE = "microindex-workspace"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where the workspace lives and which database holds the hub.
+
+    `hub_url` is None for the embedded default (`hub.sqlite` in the workspace) or a
+    `postgresql://` URL. `currency` prices imports that carry none (Shopify's CSV does not).
+    """
+
+    workspace: Path
+    hub_url: str | None = None
+    currency: str = "GBP"
+
+    def __post_init__(self) -> None:
+        if self.currency not in MINOR_UNITS:
+            raise InvalidValue("currency", self.currency, "not a supported ISO 4217 code")
+        if self.hub_url is not None and not self.hub_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise InvalidValue("hub_url", self.hub_url, "use a postgresql:// URL, or none")
+
+    @property
+    def hub_path(self) -> Path:
+        return self.workspace / "hub.sqlite"
+
+    @property
+    def nodes_dir(self) -> Path:
+        return self.workspace / "nodes"
+
+    @classmethod
+    def load(cls, workspace: Path | None, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Workspace from the argument, else MICROINDEX_WORKSPACE, else ./microindex-workspace;
+        then its microindex.toml; then MICROINDEX_HUB_URL and MICROINDEX_CURRENCY override."""
+        root = workspace or Path(environ.get("MICROINDEX_WORKSPACE", DEFAULT_WORKSPACE))
+        values: dict[str, str] = {}
+        file = root / SETTINGS_FILE
+        if file.exists():
+            with file.open("rb") as handle:
+                values.update({k: str(v) for k, v in tomllib.load(handle).items()})
+        if "MICROINDEX_HUB_URL" in environ:
+            values["hub_url"] = environ["MICROINDEX_HUB_URL"]
+        if "MICROINDEX_CURRENCY" in environ:
+            values["currency"] = environ["MICROINDEX_CURRENCY"]
+        return cls(
+            workspace=root,
+            hub_url=values.get("hub_url") or None,
+            currency=values.get("currency", "GBP"),
+        )
+
+    def to_toml(self) -> str:
+        lines = [f'currency = "{self.currency}"']
+        if self.hub_url:
+            lines.append(f'hub_url = "{self.hub_url}"')
+        return "\n".join(lines) + "\n"
