@@ -1,0 +1,1 @@
+"""Entrypoints: the CLI, the HTTP API, the dashboard and workers. Thin: parse, call, render."""

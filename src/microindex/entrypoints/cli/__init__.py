@@ -1,0 +1,1 @@
+"""The `microindex` command line."""

@@ -1,0 +1,65 @@
+"""What every command shares: the workspace it works on, output helpers, and error mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from microindex.bootstrap import Workspace, bootstrap
+from microindex.domain.errors import DomainError
+from microindex.settings import Settings
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    workspace_path: Path | None = None
+    _workspace: Workspace | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        return Settings.load(self.workspace_path)
+
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = bootstrap(self.settings())
+        return self._workspace
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+            self._workspace = None
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def workspace(ctx: typer.Context) -> Workspace:
+    return state(ctx).workspace()
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """The CLI's one place that turns domain errors into a message and exit code 1."""
+    try:
+        yield
+    except DomainError as error:
+        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
