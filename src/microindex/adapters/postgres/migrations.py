@@ -1,0 +1,124 @@
+"""Ordered, numbered schema migrations, recorded in `schema_migrations`.
+
+The tables mirror the SQLite schema (adapters/sqlite/migrations.py) with PostgreSQL types:
+jsonb for JSON, timestamptz for times, numeric for prices, and the "C" collation on codes and
+SKUs so that they sort by code point, as they do in SQLite and in Python.
+"""
+
+from __future__ import annotations
+
+from microindex.adapters.postgres.connection import Connection
+
+# Any constant works: it only keeps two workers from migrating the same database at once.
+_MIGRATION_LOCK = 0x6D69_6372_6F69_6478  # "microidx"
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "catalog, nodes, ledgers, outbox",
+        """
+        CREATE TABLE meta (
+            key   text COLLATE "C" PRIMARY KEY,
+            value text NOT NULL
+        );
+        CREATE TABLE nodes (
+            code          text COLLATE "C" PRIMARY KEY,
+            kind          text NOT NULL,
+            name          text NOT NULL,
+            lat           double precision NOT NULL,
+            lon           double precision NOT NULL,
+            opening_hours text NOT NULL,
+            capabilities  jsonb NOT NULL
+        );
+        CREATE TABLE products (
+            sku             text COLLATE "C" PRIMARY KEY,
+            gtin            text UNIQUE,
+            title           text NOT NULL,
+            description     text NOT NULL,
+            brand           text NOT NULL,
+            category        text NOT NULL,
+            attributes      jsonb NOT NULL,
+            price           numeric NOT NULL,
+            sale_price      numeric,
+            currency        text NOT NULL,
+            media           jsonb NOT NULL,
+            weight_g        integer,
+            size            text,
+            fragility       text NOT NULL,
+            limited_edition boolean NOT NULL,
+            preorder_until  date,
+            tags            jsonb NOT NULL,
+            handle          text NOT NULL
+        );
+        CREATE TABLE ledger_heads (
+            node text COLLATE "C" PRIMARY KEY,
+            head bigint NOT NULL CHECK (head >= 0)
+        );
+        CREATE TABLE movements (
+            node      text COLLATE "C" NOT NULL,
+            seq       bigint NOT NULL CHECK (seq >= 1),
+            sku       text COLLATE "C" NOT NULL,
+            quantity  integer NOT NULL,
+            kind      text NOT NULL,
+            at        timestamptz NOT NULL,
+            reference text NOT NULL,
+            actor     text NOT NULL,
+            PRIMARY KEY (node, seq)
+        );
+        CREATE INDEX movements_by_sku ON movements (node, sku, seq);
+        CREATE TABLE on_hand (
+            node     text COLLATE "C" NOT NULL,
+            sku      text COLLATE "C" NOT NULL,
+            quantity integer NOT NULL CHECK (quantity >= 0),
+            PRIMARY KEY (node, sku)
+        );
+        CREATE TABLE stock_counts (
+            id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            node           text COLLATE "C" NOT NULL,
+            sku            text COLLATE "C" NOT NULL,
+            counted        integer NOT NULL CHECK (counted >= 0),
+            position       bigint NOT NULL,
+            expected       integer NOT NULL,
+            adjustment_seq bigint,
+            deficit        integer NOT NULL,
+            at             timestamptz NOT NULL,
+            actor          text NOT NULL
+        );
+        CREATE TABLE outbox (
+            id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            topic      text NOT NULL,
+            key        text NOT NULL,
+            payload    jsonb NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply the migrations this database lacks, each in its own transaction.
+
+    Each transaction first takes an advisory lock, so hub workers starting together apply each
+    migration once. Returns the versions applied.
+    """
+    applied: list[int] = []
+    for version, name, statements in MIGRATIONS:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version integer PRIMARY KEY, name text NOT NULL,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = %s", (version,)
+            ).fetchone()
+            if done is not None:
+                continue
+            conn.execute(statements)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )
+        applied.append(version)
+    return applied

@@ -1,0 +1,319 @@
+"""The storage ports on one PostgreSQL connection: catalog, nodes, ledger, outbox, meta."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from microindex.adapters.postgres.connection import Connection
+from microindex.domain.ledger import CountResult, Ledger
+from microindex.domain.movement import Movement
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.service.ports import OutboxMessage, StockLine
+from microindex.service.records import (
+    movement_from_record,
+    node_from_record,
+    node_record,
+    product_from_record,
+    product_record,
+)
+
+_PRODUCT_COLUMNS = (
+    "sku", "gtin", "title", "description", "brand", "category", "attributes", "price",
+    "sale_price", "currency", "media", "weight_g", "size", "fragility", "limited_edition",
+    "preorder_until", "tags", "handle",
+)  # fmt: skip
+_JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
+_MOVEMENT_FIELDS = ("node", "seq", "sku", "quantity", "kind", "at", "reference", "actor")
+_MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
+_NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
+
+
+def _product_row(product: Product) -> tuple[Any, ...]:
+    record = product_record(product)
+    record["price"] = product.price.amount
+    record["sale_price"] = product.sale_price.amount if product.sale_price else None
+    record["preorder_until"] = product.preorder_until
+    return tuple(Jsonb(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS)
+
+
+def _product(row: tuple[Any, ...]) -> Product:
+    record = dict(zip(_PRODUCT_COLUMNS, row, strict=True))
+    for money in ("price", "sale_price"):
+        if isinstance(record[money], Decimal):
+            record[money] = str(record[money])
+    if isinstance(record["preorder_until"], date):
+        record["preorder_until"] = record["preorder_until"].isoformat()
+    return product_from_record(record)
+
+
+def _movement(row: tuple[Any, ...]) -> Movement:
+    return movement_from_record(dict(zip(_MOVEMENT_FIELDS, row, strict=True)))
+
+
+class PostgresCatalog:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def upsert(self, products: Sequence[Product]) -> None:
+        columns = sql.SQL(", ").join(map(sql.Identifier, _PRODUCT_COLUMNS))
+        marks = sql.SQL(", ").join(sql.Placeholder() * len(_PRODUCT_COLUMNS))
+        updates = sql.SQL(", ").join(
+            sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in _PRODUCT_COLUMNS[1:]
+        )
+        query = sql.SQL(
+            "INSERT INTO products ({}) VALUES ({}) ON CONFLICT (sku) DO UPDATE SET {}"
+        ).format(columns, marks, updates)
+        with self._conn.cursor() as cur:
+            cur.executemany(query, [_product_row(p) for p in products])
+
+    def get(self, sku: str) -> Product | None:
+        row = self._conn.execute(
+            sql.SQL("SELECT {} FROM products WHERE sku = %s").format(self._columns()), (sku,)
+        ).fetchone()
+        return None if row is None else _product(row)
+
+    def all(self) -> Iterator[Product]:
+        cur = self._conn.execute(
+            sql.SQL("SELECT {} FROM products ORDER BY sku").format(self._columns())
+        )
+        for row in cur:
+            yield _product(row)
+
+    def missing(self, skus: Iterable[str]) -> set[str]:
+        wanted = set(skus)
+        if not wanted:
+            return set()
+        rows = self._conn.execute(
+            "SELECT sku FROM products WHERE sku = ANY(%s)", (sorted(wanted),)
+        ).fetchall()
+        return wanted - {row[0] for row in rows}
+
+    def count(self) -> int:
+        row = self._conn.execute("SELECT count(*) FROM products").fetchone()
+        return 0 if row is None else int(row[0])
+
+    @staticmethod
+    def _columns() -> sql.Composed:
+        return sql.SQL(", ").join(map(sql.Identifier, _PRODUCT_COLUMNS))
+
+
+class PostgresNodes:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, node: Node) -> None:
+        r = node_record(node)
+        r["capabilities"] = Jsonb(r["capabilities"])
+        self._conn.execute(
+            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            tuple(r[f] for f in _NODE_FIELDS),
+        )
+
+    def get(self, code: str) -> Node | None:
+        row = self._conn.execute(
+            f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes WHERE code = %s", (code,)
+        ).fetchone()
+        return None if row is None else self._node(row)
+
+    def all(self) -> list[Node]:
+        rows = self._conn.execute(f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes ORDER BY code")
+        return [self._node(row) for row in rows]
+
+    @staticmethod
+    def _node(row: tuple[Any, ...]) -> Node:
+        return node_from_record(dict(zip(_NODE_FIELDS, row, strict=True)))
+
+
+class PostgresLedger:
+    """Locks in one order, always: the node's `ledger_heads` row, then its on-hand rows by SKU.
+
+    The head row is the node's writer lock: whoever holds it owns the next sequence number.
+    On-hand rows a load has to create so that it can lock them are removed again at commit if
+    nothing was saved to them, so that a read leaves no trace.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._placeholders: dict[str, set[str]] = defaultdict(set)
+
+    def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        wanted = sorted(set(skus))
+        with self._conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO ledger_heads (node, head) VALUES (%s, 0)"
+                " ON CONFLICT (node) DO NOTHING",
+                (node,),
+            )
+            cur.execute("SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE", (node,))
+            head_row = cur.fetchone()
+            head = 0 if head_row is None else int(head_row[0])
+            if not wanted:
+                return Ledger(node, head, {})
+            cur.execute(
+                "INSERT INTO on_hand (node, sku, quantity)"
+                " SELECT %s, sku, 0 FROM unnest(%s::text[]) AS wanted (sku)"
+                ' ORDER BY sku COLLATE "C"'
+                " ON CONFLICT (node, sku) DO NOTHING RETURNING sku",
+                (node, wanted),
+            )
+            self._placeholders[node].update(row[0] for row in cur.fetchall())
+            cur.execute(
+                "SELECT sku, quantity FROM on_hand WHERE node = %s AND sku = ANY(%s)"
+                " ORDER BY sku FOR UPDATE",
+                (node, wanted),
+            )
+            on_hand = {sku: int(quantity) for sku, quantity in cur.fetchall()}
+        return Ledger(node, head, on_hand)
+
+    def save(self, ledger: Ledger) -> None:
+        if not ledger.new:
+            return
+        deltas: dict[str, int] = defaultdict(int)
+        for m in ledger.new:
+            deltas[m.sku] += m.on_hand_delta
+        skus = sorted(deltas)
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO movements ({_MOVEMENT_COLUMNS})"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (m.node, m.seq, m.sku, m.quantity, m.kind.value, m.at, m.reference, m.actor)
+                    for m in ledger.new
+                ],
+            )
+            cur.execute(
+                "UPDATE on_hand SET quantity = on_hand.quantity + d.delta"
+                " FROM unnest(%s::text[], %s::integer[]) AS d (sku, delta)"
+                " WHERE on_hand.node = %s AND on_hand.sku = d.sku RETURNING on_hand.sku",
+                (skus, [deltas[s] for s in skus], ledger.node),
+            )
+            updated = {row[0] for row in cur.fetchall()}
+            unloaded = [(ledger.node, s, deltas[s]) for s in skus if s not in updated]
+            if unloaded:  # SKUs the caller recorded without loading them first
+                cur.executemany(
+                    "INSERT INTO on_hand (node, sku, quantity) VALUES (%s, %s, %s)", unloaded
+                )
+            cur.execute(
+                "UPDATE ledger_heads SET head = %s WHERE node = %s", (ledger.head, ledger.node)
+            )
+        self._placeholders[ledger.node].difference_update(skus)
+        ledger.new.clear()
+
+    def before_commit(self) -> None:
+        """Drop the on-hand rows `load` created that no movement ever touched."""
+        for node, skus in self._placeholders.items():
+            if skus:
+                self._conn.execute(
+                    "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
+                    (node, sorted(skus)),
+                )
+        self._placeholders.clear()
+
+    def forget(self) -> None:
+        self._placeholders.clear()
+
+    def movement(self, node: str, seq: int) -> Movement | None:
+        row = self._conn.execute(
+            f"SELECT {_MOVEMENT_COLUMNS} FROM movements WHERE node = %s AND seq = %s",
+            (node, seq),
+        ).fetchone()
+        return None if row is None else _movement(row)
+
+    def movements(self, node: str, after: int = 0, limit: int = 1000) -> list[Movement]:
+        rows = self._conn.execute(
+            f"SELECT {_MOVEMENT_COLUMNS} FROM movements WHERE node = %s AND seq > %s"
+            " ORDER BY seq LIMIT %s",
+            (node, after, limit),
+        )
+        return [_movement(row) for row in rows]
+
+    def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        row = self._conn.execute(
+            "SELECT coalesce(sum(quantity), 0) FROM movements"
+            " WHERE node = %s AND sku = %s AND seq <= %s AND kind <> 'grant'",
+            (node, sku, position),
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
+        where: list[sql.Composable] = [sql.SQL("true")]
+        params: list[str] = []
+        for column, value in (("node", node), ("sku", sku)):
+            if value is not None:
+                where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+                params.append(value)
+        rows = self._conn.execute(
+            sql.SQL("SELECT node, sku, quantity FROM on_hand WHERE {} ORDER BY sku, node").format(
+                sql.SQL(" AND ").join(where)
+            ),
+            params,
+        )
+        return [StockLine(n, s, int(q)) for n, s, q in rows]
+
+    def record_count(self, result: CountResult, at: datetime, actor: str) -> None:
+        self._conn.execute(
+            "INSERT INTO stock_counts (node, sku, counted, position, expected, adjustment_seq,"
+            " deficit, at, actor) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (result.node, result.sku, result.counted, result.position, result.expected,
+             result.adjustment.seq if result.adjustment else None, result.deficit, at, actor),
+        )  # fmt: skip
+
+
+class PostgresOutbox:
+    """Messages are numbered in commit order, so a reader that resumes after the highest id it saw
+    never skips one.
+
+    Identity values are handed out at insert, not at commit: two writers could commit ids 8 and 7
+    in that order, and a reader between the two commits would step past 7 for ever. So the first
+    `add` of a transaction takes a lock on the table that only other writers of the outbox wait
+    for (readers do not), held until commit. Services add to the outbox last, just before commit,
+    which keeps the wait short and the lock order (ledger rows, then outbox) the same everywhere.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._locked = False
+
+    def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        if not self._locked:
+            self._conn.execute("LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE")
+            self._locked = True
+        self._conn.execute(
+            "INSERT INTO outbox (topic, key, payload, created_at) VALUES (%s, %s, %s, %s)",
+            (topic, key, Jsonb(payload), at),
+        )
+
+    def forget(self) -> None:
+        self._locked = False
+
+    def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
+        rows = self._conn.execute(
+            "SELECT id, topic, key, payload, created_at FROM outbox WHERE id > %s"
+            " ORDER BY id LIMIT %s",
+            (last_id, limit),
+        )
+        return [OutboxMessage(int(i), t, k, p, c) for i, t, k, p, c in rows]
+
+
+class PostgresMeta:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (%s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
