@@ -1,0 +1,20 @@
+"""CSV files in and out: Shopify's product export, our plain catalog, a node's stock file.
+
+Every `parse_*` function takes a `Source`: a path, or a binary stream (left open). Files are
+read as UTF-8, with or without Excel's byte-order mark, one record at a time, and every problem
+is returned as a `RowError` (spreadsheet row, column, reason, value) rather than raised.
+Every `write_*` function writes UTF-8 into a binary stream and leaves it open.
+"""
+
+from microindex.adapters.csvio.plain import parse_plain, write_plain
+from microindex.adapters.csvio.sheet import Source
+from microindex.adapters.csvio.stock_file import ParsedStock, parse_stock, write_stock
+
+__all__ = [
+    "ParsedStock",
+    "Source",
+    "parse_plain",
+    "parse_stock",
+    "write_plain",
+    "write_stock",
+]

@@ -1,0 +1,41 @@
+"""Cell values shared by the CSV formats: whole numbers, yes/no, dates and lists."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+
+
+def whole_number(text: str) -> int:
+    """A whole number, 0 or more ("12"); a decimal or a negative number is refused."""
+    if not _WHOLE.fullmatch(text):
+        raise ValueError("not a whole number")
+    value = int(text)
+    if value < 0:
+        raise ValueError("cannot be negative")
+    return value
+
+
+def yes_no(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected true or false")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("expected a date as YYYY-MM-DD") from None
+
+
+def split_list(text: str, separator: str) -> tuple[str, ...]:
+    """Items of a list cell, trimmed, empty items dropped."""
+    return tuple(item.strip() for item in text.split(separator) if item.strip())

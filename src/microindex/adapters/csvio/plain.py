@@ -1,0 +1,147 @@
+"""Our own catalog CSV: one row per SKU, every `Product` field, `attr:<name>` columns.
+
+Columns: sku, gtin, title, description, brand, category, price, sale_price, currency, weight_g,
+size (LxWxH in mm), fragility, limited_edition (true/false), preorder_until (YYYY-MM-DD),
+tags and media (items separated by `|`), handle, then one `attr:<name>` column per attribute.
+Only sku, title, price and currency are required. An empty `attr:` cell means the product
+lacks that attribute; attributes come back in the order of their columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import BinaryIO
+
+from microindex.adapters.csvio.cells import iso_date, split_list, whole_number, yes_no
+from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
+from microindex.domain.codes import Sku
+from microindex.domain.errors import InvalidValue
+from microindex.domain.gtin import Gtin
+from microindex.domain.money import Money
+from microindex.domain.product import Fragility, Product, Size
+from microindex.service.catalog import ParsedCatalog, RowError
+
+COLUMNS = (
+    "sku", "gtin", "title", "description", "brand", "category", "price", "sale_price",
+    "currency", "weight_g", "size", "fragility", "limited_edition", "preorder_until", "tags",
+    "media", "handle",
+)  # fmt: skip
+REQUIRED = ("sku", "title", "price", "currency")
+ATTRIBUTE = "attr:"
+SEPARATOR = "|"
+
+
+def parse_plain(source: Source) -> ParsedCatalog:
+    """Products of a plain catalog CSV, with every bad row reported (see `Source`)."""
+    with open_sheet(source, REQUIRED) as sheet:
+        attributes = _attribute_columns(sheet.header, sheet.errors)
+        skus, gtins = FirstSeen("SKU"), FirstSeen("GTIN")
+        products = [
+            product
+            for row in sheet
+            if (product := _product(row, attributes, skus, gtins)) is not None
+        ]
+    return ParsedCatalog(products, sheet.errors, sheet.rows)
+
+
+def write_plain(products: Sequence[Product], stream: BinaryIO) -> None:
+    """Write `products` as UTF-8 plain CSV; `parse_plain` reads back the same products."""
+    names = dict.fromkeys(name for product in products for name, _ in product.attributes)
+    columns = [*COLUMNS, *(ATTRIBUTE + name for name in names)]
+    with sheet_writer(stream, columns) as writer:
+        for product in products:
+            writer.writerow(_cells(product))
+
+
+def _attribute_columns(header: Sequence[str], errors: list[RowError]) -> list[str]:
+    columns = [name for name in header if name.startswith(ATTRIBUTE)]
+    for column in columns:
+        if column == ATTRIBUTE:
+            errors.append(RowError(1, column, "an attribute column needs a name after 'attr:'"))
+    return [column for column in columns if column != ATTRIBUTE]
+
+
+def _product(row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen) -> Product | None:
+    sku = row.take("sku", Sku, required=True)
+    if sku is not None:
+        skus.claim(row, "sku", sku.value)
+    gtin = row.take("gtin", Gtin.parse)
+    if gtin is not None:
+        gtins.claim(row, "gtin", gtin.digits)
+    title = row.take("title", str, required=True)
+    price, sale_price = _prices(row)
+    weight_g = row.take("weight_g", whole_number)
+    size = row.take("size", Size.parse)
+    fragility = row.take("fragility", Fragility) or Fragility.STURDY
+    limited_edition = row.take("limited_edition", yes_no) or False
+    preorder_until = row.take("preorder_until", iso_date)
+    if row.failed or sku is None or title is None or price is None:
+        return None
+    try:
+        return Product(
+            sku=sku,
+            gtin=gtin,
+            title=title,
+            description=row.text("description"),
+            brand=row.text("brand"),
+            category=row.text("category"),
+            attributes=tuple((c[len(ATTRIBUTE) :], row.text(c)) for c in attributes if row.text(c)),
+            price=price,
+            sale_price=sale_price,
+            media=split_list(row.text("media"), SEPARATOR),
+            weight_g=weight_g,
+            size=size,
+            fragility=fragility,
+            limited_edition=limited_edition,
+            preorder_until=preorder_until,
+            tags=split_list(row.text("tags"), SEPARATOR),
+            handle=row.text("handle"),
+        )
+    except InvalidValue as error:
+        row.report(error.field, error.reason, error.value)
+        return None
+
+
+def _prices(row: Row) -> tuple[Money | None, Money | None]:
+    currency = row.take("currency", _currency, required=True)
+    if currency is None:
+        return None, None
+    price = row.take("price", lambda text: Money.parse(text, currency, "price"), required=True)
+    sale = row.take("sale_price", lambda text: Money.parse(text, currency, "sale_price"))
+    return price, sale
+
+
+def _currency(text: str) -> str:
+    return Money(Decimal(0), text).currency
+
+
+def _cells(product: Product) -> dict[str, str]:
+    cells = {
+        "sku": product.sku.value,
+        "gtin": _gtin_text(product.gtin),
+        "title": product.title,
+        "description": product.description,
+        "brand": product.brand,
+        "category": product.category,
+        "price": str(product.price.amount),
+        "sale_price": str(product.sale_price.amount) if product.sale_price else "",
+        "currency": product.price.currency,
+        "weight_g": "" if product.weight_g is None else str(product.weight_g),
+        "size": str(product.size) if product.size else "",
+        "fragility": product.fragility.value,
+        "limited_edition": "true" if product.limited_edition else "false",
+        "preorder_until": product.preorder_until.isoformat() if product.preorder_until else "",
+        "tags": SEPARATOR.join(product.tags),
+        "media": SEPARATOR.join(product.media),
+        "handle": product.handle,
+    }
+    cells.update((ATTRIBUTE + name, value) for name, value in product.attributes)
+    return cells
+
+
+def _gtin_text(gtin: Gtin | None) -> str:
+    """GTIN-13 when the GTIN has one (what a scanner reads off an EAN), else all 14 digits."""
+    if gtin is None:
+        return ""
+    return gtin.gtin13 or gtin.digits

@@ -1,0 +1,186 @@
+"""Reading and writing one CSV sheet: encoding, header, spreadsheet row numbers, row errors.
+
+A sheet is read as UTF-8 (an Excel byte-order mark is accepted) one record at a time. Row
+numbers are the ones a spreadsheet shows: the header is row 1, the first record row 2, and a
+quoted cell spanning several lines is still one row. Problems become `RowError`s collected on the
+sheet; a bad row is reported and skipped, never raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from microindex.domain.errors import InvalidValue
+from microindex.service.catalog import RowError
+
+Source = str | os.PathLike[str] | BinaryIO
+"""A file path, or a binary stream positioned at the start of the CSV (left open)."""
+
+T = TypeVar("T")
+
+NOT_UTF8 = "not UTF-8 text: save the file as 'CSV UTF-8'"
+HEADER_ROW = 1
+
+
+@dataclass
+class Row:
+    """One record, its cells by column name, and the sheet's error list it reports into."""
+
+    number: int
+    cells: dict[str, str]
+    errors: list[RowError]
+    failed: bool = False
+
+    def text(self, column: str) -> str:
+        return self.cells.get(column, "").strip()
+
+    def report(self, column: str, reason: str, value: str = "") -> None:
+        self.errors.append(RowError(self.number, column, reason, value))
+        self.failed = True
+
+    def take(self, column: str, parse: Callable[[str], T], required: bool = False) -> T | None:
+        """The cell parsed, or None when it is empty or wrong (a wrong cell is reported)."""
+        text = self.text(column)
+        if not text:
+            if required:
+                self.report(column, "is required")
+            return None
+        try:
+            return parse(text)
+        except InvalidValue as error:
+            self.report(column, error.reason, text)
+        except ValueError as error:
+            self.report(column, str(error), text)
+        return None
+
+
+@dataclass
+class FirstSeen:
+    """Remembers the row where each key (a SKU, a GTIN) first appeared in the file."""
+
+    what: str
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def claim(self, row: Row, column: str, key: str) -> None:
+        first = self.rows.setdefault(key, row.number)
+        if first != row.number:
+            row.report(column, f"duplicate {self.what}, first on row {first}", key)
+
+
+@dataclass
+class Sheet:
+    """The records of a CSV after its header. `errors` fills while iterating."""
+
+    header: tuple[str, ...]
+    records: Iterator[list[str]]
+    errors: list[RowError]
+    rows: int = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        number = HEADER_ROW
+        while True:
+            number += 1
+            try:
+                record = next(self.records)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                self.rows += 1
+                self.errors.append(RowError(number, "", f"unreadable CSV: {error}"))
+                continue
+            if any(cell.strip() for cell in record):
+                self.rows += 1
+                row = self._row(number, record)
+                if not row.failed:
+                    yield row
+
+    def _row(self, number: int, record: list[str]) -> Row:
+        row = Row(number, {}, self.errors)
+        for column, cell in zip(self.header, record, strict=False):
+            if column and _readable(row, column, cell):
+                row.cells[column] = cell
+        extra = [cell for cell in record[len(self.header) :] if cell.strip()]
+        if extra:
+            row.report("", "more cells than the header has columns", extra[0])
+        return row
+
+
+@contextmanager
+def open_sheet(source: Source, required: Sequence[str]) -> Iterator[Sheet]:
+    """Read the header and check it; a sheet with a bad header yields no rows."""
+    with _text(source) as text:
+        records = csv.reader(text)
+        errors: list[RowError] = []
+        header = _header(records, required, errors)
+        yield Sheet(header, records if not errors else iter(()), errors)
+
+
+@contextmanager
+def sheet_writer(stream: BinaryIO, columns: Sequence[str]) -> Iterator[csv.DictWriter[str]]:
+    """A CSV writer, header written, putting UTF-8 into a binary stream that is left open."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    try:
+        writer = csv.DictWriter(text, fieldnames=list(columns), restval="")
+        writer.writeheader()
+        yield writer
+    finally:
+        text.flush()
+        text.detach()
+
+
+@contextmanager
+def _text(source: Source) -> Iterator[io.TextIOWrapper]:
+    if isinstance(source, (str, os.PathLike)):
+        with Path(source).open("rb") as raw:
+            yield _decoded(raw)
+        return
+    text = _decoded(source)
+    try:
+        yield text
+    finally:
+        text.detach()
+
+
+def _decoded(raw: BinaryIO) -> io.TextIOWrapper:
+    # Undecodable bytes become lone surrogates, reported cell by cell with their row.
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _header(
+    records: Iterator[list[str]], required: Sequence[str], errors: list[RowError]
+) -> tuple[str, ...]:
+    try:
+        names = [name.strip() for name in next(records)]
+    except StopIteration:
+        errors.append(RowError(HEADER_ROW, "", "the file is empty"))
+        return ()
+    except csv.Error as error:
+        errors.append(RowError(HEADER_ROW, "", f"unreadable CSV: {error}"))
+        return ()
+    header = Row(HEADER_ROW, {}, errors)
+    seen: set[str] = set()
+    for name in names:
+        if name and _readable(header, "", name) and name in seen:
+            header.report(name, "the column appears twice")
+        seen.add(name)
+    for name in required:
+        if name not in seen:
+            header.report(name, "required column is missing")
+    return tuple(names)
+
+
+def _readable(row: Row, column: str, cell: str) -> bool:
+    try:
+        cell.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        row.report(column, NOT_UTF8, shown)
+        return False
+    return True

@@ -1,0 +1,50 @@
+"""A node's stock file: `sku,quantity`, one row per SKU, quantity a whole number, 0 or more.
+
+It feeds `service.stock.set_stock`, which makes each SKU's on-hand equal to the quantity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from microindex.adapters.csvio.cells import whole_number
+from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
+from microindex.domain.codes import Sku
+from microindex.service.catalog import RowError
+from microindex.service.stock import StockRow
+
+COLUMNS = ("sku", "quantity")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedStock:
+    stock: list[StockRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+
+
+def parse_stock(source: Source) -> ParsedStock:
+    """Stock rows of a stock CSV, with every bad row reported (see `Source`)."""
+    with open_sheet(source, COLUMNS) as sheet:
+        skus = FirstSeen("SKU")
+        stock = [line for row in sheet if (line := _stock_row(row, skus)) is not None]
+    return ParsedStock(stock, sheet.errors, sheet.rows)
+
+
+def write_stock(stock: Iterable[StockRow], stream: BinaryIO) -> None:
+    """Write stock rows as UTF-8 CSV; `parse_stock` reads back the same rows."""
+    with sheet_writer(stream, COLUMNS) as writer:
+        for line in stock:
+            writer.writerow({"sku": line.sku, "quantity": str(line.quantity)})
+
+
+def _stock_row(row: Row, skus: FirstSeen) -> StockRow | None:
+    sku = row.take("sku", Sku, required=True)
+    if sku is not None:
+        skus.claim(row, "sku", sku.value)
+    quantity = row.take("quantity", whole_number, required=True)
+    if row.failed or sku is None or quantity is None:
+        return None
+    return StockRow(sku.value, quantity)
