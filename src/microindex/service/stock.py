@@ -6,7 +6,7 @@ needs, calls one domain method, writes the outbox in the same transaction and co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import InvalidValue, UnknownSku
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
-from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
+from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
 from microindex.service.records import movement_record
 
 MOVEMENT_TOPIC = "movement"
@@ -41,22 +41,86 @@ def record_movement(
     return movement
 
 
-def receive(uow_factory: UnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime,
-            reference: str = "", actor: str = "") -> Movement:
-    return record_movement(uow_factory, node, sku, MovementKind.RECEIVE, quantity, at,
-                           reference, actor)
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a batch: a movement to record at the batch's node."""
+
+    sku: str
+    kind: MovementKind
+    quantity: int
+    at: datetime
+    reference: str = ""
+    actor: str = ""
 
 
-def sell(uow_factory: UnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime,
-         reference: str = "", actor: str = "") -> Movement:
-    return record_movement(uow_factory, node, sku, MovementKind.SELL, -quantity, at,
-                           reference, actor)
+def record_batch(
+    uow_factory: UnitOfWorkFactory, node: str, entries: Sequence[Entry]
+) -> list[Movement]:
+    """Record several movements at `node` in one transaction: all of them, or none."""
+    NodeCode(node)
+    if not entries:
+        return []
+    with uow_factory() as uow:
+        skus = sorted({entry.sku for entry in entries})
+        _require_skus(uow, skus)
+        ledger = uow.ledger.load(node, skus)
+        made = [
+            ledger.record(e.sku, e.kind, e.quantity, e.at, e.reference, e.actor) for e in entries
+        ]
+        _save(uow, ledger, entries[-1].at)
+        uow.commit()
+    return made
 
 
-def write_off(uow_factory: UnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime,
-              reference: str = "", actor: str = "") -> Movement:
-    return record_movement(uow_factory, node, sku, MovementKind.WRITE_OFF, -quantity, at,
-                           reference, actor)
+def stock_lines(nodes: Mapping[str, UnitOfWorkFactory], sku: str | None = None) -> list[StockLine]:
+    """On-hand across nodes, read from each node's own ledger (SKU, then node order)."""
+    lines: list[StockLine] = []
+    for code, factory in nodes.items():
+        with factory() as uow:
+            lines.extend(uow.ledger.stock(code, sku))
+    return sorted(lines, key=lambda line: (line.sku, line.node))
+
+
+def receive(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    actor: str = "",
+) -> Movement:
+    return record_movement(
+        uow_factory, node, sku, MovementKind.RECEIVE, quantity, at, reference, actor
+    )
+
+
+def sell(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    actor: str = "",
+) -> Movement:
+    return record_movement(
+        uow_factory, node, sku, MovementKind.SELL, -quantity, at, reference, actor
+    )
+
+
+def write_off(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    actor: str = "",
+) -> Movement:
+    return record_movement(
+        uow_factory, node, sku, MovementKind.WRITE_OFF, -quantity, at, reference, actor
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +149,12 @@ def transfer(
         raise InvalidValue("destination", destination_node, "a transfer needs two nodes")
     if quantity <= 0:
         raise InvalidValue("quantity", str(quantity), "a transfer moves a positive quantity")
-    out = record_movement(source, source_node, sku, MovementKind.TRANSFER_OUT, -quantity, at,
-                          reference, actor)
-    into = record_movement(destination, destination_node, sku, MovementKind.TRANSFER_IN,
-                           quantity, at, reference, actor)
+    out = record_movement(
+        source, source_node, sku, MovementKind.TRANSFER_OUT, -quantity, at, reference, actor
+    )
+    into = record_movement(
+        destination, destination_node, sku, MovementKind.TRANSFER_IN, quantity, at, reference, actor
+    )
     return Transfer(out, into)
 
 
@@ -170,5 +236,6 @@ def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
 def _save(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
     uow.ledger.save(ledger)
     for movement in ledger.new:
-        uow.outbox.add(MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}",
-                       movement_record(movement), at)
+        uow.outbox.add(
+            MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}", movement_record(movement), at
+        )

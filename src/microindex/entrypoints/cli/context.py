@@ -15,6 +15,9 @@ from rich.markup import escape
 
 from microindex.bootstrap import Workspace, bootstrap
 from microindex.domain.errors import DomainError
+from microindex.service.catalog import pull_catalog
+from microindex.service.nodes import get_node, list_nodes
+from microindex.service.ports import UnitOfWorkFactory
 from microindex.settings import Settings
 
 console = Console()
@@ -63,3 +66,17 @@ def domain_errors() -> Iterator[None]:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def node_database(ctx: typer.Context, code: str) -> UnitOfWorkFactory:
+    """A registered node's own database, with its catalog copy brought up to the hub's."""
+    ws = workspace(ctx)
+    get_node(ws.hub, code)
+    database = ws.node(code)
+    pull_catalog(ws.hub, database)
+    return database
+
+
+def all_node_databases(ctx: typer.Context) -> dict[str, UnitOfWorkFactory]:
+    ws = workspace(ctx)
+    return {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}

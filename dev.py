@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""One entry for people and CI: sets up .venv from the lock file, then runs what you ask.
+
+    python3 dev.py demo    # build the demo shop and show it
+    python3 dev.py test    # lint, types and the whole test suite
+    python3 dev.py lock    # re-pin requirements.lock after changing pyproject.toml
+
+Only Python 3.11 and pip are needed; everything else is installed into ./.venv.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".microindex-installed"
+
+
+def run(*args: str | Path, check: bool = True) -> int:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], cwd=ROOT, check=check).returncode
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (LOCK, ROOT / "pyproject.toml"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_env() -> None:
+    """Create .venv and install the pinned dependencies, unless they are already there."""
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"microindex needs Python 3.11; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == fingerprint():
+        return
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--require-hashes", "-r", LOCK)
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+        "--no-build-isolation", "-e", ".")
+    STAMP.write_text(fingerprint())
+
+
+def demo(extra: list[str]) -> int:
+    ensure_env()
+    return run(BIN / "microindex", "demo", *extra, check=False)
+
+
+def test(extra: list[str]) -> int:
+    ensure_env()
+    for step in (
+        (BIN / "ruff", "check", "src", "tests", "bench", "dev.py"),
+        (BIN / "mypy",),
+        (BIN / "lint-imports",),
+    ):
+        if run(*step, check=False) != 0:
+            return 1
+    return run(PY, "-m", "pytest", *extra, check=False)
+
+
+def lock(extra: list[str]) -> int:
+    ensure_env()
+    return run(BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
+               "--generate-hashes", "--python-version", "3.11", "--python-platform", "linux",
+               "--quiet", "-o", LOCK, *extra, check=False)
+
+
+COMMANDS = {"demo": demo, "test": test, "lock": lock}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))

@@ -1,0 +1,47 @@
+"""The root of the `microindex` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from microindex.entrypoints.cli import nodes, stock, workspace_cmd
+from microindex.entrypoints.cli.context import state
+
+app = typer.Typer(
+    name="microindex",
+    help="Run a small seller's stock like a national retailer's: nodes, ledgers, a hub.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Path | None = typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        envvar="MICROINDEX_WORKSPACE",
+        help="Workspace folder (default ./microindex-workspace).",
+    ),
+) -> None:
+    """microindex: per-node stock ledgers and a hub.
+
+    Example: microindex -w ./shop init && microindex -w ./shop node list
+    """
+    cli = state(ctx)
+    cli.workspace_path = workspace
+    ctx.call_on_close(cli.close)
+
+
+app.command("init")(workspace_cmd.init)
+app.command("demo")(workspace_cmd.demo)
+app.add_typer(nodes.app, name="node")
+app.add_typer(stock.app, name="stock")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,189 @@
+"""`microindex stock ...`: receive, sell, transfer, count and show stock at nodes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import typer
+from rich.table import Table
+
+from microindex.domain.ledger import CountResult
+from microindex.domain.movement import Movement
+from microindex.entrypoints.cli.context import (
+    all_node_databases,
+    console,
+    domain_errors,
+    node_database,
+    print_json,
+    workspace,
+)
+from microindex.service import stock as stock_service
+from microindex.service.catalog import products_by_sku
+from microindex.service.records import movement_record
+
+app = typer.Typer(help="Stock at nodes: receive, sell, write off, transfer, count, show.")
+
+NODE = typer.Argument(..., help="Node code.")
+SKU = typer.Argument(..., help="Product SKU.")
+QTY = typer.Argument(..., min=1, help="Quantity (a positive whole number).")
+REF = typer.Option("", "--ref", help="Reference: order, delivery note, reason.")
+ACTOR = typer.Option("", "--actor", help="Who did it.")
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _done(movement: Movement, as_json: bool) -> None:
+    if as_json:
+        print_json(movement_record(movement))
+    else:
+        console.print(
+            f"{movement.node}#{movement.seq}: {movement.kind.value} {movement.quantity:+d} "
+            f"{movement.sku}"
+        )
+
+
+@app.command("receive")
+def receive(ctx: typer.Context, node: str = NODE, sku: str = SKU, quantity: int = QTY,
+            reference: str = REF, actor: str = ACTOR, as_json: bool = JSON) -> None:
+    """Goods arrive at a node. Example: microindex stock receive shopfront MUG-TIDE-350 12"""
+    with domain_errors():
+        db = node_database(ctx, node)
+        made = stock_service.receive(db, node, sku, quantity, workspace(ctx).clock(),
+                                     reference, actor)
+    _done(made, as_json)
+
+
+@app.command("sell")
+def sell(ctx: typer.Context, node: str = NODE, sku: str = SKU, quantity: int = QTY,
+         reference: str = REF, actor: str = ACTOR, as_json: bool = JSON) -> None:
+    """A walk-in sale at a node. Refused if the node has fewer on hand.
+
+    Example: microindex stock sell van MUG-TIDE-350 1
+    """
+    with domain_errors():
+        db = node_database(ctx, node)
+        made = stock_service.sell(db, node, sku, quantity, workspace(ctx).clock(), reference,
+                                  actor)
+    _done(made, as_json)
+
+
+@app.command("write-off")
+def write_off(ctx: typer.Context, node: str = NODE, sku: str = SKU, quantity: int = QTY,
+              reference: str = REF, actor: str = ACTOR, as_json: bool = JSON) -> None:
+    """Broken or lost goods. Example: microindex stock write-off shopfront VASE-MOSS-M 1 --ref chipped"""
+    with domain_errors():
+        db = node_database(ctx, node)
+        made = stock_service.write_off(db, node, sku, quantity, workspace(ctx).clock(),
+                                       reference, actor)
+    _done(made, as_json)
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="Node sending."),
+    destination: str = typer.Argument(..., help="Node receiving."),
+    sku: str = SKU,
+    quantity: int = QTY,
+    reference: str = REF,
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """Move stock between nodes (sender debited first).
+
+    Example: microindex stock transfer shopfront locker MUG-TIDE-350 2
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        at = ws.clock()
+        made = stock_service.transfer(
+            node_database(ctx, source), node_database(ctx, destination), source, destination,
+            sku, quantity, at, reference or f"transfer:{source}->{destination}:{at:%Y%m%dT%H%M%S}",
+            actor,
+        )
+    if as_json:
+        print_json({"out": movement_record(made.out), "in": movement_record(made.into)})
+    else:
+        _done(made.out, False)
+        _done(made.into, False)
+
+
+@app.command("count")
+def count(
+    ctx: typer.Context,
+    node: str = NODE,
+    sku: str = SKU,
+    counted: int = typer.Argument(..., min=0, help="How many were counted."),
+    position: int | None = typer.Option(
+        None, help="Ledger position when counting began (see `stock head`); default: now."
+    ),
+    reference: str = REF,
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """Record a count; the difference from the ledger becomes a count-adjust movement.
+
+    Example: microindex stock count shopfront MUG-TIDE-350 7 --position 1520
+    """
+    with domain_errors():
+        db = node_database(ctx, node)
+        result = stock_service.count(db, node, sku, counted, workspace(ctx).clock(), position,
+                                     reference, actor)
+    _counted(result, as_json)
+
+
+def _counted(result: CountResult, as_json: bool) -> None:
+    data = {
+        "node": result.node, "sku": result.sku, "counted": result.counted,
+        "position": result.position, "expected": result.expected, "variance": result.variance,
+        "deficit": result.deficit,
+        "adjustment": movement_record(result.adjustment) if result.adjustment else None,
+    }
+    if as_json:
+        print_json(data)
+        return
+    console.print(
+        f"{result.node} {result.sku}: counted {result.counted}, expected {result.expected} "
+        f"at #{result.position}, variance {result.variance:+d}"
+        + (f", deficit {result.deficit}" if result.deficit else "")
+    )
+
+
+@app.command("head")
+def head(ctx: typer.Context, node: str = NODE) -> None:
+    """Print a node's ledger position (note it when a count begins). Example: microindex stock head van"""
+    with domain_errors():
+        typer.echo(stock_service.ledger_head(node_database(ctx, node), node))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    node: str | None = typer.Option(None, "--node", help="Only this node."),
+    sku: str | None = typer.Option(None, "--sku", help="Only this SKU."),
+    as_json: bool = JSON,
+) -> None:
+    """Stock by SKU and node. Example: microindex stock show --node locker --json"""
+    with domain_errors():
+        databases = all_node_databases(ctx)
+        if node is not None:
+            databases = {node: node_database(ctx, node)}
+        lines = stock_service.stock_lines(databases, sku)
+        titles = products_by_sku(workspace(ctx).hub, sorted({line.sku for line in lines}))
+    if as_json:
+        print_json([
+            {"sku": line.sku, "title": titles[line.sku].title if line.sku in titles else "",
+             "node": line.node, "on_hand": line.on_hand}
+            for line in lines
+        ])
+        return
+    columns = list(databases)
+    grid: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in lines:
+        grid[line.sku][line.node] = line.on_hand
+    table = Table("SKU", "title", *columns, "total", title="On hand")
+    for key in sorted(grid):
+        row = grid[key]
+        title = titles[key].title if key in titles else ""
+        table.add_row(key, title, *(str(row.get(c, "")) for c in columns), str(sum(row.values())))
+    console.print(table)
+    console.print(f"{len(grid)} SKUs, {sum(line.on_hand for line in lines)} units")

@@ -1,0 +1,69 @@
+"""`microindex init` and `microindex demo`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from microindex.demo.scenario import build_demo
+from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
+from microindex.settings import SETTINGS_FILE, Settings
+
+
+def init(
+    ctx: typer.Context,
+    hub_url: str | None = typer.Option(
+        None, help="Keep the hub in PostgreSQL (postgresql://...) instead of hub.sqlite."
+    ),
+    currency: str = typer.Option("GBP", help="Currency for imports that carry none."),
+) -> None:
+    """Create a workspace: settings file, hub database, a folder for node databases.
+
+    Example: microindex -w ./shop init --currency GBP
+    """
+    cli = state(ctx)
+    with domain_errors():
+        root = cli.settings().workspace
+        settings = Settings(root, hub_url=hub_url, currency=currency)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / SETTINGS_FILE).write_text(settings.to_toml(), encoding="utf-8")
+        workspace(ctx)
+    where = hub_url or str(settings.hub_path)
+    console.print(f"workspace ready at [bold]{root}[/] (hub: {where})")
+
+
+def demo(
+    ctx: typer.Context,
+    directory: Path = typer.Option(
+        Path("microindex-demo"), "--dir", help="Folder for the demo workspace (replaced)."
+    ),
+    seed: int = typer.Option(7, help="Seed: the same seed builds the same shop."),
+) -> None:
+    """Build the demo shop: a London ceramics maker with a shopfront, a locker and a van,
+    about 200 products and eight weeks of sales, on embedded SQLite.
+
+    Example: microindex demo --dir ./demo --seed 7
+    """
+    if directory.exists():
+        if not (directory / "hub.sqlite").exists() and any(directory.iterdir()):
+            console.print(f"[red]{directory} exists and is not a microindex demo; not touching it")
+            raise typer.Exit(1)
+        shutil.rmtree(directory)
+    cli = state(ctx)
+    cli.workspace_path = directory
+    with domain_errors():
+        ws = workspace(ctx)
+        with console.status("building the demo shop..."):
+            summary = build_demo(ws, seed, ws.clock().date())
+    table = Table("node", "units on hand", title="Hackney Clay Co. demo")
+    for code, units in summary.on_hand.items():
+        table.add_row(code, str(units))
+    console.print(table)
+    console.print(
+        f"{summary.products} products, {summary.movements} ledger movements, "
+        f"{summary.units_sold} units sold over eight weeks.\n"
+        f"Workspace: [bold]{directory}[/]. Try: microindex -w {directory} stock show"
+    )

@@ -1,0 +1,43 @@
+from hypothesis import given
+from hypothesis import strategies as st
+import pytest
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.gtin import Gtin, gs1_check_digit
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("4006381333931", "04006381333931"),  # EAN-13
+        ("036000291452", "00036000291452"),  # UPC-A
+        ("96385074", "00000096385074"),  # EAN-8
+        ("10614141000415", "10614141000415"),  # GTIN-14
+    ],
+)
+def test_gtins_of_every_length_are_stored_as_14_digits(text: str, stored: str) -> None:
+    assert Gtin.parse(text).digits == stored
+
+
+def test_a_wrong_check_digit_is_refused_with_the_expected_digit() -> None:
+    with pytest.raises(InvalidValue, match="expected 1"):
+        Gtin.parse("4006381333932")
+
+
+@pytest.mark.parametrize("text", ["", "12345", "40063813339311234", "40063813339a1"])
+def test_wrong_lengths_and_letters_are_refused(text: str) -> None:
+    with pytest.raises(InvalidValue):
+        Gtin.parse(text)
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+def test_any_body_with_its_check_digit_is_a_valid_gtin13(body: str) -> None:
+    gtin = Gtin.parse(body + str(gs1_check_digit(body)))
+    assert gtin.gtin13 == body + str(gs1_check_digit(body))
+
+
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12), st.integers(1, 9))
+def test_changing_the_check_digit_always_breaks_the_gtin(body: str, shift: int) -> None:
+    wrong = (gs1_check_digit(body) + shift) % 10
+    with pytest.raises(InvalidValue):
+        Gtin.parse(body + str(wrong))
