@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from microindex.domain.gtin import Gtin
+
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
@@ -39,3 +41,10 @@ def iso_date(text: str) -> date:
 def split_list(text: str, separator: str) -> tuple[str, ...]:
     """Items of a list cell, trimmed, empty items dropped."""
     return tuple(item.strip() for item in text.split(separator) if item.strip())
+
+
+def gtin_text(gtin: Gtin | None) -> str:
+    """GTIN-13 when the GTIN has one (what a scanner reads off an EAN), else all 14 digits."""
+    if gtin is None:
+        return ""
+    return gtin.gtin13 or gtin.digits

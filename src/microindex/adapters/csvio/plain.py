@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import BinaryIO
 
-from microindex.adapters.csvio.cells import iso_date, split_list, whole_number, yes_no
+from microindex.adapters.csvio.cells import gtin_text, iso_date, split_list, whole_number, yes_no
 from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
 from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
@@ -119,7 +119,7 @@ def _currency(text: str) -> str:
 def _cells(product: Product) -> dict[str, str]:
     cells = {
         "sku": product.sku.value,
-        "gtin": _gtin_text(product.gtin),
+        "gtin": gtin_text(product.gtin),
         "title": product.title,
         "description": product.description,
         "brand": product.brand,
@@ -138,10 +138,3 @@ def _cells(product: Product) -> dict[str, str]:
     }
     cells.update((ATTRIBUTE + name, value) for name, value in product.attributes)
     return cells
-
-
-def _gtin_text(gtin: Gtin | None) -> str:
-    """GTIN-13 when the GTIN has one (what a scanner reads off an EAN), else all 14 digits."""
-    if gtin is None:
-        return ""
-    return gtin.gtin13 or gtin.digits
