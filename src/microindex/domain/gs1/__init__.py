@@ -1,0 +1,1 @@
+"""GS1 keys, Application Identifiers, element strings and Digital Link URIs. Pure rules."""
