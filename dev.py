@@ -46,10 +46,29 @@ def ensure_env() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
     if STAMP.exists() and STAMP.read_text() == fingerprint():
         return
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--require-hashes", "-r", LOCK)
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-        "--no-build-isolation", "-e", ".")
+    run(
+        PY,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--require-hashes",
+        "-r",
+        LOCK,
+    )
+    run(
+        PY,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-build-isolation",
+        "-e",
+        ".",
+    )
     STAMP.write_text(fingerprint())
 
 
@@ -72,9 +91,24 @@ def test(extra: list[str]) -> int:
 
 def lock(extra: list[str]) -> int:
     ensure_env()
-    return run(BIN / "uv", "pip", "compile", "pyproject.toml", "--extra", "dev",
-               "--generate-hashes", "--python-version", "3.11", "--python-platform", "linux",
-               "--quiet", "-o", LOCK, *extra, check=False)
+    return run(
+        BIN / "uv",
+        "pip",
+        "compile",
+        "pyproject.toml",
+        "--extra",
+        "dev",
+        "--generate-hashes",
+        "--python-version",
+        "3.11",
+        "--python-platform",
+        "linux",
+        "--quiet",
+        "-o",
+        LOCK,
+        *extra,
+        check=False,
+    )
 
 
 COMMANDS = {"demo": demo, "test": test, "lock": lock}

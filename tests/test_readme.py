@@ -33,9 +33,16 @@ def test_the_demo_command_works_as_written(tmp_path: Path) -> None:
     command = quickstart_commands()[0].split()
     assert command[0] == "python3"
     result = subprocess.run(
-        [sys.executable if sys.version_info[:2] == (3, 11) else "python3", *command[1:],
-         "--dir", str(tmp_path / "demo")],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable if sys.version_info[:2] == (3, 11) else "python3",
+            *command[1:],
+            "--dir",
+            str(tmp_path / "demo"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "COLUMNS": "120"},
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,7 @@
         microindex -w microindex-demo stock show --node locker
 """
 
+import io
 import os
 import subprocess
 import sys
@@ -14,6 +15,6 @@ from rich.text import Text
 out, command = sys.argv[1], sys.argv[sys.argv.index("--") + 1 :]
 env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "96", "TTY_COMPATIBLE": "1"}
 shown = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
-console = Console(record=True, width=96, file=open(os.devnull, "w"))  # noqa: SIM115
+console = Console(record=True, width=96, file=io.StringIO())
 console.print(Text.from_ansi("\n".join(shown.splitlines()[:24]) + "\n…"))
 console.save_svg(out, title="$ microindex " + " ".join(command[1:]))

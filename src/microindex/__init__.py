@@ -1,3 +1,3 @@
-"""microindex: per-node stock ledgers and search, joined by a hub that promises orders to the fastest node."""
+"""microindex: per-node stock ledgers and search, joined by a hub that promises orders."""
 
 __version__ = "0.1.0"

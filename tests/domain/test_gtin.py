@@ -1,6 +1,6 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from microindex.domain.errors import InvalidValue
 from microindex.domain.gtin import Gtin, gs1_check_digit

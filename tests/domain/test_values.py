@@ -44,8 +44,12 @@ def test_node_codes_are_lowercase_slugs() -> None:
 
 def test_a_sale_price_above_the_price_is_refused() -> None:
     with pytest.raises(InvalidValue, match="above the price"):
-        Product(Sku("MUG-1"), "Mug", Money(Decimal("10.00"), "GBP"),
-                sale_price=Money(Decimal("12.00"), "GBP"))
+        Product(
+            Sku("MUG-1"),
+            "Mug",
+            Money(Decimal("10.00"), "GBP"),
+            sale_price=Money(Decimal("12.00"), "GBP"),
+        )
 
 
 def test_a_product_needs_a_title() -> None:

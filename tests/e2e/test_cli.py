@@ -57,12 +57,52 @@ def test_selling_more_than_on_hand_is_refused_with_a_clear_message(demo: Path) -
 def test_receive_sell_transfer_and_count_move_stock(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     cli(ws, "init")
-    cli(ws, "node", "add", "shop", "--kind", "store", "--name", "Shop", "--lat", "51.5",
-        "--lon", "-0.1", "--pickup")
-    cli(ws, "node", "add", "van", "--kind", "van", "--name", "Van", "--lat", "51.5",
-        "--lon", "-0.05", "--delivery-radius-km", "8")
-    cli(ws, "node", "add", "van", "--kind", "van", "--name", "Van", "--lat", "51.5",
-        "--lon", "-0.05", ok=False)
+    cli(
+        ws,
+        "node",
+        "add",
+        "shop",
+        "--kind",
+        "store",
+        "--name",
+        "Shop",
+        "--lat",
+        "51.5",
+        "--lon",
+        "-0.1",
+        "--pickup",
+    )
+    cli(
+        ws,
+        "node",
+        "add",
+        "van",
+        "--kind",
+        "van",
+        "--name",
+        "Van",
+        "--lat",
+        "51.5",
+        "--lon",
+        "-0.05",
+        "--delivery-radius-km",
+        "8",
+    )
+    cli(
+        ws,
+        "node",
+        "add",
+        "van",
+        "--kind",
+        "van",
+        "--name",
+        "Van",
+        "--lat",
+        "51.5",
+        "--lon",
+        "-0.05",
+        ok=False,
+    )
     cli(ws, "stock", "receive", "shop", "MUG-1", "3", ok=False)  # unknown SKU: no catalog yet
 
 

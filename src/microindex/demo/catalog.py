@@ -31,42 +31,117 @@ class Line:
 
 _S = Size
 LINES: tuple[Line, ...] = (
-    Line("MUG", "Mug", "Kitchen & Dining > Drinkware > Mugs", 24,
-         (("250", "250 ml", _S(110, 85, 95), 320), ("350", "350 ml", _S(125, 95, 105), 410)),
-         Fragility.FRAGILE, "Thrown on the wheel in Hackney, with a generous handle."),
-    Line("CUP", "Espresso cup", "Kitchen & Dining > Drinkware > Cups", 16,
-         (("90", "90 ml", _S(70, 70, 60), 150),), Fragility.FRAGILE,
-         "A small cup with a thick wall that keeps espresso hot."),
-    Line("BWL", "Bowl", "Kitchen & Dining > Tableware > Bowls", 28,
-         (("S", "small", _S(130, 130, 60), 330), ("L", "large", _S(180, 180, 80), 620)),
-         Fragility.FRAGILE, "An everyday bowl for noodles, salads and porridge."),
-    Line("PLT", "Plate", "Kitchen & Dining > Tableware > Plates", 30,
-         (("S", "side, 20 cm", _S(200, 200, 25), 480), ("D", "dinner, 27 cm", _S(270, 270, 30), 820)),
-         Fragility.FRAGILE, "A flat-rimmed stoneware plate, glazed inside and out."),
-    Line("VAS", "Bud vase", "Home Decor > Vases", 32,
-         (("S", "small", _S(70, 70, 120), 260), ("M", "medium", _S(90, 90, 180), 430)),
-         Fragility.VERY_FRAGILE, "A narrow-necked vase for a single stem."),
-    Line("PLN", "Planter", "Home & Garden > Planters", 38,
-         (("12", "12 cm", _S(130, 130, 120), 700), ("18", "18 cm", _S(190, 190, 170), 1400)),
-         Fragility.FRAGILE, "A planter with a drainage hole and a matching saucer."),
-    Line("JUG", "Jug", "Kitchen & Dining > Serveware > Jugs", 42,
-         (("500", "500 ml", _S(150, 110, 150), 690),), Fragility.VERY_FRAGILE,
-         "A pouring jug with a pulled lip that does not drip."),
-    Line("TPT", "Teapot", "Kitchen & Dining > Serveware > Teapots", 78,
-         (("4", "four cups", _S(220, 150, 160), 1100),), Fragility.VERY_FRAGILE,
-         "A four-cup teapot with a built-in strainer."),
-    Line("PLR", "Serving platter", "Kitchen & Dining > Serveware > Platters", 64,
-         (("O", "oval, 36 cm", _S(360, 240, 35), 1500),), Fragility.VERY_FRAGILE,
-         "A wide oval platter for sharing."),
-    Line("CND", "Candle holder", "Home Decor > Candle Holders", 18,
-         (("T", "taper", _S(80, 80, 60), 210),), Fragility.STURDY,
-         "A heavy candle holder for a dinner candle."),
-    Line("SPR", "Spoon rest", "Kitchen & Dining > Kitchen Tools > Spoon Rests", 14,
-         (("1", "one size", _S(130, 80, 25), 160),), Fragility.STURDY,
-         "Keeps the counter clean while you cook."),
-    Line("BTD", "Butter dish", "Kitchen & Dining > Serveware > Butter Dishes", 36,
-         (("1", "one size", _S(170, 110, 80), 620),), Fragility.FRAGILE,
-         "A lidded dish that fits a 250 g block."),
+    Line(
+        "MUG",
+        "Mug",
+        "Kitchen & Dining > Drinkware > Mugs",
+        24,
+        (("250", "250 ml", _S(110, 85, 95), 320), ("350", "350 ml", _S(125, 95, 105), 410)),
+        Fragility.FRAGILE,
+        "Thrown on the wheel in Hackney, with a generous handle.",
+    ),
+    Line(
+        "CUP",
+        "Espresso cup",
+        "Kitchen & Dining > Drinkware > Cups",
+        16,
+        (("90", "90 ml", _S(70, 70, 60), 150),),
+        Fragility.FRAGILE,
+        "A small cup with a thick wall that keeps espresso hot.",
+    ),
+    Line(
+        "BWL",
+        "Bowl",
+        "Kitchen & Dining > Tableware > Bowls",
+        28,
+        (("S", "small", _S(130, 130, 60), 330), ("L", "large", _S(180, 180, 80), 620)),
+        Fragility.FRAGILE,
+        "An everyday bowl for noodles, salads and porridge.",
+    ),
+    Line(
+        "PLT",
+        "Plate",
+        "Kitchen & Dining > Tableware > Plates",
+        30,
+        (
+            ("S", "side, 20 cm", _S(200, 200, 25), 480),
+            ("D", "dinner, 27 cm", _S(270, 270, 30), 820),
+        ),
+        Fragility.FRAGILE,
+        "A flat-rimmed stoneware plate, glazed inside and out.",
+    ),
+    Line(
+        "VAS",
+        "Bud vase",
+        "Home Decor > Vases",
+        32,
+        (("S", "small", _S(70, 70, 120), 260), ("M", "medium", _S(90, 90, 180), 430)),
+        Fragility.VERY_FRAGILE,
+        "A narrow-necked vase for a single stem.",
+    ),
+    Line(
+        "PLN",
+        "Planter",
+        "Home & Garden > Planters",
+        38,
+        (("12", "12 cm", _S(130, 130, 120), 700), ("18", "18 cm", _S(190, 190, 170), 1400)),
+        Fragility.FRAGILE,
+        "A planter with a drainage hole and a matching saucer.",
+    ),
+    Line(
+        "JUG",
+        "Jug",
+        "Kitchen & Dining > Serveware > Jugs",
+        42,
+        (("500", "500 ml", _S(150, 110, 150), 690),),
+        Fragility.VERY_FRAGILE,
+        "A pouring jug with a pulled lip that does not drip.",
+    ),
+    Line(
+        "TPT",
+        "Teapot",
+        "Kitchen & Dining > Serveware > Teapots",
+        78,
+        (("4", "four cups", _S(220, 150, 160), 1100),),
+        Fragility.VERY_FRAGILE,
+        "A four-cup teapot with a built-in strainer.",
+    ),
+    Line(
+        "PLR",
+        "Serving platter",
+        "Kitchen & Dining > Serveware > Platters",
+        64,
+        (("O", "oval, 36 cm", _S(360, 240, 35), 1500),),
+        Fragility.VERY_FRAGILE,
+        "A wide oval platter for sharing.",
+    ),
+    Line(
+        "CND",
+        "Candle holder",
+        "Home Decor > Candle Holders",
+        18,
+        (("T", "taper", _S(80, 80, 60), 210),),
+        Fragility.STURDY,
+        "A heavy candle holder for a dinner candle.",
+    ),
+    Line(
+        "SPR",
+        "Spoon rest",
+        "Kitchen & Dining > Kitchen Tools > Spoon Rests",
+        14,
+        (("1", "one size", _S(130, 80, 25), 160),),
+        Fragility.STURDY,
+        "Keeps the counter clean while you cook.",
+    ),
+    Line(
+        "BTD",
+        "Butter dish",
+        "Kitchen & Dining > Serveware > Butter Dishes",
+        36,
+        (("1", "one size", _S(170, 110, 80), 620),),
+        Fragility.FRAGILE,
+        "A lidded dish that fits a 250 g block.",
+    ),
 )
 
 GLAZES: tuple[tuple[str, str, str], ...] = (
@@ -92,7 +167,7 @@ def _gtin(rng: random.Random, used: set[str]) -> Gtin:
         body = COMPANY_PREFIX + f"{rng.randrange(100000):05d}"
         if body not in used:
             used.add(body)
-            return Gtin(("0" + body + str(gs1_check_digit(body))))
+            return Gtin("0" + body + str(gs1_check_digit(body)))
 
 
 def demo_products(seed: int = 7, target: int = 200) -> list[Product]:
@@ -106,8 +181,14 @@ def demo_products(seed: int = 7, target: int = 200) -> list[Product]:
         for glaze_code, glaze, colour in rng.sample(GLAZES, k=count):
             for index, (size_code, label, size, grams) in enumerate(line.sizes):
                 products.append(
-                    _product(rng, used, line, (glaze_code, glaze, colour), index,
-                             (size_code, label, size, grams))
+                    _product(
+                        rng,
+                        used,
+                        line,
+                        (glaze_code, glaze, colour),
+                        index,
+                        (size_code, label, size, grams),
+                    )
                 )
     return products
 

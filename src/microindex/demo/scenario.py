@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from microindex.bootstrap import Workspace
+from microindex.demo.catalog import demo_products
 from microindex.domain.codes import NodeCode
 from microindex.domain.movement import MovementKind
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
-from microindex.demo.catalog import demo_products
 from microindex.service import catalog as catalog_service
 from microindex.service import nodes as node_service
 from microindex.service import stock as stock_service
@@ -23,26 +23,38 @@ HOME = "shopfront"
 
 NODES: tuple[Node, ...] = (
     Node(
-        NodeCode("shopfront"), NodeKind.STORE, "Hackney shopfront, Broadway Market",
+        NodeCode("shopfront"),
+        NodeKind.STORE,
+        "Hackney shopfront, Broadway Market",
         Location(51.5363, -0.0618),
-        OpeningHours(
-            tuple((d, time(10), time(18)) for d in range(6)) + ((6, time(11), time(17)),)
+        OpeningHours((*tuple((d, time(10), time(18)) for d in range(6)), (6, time(11), time(17)))),
+        Capabilities(
+            pickup=True,
+            local_delivery_radius_km=5,
+            local_delivery_speed_kmh=15,
+            ships=True,
+            carrier_cutoff=time(15),
+            return_point=True,
+            preparation_minutes=20,
         ),
-        Capabilities(pickup=True, local_delivery_radius_km=5, local_delivery_speed_kmh=15,
-                     ships=True, carrier_cutoff=time(15), return_point=True,
-                     preparation_minutes=20),
     ),
     Node(
-        NodeCode("locker"), NodeKind.LOCKER, "King's Cross parcel locker",
-        Location(51.5317, -0.1240), OpeningHours.always(),
+        NodeCode("locker"),
+        NodeKind.LOCKER,
+        "King's Cross parcel locker",
+        Location(51.5317, -0.1240),
+        OpeningHours.always(),
         Capabilities(pickup=True, return_point=True, preparation_minutes=60),
     ),
     Node(
-        NodeCode("van"), NodeKind.VAN, "East London delivery van",
+        NodeCode("van"),
+        NodeKind.VAN,
+        "East London delivery van",
         Location(51.5450, -0.0553),
         OpeningHours(tuple((d, time(9), time(19)) for d in range(1, 6))),
-        Capabilities(local_delivery_radius_km=8, local_delivery_speed_kmh=20,
-                     preparation_minutes=45),
+        Capabilities(
+            local_delivery_radius_km=8, local_delivery_speed_kmh=20, preparation_minutes=45
+        ),
     ),
 )
 
@@ -95,12 +107,10 @@ class _History:
         self.weights = {sku: rng.lognormvariate(0, 0.9) for sku in skus}
         ranked = sorted(skus, key=lambda s: -self.weights[s])
         self.ranges = {
-            code: ranked[: RANGE_SIZE[code]] if code != HOME else list(skus)
-            for code in DAILY_SALES
+            code: ranked[: RANGE_SIZE[code]] if code != HOME else list(skus) for code in DAILY_SALES
         }
         self.targets = {
-            code: {s: max(1, round(self.weights[s] * (3 if code == HOME else 1.5)))
-                   for s in r}
+            code: {s: max(1, round(self.weights[s] * (3 if code == HOME else 1.5))) for s in r}
             for code, r in self.ranges.items()
         }
         self.on_hand: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -123,8 +133,9 @@ class _History:
         for sku, target in self.targets[HOME].items():
             need = target * 2 - self.on_hand[HOME][sku]
             if need > 0:
-                self._move(HOME, sku, MovementKind.RECEIVE, need, start,
-                           f"bench-delivery:{week}", entries)
+                self._move(
+                    HOME, sku, MovementKind.RECEIVE, need, start, f"bench-delivery:{week}", entries
+                )
         for code in ("locker", "van"):
             when = start + timedelta(hours=1)
             for sku, target in self.targets[code].items():
@@ -143,8 +154,16 @@ class _History:
         self._move(code, sku, MovementKind.SELL, -1, when, f"till:{code}", entries)
         self.sold += 1
 
-    def _move(self, code: str, sku: str, kind: MovementKind, quantity: int, at: datetime,
-              reference: str, entries: dict[str, list[Entry]]) -> None:
+    def _move(
+        self,
+        code: str,
+        sku: str,
+        kind: MovementKind,
+        quantity: int,
+        at: datetime,
+        reference: str,
+        entries: dict[str, list[Entry]],
+    ) -> None:
         self.on_hand[code][sku] += quantity
         entries[code].append(Entry(sku, kind, quantity, at, reference, actor="demo"))
 

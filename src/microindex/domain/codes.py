@@ -19,9 +19,7 @@ class Sku:
 
     def __post_init__(self) -> None:
         if not _SKU.match(self.value):
-            raise InvalidValue(
-                "sku", self.value, "use 1-64 letters, digits, '.', '_', '-' or '/'"
-            )
+            raise InvalidValue("sku", self.value, "use 1-64 letters, digits, '.', '_', '-' or '/'")
 
     def __str__(self) -> str:
         return self.value
@@ -36,7 +34,9 @@ class NodeCode:
     def __post_init__(self) -> None:
         if not _NODE.match(self.value):
             raise InvalidValue(
-                "node", self.value, "use 1-32 lowercase letters, digits or '-', starting alphanumeric"
+                "node",
+                self.value,
+                "use 1-32 lowercase letters, digits or '-', starting alphanumeric",
             )
 
     def __str__(self) -> str:

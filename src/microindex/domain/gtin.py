@@ -46,7 +46,7 @@ class Gtin:
 
     @property
     def gtin13(self) -> str | None:
-        """The GTIN-13 form (an EAN-13 symbol's content), or None for a GTIN-14 with an indicator."""
+        """The GTIN-13 form (an EAN-13's content), or None for a GTIN-14 with an indicator."""
         return self.digits[1:] if self.digits[0] == "0" else None
 
     def __str__(self) -> str:

@@ -71,9 +71,17 @@ class Movement:
         return self.quantity if self.kind in ON_HAND_KINDS else 0
 
     def digest(self) -> str:
-        """A content hash: the same (node, seq) with another digest is a conflict, never a replay."""
+        """Content hash: the same (node, seq) with another digest is a conflict, not a replay."""
         text = "\x1f".join(
-            (self.node, str(self.seq), self.sku, str(self.quantity), self.kind.value,
-             self.at.isoformat(), self.reference, self.actor)
+            (
+                self.node,
+                str(self.seq),
+                self.sku,
+                str(self.quantity),
+                self.kind.value,
+                self.at.isoformat(),
+                self.reference,
+                self.actor,
+            )
         )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -71,7 +71,9 @@ class Product:
         if not title:
             raise InvalidValue("title", self.title, "a product needs a title")
         if len(title) > MAX_TITLE:
-            raise InvalidValue("title", self.title[:40] + "…", f"longer than {MAX_TITLE} characters")
+            raise InvalidValue(
+                "title", self.title[:40] + "…", f"longer than {MAX_TITLE} characters"
+            )
         if len(self.description) > MAX_DESCRIPTION:
             raise InvalidValue("description", self.description[:40] + "…", "longer than 5000")
         if self.weight_g is not None and self.weight_g < 0:

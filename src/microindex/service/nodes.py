@@ -27,4 +27,3 @@ def get_node(uow_factory: UnitOfWorkFactory, code: str) -> Node:
 def list_nodes(uow_factory: UnitOfWorkFactory) -> list[Node]:
     with uow_factory() as uow:
         return uow.nodes.all()
-

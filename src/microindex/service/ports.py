@@ -73,11 +73,16 @@ class Meta(Protocol):
 
 
 class UnitOfWork(Protocol):
-    catalog: CatalogStore
-    nodes: NodeRegistry
-    ledger: LedgerStore
-    outbox: Outbox
-    meta: Meta
+    @property
+    def catalog(self) -> CatalogStore: ...
+    @property
+    def nodes(self) -> NodeRegistry: ...
+    @property
+    def ledger(self) -> LedgerStore: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def meta(self) -> Meta: ...
 
     def __enter__(self) -> Self: ...
 

@@ -20,7 +20,7 @@ from microindex.adapters.sqlite.stores import (
 
 
 class SqliteDatabase:
-    """One microindex SQLite file. Each thread gets its own connection; writers queue on the lock."""
+    """One microindex SQLite file; each thread gets its own connection, writers queue."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

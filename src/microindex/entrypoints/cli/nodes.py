@@ -19,7 +19,9 @@ app = typer.Typer(help="Add and list nodes (shopfront, locker, van, bench, wareh
 @app.command("add")
 def add(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="Node code, e.g. shopfront (also the channels' store_code)."),
+    code: str = typer.Argument(
+        ..., help="Node code, e.g. shopfront (also the channels' store_code)."
+    ),
     kind: NodeKind = typer.Option(..., help="What the node is."),
     name: str = typer.Option(..., help="A name people read."),
     lat: float = typer.Option(..., help="Latitude."),

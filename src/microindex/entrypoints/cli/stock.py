@@ -42,38 +42,63 @@ def _done(movement: Movement, as_json: bool) -> None:
 
 
 @app.command("receive")
-def receive(ctx: typer.Context, node: str = NODE, sku: str = SKU, quantity: int = QTY,
-            reference: str = REF, actor: str = ACTOR, as_json: bool = JSON) -> None:
+def receive(
+    ctx: typer.Context,
+    node: str = NODE,
+    sku: str = SKU,
+    quantity: int = QTY,
+    reference: str = REF,
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
     """Goods arrive at a node. Example: microindex stock receive shopfront MUG-TIDE-350 12"""
     with domain_errors():
         db = node_database(ctx, node)
-        made = stock_service.receive(db, node, sku, quantity, workspace(ctx).clock(),
-                                     reference, actor)
+        made = stock_service.receive(
+            db, node, sku, quantity, workspace(ctx).clock(), reference, actor
+        )
     _done(made, as_json)
 
 
 @app.command("sell")
-def sell(ctx: typer.Context, node: str = NODE, sku: str = SKU, quantity: int = QTY,
-         reference: str = REF, actor: str = ACTOR, as_json: bool = JSON) -> None:
+def sell(
+    ctx: typer.Context,
+    node: str = NODE,
+    sku: str = SKU,
+    quantity: int = QTY,
+    reference: str = REF,
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
     """A walk-in sale at a node. Refused if the node has fewer on hand.
 
     Example: microindex stock sell van MUG-TIDE-350 1
     """
     with domain_errors():
         db = node_database(ctx, node)
-        made = stock_service.sell(db, node, sku, quantity, workspace(ctx).clock(), reference,
-                                  actor)
+        made = stock_service.sell(db, node, sku, quantity, workspace(ctx).clock(), reference, actor)
     _done(made, as_json)
 
 
 @app.command("write-off")
-def write_off(ctx: typer.Context, node: str = NODE, sku: str = SKU, quantity: int = QTY,
-              reference: str = REF, actor: str = ACTOR, as_json: bool = JSON) -> None:
-    """Broken or lost goods. Example: microindex stock write-off shopfront VASE-MOSS-M 1 --ref chipped"""
+def write_off(
+    ctx: typer.Context,
+    node: str = NODE,
+    sku: str = SKU,
+    quantity: int = QTY,
+    reference: str = REF,
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """Broken or lost goods.
+
+    Example: microindex stock write-off shopfront VAS-MOSS-M 1 --ref chipped
+    """
     with domain_errors():
         db = node_database(ctx, node)
-        made = stock_service.write_off(db, node, sku, quantity, workspace(ctx).clock(),
-                                       reference, actor)
+        made = stock_service.write_off(
+            db, node, sku, quantity, workspace(ctx).clock(), reference, actor
+        )
     _done(made, as_json)
 
 
@@ -96,8 +121,14 @@ def transfer(
         ws = workspace(ctx)
         at = ws.clock()
         made = stock_service.transfer(
-            node_database(ctx, source), node_database(ctx, destination), source, destination,
-            sku, quantity, at, reference or f"transfer:{source}->{destination}:{at:%Y%m%dT%H%M%S}",
+            node_database(ctx, source),
+            node_database(ctx, destination),
+            source,
+            destination,
+            sku,
+            quantity,
+            at,
+            reference or f"transfer:{source}->{destination}:{at:%Y%m%dT%H%M%S}",
             actor,
         )
     if as_json:
@@ -126,15 +157,20 @@ def count(
     """
     with domain_errors():
         db = node_database(ctx, node)
-        result = stock_service.count(db, node, sku, counted, workspace(ctx).clock(), position,
-                                     reference, actor)
+        result = stock_service.count(
+            db, node, sku, counted, workspace(ctx).clock(), position, reference, actor
+        )
     _counted(result, as_json)
 
 
 def _counted(result: CountResult, as_json: bool) -> None:
     data = {
-        "node": result.node, "sku": result.sku, "counted": result.counted,
-        "position": result.position, "expected": result.expected, "variance": result.variance,
+        "node": result.node,
+        "sku": result.sku,
+        "counted": result.counted,
+        "position": result.position,
+        "expected": result.expected,
+        "variance": result.variance,
         "deficit": result.deficit,
         "adjustment": movement_record(result.adjustment) if result.adjustment else None,
     }
@@ -150,7 +186,10 @@ def _counted(result: CountResult, as_json: bool) -> None:
 
 @app.command("head")
 def head(ctx: typer.Context, node: str = NODE) -> None:
-    """Print a node's ledger position (note it when a count begins). Example: microindex stock head van"""
+    """Print a node's ledger position: note it when a count begins.
+
+    Example: microindex stock head van
+    """
     with domain_errors():
         typer.echo(stock_service.ledger_head(node_database(ctx, node), node))
 
@@ -170,11 +209,17 @@ def show(
         lines = stock_service.stock_lines(databases, sku)
         titles = products_by_sku(workspace(ctx).hub, sorted({line.sku for line in lines}))
     if as_json:
-        print_json([
-            {"sku": line.sku, "title": titles[line.sku].title if line.sku in titles else "",
-             "node": line.node, "on_hand": line.on_hand}
-            for line in lines
-        ])
+        print_json(
+            [
+                {
+                    "sku": line.sku,
+                    "title": titles[line.sku].title if line.sku in titles else "",
+                    "node": line.node,
+                    "on_hand": line.on_hand,
+                }
+                for line in lines
+            ]
+        )
         return
     columns = list(databases)
     grid: dict[str, dict[str, int]] = defaultdict(dict)
