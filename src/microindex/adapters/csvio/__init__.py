@@ -8,13 +8,17 @@ Every `write_*` function writes UTF-8 into a binary stream and leaves it open.
 
 from microindex.adapters.csvio.plain import parse_plain, write_plain
 from microindex.adapters.csvio.sheet import Source
+from microindex.adapters.csvio.shopify import ParsedShopify, parse_shopify, write_shopify
 from microindex.adapters.csvio.stock_file import ParsedStock, parse_stock, write_stock
 
 __all__ = [
+    "ParsedShopify",
     "ParsedStock",
     "Source",
     "parse_plain",
+    "parse_shopify",
     "parse_stock",
     "write_plain",
+    "write_shopify",
     "write_stock",
 ]
