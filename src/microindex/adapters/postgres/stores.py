@@ -256,7 +256,11 @@ class PostgresLedger:
             ),
             params,
         )
-        return [StockLine(n, s, int(q)) for n, s, q in rows]
+        return [
+            StockLine(n, s, int(q))
+            for n, s, q in rows
+            if q or s not in self._placeholders.get(n, ())
+        ]
 
     def record_count(self, result: CountResult, at: datetime, actor: str) -> None:
         self._conn.execute(

@@ -1,0 +1,161 @@
+"""The ledger store, the same on every adapter, mostly through the stock use cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from microindex.domain.errors import OutOfStock, UnknownSku
+from microindex.domain.movement import Movement, MovementKind
+from microindex.service import stock
+from microindex.service.ports import StockLine, UnitOfWorkFactory
+from microindex.service.records import movement_from_record
+
+from .samples import AT, later
+
+
+def test_an_untouched_ledger_loads_empty(stocked: UnitOfWorkFactory) -> None:
+    with stocked() as uow:
+        ledger = uow.ledger.load("shop", ["A", "B", "A"])
+        assert (ledger.node, ledger.head, ledger.on_hand) == ("shop", 0, {"A": 0, "B": 0})
+        assert uow.ledger.movements("shop") == []
+        assert uow.ledger.movement("shop", 1) is None
+
+
+def test_a_saved_ledger_reloads_with_its_head_and_on_hand(stocked: UnitOfWorkFactory) -> None:
+    with stocked() as uow:
+        ledger = uow.ledger.load("shop", ["A", "B"])
+        ledger.record("A", MovementKind.RECEIVE, 5, AT)
+        ledger.record("B", MovementKind.RECEIVE, 3, AT)
+        ledger.record("A", MovementKind.SELL, -2, AT)
+        uow.ledger.save(ledger)
+        assert ledger.new == []
+        uow.commit()
+    with stocked() as uow:
+        again = uow.ledger.load("shop", ["A", "B", "C"])
+        assert (again.head, again.on_hand) == (3, {"A": 3, "B": 3, "C": 0})
+        assert uow.ledger.load("van", ["A"]).on_hand == {"A": 0}
+    with stocked() as uow:
+        assert uow.ledger.stock() == [StockLine("shop", "A", 3), StockLine("shop", "B", 3)]
+
+
+def test_movements_read_back_exactly_from_a_position(stocked: UnitOfWorkFactory) -> None:
+    made = [stock.receive(stocked, "shop", "A", 10, later(0), "PO-1", "ana")]
+    made += [stock.sell(stocked, "shop", "A", 1, later(i), f"till-{i}", "bo") for i in range(1, 5)]
+    assert [m.seq for m in made] == [1, 2, 3, 4, 5]
+    with stocked() as uow:
+        assert uow.ledger.movements("shop") == made
+        assert uow.ledger.movements("shop", after=2, limit=2) == made[2:4]
+        assert uow.ledger.movements("shop", after=5) == []
+        assert uow.ledger.movements("van") == []
+        found = uow.ledger.movement("shop", 3)
+        assert found == made[2]
+        assert found is not None and found.digest() == made[2].digest()
+        assert uow.ledger.movement("shop", 6) is None
+
+
+def test_a_stored_movement_offered_again_is_a_replay(stocked: UnitOfWorkFactory) -> None:
+    sent = stock.receive(stocked, "shop", "A", 4, AT, "PO-9")
+    with stocked() as uow:
+        ledger = uow.ledger.load("shop", ["A"])
+        assert ledger.replicate(sent, uow.ledger.movement("shop", 1)) is False
+        follow = Movement("shop", 2, "A", -1, MovementKind.SELL, later(1))
+        assert ledger.replicate(follow, uow.ledger.movement("shop", 2)) is True
+        uow.ledger.save(ledger)
+        uow.commit()
+    with stocked() as uow:
+        assert uow.ledger.movements("shop") == [sent, follow]
+
+
+def test_on_hand_at_a_position_ignores_later_movements_and_grants(
+    stocked: UnitOfWorkFactory,
+) -> None:
+    stock.receive(stocked, "shop", "A", 5, AT)
+    stock.receive(stocked, "shop", "B", 7, AT)
+    stock.sell(stocked, "shop", "A", 2, AT)
+    with stocked() as uow:
+        ledger = uow.ledger.load("shop", ["A"])
+        ledger.record("A", MovementKind.GRANT, -2, AT)
+        uow.ledger.save(ledger)
+        uow.commit()
+    with stocked() as uow:
+        assert [uow.ledger.on_hand_at("shop", "A", p) for p in range(5)] == [0, 5, 5, 3, 3]
+        assert uow.ledger.on_hand_at("shop", "C", 4) == 0
+        assert uow.ledger.on_hand_at("van", "A", 4) == 0
+        assert uow.ledger.stock("shop", "A") == [StockLine("shop", "A", 3)]
+
+
+def test_stock_filters_by_node_and_sku(stocked: UnitOfWorkFactory) -> None:
+    stock.receive(stocked, "van", "B", 2, AT)
+    stock.receive(stocked, "shop", "B", 1, AT)
+    stock.receive(stocked, "shop", "A", 4, AT)
+    with stocked() as uow:
+        assert uow.ledger.stock() == [
+            StockLine("shop", "A", 4), StockLine("shop", "B", 1), StockLine("van", "B", 2),
+        ]  # fmt: skip
+        assert uow.ledger.stock(node="van") == [StockLine("van", "B", 2)]
+        assert uow.ledger.stock(sku="B") == [StockLine("shop", "B", 1), StockLine("van", "B", 2)]
+        assert uow.ledger.stock("shop", "B") == [StockLine("shop", "B", 1)]
+        assert uow.ledger.stock(node="locker") == []
+        assert uow.ledger.stock(sku="C") == []
+
+
+def test_selling_more_than_on_hand_is_refused_and_changes_nothing(
+    stocked: UnitOfWorkFactory,
+) -> None:
+    stock.receive(stocked, "shop", "A", 2, AT)
+    with pytest.raises(OutOfStock) as refused:
+        stock.sell(stocked, "shop", "A", 3, AT)
+    assert refused.value.data() == {"sku": "A", "node": "shop", "requested": 3, "available": 2}
+    with pytest.raises(UnknownSku):
+        stock.receive(stocked, "shop", "NOT-IN-CATALOG", 1, AT)
+    assert stock.ledger_head(stocked, "shop") == 1
+    with stocked() as uow:
+        assert uow.ledger.stock() == [StockLine("shop", "A", 2)]
+
+
+def test_a_count_records_the_difference_and_the_count(stocked: UnitOfWorkFactory) -> None:
+    stock.receive(stocked, "shop", "A", 10, AT)
+    position = stock.ledger_head(stocked, "shop")
+    stock.sell(stocked, "shop", "A", 2, AT)  # sold while counting
+    result = stock.count(stocked, "shop", "A", 7, later(60), position, "count-1", "ana")
+    assert (result.expected, result.variance, result.deficit) == (10, -3, 0)
+    assert result.adjustment is not None and result.adjustment.seq == 3
+    with stocked() as uow:
+        assert uow.ledger.stock("shop") == [StockLine("shop", "A", 5)]
+        assert uow.ledger.movement("shop", 3) == result.adjustment
+
+
+def test_a_count_that_finds_nothing_to_change_leaves_no_trace(stocked: UnitOfWorkFactory) -> None:
+    result = stock.count(stocked, "shop", "C", 0, AT)
+    assert result.adjustment is None
+    with stocked() as uow:
+        assert uow.ledger.stock() == []
+        assert uow.ledger.load("shop", []).head == 0
+
+
+def test_set_stock_records_why_each_quantity_changed(stocked: UnitOfWorkFactory) -> None:
+    stock.receive(stocked, "shop", "A", 5, AT)
+    rows = [stock.StockRow("A", 2), stock.StockRow("B", 4), stock.StockRow("C", 0)]
+    made = stock.set_stock(stocked, "shop", rows, AT, "import-1")
+    assert [(m.sku, m.kind, m.quantity) for m in made] == [
+        ("A", MovementKind.COUNT_ADJUST, -3), ("B", MovementKind.RECEIVE, 4),
+    ]  # fmt: skip
+    with stocked() as uow:
+        assert uow.ledger.stock() == [StockLine("shop", "A", 2), StockLine("shop", "B", 4)]
+        assert uow.ledger.load("shop", []).head == 3
+
+
+def test_a_transfer_debits_one_node_and_credits_the_other(stocked: UnitOfWorkFactory) -> None:
+    stock.receive(stocked, "shop", "A", 5, AT)
+    moved = stock.transfer(stocked, stocked, "shop", "van", "A", 2, AT, "T-1")
+    assert (moved.out.seq, moved.into.seq) == (2, 1)
+    with stocked() as uow:
+        assert uow.ledger.stock(sku="A") == [StockLine("shop", "A", 3), StockLine("van", "A", 2)]
+
+
+def test_every_recorded_movement_goes_to_the_outbox(stocked: UnitOfWorkFactory) -> None:
+    made = [stock.receive(stocked, "shop", "A", 5, AT), stock.sell(stocked, "shop", "A", 2, AT)]
+    with stocked() as uow:
+        messages = [m for m in uow.outbox.after(0) if m.topic == stock.MOVEMENT_TOPIC]
+    assert [m.key for m in messages] == ["shop#1", "shop#2"]
+    assert [movement_from_record(m.payload) for m in messages] == made

@@ -1,0 +1,131 @@
+"""Migrations: ordered, recorded, idempotent, and a fresh database equals an upgraded one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from microindex.adapters.postgres import migrations as postgres_migrations
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.adapters.sqlite import migrations as sqlite_migrations
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.service.stock import receive
+
+from .conftest import Databases, StoredDatabase
+from .samples import AT, product
+
+
+def _migrations_module(database: StoredDatabase) -> Any:
+    return sqlite_migrations if isinstance(database, SqliteDatabase) else postgres_migrations
+
+
+def _schema(database: StoredDatabase) -> list[tuple[Any, ...]]:
+    """Everything that defines the schema, in an order and form two databases can compare."""
+    if isinstance(database, SqliteDatabase):
+        rows = database.connection().execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        )
+        return [tuple(row) for row in rows]
+    return _postgres_schema(database)
+
+
+def _postgres_schema(database: PostgresDatabase) -> list[tuple[Any, ...]]:
+    conn = database.connection()
+    schema = database.schema
+    columns = conn.execute(
+        "SELECT 'column', table_name, column_name, data_type, is_nullable, column_default,"
+        " collation_name, is_identity FROM information_schema.columns WHERE table_schema = %s"
+        " ORDER BY table_name, ordinal_position",
+        (schema,),
+    ).fetchall()
+    constraints = conn.execute(
+        "SELECT 'constraint', t.relname, c.conname, pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+        " JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s"
+        " ORDER BY t.relname, c.conname",
+        (schema,),
+    ).fetchall()
+    indexes = conn.execute(
+        "SELECT 'index', tablename, indexname, replace(indexdef, %s, '') FROM pg_indexes"
+        " WHERE schemaname = %s ORDER BY tablename, indexname",
+        (f"{schema}.", schema),
+    ).fetchall()
+    conn.rollback()
+    return [*columns, *constraints, *indexes]
+
+
+def _tables(database: StoredDatabase) -> dict[str, list[str]]:
+    """Table name to column names, in order."""
+    if isinstance(database, SqliteDatabase):
+        conn = database.connection()
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        return {n: [c[1] for c in conn.execute(f"PRAGMA table_info({n})")] for n in names}
+    tables: dict[str, list[str]] = {}
+    for row in _postgres_schema(database):
+        if row[0] == "column":
+            tables.setdefault(row[1], []).append(row[2])
+    return tables
+
+
+def test_migrating_twice_changes_nothing(databases: Databases) -> None:
+    database = databases.open(migrate=False)
+    module = _migrations_module(database)
+    assert database.migrate() == [v for v, _, _ in module.MIGRATIONS]
+    with database() as uow:
+        uow.catalog.upsert([product("A")])
+        uow.commit()
+    before = _schema(database)
+    assert database.migrate() == []
+    assert _schema(database) == before
+    with database() as uow:
+        assert uow.catalog.count() == 1
+
+
+def test_each_migration_is_recorded_once(databases: Databases) -> None:
+    database = databases.open()
+    module = _migrations_module(database)
+    conn = database.connection()
+    rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    conn.rollback()
+    assert [tuple(r) for r in rows] == [(v, n) for v, n, _ in module.MIGRATIONS]
+
+
+def test_a_fresh_database_equals_an_upgraded_one(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = databases.open()
+    module = _migrations_module(fresh)
+    every = list(module.MIGRATIONS)
+    for stop in range(len(every)):  # stopped after each earlier version, with data in it
+        monkeypatch.setattr(module, "MIGRATIONS", every[:stop])
+        old = databases.open()
+        if stop:
+            with old() as uow:
+                uow.catalog.upsert([product("A")])
+                uow.commit()
+            receive(old, "shop", "A", 1, AT)
+        monkeypatch.setattr(module, "MIGRATIONS", every)
+        assert old.migrate() == [v for v, _, _ in every[stop:]]
+        assert _schema(old) == _schema(fresh)
+
+
+@pytest.mark.postgres
+def test_postgres_mirrors_the_sqlite_tables(
+    tmp_path: Any, postgres_url: str, postgres_schema: str
+) -> None:
+    sqlite = SqliteDatabase(tmp_path / "mirror.sqlite")
+    postgres = PostgresDatabase(postgres_url, postgres_schema)
+    try:
+        sqlite.migrate()
+        postgres.migrate()
+        assert _tables(postgres) == _tables(sqlite)
+    finally:
+        sqlite.close()
+        postgres.close()

@@ -1,0 +1,39 @@
+"""The node registry, the same on every adapter."""
+
+from __future__ import annotations
+
+import pytest
+
+from microindex.domain.errors import DuplicateNode, UnknownNode
+from microindex.service.nodes import add_node, get_node, list_nodes
+from microindex.service.ports import UnitOfWorkFactory
+
+from .samples import node
+
+
+def test_a_node_reads_back_with_every_field(uow_factory: UnitOfWorkFactory) -> None:
+    stored = node("van-2", "Delivery van")
+    with uow_factory() as uow:
+        uow.nodes.add(stored)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.nodes.get("van-2") == stored
+        assert uow.nodes.get("van-3") is None
+
+
+def test_nodes_are_listed_by_code(uow_factory: UnitOfWorkFactory) -> None:
+    for code in ("shop", "bench-1", "van-10", "van-2"):
+        add_node(uow_factory, node(code))
+    assert [n.code.value for n in list_nodes(uow_factory)] == [
+        "bench-1", "shop", "van-10", "van-2",
+    ]  # fmt: skip
+    assert get_node(uow_factory, "shop") == node("shop")
+
+
+def test_a_node_code_is_taken_once(uow_factory: UnitOfWorkFactory) -> None:
+    add_node(uow_factory, node("shop"))
+    with pytest.raises(DuplicateNode):
+        add_node(uow_factory, node("shop", "Another shop"))
+    with pytest.raises(UnknownNode):
+        get_node(uow_factory, "locker")
+    assert get_node(uow_factory, "shop").name == "Shopfront"
