@@ -4,7 +4,8 @@ Columns: sku, gtin, title, description, brand, category, price, sale_price, curr
 size (LxWxH in mm), fragility, limited_edition (true/false), preorder_until (YYYY-MM-DD),
 tags and media (items separated by `|`), handle, then one `attr:<name>` column per attribute.
 Only sku, title, price and currency are required. An empty `attr:` cell means the product
-lacks that attribute; attributes come back in the order of their columns.
+lacks that attribute; attributes come back in the order of their columns, which the writer
+chooses to keep every product's order (when the products do not contradict each other).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from microindex.adapters.csvio.cells import gtin_text, iso_date, split_list, whole_number, yes_no
+from microindex.adapters.csvio.order import consistent_order
 from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
 from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
@@ -47,7 +49,9 @@ def parse_plain(source: Source) -> ParsedCatalog:
 
 def write_plain(products: Sequence[Product], stream: BinaryIO) -> None:
     """Write `products` as UTF-8 plain CSV; `parse_plain` reads back the same products."""
-    names = dict.fromkeys(name for product in products for name, _ in product.attributes)
+    names = consistent_order([name for name, _ in p.attributes] for p in products) or list(
+        dict.fromkeys(name for product in products for name, _ in product.attributes)
+    )
     columns = [*COLUMNS, *(ATTRIBUTE + name for name in names)]
     with sheet_writer(stream, columns) as writer:
         for product in products:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import pairwise
 
 from microindex.adapters.csvio.cells import gtin_text
 from microindex.adapters.csvio.html_text import text_to_html
+from microindex.adapters.csvio.order import consistent_order
 from microindex.domain.product import Product
 
 COLUMNS = (
@@ -129,21 +129,14 @@ def _variant_cells(
 
 
 def _image_order(variants: list[Product]) -> tuple[str, ...]:
-    """An order of the handle's images from which each variant's media reads back.
+    """An order of the handle's images from which each variant's media read back.
 
-    A variant's media after its first item keep the images' order (see `variant_media`), so
-    those pairs are constraints; ties go to the image seen first. Contradictions (media no
-    Shopify export can produce) fall back to first appearance.
+    Usually the variants agree on one order. Otherwise variant images were moved first, and
+    past its first item a variant's media keep the images' order (see `variant_media`).
     """
-    seen = list(dict.fromkeys(image for variant in variants for image in variant.media))
-    before: dict[str, set[str]] = {image: set() for image in seen}
-    for variant in variants:
-        for earlier, later in pairwise(variant.media[1:]):
-            before[later].add(earlier)
-    order: list[str] = []
-    while len(order) < len(seen):
-        ready = [image for image in seen if image not in order and before[image] <= set(order)]
-        if not ready:
-            return tuple(seen)
-        order.append(ready[0])
-    return tuple(order)
+    shared = consistent_order(variant.media for variant in variants)
+    if shared is not None:
+        return tuple(shared)
+    order = consistent_order(variant.media[1:] for variant in variants) or []
+    heads = (image for variant in variants for image in variant.media if image not in order)
+    return (*order, *dict.fromkeys(heads))
