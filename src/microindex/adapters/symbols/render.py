@@ -1,0 +1,145 @@
+"""Drawing GS1 symbols as PNG or SVG.
+
+QR codes come from segno, EAN-13 and UPC-A from python-barcode, GS1-128 and GS1 DataMatrix from
+zxing-cpp's writer (its `gs1=True` option puts FNC1 in first position and between fields).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from enum import StrEnum
+
+import barcode
+import segno
+import zxingcpp
+from barcode.writer import ImageWriter, SVGWriter
+from PIL import Image
+
+from microindex.domain.errors import DomainError
+from microindex.domain.gs1.element_string import ElementString
+from microindex.domain.gtin import Gtin
+
+MM_PER_INCH = 25.4
+
+
+class Symbology(StrEnum):
+    QR = "qr"
+    EAN13 = "ean13"
+    UPCA = "upca"
+    GS1_128 = "gs1-128"
+    GS1_DATAMATRIX = "gs1-datamatrix"
+
+
+@dataclass(eq=False)
+class UnprintableSymbol(DomainError):
+    symbology: str
+    content: str
+    reason: str
+    code = "unprintable_symbol"
+
+    def __str__(self) -> str:
+        return f"cannot print {self.content!r} as {self.symbology}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """What one symbol carries: a URL (QR), digits (EAN-13, UPC-A) or `(AI)data` (GS1)."""
+
+    symbology: Symbology
+    data: str
+
+
+def qr(uri: str) -> Symbol:
+    return Symbol(Symbology.QR, uri)
+
+
+def ean13(gtin: Gtin) -> Symbol:
+    if gtin.gtin13 is None:
+        raise UnprintableSymbol("ean13", gtin.digits, "a GTIN-14 with an indicator digit")
+    return Symbol(Symbology.EAN13, gtin.gtin13)
+
+
+def upca(gtin: Gtin) -> Symbol:
+    if not gtin.digits.startswith("00"):
+        raise UnprintableSymbol("upca", gtin.digits, "only a GTIN-12 fits a UPC-A")
+    return Symbol(Symbology.UPCA, gtin.digits[2:])
+
+
+def gs1_128(elements: ElementString) -> Symbol:
+    return Symbol(Symbology.GS1_128, elements.bracketed())
+
+
+def gs1_datamatrix(elements: ElementString) -> Symbol:
+    return Symbol(Symbology.GS1_DATAMATRIX, elements.bracketed())
+
+
+_ZXING = {
+    Symbology.GS1_128: zxingcpp.BarcodeFormat.Code128,
+    Symbology.GS1_DATAMATRIX: zxingcpp.BarcodeFormat.DataMatrix,
+}
+
+
+def image(symbol: Symbol, module_px: int = 4) -> Image.Image:
+    """A grayscale image with the quiet zone, `module_px` pixels per narrowest module."""
+    if symbol.symbology is Symbology.QR:
+        buffer = io.BytesIO()
+        segno.make(symbol.data, error="m", micro=False).save(
+            buffer, kind="png", scale=module_px, border=4
+        )
+        return Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    if symbol.symbology in _ZXING:
+        made = zxingcpp.write_barcode_to_image(_zxing(symbol), scale=module_px)
+        height, width = made.shape
+        pixels = bytes(memoryview(made))  # type: ignore[arg-type]  # Image has the buffer protocol
+        return Image.frombytes("L", (width, height), pixels)
+    dpi = round(module_px * MM_PER_INCH / 0.33)
+    buffer = io.BytesIO()
+    _linear(symbol, ImageWriter()).write(buffer, options=_linear_options(dpi))
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+
+
+def png(symbol: Symbol, module_px: int = 4) -> bytes:
+    buffer = io.BytesIO()
+    image(symbol, module_px).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def svg(symbol: Symbol, module_px: int = 4) -> str:
+    if symbol.symbology is Symbology.QR:
+        buffer = io.BytesIO()
+        segno.make(symbol.data, error="m", micro=False).save(
+            buffer, kind="svg", scale=module_px, border=4
+        )
+        return buffer.getvalue().decode()
+    if symbol.symbology in _ZXING:
+        return str(zxingcpp.write_barcode_to_svg(_zxing(symbol), scale=module_px))
+    buffer = io.BytesIO()
+    _linear(symbol, SVGWriter()).write(buffer, options=_linear_options(96))
+    return buffer.getvalue().decode()
+
+
+def _zxing(symbol: Symbol) -> zxingcpp.Barcode:
+    # Square DataMatrix: rectangular (DMRE) symbols are read by too few scanners.
+    square = {"force_square": True} if symbol.symbology is Symbology.GS1_DATAMATRIX else {}
+    try:
+        return zxingcpp.create_barcode(symbol.data, _ZXING[symbol.symbology], gs1=True, **square)
+    except ValueError as error:
+        raise UnprintableSymbol(symbol.symbology, symbol.data, str(error)) from None
+
+
+def _linear(symbol: Symbol, writer: ImageWriter | SVGWriter) -> barcode.base.Barcode:
+    name = "ean13" if symbol.symbology is Symbology.EAN13 else "upca"
+    return barcode.get(name, symbol.data, writer=writer)
+
+
+def _linear_options(dpi: int) -> dict[str, object]:
+    """Nominal size (0.33 mm modules, 100% magnification) and the EAN/UPC quiet zones."""
+    return {
+        "module_width": 0.33,
+        "module_height": 22.85,
+        "quiet_zone": 3.63,
+        "dpi": dpi,
+        "font_size": 9,
+        "text_distance": 4,
+    }

@@ -1,0 +1,37 @@
+"""What a scanner or camera hands over, read as a Digital Link.
+
+Scanners send a GS1 symbol's data behind a symbology identifier (`]d2`, `]C1`, `]Q3`) with GS
+for FNC1, a QR code's URL as it is, and an EAN/UPC as its digits (`]E0` + 13 digits).
+"""
+
+from __future__ import annotations
+
+from microindex.domain.gs1.digital_link import DigitalLink, parse_digital_link
+from microindex.domain.gs1.element_string import (
+    GS,
+    GS1_SYMBOLOGY_IDS,
+    parse_bracketed,
+    parse_raw,
+)
+from microindex.domain.gs1.errors import Gs1Problem, InvalidGs1
+from microindex.domain.gs1.keys import Sscc
+from microindex.domain.gtin import Gtin
+
+
+def read_scan(text: str) -> DigitalLink:
+    """A Digital Link URL, a GS1 element string (raw, caret or bracketed) or a bare GTIN/SSCC."""
+    data = text.strip("\r\n ")
+    if data[:3] in GS1_SYMBOLOGY_IDS or data.startswith((GS, "^")):
+        return DigitalLink.from_elements(parse_raw(data))
+    body = data[3:] if data.startswith("]") else data
+    if body.startswith(("http://", "https://")):
+        return parse_digital_link(body)
+    if body.startswith("("):
+        return DigitalLink.from_elements(parse_bracketed(body))
+    if body.isdigit() and len(body) == 18:
+        return DigitalLink.parcel(Sscc(body).digits)
+    if body.isdigit() and len(body) in (8, 12, 13, 14):
+        return DigitalLink.product(Gtin.parse(body))
+    raise InvalidGs1(
+        "scan", text, "not a GS1 Digital Link, element string, GTIN or SSCC", Gs1Problem.NOT_A_URI
+    )
