@@ -54,7 +54,14 @@ def test_selling_more_than_on_hand_is_refused_with_a_clear_message(demo: Path) -
     assert cli(demo, "stock", "head", "van").strip() == head
 
 
-def test_receive_sell_transfer_and_count_move_stock(tmp_path: Path) -> None:
+SHOPIFY = """Handle,Title,Body (HTML),Vendor,Type,Tags,Option1 Name,Option1 Value,Variant SKU,Variant Grams,Variant Inventory Qty,Variant Price,Variant Compare At Price,Variant Barcode,Image Src
+tide-mug,Tide mug,<p>Thrown in <b>Hackney</b>.</p>,Hackney Clay Co.,Mugs,"handmade, blue",Size,250 ml,MUG-TIDE-250,320,6,24.00,,5069412000010,https://example.test/mug.jpg
+tide-mug,,,,,,,350 ml,MUG-TIDE-350,410,4,26.00,32.00,5069412000027,
+moss-bowl,Moss bowl,<p>Everyday bowl.</p>,Hackney Clay Co.,Bowls,green,Title,Default Title,BWL-MOSS-S,330,3,28.00,,,
+"""
+
+
+def _shop(tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     cli(ws, "init")
     cli(
@@ -88,22 +95,66 @@ def test_receive_sell_transfer_and_count_move_stock(tmp_path: Path) -> None:
         "--delivery-radius-km",
         "8",
     )
-    cli(
-        ws,
-        "node",
-        "add",
-        "van",
-        "--kind",
-        "van",
-        "--name",
-        "Van",
-        "--lat",
-        "51.5",
-        "--lon",
-        "-0.05",
-        ok=False,
+    return ws
+
+
+def test_a_shopify_export_imports_with_its_stock_and_stock_moves(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    cli(ws, "stock", "receive", "shop", "MUG-TIDE-250", "3", ok=False)  # not in the catalog yet
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    assert "imported 3 new" in cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
+    products = {p["sku"]: p for p in json.loads(cli(ws, "catalog", "list", "--json"))}
+    assert products["MUG-TIDE-350"]["price"] == "32.00"
+    assert products["MUG-TIDE-350"]["sale_price"] == "26.00"
+    assert products["MUG-TIDE-350"]["title"] == "Tide mug - 350 ml"
+    cli(ws, "stock", "transfer", "shop", "van", "MUG-TIDE-250", "2")
+    cli(ws, "stock", "sell", "van", "MUG-TIDE-250", "1")
+    position = cli(ws, "stock", "head", "shop").strip()
+    cli(ws, "stock", "sell", "shop", "MUG-TIDE-250", "1")
+    counted = json.loads(
+        cli(ws, "stock", "count", "shop", "MUG-TIDE-250", "3", "--position", position, "--json")
     )
-    cli(ws, "stock", "receive", "shop", "MUG-1", "3", ok=False)  # unknown SKU: no catalog yet
+    assert (counted["expected"], counted["variance"]) == (4, -1)
+    stock = {
+        (s["node"], s["sku"]): s["on_hand"] for s in json.loads(cli(ws, "stock", "show", "--json"))
+    }
+    assert stock[("shop", "MUG-TIDE-250")] == 2
+    assert stock[("van", "MUG-TIDE-250")] == 1
+    assert stock[("shop", "MUG-TIDE-350")] == 4
+
+
+def test_a_shopify_file_with_a_bad_price_and_a_bad_gtin_changes_nothing(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    bad = SHOPIFY.replace("26.00,32.00", "2x.50,32.00").replace("5069412000010", "5069412000011")
+    source = tmp_path / "bad.csv"
+    source.write_text(bad, encoding="utf-8")
+    out = cli(ws, "catalog", "import", str(source), ok=False)
+    assert "nothing changed" in out
+    assert "row 2, column 'Variant Barcode'" in out
+    assert "row 3, column 'Variant Price'" in out
+    assert json.loads(cli(ws, "catalog", "list", "--json")) == []
+    out = cli(ws, "catalog", "import", str(source), "--skip-bad-rows")
+    assert "skipped" in out
+    assert [p["sku"] for p in json.loads(cli(ws, "catalog", "list", "--json"))] == ["BWL-MOSS-S"]
+
+
+def test_the_catalog_round_trips_through_both_export_formats(demo: Path, tmp_path: Path) -> None:
+    before = json.loads(cli(demo, "catalog", "list", "--json"))
+    for fmt in ("plain", "shopify"):
+        file = tmp_path / f"{fmt}.csv"
+        cli(demo, "catalog", "export", str(file), "--format", fmt)
+        ws = tmp_path / f"ws-{fmt}"
+        cli(ws, "init")
+        cli(ws, "catalog", "import", str(file))
+        after = json.loads(cli(ws, "catalog", "list", "--json"))
+        if fmt == "plain":
+            assert after == before
+        else:  # Shopify's model has at most three options and composes variant titles
+            keys = ("sku", "gtin", "price", "sale_price", "brand", "weight_g", "media")
+            assert [{k: p[k] for k in keys} for p in after] == [
+                {k: p[k] for k in keys} for p in before
+            ]
 
 
 def test_bad_node_codes_and_quantities_are_refused(demo: Path) -> None:

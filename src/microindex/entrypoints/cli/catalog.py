@@ -1,0 +1,110 @@
+"""`microindex catalog ...`: import and export products."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from microindex.adapters.csvio import parse_plain, parse_shopify, write_plain, write_shopify
+from microindex.domain.errors import InvalidValue
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    node_database,
+    print_json,
+    workspace,
+)
+from microindex.service import catalog as catalog_service
+from microindex.service import stock as stock_service
+from microindex.service.records import product_record
+
+app = typer.Typer(help="The catalog at the hub: import, export and list products.")
+
+
+class Format(StrEnum):
+    AUTO = "auto"
+    SHOPIFY = "shopify"
+    PLAIN = "plain"
+
+
+def _detect(path: Path) -> Format:
+    with path.open("rb") as handle:
+        first = handle.readline(64 * 1024).decode("utf-8-sig", errors="replace")
+    return Format.SHOPIFY if first.split(",")[0].strip().strip('"') == "Handle" else Format.PLAIN
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file to import."),
+    format_: Format = typer.Option(Format.AUTO, "--format", help="File format (auto: by header)."),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Import the good rows and report the bad ones."
+    ),
+    stock_node: str | None = typer.Option(
+        None, help="Also set this node's stock from Shopify's Variant Inventory Qty."
+    ),
+) -> None:
+    """Import products; a file with any bad row changes nothing unless --skip-bad-rows.
+
+    Example: microindex catalog import products_export.csv --stock-node shopfront
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        kind = _detect(file) if format_ is Format.AUTO else format_
+        stock_rows: list[stock_service.StockRow] = []
+        if kind is Format.SHOPIFY:
+            shopify = parse_shopify(file, ws.settings.currency)
+            parsed, stock_rows = shopify.catalog, shopify.stock
+        else:
+            parsed = parse_plain(file)
+        if stock_node is not None and kind is not Format.SHOPIFY:
+            raise InvalidValue("stock_node", stock_node, "only a Shopify file carries stock")
+        at = ws.clock()
+        report = catalog_service.import_products(ws.hub, parsed, at, skip_bad_rows)
+        if stock_node is not None:
+            imported = {p.sku.value for p in parsed.products}
+            rows = [row for row in stock_rows if row.sku in imported]
+            stock_service.set_stock(
+                node_database(ctx, stock_node), stock_node, rows, at, f"import:{file.name}"
+            )
+    console.print(
+        f"imported {report.created} new and {report.updated} updated products from {file.name}"
+    )
+    for error in report.skipped:
+        console.print(f"[yellow]skipped[/] {error}", highlight=False)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., dir_okay=False, help="CSV file to write."),
+    format_: Format = typer.Option(Format.PLAIN, "--format", help="shopify or plain."),
+) -> None:
+    """Export the catalog. Example: microindex catalog export products.csv --format shopify"""
+    products = catalog_service.list_products(workspace(ctx).hub)
+    with file.open("wb") as stream:
+        if format_ is Format.SHOPIFY:
+            write_shopify(products, stream)
+        else:
+            write_plain(products, stream)
+    console.print(f"wrote {len(products)} products to {file}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """List the products. Example: microindex catalog list --json"""
+    products = catalog_service.list_products(workspace(ctx).hub)
+    if as_json:
+        print_json([product_record(p) for p in products])
+        return
+    table = Table("SKU", "GTIN", "title", "price", "category")
+    for p in products:
+        price = f"{p.price}" + (f" (sale {p.sale_price.amount})" if p.sale_price else "")
+        table.add_row(p.sku.value, p.gtin.digits if p.gtin else "", p.title, price, p.category)
+    console.print(table)
