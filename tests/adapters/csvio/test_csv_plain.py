@@ -6,7 +6,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from microindex.adapters.csvio import parse_plain, write_plain
@@ -59,7 +59,7 @@ def test_a_full_row_becomes_a_product() -> None:
 
 
 def test_bad_price_is_reported_with_row_and_column() -> None:
-    parsed = parse_plain(sheet(HEADER, "MUG-01,,Mug,\"12,5x\",,EUR"))
+    parsed = parse_plain(sheet(HEADER, 'MUG-01,,Mug,"12,5x",,EUR'))
 
     assert parsed.errors == [RowError(2, "price", "not a number", "12,5x")]
     assert parsed.products == []
@@ -201,6 +201,7 @@ def products(draw: st.DrawFn) -> Product:
     )
 
 
+@settings(max_examples=40)
 @given(st.lists(products(), unique_by=lambda p: p.sku.value, max_size=6))
 def test_written_products_read_back_exactly(catalog: list[Product]) -> None:
     gtins_used = [p.gtin for p in catalog if p.gtin is not None]
