@@ -138,8 +138,8 @@ def sheet_writer(stream: BinaryIO, columns: Sequence[str]) -> Iterator[csv.DictW
 @contextmanager
 def _text(source: Source) -> Iterator[io.TextIOWrapper]:
     if isinstance(source, (str, os.PathLike)):
-        with Path(source).open("rb") as raw:
-            yield _decoded(raw)
+        with Path(source).open("rb") as raw, _decoded(raw) as text:
+            yield text
         return
     text = _decoded(source)
     try:
