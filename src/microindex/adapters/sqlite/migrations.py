@@ -86,6 +86,37 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        30,
+        "packaging: package templates per node, the package each order used",
+        """
+        CREATE TABLE package_templates (
+            node            TEXT NOT NULL,
+            code            TEXT NOT NULL,
+            name            TEXT NOT NULL,
+            inner_length_mm INTEGER NOT NULL CHECK (inner_length_mm > 0),
+            inner_width_mm  INTEGER NOT NULL CHECK (inner_width_mm > 0),
+            inner_height_mm INTEGER NOT NULL CHECK (inner_height_mm > 0),
+            max_weight_g    INTEGER NOT NULL CHECK (max_weight_g > 0),
+            cost            TEXT NOT NULL,
+            currency        TEXT NOT NULL,
+            padding_mm      INTEGER NOT NULL CHECK (padding_mm >= 0),
+            low_waste       INTEGER NOT NULL,
+            tare_g          INTEGER NOT NULL CHECK (tare_g >= 0),
+            PRIMARY KEY (node, code)
+        ) WITHOUT ROWID;
+        CREATE TABLE packages_used (
+            order_ref    TEXT PRIMARY KEY,
+            node         TEXT NOT NULL,
+            package_type TEXT NOT NULL,
+            low_waste    INTEGER NOT NULL,
+            weight_g     INTEGER NOT NULL,
+            items        INTEGER NOT NULL,
+            at           TEXT NOT NULL
+        );
+        CREATE INDEX packages_used_by_type ON packages_used (package_type, node);
+        """,
+    ),
 ]
 
 
