@@ -1,0 +1,1 @@
+"""Sync adapters: the wire codec, the in-process transport and in-memory sync storage."""

@@ -1,0 +1,215 @@
+"""The wire format: compact, authenticated frames for pushes and replies.
+
+    frame = magic "MI" | version | type | flags | node (len-prefixed) | body | mac (16 bytes)
+
+The node is in clear so the receiver can pick the node's secret; the MAC is HMAC-SHA256 with that
+secret over everything before it, truncated to 16 bytes. A push names no node per movement: the
+node that signed the frame is the only ledger it can write. The body may be zlib-compressed
+(flag 1) when that is shorter. Movements are delta-encoded: consecutive sequence numbers (only the
+first is sent), a string table per batch (SKUs, references, actors), times in microseconds as
+zigzag deltas from the previous movement, and a kind byte carrying which optional fields follow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import zlib
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
+
+from microindex.adapters.sync.varint import Reader, Writer
+from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.sync.account import Request, RequestKind
+from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
+
+MAGIC = b"MI"
+VERSION = 1
+PUSH, REPLY = 1, 2
+MAC_SIZE = 16
+_KINDS = list(MovementKind)
+_REQUESTS = list(RequestKind)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HAS_REF, _HAS_ACTOR, _HAS_TZ = 0x10, 0x20, 0x40
+
+
+def _mac(secret: bytes, data: bytes) -> bytes:
+    return hmac.new(secret, data, hashlib.sha256).digest()[:MAC_SIZE]
+
+
+def _seal(kind: int, node: str, body: bytes, secret: bytes) -> bytes:
+    packed = zlib.compress(body, 6)
+    flags = 1 if len(packed) < len(body) else 0
+    head = Writer()
+    head.buffer += MAGIC + bytes((VERSION, kind, flags))
+    head.text(node)
+    data = head.bytes() + (packed if flags else body)
+    return data + _mac(secret, data)
+
+
+def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> tuple[str, Reader]:
+    if len(frame) < 6 + MAC_SIZE or frame[:2] != MAGIC or frame[2] != VERSION or frame[3] != kind:
+        raise PushRefused("?", Refusal.BAD_CREDENTIAL, "not a microindex sync frame")
+    head = Reader(frame, 5)
+    node = head.text()
+    secret = secret_of(node)
+    data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
+    if secret is None:
+        raise PushRefused(node, Refusal.UNKNOWN_NODE)
+    if not hmac.compare_digest(_mac(secret, data), mac):
+        raise PushRefused(node, Refusal.BAD_CREDENTIAL, "the frame's MAC does not verify")
+    body = data[head.offset :]
+    if frame[4] & 1:
+        body = zlib.decompress(body)
+    return node, Reader(body)
+
+
+# --- pushes ------------------------------------------------------------------------------
+
+
+def encode_push(push: Push, secret: bytes) -> bytes:
+    w = Writer()
+    w.uint(push.incarnation)
+    w.uint(push.counter)
+    w.text(push.epoch)
+    w.uint(push.head)
+    w.uint(push.requests_through)
+    w.uint(int(push.covers_requests))
+    w.uint(push.catalog_mark)
+    w.uint(len(push.want))
+    for sku, units in push.want:
+        w.text(sku)
+        w.uint(units)
+    _movements(w, push.movements)
+    return _seal(PUSH, push.node, w.bytes(), secret)
+
+
+def _movements(w: Writer, movements: tuple[Movement, ...]) -> None:
+    w.uint(len(movements))
+    if not movements:
+        return
+    strings: dict[str, int] = {}
+    offsets: dict[int, int] = {0: 0}
+    for m in movements:
+        for text in (m.sku, m.reference, m.actor):
+            strings.setdefault(text, len(strings))
+        offsets.setdefault(_offset(m.at), len(offsets))
+    w.uint(len(strings))
+    for text in strings:
+        w.text(text)
+    w.uint(len(offsets))
+    for seconds in offsets:
+        w.int(seconds)
+    w.uint(movements[0].seq)
+    previous = 0
+    for m in movements:
+        micros = _micros(m.at)
+        tz = offsets[_offset(m.at)]
+        flags = (
+            _KINDS.index(m.kind)
+            | (_HAS_REF if m.reference else 0)
+            | (_HAS_ACTOR if m.actor else 0)
+            | (_HAS_TZ if tz else 0)
+        )
+        w.buffer.append(flags)
+        w.uint(strings[m.sku])
+        w.int(m.quantity)
+        w.int(micros - previous)
+        previous = micros
+        if m.reference:
+            w.uint(strings[m.reference])
+        if m.actor:
+            w.uint(strings[m.actor])
+        if tz:
+            w.uint(tz)
+
+
+def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
+    """Verify and decode; raises PushRefused for a frame whose MAC does not verify."""
+    node, r = _open(frame, PUSH, secret_of)
+    incarnation, counter, epoch = r.uint(), r.uint(), r.text()
+    head, through, covers, mark = r.uint(), r.uint(), bool(r.uint()), r.uint()
+    want = tuple((r.text(), r.uint()) for _ in range(r.uint()))
+    movements = _read_movements(r, node)
+    return Push(node, incarnation, counter, epoch, movements, head, through, covers, mark, want)
+
+
+def _read_movements(r: Reader, node: str) -> tuple[Movement, ...]:
+    count = r.uint()
+    if not count:
+        return ()
+    strings = [r.text() for _ in range(r.uint())]
+    zones = [timezone(timedelta(seconds=r.int())) for _ in range(r.uint())]
+    zones[0] = UTC
+    seq, micros = r.uint(), 0
+    out: list[Movement] = []
+    for i in range(count):
+        flags = r.data[r.offset]
+        r.offset += 1
+        sku, quantity = strings[r.uint()], r.int()
+        micros += r.int()
+        reference = strings[r.uint()] if flags & _HAS_REF else ""
+        actor = strings[r.uint()] if flags & _HAS_ACTOR else ""
+        zone = zones[r.uint()] if flags & _HAS_TZ else UTC
+        at = (_EPOCH + timedelta(microseconds=micros)).astimezone(zone)
+        out.append(
+            Movement(node, seq + i, sku, quantity, _KINDS[flags & 0x0F], at, reference, actor)
+        )
+    return tuple(out)
+
+
+def _offset(at: datetime) -> int:
+    delta = at.utcoffset()
+    return int(delta.total_seconds()) if delta else 0
+
+
+def _micros(at: datetime) -> int:
+    delta = at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# --- replies -----------------------------------------------------------------------------
+
+
+def encode_reply(reply: Reply, secret: bytes) -> bytes:
+    w = Writer()
+    w.uint(reply.counter)
+    w.text(reply.epoch)
+    w.uint(reply.acked)
+    w.uint(len(reply.requests))
+    for q in reply.requests:
+        w.uint(q.seq)
+        w.uint(_REQUESTS.index(q.kind))
+        w.text(q.sku)
+        w.uint(q.quantity)
+        w.text(q.ident)
+    w.blob(
+        json.dumps(list(reply.catalog), separators=(",", ":")).encode() if reply.catalog else b""
+    )
+    w.uint(reply.catalog_mark)
+    w.uint(len(reply.advice))
+    for a in reply.advice:
+        w.text(a.sku)
+        w.uint(a.target_local)
+        w.uint(a.low_water)
+    w.uint(reply.next_sync_s)
+    return _seal(REPLY, reply.node, w.bytes(), secret)
+
+
+def decode_reply(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Reply:
+    node, r = _open(frame, REPLY, secret_of)
+    counter, epoch, acked = r.uint(), r.text(), r.uint()
+    requests = tuple(
+        Request(r.uint(), _REQUESTS[r.uint()], r.text(), r.uint(), r.text())
+        for _ in range(r.uint())
+    )
+    raw = r.blob()
+    catalog: tuple[Mapping[str, object], ...] = tuple(json.loads(raw)) if raw else ()
+    mark = r.uint()
+    advice = tuple(Advice(r.text(), r.uint(), r.uint()) for _ in range(r.uint()))
+    return Reply(node, counter, epoch, acked, requests, catalog, mark, advice, r.uint())
+
+
+def secrets(table: Mapping[str, bytes]) -> Callable[[str], bytes | None]:
+    return table.get

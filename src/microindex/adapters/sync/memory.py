@@ -1,0 +1,234 @@
+"""In-memory sync storage: fast enough for thousands of simulated runs, same contract as SQLite.
+
+A unit of work changes the state in place and keeps an undo journal; rollback (or a simulated
+crash at commit) puts every value back, so a crash mid-apply leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Any, Self
+
+from microindex.adapters.memory import (
+    MemoryCatalog,
+    MemoryDatabase,
+    MemoryLedger,
+    MemoryMeta,
+    MemoryNodes,
+    MemoryOutbox,
+)
+from microindex.domain.sync.account import OPEN, NodeAccount, Request, Reservation
+from microindex.domain.sync.messages import Peer
+from microindex.domain.sync.node import NodeSide
+from microindex.domain.sync.rights import Rights
+
+_MISSING = object()
+
+
+class SimulatedCrash(Exception):
+    """The process died at this point: nothing after it happened."""
+
+
+@dataclass
+class _Sync:
+    sides: dict[str, NodeSide] = field(default_factory=dict)
+    applied: dict[tuple[str, str], bool] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    peers: dict[str, Peer] = field(default_factory=dict)
+    held: dict[tuple[str, str], int] = field(default_factory=dict)
+    mirror: dict[tuple[str, str], Rights] = field(default_factory=dict)
+    reservations: dict[str, Reservation] = field(default_factory=dict)
+    requests: dict[tuple[str, int], Request] = field(default_factory=dict)
+    next_request: dict[str, int] = field(default_factory=dict)
+    online: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+class _Journal:
+    """Remembers the first old value of every key written, to undo them all."""
+
+    def __init__(self) -> None:
+        self._old: dict[tuple[int, Any], tuple[dict[Any, Any], Any]] = {}
+
+    def put(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        mark = (id(table), key)
+        if mark not in self._old:
+            self._old[mark] = (table, table.get(key, _MISSING))
+        if value is _MISSING:
+            table.pop(key, None)
+        else:
+            table[key] = value
+
+    def undo(self) -> None:
+        for (_, key), (table, old) in self._old.items():
+            if old is _MISSING:
+                table.pop(key, None)
+            else:
+                table[key] = old
+        self._old.clear()
+
+
+def _clone_side(side: NodeSide) -> NodeSide:
+    return replace(
+        side,
+        rights=dict(side.rights),
+        low_water=dict(side.low_water),
+        applied=set(),
+        newly_applied=set(),
+        touched=set(),
+    )
+
+
+class MemoryRights:
+    def __init__(self, sync: _Sync, journal: _Journal) -> None:
+        self._s, self._j = sync, journal
+
+    def load(self, node: str) -> NodeSide:
+        side = self._s.sides.get(node)
+        return NodeSide(node, {}, 0) if side is None else _clone_side(side)
+
+    def applied(self, node: str, keys: Iterable[str]) -> set[str]:
+        return {k for k in keys if (node, k) in self._s.applied}
+
+    def save(self, side: NodeSide) -> None:
+        for key in side.newly_applied:
+            self._j.put(self._s.applied, (side.node, key), True)
+        self._j.put(self._s.sides, side.node, _clone_side(side))
+
+
+class MemoryAccounts:
+    def __init__(self, sync: _Sync, journal: _Journal) -> None:
+        self._s, self._j = sync, journal
+
+    def epoch(self) -> str:
+        return self._s.meta.get("epoch", "")
+
+    def set_epoch(self, epoch: str) -> None:
+        self._j.put(self._s.meta, "epoch", epoch)
+
+    def peer(self, node: str) -> Peer:
+        peer = self._s.peers.get(node)
+        return Peer(node) if peer is None else replace(peer, rates=dict(peer.rates))
+
+    def save_peer(self, peer: Peer) -> None:
+        self._j.put(self._s.peers, peer.node, replace(peer, rates=dict(peer.rates)))
+
+    def load(self, node: str) -> NodeAccount:
+        s = self._s
+        held = {sku: h for (n, sku), h in s.held.items() if n == node}
+        mirror = {sku: r for (n, sku), r in s.mirror.items() if n == node}
+        open_ = {i: r for i, r in s.reservations.items() if r.node == node and r.state in OPEN}
+        requests = {seq: r for (n, seq), r in s.requests.items() if n == node}
+        return NodeAccount(node, held, mirror, open_, requests, s.next_request.get(node, 1))
+
+    def save(self, account: NodeAccount) -> None:
+        s, node = self._s, account.node
+        for sku in account.touched_skus:
+            self._j.put(s.held, (node, sku), account.h(sku))
+            if sku in account.mirror:
+                self._j.put(s.mirror, (node, sku), account.mirror[sku])
+        for ident in account.touched_reservations:
+            self._j.put(s.reservations, ident, account.reservations[ident])
+        for seq in account.settled:
+            self._j.put(s.requests, (node, seq), _MISSING)
+        for seq, request in account.requests.items():
+            if (node, seq) not in s.requests:
+                self._j.put(s.requests, (node, seq), request)
+        self._j.put(s.next_request, node, account.next_request)
+        account.touched_skus.clear()
+        account.touched_reservations.clear()
+        account.settled.clear()
+
+    def reservation(self, ident: str) -> Reservation | None:
+        return self._s.reservations.get(ident)
+
+    def held(self, sku: str) -> dict[str, int]:
+        return {n: h for (n, s), h in self._s.held.items() if s == sku}
+
+    def open_nodes(self) -> list[str]:
+        return sorted({r.node for r in self._s.reservations.values() if r.state in OPEN})
+
+    def online_rate(self, sku: str) -> tuple[float, float]:
+        return self._s.online.get(sku, (0.0, 0.0))
+
+    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
+        self._j.put(self._s.online, sku, (rate, at_s))
+
+
+class MemorySyncDatabase:
+    """One node's or the hub's storage. `crash_at_commit` makes the next commit die instead."""
+
+    def __init__(self) -> None:
+        self.base = MemoryDatabase().state
+        self.sync = _Sync()
+        self.crash_at_commit = False
+
+    def __call__(self) -> MemorySyncUnitOfWork:
+        return MemorySyncUnitOfWork(self)
+
+    unit_of_work = __call__
+
+
+class MemorySyncUnitOfWork:
+    def __init__(self, database: MemorySyncDatabase) -> None:
+        self._db = database
+        base = database.base
+        self._journal = _Journal()
+        self.catalog = MemoryCatalog(base)
+        self.nodes = MemoryNodes(base)
+        self.ledger = MemoryLedger(base)
+        self.outbox = MemoryOutbox(base)
+        self.meta = MemoryMeta(base)
+        self.rights = MemoryRights(database.sync, self._journal)
+        self.accounts = MemoryAccounts(database.sync, self._journal)
+        self._open = False
+
+    def __enter__(self) -> Self:
+        base = self._db.base
+        self._small = {
+            name: dict(getattr(base, name))
+            for name in ("products", "nodes", "heads", "on_hand", "meta")
+        }
+        self._lengths = (len(base.movements), len(base.outbox), len(base.counts))
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        if self._db.crash_at_commit:
+            self._db.crash_at_commit = False
+            raise SimulatedCrash("crashed before commit")
+        self._journal = _Journal()
+        self.rights._j = self.accounts._j = self._journal
+        self.__enter__()
+
+    def rollback(self) -> None:
+        if not self._open:
+            return
+        base = self._db.base
+        for name, saved in self._small.items():
+            setattr(base, name, saved)
+        movements, outbox, counts = self._lengths
+        while len(base.movements) > movements:
+            base.movements.popitem()
+        del base.outbox[outbox:]
+        del base.counts[counts:]
+        self._journal.undo()
+        self._open = False
+        self._rebind()
+
+    def _rebind(self) -> None:
+        base = self._db.base
+        self.catalog = MemoryCatalog(base)
+        self.nodes = MemoryNodes(base)
+        self.ledger = MemoryLedger(base)
+        self.outbox = MemoryOutbox(base)
+        self.meta = MemoryMeta(base)

@@ -1,0 +1,69 @@
+"""In-process transport: the node's frames go straight to a hub endpoint in the same process.
+
+Used by tests, the simulator and the benchmark; it counts the bytes each way. An HTTP transport
+would carry the same frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from microindex.adapters.sync.codec import decode_push, decode_reply, encode_push, encode_reply
+from microindex.domain.sync.messages import Push, Reply
+from microindex.service.sync import SyncSettings, receive_push
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
+
+class HubEndpoint:
+    """The hub's side of the wire: verify the frame, apply the push, answer (bytes to bytes)."""
+
+    def __init__(
+        self,
+        hub_db: SyncUnitOfWorkFactory,
+        secrets: Mapping[str, bytes],
+        clock: Callable[[], datetime],
+        settings: SyncSettings | None = None,
+    ) -> None:
+        self._hub, self._secrets, self._clock = hub_db, secrets, clock
+        self._settings = settings or SyncSettings()
+
+    def handle(self, frame: bytes) -> bytes:
+        push = decode_push(frame, self._secrets.get)
+        reply = receive_push(self._hub, push, self._clock(), self._settings)
+        return encode_reply(reply, self._secrets[push.node])
+
+    __call__ = handle
+
+
+@dataclass
+class WireStats:
+    pushes: int = 0
+    movements: int = 0
+    push_bytes: int = 0
+    reply_bytes: int = 0
+
+    @property
+    def bytes_per_movement(self) -> float:
+        return self.push_bytes / self.movements if self.movements else 0.0
+
+
+class InProcessTransport:
+    """A node's link to the hub: encode and sign, hand over, verify and decode the answer."""
+
+    def __init__(self, node: str, secret: bytes, endpoint: Callable[[bytes], bytes]) -> None:
+        self._node, self._secret, self._endpoint = node, secret, endpoint
+        self.stats = WireStats()
+
+    def exchange(self, push: Push) -> Reply:
+        frame = encode_push(push, self._secret)
+        self.stats.pushes += 1
+        self.stats.movements += len(push.movements)
+        self.stats.push_bytes += len(frame)
+        answer = self._endpoint(frame)
+        self.stats.reply_bytes += len(answer)
+        return decode_reply(answer, self._secret_of)
+
+    def _secret_of(self, node: str) -> bytes | None:
+        return self._secret if node == self._node else None

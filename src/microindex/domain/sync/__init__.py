@@ -1,0 +1,1 @@
+"""Node-hub sync: stock rights (escrow), messages, checkpoints, and the allocation maths."""

@@ -1,0 +1,231 @@
+"""The hub's account with one node: rights it holds there (H), reservations, requests.
+
+The hub never edits a node's stock. It spends only the rights it holds (H per SKU), debits them
+before a request leaves (reserve, release), and credits them only on the node's confirmation
+(an unsetaside the node recorded) or when the node has applied a request without acting on it
+(a refused setaside or release). So a lost or repeated message strands rights until retried and
+never duplicates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.errors import DomainError
+from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.sync.rights import Rights, RightsChange, Tag, fold
+
+
+class State(StrEnum):
+    PENDING = "pending"  # promised; setaside sent, not yet seen at the node
+    ASIDE = "aside"  # set aside at the node, awaiting pick
+    CANCELLING = "cancelling"  # unsetaside sent; the claim stays until the node confirms
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    UNCOVERED = "uncovered"  # goods gone (deficit, overdraft) or setaside refused: re-route
+
+
+OPEN = frozenset({State.PENDING, State.ASIDE, State.CANCELLING})
+
+
+class RequestKind(StrEnum):
+    SETASIDE = "setaside"
+    UNSETASIDE = "unsetaside"
+    RELEASE = "release"
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    ident: str  # the order line's idempotency key
+    node: str
+    sku: str
+    quantity: int
+    expires_at: datetime  # on the hub's clock
+    state: State = State.PENDING
+    seen_aside: bool = False
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Addressed to a node, in the node's request order; `ident` makes applying it idempotent."""
+
+    seq: int
+    kind: RequestKind
+    sku: str
+    quantity: int
+    ident: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.ident}"
+
+
+@dataclass(eq=False)
+class NotEnoughRights(DomainError):
+    sku: str
+    node: str
+    requested: int
+    held: int
+    code = "not_enough_rights"
+
+    def __str__(self) -> str:
+        return f"the hub holds {self.held} of {self.sku} at {self.node}, not {self.requested}"
+
+
+@dataclass
+class NodeAccount:
+    """Loaded for one unit of work: H per SKU, open reservations, unsettled requests."""
+
+    node: str
+    held: dict[str, int]
+    mirror: dict[str, Rights]
+    reservations: dict[str, Reservation]
+    requests: dict[int, Request]
+    next_request: int
+    overdraft: int = 0
+    deficit: int = 0
+    walkin: dict[str, int] = field(default_factory=dict)  # units sold at the node, this sync
+    touched_skus: set[str] = field(default_factory=set)
+    touched_reservations: set[str] = field(default_factory=set)
+    settled: set[int] = field(default_factory=set)
+
+    def h(self, sku: str) -> int:
+        return self.held.get(sku, 0)
+
+    def reserve(self, ident: str, sku: str, quantity: int, expires_at: datetime) -> Reservation:
+        """The escrow test: promise only from rights held; debit before the setaside leaves."""
+        if quantity < 1 or self.h(sku) < quantity:
+            raise NotEnoughRights(sku, self.node, quantity, self.h(sku))
+        reservation = Reservation(ident, self.node, sku, quantity, expires_at)
+        self._put(reservation)
+        self._add_h(sku, -quantity)
+        self._request(RequestKind.SETASIDE, sku, quantity, ident)
+        return reservation
+
+    def cancel(self, ident: str) -> bool:
+        """Ask the node to undo a set-aside; H is credited when the node confirms."""
+        res = self.reservations.get(ident)
+        if res is None or res.state not in (State.PENDING, State.ASIDE):
+            return False
+        self._put(replace(res, state=State.CANCELLING))
+        self._request(RequestKind.UNSETASIDE, res.sku, res.quantity, ident)
+        return True
+
+    def expire(self, now: datetime) -> list[str]:
+        """Cancel reservations past their time on the hub's clock (never a node's)."""
+        due = [
+            r.ident
+            for r in self.reservations.values()
+            if r.state in (State.PENDING, State.ASIDE) and r.expires_at <= now
+        ]
+        return [ident for ident in sorted(due) if self.cancel(ident)]
+
+    def release(self, sku: str, quantity: int, ident: str) -> None:
+        if quantity < 1 or self.h(sku) < quantity:
+            raise NotEnoughRights(sku, self.node, quantity, self.h(sku))
+        self._add_h(sku, -quantity)
+        self._request(RequestKind.RELEASE, sku, quantity, ident)
+
+    def mirror_movement(self, movement: Movement) -> RightsChange:
+        """Fold a replicated movement of the node into the hub's view (exactly once)."""
+        rights, change = fold(self.mirror.get(movement.sku, Rights()), movement)
+        self.mirror[movement.sku] = rights
+        self.touched_skus.add(movement.sku)
+        self._add_h(movement.sku, change.granted - change.hub_loss)
+        self.overdraft += change.overdraft
+        self.deficit += change.deficit
+        if movement.kind is MovementKind.SELL:
+            self.walkin[movement.sku] = self.walkin.get(movement.sku, 0) - movement.quantity
+        for ident in change.uncovered:
+            self._close(ident, State.UNCOVERED)
+        self._follow(change, movement)
+        return change
+
+    def _follow(self, change: RightsChange, movement: Movement) -> None:
+        ident, res = change.ident, self.reservations.get(change.ident)
+        if change.tag in (Tag.SETASIDE, Tag.UNSETASIDE, Tag.RELEASE):
+            self._settle_key(f"{change.tag.value}:{ident}")
+        if change.tag is Tag.SETASIDE:
+            if res is None:  # set aside for a promise this hub forgot (restored from backup)
+                res = self._adopt(ident, movement, State.ASIDE)
+                self.cancel(ident)
+                res = self.reservations[ident]
+            state = State.ASIDE if res.state is State.PENDING else res.state
+            self._put(replace(res, state=state, seen_aside=True))
+        elif change.tag is Tag.UNSETASIDE and res is not None and res.open:
+            self._close(ident, State.CANCELLED)
+            self._add_h(res.sku, res.quantity)
+        elif change.fulfilled:
+            if res is None:
+                res = self._adopt(ident, movement, State.ASIDE)
+            if res.open:
+                self._close(ident, State.FULFILLED)
+
+    def _adopt(self, ident: str, movement: Movement, state: State) -> Reservation:
+        res = Reservation(
+            ident,
+            self.node,
+            movement.sku,
+            abs(movement.quantity),
+            movement.at,
+            state,
+            seen_aside=True,
+        )
+        self._put(res)
+        self._add_h(res.sku, -res.quantity)
+        return res
+
+    def settle(self, through: int) -> None:
+        """The node applied every request up to `through`; those it did not act on are undone."""
+        for seq in sorted(s for s in self.requests if s <= through):
+            request = self.requests.pop(seq)
+            self.settled.add(seq)
+            res = self.reservations.get(request.ident)
+            if request.kind is RequestKind.SETASIDE and res and res.open and not res.seen_aside:
+                self._close(
+                    request.ident,
+                    State.CANCELLED if res.state is State.CANCELLING else State.UNCOVERED,
+                )
+                self._add_h(res.sku, res.quantity)
+            elif request.kind is RequestKind.RELEASE:
+                self._add_h(request.sku, request.quantity)
+
+    def _settle_key(self, key: str) -> None:
+        """A request whose effect the node recorded is done: stop sending it."""
+        for seq, request in list(self.requests.items()):
+            if request.key == key:
+                del self.requests[seq]
+                self.settled.add(seq)
+
+    def pending(self, after: int, limit: int) -> list[Request]:
+        return [self.requests[s] for s in sorted(self.requests) if s > after][:limit]
+
+    def claims(self, sku: str) -> int:
+        """What the hub may still promise or has promised at this node: H + open claims."""
+        return self.h(sku) + sum(
+            r.quantity for r in self.reservations.values() if r.open and r.sku == sku
+        )
+
+    def _request(self, kind: RequestKind, sku: str, quantity: int, ident: str) -> None:
+        self.requests[self.next_request] = Request(self.next_request, kind, sku, quantity, ident)
+        self.next_request += 1
+
+    def _put(self, reservation: Reservation) -> None:
+        self.reservations[reservation.ident] = reservation
+        self.touched_reservations.add(reservation.ident)
+
+    def _close(self, ident: str, state: State) -> None:
+        res = self.reservations.get(ident)
+        if res is not None and res.open:
+            self._put(replace(res, state=state))
+
+    def _add_h(self, sku: str, delta: int) -> None:
+        if delta:
+            self.held[sku] = self.h(sku) + delta
+            self.touched_skus.add(sku)

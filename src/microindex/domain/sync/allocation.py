@@ -1,0 +1,119 @@
+"""How to split rights and when to sync: Poisson demand, EWMA rates, marginal allocation.
+
+Pure maths (the standard library's `math` only): times are seconds, rates are units per second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+def poisson_at_least(k: int, mu: float) -> float:
+    """P(Poisson(mu) >= k)."""
+    if k <= 0:
+        return 1.0
+    if mu <= 0:
+        return 0.0
+    term = math.exp(-mu)
+    below = term
+    for i in range(1, k):
+        term *= mu / i
+        below += term
+    return max(0.0, 1.0 - below)
+
+
+def split(total: int, mu_local: float, mu_hub: float) -> int:
+    """Local rights out of `total` by marginal allocation; the rest is the hub's.
+
+    Each next unit goes to the side with the larger P(demand over tau >= its allocation + 1).
+    Ties go to the hub, where rights stay pooled for every channel.
+    """
+    local = hub = 0
+    for _ in range(max(0, total)):
+        if poisson_at_least(local + 1, mu_local) > poisson_at_least(hub + 1, mu_hub):
+            local += 1
+        else:
+            hub += 1
+    return local
+
+
+def low_water(mu: float, z: float = 1.645) -> int:
+    """Below mu + z*sqrt(mu) rights a side should sync (and ask for more)."""
+    return math.ceil(mu + z * math.sqrt(mu)) if mu > 0 else 0
+
+
+def trust_horizon(buffer: int, epsilon: float) -> float:
+    """mu* = the largest lambda*T with P(Poisson(lambda*T) > buffer) <= epsilon (bisection)."""
+    lo, hi = 0.0, float(buffer + 10) * 4
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if poisson_at_least(buffer + 1, mid) <= epsilon:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def ttl_s(buffer: int, epsilon: float, rate_per_s: float) -> float:
+    """How long a count published as max(0, count - buffer) may be trusted."""
+    if rate_per_s <= 0:
+        return math.inf
+    return trust_horizon(buffer, epsilon) / rate_per_s
+
+
+class Freshness(StrEnum):
+    FRESH = "fresh"
+    LIMITED = "limited"
+    UNKNOWN = "unknown"
+
+
+def freshness(age_s: float, ttl: float) -> Freshness:
+    """Within the TTL a figure stands; up to twice it, limited; past that, unknown."""
+    if age_s <= ttl:
+        return Freshness.FRESH
+    return Freshness.LIMITED if age_s <= 2 * ttl else Freshness.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """A figure a channel may show, with its age: past the TTL it is downgraded, never promised."""
+
+    node: str
+    sku: str
+    quantity: int
+    age_s: float
+    freshness: Freshness
+    escrow: bool  # backed by rights the hub holds: firm whatever its age
+
+
+def published(last_count: int, buffer: int) -> int:
+    return max(0, last_count - buffer)
+
+
+def decayed_rate(rate: float, elapsed_s: float, units: float, horizon_s: float) -> float:
+    """EWMA of a rate over time: decay the old estimate, add the units seen since (per second)."""
+    if elapsed_s <= 0:
+        return rate + units / horizon_s
+    keep = math.exp(-elapsed_s / horizon_s)
+    return rate * keep + (1 - keep) * units / elapsed_s
+
+
+def smoothed(previous: float, observed: float, alpha: float = 0.3) -> float:
+    return observed if previous <= 0 else alpha * observed + (1 - alpha) * previous
+
+
+@dataclass(frozen=True, slots=True)
+class SyncBounds:
+    shortest_s: float = 60.0
+    longest_s: float = 3600.0
+    budget: float = 30.0  # interval = budget / sqrt(rate): sync rate per item ~ sqrt(demand)
+
+
+def sync_interval(rate_per_s: float, bounds: SyncBounds) -> float:
+    """Fast movers sync often, idle nodes rarely, always within the configured bounds."""
+    if rate_per_s <= 0:
+        return bounds.longest_s
+    wanted = bounds.budget / math.sqrt(rate_per_s)
+    return min(bounds.longest_s, max(bounds.shortest_s, wanted))

@@ -1,0 +1,115 @@
+"""What a node and the hub say to each other in one sync exchange, and who may say it.
+
+A node pushes its new movements (a contiguous run of its own ledger) with what it has applied of
+the hub's requests; the hub answers with its checkpoint, its epoch, requests addressed to the node,
+catalog changes and rights advice. Every push carries a batch counter that only grows, so a
+replayed push is refused even when its credential is right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from microindex.domain.errors import DomainError
+from microindex.domain.movement import Movement
+from microindex.domain.sync.account import Request
+
+
+@dataclass(frozen=True, slots=True)
+class Push:
+    node: str
+    incarnation: int
+    counter: int  # strictly increasing per node: a replay is refused
+    epoch: str  # the hub epoch the node last saw ("" before the first reply)
+    movements: tuple[Movement, ...]  # consecutive seqs of the node's own ledger
+    head: int  # the node's ledger head when the batch was read
+    requests_through: int  # the node applied the hub's requests up to this seq
+    covers_requests: bool  # the movements reach the position of that request mark
+    catalog_mark: int
+    want: tuple[tuple[str, int], ...] = ()  # rights asked for now (an online node, a walk-in)
+
+    @property
+    def first_seq(self) -> int:
+        return self.movements[0].seq if self.movements else self.head + 1
+
+    @property
+    def complete(self) -> bool:
+        """The batch reaches the node's head: the hub's view of the node is current."""
+        return not self.movements or self.movements[-1].seq >= self.head
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """Rights split for one SKU at this node: keep `target_local`, sync when below `low_water`."""
+
+    sku: str
+    target_local: int
+    low_water: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    node: str
+    counter: int  # echoes the push it answers: a node ignores a stale or replayed reply
+    epoch: str
+    acked: int  # the hub's checkpoint for this node: send from acked + 1
+    requests: tuple[Request, ...] = ()
+    catalog: tuple[Mapping[str, Any], ...] = ()
+    catalog_mark: int = 0
+    advice: tuple[Advice, ...] = ()
+    next_sync_s: int = 0
+
+
+class Refusal(StrEnum):
+    BAD_CREDENTIAL = "bad_credential"
+    REPLAY = "replay"
+    OLD_INCARNATION = "old_incarnation"
+    WRONG_NODE = "wrong_node"
+    CONFLICT = "conflict"
+    UNKNOWN_NODE = "unknown_node"
+
+
+@dataclass(eq=False)
+class PushRefused(DomainError):
+    node: str
+    reason: Refusal
+    detail: str = ""
+    code = "push_refused"
+
+    def __str__(self) -> str:
+        return f"push from {self.node!r} refused: {self.reason.value} {self.detail}".strip()
+
+
+@dataclass
+class Peer:
+    """What the hub keeps about one node's sync: in the same transaction as the applied data."""
+
+    node: str
+    incarnation: int = 0
+    counter: int = 0
+    requests_through: int = 0
+    last_sync_s: float = -1.0
+    tau_s: float = 0.0  # EWMA of the time between successful syncs, hub clock
+    overdraft: int = 0
+    deficit: int = 0
+    rates: dict[str, float] = field(default_factory=dict)
+
+    def admit(self, push: Push) -> None:
+        """Refuse a replayed batch or one from a replaced device; else remember its counter."""
+        if push.node != self.node:
+            raise PushRefused(push.node, Refusal.WRONG_NODE, f"authenticated as {self.node}")
+        if push.incarnation < self.incarnation:
+            raise PushRefused(push.node, Refusal.OLD_INCARNATION, str(push.incarnation))
+        if push.incarnation == self.incarnation and push.counter <= self.counter:
+            raise PushRefused(push.node, Refusal.REPLAY, f"counter {push.counter}")
+        self.incarnation, self.counter = push.incarnation, push.counter
+
+
+def resumable(movements: tuple[Movement, ...], acked: int) -> tuple[Movement, ...]:
+    """The part of a batch after the checkpoint; a gap (first > acked + 1) applies nothing."""
+    if movements and movements[0].seq > acked + 1:
+        return ()
+    return tuple(m for m in movements if m.seq > acked)

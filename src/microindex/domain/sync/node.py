@@ -1,0 +1,147 @@
+"""A node's side of sync: its rights, what it has applied of the hub's requests, its marks.
+
+Every rights change is a movement the node records in its own ledger (it is the only writer),
+folded into its rights in the same unit of work; the hub mirrors the same log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from microindex.domain.ledger import Ledger
+from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
+from microindex.domain.sync.messages import Advice, Reply
+from microindex.domain.sync.rights import Rights, Tag, fold, tag_of, tagged
+
+
+@dataclass
+class NodeSide:
+    """Loaded per unit of work. `applied` holds the request keys the node has already acted on
+    (at least those of the requests in hand)."""
+
+    node: str
+    rights: dict[str, Rights]
+    rights_head: int  # the ledger position `rights` is folded to
+    incarnation: int = 1
+    counter: int = 0  # the last batch counter used: never reused, even after a crash
+    epoch: str = ""
+    acked: int = 0  # the hub's checkpoint as last heard, for this epoch
+    requests_through: int = 0
+    requests_head: int = 0  # the ledger head when request `requests_through` was applied
+    catalog_mark: int = 0
+    low_water: dict[str, int] = field(default_factory=dict)
+    next_sync_s: int = 0
+    applied: set[str] = field(default_factory=set)
+    newly_applied: set[str] = field(default_factory=set)
+    touched: set[str] = field(default_factory=set)
+
+    def get(self, sku: str) -> Rights:
+        return self.rights.get(sku, Rights())
+
+    def catch_up(self, movements: list[Movement]) -> None:
+        """Fold movements recorded without rights in mind (e.g. a plain stock receipt)."""
+        for movement in movements:
+            if movement.seq > self.rights_head:
+                self._fold(movement)
+
+    def sell(
+        self,
+        ledger: Ledger,
+        sku: str,
+        quantity: int,
+        at: datetime,
+        reference: str = "",
+        overdraft: bool = False,
+    ) -> Movement:
+        """A walk-in sale from local rights; beyond them only as an approved OVERDRAFT fact."""
+        local = self.get(sku).local
+        if quantity > local and not overdraft:
+            raise NotEnoughRights(sku, self.node, quantity, local)
+        if quantity > local:
+            reference = tagged(Tag.OVERDRAFT, reference)
+        return self._record(ledger, sku, MovementKind.SELL, -quantity, at, reference)
+
+    def grant(self, ledger: Ledger, sku: str, quantity: int, at: datetime) -> Movement:
+        """Give the hub rights: debited here first, credited at the hub when it mirrors this."""
+        if quantity > self.get(sku).local:
+            raise NotEnoughRights(sku, self.node, quantity, self.get(sku).local)
+        return self._record(ledger, sku, MovementKind.GRANT, quantity, at, tagged(Tag.GRANT))
+
+    def fulfil(self, ledger: Ledger, sku: str, ident: str, at: datetime) -> Movement | None:
+        """Pick a set-aside reservation (at most once: a second pick finds nothing set aside)."""
+        held = self.get(sku).reservation(ident)
+        if held is None:
+            return None
+        return self._record(ledger, sku, MovementKind.PICK, -held, at, tagged(Tag.FULFIL, ident))
+
+    def accept(self, ledger: Ledger, reply: Reply, at: datetime) -> list[Movement]:
+        """Apply a reply: new epoch, requests in order (each once), then the rights advice."""
+        if reply.epoch != self.epoch:
+            self.epoch, self.requests_through, self.requests_head = reply.epoch, 0, 0
+        self.acked = reply.acked
+        made: list[Movement] = []
+        for request in reply.requests:
+            if request.seq <= self.requests_through:
+                continue
+            made += self._apply(ledger, request, at)
+            self.requests_through, self.requests_head = request.seq, ledger.head
+        for advice in reply.advice:
+            made += self._advise(ledger, advice, at)
+        self.next_sync_s = reply.next_sync_s or self.next_sync_s
+        return made
+
+    def _apply(self, ledger: Ledger, request: Request, at: datetime) -> list[Movement]:
+        if request.key in self.applied:
+            return []
+        self.applied.add(request.key)
+        self.newly_applied.add(request.key)
+        rights, sku, q = self.get(request.sku), request.sku, request.quantity
+        ref = tagged(Tag(request.kind.value), request.ident)
+        if request.kind is RequestKind.SETASIDE and rights.granted >= q:
+            return [self._record(ledger, sku, MovementKind.GRANT, q, at, ref)]
+        if request.kind is RequestKind.UNSETASIDE and rights.reservation(request.ident) == q:
+            return [self._record(ledger, sku, MovementKind.GRANT, q, at, ref)]
+        if request.kind is RequestKind.RELEASE and rights.granted >= q:
+            return [self._record(ledger, sku, MovementKind.GRANT, -q, at, ref)]
+        return []  # refused: the hub learns it from the request mark and undoes its debit
+
+    def _advise(self, ledger: Ledger, advice: Advice, at: datetime) -> list[Movement]:
+        self.low_water[advice.sku] = advice.low_water
+        surplus = self.get(advice.sku).local - advice.target_local
+        if surplus > 0:
+            return [self.grant(ledger, advice.sku, surplus, at)]
+        return []
+
+    def below_low_water(self) -> list[str]:
+        return sorted(s for s, mark in self.low_water.items() if self.get(s).local < mark)
+
+    def covers_requests(self, last_seq: int) -> bool:
+        return last_seq >= self.requests_head
+
+    def _record(
+        self,
+        ledger: Ledger,
+        sku: str,
+        kind: MovementKind,
+        quantity: int,
+        at: datetime,
+        reference: str,
+    ) -> Movement:
+        movement = ledger.record(sku, kind, quantity, at, reference)
+        self._fold(movement)
+        return movement
+
+    def _fold(self, movement: Movement) -> None:
+        self.rights[movement.sku], _ = fold(self.get(movement.sku), movement)
+        self.rights_head = movement.seq
+        self.touched.add(movement.sku)
+
+
+def reservations(rights: dict[str, Rights]) -> dict[str, tuple[str, int]]:
+    """Open set-asides at the node: reservation id -> (sku, quantity)."""
+    return {ident: (sku, q) for sku, r in rights.items() for ident, q in r.reserved}
+
+
+__all__ = ["NodeSide", "reservations", "tag_of"]

@@ -1,0 +1,200 @@
+"""Stock rights at a node: on_hand = L + G + A + U, folded from the node's own ledger.
+
+L local rights (walk-in sales), G rights granted to the hub, A set aside for hub reservations
+awaiting pick, U unavailable (damaged, display). Every change of rights is a ledger movement, so
+the node and the hub's mirror of its ledger fold the same log to the same state (convergence).
+
+Rights moves use the GRANT kind (on-hand unchanged) with a tagged reference, `tag:id`:
+
+| reference     | quantity | move      | decided at                                  |
+| ------------- | -------- | --------- | ------------------------------------------- |
+| grant         | +g       | L -> G    | node (debit first)                          |
+| release:id    | -h       | G -> L    | hub, which debited H before sending         |
+| setaside:id   | +r       | G -> A    | hub reservation id, applied at the node     |
+| unsetaside:id | +r       | A -> G    | hub cancel or expiry, applied at the node   |
+| hold / unhold | +u       | L <-> U   | node                                        |
+
+A PICK tagged `fulfil:id` takes reservation id from A. Other takes are facts, never refused:
+a sale, pick or transfer-out uses L, and beyond L it is an OVERDRAFT eating U, then G, then A;
+a write-off or count shortfall eats U, then L, then G, then A, and what it takes from the hub's
+share (G, A) is a DEFICIT. Eating A uncovers reservations newest first; a partly eaten
+reservation's remainder goes back to G.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.movement import Movement, MovementKind
+
+
+class Tag(StrEnum):
+    GRANT = "grant"
+    RELEASE = "release"
+    SETASIDE = "setaside"
+    UNSETASIDE = "unsetaside"
+    FULFIL = "fulfil"
+    HOLD = "hold"
+    UNHOLD = "unhold"
+    OVERDRAFT = "overdraft"
+
+
+def tagged(tag: Tag, ident: str = "") -> str:
+    return f"{tag.value}:{ident}" if ident else tag.value
+
+
+def tag_of(reference: str) -> tuple[Tag | None, str]:
+    head, _, ident = reference.partition(":")
+    try:
+        return Tag(head), ident
+    except ValueError:
+        return None, ""
+
+
+Reserved = tuple[tuple[str, int], ...]  # open reservations set aside here, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class Rights:
+    local: int = 0
+    granted: int = 0
+    unavailable: int = 0
+    reserved: Reserved = ()
+
+    @property
+    def aside(self) -> int:
+        return sum(q for _, q in self.reserved)
+
+    @property
+    def on_hand(self) -> int:
+        return self.local + self.granted + self.aside + self.unavailable
+
+    @property
+    def hub_share(self) -> int:
+        """Rights held for the hub at the node: granted plus set aside."""
+        return self.granted + self.aside
+
+    def reservation(self, ident: str) -> int | None:
+        return next((q for i, q in self.reserved if i == ident), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RightsChange:
+    """What one movement did to rights, for the hub to mirror."""
+
+    tag: Tag | None
+    ident: str
+    quantity: int
+    granted: int = 0  # L -> G decided by the node: the hub's H grows by this
+    hub_loss: int = 0  # G taken by an overdraft or a deficit: the hub's H shrinks by this
+    overdraft: int = 0
+    deficit: int = 0
+    uncovered: tuple[str, ...] = ()  # reservations whose goods are gone
+    fulfilled: str = ""  # the reservation this pick posted
+
+
+@dataclass(eq=False)
+class RightsRefused(InvalidValue):
+    """A rights move the state cannot carry: never recorded at a node, refused at the hub."""
+
+
+def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
+    """The rights after `movement`. Facts (sales, counts) always fold; moves may be refused."""
+    tag, ident = tag_of(movement.reference)
+    q = movement.quantity
+    if movement.kind is MovementKind.GRANT:
+        return _move(rights, tag, ident, q)
+    if q > 0:
+        return replace(rights, local=rights.local + q), RightsChange(tag, ident, q)
+    taken = -q
+    if movement.kind is MovementKind.PICK and tag is Tag.FULFIL:
+        held = rights.reservation(ident)
+        if held == taken:
+            kept = tuple(r for r in rights.reserved if r[0] != ident)
+            change = RightsChange(tag, ident, taken, fulfilled=ident)
+            return replace(rights, reserved=kept), change
+    if movement.kind in (MovementKind.WRITE_OFF, MovementKind.COUNT_ADJUST):
+        return _eat(rights, tag, ident, taken, local_first=False)
+    return _eat(rights, tag, ident, taken, local_first=True)
+
+
+def _move(rights: Rights, tag: Tag | None, ident: str, q: int) -> tuple[Rights, RightsChange]:
+    r = rights
+    change = RightsChange(tag, ident, abs(q))
+    if tag in (None, Tag.GRANT) and q > 0:
+        r, change = (
+            replace(r, local=r.local - q, granted=r.granted + q),
+            replace(change, tag=Tag.GRANT, granted=q),
+        )
+    elif tag is Tag.RELEASE and q < 0:
+        r = replace(r, local=r.local - q, granted=r.granted + q)
+    elif tag is Tag.SETASIDE and q > 0 and ident and r.reservation(ident) is None:
+        r = replace(r, granted=r.granted - q, reserved=(*r.reserved, (ident, q)))
+    elif tag is Tag.UNSETASIDE and q > 0 and r.reservation(ident) == q:
+        kept = tuple(x for x in r.reserved if x[0] != ident)
+        r = replace(r, granted=r.granted + q, reserved=kept)
+    elif tag is Tag.HOLD and q > 0:
+        r = replace(r, local=r.local - q, unavailable=r.unavailable + q)
+    elif tag is Tag.UNHOLD and q > 0:
+        r = replace(r, local=r.local + q, unavailable=r.unavailable - q)
+    else:
+        raise RightsRefused("reference", f"{tag}:{ident} {q}", "not a valid rights move")
+    if min(r.local, r.granted, r.unavailable) < 0:
+        raise RightsRefused("quantity", str(q), f"{tag} needs more rights than are held")
+    return r, change
+
+
+def _eat(
+    rights: Rights, tag: Tag | None, ident: str, q: int, local_first: bool
+) -> tuple[Rights, RightsChange]:
+    """Take q units: from L first (a sale) or U first (a shortfall), then G, then A."""
+    left = q
+    local, unavailable = rights.local, rights.unavailable
+    order = ("l", "u") if local_first else ("u", "l")
+    for pool in order:
+        if pool == "l":
+            took = min(left, local)
+            local, left = local - took, left - took
+        else:
+            took = min(left, unavailable)
+            unavailable, left = unavailable - took, left - took
+    beyond_local = q - (rights.local - local) if local_first else 0
+    from_g = min(left, rights.granted)
+    granted, left = rights.granted - from_g, left - from_g
+    reserved, uncovered = list(rights.reserved), []
+    while left > 0 and reserved:
+        res_id, res_q = reserved.pop()
+        uncovered.append(res_id)
+        took = min(left, res_q)
+        granted, left = granted + res_q - took, left - took
+    if left > 0:
+        raise RightsRefused("quantity", str(q), "more than on hand")
+    hub_loss = q - (rights.local - local) - (rights.unavailable - unavailable)
+    new = Rights(local, granted, unavailable, tuple(reserved))
+    change = RightsChange(
+        tag,
+        ident,
+        q,
+        hub_loss=hub_loss - _claims(rights, uncovered),
+        overdraft=beyond_local,
+        deficit=0 if local_first else hub_loss,
+        uncovered=tuple(uncovered),
+    )
+    return new, change
+
+
+def _claims(before: Rights, uncovered: list[str]) -> int:
+    """Units of uncovered reservations: the hub drops their claims, so H loses only the rest."""
+    return sum(q for i, q in before.reserved if i in uncovered)
+
+
+def fold_all(
+    movements: list[Movement], start: dict[str, Rights] | None = None
+) -> dict[str, Rights]:
+    """Rights per SKU after a list of movements (a whole ledger, or the part after `start`)."""
+    state = dict(start or {})
+    for movement in movements:
+        state[movement.sku], _ = fold(state.get(movement.sku, Rights()), movement)
+    return state

@@ -1,0 +1,177 @@
+"""Stock-rights use cases: walk-in sales and picks at a node, online promises at the hub.
+
+The hub promises an online order only from rights it holds at a node (the escrow test), so a
+node selling offline and the hub selling online never together sell more than the node holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from microindex.domain.movement import Movement
+from microindex.domain.sync import allocation
+from microindex.domain.sync.account import NotEnoughRights, Reservation
+from microindex.domain.sync.node import reservations
+from microindex.service.sync import load_side, save_ledger
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
+# --- at a node ---------------------------------------------------------------------------
+
+
+def sell(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    overdraft: bool = False,
+) -> Movement:
+    """A walk-in sale from local rights (NotEnoughRights beyond them, unless an approved
+    overdraft, which is recorded as such)."""
+    with node_db() as uow:
+        side = load_side(uow, node)
+        ledger = uow.ledger.load(node, [sku])
+        movement = side.sell(ledger, sku, quantity, at, reference, overdraft)
+        save_ledger(uow, ledger, [movement], at)
+        uow.rights.save(side)
+        uow.commit()
+    return movement
+
+
+def grant(
+    node_db: SyncUnitOfWorkFactory, node: str, sku: str, quantity: int, at: datetime
+) -> Movement:
+    with node_db() as uow:
+        side = load_side(uow, node)
+        ledger = uow.ledger.load(node, [sku])
+        movement = side.grant(ledger, sku, quantity, at)
+        save_ledger(uow, ledger, [movement], at)
+        uow.rights.save(side)
+        uow.commit()
+    return movement
+
+
+def set_aside(node_db: SyncUnitOfWorkFactory, node: str) -> dict[str, tuple[str, int]]:
+    """Reservations set aside at the node, awaiting pick: id -> (sku, quantity)."""
+    with node_db() as uow:
+        return reservations(load_side(uow, node).rights)
+
+
+def fulfil(node_db: SyncUnitOfWorkFactory, node: str, ident: str, at: datetime) -> Movement | None:
+    """Pick a set-aside reservation; None if it is not (or no longer) set aside here."""
+    with node_db() as uow:
+        side = load_side(uow, node)
+        found = reservations(side.rights).get(ident)
+        if found is None:
+            return None
+        ledger = uow.ledger.load(node, [found[0]])
+        movement = side.fulfil(ledger, found[0], ident, at)
+        save_ledger(uow, ledger, [movement] if movement else [], at)
+        uow.rights.save(side)
+        uow.commit()
+    return movement
+
+
+# --- at the hub --------------------------------------------------------------------------
+
+
+def promise(
+    hub_db: SyncUnitOfWorkFactory,
+    order_key: str,
+    sku: str,
+    quantity: int,
+    now: datetime,
+    hold_s: float,
+    prefer: Sequence[str] = (),
+) -> Reservation:
+    """Promise an online order line from rights the hub holds (idempotent by `order_key`).
+
+    The node is the first of `prefer` with enough rights, else the one holding most.
+    Raises NotEnoughRights when no node's rights cover it.
+    """
+    with hub_db() as uow:
+        known = uow.accounts.reservation(order_key)
+        if known is not None:
+            return known
+        rate, at_s = uow.accounts.online_rate(sku)
+        now_s = now.timestamp()
+        elapsed = now_s - at_s if at_s > 0 else 0.0
+        uow.accounts.set_online_rate(
+            sku, allocation.decayed_rate(rate, elapsed, quantity, 4 * 3600.0), now_s
+        )
+        held = uow.accounts.held(sku)
+        order = [n for n in prefer if n in held] + sorted(held, key=lambda n: (-held[n], n))
+        node = next((n for n in order if held[n] >= quantity), None)
+        if node is None:
+            uow.commit()  # the demand is counted even when it cannot be promised
+            raise NotEnoughRights(sku, "*", quantity, max(held.values(), default=0))
+        account = uow.accounts.load(node)
+        reservation = account.reserve(order_key, sku, quantity, now + timedelta(seconds=hold_s))
+        uow.accounts.save(account)
+        uow.commit()
+    return reservation
+
+
+def cancel(hub_db: SyncUnitOfWorkFactory, order_key: str) -> bool:
+    with hub_db() as uow:
+        known = uow.accounts.reservation(order_key)
+        if known is None:
+            return False
+        account = uow.accounts.load(known.node)
+        done = account.cancel(order_key)
+        uow.accounts.save(account)
+        uow.commit()
+    return done
+
+
+def expire(hub_db: SyncUnitOfWorkFactory, now: datetime) -> list[str]:
+    """Cancel promises past their hold time, on the hub's clock."""
+    expired: list[str] = []
+    with hub_db() as uow:
+        for node in uow.accounts.open_nodes():
+            account = uow.accounts.load(node)
+            expired += account.expire(now)
+            uow.accounts.save(account)
+        uow.commit()
+    return expired
+
+
+def renew_epoch(hub_db: SyncUnitOfWorkFactory, epoch: str) -> None:
+    """After a restore from backup: a new epoch makes every node re-send what the hub lacks."""
+    with hub_db() as uow:
+        uow.accounts.set_epoch(epoch)
+        uow.commit()
+
+
+def availability(
+    hub_db: SyncUnitOfWorkFactory, sku: str, now: datetime, buffer: int = 1, epsilon: float = 0.01
+) -> list[allocation.Availability]:
+    """Per node: what the hub may promise (escrow, firm) and the node's own share, with its age;
+    the node's share is published as max(0, L - buffer) and downgraded past its TTL."""
+    with hub_db() as uow:
+        held = uow.accounts.held(sku)
+        figures: list[allocation.Availability] = []
+        for node in sorted(held):
+            peer = uow.accounts.peer(node)
+            account = uow.accounts.load(node)
+            age = now.timestamp() - peer.last_sync_s if peer.last_sync_s >= 0 else float("inf")
+            ttl = allocation.ttl_s(buffer, epsilon, peer.rates.get(sku, 0.0))
+            figures.append(
+                allocation.Availability(
+                    node, sku, max(0, held[node]), age, allocation.Freshness.FRESH, escrow=True
+                )
+            )
+            local = account.mirror[sku].local if sku in account.mirror else 0
+            figures.append(
+                allocation.Availability(
+                    node,
+                    sku,
+                    allocation.published(local, buffer),
+                    age,
+                    allocation.freshness(age, ttl),
+                    escrow=False,
+                )
+            )
+        return figures

@@ -1,0 +1,251 @@
+"""Node-hub sync: a node pushes its new movements, the hub answers with requests and advice.
+
+Resumable after any cut: the hub's checkpoint for a node is the head of its mirror of that
+node's ledger, stored in the same transaction as the mirrored movements; the node reads from
+the checkpoint the hub last reported. Applying a batch twice changes nothing (same seq, same
+digest), a different digest is refused as a conflict, a gap applies nothing and the reply tells
+the node where to resume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
+from microindex.domain.ledger import Ledger
+from microindex.domain.movement import Movement
+from microindex.domain.sync import allocation
+from microindex.domain.sync.account import NodeAccount
+from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.node import NodeSide
+from microindex.service.catalog import PRODUCT_TOPIC
+from microindex.service.records import movement_record, product_from_record
+from microindex.service.stock import MOVEMENT_TOPIC
+from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    batch: int = 5000  # movements per push
+    requests: int = 500  # requests per reply
+    catalog: int = 500  # catalog changes per reply
+    bounds: allocation.SyncBounds = field(default_factory=allocation.SyncBounds)
+    z: float = 1.645  # low-water safety factor (95%)
+    rate_horizon_s: float = 4 * 3600.0  # how fast demand estimates forget
+
+
+# --- the node's side ---------------------------------------------------------------------
+
+
+def load_side(uow: SyncUnitOfWork, node: str) -> NodeSide:
+    """The node's rights and marks, caught up with movements recorded since (e.g. receipts)."""
+    side = uow.rights.load(node)
+    head = uow.ledger.load(node, []).head
+    while side.rights_head < head:
+        side.catch_up(uow.ledger.movements(node, side.rights_head, 5000))
+    return side
+
+
+def prepare_push(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    batch: int = 5000,
+    want: Sequence[tuple[str, int]] = (),
+) -> Push:
+    """The next batch after the hub's checkpoint; its counter is stored before it is sent."""
+    with node_db() as uow:
+        side = load_side(uow, node)
+        side.counter += 1
+        head = uow.ledger.load(node, []).head
+        movements = tuple(uow.ledger.movements(node, side.acked, batch))
+        uow.rights.save(side)
+        uow.commit()
+    last = movements[-1].seq if movements else head
+    return Push(
+        node,
+        side.incarnation,
+        side.counter,
+        side.epoch,
+        movements,
+        head,
+        side.requests_through,
+        side.covers_requests(last),
+        side.catalog_mark,
+        tuple(want),
+    )
+
+
+def accept_reply(
+    node_db: SyncUnitOfWorkFactory, node: str, reply: Reply, at: datetime
+) -> list[Movement] | None:
+    """Apply the hub's reply in one transaction: the movements it made here, or None for a
+    reply to an older push (ignored)."""
+    with node_db() as uow:
+        side = load_side(uow, node)
+        if reply.node != node or reply.counter != side.counter:
+            return None
+        skus = {r.sku for r in reply.requests} | {a.sku for a in reply.advice}
+        ledger = uow.ledger.load(node, skus)
+        side.applied = uow.rights.applied(node, [r.key for r in reply.requests])
+        made = side.accept(ledger, reply, at)
+        save_ledger(uow, ledger, made, at)
+        if reply.catalog:
+            uow.catalog.upsert([product_from_record(dict(r)) for r in reply.catalog])
+        side.catalog_mark = max(side.catalog_mark, reply.catalog_mark)
+        uow.rights.save(side)
+        uow.commit()
+    return made
+
+
+def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, made: list[Movement], at: datetime) -> None:
+    uow.ledger.save(ledger)
+    for movement in made:
+        uow.outbox.add(
+            MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}", movement_record(movement), at
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    pushed: int
+    exchanges: int
+    acked: int
+
+
+def sync_node(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    transport: SyncTransport,
+    at: datetime,
+    batch: int = 5000,
+    want: Sequence[tuple[str, int]] = (),
+    max_exchanges: int = 1000,
+) -> SyncReport:
+    """Push until the hub has everything (batch by batch, resumable), applying each reply;
+    movements a reply made here (grants, set-asides) go straight back."""
+    pushed = exchanges = 0
+    while True:
+        push = prepare_push(node_db, node, batch, want)
+        reply = transport.exchange(push)
+        made = accept_reply(node_db, node, reply, at)
+        exchanges += 1
+        pushed += len(push.movements)
+        if (reply.acked >= push.head and not made) or exchanges >= max_exchanges:
+            return SyncReport(pushed, exchanges, reply.acked)
+        want = ()
+
+
+# --- the hub's side ----------------------------------------------------------------------
+
+
+def receive_push(
+    hub_db: SyncUnitOfWorkFactory,
+    push: Push,
+    now: datetime,
+    settings: SyncSettings | None = None,
+) -> Reply:
+    """Apply a node's push at the hub and answer it, in one transaction.
+
+    Call only with a push whose credential was verified for `push.node`.
+    """
+    settings = settings or SyncSettings()
+    with hub_db() as uow:
+        epoch = uow.accounts.epoch()
+        peer = uow.accounts.peer(push.node)
+        peer.admit(push)
+        account = uow.accounts.load(push.node)
+        ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
+        complete = _mirror(uow, ledger, account, push) and push.complete
+        same_epoch = push.epoch == epoch
+        if complete and same_epoch and push.covers_requests:
+            account.settle(push.requests_through)
+        peer.requests_through = push.requests_through if same_epoch else 0
+        for sku, units in push.want:
+            _release(account, epoch, sku, min(units, account.h(sku)))
+        advice: tuple[Advice, ...] = ()
+        next_sync = 0
+        if complete:
+            advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings)
+        uow.ledger.save(ledger)
+        uow.accounts.save(account)
+        uow.accounts.save_peer(peer)
+        reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
+        uow.commit()
+    return reply
+
+
+def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:
+    """Replicate the batch into the hub's mirror; False when it stopped at a gap."""
+    for movement in push.movements:
+        recorded = (
+            uow.ledger.movement(push.node, movement.seq) if movement.seq <= ledger.head else None
+        )
+        try:
+            if ledger.replicate(movement, recorded):
+                account.mirror_movement(movement)
+        except SequenceGap:
+            return False
+        except MovementConflict as error:
+            raise PushRefused(push.node, Refusal.CONFLICT, str(error)) from error
+        except WrongNode as error:
+            raise PushRefused(push.node, Refusal.WRONG_NODE, str(error)) from error
+    return True
+
+
+def _release(account: NodeAccount, epoch: str, sku: str, units: int) -> None:
+    if units > 0:
+        account.release(sku, units, f"{epoch}.{account.next_request}")
+
+
+def _rebalance(
+    uow: SyncUnitOfWork,
+    peer: Peer,
+    account: NodeAccount,
+    epoch: str,
+    now: datetime,
+    settings: SyncSettings,
+) -> tuple[tuple[Advice, ...], int]:
+    """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise."""
+    now_s = now.timestamp()
+    elapsed = now_s - peer.last_sync_s if peer.last_sync_s >= 0 else 0.0
+    if peer.last_sync_s >= 0:
+        peer.tau_s = allocation.smoothed(peer.tau_s, elapsed)
+    peer.last_sync_s = now_s
+    skus = sorted(set(account.mirror) | set(account.held))
+    total_rate = 0.0
+    advice: list[Advice] = []
+    for sku in skus:
+        walkin = allocation.decayed_rate(
+            peer.rates.get(sku, 0.0), elapsed, account.walkin.get(sku, 0), settings.rate_horizon_s
+        )
+        peer.rates[sku] = walkin
+        online, _ = uow.accounts.online_rate(sku)
+        share = online / max(1, len(uow.accounts.held(sku)))
+        total_rate += walkin + share
+        tau = max(peer.tau_s, settings.bounds.shortest_s)
+        local = account.mirror[sku].local if sku in account.mirror else 0
+        target = allocation.split(local + max(0, account.h(sku)), walkin * tau, share * tau)
+        if target > local:
+            _release(account, epoch, sku, min(target - local, account.h(sku)))
+        advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
+    return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
+
+
+def _reply(
+    uow: SyncUnitOfWork,
+    push: Push,
+    peer: Peer,
+    account: NodeAccount,
+    epoch: str,
+    acked: int,
+    advice: tuple[Advice, ...],
+    next_sync: int,
+    settings: SyncSettings,
+) -> Reply:
+    changes = [m for m in uow.outbox.after(push.catalog_mark, settings.catalog)]
+    products = tuple(m.payload for m in changes if m.topic == PRODUCT_TOPIC)
+    mark = changes[-1].id if changes else push.catalog_mark
+    requests = tuple(account.pending(peer.requests_through, settings.requests))
+    return Reply(push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync)

@@ -1,0 +1,63 @@
+"""Ports of the sync use cases: rights and sync marks at a node, accounts and peers at the hub.
+
+They live beside `ports.py` rather than in it so the sync work can grow on its own; a sync unit
+of work is an ordinary unit of work with these two stores added, on the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from microindex.domain.sync.account import NodeAccount, Reservation
+from microindex.domain.sync.messages import Peer, Push, Reply
+from microindex.domain.sync.node import NodeSide
+from microindex.service.ports import UnitOfWork
+
+
+class RightsStore(Protocol):
+    """A node's rights per SKU and its sync marks (node side)."""
+
+    def load(self, node: str) -> NodeSide: ...
+    def applied(self, node: str, keys: Iterable[str]) -> set[str]: ...
+    def save(self, side: NodeSide) -> None: ...
+
+
+class AccountStore(Protocol):
+    """The hub's accounts with its nodes (hub side)."""
+
+    def epoch(self) -> str: ...
+    def set_epoch(self, epoch: str) -> None: ...
+    def peer(self, node: str) -> Peer: ...
+    def save_peer(self, peer: Peer) -> None: ...
+    def load(self, node: str) -> NodeAccount: ...
+    def save(self, account: NodeAccount) -> None: ...
+    def reservation(self, ident: str) -> Reservation | None: ...
+    def held(self, sku: str) -> dict[str, int]:
+        """H per node for one SKU: where an online order may be promised."""
+        ...
+
+    def open_nodes(self) -> list[str]:
+        """Nodes with open reservations (for expiry)."""
+        ...
+
+    def online_rate(self, sku: str) -> tuple[float, float]:
+        """(units per second, hub time in seconds it was last updated)."""
+        ...
+
+    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None: ...
+
+
+class SyncUnitOfWork(UnitOfWork, Protocol):
+    rights: RightsStore
+    accounts: AccountStore
+
+
+class SyncUnitOfWorkFactory(Protocol):
+    def __call__(self) -> SyncUnitOfWork: ...
+
+
+class SyncTransport(Protocol):
+    """Carries one push to the hub and brings its reply back (or raises)."""
+
+    def exchange(self, push: Push) -> Reply: ...
