@@ -10,6 +10,7 @@ walks the catalog. A `CatalogStore.by_gtin` on the `products.gtin` UNIQUE index 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -120,17 +121,35 @@ def resolve(
     return Resolution(link, subject, _at_hand(actions, task), _first(actions, task))
 
 
+class NodeLedgers:
+    """StockByNode read from each node's own database (each node is its ledger's only writer)."""
+
+    def __init__(self, nodes: Mapping[str, UnitOfWorkFactory]) -> None:
+        self._nodes = nodes
+
+    def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
+        lines: list[StockLine] = []
+        for code, database in self._nodes.items():
+            if node is None or node == code:
+                with database() as uow:
+                    lines += uow.ledger.stock(code, sku)
+        return sorted(lines, key=lambda line: (line.sku, line.node))
+
+
 def resolve_scan(
-    uow_factory: UnitOfWorkFactory,
+    hub: UnitOfWorkFactory,
     scanned: str,
     role: Role,
     today: date,
     node: str | None = None,
     task: Action | None = None,
+    nodes: Mapping[str, UnitOfWorkFactory] | None = None,
 ) -> Resolution:
-    with uow_factory() as uow:
+    """Resolve against the hub's catalog; stock from `nodes`' own ledgers, else the hub's."""
+    with hub() as uow:
         lookup = UnitOfWorkLookup(uow)
-        return resolve(scanned, lookup, lookup, role, today, node, task)
+        stock: StockByNode = lookup if nodes is None else NodeLedgers(nodes)
+        return resolve(scanned, lookup, stock, role, today, node, task)
 
 
 def _product(
