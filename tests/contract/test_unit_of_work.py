@@ -20,17 +20,6 @@ def _write_everything(uow: UnitOfWork) -> None:
     uow.meta.put("mark", "1")
 
 
-def _sqlite_ends_its_transaction_for_good(request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params["uow_factory"] == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="SqliteUnitOfWork begins only in __enter__: after commit or rollback"
-                " it runs in autocommit mode, and a second commit fails",
-            )
-        )
-
-
 def _assert_empty(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         assert uow.catalog.count() == 0
@@ -58,7 +47,6 @@ def test_an_error_inside_the_block_leaves_no_trace(uow_factory: UnitOfWorkFactor
 def test_rollback_discards_and_the_unit_of_work_goes_on(
     uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest
 ) -> None:
-    _sqlite_ends_its_transaction_for_good(request)
     with uow_factory() as uow:
         _write_everything(uow)
         uow.rollback()
@@ -73,7 +61,6 @@ def test_rollback_discards_and_the_unit_of_work_goes_on(
 def test_writes_after_a_commit_need_their_own_commit(
     uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest
 ) -> None:
-    _sqlite_ends_its_transaction_for_good(request)
     with uow_factory() as uow:
         uow.meta.put("first", "1")
         uow.commit()

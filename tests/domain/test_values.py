@@ -22,7 +22,7 @@ def test_money_parses_prices_to_the_currency_minor_unit() -> None:
         ("-1", "GBP", "negative"),
         ("1.234", "GBP", "2 decimal places"),
         ("1", "XXX", "ISO 4217"),
-        ("NaN", "GBP", "finite"),
+        ("NaN", "GBP", "not a number"),
     ],
 )
 def test_bad_prices_are_refused_with_a_reason(text: str, currency: str, reason: str) -> None:
@@ -75,3 +75,9 @@ def test_distance_between_london_nodes_is_a_few_kilometres() -> None:
     hackney = Location(51.5363, -0.0618)
     kings_cross = Location(51.5317, -0.1240)
     assert 4.0 < hackney.km_to(kings_cross) < 4.7
+
+
+@pytest.mark.parametrize("text", ["1_000", "1e3", "١٢", "1,000.00", "12.", ".5", "Infinity"])
+def test_prices_are_plain_decimals_only(text: str) -> None:
+    with pytest.raises(InvalidValue, match="not a number"):
+        Money.parse(text, "GBP")

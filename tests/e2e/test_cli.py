@@ -161,3 +161,29 @@ def test_bad_node_codes_and_quantities_are_refused(demo: Path) -> None:
     assert "error" in cli(demo, "stock", "receive", "Not A Node", "X", "1", ok=False)
     cli(demo, "stock", "receive", "van", "MUG-X", "-2", ok=False)
     assert "no node" in cli(demo, "stock", "receive", "nowhere", "MUG-X", "1", ok=False)
+
+
+def test_a_stock_file_with_bad_rows_changes_nothing_and_names_each_row(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source))
+    stock_file = tmp_path / "van.csv"
+    stock_file.write_text(
+        "sku,quantity\nMUG-TIDE-250,4\nNOPE-1,2\nBWL-MOSS-S,-1\nMUG-TIDE-250,1\n", encoding="utf-8"
+    )
+    out = cli(ws, "stock", "import", "van", str(stock_file), ok=False)
+    assert "row 3, column 'sku': not in the catalog" in out
+    assert "row 4, column 'quantity'" in out
+    assert "row 5, column 'sku'" in out
+    assert json.loads(cli(ws, "stock", "show", "--node", "van", "--json")) == []
+    good = tmp_path / "good.csv"
+    good.write_text("sku,quantity\nMUG-TIDE-250,4\nBWL-MOSS-S,2\n", encoding="utf-8")
+    cli(ws, "stock", "import", "van", str(good))
+    out_file = tmp_path / "out.csv"
+    cli(ws, "stock", "export", "van", str(out_file))
+    assert out_file.read_text(encoding="utf-8").splitlines() == [
+        "sku,quantity",
+        "BWL-MOSS-S,2",
+        "MUG-TIDE-250,4",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -47,10 +48,18 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+_PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$", re.ASCII)
+
+
 def parse_decimal(field: str, text: str) -> Decimal:
+    """A plain decimal as people type prices: digits, an optional point; no exponents,
+    underscores, thousands separators or non-ASCII digits."""
+    cleaned = str(text).strip()
+    if not _PLAIN_NUMBER.match(cleaned):
+        raise InvalidValue(field, str(text), "not a number (write it like 12.50)")
     try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
+        value = Decimal(cleaned)
+    except InvalidOperation:
         raise InvalidValue(field, str(text), "not a number") from None
     if not value.is_finite():
         raise InvalidValue(field, str(text), "not a finite number")

@@ -7,13 +7,14 @@ needs, calls one domain method, writes the outbox in the same transaction and co
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import InvalidValue, UnknownSku
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
+from microindex.service.catalog import ImportRejected, RowError
 from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
 from microindex.service.records import movement_record
 
@@ -223,6 +224,41 @@ def set_stock(
         _save(uow, ledger, at)
         uow.commit()
     return made
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedStock:
+    """A stock file read: good rows (with their spreadsheet row numbers) and bad ones."""
+
+    stock: list[StockRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    row_numbers: list[int] = field(default_factory=list)
+
+
+def import_stock(
+    uow_factory: UnitOfWorkFactory,
+    node: str,
+    parsed: ParsedStock,
+    at: datetime,
+    reference: str,
+    skip_bad_rows: bool = False,
+    actor: str = "",
+) -> list[Movement]:
+    """Set a node's stock from a file: any bad row (or SKU not in the catalog) refuses it all,
+    unless `skip_bad_rows`, and then the good rows go in one transaction."""
+    with uow_factory() as uow:
+        missing = uow.catalog.missing(row.sku for row in parsed.stock)
+    unknown = [
+        RowError(number, "sku", "not in the catalog", row.sku)
+        for number, row in zip(parsed.row_numbers, parsed.stock, strict=True)
+        if row.sku in missing
+    ]
+    errors = sorted([*parsed.errors, *unknown], key=lambda error: error.row)
+    if errors and not skip_bad_rows:
+        raise ImportRejected(errors)
+    rows = [row for row in parsed.stock if row.sku not in missing]
+    return set_stock(uow_factory, node, rows, at, reference, actor)
 
 
 def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:

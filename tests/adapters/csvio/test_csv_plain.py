@@ -61,7 +61,7 @@ def test_a_full_row_becomes_a_product() -> None:
 def test_bad_price_is_reported_with_row_and_column() -> None:
     parsed = parse_plain(sheet(HEADER, 'MUG-01,,Mug,"12,5x",,EUR'))
 
-    assert parsed.errors == [RowError(2, "price", "not a number", "12,5x")]
+    assert parsed.errors == [RowError(2, "price", "not a number (write it like 12.50)", "12,5x")]
     assert parsed.products == []
 
 

@@ -9,7 +9,8 @@ Every `write_*` function writes UTF-8 into a binary stream and leaves it open.
 from microindex.adapters.csvio.plain import parse_plain, write_plain
 from microindex.adapters.csvio.sheet import Source
 from microindex.adapters.csvio.shopify import ParsedShopify, parse_shopify, write_shopify
-from microindex.adapters.csvio.stock_file import ParsedStock, parse_stock, write_stock
+from microindex.adapters.csvio.stock_file import parse_stock, write_stock
+from microindex.service.stock import ParsedStock
 
 __all__ = [
     "ParsedShopify",

@@ -6,31 +6,24 @@ It feeds `service.stock.set_stock`, which makes each SKU's on-hand equal to the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from microindex.adapters.csvio.cells import whole_number
 from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
 from microindex.domain.codes import Sku
-from microindex.service.catalog import RowError
-from microindex.service.stock import StockRow
+from microindex.service.stock import ParsedStock, StockRow
 
 COLUMNS = ("sku", "quantity")
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedStock:
-    stock: list[StockRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
 
 
 def parse_stock(source: Source) -> ParsedStock:
     """Stock rows of a stock CSV, with every bad row reported (see `Source`)."""
     with open_sheet(source, COLUMNS) as sheet:
         skus = FirstSeen("SKU")
-        stock = [line for row in sheet if (line := _stock_row(row, skus)) is not None]
-    return ParsedStock(stock, sheet.errors, sheet.rows)
+        lines = [(row.number, line) for row in sheet if (line := _stock_row(row, skus)) is not None]
+    return ParsedStock(
+        [line for _, line in lines], sheet.errors, sheet.rows, [number for number, _ in lines]
+    )
 
 
 def write_stock(stock: Iterable[StockRow], stream: BinaryIO) -> None:

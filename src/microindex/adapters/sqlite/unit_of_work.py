@@ -55,7 +55,11 @@ class SqliteDatabase:
 
 
 class SqliteUnitOfWork:
-    """BEGIN IMMEDIATE on entry: the write lock is taken before anything is read."""
+    """BEGIN IMMEDIATE on entry: the write lock is taken before anything is read.
+
+    Like the in-memory fake, work after a commit or rollback runs in a new transaction that
+    the context's exit rolls back unless it is committed too.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -79,8 +83,11 @@ class SqliteUnitOfWork:
             self._conn.execute("ROLLBACK")
 
     def commit(self) -> None:
+        """Commit, and go on in a new transaction (rolled back on exit unless committed)."""
         self._conn.execute("COMMIT")
+        self._conn.execute("BEGIN IMMEDIATE")
 
     def rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
+        self._conn.execute("BEGIN IMMEDIATE")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from microindex.adapters.csvio import parse_stock, write_stock
 from microindex.domain.ledger import CountResult
 from microindex.domain.movement import Movement
 from microindex.entrypoints.cli.context import (
@@ -20,6 +22,7 @@ from microindex.entrypoints.cli.context import (
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
+from microindex.service.stock import StockRow
 
 app = typer.Typer(help="Stock at nodes: receive, sell, write off, transfer, count, show.")
 
@@ -232,3 +235,45 @@ def show(
         table.add_row(key, title, *(str(row.get(c, "")) for c in columns), str(sum(row.values())))
     console.print(table)
     console.print(f"{len(grid)} SKUs, {sum(line.on_hand for line in lines)} units")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    node: str = NODE,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: sku,quantity"),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Apply the good rows and report the bad ones."
+    ),
+    actor: str = ACTOR,
+) -> None:
+    """Make a node's on-hand equal to a stock file's quantities (all rows, or none).
+
+    Example: microindex stock import locker locker-stock.csv
+    """
+    with domain_errors():
+        db = node_database(ctx, node)
+        made = stock_service.import_stock(
+            db,
+            node,
+            parse_stock(file),
+            workspace(ctx).clock(),
+            f"import:{file.name}",
+            skip_bad_rows,
+            actor,
+        )
+    console.print(f"{node}: {len(made)} movements from {file.name}")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    node: str = NODE,
+    file: Path = typer.Argument(..., dir_okay=False, help="CSV file to write."),
+) -> None:
+    """Write a node's on-hand as sku,quantity. Example: microindex stock export van van.csv"""
+    with domain_errors():
+        lines = stock_service.stock_lines({node: node_database(ctx, node)})
+    with file.open("wb") as stream:
+        write_stock((StockRow(line.sku, line.on_hand) for line in lines), stream)
+    console.print(f"wrote {len(lines)} SKUs of {node} to {file}")
