@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -117,6 +119,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX packages_used_by_type ON packages_used (package_type, node);
         """,
     ),
+    SYNC_MIGRATION,
 ]
 
 

@@ -1,0 +1,304 @@
+"""The sync ports on SQLite: rights and marks at a node, accounts and peers at the hub.
+
+They share the unit of work's connection, so rights, checkpoints and requests commit in the
+same transaction as the movements they go with.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase, SqliteUnitOfWork
+from microindex.domain.sync.account import (
+    OPEN,
+    NodeAccount,
+    Request,
+    RequestKind,
+    Reservation,
+    State,
+)
+from microindex.domain.sync.messages import Peer
+from microindex.domain.sync.node import NodeSide
+from microindex.domain.sync.rights import Rights
+
+_OPEN = tuple(s.value for s in OPEN)
+
+
+def _reserved(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple((str(i), int(q)) for i, q in json.loads(text))
+
+
+def _rights(row: tuple[Any, ...]) -> Rights:
+    local, granted, unavailable, reserved = row
+    return Rights(int(local), int(granted), int(unavailable), _reserved(reserved))
+
+
+class SqliteRights:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def load(self, node: str) -> NodeSide:
+        rights = {
+            sku: _rights(rest)
+            for sku, *rest in self._conn.execute(
+                "SELECT sku, local, granted, unavailable, reserved FROM node_rights WHERE node = ?",
+                (node,),
+            )
+        }
+        row = self._conn.execute(
+            "SELECT rights_head, incarnation, counter, epoch, acked, requests_through,"
+            " requests_head, catalog_mark, next_sync_s, low_water FROM sync_sides WHERE node = ?",
+            (node,),
+        ).fetchone()
+        if row is None:
+            return NodeSide(node, rights, 0)
+        head, inc, counter, epoch, acked, through, rhead, mark, nxt, low = row
+        return NodeSide(
+            node,
+            rights,
+            head,
+            inc,
+            counter,
+            epoch,
+            acked,
+            through,
+            rhead,
+            mark,
+            json.loads(low),
+            nxt,
+        )
+
+    def applied(self, node: str, keys: Iterable[str]) -> set[str]:
+        return {
+            key
+            for key in keys
+            if self._conn.execute(
+                "SELECT 1 FROM sync_applied WHERE node = ? AND key = ?", (node, key)
+            ).fetchone()
+        }
+
+    def save(self, side: NodeSide) -> None:
+        self._conn.executemany(
+            "INSERT INTO sync_applied (node, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(side.node, key) for key in side.newly_applied],
+        )
+        self._conn.executemany(
+            "INSERT INTO node_rights VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, sku) DO UPDATE"
+            " SET local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            [
+                (side.node, sku, r.local, r.granted, r.unavailable, json.dumps(r.reserved))
+                for sku, r in side.rights.items()
+                if sku in side.touched
+            ],
+        )
+        self._conn.execute(
+            "INSERT OR REPLACE INTO sync_sides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                side.node,
+                side.rights_head,
+                side.incarnation,
+                side.counter,
+                side.epoch,
+                side.acked,
+                side.requests_through,
+                side.requests_head,
+                side.catalog_mark,
+                side.next_sync_s,
+                json.dumps(side.low_water),
+            ),
+        )
+        side.newly_applied.clear()
+        side.touched.clear()
+
+
+class SqliteAccounts:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def epoch(self) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
+        return "" if row is None else str(row[0])
+
+    def set_epoch(self, epoch: str) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('sync_epoch', ?)", (epoch,)
+        )
+
+    def peer(self, node: str) -> Peer:
+        row = self._conn.execute(
+            "SELECT incarnation, counter, requests_through, last_sync_s, tau_s, overdraft,"
+            " deficit, rates FROM sync_peers WHERE node = ?",
+            (node,),
+        ).fetchone()
+        if row is None:
+            return Peer(node)
+        inc, counter, through, last, tau, over, deficit, rates = row
+        return Peer(node, inc, counter, through, last, tau, over, deficit, json.loads(rates))
+
+    def save_peer(self, peer: Peer) -> None:
+        self._conn.execute(
+            "INSERT INTO sync_peers VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (node)"
+            " DO UPDATE SET incarnation = excluded.incarnation, counter = excluded.counter,"
+            " requests_through = excluded.requests_through, last_sync_s = excluded.last_sync_s,"
+            " tau_s = excluded.tau_s, overdraft = excluded.overdraft, deficit = excluded.deficit,"
+            " rates = excluded.rates",
+            (
+                peer.node,
+                peer.incarnation,
+                peer.counter,
+                peer.requests_through,
+                peer.last_sync_s,
+                peer.tau_s,
+                peer.overdraft,
+                peer.deficit,
+                json.dumps(peer.rates),
+            ),
+        )
+
+    def load(self, node: str) -> NodeAccount:
+        held: dict[str, int] = {}
+        mirror: dict[str, Rights] = {}
+        for sku, h, *rest in self._conn.execute(
+            "SELECT sku, h, local, granted, unavailable, reserved FROM hub_rights WHERE node = ?",
+            (node,),
+        ):
+            held[sku], mirror[sku] = int(h), _rights(tuple(rest))
+        marks = ", ".join("?" for _ in _OPEN)
+        reservations = {
+            r.ident: r
+            for r in map(
+                _reservation,
+                self._conn.execute(
+                    f"SELECT * FROM hub_reservations WHERE node = ? AND state IN ({marks})",
+                    (node, *_OPEN),
+                ),
+            )
+        }
+        requests = {
+            seq: Request(seq, RequestKind(kind), sku, qty, ident)
+            for seq, kind, sku, qty, ident in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = ?", (node,)
+            )
+        }
+        row = self._conn.execute(
+            "SELECT next_request FROM sync_peers WHERE node = ?", (node,)
+        ).fetchone()
+        return NodeAccount(
+            node, held, mirror, reservations, requests, 1 if row is None else int(row[0])
+        )
+
+    def save(self, account: NodeAccount) -> None:
+        node, c = account.node, self._conn
+        c.executemany(
+            "INSERT OR REPLACE INTO hub_rights VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    node,
+                    sku,
+                    account.h(sku),
+                    r.local,
+                    r.granted,
+                    r.unavailable,
+                    json.dumps(r.reserved),
+                )
+                for sku in account.touched_skus
+                for r in [account.mirror.get(sku, Rights())]
+            ],
+        )
+        c.executemany(
+            "INSERT OR REPLACE INTO hub_reservations VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    r.ident,
+                    r.node,
+                    r.sku,
+                    r.quantity,
+                    r.expires_at.isoformat(),
+                    r.state.value,
+                    int(r.seen_aside),
+                )
+                for r in (account.reservations[i] for i in account.touched_reservations)
+            ],
+        )
+        c.executemany(
+            "DELETE FROM hub_requests WHERE node = ? AND seq = ?",
+            [(node, seq) for seq in account.settled],
+        )
+        c.executemany(
+            "INSERT INTO hub_requests VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [
+                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident)
+                for q in account.requests.values()
+            ],
+        )
+        c.execute(
+            "INSERT INTO sync_peers VALUES (?, 0, 0, 0, ?, -1, 0, 0, 0, '{}') ON CONFLICT (node)"
+            " DO UPDATE SET next_request = excluded.next_request",
+            (node, account.next_request),
+        )
+        account.touched_skus.clear()
+        account.touched_reservations.clear()
+        account.settled.clear()
+
+    def reservation(self, ident: str) -> Reservation | None:
+        row = self._conn.execute(
+            "SELECT * FROM hub_reservations WHERE ident = ?", (ident,)
+        ).fetchone()
+        return None if row is None else _reservation(row)
+
+    def held(self, sku: str) -> dict[str, int]:
+        return {
+            n: int(h)
+            for n, h in self._conn.execute("SELECT node, h FROM hub_rights WHERE sku = ?", (sku,))
+        }
+
+    def open_nodes(self) -> list[str]:
+        marks = ", ".join("?" for _ in _OPEN)
+        return [
+            n
+            for (n,) in self._conn.execute(
+                f"SELECT DISTINCT node FROM hub_reservations WHERE state IN ({marks}) ORDER BY node",
+                _OPEN,
+            )
+        ]
+
+    def online_rate(self, sku: str) -> tuple[float, float]:
+        row = self._conn.execute(
+            "SELECT rate, at_s FROM hub_online_rates WHERE sku = ?", (sku,)
+        ).fetchone()
+        return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
+
+    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO hub_online_rates VALUES (?, ?, ?)", (sku, rate, at_s)
+        )
+
+
+def _reservation(row: tuple[Any, ...]) -> Reservation:
+    ident, node, sku, qty, expires, state, seen = row
+    return Reservation(
+        ident, node, sku, int(qty), datetime.fromisoformat(expires), State(state), bool(seen)
+    )
+
+
+class SqliteSyncUnitOfWork(SqliteUnitOfWork):
+    """A SQLite unit of work with the sync stores on the same connection and transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self.rights = SqliteRights(conn)
+        self.accounts = SqliteAccounts(conn)
+
+
+class SqliteSyncDatabase(SqliteDatabase):
+    """A node's or the hub's SQLite file, opened for sync use cases."""
+
+    def unit_of_work(self) -> SqliteSyncUnitOfWork:  # type: ignore[override]
+        return SqliteSyncUnitOfWork(self.connection())
+
+    __call__ = unit_of_work

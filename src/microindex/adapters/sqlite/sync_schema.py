@@ -1,0 +1,84 @@
+"""Schema of the sync and stock-rights tables (migration 10), kept beside their store."""
+
+from __future__ import annotations
+
+SYNC_MIGRATION = (
+    10,
+    "sync: node rights and marks, hub accounts, peers, reservations, requests",
+    """
+    CREATE TABLE sync_sides (
+        node             TEXT PRIMARY KEY,
+        rights_head      INTEGER NOT NULL,
+        incarnation      INTEGER NOT NULL,
+        counter          INTEGER NOT NULL,
+        epoch            TEXT NOT NULL,
+        acked            INTEGER NOT NULL,
+        requests_through INTEGER NOT NULL,
+        requests_head    INTEGER NOT NULL,
+        catalog_mark     INTEGER NOT NULL,
+        next_sync_s      INTEGER NOT NULL,
+        low_water        TEXT NOT NULL
+    );
+    CREATE TABLE node_rights (
+        node        TEXT NOT NULL,
+        sku         TEXT NOT NULL,
+        local       INTEGER NOT NULL CHECK (local >= 0),
+        granted     INTEGER NOT NULL CHECK (granted >= 0),
+        unavailable INTEGER NOT NULL CHECK (unavailable >= 0),
+        reserved    TEXT NOT NULL,
+        PRIMARY KEY (node, sku)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_applied (
+        node TEXT NOT NULL,
+        key  TEXT NOT NULL,
+        PRIMARY KEY (node, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_peers (
+        node             TEXT PRIMARY KEY,
+        incarnation      INTEGER NOT NULL,
+        counter          INTEGER NOT NULL,
+        requests_through INTEGER NOT NULL,
+        next_request     INTEGER NOT NULL,
+        last_sync_s      REAL NOT NULL,
+        tau_s            REAL NOT NULL,
+        overdraft        INTEGER NOT NULL,
+        deficit          INTEGER NOT NULL,
+        rates            TEXT NOT NULL
+    );
+    CREATE TABLE hub_rights (
+        node        TEXT NOT NULL,
+        sku         TEXT NOT NULL,
+        h           INTEGER NOT NULL,
+        local       INTEGER NOT NULL,
+        granted     INTEGER NOT NULL,
+        unavailable INTEGER NOT NULL,
+        reserved    TEXT NOT NULL,
+        PRIMARY KEY (node, sku)
+    ) WITHOUT ROWID;
+    CREATE INDEX hub_rights_by_sku ON hub_rights (sku, node);
+    CREATE TABLE hub_reservations (
+        ident      TEXT PRIMARY KEY,
+        node       TEXT NOT NULL,
+        sku        TEXT NOT NULL,
+        quantity   INTEGER NOT NULL CHECK (quantity > 0),
+        expires_at TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        seen_aside INTEGER NOT NULL
+    );
+    CREATE INDEX hub_reservations_open ON hub_reservations (node, state);
+    CREATE TABLE hub_requests (
+        node     TEXT NOT NULL,
+        seq      INTEGER NOT NULL,
+        kind     TEXT NOT NULL,
+        sku      TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        ident    TEXT NOT NULL,
+        PRIMARY KEY (node, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE hub_online_rates (
+        sku  TEXT PRIMARY KEY,
+        rate REAL NOT NULL,
+        at_s REAL NOT NULL
+    );
+    """,
+)
