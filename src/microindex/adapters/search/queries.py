@@ -1,0 +1,115 @@
+"""A search plan as a tantivy query, built from terms: no user text reaches a query parser."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import tantivy
+from tantivy import Occur, Query
+
+from microindex.adapters.search import schema as f
+from microindex.domain.search.facets import PriceBand, attribute_key
+from microindex.domain.search.query import QueryTerm
+from microindex.domain.search.ranking import (
+    ALTERNATIVE_SHARE,
+    CODE_BOOST,
+    FIELD_WEIGHTS,
+    PREFIX_SHARE,
+    TYPO_SHARE,
+)
+from microindex.domain.search.request import Filters
+from microindex.service.search import SearchPlan
+
+TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
+# Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
+LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
+
+
+def term_clause(schema: tantivy.Schema, term: QueryTerm, loose: bool) -> Query:
+    """Exact and alternative forms in every weighted field; typos when `loose` (the index lacks
+    the word: an indexed word means what it says, and skipping its expansions keeps queries
+    fast); the prefix of the word being typed."""
+    parts: list[Query] = []
+    for field, weight in FIELD_WEIGHTS.items():
+        parts.append(Query.boost_query(Query.term_query(schema, field, term.text), weight))
+        for other in term.alternatives:
+            exact = Query.term_query(schema, field, other)
+            parts.append(Query.boost_query(exact, weight * ALTERNATIVE_SHARE))
+    for field, weight in LOOSE_FIELDS:
+        if term.typos and loose:
+            loose = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
+            parts.append(Query.boost_query(loose, weight * TYPO_SHARE))
+        if term.prefix:
+            typed = Query.fuzzy_term_query(schema, field, term.text, 0, True, True)
+            parts.append(Query.boost_query(typed, weight * PREFIX_SHARE))
+    return Query.disjunction_max_query(parts, TIE_BREAKER)
+
+
+def text_query(schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str]) -> Query:
+    clauses = [term_clause(schema, t, t.text in loose) for t in plan.query.terms]
+    words: Query | None = None
+    if clauses and plan.must_match >= len(clauses):
+        words = Query.boolean_query([(Occur.Must, c) for c in clauses])
+    elif clauses:
+        should = [(Occur.Should, c) for c in clauses]
+        words = Query.boolean_query(should, max(plan.must_match, 1))
+    codes = [c.lower() for c in plan.query.codes]
+    if not codes:
+        return words if words is not None else Query.all_query()
+    lookup = Query.boost_query(Query.term_set_query(schema, f.CODES, codes), CODE_BOOST)
+    if words is None:
+        return lookup
+    return Query.boolean_query([(Occur.Should, lookup), (Occur.Should, words)])
+
+
+def filter_queries(
+    schema: tantivy.Schema, filters: Filters, stocked_at: frozenset[str] | None
+) -> list[Query]:
+    found: list[Query] = []
+    if stocked_at is not None:
+        found.append(Query.term_set_query(schema, f.STOCKED_AT, sorted(stocked_at)))
+    elif filters.in_stock:
+        found.append(Query.term_query(schema, f.STOCKED, 1))
+    if filters.price_min is not None or filters.price_max is not None:
+        low = float(filters.price_min) if filters.price_min is not None else None
+        high = float(filters.price_max) if filters.price_max is not None else None
+        found.append(
+            Query.range_query(schema, f.PRICE, tantivy.FieldType.Float, low, high, True, True)
+        )
+    if filters.categories:
+        found.append(Query.term_set_query(schema, f.CATEGORY, list(filters.categories)))
+    if filters.brands:
+        found.append(Query.term_set_query(schema, f.BRAND, list(filters.brands)))
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for name, value in filters.attributes:
+        by_name[name.strip().lower()].append(attribute_key(name, value))
+    for keys in by_name.values():
+        found.append(Query.term_set_query(schema, f.ATTRIBUTE, keys))
+    return found
+
+
+def plan_query(schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str]) -> Query:
+    main = text_query(schema, plan, loose)
+    filters = filter_queries(schema, plan.request.filters, plan.stocked_at)
+    if not filters:
+        return main
+    quiet = [(Occur.Must, Query.const_score_query(q, 0.0)) for q in filters]
+    return Query.boolean_query([(Occur.Must, main), *quiet])
+
+
+def facet_request(bands: tuple[PriceBand, ...]) -> dict[str, Any]:
+    ranges = []
+    for band in bands:
+        edge: dict[str, Any] = {"key": band.label}
+        if band.low is not None:
+            edge["from"] = float(band.low)
+        if band.high is not None:
+            edge["to"] = float(band.high)
+        ranges.append(edge)
+    return {
+        "categories": {"terms": {"field": f.CATEGORY, "size": 50}},
+        "brands": {"terms": {"field": f.BRAND, "size": 50}},
+        "attributes": {"terms": {"field": f.ATTRIBUTE, "size": 300}},
+        "prices": {"range": {"field": f.PRICE, "ranges": ranges}},
+    }

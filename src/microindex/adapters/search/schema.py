@@ -1,0 +1,112 @@
+"""The tantivy schema and how an index entry becomes a document.
+
+Text is split into terms by the domain (`tokens`) and indexed with a whitespace analyzer, so
+the index and the query parser-free query builder agree on every word.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import tantivy
+
+from microindex.domain.search.facets import attribute_key
+from microindex.domain.search.ranking import FIELD_WEIGHTS
+from microindex.domain.search.text import tokens
+from microindex.service.search import EngineHit, IndexEntry
+
+SCHEMA_VERSION = "1"
+ANALYZER = "microindex_terms"
+TEXT_FIELDS = tuple(FIELD_WEIGHTS)  # title, brand, category, attributes, description
+ALL = "all"  # every text field together: where typos and prefixes are looked up
+CODES = "codes"  # the SKU (lower case) and the GTIN-14: exact lookups
+STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
+STOCKED = "stocked"  # 1 when on hand at any node
+CATEGORY, BRAND, ATTRIBUTE = "category_f", "brand_f", "attribute_f"  # facets and filters
+PRICE = "price"  # the effective price (the sale price when there is one)
+SKU, DIGEST, DATA = "sku", "digest", "data"
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field(SKU, stored=True, tokenizer_name="raw")
+    builder.add_text_field(DIGEST, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(DATA, stored=True, tokenizer_name="raw", index_option="basic")
+    for name in (*TEXT_FIELDS, ALL):
+        builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="freq")
+    builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(STOCKED_AT, tokenizer_name="raw", index_option="basic")
+    builder.add_unsigned_field(STOCKED, indexed=True, fast=True)
+    for name in (CATEGORY, BRAND, ATTRIBUTE):
+        builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
+    builder.add_float_field(PRICE, indexed=True, fast=True)
+    return builder.build()
+
+
+def register_analyzer(index: tantivy.Index) -> None:
+    analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    index.register_tokenizer(ANALYZER, analyzer)
+
+
+def document(entry: IndexEntry, digest: str) -> tantivy.Document:
+    p = entry.product
+    texts = {
+        "title": p.title,
+        "brand": p.brand,
+        "category": p.category,
+        "attributes": " ".join(f"{k} {v}" for k, v in p.attributes) + " " + " ".join(p.tags),
+        "description": p.description,
+    }
+    doc = tantivy.Document()
+    doc.add_text(SKU, p.sku.value)
+    doc.add_text(DIGEST, digest)
+    words = {name: " ".join(tokens(text)) for name, text in texts.items()}
+    for name, text in words.items():
+        doc.add_text(name, text)
+    doc.add_text(ALL, " ".join(words.values()))
+    doc.add_text(CODES, p.sku.value.lower())
+    if p.gtin:
+        doc.add_text(CODES, p.gtin.digits)
+    held = sorted(node for node, qty in entry.stock.items() if qty > 0)
+    for node in held:
+        doc.add_text(STOCKED_AT, node)
+    doc.add_unsigned(STOCKED, 1 if held else 0)
+    if p.category:
+        doc.add_text(CATEGORY, p.category)
+    if p.brand:
+        doc.add_text(BRAND, p.brand)
+    for name, value in p.attributes:
+        doc.add_text(ATTRIBUTE, attribute_key(name, value))
+    doc.add_float(PRICE, float(p.effective_price()))
+    doc.add_text(DATA, json.dumps(_data(entry), separators=(",", ":")))
+    return doc
+
+
+def _data(entry: IndexEntry) -> dict[str, Any]:
+    p = entry.product
+    return {
+        "t": p.title,
+        "b": p.brand,
+        "c": p.category,
+        "d": p.description,
+        "p": str(p.effective_price()),
+        "$": p.price.currency,
+        "s": {node: qty for node, qty in entry.stock.items() if qty > 0},
+    }
+
+
+def hit_from_data(sku: str, score: float, raw: str) -> EngineHit:
+    data = json.loads(raw)
+    return EngineHit(
+        sku,
+        score,
+        data["t"],
+        data["b"],
+        data["c"],
+        data["d"],
+        Decimal(data["p"]),
+        data["$"],
+        data["s"],
+    )

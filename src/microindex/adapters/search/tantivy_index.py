@@ -1,0 +1,147 @@
+"""The `SearchIndex` port on tantivy: a directory in the workspace, or RAM for tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from microindex.adapters.search import schema as f
+from microindex.adapters.search.queries import facet_request, plan_query
+from microindex.domain.search.facets import Facets, FacetValue, PriceBand, group_attributes
+from microindex.domain.search.request import SortOrder
+from microindex.service.indexing import digest
+from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
+
+MARKS_FILE = "marks.json"
+WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
+
+
+class TantivyIndex:
+    """Derived data: a schema change wipes the directory, and the next catch-up rebuilds it."""
+
+    def __init__(self, path: Path | None = None, writer_threads: int = 1) -> None:
+        self._path = path
+        self._threads = writer_threads
+        self._schema = f.build_schema()
+        self._marks: dict[str, str] = {}
+        if path is None:
+            self._index = tantivy.Index(self._schema)
+        else:
+            self._index = self._open(path)
+        f.register_analyzer(self._index)
+        self._writer: Any = None
+        self._searcher = self._index.searcher()
+
+    def _open(self, path: Path) -> tantivy.Index:
+        marks_file = path / MARKS_FILE
+        marks = json.loads(marks_file.read_text()) if marks_file.exists() else {}
+        if marks.get("schema") != f.SCHEMA_VERSION and path.exists():
+            shutil.rmtree(path)
+            marks = {}
+        path.mkdir(parents=True, exist_ok=True)
+        self._marks = {k: v for k, v in marks.items() if k != "schema"}
+        return tantivy.Index(self._schema, path=str(path))
+
+    def _writing(self) -> Any:
+        if self._writer is None:
+            self._writer = self._index.writer(WRITER_HEAP, self._threads)
+        return self._writer
+
+    def upsert(self, entries: Sequence[IndexEntry]) -> None:
+        writer = self._writing()
+        for entry in entries:
+            sku = entry.product.sku.value
+            writer.delete_documents_by_term(f.SKU, sku)
+            writer.add_document(f.document(entry, digest(entry.product)))
+
+    def delete(self, skus: Sequence[str]) -> None:
+        if skus:
+            writer = self._writing()
+            for sku in skus:
+                writer.delete_documents_by_term(f.SKU, sku)
+
+    def clear(self) -> None:
+        self._writing().delete_all_documents()
+
+    def commit(self, marks: Mapping[str, str]) -> None:
+        if self._writer is not None:
+            self._writer.commit()
+            self._index.reload()
+            self._searcher = self._index.searcher()
+        self._marks = dict(marks)
+        if self._path is not None:
+            temporary = self._path / (MARKS_FILE + ".tmp")
+            temporary.write_text(json.dumps({**self._marks, "schema": f.SCHEMA_VERSION}))
+            temporary.replace(self._path / MARKS_FILE)
+
+    def marks(self) -> dict[str, str]:
+        return dict(self._marks)
+
+    def digests(self) -> dict[str, str]:
+        searcher = self._searcher
+        found = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1), False)
+        docs = (searcher.doc(address) for _, address in found.hits)
+        return {str(d.get_first(f.SKU)): str(d.get_first(f.DIGEST)) for d in docs}
+
+    def search(self, plan: SearchPlan) -> EnginePage:
+        searcher = self._searcher
+        loose = frozenset(
+            t.text for t in plan.query.terms if t.typos and not searcher.doc_freq(f.ALL, t.text)
+        )
+        query = plan_query(self._schema, plan, loose)
+        request = plan.request
+        order: dict[str, Any] = {}
+        if request.sort in (SortOrder.PRICE_ASC, SortOrder.PRICE_DESC):
+            ascending = request.sort is SortOrder.PRICE_ASC
+            order = {
+                "order_by_field": f.PRICE,
+                "order": tantivy.Order.Asc if ascending else tantivy.Order.Desc,
+            }
+        found = searcher.search(query, request.limit, True, offset=request.offset, **order)
+        total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
+        hits = [self._hit(searcher, score, address, bool(order)) for score, address in found.hits]
+        facets = None
+        if request.facets and total:
+            facets = _facets(searcher.aggregate(query, facet_request(plan.bands)), plan.bands)
+        elif request.facets:
+            facets = Facets()
+        return EnginePage(hits, total, facets, loose)
+
+    @staticmethod
+    def _hit(searcher: Any, score: float, address: Any, ordered: bool) -> EngineHit:
+        doc = searcher.doc(address)
+        return f.hit_from_data(
+            doc.get_first(f.SKU), 0.0 if ordered else score, doc.get_first(f.DATA)
+        )
+
+    def size_bytes(self) -> int:
+        if self._path is None:
+            return 0
+        return sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+
+def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
+    def values(name: str) -> tuple[FacetValue, ...]:
+        buckets = raw.get(name, {}).get("buckets", [])
+        return tuple(FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets)
+
+    attributes = [
+        (str(b["key"]), int(b["doc_count"])) for b in raw.get("attributes", {}).get("buckets", [])
+    ]
+    counts = {str(b["key"]): int(b["doc_count"]) for b in raw.get("prices", {}).get("buckets", [])}
+    return Facets(
+        values("categories"),
+        values("brands"),
+        group_attributes(attributes),
+        tuple((band, counts.get(band.label, 0)) for band in bands),
+    )

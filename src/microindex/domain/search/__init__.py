@@ -1,0 +1,1 @@
+"""Pure rules of product search: terms, typo budgets, facets, ranking, highlights, reach."""

@@ -1,0 +1,148 @@
+"""Keeping a search index current with the catalog and the ledgers it is derived from.
+
+An index follows three logs, each with a high-water mark stored with the index itself (in the
+same commit as the documents they bring it up to, so a crash can only repeat work):
+
+- the database's outbox, for products written here (catalog imports at the hub);
+- the catalog mark `pull_catalog` keeps at a node: when it moves, the catalog copy is compared
+  with the index by content digest;
+- each followed node's ledger, by sequence number: a movement re-indexes its SKU's stock.
+
+Applying a change re-reads the product and its on-hand as committed now, so applying it twice
+changes nothing. `search` calls `catch_up` before each query, so answers are never behind what
+was committed when the query arrived; `rebuild` starts over from the catalog and ledgers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from itertools import islice
+
+from microindex.domain.product import Product
+from microindex.service.catalog import CATALOG_MARK, PRODUCT_TOPIC
+from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
+from microindex.service.records import product_record
+from microindex.service.search import IndexEntry, SearchIndex
+
+BUILT = "built"
+OUTBOX = "outbox"
+CATALOG = "catalog"
+LEDGER = "ledger:"
+_PAGE = 5000
+
+
+def digest(product: Product) -> str:
+    text = json.dumps(product_record(product), sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def followed_nodes(uow: UnitOfWork, node: str | None) -> list[str]:
+    """A node's index follows its own ledger; the hub's follows every registered node."""
+    return [node] if node else [n.code.value for n in uow.nodes.all()]
+
+
+def rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
+    """Index the catalog and on-hand from scratch. Returns the number of products indexed."""
+    with uow_factory() as uow:
+        nodes = followed_nodes(uow, node)
+        marks = {
+            BUILT: "1",
+            OUTBOX: str(_outbox_end(uow, 0)),
+            CATALOG: uow.meta.get(CATALOG_MARK) or "",
+        }
+        marks.update({LEDGER + n: str(uow.ledger.load(n, []).head) for n in nodes})
+        stock: dict[str, dict[str, int]] = {}
+        for line in _stock_lines(uow, nodes):
+            stock.setdefault(line[1], {})[line[0]] = line[2]
+        index.clear()
+        count = 0
+        products = uow.catalog.all()
+        while chunk := list(islice(products, _PAGE)):
+            index.upsert([IndexEntry(p, stock.get(p.sku.value, {})) for p in chunk])
+            count += len(chunk)
+    index.commit(marks)
+    return count
+
+
+def catch_up(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
+    """Apply what was committed since the index's marks. Returns the number of SKUs re-indexed."""
+    marks = index.marks()
+    if BUILT not in marks:
+        return rebuild(index, uow_factory, node)
+    with uow_factory() as uow:
+        nodes = followed_nodes(uow, node)
+        fresh = dict(marks)
+        changed = _products_written(uow, fresh)
+        changed |= _catalog_copy_changes(uow, index, fresh)
+        changed |= _stock_moved(uow, nodes, fresh)
+        if fresh == marks:
+            return 0
+        entries, gone = _entries(uow, sorted(changed), nodes)
+    index.upsert(entries)
+    index.delete(gone)
+    index.commit(fresh)
+    return len(changed)
+
+
+def _products_written(uow: UnitOfWork, marks: dict[str, str]) -> set[str]:
+    changed: set[str] = set()
+    mark = int(marks.get(OUTBOX) or 0)
+    while messages := uow.outbox.after(mark, _PAGE):
+        changed.update(m.key for m in messages if m.topic == PRODUCT_TOPIC)
+        mark = messages[-1].id
+    marks[OUTBOX] = str(mark)
+    return changed
+
+
+def _catalog_copy_changes(uow: UnitOfWork, index: SearchIndex, marks: dict[str, str]) -> set[str]:
+    seen = uow.meta.get(CATALOG_MARK) or ""
+    if seen == marks.get(CATALOG, ""):
+        return set()
+    marks[CATALOG] = seen
+    indexed = index.digests()
+    current = {p.sku.value: digest(p) for p in uow.catalog.all()}
+    changed = {sku for sku, d in current.items() if indexed.get(sku) != d}
+    return changed | (indexed.keys() - current.keys())
+
+
+def _stock_moved(uow: UnitOfWork, nodes: list[str], marks: dict[str, str]) -> set[str]:
+    changed: set[str] = set()
+    for node in nodes:
+        mark = int(marks.get(LEDGER + node) or 0)
+        while movements := uow.ledger.movements(node, mark, _PAGE):
+            changed.update(m.sku for m in movements)
+            mark = movements[-1].seq
+        marks[LEDGER + node] = str(mark)
+    return changed
+
+
+def _entries(
+    uow: UnitOfWork, skus: list[str], nodes: list[str]
+) -> tuple[list[IndexEntry], list[str]]:
+    entries: list[IndexEntry] = []
+    gone: list[str] = []
+    followed = set(nodes)
+    for sku in skus:
+        product = uow.catalog.get(sku)
+        if product is None:
+            gone.append(sku)
+            continue
+        lines = uow.ledger.stock(nodes[0] if len(nodes) == 1 else None, sku)
+        stock = {s.node: s.on_hand for s in lines if s.on_hand > 0 and s.node in followed}
+        entries.append(IndexEntry(product, stock))
+    return entries, gone
+
+
+def _outbox_end(uow: UnitOfWork, mark: int) -> int:
+    while messages := uow.outbox.after(mark, _PAGE):
+        mark = messages[-1].id
+    return mark
+
+
+def _stock_lines(uow: UnitOfWork, nodes: list[str]) -> Iterator[tuple[str, str, int]]:
+    followed = set(nodes)
+    for line in uow.ledger.stock(nodes[0] if len(nodes) == 1 else None):
+        if line.on_hand > 0 and line.node in followed:
+            yield line.node, line.sku, line.on_hand

@@ -1,0 +1,222 @@
+"""Search use cases: find products at a node or the hub, and "near me" at the hub.
+
+The engine sits behind the `SearchIndex` port; the rules (parsing, typo budgets, relaxation,
+tie-breaks, reach and ready-by) are the domain's. Before answering, the index catches up with
+what has been committed (see `indexing.catch_up`), so a search is never silently behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from microindex.domain.node import Location, Node
+from microindex.domain.product import Product
+from microindex.domain.search.facets import Facets, PriceBand, price_bands
+from microindex.domain.search.highlight import Highlighted, Matcher, highlight, snippet
+from microindex.domain.search.query import ParsedQuery, Synonyms, must_match_steps, parse_query
+from microindex.domain.search.ranking import near_score, tie_broken
+from microindex.domain.search.reach import DEFAULT_PICKUP_KM, Reach, reachable
+from microindex.domain.search.request import MAX_LIMIT, SearchRequest, SortOrder
+
+NEAR_CANDIDATES = MAX_LIMIT  # the relevance window "near me" re-ranks by time to hand
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the index holds about a product: the product and its on-hand per node (> 0 only)."""
+
+    product: Product
+    stock: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """One engine query: parsed terms, filters, how many terms must match, the page."""
+
+    query: ParsedQuery
+    request: SearchRequest
+    must_match: int
+    # Only products in stock at one of these nodes; None with `in_stock`: at any node.
+    stocked_at: frozenset[str] | None = None
+    bands: tuple[PriceBand, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineHit:
+    sku: str
+    score: float
+    title: str
+    brand: str
+    category: str
+    description: str
+    price: Decimal
+    currency: str
+    stock: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EnginePage:
+    hits: list[EngineHit]
+    total: int
+    facets: Facets | None
+    loose: frozenset[str] = frozenset()  # the terms looked up with typos (the index lacked them)
+
+
+class SearchIndex(Protocol):
+    """A product search index (derived data: rebuildable from the catalog and the ledgers)."""
+
+    def upsert(self, entries: Sequence[IndexEntry]) -> None: ...
+    def delete(self, skus: Sequence[str]) -> None: ...
+    def clear(self) -> None: ...
+    def commit(self, marks: Mapping[str, str]) -> None:
+        """Make changes visible and durable together with the marks they bring it up to."""
+        ...
+
+    def marks(self) -> dict[str, str]: ...
+    def digests(self) -> dict[str, str]:
+        """Each indexed SKU's content digest, to find what a catalog copy changed."""
+        ...
+
+    def search(self, plan: SearchPlan) -> EnginePage: ...
+    def size_bytes(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    sku: str
+    title: str
+    brand: str
+    category: str
+    price: Decimal
+    currency: str
+    score: float
+    stock: Mapping[str, int]
+    title_marked: Highlighted
+    snippet: Highlighted
+    reach: tuple[
+        Reach, ...
+    ] = ()  # near me: nodes holding it that serve the customer, soonest first
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: Facets | None
+    query: ParsedQuery
+    dropped_terms: int = 0  # how many words the hits may miss (0: every word matched)
+    reach: dict[str, Reach] = field(default_factory=dict)
+
+
+def search(
+    index: SearchIndex,
+    request: SearchRequest,
+    node: str | None = None,
+    synonyms: Synonyms | None = None,
+) -> SearchResult:
+    """Search one index. `node` is the node whose stock `in_stock` means (None: any node)."""
+    stocked = frozenset({node}) if node and request.filters.in_stock else None
+    query = parse_query(request.text, synonyms)
+    page, dropped = _relaxed(index, SearchPlan(query, request, 0, stocked, price_bands()))
+    held = (lambda h: h.stock.get(node, 0) > 0) if node else (lambda h: bool(h.stock))
+    hits = page.hits
+    if request.sort is SortOrder.RELEVANCE:
+        hits = tie_broken(hits, lambda h: h.score, held, lambda h: h.sku)
+    matcher = Matcher(_as_matched(query, page.loose))
+    found = [_hit(h, query, matcher) for h in hits]
+    return SearchResult(found, page.total, page.facets, query, dropped)
+
+
+@dataclass(frozen=True, slots=True)
+class NearRequest:
+    search: SearchRequest
+    customer: Location
+    now: datetime
+    pickup_km: float = DEFAULT_PICKUP_KM
+    within_minutes: int | None = None
+
+
+def search_near(
+    index: SearchIndex,
+    request: NearRequest,
+    nodes: Sequence[Node],
+    synonyms: Synonyms | None = None,
+) -> SearchResult:
+    """Products in stock at nodes that can serve the customer, ranked by relevance and time."""
+    served = reachable(
+        nodes,
+        request.customer,
+        request.now,
+        request.pickup_km,
+        request.within_minutes,
+    )
+    wanted = request.search
+    query = parse_query(wanted.text, synonyms)
+    if not served:
+        return SearchResult([], 0, Facets() if wanted.facets else None, query, 0, served)
+    window = replace(wanted, offset=0, limit=NEAR_CANDIDATES)
+    plan = SearchPlan(query, window, 0, frozenset(served), price_bands())
+    page, dropped = _relaxed(index, plan)
+    matcher = Matcher(_as_matched(query, page.loose))
+    hits = [_near_hit(h, query, served, matcher) for h in page.hits]
+    hits = [h for h in hits if h.reach]
+    hits = _near_order(hits, wanted.sort)
+    sliced = hits[wanted.offset : wanted.offset + wanted.limit]
+    return SearchResult(sliced, page.total, page.facets, query, dropped, served)
+
+
+def _near_order(hits: list[Hit], sort: SortOrder) -> list[Hit]:
+    if sort is SortOrder.READY_BY:
+        return sorted(hits, key=lambda h: (h.reach[0].ready_by, -h.score, h.sku))
+    if sort is SortOrder.RELEVANCE:
+        return sorted(hits, key=lambda h: (-near_score(h.score, h.reach[0].minutes), h.sku))
+    return hits
+
+
+def _relaxed(index: SearchIndex, plan: SearchPlan) -> tuple[EnginePage, int]:
+    """All words must match; if nothing does, let one word go, then all but one."""
+    terms = len(plan.query.terms)
+    page = EnginePage([], 0, None)
+    for must in must_match_steps(terms):
+        page = index.search(replace(plan, must_match=must))
+        if page.total:
+            return page, terms - must
+    return page, 0
+
+
+def _as_matched(query: ParsedQuery, loose: frozenset[str]) -> ParsedQuery:
+    """The query as the engine ran it: typos only for the terms it looked up with typos."""
+    terms = tuple(t if t.text in loose else replace(t, typos=0) for t in query.terms)
+    return replace(query, terms=terms)
+
+
+def _hit(
+    hit: EngineHit, query: ParsedQuery, matcher: Matcher, reach: tuple[Reach, ...] = ()
+) -> Hit:
+    return Hit(
+        hit.sku,
+        hit.title,
+        hit.brand,
+        hit.category,
+        hit.price,
+        hit.currency,
+        hit.score,
+        hit.stock,
+        highlight(hit.title, query, matcher),
+        snippet(hit.description, query, matcher=matcher),
+        reach,
+    )
+
+
+def _near_hit(
+    hit: EngineHit, query: ParsedQuery, served: Mapping[str, Reach], matcher: Matcher
+) -> Hit:
+    options = sorted(
+        (served[n] for n, qty in hit.stock.items() if qty > 0 and n in served),
+        key=lambda r: (r.ready_by, r.distance_km, r.node),
+    )
+    return _hit(hit, query, matcher, tuple(options))
