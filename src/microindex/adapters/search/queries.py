@@ -38,8 +38,8 @@ def term_clause(schema: tantivy.Schema, term: QueryTerm, loose: bool) -> Query:
             parts.append(Query.boost_query(exact, weight * ALTERNATIVE_SHARE))
     for field, weight in LOOSE_FIELDS:
         if term.typos and loose:
-            loose = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
-            parts.append(Query.boost_query(loose, weight * TYPO_SHARE))
+            fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
+            parts.append(Query.boost_query(fuzzy, weight * TYPO_SHARE))
         if term.prefix:
             typed = Query.fuzzy_term_query(schema, field, term.text, 0, True, True)
             parts.append(Query.boost_query(typed, weight * PREFIX_SHARE))
