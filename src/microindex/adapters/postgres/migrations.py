@@ -93,6 +93,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        50,
+        "access tokens: role, node, label, the secret's hash; revocable",
+        """
+        CREATE TABLE access_tokens (
+            id          text COLLATE "C" PRIMARY KEY,
+            secret_hash text NOT NULL UNIQUE,
+            role        text NOT NULL CHECK (role IN ('admin', 'staff', 'channel')),
+            node        text COLLATE "C",
+            label       text NOT NULL,
+            created_at  timestamptz NOT NULL,
+            expires_at  timestamptz,
+            revoked_at  timestamptz,
+            CHECK ((role = 'staff') = (node IS NOT NULL))
+        );
+        """,
+    ),
 ]
 
 

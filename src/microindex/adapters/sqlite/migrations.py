@@ -119,6 +119,23 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX packages_used_by_type ON packages_used (package_type, node);
         """,
     ),
+    (
+        50,
+        "access tokens: role, node, label, the secret's hash; revocable",
+        """
+        CREATE TABLE access_tokens (
+            id          TEXT PRIMARY KEY,
+            secret_hash TEXT NOT NULL UNIQUE,
+            role        TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'channel')),
+            node        TEXT,
+            label       TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            expires_at  TEXT,
+            revoked_at  TEXT,
+            CHECK ((role = 'staff') = (node IS NOT NULL))
+        );
+        """,
+    ),
     SYNC_MIGRATION,
 ]
 

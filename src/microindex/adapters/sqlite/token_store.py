@@ -1,0 +1,108 @@
+"""Access tokens in the hub's SQLite file: the secret's hash, never the secret.
+
+The store is given a way to reach the current thread's connection (`SqliteDatabase.connection`),
+since an API serves each request on a worker thread. Each write is its own BEGIN IMMEDIATE
+transaction, or a savepoint inside the caller's.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from microindex.domain.access import AccessToken, Grant, Role
+
+_COLUMNS = "id, role, node, label, created_at, expires_at, revoked_at"
+
+
+class SqliteTokenStore:
+    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
+        self._connection = connection
+
+    def add(self, token: AccessToken, secret_hash: str) -> None:
+        with self._writing() as conn:
+            conn.execute(
+                f"INSERT INTO access_tokens ({_COLUMNS}, secret_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token.id,
+                    token.grant.role.value,
+                    token.grant.node,
+                    token.label,
+                    token.created_at.isoformat(),
+                    _iso(token.expires_at),
+                    _iso(token.revoked_at),
+                    secret_hash,
+                ),
+            )
+
+    def by_hash(self, secret_hash: str) -> AccessToken | None:
+        return self._one("secret_hash = ?", secret_hash)
+
+    def get(self, token_id: str) -> AccessToken | None:
+        return self._one("id = ?", token_id)
+
+    def all(self) -> list[AccessToken]:
+        rows = self._connection().execute(
+            f"SELECT {_COLUMNS} FROM access_tokens ORDER BY created_at, id"
+        )
+        return [_token(row) for row in rows]
+
+    def revoke(self, token_id: str, at: datetime) -> None:
+        with self._writing() as conn:
+            conn.execute(
+                "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (at.isoformat(), token_id),
+            )
+
+    def _one(self, where: str, value: str) -> AccessToken | None:
+        row = (
+            self._connection()
+            .execute(f"SELECT {_COLUMNS} FROM access_tokens WHERE {where}", (value,))
+            .fetchone()
+        )
+        return None if row is None else _token(row)
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT access_tokens")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK TO access_tokens")
+                conn.execute("RELEASE access_tokens")
+                raise
+            conn.execute("RELEASE access_tokens")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _token(row: tuple[Any, ...]) -> AccessToken:
+    token_id, role, node, label, created_at, expires_at, revoked_at = row
+    return AccessToken(
+        id=token_id,
+        grant=Grant(Role(role), node),
+        label=label,
+        created_at=datetime.fromisoformat(created_at),
+        expires_at=_time(expires_at),
+        revoked_at=_time(revoked_at),
+    )

@@ -1,0 +1,129 @@
+"""Who may do what: roles, the actions they ask for, and the one policy that decides.
+
+Three roles. An **admin** runs the shop: everything. **Staff** work at one node and act only
+for it: its ledger, its counts, its stock (reading the catalog and the node list to do so).
+A **channel** (a marketplace, a feed job) reads the catalog and stock, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.codes import NodeCode
+from microindex.domain.errors import DomainError, InvalidValue
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    CHANNEL = "channel"
+
+
+class Action(StrEnum):
+    READ_CATALOG = "read-catalog"
+    READ_NODES = "read-nodes"
+    READ_STOCK = "read-stock"
+    READ_LEDGER = "read-ledger"
+    WRITE_STOCK = "write-stock"
+    WRITE_CATALOG = "write-catalog"
+    MANAGE_NODES = "manage-nodes"
+    MANAGE_TOKENS = "manage-tokens"
+    VIEW_DASHBOARD = "view-dashboard"
+
+
+# Actions about one node's stock: staff may take them for their own node only.
+NODE_ACTIONS = frozenset({Action.READ_STOCK, Action.READ_LEDGER, Action.WRITE_STOCK})
+
+_STAFF = frozenset({Action.READ_CATALOG, Action.READ_NODES}) | NODE_ACTIONS
+_CHANNEL = frozenset({Action.READ_CATALOG, Action.READ_NODES, Action.READ_STOCK})
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a token stands for: a role and, for staff, the one node they work at."""
+
+    role: Role
+    node: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role is Role.STAFF:
+            if self.node is None:
+                raise InvalidValue("node", "", "a staff token is bound to one node")
+            NodeCode(self.node)
+        elif self.node is not None:
+            raise InvalidValue("node", self.node, f"a {self.role} token is not bound to a node")
+
+
+def may(grant: Grant, action: Action, node: str | None = None) -> bool:
+    """Whether `grant` may take `action`, for `node` when the action is about one node.
+
+    A node action with `node=None` means every node: staff never may.
+    """
+    if grant.role is Role.ADMIN:
+        return True
+    if grant.role is Role.CHANNEL:
+        return action in _CHANNEL
+    if action not in _STAFF:
+        return False
+    return action not in NODE_ACTIONS or node == grant.node
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """A token as stored: never its secret, only the secret's hash."""
+
+    id: str
+    grant: Grant
+    label: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    def active(self, at: datetime) -> bool:
+        expired = self.expires_at is not None and at >= self.expires_at
+        return self.revoked_at is None and not expired
+
+    @property
+    def actor(self) -> str:
+        """How the ledger names who used this token."""
+        return f"{self.label} ({self.id})" if self.label else self.id
+
+
+@dataclass(eq=False)
+class Unauthenticated(DomainError):
+    """No token, or one that is unknown, expired or revoked."""
+
+    reason: str
+    code = "unauthenticated"
+
+    def __str__(self) -> str:
+        return f"not signed in: {self.reason}"
+
+
+@dataclass(eq=False)
+class AccessDenied(DomainError):
+    role: str
+    action: str
+    node: str | None
+    code = "access_denied"
+
+    def __str__(self) -> str:
+        where = f" for node {self.node!r}" if self.node else ""
+        return f"a {self.role} token may not {self.action}{where}"
+
+
+@dataclass(eq=False)
+class UnknownToken(DomainError):
+    token: str
+    code = "unknown_token"
+
+    def __str__(self) -> str:
+        return f"no token with id {self.token!r}"
+
+
+def require(grant: Grant, action: Action, node: str | None = None) -> None:
+    """`may`, as a guard: raises `AccessDenied` when the answer is no."""
+    if not may(grant, action, node):
+        raise AccessDenied(grant.role.value, action.value, node)

@@ -1,0 +1,149 @@
+"""What the hub's dashboard shows: node activity, sales by week, stock value, stock, movements.
+
+Read-only views over the hub's catalog and each node's own ledger; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.service.browse import ProductFilter
+from microindex.service.ports import UnitOfWorkFactory
+
+Nodes = Mapping[str, UnitOfWorkFactory]
+PAGE = 1000
+
+
+class Health(StrEnum):
+    ACTIVE = "active"  # a movement in the last day
+    QUIET = "quiet"  # none for a day, some in the last week
+    SILENT = "silent"  # none for a week or more
+    NEW = "new"  # no movement yet
+
+
+# How long without a movement moves a node to the next, worse, state.
+QUIET_AFTER = timedelta(days=1)
+SILENT_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeActivity:
+    node: Node
+    head: int
+    last_at: datetime | None
+
+    def age(self, now: datetime) -> timedelta | None:
+        """Time since the last movement; a movement stamped in the future counts as now."""
+        return None if self.last_at is None else max(now - self.last_at, timedelta(0))
+
+    def health(self, now: datetime) -> Health:
+        age = self.age(now)
+        if age is None:
+            return Health.NEW
+        if age < QUIET_AFTER:
+            return Health.ACTIVE
+        return Health.QUIET if age < SILENT_AFTER else Health.SILENT
+
+
+def node_activity(registered: list[Node], nodes: Nodes) -> list[NodeActivity]:
+    """Each registered node's ledger head and the time of its last movement."""
+    found = []
+    for node in registered:
+        with nodes[node.code.value]() as uow:
+            head = uow.ledger.load(node.code.value, []).head
+            last = uow.ledger.movement(node.code.value, head) if head else None
+        found.append(NodeActivity(node, head, last.at if last else None))
+    return found
+
+
+def _movements(nodes: Nodes, code: str, after: int = 0) -> Iterator[Movement]:
+    while True:
+        with nodes[code]() as uow:
+            batch = uow.ledger.movements(code, after, PAGE)
+        yield from batch
+        if len(batch) < PAGE:
+            return
+        after = batch[-1].seq
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_sales(nodes: Nodes, today: date, weeks: int) -> tuple[list[date], dict[str, list[int]]]:
+    """Units sold per node in each of the last `weeks` weeks (Monday starts), oldest first."""
+    first = week_start(today) - timedelta(weeks=weeks - 1)
+    starts = [first + timedelta(weeks=i) for i in range(weeks)]
+    sold: dict[str, list[int]] = {}
+    for code in nodes:
+        counts = [0] * weeks
+        for movement in _movements(nodes, code):
+            index = (movement.at.date() - first).days // 7
+            if movement.kind is MovementKind.SELL and 0 <= index < weeks:
+                counts[index] -= movement.quantity
+        sold[code] = counts
+    return starts, sold
+
+
+def stock_value(nodes: Nodes, catalog: Mapping[str, Product], currency: str) -> dict[str, Decimal]:
+    """On-hand at each node valued at the selling price; products in other currencies left out."""
+    value: dict[str, Decimal] = defaultdict(Decimal)
+    for code, factory in nodes.items():
+        value[code] = Decimal(0)
+        with factory() as uow:
+            lines = uow.ledger.stock(code)
+        for line in lines:
+            product = catalog.get(line.sku)
+            if product is not None and product.price.currency == currency:
+                value[code] += product.effective_price() * line.on_hand
+    return dict(value)
+
+
+def recent_movements(nodes: Nodes, limit: int) -> list[Movement]:
+    """The latest `limit` movements across nodes, newest first."""
+    latest: list[Movement] = []
+    for code, factory in nodes.items():
+        with factory() as uow:
+            head = uow.ledger.load(code, []).head
+            latest.extend(uow.ledger.movements(code, max(0, head - limit), limit))
+    return sorted(latest, key=lambda m: (m.at, m.node, m.seq), reverse=True)[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class StockRow:
+    product: Product
+    on_hand: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.on_hand.values())
+
+
+def stock_grid(
+    nodes: Nodes, catalog: Mapping[str, Product], where: ProductFilter, limit: int
+) -> tuple[list[StockRow], int]:
+    """Stock by SKU and node for the products matching `where`: the first `limit`, and the total."""
+    grid: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, factory in nodes.items():
+        with factory() as uow:
+            for line in uow.ledger.stock(code):
+                grid[line.sku][code] = line.on_hand
+    rows = [
+        StockRow(catalog[sku], grid[sku])
+        for sku in sorted(grid)
+        if sku in catalog and where.matches(catalog[sku])
+    ]
+    return rows[:limit], len(rows)
+
+
+def catalog_by_sku(hub: UnitOfWorkFactory) -> dict[str, Product]:
+    with hub() as uow:
+        return {p.sku.value: p for p in uow.catalog.all()}
