@@ -146,64 +146,85 @@ class PostgresLedger:
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
         wanted = sorted(set(skus))
-        with self._conn.cursor() as cur:
-            cur.execute(
+        head = self._lock_head(node)
+        if not wanted:
+            return Ledger(node, head, {})
+        on_hand = self._lock_on_hand(node, wanted)
+        absent = [sku for sku in wanted if sku not in on_hand]
+        if absent:  # created (at zero) so that they can be locked too
+            created = self._conn.execute(
+                "INSERT INTO on_hand (node, sku, quantity)"
+                " SELECT %s, sku, 0 FROM unnest(%s::text[]) AS absent (sku)"
+                ' ORDER BY sku COLLATE "C" ON CONFLICT (node, sku) DO NOTHING RETURNING sku',
+                (node, absent),
+            ).fetchall()
+            self._placeholders[node].update(row[0] for row in created)
+            on_hand.update(self._lock_on_hand(node, absent))
+        return Ledger(node, head, on_hand)
+
+    def _lock_head(self, node: str) -> int:
+        """Lock the node's head row, creating it first for a node's very first movement."""
+        select = "SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE"
+        row = self._conn.execute(select, (node,)).fetchone()
+        if row is None:
+            self._conn.execute(
                 "INSERT INTO ledger_heads (node, head) VALUES (%s, 0)"
                 " ON CONFLICT (node) DO NOTHING",
                 (node,),
             )
-            cur.execute("SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE", (node,))
-            head_row = cur.fetchone()
-            head = 0 if head_row is None else int(head_row[0])
-            if not wanted:
-                return Ledger(node, head, {})
-            cur.execute(
-                "INSERT INTO on_hand (node, sku, quantity)"
-                " SELECT %s, sku, 0 FROM unnest(%s::text[]) AS wanted (sku)"
-                ' ORDER BY sku COLLATE "C"'
-                " ON CONFLICT (node, sku) DO NOTHING RETURNING sku",
-                (node, wanted),
-            )
-            self._placeholders[node].update(row[0] for row in cur.fetchall())
-            cur.execute(
-                "SELECT sku, quantity FROM on_hand WHERE node = %s AND sku = ANY(%s)"
-                " ORDER BY sku FOR UPDATE",
-                (node, wanted),
-            )
-            on_hand = {sku: int(quantity) for sku, quantity in cur.fetchall()}
-        return Ledger(node, head, on_hand)
+            row = self._conn.execute(select, (node,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _lock_on_hand(self, node: str, skus: list[str]) -> dict[str, int]:
+        rows = self._conn.execute(
+            "SELECT sku, quantity FROM on_hand WHERE node = %s AND sku = ANY(%s)"
+            " ORDER BY sku FOR UPDATE",
+            (node, skus),
+        )
+        return {sku: int(quantity) for sku, quantity in rows}
 
     def save(self, ledger: Ledger) -> None:
+        """Append the new movements, add their deltas to on-hand, move the head: one statement."""
         if not ledger.new:
             return
         deltas: dict[str, int] = defaultdict(int)
         for m in ledger.new:
             deltas[m.sku] += m.on_hand_delta
         skus = sorted(deltas)
-        with self._conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO movements ({_MOVEMENT_COLUMNS})"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (m.node, m.seq, m.sku, m.quantity, m.kind.value, m.at, m.reference, m.actor)
-                    for m in ledger.new
-                ],
-            )
-            cur.execute(
-                "UPDATE on_hand SET quantity = on_hand.quantity + d.delta"
-                " FROM unnest(%s::text[], %s::integer[]) AS d (sku, delta)"
-                " WHERE on_hand.node = %s AND on_hand.sku = d.sku RETURNING on_hand.sku",
-                (skus, [deltas[s] for s in skus], ledger.node),
-            )
-            updated = {row[0] for row in cur.fetchall()}
-            unloaded = [(ledger.node, s, deltas[s]) for s in skus if s not in updated]
-            if unloaded:  # SKUs the caller recorded without loading them first
+        new = ledger.new
+        updated = self._conn.execute(
+            "WITH appended AS ("
+            f"  INSERT INTO movements ({_MOVEMENT_COLUMNS})"
+            "   SELECT %(node)s, * FROM unnest(%(seq)s::bigint[], %(sku)s::text[],"
+            "    %(quantity)s::integer[], %(kind)s::text[], %(at)s::timestamptz[],"
+            "    %(reference)s::text[], %(actor)s::text[])"
+            "), head AS ("
+            "  UPDATE ledger_heads SET head = %(head)s WHERE node = %(node)s"
+            ")"
+            " UPDATE on_hand SET quantity = on_hand.quantity + d.delta"
+            " FROM unnest(%(skus)s::text[], %(deltas)s::integer[]) AS d (sku, delta)"
+            " WHERE on_hand.node = %(node)s AND on_hand.sku = d.sku RETURNING on_hand.sku",
+            {
+                "node": ledger.node,
+                "seq": [m.seq for m in new],
+                "sku": [m.sku for m in new],
+                "quantity": [m.quantity for m in new],
+                "kind": [m.kind.value for m in new],
+                "at": [m.at for m in new],
+                "reference": [m.reference for m in new],
+                "actor": [m.actor for m in new],
+                "head": ledger.head,
+                "skus": skus,
+                "deltas": [deltas[s] for s in skus],
+            },
+        ).fetchall()
+        done = {row[0] for row in updated}
+        unloaded = [(ledger.node, s, deltas[s]) for s in skus if s not in done]
+        if unloaded:  # SKUs the caller recorded without loading them first
+            with self._conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO on_hand (node, sku, quantity) VALUES (%s, %s, %s)", unloaded
                 )
-            cur.execute(
-                "UPDATE ledger_heads SET head = %s WHERE node = %s", (ledger.head, ledger.node)
-            )
         self._placeholders[ledger.node].difference_update(skus)
         ledger.new.clear()
 

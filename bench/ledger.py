@@ -1,0 +1,333 @@
+"""Ledger append rate and on-hand read latency, ours against the raw driver, in the same run.
+
+    python bench/ledger.py              # SQLite and PostgreSQL, 2000 movements each way
+    python bench/ledger.py --n 5000 --json
+
+SQLite runs on a temporary file opened with microindex's own pragmas (WAL, synchronous=FULL).
+PostgreSQL runs in a throwaway schema at --pg-url (default MICROINDEX_TEST_PG_URL, else the local
+test server) and is skipped with a message when the server cannot be reached.
+
+What is measured, per database:
+- append, one movement per transaction: `service.stock.receive` / `sell` alternately, as a till
+  records sales, against one plain `INSERT` per transaction into a table shaped like `movements`;
+- append, 100 movements per transaction: `service.stock.set_stock` over 100 SKUs, against
+  `executemany` of 100 rows per transaction;
+- on-hand read: `uow.ledger.load(node, [sku])` and `uow.ledger.stock(node, sku)`, each in its own
+  unit of work, against a bare `SELECT quantity FROM on_hand WHERE node = ? AND sku = ?`.
+Ratios are ours / raw: for rates, higher is better (1.0 = as fast as the raw driver); for
+latencies, lower is better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from microindex.adapters.postgres.connection import connect as pg_connect
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.adapters.sqlite.connection import connect as sqlite_connect
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.domain.codes import Sku
+from microindex.domain.money import Money
+from microindex.domain.product import Product
+from microindex.service import stock
+from microindex.service.ports import UnitOfWorkFactory
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+NODE = "shop"
+BATCH = 100
+ROUNDS = 5
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+SKUS = [f"SKU-{i:04d}" for i in range(BATCH)]
+RAW_TABLE = """CREATE TABLE raw_movements (
+    node TEXT NOT NULL, seq INTEGER NOT NULL, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
+    kind TEXT NOT NULL, at TEXT NOT NULL, reference TEXT NOT NULL, actor TEXT NOT NULL,
+    PRIMARY KEY (node, seq))"""
+
+
+@dataclass(frozen=True)
+class Row:
+    database: str
+    measure: str
+    unit: str
+    ours: float
+    raw: float
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.raw if self.raw else float("nan")
+
+
+class Appender:
+    """Appends movements in chunks, carrying on where the last chunk stopped."""
+
+    def __init__(self, append: Callable[[int], None]) -> None:
+        self._append = append
+        self.done = 0
+
+    def __call__(self, count: int) -> None:
+        self._append(self.done)
+        self.done += count
+
+
+def compare_rates(
+    ours: Callable[[int], None], raw: Callable[[int], None], n: int, step: int
+) -> tuple[float, float]:
+    """Median rates (per second) of `ours` and `raw`, taken in alternating rounds.
+
+    Each call does `step` operations. One untimed round of each warms the files up; then
+    ROUNDS timed rounds share `n` operations between them, ours and raw in turn, so that a slow
+    spell of the disk (WAL growth, a checkpoint, the host's write cache) weighs on both alike.
+    """
+    calls = max(1, n // ROUNDS // step)
+    ours(step)
+    raw(step)
+    rates: tuple[list[float], list[float]] = ([], [])
+    for _ in range(ROUNDS):
+        for run, found in ((ours, rates[0]), (raw, rates[1])):
+            started = time.perf_counter()
+            for _ in range(calls):
+                run(step)
+            found.append(calls * step / (time.perf_counter() - started))
+    return statistics.median(rates[0]), statistics.median(rates[1])
+
+
+def latencies_us(n: int, read: Callable[[], object]) -> tuple[float, float]:
+    """p50 and p99 of `read` over `n` calls, in microseconds (after a short warm-up)."""
+    for _ in range(min(50, n)):
+        read()
+    times = []
+    for _ in range(n):
+        started = time.perf_counter_ns()
+        read()
+        times.append((time.perf_counter_ns() - started) / 1000)
+    cuts = statistics.quantiles(times, n=100)
+    return cuts[49], cuts[98]
+
+
+def fill_catalog(database: UnitOfWorkFactory) -> None:
+    with database() as uow:
+        uow.catalog.upsert([Product(Sku(s), s, Money(Decimal("1.00"), "GBP")) for s in SKUS])
+        uow.commit()
+
+
+def service_appends(database: UnitOfWorkFactory) -> Appender:
+    """One movement per call, as a till records it: a delivery of 2, then a sale of 1, ..."""
+
+    def append(i: int) -> None:
+        if i % 2 == 0:
+            stock.receive(database, NODE, SKUS[0], 2, AT, f"po-{i}")
+        else:
+            stock.sell(database, NODE, SKUS[0], 1, AT, f"till-{i}")
+
+    return Appender(append)
+
+
+def service_batches(database: UnitOfWorkFactory) -> Appender:
+    """BATCH movements per call: a stock file setting every SKU to a new quantity."""
+
+    def append(b: int) -> None:
+        b //= BATCH
+        rows = [stock.StockRow(sku, 10 + b + (b + i) % 7) for i, sku in enumerate(SKUS)]
+        stock.set_stock(database, NODE, rows, AT, f"import-{b}")
+
+    return Appender(append)
+
+
+def movement_row(node: str, seq: int) -> tuple[Any, ...]:
+    return (node, seq, SKUS[0], 1, "receive", AT.isoformat(), f"po-{seq}", "")
+
+
+def append_rows(database: str, ours: UnitOfWorkFactory, raw_single: Appender,
+                raw_batch: Appender, n: int) -> list[Row]:  # fmt: skip
+    single = compare_rates(service_appends(ours), raw_single, n, 1)
+    batch = compare_rates(service_batches(ours), raw_batch, n, BATCH)
+    unit = "movements/s"
+    return [
+        Row(database, "append, 1 movement per transaction", unit, *single),
+        Row(database, f"append, {BATCH} movements per transaction", unit, *batch),
+    ]
+
+
+def read_rows(
+    database: str,
+    n: int,
+    factory: UnitOfWorkFactory,
+    raw_read: Callable[[], object],
+) -> list[Row]:
+    def load() -> object:
+        with factory() as uow:
+            return uow.ledger.load(NODE, [SKUS[0]]).on_hand
+
+    def stock_line() -> object:
+        with factory() as uow:
+            return uow.ledger.stock(NODE, SKUS[0])
+
+    raw50, raw99 = latencies_us(n, raw_read)
+    rows = []
+    for name, read in (("ledger.load", load), ("ledger.stock", stock_line)):
+        p50, p99 = latencies_us(n, read)
+        rows.append(Row(database, f"on-hand read via {name}, p50", "µs", p50, raw50))
+        rows.append(Row(database, f"on-hand read via {name}, p99", "µs", p99, raw99))
+    return rows
+
+
+def bench_sqlite(n: int, folder: Path) -> list[Row]:
+    database = SqliteDatabase(folder / "ledger.sqlite")
+    raw = sqlite_connect(folder / "raw.sqlite")
+    insert = "INSERT INTO raw_movements VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    try:
+        database.migrate()
+        fill_catalog(database)
+        raw.execute(RAW_TABLE + " WITHOUT ROWID")
+
+        def raw_single(i: int) -> None:
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute(insert, movement_row("single", i + 1))
+            raw.execute("COMMIT")
+
+        def raw_batch(i: int) -> None:
+            raw.execute("BEGIN IMMEDIATE")
+            raw.executemany(insert, [movement_row("batch", s) for s in range(i + 1, i + BATCH + 1)])
+            raw.execute("COMMIT")
+
+        rows = append_rows("sqlite", database, Appender(raw_single), Appender(raw_batch), n)
+        reader = database.connection()
+
+        def raw_read() -> object:
+            return reader.execute(
+                "SELECT quantity FROM on_hand WHERE node = ? AND sku = ?", (NODE, SKUS[0])
+            ).fetchone()
+
+        return rows + read_rows("sqlite", n, database, raw_read)
+    finally:
+        raw.close()
+        database.close()
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    try:
+        yield name
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+def bench_postgres(n: int, url: str) -> list[Row]:
+    with postgres_schema(url) as schema:
+        database = PostgresDatabase(url, schema)
+        try:
+            database.migrate()
+            fill_catalog(database)
+            raw = pg_connect(url, schema)
+            try:
+                return _postgres_rows(n, database, raw)
+            finally:
+                raw.close()
+        finally:
+            database.close()
+
+
+def _postgres_rows(n: int, database: PostgresDatabase, raw: psycopg.Connection[Any]) -> list[Row]:
+    raw.execute(RAW_TABLE.replace("INTEGER", "bigint"))
+    raw.commit()
+    insert = "INSERT INTO raw_movements VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+
+    def raw_single(i: int) -> None:
+        raw.execute(insert, movement_row("single", i + 1))
+        raw.commit()
+
+    def raw_batch(i: int) -> None:
+        with raw.cursor() as cur:
+            cur.executemany(insert, [movement_row("batch", s) for s in range(i + 1, i + BATCH + 1)])
+        raw.commit()
+
+    rows = append_rows("postgres", database, Appender(raw_single), Appender(raw_batch), n)
+    raw.autocommit = True
+
+    def raw_read() -> object:
+        return raw.execute(
+            "SELECT quantity FROM on_hand WHERE node = %s AND sku = %s", (NODE, SKUS[0])
+        ).fetchone()
+
+    return rows + read_rows("postgres", n, database, raw_read)
+
+
+def reachable(url: str) -> str | None:
+    """None if the server answers, else why not."""
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        return str(error).strip().splitlines()[0]
+    return None
+
+
+def render(rows: list[Row]) -> str:
+    lines = [f"{'database':<9} {'measure':<44} {'ours':>12} {'raw':>12} {'ours/raw':>9}  unit"]
+    for r in rows:
+        lines.append(
+            f"{r.database:<9} {r.measure:<44} {r.ours:>12,.1f} {r.raw:>12,.1f} {r.ratio:>9.2f}"
+            f"  {r.unit}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=2000, help="movements appended (and reads)")
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("MICROINDEX_TEST_PG_URL", DEFAULT_PG_URL),
+        help="PostgreSQL server to use (default: MICROINDEX_TEST_PG_URL or the local one)",
+    )
+    args = parser.parse_args(argv)
+    if args.n < BATCH:
+        parser.error(f"--n must be at least {BATCH}")
+
+    rows: list[Row] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="microindex-bench-") as folder:
+        rows += bench_sqlite(args.n, Path(folder))
+    why = reachable(args.pg_url)
+    if why is None:
+        rows += bench_postgres(args.n, args.pg_url)
+    else:
+        notes.append(f"PostgreSQL skipped: not reachable at {args.pg_url} ({why})")
+
+    if args.json:
+        report = {
+            "n": args.n,
+            "rows": [asdict(r) | {"ratio": r.ratio} for r in rows],
+            "notes": notes,
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"microindex ledger bench, n = {args.n}\n")
+        print(render(rows))
+        for note in notes:
+            print(f"\n{note}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
