@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from microindex.adapters.memory import MemoryDatabase
+from microindex.adapters.search.tantivy_index import TantivyIndex
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.domain.search.request import Filters, SearchRequest
+from microindex.service.catalog import ParsedCatalog, import_products, pull_catalog
+from microindex.service.indexing import catch_up, rebuild
+from microindex.service.search import SearchIndex, search
+from microindex.service.stock import receive, sell
+from tests.search.conftest import CATALOG, product
+
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def in_stock(index: SearchIndex, node: str) -> set[str]:
+    request = SearchRequest("", Filters(in_stock=True), limit=100)
+    return {h.sku for h in search(index, request, node).hits}
+
+
+def test_an_index_follows_a_nodes_sales_and_receipts() -> None:
+    db = MemoryDatabase()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    index = TantivyIndex()
+    assert catch_up(index, db, "shopfront") == len(CATALOG)  # first use builds it
+    receive(db, "shopfront", "MUG-1", 2, AT)
+    assert catch_up(index, db, "shopfront") == 1
+    assert in_stock(index, "shopfront") == {"MUG-1"}
+    sell(db, "shopfront", "MUG-1", 2, AT)
+    catch_up(index, db, "shopfront")
+    assert in_stock(index, "shopfront") == set()
+    assert catch_up(index, db, "shopfront") == 0  # nothing new, nothing done
+
+
+def test_catalog_changes_at_the_hub_reach_the_index() -> None:
+    hub = MemoryDatabase()
+    import_products(hub, ParsedCatalog(CATALOG[:2]), AT)
+    index = TantivyIndex()
+    catch_up(index, hub, None)
+    renamed = product("MUG-2", "Ashby Espresso Cup", "6.00")
+    import_products(hub, ParsedCatalog([renamed, CATALOG[2]]), AT)
+    assert catch_up(index, hub, None) == 2
+    assert [h.sku for h in search(index, SearchRequest("espresso "), None).hits] == ["MUG-2"]
+    assert search(index, SearchRequest("porcelain "), None).total == 0
+
+
+def test_a_nodes_catalog_copy_is_followed_by_digest() -> None:
+    hub, node = MemoryDatabase(), MemoryDatabase()
+    import_products(hub, ParsedCatalog(CATALOG[:3]), AT)
+    pull_catalog(hub, node)
+    index = TantivyIndex()
+    catch_up(index, node, "van")
+    import_products(hub, ParsedCatalog([product("RUG-9", "Sisal Runner Rug")]), AT)
+    pull_catalog(hub, node)
+    assert catch_up(index, node, "van") == 1
+    assert search(index, SearchRequest("sisal "), "van").total == 1
+
+
+def test_rebuild_gives_the_same_answers_as_keeping_up(tmp_path: Path) -> None:
+    db = SqliteDatabase(tmp_path / "shopfront.sqlite")
+    db.migrate()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    kept = TantivyIndex(tmp_path / "kept")
+    catch_up(kept, db, "shopfront")
+    receive(db, "shopfront", "LMP-1", 3, AT)
+    receive(db, "shopfront", "RUG-1", 1, AT)
+    sell(db, "shopfront", "RUG-1", 1, AT)
+    catch_up(kept, db, "shopfront")
+    fresh = TantivyIndex()
+    rebuild(fresh, db, "shopfront")
+    assert in_stock(kept, "shopfront") == in_stock(fresh, "shopfront") == {"LMP-1"}
+    assert kept.marks() == fresh.marks()
+    db.close()
+
+
+def test_marks_survive_reopening_so_work_is_not_repeated(tmp_path: Path) -> None:
+    db = SqliteDatabase(tmp_path / "hub.sqlite")
+    db.migrate()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    catch_up(TantivyIndex(tmp_path / "ix"), db, None)
+    reopened = TantivyIndex(tmp_path / "ix")
+    assert catch_up(reopened, db, None) == 0
+    assert search(reopened, SearchRequest("jute "), None).total == 1
+    db.close()

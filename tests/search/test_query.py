@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.search.query import (
+    MAX_TERMS,
+    Synonyms,
+    code_candidates,
+    must_match_steps,
+    parse_query,
+)
+from microindex.domain.search.text import number_forms, tokens, typo_budget, within_edits
+
+
+def test_words_are_folded_and_punctuation_and_emoji_drop_out() -> None:
+    assert tokens('Café "AND" NEAR(mug*, ~2) 🍵') == ["cafe", "and", "near", "mug", "2"]
+
+
+def test_typo_budget_is_one_from_five_letters_and_two_from_nine() -> None:
+    assert [typo_budget(w) for w in ("mug", "sofa", "chair", "armchairs", "chandelier")] == [
+        0,
+        0,
+        1,
+        2,
+        2,
+    ]
+
+
+def test_codes_and_numbers_allow_no_typos() -> None:
+    assert typo_budget("60inch") == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "limit", "expected"),
+    [
+        ("chair", "chiar", 1, True),
+        ("chair", "char", 1, True),
+        ("chair", "chairs", 1, True),
+        ("chair", "stair", 1, False),
+        ("chandelier", "chandlr", 2, False),
+        ("chandelier", "chandlier", 2, True),
+        ("velvet", "velvt", 0, False),
+    ],
+)
+def test_edit_distance_counts_a_swap_as_one(a: str, b: str, limit: int, expected: bool) -> None:
+    assert within_edits(a, b, limit) is expected
+
+
+def test_plural_and_singular_forms() -> None:
+    assert number_forms("mugs") == ("mug",)
+    assert number_forms("mug") == ("mugs",)
+    assert number_forms("benches") == ("bench",)
+    assert number_forms("bodies") == ("body",)
+
+
+def test_last_word_is_a_prefix_while_typing_but_not_after_a_space() -> None:
+    typing = parse_query("velvet so")
+    assert [t.prefix for t in typing.terms] == [False, True]
+    assert not parse_query("velvet so ").terms[-1].prefix
+
+
+def test_synonyms_become_alternatives_of_a_term() -> None:
+    synonyms = Synonyms.parse(["sofa, couch, settee  # seating", "", "rug,carpet"])
+    term = parse_query("couch ", synonyms).terms[0]
+    assert {"sofa", "settee", "sofas", "couches"} <= set(term.alternatives)
+
+
+def test_a_synonym_is_a_single_word() -> None:
+    with pytest.raises(InvalidValue):
+        Synonyms((frozenset({"sofa bed", "futon"}),))
+
+
+def test_a_scanned_gtin_is_looked_up_as_fourteen_digits() -> None:
+    assert code_candidates(" 5012345678900\n") == ("5012345678900", "05012345678900")
+    assert code_candidates("MUG-1") == ("MUG-1",)
+    assert code_candidates("blue mug") == ()
+
+
+def test_relaxation_lets_words_go_one_at_a_time() -> None:
+    assert must_match_steps(1) == (1,)
+    assert must_match_steps(3) == (3, 2, 1)
+
+
+HOSTILE = [
+    '"',
+    '"unclosed',
+    "AND",
+    "OR NOT",
+    "NEAR(",
+    "mug*",
+    "*",
+    "~",
+    "mug~2",
+    "title:mug",
+    "(((",
+    "\\",
+    "'; DROP TABLE products; --",
+    "🍵☕️",
+    "\x00\x1f",
+    "a" * 10_000,
+    "mug " * 3_000,
+    "-",
+    "+",
+    "^2",
+    "[1 TO 5]",
+    "{}",
+    "\u202e",
+    "ﬁ",
+    "İstanbul",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_parses_quickly_into_plain_words(text: str) -> None:
+    started = time.perf_counter()
+    parsed = parse_query(text)
+    assert time.perf_counter() - started < 0.05
+    assert len(parsed.terms) <= MAX_TERMS
+    assert all(t.text.isalnum() for t in parsed.terms)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_text_parses(text: str) -> None:
+    parse_query(text)

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from microindex.adapters.search.tantivy_index import TantivyIndex
+from microindex.domain.search.query import Synonyms
+from microindex.domain.search.request import Filters, SearchRequest, SortOrder
+from microindex.service.search import SearchResult, search
+from tests.search.test_query import HOSTILE
+
+
+def find(
+    index: TantivyIndex, text: str, node: str | None = "shopfront", **kw: object
+) -> SearchResult:
+    return search(index, SearchRequest(text, **kw), node)  # type: ignore[arg-type]
+
+
+def skus(result: SearchResult) -> list[str]:
+    return [h.sku for h in result.hits]
+
+
+def test_title_words_rank_above_description_words(index: TantivyIndex) -> None:
+    assert skus(find(index, "velvet "))[0] == "SOF-1"
+
+
+def test_one_typo_in_a_five_letter_word_still_finds(index: TantivyIndex) -> None:
+    assert skus(find(index, "armchiar ")) == ["CHR-1"]
+    assert "LMP-1" in skus(find(index, "brsas "))  # 5 letters: a swap is one typo
+
+
+def test_two_typos_need_nine_letters(index: TantivyIndex) -> None:
+    assert skus(find(index, "chesterfeild sfoa ")) == ["SOF-1"]  # 2 typos in 12, 1 in 4 dropped
+    assert find(index, "chstrfeld ").total == 0  # three edits
+
+
+def test_no_typo_allowed_in_four_letters(index: TantivyIndex) -> None:
+    assert find(index, "lmap ").total == 0
+
+
+def test_the_word_being_typed_matches_as_a_prefix(index: TantivyIndex) -> None:
+    assert skus(find(index, "chester")) == ["SOF-1"]
+    assert skus(find(index, "stonew")) == ["MUG-1"]
+    assert find(index, "stonew ").total == 0  # a finished word is not a prefix
+
+
+def test_plural_finds_the_singular(index: TantivyIndex) -> None:
+    assert set(skus(find(index, "mugs "))) == {"MUG-1", "MUG-2"}
+
+
+def test_configured_synonyms_find_each_other(index: TantivyIndex) -> None:
+    synonyms = Synonyms.parse(["sofa, couch"])
+    assert skus(search(index, SearchRequest("couch "), None, synonyms)) == ["SOF-1"]
+
+
+def test_a_scanned_gtin_or_sku_finds_its_product_first(index: TantivyIndex) -> None:
+    assert skus(find(index, "5012345678900"))[0] == "MUG-1"
+    assert skus(find(index, "sof-1"))[0] == "SOF-1"
+
+
+def test_missing_words_are_dropped_only_when_nothing_matches_all(index: TantivyIndex) -> None:
+    result = find(index, "navy mug unicorn ")
+    assert skus(result) == ["MUG-1"] and result.dropped_terms == 1
+
+
+def test_in_stock_filter_keeps_what_this_node_holds(index: TantivyIndex) -> None:
+    assert set(skus(find(index, "", filters=Filters(in_stock=True)))) == {"MUG-1", "LMP-1"}
+    assert skus(find(index, "", "van", filters=Filters(in_stock=True))) == ["SOF-1"]
+    assert len(skus(find(index, "", None, filters=Filters(in_stock=True)))) == 3
+
+
+def test_price_range_and_attribute_filters(index: TantivyIndex) -> None:
+    cheap = Filters(price_max=Decimal(50))
+    assert set(skus(find(index, "", filters=cheap))) == {"MUG-1", "MUG-2", "LMP-1"}
+    navy = Filters(attributes=(("Colour", "navy"),))
+    assert set(skus(find(index, "", filters=navy))) == {"MUG-1", "SOF-1"}
+    either = Filters(attributes=(("colour", "navy"), ("colour", "gold")))
+    assert len(skus(find(index, "", filters=either))) == 3
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(in_stock=True),
+        Filters(brands=("Kiln Co",)),
+        Filters(price_min=Decimal(40), price_max=Decimal(400)),
+        Filters(categories=("Kitchen",)),
+    ],
+)
+def test_facet_counts_match_the_filtered_results(index: TantivyIndex, filters: Filters) -> None:
+    result = find(index, "", filters=filters, limit=100)
+    assert result.facets is not None
+    held = [h.sku for h in result.hits]
+    assert result.total == len(held)
+    assert sum(v.count for v in result.facets.categories) == result.total
+    assert sum(v.count for v in result.facets.brands) == result.total
+    assert sum(count for _, count in result.facets.prices) == result.total
+    for value in result.facets.attributes["colour"]:
+        narrowed = Filters(**{**_fields(filters), "attributes": (("colour", value.value),)})
+        assert find(index, "", filters=narrowed).total == value.count
+
+
+def _fields(filters: Filters) -> dict[str, object]:
+    return {name: getattr(filters, name) for name in Filters.__dataclass_fields__}
+
+
+def test_sorting_by_price_and_paging(index: TantivyIndex) -> None:
+    ascending = skus(find(index, "", sort=SortOrder.PRICE_ASC, limit=3))
+    assert ascending == ["MUG-2", "MUG-1", "LMP-1"]
+    assert skus(find(index, "", sort=SortOrder.PRICE_DESC, limit=1)) == ["SOF-1"]
+    second = skus(find(index, "", sort=SortOrder.PRICE_ASC, offset=3, limit=3))
+    assert second == ["RUG-1", "CHR-1", "SOF-1"]
+
+
+def test_hits_carry_highlighted_titles_and_snippets(index: TantivyIndex) -> None:
+    hit = find(index, "velvet sofa ").hits[0]
+    assert hit.title_marked.marked("[", "]") == "Chesterfield [Velvet] [Sofa]"
+    assert "[velvet] [sofa]" in hit.snippet.marked("[", "]")
+
+
+def test_typo_highlight_marks_the_word_found(index: TantivyIndex) -> None:
+    hit = find(index, "armchiar ").hits[0]
+    assert hit.title_marked.marked("[", "]") == "Wingback [Armchair]"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_queries_never_raise_or_stall(index: TantivyIndex, text: str) -> None:
+    started = time.perf_counter()
+    find(index, text)
+    assert time.perf_counter() - started < 0.5
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_any_query_text_searches(text: str) -> None:
+    built = TantivyIndex()
+    built.commit({})
+    search(built, SearchRequest(text), None)
