@@ -80,7 +80,7 @@ def hub_with_stock() -> tuple[MemoryDatabase, TantivyIndex]:
 
 
 def test_near_me_returns_only_what_nodes_serving_the_customer_hold() -> None:
-    hub, index = hub_with_stock()
+    _, index = hub_with_stock()
     request = NearRequest(SearchRequest("", limit=50), HOME, NOW)
     result = search_near(index, request, [SHOP, VAN, FAR])
     assert {h.sku for h in result.hits} == {"MUG-1", "MUG-2"}

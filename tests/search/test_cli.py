@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from microindex.bootstrap import bootstrap
+from microindex.domain.codes import NodeCode
+from microindex.domain.node import Capabilities, Location, Node, NodeKind
+from microindex.entrypoints.cli.search import app
+from microindex.service.catalog import ParsedCatalog, import_products
+from microindex.service.nodes import add_node
+from microindex.service.stock import receive
+from microindex.settings import Settings
+from tests.search.conftest import CATALOG
+
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    ws = bootstrap(Settings(tmp_path))
+    node = Node(
+        NodeCode("shopfront"),
+        NodeKind.STORE,
+        "Shop",
+        Location(51.52, -0.1),
+        capabilities=Capabilities(pickup=True),
+    )
+    add_node(ws.hub, node)
+    import_products(ws.hub, ParsedCatalog(CATALOG), AT)
+    receive(ws.hub, "shopfront", "MUG-1", 3, AT)  # the hub's replica of the node's ledger
+    ws.close()
+    monkeypatch.setenv("MICROINDEX_WORKSPACE", str(tmp_path))
+    return tmp_path
+
+
+def run(*args: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.output)
+    return data
+
+
+def test_find_at_the_hub_as_json(shop: Path) -> None:
+    data = run("find", "stonewre mug", "--in-stock", "--json")
+    assert [h["sku"] for h in data["hits"]] == ["MUG-1"]  # type: ignore[index,union-attr]
+
+
+def test_near_says_where_and_by_when(shop: Path) -> None:
+    data = run("near", "mug", "--lat", "51.521", "--lon", "-0.1", "--json")
+    hit = data["hits"][0]  # type: ignore[index]
+    assert hit["sku"] == "MUG-1" and hit["reach"][0]["node"] == "shopfront"
+
+
+def test_rebuild_and_bad_filters(shop: Path) -> None:
+    result = CliRunner().invoke(app, ["rebuild"])
+    assert result.exit_code == 0 and "hub: 6 products" in result.output
+    assert CliRunner().invoke(app, ["find", "mug", "--attr", "navy"]).exit_code == 1
