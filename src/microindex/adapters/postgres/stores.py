@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -297,29 +298,43 @@ class PostgresOutbox:
     never skips one.
 
     Identity values are handed out at insert, not at commit: two writers could commit ids 8 and 7
-    in that order, and a reader between the two commits would step past 7 for ever. So the first
-    `add` of a transaction takes a lock on the table that only other writers of the outbox wait
-    for (readers do not), held until commit. Services add to the outbox last, just before commit,
-    which keeps the wait short and the lock order (ledger rows, then outbox) the same everywhere.
+    in that order, and a reader between the two commits would step past 7 for ever. So messages
+    wait in the unit of work until it commits (or reads the outbox), then go in with one INSERT
+    under a lock on the table that only other writers of the outbox wait for (readers do not),
+    held until commit. The lock comes last in every transaction, after any ledger rows, and is
+    held only for that INSERT and the commit.
     """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._pending: list[tuple[str, str, str, datetime]] = []
         self._locked = False
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
+        self._pending.append((topic, key, json.dumps(payload, separators=(",", ":")), at))
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
         if not self._locked:
             self._conn.execute("LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE")
             self._locked = True
+        topics, keys, payloads, times = zip(*self._pending, strict=True)
         self._conn.execute(
-            "INSERT INTO outbox (topic, key, payload, created_at) VALUES (%s, %s, %s, %s)",
-            (topic, key, Jsonb(payload), at),
+            "INSERT INTO outbox (topic, key, payload, created_at)"
+            " SELECT topic, key, payload::jsonb, at FROM unnest("
+            "  %s::text[], %s::text[], %s::text[], %s::timestamptz[]"
+            " ) WITH ORDINALITY AS m (topic, key, payload, at, n) ORDER BY n",
+            (list(topics), list(keys), list(payloads), list(times)),
         )
+        self._pending.clear()
 
     def forget(self) -> None:
+        self._pending.clear()
         self._locked = False
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT id, topic, key, payload, created_at FROM outbox WHERE id > %s"
             " ORDER BY id LIMIT %s",

@@ -88,6 +88,7 @@ class PostgresUnitOfWork:
 
     def commit(self) -> None:
         self.ledger.before_commit()
+        self.outbox.flush()
         self._conn.commit()
         self._forget()
 
