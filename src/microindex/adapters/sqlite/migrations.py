@@ -137,6 +137,48 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     SYNC_MIGRATION,
+    (
+        40,
+        "capture: media assets, their renditions, capture templates per node",
+        """
+        CREATE TABLE media_assets (
+            id            TEXT PRIMARY KEY,
+            kind          TEXT NOT NULL CHECK (kind IN ('photo', 'clip')),
+            original_name TEXT NOT NULL,
+            node          TEXT NOT NULL,
+            author        TEXT NOT NULL,
+            ingested_at   TEXT NOT NULL,
+            sku           TEXT,
+            shot          TEXT NOT NULL,
+            facts         TEXT NOT NULL,
+            private       TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+            decided_by    TEXT NOT NULL,
+            decided_at    TEXT,
+            reason        TEXT NOT NULL,
+            parent_id     TEXT REFERENCES media_assets (id)
+        );
+        CREATE INDEX media_assets_by_sku ON media_assets (sku, state);
+        CREATE TABLE media_renditions (
+            asset_id   TEXT NOT NULL REFERENCES media_assets (id),
+            name       TEXT NOT NULL,
+            sha256     TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            width      INTEGER NOT NULL,
+            height     INTEGER NOT NULL,
+            byte_size  INTEGER NOT NULL,
+            signed     INTEGER NOT NULL,
+            PRIMARY KEY (asset_id, name)
+        );
+        CREATE INDEX media_renditions_by_sha ON media_renditions (sha256);
+        CREATE TABLE capture_templates (
+            node       TEXT PRIMARY KEY,
+            background TEXT NOT NULL,
+            angle      TEXT NOT NULL,
+            shots      TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Media adapters: probing, renditions, provenance signing and the content-addressed store."""

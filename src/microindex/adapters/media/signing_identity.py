@@ -1,0 +1,167 @@
+"""The workspace's capture signing identity: a private CA and an ES256 signing certificate.
+
+C2PA wants a certificate chain (leaf first, then the CA) whose leaf is an end-entity key for
+digital signatures with the e-mail-protection purpose; the CA is what verification trusts.
+Keys are written owner-only under `<workspace>/keys/`. Made once; later calls load them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from microindex.domain.capture.errors import NoSigningIdentity
+
+KEYS_DIR = "keys"
+CA_CERT = "capture-ca.pem"
+CA_KEY = "capture-ca.key.pem"
+SIGNER_CHAIN = "capture-signer.pem"
+SIGNER_KEY = "capture-signer.key.pem"
+CA_YEARS = 10
+SIGNER_YEARS = 3
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    chain_pem: bytes  # the signing certificate, then the CA's
+    key_pem: bytes
+    ca_pem: bytes  # the trust anchor verification accepts
+    folder: Path
+
+    @property
+    def signer_name(self) -> str:
+        leaf = x509.load_pem_x509_certificate(self.chain_pem)
+        names = leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(names[0].value) if names else ""
+
+
+def ensure_signing_identity(
+    workspace_path: Path, organisation: str = "microindex shop", now: datetime | None = None
+) -> SigningIdentity:
+    """Create the CA and signing certificate if the workspace has none; return them."""
+    folder = workspace_path / KEYS_DIR
+    if not (folder / SIGNER_CHAIN).exists():
+        _create(folder, organisation, now or datetime.now(UTC))
+    return load_signing_identity(workspace_path)
+
+
+def load_signing_identity(workspace_path: Path) -> SigningIdentity:
+    folder = workspace_path / KEYS_DIR
+    try:
+        return SigningIdentity(
+            (folder / SIGNER_CHAIN).read_bytes(),
+            (folder / SIGNER_KEY).read_bytes(),
+            (folder / CA_CERT).read_bytes(),
+            folder,
+        )
+    except FileNotFoundError:
+        raise NoSigningIdentity(str(folder)) from None
+
+
+def _create(folder: Path, organisation: str, now: datetime) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = _ca_certificate(ca_key, organisation, now)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = _signer_certificate(key, ca, ca_key, organisation, now)
+    _write(folder / CA_KEY, _private_pem(ca_key), secret=True)
+    _write(folder / CA_CERT, _pem(ca), secret=False)
+    _write(folder / SIGNER_KEY, _private_pem(key), secret=True)
+    _write(folder / SIGNER_CHAIN, _pem(leaf) + _pem(ca), secret=False)
+
+
+def _name(organisation: str, role: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} {role}"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+        ]
+    )
+
+
+def _key_usage(sign: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not sign,
+        crl_sign=not sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _ca_certificate(
+    key: ec.EllipticCurvePrivateKey, organisation: str, now: datetime
+) -> x509.Certificate:
+    name = _name(organisation, "capture CA")
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365 * CA_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(sign=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def _signer_certificate(
+    key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    organisation: str,
+    now: datetime,
+) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(organisation, "capture signer"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365 * SIGNER_YEARS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(sign=True), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _write(path: Path, data: bytes, secret: bool) -> None:
+    mode = 0o600 if secret else 0o644
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)

@@ -1,0 +1,232 @@
+"""Capture's records on SQLite: assets with their renditions, and capture templates per node."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from microindex.adapters.sqlite.stores import SqliteOutbox
+from microindex.domain.capture.asset import (
+    Asset,
+    CaptureFacts,
+    Location,
+    PrivateFacts,
+    Proof,
+    ProofState,
+    Rendition,
+    RenditionName,
+)
+from microindex.domain.capture.formats import AssetKind
+from microindex.domain.capture.template import CaptureTemplate
+
+_ASSET_COLUMNS = (
+    "id, kind, original_name, node, author, ingested_at, sku, shot, facts, private,"
+    " state, decided_by, decided_at, reason, parent_id"
+)
+_RENDITION_COLUMNS = "asset_id, name, sha256, media_type, width, height, byte_size, signed"
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _facts_json(facts: CaptureFacts) -> str:
+    return json.dumps(
+        {
+            "width": facts.width,
+            "height": facts.height,
+            "orientation": facts.orientation,
+            "captured_at": facts.captured_at.isoformat() if facts.captured_at else None,
+            "device": facts.device,
+            "duration_s": facts.duration_s,
+        }
+    )
+
+
+def _facts(text: str) -> CaptureFacts:
+    data = json.loads(text)
+    data["captured_at"] = _time(data["captured_at"])
+    return CaptureFacts(**data)
+
+
+def _private_json(private: PrivateFacts) -> str:
+    where = private.location
+    return json.dumps(
+        {
+            "location": [where.lat, where.lon] if where else None,
+            "device_serial": private.device_serial,
+        }
+    )
+
+
+def _private(text: str) -> PrivateFacts:
+    data = json.loads(text)
+    where = data["location"]
+    return PrivateFacts(Location(*where) if where else None, data["device_serial"])
+
+
+def _asset_row(asset: Asset) -> tuple[Any, ...]:
+    proof = asset.proof
+    return (
+        asset.id,
+        asset.kind.value,
+        asset.original_name,
+        asset.node,
+        asset.author,
+        asset.ingested_at.isoformat(),
+        asset.sku,
+        asset.shot,
+        _facts_json(asset.facts),
+        _private_json(asset.private),
+        proof.state.value,
+        proof.by,
+        proof.at.isoformat() if proof.at else None,
+        proof.reason,
+        asset.parent_id,
+    )
+
+
+def _asset(row: sqlite3.Row | tuple[Any, ...], renditions: tuple[Rendition, ...]) -> Asset:
+    (id_, kind, name, node, author, ingested, sku, shot, facts, private) = row[:10]
+    state, by, at, reason, parent_id = row[10:]
+    return Asset(
+        id=id_,
+        kind=AssetKind(kind),
+        original_name=name,
+        node=node,
+        author=author,
+        ingested_at=datetime.fromisoformat(ingested),
+        facts=_facts(facts),
+        renditions=renditions,
+        sku=sku,
+        shot=shot,
+        private=_private(private),
+        proof=Proof(ProofState(state), by, _time(at), reason),
+        parent_id=parent_id,
+    )
+
+
+class SqliteAssets:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def add(self, asset: Asset) -> None:
+        self._conn.execute(
+            f"INSERT INTO media_assets ({_ASSET_COLUMNS}) VALUES ({_marks(15)})", _asset_row(asset)
+        )
+        self._conn.executemany(
+            f"INSERT INTO media_renditions ({_RENDITION_COLUMNS}) VALUES ({_marks(8)})",
+            [
+                (
+                    asset.id,
+                    r.name.value,
+                    r.sha256,
+                    r.media_type,
+                    r.width,
+                    r.height,
+                    r.byte_size,
+                    int(r.signed),
+                )
+                for r in asset.renditions
+            ],
+        )
+
+    def save(self, asset: Asset) -> None:
+        row = _asset_row(asset)
+        self._conn.execute(
+            "UPDATE media_assets SET sku = ?, shot = ?, state = ?, decided_by = ?,"
+            " decided_at = ?, reason = ? WHERE id = ?",
+            (row[6], row[7], *row[10:14], asset.id),
+        )
+
+    def get(self, asset_id: str) -> Asset | None:
+        found = self.find_where("id = ?", (asset_id,))
+        return found[0] if found else None
+
+    def find(
+        self, sku: str | None = None, state: ProofState | None = None, node: str | None = None
+    ) -> list[Asset]:
+        terms = [
+            (c, v) for c, v in (("sku", sku), ("state", state), ("node", node)) if v is not None
+        ]
+        where = " AND ".join(f"{c} = ?" for c, _ in terms) or "1 = 1"
+        return self.find_where(where, tuple(str(v) for _, v in terms))
+
+    def find_where(self, where: str, values: tuple[str, ...]) -> list[Asset]:
+        rows = self._conn.execute(
+            f"SELECT {_ASSET_COLUMNS} FROM media_assets WHERE {where} ORDER BY ingested_at, id",
+            values,
+        ).fetchall()
+        renditions = self._renditions([row[0] for row in rows])
+        return [_asset(row, renditions.get(row[0], ())) for row in rows]
+
+    def _renditions(self, ids: list[str]) -> dict[str, tuple[Rendition, ...]]:
+        found: dict[str, list[Rendition]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT {_RENDITION_COLUMNS} FROM media_renditions"
+                f" WHERE asset_id IN ({_marks(len(chunk))}) ORDER BY asset_id, rowid",
+                chunk,
+            )
+            for asset_id, name, sha, media_type, width, height, size, signed in rows:
+                found.setdefault(asset_id, []).append(
+                    Rendition(
+                        RenditionName(name), sha, media_type, width, height, size, bool(signed)
+                    )
+                )
+        return {k: tuple(v) for k, v in found.items()}
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+class SqliteTemplates:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, node: str) -> CaptureTemplate | None:
+        row = self._conn.execute(
+            "SELECT node, background, angle, shots FROM capture_templates WHERE node = ?", (node,)
+        ).fetchone()
+        if row is None:
+            return None
+        return CaptureTemplate(row[0], row[1], row[2], tuple(json.loads(row[3])))
+
+    def put(self, template: CaptureTemplate) -> None:
+        self._conn.execute(
+            "INSERT INTO capture_templates (node, background, angle, shots) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (node) DO UPDATE SET background = excluded.background,"
+            " angle = excluded.angle, shots = excluded.shots",
+            (template.node, template.background, template.angle, json.dumps(template.shots)),
+        )
+
+
+class SqliteCaptureUnitOfWork:
+    """BEGIN IMMEDIATE on entry, like the other units of work on the same file."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.assets = SqliteAssets(conn)
+        self.templates = SqliteTemplates(conn)
+        self.outbox = SqliteOutbox(conn)
+
+    def __enter__(self) -> Self:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
