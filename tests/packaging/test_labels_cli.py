@@ -1,0 +1,95 @@
+"""The `labels` sub-app end to end, on a workspace with a node and two products."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from microindex.bootstrap import bootstrap
+from microindex.domain.codes import NodeCode
+from microindex.domain.node import Location, Node, NodeKind
+from microindex.entrypoints.cli import labels
+from microindex.entrypoints.cli.context import state
+from microindex.service import stock
+from microindex.service.catalog import ParsedCatalog, import_products, pull_catalog
+from microindex.service.nodes import add_node
+from microindex.settings import Settings
+
+from .samples import STEM, gtin, product
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> typer.Typer:
+    workspace = bootstrap(Settings(tmp_path / "ws"))
+    add_node(workspace.hub, Node(NodeCode("shopfront"), NodeKind.STORE, "Shop", Location(51.5, 0)))
+    products = [product(1), product(2), product(3, with_gtin=False)]
+    import_products(workspace.hub, ParsedCatalog(products=products), workspace.clock())
+    workspace.close()
+    root = typer.Typer()
+
+    @root.callback()
+    def main(ctx: typer.Context) -> None:
+        state(ctx).workspace_path = tmp_path / "ws"
+        ctx.call_on_close(state(ctx).close)
+
+    root.add_typer(labels.app, name="labels")
+    return root
+
+
+def run(app: typer.Typer, *args: str) -> str:
+    result = runner.invoke(app, ["labels", *args], env={"MICROINDEX_LINK_STEM": STEM})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())  # rich wraps long lines
+
+
+def test_link_prints_the_products_digital_link(cli: typer.Typer) -> None:
+    assert run(cli, "link", "MUG-1", "--lot", "L1") == (f"{STEM}/01/{gtin(1).digits}/10/L1")
+
+
+def test_product_writes_png_and_svg(cli: typer.Typer, tmp_path: Path) -> None:
+    run(cli, "product", "MUG-1", "--symbol", "gs1-datamatrix", "-o", str(tmp_path / "m.png"))
+    run(cli, "product", "MUG-1", "--symbol", "ean13", "-o", str(tmp_path / "e.svg"))
+    assert (tmp_path / "m.png").read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in (tmp_path / "e.svg").read_text()
+
+
+def test_sheet_prints_every_product_with_a_gtin(cli: typer.Typer, tmp_path: Path) -> None:
+    out = tmp_path / "sheet.pdf"
+    output = run(cli, "sheet", "--node", "shopfront", "--all", "--out", str(out))
+    assert "2 labels" in output and "1 without a GTIN" in output
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_zpl_and_nfc_commands(cli: typer.Typer, tmp_path: Path) -> None:
+    assert "^BQN" in run(cli, "zpl", "MUG-1")
+    output = run(cli, "nfc", "MUG-1", "--tag", "ntag213", "-o", str(tmp_path / "t.ndef"))
+    assert "of 144 bytes" in output
+
+
+def test_resolve_prints_json(cli: typer.Typer, tmp_path: Path) -> None:
+    ws = bootstrap(Settings(tmp_path / "ws"))
+    pull_catalog(ws.hub, ws.node("shopfront"))
+    stock.receive(ws.node("shopfront"), "shopfront", "MUG-1", 3, ws.clock())
+    ws.close()
+    output = run(cli, "resolve", f"{STEM}/01/{gtin(1).digits}", "--node", "shopfront", "--json")
+    assert '"action": "pick"' in output and '"on_hand": 3' in output
+
+
+def test_a_malformed_scan_is_an_error_with_the_reason(cli: typer.Typer) -> None:
+    result = runner.invoke(cli, ["labels", "resolve", f"{STEM}/01/09520123456789"])
+    assert result.exit_code == 1
+    assert "check digit" in result.output
+
+
+def test_unknown_template_is_refused(cli: typer.Typer, tmp_path: Path) -> None:
+    result = runner.invoke(
+        cli,
+        ["labels", "sheet", "--node", "shopfront", "--template", "x", "-o", str(tmp_path / "a")],
+    )
+    assert result.exit_code == 1
+    assert "avery-l7160" in result.output
