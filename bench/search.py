@@ -1,0 +1,229 @@
+"""Search benchmark: microindex beside plain tantivy, tantivy fuzzy, Whoosh and SQLite FTS5.
+
+    .venv/bin/python -m bench.search                 # 100,000 products, the full mix
+    .venv/bin/python -m bench.search --products 200  # a small node
+    .venv/bin/python -m bench.search --no-whoosh --json bench-search.json
+
+Each engine runs in its own forked process over the same generated catalog and query mix, so
+its build time, index size and peak memory (VmHWM above the process's start) are its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import baselines
+from bench.catalog import SYNONYMS, generate
+from bench.workload import Query, known_items, query_mix
+from microindex.adapters.search.tantivy_index import TantivyIndex
+from microindex.domain.product import Product
+from microindex.domain.search.query import Synonyms
+from microindex.domain.search.request import Filters, SearchRequest
+from microindex.service.search import IndexEntry, search
+
+NODE = "shopfront"
+Runner = Callable[[Query], list[str]]
+
+
+def stocked(products: list[Product], seed: int = 3) -> dict[str, dict[str, int]]:
+    rng = random.Random(seed)
+    return {p.sku.value: {NODE: rng.randint(1, 9)} for p in products if rng.random() < 0.3}
+
+
+def microindex(products: list[Product], folder: Path) -> Runner:
+    index = TantivyIndex(folder / "index")
+    stock = stocked(products)
+    for start in range(0, len(products), 5000):
+        chunk = products[start : start + 5000]
+        index.upsert([IndexEntry(p, stock.get(p.sku.value, {})) for p in chunk])
+    index.commit({"built": "1"})
+    index.close()
+    synonyms = Synonyms.parse(SYNONYMS)
+
+    def run(query: Query) -> list[str]:
+        filters = Filters(
+            in_stock=query.in_stock, categories=(query.category,) if query.category else ()
+        )
+        request = SearchRequest(query.text, filters)
+        return [h.sku for h in search(index, request, NODE, synonyms).hits]
+
+    return run
+
+
+def plain(
+    build: Callable[[list[Product], Path], Callable[[str], list[str]]],
+) -> Callable[[list[Product], Path], Runner]:
+    def make(products: list[Product], folder: Path) -> Runner:
+        searcher = build(products, folder)
+        return lambda query: searcher(query.text)
+
+    return make
+
+
+ENGINES: dict[str, Callable[[list[Product], Path], Runner]] = {
+    "microindex": microindex,
+    "tantivy-bm25": plain(lambda p, f: baselines.plain_tantivy(p, f, fuzzy=False)),
+    "tantivy-fuzzy": plain(lambda p, f: baselines.plain_tantivy(p, f, fuzzy=True)),
+    "fts5-or": plain(lambda p, f: baselines.fts5(p, f, conjunctive=False)),
+    "fts5-and": plain(lambda p, f: baselines.fts5(p, f, conjunctive=True)),
+    "whoosh": plain(baselines.whoosh),
+}
+RELEVANCE = ("microindex", "tantivy-bm25", "tantivy-fuzzy")
+
+
+def _status(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])  # kB
+    return 0
+
+
+def measure(
+    name: str, products: list[Product], mix: list[Query], items: list[tuple[str, str, str]]
+) -> dict[str, Any]:
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak to what we have now
+    base = _status("VmRSS")
+    folder = baselines.temporary(name)
+    started = time.perf_counter()
+    run = ENGINES[name](products, folder)
+    built = time.perf_counter() - started
+    for query in mix[:50]:
+        run(query)  # warm up
+    times: dict[str, list[float]] = defaultdict(list)
+    for query in mix:
+        t0 = time.perf_counter()
+        run(query)
+        times[query.kind].append((time.perf_counter() - t0) * 1000)
+    result: dict[str, Any] = {
+        "build_s": round(built, 2),
+        "size_mb": _size(folder),
+        "latency_ms": _latency(times),
+    }
+    if name in RELEVANCE:
+        result["relevance"] = _relevance(run, items)
+    result["peak_mb"] = round((_status("VmHWM") - base) / 1024, 1)
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def _size(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6, 1)
+
+
+def _latency(times: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    every = [t for kind in times.values() for t in kind]
+    summary = {kind: _percentiles(values) for kind, values in sorted(times.items())}
+    summary["all"] = _percentiles(every)
+    return summary
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {"p50": round(statistics.median(ordered), 3), "p99": round(p99, 3), "n": len(ordered)}
+
+
+def _relevance(run: Runner, items: list[tuple[str, str, str]]) -> dict[str, dict[str, float]]:
+    found: dict[str, list[int]] = defaultdict(list)  # form -> rank (0: missed)
+    for form, text, sku in items:
+        hits = run(Query(form, text))[:10]
+        found[form].append(hits.index(sku) + 1 if sku in hits else 0)
+    return {
+        form: {
+            "success@10": round(sum(1 for r in ranks if r) / len(ranks), 3),
+            "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 3),
+            "n": len(ranks),
+        }
+        for form, ranks in sorted(found.items())
+    }
+
+
+def in_child(name: str, *args: Any) -> dict[str, Any]:
+    """Run `measure` in a forked process so memory and files are the engine's own."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            payload = json.dumps(measure(name, *args)).encode()
+        except Exception as error:  # noqa: BLE001 - report any engine's failure, keep going
+            payload = json.dumps({"error": repr(error)}).encode()
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(payload)
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    result: dict[str, Any] = json.loads(data)
+    return result
+
+
+def report(results: dict[str, dict[str, Any]]) -> None:
+    print(f"\n{'engine':<14}{'build s':>9}{'size MB':>9}{'peak MB':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for name, r in results.items():
+        if "error" in r:
+            print(f"{name:<14} failed: {r['error']}")
+            continue
+        a = r["latency_ms"]["all"]
+        print(
+            f"{name:<14}{r['build_s']:>9}{r['size_mb']:>9}{r['peak_mb']:>9}"
+            f"{a['p50']:>9}{a['p99']:>9}"
+        )
+    mine, base = results.get("microindex", {}), results.get("tantivy-bm25", {})
+    if "latency_ms" in mine:
+        print("\nmicroindex by query kind (ms):")
+        for kind, v in mine["latency_ms"].items():
+            print(f"  {kind:<12} p50 {v['p50']:>7}  p99 {v['p99']:>7}  n={v['n']}")
+    if "latency_ms" in mine and "latency_ms" in base:
+        m, b = mine["latency_ms"]["all"], base["latency_ms"]["all"]
+        print(
+            f"\nratio microindex / plain tantivy: p50 {m['p50'] / b['p50']:.1f}x, "
+            f"p99 {m['p99'] / b['p99']:.1f}x"
+        )
+    print("\nknown-item retrieval (success@10 / MRR):")
+    for name in RELEVANCE:
+        for form, v in results.get(name, {}).get("relevance", {}).items():
+            print(f"  {name:<14} {form:<8} {v['success@10']:.3f} / {v['mrr']:.3f}  n={v['n']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--per-kind", type=int, default=200, help="queries per kind")
+    parser.add_argument("--known-items", type=int, default=400)
+    parser.add_argument("--no-whoosh", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    products = generate(args.products)
+    mix = query_mix(products, min(args.per_kind, args.products // 2))
+    items = known_items(products, min(args.known_items, args.products))
+    print(
+        f"{len(products)} products generated in {time.perf_counter() - started:.1f} s; "
+        f"{len(mix)} queries ({sum(q.kind == 'wands' for q in mix)} WANDS), "
+        f"{len(items)} known-item queries"
+    )
+    results: dict[str, dict[str, Any]] = {}
+    for name in ENGINES:
+        if name == "whoosh" and args.no_whoosh:
+            continue
+        results[name] = in_child(name, products, mix, items)
+        print(f"  {name} done", flush=True)
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps({"products": len(products), **results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
