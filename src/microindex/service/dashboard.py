@@ -78,19 +78,34 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_sales(nodes: Nodes, today: date, weeks: int) -> tuple[list[date], dict[str, list[int]]]:
-    """Units sold per node in each of the last `weeks` weeks (Monday starts), oldest first."""
-    first = week_start(today) - timedelta(weeks=weeks - 1)
-    starts = [first + timedelta(weeks=i) for i in range(weeks)]
+def weekly_sales(
+    nodes: Nodes, today: date, max_weeks: int
+) -> tuple[list[date], dict[str, list[int]]]:
+    """Units sold per node per week (weeks start on Monday), oldest first.
+
+    The weeks run from the one of the earliest movement (at most `max_weeks` back) to this
+    one; with no movement anywhere there are no weeks.
+    """
+    firsts = []
+    for code, factory in nodes.items():
+        with factory() as uow:
+            first = uow.ledger.movement(code, 1)
+        if first is not None:
+            firsts.append(first.at.date())
+    if not firsts:
+        return [], {code: [] for code in nodes}
+    this_week = week_start(today)
+    start = max(week_start(min(firsts)), this_week - timedelta(weeks=max_weeks - 1))
+    weeks = (this_week - start).days // 7 + 1
     sold: dict[str, list[int]] = {}
     for code in nodes:
         counts = [0] * weeks
         for movement in _movements(nodes, code):
-            index = (movement.at.date() - first).days // 7
+            index = (movement.at.date() - start).days // 7
             if movement.kind is MovementKind.SELL and 0 <= index < weeks:
                 counts[index] -= movement.quantity
         sold[code] = counts
-    return starts, sold
+    return [start + timedelta(weeks=i) for i in range(weeks)], sold
 
 
 def stock_value(nodes: Nodes, catalog: Mapping[str, Product], currency: str) -> dict[str, Decimal]:

@@ -1,0 +1,147 @@
+"""The catalog: list (filtered, paged), one product, a scanned code, CSV import and export."""
+
+from __future__ import annotations
+
+import io
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from microindex.adapters.csvio import parse_plain, parse_shopify, write_plain, write_shopify
+from microindex.domain.access import AccessToken, Action, require
+from microindex.domain.errors import UnknownSku
+from microindex.entrypoints.http.api.common import router
+from microindex.entrypoints.http.auth import HubDep, TokenDep
+from microindex.entrypoints.http.context import Hub
+from microindex.entrypoints.http.schemas import ImportOut, ProductOut, ProductPageOut, RowErrorOut
+from microindex.service import catalog as catalog_service
+from microindex.service import stock as stock_service
+from microindex.service.browse import ProductFilter, find_products, product_by_code
+from microindex.service.records import product_record
+
+api = router("catalog")
+CSV = "text/csv"
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {CSV: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+class CsvFormat(StrEnum):
+    PLAIN = "plain"
+    SHOPIFY = "shopify"
+
+
+def _product(record: dict[str, object]) -> ProductOut:
+    return ProductOut.model_validate(record)
+
+
+@api.get("/products", response_model=ProductPageOut, summary="List products, filtered and paged")
+def list_products(
+    hub: HubDep,
+    token: TokenDep,
+    q: Annotated[str, Query(max_length=200, description="Part of the title or SKU.")] = "",
+    category: Annotated[str, Query(max_length=200)] = "",
+    brand: Annotated[str, Query(max_length=200)] = "",
+    gtin: Annotated[str, Query(max_length=14, pattern=r"^\d*$")] = "",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ProductPageOut:
+    require(token.grant, Action.READ_CATALOG)
+    page = find_products(hub.hub, ProductFilter(q, category, brand, gtin), offset, limit)
+    return ProductPageOut(
+        items=[_product(product_record(p)) for p in page.items],
+        total=page.total,
+        offset=page.offset,
+        limit=page.limit,
+    )
+
+
+@api.get("/products/{sku:path}", response_model=ProductOut, summary="One product by SKU")
+def get_product(
+    hub: HubDep, token: TokenDep, sku: Annotated[str, Path(min_length=1, max_length=64)]
+) -> ProductOut:
+    require(token.grant, Action.READ_CATALOG)
+    found = catalog_service.products_by_sku(hub.hub, [sku])
+    if sku not in found:
+        raise UnknownSku(sku)
+    return _product(product_record(found[sku]))
+
+
+@api.get(
+    "/codes/{code:path}",
+    response_model=ProductOut,
+    summary="The product a scanned or typed code names: SKU, GTIN or GS1 Digital Link",
+)
+def resolve_code(
+    hub: HubDep, token: TokenDep, code: Annotated[str, Path(min_length=1, max_length=500)]
+) -> ProductOut:
+    require(token.grant, Action.READ_CATALOG)
+    return _product(product_record(product_by_code(hub.hub, code, hub.now().date())))
+
+
+@api.post(
+    "/catalog/import",
+    response_model=ImportOut,
+    summary="Import products from a CSV body (all rows, or none unless skip_bad_rows)",
+    openapi_extra=CSV_BODY,
+)
+async def import_catalog(
+    request: Request,
+    hub: HubDep,
+    token: TokenDep,
+    format: CsvFormat = CsvFormat.PLAIN,
+    skip_bad_rows: bool = False,
+) -> ImportOut:
+    require(token.grant, Action.WRITE_CATALOG)
+    body = await request.body()
+    report = await run_in_threadpool(_import, hub, body, format, skip_bad_rows)
+    return ImportOut(
+        created=report.created,
+        updated=report.updated,
+        skipped=[RowErrorOut.model_validate(e, from_attributes=True) for e in report.skipped],
+    )
+
+
+def _import(
+    hub: Hub, body: bytes, format: CsvFormat, skip_bad_rows: bool
+) -> catalog_service.ImportReport:
+    source = io.BytesIO(body)
+    if format is CsvFormat.SHOPIFY:
+        parsed = parse_shopify(source, hub.currency).catalog
+    else:
+        parsed = parse_plain(source)
+    return catalog_service.import_products(hub.hub, parsed, hub.now(), skip_bad_rows)
+
+
+@api.get(
+    "/catalog/export",
+    summary="The whole catalog as CSV (Shopify's export carries total stock)",
+    response_class=Response,
+    responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+)
+def export_catalog(hub: HubDep, token: TokenDep, format: CsvFormat = CsvFormat.PLAIN) -> Response:
+    require(token.grant, Action.READ_CATALOG)
+    products = catalog_service.list_products(hub.hub)
+    stream = io.BytesIO()
+    if format is CsvFormat.SHOPIFY:
+        write_shopify(products, stream, _total_stock(hub, token))
+    else:
+        write_plain(products, stream)
+    return Response(
+        stream.getvalue(),
+        media_type=f"{CSV}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="catalog-{format.value}.csv"'},
+    )
+
+
+def _total_stock(hub: Hub, token: AccessToken) -> dict[str, int]:
+    require(token.grant, Action.READ_STOCK)
+    total: dict[str, int] = {}
+    for line in stock_service.stock_lines(hub.nodes()):
+        total[line.sku] = total.get(line.sku, 0) + line.on_hand
+    return total

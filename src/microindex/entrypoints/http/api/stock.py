@@ -1,0 +1,166 @@
+"""Stock at nodes: show, and the movements a node records (receive, sell, write off, count,
+transfer, a stock file). Every write is for one node: staff tokens only for their own."""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated
+
+from fastapi import Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from microindex.adapters.csvio import parse_stock, write_stock
+from microindex.domain.access import Action, require
+from microindex.domain.movement import Movement
+from microindex.entrypoints.http.api.catalog import CSV, CSV_BODY
+from microindex.entrypoints.http.api.common import count_out, router
+from microindex.entrypoints.http.auth import HubDep, TokenDep
+from microindex.entrypoints.http.context import Hub
+from microindex.entrypoints.http.schemas import (
+    CountIn,
+    CountOut,
+    MovementIn,
+    MovementOut,
+    RowErrorOut,
+    StockImportOut,
+    StockLineOut,
+    TransferIn,
+    TransferOut,
+)
+from microindex.service import stock as stock_service
+from microindex.service.catalog import products_by_sku
+from microindex.service.records import movement_record
+
+api = router("stock")
+NodePath = Annotated[str, Path(min_length=1, max_length=32, description="Node code.")]
+
+
+def _out(movement: Movement) -> MovementOut:
+    return MovementOut(**movement_record(movement))
+
+
+@api.get("/stock", response_model=list[StockLineOut], summary="On hand by SKU and node")
+def show_stock(
+    hub: HubDep,
+    token: TokenDep,
+    node: Annotated[str | None, Query(max_length=32, description="Only this node.")] = None,
+    sku: Annotated[str | None, Query(max_length=64, description="Only this SKU.")] = None,
+) -> list[StockLineOut]:
+    require(token.grant, Action.READ_STOCK, node)
+    databases = hub.nodes() if node is None else {node: hub.node(node)}
+    lines = stock_service.stock_lines(databases, sku)
+    titles = products_by_sku(hub.hub, sorted({line.sku for line in lines}))
+    return [
+        StockLineOut(
+            sku=line.sku,
+            title=titles[line.sku].title if line.sku in titles else "",
+            node=line.node,
+            on_hand=line.on_hand,
+        )
+        for line in lines
+    ]
+
+
+@api.post("/nodes/{node}/receive", response_model=MovementOut, summary="Goods arrive at a node")
+def receive(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
+    require(token.grant, Action.WRITE_STOCK, node)
+    db = hub.node_for_writing(node)
+    return _out(
+        stock_service.receive(
+            db, node, body.sku, body.quantity, hub.now(), body.reference, token.actor
+        )
+    )
+
+
+@api.post("/nodes/{node}/sell", response_model=MovementOut, summary="A sale at a node")
+def sell(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
+    require(token.grant, Action.WRITE_STOCK, node)
+    db = hub.node_for_writing(node)
+    return _out(
+        stock_service.sell(
+            db, node, body.sku, body.quantity, hub.now(), body.reference, token.actor
+        )
+    )
+
+
+@api.post("/nodes/{node}/write-off", response_model=MovementOut, summary="Broken or lost goods")
+def write_off(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
+    require(token.grant, Action.WRITE_STOCK, node)
+    db = hub.node_for_writing(node)
+    return _out(
+        stock_service.write_off(
+            db, node, body.sku, body.quantity, hub.now(), body.reference, token.actor
+        )
+    )
+
+
+@api.post("/nodes/{node}/count", response_model=CountOut, summary="Record a stock count")
+def count(node: NodePath, body: CountIn, hub: HubDep, token: TokenDep) -> CountOut:
+    require(token.grant, Action.WRITE_STOCK, node)
+    db = hub.node_for_writing(node)
+    result = stock_service.count(
+        db, node, body.sku, body.counted, hub.now(), body.position, body.reference, token.actor
+    )
+    return count_out(result)
+
+
+@api.post(
+    "/nodes/{node}/transfers",
+    response_model=TransferOut,
+    summary="Send stock from this node to another (this node is debited first)",
+)
+def transfer(node: NodePath, body: TransferIn, hub: HubDep, token: TokenDep) -> TransferOut:
+    require(token.grant, Action.WRITE_STOCK, node)
+    at = hub.now()
+    made = stock_service.transfer(
+        hub.node_for_writing(node),
+        hub.node_for_writing(body.to),
+        node,
+        body.to,
+        body.sku,
+        body.quantity,
+        at,
+        body.reference or f"transfer:{node}->{body.to}:{at:%Y%m%dT%H%M%S}",
+        token.actor,
+    )
+    return TransferOut.model_validate({"out": _out(made.out), "in": _out(made.into)})
+
+
+@api.post(
+    "/nodes/{node}/stock/import",
+    response_model=StockImportOut,
+    summary="Make on-hand equal to a CSV body of sku,quantity (all rows, or none)",
+    openapi_extra=CSV_BODY,
+)
+async def import_stock(
+    node: NodePath, request: Request, hub: HubDep, token: TokenDep, skip_bad_rows: bool = False
+) -> StockImportOut:
+    require(token.grant, Action.WRITE_STOCK, node)
+    body = await request.body()
+    return await run_in_threadpool(_import, hub, node, body, skip_bad_rows, token.actor)
+
+
+def _import(hub: Hub, node: str, body: bytes, skip_bad_rows: bool, actor: str) -> StockImportOut:
+    db = hub.node_for_writing(node)
+    parsed = parse_stock(io.BytesIO(body))
+    made = stock_service.import_stock(
+        db, node, parsed, hub.now(), "import:api", skip_bad_rows, actor
+    )
+    return StockImportOut(
+        movements=[_out(m) for m in made],
+        skipped=[RowErrorOut.model_validate(e, from_attributes=True) for e in parsed.errors],
+    )
+
+
+@api.get(
+    "/nodes/{node}/stock/export",
+    summary="A node's on-hand as CSV (sku,quantity)",
+    response_class=Response,
+    responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+)
+def export_stock(node: NodePath, hub: HubDep, token: TokenDep) -> Response:
+    require(token.grant, Action.READ_STOCK, node)
+    lines = stock_service.stock_lines({node: hub.node(node)})
+    stream = io.BytesIO()
+    write_stock((stock_service.StockRow(line.sku, line.on_hand) for line in lines), stream)
+    return Response(stream.getvalue(), media_type=f"{CSV}; charset=utf-8")

@@ -1,0 +1,48 @@
+"""The hub's web application: the JSON API (/api/v1), the dashboard (/) and the staff page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from microindex.bootstrap import Workspace
+from microindex.entrypoints.access import token_store
+from microindex.entrypoints.http import errors, pages
+from microindex.entrypoints.http.api import catalog, ledger, nodes, stock
+from microindex.entrypoints.http.api import tokens as token_api
+from microindex.entrypoints.http.context import Hub
+from microindex.entrypoints.http.limits import BodyLimit
+from microindex.service.access import TokenStore
+
+BODY_LIMIT = 64 * 1024  # JSON requests are small
+IMPORT_LIMIT = 16 * 1024 * 1024  # CSV files of a few thousand products fit easily
+STATIC = Path(__file__).parent / "static"
+
+
+def body_limit(path: str) -> int:
+    return IMPORT_LIMIT if path.endswith("/import") else BODY_LIMIT
+
+
+def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAPI:
+    """The application over `workspace`; tokens live in its hub unless a store is given."""
+    app = FastAPI(
+        title="microindex hub",
+        version="1",
+        summary="Per-node stock ledgers, the catalog and the node registry of a small seller.",
+        description=(
+            "Every `/api/v1` request carries `Authorization: Bearer <token>`. Roles: admin "
+            "(everything), staff (one node's stock and ledger; catalog and nodes read), channel "
+            "(catalog, nodes and stock, read only). Errors are "
+            '`{"error": {"code", "message", "data"}}`.'
+        ),
+    )
+    app.state.hub = Hub(workspace, tokens if tokens is not None else token_store(workspace))
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit_for=body_limit)
+    for router in (nodes.api, catalog.api, stock.api, ledger.api, token_api.api):
+        app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,82 @@
+"""What every request shares: the workspace, the token store, the clock, node databases."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fastapi import Request
+
+from microindex.bootstrap import Workspace
+from microindex.domain.access import AccessToken
+from microindex.service.access import TokenStore
+from microindex.service.catalog import pull_catalog
+from microindex.service.nodes import get_node, list_nodes
+from microindex.service.ports import UnitOfWorkFactory
+
+
+@dataclass
+class OneTimeLogins:
+    """Login links for the dashboard: each code stands for a token secret and works once."""
+
+    _codes: dict[str, str] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, secret: str) -> str:
+        code = secrets.token_urlsafe(24)
+        with self._guard:
+            self._codes[code] = secret
+        return code
+
+    def take(self, code: str) -> str | None:
+        with self._guard:
+            return self._codes.pop(code, None)
+
+
+@dataclass
+class Hub:
+    workspace: Workspace
+    tokens: TokenStore
+    logins: OneTimeLogins = field(default_factory=OneTimeLogins)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def now(self) -> datetime:
+        return self.workspace.clock()
+
+    @property
+    def hub(self) -> UnitOfWorkFactory:
+        return self.workspace.hub
+
+    @property
+    def currency(self) -> str:
+        return self.workspace.settings.currency
+
+    def node(self, code: str) -> UnitOfWorkFactory:
+        """A registered node's own database (opened once, whichever thread asks first)."""
+        get_node(self.hub, code)
+        with self._guard:
+            return self.workspace.node(code)
+
+    def node_for_writing(self, code: str) -> UnitOfWorkFactory:
+        """The node's database with its catalog copy brought up to the hub's, as the CLI does."""
+        database = self.node(code)
+        pull_catalog(self.hub, database)
+        return database
+
+    def nodes(self) -> dict[str, UnitOfWorkFactory]:
+        registered = [n.code.value for n in list_nodes(self.hub)]
+        with self._guard:
+            return {code: self.workspace.node(code) for code in registered}
+
+
+def hub_of(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def token_of(request: Request) -> AccessToken:
+    """The token `auth.authenticated` found for this request."""
+    token: AccessToken = request.state.token
+    return token

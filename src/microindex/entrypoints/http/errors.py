@@ -1,0 +1,120 @@
+"""The API's one table from domain errors to HTTP statuses, and the one error body.
+
+Every error leaves as `{"error": {"code": ..., "message": ..., "data": {...}}}`: the domain
+error's own code, its text, and the data it carries. A subclass not in the table takes the
+status of its nearest listed base class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from microindex.domain.access import AccessDenied, Unauthenticated, UnknownToken
+from microindex.domain.errors import (
+    CountPositionAhead,
+    DomainError,
+    DuplicateNode,
+    InvalidValue,
+    MovementConflict,
+    OutOfStock,
+    SequenceGap,
+    UnknownNode,
+    UnknownSku,
+    WrongNode,
+)
+from microindex.service.catalog import ImportRejected
+from microindex.service.resolver import UnknownGtin
+
+STATUS: dict[type[DomainError], int] = {
+    DomainError: 400,
+    InvalidValue: 422,
+    ImportRejected: 422,
+    Unauthenticated: 401,
+    AccessDenied: 403,
+    UnknownSku: 404,
+    UnknownGtin: 404,
+    UnknownNode: 404,
+    UnknownToken: 404,
+    DuplicateNode: 409,
+    OutOfStock: 409,
+    MovementConflict: 409,
+    SequenceGap: 409,
+    WrongNode: 409,
+    CountPositionAhead: 409,
+}
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+MAX_LISTED = 100  # longer lists in error data are cut to their first MAX_LISTED items
+
+
+def status_of(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "data": jsonable(data or {})}}
+
+
+def jsonable(value: Any) -> Any:
+    """Error data as JSON: dataclasses as objects, enums by value, times in ISO 8601."""
+    if isinstance(value, Enum):
+        return jsonable(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in list(value)[:MAX_LISTED]]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    status = status_of(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(error.code, str(error), error.data()), status, headers)
+
+
+def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {"where": ".".join(str(part) for part in e.get("loc", ())), "problem": e.get("msg", "")}
+        for e in error.errors()
+    ]
+    first = problems[0] if problems else {"where": "request", "problem": "invalid"}
+    message = f"{first['where']}: {first['problem']}"
+    return JSONResponse(
+        error_body("invalid_request", message, {"problems": problems[:MAX_LISTED]}), 422
+    )
+
+
+def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(error.detail)), error.status_code, getattr(error, "headers", None)
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)

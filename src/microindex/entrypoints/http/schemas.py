@@ -1,0 +1,222 @@
+"""What the API reads and writes, as pydantic models: the OpenAPI document comes from these.
+
+Requests forbid unknown fields and take numbers strictly (no "3" for 3, no 3.0 for 3): a client
+that sends something else learns at once, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from microindex.domain.access import Role
+from microindex.domain.node import NodeKind
+
+MAX_QUANTITY = 1_000_000
+
+Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY, description="Units, > 0.")]
+Counted = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY, description="Units counted.")]
+SkuText = Annotated[str, Field(strict=True, min_length=1, max_length=64, examples=["MUG-TIDE-350"])]
+NodeText = Annotated[str, Field(strict=True, min_length=1, max_length=32, examples=["van"])]
+Reference = Annotated[str, Field(strict=True, max_length=200, description="Order, note, reason.")]
+Label = Annotated[str, Field(strict=True, max_length=200)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["out_of_stock"])
+    message: str
+    data: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class CapabilitiesBody(Request):
+    pickup: Annotated[bool, Field(strict=True)] = False
+    local_delivery_radius_km: Annotated[float, Field(strict=True, ge=0, le=1000)] = 0.0
+    local_delivery_speed_kmh: Annotated[float, Field(strict=True, ge=0, le=1000)] = 0.0
+    ships: Annotated[bool, Field(strict=True)] = False
+    carrier_cutoff: time | None = None
+    return_point: Annotated[bool, Field(strict=True)] = False
+    preparation_minutes: Annotated[int, Field(strict=True, ge=0, le=100_000)] = 30
+
+
+class NodeIn(Request):
+    code: NodeText
+    kind: NodeKind
+    name: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+    lat: Annotated[float, Field(strict=True, ge=-90, le=90)]
+    lon: Annotated[float, Field(strict=True, ge=-180, le=180)]
+    opening_hours: Annotated[
+        str | None,
+        Field(
+            max_length=500,
+            description="'DAY HH:MM-HH:MM;...' with 0=Monday; omitted means always open.",
+            examples=["0 10:00-18:00;1 10:00-18:00"],
+        ),
+    ] = None
+    capabilities: CapabilitiesBody = Field(default_factory=CapabilitiesBody)
+
+
+class CapabilitiesOut(BaseModel):
+    pickup: bool
+    local_delivery_radius_km: float
+    local_delivery_speed_kmh: float
+    ships: bool
+    carrier_cutoff: str | None
+    return_point: bool
+    preparation_minutes: int
+
+
+class NodeOut(BaseModel):
+    code: str
+    kind: str
+    name: str
+    lat: float
+    lon: float
+    opening_hours: str
+    capabilities: CapabilitiesOut
+
+
+class ProductOut(BaseModel):
+    sku: str
+    gtin: str | None
+    title: str
+    description: str
+    brand: str
+    category: str
+    attributes: list[list[str]]
+    price: str
+    sale_price: str | None
+    currency: str
+    media: list[str]
+    weight_g: int | None
+    size: str | None
+    fragility: str
+    limited_edition: bool
+    preorder_until: str | None
+    tags: list[str]
+    handle: str
+
+
+class ProductPageOut(BaseModel):
+    items: list[ProductOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class StockLineOut(BaseModel):
+    sku: str
+    title: str
+    node: str
+    on_hand: int
+
+
+class MovementIn(Request):
+    sku: SkuText
+    quantity: Quantity
+    reference: Reference = ""
+
+
+class CountIn(Request):
+    sku: SkuText
+    counted: Counted
+    position: Annotated[
+        int | None,
+        Field(strict=True, ge=0, description="Ledger head when counting began; default now."),
+    ] = None
+    reference: Reference = ""
+
+
+class TransferIn(Request):
+    to: NodeText
+    sku: SkuText
+    quantity: Quantity
+    reference: Reference = ""
+
+
+class MovementOut(BaseModel):
+    node: str
+    seq: int
+    sku: str
+    quantity: int
+    kind: str
+    at: str
+    reference: str
+    actor: str
+
+
+class TransferOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    out: MovementOut
+    into: MovementOut = Field(alias="in")
+
+
+class CountOut(BaseModel):
+    node: str
+    sku: str
+    counted: int
+    position: int
+    expected: int
+    variance: int
+    deficit: int
+    adjustment: MovementOut | None
+
+
+class HeadOut(BaseModel):
+    node: str
+    head: int
+
+
+class MovementPageOut(BaseModel):
+    node: str
+    head: int = Field(description="The ledger's head: poll again with after=head.")
+    items: list[MovementOut]
+    next_after: int = Field(description="Pass as `after` to read on.")
+
+
+class RowErrorOut(BaseModel):
+    row: int
+    column: str
+    reason: str
+    value: str
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+    skipped: list[RowErrorOut]
+
+
+class StockImportOut(BaseModel):
+    movements: list[MovementOut]
+    skipped: list[RowErrorOut]
+
+
+class TokenIn(Request):
+    role: Role
+    node: NodeText | None = None
+    label: Label = ""
+
+
+class TokenOut(BaseModel):
+    id: str
+    role: str
+    node: str | None
+    label: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+
+
+class IssuedTokenOut(TokenOut):
+    secret: str = Field(description="Shown this once: it is stored only as a hash.")

@@ -1,0 +1,153 @@
+// The staff page: sign in with a staff token, scan or type a code, receive / sell / count.
+// Everything goes through the JSON API with the token as a bearer header.
+"use strict";
+
+(() => {
+  const root = document.getElementById("app");
+  const node = root.dataset.node;
+  const key = `microindex.token.${node}`;
+  const $ = (id) => document.getElementById(id);
+  let item = null;
+
+  async function api(method, path, body) {
+    const response = await fetch(`/api/v1${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${sessionStorage.getItem(key) || ""}`,
+        ...(body ? { "Content-Type": "application/json" } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      if (response.status === 401) signOut();
+      throw new Error(data.error ? data.error.message : `HTTP ${response.status}`);
+    }
+    return data;
+  }
+
+  function say(text, problem = false) {
+    $("message").textContent = text;
+    $("message").classList.toggle("problem", problem);
+  }
+
+  function show(signedIn) {
+    $("sign-in").hidden = signedIn;
+    $("scan").hidden = !signedIn;
+    $("today-card").hidden = !signedIn;
+    $("sign-out").hidden = !signedIn;
+    $("camera-button").hidden = !signedIn || !("BarcodeDetector" in window);
+    if (!signedIn) $("item").hidden = true;
+  }
+
+  function signOut() {
+    sessionStorage.removeItem(key);
+    show(false);
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    sessionStorage.setItem(key, $("token").value.trim());
+    try {
+      await api("GET", `/nodes/${node}/head`);
+      $("token").value = "";
+      show(true);
+      say("");
+      await refreshToday();
+      $("code").focus();
+    } catch (error) {
+      sessionStorage.removeItem(key);
+      say(error.message, true);
+    }
+  }
+
+  async function lookUp(code) {
+    try {
+      item = await api("GET", `/codes/${encodeURIComponent(code)}`);
+    } catch (error) {
+      item = null;
+      $("item").hidden = true;
+      say(error.message, true);
+      return;
+    }
+    $("item-title").textContent = item.title;
+    $("item-sku").textContent = item.sku;
+    $("item-gtin").textContent = item.gtin ? `GTIN ${item.gtin}` : "";
+    $("item").hidden = false;
+    say("");
+    await refreshOnHand();
+  }
+
+  async function refreshOnHand() {
+    const lines = await api("GET", `/stock?node=${node}&sku=${encodeURIComponent(item.sku)}`);
+    $("on-hand").textContent = String(lines.length ? lines[0].on_hand : 0);
+  }
+
+  async function act(action) {
+    const quantity = Number($("quantity").value);
+    if (!item || !Number.isInteger(quantity) || quantity < (action === "count" ? 0 : 1)) {
+      say("Enter a whole number of units.", true);
+      return;
+    }
+    const body =
+      action === "count" ? { sku: item.sku, counted: quantity } : { sku: item.sku, quantity };
+    try {
+      await api("POST", `/nodes/${node}/${action}`, body);
+      say(`${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}`);
+    } catch (error) {
+      say(error.message, true);
+    }
+    await refreshOnHand();
+    await refreshToday();
+  }
+
+  async function refreshToday() {
+    const { head } = await api("GET", `/nodes/${node}/head`);
+    const page = await api("GET", `/nodes/${node}/movements?after=${Math.max(0, head - 200)}&limit=200`);
+    const today = new Date().toDateString();
+    const list = $("today");
+    list.replaceChildren();
+    for (const m of page.items.filter((m) => new Date(m.at).toDateString() === today).reverse()) {
+      const li = document.createElement("li");
+      const time = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      li.textContent = `${time}  ${m.kind} ${m.quantity > 0 ? "+" : ""}${m.quantity}  ${m.sku}`;
+      list.append(li);
+    }
+    if (!list.children.length) list.append(Object.assign(document.createElement("li"), { textContent: "Nothing yet today." }));
+  }
+
+  async function scanWithCamera() {
+    const video = $("camera");
+    try {
+      const detector = new window.BarcodeDetector();
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      const stop = () => { stream.getTracks().forEach((t) => t.stop()); video.hidden = true; };
+      const tick = async () => {
+        const codes = await detector.detect(video).catch(() => []);
+        if (codes.length) { stop(); $("code").value = codes[0].rawValue; await lookUp(codes[0].rawValue); }
+        else if (!video.hidden) requestAnimationFrame(tick);
+      };
+      tick();
+    } catch (error) {
+      video.hidden = true;
+      say(`Camera unavailable (${error.message}): type the code instead.`, true);
+    }
+  }
+
+  $("sign-in-form").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", signOut);
+  $("lookup-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    lookUp($("code").value.trim());
+  });
+  $("camera-button").addEventListener("click", scanWithCamera);
+  for (const button of document.querySelectorAll("[data-action]")) {
+    button.addEventListener("click", () => act(button.dataset.action));
+  }
+  const signedIn = Boolean(sessionStorage.getItem(key));
+  show(signedIn);
+  if (signedIn) refreshToday().catch((error) => say(error.message, true));
+})();

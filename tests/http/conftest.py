@@ -1,0 +1,67 @@
+"""A real workspace for the API tests: the demo shop on SQLite, copied fresh for each test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from microindex.bootstrap import Workspace, bootstrap
+from microindex.demo.scenario import build_demo
+from microindex.domain.access import Grant, Role
+from microindex.entrypoints.access import token_store
+from microindex.entrypoints.http import create_app
+from microindex.service import access
+from microindex.settings import Settings
+
+DEMO_DAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop built once, then only copied."""
+    root = tmp_path_factory.mktemp("pristine") / "shop"
+    workspace = bootstrap(Settings(root))
+    build_demo(workspace, seed=7, today=DEMO_DAY)
+    workspace.close()
+    return root
+
+
+@pytest.fixture
+def workspace(pristine_demo: Path, tmp_path: Path) -> Iterator[Workspace]:
+    root = tmp_path / "shop"
+    shutil.copytree(pristine_demo, root)
+    ws = bootstrap(Settings(root))
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def secrets(workspace: Workspace) -> dict[str, str]:
+    """A token secret for each kind of caller, one of them revoked."""
+    store = token_store(workspace)
+    now = workspace.clock()
+    grants = {
+        "admin": Grant(Role.ADMIN),
+        "staff_van": Grant(Role.STAFF, "van"),
+        "staff_locker": Grant(Role.STAFF, "locker"),
+        "channel": Grant(Role.CHANNEL),
+        "revoked": Grant(Role.ADMIN),
+    }
+    issued = {name: access.issue(store, workspace.hub, g, now, name) for name, g in grants.items()}
+    access.revoke(store, issued["revoked"].token.id, now)
+    return {name: i.secret for name, i in issued.items()}
+
+
+@pytest.fixture
+def client(workspace: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(workspace)) as test_client:
+        yield test_client
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
