@@ -21,15 +21,19 @@ class Settings:
 
     `hub_url` is None for the embedded default (`hub.sqlite` in the workspace) or a
     `postgresql://` URL. `currency` prices imports that carry none (Shopify's CSV does not).
+    `link_stem` is the seller's own domain for GS1 Digital Links on labels and tags.
     """
 
     workspace: Path
     hub_url: str | None = None
     currency: str = "GBP"
+    link_stem: str = "https://id.gs1.org"
 
     def __post_init__(self) -> None:
         if self.currency not in MINOR_UNITS:
             raise InvalidValue("currency", self.currency, "not a supported ISO 4217 code")
+        if not self.link_stem.startswith(("https://", "http://")):
+            raise InvalidValue("link_stem", self.link_stem, "use an http(s):// address")
         if self.hub_url is not None and not self.hub_url.startswith(
             ("postgresql://", "postgres://")
         ):
@@ -46,7 +50,8 @@ class Settings:
     @classmethod
     def load(cls, workspace: Path | None, environ: Mapping[str, str] = os.environ) -> Settings:
         """Workspace from the argument, else MICROINDEX_WORKSPACE, else ./microindex-workspace;
-        then its microindex.toml; then MICROINDEX_HUB_URL and MICROINDEX_CURRENCY override."""
+        then its microindex.toml; then MICROINDEX_HUB_URL, MICROINDEX_CURRENCY and
+        MICROINDEX_LINK_STEM override."""
         root = workspace or Path(environ.get("MICROINDEX_WORKSPACE", DEFAULT_WORKSPACE))
         values: dict[str, str] = {}
         file = root / SETTINGS_FILE
@@ -55,16 +60,18 @@ class Settings:
                 values.update({k: str(v) for k, v in tomllib.load(handle).items()})
         if "MICROINDEX_HUB_URL" in environ:
             values["hub_url"] = environ["MICROINDEX_HUB_URL"]
-        if "MICROINDEX_CURRENCY" in environ:
-            values["currency"] = environ["MICROINDEX_CURRENCY"]
+        for key in ("currency", "link_stem"):
+            if f"MICROINDEX_{key.upper()}" in environ:
+                values[key] = environ[f"MICROINDEX_{key.upper()}"]
         return cls(
             workspace=root,
             hub_url=values.get("hub_url") or None,
             currency=values.get("currency", "GBP"),
+            link_stem=values.get("link_stem", "https://id.gs1.org"),
         )
 
     def to_toml(self) -> str:
-        lines = [f'currency = "{self.currency}"']
+        lines = [f'currency = "{self.currency}"', f'link_stem = "{self.link_stem}"']
         if self.hub_url:
             lines.append(f'hub_url = "{self.hub_url}"')
         return "\n".join(lines) + "\n"

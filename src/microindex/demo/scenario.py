@@ -19,6 +19,7 @@ from microindex.service import stock as stock_service
 from microindex.service.stock import Entry
 
 WEEKS = 8
+DEMO_LINK_STEM = "https://hackneyclay.example"
 HOME = "shopfront"
 
 NODES: tuple[Node, ...] = (

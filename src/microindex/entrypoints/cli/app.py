@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from microindex.entrypoints.cli import catalog, nodes, stock, workspace_cmd
+from microindex.entrypoints.cli import catalog, labels, nodes, stock, workspace_cmd
 from microindex.entrypoints.cli.context import state
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ app.command("init")(workspace_cmd.init)
 app.command("demo")(workspace_cmd.demo)
 app.add_typer(nodes.app, name="node")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(labels.app, name="labels")
 app.add_typer(stock.app, name="stock")
 
 

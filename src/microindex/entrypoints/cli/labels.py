@@ -41,11 +41,17 @@ app = typer.Typer(help="Packaging signals: GS1 Digital Links, symbols, labels, N
 
 SKU = typer.Argument(..., help="Product SKU.")
 STEM = typer.Option(
-    "https://id.gs1.org",
+    None,
     "--stem",
-    envvar="MICROINDEX_LINK_STEM",
-    help="Your Digital Link domain (and path), e.g. https://shop.example.",
+    help="Your Digital Link domain (and path), e.g. https://shop.example; default: the"
+    " workspace's link_stem setting.",
 )
+
+
+def _stem(ctx: typer.Context, stem: str | None) -> str:
+    return stem or workspace(ctx).settings.link_stem
+
+
 LOT = typer.Option(None, "--lot", help="Batch/lot (AI 10).")
 SERIAL = typer.Option(None, "--serial", help="Serial number (AI 21).")
 EXPIRY = typer.Option(None, "--expiry", help="Expiry date YYYY-MM-DD (AI 17).")
@@ -77,14 +83,14 @@ def _layout(code: str) -> str:
 def link(
     ctx: typer.Context,
     sku: str = SKU,
-    stem: str = STEM,
+    stem: str | None = STEM,
     lot: str | None = LOT,
     serial: str | None = SERIAL,
     expiry: str | None = EXPIRY,
 ) -> None:
     """Print a product's Digital Link. Example: microindex labels link MUG-TIDE-350 --lot L7"""
     with domain_errors():
-        label = product_label(_product(ctx, sku), stem, lot, serial, _expiry(expiry))
+        label = product_label(_product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(expiry))
     typer.echo(label.symbols[0].data)
 
 
@@ -94,7 +100,7 @@ def product(
     sku: str = SKU,
     out: Path = OUT,
     symbology: Symbology = typer.Option(Symbology.QR, "--symbol", help="Which symbol."),
-    stem: str = STEM,
+    stem: str | None = STEM,
     lot: str | None = LOT,
     serial: str | None = SERIAL,
     expiry: str | None = EXPIRY,
@@ -105,7 +111,7 @@ def product(
     """
     with domain_errors():
         found = _product(ctx, sku)
-        label = product_label(found, stem, lot, serial, _expiry(expiry))
+        label = product_label(found, _stem(ctx, stem), lot, serial, _expiry(expiry))
         symbol = _symbol(symbology, label, found, lot, serial, expiry)
         if out.suffix.lower() == ".svg":
             out.write_text(render.svg(symbol))
@@ -142,7 +148,7 @@ def sheet(
     node: str = typer.Option(..., "--node", help="Node whose products get labels."),
     out: Path = OUT,
     template: str = TEMPLATE,
-    stem: str = STEM,
+    stem: str | None = STEM,
     every: bool = typer.Option(False, "--all", help="Every catalog product, not only in stock."),
 ) -> None:
     """A PDF label sheet for every product a node holds (products without a GTIN are skipped).
@@ -159,7 +165,7 @@ def sheet(
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"labels for {node}", total=len(printable))
             count = write_pdf(
-                (product_label(p, stem) for p in printable),
+                (product_label(p, _stem(ctx, stem)) for p in printable),
                 layout,
                 out,
                 done=lambda _: progress.advance(task),
@@ -170,13 +176,14 @@ def sheet(
 
 @app.command("shelf")
 def shelf(
+    ctx: typer.Context,
     gln: str = typer.Option(..., "--gln", help="The node's GLN (13 digits)."),
     bins: list[str] = typer.Option(..., "--bin", help="Shelf/bin or locker compartment ids."),
     place: str = typer.Option(..., "--place", help="Name printed on the label."),
     out: Path = OUT,
     template: str = TEMPLATE,
     locker: bool = typer.Option(False, "--locker", help="Locker compartment labels."),
-    stem: str = STEM,
+    stem: str | None = STEM,
 ) -> None:
     """Shelf or locker-compartment labels: /414/{gln}/254/{bin}.
 
@@ -186,25 +193,26 @@ def shelf(
         where = Gln(gln)
         make = locker_label if locker else shelf_label
         count = write_pdf(
-            [make(where, b, place, stem) for b in bins], LAYOUTS[_layout(template)], out
+            [make(where, b, place, _stem(ctx, stem)) for b in bins], LAYOUTS[_layout(template)], out
         )
     console.print(f"{count} labels written to {out}")
 
 
 @app.command("parcel")
 def parcel(
+    ctx: typer.Context,
     sscc: str = typer.Option(..., "--sscc", help="The parcel's SSCC (18 digits)."),
     ship_to: list[str] = typer.Option(..., "--ship-to", help="Address lines, in order."),
     service: str = typer.Option(..., "--service", help="Carrier and method, e.g. DPD next-day."),
     out: Path = OUT,
-    stem: str = STEM,
+    stem: str | None = STEM,
 ) -> None:
     """A 4x6 inch shipping label (PDF). Example:
     microindex labels parcel --sscc 095201230000000424 --ship-to "Jo Bloggs" --ship-to "E8 1AA"
     --service "Royal Mail Tracked 48" -o parcel.pdf
     """
     with domain_errors():
-        label = parcel_label(Sscc(sscc), tuple(ship_to), service, stem)
+        label = parcel_label(Sscc(sscc), tuple(ship_to), service, _stem(ctx, stem))
         write_pdf([label], LAYOUTS["shipping-4x6"], out)
     console.print(f"shipping label written to {out}")
 
@@ -215,7 +223,7 @@ def zpl_cmd(
     sku: str = SKU,
     stock: str = typer.Option("62x29", "--stock", help=f"Label stock: {', '.join(STOCKS)}."),
     out: Path | None = typer.Option(None, "--out", "-o", help="File (default: print)."),
-    stem: str = STEM,
+    stem: str | None = STEM,
     lot: str | None = LOT,
     serial: str | None = SERIAL,
     expiry: str | None = EXPIRY,
@@ -224,7 +232,7 @@ def zpl_cmd(
     with domain_errors():
         if stock not in STOCKS:
             raise InvalidValue("stock", stock, f"use one of {', '.join(STOCKS)}")
-        label = product_label(_product(ctx, sku), stem, lot, serial, _expiry(expiry))
+        label = product_label(_product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(expiry))
         text = zpl(label, STOCKS[stock])
     if out is None:
         typer.echo(text, nl=False)
@@ -239,7 +247,7 @@ def nfc(
     sku: str = SKU,
     tag: NfcTag = typer.Option(NfcTag.NTAG213, "--tag", help="Tag type."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the NDEF message here."),
-    stem: str = STEM,
+    stem: str | None = STEM,
     lot: str | None = LOT,
     serial: str | None = SERIAL,
 ) -> None:
@@ -248,7 +256,7 @@ def nfc(
     Example: microindex labels nfc MUG-TIDE-350 --tag ntag215 -o mug.ndef
     """
     with domain_errors():
-        uri = product_label(_product(ctx, sku), stem, lot, serial).symbols[0].data
+        uri = product_label(_product(ctx, sku), _stem(ctx, stem), lot, serial).symbols[0].data
         message = ndef_for_tag(uri, tag)
     if out is not None:
         out.write_bytes(message)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from microindex.demo.scenario import build_demo
+from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.settings import SETTINGS_FILE, Settings
 
@@ -52,6 +52,9 @@ def demo(
             console.print(f"[red]{directory} exists and is not a microindex demo; not touching it")
             raise typer.Exit(1)
         shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    demo_settings = Settings(directory, link_stem=DEMO_LINK_STEM)
+    (directory / SETTINGS_FILE).write_text(demo_settings.to_toml(), encoding="utf-8")
     cli = state(ctx)
     cli.workspace_path = directory
     with domain_errors():
