@@ -52,7 +52,7 @@ from microindex.service.ports import UnitOfWorkFactory
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 NODE = "shop"
 BATCH = 100
-ROUNDS = 5
+ROUNDS = 20
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 SKUS = [f"SKU-{i:04d}" for i in range(BATCH)]
 RAW_TABLE = """CREATE TABLE raw_movements (
@@ -68,10 +68,7 @@ class Row:
     unit: str
     ours: float
     raw: float
-
-    @property
-    def ratio(self) -> float:
-        return self.ours / self.raw if self.raw else float("nan")
+    ratio: float
 
 
 class Appender:
@@ -88,24 +85,30 @@ class Appender:
 
 def compare_rates(
     ours: Callable[[int], None], raw: Callable[[int], None], n: int, step: int
-) -> tuple[float, float]:
-    """Median rates (per second) of `ours` and `raw`, taken in alternating rounds.
+) -> tuple[float, float, float]:
+    """Median rates (per second) of `ours` and `raw`, and the median of their per-round ratios.
 
-    Each call does `step` operations. One untimed round of each warms the files up; then
-    ROUNDS timed rounds share `n` operations between them, ours and raw in turn, so that a slow
-    spell of the disk (WAL growth, a checkpoint, the host's write cache) weighs on both alike.
+    Each call does `step` operations. One untimed call of each warms the files up; then ROUNDS
+    rounds share `n` operations, ours and raw back to back (taking turns at going first), so that
+    a slow spell of the disk (WAL growth, a checkpoint, a neighbour's fsync) weighs on both alike.
     """
     calls = max(1, n // ROUNDS // step)
     ours(step)
     raw(step)
-    rates: tuple[list[float], list[float]] = ([], [])
-    for _ in range(ROUNDS):
-        for run, found in ((ours, rates[0]), (raw, rates[1])):
+    rates: dict[str, list[float]] = {"ours": [], "raw": []}
+    for round_ in range(ROUNDS):
+        order = [("ours", ours), ("raw", raw)]
+        for name, run in order if round_ % 2 == 0 else order[::-1]:
             started = time.perf_counter()
             for _ in range(calls):
                 run(step)
-            found.append(calls * step / (time.perf_counter() - started))
-    return statistics.median(rates[0]), statistics.median(rates[1])
+            rates[name].append(calls * step / (time.perf_counter() - started))
+    ratios = [o / r for o, r in zip(rates["ours"], rates["raw"], strict=True)]
+    return (
+        statistics.median(rates["ours"]),
+        statistics.median(rates["raw"]),
+        statistics.median(ratios),
+    )
 
 
 def latencies_us(n: int, read: Callable[[], object]) -> tuple[float, float]:
@@ -183,8 +186,8 @@ def read_rows(
     rows = []
     for name, read in (("ledger.load", load), ("ledger.stock", stock_line)):
         p50, p99 = latencies_us(n, read)
-        rows.append(Row(database, f"on-hand read via {name}, p50", "µs", p50, raw50))
-        rows.append(Row(database, f"on-hand read via {name}, p99", "µs", p99, raw99))
+        rows.append(Row(database, f"on-hand read via {name}, p50", "µs", p50, raw50, p50 / raw50))
+        rows.append(Row(database, f"on-hand read via {name}, p99", "µs", p99, raw99, p99 / raw99))
     return rows
 
 
@@ -317,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         report = {
             "n": args.n,
-            "rows": [asdict(r) | {"ratio": r.ratio} for r in rows],
+            "rows": [asdict(r) for r in rows],
             "notes": notes,
         }
         print(json.dumps(report, indent=2))
