@@ -12,8 +12,11 @@ INCOMING = ".incoming"
 
 
 class FileBlobStore:
-    def __init__(self, root: Path) -> None:
+    """`durable` syncs each new file to disk before it is named (off only for throwaway data)."""
+
+    def __init__(self, root: Path, durable: bool = True) -> None:
         self.root = root
+        self.durable = durable
 
     def path(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -26,14 +29,17 @@ class FileBlobStore:
         if target.exists():
             return sha, False
         incoming = self.root / INCOMING
-        incoming.mkdir(parents=True, exist_ok=True)
+        if not incoming.is_dir():
+            incoming.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=incoming)
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            target.parent.mkdir(parents=True, exist_ok=True)
+                if self.durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            if not target.parent.is_dir():
+                target.parent.mkdir(parents=True, exist_ok=True)
             Path(temporary).replace(target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

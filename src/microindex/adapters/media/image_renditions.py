@@ -28,7 +28,7 @@ def upright_rgb(image: Image.Image) -> Image.Image:
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def jpeg_renditions(
@@ -38,8 +38,7 @@ def jpeg_renditions(
     profile = image.info.get("icc_profile")
     made = []
     for name, longest, quality in names:
-        copy = upright.copy()
-        copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+        copy = _within(upright, longest)
         out = io.BytesIO()
         options: dict[str, object] = {"quality": quality}
         if profile:
@@ -47,3 +46,15 @@ def jpeg_renditions(
         copy.save(out, "JPEG", **options)
         made.append(Made(name, out.getvalue(), JPEG, copy.width, copy.height))
     return made
+
+
+def _within(image: Image.Image, longest: int) -> Image.Image:
+    """The image scaled down so its longest side is at most `longest` (never scaled up)."""
+    scale = longest / max(image.size)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    factor = int(1 / scale)
+    if factor >= 2:  # a fast box reduction first, then a smooth resize the rest of the way
+        image = image.reduce(factor)
+    return image.resize(size, Image.Resampling.BICUBIC)

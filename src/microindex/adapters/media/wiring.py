@@ -50,9 +50,14 @@ def capture_limits(workspace_path: Path) -> CaptureLimits:
 
 
 def open_capture(
-    workspace_path: Path, hub: UnitOfWorkFactory, limits: CaptureLimits | None = None
+    workspace_path: Path,
+    hub: UnitOfWorkFactory,
+    limits: CaptureLimits | None = None,
+    durable: bool = True,
 ) -> CaptureTools:
-    """Capture for a workspace; makes the signing identity on first use."""
+    """Capture for a workspace; makes the signing identity on first use.
+
+    `durable=False` skips syncing each new media file to disk: for demo data only."""
     identity = ensure_signing_identity(workspace_path)
     media = workspace_path / MEDIA_DIR
     if isinstance(hub, SqliteDatabase):
@@ -64,7 +69,7 @@ def open_capture(
     return CaptureTools(
         assets=SqliteCaptureDatabase(records),
         catalog=hub,
-        blobs=FileBlobStore(media),
+        blobs=FileBlobStore(media, durable),
         probe=tools,
         renditions=tools,
         provenance=C2paProvenance(identity),
