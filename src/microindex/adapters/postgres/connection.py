@@ -25,8 +25,3 @@ def connect(url: str, schema: str | None = None) -> Connection:
         conn.close()
         raise
     return conn
-
-
-def create_schema(conn: Connection, schema: str) -> None:
-    with conn.transaction():
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

@@ -7,6 +7,8 @@ SKUs so that they sort by code point, as they do in SQLite and in Python.
 
 from __future__ import annotations
 
+from psycopg import sql
+
 from microindex.adapters.postgres.connection import Connection
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
@@ -113,16 +115,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
-def migrate(conn: Connection) -> list[int]:
-    """Apply the migrations this database lacks, each in its own transaction.
+def migrate(conn: Connection, schema: str | None = None) -> list[int]:
+    """Apply the migrations this database (or `schema`, created if need be) lacks.
 
-    Each transaction first takes an advisory lock, so hub workers starting together apply each
-    migration once. Returns the versions applied.
+    Each migration runs in its own transaction, which first takes an advisory lock, so hub workers
+    starting together apply each migration once. Returns the versions applied.
     """
     applied: list[int] = []
     for version, name, statements in MIGRATIONS:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            if schema is not None:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version integer PRIMARY KEY, name text NOT NULL,"

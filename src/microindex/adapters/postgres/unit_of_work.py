@@ -6,7 +6,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from microindex.adapters.postgres.connection import Connection, connect, create_schema
+from microindex.adapters.postgres.connection import Connection, connect
 from microindex.adapters.postgres.migrations import migrate
 from microindex.adapters.postgres.stores import (
     PostgresCatalog,
@@ -32,15 +32,12 @@ class PostgresDatabase:
         self._guard = threading.Lock()
 
     def migrate(self) -> list[int]:
-        conn = self.connection()
-        if self.schema is not None:
-            create_schema(conn, self.schema)
-        return migrate(conn)
+        return migrate(self.connection(), self.schema)
 
     def connection(self) -> Connection:
         """This thread's connection; a new one if the last was closed or lost."""
         conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
+        if conn is None or conn.closed or conn.broken:
             conn = connect(self.url, self.schema)
             self._local.conn = conn
             with self._guard:
