@@ -1,0 +1,63 @@
+"""The `media` commands end to end on a workspace folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.entrypoints.cli.media import app
+
+from .conftest import MUG
+from .files import jpeg_with_gps, png
+
+runner = CliRunner()
+
+
+def run(workspace: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"MICROINDEX_WORKSPACE": str(workspace)})
+    return result.exit_code, result.output
+
+
+def test_add_approve_verify_and_checklist_through_the_cli(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    photo = tmp_path / f"{MUG}_front.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", "--json")
+    assert code == 0, out
+    added = json.loads(out)
+    assert (added["sku"], added["shot"], added["state"]) == (MUG, "front", "pending")
+    assert "location" not in out and "SN-4711" not in out
+    assert run(workspace, "approve", added["id"])[0] == 0
+    code, out = run(workspace, "verify", added["id"], "--json")
+    assert code == 0 and json.loads(out)["status"] == "valid"
+    code, out = run(workspace, "checklist", "--node", "van", "--json")
+    assert MUG not in [line["sku"] for line in json.loads(out)]
+    code, out = run(workspace, "list", "--sku", MUG, "--json")
+    assert [a["state"] for a in json.loads(out)] == ["approved"]
+
+
+def test_a_refused_file_exits_1_with_the_reason(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(png())
+    code, out = run(workspace, "add", str(fake), "--node", "van", "--author", "ana")
+    assert code == 1
+    assert "mismatch" in out and "nothing was stored" in out
+
+
+def test_reject_needs_a_reason_and_records_it(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    photo = tmp_path / "blurred.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    _, out = run(workspace, "add", str(photo), "--node", "van", "--author", "a", "--json")
+    asset_id = json.loads(out)["id"]
+    assert run(workspace, "reject", asset_id)[0] != 0
+    assert run(workspace, "reject", asset_id, "--reason", "blurred")[0] == 0
+    _, out = run(workspace, "list", "--state", "rejected", "--json")
+    assert json.loads(out)[0]["reason"] == "blurred"
