@@ -101,7 +101,10 @@ def promise(
         uow.accounts.set_online_rate(
             sku, allocation.decayed_rate(rate, elapsed, quantity, 4 * 3600.0), now_s
         )
-        held = uow.accounts.held(sku)
+        epoch = uow.accounts.epoch()
+        held = {
+            n: h for n, h in uow.accounts.held(sku).items() if uow.accounts.peer(n).epoch == epoch
+        }  # a restored hub waits for the node
         order = [n for n in prefer if n in held] + sorted(held, key=lambda n: (-held[n], n))
         node = next((n for n in order if held[n] >= quantity), None)
         if node is None:

@@ -158,6 +158,8 @@ def receive_push(
         account = uow.accounts.load(push.node)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         complete = _mirror(uow, ledger, account, push) and push.complete
+        peer.overdraft += account.overdraft
+        peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
@@ -167,6 +169,7 @@ def receive_push(
         advice: tuple[Advice, ...] = ()
         next_sync = 0
         if complete:
+            peer.epoch = epoch  # the hub has seen all of the node's ledger in this epoch
             advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings)
         uow.ledger.save(ledger)
         uow.accounts.save(account)

@@ -49,8 +49,10 @@ class AccountStore(Protocol):
 
 
 class SyncUnitOfWork(UnitOfWork, Protocol):
-    rights: RightsStore
-    accounts: AccountStore
+    @property
+    def rights(self) -> RightsStore: ...
+    @property
+    def accounts(self) -> AccountStore: ...
 
 
 class SyncUnitOfWorkFactory(Protocol):

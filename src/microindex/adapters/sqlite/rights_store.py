@@ -132,21 +132,21 @@ class SqliteAccounts:
     def peer(self, node: str) -> Peer:
         row = self._conn.execute(
             "SELECT incarnation, counter, requests_through, last_sync_s, tau_s, overdraft,"
-            " deficit, rates FROM sync_peers WHERE node = ?",
+            " deficit, rates, epoch FROM sync_peers WHERE node = ?",
             (node,),
         ).fetchone()
         if row is None:
             return Peer(node)
-        inc, counter, through, last, tau, over, deficit, rates = row
-        return Peer(node, inc, counter, through, last, tau, over, deficit, json.loads(rates))
+        inc, counter, through, last, tau, over, deficit, rates, epoch = row
+        return Peer(node, inc, counter, through, last, tau, over, deficit, json.loads(rates), epoch)
 
     def save_peer(self, peer: Peer) -> None:
         self._conn.execute(
-            "INSERT INTO sync_peers VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (node)"
+            "INSERT INTO sync_peers VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (node)"
             " DO UPDATE SET incarnation = excluded.incarnation, counter = excluded.counter,"
             " requests_through = excluded.requests_through, last_sync_s = excluded.last_sync_s,"
             " tau_s = excluded.tau_s, overdraft = excluded.overdraft, deficit = excluded.deficit,"
-            " rates = excluded.rates",
+            " rates = excluded.rates, epoch = excluded.epoch",
             (
                 peer.node,
                 peer.incarnation,
@@ -157,6 +157,7 @@ class SqliteAccounts:
                 peer.overdraft,
                 peer.deficit,
                 json.dumps(peer.rates),
+                peer.epoch,
             ),
         )
 
@@ -237,8 +238,8 @@ class SqliteAccounts:
             ],
         )
         c.execute(
-            "INSERT INTO sync_peers VALUES (?, 0, 0, 0, ?, -1, 0, 0, 0, '{}') ON CONFLICT (node)"
-            " DO UPDATE SET next_request = excluded.next_request",
+            "INSERT INTO sync_peers VALUES (?, 0, 0, 0, ?, -1, 0, 0, 0, '{}', '')"
+            " ON CONFLICT (node) DO UPDATE SET next_request = excluded.next_request",
             (node, account.next_request),
         )
         account.touched_skus.clear()
@@ -262,7 +263,8 @@ class SqliteAccounts:
         return [
             n
             for (n,) in self._conn.execute(
-                f"SELECT DISTINCT node FROM hub_reservations WHERE state IN ({marks}) ORDER BY node",
+                f"SELECT DISTINCT node FROM hub_reservations WHERE state IN ({marks})"
+                " ORDER BY node",
                 _OPEN,
             )
         ]
@@ -298,7 +300,7 @@ class SqliteSyncUnitOfWork(SqliteUnitOfWork):
 class SqliteSyncDatabase(SqliteDatabase):
     """A node's or the hub's SQLite file, opened for sync use cases."""
 
-    def unit_of_work(self) -> SqliteSyncUnitOfWork:  # type: ignore[override]
+    def unit_of_work(self) -> SqliteSyncUnitOfWork:
         return SqliteSyncUnitOfWork(self.connection())
 
     __call__ = unit_of_work

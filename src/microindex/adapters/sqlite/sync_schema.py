@@ -43,7 +43,8 @@ SYNC_MIGRATION = (
         tau_s            REAL NOT NULL,
         overdraft        INTEGER NOT NULL,
         deficit          INTEGER NOT NULL,
-        rates            TEXT NOT NULL
+        rates            TEXT NOT NULL,
+        epoch            TEXT NOT NULL
     );
     CREATE TABLE hub_rights (
         node        TEXT NOT NULL,

@@ -150,7 +150,9 @@ class NodeAccount:
     def _follow(self, change: RightsChange, movement: Movement) -> None:
         ident, res = change.ident, self.reservations.get(change.ident)
         if change.tag in (Tag.SETASIDE, Tag.UNSETASIDE, Tag.RELEASE):
-            self._settle_key(f"{change.tag.value}:{ident}")
+            known = self._settle_key(f"{change.tag.value}:{ident}")
+            if change.tag is Tag.RELEASE and not known:  # sent by a hub since restored
+                self._add_h(movement.sku, -change.quantity)
         if change.tag is Tag.SETASIDE:
             if res is None:  # set aside for a promise this hub forgot (restored from backup)
                 res = self._adopt(ident, movement, State.ASIDE)
@@ -196,12 +198,14 @@ class NodeAccount:
             elif request.kind is RequestKind.RELEASE:
                 self._add_h(request.sku, request.quantity)
 
-    def _settle_key(self, key: str) -> None:
+    def _settle_key(self, key: str) -> bool:
         """A request whose effect the node recorded is done: stop sending it."""
         for seq, request in list(self.requests.items()):
             if request.key == key:
                 del self.requests[seq]
                 self.settled.add(seq)
+                return True
+        return False
 
     def pending(self, after: int, limit: int) -> list[Request]:
         return [self.requests[s] for s in sorted(self.requests) if s > after][:limit]

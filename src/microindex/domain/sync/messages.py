@@ -96,6 +96,7 @@ class Peer:
     overdraft: int = 0
     deficit: int = 0
     rates: dict[str, float] = field(default_factory=dict)
+    epoch: str = ""  # the hub epoch in which the hub last saw all of the node's ledger
 
     def admit(self, push: Push) -> None:
         """Refuse a replayed batch or one from a replaced device; else remember its counter."""

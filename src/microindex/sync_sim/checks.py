@@ -1,0 +1,121 @@
+"""The invariants of SYNC.md, checked against a simulated world (SYNC.md's numbering)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.sync.account import OPEN, NodeAccount, State
+from microindex.domain.sync.rights import Rights, Tag, fold_all, tag_of
+from microindex.sync_sim.world import RightsWorld
+
+
+@dataclass
+class Violations:
+    found: list[str] = field(default_factory=list)
+
+    def expect(self, ok: bool, what: str) -> None:
+        if not ok and len(self.found) < 20:
+            self.found.append(what)
+
+
+def _ledger(world: RightsWorld, node: str, hub: bool = False) -> list[Movement]:
+    database = world.stores.hub if hub else world.stores.node(node)
+    with database() as uow:
+        head = uow.ledger.load(node, []).head
+        return uow.ledger.movements(node, 0, head + 1)
+
+
+def _projected(world: RightsWorld, node: str) -> NodeAccount:
+    """The hub's account as it would be once it mirrors everything the node has recorded."""
+    with world.stores.hub() as uow:
+        account = uow.accounts.load(node)
+        mirrored = uow.ledger.load(node, []).head
+    with world.stores.node(node)() as uow:
+        unseen = uow.ledger.movements(node, mirrored, 10**9)
+    for movement in unseen:
+        account.mirror_movement(movement)
+    return account
+
+
+def safety(world: RightsWorld, v: Violations, exact: bool = False) -> None:
+    """3 and 4: the hub never claims more than the node holds for it; L+G+A+U = on-hand."""
+    for node in world.sc.nodes:
+        with world.stores.node(node)() as uow:
+            side = uow.rights.load(node)
+            stock = {line.sku: line.on_hand for line in uow.ledger.stock(node)}
+            head = uow.ledger.load(node, []).head
+        account = _projected(world, node)
+        for sku in world.sc.skus:
+            r = side.rights.get(sku, Rights())
+            if side.rights_head == head:
+                v.expect(
+                    r.on_hand == stock.get(sku, 0),
+                    f"4: {node}/{sku} rights {r} != on-hand {stock.get(sku, 0)} at t={world.t:.0f}",
+                )
+            claims = account.claims(sku)
+            ok = claims == r.hub_share if exact else claims <= r.hub_share
+            v.expect(
+                ok,
+                f"3: hub claims {claims} of {node}/{sku} but node holds {r.hub_share} "
+                f"for it at t={world.t:.0f}",
+            )
+            v.expect(min(r.local, r.granted, r.unavailable) >= 0, f"4: negative rights {r}")
+
+
+def after_heal(world: RightsWorld, rounds: int, bound: int, faults_only: bool) -> Violations:
+    v = Violations()
+    v.expect(rounds <= bound, f"7: not drained after {bound} rounds without new writes")
+    safety(world, v, exact=True)
+    for node in world.sc.nodes:
+        _replicas(world, node, v)
+    _promises(world, v, faults_only)
+    return v
+
+
+def _replicas(world: RightsWorld, node: str, v: Violations) -> None:
+    """1 and 6: every committed movement reached the hub once, in order; both derive the same."""
+    local, mirror = _ledger(world, node), _ledger(world, node, hub=True)
+    v.expect(
+        [m.digest() for m in local] == [m.digest() for m in mirror],
+        f"1: {node}: hub mirror differs ({len(mirror)} of {len(local)} movements)",
+    )
+    with world.stores.node(node)() as uow:
+        side = uow.rights.load(node)
+    derived = fold_all(mirror)
+    for sku in world.sc.skus:
+        v.expect(
+            derived.get(sku, Rights()) == side.rights.get(sku, Rights()),
+            f"6: {node}/{sku}: hub derives {derived.get(sku)} but node has {side.rights.get(sku)}",
+        )
+    fulfils = Counter(
+        tag_of(m.reference)[1]
+        for m in local
+        if m.kind is MovementKind.PICK and tag_of(m.reference)[0] is Tag.FULFIL
+    )
+    v.expect(all(c == 1 for c in fulfils.values()), f"2: {node}: a reservation picked twice")
+
+
+def _promises(world: RightsWorld, v: Violations, faults_only: bool) -> None:
+    """2, 3 and 5: one reservation per order key; none uncovered, no overdraft or deficit."""
+    tally = world.tally
+    v.expect(tally.duplicate_mismatch == 0, "2: a repeated order got another promise")
+    uncovered = overdraft = deficit = 0
+    with world.stores.hub() as uow:
+        for key in tally.promises:
+            res = uow.accounts.reservation(key)
+            if res is not None:
+                uncovered += res.state is State.UNCOVERED
+                v.expect(
+                    res.state not in OPEN or res.state is State.ASIDE,
+                    f"3: promise {key} still {res.state} after heal",
+                )
+            elif not world.epochs:
+                v.expect(False, f"2: promise {key} lost without a restore")
+        for node in world.sc.nodes:
+            peer = uow.accounts.peer(node)
+            overdraft, deficit = overdraft + peer.overdraft, deficit + peer.deficit
+    if faults_only:
+        v.expect(uncovered == 0, f"3: {uncovered} promises uncovered in a fault-only run")
+        v.expect(overdraft == deficit == 0, f"5: overdraft {overdraft} / deficit {deficit}")

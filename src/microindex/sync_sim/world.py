@@ -1,0 +1,322 @@
+"""The rights world: a hub and its nodes selling a demand trace while syncing under faults."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from microindex.adapters.sync.codec import decode_reply, encode_push
+from microindex.adapters.sync.memory import SimulatedCrash
+from microindex.adapters.sync.transport import HubEndpoint
+from microindex.domain.movement import MovementKind
+from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.sync.messages import PushRefused
+from microindex.service import rights, sync
+from microindex.sync_sim.network import Delivery, Network
+from microindex.sync_sim.stores import Stores
+from microindex.sync_sim.trace import Demand, Scenario, demand, outages
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+PICK_EVERY_S = 600.0
+EXPIRE_EVERY_S = 300.0
+RETRY_S = 120.0
+
+
+@dataclass
+class Tally:
+    walkin_units: int = 0
+    walkin_sold: int = 0
+    online_units: int = 0
+    online_promised: int = 0
+    asks: int = 0
+    crashes: int = 0
+    refused: int = 0  # pushes refused (replays of duplicates)
+    promises: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (node, qty)
+    duplicate_mismatch: int = 0
+
+
+class RightsWorld:
+    def __init__(
+        self,
+        scenario: Scenario,
+        skew: bool = True,
+        check: Callable[[RightsWorld], None] | None = None,
+    ) -> None:
+        self.sc = scenario
+        self.stores = Stores(scenario.nodes, scenario.sqlite_dir)
+        self.secrets = {n: f"secret-{n}-{scenario.seed}".encode() for n in scenario.nodes}
+        skews = random.Random(f"skew-{scenario.seed}")
+        self.skew = {
+            n: skews.uniform(-1, 1) * scenario.faults.max_skew_s * skew for n in scenario.nodes
+        }
+        self.rng = random.Random(f"world-{scenario.seed}")
+        self.net = Network(scenario.faults, outages(scenario), scenario.seed)
+        self.endpoint = HubEndpoint(self.stores.hub, self.secrets, self.hub_now)
+        self.t = 0.0
+        self.tally = Tally()
+        self.epochs = 0
+        self._check = check
+        self._queue: list[tuple[float, int, str, object]] = []
+        self._order = 0
+        self._next_sync: dict[str, float] = {}
+
+    # clocks: the hub's is the simulation's; each node's is off by its skew
+    def hub_now(self) -> datetime:
+        return T0 + timedelta(seconds=self.t)
+
+    def node_now(self, node: str) -> datetime:
+        return T0 + timedelta(seconds=self.t + self.skew[node])
+
+    def at(self, t: float, kind: str, payload: object = None) -> None:
+        self._order += 1
+        heapq.heappush(self._queue, (t, self._order, kind, payload))
+
+    # --- set-up and main loop ------------------------------------------------------------
+
+    def start(self) -> None:
+        rights.renew_epoch(self.stores.hub, "epoch-0")
+        for node in self.sc.nodes:
+            with self.stores.node(node)() as uow:
+                ledger = uow.ledger.load(node, self.sc.skus)
+                for sku in self.sc.skus:
+                    ledger.record(sku, MovementKind.RECEIVE, self.sc.stock, self.node_now(node))
+                uow.ledger.save(ledger)
+                uow.commit()
+            self.schedule_sync(node, self.rng.uniform(0, 30))
+            self.at(self.rng.uniform(0, PICK_EVERY_S), "pick", node)
+        for d in demand(self.sc):
+            self.at(d.at_s, "demand", d)
+        self.at(EXPIRE_EVERY_S, "expire")
+        self._plan_faults()
+
+    def _plan_faults(self) -> None:
+        f, horizon = self.sc.faults, self.sc.horizon_s
+        places = ["hub", *self.sc.nodes]
+        for _ in range(f.crashes):
+            self.at(self.rng.uniform(0, horizon), "crash", self.rng.choice(places))
+        if f.restore:
+            backup_at = self.rng.uniform(0, horizon * 0.6)
+            self.at(backup_at, "backup")
+            self.at(self.rng.uniform(backup_at, horizon), "restore")
+
+    def run(self) -> None:
+        self.start()
+        handlers: dict[str, Callable[[object], None]] = {
+            "demand": self._demand,
+            "sync": self._sync,
+            "deliver": self._deliver,
+            "pick": self._pick,
+            "expire": self._expire,
+            "crash": self._crash,
+            "backup": self._backup,
+            "restore": self._restore,
+        }
+        while self._queue and self._queue[0][0] < self.sc.horizon_s:
+            self.t, _, kind, payload = heapq.heappop(self._queue)
+            handlers[kind](payload)
+            if self._check is not None:
+                self._check(self)
+
+    # --- demand --------------------------------------------------------------------------
+
+    def _demand(self, payload: object) -> None:
+        assert isinstance(payload, Demand)
+        if payload.node:
+            self.walk_in(payload)
+        else:
+            self.online(payload)
+
+    def walk_in(self, d: Demand) -> None:
+        self.tally.walkin_units += d.quantity
+        node_db = self.stores.node(d.node)
+        for attempt in range(2):
+            try:
+                rights.sell(node_db, d.node, d.sku, d.quantity, self.node_now(d.node), d.key)
+            except NotEnoughRights as short:
+                if attempt or not self._ask(d.node, d.sku, d.quantity - short.held):
+                    return
+                continue
+            except SimulatedCrash:
+                self.tally.crashes += 1
+                return
+            self.tally.walkin_sold += d.quantity
+            self.schedule_sync(d.node, self.t + 5) if self._below_low_water(d.node) else None
+            return
+
+    def _ask(self, node: str, sku: str, units: int) -> bool:
+        """An online node asks the hub for rights at once (a synchronous exchange)."""
+        if not self.net.up(node, self.t) or self.net.ask_fails():
+            return False
+        self.tally.asks += 1
+        return self._exchange(node, [(sku, units)])
+
+    def online(self, d: Demand) -> None:
+        self.tally.online_units += d.quantity
+        try:
+            res = rights.promise(
+                self.stores.hub, d.key, d.sku, d.quantity, self.hub_now(), self.sc.hold_s
+            )
+        except (NotEnoughRights, SimulatedCrash):
+            return
+        self.tally.online_promised += d.quantity
+        self.tally.promises[d.key] = (res.node, res.quantity)
+        if self.rng.random() < self.sc.duplicate_orders:
+            again = rights.promise(
+                self.stores.hub, d.key, d.sku, d.quantity, self.hub_now(), self.sc.hold_s
+            )
+            self.tally.duplicate_mismatch += (again.node, again.quantity) != (
+                res.node,
+                res.quantity,
+            )
+
+    # --- sync over the faulty network ----------------------------------------------------
+
+    def schedule_sync(self, node: str, t: float) -> None:
+        if t < self._next_sync.get(node, float("inf")) or self._next_sync.get(node, 0) <= self.t:
+            self._next_sync[node] = t
+            self.at(t, "sync", (node, t))
+
+    def _sync(self, payload: object) -> None:
+        assert isinstance(payload, tuple)
+        node, when = str(payload[0]), float(payload[1])
+        if self._next_sync.get(node) != when:
+            return  # superseded by an earlier trigger
+        self._next_sync.pop(node)
+        try:
+            push = sync.prepare_push(self.stores.node(node), node, 500)
+        except SimulatedCrash:
+            self.tally.crashes += 1
+        else:
+            frame = encode_push(push, self.secrets[node])
+            for delivery in self.net.send(self.t, True, node, frame):
+                self.at(delivery.at_s, "deliver", delivery)
+        self.schedule_sync(node, self.t + self._interval(node))
+
+    def _interval(self, node: str) -> float:
+        """Demand-aware, from the hub's advice; soon again while the hub lacks something."""
+        with self.stores.node(node)() as uow:
+            side = uow.rights.load(node)
+            head = uow.ledger.load(node, []).head
+        if side.acked < head:
+            return RETRY_S
+        return float(side.next_sync_s or RETRY_S)
+
+    def _deliver(self, payload: object) -> None:
+        assert isinstance(payload, Delivery)
+        if not self.net.arrives(payload):
+            return
+        if payload.to_hub:
+            answer = self._hub_handle(payload.frame)
+            if answer is not None:
+                for back in self.net.send(self.t, False, payload.node, answer):
+                    self.at(back.at_s, "deliver", back)
+        else:
+            self._node_handle(payload.node, payload.frame)
+
+    def _hub_handle(self, frame: bytes) -> bytes | None:
+        try:
+            return self.endpoint.handle(frame)
+        except PushRefused:
+            self.tally.refused += 1
+        except SimulatedCrash:
+            self.tally.crashes += 1
+        return None
+
+    def _node_handle(self, node: str, frame: bytes) -> bool:
+        secret = self.secrets[node]
+        reply = decode_reply(frame, lambda n: secret if n == node else None)
+        try:
+            made = sync.accept_reply(self.stores.node(node), node, reply, self.node_now(node))
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return False
+        if made:
+            self.schedule_sync(node, self.t + 1)
+        return made is not None
+
+    def _exchange(self, node: str, want: list[tuple[str, int]]) -> bool:
+        try:
+            push = sync.prepare_push(self.stores.node(node), node, 500, want)
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return False
+        answer = self._hub_handle(encode_push(push, self.secrets[node]))
+        return answer is not None and self._node_handle(node, answer)
+
+    def _below_low_water(self, node: str) -> bool:
+        with self.stores.node(node)() as uow:
+            return bool(sync.load_side(uow, node).below_low_water())
+
+    # --- the node's and the hub's routines -----------------------------------------------
+
+    def _pick(self, payload: object) -> None:
+        node = str(payload)
+        self.at(self.t + PICK_EVERY_S, "pick", node)
+        try:
+            waiting = rights.set_aside(self.stores.node(node), node)
+            for ident in sorted(waiting):
+                rights.fulfil(self.stores.node(node), node, ident, self.node_now(node))
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return
+        if waiting:
+            self.schedule_sync(node, self.t + 5)
+
+    def _expire(self, _: object) -> None:
+        self.at(self.t + EXPIRE_EVERY_S, "expire")
+        try:
+            rights.expire(self.stores.hub, self.hub_now())
+        except SimulatedCrash:
+            self.tally.crashes += 1
+
+    def _crash(self, payload: object) -> None:
+        self.stores.crash(str(payload))
+
+    def _backup(self, _: object) -> None:
+        self._snapshot = self.stores.backup()
+
+    def _restore(self, _: object) -> None:
+        self.stores.hub.crash_at_commit = False  # a restored hub is a new process
+        self.stores.restore(self._snapshot)
+        self.epochs += 1
+        rights.renew_epoch(self.stores.hub, f"epoch-{self.epochs}")
+
+    # --- heal and quiet --------------------------------------------------------------------
+
+    def heal(self, rounds: int = 8) -> int:
+        """Links back, faults off, no new demand: sync rounds until every node is drained.
+        Returns the rounds it took (rounds + 1 when it did not drain)."""
+        self.net.healed = True
+        self.stores.hub.crash_at_commit = False
+        for database in self.stores.nodes.values():
+            database.crash_at_commit = False
+        for done in range(1, rounds + 1):
+            self.t += 60
+            for node in self.sc.nodes:
+                self._exchange_until_quiet(node)
+            if self.drained():
+                return done
+        return rounds + 1
+
+    def _exchange_until_quiet(self, node: str) -> None:
+        for _ in range(20):
+            self._exchange(node, [])
+            with self.stores.node(node)() as uow:
+                side = uow.rights.load(node)
+                head = uow.ledger.load(node, []).head
+            if side.acked >= head:
+                return
+
+    def drained(self) -> bool:
+        for node in self.sc.nodes:
+            with self.stores.node(node)() as uow:
+                head = uow.ledger.load(node, []).head
+            with self.stores.hub() as uow:
+                mirrored = uow.ledger.load(node, []).head
+                pending = uow.accounts.load(node).requests
+            if head != mirrored or pending:
+                return False
+        return True
