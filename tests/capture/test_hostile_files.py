@@ -71,9 +71,7 @@ def test_an_unsupported_extension_is_refused(tools: CaptureTools, workspace: Pat
     assert refused(tools, workspace, "notes.svg", b"<svg/>").reason is Refusal.UNSUPPORTED
 
 
-def test_an_upload_over_the_size_limit_is_refused(
-    tools: CaptureTools, workspace: Path
-) -> None:
+def test_an_upload_over_the_size_limit_is_refused(tools: CaptureTools, workspace: Path) -> None:
     limits = CaptureLimits(max_bytes=10_000)
     error = refused(tools, workspace, "large.jpg", jpeg_with_gps(), limits)
     assert error.reason is Refusal.TOO_LARGE

@@ -1,0 +1,37 @@
+"""The demo shop's products each get an approved, signed picture through real capture."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from microindex.bootstrap import bootstrap
+from microindex.demo.catalog import demo_products
+from microindex.demo.media import add_demo_media
+from microindex.domain.capture.provenance import ProvenanceStatus
+from microindex.service import catalog as catalog_service
+from microindex.service.capture_views import published_image, verify_asset
+from microindex.settings import Settings
+
+AT = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+
+def test_every_demo_product_has_an_approved_image_for_google(tmp_path: Path) -> None:
+    workspace = bootstrap(Settings(tmp_path / "demo"))
+    try:
+        products = demo_products(7)
+        catalog_service.import_products(
+            workspace.hub, catalog_service.ParsedCatalog(products, [], len(products)), AT
+        )
+        started = time.perf_counter()
+        tools = add_demo_media(workspace, products, AT)
+        assert time.perf_counter() - started < 30  # ~4 s of CPU; shared CI machines are slower
+        images = {p.sku.value: published_image(tools, p.sku.value, "google") for p in products}
+        assert all(images.values()), [sku for sku, image in images.items() if image is None]
+        first = images[products[0].sku.value]
+        assert first is not None and first.width >= 800 and first.height >= 800
+        assert verify_asset(tools, first.asset_id).status is ProvenanceStatus.VALID
+        assert len({i.sha256 for i in images.values() if i}) == len(products)
+    finally:
+        workspace.close()
