@@ -31,17 +31,12 @@ def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture
-def workspace(pristine_demo: Path, tmp_path: Path) -> Iterator[Workspace]:
-    root = tmp_path / "shop"
-    shutil.copytree(pristine_demo, root)
-    ws = bootstrap(Settings(root))
-    yield ws
-    ws.close()
+def open_copy(pristine: Path, root: Path) -> Workspace:
+    shutil.copytree(pristine, root)
+    return bootstrap(Settings(root))
 
 
-@pytest.fixture
-def secrets(workspace: Workspace) -> dict[str, str]:
+def issue_secrets(workspace: Workspace) -> dict[str, str]:
     """A token secret for each kind of caller, one of them revoked."""
     store = token_store(workspace)
     now = workspace.clock()
@@ -58,8 +53,41 @@ def secrets(workspace: Workspace) -> dict[str, str]:
 
 
 @pytest.fixture
+def workspace(pristine_demo: Path, tmp_path: Path) -> Iterator[Workspace]:
+    ws = open_copy(pristine_demo, tmp_path / "shop")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def secrets(workspace: Workspace) -> dict[str, str]:
+    return issue_secrets(workspace)
+
+
+@pytest.fixture
 def client(workspace: Workspace) -> Iterator[TestClient]:
     with TestClient(create_app(workspace)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def shared_workspace(
+    pristine_demo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workspace]:
+    """One workspace for a whole module whose tests tolerate each other's writes."""
+    ws = open_copy(pristine_demo, tmp_path_factory.mktemp("shared") / "shop")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def shared_secrets(shared_workspace: Workspace) -> dict[str, str]:
+    return issue_secrets(shared_workspace)
+
+
+@pytest.fixture(scope="module")
+def shared_client(shared_workspace: Workspace) -> Iterator[TestClient]:
+    with TestClient(create_app(shared_workspace)) as test_client:
         yield test_client
 
 

@@ -52,7 +52,12 @@ STATUS: dict[type[DomainError], int] = {
     CountPositionAhead: 409,
 }
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+_HTTP_CODES = {
+    400: "malformed_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
 MAX_LISTED = 100  # longer lists in error data are cut to their first MAX_LISTED items
 
 

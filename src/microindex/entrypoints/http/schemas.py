@@ -18,8 +18,14 @@ MAX_QUANTITY = 1_000_000
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY, description="Units, > 0.")]
 Counted = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY, description="Units counted.")]
-SkuText = Annotated[str, Field(strict=True, min_length=1, max_length=64, examples=["MUG-TIDE-350"])]
-NodeText = Annotated[str, Field(strict=True, min_length=1, max_length=32, examples=["van"])]
+# The domain's own rules for codes (domain/codes.py), stated again so that the schema tells.
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$"
+NODE_PATTERN = r"^[a-z0-9][a-z0-9\-]{0,31}$"
+_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
+HOURS_PATTERN = rf"^([0-6] {_HHMM}-{_HHMM}(;|$))*$"
+
+SkuText = Annotated[str, Field(strict=True, pattern=SKU_PATTERN, examples=["MUG-TIDE-350"])]
+NodeText = Annotated[str, Field(strict=True, pattern=NODE_PATTERN, examples=["van"])]
 Reference = Annotated[str, Field(strict=True, max_length=200, description="Order, note, reason.")]
 Label = Annotated[str, Field(strict=True, max_length=200)]
 
@@ -58,6 +64,7 @@ class NodeIn(Request):
         str | None,
         Field(
             max_length=500,
+            pattern=HOURS_PATTERN,
             description="'DAY HH:MM-HH:MM;...' with 0=Monday; omitted means always open.",
             examples=["0 10:00-18:00;1 10:00-18:00"],
         ),

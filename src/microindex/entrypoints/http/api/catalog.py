@@ -15,7 +15,13 @@ from microindex.domain.errors import UnknownSku
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
-from microindex.entrypoints.http.schemas import ImportOut, ProductOut, ProductPageOut, RowErrorOut
+from microindex.entrypoints.http.schemas import (
+    SKU_PATTERN,
+    ImportOut,
+    ProductOut,
+    ProductPageOut,
+    RowErrorOut,
+)
 from microindex.service import catalog as catalog_service
 from microindex.service import stock as stock_service
 from microindex.service.browse import ProductFilter, find_products, product_by_code
@@ -63,7 +69,7 @@ def list_products(
 
 @api.get("/products/{sku:path}", response_model=ProductOut, summary="One product by SKU")
 def get_product(
-    hub: HubDep, token: TokenDep, sku: Annotated[str, Path(min_length=1, max_length=64)]
+    hub: HubDep, token: TokenDep, sku: Annotated[str, Path(pattern=SKU_PATTERN)]
 ) -> ProductOut:
     require(token.grant, Action.READ_CATALOG)
     found = catalog_service.products_by_sku(hub.hub, [sku])

@@ -13,6 +13,7 @@ from microindex.service.records import movement_record
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}
     for status, description in (
+        (400, "A body that cannot be read at all (e.g. not UTF-8 JSON)."),
         (401, "No token, or an unknown, expired or revoked one."),
         (403, "The token's role may not do this (for this node)."),
         (404, "No such node, product or token."),

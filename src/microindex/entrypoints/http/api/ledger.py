@@ -15,12 +15,12 @@ from fastapi import Header, Path, Query, Response
 from microindex.domain.access import Action, require
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
-from microindex.entrypoints.http.schemas import HeadOut, MovementOut, MovementPageOut
+from microindex.entrypoints.http.schemas import NODE_PATTERN, HeadOut, MovementOut, MovementPageOut
 from microindex.service import stock as stock_service
 from microindex.service.records import movement_record
 
 api = router("ledger")
-NodePath = Annotated[str, Path(min_length=1, max_length=32, description="Node code.")]
+NodePath = Annotated[str, Path(pattern=NODE_PATTERN, description="Node code.")]
 
 
 @api.get("/nodes/{node}/head", response_model=HeadOut, summary="The ledger's head position")

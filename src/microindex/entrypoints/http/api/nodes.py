@@ -8,7 +8,7 @@ from microindex.domain.access import Action, require
 from microindex.domain.node import OpeningHours
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
-from microindex.entrypoints.http.schemas import NodeIn, NodeOut
+from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeIn, NodeOut
 from microindex.service import nodes as node_service
 from microindex.service.records import node_from_record, node_record
 
@@ -22,7 +22,7 @@ def list_nodes(hub: HubDep, token: TokenDep) -> list[NodeOut]:
 
 
 @api.get("/nodes/{node}", response_model=NodeOut, summary="One node")
-def get_node(hub: HubDep, token: TokenDep, node: str = Path(max_length=32)) -> NodeOut:
+def get_node(hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)) -> NodeOut:
     require(token.grant, Action.READ_NODES)
     return NodeOut(**node_record(node_service.get_node(hub.hub, node)))
 

@@ -17,6 +17,8 @@ from microindex.entrypoints.http.api.common import count_out, router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.schemas import (
+    NODE_PATTERN,
+    SKU_PATTERN,
     CountIn,
     CountOut,
     MovementIn,
@@ -32,7 +34,7 @@ from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
 
 api = router("stock")
-NodePath = Annotated[str, Path(min_length=1, max_length=32, description="Node code.")]
+NodePath = Annotated[str, Path(pattern=NODE_PATTERN, description="Node code.")]
 
 
 def _out(movement: Movement) -> MovementOut:
@@ -43,8 +45,8 @@ def _out(movement: Movement) -> MovementOut:
 def show_stock(
     hub: HubDep,
     token: TokenDep,
-    node: Annotated[str | None, Query(max_length=32, description="Only this node.")] = None,
-    sku: Annotated[str | None, Query(max_length=64, description="Only this SKU.")] = None,
+    node: Annotated[str | None, Query(pattern=NODE_PATTERN, description="Only this node.")] = None,
+    sku: Annotated[str | None, Query(pattern=SKU_PATTERN, description="Only this SKU.")] = None,
 ) -> list[StockLineOut]:
     require(token.grant, Action.READ_STOCK, node)
     databases = hub.nodes() if node is None else {node: hub.node(node)}
