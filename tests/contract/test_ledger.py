@@ -164,16 +164,8 @@ def test_every_recorded_movement_goes_to_the_outbox(stocked: UnitOfWorkFactory) 
 
 
 def test_a_movement_read_back_has_the_same_digest_whatever_its_offset(
-    stocked: UnitOfWorkFactory, request: pytest.FixtureRequest
+    stocked: UnitOfWorkFactory,
 ) -> None:
-    if request.node.callspec.params["uow_factory"] == "postgres":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="timestamptz keeps the instant, not the offset: the time comes back in UTC"
-                " and Movement.digest (at.isoformat()) changes; normalise `at` to UTC in the domain",
-            )
-        )
     paris = datetime(2026, 3, 14, 10, 26, 53, tzinfo=timezone(timedelta(hours=1)))
     made = stock.receive(stocked, "shop", "A", 1, paris)
     with stocked() as uow:

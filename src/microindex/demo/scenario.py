@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from microindex.bootstrap import Workspace
 from microindex.demo.catalog import demo_products
+from microindex.demo.media import add_demo_media
 from microindex.domain.codes import NodeCode
 from microindex.domain.movement import MovementKind
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
@@ -83,6 +84,7 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
     catalog_service.import_products(
         workspace.hub, catalog_service.ParsedCatalog(products, [], len(products)), at
     )
+    add_demo_media(workspace, products, at)
     for node in NODES:
         catalog_service.pull_catalog(workspace.hub, workspace.node(node.code.value))
     history = _History(rng, [p.sku.value for p in products])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from microindex.domain.errors import InvalidValue
@@ -64,6 +64,10 @@ class Movement:
             raise InvalidValue("seq", str(self.seq), "ledger sequence numbers start at 1")
         if self.at.tzinfo is None:
             raise InvalidValue("at", self.at.isoformat(), "movement times carry a time zone")
+        if self.at.utcoffset() != timedelta(0):
+            # One instant, one spelling: storage that keeps instants (timestamptz) reads back
+            # the same digest.
+            object.__setattr__(self, "at", self.at.astimezone(UTC))
         check_quantity(self.kind, self.quantity)
 
     @property

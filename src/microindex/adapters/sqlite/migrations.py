@@ -190,7 +190,7 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     )
     done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
     applied: list[int] = []
-    for version, name, sql in MIGRATIONS:
+    for version, name, sql in sorted(MIGRATIONS):
         if version in done:
             continue
         conn.execute("BEGIN IMMEDIATE")

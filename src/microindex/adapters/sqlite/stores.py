@@ -22,9 +22,24 @@ from microindex.service.records import (
 )
 
 _PRODUCT_COLUMNS = (
-    "sku", "gtin", "title", "description", "brand", "category", "attributes", "price",
-    "sale_price", "currency", "media", "weight_g", "size", "fragility", "limited_edition",
-    "preorder_until", "tags", "handle",
+    "sku",
+    "gtin",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "attributes",
+    "price",
+    "sale_price",
+    "currency",
+    "media",
+    "weight_g",
+    "size",
+    "fragility",
+    "limited_edition",
+    "preorder_until",
+    "tags",
+    "handle",
 )
 _JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor"
@@ -40,8 +55,16 @@ def _product_row(product: Product) -> tuple[Any, ...]:
 def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
     node, seq, sku, quantity, kind, at, reference, actor = row
     return movement_from_record(
-        {"node": node, "seq": seq, "sku": sku, "quantity": quantity, "kind": kind, "at": at,
-         "reference": reference, "actor": actor}
+        {
+            "node": node,
+            "seq": seq,
+            "sku": sku,
+            "quantity": quantity,
+            "kind": kind,
+            "at": at,
+            "reference": reference,
+            "actor": actor,
+        }
     )
 
 
@@ -64,14 +87,16 @@ class SqliteCatalog:
             f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products WHERE sku = ?", (sku,)
         )
         row = cur.fetchone()
-        return None if row is None else product_from_record(dict(zip(_PRODUCT_COLUMNS, row)))
+        return (
+            None
+            if row is None
+            else product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=False)))
+        )
 
     def all(self) -> Iterator[Product]:
-        cur = self._conn.execute(
-            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products ORDER BY sku"
-        )
+        cur = self._conn.execute(f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products ORDER BY sku")
         for row in cur:
-            yield product_from_record(dict(zip(_PRODUCT_COLUMNS, row)))
+            yield product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=False)))
 
     def missing(self, skus: Iterable[str]) -> set[str]:
         wanted = set(skus)
@@ -102,8 +127,15 @@ class SqliteNodes:
         r = node_record(node)
         self._conn.execute(
             "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (r["code"], r["kind"], r["name"], r["lat"], r["lon"], r["opening_hours"],
-             json.dumps(r["capabilities"])),
+            (
+                r["code"],
+                r["kind"],
+                r["name"],
+                r["lat"],
+                r["lon"],
+                r["opening_hours"],
+                json.dumps(r["capabilities"]),
+            ),
         )
 
     def get(self, code: str) -> Node | None:
@@ -116,7 +148,7 @@ class SqliteNodes:
     @staticmethod
     def _node(row: tuple[Any, ...]) -> Node:
         keys = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
-        return node_from_record(dict(zip(keys, row)))
+        return node_from_record(dict(zip(keys, row, strict=False)))
 
 
 class SqliteLedger:
@@ -126,12 +158,17 @@ class SqliteLedger:
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
         row = self._conn.execute("SELECT head FROM ledger_heads WHERE node = ?", (node,)).fetchone()
         head = 0 if row is None else int(row[0])
-        on_hand: dict[str, int] = {}
-        for sku in set(skus):
-            found = self._conn.execute(
-                "SELECT quantity FROM on_hand WHERE node = ? AND sku = ?", (node, sku)
-            ).fetchone()
-            on_hand[sku] = 0 if found is None else int(found[0])
+        wanted = sorted(set(skus))
+        on_hand = dict.fromkeys(wanted, 0)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            on_hand.update(
+                self._conn.execute(
+                    f"SELECT sku, quantity FROM on_hand WHERE node = ? AND sku IN ({marks})",
+                    (node, *chunk),
+                ).fetchall()
+            )
         return Ledger(node, head, on_hand)
 
     def save(self, ledger: Ledger) -> None:
@@ -140,8 +177,16 @@ class SqliteLedger:
         self._conn.executemany(
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (m.node, m.seq, m.sku, m.quantity, m.kind.value, m.at.isoformat(), m.reference,
-                 m.actor)
+                (
+                    m.node,
+                    m.seq,
+                    m.sku,
+                    m.quantity,
+                    m.kind.value,
+                    m.at.isoformat(),
+                    m.reference,
+                    m.actor,
+                )
                 for m in ledger.new
             ],
         )
@@ -192,9 +237,17 @@ class SqliteLedger:
         self._conn.execute(
             "INSERT INTO stock_counts (node, sku, counted, position, expected, adjustment_seq,"
             " deficit, at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (result.node, result.sku, result.counted, result.position, result.expected,
-             result.adjustment.seq if result.adjustment else None, result.deficit,
-             at.isoformat(), actor),
+            (
+                result.node,
+                result.sku,
+                result.counted,
+                result.position,
+                result.expected,
+                result.adjustment.seq if result.adjustment else None,
+                result.deficit,
+                at.isoformat(),
+                actor,
+            ),
         )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from microindex.entrypoints.cli import catalog, labels, nodes, stock, workspace_cmd
+from microindex.entrypoints.cli import catalog, labels, media, nodes, stock, workspace_cmd
 from microindex.entrypoints.cli.context import state
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ app.command("demo")(workspace_cmd.demo)
 app.add_typer(nodes.app, name="node")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(labels.app, name="labels")
+app.add_typer(media.app, name="media")
 app.add_typer(stock.app, name="stock")
 
 

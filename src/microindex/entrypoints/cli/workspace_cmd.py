@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from microindex.adapters.media.signing_identity import ensure_signing_identity
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.settings import SETTINGS_FILE, Settings
@@ -31,6 +32,7 @@ def init(
         root.mkdir(parents=True, exist_ok=True)
         (root / SETTINGS_FILE).write_text(settings.to_toml(), encoding="utf-8")
         workspace(ctx)
+        ensure_signing_identity(root)
     where = hub_url or str(settings.hub_path)
     console.print(f"workspace ready at [bold]{root}[/] (hub: {where})")
 
