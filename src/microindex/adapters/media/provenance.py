@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import c2pa  # type: ignore[import-untyped]
+import c2pa
 
 from microindex.adapters.media.signing_identity import SigningIdentity
 from microindex.domain.capture.provenance import (
