@@ -21,14 +21,18 @@ from microindex.settings import Settings
 DEMO_DAY = date(2026, 11, 26)
 
 
-@pytest.fixture(scope="session")
-def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo shop built once, then only copied."""
-    root = tmp_path_factory.mktemp("pristine") / "shop"
+def build_pristine(root: Path) -> Path:
+    """Build the demo shop at `root` and close it, to be copied."""
     workspace = bootstrap(Settings(root))
     build_demo(workspace, seed=7, today=DEMO_DAY)
     workspace.close()
     return root
+
+
+@pytest.fixture(scope="session")
+def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop built once, then only copied."""
+    return build_pristine(tmp_path_factory.mktemp("pristine") / "shop")
 
 
 def open_copy(pristine: Path, root: Path) -> Workspace:

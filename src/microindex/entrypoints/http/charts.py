@@ -25,7 +25,7 @@ def _nice_top(value: float) -> float:
 
 
 def grouped_bars(
-    title: str, categories: Sequence[str], series: dict[str, list[int]], width: int = 720
+    title: str, categories: Sequence[str], series: dict[str, list[int]], width: int = 500
 ) -> str:
     """Vertical bars: one group per category, one bar per series in each, with a legend."""
     height, left, bottom, top = 260, 44, 36, 40
@@ -33,7 +33,7 @@ def grouped_bars(
     peak = _nice_top(max((v for values in series.values() for v in values), default=0))
     group_w = plot_w / max(len(categories), 1)
     bar_w = group_w * 0.8 / max(len(series), 1)
-    parts = [_open(title, width, height), _legend(list(series), left, 28)]
+    parts = [_open(title, width, height), _legend(list(series), left, 16)]
     for i in range(5):
         value = peak * i / 4
         y = top + plot_h - plot_h * i / 4
@@ -64,23 +64,23 @@ def horizontal_bars(
     title: str,
     items: Sequence[tuple[str, Decimal]],
     label: Callable[[Decimal], str],
-    width: int = 720,
+    width: int = 500,
 ) -> str:
     """One labelled bar per item, longest for the largest value."""
-    row, left, top = 30, 110, 16
+    row, left, top = 40, 90, 12
     height = top + row * len(items) + 8
     peak = max((value for _, value in items), default=Decimal(0)) or Decimal(1)
-    plot_w = width - left - 130
+    plot_w = width - left - 120
     parts = [_open(title, width, height)]
     for i, (name, value) in enumerate(items):
         y = top + i * row
         w = float(value / peak) * plot_w
         parts.append(
-            f'<text x="{left - 8}" y="{y + 17}" text-anchor="end" {FONT}>{escape(name)}</text>'
-            f'<rect class="bar" x="{left}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" '
+            f'<text x="{left - 8}" y="{y + 22}" text-anchor="end" {FONT}>{escape(name)}</text>'
+            f'<rect class="bar" x="{left}" y="{y + 6}" width="{w:.1f}" height="{row - 12}" '
             f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(name)}: '
             f"{escape(label(value))}</title></rect>"
-            f'<text x="{left + w + 8:.1f}" y="{y + 17}" {FONT}>{escape(label(value))}</text>'
+            f'<text x="{left + w + 8:.1f}" y="{y + 22}" {FONT}>{escape(label(value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -96,7 +96,7 @@ def _open(title: str, width: int, height: int) -> str:
 def _legend(names: list[str], x: int, y: int) -> str:
     parts = []
     for i, name in enumerate(names):
-        left = x + i * 120
+        left = x + i * 100
         parts.append(
             f'<rect x="{left}" y="{y - 10}" width="12" height="12" '
             f'fill="{PALETTE[i % len(PALETTE)]}"/>'

@@ -18,7 +18,7 @@ from microindex.service.browse import ProductFilter
 from microindex.service.nodes import list_nodes
 
 MAX_WEEKS = 12
-STOCK_ROWS = 50
+STOCK_ROWS = 30
 RECENT = 25
 
 router = APIRouter(include_in_schema=False)

@@ -1,0 +1,111 @@
+"""The dashboard and the staff page in Chromium, against the hub served over loopback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture says why: a skip, or in CI a failure
+    expect = None
+
+from tests.browser.conftest import Hub
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def test_the_dashboard_opens_from_its_login_link_with_charts_of_real_data(
+    page: Any, hub: Hub, save_screenshot: Any
+) -> None:
+    page.goto(hub.login_url)
+    assert page.url == f"{hub.url}/"
+    sales_bars = page.locator("#sales-chart svg rect.bar")
+    assert sales_bars.count() >= 8 * 3
+    heights = [
+        float(h) for h in sales_bars.evaluate_all("bars => bars.map(b => b.getAttribute('height'))")
+    ]
+    assert sum(h > 0 for h in heights) > len(heights) // 2
+    assert page.locator("#value-chart svg rect.bar").count() == 3
+    assert page.locator("#nodes tbody tr").count() == 3
+    assert page.locator("#movements tbody tr").count() > 10
+    save_screenshot(page, "dashboard.png", full_page=True)
+
+
+def test_the_dashboard_search_box_filters_stock_by_title(page: Any, hub: Hub) -> None:
+    page.goto(f"{hub.url}/login")
+    page.fill("#token", hub.secrets["admin"])
+    page.click("button[type=submit]")
+    page.fill("input[name=q]", "butter dish")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"\?q=butter"))
+    titles = page.locator("#stock tbody tr td:nth-child(2)").all_inner_texts()
+    assert titles and all("butter dish" in t.lower() for t in titles)
+    assert re.match(r"\d+ SKUs? matching", page.inner_text("#stock-count"))
+
+
+def test_on_the_staff_page_an_item_is_received_then_sold_and_on_hand_follows(
+    phone: Any, hub: Hub, save_screenshot: Any
+) -> None:
+    phone.goto(f"{hub.url}/staff/van")
+    phone.fill("#token", hub.secrets["staff_van"])
+    phone.click("#sign-in-form button")
+    phone.wait_for_selector("#scan:not([hidden])")
+    sku = _a_van_sku(phone, hub)
+    phone.fill("#code", sku)
+    phone.press("#code", "Enter")
+    phone.wait_for_selector("#item:not([hidden])")
+    on_hand = _on_hand(phone)
+    phone.fill("#quantity", "3")
+    phone.click("[data-action=receive]")
+    expect(phone.locator("#on-hand")).to_have_text(str(on_hand + 3))
+    phone.fill("#quantity", "1")
+    phone.click("[data-action=sell]")
+    expect(phone.locator("#on-hand")).to_have_text(str(on_hand + 2))
+    assert phone.inner_text("#message") == f"Sold 1 × {sku}"
+    today = phone.inner_text("#today")
+    assert f"receive +3  {sku}" in today and f"sell -1  {sku}" in today
+    save_screenshot(phone, "staff.png", full_page=True)
+
+
+def test_the_staff_page_refuses_another_nodes_token(phone: Any, hub: Hub) -> None:
+    phone.goto(f"{hub.url}/staff/van")
+    phone.fill("#token", hub.secrets["staff_locker"])
+    phone.click("#sign-in-form button")
+    phone.wait_for_selector("#message.problem")
+    assert "may not read-ledger for node 'van'" in phone.inner_text("#message")
+    assert phone.locator("#scan").is_hidden()
+
+
+def _a_van_sku(page: Any, hub: Hub) -> str:
+    lines = page.request.get(
+        f"{hub.url}/api/v1/stock?node=van",
+        headers={"Authorization": f"Bearer {hub.secrets['staff_van']}"},
+    ).json()
+    return str(next(line["sku"] for line in lines if line["on_hand"] > 0))
+
+
+def _on_hand(page: Any) -> int:
+    expect(page.locator("#on-hand")).to_have_text(re.compile(r"^\d+$"))
+    return int(page.inner_text("#on-hand"))
