@@ -1,0 +1,182 @@
+"""The HTTP API against the same reads made in-process, on the demo shop, in the same run.
+
+    python bench/api.py                 # 500 requests per operation
+    python bench/api.py --requests 2000 --json
+
+The hub is served by uvicorn in a second process on a free loopback port (no access log); one
+httpx client with keep-alive sends the requests one after another, each with an admin token.
+In-process, the same service calls run against the same workspace files. Operations:
+- stock read: GET /api/v1/stock?node=van&sku=... (on-hand at one node, with the title), against
+  `stock_lines` + `products_by_sku`;
+- product lookup: GET /api/v1/products/{sku}, against `products_by_sku`;
+- product listing: GET /api/v1/products?q=bowl&limit=50, against `find_products`.
+Each row gives requests per second and p50/p99 latency both ways, and the ratio of in-process
+rate to HTTP rate: what the HTTP edge (parsing, auth, JSON, loopback) costs per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from microindex.bootstrap import Workspace, bootstrap
+from microindex.demo.scenario import build_demo
+from microindex.domain.access import Grant, Role
+from microindex.entrypoints.access import token_store
+from microindex.service import access
+from microindex.service.browse import ProductFilter, find_products
+from microindex.service.catalog import products_by_sku
+from microindex.service.stock import stock_lines
+from microindex.settings import Settings
+
+SERVER = """
+import sys
+from pathlib import Path
+import uvicorn
+from microindex.bootstrap import bootstrap
+from microindex.entrypoints.http import create_app
+from microindex.settings import Settings
+app = create_app(bootstrap(Settings(Path(sys.argv[1]))))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    rate: float  # requests per second
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class Row:
+    operation: str
+    http: Timing
+    in_process: Timing
+
+    @property
+    def ratio(self) -> float:
+        return self.in_process.rate / self.http.rate
+
+
+def measure(call: Callable[[int], object], n: int) -> Timing:
+    for i in range(min(20, n)):  # warm up connections and caches
+        call(i)
+    latencies = []
+    start = time.perf_counter()
+    for i in range(n):
+        began = time.perf_counter()
+        call(i)
+        latencies.append(time.perf_counter() - began)
+    total = time.perf_counter() - start
+    cuts = statistics.quantiles(latencies, n=100)
+    return Timing(n / total, cuts[49] * 1000, cuts[98] * 1000)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(root: Path, port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(root), str(port)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the API server did not start")
+
+
+def checked(response: httpx.Response) -> httpx.Response:
+    response.raise_for_status()
+    return response
+
+
+def run(ws: Workspace, client: httpx.Client, n: int) -> list[Row]:
+    van = {"van": ws.node("van")}
+    skus = [line.sku for line in stock_lines(van)]
+
+    def pick(i: int) -> str:
+        return skus[i % len(skus)]
+
+    def stock_in_process(i: int) -> object:
+        lines = stock_lines(van, pick(i))
+        return products_by_sku(ws.hub, [line.sku for line in lines])
+
+    operations: list[tuple[str, Callable[[int], object], Callable[[int], object]]] = [
+        (
+            "stock read",
+            lambda i: checked(client.get("/api/v1/stock", params={"node": "van", "sku": pick(i)})),
+            stock_in_process,
+        ),
+        (
+            "product lookup",
+            lambda i: checked(client.get(f"/api/v1/products/{pick(i)}")),
+            lambda i: products_by_sku(ws.hub, [pick(i)]),
+        ),
+        (
+            "product listing",
+            lambda i: checked(client.get("/api/v1/products", params={"q": "bowl", "limit": 50})),
+            lambda i: find_products(ws.hub, ProductFilter("bowl"), 0, 50),
+        ),
+    ]
+    return [Row(name, measure(http, n), measure(local, n)) for name, http, local in operations]
+
+
+def report(rows: list[Row], n: int, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([{**asdict(r), "ratio": r.ratio} for r in rows], indent=2))
+        return
+    print(f"{n} requests per operation, one client, keep-alive, loopback\n")
+    head = f"{'operation':<16} {'HTTP req/s':>10} {'p50 ms':>7} {'p99 ms':>7}   "
+    print(head + f"{'in-proc /s':>10} {'p50 ms':>7} {'p99 ms':>7}   {'ratio':>6}")
+    for r in rows:
+        h, p = r.http, r.in_process
+        print(
+            f"{r.operation:<16} {h.rate:>10.0f} {h.p50_ms:>7.2f} {h.p99_ms:>7.2f}   "
+            f"{p.rate:>10.0f} {p.p50_ms:>7.2f} {p.p99_ms:>7.2f}   {r.ratio:>5.1f}x"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=500, help="Requests per operation.")
+    parser.add_argument("--json", action="store_true", help="Print JSON.")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "shop"
+        ws = bootstrap(Settings(root))
+        build_demo(ws, seed=7, today=ws.clock().date())
+        secret = access.issue(token_store(ws), ws.hub, Grant(Role.ADMIN), ws.clock()).secret
+        port = free_port()
+        server = serve(root, port)
+        try:
+            headers = {"Authorization": f"Bearer {secret}"}
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+                rows = run(ws, client, args.requests)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            ws.close()
+    report(rows, args.requests, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
