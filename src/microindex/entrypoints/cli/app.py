@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from microindex.entrypoints.cli import catalog, labels, media, nodes, stock, workspace_cmd
+from microindex.entrypoints.cli import (
+    catalog,
+    labels,
+    media,
+    nodes,
+    search,
+    stock,
+    workspace_cmd,
+)
 from microindex.entrypoints.cli.context import state
 
 app = typer.Typer(
@@ -43,6 +51,7 @@ app.add_typer(nodes.app, name="node")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
+app.add_typer(search.app, name="search")
 app.add_typer(stock.app, name="stock")
 
 
