@@ -9,7 +9,7 @@ the node where to resume.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +34,9 @@ class SyncSettings:
     bounds: allocation.SyncBounds = field(default_factory=allocation.SyncBounds)
     z: float = 1.645  # low-water safety factor (95%)
     rate_horizon_s: float = 4 * 3600.0  # how fast demand estimates forget
+    # the least time to a node's next successful sync, where it is known to go offline (a van)
+    expected_gap_s: Mapping[str, float] = field(default_factory=dict)
+    prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
 
 
 # --- the node's side ---------------------------------------------------------------------
@@ -157,20 +160,22 @@ def receive_push(
         peer.admit(push)
         account = uow.accounts.load(push.node)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
-        complete = _mirror(uow, ledger, account, push) and push.complete
+        complete = _mirror(uow, ledger, account, push) and ledger.head >= push.head
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
-        for sku, units in push.want:
+        for sku, units in push.want:  # an ask now: walk-in demand the node could not serve
+            account.walkin[sku] = account.walkin.get(sku, 0) + units
             _release(account, epoch, sku, min(units, account.h(sku)))
         advice: tuple[Advice, ...] = ()
         next_sync = 0
         if complete:
             peer.epoch = epoch  # the hub has seen all of the node's ledger in this epoch
-            advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings)
+            asked = {sku for sku, _ in push.want}
+            advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
         uow.ledger.save(ledger)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)
@@ -209,27 +214,33 @@ def _rebalance(
     epoch: str,
     now: datetime,
     settings: SyncSettings,
+    asked: set[str],
 ) -> tuple[tuple[Advice, ...], int]:
-    """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise."""
+    """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise.
+
+    Rights the node just granted (an ask from the hub) or just asked for stay where they went.
+    """
     now_s = now.timestamp()
     elapsed = now_s - peer.last_sync_s if peer.last_sync_s >= 0 else 0.0
     if peer.last_sync_s >= 0:
         peer.tau_s = allocation.smoothed(peer.tau_s, elapsed)
     peer.last_sync_s = now_s
-    skus = sorted(set(account.mirror) | set(account.held))
+    tau = max(peer.tau_s, settings.bounds.shortest_s, settings.expected_gap_s.get(peer.node, 0))
     total_rate = 0.0
     advice: list[Advice] = []
-    for sku in skus:
+    for sku in sorted(set(account.mirror) | set(account.held)):
+        prior = peer.rates.get(sku, settings.prior_rate_per_s)
         walkin = allocation.decayed_rate(
-            peer.rates.get(sku, 0.0), elapsed, account.walkin.get(sku, 0), settings.rate_horizon_s
+            prior, elapsed, account.walkin.get(sku, 0), settings.rate_horizon_s
         )
         peer.rates[sku] = walkin
         online, _ = uow.accounts.online_rate(sku)
         share = online / max(1, len(uow.accounts.held(sku)))
         total_rate += walkin + share
-        tau = max(peer.tau_s, settings.bounds.shortest_s)
-        local = account.mirror[sku].local if sku in account.mirror else 0
+        local = (account.mirror[sku].local if sku in account.mirror else 0) + account.releasing(sku)
         target = allocation.split(local + max(0, account.h(sku)), walkin * tau, share * tau)
+        if sku in asked or sku in account.granted_now:
+            target = local
         if target > local:
             _release(account, epoch, sku, min(target - local, account.h(sku)))
         advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))

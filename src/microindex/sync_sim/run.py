@@ -80,10 +80,12 @@ def van_offline(seed: int = 7, hours: float = 5.0) -> Scenario:
     return Scenario(
         seed,
         horizon_s=10 * 3600.0,
-        stock=10,
-        walkin_per_h=0.8,
-        online_per_h=2.5,
+        stock=14,
+        walkin_per_h=0.6,
+        online_per_h=2.0,
         hold_s=24 * 3600.0,
+        expected_gap_s=(("van", 2 * 3600.0),),
+        walkin_by_node=(("van", 1.0),),  # the van sells at a market while it is offline
         faults=Faults(),
         duplicate_orders=0.0,
         offline=(("van", 2 * 3600.0, (2 + hours) * 3600.0),),

@@ -31,6 +31,8 @@ class Scenario:
     offline: tuple[tuple[str, float, float], ...] = ()  # fixed outages: (node, from, to)
     duplicate_orders: float = 0.1  # an order submitted twice (idempotency)
     sqlite_dir: str = ""  # SQLite files here; memory when empty
+    expected_gap_s: tuple[tuple[str, float], ...] = ()  # the hub's prior: the van goes offline
+    walkin_by_node: tuple[tuple[str, float], ...] = ()  # per-node walk-in rates (per h and SKU)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,10 @@ def demand(scenario: Scenario) -> list[Demand]:
     """Walk-ins at each node and online orders at the hub, Poisson arrivals, 1-2 units each."""
     rng = random.Random(f"demand-{scenario.seed}")
     events: list[Demand] = []
-    streams = [(n, s, scenario.walkin_per_h) for n in scenario.nodes for s in scenario.skus]
+    rates = dict(scenario.walkin_by_node)
+    streams = [
+        (n, s, rates.get(n, scenario.walkin_per_h)) for n in scenario.nodes for s in scenario.skus
+    ]
     streams += [("", s, scenario.online_per_h) for s in scenario.skus]
     for node, sku, per_h in streams:
         t = 0.0

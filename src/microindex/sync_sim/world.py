@@ -54,7 +54,8 @@ class RightsWorld:
         }
         self.rng = random.Random(f"world-{scenario.seed}")
         self.net = Network(scenario.faults, outages(scenario), scenario.seed)
-        self.endpoint = HubEndpoint(self.stores.hub, self.secrets, self.hub_now)
+        settings = sync.SyncSettings(expected_gap_s=dict(scenario.expected_gap_s))
+        self.endpoint = HubEndpoint(self.stores.hub, self.secrets, self.hub_now, settings)
         self.t = 0.0
         self.tally = Tally()
         self.epochs = 0
@@ -155,12 +156,17 @@ class RightsWorld:
 
     def online(self, d: Demand) -> None:
         self.tally.online_units += d.quantity
-        try:
-            res = rights.promise(
-                self.stores.hub, d.key, d.sku, d.quantity, self.hub_now(), self.sc.hold_s
-            )
-        except (NotEnoughRights, SimulatedCrash):
-            return
+        for attempt in range(2):
+            try:
+                res = rights.promise(
+                    self.stores.hub, d.key, d.sku, d.quantity, self.hub_now(), self.sc.hold_s
+                )
+                break
+            except NotEnoughRights:
+                if attempt or not self._ask_nodes(d.sku, d.quantity):
+                    return
+            except SimulatedCrash:
+                return
         self.tally.online_promised += d.quantity
         self.tally.promises[d.key] = (res.node, res.quantity)
         if self.rng.random() < self.sc.duplicate_orders:
@@ -171,6 +177,25 @@ class RightsWorld:
                 res.node,
                 res.quantity,
             )
+
+    def _ask_nodes(self, sku: str, units: int) -> bool:
+        """The hub asks an online node to grant it rights at once (for an online order)."""
+        with self.stores.hub() as uow:
+            held = uow.accounts.held(sku)
+        for node in self.sc.nodes:
+            if not self.net.up(node, self.t) or self.net.ask_fails():
+                continue
+            with self.stores.node(node)() as uow:
+                local = sync.load_side(uow, node).get(sku).local
+            need = units - max(0, held.get(node, 0))
+            if 0 < need <= local:
+                self.tally.asks += 1
+                try:
+                    rights.grant(self.stores.node(node), node, sku, need, self.node_now(node))
+                except SimulatedCrash:
+                    return False
+                return self._exchange(node, [])
+        return False
 
     # --- sync over the faulty network ----------------------------------------------------
 

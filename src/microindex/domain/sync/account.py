@@ -94,6 +94,7 @@ class NodeAccount:
     touched_skus: set[str] = field(default_factory=set)
     touched_reservations: set[str] = field(default_factory=set)
     settled: set[int] = field(default_factory=set)
+    granted_now: set[str] = field(default_factory=set)  # SKUs the node granted in this batch
 
     def h(self, sku: str) -> int:
         return self.held.get(sku, 0)
@@ -138,6 +139,8 @@ class NodeAccount:
         self.mirror[movement.sku] = rights
         self.touched_skus.add(movement.sku)
         self._add_h(movement.sku, change.granted - change.hub_loss)
+        if change.granted:
+            self.granted_now.add(movement.sku)
         self.overdraft += change.overdraft
         self.deficit += change.deficit
         if movement.kind is MovementKind.SELL:
@@ -209,6 +212,14 @@ class NodeAccount:
 
     def pending(self, after: int, limit: int) -> list[Request]:
         return [self.requests[s] for s in sorted(self.requests) if s > after][:limit]
+
+    def releasing(self, sku: str) -> int:
+        """Rights on their way back to the node's local share (releases not yet applied)."""
+        return sum(
+            r.quantity
+            for r in self.requests.values()
+            if r.kind is RequestKind.RELEASE and r.sku == sku
+        )
 
     def claims(self, sku: str) -> int:
         """What the hub may still promise or has promised at this node: H + open claims."""

@@ -9,14 +9,25 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+NEGLIGIBLE = 1e-9  # a chance of demand below this is no demand: the unit stays pooled
+
 
 def poisson_at_least(k: int, mu: float) -> float:
-    """P(Poisson(mu) >= k)."""
+    """P(Poisson(mu) >= k), summed over the upper tail when that is the smaller side."""
     if k <= 0:
         return 1.0
     if mu <= 0:
         return 0.0
     term = math.exp(-mu)
+    if k > mu:
+        for i in range(1, k + 1):
+            term *= mu / i  # P(X = i)
+        tail, i = 0.0, k
+        while term > tail * 1e-17 and i < k + 1000:
+            tail += term
+            i += 1
+            term *= mu / i
+        return min(1.0, tail)
     below = term
     for i in range(1, k):
         term *= mu / i
@@ -28,11 +39,13 @@ def split(total: int, mu_local: float, mu_hub: float) -> int:
     """Local rights out of `total` by marginal allocation; the rest is the hub's.
 
     Each next unit goes to the side with the larger P(demand over tau >= its allocation + 1).
-    Ties go to the hub, where rights stay pooled for every channel.
+    Ties, and units neither side is likely to need, go to the hub, where rights stay pooled for
+    every channel.
     """
     local = hub = 0
     for _ in range(max(0, total)):
-        if poisson_at_least(local + 1, mu_local) > poisson_at_least(hub + 1, mu_hub):
+        want_local = poisson_at_least(local + 1, mu_local)
+        if want_local > max(NEGLIGIBLE, poisson_at_least(hub + 1, mu_hub)):
             local += 1
         else:
             hub += 1
