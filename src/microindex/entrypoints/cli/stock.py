@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -44,65 +45,48 @@ def _done(movement: Movement, as_json: bool) -> None:
         )
 
 
-@app.command("receive")
-def receive(
-    ctx: typer.Context,
-    node: str = NODE,
-    sku: str = SKU,
-    quantity: int = QTY,
-    reference: str = REF,
-    actor: str = ACTOR,
-    as_json: bool = JSON,
-) -> None:
-    """Goods arrive at a node. Example: microindex stock receive shopfront MUG-TIDE-350 12"""
-    with domain_errors():
-        db = node_database(ctx, node)
-        made = stock_service.receive(
-            db, node, sku, quantity, workspace(ctx).clock(), reference, actor
-        )
-    _done(made, as_json)
+Recorder = Callable[..., Movement]
+
+_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, str], ...] = (
+    (
+        "receive",
+        stock_service.receive,
+        "Goods arrive at a node.\n\nExample: microindex stock receive shopfront MUG-TIDE-350 12",
+    ),
+    (
+        "sell",
+        stock_service.sell,
+        "A walk-in sale at a node; refused if the node has fewer on hand.\n\n"
+        "Example: microindex stock sell van MUG-TIDE-350 1",
+    ),
+    (
+        "write-off",
+        stock_service.write_off,
+        "Broken or lost goods.\n\n"
+        "Example: microindex stock write-off shopfront VAS-MOSS-M 1 --ref chipped",
+    ),
+)
 
 
-@app.command("sell")
-def sell(
-    ctx: typer.Context,
-    node: str = NODE,
-    sku: str = SKU,
-    quantity: int = QTY,
-    reference: str = REF,
-    actor: str = ACTOR,
-    as_json: bool = JSON,
-) -> None:
-    """A walk-in sale at a node. Refused if the node has fewer on hand.
-
-    Example: microindex stock sell van MUG-TIDE-350 1
-    """
-    with domain_errors():
-        db = node_database(ctx, node)
-        made = stock_service.sell(db, node, sku, quantity, workspace(ctx).clock(), reference, actor)
-    _done(made, as_json)
+def _movement_command(name: str, record: Recorder, help_text: str) -> None:
+    @app.command(name, help=help_text)
+    def command(
+        ctx: typer.Context,
+        node: str = NODE,
+        sku: str = SKU,
+        quantity: int = QTY,
+        reference: str = REF,
+        actor: str = ACTOR,
+        as_json: bool = JSON,
+    ) -> None:
+        with domain_errors():
+            db = node_database(ctx, node)
+            made = record(db, node, sku, quantity, workspace(ctx).clock(), reference, actor)
+        _done(made, as_json)
 
 
-@app.command("write-off")
-def write_off(
-    ctx: typer.Context,
-    node: str = NODE,
-    sku: str = SKU,
-    quantity: int = QTY,
-    reference: str = REF,
-    actor: str = ACTOR,
-    as_json: bool = JSON,
-) -> None:
-    """Broken or lost goods.
-
-    Example: microindex stock write-off shopfront VAS-MOSS-M 1 --ref chipped
-    """
-    with domain_errors():
-        db = node_database(ctx, node)
-        made = stock_service.write_off(
-            db, node, sku, quantity, workspace(ctx).clock(), reference, actor
-        )
-    _done(made, as_json)
+for _name, _record, _help in _MOVEMENT_COMMANDS:
+    _movement_command(_name, _record, _help)
 
 
 @app.command("transfer")
