@@ -101,3 +101,14 @@ def test_import_creates_then_updates_and_tells_the_nodes(uow_factory: UnitOfWork
         (PRODUCT_TOPIC, "A"), (PRODUCT_TOPIC, "B"), (PRODUCT_TOPIC, "B"), (PRODUCT_TOPIC, "C"),
     ]  # fmt: skip
     assert messages[2].payload == product_record(product("B", "Renamed mug"))
+
+
+def test_a_product_is_found_by_its_gtin_and_an_unknown_gtin_finds_nothing(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    stored = full_product()
+    with uow_factory() as uow:
+        uow.catalog.upsert([stored, product("PLAIN-1")])
+        assert stored.gtin is not None
+        assert uow.catalog.by_gtin(stored.gtin.digits) == stored
+        assert uow.catalog.by_gtin("00000000000000") is None

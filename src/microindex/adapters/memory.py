@@ -45,6 +45,11 @@ class MemoryCatalog:
     def get(self, sku: str) -> Product | None:
         return self._s.products.get(sku)
 
+    def by_gtin(self, gtin: str) -> Product | None:
+        return next(
+            (p for p in self._s.products.values() if p.gtin and p.gtin.digits == gtin), None
+        )
+
     def all(self) -> Iterator[Product]:
         return iter([self._s.products[k] for k in sorted(self._s.products)])
 

@@ -3,9 +3,6 @@
 A scan is a Digital Link URL (from a QR code or NFC tag), or what a scanner sends for a GS1
 symbol or an EAN (see `microindex.domain.gs1.scan`). Staff get the stock action that fits
 (pick, receive, count, return); shoppers get the product page with local availability.
-
-Note for the catalog port: `CatalogStore` has no lookup by GTIN, so `UnitOfWorkLookup.by_gtin`
-walks the catalog. A `CatalogStore.by_gtin` on the `products.gtin` UNIQUE index would replace it.
 """
 
 from __future__ import annotations
@@ -89,7 +86,7 @@ class UnitOfWorkLookup:
         self._uow = uow
 
     def by_gtin(self, gtin: str) -> Product | None:
-        return next((p for p in self._uow.catalog.all() if p.gtin and p.gtin.digits == gtin), None)
+        return self._uow.catalog.by_gtin(gtin)
 
     def by_sku(self, sku: str) -> Product | None:
         return self._uow.catalog.get(sku)

@@ -81,6 +81,12 @@ class PostgresCatalog:
         ).fetchone()
         return None if row is None else _product(row)
 
+    def by_gtin(self, gtin: str) -> Product | None:
+        row = self._conn.execute(
+            sql.SQL("SELECT {} FROM products WHERE gtin = %s").format(self._columns()), (gtin,)
+        ).fetchone()
+        return None if row is None else _product(row)
+
     def all(self) -> Iterator[Product]:
         cur = self._conn.execute(
             sql.SQL("SELECT {} FROM products ORDER BY sku").format(self._columns())

@@ -83,15 +83,18 @@ class SqliteCatalog:
         )
 
     def get(self, sku: str) -> Product | None:
-        cur = self._conn.execute(
-            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products WHERE sku = ?", (sku,)
-        )
-        row = cur.fetchone()
-        return (
-            None
-            if row is None
-            else product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=False)))
-        )
+        return self._one("sku", sku)
+
+    def by_gtin(self, gtin: str) -> Product | None:
+        return self._one("gtin", gtin)
+
+    def _one(self, column: str, value: str) -> Product | None:
+        row = self._conn.execute(
+            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products WHERE {column} = ?", (value,)
+        ).fetchone()
+        if row is None:
+            return None
+        return product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=True)))
 
     def all(self) -> Iterator[Product]:
         cur = self._conn.execute(f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products ORDER BY sku")
