@@ -101,6 +101,15 @@ def test_a_catalog_file_with_a_bad_row_changes_nothing(admin: TestClient) -> Non
     assert skipped.json()["created"] == 1 and len(skipped.json()["skipped"]) >= 1
 
 
+def test_stock_lines_page_with_the_total_in_a_header(admin: TestClient) -> None:
+    everything = admin.get("/api/v1/stock")
+    total = int(everything.headers["x-total-count"])
+    assert total == len(everything.json()) > 200
+    page = admin.get("/api/v1/stock", params={"offset": 10, "limit": 5})
+    assert page.json() == everything.json()[10:15]
+    assert page.headers["x-total-count"] == str(total)
+
+
 def test_receive_then_sell_moves_on_hand_and_the_ledger(admin: TestClient) -> None:
     line = a_stocked_line(admin, "van")
     sku, before = line["sku"], line["on_hand"]

@@ -41,16 +41,25 @@ def _out(movement: Movement) -> MovementOut:
     return MovementOut(**movement_record(movement))
 
 
-@api.get("/stock", response_model=list[StockLineOut], summary="On hand by SKU and node")
+@api.get(
+    "/stock",
+    response_model=list[StockLineOut],
+    summary="On hand by SKU and node (SKU, then node order); X-Total-Count gives all lines",
+)
 def show_stock(
     hub: HubDep,
     token: TokenDep,
+    response: Response,
     node: Annotated[str | None, Query(pattern=NODE_PATTERN, description="Only this node.")] = None,
     sku: Annotated[str | None, Query(pattern=SKU_PATTERN, description="Only this SKU.")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=100_000, description="Default: all.")] = None,
 ) -> list[StockLineOut]:
     require(token.grant, Action.READ_STOCK, node)
     databases = hub.nodes() if node is None else {node: hub.node(node)}
     lines = stock_service.stock_lines(databases, sku)
+    response.headers["X-Total-Count"] = str(len(lines))
+    lines = lines[offset : None if limit is None else offset + limit]
     titles = products_by_sku(hub.hub, sorted({line.sku for line in lines}))
     return [
         StockLineOut(
