@@ -137,7 +137,6 @@ def sync_node(
         pushed += len(push.movements)
         if (reply.acked >= push.head and not made) or exchanges >= max_exchanges:
             return SyncReport(pushed, exchanges, reply.acked)
-        want = ()
 
 
 # --- the hub's side ----------------------------------------------------------------------
@@ -167,14 +166,11 @@ def receive_push(
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
-        for sku, units in push.want:  # an ask now: walk-in demand the node could not serve
-            account.walkin[sku] = account.walkin.get(sku, 0) + units
-            _release(account, epoch, sku, min(units, account.h(sku)))
+        asked = _asks(account, epoch, push)
         advice: tuple[Advice, ...] = ()
         next_sync = 0
         if complete:
             peer.epoch = epoch  # the hub has seen all of the node's ledger in this epoch
-            asked = {sku for sku, _ in push.want}
             advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
         uow.ledger.save(ledger)
         uow.accounts.save(account)
@@ -202,6 +198,19 @@ def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Pus
     return True
 
 
+def _asks(account: NodeAccount, epoch: str, push: Push) -> dict[str, int]:
+    """An online node asking for local rights now (a walk-in it cannot serve): release what
+    it lacks from H at once. `want` is the local rights the node needs, so asking again in
+    the same session releases nothing more."""
+    for sku, need in push.want:
+        local = account.mirror[sku].local if sku in account.mirror else 0
+        short = need - local - account.releasing(sku)
+        if short > 0:
+            account.walkin[sku] = account.walkin.get(sku, 0) + short  # unmet demand, seen now
+            _release(account, epoch, sku, min(short, account.h(sku)))
+    return dict(push.want)
+
+
 def _release(account: NodeAccount, epoch: str, sku: str, units: int) -> None:
     if units > 0:
         account.release(sku, units, f"{epoch}.{account.next_request}")
@@ -214,7 +223,7 @@ def _rebalance(
     epoch: str,
     now: datetime,
     settings: SyncSettings,
-    asked: set[str],
+    asked: dict[str, int],
 ) -> tuple[tuple[Advice, ...], int]:
     """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise.
 
@@ -239,8 +248,9 @@ def _rebalance(
         total_rate += walkin + share
         local = (account.mirror[sku].local if sku in account.mirror else 0) + account.releasing(sku)
         target = allocation.split(local + max(0, account.h(sku)), walkin * tau, share * tau)
-        if sku in asked or sku in account.granted_now:
+        if sku in account.granted_now:
             target = local
+        target = max(target, min(asked.get(sku, 0), local))
         if target > local:
             _release(account, epoch, sku, min(target - local, account.h(sku)))
         advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))

@@ -136,8 +136,8 @@ class RightsWorld:
         for attempt in range(2):
             try:
                 rights.sell(node_db, d.node, d.sku, d.quantity, self.node_now(d.node), d.key)
-            except NotEnoughRights as short:
-                if attempt or not self._ask(d.node, d.sku, d.quantity - short.held):
+            except NotEnoughRights:
+                if attempt or not self._ask(d.node, d.sku, d.quantity):
                     return
                 continue
             except SimulatedCrash:
@@ -147,12 +147,12 @@ class RightsWorld:
             self.schedule_sync(d.node, self.t + 5) if self._below_low_water(d.node) else None
             return
 
-    def _ask(self, node: str, sku: str, units: int) -> bool:
+    def _ask(self, node: str, sku: str, need: int) -> bool:
         """An online node asks the hub for rights at once (a synchronous exchange)."""
         if not self.net.up(node, self.t) or self.net.ask_fails():
             return False
         self.tally.asks += 1
-        return self._exchange(node, [(sku, units)])
+        return self._exchange(node, [(sku, need)])
 
     def online(self, d: Demand) -> None:
         self.tally.online_units += d.quantity

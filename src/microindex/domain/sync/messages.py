@@ -29,7 +29,7 @@ class Push:
     requests_through: int  # the node applied the hub's requests up to this seq
     covers_requests: bool  # the movements reach the position of that request mark
     catalog_mark: int
-    want: tuple[tuple[str, int], ...] = ()  # rights asked for now (an online node, a walk-in)
+    want: tuple[tuple[str, int], ...] = ()  # local rights needed now, per SKU (a walk-in)
 
     @property
     def first_seq(self) -> int:
