@@ -1,0 +1,230 @@
+"""Candidate plans for an order and the chain of rules that picks one, with its reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import combinations
+
+from microindex.domain.errors import DomainError
+from microindex.domain.promise.candidates import Candidate, Reach, days_open_left, reach, refusals
+from microindex.domain.promise.order import OrderRequest
+
+MAX_SPLIT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """The part of a plan one node fulfils."""
+
+    candidate: Candidate
+    lines: tuple[tuple[str, int], ...]
+    reach: Reach
+
+    @property
+    def node(self) -> str:
+        return self.candidate.code
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    legs: tuple[Leg, ...]
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        return tuple(leg.node for leg in self.legs)
+
+    @property
+    def promised_by(self) -> datetime:
+        return max(leg.reach.arrives for leg in self.legs)
+
+    @property
+    def ready_by(self) -> datetime:
+        return max(leg.reach.ready for leg in self.legs)
+
+    def units(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for leg in self.legs:
+            for sku, quantity in leg.lines:
+                total[sku] = total.get(sku, 0) + quantity
+        return total
+
+
+Rule = Callable[[Plan, OrderRequest], float]
+
+RULES: dict[str, Rule] = {
+    "fewest_splits": lambda plan, order: len(plan.legs),
+    "fastest": lambda plan, order: plan.promised_by.timestamp(),
+    "closest": lambda plan, order: sum(leg.reach.km for leg in plan.legs),
+    "node_priority": lambda plan, order: min(leg.candidate.priority for leg in plan.legs),
+    "keep_walk_in": lambda plan, order: sum(
+        quantity * leg.candidate.walk_in_rate.get(sku, 0.0) / max(1, leg.candidate.held(sku))
+        for leg in plan.legs
+        for sku, quantity in leg.lines
+    ),
+    "balance_stock": lambda plan, order: (
+        -min(leg.candidate.held(sku) - quantity for leg in plan.legs for sku, quantity in leg.lines)
+    ),
+    "drain_closing": lambda plan, order: min(
+        days_open_left(leg.candidate, order.placed_at.date()) for leg in plan.legs
+    ),
+}
+DEFAULT_CHAIN = ("fewest_splits", "fastest", "closest", "keep_walk_in", "node_priority")
+SHOPIFY_CHAINS = {
+    "ship_from_closest": ("closest", "fewest_splits"),
+    "minimize_split": ("fewest_splits", "closest"),
+    "location_priority": ("node_priority", "fewest_splits"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    plan: Plan
+    chain: tuple[str, ...]
+    why: tuple[str, ...]  # why this plan, and why not each other node
+
+
+@dataclass(eq=False)
+class CannotPromise(DomainError):
+    """No node, nor a split of up to three nodes, can fulfil the order as asked."""
+
+    reasons: dict[str, list[str]]
+    code = "cannot_promise"
+
+    def __str__(self) -> str:
+        parts = [f"{node}: {'; '.join(why)}" for node, why in sorted(self.reasons.items())]
+        return "no node can fulfil this order (" + " | ".join(parts) + ")"
+
+
+def check_chain(chain: Sequence[str]) -> tuple[str, ...]:
+    unknown = [name for name in chain if name not in RULES]
+    if unknown or not chain:
+        raise ValueError(f"unknown routing rules {unknown}; known: {sorted(RULES)}")
+    return tuple(chain)
+
+
+Eligible = tuple[Candidate, Reach]
+
+
+def decide(
+    order: OrderRequest, candidates: Sequence[Candidate], chain: Sequence[str] = DEFAULT_CHAIN
+) -> Decision:
+    """The best plan by `chain`; an order is split only when no single node can fulfil it."""
+    rules = check_chain(chain)
+    eligible, reasons = _eligible(order, candidates)
+    plans: list[Plan] = []
+    for pair in eligible:
+        plan = _single(order, pair)
+        if plan is None:
+            reasons[pair[0].code] = [_short(order, pair[0])]
+        else:
+            plans.append(plan)
+    if not plans:
+        plans = _splits(order, eligible)
+    plans = [p for p in plans if order.deadline is None or p.promised_by <= order.deadline]
+    if not plans:
+        if order.deadline is not None and eligible:
+            reasons["deadline"] = [f"nothing arrives by {order.deadline:%Y-%m-%d %H:%M}"]
+        raise CannotPromise(reasons)
+    best = min(plans, key=lambda p: _key(p, order, rules))
+    return Decision(best, rules, tuple(_explain(best, plans, reasons, order, rules)))
+
+
+def _key(plan: Plan, order: OrderRequest, rules: tuple[str, ...]) -> tuple[object, ...]:
+    return (*(RULES[name](plan, order) for name in rules), plan.nodes)
+
+
+def _eligible(
+    order: OrderRequest, candidates: Sequence[Candidate]
+) -> tuple[list[Eligible], dict[str, list[str]]]:
+    eligible: list[Eligible] = []
+    reasons: dict[str, list[str]] = {}
+    for candidate in candidates:
+        why = refusals(candidate, order)
+        where = None if why else reach(candidate, order)
+        if not why and where is None:
+            why = ["not open in the next two weeks"]
+        if where is None:
+            reasons[candidate.code] = why
+        else:
+            eligible.append((candidate, where))
+    return eligible, reasons
+
+
+def _single(order: OrderRequest, pair: Eligible) -> Plan | None:
+    candidate, where = pair
+    if all(candidate.held(sku) >= quantity for sku, quantity in order.wanted.items()):
+        return Plan((Leg(candidate, tuple(order.wanted.items()), where),))
+    return None
+
+
+def _short(order: OrderRequest, candidate: Candidate) -> str:
+    missing = [
+        f"{candidate.held(sku)} of {quantity} {sku}"
+        for sku, quantity in order.wanted.items()
+        if candidate.held(sku) < quantity
+    ]
+    return "holds online only " + ", ".join(missing)
+
+
+def _splits(order: OrderRequest, eligible: list[Eligible]) -> list[Plan]:
+    """Plans over the fewest nodes that together hold enough; every node takes something."""
+    useful = [pair for pair in eligible if any(pair[0].held(s) for s in order.wanted)]
+    for size in range(2, MAX_SPLIT + 1):
+        plans = [p for combo in combinations(useful, size) if (p := _assign(order, combo))]
+        if plans:
+            return plans
+    return []
+
+
+def _assign(order: OrderRequest, combo: tuple[Eligible, ...]) -> Plan | None:
+    """Fill each line from the combo's nodes, soonest first; None if short or a node idles."""
+    ordered = sorted(combo, key=lambda pair: (pair[1].arrives, pair[0].code))
+    lines: dict[str, list[tuple[str, int]]] = {pair[0].code: [] for pair in ordered}
+    for sku, quantity in order.wanted.items():
+        left = quantity
+        for candidate, _ in ordered:
+            take = min(left, candidate.held(sku))
+            if take:
+                lines[candidate.code].append((sku, take))
+                left -= take
+        if left:
+            return None
+    if any(not taken for taken in lines.values()):
+        return None
+    return Plan(tuple(Leg(c, tuple(lines[c.code]), where) for c, where in ordered))
+
+
+def _explain(
+    best: Plan,
+    plans: list[Plan],
+    reasons: dict[str, list[str]],
+    order: OrderRequest,
+    rules: tuple[str, ...],
+) -> list[str]:
+    lines = [
+        f"chose {' + '.join(best.nodes)}: ready by {best.ready_by:%a %d %b %H:%M}, with the"
+        f" customer by {best.promised_by:%a %d %b %H:%M} (rules: {', '.join(rules)})"
+    ]
+    for plan in sorted(plans, key=lambda p: _key(p, order, rules)):
+        if plan is best:
+            continue
+        for name in rules:
+            mine, theirs = RULES[name](best, order), RULES[name](plan, order)
+            if theirs != mine:
+                lines.append(
+                    f"not {' + '.join(plan.nodes)}: lost on {name} "
+                    f"({_shown(name, theirs)} against {_shown(name, mine)})"
+                )
+                break
+        else:
+            lines.append(f"not {' + '.join(plan.nodes)}: equal on every rule, name order")
+    lines += [f"not {node}: {'; '.join(why)}" for node, why in sorted(reasons.items())]
+    return lines
+
+
+def _shown(rule: str, value: float) -> str:
+    if rule == "fastest":
+        return f"{datetime.fromtimestamp(value, UTC):%a %H:%M}"
+    return f"{value:g}"

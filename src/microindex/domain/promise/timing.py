@@ -1,0 +1,64 @@
+"""When a node can have an order ready, and when the customer gets it.
+
+Opening hours are read as wall-clock times of the datetimes given (the service passes times in
+the node's own zone). Work happens only while a node is open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from microindex.domain.node import Location, Node, OpeningHours
+
+HORIZON_DAYS = 14
+CARRIER_DAYS = frozenset(range(5))  # carriers collect Monday to Friday
+
+
+class NeverOpen(Exception):
+    """No opening within the horizon: the node cannot promise anything."""
+
+
+def _spans_from(hours: OpeningHours, start: datetime) -> list[tuple[datetime, datetime]]:
+    spans: list[tuple[datetime, datetime]] = []
+    for offset in range(HORIZON_DAYS + 1):
+        day = (start + timedelta(days=offset)).date()
+        for weekday, opens, closes in sorted(hours.spans, key=lambda s: s[1]):
+            if weekday == day.weekday():
+                begin = datetime.combine(day, opens, start.tzinfo)
+                end = datetime.combine(day, closes, start.tzinfo)
+                if end > start:
+                    spans.append((max(begin, start), end))
+    return spans
+
+
+def ready_by(node: Node, at: datetime) -> datetime:
+    """`preparation_minutes` of opening time after `at`."""
+    need = timedelta(minutes=node.capabilities.preparation_minutes)
+    for begin, end in _spans_from(node.opening_hours, at):
+        if end - begin >= need:
+            return begin + need
+        need -= end - begin
+    raise NeverOpen(node.code.value)
+
+
+def travel(origin: Location, destination: Location, speed_kmh: float) -> timedelta:
+    return timedelta(hours=origin.km_to(destination) / max(speed_kmh, 1.0))
+
+
+def shipped_at(ready: datetime, cutoff: time) -> datetime:
+    """The carrier collection the parcel makes: today's if ready by the cut-off, else the next."""
+    day = ready.date()
+    if ready.timetz().replace(tzinfo=None) > cutoff:
+        day += timedelta(days=1)
+    while day.weekday() not in CARRIER_DAYS:
+        day += timedelta(days=1)
+    return datetime.combine(day, cutoff, ready.tzinfo)
+
+
+def delivered_after_shipping(shipped: datetime, transit_days: int) -> datetime:
+    day, left = shipped, transit_days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() in CARRIER_DAYS:
+            left -= 1
+    return datetime.combine(day.date(), time(18), shipped.tzinfo)
