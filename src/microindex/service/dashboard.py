@@ -110,7 +110,7 @@ def weekly_sales(
 
 def stock_value(nodes: Nodes, catalog: Mapping[str, Product], currency: str) -> dict[str, Decimal]:
     """On-hand at each node valued at the selling price; products in other currencies left out."""
-    value: dict[str, Decimal] = defaultdict(Decimal)
+    value: dict[str, Decimal] = {}
     for code, factory in nodes.items():
         value[code] = Decimal(0)
         with factory() as uow:
@@ -119,7 +119,7 @@ def stock_value(nodes: Nodes, catalog: Mapping[str, Product], currency: str) -> 
             product = catalog.get(line.sku)
             if product is not None and product.price.currency == currency:
                 value[code] += product.effective_price() * line.on_hand
-    return dict(value)
+    return value
 
 
 def recent_movements(nodes: Nodes, limit: int) -> list[Movement]:
