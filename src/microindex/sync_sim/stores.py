@@ -24,7 +24,17 @@ class _CrashingUnitOfWork(SqliteSyncUnitOfWork):
 
 
 class CrashingSqliteDatabase(SqliteSyncDatabase):
+    """Dies at the next commit when asked. Simulated time needs no fsync: synchronous=OFF here
+    (durability under a real kill is the crash test's job, with the production settings)."""
+
     crash_at_commit = False
+
+    def connection(self) -> sqlite3.Connection:
+        conn = super().connection()
+        if not getattr(self, "_fast", False):
+            conn.execute("PRAGMA synchronous = OFF")
+            self._fast = True
+        return conn
 
     def unit_of_work(self) -> SqliteSyncUnitOfWork:
         return _CrashingUnitOfWork(self.connection(), self)
