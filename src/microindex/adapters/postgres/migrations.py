@@ -112,6 +112,35 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        60,
+        "channels: every payload sent per item, what channels were read back showing",
+        """
+        CREATE TABLE channel_pushes (
+            id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            channel text COLLATE "C" NOT NULL,
+            kind    text NOT NULL,
+            at      timestamptz NOT NULL,
+            items   integer NOT NULL CHECK (items >= 0)
+        );
+        CREATE INDEX channel_pushes_by_channel ON channel_pushes (channel, at);
+        CREATE TABLE channel_items (
+            push_id bigint NOT NULL REFERENCES channel_pushes (id),
+            key     text COLLATE "C" NOT NULL,
+            digest  text NOT NULL,
+            fields  jsonb NOT NULL,
+            PRIMARY KEY (push_id, key)
+        );
+        CREATE INDEX channel_items_by_key ON channel_items (key, push_id);
+        CREATE TABLE channel_latest (
+            channel text COLLATE "C" NOT NULL,
+            key     text COLLATE "C" NOT NULL,
+            digest  text NOT NULL,
+            push_id bigint NOT NULL,
+            PRIMARY KEY (channel, key)
+        );
+        """,
+    ),
 ]
 
 

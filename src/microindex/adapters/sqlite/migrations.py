@@ -5,6 +5,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from microindex.adapters.sqlite.governance_schema import (
+    COUNTS_MIGRATION,
+    GOVERNANCE_MIGRATION,
+    RETURNS_MIGRATION,
+)
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -177,6 +182,38 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             angle      TEXT NOT NULL,
             shots      TEXT NOT NULL
         );
+        """,
+    ),
+    RETURNS_MIGRATION,
+    COUNTS_MIGRATION,
+    GOVERNANCE_MIGRATION,
+    (
+        60,
+        "channels: every payload sent per item, what channels were read back showing",
+        """
+        CREATE TABLE channel_pushes (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            kind    TEXT NOT NULL,
+            at      TEXT NOT NULL,
+            items   INTEGER NOT NULL CHECK (items >= 0)
+        );
+        CREATE INDEX channel_pushes_by_channel ON channel_pushes (channel, at);
+        CREATE TABLE channel_items (
+            push_id INTEGER NOT NULL REFERENCES channel_pushes (id),
+            key     TEXT NOT NULL,
+            digest  TEXT NOT NULL,
+            fields  TEXT NOT NULL,
+            PRIMARY KEY (push_id, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX channel_items_by_key ON channel_items (key, push_id);
+        CREATE TABLE channel_latest (
+            channel TEXT NOT NULL,
+            key     TEXT NOT NULL,
+            digest  TEXT NOT NULL,
+            push_id INTEGER NOT NULL,
+            PRIMARY KEY (channel, key)
+        ) WITHOUT ROWID;
         """,
     ),
 ]

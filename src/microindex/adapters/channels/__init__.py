@@ -1,0 +1,1 @@
+"""Channel adapters: feed writers (XML, TSV, CSV, JSON), pages, the Merchant API, webhooks."""

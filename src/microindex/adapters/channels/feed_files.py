@@ -1,0 +1,105 @@
+"""Feed files written as items arrive: Google's RSS 2.0 (`g:` namespace) and TSV, Meta's CSV.
+
+Nothing is held but the current item; a file appears under its name only when complete (it is
+written beside it and renamed), so a channel fetching it never reads half a feed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from io import TextIOBase, TextIOWrapper
+from pathlib import Path
+from typing import IO
+from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
+
+from microindex.domain.channels.items import GOOGLE_COLUMNS, LOCAL_COLUMNS, META_COLUMNS, Item
+
+G_NS = "http://base.google.com/ns/1.0"
+RSS_CORE = frozenset({"title", "link", "description"})
+SHIPPING_PARTS = ("country", "region", "service", "price")
+NO_ATTRIBUTES: AttributesImpl[str] = AttributesImpl({})
+
+
+@contextmanager
+def replaced(path: Path) -> Iterator[TextIOWrapper]:
+    """A text file written beside `path` and moved over it once the block ends without error."""
+    part = path.with_name(path.name + ".part")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with part.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+class GoogleXmlWriter:
+    """`<rss version="2.0" xmlns:g=...><channel>` then one `<item>` per write."""
+
+    def __init__(self, handle: TextIOBase, title: str, link: str, description: str) -> None:
+        self._xml = XMLGenerator(handle, encoding="utf-8", short_empty_elements=True)
+        self._xml.startDocument()
+        self._xml.startElement("rss", AttributesImpl({"version": "2.0", "xmlns:g": G_NS}))
+        self._xml.startElement("channel", NO_ATTRIBUTES)
+        for name, text in (("title", title), ("link", link), ("description", description)):
+            self._text(name, text)
+
+    def _text(self, name: str, text: str) -> None:
+        self._xml.startElement(name, NO_ATTRIBUTES)
+        self._xml.characters(text)
+        self._xml.endElement(name)
+
+    def write(self, item: Item) -> None:
+        self._xml.startElement("item", NO_ATTRIBUTES)
+        for name, value in item.items():
+            if not value:
+                continue
+            if name == "shipping":
+                for option in value.split(","):
+                    self._shipping(option)
+            else:
+                self._text(name if name in RSS_CORE else f"g:{name}", value)
+        self._xml.endElement("item")
+
+    def _shipping(self, option: str) -> None:
+        self._xml.startElement("g:shipping", NO_ATTRIBUTES)
+        for part, text in zip(SHIPPING_PARTS, option.split(":", 3), strict=True):
+            if text:
+                self._text(f"g:{part}", text)
+        self._xml.endElement("g:shipping")
+
+    def close(self) -> None:
+        self._xml.endElement("channel")
+        self._xml.endElement("rss")
+        self._xml.endDocument()
+
+
+def _cell(value: str) -> str:
+    """Tabs and line breaks would break a row: they become spaces."""
+    return " ".join(value.split()) if any(c in value for c in "\t\r\n") else value
+
+
+class TableWriter:
+    """A header row, then one row per item (fields an item lacks are left empty)."""
+
+    def __init__(self, handle: IO[str], columns: Sequence[str], delimiter: str) -> None:
+        self.columns = tuple(columns)
+        self._rows = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+        self._rows.writerow(self.columns)
+
+    def write(self, item: Item) -> None:
+        self._rows.writerow([_cell(item.get(column, "")) for column in self.columns])
+
+    def close(self) -> None:
+        return None
+
+
+def google_tsv(handle: IO[str], local: bool = False) -> TableWriter:
+    return TableWriter(handle, LOCAL_COLUMNS if local else GOOGLE_COLUMNS, "\t")
+
+
+def meta_csv(handle: IO[str]) -> TableWriter:
+    return TableWriter(handle, META_COLUMNS, ",")

@@ -1,0 +1,101 @@
+"""Availability figures from SQLite: the hub's mirror where sync has run, else the node's file.
+
+- A node the hub has synced with (a `sync_peers` row with a last sync time): on-hand from the
+  hub's mirror of its ledger, as of that last successful sync, with sync's walk-in demand rates.
+- Otherwise: on-hand from the node's own database, as of its last ledger movement, with the
+  demand rate of the last 28 days of sales there.
+Each read has a connection of its own (WAL: readers never wait for the node's writer).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from microindex.adapters.sqlite.connection import connect
+from microindex.domain.channels.figures import DAY_S, Availability, FigureSource
+
+RATE_WINDOW = timedelta(days=28)
+
+
+class SqliteFigures:
+    def __init__(self, node_files: Mapping[str, Path], hub_file: Path | None = None) -> None:
+        self.node_files = dict(node_files)
+        self.hub_file = hub_file
+
+    def figures(self, node: str, skus: Iterable[str] | None = None) -> Iterator[Availability]:
+        wanted = None if skus is None else sorted(set(skus))
+        synced = self._synced(node)
+        if synced is not None:
+            assert self.hub_file is not None
+            as_of, rates = synced
+            yield from _read(self.hub_file, node, as_of, FigureSource.SYNC, rates, wanted)
+            return
+        path = self.node_files.get(node)
+        if path is None or not path.exists():
+            return
+        with closing(connect(path)) as conn:
+            last, sold = _ledger_age(conn, node)
+        if last is not None:
+            yield from _read(path, node, last, FigureSource.LEDGER, sold, wanted)
+
+    def _synced(self, node: str) -> tuple[datetime, dict[str, float]] | None:
+        if self.hub_file is None or not self.hub_file.exists():
+            return None
+        with closing(connect(self.hub_file)) as conn:
+            try:
+                row = conn.execute(
+                    "SELECT last_sync_s, rates FROM sync_peers WHERE node = ?", (node,)
+                ).fetchone()
+            except sqlite3.OperationalError:  # a hub without the sync tables
+                return None
+        if row is None or row[0] < 0:
+            return None
+        rates = {sku: float(r) * DAY_S for sku, r in json.loads(row[1]).items()}
+        return datetime.fromtimestamp(row[0], UTC), rates
+
+
+def _ledger_age(conn: sqlite3.Connection, node: str) -> tuple[datetime | None, dict[str, float]]:
+    row = conn.execute(
+        "SELECT at FROM movements WHERE node = ? ORDER BY seq DESC LIMIT 1", (node,)
+    ).fetchone()
+    if row is None:
+        return None, {}
+    last = datetime.fromisoformat(row[0])
+    since = (last - RATE_WINDOW).astimezone(UTC).isoformat()
+    sold = conn.execute(
+        "SELECT sku, -sum(quantity) FROM movements"
+        " WHERE node = ? AND kind IN ('sell', 'pick') AND at >= ? GROUP BY sku",
+        (node, since),
+    )
+    days = RATE_WINDOW / timedelta(days=1)
+    return last, {sku: max(0.0, units / days) for sku, units in sold}
+
+
+def _read(
+    path: Path,
+    node: str,
+    as_of: datetime,
+    source: FigureSource,
+    rates: Mapping[str, float],
+    skus: list[str] | None,
+) -> Iterator[Availability]:
+    with closing(connect(path)) as conn:
+        if skus is None:
+            rows: Iterable[tuple[str, int]] = conn.execute(
+                "SELECT sku, quantity FROM on_hand WHERE node = ? ORDER BY sku", (node,)
+            )
+        else:
+            rows = (
+                row
+                for sku in skus
+                for row in conn.execute(
+                    "SELECT sku, quantity FROM on_hand WHERE node = ? AND sku = ?", (node, sku)
+                )
+            )
+        for sku, quantity in rows:
+            yield Availability(node, sku, max(0, quantity), as_of, source, rates.get(sku, 0.0))

@@ -1,0 +1,80 @@
+"""In-memory fakes of the channel ports, for service tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from microindex.domain.channels.figures import Availability
+from microindex.domain.channels.items import Item, item_digest
+from microindex.domain.product import Product
+from microindex.service.channel_ports import PushRecord, SentItem
+
+OBSERVED = "observed"
+
+
+class MemoryChannelStore:
+    def __init__(self) -> None:
+        self._pushes: list[PushRecord] = []
+        self._items: dict[int, list[SentItem]] = {}
+        self._latest: dict[str, dict[str, str]] = {}
+
+    def record_push(
+        self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
+    ) -> PushRecord:
+        sent = {item.key: item for item in items}  # consumed first: all or nothing
+        record = PushRecord(len(self._pushes) + 1, channel, kind, at, len(sent))
+        self._pushes.append(record)
+        self._items[record.id] = sorted(sent.values(), key=lambda item: item.key)
+        if kind != OBSERVED:
+            latest = self._latest.setdefault(channel, {})
+            latest.update({key: item_digest(item.fields) for key, item in sent.items()})
+        return record
+
+    def pushes(self, channel: str | None = None) -> list[PushRecord]:
+        return [p for p in self._pushes if channel is None or p.channel == channel]
+
+    def latest_digests(self, channel: str) -> dict[str, str]:
+        return dict(self._latest.get(channel, {}))
+
+    def history(
+        self,
+        channel: str,
+        until: datetime,
+        keys: Iterable[str] | None = None,
+        observed: bool = False,
+    ) -> Iterator[tuple[datetime, SentItem]]:
+        wanted = None if keys is None else set(keys)
+        for push in self._pushes:
+            if push.channel != channel or (push.kind == OBSERVED) != observed or push.at > until:
+                continue
+            for item in self._items[push.id]:
+                if wanted is None or item.key in wanted:
+                    yield push.at, item
+
+
+@dataclass
+class ListProducts:
+    items: Sequence[Product]
+
+    def products(self) -> Iterator[Product]:
+        return iter(sorted(self.items, key=lambda p: p.sku.value))
+
+
+@dataclass
+class ListFigures:
+    items: Sequence[Availability]
+
+    def figures(self, node: str, skus: Iterable[str] | None = None) -> Iterator[Availability]:
+        wanted = None if skus is None else set(skus)
+        found = [f for f in self.items if f.node == node and (wanted is None or f.sku in wanted)]
+        return iter(sorted(found, key=lambda f: f.sku))
+
+
+@dataclass
+class ListWriter:
+    items: list[Item] = field(default_factory=list)
+
+    def write(self, item: Item) -> None:
+        self.items.append(item)

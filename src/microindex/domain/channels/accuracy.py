@@ -1,0 +1,133 @@
+"""Listing accuracy: what a channel showed against what was true, per field, over time.
+
+A channel shows an item as it was last told (or as it was last read back) until told again.
+At sample moments through each window, every item the channel shows is compared, field by
+field, with the item that exact figures would have made at that moment. Accuracy is the share
+of (item, moment) pairs that agree.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from microindex.domain.errors import InvalidValue
+
+T = TypeVar("T")
+Item = dict[str, str]
+
+
+class Basis(StrEnum):
+    TOLD = "told"  # what we sent the channel
+    SHOWN = "shown"  # what the channel (or our own page) was read back showing
+
+
+@dataclass
+class Timeline(Generic[T]):
+    """Values over time: each holds from its moment until the next one."""
+
+    moments: list[datetime] = field(default_factory=list)
+    values: list[T] = field(default_factory=list)
+
+    def add(self, at: datetime, value: T) -> None:
+        where = bisect.bisect_right(self.moments, at)
+        self.moments.insert(where, at)
+        self.values.insert(where, value)
+
+    def at(self, moment: datetime) -> T | None:
+        where = bisect.bisect_right(self.moments, moment)
+        return self.values[where - 1] if where else None
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    key: str
+    field: str
+    at: datetime
+    shown: str
+    true: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyCell:
+    """One channel's accuracy on one field over one window."""
+
+    channel: str
+    basis: Basis
+    field: str
+    start: datetime
+    end: datetime
+    checked: int
+    matched: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.matched / self.checked if self.checked else None
+
+
+def windows(start: datetime, end: datetime, size: timedelta) -> list[tuple[datetime, datetime]]:
+    """Consecutive windows of `size` from `start`, the last one cut at `end`."""
+    if size <= timedelta(0) or end <= start:
+        raise InvalidValue("window", str(size), "windows have a positive size and span")
+    found: list[tuple[datetime, datetime]] = []
+    moment = start
+    while moment < end:
+        found.append((moment, min(end, moment + size)))
+        moment += size
+    return found
+
+
+def samples(start: datetime, end: datetime, step: timedelta) -> Iterator[datetime]:
+    """Sample moments in [start, end): start + step/2, then every step."""
+    moment = start + step / 2
+    while moment < end:
+        yield moment
+        moment += step
+
+
+Truth = Callable[[str, datetime], Item | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    cells: list[AccuracyCell]
+    mismatches: list[Mismatch]
+
+
+def measure(
+    channel: str,
+    basis: Basis,
+    fields: Sequence[str],
+    shown: Mapping[str, Timeline[Item]],
+    truth: Truth,
+    spans: Sequence[tuple[datetime, datetime]],
+    step: timedelta,
+) -> Measurement:
+    """Compare, at every sample moment of every window, each shown item with the truth."""
+    cells: list[AccuracyCell] = []
+    mismatches: list[Mismatch] = []
+    for start, end in spans:
+        checked = dict.fromkeys(fields, 0)
+        matched = dict.fromkeys(fields, 0)
+        for moment in samples(start, end, step):
+            for key, timeline in shown.items():
+                told = timeline.at(moment)
+                true = truth(key, moment) if told is not None else None
+                if told is None or true is None:
+                    continue
+                for name in fields:
+                    checked[name] += 1
+                    if told.get(name, "") == true.get(name, ""):
+                        matched[name] += 1
+                    else:
+                        mismatches.append(
+                            Mismatch(key, name, moment, told.get(name, ""), true.get(name, ""))
+                        )
+        cells += [
+            AccuracyCell(channel, basis, n, start, end, checked[n], matched[n]) for n in fields
+        ]
+    return Measurement(cells, mismatches)

@@ -1,0 +1,197 @@
+"""One product (or one product at one node) as each feed lists it: field name to text.
+
+Field names are the channels' own (Google's without the `g:` prefix). The same builders make
+what is sent and, fed exact figures, what would have been true: listing accuracy compares them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from microindex.domain.channels.figures import Published
+from microindex.domain.channels.mapping import (
+    Channel,
+    google_availability,
+    local_availability,
+    meta_availability,
+)
+from microindex.domain.channels.price import feed_price, price_at, sale_window
+from microindex.domain.errors import InvalidValue
+from microindex.domain.money import Money
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+
+Item = dict[str, str]
+MPN = "mpn"  # product attribute holding the manufacturer part number
+CONDITION = "condition"  # product attribute: new (default), refurbished or used
+SAME_DAY_MINUTES = 8 * 60
+
+# The fields listing accuracy checks, per channel (the others do not change with stock).
+MEASURED: dict[Channel, tuple[str, ...]] = {
+    Channel.GOOGLE: ("availability", "price", "sale_price"),
+    Channel.GOOGLE_LOCAL: ("availability", "quantity", "price"),
+    Channel.META: ("availability", "price", "sale_price"),
+    Channel.PAGE: ("availability", "price"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingOption:
+    country: str
+    service: str
+    price: Money
+    region: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.country}:{self.region}:{self.service}:{feed_price(self.price)}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """The shop's own facts every feed needs: its address, and what shipping costs."""
+
+    base_url: str
+    shipping: tuple[ShippingOption, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("https://", "http://")):
+            raise InvalidValue("base_url", self.base_url, "use an http(s):// address")
+
+    def product_url(self, product: Product) -> str:
+        return f"{self.base_url.rstrip('/')}/products/{product.handle or product.sku.value}"
+
+    def node_product_url(self, product: Product, node: str) -> str:
+        return f"{self.product_url(product)}?store={node}"
+
+
+def identifiers(product: Product) -> Item:
+    """gtin, brand, mpn; identifier_exists=no when the product has no GTIN and no brand + MPN."""
+    mpn = product.attribute_map.get(MPN, "")
+    found: Item = {}
+    if product.gtin is not None:
+        found["gtin"] = product.gtin.gtin13 or product.gtin.digits
+    if product.brand:
+        found["brand"] = product.brand
+    if mpn:
+        found["mpn"] = mpn
+    if product.gtin is None and not (product.brand and mpn):
+        found["identifier_exists"] = "no"
+    return found
+
+
+def _prices(product: Product, at: datetime) -> Item:
+    """price, and sale_price with its window while the sale is on or announced."""
+    found: Item = {"price": feed_price(product.price)}
+    window = sale_window(product)
+    if product.sale_price is not None and (window is None or at < window.end):
+        found["sale_price"] = feed_price(product.sale_price)
+        if window is not None:
+            found["sale_price_effective_date"] = str(window)
+    return found
+
+
+def google_product(
+    product: Product, quantity: int, at: datetime, settings: FeedSettings, image: str = ""
+) -> Item:
+    """The product feed's item; `quantity` is the sum of what the nodes may publish."""
+    availability, available_on = google_availability(product, quantity, at.date())
+    item: Item = {
+        "id": product.sku.value,
+        "title": product.title,
+        "description": product.description or product.title,
+        "link": settings.product_url(product),
+    }
+    if image:
+        item["image_link"] = image
+    item["availability"] = availability
+    if available_on:
+        item["availability_date"] = available_on
+    item.update(_prices(product, at))
+    item.update(identifiers(product))
+    item["condition"] = product.attribute_map.get(CONDITION, "new")
+    if product.category:
+        item["product_type"] = product.category
+    if settings.shipping:
+        item["shipping"] = ",".join(str(option) for option in settings.shipping)
+    return item
+
+
+def pickup(node: Node) -> Item:
+    """pickup_method and pickup_sla from the node's capabilities."""
+    caps = node.capabilities
+    if not caps.pickup:
+        return {"pickup_method": "not supported"}
+    sla = "same_day" if caps.preparation_minutes <= SAME_DAY_MINUTES else "next_day"
+    return {"pickup_method": "buy", "pickup_sla": sla}
+
+
+def google_local(product: Product, node: Node, figure: Published, at: datetime) -> Item:
+    """The local inventory feed's row for `product` at `node` (its code is the store_code)."""
+    item: Item = {
+        "store_code": node.code.value,
+        "id": product.sku.value,
+        "quantity": str(figure.quantity),
+        "availability": local_availability(figure),
+    }
+    item.update(_prices(product, at))
+    item.update(pickup(node))
+    return item
+
+
+def meta_product(
+    product: Product, quantity: int, at: datetime, settings: FeedSettings, image: str = ""
+) -> Item:
+    item: Item = {
+        "id": product.sku.value,
+        "title": product.title,
+        "description": product.description or product.title,
+        "availability": meta_availability(product, quantity, at.date()),
+        "condition": product.attribute_map.get(CONDITION, "new"),
+        "link": settings.product_url(product),
+        "image_link": image,
+        "brand": product.brand,
+        "quantity_to_sell_on_facebook": str(quantity),
+    }
+    item.update(_prices(product, at))
+    if product.gtin is not None:
+        item["gtin"] = product.gtin.gtin13 or product.gtin.digits
+    return item
+
+
+def buyer_price(product: Product, at: datetime) -> str:
+    return feed_price(price_at(product, at))
+
+
+def measured(channel: Channel, item: Item) -> Item:
+    return {name: item.get(name, "") for name in MEASURED.get(channel, ())}
+
+
+def item_key(item: Item) -> str:
+    """A feed item's identity: its id, prefixed with the store code in local inventory."""
+    store = item.get("store_code")
+    return f"{store}/{item['id']}" if store else item["id"]
+
+
+META_COLUMNS: Sequence[str] = (
+    "id", "title", "description", "availability", "condition", "price", "sale_price",
+    "sale_price_effective_date", "link", "image_link", "brand", "gtin",
+    "quantity_to_sell_on_facebook",
+)  # fmt: skip
+GOOGLE_COLUMNS: Sequence[str] = (
+    "id", "title", "description", "link", "image_link", "availability", "availability_date",
+    "price", "sale_price", "sale_price_effective_date", "gtin", "brand", "mpn",
+    "identifier_exists", "condition", "product_type", "shipping",
+)  # fmt: skip
+LOCAL_COLUMNS: Sequence[str] = (
+    "store_code", "id", "quantity", "price", "sale_price", "sale_price_effective_date",
+    "availability", "pickup_method", "pickup_sla",
+)  # fmt: skip
+
+
+def item_digest(item: Item) -> str:
+    """A digest of an item's fields: a changed-only feed sends items whose digest moved."""
+    text = "\x1e".join(f"{name}\x1f{item[name]}" for name in sorted(item))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -1,0 +1,80 @@
+"""Ports of the syndication use cases: figures with their age, products in SKU order, feed
+writers, and the record of every payload sent to (or read back from) a channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from microindex.domain.channels.figures import Availability
+from microindex.domain.product import Product
+
+Item = dict[str, str]
+
+
+class FigureReader(Protocol):
+    """Availability figures of one node, in SKU order, each with its as-of time and source.
+
+    An adapter decides where they come from: the node's own ledger (as of its last movement),
+    or the hub's mirror with sync's figure ages (as of the last successful sync)."""
+
+    def figures(self, node: str, skus: Iterable[str] | None = None) -> Iterator[Availability]: ...
+
+
+class ProductReader(Protocol):
+    """The catalog in SKU order, streamed (a feed of 100,000 products never sits in memory)."""
+
+    def products(self) -> Iterator[Product]: ...
+
+
+class FeedWriter(Protocol):
+    """Where a feed's items go: a file being streamed, an API batch, a test's list."""
+
+    def write(self, item: Item) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SentItem:
+    """One item as a channel was told it (or as it was read back showing it)."""
+
+    key: str  # the item's identity at the channel: SKU, or store_code/SKU
+    fields: Item
+
+
+@dataclass(frozen=True, slots=True)
+class PushRecord:
+    id: int
+    channel: str
+    kind: str  # full, delta, api, observed
+    at: datetime
+    items: int
+
+
+class ChannelStore(Protocol):
+    """Every payload sent, per item and field; what channels were read back showing."""
+
+    def record_push(
+        self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
+    ) -> PushRecord:
+        """Consume `items` (streamed) and record them as one push, all or nothing."""
+        ...
+
+    def pushes(self, channel: str | None = None) -> list[PushRecord]:
+        """Pushes (observations included) in the order they were recorded."""
+        ...
+
+    def latest_digests(self, channel: str) -> dict[str, str]:
+        """Per item key, the digest of the fields last sent (for changed-only feeds)."""
+        ...
+
+    def history(
+        self,
+        channel: str,
+        until: datetime,
+        keys: Iterable[str] | None = None,
+        observed: bool = False,
+    ) -> Iterator[tuple[datetime, SentItem]]:
+        """Items sent (or, `observed`, read back) up to `until`, oldest first."""
+        ...

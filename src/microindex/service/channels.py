@@ -1,0 +1,152 @@
+"""Syndication use cases: feeds for Google (products, local inventory) and Meta, and pushes to
+the Merchant API, each item built from the catalog and the nodes' figures, downgraded for age
+by the channel's rule, and recorded as sent in the same pass that writes it.
+
+Everything streams: products in SKU order, each node's figures in SKU order, merged, so a feed
+of 100,000 products holds one product's figures in memory at a time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.channels.figures import Availability, Published, StaleRule, publish
+from microindex.domain.channels.items import (
+    FeedSettings,
+    Item,
+    google_local,
+    google_product,
+    item_digest,
+    item_key,
+    meta_product,
+)
+from microindex.domain.channels.mapping import STALE_RULES, Channel
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.service.channel_ports import (
+    ChannelStore,
+    FeedWriter,
+    FigureReader,
+    ProductReader,
+    PushRecord,
+    SentItem,
+)
+
+
+class Mode(StrEnum):
+    FULL = "full"
+    DELTA = "delta"  # only items whose fields changed since they were last sent
+    API = "api"
+
+
+@dataclass
+class ChannelSources:
+    """What the channel use cases read: the catalog, the nodes, their figures, and the record."""
+
+    products: ProductReader
+    nodes: Sequence[Node]
+    figures: FigureReader
+    store: ChannelStore
+    settings: FeedSettings
+    image_for: Callable[[str], str] = field(default=lambda sku: "")
+    rules: dict[Channel, StaleRule] = field(default_factory=lambda: dict(STALE_RULES))
+
+
+@dataclass(frozen=True, slots=True)
+class Stocked:
+    """A product with the figures each node may publish for it (nodes holding none omitted)."""
+
+    product: Product
+    figures: tuple[Published, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(f.quantity for f in self.figures)
+
+
+def stocked(sources: ChannelSources, channel: Channel, now: datetime) -> Iterator[Stocked]:
+    """Every product in SKU order, joined with its nodes' figures as `channel` may show them."""
+    rule = sources.rules[channel]
+    streams = [sources.figures.figures(node.code.value) for node in sources.nodes]
+    merged = heapq.merge(*streams, key=lambda figure: figure.sku)
+    groups = itertools.groupby(merged, key=lambda figure: figure.sku)
+    pending: tuple[str, Iterable[Availability]] | None = next(groups, None)
+    for product in sources.products.products():
+        sku = product.sku.value
+        while pending is not None and pending[0] < sku:
+            pending = next(groups, None)  # figures of a SKU the catalog lacks: not listed
+        found: tuple[Published, ...] = ()
+        if pending is not None and pending[0] == sku:
+            found = tuple(publish(figure, now, rule) for figure in pending[1])
+            pending = next(groups, None)
+        yield Stocked(product, found)
+
+
+def google_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+    for entry in stocked(sources, Channel.GOOGLE, now):
+        image = sources.image_for(entry.product.sku.value)
+        yield google_product(entry.product, entry.total, now, sources.settings, image)
+
+
+def local_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+    by_code = {node.code.value: node for node in sources.nodes}
+    for entry in stocked(sources, Channel.GOOGLE_LOCAL, now):
+        for figure in entry.figures:
+            yield google_local(entry.product, by_code[figure.node], figure, now)
+
+
+def meta_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+    for entry in stocked(sources, Channel.META, now):
+        image = sources.image_for(entry.product.sku.value)
+        yield meta_product(entry.product, entry.total, now, sources.settings, image)
+
+
+ITEMS: dict[Channel, Callable[[ChannelSources, datetime], Iterator[Item]]] = {
+    Channel.GOOGLE: google_items,
+    Channel.GOOGLE_LOCAL: local_items,
+    Channel.META: meta_items,
+}
+
+
+def send(
+    sources: ChannelSources,
+    channel: Channel,
+    writer: FeedWriter,
+    now: datetime,
+    mode: Mode = Mode.FULL,
+    record: bool = True,
+) -> PushRecord:
+    """Write `channel`'s feed to `writer` and record every item sent, in one streamed pass.
+
+    DELTA sends only the items whose fields differ from what the channel was last sent.
+    With `record=False` (a dry run) nothing is recorded and the record returned has id 0.
+    """
+    items = ITEMS[channel](sources, now)
+    if mode is Mode.DELTA:
+        items = _changed(items, sources.store.latest_digests(channel.value))
+    sent = _written(items, writer)
+    if record:
+        return sources.store.record_push(channel.value, mode.value, now, sent)
+    return PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
+
+
+def _changed(items: Iterator[Item], last: dict[str, str]) -> Iterator[Item]:
+    return (item for item in items if last.get(item_key(item)) != item_digest(item))
+
+
+def _written(items: Iterator[Item], writer: FeedWriter) -> Iterator[SentItem]:
+    for item in items:
+        writer.write(item)
+        yield SentItem(item_key(item), item)
+
+
+def observe(
+    store: ChannelStore, channel: Channel, at: datetime, shown: Iterable[SentItem]
+) -> PushRecord:
+    """Record what a channel was read back showing (a channel report, our own page)."""
+    return store.record_push(channel.value, "observed", at, shown)
