@@ -1,0 +1,130 @@
+"""SKU triage (which products each node should hold) and assortment pruning (what to let go).
+
+A node's candidates are scored on four signals, each scaled to 0..1 within the node:
+- velocity: units sold at the node per week over the window;
+- margin: weekly margin from those sales (unit margin x velocity; the catalog has no cost yet,
+  so the unit price stands in for the unit margin: it ranks the same way at a fixed markup);
+- repeat: how regularly it sells, the share of weeks in the window with a sale. There are no
+  customer ids on walk-in sales (one till reference per node), so repeat purchase proper cannot
+  be measured; steady weekly demand is the closest honest proxy;
+- sturdiness: 1 for sturdy, less for fragile goods (breakage in handling and shipping).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.product import Fragility
+
+WEIGHTS = {"velocity": 0.4, "margin": 0.3, "repeat": 0.2, "sturdiness": 0.1}
+STURDINESS = {Fragility.STURDY: 1.0, Fragility.FRAGILE: 0.6, Fragility.VERY_FRAGILE: 0.3}
+PROPOSAL_SIZE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SkuFacts:
+    """What the ledger and catalog say about one SKU at one node over the window."""
+
+    sku: str
+    units: int
+    weeks_selling: int
+    unit_margin: Decimal
+    fragility: Fragility
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    node: str
+    sku: str
+    rank: int
+    score: float
+    velocity: float  # units per week
+    margin: Decimal  # per week
+    repeat: float
+    sturdiness: float
+    target: int  # suggested stock to hold: `cover_weeks` of demand, at least 1
+
+
+def propose(
+    node: str,
+    facts: Sequence[SkuFacts],
+    weeks: float,
+    limit: int = PROPOSAL_SIZE,
+    cover_weeks: float = 2.0,
+) -> list[Proposal]:
+    """The `limit` best SKUs for `node`, best first (ties broken by SKU)."""
+    if weeks <= 0:
+        raise InvalidValue("weeks", str(weeks), "a triage window is longer than zero")
+    if limit < 0:
+        raise InvalidValue("limit", str(limit), "cannot be negative")
+    velocity = {f.sku: f.units / weeks for f in facts}
+    margin = {f.sku: f.unit_margin * Decimal(f.units) / Decimal(str(weeks)) for f in facts}
+    top_v = max(velocity.values(), default=0.0) or 1.0
+    top_m = max(margin.values(), default=Decimal(0)) or Decimal(1)
+    scored = []
+    for f in facts:
+        repeat = min(1.0, f.weeks_selling / math.ceil(weeks))
+        parts = {
+            "velocity": velocity[f.sku] / top_v,
+            "margin": float(margin[f.sku] / top_m),
+            "repeat": repeat,
+            "sturdiness": STURDINESS[f.fragility],
+        }
+        score = sum(WEIGHTS[name] * value for name, value in parts.items())
+        scored.append((score, f, repeat))
+    scored.sort(key=lambda item: (-item[0], item[1].sku))
+    return [
+        Proposal(
+            node,
+            f.sku,
+            rank,
+            round(score, 6),
+            velocity[f.sku],
+            margin[f.sku].quantize(Decimal("0.01")),
+            repeat,
+            STURDINESS[f.fragility],
+            max(1, math.ceil(velocity[f.sku] * cover_weeks)),
+        )
+        for rank, (score, f, repeat) in enumerate(scored[:limit], start=1)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PruneSuggestion:
+    node: str
+    sku: str
+    on_hand: int
+    velocity: float  # units per week at this node
+    action: str  # "move" or "drop"
+    to: str | None
+    reason: str
+
+
+def prune(
+    node: str,
+    on_hand: Mapping[str, int],
+    velocity: Mapping[str, Mapping[str, float]],
+    slow_below: float = 0.25,
+) -> list[PruneSuggestion]:
+    """Slow movers held at `node` (selling under `slow_below` a week there), each with a
+    suggestion: move it to the node that sells it fastest, if that one sells it at least at
+    `slow_below`, else drop it from the node's range. `velocity` is per node, per SKU."""
+    here = velocity.get(node, {})
+    found: list[PruneSuggestion] = []
+    for sku, units in sorted(on_hand.items()):
+        rate = here.get(sku, 0.0)
+        if units <= 0 or rate >= slow_below:
+            continue
+        elsewhere = [(v.get(sku, 0.0), code) for code, v in velocity.items() if code != node]
+        best_rate, best = max(elsewhere, key=lambda pair: (pair[0], pair[1]), default=(0.0, ""))
+        if best and best_rate >= slow_below:
+            why = f"sells {rate:.2f}/week here, {best_rate:.2f}/week at {best}"
+            found.append(PruneSuggestion(node, sku, units, rate, "move", best, why))
+        else:
+            why = f"sells {rate:.2f}/week here and under {slow_below:.2f}/week anywhere"
+            found.append(PruneSuggestion(node, sku, units, rate, "drop", None, why))
+    return sorted(found, key=lambda s: (s.velocity, -s.on_hand, s.sku))

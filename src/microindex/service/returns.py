@@ -1,0 +1,223 @@
+"""Return use cases: open against a sale or order, check in by scan, disposition, alert.
+
+A return lives at its return point. Restocking records a `return-restock` movement in the
+return point's own ledger, in the same transaction as the decision: the unit is sellable there
+again, whichever node sold it. Refurbish and write-off record no movement: a returned unit left
+on-hand when it was sold, and comes back into it only when restocked (or, once refurbished,
+received again).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from microindex.domain.codes import Sku
+from microindex.domain.errors import UnknownNode, UnknownSku
+from microindex.domain.gtin import Gtin
+from microindex.domain.movement import MovementKind
+from microindex.domain.node import Location
+from microindex.domain.returns import (
+    Condition,
+    Decision,
+    Disposition,
+    Origin,
+    Reason,
+    Return,
+    ReturnAlert,
+    ReturnLine,
+    ReturnRefused,
+    check_against_sale,
+    nearest_return_point,
+    return_alerts,
+    rule_for,
+)
+from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
+from microindex.service.ledger_history import all_movements
+from microindex.service.packaging import PackagingStore
+from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.records import movement_record
+from microindex.service.resolver import UnitOfWorkLookup
+from microindex.service.stock import MOVEMENT_TOPIC
+
+Nodes = Mapping[str, GovernanceUnitOfWorkFactory]
+SOLD_KINDS = (MovementKind.SELL, MovementKind.PICK)
+
+
+def open_return(
+    hub: UnitOfWorkFactory,
+    nodes: Nodes,
+    origin: Origin,
+    lines: Sequence[tuple[str, int]],
+    reason: Reason,
+    at: datetime,
+    near: Location | None = None,
+    note: str = "",
+) -> Return:
+    """Open a return of `lines` (SKU, units) against a sale reference (or order id) at the
+    node that sold it, sent to the return point nearest `near` (default: the selling node)."""
+    with hub() as uow:
+        missing = uow.catalog.missing(sku for sku, _ in lines)
+        all_nodes = uow.nodes.all()
+    if missing:
+        raise UnknownSku(sorted(missing)[0])
+    seller = next((n for n in all_nodes if n.code.value == origin.node), None)
+    if seller is None or origin.node not in nodes:
+        raise UnknownNode(origin.node)
+    sold = sold_under(nodes[origin.node], origin)
+    already = returned_under(nodes, origin)
+    for sku, units in lines:
+        check_against_sale(origin, sku, sold.get(sku, 0), already.get(sku, 0), units)
+    point = nearest_return_point(all_nodes, near or seller.location).code.value
+    with nodes[point]() as uow:
+        ret = Return(
+            f"R-{point}-{uow.returns.next_number():05d}",
+            origin,
+            point,
+            reason,
+            at,
+            [ReturnLine(sku, units) for sku, units in lines],
+            note=note,
+        )
+        uow.returns.add(ret)
+        uow.commit()
+    return ret
+
+
+def sold_under(node_db: UnitOfWorkFactory, origin: Origin) -> dict[str, int]:
+    """Units sold (or picked for an order) under the origin's reference at its node."""
+    sold: dict[str, int] = defaultdict(int)
+    for m in all_movements(node_db, origin.node):
+        if m.kind in SOLD_KINDS and m.reference == origin.reference:
+            sold[m.sku] -= m.quantity
+    return dict(sold)
+
+
+def returned_under(nodes: Nodes, origin: Origin) -> dict[str, int]:
+    """Units already on returns opened against the same reference at the same node."""
+    units: dict[str, int] = defaultdict(int)
+    for ret in all_returns(nodes):
+        if ret.origin.reference == origin.reference and ret.origin.node == origin.node:
+            for line in ret.lines:
+                units[line.sku] += line.quantity
+    return dict(units)
+
+
+def all_returns(nodes: Nodes) -> list[Return]:
+    found: list[Return] = []
+    for factory in nodes.values():
+        with factory() as uow:
+            found.extend(uow.returns.all())
+    return sorted(found, key=lambda r: (r.opened_at, r.id))
+
+
+def find_return(nodes: Nodes, return_id: str) -> tuple[str, Return]:
+    for code, factory in nodes.items():
+        with factory() as uow:
+            ret = uow.returns.get(return_id)
+        if ret is not None:
+            return code, ret
+    raise ReturnRefused(return_id, "no such return")
+
+
+def check_in(nodes: Nodes, return_id: str, scanned: str, quantity: int = 1) -> ReturnLine:
+    """A scan (SKU or GTIN) of returned goods arriving at the return point."""
+    point, _ = find_return(nodes, return_id)
+    with nodes[point]() as uow:
+        sku = scanned_sku(UnitOfWorkLookup(uow), scanned)
+        ret = _load(uow.returns.get(return_id), return_id)
+        line = ret.check_in(sku, quantity)
+        uow.returns.save(ret)
+        uow.commit()
+    return line
+
+
+def scanned_sku(lookup: UnitOfWorkLookup, scanned: str) -> str:
+    """The SKU a scan names: a GTIN (8-14 digits) or the SKU itself."""
+    code = scanned.strip()
+    if code.isdigit():
+        product = lookup.by_gtin(Gtin.parse(code).digits)
+        if product is None:
+            raise UnknownSku(code)
+        return product.sku.value
+    if lookup.by_sku(Sku(code).value) is None:
+        raise UnknownSku(code)
+    return code
+
+
+def disposition(
+    nodes: Nodes,
+    return_id: str,
+    sku: str,
+    condition: Condition,
+    at: datetime,
+    quantity: int | None = None,
+    override: Disposition | None = None,
+    actor: str = "",
+) -> Decision:
+    """Decide what happens to checked-in units: the rule's choice unless `override` is given.
+
+    Restock records a `return-restock` movement at the return point, with the decision.
+    """
+    point, _ = find_return(nodes, return_id)
+    with nodes[point]() as uow:
+        ret = _load(uow.returns.get(return_id), return_id)
+        product = uow.catalog.get(sku)
+        if product is None:
+            raise UnknownSku(sku)
+        units = ret.undecided(sku) if quantity is None else quantity
+        chosen = override or rule_for(condition, product.fragility, ret.reason)
+        movement = None
+        if chosen is Disposition.RESTOCK and units > 0:
+            ledger = uow.ledger.load(point, [sku])
+            made = ledger.record(
+                sku, MovementKind.RETURN_RESTOCK, units, at, f"return:{return_id}", actor
+            )
+            uow.ledger.save(ledger)
+            uow.outbox.add(MOVEMENT_TOPIC, f"{point}#{made.seq}", movement_record(made), at)
+            movement = made.seq
+        decision = Decision(sku, units, chosen, ret.reason, condition, at, actor, movement)
+        ret.decide(decision)
+        uow.returns.save(ret)
+        uow.commit()
+    return decision
+
+
+def alerts(
+    nodes: Nodes,
+    packaging: PackagingStore | None,
+    start: datetime,
+    end: datetime,
+    threshold: float = 0.1,
+    min_sold: int = 5,
+) -> list[ReturnAlert]:
+    """SKUs and package types whose return rate over [start, end) passes `threshold`."""
+    sold: dict[str, int] = defaultdict(int)
+    for code, factory in nodes.items():
+        for m in all_movements(factory, code):
+            if m.kind in SOLD_KINDS and start <= m.at < end:
+                sold[m.sku] -= m.quantity
+    by_sku: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    by_ref: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for ret in all_returns(nodes):
+        if start <= ret.opened_at < end:
+            by_ref[ret.origin.reference].append((ret.id, ret.units))
+            for line in ret.lines:
+                by_sku[line.sku].append((ret.id, line.quantity))
+    found = return_alerts("sku", dict(sold), dict(by_sku), threshold, min_sold)
+    if packaging is not None:
+        shipped: dict[str, int] = defaultdict(int)
+        by_package: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for used in packaging.used():
+            if start <= used.at < end:
+                shipped[used.package_type] += 1
+                by_package[used.package_type] += [(rid, 1) for rid, _ in by_ref[used.order_ref]]
+        found += return_alerts("package", dict(shipped), dict(by_package), threshold, min_sold)
+    return found
+
+
+def _load(ret: Return | None, return_id: str) -> Return:
+    if ret is None:
+        raise ReturnRefused(return_id, "no such return")
+    return ret
