@@ -27,6 +27,7 @@ class ProductReader(Protocol):
     """The catalog in SKU order, streamed (a feed of 100,000 products never sits in memory)."""
 
     def products(self) -> Iterator[Product]: ...
+    def product(self, sku: str) -> Product | None: ...
 
 
 class FeedWriter(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 from microindex.adapters.sqlite.connection import connect
@@ -26,6 +27,10 @@ class SqliteProducts:
         finally:
             conn.close()
 
+    def product(self, sku: str) -> Product | None:
+        with closing(connect(self.path)) as conn:
+            return SqliteCatalog(conn).get(sku)
+
 
 class UnitOfWorkProducts:
     """Any hub (PostgreSQL, in-memory) through its unit of work."""
@@ -36,3 +41,7 @@ class UnitOfWorkProducts:
     def products(self) -> Iterator[Product]:
         with self.hub() as uow:
             yield from uow.catalog.all()
+
+    def product(self, sku: str) -> Product | None:
+        with self.hub() as uow:
+            return uow.catalog.get(sku)

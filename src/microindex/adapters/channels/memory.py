@@ -61,6 +61,9 @@ class ListProducts:
     def products(self) -> Iterator[Product]:
         return iter(sorted(self.items, key=lambda p: p.sku.value))
 
+    def product(self, sku: str) -> Product | None:
+        return next((p for p in self.items if p.sku.value == sku), None)
+
 
 @dataclass
 class ListFigures:

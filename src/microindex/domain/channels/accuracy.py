@@ -45,6 +45,8 @@ class Timeline(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Mismatch:
+    channel: str
+    basis: Basis
     key: str
     field: str
     at: datetime
@@ -125,7 +127,15 @@ def measure(
                         matched[name] += 1
                     else:
                         mismatches.append(
-                            Mismatch(key, name, moment, told.get(name, ""), true.get(name, ""))
+                            Mismatch(
+                                channel,
+                                basis,
+                                key,
+                                name,
+                                moment,
+                                told.get(name, ""),
+                                true.get(name, ""),
+                            )
                         )
         cells += [
             AccuracyCell(channel, basis, n, start, end, checked[n], matched[n]) for n in fields

@@ -71,10 +71,12 @@ class VoiceAnswer:
 
     @property
     def in_stock(self) -> bool | None:
+        """True: some node nearby has it; False: none has it (or none nearby holds it);
+        None: the figures are too old to say."""
         said = [n.spoken.in_stock for n in self.nodes]
         if any(said):
             return True
-        return False if said and all(s is False for s in said) else None
+        return None if None in said else False
 
     @property
     def where(self) -> NodeAnswer | None:

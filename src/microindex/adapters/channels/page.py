@@ -1,0 +1,148 @@
+"""A node's product page, server-rendered HTML with schema.org Product/Offer JSON-LD, and the
+reader that takes the JSON-LD back out of a page (as a crawler would)."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from html.parser import HTMLParser
+from typing import Any
+
+from microindex.domain.channels.items import Item, identifiers
+from microindex.domain.channels.price import feed_price
+from microindex.domain.money import MINOR_UNITS, Money
+from microindex.domain.node import Node
+from microindex.service.channel_views import ProductPage
+
+JSONLD = "application/ld+json"
+
+
+def _price_text(money: Money) -> str:
+    return feed_price(money).split(" ")[0]
+
+
+def _place(node: Node) -> dict[str, Any]:
+    return {
+        "@type": "Place",
+        "@id": f"#store-{node.code.value}",
+        "name": node.name,
+        "geo": {
+            "@type": "GeoCoordinates",
+            "latitude": node.location.lat,
+            "longitude": node.location.lon,
+        },
+    }
+
+
+def product_jsonld(page: ProductPage) -> dict[str, Any]:
+    product = page.product
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "url": page.url,
+        "price": _price_text(page.price),
+        "priceCurrency": page.price.currency,
+        "availableAtOrFrom": _place(page.node),
+        "itemCondition": "https://schema.org/NewCondition",
+    }
+    if page.availability is not None:
+        offer["availability"] = page.availability
+    if product.preorder_until is not None:
+        offer["availabilityStarts"] = product.preorder_until.isoformat()
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "sku": product.sku.value,
+        "name": product.title,
+        "description": product.description or product.title,
+        "offers": offer,
+    }
+    ids = identifiers(product)
+    if "gtin" in ids:
+        data["gtin13" if len(ids["gtin"]) == 13 else "gtin"] = ids["gtin"]
+    if product.brand:
+        data["brand"] = {"@type": "Brand", "name": product.brand}
+    if "mpn" in ids:
+        data["mpn"] = ids["mpn"]
+    if page.image:
+        data["image"] = page.image
+    return data
+
+
+_STOCK_WORDS = {
+    "InStock": "In stock",
+    "LimitedAvailability": "Only a few left",
+    "OutOfStock": "Out of stock",
+    "BackOrder": "Available to order",
+    "PreOrder": "Available to pre-order",
+    "Discontinued": "No longer sold",
+}
+
+
+def render_product_page(page: ProductPage) -> str:
+    """The whole HTML document for `page` (the HTTP API serves it as text/html)."""
+    product, node = page.product, page.node
+    data = json.dumps(product_jsonld(page), ensure_ascii=False).replace("</", "<\\/")
+    word = (page.availability or "").rsplit("/", 1)[-1]
+    stock = _STOCK_WORDS.get(word, "Ask in store")
+    image = f'<img src="{escape(page.image)}" alt="{escape(product.title)}">' if page.image else ""
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(product.title)} at {escape(node.name)}</title>"
+        f'<link rel="canonical" href="{escape(page.url)}">'
+        f'<script type="{JSONLD}">{data}</script>'
+        "</head><body><main>"
+        f"<h1>{escape(product.title)}</h1>{image}"
+        f'<p class="price">{escape(_display(page.price))}</p>'
+        f'<p class="stock">{escape(stock)} at {escape(node.name)}</p>'
+        f"<p>{escape(product.description)}</p>"
+        "</main></body></html>\n"
+    )
+
+
+def _display(money: Money) -> str:
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(money.currency)
+    amount = f"{money.amount:.{MINOR_UNITS[money.currency]}f}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {money.currency}"
+
+
+class _JsonLdScripts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._inside = tag == "script" and dict(attrs).get("type") == JSONLD
+        if self._inside:
+            self.blocks.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self._inside:
+            self.blocks[-1] += data
+
+
+def read_jsonld(html: str) -> list[dict[str, Any]]:
+    """Every JSON-LD object in a page's `<script type="application/ld+json">` blocks."""
+    parser = _JsonLdScripts()
+    parser.feed(html)
+    found: list[dict[str, Any]] = []
+    for block in parser.blocks:
+        data = json.loads(block)
+        found += data if isinstance(data, list) else [data]
+    return found
+
+
+def page_shows(html: str) -> Item:
+    """What a page shows a crawler: its first Product offer's availability and price."""
+    for data in read_jsonld(html):
+        if data.get("@type") != "Product":
+            continue
+        offer = data.get("offers") or {}
+        offer = offer[0] if isinstance(offer, list) else offer
+        price = f"{offer.get('price', '')} {offer.get('priceCurrency', '')}".strip()
+        return {"availability": str(offer.get("availability", "")), "price": price}
+    return {}

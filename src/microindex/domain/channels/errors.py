@@ -1,0 +1,23 @@
+"""What a channel refused, with the data to act on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from microindex.domain.errors import DomainError
+
+
+@dataclass(eq=False)
+class ChannelUnavailable(DomainError):
+    """The channel did not take the payload (no answer, or a retryable status): nothing was
+    recorded as sent; send again later."""
+
+    channel: str
+    key: str
+    status: int | None
+    detail: str
+    code = "channel_unavailable"
+
+    def __str__(self) -> str:
+        shown = "no answer" if self.status is None else f"status {self.status}"
+        return f"{self.channel} did not take {self.key!r} ({shown}): {self.detail}"

@@ -1,0 +1,201 @@
+"""Channel use cases over history: newsletter entries (new drops, restocks) and listing accuracy.
+
+Both read history that only grows: the hub's catalog outbox (when each product version
+appeared) and each node's ledger (what was on hand when).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from microindex.domain.channels.accuracy import (
+    AccuracyCell,
+    Basis,
+    Measurement,
+    Mismatch,
+    Timeline,
+    measure,
+    windows,
+)
+from microindex.domain.channels.figures import exact
+from microindex.domain.channels.items import (
+    MEASURED,
+    FeedSettings,
+    Item,
+    google_local,
+    google_product,
+    measured,
+    meta_product,
+)
+from microindex.domain.channels.mapping import Channel, schema_availability
+from microindex.domain.channels.newsletter import FeedEntry, drop_entry, restock_entry, restocks
+from microindex.domain.channels.price import feed_price, price_at
+from microindex.domain.movement import Movement
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.service.catalog import PRODUCT_TOPIC
+from microindex.service.channel_ports import ChannelStore
+from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.records import product_from_record
+
+PAGE = 5000
+
+
+def product_versions(hub: UnitOfWorkFactory) -> Iterator[tuple[datetime, Product]]:
+    """Every product version the catalog published, oldest first."""
+    last = 0
+    while True:
+        with hub() as uow:
+            messages = uow.outbox.after(last, PAGE)
+        if not messages:
+            return
+        for message in messages:
+            if message.topic == PRODUCT_TOPIC:
+                yield message.created_at, product_from_record(message.payload)
+        last = messages[-1].id
+
+
+def ledger(database: UnitOfWorkFactory, node: str) -> Iterator[Movement]:
+    """A node's ledger in sequence order, page by page."""
+    after = 0
+    while True:
+        with database() as uow:
+            page = uow.ledger.movements(node, after, PAGE)
+        if not page:
+            return
+        yield from page
+        after = page[-1].seq
+
+
+def newsletter_entries(
+    hub: UnitOfWorkFactory,
+    ledgers: Mapping[str, UnitOfWorkFactory],
+    nodes: Sequence[Node],
+    settings: FeedSettings,
+    limit: int = 50,
+) -> list[FeedEntry]:
+    """The newest `limit` changes worth a newsletter: first appearances and restocks."""
+    base = settings.base_url
+    latest: dict[str, Product] = {}
+    entries: list[FeedEntry] = []
+    for at, product in product_versions(hub):
+        sku = product.sku.value
+        if sku not in latest:
+            entries.append(drop_entry(base, sku, product.title, settings.product_url(product), at))
+        latest[sku] = product
+    for node in nodes:
+        code = node.code.value
+        if code not in ledgers:
+            continue
+        for restock in restocks(ledger(ledgers[code], code), {}):
+            known = latest.get(restock.sku)
+            if known is not None:
+                link = settings.node_product_url(known, code)
+                entries.append(restock_entry(base, restock, known.title, node.name, link))
+    entries.sort(key=lambda e: (e.at, e.guid), reverse=True)
+    return entries[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyReport:
+    cells: list[AccuracyCell]
+    mismatches: list[Mismatch]
+
+
+class _Truth:
+    """What each channel would have shown at a moment, with exact figures."""
+
+    def __init__(
+        self,
+        hub: UnitOfWorkFactory,
+        ledgers: Mapping[str, UnitOfWorkFactory],
+        nodes: Sequence[Node],
+        settings: FeedSettings,
+        skus: set[str],
+    ) -> None:
+        self.settings = settings
+        self.nodes = {n.code.value: n for n in nodes}
+        self.products: dict[str, Timeline[Product]] = {}
+        for at, product in product_versions(hub):
+            if product.sku.value in skus:
+                self.products.setdefault(product.sku.value, Timeline()).add(at, product)
+        self.stock: dict[tuple[str, str], Timeline[int]] = {}
+        for code, database in ledgers.items():
+            self._fold(ledger(database, code), skus)
+
+    def _fold(self, movements: Iterable[Movement], skus: set[str]) -> None:
+        for m in movements:
+            if m.sku in skus and m.on_hand_delta:
+                line = self.stock.setdefault((m.node, m.sku), Timeline())
+                line.add(m.at, (line.values[-1] if line.values else 0) + m.on_hand_delta)
+
+    def quantity(self, node: str, sku: str, at: datetime) -> int:
+        line = self.stock.get((node, sku))
+        return (line.at(at) or 0) if line else 0
+
+    def item(self, channel: Channel, key: str, at: datetime) -> Item | None:
+        node, _, sku = key.rpartition("/")
+        product = self.products[sku].at(at) if sku in self.products else None
+        if product is None:
+            return None
+        if channel in (Channel.GOOGLE, Channel.META):
+            total = sum(self.quantity(code, sku, at) for code in self.nodes)
+            build = google_product if channel is Channel.GOOGLE else meta_product
+            return measured(channel, build(product, total, at, self.settings))
+        figure = exact(node, sku, self.quantity(node, sku, at))
+        if channel is Channel.GOOGLE_LOCAL:
+            return measured(channel, google_local(product, self.nodes[node], figure, at))
+        words = schema_availability(product, figure, at.date()) or ""
+        return {"availability": words, "price": feed_price(price_at(product, at))}
+
+
+def _shown(
+    store: ChannelStore, channel: Channel, until: datetime, observed: bool
+) -> dict[str, Timeline[Item]]:
+    found: dict[str, Timeline[Item]] = {}
+    for at, sent in store.history(channel.value, until, observed=observed):
+        found.setdefault(sent.key, Timeline()).add(at, measured(channel, sent.fields))
+    return found
+
+
+def listing_accuracy(
+    store: ChannelStore,
+    hub: UnitOfWorkFactory,
+    ledgers: Mapping[str, UnitOfWorkFactory],
+    nodes: Sequence[Node],
+    settings: FeedSettings,
+    span: tuple[datetime, datetime],
+    window: timedelta = timedelta(days=1),
+    step: timedelta = timedelta(minutes=15),
+    channels: Sequence[Channel] = (
+        Channel.GOOGLE,
+        Channel.GOOGLE_LOCAL,
+        Channel.META,
+        Channel.PAGE,
+    ),
+) -> AccuracyReport:
+    """Per channel, basis (told / read back) and field: the share of sampled (item, moment)
+    pairs where the channel showed the truth, window by window over `span`."""
+    start, end = span
+    spans = windows(start, end, window)
+    shown = {
+        (channel, basis): _shown(store, channel, end, basis is Basis.SHOWN)
+        for channel in channels
+        for basis in Basis
+    }
+    skus = {key.rpartition("/")[2] for lines in shown.values() for key in lines}
+    truth = _Truth(hub, ledgers, nodes, settings, skus)
+    cells: list[AccuracyCell] = []
+    mismatches: list[Mismatch] = []
+    for (channel, basis), lines in shown.items():
+        if not lines:
+            continue
+        fields = MEASURED[channel]
+        judge = partial(truth.item, channel)
+        result: Measurement = measure(channel.value, basis, fields, lines, judge, spans, step)
+        cells += result.cells
+        mismatches += result.mismatches
+    return AccuracyReport(cells, mismatches)

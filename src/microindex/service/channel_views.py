@@ -1,0 +1,108 @@
+"""What one shopper sees: a node's product page (with its schema.org offer) and a voice answer.
+
+Both read the freshest figure of the node and downgrade it with the channel's rule, so a page
+or a spoken "yes" never promises what a stale figure cannot back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from microindex.domain.channels.figures import Published, exact, publish
+from microindex.domain.channels.items import Item
+from microindex.domain.channels.mapping import Channel, schema_availability, voice_availability
+from microindex.domain.channels.price import price_at
+from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer
+from microindex.domain.errors import UnknownNode, UnknownSku
+from microindex.domain.money import Money
+from microindex.domain.node import Node
+from microindex.domain.product import Product
+from microindex.domain.search.reach import Reach
+from microindex.service.channel_ports import PushRecord, SentItem
+from microindex.service.channels import ChannelSources, observe
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """Everything a node's product page shows; `availability` None means it says nothing."""
+
+    product: Product
+    node: Node
+    figure: Published
+    availability: str | None
+    price: Money
+    url: str
+    image: str
+    at: datetime
+
+
+def _node(sources: ChannelSources, code: str) -> Node:
+    for node in sources.nodes:
+        if node.code.value == code:
+            return node
+    raise UnknownNode(code)
+
+
+def _figure(
+    sources: ChannelSources, channel: Channel, node: str, sku: str, now: datetime
+) -> Published:
+    found = next(iter(sources.figures.figures(node, [sku])), None)
+    if found is None:
+        return exact(node, sku, 0)  # the node's ledger has never held it
+    return publish(found, now, sources.rules[channel])
+
+
+def product_page(sources: ChannelSources, sku: str, node: str, now: datetime) -> ProductPage:
+    """The page of `sku` at `node` as of `now` (the HTTP API renders it; see
+    adapters/channels/page.py `render_product_page`)."""
+    product = sources.products.product(sku)
+    if product is None:
+        raise UnknownSku(sku)
+    where = _node(sources, node)
+    figure = _figure(sources, Channel.PAGE, node, sku, now)
+    return ProductPage(
+        product,
+        where,
+        figure,
+        schema_availability(product, figure, now.date()),
+        price_at(product, now),
+        sources.settings.node_product_url(product, node),
+        sources.image_for(sku),
+        now,
+    )
+
+
+def check_page(
+    sources: ChannelSources,
+    sku: str,
+    node: str,
+    now: datetime,
+    render: Callable[[ProductPage], str],
+    read_back: Callable[[str], Item],
+) -> PushRecord:
+    """Render the page, read its JSON-LD back as a crawler would, and record what it shows."""
+    shown = read_back(render(product_page(sources, sku, node, now)))
+    return observe(sources.store, Channel.PAGE, now, [SentItem(f"{node}/{sku}", shown)])
+
+
+def voice_answer(
+    sources: ChannelSources,
+    question: str,
+    product: Product | None,
+    reach: Sequence[Reach],
+    now: datetime,
+) -> VoiceAnswer:
+    """Answer for `product` (the best match, or None) at the nodes that can serve the shopper
+    (`reach`, soonest first, from search near me), each figure judged by the voice rule."""
+    if product is None:
+        return VoiceAnswer(question, "", "", ())
+    sku = product.sku.value
+    nodes = []
+    for option in reach:
+        figure = _figure(sources, Channel.VOICE, option.node, sku, now)
+        name = _node(sources, option.node).name
+        spoken = voice_availability(figure)
+        nodes.append(NodeAnswer(option.node, name, option.distance_km, spoken, option.ready_by))
+    return VoiceAnswer(question, sku, product.title, tuple(nodes))
