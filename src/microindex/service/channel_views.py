@@ -6,7 +6,7 @@ or a spoken "yes" never promises what a stale figure cannot back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +17,9 @@ from microindex.domain.channels.price import price_at
 from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer
 from microindex.domain.errors import UnknownNode, UnknownSku
 from microindex.domain.money import Money
-from microindex.domain.node import Node
+from microindex.domain.node import Location, Node
 from microindex.domain.product import Product
-from microindex.domain.search.reach import Reach
+from microindex.domain.search.reach import DEFAULT_PICKUP_KM, reachable
 from microindex.service.channel_ports import PushRecord, SentItem
 from microindex.service.channels import ChannelSources, observe
 
@@ -91,16 +91,18 @@ def voice_answer(
     sources: ChannelSources,
     question: str,
     product: Product | None,
-    reach: Sequence[Reach],
+    customer: Location,
     now: datetime,
+    pickup_km: float = DEFAULT_PICKUP_KM,
 ) -> VoiceAnswer:
-    """Answer for `product` (the best match, or None) at the nodes that can serve the shopper
-    (`reach`, soonest first, from search near me), each figure judged by the voice rule."""
+    """Answer for `product` (the best match, or None) at the nodes that can serve the shopper,
+    soonest first, each node's figure judged by the voice rule."""
     if product is None:
         return VoiceAnswer(question, "", "", ())
     sku = product.sku.value
+    served = reachable(sources.nodes, customer, now, pickup_km)
     nodes = []
-    for option in reach:
+    for option in sorted(served.values(), key=lambda r: (r.ready_by, r.distance_km, r.node)):
         figure = _figure(sources, Channel.VOICE, option.node, sku, now)
         name = _node(sources, option.node).name
         spoken = voice_availability(figure)

@@ -121,7 +121,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             channel text COLLATE "C" NOT NULL,
             kind    text NOT NULL,
             at      timestamptz NOT NULL,
-            items   integer NOT NULL CHECK (items >= 0)
+            items   integer NOT NULL CHECK (items >= 0),
+            done    boolean NOT NULL DEFAULT false
         );
         CREATE INDEX channel_pushes_by_channel ON channel_pushes (channel, at);
         CREATE TABLE channel_items (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -40,49 +41,52 @@ class SqliteChannelStore:
     def record_push(
         self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
     ) -> PushRecord:
+        """Items go in batches, each in a short transaction, so reading the next items (which
+        may read the hub too) never waits on this writer; the push counts only once marked
+        done, and only then do its digests become the latest."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO channel_pushes (channel, kind, at, items) VALUES (?, ?, ?, 0)",
+                (channel, kind, at.isoformat()),
+            )
+            push_id = int(cursor.lastrowid or 0)
+        count = 0
+        stream = iter(items)
+        while batch := list(islice(stream, _BATCH)):
+            with self._transaction() as conn:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO channel_items (push_id, key, digest, fields)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(push_id, i.key, item_digest(i.fields), json.dumps(i.fields)) for i in batch],
+                )
+            count += len(batch)
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE channel_pushes SET items = ?, done = 1 WHERE id = ?", (count, push_id)
+            )
+            if kind != OBSERVED:
+                conn.execute(
+                    "INSERT OR REPLACE INTO channel_latest (channel, key, digest, push_id)"
+                    " SELECT ?, key, digest, push_id FROM channel_items WHERE push_id = ?",
+                    (channel, push_id),
+                )
+        return PushRecord(push_id, channel, kind, at, count)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            push_id = int(
-                conn.execute(
-                    "INSERT INTO channel_pushes (channel, kind, at, items) VALUES (?, ?, ?, 0)",
-                    (channel, kind, at.isoformat()),
-                ).lastrowid
-                or 0
-            )
-            count = self._insert(conn, channel, kind, push_id, iter(items))
-            conn.execute("UPDATE channel_pushes SET items = ? WHERE id = ?", (count, push_id))
+            yield conn
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return PushRecord(push_id, channel, kind, at, count)
-
-    @staticmethod
-    def _insert(
-        conn: sqlite3.Connection, channel: str, kind: str, push_id: int, items: Iterator[SentItem]
-    ) -> int:
-        count = 0
-        while batch := list(islice(items, _BATCH)):
-            rows = [(push_id, i.key, item_digest(i.fields), json.dumps(i.fields)) for i in batch]
-            conn.executemany(
-                "INSERT OR REPLACE INTO channel_items (push_id, key, digest, fields)"
-                " VALUES (?, ?, ?, ?)",
-                rows,
-            )
-            if kind != OBSERVED:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO channel_latest (channel, key, digest, push_id)"
-                    " VALUES (?, ?, ?, ?)",
-                    [(channel, key, digest, push_id) for push_id, key, digest, _ in rows],
-                )
-            count += len(batch)
-        return count
 
     def pushes(self, channel: str | None = None) -> list[PushRecord]:
         rows = self.conn.execute(
             "SELECT id, channel, kind, at, items FROM channel_pushes"
-            " WHERE ?1 IS NULL OR channel = ?1 ORDER BY id",
+            " WHERE done AND (?1 IS NULL OR channel = ?1) ORDER BY id",
             (channel,),
         )
         return [PushRecord(i, c, k, datetime.fromisoformat(a), n) for i, c, k, a, n in rows]
@@ -105,7 +109,7 @@ class SqliteChannelStore:
         rows = self.conn.execute(
             "SELECT p.at, i.key, i.fields FROM channel_pushes p"
             " JOIN channel_items i ON i.push_id = p.id"
-            f" WHERE p.channel = ? AND {kind_test} ORDER BY p.id, i.key",
+            f" WHERE p.done AND p.channel = ? AND {kind_test} ORDER BY p.id, i.key",
             (channel,),
         )
         for at, key, fields in rows:

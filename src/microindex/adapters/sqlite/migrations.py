@@ -196,7 +196,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             channel TEXT NOT NULL,
             kind    TEXT NOT NULL,
             at      TEXT NOT NULL,
-            items   INTEGER NOT NULL CHECK (items >= 0)
+            items   INTEGER NOT NULL CHECK (items >= 0),
+            done    INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX channel_pushes_by_channel ON channel_pushes (channel, at);
         CREATE TABLE channel_items (

@@ -1,0 +1,296 @@
+"""`microindex feeds ...`: tell the channels what is available where, and measure how right.
+
+Example: microindex feeds google products feed.xml && microindex feeds accuracy --days 7
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.table import Table
+
+from microindex.adapters.channels import feed_files, newsletter_files
+from microindex.adapters.channels.memory import ListWriter
+from microindex.adapters.channels.merchant_api import HttpxTransport, MerchantPush, attributes
+from microindex.adapters.channels.page import page_shows, render_product_page
+from microindex.adapters.channels.voice import ssml, voice_json
+from microindex.adapters.channels.wiring import channel_sources, feed_settings
+from microindex.adapters.media.wiring import open_capture
+from microindex.adapters.search.files import load_synonyms, open_index
+from microindex.domain.channels.mapping import Channel
+from microindex.domain.channels.voice import question_terms
+from microindex.domain.node import Location
+from microindex.domain.search.request import SearchRequest
+from microindex.entrypoints.cli.context import (
+    all_node_databases,
+    console,
+    domain_errors,
+    print_json,
+    workspace,
+)
+from microindex.service.capture_views import published_image
+from microindex.service.channel_history import listing_accuracy, newsletter_entries
+from microindex.service.channel_views import check_page, product_page, voice_answer
+from microindex.service.channels import ChannelSources, Mode, send
+from microindex.service.indexing import catch_up
+from microindex.service.nodes import list_nodes
+from microindex.service.search import search
+
+app = typer.Typer(help="Syndication: Google, Meta, pages, newsletters, voice; listing accuracy.")
+google = typer.Typer(help="Google Merchant Center feeds.")
+push = typer.Typer(help="Push to a channel's API.")
+app.add_typer(google, name="google")
+app.add_typer(push, name="push")
+
+OUT = typer.Argument(..., help="The file to write (replaced only once complete).")
+DELTA = typer.Option(False, "--delta", help="Only items changed since they were last sent.")
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+class FeedFormat(StrEnum):
+    XML = "xml"
+    TSV = "tsv"
+
+
+class NewsFormat(StrEnum):
+    RSS = "rss"
+    ATOM = "atom"
+    JSON = "json"
+
+
+def _sources(ctx: typer.Context) -> ChannelSources:
+    ws = workspace(ctx)
+    nodes = list_nodes(ws.hub)
+    settings = feed_settings(ws.settings.workspace, ws.settings.link_stem)
+    hub_file = None if ws.settings.hub_url else ws.settings.hub_path
+    files = {n.code.value: ws.settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
+    all_node_databases(ctx)  # each node's file exists and is migrated
+    tools = open_capture(ws.settings.workspace, ws.hub)
+
+    def image_for(sku: str) -> str:
+        image = published_image(tools, sku)
+        return image.url(settings.base_url) if image else ""
+
+    sources = channel_sources(
+        ws.hub, hub_file, ws.settings.workspace, files, nodes, settings, image_for
+    )
+    ctx.call_on_close(sources.store.close)  # type: ignore[attr-defined]
+    return sources
+
+
+def _done(channel: Channel, out: Path, items: int, mode: Mode) -> None:
+    console.print(f"{channel.value}: {items} item(s) written to {out} ({mode.value})")
+
+
+@google.command("products")
+def google_products(
+    ctx: typer.Context,
+    out: Path = OUT,
+    fmt: FeedFormat = typer.Option(FeedFormat.XML, "--format", help="xml (RSS 2.0) or tsv."),
+    delta: bool = DELTA,
+) -> None:
+    """The product feed. Example: microindex feeds google products feed.xml --delta"""
+    with domain_errors():
+        sources, mode = _sources(ctx), Mode.DELTA if delta else Mode.FULL
+        now = workspace(ctx).clock()
+        with feed_files.replaced(out) as handle:
+            if fmt is FeedFormat.XML:
+                link = sources.settings.base_url
+                writer: Any = feed_files.GoogleXmlWriter(handle, "Products", link, "Product feed")
+            else:
+                writer = feed_files.google_tsv(handle)
+            record = send(sources, Channel.GOOGLE, writer, now, mode)
+            writer.close()
+    _done(Channel.GOOGLE, out, record.items, mode)
+
+
+@google.command("local")
+def google_local(ctx: typer.Context, out: Path = OUT, delta: bool = DELTA) -> None:
+    """The local inventory feed (TSV), one row per node (store_code) and product.
+    Example: microindex feeds google local local.tsv"""
+    with domain_errors():
+        sources, mode = _sources(ctx), Mode.DELTA if delta else Mode.FULL
+        with feed_files.replaced(out) as handle:
+            writer = feed_files.google_tsv(handle, local=True)
+            record = send(sources, Channel.GOOGLE_LOCAL, writer, workspace(ctx).clock(), mode)
+    _done(Channel.GOOGLE_LOCAL, out, record.items, mode)
+
+
+@app.command("meta")
+def meta(ctx: typer.Context, out: Path = OUT, delta: bool = DELTA) -> None:
+    """The Meta (Facebook, Instagram) catalog CSV. Example: microindex feeds meta meta.csv"""
+    with domain_errors():
+        sources, mode = _sources(ctx), Mode.DELTA if delta else Mode.FULL
+        with feed_files.replaced(out) as handle:
+            record = send(
+                sources, Channel.META, feed_files.meta_csv(handle), workspace(ctx).clock(), mode
+            )
+    _done(Channel.META, out, record.items, mode)
+
+
+@app.command("newsletter")
+def newsletter(
+    ctx: typer.Context,
+    out: Path = OUT,
+    fmt: NewsFormat = typer.Option(NewsFormat.RSS, "--format", help="rss, atom or json."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Newest entries kept."),
+) -> None:
+    """New drops and restocks for newsletters. Example: microindex feeds newsletter news.xml"""
+    with domain_errors():
+        ws, sources = workspace(ctx), _sources(ctx)
+        base = sources.settings.base_url
+        entries = newsletter_entries(
+            ws.hub, all_node_databases(ctx), sources.nodes, sources.settings, limit
+        )
+        with feed_files.replaced(out) as handle:
+            if fmt is NewsFormat.RSS:
+                newsletter_files.write_rss(
+                    handle, "New and back in stock", base, entries, ws.clock()
+                )
+            elif fmt is NewsFormat.ATOM:
+                feed_id = f"{base.rstrip('/')}/feeds/news.atom"
+                newsletter_files.write_atom(
+                    handle, "New and back in stock", base, feed_id, entries, ws.clock()
+                )
+            else:
+                url = f"{base.rstrip('/')}/feeds/news.json"
+                newsletter_files.write_json_feed(
+                    handle, "New and back in stock", base, url, entries
+                )
+    console.print(f"newsletter: {len(entries)} entries written to {out} ({fmt.value})")
+
+
+@app.command("voice")
+def voice(
+    ctx: typer.Context,
+    question: str = typer.Argument(
+        ..., help='What the shopper asked, e.g. "is the blue mug in stock"'
+    ),
+    lat: float = typer.Option(..., "--lat", help="Shopper latitude."),
+    lon: float = typer.Option(..., "--lon", help="Shopper longitude."),
+    as_json: bool = JSON,
+) -> None:
+    """A spoken answer (SSML) to "is X in stock near me?".
+    Example: microindex feeds voice "is the blue mug in stock" --lat 51.53 --lon -0.06"""
+    with domain_errors():
+        ws, sources = workspace(ctx), _sources(ctx)
+        index = open_index(ws.settings.workspace, None)
+        ctx.call_on_close(index.close)
+        catch_up(index, ws.hub, None)
+        synonyms = load_synonyms(ws.settings.workspace)
+        wanted = SearchRequest(question_terms(question), limit=1)
+        hits = search(index, wanted, None, synonyms).hits
+        product = sources.products.product(hits[0].sku) if hits else None
+        answer = voice_answer(sources, question, product, Location(lat, lon), ws.clock())
+    print_json(voice_json(answer)) if as_json else typer.echo(ssml(answer))
+
+
+@push.command("google")
+def push_google(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Build the API bodies, send nothing."),
+    account: str = typer.Option("", "--account", envvar="MICROINDEX_MERCHANT_ACCOUNT"),
+    data_source: str = typer.Option("", "--data-source", envvar="MICROINDEX_MERCHANT_DATA_SOURCE"),
+    token: str = typer.Option("", "--token", envvar="MICROINDEX_MERCHANT_TOKEN"),
+    delta: bool = DELTA,
+) -> None:
+    """Insert products and local inventories through the Merchant API (prices in micros).
+    Example: microindex feeds push google --dry-run"""
+    with domain_errors():
+        sources, now = _sources(ctx), workspace(ctx).clock()
+        mode = Mode.DELTA if delta else Mode.API
+        if dry_run:
+            shown = ListWriter()
+            counted = [
+                send(sources, c, shown, now, mode, record=False)
+                for c in (Channel.GOOGLE, Channel.GOOGLE_LOCAL)
+            ]
+            print_json(
+                {
+                    "would_send": {r.channel: r.items for r in counted},
+                    "first": [attributes(i) for i in shown.items[:2]],
+                }
+            )
+            return
+        if not (account and data_source and token):
+            raise typer.BadParameter(
+                "--account, --data-source and --token are needed (or --dry-run)"
+            )
+        with httpx.Client(timeout=30) as client:
+            writer = MerchantPush(HttpxTransport(client, token), account, data_source)
+            for channel in (Channel.GOOGLE, Channel.GOOGLE_LOCAL):
+                send(sources, channel, writer, now, mode)
+    console.print(f"google: {writer.sent} sent, {len(writer.refused)} refused")
+
+
+@app.command("page")
+def page(
+    ctx: typer.Context,
+    sku: str = typer.Argument(..., help="The product's SKU."),
+    node: str = typer.Argument(..., help="The node whose page it is."),
+    check: bool = typer.Option(False, "--check", help="Read its JSON-LD back and record it."),
+) -> None:
+    """Print a node's product page (HTML with JSON-LD).
+    Example: microindex feeds page MUG-001 shopfront --check"""
+    with domain_errors():
+        sources, now = _sources(ctx), workspace(ctx).clock()
+        if check:
+            check_page(sources, sku, node, now, render_product_page, page_shows)
+        typer.echo(render_product_page(product_page(sources, sku, node, now)))
+
+
+@app.command("accuracy")
+def accuracy(
+    ctx: typer.Context,
+    days: int = typer.Option(7, "--days", min=1, help="How far back."),
+    window_hours: int = typer.Option(24, "--window-hours", min=1, help="One row per window."),
+    as_json: bool = JSON,
+) -> None:
+    """Listing accuracy per channel and field: what each channel showed against the ledgers.
+    Example: microindex feeds accuracy --days 7 --window-hours 24"""
+    with domain_errors():
+        ws, sources = workspace(ctx), _sources(ctx)
+        end = ws.clock()
+        report = listing_accuracy(
+            sources.store,
+            ws.hub,
+            all_node_databases(ctx),
+            sources.nodes,
+            sources.settings,
+            (end - timedelta(days=days), end),
+            timedelta(hours=window_hours),
+        )
+    rows = [c for c in report.cells if c.checked]
+    if as_json:
+        print_json(
+            [
+                {
+                    "channel": c.channel,
+                    "basis": c.basis.value,
+                    "field": c.field,
+                    "start": c.start,
+                    "end": c.end,
+                    "checked": c.checked,
+                    "matched": c.matched,
+                    "accuracy": c.accuracy,
+                }
+                for c in rows
+            ]
+        )
+        return
+    table = Table("channel", "basis", "field", "window from", "checked", "accuracy")
+    for c in rows:
+        table.add_row(
+            c.channel,
+            c.basis.value,
+            c.field,
+            f"{c.start:%Y-%m-%d %H:%M}",
+            str(c.checked),
+            f"{(c.accuracy or 0):.1%}",
+        )
+    console.print(table if rows else "nothing sent in that span: no accuracy to measure")
