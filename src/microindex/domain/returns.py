@@ -253,8 +253,10 @@ def return_alerts(
     returned: dict[str, list[tuple[str, int]]],
     threshold: float,
     min_sold: int = 5,
+    min_returned: int = 2,
 ) -> list[ReturnAlert]:
-    """Alerts for keys whose returned/sold passes `threshold` with at least `min_sold` sold.
+    """Alerts for keys whose returned/sold passes `threshold`, with at least `min_sold` sold
+    and `min_returned` returned (one return is an anecdote, not a pattern).
 
     `returned` maps a key to (return id, units) pairs: the ids are the evidence.
     """
@@ -262,7 +264,7 @@ def return_alerts(
     for key, pairs in sorted(returned.items()):
         units = sum(q for _, q in pairs)
         base = sold.get(key, 0)
-        if base < min_sold or units / base <= threshold:
+        if base < min_sold or units < min_returned or units / base <= threshold:
             continue
         ids = tuple(sorted({rid for rid, _ in pairs}))
         alerts.append(ReturnAlert(dimension, key, base, units, units / base, threshold, ids))

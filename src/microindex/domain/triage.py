@@ -8,6 +8,9 @@ A node's candidates are scored on four signals, each scaled to 0..1 within the n
   customer ids on walk-in sales (one till reference per node), so repeat purchase proper cannot
   be measured; steady weekly demand is the closest honest proxy;
 - sturdiness: 1 for sturdy, less for fragile goods (breakage in handling and shipping).
+
+A SKU the node has not sold (but the network has) is a candidate on a network estimate: its
+network sales times the node's share of all units sold; its proposal says `basis="network"`.
 """
 
 from __future__ import annotations
@@ -30,10 +33,11 @@ class SkuFacts:
     """What the ledger and catalog say about one SKU at one node over the window."""
 
     sku: str
-    units: int
+    units: float  # sold at the node in the window (or the network estimate, see `local`)
     weeks_selling: int
     unit_margin: Decimal
     fragility: Fragility
+    local: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class Proposal:
     repeat: float
     sturdiness: float
     target: int  # suggested stock to hold: `cover_weeks` of demand, at least 1
+    basis: str = "local"  # "local" sales, or a "network" estimate for SKUs new to the node
 
 
 def propose(
@@ -62,7 +67,7 @@ def propose(
     if limit < 0:
         raise InvalidValue("limit", str(limit), "cannot be negative")
     velocity = {f.sku: f.units / weeks for f in facts}
-    margin = {f.sku: f.unit_margin * Decimal(f.units) / Decimal(str(weeks)) for f in facts}
+    margin = {f.sku: f.unit_margin * Decimal(str(f.units / weeks)) for f in facts}
     top_v = max(velocity.values(), default=0.0) or 1.0
     top_m = max(margin.values(), default=Decimal(0)) or Decimal(1)
     scored = []
@@ -88,6 +93,7 @@ def propose(
             repeat,
             STURDINESS[f.fragility],
             max(1, math.ceil(velocity[f.sku] * cover_weeks)),
+            "local" if f.local else "network",
         )
         for rank, (score, f, repeat) in enumerate(scored[:limit], start=1)
     ]

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from microindex.domain.kpis import Handover, ListingAccuracy
+from microindex.domain.packaging import PackageUsed
 from microindex.domain.reconciliation import CountLine, Outcome, Variance
 from microindex.domain.returns import Return
 from microindex.domain.triage import Proposal
@@ -100,6 +101,12 @@ class GovernanceUnitOfWork(UnitOfWork, Protocol):
 
 class GovernanceUnitOfWorkFactory(Protocol):
     def __call__(self) -> GovernanceUnitOfWork: ...
+
+
+class PackagesUsed(Protocol):
+    """The packages orders went out in (`PackagingStore.used` satisfies it)."""
+
+    def used(self, node: str | None = None) -> list[PackageUsed]: ...
 
 
 class FulfilmentEvents(Protocol):

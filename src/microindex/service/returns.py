@@ -33,9 +33,8 @@ from microindex.domain.returns import (
     return_alerts,
     rule_for,
 )
-from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
+from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, PackagesUsed
 from microindex.service.ledger_history import all_movements
-from microindex.service.packaging import PackagingStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.records import movement_record
 from microindex.service.resolver import UnitOfWorkLookup
@@ -186,7 +185,7 @@ def disposition(
 
 def alerts(
     nodes: Nodes,
-    packaging: PackagingStore | None,
+    packaging: PackagesUsed | None,
     start: datetime,
     end: datetime,
     threshold: float = 0.1,

@@ -1,0 +1,82 @@
+"""Governance stores on the workspace's SQLite files, and the packages-used view across them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from microindex.adapters.reports.files import ReportFolder
+from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
+from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.domain.errors import DomainError
+from microindex.domain.packaging import PackageUsed
+from microindex.domain.reconciliation import Tolerance
+from microindex.service.governance import GovernanceContext
+from microindex.service.kpis import KpiSources, LedgerMirrorStatus
+from microindex.service.ports import UnitOfWorkFactory
+
+
+@dataclass(eq=False)
+class GovernanceNeedsSqlite(DomainError):
+    """Returns, counts and job runs are kept in SQLite files (a PostgreSQL hub lacks them)."""
+
+    database: str
+    code = "governance_needs_sqlite"
+
+    def __str__(self) -> str:
+        return f"governance data lives in SQLite files; {self.database} is not one"
+
+
+def governance_database(database: UnitOfWorkFactory) -> SqliteGovernanceDatabase:
+    if isinstance(database, SqliteGovernanceDatabase):
+        return database
+    if not isinstance(database, SqliteDatabase):
+        raise GovernanceNeedsSqlite(type(database).__name__)
+    return SqliteGovernanceDatabase(database)
+
+
+class PackagesUsedEverywhere:
+    """`packages_used` read from every file given (the hub's and each node's)."""
+
+    def __init__(self, databases: Mapping[str, UnitOfWorkFactory]) -> None:
+        self._stores = [
+            SqlitePackagingStore(db.connection())
+            for db in databases.values()
+            if isinstance(db, SqliteDatabase)
+        ]
+
+    def used(self, node: str | None = None) -> list[PackageUsed]:
+        found = {u.order_ref: u for store in self._stores for u in store.used(node)}
+        return sorted(found.values(), key=lambda u: (u.at, u.order_ref))
+
+
+def wire_governance(
+    hub: UnitOfWorkFactory,
+    nodes: Mapping[str, UnitOfWorkFactory],
+    clock: Callable[[], datetime],
+    reports: Path | None = None,
+    tolerance: Tolerance | None = None,
+    shop: str = "microindex",
+) -> GovernanceContext:
+    """The governance jobs' context over the hub's and the nodes' SQLite files.
+
+    Sync status is read from the ledgers (node head against the hub's copy); time to
+    fulfilment and listing accuracy stay unmeasured until orders and channels plug in.
+    """
+    node_dbs = {code: governance_database(db) for code, db in nodes.items()}
+    sources = KpiSources(
+        hub=hub,
+        nodes=node_dbs,
+        packaging=PackagesUsedEverywhere({"hub": hub, **nodes}),
+        sync=LedgerMirrorStatus(hub, nodes),
+    )
+    return GovernanceContext(
+        sources,
+        governance_database(hub),
+        clock,
+        tolerance or Tolerance(),
+        sink=ReportFolder(reports, shop) if reports else None,
+    )

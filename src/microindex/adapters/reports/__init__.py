@@ -1,0 +1,1 @@
+"""Reports: SVG charts, the weekly report as HTML and PDF, KPIs as CSV."""
