@@ -142,21 +142,72 @@ def _read_movements(r: Reader, node: str) -> tuple[Movement, ...]:
     strings = [r.text() for _ in range(r.uint())]
     zones = [timezone(timedelta(seconds=r.int())) for _ in range(r.uint())]
     zones[0] = UTC
-    seq, micros = r.uint(), 0
-    out: list[Movement] = []
+    seq = r.uint()
+    try:
+        movements, r.offset = _read_lines(r.data, r.offset, count, seq, node, strings, zones)
+    except IndexError as error:
+        raise ValueError("truncated movement") from error
+    return movements
+
+
+def _read_lines(
+    data: bytes,
+    pos: int,
+    count: int,
+    seq: int,
+    node: str,
+    strings: list[str],
+    zones: list[timezone],
+) -> tuple[tuple[Movement, ...], int]:
+    """The hot loop of a hub catching a node up: varints read inline, one Movement each."""
+    micros, out = 0, []
     for i in range(count):
-        flags = r.data[r.offset]
-        r.offset += 1
-        sku, quantity = strings[r.uint()], r.int()
-        micros += r.int()
-        reference = strings[r.uint()] if flags & _HAS_REF else ""
-        actor = strings[r.uint()] if flags & _HAS_ACTOR else ""
-        zone = zones[r.uint()] if flags & _HAS_TZ else UTC
-        at = (_EPOCH + timedelta(microseconds=micros)).astimezone(zone)
+        flags = data[pos]
+        sku, pos = _uv(data, pos + 1)
+        quantity, pos = _uv(data, pos)
+        delta, pos = _uv(data, pos)
+        micros += delta // 2 if delta % 2 == 0 else -(delta + 1) // 2
+        reference = actor = ""
+        zone = UTC
+        if flags & _HAS_REF:
+            index, pos = _uv(data, pos)
+            reference = strings[index]
+        if flags & _HAS_ACTOR:
+            index, pos = _uv(data, pos)
+            actor = strings[index]
+        if flags & _HAS_TZ:
+            index, pos = _uv(data, pos)
+            zone = zones[index]
+        at = _EPOCH + timedelta(microseconds=micros)
         out.append(
-            Movement(node, seq + i, sku, quantity, _KINDS[flags & 0x0F], at, reference, actor)
+            Movement(
+                node,
+                seq + i,
+                strings[sku],
+                quantity // 2 if quantity % 2 == 0 else -(quantity + 1) // 2,
+                _KINDS[flags & 0x0F],
+                at if zone is UTC else at.astimezone(zone),
+                reference,
+                actor,
+            )
         )
-    return tuple(out)
+    return tuple(out), pos
+
+
+def _uv(data: bytes, pos: int) -> tuple[int, int]:
+    byte = data[pos]
+    if byte < 0x80:
+        return byte, pos + 1
+    value, shift = byte & 0x7F, 7
+    while True:
+        pos += 1
+        byte = data[pos]
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos + 1
+        shift += 7
+        if shift > 63:
+            raise ValueError("oversized varint")
 
 
 def _offset(at: datetime) -> int:

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from microindex.domain.errors import DomainError
 from microindex.domain.movement import Movement, MovementKind
-from microindex.domain.sync.rights import Rights, RightsChange, Tag, fold
+from microindex.domain.sync.rights import PLAIN, Rights, RightsChange, Tag, fold
 
 
 class State(StrEnum):
@@ -28,6 +28,7 @@ class State(StrEnum):
 
 
 OPEN = frozenset({State.PENDING, State.ASIDE, State.CANCELLING})
+_SELL = MovementKind.SELL
 
 
 class RequestKind(StrEnum):
@@ -138,13 +139,15 @@ class NodeAccount:
         rights, change = fold(self.mirror.get(movement.sku, Rights()), movement)
         self.mirror[movement.sku] = rights
         self.touched_skus.add(movement.sku)
+        if movement.kind is _SELL:
+            self.walkin[movement.sku] = self.walkin.get(movement.sku, 0) - movement.quantity
+        if change is PLAIN:
+            return change
         self._add_h(movement.sku, change.granted - change.hub_loss)
         if change.granted:
             self.granted_now.add(movement.sku)
         self.overdraft += change.overdraft
         self.deficit += change.deficit
-        if movement.kind is MovementKind.SELL:
-            self.walkin[movement.sku] = self.walkin.get(movement.sku, 0) - movement.quantity
         for ident in change.uncovered:
             self._close(ident, State.UNCOVERED)
         self._follow(change, movement)

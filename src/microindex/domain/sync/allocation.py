@@ -45,7 +45,9 @@ def split(total: int, mu_local: float, mu_hub: float) -> int:
     local = hub = 0
     for _ in range(max(0, total)):
         want_local = poisson_at_least(local + 1, mu_local)
-        if want_local > max(NEGLIGIBLE, poisson_at_least(hub + 1, mu_hub)):
+        if want_local <= NEGLIGIBLE:
+            break  # the chance only falls as local grows: the rest is the hub's
+        if want_local > poisson_at_least(hub + 1, mu_hub):
             local += 1
         else:
             hub += 1

@@ -45,12 +45,13 @@ def tagged(tag: Tag, ident: str = "") -> str:
     return f"{tag.value}:{ident}" if ident else tag.value
 
 
+_TAGS = {tag.value: tag for tag in Tag}
+
+
 def tag_of(reference: str) -> tuple[Tag | None, str]:
     head, _, ident = reference.partition(":")
-    try:
-        return Tag(head), ident
-    except ValueError:
-        return None, ""
+    tag = _TAGS.get(head)
+    return (tag, ident) if tag is not None else (None, "")
 
 
 Reserved = tuple[tuple[str, int], ...]  # open reservations set aside here, oldest first
@@ -95,9 +96,15 @@ class RightsChange:
     fulfilled: str = ""  # the reservation this pick posted
 
 
+PLAIN = RightsChange(None, "", 0)  # a receipt or a sale within L: nothing for the hub to do
+
+
 @dataclass(eq=False)
 class RightsRefused(InvalidValue):
     """A rights move the state cannot carry: never recorded at a node, refused at the hub."""
+
+
+_TAKES_LOCAL = frozenset({MovementKind.SELL, MovementKind.PICK, MovementKind.TRANSFER_OUT})
 
 
 def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
@@ -106,9 +113,14 @@ def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
     q = movement.quantity
     if movement.kind is MovementKind.GRANT:
         return _move(rights, tag, ident, q)
+    r = rights
     if q > 0:
-        return replace(rights, local=rights.local + q), RightsChange(tag, ident, q)
+        change = PLAIN if tag is None else RightsChange(tag, ident, q)
+        return Rights(r.local + q, r.granted, r.unavailable, r.reserved), change
     taken = -q
+    if taken <= r.local and movement.kind in _TAKES_LOCAL and tag is not Tag.FULFIL:
+        change = PLAIN if tag is None else RightsChange(tag, ident, taken)
+        return Rights(r.local - taken, r.granted, r.unavailable, r.reserved), change
     if movement.kind is MovementKind.PICK and tag is Tag.FULFIL:
         held = rights.reservation(ident)
         if held == taken:
