@@ -1,0 +1,51 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from microindex.domain.promise.lifecycle import Order, Part, Step, StepRefused
+from microindex.domain.promise.order import Method
+
+AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def split_order(method: Method = Method.LOCAL_DELIVERY) -> Order:
+    parts = {"shop": Part("shop", (("MUG", 1),)), "van": Part("van", (("BOWL", 1),))}
+    return Order("o-1", method, AT, AT + timedelta(hours=3), parts)
+
+
+def test_each_step_is_timestamped_and_the_order_is_as_far_as_its_slowest_part() -> None:
+    order = split_order()
+    order.advance("shop", Step.PICKED, AT + timedelta(minutes=5))
+    assert order.step is Step.PROMISED
+    order.advance("van", Step.PICKED, AT + timedelta(minutes=9))
+    assert order.step is Step.PICKED
+    assert [(e.node, e.step, e.at.minute) for e in order.events] == [
+        ("shop", Step.PICKED, 5),
+        ("van", Step.PICKED, 9),
+    ]
+
+
+def test_steps_only_move_forward() -> None:
+    order = split_order()
+    order.advance("shop", Step.PACKED, AT)
+    with pytest.raises(StepRefused):
+        order.advance("shop", Step.PICKED, AT)
+
+
+def test_a_pickup_ends_when_collected_and_cannot_be_delivered() -> None:
+    order = split_order(Method.PICKUP)
+    for node in ("shop", "van"):
+        order.advance(node, Step.HANDED_OVER, AT)
+    assert not order.open
+    with pytest.raises(StepRefused):
+        order.advance("shop", Step.DELIVERED, AT)
+
+
+def test_releasing_ends_every_part_not_yet_handed_over() -> None:
+    order = split_order()
+    order.advance("shop", Step.HANDED_OVER, AT)
+    events = order.end(Step.RELEASED, AT)
+    assert [e.node for e in events] == ["van"]
+    assert order.step is Step.HANDED_OVER
+    with pytest.raises(StepRefused):
+        order.end(Step.CANCELLED, AT)
