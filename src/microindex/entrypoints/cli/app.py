@@ -12,7 +12,9 @@ from microindex.entrypoints.cli import (
     media,
     nodes,
     search,
+    serve,
     stock,
+    tokens,
     workspace_cmd,
 )
 from microindex.entrypoints.cli.context import state
@@ -52,6 +54,8 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")
+app.add_typer(tokens.app, name="token")
+app.command("serve")(serve.serve)
 app.add_typer(stock.app, name="stock")
 
 
