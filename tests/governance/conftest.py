@@ -26,12 +26,22 @@ MUG, BOWL, VASE = "MUG-TIDE-350", "BWL-MOSS-S", "VAS-PLUM-M"
 VASE_GTIN = "5069412000027"
 
 NODES = (
-    Node(NodeCode("shopfront"), NodeKind.STORE, "Shopfront", Location(51.5363, -0.0618),
-         capabilities=Capabilities(return_point=True)),
-    Node(NodeCode("locker"), NodeKind.LOCKER, "Locker", Location(51.5317, -0.1240),
-         capabilities=Capabilities(return_point=True)),
+    Node(
+        NodeCode("shopfront"),
+        NodeKind.STORE,
+        "Shopfront",
+        Location(51.5363, -0.0618),
+        capabilities=Capabilities(return_point=True),
+    ),
+    Node(
+        NodeCode("locker"),
+        NodeKind.LOCKER,
+        "Locker",
+        Location(51.5317, -0.1240),
+        capabilities=Capabilities(return_point=True),
+    ),
     Node(NodeCode("van"), NodeKind.VAN, "Van", Location(51.5450, -0.0553)),
-)  # fmt: skip
+)
 PRODUCTS = (
     Product(Sku(MUG), "Tide mug", Money(Decimal("26.00"), "GBP")),
     Product(Sku(BOWL), "Moss bowl", Money(Decimal("28.00"), "GBP"), fragility=Fragility.FRAGILE),

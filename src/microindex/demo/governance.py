@@ -9,6 +9,7 @@ flagged), and the nightly reconciliation run through the job table, so its run i
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,7 +86,7 @@ def _web_orders(
 
 def _returns(
     workspace: Workspace,
-    nodes: dict[str, GovernanceUnitOfWorkFactory],
+    nodes: Mapping[str, GovernanceUnitOfWorkFactory],
     products: dict[str, Product],
     orders: list[tuple[str, str]],
     rng: random.Random,

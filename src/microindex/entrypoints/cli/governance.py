@@ -1,0 +1,286 @@
+"""`microindex governance ...`: counts, reconciliation, jobs, triage, KPIs and the weekly report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from microindex.adapters.csvio.count_file import parse_counts
+from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
+from microindex.adapters.reports.files import write_report
+from microindex.adapters.scheduling import schedule
+from microindex.domain.errors import UnknownNode
+from microindex.domain.reconciliation import Tolerance, Variance
+from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.governance_context import governance
+from microindex.service import governance as jobs_service
+from microindex.service import reconciliation, triage
+from microindex.service.governance import GovernanceContext
+from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
+from microindex.service.weekly import weekly_report
+
+app = typer.Typer(help="Governance: counts and reconciliation, jobs, triage, KPIs, reports.")
+counts_app = typer.Typer(help="Stock counts waiting for the nightly reconciliation.")
+jobs_app = typer.Typer(help="The governance cadence: run jobs by hand, see their runs.")
+report_app = typer.Typer(help="Reports.")
+app.add_typer(counts_app, name="counts")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(report_app, name="report")
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+ACTOR = typer.Option("", "--actor", help="Who did it.")
+
+
+@counts_app.command("submit")
+def submit(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node code."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, or scans."),
+    scans: bool = typer.Option(False, "--scans", help="FILE has one scan (GTIN/SKU) a line."),
+    position: int | None = typer.Option(None, "--position", min=0, help="Head at start."),
+    actor: str = ACTOR,
+) -> None:
+    """Submit counts (`sku,counted[,position]`); a bad row refuses the whole file.
+
+    Example: microindex governance counts submit shopfront counts.csv
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        db = _node(gov, node)
+        if scans:
+            lines = file.read_text(encoding="utf-8").splitlines()
+            parsed = reconciliation.counts_from_scans(db, lines, position)
+        else:
+            parsed = parse_counts(file)
+        ids = reconciliation.submit_counts(db, node, parsed, gov.clock(), actor, file.name)
+    console.print(f"{len(ids)} count line(s) waiting for reconciliation at {node}")
+
+
+def _node(gov: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
+    if node not in gov.sources.nodes:
+        raise UnknownNode(node)
+    return gov.sources.nodes[node]
+
+
+def _variance_row(v: Variance) -> dict[str, Any]:
+    return {**asdict(v), "variance": v.variance, "value": v.value}
+
+
+def _show_variances(found: list[Variance], as_json: bool) -> None:
+    if as_json:
+        print_json([_variance_row(v) for v in found])
+        return
+    table = Table("id", "SKU", "position", "expected", "counted", "variance", "value", "outcome")
+    for v in found:
+        table.add_row(
+            str(v.id),
+            v.sku,
+            str(v.position),
+            str(v.expected),
+            str(v.counted),
+            f"{v.variance:+d}",
+            f"{v.value:.2f}",
+            v.outcome.value,
+        )
+    console.print(table)
+
+
+@app.command("reconcile")
+def reconcile(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node code."),
+    approve: bool = typer.Option(False, "--approve", help="Approve flagged variances."),
+    ids: list[int] = typer.Option([], "--id", help="Approve only these variance ids."),
+    units: int | None = typer.Option(2, "--units", help="Tolerance in units."),
+    percent: float | None = typer.Option(None, "--percent", help="Tolerance, share (0.05)."),
+    value: float | None = typer.Option(None, "--value", help="Tolerance, value at price."),
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """Set pending counts against the ledger; adjust within tolerance, flag the rest.
+
+    Example: microindex governance reconcile shopfront --approve --id 4
+    """
+    tolerance = Tolerance(
+        units,
+        None if percent is None else Decimal(str(percent)),
+        None if value is None else Decimal(str(value)),
+    )
+    with domain_errors():
+        gov = governance(ctx, tolerance)
+        db, at = _node(gov, node), gov.clock()
+        if approve:
+            found = reconciliation.approve(db, node, ids or None, at, actor or "cli")
+        else:
+            found = reconciliation.reconcile(db, node, tolerance, at, actor or "cli").variances
+    _show_variances(found, as_json)
+
+
+@app.command("variances")
+def variances(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node code."),
+    days: int = typer.Option(90, "--days", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """Variance history at a node. Example: microindex governance variances van --days 30"""
+    with domain_errors():
+        gov = governance(ctx)
+        since = gov.clock() - timedelta(days=days)
+        found = reconciliation.history(_node(gov, node), node, since)
+    _show_variances(found, as_json)
+
+
+@jobs_app.command("list")
+def list_jobs() -> None:
+    """The job table. Example: microindex governance jobs list"""
+    for job in jobs_service.JOBS.values():
+        console.print(f"{job.name}: {job.cadence}")
+
+
+@jobs_app.command("run")
+def run(ctx: typer.Context, name: str = typer.Argument(..., help="Job name.")) -> None:
+    """Run a job now and record the run.
+
+    Example: microindex governance jobs run nightly-reconciliation
+    """
+    with domain_errors():
+        done = jobs_service.run_job(governance(ctx), name, actor="cli")
+    console.print(f"{done.job} #{done.id}: {done.outcome}\n{done.summary}", highlight=False)
+    if done.outcome != "ok":
+        raise typer.Exit(1)
+
+
+@jobs_app.command("history")
+def history(
+    ctx: typer.Context,
+    job: str | None = typer.Option(None, "--job"),
+    limit: int = typer.Option(20, "--limit", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """Recorded runs, newest first. Example: microindex governance jobs history --json"""
+    with domain_errors():
+        runs = jobs_service.job_history(governance(ctx), job, limit)
+    if as_json:
+        print_json([asdict(r) for r in runs])
+        return
+    table = Table("#", "job", "started", "finished", "outcome", "by", "summary")
+    for r in runs:
+        done = f"{r.finished:%Y-%m-%d %H:%M:%S}" if r.finished else ""
+        table.add_row(
+            str(r.id),
+            r.job,
+            f"{r.started:%Y-%m-%d %H:%M:%S}",
+            done,
+            r.outcome,
+            r.actor,
+            r.summary[:80],
+        )
+    console.print(table)
+
+
+@jobs_app.command("schedule")
+def run_schedule(ctx: typer.Context) -> None:
+    """Run the cadence in the foreground until Ctrl-C (nightly, weekly, monthly, quarterly).
+
+    Example: microindex governance jobs schedule
+    """
+    gov = governance(ctx)
+    scheduler = schedule(
+        lambda name: jobs_service.run_job(gov, name, actor="scheduler"), jobs_service.JOBS
+    )
+    console.print("scheduler running; Ctrl-C to stop")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
+
+
+@app.command("triage")
+def triage_cmd(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node code."),
+    accept: bool = typer.Option(False, "--accept", help="Make it the node's stock targets."),
+    weeks: int = typer.Option(8, "--weeks", min=1, help="Sales history to rank on."),
+    limit: int = typer.Option(200, "--limit", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """Rank SKUs for a node (velocity, margin, repeat, sturdiness) and propose the first 200.
+
+    Example: microindex governance triage locker --accept
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        end = gov.clock()
+        found = triage.triage(
+            gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit
+        )
+        if accept:
+            triage.accept(_node(gov, node), node, found, end)
+    if as_json:
+        print_json([asdict(p) for p in found])
+    else:
+        table = Table("#", "SKU", "score", "units/wk", "margin/wk", "repeat", "target", "basis")
+        for p in found[:30]:
+            table.add_row(
+                str(p.rank),
+                p.sku,
+                f"{p.score:.3f}",
+                f"{p.velocity:.2f}",
+                str(p.margin),
+                f"{p.repeat:.0%}",
+                str(p.target),
+                p.basis,
+            )
+        console.print(table)
+        console.print(f"{len(found)} SKUs proposed for {node}" + (", accepted" if accept else ""))
+
+
+@app.command("kpis")
+def kpis(
+    ctx: typer.Context,
+    as_json: bool = JSON,
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the KPIs to this CSV."),
+) -> None:
+    """This week's KPIs per node, package type and channel.
+
+    Example: microindex governance kpis --csv kpis.csv
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        report = weekly_report(gov.sources, gov.clock())
+    if csv_file is not None:
+        with csv_file.open("wb") as stream:
+            write_kpis(report, stream)
+    rows = list(kpi_rows(report))
+    if as_json:
+        print_json([{"metric": m, "node": n, "key": k, "value": v} for m, n, k, v in rows])
+        return
+    table = Table("metric", "node", "key", "value")
+    for metric, node, key, value in rows:
+        shown = "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else value
+        table.add_row(metric, node, key, str(shown))
+    console.print(table)
+
+
+@report_app.command("weekly")
+def weekly(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="FILE.pdf or FILE.html"),
+    weeks: int = typer.Option(8, "--weeks", min=1, help="Weeks of trend."),
+) -> None:
+    """The weekly report, with KPIs charted.
+
+    Example: microindex governance report weekly --out week.pdf
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        report = weekly_report(gov.sources, gov.clock(), weeks)
+        write_report(report, out, workspace(ctx).settings.workspace.resolve().name)
+    console.print(f"weekly report written to {out}")
