@@ -1,0 +1,93 @@
+"""Listing accuracy: what each channel was told (or showed) against the ledgers at that time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from microindex.adapters.channels.memory import ListWriter
+from microindex.adapters.channels.page import page_shows, render_product_page
+from microindex.domain.channels.accuracy import Basis
+from microindex.domain.channels.mapping import Channel
+from microindex.service import stock
+from microindex.service.channel_history import listing_accuracy
+from microindex.service.channel_views import check_page
+from microindex.service.channels import send
+
+from .conftest import SETTINGS, T0, Shop
+
+HOUR = timedelta(hours=1)
+
+
+def push(shop: Shop, channel: Channel, hours: float) -> None:
+    shop.at(T0 + hours * HOUR)
+    send(shop.sources, channel, ListWriter(), shop.now())
+
+
+def report(shop: Shop, hours: int = 4):  # type: ignore[no-untyped-def]
+    ledgers = {code: shop.workspace.node(code) for code in ("shop", "van")}
+    return listing_accuracy(
+        shop.sources.store,
+        shop.workspace.hub,
+        ledgers,
+        shop.sources.nodes,
+        SETTINGS,
+        (T0, T0 + hours * HOUR),
+        window=HOUR,
+        step=timedelta(minutes=10),
+    )
+
+
+def test_a_delayed_push_shows_as_mismatches_until_it_lands(shop: Shop) -> None:
+    node = shop.workspace.node("shop")
+    stock.receive(node, "shop", "MUG-BLUE", 5, T0)
+    push(shop, Channel.GOOGLE_LOCAL, 0)
+    push(shop, Channel.META, 0)
+    stock.sell(node, "shop", "MUG-BLUE", 5, T0 + HOUR)  # sold out at 10:00
+    push(shop, Channel.GOOGLE_LOCAL, 1.1)  # local inventory told six minutes later
+    push(shop, Channel.META, 3)  # meta's push delayed two hours
+    result = report(shop)
+    local = {
+        (c.field, c.start): c
+        for c in result.cells
+        if c.channel == "google-local" and c.basis is Basis.TOLD
+    }
+    meta = {
+        (c.field, c.start): c for c in result.cells if c.channel == "meta" and c.basis is Basis.TOLD
+    }
+    assert local["availability", T0].accuracy == 1.0
+    assert local["quantity", T0 + HOUR].matched == local["quantity", T0 + HOUR].checked - 1
+    assert local["availability", T0 + 2 * HOUR].accuracy == 1.0
+    assert meta["availability", T0].accuracy == 1.0
+    for hour in (1, 2):  # the mug (one of three items) wrong at all six samples of each hour
+        cell = meta["availability", T0 + hour * HOUR]
+        assert (cell.checked, cell.matched) == (18, 12)
+    assert meta["availability", T0 + 3 * HOUR].accuracy == 1.0
+    wrong = {
+        (m.channel, m.at)
+        for m in result.mismatches
+        if m.field == "availability" and m.key == "MUG-BLUE"
+    }
+    assert len([1 for channel, _ in wrong if channel == "meta"]) == 12  # 10:00-12:00, every 10 min
+    sample = next(m for m in result.mismatches if m.channel == "meta" and m.field == "availability")
+    assert (sample.shown, sample.true) == ("in stock", "out of stock")
+
+
+def test_prices_are_checked_too_and_a_push_on_time_is_always_right(shop: Shop) -> None:
+    stock.receive(shop.workspace.node("van"), "van", "PLATE-1", 3, T0)
+    push(shop, Channel.GOOGLE, 0)
+    result = report(shop, hours=2)
+    google = [c for c in result.cells if c.channel == "google" and c.basis is Basis.TOLD]
+    assert {c.field for c in google} == {"availability", "price", "sale_price"}
+    assert all(c.accuracy == 1.0 for c in google) and not result.mismatches
+
+
+def test_our_own_page_is_read_back_and_measured_as_shown(shop: Shop) -> None:
+    node = shop.workspace.node("shop")
+    stock.receive(node, "shop", "MUG-BLUE", 3, T0)
+    shop.at(T0)
+    check_page(shop.sources, "MUG-BLUE", "shop", shop.now(), render_product_page, page_shows)
+    stock.sell(node, "shop", "MUG-BLUE", 3, T0 + HOUR)  # the page is not looked at again
+    result = report(shop, hours=2)
+    page = {c.start: c for c in result.cells if c.channel == "page" and c.field == "availability"}
+    assert all(c.basis is Basis.SHOWN for c in page.values())
+    assert page[T0].accuracy == 1.0 and page[T0 + HOUR].accuracy == 0.0

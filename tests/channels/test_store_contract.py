@@ -1,0 +1,76 @@
+"""The record of sent payloads: the same contract on the in-memory fake and on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from microindex.adapters.channels.memory import MemoryChannelStore
+from microindex.adapters.sqlite.channel_store import SqliteChannelStore
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.service.channel_ports import ChannelStore, SentItem
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChannelStore]:
+    if request.param == "memory":
+        yield MemoryChannelStore()
+        return
+    database = SqliteDatabase(tmp_path / "hub.sqlite")
+    database.migrate()
+    database.close()
+    sqlite = SqliteChannelStore(tmp_path / "hub.sqlite")
+    yield sqlite
+    sqlite.close()
+
+
+def item(key: str, availability: str) -> SentItem:
+    return SentItem(key, {"id": key, "availability": availability})
+
+
+def test_a_push_is_recorded_with_every_item_and_field(store: ChannelStore) -> None:
+    record = store.record_push(
+        "google", "full", AT, [item("A", "in_stock"), item("B", "out_of_stock")]
+    )
+    assert (record.channel, record.kind, record.items) == ("google", "full", 2)
+    assert store.pushes("google") == [record]
+    assert [(at, s.key, s.fields["availability"]) for at, s in store.history("google", AT)] == [
+        (AT, "A", "in_stock"),
+        (AT, "B", "out_of_stock"),
+    ]
+
+
+def test_history_stops_at_until_and_keeps_observations_apart(store: ChannelStore) -> None:
+    store.record_push("meta", "full", AT, [item("A", "in stock")])
+    store.record_push("meta", "observed", AT + timedelta(minutes=1), [item("A", "out of stock")])
+    store.record_push("meta", "delta", AT + timedelta(hours=1), [item("A", "out of stock")])
+    told = list(store.history("meta", AT + timedelta(minutes=30)))
+    assert [s.fields["availability"] for _, s in told] == ["in stock"]
+    seen = list(store.history("meta", AT + timedelta(hours=2), observed=True))
+    assert [s.fields["availability"] for _, s in seen] == ["out of stock"]
+    assert list(store.history("meta", AT + timedelta(hours=2), keys=["B"])) == []
+
+
+def test_the_latest_digests_follow_pushes_not_observations(store: ChannelStore) -> None:
+    store.record_push("google", "full", AT, [item("A", "in_stock")])
+    first = store.latest_digests("google")
+    store.record_push("google", "observed", AT, [item("A", "out_of_stock")])
+    assert store.latest_digests("google") == first
+    store.record_push("google", "delta", AT, [item("A", "out_of_stock")])
+    assert store.latest_digests("google")["A"] != first["A"]
+
+
+def test_a_push_that_fails_midway_is_not_counted(store: ChannelStore) -> None:
+    def failing() -> Iterator[SentItem]:
+        yield item("A", "in_stock")
+        raise RuntimeError("writer broke")
+
+    with pytest.raises(RuntimeError):
+        store.record_push("google", "full", AT, failing())
+    assert store.pushes() == [] and store.latest_digests("google") == {}
+    assert list(store.history("google", AT)) == []
