@@ -112,5 +112,5 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         ws.hub, ws.settings.hub_path, ws.settings.workspace, files, NODES, SETTINGS
     )
     yield Shop(ws, sources, clock)
-    sources.store.close()  # type: ignore[attr-defined]
+    sources.store.close()
     ws.close()

@@ -59,7 +59,8 @@ class ChannelStore(Protocol):
     def record_push(
         self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
     ) -> PushRecord:
-        """Consume `items` (streamed) and record them as one push, all or nothing."""
+        """Consume `items` (streamed) and record them as one push; a push that fails midway
+        is never counted (nor its digests taken as the latest)."""
         ...
 
     def pushes(self, channel: str | None = None) -> list[PushRecord]:
@@ -79,3 +80,5 @@ class ChannelStore(Protocol):
     ) -> Iterator[tuple[datetime, SentItem]]:
         """Items sent (or, `observed`, read back) up to `until`, oldest first."""
         ...
+
+    def close(self) -> None: ...

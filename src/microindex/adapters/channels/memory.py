@@ -32,6 +32,9 @@ class MemoryChannelStore:
             latest.update({key: item_digest(item.fields) for key, item in sent.items()})
         return record
 
+    def close(self) -> None:
+        return None
+
     def pushes(self, channel: str | None = None) -> list[PushRecord]:
         return [p for p in self._pushes if channel is None or p.channel == channel]
 

@@ -79,7 +79,7 @@ def _sources(ctx: typer.Context) -> ChannelSources:
     sources = channel_sources(
         ws.hub, hub_file, ws.settings.workspace, files, nodes, settings, image_for
     )
-    ctx.call_on_close(sources.store.close)  # type: ignore[attr-defined]
+    ctx.call_on_close(sources.store.close)
     return sources
 
 

@@ -1,0 +1,46 @@
+"""Where figures come from: a node's own ledger, or the hub's mirror once sync has run."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from microindex.adapters.channels.figures import SqliteFigures
+from microindex.domain.channels.figures import FigureSource
+from microindex.service import stock
+
+from .conftest import T0, Shop
+
+
+def test_a_figure_from_a_nodes_ledger_is_as_of_its_last_movement_with_its_sales_rate(
+    shop: Shop,
+) -> None:
+    node = shop.workspace.node("shop")
+    stock.receive(node, "shop", "MUG-BLUE", 30, T0)
+    stock.sell(node, "shop", "MUG-BLUE", 14, T0 + timedelta(hours=1))
+    (mug,) = shop.sources.figures.figures("shop", ["MUG-BLUE"])
+    assert (mug.quantity, mug.source, mug.as_of) == (
+        16,
+        FigureSource.LEDGER,
+        T0 + timedelta(hours=1),
+    )
+    assert mug.rate_per_day == 0.5  # 14 sold over the 28-day window
+
+
+def test_once_sync_has_run_the_hubs_mirror_is_read_as_of_the_last_sync(shop: Shop) -> None:
+    stock.receive(shop.workspace.node("van"), "van", "MUG-BLUE", 9, T0)
+    hub = shop.workspace.settings.hub_path
+    synced = T0 - timedelta(hours=3)
+    conn = shop.workspace.hub.connection()  # type: ignore[attr-defined]
+    with conn:
+        conn.execute(
+            "INSERT INTO sync_peers VALUES ('van', 1, 4, 0, 1, ?, 600, 0, 0, ?, 'e1')",
+            (synced.timestamp(), json.dumps({"MUG-BLUE": 2 / 86400})),
+        )
+        conn.execute("INSERT INTO on_hand VALUES ('van', 'MUG-BLUE', 7)")
+    files = {"van": shop.workspace.settings.nodes_dir / "van.sqlite"}
+    (mug,) = SqliteFigures(files, hub).figures("van")
+    assert (mug.quantity, mug.source, mug.as_of) == (7, FigureSource.SYNC, synced)
+    assert round(mug.rate_per_day, 6) == 2.0
+    (own,) = SqliteFigures(files).figures("van")  # no hub: the node's own ledger
+    assert (own.quantity, own.source) == (9, FigureSource.LEDGER)
