@@ -75,7 +75,8 @@ class DemoSummary:
 
 
 def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
-    """Create the demo in an empty workspace; the same seed and day give the same shop."""
+    """Create the demo in an empty workspace: eight weeks of history ending the day before
+    `today`; the same seed and day give the same shop."""
     rng = random.Random(seed)
     products = demo_products(seed)
     at = datetime.combine(today - timedelta(weeks=WEEKS), time(8), UTC)
@@ -89,7 +90,7 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
         catalog_service.pull_catalog(workspace.hub, workspace.node(node.code.value))
     history = _History(rng, [p.sku.value for p in products])
     movements = 0
-    for day in range(WEEKS * 7 + 1):
+    for day in range(WEEKS * 7):  # up to yesterday: nothing in the future
         start = at + timedelta(days=day)
         for code, entries in history.day(start).items():
             movements += len(stock_service.record_batch(workspace.node(code), code, entries))
