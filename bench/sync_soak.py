@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
-from microindex.sync_sim.run import compare, run_seed, van_offline
+from microindex.sync_sim.run import compare, comparison_table, run_seed, van_offline
 
 
 def _one(seed: int, check_every: int) -> tuple[int, list[str]]:
@@ -57,15 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _comparison(traces: int) -> None:
-    runs = [compare(van_offline(seed)) for seed in range(traces)]
-    oversold_rights = sum(r.rights.uncovered for r in runs)
-    oversold_naive = sum(r.naive.oversold for r in runs)
-    fill_rights = sum(r.rights.fill_rate for r in runs) / traces
-    fill_naive = sum(r.naive.fill_rate for r in runs) / traces
-    print(f"\nvan offline 5 h, {traces} traces      oversold units   fill rate")
-    print(f"  rights                             {oversold_rights:>8}   {fill_rights:>8.1%}")
-    print(f"  naive (last synced count)          {oversold_naive:>8}   {fill_naive:>8.1%}")
-    print(f"  fill rate lost to rights: {100 * (fill_naive - fill_rights):.2f} points")
+    print(f"\nvan offline for 5 hours, {traces} traces: rights against the naive policy")
+    print(comparison_table([compare(van_offline(seed)) for seed in range(traces)]))
 
 
 if __name__ == "__main__":

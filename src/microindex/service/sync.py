@@ -19,7 +19,7 @@ from microindex.domain.movement import Movement
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
-from microindex.domain.sync.node import NodeSide
+from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC
 from microindex.service.records import movement_record, product_from_record
 from microindex.service.stock import MOVEMENT_TOPIC
@@ -108,6 +108,13 @@ def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, made: list[Movement], at: d
         uow.outbox.add(
             MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}", movement_record(movement), at
         )
+
+
+def sync_due(node_db: SyncUnitOfWorkFactory, node: str, idle_s: float) -> SyncReason:
+    """Whether the node should sync now, and why (see `domain.sync.node.sync_reason`)."""
+    with node_db() as uow:
+        side = load_side(uow, node)
+        return sync_reason(side, uow.ledger.movements(node, side.acked, 1000), idle_s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from microindex.sync_sim.run import compare, run_seed, van_offline
+from microindex.sync_sim.run import compare, comparison_table, run_seed, van_offline
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,10 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--seed", type=int, default=None, help="replay one seed, verbosely")
     parser.add_argument("--sqlite", action="store_true", help="SQLite files, not memory")
-    parser.add_argument("--compare", action="store_true", help="the van-offline trace")
+    parser.add_argument(
+        "--compare", action="store_true", help="rights against naive on --runs van-offline traces"
+    )
     args = parser.parse_args(argv)
     if args.compare:
-        print(compare(van_offline()).table())
+        print(comparison_table([compare(van_offline(seed)) for seed in range(args.runs)]))
         return 0
     seeds = [args.seed] if args.seed is not None else range(args.start, args.start + args.runs)
     started, failed = time.perf_counter(), 0

@@ -14,6 +14,7 @@ from microindex.adapters.sync.transport import HubEndpoint
 from microindex.domain.movement import MovementKind
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.sync.messages import PushRefused
+from microindex.domain.sync.node import SyncReason
 from microindex.service import rights, sync
 from microindex.sync_sim.network import Delivery, Network
 from microindex.sync_sim.stores import Stores
@@ -144,7 +145,7 @@ class RightsWorld:
                 self.tally.crashes += 1
                 return
             self.tally.walkin_sold += d.quantity
-            self.schedule_sync(d.node, self.t + 5) if self._below_low_water(d.node) else None
+            self._trigger(d.node)
             return
 
     def _ask(self, node: str, sku: str, need: int) -> bool:
@@ -271,9 +272,11 @@ class RightsWorld:
         answer = self._hub_handle(encode_push(push, self.secrets[node]))
         return answer is not None and self._node_handle(node, answer)
 
-    def _below_low_water(self, node: str) -> bool:
-        with self.stores.node(node)() as uow:
-            return bool(sync.load_side(uow, node).below_low_water())
+    def _trigger(self, node: str) -> None:
+        """Sync soon when SYNC.md's triggers say so (the heartbeat has its own timer)."""
+        reason = sync.sync_due(self.stores.node(node), node, 0.0)
+        if reason is not SyncReason.NOTHING:
+            self.schedule_sync(node, self.t + 5)
 
     # --- the node's and the hub's routines -----------------------------------------------
 
@@ -288,7 +291,7 @@ class RightsWorld:
             self.tally.crashes += 1
             return
         if waiting:
-            self.schedule_sync(node, self.t + 5)
+            self._trigger(node)
 
     def _expire(self, _: object) -> None:
         self.at(self.t + EXPIRE_EVERY_S, "expire")

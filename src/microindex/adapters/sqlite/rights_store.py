@@ -198,33 +198,13 @@ class SqliteAccounts:
         c.executemany(
             "INSERT OR REPLACE INTO hub_rights VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (
-                    node,
-                    sku,
-                    account.h(sku),
-                    r.local,
-                    r.granted,
-                    r.unavailable,
-                    json.dumps(r.reserved),
-                )
+                _rights_row(node, sku, account.h(sku), account.mirror.get(sku, Rights()))
                 for sku in account.touched_skus
-                for r in [account.mirror.get(sku, Rights())]
             ],
         )
         c.executemany(
             "INSERT OR REPLACE INTO hub_reservations VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.ident,
-                    r.node,
-                    r.sku,
-                    r.quantity,
-                    r.expires_at.isoformat(),
-                    r.state.value,
-                    int(r.seen_aside),
-                )
-                for r in (account.reservations[i] for i in account.touched_reservations)
-            ],
+            [_reservation_row(account.reservations[i]) for i in account.touched_reservations],
         )
         c.executemany(
             "DELETE FROM hub_requests WHERE node = ? AND seq = ?",
@@ -279,6 +259,22 @@ class SqliteAccounts:
         self._conn.execute(
             "INSERT OR REPLACE INTO hub_online_rates VALUES (?, ?, ?)", (sku, rate, at_s)
         )
+
+
+def _rights_row(node: str, sku: str, h: int, r: Rights) -> tuple[Any, ...]:
+    return (node, sku, h, r.local, r.granted, r.unavailable, json.dumps(r.reserved))
+
+
+def _reservation_row(r: Reservation) -> tuple[Any, ...]:
+    return (
+        r.ident,
+        r.node,
+        r.sku,
+        r.quantity,
+        r.expires_at.isoformat(),
+        r.state.value,
+        int(r.seen_aside),
+    )
 
 
 def _reservation(row: tuple[Any, ...]) -> Reservation:

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-NEGLIGIBLE = 1e-9  # a chance of demand below this is no demand: the unit stays pooled
+POOL_BELOW = 0.01  # a unit less likely than this to be needed locally stays pooled at the hub
 
 
 def poisson_at_least(k: int, mu: float) -> float:
@@ -35,17 +35,18 @@ def poisson_at_least(k: int, mu: float) -> float:
     return max(0.0, 1.0 - below)
 
 
-def split(total: int, mu_local: float, mu_hub: float) -> int:
+def split(total: int, mu_local: float, mu_hub: float, pool_below: float = POOL_BELOW) -> int:
     """Local rights out of `total` by marginal allocation; the rest is the hub's.
 
     Each next unit goes to the side with the larger P(demand over tau >= its allocation + 1).
-    Ties, and units neither side is likely to need, go to the hub, where rights stay pooled for
-    every channel.
+    Ties, and units the node is unlikely to need over tau (chance below `pool_below`), go to
+    the hub, where rights stay pooled for every channel and can be released at the next sync:
+    so a short tau leaves most rights at the hub and an often-offline van keeps more.
     """
     local = hub = 0
     for _ in range(max(0, total)):
         want_local = poisson_at_least(local + 1, mu_local)
-        if want_local <= NEGLIGIBLE:
+        if want_local < pool_below:
             break  # the chance only falls as local grows: the rest is the hub's
         if want_local > poisson_at_least(hub + 1, mu_hub):
             local += 1

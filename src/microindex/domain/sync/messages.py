@@ -107,10 +107,3 @@ class Peer:
         if push.incarnation == self.incarnation and push.counter <= self.counter:
             raise PushRefused(push.node, Refusal.REPLAY, f"counter {push.counter}")
         self.incarnation, self.counter = push.incarnation, push.counter
-
-
-def resumable(movements: tuple[Movement, ...], acked: int) -> tuple[Movement, ...]:
-    """The part of a batch after the checkpoint; a gap (first > acked + 1) applies nothing."""
-    if movements and movements[0].seq > acked + 1:
-        return ()
-    return tuple(m for m in movements if m.seq > acked)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
@@ -139,9 +140,35 @@ class NodeSide:
         self.touched.add(movement.sku)
 
 
+class SyncReason(StrEnum):
+    NOTHING = ""
+    AT_ONCE = "at-once"  # a grant, release, set-aside, fulfil, overdraft or count to report
+    LOW_WATER = "low-water"  # local rights below mu + z*sqrt(mu)
+    UNSYNCED = "unsynced"  # more unsynced movements than the bound
+    HEARTBEAT = "heartbeat"  # the demand-aware interval has passed
+
+
+_AT_ONCE = frozenset({MovementKind.GRANT, MovementKind.COUNT_ADJUST, MovementKind.WRITE_OFF})
+
+
+def sync_reason(
+    side: NodeSide, unsynced: list[Movement], idle_s: float, bound: int = 50
+) -> SyncReason:
+    """Why the node should sync now (SYNC.md's triggers), given what the hub has not got yet
+    and how long since the last successful sync. Retries run on their own timer."""
+    for movement in unsynced:
+        tag, _ = tag_of(movement.reference)
+        if movement.kind in _AT_ONCE or tag in (Tag.FULFIL, Tag.OVERDRAFT):
+            return SyncReason.AT_ONCE
+    if side.below_low_water():
+        return SyncReason.LOW_WATER
+    if len(unsynced) > bound:
+        return SyncReason.UNSYNCED
+    if side.next_sync_s and idle_s >= side.next_sync_s:
+        return SyncReason.HEARTBEAT
+    return SyncReason.NOTHING
+
+
 def reservations(rights: dict[str, Rights]) -> dict[str, tuple[str, int]]:
     """Open set-asides at the node: reservation id -> (sku, quantity)."""
     return {ident: (sku, q) for sku, r in rights.items() for ident, q in r.reserved}
-
-
-__all__ = ["NodeSide", "reservations", "tag_of"]

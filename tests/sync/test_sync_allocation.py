@@ -1,0 +1,85 @@
+"""The allocation maths: Poisson tails, the marginal split, low-water marks, TTLs, schedules."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from microindex.domain.sync.allocation import (
+    Freshness,
+    SyncBounds,
+    freshness,
+    low_water,
+    poisson_at_least,
+    published,
+    split,
+    sync_interval,
+    trust_horizon,
+    ttl_s,
+)
+
+
+def _exact(k: int, mu: float) -> float:
+    return 1 - sum(math.exp(-mu) * mu**i / math.factorial(i) for i in range(k))
+
+
+@pytest.mark.parametrize(("k", "mu"), [(1, 0.008), (3, 0.008), (5, 2.0), (2, 5.0), (10, 3.0)])
+def test_poisson_tails_match_the_closed_form(k: int, mu: float) -> None:
+    assert poisson_at_least(k, mu) == pytest.approx(_exact(k, mu), rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize(("buffer", "mu_star"), [(1, 0.149), (3, 0.823), (5, 1.785)])
+def test_the_trust_horizon_matches_the_table_in_sync_md(buffer: int, mu_star: float) -> None:
+    assert trust_horizon(buffer, 0.01) == pytest.approx(mu_star, abs=0.0005)
+
+
+def test_a_ttl_is_the_trust_horizon_over_the_demand_rate() -> None:
+    assert ttl_s(3, 0.01, 1 / 3600) == pytest.approx(0.823 * 3600, rel=1e-3)
+    assert ttl_s(3, 0.01, 0.0) == math.inf
+    assert published(5, 3) == 2 and published(2, 3) == 0
+
+
+def test_figures_past_their_ttl_are_limited_then_unknown() -> None:
+    assert freshness(10, 60) is Freshness.FRESH
+    assert freshness(100, 60) is Freshness.LIMITED
+    assert freshness(121, 60) is Freshness.UNKNOWN
+
+
+@given(st.integers(0, 60), st.floats(0, 30), st.floats(0, 30))
+def test_a_split_gives_each_side_between_nothing_and_everything(
+    total: int, mu_local: float, mu_hub: float
+) -> None:
+    assert 0 <= split(total, mu_local, mu_hub) <= total
+
+
+@given(st.integers(1, 40), st.floats(0.01, 20), st.floats(0.01, 20), st.floats(1.01, 5))
+def test_more_local_demand_never_means_fewer_local_rights(
+    total: int, mu_local: float, mu_hub: float, factor: float
+) -> None:
+    assert split(total, mu_local * factor, mu_hub) >= split(total, mu_local, mu_hub)
+
+
+def test_an_often_offline_van_keeps_more_rights_than_a_node_that_syncs_often() -> None:
+    rate_local, rate_hub = 1 / 3600, 2 / 3600
+    short, long = 600, 4 * 3600
+    assert split(20, rate_local * long, rate_hub * long) > split(
+        20, rate_local * short, rate_hub * short
+    )
+    assert split(20, rate_local * short, rate_hub * short) <= 3
+
+
+def test_low_water_is_mu_plus_z_sqrt_mu() -> None:
+    assert low_water(4.0, 1.645) == math.ceil(4 + 1.645 * 2)
+    assert low_water(0.0) == 0
+
+
+def test_busy_nodes_sync_more_often_within_the_bounds() -> None:
+    bounds = SyncBounds(shortest_s=60, longest_s=3600, budget=30)
+    busy, idle = sync_interval(10 / 3600, bounds), sync_interval(0.1 / 3600, bounds)
+    assert 60 <= busy < idle <= 3600
+    assert sync_interval(0.0, bounds) == 3600
+    assert sync_interval(1e6, bounds) == 60
+    assert sync_interval(4 / 3600, bounds) == pytest.approx(sync_interval(1 / 3600, bounds) / 2)
