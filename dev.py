@@ -73,8 +73,12 @@ def ensure_env() -> None:
 
 
 def demo(extra: list[str]) -> int:
+    """Build the demo and serve its dashboard; this process becomes `microindex demo`, so
+    Ctrl-C reaches the server directly and it stops cleanly."""
     ensure_env()
-    return run(BIN / "microindex", "demo", *extra, check=False)
+    command = [str(BIN / "microindex"), "demo", *extra]
+    print("+", " ".join(command), flush=True)
+    os.execv(command[0], command)
 
 
 def test(extra: list[str]) -> int:

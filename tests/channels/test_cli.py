@@ -28,7 +28,7 @@ def app() -> typer.Typer:
 @pytest.fixture(scope="module")
 def demo(app: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("demo") / "shop"
-    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7"])
+    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
     assert result.exit_code == 0, result.output
     return directory
 

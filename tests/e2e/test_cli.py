@@ -23,7 +23,7 @@ def cli(workspace: Path, *args: str, ok: bool = True) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("demo") / "shop"
-    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7"])
+    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
     assert result.exit_code == 0, result.output
     return directory
 

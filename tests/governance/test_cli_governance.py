@@ -36,7 +36,7 @@ def cli(workspace: Path, *args: str, ok: bool = True) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     directory = tmp_path_factory.mktemp("gov") / "shop"
-    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7"])
+    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
     assert result.exit_code == 0, result.output
     workspace = bootstrap(Settings.load(directory))
     try:

@@ -11,6 +11,7 @@ from rich.table import Table
 from microindex.adapters.media.signing_identity import ensure_signing_identity
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
+from microindex.entrypoints.cli.serve import serve
 from microindex.settings import SETTINGS_FILE, Settings
 
 
@@ -43,11 +44,17 @@ def demo(
         Path("microindex-demo"), "--dir", help="Folder for the demo workspace (replaced)."
     ),
     seed: int = typer.Option(7, help="Seed: the same seed builds the same shop."),
+    serve_it: bool = typer.Option(
+        True, "--serve/--no-serve", help="Then serve the dashboard until Ctrl-C."
+    ),
+    host: str = typer.Option("127.0.0.1", help="Address the dashboard listens on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port the dashboard listens on."),
 ) -> None:
-    """Build the demo shop: a London ceramics maker with a shopfront, a locker and a van,
-    about 200 products and eight weeks of sales, on embedded SQLite.
+    """Build the demo shop and serve its dashboard: a London ceramics maker with a
+    shopfront, a locker and a van, about 200 products and eight weeks of sales, on embedded
+    SQLite; the hub's dashboard, API and staff pages on localhost until Ctrl-C.
 
-    Example: microindex demo --dir ./demo --seed 7
+    Example: microindex demo --dir ./demo --seed 7 --port 8000
     """
     if directory.exists():
         if not (directory / "hub.sqlite").exists() and any(directory.iterdir()):
@@ -72,3 +79,5 @@ def demo(
         f"{summary.units_sold} units sold over eight weeks.\n"
         f"Workspace: [bold]{directory}[/]. Try: microindex -w {directory} stock show"
     )
+    if serve_it:
+        serve(ctx, host, port)
