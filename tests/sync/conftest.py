@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from microindex.adapters.postgres.rights_store import PostgresSyncDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.memory import MemorySyncDatabase
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
@@ -50,6 +51,8 @@ class Pair:
         return movement
 
     def backup(self) -> object:
+        if isinstance(self.hub, PostgresSyncDatabase):
+            pytest.skip("restoring a PostgreSQL hub is the simulator's and pg_restore's job")
         if isinstance(self.hub, MemorySyncDatabase):
             return copy.deepcopy((self.hub.base, self.hub.sync))
         assert isinstance(self.hub, SqliteSyncDatabase)
@@ -71,21 +74,40 @@ class Pair:
             return uow.ledger.movements(node, 0, 10**9)
 
 
-def _open(kind: str, folder: Path, name: str) -> SyncUnitOfWorkFactory:
+Opener = Callable[[str], SyncUnitOfWorkFactory]
+
+
+def _opener(request: pytest.FixtureRequest, kind: str, folder: Path) -> Opener:
     if kind == "memory":
-        return MemorySyncDatabase()
-    database = SqliteSyncDatabase(folder / f"{name}.sqlite")
-    database.migrate()
-    return database
+        return lambda name: MemorySyncDatabase()
+    if kind == "sqlite":
+
+        def sqlite(name: str) -> SyncUnitOfWorkFactory:
+            database = SqliteSyncDatabase(folder / f"{name}.sqlite")
+            database.migrate()
+            return database
+
+        return sqlite
+    url = request.getfixturevalue("postgres_url")
+    schemas = request.getfixturevalue("new_postgres_schema")
+
+    def postgres(name: str) -> SyncUnitOfWorkFactory:
+        database = PostgresSyncDatabase(url, schemas())
+        database.migrate()
+        return database
+
+    return postgres
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
+    """The hub and the nodes on one kind of storage (a PostgreSQL hub has SQLite nodes)."""
     kind = str(request.param)
-    hub = _open(kind, tmp_path, "hub")
-    nodes = {n: _open(kind, tmp_path, n) for n in SECRETS}
+    hub = _opener(request, kind, tmp_path)("hub")
+    on_node = _opener(request, "sqlite" if kind == "postgres" else kind, tmp_path)
+    nodes = {n: on_node(n) for n in SECRETS}  # nodes stay on SQLite beside a PostgreSQL hub
     rights.renew_epoch(hub, "epoch-1")
     yield Pair(hub, nodes)
     for database in (hub, *nodes.values()):
-        if isinstance(database, SqliteSyncDatabase):
+        if isinstance(database, SqliteSyncDatabase | PostgresSyncDatabase):
             database.close()

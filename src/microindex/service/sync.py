@@ -162,9 +162,9 @@ def receive_push(
     settings = settings or SyncSettings()
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
+        account = uow.accounts.load(push.node)  # locks the node's account, then its peer row
         peer = uow.accounts.peer(push.node)
         peer.admit(push)
-        account = uow.accounts.load(push.node)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         complete = _mirror(uow, ledger, account, push) and ledger.head >= push.head
         peer.overdraft += account.overdraft

@@ -10,6 +10,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
 _MIGRATION_LOCK = 0x6D69_6372_6F69_6478  # "microidx"
@@ -142,6 +143,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    SYNC_MIGRATION,
 ]
 
 

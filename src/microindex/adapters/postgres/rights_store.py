@@ -1,0 +1,312 @@
+"""The sync ports on PostgreSQL, for a hub that runs several workers against one database.
+
+A node's account is locked for the unit of work (its `sync_peers` row, FOR UPDATE), so two
+workers never interleave on one node. The escrow test is also one conditional UPDATE
+(`SET h = h - r WHERE h >= r`, with `CHECK (h >= 0)`): even without the lock, two workers could
+not both spend the same rights. Nodes stay on SQLite; the node-side tables exist for the
+contract tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
+from microindex.domain.sync.account import (
+    OPEN,
+    NodeAccount,
+    NotEnoughRights,
+    Request,
+    RequestKind,
+    Reservation,
+    State,
+)
+from microindex.domain.sync.messages import Peer
+from microindex.domain.sync.node import NodeSide
+from microindex.domain.sync.rights import Rights
+
+_OPEN = [s.value for s in OPEN]
+_PEER = (
+    "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, rates, epoch"
+)
+
+
+def _reserved(value: Any) -> tuple[tuple[str, int], ...]:
+    return tuple((str(i), int(q)) for i, q in value)
+
+
+class PostgresRights:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def load(self, node: str) -> NodeSide:
+        rights = {
+            sku: Rights(int(local), int(granted), int(unavailable), _reserved(reserved))
+            for sku, local, granted, unavailable, reserved in self._conn.execute(
+                "SELECT sku, local, granted, unavailable, reserved FROM node_rights"
+                " WHERE node = %s",
+                (node,),
+            )
+        }
+        row = self._conn.execute(
+            "SELECT rights_head, incarnation, counter, epoch, acked, requests_through,"
+            " requests_head, catalog_mark, next_sync_s, low_water FROM sync_sides"
+            " WHERE node = %s FOR UPDATE",
+            (node,),
+        ).fetchone()
+        if row is None:
+            return NodeSide(node, rights, 0)
+        head, inc, counter, epoch, acked, through, rhead, mark, nxt, low = row
+        return NodeSide(
+            node, rights, head, inc, counter, epoch, acked, through, rhead, mark, dict(low), nxt
+        )
+
+    def applied(self, node: str, keys: Iterable[str]) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT key FROM sync_applied WHERE node = %s AND key = ANY(%s)", (node, list(keys))
+        )
+        return {str(key) for (key,) in rows}
+
+    def save(self, side: NodeSide) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO sync_applied VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                [(side.node, key) for key in side.newly_applied],
+            )
+            cur.executemany(
+                "INSERT INTO node_rights VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (node, sku)"
+                " DO UPDATE SET local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                [
+                    (side.node, sku, r.local, r.granted, r.unavailable, Jsonb(r.reserved))
+                    for sku, r in side.rights.items()
+                    if sku in side.touched
+                ],
+            )
+        self._conn.execute(
+            "INSERT INTO sync_sides VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (node) DO UPDATE SET rights_head = excluded.rights_head,"
+            " incarnation = excluded.incarnation, counter = excluded.counter,"
+            " epoch = excluded.epoch, acked = excluded.acked,"
+            " requests_through = excluded.requests_through,"
+            " requests_head = excluded.requests_head, catalog_mark = excluded.catalog_mark,"
+            " next_sync_s = excluded.next_sync_s, low_water = excluded.low_water",
+            (
+                side.node,
+                side.rights_head,
+                side.incarnation,
+                side.counter,
+                side.epoch,
+                side.acked,
+                side.requests_through,
+                side.requests_head,
+                side.catalog_mark,
+                side.next_sync_s,
+                Jsonb(side.low_water),
+            ),
+        )
+        side.newly_applied.clear()
+        side.touched.clear()
+
+
+class PostgresAccounts:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._loaded: dict[tuple[str, str], int] = {}  # H as read, for the escrow UPDATE
+
+    def epoch(self) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
+        return "" if row is None else str(row[0])
+
+    def set_epoch(self, epoch: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('sync_epoch', %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (epoch,),
+        )
+
+    def peer(self, node: str) -> Peer:
+        row = self._conn.execute(
+            f"SELECT {_PEER} FROM sync_peers WHERE node = %s", (node,)
+        ).fetchone()
+        if row is None:
+            return Peer(node)
+        inc, counter, through, last, tau, over, deficit, rates, epoch = row
+        return Peer(node, inc, counter, through, last, tau, over, deficit, dict(rates), epoch)
+
+    def save_peer(self, peer: Peer) -> None:
+        self._conn.execute(
+            f"INSERT INTO sync_peers (node, next_request, {_PEER})"
+            " VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (node) DO UPDATE SET"
+            " incarnation = excluded.incarnation, counter = excluded.counter,"
+            " requests_through = excluded.requests_through, last_sync_s = excluded.last_sync_s,"
+            " tau_s = excluded.tau_s, overdraft = excluded.overdraft,"
+            " deficit = excluded.deficit, rates = excluded.rates, epoch = excluded.epoch",
+            (
+                peer.node,
+                peer.incarnation,
+                peer.counter,
+                peer.requests_through,
+                peer.last_sync_s,
+                peer.tau_s,
+                peer.overdraft,
+                peer.deficit,
+                Jsonb(peer.rates),
+                peer.epoch,
+            ),
+        )
+
+    def load(self, node: str) -> NodeAccount:
+        """Lock the node's account (its peer row, created if need be), then read it."""
+        self._conn.execute(
+            "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '{}', '')"
+            " ON CONFLICT (node) DO NOTHING",
+            (node,),
+        )
+        row = self._conn.execute(
+            "SELECT next_request FROM sync_peers WHERE node = %s FOR UPDATE", (node,)
+        ).fetchone()
+        held: dict[str, int] = {}
+        mirror: dict[str, Rights] = {}
+        for sku, h, owed, local, granted, unavailable, reserved in self._conn.execute(
+            "SELECT sku, h, owed, local, granted, unavailable, reserved FROM hub_rights"
+            " WHERE node = %s",
+            (node,),
+        ):
+            held[sku] = int(h) - int(owed)
+            self._loaded[(node, sku)] = held[sku]
+            mirror[sku] = Rights(int(local), int(granted), int(unavailable), _reserved(reserved))
+        reservations = {
+            r.ident: r
+            for r in map(
+                _reservation,
+                self._conn.execute(
+                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)",
+                    (node, _OPEN),
+                ),
+            )
+        }
+        requests = {
+            int(seq): Request(int(seq), RequestKind(kind), sku, int(qty), ident)
+            for seq, kind, sku, qty, ident in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = %s", (node,)
+            )
+        }
+        next_request = 1 if row is None else int(row[0])
+        return NodeAccount(node, held, mirror, reservations, requests, next_request)
+
+    def save(self, account: NodeAccount) -> None:
+        node = account.node
+        for sku in sorted(account.touched_skus):
+            self._save_rights(account, sku)
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
+                " seen_aside = excluded.seen_aside",
+                [
+                    _reservation_row(account.reservations[i])
+                    for i in sorted(account.touched_reservations)
+                ],
+            )
+            cur.executemany(
+                "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
+                [(node, seq) for seq in account.settled],
+            )
+            cur.executemany(
+                "INSERT INTO hub_requests VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [
+                    (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident)
+                    for q in account.requests.values()
+                ],
+            )
+        self._conn.execute(
+            "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
+        )
+        account.touched_skus.clear()
+        account.touched_reservations.clear()
+        account.settled.clear()
+
+    def _save_rights(self, account: NodeAccount, sku: str) -> None:
+        node, new = account.node, account.h(sku)
+        old = self._loaded.get((node, sku))
+        r = account.mirror.get(sku, Rights())
+        rest = (r.local, r.granted, r.unavailable, Jsonb(r.reserved))
+        if old is not None and old >= 0 and 0 <= new < old:  # spending: the escrow test
+            spent = self._conn.execute(
+                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
+                " reserved = %s WHERE node = %s AND sku = %s AND h >= %s",
+                (old - new, *rest, node, sku, old - new),
+            )
+            if spent.rowcount != 1:
+                raise NotEnoughRights(sku, node, old - new, 0)
+        else:
+            self._conn.execute(
+                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                (node, sku, max(new, 0), max(-new, 0), *rest),
+            )
+        self._loaded[(node, sku)] = new
+
+    def reservation(self, ident: str) -> Reservation | None:
+        row = self._conn.execute(
+            "SELECT * FROM hub_reservations WHERE ident = %s", (ident,)
+        ).fetchone()
+        return None if row is None else _reservation(row)
+
+    def held(self, sku: str) -> dict[str, int]:
+        rows = self._conn.execute("SELECT node, h - owed FROM hub_rights WHERE sku = %s", (sku,))
+        return {str(n): int(h) for n, h in rows}
+
+    def open_nodes(self) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT node FROM hub_reservations WHERE state = ANY(%s) ORDER BY node",
+            (_OPEN,),
+        )
+        return [str(n) for (n,) in rows]
+
+    def online_rate(self, sku: str) -> tuple[float, float]:
+        row = self._conn.execute(
+            "SELECT rate, at_s FROM hub_online_rates WHERE sku = %s", (sku,)
+        ).fetchone()
+        return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
+
+    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
+        self._conn.execute(
+            "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
+            " SET rate = excluded.rate, at_s = excluded.at_s",
+            (sku, rate, at_s),
+        )
+
+
+def _reservation_row(r: Reservation) -> tuple[Any, ...]:
+    return (r.ident, r.node, r.sku, r.quantity, r.expires_at, r.state.value, r.seen_aside)
+
+
+def _reservation(row: tuple[Any, ...]) -> Reservation:
+    ident, node, sku, qty, expires, state, seen = row
+    return Reservation(ident, node, sku, int(qty), expires, State(state), bool(seen))
+
+
+class PostgresSyncUnitOfWork(PostgresUnitOfWork):
+    """A PostgreSQL unit of work with the sync stores on the same transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self.rights = PostgresRights(conn)
+        self.accounts = PostgresAccounts(conn)
+
+
+class PostgresSyncDatabase(PostgresDatabase):
+    """The hub's PostgreSQL database, opened for sync use cases."""
+
+    def unit_of_work(self) -> PostgresSyncUnitOfWork:
+        return PostgresSyncUnitOfWork(self.connection())
+
+    __call__ = unit_of_work
