@@ -96,6 +96,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    SYNC_MIGRATION,  # version 10: listed in order, as migrate() applies the list in order
     (
         50,
         "access tokens: role, node, label, the secret's hash; revocable",
@@ -143,7 +144,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
-    SYNC_MIGRATION,
 ]
 
 

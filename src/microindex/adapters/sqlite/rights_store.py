@@ -165,7 +165,8 @@ class SqliteAccounts:
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
         for sku, h, *rest in self._conn.execute(
-            "SELECT sku, h, local, granted, unavailable, reserved FROM hub_rights WHERE node = ?",
+            "SELECT sku, h - owed, local, granted, unavailable, reserved FROM hub_rights"
+            " WHERE node = ?",
             (node,),
         ):
             held[sku], mirror[sku] = int(h), _rights(tuple(rest))
@@ -196,7 +197,7 @@ class SqliteAccounts:
     def save(self, account: NodeAccount) -> None:
         node, c = account.node, self._conn
         c.executemany(
-            "INSERT OR REPLACE INTO hub_rights VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO hub_rights VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 _rights_row(node, sku, account.h(sku), account.mirror.get(sku, Rights()))
                 for sku in account.touched_skus
@@ -235,7 +236,9 @@ class SqliteAccounts:
     def held(self, sku: str) -> dict[str, int]:
         return {
             n: int(h)
-            for n, h in self._conn.execute("SELECT node, h FROM hub_rights WHERE sku = ?", (sku,))
+            for n, h in self._conn.execute(
+                "SELECT node, h - owed FROM hub_rights WHERE sku = ?", (sku,)
+            )
         }
 
     def open_nodes(self) -> list[str]:
@@ -262,7 +265,16 @@ class SqliteAccounts:
 
 
 def _rights_row(node: str, sku: str, h: int, r: Rights) -> tuple[Any, ...]:
-    return (node, sku, h, r.local, r.granted, r.unavailable, json.dumps(r.reserved))
+    return (
+        node,
+        sku,
+        max(h, 0),
+        max(-h, 0),
+        r.local,
+        r.granted,
+        r.unavailable,
+        json.dumps(r.reserved),
+    )
 
 
 def _reservation_row(r: Reservation) -> tuple[Any, ...]:

@@ -1,4 +1,8 @@
-"""Schema of the sync and stock-rights tables (migration 10), kept beside their store."""
+"""Schema of the sync and stock-rights tables (migration 10), kept beside their store.
+
+The hub's free rights H are two columns, `h` (what it may still promise) and `owed` (what a
+deficit took beyond it), at most one non-zero: H = h - owed, and `CHECK (h >= 0)` holds.
+"""
 
 from __future__ import annotations
 
@@ -49,12 +53,14 @@ SYNC_MIGRATION = (
     CREATE TABLE hub_rights (
         node        TEXT NOT NULL,
         sku         TEXT NOT NULL,
-        h           INTEGER NOT NULL,
+        h           INTEGER NOT NULL CHECK (h >= 0),
+        owed        INTEGER NOT NULL CHECK (owed >= 0),
         local       INTEGER NOT NULL,
         granted     INTEGER NOT NULL,
         unavailable INTEGER NOT NULL,
         reserved    TEXT NOT NULL,
-        PRIMARY KEY (node, sku)
+        PRIMARY KEY (node, sku),
+        CHECK (h = 0 OR owed = 0)
     ) WITHOUT ROWID;
     CREATE INDEX hub_rights_by_sku ON hub_rights (sku, node);
     CREATE TABLE hub_reservations (
