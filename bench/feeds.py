@@ -71,6 +71,7 @@ def _stock(path: Path, node: str, skus: list[str], rng: random.Random) -> None:
     database.migrate()
     conn = database.connection()
     at = (NOW - timedelta(hours=2)).isoformat()
+    conn.execute("BEGIN")  # the connection is in autocommit mode: one transaction, one fsync
     with conn:
         conn.executemany(
             "INSERT INTO on_hand (node, sku, quantity) VALUES (?, ?, ?)",

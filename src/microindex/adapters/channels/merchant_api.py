@@ -14,7 +14,7 @@ import httpx
 
 from microindex.domain.channels.errors import ChannelUnavailable
 from microindex.domain.channels.items import Item, item_key
-from microindex.domain.channels.price import amount_micros
+from microindex.domain.channels.price import price_json
 from microindex.domain.channels.webhook import Outcome, outcome
 from microindex.domain.money import Money
 
@@ -54,10 +54,7 @@ class HttpxTransport:
 def money_json(text: str) -> dict[str, str]:
     """`12.50 GBP` as the API's Price: amountMicros (a string of an int64) and currencyCode."""
     amount, currency = text.split(" ")
-    return {
-        "amountMicros": str(amount_micros(Money(Decimal(amount), currency))),
-        "currencyCode": currency,
-    }
+    return price_json(Money(Decimal(amount), currency))
 
 
 def _value(name: str, value: str) -> Any:

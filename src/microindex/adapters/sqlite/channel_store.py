@@ -1,7 +1,8 @@
 """The record of what channels were sent (and read back showing), in the hub's SQLite file.
 
-The store has a connection of its own, so a push is recorded in its own transaction while the
-feed it records is still being read from the catalog (WAL lets the reader go on).
+The store has a connection of its own and writes a push in short batches, so the feed being
+recorded can go on reading the hub (the catalog, approved images) meanwhile; a push counts
+(`done`) only once all of it is in.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from microindex.domain.channels.mapping import (
     local_availability,
     meta_availability,
 )
-from microindex.domain.channels.price import feed_price, price_at, sale_window
+from microindex.domain.channels.price import feed_price, sale_window
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.node import Node
@@ -159,10 +159,6 @@ def meta_product(
     if product.gtin is not None:
         item["gtin"] = product.gtin.gtin13 or product.gtin.digits
     return item
-
-
-def buyer_price(product: Product, at: datetime) -> str:
-    return feed_price(price_at(product, at))
 
 
 def measured(channel: Channel, item: Item) -> Item:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -106,27 +105,3 @@ def voice_availability(figure: Published) -> Spoken:
     if figure.confidence is Confidence.LIMITED:
         return Spoken(None, 0) if figure.quantity <= 0 else Spoken(True, 0)
     return Spoken(figure.quantity > 0, figure.quantity)
-
-
-AvailabilityWords = Callable[[Product, Published, date], str | None]
-
-
-def _google_words(product: Product, figure: Published, today: date) -> str | None:
-    return google_availability(product, figure.quantity, today)[0]
-
-
-def _local_words(product: Product, figure: Published, today: date) -> str | None:
-    return local_availability(figure)
-
-
-def _meta_words(product: Product, figure: Published, today: date) -> str | None:
-    return meta_availability(product, figure.quantity, today)
-
-
-# The availability a channel would show for a figure, by channel: accuracy compares these.
-AVAILABILITY_WORDS: dict[Channel, AvailabilityWords] = {
-    Channel.GOOGLE: _google_words,
-    Channel.GOOGLE_LOCAL: _local_words,
-    Channel.META: _meta_words,
-    Channel.PAGE: schema_availability,
-}
