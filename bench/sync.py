@@ -13,21 +13,29 @@ synchronous=FULL):
   in-process transport (read, encode, sign, verify, decode, apply, reply, apply reply).
 - wire bytes per movement: push frames over movements, for the catch-up and for small pushes
   of 20 movements (a till syncing every few minutes). Aim: <= 64.
-PostgreSQL: the hub's sync store has no PostgreSQL adapter yet, so it is reported as skipped.
+PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
+apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
+(LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg import sql
+
+from microindex.adapters.postgres.rights_store import PostgresSyncDatabase
 from microindex.adapters.sqlite.connection import connect
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.codec import encode_push
@@ -35,9 +43,11 @@ from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.movement import MovementKind
 from microindex.domain.sync.messages import Push
 from microindex.service import rights, sync
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 SECRETS = {"van": b"bench-secret"}
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 KINDS = [(MovementKind.RECEIVE, 5), (MovementKind.SELL, -1), (MovementKind.SELL, -2)]
 
 
@@ -83,24 +93,58 @@ def catch_up(folder: Path, pending: int, batch: int) -> dict[str, Any]:
     }
 
 
-def apply_rate(folder: Path, pending: int, batch: int) -> float:
-    """Movements per second the hub applies; the pushes are encoded beforehand."""
-    folder.mkdir()
-    node, hub = _node(folder, pending), _hub(folder)
-    endpoint = HubEndpoint(hub, SECRETS, lambda: T0)
+def _frames(node: SqliteSyncDatabase, pending: int, batch: int) -> list[bytes]:
     frames = []
     with node() as uow:
         for counter, start in enumerate(range(0, pending, batch), start=1):
             movements = tuple(uow.ledger.movements("van", start, batch))
             push = Push("van", 1, counter, "bench", movements, pending, 0, True, 0)
             frames.append(encode_push(push, SECRETS["van"]))
+    return frames
+
+
+def apply_rate(hub: SyncUnitOfWorkFactory, frames: list[bytes], pending: int) -> float:
+    """Movements per second the hub applies; the pushes are encoded beforehand."""
+    endpoint = HubEndpoint(hub, SECRETS, lambda: T0)
     started = time.perf_counter()
     for frame in frames:
         endpoint.handle(frame)
-    seconds = time.perf_counter() - started
-    node.close()
-    hub.close()
-    return pending / seconds
+    return pending / (time.perf_counter() - started)
+
+
+def postgres(url: str, frames: list[bytes], rows: list[tuple[Any, ...]], batch: int) -> Any:
+    """The same on a PostgreSQL hub (a throwaway schema), beside raw executemany INSERTs."""
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return f"skipped: {url} unreachable ({error.__class__.__name__})"
+    schema = f"bench_sync_{uuid.uuid4().hex[:8]}"
+    hub = PostgresSyncDatabase(url, schema)
+    try:
+        hub.migrate()
+        rights.renew_epoch(hub, "bench")
+        ours = apply_rate(hub, frames, len(rows))
+        conn = hub.connection()
+        conn.execute("CREATE TABLE raw_movements (LIKE movements INCLUDING ALL)")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for start in range(0, len(rows), batch):
+                cur.executemany(
+                    "INSERT INTO raw_movements VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    rows[start : start + batch],
+                )
+                conn.commit()
+        raw = len(rows) / (time.perf_counter() - started)
+        return {
+            "apply_per_s": round(ours),
+            "raw_insert_per_s": round(raw),
+            "apply_over_raw": round(ours / raw, 3),
+        }
+    finally:
+        with hub.connection() as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        hub.close()
 
 
 def _rows(node: SqliteSyncDatabase) -> list[tuple[Any, ...]]:
@@ -148,20 +192,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--pg-url", default=os.environ.get("MICROINDEX_TEST_PG_URL", PG_URL))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as name:
         folder = Path(name)
         result = catch_up(folder, args.pending, args.batch)
         rows = result.pop("rows")
-        ours = apply_rate(folder / "apply", min(args.pending, 50_000), args.batch)
-        raw = raw_rate(folder, rows[:50_000], args.batch)
+        sample = min(args.pending, 50_000)
+        (folder / "apply").mkdir()
+        node, hub = _node(folder / "apply", sample), _hub(folder / "apply")
+        frames = _frames(node, sample, args.batch)
+        ours = apply_rate(hub, frames, sample)
+        node.close()
+        hub.close()
+        raw = raw_rate(folder, rows[:sample], args.batch)
         small = small_pushes(folder / "small")
+        on_postgres = postgres(args.pg_url, frames, rows[:sample], args.batch)
     result |= {
         "sqlite_apply_per_s": round(ours),
         "sqlite_raw_insert_per_s": round(raw),
         "sqlite_apply_over_raw": round(ours / raw, 3),
         "small_push_bytes_per_movement": round(small, 1),
-        "postgresql": "skipped: no PostgreSQL sync store yet",
+        "postgresql": on_postgres,
     }
     if args.json:
         print(json.dumps(result, indent=2))

@@ -63,3 +63,7 @@ class SyncTransport(Protocol):
     """Carries one push to the hub and brings its reply back (or raises)."""
 
     def exchange(self, push: Push) -> Reply: ...
+
+
+class HubUnreachable(Exception):
+    """The exchange did not complete (network down, timeout, hub error): retry later."""

@@ -164,7 +164,7 @@ def sync_reason(
         return SyncReason.LOW_WATER
     if len(unsynced) > bound:
         return SyncReason.UNSYNCED
-    if side.next_sync_s and idle_s >= side.next_sync_s:
+    if idle_s >= side.next_sync_s:  # never advised yet (0): every poll until the first reply
         return SyncReason.HEARTBEAT
     return SyncReason.NOTHING
 

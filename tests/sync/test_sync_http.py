@@ -1,0 +1,96 @@
+"""Sync over HTTP (FastAPI's TestClient in process) and the node's worker loop."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from microindex.adapters.sync.http import HttpTransport
+from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
+from microindex.entrypoints.sync_http import sync_router
+from microindex.service import sync
+from microindex.service.sync_ports import HubUnreachable
+from microindex.service.sync_worker import WorkerSettings, run_node
+from tests.sync.conftest import SECRETS, Pair
+
+
+def _client(pair: Pair) -> TestClient:
+    app = FastAPI()
+    app.include_router(sync_router(pair.endpoint()))
+    return TestClient(app)
+
+
+def test_a_node_syncs_over_http(pair: Pair) -> None:
+    pair.receive("van", "MUG-1", 4)
+    with _client(pair) as client:
+        link = HttpTransport("http://testserver", "van", SECRETS["van"], client)
+        sync.sync_node(pair.nodes["van"], "van", link, pair.clock())
+    assert [m.digest() for m in pair.ledger("van", at_hub=True)] == [
+        m.digest() for m in pair.ledger("van")
+    ]
+
+
+def test_a_wrong_credential_over_http_is_refused_with_403(pair: Pair) -> None:
+    pair.receive("van", "MUG-1", 4)
+    with _client(pair) as client:
+        link = HttpTransport("http://testserver", "van", b"not-the-secret", client)
+        with pytest.raises(PushRefused) as refused:
+            sync.sync_node(pair.nodes["van"], "van", link, pair.clock())
+    assert refused.value.reason is Refusal.BAD_CREDENTIAL
+    assert pair.ledger("van", at_hub=True) == []
+
+
+def test_an_unreachable_hub_is_retried_with_backoff_and_jitter(pair: Pair) -> None:
+    pair.receive("van", "MUG-1", 4)
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("no route", request=request)
+
+    link = HttpTransport(
+        "http://hub", "van", SECRETS["van"], httpx.Client(transport=httpx.MockTransport(down))
+    )
+    waits: list[float] = []
+    state = run_node(
+        pair.nodes["van"],
+        "van",
+        link,
+        pair.clock,
+        waits.append,
+        lambda: len(waits) < 5,
+        WorkerSettings(retry_s=30),
+        random.Random(1),
+    )
+    assert state.failures == 5
+    assert all(0.8 * 30 * 2**i <= w <= 1.2 * 30 * 2**i for i, w in enumerate(waits))
+
+
+class _Flaky:
+    """Fails the first exchange, then passes through: a retry without any new local write."""
+
+    def __init__(self, pair: Pair) -> None:
+        self._link, self.calls = pair.link("van"), 0
+
+    def exchange(self, push: Push) -> Reply:
+        self.calls += 1
+        if self.calls == 1:
+            raise HubUnreachable("timeout")
+        return self._link.exchange(push)
+
+
+def test_a_failed_upload_is_retried_without_waiting_for_a_local_write(pair: Pair) -> None:
+    pair.receive("van", "MUG-1", 4)
+    flaky, ticks = _Flaky(pair), []
+
+    def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+        pair.later(seconds / 60)
+
+    state = run_node(pair.nodes["van"], "van", flaky, pair.clock, sleep, lambda: len(ticks) < 3)
+    assert state.failures == 0 and state.last_sync is not None
+    assert pair.ledger("van", at_hub=True)[0] == pair.ledger("van")[0]
+    assert pair.clock() - state.last_sync < timedelta(hours=1)
