@@ -8,6 +8,7 @@ import typer
 
 from microindex.entrypoints.cli import (
     catalog,
+    feeds,
     labels,
     media,
     nodes,
@@ -54,6 +55,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")
+app.add_typer(feeds.app, name="feeds")
 app.add_typer(tokens.app, name="token")
 app.command("serve")(serve.serve)
 app.add_typer(stock.app, name="stock")
