@@ -4,6 +4,7 @@
     python3 dev.py demo    # build the demo shop and show it
     python3 dev.py test    # lint, types and the whole test suite
     python3 dev.py lock    # re-pin requirements.lock after changing pyproject.toml
+    python3 dev.py docs    # regenerate docs/cli.md from the commands' help
 
 Only Python 3.11 and pip are needed; everything else is installed into ./.venv.
 """
@@ -115,7 +116,31 @@ def lock(extra: list[str]) -> int:
     )
 
 
-COMMANDS = {"demo": demo, "test": test, "lock": lock}
+def docs(extra: list[str]) -> int:
+    """Regenerate docs/cli.md, the command reference (a test keeps it current)."""
+    ensure_env()
+    out = ROOT / "docs" / "cli.md"
+    subprocess.run(
+        [
+            str(PY),
+            "-m",
+            "typer",
+            "microindex.entrypoints.cli.app",
+            "utils",
+            "docs",
+            "--name",
+            "microindex",
+            "--output",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        env={"COLUMNS": "100", "PATH": "", "TERM": "dumb"},
+    )
+    return 0
+
+
+COMMANDS = {"demo": demo, "test": test, "lock": lock, "docs": docs}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

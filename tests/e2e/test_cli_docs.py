@@ -1,0 +1,47 @@
+"""Every command says what it does with an example, and docs/cli.md is the CLI as it is."""
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.core import TyperGroup
+
+from microindex.entrypoints.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def leaf_commands() -> list[tuple[str, Any]]:
+    root = typer.main.get_command(app)
+    found: list[tuple[str, Any]] = []
+
+    def walk(prefix: str, command: Any) -> None:
+        if isinstance(command, TyperGroup):
+            for name, sub in command.commands.items():
+                walk(f"{prefix} {name}", sub)
+        else:
+            found.append((prefix.strip(), command))
+
+    walk("", root)
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), leaf_commands(), ids=lambda v: str(v))
+def test_every_command_has_help_with_an_example(name: str, command: Any) -> None:
+    assert command.help, f"`microindex {name}` has no help"
+    assert "Example" in command.help, f"`microindex {name}` has no example in its help"
+
+
+def test_the_cli_reference_is_up_to_date(tmp_path: Path) -> None:
+    made = tmp_path / "cli.md"
+    subprocess.run(
+        [sys.executable, "-m", "typer", "microindex.entrypoints.cli.app", "utils", "docs",
+         "--name", "microindex", "--output", str(made)],
+        check=True, capture_output=True, env={"COLUMNS": "100", "PATH": "", "TERM": "dumb"},
+    )
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == made.read_text(
+        encoding="utf-8"
+    ), "docs/cli.md is stale: run `python3 dev.py docs`"
