@@ -49,7 +49,7 @@ def add_governance_history(workspace: Workspace, seed: int) -> GovernanceDemo:
     codes = [n.code.value for n in list_nodes(workspace.hub)]
     nodes = {code: governance_database(workspace.node(code)) for code in codes}
     products = {p.sku.value: p for p in list_products(workspace.hub)}
-    at = workspace.clock()
+    at = workspace.clock() - timedelta(hours=3)  # so that a report run now includes it all
     orders = _web_orders(nodes["shopfront"], products, rng, at)
     opened = _returns(workspace, nodes, products, orders, rng, at + timedelta(minutes=30))
     counted = sum(_cycle_count(nodes[c], c, rng, at + timedelta(hours=1)) for c in codes)

@@ -13,7 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
 from microindex.adapters.reports.figures import Chart, Table, charts, tables
@@ -111,6 +111,8 @@ def _table(table: Table) -> list[object]:
             ]
         )
     )
+    if len(table.rows) <= 20:
+        return [KeepTogether([heading, grid])]  # a heading never ends a page alone
     return [heading, grid]
 
 
