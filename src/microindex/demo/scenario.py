@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from microindex.bootstrap import Workspace
 from microindex.demo.catalog import demo_products
+from microindex.demo.governance import add_governance_history
 from microindex.demo.media import add_demo_media
 from microindex.domain.codes import NodeCode
 from microindex.domain.movement import MovementKind
@@ -94,6 +95,7 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
         start = at + timedelta(days=day)
         for code, entries in history.day(start).items():
             movements += len(stock_service.record_batch(workspace.node(code), code, entries))
+    add_governance_history(workspace, seed)
     return DemoSummary(
         nodes=len(NODES),
         products=len(products),

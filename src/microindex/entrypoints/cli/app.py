@@ -9,9 +9,11 @@ import typer
 from microindex.entrypoints.cli import (
     catalog,
     feeds,
+    governance,
     labels,
     media,
     nodes,
+    returns,
     search,
     serve,
     stock,
@@ -56,6 +58,8 @@ app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")
 app.add_typer(feeds.app, name="feeds")
+app.add_typer(returns.app, name="returns")
+app.add_typer(governance.app, name="governance")
 app.add_typer(tokens.app, name="token")
 app.command("serve")(serve.serve)
 app.add_typer(stock.app, name="stock")
