@@ -23,6 +23,7 @@ from microindex.service.search import SearchPlan
 
 TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
 # Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
+MATCHED = "matched"  # the price range that covers every price, when there are no bands
 LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
 
 
@@ -46,8 +47,24 @@ def term_clause(schema: tantivy.Schema, term: QueryTerm, loose: bool) -> Query:
     return Query.disjunction_max_query(parts, TIE_BREAKER)
 
 
-def text_query(schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str]) -> Query:
-    clauses = [term_clause(schema, t, t.text in loose) for t in plan.query.terms]
+def match_clause(schema: tantivy.Schema, term: QueryTerm, loose: bool) -> Query:
+    """The documents `term_clause` matches, without its scoring: every weighted field's words
+    are also in the all-fields field, so one term query per form there finds the same set."""
+    parts = [Query.term_query(schema, f.ALL, word) for word in (term.text, *term.alternatives)]
+    if term.typos and loose:
+        parts.append(Query.fuzzy_term_query(schema, f.ALL, term.text, term.typos, True, False))
+    if term.prefix:
+        parts.append(Query.fuzzy_term_query(schema, f.ALL, term.text, 0, True, True))
+    if len(parts) == 1:
+        return parts[0]
+    return Query.boolean_query([(Occur.Should, part) for part in parts])
+
+
+def text_query(
+    schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str], scored: bool = True
+) -> Query:
+    clause = term_clause if scored else match_clause
+    clauses = [clause(schema, t, t.text in loose) for t in plan.query.terms]
     words: Query | None = None
     if clauses and plan.must_match >= len(clauses):
         words = Query.boolean_query([(Occur.Must, c) for c in clauses])
@@ -89,8 +106,12 @@ def filter_queries(
     return found
 
 
-def plan_query(schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str]) -> Query:
-    main = text_query(schema, plan, loose)
+def plan_query(
+    schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str], scored: bool = True
+) -> Query:
+    """The plan's documents, ranked when `scored`; unscored it is a narrower query that
+    matches exactly the same documents (for counts and facets, where only the set matters)."""
+    main = text_query(schema, plan, loose, scored)
     filters = filter_queries(schema, plan.request.filters, plan.stocked_at)
     if not filters:
         return main
@@ -99,7 +120,9 @@ def plan_query(schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str]) 
 
 
 def facet_request(bands: tuple[PriceBand, ...]) -> dict[str, Any]:
-    ranges = []
+    """Facet aggregations. Every document has a price, and tantivy adds buckets for the gaps
+    between ranges, so the price buckets together count every matching document."""
+    ranges: list[dict[str, Any]] = [] if bands else [{"key": MATCHED}]
     for band in bands:
         edge: dict[str, Any] = {"key": band.label}
         if band.low is not None:

@@ -89,11 +89,28 @@ class TantivyIndex:
         return {str(d.get_first(f.SKU)): str(d.get_first(f.DIGEST)) for d in docs}
 
     def search(self, plan: SearchPlan) -> EnginePage:
+        """With facets, one unscored pass counts the matches and the facets (and stops here
+        when nothing matches); then the scored query only has to find the page."""
         searcher = self._searcher
         loose = frozenset(
             t.text for t in plan.query.terms if t.typos and not searcher.doc_freq(f.ALL, t.text)
         )
-        query = plan_query(self._schema, plan, loose)
+        facets: Facets | None = None
+        total = 0
+        if plan.request.facets:
+            matched = plan_query(self._schema, plan, loose, scored=False)
+            raw = searcher.aggregate(matched, facet_request(plan.bands))
+            total = _matched(raw)
+            if not total:
+                return EnginePage([], 0, Facets(), loose)
+            facets = _facets(raw, plan.bands)
+        found, ordered = self._page(plan, loose, count=facets is None)
+        if facets is None:
+            total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
+        hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
+        return EnginePage(hits, total, facets, loose)
+
+    def _page(self, plan: SearchPlan, loose: frozenset[str], count: bool) -> tuple[Any, bool]:
         request = plan.request
         order: dict[str, Any] = {}
         if request.sort in (SortOrder.PRICE_ASC, SortOrder.PRICE_DESC):
@@ -102,15 +119,9 @@ class TantivyIndex:
                 "order_by_field": f.PRICE,
                 "order": tantivy.Order.Asc if ascending else tantivy.Order.Desc,
             }
-        found = searcher.search(query, request.limit, True, offset=request.offset, **order)
-        total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
-        hits = [self._hit(searcher, score, address, bool(order)) for score, address in found.hits]
-        facets = None
-        if request.facets and total:
-            facets = _facets(searcher.aggregate(query, facet_request(plan.bands)), plan.bands)
-        elif request.facets:
-            facets = Facets()
-        return EnginePage(hits, total, facets, loose)
+        query = plan_query(self._schema, plan, loose)
+        found = self._searcher.search(query, request.limit, count, offset=request.offset, **order)
+        return found, bool(order)
 
     @staticmethod
     def _hit(searcher: Any, score: float, address: Any, ordered: bool) -> EngineHit:
@@ -128,6 +139,11 @@ class TantivyIndex:
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
+
+
+def _matched(raw: dict[str, Any]) -> int:
+    """How many documents matched: the price buckets cover every price (see `facet_request`)."""
+    return sum(int(b["doc_count"]) for b in raw.get("prices", {}).get("buckets", []))
 
 
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:

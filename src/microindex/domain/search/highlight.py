@@ -9,7 +9,7 @@ from microindex.domain.search.query import ParsedQuery, QueryTerm
 from microindex.domain.search.text import MAX_TERM_CHARS, fold, within_edits
 
 SNIPPET_CHARS = 160
-_WORD = re.compile(r"[^\W_]+")
+_PIECES = re.compile(r"([^\W_]+)")  # split: separators and words in turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,32 +35,41 @@ def matches(word: str, term: QueryTerm) -> bool:
 
 
 class Matcher:
-    """Whether a word of the text matches any term, remembered per word for one result page."""
+    """Whether a word of the text matches any term (as `matches` says), remembered per word for
+    one result page: the exact forms are one set lookup, prefixes and typos are checked after."""
 
     def __init__(self, query: ParsedQuery) -> None:
-        self._terms = query.terms
+        terms = query.terms
+        self._exact = frozenset(w for t in terms for w in (t.text, *t.alternatives))
+        self._prefixes = tuple(t.text for t in terms if t.prefix)
+        self._loose = tuple((t.text, t.typos) for t in terms if t.typos)
         self._seen: dict[str, bool] = {}
 
     def __call__(self, raw: str) -> bool:
         found = self._seen.get(raw)
         if found is None:
-            word = fold(raw)
-            found = len(word) <= MAX_TERM_CHARS and any(matches(word, t) for t in self._terms)
-            self._seen[raw] = found
+            found = self._seen[raw] = self._matches(fold(raw))
         return found
+
+    def _matches(self, word: str) -> bool:
+        if len(word) > MAX_TERM_CHARS:
+            return False
+        if word in self._exact or (self._prefixes and word.startswith(self._prefixes)):
+            return True
+        return any(within_edits(word, text, typos) for text, typos in self._loose)
 
 
 def highlight(text: str, query: ParsedQuery, matcher: Matcher | None = None) -> Highlighted:
     matched = matcher or Matcher(query)
     spans: list[tuple[str, bool]] = []
-    at = 0
-    for found in _WORD.finditer(text):
-        if not matched(found.group()):
-            continue
-        if found.start() > at:
-            spans.append((text[at : found.start()], False))
-        spans.append((found.group(), True))
-        at = found.end()
+    at = end = 0  # `at`: where the text not yet in `spans` starts; `end`: the piece's end
+    for i, piece in enumerate(_PIECES.split(text)):  # words at odd positions
+        start, end = end, end + len(piece)
+        if i % 2 and matched(piece):
+            if start > at:
+                spans.append((text[at:start], False))
+            spans.append((piece, True))
+            at = end
     if at < len(text):
         spans.append((text[at:], False))
     return Highlighted(tuple(spans))
@@ -71,12 +80,13 @@ def snippet(
 ) -> Highlighted:
     """A window of about `width` characters around the first matching word, with '…' marks."""
     matched = matcher or Matcher(query)
-    start = 0
-    for found in _WORD.finditer(text):
-        if matched(found.group()):
-            start = max(0, found.start() - width // 4)
+    start = end = 0
+    for i, piece in enumerate(_PIECES.split(text)):
+        begin, end = end, end + len(piece)
+        if i % 2 and matched(piece):
+            start = max(0, begin - width // 4)
             break
-        if found.start() > width * 8:  # nothing near the top: show the opening
+        if i % 2 and begin > width * 8:  # nothing near the top: show the opening
             break
     end = min(len(text), start + width)
     while start > 0 and not text[start - 1].isspace():

@@ -18,6 +18,8 @@ _SIBILANT = ("s", "x", "z", "ch", "sh")
 
 def fold(text: str) -> str:
     """Case-folded, accents removed: 'Café' and 'CAFE' fold alike."""
+    if text.isascii():  # nothing to decompose, and ASCII case-folds as it lowers
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
