@@ -142,7 +142,8 @@ def sync_node(
         made = accept_reply(node_db, node, reply, at)
         exchanges += 1
         pushed += len(push.movements)
-        if (reply.acked >= push.head and not made) or exchanges >= max_exchanges:
+        settled = reply.acked >= push.head and not made and reply.epoch == push.epoch
+        if settled or exchanges >= max_exchanges:
             return SyncReport(pushed, exchanges, reply.acked)
 
 
@@ -173,12 +174,14 @@ def receive_push(
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
-        asked = _asks(account, epoch, push)
+        if complete and same_epoch:  # read after the node learned this epoch, all mirrored:
+            peer.epoch = epoch  # the hub may spend its rights there (again)
         advice: tuple[Advice, ...] = ()
         next_sync = 0
-        if complete:
-            peer.epoch = epoch  # the hub has seen all of the node's ledger in this epoch
-            advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
+        if peer.epoch == epoch:  # else a restored hub's H is stale: it spends nothing yet
+            asked = _asks(account, epoch, push)
+            if complete and same_epoch:
+                advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
         uow.ledger.save(ledger)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)

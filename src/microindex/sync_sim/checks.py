@@ -62,6 +62,11 @@ def safety(world: RightsWorld, v: Violations, exact: bool = False) -> None:
                 f"for it at t={world.t:.0f}",
             )
             v.expect(min(r.local, r.granted, r.unavailable) >= 0, f"4: negative rights {r}")
+            v.expect(
+                account.h(sku) >= 0,
+                f"3: the hub promised {-account.h(sku)} of {node}/"
+                f"{sku} beyond its rights at t={world.t:.0f}",
+            )  # no deficits here
 
 
 def after_heal(world: RightsWorld, rounds: int, bound: int, faults_only: bool) -> Violations:
