@@ -4,13 +4,14 @@ import time
 from decimal import Decimal
 
 import pytest
+from bench.catalog import generate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.domain.search.query import Synonyms
 from microindex.domain.search.request import Filters, SearchRequest, SortOrder
-from microindex.service.search import SearchResult, search
+from microindex.service.search import IndexEntry, SearchResult, search
 from tests.search.test_query import HOSTILE
 
 
@@ -103,6 +104,40 @@ def test_facet_counts_match_the_filtered_results(index: TantivyIndex, filters: F
     for value in result.facets.attributes["colour"]:
         narrowed = Filters(**{**_fields(filters), "attributes": (("colour", value.value),)})
         assert find(index, "", filters=narrowed).total == value.count
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(in_stock=True),
+        Filters(brands=("Kiln Co",)),
+        Filters(price_min=Decimal(40), price_max=Decimal(400)),
+        Filters(categories=("Kitchen",)),
+    ],
+)
+def test_a_page_holding_every_hit_counts_facets_as_the_engine_does(
+    index: TantivyIndex, filters: Filters
+) -> None:
+    whole = find(index, "", filters=filters, limit=100)  # facets counted from the page
+    part = find(index, "", filters=filters, limit=1)  # one hit of several: the engine counts
+    assert whole.total == part.total > 1
+    assert whole.facets == part.facets
+
+
+def test_facets_of_a_generated_catalog_agree_both_ways() -> None:
+    products = generate(400)
+    built = TantivyIndex()
+    built.upsert([IndexEntry(p, {}) for p in products])
+    built.commit({"built": "1"})
+    for text in ("velvet", "oak", "lamp", "rug", ""):
+        whole = find(built, text, None, limit=100, sort=SortOrder.PRICE_ASC)
+        part = find(built, text, None, limit=2, sort=SortOrder.PRICE_ASC)
+        assert whole.total == part.total > 2
+        if whole.total <= 100:
+            assert whole.facets == part.facets
+        assert part.facets is not None
+        assert sum(count for _, count in part.facets.prices) == part.total
 
 
 def _fields(filters: Filters) -> dict[str, object]:

@@ -56,6 +56,7 @@ class EngineHit:
     price: Decimal
     currency: str
     stock: Mapping[str, int]
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

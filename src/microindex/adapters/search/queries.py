@@ -9,7 +9,13 @@ import tantivy
 from tantivy import Occur, Query
 
 from microindex.adapters.search import schema as f
-from microindex.domain.search.facets import PriceBand, attribute_key
+from microindex.domain.search.facets import (
+    ATTRIBUTE_VALUES,
+    BRAND_VALUES,
+    CATEGORY_VALUES,
+    PriceBand,
+    attribute_key,
+)
 from microindex.domain.search.query import QueryTerm
 from microindex.domain.search.ranking import (
     ALTERNATIVE_SHARE,
@@ -23,7 +29,6 @@ from microindex.service.search import SearchPlan
 
 TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
 # Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
-MATCHED = "matched"  # the price range that covers every price, when there are no bands
 LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
 
 
@@ -120,9 +125,12 @@ def plan_query(
 
 
 def facet_request(bands: tuple[PriceBand, ...]) -> dict[str, Any]:
-    """Facet aggregations. Every document has a price, and tantivy adds buckets for the gaps
-    between ranges, so the price buckets together count every matching document."""
-    ranges: list[dict[str, Any]] = [] if bands else [{"key": MATCHED}]
+    request: dict[str, Any] = {
+        "categories": {"terms": {"field": f.CATEGORY, "size": CATEGORY_VALUES}},
+        "brands": {"terms": {"field": f.BRAND, "size": BRAND_VALUES}},
+        "attributes": {"terms": {"field": f.ATTRIBUTE, "size": ATTRIBUTE_VALUES}},
+    }
+    ranges = []
     for band in bands:
         edge: dict[str, Any] = {"key": band.label}
         if band.low is not None:
@@ -130,9 +138,6 @@ def facet_request(bands: tuple[PriceBand, ...]) -> dict[str, Any]:
         if band.high is not None:
             edge["to"] = float(band.high)
         ranges.append(edge)
-    return {
-        "categories": {"terms": {"field": f.CATEGORY, "size": 50}},
-        "brands": {"terms": {"field": f.BRAND, "size": 50}},
-        "attributes": {"terms": {"field": f.ATTRIBUTE, "size": 300}},
-        "prices": {"range": {"field": f.PRICE, "ranges": ranges}},
-    }
+    if ranges:  # tantivy wants at least one range
+        request["prices"] = {"range": {"field": f.PRICE, "ranges": ranges}}
+    return request

@@ -17,7 +17,7 @@ from microindex.domain.search.ranking import FIELD_WEIGHTS
 from microindex.domain.search.text import tokens
 from microindex.service.search import EngineHit, IndexEntry
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: stored data carries the attributes (facets of a whole page)
 ANALYZER = "microindex_terms"
 TEXT_FIELDS = tuple(FIELD_WEIGHTS)  # title, brand, category, attributes, description
 ALL = "all"  # every text field together: where typos and prefixes are looked up
@@ -94,6 +94,7 @@ def _data(entry: IndexEntry) -> dict[str, Any]:
         "p": str(p.effective_price()),
         "$": p.price.currency,
         "s": {node: qty for node, qty in entry.stock.items() if qty > 0},
+        "a": p.attributes,
     }
 
 
@@ -109,4 +110,5 @@ def hit_from_data(sku: str, score: float, raw: str) -> EngineHit:
         Decimal(data["p"]),
         data["$"],
         data["s"],
+        tuple((name, value) for name, value in data["a"]),
     )

@@ -12,7 +12,14 @@ import tantivy
 
 from microindex.adapters.search import schema as f
 from microindex.adapters.search.queries import facet_request, plan_query
-from microindex.domain.search.facets import Facets, FacetValue, PriceBand, group_attributes
+from microindex.domain.search.facets import (
+    Facets,
+    FacetValue,
+    PriceBand,
+    count_facets,
+    group_attributes,
+    ranked,
+)
 from microindex.domain.search.request import SortOrder
 from microindex.service.indexing import digest
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
@@ -89,28 +96,33 @@ class TantivyIndex:
         return {str(d.get_first(f.SKU)): str(d.get_first(f.DIGEST)) for d in docs}
 
     def search(self, plan: SearchPlan) -> EnginePage:
-        """With facets, one unscored pass counts the matches and the facets (and stops here
-        when nothing matches); then the scored query only has to find the page."""
+        """The scored query finds the page and the count. Facets are counted from the page when
+        it holds every hit, else by one unscored pass of a narrower query matching the same set."""
         searcher = self._searcher
         loose = frozenset(
             t.text for t in plan.query.terms if t.typos and not searcher.doc_freq(f.ALL, t.text)
         )
-        facets: Facets | None = None
-        total = 0
-        if plan.request.facets:
-            matched = plan_query(self._schema, plan, loose, scored=False)
-            raw = searcher.aggregate(matched, facet_request(plan.bands))
-            total = _matched(raw)
-            if not total:
-                return EnginePage([], 0, Facets(), loose)
-            facets = _facets(raw, plan.bands)
-        found, ordered = self._page(plan, loose, count=facets is None)
-        if facets is None:
-            total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
+        found, ordered = self._page(plan, loose)
+        total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
+        facets: Facets | None = None
+        if plan.request.facets and total:
+            whole = plan.request.offset == 0 and len(hits) == total
+            facets = self._facets(plan, loose, hits if whole else None)
+        elif plan.request.facets:
+            facets = Facets()
         return EnginePage(hits, total, facets, loose)
 
-    def _page(self, plan: SearchPlan, loose: frozenset[str], count: bool) -> tuple[Any, bool]:
+    def _facets(
+        self, plan: SearchPlan, loose: frozenset[str], every_hit: list[EngineHit] | None
+    ) -> Facets:
+        counted = count_facets(every_hit, plan.bands) if every_hit is not None else None
+        if counted is not None:
+            return counted
+        matched = plan_query(self._schema, plan, loose, scored=False)
+        return _facets(self._searcher.aggregate(matched, facet_request(plan.bands)), plan.bands)
+
+    def _page(self, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, bool]:
         request = plan.request
         order: dict[str, Any] = {}
         if request.sort in (SortOrder.PRICE_ASC, SortOrder.PRICE_DESC):
@@ -120,7 +132,7 @@ class TantivyIndex:
                 "order": tantivy.Order.Asc if ascending else tantivy.Order.Desc,
             }
         query = plan_query(self._schema, plan, loose)
-        found = self._searcher.search(query, request.limit, count, offset=request.offset, **order)
+        found = self._searcher.search(query, request.limit, True, offset=request.offset, **order)
         return found, bool(order)
 
     @staticmethod
@@ -141,15 +153,10 @@ class TantivyIndex:
             self._writer = None
 
 
-def _matched(raw: dict[str, Any]) -> int:
-    """How many documents matched: the price buckets cover every price (see `facet_request`)."""
-    return sum(int(b["doc_count"]) for b in raw.get("prices", {}).get("buckets", []))
-
-
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     def values(name: str) -> tuple[FacetValue, ...]:
         buckets = raw.get(name, {}).get("buckets", [])
-        return tuple(FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets)
+        return ranked((str(b["key"]), int(b["doc_count"])) for b in buckets)
 
     attributes = [
         (str(b["key"]), int(b["doc_count"])) for b in raw.get("attributes", {}).get("buckets", [])

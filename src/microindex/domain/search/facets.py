@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from microindex.domain.errors import InvalidValue
 
@@ -12,6 +15,10 @@ DEFAULT_PRICE_EDGES: tuple[Decimal, ...] = tuple(
     Decimal(edge) for edge in (10, 25, 50, 100, 250, 500, 1000)
 )
 _SEPARATOR = "="
+# How many values a facet shows, busiest first.
+CATEGORY_VALUES = 50
+BRAND_VALUES = 50
+ATTRIBUTE_VALUES = 300  # over every attribute name together
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +84,44 @@ def group_attributes(counts: list[tuple[str, int]]) -> dict[str, tuple[FacetValu
         name: tuple(sorted(values, key=lambda v: (-v.count, v.value)))
         for name, values in sorted(grouped.items())
     }
+
+
+def ranked(counts: Iterable[tuple[str, int]]) -> tuple[FacetValue, ...]:
+    """Facet values busiest first, then by value, so the order never depends on the engine."""
+    return tuple(FacetValue(v, n) for v, n in sorted(counts, key=lambda vn: (-vn[1], vn[0])))
+
+
+class Faceted(Protocol):
+    """What facets count of one product."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def brand(self) -> str: ...
+    @property
+    def attributes(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def price(self) -> Decimal: ...
+
+
+def count_facets(found: Sequence[Faceted], bands: Sequence[PriceBand]) -> Facets | None:
+    """The facets of a result set held whole (a page that holds every hit), counted as the
+    engine counts them; None when a facet has more values than it shows (the engine's choice
+    among equal counts at the cut is its own, so ask the engine)."""
+    categories = Counter(p.category for p in found if p.category)
+    brands = Counter(p.brand for p in found if p.brand)
+    attributes = Counter(
+        key for p in found for key in {attribute_key(n, v) for n, v in p.attributes}
+    )
+    if (
+        len(categories) > CATEGORY_VALUES
+        or len(brands) > BRAND_VALUES
+        or len(attributes) > ATTRIBUTE_VALUES
+    ):
+        return None
+    return Facets(
+        ranked(categories.items()),
+        ranked(brands.items()),
+        group_attributes(list(attributes.items())),
+        tuple((band, sum(1 for p in found if band.holds(p.price))) for band in bands),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from microindex.domain.search.query import ParsedQuery, QueryTerm
@@ -10,6 +11,7 @@ from microindex.domain.search.text import MAX_TERM_CHARS, fold, within_edits
 
 SNIPPET_CHARS = 160
 _PIECES = re.compile(r"([^\W_]+)")  # split: separators and words in turn
+_WORD_START = re.compile(r"(?<![^\W_])[^\W_]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,9 @@ def matches(word: str, term: QueryTerm) -> bool:
 
 
 class Matcher:
-    """Whether a word of the text matches any term (as `matches` says), remembered per word for
-    one result page: the exact forms are one set lookup, prefixes and typos are checked after."""
+    """Where the words matching any term (as `matches` says) are in a text, for one result
+    page. Without typos, ASCII text is searched with one pattern of the exact forms and
+    prefixes; otherwise each word is folded and checked once per page (remembered)."""
 
     def __init__(self, query: ParsedQuery) -> None:
         terms = query.terms
@@ -44,6 +47,13 @@ class Matcher:
         self._prefixes = tuple(t.text for t in terms if t.prefix)
         self._loose = tuple((t.text, t.typos) for t in terms if t.typos)
         self._seen: dict[str, bool] = {}
+        self._pattern = None if self._loose or not terms else self._compile()
+
+    def _compile(self) -> re.Pattern[str]:
+        forms = [re.escape(w) for w in sorted(self._exact, key=len, reverse=True)]
+        forms += [re.escape(p) + r"[^\W_]*" for p in self._prefixes]
+        whole = r"(?<![^\W_])(?:" + "|".join(forms) + r")(?![^\W_])"
+        return re.compile(whole, re.ASCII | re.IGNORECASE)
 
     def __call__(self, raw: str) -> bool:
         found = self._seen.get(raw)
@@ -58,18 +68,28 @@ class Matcher:
             return True
         return any(within_edits(word, text, typos) for text, typos in self._loose)
 
+    def found(self, text: str) -> Iterator[tuple[int, int]]:
+        """The (start, end) of each matching word of `text`, in order."""
+        if self._pattern is not None and text.isascii():
+            for match in self._pattern.finditer(text):
+                if match.end() - match.start() <= MAX_TERM_CHARS:
+                    yield match.span()
+            return
+        end = 0
+        for i, piece in enumerate(_PIECES.split(text)):  # words at odd positions
+            start, end = end, end + len(piece)
+            if i % 2 and self(piece):
+                yield start, end
+
 
 def highlight(text: str, query: ParsedQuery, matcher: Matcher | None = None) -> Highlighted:
-    matched = matcher or Matcher(query)
     spans: list[tuple[str, bool]] = []
-    at = end = 0  # `at`: where the text not yet in `spans` starts; `end`: the piece's end
-    for i, piece in enumerate(_PIECES.split(text)):  # words at odd positions
-        start, end = end, end + len(piece)
-        if i % 2 and matched(piece):
-            if start > at:
-                spans.append((text[at:start], False))
-            spans.append((piece, True))
-            at = end
+    at = 0  # where the text not yet in `spans` starts
+    for start, end in (matcher or Matcher(query)).found(text):
+        if start > at:
+            spans.append((text[at:start], False))
+        spans.append((text[start:end], True))
+        at = end
     if at < len(text):
         spans.append((text[at:], False))
     return Highlighted(tuple(spans))
@@ -78,16 +98,14 @@ def highlight(text: str, query: ParsedQuery, matcher: Matcher | None = None) -> 
 def snippet(
     text: str, query: ParsedQuery, width: int = SNIPPET_CHARS, matcher: Matcher | None = None
 ) -> Highlighted:
-    """A window of about `width` characters around the first matching word, with '…' marks."""
+    """A window of about `width` characters around the first matching word, with '…' marks;
+    the opening when no word matches before the first word starting past `width * 8`."""
     matched = matcher or Matcher(query)
-    start = end = 0
-    for i, piece in enumerate(_PIECES.split(text)):
-        begin, end = end, end + len(piece)
-        if i % 2 and matched(piece):
-            start = max(0, begin - width // 4)
-            break
-        if i % 2 and begin > width * 8:  # nothing near the top: show the opening
-            break
+    start = 0
+    first = next(matched.found(text), None)
+    near = width * 8
+    if first is not None and (first[0] <= near or not _WORD_START.search(text, near + 1, first[0])):
+        start = max(0, first[0] - width // 4)
     end = min(len(text), start + width)
     while start > 0 and not text[start - 1].isspace():
         start += 1
