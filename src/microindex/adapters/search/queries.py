@@ -9,6 +9,8 @@ import tantivy
 from tantivy import Occur, Query
 
 from microindex.adapters.search import schema as f
+from microindex.adapters.search.clauses import match_clause, term_clause
+from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.search.facets import (
     ATTRIBUTE_VALUES,
     BRAND_VALUES,
@@ -16,60 +18,22 @@ from microindex.domain.search.facets import (
     PriceBand,
     attribute_key,
 )
-from microindex.domain.search.query import QueryTerm
-from microindex.domain.search.ranking import (
-    ALTERNATIVE_SHARE,
-    CODE_BOOST,
-    FIELD_WEIGHTS,
-    PREFIX_SHARE,
-    TYPO_SHARE,
-)
+from microindex.domain.search.ranking import CODE_BOOST
 from microindex.domain.search.request import Filters
 from microindex.service.search import SearchPlan
 
-TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
-# Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
-LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
-
-
-def term_clause(schema: tantivy.Schema, term: QueryTerm, loose: bool) -> Query:
-    """Exact and alternative forms in every weighted field; typos when `loose` (the index lacks
-    the word: an indexed word means what it says, and skipping its expansions keeps queries
-    fast); the prefix of the word being typed."""
-    parts: list[Query] = []
-    for field, weight in FIELD_WEIGHTS.items():
-        parts.append(Query.boost_query(Query.term_query(schema, field, term.text), weight))
-        for other in term.alternatives:
-            exact = Query.term_query(schema, field, other)
-            parts.append(Query.boost_query(exact, weight * ALTERNATIVE_SHARE))
-    for field, weight in LOOSE_FIELDS:
-        if term.typos and loose:
-            fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
-            parts.append(Query.boost_query(fuzzy, weight * TYPO_SHARE))
-        if term.prefix:
-            typed = Query.fuzzy_term_query(schema, field, term.text, 0, True, True)
-            parts.append(Query.boost_query(typed, weight * PREFIX_SHARE))
-    return Query.disjunction_max_query(parts, TIE_BREAKER)
-
-
-def match_clause(schema: tantivy.Schema, term: QueryTerm, loose: bool) -> Query:
-    """The documents `term_clause` matches, without its scoring: every weighted field's words
-    are also in the all-fields field, so one term query per form there finds the same set."""
-    parts = [Query.term_query(schema, f.ALL, word) for word in (term.text, *term.alternatives)]
-    if term.typos and loose:
-        parts.append(Query.fuzzy_term_query(schema, f.ALL, term.text, term.typos, True, False))
-    if term.prefix:
-        parts.append(Query.fuzzy_term_query(schema, f.ALL, term.text, 0, True, True))
-    if len(parts) == 1:
-        return parts[0]
-    return Query.boolean_query([(Occur.Should, part) for part in parts])
+ATTRIBUTE_PREFIX = "attribute:"
 
 
 def text_query(
-    schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str], scored: bool = True
+    schema: tantivy.Schema,
+    vocabulary: Vocabulary,
+    plan: SearchPlan,
+    loose: frozenset[str],
+    scored: bool = True,
 ) -> Query:
     clause = term_clause if scored else match_clause
-    clauses = [clause(schema, t, t.text in loose) for t in plan.query.terms]
+    clauses = [clause(schema, vocabulary, t, t.text in loose) for t in plan.query.terms]
     words: Query | None = None
     if clauses and plan.must_match >= len(clauses):
         words = Query.boolean_query([(Occur.Must, c) for c in clauses])
@@ -112,11 +76,15 @@ def filter_queries(
 
 
 def plan_query(
-    schema: tantivy.Schema, plan: SearchPlan, loose: frozenset[str], scored: bool = True
+    schema: tantivy.Schema,
+    vocabulary: Vocabulary,
+    plan: SearchPlan,
+    loose: frozenset[str],
+    scored: bool = True,
 ) -> Query:
     """The plan's documents, ranked when `scored`; unscored it is a narrower query that
     matches exactly the same documents (for counts and facets, where only the set matters)."""
-    main = text_query(schema, plan, loose, scored)
+    main = text_query(schema, vocabulary, plan, loose, scored)
     filters = filter_queries(schema, plan.request.filters, plan.stocked_at)
     if not filters:
         return main
@@ -124,12 +92,15 @@ def plan_query(
     return Query.boolean_query([(Occur.Must, main), *quiet])
 
 
-def facet_request(bands: tuple[PriceBand, ...]) -> dict[str, Any]:
+def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[str, Any]:
+    """Aggregations named "categories", "brands", "prices" and "attribute:<name>"."""
     request: dict[str, Any] = {
         "categories": {"terms": {"field": f.CATEGORY, "size": CATEGORY_VALUES}},
         "brands": {"terms": {"field": f.BRAND, "size": BRAND_VALUES}},
-        "attributes": {"terms": {"field": f.ATTRIBUTE, "size": ATTRIBUTE_VALUES}},
     }
+    for name in names:
+        column = f"{f.ATTRIBUTES}.{f.attribute_column(name)}"
+        request[ATTRIBUTE_PREFIX + name] = {"terms": {"field": column, "size": ATTRIBUTE_VALUES}}
     ranges = []
     for band in bands:
         edge: dict[str, Any] = {"key": band.label}

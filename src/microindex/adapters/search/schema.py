@@ -12,19 +12,23 @@ from typing import Any
 
 import tantivy
 
-from microindex.domain.search.facets import attribute_key
+from microindex.domain.search.facets import attribute_key, facet_attributes
 from microindex.domain.search.ranking import FIELD_WEIGHTS
 from microindex.domain.search.text import tokens
 from microindex.service.search import EngineHit, IndexEntry
 
-SCHEMA_VERSION = "2"  # 2: stored data carries the attributes (facets of a whole page)
+SCHEMA_VERSION = "3"  # 3: attributes by name for facets, and in the stored data
 ANALYZER = "microindex_terms"
 TEXT_FIELDS = tuple(FIELD_WEIGHTS)  # title, brand, category, attributes, description
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 CODES = "codes"  # the SKU (lower case) and the GTIN-14: exact lookups
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
 STOCKED = "stocked"  # 1 when on hand at any node
-CATEGORY, BRAND, ATTRIBUTE = "category_f", "brand_f", "attribute_f"  # facets and filters
+CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
+ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
+# Facets: {hex(name): value}, a single-valued column per attribute name (counting a multi-valued
+# `name=value` column was five times slower), and the names, to know which columns there are.
+ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
 PRICE = "price"  # the effective price (the sale price when there is one)
 SKU, DIGEST, DATA = "sku", "digest", "data"
 
@@ -39,10 +43,18 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(STOCKED_AT, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field(STOCKED, indexed=True, fast=True)
-    for name in (CATEGORY, BRAND, ATTRIBUTE):
+    for name in (CATEGORY, BRAND):
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
+    for name in (ATTRIBUTE, ATTRIBUTE_NAMES):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_json_field(ATTRIBUTES, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_float_field(PRICE, indexed=True, fast=True)
     return builder.build()
+
+
+def attribute_column(name: str) -> str:
+    """A JSON key that no attribute name can break (dots would nest)."""
+    return name.encode().hex()
 
 
 def register_analyzer(index: tantivy.Index) -> None:
@@ -79,6 +91,11 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
         doc.add_text(BRAND, p.brand)
     for name, value in p.attributes:
         doc.add_text(ATTRIBUTE, attribute_key(name, value))
+    faceted = facet_attributes(p.attributes)
+    for name in faceted:
+        doc.add_text(ATTRIBUTE_NAMES, name)
+    if faceted:
+        doc.add_json(ATTRIBUTES, {attribute_column(n): v for n, v in faceted.items()})
     doc.add_float(PRICE, float(p.effective_price()))
     doc.add_text(DATA, json.dumps(_data(entry), separators=(",", ":")))
     return doc

@@ -11,13 +11,14 @@ from typing import Any
 import tantivy
 
 from microindex.adapters.search import schema as f
-from microindex.adapters.search.queries import facet_request, plan_query
+from microindex.adapters.search.queries import ATTRIBUTE_PREFIX, facet_request, plan_query
+from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.search.facets import (
     Facets,
     FacetValue,
     PriceBand,
     count_facets,
-    group_attributes,
+    facet_names,
     ranked,
 )
 from microindex.domain.search.request import SortOrder
@@ -43,6 +44,8 @@ class TantivyIndex:
         f.register_analyzer(self._index)
         self._writer: Any = None
         self._searcher = self._index.searcher()
+        self._vocabulary = Vocabulary(self._searcher)
+        self._facet_names: tuple[str, ...] | None = None  # of this searcher
 
     def _open(self, path: Path) -> tantivy.Index:
         marks_file = path / MARKS_FILE
@@ -80,6 +83,8 @@ class TantivyIndex:
             self._writer.commit()
             self._index.reload()
             self._searcher = self._index.searcher()
+            self._vocabulary = Vocabulary(self._searcher)
+            self._facet_names = None
         self._marks = dict(marks)
         if self._path is not None:
             temporary = self._path / (MARKS_FILE + ".tmp")
@@ -98,9 +103,9 @@ class TantivyIndex:
     def search(self, plan: SearchPlan) -> EnginePage:
         """The scored query finds the page and the count. Facets are counted from the page when
         it holds every hit, else by one unscored pass of a narrower query matching the same set."""
-        searcher = self._searcher
+        searcher, vocabulary = self._searcher, self._vocabulary
         loose = frozenset(
-            t.text for t in plan.query.terms if t.typos and not searcher.doc_freq(f.ALL, t.text)
+            t.text for t in plan.query.terms if t.typos and not vocabulary.freq(f.ALL, t.text)
         )
         found, ordered = self._page(plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
@@ -116,11 +121,19 @@ class TantivyIndex:
     def _facets(
         self, plan: SearchPlan, loose: frozenset[str], every_hit: list[EngineHit] | None
     ) -> Facets:
-        counted = count_facets(every_hit, plan.bands) if every_hit is not None else None
+        names = self._attribute_names()
+        counted = None if every_hit is None else count_facets(every_hit, plan.bands, names)
         if counted is not None:
             return counted
-        matched = plan_query(self._schema, plan, loose, scored=False)
-        return _facets(self._searcher.aggregate(matched, facet_request(plan.bands)), plan.bands)
+        matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
+        raw = self._searcher.aggregate(matched, facet_request(plan.bands, names))
+        return _facets(raw, plan.bands)
+
+    def _attribute_names(self) -> tuple[str, ...]:
+        if self._facet_names is None:
+            counts = self._searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, "")
+            self._facet_names = facet_names(counts)
+        return self._facet_names
 
     def _page(self, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, bool]:
         request = plan.request
@@ -131,7 +144,7 @@ class TantivyIndex:
                 "order_by_field": f.PRICE,
                 "order": tantivy.Order.Asc if ascending else tantivy.Order.Desc,
             }
-        query = plan_query(self._schema, plan, loose)
+        query = plan_query(self._schema, self._vocabulary, plan, loose)
         found = self._searcher.search(query, request.limit, True, offset=request.offset, **order)
         return found, bool(order)
 
@@ -158,13 +171,12 @@ def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
         buckets = raw.get(name, {}).get("buckets", [])
         return ranked((str(b["key"]), int(b["doc_count"])) for b in buckets)
 
-    attributes = [
-        (str(b["key"]), int(b["doc_count"])) for b in raw.get("attributes", {}).get("buckets", [])
-    ]
+    names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
+    attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}
     counts = {str(b["key"]): int(b["doc_count"]) for b in raw.get("prices", {}).get("buckets", [])}
     return Facets(
         values("categories"),
         values("brands"),
-        group_attributes(attributes),
+        {name: found for name, found in attributes.items() if found},
         tuple((band, counts.get(band.label, 0)) for band in bands),
     )

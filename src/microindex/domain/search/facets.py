@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -14,11 +14,12 @@ from microindex.domain.errors import InvalidValue
 DEFAULT_PRICE_EDGES: tuple[Decimal, ...] = tuple(
     Decimal(edge) for edge in (10, 25, 50, 100, 250, 500, 1000)
 )
-_SEPARATOR = "="
+_SEPARATOR = "="  # in the filter terms: `colour=navy`
 # How many values a facet shows, busiest first.
 CATEGORY_VALUES = 50
 BRAND_VALUES = 50
-ATTRIBUTE_VALUES = 300  # over every attribute name together
+ATTRIBUTE_VALUES = 50  # per attribute name
+ATTRIBUTE_NAMES = 20  # the attribute names most products have get facets
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +54,16 @@ def attribute_key(name: str, value: str) -> str:
     return f"{name.strip().lower()}{_SEPARATOR}{value.strip()}"
 
 
-def split_attribute_key(key: str) -> tuple[str, str]:
-    name, _, value = key.partition(_SEPARATOR)
-    return name, value
+def facet_attributes(attributes: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A product's attributes as facets count them: one value per folded name, blanks left out."""
+    folded = ((name.strip().lower(), value.strip()) for name, value in attributes)
+    return {name: value for name, value in folded if value}
+
+
+def facet_names(counts: Iterable[tuple[str, int]]) -> tuple[str, ...]:
+    """The attribute names that get facets, from (name, products having it): the commonest."""
+    ranked_names = sorted(counts, key=lambda nc: (-nc[1], nc[0]))
+    return tuple(sorted(name for name, _ in ranked_names[:ATTRIBUTE_NAMES]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +80,6 @@ class Facets:
     brands: tuple[FacetValue, ...] = ()
     attributes: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     prices: tuple[tuple[PriceBand, int], ...] = ()
-
-
-def group_attributes(counts: list[tuple[str, int]]) -> dict[str, tuple[FacetValue, ...]]:
-    """`[("colour=navy", 3)]` into `{"colour": (FacetValue("navy", 3),)}`, busiest first."""
-    grouped: dict[str, list[FacetValue]] = {}
-    for key, count in counts:
-        name, value = split_attribute_key(key)
-        grouped.setdefault(name, []).append(FacetValue(value, count))
-    return {
-        name: tuple(sorted(values, key=lambda v: (-v.count, v.value)))
-        for name, values in sorted(grouped.items())
-    }
 
 
 def ranked(counts: Iterable[tuple[str, int]]) -> tuple[FacetValue, ...]:
@@ -104,24 +100,25 @@ class Faceted(Protocol):
     def price(self) -> Decimal: ...
 
 
-def count_facets(found: Sequence[Faceted], bands: Sequence[PriceBand]) -> Facets | None:
+def count_facets(
+    found: Sequence[Faceted], bands: Sequence[PriceBand], names: Collection[str]
+) -> Facets | None:
     """The facets of a result set held whole (a page that holds every hit), counted as the
     engine counts them; None when a facet has more values than it shows (the engine's choice
     among equal counts at the cut is its own, so ask the engine)."""
     categories = Counter(p.category for p in found if p.category)
     brands = Counter(p.brand for p in found if p.brand)
-    attributes = Counter(
-        key for p in found for key in {attribute_key(n, v) for n, v in p.attributes}
-    )
-    if (
-        len(categories) > CATEGORY_VALUES
-        or len(brands) > BRAND_VALUES
-        or len(attributes) > ATTRIBUTE_VALUES
-    ):
+    by_name: dict[str, Counter[str]] = {name: Counter() for name in names}
+    for p in found:
+        for name, value in facet_attributes(p.attributes).items():
+            if name in by_name:
+                by_name[name][value] += 1
+    widest = max((len(values) for values in by_name.values()), default=0)
+    if len(categories) > CATEGORY_VALUES or len(brands) > BRAND_VALUES or widest > ATTRIBUTE_VALUES:
         return None
     return Facets(
         ranked(categories.items()),
         ranked(brands.items()),
-        group_attributes(list(attributes.items())),
+        {name: ranked(values.items()) for name, values in sorted(by_name.items()) if values},
         tuple((band, sum(1 for p in found if band.holds(p.price))) for band in bands),
     )

@@ -1,0 +1,117 @@
+"""One query term as a tantivy clause: scored (for the page) or matching only (for counts).
+
+Both match exactly the same documents. The scored clause is a disjunction-max over the weighted
+fields, the other forms, typos and the prefix being typed. Two things keep it cheap without
+changing which documents match:
+
+- forms the index lacks are left out, and a prefix with few completions becomes those words
+  (a prefix automaton reads every posting of every completion before the first hit);
+- a form held by most documents of a field (`Vocabulary.dense`: "in", "with", a template word
+  of every description) is not weighed there: merging such long posting lists into the
+  disjunction costs more than anything else in the query, and BM25 gives such a word almost
+  nothing. The term then must match through its matching clause, and the sparse parts score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import tantivy
+from tantivy import Occur, Query
+
+from microindex.adapters.search import schema as f
+from microindex.adapters.search.vocabulary import Vocabulary
+from microindex.domain.search.query import QueryTerm
+from microindex.domain.search.ranking import (
+    ALTERNATIVE_SHARE,
+    FIELD_WEIGHTS,
+    PREFIX_SHARE,
+    TYPO_SHARE,
+)
+
+TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
+# Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
+LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
+
+
+def term_clause(
+    schema: tantivy.Schema, vocabulary: Vocabulary, term: QueryTerm, loose: bool
+) -> Query:
+    """Exact and alternative forms in every weighted field; typos when `loose` (the index lacks
+    the word: an indexed word means what it says, and skipping its expansions keeps queries
+    fast); the prefix of the word being typed."""
+    parts, dense = _weighted(schema, vocabulary, term)
+    for field, weight in LOOSE_FIELDS:
+        if term.typos and loose:
+            fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
+            parts.append(Query.boost_query(fuzzy, weight * TYPO_SHARE))
+        if term.prefix:
+            typed = _prefix(schema, vocabulary, field, term.text, weight * PREFIX_SHARE)
+            dense = dense or typed is None
+            parts.extend([typed] if typed is not None else [])
+    if not dense:
+        return Query.disjunction_max_query(parts, TIE_BREAKER) if parts else Query.empty_query()
+    matched = Query.const_score_query(match_clause(schema, vocabulary, term, loose), 0.0)
+    if not parts:
+        return matched
+    scored = Query.disjunction_max_query(parts, TIE_BREAKER)
+    return Query.boolean_query([(Occur.Must, matched), (Occur.Should, scored)])
+
+
+def _weighted(
+    schema: tantivy.Schema, vocabulary: Vocabulary, term: QueryTerm
+) -> tuple[list[Query], bool]:
+    """The forms in each weighted field, and whether a dense one was left out."""
+    parts: list[Query] = []
+    dense = False
+    forms = ((term.text, 1.0), *((other, ALTERNATIVE_SHARE) for other in term.alternatives))
+    for field, weight in FIELD_WEIGHTS.items():
+        for word, share in forms:
+            held = vocabulary.freq(field, word)
+            dense = dense or held > vocabulary.dense_above
+            if 0 < held <= vocabulary.dense_above:
+                parts.append(
+                    Query.boost_query(Query.term_query(schema, field, word), weight * share)
+                )
+    return parts, dense
+
+
+def _prefix(
+    schema: tantivy.Schema, vocabulary: Vocabulary, field: str, prefix: str, score: float
+) -> Query | None:
+    """Words of `field` starting with `prefix`, each scoring `score`; None when they are dense."""
+    completions = vocabulary.completions(field, prefix)
+    if completions is None:
+        typed = Query.fuzzy_term_query(schema, field, prefix, 0, True, True)
+        return Query.boost_query(typed, score)
+    if sum(held for _, held in completions) > vocabulary.dense_above:
+        return None
+    return Query.const_score_query(_any(schema, field, (w for w, _ in completions)), score)
+
+
+def match_clause(
+    schema: tantivy.Schema, vocabulary: Vocabulary, term: QueryTerm, loose: bool
+) -> Query:
+    """The documents `term_clause` matches, without its scoring: every weighted field's words
+    are also in the all-fields field, so the forms there find the same set."""
+    words = [w for w in (term.text, *term.alternatives) if vocabulary.freq(f.ALL, w)]
+    automata: list[Query] = []
+    if term.typos and loose:
+        automata.append(Query.fuzzy_term_query(schema, f.ALL, term.text, term.typos, True, False))
+    if term.prefix:
+        completions = vocabulary.completions(f.ALL, term.text)
+        if completions is None:
+            automata.append(Query.fuzzy_term_query(schema, f.ALL, term.text, 0, True, True))
+        else:
+            words.extend(w for w, _ in completions)
+    parts = [Query.term_query(schema, f.ALL, w) for w in dict.fromkeys(words)] + automata
+    if not parts:
+        return Query.empty_query()
+    return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Should, p) for p in parts])
+
+
+def _any(schema: tantivy.Schema, field: str, words: Iterable[str]) -> Query:
+    parts = [Query.term_query(schema, field, w) for w in words]
+    if not parts:
+        return Query.empty_query()
+    return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Should, p) for p in parts])
