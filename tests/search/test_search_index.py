@@ -125,11 +125,15 @@ def test_a_page_holding_every_hit_counts_facets_as_the_engine_does(
     assert whole.facets == part.facets
 
 
-def test_facets_of_a_generated_catalog_agree_both_ways() -> None:
-    products = generate(400)
-    built = TantivyIndex()
-    built.upsert([IndexEntry(p, {}) for p in products])
-    built.commit({"built": "1"})
+@pytest.fixture(scope="module")
+def built() -> TantivyIndex:
+    generated = TantivyIndex()
+    generated.upsert([IndexEntry(p, {}) for p in generate(400)])
+    generated.commit({"built": "1"})
+    return generated
+
+
+def test_facets_of_a_generated_catalog_agree_both_ways(built: TantivyIndex) -> None:
     # Dense words ("in", "with", description template words) must still match everywhere.
     for text in ("velvet", "oak", "lamp", "rug", "", "in", "natural", "rug in", "with oak t"):
         whole = find(built, text, None, limit=100, sort=SortOrder.PRICE_ASC)
@@ -139,6 +143,15 @@ def test_facets_of_a_generated_catalog_agree_both_ways() -> None:
             assert whole.facets == part.facets
         assert part.facets is not None
         assert sum(count for _, count in part.facets.prices) == part.total
+
+
+def test_a_word_most_products_hold_does_not_match_alone_once_a_word_may_go(
+    built: TantivyIndex,
+) -> None:
+    assert find(built, "with zzqqx ", None).total == 0  # not every product "with" something
+    relaxed = find(built, "oak with zzqqx ", None)
+    assert relaxed.dropped_terms == 1
+    assert relaxed.total == find(built, "oak ", None).total
 
 
 def _fields(filters: Filters) -> dict[str, object]:

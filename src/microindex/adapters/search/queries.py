@@ -38,8 +38,7 @@ def text_query(
     if clauses and plan.must_match >= len(clauses):
         words = Query.boolean_query([(Occur.Must, c) for c in clauses])
     elif clauses:
-        should = [(Occur.Should, c) for c in clauses]
-        words = Query.boolean_query(should, max(plan.must_match, 1))
+        words = _relaxed(vocabulary, plan, clauses)
     codes = [c.lower() for c in plan.query.codes]
     if not codes:
         return words if words is not None else Query.all_query()
@@ -47,6 +46,20 @@ def text_query(
     if words is None:
         return lookup
     return Query.boolean_query([(Occur.Should, lookup), (Occur.Should, words)])
+
+
+def _relaxed(vocabulary: Vocabulary, plan: SearchPlan, clauses: list[Query]) -> Query:
+    """All but `len(terms) - must_match` of the words, not counting dense ones ("with", "and"):
+    alone they would match most of the catalog, so once a word may go they only add to the
+    score."""
+    dense = [vocabulary.dense(f.ALL, t.text) for t in plan.query.terms]
+    counted = [(Occur.Should, c) for c, d in zip(clauses, dense, strict=True) if not d]
+    if not counted:
+        return Query.boolean_query([(Occur.Should, c) for c in clauses], max(plan.must_match, 1))
+    may_go = len(clauses) - plan.must_match
+    some = Query.boolean_query(counted, max(len(counted) - may_go, 1))
+    extra = [(Occur.Should, c) for c, d in zip(clauses, dense, strict=True) if d]
+    return Query.boolean_query([(Occur.Must, some), *extra]) if extra else some
 
 
 def filter_queries(
