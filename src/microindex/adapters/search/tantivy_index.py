@@ -46,6 +46,9 @@ class TantivyIndex:
         self._searcher = self._index.searcher()
         self._vocabulary = Vocabulary(self._searcher)
         self._facet_names: tuple[str, ...] | None = None  # of this searcher
+        # SKUs written since the index was last known empty (None: it may hold any): a SKU
+        # not written since needs no delete before its add, which keeps a build fast.
+        self._added: set[str] | None = set() if self._searcher.num_docs == 0 else None
 
     def _open(self, path: Path) -> tantivy.Index:
         marks_file = path / MARKS_FILE
@@ -63,10 +66,13 @@ class TantivyIndex:
         return self._writer
 
     def upsert(self, entries: Sequence[IndexEntry]) -> None:
-        writer = self._writing()
+        writer, added = self._writing(), self._added
         for entry in entries:
             sku = entry.product.sku.value
-            writer.delete_documents_by_term(f.SKU, sku)
+            if added is None or sku in added:
+                writer.delete_documents_by_term(f.SKU, sku)
+            else:
+                added.add(sku)
             writer.add_document(f.document(entry, digest(entry.product)))
 
     def delete(self, skus: Sequence[str]) -> None:
@@ -77,6 +83,7 @@ class TantivyIndex:
 
     def clear(self) -> None:
         self._writing().delete_all_documents()
+        self._added = set()
 
     def commit(self, marks: Mapping[str, str]) -> None:
         if self._writer is not None:
@@ -85,6 +92,7 @@ class TantivyIndex:
             self._searcher = self._index.searcher()
             self._vocabulary = Vocabulary(self._searcher)
             self._facet_names = None
+            self._added = None  # a build is one commit: keep no set of every SKU after it
         self._marks = dict(marks)
         if self._path is not None:
             temporary = self._path / (MARKS_FILE + ".tmp")
