@@ -10,6 +10,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.order_schema import ORDER_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
@@ -144,6 +145,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    ORDER_MIGRATION,
 ]
 
 

@@ -10,6 +10,7 @@ from microindex.adapters.sqlite.governance_schema import (
     GOVERNANCE_MIGRATION,
     RETURNS_MIGRATION,
 )
+from microindex.adapters.sqlite.order_schema import ORDER_MIGRATION
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -142,6 +143,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     SYNC_MIGRATION,
+    ORDER_MIGRATION,
     (
         40,
         "capture: media assets, their renditions, capture templates per node",

@@ -62,6 +62,8 @@ class Part:
     node: str
     lines: tuple[tuple[str, int], ...]
     step: Step = Step.PROMISED
+    ready_by: datetime | None = None
+    arrives_by: datetime | None = None
 
 
 @dataclass

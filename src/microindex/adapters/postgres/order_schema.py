@@ -1,0 +1,40 @@
+"""Schema of the orders the hub promised (migration 80), as on SQLite."""
+
+from __future__ import annotations
+
+ORDER_MIGRATION = (
+    80,
+    "orders: promised orders, their parts per node, and every step as an event",
+    """
+    CREATE TABLE orders (
+        ident       text COLLATE "C" PRIMARY KEY,
+        digest      text NOT NULL,
+        method      text NOT NULL,
+        placed_at   timestamptz NOT NULL,
+        promised_by timestamptz NOT NULL,
+        lease_until timestamptz NOT NULL,
+        request     jsonb NOT NULL,
+        why         jsonb NOT NULL
+    );
+    CREATE TABLE order_parts (
+        ident      text COLLATE "C" NOT NULL REFERENCES orders (ident),
+        node       text COLLATE "C" NOT NULL,
+        lines      jsonb NOT NULL,
+        step       text NOT NULL,
+        ready_by   timestamptz,
+        arrives_by timestamptz,
+        PRIMARY KEY (ident, node)
+    );
+    CREATE INDEX order_parts_by_node ON order_parts (node, step);
+    CREATE TABLE order_events (
+        id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        ident text COLLATE "C" NOT NULL REFERENCES orders (ident),
+        node  text COLLATE "C" NOT NULL,
+        step  text NOT NULL,
+        at    timestamptz NOT NULL,
+        actor text NOT NULL
+    );
+    CREATE INDEX order_events_by_time ON order_events (at);
+    CREATE INDEX orders_by_lease ON orders (lease_until);
+    """,
+)

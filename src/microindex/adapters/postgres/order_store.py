@@ -1,0 +1,123 @@
+"""Promised orders on PostgreSQL, in the same transaction as the hub's sync accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg.types.json import Jsonb
+
+from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.rights_store import PostgresSyncDatabase, PostgresSyncUnitOfWork
+from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
+from microindex.domain.promise.order import Method
+from microindex.service.promise_ports import OrderRecord
+
+_OPEN_STEPS = [s.value for s in Step if s not in ENDED]
+
+
+class PostgresOrders:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, ident: str) -> OrderRecord | None:
+        row = self._conn.execute(
+            "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
+            " FROM orders WHERE ident = %s",
+            (ident,),
+        ).fetchone()
+        if row is None:
+            return None
+        digest, method, placed, promised, lease, request, why = row
+        order = Order(ident, Method(method), placed, promised, self._parts(ident))
+        return OrderRecord(order, digest, dict(request), tuple(why), lease)
+
+    def _parts(self, ident: str) -> dict[str, Part]:
+        rows = self._conn.execute(
+            "SELECT node, lines, step, ready_by, arrives_by FROM order_parts WHERE ident = %s"
+            " ORDER BY node",
+            (ident,),
+        )
+        return {
+            node: Part(node, tuple((str(s), int(q)) for s, q in lines), Step(step), ready, arrives)
+            for node, lines, step, ready, arrives in rows
+        }
+
+    def add(self, record: OrderRecord) -> None:
+        order = record.order
+        self._conn.execute(
+            "INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                order.ident,
+                record.digest,
+                order.method.value,
+                order.placed_at,
+                order.promised_by,
+                record.lease_until,
+                Jsonb(record.request),
+                Jsonb(list(record.why)),
+            ),
+        )
+        self.save(order)
+
+    def save(self, order: Order) -> None:
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO order_parts VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step",
+                [
+                    (
+                        order.ident,
+                        p.node,
+                        Jsonb([list(line) for line in p.lines]),
+                        p.step.value,
+                        p.ready_by,
+                        p.arrives_by,
+                    )
+                    for p in order.parts.values()
+                ],
+            )
+            cur.executemany(
+                "INSERT INTO order_events (ident, node, step, at, actor)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [(e.order, e.node, e.step.value, e.at, e.actor) for e in order.events],
+            )
+        order.events.clear()
+
+    def open_at(self, node: str | None) -> list[Order]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT ident FROM order_parts WHERE step = ANY(%s)"
+            " AND (%s::text IS NULL OR node = %s) ORDER BY ident",
+            (_OPEN_STEPS, node, node),
+        ).fetchall()
+        found = (self.get(ident) for (ident,) in rows)
+        return [record.order for record in found if record is not None and record.order.open]
+
+    def lapsed(self, now: datetime) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT o.ident FROM orders o WHERE o.lease_until <= %s AND NOT EXISTS ("
+            " SELECT 1 FROM order_parts p WHERE p.ident = o.ident AND p.step <> 'promised')"
+            " ORDER BY o.ident",
+            (now,),
+        )
+        return [str(ident) for (ident,) in rows]
+
+    def events(self, start: datetime, end: datetime) -> list[Event]:
+        rows = self._conn.execute(
+            "SELECT ident, node, step, at, actor FROM order_events WHERE at >= %s AND at < %s"
+            " ORDER BY id",
+            (start, end),
+        )
+        return [Event(i, n, Step(s), a, actor) for i, n, s, a, actor in rows]
+
+
+class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self.orders = PostgresOrders(conn)
+
+
+class PostgresPromiseDatabase(PostgresSyncDatabase):
+    def unit_of_work(self) -> PostgresPromiseUnitOfWork:
+        return PostgresPromiseUnitOfWork(self.connection())
+
+    __call__ = unit_of_work

@@ -1,0 +1,40 @@
+"""Schema of the orders the hub promised (migration 80), kept beside their store."""
+
+from __future__ import annotations
+
+ORDER_MIGRATION = (
+    80,
+    "orders: promised orders, their parts per node, and every step as an event",
+    """
+    CREATE TABLE orders (
+        ident       TEXT PRIMARY KEY,
+        digest      TEXT NOT NULL,
+        method      TEXT NOT NULL,
+        placed_at   TEXT NOT NULL,
+        promised_by TEXT NOT NULL,
+        lease_until TEXT NOT NULL,
+        request     TEXT NOT NULL,
+        why         TEXT NOT NULL
+    );
+    CREATE TABLE order_parts (
+        ident      TEXT NOT NULL REFERENCES orders (ident),
+        node       TEXT NOT NULL,
+        lines      TEXT NOT NULL,
+        step       TEXT NOT NULL,
+        ready_by   TEXT,
+        arrives_by TEXT,
+        PRIMARY KEY (ident, node)
+    ) WITHOUT ROWID;
+    CREATE INDEX order_parts_by_node ON order_parts (node, step);
+    CREATE TABLE order_events (
+        id    INTEGER PRIMARY KEY,
+        ident TEXT NOT NULL REFERENCES orders (ident),
+        node  TEXT NOT NULL,
+        step  TEXT NOT NULL,
+        at    TEXT NOT NULL,
+        actor TEXT NOT NULL
+    );
+    CREATE INDEX order_events_by_time ON order_events (at);
+    CREATE INDEX orders_by_lease ON orders (lease_until)
+    """,
+)

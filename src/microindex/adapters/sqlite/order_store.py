@@ -1,0 +1,147 @@
+"""Promised orders on SQLite, on the same connection (and transaction) as the sync stores."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase, SqliteSyncUnitOfWork
+from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
+from microindex.domain.promise.order import Method
+from microindex.service.promise_ports import OrderRecord
+
+_OPEN_STEPS = tuple(s.value for s in Step if s not in ENDED)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+class SqliteOrders:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, ident: str) -> OrderRecord | None:
+        row = self._conn.execute(
+            "SELECT ident, digest, method, placed_at, promised_by, lease_until, request, why"
+            " FROM orders WHERE ident = ?",
+            (ident,),
+        ).fetchone()
+        if row is None:
+            return None
+        _, digest, method, placed, promised, lease, request, why = row
+        order = Order(
+            ident,
+            Method(method),
+            datetime.fromisoformat(placed),
+            datetime.fromisoformat(promised),
+            self._parts(ident),
+        )
+        return OrderRecord(
+            order,
+            digest,
+            json.loads(request),
+            tuple(json.loads(why)),
+            datetime.fromisoformat(lease),
+        )
+
+    def _parts(self, ident: str) -> dict[str, Part]:
+        rows = self._conn.execute(
+            "SELECT node, lines, step, ready_by, arrives_by FROM order_parts WHERE ident = ?"
+            " ORDER BY node",
+            (ident,),
+        )
+        return {
+            node: Part(
+                node,
+                tuple((str(s), int(q)) for s, q in json.loads(lines)),
+                Step(step),
+                _time(ready),
+                _time(arrives),
+            )
+            for node, lines, step, ready, arrives in rows
+        }
+
+    def add(self, record: OrderRecord) -> None:
+        order = record.order
+        self._conn.execute(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                order.ident,
+                record.digest,
+                order.method.value,
+                order.placed_at.isoformat(),
+                order.promised_by.isoformat(),
+                record.lease_until.isoformat(),
+                json.dumps(record.request),
+                json.dumps(list(record.why)),
+            ),
+        )
+        self.save(order)
+
+    def save(self, order: Order) -> None:
+        self._conn.executemany(
+            "INSERT INTO order_parts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ident, node)"
+            " DO UPDATE SET step = excluded.step",
+            [
+                (
+                    order.ident,
+                    p.node,
+                    json.dumps([list(line) for line in p.lines]),
+                    p.step.value,
+                    p.ready_by.isoformat() if p.ready_by else None,
+                    p.arrives_by.isoformat() if p.arrives_by else None,
+                )
+                for p in order.parts.values()
+            ],
+        )
+        self._conn.executemany(
+            "INSERT INTO order_events (ident, node, step, at, actor) VALUES (?, ?, ?, ?, ?)",
+            [(e.order, e.node, e.step.value, e.at.isoformat(), e.actor) for e in order.events],
+        )
+        order.events.clear()
+
+    def open_at(self, node: str | None) -> list[Order]:
+        marks = ", ".join("?" for _ in _OPEN_STEPS)
+        rows = self._conn.execute(
+            f"SELECT DISTINCT ident FROM order_parts WHERE step IN ({marks})"
+            " AND (? IS NULL OR node = ?) ORDER BY ident",
+            (*_OPEN_STEPS, node, node),
+        ).fetchall()
+        found = (self.get(ident) for (ident,) in rows)
+        return [record.order for record in found if record is not None and record.order.open]
+
+    def lapsed(self, now: datetime) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT o.ident FROM orders o WHERE o.lease_until <= ? AND NOT EXISTS ("
+            " SELECT 1 FROM order_parts p WHERE p.ident = o.ident AND p.step != 'promised')"
+            " ORDER BY o.ident",
+            (now.isoformat(),),
+        )
+        return [ident for (ident,) in rows]
+
+    def events(self, start: datetime, end: datetime) -> list[Event]:
+        rows = self._conn.execute(
+            "SELECT ident, node, step, at, actor FROM order_events WHERE at >= ? AND at < ?"
+            " ORDER BY id",
+            (start.isoformat(), end.isoformat()),
+        )
+        return [
+            Event(i, n, Step(s), datetime.fromisoformat(a), actor) for i, n, s, a, actor in rows
+        ]
+
+
+class SqlitePromiseUnitOfWork(SqliteSyncUnitOfWork):
+    """The hub's unit of work for promising: catalog, ledgers, sync accounts and orders."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self.orders = SqliteOrders(conn)
+
+
+class SqlitePromiseDatabase(SqliteSyncDatabase):
+    def unit_of_work(self) -> SqlitePromiseUnitOfWork:
+        return SqlitePromiseUnitOfWork(self.connection())
+
+    __call__ = unit_of_work

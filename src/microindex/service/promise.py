@@ -1,0 +1,252 @@
+"""Order promising at the hub: choose the node(s), reserve their online rights, follow the order.
+
+A promise spends only rights the hub holds at a node (the escrow test of the sync design), so
+it holds while the node is offline. Placing is idempotent by the order's key; concurrent buyers
+of the last unit never both win (SQLite: one writer; PostgreSQL: each node's account row is
+locked, in node order, and the escrow update is conditional, so a lost race retries).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from microindex.domain.errors import DomainError
+from microindex.domain.node import Location, Node
+from microindex.domain.promise.candidates import Candidate
+from microindex.domain.promise.lifecycle import Event, Order, Part, Step
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
+from microindex.domain.sync.account import NotEnoughRights
+from microindex.service.promise_ports import (
+    OrderRecord,
+    PromiseUnitOfWork,
+    PromiseUnitOfWorkFactory,
+)
+
+RACE_RETRIES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseSettings:
+    lease: timedelta = timedelta(minutes=15)  # an abandoned checkout releases its stock
+    hold: timedelta = timedelta(days=14)  # a confirmed order's reservation, until picked
+    chain: tuple[str, ...] = DEFAULT_CHAIN
+
+
+@dataclass(eq=False)
+class KeyReused(DomainError):
+    """The same idempotency key came with a different order."""
+
+    key: str
+    code = "idempotency_key_reused"
+
+    def __str__(self) -> str:
+        return f"order key {self.key!r} was already used for a different order"
+
+
+@dataclass(eq=False)
+class UnknownOrder(DomainError):
+    order: str
+    code = "unknown_order"
+
+    def __str__(self) -> str:
+        return f"no order {self.order!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    record: OrderRecord
+    created: bool  # False: the key was seen before and this is the first answer again
+
+
+def request_record(request: OrderRequest) -> dict[str, Any]:
+    customer = request.customer
+    return {
+        "lines": [[line.sku, line.quantity] for line in request.lines],
+        "method": request.method.value,
+        "customer": None if customer is None else [customer.lat, customer.lon],
+        "pickup_node": request.pickup_node,
+        "pickup_km": request.pickup_km,
+        "deadline": request.deadline.isoformat() if request.deadline else None,
+    }
+
+
+def request_from_record(record: Mapping[str, Any], placed_at: datetime) -> OrderRequest:
+    customer = record.get("customer")
+    deadline = record.get("deadline")
+    return OrderRequest(
+        lines=tuple(OrderLine(str(sku), int(qty)) for sku, qty in record["lines"]),
+        method=Method(record["method"]),
+        placed_at=placed_at,
+        customer=None if customer is None else Location(float(customer[0]), float(customer[1])),
+        pickup_node=record.get("pickup_node"),
+        pickup_km=float(record.get("pickup_km", 5.0)),
+        deadline=datetime.fromisoformat(deadline) if deadline else None,
+    )
+
+
+def _digest(record: Mapping[str, Any]) -> str:
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def reservation_id(order: str, node: str, sku: str) -> str:
+    return f"{order}/{node}/{sku}"
+
+
+def place_order(
+    hub: PromiseUnitOfWorkFactory,
+    key: str,
+    request: OrderRequest,
+    nodes: Sequence[Node],
+    settings: PromiseSettings = PromiseSettings(),
+    states: Mapping[str, Candidate] | None = None,
+) -> Placed:
+    """Promise the order to the best plan and reserve its rights, or raise CannotPromise.
+
+    `states` may carry what the registry does not know about a node now (a van's position,
+    a locker's free compartments, a pop-up's last day) as a Candidate to start from.
+    """
+    asked = request_record(request)
+    for _ in range(RACE_RETRIES):
+        try:
+            return _place(hub, key, request, asked, nodes, settings, states or {})
+        except NotEnoughRights:
+            continue  # another buyer won a race for the same rights: look again
+    raise CannotPromise({"*": ["too many concurrent buyers for the same stock; try again"]})
+
+
+def _place(
+    hub: PromiseUnitOfWorkFactory,
+    key: str,
+    request: OrderRequest,
+    asked: dict[str, Any],
+    nodes: Sequence[Node],
+    settings: PromiseSettings,
+    states: Mapping[str, Candidate],
+) -> Placed:
+    with hub() as uow:
+        known = uow.orders.get(key)
+        if known is not None:
+            if known.digest != _digest(asked):
+                raise KeyReused(key)
+            return Placed(known, created=False)
+        decision = decide(request, _candidates(uow, request, nodes, states), settings.chain)
+        _reserve(uow, key, decision, request.placed_at + settings.hold)
+        record = OrderRecord(
+            _order(key, request, decision),
+            _digest(asked),
+            asked,
+            decision.why,
+            request.placed_at + settings.lease,
+        )
+        uow.orders.add(record)
+        uow.commit()
+    return Placed(record, created=True)
+
+
+def _candidates(
+    uow: PromiseUnitOfWork,
+    request: OrderRequest,
+    nodes: Sequence[Node],
+    states: Mapping[str, Candidate],
+) -> list[Candidate]:
+    epoch = uow.accounts.epoch()
+    held = {sku: uow.accounts.held(sku) for sku in request.wanted}
+    found: list[Candidate] = []
+    for node in nodes:
+        code = node.code.value
+        if uow.accounts.peer(code).epoch != epoch:
+            continue  # a restored hub spends nothing at a node until it has heard from it
+        online = {sku: max(0, by_node.get(code, 0)) for sku, by_node in held.items()}
+        base = states.get(code) or Candidate(node, online)
+        found.append(replace(base, node=node, online=online))
+    return found
+
+
+def _reserve(uow: PromiseUnitOfWork, key: str, decision: Decision, until: datetime) -> None:
+    for leg in sorted(decision.plan.legs, key=lambda leg: leg.node):  # lock in node order
+        account = uow.accounts.load(leg.node)
+        for sku, quantity in leg.lines:
+            account.reserve(reservation_id(key, leg.node, sku), sku, quantity, until)
+        uow.accounts.save(account)
+
+
+def _order(key: str, request: OrderRequest, decision: Decision) -> Order:
+    parts = {
+        leg.node: Part(leg.node, leg.lines, ready_by=leg.reach.ready, arrives_by=leg.reach.arrives)
+        for leg in decision.plan.legs
+    }
+    order = Order(key, request.method, request.placed_at, decision.plan.promised_by, parts)
+    order.events.extend(Event(key, node, Step.PROMISED, request.placed_at) for node in parts)
+    return order
+
+
+def get_order(hub: PromiseUnitOfWorkFactory, ident: str) -> OrderRecord:
+    with hub() as uow:
+        found = uow.orders.get(ident)
+    if found is None:
+        raise UnknownOrder(ident)
+    return found
+
+
+def advance(
+    hub: PromiseUnitOfWorkFactory, ident: str, node: str, step: Step, at: datetime, actor: str = ""
+) -> Order:
+    """Record one node's next step (confirmed, picked, packed, handed over, delivered)."""
+    with hub() as uow:
+        order = _load(uow, ident)
+        order.advance(node, step, at, actor)
+        uow.orders.save(order)
+        uow.commit()
+    return order
+
+
+def cancel(hub: PromiseUnitOfWorkFactory, ident: str, at: datetime, actor: str = "") -> Order:
+    """Cancel what is not yet handed over and give its rights back (once the node confirms)."""
+    with hub() as uow:
+        order = _load(uow, ident)
+        _end(uow, order, Step.CANCELLED, at, actor)
+        uow.commit()
+    return order
+
+
+def release_lapsed(hub: PromiseUnitOfWorkFactory, now: datetime) -> list[str]:
+    """Release orders whose checkout lease ran out before they were confirmed."""
+    with hub() as uow:
+        released = uow.orders.lapsed(now)
+        for ident in released:
+            _end(uow, _load(uow, ident), Step.RELEASED, now, "lease")
+        uow.commit()
+    return released
+
+
+def open_orders(hub: PromiseUnitOfWorkFactory, node: str | None = None) -> list[Order]:
+    with hub() as uow:
+        return uow.orders.open_at(node)
+
+
+def order_events(hub: PromiseUnitOfWorkFactory, start: datetime, end: datetime) -> list[Event]:
+    with hub() as uow:
+        return uow.orders.events(start, end)
+
+
+def _load(uow: PromiseUnitOfWork, ident: str) -> Order:
+    found = uow.orders.get(ident)
+    if found is None:
+        raise UnknownOrder(ident)
+    return found.order
+
+
+def _end(uow: PromiseUnitOfWork, order: Order, step: Step, at: datetime, actor: str) -> None:
+    for event in order.end(step, at, actor):
+        account = uow.accounts.load(event.node)
+        for sku, _ in order.parts[event.node].lines:
+            account.cancel(reservation_id(order.ident, event.node, sku))
+        uow.accounts.save(account)
+    uow.orders.save(order)

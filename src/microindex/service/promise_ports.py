@@ -1,0 +1,45 @@
+"""What order promising needs from storage, beyond the sync stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from microindex.domain.promise.lifecycle import Event, Order
+from microindex.service.sync_ports import SyncUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An order as stored: the aggregate, what was asked, and why it went where it went."""
+
+    order: Order
+    digest: str  # of the request: a retried key with another request is refused
+    request: dict[str, Any]
+    why: tuple[str, ...]
+    lease_until: datetime  # an order not confirmed by then is released
+
+
+class OrderStore(Protocol):
+    def get(self, ident: str) -> OrderRecord | None: ...
+    def add(self, record: OrderRecord) -> None: ...
+    def save(self, order: Order) -> None:
+        """Write each part's step and append `order.events` (then cleared)."""
+        ...
+
+    def open_at(self, node: str | None) -> list[Order]: ...
+    def lapsed(self, now: datetime) -> list[str]:
+        """Orders still only promised (not confirmed) whose lease ended by `now`."""
+        ...
+
+    def events(self, start: datetime, end: datetime) -> list[Event]: ...
+
+
+class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
+    @property
+    def orders(self) -> OrderStore: ...
+
+
+class PromiseUnitOfWorkFactory(Protocol):
+    def __call__(self) -> PromiseUnitOfWork: ...

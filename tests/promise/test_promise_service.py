@@ -1,0 +1,138 @@
+"""Promising real orders against the hub's stock rights, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from microindex.demo.scenario import NODES
+from microindex.domain.node import Location
+from microindex.domain.promise.lifecycle import Step
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.plans import CannotPromise
+from microindex.service import promise, sync
+from tests.promise.conftest import Shop
+
+HACKNEY = Location(51.5400, -0.0600)
+
+
+def request(shop: Shop, method: Method, *lines: tuple[str, int], **kw: object) -> OrderRequest:
+    return OrderRequest(
+        tuple(OrderLine(s, q) for s, q in lines),
+        method,
+        shop.clock(),
+        kw.pop("customer", HACKNEY),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_an_order_goes_to_one_node_and_spends_its_rights(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 4)
+    shop.stock("van", "MUG", 4)
+    placed = promise.place_order(
+        shop.hub, "o-1", request(shop, Method.LOCAL_DELIVERY, ("MUG", 3)), NODES
+    )
+    order = placed.record.order
+    assert len(order.parts) == 1
+    node = next(iter(order.parts))
+    assert shop.held("MUG")[node] == 1
+    assert placed.record.why[0].startswith(f"chose {node}")
+
+
+def test_an_order_is_split_when_no_node_holds_it_all(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 2)
+    shop.stock("van", "MUG", 2)
+    order = promise.place_order(
+        shop.hub, "o-1", request(shop, Method.LOCAL_DELIVERY, ("MUG", 3)), NODES
+    ).record.order
+    assert sorted(order.parts) == ["shopfront", "van"]
+    assert sum(q for part in order.parts.values() for _, q in part.lines) == 3
+
+
+def test_pickup_and_delivery_choose_differently(shop: Shop) -> None:
+    shop.stock("locker", "MUG", 2)
+    shop.stock("van", "MUG", 2)
+    pickup = promise.place_order(
+        shop.hub, "o-1", request(shop, Method.PICKUP, ("MUG", 1), pickup_node="locker"), NODES
+    ).record.order
+    delivery = promise.place_order(
+        shop.hub, "o-2", request(shop, Method.LOCAL_DELIVERY, ("MUG", 1)), NODES
+    ).record.order
+    assert list(pickup.parts) == ["locker"]
+    assert list(delivery.parts) == ["van"]
+
+
+def test_a_retried_key_reserves_nothing_twice_and_a_reused_key_is_refused(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 3)
+    asked = request(shop, Method.SHIP, ("MUG", 2))
+    first = promise.place_order(shop.hub, "o-1", asked, NODES)
+    again = promise.place_order(shop.hub, "o-1", asked, NODES)
+    assert (first.created, again.created) == (True, False)
+    assert again.record.order.parts == first.record.order.parts
+    assert shop.held("MUG")["shopfront"] == 1
+    with pytest.raises(promise.KeyReused):
+        promise.place_order(shop.hub, "o-1", request(shop, Method.SHIP, ("MUG", 1)), NODES)
+
+
+def test_an_unconfirmed_order_past_its_lease_releases_its_stock(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 2)
+    promise.place_order(shop.hub, "o-1", request(shop, Method.SHIP, ("MUG", 2)), NODES)
+    with pytest.raises(CannotPromise):
+        promise.place_order(shop.hub, "o-3", request(shop, Method.SHIP, ("MUG", 1)), NODES)
+    assert promise.release_lapsed(shop.hub, shop.later(10)) == []
+    assert promise.release_lapsed(shop.hub, shop.later(6)) == ["o-1"]
+    assert promise.get_order(shop.hub, "o-1").order.step is Step.RELEASED
+    shop.sync("shopfront")  # the node undoes the set-aside: the rights are free again
+    with shop.nodes["shopfront"]() as uow:
+        rights = sync.load_side(uow, "shopfront").get("MUG")
+    assert (rights.local + rights.granted, rights.reserved) == (2, ())
+    held = shop.held("MUG")["shopfront"]
+    assert held >= 1  # the rebalance may keep a walk-in share at the node
+    promise.place_order(shop.hub, "o-4", request(shop, Method.SHIP, ("MUG", held)), NODES)
+
+
+def test_a_confirmed_order_keeps_its_stock_past_the_lease(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 1)
+    promise.place_order(shop.hub, "o-1", request(shop, Method.SHIP, ("MUG", 1)), NODES)
+    promise.advance(shop.hub, "o-1", "shopfront", Step.CONFIRMED, shop.later(2))
+    assert promise.release_lapsed(shop.hub, shop.later(60)) == []
+    for step in (Step.PICKED, Step.PACKED, Step.HANDED_OVER, Step.DELIVERED):
+        promise.advance(shop.hub, "o-1", "shopfront", step, shop.later(30))
+    events = promise.order_events(shop.hub, shop.clock() - timedelta(days=1), shop.later(1))
+    assert [e.step for e in events] == [
+        Step.PROMISED,
+        Step.CONFIRMED,
+        Step.PICKED,
+        Step.PACKED,
+        Step.HANDED_OVER,
+        Step.DELIVERED,
+    ]
+    assert promise.open_orders(shop.hub) == []
+
+
+def test_fifty_concurrent_buyers_for_ten_units_end_with_exactly_ten_promised(shop: Shop) -> None:
+    shop.stock("van", "MUG", 10)
+    assert shop.held("MUG") == {"van": 10}
+    won: list[str] = []
+    refused: list[str] = []
+    lock = threading.Lock()
+
+    def buy(i: int) -> None:
+        asked = OrderRequest((OrderLine("MUG", 1),), Method.LOCAL_DELIVERY, shop.clock(), HACKNEY)
+        try:
+            promise.place_order(shop.hub, f"buyer-{i}", asked, NODES)
+            outcome = won
+        except CannotPromise:
+            outcome = refused
+        with lock:
+            outcome.append(f"buyer-{i}")
+
+    buyers = [threading.Thread(target=buy, args=(i,)) for i in range(50)]
+    for thread in buyers:
+        thread.start()
+    for thread in buyers:
+        thread.join()
+    assert (len(won), len(refused)) == (10, 40)
+    assert shop.held("MUG") == {"van": 0}
