@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sync.secrets import SecretFiles
+from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.settings import Settings
+
+SECRETS_DIR = "keys/sync"
 
 
 def utc_now() -> datetime:
@@ -18,23 +25,40 @@ def utc_now() -> datetime:
 
 @dataclass
 class Workspace:
-    """The hub's storage and each node's SQLite file, opened on first use."""
+    """The hub's storage and each node's SQLite file, opened on first use.
+
+    The hub's units of work carry the catalog, the ledger mirror, the sync accounts and the
+    orders; a node's carry its ledger, its stock rights and its catalog copy.
+    """
 
     settings: Settings
-    hub: UnitOfWorkFactory
+    hub: PromiseUnitOfWorkFactory
     clock: Callable[[], datetime] = utc_now
-    _nodes: dict[str, SqliteDatabase] = field(default_factory=dict)
+    _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
-    def node(self, code: str) -> UnitOfWorkFactory:
+    def node(self, code: str) -> SyncUnitOfWorkFactory:
         """The node's own database (created and migrated on first use)."""
         NodeCode(code)
         database = self._nodes.get(code)
         if database is None:
-            database = SqliteDatabase(self.settings.nodes_dir / f"{code}.sqlite")
+            database = SqliteSyncDatabase(self.settings.nodes_dir / f"{code}.sqlite")
             database.migrate()
             self._nodes[code] = database
         return database
+
+    @property
+    def secrets(self) -> SecretFiles:
+        """Each node's sync secret: the hub checks every push against it."""
+        return SecretFiles(self.settings.workspace / SECRETS_DIR)
+
+    def hub_endpoint(self) -> HubEndpoint:
+        """The hub's side of sync, as the HTTP API and in-process links serve it."""
+        return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock)
+
+    def link(self, code: str, endpoint: HubEndpoint | None = None) -> InProcessTransport:
+        """An in-process sync link from a node to this workspace's hub."""
+        return InProcessTransport(code, self.secrets.ensure(code), endpoint or self.hub_endpoint())
 
     def close(self) -> None:
         for database in self._nodes.values():
@@ -48,11 +72,40 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
     """Open (and migrate) the hub; nodes open lazily."""
     settings.workspace.mkdir(parents=True, exist_ok=True)
     if settings.hub_url:
-        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 
-        pg = PostgresDatabase(settings.hub_url)
+        pg = PostgresPromiseDatabase(settings.hub_url)
         pg.migrate()
+        _first_epoch(pg)
         return Workspace(settings, pg, clock, _closers=[pg.close])
-    hub = SqliteDatabase(settings.hub_path)
+    hub = SqlitePromiseDatabase(settings.hub_path)
     hub.migrate()
+    _first_epoch(hub)
     return Workspace(settings, hub, clock, _closers=[hub.close])
+
+
+def _first_epoch(hub: PromiseUnitOfWorkFactory) -> None:
+    """A new hub starts its first epoch (a restored one is given a new epoch by hand)."""
+    with hub() as uow:
+        if not uow.accounts.epoch():
+            uow.accounts.set_epoch(uuid.uuid4().hex)
+            uow.commit()
+
+
+class _SecretView(Mapping[str, bytes]):
+    """The secret files as the mapping the hub endpoint reads (`get`), never listed."""
+
+    def __init__(self, files: SecretFiles) -> None:
+        self._files = files
+
+    def __getitem__(self, node: str) -> bytes:
+        found = self._files.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0

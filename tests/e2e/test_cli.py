@@ -187,3 +187,65 @@ def test_a_stock_file_with_bad_rows_changes_nothing_and_names_each_row(tmp_path:
         "BWL-MOSS-S,2",
         "MUG-TIDE-250,4",
     ]
+
+
+def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) -> None:
+    placed = json.loads(
+        cli(
+            demo,
+            "order",
+            "place",
+            "--line",
+            "CND-PLUM-T:1",
+            "--method",
+            "local_delivery",
+            "--lat",
+            "51.54",
+            "--lon",
+            "-0.06",
+            "--key",
+            "web-1",
+            "--json",
+        )
+    )
+    node = placed["parts"][0]["node"]
+    assert placed["why"][0].startswith(f"chose {node}")
+    assert any(reason.startswith("not locker") for reason in placed["why"])
+    again = json.loads(
+        cli(
+            demo,
+            "order",
+            "place",
+            "--line",
+            "CND-PLUM-T:1",
+            "--method",
+            "local_delivery",
+            "--lat",
+            "51.54",
+            "--lon",
+            "-0.06",
+            "--key",
+            "web-1",
+            "--json",
+        )
+    )
+    assert again["parts"] == placed["parts"]
+    for step in ("confirmed", "picked", "packed", "handed_over", "delivered"):
+        cli(demo, "order", "advance", "web-1", node, step)
+    assert json.loads(cli(demo, "order", "show", "web-1", "--json"))["step"] == "delivered"
+    assert "web-1" not in cli(demo, "order", "list")
+    refused = cli(
+        demo,
+        "order",
+        "place",
+        "--line",
+        "CND-PLUM-T:999",
+        "--method",
+        "ship",
+        "--lat",
+        "51.54",
+        "--lon",
+        "-0.06",
+        ok=False,
+    )
+    assert "no node can fulfil" in refused

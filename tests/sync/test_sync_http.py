@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from microindex.adapters.sync.http import HttpTransport
 from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
-from microindex.entrypoints.sync_http import sync_router
+from microindex.entrypoints.http.sync import sync_router
 from microindex.service import sync
 from microindex.service.sync_ports import HubUnreachable
 from microindex.service.sync_worker import WorkerSettings, run_node

@@ -18,6 +18,7 @@ from microindex.domain.node import Capabilities, Location, Node, NodeKind, Openi
 from microindex.service import catalog as catalog_service
 from microindex.service import nodes as node_service
 from microindex.service import stock as stock_service
+from microindex.service import sync
 from microindex.service.stock import Entry
 
 WEEKS = 8
@@ -83,6 +84,7 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
     at = datetime.combine(today - timedelta(weeks=WEEKS), time(8), UTC)
     for node in NODES:
         node_service.add_node(workspace.hub, node)
+        workspace.secrets.ensure(node.code.value)
     catalog_service.import_products(
         workspace.hub, catalog_service.ParsedCatalog(products, [], len(products)), at
     )
@@ -96,6 +98,7 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
         for code, entries in history.day(start).items():
             movements += len(stock_service.record_batch(workspace.node(code), code, entries))
     add_governance_history(workspace, seed)
+    sync_all(workspace)
     return DemoSummary(
         nodes=len(NODES),
         products=len(products),
@@ -103,6 +106,16 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
         units_sold=history.sold,
         on_hand={code: sum(q.values()) for code, q in history.on_hand.items()},
     )
+
+
+def sync_all(workspace: Workspace) -> None:
+    """Every node pushes its ledger to the hub and takes its share of the stock rights."""
+    endpoint = workspace.hub_endpoint()
+    for node in NODES:
+        code = node.code.value
+        sync.sync_node(
+            workspace.node(code), code, workspace.link(code, endpoint), workspace.clock()
+        )
 
 
 class _History:

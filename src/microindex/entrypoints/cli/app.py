@@ -13,10 +13,12 @@ from microindex.entrypoints.cli import (
     labels,
     media,
     nodes,
+    orders,
     returns,
     search,
     serve,
     stock,
+    sync_cmd,
     tokens,
     workspace_cmd,
 )
@@ -52,8 +54,11 @@ def root(
 
 app.command("init")(workspace_cmd.init)
 app.command("demo")(workspace_cmd.demo)
+nodes.app.command("run")(sync_cmd.run)
 app.add_typer(nodes.app, name="node")
+app.command("sync")(sync_cmd.sync_here)
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(orders.app, name="order")
 app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")

@@ -59,8 +59,13 @@ def add(
                 preparation_minutes=preparation_minutes,
             ),
         )
-        node_service.add_node(workspace(ctx).hub, node)
-    console.print(f"added node [bold]{code}[/] ({kind.value})")
+        ws = workspace(ctx)
+        node_service.add_node(ws.hub, node)
+        ws.secrets.ensure(code)
+    console.print(
+        f"added node [bold]{code}[/] ({kind.value}); its sync secret is in "
+        f"{ws.secrets.folder / (code + '.secret')}"
+    )
 
 
 @app.command("list")

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import errors, pages
@@ -14,6 +15,7 @@ from microindex.entrypoints.http.api import catalog, ledger, nodes, stock
 from microindex.entrypoints.http.api import tokens as token_api
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.limits import BodyLimit
+from microindex.entrypoints.http.sync import sync_router
 from microindex.service.access import TokenStore
 
 BODY_LIMIT = 64 * 1024  # JSON requests are small
@@ -22,7 +24,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def body_limit(path: str) -> int:
-    return IMPORT_LIMIT if path.endswith("/import") else BODY_LIMIT
+    return IMPORT_LIMIT if path.endswith("/import") or path == PUSH_PATH else BODY_LIMIT
 
 
 def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAPI:
@@ -43,6 +45,7 @@ def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAP
     app.add_middleware(BodyLimit, limit_for=body_limit)
     for router in (nodes.api, catalog.api, stock.api, ledger.api, token_api.api):
         app.include_router(router)
+    app.include_router(sync_router(workspace.hub_endpoint()))
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,4 +1,4 @@
-"""The hub's sync endpoint for the HTTP API: mount with `app.include_router(sync_router(...))`.
+"""The hub's sync endpoint, mounted by `create_app` at `PUSH_PATH`.
 
 A refused push (bad credential, replay, old incarnation, another node's ledger, a conflict)
 answers 403 with the reason, changes nothing, and is never retried blindly by the node.

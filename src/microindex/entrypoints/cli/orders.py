@@ -1,0 +1,208 @@
+"""`microindex order ...`: promise online orders to the fastest node and follow them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.promise.lifecycle import Order, Step
+from microindex.domain.promise.order import Method
+from microindex.domain.promise.plans import RULES, check_chain
+from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.service import promise
+from microindex.service.nodes import list_nodes
+from microindex.service.promise_ports import OrderRecord
+
+app = typer.Typer(help="Online orders: promise to the fastest node, follow each step.")
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _request(
+    file: Path | None,
+    lines: list[str],
+    method: Method | None,
+    lat: float | None,
+    lon: float | None,
+    pickup_node: str | None,
+) -> dict[str, Any]:
+    if file is not None:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InvalidValue("file", str(file), f"not a readable JSON order: {error}") from None
+        if not isinstance(data, dict):
+            raise InvalidValue("file", str(file), "an order is a JSON object")
+        return data
+    parsed: list[list[object]] = []
+    for text in lines:
+        sku, _, quantity = text.partition(":")
+        if not quantity.isdigit():
+            raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
+        parsed.append([sku, int(quantity)])
+    return {
+        "lines": parsed,
+        "method": (method or Method.LOCAL_DELIVERY).value,
+        "customer": None if lat is None or lon is None else [lat, lon],
+        "pickup_node": pickup_node,
+    }
+
+
+@app.command("place")
+def place(
+    ctx: typer.Context,
+    line: list[str] = typer.Option([], "--line", help="SKU:QUANTITY (repeatable)."),
+    file: Path | None = typer.Option(None, "--file", exists=True, help="The order as JSON."),
+    method: Method | None = typer.Option(None, help="pickup, local_delivery or ship."),
+    lat: float | None = typer.Option(None, help="Customer latitude."),
+    lon: float | None = typer.Option(None, help="Customer longitude."),
+    pickup_node: str | None = typer.Option(None, help="Where the customer will collect."),
+    key: str | None = typer.Option(None, help="Idempotency key (default: a new one)."),
+    rules: str | None = typer.Option(
+        None, help=f"Routing rules in order, comma-separated, from: {', '.join(RULES)}."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Promise an order: choose the node(s), reserve their stock rights, explain why.
+
+    Example: microindex order place --line MUG-TIDE-350:2 --method local_delivery
+    --lat 51.54 --lon -0.06
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        asked = _request(file, line, method, lat, lon, pickup_node)
+        request = promise.request_from_record(asked, ws.clock())
+        settings = promise.PromiseSettings()
+        if rules:
+            settings = promise.PromiseSettings(chain=_chain(rules))
+        placed = promise.place_order(
+            ws.hub, key or f"o-{uuid.uuid4().hex[:10]}", request, list_nodes(ws.hub), settings
+        )
+    _show(placed.record, as_json)
+
+
+def _chain(text: str) -> tuple[str, ...]:
+    try:
+        return check_chain([name.strip() for name in text.split(",") if name.strip()])
+    except ValueError as error:
+        raise InvalidValue("rules", text, str(error)) from None
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context, ident: str = typer.Argument(..., help="Order id."), as_json: bool = JSON
+) -> None:
+    """An order's plan, each node's step and why it went there.
+
+    Example: microindex order show o-1a2b3c4d5e
+    """
+    with domain_errors():
+        record = promise.get_order(workspace(ctx).hub, ident)
+    _show(record, as_json)
+
+
+@app.command("advance")
+def advance(
+    ctx: typer.Context,
+    ident: str = typer.Argument(..., help="Order id."),
+    node: str = typer.Argument(..., help="The node whose part moves."),
+    step: Step = typer.Argument(..., help="confirmed, picked, packed, handed_over, delivered."),
+    actor: str = typer.Option("", help="Who did it."),
+) -> None:
+    """Record one node's next step. Example: microindex order advance o-1a2b3c van picked"""
+    with domain_errors():
+        ws = workspace(ctx)
+        order = promise.advance(ws.hub, ident, node, step, ws.clock(), actor)
+    console.print(f"{order.ident}: {node} {step.value}; order {order.step.value}")
+
+
+@app.command("cancel")
+def cancel(ctx: typer.Context, ident: str = typer.Argument(..., help="Order id.")) -> None:
+    """Cancel what is not yet handed over; its stock rights go back.
+
+    Example: microindex order cancel o-1a2b3c4d5e
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        order = promise.cancel(ws.hub, ident, ws.clock())
+    console.print(f"{order.ident}: {order.step.value}")
+
+
+@app.command("release-lapsed")
+def release_lapsed(ctx: typer.Context) -> None:
+    """Release orders whose checkout lease ran out unconfirmed.
+
+    Example: microindex order release-lapsed
+    """
+    ws = workspace(ctx)
+    released = promise.release_lapsed(ws.hub, ws.clock())
+    console.print(
+        f"released {len(released)} order(s)" + (": " + ", ".join(released) if released else "")
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    node: str | None = typer.Option(None, "--node", help="Only orders with a part here."),
+    as_json: bool = JSON,
+) -> None:
+    """Open orders, oldest first. Example: microindex order list --node van"""
+    orders = promise.open_orders(workspace(ctx).hub, node)
+    if as_json:
+        print_json([_record(o) for o in orders])
+        return
+    table = Table("order", "method", "placed", "promised by", "step", "parts")
+    for o in orders:
+        parts = ", ".join(f"{p.node}: {p.step.value}" for p in o.parts.values())
+        table.add_row(
+            o.ident,
+            o.method.value,
+            f"{o.placed_at:%d %b %H:%M}",
+            f"{o.promised_by:%d %b %H:%M}",
+            o.step.value,
+            parts,
+        )
+    console.print(table)
+
+
+def _record(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.ident,
+        "method": order.method.value,
+        "placed_at": order.placed_at.isoformat(),
+        "promised_by": order.promised_by.isoformat(),
+        "step": order.step.value,
+        "parts": [
+            {
+                "node": p.node,
+                "lines": [list(line) for line in p.lines],
+                "step": p.step.value,
+                "ready_by": p.ready_by.isoformat() if p.ready_by else None,
+                "arrives_by": p.arrives_by.isoformat() if p.arrives_by else None,
+            }
+            for p in order.parts.values()
+        ],
+    }
+
+
+def _show(record: OrderRecord, as_json: bool) -> None:
+    if as_json:
+        print_json({**_record(record.order), "why": list(record.why)})
+        return
+    order = record.order
+    console.print(
+        f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}; "
+        f"with the customer by {order.promised_by:%a %d %b %H:%M}"
+    )
+    for part in order.parts.values():
+        lines = ", ".join(f"{q} x {s}" for s, q in part.lines)
+        console.print(f"  {part.node}: {lines} ({part.step.value})")
+    for reason in record.why:
+        console.print(f"  - {reason}", highlight=False)
