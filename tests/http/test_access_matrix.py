@@ -1,7 +1,8 @@
 """Every kind of caller against every kind of endpoint: who gets in, and who changes nothing.
 
 Callers: an admin, staff of the van (the node acted on), staff of the locker (another node),
-a channel, no token, a revoked token. Requests act on the van.
+a channel, no token, a revoked token. Requests act on the van; orders go to the van (the
+customer is east of the shopfront's delivery radius), one per caller where a step changes it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from tests.http.conftest import bearer
 
 CALLERS = ("admin", "staff_van", "staff_locker", "channel", "none", "revoked")
 SKU = "{sku}"
+CALLER = "{caller}"
+EAST = {"lat": 51.545, "lon": 0.04}  # only the van delivers here
+ORDER = {"lines": [{"sku": SKU, "quantity": 1}], "method": "local_delivery", "customer": EAST}
 
 # name: (method, path, json body or CSV text, expected status per caller in CALLERS order)
 ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
@@ -73,6 +77,27 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         {"role": "channel"},
         (201, 403, 403, 403, 401, 401),
     ),
+    "place an order": ("POST", "/api/v1/orders", ORDER, (201, 403, 403, 201, 401, 401)),
+    "read a van order": (
+        "GET",
+        "/api/v1/orders/matrix-admin",
+        None,
+        (200, 200, 403, 200, 401, 401),
+    ),
+    "list van orders": ("GET", "/api/v1/orders?node=van", None, (200, 200, 403, 200, 401, 401)),
+    "list all orders": ("GET", "/api/v1/orders", None, (200, 403, 403, 200, 401, 401)),
+    "advance a van order": (
+        "POST",
+        f"/api/v1/orders/matrix-{CALLER}/steps",
+        {"node": "van", "step": "picked"},
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "cancel a van order": (
+        "POST",
+        f"/api/v1/orders/matrix-{CALLER}/cancel",
+        None,
+        (200, 403, 403, 200, 401, 401),
+    ),
 }
 
 CASES = [
@@ -82,12 +107,31 @@ CASES = [
 ]
 
 
-def _fill(value: Any, sku: str) -> Any:
+def _fill(value: Any, sku: str, caller: str = "") -> Any:
     if isinstance(value, str):
-        return value.replace(SKU, sku)
+        return value.replace(SKU, sku).replace(CALLER, caller)
     if isinstance(value, dict):
-        return {k: _fill(v, sku) for k, v in value.items()}
+        return {k: _fill(v, sku, caller) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, sku, caller) for v in value]
     return value
+
+
+@pytest.fixture(scope="module")
+def van_orders(shared_client: TestClient, shared_secrets: dict[str, str]) -> str:
+    """One open van order per caller (matrix-<caller>) for the steps and cancels to act on."""
+    admin = bearer(shared_secrets["admin"])
+    sku = _van_sku(shared_client, admin)
+    for caller in CALLERS:
+        headers = {**admin, "Idempotency-Key": f"matrix-{caller}"}
+        placed = shared_client.post("/api/v1/orders", json=_fill(ORDER, sku), headers=headers)
+        assert placed.status_code == 201 and placed.json()["parts"][0]["node"] == "van"
+    return sku
+
+
+def _van_sku(client: TestClient, admin: dict[str, str]) -> str:
+    van = client.get("/api/v1/stock", params={"node": "van"}, headers=admin).json()
+    return str(max(van, key=lambda line: line["on_hand"])["sku"])
 
 
 def _state(client: TestClient, admin: dict[str, str]) -> tuple[Any, ...]:
@@ -99,13 +143,15 @@ def _state(client: TestClient, admin: dict[str, str]) -> tuple[Any, ...]:
     products = client.get("/api/v1/products", headers=admin).json()["total"]
     nodes = len(client.get("/api/v1/nodes", headers=admin).json())
     tokens = len(client.get("/api/v1/tokens", headers=admin).json())
-    return heads, products, nodes, tokens
+    orders = client.get("/api/v1/orders", params={"open": False}, headers=admin).json()
+    return heads, products, nodes, tokens, orders
 
 
 @pytest.mark.parametrize(("endpoint", "caller", "expected"), CASES)
 def test_each_caller_gets_exactly_its_access_and_a_refusal_writes_nothing(
     shared_client: TestClient,
     shared_secrets: dict[str, str],
+    van_orders: str,
     endpoint: str,
     caller: str,
     expected: int,
@@ -114,15 +160,16 @@ def test_each_caller_gets_exactly_its_access_and_a_refusal_writes_nothing(
     admin = bearer(secrets["admin"])
     van = client.get("/api/v1/stock", params={"node": "van"}, headers=admin).json()
     sku = next(line["sku"] for line in van if line["on_hand"] > 1)
-    method, path, body, _ = ENDPOINTS[endpoint]
+    sku = van_orders if endpoint == "place an order" else sku
+    method, raw_path, body, _ = ENDPOINTS[endpoint]
+    path = _fill(raw_path, sku, caller)
     headers = {} if caller == "none" else bearer(secrets[caller])
+    headers = {**headers, "Idempotency-Key": f"placed-by-{caller}"}
     before = _state(client, admin)
     if isinstance(body, str):
-        response = client.request(
-            method, _fill(path, sku), content=_fill(body, sku).encode(), headers=headers
-        )
+        response = client.request(method, path, content=_fill(body, sku).encode(), headers=headers)
     else:
-        response = client.request(method, _fill(path, sku), json=_fill(body, sku), headers=headers)
+        response = client.request(method, path, json=_fill(body, sku), headers=headers)
     assert response.status_code == expected, response.text
     if expected >= 400:
         error = response.json()["error"]

@@ -52,9 +52,17 @@ def test_staff_and_channels_may_not_run_the_shop(action: Action) -> None:
     assert not may(CHANNEL, action, None)
 
 
-def test_a_channel_reads_catalog_nodes_and_stock_and_writes_nothing() -> None:
+def test_a_channel_reads_catalog_nodes_and_stock_and_writes_only_orders() -> None:
     allowed = {a for a in Action if may(CHANNEL, a, "van")}
-    assert allowed == {Action.READ_CATALOG, Action.READ_NODES, Action.READ_STOCK}
+    reads = {Action.READ_CATALOG, Action.READ_NODES, Action.READ_STOCK}
+    orders = {Action.PLACE_ORDER, Action.READ_ORDERS, Action.CANCEL_ORDER}
+    assert allowed == reads | orders
+
+
+def test_staff_advance_and_read_orders_at_their_node_but_neither_place_nor_cancel() -> None:
+    assert may(VAN, Action.ADVANCE_ORDER, "van") and may(VAN, Action.READ_ORDERS, "van")
+    assert not may(VAN, Action.PLACE_ORDER, "van") and not may(VAN, Action.CANCEL_ORDER, "van")
+    assert not may(CHANNEL, Action.ADVANCE_ORDER, "van")
 
 
 def test_a_staff_grant_needs_a_node_and_other_grants_refuse_one() -> None:

@@ -2,7 +2,9 @@
 
 Three roles. An **admin** runs the shop: everything. **Staff** work at one node and act only
 for it: its ledger, its counts, its stock (reading the catalog and the node list to do so).
-A **channel** (a marketplace, a feed job) reads the catalog and stock, and writes nothing.
+A **channel** (a marketplace, a feed job, the web shop) reads the catalog and stock, and
+places, reads and cancels online orders; staff read and advance the orders with a part at
+their node.
 """
 
 from __future__ import annotations
@@ -31,13 +33,34 @@ class Action(StrEnum):
     MANAGE_NODES = "manage-nodes"
     MANAGE_TOKENS = "manage-tokens"
     VIEW_DASHBOARD = "view-dashboard"
+    PLACE_ORDER = "place-order"
+    READ_ORDERS = "read-orders"
+    ADVANCE_ORDER = "advance-order"
+    CANCEL_ORDER = "cancel-order"
 
 
 # Actions about one node's stock: staff may take them for their own node only.
-NODE_ACTIONS = frozenset({Action.READ_STOCK, Action.READ_LEDGER, Action.WRITE_STOCK})
+NODE_ACTIONS = frozenset(
+    {
+        Action.READ_STOCK,
+        Action.READ_LEDGER,
+        Action.WRITE_STOCK,
+        Action.READ_ORDERS,
+        Action.ADVANCE_ORDER,
+    }
+)
 
 _STAFF = frozenset({Action.READ_CATALOG, Action.READ_NODES}) | NODE_ACTIONS
-_CHANNEL = frozenset({Action.READ_CATALOG, Action.READ_NODES, Action.READ_STOCK})
+_CHANNEL = frozenset(
+    {
+        Action.READ_CATALOG,
+        Action.READ_NODES,
+        Action.READ_STOCK,
+        Action.PLACE_ORDER,
+        Action.READ_ORDERS,
+        Action.CANCEL_ORDER,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

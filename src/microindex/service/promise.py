@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microindex.domain.errors import DomainError
@@ -29,6 +29,7 @@ from microindex.service.promise_ports import (
 )
 
 RACE_RETRIES = 8
+_EVER = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +230,20 @@ def release_lapsed(hub: PromiseUnitOfWorkFactory, now: datetime) -> list[str]:
 def open_orders(hub: PromiseUnitOfWorkFactory, node: str | None = None) -> list[Order]:
     with hub() as uow:
         return uow.orders.open_at(node)
+
+
+def list_orders(
+    hub: PromiseUnitOfWorkFactory, node: str | None = None, only_open: bool = True
+) -> list[Order]:
+    """Orders with a part at `node` (any node when None), oldest key first; open ones only
+    unless `only_open` is False."""
+    if only_open:
+        return open_orders(hub, node)
+    with hub() as uow:
+        idents = sorted({e.order for e in uow.orders.events(_EVER[0], _EVER[1])})
+        found = (uow.orders.get(ident) for ident in idents)
+        orders = [record.order for record in found if record is not None]
+    return [o for o in orders if node is None or node in o.parts]
 
 
 def order_events(hub: PromiseUnitOfWorkFactory, start: datetime, end: datetime) -> list[Event]:

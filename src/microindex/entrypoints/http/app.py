@@ -12,6 +12,7 @@ from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import errors, pages
 from microindex.entrypoints.http.api import catalog, ledger, nodes, search, stock
+from microindex.entrypoints.http.api import orders as order_api
 from microindex.entrypoints.http.api import tokens as token_api
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.limits import BodyLimit
@@ -43,7 +44,15 @@ def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAP
     app.state.hub = Hub(workspace, tokens if tokens is not None else token_store(workspace))
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=body_limit)
-    for router in (nodes.api, catalog.api, stock.api, ledger.api, search.api, token_api.api):
+    for router in (
+        nodes.api,
+        catalog.api,
+        stock.api,
+        ledger.api,
+        search.api,
+        token_api.api,
+        order_api.api,
+    ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
     app.include_router(pages.router)

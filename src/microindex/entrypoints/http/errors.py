@@ -31,7 +31,11 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
+from microindex.domain.promise.lifecycle import StepRefused
+from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.sync.account import NotEnoughRights
 from microindex.service.catalog import ImportRejected
+from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
 
 STATUS: dict[type[DomainError], int] = {
@@ -50,6 +54,11 @@ STATUS: dict[type[DomainError], int] = {
     SequenceGap: 409,
     WrongNode: 409,
     CountPositionAhead: 409,
+    UnknownOrder: 404,
+    CannotPromise: 409,
+    KeyReused: 409,
+    StepRefused: 409,
+    NotEnoughRights: 409,
 }
 
 _HTTP_CODES = {

@@ -1,0 +1,109 @@
+"""The orders API on the demo shop: place once per key, follow the steps, cancel, refuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.http.conftest import bearer
+
+EAST = {"lat": 51.545, "lon": 0.04}  # beyond the shopfront's radius: only the van delivers
+
+
+def _van_sku(client: TestClient, admin: dict[str, str]) -> str:
+    van = client.get("/api/v1/stock", params={"node": "van"}, headers=admin).json()
+    return str(max(van, key=lambda line: line["on_hand"])["sku"])
+
+
+def _order(sku: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
+    lines = [{"sku": sku, "quantity": quantity}]
+    return {"lines": lines, "method": "local_delivery", "customer": EAST, **extra}
+
+
+def test_a_replayed_key_gets_the_first_answer_and_another_body_is_refused(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    channel = {**bearer(secrets["channel"]), "Idempotency-Key": "web-1001"}
+    sku = _van_sku(client, bearer(secrets["admin"]))
+    first = client.post("/api/v1/orders", json=_order(sku), headers=channel)
+    assert first.status_code == 201, first.text
+    assert first.json()["parts"][0]["node"] == "van" and first.json()["why"]
+    again = client.post("/api/v1/orders", json=_order(sku), headers=channel)
+    assert again.status_code == 200 and again.json() == first.json()
+    other = client.post("/api/v1/orders", json=_order(sku, 2), headers=channel)
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_staff_follow_a_van_order_to_delivery_and_it_leaves_the_open_list(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    channel = {**bearer(secrets["channel"]), "Idempotency-Key": "web-1002"}
+    van = bearer(secrets["staff_van"])
+    client.post("/api/v1/orders", json=_order(_van_sku(client, van)), headers=channel)
+    assert [o["id"] for o in client.get("/api/v1/orders?node=van", headers=van).json()] == [
+        "web-1002"
+    ]
+    for step in ("confirmed", "picked", "packed", "handed_over", "delivered"):
+        moved = client.post(
+            "/api/v1/orders/web-1002/steps", json={"node": "van", "step": step}, headers=van
+        )
+        assert moved.status_code == 200 and moved.json()["step"] == step
+    assert client.get("/api/v1/orders?node=van", headers=van).json() == []
+    closed = client.get("/api/v1/orders?node=van&open=false", headers=van).json()
+    assert [o["step"] for o in closed] == ["delivered"]
+
+
+def test_a_step_backwards_or_a_cancel_after_handover_is_a_conflict(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    admin = {**bearer(secrets["admin"]), "Idempotency-Key": "web-1003"}
+    client.post("/api/v1/orders", json=_order(_van_sku(client, admin)), headers=admin)
+    step = {"node": "van", "step": "handed_over"}
+    assert client.post("/api/v1/orders/web-1003/steps", json=step, headers=admin).is_success
+    back = client.post(
+        "/api/v1/orders/web-1003/steps", json={"node": "van", "step": "picked"}, headers=admin
+    )
+    assert back.status_code == 409 and back.json()["error"]["code"] == "step_refused"
+    cancel = client.post("/api/v1/orders/web-1003/cancel", headers=admin)
+    assert cancel.status_code == 409
+
+
+def test_the_last_units_are_promised_once_and_a_cancelled_order_is_no_longer_open(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    admin = bearer(secrets["admin"])
+    van = client.get("/api/v1/stock", params={"node": "van"}, headers=admin).json()
+    line = max(van, key=lambda line: line["on_hand"])
+    everything = _order(line["sku"], line["on_hand"])
+    first = client.post(
+        "/api/v1/orders", json=everything, headers={**admin, "Idempotency-Key": "a"}
+    )
+    assert first.status_code == 201, first.text
+    more = client.post(
+        "/api/v1/orders", json=_order(line["sku"]), headers={**admin, "Idempotency-Key": "b"}
+    )
+    assert more.status_code == 409 and more.json()["error"]["code"] == "cannot_promise"
+    assert client.post("/api/v1/orders/a/cancel", headers=admin).json()["step"] == "cancelled"
+    assert client.get("/api/v1/orders?node=van", headers=admin).json() == []
+
+
+def test_unknown_orders_missing_keys_and_unknown_fields_are_refused(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    admin = bearer(secrets["admin"])
+    missing = client.get("/api/v1/orders/nope", headers=admin)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_order"
+    no_key = client.post("/api/v1/orders", json=_order("MUG-1"), headers=admin)
+    assert no_key.status_code == 422
+    keyed = {**admin, "Idempotency-Key": "web-x"}
+    extra = client.post("/api/v1/orders", json=_order("MUG-1", note="hi"), headers=keyed)
+    assert extra.status_code == 422
+    twice = _order("MUG-1")
+    twice["lines"] *= 2
+    assert client.post("/api/v1/orders", json=twice, headers=keyed).status_code == 422
+    bad_rule = client.post(
+        "/api/v1/orders", json=_order("MUG-1", rules=["cheapest"]), headers=keyed
+    )
+    assert bad_rule.status_code == 422
