@@ -17,7 +17,11 @@ from microindex.domain.sync.messages import PushRefused
 def sync_router(endpoint: HubEndpoint) -> APIRouter:
     router = APIRouter(tags=["sync"])
 
-    @router.post(PUSH_PATH, summary="A node pushes its movements; the reply carries requests")
+    @router.post(
+        PUSH_PATH,
+        summary="A node pushes its movements; the reply carries requests",
+        include_in_schema=False,  # a binary, HMAC-signed frame: see docs/adr/0002
+    )
     async def push(request: Request) -> Response:
         frame = await request.body()
         try:
