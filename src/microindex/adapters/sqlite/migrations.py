@@ -10,6 +10,7 @@ from microindex.adapters.sqlite.governance_schema import (
     GOVERNANCE_MIGRATION,
     RETURNS_MIGRATION,
 )
+from microindex.adapters.sqlite.nodes_real_schema import NODES_REAL_MIGRATION
 from microindex.adapters.sqlite.order_schema import ORDER_MIGRATION
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
 
@@ -219,6 +220,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    NODES_REAL_MIGRATION,
 ]
 
 

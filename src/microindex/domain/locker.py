@@ -1,0 +1,171 @@
+"""A parcel locker as it really is: compartments of a size, one parcel each, a code to open.
+
+A promised pickup order is put in the smallest free compartment its parcel fits (turned any
+way). The shopper gets a pickup code, kept only as a salted hash, valid until a deadline; the
+right code before the deadline opens the compartment, anything else is refused. A parcel not
+collected by the deadline is taken out: its compartment is free again and the order ends.
+Codes, salts and times are passed in: nothing here draws a random number or reads a clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.packaging import PackItem
+from microindex.domain.product import Size
+
+HASH_ROUNDS = 20_000  # PBKDF2 rounds: slows guessing a 6-8 digit code from a stolen hash
+
+
+@dataclass(frozen=True, slots=True)
+class Compartment:
+    code: str
+    inner: Size
+
+    def __post_init__(self) -> None:
+        if not self.code.strip():
+            raise InvalidValue("compartment", self.code, "a compartment needs a code")
+
+    @property
+    def volume_mm3(self) -> int:
+        return self.inner.length_mm * self.inner.width_mm * self.inner.height_mm
+
+    def takes(self, parcel: Size) -> bool:
+        """The parcel fits inside, turned any way."""
+        return all(a <= b for a, b in zip(_sides(parcel), _sides(self.inner), strict=True))
+
+
+class Held(StrEnum):
+    ASSIGNED = "assigned"  # the parcel is in the compartment, awaiting the shopper
+    COLLECTED = "collected"
+    EXPIRED = "expired"  # not collected by the deadline: taken out, the order cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    order: str
+    node: str
+    compartment: str
+    code_hash: str
+    salt: str
+    until: datetime
+    assigned_at: datetime
+    state: Held = Held.ASSIGNED
+    ended_at: datetime | None = None
+
+    def matches(self, code: str) -> bool:
+        return hmac.compare_digest(self.code_hash, hash_code(code, self.salt))
+
+    def collect(self, code: str, now: datetime) -> Assignment:
+        """The compartment opens for the right code before the deadline; else refused."""
+        if self.state is not Held.ASSIGNED:
+            raise PickupRefused(self.node, self.order, f"already {self.state.value}")
+        if not self.matches(code):
+            raise WrongPickupCode(self.node)
+        if now > self.until:
+            raise PickupRefused(self.node, self.order, f"the code ran out at {self.until}")
+        return replace(self, state=Held.COLLECTED, ended_at=now)
+
+    def expire(self, now: datetime) -> Assignment:
+        if self.state is not Held.ASSIGNED or now <= self.until:
+            raise PickupRefused(self.node, self.order, "not past its deadline, or not in a locker")
+        return replace(self, state=Held.EXPIRED, ended_at=now)
+
+
+@dataclass(eq=False)
+class NoCompartmentFits(DomainError):
+    """No free compartment at `node` takes a parcel of `parcel` (LxWxH mm)."""
+
+    node: str
+    parcel: str
+    free: int
+    code = "no_compartment_fits"
+
+    def __str__(self) -> str:
+        return (
+            f"no free compartment at {self.node} takes a {self.parcel} mm parcel ({self.free} free)"
+        )
+
+
+@dataclass(eq=False)
+class WrongPickupCode(DomainError):
+    node: str
+    code = "wrong_pickup_code"
+
+    def __str__(self) -> str:
+        return f"that code opens no compartment at {self.node}"
+
+
+@dataclass(eq=False)
+class PickupRefused(DomainError):
+    node: str
+    order: str
+    reason: str
+    code = "pickup_refused"
+
+    def __str__(self) -> str:
+        return f"order {self.order} at {self.node}: {self.reason}"
+
+
+def hash_code(code: str, salt: str) -> str:
+    digest = hashlib.pbkdf2_hmac("sha256", code.encode(), salt.encode(), HASH_ROUNDS)
+    return digest.hex()
+
+
+def check_pickup_code(code: str) -> str:
+    if not (code.isdigit() and 6 <= len(code) <= 8):
+        raise InvalidValue("pickup code", "******", "a pickup code is 6 to 8 digits")
+    return code
+
+
+def parcel_size(items: Sequence[PackItem]) -> Size:
+    """The size of the items packed together without a box: laid side by side along their
+    shortest side (a package template's inner size is better, when the node has one)."""
+    if not items:
+        raise InvalidValue("items", "", "a parcel holds at least one item")
+    sides = [_sides(item.size) for item in items]
+    height = sum(s[0] * item.quantity for s, item in zip(sides, items, strict=True))
+    return Size(max(s[2] for s in sides), max(s[1] for s in sides), height)
+
+
+def free(compartments: Iterable[Compartment], busy: Iterable[str]) -> list[Compartment]:
+    taken = set(busy)
+    return [c for c in compartments if c.code not in taken]
+
+
+def smallest_fitting(node: str, free_ones: Sequence[Compartment], parcel: Size) -> Compartment:
+    """The smallest free compartment the parcel fits, or NoCompartmentFits."""
+    fitting = [c for c in free_ones if c.takes(parcel)]
+    if not fitting:
+        raise NoCompartmentFits(node, str(parcel), len(free_ones))
+    return min(fitting, key=lambda c: (c.volume_mm3, c.code))
+
+
+def assign(
+    order: str,
+    node: str,
+    free_ones: Sequence[Compartment],
+    parcel: Size,
+    code: str,
+    salt: str,
+    at: datetime,
+    until: datetime,
+) -> Assignment:
+    """Put the order's parcel in the smallest free compartment it fits, behind `code`."""
+    if until <= at:
+        raise InvalidValue("until", until.isoformat(), "a pickup deadline is after assignment")
+    compartment = smallest_fitting(node, free_ones, parcel)
+    return Assignment(
+        order, node, compartment.code, hash_code(check_pickup_code(code), salt), salt, until, at
+    )
+
+
+def _sides(size: Size) -> tuple[int, int, int]:
+    a, b, c = sorted((size.length_mm, size.width_mm, size.height_mm))
+    return (a, b, c)

@@ -1,0 +1,143 @@
+"""Stock moving between two nodes: requested → packed → in transit → received (or discrepancy).
+
+Each node records only what it did: the sender a transfer-out when it ships, the receiver a
+transfer-in for what actually arrived. Between the two the goods belong to neither node's
+on-hand; they show as in transit. What arrives different from what shipped (lost, short, or
+more) is a discrepancy, recorded here, never stock at both ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.errors import DomainError, InvalidValue
+
+
+class TransferState(StrEnum):
+    REQUESTED = "requested"
+    PACKED = "packed"
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+    DISCREPANCY = "discrepancy"  # arrived, but not what was shipped
+
+
+# The state each step leaves from.
+_FROM = {
+    TransferState.PACKED: (TransferState.REQUESTED,),
+    TransferState.IN_TRANSIT: (TransferState.REQUESTED, TransferState.PACKED),
+}
+
+
+@dataclass(eq=False)
+class TransferRefused(DomainError):
+    transfer: str
+    current: str
+    wanted: str
+    code = "transfer_refused"
+
+    def __str__(self) -> str:
+        return f"transfer {self.transfer} is {self.current}; cannot go to {self.wanted}"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferEvent:
+    state: TransferState
+    at: datetime
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """One SKU that arrived different from what shipped: `missing` > 0 lost, < 0 surplus."""
+
+    sku: str
+    shipped: int
+    arrived: int
+
+    @property
+    def missing(self) -> int:
+        return self.shipped - self.arrived
+
+
+Lines = dict[str, int]
+
+
+@dataclass
+class Transfer:
+    ident: str
+    sender: str
+    receiver: str
+    requested: Lines
+    state: TransferState = TransferState.REQUESTED
+    shipped: Lines = field(default_factory=dict)
+    arrived: Lines = field(default_factory=dict)
+    events: list[TransferEvent] = field(default_factory=list)
+
+    @classmethod
+    def request(
+        cls, ident: str, sender: str, receiver: str, lines: Mapping[str, int], at: datetime
+    ) -> Transfer:
+        if sender == receiver:
+            raise InvalidValue("receiver", receiver, "a transfer needs two nodes")
+        if not lines or any(q <= 0 for q in lines.values()):
+            raise InvalidValue("lines", str(dict(lines)), "a transfer moves positive quantities")
+        made = cls(ident, sender, receiver, dict(lines))
+        made.events.append(TransferEvent(TransferState.REQUESTED, at))
+        return made
+
+    def pack(self, at: datetime, actor: str = "") -> None:
+        self._step(TransferState.PACKED, at, actor)
+
+    def ship(self, at: datetime, actor: str = "", lines: Mapping[str, int] | None = None) -> Lines:
+        """Ship what was packed (the request unless `lines` says otherwise): the sender's
+        transfer-out quantities."""
+        shipped = {s: q for s, q in (lines or self.requested).items() if q > 0}
+        if not shipped:
+            raise InvalidValue("lines", str(dict(lines or {})), "a shipment carries something")
+        self._step(TransferState.IN_TRANSIT, at, actor)
+        self.shipped = shipped
+        return dict(shipped)
+
+    def receive(self, arrived: Mapping[str, int], at: datetime, actor: str = "") -> Lines:
+        """Record what arrived (nothing: lost in transit): the receiver's transfer-in
+        quantities. Anything different from what shipped makes the transfer a discrepancy."""
+        if self.state is not TransferState.IN_TRANSIT:
+            raise TransferRefused(self.ident, self.state.value, TransferState.RECEIVED.value)
+        if any(q < 0 for q in arrived.values()):
+            raise InvalidValue("arrived", str(dict(arrived)), "arrivals are not negative")
+        self.arrived = {s: q for s, q in arrived.items() if q > 0}
+        state = TransferState.DISCREPANCY if self.shortfalls() else TransferState.RECEIVED
+        self.state = state
+        self.events.append(TransferEvent(state, at, actor))
+        return dict(self.arrived)
+
+    def shortfalls(self) -> list[Shortfall]:
+        if self.state in (TransferState.REQUESTED, TransferState.PACKED):
+            return []
+        skus = sorted(set(self.shipped) | set(self.arrived))
+        found = [Shortfall(s, self.shipped.get(s, 0), self.arrived.get(s, 0)) for s in skus]
+        return [f for f in found if f.missing != 0]
+
+    @property
+    def in_transit(self) -> Lines:
+        """What left the sender and has not reached the receiver."""
+        return dict(self.shipped) if self.state is TransferState.IN_TRANSIT else {}
+
+    def _step(self, state: TransferState, at: datetime, actor: str) -> None:
+        if self.state not in _FROM[state]:
+            raise TransferRefused(self.ident, self.state.value, state.value)
+        self.state = state
+        self.events.append(TransferEvent(state, at, actor))
+
+
+def in_transit(transfers: Iterable[Transfer]) -> dict[tuple[str, str], int]:
+    """Units in transit by (receiver, SKU): on neither node's shelf, expected at the receiver."""
+    total: dict[tuple[str, str], int] = {}
+    for transfer in transfers:
+        for sku, quantity in transfer.in_transit.items():
+            key = (transfer.receiver, sku)
+            total[key] = total.get(key, 0) + quantity
+    return total
