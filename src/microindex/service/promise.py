@@ -172,7 +172,7 @@ def _candidates(
 
 def _reserve(uow: PromiseUnitOfWork, key: str, decision: Decision, until: datetime) -> None:
     for leg in sorted(decision.plan.legs, key=lambda leg: leg.node):  # lock in node order
-        account = uow.accounts.load(leg.node)
+        account = uow.accounts.load(leg.node, [sku for sku, _ in leg.lines])
         for sku, quantity in leg.lines:
             account.reserve(reservation_id(key, leg.node, sku), sku, quantity, until)
         uow.accounts.save(account)
@@ -260,8 +260,9 @@ def _load(uow: PromiseUnitOfWork, ident: str) -> Order:
 
 def _end(uow: PromiseUnitOfWork, order: Order, step: Step, at: datetime, actor: str) -> None:
     for event in order.end(step, at, actor):
-        account = uow.accounts.load(event.node)
-        for sku, _ in order.parts[event.node].lines:
+        lines = order.parts[event.node].lines
+        account = uow.accounts.load(event.node, [sku for sku, _ in lines])
+        for sku, _ in lines:
             account.cancel(reservation_id(order.ident, event.node, sku))
         uow.accounts.save(account)
     uow.orders.save(order)

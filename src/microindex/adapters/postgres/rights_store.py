@@ -9,7 +9,7 @@ contract tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -160,8 +160,10 @@ class PostgresAccounts:
             ),
         )
 
-    def load(self, node: str) -> NodeAccount:
-        """Lock the node's account (its peer row, created if need be), then read it."""
+    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
+        """Lock the node's account (its peer row, created if need be), then read it (only
+        `skus` and no requests when given: see the port)."""
+        chosen = None if skus is None else list(skus)
         self._conn.execute(
             "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '{}', '')"
             " ON CONFLICT (node) DO NOTHING",
@@ -174,8 +176,8 @@ class PostgresAccounts:
         mirror: dict[str, Rights] = {}
         for sku, h, owed, local, granted, unavailable, reserved in self._conn.execute(
             "SELECT sku, h, owed, local, granted, unavailable, reserved FROM hub_rights"
-            " WHERE node = %s",
-            (node,),
+            " WHERE node = %s AND (%s::text[] IS NULL OR sku = ANY(%s))",
+            (node, chosen, chosen),
         ):
             held[sku] = int(h) - int(owed)
             self._loaded[(node, sku)] = held[sku]
@@ -185,19 +187,23 @@ class PostgresAccounts:
             for r in map(
                 _reservation,
                 self._conn.execute(
-                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)",
-                    (node, _OPEN),
+                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)"
+                    " AND (%s::text[] IS NULL OR sku = ANY(%s))",
+                    (node, _OPEN, chosen, chosen),
                 ),
             )
         }
-        requests = {
+        requests = {} if chosen is not None else self._requests(node)
+        next_request = 1 if row is None else int(row[0])
+        return NodeAccount(node, held, mirror, reservations, requests, next_request)
+
+    def _requests(self, node: str) -> dict[int, Request]:
+        return {
             int(seq): Request(int(seq), RequestKind(kind), sku, int(qty), ident)
             for seq, kind, sku, qty, ident in self._conn.execute(
                 "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = %s", (node,)
             )
         }
-        next_request = 1 if row is None else int(row[0])
-        return NodeAccount(node, held, mirror, reservations, requests, next_request)
 
     def save(self, account: NodeAccount) -> None:
         node = account.node

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -161,13 +161,15 @@ class SqliteAccounts:
             ),
         )
 
-    def load(self, node: str) -> NodeAccount:
+    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
+        only = "" if skus is None else f" AND sku IN ({', '.join('?' for _ in skus)})"
+        chosen = () if skus is None else tuple(skus)
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
         for sku, h, *rest in self._conn.execute(
             "SELECT sku, h - owed, local, granted, unavailable, reserved FROM hub_rights"
-            " WHERE node = ?",
-            (node,),
+            f" WHERE node = ?{only}",
+            (node, *chosen),
         ):
             held[sku], mirror[sku] = int(h), _rights(tuple(rest))
         marks = ", ".join("?" for _ in _OPEN)
@@ -176,23 +178,26 @@ class SqliteAccounts:
             for r in map(
                 _reservation,
                 self._conn.execute(
-                    f"SELECT * FROM hub_reservations WHERE node = ? AND state IN ({marks})",
-                    (node, *_OPEN),
+                    f"SELECT * FROM hub_reservations WHERE node = ? AND state IN ({marks}){only}",
+                    (node, *_OPEN, *chosen),
                 ),
             )
         }
-        requests = {
-            seq: Request(seq, RequestKind(kind), sku, qty, ident)
-            for seq, kind, sku, qty, ident in self._conn.execute(
-                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = ?", (node,)
-            )
-        }
+        requests = {} if skus is not None else self._requests(node)
         row = self._conn.execute(
             "SELECT next_request FROM sync_peers WHERE node = ?", (node,)
         ).fetchone()
         return NodeAccount(
             node, held, mirror, reservations, requests, 1 if row is None else int(row[0])
         )
+
+    def _requests(self, node: str) -> dict[int, Request]:
+        return {
+            seq: Request(seq, RequestKind(kind), sku, qty, ident)
+            for seq, kind, sku, qty, ident in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = ?", (node,)
+            )
+        }
 
     def save(self, account: NodeAccount) -> None:
         node, c = account.node, self._conn

@@ -6,7 +6,7 @@ crash at commit) puts every value back, so a crash mid-apply leaves nothing half
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
@@ -114,12 +114,22 @@ class MemoryAccounts:
     def save_peer(self, peer: Peer) -> None:
         self._j.put(self._s.peers, peer.node, replace(peer, rates=dict(peer.rates)))
 
-    def load(self, node: str) -> NodeAccount:
+    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
         s = self._s
-        held = {sku: h for (n, sku), h in s.held.items() if n == node}
-        mirror = {sku: r for (n, sku), r in s.mirror.items() if n == node}
-        open_ = {i: r for i, r in s.reservations.items() if r.node == node and r.state in OPEN}
-        requests = {seq: r for (n, seq), r in s.requests.items() if n == node}
+
+        def wanted(sku: str) -> bool:
+            return skus is None or sku in skus
+
+        held = {sku: h for (n, sku), h in s.held.items() if n == node and wanted(sku)}
+        mirror = {sku: r for (n, sku), r in s.mirror.items() if n == node and wanted(sku)}
+        open_ = {
+            i: r
+            for i, r in s.reservations.items()
+            if r.node == node and r.state in OPEN and wanted(r.sku)
+        }
+        requests = (
+            {} if skus is not None else {seq: r for (n, seq), r in s.requests.items() if n == node}
+        )
         return NodeAccount(node, held, mirror, open_, requests, s.next_request.get(node, 1))
 
     def save(self, account: NodeAccount) -> None:

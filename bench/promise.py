@@ -1,0 +1,209 @@
+"""Order promising: orders promised and reserved per second, beside raw one-row UPDATEs.
+
+    python bench/promise.py                  # 2,000 orders over 1,000 SKUs at 3 nodes
+    python bench/promise.py --orders 500 --json
+
+In-process through `service.promise.place_order` (idempotency check, candidates from the
+hub's rights, the rule chain, the escrow reservation per node, the order and its events, one
+commit per order) on a hub that holds stock rights for --skus SKUs at the demo's three nodes,
+built with the sync services (each node receives its goods and syncs; with no demand yet the
+rights pool at the hub). The baseline is the raw rate of one-row UPDATE transactions
+(`UPDATE ... SET qty = qty - 1 WHERE id = ?`, one commit each) through the same driver and
+pragmas (SQLite: WAL, synchronous=FULL), in the same run. Ratio = ours / raw (aim: >= 0.3;
+>= 1,000 orders/s on SQLite). PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local
+test server) is skipped with a message when unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.sqlite.connection import connect
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
+from microindex.demo.scenario import NODES
+from microindex.domain.movement import MovementKind
+from microindex.domain.node import Location
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.service import promise, rights, sync
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning: every node open
+SECRETS = {node.code.value: f"{node.code.value}-bench".encode() for node in NODES}
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PER_SKU = 1_000  # units of each SKU at each node: no order is refused for stock
+HACKNEY = Location(51.5400, -0.0560)
+
+
+def stock_hub(hub: PromiseUnitOfWorkFactory, folder: Path, skus: list[str]) -> None:
+    """Each node receives PER_SKU of every SKU and syncs: the rights pool at the hub."""
+    rights.renew_epoch(hub, "bench")
+    endpoint = HubEndpoint(hub, SECRETS, lambda: T0)
+    for node in NODES:
+        code = node.code.value
+        database = SqliteSyncDatabase(folder / f"{code}.sqlite")
+        database.migrate()
+        with database() as uow:
+            ledger = uow.ledger.load(code, skus)
+            for sku in skus:
+                ledger.record(sku, MovementKind.RECEIVE, PER_SKU, T0)
+            uow.ledger.save(ledger)
+            uow.commit()
+        sync.sync_node(database, code, InProcessTransport(code, SECRETS[code], endpoint), T0)
+        database.close()
+
+
+def requests(count: int, skus: list[str], seed: int = 5) -> list[OrderRequest]:
+    rng = random.Random(seed)
+    made = []
+    for _ in range(count):
+        chosen = rng.sample(skus, rng.choice((1, 1, 2)))
+        where = Location(
+            HACKNEY.lat + rng.uniform(-0.01, 0.01), HACKNEY.lon + rng.uniform(-0.02, 0.02)
+        )
+        method = rng.choice((Method.LOCAL_DELIVERY, Method.PICKUP, Method.SHIP))
+        lines = tuple(OrderLine(sku, rng.randint(1, 2)) for sku in chosen)
+        made.append(OrderRequest(lines, method, T0, customer=where))
+    return made
+
+
+def order_rate(hub: PromiseUnitOfWorkFactory, orders: list[OrderRequest]) -> float:
+    nodes = list(NODES)
+    started = time.perf_counter()
+    for i, request in enumerate(orders):
+        promise.place_order(hub, f"bench-{i:07d}", request, nodes)
+    return len(orders) / (time.perf_counter() - started)
+
+
+def raw_rate(
+    execute: Callable[[str, tuple[Any, ...]], Any], commit: Callable[[], Any], n: int
+) -> float:
+    started = time.perf_counter()
+    for i in range(n):
+        execute("UPDATE raw_rights SET qty = qty - 1 WHERE id = ?", (i % 100,))
+        commit()
+    return n / (time.perf_counter() - started)
+
+
+def sqlite_raw(folder: Path, n: int) -> float:
+    conn: sqlite3.Connection = connect(folder / "raw.sqlite")
+    conn.execute("CREATE TABLE raw_rights (id INTEGER PRIMARY KEY, qty INTEGER NOT NULL)")
+    conn.executemany("INSERT INTO raw_rights VALUES (?, ?)", [(i, 10**9) for i in range(100)])
+
+    def execute(text: str, args: tuple[Any, ...]) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(text, args)
+
+    try:
+        return raw_rate(execute, lambda: conn.execute("COMMIT"), n)
+    finally:
+        conn.close()
+
+
+def run_sqlite(folder: Path, skus: list[str], orders: list[OrderRequest]) -> dict[str, Any]:
+    hub = SqlitePromiseDatabase(folder / "hub.sqlite")
+    hub.migrate()
+    try:
+        stock_hub(hub, folder, skus)
+        ours = order_rate(hub, orders)
+    finally:
+        hub.close()
+    raw = sqlite_raw(folder, max(2_000, len(orders)))
+    return {
+        "orders_per_s": round(ours),
+        "raw_update_per_s": round(raw),
+        "ratio": round(ours / raw, 3),
+    }
+
+
+def run_postgres(url: str, folder: Path, skus: list[str], orders: list[OrderRequest]) -> Any:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return f"skipped: {url} unreachable ({error.__class__.__name__})"
+    schema = f"bench_promise_{uuid.uuid4().hex[:8]}"
+    hub = PostgresPromiseDatabase(url, schema)
+    try:
+        hub.migrate()
+        stock_hub(hub, folder, skus)
+        ours = order_rate(hub, orders)
+        conn = hub.connection()
+        conn.execute("CREATE TABLE raw_rights (id integer PRIMARY KEY, qty bigint NOT NULL)")
+        conn.execute("INSERT INTO raw_rights SELECT g, 1000000000 FROM generate_series(0, 99) g")
+        conn.commit()
+
+        def execute(text: str, args: tuple[Any, ...]) -> None:
+            conn.execute(text.replace("?", "%s"), args)
+
+        raw = raw_rate(execute, conn.commit, max(2_000, len(orders)))
+        return {
+            "orders_per_s": round(ours),
+            "raw_update_per_s": round(raw),
+            "ratio": round(ours / raw, 3),
+        }
+    finally:
+        with hub.connection() as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        hub.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--orders", type=int, default=2_000)
+    parser.add_argument("--skus", type=int, default=1_000)
+    parser.add_argument("--pg-url", default=os.environ.get("MICROINDEX_TEST_PG_URL", PG_URL))
+    parser.add_argument("--json", action="store_true", help="Print JSON.")
+    args = parser.parse_args(argv)
+    skus = [f"SKU-{i:05d}" for i in range(args.skus)]
+    orders = requests(args.orders, skus)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "sqlite").mkdir()
+        (Path(tmp) / "pg").mkdir()
+        result = {
+            "orders": args.orders,
+            "skus": args.skus,
+            "sqlite": run_sqlite(Path(tmp) / "sqlite", skus, orders),
+            "postgres": run_postgres(args.pg_url, Path(tmp) / "pg", skus, orders),
+        }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    _table(result)
+    return 0
+
+
+def _table(result: dict[str, Any]) -> None:
+    print(f"{result['orders']} orders over {result['skus']} SKUs at {len(NODES)} nodes")
+    print(f"{'hub':<10} {'orders/s':>10} {'raw UPDATE/s':>14} {'ratio':>7}")
+    for name in ("sqlite", "postgres"):
+        row = result[name]
+        if isinstance(row, str):
+            print(f"{name:<10} {row}")
+            continue
+        print(
+            f"{name:<10} {row['orders_per_s']:>10} {row['raw_update_per_s']:>14} {row['ratio']:>7}"
+        )
+    sqlite_row = result["sqlite"]
+    met = sqlite_row["orders_per_s"] >= 1_000 and sqlite_row["ratio"] >= 0.3
+    print(f"aim (SQLite >= 1,000 orders/s and ratio >= 0.3): {'met' if met else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
