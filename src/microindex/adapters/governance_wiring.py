@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from microindex.adapters.channels.wiring import feed_settings
+from microindex.adapters.order_kpis import ChannelListingAccuracy, OrderHandovers
 from microindex.adapters.reports.files import ReportFolder
+from microindex.adapters.sqlite.channel_store import SqliteChannelStore
 from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.errors import DomainError
@@ -16,6 +20,7 @@ from microindex.domain.packaging import PackageUsed
 from microindex.domain.reconciliation import Tolerance
 from microindex.service.governance import GovernanceContext
 from microindex.service.kpis import KpiSources, LedgerMirrorStatus
+from microindex.service.nodes import list_nodes
 from microindex.service.ports import UnitOfWorkFactory
 
 
@@ -53,6 +58,21 @@ class PackagesUsedEverywhere:
         return sorted(found.values(), key=lambda u: (u.at, u.order_ref))
 
 
+PromiseDatabases = (SqlitePromiseDatabase,)
+DEFAULT_LINK_STEM = "https://id.gs1.org"  # Settings.link_stem's default
+
+
+def _listings(
+    hub: UnitOfWorkFactory, nodes: Mapping[str, UnitOfWorkFactory], link_stem: str
+) -> ChannelListingAccuracy | None:
+    """Listing accuracy when the hub is a SQLite file (the channels' record lives in it)."""
+    if not isinstance(hub, SqliteDatabase):
+        return None
+    store = SqliteChannelStore(hub.path)
+    settings = feed_settings(hub.path.parent, link_stem)
+    return ChannelListingAccuracy(store, hub, nodes, lambda: list_nodes(hub), settings)
+
+
 def wire_governance(
     hub: UnitOfWorkFactory,
     nodes: Mapping[str, UnitOfWorkFactory],
@@ -60,11 +80,13 @@ def wire_governance(
     reports: Path | None = None,
     tolerance: Tolerance | None = None,
     shop: str = "microindex",
+    link_stem: str = DEFAULT_LINK_STEM,
 ) -> GovernanceContext:
     """The governance jobs' context over the hub's and the nodes' SQLite files.
 
     Sync status is read from the ledgers (node head against the hub's copy); time to
-    fulfilment and listing accuracy stay unmeasured until orders and channels plug in.
+    fulfilment from the hub's orders (a hub that promises); listing accuracy from the
+    channels' recorded payloads in the hub's SQLite file.
     """
     node_dbs = {code: governance_database(db) for code, db in nodes.items()}
     sources = KpiSources(
@@ -72,6 +94,8 @@ def wire_governance(
         nodes=node_dbs,
         packaging=PackagesUsedEverywhere({"hub": hub, **nodes}),
         sync=LedgerMirrorStatus(hub, nodes),
+        fulfilment=OrderHandovers(hub) if isinstance(hub, PromiseDatabases) else None,
+        listings=_listings(hub, nodes, link_stem),
     )
     return GovernanceContext(
         sources,
