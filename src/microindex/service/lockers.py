@@ -1,0 +1,186 @@
+"""Parcel lockers: compartments, putting a promised pickup in one, opening it with a code,
+and taking out what was not collected in time (the order is cancelled, its rights return).
+
+Each step is two short transactions: the locker's record and the order's (service.promise).
+Opening checks the code first, then advances the order, then frees the compartment; a crash
+between them leaves the parcel assigned, and opening again with the same code finishes it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from microindex.domain.errors import InvalidValue, UnknownSku
+from microindex.domain.locker import (
+    Assignment,
+    Compartment,
+    NoCompartmentFits,
+    PickupRefused,
+    WrongPickupCode,
+    assign,
+    check_pickup_code,
+    free,
+    parcel_size,
+    smallest_fitting,
+)
+from microindex.domain.node import Node
+from microindex.domain.packaging import NoPackageFits, PackageTemplate, PackItem, choose_package
+from microindex.domain.product import Size
+from microindex.domain.promise.candidates import Candidate
+from microindex.domain.promise.lifecycle import Step, StepRefused
+from microindex.domain.promise.order import Method
+from microindex.service import promise
+from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+
+PICKUP_WINDOW = timedelta(days=3)
+CODE_DIGITS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    assignment: Assignment
+    code: str  # shown to the shopper once; only its hash is kept
+
+    @property
+    def qr_payload(self) -> str:
+        """What the pickup QR carries: the code, as the locker's keypad or scanner reads it."""
+        return self.code
+
+
+def new_code(digits: int = CODE_DIGITS) -> str:
+    if not 6 <= digits <= 8:
+        raise InvalidValue("digits", str(digits), "a pickup code is 6 to 8 digits")
+    return "".join(secrets.choice("0123456789") for _ in range(digits))
+
+
+def add_compartment(ops: NodeOpsFactory, node: str, code: str, inner: Size) -> Compartment:
+    compartment = Compartment(code, inner)
+    with ops() as uow:
+        uow.lockers.add_compartment(node, compartment)
+        uow.commit()
+    return compartment
+
+
+def compartments(ops: NodeOpsFactory, node: str) -> list[tuple[Compartment, str | None]]:
+    """Each compartment with the order waiting in it (None: free)."""
+    with ops() as uow:
+        busy = {a.compartment: a.order for a in uow.lockers.waiting(node)}
+        return [(c, busy.get(c.code)) for c in uow.lockers.compartments(node)]
+
+
+def parcel_for(
+    hub: PromiseUnitOfWorkFactory,
+    lines: Mapping[str, int],
+    templates: Sequence[PackageTemplate] = (),
+) -> Size:
+    """The parcel's size: the package the node would choose, else the items laid together."""
+    with hub() as uow:
+        products = {sku: uow.catalog.get(sku) for sku in lines}
+    items = []
+    for sku, quantity in lines.items():
+        product = products[sku]
+        if product is None:
+            raise UnknownSku(sku)
+        items.append(PackItem.of(product, quantity))
+    if templates:
+        try:
+            return choose_package(items, templates).template.inner
+        except NoPackageFits:
+            pass  # no box at this node takes it: the items as they are
+    return parcel_size(items)
+
+
+def locker_state(ops: NodeOpsFactory, node: Node, parcel: Size) -> Candidate:
+    """The locker as place_order's `states` wants it: `fits` is False when no free
+    compartment takes the parcel (the online rights are filled in by place_order)."""
+    code = node.code.value
+    with ops() as uow:
+        busy = [a.compartment for a in uow.lockers.waiting(code)]
+        free_ones = free(uow.lockers.compartments(code), busy)
+    try:
+        smallest_fitting(code, free_ones, parcel)
+    except NoCompartmentFits:
+        return Candidate(node, {}, fits=False)
+    return Candidate(node, {})
+
+
+def locker_states(ops: NodeOpsFactory, nodes: Sequence[Node], parcel: Size) -> dict[str, Candidate]:
+    """`states` for every node with compartments (lockers without any are not limited)."""
+    found: dict[str, Candidate] = {}
+    for node in nodes:
+        with ops() as uow:
+            known = bool(uow.lockers.compartments(node.code.value))
+        if known:
+            found[node.code.value] = locker_state(ops, node, parcel)
+    return found
+
+
+def assign_order(
+    hub: PromiseUnitOfWorkFactory,
+    ops: NodeOpsFactory,
+    order: str,
+    node: str,
+    at: datetime,
+    parcel: Size,
+    window: timedelta = PICKUP_WINDOW,
+    code: str | None = None,
+) -> Assigned:
+    """Put a promised pickup order's parcel in the smallest free compartment it fits."""
+    record = promise.get_order(hub, order).order
+    part = record.parts.get(node)
+    if record.method is not Method.PICKUP or part is None or not record.open:
+        raise PickupRefused(node, order, "not an open pickup order at this locker")
+    pin = check_pickup_code(code or new_code())
+    with ops() as uow:
+        known = uow.lockers.get(order, node)
+        if known is not None:
+            raise PickupRefused(node, order, f"already in compartment {known.compartment}")
+        busy = [a.compartment for a in uow.lockers.waiting(node)]
+        free_ones = free(uow.lockers.compartments(node), busy)
+        made = assign(order, node, free_ones, parcel, pin, secrets.token_hex(8), at, at + window)
+        uow.lockers.add(made)
+        uow.commit()
+    return Assigned(made, pin)
+
+
+def open_with(
+    hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, node: str, code: str, now: datetime
+) -> Assignment:
+    """The compartment whose code this is opens: the order is handed over (collected)."""
+    check_pickup_code(code)
+    with ops() as uow:
+        found = next((a for a in uow.lockers.waiting(node) if a.matches(code)), None)
+    if found is None:
+        raise WrongPickupCode(node)
+    collected = found.collect(code, now)  # refuses an expired code
+    try:
+        promise.advance(hub, found.order, node, Step.HANDED_OVER, now, "locker")
+    except StepRefused as refused:
+        if refused.current != Step.HANDED_OVER.value:
+            raise
+    with ops() as uow:
+        uow.lockers.save(collected)
+        uow.commit()
+    return collected
+
+
+def sweep(hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, now: datetime) -> list[Assignment]:
+    """Take out parcels past their deadline: free the compartment, cancel the order so its
+    rights return to the node."""
+    with ops() as uow:
+        lapsed = uow.lockers.lapsed(now)
+    swept: list[Assignment] = []
+    for found in lapsed:
+        with suppress(StepRefused):  # already ended: only the compartment to free
+            promise.cancel(hub, found.order, now, "locker-sweep")
+        expired = found.expire(now)
+        with ops() as uow:
+            uow.lockers.save(expired)
+            uow.commit()
+        swept.append(expired)
+    return swept

@@ -1,0 +1,80 @@
+"""Transfers between nodes: each end records what it did, and a loss is a discrepancy."""
+
+from __future__ import annotations
+
+import pytest
+
+from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.transfer import Shortfall, TransferRefused, TransferState
+from microindex.service import transfers
+from tests.nodes_real.conftest import Site
+
+
+def _on_hand(site: Site, node: str, sku: str) -> int:
+    with site.shop.nodes[node]() as uow:
+        return uow.ledger.load(node, [sku]).available(sku)
+
+
+def _shipped(site: Site, ident: str, quantity: int) -> None:
+    shop = site.shop
+    transfers.request(site.ops, ident, "shopfront", "van", {"MUG": quantity}, shop.clock())
+    transfers.pack(site.ops, ident, shop.later(10), "ana")
+    transfers.ship(site.ops, shop.nodes["shopfront"], ident, shop.later(5), "ana")
+
+
+def _local_stock(site: Site, node: str, sku: str, quantity: int) -> None:
+    """Stock the node keeps for itself (never synced, so no rights went to the hub)."""
+    from microindex.domain.movement import MovementKind
+
+    with site.shop.nodes[node]() as uow:
+        ledger = uow.ledger.load(node, [sku])
+        ledger.record(sku, MovementKind.RECEIVE, quantity, site.shop.clock())
+        uow.ledger.save(ledger)
+        uow.commit()
+
+
+def test_a_transfer_received_whole_moves_the_stock_once(site: Site) -> None:
+    _local_stock(site, "shopfront", "MUG", 5)
+    _shipped(site, "t-1", 3)
+    assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "van", "MUG")) == (2, 0)
+    assert transfers.stock_in_transit(site.ops) == {("van", "MUG"): 3}
+    done = transfers.receive(
+        site.ops, site.shop.nodes["van"], "t-1", {"MUG": 3}, site.shop.later(60)
+    )
+    assert done.state is TransferState.RECEIVED
+    assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "van", "MUG")) == (2, 3)
+    assert transfers.stock_in_transit(site.ops) == {}
+    steps = [e.state for e in transfers.listed(site.ops)[0].events]
+    assert steps == ["requested", "packed", "in_transit", "received"]
+
+
+def test_a_transfer_lost_in_transit_is_a_discrepancy_never_stock_at_both_ends(site: Site) -> None:
+    _local_stock(site, "shopfront", "MUG", 4)
+    _shipped(site, "t-1", 4)
+    lost = transfers.receive(site.ops, site.shop.nodes["van"], "t-1", {}, site.shop.later(60))
+    assert lost.state is TransferState.DISCREPANCY
+    assert lost.shortfalls() == [Shortfall("MUG", 4, 0)]
+    assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "van", "MUG")) == (0, 0)
+    assert transfers.stock_in_transit(site.ops) == {}
+    assert [t.ident for t in transfers.listed(site.ops, TransferState.DISCREPANCY)] == ["t-1"]
+
+
+def test_a_short_delivery_credits_only_what_arrived(site: Site) -> None:
+    _local_stock(site, "shopfront", "MUG", 5)
+    _shipped(site, "t-1", 5)
+    short = transfers.receive(
+        site.ops, site.shop.nodes["van"], "t-1", {"MUG": 3}, site.shop.later(60)
+    )
+    assert short.shortfalls() == [Shortfall("MUG", 5, 3)]
+    assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "van", "MUG")) == (0, 3)
+    with pytest.raises(TransferRefused):  # received once: a second arrival is refused
+        transfers.receive(site.ops, site.shop.nodes["van"], "t-1", {"MUG": 2}, site.shop.later(1))
+
+
+def test_a_node_ships_only_stock_it_has_the_rights_to(site: Site) -> None:
+    site.shop.stock("shopfront", "MUG", 2)  # synced: with no demand yet the rights pool at the hub
+    transfers.request(site.ops, "t-1", "shopfront", "van", {"MUG": 2}, site.shop.clock())
+    with pytest.raises(NotEnoughRights):
+        transfers.ship(site.ops, site.shop.nodes["shopfront"], "t-1", site.shop.later(5))
+    assert transfers.listed(site.ops)[0].state is TransferState.REQUESTED
+    assert _on_hand(site, "shopfront", "MUG") == 2
