@@ -4,10 +4,12 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,7 @@ def test_the_demo_command_builds_the_shop_serves_the_dashboard_and_stops_on_ctrl
         assert (tmp_path / "demo" / "nodes" / "van.sqlite").exists()
         page = _get_when_up(login)
         assert "Units sold per node" in page and "shopfront" in page
+        _wait_for_live_sync(tmp_path / "demo" / "hub.sqlite")
         demo.send_signal(signal.SIGINT)
         assert demo.wait(timeout=30) == 0
     finally:
@@ -68,6 +71,20 @@ def test_the_demo_command_builds_the_shop_serves_the_dashboard_and_stops_on_ctrl
             demo.wait()
         if demo.stdout is not None:
             demo.stdout.close()
+
+
+def _wait_for_live_sync(hub: Path) -> None:
+    """Shoppers buy at the nodes and the nodes' agents push: the hub's ledger mirror grows."""
+    first = _mirrored(hub)
+    deadline = time.monotonic() + 30
+    while _mirrored(hub) <= first:
+        assert time.monotonic() < deadline, "the hub's ledger mirror did not grow"
+        time.sleep(0.5)
+
+
+def _mirrored(hub: Path) -> int:
+    with closing(sqlite3.connect(f"file:{hub}?mode=ro", uri=True, timeout=10)) as db:
+        return int(db.execute("SELECT count(*) FROM movements").fetchone()[0])
 
 
 def _read_until_login(demo: subprocess.Popen[str]) -> tuple[str, str]:

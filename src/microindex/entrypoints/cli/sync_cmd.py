@@ -8,12 +8,14 @@ the command line).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+import uvicorn
 
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.http import HttpTransport
@@ -27,10 +29,17 @@ from microindex.entrypoints.cli.context import (
     state,
     workspace,
 )
+from microindex.entrypoints.http.node_app import (
+    STAFF_DIR,
+    STAFF_TOKEN_ENV,
+    NodeSite,
+    create_node_app,
+    staff_token,
+)
 from microindex.service import sync
 from microindex.service.nodes import list_nodes
 from microindex.service.sync_ports import HubUnreachable
-from microindex.service.sync_worker import run_node
+from microindex.service.sync_worker import WorkerSettings, run_node
 
 
 def _now() -> datetime:
@@ -42,6 +51,37 @@ def open_node(nodes_dir: Path, code: str) -> SqliteSyncDatabase:
     database = SqliteSyncDatabase(nodes_dir / f"{code}.sqlite")
     database.migrate()
     return database
+
+
+def serve_node(
+    folder: Path,
+    node_db: SqliteSyncDatabase,
+    code: str,
+    link: HttpTransport,
+    address: tuple[str, int],
+    every: WorkerSettings,
+) -> None:
+    """The node's staff page in the foreground, its sync loop in a background thread."""
+    host, port = address
+    secret = os.environ.get(STAFF_TOKEN_ENV, "") or staff_token(folder, code)
+    site = NodeSite(node_db, code, folder, secret, _now)
+    app = create_node_app(site)
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_node,
+        args=(node_db, code, link, _now, stop.wait, lambda: not stop.is_set(), every),
+        name=f"sync-{code}",
+        daemon=True,
+    )
+    worker.start()
+    typer.echo(f"{code}: staff page at http://{host}:{port}/staff")
+    typer.echo(f"staff token: ${STAFF_TOKEN_ENV} or {folder / STAFF_DIR / code}.secret")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+        app.state.index.close()
 
 
 def _secret_file(workspace_path: Path, code: str) -> bytes:
@@ -82,10 +122,26 @@ def run(
     ),
     once: bool = typer.Option(False, help="Sync until the hub has everything, then stop."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (--once)."),
+    serve_port: int | None = typer.Option(
+        None,
+        "--serve-port",
+        min=1,
+        max=65535,
+        help="Also serve this node's staff page (/staff) on this port, over its own database "
+        "(works with the hub out of reach); sync then runs in the background.",
+    ),
+    serve_host: str = typer.Option("127.0.0.1", help="Address the staff page listens on."),
+    poll: float = typer.Option(
+        15.0, min=0.05, help="Seconds between looks at the sync triggers (first retry: twice)."
+    ),
 ) -> None:
     """Sync this node with the hub: push its movements, apply the hub's requests and advice.
 
+    With --serve-port, staff sign in at /staff with the node's staff token: the environment's
+    MICROINDEX_STAFF_TOKEN, else the workspace's keys/staff/CODE.secret (made on first run).
+
     Example: MICROINDEX_SYNC_SECRET=... microindex -w ./van node run van --hub http://hub:8000
+    --serve-port 8100
     """
     settings = state(ctx).settings()
     secret = os.environ.get(secret_env, "").encode() or _secret_file(settings.workspace, code)
@@ -94,6 +150,7 @@ def run(
         raise typer.Exit(2)
     node_db = open_node(settings.nodes_dir, code)
     link = HttpTransport(hub, code, secret)
+    every = WorkerSettings(poll_s=poll, retry_s=min(2 * poll, WorkerSettings().retry_s))
     try:
         with domain_errors():
             if once:
@@ -102,8 +159,10 @@ def run(
                     print_json(report)
                 else:
                     typer.echo(f"{code}: pushed {report.pushed}, the hub has up to #{report.acked}")
+            elif serve_port is not None:
+                serve_node(settings.workspace, node_db, code, link, (serve_host, serve_port), every)
             else:
-                run_node(node_db, code, link, _now, time.sleep, lambda: True)
+                run_node(node_db, code, link, _now, time.sleep, lambda: True, every)
     except HubUnreachable as error:
         errors.print(f"error: hub unreachable: {error}")
         raise typer.Exit(1) from None

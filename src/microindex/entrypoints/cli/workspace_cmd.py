@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from microindex.adapters.media.signing_identity import ensure_signing_identity
+from microindex.demo.live import start_live
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.entrypoints.cli.serve import serve
@@ -52,7 +53,8 @@ def demo(
 ) -> None:
     """Build the demo shop and serve its dashboard: a London ceramics maker with a
     shopfront, a locker and a van, about 200 products and eight weeks of sales, on embedded
-    SQLite; the hub's dashboard, API and staff pages on localhost until Ctrl-C.
+    SQLite; the hub's dashboard, API and staff pages on localhost until Ctrl-C, while the
+    three nodes sync with it over HTTP and simulated shoppers buy in person and online.
 
     Example: microindex demo --dir ./demo --seed 7 --port 8000
     """
@@ -80,4 +82,9 @@ def demo(
         f"Workspace: [bold]{directory}[/]. Try: microindex -w {directory} stock show"
     )
     if serve_it:
-        serve(ctx, host, port)
+        local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy
+        try:
+            serve(ctx, host, port)
+        finally:
+            live.stop()

@@ -1,0 +1,133 @@
+"""The live demo: while the hub serves, its three nodes run as agents and shoppers keep buying.
+
+Each node's agent is a thread syncing its own database with the hub over real HTTP (the hub's
+localhost port, the node's secret from the workspace), as `microindex node run` does. A shopper
+thread, every few seconds, buys at a random node's counter (a walk-in sale from that node's own
+rights; when it holds none, a small delivery arrives first), places an online order at the hub
+(promised from the hub's rights) and moves older orders one step on. `stop()` ends them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from microindex.adapters.sync.http import HttpTransport
+from microindex.bootstrap import Workspace
+from microindex.domain.errors import DomainError
+from microindex.domain.node import Location
+from microindex.domain.promise.lifecycle import LAST, ORDER, Order, Step
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.sync.account import NotEnoughRights
+from microindex.service import promise, rights
+from microindex.service import stock as stock_service
+from microindex.service.catalog import list_products
+from microindex.service.nodes import list_nodes
+from microindex.service.sync_worker import WorkerSettings, run_node
+
+log = logging.getLogger(__name__)
+
+AGENT = WorkerSettings(poll_s=1.0, retry_s=1.0, longest_retry_s=5.0)
+CUSTOMER = Location(51.545, -0.055)  # Hackney, near the shopfront
+DELIVERY = 3  # units that arrive when a node has nothing of its own to sell
+ACTOR = "demo shopper"
+
+
+@dataclass
+class LiveDemo:
+    """The running agents and shopper; `stop()` ends them and waits for them."""
+
+    halt: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+    links: list[HttpTransport] = field(default_factory=list)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self.halt.set()
+        for thread in self.threads:
+            thread.join(timeout_s)
+        for link in self.links:
+            link.close()
+
+
+def start_live(ws: Workspace, hub_url: str, seed: int, every_s: float = 3.0) -> LiveDemo:
+    """Start one sync agent per registered node and the shopper, all as daemon threads."""
+    live = LiveDemo()
+    codes = [n.code.value for n in list_nodes(ws.hub)]
+    for code in codes:
+        link = HttpTransport(hub_url, code, ws.secrets.ensure(code), timeout_s=10.0)
+        live.links.append(link)
+        node_db = ws.node(code)  # opened here, before any thread asks
+        args = (node_db, code, link, ws.clock, live.halt.wait, lambda: not live.halt.is_set())
+        live.threads.append(
+            threading.Thread(
+                target=run_node, args=(*args, AGENT), name=f"agent-{code}", daemon=True
+            )
+        )
+    shopper = Shopper(ws, codes, random.Random(seed))
+    live.threads.append(
+        threading.Thread(target=shopper.run, args=(live.halt, every_s), name="shopper", daemon=True)
+    )
+    for thread in live.threads:
+        thread.start()
+    return live
+
+
+@dataclass
+class Shopper:
+    ws: Workspace
+    codes: list[str]
+    rng: random.Random
+
+    def run(self, halt: threading.Event, every_s: float) -> None:
+        skus = [p.sku.value for p in list_products(self.ws.hub)]
+        while not halt.wait(every_s):
+            try:
+                self.walk_in(self.rng.choice(self.codes))
+                self.online(self.rng.choice(skus))
+                self.advance_older(every_s)
+            except Exception:  # a worker loop: log it and go on shopping
+                log.exception("the demo shopper stumbled")
+
+    def walk_in(self, code: str) -> None:
+        """Buy one unit of something the node holds, at its counter."""
+        node_db = self.ws.node(code)
+        lines = [line for line in stock_service.stock_lines({code: node_db}) if line.on_hand > 0]
+        if not lines:
+            return
+        sku, now = self.rng.choice(lines).sku, self.ws.clock()
+        try:
+            rights.sell(node_db, code, sku, 1, now, "walk-in")
+        except NotEnoughRights:  # all its rights went to the hub: a delivery arrives first
+            stock_service.receive(node_db, code, sku, DELIVERY, now, "demo delivery", ACTOR)
+            rights.sell(node_db, code, sku, 1, now, "walk-in")
+
+    def online(self, sku: str) -> None:
+        """An online order for one unit, delivered or shipped, if the hub can promise it."""
+        now = self.ws.clock()
+        method = self.rng.choice([Method.LOCAL_DELIVERY, Method.SHIP, Method.PICKUP])
+        request = OrderRequest((OrderLine(sku, 1),), method, now, CUSTOMER, pickup_km=10.0)
+        try:
+            promise.place_order(self.ws.hub, uuid.uuid4().hex, request, list_nodes(self.ws.hub))
+        except DomainError as refused:  # nothing to promise it from: the shopper looks elsewhere
+            log.info("online order for %s not promised: %s", sku, refused)
+
+    def advance_older(self, every_s: float) -> None:
+        """Each order placed a while ago moves one step on at each of its nodes."""
+        now = self.ws.clock()
+        for order in promise.open_orders(self.ws.hub):
+            if now - order.placed_at < timedelta(seconds=2 * every_s):
+                continue
+            for node, part in order.parts.items():
+                step = next_step(order, part.step)
+                if step is not None:
+                    promise.advance(self.ws.hub, order.ident, node, step, now, ACTOR)
+
+
+def next_step(order: Order, step: Step) -> Step | None:
+    if step not in ORDER or step is LAST[order.method]:
+        return None
+    return ORDER[ORDER.index(step) + 1]

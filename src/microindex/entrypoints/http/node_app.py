@@ -1,0 +1,252 @@
+"""A node's own web application, served by its agent (`microindex node run CODE --serve-port`).
+
+The staff page at /staff, over the node's OWN SQLite database: its ledger, its stock rights,
+its catalog copy and its search index, so a locker or a van keeps selling with the hub out of
+reach. It answers the few API paths the staff page's script uses (the hub's paths, so the same
+page and script work here), guarded by one node-local staff token. A walk-in sale spends the
+node's local rights (`service.rights.sell`); the agent's sync loop takes the movements up.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+
+from microindex.adapters.search.files import load_synonyms, open_index
+from microindex.adapters.sync.secrets import SecretFiles
+from microindex.domain.access import Unauthenticated
+from microindex.domain.codes import NodeCode
+from microindex.domain.errors import DomainError
+from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
+from microindex.entrypoints.http import errors
+from microindex.entrypoints.http.api.common import count_out
+from microindex.entrypoints.http.api.search import SearchOut, to_search_out
+from microindex.entrypoints.http.schemas import (
+    SKU_PATTERN,
+    CountIn,
+    CountOut,
+    HeadOut,
+    MovementIn,
+    MovementOut,
+    MovementPageOut,
+    ProductOut,
+    StockLineOut,
+)
+from microindex.entrypoints.http.templating import page
+from microindex.service import rights
+from microindex.service import stock as stock_service
+from microindex.service.browse import product_by_code
+from microindex.service.catalog import products_by_sku
+from microindex.service.indexing import catch_up
+from microindex.service.records import movement_record, product_record
+from microindex.service.search import search
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
+STATIC = Path(__file__).parent / "static"
+ACTOR = "staff"
+STAFF_DIR = "keys/staff"
+STAFF_TOKEN_ENV = "MICROINDEX_STAFF_TOKEN"
+
+
+def staff_token(workspace: Path, code: str) -> str:
+    """The node's staff token from the workspace's key file, made on first use (owner-only)."""
+    return SecretFiles(workspace / STAFF_DIR).ensure(code).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSite:
+    """What the node's app serves from: its database, its workspace folder, its staff token."""
+
+    database: SyncUnitOfWorkFactory
+    code: str
+    workspace: Path
+    staff_secret: str
+    clock: Callable[[], datetime]
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    code: NodeCode
+    name: str
+
+
+bearer = HTTPBearer(auto_error=False, description="The node's staff token.")
+
+
+def _site(request: Request) -> NodeSite:
+    site: NodeSite = request.app.state.site
+    return site
+
+
+def _signed_in(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> NodeSite:
+    site = _site(request)
+    given = credentials.credentials.encode() if credentials is not None else b""
+    if not hmac.compare_digest(given, site.staff_secret.encode()):
+        raise Unauthenticated("not this node's staff token")
+    return site
+
+
+SiteDep = Annotated[NodeSite, Depends(_signed_in)]
+api = APIRouter(prefix="/api/v1")
+pages = APIRouter(include_in_schema=False)
+
+
+def _here(site: NodeSite, node: str) -> str:
+    if node != site.code:
+        raise UnknownHere(node, site.code)
+    return node
+
+
+@dataclass(eq=False)
+class UnknownHere(DomainError):
+    """Asked about another node: this app serves only its own."""
+
+    node: str
+    here: str
+    code = "unknown_node"
+
+    def __str__(self) -> str:
+        return f"this is {self.here}'s own server; it knows nothing of {self.node!r}"
+
+
+@pages.get("/staff", response_class=HTMLResponse)
+def staff_home(request: Request) -> Response:
+    return RedirectResponse(f"/staff/{_site(request).code}")
+
+
+@pages.get("/staff/{node}", response_class=HTMLResponse)
+def staff_page(request: Request, node: str) -> Response:
+    site = _site(request)
+    if node != site.code:
+        return page(request, "missing.html", status=404, problem=f"no node {node!r} here")
+    return page(request, "staff.html", node=_Shown(NodeCode(site.code), site.name or site.code))
+
+
+@api.get("/nodes/{node}/head", response_model=HeadOut)
+def head(node: str, site: SiteDep) -> HeadOut:
+    return HeadOut(node=node, head=stock_service.ledger_head(site.database, _here(site, node)))
+
+
+@api.get("/nodes/{node}/movements", response_model=MovementPageOut)
+def movements(
+    node: str,
+    site: SiteDep,
+    after: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> MovementPageOut:
+    with site.database() as uow:
+        top = uow.ledger.load(_here(site, node), []).head
+        found = uow.ledger.movements(node, after, limit)
+    items = [MovementOut(**movement_record(m)) for m in found]
+    return MovementPageOut(
+        node=node, head=top, items=items, next_after=found[-1].seq if found else after
+    )
+
+
+@api.get("/codes/{code:path}", response_model=ProductOut)
+def resolve_code(code: str, site: SiteDep) -> ProductOut:
+    found = product_by_code(site.database, code, site.clock().date())
+    return ProductOut.model_validate(product_record(found))
+
+
+@api.get("/stock", response_model=list[StockLineOut])
+def show_stock(
+    site: SiteDep,
+    node: str,
+    sku: Annotated[str | None, Query(pattern=SKU_PATTERN)] = None,
+) -> list[StockLineOut]:
+    lines = stock_service.stock_lines({_here(site, node): site.database}, sku)
+    titles = products_by_sku(site.database, sorted({line.sku for line in lines}))
+    return [
+        StockLineOut(
+            sku=line.sku,
+            title=titles[line.sku].title if line.sku in titles else "",
+            node=line.node,
+            on_hand=line.on_hand,
+        )
+        for line in lines
+    ]
+
+
+@api.post("/nodes/{node}/receive", response_model=MovementOut)
+def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
+    made = stock_service.receive(
+        site.database,
+        _here(site, node),
+        body.sku,
+        body.quantity,
+        site.clock(),
+        body.reference,
+        ACTOR,
+    )
+    return MovementOut(**movement_record(made))
+
+
+@api.post("/nodes/{node}/sell", response_model=MovementOut)
+def sell(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
+    """A walk-in sale from the node's local rights (409 beyond them)."""
+    made = rights.sell(
+        site.database, _here(site, node), body.sku, body.quantity, site.clock(), body.reference
+    )
+    return MovementOut(**movement_record(made))
+
+
+@api.post("/nodes/{node}/count", response_model=CountOut)
+def count(node: str, body: CountIn, site: SiteDep) -> CountOut:
+    result = stock_service.count(
+        site.database,
+        _here(site, node),
+        body.sku,
+        body.counted,
+        site.clock(),
+        body.position,
+        body.reference,
+        ACTOR,
+    )
+    return count_out(result)
+
+
+_search_lock = threading.Lock()
+
+
+@api.get("/search", response_model=SearchOut)
+def find(
+    request: Request,
+    site: SiteDep,
+    q: Annotated[str, Query(max_length=500)] = "",
+    in_stock: bool = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+) -> SearchOut:
+    """The node's own search index (its catalog copy and its ledger)."""
+    wanted = SearchRequest(q, Filters(in_stock), limit=limit)
+    index = request.app.state.index
+    with _search_lock:
+        catch_up(index, site.database, site.code)
+        result = search(index, wanted, site.code, load_synonyms(site.workspace))
+    return to_search_out(result, None)
+
+
+def create_node_app(site: NodeSite) -> FastAPI:
+    """The node's app; close its search index with `app.state.index.close()` when done."""
+    app = FastAPI(title=f"microindex node {site.code}", version="1")
+    app.state.site = site
+    app.state.index = open_index(site.workspace, site.code)
+    errors.install(app)
+    app.include_router(api)
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
