@@ -9,7 +9,12 @@ In-process, the same service calls run against the same workspace files. Operati
 - stock read: GET /api/v1/stock?node=van&sku=... (on-hand at one node, with the title), against
   `stock_lines` + `products_by_sku`;
 - product lookup: GET /api/v1/products/{sku}, against `products_by_sku`;
-- product listing: GET /api/v1/products?q=bowl&limit=50, against `find_products`.
+- product listing: GET /api/v1/products?q=bowl&limit=50, against `find_products`;
+- search: GET /api/v1/search?q=...&limit=10 (the hub's index, caught up before each query, with
+  facets), against `catch_up` + `search` on an index of the same workspace in this process;
+- order promise: POST /api/v1/orders (one unit, shipped, a fresh Idempotency-Key), against
+  `promise.place_order`. Each promise spends a unit of the hub's rights, so this operation runs
+  at most ORDER_CAP times each way, over units drawn in turn from what the nodes hold.
 Each row gives requests per second and p50/p99 latency both ways, and the ratio of in-process
 rate to HTTP rate: what the HTTP edge (parsing, auth, JSON, loopback) costs per request.
 """
@@ -30,13 +35,21 @@ from pathlib import Path
 
 import httpx
 
+from microindex.adapters.search.files import load_synonyms
+from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.bootstrap import Workspace, bootstrap
 from microindex.demo.scenario import build_demo
 from microindex.domain.access import Grant, Role
+from microindex.domain.node import Location
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.search.request import SearchRequest
 from microindex.entrypoints.access import token_store
-from microindex.service import access
+from microindex.service import access, promise
 from microindex.service.browse import ProductFilter, find_products
 from microindex.service.catalog import products_by_sku
+from microindex.service.indexing import catch_up
+from microindex.service.nodes import list_nodes
+from microindex.service.search import search
 from microindex.service.stock import stock_lines
 from microindex.settings import Settings
 
@@ -50,6 +63,11 @@ from microindex.settings import Settings
 app = create_app(bootstrap(Settings(Path(sys.argv[1]))))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 """
+
+
+ORDER_CAP = 400  # the demo's nodes hold about 2,000 units: both sides and warm-ups fit
+WORDS = ["mug", "blue bowl", "plate", "cobalt", "jug", "vase", "butter dish", "moss", "tide"]
+CUSTOMER = Location(51.545, -0.055)
 
 
 @dataclass(frozen=True)
@@ -108,7 +126,60 @@ def checked(response: httpx.Response) -> httpx.Response:
     return response
 
 
-def run(ws: Workspace, client: httpx.Client, n: int) -> list[Row]:
+def units_held(ws: Workspace) -> list[str]:
+    """One SKU per unit on hand anywhere, interleaved so that consecutive orders differ."""
+    lines = stock_lines({n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)})
+    by_sku: dict[str, int] = {}
+    for line in lines:
+        by_sku[line.sku] = by_sku.get(line.sku, 0) + line.on_hand
+    units: list[str] = []
+    while any(by_sku.values()):
+        for sku in sorted(by_sku):
+            if by_sku[sku]:
+                units.append(sku)
+                by_sku[sku] -= 1
+    return units
+
+
+def search_and_promise(
+    ws: Workspace, client: httpx.Client, index: TantivyIndex
+) -> list[tuple[str, Callable[[int], object], Callable[[int], object]]]:
+    synonyms = load_synonyms(ws.settings.workspace)
+    units = iter(units_held(ws))
+    keys = iter(range(10**9))
+
+    def search_in_process(i: int) -> object:
+        catch_up(index, ws.hub, None)
+        return search(index, SearchRequest(WORDS[i % len(WORDS)]), None, synonyms)
+
+    def order_over_http(i: int) -> object:
+        body = {
+            "lines": [{"sku": next(units), "quantity": 1}],
+            "method": "ship",
+            "customer": {"lat": CUSTOMER.lat, "lon": CUSTOMER.lon},
+        }
+        headers = {"Idempotency-Key": f"bench-http-{next(keys)}"}
+        return checked(client.post("/api/v1/orders", json=body, headers=headers))
+
+    def order_in_process(i: int) -> object:
+        line = OrderLine(next(units), 1)
+        request = OrderRequest((line,), Method.SHIP, ws.clock(), CUSTOMER)
+        key = f"bench-local-{next(keys)}"
+        return promise.place_order(ws.hub, key, request, list_nodes(ws.hub))
+
+    return [
+        (
+            "search",
+            lambda i: checked(
+                client.get("/api/v1/search", params={"q": WORDS[i % len(WORDS)], "limit": 10})
+            ),
+            search_in_process,
+        ),
+        ("order promise", order_over_http, order_in_process),
+    ]
+
+
+def run(ws: Workspace, client: httpx.Client, n: int, index: TantivyIndex) -> list[Row]:
     van = {"van": ws.node("van")}
     skus = [line.sku for line in stock_lines(van)]
 
@@ -136,14 +207,19 @@ def run(ws: Workspace, client: httpx.Client, n: int) -> list[Row]:
             lambda i: find_products(ws.hub, ProductFilter("bowl"), 0, 50),
         ),
     ]
-    return [Row(name, measure(http, n), measure(local, n)) for name, http, local in operations]
+    operations += search_and_promise(ws, client, index)
+    return [
+        Row(name, measure(http, count), measure(local, count))
+        for name, http, local in operations
+        for count in [min(n, ORDER_CAP) if name == "order promise" else n]
+    ]
 
 
 def report(rows: list[Row], n: int, as_json: bool) -> None:
     if as_json:
         print(json.dumps([{**asdict(r), "ratio": r.ratio} for r in rows], indent=2))
         return
-    print(f"{n} requests per operation, one client, keep-alive, loopback\n")
+    print(f"{n} requests per operation (orders: at most {ORDER_CAP}), one client, keep-alive\n")
     head = f"{'operation':<16} {'HTTP req/s':>10} {'p50 ms':>7} {'p99 ms':>7}   "
     print(head + f"{'in-proc /s':>10} {'p50 ms':>7} {'p99 ms':>7}   {'ratio':>6}")
     for r in rows:
@@ -164,15 +240,17 @@ def main(argv: list[str] | None = None) -> int:
         ws = bootstrap(Settings(root))
         build_demo(ws, seed=7, today=ws.clock().date())
         secret = access.issue(token_store(ws), ws.hub, Grant(Role.ADMIN), ws.clock()).secret
+        index = TantivyIndex(Path(tmp) / "bench-index")  # the server keeps its own
         port = free_port()
         server = serve(root, port)
         try:
             headers = {"Authorization": f"Bearer {secret}"}
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
-                rows = run(ws, client, args.requests)
+                rows = run(ws, client, args.requests, index)
         finally:
             server.terminate()
             server.wait(timeout=10)
+            index.close()
             ws.close()
     report(rows, args.requests, args.json)
     return 0
