@@ -12,6 +12,7 @@ from microindex.bootstrap import Workspace
 from microindex.demo.catalog import demo_products
 from microindex.demo.governance import add_governance_history
 from microindex.demo.media import add_demo_media
+from microindex.demo.orders import add_order_history
 from microindex.domain.codes import NodeCode
 from microindex.domain.movement import MovementKind
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
@@ -99,6 +100,7 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
             movements += len(stock_service.record_batch(workspace.node(code), code, entries))
     add_governance_history(workspace, seed)
     sync_all(workspace)
+    add_order_history(workspace, seed)
     return DemoSummary(
         nodes=len(NODES),
         products=len(products),

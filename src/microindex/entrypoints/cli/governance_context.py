@@ -16,5 +16,11 @@ def governance(ctx: typer.Context, tolerance: Tolerance | None = None) -> Govern
     nodes = {n.code.value: node_database(ctx, n.code.value) for n in list_nodes(ws.hub)}
     folder = ws.settings.workspace
     return wire_governance(
-        ws.hub, nodes, ws.clock, folder / "reports", tolerance, shop=folder.resolve().name
+        ws.hub,
+        nodes,
+        ws.clock,
+        folder / "reports",
+        tolerance,
+        shop=folder.resolve().name,
+        link_stem=ws.settings.link_stem,
     )
