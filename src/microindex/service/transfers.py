@@ -110,6 +110,11 @@ def receive(
     return transfer
 
 
+def get(ops: NodeOpsFactory, ident: str) -> Transfer:
+    with ops() as uow:
+        return _load(uow.transfers.get(ident), ident)
+
+
 def listed(ops: NodeOpsFactory, state: TransferState | None = None) -> list[Transfer]:
     with ops() as uow:
         return uow.transfers.listed(state)
