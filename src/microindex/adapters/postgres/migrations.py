@@ -10,6 +10,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.nodes_real_schema import NODES_REAL_MIGRATION
 from microindex.adapters.postgres.order_schema import ORDER_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
 
@@ -146,6 +147,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     ORDER_MIGRATION,
+    NODES_REAL_MIGRATION,
 ]
 
 
