@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from microindex.bootstrap import Workspace
 from microindex.demo.catalog import demo_products
+from microindex.demo.channels import open_sources, push_channels
 from microindex.demo.governance import add_governance_history
 from microindex.demo.media import add_demo_media
 from microindex.demo.orders import add_order_history
@@ -94,10 +95,13 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
         catalog_service.pull_catalog(workspace.hub, workspace.node(node.code.value))
     history = _History(rng, [p.sku.value for p in products])
     movements = 0
+    channels = open_sources(workspace)
     for day in range(WEEKS * 7):  # up to yesterday: nothing in the future
         start = at + timedelta(days=day)
         for code, entries in history.day(start).items():
             movements += len(stock_service.record_batch(workspace.node(code), code, entries))
+        push_channels(channels, start + timedelta(days=1, hours=-1))  # 07:00 next morning
+    channels.store.close()
     add_governance_history(workspace, seed)
     sync_all(workspace)
     add_order_history(workspace, seed)
