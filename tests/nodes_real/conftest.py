@@ -1,5 +1,5 @@
 """The promise tests' shop (a hub with the demo's nodes synced, holding real rights), on
-SQLite, with the hub's lockers, transfers and shelf slots beside it."""
+SQLite and PostgreSQL, with the hub's lockers, transfers and shelf slots beside it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
@@ -19,6 +21,7 @@ from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Product, Size
 from microindex.service import rights
+from microindex.service.node_ops_ports import NodeOpsFactory
 from tests.promise.conftest import Shop
 
 MUG = Product(
@@ -37,12 +40,20 @@ LAMP = Product(
 @dataclass
 class Site:
     shop: Shop
-    ops: SqliteNodeOps
+    ops: NodeOpsFactory
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    hub = SqlitePromiseDatabase(tmp_path / "hub.sqlite")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    hub: SqlitePromiseDatabase | PostgresPromiseDatabase
+    ops: NodeOpsFactory
+    if request.param == "sqlite":
+        hub = SqlitePromiseDatabase(tmp_path / "hub.sqlite")
+        ops = SqliteNodeOps(hub)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        hub = PostgresPromiseDatabase(url, request.getfixturevalue("postgres_schema"))
+        ops = PostgresNodeOps(hub)
     hub.migrate()
     rights.renew_epoch(hub, "epoch-1")
     with hub() as uow:
@@ -53,6 +64,6 @@ def site(tmp_path: Path) -> Iterator[Site]:
         database = SqliteSyncDatabase(tmp_path / f"{node.code.value}.sqlite")
         database.migrate()
         nodes[node.code.value] = database
-    yield Site(Shop(hub, nodes), SqliteNodeOps(hub))
+    yield Site(Shop(hub, nodes), ops)
     for database in (hub, *nodes.values()):
         database.close()

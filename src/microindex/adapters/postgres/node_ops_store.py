@@ -1,0 +1,211 @@
+"""Lockers, transfers and shelf slots on the hub's PostgreSQL database (migration 90)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from psycopg.types.json import Jsonb
+
+from microindex.adapters.postgres.connection import Connection
+from microindex.domain.locker import Assignment, Compartment, Held
+from microindex.domain.product import Size
+from microindex.domain.transfer import Transfer, TransferEvent, TransferState
+
+_ASSIGNMENT = "ident, node, compartment, code_hash, salt, until, assigned_at, state, ended_at"
+
+
+class PostgresLockers:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_compartment(self, node: str, compartment: Compartment) -> None:
+        s = compartment.inner
+        self._conn.execute(
+            "INSERT INTO locker_compartments VALUES (%s, %s, %s, %s, %s) ON CONFLICT (node, code)"
+            " DO UPDATE SET length_mm = excluded.length_mm, width_mm = excluded.width_mm,"
+            " height_mm = excluded.height_mm",
+            (node, compartment.code, s.length_mm, s.width_mm, s.height_mm),
+        )
+
+    def compartments(self, node: str) -> list[Compartment]:
+        rows = self._conn.execute(
+            "SELECT code, length_mm, width_mm, height_mm FROM locker_compartments"
+            " WHERE node = %s ORDER BY code",
+            (node,),
+        ).fetchall()
+        return [Compartment(code, Size(a, b, c)) for code, a, b, c in rows]
+
+    def add(self, a: Assignment) -> None:
+        self._conn.execute(
+            f"INSERT INTO locker_assignments ({_ASSIGNMENT})"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                a.order, a.node, a.compartment, a.code_hash, a.salt, a.until, a.assigned_at,
+                a.state.value, a.ended_at,
+            ),
+        )  # fmt: skip
+
+    def save(self, a: Assignment) -> None:
+        self._conn.execute(
+            "UPDATE locker_assignments SET state = %s, ended_at = %s"
+            " WHERE ident = %s AND node = %s",
+            (a.state.value, a.ended_at, a.order, a.node),
+        )
+
+    def get(self, order: str, node: str) -> Assignment | None:
+        row = self._conn.execute(
+            f"SELECT {_ASSIGNMENT} FROM locker_assignments WHERE ident = %s AND node = %s",
+            (order, node),
+        ).fetchone()
+        return None if row is None else _assignment(row)
+
+    def waiting(self, node: str | None = None) -> list[Assignment]:
+        rows = self._conn.execute(
+            f"SELECT {_ASSIGNMENT} FROM locker_assignments WHERE state = %s"
+            " AND (%s::text IS NULL OR node = %s) ORDER BY node, compartment",
+            (Held.ASSIGNED.value, node, node),
+        ).fetchall()
+        return [_assignment(row) for row in rows]
+
+    def lapsed(self, now: datetime) -> list[Assignment]:
+        return [a for a in self.waiting() if a.until < now]
+
+
+class PostgresTransfers:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, transfer: Transfer) -> None:
+        t = transfer
+        self._conn.execute(
+            "INSERT INTO transfers VALUES (%s, %s, %s, %s, %s)",
+            (t.ident, t.sender, t.receiver, t.state.value, Jsonb(_lines(t))),
+        )
+        self._events(t, 0)
+
+    def save(self, transfer: Transfer) -> None:
+        self._conn.execute(
+            "UPDATE transfers SET state = %s, lines = %s WHERE ident = %s",
+            (transfer.state.value, Jsonb(_lines(transfer)), transfer.ident),
+        )
+        row = self._conn.execute(
+            "SELECT count(*) FROM transfer_events WHERE ident = %s", (transfer.ident,)
+        ).fetchone()
+        self._events(transfer, int(row[0]) if row else 0)
+
+    def get(self, ident: str) -> Transfer | None:
+        row = self._conn.execute(
+            "SELECT ident, sender, receiver, state, lines FROM transfers WHERE ident = %s",
+            (ident,),
+        ).fetchone()
+        return None if row is None else self._transfer(row)
+
+    def listed(self, state: TransferState | None = None) -> list[Transfer]:
+        value = None if state is None else state.value
+        rows = self._conn.execute(
+            "SELECT ident, sender, receiver, state, lines FROM transfers"
+            " WHERE (%s::text IS NULL OR state = %s) ORDER BY ident",
+            (value, value),
+        ).fetchall()
+        return [self._transfer(row) for row in rows]
+
+    def _events(self, transfer: Transfer, stored: int) -> None:
+        for e in transfer.events[stored:]:
+            self._conn.execute(
+                "INSERT INTO transfer_events (ident, state, at, actor) VALUES (%s, %s, %s, %s)",
+                (transfer.ident, e.state.value, e.at, e.actor),
+            )
+
+    def _transfer(self, row: Any) -> Transfer:
+        ident, sender, receiver, state, lines = row
+        events = [
+            TransferEvent(TransferState(s), at, actor)
+            for s, at, actor in self._conn.execute(
+                "SELECT state, at, actor FROM transfer_events WHERE ident = %s ORDER BY id",
+                (ident,),
+            ).fetchall()
+        ]
+        return Transfer(
+            ident,
+            sender,
+            receiver,
+            dict(lines["requested"]),
+            TransferState(state),
+            dict(lines["shipped"]),
+            dict(lines["arrived"]),
+            events,
+        )
+
+
+class PostgresShelves:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def put(self, gln: str, bin_: str, node: str, sku: str) -> None:
+        self._conn.execute(
+            "INSERT INTO shelf_slots VALUES (%s, %s, %s, %s) ON CONFLICT (gln, bin)"
+            " DO UPDATE SET node = excluded.node, sku = excluded.sku",
+            (gln, bin_, node, sku),
+        )
+
+    def find(self, gln: str, bin_: str) -> tuple[str, str] | None:
+        row = self._conn.execute(
+            "SELECT node, sku FROM shelf_slots WHERE gln = %s AND bin = %s", (gln, bin_)
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+
+class _Connected(Protocol):
+    def connection(self) -> Connection: ...
+
+
+class PostgresNodeOps:
+    """Units of work over the hub's PostgreSQL database (migrated by the hub)."""
+
+    def __init__(self, database: _Connected) -> None:
+        self._database = database
+
+    def __call__(self) -> PostgresNodeOpsUnitOfWork:
+        return PostgresNodeOpsUnitOfWork(self._database.connection())
+
+
+class PostgresNodeOpsUnitOfWork:
+    """One transaction, ended by commit, else rolled back. Two hub workers assigning the same
+    compartment at once: the unique index on busy compartments refuses the second."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.lockers = PostgresLockers(conn)
+        self.transfers = PostgresTransfers(conn)
+        self.shelves = PostgresShelves(conn)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        self._conn.rollback()
+
+    def commit(self) -> None:
+        self._conn.commit()
+
+
+def _lines(transfer: Transfer) -> dict[str, dict[str, int]]:
+    return {
+        "requested": transfer.requested,
+        "shipped": transfer.shipped,
+        "arrived": transfer.arrived,
+    }
+
+
+def _assignment(row: Any) -> Assignment:
+    order, node, compartment, code_hash, salt, until, assigned, state, ended = row
+    return Assignment(
+        order, node, compartment, code_hash, salt, until, assigned, Held(state), ended
+    )
