@@ -40,9 +40,15 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _ops(ws: Workspace) -> NodeOpsFactory:
-    if not isinstance(ws.hub, SqliteSyncDatabase):
-        raise InvalidValue("hub", "postgresql", "lockers and transfers need a SQLite hub for now")
-    return SqliteNodeOps(ws.hub)
+    """The lockers, transfers and shelf slots beside the workspace's hub, on its database."""
+    if isinstance(ws.hub, SqliteSyncDatabase):
+        return SqliteNodeOps(ws.hub)
+    from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
+    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+    if isinstance(ws.hub, PostgresDatabase):
+        return PostgresNodeOps(ws.hub)
+    raise InvalidValue("hub", type(ws.hub).__name__, "lockers need a SQLite or PostgreSQL hub")
 
 
 def _lines(texts: list[str]) -> dict[str, int]:
