@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from microindex.domain.movement import MovementKind
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.transfer import Shortfall, TransferRefused, TransferState
 from microindex.service import transfers
@@ -24,8 +25,6 @@ def _shipped(site: Site, ident: str, quantity: int) -> None:
 
 def _local_stock(site: Site, node: str, sku: str, quantity: int) -> None:
     """Stock the node keeps for itself (never synced, so no rights went to the hub)."""
-    from microindex.domain.movement import MovementKind
-
     with site.shop.nodes[node]() as uow:
         ledger = uow.ledger.load(node, [sku])
         ledger.record(sku, MovementKind.RECEIVE, quantity, site.shop.clock())
