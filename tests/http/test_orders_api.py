@@ -50,9 +50,10 @@ def test_staff_follow_a_van_order_to_delivery_and_it_leaves_the_open_list(
             "/api/v1/orders/web-1002/steps", json={"node": "van", "step": step}, headers=van
         )
         assert moved.status_code == 200 and moved.json()["step"] == step
-    assert client.get("/api/v1/orders?node=van", headers=van).json() == []
+    open_ids = [o["id"] for o in client.get("/api/v1/orders?node=van", headers=van).json()]
+    assert "web-1002" not in open_ids
     closed = client.get("/api/v1/orders?node=van&open=false", headers=van).json()
-    assert [o["step"] for o in closed] == ["delivered"]
+    assert [o["step"] for o in closed if o["id"] == "web-1002"] == ["delivered"]
 
 
 def test_a_step_backwards_or_a_cancel_after_handover_is_a_conflict(

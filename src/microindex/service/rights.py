@@ -6,7 +6,7 @@ node selling offline and the hub selling online never together sell more than th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from microindex.domain.movement import Movement
@@ -14,7 +14,7 @@ from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights, Reservation
 from microindex.domain.sync.node import reservations
 from microindex.service.sync import load_side, save_ledger
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
 
 # --- at a node ---------------------------------------------------------------------------
 
@@ -38,6 +38,38 @@ def sell(
         uow.rights.save(side)
         uow.commit()
     return movement
+
+
+AskHub = Callable[[str, int], None]
+
+
+def sell_walk_in(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    ask: AskHub | None = None,
+) -> Movement:
+    """A walk-in sale of goods in hand: a fact, never refused for want of rights.
+
+    From local rights if they cover it; else, when the hub can be reached (`ask`), ask it for
+    the missing rights and sell from them; else record the sale as an explicit OVERDRAFT, which
+    the hub sees and counts. Selling more than is on hand is still refused (OutOfStock).
+    """
+    try:
+        return sell(node_db, node, sku, quantity, at, reference)
+    except NotEnoughRights as short:
+        if ask is not None:
+            try:
+                ask(sku, quantity)
+                return sell(node_db, node, sku, quantity, at, reference)
+            except (NotEnoughRights, HubUnreachable):
+                pass
+        if short.held >= quantity:
+            raise
+    return sell(node_db, node, sku, quantity, at, reference, overdraft=True)
 
 
 def grant(

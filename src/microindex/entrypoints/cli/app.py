@@ -11,6 +11,7 @@ from microindex.entrypoints.cli import (
     feeds,
     governance,
     labels,
+    lockers,
     media,
     nodes,
     orders,
@@ -59,6 +60,10 @@ app.add_typer(nodes.app, name="node")
 app.command("sync")(sync_cmd.sync_here)
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(orders.app, name="order")
+app.add_typer(lockers.locker_app, name="locker")
+app.add_typer(lockers.transfer_app, name="transfer")
+app.add_typer(lockers.shelf_app, name="shelf")
+app.command("reserve")(lockers.reserve)
 app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")

@@ -64,7 +64,11 @@ def serve_node(
     """The node's staff page in the foreground, its sync loop in a background thread."""
     host, port = address
     secret = os.environ.get(STAFF_TOKEN_ENV, "") or staff_token(folder, code)
-    site = NodeSite(node_db, code, folder, secret, _now)
+
+    def ask(sku: str, quantity: int) -> None:
+        sync.sync_node(node_db, code, link, _now(), want=[(sku, quantity)], max_exchanges=3)
+
+    site = NodeSite(node_db, code, folder, secret, _now, ask=ask)
     app = create_node_app(site)
     stop = threading.Event()
     worker = threading.Thread(

@@ -73,6 +73,7 @@ class NodeSite:
     staff_secret: str
     clock: Callable[[], datetime]
     name: str = ""
+    ask: rights.AskHub | None = None  # ask the hub for rights now (None: offline only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +199,16 @@ def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
 
 @api.post("/nodes/{node}/sell", response_model=MovementOut)
 def sell(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
-    """A walk-in sale from the node's local rights (409 beyond them)."""
-    made = rights.sell(
-        site.database, _here(site, node), body.sku, body.quantity, site.clock(), body.reference
+    """A walk-in sale: from local rights, else rights asked of the hub, else an explicit
+    overdraft (goods in hand are sold; 409 only beyond what is on hand)."""
+    made = rights.sell_walk_in(
+        site.database,
+        _here(site, node),
+        body.sku,
+        body.quantity,
+        site.clock(),
+        body.reference,
+        site.ask,
     )
     return MovementOut(**movement_record(made))
 
