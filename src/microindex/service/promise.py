@@ -131,17 +131,18 @@ def _place(
     settings: PromiseSettings,
     states: Mapping[str, Candidate],
 ) -> Placed:
+    digest = _digest(asked)
     with hub() as uow:
         known = uow.orders.get(key)
         if known is not None:
-            if known.digest != _digest(asked):
+            if known.digest != digest:
                 raise KeyReused(key)
             return Placed(known, created=False)
         decision = decide(request, _candidates(uow, request, nodes, states), settings.chain)
         _reserve(uow, key, decision, request.placed_at + settings.hold)
         record = OrderRecord(
             _order(key, request, decision),
-            _digest(asked),
+            digest,
             asked,
             decision.why,
             request.placed_at + settings.lease,
@@ -157,12 +158,13 @@ def _candidates(
     nodes: Sequence[Node],
     states: Mapping[str, Candidate],
 ) -> list[Candidate]:
-    epoch = uow.accounts.epoch()
-    held = {sku: uow.accounts.held(sku) for sku in request.wanted}
+    epoch, epochs = uow.accounts.epoch(), uow.accounts.peer_epochs()
+    held = uow.accounts.held_many(list(request.wanted))
+    held.update((sku, {}) for sku in request.wanted if sku not in held)
     found: list[Candidate] = []
     for node in nodes:
         code = node.code.value
-        if uow.accounts.peer(code).epoch != epoch:
+        if epochs.get(code, "") != epoch:
             continue  # a restored hub spends nothing at a node until it has heard from it
         online = {sku: max(0, by_node.get(code, 0)) for sku, by_node in held.items()}
         base = states.get(code) or Candidate(node, online)

@@ -41,6 +41,15 @@ class AccountStore(Protocol):
         """H per node for one SKU: where an online order may be promised."""
         ...
 
+    def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
+        """`held` for several SKUs in one read: SKU -> node -> H (a SKU held nowhere is absent)."""
+        ...
+
+    def peer_epochs(self) -> dict[str, str]:
+        """The hub epoch each node was last heard in (`Peer.epoch`), without the rest of its
+        peer record; a node never heard from is absent."""
+        ...
+
     def open_nodes(self) -> list[str]:
         """Nodes with open reservations (for expiry)."""
         ...

@@ -270,6 +270,18 @@ class PostgresAccounts:
         rows = self._conn.execute("SELECT node, h - owed FROM hub_rights WHERE sku = %s", (sku,))
         return {str(n): int(h) for n, h in rows}
 
+    def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {}
+        for sku, n, h in self._conn.execute(
+            "SELECT sku, node, h - owed FROM hub_rights WHERE sku = ANY(%s)", (list(skus),)
+        ):
+            found.setdefault(str(sku), {})[str(n)] = int(h)
+        return found
+
+    def peer_epochs(self) -> dict[str, str]:
+        rows = self._conn.execute("SELECT node, epoch FROM sync_peers")
+        return {str(n): str(e) for n, e in rows}
+
     def open_nodes(self) -> list[str]:
         rows = self._conn.execute(
             "SELECT DISTINCT node FROM hub_reservations WHERE state = ANY(%s) ORDER BY node",

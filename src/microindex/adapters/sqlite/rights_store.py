@@ -246,6 +246,20 @@ class SqliteAccounts:
             )
         }
 
+    def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
+        chosen = tuple(skus)
+        found: dict[str, dict[str, int]] = {}
+        for sku, n, h in self._conn.execute(
+            "SELECT sku, node, h - owed FROM hub_rights"
+            f" WHERE sku IN ({', '.join('?' for _ in chosen)})",
+            chosen,
+        ):
+            found.setdefault(sku, {})[n] = int(h)
+        return found
+
+    def peer_epochs(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT node, epoch FROM sync_peers"))
+
     def open_nodes(self) -> list[str]:
         marks = ", ".join("?" for _ in _OPEN)
         return [

@@ -156,6 +156,16 @@ class MemoryAccounts:
     def held(self, sku: str) -> dict[str, int]:
         return {n: h for (n, s), h in self._s.held.items() if s == sku}
 
+    def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {}
+        for (node, sku), h in self._s.held.items():
+            if sku in skus:
+                found.setdefault(sku, {})[node] = h
+        return found
+
+    def peer_epochs(self) -> dict[str, str]:
+        return {node: peer.epoch for node, peer in self._s.peers.items()}
+
     def open_nodes(self) -> list[str]:
         return sorted({r.node for r in self._s.reservations.values() if r.state in OPEN})
 
