@@ -12,6 +12,7 @@ from psycopg import sql
 from microindex.adapters.postgres.connection import Connection
 from microindex.adapters.postgres.nodes_real_schema import NODES_REAL_MIGRATION
 from microindex.adapters.postgres.order_schema import ORDER_MIGRATION
+from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
@@ -148,6 +149,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     ORDER_MIGRATION,
     NODES_REAL_MIGRATION,
+    ROUNDS_MIGRATION,
 ]
 
 

@@ -12,6 +12,7 @@ from microindex.adapters.sqlite.governance_schema import (
 )
 from microindex.adapters.sqlite.nodes_real_schema import NODES_REAL_MIGRATION
 from microindex.adapters.sqlite.order_schema import ORDER_MIGRATION
+from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -221,6 +222,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     NODES_REAL_MIGRATION,
+    ROUNDS_MIGRATION,
 ]
 
 

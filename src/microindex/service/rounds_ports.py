@@ -1,0 +1,38 @@
+"""Ports for vans' rounds and service areas and pop-ups' dates, kept at the hub."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol, Self
+
+from microindex.domain.popup import PopUp
+from microindex.domain.round import Round, ServiceArea
+
+
+class RoundStore(Protocol):
+    def set_round(self, day: date, round_: Round) -> None:
+        """Replace the node's round for `day`."""
+        ...
+
+    def round(self, node: str, day: date) -> Round | None: ...
+    def set_area(self, node: str, area: ServiceArea) -> None: ...
+    def area(self, node: str) -> ServiceArea | None: ...
+
+
+class PopUpStore(Protocol):
+    def save(self, popup: PopUp) -> None: ...
+    def get(self, node: str) -> PopUp | None: ...
+    def listed(self) -> list[PopUp]: ...
+
+
+class RoundsUnitOfWork(Protocol):
+    rounds: RoundStore
+    popups: PopUpStore
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+
+
+class RoundsFactory(Protocol):
+    def __call__(self) -> RoundsUnitOfWork: ...

@@ -1,0 +1,55 @@
+"""A van's one-tap close-out: count what is left, settle with the hub, report the day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
+from microindex.service import closeout
+from microindex.service import stock as stock_service
+from tests.nodes_real.conftest import LAMP, MUG, Site
+from tests.promise.conftest import SECRETS
+
+
+def _van_day(site: Site) -> None:
+    shop = site.shop
+    with shop.nodes["van"]() as uow:
+        uow.catalog.upsert([MUG, LAMP])
+        uow.commit()
+    shop.stock("van", "MUG", 10)
+    shop.stock("van", "LAMP", 2)
+    van = shop.nodes["van"]
+    stock_service.sell(van, "van", "MUG", 2, shop.later(60), "till:van")
+    stock_service.sell(van, "van", "LAMP", 1, shop.later(60), "till:van")
+
+
+def test_a_van_close_out_leaves_the_hub_seeing_what_was_counted(site: Site) -> None:
+    shop = site.shop
+    start = shop.clock()
+    _van_day(site)
+    link = InProcessTransport("van", SECRETS["van"], HubEndpoint(shop.hub, SECRETS, shop.clock))
+    day = closeout.close_out(
+        shop.nodes["van"], "van", {"MUG": 7, "LAMP": 1}, link, start, shop.later(480), "sam"
+    )
+    with shop.hub() as uow:
+        mirror = {line.sku: line.on_hand for line in uow.ledger.stock("van")}
+    assert mirror == {"MUG": 7, "LAMP": 1}
+    assert day.on_hand == {"MUG": 7, "LAMP": 1}
+    assert day.sold == {"MUG": 2, "LAMP": 1} and day.units_sold == 3
+    assert day.takings == Decimal("115.00")
+    assert day.variance == -1 and day.variance_value == Decimal("-12.50")
+    assert day.overdrafts == {} and day.synced
+
+
+def test_a_sku_not_counted_is_counted_as_none(site: Site) -> None:
+    shop = site.shop
+    start = shop.clock()
+    _van_day(site)
+    link = InProcessTransport("van", SECRETS["van"], HubEndpoint(shop.hub, SECRETS, shop.clock))
+    day = closeout.close_out(shop.nodes["van"], "van", {"MUG": 8}, link, start, shop.later(5))
+    with shop.hub() as uow:
+        mirror = {line.sku: line.on_hand for line in uow.ledger.stock("van")}
+    assert mirror.get("LAMP", 0) == 0 and mirror["MUG"] == 8
+    assert day.takings == Decimal("115.00") and day.variance == -1
+    assert shop.clock() - start > timedelta(0)
