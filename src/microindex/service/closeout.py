@@ -15,13 +15,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from microindex.domain.ledger import CountResult
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
 from microindex.domain.sync.rights import Tag, tag_of
 from microindex.service import stock, sync
+from microindex.service.ledger_history import all_movements
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
-
-PAGE = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +86,7 @@ def report(
     at: datetime,
     synced: bool = False,
 ) -> DayReport:
-    day = [m for m in _movements(node_db, node) if since <= m.at <= at]
+    day = [m for m in all_movements(node_db, node) if since <= m.at <= at]
     sold: Counter[str] = Counter()
     overdrafts: Counter[str] = Counter()
     for m in day:
@@ -103,14 +102,6 @@ def report(
     return DayReport(
         node, since, at, dict(sold), dict(overdrafts), counts, takings, value, on_hand, synced
     )
-
-
-def _movements(node_db: SyncUnitOfWorkFactory, node: str) -> list[Movement]:
-    found: list[Movement] = []
-    with node_db() as uow:
-        while page := uow.ledger.movements(node, found[-1].seq if found else 0, PAGE):
-            found.extend(page)
-    return found
 
 
 def _prices(get: Callable[[str], Product | None], skus: set[str]) -> dict[str, Decimal]:
