@@ -174,7 +174,7 @@ def _candidates(
 
 def _reserve(uow: PromiseUnitOfWork, key: str, decision: Decision, until: datetime) -> None:
     for leg in sorted(decision.plan.legs, key=lambda leg: leg.node):  # lock in node order
-        account = uow.accounts.load(leg.node, [sku for sku, _ in leg.lines])
+        account = uow.accounts.load_rights(leg.node, [sku for sku, _ in leg.lines])
         for sku, quantity in leg.lines:
             account.reserve(reservation_id(key, leg.node, sku), sku, quantity, until)
         uow.accounts.save(account)

@@ -164,6 +164,27 @@ class PostgresAccounts:
         """Lock the node's account (its peer row, created if need be), then read it (only
         `skus` and no requests when given: see the port)."""
         chosen = None if skus is None else list(skus)
+        account = self._account(node, chosen)
+        account.reservations.update(
+            (r.ident, r)
+            for r in map(
+                _reservation,
+                self._conn.execute(
+                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)"
+                    " AND (%s::text[] IS NULL OR sku = ANY(%s))",
+                    (node, _OPEN, chosen, chosen),
+                ),
+            )
+        )
+        if chosen is None:
+            account.requests.update(self._requests(node))
+        return account
+
+    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
+        return self._account(node, list(skus))
+
+    def _account(self, node: str, chosen: list[str] | None) -> NodeAccount:
+        """Lock the peer row (created if need be), read the rights (of `chosen` if given)."""
         self._conn.execute(
             "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '{}', '')"
             " ON CONFLICT (node) DO NOTHING",
@@ -182,20 +203,8 @@ class PostgresAccounts:
             held[sku] = int(h) - int(owed)
             self._loaded[(node, sku)] = held[sku]
             mirror[sku] = Rights(int(local), int(granted), int(unavailable), _reserved(reserved))
-        reservations = {
-            r.ident: r
-            for r in map(
-                _reservation,
-                self._conn.execute(
-                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)"
-                    " AND (%s::text[] IS NULL OR sku = ANY(%s))",
-                    (node, _OPEN, chosen, chosen),
-                ),
-            )
-        }
-        requests = {} if chosen is not None else self._requests(node)
         next_request = 1 if row is None else int(row[0])
-        return NodeAccount(node, held, mirror, reservations, requests, next_request)
+        return NodeAccount(node, held, mirror, {}, {}, next_request)
 
     def _requests(self, node: str) -> dict[int, Request]:
         return {

@@ -164,6 +164,28 @@ class SqliteAccounts:
     def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
         only = "" if skus is None else f" AND sku IN ({', '.join('?' for _ in skus)})"
         chosen = () if skus is None else tuple(skus)
+        account = self._account(node, only, chosen)
+        marks = ", ".join("?" for _ in _OPEN)
+        account.reservations.update(
+            (r.ident, r)
+            for r in map(
+                _reservation,
+                self._conn.execute(
+                    f"SELECT * FROM hub_reservations WHERE node = ? AND state IN ({marks}){only}",
+                    (node, *_OPEN, *chosen),
+                ),
+            )
+        )
+        if skus is None:
+            account.requests.update(self._requests(node))
+        return account
+
+    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
+        chosen = tuple(skus)
+        return self._account(node, f" AND sku IN ({', '.join('?' for _ in chosen)})", chosen)
+
+    def _account(self, node: str, only: str, chosen: tuple[str, ...]) -> NodeAccount:
+        """Rights (of `chosen` when `only` filters) and the next request number, nothing more."""
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
         for sku, h, *rest in self._conn.execute(
@@ -172,24 +194,10 @@ class SqliteAccounts:
             (node, *chosen),
         ):
             held[sku], mirror[sku] = int(h), _rights(tuple(rest))
-        marks = ", ".join("?" for _ in _OPEN)
-        reservations = {
-            r.ident: r
-            for r in map(
-                _reservation,
-                self._conn.execute(
-                    f"SELECT * FROM hub_reservations WHERE node = ? AND state IN ({marks}){only}",
-                    (node, *_OPEN, *chosen),
-                ),
-            )
-        }
-        requests = {} if skus is not None else self._requests(node)
         row = self._conn.execute(
             "SELECT next_request FROM sync_peers WHERE node = ?", (node,)
         ).fetchone()
-        return NodeAccount(
-            node, held, mirror, reservations, requests, 1 if row is None else int(row[0])
-        )
+        return NodeAccount(node, held, mirror, {}, {}, 1 if row is None else int(row[0]))
 
     def _requests(self, node: str) -> dict[int, Request]:
         return {
@@ -212,10 +220,11 @@ class SqliteAccounts:
             "INSERT OR REPLACE INTO hub_reservations VALUES (?, ?, ?, ?, ?, ?, ?)",
             [_reservation_row(account.reservations[i]) for i in account.touched_reservations],
         )
-        c.executemany(
-            "DELETE FROM hub_requests WHERE node = ? AND seq = ?",
-            [(node, seq) for seq in account.settled],
-        )
+        if account.settled:
+            c.executemany(
+                "DELETE FROM hub_requests WHERE node = ? AND seq = ?",
+                [(node, seq) for seq in account.settled],
+            )
         c.executemany(
             "INSERT INTO hub_requests VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [

@@ -132,6 +132,11 @@ class MemoryAccounts:
         )
         return NodeAccount(node, held, mirror, open_, requests, s.next_request.get(node, 1))
 
+    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
+        account = self.load(node, skus)
+        account.reservations.clear()
+        return account
+
     def save(self, account: NodeAccount) -> None:
         s, node = self._s, account.node
         for sku in account.touched_skus:
