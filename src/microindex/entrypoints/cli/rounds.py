@@ -1,0 +1,249 @@
+"""`microindex van|popup|counts-today ...`: vans on their rounds, pop-ups, daily cycle counts.
+
+Register with the root app:
+
+    app.add_typer(rounds.van_app, name="van")
+    app.add_typer(rounds.popup_app, name="popup")
+    app.command("counts-today")(rounds.counts_today)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time
+
+import typer
+from rich.table import Table
+
+from microindex.adapters.governance_wiring import governance_database
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
+from microindex.bootstrap import Workspace
+from microindex.domain.codes import NodeCode
+from microindex.domain.errors import InvalidValue
+from microindex.domain.node import Location, Node, NodeKind
+from microindex.domain.popup import PopUp
+from microindex.domain.round import Stop
+from microindex.domain.transfer import Transfer
+from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.lockers import _lines as parse_lines
+from microindex.entrypoints.cli.lockers import _ops
+from microindex.service import closeout, cycle_counts, popups, rounds
+from microindex.service.catalog import pull_catalog
+from microindex.service.nodes import list_nodes
+from microindex.service.rounds_ports import RoundsFactory
+
+van_app = typer.Typer(help="Vans and market stalls: the day's round, the close-out.")
+round_app = typer.Typer(help="A van's round: its stops for the day, where it is now.")
+van_app.add_typer(round_app, name="round")
+popup_app = typer.Typer(help="Pop-ups: dates, the assortment and transfers in, the rest home.")
+
+JSON = typer.Option(False, "--json", help="Print JSON.")
+DAY = typer.Option(None, "--day", help="The day (YYYY-MM-DD; default today).")
+
+
+def _rounds(ws: Workspace) -> RoundsFactory:
+    if isinstance(ws.hub, SqliteSyncDatabase):
+        return SqliteRoundsDatabase(ws.hub)
+    raise InvalidValue("hub", type(ws.hub).__name__, "rounds and pop-ups need a SQLite hub")
+
+
+def parse_stop(text: str, day: date) -> Stop:
+    """`09:00-09:45@51.53,-0.06[:label]` as a stop on `day` (UTC)."""
+    try:
+        hours, _, rest = text.partition("@")
+        where, _, label = rest.partition(":")
+        opens, closes = (time.fromisoformat(t) for t in hours.split("-"))
+        lat, lon = (float(v) for v in where.split(","))
+    except ValueError:
+        raise InvalidValue("stop", text, "write HH:MM-HH:MM@LAT,LON[:label]") from None
+    at = [datetime.combine(day, t, UTC) for t in (opens, closes)]
+    return Stop(at[0], at[1], Location(lat, lon), label)
+
+
+@round_app.command("set")
+def round_set(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="The van or stall."),
+    stops: list[str] = typer.Option(..., "--stop", help="HH:MM-HH:MM@LAT,LON[:label]"),
+    day: str | None = DAY,
+) -> None:
+    """Set the day's round (replacing it), one --stop per stop.
+
+    Example: microindex van round set van --stop "09:00-10:00@51.545,-0.055:Market Sq"
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        when = date.fromisoformat(day) if day else ws.clock().date()
+        made = rounds.set_round(_rounds(ws), node, when, [parse_stop(s, when) for s in stops])
+    console.print(f"{node}: {len(made.stops)} stops on {when}")
+
+
+@round_app.command("show")
+def round_show(
+    ctx: typer.Context, node: str = typer.Argument(..., help="The van."), as_json: bool = JSON
+) -> None:
+    """Today's stops and where the van is now.
+
+    Example: microindex van round show van --json
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        now = ws.clock()
+        found = rounds.round_for(_rounds(ws), node, now.date())
+    if found is None:
+        console.print(f"{node} has no round today")
+        return
+    here = found.position(now)
+    rows = [
+        {"arrives": s.arrives.isoformat(), "leaves": s.leaves.isoformat(), "label": s.label,
+         "lat": s.location.lat, "lon": s.location.lon}
+        for s in found.stops
+    ]  # fmt: skip
+    if as_json:
+        print_json({"node": node, "now": {"lat": here.lat, "lon": here.lon}, "stops": rows})
+        return
+    table = Table("arrives", "leaves", "stop", "lat,lon")
+    for s in found.stops:
+        where = f"{s.location.lat},{s.location.lon}"
+        table.add_row(f"{s.arrives:%H:%M}", f"{s.leaves:%H:%M}", s.label, where)
+    console.print(table)
+    console.print(f"now at {here.lat:.5f},{here.lon:.5f}")
+
+
+@van_app.command("closeout")
+def van_closeout(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="The van or stall."),
+    counts: list[str] = typer.Option([], "--count", help="SKU:QUANTITY left (others: none)."),
+    since: str = typer.Option("00:00", "--since", help="When the day or event began (HH:MM)."),
+    as_json: bool = JSON,
+) -> None:
+    """Count what is left, settle rights with the hub, report the day.
+
+    Example: microindex van closeout van --count MUG-TIDE-350:4 --count VASE-OAK:1
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        now, node_db = ws.clock(), ws.node(node)
+        pull_catalog(ws.hub, node_db)
+        start = datetime.combine(now.date(), time.fromisoformat(since), now.tzinfo)
+        day = closeout.close_out(node_db, node, parse_lines(counts), ws.link(node), start, now)
+    summary = {
+        "node": node, "units_sold": day.units_sold, "sold": day.sold,
+        "overdrafts": day.overdrafts, "variance": day.variance,
+        "variance_value": str(day.variance_value), "takings": str(day.takings),
+        "on_hand": day.on_hand,
+    }  # fmt: skip
+    if as_json:
+        print_json(summary)
+        return
+    for key, value in summary.items():
+        console.print(f"{key}: {value}")
+
+
+@popup_app.command("add")
+def popup_add(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="The pop-up's node code."),
+    opens: str = typer.Option(..., "--opens", help="First day (YYYY-MM-DD)."),
+    closes: str = typer.Option(..., "--closes", help="Last day (YYYY-MM-DD)."),
+    home: str = typer.Option("shopfront", "--home", help="The node that stocks it."),
+    name: str = typer.Option("", "--name", help="Register the node with this name."),
+    at: str = typer.Option("", "--at", help="Its place, LAT,LON (with --name)."),
+) -> None:
+    """Record a pop-up's dates (and register its node when --name and --at are given).
+
+    Example: microindex popup add market-stall --opens 2026-11-28 --closes 2026-11-29
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        popup = PopUp(node, home, date.fromisoformat(opens), date.fromisoformat(closes))
+        popups.add(ws.hub, _rounds(ws), popup, _popup_node(node, name, at) if name else None)
+    console.print(f"{node}: open {popup.opens_on} to {popup.closes_on}, stocked from {home}")
+
+
+def _popup_node(code: str, name: str, at: str) -> Node:
+    try:
+        lat, lon = (float(v) for v in at.split(","))
+    except ValueError:
+        raise InvalidValue("at", at, "write LAT,LON") from None
+    return Node(NodeCode(code), NodeKind.POPUP, name, Location(lat, lon))
+
+
+@popup_app.command("plan")
+def popup_plan(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="The pop-up."),
+    size: int = typer.Option(popups.ASSORTMENT, "--size", min=1, help="SKUs to take."),
+    as_json: bool = JSON,
+) -> None:
+    """Propose the assortment and request the transfer that fills it from home.
+
+    Example: microindex popup plan market-stall --size 20
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
+        plan = popups.plan(ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), size)
+    if as_json:
+        print_json({"basis": plan.basis, "wanted": plan.wanted, **_shown(plan.transfer)})
+        return
+    console.print(f"{node}: {len(plan.wanted)} SKUs from {plan.basis}")
+    console.print(_said(plan.transfer))
+
+
+@popup_app.command("close")
+def popup_close(
+    ctx: typer.Context, node: str = typer.Argument(..., help="The pop-up."), as_json: bool = JSON
+) -> None:
+    """Request the transfer that takes everything left at the pop-up home.
+
+    Example: microindex popup close market-stall
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
+        made = popups.close(nodes, _rounds(ws), _ops(ws), node, ws.clock())
+    if as_json:
+        print_json(_shown(made))
+        return
+    console.print(_said(made))
+
+
+def _shown(transfer: Transfer | None) -> dict[str, object]:
+    if transfer is None:
+        return {"transfer": None}
+    lines = transfer.requested
+    return {"transfer": transfer.ident, "state": transfer.state.value, "lines": lines}
+
+
+def _said(transfer: Transfer | None) -> str:
+    if transfer is None:
+        return "nothing to move"
+    lines = ", ".join(f"{s} x{q}" for s, q in transfer.requested.items())
+    return f"transfer {transfer.ident} ({transfer.state.value}): {lines}"
+
+
+def counts_today(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="The node to count at."),
+    size: int = typer.Option(10, "--size", min=1, help="SKUs on the list."),
+    as_json: bool = JSON,
+) -> None:
+    """Today's cycle counts: the riskiest SKUs first (fast, miscounted, dear, sold at zero).
+
+    Example: microindex counts-today van --size 10
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        node_db = ws.node(node)
+        pull_catalog(ws.hub, node_db)
+        due = cycle_counts.today(governance_database(node_db), node, ws.clock(), size)
+    if as_json:
+        print_json([asdict(d) for d in due])
+        return
+    table = Table("#", "SKU", "risk", "why")
+    for i, d in enumerate(due, 1):
+        table.add_row(str(i), d.sku, f"{d.score:.2f}", ", ".join(d.reasons))
+    console.print(table)

@@ -1,0 +1,71 @@
+"""The van, popup and counts-today commands, on a root app built as app.py would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.core import TyperGroup
+from typer.testing import CliRunner
+
+from microindex.bootstrap import bootstrap
+from microindex.demo.scenario import NODES
+from microindex.entrypoints.cli import rounds
+from microindex.entrypoints.cli.app import root
+from microindex.service import nodes as node_service
+from microindex.settings import Settings
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer(pretty_exceptions_enable=False)
+    app.callback()(root)
+    app.add_typer(rounds.van_app, name="van")
+    app.add_typer(rounds.popup_app, name="popup")
+    app.command("counts-today")(rounds.counts_today)
+    return app
+
+
+def _leaves(command: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(command, TyperGroup):
+        return [
+            leaf
+            for name, sub in command.commands.items()
+            for leaf in _leaves(sub, f"{prefix} {name}")
+        ]
+    return [(prefix.strip(), command)]
+
+
+@pytest.mark.parametrize(("name", "command"), _leaves(typer.main.get_command(_app())))
+def test_every_command_has_an_example(name: str, command: Any) -> None:
+    assert command.help and "Example:" in command.help, name
+
+
+def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    ws = bootstrap(Settings.load(folder))
+    for node in NODES:
+        node_service.add_node(ws.hub, node)
+    ws.close()
+    runner, app = CliRunner(), _app()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, ["-w", str(folder), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("van", "round", "set", "van", "--stop", "00:00-23:59@51.545,-0.055:All day")
+    shown = json.loads(run("van", "round", "show", "van", "--json"))
+    assert shown["now"] == {"lat": 51.545, "lon": -0.055}
+    run("popup", "add", "market-stall", "--opens", "2026-11-28", "--closes", "2026-11-29",
+        "--name", "Market stall", "--at", "51.53,-0.06")  # fmt: skip
+    plan = json.loads(run("popup", "plan", "market-stall", "--json"))
+    assert plan["basis"] == "best sellers" and plan["transfer"] is None
+    assert json.loads(run("popup", "close", "market-stall", "--json")) == {"transfer": None}
+    day = json.loads(run("van", "closeout", "van", "--json"))
+    assert day["units_sold"] == 0 and day["on_hand"] == {}
+    assert json.loads(run("counts-today", "van", "--json")) == []
+    refused = runner.invoke(app, ["-w", str(folder), "van", "round", "set", "van", "--stop", "x"])
+    assert refused.exit_code != 0 and "HH:MM-HH:MM@LAT,LON" in refused.output
