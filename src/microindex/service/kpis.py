@@ -42,15 +42,16 @@ from microindex.service.returns import all_returns
 Nodes = Mapping[str, GovernanceUnitOfWorkFactory]
 
 NOTES = (
-    "Local fill rate: units sold / (sold + estimated lost). Lost sales are not recorded and "
-    "there are no orders yet: on a trading day a SKU was out of stock all day, its demand is "
-    "taken as its mean daily sales on in-stock days.",
+    "Local fill rate: walk-in units sold / (sold + estimated lost). Lost walk-in sales are "
+    "not recorded: on a trading day a SKU was out of stock all day, its demand is taken as its "
+    "mean daily sales on in-stock days.",
     "Sell-through: units sold in the period / (sold + on hand at its end).",
-    "Time to fulfilment: needs the order lifecycle (promised, handed over); not measured until "
-    "orders are recorded.",
+    "Time to fulfilment: from each online order's events, placed to handed over, per node; "
+    "orders still open or cancelled are not in it.",
     "Return rate by package: orders packed in each package type with a return opened against "
     "them. Walk-in sales use no package and are not in it.",
-    "Listing accuracy: from the channels' recorded payloads; empty until channels report it.",
+    "Listing accuracy: at sample moments, what each channel was last told (or was read back "
+    "showing) against what the ledgers held then; empty for a channel never pushed.",
     "Values at cost use the list price: products carry no cost field yet.",
 )
 
