@@ -53,16 +53,47 @@ def test_the_dashboard_opens_from_its_login_link_with_charts_of_real_data(
     save_screenshot(page, "dashboard.png", full_page=True)
 
 
-def test_the_dashboard_search_box_filters_stock_by_title(page: Any, hub: Hub) -> None:
+def _sign_in(page: Any, hub: Hub) -> None:
     page.goto(f"{hub.url}/login")
     page.fill("#token", hub.secrets["admin"])
     page.click("button[type=submit]")
-    page.fill("input[name=q]", "butter dish")
+    page.wait_for_url(f"{hub.url}/")
+
+
+def test_the_dashboard_shows_the_governance_kpis_and_orders_by_step(page: Any, hub: Hub) -> None:
+    _sign_in(page, hub)
+    for card in ("fill", "order-fill", "fulfilment", "returns", "listings"):
+        chart = page.locator(f"#{card}-chart")
+        assert chart.locator("svg rect").count() + chart.locator(".not-measured").count() > 0
+    assert page.locator("#fill-chart svg rect").count() == 3
+    assert page.locator("#fulfilment-chart table tbody tr").count() >= 1
+    assert page.locator("#orders tbody tr").count() >= 1
+
+
+def _search(page: Any, hub: Hub, text: str) -> list[str]:
+    _sign_in(page, hub)
+    page.fill("input[name=q]", text)
     page.press("input[name=q]", "Enter")
-    page.wait_for_url(re.compile(r"\?q=butter"))
+    page.wait_for_url(re.compile(r"\?q="))
+    return [str(t) for t in page.locator("#stock tbody tr td:nth-child(1)").all_inner_texts()]
+
+
+def test_the_dashboard_search_box_finds_stock_by_title(page: Any, hub: Hub) -> None:
+    _search(page, hub, "butter dish")
     titles = page.locator("#stock tbody tr td:nth-child(2)").all_inner_texts()
     assert titles and all("butter dish" in t.lower() for t in titles)
     assert re.match(r"\d+ SKUs? matching", page.inner_text("#stock-count"))
+
+
+def test_an_exact_sku_search_puts_that_sku_first(page: Any, hub: Hub) -> None:
+    sku = _a_van_sku(page, hub)
+    assert _search(page, hub, sku)[0] == sku
+
+
+def test_a_typo_still_finds_the_speckled_bowls(page: Any, hub: Hub) -> None:
+    _search(page, hub, "speckld bowl")
+    titles = page.locator("#stock tbody tr td:nth-child(2)").all_inner_texts()
+    assert titles and all("speckled" in t.lower() and "bowl" in t.lower() for t in titles[:2])
 
 
 def test_on_the_staff_page_an_item_is_received_then_sold_and_on_hand_follows(

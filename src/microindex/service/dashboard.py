@@ -1,12 +1,13 @@
-"""What the hub's dashboard shows: node activity, sales by week, stock value, stock, movements.
+"""What the hub's dashboard shows: node activity, sales by week, stock value, stock, movements,
+orders by step.
 
 Read-only views over the hub's catalog and each node's own ledger; nothing here writes.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,8 +16,12 @@ from enum import StrEnum
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Node
 from microindex.domain.product import Product
+from microindex.domain.promise.lifecycle import ORDER, Order, Step
+from microindex.service import promise
 from microindex.service.browse import ProductFilter
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.search import Hit
 
 Nodes = Mapping[str, UnitOfWorkFactory]
 PAGE = 1000
@@ -162,3 +167,35 @@ def stock_grid(
 def catalog_by_sku(hub: UnitOfWorkFactory) -> dict[str, Product]:
     with hub() as uow:
         return {p.sku.value: p for p in uow.catalog.all()}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBoard:
+    """Open orders counted by step (in lifecycle order), and the latest orders placed."""
+
+    open_by_step: dict[Step, int]
+    latest: list[Order]
+
+
+def order_board(
+    hub: PromiseUnitOfWorkFactory, now: datetime, limit: int, lookback: timedelta
+) -> OrderBoard:
+    """The hub's orders as the dashboard shows them: open ones by step, the last `limit` placed
+    in the `lookback` before `now` (newest first)."""
+    counts = Counter(order.step for order in promise.open_orders(hub))
+    events = promise.order_events(hub, now - lookback, now + timedelta(seconds=1))
+    newest = sorted(
+        (e for e in events if e.step is Step.PROMISED), key=lambda e: e.at, reverse=True
+    )
+    idents = list(dict.fromkeys(e.order for e in newest))[:limit]
+    latest = [promise.get_order(hub, ident).order for ident in idents]
+    return OrderBoard({step: counts[step] for step in ORDER if counts[step]}, latest)
+
+
+def search_rows(hits: Sequence[Hit], catalog: Mapping[str, Product]) -> list[StockRow]:
+    """Search hits as stock rows, in the search's order, with the index's on-hand per node."""
+    return [
+        StockRow(catalog[hit.sku], {n: q for n, q in hit.stock.items() if q})
+        for hit in hits
+        if hit.sku in catalog
+    ]

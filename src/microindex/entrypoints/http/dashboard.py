@@ -9,17 +9,26 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from microindex.adapters.search.files import load_synonyms
+from microindex.domain.product import Product
+from microindex.domain.search.request import SearchRequest
+from microindex.entrypoints.http import dashboard_kpis
+from microindex.entrypoints.http.api.search import caught_up
 from microindex.entrypoints.http.charts import grouped_bars, horizontal_bars
-from microindex.entrypoints.http.context import hub_of
+from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.session import admin_session
 from microindex.entrypoints.http.templating import page
 from microindex.service import dashboard as view
 from microindex.service.browse import ProductFilter
+from microindex.service.dashboard import StockRow
 from microindex.service.nodes import list_nodes
+from microindex.service.search import search
 
 MAX_WEEKS = 12
 STOCK_ROWS = 30
 RECENT = 25
+ORDERS_SHOWN = 10
+ORDERS_LOOKBACK = timedelta(days=28)
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +45,8 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
     activity = view.node_activity(list_nodes(hub.hub), nodes)
     weeks, sold = view.weekly_sales(nodes, now.date(), MAX_WEEKS)
     value = view.stock_value(nodes, catalog, hub.currency)
-    rows, matching = view.stock_grid(nodes, catalog, ProductFilter(text=q.strip()), STOCK_ROWS)
+    rows, matching = _stock(hub, nodes, catalog, q.strip())
+    kpis = dashboard_kpis.figures(hub)
     return page(
         request,
         "dashboard.html",
@@ -47,11 +57,28 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         activity=[(a, a.health(now), _age(a.age(now))) for a in activity],
         sales_chart=_sales_chart(weeks, sold),
         value_chart=_value_chart(value, hub.currency),
+        panels=dashboard_kpis.panels(kpis),
+        fulfilment=kpis.fulfilment or [],
+        orders=view.order_board(hub.workspace.hub, now, ORDERS_SHOWN, ORDERS_LOOKBACK),
         rows=rows,
         matching=matching,
         movements=view.recent_movements(nodes, RECENT),
         titles={sku: p.title for sku, p in catalog.items()},
     )
+
+
+def _stock(
+    hub: Hub, nodes: view.Nodes, catalog: dict[str, Product], text: str
+) -> tuple[list[StockRow], int]:
+    """Every SKU in stock (by SKU) or, with a search, the hub index's hits, best first:
+    typo-tolerant, an exact SKU on top, with where each is in stock."""
+    if not text:
+        return view.stock_grid(nodes, catalog, ProductFilter(), STOCK_ROWS)
+    request = SearchRequest(text, limit=STOCK_ROWS, facets=False)
+    synonyms = load_synonyms(hub.workspace.settings.workspace)
+    with caught_up(hub, None) as index:
+        result = search(index, request, None, synonyms)
+    return view.search_rows(result.hits, catalog), result.total
 
 
 def _sales_chart(weeks: list[date], sold: dict[str, list[int]]) -> str:
