@@ -1,0 +1,122 @@
+"""The demo's nodes as they really are: a locker with compartments and a pickup waiting in one,
+the van on today's round, and a market-stall pop-up this coming weekend with its fill from the
+shopfront requested and packed (what is left goes home when it closes: `popup close`)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
+from microindex.bootstrap import Workspace
+from microindex.domain.codes import NodeCode
+from microindex.domain.errors import InvalidValue
+from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
+from microindex.domain.popup import PopUp
+from microindex.domain.product import Size
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.round import ServiceArea, Stop
+from microindex.service import catalog as catalog_service
+from microindex.service import lockers, popups, promise, rounds, transfers
+from microindex.service.lockers import Assigned
+from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.nodes import list_nodes
+from microindex.service.popups import PopUpPlan
+from microindex.service.rounds_ports import RoundsFactory
+
+STALL = "market-stall"
+COMPARTMENTS = {"S1": Size(300, 200, 100), "S2": Size(300, 200, 100), "M1": Size(400, 300, 200),
+                "M2": Size(400, 300, 200), "L1": Size(600, 400, 400)}  # fmt: skip
+# Today's stops of the van: (arrives, leaves, lat, lon, label)
+VAN_STOPS = (
+    (time(9, 30), time(10, 30), 51.5450, -0.0553, "Hackney Central"),
+    (time(11, 15), time(12, 15), 51.5390, -0.0260, "Victoria Park gate"),
+    (time(13, 0), time(14, 0), 51.5270, -0.0010, "Roman Road market"),
+    (time(15, 0), time(16, 30), 51.5560, -0.0750, "Stoke Newington Church St"),
+)
+
+
+@dataclass(frozen=True)
+class NodesAsTheyAre:
+    pickup: Assigned | None
+    popup: PopUp
+    plan: PopUpPlan
+    van_stops: int
+
+
+def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
+    """Add to a built demo: run after build_demo (it needs the nodes synced, rights held)."""
+    if not isinstance(workspace.hub, SqliteSyncDatabase):
+        raise InvalidValue("hub", type(workspace.hub).__name__, "the demo runs on a SQLite hub")
+    ops, store, now = (
+        SqliteNodeOps(workspace.hub),
+        SqliteRoundsDatabase(workspace.hub),
+        workspace.clock(),
+    )
+    for code, inner in COMPARTMENTS.items():
+        lockers.add_compartment(ops, "locker", code, inner)
+    pickup = _locker_pickup(workspace, ops, random.Random(seed), now)
+    stops = [Stop(*(datetime.combine(now.date(), t, UTC) for t in (a, b)), Location(la, lo), name)
+             for a, b, la, lo, name in VAN_STOPS]  # fmt: skip
+    rounds.set_round(store, "van", now.date(), stops)
+    rounds.set_area(store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
+    popup = _add_stall(workspace, store, now.date())
+    nodes = {n.code.value: workspace.node(n.code.value) for n in list_nodes(workspace.hub)}
+    plan = popups.plan(workspace.hub, nodes, store, ops, STALL, now)
+    if plan.transfer is not None:
+        transfers.pack(ops, plan.transfer.ident, now, "demo")
+    return NodesAsTheyAre(pickup, popup, plan, len(stops))
+
+
+def coming_weekend(today: date) -> tuple[date, date]:
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+    return saturday, saturday + timedelta(days=1)
+
+
+def _add_stall(workspace: Workspace, store: RoundsFactory, today: date) -> PopUp:
+    opens, closes = coming_weekend(today)
+    node = Node(
+        NodeCode(STALL),
+        NodeKind.POPUP,
+        "Broadway Market weekend stall",
+        Location(51.5366, -0.0610),
+        OpeningHours(((5, time(9), time(17)), (6, time(10), time(16)))),
+        Capabilities(pickup=True, preparation_minutes=15),
+    )
+    popup = popups.add(workspace.hub, store, PopUp(STALL, "shopfront", opens, closes), node)
+    workspace.secrets.ensure(STALL)
+    catalog_service.pull_catalog(workspace.hub, workspace.node(STALL))
+    return popup
+
+
+def _locker_pickup(
+    workspace: Workspace, ops: NodeOpsFactory, rng: random.Random, now: datetime
+) -> Assigned | None:
+    """Promise one pickup at the locker of a SKU it holds rights for; put it in a compartment."""
+    with workspace.node("locker")() as uow:
+        skus = sorted(line.sku for line in uow.ledger.stock("locker") if line.on_hand > 0)
+    rng.shuffle(skus)
+    nodes = list_nodes(workspace.hub)
+    for sku in skus:
+        with workspace.hub() as uow:
+            if uow.accounts.held(sku).get("locker", 0) <= 0:
+                continue
+        parcel = lockers.parcel_for(workspace.hub, {sku: 1})
+        states = lockers.locker_states(ops, nodes, parcel)
+        if not states.get("locker", None) or not states["locker"].fits:
+            continue
+        request = OrderRequest((OrderLine(sku, 1),), Method.PICKUP, now, pickup_node="locker")
+        try:
+            made = promise.place_order(
+                workspace.hub, f"locker-demo-{sku}", request, nodes, states=states
+            )
+        except CannotPromise:
+            continue
+        return lockers.assign_order(
+            workspace.hub, ops, made.record.order.ident, "locker", now, parcel
+        )
+    return None
