@@ -12,6 +12,8 @@ from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.demo.scenario import NODES
 from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Location
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import (
     NoStopLeft,
     OutsideServiceArea,
@@ -21,7 +23,8 @@ from microindex.domain.round import (
     handover,
     van_state,
 )
-from microindex.service import rounds
+from microindex.service import promise, rounds
+from tests.nodes_real.conftest import Site
 
 NINE = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 A = Location(51.50, -0.10)
@@ -100,3 +103,19 @@ def test_rounds_are_kept_at_the_hub_and_give_place_order_its_van_states(tmp_path
         assert rounds.van_states(store, NODES, NINE + timedelta(days=1)) == {}
     finally:
         hub.close()
+
+
+def test_a_van_far_out_on_its_round_can_promise_a_delivery_its_base_could_not(
+    site: Site,
+) -> None:
+    shop = site.shop
+    shop.stock("van", "MUG", 5)
+    now = shop.clock()
+    far = Location(51.66, -0.0553)  # about 13 km north of the van's base: beyond its 8 km
+    out_there = Round.of("van", [Stop(now, now + timedelta(hours=3), Location(51.655, -0.0553))])
+    request = OrderRequest((OrderLine("MUG", 1),), Method.LOCAL_DELIVERY, now, customer=far)
+    with pytest.raises(CannotPromise):
+        promise.place_order(shop.hub, "o-base", request, [VAN])
+    states = {"van": van_state(VAN, out_there, now)}
+    made = promise.place_order(shop.hub, "o-round", request, [VAN], states=states)
+    assert list(made.record.order.parts) == ["van"]
