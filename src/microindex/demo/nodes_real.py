@@ -107,7 +107,7 @@ def _locker_pickup(
                 continue
         parcel = lockers.parcel_for(workspace.hub, {sku: 1})
         states = lockers.locker_states(ops, nodes, parcel)
-        if not states.get("locker", None) or not states["locker"].fits:
+        if "locker" in states and not states["locker"].fits:
             continue
         request = OrderRequest((OrderLine(sku, 1),), Method.PICKUP, now, pickup_node="locker")
         try:
