@@ -47,8 +47,10 @@ def test_the_dashboard_opens_from_its_login_link_with_charts_of_real_data(
         float(h) for h in sales_bars.evaluate_all("bars => bars.map(b => b.getAttribute('height'))")
     ]
     assert sum(h > 0 for h in heights) > len(heights) // 2
-    assert page.locator("#value-chart svg rect.bar").count() == 3
-    assert page.locator("#nodes tbody tr").count() == 3
+    assert (
+        page.locator("#value-chart svg rect.bar").count() == 4
+    )  # shopfront, locker, van and the market-stall pop-up
+    assert page.locator("#nodes tbody tr").count() == 4
     assert page.locator("#movements tbody tr").count() > 10
     save_screenshot(page, "dashboard.png", full_page=True)
 

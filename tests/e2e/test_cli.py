@@ -30,7 +30,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_demo_creates_three_nodes_and_about_200_products_with_stock(demo: Path) -> None:
     nodes = json.loads(cli(demo, "node", "list", "--json"))
-    assert [n["code"] for n in nodes] == ["locker", "shopfront", "van"]
+    assert [n["code"] for n in nodes] == ["locker", "market-stall", "shopfront", "van"]
     lines = json.loads(cli(demo, "stock", "show", "--json"))
     skus = {line["sku"] for line in lines}
     assert 180 <= len(skus) <= 220

@@ -12,12 +12,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from microindex.bootstrap import bootstrap
-from microindex.demo.governance import add_governance_history
 from microindex.entrypoints.cli import governance, returns, workspace_cmd
 from microindex.entrypoints.cli.app import root
 from microindex.service.governance import JOBS
-from microindex.settings import Settings
 
 runner = CliRunner()
 app = typer.Typer()
@@ -37,12 +34,7 @@ def cli(workspace: Path, *args: str, ok: bool = True) -> str:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     directory = tmp_path_factory.mktemp("gov") / "shop"
     result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    workspace = bootstrap(Settings.load(directory))
-    try:
-        add_governance_history(workspace, 7)
-    finally:
-        workspace.close()
+    assert result.exit_code == 0, result.output  # the demo brings its governance history
     yield directory
 
 

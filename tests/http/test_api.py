@@ -21,10 +21,10 @@ def a_stocked_line(client: TestClient, node: str) -> dict[str, Any]:
     return next(line for line in lines if line["on_hand"] >= 2)
 
 
-def test_nodes_list_the_demo_shops_three_nodes(admin: TestClient) -> None:
+def test_nodes_list_the_demo_shops_nodes_and_its_popup(admin: TestClient) -> None:
     response = admin.get("/api/v1/nodes")
     assert response.status_code == 200
-    assert [n["code"] for n in response.json()] == ["locker", "shopfront", "van"]
+    assert [n["code"] for n in response.json()] == ["locker", "market-stall", "shopfront", "van"]
 
 
 def test_an_admin_adds_a_node_and_a_duplicate_is_a_conflict(admin: TestClient) -> None:

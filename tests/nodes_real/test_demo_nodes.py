@@ -9,7 +9,7 @@ from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.bootstrap import bootstrap
-from microindex.demo.nodes_real import STALL, add_nodes_as_they_are, coming_weekend
+from microindex.demo.nodes_real import STALL, coming_weekend
 from microindex.demo.scenario import build_demo
 from microindex.domain.transfer import TransferState
 from microindex.service import lockers, rounds, transfers
@@ -26,8 +26,7 @@ def test_the_coming_weekend_starts_on_saturday() -> None:
 def test_the_demo_has_a_locker_pickup_a_van_round_and_a_popup_weekend(tmp_path: Path) -> None:
     ws = bootstrap(Settings(tmp_path / "shop"), clock=lambda: THURSDAY)
     try:
-        build_demo(ws, seed=7, today=THURSDAY.date())
-        made = add_nodes_as_they_are(ws, seed=7)
+        made = build_demo(ws, seed=7, today=THURSDAY.date()).real
         assert isinstance(ws.hub, SqliteSyncDatabase)
         ops = SqliteNodeOps(ws.hub)
         assert made.pickup is not None and len(made.pickup.code) == 6

@@ -127,12 +127,13 @@ def _cycle_count(
         lines = [line for line in uow.ledger.stock(node) if line.on_hand > 1]
         position = uow.ledger.load(node, []).head
     chosen = rng.sample(lines, min(12, len(lines)))
+    if not chosen:
+        return 0  # a node with nothing on hand (a pop-up not yet filled) has nothing to count
     counts = []
     for i, line in enumerate(chosen):
         off = -1 if i in (1, 2) else -(line.on_hand // 2 + 2) if i == 3 else 0
         counts.append(CountRow(line.sku, max(0, line.on_hand + off), position))
-    if chosen:
-        stock.sell(node_db, node, chosen[0].sku, 1, at, f"till:{node}", "demo")  # while counting
+    stock.sell(node_db, node, chosen[0].sku, 1, at, f"till:{node}", "demo")  # while counting
     parsed = ParsedCounts(counts, [], len(counts), list(range(2, len(counts) + 2)))
     reconciliation.submit_counts(node_db, node, parsed, at, actor="demo", source="demo")
     return len(counts)

@@ -13,6 +13,7 @@ from microindex.demo.catalog import demo_products
 from microindex.demo.channels import open_sources, push_channels
 from microindex.demo.governance import add_governance_history
 from microindex.demo.media import add_demo_media
+from microindex.demo.nodes_real import NodesAsTheyAre, add_nodes_as_they_are
 from microindex.demo.orders import add_order_history
 from microindex.domain.codes import NodeCode
 from microindex.domain.movement import MovementKind
@@ -76,6 +77,7 @@ class DemoSummary:
     movements: int
     units_sold: int
     on_hand: dict[str, int]
+    real: NodesAsTheyAre  # the locker pickup (and its code), the van's round, the pop-up
 
 
 def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
@@ -105,12 +107,14 @@ def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:
     add_governance_history(workspace, seed)
     sync_all(workspace)
     add_order_history(workspace, seed)
+    real = add_nodes_as_they_are(workspace, seed)
     return DemoSummary(
         nodes=len(NODES),
         products=len(products),
         movements=movements,
         units_sold=history.sold,
         on_hand={code: sum(q.values()) for code, q in history.on_hand.items()},
+        real=real,
     )
 
 

@@ -61,7 +61,10 @@ def drawing(chart: Chart) -> Drawing:
         return d
     plot = HorizontalLineChart() if chart.kind == "line" else VerticalBarChart()
     plot.x, plot.y, plot.width, plot.height = 34, 30, CHART_W - 44, CHART_H - 56
-    plot.data = [_scaled(chart, values) for _, values in chart.series]
+    series = chart.series
+    if chart.kind == "line":  # a line needs two points: a node with less history is left out
+        series = [(n, v) for n, v in series if sum(x is not None for x in v) >= 2]
+    plot.data = [_scaled(chart, values) for _, values in series]
     plot.categoryAxis.categoryNames = chart.labels
     plot.categoryAxis.labels.fontSize = 7
     plot.valueAxis.valueMin = 0
@@ -69,7 +72,7 @@ def drawing(chart: Chart) -> Drawing:
     plot.valueAxis.valueMax = (top or 1.0) * (100.0 if chart.fmt.endswith("%") else 1.0)
     plot.valueAxis.labelTextFormat = _axis_format(chart.fmt)
     plot.valueAxis.labels.fontSize = 7
-    for i in range(len(chart.series)):
+    for i in range(len(series)):
         colour = colors.HexColor(PALETTE[i % len(PALETTE)])
         if isinstance(plot, VerticalBarChart):
             plot.barLabelFormat = _axis_format(chart.fmt).replace("%d", "%.0f")
@@ -87,7 +90,7 @@ def drawing(chart: Chart) -> Drawing:
         legend.alignment = "right"
         legend.colorNamePairs = [
             (colors.HexColor(PALETTE[i % len(PALETTE)]), name)
-            for i, (name, _) in enumerate(chart.series)
+            for i, (name, _) in enumerate(series)
         ]
         legend.dxTextSpace, legend.subCols.minWidth = 4, 40
         d.add(legend)

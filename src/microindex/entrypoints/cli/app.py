@@ -16,6 +16,7 @@ from microindex.entrypoints.cli import (
     nodes,
     orders,
     returns,
+    rounds,
     search,
     serve,
     stock,
@@ -64,6 +65,9 @@ app.add_typer(lockers.locker_app, name="locker")
 app.add_typer(lockers.transfer_app, name="transfer")
 app.add_typer(lockers.shelf_app, name="shelf")
 app.command("reserve")(lockers.reserve)
+app.add_typer(rounds.van_app, name="van")
+app.add_typer(rounds.popup_app, name="popup")
+app.command("counts-today")(rounds.counts_today)
 app.add_typer(labels.app, name="labels")
 app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")

@@ -81,6 +81,13 @@ def demo(
         f"{summary.units_sold} units sold over eight weeks.\n"
         f"Workspace: [bold]{directory}[/]. Try: microindex -w {directory} stock show"
     )
+    pickup = summary.real.pickup
+    if pickup is not None:
+        console.print(
+            f"Locker pickup: order {pickup.assignment.order} in compartment "
+            f"{pickup.assignment.compartment}, code {pickup.code} "
+            f"(try: microindex -w {directory} locker open {pickup.code})"
+        )
     if serve_it:
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy
