@@ -38,21 +38,7 @@ def test_every_command_has_help_with_an_example(name: str, command: Any) -> None
 def test_the_cli_reference_is_up_to_date(tmp_path: Path) -> None:
     made = tmp_path / "cli.md"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "typer",
-            "microindex.entrypoints.cli.app",
-            "utils",
-            "docs",
-            "--name",
-            "microindex",
-            "--output",
-            str(made),
-        ],
-        check=True,
-        capture_output=True,
-        env={"COLUMNS": "100", "PATH": "", "TERM": "dumb"},
+        [sys.executable, "dev.py", "docs", str(made)], cwd=ROOT, check=True, capture_output=True
     )
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == made.read_text(
         encoding="utf-8"
