@@ -1,0 +1,91 @@
+"""The hub's narrow account reads used by promising agree with the full ones on every storage."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from microindex.domain.sync.account import NotEnoughRights
+from microindex.service import rights, sync
+from tests.sync.conftest import Pair
+
+SKUS = ("MUG-1", "TEA-1")
+
+
+def _synced(pair: Pair, node: str, stock: dict[str, int]) -> None:
+    for sku, quantity in stock.items():
+        pair.receive(node, sku, quantity)
+    sync.sync_node(pair.nodes[node], node, pair.link(node), pair.clock())
+
+
+def _both_synced(pair: Pair) -> None:
+    _synced(pair, "van", {"MUG-1": 10, "TEA-1": 4})
+    _synced(pair, "shop", {"MUG-1": 6})
+
+
+def test_held_many_equals_held_for_each_sku(pair: Pair) -> None:
+    _both_synced(pair)
+    with pair.hub() as uow:
+        many = uow.accounts.held_many([*SKUS, "NONE-1"])
+        one_by_one = {sku: uow.accounts.held(sku) for sku in SKUS}
+    assert many == one_by_one
+    assert set(many["MUG-1"]) == {"van", "shop"} and set(many["TEA-1"]) == {"van"}
+    assert all(h > 0 for held in many.values() for h in held.values())
+    assert "NONE-1" not in many
+
+
+def test_held_many_of_no_skus_is_empty(pair: Pair) -> None:
+    _both_synced(pair)
+    with pair.hub() as uow:
+        assert uow.accounts.held_many([]) == {}
+
+
+def test_peer_epochs_lists_the_epoch_each_peer_was_last_heard_in(pair: Pair) -> None:
+    with pair.hub() as uow:
+        assert uow.accounts.peer_epochs() == {}
+    _both_synced(pair)
+    rights.renew_epoch(pair.hub, "epoch-2")
+    sync.sync_node(pair.nodes["van"], "van", pair.link("van"), pair.clock())
+    with pair.hub() as uow:
+        epochs = uow.accounts.peer_epochs()
+        peers = {node: uow.accounts.peer(node).epoch for node in ("van", "shop")}
+    assert epochs == {"van": "epoch-2", "shop": "epoch-1"} == peers
+
+
+def test_load_rights_loads_only_the_asked_skus_and_no_reservations(pair: Pair) -> None:
+    _both_synced(pair)
+    rights.promise(pair.hub, "o-1", "MUG-1", 1, pair.clock(), 3600)
+    with pair.hub() as uow:
+        full = uow.accounts.load("van")
+        narrow = uow.accounts.load_rights("van", ["MUG-1"])
+    assert narrow.held == {"MUG-1": full.h("MUG-1")}
+    assert set(narrow.mirror) <= {"MUG-1"}
+    assert narrow.reservations == {} and narrow.requests == {}
+    assert full.reservations  # the promise is there, load_rights just leaves it out
+
+
+def test_reserving_through_load_rights_keeps_the_escrow(pair: Pair) -> None:
+    _both_synced(pair)
+    with pair.hub() as uow:
+        held = uow.accounts.held_many(SKUS)
+    before = held["MUG-1"]["van"]
+    until = pair.clock() + timedelta(hours=1)
+    with pair.hub() as uow:
+        account = uow.accounts.load_rights("van", ["MUG-1"])
+        account.reserve("o-1", "MUG-1", before, until)
+        uow.accounts.save(account)
+        uow.commit()
+    with pair.hub() as uow:
+        assert uow.accounts.held_many(SKUS) == {
+            "MUG-1": {**held["MUG-1"], "van": 0},
+            "TEA-1": held["TEA-1"],
+        }
+        account = uow.accounts.load_rights("van", ["MUG-1"])
+        with pytest.raises(NotEnoughRights):
+            account.reserve("o-2", "MUG-1", 1, until)
+        reservation = uow.accounts.reservation("o-1")
+    assert reservation is not None and reservation.quantity == before
+    with pair.hub() as uow:
+        assert uow.accounts.load("van").h("MUG-1") == 0
+        assert "o-1" in uow.accounts.load("van").reservations
