@@ -150,6 +150,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ORDER_MIGRATION,
     NODES_REAL_MIGRATION,
     ROUNDS_MIGRATION,
+    (
+        92,
+        "hub reservations by node and SKU, as promising reads them",
+        "CREATE INDEX hub_reservations_by_sku ON hub_reservations (node, sku);",
+    ),
 ]
 
 
