@@ -1,5 +1,6 @@
 """The promise tests' shop (a hub with the demo's nodes synced, holding real rights), on
-SQLite and PostgreSQL, with the hub's lockers, transfers and shelf slots beside it."""
+SQLite and PostgreSQL, with the hub's lockers, transfers and shelf slots beside it; and a bare
+hub with its rounds, service areas and pop-ups, on either database."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import Sku
 from microindex.domain.gtin import Gtin
@@ -22,6 +25,7 @@ from microindex.domain.money import Money
 from microindex.domain.product import Product, Size
 from microindex.service import rights
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.rounds_ports import RoundsFactory
 from tests.promise.conftest import Shop
 
 MUG = Product(
@@ -67,3 +71,27 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     yield Site(Shop(hub, nodes), ops)
     for database in (hub, *nodes.values()):
         database.close()
+
+
+@dataclass
+class RoundsHub:
+    """A migrated hub, empty, with its rounds and pop-ups and its transfers beside it."""
+
+    hub: SqlitePromiseDatabase | PostgresPromiseDatabase
+    rounds: RoundsFactory
+    ops: NodeOpsFactory
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def rounds_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RoundsHub]:
+    made: RoundsHub
+    if request.param == "sqlite":
+        lite = SqlitePromiseDatabase(tmp_path / "hub.sqlite")
+        made = RoundsHub(lite, SqliteRoundsDatabase(lite), SqliteNodeOps(lite))
+    else:
+        url = request.getfixturevalue("postgres_url")
+        pg = PostgresPromiseDatabase(url, request.getfixturevalue("postgres_schema"))
+        made = RoundsHub(pg, PostgresRoundsDatabase(pg), PostgresNodeOps(pg))
+    made.hub.migrate()
+    yield made
+    made.hub.close()

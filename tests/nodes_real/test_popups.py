@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
-from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
@@ -23,7 +22,9 @@ from microindex.domain.transfer import TransferState
 from microindex.service import nodes as node_service
 from microindex.service import popups
 from microindex.service import stock as stock_service
-from tests.nodes_real.conftest import LAMP, MUG
+from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.rounds_ports import RoundsFactory
+from tests.nodes_real.conftest import LAMP, MUG, RoundsHub
 
 FRIDAY = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 STALL = Node(
@@ -34,19 +35,18 @@ WEEKEND = PopUp("market-stall", "shopfront", date(2026, 11, 28), date(2026, 11, 
 
 @dataclass
 class Market:
-    hub: SqlitePromiseDatabase
+    hub: SqlitePromiseDatabase | PostgresPromiseDatabase
     nodes: dict[str, SqliteSyncDatabase]
-    ops: SqliteNodeOps
-    rounds: SqliteRoundsDatabase
+    ops: NodeOpsFactory
+    rounds: RoundsFactory
 
     def move(self, node: str, sku: str, kind: MovementKind, quantity: int, at: datetime) -> None:
         stock_service.record_movement(self.nodes[node], node, sku, kind, quantity, at)
 
 
 @pytest.fixture
-def market(tmp_path: Path) -> Iterator[Market]:
-    hub = SqlitePromiseDatabase(tmp_path / "hub.sqlite")
-    hub.migrate()
+def market(rounds_hub: RoundsHub, tmp_path: Path) -> Iterator[Market]:
+    hub = rounds_hub.hub
     with hub() as uow:
         uow.catalog.upsert([MUG, LAMP])
         uow.commit()
@@ -59,7 +59,7 @@ def market(tmp_path: Path) -> Iterator[Market]:
         with nodes[code]() as uow:
             uow.catalog.upsert([MUG, LAMP])
             uow.commit()
-    made = Market(hub, nodes, SqliteNodeOps(hub), SqliteRoundsDatabase(hub))
+    made = Market(hub, nodes, rounds_hub.ops, rounds_hub.rounds)
     popups.add(hub, made.rounds, WEEKEND, STALL)
     made.move("shopfront", "MUG", MovementKind.RECEIVE, 40, FRIDAY - timedelta(weeks=4))
     made.move("shopfront", "LAMP", MovementKind.RECEIVE, 5, FRIDAY - timedelta(weeks=4))
@@ -67,7 +67,7 @@ def market(tmp_path: Path) -> Iterator[Market]:
         made.move("shopfront", "MUG", MovementKind.SELL, -1, FRIDAY - timedelta(days=day + 1))
     made.move("shopfront", "LAMP", MovementKind.SELL, -1, FRIDAY - timedelta(days=3))
     yield made
-    for database in (hub, *nodes.values()):
+    for database in nodes.values():
         database.close()
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
-from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.demo.scenario import NODES
 from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Location
@@ -24,7 +21,7 @@ from microindex.domain.round import (
     van_state,
 )
 from microindex.service import promise, rounds
-from tests.nodes_real.conftest import Site
+from tests.nodes_real.conftest import RoundsHub, Site
 
 NINE = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 A = Location(51.50, -0.10)
@@ -88,21 +85,18 @@ def test_the_van_state_carries_its_position_now() -> None:
     assert state.position == C and state.online == {}
 
 
-def test_rounds_are_kept_at_the_hub_and_give_place_order_its_van_states(tmp_path: Path) -> None:
-    hub = SqlitePromiseDatabase(tmp_path / "hub.sqlite")
-    hub.migrate()
-    try:
-        store = SqliteRoundsDatabase(hub)
-        rounds.set_round(store, "van", NINE.date(), _stops())
-        rounds.set_area(store, "van", ServiceArea(B, 8))
-        assert rounds.round_for(store, "van", NINE.date()) == Round.of("van", _stops())
-        states = rounds.van_states(store, NODES, NINE + timedelta(minutes=90))
-        assert list(states) == ["van"]
-        assert states["van"].position is not None
-        assert rounds.meet(store, "van", C, NINE).stop.label == "Park gate"
-        assert rounds.van_states(store, NODES, NINE + timedelta(days=1)) == {}
-    finally:
-        hub.close()
+def test_rounds_are_kept_at_the_hub_and_give_place_order_its_van_states(
+    rounds_hub: RoundsHub,
+) -> None:
+    store = rounds_hub.rounds
+    rounds.set_round(store, "van", NINE.date(), _stops())
+    rounds.set_area(store, "van", ServiceArea(B, 8))
+    assert rounds.round_for(store, "van", NINE.date()) == Round.of("van", _stops())
+    states = rounds.van_states(store, NODES, NINE + timedelta(minutes=90))
+    assert list(states) == ["van"]
+    assert states["van"].position is not None
+    assert rounds.meet(store, "van", C, NINE).stop.label == "Park gate"
+    assert rounds.van_states(store, NODES, NINE + timedelta(days=1)) == {}
 
 
 def test_a_van_far_out_on_its_round_can_promise_a_delivery_its_base_could_not(

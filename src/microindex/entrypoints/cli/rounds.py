@@ -43,9 +43,17 @@ DAY = typer.Option(None, "--day", help="The day (YYYY-MM-DD; default today).")
 
 
 def _rounds(ws: Workspace) -> RoundsFactory:
+    """The rounds, service areas and pop-ups beside the workspace's hub, on its database."""
     if isinstance(ws.hub, SqliteSyncDatabase):
         return SqliteRoundsDatabase(ws.hub)
-    raise InvalidValue("hub", type(ws.hub).__name__, "rounds and pop-ups need a SQLite hub")
+    from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
+    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+    if isinstance(ws.hub, PostgresDatabase):
+        return PostgresRoundsDatabase(ws.hub)
+    raise InvalidValue(
+        "hub", type(ws.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
+    )
 
 
 def parse_stop(text: str, day: date) -> Stop:
