@@ -17,6 +17,8 @@ from tests.browser.conftest import Hub
 
 pytestmark = pytest.mark.slow
 
+EAST = {"lat": 51.545, "lon": 0.04}  # beyond the shopfront's radius: only the van delivers
+
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
@@ -142,3 +144,31 @@ def _a_van_sku(page: Any, hub: Hub) -> str:
 def _on_hand(page: Any) -> int:
     expect(page.locator("#on-hand")).to_have_text(re.compile(r"^\d+$"))
     return int(page.inner_text("#on-hand"))
+
+
+def test_an_order_placed_for_the_van_is_in_its_picks_until_picked(phone: Any, hub: Hub) -> None:
+    sku = _a_van_sku(phone, hub)
+    placed = phone.request.post(
+        f"{hub.url}/api/v1/orders",
+        headers={
+            "Authorization": f"Bearer {hub.secrets['channel']}",
+            "Idempotency-Key": "browser-pick-1",
+        },
+        data={"lines": [{"sku": sku, "quantity": 1}], "method": "local_delivery", "customer": EAST},
+    )
+    assert placed.status == 201, placed.text()
+    assert [part["node"] for part in placed.json()["parts"]] == ["van"]
+    phone.goto(f"{hub.url}/staff/van")
+    phone.fill("#token", hub.secrets["staff_van"])
+    phone.click("#sign-in-form button")
+    pick = phone.locator("#picks > li[data-order='browser-pick-1']")
+    expect(pick).to_contain_text(f"1 × {sku}")
+    expect(pick).to_contain_text("by ")
+    pick.get_by_role("button", name="Picked").click()
+    expect(pick).to_have_count(0)
+    assert phone.inner_text("#message") == "Picked browser-pick-1"
+    order = phone.request.get(
+        f"{hub.url}/api/v1/orders/browser-pick-1",
+        headers={"Authorization": f"Bearer {hub.secrets['staff_van']}"},
+    ).json()
+    assert order["parts"][0]["step"] == "picked"

@@ -1,4 +1,5 @@
-// The staff page: sign in with a staff token, scan or type a code, receive / sell / count.
+// The staff page: sign in with a staff token, scan or type a code, receive / sell / count,
+// and pick the open orders with a part here.
 // Everything goes through the JSON API with the token as a bearer header.
 "use strict";
 
@@ -35,6 +36,7 @@
     $("sign-in").hidden = signedIn;
     $("scan").hidden = !signedIn;
     $("today-card").hidden = !signedIn;
+    $("picks-card").hidden = !signedIn;
     $("sign-out").hidden = !signedIn;
     $("camera-button").hidden = !signedIn || !("BarcodeDetector" in window);
     if (!signedIn) $("item").hidden = true;
@@ -53,7 +55,7 @@
       $("token").value = "";
       show(true);
       say("");
-      await refreshToday();
+      await Promise.all([refreshToday(), refreshPicks()]);
       $("code").focus();
     } catch (error) {
       sessionStorage.removeItem(key);
@@ -116,6 +118,49 @@
     if (!list.children.length) list.append(Object.assign(document.createElement("li"), { textContent: "Nothing yet today." }));
   }
 
+  const TO_PICK = ["promised", "confirmed"];
+
+  async function refreshPicks() {
+    const orders = await api("GET", `/orders?node=${encodeURIComponent(node)}`);
+    const list = $("picks");
+    list.replaceChildren();
+    for (const order of orders) {
+      const part = order.parts.find((p) => p.node === node && TO_PICK.includes(p.step));
+      if (part) list.append(pickItem(order, part));
+    }
+    if (!list.children.length) list.append(Object.assign(document.createElement("li"), { textContent: "Nothing to pick." }));
+  }
+
+  function pickItem(order, part) {
+    const li = document.createElement("li");
+    li.dataset.order = order.id;
+    const what = document.createElement("div");
+    const by = new Date(order.promised_by).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    const title = Object.assign(document.createElement("strong"), { textContent: order.id });
+    const when = Object.assign(document.createElement("span"), { className: "muted", textContent: ` by ${by}` });
+    const lines = document.createElement("ul");
+    for (const line of part.lines) {
+      lines.append(Object.assign(document.createElement("li"), { textContent: `${line.quantity} × ${line.sku}` }));
+    }
+    what.append(title, when, lines);
+    const button = Object.assign(document.createElement("button"), { type: "button", textContent: "Picked" });
+    button.addEventListener("click", () => pick(order.id, part.step, button));
+    li.append(what, button);
+    return li;
+  }
+
+  async function pick(order, step, button) {
+    button.disabled = true;
+    try {
+      if (step === "promised") await api("POST", `/orders/${encodeURIComponent(order)}/steps`, { node, step: "confirmed" });
+      await api("POST", `/orders/${encodeURIComponent(order)}/steps`, { node, step: "picked" });
+      say(`Picked ${order}`);
+    } catch (error) {
+      say(error.message, true);
+    }
+    await refreshPicks();
+  }
+
   async function scanWithCamera() {
     const video = $("camera");
     try {
@@ -149,5 +194,5 @@
   }
   const signedIn = Boolean(sessionStorage.getItem(key));
   show(signedIn);
-  if (signedIn) refreshToday().catch((error) => say(error.message, true));
+  if (signedIn) Promise.all([refreshToday(), refreshPicks()]).catch((error) => say(error.message, true));
 })();
