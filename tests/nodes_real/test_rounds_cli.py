@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import psycopg
 import pytest
 import typer
 from typer.core import TyperGroup
@@ -17,6 +19,8 @@ from microindex.entrypoints.cli import rounds
 from microindex.entrypoints.cli.app import root
 from microindex.service import nodes as node_service
 from microindex.settings import Settings
+
+HUBS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _app() -> typer.Typer:
@@ -43,8 +47,23 @@ def test_every_command_has_an_example(name: str, command: Any) -> None:
     assert command.help and "Example:" in command.help, name
 
 
-def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path) -> None:
+@pytest.fixture(params=HUBS)
+def hub_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the workspace's SQLite hub, else a URL into a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    schema: str = request.getfixturevalue("postgres_schema")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path, hub_url: str | None) -> None:
     folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "microindex.toml").write_text(Settings(folder, hub_url=hub_url).to_toml())
     ws = bootstrap(Settings.load(folder))
     for node in NODES:
         node_service.add_node(ws.hub, node)
