@@ -158,7 +158,7 @@
     } catch (error) {
       say(error.message, true);
     }
-    await refreshPicks();
+    await refreshPicks().catch((error) => say(error.message, true));
   }
 
   async function scanWithCamera() {
