@@ -89,8 +89,7 @@ def drawing(chart: Chart) -> Drawing:
         legend.columnMaximum, legend.deltax = 1, 70
         legend.alignment = "right"
         legend.colorNamePairs = [
-            (colors.HexColor(PALETTE[i % len(PALETTE)]), name)
-            for i, (name, _) in enumerate(series)
+            (colors.HexColor(PALETTE[i % len(PALETTE)]), name) for i, (name, _) in enumerate(series)
         ]
         legend.dxTextSpace, legend.subCols.minWidth = 4, 40
         d.add(legend)
