@@ -128,7 +128,9 @@ def test_inventory_quantities_come_back_as_stock_rows(export: ParsedShopify) -> 
 def test_bad_price_is_reported_with_row_and_column() -> None:
     parsed = parse_shopify(sheet(HEADER, 'mug,Mug,Title,Default Title,MUG-01,"12,5x",,,1'), "EUR")
 
-    assert parsed.catalog.errors == [RowError(2, "Variant Price", "not a number (write it like 12.50)", "12,5x")]
+    assert parsed.catalog.errors == [
+        RowError(2, "Variant Price", "not a number (write it like 12.50)", "12,5x")
+    ]
     assert parsed.catalog.products == []
     assert parsed.stock == []
 
