@@ -76,7 +76,7 @@ def test_the_demo_command_builds_the_shop_serves_the_dashboard_and_stops_on_ctrl
 def _wait_for_live_sync(hub: Path) -> None:
     """Shoppers buy at the nodes and the nodes' agents push: the hub's ledger mirror grows."""
     first = _mirrored(hub)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: shared CI machines
     while _mirrored(hub) <= first:
         assert time.monotonic() < deadline, "the hub's ledger mirror did not grow"
         time.sleep(0.5)
