@@ -13,6 +13,7 @@ from microindex.adapters.sync.secrets import SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.settings import Settings
 
@@ -55,6 +56,14 @@ class Workspace:
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
         return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock)
+
+    def ask_hub(self, code: str) -> Callable[[str, int], None]:
+        """For a walk-in sale beyond a node's local rights: sync now, asking for what it needs."""
+
+        def ask(sku: str, quantity: int) -> None:
+            sync_node(self.node(code), code, self.link(code), self.clock(), want=[(sku, quantity)])
+
+        return ask
 
     def link(self, code: str, endpoint: HubEndpoint | None = None) -> InProcessTransport:
         """An in-process sync link from a node to this workspace's hub."""

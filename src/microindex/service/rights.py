@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import Movement
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights, Reservation
@@ -27,13 +28,14 @@ def sell(
     at: datetime,
     reference: str = "",
     overdraft: bool = False,
+    actor: str = "",
 ) -> Movement:
     """A walk-in sale from local rights (NotEnoughRights beyond them, unless an approved
     overdraft, which is recorded as such)."""
     with node_db() as uow:
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, [sku])
-        movement = side.sell(ledger, sku, quantity, at, reference, overdraft)
+        movement = side.sell(ledger, sku, quantity, at, reference, overdraft, actor)
         save_ledger(uow, ledger, [movement], at)
         uow.rights.save(side)
         uow.commit()
@@ -51,6 +53,7 @@ def sell_walk_in(
     at: datetime,
     reference: str = "",
     ask: AskHub | None = None,
+    actor: str = "",
 ) -> Movement:
     """A walk-in sale of goods in hand: a fact, never refused for want of rights.
 
@@ -59,17 +62,21 @@ def sell_walk_in(
     the hub sees and counts. Selling more than is on hand is still refused (OutOfStock).
     """
     try:
-        return sell(node_db, node, sku, quantity, at, reference)
+        return sell(node_db, node, sku, quantity, at, reference, actor=actor)
     except NotEnoughRights as short:
+        with node_db() as uow:
+            on_hand = uow.ledger.load(node, [sku]).available(sku)
+        if quantity > on_hand:  # not in hand: refused here, without troubling the hub
+            raise OutOfStock(sku, node, quantity, on_hand) from None
         if ask is not None:
             try:
                 ask(sku, quantity)
-                return sell(node_db, node, sku, quantity, at, reference)
+                return sell(node_db, node, sku, quantity, at, reference, actor=actor)
             except (NotEnoughRights, HubUnreachable):
                 pass
         if short.held >= quantity:
             raise
-    return sell(node_db, node, sku, quantity, at, reference, overdraft=True)
+    return sell(node_db, node, sku, quantity, at, reference, overdraft=True, actor=actor)
 
 
 def grant(

@@ -55,6 +55,7 @@ class NodeSide:
         at: datetime,
         reference: str = "",
         overdraft: bool = False,
+        actor: str = "",
     ) -> Movement:
         """A walk-in sale from local rights; beyond them only as an approved OVERDRAFT fact."""
         local = self.get(sku).local
@@ -62,7 +63,7 @@ class NodeSide:
             raise NotEnoughRights(sku, self.node, quantity, local)
         if quantity > local:
             reference = tagged(Tag.OVERDRAFT, reference)
-        return self._record(ledger, sku, MovementKind.SELL, -quantity, at, reference)
+        return self._record(ledger, sku, MovementKind.SELL, -quantity, at, reference, actor)
 
     def grant(self, ledger: Ledger, sku: str, quantity: int, at: datetime) -> Movement:
         """Give the hub rights: debited here first, credited at the hub when it mirrors this."""
@@ -129,8 +130,9 @@ class NodeSide:
         quantity: int,
         at: datetime,
         reference: str,
+        actor: str = "",
     ) -> Movement:
-        movement = ledger.record(sku, kind, quantity, at, reference)
+        movement = ledger.record(sku, kind, quantity, at, reference, actor)
         self._fold(movement)
         return movement
 

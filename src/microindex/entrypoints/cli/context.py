@@ -18,6 +18,7 @@ from microindex.domain.errors import DomainError
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.settings import Settings
 
 console = Console()
@@ -68,7 +69,7 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
-def node_database(ctx: typer.Context, code: str) -> UnitOfWorkFactory:
+def node_database(ctx: typer.Context, code: str) -> SyncUnitOfWorkFactory:
     """A registered node's own database, with its catalog copy brought up to the hub's."""
     ws = workspace(ctx)
     get_node(ws.hub, code)

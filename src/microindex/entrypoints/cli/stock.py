@@ -20,6 +20,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
+from microindex.service import rights
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
@@ -47,7 +48,7 @@ def _done(movement: Movement, as_json: bool) -> None:
 
 Recorder = Callable[..., Movement]
 
-_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, str], ...] = (
+_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder | None, str], ...] = (
     (
         "receive",
         stock_service.receive,
@@ -55,8 +56,9 @@ _MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, str], ...] = (
     ),
     (
         "sell",
-        stock_service.sell,
-        "A walk-in sale at a node; refused if the node has fewer on hand.\n\n"
+        None,
+        "A walk-in sale at a node: from its local stock rights, else rights asked of the hub,"
+        " else recorded as an explicit overdraft; refused only beyond what is on hand.\n\n"
         "Example: microindex stock sell van MUG-TIDE-350 1",
     ),
     (
@@ -68,7 +70,7 @@ _MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, str], ...] = (
 )
 
 
-def _movement_command(name: str, record: Recorder, help_text: str) -> None:
+def _movement_command(name: str, record: Recorder | None, help_text: str) -> None:
     @app.command(name, help=help_text)
     def command(
         ctx: typer.Context,
@@ -80,8 +82,13 @@ def _movement_command(name: str, record: Recorder, help_text: str) -> None:
         as_json: bool = JSON,
     ) -> None:
         with domain_errors():
-            db = node_database(ctx, node)
-            made = record(db, node, sku, quantity, workspace(ctx).clock(), reference, actor)
+            ws, db = workspace(ctx), node_database(ctx, node)
+            if record is None:  # a walk-in sale: never refused for want of rights (see rights)
+                made = rights.sell_walk_in(
+                    db, node, sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor
+                )
+            else:
+                made = record(db, node, sku, quantity, ws.clock(), reference, actor)
         _done(made, as_json)
 
 

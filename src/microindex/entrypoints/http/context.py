@@ -15,6 +15,7 @@ from microindex.service.access import TokenStore
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
 @dataclass
@@ -53,13 +54,13 @@ class Hub:
     def currency(self) -> str:
         return self.workspace.settings.currency
 
-    def node(self, code: str) -> UnitOfWorkFactory:
+    def node(self, code: str) -> SyncUnitOfWorkFactory:
         """A registered node's own database (opened once, whichever thread asks first)."""
         get_node(self.hub, code)
         with self._guard:
             return self.workspace.node(code)
 
-    def node_for_writing(self, code: str) -> UnitOfWorkFactory:
+    def node_for_writing(self, code: str) -> SyncUnitOfWorkFactory:
         """The node's database with its catalog copy brought up to the hub's, as the CLI does."""
         database = self.node(code)
         pull_catalog(self.hub, database)

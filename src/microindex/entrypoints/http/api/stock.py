@@ -29,6 +29,7 @@ from microindex.entrypoints.http.schemas import (
     TransferIn,
     TransferOut,
 )
+from microindex.service import rights
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
@@ -87,9 +88,10 @@ def receive(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> M
 def sell(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
     require(token.grant, Action.WRITE_STOCK, node)
     db = hub.node_for_writing(node)
+    ask = hub.workspace.ask_hub(node)
     return _out(
-        stock_service.sell(
-            db, node, body.sku, body.quantity, hub.now(), body.reference, token.actor
+        rights.sell_walk_in(
+            db, node, body.sku, body.quantity, hub.now(), body.reference, ask, token.actor
         )
     )
 
