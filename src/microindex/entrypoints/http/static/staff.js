@@ -109,7 +109,9 @@
     const today = new Date().toDateString();
     const list = $("today");
     list.replaceChildren();
-    for (const m of page.items.filter((m) => new Date(m.at).toDateString() === today).reverse()) {
+    // Goods that moved today; grants only move stock rights between the node and the hub.
+    const moved = page.items.filter((m) => m.kind !== "grant" && new Date(m.at).toDateString() === today);
+    for (const m of moved.reverse()) {
       const li = document.createElement("li");
       const time = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       li.textContent = `${time}  ${m.kind} ${m.quantity > 0 ? "+" : ""}${m.quantity}  ${m.sku}`;
