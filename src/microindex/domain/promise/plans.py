@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import combinations
 
 from microindex.domain.errors import DomainError
 from microindex.domain.promise.candidates import Candidate, Reach, days_open_left, reach, refusals
 from microindex.domain.promise.order import OrderRequest
+from microindex.domain.promise.transfers import senders
 
 MAX_SPLIT = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Leg:
-    """The part of a plan one node fulfils."""
+    """The part of a plan one node fulfils; `transfer_to` names the node its goods travel to
+    (the pickup node), when they do."""
 
     candidate: Candidate
     lines: tuple[tuple[str, int], ...]
     reach: Reach
+    transfer_to: str | None = None
 
     @property
     def node(self) -> str:
@@ -70,6 +73,12 @@ RULES: dict[str, Rule] = {
         days_open_left(leg.candidate, order.placed_at.date()) for leg in plan.legs
     ),
 }
+# Rules that rank only plans with transfers. Kept out of RULES (which the CLI and API list), so
+# `decide` puts `fewest_transfers` first when it ranks transfer plans and the chain lacks it.
+TRANSFER_RULES: dict[str, Rule] = {
+    "fewest_transfers": lambda plan, order: sum(1 for leg in plan.legs if leg.transfer_to),
+}
+_RANKING = {**RULES, **TRANSFER_RULES}
 DEFAULT_CHAIN = ("fewest_splits", "fastest", "closest", "keep_walk_in", "node_priority")
 SHOPIFY_CHAINS = {
     "ship_from_closest": ("closest", "fewest_splits"),
@@ -98,9 +107,9 @@ class CannotPromise(DomainError):
 
 
 def check_chain(chain: Sequence[str]) -> tuple[str, ...]:
-    unknown = [name for name in chain if name not in RULES]
+    unknown = [name for name in chain if name not in _RANKING]
     if unknown or not chain:
-        raise ValueError(f"unknown routing rules {unknown}; known: {sorted(RULES)}")
+        raise ValueError(f"unknown routing rules {unknown}; known: {sorted(_RANKING)}")
     return tuple(chain)
 
 
@@ -110,7 +119,8 @@ Eligible = tuple[Candidate, Reach]
 def decide(
     order: OrderRequest, candidates: Sequence[Candidate], chain: Sequence[str] = DEFAULT_CHAIN
 ) -> Decision:
-    """The best plan by `chain`; an order is split only when no single node can fulfil it."""
+    """The best plan by `chain`; an order is split only when no single node can fulfil it, and
+    goods move to a pickup node only when no plan without a transfer exists."""
     rules = check_chain(chain)
     eligible, reasons = _eligible(order, candidates)
     plans: list[Plan] = []
@@ -122,6 +132,10 @@ def decide(
             plans.append(plan)
     if not plans:
         plans = _splits(order, eligible)
+    if not plans:
+        plans = _transfers(order, candidates, eligible, reasons)
+        if plans and "fewest_transfers" not in rules:
+            rules = ("fewest_transfers", *rules)
     plans = [p for p in plans if order.deadline is None or p.promised_by <= order.deadline]
     if not plans:
         if order.deadline is not None and eligible:
@@ -132,7 +146,7 @@ def decide(
 
 
 def _key(plan: Plan, order: OrderRequest, rules: tuple[str, ...]) -> tuple[object, ...]:
-    return (*(RULES[name](plan, order) for name in rules), plan.nodes)
+    return (*(_RANKING[name](plan, order) for name in rules), plan.nodes)
 
 
 def _eligible(
@@ -196,6 +210,34 @@ def _assign(order: OrderRequest, combo: tuple[Eligible, ...]) -> Plan | None:
     return Plan(tuple(Leg(c, tuple(lines[c.code]), where) for c, where in ordered))
 
 
+def _transfers(
+    order: OrderRequest,
+    candidates: Sequence[Candidate],
+    eligible: list[Eligible],
+    reasons: dict[str, list[str]],
+) -> list[Plan]:
+    """Pickup at a chosen node that lacks (some of) the goods: the fewest legs that fill it,
+    the pickup node's own rights first, the rest sent to it by the nodes that hold them."""
+    here = [pair for pair in eligible if pair[0].code == order.pickup_node]
+    sending = senders(order, here[0][0], candidates) if here else []
+    useful = [pair for pair in here if any(pair[0].held(s) for s in order.wanted)] + sending
+    for size in range(1, MAX_SPLIT + 1):
+        plans = [
+            Plan(tuple(_moved(leg, here[0][0].code) for leg in plan.legs))
+            for combo in combinations(useful, size)
+            if (plan := _assign(order, combo))
+        ]
+        if plans:
+            for leg in (leg for plan in plans for leg in plan.legs if leg.transfer_to):
+                reasons.pop(leg.node, None)  # it could not serve the pickup, but can send
+            return plans
+    return []
+
+
+def _moved(leg: Leg, pickup: str) -> Leg:
+    return leg if leg.node == pickup else replace(leg, transfer_to=pickup)
+
+
 def _explain(
     best: Plan,
     plans: list[Plan],
@@ -207,11 +249,16 @@ def _explain(
         f"chose {' + '.join(best.nodes)}: ready by {best.ready_by:%a %d %b %H:%M}, with the"
         f" customer by {best.promised_by:%a %d %b %H:%M} (rules: {', '.join(rules)})"
     ]
+    lines += [
+        f"moved from {leg.node} to {leg.transfer_to}, ready by {leg.reach.ready:%a %d %b %H:%M}"
+        for leg in best.legs
+        if leg.transfer_to
+    ]
     for plan in sorted(plans, key=lambda p: _key(p, order, rules)):
         if plan is best:
             continue
         for name in rules:
-            mine, theirs = RULES[name](best, order), RULES[name](plan, order)
+            mine, theirs = _RANKING[name](best, order), _RANKING[name](plan, order)
             if theirs != mine:
                 lines.append(
                     f"not {' + '.join(plan.nodes)}: lost on {name} "
