@@ -22,6 +22,8 @@ from microindex.domain.promise.lifecycle import Event, Order, Part, Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
 from microindex.domain.sync.account import NotEnoughRights
+from microindex.service import transfers
+from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import (
     OrderRecord,
     PromiseUnitOfWork,
@@ -107,19 +109,42 @@ def place_order(
     nodes: Sequence[Node],
     settings: PromiseSettings = PromiseSettings(),
     states: Mapping[str, Candidate] | None = None,
+    transfer_ops: NodeOpsFactory | None = None,
 ) -> Placed:
     """Promise the order to the best plan and reserve its rights, or raise CannotPromise.
 
     `states` may carry what the registry does not know about a node now (a van's position,
-    a locker's free compartments, a pop-up's last day) as a Candidate to start from.
+    a locker's free compartments, a pop-up's last day) as a Candidate to start from. A part
+    that travels to the pickup node is reserved at its sender; with `transfer_ops` the
+    transfer is requested once the order is placed.
     """
     asked = request_record(request)
     for _ in range(RACE_RETRIES):
         try:
-            return _place(hub, key, request, asked, nodes, settings, states or {})
+            placed = _place(hub, key, request, asked, nodes, settings, states or {})
         except NotEnoughRights:
             continue  # another buyer won a race for the same rights: look again
+        if transfer_ops is not None and placed.created:
+            _request_transfers(transfer_ops, placed.record.order)
+        return placed
     raise CannotPromise({"*": ["too many concurrent buyers for the same stock; try again"]})
+
+
+def transfer_id(order: str, sender: str) -> str:
+    return f"{order}/{sender}"
+
+
+def _request_transfers(ops: NodeOpsFactory, order: Order) -> None:
+    for part in order.parts.values():
+        if part.transfer_to is None:
+            continue
+        ident = transfer_id(order.ident, part.node)
+        try:
+            transfers.request(
+                ops, ident, part.node, part.transfer_to, dict(part.lines), order.placed_at
+            )
+        except transfers.TransferExists:
+            continue  # asked for before
 
 
 def _place(
@@ -182,7 +207,13 @@ def _reserve(uow: PromiseUnitOfWork, key: str, decision: Decision, until: dateti
 
 def _order(key: str, request: OrderRequest, decision: Decision) -> Order:
     parts = {
-        leg.node: Part(leg.node, leg.lines, ready_by=leg.reach.ready, arrives_by=leg.reach.arrives)
+        leg.node: Part(
+            leg.node,
+            leg.lines,
+            ready_by=leg.reach.ready,
+            arrives_by=leg.reach.arrives,
+            transfer_to=leg.transfer_to,
+        )
         for leg in decision.plan.legs
     }
     order = Order(key, request.method, request.placed_at, decision.plan.promised_by, parts)

@@ -64,6 +64,7 @@ class Part:
     step: Step = Step.PROMISED
     ready_by: datetime | None = None
     arrives_by: datetime | None = None
+    transfer_to: str | None = None  # the goods travel from `node` to the pickup node
 
 
 @dataclass
