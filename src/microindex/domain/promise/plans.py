@@ -218,12 +218,14 @@ def _transfers(
 ) -> list[Plan]:
     """Pickup at a chosen node that lacks (some of) the goods: the fewest legs that fill it,
     the pickup node's own rights first, the rest sent to it by the nodes that hold them."""
-    here = [pair for pair in eligible if pair[0].code == order.pickup_node]
-    sending = senders(order, here[0][0], candidates) if here else []
-    useful = [pair for pair in here if any(pair[0].held(s) for s in order.wanted)] + sending
+    here = next((pair for pair in eligible if pair[0].code == order.pickup_node), None)
+    if here is None:
+        return []  # no pickup node chosen, or it cannot take the order at all
+    sending = senders(order, here[0], candidates)
+    useful = ([here] if any(here[0].held(s) for s in order.wanted) else []) + sending
     for size in range(1, MAX_SPLIT + 1):
         plans = [
-            Plan(tuple(_moved(leg, here[0][0].code) for leg in plan.legs))
+            Plan(tuple(_moved(leg, here[0].code) for leg in plan.legs))
             for combo in combinations(useful, size)
             if (plan := _assign(order, combo))
         ]
