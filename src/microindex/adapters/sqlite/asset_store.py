@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from microindex.adapters.sqlite.stores import SqliteOutbox
+from microindex.adapters.sqlite.unit_of_work import SqliteTransaction
 from microindex.domain.capture.asset import (
     Asset,
     CaptureFacts,
@@ -206,27 +206,11 @@ class SqliteTemplates:
         )
 
 
-class SqliteCaptureUnitOfWork:
+class SqliteCaptureUnitOfWork(SqliteTransaction):
     """BEGIN IMMEDIATE on entry, like the other units of work on the same file."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+        super().__init__(conn)
         self.assets = SqliteAssets(conn)
         self.templates = SqliteTemplates(conn)
         self.outbox = SqliteOutbox(conn)
-
-    def __enter__(self) -> Self:
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-    def commit(self) -> None:
-        self._conn.execute("COMMIT")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
+from microindex.adapters.sqlite.unit_of_work import SqliteTransaction
 from microindex.domain.locker import Assignment, Compartment, Held
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferEvent, TransferState
@@ -179,29 +179,12 @@ class SqliteNodeOps:
         return SqliteNodeOpsUnitOfWork(self._database.connection())
 
 
-class SqliteNodeOpsUnitOfWork:
+class SqliteNodeOpsUnitOfWork(SqliteTransaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+        super().__init__(conn)
         self.lockers = SqliteLockers(conn)
         self.transfers = SqliteTransfers(conn)
         self.shelves = SqliteShelves(conn)
-
-    def __enter__(self) -> Self:
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc: BaseException | None = None,
-        tb: TracebackType | None = None,
-    ) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-    def commit(self) -> None:
-        self._conn.execute("COMMIT")
-        self._conn.execute("BEGIN IMMEDIATE")
 
 
 def _text(at: datetime | None) -> str | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
+from microindex.adapters.sqlite.unit_of_work import SqliteTransaction
 from microindex.domain.node import Location
 from microindex.domain.popup import PopUp
 from microindex.domain.round import Round, ServiceArea, Stop
@@ -94,28 +94,11 @@ class SqliteRoundsDatabase:
         return SqliteRoundsUnitOfWork(self._database.connection())
 
 
-class SqliteRoundsUnitOfWork:
+class SqliteRoundsUnitOfWork(SqliteTransaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+        super().__init__(conn)
         self.rounds = SqliteRounds(conn)
         self.popups = SqlitePopUps(conn)
-
-    def __enter__(self) -> Self:
-        self._conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc: BaseException | None = None,
-        tb: TracebackType | None = None,
-    ) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-    def commit(self) -> None:
-        self._conn.execute("COMMIT")
-        self._conn.execute("BEGIN IMMEDIATE")
 
 
 def _ll(where: Location) -> tuple[float, float]:

@@ -54,20 +54,16 @@ class SqliteDatabase:
         self._local = threading.local()
 
 
-class SqliteUnitOfWork:
+class SqliteTransaction:
     """BEGIN IMMEDIATE on entry: the write lock is taken before anything is read.
 
     Like the in-memory fake, work after a commit or rollback runs in a new transaction that
-    the context's exit rolls back unless it is committed too.
+    the context's exit rolls back unless it is committed too. Every unit of work on a
+    microindex SQLite file is one of these with its stores on the same connection.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self.catalog = SqliteCatalog(conn)
-        self.nodes = SqliteNodes(conn)
-        self.ledger = SqliteLedger(conn)
-        self.outbox = SqliteOutbox(conn)
-        self.meta = SqliteMeta(conn)
 
     def __enter__(self) -> Self:
         self._conn.execute("BEGIN IMMEDIATE")
@@ -75,9 +71,9 @@ class SqliteUnitOfWork:
 
     def __exit__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
     ) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
@@ -91,3 +87,15 @@ class SqliteUnitOfWork:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
         self._conn.execute("BEGIN IMMEDIATE")
+
+
+class SqliteUnitOfWork(SqliteTransaction):
+    """The core stores: catalog, nodes, ledger, outbox, meta."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self.catalog = SqliteCatalog(conn)
+        self.nodes = SqliteNodes(conn)
+        self.ledger = SqliteLedger(conn)
+        self.outbox = SqliteOutbox(conn)
+        self.meta = SqliteMeta(conn)
