@@ -18,6 +18,7 @@ from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.transfer import Transfer, TransferState, in_transit
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.rights import AskHub
 from microindex.service.sync import load_side, save_ledger
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
@@ -79,12 +80,24 @@ def ship(
     at: datetime,
     actor: str = "",
     lines: Mapping[str, int] | None = None,
+    ask: AskHub | None = None,
 ) -> Transfer:
-    """The sender ships: transfer-out at the sender, in transit at the hub."""
+    """The sender ships: transfer-out at the sender, in transit at the hub.
+
+    Shipping spends the sender's local rights; when they are pooled at the hub, `ask` (a sync
+    that names what is needed) brings them back first.
+    """
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
     shipped = transfer.ship(at, actor, lines)
-    _record(sender_db, transfer.sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+    try:
+        _record(sender_db, transfer.sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+    except NotEnoughRights:
+        if ask is None:
+            raise
+        for sku, quantity in sorted(shipped.items()):
+            ask(sku, quantity)
+        _record(sender_db, transfer.sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
     with ops() as uow:
         uow.transfers.save(transfer)
         uow.commit()

@@ -198,7 +198,8 @@ def ship(
         ops = _ops(ws)
         sender = ws.node(transfers.get(ops, ident).sender)
         sent = _lines(line) or None
-        _show([transfers.ship(ops, sender, ident, ws.clock(), actor, sent)], False)
+        ask = ws.ask_hub(transfers.get(ops, ident).sender)
+        _show([transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask)], False)
 
 
 @transfer_app.command("receive")
