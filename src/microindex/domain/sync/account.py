@@ -76,7 +76,8 @@ class NotEnoughRights(DomainError):
     code = "not_enough_rights"
 
     def __str__(self) -> str:
-        return f"the hub holds {self.held} of {self.sku} at {self.node}, not {self.requested}"
+        held, wanted = self.held, self.requested
+        return f"only {held} of {self.sku} in stock rights at {self.node}, not {wanted}"
 
 
 @dataclass
