@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from microindex.domain.capture.asset import (
     Asset,
@@ -18,7 +17,7 @@ from microindex.domain.capture.formats import MediaFormat
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.capture.provenance import CaptureClaim, Verdict
 from microindex.domain.capture.template import CaptureTemplate
-from microindex.service.ports import Outbox
+from microindex.service.ports import Outbox, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,24 +62,13 @@ class TemplateRepository(Protocol):
     def put(self, template: CaptureTemplate) -> None: ...
 
 
-class CaptureUnitOfWork(Protocol):
+class CaptureUnitOfWork(Transaction, Protocol):
     @property
     def assets(self) -> AssetRepository: ...
     @property
     def templates(self) -> TemplateRepository: ...
     @property
     def outbox(self) -> Outbox: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 class CaptureUnitOfWorkFactory(Protocol):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, Self
+from typing import Protocol
 
 from microindex.domain.locker import Assignment, Compartment
 from microindex.domain.transfer import Transfer, TransferState
+from microindex.service.ports import Transaction
 
 
 class LockerStore(Protocol):
@@ -38,14 +39,10 @@ class ShelfStore(Protocol):
         ...
 
 
-class NodeOpsUnitOfWork(Protocol):
+class NodeOpsUnitOfWork(Transaction, Protocol):
     lockers: LockerStore
     transfers: TransferStore
     shelves: ShelfStore
-
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def commit(self) -> None: ...
 
 
 class NodeOpsFactory(Protocol):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol, Self
+from typing import Protocol
 
 from microindex.domain.popup import PopUp
 from microindex.domain.round import Round, ServiceArea
+from microindex.service.ports import Transaction
 
 
 class RoundStore(Protocol):
@@ -25,13 +26,9 @@ class PopUpStore(Protocol):
     def listed(self) -> list[PopUp]: ...
 
 
-class RoundsUnitOfWork(Protocol):
+class RoundsUnitOfWork(Transaction, Protocol):
     rounds: RoundStore
     popups: PopUpStore
-
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *exc: object) -> None: ...
-    def commit(self) -> None: ...
 
 
 class RoundsFactory(Protocol):
