@@ -10,21 +10,26 @@ from pathlib import Path
 import pytest
 
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
+from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import MovementKind
 from microindex.domain.node import Location, Node, NodeKind
 from microindex.domain.popup import PopUp, assortment, fill
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.transfer import TransferState
 from microindex.service import nodes as node_service
-from microindex.service import popups
+from microindex.service import popups, promise, sync, transfers
 from microindex.service import stock as stock_service
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.rounds_ports import RoundsFactory
-from tests.nodes_real.conftest import LAMP, MUG, RoundsHub
+from tests.nodes_real.conftest import LAMP, MUG, RoundsHub, Site
+from tests.promise.conftest import SECRETS
 
 FRIDAY = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 STALL = Node(
@@ -116,3 +121,77 @@ def test_when_the_popup_closes_the_rest_goes_home(market: Market) -> None:
 def test_an_unknown_popup_is_refused(market: Market) -> None:
     with pytest.raises(popups.UnknownPopUp):
         popups.close(market.nodes, market.rounds, market.ops, "shopfront", FRIDAY)
+
+
+@dataclass
+class Claimed:
+    """The shopfront synced with a real hub: 4 mugs left after selling 2 a day for four weeks,
+    3 of them promised to a web order for pickup."""
+
+    site: Site
+    rounds: RoundsFactory
+    order: str
+
+    def ask(self, sku: str, quantity: int) -> None:
+        """The shopfront asks the hub for rights now, as shipping from the CLI does."""
+        hub, nodes, now = self.site.shop.hub, self.site.shop.nodes, self.site.shop.clock()
+        endpoint = HubEndpoint(hub, SECRETS, self.site.shop.clock)
+        link = InProcessTransport("shopfront", SECRETS["shopfront"], endpoint)
+        sync.sync_node(nodes["shopfront"], "shopfront", link, now, want=[(sku, quantity)])
+
+    def set_aside(self) -> tuple[tuple[str, int], ...]:
+        with self.site.shop.nodes["shopfront"]() as uow:
+            return sync.load_side(uow, "shopfront").get("MUG").reserved
+
+
+@pytest.fixture
+def claimed(site: Site, tmp_path: Path) -> Claimed:
+    shop = site.shop
+    hub = shop.hub
+    assert isinstance(hub, SqlitePromiseDatabase | PostgresPromiseDatabase)
+    rounds: RoundsFactory = (
+        SqliteRoundsDatabase(hub)
+        if isinstance(hub, SqlitePromiseDatabase)
+        else PostgresRoundsDatabase(hub)
+    )
+    stall = SqliteSyncDatabase(tmp_path / "market-stall.sqlite")
+    stall.migrate()
+    shop.nodes["market-stall"] = stall  # closed with the shop's nodes
+    for node in NODES:
+        node_service.add_node(shop.hub, node)
+    popups.add(shop.hub, rounds, WEEKEND, STALL)
+    now = shop.clock()
+    with shop.nodes["shopfront"]() as uow:
+        ledger = uow.ledger.load("shopfront", ["MUG"])
+        ledger.record("MUG", MovementKind.RECEIVE, 60, now - timedelta(days=29))
+        for day in range(1, 29):
+            ledger.record("MUG", MovementKind.SELL, -2, now - timedelta(days=day))
+        uow.ledger.save(ledger)
+        uow.commit()
+    shop.sync("shopfront")
+    request = OrderRequest((OrderLine("MUG", 3),), Method.PICKUP, now, pickup_node="shopfront")
+    placed = promise.place_order(shop.hub, "web-1", request, NODES)
+    return Claimed(site, rounds, placed.record.order.ident)
+
+
+@pytest.mark.parametrize("reached_the_shop", [False, True], ids=["promised", "set-aside"])
+def test_a_popup_is_filled_only_with_what_no_order_has_claimed(
+    claimed: Claimed, reached_the_shop: bool
+) -> None:
+    shop, ops = claimed.site.shop, claimed.site.ops
+    if reached_the_shop:
+        shop.sync("shopfront")  # the set-aside is applied: 3 mugs put by for the order
+        put_by = promise.reservation_id(claimed.order, "shopfront", "MUG")
+        assert claimed.set_aside() == ((put_by, 3),)
+    plan = popups.plan(shop.hub, shop.nodes, claimed.rounds, ops, "market-stall", shop.clock())
+    assert plan.wanted == {"MUG": 2}
+    assert plan.transfer is not None and plan.transfer.requested == {"MUG": 1}  # 4 - 3 claimed
+    shipped = transfers.ship(
+        ops, shop.nodes["shopfront"], plan.transfer.ident, shop.clock(), "shop", ask=claimed.ask
+    )
+    assert shipped.state is TransferState.IN_TRANSIT and shipped.shipped == {"MUG": 1}
+    with shop.hub() as uow:
+        reservation = uow.accounts.reservation(
+            promise.reservation_id(claimed.order, "shopfront", "MUG")
+        )
+    assert reservation is not None and reservation.open and reservation.quantity == 3

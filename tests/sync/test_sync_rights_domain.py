@@ -61,6 +61,14 @@ def test_a_setaside_moves_hub_rights_aside_and_a_fulfil_takes_them_once() -> Non
     assert side.get("MUG") == Rights(local=5, granted=3)
 
 
+def test_set_aside_promised_and_held_back_units_cannot_leave_the_node() -> None:
+    rights = Rights(local=2, granted=5, unavailable=1, reserved=(("order-1", 3),))
+    assert rights.releasable(hub_free=5) == 7  # local and every granted unit
+    assert rights.releasable(hub_free=3) == 5  # the hub promised 2 more, not yet set aside
+    assert rights.releasable(hub_free=9) == 7  # never more than granted, whatever the hub says
+    assert rights.releasable(hub_free=-1) == 2  # an overdraft's debt at the hub: local only
+
+
 def test_a_request_applied_twice_changes_nothing_the_second_time() -> None:
     side, ledger = _node(10)
     side.grant(ledger, "MUG", 5, AT)

@@ -49,7 +49,8 @@ def assortment(units_per_day: Mapping[str, float], days: int, size: int) -> dict
 def fill(
     wanted: Mapping[str, int], there: Mapping[str, int], home: Mapping[str, int]
 ) -> dict[str, int]:
-    """What to send from home: the gap to what is wanted, no more than home holds."""
+    """What to send from home: the gap to what is wanted, no more than home can release
+    (`home`: its units not set aside or promised for orders)."""
     lines = {sku: min(q - there.get(sku, 0), home.get(sku, 0)) for sku, q in wanted.items()}
     return {sku: q for sku, q in sorted(lines.items()) if q > 0}
 

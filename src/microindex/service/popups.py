@@ -18,11 +18,12 @@ from microindex.domain.node import Node
 from microindex.domain.popup import PopUp, assortment, fill, take_home
 from microindex.domain.transfer import Transfer
 from microindex.service import nodes as node_service
-from microindex.service import transfers, triage
+from microindex.service import rights, transfers, triage
 from microindex.service.ledger_history import all_movements
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.rounds_ports import RoundsFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 HISTORY = timedelta(weeks=8)
 ASSORTMENT = 30
@@ -74,8 +75,8 @@ def listed(rounds: RoundsFactory) -> list[PopUp]:
 
 
 def plan(
-    hub: UnitOfWorkFactory,
-    nodes: Mapping[str, UnitOfWorkFactory],
+    hub: SyncUnitOfWorkFactory,
+    nodes: Mapping[str, SyncUnitOfWorkFactory],
     rounds: RoundsFactory,
     ops: NodeOpsFactory,
     node: str,
@@ -83,11 +84,13 @@ def plan(
     size: int = ASSORTMENT,
 ) -> PopUpPlan:
     """The assortment for the event and the transfer from home that fills it (requested once:
-    planning again returns the same transfer)."""
+    planning again returns the same transfer). Home sends only what it can release: units set
+    aside or promised for online orders stay where they are."""
     popup = get(rounds, node)
     rates, basis = _rates(hub, nodes, node, at, size)
     wanted = assortment(rates, popup.days, size)
-    lines = fill(wanted, _on_hand(nodes[node], node), _on_hand(nodes[popup.home], popup.home))
+    spare = rights.releasable(nodes[popup.home], hub, popup.home, sorted(wanted))
+    lines = fill(wanted, _on_hand(nodes[node], node), spare)
     ident = f"popup-in:{node}:{popup.opens_on}"
     return PopUpPlan(popup, wanted, basis, _request(ops, ident, popup.home, node, lines, at))
 

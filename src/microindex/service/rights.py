@@ -6,7 +6,7 @@ node selling offline and the hub selling online never together sell more than th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
 from microindex.domain.errors import OutOfStock
@@ -96,6 +96,20 @@ def set_aside(node_db: SyncUnitOfWorkFactory, node: str) -> dict[str, tuple[str,
     """Reservations set aside at the node, awaiting pick: id -> (sku, quantity)."""
     with node_db() as uow:
         return reservations(load_side(uow, node).rights)
+
+
+def releasable(
+    node_db: SyncUnitOfWorkFactory, hub_db: SyncUnitOfWorkFactory, node: str, skus: Collection[str]
+) -> dict[str, int]:
+    """What the node can send away now, by SKU (`Rights.releasable`): its local rights and
+    what the hub holds there unpromised, which shipping asks back as a walk-in sale does. A
+    node the hub has not heard from in its epoch gets nothing released, so only local counts."""
+    with node_db() as uow:
+        side = load_side(uow, node)
+    with hub_db() as uow:
+        heard = uow.accounts.peer_epochs().get(node) == uow.accounts.epoch()
+        held = uow.accounts.held_many(skus) if heard else {}
+    return {sku: side.get(sku).releasable(held.get(sku, {}).get(node, 0)) for sku in skus}
 
 
 def fulfil(node_db: SyncUnitOfWorkFactory, node: str, ident: str, at: datetime) -> Movement | None:

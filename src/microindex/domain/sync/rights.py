@@ -80,6 +80,12 @@ class Rights:
     def reservation(self, ident: str) -> int | None:
         return next((q for i, q in self.reserved if i == ident), None)
 
+    def releasable(self, hub_free: int) -> int:
+        """What may leave the node now (a transfer-out): its local rights, and those granted
+        that the hub still holds unpromised (`hub_free`, its H here), which it releases when
+        asked. Never units set aside or promised for orders, nor those held back (U)."""
+        return self.local + max(0, min(self.granted, hub_free))
+
 
 @dataclass(frozen=True, slots=True)
 class RightsChange:
