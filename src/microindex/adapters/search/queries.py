@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import tantivy
@@ -23,6 +24,7 @@ from microindex.domain.search.request import Filters
 from microindex.service.search import SearchPlan
 
 ATTRIBUTE_PREFIX = "attribute:"
+FEW_VALUES = 16  # up to this many values, a filter is a union of term queries
 
 
 def text_query(
@@ -42,7 +44,7 @@ def text_query(
     codes = [c.lower() for c in plan.query.codes]
     if not codes:
         return words if words is not None else Query.all_query()
-    lookup = Query.boost_query(Query.term_set_query(schema, f.CODES, codes), CODE_BOOST)
+    lookup = Query.boost_query(any_of(schema, f.CODES, codes), CODE_BOOST)
     if words is None:
         return lookup
     return Query.boolean_query([(Occur.Should, lookup), (Occur.Should, words)])
@@ -67,7 +69,7 @@ def filter_queries(
 ) -> list[Query]:
     found: list[Query] = []
     if stocked_at is not None:
-        found.append(Query.term_set_query(schema, f.STOCKED_AT, sorted(stocked_at)))
+        found.append(any_of(schema, f.STOCKED_AT, sorted(stocked_at)))
     elif filters.in_stock:
         found.append(Query.term_query(schema, f.STOCKED, 1))
     if filters.price_min is not None or filters.price_max is not None:
@@ -77,15 +79,29 @@ def filter_queries(
             Query.range_query(schema, f.PRICE, tantivy.FieldType.Float, low, high, True, True)
         )
     if filters.categories:
-        found.append(Query.term_set_query(schema, f.CATEGORY, list(filters.categories)))
+        found.append(any_of(schema, f.CATEGORY, filters.categories))
     if filters.brands:
-        found.append(Query.term_set_query(schema, f.BRAND, list(filters.brands)))
+        found.append(any_of(schema, f.BRAND, filters.brands))
     by_name: dict[str, list[str]] = defaultdict(list)
     for name, value in filters.attributes:
         by_name[name.strip().lower()].append(attribute_key(name, value))
     for keys in by_name.values():
-        found.append(Query.term_set_query(schema, f.ATTRIBUTE, keys))
+        found.append(any_of(schema, f.ATTRIBUTE, keys))
     return found
+
+
+def any_of(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
+    """Documents holding any of `values` in `field`. A term query (or a few of them) can skip
+    through its postings when intersected with the words; a term set reads every posting of
+    every value into a bitset first, which cost a filtered search twice the time (a node's
+    in-stock filter holds a third of the catalog). Sets stay for long lists of values."""
+    if len(values) == 1:
+        return Query.term_query(schema, field, values[0])
+    if len(values) <= FEW_VALUES:
+        return Query.boolean_query(
+            [(Occur.Should, Query.term_query(schema, field, v)) for v in values]
+        )
+    return Query.term_set_query(schema, field, list(values))
 
 
 def plan_query(

@@ -11,7 +11,11 @@ from typing import Any
 import tantivy
 
 from microindex.adapters.search import schema as f
-from microindex.adapters.search.queries import ATTRIBUTE_PREFIX, facet_request, plan_query
+from microindex.adapters.search.queries import (
+    ATTRIBUTE_PREFIX,
+    facet_request,
+    plan_query,
+)
 from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.search.facets import (
     Facets,
@@ -110,7 +114,9 @@ class TantivyIndex:
 
     def search(self, plan: SearchPlan) -> EnginePage:
         """The scored query finds the page and the count. Facets are counted from the page when
-        it holds every hit, else by one unscored pass of a narrower query matching the same set."""
+        it holds every hit, else by one unscored pass of a narrower query matching the same set.
+        (Running that pass on a second thread beside the scored one was slower on two busy
+        cores: handing the GIL over costs more than the pass.)"""
         searcher, vocabulary = self._searcher, self._vocabulary
         loose = frozenset(
             t.text for t in plan.query.terms if t.typos and not vocabulary.freq(f.ALL, t.text)
@@ -120,22 +126,18 @@ class TantivyIndex:
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
         facets: Facets | None = None
         if plan.request.facets and total:
-            whole = plan.request.offset == 0 and len(hits) == total
-            facets = self._facets(plan, loose, hits if whole else None)
+            if plan.request.offset == 0 and len(hits) == total:
+                facets = count_facets(hits, plan.bands, self._attribute_names())
+            if facets is None:
+                raw = searcher.aggregate(*self._facet_query(plan, loose))
+                facets = _facets(raw, plan.bands)
         elif plan.request.facets:
             facets = Facets()
         return EnginePage(hits, total, facets, loose)
 
-    def _facets(
-        self, plan: SearchPlan, loose: frozenset[str], every_hit: list[EngineHit] | None
-    ) -> Facets:
-        names = self._attribute_names()
-        counted = None if every_hit is None else count_facets(every_hit, plan.bands, names)
-        if counted is not None:
-            return counted
+    def _facet_query(self, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, dict[str, Any]]:
         matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
-        raw = self._searcher.aggregate(matched, facet_request(plan.bands, names))
-        return _facets(raw, plan.bands)
+        return matched, facet_request(plan.bands, self._attribute_names())
 
     def _attribute_names(self) -> tuple[str, ...]:
         if self._facet_names is None:
