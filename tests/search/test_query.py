@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.search.highlight import Matcher
 from microindex.domain.search.query import (
     MAX_TERMS,
     Synonyms,
@@ -128,3 +131,26 @@ def test_hostile_text_parses_quickly_into_plain_words(text: str) -> None:
 @given(st.text())
 def test_any_text_parses(text: str) -> None:
     parse_query(text)
+
+
+_ASCII_TEXT = st.text(alphabet=st.sampled_from("abcdeXYZ019 _-.,'"), min_size=0, max_size=80)
+_WORDS = st.lists(st.text(alphabet="abcdexyz019", min_size=1, max_size=6), min_size=1, max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_ASCII_TEXT, words=_WORDS, typing=st.booleans())
+def test_fast_highlighting_marks_what_word_by_word_matching_marks(
+    text: str, words: list[str], typing: bool
+) -> None:
+    """ASCII text without typos takes a `str.find` path; it must mark exactly the words that
+    folding and checking each word would."""
+    query = parse_query(" ".join(words) + ("" if typing else " "))
+    query = replace(query, terms=tuple(replace(t, typos=0) for t in query.terms))
+    matcher = Matcher(query)
+    fast = list(matcher.found(text))
+    end, slow = 0, []
+    for i, piece in enumerate(re.split(r"([^\W_]+)", text)):
+        start, end = end, end + len(piece)
+        if i % 2 and matcher(piece):
+            slow.append((start, end))
+    assert fast == slow

@@ -12,6 +12,7 @@ from microindex.domain.search.text import MAX_TERM_CHARS, fold, within_edits
 SNIPPET_CHARS = 160
 _PIECES = re.compile(r"([^\W_]+)")  # split: separators and words in turn
 _WORD_START = re.compile(r"(?<![^\W_])[^\W_]")
+_WORD_TAIL = re.compile(r"[a-z0-9]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,9 @@ def matches(word: str, term: QueryTerm) -> bool:
 
 class Matcher:
     """Where the words matching any term (as `matches` says) are in a text, for one result
-    page. Without typos, ASCII text is searched with one pattern of the exact forms and
-    prefixes; otherwise each word is folded and checked once per page (remembered)."""
+    page. Without typos, ASCII text is searched for the exact forms and prefixes with
+    `str.find` (compiling a pattern per query cost more than the page's searches); otherwise
+    each word is folded and checked once per page (remembered)."""
 
     def __init__(self, query: ParsedQuery) -> None:
         terms = query.terms
@@ -47,13 +49,7 @@ class Matcher:
         self._prefixes = tuple(t.text for t in terms if t.prefix)
         self._loose = tuple((t.text, t.typos) for t in terms if t.typos)
         self._seen: dict[str, bool] = {}
-        self._pattern = None if self._loose or not terms else self._compile()
-
-    def _compile(self) -> re.Pattern[str]:
-        forms = [re.escape(w) for w in sorted(self._exact, key=len, reverse=True)]
-        forms += [re.escape(p) + r"[^\W_]*" for p in self._prefixes]
-        whole = r"(?<![^\W_])(?:" + "|".join(forms) + r")(?![^\W_])"
-        return re.compile(whole, re.ASCII | re.IGNORECASE)
+        self._direct = bool(terms) and not self._loose
 
     def __call__(self, raw: str) -> bool:
         found = self._seen.get(raw)
@@ -70,16 +66,44 @@ class Matcher:
 
     def found(self, text: str) -> Iterator[tuple[int, int]]:
         """The (start, end) of each matching word of `text`, in order."""
-        if self._pattern is not None and text.isascii():
-            for match in self._pattern.finditer(text):
-                if match.end() - match.start() <= MAX_TERM_CHARS:
-                    yield match.span()
+        if self._direct and text.isascii():
+            yield from self._found_ascii(text)
             return
         end = 0
         for i, piece in enumerate(_PIECES.split(text)):  # words at odd positions
             start, end = end, end + len(piece)
             if i % 2 and self(piece):
                 yield start, end
+
+    def _found_ascii(self, text: str) -> list[tuple[int, int]]:
+        """The same spans as the word-by-word path, for ASCII text (where folding is
+        lowering and keeps every position): each form is found where a word starts, an
+        exact form also where that word ends, a prefix to the end of its word."""
+        low = text.lower()
+        spans: dict[int, int] = {}
+        for form in self._exact:
+            at = low.find(form)
+            while at >= 0:
+                end = at + len(form)
+                if _starts_word(low, at) and (end == len(low) or not _is_word(low[end])):
+                    spans[at] = end
+                at = low.find(form, end)
+        for prefix in self._prefixes:
+            at = low.find(prefix)
+            while at >= 0:
+                if _starts_word(low, at):
+                    tail = _WORD_TAIL.match(low, at + len(prefix))
+                    spans[at] = tail.end() if tail else at + len(prefix)
+                at = low.find(prefix, at + 1)
+        return sorted((a, b) for a, b in spans.items() if b - a <= MAX_TERM_CHARS)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum()
+
+
+def _starts_word(text: str, at: int) -> bool:
+    return at == 0 or not text[at - 1].isalnum()
 
 
 def highlight(text: str, query: ParsedQuery, matcher: Matcher | None = None) -> Highlighted:
