@@ -7,11 +7,12 @@ them in together on commit, like the SQLite transaction.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from microindex.adapters.memory import MemoryDatabase, MemoryUnitOfWork
+from microindex.domain.ledger import CountResult
 from microindex.domain.reconciliation import CountLine, Outcome, Variance
 from microindex.domain.returns import Return
 from microindex.domain.triage import Proposal
@@ -51,8 +52,11 @@ class MemoryReturns:
 
 
 class MemoryCounts:
-    def __init__(self, state: _GovState) -> None:
+    def __init__(
+        self, state: _GovState, ledger_counts: Callable[[], list[tuple[CountResult, datetime, str]]]
+    ) -> None:
         self._s = state
+        self._ledger_counts = ledger_counts  # the counts recorded straight to the ledger
 
     def submit(
         self, node: str, lines: Sequence[CountLine], at: datetime, actor: str, source: str
@@ -96,10 +100,13 @@ class MemoryCounts:
             and (outcome is None or v.outcome is outcome)
         ]
 
-    def last_counted(self, node: str) -> dict[str, datetime]:
+    def last_counted(self, node: str, before: datetime | None = None) -> dict[str, datetime]:
+        seen = [(v.sku, v.at) for v in self.variances(node)]
+        seen += [(c.sku, at) for c, at, _ in self._ledger_counts() if c.node == node]
         last: dict[str, datetime] = {}
-        for v in self.variances(node):
-            last[v.sku] = max(last.get(v.sku, v.at), v.at)
+        for sku, at in seen:
+            if before is None or at < before:
+                last[sku] = max(last.get(sku, at), at)
         return last
 
 
@@ -163,6 +170,6 @@ class MemoryGovernanceUnitOfWork(MemoryUnitOfWork):
     def _views(self, state: _GovState) -> None:
         self._gov = state
         self.returns = MemoryReturns(state)
-        self.counts = MemoryCounts(state)
+        self.counts = MemoryCounts(state, lambda: self._work.counts)
         self.targets = MemoryTargets(state)
         self.runs = MemoryJobRuns(state)

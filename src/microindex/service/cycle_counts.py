@@ -1,13 +1,17 @@
 """Today's cycle counts at a node: the few SKUs most worth counting, by risk.
 
-The facts come from the node's own database: its ledger (sales, overdrafts, last counts,
-on-hand), its catalog copy (prices) and its reconciliation history (variances, deficits).
+The facts come from the node's own database: its ledger (sales, overdrafts, on-hand), its
+catalog copy (prices, titles), its reconciliation history (variances, deficits) and every
+count taken there. The list is drawn from the facts as the day began, so it holds still while
+staff work through it; a SKU counted since then has left it.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from microindex.domain.cycle_counts import DAILY, Due, SkuRisk, daily_list
@@ -20,27 +24,67 @@ from microindex.service.ledger_history import all_movements
 WINDOW = timedelta(weeks=4)
 
 
+@dataclass(frozen=True, slots=True)
+class ToCount:
+    """One line of the day's list as the staff page shows it."""
+
+    sku: str
+    title: str
+    reasons: tuple[str, ...]
+    score: float
+    bins: tuple[str, ...] = ()  # where it is kept, when the shelf slots say
+
+
 def today(
     node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime, size: int = DAILY
 ) -> list[Due]:
-    """The node's count list for the day of `at` (at most `size` SKUs, riskiest first)."""
+    """The node's count list for the day of `at` (at most `size` SKUs, riskiest first),
+    less those counted since the day began."""
     return daily_list(risks(node_db, node, at), at.date(), size)
 
 
-def risks(node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime) -> list[SkuRisk]:
-    """What is known of each SKU the node holds or sold in the last WINDOW."""
-    movements = all_movements(node_db, node)
+def count_sheet(
+    node_db: GovernanceUnitOfWorkFactory,
+    node: str,
+    at: datetime,
+    bins: Mapping[str, Sequence[str]] | None = None,
+    size: int = DAILY,
+) -> list[ToCount]:
+    """Today's list with each SKU's title (the node's catalog copy) and its bins, if known."""
+    due = today(node_db, node, at, size)
     with node_db() as uow:
-        variances = uow.counts.variances(node)
-        on_hand = {line.sku: line.on_hand for line in uow.ledger.stock(node)}
-        sold = _sold(movements, at - WINDOW, at)
-        skus = sorted({s for s, q in on_hand.items() if q} | set(sold))
+        products = {d.sku: uow.catalog.get(d.sku) for d in due}
+    where = bins or {}
+    return [
+        ToCount(
+            d.sku,
+            product.title if (product := products[d.sku]) is not None else "",
+            d.reasons,
+            d.score,
+            tuple(where.get(d.sku, ())),
+        )
+        for d in due
+    ]
+
+
+def risks(node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime) -> list[SkuRisk]:
+    """What was known of each SKU the node held, or sold in the WINDOW, as the day of `at`
+    began; and whether it has been counted since."""
+    start = datetime.combine(at.date(), time(), at.tzinfo)
+    ledger = all_movements(node_db, node)
+    movements = [m for m in ledger if m.at < start]
+    held, sold = _held(movements), _sold(movements, start - WINDOW, start)
+    skus = sorted({s for s, q in held.items() if q} | set(sold))
+    with node_db() as uow:
+        variances = [v for v in uow.counts.variances(node) if v.at < start]
+        counted = _last_counted(movements, uow.counts.last_counted(node, before=start))
+        since = {sku for sku, when in uow.counts.last_counted(node).items() if when >= start}
         products = {sku: uow.catalog.get(sku) for sku in skus}
+    since |= {m.sku for m in ledger if m.at >= start and m.kind is MovementKind.COUNT_ADJUST}
     by_sku: dict[str, list[Variance]] = defaultdict(list)
     for v in variances:
         by_sku[v.sku].append(v)
     at_zero = _at_zero(movements, variances)
-    counted = _last_counted(movements, variances)
     days = WINDOW / timedelta(days=1)
     return [
         SkuRisk(
@@ -49,11 +93,19 @@ def risks(node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime) -> list
             variance_rate(by_sku[sku]) or 0.0,
             product.price.amount if (product := products[sku]) is not None else Decimal(0),
             at_zero.get(sku, 0),
-            on_hand.get(sku, 0),
+            held.get(sku, 0),
             counted.get(sku),
+            sku in since,
         )
         for sku in skus
     ]
+
+
+def _held(movements: list[Movement]) -> Counter[str]:
+    held: Counter[str] = Counter()
+    for m in movements:
+        held[m.sku] += m.on_hand_delta
+    return held
 
 
 def _sold(movements: list[Movement], start: datetime, end: datetime) -> Counter[str]:
@@ -75,10 +127,12 @@ def _at_zero(movements: list[Movement], variances: list[Variance]) -> Counter[st
     return found
 
 
-def _last_counted(movements: list[Movement], variances: list[Variance]) -> dict[str, date]:
-    last: dict[str, date] = {}
-    seen = [(v.sku, v.at) for v in variances]
+def _last_counted(movements: list[Movement], counts: Mapping[str, datetime]) -> dict[str, date]:
+    """Each SKU's last count: any count taken (reconciled or straight to the ledger), and any
+    count adjustment (a stock file sets on-hand with one)."""
+    seen = list(counts.items())
     seen += [(m.sku, m.at) for m in movements if m.kind is MovementKind.COUNT_ADJUST]
+    last: dict[str, date] = {}
     for sku, when in seen:
         if sku not in last or when.date() > last[sku]:
             last[sku] = when.date()

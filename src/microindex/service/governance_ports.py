@@ -53,7 +53,10 @@ class CountStore(Protocol):
     def variances(
         self, node: str, since: datetime | None = None, outcome: Outcome | None = None
     ) -> list[Variance]: ...
-    def last_counted(self, node: str) -> dict[str, datetime]: ...
+    def last_counted(self, node: str, before: datetime | None = None) -> dict[str, datetime]:
+        """Each SKU's last count at `node` (before `before`, if given): reconciled counts and
+        those recorded straight to the ledger alike."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

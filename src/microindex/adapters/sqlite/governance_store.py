@@ -206,9 +206,12 @@ class SqliteCounts:
         )
         return [_variance(row) for row in rows]
 
-    def last_counted(self, node: str) -> dict[str, datetime]:
+    def last_counted(self, node: str, before: datetime | None = None) -> dict[str, datetime]:
         rows = self._conn.execute(
-            "SELECT sku, max(at) FROM count_variances WHERE node = ? GROUP BY sku", (node,)
+            "SELECT sku, max(at) FROM (SELECT sku, at FROM count_variances WHERE node = ?1"
+            " UNION ALL SELECT sku, at FROM stock_counts WHERE node = ?1)"
+            " WHERE ?2 IS NULL OR at < ?2 GROUP BY sku",
+            (node, before.isoformat() if before else None),
         )
         return {sku: datetime.fromisoformat(at) for sku, at in rows}
 
