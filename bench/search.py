@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import time
@@ -24,20 +23,14 @@ from typing import Any
 
 from bench import baselines
 from bench.catalog import SYNONYMS, generate
-from bench.workload import Query, known_items, query_mix
+from bench.workload import NODE, Query, known_items, query_mix, stocked
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.domain.product import Product
 from microindex.domain.search.query import Synonyms
 from microindex.domain.search.request import Filters, SearchRequest
 from microindex.service.search import IndexEntry, search
 
-NODE = "shopfront"
 Runner = Callable[[Query], list[str]]
-
-
-def stocked(products: list[Product], seed: int = 3) -> dict[str, dict[str, int]]:
-    rng = random.Random(seed)
-    return {p.sku.value: {NODE: rng.randint(1, 9)} for p in products if rng.random() < 0.3}
 
 
 def microindex(products: list[Product], folder: Path) -> Runner:
@@ -61,11 +54,11 @@ def microindex(products: list[Product], folder: Path) -> Runner:
 
 
 def plain(
-    build: Callable[[list[Product], Path], Callable[[str], list[str]]],
+    build: Callable[[list[Product], Path], baselines.Searcher],
 ) -> Callable[[list[Product], Path], Runner]:
     def make(products: list[Product], folder: Path) -> Runner:
         searcher = build(products, folder)
-        return lambda query: searcher(query.text)
+        return lambda query: searcher(query.text, query.category, query.in_stock)
 
     return make
 

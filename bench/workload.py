@@ -23,6 +23,15 @@ class Query:
     in_stock: bool = False
 
 
+NODE = "shopfront"  # the node whose stock the in-stock queries filter on
+
+
+def stocked(products: list[Product], seed: int = 3) -> dict[str, dict[str, int]]:
+    """About 30% of the catalog on hand at `NODE`, the same for every engine."""
+    rng = random.Random(seed)
+    return {p.sku.value: {NODE: rng.randint(1, 9)} for p in products if rng.random() < 0.3}
+
+
 def _words(product: Product) -> list[str]:
     return product.title.replace(",", "").split()
 
