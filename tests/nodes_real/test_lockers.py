@@ -1,19 +1,33 @@
-"""A parcel locker as it really is: compartments, pickup codes, deadlines, capacity."""
+"""A parcel locker as it really is: compartments, pickup codes, deadlines, capacity; the
+collected parcel leaving the locker's ledger; a limit on wrong codes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
-from microindex.domain.locker import PickupRefused, WrongPickupCode
+from microindex.domain.locker import (
+    LOCKOUT,
+    WRONG_CODES,
+    Assignment,
+    PickupRefused,
+    TooManyWrongCodes,
+    WrongPickupCode,
+)
+from microindex.domain.movement import MovementKind
 from microindex.domain.product import Size
 from microindex.domain.promise.lifecycle import Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.sync.account import State
+from microindex.domain.sync.messages import Push, Reply
 from microindex.service import lockers, promise
+from microindex.service.sync_ports import HubUnreachable
 from tests.nodes_real.conftest import Site
+from tests.promise.conftest import SECRETS
 
 LOCKER = next(node for node in NODES if node.code.value == "locker")
 
@@ -21,6 +35,30 @@ LOCKER = next(node for node in NODES if node.code.value == "locker")
 def _compartments(site: Site) -> None:
     lockers.add_compartment(site.ops, "locker", "S1", Size(200, 150, 100))
     lockers.add_compartment(site.ops, "locker", "M1", Size(400, 300, 200))
+
+
+class _HubDown:
+    def exchange(self, push: Push) -> Reply:
+        raise HubUnreachable("the hub is down")
+
+
+def _open(site: Site, code: str, at: datetime, hub_up: bool = True) -> Assignment:
+    """Open at the locker; its sync link reaches the hub unless `hub_up` is False."""
+    endpoint = HubEndpoint(site.shop.hub, SECRETS, site.shop.clock)
+    link = InProcessTransport("locker", SECRETS["locker"], endpoint) if hub_up else _HubDown()
+    locker_db = site.shop.nodes["locker"]
+    return lockers.open_with(
+        site.shop.hub, site.ops, "locker", code, at, locker_db=locker_db, link=link
+    )
+
+
+def _wrong(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def _on_hand(site: Site, sku: str) -> int:
+    with site.shop.nodes["locker"]() as uow:
+        return uow.ledger.load("locker", [sku]).available(sku)
 
 
 def _place(site: Site, key: str, sku: str = "MUG", quantity: int = 1) -> promise.Placed:
@@ -42,14 +80,8 @@ def test_a_locker_pickup_is_collected_with_its_code(site: Site) -> None:
     assert made.code.isdigit() and 6 <= len(made.code) <= 8
     assert made.code not in made.assignment.code_hash
     with pytest.raises(WrongPickupCode):
-        lockers.open_with(
-            site.shop.hub,
-            site.ops,
-            "locker",
-            "000000" if made.code != "000000" else "111111",
-            site.shop.later(5),
-        )
-    opened = lockers.open_with(site.shop.hub, site.ops, "locker", made.code, site.shop.later(5))
+        _open(site, _wrong(made.code), site.shop.later(5))
+    opened = _open(site, made.code, site.shop.later(5))
     assert opened.compartment == "S1"
     assert promise.get_order(site.shop.hub, "o-1").order.step is Step.HANDED_OVER
     assert [busy for _, busy in lockers.compartments(site.ops, "locker")] == [None, None]
@@ -73,7 +105,7 @@ def test_an_uncollected_pickup_past_its_deadline_releases_its_stock(site: Site) 
     site.shop.sync("locker")  # and the hub hears it did: the right is the hub's again
     assert site.shop.held("MUG")["locker"] == 1
     with pytest.raises(WrongPickupCode):  # the parcel was taken out: its code opens nothing
-        lockers.open_with(site.shop.hub, site.ops, "locker", made.code, site.shop.later(1))
+        _open(site, made.code, site.shop.later(1))
     assert [busy for _, busy in lockers.compartments(site.ops, "locker")] == [None, None]
     _place(site, "o-2")  # the unit and a compartment can be promised again
 
@@ -87,7 +119,7 @@ def test_a_late_code_is_refused(site: Site) -> None:
         window=timedelta(hours=1),
     )  # fmt: skip
     with pytest.raises(PickupRefused):
-        lockers.open_with(site.shop.hub, site.ops, "locker", made.code, site.shop.later(61))
+        _open(site, made.code, site.shop.later(61))
     assert promise.get_order(site.shop.hub, "o-1").order.step is Step.PROMISED
 
 
@@ -110,3 +142,94 @@ def test_a_full_locker_promises_nothing_more(site: Site) -> None:
     lockers.assign_order(site.shop.hub, site.ops, "o-1", "locker", site.shop.clock(), parcel)
     with pytest.raises(CannotPromise):
         _place(site, "o-2")
+
+
+def _in_a_compartment(site: Site, key: str, quantity: int = 1) -> str:
+    """A pickup of `quantity` mugs placed at the locker and put in a compartment: its code."""
+    _place(site, key, quantity=quantity)
+    parcel = lockers.parcel_for(site.shop.hub, {"MUG": quantity})
+    made = lockers.assign_order(site.shop.hub, site.ops, key, "locker", site.shop.clock(), parcel)
+    return made.code
+
+
+def test_a_collected_parcel_leaves_the_lockers_ledger_as_a_pick_of_its_reservation(
+    site: Site,
+) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 3)
+    code = _in_a_compartment(site, "o-1", quantity=2)
+    site.shop.sync("locker")  # the set-aside reaches the locker
+    _open(site, code, site.shop.later(5))
+    assert _on_hand(site, "MUG") == 1
+    with site.shop.nodes["locker"]() as uow:
+        last = uow.ledger.movements("locker", 0, 1000)[-1]
+    assert (last.kind, last.quantity, last.reference) == (
+        MovementKind.PICK, -2, "fulfil:o-1/locker/MUG",
+    )  # fmt: skip
+    site.shop.sync("locker")
+    with site.shop.hub() as uow:
+        reservation = uow.accounts.reservation("o-1/locker/MUG")
+    assert reservation is not None and reservation.state is State.FULFILLED
+
+
+def test_a_set_aside_not_yet_at_the_locker_is_fetched_before_the_pick(site: Site) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 2)
+    code = _in_a_compartment(site, "o-1")  # the locker has not synced since
+    _open(site, code, site.shop.later(5))
+    assert _on_hand(site, "MUG") == 1
+    site.shop.sync("locker")
+    with site.shop.hub() as uow:
+        reservation = uow.accounts.reservation("o-1/locker/MUG")
+    assert reservation is not None and reservation.state is State.FULFILLED
+
+
+def test_with_the_hub_down_the_pick_is_recorded_once_from_the_lockers_own_rights(
+    site: Site,
+) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 2)
+    code = _in_a_compartment(site, "o-1")
+    with site.shop.nodes["locker"]() as uow:
+        head = uow.ledger.load("locker", []).head
+    _open(site, code, site.shop.later(5), hub_up=False)
+    with site.shop.nodes["locker"]() as uow:
+        made = uow.ledger.movements("locker", head, 1000)
+    assert [(m.kind, m.quantity, m.reference) for m in made] == [
+        (MovementKind.PICK, -1, "fulfil:o-1/locker/MUG")
+    ]
+    assert (
+        lockers.hand_over(
+            site.shop.nodes["locker"], "locker", "o-1", {"MUG": 1}, site.shop.later(1)
+        )
+        == []
+    )
+    assert _on_hand(site, "MUG") == 1
+
+
+def test_too_many_wrong_codes_lock_the_locker_for_a_while_even_to_the_right_code(
+    site: Site,
+) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 1)
+    code = _in_a_compartment(site, "o-1")
+    for left in range(WRONG_CODES - 1, -1, -1):
+        with pytest.raises(WrongPickupCode) as wrong:
+            _open(site, _wrong(code), site.shop.later(1))
+        assert wrong.value.left == left
+    with pytest.raises(TooManyWrongCodes) as locked:
+        _open(site, code, site.shop.later(1))
+    assert "too many wrong codes at locker" in str(locked.value)
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.PROMISED
+    site.shop.later(LOCKOUT / timedelta(minutes=1))
+    assert _open(site, code, site.shop.clock()).order == "o-1"
+
+
+def test_wrong_codes_spread_out_over_time_do_not_lock_the_locker(site: Site) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 1)
+    code = _in_a_compartment(site, "o-1")
+    for _ in range(2 * WRONG_CODES):
+        with pytest.raises(WrongPickupCode):
+            _open(site, _wrong(code), site.shop.later(5))
+    assert _open(site, code, site.shop.later(5)).order == "o-1"

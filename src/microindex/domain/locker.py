@@ -4,6 +4,8 @@ A promised pickup order is put in the smallest free compartment its parcel fits 
 way). The shopper gets a pickup code, kept only as a salted hash, valid until a deadline; the
 right code before the deadline opens the compartment, anything else is refused. A parcel not
 collected by the deadline is taken out: its compartment is free again and the order ends.
+Guessing is slowed: after WRONG_CODES wrong codes at a locker within WRONG_WINDOW, it takes
+no code at all, right or wrong, for LOCKOUT.
 Codes, salts and times are passed in: nothing here draws a random number or reads a clock.
 """
 
@@ -13,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from microindex.domain.errors import DomainError, InvalidValue
@@ -21,6 +23,9 @@ from microindex.domain.packaging import PackItem
 from microindex.domain.product import Size
 
 HASH_ROUNDS = 20_000  # PBKDF2 rounds: slows guessing a 6-8 digit code from a stolen hash
+WRONG_CODES = 5  # wrong codes at one locker within WRONG_WINDOW, then it takes none for LOCKOUT
+WRONG_WINDOW = timedelta(minutes=15)
+LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +98,67 @@ class NoCompartmentFits(DomainError):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CodeGuard:
+    """The wrong pickup codes lately tried at one locker, and until when it takes none."""
+
+    node: str
+    wrong: tuple[datetime, ...] = ()  # within the window, oldest first
+    locked_until: datetime | None = None
+
+    def check(self, now: datetime) -> None:
+        """Refuse any code while the locker is locked."""
+        if self.locked_until is not None and now < self.locked_until:
+            raise TooManyWrongCodes(self.node, self.locked_until)
+
+    def wrong_code(
+        self,
+        now: datetime,
+        limit: int = WRONG_CODES,
+        window: timedelta = WRONG_WINDOW,
+        lockout: timedelta = LOCKOUT,
+    ) -> CodeGuard:
+        """After one more wrong code: locked for `lockout` once `limit` fell within `window`."""
+        recent = (*(t for t in self.wrong if now - t < window), now)
+        if len(recent) >= limit:
+            return CodeGuard(self.node, (), now + lockout)
+        return CodeGuard(self.node, recent, self.locked_until)
+
+    def left(self, now: datetime, limit: int = WRONG_CODES) -> int:
+        """Wrong codes still taken before the locker locks (none while it is locked)."""
+        if self.locked_until is not None and now < self.locked_until:
+            return 0
+        return max(0, limit - len(self.wrong))
+
+
 @dataclass(eq=False)
 class WrongPickupCode(DomainError):
     node: str
+    left: int | None = None  # wrong codes still taken before the locker locks
     code = "wrong_pickup_code"
 
     def __str__(self) -> str:
-        return f"that code opens no compartment at {self.node}"
+        said = f"that code opens no compartment at {self.node}"
+        if self.left is None:
+            return said
+        if self.left == 0:
+            return f"{said}; too many wrong codes: the locker takes none for a while"
+        return f"{said} ({self.left} more wrong {'code' if self.left == 1 else 'codes'} lock it)"
+
+
+@dataclass(eq=False)
+class TooManyWrongCodes(DomainError):
+    """Too many wrong codes were tried at `node` lately: it takes no code until `until`."""
+
+    node: str
+    until: datetime
+    code = "too_many_wrong_codes"
+
+    def __str__(self) -> str:
+        return (
+            f"too many wrong codes at {self.node}: it takes no code until "
+            f"{self.until:%Y-%m-%d %H:%M %Z}".rstrip()
+        )
 
 
 @dataclass(eq=False)

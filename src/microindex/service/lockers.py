@@ -2,8 +2,10 @@
 and taking out what was not collected in time (the order is cancelled, its rights return).
 
 Each step is two short transactions: the locker's record and the order's (service.promise).
-Opening checks the code first, then advances the order, then frees the compartment; a crash
-between them leaves the parcel assigned, and opening again with the same code finishes it.
+Opening checks the code first, then advances the order, then records the pick in the locker's
+own ledger, then frees the compartment; a crash between them leaves the parcel assigned, and
+opening again with the same code finishes it (the pick is made once). Wrong codes are counted
+per locker and kept: too many lately, and it takes no code for a while (domain.locker).
 """
 
 from __future__ import annotations
@@ -27,18 +29,22 @@ from microindex.domain.locker import (
     parcel_size,
     smallest_fitting,
 )
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Node
 from microindex.domain.packaging import NoPackageFits, PackageTemplate, PackItem, choose_package
 from microindex.domain.product import Size
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Step, StepRefused
 from microindex.domain.promise.order import Method
-from microindex.service import promise
+from microindex.domain.sync.rights import Tag, tagged
+from microindex.service import promise, rights, sync
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
 
 PICKUP_WINDOW = timedelta(days=3)
 CODE_DIGITS = 6
+RECENT = 5_000  # opening again looks this far back in the locker's ledger for its picks
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,24 +155,86 @@ def assign_order(
 
 
 def open_with(
-    hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, node: str, code: str, now: datetime
+    hub: PromiseUnitOfWorkFactory,
+    ops: NodeOpsFactory,
+    node: str,
+    code: str,
+    now: datetime,
+    *,
+    locker_db: SyncUnitOfWorkFactory,
+    link: SyncTransport | None = None,
 ) -> Assignment:
-    """The compartment whose code this is opens: the order is handed over (collected)."""
+    """The compartment whose code this is opens: the order is handed over (collected) and its
+    goods leave the locker's ledger (`locker_db`; `link` reaches the hub for a set-aside not
+    there yet). Refused while the locker is locked after too many wrong codes."""
     check_pickup_code(code)
-    with ops() as uow:
-        found = next((a for a in uow.lockers.waiting(node) if a.matches(code)), None)
-    if found is None:
-        raise WrongPickupCode(node)
+    found = _opened_by(ops, node, code, now)
     collected = found.collect(code, now)  # refuses an expired code
     try:
         promise.advance(hub, found.order, node, Step.HANDED_OVER, now, "locker")
     except StepRefused as refused:
         if refused.current != Step.HANDED_OVER.value:
             raise
+    part = promise.get_order(hub, found.order).order.parts[node]
+    hand_over(locker_db, node, found.order, dict(part.lines), now, link)
     with ops() as uow:
         uow.lockers.save(collected)
         uow.commit()
     return collected
+
+
+def _opened_by(ops: NodeOpsFactory, node: str, code: str, now: datetime) -> Assignment:
+    """The parcel waiting behind this code. A wrong one is counted (and kept) before it is
+    refused; while the locker is locked, no code is even tried."""
+    with ops() as uow:
+        guard = uow.lockers.guard(node)
+        guard.check(now)
+        found = next((a for a in uow.lockers.waiting(node) if a.matches(code)), None)
+        if found is not None:
+            return found
+        guard = guard.wrong_code(now)
+        uow.lockers.save_guard(guard)
+        uow.commit()
+    raise WrongPickupCode(node, guard.left(now))
+
+
+def hand_over(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    order: str,
+    lines: dict[str, int],
+    at: datetime,
+    link: SyncTransport | None = None,
+) -> list[Movement]:
+    """The order's goods leave the node's ledger: a pick of each line's set-aside reservation.
+
+    A set-aside that has not reached the node yet is fetched first (a sync, with `link`); one
+    still missing (the hub out of reach) leaves as a pick from the node's own rights, as a sale
+    would, tagged with the reservation all the same. Each line once: done again, nothing more.
+    """
+    wanted = {promise.reservation_id(order, node, sku): (sku, q) for sku, q in lines.items()}
+    if link is not None and not wanted.keys() <= rights.set_aside(node_db, node).keys():
+        with suppress(HubUnreachable):
+            sync.sync_node(node_db, node, link, at)
+    with node_db() as uow:
+        side = sync.load_side(uow, node)
+        ledger = uow.ledger.load(node, sorted(lines))
+        recent = uow.ledger.movements(node, max(0, ledger.head - RECENT), RECENT)
+        done = {m.reference for m in recent}
+        made: list[Movement] = []
+        for ident, (sku, quantity) in sorted(wanted.items()):
+            reference = tagged(Tag.FULFIL, ident)
+            if reference in done:
+                continue
+            picked = side.fulfil(ledger, sku, ident, at)
+            if picked is None:
+                picked = ledger.record(sku, MovementKind.PICK, -quantity, at, reference, "locker")
+                side.catch_up([picked])
+            made.append(picked)
+        sync.save_ledger(uow, ledger, made, at)
+        uow.rights.save(side)
+        uow.commit()
+    return made
 
 
 def sweep(hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, now: datetime) -> list[Assignment]:

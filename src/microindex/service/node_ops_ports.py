@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from microindex.domain.locker import Assignment, Compartment
+from microindex.domain.locker import Assignment, CodeGuard, Compartment
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.service.ports import Transaction
 
@@ -24,6 +24,13 @@ class LockerStore(Protocol):
         """Waiting assignments whose deadline is before `now`."""
         ...
 
+    def guard(self, node: str) -> CodeGuard:
+        """The locker's record of wrong codes (an empty one if none), held against other
+        writers until this unit of work ends."""
+        ...
+
+    def save_guard(self, guard: CodeGuard) -> None: ...
+
 
 class TransferStore(Protocol):
     def add(self, transfer: Transfer) -> None: ...
@@ -36,6 +43,10 @@ class ShelfStore(Protocol):
     def put(self, gln: str, bin_: str, node: str, sku: str) -> None: ...
     def find(self, gln: str, bin_: str) -> tuple[str, str] | None:
         """(node, SKU) of the shelf slot, if known."""
+        ...
+
+    def bins(self, node: str) -> dict[str, list[str]]:
+        """The shelf slots at `node`: SKU -> its bins, in bin order."""
         ...
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters.postgres.connection import Connection
-from microindex.adapters.postgres.nodes_real_schema import NODES_REAL_MIGRATION
+from microindex.adapters.postgres.nodes_real_schema import (
+    LOCKER_GUARD_MIGRATION,
+    NODES_REAL_MIGRATION,
+)
 from microindex.adapters.postgres.order_schema import ORDER_MIGRATION
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
@@ -155,6 +158,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "hub reservations by node and SKU, as promising reads them",
         "CREATE INDEX hub_reservations_by_sku ON hub_reservations (node, sku);",
     ),
+    LOCKER_GUARD_MIGRATION,
 ]
 
 

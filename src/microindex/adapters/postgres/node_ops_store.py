@@ -1,4 +1,4 @@
-"""Lockers, transfers and shelf slots on the hub's PostgreSQL database (migration 90)."""
+"""Lockers, transfers and shelf slots on the hub's PostgreSQL database (migrations 90, 93)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Protocol, Self
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import Connection
-from microindex.domain.locker import Assignment, Compartment, Held
+from microindex.domain.locker import Assignment, CodeGuard, Compartment, Held
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferEvent, TransferState
 
@@ -71,6 +71,25 @@ class PostgresLockers:
 
     def lapsed(self, now: datetime) -> list[Assignment]:
         return [a for a in self.waiting() if a.until < now]
+
+    def guard(self, node: str) -> CodeGuard:
+        self._conn.execute(
+            "INSERT INTO locker_code_guards VALUES (%s, '{}', NULL) ON CONFLICT DO NOTHING",
+            (node,),
+        )
+        row = self._conn.execute(
+            "SELECT wrong, locked_until FROM locker_code_guards WHERE node = %s FOR UPDATE",
+            (node,),
+        ).fetchone()
+        assert row is not None  # inserted above when missing
+        return CodeGuard(node, tuple(row[0]), row[1])
+
+    def save_guard(self, guard: CodeGuard) -> None:
+        self._conn.execute(
+            "UPDATE locker_code_guards SET wrong = %s::timestamptz[], locked_until = %s"
+            " WHERE node = %s",
+            (list(guard.wrong), guard.locked_until, guard.node),
+        )
 
 
 class PostgresTransfers:
@@ -155,6 +174,15 @@ class PostgresShelves:
             "SELECT node, sku FROM shelf_slots WHERE gln = %s AND bin = %s", (gln, bin_)
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
+
+    def bins(self, node: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        rows = self._conn.execute(
+            "SELECT sku, bin FROM shelf_slots WHERE node = %s ORDER BY sku, bin", (node,)
+        ).fetchall()
+        for sku, bin_ in rows:
+            found.setdefault(str(sku), []).append(str(bin_))
+        return found
 
 
 class _Connected(Protocol):

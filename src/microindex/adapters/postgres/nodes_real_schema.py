@@ -1,4 +1,4 @@
-"""Schema of lockers, transfers and shelf slots at the hub (migration 90), as on SQLite."""
+"""Schema of lockers, transfers and shelf slots at the hub (migrations 90 and 93), as on SQLite."""
 
 from __future__ import annotations
 
@@ -52,6 +52,18 @@ NODES_REAL_MIGRATION = (
         node text COLLATE "C" NOT NULL,
         sku  text COLLATE "C" NOT NULL,
         PRIMARY KEY (gln, bin)
+    );
+    """,
+)
+
+LOCKER_GUARD_MIGRATION = (
+    93,
+    "lockers: wrong pickup codes lately tried, and until when a locker takes none",
+    """
+    CREATE TABLE locker_code_guards (
+        node         text COLLATE "C" PRIMARY KEY,
+        wrong        timestamptz[] NOT NULL,
+        locked_until timestamptz
     );
     """,
 )

@@ -10,7 +10,10 @@ from microindex.adapters.sqlite.governance_schema import (
     GOVERNANCE_MIGRATION,
     RETURNS_MIGRATION,
 )
-from microindex.adapters.sqlite.nodes_real_schema import NODES_REAL_MIGRATION
+from microindex.adapters.sqlite.nodes_real_schema import (
+    LOCKER_GUARD_MIGRATION,
+    NODES_REAL_MIGRATION,
+)
 from microindex.adapters.sqlite.order_schema import ORDER_MIGRATION
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
@@ -228,6 +231,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "hub reservations by node and SKU, as promising reads them",
         "CREATE INDEX hub_reservations_by_sku ON hub_reservations (node, sku);",
     ),
+    LOCKER_GUARD_MIGRATION,
 ]
 
 

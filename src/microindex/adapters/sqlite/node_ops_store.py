@@ -1,4 +1,4 @@
-"""Lockers, transfers and shelf slots on the hub's SQLite file (tables of migration 90)."""
+"""Lockers, transfers and shelf slots on the hub's SQLite file (tables of migrations 90, 93)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from microindex.adapters.sqlite.unit_of_work import SqliteTransaction
-from microindex.domain.locker import Assignment, Compartment, Held
+from microindex.domain.locker import Assignment, CodeGuard, Compartment, Held
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferEvent, TransferState
 
@@ -70,6 +70,26 @@ class SqliteLockers:
 
     def lapsed(self, now: datetime) -> list[Assignment]:
         return [a for a in self.waiting() if a.until < now]
+
+    def guard(self, node: str) -> CodeGuard:
+        row = self._conn.execute(
+            "SELECT wrong, locked_until FROM locker_code_guards WHERE node = ?", (node,)
+        ).fetchone()
+        if row is None:
+            return CodeGuard(node)
+        wrong = tuple(datetime.fromisoformat(at) for at in json.loads(row[0]))
+        return CodeGuard(node, wrong, None if row[1] is None else datetime.fromisoformat(row[1]))
+
+    def save_guard(self, guard: CodeGuard) -> None:
+        self._conn.execute(
+            "INSERT INTO locker_code_guards VALUES (?, ?, ?) ON CONFLICT (node) DO UPDATE"
+            " SET wrong = excluded.wrong, locked_until = excluded.locked_until",
+            (
+                guard.node,
+                json.dumps([at.isoformat() for at in guard.wrong]),
+                _text(guard.locked_until),
+            ),
+        )
 
 
 class SqliteTransfers:
@@ -162,6 +182,15 @@ class SqliteShelves:
             "SELECT node, sku FROM shelf_slots WHERE gln = ? AND bin = ?", (gln, bin_)
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]))
+
+    def bins(self, node: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        rows = self._conn.execute(
+            "SELECT sku, bin FROM shelf_slots WHERE node = ? ORDER BY sku, bin", (node,)
+        )
+        for sku, bin_ in rows:
+            found.setdefault(sku, []).append(bin_)
+        return found
 
 
 class _Connected(Protocol):

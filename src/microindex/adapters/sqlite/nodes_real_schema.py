@@ -1,4 +1,5 @@
-"""Schema of lockers, transfers and shelf slots at the hub (migration 90), beside their store."""
+"""Schema of lockers, transfers and shelf slots at the hub (migrations 90 and 93), beside their
+store."""
 
 from __future__ import annotations
 
@@ -53,5 +54,17 @@ NODES_REAL_MIGRATION = (
         sku  TEXT NOT NULL,
         PRIMARY KEY (gln, bin)
     ) WITHOUT ROWID
+    """,
+)
+
+LOCKER_GUARD_MIGRATION = (
+    93,
+    "lockers: wrong pickup codes lately tried, and until when a locker takes none",
+    """
+    CREATE TABLE locker_code_guards (
+        node         TEXT PRIMARY KEY,
+        wrong        TEXT NOT NULL,
+        locked_until TEXT
+    )
     """,
 )

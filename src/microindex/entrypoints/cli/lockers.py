@@ -133,13 +133,16 @@ def open_(
     code: str = typer.Argument(..., help="The shopper's pickup code."),
     node: str = typer.Option("locker", help="The locker node."),
 ) -> None:
-    """Open the compartment for a pickup code: the order is collected.
+    """Open the compartment for a pickup code: the order is collected, and its goods leave
+    the locker's stock. Too many wrong codes lock the locker for a while.
 
     Example: microindex locker open 482913
     """
     with domain_errors():
         ws = workspace(ctx)
-        opened = lockers.open_with(ws.hub, _ops(ws), node, code, ws.clock())
+        opened = lockers.open_with(
+            ws.hub, _ops(ws), node, code, ws.clock(), locker_db=ws.node(node), link=ws.link(node)
+        )
     console.print(f"compartment {opened.compartment} open: {opened.order} collected")
 
 
