@@ -1,34 +1,29 @@
 """The demo's nodes as they really are: a locker with compartments and a pickup waiting in one,
-the van on today's round, and a market-stall pop-up this coming weekend with its fill from the
-shopfront requested and packed (what is left goes home when it closes: `popup close`)."""
+the van on today's round, and a market-stall pop-up last weekend with its transfers in from the
+shopfront and, when it closed, the rest back home (`demo.popup_weekend`)."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.bootstrap import Workspace
-from microindex.domain.codes import NodeCode
+from microindex.demo.popup_weekend import PopUpWeekend, add_popup_weekend
 from microindex.domain.errors import InvalidValue
-from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
-from microindex.domain.popup import PopUp
+from microindex.domain.node import Location
 from microindex.domain.product import Size
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import ServiceArea, Stop
-from microindex.service import catalog as catalog_service
-from microindex.service import lockers, popups, promise, rounds, transfers
+from microindex.service import lockers, promise, rounds
 from microindex.service.lockers import Assigned
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
-from microindex.service.popups import PopUpPlan
-from microindex.service.rounds_ports import RoundsFactory
 
-STALL = "market-stall"
 COMPARTMENTS = {"S1": Size(300, 200, 100), "S2": Size(300, 200, 100), "M1": Size(400, 300, 200),
                 "M2": Size(400, 300, 200), "L1": Size(600, 400, 400)}  # fmt: skip
 # Today's stops of the van: (arrives, leaves, lat, lon, label)
@@ -43,8 +38,7 @@ VAN_STOPS = (
 @dataclass(frozen=True)
 class NodesAsTheyAre:
     pickup: Assigned | None
-    popup: PopUp
-    plan: PopUpPlan
+    weekend: PopUpWeekend
     van_stops: int
 
 
@@ -64,33 +58,8 @@ def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
              for a, b, la, lo, name in VAN_STOPS]  # fmt: skip
     rounds.set_round(store, "van", now.date(), stops)
     rounds.set_area(store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
-    popup = _add_stall(workspace, store, now.date())
-    nodes = {n.code.value: workspace.node(n.code.value) for n in list_nodes(workspace.hub)}
-    plan = popups.plan(workspace.hub, nodes, store, ops, STALL, now)
-    if plan.transfer is not None:
-        transfers.pack(ops, plan.transfer.ident, now, "demo")
-    return NodesAsTheyAre(pickup, popup, plan, len(stops))
-
-
-def coming_weekend(today: date) -> tuple[date, date]:
-    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-    return saturday, saturday + timedelta(days=1)
-
-
-def _add_stall(workspace: Workspace, store: RoundsFactory, today: date) -> PopUp:
-    opens, closes = coming_weekend(today)
-    node = Node(
-        NodeCode(STALL),
-        NodeKind.POPUP,
-        "Broadway Market weekend stall",
-        Location(51.5366, -0.0610),
-        OpeningHours(((5, time(9), time(17)), (6, time(10), time(16)))),
-        Capabilities(pickup=True, preparation_minutes=15),
-    )
-    popup = popups.add(workspace.hub, store, PopUp(STALL, "shopfront", opens, closes), node)
-    workspace.secrets.ensure(STALL)
-    catalog_service.pull_catalog(workspace.hub, workspace.node(STALL))
-    return popup
+    weekend = add_popup_weekend(workspace, ops, store, seed, now.date())
+    return NodesAsTheyAre(pickup, weekend, len(stops))
 
 
 def _locker_pickup(

@@ -77,7 +77,7 @@ class DemoSummary:
     movements: int
     units_sold: int
     on_hand: dict[str, int]
-    real: NodesAsTheyAre  # the locker pickup (and its code), the van's round, the pop-up
+    real: NodesAsTheyAre  # the locker pickup (and its code), the van's round, the pop-up weekend
 
 
 def build_demo(workspace: Workspace, seed: int, today: date) -> DemoSummary:

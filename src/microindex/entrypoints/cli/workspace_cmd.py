@@ -10,6 +10,7 @@ from rich.table import Table
 
 from microindex.adapters.media.signing_identity import ensure_signing_identity
 from microindex.demo.live import start_live
+from microindex.demo.popup_weekend import told
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.entrypoints.cli.serve import serve
@@ -88,6 +89,7 @@ def demo(
             f"{pickup.assignment.compartment}, code {pickup.code} "
             f"(try: microindex -w {directory} locker open {pickup.code})"
         )
+    console.print(f"{told(summary.real.weekend)}; see: microindex -w {directory} transfer list")
     if serve_it:
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy
