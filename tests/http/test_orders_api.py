@@ -108,3 +108,29 @@ def test_unknown_orders_missing_keys_and_unknown_fields_are_refused(
         "/api/v1/orders", json=_order("MUG-1", rules=["cheapest"]), headers=keyed
     )
     assert bad_rule.status_code == 422
+
+
+def test_a_pickup_where_the_goods_are_not_is_moved_there_by_the_chosen_rules(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    admin = bearer(secrets["admin"])
+    stock = client.get("/api/v1/stock", headers=admin).json()
+    at_locker = {line["sku"] for line in stock if line["node"] == "locker"}
+    sku = min(
+        line["sku"]
+        for line in stock
+        if line["node"] == "shopfront" and line["on_hand"] > 1 and line["sku"] not in at_locker
+    )
+    body = {
+        "lines": [{"sku": sku, "quantity": 1}],
+        "method": "pickup",
+        "pickup_node": "locker",
+        "rules": ["fewest_transfers", "fastest"],
+    }
+    placed = client.post("/api/v1/orders", json=body, headers={**admin, "Idempotency-Key": "p-1"})
+    assert placed.status_code == 201, placed.text
+    (part,) = placed.json()["parts"]
+    assert (part["transfer_to"], part["arrived_at"]) == ("locker", None)
+    assert "rules: fewest_transfers, fastest" in placed.json()["why"][0]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["OrderIn"]
+    assert "fewest_transfers" in schema["properties"]["rules"]["description"]

@@ -7,15 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
-from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
-from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.demo.scenario import NODES
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
-from microindex.service import promise, sync, transfers
+from microindex.service import promise, sync
 from tests.promise.conftest import Shop
 
 HACKNEY = Location(51.5400, -0.0600)
@@ -139,23 +136,3 @@ def test_fifty_concurrent_buyers_for_ten_units_end_with_exactly_ten_promised(sho
         thread.join()
     assert (len(won), len(refused)) == (10, 40)
     assert shop.held("MUG") == {"van": 0}
-
-
-def test_a_pickup_at_an_empty_locker_reserves_at_the_sender_and_asks_for_the_transfer(
-    shop: Shop,
-) -> None:
-    shop.stock("shopfront", "MUG", 3)
-    shop.sync("locker")  # the locker holds nothing, but the hub has heard from it
-    ops = (
-        SqliteNodeOps(shop.hub)
-        if isinstance(shop.hub, SqlitePromiseDatabase)
-        else PostgresNodeOps(shop.hub)  # type: ignore[arg-type]
-    )
-    asked = request(shop, Method.PICKUP, ("MUG", 2), customer=None, pickup_node="locker")
-    placed = promise.place_order(shop.hub, "o-1", asked, NODES, transfer_ops=ops)
-    part = placed.record.order.parts["shopfront"]
-    assert (part.lines, part.transfer_to) == ((("MUG", 2),), "locker")
-    assert shop.held("MUG")["shopfront"] == 1
-    assert any(line.startswith("moved from shopfront to locker") for line in placed.record.why)
-    made = transfers.get(ops, promise.transfer_id("o-1", "shopfront"))
-    assert (made.sender, made.receiver, made.requested) == ("shopfront", "locker", {"MUG": 2})

@@ -4,6 +4,10 @@ Each node records only what it did: the sender a transfer-out when it ships, the
 transfer-in for what actually arrived. Between the two the goods belong to neither node's
 on-hand; they show as in transit. What arrives different from what shipped (lost, short, or
 more) is a discrepancy, recorded here, never stock at both ends.
+
+A transfer requested for an order (`order`) carries goods the order reserved at the sender to
+its pickup node: it ships exactly what was reserved, and what arrives is set aside there for
+the order.
 """
 
 from __future__ import annotations
@@ -42,6 +46,23 @@ class TransferRefused(DomainError):
         return f"transfer {self.transfer} is {self.current}; cannot go to {self.wanted}"
 
 
+@dataclass(eq=False)
+class NotSetAside(DomainError):
+    """A transfer for an order ships only what the order holds set aside at the sender."""
+
+    transfer: str
+    order: str
+    sku: str
+    node: str
+    code = "not_set_aside"
+
+    def __str__(self) -> str:
+        return (
+            f"transfer {self.transfer} carries order {self.order}, whose {self.sku} is not"
+            f" set aside at {self.node} (the order ended, or the node has not synced)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class TransferEvent:
     state: TransferState
@@ -75,16 +96,23 @@ class Transfer:
     shipped: Lines = field(default_factory=dict)
     arrived: Lines = field(default_factory=dict)
     events: list[TransferEvent] = field(default_factory=list)
+    order: str | None = None  # the order whose pickup this transfer serves
 
     @classmethod
     def request(
-        cls, ident: str, sender: str, receiver: str, lines: Mapping[str, int], at: datetime
+        cls,
+        ident: str,
+        sender: str,
+        receiver: str,
+        lines: Mapping[str, int],
+        at: datetime,
+        order: str | None = None,
     ) -> Transfer:
         if sender == receiver:
             raise InvalidValue("receiver", receiver, "a transfer needs two nodes")
         if not lines or any(q <= 0 for q in lines.values()):
             raise InvalidValue("lines", str(dict(lines)), "a transfer moves positive quantities")
-        made = cls(ident, sender, receiver, dict(lines))
+        made = cls(ident, sender, receiver, dict(lines), order=order)
         made.events.append(TransferEvent(TransferState.REQUESTED, at))
         return made
 
@@ -97,6 +125,10 @@ class Transfer:
         shipped = {s: q for s, q in (lines or self.requested).items() if q > 0}
         if not shipped:
             raise InvalidValue("lines", str(dict(lines or {})), "a shipment carries something")
+        if self.order is not None and shipped != self.requested:
+            raise InvalidValue(
+                "lines", str(shipped), f"a transfer for order {self.order} ships what it reserved"
+            )
         self._step(TransferState.IN_TRANSIT, at, actor)
         self.shipped = shipped
         return dict(shipped)

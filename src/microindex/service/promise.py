@@ -3,7 +3,9 @@
 A promise spends only rights the hub holds at a node (the escrow test of the sync design), so
 it holds while the node is offline. Placing is idempotent by the order's key; concurrent buyers
 of the last unit never both win (SQLite: one writer; PostgreSQL: each node's account row is
-locked, in node order, and the escrow update is conditional, so a lost race retries).
+locked, in node order, and the escrow update is conditional, so a lost race retries). A part
+that travels to the pickup node is reserved at its sender and its transfer is requested in
+the same transaction as the order, so no crash leaves one without the other.
 """
 
 from __future__ import annotations
@@ -18,12 +20,19 @@ from typing import Any
 from microindex.domain.errors import DomainError
 from microindex.domain.node import Location, Node
 from microindex.domain.promise.candidates import Candidate
-from microindex.domain.promise.lifecycle import Event, Order, Part, Step
+from microindex.domain.promise.lifecycle import (
+    ENDED,
+    Event,
+    Order,
+    Part,
+    Step,
+    arrival_id,
+)
+from microindex.domain.promise.lifecycle import reservation_id as reservation_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
 from microindex.domain.sync.account import NotEnoughRights
-from microindex.service import transfers
-from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.domain.transfer import Transfer
 from microindex.service.promise_ports import (
     OrderRecord,
     PromiseUnitOfWork,
@@ -98,10 +107,6 @@ def _digest(record: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def reservation_id(order: str, node: str, sku: str) -> str:
-    return f"{order}/{node}/{sku}"
-
-
 def place_order(
     hub: PromiseUnitOfWorkFactory,
     key: str,
@@ -109,24 +114,20 @@ def place_order(
     nodes: Sequence[Node],
     settings: PromiseSettings = PromiseSettings(),
     states: Mapping[str, Candidate] | None = None,
-    transfer_ops: NodeOpsFactory | None = None,
 ) -> Placed:
     """Promise the order to the best plan and reserve its rights, or raise CannotPromise.
 
     `states` may carry what the registry does not know about a node now (a van's position,
     a locker's free compartments, a pop-up's last day) as a Candidate to start from. A part
-    that travels to the pickup node is reserved at its sender; with `transfer_ops` the
-    transfer is requested once the order is placed.
+    that travels to the pickup node is reserved at its sender, and its transfer
+    (`transfer_id`) is requested with the order, in the same transaction.
     """
     asked = request_record(request)
     for _ in range(RACE_RETRIES):
         try:
-            placed = _place(hub, key, request, asked, nodes, settings, states or {})
+            return _place(hub, key, request, asked, nodes, settings, states or {})
         except NotEnoughRights:
             continue  # another buyer won a race for the same rights: look again
-        if transfer_ops is not None and placed.created:
-            _request_transfers(transfer_ops, placed.record.order)
-        return placed
     raise CannotPromise({"*": ["too many concurrent buyers for the same stock; try again"]})
 
 
@@ -134,17 +135,20 @@ def transfer_id(order: str, sender: str) -> str:
     return f"{order}/{sender}"
 
 
-def _request_transfers(ops: NodeOpsFactory, order: Order) -> None:
-    for part in order.parts.values():
-        if part.transfer_to is None:
-            continue
-        ident = transfer_id(order.ident, part.node)
-        try:
-            transfers.request(
-                ops, ident, part.node, part.transfer_to, dict(part.lines), order.placed_at
-            )
-        except transfers.TransferExists:
-            continue  # asked for before
+def _transfers(order: Order) -> list[Transfer]:
+    """The transfers an order's travelling parts need, each carrying the order."""
+    return [
+        Transfer.request(
+            transfer_id(order.ident, part.node),
+            part.node,
+            part.transfer_to,
+            dict(part.lines),
+            order.placed_at,
+            order=order.ident,
+        )
+        for part in order.parts.values()
+        if part.transfer_to is not None
+    ]
 
 
 def _place(
@@ -173,6 +177,8 @@ def _place(
             request.placed_at + settings.lease,
         )
         uow.orders.add(record)
+        for transfer in _transfers(record.order):
+            uow.transfers.add(transfer)
         uow.commit()
     return Placed(record, created=True)
 
@@ -219,6 +225,64 @@ def _order(key: str, request: OrderRequest, decision: Decision) -> Order:
     order = Order(key, request.method, request.placed_at, decision.plan.promised_by, parts)
     order.events.extend(Event(key, node, Step.PROMISED, request.placed_at) for node in parts)
     return order
+
+
+def reserve_arrival(
+    hub: PromiseUnitOfWorkFactory, transfer: Transfer, took: Mapping[str, int]
+) -> dict[str, tuple[str, int]]:
+    """Before the pickup node records an order's transfer-in: reserve there, for the order,
+    what arrived up to what its part wants, without spending rights (they come with the
+    goods). Returns SKU -> (reservation, units) for the node to set aside; nothing when the
+    order's part ended meanwhile. Repeatable: a reservation made before is reused."""
+    with hub() as uow:
+        found = _travelling(uow, transfer)
+        if found is None:
+            return {}
+        order, part = found
+        wanted = dict(part.lines)
+        account = uow.accounts.load(transfer.receiver, sorted(took))
+        aside: dict[str, tuple[str, int]] = {}
+        for sku, quantity in sorted(took.items()):
+            ident = arrival_id(order.ident, part.node, transfer.receiver, sku)
+            known = uow.accounts.reservation(ident)
+            units = min(quantity, wanted.get(sku, 0))
+            if known is None and units > 0:
+                sent = uow.accounts.reservation(reservation_id(order.ident, part.node, sku))
+                until = sent.expires_at if sent else order.placed_at + PromiseSettings().hold
+                known = account.reserve_arrival(ident, sku, units, until)
+            if known is not None and known.open and known.quantity <= quantity:
+                aside[sku] = (ident, known.quantity)
+        uow.accounts.save(account)
+        uow.commit()
+    return aside
+
+
+def arrived(
+    hub: PromiseUnitOfWorkFactory,
+    transfer: Transfer,
+    aside: Mapping[str, tuple[str, int]],
+    at: datetime,
+    actor: str = "",
+) -> None:
+    """The pickup node recorded an order's transfer-in: the transfer is received and, when
+    all the part wants was set aside there, the order is ready for pickup there."""
+    with hub() as uow:
+        uow.transfers.save(transfer)
+        found = _travelling(uow, transfer)
+        kept = {sku: units for sku, (_, units) in aside.items()}
+        if found and all(kept.get(sku, 0) >= q for sku, q in found[1].lines):
+            found[0].arrive(found[1].node, at, actor)
+            uow.orders.save(found[0])
+        uow.commit()
+
+
+def _travelling(uow: PromiseUnitOfWork, transfer: Transfer) -> tuple[Order, Part] | None:
+    """The order's open part whose goods this transfer carries to its pickup node."""
+    record = uow.orders.get(transfer.order) if transfer.order else None
+    part = None if record is None else record.order.parts.get(transfer.sender)
+    if record is None or part is None or part.step in ENDED:
+        return None
+    return (record.order, part) if part.transfer_to == transfer.receiver else None
 
 
 def get_order(hub: PromiseUnitOfWorkFactory, ident: str) -> OrderRecord:
@@ -292,10 +356,21 @@ def _load(uow: PromiseUnitOfWork, ident: str) -> Order:
 
 
 def _end(uow: PromiseUnitOfWork, order: Order, step: Step, at: datetime, actor: str) -> None:
+    """End the parts not handed over and cancel their reservations: at the node that fulfils
+    each, and for goods a transfer already brought to the pickup node, there (goods still in
+    transit arrive as the receiver's own stock: see `transfers.receive`)."""
+    held: list[tuple[str, str, str]] = []  # node, SKU, reservation
     for event in order.end(step, at, actor):
-        lines = order.parts[event.node].lines
-        account = uow.accounts.load(event.node, [sku for sku, _ in lines])
-        for sku, _ in lines:
-            account.cancel(reservation_id(order.ident, event.node, sku))
+        part = order.parts[event.node]
+        for sku, _ in part.lines:
+            held.append((part.node, sku, reservation_id(order.ident, part.node, sku)))
+            if part.transfer_to is not None:
+                ident = arrival_id(order.ident, part.node, part.transfer_to, sku)
+                held.append((part.transfer_to, sku, ident))
+    for node in sorted({node for node, _, _ in held}):  # lock in node order
+        here = [(sku, ident) for n, sku, ident in held if n == node]
+        account = uow.accounts.load(node, sorted({sku for sku, _ in here}))
+        for _, ident in here:
+            account.cancel(ident)
         uow.accounts.save(account)
     uow.orders.save(order)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from microindex.domain.promise.lifecycle import Event, Order
+from microindex.service.node_ops_ports import TransferStore
 from microindex.service.sync_ports import SyncUnitOfWork
 
 
@@ -39,6 +40,10 @@ class OrderStore(Protocol):
 class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
     @property
     def orders(self) -> OrderStore: ...
+    @property
+    def transfers(self) -> TransferStore:
+        """The hub's transfers, so an order and the transfers it needs commit together."""
+        ...
 
 
 class PromiseUnitOfWorkFactory(Protocol):

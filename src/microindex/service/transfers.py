@@ -5,6 +5,11 @@ receiver records a transfer-in for what actually arrived. In between the goods a
 transit: on neither node's shelf. A short or lost delivery becomes a discrepancy record.
 Each step is the node's transaction first, then the hub's: a crash in between is finished by
 repeating the step (the node's movements carry the transfer's reference, so none is made twice).
+
+A transfer requested for an order moves units the order holds: shipping takes the order's
+reservation at the sender (set aside there), not free rights, and receiving sets what arrived
+aside for the order at the pickup node, reserved at the hub first (`promise.reserve_arrival`),
+so the units are never free at either end nor counted at both.
 """
 
 from __future__ import annotations
@@ -13,14 +18,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.promise.lifecycle import reservation_id
 from microindex.domain.sync.account import NotEnoughRights
-from microindex.domain.transfer import Transfer, TransferState, in_transit
+from microindex.domain.sync.rights import Tag, tagged
+from microindex.domain.transfer import NotSetAside, Transfer, TransferState, in_transit
+from microindex.service import promise
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.rights import AskHub
 from microindex.service.sync import load_side, save_ledger
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWork, SyncUnitOfWorkFactory
 
 RECENT = 5_000  # a repeated step looks this far back in the node's ledger for its movements
 
@@ -85,23 +95,85 @@ def ship(
     """The sender ships: transfer-out at the sender, in transit at the hub.
 
     Shipping spends the sender's local rights; when they are pooled at the hub, `ask` (a sync
-    that names what is needed) brings them back first.
+    that names what is needed) brings them back first. A transfer for an order spends the
+    order's reservation at the sender instead (NotSetAside when it is not set aside there,
+    even after a sync).
     """
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
     shipped = transfer.ship(at, actor, lines)
+    if transfer.order is not None:
+        _ship_reserved(sender_db, transfer, at, actor, ask)
+    else:
+        _ship_free(sender_db, transfer, shipped, at, actor, ask)
+    with ops() as uow:
+        uow.transfers.save(transfer)
+        uow.commit()
+    return transfer
+
+
+def _ship_free(
+    sender_db: SyncUnitOfWorkFactory,
+    transfer: Transfer,
+    shipped: Mapping[str, int],
+    at: datetime,
+    actor: str,
+    ask: AskHub | None,
+) -> None:
+    sender, ident = transfer.sender, transfer.ident
     try:
-        _record(sender_db, transfer.sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+        _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
     except NotEnoughRights:
         if ask is None:
             raise
         for sku, quantity in sorted(shipped.items()):
             ask(sku, quantity)
-        _record(sender_db, transfer.sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
-    with ops() as uow:
-        uow.transfers.save(transfer)
+        _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+
+
+def _ship_reserved(
+    sender_db: SyncUnitOfWorkFactory,
+    transfer: Transfer,
+    at: datetime,
+    actor: str,
+    ask: AskHub | None,
+) -> None:
+    """The order's set-aside units leave the sender: a transfer-out that fulfils its
+    reservation. A sender that has not yet applied the hub's set-aside gets it by a sync
+    (asking for no rights of its own)."""
+    try:
+        _send_aside(sender_db, transfer, at, actor)
+    except NotSetAside:
+        if ask is None:
+            raise
+        try:
+            for sku in sorted(transfer.shipped):
+                ask(sku, 0)
+        except HubUnreachable:
+            pass  # refused below, as before the sync
+        _send_aside(sender_db, transfer, at, actor)
+
+
+def _send_aside(
+    sender_db: SyncUnitOfWorkFactory, transfer: Transfer, at: datetime, actor: str
+) -> None:
+    node, order = transfer.sender, transfer.order or ""
+    with sender_db() as uow:
+        side = load_side(uow, node)
+        ledger = uow.ledger.load(node, sorted(transfer.shipped))
+        done = _recorded(uow, ledger, node)
+        made: list[Movement] = []
+        for sku, quantity in sorted(transfer.shipped.items()):
+            held = reservation_id(order, node, sku)
+            if (sku, tagged(Tag.FULFIL, held)) in done:
+                continue  # shipped before a crash: the step is being repeated
+            if side.get(sku).reservation(held) != quantity:
+                raise NotSetAside(transfer.ident, order, sku, node)
+            sent = side.fulfil(ledger, sku, held, at, MovementKind.TRANSFER_OUT, actor)
+            made += [sent] if sent else []
+        save_ledger(uow, ledger, made, at)
+        uow.rights.save(side)
         uow.commit()
-    return transfer
 
 
 def receive(
@@ -111,11 +183,24 @@ def receive(
     arrived: Mapping[str, int],
     at: datetime,
     actor: str = "",
+    hub: PromiseUnitOfWorkFactory | None = None,
 ) -> Transfer:
-    """The receiver records what arrived (nothing: lost); a difference is a discrepancy."""
+    """The receiver records what arrived (nothing: lost); a difference is a discrepancy.
+
+    A transfer for an order needs the `hub`'s orders: what arrived (up to what the order
+    wants) is reserved for the order at the receiver and set aside there as it is recorded,
+    the rest is the receiver's own stock; the order is then ready for pickup there.
+    """
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
     took = transfer.receive(arrived, at, actor)
+    if transfer.order is not None:
+        if hub is None:
+            raise InvalidValue("hub", ident, "a transfer for an order is received at the hub")
+        aside = promise.reserve_arrival(hub, transfer, took)
+        _record_arrival(receiver_db, transfer, took, aside, at, actor)
+        promise.arrived(hub, transfer, aside, at, actor)
+        return transfer
     _record(receiver_db, transfer.receiver, ident, MovementKind.TRANSFER_IN, took, at, actor)
     with ops() as uow:
         uow.transfers.save(transfer)
@@ -152,11 +237,10 @@ def _record(
     with node_db() as uow:
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, sorted(lines))
-        recent = uow.ledger.movements(node, max(0, ledger.head - RECENT), RECENT)
-        done = {m.sku for m in recent if m.reference == ref}
+        done = _recorded(uow, ledger, node)
         made: list[Movement] = []
         for sku, quantity in sorted(lines.items()):
-            if sku in done:
+            if (sku, ref) in done:
                 continue
             if kind is MovementKind.TRANSFER_OUT and quantity > side.get(sku).local:
                 raise NotEnoughRights(sku, node, quantity, side.get(sku).local)
@@ -167,6 +251,43 @@ def _record(
         uow.rights.save(side)
         uow.commit()
     return made
+
+
+def _record_arrival(
+    receiver_db: SyncUnitOfWorkFactory,
+    transfer: Transfer,
+    took: Mapping[str, int],
+    aside: Mapping[str, tuple[str, int]],
+    at: datetime,
+    actor: str,
+) -> None:
+    """An order's transfer-in: set aside under the hub's reservation what it reserved, the
+    rest (more than the order wants, or an order ended meanwhile) as the receiver's own."""
+    node, ref = transfer.receiver, reference(transfer.ident)
+    with receiver_db() as uow:
+        side = load_side(uow, node)
+        ledger = uow.ledger.load(node, sorted(took))
+        done = _recorded(uow, ledger, node)
+        made: list[Movement] = []
+        for sku, quantity in sorted(took.items()):
+            held, kept = aside.get(sku, ("", 0))
+            if kept and (sku, tagged(Tag.SETASIDE, held)) not in done:
+                made.append(side.receive_aside(ledger, sku, kept, held, at, actor))
+            if quantity > kept and (sku, ref) not in done:
+                plain = ledger.record(
+                    sku, MovementKind.TRANSFER_IN, quantity - kept, at, ref, actor
+                )
+                side.catch_up([plain])
+                made.append(plain)
+        save_ledger(uow, ledger, made, at)
+        uow.rights.save(side)
+        uow.commit()
+
+
+def _recorded(uow: SyncUnitOfWork, ledger: Ledger, node: str) -> set[tuple[str, str]]:
+    """(SKU, reference) of the node's recent movements: what a repeated step already made."""
+    recent = uow.ledger.movements(node, max(0, ledger.head - RECENT), RECENT)
+    return {(m.sku, m.reference) for m in recent}
 
 
 def _load(found: Transfer | None, ident: str) -> Transfer:

@@ -14,7 +14,11 @@ from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
     NODES_REAL_MIGRATION,
 )
-from microindex.adapters.postgres.order_schema import ORDER_MIGRATION
+from microindex.adapters.postgres.order_schema import (
+    ORDER_MIGRATION,
+    PART_TRANSFER_MIGRATION,
+    TRANSFER_ORDER_MIGRATION,
+)
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
 
@@ -151,6 +155,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     ORDER_MIGRATION,
+    PART_TRANSFER_MIGRATION,
     NODES_REAL_MIGRATION,
     ROUNDS_MIGRATION,
     (
@@ -159,6 +164,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "CREATE INDEX hub_reservations_by_sku ON hub_reservations (node, sku);",
     ),
     LOCKER_GUARD_MIGRATION,
+    TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
 ]
 
 

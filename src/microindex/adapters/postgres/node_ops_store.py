@@ -1,4 +1,4 @@
-"""Lockers, transfers and shelf slots on the hub's PostgreSQL database (migrations 90, 93)."""
+"""Lockers, transfers and shelf slots on the hub's PostgreSQL database (migrations 90, 93, 94)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferEvent, TransferState
 
 _ASSIGNMENT = "ident, node, compartment, code_hash, salt, until, assigned_at, state, ended_at"
+_TRANSFER = "ident, sender, receiver, state, lines, order_ref"
 
 
 class PostgresLockers:
@@ -99,8 +100,8 @@ class PostgresTransfers:
     def add(self, transfer: Transfer) -> None:
         t = transfer
         self._conn.execute(
-            "INSERT INTO transfers VALUES (%s, %s, %s, %s, %s)",
-            (t.ident, t.sender, t.receiver, t.state.value, Jsonb(_lines(t))),
+            f"INSERT INTO transfers ({_TRANSFER}) VALUES (%s, %s, %s, %s, %s, %s)",
+            (t.ident, t.sender, t.receiver, t.state.value, Jsonb(_lines(t)), t.order),
         )
         self._events(t, 0)
 
@@ -116,15 +117,14 @@ class PostgresTransfers:
 
     def get(self, ident: str) -> Transfer | None:
         row = self._conn.execute(
-            "SELECT ident, sender, receiver, state, lines FROM transfers WHERE ident = %s",
-            (ident,),
+            f"SELECT {_TRANSFER} FROM transfers WHERE ident = %s", (ident,)
         ).fetchone()
         return None if row is None else self._transfer(row)
 
     def listed(self, state: TransferState | None = None) -> list[Transfer]:
         value = None if state is None else state.value
         rows = self._conn.execute(
-            "SELECT ident, sender, receiver, state, lines FROM transfers"
+            f"SELECT {_TRANSFER} FROM transfers"
             " WHERE (%s::text IS NULL OR state = %s) ORDER BY ident",
             (value, value),
         ).fetchall()
@@ -138,7 +138,7 @@ class PostgresTransfers:
             )
 
     def _transfer(self, row: Any) -> Transfer:
-        ident, sender, receiver, state, lines = row
+        ident, sender, receiver, state, lines, order = row
         events = [
             TransferEvent(TransferState(s), at, actor)
             for s, at, actor in self._conn.execute(
@@ -155,6 +155,7 @@ class PostgresTransfers:
             dict(lines["shipped"]),
             dict(lines["arrived"]),
             events,
+            order,
         )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.node_ops_store import PostgresTransfers
 from microindex.adapters.postgres.rights_store import PostgresSyncDatabase, PostgresSyncUnitOfWork
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
 from microindex.domain.promise.order import Method
@@ -33,13 +34,21 @@ class PostgresOrders:
 
     def _parts(self, ident: str) -> dict[str, Part]:
         rows = self._conn.execute(
-            "SELECT node, lines, step, ready_by, arrives_by FROM order_parts WHERE ident = %s"
-            " ORDER BY node",
+            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at"
+            " FROM order_parts WHERE ident = %s ORDER BY node",
             (ident,),
         )
         return {
-            node: Part(node, tuple((str(s), int(q)) for s, q in lines), Step(step), ready, arrives)
-            for node, lines, step, ready, arrives in rows
+            node: Part(
+                node,
+                tuple((str(s), int(q)) for s, q in lines),
+                Step(step),
+                ready,
+                arrives,
+                transfer_to,
+                arrived,
+            )
+            for node, lines, step, ready, arrives, transfer_to, arrived in rows
         }
 
     def add(self, record: OrderRecord) -> None:
@@ -62,8 +71,10 @@ class PostgresOrders:
     def save(self, order: Order) -> None:
         with self._conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO order_parts VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step",
+                "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
+                " transfer_to, arrived_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (ident, node)"
+                " DO UPDATE SET step = excluded.step, arrived_at = excluded.arrived_at",
                 [
                     (
                         order.ident,
@@ -72,6 +83,8 @@ class PostgresOrders:
                         p.step.value,
                         p.ready_by,
                         p.arrives_by,
+                        p.transfer_to,
+                        p.arrived_at,
                     )
                     for p in order.parts.values()
                 ],
@@ -111,9 +124,12 @@ class PostgresOrders:
 
 
 class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
+    """The hub's unit of work for promising: sync accounts, orders and the transfers they need."""
+
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
         self.orders = PostgresOrders(conn)
+        self.transfers = PostgresTransfers(conn)
 
 
 class PostgresPromiseDatabase(PostgresSyncDatabase):

@@ -14,7 +14,11 @@ from microindex.adapters.sqlite.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
     NODES_REAL_MIGRATION,
 )
-from microindex.adapters.sqlite.order_schema import ORDER_MIGRATION
+from microindex.adapters.sqlite.order_schema import (
+    ORDER_MIGRATION,
+    PART_TRANSFER_MIGRATION,
+    TRANSFER_ORDER_MIGRATION,
+)
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
 
@@ -149,6 +153,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     SYNC_MIGRATION,
     ORDER_MIGRATION,
+    PART_TRANSFER_MIGRATION,
     (
         40,
         "capture: media assets, their renditions, capture templates per node",
@@ -232,6 +237,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "CREATE INDEX hub_reservations_by_sku ON hub_reservations (node, sku);",
     ),
     LOCKER_GUARD_MIGRATION,
+    TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
 ]
 
 

@@ -1,4 +1,4 @@
-"""Lockers, transfers and shelf slots on the hub's SQLite file (tables of migrations 90, 93)."""
+"""Lockers, transfers and shelf slots on the hub's SQLite file (tables of migrations 90, 93, 94)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferEvent, TransferState
 
 _ASSIGNMENT = "ident, node, compartment, code_hash, salt, until, assigned_at, state, ended_at"
+_TRANSFER = "ident, sender, receiver, state, lines, order_ref"
 
 
 class SqliteLockers:
@@ -98,13 +99,14 @@ class SqliteTransfers:
 
     def add(self, transfer: Transfer) -> None:
         self._conn.execute(
-            "INSERT INTO transfers VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO transfers ({_TRANSFER}) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 transfer.ident,
                 transfer.sender,
                 transfer.receiver,
                 transfer.state.value,
                 _lines(transfer),
+                transfer.order,
             ),
         )
         self._events(transfer, 0)
@@ -121,16 +123,14 @@ class SqliteTransfers:
 
     def get(self, ident: str) -> Transfer | None:
         row = self._conn.execute(
-            "SELECT ident, sender, receiver, state, lines FROM transfers WHERE ident = ?",
-            (ident,),
+            f"SELECT {_TRANSFER} FROM transfers WHERE ident = ?", (ident,)
         ).fetchone()
         return None if row is None else self._transfer(row)
 
     def listed(self, state: TransferState | None = None) -> list[Transfer]:
         value = None if state is None else state.value
         rows = self._conn.execute(
-            "SELECT ident, sender, receiver, state, lines FROM transfers"
-            " WHERE (? IS NULL OR state = ?) ORDER BY ident",
+            f"SELECT {_TRANSFER} FROM transfers WHERE (? IS NULL OR state = ?) ORDER BY ident",
             (value, value),
         ).fetchall()
         return [self._transfer(row) for row in rows]
@@ -145,7 +145,7 @@ class SqliteTransfers:
         )
 
     def _transfer(self, row: tuple[Any, ...]) -> Transfer:
-        ident, sender, receiver, state, lines = row
+        ident, sender, receiver, state, lines, order = row
         parsed = json.loads(lines)
         events = [
             TransferEvent(TransferState(s), datetime.fromisoformat(at), actor)
@@ -163,6 +163,7 @@ class SqliteTransfers:
             parsed["shipped"],
             parsed["arrived"],
             events,
+            order,
         )
 
 

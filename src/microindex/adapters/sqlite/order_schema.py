@@ -1,4 +1,4 @@
-"""Schema of the orders the hub promised (migration 80), kept beside their store."""
+"""Schema of the orders the hub promised (migrations 80, 81, 94), kept beside their store."""
 
 from __future__ import annotations
 
@@ -36,5 +36,24 @@ ORDER_MIGRATION = (
     );
     CREATE INDEX order_events_by_time ON order_events (at);
     CREATE INDEX orders_by_lease ON orders (lease_until)
+    """,
+)
+
+PART_TRANSFER_MIGRATION = (
+    81,
+    "orders: a part whose goods travel to the pickup node, and when they arrived there",
+    """
+    ALTER TABLE order_parts ADD COLUMN transfer_to TEXT;
+    ALTER TABLE order_parts ADD COLUMN arrived_at TEXT
+    """,
+)
+
+# After migration 90, which makes the transfers table.
+TRANSFER_ORDER_MIGRATION = (
+    94,
+    "transfers: the order a transfer carries to its pickup node",
+    """
+    ALTER TABLE transfers ADD COLUMN order_ref TEXT;
+    CREATE INDEX transfers_by_order ON transfers (order_ref) WHERE order_ref IS NOT NULL
     """,
 )

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import datetime
 
+from microindex.adapters.sqlite.node_ops_store import SqliteTransfers
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase, SqliteSyncUnitOfWork
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
 from microindex.domain.promise.order import Method
@@ -16,6 +17,10 @@ _OPEN_STEPS = tuple(s.value for s in Step if s not in ENDED)
 
 def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+def _text(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 class SqliteOrders:
@@ -48,8 +53,8 @@ class SqliteOrders:
 
     def _parts(self, ident: str) -> dict[str, Part]:
         rows = self._conn.execute(
-            "SELECT node, lines, step, ready_by, arrives_by FROM order_parts WHERE ident = ?"
-            " ORDER BY node",
+            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at"
+            " FROM order_parts WHERE ident = ? ORDER BY node",
             (ident,),
         )
         return {
@@ -59,8 +64,10 @@ class SqliteOrders:
                 Step(step),
                 _time(ready),
                 _time(arrives),
+                transfer_to,
+                _time(arrived),
             )
-            for node, lines, step, ready, arrives in rows
+            for node, lines, step, ready, arrives, transfer_to, arrived in rows
         }
 
     def add(self, record: OrderRecord) -> None:
@@ -82,16 +89,19 @@ class SqliteOrders:
 
     def save(self, order: Order) -> None:
         self._conn.executemany(
-            "INSERT INTO order_parts VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ident, node)"
-            " DO UPDATE SET step = excluded.step",
+            "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
+            " transfer_to, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ident, node)"
+            " DO UPDATE SET step = excluded.step, arrived_at = excluded.arrived_at",
             [
                 (
                     order.ident,
                     p.node,
                     json.dumps([list(line) for line in p.lines]),
                     p.step.value,
-                    p.ready_by.isoformat() if p.ready_by else None,
-                    p.arrives_by.isoformat() if p.arrives_by else None,
+                    _text(p.ready_by),
+                    _text(p.arrives_by),
+                    p.transfer_to,
+                    _text(p.arrived_at),
                 )
                 for p in order.parts.values()
             ],
@@ -133,11 +143,13 @@ class SqliteOrders:
 
 
 class SqlitePromiseUnitOfWork(SqliteSyncUnitOfWork):
-    """The hub's unit of work for promising: catalog, ledgers, sync accounts and orders."""
+    """The hub's unit of work for promising: catalog, ledgers, sync accounts, orders and the
+    transfers they need."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         super().__init__(conn)
         self.orders = SqliteOrders(conn)
+        self.transfers = SqliteTransfers(conn)
 
 
 class SqlitePromiseDatabase(SqliteSyncDatabase):

@@ -3,6 +3,10 @@
 promised → picked → packed → handed over (collected, shipped or out for delivery) → delivered;
 or released (the lease ran out before payment) or cancelled. A split order's parts move on
 their own; the order is as far as its slowest part.
+
+A part whose goods travel to the pickup node (`transfer_to`) is picked at its sender, becomes
+ready for pickup (packed) when the transfer arrives there, and only then is handed over, at
+the pickup node.
 """
 
 from __future__ import annotations
@@ -65,6 +69,17 @@ class Part:
     ready_by: datetime | None = None
     arrives_by: datetime | None = None
     transfer_to: str | None = None  # the goods travel from `node` to the pickup node
+    arrived_at: datetime | None = None  # when they reached it (ready for pickup there)
+
+
+def reservation_id(order: str, node: str, sku: str) -> str:
+    """The hub's reservation of an order's SKU at the node that fulfils it."""
+    return f"{order}/{node}/{sku}"
+
+
+def arrival_id(order: str, sender: str, receiver: str, sku: str) -> str:
+    """The reservation, at the pickup node, of an order's goods that a transfer brought there."""
+    return f"{order}/{sender}>{receiver}/{sku}"
 
 
 @dataclass
@@ -88,16 +103,36 @@ class Order:
     def open(self) -> bool:
         return self.step not in ENDED and self.step is not LAST[self.method]
 
-    def advance(self, node: str, step: Step, at: datetime, actor: str = "") -> Event:
-        """Move one node's part to `step` (forward only; confirm is optional)."""
+    def advance(self, node: str, step: Step, at: datetime, actor: str = "") -> list[Event]:
+        """Move one node's part to `step` (forward only; confirm is optional).
+
+        At a pickup node, handing over also hands over the parts that travelled there and
+        arrived; a part still on its way cannot be handed over."""
+        parts = self._parts_at(node, step)
+        for part in parts:
+            if step in ENDED or step is Step.PROMISED:
+                raise StepRefused(self.ident, node, part.step.value, step.value)
+            if part.step in ENDED or ORDER.index(step) <= ORDER.index(part.step):
+                raise StepRefused(self.ident, node, part.step.value, step.value)
+            if ORDER.index(step) > ORDER.index(LAST[self.method]):
+                raise StepRefused(self.ident, node, part.step.value, step.value)
+            if step is Step.HANDED_OVER and part.transfer_to and part.arrived_at is None:
+                raise StepRefused(self.ident, node, f"on its way to {part.transfer_to}", step.value)
+        return [self._record(part, step, at, actor) for part in parts]
+
+    def arrive(self, node: str, at: datetime, actor: str = "") -> Event | None:
+        """The goods of `node`'s part reached the pickup node: ready for pickup there (packed,
+        unless a later step was already recorded). Returns the event, if a step was made."""
         part = self._part(node)
-        if step in ENDED or step is Step.PROMISED:
-            raise StepRefused(self.ident, node, part.step.value, step.value)
-        if part.step in ENDED or ORDER.index(step) <= ORDER.index(part.step):
-            raise StepRefused(self.ident, node, part.step.value, step.value)
-        if ORDER.index(step) > ORDER.index(LAST[self.method]):
-            raise StepRefused(self.ident, node, part.step.value, step.value)
-        return self._record(part, step, at, actor)
+        if part.transfer_to is None or part.step in ENDED:
+            raise StepRefused(self.ident, node, part.step.value, "arrived")
+        if part.arrived_at is not None:
+            return None
+        part = replace(part, arrived_at=at)
+        self.parts[node] = part
+        if ORDER.index(part.step) >= ORDER.index(Step.PACKED):
+            return None
+        return self._record(part, Step.PACKED, at, actor)
 
     def end(self, step: Step, at: datetime, actor: str = "") -> list[Event]:
         """Release or cancel every part not yet handed over; returns the events."""
@@ -117,6 +152,15 @@ class Order:
         if part is None:
             raise StepRefused(self.ident, node, "not part of this order", "")
         return part
+
+    def _parts_at(self, node: str, step: Step) -> list[Part]:
+        """The part at `node`; for a handover there, with those that travelled to it."""
+        own = [self.parts[node]] if node in self.parts else []
+        if step is not Step.HANDED_OVER:
+            return own or [self._part(node)]
+        travelled = [p for p in self.parts.values() if p.transfer_to == node]
+        ready = [p for p in travelled if p.arrived_at is not None]
+        return own + ready or travelled or [self._part(node)]
 
     def _record(self, part: Part, step: Step, at: datetime, actor: str) -> Event:
         self.parts[part.node] = replace(part, step=step)

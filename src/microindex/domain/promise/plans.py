@@ -72,13 +72,21 @@ RULES: dict[str, Rule] = {
     "drain_closing": lambda plan, order: min(
         days_open_left(leg.candidate, order.placed_at.date()) for leg in plan.legs
     ),
-}
-# Rules that rank only plans with transfers. Kept out of RULES (which the CLI and API list), so
-# `decide` puts `fewest_transfers` first when it ranks transfer plans and the chain lacks it.
-TRANSFER_RULES: dict[str, Rule] = {
+    # Only plans that move goods to a pickup node differ on it; `decide` puts it first when it
+    # ranks such plans and the chain lacks it.
     "fewest_transfers": lambda plan, order: sum(1 for leg in plan.legs if leg.transfer_to),
 }
-_RANKING = {**RULES, **TRANSFER_RULES}
+# What each rule prefers, for the CLI's and the API's help.
+RULE_HELP: dict[str, str] = {
+    "fewest_splits": "the fewest nodes",
+    "fastest": "with the customer soonest",
+    "closest": "the shortest distance to the customer",
+    "node_priority": "the node ranked first",
+    "keep_walk_in": "leaving the stock walk-in shoppers buy",
+    "balance_stock": "the most stock left where it is taken",
+    "drain_closing": "nodes closing soonest (pop-ups)",
+    "fewest_transfers": "the fewest goods moved to the pickup node",
+}
 DEFAULT_CHAIN = ("fewest_splits", "fastest", "closest", "keep_walk_in", "node_priority")
 SHOPIFY_CHAINS = {
     "ship_from_closest": ("closest", "fewest_splits"),
@@ -107,9 +115,9 @@ class CannotPromise(DomainError):
 
 
 def check_chain(chain: Sequence[str]) -> tuple[str, ...]:
-    unknown = [name for name in chain if name not in _RANKING]
+    unknown = [name for name in chain if name not in RULES]
     if unknown or not chain:
-        raise ValueError(f"unknown routing rules {unknown}; known: {sorted(_RANKING)}")
+        raise ValueError(f"unknown routing rules {unknown}; known: {sorted(RULES)}")
     return tuple(chain)
 
 
@@ -146,7 +154,7 @@ def decide(
 
 
 def _key(plan: Plan, order: OrderRequest, rules: tuple[str, ...]) -> tuple[object, ...]:
-    return (*(_RANKING[name](plan, order) for name in rules), plan.nodes)
+    return (*(RULES[name](plan, order) for name in rules), plan.nodes)
 
 
 def _eligible(
@@ -260,7 +268,7 @@ def _explain(
         if plan is best:
             continue
         for name in rules:
-            mine, theirs = _RANKING[name](best, order), _RANKING[name](plan, order)
+            mine, theirs = RULES[name](best, order), RULES[name](plan, order)
             if theirs != mine:
                 lines.append(
                     f"not {' + '.join(plan.nodes)}: lost on {name} "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.rights import PLAIN, Rights, RightsChange, Tag, fold
 
@@ -111,6 +111,18 @@ class NodeAccount:
         self._request(RequestKind.SETASIDE, sku, quantity, ident)
         return reservation
 
+    def reserve_arrival(
+        self, ident: str, sku: str, quantity: int, expires_at: datetime
+    ) -> Reservation:
+        """Goods a transfer brings here for an order: the node sets them aside as it receives
+        them (a transfer-in tagged `setaside:ident`), so no H is spent (the rights come with
+        the goods) and no setaside request is sent. Reserve before the node records them."""
+        if quantity < 1:
+            raise InvalidValue("quantity", str(quantity), "a reservation holds 1 or more")
+        reservation = Reservation(ident, self.node, sku, quantity, expires_at)
+        self._put(reservation)
+        return reservation
+
     def cancel(self, ident: str) -> bool:
         """Ask the node to undo a set-aside; H is credited when the node confirms."""
         res = self.reservations.get(ident)
@@ -162,7 +174,8 @@ class NodeAccount:
                 self._add_h(movement.sku, -change.quantity)
         if change.tag is Tag.SETASIDE:
             if res is None:  # set aside for a promise this hub forgot (restored from backup)
-                res = self._adopt(ident, movement, State.ASIDE)
+                arrived = movement.kind is MovementKind.TRANSFER_IN  # H never had these
+                res = self._adopt(ident, movement, State.ASIDE, spent=not arrived)
                 self.cancel(ident)
                 res = self.reservations[ident]
             state = State.ASIDE if res.state is State.PENDING else res.state
@@ -176,7 +189,9 @@ class NodeAccount:
             if res.open:
                 self._close(ident, State.FULFILLED)
 
-    def _adopt(self, ident: str, movement: Movement, state: State) -> Reservation:
+    def _adopt(
+        self, ident: str, movement: Movement, state: State, spent: bool = True
+    ) -> Reservation:
         res = Reservation(
             ident,
             self.node,
@@ -187,7 +202,8 @@ class NodeAccount:
             seen_aside=True,
         )
         self._put(res)
-        self._add_h(res.sku, -res.quantity)
+        if spent:
+            self._add_h(res.sku, -res.quantity)
         return res
 
     def settle(self, through: int) -> None:
@@ -204,6 +220,9 @@ class NodeAccount:
                 self._add_h(res.sku, res.quantity)
             elif request.kind is RequestKind.RELEASE:
                 self._add_h(request.sku, request.quantity)
+            elif request.kind is RequestKind.UNSETASIDE and res and not res.seen_aside:
+                # a cancelled arrival that never reached the node: nothing was spent
+                self._close(request.ident, State.CANCELLED)
 
     def _settle_key(self, key: str) -> bool:
         """A request whose effect the node recorded is done: stop sending it."""

@@ -14,7 +14,7 @@ from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
-from microindex.domain.sync.rights import Rights, Tag, fold, tag_of, tagged
+from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, tag_of, tagged
 
 
 @dataclass
@@ -71,12 +71,31 @@ class NodeSide:
             raise NotEnoughRights(sku, self.node, quantity, self.get(sku).local)
         return self._record(ledger, sku, MovementKind.GRANT, quantity, at, tagged(Tag.GRANT))
 
-    def fulfil(self, ledger: Ledger, sku: str, ident: str, at: datetime) -> Movement | None:
-        """Pick a set-aside reservation (at most once: a second pick finds nothing set aside)."""
+    def fulfil(
+        self,
+        ledger: Ledger,
+        sku: str,
+        ident: str,
+        at: datetime,
+        kind: MovementKind = MovementKind.PICK,
+        actor: str = "",
+    ) -> Movement | None:
+        """Pick a set-aside reservation, or send it away for its order (TRANSFER_OUT), at most
+        once: a second time finds nothing set aside."""
         held = self.get(sku).reservation(ident)
         if held is None:
             return None
-        return self._record(ledger, sku, MovementKind.PICK, -held, at, tagged(Tag.FULFIL, ident))
+        return self._record(ledger, sku, kind, -held, at, tagged(Tag.FULFIL, ident), actor)
+
+    def receive_aside(
+        self, ledger: Ledger, sku: str, quantity: int, ident: str, at: datetime, actor: str = ""
+    ) -> Movement:
+        """Goods arriving for an order (a transfer-in) go straight into A under the hub's
+        reservation `ident` here: never local rights, so no walk-in sale takes them."""
+        if self.get(sku).reservation(ident) is not None:
+            raise RightsRefused("reservation", ident, "is already set aside here")
+        reference = tagged(Tag.SETASIDE, ident)
+        return self._record(ledger, sku, MovementKind.TRANSFER_IN, quantity, at, reference, actor)
 
     def accept(self, ledger: Ledger, reply: Reply, at: datetime) -> list[Movement]:
         """Apply a reply: new epoch, requests in order (each once), then the rights advice."""

@@ -14,7 +14,11 @@ Rights moves use the GRANT kind (on-hand unchanged) with a tagged reference, `ta
 | unsetaside:id | +r       | A -> G    | hub cancel or expiry, applied at the node   |
 | hold / unhold | +u       | L <-> U   | node                                        |
 
-A PICK tagged `fulfil:id` takes reservation id from A. Other takes are facts, never refused:
+A PICK tagged `fulfil:id` takes reservation id from A; so does a TRANSFER_OUT tagged `fulfil:id`
+(an order's goods sent to its pickup node), and there a TRANSFER_IN tagged `setaside:id` puts
+them straight into A under the order's reservation id there, never through L (decided at the
+node as it receives them; the hub reserved them without spending H, the rights came with the
+goods). Other takes are facts, never refused:
 a sale, pick or transfer-out uses L, and beyond L it is an OVERDRAFT eating U, then G, then A;
 a write-off or count shortfall eats U, then L, then G, then A, and what it takes from the hub's
 share (G, A) is a DEFICIT. Eating A uncovers reservations newest first; a partly eaten
@@ -111,6 +115,7 @@ class RightsRefused(InvalidValue):
 
 
 _TAKES_LOCAL = frozenset({MovementKind.SELL, MovementKind.PICK, MovementKind.TRANSFER_OUT})
+_FULFILS = frozenset({MovementKind.PICK, MovementKind.TRANSFER_OUT})
 
 
 def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
@@ -120,6 +125,8 @@ def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
     if movement.kind is MovementKind.GRANT:
         return _move(rights, tag, ident, q)
     r = rights
+    if q > 0 and _arrives_aside(r, movement, tag, ident):
+        return replace(r, reserved=(*r.reserved, (ident, q))), RightsChange(tag, ident, q)
     if q > 0:
         change = PLAIN if tag is None else RightsChange(tag, ident, q)
         return Rights(r.local + q, r.granted, r.unavailable, r.reserved), change
@@ -127,7 +134,7 @@ def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
     if taken <= r.local and movement.kind in _TAKES_LOCAL and tag is not Tag.FULFIL:
         change = PLAIN if tag is None else RightsChange(tag, ident, taken)
         return Rights(r.local - taken, r.granted, r.unavailable, r.reserved), change
-    if movement.kind is MovementKind.PICK and tag is Tag.FULFIL:
+    if movement.kind in _FULFILS and tag is Tag.FULFIL:
         held = rights.reservation(ident)
         if held == taken:
             kept = tuple(r for r in rights.reserved if r[0] != ident)
@@ -136,6 +143,16 @@ def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
     if movement.kind in (MovementKind.WRITE_OFF, MovementKind.COUNT_ADJUST):
         return _eat(rights, tag, ident, taken, local_first=False)
     return _eat(rights, tag, ident, taken, local_first=True)
+
+
+def _arrives_aside(rights: Rights, movement: Movement, tag: Tag | None, ident: str) -> bool:
+    """A transfer-in set aside for an order's reservation as it is received."""
+    return (
+        movement.kind is MovementKind.TRANSFER_IN
+        and tag is Tag.SETASIDE
+        and bool(ident)
+        and rights.reservation(ident) is None
+    )
 
 
 def _move(rights: Rights, tag: Tag | None, ident: str, q: int) -> tuple[Rights, RightsChange]:

@@ -222,7 +222,8 @@ def receive(
         ops = _ops(ws)
         found = transfers.get(ops, ident)
         arrived = {} if lost else (_lines(line) or found.shipped)
-        done = transfers.receive(ops, ws.node(found.receiver), ident, arrived, ws.clock(), actor)
+        receiver = ws.node(found.receiver)
+        done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
     _show([done], False)
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from microindex.domain.errors import InvalidValue
 from microindex.domain.promise.lifecycle import Order, Step
 from microindex.domain.promise.order import Method
-from microindex.domain.promise.plans import RULES, check_chain
+from microindex.domain.promise.plans import RULE_HELP, check_chain
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
 from microindex.service import promise
 from microindex.service.nodes import list_nodes
@@ -65,14 +65,25 @@ def place(
     pickup_node: str | None = typer.Option(None, help="Where the customer will collect."),
     key: str | None = typer.Option(None, help="Idempotency key (default: a new one)."),
     rules: str | None = typer.Option(
-        None, help=f"Routing rules in order, comma-separated, from: {', '.join(RULES)}."
+        None,
+        "--rules",
+        "--rule",
+        help="Routing rules in order, comma-separated, each preferring: "
+        + "; ".join(f"{name}: {why}" for name, why in RULE_HELP.items())
+        + ".",
     ),
     as_json: bool = JSON,
 ) -> None:
     """Promise an order: choose the node(s), reserve their stock rights, explain why.
 
+    A pickup at a node that lacks the goods is filled by moving them there from nodes that
+    hold them (a transfer, requested with the order), only when no plan without one exists.
+
     Example: microindex order place --line MUG-TIDE-350:2 --method local_delivery
     --lat 51.54 --lon -0.06
+
+    Example: microindex order place --line MUG-TIDE-350:1 --method pickup
+    --pickup-node locker --rule fewest_transfers,fastest
     """
     with domain_errors():
         ws = workspace(ctx)
@@ -186,6 +197,8 @@ def _record(order: Order) -> dict[str, Any]:
                 "step": p.step.value,
                 "ready_by": p.ready_by.isoformat() if p.ready_by else None,
                 "arrives_by": p.arrives_by.isoformat() if p.arrives_by else None,
+                "transfer_to": p.transfer_to,
+                "arrived_at": p.arrived_at.isoformat() if p.arrived_at else None,
             }
             for p in order.parts.values()
         ],
@@ -203,6 +216,7 @@ def _show(record: OrderRecord, as_json: bool) -> None:
     )
     for part in order.parts.values():
         lines = ", ".join(f"{q} x {s}" for s, q in part.lines)
-        console.print(f"  {part.node}: {lines} ({part.step.value})")
+        moved = f" to {part.transfer_to}" if part.transfer_to else ""
+        console.print(f"  {part.node}{moved}: {lines} ({part.step.value})")
     for reason in record.why:
         console.print(f"  - {reason}", highlight=False)

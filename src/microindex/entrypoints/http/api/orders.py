@@ -14,7 +14,7 @@ from microindex.domain.access import AccessDenied, AccessToken, Action, may, req
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Order, Part, Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
-from microindex.domain.promise.plans import RULES
+from microindex.domain.promise.plans import RULE_HELP, RULES
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeText, Quantity, Request, SkuText
@@ -50,7 +50,15 @@ class OrderIn(Request):
     deadline: AwareDatetime | None = Field(default=None, description="With the customer by.")
     rules: Annotated[
         list[RuleName] | None,
-        Field(min_length=1, max_length=len(RULES), description="Routing rules, in order."),
+        Field(
+            min_length=1,
+            max_length=len(RULES),
+            description="Routing rules, in order, each preferring: "
+            + "; ".join(f"`{name}`: {why}" for name, why in RULE_HELP.items())
+            + ". A pickup at a node that lacks the goods is filled by moving them there only"
+            " when no plan without a transfer exists; `fewest_transfers` then comes first"
+            " unless the chain names it.",
+        ),
     ] = None
 
 
@@ -70,6 +78,12 @@ class PartOut(BaseModel):
     step: str
     ready_by: datetime | None
     arrives_by: datetime | None
+    transfer_to: str | None = Field(
+        default=None, description="The pickup node this part's goods travel to, if they do."
+    )
+    arrived_at: datetime | None = Field(
+        default=None, description="When they reached it: ready for pickup there."
+    )
 
 
 class OrderOut(BaseModel):
@@ -92,6 +106,8 @@ def _part(part: Part) -> PartOut:
         step=part.step.value,
         ready_by=part.ready_by,
         arrives_by=part.arrives_by,
+        transfer_to=part.transfer_to,
+        arrived_at=part.arrived_at,
     )
 
 

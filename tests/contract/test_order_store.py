@@ -1,0 +1,156 @@
+"""The order store on SQLite and PostgreSQL: an order's parts come back as stored, with the
+node their goods travel to and when they arrived, and the transfers an order needs commit or
+roll back with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from microindex.adapters.postgres import migrations as postgres_migrations
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.sqlite import migrations as sqlite_migrations
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
+from microindex.domain.promise.lifecycle import Event, Order, Part, Step
+from microindex.domain.promise.order import Method
+from microindex.domain.transfer import Transfer
+from microindex.service.promise_ports import OrderRecord
+
+from .conftest import POSTGRES
+from .samples import AT, later
+
+PromiseDatabase = SqlitePromiseDatabase | PostgresPromiseDatabase
+ADDED = (81, 94)  # a part's transfer and arrival; a transfer's order
+
+
+class Hubs:
+    """Opens promise hubs of one kind for a test, and closes them after it."""
+
+    def __init__(self, kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+        self.kind, self._tmp_path, self._opened = kind, tmp_path, list[PromiseDatabase]()
+        if kind == "postgres":
+            self._url: str = request.getfixturevalue("postgres_url")
+            self._new_schema = request.getfixturevalue("new_postgres_schema")
+
+    @property
+    def migrations(self) -> Any:
+        return sqlite_migrations if self.kind == "sqlite" else postgres_migrations
+
+    def open(self) -> PromiseDatabase:
+        hub: PromiseDatabase
+        if self.kind == "sqlite":
+            hub = SqlitePromiseDatabase(self._tmp_path / f"hub{len(self._opened)}.sqlite")
+        else:
+            hub = PostgresPromiseDatabase(self._url, self._new_schema())
+        self._opened.append(hub)
+        return hub
+
+    def close(self) -> None:
+        for hub in self._opened:
+            hub.close()
+
+
+@pytest.fixture(params=["sqlite", POSTGRES])
+def hubs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hubs]:
+    opened = Hubs(request.param, tmp_path, request)
+    yield opened
+    opened.close()
+
+
+def travelling_order() -> OrderRecord:
+    parts = {
+        "locker": Part("locker", (("BOWL", 1),), ready_by=later(60), arrives_by=later(60)),
+        "shopfront": Part("shopfront", (("MUG", 2),), ready_by=later(90), transfer_to="locker"),
+    }
+    order = Order("o-1", Method.PICKUP, AT, later(3600), parts)
+    order.events.extend(Event("o-1", node, Step.PROMISED, AT) for node in parts)
+    return OrderRecord(order, "digest", {"lines": [["MUG", 2]]}, ("why",), later(900))
+
+
+def test_an_orders_parts_come_back_with_where_their_goods_travel(hubs: Hubs) -> None:
+    hub = hubs.open()
+    hub.migrate()
+    with hub() as uow:
+        uow.orders.add(travelling_order())
+        uow.commit()
+    with hub() as uow:
+        found = uow.orders.get("o-1")
+    assert found is not None and found.order.parts == travelling_order().order.parts
+
+
+def test_an_arrival_is_saved_with_the_step_it_made(hubs: Hubs) -> None:
+    hub = hubs.open()
+    hub.migrate()
+    with hub() as uow:
+        uow.orders.add(travelling_order())
+        uow.commit()
+    with hub() as uow:
+        found = uow.orders.get("o-1")
+        assert found is not None
+        found.order.arrive("shopfront", later(4000), "bo")
+        uow.orders.save(found.order)
+        uow.commit()
+    with hub() as uow:
+        again = uow.orders.get("o-1")
+    assert again is not None
+    part = again.order.parts["shopfront"]
+    assert (part.arrived_at, part.step, part.transfer_to) == (later(4000), Step.PACKED, "locker")
+    assert part.arrived_at is not None and part.arrived_at.utcoffset() == timedelta(0)
+    assert again.order.parts["locker"].arrived_at is None
+
+
+def test_the_transfers_an_order_needs_commit_and_roll_back_with_it(hubs: Hubs) -> None:
+    hub = hubs.open()
+    hub.migrate()
+    made = Transfer.request("o-1/shopfront", "shopfront", "locker", {"MUG": 2}, AT, "o-1")
+    with hub() as uow:
+        uow.orders.add(travelling_order())
+        uow.transfers.add(made)
+        uow.rollback()
+        assert (uow.orders.get("o-1"), uow.transfers.get("o-1/shopfront")) == (None, None)
+        uow.orders.add(travelling_order())
+        uow.transfers.add(made)
+        uow.transfers.add(Transfer.request("t-1", "shopfront", "van", {"MUG": 1}, AT))
+        uow.commit()
+    with hub() as uow:
+        found = uow.transfers.get("o-1/shopfront")
+        assert found is not None and (found.order, found.requested) == ("o-1", {"MUG": 2})
+        assert [(t.ident, t.order) for t in uow.transfers.listed()] == [
+            ("o-1/shopfront", "o-1"),
+            ("t-1", None),
+        ]
+
+
+def test_orders_stored_before_the_upgrade_read_back_with_no_transfer(
+    hubs: Hubs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every = list(hubs.migrations.MIGRATIONS)
+    monkeypatch.setattr(hubs.migrations, "MIGRATIONS", [m for m in every if m[0] not in ADDED])
+    hub = hubs.open()
+    hub.migrate()
+    _old_order(hub)
+    monkeypatch.setattr(hubs.migrations, "MIGRATIONS", every)
+    assert hub.migrate() == list(ADDED)
+    with hub() as uow:
+        found = uow.orders.get("o-0")
+        assert found is not None
+        assert found.order.parts["van"] == Part("van", (("MUG", 1),), Step.PROMISED, AT, AT)
+        found.order.advance("van", Step.PICKED, later(60))
+        uow.orders.save(found.order)
+        uow.commit()
+
+
+def _old_order(hub: PromiseDatabase) -> None:
+    """An order as the schema before migration 81 stored it."""
+    conn: Any = hub.connection()
+    mark = "?" if isinstance(hub, SqlitePromiseDatabase) else "%s"
+    t = AT.isoformat() if isinstance(hub, SqlitePromiseDatabase) else AT
+    row = ("o-0", "d", "ship", t, t, t, '{"lines": [["MUG", 1]]}', '["why"]')
+    conn.execute(f"INSERT INTO orders VALUES ({', '.join(mark for _ in row)})", row)
+    part = ("o-0", "van", '[["MUG", 1]]', "promised", t, t)
+    conn.execute(f"INSERT INTO order_parts VALUES ({', '.join(mark for _ in part)})", part)
+    conn.commit()
