@@ -266,13 +266,15 @@ def arrived(
 ) -> None:
     """The pickup node recorded an order's transfer-in: the transfer is received and, when
     all the part wants was set aside there, the order is ready for pickup there."""
+    kept = {sku: units for sku, (_, units) in aside.items()}
     with hub() as uow:
         uow.transfers.save(transfer)
         found = _travelling(uow, transfer)
-        kept = {sku: units for sku, (_, units) in aside.items()}
-        if found and all(kept.get(sku, 0) >= q for sku, q in found[1].lines):
-            found[0].arrive(found[1].node, at, actor)
-            uow.orders.save(found[0])
+        if found is not None:
+            order, part = found
+            if all(kept.get(sku, 0) >= quantity for sku, quantity in part.lines):
+                order.arrive(part.node, at, actor)
+                uow.orders.save(order)
         uow.commit()
 
 

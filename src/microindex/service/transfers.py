@@ -15,6 +15,7 @@ so the units are never free at either end nor counted at both.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -146,11 +147,8 @@ def _ship_reserved(
     except NotSetAside:
         if ask is None:
             raise
-        try:
-            for sku in sorted(transfer.shipped):
-                ask(sku, 0)
-        except HubUnreachable:
-            pass  # refused below, as before the sync
+        with suppress(HubUnreachable):  # out of reach: refused below, as before
+            ask(min(transfer.shipped), 0)  # one sync brings every request
         _send_aside(sender_db, transfer, at, actor)
 
 
