@@ -7,12 +7,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
+from microindex.domain.errors import InvalidValue
+from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.settings import Settings
@@ -47,6 +52,32 @@ class Workspace:
             database.migrate()
             self._nodes[code] = database
         return database
+
+    def node_ops(self) -> NodeOpsFactory:
+        """The lockers, transfers and shelf slots beside the hub, on its database."""
+        if isinstance(self.hub, SqliteSyncDatabase):
+            return SqliteNodeOps(self.hub)
+        from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
+        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+        if isinstance(self.hub, PostgresDatabase):
+            return PostgresNodeOps(self.hub)
+        raise InvalidValue(
+            "hub", type(self.hub).__name__, "lockers need a SQLite or PostgreSQL hub"
+        )
+
+    def rounds(self) -> RoundsFactory:
+        """The vans' rounds, service areas and pop-ups beside the hub, on its database."""
+        if isinstance(self.hub, SqliteSyncDatabase):
+            return SqliteRoundsDatabase(self.hub)
+        from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
+        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+        if isinstance(self.hub, PostgresDatabase):
+            return PostgresRoundsDatabase(self.hub)
+        raise InvalidValue(
+            "hub", type(self.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
+        )
 
     @property
     def secrets(self) -> SecretFiles:

@@ -22,7 +22,7 @@ from microindex.entrypoints.http import create_app
 from tests.http.conftest import bearer
 
 NOT_CHECKED = [positive_data_acceptance, negative_data_rejection]
-EXAMPLES = 12  # per operation and mode: ~20 operations x 2 modes, well under a minute
+EXAMPLES = 12  # per operation and mode: ~50 operations x 2 modes, about a minute
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_the_api_never_fails_with_a_5xx_and_keeps_to_its_schema(
 ) -> None:
     headers = bearer(shared_secrets["admin"])
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) >= 19
+    assert len(operations) >= 50
 
     for operation in operations:
 

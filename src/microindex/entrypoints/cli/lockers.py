@@ -18,8 +18,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
-from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.symbols.render import png, qr, svg
 from microindex.bootstrap import Workspace
 from microindex.domain.errors import InvalidValue
@@ -41,14 +39,7 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 
 def _ops(ws: Workspace) -> NodeOpsFactory:
     """The lockers, transfers and shelf slots beside the workspace's hub, on its database."""
-    if isinstance(ws.hub, SqliteSyncDatabase):
-        return SqliteNodeOps(ws.hub)
-    from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
-    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
-
-    if isinstance(ws.hub, PostgresDatabase):
-        return PostgresNodeOps(ws.hub)
-    raise InvalidValue("hub", type(ws.hub).__name__, "lockers need a SQLite or PostgreSQL hub")
+    return ws.node_ops()
 
 
 def _lines(texts: list[str]) -> dict[str, int]:

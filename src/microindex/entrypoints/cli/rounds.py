@@ -16,8 +16,6 @@ import typer
 from rich.table import Table
 
 from microindex.adapters.governance_wiring import governance_database
-from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
-from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.bootstrap import Workspace
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
@@ -44,16 +42,7 @@ DAY = typer.Option(None, "--day", help="The day (YYYY-MM-DD; default today).")
 
 def _rounds(ws: Workspace) -> RoundsFactory:
     """The rounds, service areas and pop-ups beside the workspace's hub, on its database."""
-    if isinstance(ws.hub, SqliteSyncDatabase):
-        return SqliteRoundsDatabase(ws.hub)
-    from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
-    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
-
-    if isinstance(ws.hub, PostgresDatabase):
-        return PostgresRoundsDatabase(ws.hub)
-    raise InvalidValue(
-        "hub", type(ws.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
-    )
+    return ws.rounds()
 
 
 def parse_stop(text: str, day: date) -> Stop:

@@ -11,7 +11,18 @@ from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import errors, pages
-from microindex.entrypoints.http.api import catalog, ledger, nodes, search, stock
+from microindex.entrypoints.http.api import (
+    catalog,
+    holds,
+    ledger,
+    lockers,
+    nodes,
+    popups,
+    rounds,
+    search,
+    stock,
+    transfers,
+)
 from microindex.entrypoints.http.api import orders as order_api
 from microindex.entrypoints.http.api import tokens as token_api
 from microindex.entrypoints.http.context import Hub
@@ -36,8 +47,9 @@ def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAP
         summary="Per-node stock ledgers, the catalog and the node registry of a small seller.",
         description=(
             "Every `/api/v1` request carries `Authorization: Bearer <token>`. Roles: admin "
-            "(everything), staff (one node's stock and ledger; catalog and nodes read), channel "
-            "(catalog, nodes and stock, read only). Errors are "
+            "(everything), staff (one node's stock, ledger, orders, lockers and transfers; "
+            "catalog and nodes read), channel (catalog, nodes and stock read; orders and shelf "
+            "holds placed, read and cancelled). Errors are "
             '`{"error": {"code", "message", "data"}}`.'
         ),
     )
@@ -52,6 +64,11 @@ def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAP
         search.api,
         token_api.api,
         order_api.api,
+        lockers.api,
+        transfers.api,
+        rounds.api,
+        popups.api,
+        holds.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))

@@ -66,7 +66,7 @@ class Hub:
         pull_catalog(self.hub, database)
         return database
 
-    def nodes(self) -> dict[str, UnitOfWorkFactory]:
+    def nodes(self) -> dict[str, SyncUnitOfWorkFactory]:
         registered = [n.code.value for n in list_nodes(self.hub)]
         with self._guard:
             return {code: self.workspace.node(code) for code in registered}

@@ -31,12 +31,23 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
+from microindex.domain.locker import (
+    NoCompartmentFits,
+    PickupRefused,
+    TooManyWrongCodes,
+    WrongPickupCode,
+)
 from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.transfer import TransferRefused
 from microindex.service.catalog import ImportRejected
+from microindex.service.popups import UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
+from microindex.service.shelf_holds import UnknownShelf
+from microindex.service.transfers import TransferExists, UnknownTransfer
 
 STATUS: dict[type[DomainError], int] = {
     DomainError: 400,
@@ -59,6 +70,17 @@ STATUS: dict[type[DomainError], int] = {
     KeyReused: 409,
     StepRefused: 409,
     NotEnoughRights: 409,
+    WrongPickupCode: 403,
+    TooManyWrongCodes: 429,
+    PickupRefused: 409,
+    NoCompartmentFits: 409,
+    UnknownTransfer: 404,
+    TransferExists: 409,
+    TransferRefused: 409,
+    UnknownPopUp: 404,
+    NoStopLeft: 409,
+    OutsideServiceArea: 409,
+    UnknownShelf: 404,
 }
 
 _HTTP_CODES = {

@@ -227,3 +227,18 @@ class TokenOut(BaseModel):
 
 class IssuedTokenOut(TokenOut):
     secret: str = Field(description="Shown this once: it is stored only as a hash.")
+
+
+class LineIn(Request):
+    sku: SkuText
+    quantity: Quantity
+
+
+class CountedLineIn(Request):
+    sku: SkuText
+    quantity: Counted
+
+
+class LineOut(BaseModel):
+    sku: str
+    quantity: int
