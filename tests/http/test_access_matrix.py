@@ -61,6 +61,12 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         (200, 200, 403, 403, 401, 401),
     ),
     "read van head": ("GET", "/api/v1/nodes/van/head", None, (200, 200, 403, 403, 401, 401)),
+    "read van counts today": (
+        "GET",
+        "/api/v1/nodes/van/counts-today",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
     "receive at van": (
         "POST",
         "/api/v1/nodes/van/receive",

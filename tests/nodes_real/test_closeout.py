@@ -6,8 +6,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
+from microindex.domain.sync.messages import Push, Reply
 from microindex.service import closeout
 from microindex.service import stock as stock_service
+from microindex.service.sync_ports import HubUnreachable
 from tests.nodes_real.conftest import LAMP, MUG, Site
 from tests.promise.conftest import SECRETS
 
@@ -53,3 +55,27 @@ def test_a_sku_not_counted_is_counted_as_none(site: Site) -> None:
     assert mirror.get("LAMP", 0) == 0 and mirror["MUG"] == 8
     assert day.takings == Decimal("115.00") and day.variance == -1
     assert shop.clock() - start > timedelta(0)
+
+
+class _HubDown:
+    def exchange(self, push: Push) -> Reply:
+        raise HubUnreachable("the hub is down")
+
+
+def test_with_the_hub_down_the_counts_stand_and_the_day_is_not_settled_yet(site: Site) -> None:
+    shop = site.shop
+    start = shop.clock()
+    _van_day(site)
+    assert closeout.to_count(shop.nodes["van"], "van") == ["LAMP", "MUG"]
+    day = closeout.close_out(
+        shop.nodes["van"], "van", {"MUG": 8, "LAMP": 1}, _HubDown(), start, shop.later(5)
+    )
+    assert not day.synced and day.on_hand == {"MUG": 8, "LAMP": 1}
+    assert day.units_sold == 3 and day.variance == 0
+    with shop.hub() as uow:
+        mirror = {line.sku: line.on_hand for line in uow.ledger.stock("van")}
+    assert mirror == {"MUG": 10, "LAMP": 2}  # the hub hears of the day at the next sync
+    shop.sync("van")
+    with shop.hub() as uow:
+        mirror = {line.sku: line.on_hand for line in uow.ledger.stock("van")}
+    assert mirror == {"MUG": 8, "LAMP": 1}

@@ -3,7 +3,8 @@
 Count what is left (every SKU the ledger holds there, plus any found; a SKU not counted is
 counted as none), settle with the hub (the node syncs: the counts and the day's sales reach
 the ledger mirror and the rights), and report the day: units sold, overdrafts, variance and
-takings at list price.
+takings at list price. With the hub out of reach the counts stand and the report says it is
+not settled yet: the node's next sync takes them up.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from microindex.domain.product import Product
 from microindex.domain.sync.rights import Tag, tag_of
 from microindex.service import stock, sync
 from microindex.service.ledger_history import all_movements
-from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
+from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +50,28 @@ def close_out(
     node_db: SyncUnitOfWorkFactory,
     node: str,
     counted: Mapping[str, int],
-    link: SyncTransport,
+    link: SyncTransport | None,
     since: datetime,
     at: datetime,
     actor: str = "",
 ) -> DayReport:
-    """Count, settle with the hub, report the day from `since` (the day's or event's start)."""
+    """Count, settle with the hub (when `link` reaches it), report the day from `since` (the
+    day's or event's start)."""
     counts = count_left(node_db, node, counted, at, actor)
-    sync.sync_node(node_db, node, link, at)
-    return report(node_db, node, counts, since, at, synced=True)
+    synced = False
+    if link is not None:
+        try:
+            sync.sync_node(node_db, node, link, at)
+            synced = True
+        except HubUnreachable:
+            pass  # the counts are recorded; the node's sync loop takes them up later
+    return report(node_db, node, counts, since, at, synced)
+
+
+def to_count(node_db: SyncUnitOfWorkFactory, node: str) -> list[str]:
+    """The SKUs a close-out counts unless others are found: those the ledger holds there."""
+    with node_db() as uow:
+        return sorted(line.sku for line in uow.ledger.stock(node) if line.on_hand != 0)
 
 
 def count_left(
@@ -69,12 +83,11 @@ def count_left(
 ) -> list[CountResult]:
     """Count every SKU held or found, all at the same ledger position (now)."""
     head = stock.ledger_head(node_db, node)
-    with node_db() as uow:
-        held = {line.sku for line in uow.ledger.stock(node) if line.on_hand != 0}
+    held = to_count(node_db, node)
     reference = f"closeout:{node}:{at:%Y-%m-%d}"
     return [
         stock.count(node_db, node, sku, counted.get(sku, 0), at, head, reference, actor)
-        for sku in sorted(held | set(counted))
+        for sku in sorted({*held, *counted})
     ]
 
 

@@ -76,3 +76,9 @@ def hold_from_scan(
     where, sku = scanned_item(hub, ops, scan, node)
     asked = OrderRequest((OrderLine(sku, quantity),), Method.PICKUP, at, pickup_node=where)
     return promise.place_order(hub, key, asked, nodes, promise.PromiseSettings(lease=hold))
+
+
+def bins(ops: NodeOpsFactory, node: str) -> dict[str, list[str]]:
+    """Where each SKU is kept at `node`: the bins its shelf slots name."""
+    with ops() as uow:
+        return uow.shelves.bins(node)

@@ -68,7 +68,7 @@ def serve_node(
     def ask(sku: str, quantity: int) -> None:
         sync.sync_node(node_db, code, link, _now(), want=[(sku, quantity)], max_exchanges=3)
 
-    site = NodeSite(node_db, code, folder, secret, _now, ask=ask)
+    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link)
     app = create_node_app(site)
     stop = threading.Event()
     worker = threading.Thread(

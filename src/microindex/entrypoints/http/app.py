@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import token_store
-from microindex.entrypoints.http import errors, pages
+from microindex.entrypoints.http import errors, pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
     holds,
@@ -72,6 +72,7 @@ def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAP
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
+    app.include_router(staff.api)  # the staff page's own paths
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -5,6 +5,8 @@ its catalog copy and its search index, so a locker or a van keeps selling with t
 reach. It answers the few API paths the staff page's script uses (the hub's paths, so the same
 page and script work here), guarded by one node-local staff token. A walk-in sale spends the
 node's local rights (`service.rights.sell`); the agent's sync loop takes the movements up.
+Here the page also closes out the day (count what is left, settle with the hub when it can be
+reached, report the day); the picks of online orders are the hub's page's.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
+from microindex.adapters.governance_wiring import governance_database
 from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.access import Unauthenticated
@@ -42,15 +45,24 @@ from microindex.entrypoints.http.schemas import (
     ProductOut,
     StockLineOut,
 )
+from microindex.entrypoints.http.staff import (
+    NODE_FEATURES,
+    CloseOutIn,
+    CountLineOut,
+    DayReportOut,
+    ToCountOut,
+    count_lines,
+    day_report_out,
+)
 from microindex.entrypoints.http.templating import page
-from microindex.service import rights
+from microindex.service import closeout, cycle_counts, rights
 from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
 from microindex.service.indexing import catch_up
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
 
 STATIC = Path(__file__).parent / "static"
 ACTOR = "staff"
@@ -74,6 +86,7 @@ class NodeSite:
     clock: Callable[[], datetime]
     name: str = ""
     ask: rights.AskHub | None = None  # ask the hub for rights now (None: offline only)
+    link: SyncTransport | None = None  # settle a close-out with the hub (None: offline only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +147,8 @@ def staff_page(request: Request, node: str) -> Response:
     site = _site(request)
     if node != site.code:
         return page(request, "missing.html", status=404, problem=f"no node {node!r} here")
-    return page(request, "staff.html", node=_Shown(NodeCode(site.code), site.name or site.code))
+    shown = _Shown(NodeCode(site.code), site.name or site.code)
+    return page(request, "staff.html", node=shown, features=NODE_FEATURES)
 
 
 @api.get("/nodes/{node}/head", response_model=HeadOut)
@@ -226,6 +240,35 @@ def count(node: str, body: CountIn, site: SiteDep) -> CountOut:
         ACTOR,
     )
     return count_out(result)
+
+
+@api.get("/nodes/{node}/counts-today", response_model=list[CountLineOut])
+def counts_today(node: str, site: SiteDep) -> list[CountLineOut]:
+    """Today's cycle counts from the node's own ledger and counts (bins are the hub's)."""
+    node_db = governance_database(site.database)
+    return count_lines(cycle_counts.count_sheet(node_db, _here(site, node), site.clock()))
+
+
+@api.get("/nodes/{node}/closeout", response_model=list[ToCountOut])
+def to_count(node: str, site: SiteDep) -> list[ToCountOut]:
+    """What a close-out counts: every SKU the node's ledger holds."""
+    skus = closeout.to_count(site.database, _here(site, node))
+    titles = products_by_sku(site.database, skus)
+    return [ToCountOut(sku=s, title=titles[s].title if s in titles else "") for s in skus]
+
+
+@api.post("/nodes/{node}/closeout", response_model=DayReportOut)
+def close_out(node: str, body: CloseOutIn, site: SiteDep) -> DayReportOut:
+    """Count what is left, settle with the hub if it can be reached, report the day."""
+    now = site.clock()
+    since = datetime.combine(now.date(), time.fromisoformat(body.since), now.tzinfo)
+    counted: dict[str, int] = {}
+    for line in body.counts:
+        counted[line.sku] = counted.get(line.sku, 0) + line.counted
+    day = closeout.close_out(
+        site.database, _here(site, node), counted, site.link, since, now, ACTOR
+    )
+    return day_report_out(day)
 
 
 _search_lock = threading.Lock()

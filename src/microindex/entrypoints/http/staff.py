@@ -1,22 +1,41 @@
-"""The staff page for a phone at `/staff/{node}`: scan, then receive, sell or count.
+"""The staff page for a phone at `/staff/{node}`: scan, then receive, sell or count; today's
+picks and today's cycle counts.
 
 The page is a shell: its script signs in with a staff token (kept in sessionStorage) and
-does everything through the JSON API, so the API's access rules are the page's too.
+does everything through the JSON API, so the API's access rules are the page's too. The few
+API paths only the page uses are here, with what they read and write; the node agent
+(`node_app.py`) answers the same paths over the node's own database.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
+from microindex.adapters.governance_wiring import governance_database
+from microindex.domain.access import Action, require
 from microindex.domain.errors import DomainError
+from microindex.entrypoints.http import schemas
+from microindex.entrypoints.http.api.common import router as api_router
+from microindex.entrypoints.http.api.stock import NodePath
+from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import hub_of
 from microindex.entrypoints.http.templating import page
+from microindex.service import cycle_counts, shelf_holds
+from microindex.service.closeout import DayReport
+from microindex.service.cycle_counts import ToCount
 from microindex.service.nodes import get_node
 
 router = APIRouter(include_in_schema=False)
+api = api_router("staff")
+
+# What the page shows besides scanning: the hub knows the orders; a node agent closes its day.
+HUB_FEATURES = ("picks", "counts")
+NODE_FEATURES = ("counts", "closeout")
 
 
 @router.get("/staff/{node}", response_class=HTMLResponse)
@@ -25,4 +44,100 @@ def staff_page(request: Request, node: Annotated[str, Path(max_length=32)]) -> R
         found = get_node(hub_of(request).hub, node)
     except DomainError as error:
         return page(request, "missing.html", status=404, problem=str(error))
-    return page(request, "staff.html", node=found)
+    return page(request, "staff.html", node=found, features=HUB_FEATURES)
+
+
+class CountLineOut(BaseModel):
+    sku: str
+    title: str
+    bins: list[str] = Field(description="Where it is kept, when the shelf slots say.")
+    reasons: list[str] = Field(description="Why it is on today's list.")
+    score: float = Field(description="Its risk: the list is riskiest first.")
+
+
+def count_lines(sheet: list[ToCount]) -> list[CountLineOut]:
+    return [
+        CountLineOut(
+            sku=line.sku,
+            title=line.title,
+            bins=list(line.bins),
+            reasons=list(line.reasons),
+            score=line.score,
+        )
+        for line in sheet
+    ]
+
+
+@api.get(
+    "/nodes/{node}/counts-today",
+    response_model=list[CountLineOut],
+    summary="Today's cycle counts at a node: the riskiest SKUs not counted yet today, and why",
+)
+def counts_today(node: NodePath, hub: HubDep, token: TokenDep) -> list[CountLineOut]:
+    require(token.grant, Action.READ_LEDGER, node)
+    node_db = governance_database(hub.node_for_writing(node))
+    bins = shelf_holds.bins(hub.workspace.node_ops(), node)
+    return count_lines(cycle_counts.count_sheet(node_db, node, hub.now(), bins))
+
+
+class ToCountOut(BaseModel):
+    sku: str
+    title: str
+
+
+class CountedIn(schemas.Request):
+    sku: schemas.SkuText
+    counted: schemas.Counted
+
+
+class CloseOutIn(schemas.Request):
+    counts: Annotated[
+        list[CountedIn],
+        Field(max_length=10_000, description="What is left; a SKU held but not given: none."),
+    ]
+    since: Annotated[
+        str,
+        Field(strict=True, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Day began (HH:MM)."),
+    ] = "00:00"
+
+
+class CountedOut(BaseModel):
+    sku: str
+    expected: int
+    counted: int
+    variance: int
+
+
+class DayReportOut(BaseModel):
+    node: str
+    since: datetime
+    closed_at: datetime
+    units_sold: int
+    sold: dict[str, int]
+    overdrafts: dict[str, int]
+    takings: str = Field(description="At list price.")
+    variance: int
+    variance_value: str = Field(description="At list price.")
+    counts: list[CountedOut]
+    on_hand: dict[str, int]
+    synced: bool = Field(description="False: settled with the hub at the node's next sync.")
+
+
+def day_report_out(day: DayReport) -> DayReportOut:
+    return DayReportOut(
+        node=day.node,
+        since=day.since,
+        closed_at=day.closed_at,
+        units_sold=day.units_sold,
+        sold=day.sold,
+        overdrafts=day.overdrafts,
+        takings=str(day.takings),
+        variance=day.variance,
+        variance_value=str(day.variance_value),
+        counts=[
+            CountedOut(sku=c.sku, expected=c.expected, counted=c.counted, variance=c.variance)
+            for c in day.counts
+        ],
+        on_hand=day.on_hand,
+        synced=day.synced,
+    )

@@ -1,5 +1,6 @@
 // The staff page: sign in with a staff token, scan or type a code, receive / sell / count,
-// and pick the open orders with a part here.
+// pick the open orders with a part here (at the hub), work through today's cycle counts, and
+// close out the day (at a node's own agent). The cards the page has say which of these it does.
 // Everything goes through the JSON API with the token as a bearer header.
 "use strict";
 
@@ -9,6 +10,7 @@
   const key = `microindex.token.${node}`;
   const $ = (id) => document.getElementById(id);
   let item = null;
+  const has = (feature) => Boolean($(`${feature}-card`));
 
   async function api(method, path, body) {
     const response = await fetch(`/api/v1${path}`, {
@@ -36,7 +38,9 @@
     $("sign-in").hidden = signedIn;
     $("scan").hidden = !signedIn;
     $("today-card").hidden = !signedIn;
-    $("picks-card").hidden = !signedIn;
+    for (const feature of ["picks", "counts", "closeout"]) {
+      if (has(feature)) $(`${feature}-card`).hidden = !signedIn;
+    }
     $("sign-out").hidden = !signedIn;
     $("camera-button").hidden = !signedIn || !("BarcodeDetector" in window);
     if (!signedIn) $("item").hidden = true;
@@ -52,15 +56,23 @@
     sessionStorage.setItem(key, $("token").value.trim());
     try {
       await api("GET", `/nodes/${node}/head`);
-      $("token").value = "";
-      show(true);
-      say("");
-      await Promise.all([refreshToday(), refreshPicks()]);
-      $("code").focus();
     } catch (error) {
       sessionStorage.removeItem(key);
       say(error.message, true);
+      return;
     }
+    $("token").value = "";
+    show(true);
+    say("");
+    await refreshAll();
+    $("code").focus();
+  }
+
+  function refreshAll() {
+    const lists = [refreshToday()];
+    if (has("picks")) lists.push(refreshPicks());
+    if (has("counts")) lists.push(refreshCounts());
+    return Promise.all(lists).catch((error) => say(error.message, true));
   }
 
   async function lookUp(code) {
@@ -101,6 +113,7 @@
     }
     await refreshOnHand();
     await refreshToday();
+    if (action === "count" && has("counts")) await refreshCounts().catch((error) => say(error.message, true));
   }
 
   async function refreshToday() {
@@ -163,6 +176,129 @@
     await refreshPicks().catch((error) => say(error.message, true));
   }
 
+  // Today's cycle counts: each line counted here goes through the ordinary count, and leaves.
+  async function refreshCounts() {
+    const lines = await api("GET", `/nodes/${node}/counts-today`);
+    const list = $("counts");
+    list.replaceChildren(...lines.map(countItem));
+    if (!list.children.length) list.append(Object.assign(document.createElement("li"), { textContent: "All counted for today." }));
+  }
+
+  function described(line) {
+    const what = document.createElement("div");
+    what.append(
+      Object.assign(document.createElement("strong"), { textContent: line.title || line.sku }),
+      " ",
+      Object.assign(document.createElement("code"), { textContent: line.sku }),
+    );
+    if (line.bins && line.bins.length) {
+      what.append(" ", Object.assign(document.createElement("span"), { className: "bin", textContent: `Bin ${line.bins.join(", ")}` }));
+    }
+    return what;
+  }
+
+  function countInput(sku) {
+    const input = Object.assign(document.createElement("input"), {
+      type: "number", min: "0", max: "1000000", step: "1", inputMode: "numeric", required: true, placeholder: "Counted",
+    });
+    input.dataset.sku = sku;
+    input.setAttribute("aria-label", `Counted ${sku}`);
+    return input;
+  }
+
+  function countItem(line) {
+    const li = document.createElement("li");
+    li.dataset.sku = line.sku;
+    const why = Object.assign(document.createElement("div"), { className: "why", textContent: line.reasons.join(" · ") });
+    const form = Object.assign(document.createElement("form"), { className: "count-entry" });
+    const input = countInput(line.sku);
+    const button = Object.assign(document.createElement("button"), { type: "submit", textContent: "Count" });
+    form.append(input, button);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      countLine(line.sku, Number(input.value), button);
+    });
+    li.append(described(line), why, form);
+    return li;
+  }
+
+  async function countLine(sku, counted, button) {
+    button.disabled = true;
+    try {
+      await api("POST", `/nodes/${node}/count`, { sku, counted });
+      say(`Counted ${counted} × ${sku}`);
+    } catch (error) {
+      say(error.message, true);
+      button.disabled = false;
+      return;
+    }
+    if (item && item.sku === sku) await refreshOnHand().catch(() => {});
+    await Promise.all([refreshCounts(), refreshToday()]).catch((error) => say(error.message, true));
+  }
+
+  // Close out the day (a node's own agent): count what is left, settle, see the day's report.
+  async function startCloseOut() {
+    let lines;
+    try {
+      lines = await api("GET", `/nodes/${node}/closeout`);
+    } catch (error) {
+      say(error.message, true);
+      return;
+    }
+    const list = $("closeout-lines");
+    list.replaceChildren(...lines.map((line) => {
+      const li = document.createElement("li");
+      li.dataset.sku = line.sku;
+      const form = Object.assign(document.createElement("div"), { className: "count-entry" });
+      form.append(countInput(line.sku));
+      li.append(described(line), form);
+      return li;
+    }));
+    if (!lines.length) list.append(Object.assign(document.createElement("li"), { textContent: "Nothing held here." }));
+    $("closeout-start").hidden = true;
+    $("day-report").hidden = true;
+    $("closeout-form").hidden = false;
+  }
+
+  function endCloseOut() {
+    $("closeout-form").hidden = true;
+    $("closeout-start").hidden = false;
+  }
+
+  async function closeOut(event) {
+    event.preventDefault();
+    const counts = [...$("closeout-lines").querySelectorAll("input")].map((input) => ({ sku: input.dataset.sku, counted: Number(input.value) }));
+    const submit = $("closeout-form").querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const day = await api("POST", `/nodes/${node}/closeout`, { counts, since: $("closeout-since").value || "00:00" });
+      showReport(day);
+      endCloseOut();
+      say(`Day closed at ${node}`);
+    } catch (error) {
+      say(error.message, true);
+    } finally {
+      submit.disabled = false;
+    }
+    await refreshAll();
+  }
+
+  function showReport(day) {
+    const listed = (units) => Object.entries(units).map(([sku, n]) => `${n} × ${sku}`).join(", ") || "none";
+    $("report-sold").textContent = `${day.units_sold} (${listed(day.sold)})`;
+    $("report-takings").textContent = day.takings;
+    $("report-variance").textContent = `${day.variance > 0 ? "+" : ""}${day.variance} units (${day.variance_value})`;
+    $("report-overdrafts").textContent = listed(day.overdrafts);
+    $("report-synced").textContent = day.synced ? "Settled" : "Not reached: settles at the next sync";
+    $("report-counts").replaceChildren(...day.counts.map((c) => {
+      const row = document.createElement("tr");
+      const cells = [c.sku, c.expected, c.counted, `${c.variance > 0 ? "+" : ""}${c.variance}`];
+      cells.forEach((value, i) => row.append(Object.assign(document.createElement("td"), { textContent: String(value), className: i ? "num" : "" })));
+      return row;
+    }));
+    $("day-report").hidden = false;
+  }
+
   async function scanWithCamera() {
     const video = $("camera");
     try {
@@ -194,7 +330,12 @@
   for (const button of document.querySelectorAll("[data-action]")) {
     button.addEventListener("click", () => act(button.dataset.action));
   }
+  if (has("closeout")) {
+    $("closeout-start").addEventListener("click", startCloseOut);
+    $("closeout-cancel").addEventListener("click", endCloseOut);
+    $("closeout-form").addEventListener("submit", closeOut);
+  }
   const signedIn = Boolean(sessionStorage.getItem(key));
   show(signedIn);
-  if (signedIn) Promise.all([refreshToday(), refreshPicks()]).catch((error) => say(error.message, true));
+  if (signedIn) refreshAll();
 })();
