@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from microindex.domain.access import Action, require
 from microindex.domain.errors import InvalidValue
 from microindex.domain.gs1.keys import Gln
-from microindex.domain.promise.lifecycle import Step
+from microindex.domain.promise.lifecycle import Order, Step
 from microindex.domain.promise.order import Method
 from microindex.entrypoints.http.api.common import lines_out, router
 from microindex.entrypoints.http.api.orders import KEY_PATTERN, OrderId
@@ -81,11 +81,17 @@ def _hold(record: OrderRecord) -> HoldOut:
     part = next(iter(order.parts.values()))
     return HoldOut(
         id=order.ident,
-        node=part.node,
+        node=_pickup_node(order),
         lines=lines_out(dict(part.lines)),
         step=order.step.value,
         held_until=record.lease_until,
     )
+
+
+def _pickup_node(order: Order) -> str:
+    """Where a hold is collected: its part's node, or where the part's goods travel to."""
+    part = next(iter(order.parts.values()))
+    return part.transfer_to or part.node
 
 
 @api.put(
@@ -144,7 +150,7 @@ def collect(order: OrderId, hub: HubDep, token: TokenDep) -> HoldOut:
     held = promise.get_order(database, order).order
     if held.method is not Method.PICKUP or len(held.parts) != 1:
         raise InvalidValue("order", order, "not a hold: advance its parts at /orders/{id}/steps")
-    node = next(iter(held.parts))
+    node = _pickup_node(held)
     require(token.grant, Action.ADVANCE_ORDER, node)
     promise.advance(database, order, node, Step.HANDED_OVER, hub.now(), token.actor)
     return _hold(promise.get_order(database, order))
