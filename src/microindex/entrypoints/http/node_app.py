@@ -15,7 +15,7 @@ import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +32,8 @@ from microindex.domain.codes import NodeCode
 from microindex.domain.errors import DomainError
 from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
 from microindex.entrypoints.http import errors
-from microindex.entrypoints.http.api.common import count_out
+from microindex.entrypoints.http.api.common import count_out, lines_of
+from microindex.entrypoints.http.api.rounds import CloseOutIn, DayReportOut, day_report_out
 from microindex.entrypoints.http.api.search import SearchOut, to_search_out
 from microindex.entrypoints.http.schemas import (
     SKU_PATTERN,
@@ -45,15 +46,7 @@ from microindex.entrypoints.http.schemas import (
     ProductOut,
     StockLineOut,
 )
-from microindex.entrypoints.http.staff import (
-    NODE_FEATURES,
-    CloseOutIn,
-    CountLineOut,
-    DayReportOut,
-    ToCountOut,
-    count_lines,
-    day_report_out,
-)
+from microindex.entrypoints.http.staff import NODE_FEATURES, CountLineOut, ToCountOut, count_lines
 from microindex.entrypoints.http.templating import page
 from microindex.service import closeout, cycle_counts, rights
 from microindex.service import stock as stock_service
@@ -259,12 +252,11 @@ def to_count(node: str, site: SiteDep) -> list[ToCountOut]:
 
 @api.post("/nodes/{node}/closeout", response_model=DayReportOut)
 def close_out(node: str, body: CloseOutIn, site: SiteDep) -> DayReportOut:
-    """Count what is left, settle with the hub if it can be reached, report the day."""
+    """Count what is left, settle with the hub if it can be reached, report the day (as the
+    hub's close-out does)."""
     now = site.clock()
-    since = datetime.combine(now.date(), time.fromisoformat(body.since), now.tzinfo)
-    counted: dict[str, int] = {}
-    for line in body.counts:
-        counted[line.sku] = counted.get(line.sku, 0) + line.counted
+    since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+    counted = lines_of(body.counts)
     day = closeout.close_out(
         site.database, _here(site, node), counted, site.link, since, now, ACTOR
     )

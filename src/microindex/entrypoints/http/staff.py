@@ -9,7 +9,6 @@ API paths only the page uses are here, with what they read and write; the node a
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -19,14 +18,12 @@ from pydantic import BaseModel, Field
 from microindex.adapters.governance_wiring import governance_database
 from microindex.domain.access import Action, require
 from microindex.domain.errors import DomainError
-from microindex.entrypoints.http import schemas
 from microindex.entrypoints.http.api.common import router as api_router
 from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import hub_of
 from microindex.entrypoints.http.templating import page
 from microindex.service import cycle_counts, shelf_holds
-from microindex.service.closeout import DayReport
 from microindex.service.cycle_counts import ToCount
 from microindex.service.nodes import get_node
 
@@ -83,61 +80,3 @@ def counts_today(node: NodePath, hub: HubDep, token: TokenDep) -> list[CountLine
 class ToCountOut(BaseModel):
     sku: str
     title: str
-
-
-class CountedIn(schemas.Request):
-    sku: schemas.SkuText
-    counted: schemas.Counted
-
-
-class CloseOutIn(schemas.Request):
-    counts: Annotated[
-        list[CountedIn],
-        Field(max_length=10_000, description="What is left; a SKU held but not given: none."),
-    ]
-    since: Annotated[
-        str,
-        Field(strict=True, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Day began (HH:MM)."),
-    ] = "00:00"
-
-
-class CountedOut(BaseModel):
-    sku: str
-    expected: int
-    counted: int
-    variance: int
-
-
-class DayReportOut(BaseModel):
-    node: str
-    since: datetime
-    closed_at: datetime
-    units_sold: int
-    sold: dict[str, int]
-    overdrafts: dict[str, int]
-    takings: str = Field(description="At list price.")
-    variance: int
-    variance_value: str = Field(description="At list price.")
-    counts: list[CountedOut]
-    on_hand: dict[str, int]
-    synced: bool = Field(description="False: settled with the hub at the node's next sync.")
-
-
-def day_report_out(day: DayReport) -> DayReportOut:
-    return DayReportOut(
-        node=day.node,
-        since=day.since,
-        closed_at=day.closed_at,
-        units_sold=day.units_sold,
-        sold=day.sold,
-        overdrafts=day.overdrafts,
-        takings=str(day.takings),
-        variance=day.variance,
-        variance_value=str(day.variance_value),
-        counts=[
-            CountedOut(sku=c.sku, expected=c.expected, counted=c.counted, variance=c.variance)
-            for c in day.counts
-        ],
-        on_hand=day.on_hand,
-        synced=day.synced,
-    )

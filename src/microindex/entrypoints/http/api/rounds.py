@@ -173,6 +173,11 @@ def close_out(node: NodePath, body: CloseOutIn, hub: HubDep, token: TokenDep) ->
     since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
     link = hub.workspace.link(node)
     day = closeout.close_out(database, node, lines_of(body.counts), link, since, now, token.actor)
+    return day_report_out(day)
+
+
+def day_report_out(day: closeout.DayReport) -> DayReportOut:
+    """The day's report, as the hub and a node's own agent answer a close-out."""
     return DayReportOut(
         node=day.node,
         since=day.since,

@@ -267,11 +267,14 @@
 
   async function closeOut(event) {
     event.preventDefault();
-    const counts = [...$("closeout-lines").querySelectorAll("input")].map((input) => ({ sku: input.dataset.sku, counted: Number(input.value) }));
+    const counts = [...$("closeout-lines").querySelectorAll("input")].map((input) => ({ sku: input.dataset.sku, quantity: Number(input.value) }));
+    const [hours, minutes] = ($("closeout-since").value || "00:00").split(":").map(Number);
+    const since = new Date();
+    since.setHours(hours, minutes, 0, 0);
     const submit = $("closeout-form").querySelector("button[type=submit]");
     submit.disabled = true;
     try {
-      const day = await api("POST", `/nodes/${node}/closeout`, { counts, since: $("closeout-since").value || "00:00" });
+      const day = await api("POST", `/nodes/${node}/closeout`, { counts, since: since.toISOString() });
       showReport(day);
       endCloseOut();
       say(`Day closed at ${node}`);
@@ -284,7 +287,7 @@
   }
 
   function showReport(day) {
-    const listed = (units) => Object.entries(units).map(([sku, n]) => `${n} × ${sku}`).join(", ") || "none";
+    const listed = (lines) => lines.map((line) => `${line.quantity} × ${line.sku}`).join(", ") || "none";
     $("report-sold").textContent = `${day.units_sold} (${listed(day.sold)})`;
     $("report-takings").textContent = day.takings;
     $("report-variance").textContent = `${day.variance > 0 ? "+" : ""}${day.variance} units (${day.variance_value})`;
