@@ -17,6 +17,7 @@ from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -88,11 +89,13 @@ class Workspace:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
         return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock)
 
-    def ask_hub(self, code: str) -> Callable[[str, int], None]:
-        """For a walk-in sale beyond a node's local rights: sync now, asking for what it needs."""
+    def ask_hub(self, code: str) -> AskHub:
+        """For a walk-in sale or a shipment beyond a node's local rights: sync now, asking
+        for all it needs (every SKU in one sync)."""
 
-        def ask(sku: str, quantity: int) -> None:
-            sync_node(self.node(code), code, self.link(code), self.clock(), want=[(sku, quantity)])
+        def ask(lines: Mapping[str, int]) -> None:
+            want = sorted(lines.items())
+            sync_node(self.node(code), code, self.link(code), self.clock(), want=want)
 
         return ask
 

@@ -249,12 +249,12 @@ def test_a_popup_is_planned_filled_open_and_closed_home(
     assert (fill["sender"], fill["receiver"], fill["state"]) == ("van", "pop-test", "requested")
     again = client.post("/api/v1/popups/pop-test/plan", json={"size": 5}, headers=admin).json()
     assert again["transfer"]["id"] == fill["id"]  # requested once
-    # One of each: shipping asks the hub for the van's rights, which it may not hand back whole.
-    sent = {"lines": [{"sku": line["sku"], "quantity": 1} for line in fill["requested"]]}
-    for step, body in (("pack", None), ("ship", sent), ("receive", None)):
-        moved = client.post(f"/api/v1/transfers/{fill['id']}/{step}", json=body, headers=admin)
+    # All of it: shipping asks the hub for the van's pooled rights to every line in one sync.
+    for step in ("pack", "ship", "receive"):
+        moved = client.post(f"/api/v1/transfers/{fill['id']}/{step}", headers=admin)
         assert moved.status_code == 200, moved.text
     assert moved.json()["state"] == "received"
+    assert moved.json()["arrived"] == fill["requested"]
     arrived = {line["sku"]: line["quantity"] for line in moved.json()["arrived"]}
     assert _on_hand(client, admin, "pop-test") == arrived
     assert client.get("/api/v1/popups/pop-test", headers=admin).json()["open_today"]

@@ -11,8 +11,14 @@ import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+from microindex.bootstrap import bootstrap
+from microindex.demo.scenario import NODES
+from microindex.domain.movement import MovementKind
 from microindex.entrypoints.cli import lockers
 from microindex.entrypoints.cli.app import root
+from microindex.service import sync
+from microindex.service.nodes import add_node
+from microindex.settings import Settings
 
 
 def _app() -> typer.Typer:
@@ -58,3 +64,34 @@ def test_compartments_and_transfers_from_the_command_line(tmp_path: Path) -> Non
     refused = runner.invoke(app, [*ws, "locker", "open", "123456"])
     assert refused.exit_code != 0 and "opens no compartment" in refused.output
     assert "0 swept" in run("locker", "sweep")
+
+
+def test_a_transfer_of_several_skus_pooled_at_the_hub_ships_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    ws = bootstrap(Settings(tmp_path / "ws"))
+    for node in NODES:
+        add_node(ws.hub, node)
+    lines = {"JUG": 2, "LAMP": 3, "MUG": 3}
+    with ws.node("shopfront")() as uow:
+        ledger = uow.ledger.load("shopfront", list(lines))
+        for sku, quantity in lines.items():
+            ledger.record(sku, MovementKind.RECEIVE, quantity, ws.clock())
+        uow.ledger.save(ledger)
+        uow.commit()
+    sync.sync_node(ws.node("shopfront"), "shopfront", ws.link("shopfront"), ws.clock())
+    with ws.node("shopfront")() as uow:  # with no demand yet the rights pool at the hub
+        assert sync.load_side(uow, "shopfront").get("MUG").local < 3
+    ws.close()
+    runner, app, where = CliRunner(), _app(), ["-w", str(tmp_path / "ws")]
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, [*where, *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    asked = [arg for sku, q in lines.items() for arg in ("--line", f"{sku}:{q}")]
+    run("transfer", "request", "shopfront", "van", *asked, "--id", "t-1")
+    run("transfer", "ship", "t-1")
+    (shipped,) = json.loads(run("transfer", "list", "--json"))
+    assert (shipped["state"], shipped["shipped"]) == ("in_transit", lines)

@@ -14,7 +14,6 @@ from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
-from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
@@ -29,7 +28,6 @@ from microindex.service import stock as stock_service
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.rounds_ports import RoundsFactory
 from tests.nodes_real.conftest import LAMP, MUG, RoundsHub, Site
-from tests.promise.conftest import SECRETS
 
 FRIDAY = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 STALL = Node(
@@ -132,13 +130,6 @@ class Claimed:
     rounds: RoundsFactory
     order: str
 
-    def ask(self, sku: str, quantity: int) -> None:
-        """The shopfront asks the hub for rights now, as shipping from the CLI does."""
-        hub, nodes, now = self.site.shop.hub, self.site.shop.nodes, self.site.shop.clock()
-        endpoint = HubEndpoint(hub, SECRETS, self.site.shop.clock)
-        link = InProcessTransport("shopfront", SECRETS["shopfront"], endpoint)
-        sync.sync_node(nodes["shopfront"], "shopfront", link, now, want=[(sku, quantity)])
-
     def set_aside(self) -> tuple[tuple[str, int], ...]:
         with self.site.shop.nodes["shopfront"]() as uow:
             return sync.load_side(uow, "shopfront").get("MUG").reserved
@@ -186,9 +177,8 @@ def test_a_popup_is_filled_only_with_what_no_order_has_claimed(
     plan = popups.plan(shop.hub, shop.nodes, claimed.rounds, ops, "market-stall", shop.clock())
     assert plan.wanted == {"MUG": 2}
     assert plan.transfer is not None and plan.transfer.requested == {"MUG": 1}  # 4 - 3 claimed
-    shipped = transfers.ship(
-        ops, shop.nodes["shopfront"], plan.transfer.ident, shop.clock(), "shop", ask=claimed.ask
-    )
+    ident, ask = plan.transfer.ident, shop.asking("shopfront")
+    shipped = transfers.ship(ops, shop.nodes["shopfront"], ident, shop.clock(), "shop", ask=ask)
     assert shipped.state is TransferState.IN_TRANSIT and shipped.shipped == {"MUG": 1}
     with shop.hub() as uow:
         reservation = uow.accounts.reservation(

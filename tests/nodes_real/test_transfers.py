@@ -77,3 +77,30 @@ def test_a_node_ships_only_stock_it_has_the_rights_to(site: Site) -> None:
         transfers.ship(site.ops, site.shop.nodes["shopfront"], "t-1", site.shop.later(5))
     assert transfers.listed(site.ops)[0].state is TransferState.REQUESTED
     assert _on_hand(site, "shopfront", "MUG") == 2
+
+
+def test_several_skus_pooled_at_the_hub_are_asked_back_in_one_sync_and_ship(site: Site) -> None:
+    shop, lines = site.shop, {"JUG": 3, "LAMP": 3, "MUG": 3}
+    for sku, quantity in lines.items():
+        shop.stock("shopfront", sku, quantity)  # each synced: the rights pool at the hub
+    asked: list[dict[str, int]] = []
+    ask = shop.asking("shopfront")
+    transfers.request(site.ops, "t-1", "shopfront", "van", lines, shop.clock())
+    done = transfers.ship(
+        site.ops, shop.nodes["shopfront"], "t-1", shop.later(5),
+        ask=lambda wanted: (asked.append(dict(wanted)), ask(wanted))[-1],
+    )  # fmt: skip
+    assert done.state is TransferState.IN_TRANSIT and done.shipped == lines
+    assert asked == [lines]
+    assert {sku: _on_hand(site, "shopfront", sku) for sku in lines} == dict.fromkeys(lines, 0)
+
+
+def test_a_line_the_sender_covers_stays_covered_while_the_rest_is_asked_back(site: Site) -> None:
+    shop = site.shop
+    shop.stock("shopfront", "LAMP", 2)  # pooled at the hub
+    _local_stock(site, "shopfront", "MUG", 4)  # the shopfront's own, not yet synced
+    transfers.request(site.ops, "t-1", "shopfront", "van", {"MUG": 4, "LAMP": 2}, shop.clock())
+    ask = shop.asking("shopfront")
+    done = transfers.ship(site.ops, shop.nodes["shopfront"], "t-1", shop.later(5), ask=ask)
+    assert done.shipped == {"MUG": 4, "LAMP": 2}
+    assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "shopfront", "LAMP")) == (0, 0)

@@ -3,7 +3,7 @@ in-process, so the hub holds real stock rights."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +50,16 @@ class Shop:
         endpoint = HubEndpoint(self.hub, SECRETS, self.clock)
         link = InProcessTransport(node, SECRETS[node], endpoint)
         sync.sync_node(self.nodes[node], node, link, self.clock())
+
+    def asking(self, node: str) -> rights.AskHub:
+        """`node` asks the hub for the rights it needs now, as the CLI and the API do."""
+
+        def ask(lines: Mapping[str, int]) -> None:
+            endpoint = HubEndpoint(self.hub, SECRETS, self.clock)
+            link = InProcessTransport(node, SECRETS[node], endpoint)
+            sync.sync_node(self.nodes[node], node, link, self.clock(), want=sorted(lines.items()))
+
+        return ask
 
     def held(self, sku: str) -> dict[str, int]:
         with self.hub() as uow:

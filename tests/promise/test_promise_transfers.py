@@ -15,7 +15,6 @@ from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
-from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.bootstrap import bootstrap
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import Sku
@@ -37,9 +36,8 @@ from microindex.service import promise, rights, sync, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory, NodeOpsUnitOfWork
 from microindex.service.nodes import add_node
 from microindex.service.promise_ports import PromiseUnitOfWork
-from microindex.service.rights import AskHub
 from microindex.settings import Settings
-from tests.promise.conftest import SECRETS, Shop
+from tests.promise.conftest import Shop
 
 SHOP, LOCKER, VAN = NODES  # shopfront (Mon-Sat 10-18), locker (always, 60 min), van (Tue-Sat 9-19)
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -182,16 +180,6 @@ def ops_of(shop: Shop) -> NodeOpsFactory:
     return PostgresNodeOps(shop.hub)  # type: ignore[arg-type]
 
 
-def asking(shop: Shop, node: str) -> AskHub:
-    """A sync of `node` with the hub that names what it needs, as the CLI's."""
-
-    def ask(sku: str, quantity: int) -> None:
-        link = InProcessTransport(node, SECRETS[node], HubEndpoint(shop.hub, SECRETS, shop.clock))
-        sync.sync_node(shop.nodes[node], node, link, shop.clock(), want=[(sku, quantity)])
-
-    return ask
-
-
 def rights_of(shop: Shop, node: str, sku: str = "MUG") -> Rights:
     with shop.nodes[node]() as uow:
         return sync.load_side(uow, node).get(sku)
@@ -311,7 +299,7 @@ def test_a_sender_that_has_not_synced_since_the_order_syncs_then_ships(placed: S
     ops, sender = ops_of(placed), placed.nodes["shopfront"]
     with pytest.raises(NotSetAside):
         transfers.ship(ops, sender, TRANSFER, placed.later(5))
-    done = transfers.ship(ops, sender, TRANSFER, placed.later(5), ask=asking(placed, "shopfront"))
+    done = transfers.ship(ops, sender, TRANSFER, placed.later(5), ask=placed.asking("shopfront"))
     assert done.state is TransferState.IN_TRANSIT
     assert (on_hand(placed, "shopfront"), rights_of(placed, "shopfront").reserved) == (1, ())
 
@@ -389,7 +377,7 @@ def test_the_transfer_of_an_order_cancelled_before_it_shipped_does_not_ship(plac
     with pytest.raises(NotSetAside, match="not set aside at shopfront"):
         transfers.ship(
             ops_of(placed), placed.nodes["shopfront"], TRANSFER, placed.later(9),
-            ask=asking(placed, "shopfront"),
+            ask=placed.asking("shopfront"),
         )  # fmt: skip
     assert on_hand(placed, "shopfront") == 3
 
@@ -495,7 +483,7 @@ def take(shop: Shop, step: str) -> int:
         if step.startswith("sync"):
             shop.sync(step.split()[1])
         elif step.startswith("ship"):
-            ask = asking(shop, "shopfront") if "asking" in step else None
+            ask = shop.asking("shopfront") if "asking" in step else None
             transfers.ship(ops, shop.nodes["shopfront"], TRANSFER, now, ask=ask)
         elif step.startswith("receive"):
             units = 1 if "short" in step else 2

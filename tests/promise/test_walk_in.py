@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
-from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.errors import OutOfStock
 from microindex.service import rights, sync
 from microindex.service.sync_ports import HubUnreachable
-from tests.promise.conftest import SECRETS, Shop
+from tests.promise.conftest import Shop
 
 
 def _local(shop: Shop, node: str, sku: str) -> int:
@@ -16,15 +17,7 @@ def _local(shop: Shop, node: str, sku: str) -> int:
         return sync.load_side(uow, node).get(sku).local
 
 
-def _ask_hub(shop: Shop, node: str) -> rights.AskHub:
-    def ask(sku: str, quantity: int) -> None:
-        link = InProcessTransport(node, SECRETS[node], HubEndpoint(shop.hub, SECRETS, shop.clock))
-        sync.sync_node(shop.nodes[node], node, link, shop.clock(), want=[(sku, quantity)])
-
-    return ask
-
-
-def _offline(sku: str, quantity: int) -> None:
+def _offline(lines: Mapping[str, int]) -> None:
     raise HubUnreachable("no network at the market stall")
 
 
@@ -32,7 +25,7 @@ def test_an_online_node_asks_the_hub_for_the_rights_it_lacks(shop: Shop) -> None
     shop.stock("van", "MUG", 5)
     assert _local(shop, "van", "MUG") == 0  # a node that syncs often pools rights at the hub
     sale = rights.sell_walk_in(
-        shop.nodes["van"], "van", "MUG", 2, shop.clock(), "till", _ask_hub(shop, "van")
+        shop.nodes["van"], "van", "MUG", 2, shop.clock(), "till", shop.asking("van")
     )
     assert "overdraft" not in sale.reference
     assert shop.held("MUG")["van"] <= 3

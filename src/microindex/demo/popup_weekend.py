@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -107,7 +106,6 @@ def _send(
         return None
     ident, sender = transfer.ident, transfer.sender
     transfers.pack(ops, ident, start + timedelta(minutes=15), "demo")
-    _ask_hub(workspace, sender, transfer.requested)
     shipped = transfers.ship(
         ops,
         workspace.node(sender),
@@ -118,13 +116,6 @@ def _send(
     )
     receiver = workspace.node(transfer.receiver)
     return transfers.receive(ops, receiver, ident, shipped.shipped, arrives, "demo")
-
-
-def _ask_hub(workspace: Workspace, node: str, lines: Mapping[str, int]) -> None:
-    """Bring back the rights to every line in one sync: asked one SKU at a time (as `ship`'s
-    `ask` does), each sync's rebalance would hand back what the one before released."""
-    link, now = workspace.link(node), workspace.clock()
-    sync.sync_node(workspace.node(node), node, link, now, want=sorted(lines.items()))
 
 
 def _trade(workspace: Workspace, popup: PopUp, rng: random.Random) -> dict[str, int]:

@@ -6,7 +6,7 @@ node selling offline and the hub selling online never together sell more than th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from microindex.domain.errors import OutOfStock
@@ -42,7 +42,10 @@ def sell(
     return movement
 
 
-AskHub = Callable[[str, int], None]
+AskHub = Callable[[Mapping[str, int]], None]
+"""Sync with the hub now, naming the local rights the node needs by SKU (an empty mapping:
+a plain sync). Every line goes in one ask: asked one SKU at a time, each sync's rebalance
+would hand back what the one before released."""
 
 
 def sell_walk_in(
@@ -70,7 +73,7 @@ def sell_walk_in(
             raise OutOfStock(sku, node, quantity, on_hand) from None
         if ask is not None:
             try:
-                ask(sku, quantity)
+                ask({sku: quantity})
                 return sell(node_db, node, sku, quantity, at, reference, actor=actor)
             except (NotEnoughRights, HubUnreachable):
                 pass

@@ -95,8 +95,8 @@ def ship(
 ) -> Transfer:
     """The sender ships: transfer-out at the sender, in transit at the hub.
 
-    Shipping spends the sender's local rights; when they are pooled at the hub, `ask` (a sync
-    that names what is needed) brings them back first. A transfer for an order spends the
+    Shipping spends the sender's local rights; when they are pooled at the hub, `ask` (one
+    sync that names every line) brings them back first. A transfer for an order spends the
     order's reservation at the sender instead (NotSetAside when it is not set aside there,
     even after a sync).
     """
@@ -127,8 +127,7 @@ def _ship_free(
     except NotEnoughRights:
         if ask is None:
             raise
-        for sku, quantity in sorted(shipped.items()):
-            ask(sku, quantity)
+        ask(shipped)  # every line, covered ones too, so the sync's rebalance keeps them all here
         _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
 
 
@@ -148,7 +147,7 @@ def _ship_reserved(
         if ask is None:
             raise
         with suppress(HubUnreachable):  # out of reach: refused below, as before
-            ask(min(transfer.shipped), 0)  # one sync brings every request
+            ask({})  # one sync brings every request
         _send_aside(sender_db, transfer, at, actor)
 
 

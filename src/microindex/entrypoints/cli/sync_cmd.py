@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,8 +66,9 @@ def serve_node(
     host, port = address
     secret = os.environ.get(STAFF_TOKEN_ENV, "") or staff_token(folder, code)
 
-    def ask(sku: str, quantity: int) -> None:
-        sync.sync_node(node_db, code, link, _now(), want=[(sku, quantity)], max_exchanges=3)
+    def ask(lines: Mapping[str, int]) -> None:
+        want = sorted(lines.items())
+        sync.sync_node(node_db, code, link, _now(), want=want, max_exchanges=3)
 
     site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link)
     app = create_node_app(site)
