@@ -103,6 +103,22 @@ def test_an_arrival_is_saved_with_the_step_it_made(hubs: Hubs) -> None:
     assert again.order.parts["locker"].arrived_at is None
 
 
+def test_open_orders_at_a_node_include_those_whose_goods_travel_there(hubs: Hubs) -> None:
+    hub = hubs.open()
+    hub.migrate()
+    sent = Part("shopfront", (("MUG", 2),), transfer_to="locker")
+    order = Order("o-2", Method.PICKUP, AT, later(3600), {"shopfront": sent})
+    order.events.append(Event("o-2", "shopfront", Step.PROMISED, AT))
+    with hub() as uow:
+        uow.orders.add(travelling_order())
+        uow.orders.add(OrderRecord(order, "digest", {}, (), later(900)))
+        uow.commit()
+    with hub() as uow:
+        assert [o.ident for o in uow.orders.open_at("locker")] == ["o-1", "o-2"]
+        assert [o.ident for o in uow.orders.open_at("shopfront")] == ["o-1", "o-2"]
+        assert uow.orders.open_at("van") == []
+
+
 def test_the_transfers_an_order_needs_commit_and_roll_back_with_it(hubs: Hubs) -> None:
     hub = hubs.open()
     hub.migrate()

@@ -97,3 +97,17 @@ def shared_client(shared_workspace: Workspace) -> Iterator[TestClient]:
 
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
+
+
+def shopfront_only_sku(client: TestClient, headers: dict[str, str]) -> str:
+    """A SKU the shopfront holds more than one of and the locker none: a pickup of it at the
+    locker is filled by a transfer from the shopfront."""
+    stock = client.get("/api/v1/stock", headers=headers).json()
+    at_locker = {line["sku"] for line in stock if line["node"] == "locker"}
+    return str(
+        min(
+            line["sku"]
+            for line in stock
+            if line["node"] == "shopfront" and line["on_hand"] > 1 and line["sku"] not in at_locker
+        )
+    )

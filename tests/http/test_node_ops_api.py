@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from microindex.bootstrap import Workspace
 from microindex.domain.gs1.digital_link import DigitalLink
-from tests.http.conftest import bearer
+from tests.http.conftest import bearer, shopfront_only_sku
 
 GLN = "9520123456788"
 SHELF = DigitalLink.location(GLN, "A1").uri("https://shop.example")
@@ -95,7 +95,7 @@ def test_a_locker_pickup_is_collected_with_its_code_and_a_wrong_code_is_refused(
     collect = "/api/v1/nodes/locker/pickups/collect"
     _error(client.post(collect, json={"code": wrong}, headers=locker), 403, "wrong_pickup_code")
     placed = client.get(f"/api/v1/orders/{order}", headers=admin).json()
-    assert placed["step"] == "promised"
+    assert placed["step"] == "confirmed"  # in a compartment: no checkout lease releases it
 
     sku = placed["parts"][0]["lines"][0]["sku"]
     before = _on_hand(client, admin, "locker")[sku]
@@ -138,6 +138,36 @@ def test_a_parcel_not_collected_in_time_is_swept_and_its_order_cancelled(
     swept = client.post("/api/v1/lockers/sweep", headers=admin).json()
     assert [(s["order"], s["state"]) for s in swept] == [(order, "expired")]
     assert client.get(f"/api/v1/orders/{order}", headers=admin).json()["step"] == "cancelled"
+
+
+def test_a_pickup_a_transfer_brings_goes_in_the_locker_once_arrived_and_is_collected(
+    client: TestClient, workspace: Workspace, secrets: dict[str, str]
+) -> None:
+    admin, locker = bearer(secrets["admin"]), bearer(secrets["staff_locker"])
+    _frozen(workspace)
+    big = {"length_mm": 900, "width_mm": 900, "height_mm": 900}
+    client.put("/api/v1/nodes/locker/compartments/XL1", json=big, headers=admin)
+    sku = shopfront_only_sku(client, admin)
+    body = {"lines": [{"sku": sku, "quantity": 1}], "method": "pickup", "pickup_node": "locker"}
+    placed = client.post("/api/v1/orders", json=body, headers={**admin, "Idempotency-Key": "t-1"})
+    assert [p["transfer_to"] for p in placed.json()["parts"]] == ["locker"], placed.text
+    pickups = "/api/v1/nodes/locker/pickups"
+    early = client.post(pickups, json={"order": "t-1"}, headers=locker)
+    _error(early, 409, "pickup_refused")
+    assert "its goods from shopfront have not arrived yet" in early.json()["error"]["message"]
+    for step, who in (("ship", admin), ("receive", locker)):
+        moved = client.post(f"/api/v1/transfers/t-1/shopfront/{step}", headers=who)
+        assert moved.status_code == 200, moved.text
+    made = client.post(pickups, json={"order": "t-1"}, headers=locker)
+    assert made.status_code == 201, made.text
+    _later(workspace, timedelta(hours=2))  # long past the checkout lease
+    lapsed = client.post("/api/v1/reservations/expire", headers=admin).json()["released"]
+    assert "t-1" not in lapsed
+    before = _on_hand(client, admin, "locker")[sku]
+    opened = client.post(f"{pickups}/collect", json={"code": made.json()["code"]}, headers=locker)
+    assert opened.status_code == 200, opened.text
+    assert client.get("/api/v1/orders/t-1", headers=locker).json()["step"] == "handed_over"
+    assert _on_hand(client, admin, "locker").get(sku, 0) == before - 1
 
 
 def test_a_transfer_is_requested_packed_shipped_and_received_short_as_a_discrepancy(

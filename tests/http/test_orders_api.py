@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.http.conftest import bearer
+from tests.http.conftest import bearer, shopfront_only_sku
 
 EAST = {"lat": 51.545, "lon": 0.04}  # beyond the shopfront's radius: only the van delivers
 
@@ -114,15 +114,8 @@ def test_a_pickup_where_the_goods_are_not_is_moved_there_by_the_chosen_rules(
     client: TestClient, secrets: dict[str, str]
 ) -> None:
     admin = bearer(secrets["admin"])
-    stock = client.get("/api/v1/stock", headers=admin).json()
-    at_locker = {line["sku"] for line in stock if line["node"] == "locker"}
-    sku = min(
-        line["sku"]
-        for line in stock
-        if line["node"] == "shopfront" and line["on_hand"] > 1 and line["sku"] not in at_locker
-    )
     body = {
-        "lines": [{"sku": sku, "quantity": 1}],
+        "lines": [{"sku": shopfront_only_sku(client, admin), "quantity": 1}],
         "method": "pickup",
         "pickup_node": "locker",
         "rules": ["fewest_transfers", "fastest"],
@@ -134,3 +127,34 @@ def test_a_pickup_where_the_goods_are_not_is_moved_there_by_the_chosen_rules(
     assert "rules: fewest_transfers, fastest" in placed.json()["why"][0]
     schema = client.get("/openapi.json").json()["components"]["schemas"]["OrderIn"]
     assert "fewest_transfers" in schema["properties"]["rules"]["description"]
+
+
+def test_staff_at_the_pickup_node_see_an_order_sent_there_and_record_its_handover(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    admin, locker, van = (bearer(secrets[k]) for k in ("admin", "staff_locker", "staff_van"))
+    body = {
+        "lines": [{"sku": shopfront_only_sku(client, admin), "quantity": 1}],
+        "method": "pickup",
+        "pickup_node": "locker",
+    }
+    placed = client.post("/api/v1/orders", json=body, headers={**admin, "Idempotency-Key": "p-2"})
+    assert [p["transfer_to"] for p in placed.json()["parts"]] == ["locker"], placed.text
+    assert "p-2" in [
+        o["id"] for o in client.get("/api/v1/orders?node=locker", headers=locker).json()
+    ]
+    assert client.get("/api/v1/orders/p-2", headers=locker).status_code == 200
+    assert client.get("/api/v1/orders/p-2", headers=van).status_code == 403
+    handover = {"node": "locker", "step": "handed_over"}
+    early = client.post("/api/v1/orders/p-2/steps", json=handover, headers=locker)
+    assert early.status_code == 409 and "on its way to locker" in early.text
+    for step, who in (("ship", admin), ("receive", locker)):
+        moved = client.post(f"/api/v1/transfers/p-2/shopfront/{step}", headers=who)
+        assert moved.status_code == 200, moved.text
+    done = client.post("/api/v1/orders/p-2/steps", json=handover, headers=locker)
+    assert done.status_code == 200 and done.json()["step"] == "handed_over", done.text
+    assert "p-2" not in [
+        o["id"] for o in client.get("/api/v1/orders?node=locker", headers=locker).json()
+    ]
+    closed = client.get("/api/v1/orders?node=locker&open=false", headers=locker).json()
+    assert [o["step"] for o in closed if o["id"] == "p-2"] == ["handed_over"]

@@ -16,8 +16,9 @@ from microindex.demo.nodes_real import NodesAsTheyAre
 from microindex.demo.popup_weekend import STALL, last_weekend, told
 from microindex.demo.scenario import build_demo
 from microindex.domain.movement import MovementKind
+from microindex.domain.promise.lifecycle import Step
 from microindex.domain.transfer import Transfer, TransferState
-from microindex.service import lockers, rounds, transfers
+from microindex.service import lockers, promise, rounds, transfers
 from microindex.service.ledger_history import all_movements
 from microindex.settings import Settings
 
@@ -53,6 +54,8 @@ def test_the_demo_has_a_locker_pickup_and_a_van_round(
     assert made.pickup is not None and len(made.pickup.code) == 6
     busy = [order for _, order in lockers.compartments(ops, "locker") if order]
     assert busy == [made.pickup.assignment.order]
+    waiting = promise.get_order(ws.hub, made.pickup.assignment.order).order
+    assert waiting.step is Step.CONFIRMED  # no checkout lease releases it from its compartment
     assert isinstance(ws.hub, SqliteSyncDatabase)
     today = rounds.round_for(SqliteRoundsDatabase(ws.hub), "van", THURSDAY.date())
     assert today is not None and len(today.stops) == made.van_stops == 4

@@ -13,18 +13,20 @@ from microindex.domain.locker import (
     LOCKOUT,
     WRONG_CODES,
     Assignment,
+    NoCompartmentFits,
     PickupRefused,
     TooManyWrongCodes,
     WrongPickupCode,
 )
 from microindex.domain.movement import MovementKind
 from microindex.domain.product import Size
-from microindex.domain.promise.lifecycle import Step
+from microindex.domain.promise.lifecycle import Step, arrival_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import State
 from microindex.domain.sync.messages import Push, Reply
-from microindex.service import lockers, promise
+from microindex.domain.sync.rights import Rights
+from microindex.service import lockers, promise, sync, transfers
 from microindex.service.sync_ports import HubUnreachable
 from tests.nodes_real.conftest import Site
 from tests.promise.conftest import SECRETS
@@ -120,7 +122,7 @@ def test_a_late_code_is_refused(site: Site) -> None:
     )  # fmt: skip
     with pytest.raises(PickupRefused):
         _open(site, made.code, site.shop.later(61))
-    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.PROMISED
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.CONFIRMED
 
 
 def test_an_order_too_large_for_any_free_compartment_is_not_promised_to_the_locker(
@@ -198,12 +200,8 @@ def test_with_the_hub_down_the_pick_is_recorded_once_from_the_lockers_own_rights
     assert [(m.kind, m.quantity, m.reference) for m in made] == [
         (MovementKind.PICK, -1, "fulfil:o-1/locker/MUG")
     ]
-    assert (
-        lockers.hand_over(
-            site.shop.nodes["locker"], "locker", "o-1", {"MUG": 1}, site.shop.later(1)
-        )
-        == []
-    )
+    held = {"o-1/locker/MUG": ("MUG", 1)}
+    assert lockers.hand_over(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
     assert _on_hand(site, "MUG") == 1
 
 
@@ -220,7 +218,7 @@ def test_too_many_wrong_codes_lock_the_locker_for_a_while_even_to_the_right_code
     with pytest.raises(TooManyWrongCodes) as locked:
         _open(site, code, site.shop.later(1))
     assert "too many wrong codes at locker" in str(locked.value)
-    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.PROMISED
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.CONFIRMED
     site.shop.later(LOCKOUT / timedelta(minutes=1))
     assert _open(site, code, site.shop.clock()).order == "o-1"
 
@@ -233,3 +231,127 @@ def test_wrong_codes_spread_out_over_time_do_not_lock_the_locker(site: Site) -> 
         with pytest.raises(WrongPickupCode):
             _open(site, _wrong(code), site.shop.later(5))
     assert _open(site, code, site.shop.later(5)).order == "o-1"
+
+
+def test_a_parcel_in_the_locker_outlives_its_checkout_lease_until_collected(site: Site) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 2)
+    code = _in_a_compartment(site, "o-1")
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.CONFIRMED
+    assert promise.release_lapsed(site.shop.hub, site.shop.later(24 * 60)) == []  # lease: 15 min
+    assert _open(site, code, site.shop.later(5)).order == "o-1"
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.HANDED_OVER
+    assert _on_hand(site, "MUG") == 1
+    site.shop.sync("locker")
+    with site.shop.hub() as uow:
+        reservation = uow.accounts.reservation("o-1/locker/MUG")
+    assert reservation is not None and reservation.state is State.FULFILLED
+
+
+def test_a_parcel_that_fits_no_compartment_leaves_its_order_only_promised(site: Site) -> None:
+    _compartments(site)
+    site.shop.stock("locker", "MUG", 1)
+    _place(site, "o-1")
+    with pytest.raises(NoCompartmentFits):
+        lockers.assign_order(
+            site.shop.hub, site.ops, "o-1", "locker", site.shop.clock(), Size(900, 900, 900)
+        )
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.PROMISED
+
+
+# --- a pickup whose goods a transfer brings to the locker ----------------------------------
+
+TRANSFER = promise.transfer_id("o-1", "shopfront")
+ARRIVAL = arrival_id("o-1", "shopfront", "locker", "MUG")
+
+
+def _travelling(site: Site) -> None:
+    """Two mugs for pickup at the locker, which holds none: the shopfront sends them."""
+    _compartments(site)
+    site.shop.stock("shopfront", "MUG", 3)
+    site.shop.sync("locker")  # the hub has heard from the locker
+    placed = _place(site, "o-1", quantity=2)
+    assert placed.record.order.parts["shopfront"].transfer_to == "locker"
+
+
+def _ship(site: Site) -> None:
+    site.shop.sync("shopfront")  # the shopfront sets the order's mugs aside
+    transfers.ship(site.ops, site.shop.nodes["shopfront"], TRANSFER, site.shop.later(30), "ana")
+
+
+def _receive(site: Site) -> None:
+    locker_db, at = site.shop.nodes["locker"], site.shop.later(40)
+    transfers.receive(site.ops, locker_db, TRANSFER, {"MUG": 2}, at, "bo", site.shop.hub)
+
+
+def _assign(site: Site, window: timedelta = lockers.PICKUP_WINDOW) -> lockers.Assigned:
+    lines = lockers.parcel_lines(site.shop.hub, "o-1", "locker")
+    parcel = lockers.parcel_for(site.shop.hub, lines)
+    return lockers.assign_order(
+        site.shop.hub, site.ops, "o-1", "locker", site.shop.clock(), parcel, window
+    )
+
+
+def _locker_rights(site: Site) -> Rights:
+    with site.shop.nodes["locker"]() as uow:
+        return sync.load_side(uow, "locker").get("MUG")
+
+
+def test_a_transferred_pickup_goes_in_only_once_arrived_and_leaves_from_its_set_aside(
+    site: Site,
+) -> None:
+    _travelling(site)
+    with pytest.raises(PickupRefused, match="its goods from shopfront have not arrived yet"):
+        _assign(site)
+    _ship(site)
+    with pytest.raises(PickupRefused, match="have not arrived yet"):
+        _assign(site)
+    _receive(site)
+    assert lockers.parcel_lines(site.shop.hub, "o-1", "locker") == {"MUG": 2}
+    made = _assign(site)
+    assert promise.release_lapsed(site.shop.hub, site.shop.later(24 * 60)) == []
+    with site.shop.nodes["locker"]() as uow:
+        head = uow.ledger.load("locker", []).head
+    assert _open(site, made.code, site.shop.later(5)).order == "o-1"
+    order = promise.get_order(site.shop.hub, "o-1").order
+    assert order.step is Step.HANDED_OVER
+    with site.shop.nodes["locker"]() as uow:
+        picked = uow.ledger.movements("locker", head, 1000)
+    assert [(m.kind, m.quantity, m.reference) for m in picked] == [
+        (MovementKind.PICK, -2, f"fulfil:{ARRIVAL}")
+    ]
+    there = _locker_rights(site)
+    assert (_on_hand(site, "MUG"), there.reserved, there.local) == (0, (), 0)
+    held = order.held_at("locker")
+    assert held == {ARRIVAL: ("MUG", 2)}
+    assert lockers.hand_over(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
+    site.shop.sync("locker")
+    with site.shop.hub() as uow:
+        reservation = uow.accounts.reservation(ARRIVAL)
+        claims = uow.accounts.load("locker").claims("MUG")
+    assert reservation is not None and reservation.state is State.FULFILLED
+    assert claims == _locker_rights(site).hub_share
+
+
+def test_an_uncollected_transferred_pickup_is_swept_and_its_goods_are_the_lockers_own(
+    site: Site,
+) -> None:
+    _travelling(site)
+    _ship(site)
+    _receive(site)
+    made = _assign(site, window=timedelta(hours=24))
+    swept = lockers.sweep(site.shop.hub, site.ops, site.shop.later(24 * 60 + 1))
+    assert [a.order for a in swept] == ["o-1"]
+    assert promise.get_order(site.shop.hub, "o-1").order.step is Step.CANCELLED
+    site.shop.sync("locker")  # the locker undoes the set-aside: the mugs are its own
+    site.shop.sync("locker")  # and the hub hears it did
+    there = _locker_rights(site)
+    assert (_on_hand(site, "MUG"), there.reserved, there.local + there.granted) == (2, (), 2)
+    with site.shop.hub() as uow:
+        reservation = uow.accounts.reservation(ARRIVAL)
+        claims = uow.accounts.load("locker").claims("MUG")
+    assert reservation is not None and reservation.state is State.CANCELLED
+    assert claims == there.hub_share
+    assert there.local + site.shop.held("MUG")["locker"] == 2  # for sale again, here or online
+    with pytest.raises(WrongPickupCode):
+        _open(site, made.code, site.shop.later(1))

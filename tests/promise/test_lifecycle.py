@@ -49,3 +49,20 @@ def test_releasing_ends_every_part_not_yet_handed_over() -> None:
     assert order.step is Step.HANDED_OVER
     with pytest.raises(StepRefused):
         order.end(Step.CANCELLED, AT)
+
+
+def test_an_order_is_at_the_pickup_node_its_goods_travel_to_and_held_there_on_arrival() -> None:
+    parts = {
+        "locker": Part("locker", (("BOWL", 1),)),
+        "shop": Part("shop", (("MUG", 2),), transfer_to="locker"),
+    }
+    order = Order("o-1", Method.PICKUP, AT, AT + timedelta(hours=3), parts)
+    assert order.nodes == {"locker", "shop"}
+    assert [p.node for p in order.collected_at("locker")] == ["locker", "shop"]
+    assert order.collected_at("shop") == []  # the shop only sends its part
+    assert order.held_at("locker") == {
+        "o-1/locker/BOWL": ("BOWL", 1),  # reserved at the locker itself
+        "o-1/shop>locker/MUG": ("MUG", 2),  # set aside there when the transfer arrives
+    }
+    order.end(Step.CANCELLED, AT)
+    assert order.collected_at("locker") == [] and order.held_at("locker") == {}

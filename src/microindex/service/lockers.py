@@ -1,5 +1,9 @@
-"""Parcel lockers: compartments, putting a promised pickup in one, opening it with a code,
-and taking out what was not collected in time (the order is cancelled, its rights return).
+"""Parcel lockers: compartments, putting a pickup in one, opening it with a code, and taking
+out what was not collected in time (the order is cancelled, its rights return).
+
+A pickup's parcel holds the order's goods at the locker: its own part's, and those a transfer
+brought there (once they arrived). Putting it in confirms an order still only promised, so
+its checkout lease cannot release it while it waits: only the locker's deadline ends it.
 
 Each step is two short transactions: the locker's record and the order's (service.promise).
 Opening checks the code first, then advances the order, then records the pick in the locker's
@@ -34,11 +38,11 @@ from microindex.domain.node import Node
 from microindex.domain.packaging import NoPackageFits, PackageTemplate, PackItem, choose_package
 from microindex.domain.product import Size
 from microindex.domain.promise.candidates import Candidate
-from microindex.domain.promise.lifecycle import Step, StepRefused
+from microindex.domain.promise.lifecycle import Order, Part, Step, StepRefused
 from microindex.domain.promise.order import Method
 from microindex.domain.sync.rights import Tag, tagged
 from microindex.service import promise, rights, sync
-from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.node_ops_ports import NodeOpsFactory, NodeOpsUnitOfWork
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
 
@@ -126,6 +130,28 @@ def locker_states(ops: NodeOpsFactory, nodes: Sequence[Node], parcel: Size) -> d
     return found
 
 
+def parcel_lines(hub: PromiseUnitOfWorkFactory, order: str, node: str) -> dict[str, int]:
+    """What goes in the locker for this order: SKU -> units of the parts collected at `node`
+    (its own and those a transfer brought). Refused (PickupRefused) unless it is an open
+    pickup order there whose goods have all arrived."""
+    lines: dict[str, int] = {}
+    for part in _ready_parts(promise.get_order(hub, order).order, node):
+        for sku, quantity in part.lines:
+            lines[sku] = lines.get(sku, 0) + quantity
+    return lines
+
+
+def _ready_parts(order: Order, node: str) -> list[Part]:
+    parts = order.collected_at(node)
+    if order.method is not Method.PICKUP or not parts or not order.open:
+        raise PickupRefused(node, order.ident, "not an open pickup order at this locker")
+    on_way = sorted(p.node for p in parts if p.transfer_to is not None and p.arrived_at is None)
+    if on_way:
+        senders = ", ".join(on_way)
+        raise PickupRefused(node, order.ident, f"its goods from {senders} have not arrived yet")
+    return parts
+
+
 def assign_order(
     hub: PromiseUnitOfWorkFactory,
     ops: NodeOpsFactory,
@@ -136,22 +162,31 @@ def assign_order(
     window: timedelta = PICKUP_WINDOW,
     code: str | None = None,
 ) -> Assigned:
-    """Put a promised pickup order's parcel in the smallest free compartment it fits."""
-    record = promise.get_order(hub, order).order
-    part = record.parts.get(node)
-    if record.method is not Method.PICKUP or part is None or not record.open:
-        raise PickupRefused(node, order, "not an open pickup order at this locker")
+    """Put a pickup order's parcel in the smallest free compartment it fits.
+
+    The order must be open, and goods a transfer brings to the locker there. It is confirmed
+    before the parcel goes in (when only promised), so no checkout lease releases it while the
+    parcel waits: only the deadline here (`sweep`) ends it."""
+    _ready_parts(promise.get_order(hub, order).order, node)
     pin = check_pickup_code(code or new_code())
+    salt = secrets.token_hex(8)
+    with ops() as uow:  # refuse before confirming: already in, or nothing free fits
+        assign(order, node, _free_for(uow, order, node), parcel, pin, salt, at, at + window)
+    promise.confirm_for_pickup(hub, order, node, at, "locker")
     with ops() as uow:
-        known = uow.lockers.get(order, node)
-        if known is not None:
-            raise PickupRefused(node, order, f"already in compartment {known.compartment}")
-        busy = [a.compartment for a in uow.lockers.waiting(node)]
-        free_ones = free(uow.lockers.compartments(node), busy)
-        made = assign(order, node, free_ones, parcel, pin, secrets.token_hex(8), at, at + window)
+        made = assign(order, node, _free_for(uow, order, node), parcel, pin, salt, at, at + window)
         uow.lockers.add(made)
         uow.commit()
     return Assigned(made, pin)
+
+
+def _free_for(uow: NodeOpsUnitOfWork, order: str, node: str) -> list[Compartment]:
+    """The locker's free compartments, unless the order is already in one."""
+    known = uow.lockers.get(order, node)
+    if known is not None:
+        raise PickupRefused(node, order, f"already in compartment {known.compartment}")
+    busy = [a.compartment for a in uow.lockers.waiting(node)]
+    return free(uow.lockers.compartments(node), busy)
 
 
 def open_with(
@@ -166,7 +201,8 @@ def open_with(
 ) -> Assignment:
     """The compartment whose code this is opens: the order is handed over (collected) and its
     goods leave the locker's ledger (`locker_db`; `link` reaches the hub for a set-aside not
-    there yet). Refused while the locker is locked after too many wrong codes."""
+    there yet), those a transfer brought from where they were set aside on arrival. Refused
+    while the locker is locked after too many wrong codes."""
     check_pickup_code(code)
     found = _opened_by(ops, node, code, now)
     collected = found.collect(code, now)  # refuses an expired code
@@ -175,8 +211,8 @@ def open_with(
     except StepRefused as refused:
         if refused.current != Step.HANDED_OVER.value:
             raise
-    part = promise.get_order(hub, found.order).order.parts[node]
-    hand_over(locker_db, node, found.order, dict(part.lines), now, link)
+    held = promise.get_order(hub, found.order).order.held_at(node)
+    hand_over(locker_db, node, held, now, link)
     with ops() as uow:
         uow.lockers.save(collected)
         uow.commit()
@@ -201,28 +237,28 @@ def _opened_by(ops: NodeOpsFactory, node: str, code: str, now: datetime) -> Assi
 def hand_over(
     node_db: SyncUnitOfWorkFactory,
     node: str,
-    order: str,
-    lines: dict[str, int],
+    held: Mapping[str, tuple[str, int]],
     at: datetime,
     link: SyncTransport | None = None,
 ) -> list[Movement]:
-    """The order's goods leave the node's ledger: a pick of each line's set-aside reservation.
+    """The order's goods leave the node's ledger: a pick of each reservation that holds them
+    there (`held`: reservation -> SKU, units; see `Order.held_at`).
 
     A set-aside that has not reached the node yet is fetched first (a sync, with `link`); one
     still missing (the hub out of reach) leaves as a pick from the node's own rights, as a sale
-    would, tagged with the reservation all the same. Each line once: done again, nothing more.
+    would, tagged with the reservation all the same. Each reservation once: done again,
+    nothing more.
     """
-    wanted = {promise.reservation_id(order, node, sku): (sku, q) for sku, q in lines.items()}
-    if link is not None and not wanted.keys() <= rights.set_aside(node_db, node).keys():
+    if link is not None and not held.keys() <= rights.set_aside(node_db, node).keys():
         with suppress(HubUnreachable):
             sync.sync_node(node_db, node, link, at)
     with node_db() as uow:
         side = sync.load_side(uow, node)
-        ledger = uow.ledger.load(node, sorted(lines))
+        ledger = uow.ledger.load(node, sorted({sku for sku, _ in held.values()}))
         recent = uow.ledger.movements(node, max(0, ledger.head - RECENT), RECENT)
         done = {m.reference for m in recent}
         made: list[Movement] = []
-        for ident, (sku, quantity) in sorted(wanted.items()):
+        for ident, (sku, quantity) in sorted(held.items()):
             reference = tagged(Tag.FULFIL, ident)
             if reference in done:
                 continue
@@ -239,7 +275,7 @@ def hand_over(
 
 def sweep(hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, now: datetime) -> list[Assignment]:
     """Take out parcels past their deadline: free the compartment, cancel the order so its
-    rights return to the node."""
+    rights return to the locker (goods a transfer brought become the locker's own)."""
     with ops() as uow:
         lapsed = uow.lockers.lapsed(now)
     swept: list[Assignment] = []

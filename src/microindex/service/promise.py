@@ -307,6 +307,22 @@ def advance(
     return order
 
 
+def confirm_for_pickup(
+    hub: PromiseUnitOfWorkFactory, ident: str, node: str, at: datetime, actor: str = ""
+) -> Order:
+    """The order's goods are put out for collection at `node` (a locker's compartment): the
+    parts collected there that are only promised are confirmed, so no checkout lease releases
+    them; only the pickup's own deadline ends the order now."""
+    with hub() as uow:
+        order = _load(uow, ident)
+        for part in order.collected_at(node):
+            if part.step is Step.PROMISED:
+                order.advance(part.node, Step.CONFIRMED, at, actor)
+        uow.orders.save(order)
+        uow.commit()
+    return order
+
+
 def cancel(hub: PromiseUnitOfWorkFactory, ident: str, at: datetime, actor: str = "") -> Order:
     """Cancel what is not yet handed over and give its rights back (once the node confirms)."""
     with hub() as uow:
@@ -334,15 +350,15 @@ def open_orders(hub: PromiseUnitOfWorkFactory, node: str | None = None) -> list[
 def list_orders(
     hub: PromiseUnitOfWorkFactory, node: str | None = None, only_open: bool = True
 ) -> list[Order]:
-    """Orders with a part at `node` (any node when None), oldest key first; open ones only
-    unless `only_open` is False."""
+    """Orders with a part at `node`, or goods travelling to it (any node when None), oldest
+    key first; open ones only unless `only_open` is False."""
     if only_open:
         return open_orders(hub, node)
     with hub() as uow:
         idents = sorted({e.order for e in uow.orders.events(_EVER[0], _EVER[1])})
         found = (uow.orders.get(ident) for ident in idents)
         orders = [record.order for record in found if record is not None]
-    return [o for o in orders if node is None or node in o.parts]
+    return [o for o in orders if node is None or node in o.nodes]
 
 
 def order_events(hub: PromiseUnitOfWorkFactory, start: datetime, end: datetime) -> list[Event]:

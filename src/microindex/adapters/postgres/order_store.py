@@ -99,8 +99,8 @@ class PostgresOrders:
     def open_at(self, node: str | None) -> list[Order]:
         rows = self._conn.execute(
             "SELECT DISTINCT ident FROM order_parts WHERE step = ANY(%s)"
-            " AND (%s::text IS NULL OR node = %s) ORDER BY ident",
-            (_OPEN_STEPS, node, node),
+            " AND (%s::text IS NULL OR node = %s OR transfer_to = %s) ORDER BY ident",
+            (_OPEN_STEPS, node, node, node),
         ).fetchall()
         found = (self.get(ident) for (ident,) in rows)
         return [record.order for record in found if record is not None and record.order.open]

@@ -116,8 +116,8 @@ class SqliteOrders:
         marks = ", ".join("?" for _ in _OPEN_STEPS)
         rows = self._conn.execute(
             f"SELECT DISTINCT ident FROM order_parts WHERE step IN ({marks})"
-            " AND (? IS NULL OR node = ?) ORDER BY ident",
-            (*_OPEN_STEPS, node, node),
+            " AND (? IS NULL OR node = ? OR transfer_to = ?) ORDER BY ident",
+            (*_OPEN_STEPS, node, node, node),
         ).fetchall()
         found = (self.get(ident) for (ident,) in rows)
         return [record.order for record in found if record is not None and record.order.open]

@@ -103,6 +103,33 @@ class Order:
     def open(self) -> bool:
         return self.step not in ENDED and self.step is not LAST[self.method]
 
+    @property
+    def nodes(self) -> frozenset[str]:
+        """Every node the order is at: those of its parts and those their goods travel to."""
+        sent_to = {p.transfer_to for p in self.parts.values() if p.transfer_to is not None}
+        return frozenset(self.parts) | sent_to
+
+    def collected_at(self, node: str) -> list[Part]:
+        """The parts (not ended) a shopper collects at `node`: its own, and those whose goods
+        travel there."""
+        return [
+            p
+            for p in self.parts.values()
+            if (p.transfer_to or p.node) == node and p.step not in ENDED
+        ]
+
+    def held_at(self, node: str) -> dict[str, tuple[str, int]]:
+        """The reservations that hold, at `node`, the goods collected there: reservation ->
+        (SKU, units). Its own part's at `node`; a travelled part's under its arrival there."""
+        held: dict[str, tuple[str, int]] = {}
+        for part in self.collected_at(node):
+            for sku, quantity in part.lines:
+                if part.transfer_to is None:
+                    held[reservation_id(self.ident, node, sku)] = (sku, quantity)
+                else:
+                    held[arrival_id(self.ident, part.node, node, sku)] = (sku, quantity)
+        return held
+
     def advance(self, node: str, step: Step, at: datetime, actor: str = "") -> list[Event]:
         """Move one node's part to `step` (forward only; confirm is optional).
 

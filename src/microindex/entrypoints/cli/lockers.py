@@ -24,7 +24,7 @@ from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
-from microindex.service import lockers, promise, shelf_holds, transfers
+from microindex.service import lockers, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 
@@ -92,19 +92,20 @@ def compartments_list(
 @locker_app.command("assign")
 def assign(
     ctx: typer.Context,
-    order: str = typer.Argument(..., help="A promised pickup order."),
+    order: str = typer.Argument(..., help="A pickup order at the locker."),
     node: str = typer.Option("locker", help="The locker node."),
     hours: float = typer.Option(72, help="Hours the shopper has to collect."),
     qr_file: Path | None = typer.Option(None, "--qr", help="Write the code's QR (.svg or .png)."),
 ) -> None:
-    """Put the order in the smallest free compartment it fits; print its pickup code.
+    """Put the order in the smallest free compartment it fits; print its pickup code. An
+    order only promised is confirmed (its lease no longer runs); goods a transfer brings must
+    have arrived.
 
     Example: microindex locker assign o-1a2b3c4d5e --qr pickup.svg
     """
     with domain_errors():
         ws = workspace(ctx)
-        part = promise.get_order(ws.hub, order).order.parts.get(node)
-        parcel = lockers.parcel_for(ws.hub, dict(part.lines) if part else {})
+        parcel = lockers.parcel_for(ws.hub, lockers.parcel_lines(ws.hub, order, node))
         made = lockers.assign_order(
             ws.hub, _ops(ws), order, node, ws.clock(), parcel, timedelta(hours=hours)
         )

@@ -161,7 +161,9 @@ def release_lapsed(ctx: typer.Context) -> None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    node: str | None = typer.Option(None, "--node", help="Only orders with a part here."),
+    node: str | None = typer.Option(
+        None, "--node", help="Only orders with a part here, or goods travelling here."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Open orders, oldest first. Example: microindex order list --node van"""

@@ -14,14 +14,14 @@ from fastapi import Path, status
 from pydantic import BaseModel, Field
 
 from microindex.domain.access import Action, require
-from microindex.domain.locker import Assignment, Held, PickupRefused
+from microindex.domain.locker import Assignment, Held
 from microindex.domain.product import Size
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.api.orders import KEY_PATTERN
 from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import ErrorBody, Request
-from microindex.service import lockers, promise
+from microindex.service import lockers
 from microindex.service.nodes import get_node
 
 api = router("lockers")
@@ -130,10 +130,7 @@ def put_compartment(
 def assign_pickup(node: NodePath, body: AssignIn, hub: HubDep, token: TokenDep) -> AssignedOut:
     require(token.grant, Action.ADVANCE_ORDER, node)
     database = hub.workspace.hub
-    part = promise.get_order(database, body.order).order.parts.get(node)
-    if part is None:
-        raise PickupRefused(node, body.order, "not an open pickup order at this locker")
-    parcel = lockers.parcel_for(database, dict(part.lines))
+    parcel = lockers.parcel_for(database, lockers.parcel_lines(database, body.order, node))
     made = lockers.assign_order(
         database,
         hub.workspace.node_ops(),

@@ -1,6 +1,7 @@
 """Online orders: place (idempotent by the `Idempotency-Key` header), read, list, advance one
 node's part, cancel. A channel (the web shop, a marketplace) places, reads and cancels; staff
-read and advance the orders with a part at their node; an admin does everything."""
+read and advance the orders with a part at their node or goods travelling to it; an admin does
+everything."""
 
 from __future__ import annotations
 
@@ -139,8 +140,9 @@ def _request(body: OrderIn, at: datetime) -> OrderRequest:
 
 
 def _may_read(token: AccessToken, order: Order) -> None:
-    """Staff read an order only when one of its parts is at their node."""
-    if not any(may(token.grant, Action.READ_ORDERS, node) for node in (*order.parts, None)):
+    """Staff read an order only when one of its parts is at their node, or its goods travel
+    there (the pickup node's staff hand it over)."""
+    if not any(may(token.grant, Action.READ_ORDERS, node) for node in (*order.nodes, None)):
         raise AccessDenied(token.grant.role.value, Action.READ_ORDERS.value, token.grant.node)
 
 
@@ -183,7 +185,8 @@ def list_orders(
     hub: HubDep,
     token: TokenDep,
     node: Annotated[
-        str | None, Query(pattern=NODE_PATTERN, description="Only orders with a part here.")
+        str | None,
+        Query(pattern=NODE_PATTERN, description="Only orders with a part here or sent here."),
     ] = None,
     open: Annotated[bool, Query(description="Only orders not yet finished.")] = True,
 ) -> list[OrderOut]:
