@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The demo shop served by uvicorn on a free loopback port, in a thread."""
-    workspace = bootstrap(Settings(tmp_path_factory.mktemp("served") / "shop"))
-    build_demo(workspace, seed=7, today=workspace.clock().date())
-    secrets = issue_secrets(workspace)
-    app = create_app(workspace)
-    code = app.state.hub.logins.add(secrets["admin"])
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port, in a thread: its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -85,10 +81,23 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    yield Hub(url, secrets, f"{url}/login/once/{code}")
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """The demo shop served by uvicorn on a free loopback port, in a thread."""
+    workspace = bootstrap(Settings(tmp_path_factory.mktemp("served") / "shop"))
+    build_demo(workspace, seed=7, today=workspace.clock().date())
+    secrets = issue_secrets(workspace)
+    app = create_app(workspace)
+    code = app.state.hub.logins.add(secrets["admin"])
+    with served(app) as url:
+        yield Hub(url, secrets, f"{url}/login/once/{code}")
     workspace.close()
 
 

@@ -1,6 +1,7 @@
 """The demo's nodes as they really are: a locker with compartments and a pickup waiting in one,
-the van on today's round, and a market-stall pop-up last weekend with its transfers in from the
-shopfront and, when it closed, the rest back home (`demo.popup_weekend`)."""
+the van on today's round, a market-stall pop-up last weekend with its transfers in from the
+shopfront and, when it closed, the rest back home (`demo.popup_weekend`), and a shelf label at
+the shopfront whose QR a shopper scans to see the stock nearby and hold one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from microindex.domain.product import Size
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import ServiceArea, Stop
-from microindex.service import lockers, promise, rounds
+from microindex.service import lockers, promise, rounds, shelf_holds
 from microindex.service.lockers import Assigned
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
@@ -33,6 +34,16 @@ VAN_STOPS = (
     (time(13, 0), time(14, 0), 51.5270, -0.0010, "Roman Road market"),
     (time(15, 0), time(16, 30), 51.5560, -0.0750, "Stoke Newington Church St"),
 )
+SHELF_NODE = "shopfront"
+SHELF_GLN = "5069412000010"  # the shopfront's site, on its shelf labels
+SHELF_BIN = "A1"
+
+
+@dataclass(frozen=True)
+class Shelf:
+    gln: str
+    bin: str
+    sku: str
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class NodesAsTheyAre:
     pickup: Assigned | None
     weekend: PopUpWeekend
     van_stops: int
+    shelf: Shelf | None = None
 
 
 def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
@@ -59,7 +71,23 @@ def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
     rounds.set_round(store, "van", now.date(), stops)
     rounds.set_area(store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
     weekend = add_popup_weekend(workspace, ops, store, seed, now.date())
-    return NodesAsTheyAre(pickup, weekend, len(stops))
+    return NodesAsTheyAre(pickup, weekend, len(stops), _shelf(workspace, ops))
+
+
+def _shelf(workspace: Workspace, ops: NodeOpsFactory) -> Shelf | None:
+    """Label shelf A1 at the shopfront with a SKU the hub can hold there and another node has
+    too, so its page shows more than one place."""
+    with workspace.hub() as uow:
+        lines = [line for line in uow.ledger.stock() if line.on_hand > 0]
+        held = uow.accounts.held_many(sorted({line.sku for line in lines}))
+    elsewhere = {line.sku for line in lines if line.node != SHELF_NODE}
+    fits = sorted(
+        s for s, by_node in held.items() if by_node.get(SHELF_NODE, 0) >= 2 and s in elsewhere
+    )
+    if not fits:
+        return None
+    shelf_holds.add_shelf(ops, SHELF_GLN, SHELF_BIN, SHELF_NODE, fits[0])
+    return Shelf(SHELF_GLN, SHELF_BIN, fits[0])
 
 
 def _locker_pickup(

@@ -146,3 +146,12 @@ def published_image(
 def _preference(asset: Asset) -> tuple[int, int, str]:
     shot_rank = SHOT_ORDER.index(asset.shot) if asset.shot in SHOT_ORDER else len(SHOT_ORDER)
     return (shot_rank, 0 if asset.kind.value == "photo" else 1, asset.id)
+
+
+def published_file(tools: CaptureTools, sha256: str) -> Path | None:
+    """The file behind `/media/<sha256>.jpg`: an approved asset's picture (what channels are
+    sent), never an original or an unapproved one. None when `sha256` names no such picture."""
+    approved = list_assets(tools, state=ProofState.APPROVED)
+    if any(asset.image.sha256 == sha256 for asset in approved):
+        return tools.blobs.path(sha256)
+    return None

@@ -74,7 +74,21 @@ def hold_from_scan(
 ) -> promise.Placed:
     """Hold the scanned item for pickup at its node for `hold` (a short lease)."""
     where, sku = scanned_item(hub, ops, scan, node)
-    asked = OrderRequest((OrderLine(sku, quantity),), Method.PICKUP, at, pickup_node=where)
+    return hold_item(hub, key, sku, where, nodes, at, quantity, hold)
+
+
+def hold_item(
+    hub: PromiseUnitOfWorkFactory,
+    key: str,
+    sku: str,
+    node: str,
+    nodes: Sequence[Node],
+    at: datetime,
+    quantity: int = 1,
+    hold: timedelta = HOLD,
+) -> promise.Placed:
+    """Hold `quantity` of `sku` for pickup at `node` for `hold`: a pickup order, short lease."""
+    asked = OrderRequest((OrderLine(sku, quantity),), Method.PICKUP, at, pickup_node=node)
     return promise.place_order(hub, key, asked, nodes, promise.PromiseSettings(lease=hold))
 
 

@@ -4,6 +4,7 @@ reader that takes the JSON-LD back out of a page (as a crawler would)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -68,6 +69,19 @@ def product_jsonld(page: ProductPage) -> dict[str, Any]:
     return data
 
 
+def product_jsonld_at(pages: Sequence[ProductPage]) -> dict[str, Any]:
+    """One Product with an offer at each of `pages`' nodes (one page or more, same product)."""
+    data = product_jsonld(pages[0])
+    if len(pages) > 1:
+        data["offers"] = [product_jsonld(page)["offers"] for page in pages]
+    return data
+
+
+def jsonld_text(data: dict[str, Any]) -> str:
+    """JSON-LD to put inside a `<script>` element: no `</` can end it early."""
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
 _STOCK_WORDS = {
     "InStock": "In stock",
     "LimitedAvailability": "Only a few left",
@@ -81,7 +95,7 @@ _STOCK_WORDS = {
 def render_product_page(page: ProductPage) -> str:
     """The whole HTML document for `page` (the HTTP API serves it as text/html)."""
     product, node = page.product, page.node
-    data = json.dumps(product_jsonld(page), ensure_ascii=False).replace("</", "<\\/")
+    data = jsonld_text(product_jsonld(page))
     word = (page.availability or "").rsplit("/", 1)[-1]
     stock = _STOCK_WORDS.get(word, "Ask in store")
     image = f'<img src="{escape(page.image)}" alt="{escape(product.title)}">' if page.image else ""
@@ -93,14 +107,14 @@ def render_product_page(page: ProductPage) -> str:
         f'<script type="{JSONLD}">{data}</script>'
         "</head><body><main>"
         f"<h1>{escape(product.title)}</h1>{image}"
-        f'<p class="price">{escape(_display(page.price))}</p>'
+        f'<p class="price">{escape(display_price(page.price))}</p>'
         f'<p class="stock">{escape(stock)} at {escape(node.name)}</p>'
         f"<p>{escape(product.description)}</p>"
         "</main></body></html>\n"
     )
 
 
-def _display(money: Money) -> str:
+def display_price(money: Money) -> str:
     symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(money.currency)
     amount = f"{money.amount:.{MINOR_UNITS[money.currency]}f}"
     return f"{symbol}{amount}" if symbol else f"{amount} {money.currency}"

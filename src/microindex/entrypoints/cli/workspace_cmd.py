@@ -12,6 +12,7 @@ from microindex.adapters.media.signing_identity import ensure_signing_identity
 from microindex.demo.live import start_live
 from microindex.demo.popup_weekend import told
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
+from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.entrypoints.cli.serve import serve
 from microindex.settings import SETTINGS_FILE, Settings
@@ -90,6 +91,14 @@ def demo(
             f"(try: microindex -w {directory} locker open {pickup.code})"
         )
     console.print(f"{told(summary.real.weekend)}; see: microindex -w {directory} transfer list")
+    shelf = summary.real.shelf
+    if shelf is not None:
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        link = DigitalLink.location(shelf.gln, shelf.bin).uri(f"http://{shown}:{port}")
+        console.print(
+            f"Shelf QR at the shopfront ({shelf.sku}), as a shopper's phone opens it: {link}",
+            soft_wrap=True,
+        )
     if serve_it:
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy

@@ -1,4 +1,5 @@
-"""The hub's web application: the JSON API (/api/v1), the dashboard (/) and the staff page."""
+"""The hub's web application: the JSON API (/api/v1), the dashboard (/), the staff page and
+the shopper's pages at the Digital Link paths of QR codes (/01/..., /414/...)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import token_store
-from microindex.entrypoints.http import errors, pages, staff
+from microindex.entrypoints.http import errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
     holds,
@@ -54,6 +55,7 @@ def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAP
         ),
     )
     app.state.hub = Hub(workspace, tokens if tokens is not None else token_store(workspace))
+    app.state.hold_limit = scan_pages.hold_limit()  # shoppers' holds per client
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=body_limit)
     for router in (

@@ -17,7 +17,7 @@ from microindex.entrypoints.http.api.search import caught_up
 from microindex.entrypoints.http.charts import grouped_bars, horizontal_bars
 from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.session import admin_session
-from microindex.entrypoints.http.templating import page
+from microindex.entrypoints.http.templating import ago, page
 from microindex.service import dashboard as view
 from microindex.service.browse import ProductFilter
 from microindex.service.dashboard import StockRow
@@ -54,7 +54,7 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         now=now,
         q=q,
         nodes=list(nodes),
-        activity=[(a, a.health(now), _age(a.age(now))) for a in activity],
+        activity=[(a, a.health(now), ago(a.age(now))) for a in activity],
         sales_chart=_sales_chart(weeks, sold),
         value_chart=_value_chart(value, hub.currency),
         panels=dashboard_kpis.panels(kpis),
@@ -97,16 +97,3 @@ def _value_chart(value: dict[str, Decimal], currency: str) -> str:
         items,
         lambda amount: f"{amount:,.2f} {currency}",
     )
-
-
-def _age(age: timedelta | None) -> str:
-    if age is None:
-        return "never"
-    minutes = int(age.total_seconds() // 60)
-    if minutes < 1:
-        return "just now"
-    if minutes < 90:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} days ago"

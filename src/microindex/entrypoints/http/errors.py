@@ -37,6 +37,7 @@ from microindex.domain.locker import (
     TooManyWrongCodes,
     WrongPickupCode,
 )
+from microindex.domain.promise.holds import NodeClosed, NoPickupHere, NotReservable
 from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
@@ -81,6 +82,9 @@ STATUS: dict[type[DomainError], int] = {
     NoStopLeft: 409,
     OutsideServiceArea: 409,
     UnknownShelf: 404,
+    NodeClosed: 409,
+    NoPickupHere: 409,
+    NotReservable: 409,
 }
 
 _HTTP_CODES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +29,17 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> HTML
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers.update(PAGE_HEADERS)
     return response
+
+
+def ago(age: timedelta | None) -> str:
+    """How long ago, as a person says it: "just now", "12 min ago", "5 h ago", "3 days ago"."""
+    if age is None:
+        return "never"
+    minutes = int(age.total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 90:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
