@@ -192,6 +192,12 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         None,
         (200, 200, 403, 403, 401, 401),
     ),
+    "cancel at the van": (
+        "POST",
+        f"/api/v1/transfers/matrix-cancel-{CALLER}/cancel",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
     "receive at the van": (
         "POST",
         f"/api/v1/transfers/matrix-recv-{CALLER}/receive",
@@ -326,8 +332,8 @@ def _state(client: TestClient, admin: dict[str, str]) -> tuple[Any, ...]:
 @pytest.fixture(scope="module")
 def node_ops(shared_workspace: Workspace, van_orders: str) -> None:
     """What the node operations act on, one per caller where a step changes it: locker pickup
-    orders (those to collect in a compartment behind CODES), transfers to pack, ship and
-    receive, holds at the shopfront to collect, a shelf, a pop-up node and the van's round today."""
+    orders (those to collect in a compartment behind CODES), transfers to pack, ship, cancel
+    and receive, holds at the shopfront to collect, a shelf, a pop-up node and the van's round today."""
     ws = shared_workspace
     ops, now = ws.node_ops(), ws.clock()
     for i in range(4):  # room for every parcel whatever its size
@@ -339,7 +345,7 @@ def node_ops(shared_workspace: Workspace, van_orders: str) -> None:
         lockers.assign_order(ws.hub, ops, made.ident, "locker", now, parcel, code=CODES[caller])
     van_sku, shop_sku = _skus(ws, "van", avoid=van_orders)[0], _skus(ws, "shopfront")[0]
     for caller in CALLERS:
-        for step in ("pack", "ship"):
+        for step in ("pack", "ship", "cancel"):
             transfers.request(ops, f"matrix-{step}-{caller}", "van", "shopfront", {van_sku: 1}, now)
         ident = f"matrix-recv-{caller}"
         transfers.request(ops, ident, "shopfront", "van", {shop_sku: 1}, now)

@@ -6,14 +6,20 @@ import pytest
 
 from microindex.domain.movement import MovementKind
 from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.sync.rights import Rights
 from microindex.domain.transfer import Shortfall, TransferRefused, TransferState
-from microindex.service import transfers
+from microindex.service import sync, transfers
 from tests.nodes_real.conftest import Site
 
 
 def _on_hand(site: Site, node: str, sku: str) -> int:
     with site.shop.nodes[node]() as uow:
         return uow.ledger.load(node, [sku]).available(sku)
+
+
+def _ledger_and_rights(site: Site, node: str) -> tuple[int, Rights]:
+    with site.shop.nodes[node]() as uow:
+        return uow.ledger.load(node, []).head, sync.load_side(uow, node).get("MUG")
 
 
 def _shipped(site: Site, ident: str, quantity: int) -> None:
@@ -104,3 +110,37 @@ def test_a_line_the_sender_covers_stays_covered_while_the_rest_is_asked_back(sit
     done = transfers.ship(site.ops, shop.nodes["shopfront"], "t-1", shop.later(5), ask=ask)
     assert done.shipped == {"MUG": 4, "LAMP": 2}
     assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "shopfront", "LAMP")) == (0, 0)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["requested", "packed"])
+def test_a_transfer_called_off_before_it_ships_moves_nothing(site: Site, packed: bool) -> None:
+    shop = site.shop
+    _local_stock(site, "shopfront", "MUG", 5)
+    transfers.request(site.ops, "t-1", "shopfront", "van", {"MUG": 3}, shop.clock())
+    if packed:
+        transfers.pack(site.ops, "t-1", shop.later(5), "ana")
+    before = _ledger_and_rights(site, "shopfront")
+    done = transfers.cancel(site.ops, "t-1", shop.later(5), "ana")
+    assert done.state is TransferState.CANCELLED and done.shortfalls() == []
+    # no movement: packing took nothing out of the shopfront's rights, so nothing comes back
+    assert _ledger_and_rights(site, "shopfront") == before
+    assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "van", "MUG")) == (5, 0)
+    assert transfers.stock_in_transit(site.ops) == {}
+    assert [t.ident for t in transfers.listed(site.ops, TransferState.CANCELLED)] == ["t-1"]
+    for again in (
+        lambda: transfers.pack(site.ops, "t-1", shop.later(1)),
+        lambda: transfers.ship(site.ops, shop.nodes["shopfront"], "t-1", shop.later(1)),
+        lambda: transfers.cancel(site.ops, "t-1", shop.later(1)),
+    ):
+        with pytest.raises(TransferRefused, match="is cancelled"):
+            again()
+    steps = [e.state for e in transfers.get(site.ops, "t-1").events]
+    assert steps == ["requested", *(["packed"] * packed), "cancelled"]
+
+
+def test_a_transfer_on_its_way_cannot_be_called_off(site: Site) -> None:
+    _local_stock(site, "shopfront", "MUG", 3)
+    _shipped(site, "t-1", 3)
+    with pytest.raises(TransferRefused, match="in_transit; cannot go to cancelled"):
+        transfers.cancel(site.ops, "t-1", site.shop.later(5))
+    assert transfers.stock_in_transit(site.ops) == {("van", "MUG"): 3}

@@ -23,14 +23,28 @@ from microindex.domain.money import Money
 from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
 from microindex.domain.promise.candidates import Candidate
-from microindex.domain.promise.lifecycle import Order, Part, Step, StepRefused, arrival_id
+from microindex.domain.promise.lifecycle import (
+    ENDED,
+    Order,
+    Part,
+    Step,
+    StepRefused,
+    arrival_id,
+)
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import RULE_HELP, RULES, CannotPromise, check_chain, decide
 from microindex.domain.promise.timing import travel
 from microindex.domain.promise.transfers import COURIER_KMH, transfer_reach
 from microindex.domain.sync.account import NodeAccount, NotEnoughRights, Reservation, State
 from microindex.domain.sync.rights import Rights
-from microindex.domain.transfer import NotSetAside, Transfer, TransferState
+from microindex.domain.transfer import (
+    NotSetAside,
+    OrderStillOpen,
+    Transfer,
+    TransferEvent,
+    TransferRefused,
+    TransferState,
+)
 from microindex.entrypoints.cli.app import app
 from microindex.service import promise, rights, sync, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory, NodeOpsUnitOfWork
@@ -364,6 +378,7 @@ def test_goods_of_an_order_cancelled_in_transit_arrive_as_the_receivers_own(
 ) -> None:
     shop = shipped(placed)
     promise.cancel(shop.hub, "o-1", shop.later(5), "customer")
+    assert transfers.get(ops_of(shop), TRANSFER).state is TransferState.IN_TRANSIT
     received(shop)
     there = rights_of(shop, "locker")
     assert (there.reserved, there.local) == ((), 2)
@@ -371,15 +386,63 @@ def test_goods_of_an_order_cancelled_in_transit_arrive_as_the_receivers_own(
     assert promise.get_order(shop.hub, "o-1").order.step is Step.CANCELLED
 
 
-def test_the_transfer_of_an_order_cancelled_before_it_shipped_does_not_ship(placed: Shop) -> None:
+def test_the_transfer_of_an_order_cancelled_before_it_shipped_is_cancelled_with_it(
+    placed: Shop,
+) -> None:
     promise.cancel(placed.hub, "o-1", placed.later(5), "customer")
+    called_off = transfers.get(ops_of(placed), TRANSFER)
+    assert called_off.state is TransferState.CANCELLED
+    assert called_off.events[-1] == TransferEvent(
+        TransferState.CANCELLED, placed.clock(), "customer"
+    )
     placed.sync("shopfront")
-    with pytest.raises(NotSetAside, match="not set aside at shopfront"):
+    with pytest.raises(TransferRefused, match="is cancelled"):
         transfers.ship(
             ops_of(placed), placed.nodes["shopfront"], TRANSFER, placed.later(9),
             ask=placed.asking("shopfront"),
         )  # fmt: skip
     assert on_hand(placed, "shopfront") == 3
+    assert transfers.listed(ops_of(placed), TransferState.CANCELLED) == [called_off]
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["requested", "packed"])
+def test_a_cancelled_orders_units_go_back_to_the_sender_once(placed: Shop, packed: bool) -> None:
+    shop, ops = placed, ops_of(placed)
+    shop.sync("shopfront")  # the order's two mugs are set aside at the shopfront
+    if packed:
+        transfers.pack(ops, TRANSFER, shop.later(5), "ana")
+    promise.cancel(shop.hub, "o-1", shop.later(5), "customer")
+    assert transfers.get(ops, TRANSFER).state is TransferState.CANCELLED
+    shop.sync("shopfront")  # the shopfront undoes the set-aside: the mugs are sellable again
+    back = rights_of(shop, "shopfront")
+    assert (back.reserved, back.local + back.granted, on_hand(shop, "shopfront")) == ((), 3, 3)
+    with shop.hub() as uow:
+        assert uow.accounts.load("shopfront").claims("MUG") == back.hub_share
+    assert shop.held("MUG")["shopfront"] == back.granted  # promised online once more, once
+    assert transfers.stock_in_transit(ops) == {}
+
+
+def test_an_order_released_by_its_lease_cancels_its_transfer(placed: Shop) -> None:
+    assert promise.release_lapsed(placed.hub, placed.later(16)) == ["o-1"]
+    assert transfers.get(ops_of(placed), TRANSFER).state is TransferState.CANCELLED
+
+
+def test_staff_cancel_an_orders_transfer_only_once_the_order_has_ended(placed: Shop) -> None:
+    ops = ops_of(placed)
+    with pytest.raises(OrderStillOpen, match="cancel the order"):
+        transfers.cancel(ops, TRANSFER, placed.later(5), "ana", placed.hub)
+    with pytest.raises(InvalidValue, match="cancelled at the hub"):
+        transfers.cancel(ops, TRANSFER, placed.later(5), "ana")
+    assert transfers.get(ops, TRANSFER).state is TransferState.REQUESTED
+    with placed.hub() as uow:  # the order ended before its transfers could be cancelled with it
+        found = uow.orders.get("o-1")
+        assert found is not None
+        found.order.end(Step.CANCELLED, placed.later(5), "customer")
+        uow.orders.save(found.order)
+        uow.commit()
+    done = transfers.cancel(ops, TRANSFER, placed.later(5), "ana", placed.hub)
+    assert (done.state, done.events[-1].actor) == (TransferState.CANCELLED, "ana")
+    assert transfers.get(ops, TRANSFER).state is TransferState.CANCELLED
 
 
 def test_steps_repeated_after_a_crash_move_nothing_twice(
@@ -414,8 +477,10 @@ def test_steps_repeated_after_a_crash_move_nothing_twice(
 STEPS = (
     "sync shopfront",
     "sync locker",
+    "pack",
     "ship",
     "ship, asking",
+    "call off",
     "receive",
     "receive short",
     "confirm",
@@ -426,6 +491,7 @@ STEPS = (
 )
 
 
+SHIPPED = (TransferState.IN_TRANSIT, TransferState.RECEIVED, TransferState.DISCREPANCY)
 HAPPY = ("sync shopfront", "ship", "receive", "sync locker", "hand over")
 
 
@@ -482,6 +548,10 @@ def take(shop: Shop, step: str) -> int:
     try:
         if step.startswith("sync"):
             shop.sync(step.split()[1])
+        elif step == "pack":
+            transfers.pack(ops, TRANSFER, now)
+        elif step == "call off":
+            transfers.cancel(ops, TRANSFER, now, hub=shop.hub)
         elif step.startswith("ship"):
             ask = shop.asking("shopfront") if "asking" in step else None
             transfers.ship(ops, shop.nodes["shopfront"], TRANSFER, now, ask=ask)
@@ -522,6 +592,9 @@ def check_units(shop: Shop, units: int, exact: bool = False) -> None:
     )
     brought = rights_of(shop, "locker").reservation(ARRIVAL)
     assert (sent or 0) + moving + (brought or 0) <= 2  # the order's mugs, once
+    state = transfers.get(ops_of(shop), TRANSFER).state
+    ended = promise.get_order(shop.hub, "o-1").order.parts["shopfront"].step in ENDED
+    assert (state is TransferState.CANCELLED) == (ended and state not in SHIPPED)
 
 
 def projected(shop: Shop, node: str) -> NodeAccount:

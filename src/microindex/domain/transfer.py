@@ -1,4 +1,5 @@
-"""Stock moving between two nodes: requested → packed → in transit → received (or discrepancy).
+"""Stock moving between two nodes: requested → packed → in transit → received (or discrepancy);
+called off before it ships, cancelled.
 
 Each node records only what it did: the sender a transfer-out when it ships, the receiver a
 transfer-in for what actually arrived. Between the two the goods belong to neither node's
@@ -7,7 +8,11 @@ more) is a discrepancy, recorded here, never stock at both ends.
 
 A transfer requested for an order (`order`) carries goods the order reserved at the sender to
 its pickup node: it ships exactly what was reserved, and what arrives is set aside there for
-the order.
+the order. It ends with its order: cancelled with it before it ships, refused a cancel of its
+own while the order is open.
+
+Packing moves no stock (the goods stay in the sender's rights until they ship), so cancelling
+a requested or packed transfer moves nothing back.
 """
 
 from __future__ import annotations
@@ -26,13 +31,24 @@ class TransferState(StrEnum):
     IN_TRANSIT = "in_transit"
     RECEIVED = "received"
     DISCREPANCY = "discrepancy"  # arrived, but not what was shipped
+    CANCELLED = "cancelled"  # called off before it shipped: nothing moved
 
 
 # The state each step leaves from.
 _FROM = {
     TransferState.PACKED: (TransferState.REQUESTED,),
     TransferState.IN_TRANSIT: (TransferState.REQUESTED, TransferState.PACKED),
+    TransferState.CANCELLED: (TransferState.REQUESTED, TransferState.PACKED),
 }
+
+
+@dataclass(eq=False)
+class UnknownTransfer(DomainError):
+    transfer: str
+    code = "unknown_transfer"
+
+    def __str__(self) -> str:
+        return f"no transfer {self.transfer!r}"
 
 
 @dataclass(eq=False)
@@ -60,6 +76,21 @@ class NotSetAside(DomainError):
         return (
             f"transfer {self.transfer} carries order {self.order}, whose {self.sku} is not"
             f" set aside at {self.node} (the order ended, or the node has not synced)"
+        )
+
+
+@dataclass(eq=False)
+class OrderStillOpen(DomainError):
+    """A transfer for an order ends with the order: while it is open, cancel the order."""
+
+    transfer: str
+    order: str
+    code = "order_still_open"
+
+    def __str__(self) -> str:
+        return (
+            f"transfer {self.transfer} carries order {self.order}, which is still open:"
+            " cancel the order, and its transfer goes with it"
         )
 
 
@@ -132,6 +163,15 @@ class Transfer:
         self._step(TransferState.IN_TRANSIT, at, actor)
         self.shipped = shipped
         return dict(shipped)
+
+    def cancel(self, at: datetime, actor: str = "") -> None:
+        """Call it off before it ships (requested or packed): nothing left the sender."""
+        self._step(TransferState.CANCELLED, at, actor)
+
+    @property
+    def cancellable(self) -> bool:
+        """Not yet shipped, nor called off."""
+        return self.state in _FROM[TransferState.CANCELLED]
 
     def receive(self, arrived: Mapping[str, int], at: datetime, actor: str = "") -> Lines:
         """Record what arrived (nothing: lost in transit): the receiver's transfer-in

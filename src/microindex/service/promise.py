@@ -32,7 +32,7 @@ from microindex.domain.promise.lifecycle import reservation_id as reservation_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
 from microindex.domain.sync.account import NotEnoughRights
-from microindex.domain.transfer import Transfer
+from microindex.domain.transfer import OrderStillOpen, Transfer, UnknownTransfer
 from microindex.service.promise_ports import (
     OrderRecord,
     PromiseUnitOfWork,
@@ -375,11 +375,12 @@ def _load(uow: PromiseUnitOfWork, ident: str) -> Order:
 
 def _end(uow: PromiseUnitOfWork, order: Order, step: Step, at: datetime, actor: str) -> None:
     """End the parts not handed over and cancel their reservations: at the node that fulfils
-    each, and for goods a transfer already brought to the pickup node, there (goods still in
-    transit arrive as the receiver's own stock: see `transfers.receive`)."""
+    each, and for goods a transfer already brought to the pickup node, there. A part's
+    transfer not yet shipped is cancelled with it (goods still in transit arrive as the
+    receiver's own stock: see `transfers.receive`)."""
     held: list[tuple[str, str, str]] = []  # node, SKU, reservation
-    for event in order.end(step, at, actor):
-        part = order.parts[event.node]
+    ended = [order.parts[event.node] for event in order.end(step, at, actor)]
+    for part in ended:
         for sku, _ in part.lines:
             held.append((part.node, sku, reservation_id(order.ident, part.node, sku)))
             if part.transfer_to is not None:
@@ -391,4 +392,33 @@ def _end(uow: PromiseUnitOfWork, order: Order, step: Step, at: datetime, actor: 
         for _, ident in here:
             account.cancel(ident)
         uow.accounts.save(account)
+    for part in ended:
+        if part.transfer_to is not None:
+            _call_off(uow, transfer_id(order.ident, part.node), at, actor)
     uow.orders.save(order)
+
+
+def _call_off(uow: PromiseUnitOfWork, ident: str, at: datetime, actor: str) -> None:
+    """Cancel a transfer not yet shipped: it moved nothing, so nothing moves back (the
+    sender's units come back with the cancelled reservation)."""
+    transfer = uow.transfers.get(ident)
+    if transfer is not None and transfer.cancellable:
+        transfer.cancel(at, actor)
+        uow.transfers.save(transfer)
+
+
+def cancel_transfer(
+    hub: PromiseUnitOfWorkFactory, ident: str, at: datetime, actor: str = ""
+) -> Transfer:
+    """Staff call off an order's transfer not yet shipped: only once its order has ended
+    (OrderStillOpen before: cancelling the order cancels its transfer)."""
+    with hub() as uow:
+        transfer = uow.transfers.get(ident)
+        if transfer is None:
+            raise UnknownTransfer(ident)
+        if transfer.order is not None and _travelling(uow, transfer) is not None:
+            raise OrderStillOpen(ident, transfer.order)
+        transfer.cancel(at, actor)
+        uow.transfers.save(transfer)
+        uow.commit()
+    return transfer

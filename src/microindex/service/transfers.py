@@ -26,6 +26,7 @@ from microindex.domain.promise.lifecycle import reservation_id
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.sync.rights import Tag, tagged
 from microindex.domain.transfer import NotSetAside, Transfer, TransferState, in_transit
+from microindex.domain.transfer import UnknownTransfer as UnknownTransfer
 from microindex.service import promise
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
@@ -34,15 +35,6 @@ from microindex.service.sync import load_side, save_ledger
 from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWork, SyncUnitOfWorkFactory
 
 RECENT = 5_000  # a repeated step looks this far back in the node's ledger for its movements
-
-
-@dataclass(eq=False)
-class UnknownTransfer(DomainError):
-    transfer: str
-    code = "unknown_transfer"
-
-    def __str__(self) -> str:
-        return f"no transfer {self.transfer!r}"
 
 
 @dataclass(eq=False)
@@ -82,6 +74,28 @@ def pack(ops: NodeOpsFactory, ident: str, at: datetime, actor: str = "") -> Tran
         uow.transfers.save(transfer)
         uow.commit()
     return transfer
+
+
+def cancel(
+    ops: NodeOpsFactory,
+    ident: str,
+    at: datetime,
+    actor: str = "",
+    hub: PromiseUnitOfWorkFactory | None = None,
+) -> Transfer:
+    """Call off a transfer not yet shipped (requested or packed). Nothing had moved, so
+    nothing moves back. A transfer for an order needs the `hub`'s orders: it is cancelled with
+    its order, and on its own only once the order has ended (else OrderStillOpen)."""
+    with ops() as uow:
+        transfer = _load(uow.transfers.get(ident), ident)
+        if transfer.order is None:
+            transfer.cancel(at, actor)
+            uow.transfers.save(transfer)
+            uow.commit()
+            return transfer
+    if hub is None:
+        raise InvalidValue("hub", ident, "a transfer for an order is cancelled at the hub")
+    return promise.cancel_transfer(hub, ident, at, actor)
 
 
 def ship(

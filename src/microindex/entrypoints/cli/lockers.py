@@ -31,7 +31,9 @@ from microindex.service.nodes import list_nodes
 locker_app = typer.Typer(help="Parcel lockers: compartments, pickups, codes, the daily sweep.")
 compartments_app = typer.Typer(help="A locker's compartments and their inner sizes.")
 locker_app.add_typer(compartments_app, name="compartments")
-transfer_app = typer.Typer(help="Stock moving between nodes: request, pack, ship, receive.")
+transfer_app = typer.Typer(
+    help="Stock moving between nodes: request, pack, ship, receive, or cancel before it ships."
+)
 shelf_app = typer.Typer(help="Shelf slots: which node and SKU a shelf label names.")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -217,6 +219,23 @@ def receive(
         receiver = ws.node(found.receiver)
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
     _show([done], False)
+
+
+@transfer_app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    ident: str = typer.Argument(..., help="Transfer id."),
+    actor: str = typer.Option("", help="Who called it off."),
+) -> None:
+    """Call off a transfer not yet shipped (requested or packed): nothing moved, so nothing
+    moves back. A transfer for an order goes with its order (cancel the order); on its own
+    only once the order has ended.
+
+    Example: microindex transfer cancel t-1a2b3c
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        _show([transfers.cancel(_ops(ws), ident, ws.clock(), actor, ws.hub)], False)
 
 
 @transfer_app.command("list")

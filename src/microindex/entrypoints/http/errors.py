@@ -42,7 +42,7 @@ from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights
-from microindex.domain.transfer import TransferRefused
+from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
 from microindex.service.catalog import ImportRejected
 from microindex.service.popups import UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
@@ -78,6 +78,8 @@ STATUS: dict[type[DomainError], int] = {
     UnknownTransfer: 404,
     TransferExists: 409,
     TransferRefused: 409,
+    NotSetAside: 409,
+    OrderStillOpen: 409,
     UnknownPopUp: 404,
     NoStopLeft: 409,
     OutsideServiceArea: 409,

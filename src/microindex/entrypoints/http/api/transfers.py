@@ -1,8 +1,10 @@
-"""Transfers between nodes: request, pack, ship, receive (a difference is a discrepancy), list.
+"""Transfers between nodes: request, pack, ship, receive (a difference is a discrepancy),
+cancel, list.
 
-Staff act for their own end: either end may request, the sender packs and ships (a
-transfer-out at the sender, from its stock rights), the receiver records what arrived (a
-transfer-in). Staff read the transfers to or from their node; channels and admins read all.
+Staff act for their own end: either end may request, the sender packs, ships (a
+transfer-out at the sender, from its stock rights) or cancels one not yet shipped, the
+receiver records what arrived (a transfer-in). Staff read the transfers to or from their
+node; channels and admins read all.
 """
 
 from __future__ import annotations
@@ -184,6 +186,18 @@ def ship_transfer(
         hub.workspace.ask_hub(sender),
     )
     return transfer_out(shipped)
+
+
+@api.post(
+    "/transfers/{transfer:path}/cancel",
+    response_model=NodeTransferOut,
+    summary="The sender calls off a transfer not yet shipped; an order's only once it ended",
+)
+def cancel_transfer(transfer: TransferId, hub: HubDep, token: TokenDep) -> NodeTransferOut:
+    ops = hub.workspace.node_ops()
+    require(token.grant, Action.WRITE_STOCK, transfers.get(ops, transfer).sender)
+    cancelled = transfers.cancel(ops, transfer, hub.now(), token.actor, hub.workspace.hub)
+    return transfer_out(cancelled)
 
 
 @api.post(
