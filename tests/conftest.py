@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -53,3 +54,17 @@ def new_postgres_schema(postgres_url: str) -> Iterator[Callable[[], str]]:
 def postgres_schema(new_postgres_schema: Callable[[], str]) -> str:
     """A fresh schema name for this test, dropped (with everything in it) afterwards."""
     return new_postgres_schema()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def hub_url(request: pytest.FixtureRequest) -> str | None:
+    """A workspace's hub: None for its own SQLite file, else a URL into a fresh PostgreSQL
+    schema (`Settings.hub_url`)."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    schema: str = request.getfixturevalue("postgres_schema")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"

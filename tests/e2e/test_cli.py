@@ -232,8 +232,17 @@ def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) ->
         )
     )
     assert again["parts"] == placed["parts"]
+
+    def on_hand() -> int:
+        shown = json.loads(
+            cli(demo, "stock", "show", "--node", node, "--sku", "CND-PLUM-T", "--json")
+        )
+        return sum(line["on_hand"] for line in shown)
+
+    before = on_hand()
     for step in ("confirmed", "picked", "packed", "handed_over", "delivered"):
         cli(demo, "order", "advance", "web-1", node, step)
+    assert on_hand() == before - 1  # picked: out of the node's stock, once
     assert json.loads(cli(demo, "order", "show", "web-1", "--json"))["step"] == "delivered"
     assert "web-1" not in cli(demo, "order", "list")
     refused = cli(

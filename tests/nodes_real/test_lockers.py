@@ -26,7 +26,7 @@ from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import State
 from microindex.domain.sync.messages import Push, Reply
 from microindex.domain.sync.rights import Rights
-from microindex.service import lockers, promise, sync, transfers
+from microindex.service import fulfilment, lockers, promise, sync, transfers
 from microindex.service.sync_ports import HubUnreachable
 from tests.nodes_real.conftest import Site
 from tests.promise.conftest import SECRETS
@@ -201,7 +201,7 @@ def test_with_the_hub_down_the_pick_is_recorded_once_from_the_lockers_own_rights
         (MovementKind.PICK, -1, "fulfil:o-1/locker/MUG")
     ]
     held = {"o-1/locker/MUG": ("MUG", 1)}
-    assert lockers.hand_over(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
+    assert fulfilment.pick(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
     assert _on_hand(site, "MUG") == 1
 
 
@@ -322,9 +322,9 @@ def test_a_transferred_pickup_goes_in_only_once_arrived_and_leaves_from_its_set_
     ]
     there = _locker_rights(site)
     assert (_on_hand(site, "MUG"), there.reserved, there.local) == (0, (), 0)
-    held = order.held_at("locker")
+    held = order.left("locker")
     assert held == {ARRIVAL: ("MUG", 2)}
-    assert lockers.hand_over(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
+    assert fulfilment.pick(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
     site.shop.sync("locker")
     with site.shop.hub() as uow:
         reservation = uow.accounts.reservation(ARRIVAL)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import psycopg
 import pytest
 import typer
 from typer.core import TyperGroup
@@ -19,8 +17,6 @@ from microindex.entrypoints.cli import rounds
 from microindex.entrypoints.cli.app import root
 from microindex.service import nodes as node_service
 from microindex.settings import Settings
-
-HUBS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _app() -> typer.Typer:
@@ -45,19 +41,6 @@ def _leaves(command: Any, prefix: str = "") -> list[tuple[str, Any]]:
 @pytest.mark.parametrize(("name", "command"), _leaves(typer.main.get_command(_app())))
 def test_every_command_has_an_example(name: str, command: Any) -> None:
     assert command.help and "Example:" in command.help, name
-
-
-@pytest.fixture(params=HUBS)
-def hub_url(request: pytest.FixtureRequest) -> str | None:
-    """None for the workspace's SQLite hub, else a URL into a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        return None
-    url: str = request.getfixturevalue("postgres_url")
-    schema: str = request.getfixturevalue("postgres_schema")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"
 
 
 def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path, hub_url: str | None) -> None:

@@ -66,3 +66,39 @@ def test_an_order_is_at_the_pickup_node_its_goods_travel_to_and_held_there_on_ar
     }
     order.end(Step.CANCELLED, AT)
     assert order.collected_at("locker") == [] and order.held_at("locker") == {}
+
+
+def test_a_nodes_goods_leave_once_its_part_is_picked_or_a_later_step_skips_picking() -> None:
+    order = split_order()
+    order.advance("shop", Step.CONFIRMED, AT)
+    assert order.left("shop") == {}  # still on the shelf, set aside
+    order.advance("van", Step.PACKED, AT)  # the van's staff skipped "picked"
+    assert order.left("van") == {"o-1/van/BOWL": ("BOWL", 1)}
+    assert order.left("shop") == {}
+    order.advance("shop", Step.PICKED, AT)
+    order.advance("shop", Step.DELIVERED, AT)
+    assert order.left("shop") == {"o-1/shop/MUG": ("MUG", 1)}  # the same reservation, once
+
+
+def test_goods_a_transfer_brings_leave_the_pickup_node_at_handover_never_at_the_sender() -> None:
+    parts = {
+        "locker": Part("locker", (("BOWL", 1),)),
+        "shop": Part("shop", (("MUG", 2),), transfer_to="locker"),
+    }
+    order = Order("o-1", Method.PICKUP, AT, AT + timedelta(hours=3), parts)
+    order.advance("shop", Step.PICKED, AT)
+    assert order.left("shop") == {}  # shipping its transfer takes the reservation there
+    order.arrive("shop", AT)
+    assert order.left("locker") == {}  # arrived: set aside at the locker, waiting
+    order.advance("locker", Step.HANDED_OVER, AT)
+    assert order.left("locker") == {
+        "o-1/locker/BOWL": ("BOWL", 1),
+        "o-1/shop>locker/MUG": ("MUG", 2),
+    }
+
+
+def test_a_cancelled_part_has_nothing_more_to_pick() -> None:
+    order = split_order()
+    order.advance("shop", Step.PICKED, AT)
+    order.end(Step.CANCELLED, AT)
+    assert order.left("shop") == {}  # picked goods stay picked: the staff receive them back

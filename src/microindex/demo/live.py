@@ -23,7 +23,7 @@ from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import LAST, ORDER, Order, Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.sync.account import NotEnoughRights
-from microindex.service import promise, rights
+from microindex.service import fulfilment, promise, rights
 from microindex.service import stock as stock_service
 from microindex.service.catalog import list_products
 from microindex.service.nodes import list_nodes
@@ -116,15 +116,23 @@ class Shopper:
             log.info("online order for %s not promised: %s", sku, refused)
 
     def advance_older(self, every_s: float) -> None:
-        """Each order placed a while ago moves one step on at each of its nodes."""
+        """Each order placed a while ago moves one step on at each of its nodes. A node picks
+        only once its agent has brought the order's set-aside (this thread does not sync the
+        node itself: the agent does); picked, the goods leave the node's stock."""
         now = self.ws.clock()
         for order in promise.open_orders(self.ws.hub):
             if now - order.placed_at < timedelta(seconds=2 * every_s):
                 continue
             for node, part in order.parts.items():
                 step = next_step(order, part.step)
-                if step is not None:
-                    promise.advance(self.ws.hub, order.ident, node, step, now, ACTOR)
+                if step is None or (step is Step.PICKED and not self.set_aside(order, node)):
+                    continue
+                fulfilment.advance(
+                    self.ws.hub, order.ident, node, step, now, ACTOR, node_db=self.ws.node
+                )
+
+    def set_aside(self, order: Order, node: str) -> bool:
+        return order.held_at(node).keys() <= rights.set_aside(self.ws.node(node), node).keys()
 
 
 def next_step(order: Order, step: Step) -> Step | None:

@@ -6,10 +6,11 @@ brought there (once they arrived). Putting it in confirms an order still only pr
 its checkout lease cannot release it while it waits: only the locker's deadline ends it.
 
 Each step is two short transactions: the locker's record and the order's (service.promise).
-Opening checks the code first, then advances the order, then records the pick in the locker's
-own ledger, then frees the compartment; a crash between them leaves the parcel assigned, and
-opening again with the same code finishes it (the pick is made once). Wrong codes are counted
-per locker and kept: too many lately, and it takes no code for a while (domain.locker).
+Opening checks the code first, then hands the order over and records the pick in the locker's
+own ledger (service.fulfilment, as for any order step that says the goods left), then frees
+the compartment; a crash between them leaves the parcel assigned, and opening again with the
+same code finishes it (the pick is made once). Wrong codes are counted per locker and kept:
+too many lately, and it takes no code for a while (domain.locker).
 """
 
 from __future__ import annotations
@@ -33,22 +34,19 @@ from microindex.domain.locker import (
     parcel_size,
     smallest_fitting,
 )
-from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Node
 from microindex.domain.packaging import NoPackageFits, PackageTemplate, PackItem, choose_package
 from microindex.domain.product import Size
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Order, Part, Step, StepRefused
 from microindex.domain.promise.order import Method
-from microindex.domain.sync.rights import Tag, tagged
-from microindex.service import promise, rights, sync
+from microindex.service import fulfilment, promise
 from microindex.service.node_ops_ports import NodeOpsFactory, NodeOpsUnitOfWork
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
-from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
+from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
 
 PICKUP_WINDOW = timedelta(days=3)
 CODE_DIGITS = 6
-RECENT = 5_000  # opening again looks this far back in the locker's ledger for its picks
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +205,19 @@ def open_with(
     found = _opened_by(ops, node, code, now)
     collected = found.collect(code, now)  # refuses an expired code
     try:
-        promise.advance(hub, found.order, node, Step.HANDED_OVER, now, "locker")
-    except StepRefused as refused:
+        fulfilment.advance(
+            hub,
+            found.order,
+            node,
+            Step.HANDED_OVER,
+            now,
+            "locker",
+            node_db=lambda _: locker_db,
+            link=lambda _: link,
+        )
+    except StepRefused as refused:  # opened before: its pick is made by now
         if refused.current != Step.HANDED_OVER.value:
             raise
-    held = promise.get_order(hub, found.order).order.held_at(node)
-    hand_over(locker_db, node, held, now, link)
     with ops() as uow:
         uow.lockers.save(collected)
         uow.commit()
@@ -232,45 +237,6 @@ def _opened_by(ops: NodeOpsFactory, node: str, code: str, now: datetime) -> Assi
         uow.lockers.save_guard(guard)
         uow.commit()
     raise WrongPickupCode(node, guard.left(now))
-
-
-def hand_over(
-    node_db: SyncUnitOfWorkFactory,
-    node: str,
-    held: Mapping[str, tuple[str, int]],
-    at: datetime,
-    link: SyncTransport | None = None,
-) -> list[Movement]:
-    """The order's goods leave the node's ledger: a pick of each reservation that holds them
-    there (`held`: reservation -> SKU, units; see `Order.held_at`).
-
-    A set-aside that has not reached the node yet is fetched first (a sync, with `link`); one
-    still missing (the hub out of reach) leaves as a pick from the node's own rights, as a sale
-    would, tagged with the reservation all the same. Each reservation once: done again,
-    nothing more.
-    """
-    if link is not None and not held.keys() <= rights.set_aside(node_db, node).keys():
-        with suppress(HubUnreachable):
-            sync.sync_node(node_db, node, link, at)
-    with node_db() as uow:
-        side = sync.load_side(uow, node)
-        ledger = uow.ledger.load(node, sorted({sku for sku, _ in held.values()}))
-        recent = uow.ledger.movements(node, max(0, ledger.head - RECENT), RECENT)
-        done = {m.reference for m in recent}
-        made: list[Movement] = []
-        for ident, (sku, quantity) in sorted(held.items()):
-            reference = tagged(Tag.FULFIL, ident)
-            if reference in done:
-                continue
-            picked = side.fulfil(ledger, sku, ident, at)
-            if picked is None:
-                picked = ledger.record(sku, MovementKind.PICK, -quantity, at, reference, "locker")
-                side.catch_up([picked])
-            made.append(picked)
-        sync.save_ledger(uow, ledger, made, at)
-        uow.rights.save(side)
-        uow.commit()
-    return made
 
 
 def sweep(hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, now: datetime) -> list[Assignment]:

@@ -123,12 +123,28 @@ class Order:
         (SKU, units). Its own part's at `node`; a travelled part's under its arrival there."""
         held: dict[str, tuple[str, int]] = {}
         for part in self.collected_at(node):
-            for sku, quantity in part.lines:
-                if part.transfer_to is None:
-                    held[reservation_id(self.ident, node, sku)] = (sku, quantity)
-                else:
-                    held[arrival_id(self.ident, part.node, node, sku)] = (sku, quantity)
+            held.update(self._held(part, node))
         return held
+
+    def left(self, node: str) -> dict[str, tuple[str, int]]:
+        """The reservations whose goods have left the shelf at `node` by now, to be picked from
+        its ledger: reservation -> (SKU, units). Its own part's once picked (or packed, handed
+        over, delivered: staff may skip a step); goods a transfer brought there once handed
+        over (until then they wait there, set aside). A part whose goods travel is not picked
+        at its sender: shipping its transfer takes its reservation there."""
+        left: dict[str, tuple[str, int]] = {}
+        for part in self.collected_at(node):
+            out = Step.PICKED if part.transfer_to is None else Step.HANDED_OVER
+            if ORDER.index(part.step) >= ORDER.index(out):
+                left.update(self._held(part, node))
+        return left
+
+    def _held(self, part: Part, node: str) -> dict[str, tuple[str, int]]:
+        """Where `part`'s goods are held at `node`, the node it is collected at: its own
+        reservations, or those of their arrival there."""
+        if part.transfer_to is None:
+            return {reservation_id(self.ident, node, s): (s, q) for s, q in part.lines}
+        return {arrival_id(self.ident, part.node, node, s): (s, q) for s, q in part.lines}
 
     def advance(self, node: str, step: Step, at: datetime, actor: str = "") -> list[Event]:
         """Move one node's part to `step` (forward only; confirm is optional).

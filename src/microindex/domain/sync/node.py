@@ -20,7 +20,8 @@ from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, tag_
 @dataclass
 class NodeSide:
     """Loaded per unit of work. `applied` holds the request keys the node has already acted on
-    (at least those of the requests in hand)."""
+    (at least those of the requests in hand), and the `fulfil:<id>` keys of the order
+    reservations it picked (`pick_order`)."""
 
     node: str
     rights: dict[str, Rights]
@@ -86,6 +87,23 @@ class NodeSide:
         if held is None:
             return None
         return self._record(ledger, sku, kind, -held, at, tagged(Tag.FULFIL, ident), actor)
+
+    def pick_order(
+        self, ledger: Ledger, sku: str, ident: str, quantity: int, at: datetime, actor: str = ""
+    ) -> Movement | None:
+        """An order's reservation `ident` leaves the node, at most once ever (its key stays
+        among those `applied`; the service loads it): from A when it is set aside here, else
+        (the set-aside not here yet) from the node's own rights, as a sale would, tagged with
+        the reservation all the same. None when it was picked before."""
+        key = tagged(Tag.FULFIL, ident)
+        if key in self.applied:
+            return None
+        self.applied.add(key)
+        self.newly_applied.add(key)
+        picked = self.fulfil(ledger, sku, ident, at, actor=actor)
+        if picked is None:
+            picked = self._record(ledger, sku, MovementKind.PICK, -quantity, at, key, actor)
+        return picked
 
     def receive_aside(
         self, ledger: Ledger, sku: str, quantity: int, ident: str, at: datetime, actor: str = ""

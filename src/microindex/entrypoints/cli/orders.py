@@ -14,8 +14,14 @@ from microindex.domain.errors import InvalidValue
 from microindex.domain.promise.lifecycle import Order, Step
 from microindex.domain.promise.order import Method
 from microindex.domain.promise.plans import RULE_HELP, check_chain
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
-from microindex.service import promise
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    node_database,
+    print_json,
+    workspace,
+)
+from microindex.service import fulfilment, promise
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -126,10 +132,23 @@ def advance(
     step: Step = typer.Argument(..., help="confirmed, picked, packed, handed_over, delivered."),
     actor: str = typer.Option("", help="Who did it."),
 ) -> None:
-    """Record one node's next step. Example: microindex order advance o-1a2b3c van picked"""
+    """Record one node's next step. Picked (or a later step, when picking was skipped) takes
+    the order's goods out of the node's stock, once.
+
+    Example: microindex order advance o-1a2b3c van picked
+    """
     with domain_errors():
         ws = workspace(ctx)
-        order = promise.advance(ws.hub, ident, node, step, ws.clock(), actor)
+        order = fulfilment.advance(
+            ws.hub,
+            ident,
+            node,
+            step,
+            ws.clock(),
+            actor,
+            node_db=lambda code: node_database(ctx, code),
+            link=ws.link,
+        )
     console.print(f"{order.ident}: {node} {step.value}; order {order.step.value}")
 
 

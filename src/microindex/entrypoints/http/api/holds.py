@@ -23,7 +23,7 @@ from microindex.entrypoints.http.api.common import lines_out, router
 from microindex.entrypoints.http.api.orders import KEY_PATTERN, OrderId
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import LineOut, NodeText, Quantity, Request, SkuText
-from microindex.service import promise, shelf_holds
+from microindex.service import fulfilment, promise, shelf_holds
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -152,7 +152,16 @@ def collect(order: OrderId, hub: HubDep, token: TokenDep) -> HoldOut:
         raise InvalidValue("order", order, "not a hold: advance its parts at /orders/{id}/steps")
     node = _pickup_node(held)
     require(token.grant, Action.ADVANCE_ORDER, node)
-    promise.advance(database, order, node, Step.HANDED_OVER, hub.now(), token.actor)
+    fulfilment.advance(
+        database,
+        order,
+        node,
+        Step.HANDED_OVER,
+        hub.now(),
+        token.actor,
+        node_db=hub.node_for_writing,
+        link=hub.workspace.link,
+    )
     return _hold(promise.get_order(database, order))
 
 

@@ -19,7 +19,7 @@ from microindex.domain.promise.plans import RULE_HELP, RULES
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeText, Quantity, Request, SkuText
-from microindex.service import promise
+from microindex.service import fulfilment, promise
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -208,9 +208,18 @@ def show_order(order: OrderId, hub: HubDep, token: TokenDep) -> PromisedOrderOut
 )
 def advance_order(order: OrderId, body: StepIn, hub: HubDep, token: TokenDep) -> PromisedOrderOut:
     require(token.grant, Action.ADVANCE_ORDER, body.node)
-    database = hub.workspace.hub
-    promise.advance(database, order, body.node, Step(body.step), hub.now(), token.actor)
-    return _promised(promise.get_order(database, order))
+    ws = hub.workspace
+    fulfilment.advance(
+        ws.hub,
+        order,
+        body.node,
+        Step(body.step),
+        hub.now(),
+        token.actor,
+        node_db=hub.node_for_writing,
+        link=ws.link,
+    )
+    return _promised(promise.get_order(ws.hub, order))
 
 
 @api.post(
