@@ -98,6 +98,19 @@ def test_a_new_popup_is_planned_from_the_networks_best_sellers(market: Market) -
     assert again.transfer is not None and again.transfer.ident == plan.transfer.ident
 
 
+def test_a_popup_planned_again_after_its_fill_was_called_off_gets_a_new_transfer(
+    market: Market,
+) -> None:
+    first = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    assert first.transfer is not None
+    transfers.cancel(market.ops, first.transfer.ident, FRIDAY)
+    again = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    assert again.transfer is not None
+    assert again.transfer.ident == f"{first.transfer.ident}:2"
+    assert again.transfer.state is TransferState.REQUESTED
+    assert again.transfer.requested == first.transfer.requested
+
+
 def test_a_popup_that_has_sold_before_is_planned_from_its_own_triage(market: Market) -> None:
     last_event = FRIDAY - timedelta(weeks=2)
     market.move("market-stall", "LAMP", MovementKind.RECEIVE, 3, last_event)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from microindex.domain.errors import DomainError
 from microindex.domain.node import Node
 from microindex.domain.popup import PopUp, assortment, fill, take_home
-from microindex.domain.transfer import Transfer
+from microindex.domain.transfer import Transfer, TransferState
 from microindex.service import nodes as node_service
 from microindex.service import rights, transfers, triage
 from microindex.service.ledger_history import all_movements
@@ -147,9 +147,17 @@ def _request(
     lines: Mapping[str, int],
     at: datetime,
 ) -> Transfer | None:
+    """The transfer under `ident`, requested if there is none; once a transfer of that name
+    was called off, planning again requests the next one (`ident:2`, `ident:3`, ...)."""
     if not lines:
         return None
-    try:
-        return transfers.get(ops, ident)
-    except transfers.UnknownTransfer:
-        return transfers.request(ops, ident, sender, receiver, lines, at)
+    name, attempt = ident, 1
+    while True:
+        try:
+            found = transfers.get(ops, name)
+        except transfers.UnknownTransfer:
+            return transfers.request(ops, name, sender, receiver, lines, at)
+        if found.state is not TransferState.CANCELLED:
+            return found
+        attempt += 1
+        name = f"{ident}:{attempt}"
