@@ -3,9 +3,12 @@ on SQLite and PostgreSQL hubs, the node's own SQLite database in the same proces
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
@@ -13,13 +16,14 @@ from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
+from microindex.domain.errors import DomainError
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Order, Step, StepRefused, arrival_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.sync.account import State
 from microindex.domain.sync.rights import Rights
-from microindex.service import fulfilment, promise, sync, transfers
+from microindex.service import fulfilment, promise, rights, sync, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from tests.promise.conftest import SECRETS, Shop
 
@@ -229,3 +233,91 @@ def test_a_node_that_keeps_its_ledger_elsewhere_is_not_forked_here(
     finally:
         copy.close()
     assert _on_hand(shop) == 3  # the node itself is not told (ADR 0004)
+
+
+# --- a property: however steps, syncs, cancels and crashes interleave, one pick at most -------
+
+ACTIONS = (
+    "sync",
+    "confirm",
+    "picked",
+    "packed",
+    "delivered",
+    "picked, hub down",
+    "picked, died before the pick",
+    "cancel",
+    "lapse",
+    "walk-in sale",
+)
+
+
+def _act(shop: Shop, action: str) -> int:
+    """Do one thing; a refusal changes nothing. Returns units sold over the counter."""
+    try:
+        if action == "sync":
+            shop.sync("shopfront")
+        elif action == "confirm":
+            _advance(shop, "shopfront", Step.CONFIRMED)
+        elif action == "cancel":
+            promise.cancel(shop.hub, "o-1", shop.later(1))
+        elif action == "lapse":
+            promise.release_lapsed(shop.hub, shop.later(20))
+        elif action == "walk-in sale":
+            rights.sell(shop.nodes["shopfront"], "shopfront", "MUG", 1, shop.later(1))
+            return 1
+        elif action.endswith("died before the pick"):
+            promise.advance(shop.hub, "o-1", "shopfront", Step.PICKED, shop.later(1))
+        else:
+            step = Step(action.split(",")[0])
+            _advance(shop, "shopfront", step, hub_up="hub down" not in action)
+    except DomainError:
+        pass
+    return 0
+
+
+def _picks(shop: Shop) -> list[Movement]:
+    found = _since(shop, 0)
+    return [m for m in found if m.kind is MovementKind.PICK and m.reference == f"fulfil:{HELD}"]
+
+
+@settings(max_examples=40)
+@given(st.lists(st.sampled_from(ACTIONS), max_size=10))
+def test_an_order_is_picked_at_most_once_and_units_are_conserved_however_steps_interleave(
+    actions: list[str],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        shop = _sqlite_shop(Path(folder))
+        try:
+            _shipped_order(shop)
+            sold = 0
+            for action in actions:
+                sold += _act(shop, action)
+                picked = _picks(shop)
+                assert [m.quantity for m in picked] in ([], [-2])
+                assert _on_hand(shop) == 3 - sold + sum(m.quantity for m in picked)
+                assert _rights(shop).on_hand == _on_hand(shop)
+            _act(shop, "delivered")  # staff go on: a pick a crash cut short is made now
+            part = promise.get_order(shop.hub, "o-1").order.parts["shopfront"]
+            picked_once = [m.quantity for m in _picks(shop)] == [-2]
+            if part.step in (Step.PICKED, Step.PACKED, Step.HANDED_OVER, Step.DELIVERED):
+                assert picked_once
+            for _ in range(2):
+                shop.sync("shopfront")  # heal: every request applied, every movement mirrored
+            with shop.hub() as uow:
+                account = uow.accounts.load("shopfront")
+            assert account.mirror["MUG"] == _rights(shop)
+            assert account.claims("MUG") == _rights(shop).hub_share
+        finally:
+            for database in (shop.hub, *shop.nodes.values()):
+                database.close()  # type: ignore[attr-defined]
+
+
+def _sqlite_shop(folder: Path) -> Shop:
+    hub = SqlitePromiseDatabase(folder / "hub.sqlite")
+    hub.migrate()
+    rights.renew_epoch(hub, "epoch-1")
+    nodes = {}
+    for node in NODES:
+        nodes[node.code.value] = SqliteSyncDatabase(folder / f"{node.code.value}.sqlite")
+        nodes[node.code.value].migrate()
+    return Shop(hub, nodes)
