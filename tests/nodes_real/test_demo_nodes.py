@@ -59,6 +59,9 @@ def test_the_demo_has_a_locker_pickup_and_a_van_round(
     assert isinstance(ws.hub, SqliteSyncDatabase)
     today = rounds.round_for(SqliteRoundsDatabase(ws.hub), "van", THURSDAY.date())
     assert today is not None and len(today.stops) == made.van_stops == 4
+    assert made.van_told() == (
+        "The van on today's round: 4 stops, Hackney Central 09:30 to Stoke Newington Church St 16:30"
+    )
 
 
 def test_the_popup_weekend_shows_its_transfers_in_and_out(

@@ -19,7 +19,7 @@ from microindex.domain.node import Location
 from microindex.domain.product import Size
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
-from microindex.domain.round import ServiceArea, Stop
+from microindex.domain.round import Round, ServiceArea, Stop
 from microindex.service import lockers, promise, rounds, shelf_holds
 from microindex.service.lockers import Assigned
 from microindex.service.node_ops_ports import NodeOpsFactory
@@ -50,8 +50,20 @@ class Shelf:
 class NodesAsTheyAre:
     pickup: Assigned | None
     weekend: PopUpWeekend
-    van_stops: int
+    van_round: Round
     shelf: Shelf | None = None
+
+    @property
+    def van_stops(self) -> int:
+        return len(self.van_round.stops)
+
+    def van_told(self) -> str:
+        """The van's day in one line, for the demo's summary."""
+        first, last = self.van_round.stops[0], self.van_round.stops[-1]
+        return (
+            f"The {self.van_round.node} on today's round: {self.van_stops} stops, "
+            f"{first.label} {first.arrives:%H:%M} to {last.label} {last.leaves:%H:%M}"
+        )
 
 
 def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
@@ -68,10 +80,10 @@ def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
     pickup = _locker_pickup(workspace, ops, random.Random(seed), now)
     stops = [Stop(*(datetime.combine(now.date(), t, UTC) for t in (a, b)), Location(la, lo), name)
              for a, b, la, lo, name in VAN_STOPS]  # fmt: skip
-    rounds.set_round(store, "van", now.date(), stops)
+    van_round = rounds.set_round(store, "van", now.date(), stops)
     rounds.set_area(store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
     weekend = add_popup_weekend(workspace, ops, store, seed, now.date())
-    return NodesAsTheyAre(pickup, weekend, len(stops), _shelf(workspace, ops))
+    return NodesAsTheyAre(pickup, weekend, van_round, _shelf(workspace, ops))
 
 
 def _shelf(workspace: Workspace, ops: NodeOpsFactory) -> Shelf | None:

@@ -90,6 +90,10 @@ def demo(
             f"{pickup.assignment.compartment}, code {pickup.code} "
             f"(try: microindex -w {directory} locker open {pickup.code})"
         )
+    console.print(
+        f"{summary.real.van_told()}; see: microindex -w {directory} van round show "
+        f"{summary.real.van_round.node}"
+    )
     console.print(f"{told(summary.real.weekend)}; see: microindex -w {directory} transfer list")
     shelf = summary.real.shelf
     if shelf is not None:
