@@ -54,6 +54,14 @@ def test_the_dashboard_opens_from_its_login_link_with_charts_of_real_data(
     )  # shopfront, locker, van and the market-stall pop-up
     assert page.locator("#nodes tbody tr").count() == 4
     assert page.locator("#movements tbody tr").count() > 10
+    today = page.locator("#nodes-today")
+    expect(today.locator("#today-lockers")).to_contain_text(re.compile(r"locker: 1 busy, \d+ free"))
+    assert today.locator("#today-lockers tbody tr").count() == 1  # the demo's locker pickup
+    expect(today.locator("#today-rounds")).to_contain_text("van: 4 stops")
+    assert today.locator("#today-rounds ol.stops li").count() == 4
+    # The pop-up weekend's transfers were received, and the weekend is over.
+    expect(today.locator("#today-transfers")).to_contain_text("No transfers on the way.")
+    expect(today.locator("#today-popups")).to_contain_text("No pop-ups open or coming up.")
     save_screenshot(page, "dashboard.png", full_page=True)
 
 

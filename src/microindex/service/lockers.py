@@ -254,3 +254,10 @@ def sweep(hub: PromiseUnitOfWorkFactory, ops: NodeOpsFactory, now: datetime) -> 
             uow.commit()
         swept.append(expired)
     return swept
+
+
+def waiting(ops: NodeOpsFactory, node: str | None = None) -> list[Assignment]:
+    """Parcels still waiting in a compartment (at `node`, or at every locker), soonest
+    deadline first."""
+    with ops() as uow:
+        return sorted(uow.lockers.waiting(node), key=lambda a: a.until)

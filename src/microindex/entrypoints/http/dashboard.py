@@ -1,4 +1,5 @@
-"""The hub dashboard at `/`: nodes and their health, charts, stock with a search box, movements."""
+"""The hub dashboard at `/`: nodes and their health, what the nodes hold today (lockers, rounds,
+transfers, pop-ups), charts, stock with a search box, movements."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from microindex.adapters.search.files import load_synonyms
 from microindex.domain.product import Product
 from microindex.domain.search.request import SearchRequest
-from microindex.entrypoints.http import dashboard_kpis
+from microindex.entrypoints.http import dashboard_kpis, dashboard_nodes
 from microindex.entrypoints.http.api.search import caught_up
 from microindex.entrypoints.http.charts import grouped_bars, horizontal_bars
 from microindex.entrypoints.http.context import Hub, hub_of
@@ -42,7 +43,8 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
     now = hub.now()
     nodes = hub.nodes()
     catalog = view.catalog_by_sku(hub.hub)
-    activity = view.node_activity(list_nodes(hub.hub), nodes)
+    registered = list_nodes(hub.hub)
+    activity = view.node_activity(registered, nodes)
     weeks, sold = view.weekly_sales(nodes, now.date(), MAX_WEEKS)
     value = view.stock_value(nodes, catalog, hub.currency)
     rows, matching = _stock(hub, nodes, catalog, q.strip())
@@ -55,6 +57,7 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         q=q,
         nodes=list(nodes),
         activity=[(a, a.health(now), ago(a.age(now))) for a in activity],
+        today=dashboard_nodes.read(hub, registered, now),
         sales_chart=_sales_chart(weeks, sold),
         value_chart=_value_chart(value, hub.currency),
         panels=dashboard_kpis.panels(kpis),
