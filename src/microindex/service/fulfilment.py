@@ -13,9 +13,10 @@ StepRefused) or any later step makes it, and never a second one: the node keeps 
 reservation's key among those it acted on, in the pick's own transaction.
 
 Only a node whose database this process holds (`bootstrap.Workspace.node`) is written here.
-A node that runs its own agent on another machine learns nothing of order steps through sync
-(ADR 0004): the copy of it a hub's workspace may hold is behind the hub's mirror of its ledger,
-and is left alone rather than forked.
+A node that runs its own agent on another machine is told through sync instead (ADR 0004):
+the copy of it a hub's workspace may hold is behind the hub's mirror of its ledger and is left
+alone rather than forked; the hub queues a pick request (`RequestKind.FULFIL`) in its account
+with the node, which the node's next sync applies as the same pick, under the same key, once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import datetime
 
 from microindex.domain.movement import Movement
 from microindex.domain.promise.lifecycle import Order, Step, StepRefused
+from microindex.domain.sync.account import Reservation, State
 from microindex.domain.sync.node import reservations
 from microindex.domain.sync.rights import Tag, tagged
 from microindex.service import promise, sync
@@ -76,8 +78,35 @@ def _leave(
         return []
     database = node_db(node)
     if not _holds_the_ledger(hub, database, node):
-        return []  # the node keeps its ledger elsewhere: its agent is not told (ADR 0004)
+        request_picks(hub, node, left)  # the node keeps its ledger elsewhere: its agent picks
+        return []
     return pick(database, node, left, at, link(node) if link else None, actor)
+
+
+def request_picks(
+    hub: SyncUnitOfWorkFactory, node: str, held: Mapping[str, tuple[str, int]]
+) -> list[str]:
+    """Ask a node that keeps its ledger elsewhere to pick these reservations (`held`:
+    reservation -> SKU, units), in the hub's own transaction: a FULFIL request each, sent
+    with the node's next sync reply after the set-asides before it. Asking again while one
+    is on its way, or after the pick is mirrored, adds nothing; the node picks each once."""
+    with hub() as uow:
+        account = uow.accounts.load(node)
+        asked = [
+            ident
+            for ident, (sku, quantity) in sorted(held.items())
+            if not _fulfilled(uow.accounts.reservation(ident))
+            and account.request_fulfil(ident, sku, quantity)
+        ]
+        if asked:
+            uow.accounts.save(account)
+            uow.commit()
+    return asked
+
+
+def _fulfilled(reservation: Reservation | None) -> bool:
+    """The node's pick is mirrored (an account loads open reservations only)."""
+    return reservation is not None and reservation.state is State.FULFILLED
 
 
 def _holds_the_ledger(

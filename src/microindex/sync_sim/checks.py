@@ -76,7 +76,31 @@ def after_heal(world: RightsWorld, rounds: int, bound: int, faults_only: bool) -
     for node in world.sc.nodes:
         _replicas(world, node, v)
     _promises(world, v, faults_only)
+    _remote_picks(world, v)
     return v
+
+
+def _remote_picks(world: RightsWorld, v: Violations) -> None:
+    """2 and 7 for the hub's pick requests: each reservation the hub asked a node to pick left
+    that node's ledger exactly once and the hub counts it fulfilled (unless a restore lost the
+    request with the rest of the hub's recent past)."""
+    if world.epochs:
+        return
+    picks: Counter[str] = Counter()
+    for node in set(world.tally.remote_picks.values()):
+        picks.update(
+            tag_of(m.reference)[1]
+            for m in _ledger(world, node)
+            if m.kind is MovementKind.PICK and tag_of(m.reference)[0] is Tag.FULFIL
+        )
+    with world.stores.hub() as uow:
+        for ident, node in sorted(world.tally.remote_picks.items()):
+            res = uow.accounts.reservation(ident)
+            state = res.state if res is not None else None
+            v.expect(
+                picks[ident] == 1 and state is State.FULFILLED,
+                f"2: {node} asked to pick {ident}: picked {picks[ident]} times, hub says {state}",
+            )
 
 
 def _replicas(world: RightsWorld, node: str, v: Violations) -> None:

@@ -12,16 +12,20 @@ from microindex.adapters.sync.codec import decode_reply, encode_push
 from microindex.adapters.sync.memory import SimulatedCrash
 from microindex.adapters.sync.transport import HubEndpoint
 from microindex.domain.movement import MovementKind
-from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.domain.sync.messages import PushRefused
 from microindex.domain.sync.node import SyncReason
-from microindex.service import rights, sync
+from microindex.service import fulfilment, rights, sync
 from microindex.sync_sim.network import Delivery, Network
 from microindex.sync_sim.stores import Stores
 from microindex.sync_sim.trace import Demand, Scenario, demand, outages
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 PICK_EVERY_S = 600.0
+# of the set-asides a node's staff pick, the share whose step is recorded at the hub (the node
+# keeps its ledger elsewhere: the hub's FULFIL request picks it), and of those the share also
+# picked at the node before the request arrives (a local pick and a request: one pick)
+REMOTE_PICKS, BOTH_WAYS = 0.5, 0.3
 EXPIRE_EVERY_S = 300.0
 RETRY_S = 120.0
 
@@ -37,6 +41,8 @@ class Tally:
     refused: int = 0  # pushes refused (replays of duplicates)
     promises: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (node, qty)
     duplicate_mismatch: int = 0
+    remote_picks: dict[str, str] = field(default_factory=dict)  # reservation -> node, for
+    # the pick requests the hub queued (RequestKind.FULFIL)
 
 
 class RightsWorld:
@@ -54,6 +60,7 @@ class RightsWorld:
             n: skews.uniform(-1, 1) * scenario.faults.max_skew_s * skew for n in scenario.nodes
         }
         self.rng = random.Random(f"world-{scenario.seed}")
+        self.pick_rng = random.Random(f"picks-{scenario.seed}")  # apart: the rest replays
         self.net = Network(scenario.faults, outages(scenario), scenario.seed)
         settings = sync.SyncSettings(expected_gap_s=dict(scenario.expected_gap_s))
         self.endpoint = HubEndpoint(self.stores.hub, self.secrets, self.hub_now, settings)
@@ -286,12 +293,33 @@ class RightsWorld:
         try:
             waiting = rights.set_aside(self.stores.node(node), node)
             for ident in sorted(waiting):
+                way = self.pick_rng.random()
+                remote = way < REMOTE_PICKS and self._request_pick(node, ident, waiting[ident])
+                if remote and way >= REMOTE_PICKS * BOTH_WAYS:
+                    continue  # else picked at the node too, before the request arrives
                 rights.fulfil(self.stores.node(node), node, ident, self.node_now(node))
         except SimulatedCrash:
             self.tally.crashes += 1
             return
         if waiting:
             self._trigger(node)
+
+    def _request_pick(self, node: str, ident: str, line: tuple[str, int]) -> bool:
+        """The staff's step for a set-aside recorded at the hub, as for a node that keeps its
+        ledger elsewhere: the hub asks the node to pick it in its next sync reply. Only while
+        the hub still counts it set aside (not being cancelled): staff do not pick goods the
+        hub has already taken back (that race is a real overdraft, not a sync fault)."""
+        try:
+            with self.stores.hub() as uow:
+                found = uow.accounts.reservation(ident)
+            if found is None or found.state is not State.ASIDE:
+                return False
+            asked = fulfilment.request_picks(self.stores.hub, node, {ident: line})
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return False
+        self.tally.remote_picks.update((asked_for, node) for asked_for in asked)
+        return bool(asked)
 
     def _expire(self, _: object) -> None:
         self.at(self.t + EXPIRE_EVERY_S, "expire")

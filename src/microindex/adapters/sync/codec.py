@@ -8,6 +8,10 @@ node that signed the frame is the only ledger it can write. The body may be zlib
 (flag 1) when that is shorter. Movements are delta-encoded: consecutive sequence numbers (only the
 first is sent), a string table per batch (SKUs, references, actors), times in microseconds as
 zigzag deltas from the previous movement, and a kind byte carrying which optional fields follow.
+
+Version 2 added the FULFIL request kind (the hub asks a node to pick an order's set-aside). A
+frame of another version is refused by name (`Refusal.VERSION`, a 403 over HTTP), never decoded:
+an older agent cannot read a kind it does not know, so hub and nodes are upgraded together.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
 
 MAGIC = b"MI"
-VERSION = 1
+VERSION = 2  # 2: replies may carry FULFIL requests (RequestKind); a version-1 peer is refused
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
@@ -49,10 +53,17 @@ def _seal(kind: int, node: str, body: bytes, secret: bytes) -> bytes:
 
 
 def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> tuple[str, Reader]:
-    if len(frame) < 6 + MAC_SIZE or frame[:2] != MAGIC or frame[2] != VERSION or frame[3] != kind:
+    if len(frame) < 6 + MAC_SIZE or frame[:2] != MAGIC or frame[3] != kind:
         raise PushRefused("?", Refusal.BAD_CREDENTIAL, "not a microindex sync frame")
     head = Reader(frame, 5)
     node = head.text()
+    if frame[2] != VERSION:
+        raise PushRefused(
+            node,
+            Refusal.VERSION,
+            f"sync format {frame[2]}, this side speaks {VERSION}: upgrade the older side "
+            "(format 2 added the hub's pick requests; see docs/adr/0004)",
+        )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
     if secret is None:

@@ -35,6 +35,7 @@ class RequestKind(StrEnum):
     SETASIDE = "setaside"
     UNSETASIDE = "unsetaside"
     RELEASE = "release"
+    FULFIL = "fulfil"  # the goods of an order's reservation left the node (a staff step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,21 @@ class NodeAccount:
         self._add_h(sku, -quantity)
         self._request(RequestKind.RELEASE, sku, quantity, ident)
 
+    def request_fulfil(self, ident: str, sku: str, quantity: int) -> bool:
+        """An order step at the hub says reservation `ident`'s goods left a node that keeps its
+        ledger elsewhere: ask it to pick them (`NodeSide` applies it as `pick_order` does,
+        under the same `fulfil:<ident>` key, so once however often it is asked). Sent after
+        the reservation's set-aside request, so the node applies them in that order. Not
+        again while one is on its way, nor once the pick is mirrored (fulfilled)."""
+        res = self.reservations.get(ident)
+        if quantity < 1 or (res is not None and res.state is State.FULFILLED):
+            return False
+        key = f"{RequestKind.FULFIL.value}:{ident}"
+        if any(r.key == key for r in self.requests.values()):
+            return False
+        self._request(RequestKind.FULFIL, sku, quantity, ident)
+        return True
+
     def mirror_movement(self, movement: Movement) -> RightsChange:
         """Fold a replicated movement of the node into the hub's view (exactly once)."""
         rights, change = fold(self.mirror.get(movement.sku, Rights()), movement)
@@ -168,7 +184,7 @@ class NodeAccount:
 
     def _follow(self, change: RightsChange, movement: Movement) -> None:
         ident, res = change.ident, self.reservations.get(change.ident)
-        if change.tag in (Tag.SETASIDE, Tag.UNSETASIDE, Tag.RELEASE):
+        if change.tag in (Tag.SETASIDE, Tag.UNSETASIDE, Tag.RELEASE, Tag.FULFIL):
             known = self._settle_key(f"{change.tag.value}:{ident}")
             if change.tag is Tag.RELEASE and not known:  # sent by a hub since restored
                 self._add_h(movement.sku, -change.quantity)

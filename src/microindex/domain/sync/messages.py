@@ -70,6 +70,7 @@ class Refusal(StrEnum):
     WRONG_NODE = "wrong_node"
     CONFLICT = "conflict"
     UNKNOWN_NODE = "unknown_node"
+    VERSION = "unsupported_version"  # the peer speaks another wire format: upgrade the older
 
 
 @dataclass(eq=False)

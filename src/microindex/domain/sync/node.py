@@ -86,7 +86,10 @@ class NodeSide:
         held = self.get(sku).reservation(ident)
         if held is None:
             return None
-        return self._record(ledger, sku, kind, -held, at, tagged(Tag.FULFIL, ident), actor)
+        key = tagged(Tag.FULFIL, ident)
+        self.applied.add(key)  # a later pick request for it (RequestKind.FULFIL) is done
+        self.newly_applied.add(key)
+        return self._record(ledger, sku, kind, -held, at, key, actor)
 
     def pick_order(
         self, ledger: Ledger, sku: str, ident: str, quantity: int, at: datetime, actor: str = ""
@@ -100,8 +103,14 @@ class NodeSide:
             return None
         self.applied.add(key)
         self.newly_applied.add(key)
+        return self._pick(ledger, sku, ident, quantity, at, actor)
+
+    def _pick(
+        self, ledger: Ledger, sku: str, ident: str, quantity: int, at: datetime, actor: str = ""
+    ) -> Movement:
         picked = self.fulfil(ledger, sku, ident, at, actor=actor)
         if picked is None:
+            key = tagged(Tag.FULFIL, ident)
             picked = self._record(ledger, sku, MovementKind.PICK, -quantity, at, key, actor)
         return picked
 
@@ -144,7 +153,23 @@ class NodeSide:
             return [self._record(ledger, sku, MovementKind.GRANT, q, at, ref)]
         if request.kind is RequestKind.RELEASE and rights.granted >= q:
             return [self._record(ledger, sku, MovementKind.GRANT, -q, at, ref)]
+        if request.kind is RequestKind.FULFIL:
+            return self._fulfil_request(ledger, request, at)
         return []  # refused: the hub learns it from the request mark and undoes its debit
+
+    def _fulfil_request(self, ledger: Ledger, request: Request, at: datetime) -> list[Movement]:
+        """The hub says an order's goods left here (a staff step recorded at the hub): the same
+        pick as `pick_order`, under the same key (`_apply` checked it), so a local pick and a
+        request never both pick. Requests apply in the hub's order and the hub sends this after
+        the reservation's set-aside, so the set-aside is here unless it was refused, undone or
+        eaten; then the units leave from the node's own rights, as a local pick's would (beyond
+        L an OVERDRAFT fact the hub flags). Units the node does not have on hand at all cannot
+        leave its ledger: nothing is recorded (a count will say what is there) and the hub's
+        reservation waits for its hold to end."""
+        q = min(request.quantity, self.get(request.sku).on_hand)
+        if self.get(request.sku).reservation(request.ident) is None and q < 1:
+            return []
+        return [self._pick(ledger, request.sku, request.ident, q, at)]
 
     def _advise(self, ledger: Ledger, advice: Advice, at: datetime) -> list[Movement]:
         self.low_water[advice.sku] = advice.low_water
