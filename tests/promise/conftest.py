@@ -74,13 +74,28 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
     else:
         url = request.getfixturevalue("postgres_url")
         hub = PostgresPromiseDatabase(url, request.getfixturevalue("postgres_schema"))
+    made = open_shop(hub, tmp_path)
+    yield made
+    close_shop(made)
+
+
+def open_shop(hub: SqlitePromiseDatabase | PostgresPromiseDatabase, folder: Path) -> Shop:
+    """The demo's nodes, each on its own SQLite file in `folder`, around a migrated `hub`."""
     hub.migrate()
     rights.renew_epoch(hub, "epoch-1")
     nodes = {}
     for node in NODES:
-        database = SqliteSyncDatabase(tmp_path / f"{node.code.value}.sqlite")
+        database = SqliteSyncDatabase(folder / f"{node.code.value}.sqlite")
         database.migrate()
         nodes[node.code.value] = database
-    yield Shop(hub, nodes)
-    for database in (hub, *nodes.values()):
-        database.close()
+    return Shop(hub, nodes)
+
+
+def sqlite_shop(folder: Path) -> Shop:
+    """A whole shop on SQLite files in `folder` (for property tests, one per example)."""
+    return open_shop(SqlitePromiseDatabase(folder / "hub.sqlite"), folder)
+
+
+def close_shop(shop: Shop) -> None:
+    for database in (shop.hub, *shop.nodes.values()):
+        database.close()  # type: ignore[attr-defined]

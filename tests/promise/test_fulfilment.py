@@ -25,7 +25,7 @@ from microindex.domain.sync.account import State
 from microindex.domain.sync.rights import Rights
 from microindex.service import fulfilment, promise, rights, sync, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
-from tests.promise.conftest import SECRETS, Shop
+from tests.promise.conftest import SECRETS, Shop, close_shop, sqlite_shop
 
 HACKNEY = Location(51.5400, -0.0600)
 HELD = "o-1/shopfront/MUG"  # the order's reservation at the shopfront
@@ -286,7 +286,7 @@ def test_an_order_is_picked_at_most_once_and_units_are_conserved_however_steps_i
     actions: list[str],
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        shop = _sqlite_shop(Path(folder))
+        shop = sqlite_shop(Path(folder))
         try:
             _shipped_order(shop)
             sold = 0
@@ -308,16 +308,4 @@ def test_an_order_is_picked_at_most_once_and_units_are_conserved_however_steps_i
             assert account.mirror["MUG"] == _rights(shop)
             assert account.claims("MUG") == _rights(shop).hub_share
         finally:
-            for database in (shop.hub, *shop.nodes.values()):
-                database.close()  # type: ignore[attr-defined]
-
-
-def _sqlite_shop(folder: Path) -> Shop:
-    hub = SqlitePromiseDatabase(folder / "hub.sqlite")
-    hub.migrate()
-    rights.renew_epoch(hub, "epoch-1")
-    nodes = {}
-    for node in NODES:
-        nodes[node.code.value] = SqliteSyncDatabase(folder / f"{node.code.value}.sqlite")
-        nodes[node.code.value].migrate()
-    return Shop(hub, nodes)
+            close_shop(shop)

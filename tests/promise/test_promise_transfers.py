@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
-from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.bootstrap import bootstrap
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import Sku
@@ -51,7 +50,7 @@ from microindex.service.node_ops_ports import NodeOpsFactory, NodeOpsUnitOfWork
 from microindex.service.nodes import add_node
 from microindex.service.promise_ports import PromiseUnitOfWork
 from microindex.settings import Settings
-from tests.promise.conftest import Shop
+from tests.promise.conftest import Shop, close_shop, sqlite_shop
 
 SHOP, LOCKER, VAN = NODES  # shopfront (Mon-Sat 10-18), locker (always, 60 min), van (Tue-Sat 9-19)
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -527,19 +526,7 @@ def test_units_are_conserved_and_never_counted_twice_however_the_steps_interleav
                 shop.sync(node)  # heal: every node heard, every request applied
             check_units(shop, 3 - sold, exact=True)
         finally:
-            for database in (shop.hub, *shop.nodes.values()):
-                database.close()  # type: ignore[attr-defined]
-
-
-def sqlite_shop(folder: Path) -> Shop:
-    hub = SqlitePromiseDatabase(folder / "hub.sqlite")
-    hub.migrate()
-    rights.renew_epoch(hub, "epoch-1")
-    nodes = {}
-    for node in NODES:
-        nodes[node.code.value] = SqliteSyncDatabase(folder / f"{node.code.value}.sqlite")
-        nodes[node.code.value].migrate()
-    return Shop(hub, nodes)
+            close_shop(shop)
 
 
 def take(shop: Shop, step: str) -> int:
