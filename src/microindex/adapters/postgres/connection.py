@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import TracebackType
+from typing import Protocol, Self
+
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
@@ -25,3 +28,33 @@ def connect(url: str, schema: str | None = None) -> Connection:
         conn.close()
         raise
     return conn
+
+
+class Connected(Protocol):
+    """A hub database that hands out this thread's connection (side stores share it)."""
+
+    def connection(self) -> Connection: ...
+
+
+class PostgresTransaction:
+    """One transaction on the hub's connection, ended by commit, else rolled back on leaving;
+    after a commit the next statement opens the next transaction (as `commit` then
+    `BEGIN IMMEDIATE` on SQLite). The side stores' units of work (lockers and transfers,
+    rounds and pop-ups) are one of these with their stores on the same connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        self._conn.rollback()
+
+    def commit(self) -> None:
+        self._conn.commit()

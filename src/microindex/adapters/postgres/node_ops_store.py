@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.connection import Connected, Connection, PostgresTransaction
 from microindex.domain.locker import Assignment, CodeGuard, Compartment, Held
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferEvent, TransferState
@@ -186,43 +185,25 @@ class PostgresShelves:
         return found
 
 
-class _Connected(Protocol):
-    def connection(self) -> Connection: ...
-
-
 class PostgresNodeOps:
     """Units of work over the hub's PostgreSQL database (migrated by the hub)."""
 
-    def __init__(self, database: _Connected) -> None:
+    def __init__(self, database: Connected) -> None:
         self._database = database
 
     def __call__(self) -> PostgresNodeOpsUnitOfWork:
         return PostgresNodeOpsUnitOfWork(self._database.connection())
 
 
-class PostgresNodeOpsUnitOfWork:
-    """One transaction, ended by commit, else rolled back. Two hub workers assigning the same
+class PostgresNodeOpsUnitOfWork(PostgresTransaction):
+    """Lockers, transfers and shelves in one transaction. Two hub workers assigning the same
     compartment at once: the unique index on busy compartments refuses the second."""
 
     def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+        super().__init__(conn)
         self.lockers = PostgresLockers(conn)
         self.transfers = PostgresTransfers(conn)
         self.shelves = PostgresShelves(conn)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc: BaseException | None = None,
-        tb: TracebackType | None = None,
-    ) -> None:
-        self._conn.rollback()
-
-    def commit(self) -> None:
-        self._conn.commit()
 
 
 def _lines(transfer: Transfer) -> dict[str, dict[str, int]]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any
 
-from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.connection import Connected, Connection, PostgresTransaction
 from microindex.domain.node import Location
 from microindex.domain.popup import PopUp
 from microindex.domain.round import Round, ServiceArea, Stop
@@ -83,42 +82,23 @@ class PostgresPopUps:
         return [_popup(row) for row in rows]
 
 
-class _Connected(Protocol):
-    def connection(self) -> Connection: ...
-
-
 class PostgresRoundsDatabase:
     """Units of work on the hub database's connection (migrated by the hub)."""
 
-    def __init__(self, database: _Connected) -> None:
+    def __init__(self, database: Connected) -> None:
         self._database = database
 
     def __call__(self) -> PostgresRoundsUnitOfWork:
         return PostgresRoundsUnitOfWork(self._database.connection())
 
 
-class PostgresRoundsUnitOfWork:
-    """One transaction, ended by commit, else rolled back on leaving; after a commit the next
-    statement opens the next transaction (as `commit` then `BEGIN IMMEDIATE` on SQLite)."""
+class PostgresRoundsUnitOfWork(PostgresTransaction):
+    """Rounds and pop-ups in one transaction on the hub's connection."""
 
     def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+        super().__init__(conn)
         self.rounds = PostgresRounds(conn)
         self.popups = PostgresPopUps(conn)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc: BaseException | None = None,
-        tb: TracebackType | None = None,
-    ) -> None:
-        self._conn.rollback()
-
-    def commit(self) -> None:
-        self._conn.commit()
 
 
 def _popup(row: Any) -> PopUp:
