@@ -192,45 +192,13 @@ def test_a_stock_file_with_bad_rows_changes_nothing_and_names_each_row(tmp_path:
 
 
 def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) -> None:
-    placed = json.loads(
-        cli(
-            demo,
-            "order",
-            "place",
-            "--line",
-            "CND-PLUM-T:1",
-            "--method",
-            "local_delivery",
-            "--lat",
-            "51.54",
-            "--lon",
-            "-0.06",
-            "--key",
-            "web-1",
-            "--json",
-        )
-    )
+    place = ("order", "place", "--line", "CND-PLUM-T:1", "--method", "local_delivery")
+    at = ("--lat", "51.54", "--lon", "-0.06", "--key", "web-1", "--json")
+    placed = json.loads(cli(demo, *place, *at))
     node = placed["parts"][0]["node"]
     assert placed["why"][0].startswith(f"chose {node}")
     assert any(reason.startswith("not locker") for reason in placed["why"])
-    again = json.loads(
-        cli(
-            demo,
-            "order",
-            "place",
-            "--line",
-            "CND-PLUM-T:1",
-            "--method",
-            "local_delivery",
-            "--lat",
-            "51.54",
-            "--lon",
-            "-0.06",
-            "--key",
-            "web-1",
-            "--json",
-        )
-    )
+    again = json.loads(cli(demo, *place, *at))
     assert again["parts"] == placed["parts"]
 
     def on_hand() -> int:

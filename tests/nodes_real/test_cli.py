@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import pytest
 import typer
-from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from microindex.bootstrap import bootstrap
@@ -29,21 +26,6 @@ def _app() -> typer.Typer:
     app.add_typer(lockers.shelf_app, name="shelf")
     app.command("reserve")(lockers.reserve)
     return app
-
-
-def _leaves(command: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(command, TyperGroup):
-        return [
-            leaf
-            for name, sub in command.commands.items()
-            for leaf in _leaves(sub, f"{prefix} {name}")
-        ]
-    return [(prefix.strip(), command)]
-
-
-@pytest.mark.parametrize(("name", "command"), _leaves(typer.main.get_command(_app())))
-def test_every_command_has_an_example(name: str, command: Any) -> None:
-    assert command.help and "Example:" in command.help, name
 
 
 def test_compartments_and_transfers_from_the_command_line(tmp_path: Path) -> None:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import pytest
 import typer
-from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from microindex.bootstrap import bootstrap
@@ -26,21 +23,6 @@ def _app() -> typer.Typer:
     app.add_typer(rounds.popup_app, name="popup")
     app.command("counts-today")(rounds.counts_today)
     return app
-
-
-def _leaves(command: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(command, TyperGroup):
-        return [
-            leaf
-            for name, sub in command.commands.items()
-            for leaf in _leaves(sub, f"{prefix} {name}")
-        ]
-    return [(prefix.strip(), command)]
-
-
-@pytest.mark.parametrize(("name", "command"), _leaves(typer.main.get_command(_app())))
-def test_every_command_has_an_example(name: str, command: Any) -> None:
-    assert command.help and "Example:" in command.help, name
 
 
 def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path, hub_url: str | None) -> None:
