@@ -23,6 +23,7 @@ from microindex.bootstrap import bootstrap
 from microindex.demo.scenario import build_demo
 from microindex.entrypoints.http import create_app
 from microindex.settings import Settings
+from tests.clock import DEMO_DAY, DEMO_NOW, Clock
 from tests.http.conftest import issue_secrets
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -91,8 +92,10 @@ def served(app: Any) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """The demo shop served by uvicorn on a free loopback port, in a thread."""
-    workspace = bootstrap(Settings(tmp_path_factory.mktemp("served") / "shop"))
-    build_demo(workspace, seed=7, today=workspace.clock().date())
+    workspace = bootstrap(
+        Settings(tmp_path_factory.mktemp("served") / "shop"), clock=Clock(DEMO_NOW)
+    )
+    build_demo(workspace, seed=7, today=DEMO_DAY)
     secrets = issue_secrets(workspace)
     app = create_app(workspace)
     code = app.state.hub.logins.add(secrets["admin"])

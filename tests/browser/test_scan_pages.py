@@ -26,6 +26,7 @@ from microindex.domain.gs1.keys import Gln
 from microindex.entrypoints.http import create_app
 from microindex.settings import Settings
 from tests.browser.conftest import served
+from tests.clock import DEMO_DAY, DEMO_NOW, Clock
 from tests.packaging.decoding import decode_all
 
 pytestmark = pytest.mark.slow
@@ -35,11 +36,9 @@ KINGS_CROSS = {"latitude": 51.5310, "longitude": -0.1235}  # beside the locker
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The demo served with its clock at today's noon (the shopfront open): (URL, shelf's SKU)."""
-    workspace = bootstrap(Settings(tmp_path_factory.mktemp("scan") / "shop"))
-    build_demo(workspace, seed=7, today=workspace.clock().date())
-    noon = workspace.clock().replace(hour=12, minute=0, second=0, microsecond=0)
-    workspace.clock = lambda: noon
+    """The demo served with its clock at the demo day's noon (the shopfront open): (URL, shelf's SKU)."""
+    workspace = bootstrap(Settings(tmp_path_factory.mktemp("scan") / "shop"), clock=Clock(DEMO_NOW))
+    build_demo(workspace, seed=7, today=DEMO_DAY)
     with workspace.node_ops()() as uow:
         found = uow.shelves.find(SHELF_GLN, SHELF_BIN)
     assert found is not None, "the demo labels a shelf at the shopfront"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,13 +16,12 @@ from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import create_app
 from microindex.service import access
 from microindex.settings import Settings
-
-DEMO_DAY = date(2026, 11, 26)
+from tests.clock import DEMO_DAY, DEMO_NOW, Clock
 
 
 def build_pristine(root: Path) -> Path:
     """Build the demo shop at `root` and close it, to be copied."""
-    workspace = bootstrap(Settings(root))
+    workspace = bootstrap(Settings(root), clock=Clock(DEMO_NOW))
     build_demo(workspace, seed=7, today=DEMO_DAY)
     workspace.close()
     return root
@@ -36,8 +34,9 @@ def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def open_copy(pristine: Path, root: Path) -> Workspace:
+    """A copy of the demo shop, its clock stopped at the demo's noon."""
     shutil.copytree(pristine, root)
-    return bootstrap(Settings(root))
+    return bootstrap(Settings(root), clock=Clock(DEMO_NOW))
 
 
 def issue_secrets(workspace: Workspace) -> dict[str, str]:

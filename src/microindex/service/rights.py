@@ -95,6 +95,12 @@ def grant(
     return movement
 
 
+def granted_here(node_db: SyncUnitOfWorkFactory, node: str) -> dict[str, int]:
+    """What the node has granted the hub to promise online, by SKU, as the node last heard."""
+    with node_db() as uow:
+        return {sku: r.granted for sku, r in load_side(uow, node).rights.items()}
+
+
 def set_aside(node_db: SyncUnitOfWorkFactory, node: str) -> dict[str, tuple[str, int]]:
     """Reservations set aside at the node, awaiting pick: id -> (sku, quantity)."""
     with node_db() as uow:
@@ -113,6 +119,14 @@ def releasable(
         heard = uow.accounts.peer_epochs().get(node) == uow.accounts.epoch()
         held = uow.accounts.held_many(skus) if heard else {}
     return {sku: side.get(sku).releasable(held.get(sku, {}).get(node, 0)) for sku in skus}
+
+
+def held_online(hub_db: SyncUnitOfWorkFactory, skus: Collection[str]) -> dict[str, dict[str, int]]:
+    """What the hub may promise online now, by SKU and node: the stock rights it holds there."""
+    if not skus:
+        return {}
+    with hub_db() as uow:
+        return uow.accounts.held_many(skus)
 
 
 def fulfil(node_db: SyncUnitOfWorkFactory, node: str, ident: str, at: datetime) -> Movement | None:

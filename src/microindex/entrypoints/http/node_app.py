@@ -177,14 +177,17 @@ def show_stock(
     node: str,
     sku: Annotated[str | None, Query(pattern=SKU_PATTERN)] = None,
 ) -> list[StockLineOut]:
-    lines = stock_service.stock_lines({_here(site, node): site.database}, sku)
+    here = _here(site, node)
+    lines = stock_service.stock_lines({here: site.database}, sku)
     titles = products_by_sku(site.database, sorted({line.sku for line in lines}))
+    granted = rights.granted_here(site.database, here)
     return [
         StockLineOut(
             sku=line.sku,
             title=titles[line.sku].title if line.sku in titles else "",
             node=line.node,
             on_hand=line.on_hand,
+            online=granted.get(line.sku, 0),
         )
         for line in lines
     ]

@@ -125,6 +125,10 @@ class StockLineOut(BaseModel):
     title: str
     node: str
     on_hand: int
+    online: int = Field(
+        description="Of on_hand, what the hub may promise online now (its stock rights there);"
+        " the rest is the node's own for walk-in sales, set aside or unavailable."
+    )
 
 
 class MovementIn(Request):

@@ -61,13 +61,16 @@ def show_stock(
     lines = stock_service.stock_lines(databases, sku)
     response.headers["X-Total-Count"] = str(len(lines))
     lines = lines[offset : None if limit is None else offset + limit]
-    titles = products_by_sku(hub.hub, sorted({line.sku for line in lines}))
+    skus = sorted({line.sku for line in lines})
+    titles = products_by_sku(hub.hub, skus)
+    online = rights.held_online(hub.workspace.hub, skus)
     return [
         StockLineOut(
             sku=line.sku,
             title=titles[line.sku].title if line.sku in titles else "",
             node=line.node,
             on_hand=line.on_hand,
+            online=max(0, online.get(line.sku, {}).get(line.node, 0)),
         )
         for line in lines
     ]
