@@ -15,6 +15,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -83,15 +84,22 @@ def demo(extra: list[str]) -> int:
 
 
 def test(extra: list[str]) -> int:
+    """Lint, format, types, the layer contract, then the whole suite in a shuffled order
+    (pytest-randomly prints its seed: `--randomly-seed=N` replays an order, `-p no:randomly`
+    keeps the file order), with the wall time and the 15 slowest tests."""
     ensure_env()
     for step in (
         (BIN / "ruff", "check", "src", "tests", "bench", "dev.py"),
+        (BIN / "ruff", "format", "--check", "src", "tests", "bench", "dev.py"),
         (BIN / "mypy",),
         (BIN / "lint-imports",),
     ):
         if run(*step, check=False) != 0:
             return 1
-    return run(PY, "-m", "pytest", *extra, check=False)
+    started = time.monotonic()
+    code = run(PY, "-m", "pytest", "--durations=15", *extra, check=False)
+    print(f"test suite wall time: {time.monotonic() - started:.0f} s", flush=True)
+    return code
 
 
 def lock(extra: list[str]) -> int:
