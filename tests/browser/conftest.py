@@ -58,6 +58,14 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def new_context(browser: Any, **options: Any) -> Any:
+    """A browser context whose clock reads the demo's stopped clock, as the hub's does: pages
+    that say "today" agree with the server whatever the date."""
+    context = browser.new_context(**options)
+    context.clock.set_fixed_time(DEMO_NOW)
+    return context
+
+
 @dataclass
 class Hub:
     url: str

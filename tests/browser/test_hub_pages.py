@@ -13,7 +13,7 @@ try:
 except ImportError:  # the `browser` fixture says why: a skip, or in CI a failure
     expect = None
 
-from tests.browser.conftest import Hub
+from tests.browser.conftest import Hub, new_context
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ EAST = {"lat": 51.545, "lon": 0.04}  # beyond the shopfront's radius: only the v
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     yield opened
     context.close()
@@ -30,8 +30,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    context = new_context(
+        browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     )
     opened = context.new_page()
     yield opened

@@ -25,7 +25,7 @@ from microindex.demo.scenario import build_demo
 from microindex.domain.gs1.keys import Gln
 from microindex.entrypoints.http import create_app
 from microindex.settings import Settings
-from tests.browser.conftest import served
+from tests.browser.conftest import new_context, served
 from tests.clock import DEMO_DAY, DEMO_NOW, Clock
 from tests.packaging.decoding import decode_all
 
@@ -49,7 +49,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
+    context = new_context(
+        browser,
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,

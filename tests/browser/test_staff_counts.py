@@ -20,7 +20,7 @@ except ImportError:  # the `browser` fixture says why: a skip, or in CI a failur
 from microindex.domain.sync.messages import Push, Reply
 from microindex.entrypoints.http.node_app import NodeSite, create_node_app
 from microindex.service.sync_ports import HubUnreachable
-from tests.browser.conftest import Hub, _free_port
+from tests.browser.conftest import Hub, _free_port, new_context
 from tests.http.conftest import build_pristine, open_copy
 
 pytestmark = pytest.mark.slow
@@ -30,8 +30,8 @@ STAFF_SECRET = "van-staff-secret"
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    context = new_context(
+        browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     )
     opened = context.new_page()
     yield opened
