@@ -15,7 +15,9 @@ from microindex.adapters.sync.secrets import SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
+from microindex.service import repromise
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
@@ -87,7 +89,14 @@ class Workspace:
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
-        return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock)
+        return HubEndpoint(
+            self.hub, _SecretView(self.secrets), self.clock, after=self.answer_uncovered
+        )
+
+    def answer_uncovered(self, node: str, now: datetime) -> list[str]:
+        """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
+        set aside there are gone."""
+        return repromise.answer_uncovered(self.hub, node, now, list_nodes(self.hub))
 
     def ask_hub(self, code: str) -> AskHub:
         """For a walk-in sale or a shipment beyond a node's local rights: sync now, asking

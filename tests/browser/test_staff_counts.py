@@ -126,3 +126,33 @@ def test_the_van_closes_out_its_day_on_its_own_staff_page_with_the_hub_down(
     expect(phone.locator("#report-counts tr")).to_have_count(len(skus))
     assert phone.locator("#closeout-form").is_hidden()
     save_screenshot(phone, "staff-closeout.png", full_page=True)
+
+
+def test_the_van_sells_units_promised_online_only_when_its_staff_confirm_why(
+    phone: Any, agent: str, save_screenshot: Any
+) -> None:
+    _sign_in(phone, f"{agent}/staff/van", STAFF_SECRET)
+    auth = {"Authorization": f"Bearer {STAFF_SECRET}"}
+    lines = phone.request.get(f"{agent}/api/v1/stock?node=van", headers=auth).json()
+    line = next(line for line in lines if line["on_hand"] > 0)
+    sku, held = line["sku"], line["on_hand"]
+    phone.fill("#code", sku)
+    phone.click("#lookup-form button")
+    expect(phone.locator("#on-hand")).to_have_text(str(held))
+    phone.fill("#quantity", str(held))  # all of it: more than the van's own rights
+    phone.get_by_role("button", name="Sell", exact=True).click()
+    expect(phone.locator("#override")).to_be_visible()
+    expect(phone.locator("#override-why")).to_contain_text("promised to online orders")
+    expect(phone.locator("#on-hand")).to_have_text(str(held))  # nothing sold yet
+    save_screenshot(phone, "staff-override.png", full_page=True)
+    phone.fill("#override-reason", "customer at the van with cash")
+    phone.get_by_role("button", name="Sell anyway").click()
+    expect(phone.locator("#message")).to_have_text(f"Sold {held} × {sku} as an overdraft")
+    expect(phone.locator("#on-hand")).to_have_text("0")
+    assert phone.locator("#override").is_hidden()
+    head = phone.request.get(f"{agent}/api/v1/nodes/van/head", headers=auth).json()["head"]
+    last = phone.request.get(
+        f"{agent}/api/v1/nodes/van/movements?after={head - 1}", headers=auth
+    ).json()["items"][0]
+    assert last["reference"] == "overdraft:(override: customer at the van with cash)"
+    assert (last["quantity"], last["actor"]) == (-held, "staff")

@@ -24,7 +24,7 @@ from .conftest import POSTGRES
 from .samples import AT, later
 
 PromiseDatabase = SqlitePromiseDatabase | PostgresPromiseDatabase
-ADDED = (81, 94)  # a part's transfer and arrival; a transfer's order
+ADDED = (81, 94, 95)  # a part's transfer and arrival; a transfer's order; a part at risk
 
 
 class Hubs:
@@ -170,3 +170,32 @@ def _old_order(hub: PromiseDatabase) -> None:
     part = ("o-0", "van", '[["MUG", 1]]', "promised", t, t)
     conn.execute(f"INSERT INTO order_parts VALUES ({', '.join(mark for _ in part)})", part)
     conn.commit()
+
+
+def test_a_line_re_promised_elsewhere_and_a_part_at_risk_come_back_with_why(hubs: Hubs) -> None:
+    hub = hubs.open()
+    hub.migrate()
+    with hub() as uow:
+        uow.orders.add(travelling_order())
+        uow.commit()
+    with hub() as uow:
+        found = uow.orders.get("o-1")
+        assert found is not None
+        order = found.order
+        order.reroute("locker", "BOWL", Part("van", (), ready_by=later(30)), later(10), "gone")
+        order.mark_at_risk("shopfront", "dropped, none elsewhere")
+        uow.orders.save(order)
+        uow.commit()
+    with hub() as uow:
+        found = uow.orders.get("o-1")
+        history = uow.orders.history("o-1")
+    assert found is not None
+    parts = found.order.parts
+    assert parts["locker"].step is Step.REROUTED and parts["van"].lines == (("BOWL", 1),)
+    assert found.order.at_risk == {"shopfront": "dropped, none elsewhere"}
+    assert [(e.node, e.step, e.note) for e in history[2:]] == [
+        ("locker", Step.REROUTED, "re-promised from locker: gone"),
+        ("van", Step.PROMISED, "re-promised from locker: gone"),
+    ]
+    with hub() as uow:
+        assert [o.ident for o in uow.orders.open_at("van")] == ["o-1"]

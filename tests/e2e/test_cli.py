@@ -228,3 +228,39 @@ def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) ->
         ok=False,
     )
     assert "no node can fulfil" in refused
+
+
+def _promised_all_at_shop(tmp_path: Path) -> tuple[Path, str]:
+    """The shop's 6 mugs (an import), synced; an order for all of them, collected there."""
+    ws = _shop(tmp_path)
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
+    cli(ws, "sync")
+    pickup = ["--method", "pickup", "--pickup-node", "shop"]
+    order = cli(ws, "order", "place", "--line", "MUG-TIDE-250:6", *pickup)
+    cli(ws, "order", "place", "--line", "MUG-TIDE-250:1", *pickup, ok=False)
+    placed = json.loads(cli(ws, "order", "show", order.split()[0], "--json"))
+    assert [part["node"] for part in placed["parts"]] == ["shop"]
+    return ws, placed["id"]
+
+
+def test_a_walk_in_sale_of_units_promised_online_needs_an_override(tmp_path: Path) -> None:
+    ws, order = _promised_all_at_shop(tmp_path)
+    out = cli(ws, "stock", "sell", "shop", "MUG-TIDE-250", "1", ok=False)
+    assert "promised to online orders" in out and "--override REASON" in out
+    sold = cli(ws, "stock", "sell", "shop", "MUG-TIDE-250", "1", "--override", "paid", "--json")
+    assert json.loads(sold)["reference"] == "overdraft:(override: paid)"
+    cli(ws, "sync", "--node", "shop")  # the hub hears of it: nowhere else has mugs
+    shown = cli(ws, "order", "show", order)
+    assert "AT RISK" in shown and "at risk: the goods set aside at shop are gone" in shown
+
+
+def test_a_pick_of_goods_that_are_not_there_leaves_the_order_where_it_was(tmp_path: Path) -> None:
+    ws, order = _promised_all_at_shop(tmp_path)
+    cli(ws, "stock", "write-off", "shop", "MUG-TIDE-250", "6", "--ref", "shelf collapsed")
+    out = cli(ws, "order", "advance", order, "shop", "picked", ok=False)
+    assert "cannot take 6 of MUG-TIDE-250 at shop: only 0 on hand" in " ".join(out.split())
+    assert json.loads(cli(ws, "order", "show", order, "--json"))["step"] == "promised"
+    cli(ws, "order", "advance", order, "shop", "handed_over", ok=False)
+    assert json.loads(cli(ws, "order", "show", order, "--json"))["step"] == "promised"

@@ -113,15 +113,18 @@ def test_the_agent_closes_out_the_day_with_the_hub_down_and_reports_it(
     lines = agent.get("/api/v1/nodes/van/closeout").json()
     assert lines and all(line["title"] for line in lines)
     sold = lines[0]["sku"]
-    assert (
-        agent.post("/api/v1/nodes/van/sell", json={"sku": sold, "quantity": 1}).status_code == 200
-    )
+    sale = {"sku": sold, "quantity": 1}
+    refused = agent.post("/api/v1/nodes/van/sell", json=sale)  # the van holds no rights of its own
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "promised_online"
+    sale["override"] = {"reason": "the customer is here"}
+    assert agent.post("/api/v1/nodes/van/sell", json=sale).status_code == 200
     counts = [{"sku": line["sku"], "quantity": _on_hand(agent, {}, line["sku"])} for line in lines]
     counts[-1]["quantity"] += 1  # one more found than the ledger knew
     day = agent.post("/api/v1/nodes/van/closeout", json={"counts": counts})
     assert day.status_code == 200, day.text
     report = day.json()  # as the hub's close-out answers
     assert next(line["quantity"] for line in report["sold"] if line["sku"] == sold) >= 1
+    assert {"sku": sold, "quantity": 1} in report["overdrafts"]
     assert report["variance"] == 1 and report["synced"] is False
     assert [c["sku"] for c in report["counts"]] == [line["sku"] for line in lines]
     on_hand = {line["sku"]: line["quantity"] for line in report["on_hand"]}

@@ -16,7 +16,7 @@ from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
 from microindex.domain.movement import MovementKind
-from microindex.service import rights, sync
+from microindex.service import repromise, rights, sync
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -47,9 +47,13 @@ class Shop:
         self.sync(node)
 
     def sync(self, node: str) -> None:
-        endpoint = HubEndpoint(self.hub, SECRETS, self.clock)
+        """As the workspace's hub answers a push: then re-promises what it uncovered."""
+        endpoint = HubEndpoint(self.hub, SECRETS, self.clock, after=self.answer_uncovered)
         link = InProcessTransport(node, SECRETS[node], endpoint)
         sync.sync_node(self.nodes[node], node, link, self.clock())
+
+    def answer_uncovered(self, node: str, now: datetime) -> list[str]:
+        return repromise.answer_uncovered(self.hub, node, now, NODES)
 
     def asking(self, node: str) -> rights.AskHub:
         """`node` asks the hub for the rights it needs now, as the CLI and the API do."""

@@ -16,7 +16,7 @@ from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, OutOfStock
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Order, Step, StepRefused, arrival_id
@@ -138,6 +138,29 @@ def test_a_crash_between_the_step_and_the_pick_is_finished_by_the_next_step_once
         _advance(shop, "shopfront", retry)
     assert _on_hand(shop) == 1
     _hub_agrees(shop)
+
+
+@pytest.mark.parametrize("step", [Step.PICKED, Step.PACKED, Step.DELIVERED])
+def test_a_step_whose_goods_are_not_there_is_refused_and_not_recorded(
+    shop: Shop, step: Step
+) -> None:
+    _shipped_order(shop)  # the shopfront has not synced since: the hub knows of no loss
+    with shop.nodes["shopfront"]() as uow:  # all three broken before anyone picks
+        ledger = uow.ledger.load("shopfront", ["MUG"])
+        ledger.record("MUG", MovementKind.WRITE_OFF, -3, shop.later(1), "dropped")
+        uow.ledger.save(ledger)
+        uow.commit()
+    _advance(shop, "shopfront", Step.CONFIRMED)
+    head = _head(shop)
+    with pytest.raises(OutOfStock, match="cannot take 2 of MUG at shopfront: only 0 on hand"):
+        _advance(shop, "shopfront", step, hub_up=False)
+    order = promise.get_order(shop.hub, "o-1").order
+    assert order.parts["shopfront"].step is Step.CONFIRMED  # not picked: nothing left
+    assert _since(shop, head) == []
+    assert [e.step for e in promise.order_history(shop.hub, "o-1")] == [
+        Step.PROMISED,
+        Step.CONFIRMED,
+    ]
 
 
 def test_a_set_aside_that_has_not_reached_the_node_is_fetched_first(shop: Shop) -> None:

@@ -12,7 +12,7 @@ from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
-from microindex.domain.sync.node import NodeSide
+from microindex.domain.sync.node import NodeSide, Override, PromisedOnline
 from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, fold_all, tagged
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -44,11 +44,33 @@ def test_a_walk_in_sale_beyond_local_rights_is_refused_unless_an_overdraft() -> 
     side.grant(ledger, "MUG", 8, AT)
     with pytest.raises(NotEnoughRights):
         side.sell(ledger, "MUG", 3, AT)
-    sale = side.sell(ledger, "MUG", 3, AT, overdraft=True)
+    sale = side.sell(ledger, "MUG", 3, AT, "till", override=Override("ana", "regular, paid"))
     _, change = fold(Rights(local=2, granted=8), sale)
-    assert sale.reference.startswith(Tag.OVERDRAFT.value)
+    assert sale.reference == "overdraft:till (override: regular, paid)" and sale.actor == "ana"
     assert (change.overdraft, change.hub_loss) == (1, 1)
     assert side.get("MUG") == Rights(local=0, granted=7)
+
+
+def test_a_sale_beyond_local_rights_names_the_online_orders_it_would_break() -> None:
+    side, ledger = _node(5)
+    side.grant(ledger, "MUG", 4, AT)
+    for seq, order in enumerate(("web-1", "web-2"), start=1):
+        request = Request(seq, RequestKind.SETASIDE, "MUG", 2, f"{order}/van/MUG")
+        side.accept(ledger, _reply(side, request), AT)
+    with pytest.raises(PromisedOnline) as refused:
+        side.sell(ledger, "MUG", 4, AT)
+    assert (refused.value.held, refused.value.on_hand) == (1, 5)
+    assert refused.value.reservations == ("web-2/van/MUG", "web-1/van/MUG")
+    assert refused.value.orders == ("web-2", "web-1")
+    assert "breaks web-2, web-1" in str(refused.value)
+    assert side.get("MUG").on_hand == 5  # nothing recorded
+
+
+def test_an_override_says_who_and_why() -> None:
+    with pytest.raises(ValueError):
+        Override("ana", " ")
+    with pytest.raises(ValueError):
+        Override("", "paid")
 
 
 def test_a_setaside_moves_hub_rights_aside_and_a_fulfil_takes_them_once() -> None:
@@ -152,7 +174,7 @@ def _apply(side: NodeSide, ledger: Ledger, op: str, q: int, seq: int) -> None:
     elif op == "sell" and r.local >= q:
         side.sell(ledger, "MUG", q, AT)
     elif op == "overdraft" and r.local + r.unavailable + r.granted >= q:
-        side.sell(ledger, "MUG", q, AT, overdraft=True)
+        side.sell(ledger, "MUG", q, AT, override=Override("staff", "sold anyway"))
     elif op == "grant" and r.local >= q:
         side.grant(ledger, "MUG", q, AT)
     elif op in ("setaside", "release", "unsetaside"):

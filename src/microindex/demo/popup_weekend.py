@@ -14,6 +14,7 @@ from microindex.bootstrap import Workspace
 from microindex.domain.codes import NodeCode
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
 from microindex.domain.popup import PopUp
+from microindex.domain.sync.node import Override
 from microindex.domain.transfer import Transfer
 from microindex.service import catalog as catalog_service
 from microindex.service import popups, rights, sync, transfers
@@ -118,6 +119,10 @@ def _send(
     return transfers.receive(ops, receiver, ident, shipped.shipped, arrives, "demo")
 
 
+# The stall has no network: a sale beyond its own rights is the staff's knowing overdraft.
+OFFLINE = Override("demo", "the market stall sells offline; the hub re-promises at the next sync")
+
+
 def _trade(workspace: Workspace, popup: PopUp, rng: random.Random) -> dict[str, int]:
     """A few walk-in sales each day, of what is on the table, within the stall's hours."""
     node_db = workspace.node(STALL)
@@ -133,7 +138,9 @@ def _trade(workspace: Workspace, popup: PopUp, rng: random.Random) -> dict[str, 
                 break
             sku = rng.choice(skus)
             at = _on(day, opens) + timedelta(minutes=minute)
-            rights.sell_walk_in(node_db, STALL, sku, 1, at, f"till:{STALL}", actor="demo")
+            rights.sell_walk_in(
+                node_db, STALL, sku, 1, at, f"till:{STALL}", actor="demo", override=OFFLINE
+            )
             left[sku] -= 1
             sold[sku] += 1
     return dict(sorted(sold.items()))

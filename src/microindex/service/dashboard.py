@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -171,10 +171,12 @@ def catalog_by_sku(hub: UnitOfWorkFactory) -> dict[str, Product]:
 
 @dataclass(frozen=True, slots=True)
 class OrderBoard:
-    """Open orders counted by step (in lifecycle order), and the latest orders placed."""
+    """Open orders counted by step (in lifecycle order), the latest orders placed, and the
+    open orders at risk (goods gone at a node, no other node could take them over)."""
 
     open_by_step: dict[Step, int]
     latest: list[Order]
+    at_risk: list[Order] = field(default_factory=list)
 
 
 def order_board(
@@ -182,14 +184,16 @@ def order_board(
 ) -> OrderBoard:
     """The hub's orders as the dashboard shows them: open ones by step, the last `limit` placed
     in the `lookback` before `now` (newest first)."""
-    counts = Counter(order.step for order in promise.open_orders(hub))
+    open_now = promise.open_orders(hub)
+    counts = Counter(order.step for order in open_now)
     events = promise.order_events(hub, now - lookback, now + timedelta(seconds=1))
     newest = sorted(
         (e for e in events if e.step is Step.PROMISED), key=lambda e: e.at, reverse=True
     )
     idents = list(dict.fromkeys(e.order for e in newest))[:limit]
     latest = [promise.get_order(hub, ident).order for ident in idents]
-    return OrderBoard({step: counts[step] for step in ORDER if counts[step]}, latest)
+    at_risk = [order for order in open_now if order.at_risk]
+    return OrderBoard({step: counts[step] for step in ORDER if counts[step]}, latest, at_risk)
 
 
 def search_rows(hits: Sequence[Hit], catalog: Mapping[str, Product]) -> list[StockRow]:

@@ -7,9 +7,10 @@ the node records a PICK of the order's set-aside there, tagged `fulfil:<reservat
 the hub's mirror folds as the reservation fulfilled. The staff's steps (HTTP API, CLI), a
 shelf hold's collection and a locker's all come through `advance`.
 
-It takes two transactions, the hub's step and then the node's pick: a crash between them
-leaves the step recorded and the pick not made. The same step again (still refused:
-StepRefused) or any later step makes it, and never a second one: the node keeps each
+It takes two transactions, the node's pick and then the hub's step: a pick that fails (the
+goods are not on hand) refuses the step, so no order shows picked, handed over or delivered
+with its goods still in the ledger. A crash between them leaves the pick made and the step
+not; the same step again records it, and never a second pick: the node keeps each
 reservation's key among those it acted on, in the pick's own transaction.
 
 Only a node whose database this process holds (`bootstrap.Workspace.node`) is written here.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 
 from microindex.domain.movement import Movement
@@ -51,17 +53,21 @@ def advance(
     node_db: NodeDatabase,
     link: HubLink | None = None,
 ) -> Order:
-    """Record one node's next step, then pick at the node the goods it says have left.
+    """Record one node's next step; one that says goods left the shelf happens only when they
+    do: the pick at the node first, then the step, which is not recorded when the pick fails
+    (OutOfStock: the goods are not there).
 
     A step refused as out of order (StepRefused) is still refused, but first makes the pick
-    an earlier attempt did not finish (a retry after a crash between the two)."""
+    an earlier attempt did not finish (a step recorded before picks came first)."""
+    current = promise.get_order(hub, ident).order
+    trial = replace(current, parts=dict(current.parts), events=[])
     try:
-        order = promise.advance(hub, ident, node, step, at, actor)
+        trial.advance(node, step, at, actor)
     except StepRefused:
-        _leave(hub, promise.get_order(hub, ident).order, node, at, actor, node_db, link)
+        _leave(hub, current, node, at, actor, node_db, link)
         raise
-    _leave(hub, order, node, at, actor, node_db, link)
-    return order
+    _leave(hub, trial, node, at, actor, node_db, link)  # the goods leave first, or nothing does
+    return promise.advance(hub, ident, node, step, at, actor)
 
 
 def _leave(

@@ -203,6 +203,9 @@ def _candidates(
     return found
 
 
+candidates = _candidates  # re-promising an uncovered line reads them too (service.repromise)
+
+
 def _reserve(uow: PromiseUnitOfWork, key: str, decision: Decision, until: datetime) -> None:
     for leg in sorted(decision.plan.legs, key=lambda leg: leg.node):  # lock in node order
         account = uow.accounts.load_rights(leg.node, [sku for sku, _ in leg.lines])
@@ -293,6 +296,12 @@ def get_order(hub: PromiseUnitOfWorkFactory, ident: str) -> OrderRecord:
     if found is None:
         raise UnknownOrder(ident)
     return found
+
+
+def order_history(hub: PromiseUnitOfWorkFactory, ident: str) -> list[Event]:
+    """Every step of the order, in order, with the reason of those the hub took itself."""
+    with hub() as uow:
+        return uow.orders.history(ident)
 
 
 def advance(

@@ -38,6 +38,9 @@ class OrderStore(Protocol):
         ...
 
     def events(self, start: datetime, end: datetime) -> list[Event]: ...
+    def history(self, ident: str) -> list[Event]:
+        """One order's steps, in the order they were taken."""
+        ...
 
 
 class PromiseUnitOfWork(SyncUnitOfWork, Protocol):

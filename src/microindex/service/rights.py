@@ -13,7 +13,7 @@ from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import Movement
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights, Reservation
-from microindex.domain.sync.node import reservations
+from microindex.domain.sync.node import Override, PromisedOnline, reservations
 from microindex.service.sync import load_side, save_ledger
 from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
 
@@ -27,15 +27,15 @@ def sell(
     quantity: int,
     at: datetime,
     reference: str = "",
-    overdraft: bool = False,
     actor: str = "",
+    override: Override | None = None,
 ) -> Movement:
-    """A walk-in sale from local rights (NotEnoughRights beyond them, unless an approved
-    overdraft, which is recorded as such)."""
+    """A walk-in sale from local rights (PromisedOnline beyond them, unless staff override
+    it: then an OVERDRAFT with the override's actor and reason)."""
     with node_db() as uow:
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, [sku])
-        movement = side.sell(ledger, sku, quantity, at, reference, overdraft, actor)
+        movement = side.sell(ledger, sku, quantity, at, reference, actor, override)
         save_ledger(uow, ledger, [movement], at)
         uow.rights.save(side)
         uow.commit()
@@ -57,29 +57,35 @@ def sell_walk_in(
     reference: str = "",
     ask: AskHub | None = None,
     actor: str = "",
+    override: Override | None = None,
 ) -> Movement:
-    """A walk-in sale of goods in hand: a fact, never refused for want of rights.
+    """A walk-in sale of goods in hand, the one path every edge takes (CLI, hub API, node
+    agent, staff pages).
 
     From local rights if they cover it; else, when the hub can be reached (`ask`), ask it for
-    the missing rights and sell from them; else record the sale as an explicit OVERDRAFT, which
-    the hub sees and counts. Selling more than is on hand is still refused (OutOfStock).
+    the missing rights and sell from them; else the units are the hub's, promised to online
+    orders: PromisedOnline (naming the orders it would break, where the node knows them),
+    unless staff `override` it, which records an explicit OVERDRAFT with their name and
+    reason, that the hub sees and answers. Never silent. Selling more than is on hand is
+    refused whatever the override (OutOfStock).
     """
     try:
-        return sell(node_db, node, sku, quantity, at, reference, actor=actor)
-    except NotEnoughRights as short:
-        with node_db() as uow:
-            on_hand = uow.ledger.load(node, [sku]).available(sku)
-        if quantity > on_hand:  # not in hand: refused here, without troubling the hub
-            raise OutOfStock(sku, node, quantity, on_hand) from None
-        if ask is not None:
-            try:
-                ask({sku: quantity})
-                return sell(node_db, node, sku, quantity, at, reference, actor=actor)
-            except (NotEnoughRights, HubUnreachable):
-                pass
-        if short.held >= quantity:
-            raise
-    return sell(node_db, node, sku, quantity, at, reference, overdraft=True, actor=actor)
+        return sell(node_db, node, sku, quantity, at, reference, actor)
+    except PromisedOnline as short:
+        if quantity > short.on_hand:  # not in hand: refused here, without troubling the hub
+            raise OutOfStock(sku, node, quantity, short.on_hand) from None
+        refused = short
+    if ask is not None:
+        try:
+            ask({sku: quantity})
+            return sell(node_db, node, sku, quantity, at, reference, actor)
+        except PromisedOnline as still:
+            refused = still
+        except HubUnreachable:
+            pass
+    if override is None:
+        raise refused
+    return sell(node_db, node, sku, quantity, at, reference, actor, override)
 
 
 def grant(

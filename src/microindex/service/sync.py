@@ -134,7 +134,9 @@ def sync_node(
     max_exchanges: int = 1000,
 ) -> SyncReport:
     """Push until the hub has everything (batch by batch, resumable), applying each reply;
-    movements a reply made here (grants, set-asides) go straight back."""
+    movements a reply made here (grants, set-asides) go straight back, and so does word of
+    requests applied without a movement (a set-aside refused: its promise is uncovered, which
+    the hub must hear now, not at the next sync)."""
     pushed = exchanges = 0
     while True:
         push = prepare_push(node_db, node, batch, want)
@@ -142,7 +144,10 @@ def sync_node(
         made = accept_reply(node_db, node, reply, at)
         exchanges += 1
         pushed += len(push.movements)
-        settled = reply.acked >= push.head and not made and reply.epoch == push.epoch
+        applied = any(r.seq > push.requests_through for r in reply.requests)
+        settled = (
+            reply.acked >= push.head and not made and not applied and reply.epoch == push.epoch
+        )
         if settled or exchanges >= max_exchanges:
             return SyncReport(pushed, exchanges, reply.acked)
 

@@ -15,6 +15,7 @@ from microindex.adapters.postgres.nodes_real_schema import (
     NODES_REAL_MIGRATION,
 )
 from microindex.adapters.postgres.order_schema import (
+    AT_RISK_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
@@ -165,6 +166,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     LOCKER_GUARD_MIGRATION,
     TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
+    AT_RISK_MIGRATION,
 ]
 
 

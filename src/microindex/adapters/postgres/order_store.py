@@ -34,7 +34,7 @@ class PostgresOrders:
 
     def _parts(self, ident: str) -> dict[str, Part]:
         rows = self._conn.execute(
-            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at"
+            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at, at_risk"
             " FROM order_parts WHERE ident = %s ORDER BY node",
             (ident,),
         )
@@ -47,8 +47,9 @@ class PostgresOrders:
                 arrives,
                 transfer_to,
                 arrived,
+                at_risk,
             )
-            for node, lines, step, ready, arrives, transfer_to, arrived in rows
+            for node, lines, step, ready, arrives, transfer_to, arrived, at_risk in rows
         }
 
     def add(self, record: OrderRecord) -> None:
@@ -72,9 +73,10 @@ class PostgresOrders:
         with self._conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
-                " transfer_to, arrived_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (ident, node)"
-                " DO UPDATE SET step = excluded.step, arrived_at = excluded.arrived_at",
+                " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
+                " arrived_at = excluded.arrived_at, lines = excluded.lines,"
+                " at_risk = excluded.at_risk",
                 [
                     (
                         order.ident,
@@ -85,14 +87,15 @@ class PostgresOrders:
                         p.arrives_by,
                         p.transfer_to,
                         p.arrived_at,
+                        p.at_risk,
                     )
                     for p in order.parts.values()
                 ],
             )
             cur.executemany(
-                "INSERT INTO order_events (ident, node, step, at, actor)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                [(e.order, e.node, e.step.value, e.at, e.actor) for e in order.events],
+                "INSERT INTO order_events (ident, node, step, at, actor, note)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
             )
         order.events.clear()
 
@@ -116,11 +119,19 @@ class PostgresOrders:
 
     def events(self, start: datetime, end: datetime) -> list[Event]:
         rows = self._conn.execute(
-            "SELECT ident, node, step, at, actor FROM order_events WHERE at >= %s AND at < %s"
-            " ORDER BY id",
+            "SELECT ident, node, step, at, actor, note FROM order_events"
+            " WHERE at >= %s AND at < %s ORDER BY id",
             (start, end),
         )
-        return [Event(i, n, Step(s), a, actor) for i, n, s, a, actor in rows]
+        return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
+
+    def history(self, ident: str) -> list[Event]:
+        rows = self._conn.execute(
+            "SELECT ident, node, step, at, actor, note FROM order_events WHERE ident = %s"
+            " ORDER BY id",
+            (ident,),
+        )
+        return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
 
 
 class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):

@@ -1,4 +1,4 @@
-"""Schema of the orders the hub promised (migrations 80, 81, 94), kept beside their store."""
+"""Schema of the orders the hub promised (migrations 80, 81, 94, 95), kept beside their store."""
 
 from __future__ import annotations
 
@@ -55,5 +55,14 @@ TRANSFER_ORDER_MIGRATION = (
     """
     ALTER TABLE transfers ADD COLUMN order_ref TEXT;
     CREATE INDEX transfers_by_order ON transfers (order_ref) WHERE order_ref IS NOT NULL
+    """,
+)
+
+AT_RISK_MIGRATION = (
+    95,
+    "orders: a part at risk (why), and why the hub took a step on its own (a re-promise)",
+    """
+    ALTER TABLE order_parts ADD COLUMN at_risk TEXT NOT NULL DEFAULT '';
+    ALTER TABLE order_events ADD COLUMN note TEXT NOT NULL DEFAULT ''
     """,
 )

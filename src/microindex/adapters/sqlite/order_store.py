@@ -53,7 +53,7 @@ class SqliteOrders:
 
     def _parts(self, ident: str) -> dict[str, Part]:
         rows = self._conn.execute(
-            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at"
+            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at, at_risk"
             " FROM order_parts WHERE ident = ? ORDER BY node",
             (ident,),
         )
@@ -66,8 +66,9 @@ class SqliteOrders:
                 _time(arrives),
                 transfer_to,
                 _time(arrived),
+                at_risk,
             )
-            for node, lines, step, ready, arrives, transfer_to, arrived in rows
+            for node, lines, step, ready, arrives, transfer_to, arrived, at_risk in rows
         }
 
     def add(self, record: OrderRecord) -> None:
@@ -90,8 +91,9 @@ class SqliteOrders:
     def save(self, order: Order) -> None:
         self._conn.executemany(
             "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
-            " transfer_to, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ident, node)"
-            " DO UPDATE SET step = excluded.step, arrived_at = excluded.arrived_at",
+            " transfer_to, arrived_at, at_risk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
+            " arrived_at = excluded.arrived_at, lines = excluded.lines, at_risk = excluded.at_risk",
             [
                 (
                     order.ident,
@@ -102,13 +104,18 @@ class SqliteOrders:
                     _text(p.arrives_by),
                     p.transfer_to,
                     _text(p.arrived_at),
+                    p.at_risk,
                 )
                 for p in order.parts.values()
             ],
         )
         self._conn.executemany(
-            "INSERT INTO order_events (ident, node, step, at, actor) VALUES (?, ?, ?, ?, ?)",
-            [(e.order, e.node, e.step.value, e.at.isoformat(), e.actor) for e in order.events],
+            "INSERT INTO order_events (ident, node, step, at, actor, note)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (e.order, e.node, e.step.value, e.at.isoformat(), e.actor, e.note)
+                for e in order.events
+            ],
         )
         order.events.clear()
 
@@ -133,13 +140,23 @@ class SqliteOrders:
 
     def events(self, start: datetime, end: datetime) -> list[Event]:
         rows = self._conn.execute(
-            "SELECT ident, node, step, at, actor FROM order_events WHERE at >= ? AND at < ?"
-            " ORDER BY id",
+            "SELECT ident, node, step, at, actor, note FROM order_events"
+            " WHERE at >= ? AND at < ? ORDER BY id",
             (start.isoformat(), end.isoformat()),
         )
-        return [
-            Event(i, n, Step(s), datetime.fromisoformat(a), actor) for i, n, s, a, actor in rows
-        ]
+        return [_event(*row) for row in rows]
+
+    def history(self, ident: str) -> list[Event]:
+        rows = self._conn.execute(
+            "SELECT ident, node, step, at, actor, note FROM order_events WHERE ident = ?"
+            " ORDER BY id",
+            (ident,),
+        )
+        return [_event(*row) for row in rows]
+
+
+def _event(ident: str, node: str, step: str, at: str, actor: str, note: str) -> Event:
+    return Event(ident, node, Step(step), datetime.fromisoformat(at), actor, note)
 
 
 class SqlitePromiseUnitOfWork(SqliteSyncUnitOfWork):

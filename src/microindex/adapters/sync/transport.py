@@ -25,13 +25,20 @@ class HubEndpoint:
         secrets: Mapping[str, bytes],
         clock: Callable[[], datetime],
         settings: SyncSettings | None = None,
+        after: Callable[[str, datetime], object] | None = None,
     ) -> None:
+        """`after(node, now)` runs once a node's push is applied (the hub answering the
+        promises it uncovered: `service.repromise`), before the reply leaves."""
         self._hub, self._secrets, self._clock = hub_db, secrets, clock
         self._settings = settings or SyncSettings()
+        self._after = after
 
     def handle(self, frame: bytes) -> bytes:
         push = decode_push(frame, self._secrets.get)
-        reply = receive_push(self._hub, push, self._clock(), self._settings)
+        now = self._clock()
+        reply = receive_push(self._hub, push, now, self._settings)
+        if self._after is not None:
+            self._after(push.node, now)
         return encode_reply(reply, self._secrets[push.node])
 
     __call__ = handle

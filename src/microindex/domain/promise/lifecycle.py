@@ -4,6 +4,11 @@ promised → picked → packed → handed over (collected, shipped or out for de
 or released (the lease ran out before payment) or cancelled. A split order's parts move on
 their own; the order is as far as its slowest part.
 
+When the goods promised at a node are gone (an overdraft, a write-off or a count uncovered
+their reservation), the hub re-promises them from another node (`reroute`: the line leaves
+the part, a part left with nothing is `rerouted`, and the new node's part is promised, each
+step with its reason) or, when no node can take them, marks the part at risk (`at_risk`).
+
 A part whose goods travel to the pickup node (`transfer_to`) is picked at its sender, becomes
 ready for pickup (packed) when the transfer arrives there, and only then is handed over, at
 the pickup node.
@@ -28,10 +33,11 @@ class Step(StrEnum):
     DELIVERED = "delivered"
     RELEASED = "released"
     CANCELLED = "cancelled"
+    REROUTED = "rerouted"  # its goods were gone; another node's part took its lines over
 
 
 ORDER = (Step.PROMISED, Step.CONFIRMED, Step.PICKED, Step.PACKED, Step.HANDED_OVER, Step.DELIVERED)
-ENDED = frozenset({Step.RELEASED, Step.CANCELLED})
+ENDED = frozenset({Step.RELEASED, Step.CANCELLED, Step.REROUTED})
 # Pickup ends at handover (the customer collected it); deliveries and parcels at delivered.
 LAST = {
     Method.PICKUP: Step.HANDED_OVER,
@@ -59,6 +65,7 @@ class Event:
     step: Step
     at: datetime
     actor: str = ""
+    note: str = ""  # why, for a step the hub took on its own (a re-promise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,7 @@ class Part:
     arrives_by: datetime | None = None
     transfer_to: str | None = None  # the goods travel from `node` to the pickup node
     arrived_at: datetime | None = None  # when they reached it (ready for pickup there)
+    at_risk: str = ""  # why its goods may not come: gone at the node, no other node has them
 
 
 def reservation_id(order: str, node: str, sku: str) -> str:
@@ -177,6 +185,45 @@ class Order:
             return None
         return self._record(part, Step.PACKED, at, actor)
 
+    @property
+    def at_risk(self) -> dict[str, str]:
+        """Parts at risk, by node: why."""
+        return {p.node: p.at_risk for p in self.parts.values() if p.at_risk}
+
+    def mark_at_risk(self, node: str, reason: str) -> bool:
+        """The goods of `node`'s part are gone and no other node can take them: say so.
+        False when it was already said."""
+        part = self._part(node)
+        if part.at_risk == reason:
+            return False
+        self.parts[node] = replace(part, at_risk=reason)
+        return True
+
+    def reroute(
+        self, node: str, sku: str, to: Part, at: datetime, reason: str, actor: str = "hub"
+    ) -> list[Event]:
+        """`sku`'s line of `node`'s part (not yet picked) is promised at `to.node` instead, a
+        node the order had no part at: a new part there. A part left with no lines is
+        rerouted. Both steps say why."""
+        part = self._part(node)
+        line = next(((s, q) for s, q in part.lines if s == sku), None)
+        if line is None or part.step not in (Step.PROMISED, Step.CONFIRMED):
+            raise StepRefused(self.ident, node, part.step.value, Step.REROUTED.value)
+        if to.node in self.parts:
+            raise StepRefused(self.ident, to.node, self.parts[to.node].step.value, "promised")
+        kept = tuple(x for x in part.lines if x[0] != sku)
+        note = f"re-promised from {node}: {reason}"
+        made: list[Event] = []
+        if kept:
+            self.parts[node] = replace(part, lines=kept, at_risk="")
+        else:
+            made.append(self._record(replace(part, at_risk=""), Step.REROUTED, at, actor, note))
+        new = replace(to, lines=(line,), step=Step.PROMISED, at_risk="")
+        made.append(self._record(new, Step.PROMISED, at, actor, note))
+        if part.step is Step.CONFIRMED:  # paid for: it stays so
+            made.append(self._record(self.parts[to.node], Step.CONFIRMED, at, actor, note))
+        return made
+
     def end(self, step: Step, at: datetime, actor: str = "") -> list[Event]:
         """Release or cancel every part not yet handed over; returns the events."""
         if step not in ENDED:
@@ -205,8 +252,8 @@ class Order:
         ready = [p for p in travelled if p.arrived_at is not None]
         return own + ready or travelled or [self._part(node)]
 
-    def _record(self, part: Part, step: Step, at: datetime, actor: str) -> Event:
+    def _record(self, part: Part, step: Step, at: datetime, actor: str, note: str = "") -> Event:
         self.parts[part.node] = replace(part, step=step)
-        event = Event(self.ident, part.node, step, at, actor)
+        event = Event(self.ident, part.node, step, at, actor, note)
         self.events.append(event)
         return event

@@ -10,11 +10,49 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from microindex.domain.errors import InvalidValue
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
 from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, tag_of, tagged
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """Staff confirm a walk-in sale beyond the node's local rights, told which online orders
+    it breaks: recorded as an OVERDRAFT with who decided it and why."""
+
+    actor: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip():
+            raise InvalidValue("reason", self.reason, "an override says why")
+        if not self.actor.strip():
+            raise InvalidValue("actor", self.actor, "an override says who decided it")
+
+
+@dataclass(eq=False)
+class PromisedOnline(NotEnoughRights):
+    """A walk-in sale beyond the node's local rights (`held`): the rest of what is on hand is
+    the hub's, promised or promisable to online orders. Refused unless staff override it.
+    `reservations` are the set-asides here it would uncover (newest first), `orders` theirs."""
+
+    on_hand: int = 0
+    reservations: tuple[str, ...] = ()
+    orders: tuple[str, ...] = ()
+    code = "promised_online"
+
+    def __str__(self) -> str:
+        beyond = self.requested - self.held
+        text = (
+            f"only {self.held} of {self.sku} at {self.node} are free to sell here; the other"
+            f" {beyond} are promised to online orders"
+        )
+        if self.orders:
+            text += f" (selling them breaks {', '.join(self.orders)})"
+        return text + ": sell them only with an override that says why"
 
 
 @dataclass
@@ -55,15 +93,21 @@ class NodeSide:
         quantity: int,
         at: datetime,
         reference: str = "",
-        overdraft: bool = False,
         actor: str = "",
+        override: Override | None = None,
     ) -> Movement:
-        """A walk-in sale from local rights; beyond them only as an approved OVERDRAFT fact."""
-        local = self.get(sku).local
-        if quantity > local and not overdraft:
-            raise NotEnoughRights(sku, self.node, quantity, local)
-        if quantity > local:
-            reference = tagged(Tag.OVERDRAFT, reference)
+        """A walk-in sale from local rights; beyond them PromisedOnline, unless staff override
+        it: then an OVERDRAFT fact carrying the override's actor and reason."""
+        rights = self.get(sku)
+        if quantity > rights.local and override is None:
+            breaks = _uncovered_by(rights, quantity)
+            orders = tuple(dict.fromkeys(_order_of(ident) for ident in breaks))
+            raise PromisedOnline(
+                sku, self.node, quantity, rights.local, rights.on_hand, breaks, orders
+            )
+        if override is not None and quantity > rights.local:
+            note = f"{reference} (override: {override.reason})".strip()
+            reference, actor = tagged(Tag.OVERDRAFT, note), override.actor
         return self._record(ledger, sku, MovementKind.SELL, -quantity, at, reference, actor)
 
     def grant(self, ledger: Ledger, sku: str, quantity: int, at: datetime) -> Movement:
@@ -231,6 +275,24 @@ def sync_reason(
     if idle_s >= side.next_sync_s:  # never advised yet (0): every poll until the first reply
         return SyncReason.HEARTBEAT
     return SyncReason.NOTHING
+
+
+def _uncovered_by(rights: Rights, quantity: int) -> tuple[str, ...]:
+    """The set-asides a sale of `quantity` would uncover (as `fold` eats them: after L, U
+    and G, newest first)."""
+    left = quantity - rights.local - rights.unavailable - rights.granted
+    eaten: list[str] = []
+    for ident, held in reversed(rights.reserved):
+        if left <= 0:
+            break
+        eaten.append(ident)
+        left -= held
+    return tuple(eaten)
+
+
+def _order_of(reservation: str) -> str:
+    """The order of a reservation id (`order/node/sku`, or `order/sender>receiver/sku`)."""
+    return reservation.rsplit("/", 2)[0]
 
 
 def reservations(rights: dict[str, Rights]) -> dict[str, tuple[str, int]]:

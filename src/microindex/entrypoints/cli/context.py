@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from microindex.bootstrap import Workspace, bootstrap
 from microindex.domain.errors import DomainError
+from microindex.domain.sync.node import PromisedOnline
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
@@ -55,13 +56,19 @@ def workspace(ctx: typer.Context) -> Workspace:
     return state(ctx).workspace()
 
 
+HINTS: dict[type[DomainError], str] = {
+    PromisedOnline: "\n(to sell anyway: --override REASON, recorded as an overdraft)",
+}
+
+
 @contextmanager
 def domain_errors() -> Iterator[None]:
     """The CLI's one place that turns domain errors into a message and exit code 1."""
     try:
         yield
     except DomainError as error:
-        errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        hint = next((h for kind, h in HINTS.items() if isinstance(error, kind)), "")
+        errors.print(f"[bold red]error:[/] {escape(str(error))}{escape(hint)}", highlight=False)
         raise typer.Exit(1) from None
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from microindex.domain.errors import InvalidValue
-from microindex.domain.promise.lifecycle import Order, Step
+from microindex.domain.promise.lifecycle import Event, Order, Step
 from microindex.domain.promise.order import Method
 from microindex.domain.promise.plans import RULE_HELP, check_chain
 from microindex.entrypoints.cli.context import (
@@ -115,13 +116,16 @@ def _chain(text: str) -> tuple[str, ...]:
 def show(
     ctx: typer.Context, ident: str = typer.Argument(..., help="Order id."), as_json: bool = JSON
 ) -> None:
-    """An order's plan, each node's step and why it went there.
+    """An order's plan, each node's step, why it went there, and what the hub did on its own
+    (a line re-promised from another node, a part at risk, with why).
 
     Example: microindex order show o-1a2b3c4d5e
     """
     with domain_errors():
-        record = promise.get_order(workspace(ctx).hub, ident)
-    _show(record, as_json)
+        hub = workspace(ctx).hub
+        record = promise.get_order(hub, ident)
+        history = promise.order_history(hub, ident)
+    _show(record, as_json, history)
 
 
 @app.command("advance")
@@ -211,6 +215,7 @@ def _record(order: Order) -> dict[str, Any]:
         "placed_at": order.placed_at.isoformat(),
         "promised_by": order.promised_by.isoformat(),
         "step": order.step.value,
+        "at_risk": bool(order.at_risk),
         "parts": [
             {
                 "node": p.node,
@@ -220,24 +225,42 @@ def _record(order: Order) -> dict[str, Any]:
                 "arrives_by": p.arrives_by.isoformat() if p.arrives_by else None,
                 "transfer_to": p.transfer_to,
                 "arrived_at": p.arrived_at.isoformat() if p.arrived_at else None,
+                "at_risk": p.at_risk,
             }
             for p in order.parts.values()
         ],
     }
 
 
-def _show(record: OrderRecord, as_json: bool) -> None:
+def _show(record: OrderRecord, as_json: bool, history: list[Event] | None = None) -> None:
     if as_json:
-        print_json({**_record(record.order), "why": list(record.why)})
+        steps = [_event(e) for e in history or []]
+        print_json({**_record(record.order), "why": list(record.why), "history": steps})
         return
     order = record.order
+    risk = " [bold red]AT RISK[/]" if order.at_risk else ""
     console.print(
-        f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}; "
+        f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}{risk}; "
         f"with the customer by {order.promised_by:%a %d %b %H:%M}"
     )
     for part in order.parts.values():
         lines = ", ".join(f"{q} x {s}" for s, q in part.lines)
         moved = f" to {part.transfer_to}" if part.transfer_to else ""
-        console.print(f"  {part.node}{moved}: {lines} ({part.step.value})")
+        console.print(f"  {part.node}{moved}: {lines} ({part.step.value})", highlight=False)
+        if part.at_risk:
+            console.print(f"    [bold red]at risk:[/] {escape(part.at_risk)}", highlight=False)
     for reason in record.why:
         console.print(f"  - {reason}", highlight=False)
+    for event in [e for e in history or [] if e.note]:
+        when = f"{event.at:%a %d %b %H:%M}"
+        console.print(f"  {when} {event.node} {event.step.value}: {event.note}", highlight=False)
+
+
+def _event(event: Event) -> dict[str, Any]:
+    return {
+        "node": event.node,
+        "step": event.step.value,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "note": event.note,
+    }

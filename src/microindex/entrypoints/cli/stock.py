@@ -12,6 +12,7 @@ from rich.table import Table
 from microindex.adapters.csvio import parse_stock, write_stock
 from microindex.domain.ledger import CountResult
 from microindex.domain.movement import Movement
+from microindex.domain.sync.node import Override
 from microindex.entrypoints.cli.context import (
     all_node_databases,
     console,
@@ -48,18 +49,11 @@ def _done(movement: Movement, as_json: bool) -> None:
 
 Recorder = Callable[..., Movement]
 
-_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder | None, str], ...] = (
+_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, str], ...] = (
     (
         "receive",
         stock_service.receive,
         "Goods arrive at a node.\n\nExample: microindex stock receive shopfront MUG-TIDE-350 12",
-    ),
-    (
-        "sell",
-        None,
-        "A walk-in sale at a node: from its local stock rights, else rights asked of the hub,"
-        " else recorded as an explicit overdraft; refused only beyond what is on hand.\n\n"
-        "Example: microindex stock sell van MUG-TIDE-350 1",
     ),
     (
         "write-off",
@@ -70,7 +64,7 @@ _MOVEMENT_COMMANDS: tuple[tuple[str, Recorder | None, str], ...] = (
 )
 
 
-def _movement_command(name: str, record: Recorder | None, help_text: str) -> None:
+def _movement_command(name: str, record: Recorder, help_text: str) -> None:
     @app.command(name, help=help_text)
     def command(
         ctx: typer.Context,
@@ -83,17 +77,44 @@ def _movement_command(name: str, record: Recorder | None, help_text: str) -> Non
     ) -> None:
         with domain_errors():
             ws, db = workspace(ctx), node_database(ctx, node)
-            if record is None:  # a walk-in sale: never refused for want of rights (see rights)
-                made = rights.sell_walk_in(
-                    db, node, sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor
-                )
-            else:
-                made = record(db, node, sku, quantity, ws.clock(), reference, actor)
+            made = record(db, node, sku, quantity, ws.clock(), reference, actor)
         _done(made, as_json)
 
 
 for _name, _record, _help in _MOVEMENT_COMMANDS:
     _movement_command(_name, _record, _help)
+
+
+@app.command("sell")
+def sell(
+    ctx: typer.Context,
+    node: str = NODE,
+    sku: str = SKU,
+    quantity: int = QTY,
+    reference: str = REF,
+    actor: str = ACTOR,
+    override: str | None = typer.Option(
+        None,
+        "--override",
+        metavar="REASON",
+        help="Sell units promised to online orders anyway, saying why: an overdraft"
+        " recorded with --actor and this reason.",
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """A walk-in sale at a node: from its local stock rights, else rights asked of the hub.
+    Beyond them the units are promised to online orders: refused (naming the orders where
+    known) unless --override REASON. Never more than is on hand.
+
+    Example: microindex stock sell van MUG-TIDE-350 1
+    """
+    with domain_errors():
+        ws, db = workspace(ctx), node_database(ctx, node)
+        confirmed = None if override is None else Override(actor or "staff", override)
+        made = rights.sell_walk_in(
+            db, node, sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed
+        )
+    _done(made, as_json)
 
 
 @app.command("transfer")

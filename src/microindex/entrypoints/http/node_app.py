@@ -4,7 +4,9 @@ The staff page at /staff, over the node's OWN SQLite database: its ledger, its s
 its catalog copy and its search index, so a locker or a van keeps selling with the hub out of
 reach. It answers the few API paths the staff page's script uses (the hub's paths, so the same
 page and script work here), guarded by one node-local staff token. A walk-in sale spends the
-node's local rights (`service.rights.sell`); the agent's sync loop takes the movements up.
+node's local rights (`service.rights.sell_walk_in`); beyond them the page says the units are
+promised to online orders and sells only on an override with a reason (an overdraft); the
+agent's sync loop takes the movements up.
 Here the page also closes out the day (count what is left, settle with the hub when it can be
 reached, report the day); the picks of online orders are the hub's page's.
 """
@@ -44,7 +46,9 @@ from microindex.entrypoints.http.schemas import (
     MovementOut,
     MovementPageOut,
     ProductOut,
+    SaleIn,
     StockLineOut,
+    override_of,
 )
 from microindex.entrypoints.http.staff import NODE_FEATURES, CountLineOut, ToCountOut, count_lines
 from microindex.entrypoints.http.templating import page
@@ -208,9 +212,10 @@ def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
 
 
 @api.post("/nodes/{node}/sell", response_model=MovementOut)
-def sell(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
-    """A walk-in sale: from local rights, else rights asked of the hub, else an explicit
-    overdraft (goods in hand are sold; 409 only beyond what is on hand)."""
+def sell(node: str, body: SaleIn, site: SiteDep) -> MovementOut:
+    """A walk-in sale: from local rights, else rights asked of the hub; beyond them 409
+    promised_online (the units are promised to online orders) unless the body carries an
+    override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand."""
     made = rights.sell_walk_in(
         site.database,
         _here(site, node),
@@ -219,6 +224,8 @@ def sell(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
         site.clock(),
         body.reference,
         site.ask,
+        ACTOR,
+        override_of(body, ACTOR),
     )
     return MovementOut(**movement_record(made))
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
 from microindex.domain.node import NodeKind
+from microindex.domain.sync.node import Override
 
 MAX_QUANTITY = 1_000_000
 
@@ -135,6 +136,26 @@ class MovementIn(Request):
     sku: SkuText
     quantity: Quantity
     reference: Reference = ""
+
+
+class OverrideIn(Request):
+    """Staff confirm a sale beyond the node's local rights, told it breaks online orders."""
+
+    reason: Annotated[str, Field(strict=True, min_length=1, max_length=200)]
+    actor: Label = ""  # who decided it; default: the token's holder
+
+
+class SaleIn(MovementIn):
+    override: Annotated[
+        OverrideIn | None,
+        Field(description="Sell units promised online anyway: recorded as an overdraft."),
+    ] = None
+
+
+def override_of(body: SaleIn, actor: str) -> Override | None:
+    """The sale's override, decided by its own actor or else by `actor` (the token's)."""
+    given = body.override
+    return None if given is None else Override(given.actor or actor, given.reason)
 
 
 class CountIn(Request):

@@ -85,6 +85,10 @@ class PartOut(BaseModel):
     arrived_at: datetime | None = Field(
         default=None, description="When they reached it: ready for pickup there."
     )
+    at_risk: str = Field(
+        default="",
+        description="Why its goods may not come (gone at the node, no other node has them).",
+    )
 
 
 class OrderOut(BaseModel):
@@ -93,11 +97,23 @@ class OrderOut(BaseModel):
     placed_at: datetime
     promised_by: datetime
     step: str
+    at_risk: bool = Field(description="A part's goods are gone and no node could take it over.")
     parts: list[PartOut]
+
+
+class EventOut(BaseModel):
+    node: str
+    step: str
+    at: datetime
+    actor: str
+    note: str = Field(description="Why, for a step the hub took on its own (a re-promise).")
 
 
 class PromisedOrderOut(OrderOut):
     why: list[str] = Field(description="Why the order went where it went.")
+    history: list[EventOut] = Field(
+        default_factory=list, description="Every step, in order (GET /orders/{order})."
+    )
 
 
 def _part(part: Part) -> PartOut:
@@ -109,6 +125,7 @@ def _part(part: Part) -> PartOut:
         arrives_by=part.arrives_by,
         transfer_to=part.transfer_to,
         arrived_at=part.arrived_at,
+        at_risk=part.at_risk,
     )
 
 
@@ -119,6 +136,7 @@ def _order(order: Order) -> OrderOut:
         placed_at=order.placed_at,
         promised_by=order.promised_by,
         step=order.step.value,
+        at_risk=bool(order.at_risk),
         parts=[_part(p) for p in order.parts.values()],
     )
 
@@ -198,7 +216,11 @@ def list_orders(
 def show_order(order: OrderId, hub: HubDep, token: TokenDep) -> PromisedOrderOut:
     record = promise.get_order(hub.workspace.hub, order)
     _may_read(token, record.order)
-    return _promised(record)
+    history = [
+        EventOut(node=e.node, step=e.step.value, at=e.at, actor=e.actor, note=e.note)
+        for e in promise.order_history(hub.workspace.hub, order)
+    ]
+    return _promised(record).model_copy(update={"history": history})
 
 
 @api.post(

@@ -24,10 +24,12 @@ from microindex.entrypoints.http.schemas import (
     MovementIn,
     MovementOut,
     RowErrorOut,
+    SaleIn,
     StockImportOut,
     StockLineOut,
     TransferIn,
     TransferOut,
+    override_of,
 )
 from microindex.service import rights
 from microindex.service import stock as stock_service
@@ -87,14 +89,19 @@ def receive(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> M
     )
 
 
-@api.post("/nodes/{node}/sell", response_model=MovementOut, summary="A sale at a node")
-def sell(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
+@api.post(
+    "/nodes/{node}/sell",
+    response_model=MovementOut,
+    summary="A walk-in sale at a node (409 promised_online beyond its rights, unless overridden)",
+)
+def sell(node: NodePath, body: SaleIn, hub: HubDep, token: TokenDep) -> MovementOut:
     require(token.grant, Action.WRITE_STOCK, node)
     db = hub.node_for_writing(node)
     ask = hub.workspace.ask_hub(node)
+    override = override_of(body, token.actor)
     return _out(
         rights.sell_walk_in(
-            db, node, body.sku, body.quantity, hub.now(), body.reference, ask, token.actor
+            db, node, body.sku, body.quantity, hub.now(), body.reference, ask, token.actor, override
         )
     )
 

@@ -24,7 +24,9 @@
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       if (response.status === 401) signOut();
-      throw new Error(data.error ? data.error.message : `HTTP ${response.status}`);
+      const error = new Error(data.error ? data.error.message : `HTTP ${response.status}`);
+      error.code = data.error ? data.error.code : "";
+      throw error;
     }
     return data;
   }
@@ -105,12 +107,49 @@
     }
     const body =
       action === "count" ? { sku: item.sku, counted: quantity } : { sku: item.sku, quantity };
+    $("override").hidden = true;
     try {
       await api("POST", `/nodes/${node}/${action}`, body);
       say(`${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}`);
     } catch (error) {
+      if (error.code === "promised_online") askOverride(body, error.message);
+      else say(error.message, true);
+    }
+    await refreshAfter(action);
+  }
+
+  // Units promised to online orders: sold only if the staff confirm it, saying why.
+  let pendingSale = null;
+
+  function askOverride(body, why) {
+    pendingSale = body;
+    say("Not sold: these units are promised to online orders.", true);
+    $("override-why").textContent = why;
+    $("override-reason").value = "";
+    $("override").hidden = false;
+    $("override-reason").focus();
+  }
+
+  async function sellAnyway(event) {
+    event.preventDefault();
+    if (!pendingSale) return;
+    const body = { ...pendingSale, override: { reason: $("override-reason").value.trim() } };
+    try {
+      await api("POST", `/nodes/${node}/sell`, body);
+      say(`Sold ${body.quantity} × ${body.sku} as an overdraft`);
+      cancelOverride();
+    } catch (error) {
       say(error.message, true);
     }
+    await refreshAfter("sell");
+  }
+
+  function cancelOverride() {
+    pendingSale = null;
+    $("override").hidden = true;
+  }
+
+  async function refreshAfter(action) {
     await refreshOnHand();
     await refreshToday();
     if (action === "count" && has("counts")) await refreshCounts().catch((error) => say(error.message, true));
@@ -330,6 +369,8 @@
     lookUp($("code").value.trim());
   });
   $("camera-button").addEventListener("click", scanWithCamera);
+  $("override").addEventListener("submit", sellAnyway);
+  $("override-cancel").addEventListener("click", () => { cancelOverride(); say("Not sold."); });
   for (const button of document.querySelectorAll("[data-action]")) {
     button.addEventListener("click", () => act(button.dataset.action));
   }

@@ -1,0 +1,149 @@
+"""Uncovered promises: when the goods set aside for an order at a node are gone, the hub
+re-promises them from another node, else marks the order at risk. Never left `promised`.
+
+An overdraft, a write-off or a count at a node can eat units set aside for the hub's
+reservations there; the hub learns it when it mirrors the node's ledger (the reservation is
+closed `uncovered`, `NodeAccount.mirror_movement`), as does a set-aside the node could not
+make. After each push the hub answers (`answer_uncovered`): each order line at that node whose
+reservation is uncovered is promised again, by the same rules, from a node the order is not at
+yet (a new part there, promised with its reason, the old line leaving its part: `Order.reroute`);
+when no node can take it, the part is marked at risk with the reason, shown by `order show`,
+the orders API and the dashboard. Parts at risk there are tried again at each push.
+
+A separate transaction after the push's: a crash between them leaves the reservation uncovered
+and the next push from the node answers it. Goods travelling to a pickup node, and those that
+arrived there, are not re-promised here: their part is marked at risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from microindex.domain.node import Node
+from microindex.domain.promise.lifecycle import Order, Part, Step, arrival_id, reservation_id
+from microindex.domain.promise.order import OrderLine
+from microindex.domain.promise.plans import CannotPromise, Leg, decide
+from microindex.domain.sync.account import NotEnoughRights, State
+from microindex.service import promise
+from microindex.service.promise_ports import PromiseUnitOfWork, PromiseUnitOfWorkFactory
+
+GONE = "the goods set aside at {node} are gone (sold beyond its rights, written off or counted)"
+NOWHERE = "; no other node can promise {sku} now"
+_TO_PICK = (Step.PROMISED, Step.CONFIRMED)
+DEFAULT = promise.PromiseSettings()
+
+
+def answer_uncovered(
+    hub: PromiseUnitOfWorkFactory,
+    node: str,
+    now: datetime,
+    nodes: Sequence[Node],
+    settings: promise.PromiseSettings = DEFAULT,
+) -> list[str]:
+    """Re-promise or mark at risk every open order line at `node` whose reservation there is
+    uncovered (and try again those at risk). Returns the orders changed."""
+    changed: list[str] = []
+    for _ in range(promise.RACE_RETRIES):
+        try:
+            with hub() as uow:
+                for order in uow.orders.open_at(node):
+                    if _answer(uow, order, node, now, nodes, settings):
+                        uow.orders.save(order)
+                        changed.append(order.ident)
+                uow.commit()
+            return changed
+        except NotEnoughRights:  # an online buyer won the same rights meanwhile: look again
+            changed.clear()
+    return changed
+
+
+def _answer(
+    uow: PromiseUnitOfWork,
+    order: Order,
+    node: str,
+    now: datetime,
+    nodes: Sequence[Node],
+    settings: promise.PromiseSettings,
+) -> bool:
+    part = order.parts.get(node)
+    if part is not None and part.step in _TO_PICK and part.transfer_to is None:
+        gone = [sku for sku, _ in part.lines if _uncovered(uow, order.ident, node, sku)]
+        changed = False
+        for sku in gone:  # those still at risk come again: tried again
+            changed |= _repromise(uow, order, node, sku, now, nodes, settings)
+        return changed
+    travelling = [p for p in order.parts.values() if node in (p.node, p.transfer_to)]
+    return any([_travelled_gone(uow, order, p, node) for p in travelling])
+
+
+def _uncovered(uow: PromiseUnitOfWork, order: str, node: str, sku: str) -> bool:
+    found = uow.accounts.reservation(reservation_id(order, node, sku))
+    return found is not None and found.state is State.UNCOVERED
+
+
+def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str) -> bool:
+    """A part whose goods travel (or travelled) to the pickup node, uncovered at either end."""
+    if part.transfer_to is None or part.step not in _TO_PICK or part.at_risk:
+        return False
+    idents = [reservation_id(order.ident, part.node, sku) for sku, _ in part.lines]
+    idents += [arrival_id(order.ident, part.node, part.transfer_to, s) for s, _ in part.lines]
+    found = [uow.accounts.reservation(ident) for ident in idents]
+    if not any(r is not None and r.state is State.UNCOVERED for r in found):
+        return False
+    return order.mark_at_risk(part.node, GONE.format(node=node))
+
+
+def _repromise(
+    uow: PromiseUnitOfWork,
+    order: Order,
+    node: str,
+    sku: str,
+    now: datetime,
+    nodes: Sequence[Node],
+    settings: promise.PromiseSettings,
+) -> bool:
+    """Promise `sku`'s line of the order's part at `node` from another node, or say it is at
+    risk. True when the order changed."""
+    reason = GONE.format(node=node)
+    leg = _leg_elsewhere(uow, order, node, sku, now, nodes, settings)
+    if leg is None:
+        return order.mark_at_risk(node, reason + NOWHERE.format(sku=sku))
+    held = uow.accounts.reservation(reservation_id(order.ident, node, sku))
+    until = held.expires_at if held is not None else now + settings.hold
+    account = uow.accounts.load_rights(leg.node, [sku])
+    for line_sku, quantity in leg.lines:
+        account.reserve(reservation_id(order.ident, leg.node, line_sku), line_sku, quantity, until)
+    uow.accounts.save(account)
+    new = Part(leg.node, leg.lines, ready_by=leg.reach.ready, arrives_by=leg.reach.arrives)
+    order.reroute(node, sku, new, now, reason)
+    return True
+
+
+def _leg_elsewhere(
+    uow: PromiseUnitOfWork,
+    order: Order,
+    node: str,
+    sku: str,
+    now: datetime,
+    nodes: Sequence[Node],
+    settings: promise.PromiseSettings,
+) -> Leg | None:
+    """The one node, not yet part of the order, that best serves the line now (by the
+    order's own method and place), its goods not travelling; None if there is none."""
+    record = uow.orders.get(order.ident)
+    line = next((q for s, q in order.parts[node].lines if s == sku), 0)
+    if record is None or line < 1:
+        return None
+    asked = promise.request_from_record(record.request, now)
+    request = replace(asked, lines=(OrderLine(sku, line),))
+    elsewhere = [n for n in nodes if n.code.value not in order.parts]
+    try:
+        decision = decide(request, promise.candidates(uow, request, elsewhere, {}), settings.chain)
+    except CannotPromise:
+        return None
+    legs = decision.plan.legs
+    if len(legs) != 1 or legs[0].transfer_to is not None:
+        return None
+    return legs[0]

@@ -1,0 +1,98 @@
+"""When the goods set aside for an order at a node are gone (an overdraft, a write-off, a
+count), the hub re-promises the order from another node at the node's next sync, or marks it
+at risk: never left `promised` against stock that is gone (service.repromise)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from microindex.demo.scenario import NODES
+from microindex.domain.movement import MovementKind
+from microindex.domain.node import Location
+from microindex.domain.promise.lifecycle import Order, Step
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.sync.account import State
+from microindex.domain.sync.node import Override
+from microindex.service import promise, rights
+from microindex.service.sync_ports import HubUnreachable
+from tests.promise.conftest import Shop
+
+HACKNEY = Location(51.5400, -0.0600)
+STAFF = Override("ana", "the customer was at the till")
+
+
+def _offline(lines: Mapping[str, int]) -> None:
+    raise HubUnreachable("no signal")
+
+
+def _order(shop: Shop, method: Method = Method.SHIP) -> Order:
+    asked = OrderRequest((OrderLine("MUG", 2),), method, shop.clock(), HACKNEY)
+    return promise.place_order(shop.hub, "o-1", asked, NODES).record.order
+
+
+def _sell_all(shop: Shop, node: str) -> None:
+    """The node's staff sell everything on hand, past the refusal, with the hub out of reach."""
+    with shop.nodes[node]() as uow:
+        on_hand = uow.ledger.load(node, ["MUG"]).available("MUG")
+    at = shop.later(10)
+    rights.sell_walk_in(shop.nodes[node], node, "MUG", on_hand, at, "till", _offline, "", STAFF)
+
+
+def _state(shop: Shop, ident: str) -> State | None:
+    with shop.hub() as uow:
+        found = uow.accounts.reservation(ident)
+    return None if found is None else found.state
+
+
+def test_an_overdraft_re_promises_the_order_from_another_node(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 3)
+    shop.stock("van", "MUG", 3)
+    (first,) = _order(shop, Method.LOCAL_DELIVERY).parts  # either can deliver it
+    other = "van" if first == "shopfront" else "shopfront"
+    shop.sync(first)  # set aside there
+    assert _state(shop, f"o-1/{first}/MUG") is State.ASIDE
+    _sell_all(shop, first)
+    shop.sync(first)
+    order = promise.get_order(shop.hub, "o-1").order
+    assert order.parts[first].step is Step.REROUTED and order.parts[other].step is Step.PROMISED
+    assert order.parts[other].lines == (("MUG", 2),) and order.at_risk == {}
+    assert _state(shop, f"o-1/{first}/MUG") is State.UNCOVERED
+    assert _state(shop, f"o-1/{other}/MUG") is State.PENDING
+    noted = [(e.node, e.step, e.note) for e in promise.order_history(shop.hub, "o-1") if e.note]
+    why = f"re-promised from {first}: the goods set aside at {first} are gone"
+    assert [(n, s) for n, s, _ in noted] == [(first, Step.REROUTED), (other, Step.PROMISED)]
+    assert all(note.startswith(why) for _, _, note in noted)
+
+
+def test_an_order_no_other_node_can_take_is_marked_at_risk(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 3)
+    assert list(_order(shop).parts) == ["shopfront"]
+    shop.sync("shopfront")
+    _sell_all(shop, "shopfront")
+    shop.sync("shopfront")
+    order = promise.get_order(shop.hub, "o-1").order
+    assert order.parts["shopfront"].step is Step.PROMISED
+    assert order.at_risk == {
+        "shopfront": "the goods set aside at shopfront are gone (sold beyond its rights, written"
+        " off or counted); no other node can promise MUG now"
+    }
+    shop.sync("shopfront")  # said once
+    assert promise.get_order(shop.hub, "o-1").order.at_risk.keys() == {"shopfront"}
+
+
+def test_an_order_at_risk_is_re_promised_once_another_node_has_the_goods(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 2)
+    _order(shop, Method.LOCAL_DELIVERY)
+    shop.sync("shopfront")
+    with shop.nodes["shopfront"]() as uow:  # both dropped (the shop's catalog is empty)
+        ledger = uow.ledger.load("shopfront", ["MUG"])
+        ledger.record("MUG", MovementKind.WRITE_OFF, -2, shop.later(5), "dropped")
+        uow.ledger.save(ledger)
+        uow.commit()
+    shop.sync("shopfront")
+    assert promise.get_order(shop.hub, "o-1").order.at_risk
+    shop.stock("van", "MUG", 4)
+    shop.sync("shopfront")
+    order = promise.get_order(shop.hub, "o-1").order
+    assert order.at_risk == {} and order.parts["van"].step is Step.PROMISED
+    assert order.parts["shopfront"].step is Step.REROUTED
