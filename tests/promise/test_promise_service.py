@@ -136,3 +136,22 @@ def test_fifty_concurrent_buyers_for_ten_units_end_with_exactly_ten_promised(sho
         thread.join()
     assert (len(won), len(refused)) == (10, 40)
     assert shop.held("MUG") == {"van": 0}
+
+
+def test_placing_orders_records_the_online_demand_the_split_reads(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 4)
+    for i in range(3):
+        promise.place_order(shop.hub, f"o-{i}", request(shop, Method.SHIP, ("MUG", 1)), NODES)
+        shop.later(10)
+    with shop.hub() as uow:
+        rate, at_s = uow.accounts.online_rate("MUG")
+    assert rate > 0
+    assert at_s == (shop.clock() - timedelta(minutes=10)).timestamp()
+
+
+def test_an_order_that_cannot_be_promised_still_counts_as_online_demand(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 1)
+    with pytest.raises(CannotPromise):
+        promise.place_order(shop.hub, "o-1", request(shop, Method.SHIP, ("MUG", 3)), NODES)
+    with shop.hub() as uow:
+        assert uow.accounts.online_rate("MUG")[0] > 0
