@@ -12,7 +12,7 @@ from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
-from microindex.service import promise, sync
+from microindex.service import promise, rights, sync
 from tests.promise.conftest import Shop
 
 HACKNEY = Location(51.5400, -0.0600)
@@ -155,3 +155,28 @@ def test_an_order_that_cannot_be_promised_still_counts_as_online_demand(shop: Sh
         promise.place_order(shop.hub, "o-1", request(shop, Method.SHIP, ("MUG", 3)), NODES)
     with shop.hub() as uow:
         assert uow.accounts.online_rate("MUG")[0] > 0
+
+
+def _walk_ins(shop: Shop, node: str, sku: str, sales: int) -> None:
+    for i in range(sales):
+        rights.sell_walk_in(
+            shop.nodes[node], node, sku, 1, shop.clock(), f"w{i}", shop.asking(node)
+        )
+        shop.later(5)
+    shop.sync(node)
+
+
+@pytest.mark.parametrize(
+    ("busy", "spared_for_online"), [("shopfront", "van"), ("van", "shopfront")]
+)
+def test_keep_walk_in_spares_the_node_whose_walk_in_demand_the_hub_has_seen(
+    shop: Shop, busy: str, spared_for_online: str
+) -> None:
+    shop.stock("shopfront", "MUG", 12)
+    shop.stock("van", "MUG", 12)
+    _walk_ins(shop, busy, "MUG", 6)
+    settings = promise.PromiseSettings(chain=("keep_walk_in",))
+    asked = request(shop, Method.LOCAL_DELIVERY, ("MUG", 1))
+    nodes = [n for n in NODES if n.code.value != "locker"]
+    order = promise.place_order(shop.hub, "o-1", asked, nodes, settings).record.order
+    assert list(order.parts) == [spared_for_online]

@@ -215,8 +215,10 @@ def _candidates(
         if epochs.get(code, "") != epoch:
             continue  # a restored hub spends nothing at a node until it has heard from it
         online = {sku: max(0, by_node.get(code, 0)) for sku, by_node in held.items()}
+        rates = uow.accounts.peer(code).rates  # walk-in sales per second, from sync
+        walk_in = {sku: rates.get(sku, 0.0) * 86400 for sku in request.wanted}
         base = states.get(code) or Candidate(node, online)
-        found.append(replace(base, node=node, online=online))
+        found.append(replace(base, node=node, online=online, walk_in_rate=walk_in))
     return found
 
 
