@@ -3,13 +3,12 @@ a transfer called off by its sender (an order's with its order), and the conflic
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from microindex.bootstrap import Workspace
-from microindex.service import rights
+from microindex.domain.promise.lifecycle import reservation_id
 from tests.http.conftest import bearer
 
 
@@ -32,6 +31,19 @@ def _pickup_by_transfer(client: TestClient, admin: dict[str, str], key: str) -> 
     placed = client.post("/api/v1/orders", json=body, headers={**admin, "Idempotency-Key": key})
     assert [p["transfer_to"] for p in placed.json()["parts"]] == ["locker"], placed.text
     return f"{key}/shopfront"
+
+
+def _lose_reservation(workspace: Workspace, order: str) -> None:
+    """The order's reservations at its senders are called back while the order stays open."""
+    with workspace.hub() as uow:
+        record = uow.orders.get(order)
+        assert record is not None
+        for part in record.order.parts.values():
+            account = uow.accounts.load(part.node)
+            for sku, _ in part.lines:
+                assert account.cancel(reservation_id(order, part.node, sku))
+            uow.accounts.save(account)
+        uow.commit()
 
 
 def _error(response: Any, status: int, code: str) -> None:
@@ -59,7 +71,7 @@ def test_shipping_an_orders_transfer_whose_reservation_lapsed_is_a_conflict(
 ) -> None:
     admin = bearer(secrets["admin"])
     ident = _pickup_by_transfer(client, admin, "p-2")
-    rights.expire(workspace.hub, workspace.clock() + timedelta(days=15))  # its hold ran out
+    _lose_reservation(workspace, "p-2")  # as a deficit or a refused set-aside loses it
     refused = client.post(f"/api/v1/transfers/{ident}/ship", headers=admin)
     _error(refused, 409, "not_set_aside")
     assert client.get(f"/api/v1/transfers/{ident}", headers=admin).json()["state"] == "requested"

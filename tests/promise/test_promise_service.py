@@ -12,7 +12,7 @@ from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
-from microindex.service import promise, sync
+from microindex.service import promise, rights, sync
 from tests.promise.conftest import Shop
 
 HACKNEY = Location(51.5400, -0.0600)
@@ -136,3 +136,47 @@ def test_fifty_concurrent_buyers_for_ten_units_end_with_exactly_ten_promised(sho
         thread.join()
     assert (len(won), len(refused)) == (10, 40)
     assert shop.held("MUG") == {"van": 0}
+
+
+def test_placing_orders_records_the_online_demand_the_split_reads(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 4)
+    for i in range(3):
+        promise.place_order(shop.hub, f"o-{i}", request(shop, Method.SHIP, ("MUG", 1)), NODES)
+        shop.later(10)
+    with shop.hub() as uow:
+        rate, at_s = uow.accounts.online_rate("MUG")
+    assert rate > 0
+    assert at_s == (shop.clock() - timedelta(minutes=10)).timestamp()
+
+
+def test_an_order_that_cannot_be_promised_still_counts_as_online_demand(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 1)
+    with pytest.raises(CannotPromise):
+        promise.place_order(shop.hub, "o-1", request(shop, Method.SHIP, ("MUG", 3)), NODES)
+    with shop.hub() as uow:
+        assert uow.accounts.online_rate("MUG")[0] > 0
+
+
+def _walk_ins(shop: Shop, node: str, sku: str, sales: int) -> None:
+    for i in range(sales):
+        rights.sell_walk_in(
+            shop.nodes[node], node, sku, 1, shop.clock(), f"w{i}", shop.asking(node)
+        )
+        shop.later(5)
+    shop.sync(node)
+
+
+@pytest.mark.parametrize(
+    ("busy", "spared_for_online"), [("shopfront", "van"), ("van", "shopfront")]
+)
+def test_keep_walk_in_spares_the_node_whose_walk_in_demand_the_hub_has_seen(
+    shop: Shop, busy: str, spared_for_online: str
+) -> None:
+    shop.stock("shopfront", "MUG", 12)
+    shop.stock("van", "MUG", 12)
+    _walk_ins(shop, busy, "MUG", 6)
+    settings = promise.PromiseSettings(chain=("keep_walk_in",))
+    asked = request(shop, Method.LOCAL_DELIVERY, ("MUG", 1))
+    nodes = [n for n in NODES if n.code.value != "locker"]
+    order = promise.place_order(shop.hub, "o-1", asked, nodes, settings).record.order
+    assert list(order.parts) == [spared_for_online]

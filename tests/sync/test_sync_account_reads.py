@@ -55,10 +55,10 @@ def test_peer_epochs_lists_the_epoch_each_peer_was_last_heard_in(pair: Pair) -> 
 
 def test_load_rights_loads_only_the_asked_skus_and_no_reservations(pair: Pair) -> None:
     _both_synced(pair)
-    rights.promise(pair.hub, "o-1", "MUG-1", 1, pair.clock(), 3600)
+    (node,) = pair.order("o-1", 1).record.order.parts
     with pair.hub() as uow:
-        full = uow.accounts.load("van")
-        narrow = uow.accounts.load_rights("van", ["MUG-1"])
+        full = uow.accounts.load(node)
+        narrow = uow.accounts.load_rights(node, ["MUG-1"])
     assert narrow.held == {"MUG-1": full.h("MUG-1")}
     assert set(narrow.mirror) <= {"MUG-1"}
     assert narrow.reservations == {} and narrow.requests == {}

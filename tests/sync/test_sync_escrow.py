@@ -7,11 +7,15 @@ from datetime import timedelta
 import pytest
 
 from microindex.domain.movement import MovementKind
+from microindex.domain.promise.lifecycle import Step
+from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.domain.sync.allocation import Freshness
 from microindex.domain.sync.rights import Rights
-from microindex.service import rights, sync
+from microindex.service import promise, rights, sync
 from tests.sync.conftest import Pair
+
+O1 = "o-1/van/MUG-1"  # the reservation of order o-1's MUG-1 at the van
 
 
 def _synced_van(pair: Pair, stock: int = 10) -> None:
@@ -37,16 +41,17 @@ def test_the_hub_cannot_promise_more_than_the_rights_it_holds(pair: Pair) -> Non
     _synced_van(pair)
     held = _held(pair)
     assert held > 0
-    rights.promise(pair.hub, "o-1", "MUG-1", held, pair.clock(), 3600)
-    with pytest.raises(NotEnoughRights):
-        rights.promise(pair.hub, "o-2", "MUG-1", 1, pair.clock(), 3600)
+    pair.order("o-1", held)
+    with pytest.raises(CannotPromise):
+        pair.order("o-2", 1)
 
 
 def test_a_promise_is_idempotent_by_order_key(pair: Pair) -> None:
     _synced_van(pair)
-    first = rights.promise(pair.hub, "o-1", "MUG-1", 2, pair.clock(), 3600)
-    again = rights.promise(pair.hub, "o-1", "MUG-1", 2, pair.clock(), 3600)
-    assert again == first
+    first = pair.order("o-1", 2)
+    again = pair.order("o-1", 2)
+    assert (first.created, again.created) == (True, False)
+    assert again.record.order.parts == first.record.order.parts
     assert _held(pair) == 10 - _side(pair).local - 2
 
 
@@ -60,8 +65,8 @@ def test_a_van_selling_offline_and_the_web_never_sell_more_than_the_van_holds(pa
     promised = 0
     while True:
         try:
-            rights.promise(pair.hub, f"o{promised}", "MUG-1", 1, pair.clock(), 3600)
-        except NotEnoughRights:
+            pair.order(f"o{promised}", 1)
+        except CannotPromise:
             break
         promised += 1
     assert local + promised == 6
@@ -69,14 +74,14 @@ def test_a_van_selling_offline_and_the_web_never_sell_more_than_the_van_holds(pa
 
 def test_a_setaside_reaches_the_node_and_its_pick_is_posted_once(pair: Pair) -> None:
     _synced_van(pair)
-    rights.promise(pair.hub, "o-1", "MUG-1", 2, pair.clock(), 3600)
+    pair.order("o-1", 2)
     _sync(pair)
-    assert rights.set_aside(pair.nodes["van"], "van") == {"o-1": ("MUG-1", 2)}
-    assert rights.fulfil(pair.nodes["van"], "van", "o-1", pair.clock()) is not None
-    assert rights.fulfil(pair.nodes["van"], "van", "o-1", pair.clock()) is None
+    assert rights.set_aside(pair.nodes["van"], "van") == {O1: ("MUG-1", 2)}
+    assert rights.fulfil(pair.nodes["van"], "van", O1, pair.clock()) is not None
+    assert rights.fulfil(pair.nodes["van"], "van", O1, pair.clock()) is None
     _sync(pair)
     with pair.hub() as uow:
-        reservation = uow.accounts.reservation("o-1")
+        reservation = uow.accounts.reservation(O1)
     assert reservation is not None and reservation.state is State.FULFILLED
     with pair.nodes["van"]() as uow:
         assert [line.on_hand for line in uow.ledger.stock("van")] == [8]
@@ -84,42 +89,45 @@ def test_a_setaside_reaches_the_node_and_its_pick_is_posted_once(pair: Pair) -> 
 
 def test_a_cancelled_promise_frees_the_rights_only_when_the_node_confirms(pair: Pair) -> None:
     _synced_van(pair)
-    rights.promise(pair.hub, "o-1", "MUG-1", 2, pair.clock(), 3600)
+    pair.order("o-1", 2)
     _sync(pair)
     held = _held(pair)
-    assert rights.cancel(pair.hub, "o-1")
+    assert promise.cancel(pair.hub, "o-1", pair.clock()).step is Step.CANCELLED
     assert _held(pair) == held  # not yet: the node may be picking it right now
     _sync(pair)
     with pair.hub() as uow:
-        reservation = uow.accounts.reservation("o-1")
+        reservation = uow.accounts.reservation(O1)
     assert reservation is not None and reservation.state is State.CANCELLED
     assert _side(pair).aside == 0
 
 
 def test_a_pick_that_races_a_cancel_wins_and_no_rights_are_created(pair: Pair) -> None:
     _synced_van(pair)
-    rights.promise(pair.hub, "o-1", "MUG-1", 2, pair.clock(), 3600)
+    pair.order("o-1", 2)
     _sync(pair)
-    rights.cancel(pair.hub, "o-1")
-    rights.fulfil(pair.nodes["van"], "van", "o-1", pair.clock())
+    promise.cancel(pair.hub, "o-1", pair.clock())
+    rights.fulfil(pair.nodes["van"], "van", O1, pair.clock())
     _sync(pair)
     with pair.hub() as uow:
-        reservation = uow.accounts.reservation("o-1")
+        reservation = uow.accounts.reservation(O1)
     assert reservation is not None and reservation.state is State.FULFILLED
     assert _held(pair) == _side(pair).hub_share
 
 
 def test_promises_expire_on_the_hubs_clock(pair: Pair) -> None:
     _synced_van(pair)
-    rights.promise(pair.hub, "o-1", "MUG-1", 1, pair.clock(), 600)
-    assert rights.expire(pair.hub, pair.clock() + timedelta(seconds=599)) == []
-    assert rights.expire(pair.hub, pair.clock() + timedelta(seconds=600)) == ["o-1"]
+    pair.order("o-1", 1, lease_s=600)
+    assert promise.release_lapsed(pair.hub, pair.clock() + timedelta(seconds=599)) == []
+    assert promise.release_lapsed(pair.hub, pair.clock() + timedelta(seconds=600)) == ["o-1"]
+    with pair.hub() as uow:
+        reservation = uow.accounts.reservation(O1)
+    assert reservation is not None and reservation.state is State.CANCELLING
 
 
 def test_a_count_deficit_uncovers_a_promise_in_flight_and_is_counted(pair: Pair) -> None:
     _synced_van(pair, 4)
     held = _held(pair)
-    rights.promise(pair.hub, "o-1", "MUG-1", held, pair.clock(), 3600)
+    pair.order("o-1", held)
     with pair.nodes["van"]() as uow:  # a count finds nothing on the shelf
         ledger = uow.ledger.load("van", ["MUG-1"])
         ledger.record("MUG-1", MovementKind.COUNT_ADJUST, -4, pair.clock())
@@ -128,7 +136,7 @@ def test_a_count_deficit_uncovers_a_promise_in_flight_and_is_counted(pair: Pair)
     _sync(pair)
     _sync(pair)
     with pair.hub() as uow:
-        reservation = uow.accounts.reservation("o-1")
+        reservation = uow.accounts.reservation(O1)
         peer = uow.accounts.peer("van")
     assert reservation is not None and reservation.state is State.UNCOVERED
     assert peer.deficit == held

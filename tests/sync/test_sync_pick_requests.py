@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from microindex.adapters.order_memory import MemoryPromiseDatabase
 from microindex.adapters.sync.codec import (
     VERSION,
     decode_push,
@@ -19,12 +20,14 @@ from microindex.adapters.sync.memory import MemorySyncDatabase, SimulatedCrash
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind, State
 from microindex.domain.sync.messages import PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights, Tag, fold_all, tagged
-from microindex.service import rights, sync
+from microindex.service import promise, rights, sync
 from microindex.service.fulfilment import request_picks
+from microindex.sync_sim.nodes import CENTRE, sim_nodes
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECRETS = {"van": b"van-secret"}
@@ -46,8 +49,8 @@ ASIDE = Request(1, RequestKind.SETASIDE, "MUG", 2, "order-1")
 PICK = Request(2, RequestKind.FULFIL, "MUG", 2, "order-1")
 
 
-def _picks(ledger: list[Movement]) -> list[Movement]:
-    return [m for m in ledger if m.reference == tagged(Tag.FULFIL, "order-1")]
+def _picks(ledger: list[Movement], ident: str = "order-1") -> list[Movement]:
+    return [m for m in ledger if m.reference == tagged(Tag.FULFIL, ident)]
 
 
 def test_a_pick_request_takes_the_set_aside_once_however_often_it_arrives() -> None:
@@ -102,9 +105,11 @@ def test_the_hub_asks_once_and_closes_the_reservation_when_it_mirrors_the_pick()
 
 # --- over the link: a reply lost, a duplicate, a node dying mid-apply -------------------------
 
+ORDER_1 = "order/van/MUG"  # the reservation of the order's MUG at the van
 
-def _van_and_hub() -> tuple[MemorySyncDatabase, MemorySyncDatabase, InProcessTransport]:
-    hub, van = MemorySyncDatabase(), MemorySyncDatabase()
+
+def _van_and_hub() -> tuple[MemoryPromiseDatabase, MemorySyncDatabase, InProcessTransport]:
+    hub, van = MemoryPromiseDatabase(), MemorySyncDatabase()
     rights.renew_epoch(hub, "epoch-1")
     link = InProcessTransport("van", SECRETS["van"], HubEndpoint(hub, SECRETS, lambda: AT))
     with van() as uow:
@@ -114,36 +119,37 @@ def _van_and_hub() -> tuple[MemorySyncDatabase, MemorySyncDatabase, InProcessTra
         uow.commit()
     rights.grant(van, "van", "MUG", 4, AT)
     sync.sync_node(van, "van", link, AT)
-    rights.promise(hub, "order-1", "MUG", 2, AT, 14 * 86400)
+    asked = OrderRequest((OrderLine("MUG", 2),), Method.SHIP, AT, CENTRE)
+    promise.place_order(hub, "order", asked, sim_nodes(("van",)))
     sync.sync_node(van, "van", link, AT)  # set aside at the van
-    assert rights.set_aside(van, "van") == {"order-1": ("MUG", 2)}
+    assert rights.set_aside(van, "van") == {ORDER_1: ("MUG", 2)}
     return hub, van, link
 
 
-def _ledger(database: MemorySyncDatabase) -> list[Movement]:
+def _ledger(database: MemorySyncDatabase | MemoryPromiseDatabase) -> list[Movement]:
     with database() as uow:
         return uow.ledger.movements("van", 0, 10**9)
 
 
 def test_a_pick_request_lost_duplicated_or_cut_by_a_crash_picks_once() -> None:
     hub, van, link = _van_and_hub()
-    assert request_picks(hub, "van", {"order-1": ("MUG", 2)}) == ["order-1"]
-    assert request_picks(hub, "van", {"order-1": ("MUG", 2)}) == []  # the step again
+    assert request_picks(hub, "van", {ORDER_1: ("MUG", 2)}) == [ORDER_1]
+    assert request_picks(hub, "van", {ORDER_1: ("MUG", 2)}) == []  # the step again
     lost = link.exchange(sync.prepare_push(van, "van"))  # the reply never arrives
     assert [r.kind for r in lost.requests] == [RequestKind.FULFIL]
     cut = link.exchange(sync.prepare_push(van, "van"))
     van.crash_at_commit = True  # the node dies applying it, before any ack
     with pytest.raises(SimulatedCrash):
         sync.accept_reply(van, "van", cut, AT)
-    assert _picks(_ledger(van)) == []
+    assert _picks(_ledger(van), ORDER_1) == []
     sync.sync_node(van, "van", link, AT)
     assert sync.accept_reply(van, "van", lost, AT) is None  # a late duplicate is stale
-    assert request_picks(hub, "van", {"order-1": ("MUG", 2)}) == []  # mirrored: fulfilled
+    assert request_picks(hub, "van", {ORDER_1: ("MUG", 2)}) == []  # mirrored: fulfilled
     sync.sync_node(van, "van", link, AT)
-    assert len(_picks(_ledger(van))) == 1
+    assert len(_picks(_ledger(van), ORDER_1)) == 1
     assert [m.digest() for m in _ledger(hub)] == [m.digest() for m in _ledger(van)]
     with hub() as uow:
-        res = uow.accounts.reservation("order-1")
+        res = uow.accounts.reservation(ORDER_1)
         account = uow.accounts.load("van")
     assert res is not None and res.state is State.FULFILLED and account.requests == {}
     with van() as uow:

@@ -8,19 +8,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from microindex.adapters.postgres.rights_store import PostgresSyncDatabase
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.sync.messages import Peer
 from microindex.domain.sync.rights import Rights
-from microindex.service import rights
+from microindex.service import promise, rights
+from microindex.sync_sim.nodes import CENTRE, sim_nodes
 
 pytestmark = pytest.mark.postgres
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def hub(postgres_url: str, postgres_schema: str) -> Iterator[PostgresSyncDatabase]:
-    database = PostgresSyncDatabase(postgres_url, postgres_schema)
+def hub(postgres_url: str, postgres_schema: str) -> Iterator[PostgresPromiseDatabase]:
+    database = PostgresPromiseDatabase(postgres_url, postgres_schema)
     database.migrate()
     rights.renew_epoch(database, "e1")
     with database() as uow:  # the van has granted the hub 5 and synced in this epoch
@@ -35,18 +38,23 @@ def hub(postgres_url: str, postgres_schema: str) -> Iterator[PostgresSyncDatabas
     database.close()
 
 
-def _promise(hub: PostgresSyncDatabase) -> Callable[[int], bool]:
+def _place(hub: PostgresPromiseDatabase, key: str, quantity: int) -> promise.Placed:
+    asked = OrderRequest((OrderLine("MUG-1", quantity),), Method.SHIP, AT, CENTRE)
+    return promise.place_order(hub, key, asked, sim_nodes(("van",)))
+
+
+def _promise(hub: PostgresPromiseDatabase) -> Callable[[int], bool]:
     def one(i: int) -> bool:
         try:
-            rights.promise(hub, f"web-{i}", "MUG-1", 1, AT, 3600)
-        except NotEnoughRights:
+            _place(hub, f"web-{i}", 1)
+        except CannotPromise:
             return False
         return True
 
     return one
 
 
-def test_concurrent_workers_promise_exactly_the_rights_held(hub: PostgresSyncDatabase) -> None:
+def test_concurrent_workers_promise_exactly_the_rights_held(hub: PostgresPromiseDatabase) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         promised = sum(pool.map(_promise(hub), range(20)))
     assert promised == 5
@@ -55,13 +63,13 @@ def test_concurrent_workers_promise_exactly_the_rights_held(hub: PostgresSyncDat
 
 
 def test_the_escrow_update_refuses_rights_spent_by_another_worker(
-    hub: PostgresSyncDatabase,
+    hub: PostgresPromiseDatabase,
 ) -> None:
     with hub() as stale:
         account = stale.accounts.load("van")
         stale.rollback()  # lets the other worker in, as a worker without the row lock would
         with ThreadPoolExecutor(max_workers=1) as other:
-            other.submit(rights.promise, hub, "web-1", "MUG-1", 4, AT, 3600).result()
+            other.submit(_place, hub, "web-1", 4).result()
         account.reserve("web-2", "MUG-1", 3, AT)  # its stale view still says 5
         with pytest.raises(NotEnoughRights):
             stale.accounts.save(account)

@@ -31,6 +31,7 @@ from microindex.domain.promise.lifecycle import (
 from microindex.domain.promise.lifecycle import reservation_id as reservation_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
+from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.transfer import OrderStillOpen, Transfer, UnknownTransfer
 from microindex.service.promise_ports import (
@@ -40,6 +41,7 @@ from microindex.service.promise_ports import (
 )
 
 RACE_RETRIES = 8
+ONLINE_RATE_HORIZON_S = 4 * 3600.0  # time constant of the online rate the rights split reads
 _EVER = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
 
@@ -167,7 +169,12 @@ def _place(
             if known.digest != digest:
                 raise KeyReused(key)
             return Placed(known, created=False)
-        decision = decide(request, _candidates(uow, request, nodes, states), settings.chain)
+        _count_demand(uow, request)
+        try:
+            decision = decide(request, _candidates(uow, request, nodes, states), settings.chain)
+        except CannotPromise:
+            uow.commit()  # the demand counts even when it cannot be promised
+            raise
         _reserve(uow, key, decision, request.placed_at + settings.hold)
         record = OrderRecord(
             _order(key, request, decision),
@@ -181,6 +188,16 @@ def _place(
             uow.transfers.add(transfer)
         uow.commit()
     return Placed(record, created=True)
+
+
+def _count_demand(uow: PromiseUnitOfWork, request: OrderRequest) -> None:
+    """The online rate per SKU (decayed on the hub's clock) that the rights split reads."""
+    now_s = request.placed_at.timestamp()
+    for sku, quantity in sorted(request.wanted.items()):
+        rate, at_s = uow.accounts.online_rate(sku)
+        elapsed = now_s - at_s if at_s > 0 else 0.0
+        decayed = allocation.decayed_rate(rate, elapsed, quantity, ONLINE_RATE_HORIZON_S)
+        uow.accounts.set_online_rate(sku, decayed, now_s)
 
 
 def _candidates(
@@ -198,8 +215,10 @@ def _candidates(
         if epochs.get(code, "") != epoch:
             continue  # a restored hub spends nothing at a node until it has heard from it
         online = {sku: max(0, by_node.get(code, 0)) for sku, by_node in held.items()}
+        rates = uow.accounts.peer(code).rates  # walk-in sales per second, from sync
+        walk_in = {sku: rates.get(sku, 0.0) * 86400 for sku in request.wanted}
         base = states.get(code) or Candidate(node, online)
-        found.append(replace(base, node=node, online=online))
+        found.append(replace(base, node=node, online=online, walk_in_rate=walk_in))
     return found
 
 

@@ -1,18 +1,18 @@
-"""Stock-rights use cases: walk-in sales and picks at a node, online promises at the hub.
+"""Stock-rights use cases: walk-in sales and picks at a node, what the hub holds at each.
 
-The hub promises an online order only from rights it holds at a node (the escrow test), so a
-node selling offline and the hub selling online never together sell more than the node holds.
+The hub promises an online order only from rights it holds at a node (the escrow test, in
+`service/promise.place_order`, the one path that promises), so a node selling offline and the
+hub selling online never together sell more than the node holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 
 from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import Movement
 from microindex.domain.sync import allocation
-from microindex.domain.sync.account import NotEnoughRights, Reservation
 from microindex.domain.sync.node import Override, PromisedOnline, reservations
 from microindex.service.sync import load_side, save_ledger
 from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
@@ -151,70 +151,6 @@ def fulfil(node_db: SyncUnitOfWorkFactory, node: str, ident: str, at: datetime) 
 
 
 # --- at the hub --------------------------------------------------------------------------
-
-
-def promise(
-    hub_db: SyncUnitOfWorkFactory,
-    order_key: str,
-    sku: str,
-    quantity: int,
-    now: datetime,
-    hold_s: float,
-    prefer: Sequence[str] = (),
-) -> Reservation:
-    """Promise an online order line from rights the hub holds (idempotent by `order_key`).
-
-    The node is the first of `prefer` with enough rights, else the one holding most.
-    Raises NotEnoughRights when no node's rights cover it.
-    """
-    with hub_db() as uow:
-        known = uow.accounts.reservation(order_key)
-        if known is not None:
-            return known
-        rate, at_s = uow.accounts.online_rate(sku)
-        now_s = now.timestamp()
-        elapsed = now_s - at_s if at_s > 0 else 0.0
-        uow.accounts.set_online_rate(
-            sku, allocation.decayed_rate(rate, elapsed, quantity, 4 * 3600.0), now_s
-        )
-        epoch = uow.accounts.epoch()
-        held = {
-            n: h for n, h in uow.accounts.held(sku).items() if uow.accounts.peer(n).epoch == epoch
-        }  # a restored hub waits for the node
-        order = [n for n in prefer if n in held] + sorted(held, key=lambda n: (-held[n], n))
-        node = next((n for n in order if held[n] >= quantity), None)
-        if node is None:
-            uow.commit()  # the demand is counted even when it cannot be promised
-            raise NotEnoughRights(sku, "*", quantity, max(held.values(), default=0))
-        account = uow.accounts.load(node)
-        reservation = account.reserve(order_key, sku, quantity, now + timedelta(seconds=hold_s))
-        uow.accounts.save(account)
-        uow.commit()
-    return reservation
-
-
-def cancel(hub_db: SyncUnitOfWorkFactory, order_key: str) -> bool:
-    with hub_db() as uow:
-        known = uow.accounts.reservation(order_key)
-        if known is None:
-            return False
-        account = uow.accounts.load(known.node)
-        done = account.cancel(order_key)
-        uow.accounts.save(account)
-        uow.commit()
-    return done
-
-
-def expire(hub_db: SyncUnitOfWorkFactory, now: datetime) -> list[str]:
-    """Cancel promises past their hold time, on the hub's clock."""
-    expired: list[str] = []
-    with hub_db() as uow:
-        for node in uow.accounts.open_nodes():
-            account = uow.accounts.load(node)
-            expired += account.expire(now)
-            uow.accounts.save(account)
-        uow.commit()
-    return expired
 
 
 def renew_epoch(hub_db: SyncUnitOfWorkFactory, epoch: str) -> None:

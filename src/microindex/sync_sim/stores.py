@@ -6,12 +6,14 @@ import copy
 import sqlite3
 from pathlib import Path
 
-from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase, SqliteSyncUnitOfWork
-from microindex.adapters.sync.memory import MemorySyncDatabase, SimulatedCrash
+from microindex.adapters.order_memory import MemoryPromiseDatabase
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase, SqlitePromiseUnitOfWork
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sync.memory import SimulatedCrash
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
-class _CrashingUnitOfWork(SqliteSyncUnitOfWork):
+class _CrashingUnitOfWork(SqlitePromiseUnitOfWork):
     def __init__(self, conn: sqlite3.Connection, database: CrashingSqliteDatabase) -> None:
         super().__init__(conn)
         self._database = database
@@ -23,7 +25,7 @@ class _CrashingUnitOfWork(SqliteSyncUnitOfWork):
         super().commit()
 
 
-class CrashingSqliteDatabase(SqliteSyncDatabase):
+class CrashingSqliteDatabase(SqlitePromiseDatabase):
     """Dies at the next commit when asked. Simulated time needs no fsync: synchronous=OFF here
     (durability under a real kill is the crash test's job, with the production settings)."""
 
@@ -36,13 +38,13 @@ class CrashingSqliteDatabase(SqliteSyncDatabase):
             self._fast = True
         return conn
 
-    def unit_of_work(self) -> SqliteSyncUnitOfWork:
+    def unit_of_work(self) -> SqlitePromiseUnitOfWork:
         return _CrashingUnitOfWork(self.connection(), self)
 
     __call__ = unit_of_work
 
 
-Database = MemorySyncDatabase | CrashingSqliteDatabase
+Database = MemoryPromiseDatabase | CrashingSqliteDatabase
 
 
 class Stores:
@@ -53,7 +55,7 @@ class Stores:
 
     def _open(self, name: str) -> Database:
         if self._dir is None:
-            return MemorySyncDatabase()
+            return MemoryPromiseDatabase()
         database = CrashingSqliteDatabase(self._dir / f"{name}.sqlite")
         database.migrate()
         return database
@@ -66,17 +68,17 @@ class Stores:
         (self.hub if name == "hub" else self.nodes[name]).crash_at_commit = True
 
     def backup(self) -> object:
-        if isinstance(self.hub, MemorySyncDatabase):
-            return copy.deepcopy((self.hub.base, self.hub.sync))
+        if isinstance(self.hub, MemoryPromiseDatabase):
+            return copy.deepcopy((self.hub.base, self.hub.sync, self.hub.orders))
         snapshot = sqlite3.connect(":memory:")
         self.hub.connection().backup(snapshot)
         return snapshot
 
     def restore(self, snapshot: object) -> None:
-        if isinstance(self.hub, MemorySyncDatabase):
+        if isinstance(self.hub, MemoryPromiseDatabase):
             restored = copy.deepcopy(snapshot)
             assert isinstance(restored, tuple)
-            self.hub.base, self.hub.sync = restored
+            self.hub.base, self.hub.sync, self.hub.orders = restored
         elif isinstance(snapshot, sqlite3.Connection):
             snapshot.backup(self.hub.connection())
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from microindex.adapters.sync.codec import decode_reply, encode_push
 from microindex.adapters.sync.memory import SimulatedCrash
 from microindex.adapters.sync.transport import HubEndpoint
+from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import MovementKind
+from microindex.domain.node import Location
+from microindex.domain.promise.lifecycle import StepRefused, reservation_id
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.domain.sync.messages import PushRefused
 from microindex.domain.sync.node import SyncReason
-from microindex.service import fulfilment, rights, sync
+from microindex.service import fulfilment, promise, rights, sync
+from microindex.service.promise import UnknownOrder
 from microindex.sync_sim.network import Delivery, Network
+from microindex.sync_sim.nodes import CENTRE, sim_nodes
 from microindex.sync_sim.stores import Stores
 from microindex.sync_sim.trace import Demand, Scenario, demand, outages
 
@@ -28,6 +35,10 @@ PICK_EVERY_S = 600.0
 REMOTE_PICKS, BOTH_WAYS = 0.5, 0.3
 EXPIRE_EVERY_S = 300.0
 RETRY_S = 120.0
+
+
+class Declined(Exception):
+    """The staff were told the units are promised online and did not sell them."""
 
 
 @dataclass
@@ -61,6 +72,10 @@ class RightsWorld:
         }
         self.rng = random.Random(f"world-{scenario.seed}")
         self.pick_rng = random.Random(f"picks-{scenario.seed}")  # apart: the rest replays
+        self.order_rng = random.Random(f"orders-{scenario.seed}")  # methods, places, cancels
+        self.nodes = sim_nodes(scenario.nodes)
+        hold = timedelta(seconds=scenario.hold_s)
+        self.promising = promise.PromiseSettings(lease=hold, hold=hold)
         self.net = Network(scenario.faults, outages(scenario), scenario.seed)
         settings = sync.SyncSettings(expected_gap_s=dict(scenario.expected_gap_s))
         self.endpoint = HubEndpoint(self.stores.hub, self.secrets, self.hub_now, settings)
@@ -119,6 +134,7 @@ class RightsWorld:
             "deliver": self._deliver,
             "pick": self._pick,
             "expire": self._expire,
+            "cancel": self._cancel,
             "crash": self._crash,
             "backup": self._backup,
             "restore": self._restore,
@@ -139,52 +155,81 @@ class RightsWorld:
             self.online(payload)
 
     def walk_in(self, d: Demand) -> None:
+        """A customer at the till: `rights.sell_walk_in`, as the staff API and the node agent
+        sell. Beyond its local rights the node asks the hub at once when it can reach it;
+        still short, the staff decline the sale (the units are promised online)."""
         self.tally.walkin_units += d.quantity
-        node_db = self.stores.node(d.node)
-        for attempt in range(2):
-            try:
-                rights.sell(node_db, d.node, d.sku, d.quantity, self.node_now(d.node), d.key)
-            except NotEnoughRights:
-                if attempt or not self._ask(d.node, d.sku, d.quantity):
-                    return
-                continue
-            except SimulatedCrash:
-                self.tally.crashes += 1
-                return
-            self.tally.walkin_sold += d.quantity
-            self._trigger(d.node)
+        try:
+            rights.sell_walk_in(
+                self.stores.node(d.node),
+                d.node,
+                d.sku,
+                d.quantity,
+                self.node_now(d.node),
+                d.key,
+                ask=self._asker(d.node),
+                actor="till",
+            )
+        except (Declined, NotEnoughRights, OutOfStock):
             return
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return
+        self.tally.walkin_sold += d.quantity
+        self._trigger(d.node)
 
-    def _ask(self, node: str, sku: str, need: int) -> bool:
-        """An online node asks the hub for rights at once (a synchronous exchange)."""
-        if not self.net.up(node, self.t) or self.net.ask_fails():
-            return False
-        self.tally.asks += 1
-        return self._exchange(node, [(sku, need)])
+    def _asker(self, node: str) -> rights.AskHub:
+        """The node's synchronous exchange with the hub for the rights a sale lacks; when it
+        fails, or the hub had too little to give, the staff are told and decline."""
+
+        def ask(lines: Mapping[str, int]) -> None:
+            if not self.net.up(node, self.t) or self.net.ask_fails():
+                raise Declined(node)
+            self.tally.asks += 1
+            if not self._exchange(node, sorted(lines.items())):
+                raise Declined(node)
+            with self.stores.node(node)() as uow:
+                side = sync.load_side(uow, node)
+            if any(side.get(sku).local < units for sku, units in lines.items()):
+                raise Declined(node)
+
+        return ask
 
     def online(self, d: Demand) -> None:
+        """An online order through `service/promise.place_order`, as the CLI and the API
+        place it; when no node's rights cover it, the hub asks an online node for rights."""
         self.tally.online_units += d.quantity
+        request = self._order_request(d)
         for attempt in range(2):
             try:
-                res = rights.promise(
-                    self.stores.hub, d.key, d.sku, d.quantity, self.hub_now(), self.sc.hold_s
+                placed = promise.place_order(
+                    self.stores.hub, d.key, request, self.nodes, self.promising
                 )
                 break
-            except NotEnoughRights:
+            except CannotPromise:
                 if attempt or not self._ask_nodes(d.sku, d.quantity):
                     return
             except SimulatedCrash:
                 return
         self.tally.online_promised += d.quantity
-        self.tally.promises[d.key] = (res.node, res.quantity)
+        parts = placed.record.order.parts
+        for node, part in parts.items():
+            for sku, quantity in part.lines:
+                self.tally.promises[reservation_id(d.key, node, sku)] = (node, quantity)
+        if self.order_rng.random() < self.sc.cancel_orders:
+            self.at(self.t + self.order_rng.uniform(60, self.sc.hold_s), "cancel", d.key)
         if self.rng.random() < self.sc.duplicate_orders:
-            again = rights.promise(
-                self.stores.hub, d.key, d.sku, d.quantity, self.hub_now(), self.sc.hold_s
-            )
-            self.tally.duplicate_mismatch += (again.node, again.quantity) != (
-                res.node,
-                res.quantity,
-            )
+            again = promise.place_order(self.stores.hub, d.key, request, self.nodes, self.promising)
+            self.tally.duplicate_mismatch += again.created or again.record.order.parts != parts
+
+    def _order_request(self, d: Demand) -> OrderRequest:
+        """Shipped or delivered to a customer somewhere around the nodes."""
+        rng = self.order_rng
+        method = Method.LOCAL_DELIVERY if rng.random() < 0.5 else Method.SHIP
+        customer = Location(
+            CENTRE.lat + rng.uniform(-0.05, 0.05), CENTRE.lon + rng.uniform(-0.08, 0.08)
+        )
+        return OrderRequest((OrderLine(d.sku, d.quantity),), method, self.hub_now(), customer)
 
     def _ask_nodes(self, sku: str, units: int) -> bool:
         """The hub asks an online node to grant it rights at once (for an online order)."""
@@ -322,9 +367,20 @@ class RightsWorld:
         return bool(asked)
 
     def _expire(self, _: object) -> None:
+        """Orders whose lease ran out before they were confirmed are released, on the hub's
+        clock (`promise.release_lapsed`, what `order release-lapsed` runs)."""
         self.at(self.t + EXPIRE_EVERY_S, "expire")
         try:
-            rights.expire(self.stores.hub, self.hub_now())
+            promise.release_lapsed(self.stores.hub, self.hub_now())
+        except SimulatedCrash:
+            self.tally.crashes += 1
+
+    def _cancel(self, payload: object) -> None:
+        """The customer cancels (`promise.cancel`, what `order cancel` and the API run)."""
+        try:
+            promise.cancel(self.stores.hub, str(payload), self.hub_now(), "customer")
+        except (StepRefused, UnknownOrder):
+            pass  # already ended, or lost with the hub's recent past in a restore
         except SimulatedCrash:
             self.tally.crashes += 1
 

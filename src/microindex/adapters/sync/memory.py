@@ -45,7 +45,7 @@ class _Sync:
     online: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-class _Journal:
+class Journal:
     """Remembers the first old value of every key written, to undo them all."""
 
     def __init__(self) -> None:
@@ -81,7 +81,7 @@ def _clone_side(side: NodeSide) -> NodeSide:
 
 
 class MemoryRights:
-    def __init__(self, sync: _Sync, journal: _Journal) -> None:
+    def __init__(self, sync: _Sync, journal: Journal) -> None:
         self._s, self._j = sync, journal
 
     def load(self, node: str) -> NodeSide:
@@ -98,7 +98,7 @@ class MemoryRights:
 
 
 class MemoryAccounts:
-    def __init__(self, sync: _Sync, journal: _Journal) -> None:
+    def __init__(self, sync: _Sync, journal: Journal) -> None:
         self._s, self._j = sync, journal
 
     def epoch(self) -> str:
@@ -199,7 +199,7 @@ class MemorySyncUnitOfWork:
     def __init__(self, database: MemorySyncDatabase) -> None:
         self._db = database
         base = database.base
-        self._journal = _Journal()
+        self._journal = Journal()
         self.catalog = MemoryCatalog(base)
         self.nodes = MemoryNodes(base)
         self.ledger = MemoryLedger(base)
@@ -231,7 +231,7 @@ class MemorySyncUnitOfWork:
         if self._db.crash_at_commit:
             self._db.crash_at_commit = False
             raise SimulatedCrash("crashed before commit")
-        self._journal = _Journal()
+        self._journal = Journal()
         self.rights._j = self.accounts._j = self._journal
         self.__enter__()
 
