@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pytest
 
 from microindex.domain.errors import OutOfStock
+from microindex.domain.movement import Tag
 from microindex.service import rights, sync
 from microindex.service.sync_ports import HubUnreachable
 from tests.promise.conftest import Shop
@@ -27,14 +28,14 @@ def test_an_online_node_asks_the_hub_for_the_rights_it_lacks(shop: Shop) -> None
     sale = rights.sell_walk_in(
         shop.nodes["van"], "van", "MUG", 2, shop.clock(), "till", shop.asking("van")
     )
-    assert "overdraft" not in sale.reference
+    assert (sale.tag, sale.reference) == (None, "till")
     assert shop.held("MUG")["van"] <= 3
 
 
 def test_an_offline_node_records_the_sale_as_an_overdraft_the_hub_then_sees(shop: Shop) -> None:
     shop.stock("van", "MUG", 5)
     sale = rights.sell_walk_in(shop.nodes["van"], "van", "MUG", 1, shop.clock(), "till", _offline)
-    assert "overdraft" in sale.reference
+    assert (sale.tag, sale.reference) == (Tag.OVERDRAFT, "till")
     shop.sync("van")
     with shop.hub() as uow:
         assert uow.accounts.peer("van").overdraft == 1
