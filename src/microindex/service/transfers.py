@@ -63,6 +63,33 @@ def request(
     return made
 
 
+def move_now(
+    ops: NodeOpsFactory,
+    sender_db: SyncUnitOfWorkFactory,
+    receiver_db: SyncUnitOfWorkFactory,
+    ident: str,
+    sender: str,
+    receiver: str,
+    lines: Mapping[str, int],
+    at: datetime,
+    actor: str = "",
+    reference: str = "",
+    ask: AskHub | None = None,
+) -> Transfer:
+    """A transfer order done at once (`stock transfer`, `POST /nodes/{node}/transfers`):
+    requested, shipped and received in full, each step the one its own verb takes. Shipping
+    is rights-checked (`ship`): only what the sender may release leaves, never units set
+    aside or promised for orders. Refused (NotEnoughRights: the SKU, the node, what was asked
+    and what could leave), the request is called off and nothing moves."""
+    request(ops, ident, sender, receiver, lines, at)
+    try:
+        shipped = ship(ops, sender_db, ident, at, actor, ask=ask, reference=reference)
+    except (DomainError, HubUnreachable):
+        cancel(ops, ident, at, actor)
+        raise
+    return receive(ops, receiver_db, ident, shipped.shipped, at, actor, reference=reference)
+
+
 def pack(ops: NodeOpsFactory, ident: str, at: datetime, actor: str = "") -> Transfer:
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
@@ -102,6 +129,7 @@ def ship(
     actor: str = "",
     lines: Mapping[str, int] | None = None,
     ask: AskHub | None = None,
+    reference: str = "",
 ) -> Transfer:
     """The sender ships: transfer-out at the sender, in transit at the hub.
 
@@ -116,7 +144,7 @@ def ship(
     if transfer.order is not None:
         _ship_reserved(sender_db, transfer, at, actor, ask)
     else:
-        _ship_free(sender_db, transfer, shipped, at, actor, ask)
+        _ship_free(sender_db, transfer, shipped, at, actor, ask, reference)
     with ops() as uow:
         uow.transfers.save(transfer)
         uow.commit()
@@ -130,15 +158,19 @@ def _ship_free(
     at: datetime,
     actor: str,
     ask: AskHub | None,
+    reference: str = "",
 ) -> None:
-    sender, ident = transfer.sender, transfer.ident
+    """From the sender's local rights; those the hub holds unpromised there it releases when
+    asked (`ask`), so what may leave is `Rights.releasable`: never units set aside or
+    promised for orders (NotEnoughRights names what could)."""
+    sender, ident, out = transfer.sender, transfer.ident, MovementKind.TRANSFER_OUT
     try:
-        _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+        _record(sender_db, sender, ident, out, shipped, at, actor, reference)
     except NotEnoughRights:
         if ask is None:
             raise
         ask(shipped)  # every line, covered ones too, so the sync's rebalance keeps them all here
-        _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+        _record(sender_db, sender, ident, out, shipped, at, actor, reference)
 
 
 def _ship_reserved(
@@ -191,6 +223,7 @@ def receive(
     at: datetime,
     actor: str = "",
     hub: PromiseUnitOfWorkFactory | None = None,
+    reference: str = "",
 ) -> Transfer:
     """The receiver records what arrived (nothing: lost); a difference is a discrepancy.
 
@@ -208,7 +241,8 @@ def receive(
         _record_arrival(receiver_db, transfer, took, aside, at, actor)
         promise.arrived(hub, transfer, aside, at, actor)
         return transfer
-    _record(receiver_db, transfer.receiver, ident, MovementKind.TRANSFER_IN, took, at, actor)
+    into = MovementKind.TRANSFER_IN
+    _record(receiver_db, transfer.receiver, ident, into, took, at, actor, reference)
     with ops() as uow:
         uow.transfers.save(transfer)
         uow.commit()
@@ -238,8 +272,10 @@ def _record(
     lines: Mapping[str, int],
     at: datetime,
     actor: str,
+    reference: str = "",
 ) -> list[Movement]:
-    """The node's own movements for this step, once (a repeated step finds them made)."""
+    """The node's own movements for this step, once (a repeated step finds them made), tagged
+    with the transfer; `reference` is what a person typed, kept as text."""
     with node_db() as uow:
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, sorted(lines))
@@ -252,7 +288,7 @@ def _record(
                 raise NotEnoughRights(sku, node, quantity, side.get(sku).local)
             sign = -1 if kind is MovementKind.TRANSFER_OUT else 1
             made.append(
-                ledger.record(sku, kind, sign * quantity, at, "", actor, Tag.TRANSFER, ident)
+                ledger.record(sku, kind, sign * quantity, at, reference, actor, Tag.TRANSFER, ident)
             )
         side.catch_up(made)
         save_ledger(uow, ledger, made, at)

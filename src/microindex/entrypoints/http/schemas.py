@@ -148,7 +148,7 @@ class CountIn(Request):
     reference: Reference = ""
 
 
-class TransferIn(Request):
+class StockTransferIn(Request):
     to: NodeText
     sku: SkuText
     quantity: Quantity
@@ -170,13 +170,6 @@ class MovementOut(BaseModel):
         "transfer order's step), set only by the hub and node services; null for staff's own.",
     )
     tag_id: str = Field(default="", description="What the tag is for: a reservation, a transfer.")
-
-
-class TransferOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    out: MovementOut
-    into: MovementOut = Field(alias="in")
 
 
 class CountOut(BaseModel):
