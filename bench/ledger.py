@@ -45,6 +45,7 @@ from microindex.adapters.sqlite.connection import connect as sqlite_connect
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.codes import Sku
 from microindex.domain.money import Money
+from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
 from microindex.service import stock
 from microindex.service.ports import UnitOfWorkFactory
@@ -137,7 +138,8 @@ def service_appends(database: UnitOfWorkFactory) -> Appender:
         if i % 2 == 0:
             stock.receive(database, NODE, SKUS[0], 2, AT, f"po-{i}")
         else:
-            stock.sell(database, NODE, SKUS[0], 1, AT, f"till-{i}")
+            sale = MovementKind.SELL  # the ledger write a till's sale ends in
+            stock.record_movement(database, NODE, SKUS[0], sale, -1, AT, f"till-{i}")
 
     return Appender(append)
 

@@ -12,6 +12,7 @@ from microindex.service import stock
 from microindex.service.channel_history import listing_accuracy
 from microindex.service.channel_views import check_page
 from microindex.service.channels import send
+from tests.sales import sell
 
 from .conftest import SETTINGS, T0, Shop
 
@@ -42,7 +43,7 @@ def test_a_delayed_push_shows_as_mismatches_until_it_lands(shop: Shop) -> None:
     stock.receive(node, "shop", "MUG-BLUE", 5, T0)
     push(shop, Channel.GOOGLE_LOCAL, 0)
     push(shop, Channel.META, 0)
-    stock.sell(node, "shop", "MUG-BLUE", 5, T0 + HOUR)  # sold out at 10:00
+    sell(node, "shop", "MUG-BLUE", 5, T0 + HOUR)  # sold out at 10:00
     push(shop, Channel.GOOGLE_LOCAL, 1.1)  # local inventory told six minutes later
     push(shop, Channel.META, 3)  # meta's push delayed two hours
     result = report(shop)
@@ -86,7 +87,7 @@ def test_our_own_page_is_read_back_and_measured_as_shown(shop: Shop) -> None:
     stock.receive(node, "shop", "MUG-BLUE", 3, T0)
     shop.at(T0)
     check_page(shop.sources, "MUG-BLUE", "shop", shop.now(), render_product_page, page_shows)
-    stock.sell(node, "shop", "MUG-BLUE", 3, T0 + HOUR)  # the page is not looked at again
+    sell(node, "shop", "MUG-BLUE", 3, T0 + HOUR)  # the page is not looked at again
     result = report(shop, hours=2)
     page = {c.start: c for c in result.cells if c.channel == "page" and c.field == "availability"}
     assert all(c.basis is Basis.SHOWN for c in page.values())

@@ -13,6 +13,7 @@ from microindex.adapters.channels.memory import ListWriter
 from microindex.domain.channels.mapping import Channel
 from microindex.service import stock
 from microindex.service.channels import Mode, send
+from tests.sales import sell
 
 from .conftest import T0, Shop
 
@@ -114,7 +115,7 @@ def test_a_delta_feed_sends_only_items_whose_fields_changed_since_the_last_push(
     stock_up(shop)
     google_xml(shop, tmp_path / "full.xml")
     assert google_xml(shop, tmp_path / "none.xml", Mode.DELTA) == 0
-    stock.sell(shop.workspace.node("shop"), "shop", "PLATE-1", 2, T0 + timedelta(minutes=5))
+    sell(shop.workspace.node("shop"), "shop", "PLATE-1", 2, T0 + timedelta(minutes=5))
     shop.at(T0 + timedelta(minutes=6))
     assert google_xml(shop, tmp_path / "delta.xml", Mode.DELTA) == 1
     root = etree.parse(str(tmp_path / "delta.xml")).getroot()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from microindex.adapters.channels.figures import SqliteFigures
 from microindex.domain.channels.figures import FigureSource
 from microindex.service import stock
+from tests.sales import sell
 
 from .conftest import T0, Shop
 
@@ -17,7 +18,7 @@ def test_a_figure_from_a_nodes_ledger_is_as_of_its_last_movement_with_its_sales_
 ) -> None:
     node = shop.workspace.node("shop")
     stock.receive(node, "shop", "MUG-BLUE", 30, T0)
-    stock.sell(node, "shop", "MUG-BLUE", 14, T0 + timedelta(hours=1))
+    sell(node, "shop", "MUG-BLUE", 14, T0 + timedelta(hours=1))
     (mug,) = shop.sources.figures.figures("shop", ["MUG-BLUE"])
     assert (mug.quantity, mug.source, mug.as_of) == (
         16,

@@ -20,6 +20,7 @@ from microindex.service import stock
 from microindex.service.channel_history import newsletter_entries
 from microindex.service.channel_views import product_page
 from microindex.service.channels import send
+from tests.sales import sell
 
 from .conftest import SETTINGS, T0, Shop
 
@@ -49,7 +50,7 @@ def test_the_page_and_the_local_feed_agree_with_the_ledger_at_the_same_moment(sh
     stock.receive(node, "shop", "MUG-BLUE", 3, T0)
     stock.receive(node, "shop", "PLATE-1", 1, T0)
     for moment, sold in ((T0 + timedelta(minutes=1), 1), (T0 + timedelta(minutes=2), 2)):
-        stock.sell(node, "shop", "MUG-BLUE", sold, moment)
+        sell(node, "shop", "MUG-BLUE", sold, moment)
         shop.at(moment)
         with node() as uow:
             on_hand = {line.sku: line.on_hand for line in uow.ledger.stock("shop")}
@@ -79,7 +80,7 @@ def test_a_withheld_figure_leaves_the_offer_without_availability(shop: Shop) -> 
 def entries(shop: Shop) -> list:  # type: ignore[type-arg]
     node = shop.workspace.node("van")
     stock.receive(node, "van", "MUG-BLUE", 2, T0)
-    stock.sell(node, "van", "MUG-BLUE", 2, T0 + timedelta(hours=1))
+    sell(node, "van", "MUG-BLUE", 2, T0 + timedelta(hours=1))
     stock.receive(node, "van", "MUG-BLUE", 4, T0 + timedelta(hours=2))
     ledgers = {code: shop.workspace.node(code) for code in ("shop", "van")}
     return newsletter_entries(shop.workspace.hub, ledgers, shop.sources.nodes, SETTINGS)

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from microindex.domain.errors import OutOfStock
 from microindex.service import stock
+from tests.sales import sell
 
 from .conftest import Databases
 from .samples import AT, product
@@ -34,7 +35,7 @@ def test_concurrent_appenders_never_reuse_a_seq_or_oversell(databases: Databases
                 received += 2
                 continue
             try:
-                stock.sell(database, "shop", "A", 1, AT, f"t{n}-{i}")
+                sell(database, "shop", "A", 1, AT, f"t{n}-{i}")
                 sold += 1
             except OutOfStock:
                 refused += 1

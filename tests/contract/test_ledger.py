@@ -11,6 +11,7 @@ from microindex.domain.movement import Movement, MovementKind
 from microindex.service import stock
 from microindex.service.ports import StockLine, UnitOfWorkFactory
 from microindex.service.records import movement_from_record
+from tests.sales import sell
 
 from .samples import AT, later
 
@@ -42,7 +43,7 @@ def test_a_saved_ledger_reloads_with_its_head_and_on_hand(stocked: UnitOfWorkFac
 
 def test_movements_read_back_exactly_from_a_position(stocked: UnitOfWorkFactory) -> None:
     made = [stock.receive(stocked, "shop", "A", 10, later(0), "PO-1", "ana")]
-    made += [stock.sell(stocked, "shop", "A", 1, later(i), f"till-{i}", "bo") for i in range(1, 5)]
+    made += [sell(stocked, "shop", "A", 1, later(i), f"till-{i}", "bo") for i in range(1, 5)]
     assert [m.seq for m in made] == [1, 2, 3, 4, 5]
     with stocked() as uow:
         assert uow.ledger.movements("shop") == made
@@ -73,7 +74,7 @@ def test_on_hand_at_a_position_ignores_later_movements_and_grants(
 ) -> None:
     stock.receive(stocked, "shop", "A", 5, AT)
     stock.receive(stocked, "shop", "B", 7, AT)
-    stock.sell(stocked, "shop", "A", 2, AT)
+    sell(stocked, "shop", "A", 2, AT)
     with stocked() as uow:
         ledger = uow.ledger.load("shop", ["A"])
         ledger.record("A", MovementKind.GRANT, -2, AT)
@@ -106,7 +107,7 @@ def test_selling_more_than_on_hand_is_refused_and_changes_nothing(
 ) -> None:
     stock.receive(stocked, "shop", "A", 2, AT)
     with pytest.raises(OutOfStock) as refused:
-        stock.sell(stocked, "shop", "A", 3, AT)
+        sell(stocked, "shop", "A", 3, AT)
     assert refused.value.data() == {"sku": "A", "node": "shop", "requested": 3, "available": 2}
     with pytest.raises(UnknownSku):
         stock.receive(stocked, "shop", "NOT-IN-CATALOG", 1, AT)
@@ -118,7 +119,7 @@ def test_selling_more_than_on_hand_is_refused_and_changes_nothing(
 def test_a_count_records_the_difference_and_the_count(stocked: UnitOfWorkFactory) -> None:
     stock.receive(stocked, "shop", "A", 10, AT)
     position = stock.ledger_head(stocked, "shop")
-    stock.sell(stocked, "shop", "A", 2, AT)  # sold while counting
+    sell(stocked, "shop", "A", 2, AT)  # sold while counting
     result = stock.count(stocked, "shop", "A", 7, later(60), position, "count-1", "ana")
     assert (result.expected, result.variance, result.deficit) == (10, -3, 0)
     assert result.adjustment is not None and result.adjustment.seq == 3
@@ -147,16 +148,8 @@ def test_set_stock_records_why_each_quantity_changed(stocked: UnitOfWorkFactory)
         assert uow.ledger.load("shop", []).head == 3
 
 
-def test_a_transfer_debits_one_node_and_credits_the_other(stocked: UnitOfWorkFactory) -> None:
-    stock.receive(stocked, "shop", "A", 5, AT)
-    moved = stock.transfer(stocked, stocked, "shop", "van", "A", 2, AT, "T-1")
-    assert (moved.out.seq, moved.into.seq) == (2, 1)
-    with stocked() as uow:
-        assert uow.ledger.stock(sku="A") == [StockLine("shop", "A", 3), StockLine("van", "A", 2)]
-
-
 def test_every_recorded_movement_goes_to_the_outbox(stocked: UnitOfWorkFactory) -> None:
-    made = [stock.receive(stocked, "shop", "A", 5, AT), stock.sell(stocked, "shop", "A", 2, AT)]
+    made = [stock.receive(stocked, "shop", "A", 5, AT), sell(stocked, "shop", "A", 2, AT)]
     with stocked() as uow:
         messages = [m for m in uow.outbox.after(0) if m.topic == stock.MOVEMENT_TOPIC]
     assert [m.key for m in messages] == ["shop#1", "shop#2"]

@@ -10,7 +10,6 @@ from microindex.adapters.postgres import migrations as postgres_migrations
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.sqlite import migrations as sqlite_migrations
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
-from microindex.service.stock import receive
 
 from .conftest import Databases, StoredDatabase
 from .samples import AT, product
@@ -104,6 +103,19 @@ def test_each_migration_is_recorded_once(databases: Databases) -> None:
     assert [tuple(r) for r in rows] == sorted((v, n) for v, n, _ in module.MIGRATIONS)
 
 
+def _old_receipt(database: StoredDatabase) -> None:
+    """A receipt in the movements table's first columns (those before tags had their own)."""
+    sqlite = isinstance(database, SqliteDatabase)
+    mark = "?" if sqlite else "%s"
+    conn = database.connection()
+    conn.execute(
+        "INSERT INTO movements (node, seq, sku, quantity, kind, at, reference, actor)"
+        f" VALUES ({', '.join([mark] * 8)})",
+        ("shop", 1, "A", 1, "receive", AT.isoformat() if sqlite else AT, "delivery", ""),
+    )
+    conn.commit()
+
+
 def test_a_fresh_database_equals_an_upgraded_one(
     databases: Databases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,7 +129,7 @@ def test_a_fresh_database_equals_an_upgraded_one(
             with old() as uow:
                 uow.catalog.upsert([product("A")])
                 uow.commit()
-            receive(old, "shop", "A", 1, AT)
+            _old_receipt(old)
         monkeypatch.setattr(module, "MIGRATIONS", every)
         assert old.migrate() == [v for v, _, _ in every[stop:]]
         assert _schema(old) == _schema(fresh)

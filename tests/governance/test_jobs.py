@@ -12,6 +12,7 @@ from microindex.service import governance, stock
 from microindex.service.governance import JOBS, GovernanceContext, UnknownJob
 from microindex.service.kpis import KpiSources
 from tests.governance.conftest import AT, MUG, Shop
+from tests.sales import sell
 
 
 def context(shop: Shop) -> GovernanceContext:
@@ -23,7 +24,7 @@ def context(shop: Shop) -> GovernanceContext:
 @pytest.mark.parametrize("name", sorted(JOBS))
 def test_each_scheduled_job_runs_by_hand_and_records_its_run(shop: Shop, name: str) -> None:
     stock.receive(shop.nodes["van"], "van", MUG, 4, AT)
-    stock.sell(shop.nodes["van"], "van", MUG, 1, AT + timedelta(hours=2), "till:van")
+    sell(shop.nodes["van"], "van", MUG, 1, AT + timedelta(hours=2), "till:van")
     ctx = context(shop)
     run = governance.run_job(ctx, name)
     assert (run.job, run.outcome, run.actor) == (name, "ok", "manual")

@@ -15,6 +15,7 @@ from microindex.domain.reconciliation import NotAwaitingApproval, Outcome, Toler
 from microindex.service import reconciliation, stock
 from microindex.service.catalog import ImportRejected
 from tests.governance.conftest import AT, BOWL, MUG, VASE, Shop
+from tests.sales import sell
 
 NODE = "shopfront"
 LOOSE = Tolerance(units=2)
@@ -33,7 +34,7 @@ def test_a_count_taken_while_sales_continue_gives_the_right_variance(shop: Shop)
     db = shop.nodes[NODE]
     stock.receive(db, NODE, MUG, 10, AT)
     position = stock.ledger_head(db, NODE)  # counting starts: 10 on the shelf, 1 missing
-    stock.sell(db, NODE, MUG, 3, AT + timedelta(minutes=5), "till:shopfront")  # sales go on
+    sell(db, NODE, MUG, 3, AT + timedelta(minutes=5), "till:shopfront")  # sales go on
     reconciliation.submit_counts(
         db, NODE, counts(f"sku,counted,position\n{MUG},9,{position}\n"), AT
     )
@@ -82,7 +83,7 @@ def test_an_older_count_of_a_sku_is_superseded_by_a_later_one(shop: Shop) -> Non
     db = shop.nodes[NODE]
     stock.receive(db, NODE, MUG, 5, AT)
     reconciliation.submit_counts(db, NODE, counts(f"sku,counted,position\n{MUG},4,1\n"), AT)
-    stock.sell(db, NODE, MUG, 1, AT, "till:shopfront")
+    sell(db, NODE, MUG, 1, AT, "till:shopfront")
     reconciliation.submit_counts(db, NODE, counts(f"sku,counted,position\n{MUG},3,2\n"), AT)
     made = reconciliation.reconcile(db, NODE, LOOSE, AT).variances
     assert [v.outcome for v in made] == [Outcome.SUPERSEDED, Outcome.ADJUSTED]

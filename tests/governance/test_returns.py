@@ -23,6 +23,7 @@ from microindex.domain.returns import (
 )
 from microindex.service import returns, stock
 from tests.governance.conftest import AT, BOWL, MUG, NODES, VASE, VASE_GTIN, Shop
+from tests.sales import sell
 
 KINGS_CROSS = Location(51.5308, -0.1238)
 VAN_SALE = Origin(OriginKind.SALE, "till:van", "van")
@@ -35,7 +36,7 @@ def on_hand(shop: Shop, node: str, sku: str) -> int:
 
 def sell_at_van(shop: Shop, sku: str, units: int) -> None:
     stock.receive(shop.nodes["van"], "van", sku, units, AT, "delivery")
-    stock.sell(shop.nodes["van"], "van", sku, units, AT + timedelta(hours=1), "till:van")
+    sell(shop.nodes["van"], "van", sku, units, AT + timedelta(hours=1), "till:van")
 
 
 def test_a_return_is_restocked_at_a_different_node_than_it_was_sold_from(shop: Shop) -> None:
@@ -49,7 +50,7 @@ def test_a_return_is_restocked_at_a_different_node_than_it_was_sold_from(shop: S
     assert decision.disposition is Disposition.RESTOCK and decision.movement is not None
     assert on_hand(shop, "locker", MUG) == 1
     assert on_hand(shop, "van", MUG) == 0
-    stock.sell(shop.nodes["locker"], "locker", MUG, 1, AT + timedelta(days=1), "till:locker")
+    sell(shop.nodes["locker"], "locker", MUG, 1, AT + timedelta(days=1), "till:locker")
     assert on_hand(shop, "locker", MUG) == 0
     _, closed = returns.find_return(shop.nodes, ret.id)
     assert closed.state is ReturnState.CLOSED

@@ -8,10 +8,10 @@ from decimal import Decimal
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.sync.messages import Push, Reply
 from microindex.service import closeout
-from microindex.service import stock as stock_service
 from microindex.service.sync_ports import HubUnreachable
 from tests.nodes_real.conftest import LAMP, MUG, Site
 from tests.promise.conftest import SECRETS
+from tests.sales import sell
 
 
 def _van_day(site: Site) -> None:
@@ -22,8 +22,8 @@ def _van_day(site: Site) -> None:
     shop.stock("van", "MUG", 10)
     shop.stock("van", "LAMP", 2)
     van = shop.nodes["van"]
-    stock_service.sell(van, "van", "MUG", 2, shop.later(60), "till:van")
-    stock_service.sell(van, "van", "LAMP", 1, shop.later(60), "till:van")
+    sell(van, "van", "MUG", 2, shop.later(60), "till:van")
+    sell(van, "van", "LAMP", 1, shop.later(60), "till:van")
 
 
 def test_a_van_close_out_leaves_the_hub_seeing_what_was_counted(site: Site) -> None:

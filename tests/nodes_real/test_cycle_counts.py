@@ -19,6 +19,7 @@ from microindex.service import cycle_counts, reconciliation
 from microindex.service import stock as stock_service
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
 from tests.nodes_real.conftest import LAMP, MUG
+from tests.sales import sell
 
 TODAY = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -70,7 +71,7 @@ def test_a_nodes_list_is_read_from_its_ledger_and_its_counts(tmp_path: Path) -> 
         stock_service.receive(node_db, "van", "MUG", 60, start)
         stock_service.receive(node_db, "van", "LAMP", 2, start)
         for day in range(12):
-            stock_service.sell(node_db, "van", "MUG", 4, start + timedelta(days=day, hours=2))
+            sell(node_db, "van", "MUG", 4, start + timedelta(days=day, hours=2))
         parsed = reconciliation.ParsedCounts([reconciliation.CountRow("LAMP", 1)], [], 1, [1])
         reconciliation.submit_counts(node_db, "van", parsed, start + timedelta(days=1))
         reconciliation.reconcile(node_db, "van", Tolerance(), start + timedelta(days=1))
@@ -108,7 +109,7 @@ def _busy_van(node_db: GovernanceUnitOfWorkFactory) -> None:
     stock_service.receive(node_db, "van", "MUG", 60, start)
     stock_service.receive(node_db, "van", "LAMP", 2, start)
     for day in range(12):
-        stock_service.sell(node_db, "van", "MUG", 4, start + timedelta(days=day, hours=2))
+        sell(node_db, "van", "MUG", 4, start + timedelta(days=day, hours=2))
 
 
 def test_a_count_that_matches_takes_the_sku_off_todays_list(
@@ -133,7 +134,7 @@ def test_the_days_list_holds_still_while_the_day_goes_on(
     assert [d.sku for d in morning] == ["LAMP"]
     stock_service.receive(van_db, "van", "MUG", 300, NOW)
     for hour in range(1, 6):  # the mug sells as never before: by tomorrow it leads the list
-        stock_service.sell(van_db, "van", "MUG", 60, NOW + timedelta(hours=hour))
+        sell(van_db, "van", "MUG", 60, NOW + timedelta(hours=hour))
     assert cycle_counts.today(van_db, "van", NOW + timedelta(hours=6), size=1) == morning
     tomorrow = cycle_counts.today(van_db, "van", NOW + timedelta(days=1), size=1)
     assert [d.sku for d in tomorrow] == ["MUG"]

@@ -15,7 +15,7 @@ from microindex.bootstrap import Workspace, bootstrap
 from microindex.demo.nodes_real import NodesAsTheyAre
 from microindex.demo.popup_weekend import STALL, last_weekend, told
 from microindex.demo.scenario import build_demo
-from microindex.domain.movement import MovementKind
+from microindex.domain.movement import MovementKind, Tag
 from microindex.domain.promise.lifecycle import Step
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.service import lockers, promise, rounds, transfers
@@ -119,11 +119,11 @@ def _stored(ops: SqliteNodeOps, transfer: Transfer | None) -> Transfer:
 
 
 def _moved(ws: Workspace, node: str) -> dict[str, Counter[str]]:
-    """The node's own units moved, by transfer id (its reference) or "sold"."""
+    """The node's own units moved, by transfer id (its tag's) or "sold"."""
     moved: dict[str, Counter[str]] = {}
     for m in all_movements(ws.node(node), node):
         if m.kind is MovementKind.SELL:
             moved.setdefault("sold", Counter())[m.sku] += m.quantity
-        elif m.reference.startswith("transfer:popup-"):
-            moved.setdefault(m.reference.removeprefix("transfer:"), Counter())[m.sku] += m.quantity
+        elif m.tag is Tag.TRANSFER and m.tag_id.startswith("popup-"):
+            moved.setdefault(m.tag_id, Counter())[m.sku] += m.quantity
     return moved

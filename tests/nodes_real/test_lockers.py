@@ -18,7 +18,7 @@ from microindex.domain.locker import (
     TooManyWrongCodes,
     WrongPickupCode,
 )
-from microindex.domain.movement import MovementKind
+from microindex.domain.movement import MovementKind, Tag
 from microindex.domain.product import Size
 from microindex.domain.promise.lifecycle import Step, arrival_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
@@ -165,8 +165,8 @@ def test_a_collected_parcel_leaves_the_lockers_ledger_as_a_pick_of_its_reservati
     assert _on_hand(site, "MUG") == 1
     with site.shop.nodes["locker"]() as uow:
         last = uow.ledger.movements("locker", 0, 1000)[-1]
-    assert (last.kind, last.quantity, last.reference) == (
-        MovementKind.PICK, -2, "fulfil:o-1/locker/MUG",
+    assert (last.kind, last.quantity, last.tag, last.tag_id) == (
+        MovementKind.PICK, -2, Tag.FULFIL, "o-1/locker/MUG",
     )  # fmt: skip
     site.shop.sync("locker")
     with site.shop.hub() as uow:
@@ -197,8 +197,8 @@ def test_with_the_hub_down_the_pick_is_recorded_once_from_the_lockers_own_rights
     _open(site, code, site.shop.later(5), hub_up=False)
     with site.shop.nodes["locker"]() as uow:
         made = uow.ledger.movements("locker", head, 1000)
-    assert [(m.kind, m.quantity, m.reference) for m in made] == [
-        (MovementKind.PICK, -1, "fulfil:o-1/locker/MUG")
+    assert [(m.kind, m.quantity, m.tag, m.tag_id) for m in made] == [
+        (MovementKind.PICK, -1, Tag.FULFIL, "o-1/locker/MUG")
     ]
     held = {"o-1/locker/MUG": ("MUG", 1)}
     assert fulfilment.pick(site.shop.nodes["locker"], "locker", held, site.shop.later(1)) == []
@@ -317,8 +317,8 @@ def test_a_transferred_pickup_goes_in_only_once_arrived_and_leaves_from_its_set_
     assert order.step is Step.HANDED_OVER
     with site.shop.nodes["locker"]() as uow:
         picked = uow.ledger.movements("locker", head, 1000)
-    assert [(m.kind, m.quantity, m.reference) for m in picked] == [
-        (MovementKind.PICK, -2, f"fulfil:{ARRIVAL}")
+    assert [(m.kind, m.quantity, m.tag, m.tag_id) for m in picked] == [
+        (MovementKind.PICK, -2, Tag.FULFIL, ARRIVAL)
     ]
     there = _locker_rights(site)
     assert (_on_hand(site, "MUG"), there.reserved, there.local) == (0, (), 0)

@@ -17,7 +17,7 @@ from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
 from microindex.domain.errors import DomainError, OutOfStock
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Order, Step, StepRefused, arrival_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
@@ -106,8 +106,8 @@ def test_the_first_step_that_says_the_goods_left_picks_the_orders_set_aside_once
     _advance(shop, "shopfront", Step.CONFIRMED)
     assert _head(shop) == head  # paid: still on the shelf
     _advance(shop, "shopfront", step)  # picked, or packed / handed over when picking is skipped
-    assert [(m.kind, m.quantity, m.reference, m.actor) for m in _since(shop, head)] == [
-        (MovementKind.PICK, -2, f"fulfil:{HELD}", "ana")
+    assert [(m.kind, m.quantity, m.tag, m.tag_id, m.actor) for m in _since(shop, head)] == [
+        (MovementKind.PICK, -2, Tag.FULFIL, HELD, "ana")
     ]
     assert (_on_hand(shop), _rights(shop).reserved) == (1, ())
     with pytest.raises(StepRefused):
@@ -169,7 +169,7 @@ def test_a_set_aside_that_has_not_reached_the_node_is_fetched_first(shop: Shop) 
     head = _head(shop)
     _advance(shop, "shopfront", Step.PICKED)
     picks = [m for m in _since(shop, head) if m.kind is MovementKind.PICK]
-    assert [(m.quantity, m.reference) for m in picks] == [(-2, f"fulfil:{HELD}")]
+    assert [(m.quantity, m.tag, m.tag_id) for m in picks] == [(-2, Tag.FULFIL, HELD)]
     rights = _rights(shop)
     assert (_on_hand(shop), rights.reserved, rights.local + rights.granted) == (1, (), 1)
     _hub_agrees(shop)
@@ -300,7 +300,7 @@ def _act(shop: Shop, action: str) -> int:
 
 def _picks(shop: Shop) -> list[Movement]:
     found = _since(shop, 0)
-    return [m for m in found if m.kind is MovementKind.PICK and m.reference == f"fulfil:{HELD}"]
+    return [m for m in found if m.kind is MovementKind.PICK and m.tag_id == HELD]
 
 
 @settings(max_examples=40)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pytest
 
 from microindex.domain.errors import OutOfStock
+from microindex.domain.movement import Tag
 from microindex.domain.sync.node import Override, PromisedOnline
 from microindex.service import rights, sync
 from microindex.service.sync_ports import HubUnreachable
@@ -30,7 +31,7 @@ def test_an_online_node_asks_the_hub_for_the_rights_it_lacks(shop: Shop) -> None
     sale = rights.sell_walk_in(
         shop.nodes["van"], "van", "MUG", 2, shop.clock(), "till", shop.asking("van")
     )
-    assert "overdraft" not in sale.reference
+    assert (sale.tag, sale.reference) == (None, "till")
     assert shop.held("MUG")["van"] <= 3
 
 
@@ -55,7 +56,7 @@ def test_an_offline_node_records_an_override_as_an_overdraft_the_hub_then_sees(s
         _offline,
         override=Override("ana", "regular customer"),
     )
-    assert sale.reference == "overdraft:till (override: regular customer)"
+    assert (sale.tag, sale.reference) == (Tag.OVERDRAFT, "till (override: regular customer)")
     assert sale.actor == "ana"
     shop.sync("van")
     with shop.hub() as uow:

@@ -10,7 +10,8 @@ from microindex.domain.search.request import Filters, SearchRequest
 from microindex.service.catalog import ParsedCatalog, import_products, pull_catalog
 from microindex.service.indexing import catch_up, rebuild
 from microindex.service.search import SearchIndex, search
-from microindex.service.stock import receive, sell
+from microindex.service.stock import receive
+from tests.sales import sell
 from tests.search.conftest import CATALOG, product
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

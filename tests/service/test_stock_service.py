@@ -19,6 +19,7 @@ from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
 from microindex.service import catalog, stock
 from microindex.service.ports import UnitOfWorkFactory
+from tests.sales import sell
 
 AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 SKUS = ("MUG-TIDE-350", "BWL-MOSS-S", "VAS-PLUM-M")
@@ -53,7 +54,7 @@ def test_selling_more_than_on_hand_is_refused_and_the_ledger_is_unchanged(
 ) -> None:
     stock.receive(node_db, "van", "MUG-TIDE-350", 2, AT)
     with pytest.raises(OutOfStock, match="only 2 on hand"):
-        stock.sell(node_db, "van", "MUG-TIDE-350", 3, AT)
+        sell(node_db, "van", "MUG-TIDE-350", 3, AT)
     with node_db() as uow:
         assert [m.seq for m in uow.ledger.movements("van")] == [1]
         assert len(uow.outbox.after(0)) == len(SKUS) + 1  # products + the one receive
@@ -69,7 +70,7 @@ def test_every_movement_is_written_to_the_outbox_in_the_same_transaction(
     node_db: UnitOfWorkFactory,
 ) -> None:
     stock.receive(node_db, "van", "MUG-TIDE-350", 5, AT)
-    stock.sell(node_db, "van", "MUG-TIDE-350", 1, AT, reference="till:1")
+    sell(node_db, "van", "MUG-TIDE-350", 1, AT, reference="till:1")
     with node_db() as uow:
         moves = [m for m in uow.outbox.after(0) if m.topic == stock.MOVEMENT_TOPIC]
     assert [m.key for m in moves] == ["van#1", "van#2"]
@@ -92,7 +93,7 @@ def test_a_count_taken_while_sales_continue_keeps_those_sales(
 ) -> None:
     stock.receive(node_db, "van", "MUG-TIDE-350", 10, AT)
     position = stock.ledger_head(node_db, "van")
-    stock.sell(node_db, "van", "MUG-TIDE-350", 2, AT)
+    sell(node_db, "van", "MUG-TIDE-350", 2, AT)
     result = stock.count(node_db, "van", "MUG-TIDE-350", 9, AT, position=position)
     assert (result.expected, result.variance) == (10, -1)
     assert on_hand(node_db, "van", "MUG-TIDE-350") == 7
@@ -111,19 +112,6 @@ def test_set_stock_records_why_each_figure_changed(node_db: UnitOfWorkFactory) -
         ("MUG-TIDE-350", MovementKind.RECEIVE, 6),
         ("BWL-MOSS-S", MovementKind.COUNT_ADJUST, -1),
     ]
-
-
-def test_a_transfer_debits_the_sender_before_crediting_the_receiver(tmp_path: Path) -> None:
-    shop = with_catalog(MemoryDatabase())
-    van = with_catalog(MemoryDatabase())
-    stock.receive(shop, "shop", "MUG-TIDE-350", 3, AT)
-    with pytest.raises(OutOfStock):
-        stock.transfer(shop, van, "shop", "van", "MUG-TIDE-350", 5, AT, "t1")
-    assert on_hand(van, "van", "MUG-TIDE-350") == 0
-    moved = stock.transfer(shop, van, "shop", "van", "MUG-TIDE-350", 2, AT, "t2")
-    assert moved.out.quantity == -2 and moved.into.quantity == 2
-    assert on_hand(shop, "shop", "MUG-TIDE-350") == 1
-    assert on_hand(van, "van", "MUG-TIDE-350") == 2
 
 
 operations = st.lists(
@@ -146,7 +134,7 @@ def test_stored_on_hand_equals_the_sum_of_stored_movements(
     factory = with_catalog(database)
     ops: dict[str, Callable[..., object]] = {
         "receive": stock.receive,
-        "sell": stock.sell,
+        "sell": sell,
         "write_off": stock.write_off,
     }
     for sku, op, quantity in plan:

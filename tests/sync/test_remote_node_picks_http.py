@@ -20,7 +20,7 @@ from microindex.demo.scenario import NODES
 from microindex.domain.access import Grant, Role
 from microindex.domain.codes import Sku
 from microindex.domain.money import Money
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.product import Product
 from microindex.domain.sync.account import State
 from microindex.domain.sync.rights import Rights
@@ -125,7 +125,7 @@ def test_a_web_order_picked_at_the_hub_leaves_the_remote_nodes_ledger_once(
         assert uow.ledger.load(REMOTE, []).head == 0
     remote.sync()
     assert (remote.on_hand(), remote.rights().reserved) == (1, ())
-    assert [(m.quantity, m.reference) for m in remote.picks()] == [(-2, f"fulfil:{HELD}")]
+    assert [(m.quantity, m.tag, m.tag_id) for m in remote.picks()] == [(-2, Tag.FULFIL, HELD)]
     assert remote.step("picked") == 409  # a repeated step
     assert remote.step("packed") == 200
     remote.sync()

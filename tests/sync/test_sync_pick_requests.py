@@ -50,14 +50,14 @@ PICK = Request(2, RequestKind.FULFIL, "MUG", 2, "order-1")
 
 
 def _picks(ledger: list[Movement], ident: str = "order-1") -> list[Movement]:
-    return [m for m in ledger if m.reference == tagged(Tag.FULFIL, ident)]
+    return [m for m in ledger if (m.tag, m.tag_id) == (Tag.FULFIL, ident)]
 
 
 def test_a_pick_request_takes_the_set_aside_once_however_often_it_arrives() -> None:
     side, ledger = _node()
     made = side.accept(ledger, _reply(side, ASIDE, PICK), AT)
     assert [m.kind for m in made] == [MovementKind.GRANT, MovementKind.PICK]
-    assert made[1].quantity == -2 and made[1].reference == "fulfil:order-1"
+    assert (made[1].quantity, made[1].tag, made[1].tag_id) == (-2, Tag.FULFIL, "order-1")
     assert side.get("MUG") == Rights(local=5, granted=3)
     assert side.accept(ledger, _reply(side, ASIDE, PICK), AT) == []  # the same reply again
     again = Request(1, RequestKind.FULFIL, "MUG", 2, "order-1")  # a restored hub's resend
@@ -77,8 +77,8 @@ def test_a_local_pick_first_leaves_the_request_nothing_to_do() -> None:
 def test_a_pick_request_without_its_set_aside_takes_own_rights_never_beyond_on_hand() -> None:
     side, ledger = _node(stock=10, granted=9)  # the set-aside was undone (expired) first
     made = side.accept(ledger, _reply(side, PICK), AT)
-    assert [(m.kind, m.quantity, m.reference) for m in made] == [
-        (MovementKind.PICK, -2, "fulfil:order-1")
+    assert [(m.kind, m.quantity, m.tag, m.tag_id) for m in made] == [
+        (MovementKind.PICK, -2, Tag.FULFIL, "order-1")
     ]
     assert side.get("MUG") == Rights(local=0, granted=8)  # one from L, one an overdraft of G
     empty, ledger = _node(stock=2, granted=0)
@@ -159,8 +159,8 @@ def test_a_pick_request_lost_duplicated_or_cut_by_a_crash_picks_once() -> None:
 def test_an_older_peer_is_refused_by_its_wire_version() -> None:
     _, van, _ = _van_and_hub()
     frame = bytearray(encode_push(sync.prepare_push(van, "van"), SECRETS["van"]))
-    assert frame[2] == VERSION == 2
-    frame[2] = 1
+    assert frame[2] == VERSION == 3
+    frame[2] = 2  # before tags had their own field
     with pytest.raises(PushRefused) as refused:
         decode_push(bytes(frame), SECRETS.get)
     assert refused.value.reason is Refusal.VERSION and "upgrade" in str(refused.value)

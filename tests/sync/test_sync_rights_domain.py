@@ -13,7 +13,7 @@ from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
 from microindex.domain.sync.node import NodeSide, Override, PromisedOnline
-from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, fold_all, tagged
+from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, fold_all
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -46,7 +46,8 @@ def test_a_walk_in_sale_beyond_local_rights_is_refused_unless_an_overdraft() -> 
         side.sell(ledger, "MUG", 3, AT)
     sale = side.sell(ledger, "MUG", 3, AT, "till", override=Override("ana", "regular, paid"))
     _, change = fold(Rights(local=2, granted=8), sale)
-    assert sale.reference == "overdraft:till (override: regular, paid)" and sale.actor == "ana"
+    assert (sale.tag, sale.reference) == (Tag.OVERDRAFT, "till (override: regular, paid)")
+    assert sale.actor == "ana"
     assert (change.overdraft, change.hub_loss) == (1, 1)
     assert side.get("MUG") == Rights(local=0, granted=7)
 
@@ -126,8 +127,8 @@ def test_a_count_shortfall_eats_unavailable_then_local_then_the_hubs_share() -> 
 
 def test_a_rights_move_the_state_cannot_carry_is_refused() -> None:
     with pytest.raises(RightsRefused):
-        fold(Rights(local=1), Movement("van", 2, "MUG", 2, MovementKind.GRANT, AT, "grant"))
-    bad_release = Movement("van", 2, "MUG", -1, MovementKind.GRANT, AT, tagged(Tag.GRANT))
+        fold(Rights(local=1), Movement("van", 2, "MUG", 2, MovementKind.GRANT, AT, tag=Tag.GRANT))
+    bad_release = Movement("van", 2, "MUG", -1, MovementKind.GRANT, AT, tag=Tag.GRANT)
     with pytest.raises(RightsRefused):
         fold(Rights(granted=1), bad_release)
 
@@ -185,7 +186,7 @@ def _apply(side: NodeSide, ledger: Ledger, op: str, q: int, seq: int) -> None:
     elif op == "fulfil" and r.reserved:
         side.fulfil(ledger, "MUG", r.reserved[0][0], AT)
     elif op == "hold" and r.local >= q:
-        side.catch_up([ledger.record("MUG", MovementKind.GRANT, q, AT, tagged(Tag.HOLD))])
+        side.catch_up([ledger.record("MUG", MovementKind.GRANT, q, AT, tag=Tag.HOLD)])
     elif op == "count":
         result = ledger.count(
             "MUG", max(0, ledger.available("MUG") - q), ledger.head, ledger.available("MUG"), AT

@@ -21,7 +21,7 @@ from microindex.domain.node import Location
 from microindex.domain.packaging import PackageUsed
 from microindex.domain.product import Fragility, Product
 from microindex.domain.returns import Condition, Origin, OriginKind, Reason
-from microindex.service import governance, reconciliation, returns, stock
+from microindex.service import governance, reconciliation, returns, rights
 from microindex.service.catalog import list_products
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
 from microindex.service.nodes import list_nodes
@@ -50,9 +50,9 @@ def add_governance_history(workspace: Workspace, seed: int) -> GovernanceDemo:
     nodes = {code: governance_database(workspace.node(code)) for code in codes}
     products = {p.sku.value: p for p in list_products(workspace.hub)}
     at = workspace.clock() - timedelta(hours=3)  # so that a report run now includes it all
-    orders = _web_orders(nodes["shopfront"], products, rng, at)
+    orders = _web_orders(workspace, nodes["shopfront"], products, rng, at)
     opened = _returns(workspace, nodes, products, orders, rng, at + timedelta(minutes=30))
-    counted = sum(_cycle_count(nodes[c], c, rng, at + timedelta(hours=1)) for c in codes)
+    counted = sum(_cycle_count(workspace, nodes[c], c, rng, at + timedelta(hours=1)) for c in codes)
     context = wire_governance(workspace.hub, {c: workspace.node(c) for c in codes}, workspace.clock)
     governance.run_job(context, "nightly-reconciliation", actor="demo")
     flagged = sum(
@@ -65,6 +65,7 @@ def add_governance_history(workspace: Workspace, seed: int) -> GovernanceDemo:
 
 
 def _web_orders(
+    workspace: Workspace,
     shopfront: GovernanceUnitOfWorkFactory,
     products: dict[str, Product],
     rng: random.Random,
@@ -77,7 +78,7 @@ def _web_orders(
     orders = []
     for n, sku in enumerate(rng.sample(held, min(WEB_ORDERS, len(held))), start=1):
         ref, when = f"web:W-{n:04d}", at + timedelta(seconds=n)
-        stock.sell(shopfront, "shopfront", sku, 1, when, ref, "web")
+        _sell(workspace, "shopfront", sku, when, ref, "web")
         package = PACKAGES[products[sku].fragility]
         packaging.record(PackageUsed(ref, "shopfront", package, package == "mailer", 400, 1, when))
         orders.append((ref, sku))
@@ -119,8 +120,18 @@ def _sold_skus(node_db: GovernanceUnitOfWorkFactory, node: str) -> list[str]:
     return sorted({m.sku for m in recent if m.kind is MovementKind.SELL})
 
 
+def _sell(workspace: Workspace, node: str, sku: str, at: datetime, ref: str, actor: str) -> None:
+    """A sale the way the tills make one: a walk-in sale, from local rights or the hub's."""
+    node_db, ask = workspace.node(node), workspace.ask_hub(node)
+    rights.sell_walk_in(node_db, node, sku, 1, at, ref, ask, actor)
+
+
 def _cycle_count(
-    node_db: GovernanceUnitOfWorkFactory, node: str, rng: random.Random, at: datetime
+    workspace: Workspace,
+    node_db: GovernanceUnitOfWorkFactory,
+    node: str,
+    rng: random.Random,
+    at: datetime,
 ) -> int:
     """Count a dozen SKUs: most exact, two a unit short, one far off; sales go on meanwhile."""
     with node_db() as uow:
@@ -133,7 +144,7 @@ def _cycle_count(
     for i, line in enumerate(chosen):
         off = -1 if i in (1, 2) else -(line.on_hand // 2 + 2) if i == 3 else 0
         counts.append(CountRow(line.sku, max(0, line.on_hand + off), position))
-    stock.sell(node_db, node, chosen[0].sku, 1, at, f"till:{node}", "demo")  # while counting
+    _sell(workspace, node, chosen[0].sku, at, f"till:{node}", "demo")  # while counting
     parsed = ParsedCounts(counts, [], len(counts), list(range(2, len(counts) + 2)))
     reconciliation.submit_counts(node_db, node, parsed, at, actor="demo", source="demo")
     return len(counts)

@@ -13,7 +13,7 @@ from microindex.domain.errors import (
     SequenceGap,
     WrongNode,
 )
-from microindex.domain.movement import Movement, MovementKind, check_quantity
+from microindex.domain.movement import Movement, MovementKind, Tag, check_quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +57,15 @@ class Ledger:
         at: datetime,
         reference: str = "",
         actor: str = "",
+        tag: Tag | None = None,
+        tag_id: str = "",
     ) -> Movement:
-        """Record a movement decided here, at the node: the next sequence number is ours."""
+        """Record a movement decided here, at the node: the next sequence number is ours.
+        `tag` (with `tag_id`) marks an internal movement; only services set it."""
         check_quantity(kind, quantity)
-        movement = Movement(self.node, self.head + 1, sku, quantity, kind, at, reference, actor)
+        movement = Movement(
+            self.node, self.head + 1, sku, quantity, kind, at, reference, actor, tag, tag_id
+        )
         self._append(movement)
         return movement
 

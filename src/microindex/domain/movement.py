@@ -1,4 +1,10 @@
-"""One line of a node's stock ledger."""
+"""One line of a node's stock ledger.
+
+A movement carries two kinds of text: `reference` and `actor`, typed by a person and kept as
+typed, never read as state; and an internal `tag` with its `tag_id`, set only by the
+services that make internal movements (a rights move, an order's pick, a transfer's step), which
+the rights fold and the repeated-step checks read.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,21 @@ class MovementKind(StrEnum):
     RETURN_RESTOCK = "return-restock"
     WRITE_OFF = "write-off"
     GRANT = "grant"
+
+
+class Tag(StrEnum):
+    """What an internal movement is for, set only by the service that makes it, with the id it
+    is for (`Movement.tag_id`): never read from the reference a person types."""
+
+    GRANT = "grant"  # L -> G
+    RELEASE = "release"  # G -> L, for the hub's release request
+    SETASIDE = "setaside"  # G -> A (or goods arriving into A), for a hub reservation
+    UNSETASIDE = "unsetaside"  # A -> G, the hub's cancel or expiry of a reservation
+    FULFIL = "fulfil"  # a reservation's goods leave the node (pick, or sent for the order)
+    HOLD = "hold"  # L -> U
+    UNHOLD = "unhold"  # U -> L
+    OVERDRAFT = "overdraft"  # a walk-in sale beyond local rights, approved by the staff
+    TRANSFER = "transfer"  # a transfer order's own transfer-out or transfer-in
 
 
 # Which sign a kind's quantity may take: +1 adds stock, -1 takes it, 0 either (non-zero).
@@ -56,8 +77,10 @@ class Movement:
     quantity: int
     kind: MovementKind
     at: datetime
-    reference: str = ""
+    reference: str = ""  # as a person typed it: never read as a tag
     actor: str = ""
+    tag: Tag | None = None  # set only by the service that makes an internal movement
+    tag_id: str = ""  # what the tag is for: a reservation, a request, a transfer
 
     def __post_init__(self) -> None:
         if self.seq < 1:
@@ -69,6 +92,8 @@ class Movement:
             # the same digest.
             object.__setattr__(self, "at", self.at.astimezone(UTC))
         check_quantity(self.kind, self.quantity)
+        if self.tag_id and self.tag is None:
+            raise InvalidValue("tag_id", self.tag_id, "an id needs the tag it is for")
 
     @property
     def on_hand_delta(self) -> int:
@@ -86,6 +111,8 @@ class Movement:
                 self.at.isoformat(),
                 self.reference,
                 self.actor,
+                self.tag.value if self.tag else "",
+                self.tag_id,
             )
         )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -16,9 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from microindex.domain.ledger import CountResult
-from microindex.domain.movement import MovementKind
+from microindex.domain.movement import MovementKind, Tag
 from microindex.domain.product import Product
-from microindex.domain.sync.rights import Tag, tag_of
 from microindex.service import stock, sync
 from microindex.service.ledger_history import all_movements
 from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
@@ -105,7 +104,7 @@ def report(
     for m in day:
         if m.kind is MovementKind.SELL:
             sold[m.sku] -= m.quantity
-        if tag_of(m.reference)[0] is Tag.OVERDRAFT:
+        if m.tag is Tag.OVERDRAFT:
             overdrafts[m.sku] -= m.quantity
     with node_db() as uow:
         prices = _prices(uow.catalog.get, set(sold) | {c.sku for c in counts})

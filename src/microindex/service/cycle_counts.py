@@ -15,9 +15,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from microindex.domain.cycle_counts import DAILY, Due, SkuRisk, daily_list
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.reconciliation import Variance, variance_rate
-from microindex.domain.sync.rights import Tag, tag_of
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
 from microindex.service.ledger_history import all_movements
 
@@ -120,7 +119,7 @@ def _at_zero(movements: list[Movement], variances: list[Variance]) -> Counter[st
     """Units sold beyond what the node had: overdraft sales and counts' deficits."""
     found: Counter[str] = Counter()
     for m in movements:
-        if tag_of(m.reference)[0] is Tag.OVERDRAFT:
+        if m.tag is Tag.OVERDRAFT:
             found[m.sku] += abs(m.quantity)
     for v in variances:
         found[v.sku] += v.deficit

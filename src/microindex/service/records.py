@@ -14,7 +14,7 @@ from typing import Any
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
 from microindex.domain.product import Fragility, Product, Size
 
@@ -80,6 +80,8 @@ def movement_record(movement: Movement) -> Record:
         "at": movement.at.isoformat(),
         "reference": movement.reference,
         "actor": movement.actor,
+        "tag": movement.tag.value if movement.tag else None,
+        "tag_id": movement.tag_id,
     }
 
 
@@ -94,6 +96,8 @@ def movement_from_record(record: Record) -> Movement:
         at=at if isinstance(at, datetime) else datetime.fromisoformat(at),
         reference=record.get("reference") or "",
         actor=record.get("actor") or "",
+        tag=Tag(record["tag"]) if record.get("tag") else None,
+        tag_id=record.get("tag_id") or "",
     )
 
 

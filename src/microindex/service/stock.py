@@ -1,4 +1,5 @@
-"""Stock use cases at a node: receive, sell, write off, count, and transfers between nodes.
+"""Stock use cases at a node: receive, write off, count, a stock file. (A walk-in sale is
+`rights.sell_walk_in`; a transfer between nodes, `transfers`.)
 
 Each handler opens one unit of work on the node's own database, loads the part of the ledger it
 needs, calls one domain method, writes the outbox in the same transaction and commits.
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
-from microindex.domain.errors import InvalidValue, UnknownSku
+from microindex.domain.errors import UnknownSku
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.service.catalog import ImportRejected, RowError
@@ -96,20 +97,6 @@ def receive(
     )
 
 
-def sell(
-    uow_factory: UnitOfWorkFactory,
-    node: str,
-    sku: str,
-    quantity: int,
-    at: datetime,
-    reference: str = "",
-    actor: str = "",
-) -> Movement:
-    return record_movement(
-        uow_factory, node, sku, MovementKind.SELL, -quantity, at, reference, actor
-    )
-
-
 def write_off(
     uow_factory: UnitOfWorkFactory,
     node: str,
@@ -122,41 +109,6 @@ def write_off(
     return record_movement(
         uow_factory, node, sku, MovementKind.WRITE_OFF, -quantity, at, reference, actor
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    out: Movement
-    into: Movement
-
-
-def transfer(
-    source: UnitOfWorkFactory,
-    destination: UnitOfWorkFactory,
-    source_node: str,
-    destination_node: str,
-    sku: str,
-    quantity: int,
-    at: datetime,
-    reference: str,
-    actor: str = "",
-) -> Transfer:
-    """Move stock between two nodes: the sender is debited first, then the receiver credited.
-
-    The two ledgers live in different databases; if the second step fails the goods are
-    recorded as sent and not yet received (in transit), never at both ends.
-    """
-    if source_node == destination_node:
-        raise InvalidValue("destination", destination_node, "a transfer needs two nodes")
-    if quantity <= 0:
-        raise InvalidValue("quantity", str(quantity), "a transfer moves a positive quantity")
-    out = record_movement(
-        source, source_node, sku, MovementKind.TRANSFER_OUT, -quantity, at, reference, actor
-    )
-    into = record_movement(
-        destination, destination_node, sku, MovementKind.TRANSFER_IN, quantity, at, reference, actor
-    )
-    return Transfer(out, into)
 
 
 def count(

@@ -4,7 +4,8 @@ The sender records a transfer-out when it ships (from its local rights, like a s
 receiver records a transfer-in for what actually arrived. In between the goods are in
 transit: on neither node's shelf. A short or lost delivery becomes a discrepancy record.
 Each step is the node's transaction first, then the hub's: a crash in between is finished by
-repeating the step (the node's movements carry the transfer's reference, so none is made twice).
+repeating the step (the node's movements carry the transfer's tag and id, so none is made
+twice; a reference a person typed is never taken for them).
 
 A transfer requested for an order moves units the order holds: shipping takes the order's
 reservation at the sender (set aside there), not free rights, and receiving sets what arrived
@@ -21,10 +22,9 @@ from datetime import datetime
 
 from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.promise.lifecycle import reservation_id
 from microindex.domain.sync.account import NotEnoughRights
-from microindex.domain.sync.rights import Tag, tagged
 from microindex.domain.transfer import NotSetAside, Transfer, TransferState, in_transit
 from microindex.domain.transfer import UnknownTransfer as UnknownTransfer
 from microindex.service import promise
@@ -46,10 +46,6 @@ class TransferExists(DomainError):
         return f"transfer {self.transfer!r} was already requested"
 
 
-def reference(ident: str) -> str:
-    return f"transfer:{ident}"
-
-
 def request(
     ops: NodeOpsFactory,
     ident: str,
@@ -65,6 +61,33 @@ def request(
         uow.transfers.add(made)
         uow.commit()
     return made
+
+
+def move_now(
+    ops: NodeOpsFactory,
+    sender_db: SyncUnitOfWorkFactory,
+    receiver_db: SyncUnitOfWorkFactory,
+    ident: str,
+    sender: str,
+    receiver: str,
+    lines: Mapping[str, int],
+    at: datetime,
+    actor: str = "",
+    reference: str = "",
+    ask: AskHub | None = None,
+) -> Transfer:
+    """A transfer order done at once (`stock transfer`, `POST /nodes/{node}/transfers`):
+    requested, shipped and received in full, each step the one its own verb takes. Shipping
+    is rights-checked (`ship`): only what the sender may release leaves, never units set
+    aside or promised for orders. Refused (NotEnoughRights: the SKU, the node, what was asked
+    and what could leave), the request is called off and nothing moves."""
+    request(ops, ident, sender, receiver, lines, at)
+    try:
+        shipped = ship(ops, sender_db, ident, at, actor, ask=ask, reference=reference)
+    except (DomainError, HubUnreachable):
+        cancel(ops, ident, at, actor)
+        raise
+    return receive(ops, receiver_db, ident, shipped.shipped, at, actor, reference=reference)
 
 
 def pack(ops: NodeOpsFactory, ident: str, at: datetime, actor: str = "") -> Transfer:
@@ -106,6 +129,7 @@ def ship(
     actor: str = "",
     lines: Mapping[str, int] | None = None,
     ask: AskHub | None = None,
+    reference: str = "",
 ) -> Transfer:
     """The sender ships: transfer-out at the sender, in transit at the hub.
 
@@ -120,7 +144,7 @@ def ship(
     if transfer.order is not None:
         _ship_reserved(sender_db, transfer, at, actor, ask)
     else:
-        _ship_free(sender_db, transfer, shipped, at, actor, ask)
+        _ship_free(sender_db, transfer, shipped, at, actor, ask, reference)
     with ops() as uow:
         uow.transfers.save(transfer)
         uow.commit()
@@ -134,15 +158,19 @@ def _ship_free(
     at: datetime,
     actor: str,
     ask: AskHub | None,
+    reference: str = "",
 ) -> None:
-    sender, ident = transfer.sender, transfer.ident
+    """From the sender's local rights; those the hub holds unpromised there it releases when
+    asked (`ask`), so what may leave is `Rights.releasable`: never units set aside or
+    promised for orders (NotEnoughRights names what could)."""
+    sender, ident, out = transfer.sender, transfer.ident, MovementKind.TRANSFER_OUT
     try:
-        _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+        _record(sender_db, sender, ident, out, shipped, at, actor, reference)
     except NotEnoughRights:
         if ask is None:
             raise
         ask(shipped)  # every line, covered ones too, so the sync's rebalance keeps them all here
-        _record(sender_db, sender, ident, MovementKind.TRANSFER_OUT, shipped, at, actor)
+        _record(sender_db, sender, ident, out, shipped, at, actor, reference)
 
 
 def _ship_reserved(
@@ -176,7 +204,7 @@ def _send_aside(
         made: list[Movement] = []
         for sku, quantity in sorted(transfer.shipped.items()):
             held = reservation_id(order, node, sku)
-            if (sku, tagged(Tag.FULFIL, held)) in done:
+            if (sku, Tag.FULFIL, held) in done:
                 continue  # shipped before a crash: the step is being repeated
             if side.get(sku).reservation(held) != quantity:
                 raise NotSetAside(transfer.ident, order, sku, node)
@@ -195,6 +223,7 @@ def receive(
     at: datetime,
     actor: str = "",
     hub: PromiseUnitOfWorkFactory | None = None,
+    reference: str = "",
 ) -> Transfer:
     """The receiver records what arrived (nothing: lost); a difference is a discrepancy.
 
@@ -212,7 +241,8 @@ def receive(
         _record_arrival(receiver_db, transfer, took, aside, at, actor)
         promise.arrived(hub, transfer, aside, at, actor)
         return transfer
-    _record(receiver_db, transfer.receiver, ident, MovementKind.TRANSFER_IN, took, at, actor)
+    into = MovementKind.TRANSFER_IN
+    _record(receiver_db, transfer.receiver, ident, into, took, at, actor, reference)
     with ops() as uow:
         uow.transfers.save(transfer)
         uow.commit()
@@ -242,21 +272,24 @@ def _record(
     lines: Mapping[str, int],
     at: datetime,
     actor: str,
+    reference: str = "",
 ) -> list[Movement]:
-    """The node's own movements for this step, once (a repeated step finds them made)."""
-    ref = reference(ident)
+    """The node's own movements for this step, once (a repeated step finds them made), tagged
+    with the transfer; `reference` is what a person typed, kept as text."""
     with node_db() as uow:
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, sorted(lines))
         done = _recorded(uow, ledger, node)
         made: list[Movement] = []
         for sku, quantity in sorted(lines.items()):
-            if (sku, ref) in done:
+            if (sku, Tag.TRANSFER, ident) in done:
                 continue
             if kind is MovementKind.TRANSFER_OUT and quantity > side.get(sku).local:
                 raise NotEnoughRights(sku, node, quantity, side.get(sku).local)
             sign = -1 if kind is MovementKind.TRANSFER_OUT else 1
-            made.append(ledger.record(sku, kind, sign * quantity, at, ref, actor))
+            made.append(
+                ledger.record(sku, kind, sign * quantity, at, reference, actor, Tag.TRANSFER, ident)
+            )
         side.catch_up(made)
         save_ledger(uow, ledger, made, at)
         uow.rights.save(side)
@@ -274,7 +307,7 @@ def _record_arrival(
 ) -> None:
     """An order's transfer-in: set aside under the hub's reservation what it reserved, the
     rest (more than the order wants, or an order ended meanwhile) as the receiver's own."""
-    node, ref = transfer.receiver, reference(transfer.ident)
+    node, ident = transfer.receiver, transfer.ident
     with receiver_db() as uow:
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, sorted(took))
@@ -282,12 +315,11 @@ def _record_arrival(
         made: list[Movement] = []
         for sku, quantity in sorted(took.items()):
             held, kept = aside.get(sku, ("", 0))
-            if kept and (sku, tagged(Tag.SETASIDE, held)) not in done:
+            if kept and (sku, Tag.SETASIDE, held) not in done:
                 made.append(side.receive_aside(ledger, sku, kept, held, at, actor))
-            if quantity > kept and (sku, ref) not in done:
-                plain = ledger.record(
-                    sku, MovementKind.TRANSFER_IN, quantity - kept, at, ref, actor
-                )
+            if quantity > kept and (sku, Tag.TRANSFER, ident) not in done:
+                kind, rest = MovementKind.TRANSFER_IN, quantity - kept
+                plain = ledger.record(sku, kind, rest, at, "", actor, Tag.TRANSFER, ident)
                 side.catch_up([plain])
                 made.append(plain)
         save_ledger(uow, ledger, made, at)
@@ -295,10 +327,10 @@ def _record_arrival(
         uow.commit()
 
 
-def _recorded(uow: SyncUnitOfWork, ledger: Ledger, node: str) -> set[tuple[str, str]]:
-    """(SKU, reference) of the node's recent movements: what a repeated step already made."""
+def _recorded(uow: SyncUnitOfWork, ledger: Ledger, node: str) -> set[tuple[str, Tag | None, str]]:
+    """(SKU, tag, tag id) of the node's recent movements: what a repeated step already made."""
     recent = uow.ledger.movements(node, max(0, ledger.head - RECENT), RECENT)
-    return {(m.sku, m.reference) for m in recent}
+    return {(m.sku, m.tag, m.tag_id) for m in recent if m.tag is not None}
 
 
 def _load(found: Transfer | None, ident: str) -> Transfer:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import OPEN, NodeAccount, State
-from microindex.domain.sync.rights import Rights, Tag, fold_all, tag_of
+from microindex.domain.sync.rights import Rights, Tag, fold_all
 from microindex.sync_sim.world import RightsWorld
 
 
@@ -89,9 +89,9 @@ def _remote_picks(world: RightsWorld, v: Violations) -> None:
     picks: Counter[str] = Counter()
     for node in set(world.tally.remote_picks.values()):
         picks.update(
-            tag_of(m.reference)[1]
+            m.tag_id
             for m in _ledger(world, node)
-            if m.kind is MovementKind.PICK and tag_of(m.reference)[0] is Tag.FULFIL
+            if m.kind is MovementKind.PICK and m.tag is Tag.FULFIL
         )
     with world.stores.hub() as uow:
         for ident, node in sorted(world.tally.remote_picks.items()):
@@ -119,9 +119,7 @@ def _replicas(world: RightsWorld, node: str, v: Violations) -> None:
             f"6: {node}/{sku}: hub derives {derived.get(sku)} but node has {side.rights.get(sku)}",
         )
     fulfils = Counter(
-        tag_of(m.reference)[1]
-        for m in local
-        if m.kind is MovementKind.PICK and tag_of(m.reference)[0] is Tag.FULFIL
+        m.tag_id for m in local if m.kind is MovementKind.PICK and m.tag is Tag.FULFIL
     )
     v.expect(all(c == 1 for c in fulfils.values()), f"2: {node}: a reservation picked twice")
 

@@ -130,7 +130,9 @@ def outcome(world: RightsWorld) -> tuple[object, ...]:
     for node in world.sc.nodes:
         with world.stores.node(node)() as uow:
             moves = uow.ledger.movements(node, 0, 10**9)
-        ledgers.append(tuple((m.seq, m.sku, m.quantity, m.kind, m.reference) for m in moves))
+        ledgers.append(
+            tuple((m.seq, m.sku, m.quantity, m.kind, m.reference, m.tag, m.tag_id) for m in moves)
+        )
     return promises, tuple(ledgers)
 
 

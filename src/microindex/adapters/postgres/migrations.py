@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
+from microindex.adapters import movement_tags
 from microindex.adapters.postgres.connection import Connection
 from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
@@ -167,6 +168,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     LOCKER_GUARD_MIGRATION,
     TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
     AT_RISK_MIGRATION,
+    (
+        movement_tags.VERSION,
+        movement_tags.NAME,
+        ";\n".join(movement_tags.statements("text", "strpos")),
+    ),
 ]
 
 

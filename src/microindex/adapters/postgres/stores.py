@@ -32,7 +32,9 @@ _PRODUCT_COLUMNS = (
     "preorder_until", "tags", "handle",
 )  # fmt: skip
 _JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
-_MOVEMENT_FIELDS = ("node", "seq", "sku", "quantity", "kind", "at", "reference", "actor")
+_MOVEMENT_FIELDS = (
+    "node", "seq", "sku", "quantity", "kind", "at", "reference", "actor", "tag", "tag_id"
+)  # fmt: skip
 _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
 _NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
 
@@ -206,7 +208,7 @@ class PostgresLedger:
             f"  INSERT INTO movements ({_MOVEMENT_COLUMNS})"
             "   SELECT %(node)s, * FROM unnest(%(seq)s::bigint[], %(sku)s::text[],"
             "    %(quantity)s::integer[], %(kind)s::text[], %(at)s::timestamptz[],"
-            "    %(reference)s::text[], %(actor)s::text[])"
+            "    %(reference)s::text[], %(actor)s::text[], %(tag)s::text[], %(tag_id)s::text[])"
             "), head AS ("
             "  UPDATE ledger_heads SET head = %(head)s WHERE node = %(node)s"
             ")"
@@ -222,6 +224,8 @@ class PostgresLedger:
                 "at": [m.at for m in new],
                 "reference": [m.reference for m in new],
                 "actor": [m.actor for m in new],
+                "tag": [m.tag.value if m.tag else "" for m in new],
+                "tag_id": [m.tag_id for m in new],
                 "head": ledger.head,
                 "skus": skus,
                 "deltas": [deltas[s] for s in skus],

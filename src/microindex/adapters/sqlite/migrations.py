@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
@@ -240,6 +241,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     LOCKER_GUARD_MIGRATION,
     TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
     AT_RISK_MIGRATION,
+    (
+        movement_tags.VERSION,
+        movement_tags.NAME,
+        ";\n".join(movement_tags.statements("TEXT", "instr")),
+    ),
 ]
 
 

@@ -42,7 +42,7 @@ _PRODUCT_COLUMNS = (
     "handle",
 )
 _JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
-_MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor"
+_MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 
 
 def _product_row(product: Product) -> tuple[Any, ...]:
@@ -53,7 +53,7 @@ def _product_row(product: Product) -> tuple[Any, ...]:
 
 
 def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
-    node, seq, sku, quantity, kind, at, reference, actor = row
+    node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id = row
     return movement_from_record(
         {
             "node": node,
@@ -64,6 +64,8 @@ def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
             "at": at,
             "reference": reference,
             "actor": actor,
+            "tag": tag,
+            "tag_id": tag_id,
         }
     )
 
@@ -178,7 +180,7 @@ class SqliteLedger:
         if not ledger.new:
             return
         self._conn.executemany(
-            f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     m.node,
@@ -189,6 +191,8 @@ class SqliteLedger:
                     m.at.isoformat(),
                     m.reference,
                     m.actor,
+                    m.tag.value if m.tag else "",
+                    m.tag_id,
                 )
                 for m in ledger.new
             ],

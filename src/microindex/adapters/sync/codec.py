@@ -6,12 +6,15 @@ The node is in clear so the receiver can pick the node's secret; the MAC is HMAC
 secret over everything before it, truncated to 16 bytes. A push names no node per movement: the
 node that signed the frame is the only ledger it can write. The body may be zlib-compressed
 (flag 1) when that is shorter. Movements are delta-encoded: consecutive sequence numbers (only the
-first is sent), a string table per batch (SKUs, references, actors), times in microseconds as
-zigzag deltas from the previous movement, and a kind byte carrying which optional fields follow.
+first is sent), a string table per batch (SKUs, references, actors, tag ids), times in
+microseconds as zigzag deltas from the previous movement, and a kind byte carrying which
+optional fields follow (a tag: its index in `Tag`, then its id).
 
-Version 2 added the FULFIL request kind (the hub asks a node to pick an order's set-aside). A
-frame of another version is refused by name (`Refusal.VERSION`, a 403 over HTTP), never decoded:
-an older agent cannot read a kind it does not know, so hub and nodes are upgraded together.
+Version 2 added the FULFIL request kind (the hub asks a node to pick an order's set-aside).
+Version 3 carries a movement's internal tag in its own field, never in the reference (which an
+older side would read as a tag). A frame of another version is refused by name
+(`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
+not know, so hub and nodes are upgraded together.
 """
 
 from __future__ import annotations
@@ -24,18 +27,19 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 
 from microindex.adapters.sync.varint import Reader, Writer
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
 
 MAGIC = b"MI"
-VERSION = 2  # 2: replies may carry FULFIL requests (RequestKind); a version-1 peer is refused
+VERSION = 3  # 2: FULFIL requests (RequestKind); 3: tags in their own field. Older: refused
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
+_TAGS = list(Tag)
 _REQUESTS = list(RequestKind)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_HAS_REF, _HAS_ACTOR, _HAS_TZ = 0x10, 0x20, 0x40
+_HAS_REF, _HAS_ACTOR, _HAS_TZ, _HAS_TAG = 0x10, 0x20, 0x40, 0x80
 
 
 def _mac(secret: bytes, data: bytes) -> bytes:
@@ -62,7 +66,8 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
             node,
             Refusal.VERSION,
             f"sync format {frame[2]}, this side speaks {VERSION}: upgrade the older side "
-            "(format 2 added the hub's pick requests; see docs/adr/0004)",
+            "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
+            "internal tags in their own field, see docs/adr/0002)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -103,7 +108,7 @@ def _movements(w: Writer, movements: tuple[Movement, ...]) -> None:
     strings: dict[str, int] = {}
     offsets: dict[int, int] = {0: 0}
     for m in movements:
-        for text in (m.sku, m.reference, m.actor):
+        for text in (m.sku, m.reference, m.actor, m.tag_id):
             strings.setdefault(text, len(strings))
         offsets.setdefault(_offset(m.at), len(offsets))
     w.uint(len(strings))
@@ -122,6 +127,7 @@ def _movements(w: Writer, movements: tuple[Movement, ...]) -> None:
             | (_HAS_REF if m.reference else 0)
             | (_HAS_ACTOR if m.actor else 0)
             | (_HAS_TZ if tz else 0)
+            | (_HAS_TAG if m.tag else 0)
         )
         w.buffer.append(flags)
         w.uint(strings[m.sku])
@@ -134,6 +140,9 @@ def _movements(w: Writer, movements: tuple[Movement, ...]) -> None:
             w.uint(strings[m.actor])
         if tz:
             w.uint(tz)
+        if m.tag:
+            w.uint(_TAGS.index(m.tag))
+            w.uint(strings[m.tag_id])
 
 
 def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
@@ -189,6 +198,12 @@ def _read_lines(
         if flags & _HAS_TZ:
             index, pos = _uv(data, pos)
             zone = zones[index]
+        tag, tag_id = None, ""
+        if flags & _HAS_TAG:
+            index, pos = _uv(data, pos)
+            tag = _TAGS[index]
+            index, pos = _uv(data, pos)
+            tag_id = strings[index]
         at = _EPOCH + timedelta(microseconds=micros)
         out.append(
             Movement(
@@ -200,6 +215,8 @@ def _read_lines(
                 at if zone is UTC else at.astimezone(zone),
                 reference,
                 actor,
+                tag,
+                tag_id,
             )
         )
     return tuple(out), pos

@@ -15,7 +15,7 @@ from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
-from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, tag_of, tagged
+from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, tagged
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +105,19 @@ class NodeSide:
             raise PromisedOnline(
                 sku, self.node, quantity, rights.local, rights.on_hand, breaks, orders
             )
+        tag = None
         if override is not None and quantity > rights.local:
-            note = f"{reference} (override: {override.reason})".strip()
-            reference, actor = tagged(Tag.OVERDRAFT, note), override.actor
-        return self._record(ledger, sku, MovementKind.SELL, -quantity, at, reference, actor)
+            reference = f"{reference} (override: {override.reason})".strip()
+            tag, actor = Tag.OVERDRAFT, override.actor
+        return self._record(
+            ledger, sku, MovementKind.SELL, -quantity, at, tag, "", reference, actor
+        )
 
     def grant(self, ledger: Ledger, sku: str, quantity: int, at: datetime) -> Movement:
         """Give the hub rights: debited here first, credited at the hub when it mirrors this."""
         if quantity > self.get(sku).local:
             raise NotEnoughRights(sku, self.node, quantity, self.get(sku).local)
-        return self._record(ledger, sku, MovementKind.GRANT, quantity, at, tagged(Tag.GRANT))
+        return self._record(ledger, sku, MovementKind.GRANT, quantity, at, Tag.GRANT)
 
     def fulfil(
         self,
@@ -133,7 +136,7 @@ class NodeSide:
         key = tagged(Tag.FULFIL, ident)
         self.applied.add(key)  # a later pick request for it (RequestKind.FULFIL) is done
         self.newly_applied.add(key)
-        return self._record(ledger, sku, kind, -held, at, key, actor)
+        return self._record(ledger, sku, kind, -held, at, Tag.FULFIL, ident, actor=actor)
 
     def pick_order(
         self, ledger: Ledger, sku: str, ident: str, quantity: int, at: datetime, actor: str = ""
@@ -154,8 +157,8 @@ class NodeSide:
     ) -> Movement:
         picked = self.fulfil(ledger, sku, ident, at, actor=actor)
         if picked is None:
-            key = tagged(Tag.FULFIL, ident)
-            picked = self._record(ledger, sku, MovementKind.PICK, -quantity, at, key, actor)
+            kind = MovementKind.PICK
+            picked = self._record(ledger, sku, kind, -quantity, at, Tag.FULFIL, ident, actor=actor)
         return picked
 
     def receive_aside(
@@ -165,8 +168,8 @@ class NodeSide:
         reservation `ident` here: never local rights, so no walk-in sale takes them."""
         if self.get(sku).reservation(ident) is not None:
             raise RightsRefused("reservation", ident, "is already set aside here")
-        reference = tagged(Tag.SETASIDE, ident)
-        return self._record(ledger, sku, MovementKind.TRANSFER_IN, quantity, at, reference, actor)
+        kind, tag = MovementKind.TRANSFER_IN, Tag.SETASIDE
+        return self._record(ledger, sku, kind, quantity, at, tag, ident, actor=actor)
 
     def accept(self, ledger: Ledger, reply: Reply, at: datetime) -> list[Movement]:
         """Apply a reply: new epoch, requests in order (each once), then the rights advice."""
@@ -190,13 +193,13 @@ class NodeSide:
         self.applied.add(request.key)
         self.newly_applied.add(request.key)
         rights, sku, q = self.get(request.sku), request.sku, request.quantity
-        ref = tagged(Tag(request.kind.value), request.ident)
+        tag, ident, grant = Tag(request.kind.value), request.ident, MovementKind.GRANT
         if request.kind is RequestKind.SETASIDE and rights.granted >= q:
-            return [self._record(ledger, sku, MovementKind.GRANT, q, at, ref)]
-        if request.kind is RequestKind.UNSETASIDE and rights.reservation(request.ident) == q:
-            return [self._record(ledger, sku, MovementKind.GRANT, q, at, ref)]
+            return [self._record(ledger, sku, grant, q, at, tag, ident)]
+        if request.kind is RequestKind.UNSETASIDE and rights.reservation(ident) == q:
+            return [self._record(ledger, sku, grant, q, at, tag, ident)]
         if request.kind is RequestKind.RELEASE and rights.granted >= q:
-            return [self._record(ledger, sku, MovementKind.GRANT, -q, at, ref)]
+            return [self._record(ledger, sku, grant, -q, at, tag, ident)]
         if request.kind is RequestKind.FULFIL:
             return self._fulfil_request(ledger, request, at)
         return []  # refused: the hub learns it from the request mark and undoes its debit
@@ -235,10 +238,12 @@ class NodeSide:
         kind: MovementKind,
         quantity: int,
         at: datetime,
-        reference: str,
+        tag: Tag | None,
+        tag_id: str = "",
+        reference: str = "",
         actor: str = "",
     ) -> Movement:
-        movement = ledger.record(sku, kind, quantity, at, reference, actor)
+        movement = ledger.record(sku, kind, quantity, at, reference, actor, tag, tag_id)
         self._fold(movement)
         return movement
 
@@ -265,8 +270,7 @@ def sync_reason(
     """Why the node should sync now (SYNC.md's triggers), given what the hub has not got yet
     and how long since the last successful sync. Retries run on their own timer."""
     for movement in unsynced:
-        tag, _ = tag_of(movement.reference)
-        if movement.kind in _AT_ONCE or tag in (Tag.FULFIL, Tag.OVERDRAFT):
+        if movement.kind in _AT_ONCE or movement.tag in (Tag.FULFIL, Tag.OVERDRAFT):
             return SyncReason.AT_ONCE
     if side.below_low_water():
         return SyncReason.LOW_WATER

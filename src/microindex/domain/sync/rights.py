@@ -4,21 +4,24 @@ L local rights (walk-in sales), G rights granted to the hub, A set aside for hub
 awaiting pick, U unavailable (damaged, display). Every change of rights is a ledger movement, so
 the node and the hub's mirror of its ledger fold the same log to the same state (convergence).
 
-Rights moves use the GRANT kind (on-hand unchanged) with a tagged reference, `tag:id`:
+Rights moves use the GRANT kind (on-hand unchanged), marked by the movement's own typed
+`tag` and `tag_id`, set only by the services that make them (a reference a person typed is
+text, never read as a tag):
 
-| reference     | quantity | move      | decided at                                  |
+| tag, tag_id   | quantity | move      | decided at                                  |
 | ------------- | -------- | --------- | ------------------------------------------- |
 | grant         | +g       | L -> G    | node (debit first)                          |
-| release:id    | -h       | G -> L    | hub, which debited H before sending         |
-| setaside:id   | +r       | G -> A    | hub reservation id, applied at the node     |
-| unsetaside:id | +r       | A -> G    | hub cancel or expiry, applied at the node   |
+| release, id   | -h       | G -> L    | hub, which debited H before sending         |
+| setaside, id  | +r       | G -> A    | hub reservation id, applied at the node     |
+| unsetaside, id| +r       | A -> G    | hub cancel or expiry, applied at the node   |
 | hold / unhold | +u       | L <-> U   | node                                        |
 
-A PICK tagged `fulfil:id` takes reservation id from A; so does a TRANSFER_OUT tagged `fulfil:id`
-(an order's goods sent to its pickup node), and there a TRANSFER_IN tagged `setaside:id` puts
-them straight into A under the order's reservation id there, never through L (decided at the
-node as it receives them; the hub reserved them without spending H, the rights came with the
-goods). Other takes are facts, never refused:
+A PICK tagged fulfil (id: the reservation) takes reservation id from A; so does a TRANSFER_OUT
+tagged fulfil (an order's goods sent to its pickup node), and there a TRANSFER_IN tagged
+setaside puts them straight into A under the order's reservation id there, never through L
+(decided at the node as it receives them; the hub reserved them without spending H, the rights
+came with the goods). A transfer order's own movements (tag transfer) move no rights.
+Other takes are facts, never refused:
 a sale, pick or transfer-out uses L, and beyond L it is an OVERDRAFT eating U, then G, then A;
 a write-off or count shortfall eats U, then L, then G, then A, and what it takes from the hub's
 share (G, A) is a DEFICIT. Eating A uncovers reservations newest first; a partly eaten
@@ -28,34 +31,16 @@ reservation's remainder goes back to G.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import Movement, MovementKind
-
-
-class Tag(StrEnum):
-    GRANT = "grant"
-    RELEASE = "release"
-    SETASIDE = "setaside"
-    UNSETASIDE = "unsetaside"
-    FULFIL = "fulfil"
-    HOLD = "hold"
-    UNHOLD = "unhold"
-    OVERDRAFT = "overdraft"
+from microindex.domain.movement import Tag as Tag  # re-exported: most tags move rights
 
 
 def tagged(tag: Tag, ident: str = "") -> str:
+    """The key under which a node keeps what it applied (`NodeSide.applied`): `fulfil:<id>`.
+    A key of the node's own bookkeeping, never a movement's reference."""
     return f"{tag.value}:{ident}" if ident else tag.value
-
-
-_TAGS = {tag.value: tag for tag in Tag}
-
-
-def tag_of(reference: str) -> tuple[Tag | None, str]:
-    head, _, ident = reference.partition(":")
-    tag = _TAGS.get(head)
-    return (tag, ident) if tag is not None else (None, "")
 
 
 Reserved = tuple[tuple[str, int], ...]  # open reservations set aside here, oldest first
@@ -120,8 +105,8 @@ _FULFILS = frozenset({MovementKind.PICK, MovementKind.TRANSFER_OUT})
 
 def fold(rights: Rights, movement: Movement) -> tuple[Rights, RightsChange]:
     """The rights after `movement`. Facts (sales, counts) always fold; moves may be refused."""
-    tag, ident = tag_of(movement.reference)
-    q = movement.quantity
+    tag = None if movement.tag is Tag.TRANSFER else movement.tag  # moves no rights
+    ident, q = movement.tag_id, movement.quantity
     if movement.kind is MovementKind.GRANT:
         return _move(rights, tag, ident, q)
     r = rights

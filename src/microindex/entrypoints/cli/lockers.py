@@ -167,7 +167,7 @@ def request(
         ws = workspace(ctx)
         key = ident or f"t-{uuid.uuid4().hex[:10]}"
         made = transfers.request(_ops(ws), key, sender, receiver, _lines(line), ws.clock())
-    _show([made], False)
+    show_transfers([made], False)
 
 
 @transfer_app.command("pack")
@@ -179,7 +179,7 @@ def pack(
     """Mark a transfer packed at the sender. Example: microindex transfer pack t-1a2b3c"""
     with domain_errors():
         ws = workspace(ctx)
-        _show([transfers.pack(_ops(ws), ident, ws.clock(), actor)], False)
+        show_transfers([transfers.pack(_ops(ws), ident, ws.clock(), actor)], False)
 
 
 @transfer_app.command("ship")
@@ -196,7 +196,7 @@ def ship(
         sender = ws.node(transfers.get(ops, ident).sender)
         sent = _lines(line) or None
         ask = ws.ask_hub(transfers.get(ops, ident).sender)
-        _show([transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask)], False)
+        show_transfers([transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask)], False)
 
 
 @transfer_app.command("receive")
@@ -218,7 +218,7 @@ def receive(
         arrived = {} if lost else (_lines(line) or found.shipped)
         receiver = ws.node(found.receiver)
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
-    _show([done], False)
+    show_transfers([done], False)
 
 
 @transfer_app.command("cancel")
@@ -235,7 +235,7 @@ def cancel(
     """
     with domain_errors():
         ws = workspace(ctx)
-        _show([transfers.cancel(_ops(ws), ident, ws.clock(), actor, ws.hub)], False)
+        show_transfers([transfers.cancel(_ops(ws), ident, ws.clock(), actor, ws.hub)], False)
 
 
 @transfer_app.command("list")
@@ -249,7 +249,7 @@ def list_(
     Example: microindex transfer list --state discrepancy
     """
     with domain_errors():
-        _show(transfers.listed(_ops(workspace(ctx)), state), as_json)
+        show_transfers(transfers.listed(_ops(workspace(ctx)), state), as_json)
 
 
 @shelf_app.command("add")
@@ -291,9 +291,9 @@ def reserve(
     console.print(f"{key}: held at {', '.join(record.order.parts)} until {record.lease_until}")
 
 
-def _show(found: list[Transfer], as_json: bool) -> None:
+def show_transfers(found: list[Transfer], as_json: bool) -> None:
     if as_json:
-        print_json([_record(t) for t in found])
+        print_json([transfer_record(t) for t in found])
         return
     table = Table("transfer", "from", "to", "state", "lines", "discrepancy")
     for t in found:
@@ -303,7 +303,7 @@ def _show(found: list[Transfer], as_json: bool) -> None:
     console.print(table)
 
 
-def _record(t: Transfer) -> dict[str, object]:
+def transfer_record(t: Transfer) -> dict[str, object]:
     return {
         "id": t.ident,
         "sender": t.sender,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
-from microindex.service import rights
+from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
+from microindex.service import rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
@@ -128,29 +130,32 @@ def transfer(
     actor: str = ACTOR,
     as_json: bool = JSON,
 ) -> None:
-    """Move stock between nodes (sender debited first).
+    """Send stock to another node at once: a transfer order requested, shipped and received in
+    one go (`microindex transfer list` shows it). Only what the sender may release leaves,
+    never units set aside or promised for orders; refused, nothing moves. For goods that
+    travel a while, use `microindex transfer request`, `ship` and `receive`.
 
     Example: microindex stock transfer shopfront locker MUG-TIDE-350 2
     """
     with domain_errors():
         ws = workspace(ctx)
-        at = ws.clock()
-        made = stock_service.transfer(
+        done = transfers.move_now(
+            ws.node_ops(),
             node_database(ctx, source),
             node_database(ctx, destination),
+            f"t-{uuid.uuid4().hex[:10]}",
             source,
             destination,
-            sku,
-            quantity,
-            at,
-            reference or f"transfer:{source}->{destination}:{at:%Y%m%dT%H%M%S}",
+            {sku: quantity},
+            ws.clock(),
             actor,
+            reference,
+            ws.ask_hub(source),
         )
     if as_json:
-        print_json({"out": movement_record(made.out), "in": movement_record(made.into)})
+        print_json(transfer_record(done))
     else:
-        _done(made.out, False)
-        _done(made.into, False)
+        show_transfers([done], False)
 
 
 @app.command("count")

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
+from microindex.domain.movement import Tag
 from microindex.domain.node import NodeKind
 from microindex.domain.sync.node import Override
 
@@ -168,7 +169,7 @@ class CountIn(Request):
     reference: Reference = ""
 
 
-class TransferIn(Request):
+class StockTransferIn(Request):
     to: NodeText
     sku: SkuText
     quantity: Quantity
@@ -182,15 +183,14 @@ class MovementOut(BaseModel):
     quantity: int
     kind: str
     at: str
-    reference: str
+    reference: str = Field(description="As the person who recorded it typed it.")
     actor: str
-
-
-class TransferOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    out: MovementOut
-    into: MovementOut = Field(alias="in")
+    tag: Tag | None = Field(
+        default=None,
+        description="What an internal movement is for (a rights move, an order's pick, a "
+        "transfer order's step), set only by the hub and node services; null for staff's own.",
+    )
+    tag_id: str = Field(default="", description="What the tag is for: a reservation, a transfer.")
 
 
 class CountOut(BaseModel):

@@ -4,6 +4,7 @@ transfer, a stock file). Every write is for one node: staff tokens only for thei
 from __future__ import annotations
 
 import io
+import uuid
 from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
@@ -14,6 +15,7 @@ from microindex.domain.access import Action, require
 from microindex.domain.movement import Movement
 from microindex.entrypoints.http.api.catalog import CSV, CSV_BODY
 from microindex.entrypoints.http.api.common import count_out, router
+from microindex.entrypoints.http.api.transfers import NodeTransferOut, transfer_out
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.schemas import (
@@ -27,11 +29,10 @@ from microindex.entrypoints.http.schemas import (
     SaleIn,
     StockImportOut,
     StockLineOut,
-    TransferIn,
-    TransferOut,
+    StockTransferIn,
     override_of,
 )
-from microindex.service import rights
+from microindex.service import rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
@@ -129,24 +130,28 @@ def count(node: NodePath, body: CountIn, hub: HubDep, token: TokenDep) -> CountO
 
 @api.post(
     "/nodes/{node}/transfers",
-    response_model=TransferOut,
-    summary="Send stock from this node to another (this node is debited first)",
+    response_model=NodeTransferOut,
+    summary="Send stock from this node to another at once: a transfer order requested, shipped"
+    " (only what this node may release; 409 not_enough_rights) and received",
 )
-def transfer(node: NodePath, body: TransferIn, hub: HubDep, token: TokenDep) -> TransferOut:
+def transfer(
+    node: NodePath, body: StockTransferIn, hub: HubDep, token: TokenDep
+) -> NodeTransferOut:
     require(token.grant, Action.WRITE_STOCK, node)
-    at = hub.now()
-    made = stock_service.transfer(
+    done = transfers.move_now(
+        hub.workspace.node_ops(),
         hub.node_for_writing(node),
         hub.node_for_writing(body.to),
+        f"t-{uuid.uuid4().hex[:10]}",
         node,
         body.to,
-        body.sku,
-        body.quantity,
-        at,
-        body.reference or f"transfer:{node}->{body.to}:{at:%Y%m%dT%H%M%S}",
+        {body.sku: body.quantity},
+        hub.now(),
         token.actor,
+        body.reference,
+        hub.workspace.ask_hub(node),
     )
-    return TransferOut.model_validate({"out": _out(made.out), "in": _out(made.into)})
+    return transfer_out(done)
 
 
 @api.post(
