@@ -1,15 +1,17 @@
-"""Fixtures shared by every test folder: the PostgreSQL server and an empty, migrated schema
-per test."""
+"""Fixtures shared by every test folder: the demo shop to copy, the PostgreSQL server and an
+empty, migrated schema per test."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
 
+from tests.demo import build_pristine
 from tests.postgres import SchemaPool
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -31,6 +33,12 @@ def postgres_url() -> str:
             pytest.fail(f"{message} ({error})", pytrace=False)
         pytest.skip(message)
     return url
+
+
+@pytest.fixture(scope="session")
+def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop built once per run, then only copied (`tests.demo.open_copy`)."""
+    return build_pristine(tmp_path_factory.mktemp("pristine") / "shop")
 
 
 @pytest.fixture(scope="session")
