@@ -10,8 +10,8 @@ its tables empty, its identity sequences at their start, its relations, columns,
 and recorded migrations those of the first schema it migrated (the template). A schema that
 differs, or cannot be emptied, is dropped instead.
 
-Every schema is named `mi_test_<server epoch seconds>_<random>`: a run killed midway leaves
-schemas that a later run drops once they are an hour old.
+Every schema is named `mi_test_<server epoch seconds>_<random>_<n>`, the first two parts its
+run's: a run killed midway leaves schemas that a later run drops once they are an hour old.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class SchemaPool:
         ]
 
     def _drop_stale(self, now: int) -> None:
-        """Drops the schemas of runs that ended over an hour ago without dropping them."""
+        """Drops the schemas of runs that started over an hour ago and did not drop them."""
         stale = [
             schema
             for schema in self._named(PREFIX)
