@@ -1,15 +1,18 @@
-"""Fixtures shared by every test folder: the PostgreSQL server and a fresh schema per test."""
+"""Fixtures shared by every test folder: the demo shop to copy, the PostgreSQL server and an
+empty, migrated schema per test."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 import pytest
-from psycopg import sql
+
+from tests.demo import build_pristine
+from tests.postgres import SchemaPool
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -32,39 +35,66 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture
-def new_postgres_schema(postgres_url: str) -> Iterator[Callable[[], str]]:
-    """Hands out unique schema names; every schema so named is dropped after the test.
+@pytest.fixture(scope="session")
+def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop built once per run, then only copied (`tests.demo.open_copy`)."""
+    return build_pristine(tmp_path_factory.mktemp("pristine") / "shop")
 
-    The schemas themselves are created by `PostgresDatabase.migrate`.
+
+@pytest.fixture(scope="session")
+def postgres_schemas(postgres_url: str) -> Iterator[SchemaPool]:
+    """This run's migrated schemas (`tests/postgres.py`): migrated once, emptied between tests."""
+    pool = SchemaPool(postgres_url)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def new_postgres_schema(postgres_schemas: SchemaPool) -> Iterator[Callable[[], str]]:
+    """Hands out migrated schemas with nothing in them, each as a freshly migrated one is;
+    after the test they are emptied for the next (or dropped, if the test changed them).
+
+    Ask for this fixture before opening a database on its schemas: fixtures are torn down
+    last-requested first, so the database is closed before its schema is taken back.
     """
     names: list[str] = []
 
     def new() -> str:
-        names.append(f"test_{uuid.uuid4().hex[:12]}")
+        names.append(postgres_schemas.take())
         return names[-1]
 
     yield new
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        for name in names:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+    for name in names:
+        postgres_schemas.give_back(name)
+
+
+@pytest.fixture
+def empty_postgres_schema(postgres_schemas: SchemaPool) -> Iterator[Callable[[], str]]:
+    """For tests of migrations: unique names of schemas not made yet (`migrate` makes them),
+    dropped after the test."""
+    names: list[str] = []
+
+    def new() -> str:
+        names.append(postgres_schemas.name())
+        return names[-1]
+
+    yield new
+    postgres_schemas.drop(*names)
 
 
 @pytest.fixture
 def postgres_schema(new_postgres_schema: Callable[[], str]) -> str:
-    """A fresh schema name for this test, dropped (with everything in it) afterwards."""
+    """A migrated schema for this test, empty, taken back (emptied or dropped) afterwards."""
     return new_postgres_schema()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def hub_url(request: pytest.FixtureRequest) -> str | None:
-    """A workspace's hub: None for its own SQLite file, else a URL into a fresh PostgreSQL
-    schema (`Settings.hub_url`)."""
+    """A workspace's hub: None for its own SQLite file, else a URL into a migrated, empty
+    PostgreSQL schema (`Settings.hub_url`)."""
     if request.param == "sqlite":
         return None
     url: str = request.getfixturevalue("postgres_url")
     schema: str = request.getfixturevalue("postgres_schema")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options={quote(f'-csearch_path={schema}')}"

@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from microindex.bootstrap import bootstrap
-from microindex.demo.scenario import build_demo
 from microindex.entrypoints.http import create_app
-from microindex.settings import Settings
-from tests.clock import DEMO_DAY, DEMO_NOW, Clock
+from tests.clock import DEMO_NOW
+from tests.demo import open_copy
 from tests.http.conftest import issue_secrets
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -98,12 +96,9 @@ def served(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The demo shop served by uvicorn on a free loopback port, in a thread."""
-    workspace = bootstrap(
-        Settings(tmp_path_factory.mktemp("served") / "shop"), clock=Clock(DEMO_NOW)
-    )
-    build_demo(workspace, seed=7, today=DEMO_DAY)
+def hub(pristine_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A copy of the demo shop served by uvicorn on a free loopback port, in a thread."""
+    workspace = open_copy(pristine_demo, tmp_path_factory.mktemp("served") / "shop")
     secrets = issue_secrets(workspace)
     app = create_app(workspace)
     code = app.state.hub.logins.add(secrets["admin"])

@@ -19,14 +19,11 @@ except ImportError:  # the `browser` fixture says why: a skip, or in CI a failur
 
 from microindex.adapters.labels.templates import shelf_label
 from microindex.adapters.symbols.render import image
-from microindex.bootstrap import bootstrap
 from microindex.demo.nodes_real import SHELF_BIN, SHELF_GLN
-from microindex.demo.scenario import build_demo
 from microindex.domain.gs1.keys import Gln
 from microindex.entrypoints.http import create_app
-from microindex.settings import Settings
 from tests.browser.conftest import new_context, served
-from tests.clock import DEMO_DAY, DEMO_NOW, Clock
+from tests.demo import open_copy
 from tests.packaging.decoding import decode_all
 
 pytestmark = pytest.mark.slow
@@ -35,10 +32,11 @@ KINGS_CROSS = {"latitude": 51.5310, "longitude": -0.1235}  # beside the locker
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def shop(
+    pristine_demo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """The demo served with its clock at the demo day's noon (the shopfront open): (URL, shelf's SKU)."""
-    workspace = bootstrap(Settings(tmp_path_factory.mktemp("scan") / "shop"), clock=Clock(DEMO_NOW))
-    build_demo(workspace, seed=7, today=DEMO_DAY)
+    workspace = open_copy(pristine_demo, tmp_path_factory.mktemp("scan") / "shop")
     with workspace.node_ops()() as uow:
         found = uow.shelves.find(SHELF_GLN, SHELF_BIN)
     assert found is not None, "the demo labels a shelf at the shopfront"

@@ -21,7 +21,7 @@ from microindex.domain.sync.messages import Push, Reply
 from microindex.entrypoints.http.node_app import NodeSite, create_node_app
 from microindex.service.sync_ports import HubUnreachable
 from tests.browser.conftest import Hub, _free_port, new_context
-from tests.http.conftest import build_pristine, open_copy
+from tests.demo import open_copy
 
 pytestmark = pytest.mark.slow
 
@@ -77,10 +77,10 @@ class _HubDown:
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def agent(pristine_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The van's own agent (its staff page over its own database), the hub out of reach."""
     root = tmp_path_factory.mktemp("agent")
-    workspace = open_copy(build_pristine(root / "pristine"), root / "shop")
+    workspace = open_copy(pristine_demo, root / "shop")
     site = NodeSite(
         workspace.node("van"),
         "van",

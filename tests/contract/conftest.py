@@ -20,16 +20,23 @@ POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
 
 
 class Databases:
-    """Opens databases of one kind for a test, each empty, and closes them after it."""
+    """Opens databases of one kind for a test, each empty, and closes them after it.
 
-    def __init__(self, kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    On PostgreSQL each is a schema of its own: made by its first `migrate` if `from_empty`
+    (for tests of migrations), else already migrated (`new_postgres_schema`).
+    """
+
+    def __init__(
+        self, kind: str, tmp_path: Path, request: pytest.FixtureRequest, from_empty: bool
+    ) -> None:
         self.kind = kind
         self._tmp_path = tmp_path
         self._opened: list[StoredDatabase] = []
         # Requested now, while the fixture sets up, so that schemas are dropped after closing.
         if kind == "postgres":
             self._url: str = request.getfixturevalue("postgres_url")
-            self._new_schema: Callable[[], str] = request.getfixturevalue("new_postgres_schema")
+            schemas = "empty_postgres_schema" if from_empty else "new_postgres_schema"
+            self._new_schema: Callable[[], str] = request.getfixturevalue(schemas)
 
     def open(self, migrate: bool = True) -> StoredDatabase:
         database: StoredDatabase
@@ -53,7 +60,7 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
     if request.param == "memory":
         yield MemoryDatabase()
         return
-    databases = Databases(request.param, tmp_path, request)
+    databases = Databases(request.param, tmp_path, request, from_empty=False)
     yield databases.open()
     databases.close()
 
@@ -61,7 +68,7 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
 @pytest.fixture(params=["sqlite", POSTGRES])
 def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databases]:
     """For tests of what only a stored database has: migrations, concurrent connections."""
-    opened = Databases(request.param, tmp_path, request)
+    opened = Databases(request.param, tmp_path, request, from_empty=True)
     yield opened
     opened.close()
 

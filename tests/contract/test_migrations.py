@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -137,10 +138,10 @@ def test_a_fresh_database_equals_an_upgraded_one(
 
 @pytest.mark.postgres
 def test_postgres_tables_mirror_the_sqlite_ones(
-    tmp_path: Any, postgres_url: str, postgres_schema: str
+    tmp_path: Any, postgres_url: str, empty_postgres_schema: Callable[[], str]
 ) -> None:
     sqlite = SqliteDatabase(tmp_path / "mirror.sqlite")
-    postgres = PostgresDatabase(postgres_url, postgres_schema)
+    postgres = PostgresDatabase(postgres_url, empty_postgres_schema())
     try:
         sqlite.migrate()
         postgres.migrate()

@@ -34,18 +34,20 @@ class Hubs:
         self.kind, self._tmp_path, self._opened = kind, tmp_path, list[PromiseDatabase]()
         if kind == "postgres":
             self._url: str = request.getfixturevalue("postgres_url")
-            self._new_schema = request.getfixturevalue("new_postgres_schema")
+            self._migrated = request.getfixturevalue("new_postgres_schema")
+            self._empty = request.getfixturevalue("empty_postgres_schema")
 
     @property
     def migrations(self) -> Any:
         return sqlite_migrations if self.kind == "sqlite" else postgres_migrations
 
-    def open(self) -> PromiseDatabase:
+    def open(self, empty: bool = False) -> PromiseDatabase:
+        """A hub to `migrate`; on PostgreSQL already migrated unless `empty`."""
         hub: PromiseDatabase
         if self.kind == "sqlite":
             hub = SqlitePromiseDatabase(self._tmp_path / f"hub{len(self._opened)}.sqlite")
         else:
-            hub = PostgresPromiseDatabase(self._url, self._new_schema())
+            hub = PostgresPromiseDatabase(self._url, (self._empty if empty else self._migrated)())
         self._opened.append(hub)
         return hub
 
@@ -146,7 +148,7 @@ def test_orders_stored_before_the_upgrade_read_back_with_no_transfer(
 ) -> None:
     every = list(hubs.migrations.MIGRATIONS)
     monkeypatch.setattr(hubs.migrations, "MIGRATIONS", [m for m in every if m[0] not in ADDED])
-    hub = hubs.open()
+    hub = hubs.open(empty=True)
     hub.migrate()
     _old_order(hub)
     monkeypatch.setattr(hubs.migrations, "MIGRATIONS", every)

@@ -1,42 +1,20 @@
-"""A real workspace for the API tests: the demo shop on SQLite, copied fresh for each test."""
+"""A real workspace for the API tests: the demo shop on SQLite (`pristine_demo`), copied fresh
+for each test."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from microindex.bootstrap import Workspace, bootstrap
-from microindex.demo.scenario import build_demo
+from microindex.bootstrap import Workspace
 from microindex.domain.access import Grant, Role
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import create_app
 from microindex.service import access
-from microindex.settings import Settings
-from tests.clock import DEMO_DAY, DEMO_NOW, Clock
-
-
-def build_pristine(root: Path) -> Path:
-    """Build the demo shop at `root` and close it, to be copied."""
-    workspace = bootstrap(Settings(root), clock=Clock(DEMO_NOW))
-    build_demo(workspace, seed=7, today=DEMO_DAY)
-    workspace.close()
-    return root
-
-
-@pytest.fixture(scope="session")
-def pristine_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo shop built once, then only copied."""
-    return build_pristine(tmp_path_factory.mktemp("pristine") / "shop")
-
-
-def open_copy(pristine: Path, root: Path) -> Workspace:
-    """A copy of the demo shop, its clock stopped at the demo's noon."""
-    shutil.copytree(pristine, root)
-    return bootstrap(Settings(root), clock=Clock(DEMO_NOW))
+from tests.demo import open_copy
 
 
 def issue_secrets(workspace: Workspace) -> dict[str, str]:

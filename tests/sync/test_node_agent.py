@@ -22,7 +22,6 @@ from microindex.bootstrap import Workspace, bootstrap
 from microindex.entrypoints.http import create_app
 from microindex.entrypoints.http.node_app import staff_token
 from microindex.settings import Settings
-from tests.http.conftest import build_pristine
 
 CLI = Path(sys.executable).parent / "microindex"
 
@@ -40,14 +39,9 @@ def eventually(check: Callable[[], bool], seconds: float = 30) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_pristine(tmp_path_factory.mktemp("agent") / "pristine")
-
-
 @pytest.fixture
-def workspace(demo: Path, tmp_path: Path) -> Iterator[Workspace]:
-    shutil.copytree(demo, tmp_path / "shop")
+def workspace(pristine_demo: Path, tmp_path: Path) -> Iterator[Workspace]:
+    shutil.copytree(pristine_demo, tmp_path / "shop")
     ws = bootstrap(Settings(tmp_path / "shop"))
     yield ws
     ws.close()
