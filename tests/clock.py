@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from microindex.entrypoints.cli.context import CliState
+
 DEMO_DAY = date(2026, 11, 26)  # a Thursday: the shopfront, the locker and the van are open
 DEMO_NOW = datetime.combine(DEMO_DAY, time(12), UTC)  # the demo shop's "now": its noon
 
@@ -27,3 +29,9 @@ class Clock:
 
     def advance(self, delta: timedelta) -> datetime:
         return self.set(self.now + delta)
+
+
+def on_demo_day() -> CliState:
+    """The CLI's shared state with its clock stopped at the demo's noon: pass it as a
+    CliRunner's `obj`, so a command reads the same time as the workspace fixtures."""
+    return CliState(clock=Clock(DEMO_NOW))

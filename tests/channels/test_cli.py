@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from microindex.entrypoints.cli import feeds
 from microindex.entrypoints.cli.app import app as root
+from tests.clock import on_demo_day
 
 runner = CliRunner()
 
@@ -28,13 +29,15 @@ def app() -> typer.Typer:
 @pytest.fixture(scope="module")
 def demo(app: typer.Typer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("demo") / "shop"
-    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
+    result = runner.invoke(
+        app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"], obj=on_demo_day()
+    )
     assert result.exit_code == 0, result.output
     return directory
 
 
 def cli(app: typer.Typer, workspace: Path, *args: str) -> str:
-    result = runner.invoke(app, ["-w", str(workspace), "feeds", *args])
+    result = runner.invoke(app, ["-w", str(workspace), "feeds", *args], obj=on_demo_day())
     assert result.exit_code == 0, result.output
     return result.output
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from microindex.entrypoints.cli import governance, returns, workspace_cmd
 from microindex.entrypoints.cli.app import root
 from microindex.service.governance import JOBS
+from tests.clock import on_demo_day
 
 runner = CliRunner()
 app = typer.Typer()
@@ -25,7 +26,7 @@ app.add_typer(governance.app, name="governance")
 
 
 def cli(workspace: Path, *args: str, ok: bool = True) -> str:
-    result = runner.invoke(app, ["-w", str(workspace), *args])
+    result = runner.invoke(app, ["-w", str(workspace), *args], obj=on_demo_day())
     assert (result.exit_code == 0) == ok, result.output
     return result.output
 
@@ -33,7 +34,9 @@ def cli(workspace: Path, *args: str, ok: bool = True) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     directory = tmp_path_factory.mktemp("gov") / "shop"
-    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
+    result = runner.invoke(
+        app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"], obj=on_demo_day()
+    )
     assert result.exit_code == 0, result.output  # the demo brings its governance history
     yield directory
 

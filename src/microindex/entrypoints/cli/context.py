@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from microindex.bootstrap import Workspace, bootstrap
+from microindex.bootstrap import Workspace, bootstrap, utc_now
 from microindex.domain.errors import DomainError
 from microindex.domain.sync.node import PromisedOnline
 from microindex.service.catalog import pull_catalog
@@ -28,7 +29,11 @@ errors = Console(stderr=True)
 
 @dataclass
 class CliState:
+    """What one command line shares. `clock` is the wall clock unless a caller (a test, a
+    replay) passes another: every command reads the time from its workspace's clock."""
+
     workspace_path: Path | None = None
+    clock: Callable[[], datetime] = utc_now
     _workspace: Workspace | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
@@ -36,7 +41,7 @@ class CliState:
 
     def workspace(self) -> Workspace:
         if self._workspace is None:
-            self._workspace = bootstrap(self.settings())
+            self._workspace = bootstrap(self.settings(), self.clock)
         return self._workspace
 
     def close(self) -> None:
