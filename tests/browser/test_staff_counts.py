@@ -154,5 +154,8 @@ def test_the_van_sells_units_promised_online_only_when_its_staff_confirm_why(
     last = phone.request.get(
         f"{agent}/api/v1/nodes/van/movements?after={head - 1}", headers=auth
     ).json()["items"][0]
-    assert last["reference"] == "overdraft:(override: customer at the van with cash)"
+    assert (last["tag"], last["reference"]) == (
+        "overdraft",
+        "(override: customer at the van with cash)",
+    )
     assert (last["quantity"], last["actor"]) == (-held, "staff")

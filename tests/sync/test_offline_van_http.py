@@ -30,7 +30,7 @@ from microindex.demo.scenario import NODES
 from microindex.domain.access import Grant, Role
 from microindex.domain.codes import Sku
 from microindex.domain.money import Money
-from microindex.domain.movement import MovementKind
+from microindex.domain.movement import MovementKind, Tag
 from microindex.domain.product import Product
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import create_app
@@ -158,7 +158,8 @@ def test_an_offline_van_and_the_web_shop_never_together_sell_more_than_exists(
     overdraft = scene.sell(5 - local, override="regular customer, paid cash")
     assert overdraft.status_code == 200, overdraft.text
     sale = overdraft.json()
-    assert sale["reference"] == "overdraft:till (override: regular customer, paid cash)"
+    assert sale["tag"] == "overdraft"
+    assert sale["reference"] == "till (override: regular customer, paid cash)"
     assert (sale["quantity"], sale["actor"]) == (-(5 - local), "sam")
     assert scene.sell(1, override="one more").status_code == 409  # none left on hand
 
@@ -183,7 +184,7 @@ def test_an_offline_van_and_the_web_shop_never_together_sell_more_than_exists(
         moves = uow.ledger.movements("van", 0, 100)
     sold = [m for m in moves if m.kind is MovementKind.SELL]
     assert sum(-m.quantity for m in sold) == 5
-    assert [m.reference.startswith("overdraft:") for m in sold] == [False] * bool(local) + [True]
+    assert [m.tag is Tag.OVERDRAFT for m in sold] == [False] * bool(local) + [True]
     signed_in = scene.hub.post("/login", content=f"token={scene.admin}".encode())
     assert signed_in.status_code == 200
     board = scene.hub.get("/").text  # the dashboard lists them
