@@ -228,3 +228,20 @@ def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) ->
         ok=False,
     )
     assert "no node can fulfil" in refused
+
+
+def test_a_node_takes_the_workspaces_time_zone_unless_given_one_and_can_move(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    place = ["--kind", "store", "--name", "Shop", "--lat", "51.5", "--lon", "-0.1"]
+    cli(ws, "node", "add", "shop", *place)
+    cli(ws, "node", "add", "nyc", *place, "--zone", "America/New_York")
+    assert "IANA time zone" in cli(ws, "node", "add", "x", *place, "--zone", "Nowhere", ok=False)
+    zones = {n["code"]: n["zone"] for n in json.loads(cli(ws, "node", "list", "--json"))}
+    assert zones == {"shop": "Europe/London", "nyc": "America/New_York"}
+    assert "America/Chicago" in cli(ws, "node", "set", "shop", "--zone", "America/Chicago")
+    assert "IANA time zone" in cli(ws, "node", "set", "shop", "--zone", "Mars/Base", ok=False)
+    assert "no node" in cli(ws, "node", "set", "none", "--zone", "UTC", ok=False)
+    zones = {n["code"]: n["zone"] for n in json.loads(cli(ws, "node", "list", "--json"))}
+    assert zones["shop"] == "America/Chicago"

@@ -238,6 +238,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     LOCKER_GUARD_MIGRATION,
     TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
+    (
+        110,
+        "each node's IANA time zone (its opening hours are local times there)",
+        "ALTER TABLE nodes ADD COLUMN zone TEXT NOT NULL DEFAULT 'UTC';",
+    ),
 ]
 
 

@@ -233,7 +233,7 @@ def _show(record: OrderRecord, as_json: bool) -> None:
     order = record.order
     console.print(
         f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}; "
-        f"with the customer by {order.promised_by:%a %d %b %H:%M}"
+        f"with the customer by {order.promised_by:%a %d %b %H:%M %Z}"
     )
     for part in order.parts.values():
         lines = ", ".join(f"{q} x {s}" for s, q in part.lines)
