@@ -11,6 +11,7 @@ from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
+from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
@@ -23,6 +24,7 @@ from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.timers import Timer, TimerClaims
 from microindex.settings import Settings
 
 SECRETS_DIR = "keys/sync"
@@ -82,6 +84,22 @@ class Workspace:
             "hub", type(self.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
         )
 
+    def timer_claims(self) -> TimerClaims:
+        """Where the hub's processes claim each due timer run: the hub's own database."""
+        if isinstance(self.hub, SqliteSyncDatabase):
+            return SqliteTimerClaims(self.hub)
+        from microindex.adapters.postgres.timer_store import PostgresTimerClaims
+        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+        if isinstance(self.hub, PostgresDatabase):
+            return PostgresTimerClaims(self.hub)
+        raise InvalidValue("hub", type(self.hub).__name__, "timers need a SQLite or PostgreSQL hub")
+
+    def timers(self) -> list[Timer]:
+        """The hub's timers: checkout leases, reservation expiry, the locker sweep, and the
+        governance cadence where its runs are kept (a SQLite hub)."""
+        return hub_timers(self)
+
     @property
     def secrets(self) -> SecretFiles:
         """Each node's sync secret: the hub checks every push against it."""
@@ -134,6 +152,60 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
     hub.migrate()
     _first_epoch(hub)
     return Workspace(settings, hub, clock, _closers=[hub.close])
+
+
+LEASES_EVERY_S = 60
+EXPIRY_EVERY_S = 60
+SWEEP_EVERY_S = 300
+
+
+def hub_timers(ws: Workspace) -> list[Timer]:
+    """The timer table: what runs at the hub without a person, and how often."""
+    from microindex.domain.cadence import Cron, Every
+    from microindex.service import lockers, promise, reservations
+
+    def leases(now: datetime) -> str:
+        return f"{len(promise.release_lapsed(ws.hub, now))} lapsed checkout leases released"
+
+    def expiry(now: datetime) -> str:
+        return f"{len(reservations.expire(ws.hub, now))} orders and reservations past their hold"
+
+    def sweep(now: datetime) -> str:
+        return f"{len(lockers.sweep(ws.hub, ws.node_ops(), now))} locker parcels past deadline"
+
+    table = [
+        Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
+        Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
+        Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
+    ]
+    if isinstance(ws.hub, SqliteSyncDatabase):  # governance runs live in SQLite files
+        from microindex.service.governance import JOBS
+
+        table += [
+            Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()
+        ]
+    return table
+
+
+def _governance(ws: Workspace, name: str) -> Callable[[datetime], str]:
+    def run(now: datetime) -> str:
+        from microindex.adapters.governance_wiring import wire_governance
+        from microindex.service import governance
+        from microindex.service.catalog import pull_catalog
+        from microindex.service.nodes import list_nodes
+
+        nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
+        for database in nodes.values():
+            pull_catalog(ws.hub, database)
+        folder = ws.settings.workspace
+        context = wire_governance(
+            ws.hub, nodes, ws.clock, folder / "reports", shop=folder.resolve().name,
+            link_stem=ws.settings.link_stem,
+        )  # fmt: skip
+        done = governance.run_job(context, name, actor="timer")
+        return f"{done.outcome}: {done.summary}"
+
+    return run
 
 
 def _first_epoch(hub: PromiseUnitOfWorkFactory) -> None:

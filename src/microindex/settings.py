@@ -10,9 +10,11 @@ from pathlib import Path
 
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import MINOR_UNITS
+from microindex.domain.node import time_zone
 
 SETTINGS_FILE = "microindex.toml"
 DEFAULT_WORKSPACE = "microindex-workspace"
+DEFAULT_ZONE = "Europe/London"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,14 +24,17 @@ class Settings:
     `hub_url` is None for the embedded default (`hub.sqlite` in the workspace) or a
     `postgresql://` URL. `currency` prices imports that carry none (Shopify's CSV does not).
     `link_stem` is the seller's own domain for GS1 Digital Links on labels and tags.
+    `time_zone` is the IANA time zone a node added without one takes (its hours are local).
     """
 
     workspace: Path
     hub_url: str | None = None
     currency: str = "GBP"
     link_stem: str = "https://id.gs1.org"
+    time_zone: str = DEFAULT_ZONE
 
     def __post_init__(self) -> None:
+        time_zone(self.time_zone)
         if self.currency not in MINOR_UNITS:
             raise InvalidValue("currency", self.currency, "not a supported ISO 4217 code")
         if not self.link_stem.startswith(("https://", "http://")):
@@ -50,8 +55,8 @@ class Settings:
     @classmethod
     def load(cls, workspace: Path | None, environ: Mapping[str, str] = os.environ) -> Settings:
         """Workspace from the argument, else MICROINDEX_WORKSPACE, else ./microindex-workspace;
-        then its microindex.toml; then MICROINDEX_HUB_URL, MICROINDEX_CURRENCY and
-        MICROINDEX_LINK_STEM override."""
+        then its microindex.toml; then MICROINDEX_HUB_URL, MICROINDEX_CURRENCY,
+        MICROINDEX_LINK_STEM and MICROINDEX_TIME_ZONE override."""
         root = workspace or Path(environ.get("MICROINDEX_WORKSPACE", DEFAULT_WORKSPACE))
         values: dict[str, str] = {}
         file = root / SETTINGS_FILE
@@ -60,7 +65,7 @@ class Settings:
                 values.update({k: str(v) for k, v in tomllib.load(handle).items()})
         if "MICROINDEX_HUB_URL" in environ:
             values["hub_url"] = environ["MICROINDEX_HUB_URL"]
-        for key in ("currency", "link_stem"):
+        for key in ("currency", "link_stem", "time_zone"):
             if f"MICROINDEX_{key.upper()}" in environ:
                 values[key] = environ[f"MICROINDEX_{key.upper()}"]
         return cls(
@@ -68,10 +73,15 @@ class Settings:
             hub_url=values.get("hub_url") or None,
             currency=values.get("currency", "GBP"),
             link_stem=values.get("link_stem", "https://id.gs1.org"),
+            time_zone=values.get("time_zone", DEFAULT_ZONE),
         )
 
     def to_toml(self) -> str:
-        lines = [f'currency = "{self.currency}"', f'link_stem = "{self.link_stem}"']
+        lines = [
+            f'currency = "{self.currency}"',
+            f'link_stem = "{self.link_stem}"',
+            f'time_zone = "{self.time_zone}"',
+        ]
         if self.hub_url:
             lines.append(f'hub_url = "{self.hub_url}"')
         return "\n".join(lines) + "\n"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from microindex.domain.errors import DuplicateNode, UnknownNode
-from microindex.service.nodes import add_node, get_node, list_nodes
+from microindex.domain.errors import DuplicateNode, InvalidValue, UnknownNode
+from microindex.service.nodes import add_node, get_node, list_nodes, set_zone
 from microindex.service.ports import UnitOfWorkFactory
 
 from .samples import node
@@ -37,3 +39,20 @@ def test_a_node_code_is_taken_once(uow_factory: UnitOfWorkFactory) -> None:
     with pytest.raises(UnknownNode):
         get_node(uow_factory, "locker")
     assert get_node(uow_factory, "shop").name == "Shopfront"
+
+
+def test_a_nodes_time_zone_is_stored_and_moved_and_an_unknown_one_refused(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    add_node(uow_factory, replace(node("shop"), zone="Europe/London"))
+    add_node(uow_factory, node("van"))
+    assert get_node(uow_factory, "shop").zone == "Europe/London"
+    assert get_node(uow_factory, "van").zone == "UTC"
+    assert set_zone(uow_factory, "van", "America/New_York").zone == "America/New_York"
+    with pytest.raises(InvalidValue):
+        set_zone(uow_factory, "van", "Mars/Olympus")
+    with pytest.raises(UnknownNode):
+        set_zone(uow_factory, "locker", "UTC")
+    assert {n.code.value: n.zone for n in list_nodes(uow_factory)} == {
+        "shop": "Europe/London", "van": "America/New_York",
+    }  # fmt: skip

@@ -265,3 +265,20 @@ def test_a_pick_of_goods_that_are_not_there_leaves_the_order_where_it_was(tmp_pa
     assert json.loads(cli(ws, "order", "show", order, "--json"))["step"] == "promised"
     cli(ws, "order", "advance", order, "shop", "handed_over", ok=False)
     assert json.loads(cli(ws, "order", "show", order, "--json"))["step"] == "promised"
+
+
+def test_a_node_takes_the_workspaces_time_zone_unless_given_one_and_can_move(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    place = ["--kind", "store", "--name", "Shop", "--lat", "51.5", "--lon", "-0.1"]
+    cli(ws, "node", "add", "shop", *place)
+    cli(ws, "node", "add", "nyc", *place, "--zone", "America/New_York")
+    assert "IANA time zone" in cli(ws, "node", "add", "x", *place, "--zone", "Nowhere", ok=False)
+    zones = {n["code"]: n["zone"] for n in json.loads(cli(ws, "node", "list", "--json"))}
+    assert zones == {"shop": "Europe/London", "nyc": "America/New_York"}
+    assert "America/Chicago" in cli(ws, "node", "set", "shop", "--zone", "America/Chicago")
+    assert "IANA time zone" in cli(ws, "node", "set", "shop", "--zone", "Mars/Base", ok=False)
+    assert "no node" in cli(ws, "node", "set", "none", "--zone", "UTC", ok=False)
+    zones = {n["code"]: n["zone"] for n in json.loads(cli(ws, "node", "list", "--json"))}
+    assert zones["shop"] == "America/Chicago"

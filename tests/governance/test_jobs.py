@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from microindex.adapters.scheduling import schedule
+from microindex.domain.cadence import Cron
 from microindex.domain.reconciliation import Tolerance
 from microindex.service import governance, stock
 from microindex.service.governance import JOBS, GovernanceContext, UnknownJob
@@ -51,16 +51,15 @@ def test_a_job_that_breaks_a_rule_is_recorded_as_failed(shop: Shop) -> None:
     assert run.outcome == "failed" and "inner" in run.summary
 
 
-def test_the_scheduler_gives_each_job_its_cron_trigger_without_overlap() -> None:
-    scheduler = schedule(lambda name: None, JOBS, blocking=False)
-    scheduler.start(paused=True)
-    try:
-        jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == set(JOBS)
-        nightly = jobs["nightly-reconciliation"]
-        assert nightly.max_instances == 1 and nightly.coalesce
-        assert (nightly.next_run_time.hour, nightly.next_run_time.minute) == (2, 0)
-        assert jobs["weekly-report"].next_run_time.weekday() == 0
-        assert jobs["quarterly-pruning"].next_run_time.month in (1, 4, 7, 10)
-    finally:
-        scheduler.shutdown(wait=False)
+def test_each_job_is_due_at_its_cron_slot_and_nowhere_else() -> None:
+    slots = {
+        "nightly-reconciliation": datetime(2026, 11, 26, 2, 0, tzinfo=UTC),
+        "weekly-report": datetime(2026, 11, 30, 6, 0, tzinfo=UTC),  # a Monday
+        "monthly-health-audit": datetime(2026, 12, 1, 5, 0, tzinfo=UTC),
+        "quarterly-pruning": datetime(2027, 1, 1, 4, 0, tzinfo=UTC),
+    }
+    assert set(slots) == set(JOBS)
+    for name, slot in slots.items():
+        due = Cron(JOBS[name].trigger)
+        assert due.last_due(slot + timedelta(minutes=5)) == slot, name
+        assert due.last_due(slot - timedelta(minutes=5)) in (None, slot - timedelta(days=1))

@@ -97,6 +97,12 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         {"code": "popup", "kind": "popup", "name": "Pop-up", "lat": 51.5, "lon": 0.0},
         (201, 403, 403, 403, 401, 401),
     ),
+    "move a node to a time zone": (
+        "PATCH",
+        "/api/v1/nodes/locker",
+        {"zone": "Europe/London"},
+        (200, 403, 403, 403, 401, 401),
+    ),
     "import the catalog": (
         "POST",
         "/api/v1/catalog/import",
@@ -231,7 +237,7 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
     "close out the stall": (
         "POST",
         "/api/v1/nodes/market-stall/closeout",
-        {"counts": []},
+        {"counts": [{"sku": SKU, "quantity": 0}]},
         (200, 403, 403, 403, 401, 401),
     ),
     "add a pop-up": ("POST", "/api/v1/popups", POPUP, (201, 403, 403, 403, 401, 401)),

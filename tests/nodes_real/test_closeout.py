@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.sync.messages import Push, Reply
 from microindex.service import closeout
@@ -44,17 +46,43 @@ def test_a_van_close_out_leaves_the_hub_seeing_what_was_counted(site: Site) -> N
     assert day.overdrafts == {} and day.synced
 
 
-def test_a_sku_not_counted_is_counted_as_none(site: Site) -> None:
+def test_a_sku_not_counted_is_left_as_it_was(site: Site) -> None:
     shop = site.shop
     start = shop.clock()
     _van_day(site)
     link = InProcessTransport("van", SECRETS["van"], HubEndpoint(shop.hub, SECRETS, shop.clock))
-    day = closeout.close_out(shop.nodes["van"], "van", {"MUG": 8}, link, start, shop.later(5))
+    day = closeout.close_out(shop.nodes["van"], "van", {"MUG": 7}, link, start, shop.later(5))
+    with shop.hub() as uow:
+        mirror = {line.sku: line.on_hand for line in uow.ledger.stock("van")}
+    assert mirror == {"MUG": 7, "LAMP": 1}
+    assert [c.sku for c in day.counts] == ["MUG"] and day.variance == -1
+    assert shop.clock() - start > timedelta(0)
+
+
+def test_a_complete_close_out_counts_a_sku_not_named_as_none(site: Site) -> None:
+    shop = site.shop
+    start = shop.clock()
+    _van_day(site)
+    link = InProcessTransport("van", SECRETS["van"], HubEndpoint(shop.hub, SECRETS, shop.clock))
+    day = closeout.close_out(
+        shop.nodes["van"], "van", {"MUG": 8}, link, start, shop.later(5), complete=True
+    )
     with shop.hub() as uow:
         mirror = {line.sku: line.on_hand for line in uow.ledger.stock("van")}
     assert mirror.get("LAMP", 0) == 0 and mirror["MUG"] == 8
     assert day.takings == Decimal("115.00") and day.variance == -1
-    assert shop.clock() - start > timedelta(0)
+
+
+def test_a_close_out_that_names_nothing_is_refused_even_when_said_complete(site: Site) -> None:
+    shop = site.shop
+    _van_day(site)
+    for complete in (False, True):
+        with pytest.raises(closeout.NothingCounted):
+            closeout.close_out(
+                shop.nodes["van"], "van", {}, None, shop.clock(), shop.later(5), complete=complete
+            )
+    with shop.nodes["van"]() as uow:
+        assert {line.sku: line.on_hand for line in uow.ledger.stock("van")} == {"MUG": 8, "LAMP": 1}
 
 
 class _HubDown:

@@ -48,8 +48,8 @@ def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path, hub_url: 
     plan = json.loads(run("popup", "plan", "market-stall", "--json"))
     assert plan["basis"] == "best sellers" and plan["transfer"] is None
     assert json.loads(run("popup", "close", "market-stall", "--json")) == {"transfer": None}
-    day = json.loads(run("van", "closeout", "van", "--json"))
-    assert day["units_sold"] == 0 and day["on_hand"] == {}
+    empty = runner.invoke(app, ["-w", str(folder), "van", "closeout", "van", "--complete"])
+    assert empty.exit_code == 1 and "nothing was written off" in empty.output
     assert json.loads(run("counts-today", "van", "--json")) == []
     refused = runner.invoke(app, ["-w", str(folder), "van", "round", "set", "van", "--stop", "x"])
     assert refused.exit_code != 0 and "HH:MM-HH:MM@LAT,LON" in refused.output

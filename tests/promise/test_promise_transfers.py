@@ -75,7 +75,7 @@ def test_a_pickup_at_an_empty_locker_is_filled_by_a_transfer_from_the_shopfront(
     trip = travel(SHOP.location, LOCKER.location, 15)  # the shop's own delivery speed
     assert trip > timedelta(minutes=10)
     assert decision.plan.ready_by == shop_ready + trip + timedelta(minutes=60)
-    assert f"moved from shopfront to locker, ready by {leg.reach.ready:%a %d %b %H:%M}" in (
+    assert f"moved from shopfront to locker, ready by {leg.reach.ready:%a %d %b %H:%M %Z}" in (
         decision.why
     )
     assert decision.chain[0] == "fewest_transfers"

@@ -88,6 +88,7 @@ def _add_stall(workspace: Workspace, store: RoundsFactory, opens: date, closes: 
         Location(51.5366, -0.0610),
         OpeningHours(HOURS),
         Capabilities(pickup=True, preparation_minutes=15),
+        zone=next(n.zone for n in list_nodes(workspace.hub) if n.code.value == HOME),
     )
     popup = popups.add(workspace.hub, store, PopUp(STALL, HOME, opens, closes), node)
     workspace.secrets.ensure(STALL)

@@ -27,6 +27,7 @@ from microindex.service.stock import Entry
 WEEKS = 8
 DEMO_LINK_STEM = "https://hackneyclay.example"
 HOME = "shopfront"
+DEMO_ZONE = "Europe/London"  # the demo shop is in Hackney
 
 NODES: tuple[Node, ...] = (
     Node(
@@ -44,6 +45,7 @@ NODES: tuple[Node, ...] = (
             return_point=True,
             preparation_minutes=20,
         ),
+        zone=DEMO_ZONE,
     ),
     Node(
         NodeCode("locker"),
@@ -52,6 +54,7 @@ NODES: tuple[Node, ...] = (
         Location(51.5317, -0.1240),
         OpeningHours.always(),
         Capabilities(pickup=True, return_point=True, preparation_minutes=60),
+        zone=DEMO_ZONE,
     ),
     Node(
         NodeCode("van"),
@@ -62,6 +65,7 @@ NODES: tuple[Node, ...] = (
         Capabilities(
             local_delivery_radius_km=8, local_delivery_speed_kmh=20, preparation_minutes=45
         ),
+        zone=DEMO_ZONE,
     ),
 )
 

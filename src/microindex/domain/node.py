@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
@@ -100,6 +101,16 @@ class Capabilities:
             raise InvalidValue("preparation_minutes", str(self.preparation_minutes), "negative")
 
 
+def time_zone(key: str) -> ZoneInfo:
+    """The IANA time zone named `key` (e.g. `Europe/London`); an unknown name is refused."""
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidValue(
+            "zone", key, "not an IANA time zone name (e.g. Europe/London, America/New_York)"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     code: NodeCode
@@ -108,7 +119,13 @@ class Node:
     location: Location
     opening_hours: OpeningHours = field(default_factory=OpeningHours.always)
     capabilities: Capabilities = field(default_factory=Capabilities)
+    zone: str = "UTC"  # IANA time zone: its opening hours and cut-offs are wall-clock times there
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 200:
             raise InvalidValue("name", self.name, "a node name has 1-200 characters")
+        time_zone(self.zone)
+
+    def local(self, at: datetime) -> datetime:
+        """`at` on the node's own clock (its time zone)."""
+        return at.astimezone(time_zone(self.zone))

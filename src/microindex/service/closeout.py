@@ -1,7 +1,8 @@
 """One-tap close-out of a van's day or a market stall's event.
 
-Count what is left (every SKU the ledger holds there, plus any found; a SKU not counted is
-counted as none), settle with the hub (the node syncs: the counts and the day's sales reach
+Count what is left (the SKUs named; when the caller says the list is complete for the node,
+every SKU the ledger holds there too, one not named counted as none; a close-out that names
+nothing is refused), settle with the hub (the node syncs: the counts and the day's sales reach
 the ledger mirror and the rights), and report the day: units sold, overdrafts, variance and
 takings at list price. With the hub out of reach the counts stand and the report says it is
 not settled yet: the node's next sync takes them up.
@@ -15,12 +16,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from microindex.domain.errors import DomainError
 from microindex.domain.ledger import CountResult
 from microindex.domain.movement import MovementKind, Tag
 from microindex.domain.product import Product
 from microindex.service import stock, sync
 from microindex.service.ledger_history import all_movements
 from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
+
+
+@dataclass(eq=False)
+class NothingCounted(DomainError):
+    """A close-out that names no SKU: refused, never read as "none of anything is left"."""
+
+    node: str
+    code = "nothing_counted"
+
+    def __str__(self) -> str:
+        return (
+            f"a close-out of {self.node} must name what it counted: nothing was counted, "
+            "nothing was written off"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +69,12 @@ def close_out(
     since: datetime,
     at: datetime,
     actor: str = "",
+    complete: bool = False,
 ) -> DayReport:
     """Count, settle with the hub (when `link` reaches it), report the day from `since` (the
-    day's or event's start)."""
-    counts = count_left(node_db, node, counted, at, actor)
+    day's or event's start). `complete`: the counts are all the node holds, so a SKU held and
+    not named is counted as none."""
+    counts = count_left(node_db, node, counted, at, actor, complete)
     synced = False
     if link is not None:
         try:
@@ -68,7 +86,7 @@ def close_out(
 
 
 def to_count(node_db: SyncUnitOfWorkFactory, node: str) -> list[str]:
-    """The SKUs a close-out counts unless others are found: those the ledger holds there."""
+    """The SKUs a complete close-out counts unless others are found: those the ledger holds."""
     with node_db() as uow:
         return sorted(line.sku for line in uow.ledger.stock(node) if line.on_hand != 0)
 
@@ -79,10 +97,14 @@ def count_left(
     counted: Mapping[str, int],
     at: datetime,
     actor: str = "",
+    complete: bool = False,
 ) -> list[CountResult]:
-    """Count every SKU held or found, all at the same ledger position (now)."""
+    """Count the SKUs named (and, when `complete`, every SKU held), all at the same ledger
+    position (now)."""
+    if not counted:
+        raise NothingCounted(node)
     head = stock.ledger_head(node_db, node)
-    held = to_count(node_db, node)
+    held = to_count(node_db, node) if complete else []
     reference = f"closeout:{node}:{at:%Y-%m-%d}"
     return [
         stock.count(node_db, node, sku, counted.get(sku, 0), at, head, reference, actor)

@@ -110,6 +110,7 @@ def node_record(node: Node) -> Record:
         "lat": node.location.lat,
         "lon": node.location.lon,
         "opening_hours": node.opening_hours.to_text(),
+        "zone": node.zone,
         "capabilities": {
             "pickup": caps.pickup,
             "local_delivery_radius_km": caps.local_delivery_radius_km,
@@ -133,6 +134,7 @@ def node_from_record(record: Record) -> Node:
         location=Location(float(record["lat"]), float(record["lon"])),
         opening_hours=OpeningHours.from_text(record.get("opening_hours") or ""),
         capabilities=Capabilities(**caps),
+        zone=record.get("zone") or "UTC",
     )
 
 

@@ -23,6 +23,7 @@ from microindex.adapters.postgres.order_schema import (
 )
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
+from microindex.adapters.postgres.timer_schema import TIMER_MIGRATION
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
 _MIGRATION_LOCK = 0x6D69_6372_6F69_6478  # "microidx"
@@ -173,6 +174,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         movement_tags.NAME,
         ";\n".join(movement_tags.statements("text", "strpos")),
     ),
+    (
+        111,
+        "each node's IANA time zone (its opening hours are local times there)",
+        "ALTER TABLE nodes ADD COLUMN zone text NOT NULL DEFAULT 'UTC';",
+    ),
+    TIMER_MIGRATION,
 ]
 
 

@@ -36,7 +36,7 @@ _MOVEMENT_FIELDS = (
     "node", "seq", "sku", "quantity", "kind", "at", "reference", "actor", "tag", "tag_id"
 )  # fmt: skip
 _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
-_NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
+_NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities", "zone")
 
 
 def _product_row(product: Product) -> tuple[Any, ...]:
@@ -122,9 +122,13 @@ class PostgresNodes:
         r = node_record(node)
         r["capabilities"] = Jsonb(r["capabilities"])
         self._conn.execute(
-            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)})"
+            f" VALUES ({', '.join('%s' for _ in _NODE_FIELDS)})",
             tuple(r[f] for f in _NODE_FIELDS),
         )
+
+    def set_zone(self, code: str, zone: str) -> None:
+        self._conn.execute("UPDATE nodes SET zone = %s WHERE code = %s", (zone, code))
 
     def get(self, code: str) -> Node | None:
         row = self._conn.execute(

@@ -23,6 +23,7 @@ from microindex.adapters.sqlite.order_schema import (
 )
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
+from microindex.adapters.sqlite.timer_schema import TIMER_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -246,6 +247,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         movement_tags.NAME,
         ";\n".join(movement_tags.statements("TEXT", "instr")),
     ),
+    (
+        111,
+        "each node's IANA time zone (its opening hours are local times there)",
+        "ALTER TABLE nodes ADD COLUMN zone TEXT NOT NULL DEFAULT 'UTC';",
+    ),
+    TIMER_MIGRATION,
 ]
 
 

@@ -124,36 +124,38 @@ class SqliteCatalog:
         return int(self._conn.execute("SELECT count(*) FROM products").fetchone()[0])
 
 
+_NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities", "zone")
+_NODE_COLUMNS = ", ".join(_NODE_FIELDS)
+
+
 class SqliteNodes:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
     def add(self, node: Node) -> None:
         r = node_record(node)
+        r["capabilities"] = json.dumps(r["capabilities"])
         self._conn.execute(
-            "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                r["code"],
-                r["kind"],
-                r["name"],
-                r["lat"],
-                r["lon"],
-                r["opening_hours"],
-                json.dumps(r["capabilities"]),
-            ),
+            f"INSERT INTO nodes ({_NODE_COLUMNS}) VALUES ({', '.join('?' for _ in _NODE_FIELDS)})",
+            tuple(r[f] for f in _NODE_FIELDS),
         )
 
+    def set_zone(self, code: str, zone: str) -> None:
+        self._conn.execute("UPDATE nodes SET zone = ? WHERE code = ?", (zone, code))
+
     def get(self, code: str) -> Node | None:
-        row = self._conn.execute("SELECT * FROM nodes WHERE code = ?", (code,)).fetchone()
+        row = self._conn.execute(
+            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE code = ?", (code,)
+        ).fetchone()
         return None if row is None else self._node(row)
 
     def all(self) -> list[Node]:
-        return [self._node(row) for row in self._conn.execute("SELECT * FROM nodes ORDER BY code")]
+        rows = self._conn.execute(f"SELECT {_NODE_COLUMNS} FROM nodes ORDER BY code")
+        return [self._node(row) for row in rows]
 
     @staticmethod
     def _node(row: tuple[Any, ...]) -> Node:
-        keys = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
-        return node_from_record(dict(zip(keys, row, strict=False)))
+        return node_from_record(dict(zip(_NODE_FIELDS, row, strict=True)))
 
 
 class SqliteLedger:

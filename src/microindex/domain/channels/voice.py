@@ -90,7 +90,7 @@ def answer_text(answer: VoiceAnswer) -> str:
     where = answer.where
     if where is not None:
         count = f", {where.spoken.quantity} left" if 0 < where.spoken.quantity <= 5 else ""
-        ready = f", ready by {where.ready_by:%H:%M}" if where.ready_by else ""
+        ready = f", ready by {where.ready_by:%H:%M %Z}".rstrip() if where.ready_by else ""
         return (
             f"Yes. The {answer.title} is in stock at {where.name}{count}, "
             f"{where.distance_km:.1f} kilometres away{ready}."

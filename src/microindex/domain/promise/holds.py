@@ -37,7 +37,8 @@ class NodeClosed(DomainError):
     def __str__(self) -> str:
         if self.ready_by is None:
             return f"{self.node} is closed and does not open in the next two weeks"
-        return f"{self.node} is closed for holds now; one could be ready {self.ready_by:%a %H:%M}"
+        ready = f"{self.ready_by:%a %H:%M %Z}"
+        return f"{self.node} is closed for holds now; one could be ready {ready}"
 
 
 @dataclass(eq=False)

@@ -256,11 +256,11 @@ def _explain(
     rules: tuple[str, ...],
 ) -> list[str]:
     lines = [
-        f"chose {' + '.join(best.nodes)}: ready by {best.ready_by:%a %d %b %H:%M}, with the"
-        f" customer by {best.promised_by:%a %d %b %H:%M} (rules: {', '.join(rules)})"
+        f"chose {' + '.join(best.nodes)}: ready by {best.ready_by:%a %d %b %H:%M %Z}, with the"
+        f" customer by {best.promised_by:%a %d %b %H:%M %Z} (rules: {', '.join(rules)})"
     ]
     lines += [
-        f"moved from {leg.node} to {leg.transfer_to}, ready by {leg.reach.ready:%a %d %b %H:%M}"
+        f"moved from {leg.node} to {leg.transfer_to}, ready by {leg.reach.ready:%a %d %b %H:%M %Z}"
         for leg in best.legs
         if leg.transfer_to
     ]

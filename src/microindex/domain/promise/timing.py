@@ -1,7 +1,9 @@
 """When a node can have an order ready, and when the customer gets it.
 
-Opening hours are read as wall-clock times of the datetimes given (the service passes times in
-the node's own zone). Work happens only while a node is open.
+Opening hours and carrier cut-offs are wall-clock times in the node's own time zone: every
+time given is read on the node's clock first, and the answers are in its zone. Work happens
+only while a node is open. `ready_by` is the one answer to "when could it be ready", for
+promises, holds and search alike.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ def _spans_from(hours: OpeningHours, start: datetime) -> list[tuple[datetime, da
 
 
 def ready_by(node: Node, at: datetime) -> datetime:
-    """`preparation_minutes` of opening time after `at`."""
+    """`preparation_minutes` of opening time after `at`, in the node's time zone."""
     need = timedelta(minutes=node.capabilities.preparation_minutes)
-    for begin, end in _spans_from(node.opening_hours, at):
+    for begin, end in _spans_from(node.opening_hours, node.local(at)):
         if end - begin >= need:
             return begin + need
         need -= end - begin

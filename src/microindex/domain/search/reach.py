@@ -1,6 +1,7 @@
 """Which nodes can serve a customer's location, and by when the goods would be in hand.
 
-Times are wall-clock times at the node: `now` is read by the caller and passed in.
+`now` is read by the caller and passed in; the node's opening hours are read in its own time
+zone, through the one ready-by rule promises use (`promise.timing.ready_by`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from microindex.domain.node import Location, Node, OpeningHours
+from microindex.domain.node import Location, Node
+from microindex.domain.promise.timing import NeverOpen, ready_by
 
 DEFAULT_PICKUP_KM = 5.0
 
@@ -32,30 +34,15 @@ class Reach:
     minutes: int  # from now to ready_by, rounded up
 
 
-def next_open(hours: OpeningHours, at: datetime) -> datetime | None:
-    """The first moment at or after `at` when the node is open (None: never open)."""
-    for day in range(8):
-        date = (at + timedelta(days=day)).date()
-        starts = sorted(
-            opens
-            for weekday, opens, closes in hours.spans
-            if weekday == date.weekday() and (day > 0 or at.time() < closes)
-        )
-        for opens in starts:
-            moment = datetime.combine(date, opens, tzinfo=at.tzinfo)
-            return max(moment, at)
-    return None
-
-
 def reach(node: Node, customer: Location, now: datetime, pickup_km: float) -> Reach | None:
     """The fastest way `node` can serve `customer`: pickup within `pickup_km`, or local delivery
-    within the node's radius. Preparation starts when the node is next open."""
+    within the node's radius. Preparation takes opening time only (`ready_by`)."""
     caps = node.capabilities
     distance = node.location.km_to(customer)
-    start = next_open(node.opening_hours, now)
-    if start is None:
+    try:
+        prepared = ready_by(node, now)
+    except NeverOpen:
         return None
-    prepared = start + timedelta(minutes=caps.preparation_minutes)
     options: list[tuple[datetime, Method]] = []
     if caps.pickup and distance <= pickup_km:
         options.append((prepared, Method.PICKUP))

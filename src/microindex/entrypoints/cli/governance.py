@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import threading
 from dataclasses import asdict
 from datetime import timedelta
 from decimal import Decimal
@@ -14,7 +18,6 @@ from rich.table import Table
 from microindex.adapters.csvio.count_file import parse_counts
 from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
 from microindex.adapters.reports.files import write_report
-from microindex.adapters.scheduling import schedule
 from microindex.domain.errors import UnknownNode
 from microindex.domain.reconciliation import Tolerance, Variance
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
@@ -23,6 +26,7 @@ from microindex.service import governance as jobs_service
 from microindex.service import reconciliation, triage
 from microindex.service.governance import GovernanceContext
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
+from microindex.service.timers import run_due, run_timers
 from microindex.service.weekly import weekly_report
 
 app = typer.Typer(help="Governance: counts and reconciliation, jobs, triage, KPIs, reports.")
@@ -187,19 +191,17 @@ def history(
 
 @jobs_app.command("schedule")
 def run_schedule(ctx: typer.Context) -> None:
-    """Run the cadence in the foreground until Ctrl-C (nightly, weekly, monthly, quarterly).
+    """Run the hub's timers in the foreground until Ctrl-C, as `serve` does beside the API:
+    the cadence (nightly, weekly, monthly, quarterly), leases, reservations, the locker sweep.
 
     Example: microindex governance jobs schedule
     """
-    gov = governance(ctx)
-    scheduler = schedule(
-        lambda name: jobs_service.run_job(gov, name, actor="scheduler"), jobs_service.JOBS
-    )
-    console.print("scheduler running; Ctrl-C to stop")
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+    ws = workspace(ctx)
+    timers, claims, stop = ws.timers(), ws.timer_claims(), threading.Event()
+    by = f"{socket.gethostname()}:{os.getpid()}"
+    console.print("timers running; Ctrl-C to stop")
+    with contextlib.suppress(KeyboardInterrupt):
+        run_timers(lambda: run_due(timers, claims, ws.clock(), by), stop.wait)
 
 
 @app.command("triage")

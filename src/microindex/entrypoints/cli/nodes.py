@@ -13,7 +13,9 @@ from microindex.entrypoints.cli.context import console, domain_errors, print_jso
 from microindex.service import nodes as node_service
 from microindex.service.records import node_record
 
-app = typer.Typer(help="Add and list nodes (shopfront, locker, van, bench, warehouse, pop-up).")
+app = typer.Typer(
+    help="Add, change and list nodes (shopfront, locker, van, bench, warehouse, pop-up)."
+)
 
 
 @app.command("add")
@@ -36,13 +38,17 @@ def add(
     carrier_cutoff: str | None = typer.Option(None, help="Carrier cut-off, HH:MM."),
     return_point: bool = typer.Option(False, help="Accepts returns."),
     preparation_minutes: int = typer.Option(30, help="Minutes to get an order ready."),
+    zone: str = typer.Option(
+        "", help="IANA time zone its hours are in, e.g. Europe/London; default: time_zone setting."
+    ),
 ) -> None:
     """Add a node.
 
     Example: microindex node add shopfront --kind store --name "Hackney shop" --lat 51.545
-    --lon -0.055 --pickup --hours "0 10:00-18:00;1 10:00-18:00"
+    --lon -0.055 --pickup --hours "0 10:00-18:00;1 10:00-18:00" --zone Europe/London
     """
     with domain_errors():
+        ws = workspace(ctx)
         node = Node(
             code=NodeCode(code),
             kind=kind,
@@ -58,14 +64,29 @@ def add(
                 return_point=return_point,
                 preparation_minutes=preparation_minutes,
             ),
+            zone=zone or ws.settings.time_zone,
         )
-        ws = workspace(ctx)
         node_service.add_node(ws.hub, node)
         ws.secrets.ensure(code)
     console.print(
         f"added node [bold]{code}[/] ({kind.value}); its sync secret is in "
         f"{ws.secrets.folder / (code + '.secret')}"
     )
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="The node's code."),
+    zone: str = typer.Option(..., help="IANA time zone its hours are in, e.g. Europe/London."),
+) -> None:
+    """Change a node: the time zone its opening hours and cut-offs are in.
+
+    Example: microindex node set shopfront --zone Europe/London
+    """
+    with domain_errors():
+        node = node_service.set_zone(workspace(ctx).hub, code, zone)
+    console.print(f"{node.code.value}: hours are local times in {node.zone}")
 
 
 @app.command("list")
@@ -77,7 +98,7 @@ def list_(
     if as_json:
         print_json([node_record(n) for n in found])
         return
-    table = Table("code", "kind", "name", "location", "pickup", "delivery km", "ships")
+    table = Table("code", "kind", "name", "location", "zone", "pickup", "delivery km", "ships")
     for n in found:
         caps = n.capabilities
         table.add_row(
@@ -85,6 +106,7 @@ def list_(
             n.kind.value,
             n.name,
             f"{n.location.lat:.4f}, {n.location.lon:.4f}",
+            n.zone,
             "yes" if caps.pickup else "",
             f"{caps.local_delivery_radius_km:g}" if caps.local_delivery_radius_km else "",
             "yes" if caps.ships else "",

@@ -241,7 +241,7 @@ def _show(record: OrderRecord, as_json: bool, history: list[Event] | None = None
     risk = " [bold red]AT RISK[/]" if order.at_risk else ""
     console.print(
         f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}{risk}; "
-        f"with the customer by {order.promised_by:%a %d %b %H:%M}"
+        f"with the customer by {order.promised_by:%a %d %b %H:%M %Z}"
     )
     for part in order.parts.values():
         lines = ", ".join(f"{q} x {s}" for s, q in part.lines)

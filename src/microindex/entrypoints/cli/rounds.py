@@ -112,20 +112,24 @@ def round_show(
 def van_closeout(
     ctx: typer.Context,
     node: str = typer.Argument(..., help="The van or stall."),
-    counts: list[str] = typer.Option([], "--count", help="SKU:QUANTITY left (others: none)."),
+    counts: list[str] = typer.Option([], "--count", help="SKU:QUANTITY left (at least one)."),
+    complete: bool = typer.Option(
+        False, "--complete", help="The counts are all it holds: a SKU held and not named is none."
+    ),
     since: str = typer.Option("00:00", "--since", help="When the day or event began (HH:MM)."),
     as_json: bool = JSON,
 ) -> None:
-    """Count what is left, settle rights with the hub, report the day.
+    """Count what is left of the SKUs named, settle rights with the hub, report the day.
 
-    Example: microindex van closeout van --count MUG-TIDE-350:4 --count VASE-OAK:1
+    Example: microindex van closeout van --count MUG-TIDE-350:4 --count VASE-OAK:1 --complete
     """
     with domain_errors():
         ws = workspace(ctx)
         now, node_db = ws.clock(), ws.node(node)
         pull_catalog(ws.hub, node_db)
         start = datetime.combine(now.date(), time.fromisoformat(since), now.tzinfo)
-        day = closeout.close_out(node_db, node, parse_lines(counts), ws.link(node), start, now)
+        counted, link = parse_lines(counts), ws.link(node)
+        day = closeout.close_out(node_db, node, counted, link, start, now, complete=complete)
     summary = {
         "node": node, "units_sold": day.units_sold, "sold": day.sold,
         "overdrafts": day.overdrafts, "variance": day.variance,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -164,7 +163,9 @@ def _show(result: SearchResult, as_json: bool) -> None:
     for hit in result.hits:
         title = escape(hit.title_marked.marked("\x00", "\x01"))
         title = title.replace("\x00", "[bold]").replace("\x01", "[/bold]")
-        where = ", ".join(f"{r.node} {r.method.value} by {r.ready_by:%a %H:%M}" for r in hit.reach)
+        where = ", ".join(
+            f"{r.node} {r.method.value} by {r.ready_by:%a %H:%M %Z}" for r in hit.reach
+        )
         stock = ", ".join(f"{n}:{q}" for n, q in sorted(hit.stock.items()))
         console.print(
             f"{hit.sku:<14} {title}  {hit.price} {hit.currency}  [dim]{where or stock}[/dim]",
@@ -194,7 +195,7 @@ def _record(result: SearchResult) -> dict[str, Any]:
                         "node": r.node,
                         "method": r.method.value,
                         "distance_km": r.distance_km,
-                        "ready_by": r.ready_by.astimezone(UTC).isoformat(),
+                        "ready_by": r.ready_by.isoformat(),  # on the node's clock
                         "minutes": r.minutes,
                     }
                     for r in h.reach

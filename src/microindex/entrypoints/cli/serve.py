@@ -20,14 +20,16 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
 ) -> None:
-    """Serve the API (/api/v1, OpenAPI at /docs), the dashboard (/) and staff pages.
+    """Serve the API (/api/v1, OpenAPI at /docs), the dashboard (/) and staff pages, and run
+    the hub's timers (checkout leases, reservation expiry, the locker sweep, the governance
+    cadence), each due run once however many hub processes share the database.
 
     Prints a one-time dashboard login link (an admin token valid 12 hours, used once).
 
     Example: microindex -w ./demo serve --port 8000
     """
     ws = workspace(ctx)
-    app = create_app(ws)
+    app = create_app(ws, timers=True)
     hub = app.state.hub
     now = ws.clock()
     issued = access.issue(

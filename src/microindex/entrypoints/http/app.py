@@ -3,6 +3,8 @@ the shopper's pages at the Digital Link paths of QR codes (/01/..., /414/...).""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,20 +31,39 @@ from microindex.entrypoints.http.api import tokens as token_api
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.limits import BodyLimit
 from microindex.entrypoints.http.sync import sync_router
+from microindex.entrypoints.http.timers import TimerThread
 from microindex.service.access import TokenStore
 
 BODY_LIMIT = 64 * 1024  # JSON requests are small
 IMPORT_LIMIT = 16 * 1024 * 1024  # CSV files of a few thousand products fit easily
 STATIC = Path(__file__).parent / "static"
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def body_limit(path: str) -> int:
     return IMPORT_LIMIT if path.endswith("/import") or path == PUSH_PATH else BODY_LIMIT
 
 
-def create_app(workspace: Workspace, tokens: TokenStore | None = None) -> FastAPI:
-    """The application over `workspace`; tokens live in its hub unless a store is given."""
+def _running_timers(workspace: Workspace) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.timers = TimerThread(workspace)
+        app.state.timers.start()
+        try:
+            yield
+        finally:
+            app.state.timers.stop()
+
+    return lifespan
+
+
+def create_app(
+    workspace: Workspace, tokens: TokenStore | None = None, timers: bool = False
+) -> FastAPI:
+    """The application over `workspace`; tokens live in its hub unless a store is given.
+    With `timers` (as `serve` runs it), the hub's timer thread runs while the app does."""
     app = FastAPI(
+        lifespan=_running_timers(workspace) if timers else None,
         title="microindex hub",
         version="1",
         summary="Per-node stock ledgers, the catalog and the node registry of a small seller.",

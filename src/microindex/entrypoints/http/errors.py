@@ -44,6 +44,7 @@ from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
 from microindex.service.catalog import ImportRejected
+from microindex.service.closeout import NothingCounted
 from microindex.service.popups import UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
@@ -54,6 +55,7 @@ STATUS: dict[type[DomainError], int] = {
     DomainError: 400,
     InvalidValue: 422,
     ImportRejected: 422,
+    NothingCounted: 422,
     Unauthenticated: 401,
     AccessDenied: 403,
     UnknownSku: 404,

@@ -268,7 +268,7 @@ def close_out(node: str, body: CloseOutIn, site: SiteDep) -> DayReportOut:
     since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
     counted = lines_of(body.counts)
     day = closeout.close_out(
-        site.database, _here(site, node), counted, site.link, since, now, ACTOR
+        site.database, _here(site, node), counted, site.link, since, now, ACTOR, body.complete
     )
     return day_report_out(day)
 

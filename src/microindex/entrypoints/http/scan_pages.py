@@ -233,9 +233,9 @@ def _stock_words(figure: Published) -> str:
 def _when(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "not open soon"
-    days = (moment.date() - now.date()).days
+    days = (moment.date() - now.astimezone(moment.tzinfo).date()).days  # on the node's clock
     day = {0: "today", 1: "tomorrow"}.get(days, f"{moment:%a %d %b}")
-    return f"{day} {moment:%H:%M}"
+    return f"{day} {moment:%H:%M %Z}".rstrip()
 
 
 def _jsonld(view: ScanView) -> str:

@@ -56,6 +56,18 @@ class CapabilitiesBody(Request):
     preparation_minutes: Annotated[int, Field(strict=True, ge=0, le=100_000)] = 30
 
 
+NodeZone = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="IANA time zone: the node's hours are local times there; omitted on add:"
+        " the workspace's `time_zone` setting.",
+        examples=["Europe/London"],
+    ),
+]
+
+
 class NodeIn(Request):
     code: NodeText
     kind: NodeKind
@@ -72,6 +84,11 @@ class NodeIn(Request):
         ),
     ] = None
     capabilities: CapabilitiesBody = Field(default_factory=CapabilitiesBody)
+    zone: NodeZone | None = None
+
+
+class NodeChangeIn(Request):
+    zone: NodeZone
 
 
 class CapabilitiesOut(BaseModel):
@@ -91,6 +108,7 @@ class NodeOut(BaseModel):
     lat: float
     lon: float
     opening_hours: str
+    zone: str
     capabilities: CapabilitiesOut
 
 

@@ -73,8 +73,15 @@ class HandoverOut(BaseModel):
 class CloseOutIn(Request):
     counts: Annotated[
         list[CountedLineIn],
-        Field(max_length=10_000, description="What is left; a SKU held but not listed: none."),
+        Field(
+            max_length=10_000,
+            description="What is left of each SKU counted; only these are counted (at least one).",
+        ),
     ]
+    complete: bool = Field(
+        default=False,
+        description="The counts are all the node holds: a SKU held but not listed counts as none.",
+    )
     since: AwareDatetime | None = Field(
         default=None, description="When the day or event began; default: today's midnight (UTC)."
     )
@@ -172,7 +179,10 @@ def close_out(node: NodePath, body: CloseOutIn, hub: HubDep, token: TokenDep) ->
     database, now = hub.node_for_writing(node), hub.now()
     since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
     link = hub.workspace.link(node)
-    day = closeout.close_out(database, node, lines_of(body.counts), link, since, now, token.actor)
+    counted = lines_of(body.counts)
+    day = closeout.close_out(
+        database, node, counted, link, since, now, token.actor, complete=body.complete
+    )
     return day_report_out(day)
 
 

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC
 from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -215,7 +214,7 @@ def _hit(hit: Hit, token: AccessToken | None) -> HitOut:
                 node=r.node,
                 method=r.method.value,
                 distance_km=r.distance_km,
-                ready_by=r.ready_by.astimezone(UTC).isoformat(),
+                ready_by=r.ready_by.isoformat(),  # on the node's clock, with its offset
                 minutes=r.minutes,
             )
             for r in hit.reach
