@@ -8,7 +8,7 @@ import pytest
 
 from microindex.adapters.sync.codec import decode_push, encode_push
 from microindex.domain.movement import Movement, MovementKind
-from microindex.domain.sync.messages import PushRefused, Refusal
+from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
 from microindex.service import rights, sync
 from tests.sync.conftest import SECRETS, Pair
 
@@ -53,6 +53,28 @@ def test_a_replayed_batch_is_refused_and_changes_nothing(pair: Pair) -> None:
         endpoint.handle(frame)
     assert refused.value.reason is Refusal.REPLAY
     assert pair.ledger("van", at_hub=True) == before
+
+
+class _Overtaken:
+    """A link whose first push is overtaken by a later one of the same node (another
+    process syncing it), which the hub applies first."""
+
+    def __init__(self, pair: Pair, node: str) -> None:
+        self.pair, self.node, self.link, self.overtaken = pair, node, pair.link(node), False
+
+    def exchange(self, push: Push) -> Reply:
+        if not self.overtaken:
+            self.overtaken = True
+            later = sync.prepare_push(self.pair.nodes[self.node], self.node)
+            self.pair.endpoint().handle(encode_push(later, SECRETS[self.node]))
+        return self.link.exchange(push)
+
+
+def test_a_push_another_sync_overtook_is_sent_again_under_a_new_counter(pair: Pair) -> None:
+    pair.receive("van", "MUG-1", 3)
+    report = sync.sync_node(pair.nodes["van"], "van", _Overtaken(pair, "van"), pair.clock())
+    assert report.acked == len(pair.ledger("van"))
+    assert pair.ledger("van", at_hub=True) == pair.ledger("van")
 
 
 def test_a_replayed_batch_with_a_forged_sequence_fails_its_credential(pair: Pair) -> None:

@@ -9,6 +9,7 @@ the node where to resume.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -134,11 +135,44 @@ def sync_node(
     max_exchanges: int = 1000,
 ) -> SyncReport:
     """Push until the hub has everything (batch by batch, resumable), applying each reply;
-    movements a reply made here (grants, set-asides) go straight back."""
-    pushed = exchanges = 0
+    movements a reply made here (grants, set-asides) go straight back.
+
+    One sync of a node at a time in this process (a walk-in sale's ask, the agent's loop and
+    a staff step may all sync it); a push another process's sync overtook (refused as a
+    replay of its counter) is sent again under a new counter, a few times."""
+    with _sync_lock(node_db, node):
+        return _sync_node(node_db, node, transport, at, batch, want, max_exchanges)
+
+
+_LOCKS: dict[tuple[int, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+REPLAY_RETRIES = 3
+
+
+def _sync_lock(node_db: SyncUnitOfWorkFactory, node: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault((id(node_db), node), threading.Lock())
+
+
+def _sync_node(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    transport: SyncTransport,
+    at: datetime,
+    batch: int,
+    want: Sequence[tuple[str, int]],
+    max_exchanges: int,
+) -> SyncReport:
+    pushed = exchanges = clashes = 0
     while True:
         push = prepare_push(node_db, node, batch, want)
-        reply = transport.exchange(push)
+        try:
+            reply = transport.exchange(push)
+        except PushRefused as refused:
+            clashes += 1
+            if refused.reason is not Refusal.REPLAY or clashes > REPLAY_RETRIES:
+                raise
+            continue
         made = accept_reply(node_db, node, reply, at)
         exchanges += 1
         pushed += len(push.movements)
