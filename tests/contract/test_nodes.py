@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from microindex.domain.errors import DuplicateNode, UnknownNode
-from microindex.service.nodes import add_node, get_node, list_nodes
+from microindex.domain.node import OFFLINE_GAP_BY_KIND_S
+from microindex.service.nodes import add_node, get_node, list_nodes, set_offline_gap
 from microindex.service.ports import UnitOfWorkFactory
 
 from .samples import node
@@ -37,3 +40,19 @@ def test_a_node_code_is_taken_once(uow_factory: UnitOfWorkFactory) -> None:
     with pytest.raises(UnknownNode):
         get_node(uow_factory, "locker")
     assert get_node(uow_factory, "shop").name == "Shopfront"
+
+
+def test_a_nodes_expected_offline_gap_is_stored_with_it_and_defaults_by_kind(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    add_node(uow_factory, node("van-2", "Delivery van"))
+    stored = get_node(uow_factory, "van-2")
+    assert stored.offline_gap_s is None
+    assert stored.expected_offline_gap_s == OFFLINE_GAP_BY_KIND_S[stored.kind]
+    set_offline_gap(uow_factory, "van-2", 6 * 3600.0)
+    assert get_node(uow_factory, "van-2") == replace(stored, offline_gap_s=6 * 3600.0)
+    assert get_node(uow_factory, "van-2").expected_offline_gap_s == 6 * 3600.0
+    set_offline_gap(uow_factory, "van-2", None)
+    assert get_node(uow_factory, "van-2") == stored
+    with pytest.raises(UnknownNode):
+        set_offline_gap(uow_factory, "locker", 60.0)

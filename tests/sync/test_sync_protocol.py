@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -156,3 +157,18 @@ def test_a_decoded_push_keeps_every_movement_digest(pair: Pair) -> None:
     odd = Movement("van", push.head + 1, "MUG-1", -1, MovementKind.SELL, pair.later(1), "r", "a")
     decoded = decode_push(encode_push(replace(push, movements=(odd,)), SECRETS["van"]), SECRETS.get)
     assert decoded.movements[0].digest() == odd.digest()
+
+
+def test_a_nodes_sales_before_its_first_sync_set_its_walk_in_rate(pair: Pair) -> None:
+    week_ago = pair.clock() - timedelta(days=7)
+    with pair.nodes["van"]() as uow:
+        ledger = uow.ledger.load("van", ["MUG-1"])
+        ledger.record("MUG-1", MovementKind.RECEIVE, 30, week_ago)
+        for half_day in range(1, 15):
+            ledger.record("MUG-1", MovementKind.SELL, -1, week_ago + timedelta(hours=12 * half_day))
+        uow.ledger.save(ledger)
+        uow.commit()
+    sync.sync_node(pair.nodes["van"], "van", pair.link("van"), pair.clock(), batch=5)
+    with pair.hub() as uow:
+        per_day = uow.accounts.peer("van").rates["MUG-1"] * 86400
+    assert 1.9 <= per_day <= 2.1  # 14 over the week its ledger spans, every batch counted

@@ -69,6 +69,10 @@ class MemoryNodes:
             raise ValueError(f"node {node.code} exists")
         self._s.nodes[node.code.value] = node
 
+    def update(self, node: Node) -> None:
+        if node.code.value in self._s.nodes:
+            self._s.nodes[node.code.value] = node
+
     def get(self, code: str) -> Node | None:
         return self._s.nodes.get(code)
 

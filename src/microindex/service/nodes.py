@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from microindex.domain.errors import DuplicateNode, UnknownNode
 from microindex.domain.node import Node
 from microindex.service.ports import UnitOfWorkFactory
@@ -27,3 +29,16 @@ def get_node(uow_factory: UnitOfWorkFactory, code: str) -> Node:
 def list_nodes(uow_factory: UnitOfWorkFactory) -> list[Node]:
     with uow_factory() as uow:
         return uow.nodes.all()
+
+
+def set_offline_gap(uow_factory: UnitOfWorkFactory, code: str, gap_s: float | None) -> Node:
+    """How long the node is expected to be out of reach at a time (None: its kind's default).
+    The hub sizes the node's local stock rights for it at the node's next sync."""
+    with uow_factory() as uow:
+        node = uow.nodes.get(code)
+        if node is None:
+            raise UnknownNode(code)
+        changed = replace(node, offline_gap_s=gap_s)
+        uow.nodes.update(changed)
+        uow.commit()
+    return changed

@@ -115,6 +115,7 @@ def node_record(node: Node) -> Record:
             "return_point": caps.return_point,
             "preparation_minutes": caps.preparation_minutes,
         },
+        "offline_gap_s": node.offline_gap_s,
     }
 
 
@@ -129,7 +130,12 @@ def node_from_record(record: Record) -> Node:
         location=Location(float(record["lat"]), float(record["lon"])),
         opening_hours=OpeningHours.from_text(record.get("opening_hours") or ""),
         capabilities=Capabilities(**caps),
+        offline_gap_s=_float_or_none(record.get("offline_gap_s")),
     )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _listish(value: Any) -> list[Any]:

@@ -165,6 +165,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     LOCKER_GUARD_MIGRATION,
     TRANSFER_ORDER_MIGRATION,  # 94: after 90, which makes the transfers table
+    (
+        97,
+        "a node's expected time offline (NULL: the default for its kind)",
+        "ALTER TABLE nodes ADD COLUMN offline_gap_s double precision",
+    ),
 ]
 
 

@@ -127,31 +127,48 @@ class SqliteNodes:
         self._conn = conn
 
     def add(self, node: Node) -> None:
-        r = node_record(node)
         self._conn.execute(
-            "INSERT INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                r["code"],
-                r["kind"],
-                r["name"],
-                r["lat"],
-                r["lon"],
-                r["opening_hours"],
-                json.dumps(r["capabilities"]),
-            ),
+            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)}) VALUES ({', '.join('?' * 8)})",
+            _node_row(node),
+        )
+
+    def update(self, node: Node) -> None:
+        fields = ", ".join(f"{name} = ?" for name in _NODE_FIELDS[1:])
+        self._conn.execute(
+            f"UPDATE nodes SET {fields} WHERE code = ?", (*_node_row(node)[1:], node.code.value)
         )
 
     def get(self, code: str) -> Node | None:
-        row = self._conn.execute("SELECT * FROM nodes WHERE code = ?", (code,)).fetchone()
+        row = self._conn.execute(
+            f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes WHERE code = ?", (code,)
+        ).fetchone()
         return None if row is None else self._node(row)
 
     def all(self) -> list[Node]:
-        return [self._node(row) for row in self._conn.execute("SELECT * FROM nodes ORDER BY code")]
+        rows = self._conn.execute(f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes ORDER BY code")
+        return [self._node(row) for row in rows]
 
     @staticmethod
     def _node(row: tuple[Any, ...]) -> Node:
-        keys = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities")
-        return node_from_record(dict(zip(keys, row, strict=False)))
+        return node_from_record(dict(zip(_NODE_FIELDS, row, strict=True)))
+
+
+_NODE_FIELDS = (
+    "code",
+    "kind",
+    "name",
+    "lat",
+    "lon",
+    "opening_hours",
+    "capabilities",
+    "offline_gap_s",
+)
+
+
+def _node_row(node: Node) -> tuple[Any, ...]:
+    r = node_record(node)
+    r["capabilities"] = json.dumps(r["capabilities"])
+    return tuple(r[name] for name in _NODE_FIELDS)
 
 
 class SqliteLedger:

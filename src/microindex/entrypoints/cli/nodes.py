@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import typer
 from rich.table import Table
 
 from microindex.domain.codes import NodeCode
+from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
 from microindex.service import nodes as node_service
@@ -65,6 +67,52 @@ def add(
     console.print(
         f"added node [bold]{code}[/] ({kind.value}); its sync secret is in "
         f"{ws.secrets.folder / (code + '.secret')}"
+    )
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    code: str = typer.Argument(..., help="The node, e.g. van."),
+    offline_gap: str = typer.Option(
+        ...,
+        "--offline-gap",
+        help="How long the node is out of reach at a time, e.g. 4h, 90m, 1h30m; 'kind' for "
+        "its kind's default (van and pop-up 4h, locker and bench 1h, store and warehouse 15m).",
+    ),
+) -> None:
+    """Change a node's sync settings: its local stock rights cover its walk-in demand over its
+    expected time offline, from its next sync.
+
+    Example: microindex node set van --offline-gap 4h
+    """
+    with domain_errors():
+        gap = None if offline_gap.strip().lower() == "kind" else parse_duration_s(offline_gap)
+        node = node_service.set_offline_gap(workspace(ctx).hub, code, gap)
+    console.print(
+        f"{code}: local rights sized for {format_duration(node.expected_offline_gap_s)} offline"
+        + ("" if gap is not None else f" (the default for a {node.kind.value})")
+    )
+
+
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration_s(text: str) -> float:
+    """'4h', '90m', '1h30m', '45s' or plain seconds, in seconds."""
+    found = re.fullmatch(r"\s*(?:(\d+(?:\.\d+)?)([dhms]))+\s*|\s*\d+(?:\.\d+)?\s*", text)
+    if found is None:
+        raise InvalidValue("offline_gap", text, "a duration such as 4h, 90m or 1h30m")
+    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text)
+    return sum(float(n) * _UNITS[u] for n, u in parts) if parts else float(text)
+
+
+def format_duration(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    minutes = rest // 60
+    return (
+        " ".join(p for p in (f"{hours}h" if hours else "", f"{minutes}m" if minutes else "") if p)
+        or f"{round(seconds)}s"
     )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
-from microindex.domain.node import NodeKind
+from microindex.domain.node import LONGEST_OFFLINE_GAP_S, NodeKind
 
 MAX_QUANTITY = 1_000_000
 
@@ -90,6 +90,26 @@ class NodeOut(BaseModel):
     lon: float
     opening_hours: str
     capabilities: CapabilitiesOut
+    offline_gap_s: float | None = Field(
+        description="The expected time offline the seller set (null: the kind's default)."
+    )
+    expected_offline_gap_s: float = Field(
+        description="The time offline the node's local stock rights are sized for."
+    )
+
+
+class NodeSettingsIn(Request):
+    offline_gap_s: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=LONGEST_OFFLINE_GAP_S,
+            description="Seconds the node is expected to be out of reach at a time; null: "
+            "the default for its kind (van and pop-up 4 h, locker and bench 1 h, store and "
+            "warehouse 15 min).",
+            examples=[14400],
+        ),
+    ]
 
 
 class ProductOut(BaseModel):

@@ -1,14 +1,14 @@
-"""Nodes: list, look up, add."""
+"""Nodes: list, look up, add, change a node's sync settings."""
 
 from __future__ import annotations
 
 from fastapi import Path, status
 
 from microindex.domain.access import Action, require
-from microindex.domain.node import OpeningHours
+from microindex.domain.node import Node, OpeningHours
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
-from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeIn, NodeOut
+from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeIn, NodeOut, NodeSettingsIn
 from microindex.service import nodes as node_service
 from microindex.service.records import node_from_record, node_record
 
@@ -18,13 +18,13 @@ api = router("nodes")
 @api.get("/nodes", response_model=list[NodeOut], summary="List the nodes")
 def list_nodes(hub: HubDep, token: TokenDep) -> list[NodeOut]:
     require(token.grant, Action.READ_NODES)
-    return [NodeOut(**node_record(n)) for n in node_service.list_nodes(hub.hub)]
+    return [_out(n) for n in node_service.list_nodes(hub.hub)]
 
 
 @api.get("/nodes/{node}", response_model=NodeOut, summary="One node")
 def get_node(hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)) -> NodeOut:
     require(token.grant, Action.READ_NODES)
-    return NodeOut(**node_record(node_service.get_node(hub.hub, node)))
+    return _out(node_service.get_node(hub.hub, node))
 
 
 @api.post(
@@ -38,4 +38,19 @@ def add_node(body: NodeIn, hub: HubDep, token: TokenDep) -> NodeOut:
     cutoff = body.capabilities.carrier_cutoff
     record["capabilities"]["carrier_cutoff"] = cutoff.isoformat() if cutoff else None
     added = node_service.add_node(hub.hub, node_from_record(record))
-    return NodeOut(**node_record(added))
+    return _out(added)
+
+
+@api.patch("/nodes/{node}", response_model=NodeOut, summary="Change a node's sync settings")
+def change_node(
+    body: NodeSettingsIn, hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)
+) -> NodeOut:
+    """`offline_gap_s`: how long the node is expected to be out of reach at a time (null: its
+    kind's default); its local stock rights cover its walk-in demand over that long from its
+    next sync."""
+    require(token.grant, Action.MANAGE_NODES)
+    return _out(node_service.set_offline_gap(hub.hub, node, body.offline_gap_s))
+
+
+def _out(node: Node) -> NodeOut:
+    return NodeOut(**node_record(node), expected_offline_gap_s=node.expected_offline_gap_s)
