@@ -14,6 +14,7 @@ from microindex.domain.node import Capabilities, Location, Node, NodeKind, Openi
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
 from microindex.service import nodes as node_service
 from microindex.service.records import node_record
+from microindex.service.sync_schedule import NextSync, next_syncs
 
 app = typer.Typer(help="Add and list nodes (shopfront, locker, van, bench, warehouse, pop-up).")
 
@@ -120,14 +121,24 @@ def format_duration(seconds: float) -> str:
 def list_(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
-    """List the nodes. Example: microindex node list --json"""
-    found = node_service.list_nodes(workspace(ctx).hub)
+    """List the nodes, with the time offline their local stock rights are sized for and when
+    each is next expected to sync with the hub, and why.
+
+    Example: microindex node list --json
+    """
+    ws = workspace(ctx)
+    found = node_service.list_nodes(ws.hub)
+    schedule = next_syncs(ws.hub, [n.code.value for n in found], ws.clock())
     if as_json:
-        print_json([node_record(n) for n in found])
+        print_json([node_record(n) | _sync_record(n, schedule) for n in found])
         return
-    table = Table("code", "kind", "name", "location", "pickup", "delivery km", "ships")
+    table = Table(
+        "code", "kind", "name", "location", "pickup", "delivery km", "ships", "offline",
+        "next sync", "why",
+    )  # fmt: skip
     for n in found:
         caps = n.capabilities
+        due = schedule[n.code.value].due
         table.add_row(
             n.code.value,
             n.kind.value,
@@ -136,5 +147,18 @@ def list_(
             "yes" if caps.pickup else "",
             f"{caps.local_delivery_radius_km:g}" if caps.local_delivery_radius_km else "",
             "yes" if caps.ships else "",
+            format_duration(n.expected_offline_gap_s),
+            f"{due:%Y-%m-%d %H:%M} UTC" if due else "",
+            schedule[n.code.value].why,
         )
     console.print(table)
+
+
+def _sync_record(node: Node, schedule: dict[str, NextSync]) -> dict[str, object]:
+    found = schedule[node.code.value]
+    return {
+        "expected_offline_gap_s": node.expected_offline_gap_s,
+        "last_sync": found.last.isoformat() if found.last else None,
+        "next_sync": found.due.isoformat() if found.due else None,
+        "next_sync_why": found.why,
+    }

@@ -6,7 +6,7 @@ that sends something else learns at once, and nothing is written.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -96,6 +96,11 @@ class NodeOut(BaseModel):
     expected_offline_gap_s: float = Field(
         description="The time offline the node's local stock rights are sized for."
     )
+    last_sync: datetime | None = Field(None, description="The node's last complete sync.")
+    next_sync: datetime | None = Field(
+        None, description="Its next heartbeat sync, at the interval the hub advised."
+    )
+    next_sync_why: str = Field("", description="Why then (or overdue: out of reach?).")
 
 
 class NodeSettingsIn(Request):

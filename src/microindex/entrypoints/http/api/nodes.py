@@ -11,6 +11,7 @@ from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeIn, NodeOut, NodeSettingsIn
 from microindex.service import nodes as node_service
 from microindex.service.records import node_from_record, node_record
+from microindex.service.sync_schedule import NextSync, next_syncs
 
 api = router("nodes")
 
@@ -18,13 +19,16 @@ api = router("nodes")
 @api.get("/nodes", response_model=list[NodeOut], summary="List the nodes")
 def list_nodes(hub: HubDep, token: TokenDep) -> list[NodeOut]:
     require(token.grant, Action.READ_NODES)
-    return [_out(n) for n in node_service.list_nodes(hub.hub)]
+    found = node_service.list_nodes(hub.hub)
+    schedule = next_syncs(hub.workspace.hub, [n.code.value for n in found], hub.now())
+    return [_out(n, schedule[n.code.value]) for n in found]
 
 
 @api.get("/nodes/{node}", response_model=NodeOut, summary="One node")
 def get_node(hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)) -> NodeOut:
     require(token.grant, Action.READ_NODES)
-    return _out(node_service.get_node(hub.hub, node))
+    found = node_service.get_node(hub.hub, node)
+    return _out(found, next_syncs(hub.workspace.hub, [node], hub.now())[node])
 
 
 @api.post(
@@ -52,5 +56,8 @@ def change_node(
     return _out(node_service.set_offline_gap(hub.hub, node, body.offline_gap_s))
 
 
-def _out(node: Node) -> NodeOut:
-    return NodeOut(**node_record(node), expected_offline_gap_s=node.expected_offline_gap_s)
+def _out(node: Node, sync: NextSync | None = None) -> NodeOut:
+    out = NodeOut(**node_record(node), expected_offline_gap_s=node.expected_offline_gap_s)
+    if sync is not None:
+        out.last_sync, out.next_sync, out.next_sync_why = sync.last, sync.due, sync.why
+    return out
