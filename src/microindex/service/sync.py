@@ -327,8 +327,9 @@ def _walk_in_rates(
         sold, elapsed = _history(uow, peer.node)
         for sku, short in account.walkin.items():  # unmet asks seen now (`_asks`)
             sold[sku] = max(sold.get(sku, 0), short)
-    elif elapsed >= settings.bounds.shortest_s:
-        peer.tau_s = allocation.smoothed(peer.tau_s, elapsed)
+    elif elapsed >= settings.bounds.shortest_s:  # a gap past the longest heartbeat is an
+        gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
+        peer.tau_s = allocation.smoothed(peer.tau_s, gap)
     peer.last_sync_s = now_s
     rates: dict[str, float] = {}
     for sku in set(account.mirror) | set(account.held):
@@ -341,18 +342,18 @@ def _walk_in_rates(
 
 
 def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:
-    """Units sold at the node by SKU over its mirrored ledger, and the seconds it spans."""
+    """Units sold at the node by SKU over its mirrored ledger, and the seconds it spans
+    (earliest to latest movement: a ledger imported late is not in time order)."""
     sold: dict[str, int] = {}
-    first = last = None
+    times: list[datetime] = []
     after = 0
     while batch := uow.ledger.movements(node, after, 5000):
-        first = batch[0].at if first is None else first
-        last = batch[-1].at
+        times += (min(m.at for m in batch), max(m.at for m in batch))
         for movement in batch:
             if movement.kind is MovementKind.SELL:
                 sold[movement.sku] = sold.get(movement.sku, 0) - movement.quantity
         after = batch[-1].seq
-    span = (last - first).total_seconds() if first is not None and last is not None else 0.0
+    span = (max(times) - min(times)).total_seconds() if times else 0.0
     return sold, span
 
 
