@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from microindex.adapters.channels.figures import SqliteFigures
 from microindex.domain.channels.figures import FigureSource
-from microindex.service import stock
+from microindex.service import rights, stock, sync
 from tests.sales import sell
 
 from .conftest import T0, Shop
@@ -39,9 +39,27 @@ def test_once_sync_has_run_the_hubs_mirror_is_read_as_of_the_last_sync(shop: Sho
             (synced.timestamp(), json.dumps({"MUG-BLUE": 2 / 86400})),
         )
         conn.execute("INSERT INTO on_hand VALUES ('van', 'MUG-BLUE', 7)")
+        conn.execute("INSERT INTO ledger_heads VALUES ('van', 1)")  # the receipt is mirrored
     files = {"van": shop.workspace.settings.nodes_dir / "van.sqlite"}
     (mug,) = SqliteFigures(files, hub).figures("van")
     assert (mug.quantity, mug.source, mug.as_of) == (7, FigureSource.SYNC, synced)
     assert round(mug.rate_per_day, 6) == 2.0
     (own,) = SqliteFigures(files).figures("van")  # no hub: the node's own ledger
     assert (own.quantity, own.source) == (9, FigureSource.LEDGER)
+
+
+def test_a_walk_in_sale_recorded_after_its_own_rights_request_is_not_shown_as_fresh_stock(
+    shop: Shop,
+) -> None:
+    """The sale asks the hub for rights (a sync at T0 + 1 min), then is recorded at the node
+    as of the till's time: the hub's copy of the ledger lacks it, so its last contact does
+    not make the pre-sale stock fresh."""
+    van = shop.workspace.node("van")
+    stock.receive(van, "van", "MUG-BLUE", 3, T0)
+    sync.sync_node(van, "van", shop.workspace.link("van"), T0)
+    till = T0 + timedelta(minutes=30)
+    shop.at(till + timedelta(minutes=1))  # the ask reaches the hub after the till's time
+    rights.sell_walk_in(van, "van", "MUG-BLUE", 3, till, ask=shop.workspace.ask_hub("van"))
+    (mug,) = shop.sources.figures.figures("van", ["MUG-BLUE"])
+    assert mug.quantity == 0
+    assert mug.as_of <= till  # as of the ledger position read, never of a later contact

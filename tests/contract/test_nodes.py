@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from microindex.domain.errors import DuplicateNode, InvalidValue, UnknownNode
-from microindex.service.nodes import add_node, get_node, list_nodes, set_zone
+from microindex.domain.node import OFFLINE_GAP_BY_KIND_S
+from microindex.service.nodes import add_node, get_node, list_nodes, set_offline_gap, set_zone
 from microindex.service.ports import UnitOfWorkFactory
 
 from .samples import node
@@ -56,3 +57,19 @@ def test_a_nodes_time_zone_is_stored_and_moved_and_an_unknown_one_refused(
     assert {n.code.value: n.zone for n in list_nodes(uow_factory)} == {
         "shop": "Europe/London", "van": "America/New_York",
     }  # fmt: skip
+
+
+def test_a_nodes_expected_offline_gap_is_stored_with_it_and_defaults_by_kind(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    add_node(uow_factory, node("van-2", "Delivery van"))
+    stored = get_node(uow_factory, "van-2")
+    assert stored.offline_gap_s is None
+    assert stored.expected_offline_gap_s == OFFLINE_GAP_BY_KIND_S[stored.kind]
+    set_offline_gap(uow_factory, "van-2", 6 * 3600.0)
+    assert get_node(uow_factory, "van-2") == replace(stored, offline_gap_s=6 * 3600.0)
+    assert get_node(uow_factory, "van-2").expected_offline_gap_s == 6 * 3600.0
+    set_offline_gap(uow_factory, "van-2", None)
+    assert get_node(uow_factory, "van-2") == stored
+    with pytest.raises(UnknownNode):
+        set_offline_gap(uow_factory, "locker", 60.0)

@@ -94,3 +94,19 @@ def test_a_failed_upload_is_retried_without_waiting_for_a_local_write(pair: Pair
     assert state.failures == 0 and state.last_sync is not None
     assert pair.ledger("van", at_hub=True)[0] == pair.ledger("van")[0]
     assert pair.clock() - state.last_sync < timedelta(hours=1)
+
+
+def test_a_node_below_low_water_syncs_once_per_change_not_on_every_poll(pair: Pair) -> None:
+    """The van holds none of the mug locally (pooled at the hub) while its demand estimate
+    sets a low-water mark of one: being below it is no news at every poll."""
+    pair.receive("van", "MUG-1", 1)
+    link, ticks = pair.link("van"), []
+
+    def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+        pair.later(seconds / 60)
+
+    every = WorkerSettings(poll_s=5, jitter=0)
+    run_node(pair.nodes["van"], "van", link, pair.clock, sleep, lambda: len(ticks) < 80, every)
+    assert sync.sync_due(pair.nodes["van"], "van", 0.0) is sync.SyncReason.NOTHING
+    assert link.stats.pushes <= 3  # the first sync's exchanges; before: one more every poll

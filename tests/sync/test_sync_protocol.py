@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from microindex.adapters.sync.codec import decode_push, encode_push
 from microindex.domain.movement import Movement, MovementKind
-from microindex.domain.sync.messages import PushRefused, Refusal
+from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
 from microindex.service import rights, sync
 from tests.sync.conftest import SECRETS, Pair
 
@@ -53,6 +54,28 @@ def test_a_replayed_batch_is_refused_and_changes_nothing(pair: Pair) -> None:
         endpoint.handle(frame)
     assert refused.value.reason is Refusal.REPLAY
     assert pair.ledger("van", at_hub=True) == before
+
+
+class _Overtaken:
+    """A link whose first push is overtaken by a later one of the same node (another
+    process syncing it), which the hub applies first."""
+
+    def __init__(self, pair: Pair, node: str) -> None:
+        self.pair, self.node, self.link, self.overtaken = pair, node, pair.link(node), False
+
+    def exchange(self, push: Push) -> Reply:
+        if not self.overtaken:
+            self.overtaken = True
+            later = sync.prepare_push(self.pair.nodes[self.node], self.node)
+            self.pair.endpoint().handle(encode_push(later, SECRETS[self.node]))
+        return self.link.exchange(push)
+
+
+def test_a_push_another_sync_overtook_is_sent_again_under_a_new_counter(pair: Pair) -> None:
+    pair.receive("van", "MUG-1", 3)
+    report = sync.sync_node(pair.nodes["van"], "van", _Overtaken(pair, "van"), pair.clock())
+    assert report.acked == len(pair.ledger("van"))
+    assert pair.ledger("van", at_hub=True) == pair.ledger("van")
 
 
 def test_a_replayed_batch_with_a_forged_sequence_fails_its_credential(pair: Pair) -> None:
@@ -134,3 +157,18 @@ def test_a_decoded_push_keeps_every_movement_digest(pair: Pair) -> None:
     odd = Movement("van", push.head + 1, "MUG-1", -1, MovementKind.SELL, pair.later(1), "r", "a")
     decoded = decode_push(encode_push(replace(push, movements=(odd,)), SECRETS["van"]), SECRETS.get)
     assert decoded.movements[0].digest() == odd.digest()
+
+
+def test_a_nodes_sales_before_its_first_sync_set_its_walk_in_rate(pair: Pair) -> None:
+    week_ago = pair.clock() - timedelta(days=7)
+    with pair.nodes["van"]() as uow:
+        ledger = uow.ledger.load("van", ["MUG-1"])
+        ledger.record("MUG-1", MovementKind.RECEIVE, 30, week_ago)
+        for half_day in range(1, 15):
+            ledger.record("MUG-1", MovementKind.SELL, -1, week_ago + timedelta(hours=12 * half_day))
+        uow.ledger.save(ledger)
+        uow.commit()
+    sync.sync_node(pair.nodes["van"], "van", pair.link("van"), pair.clock(), batch=5)
+    with pair.hub() as uow:
+        per_day = uow.accounts.peer("van").rates["MUG-1"] * 86400
+    assert 1.9 <= per_day <= 2.1  # 14 over the week its ledger spans, every batch counted

@@ -12,7 +12,7 @@ from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
-from microindex.domain.sync.node import NodeSide, Override, PromisedOnline
+from microindex.domain.sync.node import NodeSide, Override, PromisedOnline, SyncReason, sync_reason
 from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, fold_all
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -192,3 +192,16 @@ def _apply(side: NodeSide, ledger: Ledger, op: str, q: int, seq: int) -> None:
             "MUG", max(0, ledger.available("MUG") - q), ledger.head, ledger.available("MUG"), AT
         )
         side.catch_up([result.adjustment] if result.adjustment else [])
+
+
+def test_low_water_triggers_a_sync_once_per_change_of_that_sku() -> None:
+    side, ledger = _node(4)
+    side.grant(ledger, "MUG", 3, AT)
+    side.low_water = {"MUG": 3}  # local 1, below its mark
+    side.next_sync_s = 600
+    assert sync_reason(side, [], 60.0) is SyncReason.NOTHING  # already told: no news
+    sold = side.sell(ledger, "MUG", 1, AT)
+    assert sync_reason(side, [sold], 60.0) is SyncReason.LOW_WATER
+    other = ledger.record("VASE", MovementKind.RECEIVE, 2, AT)
+    assert sync_reason(side, [other], 60.0) is SyncReason.NOTHING
+    assert sync_reason(side, [], 600.0) is SyncReason.HEARTBEAT

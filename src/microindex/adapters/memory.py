@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -69,8 +69,9 @@ class MemoryNodes:
             raise ValueError(f"node {node.code} exists")
         self._s.nodes[node.code.value] = node
 
-    def set_zone(self, code: str, zone: str) -> None:
-        self._s.nodes[code] = replace(self._s.nodes[code], zone=zone)
+    def update(self, node: Node) -> None:
+        if node.code.value in self._s.nodes:
+            self._s.nodes[node.code.value] = node
 
     def get(self, code: str) -> Node | None:
         return self._s.nodes.get(code)

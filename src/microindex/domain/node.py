@@ -111,6 +111,18 @@ def time_zone(key: str) -> ZoneInfo:
         ) from None
 
 
+HOUR_S = 3600.0
+LONGEST_OFFLINE_GAP_S = 7 * 24 * HOUR_S
+OFFLINE_GAP_BY_KIND_S: dict[NodeKind, float] = {
+    NodeKind.VAN: 4 * HOUR_S,  # out on its round, often out of reach
+    NodeKind.POPUP: 4 * HOUR_S,  # a market stall on a phone's data
+    NodeKind.LOCKER: 1 * HOUR_S,
+    NodeKind.BENCH: 1 * HOUR_S,
+    NodeKind.STORE: 0.25 * HOUR_S,  # a shopfront's line drops briefly
+    NodeKind.WAREHOUSE: 0.25 * HOUR_S,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     code: NodeCode
@@ -120,12 +132,24 @@ class Node:
     opening_hours: OpeningHours = field(default_factory=OpeningHours.always)
     capabilities: Capabilities = field(default_factory=Capabilities)
     zone: str = "UTC"  # IANA time zone: its opening hours and cut-offs are wall-clock times there
+    offline_gap_s: float | None = None  # the seller's word; None: the default for its kind
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 200:
             raise InvalidValue("name", self.name, "a node name has 1-200 characters")
         time_zone(self.zone)
+        gap = self.offline_gap_s
+        if gap is not None and not 0 <= gap <= LONGEST_OFFLINE_GAP_S:
+            raise InvalidValue("offline_gap", str(gap), "an offline gap is 0 to 7 days")
 
     def local(self, at: datetime) -> datetime:
         """`at` on the node's own clock (its time zone)."""
         return at.astimezone(time_zone(self.zone))
+
+    @property
+    def expected_offline_gap_s(self) -> float:
+        """How long the node is expected to be out of reach at a time: its local stock rights
+        cover its walk-in demand over this long."""
+        if self.offline_gap_s is not None:
+            return self.offline_gap_s
+        return OFFLINE_GAP_BY_KIND_S[self.kind]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from microindex.domain.errors import DuplicateNode, UnknownNode
-from microindex.domain.node import Node, time_zone
+from microindex.domain.node import Node
 from microindex.service.ports import UnitOfWorkFactory
 
 
@@ -18,13 +20,14 @@ def add_node(uow_factory: UnitOfWorkFactory, node: Node) -> Node:
 
 def set_zone(uow_factory: UnitOfWorkFactory, code: str, zone: str) -> Node:
     """Move node `code` to the IANA time zone `zone` (its hours are local times there)."""
-    time_zone(zone)
     with uow_factory() as uow:
-        if uow.nodes.get(code) is None:
+        node = uow.nodes.get(code)
+        if node is None:
             raise UnknownNode(code)
-        uow.nodes.set_zone(code, zone)
+        changed = replace(node, zone=zone)  # an unknown zone is refused here
+        uow.nodes.update(changed)
         uow.commit()
-    return get_node(uow_factory, code)
+    return changed
 
 
 def get_node(uow_factory: UnitOfWorkFactory, code: str) -> Node:
@@ -38,3 +41,16 @@ def get_node(uow_factory: UnitOfWorkFactory, code: str) -> Node:
 def list_nodes(uow_factory: UnitOfWorkFactory) -> list[Node]:
     with uow_factory() as uow:
         return uow.nodes.all()
+
+
+def set_offline_gap(uow_factory: UnitOfWorkFactory, code: str, gap_s: float | None) -> Node:
+    """How long the node is expected to be out of reach at a time (None: its kind's default).
+    The hub sizes the node's local stock rights for it at the node's next sync."""
+    with uow_factory() as uow:
+        node = uow.nodes.get(code)
+        if node is None:
+            raise UnknownNode(code)
+        changed = replace(node, offline_gap_s=gap_s)
+        uow.nodes.update(changed)
+        uow.commit()
+    return changed

@@ -120,6 +120,7 @@ def node_record(node: Node) -> Record:
             "return_point": caps.return_point,
             "preparation_minutes": caps.preparation_minutes,
         },
+        "offline_gap_s": node.offline_gap_s,
     }
 
 
@@ -135,7 +136,12 @@ def node_from_record(record: Record) -> Node:
         opening_hours=OpeningHours.from_text(record.get("opening_hours") or ""),
         capabilities=Capabilities(**caps),
         zone=record.get("zone") or "UTC",
+        offline_gap_s=_float_or_none(record.get("offline_gap_s")),
     )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _listish(value: Any) -> list[Any]:

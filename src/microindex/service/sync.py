@@ -9,13 +9,14 @@ the node where to resume.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
@@ -34,8 +35,10 @@ class SyncSettings:
     bounds: allocation.SyncBounds = field(default_factory=allocation.SyncBounds)
     z: float = 1.645  # low-water safety factor (95%)
     rate_horizon_s: float = 4 * 3600.0  # how fast demand estimates forget
-    # the least time to a node's next successful sync, where it is known to go offline (a van)
+    # the least time to a node's next successful sync, by node: overrides the node's own
+    # expected offline gap (`Node.expected_offline_gap_s`; the simulator's nodes have none)
     expected_gap_s: Mapping[str, float] = field(default_factory=dict)
+    stockout: float = allocation.POOL_BELOW  # target chance a node runs out of local rights
     prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
 
 
@@ -136,11 +139,44 @@ def sync_node(
     """Push until the hub has everything (batch by batch, resumable), applying each reply;
     movements a reply made here (grants, set-asides) go straight back, and so does word of
     requests applied without a movement (a set-aside refused: its promise is uncovered, which
-    the hub must hear now, not at the next sync)."""
-    pushed = exchanges = 0
+    the hub must hear now, not at the next sync).
+
+    One sync of a node at a time in this process (a walk-in sale's ask, the agent's loop and
+    a staff step may all sync it); a push another process's sync overtook (refused as a
+    replay of its counter) is sent again under a new counter, a few times."""
+    with _sync_lock(node_db, node):
+        return _sync_node(node_db, node, transport, at, batch, want, max_exchanges)
+
+
+_LOCKS: dict[tuple[int, str], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+REPLAY_RETRIES = 3
+
+
+def _sync_lock(node_db: SyncUnitOfWorkFactory, node: str) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault((id(node_db), node), threading.Lock())
+
+
+def _sync_node(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    transport: SyncTransport,
+    at: datetime,
+    batch: int,
+    want: Sequence[tuple[str, int]],
+    max_exchanges: int,
+) -> SyncReport:
+    pushed = exchanges = clashes = 0
     while True:
         push = prepare_push(node_db, node, batch, want)
-        reply = transport.exchange(push)
+        try:
+            reply = transport.exchange(push)
+        except PushRefused as refused:
+            clashes += 1
+            if refused.reason is not Refusal.REPLAY or clashes > REPLAY_RETRIES:
+                raise
+            continue
         made = accept_reply(node_db, node, reply, at)
         exchanges += 1
         pushed += len(push.movements)
@@ -173,6 +209,7 @@ def receive_push(
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         complete = _mirror(uow, ledger, account, push) and ledger.head >= push.head
+        uow.ledger.save(ledger)  # before the rebalance, which may read the node's history
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
@@ -187,7 +224,6 @@ def receive_push(
             asked = _asks(account, epoch, push)
             if complete and same_epoch:
                 advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
-        uow.ledger.save(ledger)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)
         reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
@@ -243,33 +279,87 @@ def _rebalance(
     """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise.
 
     Rights the node just granted (an ask from the hub) or just asked for stay where they went.
+    For a SKU with no movement in this push, a node the hub split for before holding no more
+    than `allocation.keep_up_to` of its target keeps what it holds, so a sync that changes
+    nothing (no sales, no stock) moves no rights either way as the rates decay.
     """
-    now_s = now.timestamp()
-    elapsed = now_s - peer.last_sync_s if peer.last_sync_s >= 0 else 0.0
-    if peer.last_sync_s >= 0:
-        peer.tau_s = allocation.smoothed(peer.tau_s, elapsed)
-    peer.last_sync_s = now_s
-    tau = max(peer.tau_s, settings.bounds.shortest_s, settings.expected_gap_s.get(peer.node, 0))
+    moved = set(account.touched_skus)  # mirrored in this push (the node's own movements)
+    if peer.last_sync_s < 0:  # never split for: every SKU is new to the split
+        moved |= set(account.mirror) | set(account.held)
+    rates = _walk_in_rates(uow, peer, account, now, settings)
+    tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
     total_rate = 0.0
     advice: list[Advice] = []
     for sku in sorted(set(account.mirror) | set(account.held)):
-        prior = peer.rates.get(sku, settings.prior_rate_per_s)
-        walkin = allocation.decayed_rate(
-            prior, elapsed, account.walkin.get(sku, 0), settings.rate_horizon_s
-        )
-        peer.rates[sku] = walkin
+        walkin = rates[sku]
         online, _ = uow.accounts.online_rate(sku)
         share = online / max(1, len(uow.accounts.held(sku)))
         total_rate += walkin + share
         local = (account.mirror[sku].local if sku in account.mirror else 0) + account.releasing(sku)
-        target = allocation.split(local + max(0, account.h(sku)), walkin * tau, share * tau)
-        if sku in account.granted_now:
+        free = local + max(0, account.h(sku))
+        target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
+        steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
+        if sku in account.granted_now or steady:
             target = local
         target = max(target, min(asked.get(sku, 0), local))
         if target > local:
             _release(account, epoch, sku, min(target - local, account.h(sku)))
         advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
     return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
+
+
+def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> float:
+    """How long the node is expected to be out of reach: the settings' word (the simulator's),
+    else the node's own (`microindex node set CODE --offline-gap`, or its kind's default)."""
+    if node in settings.expected_gap_s:
+        return settings.expected_gap_s[node]
+    registered = uow.nodes.get(node)
+    return registered.expected_offline_gap_s if registered is not None else 0.0
+
+
+def _walk_in_rates(
+    uow: SyncUnitOfWork, peer: Peer, account: NodeAccount, now: datetime, settings: SyncSettings
+) -> dict[str, float]:
+    """Decayed walk-in rates per SKU (units per second), kept in the peer; tau learns from
+    gaps between sync sessions (exchanges less than `shortest_s` apart are one session).
+
+    At the first sync the node's whole mirrored history counts, over the time it spans: from
+    its first movement to its last, both on the node's clock, so an offset clock changes
+    nothing (SYNC.md's invariant 8)."""
+    now_s = now.timestamp()
+    sold, elapsed = dict(account.walkin), now_s - peer.last_sync_s
+    if peer.last_sync_s < 0:
+        sold, elapsed = _history(uow, peer.node)
+        for sku, short in account.walkin.items():  # unmet asks seen now (`_asks`)
+            sold[sku] = max(sold.get(sku, 0), short)
+    elif elapsed >= settings.bounds.shortest_s:  # a gap past the longest heartbeat is an
+        gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
+        peer.tau_s = allocation.smoothed(peer.tau_s, gap)
+    peer.last_sync_s = now_s
+    rates: dict[str, float] = {}
+    for sku in set(account.mirror) | set(account.held):
+        prior = peer.rates.get(sku, settings.prior_rate_per_s)
+        rates[sku] = allocation.decayed_rate(
+            prior, elapsed, sold.get(sku, 0), settings.rate_horizon_s
+        )
+    peer.rates.update(rates)
+    return rates
+
+
+def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:
+    """Units sold at the node by SKU over its mirrored ledger, and the seconds it spans
+    (earliest to latest movement: a ledger imported late is not in time order)."""
+    sold: dict[str, int] = {}
+    times: list[datetime] = []
+    after = 0
+    while batch := uow.ledger.movements(node, after, 5000):
+        times += (min(m.at for m in batch), max(m.at for m in batch))
+        for movement in batch:
+            if movement.kind is MovementKind.SELL:
+                sold[movement.sku] = sold.get(movement.sku, 0) - movement.quantity
+        after = batch[-1].seq
+    span = (max(times) - min(times)).total_seconds() if times else 0.0
+    return sold, span
 
 
 def _reply(

@@ -1,7 +1,10 @@
 """Availability figures from SQLite: the hub's mirror where sync has run, else the node's file.
 
 - A node the hub has synced with (a `sync_peers` row with a last sync time): on-hand from the
-  hub's mirror of its ledger, as of that last successful sync, with sync's walk-in demand rates.
+  hub's mirror of its ledger, as of that last successful sync, with sync's walk-in demand rates;
+  but when the node's own file is here and has moved past the position the hub's copy holds
+  (a walk-in sale recorded after its own rights request), the hub's last contact says nothing
+  of it: the node's own ledger is read instead, as of its last movement.
 - Otherwise: on-hand from the node's own database, as of its last ledger movement, with the
   demand rate of the last 28 days of sales there.
 Each read has a connection of its own (WAL: readers never wait for the node's writer).
@@ -30,20 +33,25 @@ class SqliteFigures:
     def figures(self, node: str, skus: Iterable[str] | None = None) -> Iterator[Availability]:
         wanted = None if skus is None else sorted(set(skus))
         synced = self._synced(node)
+        path = self.node_files.get(node)
+        own = path if path is not None and path.exists() else None
         if synced is not None:
             assert self.hub_file is not None
-            as_of, rates = synced
-            yield from _read(self.hub_file, node, as_of, FigureSource.SYNC, rates, wanted)
+            as_of, rates, head = synced
+            if own is None or _head(own, node) <= head:
+                yield from _read(self.hub_file, node, as_of, FigureSource.SYNC, rates, wanted)
+                return
+        if own is None:
             return
-        path = self.node_files.get(node)
-        if path is None or not path.exists():
-            return
-        with closing(connect(path)) as conn:
+        with closing(connect(own)) as conn:
             last, sold = _ledger_age(conn, node)
         if last is not None:
-            yield from _read(path, node, last, FigureSource.LEDGER, sold, wanted)
+            known = sold if synced is None else synced[1]
+            yield from _read(own, node, last, FigureSource.LEDGER, known, wanted)
 
-    def _synced(self, node: str) -> tuple[datetime, dict[str, float]] | None:
+    def _synced(self, node: str) -> tuple[datetime, dict[str, float], int] | None:
+        """The hub's last contact with the node, its demand rates there (per day) and the
+        ledger position its copy holds; None before the first sync."""
         if self.hub_file is None or not self.hub_file.exists():
             return None
         with closing(connect(self.hub_file)) as conn:
@@ -53,10 +61,21 @@ class SqliteFigures:
                 ).fetchone()
             except sqlite3.OperationalError:  # a hub without the sync tables
                 return None
-        if row is None or row[0] < 0:
-            return None
+            if row is None or row[0] < 0:
+                return None
+            head = _head_of(conn, "SELECT head FROM ledger_heads WHERE node = ?", node)
         rates = {sku: float(r) * DAY_S for sku, r in json.loads(row[1]).items()}
-        return datetime.fromtimestamp(row[0], UTC), rates
+        return datetime.fromtimestamp(row[0], UTC), rates, head
+
+
+def _head(path: Path, node: str) -> int:
+    with closing(connect(path)) as conn:
+        return _head_of(conn, "SELECT max(seq) FROM movements WHERE node = ?", node)
+
+
+def _head_of(conn: sqlite3.Connection, query: str, node: str) -> int:
+    row = conn.execute(query, (node,)).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
 
 
 def _ledger_age(conn: sqlite3.Connection, node: str) -> tuple[datetime | None, dict[str, float]]:

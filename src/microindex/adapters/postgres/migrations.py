@@ -180,6 +180,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "ALTER TABLE nodes ADD COLUMN zone text NOT NULL DEFAULT 'UTC';",
     ),
     TIMER_MIGRATION,
+    (
+        113,
+        "a node's expected time offline (NULL: the default for its kind)",
+        "ALTER TABLE nodes ADD COLUMN offline_gap_s double precision",
+    ),
 ]
 
 

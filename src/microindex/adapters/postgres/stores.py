@@ -36,7 +36,23 @@ _MOVEMENT_FIELDS = (
     "node", "seq", "sku", "quantity", "kind", "at", "reference", "actor", "tag", "tag_id"
 )  # fmt: skip
 _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
-_NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities", "zone")
+_NODE_FIELDS = (
+    "code",
+    "kind",
+    "name",
+    "lat",
+    "lon",
+    "opening_hours",
+    "capabilities",
+    "offline_gap_s",
+    "zone",
+)
+
+
+def _node_row(node: Node) -> tuple[Any, ...]:
+    r = node_record(node)
+    r["capabilities"] = Jsonb(r["capabilities"])
+    return tuple(r[name] for name in _NODE_FIELDS)
 
 
 def _product_row(product: Product) -> tuple[Any, ...]:
@@ -119,16 +135,16 @@ class PostgresNodes:
         self._conn = conn
 
     def add(self, node: Node) -> None:
-        r = node_record(node)
-        r["capabilities"] = Jsonb(r["capabilities"])
+        marks = ", ".join(["%s"] * len(_NODE_FIELDS))
         self._conn.execute(
-            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)})"
-            f" VALUES ({', '.join('%s' for _ in _NODE_FIELDS)})",
-            tuple(r[f] for f in _NODE_FIELDS),
+            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)}) VALUES ({marks})", _node_row(node)
         )
 
-    def set_zone(self, code: str, zone: str) -> None:
-        self._conn.execute("UPDATE nodes SET zone = %s WHERE code = %s", (zone, code))
+    def update(self, node: Node) -> None:
+        fields = ", ".join(f"{name} = %s" for name in _NODE_FIELDS[1:])
+        self._conn.execute(
+            f"UPDATE nodes SET {fields} WHERE code = %s", (*_node_row(node)[1:], node.code.value)
+        )
 
     def get(self, code: str) -> Node | None:
         row = self._conn.execute(

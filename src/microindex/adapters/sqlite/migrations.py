@@ -253,6 +253,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "ALTER TABLE nodes ADD COLUMN zone TEXT NOT NULL DEFAULT 'UTC';",
     ),
     TIMER_MIGRATION,
+    (
+        113,
+        "a node's expected time offline (NULL: the default for its kind)",
+        "ALTER TABLE nodes ADD COLUMN offline_gap_s REAL",
+    ),
 ]
 
 

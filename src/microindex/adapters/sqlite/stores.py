@@ -124,38 +124,55 @@ class SqliteCatalog:
         return int(self._conn.execute("SELECT count(*) FROM products").fetchone()[0])
 
 
-_NODE_FIELDS = ("code", "kind", "name", "lat", "lon", "opening_hours", "capabilities", "zone")
-_NODE_COLUMNS = ", ".join(_NODE_FIELDS)
-
-
 class SqliteNodes:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
     def add(self, node: Node) -> None:
-        r = node_record(node)
-        r["capabilities"] = json.dumps(r["capabilities"])
         self._conn.execute(
-            f"INSERT INTO nodes ({_NODE_COLUMNS}) VALUES ({', '.join('?' for _ in _NODE_FIELDS)})",
-            tuple(r[f] for f in _NODE_FIELDS),
+            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)})"
+            f" VALUES ({', '.join('?' * len(_NODE_FIELDS))})",
+            _node_row(node),
         )
 
-    def set_zone(self, code: str, zone: str) -> None:
-        self._conn.execute("UPDATE nodes SET zone = ? WHERE code = ?", (zone, code))
+    def update(self, node: Node) -> None:
+        fields = ", ".join(f"{name} = ?" for name in _NODE_FIELDS[1:])
+        self._conn.execute(
+            f"UPDATE nodes SET {fields} WHERE code = ?", (*_node_row(node)[1:], node.code.value)
+        )
 
     def get(self, code: str) -> Node | None:
         row = self._conn.execute(
-            f"SELECT {_NODE_COLUMNS} FROM nodes WHERE code = ?", (code,)
+            f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes WHERE code = ?", (code,)
         ).fetchone()
         return None if row is None else self._node(row)
 
     def all(self) -> list[Node]:
-        rows = self._conn.execute(f"SELECT {_NODE_COLUMNS} FROM nodes ORDER BY code")
+        rows = self._conn.execute(f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes ORDER BY code")
         return [self._node(row) for row in rows]
 
     @staticmethod
     def _node(row: tuple[Any, ...]) -> Node:
         return node_from_record(dict(zip(_NODE_FIELDS, row, strict=True)))
+
+
+_NODE_FIELDS = (
+    "code",
+    "kind",
+    "name",
+    "lat",
+    "lon",
+    "opening_hours",
+    "capabilities",
+    "offline_gap_s",
+    "zone",
+)
+
+
+def _node_row(node: Node) -> tuple[Any, ...]:
+    r = node_record(node)
+    r["capabilities"] = json.dumps(r["capabilities"])
+    return tuple(r[name] for name in _NODE_FIELDS)
 
 
 class SqliteLedger:

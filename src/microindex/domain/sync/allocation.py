@@ -55,6 +55,13 @@ def split(total: int, mu_local: float, mu_hub: float, pool_below: float = POOL_B
     return local
 
 
+def keep_up_to(target: int) -> int:
+    """The most local rights a node keeps without granting back when its target is `target`:
+    a quarter more, at least one, so a target that drifts by a unit as rates decay between
+    syncs moves no rights back and forth."""
+    return target + max(1, target // 4)
+
+
 def low_water(mu: float, z: float = 1.645) -> int:
     """Below mu + z*sqrt(mu) rights a side should sync (and ask for more)."""
     return math.ceil(mu + z * math.sqrt(mu)) if mu > 0 else 0

@@ -256,7 +256,7 @@ class NodeSide:
 class SyncReason(StrEnum):
     NOTHING = ""
     AT_ONCE = "at-once"  # a grant, release, set-aside, fulfil, overdraft or count to report
-    LOW_WATER = "low-water"  # local rights below mu + z*sqrt(mu)
+    LOW_WATER = "low-water"  # a SKU moved and its local rights are below mu + z*sqrt(mu)
     UNSYNCED = "unsynced"  # more unsynced movements than the bound
     HEARTBEAT = "heartbeat"  # the demand-aware interval has passed
 
@@ -272,8 +272,9 @@ def sync_reason(
     for movement in unsynced:
         if movement.kind in _AT_ONCE or movement.tag in (Tag.FULFIL, Tag.OVERDRAFT):
             return SyncReason.AT_ONCE
-    if side.below_low_water():
-        return SyncReason.LOW_WATER
+    low = set(side.below_low_water())
+    if any(movement.sku in low for movement in unsynced):  # once per change, not per poll:
+        return SyncReason.LOW_WATER  # the hub has heard of a SKU below its mark since it last moved
     if len(unsynced) > bound:
         return SyncReason.UNSYNCED
     if idle_s >= side.next_sync_s:  # never advised yet (0): every poll until the first reply

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 import typer
 from rich.table import Table
 
 from microindex.domain.codes import NodeCode
+from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    errors,
+    print_json,
+    workspace,
+)
 from microindex.service import nodes as node_service
 from microindex.service.records import node_record
+from microindex.service.sync_schedule import NextSync, next_syncs
 
 app = typer.Typer(
     help="Add, change and list nodes (shopfront, locker, van, bench, warehouse, pop-up)."
@@ -77,30 +86,84 @@ def add(
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    code: str = typer.Argument(..., help="The node's code."),
-    zone: str = typer.Option(..., help="IANA time zone its hours are in, e.g. Europe/London."),
+    code: str = typer.Argument(..., help="The node, e.g. van."),
+    zone: str | None = typer.Option(
+        None, help="IANA time zone its hours are in, e.g. Europe/London."
+    ),
+    offline_gap: str | None = typer.Option(
+        None,
+        "--offline-gap",
+        help="How long the node is out of reach at a time, e.g. 4h, 90m, 1h30m; 'kind' for "
+        "its kind's default (van and pop-up 4h, locker and bench 1h, store and warehouse 15m).",
+    ),
 ) -> None:
-    """Change a node: the time zone its opening hours and cut-offs are in.
+    """Change a node: the time zone its opening hours and cut-offs are in, and the time
+    offline its local stock rights cover (its walk-in demand over that long, from its next
+    sync).
 
-    Example: microindex node set shopfront --zone Europe/London
+    Example: microindex node set van --offline-gap 4h --zone Europe/London
     """
+    if zone is None and offline_gap is None:
+        errors.print("[red]say what to change: --zone and/or --offline-gap")
+        raise typer.Exit(1)
+    hub = workspace(ctx).hub
     with domain_errors():
-        node = node_service.set_zone(workspace(ctx).hub, code, zone)
-    console.print(f"{node.code.value}: hours are local times in {node.zone}")
+        if zone is not None:
+            node = node_service.set_zone(hub, code, zone)
+            console.print(f"{node.code.value}: hours are local times in {node.zone}")
+        if offline_gap is not None:
+            kind = offline_gap.strip().lower() == "kind"
+            gap = None if kind else parse_duration_s(offline_gap)
+            node = node_service.set_offline_gap(hub, code, gap)
+            console.print(
+                f"{code}: local rights sized for {format_duration(node.expected_offline_gap_s)}"
+                " offline" + ("" if gap is not None else f" (the default for a {node.kind.value})")
+            )
+
+
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration_s(text: str) -> float:
+    """'4h', '90m', '1h30m', '45s' or plain seconds, in seconds."""
+    found = re.fullmatch(r"\s*(?:(\d+(?:\.\d+)?)([dhms]))+\s*|\s*\d+(?:\.\d+)?\s*", text)
+    if found is None:
+        raise InvalidValue("offline_gap", text, "a duration such as 4h, 90m or 1h30m")
+    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text)
+    return sum(float(n) * _UNITS[u] for n, u in parts) if parts else float(text)
+
+
+def format_duration(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    minutes = rest // 60
+    return (
+        " ".join(p for p in (f"{hours}h" if hours else "", f"{minutes}m" if minutes else "") if p)
+        or f"{round(seconds)}s"
+    )
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
-    """List the nodes. Example: microindex node list --json"""
-    found = node_service.list_nodes(workspace(ctx).hub)
+    """List the nodes, with the time offline their local stock rights are sized for and when
+    each is next expected to sync with the hub, and why.
+
+    Example: microindex node list --json
+    """
+    ws = workspace(ctx)
+    found = node_service.list_nodes(ws.hub)
+    schedule = next_syncs(ws.hub, [n.code.value for n in found], ws.clock())
     if as_json:
-        print_json([node_record(n) for n in found])
+        print_json([node_record(n) | _sync_record(n, schedule) for n in found])
         return
-    table = Table("code", "kind", "name", "location", "zone", "pickup", "delivery km", "ships")
+    table = Table(
+        "code", "kind", "name", "location", "zone", "pickup", "delivery km", "ships", "offline",
+        "next sync", "why",
+    )  # fmt: skip
     for n in found:
         caps = n.capabilities
+        due = schedule[n.code.value].due
         table.add_row(
             n.code.value,
             n.kind.value,
@@ -110,5 +173,18 @@ def list_(
             "yes" if caps.pickup else "",
             f"{caps.local_delivery_radius_km:g}" if caps.local_delivery_radius_km else "",
             "yes" if caps.ships else "",
+            format_duration(n.expected_offline_gap_s),
+            f"{due:%Y-%m-%d %H:%M} UTC" if due else "",
+            schedule[n.code.value].why,
         )
     console.print(table)
+
+
+def _sync_record(node: Node, schedule: dict[str, NextSync]) -> dict[str, object]:
+    found = schedule[node.code.value]
+    return {
+        "expected_offline_gap_s": node.expected_offline_gap_s,
+        "last_sync": found.last.isoformat() if found.last else None,
+        "next_sync": found.due.isoformat() if found.due else None,
+        "next_sync_why": found.why,
+    }

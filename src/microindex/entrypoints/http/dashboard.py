@@ -24,6 +24,7 @@ from microindex.service.browse import ProductFilter
 from microindex.service.dashboard import StockRow
 from microindex.service.nodes import list_nodes
 from microindex.service.search import search
+from microindex.service.sync_schedule import next_syncs
 
 MAX_WEEKS = 12
 STOCK_ROWS = 30
@@ -57,6 +58,7 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         q=q,
         nodes=list(nodes),
         activity=[(a, a.health(now), ago(a.age(now))) for a in activity],
+        syncs=next_syncs(hub.workspace.hub, [n.code.value for n in registered], now),
         today=dashboard_nodes.read(hub, registered, now),
         sales_chart=_sales_chart(weeks, sold),
         value_chart=_value_chart(value, hub.currency),

@@ -6,14 +6,14 @@ that sends something else learns at once, and nothing is written.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
 from microindex.domain.movement import Tag
-from microindex.domain.node import NodeKind
+from microindex.domain.node import LONGEST_OFFLINE_GAP_S, NodeKind
 from microindex.domain.sync.node import Override
 
 MAX_QUANTITY = 1_000_000
@@ -87,10 +87,6 @@ class NodeIn(Request):
     zone: NodeZone | None = None
 
 
-class NodeChangeIn(Request):
-    zone: NodeZone
-
-
 class CapabilitiesOut(BaseModel):
     pickup: bool
     local_delivery_radius_km: float
@@ -110,6 +106,34 @@ class NodeOut(BaseModel):
     opening_hours: str
     zone: str
     capabilities: CapabilitiesOut
+    offline_gap_s: float | None = Field(
+        description="The expected time offline the seller set (null: the kind's default)."
+    )
+    expected_offline_gap_s: float = Field(
+        description="The time offline the node's local stock rights are sized for."
+    )
+    last_sync: datetime | None = Field(None, description="The node's last complete sync.")
+    next_sync: datetime | None = Field(
+        None, description="Its next heartbeat sync, at the interval the hub advised."
+    )
+    next_sync_why: str = Field("", description="Why then (or overdue: out of reach?).")
+
+
+class NodeSettingsIn(Request):
+    """What to change; a field left out stays as it is."""
+
+    offline_gap_s: Annotated[
+        float | None,
+        Field(
+            ge=0,
+            le=LONGEST_OFFLINE_GAP_S,
+            description="Seconds the node is expected to be out of reach at a time; null: "
+            "the default for its kind (van and pop-up 4 h, locker and bench 1 h, store and "
+            "warehouse 15 min).",
+            examples=[14400],
+        ),
+    ] = None
+    zone: NodeZone | None = None
 
 
 class ProductOut(BaseModel):

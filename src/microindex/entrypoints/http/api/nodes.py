@@ -1,16 +1,17 @@
-"""Nodes: list, look up, add, move to another time zone."""
+"""Nodes: list, look up, add, change a node's time zone and sync settings."""
 
 from __future__ import annotations
 
 from fastapi import Path, status
 
 from microindex.domain.access import Action, require
-from microindex.domain.node import OpeningHours
+from microindex.domain.node import Node, OpeningHours
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
-from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeChangeIn, NodeIn, NodeOut
+from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeIn, NodeOut, NodeSettingsIn
 from microindex.service import nodes as node_service
 from microindex.service.records import node_from_record, node_record
+from microindex.service.sync_schedule import NextSync, next_syncs
 
 api = router("nodes")
 
@@ -18,13 +19,16 @@ api = router("nodes")
 @api.get("/nodes", response_model=list[NodeOut], summary="List the nodes")
 def list_nodes(hub: HubDep, token: TokenDep) -> list[NodeOut]:
     require(token.grant, Action.READ_NODES)
-    return [NodeOut(**node_record(n)) for n in node_service.list_nodes(hub.hub)]
+    found = node_service.list_nodes(hub.hub)
+    schedule = next_syncs(hub.workspace.hub, [n.code.value for n in found], hub.now())
+    return [_out(n, schedule[n.code.value]) for n in found]
 
 
 @api.get("/nodes/{node}", response_model=NodeOut, summary="One node")
 def get_node(hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)) -> NodeOut:
     require(token.grant, Action.READ_NODES)
-    return NodeOut(**node_record(node_service.get_node(hub.hub, node)))
+    found = node_service.get_node(hub.hub, node)
+    return _out(found, next_syncs(hub.workspace.hub, [node], hub.now())[node])
 
 
 @api.post(
@@ -39,12 +43,29 @@ def add_node(body: NodeIn, hub: HubDep, token: TokenDep) -> NodeOut:
     cutoff = body.capabilities.carrier_cutoff
     record["capabilities"]["carrier_cutoff"] = cutoff.isoformat() if cutoff else None
     added = node_service.add_node(hub.hub, node_from_record(record))
-    return NodeOut(**node_record(added))
+    return _out(added)
 
 
-@api.patch("/nodes/{node}", response_model=NodeOut, summary="Change a node: its time zone")
+@api.patch(
+    "/nodes/{node}", response_model=NodeOut, summary="Change a node's time zone or sync settings"
+)
 def change_node(
-    body: NodeChangeIn, hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)
+    body: NodeSettingsIn, hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)
 ) -> NodeOut:
+    """`zone`: the IANA time zone its hours and cut-offs are in. `offline_gap_s`: how long the
+    node is expected to be out of reach at a time (null: its kind's default); its local stock
+    rights cover its walk-in demand over that long from its next sync. Fields left out stay."""
     require(token.grant, Action.MANAGE_NODES)
-    return NodeOut(**node_record(node_service.set_zone(hub.hub, node, body.zone)))
+    changed = node_service.get_node(hub.hub, node)
+    if body.zone is not None:
+        changed = node_service.set_zone(hub.hub, node, body.zone)
+    if "offline_gap_s" in body.model_fields_set:
+        changed = node_service.set_offline_gap(hub.hub, node, body.offline_gap_s)
+    return _out(changed)
+
+
+def _out(node: Node, sync: NextSync | None = None) -> NodeOut:
+    out = NodeOut(**node_record(node), expected_offline_gap_s=node.expected_offline_gap_s)
+    if sync is not None:
+        out.last_sync, out.next_sync, out.next_sync_why = sync.last, sync.due, sync.why
+    return out

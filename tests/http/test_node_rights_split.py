@@ -1,0 +1,94 @@
+"""The split of stock rights on the demo shop: each node's local rights cover its walk-in
+demand over its expected time offline, set per node from the CLI and the API; a sync that
+changes nothing moves no rights."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from microindex.bootstrap import Workspace
+from microindex.domain.sync.allocation import poisson_at_least
+from microindex.entrypoints.cli import nodes
+from microindex.service import sync
+from microindex.service.sync import load_side
+from tests.clock import Clock
+from tests.http.conftest import bearer
+
+NODES = ("locker", "shopfront", "van")
+
+
+def _local(workspace: Workspace, node: str) -> dict[str, int]:
+    with workspace.node(node)() as uow:
+        return {sku: r.local for sku, r in load_side(uow, node).rights.items()}
+
+
+def _sync(workspace: Workspace, node: str) -> int:
+    """Sync the node; the movements it wrote."""
+    database = workspace.node(node)
+    with database() as uow:
+        before = uow.ledger.load(node, []).head
+    sync.sync_node(database, node, workspace.link(node), workspace.clock())
+    with database() as uow:
+        return uow.ledger.load(node, []).head - before
+
+
+def test_the_demo_van_holds_local_rights_for_four_hours_of_its_walk_in_demand(
+    workspace: Workspace,
+) -> None:
+    local = _local(workspace, "van")
+    with workspace.hub() as uow:
+        rates = uow.accounts.peer("van").rates
+        mirror = uow.accounts.load("van").mirror
+    covered = [
+        sku
+        for sku, rights in mirror.items()
+        if rights.local + rights.granted == 0  # nothing free to give
+        or poisson_at_least(local.get(sku, 0) + 1, rates.get(sku, 0.0) * 4 * 3600) <= 0.01
+    ]
+    assert sorted(covered) == sorted(mirror)
+    assert sum(local.values()) >= 40  # before: 0 for every SKU at the van and the locker
+    assert sum(_local(workspace, "locker").values()) > 0
+
+
+def test_a_sync_after_five_idle_minutes_moves_no_rights(workspace: Workspace) -> None:
+    for node in NODES:
+        _sync(workspace, node)
+    assert isinstance(workspace.clock, Clock)
+    for _ in range(3):
+        workspace.clock.advance(timedelta(minutes=5))
+        assert {node: _sync(workspace, node) for node in NODES} == dict.fromkeys(NODES, 0)
+
+
+def test_a_longer_offline_gap_set_from_the_cli_gives_the_van_more_local_rights(
+    workspace: Workspace,
+) -> None:
+    before = sum(_local(workspace, "van").values())
+    env = {"MICROINDEX_WORKSPACE": str(workspace.settings.workspace)}
+    result = CliRunner().invoke(nodes.app, ["set", "van", "--offline-gap", "2d"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "48h" in result.output
+    _sync(workspace, "van")
+    assert sum(_local(workspace, "van").values()) > before
+    back = CliRunner().invoke(nodes.app, ["set", "van", "--offline-gap", "kind"], env=env)
+    assert "4h" in back.output and "default for a van" in back.output
+
+
+def test_a_nodes_offline_gap_is_read_and_set_through_the_api(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    admin, staff = bearer(secrets["admin"]), bearer(secrets["staff_van"])
+    van = client.get("/api/v1/nodes/van", headers=admin).json()
+    assert (van["offline_gap_s"], van["expected_offline_gap_s"]) == (None, 4 * 3600)
+    shop = client.get("/api/v1/nodes/shopfront", headers=admin).json()
+    assert shop["expected_offline_gap_s"] == 15 * 60
+    body = {"offline_gap_s": 6 * 3600}
+    changed = client.patch("/api/v1/nodes/van", json=body, headers=admin)
+    assert changed.status_code == 200
+    assert changed.json()["expected_offline_gap_s"] == 6 * 3600
+    assert client.patch("/api/v1/nodes/van", json=body, headers=staff).status_code == 403
+    too_long = {"offline_gap_s": 30 * 86400}
+    assert client.patch("/api/v1/nodes/van", json=too_long, headers=admin).status_code == 422
+    assert client.patch("/api/v1/nodes/nowhere", json=body, headers=admin).status_code == 404
