@@ -231,8 +231,10 @@ def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) ->
 
 
 def _promised_all_at_shop(tmp_path: Path) -> tuple[Path, str]:
-    """The shop's 6 mugs (an import), synced; an order for all of them, collected there."""
+    """The shop's 6 mugs (an import), synced; an order for all of them, collected there (the
+    shop is never offline, so the hub holds all its rights)."""
     ws = _shop(tmp_path)
+    cli(ws, "node", "set", "shop", "--offline-gap", "0")
     source = tmp_path / "products_export.csv"
     source.write_text(SHOPIFY, encoding="utf-8")
     cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
