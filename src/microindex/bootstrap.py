@@ -17,9 +17,10 @@ from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
 from microindex.service import repromise
+from microindex.service.candidate_states import StoredStates
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
-from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
@@ -47,6 +48,7 @@ class Workspace:
     clock: Callable[[], datetime] = utc_now
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    _states: CandidateStates | None = None
 
     def node(self, code: str) -> SyncUnitOfWorkFactory:
         """The node's own database (created and migrated on first use)."""
@@ -83,6 +85,13 @@ class Workspace:
         raise InvalidValue(
             "hub", type(self.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
         )
+
+    def candidate_states(self) -> CandidateStates:
+        """What every edge's place_order reads about a node beyond the registry (a van's
+        position, a locker's free compartments, a pop-up's last day), built once."""
+        if self._states is None:
+            self._states = StoredStates(self.hub, self.rounds(), self.node_ops())
+        return self._states
 
     def timer_claims(self) -> TimerClaims:
         """Where the hub's processes claim each due timer run: the hub's own database."""

@@ -24,6 +24,7 @@ from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Product, Size
 from microindex.service import rights
+from microindex.service.candidate_states import StoredStates
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.rounds_ports import RoundsFactory
 from tests.promise.conftest import Shop
@@ -45,19 +46,26 @@ LAMP = Product(
 class Site:
     shop: Shop
     ops: NodeOpsFactory
+    rounds: RoundsFactory
+
+    @property
+    def states(self) -> StoredStates:
+        """The candidate state place_order reads, as the workspace builds it."""
+        return StoredStates(self.shop.hub, self.rounds, self.ops)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
     hub: SqlitePromiseDatabase | PostgresPromiseDatabase
     ops: NodeOpsFactory
+    store: RoundsFactory
     if request.param == "sqlite":
         hub = SqlitePromiseDatabase(tmp_path / "hub.sqlite")
-        ops = SqliteNodeOps(hub)
+        ops, store = SqliteNodeOps(hub), SqliteRoundsDatabase(hub)
     else:
         url = request.getfixturevalue("postgres_url")
         hub = PostgresPromiseDatabase(url, request.getfixturevalue("postgres_schema"))
-        ops = PostgresNodeOps(hub)
+        ops, store = PostgresNodeOps(hub), PostgresRoundsDatabase(hub)
     hub.migrate()
     rights.renew_epoch(hub, "epoch-1")
     with hub() as uow:
@@ -68,7 +76,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         database = SqliteSyncDatabase(tmp_path / f"{node.code.value}.sqlite")
         database.migrate()
         nodes[node.code.value] = database
-    yield Site(Shop(hub, nodes), ops)
+    yield Site(Shop(hub, nodes), ops, store)
     for database in (hub, *nodes.values()):
         database.close()
 

@@ -67,9 +67,7 @@ def _place(site: Site, key: str, sku: str = "MUG", quantity: int = 1) -> promise
     asked = OrderRequest(
         (OrderLine(sku, quantity),), Method.PICKUP, site.shop.clock(), pickup_node="locker"
     )
-    parcel = lockers.parcel_for(site.shop.hub, asked.wanted)
-    states = lockers.locker_states(site.ops, NODES, parcel)
-    return promise.place_order(site.shop.hub, key, asked, NODES, states=states)
+    return promise.place_order(site.shop.hub, key, asked, NODES, states=site.states)
 
 
 def test_a_locker_pickup_is_collected_with_its_code(site: Site) -> None:

@@ -110,6 +110,6 @@ def test_a_van_far_out_on_its_round_can_promise_a_delivery_its_base_could_not(
     request = OrderRequest((OrderLine("MUG", 1),), Method.LOCAL_DELIVERY, now, customer=far)
     with pytest.raises(CannotPromise):
         promise.place_order(shop.hub, "o-base", request, [VAN])
-    states = {"van": van_state(VAN, out_there, now)}
-    made = promise.place_order(shop.hub, "o-round", request, [VAN], states=states)
+    rounds.set_round(site.rounds, "van", now.date(), out_there.stops)
+    made = promise.place_order(shop.hub, "o-round", request, [VAN], states=site.states)
     assert list(made.record.order.parts) == ["van"]

@@ -111,7 +111,8 @@ class Shopper:
         method = self.rng.choice([Method.LOCAL_DELIVERY, Method.SHIP, Method.PICKUP])
         request = OrderRequest((OrderLine(sku, 1),), method, now, CUSTOMER, pickup_km=10.0)
         try:
-            promise.place_order(self.ws.hub, uuid.uuid4().hex, request, list_nodes(self.ws.hub))
+            nodes, states = list_nodes(self.ws.hub), self.ws.candidate_states()
+            promise.place_order(self.ws.hub, uuid.uuid4().hex, request, nodes, states=states)
         except DomainError as refused:  # nothing to promise it from: the shopper looks elsewhere
             log.info("online order for %s not promised: %s", sku, refused)
 

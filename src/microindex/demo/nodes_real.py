@@ -114,17 +114,18 @@ def _locker_pickup(
         with workspace.hub() as uow:
             if uow.accounts.held(sku).get("locker", 0) <= 0:
                 continue
-        parcel = lockers.parcel_for(workspace.hub, {sku: 1})
-        states = lockers.locker_states(ops, nodes, parcel)
-        if "locker" in states and not states["locker"].fits:
-            continue
         request = OrderRequest((OrderLine(sku, 1),), Method.PICKUP, now, pickup_node="locker")
-        try:
+        try:  # refused when no free compartment takes the parcel (the workspace's states)
             made = promise.place_order(
-                workspace.hub, f"locker-demo-{sku}", request, nodes, states=states
+                workspace.hub,
+                f"locker-demo-{sku}",
+                request,
+                nodes,
+                states=workspace.candidate_states(),
             )
         except CannotPromise:
             continue
+        parcel = lockers.parcel_for(workspace.hub, {sku: 1})
         return lockers.assign_order(
             workspace.hub, ops, made.record.order.ident, "locker", now, parcel
         )

@@ -34,13 +34,14 @@ def add_order_history(workspace: Workspace, seed: int) -> int:
     rng = random.Random(seed * 7919 + 5)
     now = workspace.clock()
     skus = _skus(workspace)
-    nodes = list_nodes(workspace.hub)
+    nodes, states = list_nodes(workspace.hub), workspace.candidate_states()
     placed = 0
     for i in range(ORDERS):
         at = now - timedelta(days=DAYS) + timedelta(hours=rng.uniform(0, 24 * (DAYS - 1)))
         request = _request(rng, skus, at.replace(microsecond=0))
         try:
-            made = promise.place_order(workspace.hub, f"web-{seed}-{i:03d}", request, nodes)
+            key = f"web-{seed}-{i:03d}"
+            made = promise.place_order(workspace.hub, key, request, nodes, states=states)
         except CannotPromise:
             continue
         placed += 1

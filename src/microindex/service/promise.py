@@ -35,6 +35,7 @@ from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.transfer import OrderStillOpen, Transfer, UnknownTransfer
 from microindex.service.promise_ports import (
+    CandidateStates,
     OrderRecord,
     PromiseUnitOfWork,
     PromiseUnitOfWorkFactory,
@@ -115,19 +116,21 @@ def place_order(
     request: OrderRequest,
     nodes: Sequence[Node],
     settings: PromiseSettings = PromiseSettings(),
-    states: Mapping[str, Candidate] | None = None,
+    states: CandidateStates | None = None,
 ) -> Placed:
     """Promise the order to the best plan and reserve its rights, or raise CannotPromise.
 
-    `states` may carry what the registry does not know about a node now (a van's position,
-    a locker's free compartments, a pop-up's last day) as a Candidate to start from. A part
+    `states` answers what the registry does not know about a node now (a van's position,
+    a locker's free compartments, a pop-up's last day) as a Candidate to start from: the
+    workspace's port (bootstrap), or None (the simulator: the registry alone). A part
     that travels to the pickup node is reserved at its sender, and its transfer
     (`transfer_id`) is requested with the order, in the same transaction.
     """
     asked = request_record(request)
+    known = {} if states is None else states(nodes, request)
     for _ in range(RACE_RETRIES):
         try:
-            return _place(hub, key, request, asked, nodes, settings, states or {})
+            return _place(hub, key, request, asked, nodes, settings, known)
         except NotEnoughRights:
             continue  # another buyer won a race for the same rights: look again
     raise CannotPromise({"*": ["too many concurrent buyers for the same stock; try again"]})

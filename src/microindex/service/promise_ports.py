@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from microindex.domain.node import Node
+from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Event, Order
+from microindex.domain.promise.order import OrderRequest
 from microindex.service.node_ops_ports import TransferStore
 from microindex.service.sync_ports import SyncUnitOfWork
 
@@ -54,3 +58,12 @@ class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
 
 class PromiseUnitOfWorkFactory(Protocol):
     def __call__(self) -> PromiseUnitOfWork: ...
+
+
+class CandidateStates(Protocol):
+    """What the registry does not know about a node when an order is placed: a van's position
+    on its round, whether a locker has a free compartment for the order's parcel, a pop-up's
+    last day. Answers a Candidate to start from (online rights and rates are filled in by
+    place_order) for the nodes it knows something about."""
+
+    def __call__(self, nodes: Sequence[Node], request: OrderRequest) -> Mapping[str, Candidate]: ...

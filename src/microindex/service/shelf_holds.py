@@ -18,7 +18,7 @@ from microindex.domain.node import Node
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.service import promise
 from microindex.service.node_ops_ports import NodeOpsFactory
-from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
 from microindex.service.resolver import UnknownGtin
 
 HOLD = timedelta(minutes=30)
@@ -71,10 +71,11 @@ def hold_from_scan(
     quantity: int = 1,
     node: str | None = None,
     hold: timedelta = HOLD,
+    states: CandidateStates | None = None,
 ) -> promise.Placed:
     """Hold the scanned item for pickup at its node for `hold` (a short lease)."""
     where, sku = scanned_item(hub, ops, scan, node)
-    return hold_item(hub, key, sku, where, nodes, at, quantity, hold)
+    return hold_item(hub, key, sku, where, nodes, at, quantity, hold, states)
 
 
 def hold_item(
@@ -86,10 +87,13 @@ def hold_item(
     at: datetime,
     quantity: int = 1,
     hold: timedelta = HOLD,
+    states: CandidateStates | None = None,
 ) -> promise.Placed:
-    """Hold `quantity` of `sku` for pickup at `node` for `hold`: a pickup order, short lease."""
+    """Hold `quantity` of `sku` for pickup at `node` for `hold`: a pickup order, short lease
+    (`states`: the workspace's candidate state, as for any order)."""
     asked = OrderRequest((OrderLine(sku, quantity),), Method.PICKUP, at, pickup_node=node)
-    return promise.place_order(hub, key, asked, nodes, promise.PromiseSettings(lease=hold))
+    settings = promise.PromiseSettings(lease=hold)
+    return promise.place_order(hub, key, asked, nodes, settings, states)
 
 
 def bins(ops: NodeOpsFactory, node: str) -> dict[str, list[str]]:

@@ -30,7 +30,7 @@ from microindex.service import promise, shelf_holds
 from microindex.service.channel_views import ProductPage, product_page
 from microindex.service.channels import ChannelSources
 from microindex.service.node_ops_ports import NodeOpsFactory
-from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
 from microindex.service.resolver import Role, resolve_scan
 
 
@@ -191,6 +191,7 @@ def hold(
     node: str,
     quantity: int,
     at: datetime,
+    states: CandidateStates | None = None,
 ) -> Held:
     """Hold `quantity` of the scanned item for pickup at `node`, for `shelf_holds.HOLD` once it
     is ready there. The same key again answers with its first hold, whatever changed since."""
@@ -202,7 +203,7 @@ def hold(
         if why is not None:
             raise why
     lease = holds.lease(where, at, shelf_holds.HOLD)
-    placed = shelf_holds.hold_item(hub, key, sku, node, nodes, at, quantity, lease)
+    placed = shelf_holds.hold_item(hub, key, sku, node, nodes, at, quantity, lease, states)
     return _held(placed, product, nodes)
 
 

@@ -167,11 +167,18 @@ def _eligible(
         where = None if why else reach(candidate, order)
         if not why and where is None:
             why = ["not open in the next two weeks"]
+        if where is not None and _closed_before(candidate, where):
+            why, where = [f"closes on {candidate.closes_on}, before the order is ready"], None
         if where is None:
             reasons[candidate.code] = why
         else:
             eligible.append((candidate, where))
     return eligible, reasons
+
+
+def _closed_before(candidate: Candidate, where: Reach) -> bool:
+    """A pop-up whose last day is before the order could be ready there."""
+    return candidate.closes_on is not None and candidate.closes_on < where.ready.date()
 
 
 def _single(order: OrderRequest, pair: Eligible) -> Plan | None:

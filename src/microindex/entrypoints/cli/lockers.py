@@ -285,7 +285,7 @@ def reserve(
         key = f"h-{uuid.uuid4().hex[:10]}"
         placed = shelf_holds.hold_from_scan(
             ws.hub, _ops(ws), key, scan, list_nodes(ws.hub), ws.clock(), quantity, node,
-            timedelta(minutes=minutes),
+            timedelta(minutes=minutes), ws.candidate_states(),
         )  # fmt: skip
     record = placed.record
     console.print(f"{key}: held at {', '.join(record.order.parts)} until {record.lease_until}")

@@ -100,7 +100,12 @@ def place(
         if rules:
             settings = promise.PromiseSettings(chain=_chain(rules))
         placed = promise.place_order(
-            ws.hub, key or f"o-{uuid.uuid4().hex[:10]}", request, list_nodes(ws.hub), settings
+            ws.hub,
+            key or f"o-{uuid.uuid4().hex[:10]}",
+            request,
+            list_nodes(ws.hub),
+            settings,
+            ws.candidate_states(),
         )
     _show(placed.record, as_json)
 

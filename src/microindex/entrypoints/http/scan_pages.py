@@ -287,7 +287,9 @@ def _hold(request: Request, form: dict[str, str]) -> Response:
             return _refused(request, "Too many holds", problem, 429, back)
         nodes = list_nodes(ws.hub)
         scan, node = form.get("scan", "")[:500], form.get("node", "")[:32]
-        held = shopper_scan.hold(ws.hub, ws.node_ops(), nodes, key, scan, node, quantity, now)
+        held = shopper_scan.hold(
+            ws.hub, ws.node_ops(), nodes, key, scan, node, quantity, now, ws.candidate_states()
+        )
     except DomainError as error:
         title = REFUSED.get(error.code, "We could not hold it")
         return _refused(request, title, str(error), status_of(error), back)

@@ -134,6 +134,7 @@ def reserve(
         body.quantity,
         body.node,
         timedelta(minutes=body.minutes),
+        ws.candidate_states(),
     )
     if not placed.created:
         response.status_code = status.HTTP_200_OK

@@ -192,6 +192,7 @@ def place_order(
         _request(body, hub.now()),
         list_nodes(workspace.hub),
         settings,
+        workspace.candidate_states(),
     )
     if not placed.created:
         response.status_code = status.HTTP_200_OK
