@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import typer
+import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -62,9 +63,7 @@ def test_serve_prints_a_one_time_dashboard_link_that_signs_in_once(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     served: dict[str, Any] = {}
-    monkeypatch.setattr(
-        serve.uvicorn, "run", lambda app, **options: served.update(app=app, **options)
-    )
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
     app = typer.Typer()
     app.command()(serve.serve)
     env = {"MICROINDEX_WORKSPACE": str(workspace.settings.workspace)}
