@@ -190,7 +190,7 @@ class Crash(Exception):
 def ops_of(shop: Shop) -> NodeOpsFactory:
     if isinstance(shop.hub, SqlitePromiseDatabase):
         return SqliteNodeOps(shop.hub)
-    return PostgresNodeOps(shop.hub)  # type: ignore[arg-type]
+    return PostgresNodeOps(shop.hub)
 
 
 def rights_of(shop: Shop, node: str, sku: str = "MUG") -> Rights:
