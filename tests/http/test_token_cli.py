@@ -70,7 +70,9 @@ def test_serve_prints_a_one_time_dashboard_link_that_signs_in_once(
     result = runner.invoke(app, ["--port", "8123"], env=env)
     assert result.exit_code == 0, result.output
     assert served["port"] == 8123 and served["host"] == "127.0.0.1"
-    path = re.search(r"http://localhost:8123(/login/once/\S+)", result.output).group(1)  # type: ignore[union-attr]
+    link = re.search(r"http://localhost:8123(/login/once/\S+)", result.output)
+    assert link is not None, result.output
+    path = link.group(1)
     with TestClient(served["app"]) as browser:
         assert browser.get(path).url.path == "/"
         assert "Units sold per node" in browser.get("/").text
