@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 import pytest
 
-try:
+with suppress(ImportError):  # the `browser` fixture says why: a skip, or in CI a failure
     from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture says why: a skip, or in CI a failure
-    expect = None
 
 from tests.browser.conftest import Hub, new_context
 

@@ -6,16 +6,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
-try:
+with suppress(ImportError):  # the `browser` fixture says why: a skip, or in CI a failure
     from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture says why: a skip, or in CI a failure
-    expect = None
 
 from microindex.domain.sync.messages import Push, Reply
 from microindex.entrypoints.http.node_app import NodeSite, create_node_app
