@@ -70,7 +70,7 @@ def plain_tantivy(products: list[Product], folder: Path, fuzzy: bool) -> Searche
 
 
 def whoosh(products: list[Product], folder: Path) -> Searcher:
-    from whoosh import fields, index, query  # type: ignore[import-untyped]
+    from whoosh import fields, index, query
 
     stock = stocked(products)
     schema = fields.Schema(

@@ -62,12 +62,12 @@ class Workspace:
 
     def node_ops(self) -> NodeOpsFactory:
         """The lockers, transfers and shelf slots beside the hub, on its database."""
-        if isinstance(self.hub, SqliteSyncDatabase):
+        if isinstance(self.hub, SqlitePromiseDatabase):
             return SqliteNodeOps(self.hub)
         from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
-        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 
-        if isinstance(self.hub, PostgresDatabase):
+        if isinstance(self.hub, PostgresPromiseDatabase):
             return PostgresNodeOps(self.hub)
         raise InvalidValue(
             "hub", type(self.hub).__name__, "lockers need a SQLite or PostgreSQL hub"
@@ -75,12 +75,12 @@ class Workspace:
 
     def rounds(self) -> RoundsFactory:
         """The vans' rounds, service areas and pop-ups beside the hub, on its database."""
-        if isinstance(self.hub, SqliteSyncDatabase):
+        if isinstance(self.hub, SqlitePromiseDatabase):
             return SqliteRoundsDatabase(self.hub)
+        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
         from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
-        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 
-        if isinstance(self.hub, PostgresDatabase):
+        if isinstance(self.hub, PostgresPromiseDatabase):
             return PostgresRoundsDatabase(self.hub)
         raise InvalidValue(
             "hub", type(self.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
@@ -95,12 +95,12 @@ class Workspace:
 
     def timer_claims(self) -> TimerClaims:
         """Where the hub's processes claim each due timer run: the hub's own database."""
-        if isinstance(self.hub, SqliteSyncDatabase):
+        if isinstance(self.hub, SqlitePromiseDatabase):
             return SqliteTimerClaims(self.hub)
+        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
         from microindex.adapters.postgres.timer_store import PostgresTimerClaims
-        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 
-        if isinstance(self.hub, PostgresDatabase):
+        if isinstance(self.hub, PostgresPromiseDatabase):
             return PostgresTimerClaims(self.hub)
         raise InvalidValue("hub", type(self.hub).__name__, "timers need a SQLite or PostgreSQL hub")
 
@@ -187,7 +187,7 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
     ]
-    if isinstance(ws.hub, SqliteSyncDatabase):  # governance runs live in SQLite files
+    if isinstance(ws.hub, SqlitePromiseDatabase):  # governance runs live in SQLite files
         from microindex.service.governance import JOBS
 
         table += [

@@ -6,16 +6,15 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
-try:
+with suppress(ImportError):  # the `browser` fixture says why: a skip, or in CI a failure
     from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture says why: a skip, or in CI a failure
-    expect = None
 
 from microindex.adapters.labels.templates import shelf_label
 from microindex.adapters.symbols.render import image

@@ -19,7 +19,7 @@ from .files import SERIAL, heic_with_exif, jpeg_with_gps, mp4_clip, png, webp
 
 
 def upload(name: str, data: bytes, **links: str) -> Upload:
-    return Upload(name, io.BytesIO(data), "shopfront", "ana", **links)  # type: ignore[arg-type]
+    return Upload(name, io.BytesIO(data), "shopfront", "ana", **links)
 
 
 def test_a_jpeg_yields_its_capture_time_device_size_and_orientation(tools: CaptureTools) -> None:

@@ -24,7 +24,7 @@ def push(shop: Shop, channel: Channel, hours: float) -> None:
     send(shop.sources, channel, ListWriter(), shop.now())
 
 
-def report(shop: Shop, hours: int = 4):  # type: ignore[no-untyped-def]
+def report(shop: Shop, hours: int = 4):
     ledgers = {code: shop.workspace.node(code) for code in ("shop", "van")}
     return listing_accuracy(
         shop.sources.store,

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from microindex.adapters.channels.figures import SqliteFigures
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.domain.channels.figures import FigureSource
 from microindex.service import rights, stock, sync
 from tests.sales import sell
@@ -32,7 +33,8 @@ def test_once_sync_has_run_the_hubs_mirror_is_read_as_of_the_last_sync(shop: Sho
     stock.receive(shop.workspace.node("van"), "van", "MUG-BLUE", 9, T0)
     hub = shop.workspace.settings.hub_path
     synced = T0 - timedelta(hours=3)
-    conn = shop.workspace.hub.connection()  # type: ignore[attr-defined]
+    assert isinstance(shop.workspace.hub, SqlitePromiseDatabase)
+    conn = shop.workspace.hub.connection()
     with conn:
         conn.execute(
             "INSERT INTO sync_peers VALUES ('van', 1, 4, 0, 1, ?, 600, 0, 0, ?, 'e1')",

@@ -77,7 +77,7 @@ def test_a_withheld_figure_leaves_the_offer_without_availability(shop: Shop) -> 
     assert page_shows(html) == {"availability": "", "price": "12.50 GBP"}
 
 
-def entries(shop: Shop) -> list:  # type: ignore[type-arg]
+def entries(shop: Shop) -> list:
     node = shop.workspace.node("van")
     stock.receive(node, "van", "MUG-BLUE", 2, T0)
     sell(node, "van", "MUG-BLUE", 2, T0 + timedelta(hours=1))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from microindex.service.ports import UnitOfWorkFactory
 
 from .samples import AT, later
 
 
 def test_outbox_messages_come_back_in_order_after_a_mark(uow_factory: UnitOfWorkFactory) -> None:
-    payloads = [
+    payloads: list[dict[str, Any]] = [
         {"n": 1},
         {"nested": {"list": [1, "two", None, True, 2.5]}, "text": "é"},
         {"n": 3},

@@ -97,6 +97,7 @@ def _shop(tmp_path: Path) -> Path:
         "--delivery-radius-km",
         "8",
     )
+    cli(ws, "node", "set", "shop", "--offline-gap", "0")  # never offline: the hub holds all
     return ws
 
 
@@ -231,10 +232,8 @@ def test_an_order_is_promised_followed_and_shown_with_its_reasons(demo: Path) ->
 
 
 def _promised_all_at_shop(tmp_path: Path) -> tuple[Path, str]:
-    """The shop's 6 mugs (an import), synced; an order for all of them, collected there (the
-    shop is never offline, so the hub holds all its rights)."""
+    """The shop's 6 mugs (an import), synced; an order for all of them, collected there ."""
     ws = _shop(tmp_path)
-    cli(ws, "node", "set", "shop", "--offline-gap", "0")
     source = tmp_path / "products_export.csv"
     source.write_text(SHOPIFY, encoding="utf-8")
     cli(ws, "catalog", "import", str(source), "--stock-node", "shop")

@@ -12,7 +12,6 @@ SKU = "MUG-TIDE-250"  # 6 in the Shopify file
 
 def test_a_stock_transfer_of_units_set_aside_for_an_order_is_refused(tmp_path: Path) -> None:
     ws = _shop(tmp_path)
-    cli(ws, "node", "set", "shop", "--offline-gap", "0")  # never offline: the hub holds all
     source = tmp_path / "products_export.csv"
     source.write_text(SHOPIFY, encoding="utf-8")
     cli(ws, "catalog", "import", str(source), "--stock-node", "shop")

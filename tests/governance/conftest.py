@@ -78,8 +78,8 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
         nodes.add_node(hub, node)
     catalog.import_products(hub, catalog.ParsedCatalog(list(PRODUCTS)), AT)
     node_dbs = {n.code.value: database(n.code.value) for n in NODES}
-    for db in node_dbs.values():
-        catalog.pull_catalog(hub, db)
+    for node_db in node_dbs.values():
+        catalog.pull_catalog(hub, node_db)
     yield Shop(hub, node_dbs)
     for db in opened:
         db.close()

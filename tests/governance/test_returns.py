@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from microindex.domain.movement import MovementKind
 from microindex.domain.node import Location
 from microindex.domain.product import Fragility
 from microindex.domain.returns import (
@@ -120,7 +121,7 @@ def test_units_cannot_be_dispositioned_before_they_are_checked_in(shop: Shop) ->
 def test_an_order_id_origin_is_checked_against_the_order_s_picks(shop: Shop) -> None:
     stock.receive(shop.nodes["shopfront"], "shopfront", MUG, 3, AT)
     stock.record_movement(
-        shop.nodes["shopfront"], "shopfront", MUG, stock.MovementKind.PICK, -2, AT, "ord-1001"
+        shop.nodes["shopfront"], "shopfront", MUG, MovementKind.PICK, -2, AT, "ord-1001"
     )
     origin = Origin(OriginKind.ORDER, "ord-1001", "shopfront")
     ret = returns.open_return(shop.hub, shop.nodes, origin, [(MUG, 2)], Reason.NOT_AS_DESCRIBED, AT)

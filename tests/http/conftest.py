@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from microindex.bootstrap import Workspace
@@ -70,6 +71,12 @@ def shared_secrets(shared_workspace: Workspace) -> dict[str, str]:
 def shared_client(shared_workspace: Workspace) -> Iterator[TestClient]:
     with TestClient(create_app(shared_workspace)) as test_client:
         yield test_client
+
+
+def app_of(client: TestClient) -> FastAPI:
+    """The app the client serves (`create_app`'s), to read or set its state."""
+    assert isinstance(client.app, FastAPI)
+    return client.app
 
 
 def bearer(secret: str) -> dict[str, str]:

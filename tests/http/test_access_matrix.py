@@ -27,7 +27,7 @@ from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import Stop
 from microindex.service import lockers, promise, rounds, shelf_holds, transfers
 from microindex.service.nodes import add_node, list_nodes
-from tests.http.conftest import bearer
+from tests.http.conftest import app_of, bearer
 
 CALLERS = ("admin", "staff_van", "staff_locker", "channel", "none", "revoked")
 SKU = "{sku}"
@@ -462,7 +462,7 @@ def test_revoking_the_admin_token_ends_the_dashboard_session(
 
 
 def test_a_one_time_login_link_works_once(client: TestClient, secrets: dict[str, str]) -> None:
-    hub = client.app.state.hub  # type: ignore[attr-defined]
+    hub = app_of(client).state.hub
     code = hub.logins.add(secrets["admin"])
     first = client.get(f"/login/once/{code}", follow_redirects=False)
     assert first.status_code == 303 and "httponly" in first.headers["set-cookie"].lower()

@@ -17,7 +17,8 @@ def test_an_empty_close_out_is_refused_and_writes_nothing_off(
 ) -> None:
     admin = bearer(secrets["admin"])
     before = _on_hand(client, admin, "shopfront")
-    for body in ({"counts": []}, {"counts": [], "complete": True}):
+    bodies: list[dict[str, object]] = [{"counts": []}, {"counts": [], "complete": True}]
+    for body in bodies:
         refused = client.post("/api/v1/nodes/shopfront/closeout", json=body, headers=admin)
         assert refused.status_code == 422, refused.text
         error = refused.json()["error"]

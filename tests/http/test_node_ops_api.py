@@ -217,7 +217,7 @@ def test_the_vans_position_follows_its_round_and_its_close_out_settles_the_day(
 ) -> None:
     admin, van = bearer(secrets["admin"]), bearer(secrets["staff_van"])
     now = _frozen(workspace)
-    stops = [
+    stops: list[dict[str, Any]] = [
         {"arrives": now - timedelta(hours=2), "leaves": now - timedelta(hours=1),
          "lat": 51.54, "lon": -0.06, "label": "Market"},
         {"arrives": now + timedelta(hours=1), "leaves": now + timedelta(hours=2),

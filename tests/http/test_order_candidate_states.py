@@ -3,9 +3,10 @@ today's round has it, the locker's free compartments for the parcel, the pop-up'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 
 from microindex.bootstrap import Workspace
@@ -18,9 +19,7 @@ PAST_THE_BASE = {"lat": 51.539, "lon": 0.0717}
 STALL = "market-stall"  # the demo's pop-up, closed last Sunday
 
 
-def _post(
-    client: TestClient, secrets: dict[str, str], key: str, body: dict[str, object]
-) -> httpx.Response:
+def _post(client: TestClient, secrets: dict[str, str], key: str, body: Mapping[str, object]) -> Any:
     headers = {**bearer(secrets["channel"]), "Idempotency-Key": key}
     return client.post("/api/v1/orders", json=body, headers=headers)
 

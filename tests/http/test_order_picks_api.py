@@ -5,7 +5,7 @@ hub's process."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -75,8 +75,8 @@ def api(tmp_path: Path, hub_url: str | None) -> Iterator[Api]:
     """Three mugs at the shopfront, synced (its rights pooled at the hub); the other nodes
     heard from but empty."""
     ws = bootstrap(Settings(tmp_path / "ws", hub_url=hub_url), clock=lambda: TUESDAY_10)
-    for node in NODES:
-        add_node(ws.hub, node)
+    for node in NODES:  # never offline here: the hub holds all their rights
+        add_node(ws.hub, replace(node, offline_gap_s=0.0))
     import_products(ws.hub, ParsedCatalog([MUG]), TUESDAY_10)
     shopfront = ws.node("shopfront")
     pull_catalog(ws.hub, shopfront)

@@ -38,10 +38,10 @@ def test_the_dashboard_lists_nodes_with_activity_age_and_health(signed_in: TestC
 
 def test_the_stock_search_finds_an_exact_sku_first(signed_in: TestClient) -> None:
     everything = signed_in.get("/").text
-    total = int(re.search(r'id="stock-count">(\d+) SKU', everything).group(1))  # type: ignore[union-attr]
-    sku = re.search(r"<tr><td><code>([^<]+)</code>", everything).group(1)  # type: ignore[union-attr]
+    total = int(_first(r'id="stock-count">(\d+) SKU', everything))
+    sku = _first(r"<tr><td><code>([^<]+)</code>", everything)
     found = signed_in.get("/", params={"q": sku}).text
-    first = re.search(r"<tr><td><code>([^<]+)</code>", found).group(1)  # type: ignore[union-attr]
+    first = _first(r"<tr><td><code>([^<]+)</code>", found)
     assert first == sku and re.search(r'id="stock-count">\d+ SKUs? matching', found)
     nothing = signed_in.get("/", params={"q": "no such thing at all"}).text
     assert 'id="stock-count">0 SKUs' in nothing and total > 100
@@ -60,3 +60,10 @@ def test_pages_send_a_content_security_policy(signed_in: TestClient) -> None:
 
 def test_the_staff_page_of_an_unknown_node_is_a_404(shared_client: TestClient) -> None:
     assert shared_client.get("/staff/atlantis").status_code == 404
+
+
+def _first(pattern: str, page: str) -> str:
+    """The first group of `pattern`'s first match in `page` (which must have one)."""
+    found = re.search(pattern, page)
+    assert found is not None, pattern
+    return found.group(1)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import typer
+import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -62,16 +63,16 @@ def test_serve_prints_a_one_time_dashboard_link_that_signs_in_once(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     served: dict[str, Any] = {}
-    monkeypatch.setattr(
-        serve.uvicorn, "run", lambda app, **options: served.update(app=app, **options)
-    )
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
     app = typer.Typer()
     app.command()(serve.serve)
     env = {"MICROINDEX_WORKSPACE": str(workspace.settings.workspace)}
     result = runner.invoke(app, ["--port", "8123"], env=env)
     assert result.exit_code == 0, result.output
     assert served["port"] == 8123 and served["host"] == "127.0.0.1"
-    path = re.search(r"http://localhost:8123(/login/once/\S+)", result.output).group(1)  # type: ignore[union-attr]
+    link = re.search(r"http://localhost:8123(/login/once/\S+)", result.output)
+    assert link is not None, result.output
+    path = link.group(1)
     with TestClient(served["app"]) as browser:
         assert browser.get(path).url.path == "/"
         assert "Units sold per node" in browser.get("/").text

@@ -170,7 +170,7 @@ def test_every_domain_error_the_api_can_raise_has_a_status_in_the_one_table() ->
 
     modules = {m.__name__ for m in (access, errors, catalog, resolver)}
 
-    def subclasses(cls: type) -> Iterator[type]:
+    def subclasses(cls: type[object]) -> Iterator[type[object]]:
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)

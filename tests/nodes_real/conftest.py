@@ -77,7 +77,8 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
         database.migrate()
         nodes[node.code.value] = database
     yield Site(Shop(hub, nodes), ops, store)
-    for database in (hub, *nodes.values()):
+    hub.close()
+    for database in nodes.values():
         database.close()
 
 

@@ -36,6 +36,7 @@ def test_a_shelf_reservation_holds_the_item_and_its_expiry_releases_the_stock(si
 
 def test_a_product_qr_holds_at_the_node_it_was_scanned_at(site: Site) -> None:
     site.shop.stock("shopfront", "MUG", 1)
+    assert MUG.gtin is not None
     scan = DigitalLink.product(MUG.gtin).uri("https://shop.example")
     held = shelf_holds.hold_from_scan(
         site.shop.hub, site.ops, "h-1", scan, NODES, site.shop.clock(), node="shopfront"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from microindex.domain.movement import MovementKind
@@ -91,11 +93,13 @@ def test_several_skus_pooled_at_the_hub_are_asked_back_in_one_sync_and_ship(site
         shop.stock("shopfront", sku, quantity)  # each synced: the rights pool at the hub
     asked: list[dict[str, int]] = []
     ask = shop.asking("shopfront")
+
+    def recording(wanted: Mapping[str, int]) -> None:
+        asked.append(dict(wanted))
+        ask(wanted)
+
     transfers.request(site.ops, "t-1", "shopfront", "van", lines, shop.clock())
-    done = transfers.ship(
-        site.ops, shop.nodes["shopfront"], "t-1", shop.later(5),
-        ask=lambda wanted: (asked.append(dict(wanted)), ask(wanted))[-1],
-    )  # fmt: skip
+    done = transfers.ship(site.ops, shop.nodes["shopfront"], "t-1", shop.later(5), ask=recording)
     assert done.state is TransferState.IN_TRANSIT and done.shipped == lines
     assert asked == [lines]
     assert {sku: _on_hand(site, "shopfront", sku) for sku in lines} == dict.fromkeys(lines, 0)

@@ -17,7 +17,6 @@ from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.demo.scenario import NODES
 from microindex.domain.movement import MovementKind
 from microindex.service import repromise, rights, sync
-from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SECRETS = {node.code.value: f"{node.code.value}-secret".encode() for node in NODES}
@@ -25,7 +24,7 @@ SECRETS = {node.code.value: f"{node.code.value}-secret".encode() for node in NOD
 
 @dataclass
 class Shop:
-    hub: PromiseUnitOfWorkFactory
+    hub: SqlitePromiseDatabase | PostgresPromiseDatabase
     nodes: dict[str, SqliteSyncDatabase]
     now: list[datetime] = field(default_factory=lambda: [TUESDAY_10])
 
@@ -101,5 +100,6 @@ def sqlite_shop(folder: Path) -> Shop:
 
 
 def close_shop(shop: Shop) -> None:
-    for database in (shop.hub, *shop.nodes.values()):
-        database.close()  # type: ignore[attr-defined]
+    shop.hub.close()
+    for database in shop.nodes.values():
+        database.close()

@@ -212,7 +212,7 @@ def test_cancelling_after_the_pick_does_not_unpick_the_staff_receive_the_goods_b
 def _ops(shop: Shop) -> NodeOpsFactory:
     if isinstance(shop.hub, SqlitePromiseDatabase):
         return SqliteNodeOps(shop.hub)
-    return PostgresNodeOps(shop.hub)  # type: ignore[arg-type]
+    return PostgresNodeOps(shop.hub)
 
 
 def test_a_travelling_part_leaves_its_sender_by_transfer_and_the_pickup_node_at_handover(

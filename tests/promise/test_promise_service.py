@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,13 +19,15 @@ from tests.promise.conftest import Shop
 HACKNEY = Location(51.5400, -0.0600)
 
 
-def request(shop: Shop, method: Method, *lines: tuple[str, int], **kw: object) -> OrderRequest:
+def request(
+    shop: Shop,
+    method: Method,
+    *lines: tuple[str, int],
+    customer: Location | None = HACKNEY,
+    **kw: Any,
+) -> OrderRequest:
     return OrderRequest(
-        tuple(OrderLine(s, q) for s, q in lines),
-        method,
-        shop.clock(),
-        kw.pop("customer", HACKNEY),
-        **kw,  # type: ignore[arg-type]
+        tuple(OrderLine(s, q) for s, q in lines), method, shop.clock(), customer, **kw
     )
 
 

@@ -190,7 +190,7 @@ class Crash(Exception):
 def ops_of(shop: Shop) -> NodeOpsFactory:
     if isinstance(shop.hub, SqlitePromiseDatabase):
         return SqliteNodeOps(shop.hub)
-    return PostgresNodeOps(shop.hub)  # type: ignore[arg-type]
+    return PostgresNodeOps(shop.hub)
 
 
 def rights_of(shop: Shop, node: str, sku: str = "MUG") -> Rights:
@@ -272,7 +272,9 @@ def test_a_crash_right_after_the_order_commits_loses_no_transfer(shop: Shop) -> 
     assert shop.held("MUG")["shopfront"] == 1
 
 
-def test_an_order_whose_transfer_cannot_be_written_is_not_placed(shop: Shop) -> None:
+def test_an_order_whose_transfer_cannot_be_written_is_not_placed(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shop.stock("shopfront", "MUG", 3)
     shop.sync("locker")
 
@@ -282,7 +284,7 @@ def test_an_order_whose_transfer_cannot_be_written_is_not_placed(shop: Shop) -> 
 
     def failing() -> PromiseUnitOfWork:
         uow = shop.hub()
-        uow.transfers = Broken()  # type: ignore[misc]
+        monkeypatch.setattr(uow, "transfers", Broken())
         return uow
 
     asked = OrderRequest((OrderLine("MUG", 2),), Method.PICKUP, shop.clock(), pickup_node="locker")
@@ -580,8 +582,8 @@ def check_units(shop: Shop, units: int, exact: bool = False) -> None:
     brought = rights_of(shop, "locker").reservation(ARRIVAL)
     assert (sent or 0) + moving + (brought or 0) <= 2  # the order's mugs, once
     state = transfers.get(ops_of(shop), TRANSFER).state
-    ended = promise.get_order(shop.hub, "o-1").order.parts["shopfront"].step in ENDED
-    assert (state is TransferState.CANCELLED) == (ended and state not in SHIPPED)
+    order_ended = promise.get_order(shop.hub, "o-1").order.parts["shopfront"].step in ENDED
+    assert (state is TransferState.CANCELLED) == (order_ended and state not in SHIPPED)
 
 
 def projected(shop: Shop, node: str) -> NodeAccount:
@@ -606,11 +608,11 @@ def test_a_pickup_needing_a_transfer_from_the_command_line(tmp_path: Path) -> No
     with ws.hub() as uow:
         uow.catalog.upsert([Product(Sku("MUG"), "Stoneware mug", Money(Decimal("12"), "GBP"))])
         uow.commit()
-    with ws.node("shopfront")() as uow:
-        ledger = uow.ledger.load("shopfront", ["MUG"])
+    with ws.node("shopfront")() as node_uow:
+        ledger = node_uow.ledger.load("shopfront", ["MUG"])
         ledger.record("MUG", MovementKind.RECEIVE, 3, ws.clock())
-        uow.ledger.save(ledger)
-        uow.commit()
+        node_uow.ledger.save(ledger)
+        node_uow.commit()
     for code in ("shopfront", "locker"):
         sync.sync_node(ws.node(code), code, ws.link(code), ws.clock())
     ws.close()

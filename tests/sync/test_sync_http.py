@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from microindex.adapters.sync.http import HttpTransport
 from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.node import SyncReason
 from microindex.entrypoints.http.sync import sync_router
 from microindex.service import sync
 from microindex.service.sync_ports import HubUnreachable
@@ -108,5 +109,5 @@ def test_a_node_below_low_water_syncs_once_per_change_not_on_every_poll(pair: Pa
 
     every = WorkerSettings(poll_s=5, jitter=0)
     run_node(pair.nodes["van"], "van", link, pair.clock, sleep, lambda: len(ticks) < 80, every)
-    assert sync.sync_due(pair.nodes["van"], "van", 0.0) is sync.SyncReason.NOTHING
+    assert sync.sync_due(pair.nodes["van"], "van", 0.0) is SyncReason.NOTHING
     assert link.stats.pushes <= 3  # the first sync's exchanges; before: one more every poll

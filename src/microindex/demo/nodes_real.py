@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
-from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.bootstrap import Workspace
 from microindex.demo.popup_weekend import PopUpWeekend, add_popup_weekend
@@ -68,7 +68,7 @@ class NodesAsTheyAre:
 
 def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
     """Add to a built demo: run after build_demo (it needs the nodes synced, rights held)."""
-    if not isinstance(workspace.hub, SqliteSyncDatabase):
+    if not isinstance(workspace.hub, SqlitePromiseDatabase):
         raise InvalidValue("hub", type(workspace.hub).__name__, "the demo runs on a SQLite hub")
     ops, store, now = (
         SqliteNodeOps(workspace.hub),
@@ -78,8 +78,11 @@ def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
     for code, inner in COMPARTMENTS.items():
         lockers.add_compartment(ops, "locker", code, inner)
     pickup = _locker_pickup(workspace, ops, random.Random(seed), now)
-    stops = [Stop(*(datetime.combine(now.date(), t, UTC) for t in (a, b)), Location(la, lo), name)
-             for a, b, la, lo, name in VAN_STOPS]  # fmt: skip
+    day = now.date()
+    stops = [
+        Stop(datetime.combine(day, a, UTC), datetime.combine(day, b, UTC), Location(la, lo), name)
+        for a, b, la, lo, name in VAN_STOPS
+    ]
     van_round = rounds.set_round(store, "van", now.date(), stops)
     rounds.set_area(store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
     weekend = add_popup_weekend(workspace, ops, store, seed, now.date())

@@ -6,19 +6,19 @@ the hub database they were given.
 
 from __future__ import annotations
 
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.token_store import SqliteTokenStore
-from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.bootstrap import Workspace
 from microindex.service.access import TokenStore
 
 
 def token_store(workspace: Workspace) -> TokenStore:
     hub = workspace.hub
-    if isinstance(hub, SqliteDatabase):
+    if isinstance(hub, SqlitePromiseDatabase):
         return SqliteTokenStore(hub.connection)
+    from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
     from microindex.adapters.postgres.token_store import PostgresTokenStore
-    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 
-    if isinstance(hub, PostgresDatabase):
+    if isinstance(hub, PostgresPromiseDatabase):
         return PostgresTokenStore(hub.connection)
     raise TypeError(f"no token store for a hub of type {type(hub).__name__}")

@@ -51,9 +51,12 @@ class ShelfStore(Protocol):
 
 
 class NodeOpsUnitOfWork(Transaction, Protocol):
-    lockers: LockerStore
-    transfers: TransferStore
-    shelves: ShelfStore
+    @property
+    def lockers(self) -> LockerStore: ...
+    @property
+    def transfers(self) -> TransferStore: ...
+    @property
+    def shelves(self) -> ShelfStore: ...
 
 
 class NodeOpsFactory(Protocol):

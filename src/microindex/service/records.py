@@ -101,6 +101,19 @@ def movement_from_record(record: Record) -> Movement:
     )
 
 
+NODE_FIELDS = (
+    "code",
+    "kind",
+    "name",
+    "lat",
+    "lon",
+    "opening_hours",
+    "capabilities",
+    "offline_gap_s",
+    "zone",
+)  # a node record's keys: the columns of every node store
+
+
 def node_record(node: Node) -> Record:
     caps = node.capabilities
     return {

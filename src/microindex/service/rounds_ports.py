@@ -27,8 +27,10 @@ class PopUpStore(Protocol):
 
 
 class RoundsUnitOfWork(Transaction, Protocol):
-    rounds: RoundStore
-    popups: PopUpStore
+    @property
+    def rounds(self) -> RoundStore: ...
+    @property
+    def popups(self) -> PopUpStore: ...
 
 
 class RoundsFactory(Protocol):

@@ -19,6 +19,7 @@ from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.ports import OutboxMessage, StockLine
 from microindex.service.records import (
+    NODE_FIELDS,
     movement_from_record,
     node_from_record,
     node_record,
@@ -36,23 +37,12 @@ _MOVEMENT_FIELDS = (
     "node", "seq", "sku", "quantity", "kind", "at", "reference", "actor", "tag", "tag_id"
 )  # fmt: skip
 _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
-_NODE_FIELDS = (
-    "code",
-    "kind",
-    "name",
-    "lat",
-    "lon",
-    "opening_hours",
-    "capabilities",
-    "offline_gap_s",
-    "zone",
-)
 
 
 def _node_row(node: Node) -> tuple[Any, ...]:
     r = node_record(node)
     r["capabilities"] = Jsonb(r["capabilities"])
-    return tuple(r[name] for name in _NODE_FIELDS)
+    return tuple(r[name] for name in NODE_FIELDS)
 
 
 def _product_row(product: Product) -> tuple[Any, ...]:
@@ -135,30 +125,30 @@ class PostgresNodes:
         self._conn = conn
 
     def add(self, node: Node) -> None:
-        marks = ", ".join(["%s"] * len(_NODE_FIELDS))
+        marks = ", ".join(["%s"] * len(NODE_FIELDS))
         self._conn.execute(
-            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)}) VALUES ({marks})", _node_row(node)
+            f"INSERT INTO nodes ({', '.join(NODE_FIELDS)}) VALUES ({marks})", _node_row(node)
         )
 
     def update(self, node: Node) -> None:
-        fields = ", ".join(f"{name} = %s" for name in _NODE_FIELDS[1:])
+        fields = ", ".join(f"{name} = %s" for name in NODE_FIELDS[1:])
         self._conn.execute(
             f"UPDATE nodes SET {fields} WHERE code = %s", (*_node_row(node)[1:], node.code.value)
         )
 
     def get(self, code: str) -> Node | None:
         row = self._conn.execute(
-            f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes WHERE code = %s", (code,)
+            f"SELECT {', '.join(NODE_FIELDS)} FROM nodes WHERE code = %s", (code,)
         ).fetchone()
         return None if row is None else self._node(row)
 
     def all(self) -> list[Node]:
-        rows = self._conn.execute(f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes ORDER BY code")
+        rows = self._conn.execute(f"SELECT {', '.join(NODE_FIELDS)} FROM nodes ORDER BY code")
         return [self._node(row) for row in rows]
 
     @staticmethod
     def _node(row: tuple[Any, ...]) -> Node:
-        return node_from_record(dict(zip(_NODE_FIELDS, row, strict=True)))
+        return node_from_record(dict(zip(NODE_FIELDS, row, strict=True)))
 
 
 class PostgresLedger:

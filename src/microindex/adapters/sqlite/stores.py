@@ -14,6 +14,7 @@ from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.ports import OutboxMessage, StockLine
 from microindex.service.records import (
+    NODE_FIELDS,
     movement_from_record,
     node_from_record,
     node_record,
@@ -130,49 +131,36 @@ class SqliteNodes:
 
     def add(self, node: Node) -> None:
         self._conn.execute(
-            f"INSERT INTO nodes ({', '.join(_NODE_FIELDS)})"
-            f" VALUES ({', '.join('?' * len(_NODE_FIELDS))})",
+            f"INSERT INTO nodes ({', '.join(NODE_FIELDS)})"
+            f" VALUES ({', '.join('?' * len(NODE_FIELDS))})",
             _node_row(node),
         )
 
     def update(self, node: Node) -> None:
-        fields = ", ".join(f"{name} = ?" for name in _NODE_FIELDS[1:])
+        fields = ", ".join(f"{name} = ?" for name in NODE_FIELDS[1:])
         self._conn.execute(
             f"UPDATE nodes SET {fields} WHERE code = ?", (*_node_row(node)[1:], node.code.value)
         )
 
     def get(self, code: str) -> Node | None:
         row = self._conn.execute(
-            f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes WHERE code = ?", (code,)
+            f"SELECT {', '.join(NODE_FIELDS)} FROM nodes WHERE code = ?", (code,)
         ).fetchone()
         return None if row is None else self._node(row)
 
     def all(self) -> list[Node]:
-        rows = self._conn.execute(f"SELECT {', '.join(_NODE_FIELDS)} FROM nodes ORDER BY code")
+        rows = self._conn.execute(f"SELECT {', '.join(NODE_FIELDS)} FROM nodes ORDER BY code")
         return [self._node(row) for row in rows]
 
     @staticmethod
     def _node(row: tuple[Any, ...]) -> Node:
-        return node_from_record(dict(zip(_NODE_FIELDS, row, strict=True)))
-
-
-_NODE_FIELDS = (
-    "code",
-    "kind",
-    "name",
-    "lat",
-    "lon",
-    "opening_hours",
-    "capabilities",
-    "offline_gap_s",
-    "zone",
-)
+        return node_from_record(dict(zip(NODE_FIELDS, row, strict=True)))
 
 
 def _node_row(node: Node) -> tuple[Any, ...]:
     r = node_record(node)
     r["capabilities"] = json.dumps(r["capabilities"])
-    return tuple(r[name] for name in _NODE_FIELDS)
+    return tuple(r[name] for name in NODE_FIELDS)
 
 
 class SqliteLedger:

@@ -3,11 +3,13 @@
     POST {hub}/sync/v1/push   body: a push frame   ->  200 with a reply frame,
                                                        403 with the refusal reason as text
 
-The client is an injectable `httpx.Client` (pass one with `httpx.MockTransport`, or FastAPI's
-`TestClient`, in tests).
+The client is injectable: an `httpx.Client` (one with `httpx.MockTransport` in tests), or
+FastAPI's `TestClient` (an `httpx2.Client`); the transport needs only `post` and `close`.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import httpx
 
@@ -20,18 +22,32 @@ PUSH_PATH = "/sync/v1/push"
 FRAME_TYPE = "application/x-microindex-sync"
 
 
+class _Answer(Protocol):
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+class PostClient(Protocol):
+    def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> _Answer: ...
+    def close(self) -> None: ...
+
+
 class HttpTransport:
     def __init__(
         self,
         hub_url: str,
         node: str,
         secret: bytes,
-        client: httpx.Client | None = None,
+        client: PostClient | None = None,
         timeout_s: float = 30.0,
     ) -> None:
         self._url = hub_url.rstrip("/") + PUSH_PATH
         self._node, self._secret = node, secret
-        self._client = client or httpx.Client(timeout=timeout_s)
+        self._client: PostClient = client or httpx.Client(timeout=timeout_s)
         self.stats = WireStats()
 
     def exchange(self, push: Push) -> Reply:
