@@ -7,6 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from microindex.bootstrap import Workspace
 from microindex.domain.sync.messages import PushRefused, Refusal
@@ -14,6 +15,8 @@ from microindex.entrypoints.http import create_app
 from microindex.entrypoints.http.errors import status_of
 from tests.browser.conftest import served
 from tests.http.conftest import bearer
+
+pytestmark = pytest.mark.realclock  # sleeps on the wall clock: not under faketime
 
 
 def test_twenty_concurrent_walk_in_sales_at_one_node_are_all_recorded(

@@ -23,6 +23,8 @@ from microindex.entrypoints.http import create_app
 from microindex.entrypoints.http.node_app import staff_token
 from microindex.settings import Settings
 
+pytestmark = pytest.mark.realclock  # sleeps on the wall clock: not under faketime
+
 CLI = Path(sys.executable).parent / "microindex"
 
 

@@ -9,11 +9,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.codec import encode_push
 from microindex.adapters.sync.transport import HubEndpoint
 from microindex.domain.movement import MovementKind
 from microindex.service import rights, sync
+
+pytestmark = pytest.mark.realclock  # sleeps on the wall clock: not under faketime
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {"van": b"van-secret"}
