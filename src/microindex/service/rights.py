@@ -48,6 +48,9 @@ a plain sync). Every line goes in one ask: asked one SKU at a time, each sync's 
 would hand back what the one before released."""
 
 
+ASK_RETRIES = 4  # sales at one node at once may each take the rights another asked for
+
+
 def sell_walk_in(
     node_db: SyncUnitOfWorkFactory,
     node: str,
@@ -75,14 +78,16 @@ def sell_walk_in(
         if quantity > short.on_hand:  # not in hand: refused here, without troubling the hub
             raise OutOfStock(sku, node, quantity, short.on_hand) from None
         refused = short
-    if ask is not None:
+    for _ in range(ASK_RETRIES):
+        if ask is None:
+            break
         try:
             ask({sku: quantity})
             return sell(node_db, node, sku, quantity, at, reference, actor)
         except PromisedOnline as still:
-            refused = still
+            refused = still  # the hub had none to spare, or a sale beside this took them
         except HubUnreachable:
-            pass
+            break
     if override is None:
         raise refused
     return sell(node_db, node, sku, quantity, at, reference, actor, override)
