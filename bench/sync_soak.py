@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     print(f"soak: {args.runs} runs, {failed} with violations, {time.perf_counter() - started:.0f}s")
-    _comparison(args.compare)
+    if args.compare:
+        _comparison(args.compare)
     return 1 if failed else 0
 
 

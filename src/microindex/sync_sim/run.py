@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, replace
 
+from microindex.domain.promise.lifecycle import Step
 from microindex.domain.sync.account import State
 from microindex.sync_sim import checks
 from microindex.sync_sim.naive import NaiveResult, run_naive
-from microindex.sync_sim.trace import Faults, Scenario, random_faults
+from microindex.sync_sim.trace import Faults, Scenario, random_faults, random_override
 from microindex.sync_sim.world import RightsWorld, Tally
 
 HEAL_BOUND = 6
@@ -21,6 +22,7 @@ class RunResult:
     tally: Tally
     rounds: int
     uncovered: int
+    answered: int = 0  # orders the hub promised again elsewhere or marked at risk
 
     @property
     def ok(self) -> bool:
@@ -36,7 +38,13 @@ class RunResult:
 
 def ci_scenario(seed: int, sqlite_dir: str = "") -> Scenario:
     """A small, fast world with the seed's fault mix (memory storage unless a directory)."""
-    return Scenario(seed, horizon_s=6 * 3600.0, faults=random_faults(seed), sqlite_dir=sqlite_dir)
+    return Scenario(
+        seed,
+        horizon_s=6 * 3600.0,
+        faults=random_faults(seed),
+        sqlite_dir=sqlite_dir,
+        override=random_override(seed),
+    )
 
 
 def run_scenario(scenario: Scenario, check_every: int = 1) -> RunResult:
@@ -54,18 +62,30 @@ def run_scenario(scenario: Scenario, check_every: int = 1) -> RunResult:
     try:
         world.run()
         rounds = world.heal(HEAL_BOUND)
-        faults_only = True  # the simulator's nodes never approve an overdraft nor count
+        faults_only = not world.tally.overrides  # staff sold nothing beyond the node's rights
         final = checks.after_heal(world, rounds, HEAL_BOUND, faults_only)
-        uncovered = _uncovered(world)
+        uncovered, answered = _uncovered(world), _answered(world)
     finally:
         world.stores.close()
-    return RunResult(scenario.seed, live.found + final.found, world.tally, rounds, uncovered)
+    found = live.found + final.found
+    return RunResult(scenario.seed, found, world.tally, rounds, uncovered, answered)
 
 
 def _uncovered(world: RightsWorld) -> int:
     with world.stores.hub() as uow:
         found = (uow.accounts.reservation(k) for k in world.tally.promises)
         return sum(r.quantity for r in found if r is not None and r.state is State.UNCOVERED)
+
+
+def _answered(world: RightsWorld) -> int:
+    with world.stores.hub() as uow:
+        records = (uow.orders.get(ident) for ident in world.tally.orders)
+        return sum(
+            1
+            for r in records
+            if r is not None
+            and (r.order.at_risk or any(e.step is Step.REROUTED for e in r.order.events))
+        )
 
 
 def run_seed(seed: int, sqlite: bool = False, check_every: int = 1) -> RunResult:

@@ -34,6 +34,8 @@ class Scenario:
     sqlite_dir: str = ""  # SQLite files here; memory when empty
     expected_gap_s: tuple[tuple[str, float], ...] = ()  # the hub's prior: the van goes offline
     walkin_by_node: tuple[tuple[str, float], ...] = ()  # per-node walk-in rates (per h and SKU)
+    override: float = 0.0  # of the walk-ins refused as promised online, the share staff sell
+    # anyway (an overdraft with their name and reason, that the hub must answer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,11 @@ def outages(scenario: Scenario) -> list[tuple[str, float, float]]:
             start = rng.uniform(0, scenario.horizon_s * 0.8)
             cuts.append((node, start, start + rng.uniform(600, 3 * 3600)))
     return cuts
+
+
+def random_override(seed: int) -> float:
+    """How often a seeded CI run's staff sell anyway what is promised online."""
+    return random.Random(f"staff-mix-{seed}").choice([0.0, 0.0, 0.2, 0.6])
 
 
 def random_faults(seed: int) -> Faults:

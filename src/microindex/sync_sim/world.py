@@ -19,8 +19,8 @@ from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.domain.sync.messages import PushRefused
-from microindex.domain.sync.node import SyncReason
-from microindex.service import fulfilment, promise, rights, sync
+from microindex.domain.sync.node import Override, SyncReason
+from microindex.service import fulfilment, promise, repromise, rights, sync
 from microindex.service.promise import UnknownOrder
 from microindex.sync_sim.network import Delivery, Network
 from microindex.sync_sim.nodes import CENTRE, sim_nodes
@@ -45,12 +45,14 @@ class Declined(Exception):
 class Tally:
     walkin_units: int = 0
     walkin_sold: int = 0
+    overrides: int = 0  # units staff sold anyway, beyond the node's rights (overdrafts)
     online_units: int = 0
     online_promised: int = 0
     asks: int = 0
     crashes: int = 0
     refused: int = 0  # pushes refused (replays of duplicates)
     promises: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (node, qty)
+    orders: list[str] = field(default_factory=list)  # every order promised, by ident
     duplicate_mismatch: int = 0
     remote_picks: dict[str, str] = field(default_factory=dict)  # reservation -> node, for
     # the pick requests the hub queued (RequestKind.FULFIL)
@@ -73,12 +75,15 @@ class RightsWorld:
         self.rng = random.Random(f"world-{scenario.seed}")
         self.pick_rng = random.Random(f"picks-{scenario.seed}")  # apart: the rest replays
         self.order_rng = random.Random(f"orders-{scenario.seed}")  # methods, places, cancels
+        self.staff_rng = random.Random(f"staff-{scenario.seed}")  # who sells anyway
         self.nodes = sim_nodes(scenario.nodes)
         hold = timedelta(seconds=scenario.hold_s)
         self.promising = promise.PromiseSettings(lease=hold, hold=hold)
         self.net = Network(scenario.faults, outages(scenario), scenario.seed)
         settings = sync.SyncSettings(expected_gap_s=dict(scenario.expected_gap_s))
-        self.endpoint = HubEndpoint(self.stores.hub, self.secrets, self.hub_now, settings)
+        self.endpoint = HubEndpoint(
+            self.stores.hub, self.secrets, self.hub_now, settings, after=self._answer_uncovered
+        )
         self.t = 0.0
         self.tally = Tally()
         self.epochs = 0
@@ -157,26 +162,48 @@ class RightsWorld:
     def walk_in(self, d: Demand) -> None:
         """A customer at the till: `rights.sell_walk_in`, as the staff API and the node agent
         sell. Beyond its local rights the node asks the hub at once when it can reach it;
-        still short, the staff decline the sale (the units are promised online)."""
+        still short, the staff are told the units are promised online and mostly decline;
+        some sell anyway (`override`: an overdraft with their name, that the hub answers by
+        re-promising the orders it breaks or marking them at risk)."""
         self.tally.walkin_units += d.quantity
         try:
-            rights.sell_walk_in(
-                self.stores.node(d.node),
-                d.node,
-                d.sku,
-                d.quantity,
-                self.node_now(d.node),
-                d.key,
-                ask=self._asker(d.node),
-                actor="till",
-            )
-        except (Declined, NotEnoughRights, OutOfStock):
+            self._sell(d, ask=self._asker(d.node))
+        except (Declined, NotEnoughRights):
+            if self.staff_rng.random() >= self.sc.override or not self._sell_anyway(d):
+                return
+        except OutOfStock:
             return
         except SimulatedCrash:
             self.tally.crashes += 1
             return
         self.tally.walkin_sold += d.quantity
         self._trigger(d.node)
+
+    def _sell(
+        self, d: Demand, ask: rights.AskHub | None = None, override: Override | None = None
+    ) -> None:
+        rights.sell_walk_in(
+            self.stores.node(d.node),
+            d.node,
+            d.sku,
+            d.quantity,
+            self.node_now(d.node),
+            d.key,
+            ask=ask,
+            actor="till",
+            override=override,
+        )
+
+    def _sell_anyway(self, d: Demand) -> bool:
+        try:
+            self._sell(d, override=Override("till", "the customer is at the counter"))
+        except OutOfStock:
+            return False
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return False
+        self.tally.overrides += d.quantity
+        return True
 
     def _asker(self, node: str) -> rights.AskHub:
         """The node's synchronous exchange with the hub for the rights a sale lacks; when it
@@ -212,6 +239,7 @@ class RightsWorld:
             except SimulatedCrash:
                 return
         self.tally.online_promised += d.quantity
+        self.tally.orders.append(placed.record.order.ident)
         parts = placed.record.order.parts
         for node, part in parts.items():
             for sku, quantity in part.lines:
@@ -281,6 +309,11 @@ class RightsWorld:
         if side.acked < head:
             return RETRY_S
         return float(side.next_sync_s or RETRY_S)
+
+    def _answer_uncovered(self, node: str, now: datetime) -> None:
+        """After each push, as the hub's endpoint does: orders whose goods at the node are
+        gone are promised again elsewhere or marked at risk (`service/repromise`)."""
+        repromise.answer_uncovered(self.stores.hub, node, now, self.nodes, self.promising)
 
     def _deliver(self, payload: object) -> None:
         assert isinstance(payload, Delivery)
