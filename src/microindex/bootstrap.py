@@ -123,7 +123,9 @@ class Workspace:
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
         set aside there are gone."""
-        return repromise.answer_uncovered(self.hub, node, now, list_nodes(self.hub))
+        return repromise.answer_uncovered(
+            self.hub, node, now, list_nodes(self.hub), states=self.candidate_states()
+        )
 
     def ask_hub(self, code: str) -> AskHub:
         """For a walk-in sale or a shipment beyond a node's local rights: sync now, asking

@@ -17,17 +17,22 @@ arrived there, are not re-promised here: their part is marked at risk.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from microindex.domain.node import Node
+from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Order, Part, Step, arrival_id, reservation_id
-from microindex.domain.promise.order import OrderLine
+from microindex.domain.promise.order import OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise, Leg, decide
 from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.service import promise
-from microindex.service.promise_ports import PromiseUnitOfWork, PromiseUnitOfWorkFactory
+from microindex.service.promise_ports import (
+    CandidateStates,
+    PromiseUnitOfWork,
+    PromiseUnitOfWorkFactory,
+)
 
 GONE = "the goods set aside at {node} are gone (sold beyond its rights, written off or counted)"
 NOWHERE = "; no other node can promise {sku} now"
@@ -41,15 +46,20 @@ def answer_uncovered(
     now: datetime,
     nodes: Sequence[Node],
     settings: promise.PromiseSettings = DEFAULT,
+    states: CandidateStates | None = None,
 ) -> list[str]:
     """Re-promise or mark at risk every open order line at `node` whose reservation there is
-    uncovered (and try again those at risk). Returns the orders changed."""
+    uncovered (and try again those at risk), reading each other node's state now (`states`:
+    a van where its round has it, a locker's free room, a pop-up's last day) as place_order
+    does. Returns the orders changed."""
     changed: list[str] = []
     for _ in range(promise.RACE_RETRIES):
+        known = _states_now(hub, node, now, nodes, states)  # read outside the transaction
         try:
             with hub() as uow:
                 for order in uow.orders.open_at(node):
-                    if _answer(uow, order, node, now, nodes, settings):
+                    to = _Choice(nodes, settings, known.get(order.ident, {}))
+                    if _answer(uow, order, node, now, to):
                         uow.orders.save(order)
                         changed.append(order.ident)
                 uow.commit()
@@ -59,20 +69,46 @@ def answer_uncovered(
     return changed
 
 
-def _answer(
-    uow: PromiseUnitOfWork,
-    order: Order,
+def _states_now(
+    hub: PromiseUnitOfWorkFactory,
     node: str,
     now: datetime,
     nodes: Sequence[Node],
-    settings: promise.PromiseSettings,
-) -> bool:
+    states: CandidateStates | None,
+) -> dict[str, Mapping[str, Candidate]]:
+    """Each other node's state for every order at `node` with a line whose goods are gone,
+    by order (the port reads the hub's stores itself, so not inside the hub's transaction)."""
+    if states is None:
+        return {}
+    asked: dict[str, tuple[OrderRequest, list[Node]]] = {}
+    with hub() as uow:
+        for order in uow.orders.open_at(node):
+            part = order.parts.get(node)
+            record = uow.orders.get(order.ident)
+            if part is None or record is None:
+                continue
+            if any(_uncovered(uow, order.ident, node, sku) for sku, _ in part.lines):
+                elsewhere = [n for n in nodes if n.code.value not in order.parts]
+                asked[order.ident] = (promise.request_from_record(record.request, now), elsewhere)
+    return {ident: states(others, request) for ident, (request, others) in asked.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """Where a line may go instead, and by which rules."""
+
+    nodes: Sequence[Node]
+    settings: promise.PromiseSettings
+    states: Mapping[str, Candidate]  # each node's state now, for this order
+
+
+def _answer(uow: PromiseUnitOfWork, order: Order, node: str, now: datetime, to: _Choice) -> bool:
     part = order.parts.get(node)
     if part is not None and part.step in _TO_PICK and part.transfer_to is None:
         gone = [sku for sku, _ in part.lines if _uncovered(uow, order.ident, node, sku)]
         changed = False
         for sku in gone:  # those still at risk come again: tried again
-            changed |= _repromise(uow, order, node, sku, now, nodes, settings)
+            changed |= _repromise(uow, order, node, sku, now, to)
         return changed
     travelling = [p for p in order.parts.values() if node in (p.node, p.transfer_to)]
     return any([_travelled_gone(uow, order, p, node) for p in travelling])
@@ -96,22 +132,16 @@ def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str)
 
 
 def _repromise(
-    uow: PromiseUnitOfWork,
-    order: Order,
-    node: str,
-    sku: str,
-    now: datetime,
-    nodes: Sequence[Node],
-    settings: promise.PromiseSettings,
+    uow: PromiseUnitOfWork, order: Order, node: str, sku: str, now: datetime, to: _Choice
 ) -> bool:
     """Promise `sku`'s line of the order's part at `node` from another node, or say it is at
     risk. True when the order changed."""
     reason = GONE.format(node=node)
-    leg = _leg_elsewhere(uow, order, node, sku, now, nodes, settings)
+    leg = _leg_elsewhere(uow, order, node, sku, now, to)
     if leg is None:
         return order.mark_at_risk(node, reason + NOWHERE.format(sku=sku))
     held = uow.accounts.reservation(reservation_id(order.ident, node, sku))
-    until = held.expires_at if held is not None else now + settings.hold
+    until = held.expires_at if held is not None else now + to.settings.hold
     account = uow.accounts.load_rights(leg.node, [sku])
     for line_sku, quantity in leg.lines:
         account.reserve(reservation_id(order.ident, leg.node, line_sku), line_sku, quantity, until)
@@ -122,13 +152,7 @@ def _repromise(
 
 
 def _leg_elsewhere(
-    uow: PromiseUnitOfWork,
-    order: Order,
-    node: str,
-    sku: str,
-    now: datetime,
-    nodes: Sequence[Node],
-    settings: promise.PromiseSettings,
+    uow: PromiseUnitOfWork, order: Order, node: str, sku: str, now: datetime, to: _Choice
 ) -> Leg | None:
     """The one node, not yet part of the order, that best serves the line now (by the
     order's own method and place), its goods not travelling; None if there is none."""
@@ -138,9 +162,10 @@ def _leg_elsewhere(
         return None
     asked = promise.request_from_record(record.request, now)
     request = replace(asked, lines=(OrderLine(sku, line),))
-    elsewhere = [n for n in nodes if n.code.value not in order.parts]
+    elsewhere = [n for n in to.nodes if n.code.value not in order.parts]
     try:
-        decision = decide(request, promise.candidates(uow, request, elsewhere, {}), settings.chain)
+        found = promise.candidates(uow, request, elsewhere, to.states)
+        decision = decide(request, found, to.settings.chain)
     except CannotPromise:
         return None
     legs = decision.plan.legs
