@@ -8,7 +8,14 @@ import pytest
 
 from microindex.domain.errors import DuplicateNode, InvalidValue, UnknownNode
 from microindex.domain.node import OFFLINE_GAP_BY_KIND_S
-from microindex.service.nodes import add_node, get_node, list_nodes, set_offline_gap, set_zone
+from microindex.service.nodes import (
+    add_node,
+    get_node,
+    list_nodes,
+    set_offline_gap,
+    set_priority,
+    set_zone,
+)
 from microindex.service.ports import UnitOfWorkFactory
 
 from .samples import node
@@ -73,3 +80,16 @@ def test_a_nodes_expected_offline_gap_is_stored_with_it_and_defaults_by_kind(
     assert get_node(uow_factory, "van-2") == stored
     with pytest.raises(UnknownNode):
         set_offline_gap(uow_factory, "locker", 60.0)
+
+
+def test_a_nodes_ranking_is_stored_with_it(uow_factory: UnitOfWorkFactory) -> None:
+    add_node(uow_factory, node("van-2", "Delivery van"))
+    stored = get_node(uow_factory, "van-2")
+    assert stored.priority == 100
+    set_priority(uow_factory, "van-2", 1)
+    assert get_node(uow_factory, "van-2") == replace(stored, priority=1)
+    with pytest.raises(InvalidValue, match="a priority is 1"):
+        set_priority(uow_factory, "van-2", 0)
+    assert get_node(uow_factory, "van-2").priority == 1
+    with pytest.raises(UnknownNode):
+        set_priority(uow_factory, "locker", 2)

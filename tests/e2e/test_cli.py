@@ -7,12 +7,13 @@ import pytest
 from typer.testing import CliRunner
 
 from microindex.entrypoints.cli.app import app
+from tests.clock import on_demo_day
 
 runner = CliRunner()
 
 
 def cli(workspace: Path, *args: str, ok: bool = True) -> str:
-    result = runner.invoke(app, ["-w", str(workspace), *args])
+    result = runner.invoke(app, ["-w", str(workspace), *args], obj=on_demo_day())
     if ok:
         assert result.exit_code == 0, result.output
     else:
@@ -23,7 +24,9 @@ def cli(workspace: Path, *args: str, ok: bool = True) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("demo") / "shop"
-    result = runner.invoke(app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"])
+    result = runner.invoke(
+        app, ["demo", "--dir", str(directory), "--seed", "7", "--no-serve"], obj=on_demo_day()
+    )
     assert result.exit_code == 0, result.output
     return directory
 
@@ -49,7 +52,9 @@ def test_selling_more_than_on_hand_is_refused_with_a_clear_message(demo: Path) -
     line = json.loads(cli(demo, "stock", "show", "--node", "van", "--json"))[0]
     head = cli(demo, "stock", "head", "van").strip()
     result = runner.invoke(
-        app, ["-w", str(demo), "stock", "sell", "van", line["sku"], str(line["on_hand"] + 1)]
+        app,
+        ["-w", str(demo), "stock", "sell", "van", line["sku"], str(line["on_hand"] + 1)],
+        obj=on_demo_day(),
     )
     assert result.exit_code == 1
     assert f"only {line['on_hand']} on hand" in result.output
@@ -283,3 +288,27 @@ def test_a_node_takes_the_workspaces_time_zone_unless_given_one_and_can_move(
     assert "no node" in cli(ws, "node", "set", "none", "--zone", "UTC", ok=False)
     zones = {n["code"]: n["zone"] for n in json.loads(cli(ws, "node", "list", "--json"))}
     assert zones["shop"] == "America/Chicago"
+
+
+def test_the_node_a_seller_ranks_first_gets_the_order_where_plans_tie(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    place = ("--kind", "van", "--lat", "51.5", "--lon", "-0.05", "--delivery-radius-km", "8")
+    cli(ws, "node", "add", "van-2", "--name", "Second van", *place)
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source))
+    for van in ("van", "van-2"):
+        cli(ws, "node", "set", van, "--offline-gap", "0")
+        cli(ws, "stock", "receive", van, "BWL-MOSS-S", "3")
+    cli(ws, "sync")
+    order = ("order", "place", "--line", "BWL-MOSS-S:1", "--method", "local_delivery")
+    near = ("--lat", "51.51", "--lon", "-0.05", "--json")
+    first = json.loads(cli(ws, *order, *near))
+    assert [p["node"] for p in first["parts"]] == ["van"]  # the two vans tie on every rule
+    assert "ranked 1 (1 first)" in cli(ws, "node", "set", "van-2", "--priority", "1")
+    second = json.loads(cli(ws, *order, *near))
+    assert [p["node"] for p in second["parts"]] == ["van-2"]
+    ranks = {n["code"]: n["priority"] for n in json.loads(cli(ws, "node", "list", "--json"))}
+    assert ranks == {"shop": 100, "van": 100, "van-2": 1}
+    refused = cli(ws, "node", "set", "van", "--priority", "0", ok=False)
+    assert "greater than or equal to 1" in refused

@@ -131,22 +131,24 @@ def test_a_locker_without_a_free_compartment_is_not_sent_the_order() -> None:
 
 
 def test_shopify_rules_are_rule_chains() -> None:
-    shop = Candidate(SHOP, {"MUG": 1}, priority=2)
-    locker = Candidate(LOCKER, {"MUG": 1}, priority=1)
+    shop = Candidate(replace(SHOP, priority=2), {"MUG": 1})
+    locker = Candidate(replace(LOCKER, priority=1), {"MUG": 1})
     camden = order(Method.SHIP, ("MUG", 1), customer=CAMDEN)
     assert decide(camden, [shop, locker], SHOPIFY_CHAINS["ship_from_closest"]).plan.nodes == (
         "shopfront",
     )  # the locker is closer but does not ship
     shipping_locker = replace(
-        LOCKER, capabilities=replace(LOCKER.capabilities, ships=True, carrier_cutoff=time(15))
+        LOCKER,
+        capabilities=replace(LOCKER.capabilities, ships=True, carrier_cutoff=time(15)),
+        priority=2,
     )
     both = [
-        Candidate(SHOP, {"MUG": 1}, priority=2),
-        Candidate(shipping_locker, {"MUG": 1}, priority=1),
+        Candidate(replace(SHOP, priority=3), {"MUG": 1}),
+        Candidate(shipping_locker, {"MUG": 1}),
     ]
     assert decide(camden, both, SHOPIFY_CHAINS["ship_from_closest"]).plan.nodes == ("locker",)
     assert decide(camden, both, SHOPIFY_CHAINS["location_priority"]).plan.nodes == ("locker",)
-    both[0] = Candidate(SHOP, {"MUG": 1}, priority=0)
+    both[0] = Candidate(replace(SHOP, priority=1), {"MUG": 1})  # the seller ranks it first
     assert decide(camden, both, SHOPIFY_CHAINS["location_priority"]).plan.nodes == ("shopfront",)
 
 

@@ -123,6 +123,10 @@ OFFLINE_GAP_BY_KIND_S: dict[NodeKind, float] = {
 }
 
 
+DEFAULT_PRIORITY = 100  # where the seller has not ranked a node
+LOWEST_PRIORITY = 999
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     code: NodeCode
@@ -133,6 +137,7 @@ class Node:
     capabilities: Capabilities = field(default_factory=Capabilities)
     zone: str = "UTC"  # IANA time zone: its opening hours and cut-offs are wall-clock times there
     offline_gap_s: float | None = None  # the seller's word; None: the default for its kind
+    priority: int = DEFAULT_PRIORITY  # the seller's ranking: lower first, where plans tie
 
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 200:
@@ -141,6 +146,10 @@ class Node:
         gap = self.offline_gap_s
         if gap is not None and not 0 <= gap <= LONGEST_OFFLINE_GAP_S:
             raise InvalidValue("offline_gap", str(gap), "an offline gap is 0 to 7 days")
+        if not 1 <= self.priority <= LOWEST_PRIORITY:
+            raise InvalidValue(
+                "priority", str(self.priority), f"a priority is 1 (first) to {LOWEST_PRIORITY}"
+            )
 
     def local(self, at: datetime) -> datetime:
         """`at` on the node's own clock (its time zone)."""

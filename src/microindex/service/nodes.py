@@ -43,6 +43,19 @@ def list_nodes(uow_factory: UnitOfWorkFactory) -> list[Node]:
         return uow.nodes.all()
 
 
+def set_priority(uow_factory: UnitOfWorkFactory, code: str, priority: int) -> Node:
+    """The seller's ranking of the node (1 first): where two plans are otherwise as good, the
+    order goes to the node ranked first; the `location_priority` rules rank by it first."""
+    with uow_factory() as uow:
+        node = uow.nodes.get(code)
+        if node is None:
+            raise UnknownNode(code)
+        changed = replace(node, priority=priority)
+        uow.nodes.update(changed)
+        uow.commit()
+    return changed
+
+
 def set_offline_gap(uow_factory: UnitOfWorkFactory, code: str, gap_s: float | None) -> Node:
     """How long the node is expected to be out of reach at a time (None: its kind's default).
     The hub sizes the node's local stock rights for it at the node's next sync."""

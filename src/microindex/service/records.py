@@ -15,7 +15,14 @@ from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.movement import Movement, MovementKind, Tag
-from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
+from microindex.domain.node import (
+    DEFAULT_PRIORITY,
+    Capabilities,
+    Location,
+    Node,
+    NodeKind,
+    OpeningHours,
+)
 from microindex.domain.product import Fragility, Product, Size
 
 Record = dict[str, Any]
@@ -111,6 +118,7 @@ NODE_FIELDS = (
     "capabilities",
     "offline_gap_s",
     "zone",
+    "priority",
 )  # a node record's keys: the columns of every node store
 
 
@@ -134,6 +142,7 @@ def node_record(node: Node) -> Record:
             "preparation_minutes": caps.preparation_minutes,
         },
         "offline_gap_s": node.offline_gap_s,
+        "priority": node.priority,
     }
 
 
@@ -150,6 +159,7 @@ def node_from_record(record: Record) -> Node:
         capabilities=Capabilities(**caps),
         zone=record.get("zone") or "UTC",
         offline_gap_s=_float_or_none(record.get("offline_gap_s")),
+        priority=int(record.get("priority") or DEFAULT_PRIORITY),
     )
 
 

@@ -185,6 +185,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s double precision",
     ),
+    (
+        114,
+        "the seller's ranking of each node, lower first where plans tie",
+        "ALTER TABLE nodes ADD COLUMN priority integer NOT NULL DEFAULT 100",
+    ),
 ]
 
 

@@ -27,11 +27,15 @@ class Candidate:
     node: Node
     online: Mapping[str, int]
     walk_in_rate: Mapping[str, float] = field(default_factory=dict)
-    priority: int = 100
     position: Location | None = None
     fits: bool = True
     closes_on: date | None = None
     transit_days: int = 1
+
+    @property
+    def priority(self) -> int:
+        """The seller's ranking of the node (`node set --priority`): lower first."""
+        return self.node.priority
 
     @property
     def code(self) -> str:

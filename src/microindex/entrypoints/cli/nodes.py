@@ -10,7 +10,14 @@ from rich.table import Table
 
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
-from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
+from microindex.domain.node import (
+    LOWEST_PRIORITY,
+    Capabilities,
+    Location,
+    Node,
+    NodeKind,
+    OpeningHours,
+)
 from microindex.entrypoints.cli.context import (
     console,
     domain_errors,
@@ -96,15 +103,23 @@ def set_(
         help="How long the node is out of reach at a time, e.g. 4h, 90m, 1h30m; 'kind' for "
         "its kind's default (van and pop-up 4h, locker and bench 1h, store and warehouse 15m).",
     ),
+    priority: int | None = typer.Option(
+        None,
+        min=1,
+        max=LOWEST_PRIORITY,
+        help="Your ranking of the node, 1 first (default 100): an order goes to the node "
+        "ranked first where plans are otherwise as good (and first of all under the "
+        "location_priority rules).",
+    ),
 ) -> None:
-    """Change a node: the time zone its opening hours and cut-offs are in, and the time
-    offline its local stock rights cover (its walk-in demand over that long, from its next
-    sync).
+    """Change a node: the time zone its opening hours and cut-offs are in, the time offline
+    its local stock rights cover (its walk-in demand over that long, from its next sync), and
+    your ranking of it for orders.
 
-    Example: microindex node set van --offline-gap 4h --zone Europe/London
+    Example: microindex node set van --offline-gap 4h --zone Europe/London --priority 2
     """
-    if zone is None and offline_gap is None:
-        errors.print("[red]say what to change: --zone and/or --offline-gap")
+    if zone is None and offline_gap is None and priority is None:
+        errors.print("[red]say what to change: --zone, --offline-gap and/or --priority")
         raise typer.Exit(1)
     hub = workspace(ctx).hub
     with domain_errors():
@@ -119,6 +134,9 @@ def set_(
                 f"{code}: local rights sized for {format_duration(node.expected_offline_gap_s)}"
                 " offline" + ("" if gap is not None else f" (the default for a {node.kind.value})")
             )
+        if priority is not None:
+            node = node_service.set_priority(hub, code, priority)
+            console.print(f"{code}: ranked {node.priority} (1 first) where plans tie")
 
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}

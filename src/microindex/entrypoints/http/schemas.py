@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
 from microindex.domain.movement import Tag
-from microindex.domain.node import LONGEST_OFFLINE_GAP_S, NodeKind
+from microindex.domain.node import (
+    DEFAULT_PRIORITY,
+    LONGEST_OFFLINE_GAP_S,
+    LOWEST_PRIORITY,
+    NodeKind,
+)
 from microindex.domain.sync.node import Override
 
 MAX_QUANTITY = 1_000_000
@@ -109,6 +114,11 @@ class NodeOut(BaseModel):
     offline_gap_s: float | None = Field(
         description="The expected time offline the seller set (null: the kind's default)."
     )
+    priority: int = Field(
+        DEFAULT_PRIORITY,
+        description="The seller's ranking of the node, 1 first: where plans tie, the order "
+        "goes to the node ranked first.",
+    )
     expected_offline_gap_s: float = Field(
         description="The time offline the node's local stock rights are sized for."
     )
@@ -131,6 +141,15 @@ class NodeSettingsIn(Request):
             "the default for its kind (van and pop-up 4 h, locker and bench 1 h, store and "
             "warehouse 15 min).",
             examples=[14400],
+        ),
+    ] = None
+    priority: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=LOWEST_PRIORITY,
+            description="The seller's ranking of the node, 1 first (default 100).",
+            examples=[1],
         ),
     ] = None
     zone: NodeZone | None = None

@@ -47,20 +47,25 @@ def add_node(body: NodeIn, hub: HubDep, token: TokenDep) -> NodeOut:
 
 
 @api.patch(
-    "/nodes/{node}", response_model=NodeOut, summary="Change a node's time zone or sync settings"
+    "/nodes/{node}",
+    response_model=NodeOut,
+    summary="Change a node's time zone, sync settings or ranking",
 )
 def change_node(
     body: NodeSettingsIn, hub: HubDep, token: TokenDep, node: str = Path(pattern=NODE_PATTERN)
 ) -> NodeOut:
     """`zone`: the IANA time zone its hours and cut-offs are in. `offline_gap_s`: how long the
     node is expected to be out of reach at a time (null: its kind's default); its local stock
-    rights cover its walk-in demand over that long from its next sync. Fields left out stay."""
+    rights cover its walk-in demand over that long from its next sync. `priority`: the
+    seller's ranking, 1 first, where plans tie. Fields left out stay."""
     require(token.grant, Action.MANAGE_NODES)
     changed = node_service.get_node(hub.hub, node)
     if body.zone is not None:
         changed = node_service.set_zone(hub.hub, node, body.zone)
     if "offline_gap_s" in body.model_fields_set:
         changed = node_service.set_offline_gap(hub.hub, node, body.offline_gap_s)
+    if body.priority is not None:
+        changed = node_service.set_priority(hub.hub, node, body.priority)
     return _out(changed)
 
 
