@@ -187,12 +187,11 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
     ]
-    if isinstance(ws.hub, SqlitePromiseDatabase):  # governance runs live in SQLite files
-        from microindex.service.governance import JOBS
+    from microindex.service.governance import JOBS
 
-        table += [
-            Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()
-        ]
+    table += [
+        Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()
+    ]
     return table
 
 

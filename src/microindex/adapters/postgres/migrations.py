@@ -11,6 +11,12 @@ from psycopg import sql
 
 from microindex.adapters import movement_tags
 from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.governance_schema import (
+    COUNTS_MIGRATION,
+    GOVERNANCE_MIGRATION,
+    PACKAGING_MIGRATION,
+    RETURNS_MIGRATION,
+)
 from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
     NODES_REAL_MIGRATION,
@@ -185,6 +191,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s double precision",
     ),
+    PACKAGING_MIGRATION,  # 120-123: SQLite's 30 and 70-72
+    RETURNS_MIGRATION,
+    COUNTS_MIGRATION,
+    GOVERNANCE_MIGRATION,
 ]
 
 

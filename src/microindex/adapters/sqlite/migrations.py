@@ -9,6 +9,7 @@ from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
+    RETURN_LINE_ORDER_MIGRATION,
     RETURNS_MIGRATION,
 )
 from microindex.adapters.sqlite.nodes_real_schema import (
@@ -258,6 +259,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s REAL",
     ),
+    RETURN_LINE_ORDER_MIGRATION,
 ]
 
 

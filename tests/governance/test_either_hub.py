@@ -1,0 +1,95 @@
+"""Governance and returns through the CLI on either hub: its own SQLite file or PostgreSQL.
+
+Nodes keep their SQLite files in the workspace either way; the hub's governance records (job
+runs, its packages used) live in the hub's database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from microindex.bootstrap import bootstrap, hub_timers
+from microindex.entrypoints.cli import governance, returns
+from microindex.entrypoints.cli.app import root
+from microindex.entrypoints.cli.context import CliState
+from microindex.service import catalog, stock
+from microindex.service.governance import JOBS
+from microindex.service.nodes import add_node
+from microindex.settings import Settings
+from tests.clock import Clock
+from tests.governance.conftest import AT, BOWL, MUG, NODES, PRODUCTS
+from tests.sales import sell
+
+NOW = AT + timedelta(days=2)
+runner = CliRunner()
+app = typer.Typer()
+app.callback()(root)
+app.add_typer(returns.app, name="returns")
+app.add_typer(governance.app, name="governance")
+
+
+@dataclass
+class Shop:
+    folder: Path
+
+    def cli(self, *args: str) -> str:
+        result = runner.invoke(app, ["-w", str(self.folder), *args], obj=CliState(clock=Clock(NOW)))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+
+@pytest.fixture
+def shop(tmp_path: Path, hub_url: str | None) -> Iterator[Shop]:
+    """Three nodes on the governance fixtures' catalog; the van sold two mugs and a bowl."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "microindex.toml").write_text(Settings(folder, hub_url=hub_url).to_toml())
+    ws = bootstrap(Settings.load(folder), Clock(NOW))
+    for node in NODES:
+        add_node(ws.hub, node)
+    catalog.import_products(ws.hub, catalog.ParsedCatalog(list(PRODUCTS)), AT)
+    van = ws.node("van")
+    catalog.pull_catalog(ws.hub, van)
+    for sku in (MUG, BOWL):
+        stock.receive(van, "van", sku, 5, AT, "delivery")
+    sell(van, "van", MUG, 2, AT + timedelta(hours=1), "till:van")
+    sell(van, "van", BOWL, 1, AT + timedelta(hours=2), "till:van")
+    ws.close()
+    yield Shop(folder)
+
+
+def test_kpis_triage_and_returns_work_on_either_hub(shop: Shop) -> None:
+    opened = json.loads(
+        shop.cli("returns", "open", "van", "till:van", MUG, "--reason", "changed-mind", "--json")
+    )
+    listed = json.loads(shop.cli("returns", "list", "--json"))
+    assert [r["id"] for r in listed] == [opened["id"]]
+    kpis = json.loads(shop.cli("governance", "kpis", "--json"))
+    assert {row["node"] for row in kpis if row["node"]} >= {"shopfront", "locker", "van"}
+    proposed = json.loads(shop.cli("governance", "triage", "van", "--accept", "--json"))
+    assert [p["sku"] for p in proposed][:2] == [MUG, BOWL]
+
+
+def test_every_job_runs_and_is_recorded_in_the_hubs_history_on_either_hub(shop: Shop) -> None:
+    for name in sorted(JOBS):
+        assert ": ok" in shop.cli("governance", "jobs", "run", name)
+    runs = json.loads(shop.cli("governance", "jobs", "history", "--json"))
+    assert sorted(r["job"] for r in runs) == sorted(JOBS)
+    assert {r["outcome"] for r in runs} == {"ok"}
+
+
+def test_the_governance_cadence_is_on_the_hubs_timers_on_either_hub(shop: Shop) -> None:
+    ws = bootstrap(Settings.load(shop.folder), Clock(NOW))
+    try:
+        named = {timer.name for timer in hub_timers(ws)}
+    finally:
+        ws.close()
+    assert set(JOBS) <= named
