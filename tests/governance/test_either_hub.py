@@ -9,26 +9,32 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import typer
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from microindex.bootstrap import bootstrap, hub_timers
+from microindex.domain.access import Grant, Role
+from microindex.entrypoints.access import token_store
 from microindex.entrypoints.cli import governance, returns
 from microindex.entrypoints.cli.app import root
 from microindex.entrypoints.cli.context import CliState
-from microindex.service import catalog, stock
+from microindex.entrypoints.http import create_app
+from microindex.service import access, catalog, stock
 from microindex.service.governance import JOBS
 from microindex.service.nodes import add_node
+from microindex.service.timers import run_due
 from microindex.settings import Settings
 from tests.clock import Clock
 from tests.governance.conftest import AT, BOWL, MUG, NODES, PRODUCTS
 from tests.sales import sell
 
 NOW = AT + timedelta(days=2)
+MONDAY_0200 = datetime(2026, 11, 9, 2, 0, 20, tzinfo=UTC)  # the week after the sales
 runner = CliRunner()
 app = typer.Typer()
 app.callback()(root)
@@ -86,10 +92,39 @@ def test_every_job_runs_and_is_recorded_in_the_hubs_history_on_either_hub(shop: 
     assert {r["outcome"] for r in runs} == {"ok"}
 
 
-def test_the_governance_cadence_is_on_the_hubs_timers_on_either_hub(shop: Shop) -> None:
-    ws = bootstrap(Settings.load(shop.folder), Clock(NOW))
+def test_the_nightly_reconciliation_runs_once_from_the_hubs_timers_on_either_hub(
+    shop: Shop,
+) -> None:
+    clock = Clock(MONDAY_0200)
+    ws = bootstrap(Settings.load(shop.folder), clock)
     try:
-        named = {timer.name for timer in hub_timers(ws)}
+        assert set(JOBS) <= {timer.name for timer in hub_timers(ws)}
+        ran = run_due(ws.timers(), ws.timer_claims(), clock(), "hub-0")
+        assert [r.outcome for r in ran if r.timer == "nightly-reconciliation"] == ["ok"], ran
+        assert run_due(ws.timers(), ws.timer_claims(), clock(), "hub-1") == []
     finally:
         ws.close()
-    assert set(JOBS) <= named
+    runs = json.loads(shop.cli("governance", "jobs", "history", "--json"))
+    assert [(r["job"], r["actor"], r["outcome"]) for r in runs] == [
+        ("nightly-reconciliation", "timer", "ok")
+    ]
+
+
+def test_the_dashboards_kpis_and_todays_counts_are_served_on_either_hub(shop: Shop) -> None:
+    ws = bootstrap(Settings.load(shop.folder), Clock(NOW))
+    store = token_store(ws)
+    admin = access.issue(store, ws.hub, Grant(Role.ADMIN), NOW, "admin").secret
+    staff = access.issue(store, ws.hub, Grant(Role.STAFF, "van"), NOW, "van").secret
+    try:
+        with TestClient(create_app(ws)) as client:
+            client.post("/login", content=f"token={admin}".encode(), follow_redirects=False)
+            page = client.get("/", follow_redirects=False)
+            counts = client.get(
+                "/api/v1/nodes/van/counts-today", headers={"Authorization": f"Bearer {staff}"}
+            )
+    finally:
+        ws.close()
+    assert page.status_code == 200, page.text
+    assert 'id="fill-chart"' in page.text and 'id="returns-chart"' in page.text
+    assert counts.status_code == 200, counts.text
+    assert {line["sku"] for line in counts.json()} == {MUG, BOWL}
