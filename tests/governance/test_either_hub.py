@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from microindex.bootstrap import bootstrap, hub_timers
 from microindex.domain.access import Grant, Role
 from microindex.entrypoints.access import token_store
-from microindex.entrypoints.cli import governance, returns
+from microindex.entrypoints.cli import governance, returns, workspace_cmd
 from microindex.entrypoints.cli.app import root
 from microindex.entrypoints.cli.context import CliState
 from microindex.entrypoints.http import create_app
@@ -29,7 +29,7 @@ from microindex.service.governance import JOBS
 from microindex.service.nodes import add_node
 from microindex.service.timers import run_due
 from microindex.settings import Settings
-from tests.clock import Clock
+from tests.clock import Clock, on_demo_day
 from tests.governance.conftest import AT, BOWL, MUG, NODES, PRODUCTS
 from tests.sales import sell
 
@@ -128,3 +128,30 @@ def test_the_dashboards_kpis_and_todays_counts_are_served_on_either_hub(shop: Sh
     assert 'id="fill-chart"' in page.text and 'id="returns-chart"' in page.text
     assert counts.status_code == 200, counts.text
     assert {line["sku"] for line in counts.json()} == {MUG, BOWL}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("hub_url", ["postgres"], indirect=True)
+def test_the_demo_builds_on_a_postgresql_hub_with_its_governance_history(
+    tmp_path: Path, hub_url: str
+) -> None:
+    """The SQLite demo is built in test_cli_governance.py; on PostgreSQL its packages used,
+    returns and orders are read from the hub's database and the nodes' files."""
+    folder, env = tmp_path / "shop", {"MICROINDEX_HUB_URL": hub_url}
+    demo_app = typer.Typer()
+    demo_app.callback()(root)
+    demo_app.command("demo")(workspace_cmd.demo)
+    built = runner.invoke(
+        demo_app, ["demo", "--dir", str(folder), "--no-serve"], obj=on_demo_day(), env=env
+    )
+    assert built.exit_code == 0, built.output
+
+    def cli(*args: str) -> str:
+        result = runner.invoke(app, ["-w", str(folder), *args], obj=on_demo_day(), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert json.loads(cli("returns", "list", "--json"))
+    metrics = {row["metric"] for row in json.loads(cli("governance", "kpis", "--json"))}
+    assert {"package_return_rate", "fulfilment_median_hours", "fill_rate"} <= metrics
+    assert ": ok" in cli("governance", "jobs", "run", "weekly-report")
