@@ -106,7 +106,7 @@ class Workspace:
 
     def timers(self) -> list[Timer]:
         """The hub's timers: checkout leases, reservation expiry, the locker sweep, and the
-        governance cadence where its runs are kept (a SQLite hub)."""
+        governance cadence (its runs kept in the hub's database, SQLite or PostgreSQL)."""
         return hub_timers(self)
 
     @property
@@ -174,6 +174,7 @@ def hub_timers(ws: Workspace) -> list[Timer]:
     """The timer table: what runs at the hub without a person, and how often."""
     from microindex.domain.cadence import Cron, Every
     from microindex.service import lockers, promise, reservations
+    from microindex.service.governance import JOBS
 
     def leases(now: datetime) -> str:
         return f"{len(promise.release_lapsed(ws.hub, now))} lapsed checkout leases released"
@@ -184,18 +185,12 @@ def hub_timers(ws: Workspace) -> list[Timer]:
     def sweep(now: datetime) -> str:
         return f"{len(lockers.sweep(ws.hub, ws.node_ops(), now))} locker parcels past deadline"
 
-    table = [
+    return [
         Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
+        *(Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()),
     ]
-    if isinstance(ws.hub, SqlitePromiseDatabase):  # governance runs live in SQLite files
-        from microindex.service.governance import JOBS
-
-        table += [
-            Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()
-        ]
-    return table
 
 
 def _governance(ws: Workspace, name: str) -> Callable[[datetime], str]:

@@ -1,4 +1,5 @@
-"""A small shop for governance tests: a hub and three nodes, on memory or on SQLite files."""
+"""A small shop for governance tests: a hub and three nodes, on memory, on SQLite files, or with
+the hub on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from microindex.adapters.governance_memory import MemoryGovernanceDatabase
-from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
+from microindex.adapters.governance_wiring import governance_database
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.gtin import Gtin
@@ -61,17 +63,23 @@ class Shop:
     nodes: dict[str, GovernanceUnitOfWorkFactory]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    opened: list[SqliteDatabase] = []
+    """On "postgres" the hub is a PostgreSQL schema and the nodes SQLite files, as deployed."""
+    opened: list[SqliteDatabase | PostgresDatabase] = []
 
     def database(name: str) -> GovernanceUnitOfWorkFactory:
         if request.param == "memory":
             return MemoryGovernanceDatabase()
-        db = SqliteDatabase(tmp_path / f"{name}.sqlite")
-        db.migrate()
+        db: SqliteDatabase | PostgresDatabase
+        if request.param == "postgres" and name == "hub":
+            url = request.getfixturevalue("postgres_url")
+            db = PostgresDatabase(url, request.getfixturevalue("postgres_schema"))
+        else:
+            db = SqliteDatabase(tmp_path / f"{name}.sqlite")
+            db.migrate()
         opened.append(db)
-        return SqliteGovernanceDatabase(db)
+        return governance_database(db)
 
     hub = database("hub")
     for node in NODES:

@@ -1,4 +1,5 @@
-"""Governance stores on the workspace's SQLite files, and the packages-used view across them."""
+"""Governance stores on the hub's database (SQLite or PostgreSQL) and the nodes' SQLite files, and
+the packages-used view across them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from pathlib import Path
 
 from microindex.adapters.channels.wiring import feed_settings
 from microindex.adapters.order_kpis import ChannelListingAccuracy, OrderHandovers
+from microindex.adapters.postgres.governance_store import PostgresGovernanceDatabase
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.reports.files import ReportFolder
 from microindex.adapters.sqlite.channel_store import SqliteChannelStore
 from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
@@ -25,40 +30,54 @@ from microindex.service.ports import UnitOfWorkFactory
 
 
 @dataclass(eq=False)
-class GovernanceNeedsSqlite(DomainError):
-    """Returns, counts and job runs are kept in SQLite files (a PostgreSQL hub lacks them)."""
+class GovernanceNeedsStorage(DomainError):
+    """Returns, counts and job runs are kept in a SQLite file or a PostgreSQL database only."""
 
     database: str
-    code = "governance_needs_sqlite"
+    code = "governance_needs_storage"
 
     def __str__(self) -> str:
-        return f"governance data lives in SQLite files; {self.database} is not one"
+        return f"governance data lives in SQLite files or PostgreSQL; {self.database} is neither"
 
 
-def governance_database(database: UnitOfWorkFactory) -> SqliteGovernanceDatabase:
-    if isinstance(database, SqliteGovernanceDatabase):
-        return database
-    if not isinstance(database, SqliteDatabase):
-        raise GovernanceNeedsSqlite(type(database).__name__)
-    return SqliteGovernanceDatabase(database)
+GovernanceDatabase = SqliteGovernanceDatabase | PostgresGovernanceDatabase
+PackagingStore = SqlitePackagingStore | PostgresPackagingStore
+
+
+def governance_database(database: UnitOfWorkFactory) -> GovernanceDatabase:
+    """The governance stores on `database`'s own storage: the one place that picks them (and
+    `packaging_store` beside it), by the kind of database the hub or the node is."""
+    match database:
+        case SqliteGovernanceDatabase() | PostgresGovernanceDatabase():
+            return database
+        case SqliteDatabase():
+            return SqliteGovernanceDatabase(database)
+        case PostgresDatabase():
+            return PostgresGovernanceDatabase(database)
+    raise GovernanceNeedsStorage(type(database).__name__)
+
+
+def packaging_store(database: UnitOfWorkFactory) -> PackagingStore:
+    """The package templates and packages used on `database`'s own storage."""
+    stored = governance_database(database).database
+    if isinstance(stored, SqliteDatabase):
+        return SqlitePackagingStore(stored.connection())
+    return PostgresPackagingStore(stored.connection())
 
 
 class PackagesUsedEverywhere:
-    """`packages_used` read from every file given (the hub's and each node's)."""
+    """`packages_used` read from every database given (the hub's and each node's)."""
 
     def __init__(self, databases: Mapping[str, UnitOfWorkFactory]) -> None:
-        self._stores = [
-            SqlitePackagingStore(db.connection())
-            for db in databases.values()
-            if isinstance(db, SqliteDatabase)
-        ]
+        self._databases = list(databases.values())
 
     def used(self, node: str | None = None) -> list[PackageUsed]:
-        found = {u.order_ref: u for store in self._stores for u in store.used(node)}
+        stores = [packaging_store(db) for db in self._databases]
+        found = {u.order_ref: u for store in stores for u in store.used(node)}
         return sorted(found.values(), key=lambda u: (u.at, u.order_ref))
 
 
-PromiseDatabases = (SqlitePromiseDatabase,)
+PromiseDatabases = (SqlitePromiseDatabase, PostgresPromiseDatabase)
 DEFAULT_LINK_STEM = "https://id.gs1.org"  # Settings.link_stem's default
 
 
@@ -82,11 +101,12 @@ def wire_governance(
     shop: str = "microindex",
     link_stem: str = DEFAULT_LINK_STEM,
 ) -> GovernanceContext:
-    """The governance jobs' context over the hub's and the nodes' SQLite files.
+    """The governance jobs' context over the hub's database and the nodes' SQLite files.
 
     Sync status is read from the ledgers (node head against the hub's copy); time to
     fulfilment from the hub's orders (a hub that promises); listing accuracy from the
-    channels' recorded payloads in the hub's SQLite file.
+    channels' recorded payloads in the hub's SQLite file (not yet on PostgreSQL). Job runs
+    are recorded in the hub's database.
     """
     node_dbs = {code: governance_database(db) for code, db in nodes.items()}
     sources = KpiSources(

@@ -13,8 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from microindex.adapters.governance_wiring import governance_database, wire_governance
-from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
+from microindex.adapters.governance_wiring import (
+    governance_database,
+    packaging_store,
+    wire_governance,
+)
 from microindex.bootstrap import Workspace
 from microindex.domain.movement import MovementKind
 from microindex.domain.node import Location
@@ -74,7 +77,7 @@ def _web_orders(
     """Sell and pack single-item web orders from the shopfront: (order ref, SKU)."""
     with shopfront() as uow:
         held = [line.sku for line in uow.ledger.stock("shopfront") if line.on_hand > 2]
-    packaging = SqlitePackagingStore(governance_database(shopfront).database.connection())
+    packaging = packaging_store(shopfront)
     orders = []
     for n, sku in enumerate(rng.sample(held, min(WEB_ORDERS, len(held))), start=1):
         ref, when = f"web:W-{n:04d}", at + timedelta(seconds=n)

@@ -9,12 +9,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
-from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
-from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.bootstrap import Workspace
 from microindex.demo.popup_weekend import PopUpWeekend, add_popup_weekend
-from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Location
 from microindex.domain.product import Size
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
@@ -68,13 +64,7 @@ class NodesAsTheyAre:
 
 def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
     """Add to a built demo: run after build_demo (it needs the nodes synced, rights held)."""
-    if not isinstance(workspace.hub, SqlitePromiseDatabase):
-        raise InvalidValue("hub", type(workspace.hub).__name__, "the demo runs on a SQLite hub")
-    ops, store, now = (
-        SqliteNodeOps(workspace.hub),
-        SqliteRoundsDatabase(workspace.hub),
-        workspace.clock(),
-    )
+    ops, store, now = workspace.node_ops(), workspace.rounds(), workspace.clock()
     for code, inner in COMPARTMENTS.items():
         lockers.add_compartment(ops, "locker", code, inner)
     pickup = _locker_pickup(workspace, ops, random.Random(seed), now)

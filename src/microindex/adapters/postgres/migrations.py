@@ -11,6 +11,12 @@ from psycopg import sql
 
 from microindex.adapters import movement_tags
 from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.governance_schema import (
+    COUNTS_MIGRATION,
+    GOVERNANCE_MIGRATION,
+    PACKAGING_MIGRATION,
+    RETURNS_MIGRATION,
+)
 from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
     NODES_REAL_MIGRATION,
@@ -190,6 +196,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "the seller's ranking of each node, lower first where plans tie",
         "ALTER TABLE nodes ADD COLUMN priority integer NOT NULL DEFAULT 100",
     ),
+    PACKAGING_MIGRATION,  # 120-123: SQLite's 30 and 70-72
+    RETURNS_MIGRATION,
+    COUNTS_MIGRATION,
+    GOVERNANCE_MIGRATION,
 ]
 
 

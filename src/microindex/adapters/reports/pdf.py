@@ -36,8 +36,11 @@ def _scaled(chart: Chart, values: list[float | None]) -> list[float | None]:
 def drawing(chart: Chart) -> Drawing:
     d = Drawing(CHART_W, CHART_H)
     d.add(String(0, CHART_H - 12, chart.title, fontName="Helvetica-Bold", fontSize=10))
-    known = [v for _, vs in chart.series for v in vs if v is not None]
-    if not chart.labels or not known:
+    series = chart.series
+    if chart.kind == "line":  # a line needs two points: a node with less history is left out
+        series = [(n, v) for n, v in series if sum(x is not None for x in v) >= 2]
+    known = [v for _, vs in series for v in vs if v is not None]
+    if not chart.labels or not known:  # a new shop's weeks: nothing to draw yet
         d.add(
             Rect(
                 30,
@@ -61,9 +64,6 @@ def drawing(chart: Chart) -> Drawing:
         return d
     plot = HorizontalLineChart() if chart.kind == "line" else VerticalBarChart()
     plot.x, plot.y, plot.width, plot.height = 34, 30, CHART_W - 44, CHART_H - 56
-    series = chart.series
-    if chart.kind == "line":  # a line needs two points: a node with less history is left out
-        series = [(n, v) for n, v in series if sum(x is not None for x in v) >= 2]
     plot.data = [_scaled(chart, values) for _, values in series]
     plot.categoryAxis.categoryNames = chart.labels
     plot.categoryAxis.labels.fontSize = 7

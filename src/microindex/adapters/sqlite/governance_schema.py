@@ -1,4 +1,4 @@
-"""Schema of returns, reconciliation and governance (migrations 70-72), beside their store."""
+"""Schema of returns, reconciliation and governance (migrations 70-72, 121), beside their store."""
 
 from __future__ import annotations
 
@@ -101,5 +101,14 @@ GOVERNANCE_MIGRATION = (
         actor       TEXT NOT NULL
     );
     CREATE INDEX job_runs_by_job ON job_runs (job, id);
+    """,
+)
+
+RETURN_LINE_ORDER_MIGRATION = (
+    121,
+    "returns: each line's place in its return (rowid kept it; PostgreSQL has no rowid)",
+    """
+    ALTER TABLE return_lines ADD COLUMN line INTEGER NOT NULL DEFAULT 0;
+    UPDATE return_lines SET line = rowid;
     """,
 )

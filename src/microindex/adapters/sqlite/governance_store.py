@@ -66,9 +66,10 @@ class SqliteReturns:
 
     def save(self, ret: Return) -> None:
         self._conn.executemany(
-            "INSERT INTO return_lines VALUES (?, ?, ?, ?) ON CONFLICT (return_id, sku) "
+            "INSERT INTO return_lines (return_id, sku, quantity, received, line) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (return_id, sku) "
             "DO UPDATE SET received = excluded.received",
-            [(ret.id, line.sku, line.quantity, line.received) for line in ret.lines],
+            [(ret.id, li.sku, li.quantity, li.received, n) for n, li in enumerate(ret.lines)],
         )
         stored = self._conn.execute(
             "SELECT count(*) FROM return_decisions WHERE return_id = ?", (ret.id,)
@@ -107,7 +108,7 @@ class SqliteReturns:
             ReturnLine(sku, quantity, received)
             for sku, quantity, received in self._conn.execute(
                 "SELECT sku, quantity, received FROM return_lines WHERE return_id = ? "
-                "ORDER BY rowid",
+                "ORDER BY line",
                 (rid,),
             )
         ]

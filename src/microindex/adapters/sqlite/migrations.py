@@ -9,6 +9,7 @@ from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
+    RETURN_LINE_ORDER_MIGRATION,
     RETURNS_MIGRATION,
 )
 from microindex.adapters.sqlite.nodes_real_schema import (
@@ -263,6 +264,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "the seller's ranking of each node, lower first where plans tie",
         "ALTER TABLE nodes ADD COLUMN priority INTEGER NOT NULL DEFAULT 100",
     ),
+    RETURN_LINE_ORDER_MIGRATION,
 ]
 
 
