@@ -1,0 +1,125 @@
+"""Capture on a hub in PostgreSQL: records, blobs and the signing keys live in the hub's
+database, so a second hub process (another workspace folder on the same URL) serves the photo,
+and nothing is written beside the hub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from microindex.bootstrap import Workspace, bootstrap
+from microindex.entrypoints.cli.app import app as cli
+from microindex.entrypoints.http.app import create_app
+from microindex.settings import SETTINGS_FILE, Settings
+
+from .conftest import AT, MUG, MUG_GTIN, product
+from .files import jpeg_with_gps
+
+pytestmark = pytest.mark.postgres
+runner = CliRunner()
+AUTHOR = ("--node", "van", "--author", "ana")
+
+
+@pytest.fixture
+def url(postgres_url: str, postgres_schema: str) -> str:
+    joiner = "&" if "?" in postgres_url else "?"
+    return f"{postgres_url}{joiner}options={quote(f'-csearch_path={postgres_schema}')}"
+
+
+def folder(root: Path, url: str) -> Path:
+    root.mkdir(parents=True)
+    (root / SETTINGS_FILE).write_text(Settings(root, hub_url=url).to_toml(), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def first(tmp_path: Path, url: str) -> Iterator[Workspace]:
+    ws = bootstrap(Settings.load(folder(tmp_path / "first", url), environ={}), lambda: AT)
+    with ws.hub() as uow:
+        uow.catalog.upsert([product(MUG, MUG_GTIN)])
+        uow.commit()
+    yield ws
+    ws.close()
+
+
+def run(workspace: Path, *args: str) -> str:
+    env = {"MICROINDEX_WORKSPACE": str(workspace)}
+    result = runner.invoke(cli, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def written(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.name != SETTINGS_FILE)
+
+
+def test_media_add_on_a_postgres_hub_writes_nothing_into_the_workspace(
+    first: Workspace, tmp_path: Path
+) -> None:
+    photo = tmp_path / f"{MUG}_front.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    root = first.settings.workspace
+    added = json.loads(run(root, "media", "add", str(photo), *AUTHOR, "--json"))
+    run(root, "media", "approve", added["id"])
+    assert json.loads(run(root, "media", "verify", added["id"], "--json"))["status"] == "valid"
+    assert written(root) == []  # no media/ folder, no assets.sqlite, no keys/
+
+
+def test_a_second_hub_process_serves_the_same_photo_bytes(
+    first: Workspace, tmp_path: Path, url: str
+) -> None:
+    photo = tmp_path / f"{MUG}_front.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    root = first.settings.workspace
+    added = json.loads(run(root, "media", "add", str(photo), *AUTHOR, "--json"))
+    run(root, "media", "approve", added["id"])
+    sha256 = added["image_sha256"]
+    second = bootstrap(Settings.load(folder(tmp_path / "second", url), environ={}), lambda: AT)
+    try:
+        with TestClient(create_app(second)) as client:
+            served = client.get(f"/media/{sha256}.jpg")
+    finally:
+        second.close()
+    assert served.status_code == 200
+    assert served.content[:3] == b"\xff\xd8\xff"
+    assert served.content == first_blob(first, sha256)
+
+
+def first_blob(ws: Workspace, sha256: str) -> bytes:
+    from microindex.adapters.media.wiring import open_capture
+
+    return open_capture(ws.settings.workspace, ws.hub, ws.settings.capture).blobs.get(sha256)
+
+
+def test_sync_secrets_and_the_capture_keys_are_kept_by_the_hub_not_on_disk(
+    first: Workspace, tmp_path: Path, url: str
+) -> None:
+    secret = first.secrets.ensure("van")
+    assert written(first.settings.workspace) == []
+    second = bootstrap(Settings.load(folder(tmp_path / "second", url), environ={}), lambda: AT)
+    try:
+        assert second.secrets.get("van") == secret
+    finally:
+        second.close()
+    assert written(tmp_path / "second") == []
+
+
+def test_init_names_the_postgres_hub_without_its_password(tmp_path: Path, url: str) -> None:
+    secret_url = url.replace("postgres@", "postgres:s3cret@")
+    root = tmp_path / "shop"
+    result = runner.invoke(
+        cli,
+        ["-w", str(root), "init"],
+        env={"MICROINDEX_HUB_URL": secret_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert "hub.sqlite" not in result.output
+    assert "postgresql://postgres@127.0.0.1" in result.output.replace("\n", "")
+    assert "s3cret" not in result.output
+    assert not (root / "hub.sqlite").exists()
