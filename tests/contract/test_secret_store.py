@@ -11,6 +11,7 @@ import pytest
 
 from microindex.adapters.media.signing_identity import ensure_kept_identity
 from microindex.adapters.postgres.secret_store import PostgresKeys
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.sqlite.secret_store import SqliteKeys
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.adapters.sync.secrets import KeptSecrets, KeyStore, MemoryKeys, SecretFiles
@@ -65,6 +66,7 @@ def test_two_hub_processes_making_the_identity_at_once_keep_one(
     databases = Databases("postgres", tmp_path, request, from_empty=False)
     request.addfinalizer(databases.close)
     database = databases.open()
+    assert isinstance(database, PostgresDatabase)
     found = []
 
     def make() -> None:
