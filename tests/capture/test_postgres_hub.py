@@ -9,17 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from microindex.bootstrap import Workspace, bootstrap
+from microindex.domain.capture.limits import CaptureLimits
 from microindex.entrypoints.cli.app import app as cli
 from microindex.entrypoints.http.app import create_app
 from microindex.settings import SETTINGS_FILE, Settings
 
 from .conftest import AT, MUG, MUG_GTIN, product
-from .files import jpeg_with_gps
+from .files import jpeg_with_gps, png
 
 pytestmark = pytest.mark.postgres
 runner = CliRunner()
@@ -32,9 +34,10 @@ def url(postgres_url: str, postgres_schema: str) -> str:
     return f"{postgres_url}{joiner}options={quote(f'-csearch_path={postgres_schema}')}"
 
 
-def folder(root: Path, url: str) -> Path:
+def folder(root: Path, url: str, limits: CaptureLimits | None = None) -> Path:
     root.mkdir(parents=True)
-    (root / SETTINGS_FILE).write_text(Settings(root, hub_url=url).to_toml(), encoding="utf-8")
+    settings = Settings(root, hub_url=url, capture=limits or CaptureLimits())
+    (root / SETTINGS_FILE).write_text(settings.to_toml(), encoding="utf-8")
     return root
 
 
@@ -48,11 +51,21 @@ def first(tmp_path: Path, url: str) -> Iterator[Workspace]:
     ws.close()
 
 
-def run(workspace: Path, *args: str) -> str:
+def run(workspace: Path, *args: str, exit_code: int = 0) -> str:
     env = {"MICROINDEX_WORKSPACE": str(workspace)}
     result = runner.invoke(cli, list(args), env=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result.output
+
+
+def stored(url: str) -> tuple[int, ...]:
+    """Assets and blobs in the hub's database."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM media_assets), (SELECT count(*) FROM media_blobs)"
+        ).fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 def written(root: Path) -> list[str]:
@@ -123,3 +136,32 @@ def test_init_names_the_postgres_hub_without_its_password(tmp_path: Path, url: s
     assert "postgresql://postgres@127.0.0.1" in result.output.replace("\n", "")
     assert "s3cret" not in result.output
     assert not (root / "hub.sqlite").exists()
+
+
+def test_the_capture_limits_from_settings_hold_on_a_postgres_hub_and_nothing_is_lost(
+    first: Workspace, tmp_path: Path, url: str
+) -> None:
+    photo = tmp_path / f"{MUG}_front.jpg"
+    photo.write_bytes(jpeg_with_gps((640, 640)))
+    root = first.settings.workspace
+    run(root, "media", "add", str(photo), *AUTHOR)
+    before = stored(url)
+    assert before[0] == 1 and before[1] >= 3  # the original, web and thumb renditions
+    strict = folder(tmp_path / "strict", url, CaptureLimits(max_pixels=100_000))
+    huge = tmp_path / f"{MUG}_side.png"
+    huge.write_bytes(png((400, 400)))
+    out = run(strict, "media", "add", str(huge), *AUTHOR, exit_code=1)
+    assert "100000-pixel limit" in out and "nothing was stored" in out
+    assert stored(url) == before
+    assert written(strict) == []
+
+
+def test_what_channels_were_sent_is_recorded_in_the_postgres_hub(
+    first: Workspace, tmp_path: Path, url: str
+) -> None:
+    root = first.settings.workspace
+    run(root, "feeds", "meta", str(tmp_path / "meta.csv"))
+    assert written(root) == []  # no channels.sqlite beside the hub
+    with psycopg.connect(url) as conn:
+        pushes = conn.execute("SELECT channel, items FROM channel_pushes WHERE done").fetchall()
+    assert pushes == [("meta", 1)]
