@@ -119,7 +119,8 @@ class Workspace:
         from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 
         if isinstance(self.hub, PostgresDatabase):
-            return KeptSecrets(PostgresKeys(self.hub))
+            earlier = SecretFiles(self.settings.workspace / SECRETS_DIR)
+            return KeptSecrets(PostgresKeys(self.hub), earlier)
         raise InvalidValue(
             "hub", type(self.hub).__name__, "secrets need a SQLite or PostgreSQL hub"
         )

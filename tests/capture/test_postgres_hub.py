@@ -14,7 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from microindex.bootstrap import Workspace, bootstrap
+from microindex.adapters.media.provenance import C2paProvenance
+from microindex.adapters.media.signing_identity import ensure_signing_identity
+from microindex.adapters.media.wiring import open_capture
+from microindex.adapters.sync.secrets import SecretFiles
+from microindex.bootstrap import SECRETS_DIR, Workspace, bootstrap
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.entrypoints.cli.app import app as cli
 from microindex.entrypoints.http.app import create_app
@@ -105,8 +109,6 @@ def test_a_second_hub_process_serves_the_same_photo_bytes(
 
 
 def first_blob(ws: Workspace, sha256: str) -> bytes:
-    from microindex.adapters.media.wiring import open_capture
-
     return open_capture(ws.settings.workspace, ws.hub, ws.settings.capture).blobs.get(sha256)
 
 
@@ -165,3 +167,25 @@ def test_what_channels_were_sent_is_recorded_in_the_postgres_hub(
     with psycopg.connect(url) as conn:
         pushes = conn.execute("SELECT channel, items FROM channel_pushes WHERE done").fetchall()
     assert pushes == [("meta", 1)]
+
+
+def test_a_hub_moved_to_this_version_moves_its_key_files_into_its_database(
+    tmp_path: Path, url: str
+) -> None:
+    root = folder(tmp_path / "before", url)
+    old_secret = SecretFiles(root / SECRETS_DIR).ensure("van")  # as the hub kept them before
+    old_identity = ensure_signing_identity(root)
+    ws = bootstrap(Settings.load(root, environ={}), lambda: AT)
+    try:
+        assert ws.secrets.get("van") == old_secret  # the van's agent goes on syncing
+        tools = open_capture(root, ws.hub, ws.settings.capture)
+        assert isinstance(tools.provenance, C2paProvenance)
+        assert tools.provenance.identity.ca_pem == old_identity.ca_pem  # old manifests verify
+    finally:
+        ws.close()
+    assert written(root) == []
+    other = bootstrap(Settings.load(folder(tmp_path / "other", url), environ={}), lambda: AT)
+    try:
+        assert other.secrets.get("van") == old_secret
+    finally:
+        other.close()

@@ -9,6 +9,7 @@ the same. Made once; later calls load them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,19 +71,40 @@ def load_signing_identity(workspace_path: Path) -> SigningIdentity:
 
 
 def ensure_kept_identity(
-    keys: KeyStore, organisation: str = "microindex shop", now: datetime | None = None
+    keys: KeyStore,
+    earlier: Path | None = None,
+    organisation: str = "microindex shop",
+    now: datetime | None = None,
 ) -> SigningIdentity:
     """The identity a hub keeps in its database, made on first use (two processes making one
-    at once keep the first stored, whole: the four parts go in one transaction)."""
+    at once keep the first stored, whole: the four parts go in one transaction).
+
+    `earlier`: a workspace whose `keys/` folder holds the identity the hub had before it kept
+    it in its database; it is moved in (the files deleted), so earlier manifests still verify."""
     found = [keys.get(KEPT_PREFIX + name) for name in (SIGNER_CHAIN, SIGNER_KEY, CA_CERT)]
     if None in found:
-        made = _made(organisation, now or datetime.now(UTC))
+        made = _files(earlier / KEYS_DIR) if earlier else None
+        if made is None:
+            made = _made(organisation, now or datetime.now(UTC))
         keys.add_new({KEPT_PREFIX + name: data for name, (data, _) in made.items()})
+        if earlier is not None:
+            for name in made:
+                (earlier / KEYS_DIR / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (earlier / KEYS_DIR).rmdir()  # only when empty
         found = [keys.get(KEPT_PREFIX + name) for name in (SIGNER_CHAIN, SIGNER_KEY, CA_CERT)]
     chain, key, ca = found
     if chain is None or key is None or ca is None:
         raise NoSigningIdentity("the hub's database")
     return SigningIdentity(chain, key, ca)
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, bool]] | None:
+    """The four parts as files in `folder`, or None unless all four are there."""
+    parts = {CA_KEY: True, CA_CERT: False, SIGNER_KEY: True, SIGNER_CHAIN: False}
+    if not all((folder / name).is_file() for name in parts):
+        return None
+    return {name: ((folder / name).read_bytes(), secret) for name, secret in parts.items()}
 
 
 def _create(folder: Path, organisation: str, now: datetime) -> None:

@@ -77,6 +77,6 @@ def _stores(
     from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 
     if isinstance(hub, PostgresDatabase):
-        identity = ensure_kept_identity(PostgresKeys(hub))
+        identity = ensure_kept_identity(PostgresKeys(hub), earlier=workspace_path)
         return PostgresCaptureDatabase(hub), PostgresBlobStore(hub), identity
     raise InvalidValue("hub", type(hub).__name__, "capture needs a SQLite or PostgreSQL hub")

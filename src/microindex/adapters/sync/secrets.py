@@ -7,6 +7,7 @@ process checks every push and nothing secret lies beside it.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,15 +62,34 @@ class SecretFiles:
     def where(self, node: str) -> str:
         return str(self._path(node))
 
+    def forget(self, node: str) -> None:
+        """Delete the node's file, and the folders it leaves empty."""
+        self._path(node).unlink(missing_ok=True)
+        for folder in (self.folder, self.folder.parent):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+
 
 class KeptSecrets:
-    """The node secrets a hub keeps in its database, as `sync/<node>`, hex text as in a file."""
+    """The node secrets a hub keeps in its database, as `sync/<node>`, hex text as in a file.
 
-    def __init__(self, keys: KeyStore) -> None:
+    `earlier`: the files a hub kept before it kept them in its database; a node's file is moved
+    in (and deleted) when its secret is first asked for, so its agent goes on syncing."""
+
+    def __init__(self, keys: KeyStore, earlier: SecretFiles | None = None) -> None:
         self.keys = keys
+        self.earlier = earlier
 
     def get(self, node: str) -> bytes | None:
-        return self.keys.get(SYNC_PREFIX + NodeCode(node).value)
+        name = SYNC_PREFIX + NodeCode(node).value
+        found = self.keys.get(name)
+        if found is None and self.earlier is not None:
+            old = self.earlier.get(node)
+            if old is not None:
+                self.keys.add_new({name: old})
+                self.earlier.forget(node)
+                found = self.keys.get(name)
+        return found
 
     def ensure(self, node: str) -> bytes:
         """The node's secret, made if it has none; two processes making one keep the first."""
