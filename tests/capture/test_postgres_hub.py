@@ -4,6 +4,7 @@ and nothing is written beside the hub."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +18,16 @@ from typer.testing import CliRunner
 from microindex.adapters.media.provenance import C2paProvenance
 from microindex.adapters.media.signing_identity import ensure_signing_identity
 from microindex.adapters.media.wiring import open_capture
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.bootstrap import SECRETS_DIR, Workspace, bootstrap
 from microindex.domain.capture.limits import CaptureLimits
+from microindex.domain.capture.provenance import ProvenanceStatus
+from microindex.domain.capture.template import CaptureTemplate
 from microindex.entrypoints.cli.app import app as cli
 from microindex.entrypoints.http.app import create_app
+from microindex.service.capture import Upload, approve, get_asset, ingest, record_edit
+from microindex.service.capture_views import verify_asset
 from microindex.settings import SETTINGS_FILE, Settings
 
 from .conftest import AT, MUG, MUG_GTIN, product
@@ -189,3 +195,39 @@ def test_a_hub_moved_to_this_version_moves_its_key_files_into_its_database(
         assert other.secrets.get("van") == old_secret
     finally:
         other.close()
+
+
+def test_capture_kept_beside_a_postgres_hub_before_is_moved_into_it(
+    tmp_path: Path, url: str
+) -> None:
+    root = folder(tmp_path / "before", url)
+    earlier = SqliteDatabase(root / "media" / "assets.sqlite")  # where it was kept before
+    earlier.migrate()
+    with earlier() as uow:
+        uow.catalog.upsert([product(MUG, MUG_GTIN)])
+        uow.commit()
+    old = open_capture(root, earlier, CaptureLimits())
+    original = ingest(
+        old, Upload(f"{MUG}_front.jpg", io.BytesIO(jpeg_with_gps()), "van", "ana"), AT
+    )
+    approved = approve(old, original.asset.id, "bo", AT)
+    edit = record_edit(
+        old, approved.id, Upload("edit.jpg", io.BytesIO(jpeg_with_gps((500, 400))), "van", "bo"), AT
+    ).asset
+    with old.assets() as records:
+        records.templates.put(CaptureTemplate("van", shots=("front", "side")))
+        records.commit()
+    image = old.blobs.get(approved.image.sha256)
+    earlier.close()
+    ws = bootstrap(Settings.load(root, environ={}), lambda: AT)
+    try:
+        tools = open_capture(root, ws.hub, ws.settings.capture)
+        assert get_asset(tools, approved.id) == approved
+        assert get_asset(tools, edit.id).parent_id == approved.id
+        assert tools.blobs.get(approved.image.sha256) == image
+        assert verify_asset(tools, edit.id).status is ProvenanceStatus.VALID
+        with tools.assets() as records:
+            assert records.templates.get("van") == CaptureTemplate("van", shots=("front", "side"))
+    finally:
+        ws.close()
+    assert written(root) == []

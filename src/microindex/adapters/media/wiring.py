@@ -12,6 +12,7 @@ from pathlib import Path
 
 from microindex.adapters.media.blob_store import FileBlobStore
 from microindex.adapters.media.media_tools import MediaTools
+from microindex.adapters.media.move_in import move_in
 from microindex.adapters.media.provenance import C2paProvenance
 from microindex.adapters.media.signing_identity import (
     SigningIdentity,
@@ -78,5 +79,7 @@ def _stores(
 
     if isinstance(hub, PostgresDatabase):
         identity = ensure_kept_identity(PostgresKeys(hub), earlier=workspace_path)
-        return PostgresCaptureDatabase(hub), PostgresBlobStore(hub), identity
+        records, blobs = PostgresCaptureDatabase(hub), PostgresBlobStore(hub)
+        move_in(workspace_path / MEDIA_DIR, records, blobs)  # kept beside it by earlier versions
+        return records, blobs, identity
     raise InvalidValue("hub", type(hub).__name__, "capture needs a SQLite or PostgreSQL hub")
