@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -42,6 +43,12 @@ AUTHOR = ("--node", "van", "--author", "ana")
 def url(postgres_url: str, postgres_schema: str) -> str:
     joiner = "&" if "?" in postgres_url else "?"
     return f"{postgres_url}{joiner}options={quote(f'-csearch_path={postgres_schema}')}"
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def folder(root: Path, url: str, limits: CaptureLimits | None = None) -> Path:
@@ -231,3 +238,17 @@ def test_capture_kept_beside_a_postgres_hub_before_is_moved_into_it(
     finally:
         ws.close()
     assert written(root) == []
+
+
+def test_a_node_agent_run_in_the_hub_workspace_finds_its_secret_in_the_hub(
+    first: Workspace,
+) -> None:
+    first.secrets.ensure("van")
+    root = first.settings.workspace
+    result = runner.invoke(
+        cli,
+        ["node", "run", "van", "--hub", f"http://127.0.0.1:{closed_port()}", "--once"],
+        env={"MICROINDEX_WORKSPACE": str(root), "MICROINDEX_SYNC_SECRET": ""},
+    )
+    assert result.exit_code == 1, result.output  # it had a secret, and found no hub there
+    assert "hub unreachable" in result.output
