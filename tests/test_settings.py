@@ -49,6 +49,7 @@ def test_the_channels_and_capture_tables_are_read_into_settings(tmp_path: Path) 
         '[capture]\nmax_upload_mb = "lots"\n',
         "[capture]\nmax_megapixels = -1\n",
         '[channels]\nshipping = ["GB-Standard"]\n',
+        '[channels]\nbase_url = "shop.example"\n',
         'channels = "none"\n',
         "currency = \n",
     ],

@@ -70,6 +70,8 @@ class Settings:
             ("postgresql://", "postgres://")
         ):
             raise InvalidValue("hub_url", self.hub_url, "use a postgresql:// URL, or none")
+        if self.channels.base_url is not None:
+            FeedSettings(self.channels.base_url)  # checked as every feed's address is
 
     @property
     def hub_path(self) -> Path:
