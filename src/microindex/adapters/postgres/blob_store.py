@@ -29,7 +29,9 @@ class PostgresBlobStore:
         conn = self.hub.connection()
         with conn.transaction():
             row = conn.execute(
-                "SELECT data FROM media_blobs WHERE sha256 = %s", (check_digest(sha256),)
+                "SELECT data FROM media_blobs WHERE sha256 = %s",
+                (check_digest(sha256),),
+                binary=True,  # the bytes as they are, not as hex text twice their size
             ).fetchone()
         if row is None:
             raise KeyError(sha256)
