@@ -11,11 +11,15 @@ import pytest
 
 from microindex.adapters.media.blob_store import FileBlobStore
 from microindex.adapters.media.memory import MemoryBlobStore
+from microindex.adapters.postgres.asset_store import PostgresCaptureDatabase
 from microindex.adapters.postgres.blob_store import PostgresBlobStore
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.domain.capture.asset import Asset, CaptureFacts, Rendition, RenditionName
+from microindex.domain.capture.formats import AssetKind
 from microindex.service.capture_ports import BlobStore
 
 from .conftest import POSTGRES, Databases
+from .samples import AT
 
 PHOTO = b"\xff\xd8\xff" + bytes(range(256)) * 64
 
@@ -74,3 +78,29 @@ def test_a_name_that_is_no_digest_is_refused(
     for name in ("../../etc/passwd", "A" * 64, "ab"):
         with pytest.raises(ValueError):
             store.get(name)
+
+
+@pytest.mark.postgres
+def test_a_blob_a_stored_rendition_names_is_kept_on_postgres(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Two hub processes taking in the same file at once: the one whose record lost does not
+    delete the blobs the other's record names."""
+    databases = Databases("postgres", tmp_path, request, from_empty=False)
+    request.addfinalizer(databases.close)
+    database = databases.open()
+    assert isinstance(database, PostgresDatabase)
+    blobs = PostgresBlobStore(database)
+    sha, _ = blobs.put(PHOTO)
+    asset = sample_asset(sha)
+    with PostgresCaptureDatabase(database)() as uow:
+        uow.assets.add(asset)
+        uow.commit()
+    blobs.delete(sha)
+    assert blobs.get(sha) == PHOTO
+
+
+def sample_asset(sha: str) -> Asset:
+    original = Rendition(RenditionName.ORIGINAL, sha, "image/jpeg", 8, 8, len(PHOTO), False)
+    facts = CaptureFacts(8, 8, 1, None, "", None)
+    return Asset("f" * 16, AssetKind.PHOTO, "a.jpg", "van", "ana", AT, facts, (original,))

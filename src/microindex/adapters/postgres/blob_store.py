@@ -46,6 +46,12 @@ class PostgresBlobStore:
         return row is not None
 
     def delete(self, sha256: str) -> None:
+        """Capture deletes the blobs it wrote when their record did not commit; a blob that a
+        committed rendition names stays (another hub process took in the same file meanwhile)."""
         conn = self.hub.connection()
         with conn.transaction():
-            conn.execute("DELETE FROM media_blobs WHERE sha256 = %s", (check_digest(sha256),))
+            conn.execute(
+                "DELETE FROM media_blobs WHERE sha256 = %s AND NOT EXISTS"
+                " (SELECT 1 FROM media_renditions WHERE sha256 = %s)",
+                (check_digest(sha256), sha256),
+            )
