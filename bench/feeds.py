@@ -87,7 +87,7 @@ def _stock(path: Path, node: str, skus: list[str], rng: random.Random) -> None:
 def ours(folder: Path, nodes: list[Node], channel: Channel) -> int:
     files = {n.code.value: folder / f"{n.code.value}.sqlite" for n in nodes}
     hub = SqliteDatabase(folder / "hub.sqlite")
-    sources = channel_sources(hub, folder / "hub.sqlite", folder, files, nodes, SETTINGS)
+    sources = channel_sources(hub, folder / "hub.sqlite", files, nodes, SETTINGS)
     out = folder / ("google.xml" if channel is Channel.GOOGLE else "local.tsv")
     with feed_files.replaced(out) as handle:
         if channel is Channel.GOOGLE:

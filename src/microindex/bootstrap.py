@@ -12,7 +12,7 @@ from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
-from microindex.adapters.sync.secrets import SecretFiles
+from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
@@ -110,9 +110,20 @@ class Workspace:
         return hub_timers(self)
 
     @property
-    def secrets(self) -> SecretFiles:
-        """Each node's sync secret: the hub checks every push against it."""
-        return SecretFiles(self.settings.workspace / SECRETS_DIR)
+    def secrets(self) -> SecretFiles | KeptSecrets:
+        """Each node's sync secret: the hub checks every push against it. Files beside an
+        embedded hub; kept in the database of a PostgreSQL hub (every process reads them)."""
+        if isinstance(self.hub, SqlitePromiseDatabase):
+            return SecretFiles(self.settings.workspace / SECRETS_DIR)
+        from microindex.adapters.postgres.secret_store import PostgresKeys
+        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+        if isinstance(self.hub, PostgresDatabase):
+            earlier = SecretFiles(self.settings.workspace / SECRETS_DIR)
+            return KeptSecrets(PostgresKeys(self.hub), earlier)
+        raise InvalidValue(
+            "hub", type(self.hub).__name__, "secrets need a SQLite or PostgreSQL hub"
+        )
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
@@ -225,7 +236,7 @@ def _first_epoch(hub: PromiseUnitOfWorkFactory) -> None:
 class _SecretView(Mapping[str, bytes]):
     """The secret files as the mapping the hub endpoint reads (`get`), never listed."""
 
-    def __init__(self, files: SecretFiles) -> None:
+    def __init__(self, files: SecretFiles | KeptSecrets) -> None:
         self._files = files
 
     def __getitem__(self, node: str) -> bytes:

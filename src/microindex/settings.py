@@ -5,16 +5,40 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from microindex.domain.capture.limits import CaptureLimits
+from microindex.domain.channels.items import FeedSettings, ShippingOption
 from microindex.domain.errors import InvalidValue
-from microindex.domain.money import MINOR_UNITS
+from microindex.domain.money import MINOR_UNITS, Money
 from microindex.domain.node import time_zone
 
 SETTINGS_FILE = "microindex.toml"
 DEFAULT_WORKSPACE = "microindex-workspace"
 DEFAULT_ZONE = "Europe/London"
+_TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone")
+
+
+def shipping_option(text: str) -> ShippingOption:
+    """`COUNTRY:REGION:SERVICE:PRICE`, e.g. `GB::Standard:4.95 GBP`."""
+    try:
+        country, region, service, price = text.split(":", 3)
+        amount, currency = price.split(" ")
+        return ShippingOption(country, service, Money(Decimal(amount), currency), region)
+    except (ValueError, InvalidOperation):
+        raise InvalidValue("shipping", text, "use COUNTRY:REGION:SERVICE:PRICE") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    """The `[channels]` table: the shop's address on feeds (default: `link_stem`) and the
+    shipping options feeds carry."""
+
+    base_url: str | None = None
+    shipping: tuple[ShippingOption, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +49,7 @@ class Settings:
     `postgresql://` URL. `currency` prices imports that carry none (Shopify's CSV does not).
     `link_stem` is the seller's own domain for GS1 Digital Links on labels and tags.
     `time_zone` is the IANA time zone a node added without one takes (its hours are local).
+    `channels` and `capture` are the `[channels]` and `[capture]` tables of microindex.toml.
     """
 
     workspace: Path
@@ -32,6 +57,8 @@ class Settings:
     currency: str = "GBP"
     link_stem: str = "https://id.gs1.org"
     time_zone: str = DEFAULT_ZONE
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
+    capture: CaptureLimits = field(default_factory=CaptureLimits)
 
     def __post_init__(self) -> None:
         time_zone(self.time_zone)
@@ -43,10 +70,30 @@ class Settings:
             ("postgresql://", "postgres://")
         ):
             raise InvalidValue("hub_url", self.hub_url, "use a postgresql:// URL, or none")
+        if self.channels.base_url is not None:
+            FeedSettings(self.channels.base_url)  # checked as every feed's address is
 
     @property
     def hub_path(self) -> Path:
         return self.workspace / "hub.sqlite"
+
+    @property
+    def hub_location(self) -> str:
+        """Where the hub is, as a person is told: its file, or its PostgreSQL URL without the
+        password."""
+        if not self.hub_url:
+            return str(self.hub_path)
+        parts = urlsplit(self.hub_url)
+        if parts.password is None:
+            return self.hub_url
+        user = f"{parts.username}@" if parts.username else ""
+        host = parts.netloc.rsplit("@", 1)[1]
+        return parts._replace(netloc=f"{user}{host}").geturl()
+
+    @property
+    def feed(self) -> FeedSettings:
+        """What every channel feed carries about the shop itself."""
+        return FeedSettings(self.channels.base_url or self.link_stem, self.channels.shipping)
 
     @property
     def nodes_dir(self) -> Path:
@@ -60,9 +107,14 @@ class Settings:
         root = workspace or Path(environ.get("MICROINDEX_WORKSPACE", DEFAULT_WORKSPACE))
         values: dict[str, str] = {}
         file = root / SETTINGS_FILE
+        loaded: dict[str, object] = {}
         if file.exists():
             with file.open("rb") as handle:
-                values.update({k: str(v) for k, v in tomllib.load(handle).items()})
+                try:
+                    loaded = tomllib.load(handle)
+                except tomllib.TOMLDecodeError as error:
+                    raise InvalidValue(SETTINGS_FILE, str(file), str(error)) from None
+        values.update({k: str(v) for k, v in loaded.items() if k in _TOP_LEVEL})
         if "MICROINDEX_HUB_URL" in environ:
             values["hub_url"] = environ["MICROINDEX_HUB_URL"]
         for key in ("currency", "link_stem", "time_zone"):
@@ -74,6 +126,8 @@ class Settings:
             currency=values.get("currency", "GBP"),
             link_stem=values.get("link_stem", "https://id.gs1.org"),
             time_zone=values.get("time_zone", DEFAULT_ZONE),
+            channels=_channels(_table(loaded, "channels")),
+            capture=_capture(_table(loaded, "capture")),
         )
 
     def to_toml(self) -> str:
@@ -84,4 +138,54 @@ class Settings:
         ]
         if self.hub_url:
             lines.append(f'hub_url = "{self.hub_url}"')
+        if self.channels != ChannelSettings():
+            lines += ["", "[channels]"]
+            if self.channels.base_url:
+                lines.append(f'base_url = "{self.channels.base_url}"')
+            shipping = ", ".join(f'"{option}"' for option in self.channels.shipping)
+            lines.append(f"shipping = [{shipping}]")
+        if self.capture != CaptureLimits():
+            lines += [
+                "",
+                "[capture]",
+                f"max_upload_mb = {self.capture.max_bytes / 2**20}",
+                f"max_megapixels = {self.capture.max_pixels / 1e6}",
+                f"max_clip_seconds = {self.capture.max_clip_seconds}",
+            ]
         return "\n".join(lines) + "\n"
+
+
+def _table(loaded: Mapping[str, object], name: str) -> Mapping[str, object]:
+    table = loaded.get(name, {})
+    if not isinstance(table, dict):
+        raise InvalidValue(name, str(table), f"[{name}] in {SETTINGS_FILE} is a table")
+    return table
+
+
+def _channels(table: Mapping[str, object]) -> ChannelSettings:
+    options = table.get("shipping", [])
+    if not isinstance(options, list):
+        raise InvalidValue("shipping", str(options), "a list of COUNTRY:REGION:SERVICE:PRICE")
+    base_url = table.get("base_url")
+    return ChannelSettings(
+        str(base_url) if base_url else None, tuple(shipping_option(str(o)) for o in options)
+    )
+
+
+def _capture(table: Mapping[str, object]) -> CaptureLimits:
+    defaults = CaptureLimits()
+
+    def number(key: str, default: float) -> float:
+        value = table.get(key, default)
+        try:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(str(value))
+        except ValueError:
+            raise InvalidValue(key, str(value), f"[capture] {key} is a number") from None
+
+    return CaptureLimits(
+        max_bytes=int(number("max_upload_mb", defaults.max_bytes / 2**20) * 2**20),
+        max_pixels=int(number("max_megapixels", defaults.max_pixels / 1e6) * 1e6),
+        max_clip_seconds=number("max_clip_seconds", defaults.max_clip_seconds),
+    )

@@ -11,6 +11,7 @@ import pytest
 
 from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.codes import Sku
 from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
@@ -57,4 +58,4 @@ def hub(workspace: Path) -> Iterator[SqliteDatabase]:
 
 @pytest.fixture
 def tools(workspace: Path, hub: SqliteDatabase) -> CaptureTools:
-    return open_capture(workspace, hub)
+    return open_capture(workspace, hub, CaptureLimits())

@@ -8,6 +8,7 @@ from datetime import UTC, timedelta
 import av
 from PIL import ExifTags, Image
 
+from microindex.adapters.media.blob_store import FileBlobStore
 from microindex.domain.capture.asset import Location, ProofState, RenditionName
 from microindex.domain.capture.formats import AssetKind
 from microindex.domain.capture.provenance import ProvenanceStatus
@@ -36,11 +37,11 @@ def test_location_and_serial_are_kept_only_with_the_private_original(tools: Capt
     asset = ingest(tools, upload(f"{MUG}.jpg", jpeg_with_gps()), AT).asset
     assert asset.private.location == Location(51.5363, -0.0618)
     assert asset.private.device_serial == SERIAL
-    original = tools.blobs.read(asset.original.sha256)
+    original = tools.blobs.get(asset.original.sha256)
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
     for rendition in asset.renditions:
         if rendition.public:
-            data = tools.blobs.read(rendition.sha256)
+            data = tools.blobs.get(rendition.sha256)
             exif = Image.open(io.BytesIO(data)).getexif()
             assert not exif.get_ifd(ExifTags.IFD.GPSInfo), rendition.name
             assert SERIAL.encode() not in data
@@ -52,7 +53,7 @@ def test_thumbnail_and_web_size_are_made_upright_and_within_bounds(tools: Captur
     web, thumb = asset.rendition(RenditionName.WEB), asset.rendition(RenditionName.THUMB)
     assert (web.width, web.height) == (900, 1200)
     assert (thumb.width, thumb.height) == (240, 320)
-    with Image.open(io.BytesIO(tools.blobs.read(web.sha256))) as image:
+    with Image.open(io.BytesIO(tools.blobs.get(web.sha256))) as image:
         assert image.size == (900, 1200)
         assert image.format == "JPEG"
 
@@ -73,6 +74,7 @@ def test_each_published_rendition_carries_a_manifest_naming_sku_node_author_and_
 
 def test_one_flipped_byte_is_reported_as_tampered(tools: CaptureTools) -> None:
     asset = ingest(tools, upload(f"{MUG}.jpg", jpeg_with_gps()), AT).asset
+    assert isinstance(tools.blobs, FileBlobStore)  # beside a SQLite hub: files to tamper with
     path = tools.blobs.path(asset.image.sha256)
     data = bytearray(path.read_bytes())
     data[len(data) - 200] ^= 0x01  # in the pixels, after the manifest
@@ -132,8 +134,8 @@ def test_a_clip_yields_duration_size_and_a_poster_frame(tools: CaptureTools) -> 
 
 def test_a_published_clip_has_no_location_and_verifies(tools: CaptureTools) -> None:
     asset = ingest(tools, upload(f"{MUG}.mov", mp4_clip()), AT).asset
-    clip = tools.blobs.read(asset.rendition(RenditionName.CLIP).sha256)
-    assert b"loci" in tools.blobs.read(asset.original.sha256)  # the location box
+    clip = tools.blobs.get(asset.rendition(RenditionName.CLIP).sha256)
+    assert b"loci" in tools.blobs.get(asset.original.sha256)  # the location box
     assert b"loci" not in clip
     with av.open(io.BytesIO(clip)) as container:
         assert not any("location" in key for key in container.metadata)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from microindex.adapters.channels.wiring import channel_sources, feed_settings
+from microindex.adapters.channels.wiring import channel_sources
 from microindex.bootstrap import Workspace
 from microindex.domain.channels.items import Item
 from microindex.domain.channels.mapping import Channel
@@ -30,10 +30,9 @@ def open_sources(workspace: Workspace) -> ChannelSources:
     return channel_sources(
         workspace.hub,
         hub_file,
-        settings.workspace,
         files,
         nodes,
-        feed_settings(settings.workspace, settings.link_stem),
+        settings.feed,
     )
 
 

@@ -100,7 +100,7 @@ def record_edit(tools: CaptureTools, parent_id: str, upload: Upload, at: datetim
     image = parent_asset.image
     parent = Parent(
         f"{parent_asset.id}-{image.name.value}.jpg",
-        tools.blobs.read(image.sha256),
+        tools.blobs.get(image.sha256),
         image.media_type,
     )
     link = (parent_asset.sku, normal_shot(upload.shot) if upload.shot else parent_asset.shot)
@@ -311,5 +311,5 @@ def _new_blobs(blobs: BlobStore) -> Iterator[_Put]:
         yield put
     except BaseException:
         for sha in put.new:
-            blobs.remove(sha)
+            blobs.delete(sha)
         raise

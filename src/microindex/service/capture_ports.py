@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from microindex.domain.capture.asset import (
@@ -76,15 +75,19 @@ class CaptureUnitOfWorkFactory(Protocol):
 
 
 class BlobStore(Protocol):
-    """Content-addressed files: a blob's name is the SHA-256 of its bytes."""
+    """Content-addressed bytes: a blob's name is the SHA-256 of its bytes (the workspace
+    folder beside an embedded hub, the hub's database when it is PostgreSQL)."""
 
     def put(self, data: bytes) -> tuple[str, bool]:
         """Store `data`; its SHA-256 and whether it was new (False: already there)."""
         ...
 
-    def read(self, sha256: str) -> bytes: ...
-    def path(self, sha256: str) -> Path: ...
-    def remove(self, sha256: str) -> None: ...
+    def get(self, sha256: str) -> bytes:
+        """The bytes stored under `sha256`; KeyError if there are none."""
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
 
 
 class MediaProbe(Protocol):

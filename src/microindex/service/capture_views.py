@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from microindex.domain.capture.asset import Asset, ProofState, RenditionName
 from microindex.domain.capture.provenance import ProvenanceStatus, Verdict
@@ -54,7 +53,7 @@ def verify_asset(tools: CaptureTools, asset_id: str) -> AssetVerification:
     for rendition in asset.renditions:
         if not rendition.signed:
             continue
-        data = tools.blobs.read(rendition.sha256)
+        data = tools.blobs.get(rendition.sha256)
         verdict = tools.provenance.verify(data, rendition.media_type)
         if hashlib.sha256(data).hexdigest() != rendition.sha256 and verdict.ok:
             problem = "stored bytes no longer match their content hash"
@@ -104,7 +103,6 @@ class PublishedImage:
     asset_id: str
     sku: str
     sha256: str
-    path: Path  # where the blob store keeps it
     url_path: str  # served as `/media/<sha256>.jpg`; prefix the shop's base URL
     width: int
     height: int
@@ -135,7 +133,6 @@ def published_image(
         best.id,
         sku,
         image.sha256,
-        tools.blobs.path(image.sha256),
         f"{MEDIA_URL_PREFIX}{image.sha256}.jpg",
         image.width,
         image.height,
@@ -148,10 +145,10 @@ def _preference(asset: Asset) -> tuple[int, int, str]:
     return (shot_rank, 0 if asset.kind.value == "photo" else 1, asset.id)
 
 
-def published_file(tools: CaptureTools, sha256: str) -> Path | None:
-    """The file behind `/media/<sha256>.jpg`: an approved asset's picture (what channels are
+def published_picture(tools: CaptureTools, sha256: str) -> bytes | None:
+    """The bytes behind `/media/<sha256>.jpg`: an approved asset's picture (what channels are
     sent), never an original or an unapproved one. None when `sha256` names no such picture."""
     approved = list_assets(tools, state=ProofState.APPROVED)
-    if any(asset.image.sha256 == sha256 for asset in approved):
-        return tools.blobs.path(sha256)
+    if any(asset.image.sha256 == sha256 for asset in approved) and tools.blobs.exists(sha256):
+        return tools.blobs.get(sha256)
     return None

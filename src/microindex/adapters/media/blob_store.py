@@ -1,4 +1,7 @@
-"""Content-addressed files on disk: `<root>/ab/cd/<sha256>`, each written once, atomically."""
+"""Content-addressed files on disk: `<root>/ab/cd/<sha256>`, each written once, atomically.
+
+The default blob store, beside the embedded (SQLite) hub; a PostgreSQL hub keeps its blobs in
+its database (adapters/postgres/blob_store.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,13 @@ from pathlib import Path
 INCOMING = ".incoming"
 
 
+def check_digest(sha256: str) -> str:
+    """`sha256` if it is a SHA-256 hex digest (lower case), else ValueError."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return sha256
+
+
 class FileBlobStore:
     """`durable` syncs each new file to disk before it is named (off only for throwaway data)."""
 
@@ -19,8 +29,7 @@ class FileBlobStore:
         self.durable = durable
 
     def path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        check_digest(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> tuple[str, bool]:
@@ -46,10 +55,16 @@ class FileBlobStore:
             raise
         return sha, True
 
-    def read(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+    def get(self, sha256: str) -> bytes:
+        try:
+            return self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(sha256) from None
 
-    def remove(self, sha256: str) -> None:
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def delete(self, sha256: str) -> None:
         target = self.path(sha256)
         target.unlink(missing_ok=True)
         for folder in (target.parent, target.parent.parent):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,19 +16,19 @@ class MemoryBlobStore:
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
 
-    def path(self, sha256: str) -> Path:
-        return Path("/memory") / sha256[:2] / sha256[2:4] / sha256
-
     def put(self, data: bytes) -> tuple[str, bool]:
         sha = hashlib.sha256(data).hexdigest()
         new = sha not in self.blobs
         self.blobs[sha] = data
         return sha, new
 
-    def read(self, sha256: str) -> bytes:
+    def get(self, sha256: str) -> bytes:
         return self.blobs[sha256]
 
-    def remove(self, sha256: str) -> None:
+    def exists(self, sha256: str) -> bool:
+        return sha256 in self.blobs
+
+    def delete(self, sha256: str) -> None:
         self.blobs.pop(sha256, None)
 
 

@@ -36,6 +36,10 @@ class C2paProvenance:
             "verify": {"verify_trust": True, "ocsp_fetch": False, "remote_manifest_fetch": False},
         }
 
+    @property
+    def identity(self) -> SigningIdentity:
+        return self._identity
+
     def _context(self) -> c2pa.Context:
         return c2pa.Context(c2pa.Settings.from_dict(self._settings))
 

@@ -2,11 +2,14 @@
 
 C2PA wants a certificate chain (leaf first, then the CA) whose leaf is an end-entity key for
 digital signatures with the e-mail-protection purpose; the CA is what verification trusts.
-Keys are written owner-only under `<workspace>/keys/`. Made once; later calls load them.
+Beside an embedded hub the keys are written owner-only under `<workspace>/keys/`; a hub in
+PostgreSQL keeps them in its database (`ensure_kept_identity`), so every hub process signs with
+the same. Made once; later calls load them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from microindex.adapters.sync.secrets import KeyStore
 from microindex.domain.capture.errors import NoSigningIdentity
 
 KEYS_DIR = "keys"
@@ -26,6 +30,7 @@ SIGNER_CHAIN = "capture-signer.pem"
 SIGNER_KEY = "capture-signer.key.pem"
 CA_YEARS = 10
 SIGNER_YEARS = 3
+KEPT_PREFIX = "capture/"  # the names of the four files, under this prefix, in a hub's key store
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class SigningIdentity:
     chain_pem: bytes  # the signing certificate, then the CA's
     key_pem: bytes
     ca_pem: bytes  # the trust anchor verification accepts
-    folder: Path
+    folder: Path | None = None  # None: kept in the hub's database
 
     @property
     def signer_name(self) -> str:
@@ -65,17 +70,62 @@ def load_signing_identity(workspace_path: Path) -> SigningIdentity:
         raise NoSigningIdentity(str(folder)) from None
 
 
+def ensure_kept_identity(
+    keys: KeyStore,
+    earlier: Path | None = None,
+    organisation: str = "microindex shop",
+    now: datetime | None = None,
+) -> SigningIdentity:
+    """The identity a hub keeps in its database, made on first use (two processes making one
+    at once keep the first stored, whole: the four parts go in one transaction).
+
+    `earlier`: a workspace whose `keys/` folder holds the identity the hub had before it kept
+    it in its database; it is moved in (the files deleted), so earlier manifests still verify."""
+    found = [keys.get(KEPT_PREFIX + name) for name in (SIGNER_CHAIN, SIGNER_KEY, CA_CERT)]
+    if None in found:
+        made = _files(earlier / KEYS_DIR) if earlier else None
+        if made is None:
+            made = _made(organisation, now or datetime.now(UTC))
+        keys.add_new({KEPT_PREFIX + name: data for name, (data, _) in made.items()})
+        if earlier is not None:
+            for name in made:
+                (earlier / KEYS_DIR / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (earlier / KEYS_DIR).rmdir()  # only when empty
+        found = [keys.get(KEPT_PREFIX + name) for name in (SIGNER_CHAIN, SIGNER_KEY, CA_CERT)]
+    chain, key, ca = found
+    if chain is None or key is None or ca is None:
+        raise NoSigningIdentity("the hub's database")
+    return SigningIdentity(chain, key, ca)
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, bool]] | None:
+    """The four parts as files in `folder`, or None unless all four are there."""
+    parts = {CA_KEY: True, CA_CERT: False, SIGNER_KEY: True, SIGNER_CHAIN: False}
+    if not all((folder / name).is_file() for name in parts):
+        return None
+    return {name: ((folder / name).read_bytes(), secret) for name, secret in parts.items()}
+
+
 def _create(folder: Path, organisation: str, now: datetime) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
+    for name, (data, secret) in _made(organisation, now).items():
+        _write(folder / name, data, secret)
+
+
+def _made(organisation: str, now: datetime) -> dict[str, tuple[bytes, bool]]:
+    """A new CA and signing certificate: each part's bytes by file name, and whether secret."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = _ca_certificate(ca_key, organisation, now)
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = _signer_certificate(key, ca, ca_key, organisation, now)
-    _write(folder / CA_KEY, _private_pem(ca_key), secret=True)
-    _write(folder / CA_CERT, _pem(ca), secret=False)
-    _write(folder / SIGNER_KEY, _private_pem(key), secret=True)
-    _write(folder / SIGNER_CHAIN, _pem(leaf) + _pem(ca), secret=False)
+    return {
+        CA_KEY: (_private_pem(ca_key), True),
+        CA_CERT: (_pem(ca), False),
+        SIGNER_KEY: (_private_pem(key), True),
+        SIGNER_CHAIN: (_pem(leaf) + _pem(ca), False),
+    }
 
 
 def _name(organisation: str, role: str) -> x509.Name:

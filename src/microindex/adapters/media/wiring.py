@@ -1,27 +1,33 @@
-"""Capture wired to a workspace: blobs under `<workspace>/media`, records in the hub's SQLite.
+"""Capture wired to a workspace's hub.
 
-Settings come from the `[capture]` table of `<workspace>/microindex.toml`:
-`max_upload_mb`, `max_megapixels`, `max_clip_seconds`. A workspace whose hub is PostgreSQL keeps
-capture records in `<workspace>/media/assets.sqlite` until capture has PostgreSQL stores.
+Beside an embedded (SQLite) hub: records in the hub's file, blobs under `<workspace>/media`,
+the signing identity under `<workspace>/keys`. On a PostgreSQL hub all three live in the hub's
+database, so any hub process serves any photo and nothing is written beside the hub.
+The limits come from `Settings.capture` (the `[capture]` table of microindex.toml).
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from microindex.adapters.media.blob_store import FileBlobStore
 from microindex.adapters.media.media_tools import MediaTools
+from microindex.adapters.media.move_in import move_in
 from microindex.adapters.media.provenance import C2paProvenance
-from microindex.adapters.media.signing_identity import ensure_signing_identity
+from microindex.adapters.media.signing_identity import (
+    SigningIdentity,
+    ensure_kept_identity,
+    ensure_signing_identity,
+)
 from microindex.adapters.sqlite.asset_store import SqliteCaptureUnitOfWork
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.capture.limits import CaptureLimits
+from microindex.domain.errors import InvalidValue
 from microindex.service.capture import CaptureTools
+from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.ports import UnitOfWorkFactory
 
 MEDIA_DIR = "media"
-SETTINGS_FILE = "microindex.toml"
 
 
 class SqliteCaptureDatabase:
@@ -34,44 +40,46 @@ class SqliteCaptureDatabase:
         return SqliteCaptureUnitOfWork(self.database.connection())
 
 
-def capture_limits(workspace_path: Path) -> CaptureLimits:
-    file = workspace_path / SETTINGS_FILE
-    table: dict[str, object] = {}
-    if file.exists():
-        with file.open("rb") as handle:
-            loaded = tomllib.load(handle).get("capture", {})
-            table = loaded if isinstance(loaded, dict) else {}
-    defaults = CaptureLimits()
-    return CaptureLimits(
-        max_bytes=int(float(str(table.get("max_upload_mb", defaults.max_bytes / 2**20))) * 2**20),
-        max_pixels=int(float(str(table.get("max_megapixels", defaults.max_pixels / 1e6))) * 1e6),
-        max_clip_seconds=float(str(table.get("max_clip_seconds", defaults.max_clip_seconds))),
-    )
-
-
 def open_capture(
     workspace_path: Path,
     hub: UnitOfWorkFactory,
-    limits: CaptureLimits | None = None,
+    limits: CaptureLimits,
     durable: bool = True,
 ) -> CaptureTools:
     """Capture for a workspace; makes the signing identity on first use.
 
     `durable=False` skips syncing each new media file to disk: for demo data only."""
-    identity = ensure_signing_identity(workspace_path)
-    media = workspace_path / MEDIA_DIR
-    if isinstance(hub, SqliteDatabase):
-        records = hub
-    else:
-        records = SqliteDatabase(media / "assets.sqlite")
-        records.migrate()
+    records, blobs, identity = _stores(workspace_path, hub, durable)
     tools = MediaTools()
     return CaptureTools(
-        assets=SqliteCaptureDatabase(records),
+        assets=records,
         catalog=hub,
-        blobs=FileBlobStore(media, durable),
+        blobs=blobs,
         probe=tools,
         renditions=tools,
         provenance=C2paProvenance(identity),
-        limits=limits or capture_limits(workspace_path),
+        limits=limits,
     )
+
+
+def _stores(
+    workspace_path: Path, hub: UnitOfWorkFactory, durable: bool
+) -> tuple[CaptureUnitOfWorkFactory, BlobStore, SigningIdentity]:
+    if isinstance(hub, SqliteDatabase):
+        identity = ensure_signing_identity(workspace_path)
+        return (
+            SqliteCaptureDatabase(hub),
+            FileBlobStore(workspace_path / MEDIA_DIR, durable),
+            identity,
+        )
+    from microindex.adapters.postgres.asset_store import PostgresCaptureDatabase
+    from microindex.adapters.postgres.blob_store import PostgresBlobStore
+    from microindex.adapters.postgres.secret_store import PostgresKeys
+    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+
+    if isinstance(hub, PostgresDatabase):
+        identity = ensure_kept_identity(PostgresKeys(hub), earlier=workspace_path)
+        records, blobs = PostgresCaptureDatabase(hub), PostgresBlobStore(hub)
+        move_in(workspace_path / MEDIA_DIR, records, blobs)  # kept beside it by earlier versions
+        return records, blobs, identity
+    raise InvalidValue("hub", type(hub).__name__, "capture needs a SQLite or PostgreSQL hub")

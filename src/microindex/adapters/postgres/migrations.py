@@ -10,6 +10,8 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters import movement_tags
+from microindex.adapters.postgres.asset_schema import ASSET_MIGRATION
+from microindex.adapters.postgres.blob_schema import BLOB_MIGRATION
 from microindex.adapters.postgres.connection import Connection
 from microindex.adapters.postgres.governance_schema import (
     COUNTS_MIGRATION,
@@ -28,6 +30,7 @@ from microindex.adapters.postgres.order_schema import (
     TRANSFER_ORDER_MIGRATION,
 )
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
+from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
 from microindex.adapters.postgres.timer_schema import TIMER_MIGRATION
 
@@ -200,6 +203,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     RETURNS_MIGRATION,
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
+    ASSET_MIGRATION,
+    BLOB_MIGRATION,
+    SECRET_MIGRATION,
 ]
 
 

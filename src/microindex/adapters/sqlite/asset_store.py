@@ -4,109 +4,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
-from typing import Any
 
+from microindex.adapters.media.asset_rows import (
+    ASSET_COLUMNS,
+    RENDITION_COLUMNS,
+    asset_from_row,
+    asset_row,
+)
 from microindex.adapters.sqlite.stores import SqliteOutbox
 from microindex.adapters.sqlite.unit_of_work import SqliteTransaction
-from microindex.domain.capture.asset import (
-    Asset,
-    CaptureFacts,
-    Location,
-    PrivateFacts,
-    Proof,
-    ProofState,
-    Rendition,
-    RenditionName,
-)
-from microindex.domain.capture.formats import AssetKind
+from microindex.domain.capture.asset import Asset, ProofState, Rendition, RenditionName
 from microindex.domain.capture.template import CaptureTemplate
-
-_ASSET_COLUMNS = (
-    "id, kind, original_name, node, author, ingested_at, sku, shot, facts, private,"
-    " state, decided_by, decided_at, reason, parent_id"
-)
-_RENDITION_COLUMNS = "asset_id, name, sha256, media_type, width, height, byte_size, signed"
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _facts_json(facts: CaptureFacts) -> str:
-    return json.dumps(
-        {
-            "width": facts.width,
-            "height": facts.height,
-            "orientation": facts.orientation,
-            "captured_at": facts.captured_at.isoformat() if facts.captured_at else None,
-            "device": facts.device,
-            "duration_s": facts.duration_s,
-        }
-    )
-
-
-def _facts(text: str) -> CaptureFacts:
-    data = json.loads(text)
-    data["captured_at"] = _time(data["captured_at"])
-    return CaptureFacts(**data)
-
-
-def _private_json(private: PrivateFacts) -> str:
-    where = private.location
-    return json.dumps(
-        {
-            "location": [where.lat, where.lon] if where else None,
-            "device_serial": private.device_serial,
-        }
-    )
-
-
-def _private(text: str) -> PrivateFacts:
-    data = json.loads(text)
-    where = data["location"]
-    return PrivateFacts(Location(*where) if where else None, data["device_serial"])
-
-
-def _asset_row(asset: Asset) -> tuple[Any, ...]:
-    proof = asset.proof
-    return (
-        asset.id,
-        asset.kind.value,
-        asset.original_name,
-        asset.node,
-        asset.author,
-        asset.ingested_at.isoformat(),
-        asset.sku,
-        asset.shot,
-        _facts_json(asset.facts),
-        _private_json(asset.private),
-        proof.state.value,
-        proof.by,
-        proof.at.isoformat() if proof.at else None,
-        proof.reason,
-        asset.parent_id,
-    )
-
-
-def _asset(row: sqlite3.Row | tuple[Any, ...], renditions: tuple[Rendition, ...]) -> Asset:
-    (id_, kind, name, node, author, ingested, sku, shot, facts, private) = row[:10]
-    state, by, at, reason, parent_id = row[10:]
-    return Asset(
-        id=id_,
-        kind=AssetKind(kind),
-        original_name=name,
-        node=node,
-        author=author,
-        ingested_at=datetime.fromisoformat(ingested),
-        facts=_facts(facts),
-        renditions=renditions,
-        sku=sku,
-        shot=shot,
-        private=_private(private),
-        proof=Proof(ProofState(state), by, _time(at), reason),
-        parent_id=parent_id,
-    )
 
 
 class SqliteAssets:
@@ -115,10 +23,10 @@ class SqliteAssets:
 
     def add(self, asset: Asset) -> None:
         self._conn.execute(
-            f"INSERT INTO media_assets ({_ASSET_COLUMNS}) VALUES ({_marks(15)})", _asset_row(asset)
+            f"INSERT INTO media_assets ({ASSET_COLUMNS}) VALUES ({_marks(15)})", asset_row(asset)
         )
         self._conn.executemany(
-            f"INSERT INTO media_renditions ({_RENDITION_COLUMNS}) VALUES ({_marks(8)})",
+            f"INSERT INTO media_renditions ({RENDITION_COLUMNS}) VALUES ({_marks(8)})",
             [
                 (
                     asset.id,
@@ -135,7 +43,7 @@ class SqliteAssets:
         )
 
     def save(self, asset: Asset) -> None:
-        row = _asset_row(asset)
+        row = asset_row(asset)
         self._conn.execute(
             "UPDATE media_assets SET sku = ?, shot = ?, state = ?, decided_by = ?,"
             " decided_at = ?, reason = ? WHERE id = ?",
@@ -157,18 +65,18 @@ class SqliteAssets:
 
     def find_where(self, where: str, values: tuple[str, ...]) -> list[Asset]:
         rows = self._conn.execute(
-            f"SELECT {_ASSET_COLUMNS} FROM media_assets WHERE {where} ORDER BY ingested_at, id",
+            f"SELECT {ASSET_COLUMNS} FROM media_assets WHERE {where} ORDER BY ingested_at, id",
             values,
         ).fetchall()
         renditions = self._renditions([row[0] for row in rows])
-        return [_asset(row, renditions.get(row[0], ())) for row in rows]
+        return [asset_from_row(row, renditions.get(row[0], ())) for row in rows]
 
     def _renditions(self, ids: list[str]) -> dict[str, tuple[Rendition, ...]]:
         found: dict[str, list[Rendition]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self._conn.execute(
-                f"SELECT {_RENDITION_COLUMNS} FROM media_renditions"
+                f"SELECT {RENDITION_COLUMNS} FROM media_renditions"
                 f" WHERE asset_id IN ({_marks(len(chunk))}) ORDER BY asset_id, rowid",
                 chunk,
             )

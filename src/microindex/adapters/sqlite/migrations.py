@@ -265,6 +265,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "ALTER TABLE nodes ADD COLUMN priority INTEGER NOT NULL DEFAULT 100",
     ),
     RETURN_LINE_ORDER_MIGRATION,
+    (
+        131,
+        "media blobs by content hash in the hub's database",
+        """
+        CREATE TABLE media_blobs (
+            sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+            data   BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        132,
+        "hub secrets: node sync secrets, the capture CA and signing keys, kept by the hub",
+        """
+        CREATE TABLE hub_secrets (
+            name  TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 

@@ -19,7 +19,7 @@ from microindex.adapters.channels.memory import ListWriter
 from microindex.adapters.channels.merchant_api import HttpxTransport, MerchantPush, attributes
 from microindex.adapters.channels.page import page_shows, render_product_page
 from microindex.adapters.channels.voice import ssml, voice_json
-from microindex.adapters.channels.wiring import channel_sources, feed_settings
+from microindex.adapters.channels.wiring import channel_sources
 from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.domain.channels.mapping import Channel
@@ -66,19 +66,17 @@ class NewsFormat(StrEnum):
 def _sources(ctx: typer.Context) -> ChannelSources:
     ws = workspace(ctx)
     nodes = list_nodes(ws.hub)
-    settings = feed_settings(ws.settings.workspace, ws.settings.link_stem)
+    settings = ws.settings.feed
     hub_file = None if ws.settings.hub_url else ws.settings.hub_path
     files = {n.code.value: ws.settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
     all_node_databases(ctx)  # each node's file exists and is migrated
-    tools = open_capture(ws.settings.workspace, ws.hub)
+    tools = open_capture(ws.settings.workspace, ws.hub, ws.settings.capture)
 
     def image_for(sku: str) -> str:
         image = published_image(tools, sku)
         return image.url(settings.base_url) if image else ""
 
-    sources = channel_sources(
-        ws.hub, hub_file, ws.settings.workspace, files, nodes, settings, image_for
-    )
+    sources = channel_sources(ws.hub, hub_file, files, nodes, settings, image_for)
     ctx.call_on_close(sources.store.close)
     return sources
 

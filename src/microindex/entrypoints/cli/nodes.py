@@ -85,8 +85,7 @@ def add(
         node_service.add_node(ws.hub, node)
         ws.secrets.ensure(code)
     console.print(
-        f"added node [bold]{code}[/] ({kind.value}); its sync secret is in "
-        f"{ws.secrets.folder / (code + '.secret')}"
+        f"added node [bold]{code}[/] ({kind.value}); its sync secret is in {ws.secrets.where(code)}"
     )
 
 

@@ -90,8 +90,13 @@ def serve_node(
         app.state.index.close()
 
 
-def _secret_file(workspace_path: Path, code: str) -> bytes:
-    return SecretFiles(workspace_path / SECRETS_DIR).get(code) or b""
+def _kept_secret(ctx: typer.Context, code: str) -> bytes:
+    """The secret the hub keeps, for an agent run in the hub's own workspace: a key file beside
+    a SQLite hub, or a PostgreSQL hub's database (when the workspace names one)."""
+    settings = state(ctx).settings()
+    if settings.hub_url:
+        return workspace(ctx).secrets.get(code) or b""
+    return SecretFiles(settings.workspace / SECRETS_DIR).get(code) or b""
 
 
 def sync_here(
@@ -150,7 +155,7 @@ def run(
     --serve-port 8100
     """
     settings = state(ctx).settings()
-    secret = os.environ.get(secret_env, "").encode() or _secret_file(settings.workspace, code)
+    secret = os.environ.get(secret_env, "").encode() or _kept_secret(ctx, code)
     if not secret:
         errors.print(f"error: set {secret_env} to this node's sync secret")
         raise typer.Exit(2)

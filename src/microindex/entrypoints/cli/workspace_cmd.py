@@ -32,13 +32,15 @@ def init(
     cli = state(ctx)
     with domain_errors():
         root = cli.settings().workspace
-        settings = Settings(root, hub_url=hub_url, currency=currency)
+        # A URL given here is written to the settings file; one from MICROINDEX_HUB_URL stays
+        # in the environment (with any password in it), but names the hub all the same.
+        written = Settings(root, hub_url=hub_url, currency=currency)
         root.mkdir(parents=True, exist_ok=True)
-        (root / SETTINGS_FILE).write_text(settings.to_toml(), encoding="utf-8")
-        workspace(ctx)
-        ensure_signing_identity(root)
-    where = hub_url or str(settings.hub_path)
-    console.print(f"workspace ready at [bold]{root}[/] (hub: {where})")
+        (root / SETTINGS_FILE).write_text(written.to_toml(), encoding="utf-8")
+        ws = workspace(ctx)
+        if not ws.settings.hub_url:
+            ensure_signing_identity(root)  # a PostgreSQL hub makes its own on first use
+    console.print(f"workspace ready at [bold]{root}[/] (hub: {ws.settings.hub_location})")
 
 
 def demo(

@@ -22,10 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from microindex.adapters.channels.page import display_price, jsonld_text, product_jsonld_at
-from microindex.adapters.channels.wiring import channel_sources, feed_settings
+from microindex.adapters.channels.wiring import channel_sources
 from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.symbols.render import png, qr
 from microindex.domain.channels.figures import Confidence, Published
@@ -37,7 +37,7 @@ from microindex.entrypoints.http.errors import status_of
 from microindex.entrypoints.http.limits import RateLimit
 from microindex.entrypoints.http.templating import ago, page
 from microindex.service import shopper_scan
-from microindex.service.capture_views import published_file, published_image
+from microindex.service.capture_views import published_image, published_picture
 from microindex.service.channels import ChannelSources
 from microindex.service.nodes import list_nodes
 from microindex.service.shopper_scan import Held, NodeStock, ScanView
@@ -107,12 +107,12 @@ def place_scan(request: Request, rest: str) -> Response:
 def media(request: Request, name: Annotated[str, Path(max_length=80)]) -> Response:
     """An approved product picture (what channels link to as `<base_url>/media/<sha>.jpg`)."""
     found = _SHA256.match(name)
-    hub = hub_of(request)
-    tools = open_capture(hub.workspace.settings.workspace, hub.hub)
-    path = published_file(tools, found[1]) if found else None
-    if path is None or not path.exists():
+    ws = hub_of(request).workspace
+    tools = open_capture(ws.settings.workspace, ws.hub, ws.settings.capture)
+    picture = published_picture(tools, found[1]) if found else None
+    if picture is None:
         return _missing(request, "no such picture")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
+    return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.post("/holds", response_class=HTMLResponse)
@@ -175,7 +175,7 @@ def _sources(request: Request, hub: Hub) -> ChannelSources:
     nodes = list_nodes(ws.hub)
     hub.nodes()  # every node's file is open and migrated
     files = {n.code.value: settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
-    tools = open_capture(settings.workspace, ws.hub)
+    tools = open_capture(settings.workspace, ws.hub, settings.capture)
     here = str(request.base_url)
 
     def image_for(sku: str) -> str:
@@ -183,8 +183,7 @@ def _sources(request: Request, hub: Hub) -> ChannelSources:
         return image.url(here) if image else ""
 
     hub_file = None if settings.hub_url else settings.hub_path
-    feed = feed_settings(settings.workspace, settings.link_stem)
-    return channel_sources(ws.hub, hub_file, settings.workspace, files, nodes, feed, image_for)
+    return channel_sources(ws.hub, hub_file, files, nodes, settings.feed, image_for)
 
 
 def _shopper(request: Request) -> Location | None:

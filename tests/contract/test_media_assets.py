@@ -1,17 +1,17 @@
-"""The same contract for capture's records in memory and on SQLite."""
+"""The same contract for capture's records in memory, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from microindex.adapters.media.memory import MemoryBlobStore, MemoryCaptureDatabase
+from microindex.adapters.media.memory import MemoryCaptureDatabase
 from microindex.adapters.media.wiring import SqliteCaptureDatabase
+from microindex.adapters.postgres.asset_store import PostgresCaptureDatabase
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.capture.asset import (
     Asset,
@@ -24,24 +24,27 @@ from microindex.domain.capture.asset import (
 )
 from microindex.domain.capture.formats import AssetKind
 from microindex.domain.capture.template import CaptureTemplate
-from microindex.service.capture import CaptureTools, Upload, ingest
 from microindex.service.capture_ports import CaptureUnitOfWorkFactory
 
-from .conftest import AT, MUG
-from .files import jpeg_with_gps
+from .conftest import POSTGRES, Databases
 
-WHEN = datetime(2024, 5, 1, 10, 30, tzinfo=UTC)
+AT = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
+WHEN = datetime(2024, 5, 1, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+MUG = "MUG-TIDE-250"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", POSTGRES])
 def records(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CaptureUnitOfWorkFactory]:
     if request.param == "memory":
         yield MemoryCaptureDatabase()
         return
-    database = SqliteDatabase(tmp_path / "hub.sqlite")
-    database.migrate()
-    yield SqliteCaptureDatabase(database)
-    database.close()
+    databases = Databases(request.param, tmp_path, request, from_empty=False)
+    database = databases.open()
+    if isinstance(database, SqliteDatabase):
+        yield SqliteCaptureDatabase(database)
+    else:
+        yield PostgresCaptureDatabase(database)
+    databases.close()
 
 
 def sample(asset_id: str = "a" * 16, sku: str | None = MUG) -> Asset:
@@ -109,8 +112,39 @@ def test_a_template_is_replaced_per_node(records: CaptureUnitOfWorkFactory) -> N
         assert uow.templates.get("locker") is None
 
 
-def test_ingest_works_on_the_in_memory_fakes(tools: CaptureTools) -> None:
-    fakes = replace(tools, assets=MemoryCaptureDatabase(), blobs=MemoryBlobStore())
-    done = ingest(fakes, Upload(f"{MUG}.jpg", io.BytesIO(jpeg_with_gps()), "van", "ana"), AT)
-    assert done.created and done.asset.sku == MUG
-    assert isinstance(fakes.blobs, MemoryBlobStore) and len(fakes.blobs.blobs) == 3
+def test_renditions_read_back_in_the_order_capture_writes_them(
+    records: CaptureUnitOfWorkFactory,
+) -> None:
+    names = (RenditionName.ORIGINAL, RenditionName.POSTER, RenditionName.THUMB, RenditionName.CLIP)
+    renditions = tuple(
+        Rendition(name, f"{i}" * 64, "video/mp4", 640, 360, 99, i > 0)
+        for i, name in enumerate(names)
+    )
+    clip = Asset(
+        "c" * 16, AssetKind.CLIP, "MUG.mp4", "van", "ana", AT,
+        CaptureFacts(640, 360, 1, None, "", 4.5), renditions, None, "clip",
+    )  # fmt: skip
+    with records() as uow:
+        uow.assets.add(clip)
+        uow.assets.add(sample("d" * 16).approve("bo", AT + timedelta(minutes=1)))
+        uow.commit()
+    with records() as uow:
+        assert uow.assets.get("c" * 16) == clip
+        assert [a.id for a in uow.assets.find()] == ["c" * 16, "d" * 16]
+        assert uow.assets.find(state=ProofState.APPROVED)[0].proof.at == AT + timedelta(minutes=1)
+
+
+def test_an_edit_names_its_parent_and_the_outbox_commits_with_the_record(
+    records: CaptureUnitOfWorkFactory,
+) -> None:
+    with records() as uow:
+        uow.assets.add(sample())
+        uow.assets.add(replace(sample("e" * 16), parent_id="a" * 16))
+        uow.outbox.add("media_asset", "e" * 16, {"state": "pending"}, AT)
+        uow.commit()
+    with records() as uow:
+        edit = uow.assets.get("e" * 16)
+        assert edit is not None and edit.parent_id == "a" * 16
+        assert [(m.topic, m.key, m.payload) for m in uow.outbox.after(0)] == [
+            ("media_asset", "e" * 16, {"state": "pending"})
+        ]

@@ -1,4 +1,4 @@
-"""The record of sent payloads: the same contract on the in-memory fake and on SQLite."""
+"""The record of sent payloads: the same contract in memory, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,24 +9,31 @@ from pathlib import Path
 import pytest
 
 from microindex.adapters.channels.memory import MemoryChannelStore
+from microindex.adapters.postgres.channel_store import PostgresChannelStore
 from microindex.adapters.sqlite.channel_store import SqliteChannelStore
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.service.channel_ports import ChannelStore, SentItem
 
+from .conftest import POSTGRES, Databases
+
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", POSTGRES])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChannelStore]:
     if request.param == "memory":
         yield MemoryChannelStore()
         return
-    database = SqliteDatabase(tmp_path / "hub.sqlite")
-    database.migrate()
-    database.close()
-    sqlite = SqliteChannelStore(tmp_path / "hub.sqlite")
-    yield sqlite
-    sqlite.close()
+    databases = Databases(request.param, tmp_path, request, from_empty=False)
+    database = databases.open()
+    stored: SqliteChannelStore | PostgresChannelStore
+    if isinstance(database, SqliteDatabase):
+        stored = SqliteChannelStore(database.path)
+    else:
+        stored = PostgresChannelStore(database.url, database.schema)
+    yield stored
+    stored.close()
+    databases.close()
 
 
 def item(key: str, availability: str) -> SentItem:
@@ -74,3 +81,15 @@ def test_a_push_that_fails_midway_is_not_counted(store: ChannelStore) -> None:
         store.record_push("google", "full", AT, failing())
     assert store.pushes() == [] and store.latest_digests("google") == {}
     assert list(store.history("google", AT)) == []
+
+
+def test_a_long_history_reads_back_whole_and_in_order(store: ChannelStore) -> None:
+    keys = [f"SKU-{n:05d}" for n in range(4500)]  # more than one batch and one page
+    store.record_push("google", "full", AT, [item(k, "in_stock") for k in keys])
+    store.record_push("google", "delta", AT + timedelta(hours=1), [item("SKU-00007", "sold_out")])
+    told = [(at, s.key) for at, s in store.history("google", AT + timedelta(hours=1))]
+    assert told == [(AT, k) for k in keys] + [(AT + timedelta(hours=1), "SKU-00007")]
+    assert [r.items for r in store.pushes("google")] == [4500, 1]
+    assert len(store.latest_digests("google")) == 4500
+    some = list(store.history("google", AT, keys=["SKU-00002", "SKU-04499", "nope"]))
+    assert [s.key for _, s in some] == ["SKU-00002", "SKU-04499"]

@@ -1,0 +1,123 @@
+"""The record of what channels were sent (and read back showing), in the hub's PostgreSQL
+database (tables of migration 60), the same as SQLite's (adapters/sqlite/channel_store.py).
+
+The store has a connection of its own and writes a push in short batches, each committed, so a
+feed being recorded may go on reading the hub meanwhile; a push counts (`done`) only once all of
+it is in, and only then do its digests become the latest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+
+from microindex.adapters.postgres.connection import Connection, connect
+from microindex.domain.channels.items import item_digest
+from microindex.service.channel_ports import PushRecord, SentItem
+
+OBSERVED = "observed"
+_BATCH = 2000
+
+
+class PostgresChannelStore:
+    def __init__(self, url: str, schema: str | None = None) -> None:
+        self.url = url
+        self.schema = schema
+        self._conn: Connection | None = None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = connect(self.url, self.schema)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def record_push(
+        self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
+    ) -> PushRecord:
+        conn = self.conn
+        with conn.transaction():
+            row = conn.execute(
+                "INSERT INTO channel_pushes (channel, kind, at, items) VALUES (%s, %s, %s, 0)"
+                " RETURNING id",
+                (channel, kind, at),
+            ).fetchone()
+        assert row is not None
+        push_id = int(row[0])
+        count = 0
+        stream = iter(items)
+        while batch := list(islice(stream, _BATCH)):
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO channel_items (push_id, key, digest, fields)"
+                    " VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT (push_id, key) DO UPDATE SET"
+                    " digest = excluded.digest, fields = excluded.fields",
+                    [(push_id, i.key, item_digest(i.fields), json.dumps(i.fields)) for i in batch],
+                )
+            count += len(batch)
+        with conn.transaction():
+            conn.execute(
+                "UPDATE channel_pushes SET items = %s, done = true WHERE id = %s", (count, push_id)
+            )
+            if kind != OBSERVED:
+                conn.execute(
+                    "INSERT INTO channel_latest (channel, key, digest, push_id)"
+                    " SELECT %s, key, digest, push_id FROM channel_items WHERE push_id = %s"
+                    " ON CONFLICT (channel, key) DO UPDATE SET digest = excluded.digest,"
+                    " push_id = excluded.push_id",
+                    (channel, push_id),
+                )
+        return PushRecord(push_id, channel, kind, at, count)
+
+    def pushes(self, channel: str | None = None) -> list[PushRecord]:
+        conn = self.conn
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT id, channel, kind, at, items FROM channel_pushes"
+                " WHERE done AND (%s::text IS NULL OR channel = %s) ORDER BY id",
+                (channel, channel),
+            ).fetchall()
+        return [PushRecord(int(i), c, k, a, n) for i, c, k, a, n in rows]
+
+    def latest_digests(self, channel: str) -> dict[str, str]:
+        conn = self.conn
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT key, digest FROM channel_latest WHERE channel = %s", (channel,)
+            ).fetchall()
+        return {key: digest for key, digest in rows}
+
+    def history(
+        self,
+        channel: str,
+        until: datetime,
+        keys: Iterable[str] | None = None,
+        observed: bool = False,
+    ) -> Iterator[tuple[datetime, SentItem]]:
+        """Read in pages, each its own short transaction, so that a long history never holds
+        a transaction open while the caller works through it."""
+        wanted = None if keys is None else list(set(keys))
+        kind_test = "p.kind = 'observed'" if observed else "p.kind <> 'observed'"
+        after = (0, "")
+        conn = self.conn
+        while True:
+            with conn.transaction():
+                rows = conn.execute(
+                    "SELECT p.id, p.at, i.key, i.fields FROM channel_pushes p"
+                    " JOIN channel_items i ON i.push_id = p.id"
+                    f" WHERE p.done AND p.channel = %s AND {kind_test} AND p.at <= %s"
+                    " AND (%s::text[] IS NULL OR i.key = ANY(%s::text[]))"
+                    " AND (p.id, i.key) > (%s, %s) ORDER BY p.id, i.key LIMIT %s",
+                    (channel, until, wanted, wanted, *after, _BATCH),
+                ).fetchall()
+            for push_id, at, key, fields in rows:
+                yield at, SentItem(key, fields)
+                after = (push_id, key)
+            if len(rows) < _BATCH:
+                return
