@@ -89,6 +89,23 @@ def add(
     )
 
 
+@app.command("secret")
+def secret(ctx: typer.Context, code: str = typer.Argument(..., help="The node, e.g. van.")) -> None:
+    """Print a node's sync secret, for its agent on its own device (MICROINDEX_SYNC_SECRET).
+
+    Only the secret goes to standard output, so it can be piped; handle it like a password.
+
+    Example: MICROINDEX_SYNC_SECRET=$(microindex node secret van) microindex -w ./van node run
+    van --hub https://hub.example.com
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        node_service.get_node(ws.hub, code)
+        kept = ws.secrets.ensure(code)
+    errors.print(f"{code}'s sync secret, kept in {ws.secrets.where(code)}:")
+    typer.echo(kept.decode("ascii"))
+
+
 @app.command("set")
 def set_(
     ctx: typer.Context,
