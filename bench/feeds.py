@@ -32,6 +32,8 @@ from typing import Any
 from bench.catalog import generate
 from microindex.adapters.channels import feed_files
 from microindex.adapters.channels.wiring import channel_sources
+from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
+from microindex.adapters.sqlite.storage import SqliteHubStorage
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.channels.items import FeedSettings
 from microindex.domain.channels.mapping import Channel
@@ -86,8 +88,8 @@ def _stock(path: Path, node: str, skus: list[str], rng: random.Random) -> None:
 
 def ours(folder: Path, nodes: list[Node], channel: Channel) -> int:
     files = {n.code.value: folder / f"{n.code.value}.sqlite" for n in nodes}
-    hub = SqliteDatabase(folder / "hub.sqlite")
-    sources = channel_sources(hub, folder / "hub.sqlite", files, nodes, SETTINGS)
+    hub = SqlitePromiseDatabase(folder / "hub.sqlite")
+    sources = channel_sources(SqliteHubStorage(hub, folder), files, nodes, SETTINGS)
     out = folder / ("google.xml" if channel is Channel.GOOGLE else "local.tsv")
     with feed_files.replaced(out) as handle:
         if channel is Channel.GOOGLE:

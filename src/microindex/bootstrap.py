@@ -6,20 +6,28 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
 
-from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
+from microindex.adapters.governance_wiring import GovernanceDatabase
+from microindex.adapters.media.signing_identity import SigningIdentity
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
-from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
-from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
+from microindex.adapters.sqlite.storage import SqliteHubStorage
 from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
-from microindex.domain.errors import InvalidValue
+from microindex.domain.reconciliation import Tolerance
 from microindex.service import repromise
+from microindex.service.access import TokenStore
 from microindex.service.candidate_states import StoredStates
+from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
+from microindex.service.channel_ports import ChannelStore, ProductReader
+from microindex.service.governance import GovernanceContext
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
+from microindex.service.packaging import PackagingStore
+from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
@@ -28,7 +36,36 @@ from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.timers import Timer, TimerClaims
 from microindex.settings import Settings
 
-SECRETS_DIR = "keys/sync"
+
+class HubStorage(Protocol):
+    """Every store beside the hub's own units of work, on the hub's storage: an embedded hub's
+    SQLite file and folder (`SqliteHubStorage`) or a PostgreSQL database (`PostgresHubStorage`).
+    `bootstrap` picks one; nothing else asks which kind of hub it has."""
+
+    @property
+    def hub_file(self) -> Path | None: ...
+
+    def node_ops(self) -> NodeOpsFactory: ...
+
+    def rounds(self) -> RoundsFactory: ...
+
+    def timer_claims(self) -> TimerClaims: ...
+
+    def secrets(self) -> SecretFiles | KeptSecrets: ...
+
+    def tokens(self) -> TokenStore: ...
+
+    def governance(self) -> GovernanceDatabase: ...
+
+    def packaging(self) -> PackagingStore: ...
+
+    def channel_store(self) -> ChannelStore: ...
+
+    def products(self) -> ProductReader: ...
+
+    def capture(
+        self, durable: bool = True
+    ) -> tuple[CaptureUnitOfWorkFactory, BlobStore, SigningIdentity]: ...
 
 
 def utc_now() -> datetime:
@@ -45,6 +82,7 @@ class Workspace:
 
     settings: Settings
     hub: PromiseUnitOfWorkFactory
+    storage: HubStorage  # every store beside the hub's units of work, chosen by bootstrap
     clock: Callable[[], datetime] = utc_now
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -62,29 +100,11 @@ class Workspace:
 
     def node_ops(self) -> NodeOpsFactory:
         """The lockers, transfers and shelf slots beside the hub, on its database."""
-        if isinstance(self.hub, SqlitePromiseDatabase):
-            return SqliteNodeOps(self.hub)
-        from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
-        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
-
-        if isinstance(self.hub, PostgresPromiseDatabase):
-            return PostgresNodeOps(self.hub)
-        raise InvalidValue(
-            "hub", type(self.hub).__name__, "lockers need a SQLite or PostgreSQL hub"
-        )
+        return self.storage.node_ops()
 
     def rounds(self) -> RoundsFactory:
         """The vans' rounds, service areas and pop-ups beside the hub, on its database."""
-        if isinstance(self.hub, SqlitePromiseDatabase):
-            return SqliteRoundsDatabase(self.hub)
-        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
-        from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
-
-        if isinstance(self.hub, PostgresPromiseDatabase):
-            return PostgresRoundsDatabase(self.hub)
-        raise InvalidValue(
-            "hub", type(self.hub).__name__, "rounds and pop-ups need a SQLite or PostgreSQL hub"
-        )
+        return self.storage.rounds()
 
     def candidate_states(self) -> CandidateStates:
         """What every edge's place_order reads about a node beyond the registry (a van's
@@ -95,14 +115,7 @@ class Workspace:
 
     def timer_claims(self) -> TimerClaims:
         """Where the hub's processes claim each due timer run: the hub's own database."""
-        if isinstance(self.hub, SqlitePromiseDatabase):
-            return SqliteTimerClaims(self.hub)
-        from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
-        from microindex.adapters.postgres.timer_store import PostgresTimerClaims
-
-        if isinstance(self.hub, PostgresPromiseDatabase):
-            return PostgresTimerClaims(self.hub)
-        raise InvalidValue("hub", type(self.hub).__name__, "timers need a SQLite or PostgreSQL hub")
+        return self.storage.timer_claims()
 
     def timers(self) -> list[Timer]:
         """The hub's timers: checkout leases, reservation expiry, the locker sweep, and the
@@ -113,17 +126,25 @@ class Workspace:
     def secrets(self) -> SecretFiles | KeptSecrets:
         """Each node's sync secret: the hub checks every push against it. Files beside an
         embedded hub; kept in the database of a PostgreSQL hub (every process reads them)."""
-        if isinstance(self.hub, SqlitePromiseDatabase):
-            return SecretFiles(self.settings.workspace / SECRETS_DIR)
-        from microindex.adapters.postgres.secret_store import PostgresKeys
-        from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+        return self.storage.secrets()
 
-        if isinstance(self.hub, PostgresDatabase):
-            earlier = SecretFiles(self.settings.workspace / SECRETS_DIR)
-            return KeptSecrets(PostgresKeys(self.hub), earlier)
-        raise InvalidValue(
-            "hub", type(self.hub).__name__, "secrets need a SQLite or PostgreSQL hub"
-        )
+    def governance(
+        self,
+        nodes: Mapping[str, UnitOfWorkFactory] | None = None,
+        tolerance: Tolerance | None = None,
+        reports: bool = True,
+    ) -> GovernanceContext:
+        """The governance jobs' context: the hub's stores, every registered node's file (or
+        `nodes`), the shop's channel settings, reports into `<workspace>/reports`."""
+        from microindex.adapters.governance_wiring import wire_governance
+
+        if nodes is None:
+            nodes = {n.code.value: self.node(n.code.value) for n in list_nodes(self.hub)}
+        folder = self.settings.workspace
+        return wire_governance(
+            self.hub, self.storage, nodes, self.clock, self.settings.feed,
+            folder / "reports" if reports else None, tolerance, shop=folder.resolve().name,
+        )  # fmt: skip
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
@@ -161,19 +182,23 @@ class Workspace:
 
 
 def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Workspace:
-    """Open (and migrate) the hub; nodes open lazily."""
+    """Open (and migrate) the hub; nodes open lazily. The one place that chooses between an
+    embedded hub (a SQLite file, and files beside it) and a PostgreSQL one, for every store."""
     settings.workspace.mkdir(parents=True, exist_ok=True)
     if settings.hub_url:
         from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+        from microindex.adapters.postgres.storage import PostgresHubStorage
 
         pg = PostgresPromiseDatabase(settings.hub_url)
         pg.migrate()
         _first_epoch(pg)
-        return Workspace(settings, pg, clock, _closers=[pg.close])
+        kept = PostgresHubStorage(pg, settings.workspace)
+        return Workspace(settings, pg, kept, clock, _closers=[pg.close])
     hub = SqlitePromiseDatabase(settings.hub_path)
     hub.migrate()
     _first_epoch(hub)
-    return Workspace(settings, hub, clock, _closers=[hub.close])
+    beside = SqliteHubStorage(hub, settings.workspace)
+    return Workspace(settings, hub, beside, clock, _closers=[hub.close])
 
 
 LEASES_EVERY_S = 60
@@ -206,20 +231,13 @@ def hub_timers(ws: Workspace) -> list[Timer]:
 
 def _governance(ws: Workspace, name: str) -> Callable[[datetime], str]:
     def run(now: datetime) -> str:
-        from microindex.adapters.governance_wiring import wire_governance
         from microindex.service import governance
         from microindex.service.catalog import pull_catalog
-        from microindex.service.nodes import list_nodes
 
         nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
         for database in nodes.values():
             pull_catalog(ws.hub, database)
-        folder = ws.settings.workspace
-        context = wire_governance(
-            ws.hub, nodes, ws.clock, folder / "reports", shop=folder.resolve().name,
-            link_stem=ws.settings.link_stem,
-        )  # fmt: skip
-        done = governance.run_job(context, name, actor="timer")
+        done = governance.run_job(ws.governance(nodes), name, actor="timer")
         return f"{done.outcome}: {done.summary}"
 
     return run

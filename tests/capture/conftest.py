@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from microindex.adapters.media.wiring import open_capture
+from microindex.adapters.media.wiring import CaptureBesideFile, open_capture
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.codes import Sku
@@ -58,4 +58,4 @@ def hub(workspace: Path) -> Iterator[SqliteDatabase]:
 
 @pytest.fixture
 def tools(workspace: Path, hub: SqliteDatabase) -> CaptureTools:
-    return open_capture(workspace, hub, CaptureLimits())
+    return open_capture(CaptureBesideFile(hub, workspace), hub, CaptureLimits())

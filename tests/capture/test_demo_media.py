@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,9 +23,7 @@ def test_every_demo_product_has_an_approved_image_for_google(tmp_path: Path) -> 
         catalog_service.import_products(
             workspace.hub, catalog_service.ParsedCatalog(products, [], len(products)), AT
         )
-        started = time.perf_counter()
-        tools = add_demo_media(workspace, products, AT)
-        assert time.perf_counter() - started < 30  # ~4 s of CPU; shared CI machines are slower
+        tools = add_demo_media(workspace, products, AT)  # its time: bench, not a test
         images = {p.sku.value: published_image(tools, p.sku.value, "google") for p in products}
         assert all(images.values()), [sku for sku, image in images.items() if image is None]
         first = images[products[0].sku.value]

@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from microindex.adapters.media.provenance import C2paProvenance
 from microindex.adapters.media.signing_identity import ensure_signing_identity
-from microindex.adapters.media.wiring import open_capture
+from microindex.adapters.media.wiring import CaptureBesideFile, open_capture
+from microindex.adapters.sqlite.storage import SECRETS_DIR
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.adapters.sync.secrets import SecretFiles
-from microindex.bootstrap import SECRETS_DIR, Workspace, bootstrap
+from microindex.bootstrap import Workspace, bootstrap
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.capture.provenance import ProvenanceStatus
 from microindex.domain.capture.template import CaptureTemplate
@@ -122,7 +123,7 @@ def test_a_second_hub_process_serves_the_same_photo_bytes(
 
 
 def first_blob(ws: Workspace, sha256: str) -> bytes:
-    return open_capture(ws.settings.workspace, ws.hub, ws.settings.capture).blobs.get(sha256)
+    return open_capture(ws.storage, ws.hub, ws.settings.capture).blobs.get(sha256)
 
 
 def test_sync_secrets_and_the_capture_keys_are_kept_by_the_hub_not_on_disk(
@@ -191,7 +192,7 @@ def test_a_hub_moved_to_this_version_moves_its_key_files_into_its_database(
     ws = bootstrap(Settings.load(root, environ={}), lambda: AT)
     try:
         assert ws.secrets.get("van") == old_secret  # the van's agent goes on syncing
-        tools = open_capture(root, ws.hub, ws.settings.capture)
+        tools = open_capture(ws.storage, ws.hub, ws.settings.capture)
         assert isinstance(tools.provenance, C2paProvenance)
         assert tools.provenance.identity.ca_pem == old_identity.ca_pem  # old manifests verify
     finally:
@@ -213,7 +214,7 @@ def test_capture_kept_beside_a_postgres_hub_before_is_moved_into_it(
     with earlier() as uow:
         uow.catalog.upsert([product(MUG, MUG_GTIN)])
         uow.commit()
-    old = open_capture(root, earlier, CaptureLimits())
+    old = open_capture(CaptureBesideFile(earlier, root), earlier, CaptureLimits())
     original = ingest(
         old, Upload(f"{MUG}_front.jpg", io.BytesIO(jpeg_with_gps()), "van", "ana"), AT
     )
@@ -228,7 +229,7 @@ def test_capture_kept_beside_a_postgres_hub_before_is_moved_into_it(
     earlier.close()
     ws = bootstrap(Settings.load(root, environ={}), lambda: AT)
     try:
-        tools = open_capture(root, ws.hub, ws.settings.capture)
+        tools = open_capture(ws.storage, ws.hub, ws.settings.capture)
         assert get_asset(tools, approved.id) == approved
         assert get_asset(tools, edit.id).parent_id == approved.id
         assert tools.blobs.get(approved.image.sha256) == image

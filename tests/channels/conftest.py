@@ -108,7 +108,7 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
         code = node.code.value
         catalog_service.pull_catalog(ws.hub, ws.node(code))
         files[code] = ws.settings.nodes_dir / f"{code}.sqlite"
-    sources = channel_sources(ws.hub, ws.settings.hub_path, files, NODES, SETTINGS)
+    sources = channel_sources(ws.storage, files, NODES, SETTINGS)
     yield Shop(ws, sources, clock)
     sources.store.close()
     ws.close()

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from microindex.adapters.governance_wiring import PackagesUsedEverywhere, packaging_store
+from microindex.adapters.governance_wiring import PackagesUsedEverywhere
 from microindex.adapters.packaging_memory import MemoryPackagingStore
+from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.money import Money
 from microindex.domain.packaging import PackageTemplate, PackageUsed
@@ -32,6 +34,13 @@ TEMPLATES = (
     replace(box("mailer-s", "Small mailer", "0.45"), low_waste=True),
     replace(box("box-m", "Medium box", "1.10"), padding_mm=20, tare_g=180),
 )
+
+
+def packaging_store(database: StoredDatabase) -> PackagingStore:
+    """The store on the database's own storage, as each hub storage builds it (bootstrap)."""
+    if isinstance(database, SqliteDatabase):
+        return SqlitePackagingStore(database.connection())
+    return PostgresPackagingStore(database.connection())
 
 
 @pytest.fixture(params=["sqlite", POSTGRES])
@@ -107,7 +116,7 @@ def test_packages_used_are_read_from_every_database_given(tmp_path: Path) -> Non
             PackageUsed("ORD-2", "shopfront", "box-m", False, 1, 1, later(1))
         )
         packaging_store(node).record(PackageUsed("ORD-1", "van", "mailer-s", True, 1, 1, AT))
-        found = PackagesUsedEverywhere({"hub": hub, "van": node}).used()
+        found = PackagesUsedEverywhere([packaging_store(hub), packaging_store(node)]).used()
         assert [u.order_ref for u in found] == ["ORD-1", "ORD-2"]
     finally:
         hub.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from microindex.adapters.governance_wiring import wire_governance
 from microindex.bootstrap import bootstrap
 from microindex.domain.cadence import Cron, Every
 from microindex.service import governance
@@ -28,7 +27,7 @@ def test_at_two_the_nightly_reconciliation_runs_once_and_is_recorded(tmp_path: P
         }  # fmt: skip
         assert all(r.outcome == "ok" for r in ran), ran
         assert run_due(ws.timers(), ws.timer_claims(), clock(), "hub-1") == []
-        history = governance.job_history(wire_governance(ws.hub, {}, clock))
+        history = governance.job_history(ws.governance({}))
         assert [(r.job, r.actor) for r in history] == [("nightly-reconciliation", "timer")]
         clock.advance(timedelta(hours=4))  # 06:00 on a Monday: the weekly report is due
         names = {r.timer for r in run_due(ws.timers(), ws.timer_claims(), clock(), "hub-0")}

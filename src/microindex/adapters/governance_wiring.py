@@ -3,30 +3,29 @@ the packages-used view across them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
-from microindex.adapters.channels.wiring import feed_settings
 from microindex.adapters.order_kpis import ChannelListingAccuracy, OrderHandovers
 from microindex.adapters.postgres.governance_store import PostgresGovernanceDatabase
-from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
-from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
-from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.reports.files import ReportFolder
-from microindex.adapters.sqlite.channel_store import SqliteChannelStore
 from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
-from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.domain.channels.items import FeedSettings
 from microindex.domain.errors import DomainError
 from microindex.domain.packaging import PackageUsed
 from microindex.domain.reconciliation import Tolerance
+from microindex.service.channel_ports import ChannelStore
 from microindex.service.governance import GovernanceContext
 from microindex.service.kpis import KpiSources, LedgerMirrorStatus
 from microindex.service.nodes import list_nodes
+from microindex.service.packaging import PackagingStore
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 
 
 @dataclass(eq=False)
@@ -41,85 +40,77 @@ class GovernanceNeedsStorage(DomainError):
 
 
 GovernanceDatabase = SqliteGovernanceDatabase | PostgresGovernanceDatabase
-PackagingStore = SqlitePackagingStore | PostgresPackagingStore
 
 
-def governance_database(database: UnitOfWorkFactory) -> GovernanceDatabase:
-    """The governance stores on `database`'s own storage: the one place that picks them (and
-    `packaging_store` beside it), by the kind of database the hub or the node is."""
-    match database:
-        case SqliteGovernanceDatabase() | PostgresGovernanceDatabase():
-            return database
-        case SqliteDatabase():
-            return SqliteGovernanceDatabase(database)
-        case PostgresDatabase():
-            return PostgresGovernanceDatabase(database)
-    raise GovernanceNeedsStorage(type(database).__name__)
+class HubGovernanceStores(Protocol):
+    """What governance keeps beside the hub, on the hub's own storage (chosen in bootstrap:
+    `adapters/sqlite/storage.py`, `adapters/postgres/storage.py`)."""
+
+    def governance(self) -> GovernanceDatabase: ...
+
+    def packaging(self) -> PackagingStore: ...
+
+    def channel_store(self) -> ChannelStore: ...
 
 
-def packaging_store(database: UnitOfWorkFactory) -> PackagingStore:
-    """The package templates and packages used on `database`'s own storage."""
-    stored = governance_database(database).database
-    if isinstance(stored, SqliteDatabase):
-        return SqlitePackagingStore(stored.connection())
-    return PostgresPackagingStore(stored.connection())
+def governance_database(database: UnitOfWorkFactory) -> SqliteGovernanceDatabase:
+    """The governance stores in a node's own SQLite file (returns, counts, packages used)."""
+    if isinstance(database, SqliteGovernanceDatabase):
+        return database
+    if not isinstance(database, SqliteDatabase):  # a node's ledger is a SQLite file
+        raise GovernanceNeedsStorage(type(database).__name__)
+    return SqliteGovernanceDatabase(database)
+
+
+def packaging_store(database: UnitOfWorkFactory) -> SqlitePackagingStore:
+    """The package templates and packages used in a node's own SQLite file."""
+    return SqlitePackagingStore(governance_database(database).database.connection())
 
 
 class PackagesUsedEverywhere:
-    """`packages_used` read from every database given (the hub's and each node's)."""
+    """`packages_used` read from every store given (the hub's and each node's)."""
 
-    def __init__(self, databases: Mapping[str, UnitOfWorkFactory]) -> None:
-        self._databases = list(databases.values())
+    def __init__(self, stores: Sequence[PackagingStore]) -> None:
+        self._stores = list(stores)
 
     def used(self, node: str | None = None) -> list[PackageUsed]:
-        stores = [packaging_store(db) for db in self._databases]
-        found = {u.order_ref: u for store in stores for u in store.used(node)}
+        found = {u.order_ref: u for store in self._stores for u in store.used(node)}
         return sorted(found.values(), key=lambda u: (u.at, u.order_ref))
 
 
-PromiseDatabases = (SqlitePromiseDatabase, PostgresPromiseDatabase)
-DEFAULT_LINK_STEM = "https://id.gs1.org"  # Settings.link_stem's default
-
-
-def _listings(
-    hub: UnitOfWorkFactory, nodes: Mapping[str, UnitOfWorkFactory], link_stem: str
-) -> ChannelListingAccuracy | None:
-    """Listing accuracy when the hub is a SQLite file (the channels' record lives in it)."""
-    if not isinstance(hub, SqliteDatabase):
-        return None
-    store = SqliteChannelStore(hub.path)
-    settings = feed_settings(hub.path.parent, link_stem)
-    return ChannelListingAccuracy(store, hub, nodes, lambda: list_nodes(hub), settings)
-
-
 def wire_governance(
-    hub: UnitOfWorkFactory,
+    hub: PromiseUnitOfWorkFactory,
+    stores: HubGovernanceStores,
     nodes: Mapping[str, UnitOfWorkFactory],
     clock: Callable[[], datetime],
+    feed: FeedSettings,
     reports: Path | None = None,
     tolerance: Tolerance | None = None,
     shop: str = "microindex",
-    link_stem: str = DEFAULT_LINK_STEM,
 ) -> GovernanceContext:
     """The governance jobs' context over the hub's database and the nodes' SQLite files.
 
     Sync status is read from the ledgers (node head against the hub's copy); time to
-    fulfilment from the hub's orders (a hub that promises); listing accuracy from the
-    channels' recorded payloads in the hub's SQLite file (not yet on PostgreSQL). Job runs
-    are recorded in the hub's database.
+    fulfilment from the hub's orders; listing accuracy from the channels' recorded payloads,
+    kept by the hub (`feed`: the shop's channel settings). Job runs are recorded in the hub's
+    database.
     """
     node_dbs = {code: governance_database(db) for code, db in nodes.items()}
+    packaging = [stores.packaging(), *(packaging_store(db) for db in node_dbs.values())]
+    listings = ChannelListingAccuracy(
+        stores.channel_store, hub, nodes, lambda: list_nodes(hub), feed
+    )
     sources = KpiSources(
         hub=hub,
         nodes=node_dbs,
-        packaging=PackagesUsedEverywhere({"hub": hub, **nodes}),
+        packaging=PackagesUsedEverywhere(packaging),
         sync=LedgerMirrorStatus(hub, nodes),
-        fulfilment=OrderHandovers(hub) if isinstance(hub, PromiseDatabases) else None,
-        listings=_listings(hub, nodes, link_stem),
+        fulfilment=OrderHandovers(hub),
+        listings=listings,
     )
     return GovernanceContext(
         sources,
-        governance_database(hub),
+        stores.governance(),
         clock,
         tolerance or Tolerance(),
         sink=ReportFolder(reports, shop) if reports else None,

@@ -72,20 +72,24 @@ class ChannelListingAccuracy:
 
     def __init__(
         self,
-        store: ChannelStore,
+        open_store: Callable[[], ChannelStore],
         hub: UnitOfWorkFactory,
         ledgers: Mapping[str, UnitOfWorkFactory],
         nodes: Callable[[], Sequence[Node]],
         settings: FeedSettings,
     ) -> None:
-        self._args = (store, hub, ledgers)
+        self._args = (open_store, hub, ledgers)
         self._nodes, self._settings = nodes, settings
 
     def accuracy(self, start: datetime, end: datetime) -> list[ListingAccuracy]:
-        store, hub, ledgers = self._args
-        report = listing_accuracy(
-            store, hub, ledgers, self._nodes(), self._settings, (start, end), end - start
-        )
+        open_store, hub, ledgers = self._args
+        store = open_store()  # for this read only: a store may hold its own connection
+        try:
+            report = listing_accuracy(
+                store, hub, ledgers, self._nodes(), self._settings, (start, end), end - start
+            )
+        finally:
+            store.close()
         totals: dict[tuple[str, Basis], list[int]] = {}
         for cell in report.cells:
             tally = totals.setdefault((cell.channel, cell.basis), [0, 0])

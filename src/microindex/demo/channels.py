@@ -26,14 +26,7 @@ def open_sources(workspace: Workspace) -> ChannelSources:
     settings = workspace.settings
     nodes = list_nodes(workspace.hub)
     files = {n.code.value: settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
-    hub_file = None if settings.hub_url else settings.hub_path
-    return channel_sources(
-        workspace.hub,
-        hub_file,
-        files,
-        nodes,
-        settings.feed,
-    )
+    return channel_sources(workspace.storage, files, nodes, settings.feed)
 
 
 def push_channels(sources: ChannelSources, at: datetime) -> None:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from microindex.adapters.governance_wiring import (
     governance_database,
     packaging_store,
-    wire_governance,
 )
 from microindex.bootstrap import Workspace
 from microindex.domain.movement import MovementKind
@@ -56,7 +55,7 @@ def add_governance_history(workspace: Workspace, seed: int) -> GovernanceDemo:
     orders = _web_orders(workspace, nodes["shopfront"], products, rng, at)
     opened = _returns(workspace, nodes, products, orders, rng, at + timedelta(minutes=30))
     counted = sum(_cycle_count(workspace, nodes[c], c, rng, at + timedelta(hours=1)) for c in codes)
-    context = wire_governance(workspace.hub, {c: workspace.node(c) for c in codes}, workspace.clock)
+    context = workspace.governance({c: workspace.node(c) for c in codes}, reports=False)
     governance.run_job(context, "nightly-reconciliation", actor="demo")
     flagged = sum(
         1

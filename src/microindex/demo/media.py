@@ -115,7 +115,7 @@ def _picture_for(product: Product) -> bytes:
 def add_demo_media(workspace: Workspace, products: Sequence[Product], at: datetime) -> CaptureTools:
     """Give every product one approved front shot, through the real capture pipeline."""
     tools = open_capture(
-        workspace.settings.workspace, workspace.hub, workspace.settings.capture, durable=False
+        workspace.storage, workspace.hub, workspace.settings.capture, durable=False
     )
     for product in products:
         sku = product.sku.value

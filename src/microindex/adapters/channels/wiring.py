@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from microindex.adapters.channels.catalog import SqliteProducts, UnitOfWorkProducts
 from microindex.adapters.channels.figures import SqliteFigures
-from microindex.adapters.sqlite.channel_store import SqliteChannelStore
 from microindex.domain.channels.items import FeedSettings
-from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Node
 from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.channels import ChannelSources
-from microindex.service.ports import UnitOfWorkFactory
 
 
 def feed_settings(workspace: Path, link_stem: str) -> FeedSettings:
@@ -30,26 +27,28 @@ def feed_settings(workspace: Path, link_stem: str) -> FeedSettings:
     return FeedSettings(channels.base_url or link_stem, channels.shipping)
 
 
+class ChannelStores(Protocol):
+    """Where channels read the catalog and keep the record of what was sent: the hub's
+    storage (chosen in bootstrap)."""
+
+    @property
+    def hub_file(self) -> Path | None: ...
+
+    def products(self) -> ProductReader: ...
+
+    def channel_store(self) -> ChannelStore: ...
+
+
 def channel_sources(
-    hub: UnitOfWorkFactory,
-    hub_file: Path | None,
+    stores: ChannelStores,
     node_files: Mapping[str, Path],
     nodes: Sequence[Node],
     settings: FeedSettings,
     image_for: Callable[[str], str] = lambda sku: "",
 ) -> ChannelSources:
-    """`hub_file` is the hub's SQLite file, or None when the hub is PostgreSQL (the record of
-    what was sent is then kept in its database too)."""
-    products: ProductReader = SqliteProducts(hub_file) if hub_file else UnitOfWorkProducts(hub)
-    store = SqliteChannelStore(hub_file) if hub_file else _postgres_store(hub)
-    figures = SqliteFigures(node_files, hub_file)
-    return ChannelSources(products, list(nodes), figures, store, settings, image_for)
-
-
-def _postgres_store(hub: UnitOfWorkFactory) -> ChannelStore:
-    from microindex.adapters.postgres.channel_store import PostgresChannelStore
-    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
-
-    if not isinstance(hub, PostgresDatabase):
-        raise InvalidValue("hub", type(hub).__name__, "channels need a SQLite or PostgreSQL hub")
-    return PostgresChannelStore(hub.url, hub.schema)
+    """The catalog, figures and record of sent payloads of the hub's storage, the nodes'
+    ledgers from their files (and the hub's mirror of them, when the hub is a file)."""
+    figures = SqliteFigures(node_files, stores.hub_file)
+    return ChannelSources(
+        stores.products(), list(nodes), figures, stores.channel_store(), settings, image_for
+    )

@@ -8,21 +8,17 @@ The limits come from `Settings.capture` (the `[capture]` table of microindex.tom
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from microindex.adapters.media.blob_store import FileBlobStore
 from microindex.adapters.media.media_tools import MediaTools
-from microindex.adapters.media.move_in import move_in
 from microindex.adapters.media.provenance import C2paProvenance
-from microindex.adapters.media.signing_identity import (
-    SigningIdentity,
-    ensure_kept_identity,
-    ensure_signing_identity,
-)
+from microindex.adapters.media.signing_identity import SigningIdentity, ensure_signing_identity
 from microindex.adapters.sqlite.asset_store import SqliteCaptureUnitOfWork
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.capture.limits import CaptureLimits
-from microindex.domain.errors import InvalidValue
 from microindex.service.capture import CaptureTools
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.ports import UnitOfWorkFactory
@@ -40,8 +36,31 @@ class SqliteCaptureDatabase:
         return SqliteCaptureUnitOfWork(self.database.connection())
 
 
+@dataclass(frozen=True)
+class CaptureBesideFile:
+    """Capture beside an embedded hub: records in its SQLite file, blobs under
+    `<folder>/media`, the signing identity under `<folder>/keys`."""
+
+    hub: SqliteDatabase
+    folder: Path
+
+    def capture(
+        self, durable: bool = True
+    ) -> tuple[CaptureUnitOfWorkFactory, BlobStore, SigningIdentity]:
+        blobs = FileBlobStore(self.folder / MEDIA_DIR, durable)
+        return SqliteCaptureDatabase(self.hub), blobs, ensure_signing_identity(self.folder)
+
+
+class CaptureStores(Protocol):
+    """Where capture keeps records, blobs and keys: the hub's storage (chosen in bootstrap)."""
+
+    def capture(
+        self, durable: bool = True
+    ) -> tuple[CaptureUnitOfWorkFactory, BlobStore, SigningIdentity]: ...
+
+
 def open_capture(
-    workspace_path: Path,
+    stores: CaptureStores,
     hub: UnitOfWorkFactory,
     limits: CaptureLimits,
     durable: bool = True,
@@ -49,7 +68,7 @@ def open_capture(
     """Capture for a workspace; makes the signing identity on first use.
 
     `durable=False` skips syncing each new media file to disk: for demo data only."""
-    records, blobs, identity = _stores(workspace_path, hub, durable)
+    records, blobs, identity = stores.capture(durable)
     tools = MediaTools()
     return CaptureTools(
         assets=records,
@@ -60,26 +79,3 @@ def open_capture(
         provenance=C2paProvenance(identity),
         limits=limits,
     )
-
-
-def _stores(
-    workspace_path: Path, hub: UnitOfWorkFactory, durable: bool
-) -> tuple[CaptureUnitOfWorkFactory, BlobStore, SigningIdentity]:
-    if isinstance(hub, SqliteDatabase):
-        identity = ensure_signing_identity(workspace_path)
-        return (
-            SqliteCaptureDatabase(hub),
-            FileBlobStore(workspace_path / MEDIA_DIR, durable),
-            identity,
-        )
-    from microindex.adapters.postgres.asset_store import PostgresCaptureDatabase
-    from microindex.adapters.postgres.blob_store import PostgresBlobStore
-    from microindex.adapters.postgres.secret_store import PostgresKeys
-    from microindex.adapters.postgres.unit_of_work import PostgresDatabase
-
-    if isinstance(hub, PostgresDatabase):
-        identity = ensure_kept_identity(PostgresKeys(hub), earlier=workspace_path)
-        records, blobs = PostgresCaptureDatabase(hub), PostgresBlobStore(hub)
-        move_in(workspace_path / MEDIA_DIR, records, blobs)  # kept beside it by earlier versions
-        return records, blobs, identity
-    raise InvalidValue("hub", type(hub).__name__, "capture needs a SQLite or PostgreSQL hub")

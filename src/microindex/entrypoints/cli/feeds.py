@@ -67,16 +67,15 @@ def _sources(ctx: typer.Context) -> ChannelSources:
     ws = workspace(ctx)
     nodes = list_nodes(ws.hub)
     settings = ws.settings.feed
-    hub_file = None if ws.settings.hub_url else ws.settings.hub_path
     files = {n.code.value: ws.settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
     all_node_databases(ctx)  # each node's file exists and is migrated
-    tools = open_capture(ws.settings.workspace, ws.hub, ws.settings.capture)
+    tools = open_capture(ws.storage, ws.hub, ws.settings.capture)
 
     def image_for(sku: str) -> str:
         image = published_image(tools, sku)
         return image.url(settings.base_url) if image else ""
 
-    sources = channel_sources(ws.hub, hub_file, files, nodes, settings, image_for)
+    sources = channel_sources(ws.storage, files, nodes, settings, image_for)
     ctx.call_on_close(sources.store.close)
     return sources
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from microindex.adapters.governance_wiring import wire_governance
 from microindex.domain.reconciliation import Tolerance
 from microindex.entrypoints.cli.context import node_database, workspace
 from microindex.service.governance import GovernanceContext
@@ -14,13 +13,4 @@ from microindex.service.nodes import list_nodes
 def governance(ctx: typer.Context, tolerance: Tolerance | None = None) -> GovernanceContext:
     ws = workspace(ctx)
     nodes = {n.code.value: node_database(ctx, n.code.value) for n in list_nodes(ws.hub)}
-    folder = ws.settings.workspace
-    return wire_governance(
-        ws.hub,
-        nodes,
-        ws.clock,
-        folder / "reports",
-        tolerance,
-        shop=folder.resolve().name,
-        link_stem=ws.settings.link_stem,
-    )
+    return ws.governance(nodes, tolerance)

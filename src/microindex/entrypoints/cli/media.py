@@ -21,7 +21,7 @@ app = typer.Typer(help="Capture photos and clips, proof them, and check their pr
 
 def _tools(ctx: typer.Context) -> CaptureTools:
     ws = workspace(ctx)
-    return open_capture(ws.settings.workspace, ws.hub, ws.settings.capture)
+    return open_capture(ws.storage, ws.hub, ws.settings.capture)
 
 
 def _record(asset: Asset) -> dict[str, object]:

@@ -19,9 +19,9 @@ import typer
 import uvicorn
 
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sqlite.storage import SECRETS_DIR
 from microindex.adapters.sync.http import HttpTransport
 from microindex.adapters.sync.secrets import SecretFiles
-from microindex.bootstrap import SECRETS_DIR
 from microindex.domain.codes import NodeCode
 from microindex.entrypoints.cli.context import (
     domain_errors,

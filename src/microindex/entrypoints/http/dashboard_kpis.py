@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from microindex.adapters.governance_wiring import wire_governance
 from microindex.adapters.order_kpis import OrderFill, order_fill
 from microindex.adapters.reports.svg import bar_chart
 from microindex.domain.kpis import FulfilmentTime, ListingAccuracy, PackageReturnRate
@@ -58,9 +57,7 @@ def figures(hub: Hub) -> Figures:
 
 
 def _read(hub: Hub, end: datetime) -> Figures:
-    context = wire_governance(
-        hub.workspace.hub, hub.nodes(), hub.now, link_stem=hub.workspace.settings.link_stem
-    )
+    context = hub.workspace.governance(hub.nodes(), reports=False)
     sources, start = context.sources, end - PERIOD
     snapshot = kpis.Snapshot.read(sources.nodes)
     return Figures(

@@ -108,7 +108,7 @@ def media(request: Request, name: Annotated[str, Path(max_length=80)]) -> Respon
     """An approved product picture (what channels link to as `<base_url>/media/<sha>.jpg`)."""
     found = _SHA256.match(name)
     ws = hub_of(request).workspace
-    tools = open_capture(ws.settings.workspace, ws.hub, ws.settings.capture)
+    tools = open_capture(ws.storage, ws.hub, ws.settings.capture)
     picture = published_picture(tools, found[1]) if found else None
     if picture is None:
         return _missing(request, "no such picture")
@@ -175,15 +175,14 @@ def _sources(request: Request, hub: Hub) -> ChannelSources:
     nodes = list_nodes(ws.hub)
     hub.nodes()  # every node's file is open and migrated
     files = {n.code.value: settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
-    tools = open_capture(settings.workspace, ws.hub, settings.capture)
+    tools = open_capture(ws.storage, ws.hub, settings.capture)
     here = str(request.base_url)
 
     def image_for(sku: str) -> str:
         image = published_image(tools, sku, "web")
         return image.url(here) if image else ""
 
-    hub_file = None if settings.hub_url else settings.hub_path
-    return channel_sources(ws.hub, hub_file, files, nodes, settings.feed, image_for)
+    return channel_sources(ws.storage, files, nodes, settings.feed, image_for)
 
 
 def _shopper(request: Request) -> Location | None:

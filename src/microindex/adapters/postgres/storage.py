@@ -1,0 +1,79 @@
+"""Every store beside a PostgreSQL hub's units of work, all in its database (nothing beside
+it), so any hub process serves any request. Chosen once, in bootstrap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from microindex.adapters.channels.catalog import UnitOfWorkProducts
+from microindex.adapters.media.move_in import move_in
+from microindex.adapters.media.signing_identity import SigningIdentity, ensure_kept_identity
+from microindex.adapters.media.wiring import MEDIA_DIR
+from microindex.adapters.postgres.asset_store import PostgresCaptureDatabase
+from microindex.adapters.postgres.blob_store import PostgresBlobStore
+from microindex.adapters.postgres.channel_store import PostgresChannelStore
+from microindex.adapters.postgres.governance_store import PostgresGovernanceDatabase
+from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
+from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
+from microindex.adapters.postgres.secret_store import PostgresKeys
+from microindex.adapters.postgres.timer_store import PostgresTimerClaims
+from microindex.adapters.postgres.token_store import PostgresTokenStore
+from microindex.adapters.sqlite.storage import SECRETS_DIR
+from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
+from microindex.service.access import TokenStore
+from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
+from microindex.service.channel_ports import ChannelStore, ProductReader
+from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.rounds_ports import RoundsFactory
+from microindex.service.timers import TimerClaims
+
+
+@dataclass(frozen=True)
+class PostgresHubStorage:
+    """The stores of a hub kept in PostgreSQL. `folder` is only read to move in what earlier
+    versions kept beside the hub (media, keys, sync secrets), once."""
+
+    hub: PostgresPromiseDatabase
+    folder: Path
+
+    @property
+    def hub_file(self) -> Path | None:
+        return None
+
+    def node_ops(self) -> NodeOpsFactory:
+        return PostgresNodeOps(self.hub)
+
+    def rounds(self) -> RoundsFactory:
+        return PostgresRoundsDatabase(self.hub)
+
+    def timer_claims(self) -> TimerClaims:
+        return PostgresTimerClaims(self.hub)
+
+    def secrets(self) -> KeptSecrets:
+        return KeptSecrets(PostgresKeys(self.hub), SecretFiles(self.folder / SECRETS_DIR))
+
+    def tokens(self) -> TokenStore:
+        return PostgresTokenStore(self.hub.connection)
+
+    def governance(self) -> PostgresGovernanceDatabase:
+        return PostgresGovernanceDatabase(self.hub)
+
+    def packaging(self) -> PostgresPackagingStore:
+        return PostgresPackagingStore(self.hub.connection())
+
+    def channel_store(self) -> ChannelStore:
+        return PostgresChannelStore(self.hub.url, self.hub.schema)
+
+    def products(self) -> ProductReader:
+        return UnitOfWorkProducts(self.hub)
+
+    def capture(
+        self, durable: bool = True
+    ) -> tuple[CaptureUnitOfWorkFactory, BlobStore, SigningIdentity]:
+        identity = ensure_kept_identity(PostgresKeys(self.hub), earlier=self.folder)
+        records, blobs = PostgresCaptureDatabase(self.hub), PostgresBlobStore(self.hub)
+        move_in(self.folder / MEDIA_DIR, records, blobs)  # kept beside it by earlier versions
+        return records, blobs, identity
