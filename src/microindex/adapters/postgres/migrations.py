@@ -10,6 +10,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters import movement_tags
+from microindex.adapters.postgres.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.postgres.connection import Connection
 from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
@@ -185,6 +186,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s double precision",
     ),
+    SESSION_MIGRATION,
+    RATE_LIMIT_MIGRATION,
 ]
 
 

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from microindex.adapters import movement_tags
+from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
@@ -258,6 +259,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s REAL",
     ),
+    SESSION_MIGRATION,
+    RATE_LIMIT_MIGRATION,
 ]
 
 
