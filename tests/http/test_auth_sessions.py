@@ -19,7 +19,7 @@ from microindex.entrypoints.cli import serve, tokens
 from microindex.entrypoints.http import create_app
 from microindex.entrypoints.http.session import COOKIE
 from microindex.service import access
-from tests.clock import Clock
+from tests.clock import Clock, on_demo_day
 
 from .conftest import bearer, login_link_code
 
@@ -36,7 +36,7 @@ def _sign_in(client: TestClient, secret: str) -> str:
 
 def _token_cli(workspace: Workspace, *args: str) -> str:
     env = {"MICROINDEX_WORKSPACE": str(workspace.settings.workspace)}
-    result = runner.invoke(tokens.app, list(args), env=env)
+    result = runner.invoke(tokens.app, list(args), env=env, obj=on_demo_day())
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -116,7 +116,7 @@ def test_serve_mints_no_standing_token_only_a_one_time_link(
     app = typer.Typer()
     app.command()(serve.serve)
     env = {"MICROINDEX_WORKSPACE": str(workspace.settings.workspace)}
-    result = runner.invoke(app, ["--port", "8123"], env=env)
+    result = runner.invoke(app, ["--port", "8123"], env=env, obj=on_demo_day())
     assert result.exit_code == 0, result.output
     assert json.loads(_token_cli(workspace, "list", "--json")) == []
     link = re.search(r"http://localhost:8123(/login/once/\S+)", result.output)
@@ -125,3 +125,17 @@ def test_serve_mints_no_standing_token_only_a_one_time_link(
         assert browser.get(link.group(1)).url.path == "/"
     kinds = [t["kind"] for t in json.loads(_token_cli(workspace, "list", "--json"))]
     assert kinds == ["session"]  # the visit's own, ended by logout
+
+
+def test_token_login_link_prints_a_link_that_signs_in_once(
+    workspace: Workspace, client: TestClient
+) -> None:
+    out = _token_cli(workspace, "login-link", "--url", "https://hub.example.com/")
+    link = re.fullmatch(r"https://hub\.example\.com(/login/once/[\w-]+)\n", out)
+    assert link is not None, out
+    assert client.get(link.group(1)).url.path == "/"
+    client.cookies.clear()
+    assert client.get(link.group(1)).status_code == 401
+    made = json.loads(_token_cli(workspace, "login-link", "--json"))
+    assert made["url"].startswith("http://localhost:8000/login/once/")
+    assert made["expires_at"] == (workspace.clock() + access.LOGIN_LINK_VALID).isoformat()
