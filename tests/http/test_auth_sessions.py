@@ -79,6 +79,10 @@ def test_a_session_is_revoked_by_id_from_the_command_line(
     assert "session" in _token_cli(workspace, "list")
     _token_cli(workspace, "revoke", session["id"])
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    listed = json.loads(_token_cli(workspace, "list", "--json"))
+    assert session["id"] not in [t["id"] for t in listed]  # an ended session is left out
+    ended = json.loads(_token_cli(workspace, "list", "--all", "--json"))
+    assert next(t for t in ended if t["id"] == session["id"])["revoked_at"] is not None
 
 
 def test_a_login_link_signs_in_once(workspace: Workspace, client: TestClient) -> None:

@@ -47,7 +47,7 @@ def _admin_secret(client: TestClient) -> str:
 def _link(client: TestClient) -> str:
     ws = _workspace(client)
     links = access_stores(ws).links
-    return access.issue_login_link(links, ws.hub, Grant(Role.ADMIN), ws.clock()).code
+    return access.issue_login_link(links, ws.clock()).code
 
 
 def _signed_in(client: TestClient) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from microindex.domain.access import Grant, Role
 from microindex.entrypoints.cli.context import console, workspace
 from microindex.entrypoints.http import create_app
 from microindex.service import access
@@ -32,7 +31,7 @@ def serve(
     ws = workspace(ctx)
     app = create_app(ws, timers=True)
     hub = app.state.hub
-    issued = access.issue_login_link(hub.links, ws.hub, Grant(Role.ADMIN), ws.clock())
+    issued = access.issue_login_link(hub.links, ws.clock())
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     minutes = int(access.LOGIN_LINK_VALID.total_seconds() // 60)
     url = login_url(f"http://{shown}:{port}", issued.code)

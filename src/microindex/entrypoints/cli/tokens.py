@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from microindex.domain.access import AccessToken, Grant, Role
+from microindex.domain.access import AccessToken, Grant, Role, TokenKind
 from microindex.entrypoints.access import access_stores, token_store
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
 from microindex.entrypoints.cli.serve import login_url
@@ -56,10 +56,19 @@ def create(
 
 @app.command("list")
 def list_(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+    ctx: typer.Context,
+    every: bool = typer.Option(False, "--all", help="Also sessions that ended."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List tokens and dashboard sessions (never their secrets). Example: microindex token list"""
-    found = access.list_tokens(token_store(workspace(ctx)))
+    """List tokens and live dashboard sessions (never their secrets).
+
+    Example: microindex token list --all
+    """
+    ws = workspace(ctx)
+    found = access.list_tokens(token_store(ws))
+    if not every:
+        now = ws.clock()
+        found = [t for t in found if t.kind is TokenKind.TOKEN or t.active(now)]
     if as_json:
         print_json([_record(t) for t in found])
         return
@@ -101,7 +110,7 @@ def login_link(
     with domain_errors():
         ws = workspace(ctx)
         links = access_stores(ws).links
-        issued = access.issue_login_link(links, ws.hub, Grant(Role.ADMIN), ws.clock())
+        issued = access.issue_login_link(links, ws.clock())
     link = login_url(url, issued.code)
     if as_json:
         print_json({"url": link, "expires_at": issued.link.expires_at.isoformat()})
