@@ -19,7 +19,7 @@ from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
 from microindex.domain.reconciliation import Tolerance
 from microindex.service import repromise
-from microindex.service.access import TokenStore
+from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.candidate_states import StoredStates
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
@@ -54,6 +54,10 @@ class HubStorage(Protocol):
     def secrets(self) -> SecretFiles | KeptSecrets: ...
 
     def tokens(self) -> TokenStore: ...
+
+    def login_links(self) -> LoginLinkStore: ...
+
+    def rate_limits(self) -> RateLimits: ...
 
     def governance(self) -> GovernanceDatabase: ...
 

@@ -22,7 +22,7 @@ import uvicorn
 from microindex.entrypoints.http import create_app
 from tests.clock import DEMO_NOW
 from tests.demo import open_copy
-from tests.http.conftest import issue_secrets
+from tests.http.conftest import issue_secrets, login_link_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,7 +101,7 @@ def hub(pristine_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     workspace = open_copy(pristine_demo, tmp_path_factory.mktemp("served") / "shop")
     secrets = issue_secrets(workspace)
     app = create_app(workspace)
-    code = app.state.hub.logins.add(secrets["admin"])
+    code = login_link_code(workspace)
     with served(app) as url:
         yield Hub(url, secrets, f"{url}/login/once/{code}")
     workspace.close()

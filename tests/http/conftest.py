@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from microindex.bootstrap import Workspace
 from microindex.domain.access import Grant, Role
-from microindex.entrypoints.access import token_store
+from microindex.entrypoints.access import access_stores, token_store
 from microindex.entrypoints.http import create_app
 from microindex.service import access
 from tests.demo import open_copy
@@ -32,6 +32,12 @@ def issue_secrets(workspace: Workspace) -> dict[str, str]:
     issued = {name: access.issue(store, workspace.hub, g, now, name) for name, g in grants.items()}
     access.revoke(store, issued["revoked"].token.id, now)
     return {name: i.secret for name, i in issued.items()}
+
+
+def login_link_code(workspace: Workspace) -> str:
+    """The code of a new one-time admin login link (`/login/once/{code}`)."""
+    links = access_stores(workspace).links
+    return access.issue_login_link(links, workspace.clock()).code
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import Stop
 from microindex.service import lockers, promise, rounds, shelf_holds, transfers
 from microindex.service.nodes import add_node, list_nodes
-from tests.http.conftest import app_of, bearer
+from tests.http.conftest import bearer, login_link_code
 
 CALLERS = ("admin", "staff_van", "staff_locker", "channel", "none", "revoked")
 SKU = "{sku}"
@@ -461,9 +461,8 @@ def test_revoking_the_admin_token_ends_the_dashboard_session(
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_a_one_time_login_link_works_once(client: TestClient, secrets: dict[str, str]) -> None:
-    hub = app_of(client).state.hub
-    code = hub.logins.add(secrets["admin"])
+def test_a_one_time_login_link_works_once(client: TestClient, workspace: Workspace) -> None:
+    code = login_link_code(workspace)
     first = client.get(f"/login/once/{code}", follow_redirects=False)
     assert first.status_code == 303 and "httponly" in first.headers["set-cookie"].lower()
     client.cookies.clear()

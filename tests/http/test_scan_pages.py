@@ -15,8 +15,8 @@ from microindex.adapters.channels.page import read_jsonld
 from microindex.bootstrap import Workspace
 from microindex.demo.scenario import sync_all
 from microindex.domain.gs1.digital_link import DigitalLink
+from microindex.domain.limits import Limit
 from microindex.domain.product import Product
-from microindex.entrypoints.http.limits import RateLimit
 from microindex.service import promise, shelf_holds, sync
 from microindex.service import stock as stock_service
 from tests.http.conftest import app_of, bearer
@@ -152,7 +152,7 @@ def test_a_form_posted_twice_makes_one_hold_which_staff_collect(
 def test_a_client_places_only_so_many_holds_while_a_repeated_form_still_answers(
     client: TestClient, product: Product
 ) -> None:
-    app_of(client).state.hold_limit = RateLimit(2, timedelta(minutes=30))
+    app_of(client).state.hold_limit = Limit(2, timedelta(minutes=30))
     forms = [_forms(client.get(SHELF).text)["shopfront"] for _ in range(3)]
     assert [client.post("/holds", data=f).status_code for f in forms[:2]] == [201, 201]
     _refused(client.post("/holds", data=forms[2]), 429, "Too many holds")
@@ -203,7 +203,7 @@ def test_a_node_with_too_few_rights_or_closed_refuses_with_its_reason(
     sku = product.sku.value
     held = _held(workspace, sku)
     form = _forms(client.get(SHELF).text)["shopfront"]
-    app_of(client).state.hold_limit = RateLimit(100, timedelta(minutes=30))
+    app_of(client).state.hold_limit = Limit(100, timedelta(minutes=30))
     while held > 5:  # leave fewer than five to hold
         taken = {**form, "key": f"{form['key']}-{held}", "quantity": "5"}
         assert client.post("/holds", data=taken).status_code == 201

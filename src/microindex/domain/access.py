@@ -23,6 +23,15 @@ class Role(StrEnum):
     CHANNEL = "channel"
 
 
+class TokenKind(StrEnum):
+    """A **token** is issued by an admin (CLI or API) and lives until revoked or expired; a
+    **session** is made when someone signs in to the dashboard (with a token or a login link)
+    and ends at logout, when its parent is revoked, or after 12 hours."""
+
+    TOKEN = "token"
+    SESSION = "session"
+
+
 class Action(StrEnum):
     READ_CATALOG = "read-catalog"
     READ_NODES = "read-nodes"
@@ -103,6 +112,8 @@ class AccessToken:
     created_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    kind: TokenKind = TokenKind.TOKEN
+    parent: str | None = None  # a session's: the token or login link that signed it in
 
     def active(self, at: datetime) -> bool:
         expired = self.expires_at is not None and at >= self.expires_at
@@ -112,6 +123,26 @@ class AccessToken:
     def actor(self) -> str:
         """How the ledger names who used this token."""
         return f"{self.label} ({self.id})" if self.label else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLink:
+    """A one-time sign-in to the dashboard for `grant`: good once, until `expires_at`."""
+
+    id: str
+    grant: Grant
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    def refusal(self, at: datetime) -> str | None:
+        """Why this link signs no one in at `at`, or None when it still may."""
+        if self.used_at is not None:
+            return "this login link was used already"
+        if at >= self.expires_at:
+            return "this login link expired"
+        return None
 
 
 @dataclass(eq=False)

@@ -63,7 +63,10 @@ def import_products(
     parsed: ParsedCatalog,
     at: datetime,
     skip_bad_rows: bool = False,
+    note: tuple[str, str] | None = None,
 ) -> ImportReport:
+    """Upsert the products in one transaction (with `note`, a hub meta key and value written
+    in the same one: what an import still has to do elsewhere)."""
     if parsed.errors and not skip_bad_rows:
         raise ImportRejected(parsed.errors)
     with uow_factory() as uow:
@@ -73,6 +76,8 @@ def import_products(
         uow.catalog.upsert(parsed.products)
         for product in parsed.products:
             uow.outbox.add(PRODUCT_TOPIC, product.sku.value, product_record(product), at)
+        if note is not None:
+            uow.meta.put(*note)
         uow.commit()
     updated = len(known)
     return ImportReport(len(parsed.products) - updated, updated, list(parsed.errors))

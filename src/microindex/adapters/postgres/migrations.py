@@ -10,6 +10,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from microindex.adapters import movement_tags
+from microindex.adapters.postgres.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.postgres.asset_schema import ASSET_MIGRATION
 from microindex.adapters.postgres.blob_schema import BLOB_MIGRATION
 from microindex.adapters.postgres.connection import Connection
@@ -206,6 +207,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ASSET_MIGRATION,
     BLOB_MIGRATION,
     SECRET_MIGRATION,
+    SESSION_MIGRATION,
+    RATE_LIMIT_MIGRATION,
 ]
 
 

@@ -17,13 +17,14 @@ from microindex.adapters.postgres.governance_store import PostgresGovernanceData
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
+from microindex.adapters.postgres.rate_limit_store import PostgresRateLimits
 from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
 from microindex.adapters.postgres.secret_store import PostgresKeys
 from microindex.adapters.postgres.timer_store import PostgresTimerClaims
-from microindex.adapters.postgres.token_store import PostgresTokenStore
+from microindex.adapters.postgres.token_store import PostgresLoginLinks, PostgresTokenStore
 from microindex.adapters.sqlite.storage import SECRETS_DIR
 from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
-from microindex.service.access import TokenStore
+from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.node_ops_ports import NodeOpsFactory
@@ -57,6 +58,12 @@ class PostgresHubStorage:
 
     def tokens(self) -> TokenStore:
         return PostgresTokenStore(self.hub.connection)
+
+    def login_links(self) -> LoginLinkStore:
+        return PostgresLoginLinks(self.hub.connection)
+
+    def rate_limits(self) -> RateLimits:
+        return PostgresRateLimits(self.hub.connection)
 
     def governance(self) -> PostgresGovernanceDatabase:
         return PostgresGovernanceDatabase(self.hub)

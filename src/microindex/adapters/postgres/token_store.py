@@ -1,4 +1,5 @@
-"""Access tokens in the hub's PostgreSQL database: the secret's hash, never the secret.
+"""Access tokens, dashboard sessions and login links in the hub's PostgreSQL database: each
+secret's hash, never the secret.
 
 Given a way to reach the current thread's connection (`PostgresDatabase.connection`); each
 call is its own transaction, or a savepoint inside the caller's.
@@ -11,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from microindex.adapters.postgres.connection import Connection
-from microindex.domain.access import AccessToken, Grant, Role
+from microindex.domain.access import AccessToken, Grant, LoginLink, Role, TokenKind
 
-_COLUMNS = "id, role, node, label, created_at, expires_at, revoked_at"
+_COLUMNS = "id, role, node, label, created_at, expires_at, revoked_at, kind, parent"
+_LINK_COLUMNS = "id, role, node, label, created_at, expires_at, used_at"
 
 
 class PostgresTokenStore:
@@ -25,7 +27,7 @@ class PostgresTokenStore:
         with conn.transaction():
             conn.execute(
                 f"INSERT INTO access_tokens ({_COLUMNS}, secret_hash)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     token.id,
                     token.grant.role.value,
@@ -34,6 +36,8 @@ class PostgresTokenStore:
                     token.created_at,
                     token.expires_at,
                     token.revoked_at,
+                    token.kind.value,
+                    token.parent,
                     secret_hash,
                 ),
             )
@@ -56,8 +60,9 @@ class PostgresTokenStore:
         conn = self._connection()
         with conn.transaction():
             conn.execute(
-                "UPDATE access_tokens SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL",
-                (at, token_id),
+                "UPDATE access_tokens SET revoked_at = %s"
+                " WHERE (id = %s OR parent = %s) AND revoked_at IS NULL",
+                (at, token_id, token_id),
             )
 
     def _one(self, where: str, value: str) -> AccessToken | None:
@@ -69,6 +74,52 @@ class PostgresTokenStore:
         return None if row is None else _token(row)
 
 
+class PostgresLoginLinks:
+    """One-time login links: a link is taken (its row locked, then marked used) in one
+    transaction, so of two hub processes given the same link only one signs in."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
+
+    def add(self, link: LoginLink, secret_hash: str) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            conn.execute(
+                f"INSERT INTO login_links ({_LINK_COLUMNS}, secret_hash)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    link.id,
+                    link.grant.role.value,
+                    link.grant.node,
+                    link.label,
+                    link.created_at,
+                    link.expires_at,
+                    link.used_at,
+                    secret_hash,
+                ),
+            )
+
+    def take(self, secret_hash: str, at: datetime) -> LoginLink | None:
+        conn = self._connection()
+        with conn.transaction():
+            row = conn.execute(
+                f"SELECT {_LINK_COLUMNS} FROM login_links WHERE secret_hash = %s FOR UPDATE",
+                (secret_hash,),
+            ).fetchone()
+            if row is None:
+                return None
+            link_id, role, node, label, created_at, expires_at, used_at = row
+            link = LoginLink(
+                link_id, Grant(Role(role), node), label, created_at, expires_at, used_at
+            )
+            if link.refusal(at) is None:
+                conn.execute("UPDATE login_links SET used_at = %s WHERE id = %s", (at, link.id))
+            return link
+
+
 def _token(row: tuple[Any, ...]) -> AccessToken:
-    token_id, role, node, label, created_at, expires_at, revoked_at = row
-    return AccessToken(token_id, Grant(Role(role), node), label, created_at, expires_at, revoked_at)
+    token_id, role, node, label, created_at, expires_at, revoked_at, kind, parent = row
+    grant = Grant(Role(role), node)
+    return AccessToken(
+        token_id, grant, label, created_at, expires_at, revoked_at, TokenKind(kind), parent
+    )

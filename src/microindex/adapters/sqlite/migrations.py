@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from microindex.adapters import movement_tags
+from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
@@ -285,6 +286,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    SESSION_MIGRATION,
+    RATE_LIMIT_MIGRATION,
 ]
 
 

@@ -14,11 +14,12 @@ from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
+from microindex.adapters.sqlite.rate_limit_store import SqliteRateLimits
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
-from microindex.adapters.sqlite.token_store import SqliteTokenStore
+from microindex.adapters.sqlite.token_store import SqliteLoginLinks, SqliteTokenStore
 from microindex.adapters.sync.secrets import SecretFiles
-from microindex.service.access import TokenStore
+from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.node_ops_ports import NodeOpsFactory
@@ -54,6 +55,12 @@ class SqliteHubStorage:
 
     def tokens(self) -> TokenStore:
         return SqliteTokenStore(self.hub.connection)
+
+    def login_links(self) -> LoginLinkStore:
+        return SqliteLoginLinks(self.hub.connection)
+
+    def rate_limits(self) -> RateLimits:
+        return SqliteRateLimits(self.hub.connection)
 
     def governance(self) -> SqliteGovernanceDatabase:
         return SqliteGovernanceDatabase(self.hub)

@@ -1,4 +1,5 @@
-"""Access tokens in the hub's SQLite file: the secret's hash, never the secret.
+"""Access tokens, dashboard sessions and login links in the hub's SQLite file: each secret's
+hash, never the secret.
 
 The store is given a way to reach the current thread's connection (`SqliteDatabase.connection`),
 since an API serves each request on a worker thread. Each write is its own BEGIN IMMEDIATE
@@ -13,9 +14,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from microindex.domain.access import AccessToken, Grant, Role
+from microindex.domain.access import AccessToken, Grant, LoginLink, Role, TokenKind
 
-_COLUMNS = "id, role, node, label, created_at, expires_at, revoked_at"
+_COLUMNS = "id, role, node, label, created_at, expires_at, revoked_at, kind, parent"
+_LINK_COLUMNS = "id, role, node, label, created_at, expires_at, used_at"
 
 
 class SqliteTokenStore:
@@ -23,10 +25,10 @@ class SqliteTokenStore:
         self._connection = connection
 
     def add(self, token: AccessToken, secret_hash: str) -> None:
-        with self._writing() as conn:
+        with _writing(self._connection()) as conn:
             conn.execute(
                 f"INSERT INTO access_tokens ({_COLUMNS}, secret_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     token.id,
                     token.grant.role.value,
@@ -35,6 +37,8 @@ class SqliteTokenStore:
                     token.created_at.isoformat(),
                     _iso(token.expires_at),
                     _iso(token.revoked_at),
+                    token.kind.value,
+                    token.parent,
                     secret_hash,
                 ),
             )
@@ -52,10 +56,11 @@ class SqliteTokenStore:
         return [_token(row) for row in rows]
 
     def revoke(self, token_id: str, at: datetime) -> None:
-        with self._writing() as conn:
+        with _writing(self._connection()) as conn:
             conn.execute(
-                "UPDATE access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (at.isoformat(), token_id),
+                "UPDATE access_tokens SET revoked_at = ?"
+                " WHERE (id = ? OR parent = ?) AND revoked_at IS NULL",
+                (at.isoformat(), token_id, token_id),
             )
 
     def _one(self, where: str, value: str) -> AccessToken | None:
@@ -66,26 +71,66 @@ class SqliteTokenStore:
         )
         return None if row is None else _token(row)
 
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        if conn.in_transaction:
-            conn.execute("SAVEPOINT access_tokens")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK TO access_tokens")
-                conn.execute("RELEASE access_tokens")
-                raise
-            conn.execute("RELEASE access_tokens")
-            return
-        conn.execute("BEGIN IMMEDIATE")
+
+class SqliteLoginLinks:
+    """One-time login links: a link is taken (marked used) in one BEGIN IMMEDIATE
+    transaction, so of two hub processes given the same link only one signs in."""
+
+    def __init__(self, connection: Callable[[], sqlite3.Connection]) -> None:
+        self._connection = connection
+
+    def add(self, link: LoginLink, secret_hash: str) -> None:
+        with _writing(self._connection()) as conn:
+            conn.execute(
+                f"INSERT INTO login_links ({_LINK_COLUMNS}, secret_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    link.id,
+                    link.grant.role.value,
+                    link.grant.node,
+                    link.label,
+                    link.created_at.isoformat(),
+                    link.expires_at.isoformat(),
+                    _iso(link.used_at),
+                    secret_hash,
+                ),
+            )
+
+    def take(self, secret_hash: str, at: datetime) -> LoginLink | None:
+        with _writing(self._connection()) as conn:
+            row = conn.execute(
+                f"SELECT {_LINK_COLUMNS} FROM login_links WHERE secret_hash = ?", (secret_hash,)
+            ).fetchone()
+            if row is None:
+                return None
+            link = _link(row)
+            if link.refusal(at) is None:
+                conn.execute(
+                    "UPDATE login_links SET used_at = ? WHERE id = ?", (at.isoformat(), link.id)
+                )
+            return link
+
+
+@contextmanager
+def _writing(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Its own BEGIN IMMEDIATE transaction, or a savepoint inside the caller's."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT access_tokens")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK TO access_tokens")
+            conn.execute("RELEASE access_tokens")
             raise
-        conn.execute("COMMIT")
+        conn.execute("RELEASE access_tokens")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -97,7 +142,7 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _token(row: tuple[Any, ...]) -> AccessToken:
-    token_id, role, node, label, created_at, expires_at, revoked_at = row
+    token_id, role, node, label, created_at, expires_at, revoked_at, kind, parent = row
     return AccessToken(
         id=token_id,
         grant=Grant(Role(role), node),
@@ -105,4 +150,18 @@ def _token(row: tuple[Any, ...]) -> AccessToken:
         created_at=datetime.fromisoformat(created_at),
         expires_at=_time(expires_at),
         revoked_at=_time(revoked_at),
+        kind=TokenKind(kind),
+        parent=parent,
+    )
+
+
+def _link(row: tuple[Any, ...]) -> LoginLink:
+    link_id, role, node, label, created_at, expires_at, used_at = row
+    return LoginLink(
+        id=link_id,
+        grant=Grant(Role(role), node),
+        label=label,
+        created_at=datetime.fromisoformat(created_at),
+        expires_at=datetime.fromisoformat(expires_at),
+        used_at=_time(used_at),
     )

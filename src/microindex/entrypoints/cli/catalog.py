@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from microindex.entrypoints.cli.context import (
 )
 from microindex.service import catalog as catalog_service
 from microindex.service import stock as stock_service
+from microindex.service.catalog_import import StockFile, StockImportReport, import_with_stock
 from microindex.service.records import product_record
 
 app = typer.Typer(help="The catalog at the hub: import, export and list products.")
@@ -50,6 +52,9 @@ def import_(
 ) -> None:
     """Import products; a file with any bad row changes nothing unless --skip-bad-rows.
 
+    With --stock-node, an unknown node changes nothing; an import stopped after the catalog
+    and before the stock (killed, the node busy) resumes when the same file is run again.
+
     Example: microindex catalog import products_export.csv --stock-node shopfront
     """
     with domain_errors():
@@ -64,18 +69,43 @@ def import_(
         if stock_node is not None and kind is not Format.SHOPIFY:
             raise InvalidValue("stock_node", stock_node, "only a Shopify file carries stock")
         at = ws.clock()
-        report = catalog_service.import_products(ws.hub, parsed, at, skip_bad_rows)
-        if stock_node is not None:
-            imported = {p.sku.value for p in parsed.products}
-            rows = [row for row in stock_rows if row.sku in imported]
-            stock_service.set_stock(
-                node_database(ctx, stock_node), stock_node, rows, at, f"import:{file.name}"
+        with_stock = None
+        if stock_node is None:
+            report = catalog_service.import_products(ws.hub, parsed, at, skip_bad_rows)
+        else:
+            stock = StockFile(stock_node, stock_rows, file.name, _digest(file))
+            with_stock = import_with_stock(
+                ws.hub, lambda code: node_database(ctx, code), parsed, stock, at, skip_bad_rows
             )
+            report = with_stock.catalog
     console.print(
         f"imported {report.created} new and {report.updated} updated products from {file.name}"
     )
+    if with_stock is not None:
+        _say_resumed(with_stock, file.name, stock_node or "")
     for error in report.skipped:
         console.print(f"[yellow]skipped[/] {error}", highlight=False)
+
+
+def _digest(file: Path) -> str:
+    with file.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _say_resumed(done: StockImportReport, name: str, node: str) -> None:
+    if done.resumed:
+        console.print(
+            f"resumed: the last import of {name} stopped before the stock at {node}; its stock"
+            f" is set now ({done.stock_changed} ledger lines)",
+            soft_wrap=True,
+        )
+    elif done.replaced is not None:
+        console.print(
+            f"[yellow]note[/] an import of {done.replaced.name} ({done.replaced.at}) stopped"
+            f" before the stock at {node}: run it again if its stock is still wanted",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("export")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import typer
 import uvicorn
 
-from microindex.domain.access import Grant, Role
 from microindex.entrypoints.cli.context import console, workspace
 from microindex.entrypoints.http import create_app
 from microindex.service import access
 
-LOGIN_VALID = timedelta(hours=12)
+
+def login_url(base: str, code: str) -> str:
+    return f"{base.rstrip('/')}/login/once/{code}"
 
 
 def serve(
@@ -24,21 +23,18 @@ def serve(
     the hub's timers (checkout leases, reservation expiry, the locker sweep, the governance
     cadence), each due run once however many hub processes share the database.
 
-    Prints a one-time dashboard login link (an admin token valid 12 hours, used once).
+    Prints a one-time dashboard login link (used once, within 15 minutes; it leaves no token
+    behind). Another: microindex token login-link.
 
     Example: microindex -w ./demo serve --port 8000
     """
     ws = workspace(ctx)
     app = create_app(ws, timers=True)
     hub = app.state.hub
-    now = ws.clock()
-    issued = access.issue(
-        hub.tokens, ws.hub, Grant(Role.ADMIN), now, "dashboard login link", now + LOGIN_VALID
-    )
-    code = hub.logins.add(issued.secret)
+    issued = access.issue_login_link(hub.links, ws.clock())
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
-    console.print(
-        f"dashboard (one-time login, valid 12 h): http://{shown}:{port}/login/once/{code}"
-    )
+    minutes = int(access.LOGIN_LINK_VALID.total_seconds() // 60)
+    url = login_url(f"http://{shown}:{port}", issued.code)
+    console.print(f"dashboard (one-time login link, valid {minutes} min): {url}", soft_wrap=True)
     console.print(f"API documentation: http://{shown}:{port}/docs")
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
-from microindex.entrypoints.access import token_store
+from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.http import errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
@@ -60,7 +60,8 @@ def _running_timers(workspace: Workspace) -> Lifespan:
 def create_app(
     workspace: Workspace, tokens: TokenStore | None = None, timers: bool = False
 ) -> FastAPI:
-    """The application over `workspace`; tokens live in its hub unless a store is given.
+    """The application over `workspace`; tokens, sessions, login links and rate limits live
+    in its hub (tokens elsewhere when a store is given).
     With `timers` (as `serve` runs it), the hub's timer thread runs while the app does."""
     app = FastAPI(
         lifespan=_running_timers(workspace) if timers else None,
@@ -75,8 +76,9 @@ def create_app(
             '`{"error": {"code", "message", "data"}}`.'
         ),
     )
-    app.state.hub = Hub(workspace, tokens if tokens is not None else token_store(workspace))
-    app.state.hold_limit = scan_pages.hold_limit()  # shoppers' holds per client
+    stores = access_stores(workspace)
+    app.state.hub = Hub(workspace, tokens or stores.tokens, stores.links, stores.limits)
+    app.state.hold_limit = scan_pages.HOLD_LIMIT  # shoppers' holds per client
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=body_limit)
     for router in (

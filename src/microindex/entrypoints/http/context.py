@@ -1,8 +1,7 @@
-"""What every request shares: the workspace, the token store, the clock, node databases."""
+"""What every request shares: the workspace, the access stores, the clock, node databases."""
 
 from __future__ import annotations
 
-import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +10,7 @@ from fastapi import Request
 
 from microindex.bootstrap import Workspace
 from microindex.domain.access import AccessToken
-from microindex.service.access import TokenStore
+from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
@@ -19,28 +18,11 @@ from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
 @dataclass
-class OneTimeLogins:
-    """Login links for the dashboard: each code stands for a token secret and works once."""
-
-    _codes: dict[str, str] = field(default_factory=dict)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, secret: str) -> str:
-        code = secrets.token_urlsafe(24)
-        with self._guard:
-            self._codes[code] = secret
-        return code
-
-    def take(self, code: str) -> str | None:
-        with self._guard:
-            return self._codes.pop(code, None)
-
-
-@dataclass
 class Hub:
     workspace: Workspace
-    tokens: TokenStore
-    logins: OneTimeLogins = field(default_factory=OneTimeLogins)
+    tokens: TokenStore  # tokens and dashboard sessions, in the hub's database
+    links: LoginLinkStore  # one-time login links, in the hub's database
+    limits: RateLimits  # rate limits, counted in the hub's database
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> datetime:

@@ -1,20 +1,15 @@
-"""Limits at the edge: a cap on request bodies, and a per-client rate for public forms.
+"""Limits at the edge: a cap on request bodies. (Per-client rates for public forms are kept in
+the hub's database: `service.access.RateLimits`.)
 
 A declared Content-Length over the cap is refused at once; a body without one (chunked) is
 read up to the cap and refused as soon as it passes it. Either way the answer is 413 with the
 API's error body, and nothing has been parsed or written.
-
-`RateLimit` counts what each client did within a sliding window, in this process's memory:
-several hub workers each keep their own count (a client may get a few more, never unlimited).
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict, deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,27 +67,3 @@ async def _refuse(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-class RateLimit:
-    """At most `times` actions per client within any `per`; the longest-idle clients are
-    forgotten first once `clients` are tracked."""
-
-    def __init__(self, times: int, per: timedelta, clients: int = 10_000) -> None:
-        self.times, self.per, self.clients = times, per, clients
-        self._seen: OrderedDict[str, deque[datetime]] = OrderedDict()
-        self._guard = threading.Lock()
-
-    def take(self, client: str, now: datetime) -> bool:
-        """Count one action by `client` at `now`; False (and not counted) when over the limit."""
-        with self._guard:
-            seen = self._seen.pop(client, None) or deque()
-            while seen and seen[0] <= now - self.per:
-                seen.popleft()
-            allowed = len(seen) < self.times
-            if allowed:
-                seen.append(now)
-            self._seen[client] = seen
-            while len(self._seen) > self.clients:
-                self._seen.popitem(last=False)
-            return allowed

@@ -6,7 +6,8 @@ Public, no sign-in. A page shows the product, the stock at each node holding it,
 at each node that can hold it a form to hold units for pickup there (`POST /holds`). The form
 may be public because it carries the token of a SameSite cookie set with the page (a post from
 another site has no cookie), an idempotency key of its own (a double tap makes one hold), and a
-client may place only `HOLDS_PER_CLIENT` holds in `HOLD_WINDOW`. A scan the hub cannot place is
+client may place only `HOLDS_PER_CLIENT` holds in `HOLD_WINDOW` (counted in the hub's database,
+so every hub process counts together). A scan the hub cannot place is
 a 404 page, every refusal a page with its reason; none is a 5xx.
 """
 
@@ -30,11 +31,11 @@ from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.symbols.render import png, qr
 from microindex.domain.channels.figures import Confidence, Published
 from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.limits import Limit
 from microindex.domain.node import Location
 from microindex.entrypoints.http.api.orders import KEY_PATTERN
 from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.errors import status_of
-from microindex.entrypoints.http.limits import RateLimit
 from microindex.entrypoints.http.templating import ago, page
 from microindex.service import shopper_scan
 from microindex.service.capture_views import published_image, published_picture
@@ -50,6 +51,7 @@ MAX_FORM = 4096
 MAX_ADDRESS = 1000
 HOLDS_PER_CLIENT = 6
 HOLD_WINDOW = timedelta(minutes=30)
+HOLD_LIMIT = Limit(HOLDS_PER_CLIENT, HOLD_WINDOW)  # counted in the hub's database
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32}$")
 _SHA256 = re.compile(r"^([0-9a-f]{64})\.jpg$")
 
@@ -71,10 +73,6 @@ REFUSED = {
     "idempotency_key_reused": "This form was used for another hold",
     "invalid_value": "That did not look right",
 }
-
-
-def hold_limit() -> RateLimit:
-    return RateLimit(HOLDS_PER_CLIENT, HOLD_WINDOW)
 
 
 @dataclass(frozen=True)
@@ -279,8 +277,10 @@ def _hold(request: Request, form: dict[str, str]) -> Response:
     client = request.client.host if request.client else "unknown"
     try:
         quantity = _quantity(form.get("quantity", "1"))
-        limit: RateLimit = request.app.state.hold_limit
-        if not shopper_scan.placed_before(ws.hub, key) and not limit.take(client, now):
+        limit: Limit = request.app.state.hold_limit
+        if not shopper_scan.placed_before(ws.hub, key) and not hub.limits.take(
+            "shelf-hold", client, limit, now
+        ):
             problem = "This phone has held several items in the last half hour. Ask in store."
             return _refused(request, "Too many holds", problem, 429, back)
         nodes = list_nodes(ws.hub)

@@ -303,6 +303,8 @@ class TokenIn(Request):
 
 class TokenOut(BaseModel):
     id: str
+    kind: str = Field(description="token (issued by an admin) or session (a dashboard sign-in).")
+    parent: str | None = Field(description="A session's: the token or login link it came from.")
     role: str
     node: str | None
     label: str

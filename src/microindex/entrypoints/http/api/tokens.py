@@ -18,6 +18,8 @@ api = router("tokens")
 def token_out(token: AccessToken) -> TokenOut:
     return TokenOut(
         id=token.id,
+        kind=token.kind.value,
+        parent=token.parent,
         role=token.grant.role.value,
         node=token.grant.node,
         label=token.label,
