@@ -175,9 +175,9 @@ def _place(
         _count_demand(uow, request)
         try:
             decision = decide(request, _candidates(uow, request, nodes, states), settings.chain)
-        except CannotPromise:
+        except CannotPromise as refused:
             uow.commit()  # the demand counts even when it cannot be promised
-            raise
+            raise CannotPromise({**_unheard(uow, nodes), **refused.reasons}) from None
         _reserve(uow, key, decision, request.placed_at + settings.hold)
         record = OrderRecord(
             _order(key, request, decision),
@@ -223,6 +223,19 @@ def _candidates(
         base = states.get(code) or Candidate(node, online)
         found.append(replace(base, node=node, online=online, walk_in_rate=walk_in))
     return found
+
+
+def _unheard(uow: PromiseUnitOfWork, nodes: Sequence[Node]) -> dict[str, list[str]]:
+    """Why a node was not even a candidate: it has not synced since the hub was restored."""
+    epoch, epochs = uow.accounts.epoch(), uow.accounts.peer_epochs()
+    return {
+        n.code.value: [UNHEARD]
+        for n in nodes
+        if epochs.get(n.code.value, "") != epoch and n.code.value in epochs
+    }
+
+
+UNHEARD = "not heard from since the hub was restored from a backup: promised after its next sync"
 
 
 candidates = _candidates  # re-promising an uncovered line reads them too (service.repromise)

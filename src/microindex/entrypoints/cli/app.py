@@ -56,6 +56,7 @@ def root(
 
 app.command("init")(workspace_cmd.init)
 app.command("demo")(workspace_cmd.demo)
+app.command("restored")(workspace_cmd.restored)
 nodes.app.command("run")(sync_cmd.run)
 app.add_typer(nodes.app, name="node")
 app.command("sync")(sync_cmd.sync_here)

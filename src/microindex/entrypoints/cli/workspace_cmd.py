@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import typer
@@ -15,6 +16,7 @@ from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.entrypoints.cli.serve import serve
+from microindex.service import rights
 from microindex.settings import SETTINGS_FILE, Settings
 
 
@@ -41,6 +43,23 @@ def init(
         if not ws.settings.hub_url:
             ensure_signing_identity(root)  # a PostgreSQL hub makes its own on first use
     console.print(f"workspace ready at [bold]{root}[/] (hub: {ws.settings.hub_location})")
+
+
+def restored(ctx: typer.Context) -> None:
+    """After the hub was restored from a backup (pg_restore, or an earlier hub.sqlite put
+    back): start a new epoch, so that every node re-sends at its next sync what the hub lost,
+    and the hub promises nothing at a node until it has heard from it again.
+
+    Run it once, before serving again. Example: microindex -w /srv/microindex restored
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        epoch = uuid.uuid4().hex
+        rights.renew_epoch(ws.hub, epoch)
+    console.print(
+        f"new epoch {epoch[:12]}: each node re-sends what the hub lacks at its next sync; "
+        "until then the hub promises nothing there"
+    )
 
 
 def demo(
