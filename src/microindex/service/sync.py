@@ -18,7 +18,7 @@ from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync import allocation
-from microindex.domain.sync.account import NodeAccount
+from microindex.domain.sync.account import NodeAccount, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC
@@ -95,8 +95,15 @@ def accept_reply(
         skus = {r.sku for r in reply.requests} | {a.sku for a in reply.advice}
         ledger = uow.ledger.load(node, skus)
         side.applied = uow.rights.applied(node, [r.key for r in reply.requests])
+        side.count_basis = {
+            r.seq: uow.ledger.on_hand_at(node, r.sku, min(r.position, ledger.head))
+            for r in reply.requests
+            if r.kind is RequestKind.COUNT and r.key not in side.applied
+        }
         made = side.accept(ledger, reply, at)
         save_ledger(uow, ledger, made, at)
+        for result, actor in side.counted:  # counts the hub asked for, kept as counts here
+            uow.ledger.record_count(result, at, actor)
         if reply.catalog:
             uow.catalog.upsert([product_from_record(dict(r)) for r in reply.catalog])
         side.catalog_mark = max(side.catalog_mark, reply.catalog_mark)

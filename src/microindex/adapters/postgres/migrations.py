@@ -22,7 +22,7 @@ from microindex.adapters.postgres.order_schema import (
     TRANSFER_ORDER_MIGRATION,
 )
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
-from microindex.adapters.postgres.sync_schema import SYNC_MIGRATION
+from microindex.adapters.postgres.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
 from microindex.adapters.postgres.timer_schema import TIMER_MIGRATION
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
@@ -185,6 +185,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s double precision",
     ),
+    STOCK_REQUESTS_MIGRATION,
 ]
 
 

@@ -22,7 +22,7 @@ from microindex.adapters.sqlite.order_schema import (
     TRANSFER_ORDER_MIGRATION,
 )
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
-from microindex.adapters.sqlite.sync_schema import SYNC_MIGRATION
+from microindex.adapters.sqlite.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
 from microindex.adapters.sqlite.timer_schema import TIMER_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -258,6 +258,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "a node's expected time offline (NULL: the default for its kind)",
         "ALTER TABLE nodes ADD COLUMN offline_gap_s REAL",
     ),
+    STOCK_REQUESTS_MIGRATION,
 ]
 
 

@@ -201,9 +201,11 @@ class SqliteAccounts:
 
     def _requests(self, node: str) -> dict[int, Request]:
         return {
-            seq: Request(seq, RequestKind(kind), sku, qty, ident)
-            for seq, kind, sku, qty, ident in self._conn.execute(
-                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = ?", (node,)
+            seq: Request(seq, RequestKind(kind), sku, qty, ident, ref, actor, position)
+            for seq, kind, sku, qty, ident, ref, actor, position in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident, reference, actor, position"
+                " FROM hub_requests WHERE node = ?",
+                (node,),
             )
         }
 
@@ -226,9 +228,10 @@ class SqliteAccounts:
                 [(node, seq) for seq in account.settled],
             )
         c.executemany(
-            "INSERT INTO hub_requests VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+            " actor, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
-                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident)
+                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
                 for q in account.requests.values()
             ],
         )
@@ -340,3 +343,8 @@ class SqliteSyncDatabase(SqliteDatabase):
         return SqliteSyncUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+
+def _asked(request: Request) -> tuple[str, str, int]:
+    """A stock request's who, why and where (empty for the rights requests)."""
+    return request.reference, request.actor, request.position
