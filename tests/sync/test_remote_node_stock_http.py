@@ -65,6 +65,7 @@ class Agent:
     own: SqliteSyncDatabase  # the node's ledger, in the agent's own folder
     link: Recording
     api: httpx.Client  # the hub's API, as an admin
+    admin: str  # the admin token's secret
 
     def sync(self) -> sync.SyncReport:
         return sync.sync_node(self.own, REMOTE, self.link, self.clock())
@@ -121,7 +122,7 @@ def agent(tmp_path: Path) -> Iterator[Agent]:
     url = f"http://127.0.0.1:{port}"
     link = HttpTransport(url, REMOTE, ws.secrets.ensure(REMOTE))
     api = httpx.Client(base_url=f"{url}/api/v1", headers=bearer(admin), timeout=30)
-    found = Agent(ws, clock, own, Recording(link), api)
+    found = Agent(ws, clock, own, Recording(link), api, admin)
     try:
         found.sync()  # the catalog reaches the node
         stock_service.receive(own, REMOTE, "MUG", 10, clock(), "delivery")
@@ -147,7 +148,20 @@ def test_the_hub_reads_a_remote_node_from_its_mirror(agent: Agent) -> None:
     assert agent.on_hand() == 7
     page = agent.api.get(f"/nodes/{REMOTE}/movements", params={"after": 0}).json()
     assert [m["seq"] for m in page["items"]] == list(range(1, agent.head() + 1))
+    exported = agent.api.get(f"/nodes/{REMOTE}/stock/export").text.splitlines()
+    assert exported[1:] == ["MUG,7"]
     assert agent.copy_head() == 1  # left as it was
+
+
+def test_the_dashboard_shows_a_remote_nodes_movements_from_the_mirror(agent: Agent) -> None:
+    base = str(agent.api.base_url).rstrip("/").removesuffix("/api/v1")
+    with httpx.Client(base_url=base, timeout=30) as browser:
+        signed = browser.post("/login", data={"token": agent.admin}, follow_redirects=False)
+        assert signed.status_code == 303, signed.text
+        html = browser.get("/").text
+    moved = html[html.index('id="movements"') :]
+    assert f"{REMOTE}#{agent.head()}" in moved and "delivery" in moved
+    assert "old copy" not in moved  # the copy in the hub's workspace is not what it shows
 
 
 def test_a_hub_side_receive_write_off_and_count_are_applied_once_at_the_node(
