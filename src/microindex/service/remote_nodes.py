@@ -13,6 +13,7 @@ pick is: `fulfilment.request_picks`). A walk-in sale is the node's own act: refu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
@@ -66,9 +67,11 @@ def ask(
     reference: str = "",
     actor: str = "",
     position: int | None = None,
+    at: datetime | None = None,
 ) -> Queued:
-    """Queue a receive, write-off or count (`quantity`: what was counted, at ledger `position`,
-    default the mirror's head) for a node that keeps its ledger elsewhere, under the key
+    """Queue a receive, write-off or count (`quantity`: what was counted, at ledger `position`;
+    without one, at the node's last movement by `at`, the hub's time of the count, and never
+    before the mirror's head) for a node that keeps its ledger elsewhere, under the key
     `ident` (asked again, the request already queued answers). Checked against the hub's
     catalog and its mirror as the node would check it: an unknown SKU, a write-off beyond
     what the mirror shows on hand, a count position beyond its head are refused at once."""
@@ -83,9 +86,12 @@ def ask(
         where = mirror.head if position is None else position
         if kind is RequestKind.COUNT and where > mirror.head:
             raise CountPositionAhead(node, where, mirror.head)
-        at = where if kind is RequestKind.COUNT else 0
+        counting = kind is RequestKind.COUNT
+        taken = at if counting and position is None else None
         account = uow.accounts.load(node)
-        asked = Request(0, kind, sku, quantity, ident, reference, actor, at)
+        asked = Request(
+            0, kind, sku, quantity, ident, reference, actor, where if counting else 0, taken
+        )
         queued = account.request_stock(asked)
         uow.accounts.save(account)
         uow.commit()

@@ -10,6 +10,7 @@ contract tests.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -209,10 +210,10 @@ class PostgresAccounts:
     def _requests(self, node: str) -> dict[int, Request]:
         return {
             int(seq): Request(
-                int(seq), RequestKind(kind), sku, int(qty), ident, ref, actor, int(position)
+                int(seq), RequestKind(kind), sku, int(qty), ident, ref, actor, int(position), at
             )
-            for seq, kind, sku, qty, ident, ref, actor, position in self._conn.execute(
-                "SELECT seq, kind, sku, quantity, ident, reference, actor, position"
+            for seq, kind, sku, qty, ident, ref, actor, position, at in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident, reference, actor, position, asked_at"
                 " FROM hub_requests WHERE node = %s",
                 (node,),
             )
@@ -238,7 +239,7 @@ class PostgresAccounts:
             )
             cur.executemany(
                 "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-                " actor, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT DO NOTHING",
                 [
                     (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
@@ -345,6 +346,6 @@ class PostgresSyncDatabase(PostgresDatabase):
     __call__ = unit_of_work
 
 
-def _asked(request: Request) -> tuple[str, str, int]:
-    """A stock request's who, why and where (empty for the rights requests)."""
-    return request.reference, request.actor, request.position
+def _asked(request: Request) -> tuple[str, str, int, datetime | None]:
+    """A stock request's who, why, where and when (empty for the rights requests)."""
+    return request.reference, request.actor, request.position, request.at

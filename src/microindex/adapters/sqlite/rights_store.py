@@ -201,9 +201,11 @@ class SqliteAccounts:
 
     def _requests(self, node: str) -> dict[int, Request]:
         return {
-            seq: Request(seq, RequestKind(kind), sku, qty, ident, ref, actor, position)
-            for seq, kind, sku, qty, ident, ref, actor, position in self._conn.execute(
-                "SELECT seq, kind, sku, quantity, ident, reference, actor, position"
+            seq: Request(
+                seq, RequestKind(kind), sku, qty, ident, ref, actor, position, _time(asked_at)
+            )
+            for seq, kind, sku, qty, ident, ref, actor, position, asked_at in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident, reference, actor, position, asked_at"
                 " FROM hub_requests WHERE node = ?",
                 (node,),
             )
@@ -229,7 +231,8 @@ class SqliteAccounts:
             )
         c.executemany(
             "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-            " actor, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " actor, position, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             [
                 (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
                 for q in account.requests.values()
@@ -345,6 +348,11 @@ class SqliteSyncDatabase(SqliteDatabase):
     __call__ = unit_of_work
 
 
-def _asked(request: Request) -> tuple[str, str, int]:
-    """A stock request's who, why and where (empty for the rights requests)."""
-    return request.reference, request.actor, request.position
+def _asked(request: Request) -> tuple[str, str, int, str | None]:
+    """A stock request's who, why, where and when (empty for the rights requests)."""
+    at = request.at.isoformat() if request.at else None
+    return request.reference, request.actor, request.position, at
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -93,7 +93,7 @@ SYNC_MIGRATION = (
 STOCK_REQUESTS_MIGRATION = (
     150,
     "the hub's stock requests to a node that keeps its ledger elsewhere: who asked, their"
-    " reference, a count's position (and a count of 0)",
+    " reference, a count's position or time (and a count of 0)",
     """
     CREATE TABLE hub_requests_150 (
         node      TEXT NOT NULL,
@@ -105,6 +105,7 @@ STOCK_REQUESTS_MIGRATION = (
         reference TEXT NOT NULL DEFAULT '',
         actor     TEXT NOT NULL DEFAULT '',
         position  INTEGER NOT NULL DEFAULT 0,
+        asked_at  TEXT,
         PRIMARY KEY (node, seq)
     ) WITHOUT ROWID;
     INSERT INTO hub_requests_150 (node, seq, kind, sku, quantity, ident)

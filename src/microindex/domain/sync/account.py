@@ -74,6 +74,9 @@ class Request:
     reference: str = ""
     actor: str = ""
     position: int = 0
+    # a count asked without a position: when it was taken (hub clock); the node counts at
+    # its last movement by then, from `position` (the hub's mirror head) on
+    at: datetime | None = None
 
     @property
     def key(self) -> str:

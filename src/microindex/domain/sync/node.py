@@ -81,9 +81,9 @@ class NodeSide:
     applied: set[str] = field(default_factory=set)
     newly_applied: set[str] = field(default_factory=set)
     touched: set[str] = field(default_factory=set)
-    # a count request's basis: request seq -> on-hand of its SKU at its position (the service
-    # reads it from the stored ledger); and the counts requests made, for the count records
-    count_basis: dict[int, int] = field(default_factory=dict)
+    # where each count request was taken: request seq -> (ledger position, on-hand of its SKU
+    # there), read by the service from the stored ledger; and the counts requests made
+    count_basis: dict[int, tuple[int, int]] = field(default_factory=dict)
     counted: list[tuple[CountResult, str]] = field(default_factory=list)  # with who asked
 
     def get(self, sku: str) -> Rights:
@@ -232,7 +232,7 @@ class NodeSide:
     def _stock_request(self, ledger: Ledger, request: Request, at: datetime) -> list[Movement]:
         """Stock recorded at the hub for this node, recorded here as staff here would, with the
         hub's actor and reference. A write-off takes no more than is on hand now (sales here
-        since may have taken the rest); a count is set against the ledger at its position
+        since may have taken the rest); a count is set against the ledger where it was taken
         (`count_basis`), so what moved here since stays."""
         sku, q, reference, actor = request.sku, request.quantity, request.reference, request.actor
         if request.kind is RequestKind.RECEIVE:
@@ -244,8 +244,8 @@ class NodeSide:
             return (
                 [self._record(ledger, sku, kind, -q, at, None, "", reference, actor)] if q else []
             )
-        position = min(request.position, ledger.head)
-        basis = self.count_basis.get(request.seq, ledger.available(sku))
+        now = (ledger.head, ledger.available(sku))
+        position, basis = self.count_basis.get(request.seq, now)
         result = ledger.count(sku, q, position, basis, at, reference, actor)
         self.counted.append((result, actor))
         if result.adjustment is None:

@@ -217,15 +217,16 @@ def count(
     as_json: bool = JSON,
 ) -> None:
     """Record a count; the difference from the ledger becomes a count-adjust movement. At a
-    node whose agent keeps its ledger elsewhere, it is queued for the node's next sync (taken
-    at the hub's mirror's head, or --position) and recorded there once.
+    node whose agent keeps its ledger elsewhere, it is queued for the node's next sync and
+    recorded there once, set against its ledger as it stood now (or at --position).
 
     Example: microindex stock count shopfront MUG-TIDE-350 7 --position 1520
     """
     with domain_errors():
         if elsewhere(ctx, node):
-            asked = (workspace(ctx).hub, node, RequestKind.COUNT, sku, counted, uuid.uuid4().hex)
-            _queued(remote_nodes.ask(*asked, reference, actor, position), as_json)
+            ws = workspace(ctx)
+            asked = (ws.hub, node, RequestKind.COUNT, sku, counted, uuid.uuid4().hex, reference)
+            _queued(remote_nodes.ask(*asked, actor, position, ws.clock()), as_json)
             return
         db = node_database(ctx, node)
         result = stock_service.count(

@@ -102,7 +102,7 @@ def _ask(
         (body.counted, body.position) if isinstance(body, CountIn) else (body.quantity, None)
     )
     ident = key or uuid.uuid4().hex
-    asked = (body.sku, quantity, ident, body.reference, actor, position)
+    asked = (body.sku, quantity, ident, body.reference, actor, position, hub.now())
     return _queued(remote_nodes.ask(hub.workspace.hub, node, kind, *asked))
 
 
