@@ -32,7 +32,7 @@ from microindex.domain.promise.lifecycle import Order, Step, StepRefused
 from microindex.domain.sync.account import Reservation, State
 from microindex.domain.sync.node import reservations
 from microindex.domain.sync.rights import Tag, tagged
-from microindex.service import promise, sync
+from microindex.service import promise, remote_nodes, sync
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
 
@@ -118,13 +118,10 @@ def _fulfilled(reservation: Reservation | None) -> bool:
 def _holds_the_ledger(
     hub: PromiseUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, node: str
 ) -> bool:
-    """Whether `node_db` is the node's own ledger: never behind the hub's mirror of it. The
-    copy a hub's workspace opens for a node that runs its own agent on another machine is
-    (empty, or stale), and writing there would fork the node's ledger."""
-    with hub() as uow:
-        mirrored = uow.ledger.load(node, []).head
-    with node_db() as uow:
-        return uow.ledger.load(node, []).head >= mirrored
+    """Whether `node_db` is the node's own ledger. The copy a hub's workspace opens for a node
+    that runs its own agent on another machine is not (`remote_nodes.runs_elsewhere`), and
+    writing there would fork the node's ledger."""
+    return not remote_nodes.runs_elsewhere(hub, node_db, node)
 
 
 def pick(

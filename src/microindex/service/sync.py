@@ -18,7 +18,7 @@ from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync import allocation
-from microindex.domain.sync.account import NodeAccount
+from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC
@@ -95,14 +95,36 @@ def accept_reply(
         skus = {r.sku for r in reply.requests} | {a.sku for a in reply.advice}
         ledger = uow.ledger.load(node, skus)
         side.applied = uow.rights.applied(node, [r.key for r in reply.requests])
+        side.count_basis = {
+            r.seq: _counted_at(uow, node, r, ledger.head)
+            for r in reply.requests
+            if r.kind is RequestKind.COUNT and r.key not in side.applied
+        }
         made = side.accept(ledger, reply, at)
         save_ledger(uow, ledger, made, at)
+        for result, actor in side.counted:  # counts the hub asked for, kept as counts here
+            uow.ledger.record_count(result, at, actor)
         if reply.catalog:
             uow.catalog.upsert([product_from_record(dict(r)) for r in reply.catalog])
         side.catalog_mark = max(side.catalog_mark, reply.catalog_mark)
         uow.rights.save(side)
         uow.commit()
     return made
+
+
+def _counted_at(uow: SyncUnitOfWork, node: str, count: Request, head: int) -> tuple[int, int]:
+    """Where in this node's ledger a count the hub asked for was taken, and the on-hand of its
+    SKU there: at its position; for one taken at a time (`count.at`, the hub's clock), at the
+    node's last movement by then, never before the position (the hub's mirror head)."""
+    position = min(count.position, head)
+    if count.at is not None:
+        while batch := uow.ledger.movements(node, position, 1000):
+            later = next((m for m in batch if m.at > count.at), None)
+            if later is not None:
+                position = later.seq - 1
+                break
+            position = batch[-1].seq
+    return position, uow.ledger.on_hand_at(node, count.sku, position)
 
 
 def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, made: list[Movement], at: datetime) -> None:

@@ -10,6 +10,7 @@ contract tests.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -208,9 +209,13 @@ class PostgresAccounts:
 
     def _requests(self, node: str) -> dict[int, Request]:
         return {
-            int(seq): Request(int(seq), RequestKind(kind), sku, int(qty), ident)
-            for seq, kind, sku, qty, ident in self._conn.execute(
-                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = %s", (node,)
+            int(seq): Request(
+                int(seq), RequestKind(kind), sku, int(qty), ident, ref, actor, int(position), at
+            )
+            for seq, kind, sku, qty, ident, ref, actor, position, at in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident, reference, actor, position, asked_at"
+                " FROM hub_requests WHERE node = %s",
+                (node,),
             )
         }
 
@@ -233,9 +238,11 @@ class PostgresAccounts:
                 [(node, seq) for seq in account.settled],
             )
             cur.executemany(
-                "INSERT INTO hub_requests VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+                " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
                 [
-                    (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident)
+                    (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
                     for q in account.requests.values()
                 ],
             )
@@ -337,3 +344,8 @@ class PostgresSyncDatabase(PostgresDatabase):
         return PostgresSyncUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+
+def _asked(request: Request) -> tuple[str, str, int, datetime | None]:
+    """A stock request's who, why, where and when (empty for the rights requests)."""
+    return request.reference, request.actor, request.position, request.at

@@ -90,3 +90,17 @@ SYNC_MIGRATION = (
     );
     """,
 )
+
+STOCK_REQUESTS_MIGRATION = (
+    150,
+    "the hub's stock requests to a node that keeps its ledger elsewhere: who asked, their"
+    " reference, a count's position or time (and a count of 0)",
+    """
+    ALTER TABLE hub_requests DROP CONSTRAINT hub_requests_quantity_check;
+    ALTER TABLE hub_requests ADD CONSTRAINT hub_requests_quantity_check CHECK (quantity >= 0);
+    ALTER TABLE hub_requests ADD COLUMN reference text NOT NULL DEFAULT '';
+    ALTER TABLE hub_requests ADD COLUMN actor text NOT NULL DEFAULT '';
+    ALTER TABLE hub_requests ADD COLUMN position bigint NOT NULL DEFAULT 0;
+    ALTER TABLE hub_requests ADD COLUMN asked_at timestamptz;
+    """,
+)

@@ -201,9 +201,13 @@ class SqliteAccounts:
 
     def _requests(self, node: str) -> dict[int, Request]:
         return {
-            seq: Request(seq, RequestKind(kind), sku, qty, ident)
-            for seq, kind, sku, qty, ident in self._conn.execute(
-                "SELECT seq, kind, sku, quantity, ident FROM hub_requests WHERE node = ?", (node,)
+            seq: Request(
+                seq, RequestKind(kind), sku, qty, ident, ref, actor, position, _time(asked_at)
+            )
+            for seq, kind, sku, qty, ident, ref, actor, position, asked_at in self._conn.execute(
+                "SELECT seq, kind, sku, quantity, ident, reference, actor, position, asked_at"
+                " FROM hub_requests WHERE node = ?",
+                (node,),
             )
         }
 
@@ -226,9 +230,11 @@ class SqliteAccounts:
                 [(node, seq) for seq in account.settled],
             )
         c.executemany(
-            "INSERT INTO hub_requests VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+            " actor, position, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             [
-                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident)
+                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
                 for q in account.requests.values()
             ],
         )
@@ -340,3 +346,13 @@ class SqliteSyncDatabase(SqliteDatabase):
         return SqliteSyncUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+
+def _asked(request: Request) -> tuple[str, str, int, str | None]:
+    """A stock request's who, why, where and when (empty for the rights requests)."""
+    at = request.at.isoformat() if request.at else None
+    return request.reference, request.actor, request.position, at
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -89,3 +89,28 @@ SYNC_MIGRATION = (
     );
     """,
 )
+
+STOCK_REQUESTS_MIGRATION = (
+    150,
+    "the hub's stock requests to a node that keeps its ledger elsewhere: who asked, their"
+    " reference, a count's position or time (and a count of 0)",
+    """
+    CREATE TABLE hub_requests_150 (
+        node      TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        sku       TEXT NOT NULL,
+        quantity  INTEGER NOT NULL CHECK (quantity >= 0),
+        ident     TEXT NOT NULL,
+        reference TEXT NOT NULL DEFAULT '',
+        actor     TEXT NOT NULL DEFAULT '',
+        position  INTEGER NOT NULL DEFAULT 0,
+        asked_at  TEXT,
+        PRIMARY KEY (node, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO hub_requests_150 (node, seq, kind, sku, quantity, ident)
+        SELECT node, seq, kind, sku, quantity, ident FROM hub_requests;
+    DROP TABLE hub_requests;
+    ALTER TABLE hub_requests_150 RENAME TO hub_requests;
+    """,
+)

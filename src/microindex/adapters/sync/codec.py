@@ -12,7 +12,10 @@ optional fields follow (a tag: its index in `Tag`, then its id).
 
 Version 2 added the FULFIL request kind (the hub asks a node to pick an order's set-aside).
 Version 3 carries a movement's internal tag in its own field, never in the reference (which an
-older side would read as a tag). A frame of another version is refused by name
+older side would read as a tag). Version 4 adds the stock requests (receive, write-off, count
+at a node that keeps its ledger elsewhere), each with its reference, actor and a count's
+position and time.
+A frame of another version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
 not know, so hub and nodes are upgraded together.
 """
@@ -32,7 +35,7 @@ from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
 
 MAGIC = b"MI"
-VERSION = 3  # 2: FULFIL requests (RequestKind); 3: tags in their own field. Older: refused
+VERSION = 4  # 2: FULFIL requests; 3: tags in their own field; 4: stock requests. Older: refused
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
@@ -67,7 +70,8 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
             Refusal.VERSION,
             f"sync format {frame[2]}, this side speaks {VERSION}: upgrade the older side "
             "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
-            "internal tags in their own field, see docs/adr/0002)",
+            "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
+            "receive, write-off and count requests to a node that keeps its ledger elsewhere)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -263,6 +267,12 @@ def encode_reply(reply: Reply, secret: bytes) -> bytes:
         w.text(q.sku)
         w.uint(q.quantity)
         w.text(q.ident)
+        w.text(q.reference)
+        w.text(q.actor)
+        w.uint(q.position)
+        w.uint(0 if q.at is None else 1)
+        if q.at is not None:
+            w.int(_micros(q.at))
     w.blob(
         json.dumps(list(reply.catalog), separators=(",", ":")).encode() if reply.catalog else b""
     )
@@ -279,15 +289,19 @@ def encode_reply(reply: Reply, secret: bytes) -> bytes:
 def decode_reply(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Reply:
     node, r = _open(frame, REPLY, secret_of)
     counter, epoch, acked = r.uint(), r.text(), r.uint()
-    requests = tuple(
-        Request(r.uint(), _REQUESTS[r.uint()], r.text(), r.uint(), r.text())
-        for _ in range(r.uint())
-    )
+    requests = tuple(_request(r) for _ in range(r.uint()))
     raw = r.blob()
     catalog: tuple[Mapping[str, object], ...] = tuple(json.loads(raw)) if raw else ()
     mark = r.uint()
     advice = tuple(Advice(r.text(), r.uint(), r.uint()) for _ in range(r.uint()))
     return Reply(node, counter, epoch, acked, requests, catalog, mark, advice, r.uint())
+
+
+def _request(r: Reader) -> Request:
+    seq, kind, sku, quantity, ident = r.uint(), _REQUESTS[r.uint()], r.text(), r.uint(), r.text()
+    reference, actor, position = r.text(), r.text(), r.uint()
+    at = _EPOCH + timedelta(microseconds=r.int()) if r.uint() else None
+    return Request(seq, kind, sku, quantity, ident, reference, actor, position, at)
 
 
 def secrets(table: Mapping[str, bytes]) -> Callable[[str], bytes | None]:

@@ -36,6 +36,14 @@ class RequestKind(StrEnum):
     UNSETASIDE = "unsetaside"
     RELEASE = "release"
     FULFIL = "fulfil"  # the goods of an order's reservation left the node (a staff step)
+    # stock recorded at the hub for a node that keeps its ledger elsewhere (its agent's
+    # folder): the node records it, once, as if staff had done it there
+    RECEIVE = "receive"
+    WRITE_OFF = "write-off"
+    COUNT = "count"  # `quantity` is what was counted, at ledger `position`
+
+
+STOCK_REQUESTS = frozenset({RequestKind.RECEIVE, RequestKind.WRITE_OFF, RequestKind.COUNT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +63,20 @@ class Reservation:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """Addressed to a node, in the node's request order; `ident` makes applying it idempotent."""
+    """Addressed to a node, in the node's request order; `ident` makes applying it idempotent.
+    A stock request carries who asked and their reference, and a count its ledger position."""
 
     seq: int
     kind: RequestKind
     sku: str
     quantity: int
     ident: str
+    reference: str = ""
+    actor: str = ""
+    position: int = 0
+    # a count asked without a position: when it was taken (hub clock); the node counts at
+    # its last movement by then, from `position` (the hub's mirror head) on
+    at: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -79,6 +94,22 @@ class NotEnoughRights(DomainError):
     def __str__(self) -> str:
         held, wanted = self.held, self.requested
         return f"only {held} of {self.sku} in stock rights at {self.node}, not {wanted}"
+
+
+@dataclass(eq=False)
+class RunsElsewhere(DomainError):
+    """An act the hub cannot do for a node whose agent keeps its ledger on its own machine:
+    the hub never writes that ledger (its copy there is only a mirror)."""
+
+    node: str
+    act: str
+    code = "node_runs_elsewhere"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.node} keeps its ledger on its own agent, which the hub never writes: "
+            f"{self.act} at {self.node}'s own agent (its staff page or `microindex node run`)"
+        )
 
 
 @dataclass
@@ -162,6 +193,24 @@ class NodeAccount:
             return False
         self._request(RequestKind.FULFIL, sku, quantity, ident)
         return True
+
+    def request_stock(self, asked: Request) -> Request:
+        """Stock recorded at the hub for a node that keeps its ledger elsewhere (a receive, a
+        write-off, a count): sent with its next sync reply, recorded there once by its key
+        (`asked.seq` is ignored). Asked again under the same key while it is on its way, the
+        request already queued is the answer. Nothing is spent or credited here: the hub's
+        mirror hears of the movement the node records."""
+        if asked.kind not in STOCK_REQUESTS:
+            raise InvalidValue("request", asked.kind.value, "not a stock request")
+        least = 0 if asked.kind is RequestKind.COUNT else 1
+        if asked.quantity < least:
+            raise InvalidValue("quantity", str(asked.quantity), f"at least {least}")
+        queued = next((r for r in self.requests.values() if r.key == asked.key), None)
+        if queued is None:
+            queued = replace(asked, seq=self.next_request)
+            self.requests[queued.seq] = queued
+            self.next_request += 1
+        return queued
 
     def mirror_movement(self, movement: Movement) -> RightsChange:
         """Fold a replicated movement of the node into the hub's view (exactly once)."""

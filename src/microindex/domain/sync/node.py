@@ -11,9 +11,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from microindex.domain.errors import InvalidValue
-from microindex.domain.ledger import Ledger
+from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
-from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
+from microindex.domain.sync.account import (
+    STOCK_REQUESTS,
+    NotEnoughRights,
+    Request,
+    RequestKind,
+)
 from microindex.domain.sync.messages import Advice, Reply
 from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, tagged
 
@@ -76,6 +81,10 @@ class NodeSide:
     applied: set[str] = field(default_factory=set)
     newly_applied: set[str] = field(default_factory=set)
     touched: set[str] = field(default_factory=set)
+    # where each count request was taken: request seq -> (ledger position, on-hand of its SKU
+    # there), read by the service from the stored ledger; and the counts requests made
+    count_basis: dict[int, tuple[int, int]] = field(default_factory=dict)
+    counted: list[tuple[CountResult, str]] = field(default_factory=list)  # with who asked
 
     def get(self, sku: str) -> Rights:
         return self.rights.get(sku, Rights())
@@ -192,6 +201,8 @@ class NodeSide:
             return []
         self.applied.add(request.key)
         self.newly_applied.add(request.key)
+        if request.kind in STOCK_REQUESTS:
+            return self._stock_request(ledger, request, at)
         rights, sku, q = self.get(request.sku), request.sku, request.quantity
         tag, ident, grant = Tag(request.kind.value), request.ident, MovementKind.GRANT
         if request.kind is RequestKind.SETASIDE and rights.granted >= q:
@@ -217,6 +228,30 @@ class NodeSide:
         if self.get(request.sku).reservation(request.ident) is None and q < 1:
             return []
         return [self._pick(ledger, request.sku, request.ident, q, at)]
+
+    def _stock_request(self, ledger: Ledger, request: Request, at: datetime) -> list[Movement]:
+        """Stock recorded at the hub for this node, recorded here as staff here would, with the
+        hub's actor and reference. A write-off takes no more than is on hand now (sales here
+        since may have taken the rest); a count is set against the ledger where it was taken
+        (`count_basis`), so what moved here since stays."""
+        sku, q, reference, actor = request.sku, request.quantity, request.reference, request.actor
+        if request.kind is RequestKind.RECEIVE:
+            kind = MovementKind.RECEIVE
+            return [self._record(ledger, sku, kind, q, at, None, "", reference, actor)]
+        if request.kind is RequestKind.WRITE_OFF:
+            q = min(q, ledger.available(sku))
+            kind = MovementKind.WRITE_OFF
+            return (
+                [self._record(ledger, sku, kind, -q, at, None, "", reference, actor)] if q else []
+            )
+        now = (ledger.head, ledger.available(sku))
+        position, basis = self.count_basis.get(request.seq, now)
+        result = ledger.count(sku, q, position, basis, at, reference, actor)
+        self.counted.append((result, actor))
+        if result.adjustment is None:
+            return []
+        self._fold(result.adjustment)
+        return [result.adjustment]
 
     def _advise(self, ledger: Ledger, advice: Advice, at: datetime) -> list[Movement]:
         self.low_water[advice.sku] = advice.low_water

@@ -20,6 +20,7 @@ from microindex.domain.sync.node import PromisedOnline
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.remote_nodes import ledger_of, runs_elsewhere
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.settings import Settings
 
@@ -93,3 +94,24 @@ def node_database(ctx: typer.Context, code: str) -> SyncUnitOfWorkFactory:
 def all_node_databases(ctx: typer.Context) -> dict[str, UnitOfWorkFactory]:
     ws = workspace(ctx)
     return {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
+
+
+def node_ledger(ctx: typer.Context, code: str) -> SyncUnitOfWorkFactory:
+    """Where the hub reads a registered node's ledger: its database here, or the hub's mirror
+    of it when its agent keeps it elsewhere (`service.remote_nodes`)."""
+    ws = workspace(ctx)
+    get_node(ws.hub, code)
+    return ledger_of(ws.hub, ws.node(code), code)
+
+
+def all_node_ledgers(ctx: typer.Context) -> dict[str, SyncUnitOfWorkFactory]:
+    ws = workspace(ctx)
+    codes = [n.code.value for n in list_nodes(ws.hub)]
+    return {code: ledger_of(ws.hub, ws.node(code), code) for code in codes}
+
+
+def elsewhere(ctx: typer.Context, code: str) -> bool:
+    """The registered node's agent keeps its ledger on its own machine: never written here."""
+    ws = workspace(ctx)
+    get_node(ws.hub, code)
+    return runs_elsewhere(ws.hub, ws.node(code), code)

@@ -13,17 +13,20 @@ from rich.table import Table
 from microindex.adapters.csvio import parse_stock, write_stock
 from microindex.domain.ledger import CountResult
 from microindex.domain.movement import Movement
+from microindex.domain.sync.account import RequestKind, RunsElsewhere
 from microindex.domain.sync.node import Override
 from microindex.entrypoints.cli.context import (
-    all_node_databases,
+    all_node_ledgers,
     console,
     domain_errors,
+    elsewhere,
     node_database,
+    node_ledger,
     print_json,
     workspace,
 )
 from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
-from microindex.service import rights, transfers
+from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
@@ -49,24 +52,57 @@ def _done(movement: Movement, as_json: bool) -> None:
         )
 
 
-Recorder = Callable[..., Movement]
+def _queued(queued: remote_nodes.Queued, as_json: bool) -> None:
+    """A stock act for a node whose agent keeps its ledger elsewhere: on its way, not done."""
+    if as_json:
+        asked = queued.request
+        print_json(
+            {
+                "node": queued.node,
+                "kind": asked.kind.value,
+                "sku": asked.sku,
+                "quantity": asked.quantity,
+                "position": asked.position if asked.kind is RequestKind.COUNT else None,
+                "reference": asked.reference,
+                "request": asked.seq,
+                "key": asked.key,
+                "message": queued.message,
+            }
+        )
+    else:
+        console.print(queued.message)
 
-_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, str], ...] = (
+
+def _here(ctx: typer.Context, node: str, act: str) -> None:
+    if elsewhere(ctx, node):
+        raise RunsElsewhere(node, act)
+
+
+Recorder = Callable[..., Movement]
+ELSEWHERE = (
+    " At a node whose agent keeps its ledger elsewhere, it is queued for the node's next sync"
+    " and recorded there once."
+)
+
+_MOVEMENT_COMMANDS: tuple[tuple[str, Recorder, RequestKind, str], ...] = (
     (
         "receive",
         stock_service.receive,
-        "Goods arrive at a node.\n\nExample: microindex stock receive shopfront MUG-TIDE-350 12",
+        RequestKind.RECEIVE,
+        f"Goods arrive at a node.{ELSEWHERE}\n\n"
+        "Example: microindex stock receive shopfront MUG-TIDE-350 12",
     ),
     (
         "write-off",
         stock_service.write_off,
-        "Broken or lost goods.\n\n"
+        RequestKind.WRITE_OFF,
+        f"Broken or lost goods.{ELSEWHERE}\n\n"
         "Example: microindex stock write-off shopfront VAS-MOSS-M 1 --ref chipped",
     ),
 )
 
 
-def _movement_command(name: str, record: Recorder, help_text: str) -> None:
+def _movement_command(name: str, record: Recorder, kind: RequestKind, help_text: str) -> None:
     @app.command(name, help=help_text)
     def command(
         ctx: typer.Context,
@@ -78,13 +114,19 @@ def _movement_command(name: str, record: Recorder, help_text: str) -> None:
         as_json: bool = JSON,
     ) -> None:
         with domain_errors():
-            ws, db = workspace(ctx), node_database(ctx, node)
+            ws = workspace(ctx)
+            if elsewhere(ctx, node):
+                ident = uuid.uuid4().hex
+                asked = (ws.hub, node, kind, sku, quantity, ident, reference, actor)
+                _queued(remote_nodes.ask(*asked), as_json)
+                return
+            db = node_database(ctx, node)
             made = record(db, node, sku, quantity, ws.clock(), reference, actor)
         _done(made, as_json)
 
 
-for _name, _record, _help in _MOVEMENT_COMMANDS:
-    _movement_command(_name, _record, _help)
+for _name, _record, _kind, _help in _MOVEMENT_COMMANDS:
+    _movement_command(_name, _record, _kind, _help)
 
 
 @app.command("sell")
@@ -111,6 +153,7 @@ def sell(
     Example: microindex stock sell van MUG-TIDE-350 1
     """
     with domain_errors():
+        _here(ctx, node, "sell")
         ws, db = workspace(ctx), node_database(ctx, node)
         confirmed = None if override is None else Override(actor or "staff", override)
         made = rights.sell_walk_in(
@@ -139,6 +182,8 @@ def transfer(
     """
     with domain_errors():
         ws = workspace(ctx)
+        for end in (source, destination):
+            _here(ctx, end, "send or receive stock")
         done = transfers.move_now(
             ws.node_ops(),
             node_database(ctx, source),
@@ -171,11 +216,18 @@ def count(
     actor: str = ACTOR,
     as_json: bool = JSON,
 ) -> None:
-    """Record a count; the difference from the ledger becomes a count-adjust movement.
+    """Record a count; the difference from the ledger becomes a count-adjust movement. At a
+    node whose agent keeps its ledger elsewhere, it is queued for the node's next sync and
+    recorded there once, set against its ledger as it stood now (or at --position).
 
     Example: microindex stock count shopfront MUG-TIDE-350 7 --position 1520
     """
     with domain_errors():
+        if elsewhere(ctx, node):
+            ws = workspace(ctx)
+            asked = (ws.hub, node, RequestKind.COUNT, sku, counted, uuid.uuid4().hex, reference)
+            _queued(remote_nodes.ask(*asked, actor, position, ws.clock()), as_json)
+            return
         db = node_database(ctx, node)
         result = stock_service.count(
             db, node, sku, counted, workspace(ctx).clock(), position, reference, actor
@@ -211,7 +263,7 @@ def head(ctx: typer.Context, node: str = NODE) -> None:
     Example: microindex stock head van
     """
     with domain_errors():
-        typer.echo(stock_service.ledger_head(node_database(ctx, node), node))
+        typer.echo(stock_service.ledger_head(node_ledger(ctx, node), node))
 
 
 @app.command("show")
@@ -223,9 +275,9 @@ def show(
 ) -> None:
     """Stock by SKU and node. Example: microindex stock show --node locker --json"""
     with domain_errors():
-        databases = all_node_databases(ctx)
+        databases = all_node_ledgers(ctx)
         if node is not None:
-            databases = {node: node_database(ctx, node)}
+            databases = {node: node_ledger(ctx, node)}
         lines = stock_service.stock_lines(databases, sku)
         titles = products_by_sku(workspace(ctx).hub, sorted({line.sku for line in lines}))
     if as_json:
@@ -269,6 +321,7 @@ def import_(
     Example: microindex stock import locker locker-stock.csv
     """
     with domain_errors():
+        _here(ctx, node, "import a stock file")
         db = node_database(ctx, node)
         made = stock_service.import_stock(
             db,
@@ -290,7 +343,7 @@ def export(
 ) -> None:
     """Write a node's on-hand as sku,quantity. Example: microindex stock export van van.csv"""
     with domain_errors():
-        lines = stock_service.stock_lines({node: node_database(ctx, node)})
+        lines = stock_service.stock_lines({node: node_ledger(ctx, node)})
     with file.open("wb") as stream:
         write_stock((StockRow(line.sku, line.on_hand) for line in lines), stream)
     console.print(f"wrote {len(lines)} SKUs of {node} to {file}")

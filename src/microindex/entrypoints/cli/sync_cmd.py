@@ -38,7 +38,8 @@ from microindex.entrypoints.http.node_app import (
     staff_token,
 )
 from microindex.service import sync
-from microindex.service.nodes import list_nodes
+from microindex.service.nodes import get_node, list_nodes
+from microindex.service.remote_nodes import runs_elsewhere
 from microindex.service.sync_ports import HubUnreachable
 from microindex.service.sync_worker import WorkerSettings, run_node
 
@@ -105,23 +106,37 @@ def sync_here(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Sync the nodes of this workspace with its hub, in-process: movements up, rights and
-    requests down, until the hub has everything.
+    requests down, until the hub has everything. A node whose agent keeps its ledger
+    elsewhere is left to that agent (`microindex node run`).
 
     Example: microindex -w ./shop sync --node van
     """
     with domain_errors():
         ws = workspace(ctx)
         codes = [node] if node else [n.code.value for n in list_nodes(ws.hub)]
+        if node:
+            get_node(ws.hub, node)
         endpoint = ws.hub_endpoint()
-        reports = {
-            code: sync.sync_node(ws.node(code), code, ws.link(code, endpoint), ws.clock())
-            for code in codes
-        }
+        reports: dict[str, dict[str, object]] = {}
+        for code in codes:
+            if runs_elsewhere(ws.hub, ws.node(code), code):  # its agent syncs it from there
+                with ws.hub() as uow:
+                    mirrored = uow.ledger.load(code, []).head
+                reports[code] = {"pushed": 0, "exchanges": 0, "acked": mirrored, "elsewhere": True}
+                continue
+            report = sync.sync_node(ws.node(code), code, ws.link(code, endpoint), ws.clock())
+            reports[code] = asdict(report)
     if as_json:
-        print_json({code: asdict(report) for code, report in reports.items()})
+        print_json(reports)
         return
-    for code, report in reports.items():
-        typer.echo(f"{code}: pushed {report.pushed}, the hub has up to #{report.acked}")
+    for code, done in reports.items():
+        if done.get("elsewhere"):
+            typer.echo(
+                f"{code}: runs its own agent elsewhere, which syncs it; the hub has up to"
+                f" #{done['acked']}"
+            )
+        else:
+            typer.echo(f"{code}: pushed {done['pushed']}, the hub has up to #{done['acked']}")
 
 
 def run(

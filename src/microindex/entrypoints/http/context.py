@@ -14,6 +14,7 @@ from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.remote_nodes import ledger_of
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -52,6 +53,15 @@ class Hub:
         registered = [n.code.value for n in list_nodes(self.hub)]
         with self._guard:
             return {code: self.workspace.node(code) for code in registered}
+
+    def ledger(self, code: str) -> SyncUnitOfWorkFactory:
+        """Where the hub reads a registered node's ledger: its database here, or the hub's
+        mirror of it when its agent keeps it elsewhere (`service.remote_nodes`)."""
+        return ledger_of(self.workspace.hub, self.node(code), code)
+
+    def ledgers(self) -> dict[str, SyncUnitOfWorkFactory]:
+        """`ledger` of every registered node."""
+        return {code: ledger_of(self.workspace.hub, db, code) for code, db in self.nodes().items()}
 
 
 def hub_of(request: Request) -> Hub:

@@ -42,7 +42,7 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         return RedirectResponse("/login", status_code=303)
     hub = hub_of(request)
     now = hub.now()
-    nodes = hub.nodes()
+    nodes = hub.ledgers()  # a node whose agent runs elsewhere: the hub's mirror of it
     catalog = view.catalog_by_sku(hub.hub)
     registered = list_nodes(hub.hub)
     activity = view.node_activity(registered, nodes)

@@ -41,7 +41,7 @@ from microindex.domain.promise.holds import NodeClosed, NoPickupHere, NotReserva
 from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
-from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.sync.messages import PushRefused
 from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
 from microindex.service.catalog import ImportRejected
@@ -74,6 +74,7 @@ STATUS: dict[type[DomainError], int] = {
     KeyReused: 409,
     StepRefused: 409,
     NotEnoughRights: 409,
+    RunsElsewhere: 409,
     PushRefused: 409,  # the hub's own sync with a node refused (its state, not the request)
     WrongPickupCode: 403,
     TooManyWrongCodes: 429,

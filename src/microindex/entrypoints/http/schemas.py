@@ -265,6 +265,21 @@ class CountOut(BaseModel):
     adjustment: MovementOut | None
 
 
+class QueuedOut(BaseModel):
+    """202: a receive, write-off or count for a node whose agent keeps its ledger elsewhere,
+    queued for its next sync and recorded there once (under `key`)."""
+
+    node: str
+    kind: str
+    sku: str
+    quantity: int = Field(description="Units received or written off; for a count, counted.")
+    position: int | None = Field(description="A count's ledger position (the mirror's head).")
+    reference: str
+    request: int = Field(description="The request's number in the node's queue.")
+    key: str
+    message: str
+
+
 class HeadOut(BaseModel):
     node: str
     head: int

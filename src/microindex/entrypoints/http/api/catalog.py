@@ -148,6 +148,6 @@ def export_catalog(hub: HubDep, token: TokenDep, format: CsvFormat = CsvFormat.P
 def _total_stock(hub: Hub, token: AccessToken) -> dict[str, int]:
     require(token.grant, Action.READ_STOCK)
     total: dict[str, int] = {}
-    for line in stock_service.stock_lines(hub.nodes()):
+    for line in stock_service.stock_lines(hub.ledgers()):
         total[line.sku] = total.get(line.sku, 0) + line.on_hand
     return total

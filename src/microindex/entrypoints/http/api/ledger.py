@@ -26,7 +26,7 @@ NodePath = Annotated[str, Path(pattern=NODE_PATTERN, description="Node code.")]
 @api.get("/nodes/{node}/head", response_model=HeadOut, summary="The ledger's head position")
 def head(node: NodePath, hub: HubDep, token: TokenDep) -> HeadOut:
     require(token.grant, Action.READ_LEDGER, node)
-    return HeadOut(node=node, head=stock_service.ledger_head(hub.node(node), node))
+    return HeadOut(node=node, head=stock_service.ledger_head(hub.ledger(node), node))
 
 
 @api.get(
@@ -45,7 +45,7 @@ def movements(
     if_none_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> MovementPageOut | Response:
     require(token.grant, Action.READ_LEDGER, node)
-    database = hub.node(node)
+    database = hub.ledger(node)
     with database() as uow:
         top = uow.ledger.load(node, []).head
         found = uow.ledger.movements(node, after, limit)

@@ -7,14 +7,17 @@ import io
 import uuid
 from typing import Annotated
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from microindex.adapters.csvio import parse_stock, write_stock
 from microindex.domain.access import Action, require
 from microindex.domain.movement import Movement
+from microindex.domain.sync.account import RequestKind, RunsElsewhere
 from microindex.entrypoints.http.api.catalog import CSV, CSV_BODY
 from microindex.entrypoints.http.api.common import count_out, router
+from microindex.entrypoints.http.api.orders import KEY_PATTERN
 from microindex.entrypoints.http.api.transfers import NodeTransferOut, transfer_out
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
@@ -25,6 +28,7 @@ from microindex.entrypoints.http.schemas import (
     CountOut,
     MovementIn,
     MovementOut,
+    QueuedOut,
     RowErrorOut,
     SaleIn,
     StockImportOut,
@@ -32,17 +36,74 @@ from microindex.entrypoints.http.schemas import (
     StockTransferIn,
     override_of,
 )
-from microindex.service import rights, transfers
+from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
 from microindex.service.records import movement_record
 
 api = router("stock")
 NodePath = Annotated[str, Path(pattern=NODE_PATTERN, description="Node code.")]
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        pattern=KEY_PATTERN,
+        description="For a node whose agent keeps its ledger elsewhere: a retry with the same"
+        " key queues nothing more, and the node records it once.",
+    ),
+]
+QUEUED: dict[int | str, dict[str, object]] = {
+    202: {
+        "model": QueuedOut,
+        "description": "The node's agent keeps its ledger elsewhere: queued for its next sync.",
+    }
+}
 
 
 def _out(movement: Movement) -> MovementOut:
     return MovementOut(**movement_record(movement))
+
+
+def _elsewhere(hub: Hub, node: str) -> bool:
+    """The node's agent keeps its ledger on its own machine: the hub never writes it."""
+    return remote_nodes.runs_elsewhere(hub.workspace.hub, hub.node(node), node)
+
+
+def _here(hub: Hub, node: str, act: str) -> None:
+    if _elsewhere(hub, node):
+        raise RunsElsewhere(node, act)
+
+
+def _queued(queued: remote_nodes.Queued) -> JSONResponse:
+    asked = queued.request
+    body = QueuedOut(
+        node=queued.node,
+        kind=asked.kind.value,
+        sku=asked.sku,
+        quantity=asked.quantity,
+        position=asked.position if asked.kind is RequestKind.COUNT else None,
+        reference=asked.reference,
+        request=asked.seq,
+        key=asked.key,
+        message=queued.message,
+    )
+    return JSONResponse(body.model_dump(), status_code=202)
+
+
+def _ask(
+    hub: Hub,
+    node: str,
+    kind: RequestKind,
+    key: str | None,
+    body: MovementIn | CountIn,
+    actor: str,
+) -> JSONResponse:
+    """Queue the stock act for the node's next sync (under the Idempotency-Key, if sent)."""
+    quantity, position = (
+        (body.counted, body.position) if isinstance(body, CountIn) else (body.quantity, None)
+    )
+    ident = key or uuid.uuid4().hex
+    asked = (body.sku, quantity, ident, body.reference, actor, position, hub.now())
+    return _queued(remote_nodes.ask(hub.workspace.hub, node, kind, *asked))
 
 
 @api.get(
@@ -60,7 +121,7 @@ def show_stock(
     limit: Annotated[int | None, Query(ge=1, le=100_000, description="Default: all.")] = None,
 ) -> list[StockLineOut]:
     require(token.grant, Action.READ_STOCK, node)
-    databases = hub.nodes() if node is None else {node: hub.node(node)}
+    databases = hub.ledgers() if node is None else {node: hub.ledger(node)}
     lines = stock_service.stock_lines(databases, sku)
     response.headers["X-Total-Count"] = str(len(lines))
     lines = lines[offset : None if limit is None else offset + limit]
@@ -79,9 +140,22 @@ def show_stock(
     ]
 
 
-@api.post("/nodes/{node}/receive", response_model=MovementOut, summary="Goods arrive at a node")
-def receive(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
+@api.post(
+    "/nodes/{node}/receive",
+    response_model=MovementOut,
+    responses=QUEUED,
+    summary="Goods arrive at a node (202: queued for a node whose agent runs elsewhere)",
+)
+def receive(
+    node: NodePath,
+    body: MovementIn,
+    hub: HubDep,
+    token: TokenDep,
+    idempotency_key: KeyHeader = None,
+) -> MovementOut | JSONResponse:
     require(token.grant, Action.WRITE_STOCK, node)
+    if _elsewhere(hub, node):
+        return _ask(hub, node, RequestKind.RECEIVE, idempotency_key, body, token.actor)
     db = hub.node_for_writing(node)
     return _out(
         stock_service.receive(
@@ -97,6 +171,7 @@ def receive(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> M
 )
 def sell(node: NodePath, body: SaleIn, hub: HubDep, token: TokenDep) -> MovementOut:
     require(token.grant, Action.WRITE_STOCK, node)
+    _here(hub, node, "sell")
     db = hub.node_for_writing(node)
     ask = hub.workspace.ask_hub(node)
     override = override_of(body, token.actor)
@@ -107,9 +182,22 @@ def sell(node: NodePath, body: SaleIn, hub: HubDep, token: TokenDep) -> Movement
     )
 
 
-@api.post("/nodes/{node}/write-off", response_model=MovementOut, summary="Broken or lost goods")
-def write_off(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) -> MovementOut:
+@api.post(
+    "/nodes/{node}/write-off",
+    response_model=MovementOut,
+    responses=QUEUED,
+    summary="Broken or lost goods (202: queued for a node whose agent runs elsewhere)",
+)
+def write_off(
+    node: NodePath,
+    body: MovementIn,
+    hub: HubDep,
+    token: TokenDep,
+    idempotency_key: KeyHeader = None,
+) -> MovementOut | JSONResponse:
     require(token.grant, Action.WRITE_STOCK, node)
+    if _elsewhere(hub, node):
+        return _ask(hub, node, RequestKind.WRITE_OFF, idempotency_key, body, token.actor)
     db = hub.node_for_writing(node)
     return _out(
         stock_service.write_off(
@@ -118,9 +206,22 @@ def write_off(node: NodePath, body: MovementIn, hub: HubDep, token: TokenDep) ->
     )
 
 
-@api.post("/nodes/{node}/count", response_model=CountOut, summary="Record a stock count")
-def count(node: NodePath, body: CountIn, hub: HubDep, token: TokenDep) -> CountOut:
+@api.post(
+    "/nodes/{node}/count",
+    response_model=CountOut,
+    responses=QUEUED,
+    summary="Record a stock count (202: queued for a node whose agent runs elsewhere)",
+)
+def count(
+    node: NodePath,
+    body: CountIn,
+    hub: HubDep,
+    token: TokenDep,
+    idempotency_key: KeyHeader = None,
+) -> CountOut | JSONResponse:
     require(token.grant, Action.WRITE_STOCK, node)
+    if _elsewhere(hub, node):
+        return _ask(hub, node, RequestKind.COUNT, idempotency_key, body, token.actor)
     db = hub.node_for_writing(node)
     result = stock_service.count(
         db, node, body.sku, body.counted, hub.now(), body.position, body.reference, token.actor
@@ -138,6 +239,8 @@ def transfer(
     node: NodePath, body: StockTransferIn, hub: HubDep, token: TokenDep
 ) -> NodeTransferOut:
     require(token.grant, Action.WRITE_STOCK, node)
+    for end in (node, body.to):
+        _here(hub, end, "send or receive stock")
     done = transfers.move_now(
         hub.workspace.node_ops(),
         hub.node_for_writing(node),
@@ -169,6 +272,7 @@ async def import_stock(
 
 
 def _import(hub: Hub, node: str, body: bytes, skip_bad_rows: bool, actor: str) -> StockImportOut:
+    _here(hub, node, "import a stock file")
     db = hub.node_for_writing(node)
     parsed = parse_stock(io.BytesIO(body))
     made = stock_service.import_stock(
@@ -188,7 +292,7 @@ def _import(hub: Hub, node: str, body: bytes, skip_bad_rows: bool, actor: str) -
 )
 def export_stock(node: NodePath, hub: HubDep, token: TokenDep) -> Response:
     require(token.grant, Action.READ_STOCK, node)
-    lines = stock_service.stock_lines({node: hub.node(node)})
+    lines = stock_service.stock_lines({node: hub.ledger(node)})
     stream = io.BytesIO()
     write_stock((stock_service.StockRow(line.sku, line.on_hand) for line in lines), stream)
     return Response(stream.getvalue(), media_type=f"{CSV}; charset=utf-8")

@@ -109,8 +109,9 @@
       action === "count" ? { sku: item.sku, counted: quantity } : { sku: item.sku, quantity };
     $("override").hidden = true;
     try {
-      await api("POST", `/nodes/${node}/${action}`, body);
-      say(`${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}`);
+      const done = await api("POST", `/nodes/${node}/${action}`, body);
+      // a node whose agent keeps its ledger elsewhere: queued for its next sync (202)
+      say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}`);
     } catch (error) {
       if (error.code === "promised_online") askOverride(body, error.message);
       else say(error.message, true);
@@ -264,8 +265,8 @@
   async function countLine(sku, counted, button) {
     button.disabled = true;
     try {
-      await api("POST", `/nodes/${node}/count`, { sku, counted });
-      say(`Counted ${counted} × ${sku}`);
+      const done = await api("POST", `/nodes/${node}/count`, { sku, counted });
+      say(done.message || `Counted ${counted} × ${sku}`);
     } catch (error) {
       say(error.message, true);
       button.disabled = false;

@@ -1,0 +1,98 @@
+"""Nodes whose agent keeps the ledger on its own machine: the hub reads them, never writes them.
+
+A node's agent may run in the hub's workspace (its database is the file the hub opens for it)
+or elsewhere, in its own folder (`microindex node run CODE --hub URL`). The hub tells them
+apart by what it has heard: a node that pushed a longer ledger than the copy here, or under
+batch counters this copy never used, keeps its ledger elsewhere; writing the copy would fork
+it. For such a node the hub reads the mirror of its ledger (head, movements, stock), and a
+receive, write-off or count asked of the hub is queued as a request in its account with the
+node, sent with the node's next sync reply and recorded there once, by its key (as an order's
+pick is: `fulfilment.request_picks`). A walk-in sale is the node's own act: refused here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from microindex.domain.codes import NodeCode, Sku
+from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
+from microindex.domain.sync.account import Request, RequestKind
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
+
+def runs_elsewhere(hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, node: str) -> bool:
+    """Whether `node_db` (the copy of the node in the hub's workspace) is not the node's own
+    ledger: the hub's mirror of it is longer, or the hub has admitted pushes under a later
+    incarnation or counter than this copy ever sent. A node never heard from is here."""
+    with hub() as uow:
+        mirrored = uow.ledger.load(node, []).head
+        peer = uow.accounts.peer(node)
+    with node_db() as uow:
+        side = uow.rights.load(node)
+        head = uow.ledger.load(node, []).head
+    return mirrored > head or (peer.incarnation, peer.counter) > (side.incarnation, side.counter)
+
+
+def ledger_of(
+    hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, node: str
+) -> SyncUnitOfWorkFactory:
+    """Where the hub reads a node's ledger: its own database here, else the hub's mirror."""
+    return hub if runs_elsewhere(hub, node_db, node) else node_db
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A stock request on its way to a node: recorded there at its next sync, once."""
+
+    node: str
+    request: Request
+
+    @property
+    def message(self) -> str:
+        asked = self.request
+        return (
+            f"{asked.kind.value} of {asked.quantity} {asked.sku} queued for {self.node}'s next"
+            f" sync (request #{asked.seq}): its agent records it once"
+        )
+
+
+def ask(
+    hub: SyncUnitOfWorkFactory,
+    node: str,
+    kind: RequestKind,
+    sku: str,
+    quantity: int,
+    ident: str,
+    reference: str = "",
+    actor: str = "",
+    position: int | None = None,
+    at: datetime | None = None,
+) -> Queued:
+    """Queue a receive, write-off or count (`quantity`: what was counted, at ledger `position`;
+    without one, at the node's last movement by `at`, the hub's time of the count, and never
+    before the mirror's head) for a node that keeps its ledger elsewhere, under the key
+    `ident` (asked again, the request already queued answers). Checked against the hub's
+    catalog and its mirror as the node would check it: an unknown SKU, a write-off beyond
+    what the mirror shows on hand, a count position beyond its head are refused at once."""
+    NodeCode(node)
+    Sku(sku)
+    with hub() as uow:
+        if uow.catalog.missing([sku]):
+            raise UnknownSku(sku)
+        mirror = uow.ledger.load(node, [sku])
+        if kind is RequestKind.WRITE_OFF and quantity > mirror.available(sku):
+            raise OutOfStock(sku, node, quantity, mirror.available(sku))
+        where = mirror.head if position is None else position
+        if kind is RequestKind.COUNT and where > mirror.head:
+            raise CountPositionAhead(node, where, mirror.head)
+        counting = kind is RequestKind.COUNT
+        taken = at if counting and position is None else None
+        account = uow.accounts.load(node)
+        asked = Request(
+            0, kind, sku, quantity, ident, reference, actor, where if counting else 0, taken
+        )
+        queued = account.request_stock(asked)
+        uow.accounts.save(account)
+        uow.commit()
+    return Queued(node, queued)
