@@ -1,10 +1,10 @@
 """Timer runs claimed in the hub's PostgreSQL database (the table of migration 112): hub
 workers on one database each try the insert; the primary key lets one of them have it.
 
-A claim also takes a session advisory lock named after the schema and the timer, held until the run is
-finished: a run that outlasts its period is not started again by another process for the next
-due time while it is still going (that due time is claimed once it ends, if still due). A
-process that dies mid-run drops its lock with its connection.
+A claim also takes a session advisory lock named after the schema and the timer, held until
+the run is finished: a run that outlasts its period is not started again by another process for
+the next due time while it is still going (that due time is claimed once it ends, if still
+due). A process that dies mid-run drops its lock with its connection.
 """
 
 from __future__ import annotations
