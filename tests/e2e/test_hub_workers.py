@@ -1,0 +1,360 @@
+"""The hub as two processes (`microindex serve`) on one PostgreSQL schema, and three node agents
+(`microindex node run`), each in its own folder, syncing over HTTP: requests are spread over
+both hub processes (buyers alternate; the van and the locker sync with one, the shopfront with
+the other, so a set-aside promised at one travels down from the other).
+
+50 buyers at once for 10 units get exactly 10; every timer run is claimed and run once; after
+the agents sync, every node's ledger equals the hub's mirror; searches at both hub processes
+and at a node while its agent runs answer. `serve --workers 2` runs two processes on one port;
+on a SQLite hub it is refused with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import psycopg
+import pytest
+
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.search.files import open_index
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.bootstrap import bootstrap, hub_timers
+from microindex.domain.access import Grant, Role
+from microindex.domain.codes import NodeCode
+from microindex.domain.movement import Movement
+from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
+from microindex.domain.search.request import Filters, SearchRequest
+from microindex.entrypoints.access import token_store
+from microindex.service import access
+from microindex.service.catalog import ParsedCatalog, import_products
+from microindex.service.indexing import catch_up
+from microindex.service.nodes import add_node
+from microindex.service.search import search as search_index
+from microindex.settings import Settings
+from tests.search.conftest import product
+
+pytestmark = [pytest.mark.realclock, pytest.mark.postgres, pytest.mark.slow]
+
+CLI = [str(Path(sys.executable).parent / "microindex")]
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # when the catalog and tokens were made
+NODES = {"shopfront": (51.545, -0.055), "locker": (51.547, -0.057), "van": (51.543, -0.053)}
+CUSTOMER = {"lat": 51.546, "lon": -0.056}
+SCARCE = "MUG-1"  # 10 units over three nodes
+RECEIVED = {
+    "shopfront": {SCARCE: 4, "LMP-1": 3, "RUG-1": 2},
+    "locker": {SCARCE: 3, "LMP-1": 3, "SOF-1": 1},
+    "van": {SCARCE: 3, "LMP-1": 3, "CHR-1": 1},
+}
+COUNTED = "LMP-1"  # counted one short, twice: a count is reported to the hub at once
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def eventually(check: Callable[[], bool], seconds: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
+        time.sleep(0.2)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This environment without MICROINDEX_ settings, with PYTHONPATH made absolute (so a
+    child started in another folder runs this checkout's code)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROINDEX_")}
+    if env.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) for p in env["PYTHONPATH"].split(os.pathsep)
+        )
+    return {**env, **extra}
+
+
+@dataclass
+class Running:
+    """Processes a test started, stopped (SIGINT, then SIGKILL) in reverse order."""
+
+    folder: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            [*CLI, *args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> int:
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return int(process.returncode)
+
+    def stop_all(self) -> None:
+        for client in self.clients:
+            client.close()
+        for process in reversed(self.processes):
+            self.stop(process)
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    started = Running(tmp_path)
+    yield started
+    started.stop_all()
+
+
+@dataclass(frozen=True)
+class Shop:
+    folder: Path
+    url: str  # the hub's PostgreSQL URL, with its schema
+    schema: str
+    sync_secrets: dict[str, str]
+    admin: str
+    channel: str
+
+
+def pg_url(base: str, schema: str) -> str:
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def shop(tmp_path: Path, postgres_url: str, postgres_schema: str) -> Shop:
+    """A hub on PostgreSQL with three nodes, a small catalog and tokens (made in-process)."""
+    url = pg_url(postgres_url, postgres_schema)
+    ws = bootstrap(Settings(tmp_path / "hub", hub_url=url))
+    try:
+        for code, (lat, lon) in NODES.items():
+            add_node(ws.hub, _node(code, lat, lon))
+        import_products(ws.hub, ParsedCatalog(CATALOG), AT)
+        secrets = {code: ws.secrets.ensure(code).decode() for code in NODES}
+        store = token_store(ws)
+        admin = access.issue(store, ws.hub, Grant(Role.ADMIN), AT, "test admin").secret
+        channel = access.issue(store, ws.hub, Grant(Role.CHANNEL), AT, "web shop").secret
+    finally:
+        ws.close()
+    return Shop(tmp_path / "hub", url, postgres_schema, secrets, admin, channel)
+
+
+CATALOG = [
+    product(SCARCE, "Harlow Stoneware Mug in Navy", "12.00"),
+    product("LMP-1", "Brass Arc Floor Lamp", "89.00"),
+    product("RUG-1", "Jute Area Rug", "120.00"),
+    product("SOF-1", "Linen Three Seater Sofa", "899.00"),
+    product("CHR-1", "Wingback Armchair", "349.00"),
+]
+
+
+def _node(code: str, lat: float, lon: float) -> Node:
+    kind = {"shopfront": NodeKind.STORE, "locker": NodeKind.LOCKER, "van": NodeKind.VAN}[code]
+    return Node(
+        code=NodeCode(code),
+        kind=kind,
+        name=code.title(),
+        location=Location(lat, lon),
+        opening_hours=OpeningHours.always(),
+        capabilities=Capabilities(
+            pickup=True, local_delivery_radius_km=10.0, local_delivery_speed_kmh=15.0
+        ),
+        zone="Europe/London",
+        offline_gap_s=0.0,  # always in reach: no walk-in rights kept back, the hub holds all
+    )
+
+
+def start_hub(running: Running, shop: Shop, name: str, workers: int = 1) -> str:
+    port = free_port()
+    args = ["-w", str(shop.folder), "serve", "--port", str(port), "--workers", str(workers)]
+    running.start(name, args, child_env(MICROINDEX_HUB_URL=shop.url))
+    base = f"http://127.0.0.1:{port}"
+    eventually(lambda: _answers(f"{base}/docs"), what=f"{name} to listen")
+    return base
+
+
+def start_agent(running: Running, shop: Shop, code: str, hub: str) -> httpx.Client:
+    """The node's agent in its own folder, with its staff page; a client for that page."""
+    folder, port = running.folder / f"agent-{code}", free_port()
+    folder.mkdir(exist_ok=True)
+    staff = f"staff-{code}-token-0123456789abcdef"
+    args = ["-w", str(folder), "node", "run", code, "--hub", hub]
+    args += ["--serve-port", str(port), "--poll", "0.2"]
+    env = child_env(MICROINDEX_SYNC_SECRET=shop.sync_secrets[code], MICROINDEX_STAFF_TOKEN=staff)
+    running.start(f"agent-{code}", args, env)
+    base = f"http://127.0.0.1:{port}"
+    eventually(lambda: _answers(f"{base}/staff"), what=f"the {code} agent to listen")
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {staff}"}, timeout=30)
+    running.clients.append(client)
+    return client
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def receive_when_known(staff: httpx.Client, code: str, sku: str, quantity: int) -> None:
+    """A receipt at the node, once its agent has pulled the product from the hub."""
+
+    def received() -> bool:
+        body = {"sku": sku, "quantity": quantity}
+        answer = staff.post(f"/api/v1/nodes/{code}/receive", json=body)
+        assert answer.status_code in (200, 404, 422), answer.text
+        return answer.status_code == 200
+
+    eventually(received, what=f"{sku} received at {code}")
+
+
+def count(staff: httpx.Client, code: str, sku: str, counted: int) -> None:
+    answer = staff.post(f"/api/v1/nodes/{code}/count", json={"sku": sku, "counted": counted})
+    assert answer.status_code == 200, answer.text
+
+
+def hub_rights(shop: Shop, sku: str) -> int:
+    with psycopg.connect(shop.url) as conn:
+        row = conn.execute("SELECT coalesce(sum(h), 0) FROM hub_rights WHERE sku = %s", (sku,))
+        return int(row.fetchone()[0])  # type: ignore[index]
+
+
+def mirror(shop: Shop, code: str) -> list[Movement]:
+    """The hub's copy of the node's ledger, every movement in sequence."""
+    database = PostgresPromiseDatabase(shop.url)
+    try:
+        with database() as uow:
+            return uow.ledger.movements(code, 0, 10**9)
+    finally:
+        database.close()
+
+
+def node_ledger(folder: Path, code: str) -> list[Movement]:
+    """The node's own ledger, in its agent's folder."""
+    database = SqliteSyncDatabase(folder / f"agent-{code}" / "nodes" / f"{code}.sqlite")
+    try:
+        with database() as uow:
+            return uow.ledger.movements(code, 0, 10**9)
+    finally:
+        database.close()
+
+
+def search_beside_the_agent(folder: Path, code: str, text: str) -> list[str]:
+    """What `search find --node CODE` does in the agent's folder while the agent runs (and
+    has searched its index): catch the node's index up, then search it."""
+    index = open_index(folder / f"agent-{code}", code)
+    database = SqliteSyncDatabase(folder / f"agent-{code}" / "nodes" / f"{code}.sqlite")
+    try:
+        catch_up(index, database, code)  # no LockBusy beside the agent's writer
+        request = SearchRequest(text, Filters(in_stock=True))
+        return [hit.sku for hit in search_index(index, request, code).hits]
+    finally:
+        index.close()
+        database.close()
+
+
+def buy_at_once(hubs: list[str], channel: str, buyers: int) -> list[httpx.Response]:
+    """`buyers` threads, released together, each ordering one SCARCE; hub i % len(hubs)."""
+    start = threading.Barrier(buyers)
+    answers: list[Any] = [None] * buyers
+
+    def buy(i: int) -> None:
+        order = {
+            "lines": [{"sku": SCARCE, "quantity": 1}],
+            "method": "local_delivery",
+            "customer": CUSTOMER,
+        }
+        headers = {"Authorization": f"Bearer {channel}", "Idempotency-Key": f"buyer-{i}"}
+        with httpx.Client(base_url=hubs[i % len(hubs)], timeout=60) as client:
+            start.wait()
+            answers[i] = client.post("/api/v1/orders", json=order, headers=headers)
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(buyers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+def test_two_hub_processes_and_three_agents_promise_ten_units_once_and_converge(
+    shop: Shop, running: Running
+) -> None:
+    hubs = [start_hub(running, shop, "hub-a"), start_hub(running, shop, "hub-b")]
+    at = {"shopfront": hubs[1], "locker": hubs[0], "van": hubs[0]}
+    staff = {code: start_agent(running, shop, code, at[code]) for code in NODES}
+    for code, lines in RECEIVED.items():
+        for sku, quantity in lines.items():
+            receive_when_known(staff[code], code, sku, quantity)
+        count(staff[code], code, COUNTED, 2)
+    eventually(lambda: hub_rights(shop, SCARCE) == 10, what="the hub to hold 10 rights")
+
+    answers = buy_at_once(hubs, shop.channel, 50)
+    promised = [a for a in answers if a.status_code == 201]
+    assert len(promised) == 10, [a.text for a in answers if a.status_code != 409][:3]
+    assert {a.status_code for a in answers} == {201, 409}
+    by_node: dict[str, int] = {}
+    for answer in promised:
+        for part in answer.json()["parts"]:
+            by_node[part["node"]] = by_node.get(part["node"], 0) + part["lines"][0]["quantity"]
+    assert by_node == {code: lines[SCARCE] for code, lines in RECEIVED.items()}
+
+    for code in NODES:
+        count(staff[code], code, COUNTED, 1)  # and the set-asides come down in the reply
+    for code in NODES:
+        eventually(
+            lambda c=code: node_ledger(running.folder, c) == mirror(shop, c),  # type: ignore[misc]
+            what=f"{code}'s ledger to equal the hub's mirror",
+        )
+        assert [m.seq for m in mirror(shop, code)] == list(range(1, len(mirror(shop, code)) + 1))
+
+    search = {"Authorization": f"Bearer {shop.admin}"}
+    for hub in hubs:
+        found = httpx.get(f"{hub}/api/v1/search", params={"q": "floor lamp"}, headers=search)
+        assert found.status_code == 200, found.text
+        assert found.json()["hits"][0]["stock"] == dict.fromkeys(NODES, 1)
+    at_node = staff["van"].get("/api/v1/search", params={"q": "armchair", "in_stock": True})
+    assert at_node.status_code == 200 and at_node.json()["total"] == 1
+    assert search_beside_the_agent(running.folder, "van", "armchair") == ["CHR-1"]
+
+    for process in running.processes[2:]:
+        assert running.stop(process) == 0  # the agents
+    pids = {process.pid for process in running.processes[:2]}
+    with psycopg.connect(shop.url) as conn:
+        runs = conn.execute("SELECT timer, due, claimed_by, outcome FROM timer_runs").fetchall()
+    assert {timer for timer, _, _, _ in runs} == {t.name for t in _pg_timers(shop)}
+    assert all(outcome == "ok" for _, _, _, outcome in runs), runs
+    assert {int(by.rsplit(":", 1)[1]) for _, _, by, _ in runs} <= pids
+    assert len({(timer, due) for timer, due, _, _ in runs}) == len(runs)
+
+
+def _pg_timers(shop: Shop) -> list[Any]:
+    ws = bootstrap(Settings(shop.folder, hub_url=shop.url))
+    try:
+        return hub_timers(ws)
+    finally:
+        ws.close()
