@@ -5,8 +5,9 @@ the other, so a set-aside promised at one travels down from the other).
 
 50 buyers at once for 10 units get exactly 10; every timer run is claimed and run once; after
 the agents sync, every node's ledger equals the hub's mirror; searches at both hub processes
-and at a node while its agent runs answer. `serve --workers 2` runs two processes on one port;
-on a SQLite hub it is refused with a reason.
+and at a node while its agent runs answer. `serve --workers 2` runs two processes on one port,
+each answering and running timers (each due run claimed once); on a SQLite hub it is refused
+with the reason.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from urllib.parse import quote
 import httpx
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.search.files import open_index
@@ -39,6 +41,7 @@ from microindex.domain.movement import Movement
 from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
 from microindex.domain.search.request import Filters, SearchRequest
 from microindex.entrypoints.access import token_store
+from microindex.entrypoints.cli.app import app
 from microindex.service import access
 from microindex.service.catalog import ParsedCatalog, import_products
 from microindex.service.indexing import catch_up
@@ -46,8 +49,6 @@ from microindex.service.nodes import add_node
 from microindex.service.search import search as search_index
 from microindex.settings import Settings
 from tests.search.conftest import product
-
-pytestmark = [pytest.mark.realclock, pytest.mark.postgres, pytest.mark.slow]
 
 CLI = [str(Path(sys.executable).parent / "microindex")]
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # when the catalog and tokens were made
@@ -301,6 +302,9 @@ def buy_at_once(hubs: list[str], channel: str, buyers: int) -> list[httpx.Respon
     return answers
 
 
+@pytest.mark.realclock
+@pytest.mark.postgres
+@pytest.mark.slow
 def test_two_hub_processes_and_three_agents_promise_ten_units_once_and_converge(
     shop: Shop, running: Running
 ) -> None:
@@ -358,3 +362,50 @@ def _pg_timers(shop: Shop) -> list[Any]:
         return hub_timers(ws)
     finally:
         ws.close()
+
+
+def test_several_workers_on_a_sqlite_hub_are_refused_with_the_reason(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["-w", str(tmp_path / "shop"), "serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "--workers 2 needs a PostgreSQL hub" in " ".join(result.output.split())
+
+
+def _children(pid: int) -> set[int]:
+    """The worker processes uvicorn spawned under `pid` (not multiprocessing's helpers)."""
+    found: set[int] = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid and b"spawn_main" in command:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.realclock
+@pytest.mark.slow
+def test_two_workers_on_one_port_answer_and_claim_each_timer_run_once(
+    shop: Shop, running: Running
+) -> None:
+    base = start_hub(running, shop, "hub", workers=2)
+    serve = running.processes[0]
+    eventually(lambda: len(_children(serve.pid)) == 2, what="two worker processes")
+    workers = _children(serve.pid)
+    admin = {"Authorization": f"Bearer {shop.admin}"}
+    for _ in range(20):  # a new connection each: the kernel hands them to either worker
+        assert httpx.get(f"{base}/api/v1/nodes", headers=admin).status_code == 200
+
+    def claimed() -> list[tuple[str, str, str]]:
+        with psycopg.connect(shop.url) as conn:
+            rows = conn.execute("SELECT timer, claimed_by, outcome FROM timer_runs").fetchall()
+        return [(str(t), str(b), str(o)) for t, b, o in rows]
+
+    names = {"release-lapsed-leases", "expire-reservations", "locker-sweep"}
+    eventually(lambda: {t for t, _, o in claimed() if o == "ok"} == names, what="timer runs")
+    assert running.stop(serve) == 0
+    runs = claimed()
+    assert {int(by.rsplit(":", 1)[1]) for _, by, _ in runs} <= workers
+    assert len(runs) <= 2 * len(names)  # one due time each, two if a minute turned meanwhile
