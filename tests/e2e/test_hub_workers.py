@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,10 +95,13 @@ class Running:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     clients: list[httpx.Client] = field(default_factory=list)
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, args: list[str], env: dict[str, str], within: Sequence[str] = ()
+    ) -> subprocess.Popen[bytes]:
+        """`microindex ARGS` (`within`: the command it runs under, e.g. `ip netns exec NS`)."""
         log = (self.folder / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            [*CLI, *args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder
+            [*within, *CLI, *args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder
         )
         log.close()
         self.processes.append(process)
@@ -189,11 +192,14 @@ def _node(code: str, lat: float, lon: float) -> Node:
     )
 
 
-def start_hub(running: Running, shop: Shop, name: str, workers: int = 1) -> str:
+def start_hub(
+    running: Running, shop: Shop, name: str, workers: int = 1, host: str = "127.0.0.1"
+) -> str:
     port = free_port()
-    args = ["-w", str(shop.folder), "serve", "--port", str(port), "--workers", str(workers)]
+    args = ["-w", str(shop.folder), "serve", "--host", host, "--port", str(port)]
+    args += ["--workers", str(workers)]
     running.start(name, args, child_env(MICROINDEX_HUB_URL=shop.url))
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{host}:{port}"
     eventually(lambda: _answers(f"{base}/docs"), what=f"{name} to listen")
     return base
 
