@@ -94,6 +94,19 @@ class Running:
     folder: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     clients: list[httpx.Client] = field(default_factory=list)
+    starting: list[str] = field(default_factory=list)  # addresses to answer before going on
+
+    def listening(self, url: str, wait: bool) -> None:
+        """Wait for `url` to answer now, or (not `wait`) with the others in `all_listening`."""
+        self.starting.append(url)
+        if wait:
+            self.all_listening()
+
+    def all_listening(self) -> None:
+        """Wait for every process started to answer: they start side by side."""
+        for url in self.starting:
+            eventually(lambda u=url: _answers(u), what=f"{url} to answer")  # type: ignore[misc]
+        self.starting.clear()
 
     def start(
         self, name: str, args: list[str], env: dict[str, str], within: Sequence[str] = ()
@@ -193,18 +206,25 @@ def _node(code: str, lat: float, lon: float) -> Node:
 
 
 def start_hub(
-    running: Running, shop: Shop, name: str, workers: int = 1, host: str = "127.0.0.1"
+    running: Running,
+    shop: Shop,
+    name: str,
+    workers: int = 1,
+    host: str = "127.0.0.1",
+    wait: bool = True,
 ) -> str:
     port = free_port()
     args = ["-w", str(shop.folder), "serve", "--host", host, "--port", str(port)]
     args += ["--workers", str(workers)]
     running.start(name, args, child_env(MICROINDEX_HUB_URL=shop.url))
     base = f"http://{host}:{port}"
-    eventually(lambda: _answers(f"{base}/docs"), what=f"{name} to listen")
+    running.listening(f"{base}/docs", wait)
     return base
 
 
-def start_agent(running: Running, shop: Shop, code: str, hub: str) -> httpx.Client:
+def start_agent(
+    running: Running, shop: Shop, code: str, hub: str, wait: bool = True
+) -> httpx.Client:
     """The node's agent in its own folder, with its staff page; a client for that page."""
     folder, port = running.folder / f"agent-{code}", free_port()
     folder.mkdir(exist_ok=True)
@@ -214,7 +234,7 @@ def start_agent(running: Running, shop: Shop, code: str, hub: str) -> httpx.Clie
     env = child_env(MICROINDEX_SYNC_SECRET=shop.sync_secrets[code], MICROINDEX_STAFF_TOKEN=staff)
     running.start(f"agent-{code}", args, env)
     base = f"http://127.0.0.1:{port}"
-    eventually(lambda: _answers(f"{base}/staff"), what=f"the {code} agent to listen")
+    running.listening(f"{base}/staff", wait)
     client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {staff}"}, timeout=30)
     running.clients.append(client)
     return client
@@ -314,9 +334,10 @@ def buy_at_once(hubs: list[str], channel: str, buyers: int) -> list[httpx.Respon
 def test_two_hub_processes_and_three_agents_promise_ten_units_once_and_converge(
     shop: Shop, running: Running
 ) -> None:
-    hubs = [start_hub(running, shop, "hub-a"), start_hub(running, shop, "hub-b")]
+    hubs = [start_hub(running, shop, name, wait=False) for name in ("hub-a", "hub-b")]
     at = {"shopfront": hubs[1], "locker": hubs[0], "van": hubs[0]}
-    staff = {code: start_agent(running, shop, code, at[code]) for code in NODES}
+    staff = {code: start_agent(running, shop, code, at[code], wait=False) for code in NODES}
+    running.all_listening()
     for code, lines in RECEIVED.items():
         for sku, quantity in lines.items():
             receive_when_known(staff[code], code, sku, quantity)
