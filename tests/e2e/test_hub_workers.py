@@ -1,7 +1,8 @@
 """The hub as two processes (`microindex serve`) on one PostgreSQL schema, and three node agents
 (`microindex node run`), each in its own folder, syncing over HTTP: requests are spread over
 both hub processes (buyers alternate; the van and the locker sync with one, the shopfront with
-the other, so a set-aside promised at one travels down from the other).
+the other, then the van moves over, so a set-aside promised at one travels down from the
+other and a node's pushes land on both).
 
 50 buyers at once for 10 units get exactly 10; every timer run is claimed and run once; after
 the agents sync, every node's ledger equals the hub's mirror; searches at both hub processes
@@ -354,6 +355,8 @@ def test_two_hub_processes_and_three_agents_promise_ten_units_once_and_converge(
             by_node[part["node"]] = by_node.get(part["node"], 0) + part["lines"][0]["quantity"]
     assert by_node == {code: lines[SCARCE] for code, lines in RECEIVED.items()}
 
+    assert running.stop(running.processes[4]) == 0  # the van's agent moves to the other hub
+    staff["van"] = start_agent(running, shop, "van", hubs[1])  # process: counters are stored
     for code in NODES:
         count(staff[code], code, COUNTED, 1)  # and the set-asides come down in the reply
     for code in NODES:
