@@ -361,10 +361,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pg-url", default=os.environ.get("MICROINDEX_TEST_PG_URL", PG_URL))
     parser.add_argument("--small", action="store_true", help="20 nodes x 2,000 SKUs.")
+    parser.add_argument("--nodes", type=int, help="Fleet nodes (default 200, --small 20).")
+    parser.add_argument("--skus", type=int, help="SKUs each fleet node holds (20,000; 2,000).")
     parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
+    size = Size(args.nodes or size.nodes, args.skus or size.skus, size.orders, size.later)
     try:
         psycopg.connect(args.pg_url, connect_timeout=3).close()
     except psycopg.OperationalError as error:
