@@ -4,14 +4,15 @@
     python -m bench.pg_hub --small    # 20 nodes x 2,000 SKUs, fewer orders (a minute or two)
     python -m bench.pg_hub --json
 
-All in one run, on a throwaway schema of the PostgreSQL server (--pg-url, default
+All in one run, on throwaway schemas of the PostgreSQL server (--pg-url, default
 MICROINDEX_TEST_PG_URL or the local test server):
 - raw psycopg rates, the baseline: single-row `UPDATE ... SET qty = qty - 1` committed one by
   one from --buyers threads (what a promise does at least once), and `executemany` INSERTs of
   movement-shaped rows in batches of 5,000 (what a push does at least once);
-- for 1 and 2 hub processes: orders per second (`POST /api/v1/orders` from --buyers threads,
-  each promise taken from rights the hub holds) and sync movements per second (8 nodes pushing
-  their new movements at once over HTTP, `sync_node` end to end);
+- for 1 and 2 hub processes, each on a new schema: orders per second (`POST /api/v1/orders`
+  from --buyers threads, each promise taken from rights the hub holds; also per half and the
+  p99 of one order) and sync movements per second (8 nodes pushing their new movements at
+  once over HTTP, `sync_node` end to end);
 - the fleet, on 2 hub processes: --nodes nodes each holding --skus SKUs push their first
   receipts (and the grants the hub's replies make), then each pushes a few new receipts; the
   time of every push as the node sees it (p50, p99, max).
@@ -85,6 +86,19 @@ def now() -> datetime:
 
 def with_schema(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+@contextmanager
+def new_schema(url: str) -> Iterator[str]:
+    """A throwaway schema; its URL. Dropped afterwards."""
+    schema = f"bench_pg_hub_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield with_schema(url, schema)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
 def raw_rates(url: str, threads: int, rows: int = 50_000) -> dict[str, float]:
@@ -247,9 +261,13 @@ def _answers(url: str) -> bool:
         return False
 
 
-def orders_per_s(base: str, shop: Shop, count: int, buyers: int, run: str) -> float:
-    """`count` one-unit orders from `buyers` threads, each a new key; all must be promised."""
+def orders_per_s(base: str, shop: Shop, count: int, buyers: int) -> dict[str, float]:
+    """`count` one-unit orders from `buyers` threads, each a new key; all must be promised.
+    The rate over all, over the first and over the second half (a falling rate means each
+    order costs more as orders pile up), and the p99 time of one order."""
     headers = {"Authorization": f"Bearer {shop.channel}"}
+    done: list[tuple[float, float]] = []  # (finished at, took)
+    guard = threading.Lock()
 
     def buy(part: int) -> int:
         promised = 0
@@ -260,17 +278,27 @@ def orders_per_s(base: str, shop: Shop, count: int, buyers: int, run: str) -> fl
                     "method": "pickup",
                     "pickup_node": f"o{i % ORDER_NODES}",
                 }
-                key = {"Idempotency-Key": f"{run}-{i}"}
-                answer = client.post("/api/v1/orders", json=order, headers=key)
+                sent = time.perf_counter()
+                answer = client.post(
+                    "/api/v1/orders", json=order, headers={"Idempotency-Key": f"b-{i}"}
+                )
+                with guard:
+                    done.append((time.perf_counter(), time.perf_counter() - sent))
                 promised += answer.status_code == 201
         return promised
 
     start = time.perf_counter()
     promised = sum(_parallel(buy, range(buyers)))
-    elapsed = time.perf_counter() - start
     if promised != count:
         raise RuntimeError(f"{count - promised} of {count} orders not promised")
-    return count / elapsed
+    ends = sorted(end for end, _ in done)
+    half, end = ends[count // 2 - 1], ends[-1]
+    return {
+        "orders_per_s": round(count / (end - start), 1),
+        "first_half_per_s": round((count // 2) / (half - start), 1),
+        "second_half_per_s": round((count - count // 2) / (end - half), 1),
+        "order_p99_ms": round(1000 * percentile([took for _, took in done], 0.99), 1),
+    }
 
 
 class TimedClient:
@@ -374,31 +402,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL not reachable at {args.pg_url}: {error}", file=sys.stderr)
         return 2
     figures: dict[str, Any] = {"raw": raw_rates(args.pg_url, args.buyers)}
-    schema = f"bench_pg_hub_{uuid.uuid4().hex[:8]}"
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
-    with psycopg.connect(args.pg_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
-        shop = set_up(folder / "hub", with_schema(args.pg_url, schema), size)
-        for workers in (1, 2):
-            with hub(shop, workers) as base:
-                nodes = folder / "sync-nodes"  # the same nodes, new movements each run
-                nodes.mkdir(exist_ok=True)
-                figures[f"{workers}_process"] = {
-                    "orders_per_s": round(
-                        orders_per_s(base, shop, size.orders, args.buyers, f"w{workers}"), 1
-                    ),
-                    "sync_movements_per_s": round(sync_per_s(base, shop, nodes)),
-                }
-                if workers == 2:
-                    fleet_dir = folder / "fleet"
-                    fleet_dir.mkdir()
-                    figures["fleet_2_process"] = fleet(base, shop, fleet_dir, size, args.buyers)
+        for workers in (1, 2):  # each on a new schema: the same data before each
+            fleet_size = size if workers == 2 else Size(0, size.skus, size.orders, size.later)
+            with new_schema(args.pg_url) as url:
+                shop = set_up(folder / f"hub-{workers}", url, fleet_size)
+                with hub(shop, workers) as base:
+                    nodes = folder / f"sync-nodes-{workers}"
+                    nodes.mkdir()
+                    run = orders_per_s(base, shop, size.orders, args.buyers)
+                    run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
+                    figures[f"{workers}_process"] = run
+                    if workers == 2:
+                        fleet_dir = folder / "fleet"
+                        fleet_dir.mkdir()
+                        figures["fleet_2_process"] = fleet(base, shop, fleet_dir, size, args.buyers)
     finally:
-        with psycopg.connect(args.pg_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-            )
         shutil.rmtree(folder, ignore_errors=True)
     _report(figures, args.json)
     return 0
@@ -417,7 +437,9 @@ def _report(figures: dict[str, Any], as_json: bool) -> None:
         run = figures[f"{workers}_process"]
         print(
             f"{workers} hub process(es): {run['orders_per_s']} orders/s "
-            f"({run['orders_per_s'] / raw['updates_per_s']:.3f} of raw updates), "
+            f"({run['orders_per_s'] / raw['updates_per_s']:.3f} of raw updates; first half "
+            f"{run['first_half_per_s']}/s, second {run['second_half_per_s']}/s, p99 "
+            f"{run['order_p99_ms']} ms), "
             f"{run['sync_movements_per_s']} sync movements/s "
             f"({run['sync_movements_per_s'] / raw['inserts_per_s']:.3f} of raw inserts)"
         )
