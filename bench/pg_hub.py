@@ -404,10 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"raw": raw_rates(args.pg_url, args.buyers)}
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
     try:
-        for workers in (1, 2):  # each on a new schema: the same data before each
-            fleet_size = size if workers == 2 else Size(0, size.skus, size.orders, size.later)
-            with new_schema(args.pg_url) as url:
-                shop = set_up(folder / f"hub-{workers}", url, fleet_size)
+        for workers in (1, 2):  # each on a new schema with the same data (the fleet's nodes
+            with new_schema(args.pg_url) as url:  # registered: promising reads every node)
+                shop = set_up(folder / f"hub-{workers}", url, size)
                 with hub(shop, workers) as base:
                     nodes = folder / f"sync-nodes-{workers}"
                     nodes.mkdir()
