@@ -376,8 +376,8 @@ def test_two_hub_processes_and_three_agents_promise_ten_units_once_and_converge(
     assert at_node.status_code == 200 and at_node.json()["total"] == 1
     assert search_beside_the_agent(running.folder, "van", "armchair") == ["CHR-1"]
 
-    for process in running.processes[2:]:
-        assert running.stop(process) == 0  # the agents
+    for process in reversed(running.processes):
+        assert running.stop(process) == 0  # the agents, then the hubs (no run left going)
     pids = {process.pid for process in running.processes[:2]}
     runs = timer_runs(shop)
     every = periodic_timers(shop)  # due at every moment (a cron job only near its slot)
