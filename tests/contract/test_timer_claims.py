@@ -6,6 +6,8 @@ import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from microindex.adapters.postgres.timer_store import PostgresTimerClaims
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
@@ -92,3 +94,32 @@ def test_a_timer_that_fails_is_recorded_and_the_others_still_run(databases: Data
     assert [(r.timer, r.outcome) for r in ran] == [("broken", "error"), ("leases", "ok")]
     assert "the disk is full" in ran[0].summary
     assert run_due(timers, claims, NOW, "hub-0") == []  # a failed run is not retried the same slot
+
+
+def test_a_run_that_outlasts_its_period_is_not_started_again_by_another_process(
+    databases: Databases,
+) -> None:
+    first = databases.open()
+    if isinstance(first, SqliteDatabase):
+        pytest.skip("a SQLite hub is served by one process (serve refuses --workers)")
+    processes = [_claims(first), _claims(_another_process(databases, first))]
+    started, release = threading.Event(), threading.Event()
+    runs: list[datetime] = []
+
+    def slow(now: datetime) -> str:
+        runs.append(now)
+        started.set()
+        release.wait(timeout=30)
+        return "done"
+
+    timers = [Timer("slow", Every(60), slow)]
+    running = threading.Thread(target=run_due, args=(timers, processes[0], NOW, "hub-0"))
+    running.start()
+    assert started.wait(timeout=30)
+    next_minute = NOW + timedelta(seconds=60)
+    assert run_due(timers, processes[1], next_minute, "hub-1") == []  # still running at hub-0
+    release.set()
+    running.join(timeout=30)
+    after = run_due(timers, processes[1], next_minute + timedelta(seconds=5), "hub-1")
+    assert [(r.timer, r.due) for r in after] == [("slow", next_minute.replace(second=0))]
+    assert runs == [NOW, next_minute + timedelta(seconds=5)]

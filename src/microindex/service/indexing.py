@@ -10,7 +10,9 @@ same commit as the documents they bring it up to, so a crash can only repeat wor
 
 Applying a change re-reads the product and its on-hand as committed now, so applying it twice
 changes nothing. `search` calls `catch_up` before each query, so answers are never behind what
-was committed when the query arrived; `rebuild` starts over from the catalog and ledgers.
+was committed when the query arrived; `rebuild` starts over from the catalog and ledgers. Both
+run as the index's one writer (`SearchIndex.writing`), so hub workers, a node agent and a CLI
+search on one index take turns; one that waits too long reads the last commit.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def followed_nodes(uow: UnitOfWork, node: str | None) -> list[str]:
 
 def rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
     """Index the catalog and on-hand from scratch. Returns the number of products indexed."""
+    with index.writing():  # waits for another writer; on a timeout, rebuilds all the same
+        return _rebuild(index, uow_factory, node)
+
+
+def _rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
     with uow_factory() as uow:
         nodes = followed_nodes(uow, node)
         marks = {
@@ -67,10 +74,16 @@ def rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None
 
 
 def catch_up(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
-    """Apply what was committed since the index's marks. Returns the number of SKUs re-indexed."""
+    """Apply what was committed since the index's marks. Returns the number of SKUs re-indexed
+    (none when another process kept the index's writer too long: its last commit is read)."""
+    with index.writing() as writer:
+        return _catch_up(index, uow_factory, node) if writer else 0
+
+
+def _catch_up(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
     marks = index.marks()
     if BUILT not in marks:
-        return rebuild(index, uow_factory, node)
+        return _rebuild(index, uow_factory, node)
     with uow_factory() as uow:
         nodes = followed_nodes(uow, node)
         fresh = dict(marks)

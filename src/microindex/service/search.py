@@ -8,6 +8,7 @@ what has been committed (see `indexing.catch_up`), so a search is never silently
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -69,6 +70,11 @@ class EnginePage:
 
 class SearchIndex(Protocol):
     """A product search index (derived data: rebuildable from the catalog and the ledgers)."""
+
+    def writing(self) -> AbstractContextManager[bool]:
+        """Be its one writer while inside (True), every process counted, starting from its
+        last commit; False when another writer kept it too long: read the last commit then."""
+        ...
 
     def upsert(self, entries: Sequence[IndexEntry]) -> None: ...
     def delete(self, skus: Sequence[str]) -> None: ...

@@ -1,10 +1,21 @@
-"""The `SearchIndex` port on tantivy: a directory in the workspace, or RAM for tests."""
+"""The `SearchIndex` port on tantivy: a directory in the workspace, or RAM for tests.
+
+An index directory has one writer at a time across every process that opens it (hub workers,
+a node agent, a CLI search): `writing()` takes an exclusive lock on a file beside it, waits up to
+`WRITER_WAIT_S` for it, then loads the last commit (documents and marks together) before the
+caller brings it up to date; tantivy's own writer is opened inside and closed before the lock is
+let go. A caller that cannot get the lock in time reads the last commit instead of failing.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +41,24 @@ from microindex.service.indexing import digest
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
 
 MARKS_FILE = "marks.json"
+LOCK_SUFFIX = ".writer.lock"  # beside the directory: a schema change wipes the directory
+WRITER_WAIT_S = 10.0  # how long a caller waits for another process's write before reading
+_RETRY_S = 0.02
 WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
 
 
 class TantivyIndex:
     """Derived data: a schema change wipes the directory, and the next catch-up rebuilds it."""
 
-    def __init__(self, path: Path | None = None, writer_threads: int = 1) -> None:
+    def __init__(
+        self, path: Path | None = None, writer_threads: int = 1, wait_s: float = WRITER_WAIT_S
+    ) -> None:
         self._path = path
+        self._wait_s = wait_s
         self._threads = writer_threads
         self._schema = f.build_schema()
         self._marks: dict[str, str] = {}
+        self._generation = -1  # of the commit last loaded (counted in the marks file)
         if path is None:
             self._index = tantivy.Index(self._schema)
         else:
@@ -61,8 +79,57 @@ class TantivyIndex:
             shutil.rmtree(path)
             marks = {}
         path.mkdir(parents=True, exist_ok=True)
-        self._marks = {k: v for k, v in marks.items() if k != "schema"}
+        self._load_marks(marks)
         return tantivy.Index(self._schema, path=str(path))
+
+    def _load_marks(self, stored: Mapping[str, Any]) -> None:
+        self._marks = {k: str(v) for k, v in stored.items() if k not in ("schema", "generation")}
+        self._generation = int(stored.get("generation", 0))
+
+    def _stored_marks(self) -> dict[str, Any]:
+        assert self._path is not None
+        marks_file = self._path / MARKS_FILE
+        found: dict[str, Any] = json.loads(marks_file.read_text()) if marks_file.exists() else {}
+        return found
+
+    def refresh(self) -> None:
+        """Load the last commit, whoever made it (the marks first: the documents are written
+        before the marks, so they are at least as new as the marks loaded)."""
+        if self._path is None:
+            return
+        stored = self._stored_marks()
+        if int(stored.get("generation", 0)) == self._generation:
+            return
+        self._load_marks(stored)
+        self._index.reload()
+        self._reopened()
+
+    def _reopened(self) -> None:
+        self._searcher = self._index.searcher()
+        self._vocabulary = Vocabulary(self._searcher)
+        self._facet_names = None
+
+    @contextmanager
+    def writing(self) -> Iterator[bool]:
+        """Be the index's one writer while inside (True), on the last commit; False when
+        another process kept it past `wait_s`: the last commit is loaded, to read."""
+        if self._path is None:
+            yield True
+            return
+        lock_file = self._path.with_name(self._path.name + LOCK_SUFFIX)
+        handle = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            held = _lock(handle, self._wait_s)
+            self.refresh()
+            if held:
+                self._added = set() if self._searcher.num_docs == 0 else None
+            try:
+                yield held
+            finally:
+                self.close()  # tantivy's writer (and its own lock) goes before ours
+                self._added = None
+        finally:
+            os.close(handle)  # lets the lock go
 
     def _writing(self) -> Any:
         if self._writer is None:
@@ -93,14 +160,16 @@ class TantivyIndex:
         if self._writer is not None:
             self._writer.commit()
             self._index.reload()
-            self._searcher = self._index.searcher()
-            self._vocabulary = Vocabulary(self._searcher)
-            self._facet_names = None
+            self._reopened()
             self._added = None  # a build is one commit: keep no set of every SKU after it
         self._marks = dict(marks)
+        self._generation += 1
         if self._path is not None:
+            last = int(self._stored_marks().get("generation", 0))
+            self._generation = max(self._generation, last + 1)
             temporary = self._path / (MARKS_FILE + ".tmp")
-            temporary.write_text(json.dumps({**self._marks, "schema": f.SCHEMA_VERSION}))
+            stored = {**self._marks, "schema": f.SCHEMA_VERSION, "generation": self._generation}
+            temporary.write_text(json.dumps(stored))
             temporary.replace(self._path / MARKS_FILE)
 
     def marks(self) -> dict[str, str]:
@@ -174,6 +243,19 @@ class TantivyIndex:
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
+
+
+def _lock(handle: int, wait_s: float) -> bool:
+    """Take the exclusive lock on `handle`, trying until `wait_s` has passed."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_RETRY_S)
 
 
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import uvicorn
 
-from microindex.entrypoints.cli.context import console, workspace
+from microindex.entrypoints.access import access_stores
+from microindex.entrypoints.cli.context import console, errors, state, workspace
 from microindex.entrypoints.http import create_app
+from microindex.entrypoints.http.workers import FACTORY
 from microindex.service import access
 
 
@@ -18,16 +22,26 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        max=64,
+        help="Hub processes sharing the port (more than one needs a PostgreSQL hub).",
+    ),
 ) -> None:
     """Serve the API (/api/v1, OpenAPI at /docs), the dashboard (/) and staff pages, and run
     the hub's timers (checkout leases, reservation expiry, the locker sweep, the governance
     cadence), each due run once however many hub processes share the database.
 
     Prints a one-time dashboard login link (used once, within 15 minutes; it leaves no token
-    behind). Another: microindex token login-link.
+    behind). Another: microindex token login-link. With --workers N (a PostgreSQL hub), N
+    processes share the port: any request, sync push or order may land on any of them.
 
     Example: microindex -w ./demo serve --port 8000
     """
+    if workers > 1:
+        _serve_workers(ctx, host, port, workers)
+        return
     ws = workspace(ctx)
     app = create_app(ws, timers=True)
     hub = app.state.hub
@@ -38,3 +52,27 @@ def serve(
     console.print(f"dashboard (one-time login link, valid {minutes} min): {url}", soft_wrap=True)
     console.print(f"API documentation: http://{shown}:{port}/docs")
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _serve_workers(ctx: typer.Context, host: str, port: int, workers: int) -> None:
+    """N uvicorn worker processes on one socket, each its own app (`workers.hub_app`)."""
+    settings = state(ctx).settings()
+    if not settings.hub_url:
+        errors.print(
+            f"[red]error:[/] --workers {workers} needs a PostgreSQL hub (MICROINDEX_HUB_URL="
+            "postgresql://...): a SQLite hub is one file with one writer, serve it with one "
+            "process"
+        )
+        raise typer.Exit(2)
+    ws = workspace(ctx)  # migrated and given its first epoch once, before the processes start
+    issued = access.issue_login_link(access_stores(ws).links, ws.clock())
+    state(ctx).close()
+    os.environ["MICROINDEX_WORKSPACE"] = str(settings.workspace.resolve())
+    os.environ["MICROINDEX_HUB_URL"] = settings.hub_url
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    console.print(f"{workers} hub processes on http://{shown}:{port} (PostgreSQL hub)")
+    console.print(f"API documentation: http://{shown}:{port}/docs")
+    minutes = int(access.LOGIN_LINK_VALID.total_seconds() // 60)
+    url = login_url(f"http://{shown}:{port}", issued.code)
+    console.print(f"dashboard (one-time login link, valid {minutes} min): {url}", soft_wrap=True)
+    uvicorn.run(FACTORY, factory=True, workers=workers, host=host, port=port, log_level="info")

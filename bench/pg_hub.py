@@ -1,0 +1,456 @@
+"""The hub on PostgreSQL as 1 and 2 processes (`microindex serve --workers N`), over HTTP.
+
+    python -m bench.pg_hub            # 200 nodes x 20,000 SKUs (long: minutes to hours)
+    python -m bench.pg_hub --small    # 20 nodes x 2,000 SKUs, fewer orders (a minute or two)
+    python -m bench.pg_hub --json
+
+All in one run, on throwaway schemas of the PostgreSQL server (--pg-url, default
+MICROINDEX_TEST_PG_URL or the local test server):
+- raw psycopg rates, the baseline: single-row `UPDATE ... SET qty = qty - 1` committed one by
+  one from --buyers threads (what a promise does at least once), and `executemany` INSERTs of
+  movement-shaped rows in batches of 5,000 (what a push does at least once);
+- for 1 and 2 hub processes, each on a new schema: orders per second (`POST /api/v1/orders`
+  from --buyers threads, each promise taken from rights the hub holds; also per half and the
+  p99 of one order) and sync movements per second (8 nodes pushing their new movements at
+  once over HTTP, `sync_node` end to end);
+- the fleet, on 2 hub processes: --nodes nodes each holding --skus SKUs push their first
+  receipts (and the grants the hub's replies make), then each pushes a few new receipts; the
+  time of every push as the node sees it (p50, p99, max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.adapters.sync.http import HttpTransport
+from microindex.bootstrap import bootstrap
+from microindex.domain.access import Grant, Role
+from microindex.domain.codes import NodeCode, Sku
+from microindex.domain.money import Money
+from microindex.domain.movement import MovementKind
+from microindex.domain.node import Capabilities, Location, Node, NodeKind, OpeningHours
+from microindex.domain.product import Product
+from microindex.entrypoints.access import token_store
+from microindex.service import access, sync
+from microindex.service.catalog import ParsedCatalog, import_products
+from microindex.service.nodes import add_node
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.settings import Settings
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+CLI = [str(Path(sys.executable).parent / "microindex")]
+HERE = Location(51.545, -0.055)
+ORDER_NODES, ORDER_SKUS, ORDER_STOCK = 3, 20, 5_000
+SYNC_NODES, SYNC_MOVES = 8, 2_500
+
+
+@dataclass(frozen=True)
+class Size:
+    nodes: int
+    skus: int
+    orders: int
+    later: int  # receipts each fleet node pushes after its first sync
+
+
+FULL, SMALL = Size(200, 20_000, 2_000, 20), Size(20, 2_000, 400, 20)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def with_schema(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+@contextmanager
+def new_schema(url: str) -> Iterator[str]:
+    """A throwaway schema; its URL. Dropped afterwards."""
+    schema = f"bench_pg_hub_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield with_schema(url, schema)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def raw_rates(url: str, threads: int, rows: int = 50_000) -> dict[str, float]:
+    """psycopg alone: committed single-row updates per second from `threads` threads, and
+    movement-shaped rows inserted per second by executemany in batches of 5,000."""
+    schema = f"bench_raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    at = with_schema(url, schema)
+    try:
+        with psycopg.connect(at, autocommit=True) as conn:
+            conn.execute("CREATE TABLE rights (sku text PRIMARY KEY, h integer NOT NULL)")
+            conn.execute(
+                "CREATE TABLE movements (node text, seq bigint, sku text, quantity integer,"
+                " kind text, at timestamptz, reference text, actor text, PRIMARY KEY (node, seq))"
+            )
+            conn.execute(
+                "INSERT INTO rights SELECT 'S' || g, 1000000 FROM generate_series(1, 20) g"
+            )
+        updates = max(400, rows // 25)
+
+        def update(part: int) -> None:
+            with psycopg.connect(at) as conn:
+                for i in range(updates // threads):
+                    conn.execute(
+                        "UPDATE rights SET h = h - 1 WHERE sku = %s AND h >= 1",
+                        (f"S{(part + i) % 20 + 1}",),
+                    )
+                    conn.commit()
+
+        update_s = _timed(lambda: _parallel(update, range(threads)))
+        stamp = now()
+        batch = [("n", i, f"S{i % 20}", 1, "receive", stamp, "", "bench") for i in range(rows)]
+
+        def insert() -> None:
+            with psycopg.connect(at) as conn, conn.cursor() as cur:
+                for start in range(0, rows, 5_000):
+                    cur.executemany(
+                        "INSERT INTO movements VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        batch[start : start + 5_000],
+                    )
+                    conn.commit()
+
+        insert_s = _timed(insert)
+        return {
+            "updates_per_s": (updates // threads * threads) / update_s,
+            "inserts_per_s": rows / insert_s,
+        }
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def _parallel(
+    work: Callable[[Any], object], items: Sequence[Any] | range, threads: int = 0
+) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=threads or len(items) or 1) as pool:
+        return list(pool.map(work, items))
+
+
+@dataclass
+class Shop:
+    folder: Path
+    url: str
+    channel: str
+    secrets: dict[str, bytes]
+
+
+def _node(code: str) -> Node:
+    capabilities = Capabilities(
+        pickup=True, local_delivery_radius_km=10.0, local_delivery_speed_kmh=15.0
+    )
+    return Node(
+        code=NodeCode(code),
+        kind=NodeKind.STORE,
+        name=code,
+        location=HERE,
+        opening_hours=OpeningHours.always(),
+        capabilities=capabilities,
+        zone="Europe/London",
+        offline_gap_s=0.0,  # the hub holds every right: orders never wait on a node
+    )
+
+
+def set_up(folder: Path, url: str, size: Size) -> Shop:
+    """Nodes, the catalog and a channel token; the order nodes' stock granted to the hub."""
+    ws = bootstrap(Settings(folder, hub_url=url))
+    try:
+        codes = [f"o{i}" for i in range(ORDER_NODES)] + [f"s{i}" for i in range(SYNC_NODES)]
+        codes += [f"f{i:03d}" for i in range(size.nodes)]
+        for code in codes:
+            add_node(ws.hub, _node(code))
+        products = [
+            Product(Sku(f"SKU-{i:05d}"), f"Bench product {i}", Money(Decimal("9.99"), "GBP"))
+            for i in range(size.skus)
+        ]
+        import_products(ws.hub, ParsedCatalog(products), now())
+        secrets = {code: ws.secrets.ensure(code) for code in codes}
+        channel = access.issue(token_store(ws), ws.hub, Grant(Role.CHANNEL), now(), "bench")
+        for code in codes[:ORDER_NODES]:
+            receive(ws.node(code), code, [f"SKU-{i:05d}" for i in range(ORDER_SKUS)], ORDER_STOCK)
+            sync.sync_node(ws.node(code), code, ws.link(code), now())
+    finally:
+        ws.close()
+    return Shop(folder, url, channel.secret, secrets)
+
+
+def receive(node_db: SyncUnitOfWorkFactory, code: str, skus: Sequence[str], quantity: int) -> int:
+    with node_db() as uow:
+        ledger = uow.ledger.load(code, skus)
+        stamp = now()
+        for sku in skus:
+            ledger.record(sku, MovementKind.RECEIVE, quantity, stamp, "bench", "bench")
+        uow.ledger.save(ledger)
+        uow.commit()
+    return len(skus)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def hub(shop: Shop, workers: int) -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MICROINDEX_")}
+    env["MICROINDEX_HUB_URL"] = shop.url
+    args = ["-w", str(shop.folder), "serve", "--port", str(port), "--workers", str(workers)]
+    with (shop.folder / f"hub-{workers}.log").open("wb") as log:
+        process = subprocess.Popen([*CLI, *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while not _answers(base + "/docs"):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"the hub did not start: see {shop.folder}/hub-{workers}.log")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def orders_per_s(base: str, shop: Shop, count: int, buyers: int) -> dict[str, float]:
+    """`count` one-unit orders from `buyers` threads, each a new key; all must be promised.
+    The rate over all, over the first and over the second half (a falling rate means each
+    order costs more as orders pile up), and the p99 time of one order."""
+    headers = {"Authorization": f"Bearer {shop.channel}"}
+    done: list[tuple[float, float]] = []  # (finished at, took)
+    guard = threading.Lock()
+
+    def buy(part: int) -> int:
+        promised = 0
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            for i in range(part, count, buyers):
+                order = {
+                    "lines": [{"sku": f"SKU-{i % ORDER_SKUS:05d}", "quantity": 1}],
+                    "method": "pickup",
+                    "pickup_node": f"o{i % ORDER_NODES}",
+                }
+                sent = time.perf_counter()
+                answer = client.post(
+                    "/api/v1/orders", json=order, headers={"Idempotency-Key": f"b-{i}"}
+                )
+                with guard:
+                    done.append((time.perf_counter(), time.perf_counter() - sent))
+                promised += answer.status_code == 201
+        return promised
+
+    start = time.perf_counter()
+    promised = sum(_parallel(buy, range(buyers)))
+    if promised != count:
+        raise RuntimeError(f"{count - promised} of {count} orders not promised")
+    ends = sorted(end for end, _ in done)
+    half, end = ends[count // 2 - 1], ends[-1]
+    return {
+        "orders_per_s": round(count / (end - start), 1),
+        "first_half_per_s": round((count // 2) / (half - start), 1),
+        "second_half_per_s": round((count - count // 2) / (end - half), 1),
+        "order_p99_ms": round(1000 * percentile([took for _, took in done], 0.99), 1),
+    }
+
+
+class TimedClient:
+    """An httpx client that keeps how long each push took (as the node saw it)."""
+
+    def __init__(self, times: list[float], guard: threading.Lock) -> None:
+        self._client = httpx.Client(timeout=120)
+        self._times, self._guard = times, guard
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        start = time.perf_counter()
+        answer = self._client.post(url, **kwargs)
+        with self._guard:
+            self._times.append(time.perf_counter() - start)
+        return answer
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def push_all(
+    base: str, shop: Shop, folder: Path, codes: Sequence[str], threads: int, times: list[float]
+) -> int:
+    """Sync each node over HTTP until the hub has everything; the movements pushed."""
+    guard = threading.Lock()
+
+    def push(code: str) -> int:
+        client = TimedClient(times, guard)
+        database = SqliteSyncDatabase(folder / f"{code}.sqlite")
+        try:
+            link = HttpTransport(base, code, shop.secrets[code], client=client)
+            return sync.sync_node(database, code, link, now()).pushed
+        finally:
+            database.close()
+            client.close()
+
+    return sum(_parallel(push, codes, threads))
+
+
+def node_files(folder: Path, codes: Sequence[str], skus: Sequence[str], quantity: int) -> int:
+    made = 0
+    for code in codes:
+        database = SqliteSyncDatabase(folder / f"{code}.sqlite")
+        database.migrate()
+        made += receive(database, code, skus, quantity)
+        database.close()
+    return made
+
+
+def sync_per_s(base: str, shop: Shop, folder: Path) -> float:
+    codes = [f"s{i}" for i in range(SYNC_NODES)]
+    skus = [f"SKU-{i:05d}" for i in range(SYNC_MOVES)]
+    node_files(folder, codes, skus, 3)
+    start = time.perf_counter()
+    pushed = push_all(base, shop, folder, codes, SYNC_NODES, [])
+    return pushed / (time.perf_counter() - start)
+
+
+def percentile(times: list[float], share: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def fleet(base: str, shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
+    codes = [f"f{i:03d}" for i in range(size.nodes)]
+    skus = [f"SKU-{i:05d}" for i in range(size.skus)]
+    node_files(folder, codes, skus, 5)
+    first: list[float] = []
+    start = time.perf_counter()
+    pushed = push_all(base, shop, folder, codes, threads, first)
+    first_s = time.perf_counter() - start
+    later: list[float] = []
+    node_files(folder, codes, skus[: size.later], 2)
+    push_all(base, shop, folder, codes, threads, later)
+    return {
+        "nodes": size.nodes,
+        "skus": size.skus,
+        "first_sync_movements_per_s": round(pushed / first_s),
+        "first_sync_push_p99_ms": round(1000 * percentile(first, 0.99), 1),
+        "push_p50_ms": round(1000 * percentile(later, 0.5), 1),
+        "push_p99_ms": round(1000 * percentile(later, 0.99), 1),
+        "push_max_ms": round(1000 * max(later), 1),
+        "pushes": len(later),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg-url", default=os.environ.get("MICROINDEX_TEST_PG_URL", PG_URL))
+    parser.add_argument("--small", action="store_true", help="20 nodes x 2,000 SKUs.")
+    parser.add_argument("--nodes", type=int, help="Fleet nodes (default 200, --small 20).")
+    parser.add_argument("--skus", type=int, help="SKUs each fleet node holds (20,000; 2,000).")
+    parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    size = SMALL if args.small else FULL
+    size = Size(args.nodes or size.nodes, args.skus or size.skus, size.orders, size.later)
+    try:
+        psycopg.connect(args.pg_url, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL not reachable at {args.pg_url}: {error}", file=sys.stderr)
+        return 2
+    figures: dict[str, Any] = {"raw": raw_rates(args.pg_url, args.buyers)}
+    folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
+    try:
+        for workers in (1, 2):  # each on a new schema with the same data (the fleet's nodes
+            with new_schema(args.pg_url) as url:  # registered: promising reads every node)
+                shop = set_up(folder / f"hub-{workers}", url, size)
+                with hub(shop, workers) as base:
+                    nodes = folder / f"sync-nodes-{workers}"
+                    nodes.mkdir()
+                    run = orders_per_s(base, shop, size.orders, args.buyers)
+                    run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
+                    figures[f"{workers}_process"] = run
+                    if workers == 2:
+                        fleet_dir = folder / "fleet"
+                        fleet_dir.mkdir()
+                        figures["fleet_2_process"] = fleet(base, shop, fleet_dir, size, args.buyers)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    _report(figures, args.json)
+    return 0
+
+
+def _report(figures: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(figures, indent=2))
+        return
+    raw = figures["raw"]
+    print(
+        f"raw psycopg: {raw['updates_per_s']:.0f} single-row updates/s, "
+        f"{raw['inserts_per_s']:.0f} inserts/s (executemany)"
+    )
+    for workers in (1, 2):
+        run = figures[f"{workers}_process"]
+        print(
+            f"{workers} hub process(es): {run['orders_per_s']} orders/s "
+            f"({run['orders_per_s'] / raw['updates_per_s']:.3f} of raw updates; first half "
+            f"{run['first_half_per_s']}/s, second {run['second_half_per_s']}/s, p99 "
+            f"{run['order_p99_ms']} ms), "
+            f"{run['sync_movements_per_s']} sync movements/s "
+            f"({run['sync_movements_per_s'] / raw['inserts_per_s']:.3f} of raw inserts)"
+        )
+    fleet_run = figures["fleet_2_process"]
+    print(
+        f"fleet {fleet_run['nodes']} nodes x {fleet_run['skus']} SKUs on 2 processes: first "
+        f"sync {fleet_run['first_sync_movements_per_s']} movements/s (push p99 "
+        f"{fleet_run['first_sync_push_p99_ms']} ms); then {fleet_run['pushes']} pushes: p50 "
+        f"{fleet_run['push_p50_ms']} ms, p99 {fleet_run['push_p99_ms']} ms, max "
+        f"{fleet_run['push_max_ms']} ms"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
