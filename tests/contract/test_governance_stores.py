@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from microindex.adapters.governance_memory import MemoryGovernanceDatabase
-from microindex.adapters.governance_wiring import governance_database
+from microindex.adapters.postgres.governance_store import PostgresGovernanceDatabase
+from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.reconciliation import CountLine, Outcome, Variance
 from microindex.domain.returns import (
     Condition,
@@ -41,7 +43,11 @@ def governance(
         yield MemoryGovernanceDatabase()
         return
     databases = Databases(request.param, tmp_path, request, from_empty=False)
-    yield governance_database(databases.open())
+    stored = databases.open()  # as each hub storage builds them (bootstrap)
+    if isinstance(stored, SqliteDatabase):
+        yield SqliteGovernanceDatabase(stored)
+    else:
+        yield PostgresGovernanceDatabase(stored)
     databases.close()
 
 

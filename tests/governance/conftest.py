@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from microindex.adapters.governance_memory import MemoryGovernanceDatabase
-from microindex.adapters.governance_wiring import governance_database
+from microindex.adapters.postgres.governance_store import PostgresGovernanceDatabase
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.gtin import Gtin
@@ -79,7 +80,9 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
             db = SqliteDatabase(tmp_path / f"{name}.sqlite")
             db.migrate()
         opened.append(db)
-        return governance_database(db)
+        if isinstance(db, PostgresDatabase):  # as PostgresHubStorage builds it
+            return PostgresGovernanceDatabase(db)
+        return SqliteGovernanceDatabase(db)
 
     hub = database("hub")
     for node in NODES:
