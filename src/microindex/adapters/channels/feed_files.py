@@ -83,22 +83,41 @@ def _cell(value: str) -> str:
 
 
 class TableWriter:
-    """A header row, then one row per item (fields an item lacks are left empty)."""
+    """A header row, then one row per item (fields an item lacks are left empty). The values
+    of `spaced` columns are written with spaces for underscores (`in_stock` as `in stock`)."""
 
-    def __init__(self, handle: IO[str], columns: Sequence[str], delimiter: str) -> None:
+    def __init__(
+        self,
+        handle: IO[str],
+        columns: Sequence[str],
+        delimiter: str,
+        spaced: frozenset[str] = frozenset(),
+    ) -> None:
         self.columns = tuple(columns)
+        self.spaced = spaced
         self._rows = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
         self._rows.writerow(self.columns)
 
     def write(self, item: Item) -> None:
-        self._rows.writerow([_cell(item.get(column, "")) for column in self.columns])
+        self._rows.writerow([self._value(column, item.get(column, "")) for column in self.columns])
+
+    def _value(self, column: str, value: str) -> str:
+        return _cell(value.replace("_", " ") if column in self.spaced else value)
 
     def close(self) -> None:
         return None
 
 
+# Google's tab-delimited local inventory feed spells its enumerated values with spaces
+# (`in stock`, `limited availability`, `out of stock`, `same day`, `next day`, `not supported`);
+# its XML and the Merchant API take underscores (support.google.com/merchants/answer/3061342).
+LOCAL_SPACED = frozenset({"availability", "pickup_method", "pickup_sla"})
+
+
 def google_tsv(handle: IO[str], local: bool = False) -> TableWriter:
-    return TableWriter(handle, LOCAL_COLUMNS if local else GOOGLE_COLUMNS, "\t")
+    if local:
+        return TableWriter(handle, LOCAL_COLUMNS, "\t", LOCAL_SPACED)
+    return TableWriter(handle, GOOGLE_COLUMNS, "\t")
 
 
 def meta_csv(handle: IO[str]) -> TableWriter:
