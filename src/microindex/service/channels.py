@@ -18,7 +18,6 @@ from enum import StrEnum
 from microindex.domain.channels.figures import Availability, Published, StaleRule, publish
 from microindex.domain.channels.items import (
     FeedSettings,
-    Item,
     google_local,
     google_product,
     item_digest,
@@ -87,26 +86,32 @@ def stocked(sources: ChannelSources, channel: Channel, now: datetime) -> Iterato
         yield Stocked(product, found)
 
 
-def google_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+def google_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     for entry in stocked(sources, Channel.GOOGLE, now):
-        image = sources.image_for(entry.product.sku.value)
-        yield google_product(entry.product, entry.total, now, sources.settings, image)
+        sku = entry.product.sku.value
+        image = sources.image_for(sku)
+        item = google_product(entry.product, entry.total, now, sources.settings, image)
+        yield SentItem(item_key(sku), item)
 
 
-def local_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+def local_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     by_code = {node.code.value: node for node in sources.nodes}
     for entry in stocked(sources, Channel.GOOGLE_LOCAL, now):
+        sku = entry.product.sku.value
         for figure in entry.figures:
-            yield google_local(entry.product, by_code[figure.node], figure, now)
+            item = google_local(entry.product, by_code[figure.node], figure, now)
+            yield SentItem(item_key(sku, figure.node), item)
 
 
-def meta_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+def meta_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     for entry in stocked(sources, Channel.META, now):
-        image = sources.image_for(entry.product.sku.value)
-        yield meta_product(entry.product, entry.total, now, sources.settings, image)
+        sku = entry.product.sku.value
+        image = sources.image_for(sku)
+        item = meta_product(entry.product, entry.total, now, sources.settings, image)
+        yield SentItem(item_key(sku), item)
 
 
-ITEMS: dict[Channel, Callable[[ChannelSources, datetime], Iterator[Item]]] = {
+ITEMS: dict[Channel, Callable[[ChannelSources, datetime], Iterator[SentItem]]] = {
     Channel.GOOGLE: google_items,
     Channel.GOOGLE_LOCAL: local_items,
     Channel.META: meta_items,
@@ -135,14 +140,14 @@ def send(
     return PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
 
 
-def _changed(items: Iterator[Item], last: dict[str, str]) -> Iterator[Item]:
-    return (item for item in items if last.get(item_key(item)) != item_digest(item))
+def _changed(items: Iterator[SentItem], last: dict[str, str]) -> Iterator[SentItem]:
+    return (item for item in items if last.get(item.key) != item_digest(item.fields))
 
 
-def _written(items: Iterator[Item], writer: FeedWriter) -> Iterator[SentItem]:
+def _written(items: Iterator[SentItem], writer: FeedWriter) -> Iterator[SentItem]:
     for item in items:
-        writer.write(item)
-        yield SentItem(item_key(item), item)
+        writer.write(item.fields)
+        yield item
 
 
 def observe(

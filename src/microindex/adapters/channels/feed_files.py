@@ -16,6 +16,7 @@ from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 from microindex.domain.channels.items import GOOGLE_COLUMNS, LOCAL_COLUMNS, META_COLUMNS, Item
+from microindex.domain.channels.text import clean
 
 G_NS = "http://base.google.com/ns/1.0"
 RSS_CORE = frozenset({"title", "link", "description"})
@@ -49,7 +50,7 @@ class GoogleXmlWriter:
 
     def _text(self, name: str, text: str) -> None:
         self._xml.startElement(name, NO_ATTRIBUTES)
-        self._xml.characters(text)
+        self._xml.characters(clean(text))
         self._xml.endElement(name)
 
     def write(self, item: Item) -> None:
@@ -77,9 +78,17 @@ class GoogleXmlWriter:
         self._xml.endDocument()
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
 def _cell(value: str) -> str:
-    """Tabs and line breaks would break a row: they become spaces."""
-    return " ".join(value.split()) if any(c in value for c in "\t\r\n") else value
+    """A cell a spreadsheet shows as the text it is: cleaned; tabs and line breaks (which
+    would break a row) as spaces; a leading `=`, `+`, `-` or `@` (which a spreadsheet would run
+    as a formula) behind an apostrophe, as OWASP's CSV injection advice has it."""
+    value = clean(value)
+    if any(c in value for c in "\t\n"):
+        value = " ".join(value.split())
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 class TableWriter:

@@ -119,7 +119,7 @@ class MerchantPush:
                 "attributes": attributes(item),
             }
             params = {"dataSource": f"accounts/{self.account}/dataSources/{self.data_source}"}
-        self._post(item_key(item), path, params, body)
+        self._post(item_key(item["id"], item.get("store_code", "")), path, params, body)
 
     def _post(self, key: str, path: str, params: dict[str, str], body: dict[str, Any]) -> None:
         try:
