@@ -8,6 +8,7 @@ of 100,000 products holds one product's figures in memory at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from microindex.domain.channels.errors import ItemRefused
 from microindex.domain.channels.figures import Availability, Published, StaleRule, publish
 from microindex.domain.channels.items import (
     FeedSettings,
@@ -33,6 +35,7 @@ from microindex.service.channel_ports import (
     FigureReader,
     ProductReader,
     PushRecord,
+    Refusal,
     SentItem,
 )
 
@@ -129,24 +132,35 @@ def send(
     """Write `channel`'s feed to `writer` and record every item sent, in one streamed pass.
 
     DELTA sends only the items whose fields differ from what the channel was last sent.
+    Items the writer refuses (`ItemRefused`: the channel answered no to that item) are not
+    recorded, so DELTA sends them again; the record returned lists them.
     With `record=False` (a dry run) nothing is recorded and the record returned has id 0.
     """
     items = ITEMS[channel](sources, now)
     if mode is Mode.DELTA:
         items = _changed(items, sources.store.latest_digests(channel.value))
-    sent = _written(items, writer)
+    refused: list[Refusal] = []
+    sent = _written(items, writer, refused)
     if record:
-        return sources.store.record_push(channel.value, mode.value, now, sent)
-    return PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
+        done = sources.store.record_push(channel.value, mode.value, now, sent)
+    else:
+        done = PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
+    return dataclasses.replace(done, refused=tuple(refused))
 
 
 def _changed(items: Iterator[SentItem], last: dict[str, str]) -> Iterator[SentItem]:
     return (item for item in items if last.get(item.key) != item_digest(item.fields))
 
 
-def _written(items: Iterator[SentItem], writer: FeedWriter) -> Iterator[SentItem]:
+def _written(
+    items: Iterator[SentItem], writer: FeedWriter, refused: list[Refusal]
+) -> Iterator[SentItem]:
     for item in items:
-        writer.write(item.fields)
+        try:
+            writer.write(item.fields)
+        except ItemRefused as refusal:
+            refused.append(Refusal(item.key, refusal.status, refusal.reason))
+            continue
         yield item
 
 
