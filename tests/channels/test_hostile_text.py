@@ -206,3 +206,14 @@ def test_a_sku_longer_than_googles_id_is_mapped_stably_and_never_cut() -> None:
     assert offer_id(LONG_A) == offer_id(LONG_A) and len(offer_id(LONG_A)) == 50
     assert offer_id(LONG_A) != offer_id(LONG_B) and offer_id(LONG_A).startswith(LONG_A[:37])
     assert shorten("word " * 40, 150).endswith("word…") and len(shorten("x" * 200, 150)) == 150
+
+
+def test_product_links_are_percent_encoded_one_path_segment() -> None:
+    def link(handle: str, sku: str = "MUG-1") -> str:
+        return SETTINGS.product_url(Product(Sku(sku), "Mug", gbp("1"), handle=handle))
+
+    assert link("tasse-à-café") == "https://shop.example/products/tasse-%C3%A0-caf%C3%A9"
+    assert link("my mug?x=1#y") == "https://shop.example/products/my%20mug%3Fx%3D1%23y"
+    assert link("", "BOX/12") == "https://shop.example/products/BOX%2F12"
+    plain_link = SETTINGS.node_product_url(Product(Sku("MUG-1"), "Mug", gbp("1")), "shop")
+    assert plain_link == "https://shop.example/products/MUG-1?store=shop"

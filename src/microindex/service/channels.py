@@ -8,11 +8,10 @@ of 100,000 products holds one product's figures in memory at a time.
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -145,7 +144,7 @@ def send(
         done = sources.store.record_push(channel.value, mode.value, now, sent)
     else:
         done = PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
-    return dataclasses.replace(done, refused=tuple(refused))
+    return replace(done, refused=tuple(refused))
 
 
 def _changed(items: Iterator[SentItem], last: dict[str, str]) -> Iterator[SentItem]:

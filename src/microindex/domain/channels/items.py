@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from microindex.domain.channels.figures import Published
 from microindex.domain.channels.mapping import (
@@ -63,10 +64,13 @@ class FeedSettings:
             raise InvalidValue("base_url", self.base_url, "use an http(s):// address")
 
     def product_url(self, product: Product) -> str:
-        return f"{self.base_url.rstrip('/')}/products/{product.handle or product.sku.value}"
+        """The product's page: its handle (or SKU) percent-encoded as one path segment, so
+        `tasse-à-café` or `my mug?x=1#y` make a valid link to that product's page."""
+        segment = quote(product.handle or product.sku.value, safe="")
+        return f"{self.base_url.rstrip('/')}/products/{segment}"
 
     def node_product_url(self, product: Product, node: str) -> str:
-        return f"{self.product_url(product)}?store={node}"
+        return f"{self.product_url(product)}?store={quote(node, safe='')}"
 
 
 def identifiers(product: Product) -> Item:
