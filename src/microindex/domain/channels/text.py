@@ -32,13 +32,11 @@ ID_LIMIT = 50
 # Longest value each platform takes per field (characters): Google's product data
 # specification (support.google.com/merchants/answer/7052112) and local inventory feed
 # (answer/3061342), Meta's catalog fields (developers.facebook.com/docs/commerce-platform/
-# catalog/fields). `id` is never cut: see `offer_id`.
+# catalog/fields). `id` is never cut (see `offer_id`), nor is a link (a cut URL is a wrong one).
 LIMITS: dict[Channel, dict[str, int]] = {
     Channel.GOOGLE: {
         "title": 150,
         "description": 5000,
-        "link": 2000,
-        "image_link": 2000,
         "brand": 70,
         "mpn": 70,
         "gtin": 50,
@@ -48,8 +46,6 @@ LIMITS: dict[Channel, dict[str, int]] = {
     Channel.META: {
         "title": 200,
         "description": 9999,
-        "link": 2000,
-        "image_link": 2000,
         "brand": 100,
         "gtin": 70,
     },
