@@ -8,13 +8,16 @@ from microindex.adapters.channels.memory import ListWriter
 from microindex.adapters.channels.page import page_shows, render_product_page
 from microindex.domain.channels.accuracy import Basis
 from microindex.domain.channels.mapping import Channel
+from microindex.domain.codes import Sku
+from microindex.domain.product import Product
+from microindex.service import catalog as catalog_service
 from microindex.service import stock
 from microindex.service.channel_history import listing_accuracy
 from microindex.service.channel_views import check_page
 from microindex.service.channels import send
 from tests.sales import sell
 
-from .conftest import SETTINGS, T0, Shop
+from .conftest import SETTINGS, T0, Shop, gbp
 
 HOUR = timedelta(hours=1)
 
@@ -92,3 +95,20 @@ def test_our_own_page_is_read_back_and_measured_as_shown(shop: Shop) -> None:
     page = {c.start: c for c in result.cells if c.channel == "page" and c.field == "availability"}
     assert all(c.basis is Basis.SHOWN for c in page.values())
     assert page[T0].accuracy == 1.0 and page[T0 + HOUR].accuracy == 0.0
+
+
+def test_a_sku_with_a_slash_is_measured_on_every_channel(shop: Shop) -> None:
+    box = Product(Sku("BOX/12"), "Box of twelve", gbp("3.00"))
+    catalog_service.import_products(
+        shop.workspace.hub, catalog_service.ParsedCatalog([box], [], 1), T0 - HOUR
+    )
+    catalog_service.pull_catalog(shop.workspace.hub, shop.workspace.node("shop"))
+    stock.receive(shop.workspace.node("shop"), "shop", "BOX/12", 5, T0)
+    push(shop, Channel.GOOGLE, 0)
+    push(shop, Channel.GOOGLE_LOCAL, 0)
+    checked = {
+        (c.channel, c.field): c.checked for c in report(shop, 1).cells if c.basis is Basis.TOLD
+    }
+    items = {"google": 4, "google-local": 1}  # one sample per 10 minutes over the hour: 6
+    assert checked["google", "availability"] == 6 * items["google"]
+    assert checked["google-local", "availability"] == 6 * items["google-local"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -14,6 +15,8 @@ from typer.testing import CliRunner
 from microindex.entrypoints.cli import feeds
 from microindex.entrypoints.cli.app import app as root
 from tests.clock import on_demo_day
+
+from .merchant_server import Seen, error, merchant_server
 
 runner = CliRunner()
 
@@ -76,8 +79,26 @@ def test_voice_dry_run_push_and_accuracy_answer(app: typer.Typer, demo: Path) ->
     assert said["sku"] and said["speech"] and said["ssml"].startswith("<speak")
     dry = json.loads(cli(app, demo, "push", "google", "--dry-run"))
     assert dry["would_send"]["google"] == 205
-    assert dry["first"][0]["price"]["currencyCode"] == "GBP"
+    assert dry["first"][0]["productAttributes"]["price"]["currencyCode"] == "GBP"
     assert "channel" in cli(app, demo, "accuracy", "--days", "1") or "nothing sent" in cli(
         app, demo, "accuracy"
     )
     assert isinstance(json.loads(cli(app, demo, "accuracy", "--json")), list)
+
+
+def test_push_google_shows_progress_and_a_summary_of_refusals_by_reason(
+    app: typer.Typer, demo: Path
+) -> None:
+    def answer(seen: Seen, attempt: int) -> tuple[int, dict[str, Any]]:
+        if "productInputs" in seen.path and seen.offer.endswith(("1", "2")):
+            return error(400, "[gtin] Invalid GTIN" if seen.offer.endswith("1") else "Too long")
+        return 200, {}
+
+    with merchant_server() as server:
+        server.answer = answer
+        args = ("push", "google", "--account", "123", "--data-source", "ds9", "--token", "t")
+        said = cli(app, demo, *args, "--api-root", server.url)
+        refused = {s.offer for s in server.seen if s.offer.endswith(("1", "2"))}
+        ones = sum(1 for offer in refused if offer.endswith("1") and "~" not in offer)
+        assert f"{ones} refused: [gtin] Invalid GTIN" in said
+        assert "refused: Too long" in said and "not recorded as sent" in said

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from microindex.service import stock
 from microindex.service.channels import Mode, send
 from tests.sales import sell
 
-from .conftest import T0, Shop
+from .conftest import NODES, T0, Shop
 
 G = "{http://base.google.com/ns/1.0}"
 
@@ -91,12 +92,35 @@ def test_the_local_inventory_feed_is_keyed_by_store_code_and_id_with_pickup(
     rows = read_rows(tmp_path / "local.tsv")
     found = {(r["store_code"], r["id"]): r for r in rows}
     assert set(found) == {("shop", "MUG-BLUE"), ("shop", "PLATE-1"), ("van", "MUG-BLUE")}
-    assert found["shop", "MUG-BLUE"]["availability"] == "in_stock"
-    assert found["shop", "PLATE-1"]["availability"] == "limited_availability"
     assert found["van", "MUG-BLUE"]["quantity"] == "1"
     assert found["shop", "MUG-BLUE"]["pickup_method"] == "buy"
-    assert found["shop", "MUG-BLUE"]["pickup_sla"] == "same_day"
     assert found["van", "MUG-BLUE"]["pickup_method"] == "not supported"
+
+
+def test_the_local_inventory_tsv_writes_the_spaced_values_of_googles_text_feeds(
+    shop: Shop, tmp_path: Path
+) -> None:
+    """Google's tab-delimited local inventory feed takes `in stock`, `limited availability`,
+    `out of stock` and pickup_sla `same day` / `next day` (the XML and API take underscores)."""
+    stock_up(shop)
+    sell(shop.workspace.node("van"), "van", "MUG-BLUE", 1, T0 + timedelta(minutes=1))
+    slow = replace(NODES[0].capabilities, preparation_minutes=24 * 60)
+    shop.sources.nodes = [replace(NODES[0], capabilities=slow), NODES[1]]
+    shop.at(T0 + timedelta(minutes=2))
+    with feed_files.replaced(tmp_path / "local.tsv") as handle:
+        send(
+            shop.sources,
+            Channel.GOOGLE_LOCAL,
+            feed_files.google_tsv(handle, local=True),
+            shop.now(),
+        )
+    found = {(r["store_code"], r["id"]): r for r in read_rows(tmp_path / "local.tsv")}
+    assert found["shop", "MUG-BLUE"]["availability"] == "in stock"
+    assert found["shop", "PLATE-1"]["availability"] == "limited availability"
+    assert found["van", "MUG-BLUE"]["availability"] == "out of stock"
+    assert found["shop", "MUG-BLUE"]["pickup_sla"] == "next day"
+    assert found["van", "MUG-BLUE"]["pickup_method"] == "not supported"
+    assert all("_" not in r["availability"] + r["pickup_sla"] for r in found.values())
 
 
 def test_the_meta_catalog_uses_metas_availability_words(shop: Shop, tmp_path: Path) -> None:

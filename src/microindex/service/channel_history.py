@@ -105,6 +105,15 @@ class AccuracyReport:
     mismatches: list[Mismatch]
 
 
+def split_key(channel: Channel, key: str) -> tuple[str, str]:
+    """(node, SKU) of an item's key: the SKU alone for the online feeds, `node/SKU` for local
+    inventory and pages (node codes hold no `/`; a SKU may)."""
+    if channel in (Channel.GOOGLE, Channel.META):
+        return "", key
+    node, _, sku = key.partition("/")
+    return node, sku
+
+
 class _Truth:
     """What each channel would have shown at a moment, with exact figures."""
 
@@ -137,7 +146,7 @@ class _Truth:
         return (line.at(at) or 0) if line else 0
 
     def item(self, channel: Channel, key: str, at: datetime) -> Item | None:
-        node, _, sku = key.rpartition("/")
+        node, sku = split_key(channel, key)
         product = self.products[sku].at(at) if sku in self.products else None
         if product is None:
             return None
@@ -186,7 +195,7 @@ def listing_accuracy(
         for channel in channels
         for basis in Basis
     }
-    skus = {key.rpartition("/")[2] for lines in shown.values() for key in lines}
+    skus = {split_key(channel, key)[1] for (channel, _), lines in shown.items() for key in lines}
     truth = _Truth(hub, ledgers, nodes, settings, skus)
     cells: list[AccuracyCell] = []
     mismatches: list[Mismatch] = []

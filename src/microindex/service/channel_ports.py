@@ -33,7 +33,9 @@ class ProductReader(Protocol):
 class FeedWriter(Protocol):
     """Where a feed's items go: a file being streamed, an API batch, a test's list."""
 
-    def write(self, item: Item) -> None: ...
+    def write(self, item: Item) -> None:
+        """Take one item; raise `ItemRefused` when the channel refuses that item alone."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +47,22 @@ class SentItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """One item a channel refused: its key in the record, the answer's status and reason."""
+
+    key: str
+    status: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PushRecord:
     id: int
     channel: str
     kind: str  # full, delta, api, observed
     at: datetime
-    items: int
+    items: int  # recorded as sent (refused items are not)
+    refused: tuple[Refusal, ...] = ()  # in the push that made this record (not stored)
 
 
 class ChannelStore(Protocol):

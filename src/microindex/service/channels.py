@@ -11,14 +11,14 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from microindex.domain.channels.errors import ItemRefused
 from microindex.domain.channels.figures import Availability, Published, StaleRule, publish
 from microindex.domain.channels.items import (
     FeedSettings,
-    Item,
     google_local,
     google_product,
     item_digest,
@@ -34,6 +34,7 @@ from microindex.service.channel_ports import (
     FigureReader,
     ProductReader,
     PushRecord,
+    Refusal,
     SentItem,
 )
 
@@ -87,26 +88,32 @@ def stocked(sources: ChannelSources, channel: Channel, now: datetime) -> Iterato
         yield Stocked(product, found)
 
 
-def google_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+def google_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     for entry in stocked(sources, Channel.GOOGLE, now):
-        image = sources.image_for(entry.product.sku.value)
-        yield google_product(entry.product, entry.total, now, sources.settings, image)
+        sku = entry.product.sku.value
+        image = sources.image_for(sku)
+        item = google_product(entry.product, entry.total, now, sources.settings, image)
+        yield SentItem(item_key(sku), item)
 
 
-def local_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+def local_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     by_code = {node.code.value: node for node in sources.nodes}
     for entry in stocked(sources, Channel.GOOGLE_LOCAL, now):
+        sku = entry.product.sku.value
         for figure in entry.figures:
-            yield google_local(entry.product, by_code[figure.node], figure, now)
+            item = google_local(entry.product, by_code[figure.node], figure, now)
+            yield SentItem(item_key(sku, figure.node), item)
 
 
-def meta_items(sources: ChannelSources, now: datetime) -> Iterator[Item]:
+def meta_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     for entry in stocked(sources, Channel.META, now):
-        image = sources.image_for(entry.product.sku.value)
-        yield meta_product(entry.product, entry.total, now, sources.settings, image)
+        sku = entry.product.sku.value
+        image = sources.image_for(sku)
+        item = meta_product(entry.product, entry.total, now, sources.settings, image)
+        yield SentItem(item_key(sku), item)
 
 
-ITEMS: dict[Channel, Callable[[ChannelSources, datetime], Iterator[Item]]] = {
+ITEMS: dict[Channel, Callable[[ChannelSources, datetime], Iterator[SentItem]]] = {
     Channel.GOOGLE: google_items,
     Channel.GOOGLE_LOCAL: local_items,
     Channel.META: meta_items,
@@ -124,25 +131,36 @@ def send(
     """Write `channel`'s feed to `writer` and record every item sent, in one streamed pass.
 
     DELTA sends only the items whose fields differ from what the channel was last sent.
+    Items the writer refuses (`ItemRefused`: the channel answered no to that item) are not
+    recorded, so DELTA sends them again; the record returned lists them.
     With `record=False` (a dry run) nothing is recorded and the record returned has id 0.
     """
     items = ITEMS[channel](sources, now)
     if mode is Mode.DELTA:
         items = _changed(items, sources.store.latest_digests(channel.value))
-    sent = _written(items, writer)
+    refused: list[Refusal] = []
+    sent = _written(items, writer, refused)
     if record:
-        return sources.store.record_push(channel.value, mode.value, now, sent)
-    return PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
+        done = sources.store.record_push(channel.value, mode.value, now, sent)
+    else:
+        done = PushRecord(0, channel.value, mode.value, now, sum(1 for _ in sent))
+    return replace(done, refused=tuple(refused))
 
 
-def _changed(items: Iterator[Item], last: dict[str, str]) -> Iterator[Item]:
-    return (item for item in items if last.get(item_key(item)) != item_digest(item))
+def _changed(items: Iterator[SentItem], last: dict[str, str]) -> Iterator[SentItem]:
+    return (item for item in items if last.get(item.key) != item_digest(item.fields))
 
 
-def _written(items: Iterator[Item], writer: FeedWriter) -> Iterator[SentItem]:
+def _written(
+    items: Iterator[SentItem], writer: FeedWriter, refused: list[Refusal]
+) -> Iterator[SentItem]:
     for item in items:
-        writer.write(item)
-        yield SentItem(item_key(item), item)
+        try:
+            writer.write(item.fields)
+        except ItemRefused as refusal:
+            refused.append(Refusal(item.key, refusal.status, refusal.reason))
+            continue
+        yield item
 
 
 def observe(

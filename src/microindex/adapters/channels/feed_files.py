@@ -16,6 +16,7 @@ from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 from microindex.domain.channels.items import GOOGLE_COLUMNS, LOCAL_COLUMNS, META_COLUMNS, Item
+from microindex.domain.channels.text import clean
 
 G_NS = "http://base.google.com/ns/1.0"
 RSS_CORE = frozenset({"title", "link", "description"})
@@ -49,7 +50,7 @@ class GoogleXmlWriter:
 
     def _text(self, name: str, text: str) -> None:
         self._xml.startElement(name, NO_ATTRIBUTES)
-        self._xml.characters(text)
+        self._xml.characters(clean(text))
         self._xml.endElement(name)
 
     def write(self, item: Item) -> None:
@@ -77,28 +78,55 @@ class GoogleXmlWriter:
         self._xml.endDocument()
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
 def _cell(value: str) -> str:
-    """Tabs and line breaks would break a row: they become spaces."""
-    return " ".join(value.split()) if any(c in value for c in "\t\r\n") else value
+    """A cell a spreadsheet shows as the text it is: cleaned; tabs and line breaks (which
+    would break a row) as spaces; a leading `=`, `+`, `-` or `@` (which a spreadsheet would run
+    as a formula) behind an apostrophe, as OWASP's CSV injection advice has it."""
+    value = clean(value)
+    if any(c in value for c in "\t\n"):
+        value = " ".join(value.split())
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 class TableWriter:
-    """A header row, then one row per item (fields an item lacks are left empty)."""
+    """A header row, then one row per item (fields an item lacks are left empty). The values
+    of `spaced` columns are written with spaces for underscores (`in_stock` as `in stock`)."""
 
-    def __init__(self, handle: IO[str], columns: Sequence[str], delimiter: str) -> None:
+    def __init__(
+        self,
+        handle: IO[str],
+        columns: Sequence[str],
+        delimiter: str,
+        spaced: frozenset[str] = frozenset(),
+    ) -> None:
         self.columns = tuple(columns)
+        self.spaced = spaced
         self._rows = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
         self._rows.writerow(self.columns)
 
     def write(self, item: Item) -> None:
-        self._rows.writerow([_cell(item.get(column, "")) for column in self.columns])
+        self._rows.writerow([self._value(column, item.get(column, "")) for column in self.columns])
+
+    def _value(self, column: str, value: str) -> str:
+        return _cell(value.replace("_", " ") if column in self.spaced else value)
 
     def close(self) -> None:
         return None
 
 
+# Google's tab-delimited local inventory feed spells its enumerated values with spaces
+# (`in stock`, `limited availability`, `out of stock`, `same day`, `next day`, `not supported`);
+# its XML and the Merchant API take underscores (support.google.com/merchants/answer/3061342).
+LOCAL_SPACED = frozenset({"availability", "pickup_method", "pickup_sla"})
+
+
 def google_tsv(handle: IO[str], local: bool = False) -> TableWriter:
-    return TableWriter(handle, LOCAL_COLUMNS if local else GOOGLE_COLUMNS, "\t")
+    if local:
+        return TableWriter(handle, LOCAL_COLUMNS, "\t", LOCAL_SPACED)
+    return TableWriter(handle, GOOGLE_COLUMNS, "\t")
 
 
 def meta_csv(handle: IO[str]) -> TableWriter:

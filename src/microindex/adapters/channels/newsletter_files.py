@@ -11,6 +11,7 @@ from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 from microindex.domain.channels.newsletter import FeedEntry
+from microindex.domain.channels.text import clean
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -27,13 +28,17 @@ class _Xml:
         self.out.startDocument()
 
     def text(self, name: str, text: str, attrs: dict[str, str] | None = None) -> None:
-        self.out.startElement(name, AttributesImpl(attrs or {}))
-        self.out.characters(text)
+        self.out.startElement(name, _attributes(attrs or {}))
+        self.out.characters(clean(text))
         self.out.endElement(name)
 
     def empty(self, name: str, attrs: dict[str, str]) -> None:
-        self.out.startElement(name, AttributesImpl(attrs))
+        self.out.startElement(name, _attributes(attrs))
         self.out.endElement(name)
+
+
+def _attributes(attrs: dict[str, str]) -> AttributesImpl[str]:
+    return AttributesImpl({name: clean(value) for name, value in attrs.items()})
 
 
 def write_rss(
@@ -97,10 +102,10 @@ def json_feed(
     items = []
     for entry in entries:
         item: dict[str, object] = {
-            "id": entry.guid,
-            "url": entry.link,
-            "title": entry.title,
-            "content_text": entry.summary,
+            "id": clean(entry.guid),
+            "url": clean(entry.link),
+            "title": clean(entry.title),
+            "content_text": clean(entry.summary),
             "date_published": _iso(entry.at),
             "tags": [entry.change.value],
         }
@@ -109,7 +114,7 @@ def json_feed(
         items.append(item)
     return {
         "version": JSON_FEED_VERSION,
-        "title": title,
+        "title": clean(title),
         "home_page_url": link,
         "feed_url": feed_url,
         "language": "en-GB",

@@ -9,8 +9,9 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-from microindex.domain.channels.items import Item, identifiers
+from microindex.domain.channels.items import Item, description, identifiers
 from microindex.domain.channels.price import feed_price
+from microindex.domain.channels.text import clean
 from microindex.domain.money import MINOR_UNITS, Money
 from microindex.domain.node import Node
 from microindex.service.channel_views import ProductPage
@@ -26,7 +27,7 @@ def _place(node: Node) -> dict[str, Any]:
     return {
         "@type": "Place",
         "@id": f"#store-{node.code.value}",
-        "name": node.name,
+        "name": clean(node.name),
         "geo": {
             "@type": "GeoCoordinates",
             "latitude": node.location.lat,
@@ -53,17 +54,17 @@ def product_jsonld(page: ProductPage) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "Product",
         "sku": product.sku.value,
-        "name": product.title,
-        "description": product.description or product.title,
+        "name": clean(product.title),
+        "description": description(product),
         "offers": offer,
     }
     ids = identifiers(product)
     if "gtin" in ids:
         data["gtin13" if len(ids["gtin"]) == 13 else "gtin"] = ids["gtin"]
     if product.brand:
-        data["brand"] = {"@type": "Brand", "name": product.brand}
+        data["brand"] = {"@type": "Brand", "name": clean(product.brand)}
     if "mpn" in ids:
-        data["mpn"] = ids["mpn"]
+        data["mpn"] = clean(ids["mpn"])
     if page.image:
         data["image"] = page.image
     return data
@@ -77,9 +78,14 @@ def product_jsonld_at(pages: Sequence[ProductPage]) -> dict[str, Any]:
     return data
 
 
+# Inside `<script>`, `</script` ends the element and `<!--` can start a comment that runs on
+# past it (HTML's "script data escaped" states): no `<`, `>` or `&` is left to the HTML parser.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def jsonld_text(data: dict[str, Any]) -> str:
-    """JSON-LD to put inside a `<script>` element: no `</` can end it early."""
-    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    """JSON-LD to put inside a `<script>` element: `<`, `>` and `&` as JSON escapes."""
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)
 
 
 _STOCK_WORDS = {
@@ -98,18 +104,19 @@ def render_product_page(page: ProductPage) -> str:
     data = jsonld_text(product_jsonld(page))
     word = (page.availability or "").rsplit("/", 1)[-1]
     stock = _STOCK_WORDS.get(word, "Ask in store")
-    image = f'<img src="{escape(page.image)}" alt="{escape(product.title)}">' if page.image else ""
+    title, name = escape(clean(product.title)), escape(clean(node.name))
+    image = f'<img src="{escape(page.image)}" alt="{title}">' if page.image else ""
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{escape(product.title)} at {escape(node.name)}</title>"
+        f"<title>{title} at {name}</title>"
         f'<link rel="canonical" href="{escape(page.url)}">'
         f'<script type="{JSONLD}">{data}</script>'
         "</head><body><main>"
-        f"<h1>{escape(product.title)}</h1>{image}"
+        f"<h1>{title}</h1>{image}"
         f'<p class="price">{escape(display_price(page.price))}</p>'
-        f'<p class="stock">{escape(stock)} at {escape(node.name)}</p>'
-        f"<p>{escape(product.description)}</p>"
+        f'<p class="stock">{escape(stock)} at {name}</p>'
+        f"<p>{escape(description(product))}</p>"
         "</main></body></html>\n"
     )
 

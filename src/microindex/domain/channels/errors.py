@@ -21,3 +21,18 @@ class ChannelUnavailable(DomainError):
     def __str__(self) -> str:
         shown = "no answer" if self.status is None else f"status {self.status}"
         return f"{self.channel} did not take {self.key!r} ({shown}): {self.detail}"
+
+
+@dataclass(eq=False)
+class ItemRefused(DomainError):
+    """The channel answered and refused one item (a 4xx for that item): the item is not
+    recorded as sent, so a changed-only push sends it again."""
+
+    channel: str
+    offer: str  # the id the channel was given
+    status: int
+    reason: str
+    code = "item_refused"
+
+    def __str__(self) -> str:
+        return f"{self.channel} refused {self.offer!r} (status {self.status}): {self.reason}"

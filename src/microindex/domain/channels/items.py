@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from microindex.domain.channels.figures import Published
 from microindex.domain.channels.mapping import (
@@ -19,6 +20,7 @@ from microindex.domain.channels.mapping import (
     meta_availability,
 )
 from microindex.domain.channels.price import feed_price, sale_window
+from microindex.domain.channels.text import clean, fit, offer_id, plain
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.node import Node
@@ -28,6 +30,7 @@ Item = dict[str, str]
 MPN = "mpn"  # product attribute holding the manufacturer part number
 CONDITION = "condition"  # product attribute: new (default), refurbished or used
 SAME_DAY_MINUTES = 8 * 60
+META_ID_LIMIT = 100  # Meta's catalog id: up to 100 characters
 
 # The fields listing accuracy checks, per channel (the others do not change with stock).
 MEASURED: dict[Channel, tuple[str, ...]] = {
@@ -61,10 +64,13 @@ class FeedSettings:
             raise InvalidValue("base_url", self.base_url, "use an http(s):// address")
 
     def product_url(self, product: Product) -> str:
-        return f"{self.base_url.rstrip('/')}/products/{product.handle or product.sku.value}"
+        """The product's page: its handle (or SKU) percent-encoded as one path segment, so
+        `tasse-à-café` or `my mug?x=1#y` make a valid link to that product's page."""
+        segment = quote(product.handle or product.sku.value, safe="")
+        return f"{self.base_url.rstrip('/')}/products/{segment}"
 
     def node_product_url(self, product: Product, node: str) -> str:
-        return f"{self.product_url(product)}?store={node}"
+        return f"{self.product_url(product)}?store={quote(node, safe='')}"
 
 
 def identifiers(product: Product) -> Item:
@@ -93,15 +99,21 @@ def _prices(product: Product, at: datetime) -> Item:
     return found
 
 
+def description(product: Product) -> str:
+    """The product's description as plain text (imported descriptions may be HTML), or its
+    title when it has none."""
+    return plain(product.description) or clean(product.title)
+
+
 def google_product(
     product: Product, quantity: int, at: datetime, settings: FeedSettings, image: str = ""
 ) -> Item:
     """The product feed's item; `quantity` is the sum of what the nodes may publish."""
     availability, available_on = google_availability(product, quantity, at.date())
     item: Item = {
-        "id": product.sku.value,
+        "id": offer_id(product.sku.value),
         "title": product.title,
-        "description": product.description or product.title,
+        "description": description(product),
         "link": settings.product_url(product),
     }
     if image:
@@ -116,7 +128,7 @@ def google_product(
         item["product_type"] = product.category
     if settings.shipping:
         item["shipping"] = ",".join(str(option) for option in settings.shipping)
-    return item
+    return fit(Channel.GOOGLE, item)
 
 
 def pickup(node: Node) -> Item:
@@ -132,22 +144,22 @@ def google_local(product: Product, node: Node, figure: Published, at: datetime) 
     """The local inventory feed's row for `product` at `node` (its code is the store_code)."""
     item: Item = {
         "store_code": node.code.value,
-        "id": product.sku.value,
+        "id": offer_id(product.sku.value),
         "quantity": str(figure.quantity),
         "availability": local_availability(figure),
     }
     item.update(_prices(product, at))
     item.update(pickup(node))
-    return item
+    return fit(Channel.GOOGLE_LOCAL, item)
 
 
 def meta_product(
     product: Product, quantity: int, at: datetime, settings: FeedSettings, image: str = ""
 ) -> Item:
     item: Item = {
-        "id": product.sku.value,
+        "id": offer_id(product.sku.value, META_ID_LIMIT),
         "title": product.title,
-        "description": product.description or product.title,
+        "description": description(product),
         "availability": meta_availability(product, quantity, at.date()),
         "condition": product.attribute_map.get(CONDITION, "new"),
         "link": settings.product_url(product),
@@ -158,17 +170,17 @@ def meta_product(
     item.update(_prices(product, at))
     if product.gtin is not None:
         item["gtin"] = product.gtin.gtin13 or product.gtin.digits
-    return item
+    return fit(Channel.META, item)
 
 
 def measured(channel: Channel, item: Item) -> Item:
     return {name: item.get(name, "") for name in MEASURED.get(channel, ())}
 
 
-def item_key(item: Item) -> str:
-    """A feed item's identity: its id, prefixed with the store code in local inventory."""
-    store = item.get("store_code")
-    return f"{store}/{item['id']}" if store else item["id"]
+def item_key(sku: str, store: str = "") -> str:
+    """A feed item's identity in the record of what was sent: its SKU (not the id the
+    channel was given, which may be mapped), prefixed with the store code in local inventory."""
+    return f"{store}/{sku}" if store else sku
 
 
 META_COLUMNS: Sequence[str] = (

@@ -83,8 +83,17 @@ def after_attempt(
         return Decision(result)
     if attempt >= policy.max_attempts:
         return Decision(Outcome.GIVE_UP)
+    delay = backoff_s(policy, attempt, jitter, retry_after_s)
+    return Decision(Outcome.RETRY, now + timedelta(seconds=delay))
+
+
+def backoff_s(
+    policy: RetryPolicy, attempt: int, jitter: float, retry_after_s: float | None = None
+) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based): exponential, with
+    `jitter` in [0, 1) spreading it over its upper half, never below a Retry-After."""
     ceiling = min(policy.longest_delay_s, policy.first_delay_s * policy.factor ** (attempt - 1))
     delay = ceiling / 2 + ceiling / 2 * min(max(jitter, 0.0), 1.0)
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, policy.longest_delay_s))
-    return Decision(Outcome.RETRY, now + timedelta(seconds=delay))
+    return delay

@@ -5,6 +5,7 @@ Example: microindex feeds google products feed.xml && microindex feeds accuracy 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -12,16 +13,25 @@ from typing import Any
 
 import httpx
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from microindex.adapters.channels import feed_files, newsletter_files
 from microindex.adapters.channels.memory import ListWriter
-from microindex.adapters.channels.merchant_api import HttpxTransport, MerchantPush, attributes
+from microindex.adapters.channels.merchant_api import (
+    API_ROOT,
+    PUSH_RETRIES,
+    HttpxTransport,
+    MerchantPush,
+    local_inventory,
+    product_input,
+)
 from microindex.adapters.channels.page import page_shows, render_product_page
 from microindex.adapters.channels.voice import ssml, voice_json
 from microindex.adapters.channels.wiring import channel_sources
 from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.search.files import load_synonyms, open_index
+from microindex.domain.channels.items import Item
 from microindex.domain.channels.mapping import Channel
 from microindex.domain.channels.voice import question_terms
 from microindex.domain.node import Location
@@ -194,9 +204,17 @@ def push_google(
     account: str = typer.Option("", "--account", envvar="MICROINDEX_MERCHANT_ACCOUNT"),
     data_source: str = typer.Option("", "--data-source", envvar="MICROINDEX_MERCHANT_DATA_SOURCE"),
     token: str = typer.Option("", "--token", envvar="MICROINDEX_MERCHANT_TOKEN"),
+    feed_label: str = typer.Option("GB", "--feed-label", help="The products' feed label."),
+    language: str = typer.Option("en", "--language", help="Content language (ISO 639-1)."),
+    attempts: int = typer.Option(
+        PUSH_RETRIES.max_attempts, "--attempts", min=1, help="Tries per item on 429/5xx."
+    ),
+    api_root: str = typer.Option(API_ROOT, "--api-root", hidden=True),
     delta: bool = DELTA,
 ) -> None:
-    """Insert products and local inventories through the Merchant API (prices in micros).
+    """Insert products and local inventories through the Merchant API v1 (prices in micros).
+    Items the API refuses are not recorded as sent (`--delta` sends them again); 429 and 5xx
+    answers are retried with exponential backoff.
     Example: microindex feeds push google --dry-run"""
     with domain_errors():
         sources, now = _sources(ctx), workspace(ctx).clock()
@@ -210,7 +228,7 @@ def push_google(
             print_json(
                 {
                     "would_send": {r.channel: r.items for r in counted},
-                    "first": [attributes(i) for i in shown.items[:2]],
+                    "first": [_body(i, language, feed_label) for i in shown.items[:2]],
                 }
             )
             return
@@ -218,11 +236,37 @@ def push_google(
             raise typer.BadParameter(
                 "--account, --data-source and --token are needed (or --dry-run)"
             )
-        with httpx.Client(timeout=30) as client:
-            writer = MerchantPush(HttpxTransport(client, token), account, data_source)
+        retries = replace(PUSH_RETRIES, max_attempts=attempts)
+        with httpx.Client(timeout=30) as client, Progress(console=console) as progress:
+            task = progress.add_task("google: pushing", total=None)
+
+            def advance(push: MerchantPush) -> None:
+                done = f"{push.sent} sent, {len(push.refused)} refused"
+                progress.update(task, description=f"google: {done}", advance=1)
+
+            writer = MerchantPush(
+                HttpxTransport(client, token, api_root),
+                account,
+                data_source,
+                feed_label,
+                language,
+                retries,
+                progress=advance,
+            )
             for channel in (Channel.GOOGLE, Channel.GOOGLE_LOCAL):
                 send(sources, channel, writer, now, mode)
-    console.print(f"google: {writer.sent} sent, {len(writer.refused)} refused")
+    console.print(
+        f"google: {writer.sent} sent, {len(writer.refused)} refused (not recorded as sent), "
+        f"{writer.retried} retried"
+    )
+    for reason, count in writer.reasons().most_common():
+        console.print(f"  {count} refused: {reason}", markup=False)
+
+
+def _body(item: Item, language: str, feed_label: str) -> dict[str, Any]:
+    if "store_code" in item:
+        return local_inventory(item)
+    return product_input(item, language, feed_label)
 
 
 @app.command("page")
