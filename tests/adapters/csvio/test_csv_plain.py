@@ -215,3 +215,12 @@ def test_written_products_read_back_exactly(catalog: list[Product]) -> None:
     assert parsed.errors == []
     assert parsed.products == catalog
     assert parsed.rows == len(catalog)
+
+
+def test_a_file_without_currency_takes_the_workspaces_and_a_bad_cell_is_still_refused() -> None:
+    parsed = parse_plain(sheet("sku,title,price", "MUG-01,Mug,12.50"), currency="GBP")
+    assert [p.price for p in parsed.products] == [Money(Decimal("12.50"), "GBP")]
+    assert parse_plain(sheet("sku,title,price", "MUG-01,Mug,12.50")).errors  # no default
+    mixed = parse_plain(sheet(HEADER, "MUG-01,,Mug,12.50,,", "MUG-02,,Mug,9,,XYZ"), "EUR")
+    assert [p.price.currency for p in mixed.products] == ["EUR"]
+    assert [(e.row, e.column) for e in mixed.errors] == [(3, "currency")]  # the header is row 1

@@ -34,15 +34,18 @@ ATTRIBUTE = "attr:"
 SEPARATOR = "|"
 
 
-def parse_plain(source: Source) -> ParsedCatalog:
-    """Products of a plain catalog CSV, with every bad row reported (see `Source`)."""
-    with open_sheet(source, REQUIRED) as sheet:
+def parse_plain(source: Source, currency: str | None = None) -> ParsedCatalog:
+    """Products of a plain catalog CSV, with every bad row reported (see `Source`).
+    `currency` (the workspace's) is taken where the file has no currency column or cell."""
+    required = REQUIRED if currency is None else tuple(c for c in REQUIRED if c != "currency")
+    default = None if currency is None else _currency(currency)
+    with open_sheet(source, required) as sheet:
         attributes = _attribute_columns(sheet.header, sheet.errors)
         skus, gtins = FirstSeen("SKU"), FirstSeen("GTIN")
         products = [
             product
             for row in sheet
-            if (product := _product(row, attributes, skus, gtins)) is not None
+            if (product := _product(row, attributes, skus, gtins, default)) is not None
         ]
     return ParsedCatalog(products, sheet.errors, sheet.rows)
 
@@ -66,7 +69,9 @@ def _attribute_columns(header: Sequence[str], errors: list[RowError]) -> list[st
     return [column for column in columns if column != ATTRIBUTE]
 
 
-def _product(row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen) -> Product | None:
+def _product(
+    row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen, currency: str | None
+) -> Product | None:
     sku = row.take("sku", Sku, required=True)
     if sku is not None:
         skus.claim(row, "sku", sku.value)
@@ -74,7 +79,7 @@ def _product(row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen)
     if gtin is not None:
         gtins.claim(row, "gtin", gtin.digits)
     title = row.take("title", str, required=True)
-    price, sale_price = _prices(row)
+    price, sale_price = _prices(row, currency)
     weight_g = row.take("weight_g", whole_number)
     size = row.take("size", Size.parse)
     fragility = row.take("fragility", Fragility) or Fragility.STURDY
@@ -107,8 +112,10 @@ def _product(row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen)
         return None
 
 
-def _prices(row: Row) -> tuple[Money | None, Money | None]:
-    currency = row.take("currency", _currency, required=True)
+def _prices(row: Row, default: str | None) -> tuple[Money | None, Money | None]:
+    currency = row.take("currency", _currency, required=default is None)
+    if currency is None and not row.text("currency"):
+        currency = default
     if currency is None:
         return None, None
     price = row.take("price", lambda text: Money.parse(text, currency, "price"), required=True)

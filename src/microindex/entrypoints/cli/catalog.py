@@ -65,7 +65,7 @@ def import_(
             shopify = parse_shopify(file, ws.settings.currency)
             parsed, stock_rows = shopify.catalog, shopify.stock
         else:
-            parsed = parse_plain(file)
+            parsed = parse_plain(file, ws.settings.currency)
         if stock_node is not None and kind is not Format.SHOPIFY:
             raise InvalidValue("stock_node", stock_node, "only a Shopify file carries stock")
         at = ws.clock()

@@ -120,7 +120,7 @@ def _import(
     if format is CsvFormat.SHOPIFY:
         parsed = parse_shopify(source, hub.currency).catalog
     else:
-        parsed = parse_plain(source)
+        parsed = parse_plain(source, hub.currency)
     return catalog_service.import_products(hub.hub, parsed, hub.now(), skip_bad_rows)
 
 
