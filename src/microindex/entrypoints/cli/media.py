@@ -202,7 +202,10 @@ def checklist(
     all_: bool = typer.Option(False, "--all", help="Also list SKUs that are complete."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """What each SKU still lacks under the node's template. Example: media checklist --node van"""
+    """What each SKU still lacks under the node's template.
+
+    Example: microindex media checklist --node van
+    """
     tools = _tools(ctx)
     lines = [x for x in views.capture_checklist(tools, node) if all_ or not x.complete]
     if as_json:

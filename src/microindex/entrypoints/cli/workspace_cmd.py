@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -25,9 +26,12 @@ def init(
     hub_url: str | None = typer.Option(
         None, help="Keep the hub in PostgreSQL (postgresql://...) instead of hub.sqlite."
     ),
-    currency: str = typer.Option("GBP", help="Currency for imports that carry none."),
+    currency: str | None = typer.Option(
+        None, help="Currency for imports that carry none (GBP if the workspace has none)."
+    ),
 ) -> None:
-    """Create a workspace: settings file, hub database, a folder for node databases.
+    """Create a workspace: settings file, hub database, a folder for node databases. Run on
+    a workspace that has them, it keeps its settings but those given.
 
     Example: microindex -w ./shop init --currency GBP
     """
@@ -36,7 +40,8 @@ def init(
         root = cli.settings().workspace
         # A URL given here is written to the settings file; one from MICROINDEX_HUB_URL stays
         # in the environment (with any password in it), but names the hub all the same.
-        written = Settings(root, hub_url=hub_url, currency=currency)
+        kept = Settings.load(root, environ={})  # the file's settings, not the environment's
+        written = replace(kept, hub_url=hub_url or kept.hub_url, currency=currency or kept.currency)
         root.mkdir(parents=True, exist_ok=True)
         (root / SETTINGS_FILE).write_text(written.to_toml(), encoding="utf-8")
         ws = workspace(ctx)
