@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from microindex.domain.errors import DuplicateNode, UnknownNode
 from microindex.domain.node import Node
@@ -19,15 +20,9 @@ def add_node(uow_factory: UnitOfWorkFactory, node: Node) -> Node:
 
 
 def set_zone(uow_factory: UnitOfWorkFactory, code: str, zone: str) -> Node:
-    """Move node `code` to the IANA time zone `zone` (its hours are local times there)."""
-    with uow_factory() as uow:
-        node = uow.nodes.get(code)
-        if node is None:
-            raise UnknownNode(code)
-        changed = replace(node, zone=zone)  # an unknown zone is refused here
-        uow.nodes.update(changed)
-        uow.commit()
-    return changed
+    """Move node `code` to the IANA time zone `zone` (its hours are local times there; an
+    unknown zone is refused)."""
+    return _change(uow_factory, code, zone=zone)
 
 
 def get_node(uow_factory: UnitOfWorkFactory, code: str) -> Node:
@@ -46,24 +41,22 @@ def list_nodes(uow_factory: UnitOfWorkFactory) -> list[Node]:
 def set_priority(uow_factory: UnitOfWorkFactory, code: str, priority: int) -> Node:
     """The seller's ranking of the node (1 first): where two plans are otherwise as good, the
     order goes to the node ranked first; the `location_priority` rules rank by it first."""
-    with uow_factory() as uow:
-        node = uow.nodes.get(code)
-        if node is None:
-            raise UnknownNode(code)
-        changed = replace(node, priority=priority)
-        uow.nodes.update(changed)
-        uow.commit()
-    return changed
+    return _change(uow_factory, code, priority=priority)
 
 
 def set_offline_gap(uow_factory: UnitOfWorkFactory, code: str, gap_s: float | None) -> Node:
     """How long the node is expected to be out of reach at a time (None: its kind's default).
     The hub sizes the node's local stock rights for it at the node's next sync."""
+    return _change(uow_factory, code, offline_gap_s=gap_s)
+
+
+def _change(uow_factory: UnitOfWorkFactory, code: str, **fields: Any) -> Node:
+    """Node `code` with `fields` changed, checked as a new node is, and stored."""
     with uow_factory() as uow:
         node = uow.nodes.get(code)
         if node is None:
             raise UnknownNode(code)
-        changed = replace(node, offline_gap_s=gap_s)
+        changed = replace(node, **fields)
         uow.nodes.update(changed)
         uow.commit()
     return changed
