@@ -133,6 +133,6 @@ def demo(
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy
         try:
-            serve(ctx, host, port)
+            serve(ctx, host, port, workers=1)
         finally:
             live.stop()
