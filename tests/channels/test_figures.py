@@ -18,15 +18,33 @@ def test_a_figure_from_a_nodes_ledger_is_as_of_its_last_movement_with_its_sales_
     shop: Shop,
 ) -> None:
     node = shop.workspace.node("shop")
-    stock.receive(node, "shop", "MUG-BLUE", 30, T0)
+    stock.receive(node, "shop", "MUG-BLUE", 30, T0 - timedelta(days=60))
+    sell(node, "shop", "MUG-BLUE", 6, T0 - timedelta(days=40))  # before the 28-day window
+    stock.receive(node, "shop", "PLATE-1", 9, T0 - timedelta(days=40))
     sell(node, "shop", "MUG-BLUE", 14, T0 + timedelta(hours=1))
-    (mug,) = shop.sources.figures.figures("shop", ["MUG-BLUE"])
+    mug, plate = shop.sources.figures.figures("shop", ["MUG-BLUE", "PLATE-1"])
     assert (mug.quantity, mug.source, mug.as_of) == (
-        16,
+        10,
         FigureSource.LEDGER,
         T0 + timedelta(hours=1),
     )
     assert mug.rate_per_day == 0.5  # 14 sold over the 28-day window
+    assert plate.rate_per_day == 0.0  # never sold there: no prior assumed
+
+
+def test_a_young_ledger_rates_its_sales_over_the_days_it_spans_and_a_late_entry_at_its_time(
+    shop: Shop,
+) -> None:
+    node = shop.workspace.node("shop")
+    stock.receive(node, "shop", "MUG-BLUE", 30, T0)
+    sell(node, "shop", "MUG-BLUE", 3, T0 + timedelta(days=4))
+    sell(node, "shop", "MUG-BLUE", 5, T0 - timedelta(days=90))  # a till roll typed in late
+    (mug,) = shop.sources.figures.figures("shop", ["MUG-BLUE"])
+    assert mug.rate_per_day == 0.75  # 3 over the 4 days since the ledger began; the old 5 out
+    assert mug.as_of == T0 + timedelta(days=4)  # the late entry does not age the figure
+    stock.receive(node, "shop", "VASE-9", 1, T0 + timedelta(days=4, hours=1))
+    (fresh,) = shop.sources.figures.figures("shop", ["VASE-9"])
+    assert fresh.rate_per_day == 0.0
 
 
 def test_once_sync_has_run_the_hubs_mirror_is_read_as_of_the_last_sync(shop: Shop) -> None:
@@ -35,17 +53,26 @@ def test_once_sync_has_run_the_hubs_mirror_is_read_as_of_the_last_sync(shop: Sho
     synced = T0 - timedelta(hours=3)
     assert isinstance(shop.workspace.hub, SqlitePromiseDatabase)
     conn = shop.workspace.hub.connection()
+    mirrored = [
+        ("van", 1, "MUG-BLUE", 9, "receive", (synced - timedelta(days=2)).isoformat(), "", ""),
+        ("van", 2, "MUG-BLUE", -2, "sell", (synced - timedelta(days=1)).isoformat(), "", ""),
+    ]
     with conn:
         conn.execute(
             "INSERT INTO sync_peers VALUES ('van', 1, 4, 0, 1, ?, 600, 0, 0, ?, 'e1')",
-            (synced.timestamp(), json.dumps({"MUG-BLUE": 2 / 86400})),
+            (synced.timestamp(), json.dumps({"MUG-BLUE": 50 / 86400})),  # sync's own estimate
+        )
+        conn.executemany(
+            "INSERT INTO movements (node, seq, sku, quantity, kind, at, reference, actor)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            mirrored,
         )
         conn.execute("INSERT INTO on_hand VALUES ('van', 'MUG-BLUE', 7)")
-        conn.execute("INSERT INTO ledger_heads VALUES ('van', 1)")  # the receipt is mirrored
+        conn.execute("INSERT INTO ledger_heads VALUES ('van', 2)")
     files = {"van": shop.workspace.settings.nodes_dir / "van.sqlite"}
     (mug,) = SqliteFigures(files, hub).figures("van")
     assert (mug.quantity, mug.source, mug.as_of) == (7, FigureSource.SYNC, synced)
-    assert round(mug.rate_per_day, 6) == 2.0
+    assert mug.rate_per_day == 1.0  # the mirrored ledger's own history: 2 sold over 2 days
     (own,) = SqliteFigures(files).figures("van")  # no hub: the node's own ledger
     assert (own.quantity, own.source) == (9, FigureSource.LEDGER)
 

@@ -11,15 +11,16 @@ from microindex.domain.channels.figures import (
     DAY_S,
     Availability,
     Confidence,
-    Downgrade,
     FigureSource,
     StaleRule,
+    State,
     exact,
     publish,
     trusted_for_s,
 )
 from microindex.domain.channels.items import identifiers
 from microindex.domain.channels.mapping import (
+    Spoken,
     google_availability,
     local_availability,
     meta_availability,
@@ -120,14 +121,26 @@ def test_an_older_figure_is_shown_less_a_buffer_that_grows_with_its_age() -> Non
     assert shown.confidence is Confidence.BUFFERED and shown.quantity == 10 - shown.buffer
 
 
-def test_past_the_largest_buffer_a_figure_is_limited_or_withheld_per_channel() -> None:
+def test_past_the_largest_buffer_a_figure_is_limited_then_unknown_past_the_age_limit() -> None:
     old = figure(timedelta(days=1))
-    limited = publish(old, NOW, StaleRule(max_buffer=2, on_limited=Downgrade.LIMIT))
-    assert (limited.quantity, limited.confidence) == (1, Confidence.LIMITED)
-    withheld = publish(old, NOW, StaleRule(max_buffer=2, on_limited=Downgrade.WITHHOLD))
-    assert (withheld.quantity, withheld.confidence) == (0, Confidence.WITHHELD)
+    limited = publish(old, NOW, StaleRule(max_buffer=2))
+    assert (limited.quantity, limited.confidence, limited.state) == (
+        1,
+        Confidence.LIMITED,
+        State.LIMITED,
+    )
+    assert limited.buffer == 0  # limited is staleness, not a safety buffer
+    withheld = publish(old, NOW, StaleRule(max_buffer=2, withhold_after_s=DAY_S / 2))
+    assert (withheld.quantity, withheld.state) == (0, State.UNKNOWN)
     assert local_availability(limited) == "limited_availability"
+    assert voice_availability(limited) == Spoken(True, 0)  # yes, but no count it cannot back
     assert voice_availability(withheld).in_stock is None
+
+
+def test_a_buffer_never_holds_back_more_than_the_figure_had() -> None:
+    shown = publish(figure(timedelta(hours=6), quantity=2), NOW, StaleRule(max_buffer=5))
+    assert shown.confidence is Confidence.BUFFERED and shown.buffer == 2
+    assert (shown.quantity, shown.state) == (0, State.OUT_OF_STOCK)
 
 
 def test_past_the_hard_age_limit_nothing_is_promised_and_escrow_stays_firm() -> None:

@@ -17,6 +17,7 @@ from microindex.domain.channels.accuracy import (
     Measurement,
     Mismatch,
     Timeline,
+    Told,
     measure,
     windows,
 )
@@ -115,7 +116,9 @@ def split_key(channel: Channel, key: str) -> tuple[str, str]:
 
 
 class _Truth:
-    """What each channel would have shown at a moment, with exact figures."""
+    """What each channel should have shown at a moment: the truth from the ledgers replayed in
+    time order (each movement at its own time, ties by sequence, however late it was recorded),
+    less at most what the availability rule's buffer held back when the channel was told."""
 
     def __init__(
         self,
@@ -133,40 +136,80 @@ class _Truth:
                 self.products.setdefault(product.sku.value, Timeline()).add(at, product)
         self.stock: dict[tuple[str, str], Timeline[int]] = {}
         for code, database in ledgers.items():
-            self._fold(ledger(database, code), skus)
-
-    def _fold(self, movements: Iterable[Movement], skus: set[str]) -> None:
-        for m in movements:
-            if m.sku in skus and m.on_hand_delta:
-                line = self.stock.setdefault((m.node, m.sku), Timeline())
-                line.add(m.at, (line.values[-1] if line.values else 0) + m.on_hand_delta)
+            self.stock.update(on_hand_over_time(ledger(database, code), skus))
 
     def quantity(self, node: str, sku: str, at: datetime) -> int:
         line = self.stock.get((node, sku))
         return (line.at(at) or 0) if line else 0
 
-    def item(self, channel: Channel, key: str, at: datetime) -> Item | None:
+    def item(self, channel: Channel, key: str, at: datetime, told: Told) -> Item | None:
         node, sku = split_key(channel, key)
         product = self.products[sku].at(at) if sku in self.products else None
         if product is None:
             return None
         if channel in (Channel.GOOGLE, Channel.META):
-            total = sum(self.quantity(code, sku, at) for code in self.nodes)
-            build = google_product if channel is Channel.GOOGLE else meta_product
-            return measured(channel, build(product, total, at, self.settings))
-        figure = exact(node, sku, self.quantity(node, sku, at))
+            true = sum(self.quantity(code, sku, at) for code in self.nodes)
+        else:
+            true = self.quantity(node, sku, at)
+        low = max(0, true - told.held)
+        said = told_quantity(told.fields)
+        if said is not None:
+            return self._item(channel, product, node, min(max(said, low), true), at)
+        exact_item = self._item(channel, product, node, true, at)
+        if low < true and exact_item.get("availability") != told.fields.get("availability"):
+            held_back = self._item(channel, product, node, low, at)
+            if held_back.get("availability") == told.fields.get("availability"):
+                return held_back
+        return exact_item
+
+    def _item(
+        self, channel: Channel, product: Product, node: str, quantity: int, at: datetime
+    ) -> Item:
+        if channel is Channel.GOOGLE:
+            return measured(channel, google_product(product, quantity, at, self.settings))
+        if channel is Channel.META:
+            return measured(channel, meta_product(product, quantity, at, self.settings))
+        figure = exact(node, product.sku.value, quantity)
         if channel is Channel.GOOGLE_LOCAL:
             return measured(channel, google_local(product, self.nodes[node], figure, at))
         words = schema_availability(product, figure, at.date()) or ""
         return {"availability": words, "price": feed_price(price_at(product, at))}
 
 
+def on_hand_over_time(
+    movements: Iterable[Movement], skus: set[str]
+) -> dict[tuple[str, str], Timeline[int]]:
+    """On-hand per (node, SKU) over time: movements replayed in the order of their own times
+    (ties by sequence), so one recorded late with an earlier time counts from that time."""
+    moves: dict[tuple[str, str], list[tuple[datetime, int, int]]] = {}
+    for m in movements:
+        if m.sku in skus and m.on_hand_delta:
+            moves.setdefault((m.node, m.sku), []).append((m.at, m.seq, m.on_hand_delta))
+    lines: dict[tuple[str, str], Timeline[int]] = {}
+    for key, found in moves.items():
+        line: Timeline[int] = Timeline()
+        total = 0
+        for at, _, delta in sorted(found):
+            total += delta
+            line.add(at, total)
+        lines[key] = line
+    return lines
+
+
+def told_quantity(fields: Item) -> int | None:
+    """The quantity an item told its channel (local inventory, Meta), None where it tells none."""
+    for name in ("quantity", "quantity_to_sell_on_facebook"):
+        if fields.get(name, "").isdigit():
+            return int(fields[name])
+    return None
+
+
 def _shown(
     store: ChannelStore, channel: Channel, until: datetime, observed: bool
-) -> dict[str, Timeline[Item]]:
-    found: dict[str, Timeline[Item]] = {}
+) -> dict[str, Timeline[Told]]:
+    found: dict[str, Timeline[Told]] = {}
     for at, sent in store.history(channel.value, until, observed=observed):
-        found.setdefault(sent.key, Timeline()).add(at, measured(channel, sent.fields))
+        found.setdefault(sent.key, Timeline()).add(at, Told(sent.fields, sent.held))
     return found
 
 

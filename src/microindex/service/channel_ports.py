@@ -44,6 +44,7 @@ class SentItem:
 
     key: str  # the item's identity at the channel: SKU, or store_code/SKU
     fields: Item
+    held: int = 0  # units the availability rule's safety buffer held back (not an error)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """What one shopper sees: a node's product page (with its schema.org offer) and a voice answer.
 
-Both read the freshest figure of the node and downgrade it with the channel's rule, so a page
-or a spoken "yes" never promises what a stale figure cannot back.
+Both read the freshest figure of the node and downgrade it with the one availability rule the
+feeds use too, so a page or a spoken "yes" never promises what a stale figure cannot back, nor
+says other than the feeds read at the same moment.
 """
 
 from __future__ import annotations
@@ -45,13 +46,12 @@ def _node(sources: ChannelSources, code: str) -> Node:
     raise UnknownNode(code)
 
 
-def _figure(
-    sources: ChannelSources, channel: Channel, node: str, sku: str, now: datetime
-) -> Published:
+def availability(sources: ChannelSources, node: str, sku: str, now: datetime) -> Published:
+    """What every channel may say of `sku` at `node` at `now` (the one rule at work)."""
     found = next(iter(sources.figures.figures(node, [sku])), None)
     if found is None:
         return exact(node, sku, 0)  # the node's ledger has never held it
-    return publish(found, now, sources.rules[channel])
+    return publish(found, now, sources.rule)
 
 
 def product_page(sources: ChannelSources, sku: str, node: str, now: datetime) -> ProductPage:
@@ -61,7 +61,7 @@ def product_page(sources: ChannelSources, sku: str, node: str, now: datetime) ->
     if product is None:
         raise UnknownSku(sku)
     where = _node(sources, node)
-    figure = _figure(sources, Channel.PAGE, node, sku, now)
+    figure = availability(sources, node, sku, now)
     return ProductPage(
         product,
         where,
@@ -83,8 +83,10 @@ def check_page(
     read_back: Callable[[str], Item],
 ) -> PushRecord:
     """Render the page, read its JSON-LD back as a crawler would, and record what it shows."""
-    shown = read_back(render(product_page(sources, sku, node, now)))
-    return observe(sources.store, Channel.PAGE, now, [SentItem(f"{node}/{sku}", shown)])
+    page = product_page(sources, sku, node, now)
+    shown = read_back(render(page))
+    seen = SentItem(f"{node}/{sku}", shown, page.figure.buffer)
+    return observe(sources.store, Channel.PAGE, now, [seen])
 
 
 def voice_answer(
@@ -96,14 +98,14 @@ def voice_answer(
     pickup_km: float = DEFAULT_PICKUP_KM,
 ) -> VoiceAnswer:
     """Answer for `product` (the best match, or None) at the nodes that can serve the shopper,
-    soonest first, each node's figure judged by the voice rule."""
+    soonest first, each node's figure judged by the one rule."""
     if product is None:
         return VoiceAnswer(question, "", "", ())
     sku = product.sku.value
     served = reachable(sources.nodes, customer, now, pickup_km)
     nodes = []
     for option in sorted(served.values(), key=lambda r: (r.ready_by, r.distance_km, r.node)):
-        figure = _figure(sources, Channel.VOICE, option.node, sku, now)
+        figure = availability(sources, option.node, sku, now)
         name = _node(sources, option.node).name
         spoken = voice_availability(figure)
         nodes.append(NodeAnswer(option.node, name, option.distance_km, spoken, option.ready_by))

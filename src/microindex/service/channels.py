@@ -1,6 +1,7 @@
 """Syndication use cases: feeds for Google (products, local inventory) and Meta, and pushes to
 the Merchant API, each item built from the catalog and the nodes' figures, downgraded for age
-by the channel's rule, and recorded as sent in the same pass that writes it.
+by the shop's one availability rule (the same for every channel), and recorded as sent in the
+same pass that writes it.
 
 Everything streams: products in SKU order, each node's figures in SKU order, merged, so a feed
 of 100,000 products holds one product's figures in memory at a time.
@@ -16,7 +17,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from microindex.domain.channels.errors import ItemRefused
-from microindex.domain.channels.figures import Availability, Published, StaleRule, publish
+from microindex.domain.channels.figures import (
+    AVAILABILITY_RULE,
+    Availability,
+    Published,
+    StaleRule,
+    publish,
+)
 from microindex.domain.channels.items import (
     FeedSettings,
     google_local,
@@ -25,7 +32,7 @@ from microindex.domain.channels.items import (
     item_key,
     meta_product,
 )
-from microindex.domain.channels.mapping import STALE_RULES, Channel
+from microindex.domain.channels.mapping import Channel
 from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.channel_ports import (
@@ -55,7 +62,7 @@ class ChannelSources:
     store: ChannelStore
     settings: FeedSettings
     image_for: Callable[[str], str] = field(default=lambda sku: "")
-    rules: dict[Channel, StaleRule] = field(default_factory=lambda: dict(STALE_RULES))
+    rule: StaleRule = AVAILABILITY_RULE  # one rule for every channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +74,19 @@ class Stocked:
 
     @property
     def total(self) -> int:
-        return sum(f.quantity for f in self.figures)
+        """What the online feeds show: the sum the nodes may publish (unknown ones add none)."""
+        return sum(f.quantity for f in self.figures if f.available)
+
+    @property
+    def held(self) -> int:
+        """Units the rule's safety buffers held back over the nodes."""
+        return sum(f.buffer for f in self.figures)
 
 
-def stocked(sources: ChannelSources, channel: Channel, now: datetime) -> Iterator[Stocked]:
-    """Every product in SKU order, joined with its nodes' figures as `channel` may show them."""
-    rule = sources.rules[channel]
+def stocked(sources: ChannelSources, now: datetime) -> Iterator[Stocked]:
+    """Every product in SKU order, joined with its nodes' figures as the rule lets every
+    channel show them at `now`."""
+    rule = sources.rule
     streams = [sources.figures.figures(node.code.value) for node in sources.nodes]
     merged = heapq.merge(*streams, key=lambda figure: figure.sku)
     groups = itertools.groupby(merged, key=lambda figure: figure.sku)
@@ -89,28 +103,28 @@ def stocked(sources: ChannelSources, channel: Channel, now: datetime) -> Iterato
 
 
 def google_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
-    for entry in stocked(sources, Channel.GOOGLE, now):
+    for entry in stocked(sources, now):
         sku = entry.product.sku.value
         image = sources.image_for(sku)
         item = google_product(entry.product, entry.total, now, sources.settings, image)
-        yield SentItem(item_key(sku), item)
+        yield SentItem(item_key(sku), item, entry.held)
 
 
 def local_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     by_code = {node.code.value: node for node in sources.nodes}
-    for entry in stocked(sources, Channel.GOOGLE_LOCAL, now):
+    for entry in stocked(sources, now):
         sku = entry.product.sku.value
         for figure in entry.figures:
             item = google_local(entry.product, by_code[figure.node], figure, now)
-            yield SentItem(item_key(sku, figure.node), item)
+            yield SentItem(item_key(sku, figure.node), item, figure.buffer)
 
 
 def meta_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
-    for entry in stocked(sources, Channel.META, now):
+    for entry in stocked(sources, now):
         sku = entry.product.sku.value
         image = sources.image_for(sku)
         item = meta_product(entry.product, entry.total, now, sources.settings, image)
-        yield SentItem(item_key(sku), item)
+        yield SentItem(item_key(sku), item, entry.held)
 
 
 ITEMS: dict[Channel, Callable[[ChannelSources, datetime], Iterator[SentItem]]] = {

@@ -1,18 +1,20 @@
 """Availability figures from SQLite: the hub's mirror where sync has run, else the node's file.
 
 - A node the hub has synced with (a `sync_peers` row with a last sync time): on-hand from the
-  hub's mirror of its ledger, as of that last successful sync, with sync's walk-in demand rates;
-  but when the node's own file is here and has moved past the position the hub's copy holds
-  (a walk-in sale recorded after its own rights request), the hub's last contact says nothing
-  of it: the node's own ledger is read instead, as of its last movement.
-- Otherwise: on-hand from the node's own database, as of its last ledger movement, with the
-  demand rate of the last 28 days of sales there.
+  hub's mirror of its ledger, as of that last successful sync; but when the node's own file is
+  here and has moved past the position the hub's copy holds (a walk-in sale recorded after its
+  own rights request), the hub's last contact says nothing of it: the node's own ledger is read
+  instead, as of its last movement.
+- Otherwise: on-hand from the node's own database, as of its latest ledger movement.
+Either way each SKU's demand rate is the node's own history in the ledger read: units sold
+there (at the till and picked for orders) over the 28 days before the figure's time, or over
+the days the ledger spans when it is younger, by each movement's own time. No prior is
+assumed: a SKU never sold there gets the rule's floor rate.
 Each read has a connection of its own (WAL: readers never wait for the node's writer).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from microindex.adapters.sqlite.connection import connect
-from microindex.domain.channels.figures import DAY_S, Availability, FigureSource
+from microindex.domain.channels.figures import Availability, FigureSource
 
 RATE_WINDOW = timedelta(days=28)
 
@@ -37,35 +39,33 @@ class SqliteFigures:
         own = path if path is not None and path.exists() else None
         if synced is not None:
             assert self.hub_file is not None
-            as_of, rates, head = synced
+            as_of, head = synced
             if own is None or _head(own, node) <= head:
-                yield from _read(self.hub_file, node, as_of, FigureSource.SYNC, rates, wanted)
+                yield from _read(self.hub_file, node, as_of, FigureSource.SYNC, wanted)
                 return
         if own is None:
             return
         with closing(connect(own)) as conn:
-            last, sold = _ledger_age(conn, node)
+            last = _last_movement(conn, node)
         if last is not None:
-            known = sold if synced is None else synced[1]
-            yield from _read(own, node, last, FigureSource.LEDGER, known, wanted)
+            yield from _read(own, node, last, FigureSource.LEDGER, wanted)
 
-    def _synced(self, node: str) -> tuple[datetime, dict[str, float], int] | None:
-        """The hub's last contact with the node, its demand rates there (per day) and the
-        ledger position its copy holds; None before the first sync."""
+    def _synced(self, node: str) -> tuple[datetime, int] | None:
+        """The hub's last contact with the node and the ledger position its copy holds; None
+        before the first sync."""
         if self.hub_file is None or not self.hub_file.exists():
             return None
         with closing(connect(self.hub_file)) as conn:
             try:
                 row = conn.execute(
-                    "SELECT last_sync_s, rates FROM sync_peers WHERE node = ?", (node,)
+                    "SELECT last_sync_s FROM sync_peers WHERE node = ?", (node,)
                 ).fetchone()
             except sqlite3.OperationalError:  # a hub without the sync tables
                 return None
             if row is None or row[0] < 0:
                 return None
             head = _head_of(conn, "SELECT head FROM ledger_heads WHERE node = ?", node)
-        rates = {sku: float(r) * DAY_S for sku, r in json.loads(row[1]).items()}
-        return datetime.fromtimestamp(row[0], UTC), rates, head
+        return datetime.fromtimestamp(row[0], UTC), head
 
 
 def _head(path: Path, node: str) -> int:
@@ -78,21 +78,40 @@ def _head_of(conn: sqlite3.Connection, query: str, node: str) -> int:
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 
-def _ledger_age(conn: sqlite3.Connection, node: str) -> tuple[datetime | None, dict[str, float]]:
+def _last_movement(conn: sqlite3.Connection, node: str) -> datetime | None:
+    """The latest movement time in the ledger (an entry typed in late, with an earlier time,
+    does not make the whole ledger look old)."""
+    times = (
+        datetime.fromisoformat(at)
+        for (at,) in conn.execute("SELECT at FROM movements WHERE node = ?", (node,))
+    )
+    return max(times, default=None)
+
+
+def sales_rates(
+    conn: sqlite3.Connection, node: str, as_of: datetime, skus: list[str] | None = None
+) -> dict[str, float]:
+    """Units a day sold at `node` per SKU (till sales and picks), from its ledger in `conn`
+    over the `RATE_WINDOW` before `as_of`, or over the days since the ledger's first movement
+    when that is shorter (at least one day). Each sale counts at its own time, whatever order
+    it was recorded in."""
     row = conn.execute(
-        "SELECT at FROM movements WHERE node = ? ORDER BY seq DESC LIMIT 1", (node,)
+        "SELECT at FROM movements WHERE node = ? ORDER BY seq LIMIT 1", (node,)
     ).fetchone()
     if row is None:
-        return None, {}
-    last = datetime.fromisoformat(row[0])
-    since = (last - RATE_WINDOW).astimezone(UTC).isoformat()
-    sold = conn.execute(
-        "SELECT sku, -sum(quantity) FROM movements"
-        " WHERE node = ? AND kind IN ('sell', 'pick') AND at >= ? GROUP BY sku",
-        (node, since),
-    )
-    days = RATE_WINDOW / timedelta(days=1)
-    return last, {sku: max(0.0, units / days) for sku, units in sold}
+        return {}
+    start = max(as_of - RATE_WINDOW, datetime.fromisoformat(row[0]))
+    query = "SELECT sku, quantity, at FROM movements WHERE node = ? AND kind IN ('sell', 'pick')"
+    if skus is None:
+        rows: Iterable[tuple[str, int, str]] = conn.execute(query, (node,))
+    else:
+        rows = (r for sku in skus for r in conn.execute(query + " AND sku = ?", (node, sku)))
+    sold: dict[str, int] = {}
+    for sku, quantity, at in rows:
+        if start <= datetime.fromisoformat(at) <= as_of:
+            sold[sku] = sold.get(sku, 0) - int(quantity)
+    days = max(1.0, (as_of - start) / timedelta(days=1))
+    return {sku: max(0.0, units / days) for sku, units in sold.items()}
 
 
 def _read(
@@ -100,10 +119,10 @@ def _read(
     node: str,
     as_of: datetime,
     source: FigureSource,
-    rates: Mapping[str, float],
     skus: list[str] | None,
 ) -> Iterator[Availability]:
     with closing(connect(path)) as conn:
+        rates = sales_rates(conn, node, as_of, skus)
         if skus is None:
             rows: Iterable[tuple[str, int]] = conn.execute(
                 "SELECT sku, quantity FROM on_hand WHERE node = ? ORDER BY sku", (node,)

@@ -55,10 +55,13 @@ class PostgresChannelStore:
         while batch := list(islice(stream, _BATCH)):
             with conn.transaction(), conn.cursor() as cur:
                 cur.executemany(
-                    "INSERT INTO channel_items (push_id, key, digest, fields)"
-                    " VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT (push_id, key) DO UPDATE SET"
-                    " digest = excluded.digest, fields = excluded.fields",
-                    [(push_id, i.key, item_digest(i.fields), json.dumps(i.fields)) for i in batch],
+                    "INSERT INTO channel_items (push_id, key, digest, fields, held)"
+                    " VALUES (%s, %s, %s, %s::jsonb, %s) ON CONFLICT (push_id, key) DO UPDATE SET"
+                    " digest = excluded.digest, fields = excluded.fields, held = excluded.held",
+                    [
+                        (push_id, i.key, item_digest(i.fields), json.dumps(i.fields), i.held)
+                        for i in batch
+                    ],
                 )
             count += len(batch)
         with conn.transaction():
@@ -109,15 +112,15 @@ class PostgresChannelStore:
         while True:
             with conn.transaction():
                 rows = conn.execute(
-                    "SELECT p.id, p.at, i.key, i.fields FROM channel_pushes p"
+                    "SELECT p.id, p.at, i.key, i.fields, i.held FROM channel_pushes p"
                     " JOIN channel_items i ON i.push_id = p.id"
                     f" WHERE p.done AND p.channel = %s AND {kind_test} AND p.at <= %s"
                     " AND (%s::text[] IS NULL OR i.key = ANY(%s::text[]))"
                     " AND (p.id, i.key) > (%s, %s) ORDER BY p.id, i.key LIMIT %s",
                     (channel, until, wanted, wanted, *after, _BATCH),
                 ).fetchall()
-            for push_id, at, key, fields in rows:
-                yield at, SentItem(key, fields)
+            for push_id, at, key, fields, held in rows:
+                yield at, SentItem(key, fields, held)
                 after = (push_id, key)
             if len(rows) < _BATCH:
                 return

@@ -210,6 +210,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
+    (
+        133,
+        "channels: the units the availability rule's safety buffer held back from each item sent",
+        "ALTER TABLE channel_items ADD COLUMN held integer NOT NULL DEFAULT 0 CHECK (held >= 0)",
+    ),
 ]
 
 

@@ -56,9 +56,12 @@ class SqliteChannelStore:
         while batch := list(islice(stream, _BATCH)):
             with self._transaction() as conn:
                 conn.executemany(
-                    "INSERT OR REPLACE INTO channel_items (push_id, key, digest, fields)"
-                    " VALUES (?, ?, ?, ?)",
-                    [(push_id, i.key, item_digest(i.fields), json.dumps(i.fields)) for i in batch],
+                    "INSERT OR REPLACE INTO channel_items (push_id, key, digest, fields, held)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (push_id, i.key, item_digest(i.fields), json.dumps(i.fields), i.held)
+                        for i in batch
+                    ],
                 )
             count += len(batch)
         with self._transaction() as conn:
@@ -108,12 +111,12 @@ class SqliteChannelStore:
         wanted = None if keys is None else set(keys)
         kind_test = "p.kind = 'observed'" if observed else "p.kind != 'observed'"
         rows = self.conn.execute(
-            "SELECT p.at, i.key, i.fields FROM channel_pushes p"
+            "SELECT p.at, i.key, i.fields, i.held FROM channel_pushes p"
             " JOIN channel_items i ON i.push_id = p.id"
             f" WHERE p.done AND p.channel = ? AND {kind_test} ORDER BY p.id, i.key",
             (channel,),
         )
-        for at, key, fields in rows:
+        for at, key, fields, held in rows:
             moment = datetime.fromisoformat(at)
             if moment <= until and (wanted is None or key in wanted):
-                yield moment, SentItem(key, json.loads(fields))
+                yield moment, SentItem(key, json.loads(fields), held)

@@ -2,7 +2,9 @@
 
 A channel shows an item as it was last told (or as it was last read back) until told again.
 At sample moments through each window, every item the channel shows is compared, field by
-field, with the item that exact figures would have made at that moment. Accuracy is the share
+field, with the item the truth at that moment makes. Units a safety buffer held back when the
+item was told are the availability rule at work, not an error: the truth may then be shown as
+anything from the true quantity less that buffer to the true quantity. Accuracy is the share
 of (item, moment) pairs that agree.
 """
 
@@ -91,7 +93,16 @@ def samples(start: datetime, end: datetime, step: timedelta) -> Iterator[datetim
         moment += step
 
 
-Truth = Callable[[str, datetime], Item | None]
+@dataclass(frozen=True, slots=True)
+class Told:
+    """An item as a channel was told it (or shown it), with the units its buffer held back."""
+
+    fields: Item
+    held: int = 0
+
+
+# The item the channel should show for a key at a moment, given what it was told (its buffer).
+Truth = Callable[[str, datetime, Told], Item | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +115,7 @@ def measure(
     channel: str,
     basis: Basis,
     fields: Sequence[str],
-    shown: Mapping[str, Timeline[Item]],
+    shown: Mapping[str, Timeline[Told]],
     truth: Truth,
     spans: Sequence[tuple[datetime, datetime]],
     step: timedelta,
@@ -118,25 +129,16 @@ def measure(
         for moment in samples(start, end, step):
             for key, timeline in shown.items():
                 told = timeline.at(moment)
-                true = truth(key, moment) if told is not None else None
+                true = truth(key, moment, told) if told is not None else None
                 if told is None or true is None:
                     continue
                 for name in fields:
                     checked[name] += 1
-                    if told.get(name, "") == true.get(name, ""):
+                    said, right = told.fields.get(name, ""), true.get(name, "")
+                    if said == right:
                         matched[name] += 1
                     else:
-                        mismatches.append(
-                            Mismatch(
-                                channel,
-                                basis,
-                                key,
-                                name,
-                                moment,
-                                told.get(name, ""),
-                                true.get(name, ""),
-                            )
-                        )
+                        mismatches.append(Mismatch(channel, basis, key, name, moment, said, right))
         cells += [
             AccuracyCell(channel, basis, n, start, end, checked[n], matched[n]) for n in fields
         ]

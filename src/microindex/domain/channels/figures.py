@@ -1,11 +1,17 @@
-"""Availability figures with their age, and how a stale figure is downgraded before it is shown.
+"""Availability figures with their age, and the one rule that turns a figure into what every
+channel may say.
 
 A figure is a node's on-hand of a SKU as of some moment. Between that moment and now, demand
 may have taken units: with Poisson demand at rate lambda over age T, a buffer B is enough when
 P(Poisson(lambda T) > B) <= epsilon. The figure is published as max(0, quantity - B) with the
-least such B (SYNC.md, "TTL"); when even the channel's largest buffer is not enough it is shown
-as limited (at most one unit) or withheld, per the channel's rule, and past a hard age limit it
-is always withheld. A stale figure never becomes a promise.
+least such B (SYNC.md, "TTL"); when even the rule's largest buffer is not enough it is shown
+as limited (at most one unit), and past a hard age limit it is withheld (unknown). A stale
+figure never becomes a promise.
+
+There is one rule (`AVAILABILITY_RULE`, or the shop's own), applied once per node and SKU; the
+`State` of what it publishes is what every channel (Google, local inventory, Meta, product
+pages, voice, webhooks) words in its own vocabulary, so no two channels read at the same moment
+disagree.
 """
 
 from __future__ import annotations
@@ -57,21 +63,27 @@ class Confidence(StrEnum):
     WITHHELD = "withheld"  # not shown at all: no promise
 
 
-class Downgrade(StrEnum):
-    LIMIT = "limit"
-    WITHHOLD = "withhold"
+class State(StrEnum):
+    """What a channel may say of one node's stock: every channel's words map from this."""
+
+    IN_STOCK = "in_stock"  # LIMITED_BELOW or more shown
+    LIMITED = "limited"  # one or two shown, or too old to count: at most one
+    OUT_OF_STOCK = "out_of_stock"  # none shown
+    UNKNOWN = "unknown"  # too old to say anything: no promise, no denial
+
+
+LIMITED_BELOW = 3  # 1 or 2 shown is limited stock (Google's local inventory threshold)
 
 
 @dataclass(frozen=True, slots=True)
 class StaleRule:
-    """One channel's tolerance: risk epsilon, the largest buffer it accepts, what a figure past
-    that becomes, and the age past which nothing is shown."""
+    """The availability rule: risk epsilon, the largest safety buffer, and the age past which
+    a figure says nothing (in between, a figure too old for any buffer is limited)."""
 
     epsilon: float = 0.01
     max_buffer: int = 3
-    on_limited: Downgrade = Downgrade.LIMIT
     withhold_after_s: float = 2 * DAY_S
-    floor_rate_per_day: float = 0.1  # demand assumed where none has been seen
+    floor_rate_per_day: float = 0.1  # demand assumed where the node's history shows none
 
     def __post_init__(self) -> None:
         if not 0 < self.epsilon < 1:
@@ -80,9 +92,14 @@ class StaleRule:
             raise InvalidValue("max_buffer", str(self.max_buffer), "buffers and ages are >= 0")
 
 
+AVAILABILITY_RULE = StaleRule()  # the shop's rule unless its settings say otherwise
+
+
 @dataclass(frozen=True, slots=True)
 class Published:
-    """What a channel may be told about one figure."""
+    """What every channel may be told about one figure. `buffer` is the units the rule's
+    safety buffer held back (never more than the figure had): showing that many fewer than
+    the truth is the rule at work, not an error."""
 
     node: str
     sku: str
@@ -94,6 +111,21 @@ class Published:
     @property
     def promised(self) -> bool:
         return self.quantity > 0 and self.confidence in (Confidence.EXACT, Confidence.BUFFERED)
+
+    @property
+    def state(self) -> State:
+        if self.confidence is Confidence.WITHHELD:
+            return State.UNKNOWN
+        if self.quantity <= 0:
+            return State.OUT_OF_STOCK
+        if self.confidence is Confidence.LIMITED or self.quantity < LIMITED_BELOW:
+            return State.LIMITED
+        return State.IN_STOCK
+
+    @property
+    def available(self) -> bool:
+        """Some may be bought here (in stock or limited)."""
+        return self.state in (State.IN_STOCK, State.LIMITED)
 
 
 def least_buffer(mu: float, epsilon: float, limit: int) -> int | None:
@@ -109,7 +141,7 @@ def exact(node: str, sku: str, quantity: int) -> Published:
     return Published(node, sku, quantity, Confidence.EXACT)
 
 
-def publish(figure: Availability, now: datetime, rule: StaleRule) -> Published:
+def publish(figure: Availability, now: datetime, rule: StaleRule = AVAILABILITY_RULE) -> Published:
     """Downgrade `figure` for its age under `rule` (escrow figures are firm)."""
     age = figure.age_s(now)
     node, sku, quantity = figure.node, figure.sku, figure.quantity
@@ -120,11 +152,10 @@ def publish(figure: Availability, now: datetime, rule: StaleRule) -> Published:
     rate = max(figure.rate_per_day, rule.floor_rate_per_day)
     buffer = least_buffer(rate * age / DAY_S, rule.epsilon, rule.max_buffer)
     if buffer is None:
-        if rule.on_limited is Downgrade.WITHHOLD:
-            return Published(node, sku, 0, Confidence.WITHHELD, 0, age)
-        return Published(node, sku, min(quantity, 1), Confidence.LIMITED, rule.max_buffer, age)
+        return Published(node, sku, min(quantity, 1), Confidence.LIMITED, 0, age)
     kind = Confidence.EXACT if buffer == 0 else Confidence.BUFFERED
-    return Published(node, sku, max(0, quantity - buffer), kind, buffer, age)
+    held = min(buffer, quantity)
+    return Published(node, sku, quantity - held, kind, held, age)
 
 
 def trusted_for_s(rule: StaleRule, rate_per_day: float, buffer: int = 0) -> float:

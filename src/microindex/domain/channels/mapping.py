@@ -1,4 +1,5 @@
-"""Each channel's words for availability, and each channel's staleness rule, as tables."""
+"""Each channel's words for availability, each derived from the one `State` the availability
+rule gives a node's figure (`figures.publish`), so channels read together never disagree."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from microindex.domain.channels.figures import DAY_S, Confidence, Downgrade, Published, StaleRule
+from microindex.domain.channels.figures import Published, State
 from microindex.domain.product import Product
 
 BACKORDER_TAG = "backorder"  # sold out, orders taken: ships when restocked
 DISCONTINUED_TAG = "discontinued"
 RESTOCK_DATE = "restock_date"  # attribute: when a backordered product is expected
-LIMITED_BELOW = 3  # Google local inventory: 1 or 2 on hand is limited_availability
 SCHEMA = "https://schema.org/"
 
 
@@ -24,20 +24,6 @@ class Channel(StrEnum):
     NEWSLETTER = "newsletter"
     VOICE = "voice"
     WEBHOOK = "webhook"
-
-
-# How stale a figure each channel tolerates. A cached feed is read hours after it is sent, so
-# online feeds buffer more; a shelf in a shop (local) or a spoken "yes" (voice) buffer less and
-# turn limited or silent sooner. Pages are rendered live from the freshest figure.
-STALE_RULES: dict[Channel, StaleRule] = {
-    Channel.GOOGLE: StaleRule(0.01, 5, Downgrade.LIMIT, 7 * DAY_S),
-    Channel.GOOGLE_LOCAL: StaleRule(0.01, 3, Downgrade.LIMIT, 2 * DAY_S),
-    Channel.META: StaleRule(0.01, 5, Downgrade.WITHHOLD, 7 * DAY_S),
-    Channel.PAGE: StaleRule(0.01, 3, Downgrade.LIMIT, 2 * DAY_S),
-    Channel.NEWSLETTER: StaleRule(0.05, 5, Downgrade.LIMIT, 7 * DAY_S),
-    Channel.VOICE: StaleRule(0.01, 1, Downgrade.WITHHOLD, 1 * DAY_S),
-    Channel.WEBHOOK: StaleRule(0.01, 3, Downgrade.LIMIT, 2 * DAY_S),
-}
 
 
 def preordering(product: Product, today: date) -> bool:
@@ -56,14 +42,18 @@ def google_availability(product: Product, quantity: int, today: date) -> tuple[s
     return "out_of_stock", ""
 
 
+LOCAL_WORDS: dict[State, str] = {
+    State.IN_STOCK: "in_stock",
+    State.LIMITED: "limited_availability",
+    State.OUT_OF_STOCK: "out_of_stock",
+    State.UNKNOWN: "out_of_stock",  # a row left out keeps its old value: say no promise
+}
+
+
 def local_availability(figure: Published) -> str:
     """Local inventory: in_stock at 3 or more, limited_availability at 1 or 2 (or a figure too
-    old to count), out_of_stock at 0 or withheld."""
-    if figure.quantity <= 0 or figure.confidence is Confidence.WITHHELD:
-        return "out_of_stock"
-    if figure.confidence is Confidence.LIMITED or figure.quantity < LIMITED_BELOW:
-        return "limited_availability"
-    return "in_stock"
+    old to count), out_of_stock at 0 or unknown."""
+    return LOCAL_WORDS[figure.state]
 
 
 def meta_availability(product: Product, quantity: int, today: date) -> str:
@@ -82,13 +72,12 @@ def schema_availability(product: Product, figure: Published, today: date) -> str
         return SCHEMA + "Discontinued"
     if preordering(product, today):
         return SCHEMA + "PreOrder"
-    if figure.confidence is Confidence.WITHHELD:
+    state = figure.state
+    if state is State.UNKNOWN:
         return None
-    if figure.quantity <= 0:
+    if state is State.OUT_OF_STOCK:
         return SCHEMA + ("BackOrder" if BACKORDER_TAG in product.tags else "OutOfStock")
-    if figure.confidence is Confidence.LIMITED or figure.quantity < LIMITED_BELOW:
-        return SCHEMA + "LimitedAvailability"
-    return SCHEMA + "InStock"
+    return SCHEMA + ("LimitedAvailability" if state is State.LIMITED else "InStock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +89,11 @@ class Spoken:
 
 
 def voice_availability(figure: Published) -> Spoken:
-    if figure.confidence is Confidence.WITHHELD:
+    """Yes where the figure is in stock or limited (a count only where it is not a guess), no
+    where it shows none, and "cannot say" where it is unknown."""
+    state = figure.state
+    if state is State.UNKNOWN:
         return Spoken(None, 0)
-    if figure.confidence is Confidence.LIMITED:
-        return Spoken(None, 0) if figure.quantity <= 0 else Spoken(True, 0)
-    return Spoken(figure.quantity > 0, figure.quantity)
+    if state is State.OUT_OF_STOCK:
+        return Spoken(False, 0)
+    return Spoken(True, figure.quantity if figure.promised else 0)
