@@ -115,7 +115,7 @@ def test_a_fresh_figure_is_shown_as_it_is() -> None:
 
 def test_an_older_figure_is_shown_less_a_buffer_that_grows_with_its_age() -> None:
     rule = StaleRule(max_buffer=5)
-    buffers = [publish(figure(timedelta(hours=h)), NOW, rule).buffer for h in (1, 3, 6, 12)]
+    buffers = [publish(figure(timedelta(hours=h)), NOW, rule).buffer for h in (1, 3, 6, 9)]
     assert buffers == sorted(buffers) and buffers[-1] > buffers[0] > 0
     shown = publish(figure(timedelta(hours=3)), NOW, rule)
     assert shown.confidence is Confidence.BUFFERED and shown.quantity == 10 - shown.buffer

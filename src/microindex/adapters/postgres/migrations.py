@@ -207,14 +207,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ASSET_MIGRATION,
     BLOB_MIGRATION,
     SECRET_MIGRATION,
-    SESSION_MIGRATION,
-    RATE_LIMIT_MIGRATION,
-    STOCK_REQUESTS_MIGRATION,
     (
         133,
         "channels: the units the availability rule's safety buffer held back from each item sent",
         "ALTER TABLE channel_items ADD COLUMN held integer NOT NULL DEFAULT 0 CHECK (held >= 0)",
     ),
+    SESSION_MIGRATION,
+    RATE_LIMIT_MIGRATION,
+    STOCK_REQUESTS_MIGRATION,
 ]
 
 

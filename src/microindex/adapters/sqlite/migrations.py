@@ -286,14 +286,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
-    SESSION_MIGRATION,
-    RATE_LIMIT_MIGRATION,
-    STOCK_REQUESTS_MIGRATION,
     (
         133,
         "channels: the units the availability rule's safety buffer held back from each item sent",
         "ALTER TABLE channel_items ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0)",
     ),
+    SESSION_MIGRATION,
+    RATE_LIMIT_MIGRATION,
+    STOCK_REQUESTS_MIGRATION,
 ]
 
 
