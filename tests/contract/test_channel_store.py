@@ -52,6 +52,15 @@ def test_a_push_is_recorded_with_every_item_and_field(store: ChannelStore) -> No
     ]
 
 
+def test_the_units_a_buffer_held_back_are_kept_with_each_item(store: ChannelStore) -> None:
+    held = SentItem("shop/A", {"id": "A", "quantity": "9"}, held=3)
+    store.record_push("google-local", "full", AT, [held, item("shop/B", "in_stock")])
+    assert [(s.key, s.held) for _, s in store.history("google-local", AT)] == [
+        ("shop/A", 3),
+        ("shop/B", 0),
+    ]
+
+
 def test_history_stops_at_until_and_keeps_observations_apart(store: ChannelStore) -> None:
     store.record_push("meta", "full", AT, [item("A", "in stock")])
     store.record_push("meta", "observed", AT + timedelta(minutes=1), [item("A", "out of stock")])
