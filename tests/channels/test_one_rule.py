@@ -221,12 +221,12 @@ def _replay(
         moves: dict[tuple[str, str], list[tuple[datetime, int, int]]] = {}
         for node, sku, at, seq, quantity in rows:
             moves.setdefault((node, sku), []).append((datetime.fromisoformat(at), seq, quantity))
-        for key, found in moves.items():
+        for where, found in moves.items():
             total, line = 0, []
             for at, _, quantity in sorted(found):
                 total += quantity
                 line.append((at, total))
-            stock[key] = line
+            stock[where] = line
     with closing(sqlite3.connect(root / "hub.sqlite")) as conn:
         told_rows = conn.execute(
             "SELECT p.channel, p.at, i.key, i.fields, i.held FROM channel_pushes p"
@@ -244,18 +244,18 @@ def _replay(
     while day < end:
         moment = day + timedelta(minutes=7, seconds=30)
         while moment < min(end, day + timedelta(days=1)):
-            for (channel, key), pushes in told.items():
+            for (channel, told_key), pushes in told.items():
                 said = _latest(pushes, moment)
                 if said is None:
                     continue
                 fields, held = said
                 if channel == "google-local":
-                    node, _, sku = key.partition("/")
+                    node, _, sku = told_key.partition("/")
                     true = _at(stock.get((node, sku), []), moment)
                     shown = _clamp(int(fields["quantity"]), true - held, true)
                     right = {"quantity": str(shown), "availability": _local_words(shown)}
                 else:
-                    true = sum(_at(stock.get((node, key), []), moment) for node in nodes)
+                    true = sum(_at(stock.get((code, told_key), []), moment) for code in nodes)
                     shown = _clamp(int(fields["quantity_to_sell_on_facebook"]), true - held, true)
                     right = {"availability": "in stock" if shown > 0 else "out of stock"}
                 for name, value in right.items():

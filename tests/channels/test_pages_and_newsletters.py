@@ -18,7 +18,7 @@ from microindex.adapters.channels.page import page_shows, render_product_page
 from microindex.domain.channels.mapping import Channel
 from microindex.service import stock
 from microindex.service.channel_history import newsletter_entries
-from microindex.service.channel_views import product_page
+from microindex.service.channel_views import availability, product_page
 from microindex.service.channels import send
 from tests.sales import sell
 
@@ -126,3 +126,23 @@ def test_the_json_feed_validates_against_the_json_feed_1_1_schema(shop: Shop) ->
     )
     jsonschema.validate(feed, SCHEMA, format_checker=jsonschema.FormatChecker())
     assert feed["items"][0]["id"] == "tag:shop.example,2026-03-02:restock/van/3"  # type: ignore[index]
+
+
+def test_a_restock_sold_out_since_is_not_announced_where_the_rule_says_none(shop: Shop) -> None:
+    found = entries(shop)  # the van restocked twice; 4 there now
+    node = shop.workspace.node("van")
+    ledgers = {code: shop.workspace.node(code) for code in ("shop", "van")}
+    now = T0 + timedelta(hours=3)
+
+    def still(code: str, sku: str) -> bool:
+        return availability(shop.sources, code, sku, now).available
+
+    kept = newsletter_entries(
+        shop.workspace.hub, ledgers, shop.sources.nodes, SETTINGS, available=still
+    )
+    assert [e.guid for e in kept] == [e.guid for e in found]
+    sell(node, "van", "MUG-BLUE", 4, T0 + timedelta(hours=3))
+    gone = newsletter_entries(
+        shop.workspace.hub, ledgers, shop.sources.nodes, SETTINGS, available=still
+    )
+    assert [e.change.value for e in gone] == ["new-drop"] * 3  # the drops stay: history

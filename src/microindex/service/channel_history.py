@@ -6,7 +6,8 @@ appeared) and each node's ledger (what was on hand when).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -32,7 +33,13 @@ from microindex.domain.channels.items import (
     meta_product,
 )
 from microindex.domain.channels.mapping import Channel, schema_availability
-from microindex.domain.channels.newsletter import FeedEntry, drop_entry, restock_entry, restocks
+from microindex.domain.channels.newsletter import (
+    Change,
+    FeedEntry,
+    drop_entry,
+    restock_entry,
+    restocks,
+)
 from microindex.domain.channels.price import feed_price, price_at
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
@@ -77,8 +84,13 @@ def newsletter_entries(
     nodes: Sequence[Node],
     settings: FeedSettings,
     limit: int = 50,
+    available: Callable[[str, str], bool] | None = None,
 ) -> list[FeedEntry]:
-    """The newest `limit` changes worth a newsletter: first appearances and restocks."""
+    """The newest `limit` changes worth a newsletter: first appearances and restocks.
+
+    With `available(node, sku)` (the availability rule every channel uses, as of now), a
+    restock is listed only while its node may still be said to have the SKU: a newsletter
+    built from the feed never announces "back in stock" where the shelves say otherwise."""
     base = settings.base_url
     latest: dict[str, Product] = {}
     entries: list[FeedEntry] = []
@@ -97,6 +109,9 @@ def newsletter_entries(
                 link = settings.node_product_url(known, code)
                 entries.append(restock_entry(base, restock, known.title, node.name, link))
     entries.sort(key=lambda e: (e.at, e.guid), reverse=True)
+    if available is not None:
+        still = (e for e in entries if e.change is not Change.RESTOCK or available(e.node, e.sku))
+        return list(itertools.islice(still, limit))
     return entries[:limit]
 
 

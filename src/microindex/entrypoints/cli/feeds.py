@@ -45,7 +45,7 @@ from microindex.entrypoints.cli.context import (
 )
 from microindex.service.capture_views import published_image
 from microindex.service.channel_history import listing_accuracy, newsletter_entries
-from microindex.service.channel_views import check_page, product_page, voice_answer
+from microindex.service.channel_views import availability, check_page, product_page, voice_answer
 from microindex.service.channels import ChannelSources, Mode, send
 from microindex.service.indexing import catch_up
 from microindex.service.nodes import list_nodes
@@ -151,8 +151,14 @@ def newsletter(
     with domain_errors():
         ws, sources = workspace(ctx), _sources(ctx)
         base = sources.settings.base_url
+        now = ws.clock()
         entries = newsletter_entries(
-            ws.hub, all_node_databases(ctx), sources.nodes, sources.settings, limit
+            ws.hub,
+            all_node_databases(ctx),
+            sources.nodes,
+            sources.settings,
+            limit,
+            lambda node, sku: availability(sources, node, sku, now).available,
         )
         with feed_files.replaced(out) as handle:
             if fmt is NewsFormat.RSS:
