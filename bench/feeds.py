@@ -80,7 +80,8 @@ def _stock(path: Path, node: str, skus: list[str], rng: random.Random) -> None:
             [(node, sku, rng.randint(0, 12)) for sku in skus],
         )
         conn.execute(
-            "INSERT INTO movements VALUES (?, 1, ?, 1, 'receive', ?, 'bench', '')",
+            "INSERT INTO movements (node, seq, sku, quantity, kind, at, reference, actor)"
+            " VALUES (?, 1, ?, 1, 'receive', ?, 'bench', '')",
             (node, skus[0], at),
         )
     database.close()
