@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from microindex.adapters.labels.templates import Label
 from microindex.adapters.symbols.render import Symbol, Symbology
-from microindex.domain.gs1.element_string import parse_bracketed
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +59,21 @@ def _qr_width(symbol: Symbol, module: int) -> int:
 def _symbol(symbol: Symbol, x: int, y: int, module: int) -> str:
     at = f"^FO{x},{y}"
     if symbol.symbology is Symbology.QR:
-        return f"{at}^BQN,2,{module}^FDMA,{symbol.data}^FS"
+        return f"{at}^BQN,2,{module}^FH\\^FDMA,{_text(symbol.data)}^FS"
     if symbol.symbology is Symbology.GS1_DATAMATRIX:
-        data = _fnc1_data(symbol.data, "_1", {"_": "_d095"})
+        data = _fnc1_data(symbol, "_1", {"_": "_d095"})
         return f"{at}^BXN,{module * 2},200,0,0,1,_,1^FD_1{data}^FS"
     if symbol.symbology is Symbology.GS1_128:
-        data = _fnc1_data(symbol.data, ">8", {">": "><"})
+        data = _fnc1_data(symbol, ">8", {">": "><"})
         return f"{at}^BY{module}^BCN,{module * 40},Y,N,N^FD>;>8{data}^FS"
     kind = "^BEN" if symbol.symbology is Symbology.EAN13 else "^BUN"
     return f"{at}^BY{module}{kind},{module * 35},Y,N^FD{symbol.data[:-1]}^FS"
 
 
-def _fnc1_data(bracketed: str, fnc1: str, escapes: dict[str, str]) -> str:
+def _fnc1_data(symbol: Symbol, fnc1: str, escapes: dict[str, str]) -> str:
     """Element data with `fnc1` after each variable-length field that is not last."""
-    elements = parse_bracketed(bracketed).elements
+    assert symbol.elements is not None, "a GS1 symbol is made by gs1_128 or gs1_datamatrix"
+    elements = symbol.elements.elements
     parts: list[str] = []
     for index, element in enumerate(elements):
         parts.append(element.ai + "".join(escapes.get(c, c) for c in element.value))

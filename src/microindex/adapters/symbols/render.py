@@ -44,10 +44,16 @@ class UnprintableSymbol(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Symbol:
-    """What one symbol carries: a URL (QR), digits (EAN-13, UPC-A) or `(AI)data` (GS1)."""
+    """What one symbol carries: a URL (QR), digits (EAN-13, UPC-A) or `(AI)data` (GS1).
+
+    For a GS1 symbol `data` is only the printed text (HRI); the symbol is encoded from
+    `elements`, the typed AI values, since data may itself hold `(21)` (parentheses are GS1
+    characters) and the bracketed text cannot say where an AI starts.
+    """
 
     symbology: Symbology
     data: str
+    elements: ElementString | None = None
 
 
 def qr(uri: str) -> Symbol:
@@ -66,12 +72,30 @@ def upca(gtin: Gtin) -> Symbol:
     return Symbol(Symbology.UPCA, gtin.digits[2:])
 
 
+GS1_128_MAX_DATA = 48  # GS1 General Specifications: data characters in one GS1-128
+
+
 def gs1_128(elements: ElementString) -> Symbol:
-    return Symbol(Symbology.GS1_128, elements.bracketed())
+    ordered = fixed_length_first(elements)
+    size = len(ordered.raw())
+    if size > GS1_128_MAX_DATA:
+        raise UnprintableSymbol(
+            Symbology.GS1_128,
+            ordered.bracketed(),
+            f"{size} data characters, more than the {GS1_128_MAX_DATA} one GS1-128 holds:"
+            " use --symbol gs1-datamatrix, or fewer or shorter fields",
+        )
+    return Symbol(Symbology.GS1_128, ordered.bracketed(), ordered)
 
 
 def gs1_datamatrix(elements: ElementString) -> Symbol:
-    return Symbol(Symbology.GS1_DATAMATRIX, elements.bracketed())
+    ordered = fixed_length_first(elements)
+    return Symbol(Symbology.GS1_DATAMATRIX, ordered.bracketed(), ordered)
+
+
+def fixed_length_first(elements: ElementString) -> ElementString:
+    """Predefined-length AIs first (no FNC1 after them), the rest in the order given."""
+    return ElementString(tuple(sorted(elements.elements, key=lambda e: e.spec.separator_required)))
 
 
 _ZXING = {
@@ -122,8 +146,12 @@ def svg(symbol: Symbol, module_px: int = 4) -> str:
 def _zxing(symbol: Symbol) -> zxingcpp.Barcode:
     # Square DataMatrix: rectangular (DMRE) symbols are read by too few scanners.
     square = {"force_square": True} if symbol.symbology is Symbology.GS1_DATAMATRIX else {}
+    # zxing-cpp (zint) reads `[AI]data`: square brackets are not GS1 characters, so data with
+    # parentheses stays data.
+    assert symbol.elements is not None, "a GS1 symbol is made by gs1_128 or gs1_datamatrix"
+    content = "".join(f"[{e.ai}]{e.value}" for e in symbol.elements.elements)
     try:
-        return zxingcpp.create_barcode(symbol.data, _ZXING[symbol.symbology], gs1=True, **square)
+        return zxingcpp.create_barcode(content, _ZXING[symbol.symbology], gs1=True, **square)
     except ValueError as error:
         raise UnprintableSymbol(symbol.symbology, symbol.data, str(error)) from None
 
