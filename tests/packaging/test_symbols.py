@@ -106,11 +106,31 @@ def test_every_symbology_renders_as_svg(symbology: render.Symbology) -> None:
         render.Symbology.QR: render.qr(DigitalLink.product(item).uri(STEM)),
         render.Symbology.EAN13: render.ean13(item),
         render.Symbology.UPCA: render.upca(Gtin.parse("036000291452")),
+        render.Symbology.EAN8: render.ean8(Gtin.parse("96385074")),
+        render.Symbology.ITF14: render.itf14(Gtin.parse("15201234567891")),
         render.Symbology.GS1_128: render.gs1_128(elements),
         render.Symbology.GS1_DATAMATRIX: render.gs1_datamatrix(elements),
     }[symbology]
     assert render.svg(symbol).lstrip().startswith(("<?xml", "<svg"))
     assert render.png(symbol).startswith(b"\x89PNG")
+    assert len(decode_all(render.image(symbol))) == 1
+
+
+def test_a_gtin_8_is_printed_as_ean_8_never_as_ean_13_or_upc_a() -> None:
+    short = Gtin.parse("96385074")
+    symbol = render.retail(short)
+    assert symbol is not None and symbol.symbology is render.Symbology.EAN8
+    assert _only(symbol) == "]E496385074"
+    with pytest.raises(render.UnprintableSymbol, match="EAN-8"):
+        render.ean13(short)
+    with pytest.raises(render.UnprintableSymbol):
+        render.upca(short)
+
+
+def test_a_case_gtin_14_can_be_printed_as_itf_14() -> None:
+    case = Gtin.parse("15201234567891")
+    assert render.retail(case) is None  # no till symbol for a case with an indicator digit
+    assert gs1_keys(_only(render.itf14(case))) == {"01": case.digits}
 
 
 def test_nfc_tag_carries_the_digital_link() -> None:
