@@ -59,9 +59,9 @@ def test_zpl_carries_a_lot_with_parentheses_in_its_gs1_fields() -> None:
     label = shelf_label(Gln(GLN), "A(21)B", "Shop", STEM)
     text = zpl(label, STOCKS["4x6"])
     assert f"_1414{GLN}254A(21)B" in _zpl_fields(text)
-    from microindex.adapters.labels.zpl import _symbol  # the GS1-128 field as drawn
+    from microindex.adapters.labels.zpl import _linear  # the GS1-128 field as drawn
 
-    drawn = _symbol(render.gs1_128(elements), 0, 0, 2)
+    drawn = _linear(render.gs1_128(elements), 2, 100)
     assert f">;>801{gtin(7).digits}10A(21)B>821B(C)^FS" in drawn
 
 

@@ -69,13 +69,15 @@ class SymbolDoesNotFit(DomainError):
     need_h: float
     have_w: float
     have_h: float
+    advice: str = ""  # which stock would hold it, when the caller knows
     code = "symbol_does_not_fit"
 
     def __str__(self) -> str:
         return (
             f"a {self.symbology} for {self.use.value} scanning needs at least"
             f" {self.need_w:.1f} x {self.need_h:.1f} mm with its quiet zones; the label leaves"
-            f" {self.have_w:.1f} x {self.have_h:.1f} mm: use larger stock or fewer fields"
+            f" {self.have_w:.1f} x {self.have_h:.1f} mm"
+            + (self.advice or ": use larger stock or fewer fields")
         )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from microindex.adapters.labels.pdf import LAYOUTS, write_pdf
@@ -17,7 +18,7 @@ from microindex.adapters.labels.templates import (
     product_label,
     shelf_label,
 )
-from microindex.adapters.labels.zpl import STOCKS, zpl
+from microindex.adapters.labels.zpl import DPIS, STOCKS, zpl_label
 from microindex.adapters.symbols import render
 from microindex.adapters.symbols.nfc import USER_MEMORY, NfcTag, ndef_for_tag, tag_bytes
 from microindex.adapters.symbols.render import Symbol, Symbology, UnprintableSymbol
@@ -30,6 +31,7 @@ from microindex.entrypoints.cli.context import (
     all_node_databases,
     console,
     domain_errors,
+    errors,
     node_database,
     print_json,
     workspace,
@@ -260,18 +262,30 @@ def zpl_cmd(
     lot: str | None = LOT,
     serial: str | None = SERIAL,
     expiry: str | None = EXPIRY,
+    dpi: int = typer.Option(
+        203, "--dpi", help=f"The printer's resolution: {', '.join(map(str, DPIS))}."
+    ),
 ) -> None:
-    """A product label in ZPL for a Zebra printer. Example: microindex labels zpl MUG-TIDE-350"""
+    """A product label in ZPL for a Zebra printer, every symbol sized for the stock and the
+    printer's dots at GS1 grade (a linear code the stock cannot hold is left off, and said).
+
+    Example: microindex labels zpl MUG-TIDE-350 --stock 4x6 --dpi 300
+    """
     with domain_errors():
         if stock not in STOCKS:
             raise InvalidValue("stock", stock, f"use one of {', '.join(STOCKS)}")
+        if dpi not in DPIS:
+            raise InvalidValue("dpi", str(dpi), f"use one of {', '.join(map(str, DPIS))}")
         lot, serial = _given(lot, serial)
         if out is not None:
             _out(out, (".zpl", ".txt"))
         label = product_label(
             _product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(ctx, expiry)
         )
-        text = zpl(label, STOCKS[stock])
+        made = zpl_label(label, STOCKS[stock].at(dpi))
+    for note in made.left_off:
+        errors.print(escape(note), highlight=False)
+    text = made.text
     if out is None:
         typer.echo(text, nl=False)
     else:
