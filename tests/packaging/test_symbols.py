@@ -15,6 +15,7 @@ from microindex.adapters.symbols.nfc import (
     read_uri,
     tag_bytes,
 )
+from microindex.domain.gs1.ai import CSET82, gs1_date, yymmdd
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.gs1.keys import Sscc, with_check_digit
 from microindex.domain.gtin import Gtin
@@ -152,3 +153,28 @@ def test_a_link_too_long_for_the_tag_is_refused_with_sizes() -> None:
 def test_tlv_length_grows_to_three_bytes_past_254() -> None:
     assert tag_bytes(b"x" * 254) == 1 + 1 + 254 + 1
     assert tag_bytes(b"x" * 255) == 1 + 3 + 255 + 1
+
+
+CSET82_TEXT = st.text(sorted(CSET82), min_size=1, max_size=20)  # every GS1-legal character
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 999_999),
+    CSET82_TEXT,
+    CSET82_TEXT,
+    # GS1's window on 2026-12-06 runs from 1977 to 2076: both edges are drawn
+    st.dates(date(1977, 1, 1), date(2076, 12, 31)),
+)
+def test_any_legal_lot_serial_and_expiry_survive_print_and_scan(
+    n: int, lot: str, serial: str, expiry: date
+) -> None:
+    today = date(2026, 12, 6)
+    assert gs1_date(yymmdd(expiry, today), today) == expiry
+    link = DigitalLink.product(gtin(n), lot, serial, expiry)
+    expected = {e.ai: e.value for e in link.elements}
+    elements = link.element_string()
+    assert gs1_keys(_only(render.gs1_datamatrix(elements))) == expected
+    assert gs1_keys(_only(render.qr(link.uri(STEM)))) == expected
+    if len(render.fixed_length_first(elements).raw()) <= render.GS1_128_MAX_DATA:
+        assert gs1_keys(_only(render.gs1_128(elements))) == expected
