@@ -188,6 +188,19 @@ def test_an_image_that_is_no_web_address_is_refused_at_import(media: str) -> Non
     assert error.column == "media" and "http" in error.reason
 
 
+def test_a_shopify_image_that_is_no_web_address_is_refused_at_import() -> None:
+    from microindex.adapters.csvio.shopify import parse_shopify
+
+    text = (
+        "Handle,Title,Variant SKU,Variant Price,Image Src,Variant Image\n"
+        "mug,Mug,MUG-1,5,https://cdn.example/mug.jpg,file:///C:/mug.jpg\n"
+        "bowl,Bowl,BOWL-1,5,<img src=x>,\n"
+    )
+    parsed = parse_shopify(io.BytesIO(text.encode()), "GBP").catalog
+    assert not parsed.products
+    assert [(e.row, e.column) for e in parsed.errors] == [(2, "Variant Image"), (3, "Image Src")]
+
+
 def test_a_title_that_opens_a_comment_leaves_the_page_json_ld_whole(
     feeds: dict[str, Any],
 ) -> None:

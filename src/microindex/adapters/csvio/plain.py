@@ -3,7 +3,9 @@
 Columns: sku, gtin, title, description, brand, category, price, sale_price, currency, weight_g,
 size (LxWxH in mm), fragility, limited_edition (true/false), preorder_until (YYYY-MM-DD),
 tags and media (items separated by `|`; media are http(s) image addresses), handle, then one
-`attr:<name>` column per attribute.
+`attr:<name>` column per attribute. Channels read some attributes as facts: `colour` (or
+`color`), `size` and `material` make variants of the products sharing a handle; `condition` is
+new, used or refurbished; `restock_date` (YYYY-MM-DD) dates a backorder; `mpn`.
 Only sku, title, price and currency are required. An empty `attr:` cell means the product
 lacks that attribute; attributes come back in the order of their columns, which the writer
 chooses to keep every product's order (when the products do not contradict each other).
