@@ -30,7 +30,7 @@ from microindex.domain.channels.items import (
     measured,
     meta_product,
 )
-from microindex.domain.channels.mapping import Channel, schema_availability
+from microindex.domain.channels.mapping import Channel, for_sale, schema_availability
 from microindex.domain.channels.newsletter import FeedEntry, drop_entry, restock_entry, restocks
 from microindex.domain.channels.price import feed_price, price_at
 from microindex.domain.movement import Movement
@@ -154,7 +154,7 @@ class _Truth:
             total = sum(self.quantity(code, sku, at) for code in self.nodes)
             build = google_product if channel is Channel.GOOGLE else meta_product
             return measured(channel, build(product, total, at, self.settings))
-        figure = exact(node, sku, self.quantity(node, sku, at))
+        figure = for_sale(product, exact(node, sku, self.quantity(node, sku, at)))
         if channel is Channel.GOOGLE_LOCAL:
             return measured(channel, google_local(product, self.nodes[node], figure, at))
         words = schema_availability(product, figure, at.date()) or ""
