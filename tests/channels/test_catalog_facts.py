@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import extruct
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from microindex.adapters.channels import feed_files
@@ -368,3 +370,39 @@ def test_feeds_say_when_links_fall_back_to_gs1(tmp_path: Path) -> None:
         app, ["-w", str(workspace), "feeds", "google", "products", str(out)], obj=on_demo_day()
     )
     assert result.exit_code == 0 and "id.gs1.org" not in result.output
+
+
+words = st.text(min_size=1, max_size=260).filter(lambda s: s.strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(colour=words, size=words, material=words, handle=words)
+def test_any_variant_words_leave_every_feed_parseable_and_within_its_limits(
+    colour: str, size: str, material: str, handle: str
+) -> None:
+    product = Product(
+        Sku("TEE-1"),
+        "Tee",
+        gbp("15"),
+        attributes=(("colour", colour), ("size", size), ("material", material)),
+        media=(IMAGE.format("a"),),
+        handle=handle,
+    )
+    sources = shop([product])
+    out = io.StringIO()
+    writer = feed_files.GoogleXmlWriter(out, "Shop", SETTINGS.base_url, "Feed")
+    send(sources, Channel.GOOGLE, writer, NOW, record=False)
+    writer.close()
+    item = etree.fromstring(out.getvalue().encode("utf-8")).find("channel/item")
+    assert item is not None
+    for name, limit in (("item_group_id", 50), ("color", 100), ("size", 100), ("material", 200)):
+        value = item.findtext(f"{G}{name}") or ""
+        assert len(value) <= limit and "\n" not in value and "\t" not in value
+    meta = io.StringIO()
+    send(sources, Channel.META, feed_files.meta_csv(meta), NOW, record=False)
+    (row,) = csv.DictReader(io.StringIO(meta.getvalue(), newline=""))
+    for name in ("item_group_id", "color", "size", "material"):
+        assert len(row[name]) <= 200 and not row[name].startswith(("=", "+", "-", "@"))
+    html = render_product_page(product_page(sources, "TEE-1", "shop", NOW))
+    (data,) = extruct.extract(html, base_url=SETTINGS.base_url, syntaxes=["json-ld"])["json-ld"]
+    assert data["isVariantOf"]["@type"] == "ProductGroup" and data["image"] == [IMAGE.format("a")]
