@@ -398,6 +398,8 @@ def test_any_variant_words_leave_every_feed_parseable_and_within_its_limits(
     for name, limit in (("item_group_id", 50), ("color", 100), ("size", 100), ("material", 200)):
         value = item.findtext(f"{G}{name}") or ""
         assert len(value) <= limit and "\n" not in value and "\t" not in value
+    colours = (item.findtext(f"{G}color") or "").split("/")
+    assert len(colours) <= 3 and all(len(c) <= 40 for c in colours)
     meta = io.StringIO()
     send(sources, Channel.META, feed_files.meta_csv(meta), NOW, record=False)
     (row,) = csv.DictReader(io.StringIO(meta.getvalue(), newline=""))
@@ -406,3 +408,11 @@ def test_any_variant_words_leave_every_feed_parseable_and_within_its_limits(
     html = render_product_page(product_page(sources, "TEE-1", "shop", NOW))
     (data,) = extruct.extract(html, base_url=SETTINGS.base_url, syntaxes=["json-ld"])["json-ld"]
     assert data["isVariantOf"]["@type"] == "ProductGroup" and data["image"] == [IMAGE.format("a")]
+
+
+def test_googles_colour_keeps_three_colours_of_at_most_40_characters() -> None:
+    from microindex.domain.channels.variants import google_colour
+
+    assert google_colour("Red / Blue / Green / Pink") == "Red/Blue/Green"
+    assert google_colour("Midnight " * 8) == "Midnight Midnight Midnight Midnight…"
+    assert len(google_colour("x" * 90)) == 40 and google_colour("//") == ""

@@ -21,7 +21,7 @@ from microindex.domain.channels.mapping import (
 )
 from microindex.domain.channels.price import feed_price, sale_window
 from microindex.domain.channels.text import ID_LIMIT, clean, fit, offer_id, plain
-from microindex.domain.channels.variants import variant_fields
+from microindex.domain.channels.variants import google_colour, variant_fields
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.node import Node, time_zone
@@ -158,6 +158,8 @@ def google_product(
     if product.category:
         item["product_type"] = product.category
     item.update(variant_fields(product, ID_LIMIT))
+    if "color" in item:
+        item["color"] = google_colour(item["color"])
     if settings.shipping:
         item["shipping"] = ",".join(str(option) for option in settings.shipping)
     return fit(Channel.GOOGLE, item)

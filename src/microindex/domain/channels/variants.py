@@ -9,7 +9,7 @@ product with a handle but no variant facts is no group: it is listed on its own.
 
 from __future__ import annotations
 
-from microindex.domain.channels.text import offer_id
+from microindex.domain.channels.text import clean, offer_id, shorten
 from microindex.domain.product import Product
 
 # Each channel field, and the attribute names it is read from.
@@ -19,6 +19,8 @@ FACTS: dict[str, tuple[str, ...]] = {
     "material": ("material",),
 }
 SCHEMA_FACTS = {"color": "color", "size": "size", "material": "material"}
+GOOGLE_COLOURS = 3  # Google's color: up to 3 colours separated by `/`, each up to 40 characters
+GOOGLE_COLOUR_LIMIT = 40
 
 
 def variant_facts(product: Product) -> dict[str, str]:
@@ -43,3 +45,11 @@ def variant_fields(product: Product, id_limit: int) -> dict[str, str]:
     """item_group_id, color, size and material, as Google's and Meta's feeds name them."""
     group = item_group(product, id_limit)
     return ({"item_group_id": group} if group else {}) | variant_facts(product)
+
+
+def google_colour(text: str) -> str:
+    """A colour as Google's `color` takes it: at most three `/`-separated colours (the first
+    three), each cut to 40 characters."""
+    parts = [" ".join(clean(part).split()) for part in text.split("/")]
+    kept = [shorten(part, GOOGLE_COLOUR_LIMIT) for part in parts if part][:GOOGLE_COLOURS]
+    return "/".join(kept)
