@@ -46,6 +46,14 @@ NOW = T0 + timedelta(minutes=1)
 LONG = "LONG-" + "V" * 50 + "-0001"  # 60 characters
 LONG_HANDLE = "a-very-long-handle-" + "x" * 60
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(Z|[+-]\d{4})$")  # Google's availability_date
+# Fields of google.shopping.merchant.products.v1.ProductAttributes we send, in their JSON names
+# (googleapis/google/shopping/merchant/products/v1/products_common.proto).
+V1_PRODUCT_ATTRIBUTES = frozenset(
+    {"identifierExists", "title", "description", "link", "imageLink", "additionalImageLinks"}
+    | {"availability", "availabilityDate", "brand", "color", "condition", "gtins", "itemGroupId"}
+    | {"material", "mpn", "price", "productTypes", "salePrice", "salePriceEffectiveDate"}
+    | {"shipping", "size"}
+)
 HOSTILE = ["\x0b", "\x0c", "\r\n", "\t", "=SUM(A1)", "+44", "-5%", "@me", "<!--", "<b>x</b>"]
 IMAGE = "https://cdn.example/img/{}.jpg"
 
@@ -322,7 +330,7 @@ def test_merchant_api_v1_bodies_carry_images_variants_condition_and_dates() -> N
     assert bodies["BACK-1"]["availabilityDate"] == "2026-04-15T00:00:00+01:00"
     assert bodies["GONE-1"]["availability"] == "OUT_OF_STOCK"
     for attributes in bodies.values():
-        assert not {"item_group_id", "image_link", "additional_image_link"} & set(attributes)
+        assert set(attributes) <= V1_PRODUCT_ATTRIBUTES, set(attributes) - V1_PRODUCT_ATTRIBUTES
 
 
 def test_a_push_waits_as_long_as_retry_after_asks() -> None:
