@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from microindex.domain.channels.items import Item, description, identifiers, image_links
+from microindex.domain.channels.mapping import SCHEMA
 from microindex.domain.channels.price import feed_price
 from microindex.domain.channels.text import clean
 from microindex.domain.channels.variants import SCHEMA_FACTS, variant_facts
@@ -19,7 +20,6 @@ from microindex.domain.product import ItemCondition, Product
 from microindex.service.channel_views import ProductPage
 
 JSONLD = "application/ld+json"
-SCHEMA = "https://schema.org/"
 CONDITIONS = {
     ItemCondition.NEW: SCHEMA + "NewCondition",
     ItemCondition.USED: SCHEMA + "UsedCondition",
