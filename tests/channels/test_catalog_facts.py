@@ -37,7 +37,7 @@ from microindex.domain.product import Product
 from microindex.service.channel_views import product_page, voice_answer
 from microindex.service.channels import ChannelSources, Mode, send
 
-from .conftest import NODES, T0
+from .conftest import NODES, T0, Shop
 from .merchant_server import merchant_server
 
 G = "{http://base.google.com/ns/1.0}"
@@ -424,3 +424,30 @@ def test_googles_colour_keeps_three_colours_of_at_most_40_characters() -> None:
     assert google_colour("Red / Blue / Green / Pink") == "Red/Blue/Green"
     assert google_colour("Midnight " * 8) == "Midnight Midnight Midnight Midnight…"
     assert len(google_colour("x" * 90)) == 40 and google_colour("//") == ""
+
+
+def test_newsletters_picture_the_product_and_never_announce_a_discontinued_restock(
+    shop: Shop,
+) -> None:
+    from microindex.adapters.channels.newsletter_files import json_feed
+    from microindex.service import catalog as catalog_service
+    from microindex.service import stock
+    from microindex.service.channel_history import newsletter_entries
+
+    hub, van = shop.workspace.hub, shop.workspace.node("van")
+    products = [
+        Product(Sku("JUG-1"), "Jug", gbp("9"), media=(IMAGE.format("jug"),)),
+        Product(Sku("GONE-1"), "Old bowl", gbp("6"), tags=("discontinued",)),
+    ]
+    parsed = catalog_service.ParsedCatalog(products, [], 2)
+    catalog_service.import_products(hub, parsed, T0 - timedelta(hours=1))
+    catalog_service.pull_catalog(hub, van)
+    for sku in ("JUG-1", "GONE-1"):
+        stock.receive(van, "van", sku, 3, T0)
+    ledgers = {code: shop.workspace.node(code) for code in ("shop", "van")}
+    found = newsletter_entries(hub, ledgers, shop.sources.nodes, SETTINGS)
+    restocked = {(e.sku, e.change.value) for e in found if e.node}
+    assert ("JUG-1", "restock") in restocked and not any(s == "GONE-1" for s, _ in restocked)
+    feed = json_feed("News", SETTINGS.base_url, SETTINGS.base_url + "/news.json", found)
+    jug = [i for i in feed["items"] if "Jug" in i["title"]]  # type: ignore[index, union-attr]
+    assert jug and all(i["image"] == IMAGE.format("jug") for i in jug)
