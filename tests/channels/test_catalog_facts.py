@@ -449,5 +449,5 @@ def test_newsletters_picture_the_product_and_never_announce_a_discontinued_resto
     restocked = {(e.sku, e.change.value) for e in found if e.node}
     assert ("JUG-1", "restock") in restocked and not any(s == "GONE-1" for s, _ in restocked)
     feed = json_feed("News", SETTINGS.base_url, SETTINGS.base_url + "/news.json", found)
-    jug = [i for i in feed["items"] if "Jug" in i["title"]]  # type: ignore[index, union-attr]
+    jug = [i for i in feed["items"] if "Jug" in i["title"]]  # type: ignore[attr-defined]
     assert jug and all(i["image"] == IMAGE.format("jug") for i in jug)
