@@ -451,3 +451,30 @@ def test_newsletters_picture_the_product_and_never_announce_a_discontinued_resto
     feed = json_feed("News", SETTINGS.base_url, SETTINGS.base_url + "/news.json", found)
     jug = [i for i in feed["items"] if "Jug" in i["title"]]  # type: ignore[attr-defined]
     assert jug and all(i["image"] == IMAGE.format("jug") for i in jug)
+
+
+def test_retry_after_reads_seconds_or_a_date_against_the_replys_own_date() -> None:
+    from microindex.adapters.channels.merchant_api import retry_after_s
+
+    sent = "Wed, 02 Dec 2026 09:00:00 GMT"
+    assert retry_after_s("120", sent) == 120.0
+    assert retry_after_s("Wed, 02 Dec 2026 09:01:30 GMT", sent) == 90.0
+    assert retry_after_s("Wed, 02 Dec 2026 08:59:00 GMT", sent) == 0.0
+    assert retry_after_s("soon", sent) is None and retry_after_s(None, sent) is None
+    assert retry_after_s("Wed, 02 Dec 2026 09:01:30 GMT", None) is None
+
+
+def test_a_503_with_retry_after_is_waited_out_but_never_past_the_longest_delay() -> None:
+    sources = shop([Product(Sku("MUG-1"), "Mug", gbp("5"))])
+    with merchant_server() as server:
+        server.answer = lambda seen, n: (503, {}, {"Retry-After": "3600"}) if n == 1 else (200, {})
+        delays: list[float] = []
+        push = MerchantPush(
+            HttpxTransport(httpx.Client(timeout=5), "t", server.url),
+            "1",
+            "d",
+            retries=RetryPolicy(max_attempts=2, first_delay_s=1, factor=2, longest_delay_s=30),
+            sleep=delays.append,
+        )
+        send(sources, Channel.GOOGLE, push, NOW, Mode.API, record=False)
+    assert delays == [30.0] and push.sent == 1
