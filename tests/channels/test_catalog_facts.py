@@ -20,22 +20,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from typer.testing import CliRunner
 
 from microindex.adapters.channels import feed_files
 from microindex.adapters.channels.memory import ListFigures, ListProducts, MemoryChannelStore
-from microindex.adapters.channels.merchant_api import HttpxTransport, MerchantPush
+from microindex.adapters.channels.merchant_api import HttpxTransport, MerchantPush, retry_after_s
+from microindex.adapters.channels.newsletter_files import json_feed
 from microindex.adapters.channels.page import read_jsonld, render_product_page
 from microindex.adapters.csvio.plain import parse_plain, write_plain
+from microindex.adapters.csvio.shopify import parse_shopify
 from microindex.domain.channels.figures import Availability, FigureSource
 from microindex.domain.channels.items import FeedSettings
 from microindex.domain.channels.mapping import Channel
+from microindex.domain.channels.text import offer_id
+from microindex.domain.channels.variants import google_colour
 from microindex.domain.channels.webhook import RetryPolicy
 from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.product import Product
+from microindex.entrypoints.cli.app import app
+from microindex.service import catalog as catalog_service
+from microindex.service import stock
+from microindex.service.channel_history import newsletter_entries
 from microindex.service.channel_views import product_page, voice_answer
 from microindex.service.channels import ChannelSources, Mode, send
+from tests.clock import on_demo_day
 
 from .conftest import NODES, T0, Shop
 from .merchant_server import merchant_server
@@ -199,8 +209,6 @@ def test_an_image_that_is_no_web_address_is_refused_at_import(media: str) -> Non
 
 
 def test_a_shopify_image_that_is_no_web_address_is_refused_at_import() -> None:
-    from microindex.adapters.csvio.shopify import parse_shopify
-
     text = (
         "Handle,Title,Variant SKU,Variant Price,Image Src,Variant Image\n"
         "mug,Mug,MUG-1,5,https://cdn.example/mug.jpg,file:///C:/mug.jpg\n"
@@ -214,8 +222,6 @@ def test_a_shopify_image_that_is_no_web_address_is_refused_at_import() -> None:
 def test_a_title_that_opens_a_comment_leaves_the_page_json_ld_whole(
     feeds: dict[str, Any],
 ) -> None:
-    from microindex.domain.channels.text import offer_id
-
     page = product_page(feeds["sources"], LONG, "shop", NOW)
     html = render_product_page(page)
     (data,) = extruct.extract(html, base_url=SETTINGS.base_url, syntaxes=["json-ld"])["json-ld"]
@@ -355,11 +361,6 @@ def test_a_push_waits_as_long_as_retry_after_asks() -> None:
 
 
 def test_feeds_say_when_links_fall_back_to_gs1(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from microindex.entrypoints.cli.app import app
-    from tests.clock import on_demo_day
-
     runner = CliRunner()
     workspace = tmp_path / "ws"
     result = runner.invoke(app, ["-w", str(workspace), "init"], obj=on_demo_day())
@@ -419,8 +420,6 @@ def test_any_variant_words_leave_every_feed_parseable_and_within_its_limits(
 
 
 def test_googles_colour_keeps_three_colours_of_at_most_40_characters() -> None:
-    from microindex.domain.channels.variants import google_colour
-
     assert google_colour("Red / Blue / Green / Pink") == "Red/Blue/Green"
     assert google_colour("Midnight " * 8) == "Midnight Midnight Midnight Midnight…"
     assert len(google_colour("x" * 90)) == 40 and google_colour("//") == ""
@@ -429,11 +428,6 @@ def test_googles_colour_keeps_three_colours_of_at_most_40_characters() -> None:
 def test_newsletters_picture_the_product_and_never_announce_a_discontinued_restock(
     shop: Shop,
 ) -> None:
-    from microindex.adapters.channels.newsletter_files import json_feed
-    from microindex.service import catalog as catalog_service
-    from microindex.service import stock
-    from microindex.service.channel_history import newsletter_entries
-
     hub, van = shop.workspace.hub, shop.workspace.node("van")
     products = [
         Product(Sku("JUG-1"), "Jug", gbp("9"), media=(IMAGE.format("jug"),)),
@@ -454,8 +448,6 @@ def test_newsletters_picture_the_product_and_never_announce_a_discontinued_resto
 
 
 def test_retry_after_reads_seconds_or_a_date_against_the_replys_own_date() -> None:
-    from microindex.adapters.channels.merchant_api import retry_after_s
-
     sent = "Wed, 02 Dec 2026 09:00:00 GMT"
     assert retry_after_s("120", sent) == 120.0
     assert retry_after_s("Wed, 02 Dec 2026 09:01:30 GMT", sent) == 90.0
