@@ -470,3 +470,26 @@ def test_a_503_with_retry_after_is_waited_out_but_never_past_the_longest_delay()
         )
         send(sources, Channel.GOOGLE, push, NOW, Mode.API, record=False)
     assert delays == [30.0] and push.sent == 1
+
+
+def test_catalog_import_by_cli_refuses_a_bad_image_or_condition_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    runner = CliRunner()
+    workspace = tmp_path / "ws"
+    assert runner.invoke(app, ["-w", str(workspace), "init"], obj=on_demo_day()).exit_code == 0
+    catalog_file = tmp_path / "catalog.csv"
+    catalog_file.write_text(
+        "sku,title,price,currency,media,attr:condition\n"
+        "MUG-1,Mug,5,GBP,https://cdn.example/mug.jpg,used\n"
+        "MUG-2,Mug,5,GBP,javascript:alert(1),new\n"
+        "MUG-3,Mug,5,GBP,,mint\n",
+        encoding="utf-8",
+    )
+    args = ["-w", str(workspace), "catalog", "import", str(catalog_file)]
+    result = runner.invoke(app, args, obj=on_demo_day())
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "row 3, column 'media'" in result.output
+    assert "row 4, column 'condition'" in result.output and "nothing changed" in result.output
+    listed = runner.invoke(app, ["-w", str(workspace), "catalog", "list"], obj=on_demo_day())
+    assert listed.exit_code == 0 and "MUG-1" not in listed.output
