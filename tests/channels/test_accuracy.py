@@ -112,3 +112,21 @@ def test_a_sku_with_a_slash_is_measured_on_every_channel(shop: Shop) -> None:
     items = {"google": 4, "google-local": 1}  # one sample per 10 minutes over the hour: 6
     assert checked["google", "availability"] == 6 * items["google"]
     assert checked["google-local", "availability"] == 6 * items["google-local"]
+
+
+def test_a_discontinued_product_told_out_of_stock_is_counted_right(shop: Shop) -> None:
+    """Units left on a shelf of a discontinued product are for the till: the local feed says
+    0 and out of stock, and accuracy judges it against that, not against the shelf."""
+    gone = Product(Sku("GONE-1"), "Old bowl", gbp("6"), tags=("discontinued",))
+    catalog_service.import_products(
+        shop.workspace.hub, catalog_service.ParsedCatalog([gone], [], 1), T0 - HOUR
+    )
+    catalog_service.pull_catalog(shop.workspace.hub, shop.workspace.node("shop"))
+    stock.receive(shop.workspace.node("shop"), "shop", "GONE-1", 4, T0)
+    push(shop, Channel.GOOGLE_LOCAL, 0.1)
+    sent = {i.key: i.fields for _, i in shop.sources.store.history("google-local", shop.now())}
+    assert (sent["shop/GONE-1"]["quantity"], sent["shop/GONE-1"]["availability"]) == (
+        "0",
+        "out_of_stock",
+    )
+    assert not [m for m in report(shop, 1).mismatches if m.key == "shop/GONE-1"]

@@ -7,7 +7,7 @@ appeared) and each node's ledger (what was on hand when).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -27,10 +27,11 @@ from microindex.domain.channels.items import (
     Item,
     google_local,
     google_product,
+    image_links,
     measured,
     meta_product,
 )
-from microindex.domain.channels.mapping import Channel, schema_availability
+from microindex.domain.channels.mapping import Channel, discontinued, for_sale, schema_availability
 from microindex.domain.channels.newsletter import FeedEntry, drop_entry, restock_entry, restocks
 from microindex.domain.channels.price import feed_price, price_at
 from microindex.domain.movement import Movement
@@ -92,11 +93,18 @@ def newsletter_entries(
             continue
         for restock in restocks(ledger(ledgers[code], code), {}):
             known = latest.get(restock.sku)
-            if known is not None:
+            if known is not None and not discontinued(known):  # no longer sold: no news
                 link = settings.node_product_url(known, code)
                 entries.append(restock_entry(base, restock, known.title, node.name, link))
     entries.sort(key=lambda e: (e.at, e.guid), reverse=True)
-    return entries[:limit]
+    return [_pictured(entry, latest) for entry in entries[:limit]]
+
+
+def _pictured(entry: FeedEntry, products: Mapping[str, Product]) -> FeedEntry:
+    """The entry with its product's first catalog picture (JSON Feed's `image`)."""
+    product = products.get(entry.sku)
+    images = image_links(product) if product is not None else ()
+    return replace(entry, image=images[0]) if images and not entry.image else entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +162,7 @@ class _Truth:
             total = sum(self.quantity(code, sku, at) for code in self.nodes)
             build = google_product if channel is Channel.GOOGLE else meta_product
             return measured(channel, build(product, total, at, self.settings))
-        figure = exact(node, sku, self.quantity(node, sku, at))
+        figure = for_sale(product, exact(node, sku, self.quantity(node, sku, at)))
         if channel is Channel.GOOGLE_LOCAL:
             return measured(channel, google_local(product, self.nodes[node], figure, at))
         words = schema_availability(product, figure, at.date()) or ""
