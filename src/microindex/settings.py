@@ -20,6 +20,7 @@ SETTINGS_FILE = "microindex.toml"
 DEFAULT_WORKSPACE = "microindex-workspace"
 DEFAULT_ZONE = "Europe/London"
 _TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone")
+GS1_RESOLVER = "https://id.gs1.org"
 
 
 def shipping_option(text: str) -> ShippingOption:
@@ -55,7 +56,7 @@ class Settings:
     workspace: Path
     hub_url: str | None = None
     currency: str = "GBP"
-    link_stem: str = "https://id.gs1.org"
+    link_stem: str = GS1_RESOLVER
     time_zone: str = DEFAULT_ZONE
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     capture: CaptureLimits = field(default_factory=CaptureLimits)
@@ -93,7 +94,20 @@ class Settings:
     @property
     def feed(self) -> FeedSettings:
         """What every channel feed carries about the shop itself."""
-        return FeedSettings(self.channels.base_url or self.link_stem, self.channels.shipping)
+        base = self.channels.base_url or self.link_stem
+        return FeedSettings(base, self.channels.shipping, self.time_zone)
+
+    @property
+    def feed_warning(self) -> str | None:
+        """What a person running feeds should hear about their links, or None: with no
+        `[channels] base_url` and the default `link_stem`, every product link is on GS1's
+        resolver (id.gs1.org), not on the shop's own site."""
+        if self.channels.base_url or self.link_stem != GS1_RESOLVER:
+            return None
+        return (
+            f"no [channels] base_url in {SETTINGS_FILE}: product links point at {GS1_RESOLVER}, "
+            'not your shop; set base_url = "https://your-shop.example" under [channels]'
+        )
 
     @property
     def nodes_dir(self) -> Path:
@@ -124,7 +138,7 @@ class Settings:
             workspace=root,
             hub_url=values.get("hub_url") or None,
             currency=values.get("currency", "GBP"),
-            link_stem=values.get("link_stem", "https://id.gs1.org"),
+            link_stem=values.get("link_stem", GS1_RESOLVER),
             time_zone=values.get("time_zone", DEFAULT_ZONE),
             channels=_channels(_table(loaded, "channels")),
             capture=_capture(_table(loaded, "capture")),

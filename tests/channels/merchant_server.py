@@ -26,7 +26,8 @@ class Seen:
         return str(self.body.get("offerId") or self.path.split("/")[6])
 
 
-Answer = Callable[[Seen, int], tuple[int, dict[str, Any]]]  # (request, nth try of it)
+# (request, nth try of it) -> (status, body) or (status, body, headers)
+Answer = Callable[[Seen, int], tuple[Any, ...]]
 
 
 def accept(seen: Seen, attempt: int) -> tuple[int, dict[str, Any]]:
@@ -66,9 +67,11 @@ def merchant_server() -> Iterator[MerchantServer]:
             state.seen.append(seen)
             key = f"{split.path}#{seen.offer}"
             state.tries[key] = state.tries.get(key, 0) + 1
-            status, body = state.answer(seen, state.tries[key])
+            status, body, *more = state.answer(seen, state.tries[key])
             data = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in (more[0] if more else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -167,3 +167,21 @@ def test_units_a_safety_buffer_held_back_are_not_errors_but_promising_too_many_i
     assert quantity[T0 + 8 * HOUR] == (12, 6)  # the mug promised 9 of 8
     wrong = {m.true for m in result.mismatches if m.key == "shop/MUG-BLUE"}
     assert wrong == {"8"}
+
+
+def test_a_discontinued_product_told_out_of_stock_is_counted_right(shop: Shop) -> None:
+    """Units left on a shelf of a discontinued product are for the till: the local feed says
+    0 and out of stock, and accuracy judges it against that, not against the shelf."""
+    gone = Product(Sku("GONE-1"), "Old bowl", gbp("6"), tags=("discontinued",))
+    catalog_service.import_products(
+        shop.workspace.hub, catalog_service.ParsedCatalog([gone], [], 1), T0 - HOUR
+    )
+    catalog_service.pull_catalog(shop.workspace.hub, shop.workspace.node("shop"))
+    stock.receive(shop.workspace.node("shop"), "shop", "GONE-1", 4, T0)
+    push(shop, Channel.GOOGLE_LOCAL, 0.1)
+    sent = {i.key: i.fields for _, i in shop.sources.store.history("google-local", shop.now())}
+    assert (sent["shop/GONE-1"]["quantity"], sent["shop/GONE-1"]["availability"]) == (
+        "0",
+        "out_of_stock",
+    )
+    assert not [m for m in report(shop, 1).mismatches if m.key == "shop/GONE-1"]

@@ -64,7 +64,7 @@ def test_the_google_product_feed_is_rss_with_the_g_namespace_and_every_field_rul
     )
     assert plate.findtext(f"{G}identifier_exists") == "no"
     assert vase.findtext(f"{G}availability") == "preorder"
-    assert vase.findtext(f"{G}availability_date") == "2026-04-01"
+    assert vase.findtext(f"{G}availability_date") == "2026-04-01T00:00+0000"
     assert mug.findtext(f"{G}condition") == "new"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -93,7 +94,10 @@ def test_a_product_without_gtin_or_mpn_says_identifier_exists_no() -> None:
 def test_preorder_and_backorder_carry_their_dates_and_meta_has_its_own_words() -> None:
     vase = products()[2]
     assert google_availability(vase, 0, date(2026, 3, 2)) == ("preorder", "2026-04-01")
-    assert google_availability(vase, 0, date(2026, 4, 2)) == ("backorder", "")
+    assert google_availability(vase, 0, date(2026, 4, 2)) == ("out_of_stock", "")  # no date
+    dated = replace(vase, attributes=(("restock_date", "2026-05-01"),))
+    assert google_availability(dated, 0, date(2026, 4, 2)) == ("backorder", "2026-05-01")
+    assert google_availability(dated, 0, date(2026, 5, 1)) == ("out_of_stock", "")  # passed
     assert meta_availability(vase, 0, date(2026, 4, 2)) == "available for order"
     assert meta_availability(products()[0], 4, date(2026, 4, 2)) == "in stock"
     assert meta_availability(products()[0], 0, date(2026, 4, 2)) == "out of stock"

@@ -102,8 +102,8 @@ def test_a_shelf_scan_lists_the_stock_by_node_the_shelfs_node_first(
         "#store-van",
         "#store-locker",
     ]
-    assert data["image"].startswith("http://testserver/media/")
-    picture = client.get(data["image"].removeprefix("http://testserver"))
+    assert data["image"][0].startswith("http://testserver/media/")
+    picture = client.get(data["image"][0].removeprefix("http://testserver"))
     assert picture.headers["content-type"] == "image/jpeg" and picture.content[:2] == b"\xff\xd8"
 
 

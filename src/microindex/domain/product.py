@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
@@ -14,6 +15,33 @@ from microindex.domain.money import Money
 
 MAX_TITLE = 150  # Google Merchant's limit; longer titles are refused rather than cut.
 MAX_DESCRIPTION = 5000
+MAX_URL = 2000  # Google's image_link and link: up to 2,000 characters
+CONDITION = "condition"  # attribute: new (the default), used or refurbished
+RESTOCK_DATE = "restock_date"  # attribute: when a backordered product is expected (YYYY-MM-DD)
+
+
+class ItemCondition(StrEnum):
+    """The state a product is sold in, in the words Google, Meta and schema.org share."""
+
+    NEW = "new"
+    USED = "used"
+    REFURBISHED = "refurbished"
+
+
+def web_url(text: str, name: str = "media") -> str:
+    """`text` when it is an http(s) address a channel can fetch: a scheme, a host, no spaces
+    or control characters, at most 2,000 characters. Anything else can never be an image
+    link, so an import refuses it."""
+    parts = urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(text) > MAX_URL
+        or not text.isprintable()
+        or any(c.isspace() for c in text)
+    ):
+        raise InvalidValue(name, text[:80], "use an http(s):// address with a host, no spaces")
+    return text
 
 
 class Fragility(StrEnum):
@@ -88,6 +116,32 @@ class Product:
         names = [name for name, _ in self.attributes]
         if len(names) != len(set(names)):
             raise InvalidValue("attributes", ", ".join(names), "an attribute name appears twice")
+        self._check_facts()
+
+    def _check_facts(self) -> None:
+        """Attributes channels read as facts hold values every channel knows."""
+        condition = self._fact(CONDITION)
+        if condition and condition.lower() not in tuple(ItemCondition):
+            raise InvalidValue(CONDITION, condition, "use new, used or refurbished")
+        restock = self._fact(RESTOCK_DATE)
+        if restock:
+            try:
+                date.fromisoformat(restock)
+            except ValueError:
+                raise InvalidValue(RESTOCK_DATE, restock, "expected a date as YYYY-MM-DD") from None
+
+    def _fact(self, name: str) -> str:
+        """The attribute called `name` (in any case), or ""."""
+        return next((v.strip() for n, v in self.attributes if n.strip().lower() == name), "")
+
+    @property
+    def condition(self) -> ItemCondition:
+        return ItemCondition(self._fact(CONDITION).lower() or ItemCondition.NEW)
+
+    @property
+    def restock_date(self) -> date | None:
+        restock = self._fact(RESTOCK_DATE)
+        return date.fromisoformat(restock) if restock else None
 
     @property
     def attribute_map(self) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -29,10 +29,11 @@ from microindex.domain.channels.items import (
     Item,
     google_local,
     google_product,
+    image_links,
     measured,
     meta_product,
 )
-from microindex.domain.channels.mapping import Channel, schema_availability
+from microindex.domain.channels.mapping import Channel, discontinued, for_sale, schema_availability
 from microindex.domain.channels.newsletter import (
     Change,
     FeedEntry,
@@ -105,14 +106,21 @@ def newsletter_entries(
             continue
         for restock in restocks(ledger(ledgers[code], code), {}):
             known = latest.get(restock.sku)
-            if known is not None:
+            if known is not None and not discontinued(known):  # no longer sold: no news
                 link = settings.node_product_url(known, code)
                 entries.append(restock_entry(base, restock, known.title, node.name, link))
     entries.sort(key=lambda e: (e.at, e.guid), reverse=True)
     if available is not None:
         still = (e for e in entries if e.change is not Change.RESTOCK or available(e.node, e.sku))
-        return list(itertools.islice(still, limit))
-    return entries[:limit]
+        entries = list(itertools.islice(still, limit))
+    return [_pictured(entry, latest) for entry in entries[:limit]]
+
+
+def _pictured(entry: FeedEntry, products: Mapping[str, Product]) -> FeedEntry:
+    """The entry with its product's first catalog picture (JSON Feed's `image`)."""
+    product = products.get(entry.sku)
+    images = image_links(product) if product is not None else ()
+    return replace(entry, image=images[0]) if images and not entry.image else entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +192,7 @@ class _Truth:
             return measured(channel, google_product(product, quantity, at, self.settings))
         if channel is Channel.META:
             return measured(channel, meta_product(product, quantity, at, self.settings))
-        figure = exact(node, product.sku.value, quantity)
+        figure = for_sale(product, exact(node, product.sku.value, quantity))
         if channel is Channel.GOOGLE_LOCAL:
             return measured(channel, google_local(product, self.nodes[node], figure, at))
         words = schema_availability(product, figure, at.date()) or ""

@@ -13,7 +13,12 @@ from datetime import datetime
 
 from microindex.domain.channels.figures import Published, exact, publish
 from microindex.domain.channels.items import Item
-from microindex.domain.channels.mapping import Channel, schema_availability, voice_availability
+from microindex.domain.channels.mapping import (
+    Channel,
+    for_sale,
+    schema_availability,
+    voice_availability,
+)
 from microindex.domain.channels.price import price_at
 from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer
 from microindex.domain.errors import UnknownNode, UnknownSku
@@ -61,7 +66,7 @@ def product_page(sources: ChannelSources, sku: str, node: str, now: datetime) ->
     if product is None:
         raise UnknownSku(sku)
     where = _node(sources, node)
-    figure = availability(sources, node, sku, now)
+    figure = for_sale(product, availability(sources, node, sku, now))
     return ProductPage(
         product,
         where,
@@ -105,7 +110,7 @@ def voice_answer(
     served = reachable(sources.nodes, customer, now, pickup_km)
     nodes = []
     for option in sorted(served.values(), key=lambda r: (r.ready_by, r.distance_km, r.node)):
-        figure = availability(sources, option.node, sku, now)
+        figure = for_sale(product, availability(sources, option.node, sku, now))
         name = _node(sources, option.node).name
         spoken = voice_availability(figure)
         nodes.append(NodeAnswer(option.node, name, option.distance_km, spoken, option.ready_by))

@@ -32,7 +32,7 @@ from microindex.domain.channels.items import (
     item_key,
     meta_product,
 )
-from microindex.domain.channels.mapping import Channel
+from microindex.domain.channels.mapping import Channel, for_sale
 from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.channel_ports import (
@@ -97,7 +97,7 @@ def stocked(sources: ChannelSources, now: datetime) -> Iterator[Stocked]:
             pending = next(groups, None)  # figures of a SKU the catalog lacks: not listed
         found: tuple[Published, ...] = ()
         if pending is not None and pending[0] == sku:
-            found = tuple(publish(figure, now, rule) for figure in pending[1])
+            found = tuple(for_sale(product, publish(f, now, rule)) for f in pending[1])
             pending = next(groups, None)
         yield Stocked(product, found)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from microindex.domain.channels.figures import Confidence, Published
+from microindex.domain.channels.items import image_links
 from microindex.domain.channels.mapping import schema_availability
 from microindex.domain.channels.price import price_at
 from microindex.domain.errors import InvalidValue, UnknownNode, UnknownSku
@@ -130,7 +131,7 @@ def scan_view(
         shown = [replace(line, distance_km=line.node.location.km_to(origin)) for line in shown]
     first = found.shelf if shopper is None else None
     shown.sort(key=lambda line: _nearest(line, first))
-    image = sources.image_for(sku)
+    image = next(iter(image_links(found.product, sources.image_for(sku))), "")
     return ScanView(found, price_at(found.product, now), image, tuple(shown), now)
 
 

@@ -157,6 +157,7 @@ SAFE = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
 clean_text = st.text(SAFE | st.just("\n"), max_size=40).map(str.strip)
 items = st.text(SAFE, min_size=1, max_size=20).map(str.strip).filter(lambda s: s and "|" not in s)
 ATTRIBUTE_NAMES = ("colour", "size", "Material", "fit")
+images = st.from_regex(r"https?://[a-z]{1,8}\.example/[A-Za-z0-9._~%,()-]{1,20}", fullmatch=True)
 
 
 @st.composite
@@ -190,7 +191,7 @@ def products(draw: st.DrawFn) -> Product:
         attributes=tuple((n, draw(items)) for n in ATTRIBUTE_NAMES if n in names),
         price=price,
         sale_price=sale_price,
-        media=tuple(draw(st.lists(items, unique=True, max_size=3))),
+        media=tuple(draw(st.lists(images, unique=True, max_size=3))),
         weight_g=draw(st.none() | st.integers(min_value=0, max_value=10**6)),
         size=draw(st.none() | st.builds(Size, *[st.integers(1, 5000)] * 3)),
         fragility=draw(st.sampled_from(Fragility)),

@@ -22,6 +22,7 @@ G_NS = "http://base.google.com/ns/1.0"
 RSS_CORE = frozenset({"title", "link", "description"})
 SHIPPING_PARTS = ("country", "region", "service", "price")
 NO_ATTRIBUTES: AttributesImpl[str] = AttributesImpl({})
+REPEATED = frozenset({"additional_image_link"})  # a comma-separated list: one element each
 
 
 @contextmanager
@@ -61,6 +62,9 @@ class GoogleXmlWriter:
             if name == "shipping":
                 for option in value.split(","):
                     self._shipping(option)
+            elif name in REPEATED:
+                for part in value.split(","):
+                    self._text(f"g:{name}", part)
             else:
                 self._text(name if name in RSS_CORE else f"g:{name}", value)
         self._xml.endElement("item")

@@ -11,7 +11,8 @@ sale windows `Interval`s. References: googleapis/google/shopping/merchant/produc
 inventories/v1 (the v1beta API these replace was shut down on 2026-02-28).
 
 A refusal of one item (4xx) raises `ItemRefused`, so the item is not recorded as sent; no
-answer, 429 or 5xx is retried with exponential backoff up to the policy's attempts, then
+answer, 429 or 5xx is retried with exponential backoff (never sooner than a Retry-After the
+API asked for, up to the policy's longest delay) up to the policy's attempts, then
 raises `ChannelUnavailable` (nothing of that push is recorded). The HTTP goes through an
 injectable transport (`MerchantTransport`); `HttpxTransport` wraps an `httpx.Client`.
 """
@@ -25,7 +26,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -53,16 +56,43 @@ _CAMEL = {
     "gtin": "gtins",
     "pickup_method": "pickupMethod",
     "pickup_sla": "pickupSla",
+    "item_group_id": "itemGroupId",
+    "additional_image_link": "additionalImageLinks",
 }
 _PRICES = frozenset({"price", "sale_price"})
 _ENUMS = frozenset({"availability", "condition", "pickup_method", "pickup_sla"})
 _LISTS = frozenset({"gtin", "product_type"})
+_COMMA_LISTS = frozenset({"additional_image_link"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the API answered: its status, its text, and the seconds its Retry-After asked
+    to wait (None when it asked nothing)."""
+
+    status: int
+    text: str
+    retry_after_s: float | None = None
 
 
 class MerchantTransport(Protocol):
-    def post(self, path: str, params: dict[str, str], body: dict[str, Any]) -> tuple[int, str]:
-        """(status, response text); raises httpx.TransportError when there is no answer."""
+    def post(self, path: str, params: dict[str, str], body: dict[str, Any]) -> Reply:
+        """The API's reply; raises httpx.TransportError when there is no answer."""
         ...
+
+
+def retry_after_s(value: str | None, sent: str | None) -> float | None:
+    """Retry-After as seconds: delay-seconds, or an HTTP-date counted from the reply's own
+    Date header (no clock is read); None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        until, at = parsedate_to_datetime(value), parsedate_to_datetime(sent or "")
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (until.astimezone(UTC) - at.astimezone(UTC)).total_seconds())
 
 
 @dataclass
@@ -71,10 +101,11 @@ class HttpxTransport:
     token: str = ""
     root: str = API_ROOT
 
-    def post(self, path: str, params: dict[str, str], body: dict[str, Any]) -> tuple[int, str]:
+    def post(self, path: str, params: dict[str, str], body: dict[str, Any]) -> Reply:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         response = self.client.post(self.root + path, params=params, json=body, headers=headers)
-        return response.status_code, response.text
+        wait = retry_after_s(response.headers.get("Retry-After"), response.headers.get("Date"))
+        return Reply(response.status_code, response.text, wait)
 
 
 def money_json(text: str) -> dict[str, str]:
@@ -84,8 +115,15 @@ def money_json(text: str) -> dict[str, str]:
 
 
 def timestamp(text: str) -> str:
-    """An ISO date (midnight UTC) or date-time as an RFC 3339 timestamp."""
-    return text if "T" in text else f"{text}T00:00:00Z"
+    """An ISO date (midnight UTC) or a feed's date-time (`2026-06-01T00:00+0100`) as an
+    RFC 3339 timestamp (`2026-06-01T00:00:00+01:00`; `Z` for UTC)."""
+    if "T" not in text:
+        return f"{text}T00:00:00Z"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return text
+    shown = moment.isoformat(timespec="seconds")
+    return shown.removesuffix("+00:00") + "Z" if shown.endswith("+00:00") else shown
 
 
 def _value(name: str, value: str) -> Any:
@@ -93,6 +131,8 @@ def _value(name: str, value: str) -> Any:
         return money_json(value)
     if name in _LISTS:
         return [value]
+    if name in _COMMA_LISTS:
+        return value.split(",")
     if name in _ENUMS:
         return value.upper().replace(" ", "_")
     if name == "identifier_exists":
@@ -195,8 +235,10 @@ class MerchantPush:
         attempt = 0
         while True:
             attempt += 1
+            wait: float | None = None
             try:
-                status, text = self.transport.post(path, params, body)
+                reply = self.transport.post(path, params, body)
+                status, text, wait = reply.status, reply.text, reply.retry_after_s
             except httpx.TransportError as error:
                 status, text = None, str(error)
             result = outcome(status)
@@ -210,7 +252,7 @@ class MerchantPush:
             if attempt >= self.retries.max_attempts:
                 raise ChannelUnavailable("google", offer, status, refusal_reason(text))
             self.retried += 1
-            self.sleep(backoff_s(self.retries, attempt, self.jitter()))
+            self.sleep(backoff_s(self.retries, attempt, self.jitter(), wait))
 
     def reasons(self) -> Counter[str]:
         """How many items were refused, per reason."""

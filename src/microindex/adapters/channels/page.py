@@ -9,14 +9,22 @@ from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
-from microindex.domain.channels.items import Item, description, identifiers
+from microindex.domain.channels.items import Item, description, identifiers, image_links
+from microindex.domain.channels.mapping import SCHEMA
 from microindex.domain.channels.price import feed_price
 from microindex.domain.channels.text import clean
+from microindex.domain.channels.variants import SCHEMA_FACTS, variant_facts
 from microindex.domain.money import MINOR_UNITS, Money
 from microindex.domain.node import Node
+from microindex.domain.product import ItemCondition, Product
 from microindex.service.channel_views import ProductPage
 
 JSONLD = "application/ld+json"
+CONDITIONS = {
+    ItemCondition.NEW: SCHEMA + "NewCondition",
+    ItemCondition.USED: SCHEMA + "UsedCondition",
+    ItemCondition.REFURBISHED: SCHEMA + "RefurbishedCondition",
+}
 
 
 def _price_text(money: Money) -> str:
@@ -44,7 +52,7 @@ def product_jsonld(page: ProductPage) -> dict[str, Any]:
         "price": _price_text(page.price),
         "priceCurrency": page.price.currency,
         "availableAtOrFrom": _place(page.node),
-        "itemCondition": "https://schema.org/NewCondition",
+        "itemCondition": CONDITIONS[product.condition],
     }
     if page.availability is not None:
         offer["availability"] = page.availability
@@ -65,9 +73,24 @@ def product_jsonld(page: ProductPage) -> dict[str, Any]:
         data["brand"] = {"@type": "Brand", "name": clean(product.brand)}
     if "mpn" in ids:
         data["mpn"] = clean(ids["mpn"])
-    if page.image:
-        data["image"] = page.image
-    return data
+    images = image_links(product, page.image)
+    if images:
+        data["image"] = list(images)  # the published picture first, then the catalog's
+    return data | _variant(product)
+
+
+def _variant(product: Product) -> dict[str, Any]:
+    """color, size and material, and the ProductGroup a variant belongs to (its handle), as
+    Google's product variant structured data has them."""
+    facts = variant_facts(product)
+    found: dict[str, Any] = {SCHEMA_FACTS[name]: clean(value) for name, value in facts.items()}
+    if product.handle and facts:
+        found["isVariantOf"] = {
+            "@type": "ProductGroup",
+            "productGroupID": clean(product.handle),
+            "variesBy": [SCHEMA + SCHEMA_FACTS[name] for name in facts],
+        }
+    return found
 
 
 def product_jsonld_at(pages: Sequence[ProductPage]) -> dict[str, Any]:
@@ -105,7 +128,8 @@ def render_product_page(page: ProductPage) -> str:
     word = (page.availability or "").rsplit("/", 1)[-1]
     stock = _STOCK_WORDS.get(word, "Ask in store")
     title, name = escape(clean(product.title)), escape(clean(node.name))
-    image = f'<img src="{escape(page.image)}" alt="{title}">' if page.image else ""
+    images = image_links(product, page.image)
+    image = f'<img src="{escape(images[0])}" alt="{title}">' if images else ""
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

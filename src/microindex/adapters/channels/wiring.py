@@ -23,8 +23,9 @@ def feed_settings(workspace: Path, link_stem: str) -> FeedSettings:
     `Settings` (`Settings.feed` is the one to take)."""
     from microindex.settings import Settings
 
-    channels = Settings.load(workspace, environ={}).channels
-    return FeedSettings(channels.base_url or link_stem, channels.shipping)
+    settings = Settings.load(workspace, environ={})
+    channels = settings.channels
+    return FeedSettings(channels.base_url or link_stem, channels.shipping, settings.time_zone)
 
 
 class ChannelStores(Protocol):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from microindex.domain.errors import InvalidValue
 from microindex.domain.gtin import Gtin
+from microindex.domain.product import web_url
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _TRUE = frozenset({"true", "yes", "y", "1"})
@@ -48,3 +50,14 @@ def gtin_text(gtin: Gtin | None) -> str:
     if gtin is None:
         return ""
     return gtin.gtin13 or gtin.digits
+
+
+def web_urls(text: str, separator: str) -> tuple[str, ...]:
+    """A list cell of image addresses, each an http(s) URL (see `web_url`)."""
+    found = split_list(text, separator)
+    for item in found:
+        try:
+            web_url(item)
+        except InvalidValue as error:
+            raise ValueError(f"{error.reason} (got {item[:80]!r})") from None
+    return found

@@ -2,7 +2,10 @@
 
 Columns: sku, gtin, title, description, brand, category, price, sale_price, currency, weight_g,
 size (LxWxH in mm), fragility, limited_edition (true/false), preorder_until (YYYY-MM-DD),
-tags and media (items separated by `|`), handle, then one `attr:<name>` column per attribute.
+tags and media (items separated by `|`; media are http(s) image addresses), handle, then one
+`attr:<name>` column per attribute. Channels read some attributes as facts: `colour` (or
+`color`), `size` and `material` make variants of the products sharing a handle; `condition` is
+new, used or refurbished; `restock_date` (YYYY-MM-DD) dates a backorder; `mpn`.
 Only sku, title, price and currency are required. An empty `attr:` cell means the product
 lacks that attribute; attributes come back in the order of their columns, which the writer
 chooses to keep every product's order (when the products do not contradict each other).
@@ -14,7 +17,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import BinaryIO
 
-from microindex.adapters.csvio.cells import gtin_text, iso_date, split_list, whole_number, yes_no
+from microindex.adapters.csvio.cells import (
+    gtin_text,
+    iso_date,
+    split_list,
+    web_urls,
+    whole_number,
+    yes_no,
+)
 from microindex.adapters.csvio.order import consistent_order
 from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
 from microindex.domain.codes import Sku
@@ -85,6 +95,7 @@ def _product(
     fragility = row.take("fragility", Fragility) or Fragility.STURDY
     limited_edition = row.take("limited_edition", yes_no) or False
     preorder_until = row.take("preorder_until", iso_date)
+    media = row.take("media", lambda text: web_urls(text, SEPARATOR)) or ()
     if row.failed or sku is None or title is None or price is None:
         return None
     try:
@@ -98,7 +109,7 @@ def _product(
             attributes=tuple((c[len(ATTRIBUTE) :], row.text(c)) for c in attributes if row.text(c)),
             price=price,
             sale_price=sale_price,
-            media=split_list(row.text("media"), SEPARATOR),
+            media=media,
             weight_g=weight_g,
             size=size,
             fragility=fragility,

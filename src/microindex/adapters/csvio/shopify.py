@@ -34,7 +34,7 @@ from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
 from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money, parse_decimal
-from microindex.domain.product import Product
+from microindex.domain.product import Product, web_url
 from microindex.service.catalog import ParsedCatalog
 from microindex.service.stock import StockRow
 
@@ -125,6 +125,7 @@ class _Reader:
         price, sale_price = _prices(row, self.currency)
         weight_g = row.take("Variant Grams", _grams)
         quantity = row.take("Variant Inventory Qty", whole_number)
+        own_image = row.take("Variant Image", web_url)
         attributes = _attributes(row, common.options if common else ())
         if row.failed or common is None or sku is None or price is None:
             return
@@ -139,7 +140,7 @@ class _Reader:
                 attributes=attributes,
                 price=price,
                 sale_price=sale_price,
-                media=variant_media(common.images, row.text("Variant Image")),
+                media=variant_media(common.images, own_image or ""),
                 weight_g=weight_g or None,
                 tags=common.tags,
                 handle=common.handle,
@@ -196,7 +197,7 @@ def _images(rows: list[Row]) -> tuple[str, ...]:
     """Image Src of every row, by Image Position (rows without one keep file order, last)."""
     placed: list[tuple[int, int, str]] = []
     for index, row in enumerate(rows):
-        source = row.text("Image Src")
+        source = row.take("Image Src", web_url)
         position = row.take("Image Position", whole_number)
         if source:
             placed.append((position if position is not None else len(rows) + 1, index, source))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from urllib.parse import quote
 
 from microindex.domain.channels.figures import Published
@@ -20,17 +20,19 @@ from microindex.domain.channels.mapping import (
     meta_availability,
 )
 from microindex.domain.channels.price import feed_price, sale_window
-from microindex.domain.channels.text import clean, fit, offer_id, plain
+from microindex.domain.channels.text import ID_LIMIT, clean, fit, offer_id, plain
+from microindex.domain.channels.variants import google_colour, variant_fields
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
-from microindex.domain.node import Node
+from microindex.domain.node import Node, time_zone
 from microindex.domain.product import Product
 
 Item = dict[str, str]
 MPN = "mpn"  # product attribute holding the manufacturer part number
-CONDITION = "condition"  # product attribute: new (default), refurbished or used
 SAME_DAY_MINUTES = 8 * 60
 META_ID_LIMIT = 100  # Meta's catalog id: up to 100 characters
+GOOGLE_EXTRA_IMAGES = 10  # additional_image_link: up to 10 on Google
+META_EXTRA_IMAGES = 20  # and up to 20 on Meta
 
 # The fields listing accuracy checks, per channel (the others do not change with stock).
 MEASURED: dict[Channel, tuple[str, ...]] = {
@@ -58,10 +60,18 @@ class FeedSettings:
 
     base_url: str
     shipping: tuple[ShippingOption, ...] = field(default=())
+    time_zone: str = "UTC"  # the shop's: a preorder's day starts at its midnight
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("https://", "http://")):
             raise InvalidValue("base_url", self.base_url, "use an http(s):// address")
+        time_zone(self.time_zone)
+
+    def day_starts(self, day: str) -> str:
+        """The shop's midnight of an ISO date as Google's date-times want it, with its
+        offset: `2026-06-01T00:00+0100` (support.google.com/merchants/answer/6324470)."""
+        midnight = datetime.combine(date.fromisoformat(day), time(), time_zone(self.time_zone))
+        return midnight.strftime("%Y-%m-%dT%H:%M%z")
 
     def product_url(self, product: Product) -> str:
         """The product's page: its handle (or SKU) percent-encoded as one path segment, so
@@ -99,6 +109,28 @@ def _prices(product: Product, at: datetime) -> Item:
     return found
 
 
+def image_links(product: Product, published: str = "") -> tuple[str, ...]:
+    """The product's pictures, best first: the approved picture the shop publishes, then the
+    catalog's http(s) images (the import refuses any other), each once."""
+    found = ([published] if published else []) + [
+        media for media in product.media if media.startswith(("https://", "http://"))
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def _images(product: Product, published: str, extra: int) -> Item:
+    """image_link, and additional_image_link as a comma-separated list (a comma inside an
+    address is percent-encoded, as it means the same there)."""
+    links = image_links(product, published)
+    if not links:
+        return {}
+    found: Item = {"image_link": links[0]}
+    others = [link.replace(",", "%2C") for link in links[1 : extra + 1]]
+    if others:
+        found["additional_image_link"] = ",".join(others)
+    return found
+
+
 def description(product: Product) -> str:
     """The product's description as plain text (imported descriptions may be HTML), or its
     title when it has none."""
@@ -116,16 +148,18 @@ def google_product(
         "description": description(product),
         "link": settings.product_url(product),
     }
-    if image:
-        item["image_link"] = image
+    item.update(_images(product, image, GOOGLE_EXTRA_IMAGES))
     item["availability"] = availability
     if available_on:
-        item["availability_date"] = available_on
+        item["availability_date"] = settings.day_starts(available_on)
     item.update(_prices(product, at))
     item.update(identifiers(product))
-    item["condition"] = product.attribute_map.get(CONDITION, "new")
+    item["condition"] = product.condition.value
     if product.category:
         item["product_type"] = product.category
+    item.update(variant_fields(product, ID_LIMIT))
+    if "color" in item:
+        item["color"] = google_colour(item["color"])
     if settings.shipping:
         item["shipping"] = ",".join(str(option) for option in settings.shipping)
     return fit(Channel.GOOGLE, item)
@@ -161,12 +195,14 @@ def meta_product(
         "title": product.title,
         "description": description(product),
         "availability": meta_availability(product, quantity, at.date()),
-        "condition": product.attribute_map.get(CONDITION, "new"),
+        "condition": product.condition.value,
         "link": settings.product_url(product),
-        "image_link": image,
+        "image_link": "",
         "brand": product.brand,
         "quantity_to_sell_on_facebook": str(quantity),
     }
+    item.update(_images(product, image, META_EXTRA_IMAGES))
+    item.update(variant_fields(product, META_ID_LIMIT))
     item.update(_prices(product, at))
     if product.gtin is not None:
         item["gtin"] = product.gtin.gtin13 or product.gtin.digits
@@ -185,13 +221,14 @@ def item_key(sku: str, store: str = "") -> str:
 
 META_COLUMNS: Sequence[str] = (
     "id", "title", "description", "availability", "condition", "price", "sale_price",
-    "sale_price_effective_date", "link", "image_link", "brand", "gtin",
-    "quantity_to_sell_on_facebook",
+    "sale_price_effective_date", "link", "image_link", "additional_image_link", "brand", "gtin",
+    "quantity_to_sell_on_facebook", "item_group_id", "color", "size", "material",
 )  # fmt: skip
 GOOGLE_COLUMNS: Sequence[str] = (
-    "id", "title", "description", "link", "image_link", "availability", "availability_date",
-    "price", "sale_price", "sale_price_effective_date", "gtin", "brand", "mpn",
-    "identifier_exists", "condition", "product_type", "shipping",
+    "id", "title", "description", "link", "image_link", "additional_image_link",
+    "availability", "availability_date", "price", "sale_price", "sale_price_effective_date",
+    "gtin", "brand", "mpn", "identifier_exists", "condition", "product_type", "item_group_id",
+    "color", "size", "material", "shipping",
 )  # fmt: skip
 LOCAL_COLUMNS: Sequence[str] = (
     "store_code", "id", "quantity", "price", "sale_price", "sale_price_effective_date",

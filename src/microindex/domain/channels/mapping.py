@@ -3,7 +3,7 @@ rule gives a node's figure (`figures.publish`), so channels read together never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -11,8 +11,7 @@ from microindex.domain.channels.figures import Published, State
 from microindex.domain.product import Product
 
 BACKORDER_TAG = "backorder"  # sold out, orders taken: ships when restocked
-DISCONTINUED_TAG = "discontinued"
-RESTOCK_DATE = "restock_date"  # attribute: when a backordered product is expected
+DISCONTINUED_TAG = "discontinued"  # no longer sold: out of stock on every channel
 SCHEMA = "https://schema.org/"
 
 
@@ -30,15 +29,31 @@ def preordering(product: Product, today: date) -> bool:
     return product.preorder_until is not None and product.preorder_until > today
 
 
+def discontinued(product: Product) -> bool:
+    return DISCONTINUED_TAG in product.tags
+
+
+def for_sale(product: Product, figure: Published) -> Published:
+    """What a node may offer of `product`: nothing of a discontinued product, whatever it
+    holds (the units left are for the till, not for channels)."""
+    if discontinued(product) and figure.quantity:
+        return replace(figure, quantity=0, buffer=0)
+    return figure
+
+
 def google_availability(product: Product, quantity: int, today: date) -> tuple[str, str]:
     """(availability, availability_date) of the product feed: preorder and backorder carry the
-    date the goods are expected ("" when unknown)."""
+    ISO date the goods are expected. Google requires that date for both, so a backorder with
+    no date to come is out_of_stock; so is a discontinued product."""
+    if discontinued(product):
+        return "out_of_stock", ""
     if preordering(product, today):
         return "preorder", str(product.preorder_until)
     if quantity > 0:
         return "in_stock", ""
-    if BACKORDER_TAG in product.tags:
-        return "backorder", product.attribute_map.get(RESTOCK_DATE, "")
+    restock = product.restock_date
+    if BACKORDER_TAG in product.tags and restock is not None and restock > today:
+        return "backorder", restock.isoformat()
     return "out_of_stock", ""
 
 
@@ -57,7 +72,7 @@ def local_availability(figure: Published) -> str:
 
 
 def meta_availability(product: Product, quantity: int, today: date) -> str:
-    if DISCONTINUED_TAG in product.tags:
+    if discontinued(product):
         return "discontinued"
     if preordering(product, today):
         return "preorder"
@@ -68,7 +83,7 @@ def meta_availability(product: Product, quantity: int, today: date) -> str:
 
 def schema_availability(product: Product, figure: Published, today: date) -> str | None:
     """A schema.org ItemAvailability URL for one node's offer; None: say nothing (withheld)."""
-    if DISCONTINUED_TAG in product.tags:
+    if discontinued(product):
         return SCHEMA + "Discontinued"
     if preordering(product, today):
         return SCHEMA + "PreOrder"

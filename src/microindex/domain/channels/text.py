@@ -41,6 +41,9 @@ LIMITS: dict[Channel, dict[str, int]] = {
         "mpn": 70,
         "gtin": 50,
         "product_type": 750,
+        "color": 100,
+        "size": 100,
+        "material": 200,
     },
     Channel.GOOGLE_LOCAL: {"store_code": 64},
     Channel.META: {
@@ -48,11 +51,17 @@ LIMITS: dict[Channel, dict[str, int]] = {
         "description": 9999,
         "brand": 100,
         "gtin": 70,
+        "color": 200,
+        "size": 200,
+        "material": 200,
     },
 }
 # Fields that take plain text only (no HTML), and that hold a single line.
 PLAIN: frozenset[str] = frozenset({"description"})
-ONE_LINE: frozenset[str] = frozenset({"id", "title", "brand", "mpn", "product_type", "link"})
+ONE_LINE: frozenset[str] = frozenset(
+    {"id", "title", "brand", "mpn", "product_type", "link", "item_group_id", "color", "size"}
+    | {"material", "image_link", "additional_image_link"}
+)
 
 
 def clean(text: str) -> str:

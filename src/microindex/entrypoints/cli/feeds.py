@@ -40,6 +40,7 @@ from microindex.entrypoints.cli.context import (
     all_node_databases,
     console,
     domain_errors,
+    errors,
     print_json,
     workspace,
 )
@@ -87,6 +88,9 @@ def _sources(ctx: typer.Context) -> ChannelSources:
 
     sources = channel_sources(ws.storage, files, nodes, settings, image_for)
     ctx.call_on_close(sources.store.close)
+    warning = ws.settings.feed_warning
+    if warning:
+        errors.print(f"warning: {warning}", markup=False)
     return sources
 
 

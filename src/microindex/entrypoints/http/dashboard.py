@@ -55,6 +55,7 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         "dashboard.html",
         who=token.actor,
         now=now,
+        feed_warning=hub.workspace.settings.feed_warning,
         q=q,
         nodes=list(nodes),
         activity=[(a, a.health(now), ago(a.age(now))) for a in activity],
