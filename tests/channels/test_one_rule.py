@@ -196,7 +196,7 @@ def test_feeds_accuracy_equals_a_time_ordered_replay_of_the_demos_ledgers(
     assert result.exit_code == 0, result.output
     reported = {
         (c["channel"], c["field"], datetime.fromisoformat(c["start"])): (c["checked"], c["matched"])
-        for c in json.loads(result.output)
+        for c in json.loads(result.stdout)  # a warning may go to stderr
         if c["basis"] == "told" and c["field"] in ("availability", "quantity")
     }
     replayed = _replay(root, DEMO_NOW - timedelta(days=7), DEMO_NOW)
