@@ -7,7 +7,10 @@ batch counters this copy never used, keeps its ledger elsewhere; writing the cop
 it. For such a node the hub reads the mirror of its ledger (head, movements, stock), and a
 receive, write-off or count asked of the hub is queued as a request in its account with the
 node, sent with the node's next sync reply and recorded there once, by its key (as an order's
-pick is: `fulfilment.request_picks`). A walk-in sale is the node's own act: refused here.
+pick is: `fulfilment.request_picks`; a locker's collection by code is such a pick). A walk-in
+sale is the node's own act: refused here, as are shipping or receiving a transfer there,
+closing out its day and its cycle counts today (`refuse_elsewhere`): its agent's staff page
+and `microindex node run` do those where the goods are.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
-from microindex.domain.sync.account import Request, RequestKind
+from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -32,6 +35,24 @@ def runs_elsewhere(hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, n
         side = uow.rights.load(node)
         head = uow.ledger.load(node, []).head
     return mirrored > head or (peer.incarnation, peer.counter) > (side.incarnation, side.counter)
+
+
+# The acts of a node's own staff the hub refuses for a node that runs elsewhere: each writes
+# the node's ledger with what only the node sees (goods in hand, its day's sales, its counts)
+SHIP = "ship a transfer"
+RECEIVE_TRANSFER = "receive a transfer"
+CLOSE_OUT = "close out the day"
+COUNTS_TODAY = "list today's cycle counts"
+
+
+def refuse_elsewhere(
+    hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, node: str, act: str
+) -> SyncUnitOfWorkFactory:
+    """`node_db`, the node's own database here; refused (`RunsElsewhere`, naming `act`) for a
+    node whose agent keeps its ledger elsewhere: the copy here is not its ledger."""
+    if runs_elsewhere(hub, node_db, node):
+        raise RunsElsewhere(node, act)
+    return node_db
 
 
 def ledger_of(

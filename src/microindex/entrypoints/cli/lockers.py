@@ -23,8 +23,14 @@ from microindex.bootstrap import Workspace
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
-from microindex.service import lockers, shelf_holds, transfers
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    node_here,
+    print_json,
+    workspace,
+)
+from microindex.service import lockers, remote_nodes, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 
@@ -193,7 +199,7 @@ def ship(
     with domain_errors():
         ws = workspace(ctx)
         ops = _ops(ws)
-        sender = ws.node(transfers.get(ops, ident).sender)
+        sender = node_here(ctx, transfers.get(ops, ident).sender, remote_nodes.SHIP)
         sent = _lines(line) or None
         ask = ws.ask_hub(transfers.get(ops, ident).sender)
         show_transfers([transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask)], False)
@@ -216,7 +222,7 @@ def receive(
         ops = _ops(ws)
         found = transfers.get(ops, ident)
         arrived = {} if lost else (_lines(line) or found.shipped)
-        receiver = ws.node(found.receiver)
+        receiver = node_here(ctx, found.receiver, remote_nodes.RECEIVE_TRANSFER)
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
     show_transfers([done], False)
 

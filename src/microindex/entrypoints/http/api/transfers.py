@@ -28,7 +28,7 @@ from microindex.entrypoints.http.schemas import (
     NodeText,
     Request,
 )
-from microindex.service import transfers
+from microindex.service import remote_nodes, transfers
 from microindex.service.nodes import get_node
 
 api = router("transfers")
@@ -178,7 +178,7 @@ def ship_transfer(
     sent = lines_of(body.lines) if body is not None and body.lines else None
     shipped = transfers.ship(
         ops,
-        hub.node_for_writing(sender),
+        hub.node_here(sender, remote_nodes.SHIP),
         transfer,
         hub.now(),
         token.actor,
@@ -212,7 +212,7 @@ def receive_transfer(
     found = transfers.get(ops, transfer)
     require(token.grant, Action.WRITE_STOCK, found.receiver)
     arrived = found.shipped if body is None or body.arrived is None else lines_of(body.arrived)
-    receiver = hub.node_for_writing(found.receiver)
+    receiver = hub.node_here(found.receiver, remote_nodes.RECEIVE_TRANSFER)
     done = transfers.receive(
         ops, receiver, transfer, arrived, hub.now(), token.actor, hub.workspace.hub
     )
