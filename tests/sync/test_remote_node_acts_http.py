@@ -1,10 +1,10 @@
 """The acts of a node's own staff that the hub cannot do for a node whose agent keeps its ledger
-on its own machine (issue 17): shipping or receiving a transfer there, closing out its day,
-its cycle counts today. Asked of the hub (API or CLI), each is refused with the one
+on its own machine (issue 17): shipping a transfer from there, closing out its day, its
+cycle counts today. Asked of the hub (API or CLI), each is refused with the one
 `node_runs_elsewhere` refusal a walk-in sale gets, naming the act, and the copy of the node in
 the hub's workspace is left as it was (writing it would fork the node's ledger). A locker's
 collection by pickup code travels instead: the hub queues the order's pick, which the locker's
-agent records once at its next sync. A pop-up closed at the hub takes home what its ledger
+agent records once at its next sync; so does a transfer received there. A pop-up closed at the hub takes home what its ledger
 holds, as the hub's mirror shows it.
 """
 
@@ -147,14 +147,29 @@ def test_shipping_a_transfer_from_a_remote_node_is_refused_and_writes_nothing(sh
     assert shop.copies() == before
 
 
-def test_receiving_a_transfer_at_a_remote_node_is_refused_and_writes_nothing(shop: Shop) -> None:
+def test_a_transfer_received_at_a_remote_node_travels_and_is_recorded_there_once(
+    shop: Shop,
+) -> None:
+    van = shop.agents["van"]
     _transfer(shop, "t-van-in", "shopfront", "van")
     shipped = shop.api("POST", "/transfers/t-van-in/ship")
     assert shipped.status_code == 200, shipped.text
     before = shop.copies()
-    _refused(shop.api("POST", "/transfers/t-van-in/receive"), "van", "receive a transfer")
-    assert shop.api("GET", "/transfers/t-van-in").json()["state"] == "in_transit"
-    assert shop.copies() == before
+    received = shop.api("POST", "/transfers/t-van-in/receive")
+    assert received.status_code == 200, received.text
+    assert received.json()["state"] == "received"
+    again = shop.api("POST", "/transfers/t-van-in/receive")
+    assert again.status_code == 409, again.text  # received once
+    assert shop.copies() == before  # the hub's copy of the van is not written
+    van.sync()
+    van.sync()  # the request again, or a second sync: nothing more
+    arrived = [m for m in van.ledger() if m.kind is MovementKind.TRANSFER_IN]
+    assert [(m.sku, m.quantity, m.tag_id) for m in arrived] == [("MUG", 1, "t-van-in")]
+    with shop.ws.hub() as uow:
+        mirrored = uow.ledger.movements("van", 0, 10**9)
+    assert [m.digest() for m in mirrored] == [m.digest() for m in van.ledger()]
+    stock = shop.api("GET", "/stock?node=van").json()
+    assert [(line["sku"], line["on_hand"]) for line in stock] == [("MUG", 6)]
 
 
 def test_closing_out_a_remote_vans_day_is_refused_and_writes_nothing(shop: Shop) -> None:
@@ -172,13 +187,10 @@ def test_todays_cycle_counts_of_a_remote_node_are_its_agents_to_list(shop: Shop)
 
 def test_the_cli_refuses_the_same_acts_with_the_same_words(shop: Shop) -> None:
     _transfer(shop, "t-cli-out", "van", "shopfront")
-    _transfer(shop, "t-cli-in", "shopfront", "van")
-    assert shop.api("POST", "/transfers/t-cli-in/ship").status_code == 200
     api = shop.api("POST", "/transfers/t-cli-out/ship").json()["error"]["message"]
     before = shop.copies()
     asked = {
         ("transfer", "ship", "t-cli-out"): api,
-        ("transfer", "receive", "t-cli-in"): "receive a transfer at van's own agent",
         ("van", "closeout", "van", "--count", "MUG:4"): "close out the day at van's own agent",
         ("counts-today", "van"): "list today's cycle counts at van's own agent",
     }

@@ -15,12 +15,13 @@ and `microindex node run` do those where the goods are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
-from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere
+from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere, arrival_ident
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -40,7 +41,7 @@ def runs_elsewhere(hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, n
 # The acts of a node's own staff the hub refuses for a node that runs elsewhere: each writes
 # the node's ledger with what only the node sees (goods in hand, its day's sales, its counts)
 SHIP = "ship a transfer"
-RECEIVE_TRANSFER = "receive a transfer"
+RECEIVE_TRANSFER = "receive a transfer for an order"  # a plain one travels: `ask_arrival`
 CLOSE_OUT = "close out the day"
 COUNTS_TODAY = "list today's cycle counts"
 
@@ -117,3 +118,37 @@ def ask(
         uow.accounts.save(account)
         uow.commit()
     return Queued(node, queued)
+
+
+def ask_arrival(
+    hub: SyncUnitOfWorkFactory,
+    node: str,
+    transfer: str,
+    arrived: Mapping[str, int],
+    reference: str = "",
+    actor: str = "",
+) -> list[Request]:
+    """Queue the transfer-in of what arrived of `transfer` at a node that keeps its ledger
+    elsewhere: one request per SKU under the key `<transfer>/<sku>`, so asked again (a retry
+    after a crash) nothing more is queued, and the node records each once, tagged with the
+    transfer, as a receipt there would be."""
+    with hub() as uow:
+        account = uow.accounts.load(node)
+        queued = [
+            account.request_stock(
+                Request(
+                    0,
+                    RequestKind.TRANSFER_IN,
+                    sku,
+                    quantity,
+                    arrival_ident(transfer, sku),
+                    reference,
+                    actor,
+                )
+            )
+            for sku, quantity in sorted(arrived.items())
+            if quantity > 0
+        ]
+        uow.accounts.save(account)
+        uow.commit()
+    return queued

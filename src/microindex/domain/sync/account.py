@@ -41,9 +41,18 @@ class RequestKind(StrEnum):
     RECEIVE = "receive"
     WRITE_OFF = "write-off"
     COUNT = "count"  # `quantity` is what was counted, at ledger `position`
+    # a transfer's goods arrived there (received at the hub): `ident` is `<transfer>/<sku>`
+    TRANSFER_IN = "transfer-in"
 
 
-STOCK_REQUESTS = frozenset({RequestKind.RECEIVE, RequestKind.WRITE_OFF, RequestKind.COUNT})
+STOCK_REQUESTS = frozenset(
+    {RequestKind.RECEIVE, RequestKind.WRITE_OFF, RequestKind.COUNT, RequestKind.TRANSFER_IN}
+)
+
+
+def arrival_ident(transfer: str, sku: str) -> str:
+    """The key of a transfer-in request: one per transfer and SKU."""
+    return f"{transfer}/{sku}"
 
 
 @dataclass(frozen=True, slots=True)

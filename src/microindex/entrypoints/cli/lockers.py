@@ -222,7 +222,7 @@ def receive(
         ops = _ops(ws)
         found = transfers.get(ops, ident)
         arrived = {} if lost else (_lines(line) or found.shipped)
-        receiver = node_here(ctx, found.receiver, remote_nodes.RECEIVE_TRANSFER)
+        receiver = ws.node(found.receiver)  # at a node that runs elsewhere: queued for its sync
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
     show_transfers([done], False)
 

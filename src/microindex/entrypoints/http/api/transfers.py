@@ -212,7 +212,7 @@ def receive_transfer(
     found = transfers.get(ops, transfer)
     require(token.grant, Action.WRITE_STOCK, found.receiver)
     arrived = found.shipped if body is None or body.arrived is None else lines_of(body.arrived)
-    receiver = hub.node_here(found.receiver, remote_nodes.RECEIVE_TRANSFER)
+    receiver = hub.node_for_writing(found.receiver)  # elsewhere: queued for its next sync
     done = transfers.receive(
         ops, receiver, transfer, arrived, hub.now(), token.actor, hub.workspace.hub
     )
