@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from microindex.domain.product import Product, Size
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.cli.app import app as cli
 from microindex.entrypoints.http import create_app
-from microindex.service import access, popups, sync
+from microindex.service import access, popups, rights, sync
 from microindex.service import stock as stock_service
 from microindex.service.catalog import ParsedCatalog, import_products, pull_catalog
 from microindex.service.nodes import add_node
@@ -237,3 +237,20 @@ def test_closing_a_remote_popup_takes_home_what_its_mirror_holds(shop: Shop) -> 
     transfer = closed.json()["transfer"]
     assert transfer is not None, "the hub's copy of the stall is empty; its mirror holds 5"
     assert transfer["requested"] == [{"sku": "MUG", "quantity": 5}]
+
+
+def test_a_remote_popup_is_planned_from_what_its_mirror_shows_it_sold_and_holds(
+    shop: Shop,
+) -> None:
+    stall = shop.agents["stall"]
+    rights.sell_walk_in(stall.own, "stall", "MUG", 2, TUESDAY_10 - timedelta(days=1), "till")
+    stall.sync()
+    event = PopUp("stall", "shopfront", date(2026, 11, 28), date(2026, 11, 29))
+    popups.add(shop.ws.hub, shop.ws.rounds(), event)
+    planned = shop.api("POST", "/popups/stall/plan")
+    assert planned.status_code == 200, planned.text
+    assert planned.json()["basis"] == "triage"  # its own sales, in the mirror
+    wanted = {line["sku"]: line["quantity"] for line in planned.json()["wanted"]}
+    sent = planned.json()["transfer"]
+    asked = {} if sent is None else {x["sku"]: x["quantity"] for x in sent["requested"]}
+    assert asked.get("MUG", 0) <= max(0, wanted["MUG"] - 3)  # three are there already
