@@ -1,10 +1,11 @@
 """The acts of a node's own staff that the hub cannot do for a node whose agent keeps its ledger
-on its own machine (issue 17): shipping a transfer from there, closing out its day, its
-cycle counts today. Asked of the hub (API or CLI), each is refused with the one
+on its own machine (issue 17): closing out its day, its cycle counts today, shipping or
+receiving a transfer for an order there. Asked of the hub (API or CLI), each is refused with the one
 `node_runs_elsewhere` refusal a walk-in sale gets, naming the act, and the copy of the node in
 the hub's workspace is left as it was (writing it would fork the node's ledger). A locker's
 collection by pickup code travels instead: the hub queues the order's pick, which the locker's
-agent records once at its next sync; so does a transfer received there. A pop-up closed at the hub takes home what its ledger
+agent records once at its next sync; so do a transfer's shipping and receipt there (the hub
+releasing its own unpromised rights first where the node's fall short). A pop-up closed at the hub takes home what its ledger
 holds, as the hub's mirror shows it.
 """
 
@@ -138,13 +139,61 @@ def _transfer(shop: Shop, ident: str, sender: str, receiver: str) -> None:
     assert made.status_code == 201, made.text
 
 
-def test_shipping_a_transfer_from_a_remote_node_is_refused_and_writes_nothing(shop: Shop) -> None:
+def test_a_transfer_shipped_from_a_remote_node_travels_and_leaves_there_once(
+    shop: Shop,
+) -> None:
+    van = shop.agents["van"]
+    with shop.ws.hub() as uow:
+        held = uow.accounts.held("MUG").get("van", 0)
     _transfer(shop, "t-van-out", "van", "shopfront")
-    assert shop.api("POST", "/transfers/t-van-out/pack").status_code == 200
+    made = shop.api("POST", "/transfers", {
+        "id": "t-van-all", "sender": "van", "receiver": "shopfront",
+        "lines": [{"sku": "MUG", "quantity": 6}],
+    })  # fmt: skip
+    assert made.status_code == 201, made.text
     before = shop.copies()
-    _refused(shop.api("POST", "/transfers/t-van-out/ship"), "van", "ship a transfer")
-    assert shop.api("GET", "/transfers/t-van-out").json()["state"] == "packed"
-    assert shop.copies() == before
+    too_many = shop.api("POST", "/transfers/t-van-all/ship")
+    assert too_many.status_code == 409 and too_many.json()["error"]["code"] == "not_enough_rights"
+    shipped = shop.api("POST", "/transfers/t-van-out/ship")
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["state"] == "in_transit"
+    assert shop.api("POST", "/transfers/t-van-out/ship").status_code == 409  # shipped once
+    assert shop.copies() == before  # the hub's copy of the van is not written
+    van.sync()
+    van.sync()
+    left = [m for m in van.ledger() if m.kind is MovementKind.TRANSFER_OUT]
+    assert [(m.sku, m.quantity, m.tag_id) for m in left] == [("MUG", -1, "t-van-out")]
+    with shop.ws.hub() as uow:
+        mirrored = uow.ledger.movements("van", 0, 10**9)
+        still = uow.accounts.held("MUG").get("van", 0)
+    assert [m.digest() for m in mirrored] == [m.digest() for m in van.ledger()]
+    assert still <= held  # no rights made in transit
+    stock = shop.api("GET", "/stock?node=van").json()
+    assert [(line["sku"], line["on_hand"]) for line in stock] == [("MUG", 4)]
+    received = shop.api("POST", "/transfers/t-van-out/receive")
+    assert received.status_code == 200 and received.json()["state"] == "received"
+
+
+def test_shipping_all_a_remote_node_holds_releases_the_hubs_there_first(
+    shop: Shop,
+) -> None:
+    locker = shop.agents["locker"]
+    with shop.ws.hub() as uow:
+        assert uow.accounts.held("MUG").get("locker", 0) > 0  # some of the five pooled online
+    lines = [{"sku": "MUG", "quantity": 5}]
+    asked = {"id": "t-locker-all", "sender": "locker", "receiver": "shopfront", "lines": lines}
+    assert shop.api("POST", "/transfers", asked).status_code == 201
+    shipped = shop.api("POST", "/transfers/t-locker-all/ship")
+    assert shipped.status_code == 200, shipped.text
+    with shop.ws.hub() as uow:
+        assert uow.accounts.held("MUG").get("locker", 0) == 0  # debited before the request left
+    locker.sync()
+    locker.sync()
+    left = [m for m in locker.ledger() if m.kind is MovementKind.TRANSFER_OUT]
+    assert [(m.quantity, m.tag_id) for m in left] == [(-5, "t-locker-all")]
+    with locker.own() as uow:
+        there = sync.load_side(uow, "locker").get("MUG")
+    assert (there.on_hand, there.local, there.granted) == (0, 0, 0)
 
 
 def test_a_transfer_received_at_a_remote_node_travels_and_is_recorded_there_once(
@@ -186,12 +235,11 @@ def test_todays_cycle_counts_of_a_remote_node_are_its_agents_to_list(shop: Shop)
 
 
 def test_the_cli_refuses_the_same_acts_with_the_same_words(shop: Shop) -> None:
-    _transfer(shop, "t-cli-out", "van", "shopfront")
-    api = shop.api("POST", "/transfers/t-cli-out/ship").json()["error"]["message"]
+    counts = {"counts": [{"sku": "MUG", "quantity": 4}]}
+    api = shop.api("POST", "/nodes/van/closeout", counts).json()["error"]["message"]
     before = shop.copies()
     asked = {
-        ("transfer", "ship", "t-cli-out"): api,
-        ("van", "closeout", "van", "--count", "MUG:4"): "close out the day at van's own agent",
+        ("van", "closeout", "van", "--count", "MUG:4"): api,
         ("counts-today", "van"): "list today's cycle counts at van's own agent",
     }
     for args, message in asked.items():
@@ -199,6 +247,28 @@ def test_the_cli_refuses_the_same_acts_with_the_same_words(shop: Shop) -> None:
         assert result.exit_code == 1, (args, result.output)
         assert message in " ".join(result.output.split()), (args, result.output)
     assert shop.copies() == before
+
+
+def test_the_cli_ships_and_receives_at_a_remote_node_as_the_api_does(shop: Shop) -> None:
+    _transfer(shop, "t-cli", "van", "locker")
+    before = shop.copies()
+    for step in ("ship", "receive"):
+        result = shop.cli("transfer", step, "t-cli")
+        assert result.exit_code == 0, result.output
+    assert shop.api("GET", "/transfers/t-cli").json()["state"] == "received"
+    assert shop.copies() == before
+    for code in ("van", "locker"):
+        shop.agents[code].sync()
+    moved = [
+        (m.node, m.kind, m.quantity)
+        for code in ("van", "locker")
+        for m in shop.agents[code].ledger()
+        if m.tag_id == "t-cli"
+    ]
+    assert moved == [
+        ("van", MovementKind.TRANSFER_OUT, -1),
+        ("locker", MovementKind.TRANSFER_IN, 1),
+    ]
 
 
 def test_a_remote_lockers_collection_travels_as_a_pick_applied_once(shop: Shop) -> None:

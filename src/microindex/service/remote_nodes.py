@@ -21,7 +21,7 @@ from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
-from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere, arrival_ident
+from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere, transfer_line
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -40,7 +40,7 @@ def runs_elsewhere(hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, n
 
 # The acts of a node's own staff the hub refuses for a node that runs elsewhere: each writes
 # the node's ledger with what only the node sees (goods in hand, its day's sales, its counts)
-SHIP = "ship a transfer"
+SHIP = "ship a transfer for an order"  # a plain one travels: `ask_shipment`
 RECEIVE_TRANSFER = "receive a transfer for an order"  # a plain one travels: `ask_arrival`
 CLOSE_OUT = "close out the day"
 COUNTS_TODAY = "list today's cycle counts"
@@ -141,12 +141,36 @@ def ask_arrival(
                     RequestKind.TRANSFER_IN,
                     sku,
                     quantity,
-                    arrival_ident(transfer, sku),
+                    transfer_line(transfer, sku),
                     reference,
                     actor,
                 )
             )
             for sku, quantity in sorted(arrived.items())
+            if quantity > 0
+        ]
+        uow.accounts.save(account)
+        uow.commit()
+    return queued
+
+
+def ask_shipment(
+    hub: SyncUnitOfWorkFactory,
+    node: str,
+    transfer: str,
+    shipped: Mapping[str, int],
+    reference: str = "",
+    actor: str = "",
+) -> list[Request]:
+    """Queue the transfer-out of what was shipped of `transfer` from a node that keeps its
+    ledger elsewhere (`NodeAccount.request_shipment`: the hub's unpromised rights there are
+    released first where the node's own fall short), one request per SKU under the key
+    `<transfer>/<sku>`, recorded there once, tagged with the transfer. All lines or none."""
+    with hub() as uow:
+        account = uow.accounts.load(node)
+        queued = [
+            account.request_shipment(transfer, sku, quantity, reference, actor)
+            for sku, quantity in sorted(shipped.items())
             if quantity > 0
         ]
         uow.accounts.save(account)

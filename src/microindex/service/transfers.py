@@ -130,18 +130,26 @@ def ship(
     lines: Mapping[str, int] | None = None,
     ask: AskHub | None = None,
     reference: str = "",
+    hub: PromiseUnitOfWorkFactory | None = None,
 ) -> Transfer:
     """The sender ships: transfer-out at the sender, in transit at the hub.
 
     Shipping spends the sender's local rights; when they are pooled at the hub, `ask` (one
     sync that names every line) brings them back first. A transfer for an order spends the
     order's reservation at the sender instead (NotSetAside when it is not set aside there,
-    even after a sync).
+    even after a sync). From a sender whose agent keeps its ledger elsewhere (known with the
+    `hub`), the transfer-out travels in its next sync reply (`remote_nodes.ask_shipment`);
+    one for an order is refused.
     """
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
     shipped = transfer.ship(at, actor, lines)
-    if transfer.order is not None:
+    node = transfer.sender
+    if hub is not None and remote_nodes.runs_elsewhere(hub, sender_db, node):
+        if transfer.order is not None:  # its set-aside is spent where the goods are
+            raise RunsElsewhere(node, remote_nodes.SHIP)
+        remote_nodes.ask_shipment(hub, node, ident, shipped, reference, actor)
+    elif transfer.order is not None:
         _ship_reserved(sender_db, transfer, at, actor, ask)
     else:
         _ship_free(sender_db, transfer, shipped, at, actor, ask, reference)

@@ -26,11 +26,10 @@ from microindex.domain.transfer import Transfer, TransferState
 from microindex.entrypoints.cli.context import (
     console,
     domain_errors,
-    node_here,
     print_json,
     workspace,
 )
-from microindex.service import lockers, remote_nodes, shelf_holds, transfers
+from microindex.service import lockers, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 
@@ -199,10 +198,10 @@ def ship(
     with domain_errors():
         ws = workspace(ctx)
         ops = _ops(ws)
-        sender = node_here(ctx, transfers.get(ops, ident).sender, remote_nodes.SHIP)
-        sent = _lines(line) or None
-        ask = ws.ask_hub(transfers.get(ops, ident).sender)
-        show_transfers([transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask)], False)
+        code = transfers.get(ops, ident).sender
+        sender, sent, ask = ws.node(code), _lines(line) or None, ws.ask_hub(code)
+        shipped = transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask, hub=ws.hub)
+        show_transfers([shipped], False)  # from a node that runs elsewhere: queued for its sync
 
 
 @transfer_app.command("receive")

@@ -28,7 +28,7 @@ from microindex.entrypoints.http.schemas import (
     NodeText,
     Request,
 )
-from microindex.service import remote_nodes, transfers
+from microindex.service import transfers
 from microindex.service.nodes import get_node
 
 api = router("transfers")
@@ -178,12 +178,13 @@ def ship_transfer(
     sent = lines_of(body.lines) if body is not None and body.lines else None
     shipped = transfers.ship(
         ops,
-        hub.node_here(sender, remote_nodes.SHIP),
+        hub.node_for_writing(sender),  # elsewhere: queued for its next sync
         transfer,
         hub.now(),
         token.actor,
         sent,
         hub.workspace.ask_hub(sender),
+        hub=hub.workspace.hub,
     )
     return transfer_out(shipped)
 
