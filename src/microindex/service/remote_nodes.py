@@ -7,10 +7,11 @@ batch counters this copy never used, keeps its ledger elsewhere; writing the cop
 it. For such a node the hub reads the mirror of its ledger (head, movements, stock), and a
 receive, write-off or count asked of the hub is queued as a request in its account with the
 node, sent with the node's next sync reply and recorded there once, by its key (as an order's
-pick is: `fulfilment.request_picks`; a locker's collection by code is such a pick). A walk-in
-sale is the node's own act: refused here, as are shipping or receiving a transfer there,
-closing out its day and its cycle counts today (`refuse_elsewhere`): its agent's staff page
-and `microindex node run` do those where the goods are.
+pick is: `fulfilment.request_picks`; a locker's collection by code is such a pick); so are a
+transfer's shipping and receipt there (`ask_shipment`, `ask_arrival`). A walk-in sale is the
+node's own act: refused here, as are a transfer for an order shipped or received there, its
+day's close-out and its cycle counts today (`refuse_elsewhere`): its agent's staff page and
+`microindex node run` do those where the goods are.
 """
 
 from __future__ import annotations

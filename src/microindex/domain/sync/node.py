@@ -246,12 +246,11 @@ class NodeSide:
         if request.kind is RequestKind.TRANSFER_OUT:  # the goods left: no more than on hand
             kind, transfer = MovementKind.TRANSFER_OUT, request.ident.removesuffix(f"/{sku}")
             q = min(q, ledger.available(sku))
-            tag = Tag.TRANSFER
-            return (
-                [self._record(ledger, sku, kind, -q, at, tag, transfer, reference, actor)]
-                if q
-                else []
-            )
+            if q < 1:
+                return []
+            return [
+                self._record(ledger, sku, kind, -q, at, Tag.TRANSFER, transfer, reference, actor)
+            ]
         if request.kind is RequestKind.WRITE_OFF:
             q = min(q, ledger.available(sku))
             kind = MovementKind.WRITE_OFF

@@ -23,12 +23,7 @@ from microindex.bootstrap import Workspace
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
-from microindex.entrypoints.cli.context import (
-    console,
-    domain_errors,
-    print_json,
-    workspace,
-)
+from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
 from microindex.service import lockers, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
