@@ -98,10 +98,14 @@ class Shop:
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    """The van, the locker and a pop-up stall each run their agent elsewhere, with five mugs
-    received there and synced; the shopfront runs in the hub's workspace with five too."""
-    ws = bootstrap(Settings(tmp_path / "ws"), clock=Clock(TUESDAY_10))
+def shop(tmp_path: Path, hub_url: str | None) -> Iterator[Shop]:
+    """On either hub (SQLite or PostgreSQL), the van, the locker and a pop-up stall each run
+    their agent elsewhere, with five mugs received there and synced; the shopfront runs in the
+    hub's workspace with five too."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "microindex.toml").write_text(Settings(folder, hub_url=hub_url).to_toml())
+    ws = bootstrap(Settings.load(folder), clock=Clock(TUESDAY_10))
     for node in (*NODES, STALL):
         add_node(ws.hub, node)
     import_products(ws.hub, ParsedCatalog([MUG]), TUESDAY_10)
