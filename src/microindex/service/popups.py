@@ -22,6 +22,7 @@ from microindex.service import rights, transfers, triage
 from microindex.service.ledger_history import all_movements
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.remote_nodes import ledger_of
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
@@ -85,12 +86,14 @@ def plan(
 ) -> PopUpPlan:
     """The assortment for the event and the transfer from home that fills it (requested once:
     planning again returns the same transfer). Home sends only what it can release: units set
-    aside or promised for online orders stay where they are."""
+    aside or promised for online orders stay where they are. Sales and stock are read where
+    the hub reads each node's ledger: the hub's mirror of one whose agent runs elsewhere."""
     popup = get(rounds, node)
-    rates, basis = _rates(hub, nodes, node, at, size)
+    seen = {code: ledger_of(hub, db, code) for code, db in nodes.items()}  # mirrors elsewhere
+    rates, basis = _rates(hub, seen, node, at, size)
     wanted = assortment(rates, popup.days, size)
     spare = rights.releasable(nodes[popup.home], hub, popup.home, sorted(wanted))
-    lines = fill(wanted, _on_hand(nodes[node], node), spare)
+    lines = fill(wanted, _on_hand(seen[node], node), spare)
     ident = f"popup-in:{node}:{popup.opens_on}"
     return PopUpPlan(popup, wanted, basis, _request(ops, ident, popup.home, node, lines, at))
 

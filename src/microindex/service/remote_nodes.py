@@ -7,17 +7,22 @@ batch counters this copy never used, keeps its ledger elsewhere; writing the cop
 it. For such a node the hub reads the mirror of its ledger (head, movements, stock), and a
 receive, write-off or count asked of the hub is queued as a request in its account with the
 node, sent with the node's next sync reply and recorded there once, by its key (as an order's
-pick is: `fulfilment.request_picks`). A walk-in sale is the node's own act: refused here.
+pick is: `fulfilment.request_picks`; a locker's collection by code is such a pick); so are a
+transfer's shipping and receipt there (`ask_shipment`, `ask_arrival`). A walk-in sale is the
+node's own act: refused here, as are a transfer for an order shipped or received there, its
+day's close-out and its cycle counts today (`refuse_elsewhere`): its agent's staff page and
+`microindex node run` do those where the goods are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
-from microindex.domain.sync.account import Request, RequestKind
+from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere, transfer_line
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -32,6 +37,24 @@ def runs_elsewhere(hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, n
         side = uow.rights.load(node)
         head = uow.ledger.load(node, []).head
     return mirrored > head or (peer.incarnation, peer.counter) > (side.incarnation, side.counter)
+
+
+# The acts of a node's own staff the hub refuses for a node that runs elsewhere: each writes
+# the node's ledger with what only the node sees (goods in hand, its day's sales, its counts)
+SHIP = "ship a transfer for an order"  # a plain one travels: `ask_shipment`
+RECEIVE_TRANSFER = "receive a transfer for an order"  # a plain one travels: `ask_arrival`
+CLOSE_OUT = "close out the day"
+COUNTS_TODAY = "list today's cycle counts"
+
+
+def refuse_elsewhere(
+    hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, node: str, act: str
+) -> SyncUnitOfWorkFactory:
+    """`node_db`, the node's own database here; refused (`RunsElsewhere`, naming `act`) for a
+    node whose agent keeps its ledger elsewhere: the copy here is not its ledger."""
+    if runs_elsewhere(hub, node_db, node):
+        raise RunsElsewhere(node, act)
+    return node_db
 
 
 def ledger_of(
@@ -96,3 +119,61 @@ def ask(
         uow.accounts.save(account)
         uow.commit()
     return Queued(node, queued)
+
+
+def ask_arrival(
+    hub: SyncUnitOfWorkFactory,
+    node: str,
+    transfer: str,
+    arrived: Mapping[str, int],
+    reference: str = "",
+    actor: str = "",
+) -> list[Request]:
+    """Queue the transfer-in of what arrived of `transfer` at a node that keeps its ledger
+    elsewhere: one request per SKU under the key `<transfer>/<sku>`, so asked again (a retry
+    after a crash) nothing more is queued, and the node records each once, tagged with the
+    transfer, as a receipt there would be."""
+    with hub() as uow:
+        account = uow.accounts.load(node)
+        queued = [
+            account.request_stock(
+                Request(
+                    0,
+                    RequestKind.TRANSFER_IN,
+                    sku,
+                    quantity,
+                    transfer_line(transfer, sku),
+                    reference,
+                    actor,
+                )
+            )
+            for sku, quantity in sorted(arrived.items())
+            if quantity > 0
+        ]
+        uow.accounts.save(account)
+        uow.commit()
+    return queued
+
+
+def ask_shipment(
+    hub: SyncUnitOfWorkFactory,
+    node: str,
+    transfer: str,
+    shipped: Mapping[str, int],
+    reference: str = "",
+    actor: str = "",
+) -> list[Request]:
+    """Queue the transfer-out of what was shipped of `transfer` from a node that keeps its
+    ledger elsewhere (`NodeAccount.request_shipment`: the hub's unpromised rights there are
+    released first where the node's own fall short), one request per SKU under the key
+    `<transfer>/<sku>`, recorded there once, tagged with the transfer. All lines or none."""
+    with hub() as uow:
+        account = uow.accounts.load(node)
+        queued = [
+            account.request_shipment(transfer, sku, quantity, reference, actor)
+            for sku, quantity in sorted(shipped.items())
+            if quantity > 0
+        ]
+        uow.accounts.save(account)
+        uow.commit()
+    return queued

@@ -24,10 +24,10 @@ from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.promise.lifecycle import reservation_id
-from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.transfer import NotSetAside, Transfer, TransferState, in_transit
 from microindex.domain.transfer import UnknownTransfer as UnknownTransfer
-from microindex.service import promise
+from microindex.service import promise, remote_nodes
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.rights import AskHub
@@ -130,18 +130,26 @@ def ship(
     lines: Mapping[str, int] | None = None,
     ask: AskHub | None = None,
     reference: str = "",
+    hub: PromiseUnitOfWorkFactory | None = None,
 ) -> Transfer:
     """The sender ships: transfer-out at the sender, in transit at the hub.
 
     Shipping spends the sender's local rights; when they are pooled at the hub, `ask` (one
     sync that names every line) brings them back first. A transfer for an order spends the
     order's reservation at the sender instead (NotSetAside when it is not set aside there,
-    even after a sync).
+    even after a sync). From a sender whose agent keeps its ledger elsewhere (known with the
+    `hub`), the transfer-out travels in its next sync reply (`remote_nodes.ask_shipment`);
+    one for an order is refused.
     """
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
     shipped = transfer.ship(at, actor, lines)
-    if transfer.order is not None:
+    node = transfer.sender
+    if hub is not None and remote_nodes.runs_elsewhere(hub, sender_db, node):
+        if transfer.order is not None:  # its set-aside is spent where the goods are
+            raise RunsElsewhere(node, remote_nodes.SHIP)
+        remote_nodes.ask_shipment(hub, node, ident, shipped, reference, actor)
+    elif transfer.order is not None:
         _ship_reserved(sender_db, transfer, at, actor, ask)
     else:
         _ship_free(sender_db, transfer, shipped, at, actor, ask, reference)
@@ -230,19 +238,28 @@ def receive(
     A transfer for an order needs the `hub`'s orders: what arrived (up to what the order
     wants) is reserved for the order at the receiver and set aside there as it is recorded,
     the rest is the receiver's own stock; the order is then ready for pickup there.
+    At a receiver whose agent keeps its ledger elsewhere (known with the `hub`), the transfer-in
+    travels as requests in its next sync reply, recorded there once (`remote_nodes.ask_arrival`);
+    one for an order is refused (its set-aside is made where the goods are).
     """
     with ops() as uow:
         transfer = _load(uow.transfers.get(ident), ident)
     took = transfer.receive(arrived, at, actor)
-    if transfer.order is not None:
+    node = transfer.receiver
+    if hub is not None and remote_nodes.runs_elsewhere(hub, receiver_db, node):
+        if transfer.order is not None:  # its set-aside is made where the goods are
+            raise RunsElsewhere(node, remote_nodes.RECEIVE_TRANSFER)
+        remote_nodes.ask_arrival(hub, node, ident, took, reference, actor)
+    elif transfer.order is not None:
         if hub is None:
             raise InvalidValue("hub", ident, "a transfer for an order is received at the hub")
         aside = promise.reserve_arrival(hub, transfer, took)
         _record_arrival(receiver_db, transfer, took, aside, at, actor)
         promise.arrived(hub, transfer, aside, at, actor)
         return transfer
-    into = MovementKind.TRANSFER_IN
-    _record(receiver_db, transfer.receiver, ident, into, took, at, actor, reference)
+    else:
+        into = MovementKind.TRANSFER_IN
+        _record(receiver_db, node, ident, into, took, at, actor, reference)
     with ops() as uow:
         uow.transfers.save(transfer)
         uow.commit()

@@ -14,7 +14,8 @@ Version 2 added the FULFIL request kind (the hub asks a node to pick an order's 
 Version 3 carries a movement's internal tag in its own field, never in the reference (which an
 older side would read as a tag). Version 4 adds the stock requests (receive, write-off, count
 at a node that keeps its ledger elsewhere), each with its reference, actor and a count's
-position and time.
+position and time. Version 5 adds the transfer-in and transfer-out requests (a transfer
+received or shipped at the hub for such a node).
 A frame of another version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
 not know, so hub and nodes are upgraded together.
@@ -35,7 +36,7 @@ from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
 
 MAGIC = b"MI"
-VERSION = 4  # 2: FULFIL requests; 3: tags in their own field; 4: stock requests. Older: refused
+VERSION = 5  # 2: FULFIL; 3: tags in their own field; 4: stock requests; 5: transfers
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
@@ -71,7 +72,8 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
             f"sync format {frame[2]}, this side speaks {VERSION}: upgrade the older side "
             "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
             "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
-            "receive, write-off and count requests to a node that keeps its ledger elsewhere)",
+            "receive, write-off and count requests to a node that keeps its ledger elsewhere; "
+            "format 5 its transfer-in and transfer-out requests)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]

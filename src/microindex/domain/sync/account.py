@@ -41,9 +41,25 @@ class RequestKind(StrEnum):
     RECEIVE = "receive"
     WRITE_OFF = "write-off"
     COUNT = "count"  # `quantity` is what was counted, at ledger `position`
+    # a transfer's goods arrived there (received at the hub): `ident` is `<transfer>/<sku>`
+    TRANSFER_IN = "transfer-in"
+    TRANSFER_OUT = "transfer-out"  # a transfer's goods left there (shipped at the hub): the same
 
 
-STOCK_REQUESTS = frozenset({RequestKind.RECEIVE, RequestKind.WRITE_OFF, RequestKind.COUNT})
+STOCK_REQUESTS = frozenset(
+    {
+        RequestKind.RECEIVE,
+        RequestKind.WRITE_OFF,
+        RequestKind.COUNT,
+        RequestKind.TRANSFER_IN,
+        RequestKind.TRANSFER_OUT,
+    }
+)
+
+
+def transfer_line(transfer: str, sku: str) -> str:
+    """The key of a transfer-in or transfer-out request: one per transfer and SKU."""
+    return f"{transfer}/{sku}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +227,27 @@ class NodeAccount:
             self.requests[queued.seq] = queued
             self.next_request += 1
         return queued
+
+    def request_shipment(
+        self, transfer: str, sku: str, quantity: int, reference: str = "", actor: str = ""
+    ) -> Request:
+        """A transfer shipped from a node that keeps its ledger elsewhere, recorded at the hub:
+        the units leave from the node's local rights as the mirror shows them; beyond those the
+        hub releases its own there first (debited here before the request leaves, applied there
+        in order before the transfer-out), never rights promised to orders (NotEnoughRights).
+        Asked again while on its way, the request queued is the answer and nothing more is
+        released."""
+        ident = transfer_line(transfer, sku)
+        asked = Request(0, RequestKind.TRANSFER_OUT, sku, quantity, ident, reference, actor)
+        queued = next((r for r in self.requests.values() if r.key == asked.key), None)
+        if queued is not None:
+            return queued
+        local = self.mirror.get(sku, Rights()).local
+        if quantity > local + self.h(sku):
+            raise NotEnoughRights(sku, self.node, quantity, local + self.h(sku))
+        if quantity > local:
+            self.release(sku, quantity - local, ident)
+        return self.request_stock(asked)
 
     def mirror_movement(self, movement: Movement) -> RightsChange:
         """Fold a replicated movement of the node into the hub's view (exactly once)."""

@@ -238,6 +238,19 @@ class NodeSide:
         if request.kind is RequestKind.RECEIVE:
             kind = MovementKind.RECEIVE
             return [self._record(ledger, sku, kind, q, at, None, "", reference, actor)]
+        if request.kind is RequestKind.TRANSFER_IN:  # tagged with its transfer, as here
+            kind, transfer = MovementKind.TRANSFER_IN, request.ident.removesuffix(f"/{sku}")
+            return [
+                self._record(ledger, sku, kind, q, at, Tag.TRANSFER, transfer, reference, actor)
+            ]
+        if request.kind is RequestKind.TRANSFER_OUT:  # the goods left: no more than on hand
+            kind, transfer = MovementKind.TRANSFER_OUT, request.ident.removesuffix(f"/{sku}")
+            q = min(q, ledger.available(sku))
+            if q < 1:
+                return []
+            return [
+                self._record(ledger, sku, kind, -q, at, Tag.TRANSFER, transfer, reference, actor)
+            ]
         if request.kind is RequestKind.WRITE_OFF:
             q = min(q, ledger.available(sku))
             kind = MovementKind.WRITE_OFF

@@ -20,7 +20,7 @@ from microindex.domain.sync.node import PromisedOnline
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
-from microindex.service.remote_nodes import ledger_of, runs_elsewhere
+from microindex.service.remote_nodes import ledger_of, refuse_elsewhere, runs_elsewhere
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.settings import Settings
 
@@ -89,6 +89,15 @@ def node_database(ctx: typer.Context, code: str) -> SyncUnitOfWorkFactory:
     database = ws.node(code)
     pull_catalog(ws.hub, database)
     return database
+
+
+def node_here(ctx: typer.Context, code: str, act: str) -> SyncUnitOfWorkFactory:
+    """`node_database`, refused for a node whose agent keeps its ledger elsewhere (the hub
+    never writes it: `remote_nodes.refuse_elsewhere`, naming `act`)."""
+    ws = workspace(ctx)
+    get_node(ws.hub, code)
+    refuse_elsewhere(ws.hub, ws.node(code), code, act)
+    return node_database(ctx, code)
 
 
 def all_node_databases(ctx: typer.Context) -> dict[str, UnitOfWorkFactory]:

@@ -193,10 +193,10 @@ def ship(
     with domain_errors():
         ws = workspace(ctx)
         ops = _ops(ws)
-        sender = ws.node(transfers.get(ops, ident).sender)
-        sent = _lines(line) or None
-        ask = ws.ask_hub(transfers.get(ops, ident).sender)
-        show_transfers([transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask)], False)
+        code = transfers.get(ops, ident).sender
+        sender, sent, ask = ws.node(code), _lines(line) or None, ws.ask_hub(code)
+        shipped = transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask, hub=ws.hub)
+        show_transfers([shipped], False)  # from a node that runs elsewhere: queued for its sync
 
 
 @transfer_app.command("receive")
@@ -216,7 +216,7 @@ def receive(
         ops = _ops(ws)
         found = transfers.get(ops, ident)
         arrived = {} if lost else (_lines(line) or found.shipped)
-        receiver = ws.node(found.receiver)
+        receiver = ws.node(found.receiver)  # at a node that runs elsewhere: queued for its sync
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
     show_transfers([done], False)
 

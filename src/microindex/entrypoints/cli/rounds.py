@@ -23,11 +23,17 @@ from microindex.domain.node import Location, Node, NodeKind
 from microindex.domain.popup import PopUp
 from microindex.domain.round import Stop
 from microindex.domain.transfer import Transfer
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.context import (
+    all_node_ledgers,
+    console,
+    domain_errors,
+    node_here,
+    print_json,
+    workspace,
+)
 from microindex.entrypoints.cli.lockers import _lines as parse_lines
 from microindex.entrypoints.cli.lockers import _ops
-from microindex.service import closeout, cycle_counts, popups, rounds
-from microindex.service.catalog import pull_catalog
+from microindex.service import closeout, cycle_counts, popups, remote_nodes, rounds
 from microindex.service.nodes import list_nodes
 from microindex.service.rounds_ports import RoundsFactory
 
@@ -125,8 +131,7 @@ def van_closeout(
     """
     with domain_errors():
         ws = workspace(ctx)
-        now, node_db = ws.clock(), ws.node(node)
-        pull_catalog(ws.hub, node_db)
+        now, node_db = ws.clock(), node_here(ctx, node, remote_nodes.CLOSE_OUT)
         start = datetime.combine(now.date(), time.fromisoformat(since), now.tzinfo)
         counted, link = parse_lines(counts), ws.link(node)
         day = closeout.close_out(node_db, node, counted, link, start, now, complete=complete)
@@ -204,8 +209,7 @@ def popup_close(
     """
     with domain_errors():
         ws = workspace(ctx)
-        nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
-        made = popups.close(nodes, _rounds(ws), _ops(ws), node, ws.clock())
+        made = popups.close(all_node_ledgers(ctx), _rounds(ws), _ops(ws), node, ws.clock())
     if as_json:
         print_json(_shown(made))
         return
@@ -238,8 +242,7 @@ def counts_today(
     """
     with domain_errors():
         ws = workspace(ctx)
-        node_db = ws.node(node)
-        pull_catalog(ws.hub, node_db)
+        node_db = node_here(ctx, node, remote_nodes.COUNTS_TODAY)
         due = cycle_counts.today(governance_database(node_db), node, ws.clock(), size)
     if as_json:
         print_json([asdict(d) for d in due])

@@ -14,7 +14,7 @@ from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.ports import UnitOfWorkFactory
-from microindex.service.remote_nodes import ledger_of
+from microindex.service.remote_nodes import ledger_of, refuse_elsewhere
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -48,6 +48,12 @@ class Hub:
         database = self.node(code)
         pull_catalog(self.hub, database)
         return database
+
+    def node_here(self, code: str, act: str) -> SyncUnitOfWorkFactory:
+        """`node_for_writing`, refused for a node whose agent keeps its ledger elsewhere (the
+        hub never writes it: `remote_nodes.refuse_elsewhere`, naming `act`)."""
+        refuse_elsewhere(self.workspace.hub, self.node(code), code, act)
+        return self.node_for_writing(code)
 
     def nodes(self) -> dict[str, SyncUnitOfWorkFactory]:
         registered = [n.code.value for n in list_nodes(self.hub)]

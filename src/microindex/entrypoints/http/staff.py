@@ -23,7 +23,7 @@ from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import hub_of
 from microindex.entrypoints.http.templating import page
-from microindex.service import cycle_counts, shelf_holds
+from microindex.service import cycle_counts, remote_nodes, shelf_holds
 from microindex.service.cycle_counts import ToCount
 from microindex.service.nodes import get_node
 
@@ -72,7 +72,7 @@ def count_lines(sheet: list[ToCount]) -> list[CountLineOut]:
 )
 def counts_today(node: NodePath, hub: HubDep, token: TokenDep) -> list[CountLineOut]:
     require(token.grant, Action.READ_LEDGER, node)
-    node_db = governance_database(hub.node_for_writing(node))
+    node_db = governance_database(hub.node_here(node, remote_nodes.COUNTS_TODAY))
     bins = shelf_holds.bins(hub.workspace.node_ops(), node)
     return count_lines(cycle_counts.count_sheet(node_db, node, hub.now(), bins))
 

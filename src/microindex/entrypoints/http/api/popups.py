@@ -126,7 +126,7 @@ def close_popup(node: NodePath, hub: HubDep, token: TokenDep) -> CloseOut:
     require(token.grant, Action.MANAGE_NODES)
     ws = hub.workspace
     popup = popups.get(ws.rounds(), node)
-    made = popups.close(hub.nodes(), ws.rounds(), ws.node_ops(), node, hub.now())
+    made = popups.close(hub.ledgers(), ws.rounds(), ws.node_ops(), node, hub.now())
     return CloseOut(
         popup=_popup(popup, _today(hub)),
         transfer=None if made is None else transfer_out(made),

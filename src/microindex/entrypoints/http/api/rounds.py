@@ -20,7 +20,7 @@ from microindex.entrypoints.http.api.common import count_out, lines_of, lines_ou
 from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import CountedLineIn, CountOut, Label, LineOut, Request
-from microindex.service import closeout, rounds
+from microindex.service import closeout, remote_nodes, rounds
 from microindex.service.nodes import get_node
 
 api = router("rounds")
@@ -176,7 +176,7 @@ def meet(
 )
 def close_out(node: NodePath, body: CloseOutIn, hub: HubDep, token: TokenDep) -> DayReportOut:
     require(token.grant, Action.WRITE_STOCK, node)
-    database, now = hub.node_for_writing(node), hub.now()
+    database, now = hub.node_here(node, remote_nodes.CLOSE_OUT), hub.now()
     since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
     link = hub.workspace.link(node)
     counted = lines_of(body.counts)

@@ -178,12 +178,13 @@ def ship_transfer(
     sent = lines_of(body.lines) if body is not None and body.lines else None
     shipped = transfers.ship(
         ops,
-        hub.node_for_writing(sender),
+        hub.node_for_writing(sender),  # elsewhere: queued for its next sync
         transfer,
         hub.now(),
         token.actor,
         sent,
         hub.workspace.ask_hub(sender),
+        hub=hub.workspace.hub,
     )
     return transfer_out(shipped)
 
@@ -212,7 +213,7 @@ def receive_transfer(
     found = transfers.get(ops, transfer)
     require(token.grant, Action.WRITE_STOCK, found.receiver)
     arrived = found.shipped if body is None or body.arrived is None else lines_of(body.arrived)
-    receiver = hub.node_for_writing(found.receiver)
+    receiver = hub.node_for_writing(found.receiver)  # elsewhere: queued for its next sync
     done = transfers.receive(
         ops, receiver, transfer, arrived, hub.now(), token.actor, hub.workspace.hub
     )
