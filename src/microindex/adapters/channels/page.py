@@ -102,8 +102,7 @@ def render_product_page(page: ProductPage) -> str:
     """The whole HTML document for `page` (the HTTP API serves it as text/html)."""
     product, node = page.product, page.node
     data = jsonld_text(product_jsonld(page))
-    word = (page.availability or "").rsplit("/", 1)[-1]
-    stock = _STOCK_WORDS.get(word, "Ask in store")
+    stock = _stock_word(page)
     title, name = escape(clean(product.title)), escape(clean(node.name))
     image = f'<img src="{escape(page.image)}" alt="{title}">' if page.image else ""
     return (
@@ -119,6 +118,39 @@ def render_product_page(page: ProductPage) -> str:
         f"<p>{escape(description(product))}</p>"
         "</main></body></html>\n"
     )
+
+
+def render_product_offers(pages: Sequence[ProductPage], url: str) -> str:
+    """The product's own page (`url`, without a store): one offer per node in `pages` (one
+    product), each node's stock in words, as `render_product_page` says it for one node."""
+    first = pages[0]
+    product = first.product
+    data = jsonld_text(product_jsonld_at(pages))
+    title = escape(clean(product.title))
+    image = f'<img src="{escape(first.image)}" alt="{title}">' if first.image else ""
+    rows = "".join(
+        f'<li class="stock">{escape(_stock_word(p))} at {escape(clean(p.node.name))}'
+        f' (<a href="{escape(p.url)}">this shop</a>)</li>'
+        for p in pages
+    )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title>"
+        f'<link rel="canonical" href="{escape(url)}">'
+        f'<script type="{JSONLD}">{data}</script>'
+        "</head><body><main>"
+        f"<h1>{title}</h1>{image}"
+        f'<p class="price">{escape(display_price(first.price))}</p>'
+        f"<ul>{rows}</ul>"
+        f"<p>{escape(description(product))}</p>"
+        "</main></body></html>\n"
+    )
+
+
+def _stock_word(page: ProductPage) -> str:
+    word = (page.availability or "").rsplit("/", 1)[-1]
+    return _STOCK_WORDS.get(word, "Ask in store")
 
 
 def display_price(money: Money) -> str:

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import access_stores
-from microindex.entrypoints.http import errors, pages, scan_pages, staff
+from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
     holds,
@@ -25,6 +25,7 @@ from microindex.entrypoints.http.api import (
     search,
     stock,
     transfers,
+    voice,
 )
 from microindex.entrypoints.http.api import orders as order_api
 from microindex.entrypoints.http.api import tokens as token_api
@@ -94,10 +95,12 @@ def create_app(
         rounds.api,
         popups.api,
         holds.api,
+        voice.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
     app.include_router(staff.api)  # the staff page's own paths
     app.include_router(pages.router)
+    app.include_router(channel_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -136,7 +136,10 @@ def jsonable(value: Any) -> Any:
 def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = status_of(error)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    challenge = (
+        'Bearer, Basic realm="feeds"' if request.url.path.startswith("/feeds/") else "Bearer"
+    )
+    headers = {"WWW-Authenticate": challenge} if status == 401 else None
     return JSONResponse(error_body(error.code, str(error), error.data()), status, headers)
 
 
