@@ -27,6 +27,7 @@ from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
 from microindex.adapters.sqlite.timer_schema import TIMER_MIGRATION
+from microindex.adapters.sqlite.webhook_schema import WEBHOOK_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -291,6 +292,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SERVED_FILES_MIGRATION,
+    WEBHOOK_MIGRATION,
 ]
 
 
