@@ -26,6 +26,7 @@ from microindex.entrypoints.http.api import (
     stock,
     transfers,
     voice,
+    webhooks,
 )
 from microindex.entrypoints.http.api import orders as order_api
 from microindex.entrypoints.http.api import tokens as token_api
@@ -96,6 +97,7 @@ def create_app(
         popups.api,
         holds.api,
         voice.api,
+        webhooks.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))

@@ -51,6 +51,7 @@ from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
 from microindex.service.transfers import TransferExists, UnknownTransfer
+from microindex.service.webhooks import UnknownSubscription
 
 STATUS: dict[type[DomainError], int] = {
     DomainError: 400,
@@ -81,6 +82,7 @@ STATUS: dict[type[DomainError], int] = {
     PickupRefused: 409,
     NoCompartmentFits: 409,
     UnknownTransfer: 404,
+    UnknownSubscription: 404,
     TransferExists: 409,
     TransferRefused: 409,
     NotSetAside: 409,
