@@ -154,6 +154,12 @@ def test_admins_subscribe_and_unsubscribe_by_api_and_cli_and_others_may_not(
             client.post("/api/v1/webhooks", json={"url": "ftp://x/y"}, headers=admin).status_code
             == 422
         )
+        for caller in ("channel", "staff_van"):
+            mine = bearer(secrets[caller])
+            assert (
+                client.delete(f"/api/v1/webhooks/{made.json()['id']}", headers=mine).status_code
+                == 403
+            )
         listed = client.get("/api/v1/webhooks", headers=admin).json()
         assert [s["id"] for s in listed] == [made.json()["id"]] and "secret" not in listed[0]
         gone = client.delete(f"/api/v1/webhooks/{made.json()['id']}", headers=admin)
