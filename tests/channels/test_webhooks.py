@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from microindex.adapters.channels.webhook import poster
 from microindex.bootstrap import Workspace
 from microindex.domain.channels.webhook import DeliveryState, EventKind, RetryPolicy
+from microindex.domain.errors import InvalidValue
 from microindex.entrypoints.cli.app import app
 from microindex.entrypoints.cli.context import CliState
 from microindex.entrypoints.http import create_app
@@ -178,3 +179,12 @@ def test_admins_subscribe_and_unsubscribe_by_api_and_cli_and_others_may_not(
     assert "https://hooks.example/cli" in listed_cli.output
     unknown = runner.invoke(app, [*folder, "webhooks", "unsubscribe", "wh_nobody"], obj=state)
     assert unknown.exit_code != 0 and "no webhook subscription 'wh_nobody'" in unknown.output
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://x/y", "http://", "http://[::1/x", "http://h:99999/", "http://a b/", "http://h/\x7f"],
+)
+def test_an_address_no_post_could_reach_is_refused_at_subscribe(shop: Workspace, url: str) -> None:
+    with pytest.raises(InvalidValue, match="url"):
+        webhooks.subscribe(shop.storage.webhooks(), url, list(EventKind), shop.clock())

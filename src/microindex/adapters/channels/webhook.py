@@ -23,6 +23,7 @@ from microindex.domain.channels.webhook import (
     TIMESTAMP_HEADER,
     Decision,
     Delivery,
+    Outcome,
     RetryPolicy,
     Subscription,
     after_attempt,
@@ -101,6 +102,8 @@ def poster(client: httpx.Client, policy: RetryPolicy, jitter: Callable[[], float
         headers = signed_headers(secret, delivery.kind.value, delivery.event, body, now)
         try:
             answer = client.post(subscription.url, content=body, headers=headers, timeout=TIMEOUT_S)
+        except httpx.InvalidURL as error:  # never deliverable: given up at once
+            return Attempted(Decision(Outcome.GIVE_UP), None, f"InvalidURL: {error}")
         except httpx.HTTPError as error:
             decision = after_attempt(policy, attempt, None, now, jitter())
             return Attempted(decision, None, f"{type(error).__name__}: {error}")

@@ -7,6 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from microindex.domain.errors import InvalidValue
 
@@ -131,8 +132,15 @@ class Subscription:
     def __post_init__(self) -> None:
         if not self.url.startswith(("https://", "http://")) or len(self.url) > 2000:
             raise InvalidValue("url", self.url[:200], "use an http(s):// address")
-        if any(c.isspace() or ord(c) < 32 for c in self.url):
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in self.url):
             raise InvalidValue("url", self.url[:200], "an address has no spaces")
+        try:
+            parts = urlsplit(self.url)
+            host = parts.hostname if parts.port is None or parts.port > 0 else None
+        except ValueError:  # brackets left open, a port out of range
+            host = None
+        if not host:
+            raise InvalidValue("url", self.url[:200], "an address names a host")
         if not self.events:
             raise InvalidValue("events", "", "subscribe to one event or more")
 
