@@ -108,7 +108,9 @@ def _context(ctx: typer.Context, limit: int = NEWS_LIMIT) -> FeedContext:
     return FeedContext(sources, news, limit)
 
 
-def _write(ctx: typer.Context, feed: FeedFile, out: Path, mode: Mode, limit: int = 50) -> int:
+def _write(
+    ctx: typer.Context, feed: FeedFile, out: Path, mode: Mode, limit: int = NEWS_LIMIT
+) -> int:
     """Write `feed` to `out` as the hub serves it at /feeds/{name}, recording what it lists."""
     context = _context(ctx, limit)
     with feed_files.replaced(out) as handle:
