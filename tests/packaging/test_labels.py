@@ -14,7 +14,7 @@ from microindex.adapters.labels.templates import (
     product_label,
     shelf_label,
 )
-from microindex.adapters.labels.zpl import STOCKS, zpl
+from microindex.adapters.labels.zpl import STOCKS, zpl, zpl_label
 from microindex.adapters.symbols.render import UnprintableSymbol
 from microindex.domain.gs1.keys import Gln, Sscc
 
@@ -94,13 +94,46 @@ def parse_zpl(text: str) -> list[tuple[str, str]]:
 def test_zpl_product_label_has_qr_ean_and_text_fields() -> None:
     item = product(3)
     label = product_label(item, STEM, lot="L7", expiry=date(2026, 1, 31))
-    fields = parse_zpl(zpl(label, STOCKS["62x29"]))
+    fields = parse_zpl(zpl(label, STOCKS["4x6"]))
     commands = dict(fields)
     assert commands["BQ"] == "MA," + label.symbols[0].data
     assert item.gtin is not None and item.gtin.gtin13 is not None
     assert commands["BE"] == item.gtin.gtin13[:-1]
     assert ("A0", "LOT L7") in fields
     assert ("A0", "EXP 2026-01-31") in fields
+
+
+def test_small_stock_leaves_the_ean_off_and_says_which_stock_holds_it() -> None:
+    label = product_label(product(3), STEM, lot="L7")
+    made = zpl_label(label, STOCKS["62x29"])
+    commands = dict(parse_zpl(made.text))
+    assert "BQ" in commands and "BE" not in commands
+    (note,) = made.left_off
+    assert "ean13" in note and "use 4x6" in note
+
+
+def _geometry(text: str, command: str) -> tuple[int, int, int]:
+    """(x of ^FO, module dots of ^BY, bar height in dots) of the field drawn by `command`."""
+    found = re.search(rf"\^FO(\d+),\d+\^BY(\d+)\^{command}N,(\d+)", text)
+    assert found is not None, text
+    return int(found[1]), int(found[2]), int(found[3])
+
+
+@pytest.mark.parametrize("dpi", [203, 300, 600])
+def test_zpl_symbols_are_sized_from_the_stock_and_the_printers_dots(dpi: int) -> None:
+    stock = STOCKS["4x6"].at(dpi)
+    per_mm = dpi / 25.4
+    text = zpl(product_label(product(3), STEM, lot="L7"), stock)
+    x, dots, bars = _geometry(text, "BE")
+    assert 0.264 <= dots / per_mm <= 0.660
+    assert bars / per_mm >= 22.85 / 0.330 * dots / per_mm - 1 / per_mm
+    assert x >= 11 * dots  # the left quiet zone on the label
+    assert x + (95 + 7) * dots <= stock.width
+    sscc = Sscc.build(0, "0614141", 5)
+    text = zpl(parcel_label(sscc, ("Jo", "1 Mare St"), "DPD", STEM), stock)
+    x, dots, bars = _geometry(text, "BC")
+    assert dots / per_mm >= 0.495 and bars / per_mm >= 31.75 - 1 / per_mm
+    assert x >= 10 * dots
 
 
 def test_zpl_parcel_label_puts_fnc1_first_in_the_gs1_128() -> None:

@@ -89,7 +89,49 @@ def test_a_malformed_scan_is_an_error_with_the_reason(cli: typer.Typer) -> None:
 def test_unknown_template_is_refused(cli: typer.Typer, tmp_path: Path) -> None:
     result = runner.invoke(
         cli,
-        ["labels", "sheet", "--node", "shopfront", "--template", "x", "-o", str(tmp_path / "a")],
+        [
+            "labels",
+            "sheet",
+            "--node",
+            "shopfront",
+            "--template",
+            "x",
+            "-o",
+            str(tmp_path / "a.pdf"),
+        ],
     )
     assert result.exit_code == 1
     assert "avery-l7160" in result.output
+
+
+def fails(app: typer.Typer, *args: str) -> str:
+    result = runner.invoke(app, ["labels", *args], env={"MICROINDEX_LINK_STEM": STEM})
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return " ".join(result.output.split())
+
+
+def test_an_expiry_the_gs1_window_would_read_in_another_century_is_refused(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    out = tmp_path / "m.png"
+    said = fails(
+        cli, "product", "MUG-1", "--symbol", "gs1-128", "--expiry", "2080-06-30", "-o", str(out)
+    )
+    assert "50 years" in said and not out.exists()
+    assert "50 years" in fails(cli, "link", "MUG-1", "--expiry", "2080-06-30")
+
+
+def test_an_empty_lot_or_serial_is_refused_not_dropped(cli: typer.Typer) -> None:
+    assert "lot" in fails(cli, "link", "MUG-1", "--lot", "")
+    assert "serial" in fails(cli, "link", "MUG-1", "--serial", "")
+
+
+def test_a_file_in_a_missing_folder_or_of_an_unknown_kind_is_refused_in_one_line(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    said = fails(cli, "product", "MUG-1", "-o", str(tmp_path / "missing" / "x.png"))
+    assert "does not exist" in said
+    said = fails(cli, "product", "MUG-1", "-o", str(tmp_path / "x.jpg"))
+    assert ".png or .svg" in said and not (tmp_path / "x.jpg").exists()

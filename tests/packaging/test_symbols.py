@@ -15,6 +15,7 @@ from microindex.adapters.symbols.nfc import (
     read_uri,
     tag_bytes,
 )
+from microindex.domain.gs1.ai import CSET82, gs1_date, yymmdd
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.gs1.keys import Sscc, with_check_digit
 from microindex.domain.gtin import Gtin
@@ -106,11 +107,31 @@ def test_every_symbology_renders_as_svg(symbology: render.Symbology) -> None:
         render.Symbology.QR: render.qr(DigitalLink.product(item).uri(STEM)),
         render.Symbology.EAN13: render.ean13(item),
         render.Symbology.UPCA: render.upca(Gtin.parse("036000291452")),
+        render.Symbology.EAN8: render.ean8(Gtin.parse("96385074")),
+        render.Symbology.ITF14: render.itf14(Gtin.parse("15201234567891")),
         render.Symbology.GS1_128: render.gs1_128(elements),
         render.Symbology.GS1_DATAMATRIX: render.gs1_datamatrix(elements),
     }[symbology]
     assert render.svg(symbol).lstrip().startswith(("<?xml", "<svg"))
     assert render.png(symbol).startswith(b"\x89PNG")
+    assert len(decode_all(render.image(symbol))) == 1
+
+
+def test_a_gtin_8_is_printed_as_ean_8_never_as_ean_13_or_upc_a() -> None:
+    short = Gtin.parse("96385074")
+    symbol = render.retail(short)
+    assert symbol is not None and symbol.symbology is render.Symbology.EAN8
+    assert _only(symbol) == "]E496385074"
+    with pytest.raises(render.UnprintableSymbol, match="EAN-8"):
+        render.ean13(short)
+    with pytest.raises(render.UnprintableSymbol):
+        render.upca(short)
+
+
+def test_a_case_gtin_14_can_be_printed_as_itf_14() -> None:
+    case = Gtin.parse("15201234567891")
+    assert render.retail(case) is None  # no till symbol for a case with an indicator digit
+    assert gs1_keys(_only(render.itf14(case))) == {"01": case.digits}
 
 
 def test_nfc_tag_carries_the_digital_link() -> None:
@@ -132,3 +153,28 @@ def test_a_link_too_long_for_the_tag_is_refused_with_sizes() -> None:
 def test_tlv_length_grows_to_three_bytes_past_254() -> None:
     assert tag_bytes(b"x" * 254) == 1 + 1 + 254 + 1
     assert tag_bytes(b"x" * 255) == 1 + 3 + 255 + 1
+
+
+CSET82_TEXT = st.text(sorted(CSET82), min_size=1, max_size=20)  # every GS1-legal character
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 999_999),
+    CSET82_TEXT,
+    CSET82_TEXT,
+    # GS1's window on 2026-12-06 runs from 1977 to 2076: both edges are drawn
+    st.dates(date(1977, 1, 1), date(2076, 12, 31)),
+)
+def test_any_legal_lot_serial_and_expiry_survive_print_and_scan(
+    n: int, lot: str, serial: str, expiry: date
+) -> None:
+    today = date(2026, 12, 6)
+    assert gs1_date(yymmdd(expiry, today), today) == expiry
+    link = DigitalLink.product(gtin(n), lot, serial, expiry)
+    expected = {e.ai: e.value for e in link.elements}
+    elements = link.element_string()
+    assert gs1_keys(_only(render.gs1_datamatrix(elements))) == expected
+    assert gs1_keys(_only(render.qr(link.uri(STEM)))) == expected
+    if len(render.fixed_length_first(elements).raw()) <= render.GS1_128_MAX_DATA:
+        assert gs1_keys(_only(render.gs1_128(elements))) == expected

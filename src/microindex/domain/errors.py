@@ -24,7 +24,14 @@ class InvalidValue(DomainError, ValueError):
     code = "invalid_value"
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.reason} (got {self.value!r})"
+        return f"{self.field}: {self.reason} (got {shown(self.value)})"
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """A value as an error message quotes it: whole when short, else its start and its size."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[: limit - 20]!r}... ({len(value):,} characters)"
 
 
 @dataclass(eq=False)

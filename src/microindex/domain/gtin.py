@@ -49,5 +49,10 @@ class Gtin:
         """The GTIN-13 form (an EAN-13's content), or None for a GTIN-14 with an indicator."""
         return self.digits[1:] if self.digits[0] == "0" else None
 
+    @property
+    def gtin8(self) -> str | None:
+        """The GTIN-8 (an EAN-8's content) when this is one: six leading zeros in 14 digits."""
+        return self.digits[6:] if self.digits.startswith("000000") else None
+
     def __str__(self) -> str:
         return self.digits

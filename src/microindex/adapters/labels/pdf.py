@@ -1,22 +1,29 @@
-"""PDF label sheets with reportlab: Avery grids and 4x6 inch shipping labels."""
+"""PDF label sheets with reportlab: Avery grids and 4x6 inch shipping labels.
+
+Symbols are drawn as vector modules (bars at exact module widths, whole dots of a 600 dpi
+printer) at the X-dimension and bar height GS1's symbol specification tables give the label's
+use, with their quiet zones kept clear; a label too small for that is refused, not shrunk.
+Text is wrapped, and set in DejaVu Sans (embedded) where the system has it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import registerFont, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from microindex.adapters.labels.templates import Label
-from microindex.adapters.symbols.render import Symbol, Symbology, image
+from microindex.adapters.symbols.render import Symbol, modules
+from microindex.domain.gs1.print_grade import Use, fit
 
 PADDING_MM = 2.0
-TWO_D = frozenset({Symbology.QR, Symbology.GS1_DATAMATRIX})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,9 @@ def write_pdf(
 
 
 Box = tuple[float, float, float, float]  # x, y, width, height in mm
+PT = 0.3528  # mm per point
+HRI_MM = 2.8  # room under a linear symbol for its human-readable digits
+DOT_MM = 25.4 / 600  # a 600 dpi office printer: every module a whole number of dots
 
 
 def _draw_wide(canvas: Canvas, label: Label, box: Box) -> None:
@@ -98,11 +108,13 @@ def _draw_wide(canvas: Canvas, label: Label, box: Box) -> None:
     x, y, w, h = box
     main, *others = label.symbols
     side = min(h, w * 0.42)
-    _symbol(canvas, main, (x, y + (h - side) / 2, side, side))
-    text_x, text_w = x + side + 1.5, w - side - 1.5
-    bottom = _text(canvas, label, text_x, y + h, text_w, size=7.5)
+    used = _symbol(canvas, main, label.use, (x, y + (h - side) / 2, side, side))
+    text_x = x + used + 1
+    text_w = w - used - 1
+    floor = y
     if others:
-        _symbol(canvas, others[0], (text_x, y, text_w, max(bottom - y - 1, 0)))
+        floor = y + _symbol(canvas, others[0], label.use, (text_x, y, text_w, h - 2 * 3.3), True)
+    _text(canvas, label, text_x, y + h, text_w, floor, size=7.5)
 
 
 def _draw_tall(canvas: Canvas, label: Label, box: Box) -> None:
@@ -110,35 +122,144 @@ def _draw_tall(canvas: Canvas, label: Label, box: Box) -> None:
     x, y, w, h = box
     main, *others = label.symbols
     side = w * 0.42
-    _symbol(canvas, main, (x + w - side, y + h - side, side, side))
-    _text(canvas, label, x, y + h, w - side - 2, size=11)
+    _symbol(canvas, main, label.use, (x + w - side, y + h - side, side, side))
+    floor = y
     if others:
-        _symbol(canvas, others[0], (x, y + 4, w, h * 0.3))
+        floor = y + _symbol(canvas, others[0], label.use, (x, y, w, h * 0.4), True) + 2
+    _text(canvas, label, x, y + h, w - side - 2, floor, size=11)
 
 
-def _text(canvas: Canvas, label: Label, x: float, top: float, width: float, size: float) -> float:
-    """Heading (bold) and lines from `top` down, each cut to `width`; returns the lowest y."""
+def _text(
+    canvas: Canvas,
+    label: Label,
+    x: float,
+    top: float,
+    width: float,
+    floor: float,
+    size: float,
+) -> None:
+    """Heading (bold) and lines from `top` down to `floor`, wrapped to `width` (never cut
+    mid-word where a wrap fits); the size shrinks to 70% before lines are dropped."""
+    regular, bold = fonts()
+    for points in (size, size * 0.85, size * 0.7):
+        step = points * PT * 1.2
+        lines = [(t, bold) for t in _wrap(label.heading, bold, points, width)[:2]]
+        for text in label.lines:
+            lines += [(t, regular) for t in _wrap(text, regular, points, width)]
+        if len(lines) * step <= top - floor:
+            break
+    fitting = max(int((top - floor) / step), 0)
     y = top
-    for text, font in ((label.heading, "Helvetica-Bold"), *((t, "Helvetica") for t in label.lines)):
-        y -= size * 0.3528 * 1.25  # points to mm, with line spacing
-        canvas.setFont(font, size)
-        canvas.drawString(x * mm, y * mm, _fit(text, font, size, width * mm))
-    return y - 1
+    for text, font in lines[:fitting]:
+        y -= step
+        canvas.setFont(font, points)
+        canvas.drawString(x * mm, y * mm, text)
 
 
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    shown = text.encode("latin-1", "replace").decode("latin-1")
-    while shown and stringWidth(shown, font, size) > width:
-        shown = shown[:-4] + "..." if len(shown) > 3 else ""
-        shown = shown.encode("latin-1", "replace").decode("latin-1")
-    return shown
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines no wider than `width` mm: at spaces where possible, else within a long word.
+
+    Linear in the text's length (a 16,000-character address is wrapped in milliseconds)."""
+    shown = _printable(text, font)
+    limit = width * mm
+    lines: list[str] = []
+    current = ""
+    for word in shown.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if stringWidth(candidate, font, size) <= limit:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        while stringWidth(word, font, size) > limit:
+            cut = _longest_prefix(word, font, size, limit)
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+        if len(lines) > 200:  # far more than any label holds
+            break
+    if current:
+        lines.append(current)
+    return lines
 
 
-def _symbol(canvas: Canvas, symbol: Symbol, box: Box) -> None:
+def _longest_prefix(word: str, font: str, size: float, limit: float) -> int:
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if stringWidth(word[:middle], font, size) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _symbol(canvas: Canvas, symbol: Symbol, use: Use, box: Box, bottom: bool = False) -> float:
+    """Draw `symbol` as vector modules at the X GS1's table gives `use`, inside `box` (left or
+    bottom aligned), with its human-readable text under a linear symbol. Returns the width used
+    (a 2D code) or the height used (a linear one, `bottom`). Raises SymbolDoesNotFit."""
     x, y, w, h = box
-    if w <= 0 or h <= 0:
-        return
-    picture = image(symbol, module_px=6 if symbol.symbology in TWO_D else 4)
-    canvas.drawImage(
-        ImageReader(picture), x * mm, y * mm, w * mm, h * mm, preserveAspectRatio=True, anchor="sw"
-    )
+    grid = modules(symbol)
+    linear = grid.high is None
+    room = h - HRI_MM if linear else h
+    place = fit(symbol.symbology.value, use, grid.wide, grid.high, w, room, DOT_MM)
+    canvas.setFillColorRGB(0, 0, 0)
+    left = x + place.quiet_left
+    if linear:
+        base = y + HRI_MM
+        for start, length in grid.runs():
+            canvas.rect(
+                (left + start * place.x) * mm,
+                base * mm,
+                length * place.x * mm,
+                place.height * mm,
+                stroke=0,
+                fill=1,
+            )
+        regular, _ = fonts()
+        canvas.setFont(regular, 7)
+        middle = left + grid.wide * place.x / 2
+        canvas.drawCentredString(middle * mm, (y + 0.4) * mm, symbol.data)
+        return place.height + HRI_MM
+    high = grid.high or 0
+    top = y + (h + high * place.x) / 2 if not bottom else y + high * place.x + place.quiet_left
+    for row in range(high):
+        for start, length in grid.runs(row):
+            canvas.rect(
+                (left + start * place.x) * mm,
+                (top - (row + 1) * place.x) * mm,
+                length * place.x * mm,
+                place.x * mm,
+                stroke=0,
+                fill=1,
+            )
+    return place.width(grid.wide)
+
+
+def _printable(text: str, font: str) -> str:
+    """Text the font can draw: everything with a Unicode font, Latin-1 with the built-in one."""
+    if font.startswith(UNICODE_FONT):
+        return text
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+UNICODE_FONT = "DejaVuSans"
+_FONT_FILES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+    Path("/Library/Fonts/DejaVuSans.ttf"),
+)
+
+
+@cache
+def fonts() -> tuple[str, str]:
+    """(regular, bold): DejaVu Sans, embedded, where the system has it (every script in
+    Europe and beyond); else Helvetica, which prints only Latin-1."""
+    for regular in _FONT_FILES:
+        heavy = regular.with_name("DejaVuSans-Bold.ttf")
+        if regular.is_file() and heavy.is_file():
+            registerFont(TTFont(UNICODE_FONT, str(regular)))
+            registerFont(TTFont(f"{UNICODE_FONT}-Bold", str(heavy)))
+            return UNICODE_FONT, f"{UNICODE_FONT}-Bold"
+    return "Helvetica", "Helvetica-Bold"

@@ -8,24 +8,27 @@ from datetime import date
 from microindex.adapters.symbols.render import (
     Symbol,
     UnprintableSymbol,
-    ean13,
     gs1_128,
     gs1_datamatrix,
     qr,
+    retail,
 )
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.gs1.element_string import ElementString
 from microindex.domain.gs1.keys import Gln, Sscc
+from microindex.domain.gs1.print_grade import Use
 from microindex.domain.product import Product
 
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    """Text and symbols of one label; the first symbol is the main one (a 2D code)."""
+    """Text and symbols of one label; the first symbol is the main one (a 2D code). `use` is
+    where its symbols are scanned, which sets their printed size (GS1's symbol tables)."""
 
     heading: str
     lines: tuple[str, ...]
     symbols: tuple[Symbol, ...]
+    use: Use = Use.GENERAL
 
 
 def product_label(
@@ -35,19 +38,21 @@ def product_label(
     serial: str | None = None,
     expiry: date | None = None,
 ) -> Label:
-    """QR with the product's Digital Link, and its EAN-13 when the GTIN has one."""
+    """QR with the product's Digital Link, and the linear symbol a till scans (EAN-13, or
+    EAN-8 for a GTIN-8) when the GTIN has one."""
     if product.gtin is None:
         raise UnprintableSymbol("qr", product.sku.value, "the product has no GTIN to link")
     link = DigitalLink.product(product.gtin, lot, serial, expiry)
     symbols = [qr(link.uri(stem))]
-    if product.gtin.gtin13 is not None:
-        symbols.append(ean13(product.gtin))
+    linear = retail(product.gtin)
+    if linear is not None:
+        symbols.append(linear)
     details = [f"SKU {product.sku}", str(product.effective_price())]
     details[-1] += f" {product.price.currency}"
     details += [f"{name} {value}" for name, value in (("LOT", lot), ("SN", serial)) if value]
     if expiry:
         details.append(f"EXP {expiry.isoformat()}")
-    return Label(product.title, tuple(details), tuple(symbols))
+    return Label(product.title, tuple(details), tuple(symbols), Use.RETAIL)
 
 
 def shelf_label(gln: Gln, bin_: str, place: str, stem: str) -> Label:
@@ -75,6 +80,7 @@ def parcel_label(sscc: Sscc, ship_to: tuple[str, ...], service: str, stem: str) 
     link = DigitalLink.parcel(sscc.digits)
     return Label(
         service,
-        ("SHIP TO", *ship_to, f"SSCC {sscc}"),
+        ("SHIP TO", *ship_to),
         (qr(link.uri(stem)), gs1_128(ElementString.of(("00", sscc.digits)))),
+        Use.LOGISTICS,
     )

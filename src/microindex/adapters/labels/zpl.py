@@ -1,79 +1,206 @@
 """ZPL II for Zebra printers: the same labels, drawn by the printer itself.
 
 QR codes use ^BQ (model 2, error correction M), GS1-128 uses ^BC with `>;>8` (start C, FNC1)
-and `>8` between fields, GS1 DataMatrix uses ^BX quality 200 with `_1` as FNC1. Text goes
-through ^FH so `^` and `~` in a title cannot end the field.
+and `>8` between fields, GS1 DataMatrix uses ^BX quality 200 with `_1` as FNC1, EAN-13, EAN-8
+and UPC-A ^BE, ^B8 and ^BU. Every symbol is sized from the stock and the printer's resolution:
+its module a whole number of dots at an X-dimension within GS1's table for the label's use,
+its quiet zones and human-readable text on the label; when they cannot fit, the label is
+refused with the stocks that would hold it. Text goes through ^FH so `^` and `~` in a title
+or a link cannot end the field or start a printer command.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from microindex.adapters.labels.templates import Label
-from microindex.adapters.symbols.render import Symbol, Symbology
-from microindex.domain.gs1.element_string import parse_bracketed
+from microindex.adapters.symbols.render import Symbol, Symbology, modules
+from microindex.domain.gs1.print_grade import SymbolDoesNotFit, fit
+
+MARGIN_MM = 2.0
+HRI_MM = 3.0  # the printer's interpretation line under a linear symbol
 
 
 @dataclass(frozen=True, slots=True)
 class ZplStock:
-    """Label size in dots at the printer's resolution (8 dots/mm = 203 dpi)."""
+    """Label size in millimetres and the printer's resolution (dots per inch)."""
 
-    width: int
-    height: int
-    dots_per_mm: int = 8
+    code: str
+    width_mm: float
+    height_mm: float
+    dpi: int = 203
+
+    @property
+    def dots_per_mm(self) -> float:
+        return self.dpi / 25.4
+
+    @property
+    def width(self) -> int:
+        return round(self.width_mm * self.dots_per_mm)
+
+    @property
+    def height(self) -> int:
+        return round(self.height_mm * self.dots_per_mm)
+
+    def at(self, dpi: int) -> ZplStock:
+        return ZplStock(self.code, self.width_mm, self.height_mm, dpi)
 
 
 STOCKS: dict[str, ZplStock] = {
-    "4x6": ZplStock(812, 1218),
-    "2x1": ZplStock(406, 203),
-    "62x29": ZplStock(496, 232),
+    stock.code: stock
+    for stock in (
+        ZplStock("4x6", 101.6, 152.4),
+        ZplStock("2x1", 50.8, 25.4),
+        ZplStock("62x29", 62.0, 29.0),
+    )
 }
+DPIS = (203, 300, 600)
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A symbol's command at its place; `box` is what it covers with its quiet zones (dots)."""
+
+    command: str
+    box: tuple[int, int, int, int]  # x, y, width, height
+
+
+@dataclass(frozen=True, slots=True)
+class Zpl:
+    """A label's ZPL and what was left off it: a linear symbol the stock cannot hold at GS1
+    grade is left off (the 2D code carries the same GTIN), and said."""
+
+    text: str
+    left_off: tuple[str, ...] = ()
 
 
 def zpl(label: Label, stock: ZplStock) -> str:
-    """One ^XA...^XZ block: text top left, the 2D code top right, a linear code below."""
-    margin = 3 * stock.dots_per_mm
+    return zpl_label(label, stock).text
+
+
+def zpl_label(label: Label, stock: ZplStock) -> Zpl:
+    """One ^XA...^XZ block: text, the 2D code and a linear code, each symbol at GS1 grade.
+
+    Raises SymbolDoesNotFit, naming the stocks that would hold it, when even the 2D code
+    cannot be printed at grade."""
+    try:
+        return _zpl(label, stock, keep_linear=True)
+    except SymbolDoesNotFit as error:
+        linear = error
+    fitting = [s.code for s in STOCKS.values() if _fits(label, s.at(stock.dpi))]
+    advice = f"; at {stock.dpi} dpi use {' or '.join(fitting)}" if fitting else ""
+    note = replace(linear, advice=f" on {stock.code} stock{advice}")
+    try:
+        made = _zpl(label, stock, keep_linear=False)
+    except SymbolDoesNotFit as error:
+        raise replace(error, advice=f" on {stock.code} stock{advice}") from None
+    return Zpl(made.text, (f"left off: {note}",))
+
+
+def _fits(label: Label, stock: ZplStock) -> bool:
+    try:
+        _zpl(label, stock, keep_linear=True)
+    except SymbolDoesNotFit:
+        return False
+    return True
+
+
+def _zpl(label: Label, stock: ZplStock, keep_linear: bool) -> Zpl:
+    margin = round(MARGIN_MM * stock.dots_per_mm)
     tall = stock.height > stock.width
-    font = 40 if tall else 22
-    commands = ["^XA", "^CI28", f"^PW{stock.width}", f"^LL{stock.height}"]
     main, *others = label.symbols
-    module = 8 if tall else 3
-    commands.append(_symbol(main, stock.width - margin - _qr_width(main, module), margin, module))
-    y = margin
-    room = stock.width - 3 * margin - _qr_width(main, module)
+    others = others if keep_linear else []
+    commands = ["^XA", "^CI28", f"^PW{stock.width}", f"^LL{stock.height}"]
+    if tall:
+        side = round(stock.width * 0.42)
+        code = _place(main, label, stock, stock.width - margin - side, margin, side, side)
+        text_box = (margin, margin, code.box[0] - 2 * margin, stock.height)
+        if others:
+            room = round(stock.height * 0.4)
+            bottom = stock.height - margin - room
+            linear = _place(others[0], label, stock, margin, bottom, stock.width - 2 * margin, room)
+            text_box = (margin, margin, code.box[0] - 2 * margin, linear.box[1] - 2 * margin)
+            commands.append(linear.command)
+    else:
+        side = stock.height - 2 * margin
+        code = _place(main, label, stock, margin, margin, side, side)
+        left = code.box[0] + code.box[2] + margin
+        width = stock.width - margin - left
+        text_box = (left, margin, width, stock.height - 2 * margin)
+        if others:
+            lines = 2 * 22 + 12  # room for the heading and one line above the symbol
+            room = stock.height - 2 * margin - lines
+            linear = _place(
+                others[0], label, stock, left, stock.height - margin - room, width, room
+            )
+            text_box = (left, margin, width, linear.box[1] - 2 * margin)
+            commands.append(linear.command)
+    commands.append(code.command)
+    commands += _text(label, text_box, tall)
+    commands.append("^XZ")
+    return Zpl("\n".join(commands) + "\n")
+
+
+def _place(
+    symbol: Symbol, label: Label, stock: ZplStock, x: int, y: int, width: int, height: int
+) -> _Placed:
+    """The symbol at GS1 grade inside the box (dots), left and top aligned."""
+    per_mm = stock.dots_per_mm
+    grid = modules(symbol)
+    linear = grid.high is None
+    room = height / per_mm - (HRI_MM if linear else 0)
+    place = fit(
+        symbol.symbology.value, label.use, grid.wide, grid.high, width / per_mm, room, 1 / per_mm
+    )
+    dots = round(place.x * per_mm)
+    quiet = round(place.quiet_left * per_mm)
+    at = f"^FO{x + quiet},{y + (0 if linear else quiet)}"
+    wide = round(place.width(grid.wide) * per_mm)
+    if linear:
+        bars = round(place.height * per_mm)
+        covered = (x, y, wide, bars + round(HRI_MM * per_mm))
+        return _Placed(at + _linear(symbol, dots, bars), covered)
+    return _Placed(at + _matrix(symbol, dots), (x, y, wide, wide))
+
+
+def _linear(symbol: Symbol, dots: int, bars: int) -> str:
+    if symbol.symbology is Symbology.GS1_128:
+        data = _fnc1_data(symbol, ">8", {">": "><"})
+        return f"^BY{dots}^BCN,{bars},Y,N,N^FD>;>8{data}^FS"
+    kind = {Symbology.EAN13: "^BEN", Symbology.EAN8: "^B8N", Symbology.UPCA: "^BUN"}
+    if symbol.symbology is Symbology.ITF14:
+        return f"^BY{dots},2.5^B2N,{bars},Y,N,Y^FD{symbol.data[:-1]}^FS"
+    return f"^BY{dots}{kind[symbol.symbology]},{bars},Y,N^FD{symbol.data[:-1]}^FS"
+
+
+def _matrix(symbol: Symbol, dots: int) -> str:
+    if symbol.symbology is Symbology.QR:
+        return f"^BQN,2,{dots}^FH\\^FDMA,{_text_data(symbol.data)}^FS"
+    data = _fnc1_data(symbol, "_1", {"_": "_d095"})
+    return f"^BXN,{dots},200,0,0,1,_,1^FD_1{data}^FS"
+
+
+def _text(label: Label, box: tuple[int, int, int, int], tall: bool) -> list[str]:
+    """Heading and lines inside `box`, each cut to the box's width; lines that do not fit in
+    its height are left off rather than drawn over a symbol."""
+    x, y, width, height = box
+    font = 40 if tall else 22
+    commands = []
+    bottom = y + height
     for index, text in enumerate((label.heading, *label.lines)):
         size = font if index else round(font * 1.2)
-        shown = _cut(text, int(room / (size * 0.55)))
-        commands.append(f"^FO{margin},{y}^A0N,{size},{size}^FH\\^FD{_text(shown)}^FS")
+        if y + size > bottom:
+            break
+        shown = _cut(text, int(width / (size * 0.55)))
+        commands.append(f"^FO{x},{y}^A0N,{size},{size}^FH\\^FD{_text_data(shown)}^FS")
         y += size + 6
-    if others:
-        below = max(y, margin + (_qr_width(main, module) if tall else 0)) + margin
-        commands.append(_symbol(others[0], margin, below, 4 if tall else 2))
-    commands.append("^XZ")
-    return "\n".join(commands) + "\n"
+    return commands
 
 
-def _qr_width(symbol: Symbol, module: int) -> int:
-    return module * (45 if symbol.symbology is Symbology.QR else 26)
-
-
-def _symbol(symbol: Symbol, x: int, y: int, module: int) -> str:
-    at = f"^FO{x},{y}"
-    if symbol.symbology is Symbology.QR:
-        return f"{at}^BQN,2,{module}^FDMA,{symbol.data}^FS"
-    if symbol.symbology is Symbology.GS1_DATAMATRIX:
-        data = _fnc1_data(symbol.data, "_1", {"_": "_d095"})
-        return f"{at}^BXN,{module * 2},200,0,0,1,_,1^FD_1{data}^FS"
-    if symbol.symbology is Symbology.GS1_128:
-        data = _fnc1_data(symbol.data, ">8", {">": "><"})
-        return f"{at}^BY{module}^BCN,{module * 40},Y,N,N^FD>;>8{data}^FS"
-    kind = "^BEN" if symbol.symbology is Symbology.EAN13 else "^BUN"
-    return f"{at}^BY{module}{kind},{module * 35},Y,N^FD{symbol.data[:-1]}^FS"
-
-
-def _fnc1_data(bracketed: str, fnc1: str, escapes: dict[str, str]) -> str:
+def _fnc1_data(symbol: Symbol, fnc1: str, escapes: dict[str, str]) -> str:
     """Element data with `fnc1` after each variable-length field that is not last."""
-    elements = parse_bracketed(bracketed).elements
+    assert symbol.elements is not None, "a GS1 symbol is made by gs1_128 or gs1_datamatrix"
+    elements = symbol.elements.elements
     parts: list[str] = []
     for index, element in enumerate(elements):
         parts.append(element.ai + "".join(escapes.get(c, c) for c in element.value))
@@ -86,5 +213,5 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
-def _text(text: str) -> str:
+def _text_data(text: str) -> str:
     return "".join(f"\\{ord(c):02X}" if c in "\\^~" else c for c in text)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from importlib import resources
 
 from microindex.domain.gs1.errors import Gs1Problem, InvalidGs1
 from microindex.domain.gtin import gs1_check_digit
@@ -20,18 +22,14 @@ CSET82 = frozenset(
     "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 )
 CSET39 = frozenset("#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-# AIs whose first two digits are here have a length fixed by the standard: no FNC1 after them.
-PREDEFINED_LENGTH = frozenset(
-    {"00", "01", "02", "03", "04", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
-    | {"31", "32", "33", "34", "35", "36", "41"}
-)
+CSET64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
 
 
 class Charset(StrEnum):
     NUMERIC = "N"
     CSET82 = "X"
     CSET39 = "Y"
+    CSET64 = "Z"  # base64url
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +43,12 @@ class Component:
 
     def check(self, ai: str, text: str) -> None:
         field = f"({ai})"
-        allowed = {Charset.NUMERIC: "0123456789", Charset.CSET82: CSET82, Charset.CSET39: CSET39}
+        allowed = {
+            Charset.NUMERIC: "0123456789",
+            Charset.CSET82: CSET82,
+            Charset.CSET39: CSET39,
+            Charset.CSET64: CSET64,
+        }
         bad = [c for c in text if c not in allowed[self.charset]]
         if bad:
             raise InvalidGs1(
@@ -77,6 +80,8 @@ class AiSpec:
     ai: str
     title: str
     components: tuple[Component, ...]
+    predefined_length: bool = False  # the dictionary's `*`: never followed by FNC1
+    link_attribute: bool = False  # the dictionary's `?`: may be a Digital Link query attribute
 
     @property
     def min_length(self) -> int:
@@ -89,7 +94,7 @@ class AiSpec:
     @property
     def separator_required(self) -> bool:
         """Variable-length AIs (all but the predefined ones) end with FNC1 unless last."""
-        return self.ai[:2] not in PREDEFINED_LENGTH
+        return not self.predefined_length
 
     def check(self, value: str) -> None:
         """Refuse `value` unless it is valid data for this AI, with the reason."""
@@ -138,95 +143,89 @@ def gs1_date(text: str, today: date) -> date:
     return date(year, month, day or calendar.monthrange(year, month)[1])
 
 
-_COMPONENT = re.compile(r"^(\[)?([NXY])(\.\.)?(\d+)(?:,(csum|yymmdd|yymmd0))?(\])?$")
+# `N6,yymmdd`, `X..20`, an optional `[N6],yymmdd` (the dictionary's spelling) or `[N6,yymmdd]`.
+def yymmdd(when: date, today: date) -> str:
+    """`when` as a GS1 date, refused when GS1's window would read it in another century.
+
+    A reader takes YYMMDD as the year within 49 years before and 50 after its own today
+    (General Specifications 7.12), so only those years can be written.
+    """
+    text = when.strftime("%y%m%d")
+    if gs1_date(text, today) != when:
+        raise InvalidGs1(
+            "date",
+            when.isoformat(),
+            f"a GS1 date (YYMMDD) is read within 50 years of today ({today.year - 49}"
+            f"-{today.year + 50}); this one would be read as {gs1_date(text, today).year}",
+            Gs1Problem.DATE,
+        )
+    return text
+
+
+_COMPONENT = re.compile(r"^(\[)?([NXYZ])(\.\.)?(\d+)\]?((?:,[A-Za-z0-9]+)*)\]?$")
+_FLAGS = frozenset("*!?\"$%&'()+,-./:;<=>@[\\]^_`{|}~")
+DICTIONARY = "gs1-syntax-dictionary.txt"  # GS1 Barcode Syntax Dictionary (Apache-2.0), vendored
 
 
 def _component(text: str) -> Component:
     found = _COMPONENT.match(text)
     if found is None:
         raise ValueError(f"bad AI format component {text!r}")
-    optional, charset, dots, length, extra, _ = found.groups()
+    optional, charset, dots, length, linters = found.groups()
     size = int(length)
+    checks = linters.split(",")[1:]
+    dates = [c for c in checks if c in ("yymmdd", "yymmd0")]
     return Component(
         Charset(charset),
         1 if dots else size,
         size,
-        check_digit=extra == "csum",
-        date=extra if extra in ("yymmdd", "yymmd0") else "",
+        check_digit="csum" in checks,
+        date=dates[0] if dates else "",
         optional=bool(optional),
     )
 
 
-def _spec(ai: str, title: str, fmt: str) -> AiSpec:
-    return AiSpec(ai, title, tuple(_component(part) for part in fmt.split()))
+def _spec(ai: str, title: str, fmt: str, flags: str) -> AiSpec:
+    components = tuple(_component(part) for part in fmt.split())
+    return AiSpec(ai, title, components, "*" in flags, "?" in flags)
 
 
-_TABLE: list[tuple[str, str, str]] = [
-    ("00", "SSCC", "N18,csum"),
-    ("01", "GTIN", "N14,csum"),
-    ("02", "CONTENT", "N14,csum"),
-    ("10", "BATCH/LOT", "X..20"),
-    ("11", "PROD DATE", "N6,yymmd0"),
-    ("13", "PACK DATE", "N6,yymmd0"),
-    ("15", "BEST BEFORE or BEST BY", "N6,yymmd0"),
-    ("16", "SELL BY", "N6,yymmd0"),
-    ("17", "USE BY or EXPIRY", "N6,yymmd0"),
-    ("20", "VARIANT", "N2"),
-    ("21", "SERIAL", "X..20"),
-    ("22", "CPV", "X..20"),
-    ("235", "TPX", "X..28"),
-    ("240", "ADDITIONAL ID", "X..30"),
-    ("241", "CUST. PART No.", "X..30"),
-    ("242", "MTO VARIANT", "N..6"),
-    ("250", "SECONDARY SERIAL", "X..30"),
-    ("251", "REF. TO SOURCE", "X..30"),
-    ("253", "GDTI", "N13,csum [X..17]"),
-    ("254", "GLN EXTENSION COMPONENT", "X..20"),
-    ("255", "GCN", "N13,csum [N..12]"),
-    ("30", "VAR. COUNT", "N..8"),
-    ("37", "COUNT", "N..8"),
-    ("400", "ORDER NUMBER", "X..30"),
-    ("401", "GINC", "X..30"),
-    ("402", "GSIN", "N17,csum"),
-    ("403", "ROUTE", "X..30"),
-    ("410", "SHIP TO LOC", "N13,csum"),
-    ("411", "BILL TO", "N13,csum"),
-    ("412", "PURCHASE FROM", "N13,csum"),
-    ("413", "SHIP FOR LOC", "N13,csum"),
-    ("414", "LOC No.", "N13,csum"),
-    ("415", "PAY TO", "N13,csum"),
-    ("416", "PROD/SERV LOC", "N13,csum"),
-    ("417", "PARTY", "N13,csum"),
-    ("420", "SHIP TO POST", "X..20"),
-    ("421", "SHIP TO POST", "N3 X..9"),
-    ("422", "ORIGIN", "N3"),
-    ("7003", "EXPIRY TIME", "N6,yymmdd N4"),
-    ("7007", "HARVEST DATE", "N6,yymmdd [N6,yymmdd]"),
-    ("7040", "UIC+EXT", "N1 X1 X1 X1"),
-    ("8001", "DIMENSIONS", "N14"),
-    ("8003", "GRAI", "N1 N13,csum [X..16]"),
-    ("8004", "GIAI", "X..30"),
-    ("8006", "ITIP", "N14,csum N2 N2"),
-    ("8010", "CPID", "Y..30"),
-    ("8011", "CPID SERIAL", "N..12"),
-    ("8013", "GMN", "X..25"),
-    ("8017", "GSRN - PROVIDER", "N18,csum"),
-    ("8018", "GSRN - RECIPIENT", "N18,csum"),
-    ("8019", "SRIN", "N..10"),
-    ("8020", "REF No.", "X..25"),
-    ("8111", "POINTS", "N4"),
-    ("90", "INTERNAL", "X..30"),
-    *((f"{n}", "INTERNAL", "X..90") for n in range(91, 100)),
-    *((f"723{n}", "CERT # {n}", "X2 X..28") for n in range(10)),
-    *((f"{p}{n}", "MEASURE", "N6") for p in (*range(310, 317), *range(320, 370)) for n in range(6)),
-    *(
-        (f"39{k}{n}", "AMOUNT", fmt)
-        for k, fmt in (("0", "N..15"), ("1", "N3 N..15"), ("2", "N..15"), ("3", "N3 N..15"))
-        for n in range(10)
-    ),
-]
+def _entries(text: str) -> Iterator[tuple[str, AiSpec, tuple[str, ...]]]:
+    """Each dictionary line as (AI, its spec, its Digital Link attributes), ranges expanded.
 
-AIS: dict[str, AiSpec] = {ai: _spec(ai, title, fmt) for ai, title, fmt in _TABLE}
+    A line is `AIs [Flags] Specification [Attributes...] [# Title]`: `*` flags a
+    predefined-length AI (no FNC1 after it); `dlpkey=22,10,21|235` names a primary key and
+    its qualifier sequences.
+    """
+    for line in text.splitlines():
+        body, _, title = line.partition("#")
+        words = body.split()
+        if not words:
+            continue
+        ais, *rest = words
+        flags = rest.pop(0) if rest and set(rest[0]) <= _FLAGS else ""
+        components = [w for w in rest if _COMPONENT.match(w)]
+        attributes = tuple(w for w in rest if not _COMPONENT.match(w))
+        first, _, last = ais.partition("-")
+        for number in range(int(first), int(last or first) + 1):
+            ai = str(number).zfill(len(first))
+            yield ai, _spec(ai, title.strip(), " ".join(components), flags), attributes
+
+
+def _load() -> tuple[dict[str, AiSpec], dict[str, tuple[tuple[str, ...], ...]]]:
+    text = (resources.files(__package__) / DICTIONARY).read_text(encoding="utf-8")
+    specs: dict[str, AiSpec] = {}
+    keys: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for ai, found, attributes in _entries(text):
+        specs[ai] = found
+        for attribute in attributes:
+            name, _, value = attribute.partition("=")
+            if name == "dlpkey":
+                keys[ai] = tuple(tuple(s.split(",")) for s in value.split("|")) if value else ()
+    return specs, keys
+
+
+AIS, PRIMARY_KEYS = _load()  # every AI; Digital Link primary keys and their qualifier sequences
 
 
 def spec(ai: str) -> AiSpec:

@@ -13,30 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote, unquote
 
-from microindex.domain.gs1.ai import AIS
+from microindex.domain.gs1.ai import AIS, PRIMARY_KEYS
 from microindex.domain.gs1.element_string import Element, ElementString
 from microindex.domain.gs1.errors import Gs1Problem, InvalidGs1
 from microindex.domain.gtin import Gtin
 
-# Primary keys and the key-qualifier sequences each may take, in path order.
-QUALIFIERS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "00": (),
-    "01": (("22", "10", "21"), ("235",)),
-    "253": (),
-    "255": (),
-    "401": (),
-    "402": (),
-    "414": (("254",), ("7040",)),
-    "415": (("8020",),),
-    "417": (("7040",),),
-    "8003": (),
-    "8004": (("7040",),),
-    "8006": (("22", "10", "21"),),
-    "8010": (("8011",),),
-    "8013": (),
-    "8017": (("8019",),),
-    "8018": (("8019",),),
-}
+# Primary keys and the key-qualifier sequences each may take, in path order (from the dictionary).
+QUALIFIERS = PRIMARY_KEYS
 
 _URI = re.compile(r"^(https?)://([^/?#]+)(/[^?#]*)?(?:\?([^#]*))?(?:#.*)?$")
 _URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
@@ -54,6 +37,9 @@ class DigitalLink:
     key: Element
     qualifiers: tuple[Element, ...] = ()
     attributes: tuple[Element, ...] = ()
+    # What a scanned element string carried that no Digital Link URI may (AI 8200, say): kept
+    # so a scan reads whole, never written into a URI.
+    extras: tuple[Element, ...] = ()
 
     def __post_init__(self) -> None:
         if self.key.ai not in QUALIFIERS:
@@ -66,6 +52,13 @@ class DigitalLink:
         ElementString(self.elements)  # no AI twice with different data
         allowed = _qualifier_set(self.key.ai, [q.ai for q in self.qualifiers])
         for attribute in self.attributes:
+            if not attribute.spec.link_attribute and attribute.ai not in allowed:
+                raise _invalid(
+                    attribute.ai,
+                    f"AI {attribute.ai} ({attribute.spec.title}) cannot be a Digital Link"
+                    " data attribute",
+                    Gs1Problem.WRONG_PLACE,
+                )
             if attribute.ai == self.key.ai or attribute.ai in allowed:
                 raise _invalid(
                     attribute.ai,
@@ -81,7 +74,7 @@ class DigitalLink:
 
     @property
     def elements(self) -> tuple[Element, ...]:
-        return (self.key, *self.qualifiers, *self.attributes)
+        return (self.key, *self.qualifiers, *self.attributes, *self.extras)
 
     def element_string(self) -> ElementString:
         return ElementString(self.elements)
@@ -92,6 +85,12 @@ class DigitalLink:
     def uri(self, stem: str) -> str:
         """The URI on `stem` (scheme, domain and optional path, e.g. `https://shop.example`)."""
         check_stem(stem)
+        if self.extras:
+            raise _invalid(
+                ",".join(e.ai for e in self.extras),
+                "cannot be carried by a Digital Link URI",
+                Gs1Problem.WRONG_PLACE,
+            )
         path = "".join(f"/{e.ai}/{_encode(e.value)}" for e in (self.key, *self.qualifiers))
         query = "&".join(f"{e.ai}={_encode(e.value)}" for e in self.attributes)
         return stem.rstrip("/") + path + (f"?{query}" if query else "")
@@ -118,8 +117,13 @@ class DigitalLink:
         return cls(Element("00", sscc))
 
     @classmethod
-    def from_elements(cls, elements: ElementString | Sequence[Element]) -> DigitalLink:
-        """Arrange an element string as a Digital Link: the first primary key leads."""
+    def from_elements(
+        cls, elements: ElementString | Sequence[Element], scanned: bool = False
+    ) -> DigitalLink:
+        """Arrange an element string as a Digital Link: the first primary key leads.
+
+        A `scanned` string keeps AIs no URI may carry as `extras`; otherwise they are refused.
+        """
         items = list(elements.elements if isinstance(elements, ElementString) else elements)
         ElementString(tuple(items))
         unique = list(dict.fromkeys(items))
@@ -148,15 +152,34 @@ class DigitalLink:
             )
         order = sequence or ()
         qualifiers = sorted((e for e in unique if e.ai in order), key=lambda e: order.index(e.ai))
-        attributes = [e for e in unique if e is not key and e.ai not in order]
-        return cls(key, tuple(qualifiers), tuple(attributes))
+        rest = [e for e in unique if e is not key and e.ai not in order]
+        attributes = [e for e in rest if e.spec.link_attribute or not scanned]
+        extras = [e for e in rest if e not in attributes]
+        return cls(key, tuple(qualifiers), tuple(attributes), tuple(extras))
 
 
 def check_stem(stem: str) -> None:
-    found = _URI.match(stem)
+    """A stem is `http(s)://host[:port]` with an optional path of its own, ASCII as in a URI."""
+    found = _URI.match(stem) if _URI_CHARS.match(stem) else None
     if found is None or "?" in stem or "#" in stem:
+        host = stem.partition("://")[2].partition("/")[0]
+        hint = ""
+        if host and not host.isascii():
+            try:
+                hint = f"; write the host as {host.encode('idna').decode()}"
+            except UnicodeError:
+                hint = "; write the host in its IDNA (xn--) form"
         raise _invalid(
-            stem, "a stem is http(s)://domain with an optional path", Gs1Problem.NOT_A_URI
+            stem,
+            "a stem is http(s)://domain with an optional path, in URI characters" + hint,
+            Gs1Problem.NOT_A_URI,
+        )
+    segments = (found.group(3) or "").strip("/").split("/")
+    if any(s in QUALIFIERS and i + 1 < len(segments) for i, s in enumerate(segments)):
+        raise _invalid(
+            stem,
+            "the stem already holds a GS1 key path (such as /01/...): give only the part before it",
+            Gs1Problem.WRONG_PLACE,
         )
 
 

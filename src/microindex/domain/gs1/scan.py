@@ -18,16 +18,27 @@ from microindex.domain.gs1.keys import Sscc
 from microindex.domain.gtin import Gtin
 
 
+def _as_written(uri: str) -> str:
+    """A scanned URL as GS1 writes one: scheme and host in lower case (both are
+    case-insensitive, and QR codes often carry them upper case to fit alphanumeric mode), no
+    trailing `/` after the path."""
+    scheme, _, rest = uri.partition("://")
+    host, slash, tail = rest.partition("/")
+    path, mark, query = tail.partition("?")
+    path = path[:-1] if path.endswith("/") else path
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}{mark}{query}"
+
+
 def read_scan(text: str) -> DigitalLink:
     """A Digital Link URL, a GS1 element string (raw, caret or bracketed) or a bare GTIN/SSCC."""
     data = text.strip("\r\n ")
     if data[:3] in GS1_SYMBOLOGY_IDS or data.startswith((GS, "^")):
-        return DigitalLink.from_elements(parse_raw(data))
+        return DigitalLink.from_elements(parse_raw(data), scanned=True)
     body = data[3:] if data.startswith("]") else data
-    if body.startswith(("http://", "https://")):
-        return parse_digital_link(body)
+    if body[:8].lower().startswith(("http://", "https://")):
+        return parse_digital_link(_as_written(body))
     if body.startswith("("):
-        return DigitalLink.from_elements(parse_bracketed(body))
+        return DigitalLink.from_elements(parse_bracketed(body), scanned=True)
     if body.isdigit() and len(body) == 18:
         return DigitalLink.parcel(Sscc(body).digits)
     if body.isdigit() and len(body) in (8, 12, 13, 14):

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from microindex.adapters.labels.pdf import LAYOUTS, write_pdf
@@ -17,11 +18,12 @@ from microindex.adapters.labels.templates import (
     product_label,
     shelf_label,
 )
-from microindex.adapters.labels.zpl import STOCKS, zpl
+from microindex.adapters.labels.zpl import DPIS, STOCKS, zpl_label
 from microindex.adapters.symbols import render
 from microindex.adapters.symbols.nfc import USER_MEMORY, NfcTag, ndef_for_tag, tag_bytes
 from microindex.adapters.symbols.render import Symbol, Symbology, UnprintableSymbol
 from microindex.domain.errors import InvalidValue, UnknownSku
+from microindex.domain.gs1.ai import yymmdd
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.gs1.keys import Gln, Sscc
 from microindex.domain.product import Product
@@ -29,6 +31,7 @@ from microindex.entrypoints.cli.context import (
     all_node_databases,
     console,
     domain_errors,
+    errors,
     node_database,
     print_json,
     workspace,
@@ -66,11 +69,34 @@ def _product(ctx: typer.Context, sku: str) -> Product:
     return found
 
 
-def _expiry(text: str | None) -> date | None:
+def _expiry(ctx: typer.Context, text: str | None) -> date | None:
+    """The expiry typed, refused unless GS1's 50-year window reads it back as typed."""
+    if text is None:
+        return None
     try:
-        return date.fromisoformat(text) if text else None
+        when = date.fromisoformat(text)
     except ValueError:
-        raise InvalidValue("expiry", str(text), "a date as YYYY-MM-DD") from None
+        raise InvalidValue("expiry", text, "a date as YYYY-MM-DD") from None
+    yymmdd(when, workspace(ctx).clock().date())
+    return when
+
+
+def _given(lot: str | None, serial: str | None) -> tuple[str | None, str | None]:
+    """A lot or serial typed empty is a mistake, not "none": say so rather than drop it."""
+    for name, value in (("lot", lot), ("serial", serial)):
+        if value is not None and not value:
+            raise InvalidValue(name, value, f"is empty: leave --{name} out, or give one")
+    return lot, serial
+
+
+def _out(path: Path, suffixes: tuple[str, ...]) -> Path:
+    """Where a file goes: its folder must exist and its suffix say what is written."""
+    if path.suffix.lower() not in suffixes:
+        kinds = " or ".join(suffixes)
+        raise InvalidValue("out", str(path), f"name a {kinds} file: that is what is written")
+    if not path.parent.is_dir():
+        raise InvalidValue("out", str(path), f"the folder {path.parent} does not exist")
+    return path
 
 
 def _layout(code: str) -> str:
@@ -90,7 +116,10 @@ def link(
 ) -> None:
     """Print a product's Digital Link. Example: microindex labels link MUG-TIDE-350 --lot L7"""
     with domain_errors():
-        label = product_label(_product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(expiry))
+        lot, serial = _given(lot, serial)
+        label = product_label(
+            _product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(ctx, expiry)
+        )
     typer.echo(label.symbols[0].data)
 
 
@@ -110,9 +139,12 @@ def product(
     Example: microindex labels product MUG-TIDE-350 --symbol gs1-datamatrix --lot L7 -o m.svg
     """
     with domain_errors():
+        _out(out, (".png", ".svg"))
+        lot, serial = _given(lot, serial)
         found = _product(ctx, sku)
-        label = product_label(found, _stem(ctx, stem), lot, serial, _expiry(expiry))
-        symbol = _symbol(symbology, label, found, lot, serial, expiry)
+        when = _expiry(ctx, expiry)
+        label = product_label(found, _stem(ctx, stem), lot, serial, when)
+        symbol = _symbol(symbology, label, found, lot, serial, when)
         if out.suffix.lower() == ".svg":
             out.write_text(render.svg(symbol))
         else:
@@ -126,7 +158,7 @@ def _symbol(
     found: Product,
     lot: str | None,
     serial: str | None,
-    expiry: str | None,
+    expiry: date | None,
 ) -> Symbol:
     if symbology is Symbology.QR:
         return label.symbols[0]
@@ -136,7 +168,7 @@ def _symbol(
         return render.ean13(found.gtin)
     if symbology is Symbology.UPCA:
         return render.upca(found.gtin)
-    elements = DigitalLink.product(found.gtin, lot, serial, _expiry(expiry)).element_string()
+    elements = DigitalLink.product(found.gtin, lot, serial, expiry).element_string()
     if symbology is Symbology.GS1_128:
         return render.gs1_128(elements)
     return render.gs1_datamatrix(elements)
@@ -156,6 +188,7 @@ def sheet(
     Example: microindex labels sheet --node shopfront --template avery-l7160 --out shop.pdf
     """
     with domain_errors():
+        _out(out, (".pdf",))
         layout = LAYOUTS[_layout(template)]
         database = node_database(ctx, node)
         with database() as uow:
@@ -190,6 +223,7 @@ def shelf(
     Example: microindex labels shelf --gln 9520123456788 --bin A1 --place Shopfront -o s.pdf
     """
     with domain_errors():
+        _out(out, (".pdf",))
         where = Gln(gln)
         make = locker_label if locker else shelf_label
         count = write_pdf(
@@ -212,6 +246,7 @@ def parcel(
     --service "Royal Mail Tracked 48" -o parcel.pdf
     """
     with domain_errors():
+        _out(out, (".pdf",))
         label = parcel_label(Sscc(sscc), tuple(ship_to), service, _stem(ctx, stem))
         write_pdf([label], LAYOUTS["shipping-4x6"], out)
     console.print(f"shipping label written to {out}")
@@ -227,13 +262,30 @@ def zpl_cmd(
     lot: str | None = LOT,
     serial: str | None = SERIAL,
     expiry: str | None = EXPIRY,
+    dpi: int = typer.Option(
+        203, "--dpi", help=f"The printer's resolution: {', '.join(map(str, DPIS))}."
+    ),
 ) -> None:
-    """A product label in ZPL for a Zebra printer. Example: microindex labels zpl MUG-TIDE-350"""
+    """A product label in ZPL for a Zebra printer, every symbol sized for the stock and the
+    printer's dots at GS1 grade (a linear code the stock cannot hold is left off, and said).
+
+    Example: microindex labels zpl MUG-TIDE-350 --stock 4x6 --dpi 300
+    """
     with domain_errors():
         if stock not in STOCKS:
             raise InvalidValue("stock", stock, f"use one of {', '.join(STOCKS)}")
-        label = product_label(_product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(expiry))
-        text = zpl(label, STOCKS[stock])
+        if dpi not in DPIS:
+            raise InvalidValue("dpi", str(dpi), f"use one of {', '.join(map(str, DPIS))}")
+        lot, serial = _given(lot, serial)
+        if out is not None:
+            _out(out, (".zpl", ".txt"))
+        label = product_label(
+            _product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(ctx, expiry)
+        )
+        made = zpl_label(label, STOCKS[stock].at(dpi))
+    for note in made.left_off:
+        errors.print(escape(note), highlight=False)
+    text = made.text
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -256,6 +308,9 @@ def nfc(
     Example: microindex labels nfc MUG-TIDE-350 --tag ntag215 -o mug.ndef
     """
     with domain_errors():
+        lot, serial = _given(lot, serial)
+        if out is not None:
+            _out(out, (".ndef", ".bin"))
         uri = product_label(_product(ctx, sku), _stem(ctx, stem), lot, serial).symbols[0].data
         message = ndef_for_tag(uri, tag)
     if out is not None:
