@@ -73,6 +73,6 @@ def test_feeds_pages_and_webhooks_are_shared_by_every_hub_process(
         etag = served.headers["etag"]
         kept = second.get("/feeds/google-local.tsv", headers={**admin, "If-None-Match": etag})
         assert kept.status_code == 304
-        for client in (first, second):
-            page = client.get("/products/MUG-1?store=shop")
+        for app_client in (first, second):
+            page = app_client.get("/products/MUG-1?store=shop")
             assert page.status_code == 200 and '"sku": "MUG-1"' in page.text
