@@ -193,6 +193,7 @@ def test_a_hostile_title_and_handle_make_a_page_whose_json_ld_parses(
         "sku,title,price,currency,handle\n"
         f'HOSTILE-1,"{title}",9.00,GBP,tasse-à-café\n'
         f'HOSTILE-2,"{title}",9.00,GBP,my mug?x=1#y\n'
+        f'HOSTILE/3,"{title}",9.00,GBP,\n'
     )
     assert client.post("/api/v1/catalog/import", content=rows.encode(), headers=admin).is_success
     feed = etree.fromstring(_feed(client, "google.xml", bearer(secrets["channel"])))
@@ -200,7 +201,13 @@ def test_a_hostile_title_and_handle_make_a_page_whose_json_ld_parses(
         str(i.findtext("link")) for i in feed.iter("item") if i.findtext(G + "id") == "HOSTILE-2"
     ]
     assert links and "%3Fx%3D1%23y" in links[0]
-    for link in (links[0], "https://x/products/tasse-%C3%A0-caf%C3%A9?store=shopfront"):
+    slashed = [
+        str(i.findtext("link"))
+        for i in feed.iter("item")
+        if "HOSTILE%2F3" in str(i.findtext("link"))
+    ]
+    assert slashed, "the SKU with a slash is linked, its slash encoded"
+    for link in (links[0], slashed[0], "https://x/products/tasse-%C3%A0-caf%C3%A9?store=shopfront"):
         page = client.get(_path(link))
         assert page.status_code == 200
         product = _product(page.text)

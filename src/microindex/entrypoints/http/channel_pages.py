@@ -88,7 +88,7 @@ def feed_reader(request: Request) -> AccessToken:
 
 
 @router.get(
-    "/products/{handle}",
+    "/products/{handle:path}",
     response_class=HTMLResponse,
     summary="A product's page (HTML with schema.org JSON-LD), at every node or at one",
     responses={404: {"description": "No product with that handle or SKU; no such node."}},
