@@ -257,3 +257,23 @@ def test_the_openapi_document_describes_pages_feeds_and_voice(client: TestClient
     assert {"/products/{handle}", "/feeds/{name}", "/api/v1/voice"} <= set(paths)
     assert "application/ssml+xml" in paths["/api/v1/voice"]["get"]["responses"]["200"]["content"]
     assert "304" in paths["/feeds/{name}"]["get"]["responses"]
+
+
+def test_a_nodes_page_lists_what_it_holds_as_a_schema_org_store(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    page = client.get("/stores/shopfront")
+    assert page.status_code == 200
+    found = extruct.extract(page.text, syntaxes=["json-ld"], uniform=True)["json-ld"]
+    (store,) = [d for d in found if d.get("@type") == "Store"]
+    offers = store["makesOffer"]
+    held = client.get(
+        "/api/v1/stock", params={"node": "shopfront"}, headers=bearer(secrets["admin"])
+    )
+    assert len(offers) == min(500, sum(1 for line in held.json() if line["on_hand"] > 0))
+    first = offers[0]
+    assert first["url"].endswith("?store=shopfront") and first["itemOffered"]["sku"]
+    shown = _product(client.get(_path(first["url"])).text)
+    assert shown["sku"] == first["itemOffered"]["sku"]
+    missing = client.get("/stores/nowhere")
+    assert missing.status_code == 404 and "nowhere" in missing.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from microindex.domain.channels.figures import Published, exact, publish
 from microindex.domain.channels.items import Item
@@ -139,3 +140,30 @@ def products_at(sources: ChannelSources, handle: str) -> list[Product]:
     if not found:
         raise UnknownSku(handle)
     return found
+
+
+NODE_PAGE_LIMIT = 500  # products listed on a node's page
+
+
+@dataclass(frozen=True, slots=True)
+class NodePage:
+    """A node's own page: the node, and a page of each product it holds, in SKU order."""
+
+    node: Node
+    url: str
+    products: tuple[ProductPage, ...]
+
+
+def node_page(sources: ChannelSources, node: str, now: datetime) -> NodePage:
+    """The page of `node` as of `now`: each product its ledger holds (its figure judged by
+    the page rule, as on the product's page at that node), up to `NODE_PAGE_LIMIT`."""
+    where = _node(sources, node)
+    held = [f.sku for f in sources.figures.figures(node) if f.quantity > 0]
+    pages: list[ProductPage] = []
+    for sku in held:
+        if len(pages) >= NODE_PAGE_LIMIT:
+            break
+        if sources.products.product(sku) is not None:
+            pages.append(product_page(sources, sku, node, now))
+    url = f"{sources.settings.base_url.rstrip('/')}/stores/{quote(node, safe='')}"
+    return NodePage(where, url, tuple(pages))

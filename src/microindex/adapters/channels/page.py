@@ -14,7 +14,7 @@ from microindex.domain.channels.price import feed_price
 from microindex.domain.channels.text import clean
 from microindex.domain.money import MINOR_UNITS, Money
 from microindex.domain.node import Node
-from microindex.service.channel_views import ProductPage
+from microindex.service.channel_views import NodePage, ProductPage
 
 JSONLD = "application/ld+json"
 
@@ -151,6 +151,51 @@ def render_product_offers(pages: Sequence[ProductPage], url: str) -> str:
 def _stock_word(page: ProductPage) -> str:
     word = (page.availability or "").rsplit("/", 1)[-1]
     return _STOCK_WORDS.get(word, "Ask in store")
+
+
+def store_jsonld(page: NodePage) -> dict[str, Any]:
+    """schema.org Store: the node's name, place and opening hours, and an offer of each
+    product it holds, at that node."""
+    node = page.node
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Store",
+        "@id": page.url,
+        "name": clean(node.name),
+        "url": page.url,
+        "geo": _place(node)["geo"],
+    }
+    offers = [product_jsonld(p) for p in page.products]
+    if offers:
+        data["makesOffer"] = [
+            {
+                **o["offers"],
+                "itemOffered": {k: v for k, v in o.items() if k not in ("offers", "@context")},
+            }
+            for o in offers
+        ]
+    return data
+
+
+def render_node_page(page: NodePage) -> str:
+    """A node's page: what it holds now, each linked to its product page at that node."""
+    name = escape(clean(page.node.name))
+    rows = "".join(
+        f'<li><a href="{escape(p.url)}">{escape(clean(p.product.title))}</a>'
+        f" {escape(display_price(p.price))} · {escape(_stock_word(p))}</li>"
+        for p in page.products
+    )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{name}</title>"
+        f'<link rel="canonical" href="{escape(page.url)}">'
+        f'<script type="{JSONLD}">{jsonld_text(store_jsonld(page))}</script>'
+        "</head><body><main>"
+        f"<h1>{name}</h1>"
+        f"<ul>{rows or '<li>Nothing in stock here right now.</li>'}</ul>"
+        "</main></body></html>\n"
+    )
 
 
 def display_price(money: Money) -> str:

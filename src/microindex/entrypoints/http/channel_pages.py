@@ -1,7 +1,7 @@
 """What the channels point to, served by the hub: product pages at the links every feed carries
-(`/products/{handle}`, and a node's page `/products/{handle}?store={node}`), with schema.org
-JSON-LD; and every feed file at `/feeds/{name}`, with an ETag and a Last-Modified, answered
-304 when the fetcher has it already.
+(`/products/{handle}`, and a node's page `/products/{handle}?store={node}`), and each node's
+page (`/stores/{node}`: what it holds), with schema.org JSON-LD; and every feed file at
+`/feeds/{name}`, with an ETag and a Last-Modified, answered 304 when the fetcher has it.
 
 Product pages are public, as a shopper's browser and a crawler fetch them. Feed files are read
 with a token that may read the catalog and all stock (a channel's, or an admin's), sent as
@@ -24,7 +24,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from microindex.adapters.channels.feed_documents import FEED_FILES, FeedContext, rendered
-from microindex.adapters.channels.page import render_product_offers, render_product_page
+from microindex.adapters.channels.page import (
+    render_node_page,
+    render_product_offers,
+    render_product_page,
+)
 from microindex.adapters.channels.wiring import channel_sources
 from microindex.adapters.media.wiring import open_capture
 from microindex.domain.access import AccessToken, Action, require
@@ -36,7 +40,7 @@ from microindex.entrypoints.http.templating import page
 from microindex.service.access import authenticate
 from microindex.service.capture_views import published_image
 from microindex.service.channel_history import newsletter_entries
-from microindex.service.channel_views import product_page, products_at
+from microindex.service.channel_views import node_page, product_page, products_at
 from microindex.service.channels import ChannelSources, ServedFile, serve_file
 from microindex.service.nodes import list_nodes
 
@@ -123,6 +127,25 @@ def _page_html(
         return render_product_page(product_page(sources, code, store, now))
     pages = [product_page(sources, code, n.code.value, now) for n in sources.nodes]
     return render_product_offers(pages, sources.settings.product_url(product))
+
+
+@router.get(
+    "/stores/{node}",
+    response_class=HTMLResponse,
+    summary="A node's page: what it holds now (HTML with schema.org Store JSON-LD)",
+    responses={404: {"description": "No such node."}},
+)
+def store_html(request: Request, node: Annotated[str, Path(max_length=64)]) -> Response:
+    """The node's name and place and each product it holds, its stock judged by the page
+    rule, each linked to the product's page at this node (`/products/{handle}?store=`)."""
+    hub = hub_of(request)
+    try:
+        with hub_sources(hub) as sources:
+            html = render_node_page(node_page(sources, node, hub.now()))
+    except DomainError as error:
+        return page(request, "scan_missing.html", status=404, problem=str(error))
+    headers = {"Cache-Control": PAGE_CACHE, "X-Content-Type-Options": "nosniff"}
+    return HTMLResponse(html, headers=headers)
 
 
 @router.get(
