@@ -78,3 +78,16 @@ def test_only_settings_reads_the_settings_file() -> None:
             if "tomllib" in names:
                 readers.append(str(path.relative_to(SRC)))
     assert readers == ["settings.py"]
+
+
+def test_the_webhooks_table_sets_the_retry_policy(tmp_path: Path) -> None:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "microindex.toml").write_text("[webhooks]\nmax_attempts = 3\nfirst_delay_s = 2\n")
+    settings = Settings.load(folder, environ={})
+    assert (settings.webhooks.policy.max_attempts, settings.webhooks.policy.first_delay_s) == (3, 2)
+    again = Settings.load(write(tmp_path / "copy", settings.to_toml()), environ={})
+    assert again.webhooks == settings.webhooks
+    (folder / "microindex.toml").write_text("[webhooks]\nmax_attempts = 0\n")
+    with pytest.raises(InvalidValue, match="retry_policy"):
+        Settings.load(folder, environ={})

@@ -34,6 +34,7 @@ from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.timers import Timer, TimerClaims
+from microindex.service.webhook_ports import WebhookStore
 from microindex.settings import Settings
 
 
@@ -64,6 +65,8 @@ class HubStorage(Protocol):
     def packaging(self) -> PackagingStore: ...
 
     def channel_store(self) -> ChannelStore: ...
+
+    def webhooks(self) -> WebhookStore: ...
 
     def products(self) -> ProductReader: ...
 
@@ -208,6 +211,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
 LEASES_EVERY_S = 60
 EXPIRY_EVERY_S = 60
 SWEEP_EVERY_S = 300
+WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
 
 
 def hub_timers(ws: Workspace) -> list[Timer]:
@@ -225,8 +229,23 @@ def hub_timers(ws: Workspace) -> list[Timer]:
     def sweep(now: datetime) -> str:
         return f"{len(lockers.sweep(ws.hub, ws.node_ops(), now))} locker parcels past deadline"
 
+    def webhooks(now: datetime) -> str:
+        import random
+
+        import httpx
+
+        from microindex.adapters.channels.webhook import poster
+        from microindex.service import webhooks as hooks
+
+        policy = ws.settings.webhooks.policy
+        with httpx.Client(follow_redirects=False) as client:
+            return hooks.run(
+                ws.hub, ws.storage.webhooks(), poster(client, policy, random.random), now
+            )
+
     return [
         Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
+        Timer("webhooks", Every(WEBHOOKS_EVERY_S), webhooks),
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
         *(Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()),

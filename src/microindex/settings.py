@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.channels.items import FeedSettings, ShippingOption
+from microindex.domain.channels.webhook import RetryPolicy
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import MINOR_UNITS, Money
 from microindex.domain.node import time_zone
@@ -43,6 +44,20 @@ class ChannelSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """The `[webhooks]` table: attempts per delivery before it goes on the dead-letter list,
+    and the wait after the first failed one (doubling after each, up to six hours, never
+    sooner than a Retry-After the subscriber sent)."""
+
+    max_attempts: int = 8
+    first_delay_s: float = 30.0
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(self.max_attempts, self.first_delay_s)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Where the workspace lives and which database holds the hub.
 
@@ -60,9 +75,11 @@ class Settings:
     time_zone: str = DEFAULT_ZONE
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     capture: CaptureLimits = field(default_factory=CaptureLimits)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     def __post_init__(self) -> None:
         time_zone(self.time_zone)
+        self.webhooks.policy  # noqa: B018 - checked as the timer will build it
         if self.currency not in MINOR_UNITS:
             raise InvalidValue("currency", self.currency, "not a supported ISO 4217 code")
         if not self.link_stem.startswith(("https://", "http://")):
@@ -142,6 +159,7 @@ class Settings:
             time_zone=values.get("time_zone", DEFAULT_ZONE),
             channels=_channels(_table(loaded, "channels")),
             capture=_capture(_table(loaded, "capture")),
+            webhooks=_webhooks(_table(loaded, "webhooks")),
         )
 
     def to_toml(self) -> str:
@@ -166,6 +184,13 @@ class Settings:
                 f"max_megapixels = {self.capture.max_pixels / 1e6}",
                 f"max_clip_seconds = {self.capture.max_clip_seconds}",
             ]
+        if self.webhooks != WebhookSettings():
+            lines += [
+                "",
+                "[webhooks]",
+                f"max_attempts = {self.webhooks.max_attempts}",
+                f"first_delay_s = {self.webhooks.first_delay_s}",
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -184,6 +209,18 @@ def _channels(table: Mapping[str, object]) -> ChannelSettings:
     return ChannelSettings(
         str(base_url) if base_url else None, tuple(shipping_option(str(o)) for o in options)
     )
+
+
+def _webhooks(table: Mapping[str, object]) -> WebhookSettings:
+    defaults = WebhookSettings()
+    try:
+        attempts = int(str(table.get("max_attempts", defaults.max_attempts)))
+        delay = float(str(table.get("first_delay_s", defaults.first_delay_s)))
+    except ValueError:
+        raise InvalidValue(
+            "webhooks", str(dict(table))[:200], "numbers of attempts and seconds"
+        ) from None
+    return WebhookSettings(attempts, delay)
 
 
 def _capture(table: Mapping[str, object]) -> CaptureLimits:

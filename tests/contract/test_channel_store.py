@@ -102,3 +102,13 @@ def test_a_long_history_reads_back_whole_and_in_order(store: ChannelStore) -> No
     assert len(store.latest_digests("google")) == 4500
     some = list(store.history("google", AT, keys=["SKU-00002", "SKU-04499", "nope"]))
     assert [s.key for _, s in some] == ["SKU-00002", "SKU-04499"]
+
+
+def test_a_served_file_keeps_its_time_until_its_content_changes(store: ChannelStore) -> None:
+    assert store.served("google.xml", "e1", AT) == (AT, True)
+    later = AT + timedelta(hours=1)
+    assert store.served("google.xml", "e1", later) == (AT, False)
+    assert store.served("meta.csv", "e1", later) == (later, True)
+    changed = AT + timedelta(hours=2)
+    assert store.served("google.xml", "e2", changed) == (changed, True)
+    assert store.served("google.xml", "e2", changed + timedelta(hours=1)) == (changed, False)

@@ -104,6 +104,7 @@ REFUSED: dict[str, tuple[str, str]] = {
     "returns check-in": ("a GTIN the demo does not sell", "no product with SKU '5069412000027'"),
     "returns disposition": (NOT_IN_DEMO, "MUG-TIDE-350 is not on this return"),
     "token revoke": (NOT_IN_DEMO, "no token with id 'tok_3f9a1c2b4d5e'"),
+    "webhooks unsubscribe": (NOT_IN_DEMO, "no webhook subscription 'wh_3f9a1c2b4d5e'"),
 }
 
 # The refused examples that name the demo's own things instead run: in the demo's words.

@@ -279,6 +279,26 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         (200, 403, 403, 403, 401, 401),
     ),
     "expire holds": ("POST", "/api/v1/reservations/expire", None, (200, 403, 403, 200, 401, 401)),
+    "ask the voice answer": (
+        "GET",
+        "/api/v1/voice?q=mug&lat=51.545&lon=-0.055",
+        None,
+        (200, 403, 403, 200, 401, 401),
+    ),
+    "fetch a feed file": ("GET", "/feeds/meta.csv", None, (200, 403, 403, 200, 401, 401)),
+    "subscribe a webhook": (
+        "POST",
+        "/api/v1/webhooks",
+        {"url": f"https://hooks.example/{CALLER}"},
+        (201, 403, 403, 403, 401, 401),
+    ),
+    "list webhooks": ("GET", "/api/v1/webhooks", None, (200, 403, 403, 403, 401, 401)),
+    "read webhook dead letters": (
+        "GET",
+        "/api/v1/webhooks/dead",
+        None,
+        (200, 403, 403, 403, 401, 401),
+    ),
 }
 
 CASES = [

@@ -15,6 +15,7 @@ from microindex.domain.sync.account import State
 from microindex.domain.sync.node import Override
 from microindex.service import promise, rights
 from microindex.service.sync_ports import HubUnreachable
+from microindex.service.webhook_events import EVENT_TOPIC
 from tests.promise.conftest import Shop
 
 HACKNEY = Location(51.5400, -0.0600)
@@ -36,6 +37,13 @@ def _sell_all(shop: Shop, node: str) -> None:
         on_hand = uow.ledger.load(node, ["MUG"]).available("MUG")
     at = shop.later(10)
     rights.sell_walk_in(shop.nodes[node], node, "MUG", on_hand, at, "till", _offline, "", STAFF)
+
+
+def _heard(shop: Shop) -> list[tuple[str, dict[str, object]]]:
+    """The webhook events the hub's outbox holds, oldest first: (type, data)."""
+    with shop.hub() as uow:
+        found = uow.outbox.after(0, 10_000)
+    return [(m.payload["type"], m.payload["data"]) for m in found if m.topic == EVENT_TOPIC]
 
 
 def _state(shop: Shop, ident: str) -> State | None:
@@ -62,6 +70,10 @@ def test_an_overdraft_re_promises_the_order_from_another_node(shop: Shop) -> Non
     why = f"re-promised from {first}: the goods set aside at {first} are gone"
     assert [(n, s) for n, s, _ in noted] == [(first, Step.REROUTED), (other, Step.PROMISED)]
     assert all(note.startswith(why) for _, _, note in noted)
+    orders = [(k, d["node"], d["step"]) for k, d in _heard(shop) if k.startswith("order.")]
+    assert orders == [("order.rerouted", first, "rerouted"), ("order.stepped", other, "promised")]
+    sold_out = [d for k, d in _heard(shop) if k == "stock.sold_out"]
+    assert [(d["node"], d["sku"], d["on_hand"]) for d in sold_out] == [(first, "MUG", 0)]
 
 
 def test_an_order_no_other_node_can_take_is_marked_at_risk(shop: Shop) -> None:
@@ -78,6 +90,8 @@ def test_an_order_no_other_node_can_take_is_marked_at_risk(shop: Shop) -> None:
     }
     shop.sync("shopfront")  # said once
     assert promise.get_order(shop.hub, "o-1").order.at_risk.keys() == {"shopfront"}
+    risks = [(d["order"], d["node"]) for k, d in _heard(shop) if k == "order.at_risk"]
+    assert risks == [("o-1", "shopfront")]
 
 
 def test_an_order_at_risk_is_re_promised_once_another_node_has_the_goods(shop: Shop) -> None:

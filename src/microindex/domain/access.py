@@ -41,6 +41,7 @@ class Action(StrEnum):
     WRITE_CATALOG = "write-catalog"
     MANAGE_NODES = "manage-nodes"
     MANAGE_TOKENS = "manage-tokens"
+    MANAGE_WEBHOOKS = "manage-webhooks"
     VIEW_DASHBOARD = "view-dashboard"
     PLACE_ORDER = "place-order"
     READ_ORDERS = "read-orders"

@@ -94,4 +94,10 @@ class ChannelStore(Protocol):
         """Items sent (or, `observed`, read back) up to `until`, oldest first."""
         ...
 
+    def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:
+        """Note that the feed file `name` is served at `at` with content `etag`: when that
+        content first appeared (the file's Last-Modified), and whether that is now (the content
+        is new, so what it lists is to be recorded as sent)."""
+        ...
+
     def close(self) -> None: ...

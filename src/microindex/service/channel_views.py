@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from microindex.domain.channels.figures import Published, exact, publish
 from microindex.domain.channels.items import Item
@@ -20,14 +21,17 @@ from microindex.domain.channels.mapping import (
     voice_availability,
 )
 from microindex.domain.channels.price import price_at
-from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer
+from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer, question_terms
 from microindex.domain.errors import UnknownNode, UnknownSku
 from microindex.domain.money import Money
 from microindex.domain.node import Location, Node
 from microindex.domain.product import Product
+from microindex.domain.search.query import Synonyms
 from microindex.domain.search.reach import DEFAULT_PICKUP_KM, reachable
+from microindex.domain.search.request import SearchRequest
 from microindex.service.channel_ports import PushRecord, SentItem
 from microindex.service.channels import ChannelSources, observe
+from microindex.service.search import SearchIndex, search
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +119,58 @@ def voice_answer(
         spoken = voice_availability(figure)
         nodes.append(NodeAnswer(option.node, name, option.distance_km, spoken, option.ready_by))
     return VoiceAnswer(question, sku, product.title, tuple(nodes))
+
+
+def answer_question(
+    sources: ChannelSources,
+    index: SearchIndex,
+    synonyms: Synonyms | None,
+    question: str,
+    customer: Location,
+    now: datetime,
+) -> VoiceAnswer:
+    """ "Is X in stock near me?": the best match for the question's words (the CLI's
+    `feeds voice` and the API's `/api/v1/voice` both ask here), answered by `voice_answer`."""
+    wanted = SearchRequest(question_terms(question), limit=1)
+    hits = search(index, wanted, None, synonyms).hits
+    product = sources.products.product(hits[0].sku) if hits else None
+    return voice_answer(sources, question, product, customer, now)
+
+
+def products_at(sources: ChannelSources, handle: str) -> list[Product]:
+    """The products whose page is `/products/{handle}` (as `FeedSettings.product_url` links
+    them): those with that handle, or else the one with that SKU; SKU order."""
+    found = [p for p in sources.products.products() if p.handle == handle]
+    if not found:
+        product = sources.products.product(handle)
+        found = [product] if product is not None else []
+    if not found:
+        raise UnknownSku(handle)
+    return found
+
+
+NODE_PAGE_LIMIT = 500  # products listed on a node's page
+
+
+@dataclass(frozen=True, slots=True)
+class NodePage:
+    """A node's own page: the node, and a page of each product it holds, in SKU order."""
+
+    node: Node
+    url: str
+    products: tuple[ProductPage, ...]
+
+
+def node_page(sources: ChannelSources, node: str, now: datetime) -> NodePage:
+    """The page of `node` as of `now`: each product its ledger holds (its figure judged by
+    the page rule, as on the product's page at that node), up to `NODE_PAGE_LIMIT`."""
+    where = _node(sources, node)
+    held = [f.sku for f in sources.figures.figures(node) if f.quantity > 0]
+    pages: list[ProductPage] = []
+    for sku in held:
+        if len(pages) >= NODE_PAGE_LIMIT:
+            break
+        if sources.products.product(sku) is not None:
+            pages.append(product_page(sources, sku, node, now))
+    url = f"{sources.settings.base_url.rstrip('/')}/stores/{quote(node, safe='')}"
+    return NodePage(where, url, tuple(pages))

@@ -9,6 +9,7 @@ of 100,000 products holds one product's figures in memory at a time.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -182,3 +183,38 @@ def observe(
 ) -> PushRecord:
     """Record what a channel was read back showing (a channel report, our own page)."""
     return store.record_push(channel.value, "observed", at, shown)
+
+
+@dataclass(frozen=True, slots=True)
+class ServedFile:
+    """A feed file as the hub serves it: its bytes, a strong ETag of them, and when this
+    content first appeared (its Last-Modified)."""
+
+    name: str
+    body: bytes
+    etag: str
+    modified_at: datetime
+
+
+class _Discard:
+    def write(self, item: dict[str, str]) -> None:
+        return None
+
+
+def serve_file(
+    sources: ChannelSources,
+    name: str,
+    channel: Channel | None,
+    render: Callable[[], bytes],
+    now: datetime,
+) -> ServedFile:
+    """Render the feed file `name` for a channel fetching it at `now`. Its ETag is a digest of
+    the bytes, so an unchanged file keeps its ETag and its Last-Modified (the fetcher is told
+    "not modified"); a changed one is new from `now`, and its items are recorded as sent to
+    `channel` (as `feeds` records a file it writes), so listing accuracy sees what it served."""
+    body = render()
+    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    modified_at, new = sources.store.served(name, etag, now)
+    if new and channel is not None:
+        send(sources, channel, _Discard(), now, Mode.FULL)
+    return ServedFile(name, body, etag, modified_at)

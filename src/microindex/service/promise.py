@@ -40,6 +40,7 @@ from microindex.service.promise_ports import (
     PromiseUnitOfWork,
     PromiseUnitOfWorkFactory,
 )
+from microindex.service.webhook_events import save_order
 
 RACE_RETRIES = 8
 ONLINE_RATE_HORIZON_S = 4 * 3600.0  # time constant of the online rate the rights split reads
@@ -312,7 +313,7 @@ def arrived(
             order, part = found
             if all(kept.get(sku, 0) >= quantity for sku, quantity in part.lines):
                 order.arrive(part.node, at, actor)
-                uow.orders.save(order)
+                save_order(uow, order, at)
         uow.commit()
 
 
@@ -346,7 +347,7 @@ def advance(
     with hub() as uow:
         order = _load(uow, ident)
         order.advance(node, step, at, actor)
-        uow.orders.save(order)
+        save_order(uow, order, at)
         uow.commit()
     return order
 
@@ -362,7 +363,7 @@ def confirm_for_pickup(
         for part in order.collected_at(node):
             if part.step is Step.PROMISED:
                 order.advance(part.node, Step.CONFIRMED, at, actor)
-        uow.orders.save(order)
+        save_order(uow, order, at)
         uow.commit()
     return order
 
@@ -439,7 +440,7 @@ def _end(uow: PromiseUnitOfWork, order: Order, step: Step, at: datetime, actor: 
     for part in ended:
         if part.transfer_to is not None:
             _call_off(uow, transfer_id(order.ident, part.node), at, actor)
-    uow.orders.save(order)
+    save_order(uow, order, at)
 
 
 def _call_off(uow: PromiseUnitOfWork, ident: str, at: datetime, actor: str) -> None:

@@ -33,6 +33,7 @@ from microindex.service.promise_ports import (
     PromiseUnitOfWork,
     PromiseUnitOfWorkFactory,
 )
+from microindex.service.webhook_events import save_order
 
 GONE = "the goods set aside at {node} are gone (sold beyond its rights, written off or counted)"
 NOWHERE = "; no other node can promise {sku} now"
@@ -59,8 +60,9 @@ def answer_uncovered(
             with hub() as uow:
                 for order in uow.orders.open_at(node):
                     to = _Choice(nodes, settings, known.get(order.ident, {}))
+                    before = order.at_risk
                     if _answer(uow, order, node, now, to):
-                        uow.orders.save(order)
+                        save_order(uow, order, now, before)
                         changed.append(order.ident)
                 uow.commit()
             return changed

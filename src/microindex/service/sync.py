@@ -25,6 +25,7 @@ from microindex.service.catalog import PRODUCT_TOPIC
 from microindex.service.records import movement_record, product_from_record
 from microindex.service.stock import MOVEMENT_TOPIC
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
+from microindex.service.webhook_events import stock_learned
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +231,9 @@ def receive_push(
         peer = uow.accounts.peer(push.node)
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
+        before = dict(ledger.on_hand)
         complete = _mirror(uow, ledger, account, push) and ledger.head >= push.head
+        stock_learned(uow, push.node, before, ledger.on_hand, list(ledger.new), now)
         uow.ledger.save(ledger)  # before the rebalance, which may read the node's history
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit

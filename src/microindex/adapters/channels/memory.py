@@ -19,6 +19,7 @@ class MemoryChannelStore:
         self._pushes: list[PushRecord] = []
         self._items: dict[int, list[SentItem]] = {}
         self._latest: dict[str, dict[str, str]] = {}
+        self._served: dict[str, tuple[str, datetime]] = {}
 
     def record_push(
         self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
@@ -34,6 +35,13 @@ class MemoryChannelStore:
 
     def close(self) -> None:
         return None
+
+    def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:
+        kept = self._served.get(name)
+        if kept is not None and kept[0] == etag:
+            return kept[1], False
+        self._served[name] = (etag, at)
+        return at, True
 
     def pushes(self, channel: str | None = None) -> list[PushRecord]:
         return [p for p in self._pushes if channel is None or p.channel == channel]

@@ -17,7 +17,7 @@ from microindex.domain.channels.variants import SCHEMA_FACTS, variant_facts
 from microindex.domain.money import MINOR_UNITS, Money
 from microindex.domain.node import Node
 from microindex.domain.product import ItemCondition, Product
-from microindex.service.channel_views import ProductPage
+from microindex.service.channel_views import NodePage, ProductPage
 
 JSONLD = "application/ld+json"
 CONDITIONS = {
@@ -125,8 +125,7 @@ def render_product_page(page: ProductPage) -> str:
     """The whole HTML document for `page` (the HTTP API serves it as text/html)."""
     product, node = page.product, page.node
     data = jsonld_text(product_jsonld(page))
-    word = (page.availability or "").rsplit("/", 1)[-1]
-    stock = _STOCK_WORDS.get(word, "Ask in store")
+    stock = _stock_word(page)
     title, name = escape(clean(product.title)), escape(clean(node.name))
     images = image_links(product, page.image)
     image = f'<img src="{escape(images[0])}" alt="{title}">' if images else ""
@@ -141,6 +140,84 @@ def render_product_page(page: ProductPage) -> str:
         f'<p class="price">{escape(display_price(page.price))}</p>'
         f'<p class="stock">{escape(stock)} at {name}</p>'
         f"<p>{escape(description(product))}</p>"
+        "</main></body></html>\n"
+    )
+
+
+def render_product_offers(pages: Sequence[ProductPage], url: str) -> str:
+    """The product's own page (`url`, without a store): one offer per node in `pages` (one
+    product), each node's stock in words, as `render_product_page` says it for one node."""
+    first = pages[0]
+    product = first.product
+    data = jsonld_text(product_jsonld_at(pages))
+    title = escape(clean(product.title))
+    image = f'<img src="{escape(first.image)}" alt="{title}">' if first.image else ""
+    rows = "".join(
+        f'<li class="stock">{escape(_stock_word(p))} at {escape(clean(p.node.name))}'
+        f' (<a href="{escape(p.url)}">this shop</a>)</li>'
+        for p in pages
+    )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title>"
+        f'<link rel="canonical" href="{escape(url)}">'
+        f'<script type="{JSONLD}">{data}</script>'
+        "</head><body><main>"
+        f"<h1>{title}</h1>{image}"
+        f'<p class="price">{escape(display_price(first.price))}</p>'
+        f"<ul>{rows}</ul>"
+        f"<p>{escape(description(product))}</p>"
+        "</main></body></html>\n"
+    )
+
+
+def _stock_word(page: ProductPage) -> str:
+    word = (page.availability or "").rsplit("/", 1)[-1]
+    return _STOCK_WORDS.get(word, "Ask in store")
+
+
+def store_jsonld(page: NodePage) -> dict[str, Any]:
+    """schema.org Store: the node's name, place and opening hours, and an offer of each
+    product it holds, at that node."""
+    node = page.node
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Store",
+        "@id": page.url,
+        "name": clean(node.name),
+        "url": page.url,
+        "geo": _place(node)["geo"],
+    }
+    offers = [product_jsonld(p) for p in page.products]
+    if offers:
+        data["makesOffer"] = [
+            {
+                **o["offers"],
+                "itemOffered": {k: v for k, v in o.items() if k not in ("offers", "@context")},
+            }
+            for o in offers
+        ]
+    return data
+
+
+def render_node_page(page: NodePage) -> str:
+    """A node's page: what it holds now, each linked to its product page at that node."""
+    name = escape(clean(page.node.name))
+    rows = "".join(
+        f'<li><a href="{escape(p.url)}">{escape(clean(p.product.title))}</a>'
+        f" {escape(display_price(p.price))} · {escape(_stock_word(p))}</li>"
+        for p in page.products
+    )
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{name}</title>"
+        f'<link rel="canonical" href="{escape(page.url)}">'
+        f'<script type="{JSONLD}">{jsonld_text(store_jsonld(page))}</script>'
+        "</head><body><main>"
+        f"<h1>{name}</h1>"
+        f"<ul>{rows or '<li>Nothing in stock here right now.</li>'}</ul>"
         "</main></body></html>\n"
     )
 

@@ -78,6 +78,26 @@ class PostgresChannelStore:
                 )
         return PushRecord(push_id, channel, kind, at, count)
 
+    def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:
+        """Hub processes serving the same new content together: the first to write it sets
+        the time, the others read it back (and say the content is not new to them)."""
+        conn = self.conn
+        with conn.transaction():
+            row = conn.execute(
+                "INSERT INTO served_files (name, etag, modified_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET etag = excluded.etag,"
+                " modified_at = excluded.modified_at WHERE served_files.etag <> excluded.etag"
+                " RETURNING modified_at",
+                (name, etag, at),
+            ).fetchone()
+            if row is not None:
+                return row[0], True
+            kept = conn.execute(
+                "SELECT modified_at FROM served_files WHERE name = %s", (name,)
+            ).fetchone()
+        assert kept is not None
+        return kept[0], False
+
     def pushes(self, channel: str | None = None) -> list[PushRecord]:
         conn = self.conn
         with conn.transaction():

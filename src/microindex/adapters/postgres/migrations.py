@@ -32,8 +32,10 @@ from microindex.adapters.postgres.order_schema import (
 )
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
+from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.postgres.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
 from microindex.adapters.postgres.timer_schema import TIMER_MIGRATION
+from microindex.adapters.postgres.webhook_schema import WEBHOOK_MIGRATION
 
 # Any constant works: it only keeps two workers from migrating the same database at once.
 _MIGRATION_LOCK = 0x6D69_6372_6F69_6478  # "microidx"
@@ -215,6 +217,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
+    SERVED_FILES_MIGRATION,
+    WEBHOOK_MIGRATION,
 ]
 
 

@@ -22,6 +22,7 @@ from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
 from microindex.adapters.postgres.secret_store import PostgresKeys
 from microindex.adapters.postgres.timer_store import PostgresTimerClaims
 from microindex.adapters.postgres.token_store import PostgresLoginLinks, PostgresTokenStore
+from microindex.adapters.postgres.webhook_store import PostgresWebhooks
 from microindex.adapters.sqlite.storage import SECRETS_DIR
 from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
 from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
@@ -30,6 +31,7 @@ from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.timers import TimerClaims
+from microindex.service.webhook_ports import WebhookStore
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class PostgresHubStorage:
 
     def packaging(self) -> PostgresPackagingStore:
         return PostgresPackagingStore(self.hub.connection())
+
+    def webhooks(self) -> WebhookStore:
+        return PostgresWebhooks(self.hub.connection)
 
     def channel_store(self) -> ChannelStore:
         return PostgresChannelStore(self.hub.url, self.hub.schema)

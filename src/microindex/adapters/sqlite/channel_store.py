@@ -87,6 +87,19 @@ class SqliteChannelStore:
             conn.execute("ROLLBACK")
             raise
 
+    def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT etag, modified_at FROM served_files WHERE name = ?", (name,)
+            ).fetchone()
+            if row is not None and row[0] == etag:
+                return datetime.fromisoformat(row[1]), False
+            conn.execute(
+                "INSERT OR REPLACE INTO served_files (name, etag, modified_at) VALUES (?, ?, ?)",
+                (name, etag, at.isoformat()),
+            )
+        return at, True
+
     def pushes(self, channel: str | None = None) -> list[PushRecord]:
         rows = self.conn.execute(
             "SELECT id, channel, kind, at, items FROM channel_pushes"

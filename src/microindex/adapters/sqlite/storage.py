@@ -18,6 +18,7 @@ from microindex.adapters.sqlite.rate_limit_store import SqliteRateLimits
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
 from microindex.adapters.sqlite.token_store import SqliteLoginLinks, SqliteTokenStore
+from microindex.adapters.sqlite.webhook_store import SqliteWebhooks
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
@@ -25,6 +26,7 @@ from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.timers import TimerClaims
+from microindex.service.webhook_ports import WebhookStore
 
 SECRETS_DIR = "keys/sync"
 
@@ -67,6 +69,9 @@ class SqliteHubStorage:
 
     def packaging(self) -> SqlitePackagingStore:
         return SqlitePackagingStore(self.hub.connection())
+
+    def webhooks(self) -> WebhookStore:
+        return SqliteWebhooks(self.hub.connection)
 
     def channel_store(self) -> ChannelStore:
         return SqliteChannelStore(self.hub.path)

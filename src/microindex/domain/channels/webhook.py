@@ -7,6 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from microindex.domain.errors import InvalidValue
 
@@ -97,3 +98,67 @@ def backoff_s(
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, policy.longest_delay_s))
     return delay
+
+
+class EventKind(StrEnum):
+    """What a subscriber may hear of."""
+
+    STOCK_CHANGED = "stock.changed"  # a node's on-hand of a SKU, as the hub learned it
+    SOLD_OUT = "stock.sold_out"  # ... and it went from some to none
+    ORDER_STEPPED = "order.stepped"  # one node's part moved on (picked, handed over, ...)
+    ORDER_AT_RISK = "order.at_risk"  # its goods are gone and no node can take them
+    ORDER_REROUTED = "order.rerouted"  # re-promised from another node
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"  # given up: on the dead-letter list
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A URL that hears of `events`, each POST signed with `secret`; `after` is the hub's
+    outbox position when it subscribed (it hears of nothing from before)."""
+
+    id: str
+    url: str
+    secret: str
+    events: frozenset[EventKind]
+    created_at: datetime
+    after: int = 0
+    removed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("https://", "http://")) or len(self.url) > 2000:
+            raise InvalidValue("url", self.url[:200], "use an http(s):// address")
+        if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in self.url):
+            raise InvalidValue("url", self.url[:200], "an address has no spaces")
+        try:
+            parts = urlsplit(self.url)
+            host = parts.hostname if parts.port is None or parts.port > 0 else None
+        except ValueError:  # brackets left open, a port out of range
+            host = None
+        if not host:
+            raise InvalidValue("url", self.url[:200], "an address names a host")
+        if not self.events:
+            raise InvalidValue("events", "", "subscribe to one event or more")
+
+    def hears(self, kind: EventKind) -> bool:
+        return self.removed_at is None and kind in self.events
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event for one subscription: attempted until delivered or dead."""
+
+    subscription: str
+    event: str  # the event's id: the same on every attempt, so a subscriber drops repeats
+    kind: EventKind
+    payload: str  # the JSON body, fixed when the event was fanned out
+    created_at: datetime
+    next_at: datetime
+    attempts: int = 0
+    state: DeliveryState = DeliveryState.PENDING
+    last_status: int | None = None
+    last_error: str = ""

@@ -22,6 +22,7 @@ from microindex.entrypoints.cli import (
     stock,
     sync_cmd,
     tokens,
+    webhooks,
     workspace_cmd,
 )
 from microindex.entrypoints.cli.context import state
@@ -76,6 +77,7 @@ app.add_typer(feeds.app, name="feeds")
 app.add_typer(returns.app, name="returns")
 app.add_typer(governance.app, name="governance")
 app.add_typer(tokens.app, name="token")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("serve")(serve.serve)
 app.add_typer(stock.app, name="stock")
 

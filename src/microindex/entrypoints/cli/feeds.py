@@ -16,7 +16,13 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from microindex.adapters.channels import feed_files, newsletter_files
+from microindex.adapters.channels import feed_files
+from microindex.adapters.channels.feed_documents import (
+    FEED_FILES,
+    NEWS_LIMIT,
+    FeedContext,
+    FeedFile,
+)
 from microindex.adapters.channels.memory import ListWriter
 from microindex.adapters.channels.merchant_api import (
     API_ROOT,
@@ -33,9 +39,8 @@ from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.domain.channels.items import Item
 from microindex.domain.channels.mapping import Channel
-from microindex.domain.channels.voice import question_terms
+from microindex.domain.channels.newsletter import FeedEntry
 from microindex.domain.node import Location
-from microindex.domain.search.request import SearchRequest
 from microindex.entrypoints.cli.context import (
     all_node_databases,
     console,
@@ -46,11 +51,15 @@ from microindex.entrypoints.cli.context import (
 )
 from microindex.service.capture_views import published_image
 from microindex.service.channel_history import listing_accuracy, newsletter_entries
-from microindex.service.channel_views import availability, check_page, product_page, voice_answer
+from microindex.service.channel_views import (
+    answer_question,
+    availability,
+    check_page,
+    product_page,
+)
 from microindex.service.channels import ChannelSources, Mode, send
 from microindex.service.indexing import catch_up
 from microindex.service.nodes import list_nodes
-from microindex.service.search import search
 
 app = typer.Typer(help="Syndication: Google, Meta, pages, newsletters, voice; listing accuracy.")
 google = typer.Typer(help="Google Merchant Center feeds.")
@@ -98,6 +107,32 @@ def _done(channel: Channel, out: Path, items: int, mode: Mode) -> None:
     console.print(f"{channel.value}: {items} item(s) written to {out} ({mode.value})")
 
 
+def _context(ctx: typer.Context, limit: int = NEWS_LIMIT) -> FeedContext:
+    ws, sources = workspace(ctx), _sources(ctx)
+
+    def news(newest: int) -> list[FeedEntry]:
+        ledgers, now = all_node_databases(ctx), ws.clock()
+        return newsletter_entries(
+            ws.hub,
+            ledgers,
+            sources.nodes,
+            sources.settings,
+            newest,
+            lambda node, sku: availability(sources, node, sku, now).available,
+        )
+
+    return FeedContext(sources, news, limit)
+
+
+def _write(
+    ctx: typer.Context, feed: FeedFile, out: Path, mode: Mode, limit: int = NEWS_LIMIT
+) -> int:
+    """Write `feed` to `out` as the hub serves it at /feeds/{name}, recording what it lists."""
+    context = _context(ctx, limit)
+    with feed_files.replaced(out) as handle:
+        return feed.write(context, handle, workspace(ctx).clock(), mode, True)
+
+
 @google.command("products")
 def google_products(
     ctx: typer.Context,
@@ -106,42 +141,29 @@ def google_products(
     delta: bool = DELTA,
 ) -> None:
     """The product feed. Example: microindex feeds google products feed.xml --delta"""
+    mode = Mode.DELTA if delta else Mode.FULL
     with domain_errors():
-        sources, mode = _sources(ctx), Mode.DELTA if delta else Mode.FULL
-        now = workspace(ctx).clock()
-        with feed_files.replaced(out) as handle:
-            if fmt is FeedFormat.XML:
-                link = sources.settings.base_url
-                writer: Any = feed_files.GoogleXmlWriter(handle, "Products", link, "Product feed")
-            else:
-                writer = feed_files.google_tsv(handle)
-            record = send(sources, Channel.GOOGLE, writer, now, mode)
-            writer.close()
-    _done(Channel.GOOGLE, out, record.items, mode)
+        items = _write(ctx, FEED_FILES[f"google.{fmt.value}"], out, mode)
+    _done(Channel.GOOGLE, out, items, mode)
 
 
 @google.command("local")
 def google_local(ctx: typer.Context, out: Path = OUT, delta: bool = DELTA) -> None:
     """The local inventory feed (TSV), one row per node (store_code) and product.
     Example: microindex feeds google local local.tsv"""
+    mode = Mode.DELTA if delta else Mode.FULL
     with domain_errors():
-        sources, mode = _sources(ctx), Mode.DELTA if delta else Mode.FULL
-        with feed_files.replaced(out) as handle:
-            writer = feed_files.google_tsv(handle, local=True)
-            record = send(sources, Channel.GOOGLE_LOCAL, writer, workspace(ctx).clock(), mode)
-    _done(Channel.GOOGLE_LOCAL, out, record.items, mode)
+        items = _write(ctx, FEED_FILES["google-local.tsv"], out, mode)
+    _done(Channel.GOOGLE_LOCAL, out, items, mode)
 
 
 @app.command("meta")
 def meta(ctx: typer.Context, out: Path = OUT, delta: bool = DELTA) -> None:
     """The Meta (Facebook, Instagram) catalog CSV. Example: microindex feeds meta meta.csv"""
+    mode = Mode.DELTA if delta else Mode.FULL
     with domain_errors():
-        sources, mode = _sources(ctx), Mode.DELTA if delta else Mode.FULL
-        with feed_files.replaced(out) as handle:
-            record = send(
-                sources, Channel.META, feed_files.meta_csv(handle), workspace(ctx).clock(), mode
-            )
-    _done(Channel.META, out, record.items, mode)
+        items = _write(ctx, FEED_FILES["meta.csv"], out, mode)
+    _done(Channel.META, out, items, mode)
 
 
 @app.command("newsletter")
@@ -149,37 +171,12 @@ def newsletter(
     ctx: typer.Context,
     out: Path = OUT,
     fmt: NewsFormat = typer.Option(NewsFormat.RSS, "--format", help="rss, atom or json."),
-    limit: int = typer.Option(50, "--limit", min=1, help="Newest entries kept."),
+    limit: int = typer.Option(NEWS_LIMIT, "--limit", min=1, help="Newest entries kept."),
 ) -> None:
     """New drops and restocks for newsletters. Example: microindex feeds newsletter news.xml"""
     with domain_errors():
-        ws, sources = workspace(ctx), _sources(ctx)
-        base = sources.settings.base_url
-        now = ws.clock()
-        entries = newsletter_entries(
-            ws.hub,
-            all_node_databases(ctx),
-            sources.nodes,
-            sources.settings,
-            limit,
-            lambda node, sku: availability(sources, node, sku, now).available,
-        )
-        with feed_files.replaced(out) as handle:
-            if fmt is NewsFormat.RSS:
-                newsletter_files.write_rss(
-                    handle, "New and back in stock", base, entries, ws.clock()
-                )
-            elif fmt is NewsFormat.ATOM:
-                feed_id = f"{base.rstrip('/')}/feeds/news.atom"
-                newsletter_files.write_atom(
-                    handle, "New and back in stock", base, feed_id, entries, ws.clock()
-                )
-            else:
-                url = f"{base.rstrip('/')}/feeds/news.json"
-                newsletter_files.write_json_feed(
-                    handle, "New and back in stock", base, url, entries
-                )
-    console.print(f"newsletter: {len(entries)} entries written to {out} ({fmt.value})")
+        entries = _write(ctx, FEED_FILES[f"news.{fmt.value}"], out, Mode.FULL, limit)
+    console.print(f"newsletter: {entries} entries written to {out} ({fmt.value})")
 
 
 @app.command("voice")
@@ -200,10 +197,7 @@ def voice(
         ctx.call_on_close(index.close)
         catch_up(index, ws.hub, None)
         synonyms = load_synonyms(ws.settings.workspace)
-        wanted = SearchRequest(question_terms(question), limit=1)
-        hits = search(index, wanted, None, synonyms).hits
-        product = sources.products.product(hits[0].sku) if hits else None
-        answer = voice_answer(sources, question, product, Location(lat, lon), ws.clock())
+        answer = answer_question(sources, index, synonyms, question, Location(lat, lon), ws.clock())
     print_json(voice_json(answer)) if as_json else typer.echo(ssml(answer))
 
 

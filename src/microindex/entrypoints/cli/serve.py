@@ -10,8 +10,9 @@ import uvicorn
 from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.cli.context import console, errors, state, workspace
 from microindex.entrypoints.http import create_app
-from microindex.entrypoints.http.workers import FACTORY
+from microindex.entrypoints.http.workers import FACTORY, TICK_ENV
 from microindex.service import access
+from microindex.service.timers import TICK_S
 
 
 def login_url(base: str, code: str) -> str:
@@ -28,6 +29,13 @@ def serve(
         max=64,
         help="Hub processes sharing the port (more than one needs a PostgreSQL hub).",
     ),
+    tick: float = typer.Option(
+        TICK_S,
+        "--tick",
+        min=0.5,
+        max=3600,
+        help="Seconds between the timers' looks for due runs (webhooks wait at most this long).",
+    ),
 ) -> None:
     """Serve the API (/api/v1, OpenAPI at /docs), the dashboard (/) and staff pages, and run
     the hub's timers (checkout leases, reservation expiry, the locker sweep, the governance
@@ -40,10 +48,10 @@ def serve(
     Example: microindex -w ./demo serve --port 8000
     """
     if workers > 1:
-        _serve_workers(ctx, host, port, workers)
+        _serve_workers(ctx, host, port, workers, tick)
         return
     ws = workspace(ctx)
-    app = create_app(ws, timers=True)
+    app = create_app(ws, timers=True, tick_s=tick)
     hub = app.state.hub
     issued = access.issue_login_link(hub.links, ws.clock())
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
@@ -54,7 +62,7 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-def _serve_workers(ctx: typer.Context, host: str, port: int, workers: int) -> None:
+def _serve_workers(ctx: typer.Context, host: str, port: int, workers: int, tick: float) -> None:
     """N uvicorn worker processes on one socket, each its own app (`workers.hub_app`)."""
     settings = state(ctx).settings()
     if not settings.hub_url:
@@ -69,6 +77,7 @@ def _serve_workers(ctx: typer.Context, host: str, port: int, workers: int) -> No
     state(ctx).close()
     os.environ["MICROINDEX_WORKSPACE"] = str(settings.workspace.resolve())
     os.environ["MICROINDEX_HUB_URL"] = settings.hub_url
+    os.environ[TICK_ENV] = str(tick)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     console.print(f"{workers} hub processes on http://{shown}:{port} (PostgreSQL hub)")
     console.print(f"API documentation: http://{shown}:{port}/docs")

@@ -18,6 +18,7 @@ from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
 from microindex.entrypoints.cli.serve import serve
 from microindex.service import rights
+from microindex.service.timers import TICK_S
 from microindex.settings import SETTINGS_FILE, Settings
 
 
@@ -133,6 +134,6 @@ def demo(
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy
         try:
-            serve(ctx, host, port, workers=1)
+            serve(ctx, host, port, workers=1, tick=TICK_S)
         finally:
             live.stop()

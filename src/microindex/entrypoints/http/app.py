@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from microindex.adapters.sync.http import PUSH_PATH
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import access_stores
-from microindex.entrypoints.http import errors, pages, scan_pages, staff
+from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
     holds,
@@ -25,6 +25,8 @@ from microindex.entrypoints.http.api import (
     search,
     stock,
     transfers,
+    voice,
+    webhooks,
 )
 from microindex.entrypoints.http.api import orders as order_api
 from microindex.entrypoints.http.api import tokens as token_api
@@ -33,6 +35,7 @@ from microindex.entrypoints.http.limits import BodyLimit
 from microindex.entrypoints.http.sync import sync_router
 from microindex.entrypoints.http.timers import TimerThread
 from microindex.service.access import TokenStore
+from microindex.service.timers import TICK_S
 
 BODY_LIMIT = 64 * 1024  # JSON requests are small
 IMPORT_LIMIT = 16 * 1024 * 1024  # CSV files of a few thousand products fit easily
@@ -44,10 +47,10 @@ def body_limit(path: str) -> int:
     return IMPORT_LIMIT if path.endswith("/import") or path == PUSH_PATH else BODY_LIMIT
 
 
-def _running_timers(workspace: Workspace) -> Lifespan:
+def _running_timers(workspace: Workspace, tick_s: float) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.timers = TimerThread(workspace)
+        app.state.timers = TimerThread(workspace, tick_s)
         app.state.timers.start()
         try:
             yield
@@ -58,13 +61,17 @@ def _running_timers(workspace: Workspace) -> Lifespan:
 
 
 def create_app(
-    workspace: Workspace, tokens: TokenStore | None = None, timers: bool = False
+    workspace: Workspace,
+    tokens: TokenStore | None = None,
+    timers: bool = False,
+    tick_s: float = TICK_S,
 ) -> FastAPI:
     """The application over `workspace`; tokens, sessions, login links and rate limits live
     in its hub (tokens elsewhere when a store is given).
-    With `timers` (as `serve` runs it), the hub's timer thread runs while the app does."""
+    With `timers` (as `serve` runs it), the hub's timer thread runs while the app does,
+    looking for due runs every `tick_s`."""
     app = FastAPI(
-        lifespan=_running_timers(workspace) if timers else None,
+        lifespan=_running_timers(workspace, tick_s) if timers else None,
         title="microindex hub",
         version="1",
         summary="Per-node stock ledgers, the catalog and the node registry of a small seller.",
@@ -94,10 +101,13 @@ def create_app(
         rounds.api,
         popups.api,
         holds.api,
+        voice.api,
+        webhooks.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
     app.include_router(staff.api)  # the staff page's own paths
     app.include_router(pages.router)
+    app.include_router(channel_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -3,6 +3,7 @@ transfers, pop-ups), charts, stock with a search box, movements."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microindex.adapters.search.files import load_synonyms
+from microindex.domain.channels.webhook import Delivery, DeliveryState
 from microindex.domain.product import Product
 from microindex.domain.search.request import SearchRequest
 from microindex.entrypoints.http import dashboard_kpis, dashboard_nodes
@@ -31,6 +33,7 @@ STOCK_ROWS = 30
 RECENT = 25
 ORDERS_SHOWN = 10
 ORDERS_LOOKBACK = timedelta(days=28)
+DEAD_SHOWN = 10
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,6 +73,26 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         matching=matching,
         movements=view.recent_movements(nodes, RECENT),
         titles={sku: p.title for sku, p in catalog.items()},
+        hooks=_webhooks(hub),
+    )
+
+
+@dataclass(frozen=True)
+class _Hooks:
+    subscriptions: int
+    pending: int
+    dead: list[Delivery]
+    dead_total: int
+
+
+def _webhooks(hub: Hub) -> _Hooks:
+    store = hub.workspace.storage.webhooks()
+    dead = store.deliveries(DeliveryState.DEAD, DEAD_SHOWN)
+    return _Hooks(
+        len(store.subscriptions()),
+        store.count(DeliveryState.PENDING),
+        dead,
+        store.count(DeliveryState.DEAD),
     )
 
 

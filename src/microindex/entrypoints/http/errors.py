@@ -51,6 +51,7 @@ from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
 from microindex.service.transfers import TransferExists, UnknownTransfer
+from microindex.service.webhooks import UnknownSubscription
 
 STATUS: dict[type[DomainError], int] = {
     DomainError: 400,
@@ -81,6 +82,7 @@ STATUS: dict[type[DomainError], int] = {
     PickupRefused: 409,
     NoCompartmentFits: 409,
     UnknownTransfer: 404,
+    UnknownSubscription: 404,
     TransferExists: 409,
     TransferRefused: 409,
     NotSetAside: 409,
@@ -136,7 +138,10 @@ def jsonable(value: Any) -> Any:
 def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     status = status_of(error)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    challenge = (
+        'Bearer, Basic realm="feeds"' if request.url.path.startswith("/feeds/") else "Bearer"
+    )
+    headers = {"WWW-Authenticate": challenge} if status == 401 else None
     return JSONResponse(error_body(error.code, str(error), error.data()), status, headers)
 
 

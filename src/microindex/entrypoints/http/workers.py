@@ -8,15 +8,20 @@ and keeps its own connections; any request, sync push or order may land on any o
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from microindex.bootstrap import bootstrap
 from microindex.entrypoints.http.app import create_app
+from microindex.service.timers import TICK_S
 from microindex.settings import Settings
 
 FACTORY = "microindex.entrypoints.http.workers:hub_app"
+TICK_ENV = "MICROINDEX_TIMER_TICK_S"  # serve's --tick, handed to each process
 
 
 def hub_app() -> FastAPI:
     """One hub process's app, with its timers, over the workspace the environment names."""
-    return create_app(bootstrap(Settings.load(None)), timers=True)
+    tick = float(os.environ.get(TICK_ENV, TICK_S))
+    return create_app(bootstrap(Settings.load(None)), timers=True, tick_s=tick)
