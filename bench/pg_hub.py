@@ -242,7 +242,8 @@ def hub(shop: Shop, workers: int) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while not _answers(base + "/docs"):
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"the hub did not start: see {shop.folder}/hub-{workers}.log")
+                said = (shop.folder / f"hub-{workers}.log").read_text(errors="replace")
+                raise RuntimeError(f"the hub did not start; its log ends:\n{said[-3000:]}")
             time.sleep(0.2)
         yield base
     finally:

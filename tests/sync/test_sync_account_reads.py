@@ -41,6 +41,25 @@ def test_held_many_of_no_skus_is_empty(pair: Pair) -> None:
         assert uow.accounts.held_many([]) == {}
 
 
+def test_online_rates_equal_online_rate_for_each_sku_ordered_online(pair: Pair) -> None:
+    _both_synced(pair)
+    pair.order("o-1", 2)
+    with pair.hub() as uow:
+        many = uow.accounts.online_rates([*SKUS, "NONE-1"])
+        one_by_one = {sku: uow.accounts.online_rate(sku) for sku in SKUS}
+        assert uow.accounts.online_rates([]) == {}
+    assert many == {"MUG-1": one_by_one["MUG-1"]}  # never ordered online: absent
+    assert many["MUG-1"][0] > 0 and one_by_one["TEA-1"] == (0.0, 0.0)
+
+
+def test_batched_reads_take_more_skus_than_a_statement_has_parameters(pair: Pair) -> None:
+    _both_synced(pair)
+    skus = [*SKUS, *(f"X-{i}" for i in range(40_000))]  # SQLite allows 32,766 parameters
+    with pair.hub() as uow:
+        assert set(uow.accounts.held_many(skus)) == set(SKUS)
+        assert uow.accounts.online_rates(skus) == {}
+
+
 def test_peer_epochs_lists_the_epoch_each_peer_was_last_heard_in(pair: Pair) -> None:
     with pair.hub() as uow:
         assert uow.accounts.peer_epochs() == {}

@@ -10,7 +10,7 @@ the node where to resume.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -312,10 +312,10 @@ def _rebalance(
     tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
     total_rate = 0.0
     advice: list[Advice] = []
-    for sku in sorted(set(account.mirror) | set(account.held)):
-        walkin = rates[sku]
-        online, _ = uow.accounts.online_rate(sku)
-        share = online / max(1, len(uow.accounts.held(sku)))
+    skus = sorted(set(account.mirror) | set(account.held))
+    shares = online_shares(uow, skus)
+    for sku in skus:
+        walkin, share = rates[sku], shares.get(sku, 0.0)
         total_rate += walkin + share
         local = (account.mirror[sku].local if sku in account.mirror else 0) + account.releasing(sku)
         free = local + max(0, account.h(sku))
@@ -328,6 +328,15 @@ def _rebalance(
             _release(account, epoch, sku, min(target - local, account.h(sku)))
         advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
     return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
+
+
+def online_shares(uow: SyncUnitOfWork, skus: Collection[str]) -> dict[str, float]:
+    """Each SKU's online rate split evenly over the nodes the hub holds rights at, in two
+    reads whatever the number of SKUs; a SKU never ordered online (share 0) is absent, so the
+    holders are read only for the few SKUs sold online."""
+    online = {sku: rate for sku, (rate, _) in uow.accounts.online_rates(skus).items() if rate}
+    holders = uow.accounts.held_many(list(online)) if online else {}
+    return {sku: rate / max(1, len(holders.get(sku, {}))) for sku, rate in online.items()}
 
 
 def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> float:

@@ -63,6 +63,10 @@ class AccountStore(Protocol):
         """(units per second, hub time in seconds it was last updated)."""
         ...
 
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        """`online_rate` for several SKUs in one read; a SKU never ordered online is absent."""
+        ...
+
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None: ...
 
 

@@ -311,6 +311,12 @@ class PostgresAccounts:
         ).fetchone()
         return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
 
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        rows = self._conn.execute(
+            "SELECT sku, rate, at_s FROM hub_online_rates WHERE sku = ANY(%s)", (list(skus),)
+        )
+        return {str(sku): (float(rate), float(at_s)) for sku, rate, at_s in rows}
+
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
         self._conn.execute(
             "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"

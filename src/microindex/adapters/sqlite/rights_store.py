@@ -262,12 +262,11 @@ class SqliteAccounts:
         }
 
     def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
-        chosen = tuple(skus)
         found: dict[str, dict[str, int]] = {}
         for sku, n, h in self._conn.execute(
-            "SELECT sku, node, h - owed FROM hub_rights"
-            f" WHERE sku IN ({', '.join('?' for _ in chosen)})",
-            chosen,
+            "SELECT sku, node, h - owed FROM hub_rights WHERE sku IN"
+            " (SELECT value FROM json_each(?))",  # one parameter, however many SKUs
+            (json.dumps(list(skus)),),
         ):
             found.setdefault(sku, {})[n] = int(h)
         return found
@@ -291,6 +290,14 @@ class SqliteAccounts:
             "SELECT rate, at_s FROM hub_online_rates WHERE sku = ?", (sku,)
         ).fetchone()
         return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
+
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        rows = self._conn.execute(
+            "SELECT sku, rate, at_s FROM hub_online_rates WHERE sku IN"
+            " (SELECT value FROM json_each(?))",
+            (json.dumps(list(skus)),),
+        )
+        return {sku: (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
         self._conn.execute(

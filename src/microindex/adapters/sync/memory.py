@@ -177,6 +177,9 @@ class MemoryAccounts:
     def online_rate(self, sku: str) -> tuple[float, float]:
         return self._s.online.get(sku, (0.0, 0.0))
 
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        return {sku: self._s.online[sku] for sku in skus if sku in self._s.online}
+
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
         self._j.put(self._s.online, sku, (rate, at_s))
 
