@@ -358,6 +358,11 @@ def sync_per_s(base: str, shop: Shop, folder: Path) -> float:
     return pushed / (time.perf_counter() - start)
 
 
+def say(what: str, figures: object = "") -> None:
+    """Progress on stderr as the run goes: a long run cut short still tells how far it got."""
+    print(f"{time.strftime('%H:%M:%S')} {what} {figures}".rstrip(), file=sys.stderr, flush=True)
+
+
 def percentile(times: list[float], share: float) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -367,10 +372,15 @@ def fleet(base: str, shop: Shop, folder: Path, size: Size, threads: int) -> dict
     codes = [f"f{i:03d}" for i in range(size.nodes)]
     skus = [f"SKU-{i:05d}" for i in range(size.skus)]
     node_files(folder, codes, skus, 5)
+    say(f"fleet: {size.nodes} node files of {size.skus} receipts made; first syncs start")
     first: list[float] = []
     start = time.perf_counter()
     pushed = push_all(base, shop, folder, codes, threads, first)
     first_s = time.perf_counter() - start
+    say(
+        f"fleet: first syncs done, {pushed} movements in {first_s:.0f} s; push p50/p99/max ms",
+        [round(1000 * percentile(first, q), 1) for q in (0.5, 0.99, 1.0)],
+    )
     later: list[float] = []
     node_files(folder, codes, skus[: size.later], 2)
     push_all(base, shop, folder, codes, threads, later)
@@ -403,17 +413,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL not reachable at {args.pg_url}: {error}", file=sys.stderr)
         return 2
     figures: dict[str, Any] = {"raw": raw_rates(args.pg_url, args.buyers)}
+    say("raw psycopg", figures["raw"])
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
     try:
         for workers in (1, 2):  # each on a new schema with the same data (the fleet's nodes
             with new_schema(args.pg_url) as url:  # registered: promising reads every node)
                 shop = set_up(folder / f"hub-{workers}", url, size)
+                say(f"{workers} process(es): set up")
                 with hub(shop, workers) as base:
                     nodes = folder / f"sync-nodes-{workers}"
                     nodes.mkdir()
                     run = orders_per_s(base, shop, size.orders, args.buyers)
                     run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
                     figures[f"{workers}_process"] = run
+                    say(f"{workers} process(es)", run)
                     if workers == 2:
                         fleet_dir = folder / "fleet"
                         fleet_dir.mkdir()

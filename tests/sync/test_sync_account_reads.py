@@ -108,3 +108,29 @@ def test_reserving_through_load_rights_keeps_the_escrow(pair: Pair) -> None:
     with pair.hub() as uow:
         assert uow.accounts.load("van").h("MUG-1") == 0
         assert "o-1" in uow.accounts.load("van").reservations
+
+
+def test_walk_in_rates_are_kept_per_node_and_sku_and_read_for_the_skus_asked(pair: Pair) -> None:
+    _both_synced(pair)
+    with pair.hub() as uow:
+        every = uow.accounts.walk_in_rates(["van", "shop", "nowhere"])
+        asked = uow.accounts.walk_in_rates(["van", "shop"], ["TEA-1", "NONE-1"])
+        assert uow.accounts.walk_in_rates(["van"], []) == {}
+    assert set(every) == {"van", "shop"}  # rated at their first sync, from their history
+    assert set(every["van"]) == set(SKUS) and set(every["shop"]) == {"MUG-1"}
+    assert asked == {"van": {"TEA-1": every["van"]["TEA-1"]}}
+    with pair.hub() as uow:
+        uow.accounts.save_walk_in_rates("van", {"TEA-1": 0.125, "NEW-1": 1e-9})
+        uow.commit()
+    with pair.hub() as uow:
+        van = uow.accounts.walk_in_rates(["van"])["van"]
+    assert van == {**every["van"], "TEA-1": 0.125, "NEW-1": 1e-9}
+
+
+def test_a_rate_reads_back_exactly_as_it_was_written(pair: Pair) -> None:
+    rates = {f"S-{i}": 1 / (i + 3) / 86400 for i in range(50)}
+    with pair.hub() as uow:
+        uow.accounts.save_walk_in_rates("van", rates)
+        uow.commit()
+    with pair.hub() as uow:
+        assert uow.accounts.walk_in_rates(["van"]) == {"van": rates}

@@ -351,7 +351,7 @@ def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> fl
 def _walk_in_rates(
     uow: SyncUnitOfWork, peer: Peer, account: NodeAccount, now: datetime, settings: SyncSettings
 ) -> dict[str, float]:
-    """Decayed walk-in rates per SKU (units per second), kept in the peer; tau learns from
+    """Decayed walk-in rates per SKU (units per second), kept by the hub; tau learns from
     gaps between sync sessions (exchanges less than `shortest_s` apart are one session).
 
     At the first sync the node's whole mirrored history counts, over the time it spans: from
@@ -367,13 +367,14 @@ def _walk_in_rates(
         gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
         peer.tau_s = allocation.smoothed(peer.tau_s, gap)
     peer.last_sync_s = now_s
+    priors = uow.accounts.walk_in_rates([peer.node]).get(peer.node, {})
     rates: dict[str, float] = {}
     for sku in set(account.mirror) | set(account.held):
-        prior = peer.rates.get(sku, settings.prior_rate_per_s)
+        prior = priors.get(sku, settings.prior_rate_per_s)
         rates[sku] = allocation.decayed_rate(
             prior, elapsed, sold.get(sku, 0), settings.rate_horizon_s
         )
-    peer.rates.update(rates)
+    uow.accounts.save_walk_in_rates(peer.node, rates)
     return rates
 
 

@@ -6,7 +6,7 @@ of work is an ordinary unit of work with these two stores added, on the same tra
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 from microindex.domain.sync.account import NodeAccount, Reservation
@@ -48,6 +48,17 @@ class AccountStore(Protocol):
 
     def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
         """`held` for several SKUs in one read: SKU -> node -> H (a SKU held nowhere is absent)."""
+        ...
+
+    def walk_in_rates(
+        self, nodes: Collection[str], skus: Collection[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """Walk-in sales per second, node -> SKU -> rate, as of each node's last sync: of
+        `skus` only when given (an order's), else all the nodes'. A pair never rated is absent."""
+        ...
+
+    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+        """Set the node's rates of these SKUs (the others keep theirs)."""
         ...
 
     def peer_epochs(self) -> dict[str, str]:

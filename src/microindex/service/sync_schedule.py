@@ -46,8 +46,8 @@ def next_syncs(
             if peer.last_sync_s < 0:
                 found[node] = NextSync(node, None, None, 0.0, "waiting for its first sync")
                 continue
-            total = sum(peer.rates.values())
-            total += sum(online_shares(uow, list(peer.rates)).values())
+            rates = uow.accounts.walk_in_rates([node]).get(node, {})
+            total = sum(rates.values()) + sum(online_shares(uow, list(rates)).values())
             interval = allocation.sync_interval(total, bounds)
             last = datetime.fromtimestamp(peer.last_sync_s, UTC)
             due = last + timedelta(seconds=interval)

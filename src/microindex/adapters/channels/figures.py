@@ -12,7 +12,6 @@ Each read has a connection of its own (WAL: readers never wait for the node's wr
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
@@ -57,14 +56,19 @@ class SqliteFigures:
         with closing(connect(self.hub_file)) as conn:
             try:
                 row = conn.execute(
-                    "SELECT last_sync_s, rates FROM sync_peers WHERE node = ?", (node,)
+                    "SELECT last_sync_s FROM sync_peers WHERE node = ?", (node,)
                 ).fetchone()
             except sqlite3.OperationalError:  # a hub without the sync tables
                 return None
             if row is None or row[0] < 0:
                 return None
             head = _head_of(conn, "SELECT head FROM ledger_heads WHERE node = ?", node)
-        rates = {sku: float(r) * DAY_S for sku, r in json.loads(row[1]).items()}
+            rates = {
+                sku: float(r) * DAY_S
+                for sku, r in conn.execute(
+                    "SELECT sku, rate FROM hub_walk_in_rates WHERE node = ?", (node,)
+                )
+            }
         return datetime.fromtimestamp(row[0], UTC), rates, head
 
 

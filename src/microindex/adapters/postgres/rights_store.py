@@ -9,7 +9,7 @@ contract tests.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +31,7 @@ from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
 
 _OPEN = [s.value for s in OPEN]
-_PEER = (
-    "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, rates, epoch"
-)
+_PEER = "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, epoch"
 
 
 def _reserved(value: Any) -> tuple[tuple[str, int], ...]:
@@ -136,17 +134,17 @@ class PostgresAccounts:
         ).fetchone()
         if row is None:
             return Peer(node)
-        inc, counter, through, last, tau, over, deficit, rates, epoch = row
-        return Peer(node, inc, counter, through, last, tau, over, deficit, dict(rates), epoch)
+        inc, counter, through, last, tau, over, deficit, epoch = row
+        return Peer(node, inc, counter, through, last, tau, over, deficit, epoch)
 
     def save_peer(self, peer: Peer) -> None:
         self._conn.execute(
             f"INSERT INTO sync_peers (node, next_request, {_PEER})"
-            " VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (node) DO UPDATE SET"
+            " VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (node) DO UPDATE SET"
             " incarnation = excluded.incarnation, counter = excluded.counter,"
             " requests_through = excluded.requests_through, last_sync_s = excluded.last_sync_s,"
             " tau_s = excluded.tau_s, overdraft = excluded.overdraft,"
-            " deficit = excluded.deficit, rates = excluded.rates, epoch = excluded.epoch",
+            " deficit = excluded.deficit, epoch = excluded.epoch",
             (
                 peer.node,
                 peer.incarnation,
@@ -156,7 +154,6 @@ class PostgresAccounts:
                 peer.tau_s,
                 peer.overdraft,
                 peer.deficit,
-                Jsonb(peer.rates),
                 peer.epoch,
             ),
         )
@@ -187,7 +184,7 @@ class PostgresAccounts:
     def _account(self, node: str, chosen: list[str] | None) -> NodeAccount:
         """Lock the peer row (created if need be), read the rights (of `chosen` if given)."""
         self._conn.execute(
-            "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '{}', '')"
+            "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
             " ON CONFLICT (node) DO NOTHING",
             (node,),
         )
@@ -293,6 +290,26 @@ class PostgresAccounts:
         ):
             found.setdefault(str(sku), {})[str(n)] = int(h)
         return found
+
+    def walk_in_rates(
+        self, nodes: Collection[str], skus: Collection[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        chosen = None if skus is None else list(skus)
+        found: dict[str, dict[str, float]] = {}
+        for node, sku, rate in self._conn.execute(
+            "SELECT node, sku, rate FROM hub_walk_in_rates WHERE node = ANY(%s)"
+            " AND (%s::text[] IS NULL OR sku = ANY(%s))",
+            (list(nodes), chosen, chosen),
+        ):
+            found.setdefault(str(node), {})[str(sku)] = float(rate)
+        return found
+
+    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+        self._conn.execute(  # one statement however many SKUs
+            "INSERT INTO hub_walk_in_rates SELECT %s, unnest(%s::text[]), unnest(%s::float8[])"
+            " ON CONFLICT (node, sku) DO UPDATE SET rate = excluded.rate",
+            (node, list(rates), list(rates.values())),
+        )
 
     def peer_epochs(self) -> dict[str, str]:
         rows = self._conn.execute("SELECT node, epoch FROM sync_peers")

@@ -24,7 +24,11 @@ from microindex.adapters.sqlite.order_schema import (
     TRANSFER_ORDER_MIGRATION,
 )
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
-from microindex.adapters.sqlite.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
+from microindex.adapters.sqlite.sync_schema import (
+    STOCK_REQUESTS_MIGRATION,
+    SYNC_MIGRATION,
+    WALK_IN_RATES_MIGRATION,
+)
 from microindex.adapters.sqlite.timer_schema import TIMER_MIGRATION
 
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -289,6 +293,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
+    WALK_IN_RATES_MIGRATION,
 ]
 
 
