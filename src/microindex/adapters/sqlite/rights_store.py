@@ -29,6 +29,8 @@ _OPEN = tuple(s.value for s in OPEN)
 
 
 def _reserved(text: str) -> tuple[tuple[str, int], ...]:
+    if text == "[]":  # most rows: nothing set aside (no parse for each SKU a sync loads)
+        return ()
     return tuple((str(i), int(q)) for i, q in json.loads(text))
 
 
