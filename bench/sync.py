@@ -17,6 +17,12 @@ synchronous=FULL):
   its rights have settled: the hub's CPU per sync (`time.process_time` around the endpoint)
   and the reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
   `--idle-only` runs just this.
+
+Idle sync, hub CPU ms and reply bytes at 500 / 5,000 / 20,000 SKUs (2026-12-06, loaded machine):
+before (two queries per SKU in the rebalance, rates in the peer JSON) 13.9 / 134 / 572 ms;
+after (batched reads, rates in rows) 10.8 / 110 / 474 ms; reply 1,046 / 11,465 / 46,855 bytes
+both times. Still in proportion to the SKUs: the account load, the split of every SKU and the
+advice for every SKU in the reply (issue 21 item 2) remain.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.
