@@ -404,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skus", type=int, help="SKUs each fleet node holds (20,000; 2,000).")
     parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--fleet-only", action="store_true", help="Only the raw rates and the fleet (2 processes)."
+    )
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
     size = Size(args.nodes or size.nodes, args.skus or size.skus, size.orders, size.later)
@@ -416,17 +419,18 @@ def main(argv: list[str] | None = None) -> int:
     say("raw psycopg", figures["raw"])
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
     try:
-        for workers in (1, 2):  # each on a new schema with the same data (the fleet's nodes
-            with new_schema(args.pg_url) as url:  # registered: promising reads every node)
+        for workers in (2,) if args.fleet_only else (1, 2):  # each on a new schema, the same data
+            with new_schema(args.pg_url) as url:  # (the fleet's nodes: promising reads each)
                 shop = set_up(folder / f"hub-{workers}", url, size)
                 say(f"{workers} process(es): set up")
                 with hub(shop, workers) as base:
-                    nodes = folder / f"sync-nodes-{workers}"
-                    nodes.mkdir()
-                    run = orders_per_s(base, shop, size.orders, args.buyers)
-                    run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
-                    figures[f"{workers}_process"] = run
-                    say(f"{workers} process(es)", run)
+                    if not args.fleet_only:
+                        nodes = folder / f"sync-nodes-{workers}"
+                        nodes.mkdir()
+                        run = orders_per_s(base, shop, size.orders, args.buyers)
+                        run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
+                        figures[f"{workers}_process"] = run
+                        say(f"{workers} process(es)", run)
                     if workers == 2:
                         fleet_dir = folder / "fleet"
                         fleet_dir.mkdir()
@@ -446,7 +450,7 @@ def _report(figures: dict[str, Any], as_json: bool) -> None:
         f"raw psycopg: {raw['updates_per_s']:.0f} single-row updates/s, "
         f"{raw['inserts_per_s']:.0f} inserts/s (executemany)"
     )
-    for workers in (1, 2):
+    for workers in (1, 2) if "1_process" in figures else ():
         run = figures[f"{workers}_process"]
         print(
             f"{workers} hub process(es): {run['orders_per_s']} orders/s "
