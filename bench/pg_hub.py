@@ -28,7 +28,7 @@ on a quiet machine. Full size (200 nodes x 20,000 SKUs in the catalog, every nod
 | 2 processes           | 16.6     | 1,532 ms  | 1,301            | (same run)    | (same run)    |
 | 1 process, 50 nodes * | 39.2     | 782 ms    | 1,553            | 1,298         | 12,049        |
 | 2 processes, 50 nodes | 32.1     | 749 ms    | 1,554            | (same run)    | (same run)    |
-| 1 process, 2,000 SKUs*| 16.5     | 2,020 ms  | 1,900            | 1,358         | 18,359        |
+| 1 process, 2,000 SKUs*| 16.5     | 2,020 ms  | 1,900            | 407           | 10,037        |
 | 2 processes, 2,000    | 17.4     | 1,656 ms  | 826              | (same run)    | (same run)    |
 
 (* with walk-in rates in rows, migration 151; the first two rows before it.) Orders per second
