@@ -218,9 +218,15 @@ class PostgresAccounts:
 
     def save(self, account: NodeAccount) -> None:
         node = account.node
-        for sku in sorted(account.touched_skus):
-            self._save_rights(account, sku)
+        rows = [r for sku in sorted(account.touched_skus) if (r := self._save_rights(account, sku))]
         with self._conn.cursor() as cur:
+            cur.executemany(  # one batch, not a statement per SKU (a first sync touches all)
+                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                rows,
+            )
             cur.executemany(
                 "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
@@ -250,7 +256,9 @@ class PostgresAccounts:
         account.touched_reservations.clear()
         account.settled.clear()
 
-    def _save_rights(self, account: NodeAccount, sku: str) -> None:
+    def _save_rights(self, account: NodeAccount, sku: str) -> tuple[Any, ...] | None:
+        """Spend H at once by the conditional UPDATE (the escrow test); else the row to
+        write, which `save` writes with the others in one batch."""
         node, new = account.node, account.h(sku)
         old = self._loaded.get((node, sku))
         r = account.mirror.get(sku, Rights())
@@ -263,15 +271,10 @@ class PostgresAccounts:
             )
             if spent.rowcount != 1:
                 raise NotEnoughRights(sku, node, old - new, 0)
-        else:
-            self._conn.execute(
-                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                (node, sku, max(new, 0), max(-new, 0), *rest),
-            )
+            self._loaded[(node, sku)] = new
+            return None
         self._loaded[(node, sku)] = new
+        return (node, sku, max(new, 0), max(-new, 0), *rest)
 
     def reservation(self, ident: str) -> Reservation | None:
         row = self._conn.execute(
