@@ -40,6 +40,11 @@ and, the hub pooling every right, 4M grants back) ran at about 1,200 movements/s
 hours. Push times at smaller fleets (the later pushes: 20 new receipts a node):
 - 20 nodes x 2,000 SKUs: first sync 1,563 movements/s (push p99 7.6 s); later pushes p50 1.19 s,
   p99 1.81 s, max 1.81 s (40 pushes).
+- 8 nodes x 20,000 SKUs (`--fleet-only --buyers 2`): first sync 1,818 movements/s, push p50
+  3.2 s, p99 8.7 s. The later pushes (each releasing a unit of every SKU to the node) then took
+  minutes: the rebalance summed the releases on their way once per SKU, quadratic in the SKUs;
+  fixed (`NodeAccount.releasing_by_sku`). 20 nodes x 20,000 with 8 threads timed out at
+  120 s a push before that fix.
 """
 
 from __future__ import annotations

@@ -314,10 +314,11 @@ def _rebalance(
     advice: list[Advice] = []
     skus = sorted(set(account.mirror) | set(account.held))
     shares = online_shares(uow, skus)
+    releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
     for sku in skus:
         walkin, share = rates[sku], shares.get(sku, 0.0)
         total_rate += walkin + share
-        local = (account.mirror[sku].local if sku in account.mirror else 0) + account.releasing(sku)
+        local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
         free = local + max(0, account.h(sku))
         target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
         steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
