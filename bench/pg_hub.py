@@ -44,7 +44,9 @@ hours. Push times at smaller fleets (the later pushes: 20 new receipts a node):
   3.2 s, p99 8.7 s. The later pushes (each releasing a unit of every SKU to the node) then took
   minutes: the rebalance summed the releases on their way once per SKU, quadratic in the SKUs;
   fixed (`NodeAccount.releasing_by_sku`). 20 nodes x 20,000 with 8 threads timed out at
-  120 s a push before that fix.
+  120 s a push before that fix. After it, and with a push's rights written in one batch:
+  first sync 2,414 movements/s (push p99 13.5 s), later pushes p50 1.27 s, p99 1.53 s, max
+  1.53 s (16 pushes; raw in the same run: 1,918 updates/s, 27,948 inserts/s).
 """
 
 from __future__ import annotations
