@@ -16,6 +16,41 @@ MICROINDEX_TEST_PG_URL or the local test server):
 - the fleet, on 2 hub processes: --nodes nodes each holding --skus SKUs push their first
   receipts (and the grants the hub's replies make), then each pushes a few new receipts; the
   time of every push as the node sees it (p50, p99, max).
+`--fleet-only` skips the order and sync phases (raw rates and the fleet only).
+
+Figures, 2026-12-06, on this machine shared with four other sessions (load average 8-12 on 2
+cores, the server near its 100 connections): read them as a floor, not as what the code does
+on a quiet machine. Full size (200 nodes x 20,000 SKUs in the catalog, every node registered):
+
+| run                   | orders/s | order p99 | sync movements/s | raw updates/s | raw inserts/s |
+|-----------------------|----------|-----------|------------------|---------------|---------------|
+| 1 process             | 12.9     | 2,725 ms  | 1,259            | 2,961         | 30,107        |
+| 2 processes           | 16.6     | 1,532 ms  | 1,301            | (same run)    | (same run)    |
+| 1 process, 50 nodes * | 39.2     | 782 ms    | 1,553            | 1,298         | 12,049        |
+| 2 processes, 50 nodes | 32.1     | 749 ms    | 1,554            | (same run)    | (same run)    |
+| 1 process, 2,000 SKUs*| 16.5     | 2,020 ms  | 1,900            | 407           | 10,037        |
+| 2 processes, 2,000    | 17.4     | 1,656 ms  | 826              | (same run)    | (same run)    |
+
+(* with walk-in rates in rows, migration 151; the first two rows before it.) Orders per second
+fall with the nodes registered (200 against 50), not with the catalog: promising weighs every
+registered node.
+
+The fleet at full size did not finish in the time there was: its first syncs (4M receipts
+and, the hub pooling every right, 4M grants back) ran at about 1,200 movements/s, about two
+hours. Push times at smaller fleets (the later pushes: 20 new receipts a node):
+- 20 nodes x 2,000 SKUs: first sync 1,563 movements/s (push p99 7.6 s); later pushes p50 1.19 s,
+  p99 1.81 s, max 1.81 s (40 pushes).
+- 8 nodes x 20,000 SKUs (`--fleet-only --buyers 2`): first sync 1,818 movements/s, push p50
+  3.2 s, p99 8.7 s. The later pushes (each releasing a unit of every SKU to the node) then took
+  minutes: the rebalance summed the releases on their way once per SKU, quadratic in the SKUs;
+  fixed (`NodeAccount.releasing_by_sku`). 20 nodes x 20,000 with 8 threads timed out at
+  120 s a push before that fix. After it, and with a push's rights written in one batch:
+  first sync 2,414 movements/s (push p99 13.5 s), later pushes p50 1.27 s, p99 1.53 s, max
+  1.53 s (16 pushes; raw in the same run: 1,918 updates/s, 27,948 inserts/s).
+- 20 nodes x 20,000 SKUs (`--buyers 4`, after the fixes): first sync 3,571 movements/s (800,000
+  in 224 s; push p50 2.6 s, p99 10.3 s, max 13.4 s); the later pushes, each releasing 20,000
+  units, were still running after 8 minutes when the session ended (a single one spent 16 s in
+  the rebalance between two queries): the next cost to take on.
 """
 
 from __future__ import annotations
@@ -242,7 +277,8 @@ def hub(shop: Shop, workers: int) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while not _answers(base + "/docs"):
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"the hub did not start: see {shop.folder}/hub-{workers}.log")
+                said = (shop.folder / f"hub-{workers}.log").read_text(errors="replace")
+                raise RuntimeError(f"the hub did not start; its log ends:\n{said[-3000:]}")
             time.sleep(0.2)
         yield base
     finally:
@@ -305,7 +341,7 @@ class TimedClient:
     """An httpx client that keeps how long each push took (as the node saw it)."""
 
     def __init__(self, times: list[float], guard: threading.Lock) -> None:
-        self._client = httpx.Client(timeout=120)
+        self._client = httpx.Client(timeout=900)  # a slow push is a figure, not a failure
         self._times, self._guard = times, guard
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
@@ -357,6 +393,11 @@ def sync_per_s(base: str, shop: Shop, folder: Path) -> float:
     return pushed / (time.perf_counter() - start)
 
 
+def say(what: str, figures: object = "") -> None:
+    """Progress on stderr as the run goes: a long run cut short still tells how far it got."""
+    print(f"{time.strftime('%H:%M:%S')} {what} {figures}".rstrip(), file=sys.stderr, flush=True)
+
+
 def percentile(times: list[float], share: float) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
@@ -366,10 +407,15 @@ def fleet(base: str, shop: Shop, folder: Path, size: Size, threads: int) -> dict
     codes = [f"f{i:03d}" for i in range(size.nodes)]
     skus = [f"SKU-{i:05d}" for i in range(size.skus)]
     node_files(folder, codes, skus, 5)
+    say(f"fleet: {size.nodes} node files of {size.skus} receipts made; first syncs start")
     first: list[float] = []
     start = time.perf_counter()
     pushed = push_all(base, shop, folder, codes, threads, first)
     first_s = time.perf_counter() - start
+    say(
+        f"fleet: first syncs done, {pushed} movements in {first_s:.0f} s; push p50/p99/max ms",
+        [round(1000 * percentile(first, q), 1) for q in (0.5, 0.99, 1.0)],
+    )
     later: list[float] = []
     node_files(folder, codes, skus[: size.later], 2)
     push_all(base, shop, folder, codes, threads, later)
@@ -393,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skus", type=int, help="SKUs each fleet node holds (20,000; 2,000).")
     parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--fleet-only", action="store_true", help="Only the raw rates and the fleet (2 processes)."
+    )
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
     size = Size(args.nodes or size.nodes, args.skus or size.skus, size.orders, size.later)
@@ -402,17 +451,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL not reachable at {args.pg_url}: {error}", file=sys.stderr)
         return 2
     figures: dict[str, Any] = {"raw": raw_rates(args.pg_url, args.buyers)}
+    say("raw psycopg", figures["raw"])
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
     try:
-        for workers in (1, 2):  # each on a new schema with the same data (the fleet's nodes
-            with new_schema(args.pg_url) as url:  # registered: promising reads every node)
+        for workers in (2,) if args.fleet_only else (1, 2):  # each on a new schema, the same data
+            with new_schema(args.pg_url) as url:  # (the fleet's nodes: promising reads each)
                 shop = set_up(folder / f"hub-{workers}", url, size)
+                say(f"{workers} process(es): set up")
                 with hub(shop, workers) as base:
-                    nodes = folder / f"sync-nodes-{workers}"
-                    nodes.mkdir()
-                    run = orders_per_s(base, shop, size.orders, args.buyers)
-                    run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
-                    figures[f"{workers}_process"] = run
+                    if not args.fleet_only:
+                        nodes = folder / f"sync-nodes-{workers}"
+                        nodes.mkdir()
+                        run = orders_per_s(base, shop, size.orders, args.buyers)
+                        run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
+                        figures[f"{workers}_process"] = run
+                        say(f"{workers} process(es)", run)
                     if workers == 2:
                         fleet_dir = folder / "fleet"
                         fleet_dir.mkdir()
@@ -432,7 +485,7 @@ def _report(figures: dict[str, Any], as_json: bool) -> None:
         f"raw psycopg: {raw['updates_per_s']:.0f} single-row updates/s, "
         f"{raw['inserts_per_s']:.0f} inserts/s (executemany)"
     )
-    for workers in (1, 2):
+    for workers in (1, 2) if "1_process" in figures else ():
         run = figures[f"{workers}_process"]
         print(
             f"{workers} hub process(es): {run['orders_per_s']} orders/s "

@@ -13,6 +13,16 @@ synchronous=FULL):
   in-process transport (read, encode, sign, verify, decode, apply, reply, apply reply).
 - wire bytes per movement: push frames over movements, for the catch-up and for small pushes
   of 20 movements (a till syncing every few minutes). Aim: <= 64.
+- idle sync: a node holding --idle-skus SKUs (500, 5,000, 20,000) syncs with nothing new once
+  its rights have settled: the hub's CPU per sync (`time.process_time` around the endpoint)
+  and the reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
+  `--idle-only` runs just this.
+
+Idle sync, hub CPU ms and reply bytes at 500 / 5,000 / 20,000 SKUs (2026-12-06, loaded machine):
+before (two queries per SKU in the rebalance, rates in the peer JSON) 13.9 / 134 / 572 ms;
+after (batched reads, rates in rows) 10.8 / 110 / 474 ms; reply 1,046 / 11,465 / 46,855 bytes
+both times. Still in proportion to the SKUs: the account load, the split of every SKU and the
+advice for every SKU in the reply (issue 21 item 2) remain.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.
@@ -187,13 +197,73 @@ def small_pushes(folder: Path, count: int = 400, size: int = 20) -> float:
     return link.stats.bytes_per_movement
 
 
+class _TimedEndpoint:
+    """The hub's endpoint, keeping the CPU seconds it spent and the reply bytes it sent."""
+
+    def __init__(self, endpoint: HubEndpoint) -> None:
+        self._endpoint = endpoint
+        self.cpu_s: list[float] = []
+        self.reply_bytes: list[int] = []
+
+    def handle(self, frame: bytes) -> bytes:
+        started = time.process_time()
+        reply = self._endpoint.handle(frame)
+        self.cpu_s.append(time.process_time() - started)
+        self.reply_bytes.append(len(reply))
+        return reply
+
+
+def idle_syncs(folder: Path, skus: int, rounds: int = 10) -> dict[str, Any]:
+    """A node holding `skus` SKUs syncs with nothing new, a minute apart, once its rights
+    have settled: the hub's CPU per idle sync and the reply's bytes (median of `rounds`)."""
+    folder.mkdir()
+    node, hub = SqliteSyncDatabase(folder / "van.sqlite"), _hub(folder)
+    node.migrate()
+    with node() as uow:
+        ledger = uow.ledger.load("van", [f"SKU-{i:05d}" for i in range(skus)])
+        for i in range(skus):
+            ledger.record(f"SKU-{i:05d}", MovementKind.RECEIVE, 5, T0, "bench", "ana")
+        uow.ledger.save(ledger)
+        uow.commit()
+    clock = [T0]
+    timed = _TimedEndpoint(HubEndpoint(hub, SECRETS, lambda: clock[0]))
+    link = InProcessTransport("van", SECRETS["van"], timed.handle)
+    for _ in range(3):  # the first sync, then the split settles
+        clock[0] += timedelta(minutes=1)
+        sync.sync_node(node, "van", link, clock[0])
+    timed.cpu_s.clear()
+    timed.reply_bytes.clear()
+    for _ in range(rounds):
+        clock[0] += timedelta(minutes=1)
+        sync.sync_node(node, "van", link, clock[0], max_exchanges=1)
+    node.close()
+    hub.close()
+    return {
+        "skus": skus,
+        "hub_cpu_ms": round(1000 * sorted(timed.cpu_s)[len(timed.cpu_s) // 2], 2),
+        "reply_bytes": sorted(timed.reply_bytes)[len(timed.reply_bytes) // 2],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pg-url", default=os.environ.get("MICROINDEX_TEST_PG_URL", PG_URL))
+    parser.add_argument(
+        "--idle-skus",
+        default="500,5000,20000",
+        help="Catalog sizes for the idle sync (comma-separated SKUs a node holds).",
+    )
+    parser.add_argument("--idle-only", action="store_true", help="Only the idle syncs.")
     args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.idle_skus.split(",") if n]
+    if args.idle_only:
+        with tempfile.TemporaryDirectory(prefix="bench-sync-") as name:
+            idle = [idle_syncs(Path(name) / f"idle-{n}", n) for n in sizes]
+        _print({"idle_sync": idle}, args.json)
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as name:
         folder = Path(name)
         result = catch_up(folder, args.pending, args.batch)
@@ -208,19 +278,25 @@ def main(argv: list[str] | None = None) -> int:
         raw = raw_rate(folder, rows[:sample], args.batch)
         small = small_pushes(folder / "small")
         on_postgres = postgres(args.pg_url, frames, rows[:sample], args.batch)
+        idle = [idle_syncs(folder / f"idle-{n}", n) for n in sizes]
     result |= {
         "sqlite_apply_per_s": round(ours),
         "sqlite_raw_insert_per_s": round(raw),
         "sqlite_apply_over_raw": round(ours / raw, 3),
         "small_push_bytes_per_movement": round(small, 1),
         "postgresql": on_postgres,
+        "idle_sync": idle,
     }
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        for key, value in result.items():
-            print(f"{key:<32} {value}")
+    _print(result, args.json)
     return 0
+
+
+def _print(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    for key, value in result.items():
+        print(f"{key:<32} {value}")
 
 
 if __name__ == "__main__":

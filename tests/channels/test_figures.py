@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from microindex.adapters.channels.figures import SqliteFigures
@@ -59,14 +58,16 @@ def test_once_sync_has_run_the_hubs_mirror_is_read_as_of_the_last_sync(shop: Sho
     ]
     with conn:
         conn.execute(
-            "INSERT INTO sync_peers VALUES ('van', 1, 4, 0, 1, ?, 600, 0, 0, ?, 'e1')",
-            (synced.timestamp(), json.dumps({"MUG-BLUE": 50 / 86400})),  # sync's own estimate
+            "INSERT INTO sync_peers VALUES ('van', 1, 4, 0, 1, ?, 600, 0, 0, 'e1')",
+            (synced.timestamp(),),
         )
         conn.executemany(
             "INSERT INTO movements (node, seq, sku, quantity, kind, at, reference, actor)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             mirrored,
         )
+        # sync's own estimate for the split, which the channels do not read
+        conn.execute("INSERT INTO hub_walk_in_rates VALUES ('van', 'MUG-BLUE', ?)", (50 / 86400,))
         conn.execute("INSERT INTO on_hand VALUES ('van', 'MUG-BLUE', 7)")
         conn.execute("INSERT INTO ledger_heads VALUES ('van', 2)")
     files = {"van": shop.workspace.settings.nodes_dir / "van.sqlite"}

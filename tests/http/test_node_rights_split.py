@@ -40,7 +40,7 @@ def test_the_demo_van_holds_local_rights_for_four_hours_of_its_walk_in_demand(
 ) -> None:
     local = _local(workspace, "van")
     with workspace.hub() as uow:
-        rates = uow.accounts.peer("van").rates
+        rates = uow.accounts.walk_in_rates(["van"])["van"]
         mirror = uow.accounts.load("van").mirror
     covered = [
         sku

@@ -41,6 +41,25 @@ def test_held_many_of_no_skus_is_empty(pair: Pair) -> None:
         assert uow.accounts.held_many([]) == {}
 
 
+def test_online_rates_equal_online_rate_for_each_sku_ordered_online(pair: Pair) -> None:
+    _both_synced(pair)
+    pair.order("o-1", 2)
+    with pair.hub() as uow:
+        many = uow.accounts.online_rates([*SKUS, "NONE-1"])
+        one_by_one = {sku: uow.accounts.online_rate(sku) for sku in SKUS}
+        assert uow.accounts.online_rates([]) == {}
+    assert many == {"MUG-1": one_by_one["MUG-1"]}  # never ordered online: absent
+    assert many["MUG-1"][0] > 0 and one_by_one["TEA-1"] == (0.0, 0.0)
+
+
+def test_batched_reads_take_more_skus_than_a_statement_has_parameters(pair: Pair) -> None:
+    _both_synced(pair)
+    skus = [*SKUS, *(f"X-{i}" for i in range(40_000))]  # SQLite allows 32,766 parameters
+    with pair.hub() as uow:
+        assert set(uow.accounts.held_many(skus)) == set(SKUS)
+        assert uow.accounts.online_rates(skus) == {}
+
+
 def test_peer_epochs_lists_the_epoch_each_peer_was_last_heard_in(pair: Pair) -> None:
     with pair.hub() as uow:
         assert uow.accounts.peer_epochs() == {}
@@ -89,3 +108,29 @@ def test_reserving_through_load_rights_keeps_the_escrow(pair: Pair) -> None:
     with pair.hub() as uow:
         assert uow.accounts.load("van").h("MUG-1") == 0
         assert "o-1" in uow.accounts.load("van").reservations
+
+
+def test_walk_in_rates_are_kept_per_node_and_sku_and_read_for_the_skus_asked(pair: Pair) -> None:
+    _both_synced(pair)
+    with pair.hub() as uow:
+        every = uow.accounts.walk_in_rates(["van", "shop", "nowhere"])
+        asked = uow.accounts.walk_in_rates(["van", "shop"], ["TEA-1", "NONE-1"])
+        assert uow.accounts.walk_in_rates(["van"], []) == {}
+    assert set(every) == {"van", "shop"}  # rated at their first sync, from their history
+    assert set(every["van"]) == set(SKUS) and set(every["shop"]) == {"MUG-1"}
+    assert asked == {"van": {"TEA-1": every["van"]["TEA-1"]}}
+    with pair.hub() as uow:
+        uow.accounts.save_walk_in_rates("van", {"TEA-1": 0.125, "NEW-1": 1e-9})
+        uow.commit()
+    with pair.hub() as uow:
+        van = uow.accounts.walk_in_rates(["van"])["van"]
+    assert van == {**every["van"], "TEA-1": 0.125, "NEW-1": 1e-9}
+
+
+def test_a_rate_reads_back_exactly_as_it_was_written(pair: Pair) -> None:
+    rates = {f"S-{i}": 1 / (i + 3) / 86400 for i in range(50)}
+    with pair.hub() as uow:
+        uow.accounts.save_walk_in_rates("van", rates)
+        uow.commit()
+    with pair.hub() as uow:
+        assert uow.accounts.walk_in_rates(["van"]) == {"van": rates}

@@ -170,5 +170,5 @@ def test_a_nodes_sales_before_its_first_sync_set_its_walk_in_rate(pair: Pair) ->
         uow.commit()
     sync.sync_node(pair.nodes["van"], "van", pair.link("van"), pair.clock(), batch=5)
     with pair.hub() as uow:
-        per_day = uow.accounts.peer("van").rates["MUG-1"] * 86400
+        per_day = uow.accounts.walk_in_rates(["van"])["van"]["MUG-1"] * 86400
     assert 1.9 <= per_day <= 2.1  # 14 over the week its ledger spans, every batch counted

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind
-from microindex.domain.sync.account import NotEnoughRights, Request, RequestKind
+from microindex.domain.sync.account import NodeAccount, NotEnoughRights, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Reply
 from microindex.domain.sync.node import NodeSide, Override, PromisedOnline, SyncReason, sync_reason
 from microindex.domain.sync.rights import Rights, RightsRefused, Tag, fold, fold_all
@@ -205,3 +205,13 @@ def test_low_water_triggers_a_sync_once_per_change_of_that_sku() -> None:
     other = ledger.record("VASE", MovementKind.RECEIVE, 2, AT)
     assert sync_reason(side, [other], 60.0) is SyncReason.NOTHING
     assert sync_reason(side, [], 600.0) is SyncReason.HEARTBEAT
+
+
+def test_releasing_by_sku_sums_each_skus_releases_on_their_way_as_releasing_does() -> None:
+    account = NodeAccount("van", {"MUG": 9, "TEA": 4, "CUP": 2}, {}, {}, {}, 1)
+    account.release("MUG", 2, "e.1")
+    account.release("TEA", 1, "e.2")
+    account.release("MUG", 3, "e.3")
+    skus = ("MUG", "TEA", "CUP")
+    assert account.releasing_by_sku() == {"MUG": 5, "TEA": 1}
+    assert {s: account.releasing(s) for s in skus} == {"MUG": 5, "TEA": 1, "CUP": 0}

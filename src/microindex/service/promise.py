@@ -213,14 +213,15 @@ def _candidates(
     epoch, epochs = uow.accounts.epoch(), uow.accounts.peer_epochs()
     held = uow.accounts.held_many(list(request.wanted))
     held.update((sku, {}) for sku in request.wanted if sku not in held)
+    heard = [n.code.value for n in nodes if epochs.get(n.code.value, "") == epoch]
+    rates = uow.accounts.walk_in_rates(heard, list(request.wanted))  # walk-in sales per second
     found: list[Candidate] = []
     for node in nodes:
         code = node.code.value
         if epochs.get(code, "") != epoch:
             continue  # a restored hub spends nothing at a node until it has heard from it
         online = {sku: max(0, by_node.get(code, 0)) for sku, by_node in held.items()}
-        rates = uow.accounts.peer(code).rates  # walk-in sales per second, from sync
-        walk_in = {sku: rates.get(sku, 0.0) * 86400 for sku in request.wanted}
+        walk_in = {sku: rates.get(code, {}).get(sku, 0.0) * 86400 for sku in request.wanted}
         base = states.get(code) or Candidate(node, online)
         found.append(replace(base, node=node, online=online, walk_in_rate=walk_in))
     return found

@@ -177,7 +177,8 @@ def availability(
             peer = uow.accounts.peer(node)
             account = uow.accounts.load(node)
             age = now.timestamp() - peer.last_sync_s if peer.last_sync_s >= 0 else float("inf")
-            ttl = allocation.ttl_s(buffer, epsilon, peer.rates.get(sku, 0.0))
+            rate = uow.accounts.walk_in_rates([node], [sku]).get(node, {}).get(sku, 0.0)
+            ttl = allocation.ttl_s(buffer, epsilon, rate)
             figures.append(
                 allocation.Availability(
                     node, sku, max(0, held[node]), age, allocation.Freshness.FRESH, escrow=True

@@ -10,7 +10,7 @@ the node where to resume.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -315,12 +315,13 @@ def _rebalance(
     tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
     total_rate = 0.0
     advice: list[Advice] = []
-    for sku in sorted(set(account.mirror) | set(account.held)):
-        walkin = rates[sku]
-        online, _ = uow.accounts.online_rate(sku)
-        share = online / max(1, len(uow.accounts.held(sku)))
+    skus = sorted(set(account.mirror) | set(account.held))
+    shares = online_shares(uow, skus)
+    releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
+    for sku in skus:
+        walkin, share = rates[sku], shares.get(sku, 0.0)
         total_rate += walkin + share
-        local = (account.mirror[sku].local if sku in account.mirror else 0) + account.releasing(sku)
+        local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
         free = local + max(0, account.h(sku))
         target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
         steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
@@ -331,6 +332,15 @@ def _rebalance(
             _release(account, epoch, sku, min(target - local, account.h(sku)))
         advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
     return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
+
+
+def online_shares(uow: SyncUnitOfWork, skus: Collection[str]) -> dict[str, float]:
+    """Each SKU's online rate split evenly over the nodes the hub holds rights at, in two
+    reads whatever the number of SKUs; a SKU never ordered online (share 0) is absent, so the
+    holders are read only for the few SKUs sold online."""
+    online = {sku: rate for sku, (rate, _) in uow.accounts.online_rates(skus).items() if rate}
+    holders = uow.accounts.held_many(list(online)) if online else {}
+    return {sku: rate / max(1, len(holders.get(sku, {}))) for sku, rate in online.items()}
 
 
 def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> float:
@@ -345,7 +355,7 @@ def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> fl
 def _walk_in_rates(
     uow: SyncUnitOfWork, peer: Peer, account: NodeAccount, now: datetime, settings: SyncSettings
 ) -> dict[str, float]:
-    """Decayed walk-in rates per SKU (units per second), kept in the peer; tau learns from
+    """Decayed walk-in rates per SKU (units per second), kept by the hub; tau learns from
     gaps between sync sessions (exchanges less than `shortest_s` apart are one session).
 
     At the first sync the node's whole mirrored history counts, over the time it spans: from
@@ -361,13 +371,14 @@ def _walk_in_rates(
         gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
         peer.tau_s = allocation.smoothed(peer.tau_s, gap)
     peer.last_sync_s = now_s
+    priors = uow.accounts.walk_in_rates([peer.node]).get(peer.node, {})
     rates: dict[str, float] = {}
     for sku in set(account.mirror) | set(account.held):
-        prior = peer.rates.get(sku, settings.prior_rate_per_s)
+        prior = priors.get(sku, settings.prior_rate_per_s)
         rates[sku] = allocation.decayed_rate(
             prior, elapsed, sold.get(sku, 0), settings.rate_horizon_s
         )
-    peer.rates.update(rates)
+    uow.accounts.save_walk_in_rates(peer.node, rates)
     return rates
 
 

@@ -6,7 +6,7 @@ of work is an ordinary unit of work with these two stores added, on the same tra
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 from microindex.domain.sync.account import NodeAccount, Reservation
@@ -50,6 +50,17 @@ class AccountStore(Protocol):
         """`held` for several SKUs in one read: SKU -> node -> H (a SKU held nowhere is absent)."""
         ...
 
+    def walk_in_rates(
+        self, nodes: Collection[str], skus: Collection[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """Walk-in sales per second, node -> SKU -> rate, as of each node's last sync: of
+        `skus` only when given (an order's), else all the nodes'. A pair never rated is absent."""
+        ...
+
+    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+        """Set the node's rates of these SKUs (the others keep theirs)."""
+        ...
+
     def peer_epochs(self) -> dict[str, str]:
         """The hub epoch each node was last heard in (`Peer.epoch`), without the rest of its
         peer record; a node never heard from is absent."""
@@ -61,6 +72,10 @@ class AccountStore(Protocol):
 
     def online_rate(self, sku: str) -> tuple[float, float]:
         """(units per second, hub time in seconds it was last updated)."""
+        ...
+
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        """`online_rate` for several SKUs in one read; a SKU never ordered online is absent."""
         ...
 
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None: ...

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from microindex.domain.sync import allocation
-from microindex.service.sync import SyncSettings
+from microindex.service.sync import SyncSettings, online_shares
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 SOONER = "sooner on a grant, count, write-off, overdraft, pick or a sale below low water"
@@ -46,11 +46,8 @@ def next_syncs(
             if peer.last_sync_s < 0:
                 found[node] = NextSync(node, None, None, 0.0, "waiting for its first sync")
                 continue
-            total = sum(peer.rates.values())
-            held = uow.accounts.held_many(list(peer.rates))
-            for sku in peer.rates:
-                online, _ = uow.accounts.online_rate(sku)
-                total += online / max(1, len(held.get(sku, {})))
+            rates = uow.accounts.walk_in_rates([node]).get(node, {})
+            total = sum(rates.values()) + sum(online_shares(uow, list(rates)).values())
             interval = allocation.sync_interval(total, bounds)
             last = datetime.fromtimestamp(peer.last_sync_s, UTC)
             due = last + timedelta(seconds=interval)

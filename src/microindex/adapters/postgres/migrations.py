@@ -33,7 +33,11 @@ from microindex.adapters.postgres.order_schema import (
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
-from microindex.adapters.postgres.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
+from microindex.adapters.postgres.sync_schema import (
+    STOCK_REQUESTS_MIGRATION,
+    SYNC_MIGRATION,
+    WALK_IN_RATES_MIGRATION,
+)
 from microindex.adapters.postgres.timer_schema import TIMER_MIGRATION
 from microindex.adapters.postgres.webhook_schema import WEBHOOK_MIGRATION
 
@@ -217,6 +221,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
+    WALK_IN_RATES_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
 ]

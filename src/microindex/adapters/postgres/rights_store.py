@@ -9,7 +9,7 @@ contract tests.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,9 +31,7 @@ from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
 
 _OPEN = [s.value for s in OPEN]
-_PEER = (
-    "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, rates, epoch"
-)
+_PEER = "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, epoch"
 
 
 def _reserved(value: Any) -> tuple[tuple[str, int], ...]:
@@ -136,17 +134,17 @@ class PostgresAccounts:
         ).fetchone()
         if row is None:
             return Peer(node)
-        inc, counter, through, last, tau, over, deficit, rates, epoch = row
-        return Peer(node, inc, counter, through, last, tau, over, deficit, dict(rates), epoch)
+        inc, counter, through, last, tau, over, deficit, epoch = row
+        return Peer(node, inc, counter, through, last, tau, over, deficit, epoch)
 
     def save_peer(self, peer: Peer) -> None:
         self._conn.execute(
             f"INSERT INTO sync_peers (node, next_request, {_PEER})"
-            " VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (node) DO UPDATE SET"
+            " VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (node) DO UPDATE SET"
             " incarnation = excluded.incarnation, counter = excluded.counter,"
             " requests_through = excluded.requests_through, last_sync_s = excluded.last_sync_s,"
             " tau_s = excluded.tau_s, overdraft = excluded.overdraft,"
-            " deficit = excluded.deficit, rates = excluded.rates, epoch = excluded.epoch",
+            " deficit = excluded.deficit, epoch = excluded.epoch",
             (
                 peer.node,
                 peer.incarnation,
@@ -156,7 +154,6 @@ class PostgresAccounts:
                 peer.tau_s,
                 peer.overdraft,
                 peer.deficit,
-                Jsonb(peer.rates),
                 peer.epoch,
             ),
         )
@@ -187,7 +184,7 @@ class PostgresAccounts:
     def _account(self, node: str, chosen: list[str] | None) -> NodeAccount:
         """Lock the peer row (created if need be), read the rights (of `chosen` if given)."""
         self._conn.execute(
-            "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '{}', '')"
+            "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
             " ON CONFLICT (node) DO NOTHING",
             (node,),
         )
@@ -221,9 +218,15 @@ class PostgresAccounts:
 
     def save(self, account: NodeAccount) -> None:
         node = account.node
-        for sku in sorted(account.touched_skus):
-            self._save_rights(account, sku)
+        rows = [r for sku in sorted(account.touched_skus) if (r := self._save_rights(account, sku))]
         with self._conn.cursor() as cur:
+            cur.executemany(  # one batch, not a statement per SKU (a first sync touches all)
+                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                rows,
+            )
             cur.executemany(
                 "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
@@ -253,7 +256,9 @@ class PostgresAccounts:
         account.touched_reservations.clear()
         account.settled.clear()
 
-    def _save_rights(self, account: NodeAccount, sku: str) -> None:
+    def _save_rights(self, account: NodeAccount, sku: str) -> tuple[Any, ...] | None:
+        """Spend H at once by the conditional UPDATE (the escrow test); else the row to
+        write, which `save` writes with the others in one batch."""
         node, new = account.node, account.h(sku)
         old = self._loaded.get((node, sku))
         r = account.mirror.get(sku, Rights())
@@ -266,15 +271,10 @@ class PostgresAccounts:
             )
             if spent.rowcount != 1:
                 raise NotEnoughRights(sku, node, old - new, 0)
-        else:
-            self._conn.execute(
-                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                (node, sku, max(new, 0), max(-new, 0), *rest),
-            )
+            self._loaded[(node, sku)] = new
+            return None
         self._loaded[(node, sku)] = new
+        return (node, sku, max(new, 0), max(-new, 0), *rest)
 
     def reservation(self, ident: str) -> Reservation | None:
         row = self._conn.execute(
@@ -294,6 +294,26 @@ class PostgresAccounts:
             found.setdefault(str(sku), {})[str(n)] = int(h)
         return found
 
+    def walk_in_rates(
+        self, nodes: Collection[str], skus: Collection[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        chosen = None if skus is None else list(skus)
+        found: dict[str, dict[str, float]] = {}
+        for node, sku, rate in self._conn.execute(
+            "SELECT node, sku, rate FROM hub_walk_in_rates WHERE node = ANY(%s)"
+            " AND (%s::text[] IS NULL OR sku = ANY(%s))",
+            (list(nodes), chosen, chosen),
+        ):
+            found.setdefault(str(node), {})[str(sku)] = float(rate)
+        return found
+
+    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+        self._conn.execute(  # one statement however many SKUs
+            "INSERT INTO hub_walk_in_rates SELECT %s, unnest(%s::text[]), unnest(%s::float8[])"
+            " ON CONFLICT (node, sku) DO UPDATE SET rate = excluded.rate",
+            (node, list(rates), list(rates.values())),
+        )
+
     def peer_epochs(self) -> dict[str, str]:
         rows = self._conn.execute("SELECT node, epoch FROM sync_peers")
         return {str(n): str(e) for n, e in rows}
@@ -310,6 +330,12 @@ class PostgresAccounts:
             "SELECT rate, at_s FROM hub_online_rates WHERE sku = %s", (sku,)
         ).fetchone()
         return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
+
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        rows = self._conn.execute(
+            "SELECT sku, rate, at_s FROM hub_online_rates WHERE sku = ANY(%s)", (list(skus),)
+        )
+        return {str(sku): (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
         self._conn.execute(

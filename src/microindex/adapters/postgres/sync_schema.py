@@ -104,3 +104,20 @@ STOCK_REQUESTS_MIGRATION = (
     ALTER TABLE hub_requests ADD COLUMN asked_at timestamptz;
     """,
 )
+
+WALK_IN_RATES_MIGRATION = (
+    151,
+    "walk-in sales rates in their own rows, keyed by node and SKU, out of the peer record",
+    """
+    CREATE TABLE hub_walk_in_rates (
+        node text COLLATE "C" NOT NULL,
+        sku  text COLLATE "C" NOT NULL,
+        rate double precision NOT NULL,
+        PRIMARY KEY (node, sku)
+    );
+    INSERT INTO hub_walk_in_rates (node, sku, rate)
+        SELECT p.node, r.key, r.value::double precision
+        FROM sync_peers p, jsonb_each_text(p.rates) r;
+    ALTER TABLE sync_peers DROP COLUMN rates;
+    """,
+)

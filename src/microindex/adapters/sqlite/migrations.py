@@ -25,7 +25,11 @@ from microindex.adapters.sqlite.order_schema import (
 )
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
-from microindex.adapters.sqlite.sync_schema import STOCK_REQUESTS_MIGRATION, SYNC_MIGRATION
+from microindex.adapters.sqlite.sync_schema import (
+    STOCK_REQUESTS_MIGRATION,
+    SYNC_MIGRATION,
+    WALK_IN_RATES_MIGRATION,
+)
 from microindex.adapters.sqlite.timer_schema import TIMER_MIGRATION
 from microindex.adapters.sqlite.webhook_schema import WEBHOOK_MIGRATION
 
@@ -296,6 +300,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
+    WALK_IN_RATES_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,8 @@ _OPEN = tuple(s.value for s in OPEN)
 
 
 def _reserved(text: str) -> tuple[tuple[str, int], ...]:
+    if text == "[]":  # most rows: nothing set aside (no parse for each SKU a sync loads)
+        return ()
     return tuple((str(i), int(q)) for i, q in json.loads(text))
 
 
@@ -132,21 +134,21 @@ class SqliteAccounts:
     def peer(self, node: str) -> Peer:
         row = self._conn.execute(
             "SELECT incarnation, counter, requests_through, last_sync_s, tau_s, overdraft,"
-            " deficit, rates, epoch FROM sync_peers WHERE node = ?",
+            " deficit, epoch FROM sync_peers WHERE node = ?",
             (node,),
         ).fetchone()
         if row is None:
             return Peer(node)
-        inc, counter, through, last, tau, over, deficit, rates, epoch = row
-        return Peer(node, inc, counter, through, last, tau, over, deficit, json.loads(rates), epoch)
+        inc, counter, through, last, tau, over, deficit, epoch = row
+        return Peer(node, inc, counter, through, last, tau, over, deficit, epoch)
 
     def save_peer(self, peer: Peer) -> None:
         self._conn.execute(
-            "INSERT INTO sync_peers VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (node)"
+            "INSERT INTO sync_peers VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (node)"
             " DO UPDATE SET incarnation = excluded.incarnation, counter = excluded.counter,"
             " requests_through = excluded.requests_through, last_sync_s = excluded.last_sync_s,"
             " tau_s = excluded.tau_s, overdraft = excluded.overdraft, deficit = excluded.deficit,"
-            " rates = excluded.rates, epoch = excluded.epoch",
+            " epoch = excluded.epoch",
             (
                 peer.node,
                 peer.incarnation,
@@ -156,7 +158,6 @@ class SqliteAccounts:
                 peer.tau_s,
                 peer.overdraft,
                 peer.deficit,
-                json.dumps(peer.rates),
                 peer.epoch,
             ),
         )
@@ -239,7 +240,7 @@ class SqliteAccounts:
             ],
         )
         c.execute(
-            "INSERT INTO sync_peers VALUES (?, 0, 0, 0, ?, -1, 0, 0, 0, '{}', '')"
+            "INSERT INTO sync_peers VALUES (?, 0, 0, 0, ?, -1, 0, 0, 0, '')"
             " ON CONFLICT (node) DO UPDATE SET next_request = excluded.next_request",
             (node, account.next_request),
         )
@@ -262,15 +263,34 @@ class SqliteAccounts:
         }
 
     def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
-        chosen = tuple(skus)
         found: dict[str, dict[str, int]] = {}
         for sku, n, h in self._conn.execute(
-            "SELECT sku, node, h - owed FROM hub_rights"
-            f" WHERE sku IN ({', '.join('?' for _ in chosen)})",
-            chosen,
+            "SELECT sku, node, h - owed FROM hub_rights WHERE sku IN"
+            " (SELECT value FROM json_each(?))",  # one parameter, however many SKUs
+            (json.dumps(list(skus)),),
         ):
             found.setdefault(sku, {})[n] = int(h)
         return found
+
+    def walk_in_rates(
+        self, nodes: Collection[str], skus: Collection[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        only = "" if skus is None else " AND sku IN (SELECT value FROM json_each(?))"
+        found: dict[str, dict[str, float]] = {}
+        for node, sku, rate in self._conn.execute(
+            "SELECT node, sku, rate FROM hub_walk_in_rates"
+            f" WHERE node IN (SELECT value FROM json_each(?)){only}",
+            (json.dumps(list(nodes)), *(() if skus is None else (json.dumps(list(skus)),))),
+        ):
+            found.setdefault(node, {})[sku] = float(rate)
+        return found
+
+    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+        self._conn.executemany(  # bound doubles: the rates read back are the ones written
+            "INSERT INTO hub_walk_in_rates VALUES (?, ?, ?)"
+            " ON CONFLICT (node, sku) DO UPDATE SET rate = excluded.rate",
+            [(node, sku, rate) for sku, rate in rates.items()],
+        )
 
     def peer_epochs(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT node, epoch FROM sync_peers"))
@@ -291,6 +311,14 @@ class SqliteAccounts:
             "SELECT rate, at_s FROM hub_online_rates WHERE sku = ?", (sku,)
         ).fetchone()
         return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
+
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        rows = self._conn.execute(
+            "SELECT sku, rate, at_s FROM hub_online_rates WHERE sku IN"
+            " (SELECT value FROM json_each(?))",
+            (json.dumps(list(skus)),),
+        )
+        return {sku: (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
         self._conn.execute(

@@ -114,3 +114,19 @@ STOCK_REQUESTS_MIGRATION = (
     ALTER TABLE hub_requests_150 RENAME TO hub_requests;
     """,
 )
+
+WALK_IN_RATES_MIGRATION = (
+    151,
+    "walk-in sales rates in their own rows, keyed by node and SKU, out of the peer record",
+    """
+    CREATE TABLE hub_walk_in_rates (
+        node TEXT NOT NULL,
+        sku  TEXT NOT NULL,
+        rate REAL NOT NULL,
+        PRIMARY KEY (node, sku)
+    ) WITHOUT ROWID;
+    INSERT INTO hub_walk_in_rates (node, sku, rate)
+        SELECT p.node, r.key, r.value FROM sync_peers p, json_each(p.rates) r;
+    ALTER TABLE sync_peers DROP COLUMN rates;
+    """,
+)

@@ -6,7 +6,7 @@ crash at commit) puts every value back, so a crash mid-apply leaves nothing half
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
@@ -43,6 +43,7 @@ class _Sync:
     requests: dict[tuple[str, int], Request] = field(default_factory=dict)
     next_request: dict[str, int] = field(default_factory=dict)
     online: dict[str, tuple[float, float]] = field(default_factory=dict)
+    walk_in: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 class Journal:
@@ -109,10 +110,10 @@ class MemoryAccounts:
 
     def peer(self, node: str) -> Peer:
         peer = self._s.peers.get(node)
-        return Peer(node) if peer is None else replace(peer, rates=dict(peer.rates))
+        return Peer(node) if peer is None else replace(peer)
 
     def save_peer(self, peer: Peer) -> None:
-        self._j.put(self._s.peers, peer.node, replace(peer, rates=dict(peer.rates)))
+        self._j.put(self._s.peers, peer.node, replace(peer))
 
     def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
         s = self._s
@@ -168,6 +169,20 @@ class MemoryAccounts:
                 found.setdefault(sku, {})[node] = h
         return found
 
+    def walk_in_rates(
+        self, nodes: Collection[str], skus: Collection[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        found: dict[str, dict[str, float]] = {}
+        for node in nodes:
+            rates = self._s.walk_in.get(node, {})
+            chosen = rates if skus is None else {s: rates[s] for s in skus if s in rates}
+            if chosen:
+                found[node] = dict(chosen)
+        return found
+
+    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+        self._j.put(self._s.walk_in, node, {**self._s.walk_in.get(node, {}), **rates})
+
     def peer_epochs(self) -> dict[str, str]:
         return {node: peer.epoch for node, peer in self._s.peers.items()}
 
@@ -176,6 +191,9 @@ class MemoryAccounts:
 
     def online_rate(self, sku: str) -> tuple[float, float]:
         return self._s.online.get(sku, (0.0, 0.0))
+
+    def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        return {sku: self._s.online[sku] for sku in skus if sku in self._s.online}
 
     def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
         self._j.put(self._s.online, sku, (rate, at_s))

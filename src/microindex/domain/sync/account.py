@@ -346,6 +346,15 @@ class NodeAccount:
             if r.kind is RequestKind.RELEASE and r.sku == sku
         )
 
+    def releasing_by_sku(self) -> dict[str, int]:
+        """`releasing` of every SKU at once: one pass over the requests, for a caller that
+        visits each SKU (asking SKU by SKU is quadratic when thousands of releases are out)."""
+        found: dict[str, int] = {}
+        for r in self.requests.values():
+            if r.kind is RequestKind.RELEASE:
+                found[r.sku] = found.get(r.sku, 0) + r.quantity
+        return found
+
     def claims(self, sku: str) -> int:
         """What the hub may still promise or has promised at this node: H + open claims."""
         return self.h(sku) + sum(

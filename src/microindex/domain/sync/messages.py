@@ -9,7 +9,7 @@ replayed push is refused even when its credential is right.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -96,7 +96,6 @@ class Peer:
     tau_s: float = 0.0  # EWMA of the time between successful syncs, hub clock
     overdraft: int = 0
     deficit: int = 0
-    rates: dict[str, float] = field(default_factory=dict)
     epoch: str = ""  # the hub epoch in which the hub last saw all of the node's ledger
 
     def admit(self, push: Push) -> None:
