@@ -269,6 +269,25 @@ def sweep_nodes_at_work(s: Sweep, api: str) -> None:
     s.call("close popup", "POST", f"{api}/popups/sweep-pop/close")
 
 
+def sweep_channels(s: Sweep) -> None:
+    """What channels point to (a product's page, a store's page, the feed files), the voice
+    answer in both forms, and webhooks subscribed, listed, given up on and unsubscribed."""
+    api = "/api/v1"
+    product = s.client.get(f"{api}/products", headers=s.admin).json()["items"][0]
+    handle = product.get("handle") or product["sku"]
+    s.call("product page", "GET", f"/products/{quote(handle, safe='')}", as_admin=False)
+    s.call("store page", "GET", "/stores/shopfront", as_admin=False)
+    s.call("feed file", "GET", "/feeds/google.xml")
+    asked = {"q": "mug", "lat": 51.5317, "lon": -0.124}
+    s.call("voice", "GET", f"{api}/voice", params=asked)
+    s.call("voice ssml", "GET", f"{api}/voice", params={**asked, "format": "ssml"})
+    hook = {"url": "http://127.0.0.1:9/hook"}
+    made = s.call("subscribe", "POST", f"{api}/webhooks", 201, json=hook)
+    s.call("subscriptions", "GET", f"{api}/webhooks")
+    s.call("dead letters", "GET", f"{api}/webhooks/dead")
+    s.call("unsubscribe", "DELETE", f"{api}/webhooks/{made['id']}")
+
+
 def sweep_pages(s: Sweep, ws: Workspace, secret: str) -> None:
     """The pages outside /api: sign-in, the dashboard, the staff page, a shopper's scans and
     hold form, a published picture, the API's documents and the static files."""
@@ -334,6 +353,7 @@ def run_sweep(folder: Path, hub_url: str | None) -> Swept:
         with TestClient(recorder) as client:  # an ASGI app
             sweep = Sweep(client, recorder, bearer(secret))
             sweep_api(sweep, code[1])
+            sweep_channels(sweep)
             sweep_pages(sweep, ws, secret)
             sweep_sync(sweep, ws)
         return Swept(sweep, app_routes(app))
