@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
@@ -20,3 +22,26 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+@contextmanager
+def writing(conn: sqlite3.Connection, savepoint: str) -> Iterator[sqlite3.Connection]:
+    """Its own BEGIN IMMEDIATE transaction, or a savepoint named `savepoint` inside the
+    caller's (a store called within a unit of work joins it)."""
+    if conn.in_transaction:
+        conn.execute(f"SAVEPOINT {savepoint}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {savepoint}")
+            conn.execute(f"RELEASE {savepoint}")
+            raise
+        conn.execute(f"RELEASE {savepoint}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

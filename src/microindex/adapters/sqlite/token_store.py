@@ -9,11 +9,11 @@ transaction, or a savepoint inside the caller's.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from microindex.adapters.sqlite.connection import writing
 from microindex.domain.access import AccessToken, Grant, LoginLink, Role, TokenKind
 
 _COLUMNS = "id, role, node, label, created_at, expires_at, revoked_at, kind, parent"
@@ -25,7 +25,7 @@ class SqliteTokenStore:
         self._connection = connection
 
     def add(self, token: AccessToken, secret_hash: str) -> None:
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "access_tokens") as conn:
             conn.execute(
                 f"INSERT INTO access_tokens ({_COLUMNS}, secret_hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -56,7 +56,7 @@ class SqliteTokenStore:
         return [_token(row) for row in rows]
 
     def revoke(self, token_id: str, at: datetime) -> None:
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "access_tokens") as conn:
             conn.execute(
                 "UPDATE access_tokens SET revoked_at = ?"
                 " WHERE (id = ? OR parent = ?) AND revoked_at IS NULL",
@@ -80,7 +80,7 @@ class SqliteLoginLinks:
         self._connection = connection
 
     def add(self, link: LoginLink, secret_hash: str) -> None:
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "access_tokens") as conn:
             conn.execute(
                 f"INSERT INTO login_links ({_LINK_COLUMNS}, secret_hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -97,7 +97,7 @@ class SqliteLoginLinks:
             )
 
     def take(self, secret_hash: str, at: datetime) -> LoginLink | None:
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "access_tokens") as conn:
             row = conn.execute(
                 f"SELECT {_LINK_COLUMNS} FROM login_links WHERE secret_hash = ?", (secret_hash,)
             ).fetchone()
@@ -109,28 +109,6 @@ class SqliteLoginLinks:
                     "UPDATE login_links SET used_at = ? WHERE id = ?", (at.isoformat(), link.id)
                 )
             return link
-
-
-@contextmanager
-def _writing(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Its own BEGIN IMMEDIATE transaction, or a savepoint inside the caller's."""
-    if conn.in_transaction:
-        conn.execute("SAVEPOINT access_tokens")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK TO access_tokens")
-            conn.execute("RELEASE access_tokens")
-            raise
-        conn.execute("RELEASE access_tokens")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _iso(at: datetime | None) -> str | None:

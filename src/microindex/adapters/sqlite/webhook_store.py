@@ -5,10 +5,10 @@ Times are kept as UTC ISO text with microseconds, so that text order is time ord
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from microindex.adapters.sqlite.connection import writing
 from microindex.domain.channels.webhook import Delivery, DeliveryState, EventKind, Subscription
 
 _SUB = "id, url, secret, events, created_at, after_event, removed_at"
@@ -29,14 +29,14 @@ class SqliteWebhooks:
 
     def add(self, subscription: Subscription) -> None:
         s = subscription
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "webhooks") as conn:
             conn.execute(
                 f"INSERT INTO webhook_subscriptions ({_SUB}) VALUES (?, ?, ?, ?, ?, ?, NULL)",
                 (s.id, s.url, s.secret, ",".join(sorted(s.events)), _text(s.created_at), s.after),
             )
 
     def remove(self, ident: str, at: datetime) -> Subscription | None:
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "webhooks") as conn:
             conn.execute(
                 "UPDATE webhook_subscriptions SET removed_at = ?"
                 " WHERE id = ? AND removed_at IS NULL",
@@ -68,7 +68,7 @@ class SqliteWebhooks:
         return int(row[0]) if row else 0
 
     def enqueue(self, deliveries: Sequence[Delivery], mark: int) -> int:
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "webhooks") as conn:
             before = conn.total_changes
             conn.executemany(
                 f"INSERT INTO webhook_deliveries ({_DELIVERY})"
@@ -93,7 +93,7 @@ class SqliteWebhooks:
 
     def update(self, delivery: Delivery) -> None:
         d = delivery
-        with _writing(self._connection()) as conn:
+        with writing(self._connection(), "webhooks") as conn:
             conn.execute(
                 "UPDATE webhook_deliveries SET next_at = ?, attempts = ?, state = ?,"
                 " last_status = ?, last_error = ? WHERE subscription = ? AND event = ?",
@@ -167,25 +167,3 @@ def _delivery(row: tuple[object, ...]) -> Delivery:
         None if status is None else int(str(status)),
         str(error),
     )
-
-
-@contextmanager
-def _writing(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Its own BEGIN IMMEDIATE transaction, or a savepoint inside the caller's."""
-    if conn.in_transaction:
-        conn.execute("SAVEPOINT webhooks")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK TO webhooks")
-            conn.execute("RELEASE webhooks")
-            raise
-        conn.execute("RELEASE webhooks")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

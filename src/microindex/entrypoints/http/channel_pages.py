@@ -54,20 +54,22 @@ FeedName = Annotated[
 
 
 @contextmanager
-def hub_sources(hub: Hub) -> Iterator[ChannelSources]:
-    """The channels' view of the hub as `feeds` has it: figures with their age, approved
-    images at the shop's own address (`[channels] base_url`)."""
+def hub_sources(
+    hub: Hub, base: str | None = None, channel: str = "google"
+) -> Iterator[ChannelSources]:
+    """The channels' view of the hub as `feeds` has it: figures with their age, the images
+    `channel` accepts at `base` (default: the shop's own address, `[channels] base_url`)."""
     ws = hub.workspace
     settings = ws.settings
     nodes = list_nodes(ws.hub)
     hub.nodes()  # every node's file is open and migrated
     files = {n.code.value: settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
     tools = open_capture(ws.storage, ws.hub, settings.capture)
-    base = settings.feed.base_url
+    here = settings.feed.base_url if base is None else base
 
     def image_for(sku: str) -> str:
-        image = published_image(tools, sku)
-        return image.url(base) if image else ""
+        image = published_image(tools, sku, channel)
+        return image.url(here) if image else ""
 
     sources = channel_sources(ws.storage, files, nodes, settings.feed, image_for)
     try:

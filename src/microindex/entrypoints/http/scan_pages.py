@@ -26,7 +26,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from microindex.adapters.channels.page import display_price, jsonld_text, product_jsonld_at
-from microindex.adapters.channels.wiring import channel_sources
 from microindex.adapters.media.wiring import open_capture
 from microindex.adapters.symbols.render import png, qr
 from microindex.domain.channels.figures import Confidence, Published
@@ -34,12 +33,12 @@ from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.limits import Limit
 from microindex.domain.node import Location
 from microindex.entrypoints.http.api.orders import KEY_PATTERN
+from microindex.entrypoints.http.channel_pages import hub_sources
 from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.errors import status_of
 from microindex.entrypoints.http.templating import ago, page
 from microindex.service import shopper_scan
-from microindex.service.capture_views import published_image, published_picture
-from microindex.service.channels import ChannelSources
+from microindex.service.capture_views import published_picture
 from microindex.service.nodes import list_nodes
 from microindex.service.shopper_scan import Held, NodeStock, ScanView
 
@@ -158,29 +157,10 @@ def _scan_page(request: Request) -> Response:
 
 
 def _view(request: Request, hub: Hub, address: str, shopper: Location | None) -> ScanView:
+    """The scan's page: figures with their age, the page rule, approved web images here."""
     ws = hub.workspace
-    sources = _sources(request, hub)
-    try:
+    with hub_sources(hub, str(request.base_url), "web") as sources:
         return shopper_scan.scan_view(sources, ws.hub, ws.node_ops(), address, hub.now(), shopper)
-    finally:
-        sources.store.close()
-
-
-def _sources(request: Request, hub: Hub) -> ChannelSources:
-    """The channels' view of the hub: figures with their age, the page rule, approved images."""
-    ws = hub.workspace
-    settings = ws.settings
-    nodes = list_nodes(ws.hub)
-    hub.nodes()  # every node's file is open and migrated
-    files = {n.code.value: settings.nodes_dir / f"{n.code.value}.sqlite" for n in nodes}
-    tools = open_capture(ws.storage, ws.hub, settings.capture)
-    here = str(request.base_url)
-
-    def image_for(sku: str) -> str:
-        image = published_image(tools, sku, "web")
-        return image.url(here) if image else ""
-
-    return channel_sources(ws.storage, files, nodes, settings.feed, image_for)
 
 
 def _shopper(request: Request) -> Location | None:
