@@ -58,7 +58,7 @@ def test_zpl_carries_a_lot_with_parentheses_in_its_gs1_fields() -> None:
     elements = DigitalLink.product(gtin(7), lot="A(21)B", serial="B(C)").element_string()
     label = shelf_label(Gln(GLN), "A(21)B", "Shop", STEM)
     text = zpl(label, STOCKS["4x6"])
-    assert f"_1414{GLN}254A(21)B" in _zpl_fields(text)
+    assert f"@1414{GLN}254A(21)B" in _zpl_fields(text)
     from microindex.adapters.labels.zpl import _linear  # the GS1-128 field as drawn
 
     drawn = _linear(render.gs1_128(elements), 2, 100)

@@ -146,8 +146,8 @@ def test_zpl_parcel_label_puts_fnc1_first_in_the_gs1_128() -> None:
 def test_zpl_shelf_label_datamatrix_uses_fnc1_between_variable_fields() -> None:
     label = shelf_label(Gln(GLN), "A_1", "Shopfront", STEM)
     fields = dict(parse_zpl(zpl(label, STOCKS["62x29"])))
-    assert fields["BX"] == f"_1414{GLN}254A_d0951"
-    assert "^BXN,4,200,0,0,1,_,1" in zpl(label, STOCKS["62x29"])
+    assert fields["BX"] == f"@1414{GLN}254A_1"
+    assert "^BXN,4,200,0,0,1,@,1" in zpl(label, STOCKS["62x29"])
 
 
 def test_zpl_text_cannot_break_out_of_its_field() -> None:

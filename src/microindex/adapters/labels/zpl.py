@@ -1,12 +1,14 @@
 """ZPL II for Zebra printers: the same labels, drawn by the printer itself.
 
 QR codes use ^BQ (model 2, error correction M), GS1-128 uses ^BC with `>;>8` (start C, FNC1)
-and `>8` between fields, GS1 DataMatrix uses ^BX quality 200 with `_1` as FNC1, EAN-13, EAN-8
-and UPC-A ^BE, ^B8 and ^BU. Every symbol is sized from the stock and the printer's resolution:
-its module a whole number of dots at an X-dimension within GS1's table for the label's use,
-its quiet zones and human-readable text on the label; when they cannot fit, the label is
-refused with the stocks that would hold it. Text goes through ^FH so `^` and `~` in a title
-or a link cannot end the field or start a printer command.
+and `>8` between fields, GS1 DataMatrix uses ^BX quality 200 with `@` as its escape character
+and `@1` as FNC1 (no GS1 character set holds `@`), EAN-13 ^BE and ITF-14 ^B2; EAN-8 and UPC-A
+are drawn as a ^GF graphic of whole-dot modules, as ^B8 and ^BU are missing from many ZPL
+emulations. Every symbol is sized from the stock and the printer's resolution: its module a
+whole number of dots at an X-dimension within GS1's table for the label's use, its quiet zones
+and human-readable text on the label; when they cannot fit, the label is refused with the
+stocks that would hold it. Text goes through ^FH so `^` and `~` in a title or a link cannot
+end the field or start a printer command.
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ def _place(
     if linear:
         bars = round(place.height * per_mm)
         covered = (x, y, wide, bars + round(HRI_MM * per_mm))
+        if symbol.symbology in (Symbology.EAN8, Symbology.UPCA):
+            text_at = (x + quiet, y + bars + round(0.3 * per_mm))
+            drawn = _bars_as_graphic(symbol, dots, bars, text_at, round(HRI_MM * 0.7 * per_mm))
+            return _Placed(at + drawn, covered)
         return _Placed(at + _linear(symbol, dots, bars), covered)
     return _Placed(at + _matrix(symbol, dots), (x, y, wide, wide))
 
@@ -167,17 +173,40 @@ def _linear(symbol: Symbol, dots: int, bars: int) -> str:
     if symbol.symbology is Symbology.GS1_128:
         data = _fnc1_data(symbol, ">8", {">": "><"})
         return f"^BY{dots}^BCN,{bars},Y,N,N^FD>;>8{data}^FS"
-    kind = {Symbology.EAN13: "^BEN", Symbology.EAN8: "^B8N", Symbology.UPCA: "^BUN"}
     if symbol.symbology is Symbology.ITF14:
         return f"^BY{dots},2.5^B2N,{bars},Y,N,Y^FD{symbol.data[:-1]}^FS"
-    return f"^BY{dots}{kind[symbol.symbology]},{bars},Y,N^FD{symbol.data[:-1]}^FS"
+    if symbol.symbology is Symbology.EAN13:
+        return f"^BY{dots}^BEN,{bars},Y,N^FD{symbol.data[:-1]}^FS"
+    raise ValueError(f"{symbol.symbology} is drawn as a graphic")  # pragma: no cover
+
+
+def _bars_as_graphic(
+    symbol: Symbol, dots: int, bars: int, text_at: tuple[int, int], text_size: int
+) -> str:
+    """EAN-8 and UPC-A as a graphic field of whole-dot modules with the digits under them:
+    ^B8 and ^BU are missing from many ZPL emulations, a ^GF prints the same everywhere. Every
+    row is the same, so the rows after the first are written as `:` (ZPL's repeat)."""
+    row = [dark for dark in modules(symbol).rows[0] for _ in range(dots)]
+    row += [False] * (-len(row) % 8)
+    width = len(row) // 8
+    first = "".join(
+        f"{int(''.join('1' if dark else '0' for dark in row[i : i + 8]), 2):02X}"
+        for i in range(0, len(row), 8)
+    )
+    graphic = first + ":" * (bars - 1)
+    return (
+        f"^GFA,{width * bars},{width * bars},{width},{graphic}^FS"
+        f"^FO{text_at[0]},{text_at[1]}^A0N,{text_size},{text_size}^FD{symbol.data}^FS"
+    )
 
 
 def _matrix(symbol: Symbol, dots: int) -> str:
     if symbol.symbology is Symbology.QR:
         return f"^BQN,2,{dots}^FH\\^FDMA,{_text_data(symbol.data)}^FS"
-    data = _fnc1_data(symbol, "_1", {"_": "_d095"})
-    return f"^BXN,{dots},200,0,0,1,_,1^FD_1{data}^FS"
+    # The escape character is `@`, which no GS1 character set holds (CSET 82 and 39 do not),
+    # so `@1` is always FNC1 and the data needs no escapes; a `_` in a lot is just a `_`.
+    data = _fnc1_data(symbol, "@1", {"@": "@@"})
+    return f"^BXN,{dots},200,0,0,1,@,1^FD@1{data}^FS"
 
 
 def _text(label: Label, box: tuple[int, int, int, int], tall: bool) -> list[str]:

@@ -169,7 +169,11 @@ def modules(symbol: Symbol) -> Modules:
     if symbol.symbology is Symbology.QR:
         code = segno.make(symbol.data, error="m", micro=False)
         return Modules(tuple(tuple(bool(v) for v in row) for row in code.matrix))
-    if symbol.symbology in _ZXING_LINEAR:
+    if symbol.symbology is Symbology.ITF14:
+        # the bars alone: zxing's ITF-14 writer frames them in a bearer box with no quiet
+        # zone inside it
+        made = zxingcpp.create_barcode(symbol.data, zxingcpp.BarcodeFormat.ITF)
+    elif symbol.symbology in _ZXING_LINEAR:
         made = zxingcpp.create_barcode(symbol.data, _ZXING_LINEAR[symbol.symbology])
     else:
         made = _zxing(symbol)
