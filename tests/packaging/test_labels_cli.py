@@ -135,3 +135,63 @@ def test_a_file_in_a_missing_folder_or_of_an_unknown_kind_is_refused_in_one_line
     assert "does not exist" in said
     said = fails(cli, "product", "MUG-1", "-o", str(tmp_path / "x.jpg"))
     assert ".png or .svg" in said and not (tmp_path / "x.jpg").exists()
+
+
+def test_a_lot_with_parentheses_is_carried_as_typed_through_the_cli(
+    cli: typer.Typer, tmp_path: Path
+) -> None:
+    """#19 item 1, as a user met it: `--lot 'A(21)B'` once became (10)A and (21)B."""
+    from PIL import Image
+
+    from .decoding import decode_all, gs1_keys, scanner_data
+
+    for symbol in ("gs1-128", "gs1-datamatrix"):
+        out = tmp_path / f"{symbol}.png"
+        run(cli, "product", "MUG-1", "--symbol", symbol, "--lot", "A(21)B", "-o", str(out))
+        (found,) = decode_all(Image.open(out))
+        assert gs1_keys(scanner_data(found)) == {"01": gtin(1).digits, "10": "A(21)B"}
+    zpl = run(cli, "zpl", "MUG-1", "--lot", "(21)X")
+    assert "%2821%29X" in zpl  # the QR's Digital Link, the lot percent-encoded
+
+
+def test_a_gs1_128_over_48_characters_is_refused_with_the_way_out(cli: typer.Typer) -> None:
+    """#19 item 7: 20-character lot and serial with an expiry is 70 data characters."""
+    said = fails(
+        cli,
+        "product",
+        "MUG-1",
+        "--symbol",
+        "gs1-128",
+        "--lot",
+        "L" * 20,
+        "--serial",
+        "S" * 20,
+        "--expiry",
+        "2027-06-30",
+        "-o",
+        "x.png",
+    )
+    assert "48" in said and "gs1-datamatrix" in said
+
+
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        f"HTTPS://SHOP.EXAMPLE/01/{gtin(1).digits}",
+        f"{STEM}/01/{gtin(1).digits}/",
+        f"(01){gtin(1).digits}(12)270630",
+        f"(01){gtin(1).digits}(4321)1",
+    ],
+)
+def test_the_resolver_reads_valid_scans_it_once_refused(cli: typer.Typer, scanned: str) -> None:
+    """#19 item 8: upper-case scheme and host, a trailing slash, AIs 12 and 4321."""
+    output = run(cli, "resolve", scanned, "--json")
+    assert gtin(1).digits in output and "MUG-1" in output
+
+
+@pytest.mark.parametrize(
+    "stem", ["https://shop example", "https://shop.example/01/09520123456788", "ftp://x.org"]
+)
+def test_a_stem_that_cannot_be_a_link_is_refused(cli: typer.Typer, stem: str) -> None:
+    """#19 item 9: a space, a stem that already holds a primary key, a scheme other than http(s)."""
+    assert "stem" in fails(cli, "link", "MUG-1", "--stem", stem).lower()
