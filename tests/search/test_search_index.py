@@ -40,8 +40,12 @@ def test_two_typos_need_nine_letters(index: TantivyIndex) -> None:
     assert find(index, "chstrfeld ").total == 0  # three edits
 
 
-def test_no_typo_allowed_in_four_letters(index: TantivyIndex) -> None:
-    assert find(index, "lmap ").total == 0
+def test_one_typo_allowed_in_four_letters_and_none_for_a_word_whose_plural_is_held(
+    index: TantivyIndex,
+) -> None:
+    assert skus(find(index, "lmap ")) == ["LMP-1"]
+    assert skus(find(index, "lmp ")) == ["LMP-1"]  # "lamp" missing a letter
+    assert set(skus(find(index, "mugs "))) == {"MUG-1", "MUG-2"}  # not "rugs", a typo away
 
 
 def test_the_word_being_typed_matches_as_a_prefix(index: TantivyIndex) -> None:
@@ -187,3 +191,14 @@ def test_any_query_text_searches(text: str) -> None:
     built = TantivyIndex()
     built.commit({})
     search(built, SearchRequest(text), None)
+
+
+@pytest.mark.parametrize("text", ["🔨", "*", "'", "x" * 10_000, "<!--", "=", "\x00\x1f"])
+def test_a_query_with_no_searchable_word_finds_nothing_and_says_why(
+    index: TantivyIndex, text: str
+) -> None:
+    result = find(index, text)
+    assert (result.total, result.hits) == (0, [])
+    assert result.reason is not None and "no letters or digits" in result.reason
+    assert find(index, "").total == len(skus(find(index, "", limit=100)))  # blank: browse
+    assert find(index, "").reason is None

@@ -187,8 +187,10 @@ class TantivyIndex:
         (Running that pass on a second thread beside the scored one was slower on two busy
         cores: handing the GIL over costs more than the pass.)"""
         searcher, vocabulary = self._searcher, self._vocabulary
-        loose = frozenset(
-            t.text for t in plan.query.terms if t.typos and not vocabulary.freq(f.ALL, t.text)
+        loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
+            t.text
+            for t in plan.query.terms
+            if t.typos and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
         )
         found, ordered = self._page(plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`

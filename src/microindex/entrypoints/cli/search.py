@@ -156,6 +156,9 @@ def _show(result: SearchResult, as_json: bool) -> None:
     if as_json:
         print_json(_record(result))
         return
+    if result.reason:
+        console.print(f"0 found: {result.reason}", highlight=False)
+        return
     console.print(
         f"{result.total} found"
         + (f" (ignoring {result.dropped_terms} word(s))" if result.dropped_terms else "")
@@ -178,6 +181,7 @@ def _record(result: SearchResult) -> dict[str, Any]:
     return {
         "total": result.total,
         "dropped_terms": result.dropped_terms,
+        "reason": result.reason,
         "hits": [
             {
                 "sku": h.sku,

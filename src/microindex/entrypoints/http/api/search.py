@@ -77,6 +77,7 @@ class SearchOut(BaseModel):
     dropped_terms: int
     hits: list[HitOut]
     facets: dict[str, dict[str, int]]
+    reason: str | None = None  # why nothing was searched (a query with no searchable word)
 
 
 @dataclass
@@ -189,6 +190,7 @@ def to_search_out(result: SearchResult, token: AccessToken | None) -> SearchOut:
         dropped_terms=result.dropped_terms,
         hits=[_hit(h, token) for h in result.hits],
         facets=shown,
+        reason=result.reason,
     )
 
 
