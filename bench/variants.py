@@ -48,8 +48,8 @@ def generate(families: int, seed: int = 11) -> list[Product]:
                 products.append(_product(sku, f"{base} - {colour} / {size}", attributes))
         code = _code(rng)
         tool = rng.choice(TOOLS)
-        attributes = (("model", code),)
-        products.append(_product(Sku(f"TL{i:04d}"), f"{line} {tool} {code}", attributes))
+        model: tuple[tuple[str, str], ...] = (("model", code),)
+        products.append(_product(Sku(f"TL{i:04d}"), f"{line} {tool} {code}", model))
     return products
 
 

@@ -47,8 +47,10 @@ def followed_nodes(uow: UnitOfWork, node: str | None) -> list[str]:
 
 def rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
     """Index the catalog and on-hand from scratch. Returns the number of products indexed."""
-    with index.writing():  # waits for another writer; on a timeout, rebuilds all the same
-        return _rebuild(index, uow_factory, node)
+    while True:  # waits for another writer as long as it writes: two writers would fail
+        with index.writing() as writer:
+            if writer:
+                return _rebuild(index, uow_factory, node)
 
 
 def _rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
