@@ -38,10 +38,18 @@ def index_words(text: str) -> list[str]:
     into its runs and their neighbours (kz8989s: kz, 8989, s, kz8989, 8989s), so a code is
     found typed with or without its hyphen or spaces."""
     words = tokens(text)
-    joined = ["".join(_WORD.findall(group)) for group in _JOINED.findall(fold(text))]
-    extra = [j for j in joined if len(j) <= MAX_TERM_CHARS]
-    for word in (*words, *extra):
-        extra.extend(_runs(word))
+    extra: list[str] = []
+    if "-" in text or "/" in text or "." in text:
+        for group in _JOINED.findall(fold(text)):
+            joined = "".join(_WORD.findall(group))
+            if len(joined) <= MAX_TERM_CHARS:
+                extra.append(joined)
+                extra.extend(_runs(joined))
+    for word in words:
+        if not word.isalpha() and not word.isdigit():  # letters and digits together
+            extra.extend(_runs(word))
+    if not extra:
+        return words
     seen = set(words)
     return words + [w for w in dict.fromkeys(extra) if w not in seen]
 
