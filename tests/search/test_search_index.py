@@ -144,10 +144,22 @@ def test_facets_of_a_generated_catalog_agree_both_ways(built: TantivyIndex) -> N
         whole = find(built, text, None, limit=100, sort=SortOrder.PRICE_ASC)
         part = find(built, text, None, limit=2, sort=SortOrder.PRICE_ASC)
         assert whole.total == part.total > 2
+        assert part.facets is not None
+        if part.dropped_terms:  # words let go: facets count the hits shown
+            assert sum(count for _, count in part.facets.prices) == len(part.hits)
+            continue
         if whole.total <= 100:
             assert whole.facets == part.facets
-        assert part.facets is not None
         assert sum(count for _, count in part.facets.prices) == part.total
+
+
+def test_facets_of_a_relaxed_query_count_the_hits_shown_and_are_skipped_unasked(
+    built: TantivyIndex,
+) -> None:
+    relaxed = find(built, "oak velvet zzqqx lamp ", None, limit=7)
+    assert relaxed.dropped_terms and relaxed.total > 7 and relaxed.facets is not None
+    assert sum(v.count for v in relaxed.facets.categories) == 7
+    assert find(built, "oak velvet zzqqx lamp ", None, facets=False).facets is None
 
 
 def test_a_word_most_products_hold_does_not_match_alone_once_a_word_may_go(

@@ -25,6 +25,7 @@ import tantivy
 from microindex.adapters.search import schema as f
 from microindex.adapters.search.queries import (
     ATTRIBUTE_PREFIX,
+    any_of,
     facet_request,
     plan_query,
 )
@@ -208,9 +209,10 @@ class TantivyIndex:
 
     def search(self, plan: SearchPlan) -> EnginePage:
         """The scored query finds the page and the count. Facets are counted from the page when
-        it holds every hit, else by one unscored pass of a narrower query matching the same set.
-        (Running that pass on a second thread beside the scored one was slower on two busy
-        cores: handing the GIL over costs more than the pass.)"""
+        it holds every hit or when words were let go (a relaxed query matches much of the
+        catalog: its facets count the hits shown), else by one unscored pass of a narrower
+        query matching the same set. (Running that pass on a second thread beside the scored
+        one was slower on two busy cores: handing the GIL over costs more than the pass.)"""
         searcher, vocabulary = self._searcher, self._vocabulary
         loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
             t.text
@@ -222,17 +224,24 @@ class TantivyIndex:
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
         facets: Facets | None = None
         if plan.request.facets and total:
-            if plan.request.offset == 0 and len(hits) == total:
+            relaxed = plan.must_match < len(plan.query.terms)
+            if relaxed or (plan.request.offset == 0 and len(hits) == total):
                 facets = count_facets(hits, plan.bands, self._attribute_names())
             if facets is None:
-                raw = searcher.aggregate(*self._facet_query(plan, loose))
+                raw = searcher.aggregate(*self._facet_query(plan, loose, hits if relaxed else None))
                 facets = _facets(raw, plan.bands)
         elif plan.request.facets:
             facets = Facets()
         return EnginePage(hits, total, facets, loose)
 
-    def _facet_query(self, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, dict[str, Any]]:
-        matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
+    def _facet_query(
+        self, plan: SearchPlan, loose: frozenset[str], shown: list[EngineHit] | None
+    ) -> tuple[Any, dict[str, Any]]:
+        """The documents facets count: the plan's, or only those `shown`."""
+        if shown is not None:
+            matched = any_of(self._schema, f.SKU, [h.sku for h in shown])
+        else:
+            matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
         return matched, facet_request(plan.bands, self._attribute_names())
 
     def _attribute_names(self) -> tuple[str, ...]:

@@ -96,7 +96,7 @@ def find(
     shopfront --in-stock --json"""
     with domain_errors():
         filters = _filters(in_stock, price_min, price_max, category, brand, attr)
-        request = SearchRequest(text, filters, sort, offset, limit)
+        request = SearchRequest(text, filters, sort, offset, limit, facets=as_json)
         index, _ = _index(ctx, node)
         result = search(index, request, node, load_synonyms(workspace(ctx).settings.workspace))
     _show(result, as_json)
@@ -124,7 +124,7 @@ def near(
     Example: microindex search near --lat 51.52 --lon -0.10 "mug" --within 120"""
     with domain_errors():
         filters = _filters(True, price_min, price_max, category, brand, attr)
-        wanted = SearchRequest(text, filters, sort, offset, limit)
+        wanted = SearchRequest(text, filters, sort, offset, limit, facets=as_json)
         ws = workspace(ctx)
         request = NearRequest(wanted, Location(lat, lon), ws.clock(), pickup_km, within)
         index, _ = _index(ctx, None)

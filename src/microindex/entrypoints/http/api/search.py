@@ -119,12 +119,13 @@ def find(
     sort: SortOrder = SortOrder.RELEVANCE,
     offset: Offset = 0,
     limit: Limit = 10,
+    facets: Annotated[bool, Query(description="Count facets (false: skip the work).")] = True,
 ) -> SearchOut:
     require(token.grant, Action.READ_CATALOG)
     if node is not None:
         require(token.grant, Action.READ_STOCK, node)
     filters = _filters(in_stock, price_min, price_max, category, brand, attr)
-    request = SearchRequest(q, filters, sort, offset, limit)
+    request = SearchRequest(q, filters, sort, offset, limit, facets)
     synonyms = load_synonyms(hub.workspace.settings.workspace)
     with caught_up(hub, node) as index:
         result = search(index, request, node, synonyms)
@@ -147,9 +148,10 @@ def near(
     sort: SortOrder = SortOrder.RELEVANCE,
     offset: Offset = 0,
     limit: Limit = 10,
+    facets: Annotated[bool, Query(description="Count facets (false: skip the work).")] = True,
 ) -> SearchOut:
     require(token.grant, Action.READ_CATALOG)
-    wanted = SearchRequest(q, Filters(True), sort, offset, limit)
+    wanted = SearchRequest(q, Filters(True), sort, offset, limit, facets)
     request = NearRequest(wanted, Location(lat, lon), hub.now(), pickup_km, within)
     synonyms = load_synonyms(hub.workspace.settings.workspace)
     nodes = list_nodes(hub.hub)
