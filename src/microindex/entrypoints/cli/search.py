@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.progress import Progress, TaskID
 
 from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.adapters.search.tantivy_index import TantivyIndex
@@ -21,7 +22,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
-from microindex.service.indexing import catch_up, rebuild
+from microindex.service.indexing import Told, catch_up, rebuild
 from microindex.service.nodes import list_nodes
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.search import NearRequest, SearchResult, search, search_near
@@ -147,9 +148,15 @@ def rebuild_command(
         for code in codes:
             database = node_database(ctx, code) if code else ws.hub
             index = open_index(ws.settings.workspace, code)
-            count = rebuild(index, database, code)
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task(f"indexing {code or 'hub'}", total=None)
+                count = rebuild(index, database, code, _shown(bar, task))
             index.close()
             console.print(f"{code or 'hub'}: {count} products indexed")
+
+
+def _shown(bar: Progress, task: TaskID) -> Told:
+    return lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _show(result: SearchResult, as_json: bool) -> None:
