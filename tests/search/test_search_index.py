@@ -214,3 +214,8 @@ def test_a_query_with_no_searchable_word_finds_nothing_and_says_why(
     assert result.reason is not None and "no letters or digits" in result.reason
     assert find(index, "").total == len(skus(find(index, "", limit=100)))  # blank: browse
     assert find(index, "").reason is None
+
+
+def test_a_short_word_left_alone_by_relaxing_takes_no_typo(index: TantivyIndex) -> None:
+    assert find(index, "no such thing at all ", None).total == 0
+    assert skus(find(index, "brass lmp ", None)) == ["LMP-1"]  # every word: "lmp" may be lamp

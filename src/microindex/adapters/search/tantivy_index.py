@@ -38,6 +38,7 @@ from microindex.domain.search.facets import (
     facet_names,
     ranked,
 )
+from microindex.domain.search.query import takes_typos
 from microindex.domain.search.request import SortOrder
 from microindex.service.indexing import digest
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
@@ -214,17 +215,18 @@ class TantivyIndex:
         query matching the same set. (Running that pass on a second thread beside the scored
         one was slower on two busy cores: handing the GIL over costs more than the pass.)"""
         searcher, vocabulary = self._searcher, self._vocabulary
+        relaxed = plan.must_match < len(plan.query.terms)
         loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
             t.text
             for t in plan.query.terms
-            if t.typos and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
+            if takes_typos(t, relaxed)
+            and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
         )
         found, ordered = self._page(plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
         facets: Facets | None = None
         if plan.request.facets and total:
-            relaxed = plan.must_match < len(plan.query.terms)
             if relaxed or (plan.request.offset == 0 and len(hits) == total):
                 facets = count_facets(hits, plan.bands, self._attribute_names())
             if facets is None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from microindex.domain.errors import InvalidValue
-from microindex.domain.search.text import number_forms, tokens, typo_budget
+from microindex.domain.search.text import ONE_TYPO_FROM, number_forms, tokens, typo_budget
 
 MAX_QUERY_CHARS = 256  # a longer text is cut at the last word end before this many characters
 NO_SEARCHABLE_WORD = "nothing to search for: the query holds no letters or digits"
@@ -112,6 +112,13 @@ def _term(word: str, synonyms: Synonyms | None, last_typed: bool) -> QueryTerm:
     prefix = last_typed and len(word) >= MIN_PREFIX_CHARS and not word.isdigit()
     alternatives = [a for a in dict.fromkeys(alternatives) if a != word]
     return QueryTerm(word, typo_budget(word), prefix, tuple(alternatives))
+
+
+def takes_typos(term: QueryTerm, relaxed: bool) -> bool:
+    """Whether a term is looked up with typos (when the index lacks it). A word shorter than
+    `ONE_TYPO_FROM` gets its typo only while every word must match: as the one word left of a
+    relaxed query ("all" of "no such thing at all"), a guessed letter finds noise."""
+    return term.typos > 0 and (len(term.text) >= ONE_TYPO_FROM or not relaxed)
 
 
 def code_candidates(text: str) -> tuple[str, ...]:
