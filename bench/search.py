@@ -6,6 +6,9 @@
 
 Each engine runs in its own forked process over the same generated catalog and query mix, so
 its build time, index size and peak memory (VmHWM above the process's start) are its own.
+Then the targets are judged in one process: microindex, plain tantivy BM25 and tantivy fuzzy
+(same filters, in stock included) built side by side and each query run on each engine in
+turn, so a noisy neighbour on the machine slows all three alike; wall and CPU time reported.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ ENGINES: dict[str, Callable[[list[Product], Path], Runner]] = {
 RELEVANCE = ("microindex", "tantivy-bm25", "tantivy-fuzzy")
 P99_TARGET_MS = 10.0  # issue 4: in-process, 100,000 products, facets, typos, in-stock filter
 RATIO_TARGET = 2.0  # ...and within 2x of plain tantivy on the same queries
+BUILD_TARGET = 3.0  # an index build within 3x of plain tantivy's on the same documents
+SIDE_BY_SIDE = ("microindex", "tantivy-bm25", "tantivy-fuzzy")
 
 
 def _status(field: str) -> int:
@@ -164,6 +169,63 @@ def in_child(name: str, *args: Any) -> dict[str, Any]:
     return result
 
 
+def side_by_side(products: list[Product], mix: list[Query]) -> dict[str, dict[str, Any]]:
+    """Build the engines in this process (timed), then run every query on each in turn."""
+    runners: dict[str, Runner] = {}
+    folders: list[Path] = []
+    built: dict[str, float] = {}
+    for name in SIDE_BY_SIDE:
+        folders.append(baselines.temporary(name))
+        started = time.perf_counter()
+        runners[name] = ENGINES[name](products, folders[-1])
+        built[name] = time.perf_counter() - started
+    for query in mix[:50]:
+        for run in runners.values():
+            run(query)  # warm up
+    wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    names = list(runners)
+    for i, query in enumerate(mix):
+        for name in names[i % len(names) :] + names[: i % len(names)]:  # each goes first in turn
+            w0, c0 = time.perf_counter(), time.thread_time()
+            runners[name](query)
+            cpu[name].append((time.thread_time() - c0) * 1000)
+            wall[name].append((time.perf_counter() - w0) * 1000)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        name: {
+            "build_s": round(built[name], 2),
+            "wall_ms": _percentiles(wall[name]),
+            "cpu_ms": _percentiles(cpu[name]),
+        }
+        for name in names
+    }
+
+
+def report_side_by_side(figures: dict[str, dict[str, Any]]) -> None:
+    print("\nside by side in one process, each query on each engine in turn (ms):")
+    print(
+        f"{'engine':<14}{'build s':>9}{'wall p50':>10}{'wall p99':>10}{'cpu p50':>9}{'cpu p99':>9}"
+    )
+    for name, r in figures.items():
+        w, c = r["wall_ms"], r["cpu_ms"]
+        print(f"{name:<14}{r['build_s']:>9}{w['p50']:>10}{w['p99']:>10}{c['p50']:>9}{c['p99']:>9}")
+    mine, fuzzy = figures["microindex"], figures["tantivy-fuzzy"]
+    ratios = {
+        f"{clock} {p}": mine[clock][p] / max(fuzzy[clock][p], 1e-6)
+        for clock in ("wall_ms", "cpu_ms")
+        for p in ("p50", "p99")
+    }
+    build = mine["build_s"] / max(fuzzy["build_s"], 1e-6)
+    print("microindex / tantivy fuzzy: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratios.items()))
+    print(
+        f"targets: p50 and p99 within {RATIO_TARGET:g}x of tantivy fuzzy (wall) "
+        f"{_met(ratios['wall_ms p50'] <= RATIO_TARGET and ratios['wall_ms p99'] <= RATIO_TARGET)}"
+        f"; build {build:.1f}x, within {BUILD_TARGET:g}x {_met(build <= BUILD_TARGET)}"
+    )
+
+
 def report(results: dict[str, dict[str, Any]]) -> None:
     print(f"\n{'engine':<14}{'build s':>9}{'size MB':>9}{'peak MB':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for name, r in results.items():
@@ -205,6 +267,9 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=200, help="queries per kind")
     parser.add_argument("--known-items", type=int, default=400)
     parser.add_argument("--no-whoosh", action="store_true")
+    parser.add_argument(
+        "--side-by-side-only", action="store_true", help="only the one-process comparison"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -218,13 +283,17 @@ def main() -> None:
     )
     results: dict[str, dict[str, Any]] = {}
     for name in ENGINES:
-        if name == "whoosh" and args.no_whoosh:
+        if (name == "whoosh" and args.no_whoosh) or args.side_by_side_only:
             continue
         results[name] = in_child(name, products, mix, items)
         print(f"  {name} done", flush=True)
-    report(results)
+    if results:
+        report(results)
+    together = side_by_side(products, mix)
+    report_side_by_side(together)
     if args.json:
-        args.json.write_text(json.dumps({"products": len(products), **results}, indent=2))
+        payload = {"products": len(products), **results, "side_by_side": together}
+        args.json.write_text(json.dumps(payload, indent=2))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.catalog import SYNONYMS, typo
 from microindex.domain.product import Product
-from microindex.domain.search.query import Synonyms
+from microindex.domain.search.query import Synonyms, query_head
 from microindex.domain.search.text import tokens
 
 WANDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "wands" / "query.csv"
@@ -125,4 +125,5 @@ def known_items(products: list[Product], count: int, seed: int = 5) -> list[tupl
 
 
 def words_of(text: str) -> list[str]:
-    return tokens(text)[:8]
+    """The words the plain engines get: microindex's words, so they are given the same bound."""
+    return tokens(query_head(text)[0])

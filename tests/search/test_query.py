@@ -11,27 +11,66 @@ from hypothesis import strategies as st
 from microindex.domain.errors import InvalidValue
 from microindex.domain.search.highlight import Matcher
 from microindex.domain.search.query import (
-    MAX_TERMS,
+    MAX_QUERY_CHARS,
+    NO_SEARCHABLE_WORD,
     Synonyms,
     code_candidates,
     must_match_steps,
     parse_query,
 )
-from microindex.domain.search.text import number_forms, tokens, typo_budget, within_edits
+from microindex.domain.search.text import (
+    index_words,
+    number_forms,
+    tokens,
+    typo_budget,
+    within_edits,
+)
 
 
 def test_words_are_folded_and_punctuation_and_emoji_drop_out() -> None:
     assert tokens('Café "AND" NEAR(mug*, ~2) 🍵') == ["cafe", "and", "near", "mug", "2"]
 
 
-def test_typo_budget_is_one_from_five_letters_and_two_from_nine() -> None:
-    assert [typo_budget(w) for w in ("mug", "sofa", "chair", "armchairs", "chandelier")] == [
-        0,
-        0,
-        1,
-        2,
-        2,
-    ]
+def test_typo_budget_is_one_from_four_letters_and_two_from_eight() -> None:
+    words = ("ox", "ble", "rust", "chair", "sweater", "armchair", "chandelier")
+    # "ble" may be "blue" missing a letter: the budget follows the word meant.
+    assert [typo_budget(w) for w in words] == [0, 1, 1, 1, 1, 2, 2]
+
+
+def test_a_pasted_title_keeps_its_colour_and_size_at_the_end() -> None:
+    title = "Ashgrove Heritage Slim Fit Organic Cotton Oxford Shirt - Rust / XXL"
+    words = [t.text for t in parse_query(title).terms]
+    assert words[-2:] == ["rust", "xxl"]
+    assert len(words) == 10
+
+
+def test_a_text_over_the_bound_is_cut_at_a_word_end_and_its_last_word_is_whole() -> None:
+    text = "merino " * 40 + "coat"
+    parsed = parse_query(text[: MAX_QUERY_CHARS + 3])  # the bound falls inside a word
+    assert [t.text for t in parsed.terms] == ["merino"]
+    assert not parsed.terms[-1].prefix
+    long = "rust " * 51 + "jacket"  # 255 characters, then "jacket" across the bound
+    assert [t.text for t in parse_query(long).terms] == ["rust"]
+
+
+@pytest.mark.parametrize("text", ["🔨", "*", "'", "x" * 10_000, "(( <!-- ", "=", "\x00\x1f"])
+def test_a_typed_query_with_no_searchable_word_says_why(text: str) -> None:
+    parsed = parse_query(text)
+    assert parsed.is_empty
+    assert parsed.unsearchable == NO_SEARCHABLE_WORD
+
+
+def test_a_blank_query_browses_and_is_not_refused() -> None:
+    assert parse_query("").unsearchable is None
+    assert parse_query("   ").unsearchable is None
+
+
+def test_codes_are_indexed_joined_and_split_at_letter_digit_edges() -> None:
+    words = index_words("Kezar KZ-8989S drill")
+    assert {"kz", "8989s", "kz8989s", "8989", "s", "kz8989"} <= set(words)
+    assert words[:4] == ["kezar", "kz", "8989s", "drill"]  # the words as written come first
+    assert "tshirt" in index_words("Cotton T-shirt")
+    assert index_words("Plain linen shirt") == ["plain", "linen", "shirt"]
 
 
 def test_codes_and_numbers_allow_no_typos() -> None:
@@ -123,7 +162,7 @@ def test_hostile_text_parses_quickly_into_plain_words(text: str) -> None:
     started = time.perf_counter()
     parsed = parse_query(text)
     assert time.perf_counter() - started < 0.05
-    assert len(parsed.terms) <= MAX_TERMS
+    assert sum(len(t.text) + 1 for t in parsed.terms) <= MAX_QUERY_CHARS + 1
     assert all(t.text.isalnum() for t in parsed.terms)
 
 

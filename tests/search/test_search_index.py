@@ -40,8 +40,12 @@ def test_two_typos_need_nine_letters(index: TantivyIndex) -> None:
     assert find(index, "chstrfeld ").total == 0  # three edits
 
 
-def test_no_typo_allowed_in_four_letters(index: TantivyIndex) -> None:
-    assert find(index, "lmap ").total == 0
+def test_one_typo_allowed_in_four_letters_and_none_for_a_word_whose_plural_is_held(
+    index: TantivyIndex,
+) -> None:
+    assert skus(find(index, "lmap ")) == ["LMP-1"]
+    assert skus(find(index, "lmp ")) == ["LMP-1"]  # "lamp" missing a letter
+    assert set(skus(find(index, "mugs "))) == {"MUG-1", "MUG-2"}  # not "rugs", a typo away
 
 
 def test_the_word_being_typed_matches_as_a_prefix(index: TantivyIndex) -> None:
@@ -140,10 +144,22 @@ def test_facets_of_a_generated_catalog_agree_both_ways(built: TantivyIndex) -> N
         whole = find(built, text, None, limit=100, sort=SortOrder.PRICE_ASC)
         part = find(built, text, None, limit=2, sort=SortOrder.PRICE_ASC)
         assert whole.total == part.total > 2
+        assert part.facets is not None
+        if part.dropped_terms:  # words let go: facets count the hits shown
+            assert sum(count for _, count in part.facets.prices) == len(part.hits)
+            continue
         if whole.total <= 100:
             assert whole.facets == part.facets
-        assert part.facets is not None
         assert sum(count for _, count in part.facets.prices) == part.total
+
+
+def test_facets_of_a_relaxed_query_count_the_hits_shown_and_are_skipped_unasked(
+    built: TantivyIndex,
+) -> None:
+    relaxed = find(built, "oak velvet zzqqx lamp ", None, limit=7)
+    assert relaxed.dropped_terms and relaxed.total > 7 and relaxed.facets is not None
+    assert sum(v.count for v in relaxed.facets.categories) == 7
+    assert find(built, "oak velvet zzqqx lamp ", None, facets=False).facets is None
 
 
 def test_a_word_most_products_hold_does_not_match_alone_once_a_word_may_go(
@@ -187,3 +203,19 @@ def test_any_query_text_searches(text: str) -> None:
     built = TantivyIndex()
     built.commit({})
     search(built, SearchRequest(text), None)
+
+
+@pytest.mark.parametrize("text", ["🔨", "*", "'", "x" * 10_000, "<!--", "=", "\x00\x1f"])
+def test_a_query_with_no_searchable_word_finds_nothing_and_says_why(
+    index: TantivyIndex, text: str
+) -> None:
+    result = find(index, text)
+    assert (result.total, result.hits) == (0, [])
+    assert result.reason is not None and "no letters or digits" in result.reason
+    assert find(index, "").total == len(skus(find(index, "", limit=100)))  # blank: browse
+    assert find(index, "").reason is None
+
+
+def test_a_short_word_left_alone_by_relaxing_takes_no_typo(index: TantivyIndex) -> None:
+    assert find(index, "no such thing at all ", None).total == 0
+    assert skus(find(index, "brass lmp ", None)) == ["LMP-1"]  # every word: "lmp" may be lamp

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 
+from microindex.domain.errors import DomainError
 from microindex.domain.product import Product
 from microindex.service.catalog import CATALOG_MARK, PRODUCT_TOPIC
 from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
@@ -34,6 +36,28 @@ CATALOG = "catalog"
 LEDGER = "ledger:"
 _PAGE = 5000
 
+Told = Callable[[int, int], None]  # (products indexed so far, of how many): progress
+
+
+@dataclass(eq=False)
+class IndexWarming(DomainError):
+    """A search index is being built for the first time, in the background: ask again soon."""
+
+    index: str  # "hub" or a node's code
+    indexed: int
+    of: int
+    code = "index_warming"
+
+    def __str__(self) -> str:
+        return (
+            f"the {self.index} search index is being built ({self.indexed} of {self.of} "
+            "products): try again in a few seconds"
+        )
+
+
+def _silent(done: int, total: int) -> None:
+    """No one watching."""
+
 
 def digest(product: Product) -> str:
     text = json.dumps(product_record(product), sort_keys=True, separators=(",", ":"))
@@ -45,13 +69,23 @@ def followed_nodes(uow: UnitOfWork, node: str | None) -> list[str]:
     return [node] if node else [n.code.value for n in uow.nodes.all()]
 
 
-def rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
-    """Index the catalog and on-hand from scratch. Returns the number of products indexed."""
-    with index.writing():  # waits for another writer; on a timeout, rebuilds all the same
-        return _rebuild(index, uow_factory, node)
+def rebuild(
+    index: SearchIndex,
+    uow_factory: UnitOfWorkFactory,
+    node: str | None,
+    progress: Told = _silent,
+) -> int:
+    """Index the catalog and on-hand from scratch, in batches (`progress` told after each).
+    Returns the number of products indexed."""
+    while True:  # waits for another writer as long as it writes: two writers would fail
+        with index.writing() as writer:
+            if writer:
+                return _rebuild(index, uow_factory, node, progress)
 
 
-def _rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
+def _rebuild(
+    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, progress: Told
+) -> int:
     with uow_factory() as uow:
         nodes = followed_nodes(uow, node)
         marks = {
@@ -64,26 +98,41 @@ def _rebuild(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | Non
         for line in _stock_lines(uow, nodes):
             stock.setdefault(line[1], {})[line[0]] = line[2]
         index.clear()
-        count = 0
+        count, total = 0, uow.catalog.count()
+        progress(0, total)
         products = uow.catalog.all()
         while chunk := list(islice(products, _PAGE)):
             index.upsert([IndexEntry(p, stock.get(p.sku.value, {})) for p in chunk])
             count += len(chunk)
+            progress(count, max(total, count))
     index.commit(marks)
     return count
 
 
-def catch_up(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
-    """Apply what was committed since the index's marks. Returns the number of SKUs re-indexed
-    (none when another process kept the index's writer too long: its last commit is read)."""
+def catch_up(
+    index: SearchIndex,
+    uow_factory: UnitOfWorkFactory,
+    node: str | None,
+    progress: Told = _silent,
+) -> int:
+    """Apply what was committed since the index's marks (building it first if it never was).
+    Returns the number of SKUs re-indexed (none when another process kept the index's writer
+    too long: its last commit is read)."""
     with index.writing() as writer:
-        return _catch_up(index, uow_factory, node) if writer else 0
+        return _catch_up(index, uow_factory, node, progress) if writer else 0
 
 
-def _catch_up(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> int:
+def is_built(index: SearchIndex) -> bool:
+    """Whether the index was ever built: a catch-up then only applies what changed since."""
+    return BUILT in index.marks()
+
+
+def _catch_up(
+    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, progress: Told
+) -> int:
     marks = index.marks()
     if BUILT not in marks:
-        return _rebuild(index, uow_factory, node)
+        return _rebuild(index, uow_factory, node, progress)
     with uow_factory() as uow:
         nodes = followed_nodes(uow, node)
         fresh = dict(marks)

@@ -117,6 +117,15 @@ class SearchResult:
     query: ParsedQuery
     dropped_terms: int = 0  # how many words the hits may miss (0: every word matched)
     reach: dict[str, Reach] = field(default_factory=dict)
+    reason: str | None = None  # why there are no hits when it is the query's fault
+
+
+def _unsearchable(query: ParsedQuery, request: SearchRequest) -> SearchResult | None:
+    """No hits, and why, for a typed query without a word to look for (never the catalog)."""
+    if query.unsearchable is None:
+        return None
+    facets = Facets() if request.facets else None
+    return SearchResult([], 0, facets, query, reason=query.unsearchable)
 
 
 def search(
@@ -128,6 +137,8 @@ def search(
     """Search one index. `node` is the node whose stock `in_stock` means (None: any node)."""
     stocked = frozenset({node}) if node and request.filters.in_stock else None
     query = parse_query(request.text, synonyms)
+    if (refused := _unsearchable(query, request)) is not None:
+        return refused
     page, dropped = _relaxed(index, SearchPlan(query, request, 0, stocked, price_bands()))
     held = (lambda h: h.stock.get(node, 0) > 0) if node else (lambda h: bool(h.stock))
     hits = page.hits
@@ -163,6 +174,8 @@ def search_near(
     )
     wanted = request.search
     query = parse_query(wanted.text, synonyms)
+    if (refused := _unsearchable(query, wanted)) is not None:
+        return replace(refused, reach=served)
     if not served:
         return SearchResult([], 0, Facets() if wanted.facets else None, query, 0, served)
     window = replace(wanted, offset=0, limit=NEAR_CANDIDATES)

@@ -1,6 +1,6 @@
 """The tantivy schema and how an index entry becomes a document.
 
-Text is split into terms by the domain (`tokens`) and indexed with a whitespace analyzer, so
+Text is split into terms by the domain (`index_words`) and indexed with a whitespace analyzer, so
 the index and the query parser-free query builder agree on every word.
 """
 
@@ -14,10 +14,10 @@ import tantivy
 
 from microindex.domain.search.facets import attribute_key, facet_attributes
 from microindex.domain.search.ranking import FIELD_WEIGHTS
-from microindex.domain.search.text import tokens
+from microindex.domain.search.text import index_words
 from microindex.service.search import EngineHit, IndexEntry
 
-SCHEMA_VERSION = "3"  # 3: attributes by name for facets, and in the stored data
+SCHEMA_VERSION = "4"  # 4: codes joined and split (`index_words`)
 ANALYZER = "microindex_terms"
 TEXT_FIELDS = tuple(FIELD_WEIGHTS)  # title, brand, category, attributes, description
 ALL = "all"  # every text field together: where typos and prefixes are looked up
@@ -74,7 +74,7 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text(SKU, p.sku.value)
     doc.add_text(DIGEST, digest)
-    words = {name: " ".join(tokens(text)) for name, text in texts.items()}
+    words = {name: " ".join(index_words(text)) for name, text in texts.items()}
     for name, text in words.items():
         doc.add_text(name, text)
     doc.add_text(ALL, " ".join(words.values()))

@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ import tantivy
 from microindex.adapters.search import schema as f
 from microindex.adapters.search.queries import (
     ATTRIBUTE_PREFIX,
+    any_of,
     facet_request,
     plan_query,
 )
@@ -36,19 +38,22 @@ from microindex.domain.search.facets import (
     facet_names,
     ranked,
 )
+from microindex.domain.search.query import takes_typos
 from microindex.domain.search.request import SortOrder
 from microindex.service.indexing import digest
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
 
 MARKS_FILE = "marks.json"
-LOCK_SUFFIX = ".writer.lock"  # beside the directory: a schema change wipes the directory
+LOCK_SUFFIX = ".writer.lock"  # beside the directory, whatever the schema
+STAGING = ".new-"  # a new index's directory before it is renamed into place
 WRITER_WAIT_S = 10.0  # how long a caller waits for another process's write before reading
 _RETRY_S = 0.02
 WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
 
 
 class TantivyIndex:
-    """Derived data: a schema change wipes the directory, and the next catch-up rebuilds it."""
+    """Derived data: a schema change starts a new directory (the writer removes the old one),
+    and the next catch-up builds it."""
 
     def __init__(
         self, path: Path | None = None, writer_threads: int = 1, wait_s: float = WRITER_WAIT_S
@@ -59,10 +64,13 @@ class TantivyIndex:
         self._schema = f.build_schema()
         self._marks: dict[str, str] = {}
         self._generation = -1  # of the commit last loaded (counted in the marks file)
-        if path is None:
+        # The index of this schema: a directory of its own, so opening never wipes files
+        # another process (on this schema or an older one) is reading or writing.
+        self._home = None if path is None else path / f"v{f.SCHEMA_VERSION}"
+        if self._home is None:
             self._index = tantivy.Index(self._schema)
         else:
-            self._index = self._open(path)
+            self._index = self._open(self._home)
         f.register_analyzer(self._index)
         self._writer: Any = None
         self._searcher = self._index.searcher()
@@ -72,30 +80,48 @@ class TantivyIndex:
         # not written since needs no delete before its add, which keeps a build fast.
         self._added: set[str] | None = set() if self._searcher.num_docs == 0 else None
 
-    def _open(self, path: Path) -> tantivy.Index:
-        marks_file = path / MARKS_FILE
-        marks = json.loads(marks_file.read_text()) if marks_file.exists() else {}
-        if marks.get("schema") != f.SCHEMA_VERSION and path.exists():
-            shutil.rmtree(path)
-            marks = {}
-        path.mkdir(parents=True, exist_ok=True)
-        self._load_marks(marks)
-        return tantivy.Index(self._schema, path=str(path))
+    def _open(self, home: Path) -> tantivy.Index:
+        if not (home / "meta.json").exists():
+            self._create(home)
+        self._load_marks(self._stored_marks())
+        return tantivy.Index(self._schema, path=str(home))
+
+    def _create(self, home: Path) -> None:
+        """An empty index made aside and renamed into place: of processes opening a new index
+        at once, one rename wins and the others open what it made."""
+        home.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=home.name + STAGING, dir=home.parent))
+        tantivy.Index(self._schema, path=str(staging))
+        try:
+            staging.rename(home)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
 
     def _load_marks(self, stored: Mapping[str, Any]) -> None:
         self._marks = {k: str(v) for k, v in stored.items() if k not in ("schema", "generation")}
         self._generation = int(stored.get("generation", 0))
 
     def _stored_marks(self) -> dict[str, Any]:
-        assert self._path is not None
-        marks_file = self._path / MARKS_FILE
+        assert self._home is not None
+        marks_file = self._home / MARKS_FILE
         found: dict[str, Any] = json.loads(marks_file.read_text()) if marks_file.exists() else {}
         return found
+
+    def _drop_other_schemas(self) -> None:
+        """As the writer: remove what older schemas left beside this one's directory."""
+        assert self._path is not None and self._home is not None
+        for old in self._path.iterdir():
+            if old.name == self._home.name or old.name.startswith(self._home.name + STAGING):
+                continue
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
 
     def refresh(self) -> None:
         """Load the last commit, whoever made it (the marks first: the documents are written
         before the marks, so they are at least as new as the marks loaded)."""
-        if self._path is None:
+        if self._home is None:
             return
         stored = self._stored_marks()
         if int(stored.get("generation", 0)) == self._generation:
@@ -122,6 +148,7 @@ class TantivyIndex:
             held = _lock(handle, self._wait_s)
             self.refresh()
             if held:
+                self._drop_other_schemas()
                 self._added = set() if self._searcher.num_docs == 0 else None
             try:
                 yield held
@@ -164,13 +191,13 @@ class TantivyIndex:
             self._added = None  # a build is one commit: keep no set of every SKU after it
         self._marks = dict(marks)
         self._generation += 1
-        if self._path is not None:
+        if self._home is not None:
             last = int(self._stored_marks().get("generation", 0))
             self._generation = max(self._generation, last + 1)
-            temporary = self._path / (MARKS_FILE + ".tmp")
-            stored = {**self._marks, "schema": f.SCHEMA_VERSION, "generation": self._generation}
+            temporary = self._home / (MARKS_FILE + ".tmp")
+            stored = {**self._marks, "generation": self._generation}
             temporary.write_text(json.dumps(stored))
-            temporary.replace(self._path / MARKS_FILE)
+            temporary.replace(self._home / MARKS_FILE)
 
     def marks(self) -> dict[str, str]:
         return dict(self._marks)
@@ -183,29 +210,40 @@ class TantivyIndex:
 
     def search(self, plan: SearchPlan) -> EnginePage:
         """The scored query finds the page and the count. Facets are counted from the page when
-        it holds every hit, else by one unscored pass of a narrower query matching the same set.
-        (Running that pass on a second thread beside the scored one was slower on two busy
-        cores: handing the GIL over costs more than the pass.)"""
+        it holds every hit or when words were let go (a relaxed query matches much of the
+        catalog: its facets count the hits shown), else by one unscored pass of a narrower
+        query matching the same set. (Running that pass on a second thread beside the scored
+        one was slower on two busy cores: handing the GIL over costs more than the pass.)"""
         searcher, vocabulary = self._searcher, self._vocabulary
-        loose = frozenset(
-            t.text for t in plan.query.terms if t.typos and not vocabulary.freq(f.ALL, t.text)
+        relaxed = plan.must_match < len(plan.query.terms)
+        loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
+            t.text
+            for t in plan.query.terms
+            if takes_typos(t, relaxed)
+            and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
         )
         found, ordered = self._page(plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
         facets: Facets | None = None
         if plan.request.facets and total:
-            if plan.request.offset == 0 and len(hits) == total:
+            if relaxed or (plan.request.offset == 0 and len(hits) == total):
                 facets = count_facets(hits, plan.bands, self._attribute_names())
             if facets is None:
-                raw = searcher.aggregate(*self._facet_query(plan, loose))
+                raw = searcher.aggregate(*self._facet_query(plan, loose, hits if relaxed else None))
                 facets = _facets(raw, plan.bands)
         elif plan.request.facets:
             facets = Facets()
         return EnginePage(hits, total, facets, loose)
 
-    def _facet_query(self, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, dict[str, Any]]:
-        matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
+    def _facet_query(
+        self, plan: SearchPlan, loose: frozenset[str], shown: list[EngineHit] | None
+    ) -> tuple[Any, dict[str, Any]]:
+        """The documents facets count: the plan's, or only those `shown`."""
+        if shown is not None:
+            matched = any_of(self._schema, f.SKU, [h.sku for h in shown])
+        else:
+            matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
         return matched, facet_request(plan.bands, self._attribute_names())
 
     def _attribute_names(self) -> tuple[str, ...]:
@@ -235,9 +273,9 @@ class TantivyIndex:
         )
 
     def size_bytes(self) -> int:
-        if self._path is None:
+        if self._home is None:
             return 0
-        return sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())
+        return sum(p.stat().st_size for p in self._home.rglob("*") if p.is_file())
 
     def close(self) -> None:
         if self._writer is not None:

@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from microindex.domain.errors import InvalidValue
-from microindex.domain.search.text import number_forms, tokens, typo_budget
+from microindex.domain.search.text import ONE_TYPO_FROM, number_forms, tokens, typo_budget
 
-MAX_QUERY_CHARS = 256  # the rest of a longer text is ignored
-MAX_TERMS = 8
+MAX_QUERY_CHARS = 256  # a longer text is cut at the last word end before this many characters
+NO_SEARCHABLE_WORD = "nothing to search for: the query holds no letters or digits"
 MIN_PREFIX_CHARS = 2  # a one-letter last term is a whole word, not a prefix of thousands
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
 _GTIN_LENGTHS = (8, 12, 13, 14)
+_CUT_WORD = re.compile(r"[^\W_]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +71,38 @@ class QueryTerm:
 class ParsedQuery:
     terms: tuple[QueryTerm, ...]
     codes: tuple[str, ...] = ()  # SKU or GTIN-14 candidates: a scanned code finds its product
+    typed: bool = False  # something was typed (a blank query browses everything)
 
     @property
     def is_empty(self) -> bool:
         return not self.terms and not self.codes
 
+    @property
+    def unsearchable(self) -> str | None:
+        """Why a typed query finds nothing (`*`, an emoji, one 10,000-letter word), or None."""
+        return NO_SEARCHABLE_WORD if self.typed and self.is_empty else None
+
 
 def parse_query(text: str, synonyms: Synonyms | None = None) -> ParsedQuery:
-    head = text[:MAX_QUERY_CHARS]
-    words = list(dict.fromkeys(tokens(head)))[:MAX_TERMS]
-    typing = bool(head) and not head[-1].isspace() and len(text) <= MAX_QUERY_CHARS
+    """Every word up to `MAX_QUERY_CHARS` (a pasted title keeps its colour and size); a longer
+    text is cut at a word end, and its last word is then whole, not a prefix."""
+    head, cut = query_head(text)
+    words = list(dict.fromkeys(tokens(head)))
+    typing = bool(head) and not head[-1].isspace() and not cut
     terms = tuple(
         _term(word, synonyms, typing and i == len(words) - 1) for i, word in enumerate(words)
     )
-    return ParsedQuery(terms, code_candidates(head))
+    return ParsedQuery(terms, code_candidates(head), bool(text.strip()))
+
+
+def query_head(text: str) -> tuple[str, bool]:
+    """The text up to `MAX_QUERY_CHARS`, without a word the bound would cut; and whether cut."""
+    if len(text) <= MAX_QUERY_CHARS:
+        return text, False
+    head = text[:MAX_QUERY_CHARS]
+    if _CUT_WORD.search(text[MAX_QUERY_CHARS]):
+        head = _CUT_WORD.sub("", head)
+    return head, True
 
 
 def _term(word: str, synonyms: Synonyms | None, last_typed: bool) -> QueryTerm:
@@ -93,6 +112,13 @@ def _term(word: str, synonyms: Synonyms | None, last_typed: bool) -> QueryTerm:
     prefix = last_typed and len(word) >= MIN_PREFIX_CHARS and not word.isdigit()
     alternatives = [a for a in dict.fromkeys(alternatives) if a != word]
     return QueryTerm(word, typo_budget(word), prefix, tuple(alternatives))
+
+
+def takes_typos(term: QueryTerm, relaxed: bool) -> bool:
+    """Whether a term is looked up with typos (when the index lacks it). A word shorter than
+    `ONE_TYPO_FROM` gets its typo only while every word must match: as the one word left of a
+    relaxed query ("all" of "no such thing at all"), a guessed letter finds noise."""
+    return term.typos > 0 and (len(term.text) >= ONE_TYPO_FROM or not relaxed)
 
 
 def code_candidates(text: str) -> tuple[str, ...]:

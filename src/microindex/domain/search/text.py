@@ -9,10 +9,13 @@ import re
 import unicodedata
 
 MAX_TERM_CHARS = 40  # longer "words" (hashes, pasted junk) are dropped on both sides
-ONE_TYPO_FROM = 5  # shoppers expect 1 typo from 5 characters...
-TWO_TYPOS_FROM = 9  # ...and 2 from 9 (Meilisearch's and Typesense's defaults)
+ONE_TYPO_FROM = 4  # one typo in a word of 4 letters...
+TWO_TYPOS_FROM = 8  # ...and two from 8 (Typesense's and Algolia's defaults)
+MAX_PARTS = 4  # a code split at letter-digit edges indexes its runs of up to this many parts
 
 _WORD = re.compile(r"[^\W_]+")
+_JOINED = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)+")  # KZ-8989S, T-shirt, 3.5mm, 10/12
+_RUN = re.compile(r"\d+|[^\W\d_]+")  # letters or digits: kz8989s -> kz, 8989, s
 _SIBILANT = ("s", "x", "z", "ch", "sh")
 
 
@@ -29,13 +32,47 @@ def tokens(text: str) -> list[str]:
     return [word for word in _WORD.findall(fold(text)) if len(word) <= MAX_TERM_CHARS]
 
 
+def index_words(text: str) -> list[str]:
+    """The words an index holds for `text`: its `tokens`, then each code and hyphenated word
+    joined (KZ-8989S: kz8989s, T-shirt: tshirt) and each word with letters and digits split
+    into its runs and their neighbours (kz8989s: kz, 8989, s, kz8989, 8989s), so a code is
+    found typed with or without its hyphen or spaces."""
+    words = tokens(text)
+    extra: list[str] = []
+    if "-" in text or "/" in text or "." in text:
+        for group in _JOINED.findall(fold(text)):
+            joined = "".join(_WORD.findall(group))
+            if len(joined) <= MAX_TERM_CHARS:
+                extra.append(joined)
+                extra.extend(_runs(joined))
+    for word in words:
+        if not word.isalpha() and not word.isdigit():  # letters and digits together
+            extra.extend(_runs(word))
+    if not extra:
+        return words
+    seen = set(words)
+    return words + [w for w in dict.fromkeys(extra) if w not in seen]
+
+
+def _runs(word: str) -> list[str]:
+    parts = _RUN.findall(word)
+    if not 1 < len(parts) <= MAX_PARTS:
+        return []
+    spans = ((i, j) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
+    return ["".join(parts[i:j]) for i, j in spans if j - i < len(parts)]
+
+
 def typo_budget(term: str) -> int:
-    """How many edits a term may carry and still match. Codes and numbers must be exact."""
+    """How many edits a term may carry and still match. Codes and numbers must be exact.
+
+    The budget follows the word meant: 3 letters typed may be a 4-letter word missing one
+    ("ble" for blue), so it gets one typo. Typos are only looked up for words the index lacks
+    and rank below exact matches, so the loose budget costs no precision on real words."""
     if any(c.isdigit() for c in term):
         return 0
     if len(term) >= TWO_TYPOS_FROM:
         return 2
-    return 1 if len(term) >= ONE_TYPO_FROM else 0
+    return 1 if len(term) + 1 >= ONE_TYPO_FROM else 0
 
 
 def number_forms(term: str) -> tuple[str, ...]:

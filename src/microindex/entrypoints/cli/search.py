@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.progress import Progress, TaskID
 
 from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.adapters.search.tantivy_index import TantivyIndex
@@ -21,7 +22,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
-from microindex.service.indexing import catch_up, rebuild
+from microindex.service.indexing import Told, catch_up, rebuild
 from microindex.service.nodes import list_nodes
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.search import NearRequest, SearchResult, search, search_near
@@ -96,7 +97,7 @@ def find(
     shopfront --in-stock --json"""
     with domain_errors():
         filters = _filters(in_stock, price_min, price_max, category, brand, attr)
-        request = SearchRequest(text, filters, sort, offset, limit)
+        request = SearchRequest(text, filters, sort, offset, limit, facets=as_json)
         index, _ = _index(ctx, node)
         result = search(index, request, node, load_synonyms(workspace(ctx).settings.workspace))
     _show(result, as_json)
@@ -124,7 +125,7 @@ def near(
     Example: microindex search near --lat 51.52 --lon -0.10 "mug" --within 120"""
     with domain_errors():
         filters = _filters(True, price_min, price_max, category, brand, attr)
-        wanted = SearchRequest(text, filters, sort, offset, limit)
+        wanted = SearchRequest(text, filters, sort, offset, limit, facets=as_json)
         ws = workspace(ctx)
         request = NearRequest(wanted, Location(lat, lon), ws.clock(), pickup_km, within)
         index, _ = _index(ctx, None)
@@ -147,14 +148,23 @@ def rebuild_command(
         for code in codes:
             database = node_database(ctx, code) if code else ws.hub
             index = open_index(ws.settings.workspace, code)
-            count = rebuild(index, database, code)
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task(f"indexing {code or 'hub'}", total=None)
+                count = rebuild(index, database, code, _shown(bar, task))
             index.close()
             console.print(f"{code or 'hub'}: {count} products indexed")
+
+
+def _shown(bar: Progress, task: TaskID) -> Told:
+    return lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _show(result: SearchResult, as_json: bool) -> None:
     if as_json:
         print_json(_record(result))
+        return
+    if result.reason:
+        console.print(f"0 found: {result.reason}", highlight=False)
         return
     console.print(
         f"{result.total} found"
@@ -178,6 +188,7 @@ def _record(result: SearchResult) -> dict[str, Any]:
     return {
         "total": result.total,
         "dropped_terms": result.dropped_terms,
+        "reason": result.reason,
         "hits": [
             {
                 "sku": h.sku,

@@ -52,6 +52,7 @@ def _running_timers(workspace: Workspace, tick_s: float) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.timers = TimerThread(workspace, tick_s)
         app.state.timers.start()
+        search.warm(app.state.hub, None)  # the hub's index builds while the app serves
         try:
             yield
         finally:

@@ -46,6 +46,7 @@ from microindex.domain.sync.messages import PushRefused
 from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
 from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
+from microindex.service.indexing import IndexWarming
 from microindex.service.popups import UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
@@ -56,6 +57,7 @@ from microindex.service.webhooks import UnknownSubscription
 STATUS: dict[type[DomainError], int] = {
     DomainError: 400,
     InvalidValue: 422,
+    IndexWarming: 503,  # a first build runs in the background: ask again in a few seconds
     ImportRejected: 422,
     NothingCounted: 422,
     Unauthenticated: 401,

@@ -5,10 +5,14 @@ it may read: a staff token searching the hub sees its own node's figures, and ma
 node's own index (`node=`, with `in_stock` meaning at that node) only for its own node. One
 index per workspace directory stays open for the process; each query first catches the index up
 with what was committed (`service.indexing.catch_up`), under a lock: the index has one writer.
+An index never built is built in the background (from start-up, `warm`); until it is, a search
+is answered `index_warming` (503) with its progress, never held for the build (a small
+catalog's build, done within `WARM_WAIT_S`, is waited for).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,11 +40,14 @@ from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.schemas import NODE_PATTERN
-from microindex.service.indexing import catch_up
+from microindex.service.indexing import IndexWarming, catch_up, is_built
 from microindex.service.nodes import list_nodes
+from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.search import Hit, NearRequest, SearchResult, search, search_near
 
 api = router("search")
+log = logging.getLogger(__name__)
+WARM_WAIT_S = 1.0  # how long a search waits for a first build before answering "warming"
 
 Text = Annotated[str, Query(max_length=500, description="What to look for (SKU or GTIN too).")]
 Price = Annotated[Decimal | None, Query(gt=0, le=1_000_000_000)]
@@ -77,27 +84,63 @@ class SearchOut(BaseModel):
     dropped_terms: int
     hits: list[HitOut]
     facets: dict[str, dict[str, int]]
+    reason: str | None = None  # why nothing was searched (a query with no searchable word)
 
 
 @dataclass
 class _Open:
     index: TantivyIndex
     lock: threading.Lock = field(default_factory=threading.Lock)
+    warming: threading.Thread | None = None  # the first build, in the background
+    indexed: tuple[int, int] = (0, 0)  # its progress: products indexed, of how many
 
 
 _indexes: dict[FilePath, _Open] = {}
 _opening = threading.Lock()
 
 
-@contextmanager
-def caught_up(hub: Hub, node: str | None) -> Iterator[TantivyIndex]:
-    """The process's index for the hub (None) or a node, current with what was committed."""
+def warm(hub: Hub, node: str | None) -> None:
+    """Build the index in the background if it never was (at start-up, and on the first
+    search), so no request waits seconds for a build."""
+    _held(hub, node, hub.node(node) if node else hub.hub)
+
+
+def _held(hub: Hub, node: str | None, database: UnitOfWorkFactory) -> _Open:
     root = hub.workspace.settings.workspace
-    database = hub.node(node) if node else hub.hub
     with _opening:
         held = _indexes.get(index_path(root, node))
         if held is None:
             held = _indexes[index_path(root, node)] = _Open(open_index(root, node))
+        idle = held.warming is None or not held.warming.is_alive()
+        if idle and not is_built(held.index):
+            held.warming = threading.Thread(
+                target=_build, args=(held, database, node), name="search-warm", daemon=True
+            )
+            held.warming.start()
+    return held
+
+
+def _build(held: _Open, database: UnitOfWorkFactory, node: str | None) -> None:
+    def told(done: int, total: int) -> None:
+        held.indexed = (done, total)
+
+    try:
+        with held.lock:
+            catch_up(held.index, database, node, told)
+    except Exception:  # a worker: log it; the next search starts it again
+        log.exception("building the %s search index failed", node or "hub")
+
+
+@contextmanager
+def caught_up(hub: Hub, node: str | None) -> Iterator[TantivyIndex]:
+    """The process's index for the hub (None) or a node, current with what was committed;
+    `IndexWarming` while its first build runs in the background."""
+    database = hub.node(node) if node else hub.hub  # an unknown node is refused here
+    held = _held(hub, node, database)
+    if held.warming is not None:
+        held.warming.join(WARM_WAIT_S)  # a small catalog is built by then
+    if not is_built(held.index):
+        raise IndexWarming(node or "hub", *held.indexed)
     with held.lock:
         catch_up(held.index, database, node)
         yield held.index
@@ -118,12 +161,13 @@ def find(
     sort: SortOrder = SortOrder.RELEVANCE,
     offset: Offset = 0,
     limit: Limit = 10,
+    facets: Annotated[bool, Query(description="Count facets (false: skip the work).")] = True,
 ) -> SearchOut:
     require(token.grant, Action.READ_CATALOG)
     if node is not None:
         require(token.grant, Action.READ_STOCK, node)
     filters = _filters(in_stock, price_min, price_max, category, brand, attr)
-    request = SearchRequest(q, filters, sort, offset, limit)
+    request = SearchRequest(q, filters, sort, offset, limit, facets)
     synonyms = load_synonyms(hub.workspace.settings.workspace)
     with caught_up(hub, node) as index:
         result = search(index, request, node, synonyms)
@@ -146,9 +190,10 @@ def near(
     sort: SortOrder = SortOrder.RELEVANCE,
     offset: Offset = 0,
     limit: Limit = 10,
+    facets: Annotated[bool, Query(description="Count facets (false: skip the work).")] = True,
 ) -> SearchOut:
     require(token.grant, Action.READ_CATALOG)
-    wanted = SearchRequest(q, Filters(True), sort, offset, limit)
+    wanted = SearchRequest(q, Filters(True), sort, offset, limit, facets)
     request = NearRequest(wanted, Location(lat, lon), hub.now(), pickup_km, within)
     synonyms = load_synonyms(hub.workspace.settings.workspace)
     nodes = list_nodes(hub.hub)
@@ -189,6 +234,7 @@ def to_search_out(result: SearchResult, token: AccessToken | None) -> SearchOut:
         dropped_terms=result.dropped_terms,
         hits=[_hit(h, token) for h in result.hits],
         facets=shown,
+        reason=result.reason,
     )
 
 
