@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         runs = [
             measure(side, tmp, file, r) for r in range(args.rounds) for side in ("import", "plain")
         ]
-    best = {side: min((r for r in runs if r.side == side), key=lambda r: r.wall_s) for side in ("import", "plain")}
+    best = {
+        side: min((r for r in runs if r.side == side), key=lambda r: r.wall_s)
+        for side in ("import", "plain")
+    }
     ratio = best["import"].wall_s / best["plain"].wall_s
     peak = max(r.peak_rss_mb for r in runs if r.side == "import")
     if args.json:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from typing import Protocol
 
 from microindex.domain.errors import DomainError
 from microindex.domain.product import Product
@@ -58,29 +60,54 @@ class ImportReport:
     skipped: list[RowError]
 
 
+class CatalogRows(Protocol):
+    """Products to import and the file's bad rows: a `ParsedCatalog`, or a file being read
+    (csvio's `read_*`), whose products come as they are parsed and whose errors grow meanwhile."""
+
+    @property
+    def products(self) -> Iterable[Product]: ...
+    @property
+    def errors(self) -> list[RowError]: ...
+
+
+IMPORT_BATCH = 1000  # products read, checked and written at a time: what an import holds
+
+
 def import_products(
     uow_factory: UnitOfWorkFactory,
-    parsed: ParsedCatalog,
+    rows: CatalogRows,
     at: datetime,
     skip_bad_rows: bool = False,
     note: tuple[str, str] | None = None,
 ) -> ImportReport:
-    """Upsert the products in one transaction (with `note`, a hub meta key and value written
-    in the same one: what an import still has to do elsewhere)."""
-    if parsed.errors and not skip_bad_rows:
-        raise ImportRejected(parsed.errors)
+    """Upsert the products in one transaction, written a batch at a time as they are read,
+    so that memory stays flat whatever the file's size (with `note`, a hub meta key and value
+    written in the same transaction: what an import still has to do elsewhere).
+
+    A bad row anywhere refuses the whole file: nothing is committed, and the rest of the file
+    is still read (not written) so that the refusal names every bad row."""
+    created = updated = 0
     with uow_factory() as uow:
-        known = {p.sku.value for p in parsed.products} - uow.catalog.missing(
-            p.sku.value for p in parsed.products
-        )
-        uow.catalog.upsert(parsed.products)
-        for product in parsed.products:
-            uow.outbox.add(PRODUCT_TOPIC, product.sku.value, product_record(product), at)
+        for batch in _batches(rows.products, IMPORT_BATCH):
+            if rows.errors and not skip_bad_rows:
+                continue
+            new = uow.catalog.missing(p.sku.value for p in batch)
+            uow.catalog.upsert(batch)
+            for product in batch:
+                uow.outbox.add(PRODUCT_TOPIC, product.sku.value, product_record(product), at)
+            created, updated = created + len(new), updated + len(batch) - len(new)
+        if rows.errors and not skip_bad_rows:
+            raise ImportRejected(list(rows.errors))
         if note is not None:
             uow.meta.put(*note)
         uow.commit()
-    updated = len(known)
-    return ImportReport(len(parsed.products) - updated, updated, list(parsed.errors))
+    return ImportReport(created, updated, list(rows.errors))
+
+
+def _batches(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
+    items = iter(products)
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def pull_catalog(hub: UnitOfWorkFactory, node: UnitOfWorkFactory, batch: int = 5000) -> int:

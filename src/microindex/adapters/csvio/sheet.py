@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.product import Product
 from microindex.service.catalog import RowError
 
 Source = str | os.PathLike[str] | BinaryIO
@@ -110,6 +111,16 @@ class Sheet:
         if extra:
             row.report("", "more cells than the header has columns", extra[0])
         return row
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedCatalog:
+    """A catalog file being read: its products as they are parsed (read once, in file order),
+    and its bad rows, which grow as the products are read."""
+
+    products: Iterator[Product]
+    errors: list[RowError]
+    sheet: Sheet
 
 
 @contextmanager
