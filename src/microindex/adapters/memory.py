@@ -64,6 +64,14 @@ class MemoryCatalog:
     def missing(self, skus: Iterable[str]) -> set[str]:
         return {s for s in skus if s not in self._s.products}
 
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        wanted = set(gtins)
+        return {
+            p.gtin.digits: sku
+            for sku, p in self._s.products.items()
+            if p.gtin is not None and p.gtin.digits in wanted
+        }
+
     def count(self, where: ProductFilter | None = None) -> int:
         return sum(1 for p in self._s.products.values() if where is None or where.matches(p))
 

@@ -65,7 +65,10 @@ def import_with_stock(
     earlier = unfinished(hub, stock.node)
     mark = {"name": stock.name, "digest": stock.digest, "at": at.isoformat()}
     report = import_products(hub, parsed, at, skip_bad_rows, note=(key, json.dumps(mark)))
-    made = set_stock(node_database(stock.node), stock.node, stock.rows, at, f"import:{stock.name}")
+    with hub() as uow:  # a row skipped for a GTIN the catalog gives another product
+        absent = uow.catalog.missing(row.sku for row in stock.rows)
+    rows = [row for row in stock.rows if row.sku not in absent]
+    made = set_stock(node_database(stock.node), stock.node, rows, at, f"import:{stock.name}")
     with hub() as uow:
         uow.meta.put(key, "")
         uow.commit()

@@ -57,7 +57,7 @@ def parse_plain(source: Source, currency: str | None = None) -> ParsedCatalog:
     `currency` (the workspace's) is taken where the file has no currency column or cell."""
     with read_plain(source, currency) as read:
         products = list(read.products)
-    return ParsedCatalog(products, read.errors, read.sheet.rows)
+    return ParsedCatalog(products, read.errors, read.sheet.rows, read.row_of, read.gtin_column)
 
 
 @contextmanager
@@ -74,7 +74,7 @@ def read_plain(source: Source, currency: str | None = None) -> Iterator[Streamed
             for row in sheet
             if (product := _product(row, attributes, skus, gtins, default)) is not None
         )
-        yield StreamedCatalog(products, sheet.errors, sheet)
+        yield StreamedCatalog(products, sheet.errors, sheet, skus.rows, "gtin")
 
 
 def write_plain(products: Sequence[Product], stream: BinaryIO) -> None:

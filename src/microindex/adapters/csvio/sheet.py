@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +121,8 @@ class StreamedCatalog:
     products: Iterator[Product]
     errors: list[RowError]
     sheet: Sheet
+    row_of: Mapping[str, int]  # each SKU's row
+    gtin_column: str
 
 
 @contextmanager

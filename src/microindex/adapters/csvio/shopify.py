@@ -82,8 +82,9 @@ def parse_shopify(source: Source, currency: str) -> ParsedShopify:
     """
     with read_shopify(source, currency) as read:
         products = list(read.catalog.products)
-    errors, rows = read.catalog.errors, read.catalog.sheet.rows
-    return ParsedShopify(ParsedCatalog(products, errors, rows), read.stock)
+    got = read.catalog
+    parsed = ParsedCatalog(products, got.errors, got.sheet.rows, got.row_of, got.gtin_column)
+    return ParsedShopify(parsed, read.stock)
 
 
 @contextmanager
@@ -93,7 +94,10 @@ def read_shopify(source: Source, currency: str) -> Iterator[StreamedShopify]:
     with open_sheet(source, REQUIRED) as sheet:
         reader = _Reader(currency)
         products = (product for rows in _handles(sheet) for product in reader.read(rows))
-        yield StreamedShopify(StreamedCatalog(products, sheet.errors, sheet), reader.stock)
+        streamed = StreamedCatalog(
+            products, sheet.errors, sheet, reader.skus.rows, "Variant Barcode"
+        )
+        yield StreamedShopify(streamed, reader.stock)
 
 
 def write_shopify(

@@ -128,6 +128,15 @@ class PostgresCatalog:
         ).fetchall()
         return wanted - {row[0] for row in rows}
 
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(gtins))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(
+            "SELECT gtin, sku FROM products WHERE gtin = ANY(%s)", (wanted,)
+        ).fetchall()
+        return {str(gtin): str(sku) for gtin, sku in rows}
+
     def count(self, where: ProductFilter | None = None) -> int:
         where = where or ProductFilter()
         if _has_nul(where, ""):

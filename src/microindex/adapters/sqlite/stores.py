@@ -130,6 +130,15 @@ class SqliteCatalog:
             )
         return wanted - found
 
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(gtins))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = f"SELECT gtin, sku FROM products WHERE gtin IN ({', '.join('?' * len(chunk))})"
+            found.update(self._conn.execute(query, chunk).fetchall())
+        return found
+
     def count(self, where: ProductFilter | None = None) -> int:
         clauses, params = _filtered(where or ProductFilter())
         query = f"SELECT count(*) FROM products WHERE 1 {clauses}"
