@@ -103,8 +103,8 @@ def import_products(
             batch = [p for p in batch if p.sku.value not in refused]
             new = uow.catalog.missing(p.sku.value for p in batch)
             uow.catalog.upsert(batch)
-            for product in batch:
-                uow.outbox.add(PRODUCT_TOPIC, product.sku.value, product_record(product), at)
+            records = ((p.sku.value, product_record(p)) for p in batch)
+            uow.outbox.add_many(PRODUCT_TOPIC, records, at)
             created, updated = created + len(new), updated + len(batch) - len(new)
         errors = sorted([*rows.errors, *taken], key=lambda e: e.row)
         if errors and not skip_bad_rows:

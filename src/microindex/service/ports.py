@@ -109,6 +109,12 @@ class LedgerStore(Protocol):
 
 class Outbox(Protocol):
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None: ...
+    def add_many(
+        self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        """`add` each (key, payload) in turn, in one statement where the store can."""
+        ...
+
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]: ...
 
 

@@ -44,14 +44,19 @@ _PRODUCT_COLUMNS = (
     "handle",
 )
 _JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 
 
 def _product_row(product: Product) -> tuple[Any, ...]:
     record = product_record(product)
-    values = [json.dumps(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS]
+    values = [_json(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS]
     keys = (product.title, product.sku.value, product.category, product.brand)
     return (*values, *map(folded, keys))
+
+
+def _json(value: list[Any]) -> str:
+    return json.dumps(value) if value else "[]"  # most products have no media or tags
 
 
 def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
@@ -307,9 +312,15 @@ class SqliteOutbox:
         self._conn = conn
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
-        self._conn.execute(
+        self.add_many(topic, [(key, payload)], at)
+
+    def add_many(
+        self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        when = at.isoformat()
+        self._conn.executemany(
             "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
-            (topic, key, json.dumps(payload, separators=(",", ":")), at.isoformat()),
+            [(topic, key, _COMPACT.encode(payload), when) for key, payload in messages],
         )
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
