@@ -340,9 +340,12 @@ def main(argv: list[str] | None = None) -> int:
         server = serve(root, port)
         try:
             headers = {"Authorization": f"Bearer {secret}"}
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
-                rows = run(ws, client, args.requests, index)
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
                 pairs = listing_against_stock(ws, client, args.requests, server.pid)
+                if not args.json:  # first: it is what --products is for
+                    report_listing(pairs, total)
+                rows = run(ws, client, args.requests, index)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -361,7 +364,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     report(rows, args.requests, args.json)
-    report_listing(pairs, total)
     return 0
 
 

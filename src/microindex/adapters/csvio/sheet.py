@@ -105,7 +105,8 @@ class Sheet:
     def _row(self, number: int, record: list[str]) -> Row:
         row = Row(number, {}, self.errors)
         if _utf8("".join(record)):  # the usual case: no cell to report
-            row.cells = {c: cell.strip() for c, cell in zip(self.header, record) if c}
+            cells = zip(self.header, record, strict=False)
+            row.cells = {column: cell.strip() for column, cell in cells if column}
         else:
             for column, cell in zip(self.header, record, strict=False):
                 if column and _readable(row, column, cell):
