@@ -2,6 +2,7 @@
 
     python bench/api.py                 # 500 requests per operation
     python bench/api.py --requests 2000 --json
+    python bench/api.py --products 100000   # the demo plus 100,000 generated products
 
 The hub is served by uvicorn in a second process on a free loopback port (no access log); one
 httpx client with keep-alive sends the requests one after another, each with an admin token.
@@ -17,36 +18,43 @@ In-process, the same service calls run against the same workspace files. Operati
   at most ORDER_CAP times each way, over units drawn in turn from what the nodes hold.
 Each row gives requests per second and p50/p99 latency both ways, and the ratio of in-process
 rate to HTTP rate: what the HTTP edge (parsing, auth, JSON, loopback) costs per request.
+
+Then listing (with q=bowl, and without) against a stock read, one request of each in turn,
+with wall p50/p99 and CPU per request (the server's, from /proc, over HTTP; this process's
+in-process), and listing's p99 as a multiple of the stock read's (target: at most 3x).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import httpx
 
+from bench.catalog import generate
 from microindex.adapters.search.files import load_synonyms
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.bootstrap import Workspace, bootstrap
 from microindex.demo.scenario import build_demo
 from microindex.domain.access import Grant, Role
+from microindex.domain.codes import Sku
 from microindex.domain.node import Location
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.search.request import SearchRequest
 from microindex.entrypoints.access import token_store
 from microindex.service import access, promise
 from microindex.service.browse import ProductFilter, find_products
-from microindex.service.catalog import products_by_sku
+from microindex.service.catalog import ParsedCatalog, import_products, products_by_sku
 from microindex.service.indexing import catch_up
 from microindex.service.nodes import list_nodes
 from microindex.service.search import search
@@ -204,7 +212,7 @@ def run(ws: Workspace, client: httpx.Client, n: int, index: TantivyIndex) -> lis
         (
             "product listing",
             lambda i: checked(client.get("/api/v1/products", params={"q": "bowl", "limit": 50})),
-            lambda i: find_products(ws.hub, ProductFilter("bowl"), 0, 50),
+            lambda i: find_products(ws.hub, ProductFilter("bowl"), "", 50),
         ),
     ]
     operations += search_and_promise(ws, client, index)
@@ -213,6 +221,94 @@ def run(ws: Workspace, client: httpx.Client, n: int, index: TantivyIndex) -> lis
         for name, http, local in operations
         for count in [min(n, ORDER_CAP) if name == "order promise" else n]
     ]
+
+
+LISTING_TARGET = 3.0
+
+
+@dataclass(frozen=True)
+class Paired:
+    operation: str
+    way: str  # "HTTP" or "in-process"
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float  # per request
+
+
+def server_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def alternate(
+    calls: Mapping[str, Callable[[int], object]], n: int, cpu: Callable[[], float], way: str
+) -> list[Paired]:
+    """One call of each operation in turn, n times; wall per call, CPU summed per operation."""
+    walls: dict[str, list[float]] = {name: [] for name in calls}
+    cpus = dict.fromkeys(calls, 0.0)
+    for i in range(n + 20):
+        for name, call in calls.items():
+            cpu_before, began = cpu(), time.perf_counter()
+            call(i)
+            wall, spent = time.perf_counter() - began, cpu() - cpu_before
+            if i >= 20:  # the first rounds warm caches and connections
+                walls[name].append(wall)
+                cpus[name] += spent
+    found = []
+    for name, times in walls.items():
+        cuts = statistics.quantiles(times, n=100)
+        found.append(Paired(name, way, cuts[49] * 1000, cuts[98] * 1000, cpus[name] / n * 1000))
+    return found
+
+
+def listing_against_stock(ws: Workspace, client: httpx.Client, n: int, server: int) -> list[Paired]:
+    van = {"van": ws.node("van")}
+    skus = [line.sku for line in stock_lines(van)]
+    http = {
+        "stock read": lambda i: checked(
+            client.get("/api/v1/stock", params={"node": "van", "sku": skus[i % len(skus)]})
+        ),
+        "product listing": lambda i: checked(
+            client.get("/api/v1/products", params={"q": "bowl", "limit": 50})
+        ),
+        "listing, no q": lambda i: checked(client.get("/api/v1/products", params={"limit": 50})),
+    }
+    local = {
+        "stock read": lambda i: products_by_sku(
+            ws.hub, [line.sku for line in stock_lines(van, skus[i % len(skus)])]
+        ),
+        "product listing": lambda i: find_products(ws.hub, ProductFilter("bowl"), "", 50),
+        "listing, no q": lambda i: find_products(ws.hub, ProductFilter(), "", 50),
+    }
+    return [
+        *alternate(http, n, lambda: server_cpu_s(server), "HTTP"),
+        *alternate(local, n, time.process_time, "in-process"),
+    ]
+
+
+def report_listing(pairs: list[Paired], products: int) -> None:
+    print(f"\nlisting against a stock read, alternating, on {products} products")
+    print(f"{'operation':<16} {'way':<11} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>11}")
+    for p in pairs:
+        print(f"{p.operation:<16} {p.way:<11} {p.p50_ms:>7.2f} {p.p99_ms:>7.2f} {p.cpu_ms:>11.2f}")
+    for way in ("HTTP", "in-process"):
+        by = {p.operation: p for p in pairs if p.way == way}
+        for listing in ("product listing", "listing, no q"):
+            ratio = by[listing].p99_ms / by["stock read"].p99_ms
+            print(
+                f"{way}: {listing} p99 = {ratio:.1f}x the stock read's"
+                f" (target <= {LISTING_TARGET:.0f}x)"
+            )
+
+
+def add_products(ws: Workspace, count: int) -> None:
+    """`count` generated products (bench/catalog.py) beside the demo's, imported as the CLI does."""
+    for start in range(0, count, 20_000):
+        batch = generate(min(20_000, count - start), seed=start + 1)
+        renamed = [
+            replace(p, sku=Sku(f"GEN{start + i:07d}"), gtin=None) for i, p in enumerate(batch)
+        ]
+        import_products(ws.hub, ParsedCatalog(renamed), ws.clock())
 
 
 def report(rows: list[Row], n: int, as_json: bool) -> None:
@@ -234,26 +330,50 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=500, help="Requests per operation.")
     parser.add_argument("--json", action="store_true", help="Print JSON.")
+    parser.add_argument("--products", type=int, default=0, help="Generated products to add.")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "shop"
         ws = bootstrap(Settings(root))
         build_demo(ws, seed=7, today=ws.clock().date())
+        add_products(ws, args.products)
+        total = products_in(ws)
         secret = access.issue(token_store(ws), ws.hub, Grant(Role.ADMIN), ws.clock()).secret
         index = TantivyIndex(Path(tmp) / "bench-index")  # the server keeps its own
         port = free_port()
         server = serve(root, port)
         try:
             headers = {"Authorization": f"Bearer {secret}"}
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+                pairs = listing_against_stock(ws, client, args.requests, server.pid)
+                if not args.json:  # first: it is what --products is for
+                    report_listing(pairs, total)
                 rows = run(ws, client, args.requests, index)
         finally:
             server.terminate()
             server.wait(timeout=10)
             index.close()
             ws.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+                    "listing": [asdict(p) for p in pairs],
+                    "products": total,
+                },
+                indent=2,
+            )
+        )
+        return 0
     report(rows, args.requests, args.json)
     return 0
+
+
+def products_in(ws: Workspace) -> int:
+    with ws.hub() as uow:
+        return uow.catalog.count()
 
 
 if __name__ == "__main__":

@@ -376,3 +376,11 @@ def typo(word: str, rng: random.Random) -> str:
         return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
     letter = rng.choice([c for c in "aeioustrnl" if c != word[at]])
     return word[:at] + letter + word[at + 1 :]
+
+
+if __name__ == "__main__":  # the catalog import bench: see bench/catalog_import.py
+    import sys
+
+    from bench.catalog_import import main
+
+    sys.exit(main())

@@ -11,6 +11,7 @@ from microindex.adapters.postgres import migrations as postgres_migrations
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.sqlite import migrations as sqlite_migrations
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.service.ports import ProductFilter
 
 from .conftest import Databases, StoredDatabase
 from .samples import AT, product
@@ -117,6 +118,38 @@ def _old_receipt(database: StoredDatabase) -> None:
     conn.commit()
 
 
+def _old_product(database: StoredDatabase) -> None:
+    """A product in the products table's first columns (those before its filter keys)."""
+    sqlite = isinstance(database, SqliteDatabase)
+    mark = "?" if sqlite else "%s"
+    conn = database.connection()
+    conn.execute(
+        "INSERT INTO products (sku, title, description, brand, category, attributes, price,"
+        " currency, media, fragility, limited_edition, tags, handle)"
+        f" VALUES ({', '.join([mark] * 13)})",
+        ("A", "Mug", "", "", "Kitchen", "[]", "20.00", "GBP", "[]", "sturdy", False, "[]", ""),
+    )
+    conn.commit()
+
+
+def test_old_products_get_their_filter_keys_folded(databases: Databases) -> None:
+    module = _migrations_module(databases.open(migrate=False))
+    every = sorted(module.MIGRATIONS)
+    keys = next(i for i, (version, _, _) in enumerate(every) if version == 134)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "MIGRATIONS", every[:keys])
+        old = databases.open()
+    _old_product(old)
+    conn = old.connection()
+    mark = "?" if isinstance(old, SqliteDatabase) else "%s"
+    conn.execute(f"UPDATE products SET title = {mark}, brand = {mark}", ("STRAẞE Mug", "ÉCLAT"))
+    conn.commit()
+    assert 134 in old.migrate()
+    with old() as uow:
+        found = uow.catalog.page(ProductFilter("strasse mug", "kitchen", "éclat"), "", 10)
+    assert [p.sku.value for p in found] == ["A"]
+
+
 def test_a_fresh_database_equals_an_upgraded_one(
     databases: Databases, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,9 +160,7 @@ def test_a_fresh_database_equals_an_upgraded_one(
         monkeypatch.setattr(module, "MIGRATIONS", every[:stop])
         old = databases.open()
         if stop:
-            with old() as uow:
-                uow.catalog.upsert([product("A")])
-                uow.commit()
+            _old_product(old)
             _old_receipt(old)
         monkeypatch.setattr(module, "MIGRATIONS", every)
         assert old.migrate() == [v for v, _, _ in every[stop:]]

@@ -45,7 +45,10 @@ def _shop(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _catalog(ws: Path) -> list[str]:
-    return sorted(p["sku"] for p in json.loads(cli(ws, "catalog", "list", "--json")))
+    return sorted(
+        p["sku"]
+        for p in json.loads(cli(ws, "catalog", "list", "--json", "--limit", "500"))["items"]
+    )
 
 
 def _stock(ws: Path) -> dict[str, int]:

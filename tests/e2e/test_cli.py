@@ -112,7 +112,10 @@ def test_a_shopify_export_imports_with_its_stock_and_stock_moves(tmp_path: Path)
     source = tmp_path / "products_export.csv"
     source.write_text(SHOPIFY, encoding="utf-8")
     assert "imported 3 new" in cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
-    products = {p["sku"]: p for p in json.loads(cli(ws, "catalog", "list", "--json"))}
+    products = {
+        p["sku"]: p
+        for p in json.loads(cli(ws, "catalog", "list", "--json", "--limit", "500"))["items"]
+    }
     assert products["MUG-TIDE-350"]["price"] == "32.00"
     assert products["MUG-TIDE-350"]["sale_price"] == "26.00"
     assert products["MUG-TIDE-350"]["title"] == "Tide mug - 350 ml"
@@ -141,21 +144,24 @@ def test_a_shopify_file_with_a_bad_price_and_a_bad_gtin_changes_nothing(tmp_path
     assert "nothing changed" in out
     assert "row 2, column 'Variant Barcode'" in out
     assert "row 3, column 'Variant Price'" in out
-    assert json.loads(cli(ws, "catalog", "list", "--json")) == []
+    assert json.loads(cli(ws, "catalog", "list", "--json", "--limit", "500"))["items"] == []
     out = cli(ws, "catalog", "import", str(source), "--skip-bad-rows")
     assert "skipped" in out
-    assert [p["sku"] for p in json.loads(cli(ws, "catalog", "list", "--json"))] == ["BWL-MOSS-S"]
+    assert [
+        p["sku"]
+        for p in json.loads(cli(ws, "catalog", "list", "--json", "--limit", "500"))["items"]
+    ] == ["BWL-MOSS-S"]
 
 
 def test_the_catalog_round_trips_through_both_export_formats(demo: Path, tmp_path: Path) -> None:
-    before = json.loads(cli(demo, "catalog", "list", "--json"))
+    before = json.loads(cli(demo, "catalog", "list", "--json", "--limit", "500"))["items"]
     for fmt in ("plain", "shopify"):
         file = tmp_path / f"{fmt}.csv"
         cli(demo, "catalog", "export", str(file), "--format", fmt)
         ws = tmp_path / f"ws-{fmt}"
         cli(ws, "init")
         cli(ws, "catalog", "import", str(file))
-        after = json.loads(cli(ws, "catalog", "list", "--json"))
+        after = json.loads(cli(ws, "catalog", "list", "--json", "--limit", "500"))["items"]
         if fmt == "plain":
             assert after == before
         else:  # Shopify's model has at most three options and composes variant titles

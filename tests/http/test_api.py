@@ -42,12 +42,22 @@ def test_an_admin_adds_a_node_and_a_duplicate_is_a_conflict(admin: TestClient) -
     }
 
 
-def test_products_are_paged_in_sku_order_with_a_total(admin: TestClient) -> None:
+def test_products_are_paged_in_sku_order_by_cursor_with_a_total(admin: TestClient) -> None:
     first = admin.get("/api/v1/products", params={"limit": 10}).json()
-    second = admin.get("/api/v1/products", params={"limit": 10, "offset": 10}).json()
+    second = admin.get(first["next"]).json()
+    assert (
+        second
+        == admin.get(
+            "/api/v1/products", params={"limit": 10, "cursor": first["next_cursor"]}
+        ).json()
+    )
+    assert first["next_cursor"] == first["items"][-1]["sku"]
     assert first["total"] == second["total"] > 20
     skus = [p["sku"] for p in first["items"] + second["items"]]
     assert skus == sorted(skus) and len(set(skus)) == 20
+    last = admin.get("/api/v1/products", params={"limit": 500}).json()
+    assert last["next"] is None and last["next_cursor"] is None
+    assert len(last["items"]) == last["total"]
 
 
 def test_products_filter_by_text_category_and_gtin(admin: TestClient) -> None:

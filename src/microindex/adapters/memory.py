@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from types import TracebackType
 from typing import Any, Self
 
@@ -13,7 +14,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, StockLine
+from microindex.service.ports import OutboxMessage, ProductFilter, StockLine
 
 
 @dataclass
@@ -53,11 +54,26 @@ class MemoryCatalog:
     def all(self) -> Iterator[Product]:
         return iter([self._s.products[k] for k in sorted(self._s.products)])
 
+    def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
+        found = (p for p in self.all() if p.sku.value > after and where.matches(p))
+        return list(islice(found, limit))
+
+    def with_handle(self, handle: str) -> list[Product]:
+        return [p for p in self.all() if p.handle == handle]
+
     def missing(self, skus: Iterable[str]) -> set[str]:
         return {s for s in skus if s not in self._s.products}
 
-    def count(self) -> int:
-        return len(self._s.products)
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        wanted = set(gtins)
+        return {
+            p.gtin.digits: sku
+            for sku, p in self._s.products.items()
+            if p.gtin is not None and p.gtin.digits in wanted
+        }
+
+    def count(self, where: ProductFilter | None = None) -> int:
+        return sum(1 for p in self._s.products.values() if where is None or where.matches(p))
 
 
 class MemoryNodes:
@@ -133,6 +149,12 @@ class MemoryOutbox:
         self._s.outbox.append(
             OutboxMessage(len(self._s.outbox) + 1, topic, key, copy.deepcopy(payload), at)
         )
+
+    def add_many(
+        self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        for key, payload in messages:
+            self.add(topic, key, payload, at)
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
         return self._s.outbox[last_id : last_id + limit]

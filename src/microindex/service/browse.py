@@ -1,7 +1,8 @@
 """Browsing the hub's catalog: filter, page, and find a product by a scanned code.
 
-A plain scan of the catalog with substring matching: enough for a small seller's few thousand
-SKUs. The search service (FTS, typo tolerance, facets) is the place for anything cleverer.
+Filters and pages are read by the store through its indexes (category, brand, GTIN, SKU
+order); a text filter is a case-blind substring of title or SKU, read in SKU order until the
+page is full. The search service (FTS, typo tolerance, facets) is the place for anything cleverer.
 """
 
 from __future__ import annotations
@@ -11,44 +12,37 @@ from datetime import date
 
 from microindex.domain.errors import DomainError, UnknownSku
 from microindex.domain.product import Product
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.ports import ProductFilter, UnitOfWorkFactory
 from microindex.service.resolver import Role, resolve_scan
 
-
-@dataclass(frozen=True, slots=True)
-class ProductFilter:
-    """Every given condition must hold; `text` is a case-blind substring of title or SKU."""
-
-    text: str = ""
-    category: str = ""
-    brand: str = ""
-    gtin: str = ""
-
-    def matches(self, product: Product) -> bool:
-        text = self.text.casefold()
-        return (
-            (not text or text in product.title.casefold() or text in product.sku.value.casefold())
-            and (not self.category or product.category.casefold() == self.category.casefold())
-            and (not self.brand or product.brand.casefold() == self.brand.casefold())
-            and (not self.gtin or (product.gtin is not None and product.gtin.digits == self.gtin))
-        )
+__all__ = ["ProductFilter", "ProductPage", "find_products", "product_by_code"]
 
 
 @dataclass(frozen=True, slots=True)
 class ProductPage:
+    """One keyset page: `next_cursor` (the last SKU shown) asks for the page after it, and is
+    None on the last page. `total` counts every match, or is None when `where` has text (a
+    count would read the whole catalog; follow the cursor instead)."""
+
     items: list[Product]
-    total: int
-    offset: int
+    total: int | None
     limit: int
+    next_cursor: str | None
 
 
 def find_products(
-    hub: UnitOfWorkFactory, where: ProductFilter, offset: int = 0, limit: int = 50
+    hub: UnitOfWorkFactory, where: ProductFilter, cursor: str = "", limit: int = 50
 ) -> ProductPage:
-    """Products matching `where`, in SKU order, `limit` of them from `offset`, and the total."""
+    """Products matching `where`, in SKU order, `limit` of them after the SKU `cursor`.
+
+    Pages are keyed by SKU, not counted by position, so a product added or removed while
+    someone pages never makes a page repeat or skip another product."""
     with hub() as uow:
-        found = [p for p in uow.catalog.all() if where.matches(p)]
-    return ProductPage(found[offset : offset + limit], len(found), offset, limit)
+        found = uow.catalog.page(where, cursor, limit + 1)
+        total = None if where.text else uow.catalog.count(where)
+    items = found[:limit]
+    more = len(found) > limit
+    return ProductPage(items, total, limit, items[-1].sku.value if more else None)
 
 
 def product_by_code(hub: UnitOfWorkFactory, code: str, today: date) -> Product:

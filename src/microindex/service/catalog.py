@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from typing import Protocol
 
 from microindex.domain.errors import DomainError
 from microindex.domain.product import Product
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.ports import CatalogStore, UnitOfWorkFactory
 from microindex.service.records import product_from_record, product_record
 
 PRODUCT_TOPIC = "product"
@@ -34,6 +36,8 @@ class ParsedCatalog:
     products: list[Product] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0
+    row_of: Mapping[str, int] = field(default_factory=dict)  # each SKU's row in its file
+    gtin_column: str = "gtin"  # what the file calls the GTIN
 
 
 @dataclass(eq=False)
@@ -58,29 +62,80 @@ class ImportReport:
     skipped: list[RowError]
 
 
+class CatalogRows(Protocol):
+    """Products to import and the file's bad rows: a `ParsedCatalog`, or a file being read
+    (csvio's `read_*`), whose products come as they are parsed and whose errors grow meanwhile."""
+
+    @property
+    def products(self) -> Iterable[Product]: ...
+    @property
+    def errors(self) -> list[RowError]: ...
+    @property
+    def row_of(self) -> Mapping[str, int]: ...
+    @property
+    def gtin_column(self) -> str: ...
+
+
+IMPORT_BATCH = 1000  # products read, checked and written at a time: what an import holds
+
+
 def import_products(
     uow_factory: UnitOfWorkFactory,
-    parsed: ParsedCatalog,
+    rows: CatalogRows,
     at: datetime,
     skip_bad_rows: bool = False,
     note: tuple[str, str] | None = None,
 ) -> ImportReport:
-    """Upsert the products in one transaction (with `note`, a hub meta key and value written
-    in the same one: what an import still has to do elsewhere)."""
-    if parsed.errors and not skip_bad_rows:
-        raise ImportRejected(parsed.errors)
+    """Upsert the products in one transaction, written a batch at a time as they are read,
+    so that memory stays flat whatever the file's size (with `note`, a hub meta key and value
+    written in the same transaction: what an import still has to do elsewhere).
+
+    A bad row anywhere refuses the whole file: nothing is committed, and the rest of the file
+    is still read (not written) so that the refusal names every bad row."""
+    created = updated = 0
+    taken: list[RowError] = []  # GTINs the catalog gives to other products
     with uow_factory() as uow:
-        known = {p.sku.value for p in parsed.products} - uow.catalog.missing(
-            p.sku.value for p in parsed.products
-        )
-        uow.catalog.upsert(parsed.products)
-        for product in parsed.products:
-            uow.outbox.add(PRODUCT_TOPIC, product.sku.value, product_record(product), at)
+        for batch in _batches(rows.products, IMPORT_BATCH):
+            if (rows.errors or taken) and not skip_bad_rows:
+                continue
+            refused = _gtins_taken(uow.catalog, batch, rows)
+            taken += refused.values()
+            batch = [p for p in batch if p.sku.value not in refused]
+            new = uow.catalog.missing(p.sku.value for p in batch)
+            uow.catalog.upsert(batch)
+            records = ((p.sku.value, product_record(p)) for p in batch)
+            uow.outbox.add_many(PRODUCT_TOPIC, records, at)
+            created, updated = created + len(new), updated + len(batch) - len(new)
+        errors = sorted([*rows.errors, *taken], key=lambda e: e.row)
+        if errors and not skip_bad_rows:
+            raise ImportRejected(errors)
         if note is not None:
             uow.meta.put(*note)
         uow.commit()
-    updated = len(known)
-    return ImportReport(len(parsed.products) - updated, updated, list(parsed.errors))
+    return ImportReport(created, updated, errors)
+
+
+def _gtins_taken(
+    catalog: CatalogStore, batch: list[Product], rows: CatalogRows
+) -> dict[str, RowError]:
+    """By SKU, the products of `batch` whose GTIN the catalog gives to another product (one
+    not in the batch, which might give it up), each as its row's error."""
+    owners = catalog.gtin_owners(p.gtin.digits for p in batch if p.gtin is not None)
+    skus = {p.sku.value for p in batch}
+    found: dict[str, RowError] = {}
+    for product in batch:
+        owner = owners.get(product.gtin.digits, "") if product.gtin is not None else ""
+        if owner and owner != product.sku.value and owner not in skus:
+            reason = f"already the GTIN of SKU {owner!r} in the catalog"
+            row = rows.row_of.get(product.sku.value, 0)
+            found[product.sku.value] = RowError(row, rows.gtin_column, reason, str(product.gtin))
+    return found
+
+
+def _batches(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
+    items = iter(products)
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def pull_catalog(hub: UnitOfWorkFactory, node: UnitOfWorkFactory, batch: int = 5000) -> int:

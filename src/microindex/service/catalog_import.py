@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from microindex.service.catalog import ImportReport, ParsedCatalog, import_products
+from microindex.service.catalog import CatalogRows, ImportReport, import_products
 from microindex.service.nodes import get_node
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.stock import StockRow, set_stock
@@ -30,7 +30,7 @@ class StockFile:
     """The stock a catalog file carries for one node, and which file it is."""
 
     node: str
-    rows: Sequence[StockRow]
+    rows: Sequence[StockRow]  # of the products imported; read once the catalog is written
     name: str  # the file's name: the ledger's reference and what messages call it
     digest: str  # of the file's bytes: the same file run again resumes its import
 
@@ -53,7 +53,7 @@ class StockImportReport:
 def import_with_stock(
     hub: UnitOfWorkFactory,
     node_database: Callable[[str], UnitOfWorkFactory],
-    parsed: ParsedCatalog,
+    parsed: CatalogRows,
     stock: StockFile,
     at: datetime,
     skip_bad_rows: bool = False,
@@ -65,8 +65,9 @@ def import_with_stock(
     earlier = unfinished(hub, stock.node)
     mark = {"name": stock.name, "digest": stock.digest, "at": at.isoformat()}
     report = import_products(hub, parsed, at, skip_bad_rows, note=(key, json.dumps(mark)))
-    imported = {p.sku.value for p in parsed.products}
-    rows = [row for row in stock.rows if row.sku in imported]
+    with hub() as uow:  # a row skipped for a GTIN the catalog gives another product
+        absent = uow.catalog.missing(row.sku for row in stock.rows)
+    rows = [row for row in stock.rows if row.sku not in absent]
     made = set_stock(node_database(stock.node), stock.node, rows, at, f"import:{stock.name}")
     with hub() as uow:
         uow.meta.put(key, "")

@@ -28,6 +28,9 @@ class ProductReader(Protocol):
 
     def products(self) -> Iterator[Product]: ...
     def product(self, sku: str) -> Product | None: ...
+    def with_handle(self, handle: str) -> list[Product]:
+        """The products sharing `handle`, in SKU order (read through an index)."""
+        ...
 
 
 class FeedWriter(Protocol):

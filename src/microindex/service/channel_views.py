@@ -140,7 +140,7 @@ def answer_question(
 def products_at(sources: ChannelSources, handle: str) -> list[Product]:
     """The products whose page is `/products/{handle}` (as `FeedSettings.product_url` links
     them): those with that handle, or else the one with that SKU; SKU order."""
-    found = [p for p in sources.products.products() if p.handle == handle]
+    found = sources.products.with_handle(handle) if handle else []
     if not found:
         product = sources.products.product(handle)
         found = [product] if product is not None else []

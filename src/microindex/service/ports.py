@@ -14,6 +14,32 @@ from microindex.domain.node import Node
 from microindex.domain.product import Product
 
 
+def folded(text: str) -> str:
+    """Text as the catalog's filters compare it: case-blind (Unicode casefold). Stores keep
+    each product's title, SKU, category and brand folded, so that they filter with indexes."""
+    return text.casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    """Every given condition must hold: `text` is part of the title or SKU, `category` and
+    `brand` are equal, all case-blind (`folded`); `gtin` is the product's 14 digits."""
+
+    text: str = ""
+    category: str = ""
+    brand: str = ""
+    gtin: str = ""
+
+    def matches(self, product: Product) -> bool:
+        text = folded(self.text)
+        return (
+            (not text or text in folded(product.title) or text in folded(product.sku.value))
+            and (not self.category or folded(product.category) == folded(self.category))
+            and (not self.brand or folded(product.brand) == folded(self.brand))
+            and (not self.gtin or (product.gtin is not None and product.gtin.digits == self.gtin))
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class StockLine:
     node: str
@@ -38,8 +64,21 @@ class CatalogStore(Protocol):
         ...
 
     def all(self) -> Iterator[Product]: ...
+    def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
+        """Up to `limit` products matching `where` whose SKUs sort after `after` (code point
+        order), in SKU order: a keyset page, read through indexes."""
+        ...
+
+    def with_handle(self, handle: str) -> list[Product]:
+        """The products sharing a handle (one product's variants), in SKU order."""
+        ...
+
     def missing(self, skus: Iterable[str]) -> set[str]: ...
-    def count(self) -> int: ...
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        """The SKU each of `gtins` (14 digits) belongs to, for those some product has."""
+        ...
+
+    def count(self, where: ProductFilter | None = None) -> int: ...
 
 
 class NodeRegistry(Protocol):
@@ -70,6 +109,12 @@ class LedgerStore(Protocol):
 
 class Outbox(Protocol):
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None: ...
+    def add_many(
+        self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        """`add` each (key, payload) in turn, in one statement where the store can."""
+        ...
+
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]: ...
 
 

@@ -31,6 +31,10 @@ class SqliteProducts:
         with closing(connect(self.path)) as conn:
             return SqliteCatalog(conn).get(sku)
 
+    def with_handle(self, handle: str) -> list[Product]:
+        with closing(connect(self.path)) as conn:
+            return SqliteCatalog(conn).with_handle(handle)
+
 
 class UnitOfWorkProducts:
     """Any hub (PostgreSQL, in-memory) through its unit of work."""
@@ -45,3 +49,7 @@ class UnitOfWorkProducts:
     def product(self, sku: str) -> Product | None:
         with self.hub() as uow:
             return uow.catalog.get(sku)
+
+    def with_handle(self, handle: str) -> list[Product]:
+        with self.hub() as uow:
+            return uow.catalog.with_handle(handle)

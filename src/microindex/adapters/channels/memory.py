@@ -75,6 +75,9 @@ class ListProducts:
     def product(self, sku: str) -> Product | None:
         return next((p for p in self.items if p.sku.value == sku), None)
 
+    def with_handle(self, handle: str) -> list[Product]:
+        return [p for p in self.products() if p.handle == handle]
+
 
 @dataclass
 class ListFigures:

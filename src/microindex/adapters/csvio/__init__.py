@@ -6,9 +6,15 @@ is returned as a `RowError` (spreadsheet row, column, reason, value) rather than
 Every `write_*` function writes UTF-8 into a binary stream and leaves it open.
 """
 
-from microindex.adapters.csvio.plain import parse_plain, write_plain
-from microindex.adapters.csvio.sheet import Source
-from microindex.adapters.csvio.shopify import ParsedShopify, parse_shopify, write_shopify
+from microindex.adapters.csvio.plain import parse_plain, read_plain, write_plain
+from microindex.adapters.csvio.sheet import Source, StreamedCatalog
+from microindex.adapters.csvio.shopify import (
+    ParsedShopify,
+    StreamedShopify,
+    parse_shopify,
+    read_shopify,
+    write_shopify,
+)
 from microindex.adapters.csvio.stock_file import parse_stock, write_stock
 from microindex.service.stock import ParsedStock
 
@@ -16,9 +22,13 @@ __all__ = [
     "ParsedShopify",
     "ParsedStock",
     "Source",
+    "StreamedCatalog",
+    "StreamedShopify",
     "parse_plain",
     "parse_shopify",
     "parse_stock",
+    "read_plain",
+    "read_shopify",
     "write_plain",
     "write_shopify",
     "write_stock",

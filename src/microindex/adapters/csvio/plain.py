@@ -13,7 +13,8 @@ chooses to keep every product's order (when the products do not contradict each 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -26,7 +27,14 @@ from microindex.adapters.csvio.cells import (
     yes_no,
 )
 from microindex.adapters.csvio.order import consistent_order
-from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
+from microindex.adapters.csvio.sheet import (
+    FirstSeen,
+    Row,
+    Source,
+    StreamedCatalog,
+    open_sheet,
+    sheet_writer,
+)
 from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
 from microindex.domain.gtin import Gtin
@@ -47,17 +55,26 @@ SEPARATOR = "|"
 def parse_plain(source: Source, currency: str | None = None) -> ParsedCatalog:
     """Products of a plain catalog CSV, with every bad row reported (see `Source`).
     `currency` (the workspace's) is taken where the file has no currency column or cell."""
+    with read_plain(source, currency) as read:
+        products = list(read.products)
+    return ParsedCatalog(products, read.errors, read.sheet.rows, read.row_of, read.gtin_column)
+
+
+@contextmanager
+def read_plain(source: Source, currency: str | None = None) -> Iterator[StreamedCatalog]:
+    """`parse_plain` one row at a time: the products as they are read, and the bad rows
+    found so far (all of them once the products are read to the end)."""
     required = REQUIRED if currency is None else tuple(c for c in REQUIRED if c != "currency")
     default = None if currency is None else _currency(currency)
     with open_sheet(source, required) as sheet:
         attributes = _attribute_columns(sheet.header, sheet.errors)
         skus, gtins = FirstSeen("SKU"), FirstSeen("GTIN")
-        products = [
+        products = (
             product
             for row in sheet
             if (product := _product(row, attributes, skus, gtins, default)) is not None
-        ]
-    return ParsedCatalog(products, sheet.errors, sheet.rows)
+        )
+        yield StreamedCatalog(products, sheet.errors, sheet, skus.rows, "gtin")
 
 
 def write_plain(products: Sequence[Product], stream: BinaryIO) -> None:

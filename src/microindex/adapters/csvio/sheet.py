@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.product import Product
 from microindex.service.catalog import RowError
 
 Source = str | os.PathLike[str] | BinaryIO
@@ -34,12 +35,12 @@ class Row:
     """One record, its cells by column name, and the sheet's error list it reports into."""
 
     number: int
-    cells: dict[str, str]
+    cells: dict[str, str]  # stripped
     errors: list[RowError]
     failed: bool = False
 
     def text(self, column: str) -> str:
-        return self.cells.get(column, "").strip()
+        return self.cells.get(column, "")
 
     def report(self, column: str, reason: str, value: str = "") -> None:
         self.errors.append(RowError(self.number, column, reason, value))
@@ -103,13 +104,29 @@ class Sheet:
 
     def _row(self, number: int, record: list[str]) -> Row:
         row = Row(number, {}, self.errors)
-        for column, cell in zip(self.header, record, strict=False):
-            if column and _readable(row, column, cell):
-                row.cells[column] = cell
+        if _utf8("".join(record)):  # the usual case: no cell to report
+            cells = zip(self.header, record, strict=False)
+            row.cells = {column: cell.strip() for column, cell in cells if column}
+        else:
+            for column, cell in zip(self.header, record, strict=False):
+                if column and _readable(row, column, cell):
+                    row.cells[column] = cell.strip()
         extra = [cell for cell in record[len(self.header) :] if cell.strip()]
         if extra:
             row.report("", "more cells than the header has columns", extra[0])
         return row
+
+
+@dataclass(frozen=True, slots=True)
+class StreamedCatalog:
+    """A catalog file being read: its products as they are parsed (read once, in file order),
+    and its bad rows, which grow as the products are read."""
+
+    products: Iterator[Product]
+    errors: list[RowError]
+    sheet: Sheet
+    row_of: Mapping[str, int]  # each SKU's row
+    gtin_column: str
 
 
 @contextmanager
@@ -176,10 +193,16 @@ def _header(
     return tuple(names)
 
 
-def _readable(row: Row, column: str, cell: str) -> bool:
+def _utf8(text: str) -> bool:
     try:
-        cell.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _readable(row: Row, column: str, cell: str) -> bool:
+    if not _utf8(cell):
         shown = cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         row.report(column, NOT_UTF8, shown)
         return False

@@ -14,13 +14,22 @@ separately as stock rows for `service.stock.set_stock`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
 
 from microindex.adapters.csvio.cells import split_list, whole_number
 from microindex.adapters.csvio.html_text import html_to_text
-from microindex.adapters.csvio.sheet import FirstSeen, Row, Sheet, Source, open_sheet, sheet_writer
+from microindex.adapters.csvio.sheet import (
+    FirstSeen,
+    Row,
+    Sheet,
+    Source,
+    StreamedCatalog,
+    open_sheet,
+    sheet_writer,
+)
 from microindex.adapters.csvio.shopify_rows import (
     COLUMNS,
     DEFAULT_TITLE,
@@ -57,17 +66,38 @@ class ParsedShopify:
     stock: list[StockRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamedShopify:
+    """A Shopify export being read: `catalog` streams its products; `stock` holds the
+    Variant Inventory Qty of each product read so far (all of them once it is read)."""
+
+    catalog: StreamedCatalog
+    stock: list[StockRow]
+
+
 def parse_shopify(source: Source, currency: str) -> ParsedShopify:
     """Products and stock of a Shopify product export priced in `currency` (see `Source`).
 
     Raises `InvalidValue` for an unsupported currency: that is the caller's error, not the file's.
     """
+    with read_shopify(source, currency) as read:
+        products = list(read.catalog.products)
+    got = read.catalog
+    parsed = ParsedCatalog(products, got.errors, got.sheet.rows, got.row_of, got.gtin_column)
+    return ParsedShopify(parsed, read.stock)
+
+
+@contextmanager
+def read_shopify(source: Source, currency: str) -> Iterator[StreamedShopify]:
+    """`parse_shopify` one handle at a time (its rows are all that is held)."""
     Money(Decimal(0), currency)
     with open_sheet(source, REQUIRED) as sheet:
         reader = _Reader(currency)
-        for rows in _handles(sheet):
-            reader.read(rows)
-    return ParsedShopify(ParsedCatalog(reader.products, sheet.errors, sheet.rows), reader.stock)
+        products = (product for rows in _handles(sheet) for product in reader.read(rows))
+        streamed = StreamedCatalog(
+            products, sheet.errors, sheet, reader.skus.rows, "Variant Barcode"
+        )
+        yield StreamedShopify(streamed, reader.stock)
 
 
 def write_shopify(
@@ -102,18 +132,19 @@ class _Common:
 @dataclass
 class _Reader:
     currency: str
-    products: list[Product] = field(default_factory=list)
     stock: list[StockRow] = field(default_factory=list)
     skus: FirstSeen = field(default_factory=lambda: FirstSeen("SKU"))
     gtins: FirstSeen = field(default_factory=lambda: FirstSeen("GTIN"))
 
-    def read(self, rows: list[Row]) -> None:
+    def read(self, rows: list[Row]) -> Iterator[Product]:
         common = _common(rows)
         for row in rows:
             if row is rows[0] or _is_variant(row):
-                self._variant(row, common)
+                product = self._variant(row, common)
+                if product is not None:
+                    yield product
 
-    def _variant(self, row: Row, common: _Common | None) -> None:
+    def _variant(self, row: Row, common: _Common | None) -> Product | None:
         if not row.text("Variant SKU"):
             row.report("Variant SKU", "every variant needs a SKU: stock is kept by SKU")
         sku = row.take("Variant SKU", Sku)
@@ -128,7 +159,7 @@ class _Reader:
         own_image = row.take("Variant Image", web_url)
         attributes = _attributes(row, common.options if common else ())
         if row.failed or common is None or sku is None or price is None:
-            return
+            return None
         try:
             product = Product(
                 sku=sku,
@@ -147,10 +178,10 @@ class _Reader:
             )
         except InvalidValue as error:
             row.report(_COLUMN.get(error.field, error.field), error.reason, error.value)
-            return
-        self.products.append(product)
+            return None
         if quantity is not None:
             self.stock.append(StockRow(sku.value, quantity))
+        return product
 
 
 def _handles(sheet: Sheet) -> Iterator[list[Row]]:

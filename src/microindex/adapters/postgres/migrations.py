@@ -7,12 +7,15 @@ SKUs so that they sort by code point, as they do in SQLite and in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from psycopg import sql
 
 from microindex.adapters import movement_tags
 from microindex.adapters.postgres.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.postgres.asset_schema import ASSET_MIGRATION
 from microindex.adapters.postgres.blob_schema import BLOB_MIGRATION
+from microindex.adapters.postgres.catalog_schema import PRODUCT_KEYS_MIGRATION, fill_product_keys
 from microindex.adapters.postgres.connection import Connection
 from microindex.adapters.postgres.governance_schema import (
     COUNTS_MIGRATION,
@@ -218,6 +221,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "channels: the units the availability rule's safety buffer held back from each item sent",
         "ALTER TABLE channel_items ADD COLUMN held integer NOT NULL DEFAULT 0 CHECK (held >= 0)",
     ),
+    PRODUCT_KEYS_MIGRATION,
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
@@ -225,6 +229,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
 ]
+
+# Data a migration computes in Python, run in the migration's transaction after its statements.
+_FILLS: dict[int, Callable[[Connection], None]] = {PRODUCT_KEYS_MIGRATION[0]: fill_product_keys}
 
 
 def migrate(conn: Connection, schema: str | None = None) -> list[int]:
@@ -252,6 +259,8 @@ def migrate(conn: Connection, schema: str | None = None) -> list[int]:
             if done is not None:
                 continue
             conn.execute(statements)
+            if version in _FILLS:
+                _FILLS[version](conn)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
             )

@@ -12,12 +12,13 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import Connection
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, StockLine
+from microindex.service.ports import OutboxMessage, ProductFilter, StockLine, folded
 from microindex.service.records import (
     NODE_FIELDS,
     movement_from_record,
@@ -50,7 +51,9 @@ def _product_row(product: Product) -> tuple[Any, ...]:
     record["price"] = product.price.amount
     record["sale_price"] = product.sale_price.amount if product.sale_price else None
     record["preorder_until"] = product.preorder_until
-    return tuple(Jsonb(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS)
+    values = [Jsonb(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS]
+    keys = (product.title, product.sku.value, product.category, product.brand)
+    return (*values, *map(folded, keys))
 
 
 def _product(row: tuple[Any, ...]) -> Product:
@@ -72,10 +75,11 @@ class PostgresCatalog:
         self._conn = conn
 
     def upsert(self, products: Sequence[Product]) -> None:
-        columns = sql.SQL(", ").join(map(sql.Identifier, _PRODUCT_COLUMNS))
-        marks = sql.SQL(", ").join(sql.Placeholder() * len(_PRODUCT_COLUMNS))
+        written = (*_PRODUCT_COLUMNS, *KEY_COLUMNS)
+        columns = sql.SQL(", ").join(map(sql.Identifier, written))
+        marks = sql.SQL(", ").join(sql.Placeholder() * len(written))
         updates = sql.SQL(", ").join(
-            sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in _PRODUCT_COLUMNS[1:]
+            sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c)) for c in written[1:]
         )
         query = sql.SQL(
             "INSERT INTO products ({}) VALUES ({}) ON CONFLICT (sku) DO UPDATE SET {}"
@@ -84,16 +88,12 @@ class PostgresCatalog:
             cur.executemany(query, [_product_row(p) for p in products])
 
     def get(self, sku: str) -> Product | None:
-        row = self._conn.execute(
-            sql.SQL("SELECT {} FROM products WHERE sku = %s").format(self._columns()), (sku,)
-        ).fetchone()
-        return None if row is None else _product(row)
+        found = self._select("WHERE sku = %s", [sku])
+        return found[0] if found else None
 
     def by_gtin(self, gtin: str) -> Product | None:
-        row = self._conn.execute(
-            sql.SQL("SELECT {} FROM products WHERE gtin = %s").format(self._columns()), (gtin,)
-        ).fetchone()
-        return None if row is None else _product(row)
+        found = self._select("WHERE gtin = %s", [gtin])
+        return found[0] if found else None
 
     def all(self) -> Iterator[Product]:
         cur = self._conn.execute(
@@ -101,6 +101,23 @@ class PostgresCatalog:
         )
         for row in cur:
             yield _product(row)
+
+    def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
+        if _has_nul(where, after):
+            return []  # PostgreSQL text never holds NUL: nothing stored can match
+        clauses, params = _filtered(where)
+        return self._select(
+            f"WHERE sku > %s {clauses} ORDER BY sku LIMIT %s", [after, *params, limit]
+        )
+
+    def with_handle(self, handle: str) -> list[Product]:
+        if "\x00" in handle:
+            return []
+        return self._select("WHERE handle = %s ORDER BY sku", [handle])
+
+    def _select(self, rest: str, params: list[Any]) -> list[Product]:
+        query = sql.SQL("SELECT {} FROM products ").format(self._columns()) + sql.SQL(rest)
+        return [_product(row) for row in self._conn.execute(query, params)]
 
     def missing(self, skus: Iterable[str]) -> set[str]:
         wanted = set(skus)
@@ -111,13 +128,48 @@ class PostgresCatalog:
         ).fetchall()
         return wanted - {row[0] for row in rows}
 
-    def count(self) -> int:
-        row = self._conn.execute("SELECT count(*) FROM products").fetchone()
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(gtins))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(
+            "SELECT gtin, sku FROM products WHERE gtin = ANY(%s)", (wanted,)
+        ).fetchall()
+        return {str(gtin): str(sku) for gtin, sku in rows}
+
+    def count(self, where: ProductFilter | None = None) -> int:
+        where = where or ProductFilter()
+        if _has_nul(where, ""):
+            return 0
+        clauses, params = _filtered(where)
+        query = f"SELECT count(*) FROM products WHERE true {clauses}"
+        row = self._conn.execute(query, params).fetchone()
         return 0 if row is None else int(row[0])
 
     @staticmethod
     def _columns() -> sql.Composed:
         return sql.SQL(", ").join(map(sql.Identifier, _PRODUCT_COLUMNS))
+
+
+def _has_nul(where: ProductFilter, after: str) -> bool:
+    return any("\x00" in text for text in (where.text, where.category, where.brand, after))
+
+
+def _filtered(where: ProductFilter) -> tuple[str, list[str]]:
+    """`AND ...` conditions on the folded keys (see catalog_schema), and their parameters."""
+    clauses: list[str] = []
+    params: list[str] = []
+    if where.text:
+        clauses.append("AND (strpos(title_key, %s) > 0 OR strpos(sku_key, %s) > 0)")
+        params += [folded(where.text)] * 2
+    for column, value in (("category_key", where.category), ("brand_key", where.brand)):
+        if value:
+            clauses.append(f"AND {column} = %s")
+            params.append(folded(value))
+    if where.gtin:
+        clauses.append("AND gtin = %s")
+        params.append(where.gtin)
+    return " ".join(clauses), params
 
 
 class PostgresNodes:
@@ -334,6 +386,12 @@ class PostgresOutbox:
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
         self._pending.append((topic, key, json.dumps(payload, separators=(",", ":")), at))
+
+    def add_many(
+        self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        for key, payload in messages:
+            self.add(topic, key, payload, at)
 
     def flush(self) -> None:
         if not self._pending:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
+from microindex.adapters.sqlite.catalog_schema import PRODUCT_KEYS_MIGRATION, fill_product_keys
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
@@ -297,6 +299,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "channels: the units the availability rule's safety buffer held back from each item sent",
         "ALTER TABLE channel_items ADD COLUMN held INTEGER NOT NULL DEFAULT 0 CHECK (held >= 0)",
     ),
+    PRODUCT_KEYS_MIGRATION,
     SESSION_MIGRATION,
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
@@ -304,6 +307,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
 ]
+
+# Data a migration computes in Python, run in the migration's transaction after its statements.
+_FILLS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    PRODUCT_KEYS_MIGRATION[0]: fill_product_keys
+}
 
 
 def migrate(conn: sqlite3.Connection) -> list[int]:
@@ -321,6 +329,8 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         try:
             for statement in filter(str.strip, sql.split(";")):
                 conn.execute(statement)
+            if version in _FILLS:
+                _FILLS[version](conn)
             conn.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                 (version, name, datetime.now(UTC).isoformat()),

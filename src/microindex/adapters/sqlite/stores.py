@@ -8,11 +8,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, StockLine
+from microindex.service.ports import OutboxMessage, ProductFilter, StockLine, folded
 from microindex.service.records import (
     NODE_FIELDS,
     movement_from_record,
@@ -43,14 +44,19 @@ _PRODUCT_COLUMNS = (
     "handle",
 )
 _JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 
 
 def _product_row(product: Product) -> tuple[Any, ...]:
     record = product_record(product)
-    return tuple(
-        json.dumps(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS
-    )
+    values = [_json(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS]
+    keys = (product.title, product.sku.value, product.category, product.brand)
+    return (*values, *map(folded, keys))
+
+
+def _json(value: list[Any]) -> str:
+    return json.dumps(value) if value else "[]"  # most products have no media or tags
 
 
 def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
@@ -76,33 +82,41 @@ class SqliteCatalog:
         self._conn = conn
 
     def upsert(self, products: Sequence[Product]) -> None:
-        columns = ", ".join(_PRODUCT_COLUMNS)
-        marks = ", ".join("?" for _ in _PRODUCT_COLUMNS)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in _PRODUCT_COLUMNS[1:])
+        written = (*_PRODUCT_COLUMNS, *KEY_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in written[1:])
         self._conn.executemany(
-            f"INSERT INTO products ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT (sku) DO UPDATE SET {updates}",
+            f"INSERT INTO products ({', '.join(written)}) VALUES ({', '.join('?' * len(written))})"
+            f" ON CONFLICT (sku) DO UPDATE SET {updates}",
             [_product_row(p) for p in products],
         )
 
     def get(self, sku: str) -> Product | None:
-        return self._one("sku", sku)
+        found = self._select("WHERE sku = ?", [sku])
+        return found[0] if found else None
 
     def by_gtin(self, gtin: str) -> Product | None:
-        return self._one("gtin", gtin)
-
-    def _one(self, column: str, value: str) -> Product | None:
-        row = self._conn.execute(
-            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products WHERE {column} = ?", (value,)
-        ).fetchone()
-        if row is None:
-            return None
-        return product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=True)))
+        found = self._select("WHERE gtin = ?", [gtin])
+        return found[0] if found else None
 
     def all(self) -> Iterator[Product]:
         cur = self._conn.execute(f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products ORDER BY sku")
         for row in cur:
             yield product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=False)))
+
+    def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
+        clauses, params = _filtered(where)
+        return self._select(
+            f"WHERE sku > ? {clauses} ORDER BY sku LIMIT ?", [after, *params, limit]
+        )
+
+    def with_handle(self, handle: str) -> list[Product]:
+        return self._select("WHERE handle = ? ORDER BY sku", [handle])
+
+    def _select(self, rest: str, params: list[Any]) -> list[Product]:
+        rows = self._conn.execute(
+            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products {rest}", params
+        )
+        return [product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=True))) for row in rows]
 
     def missing(self, skus: Iterable[str]) -> set[str]:
         wanted = set(skus)
@@ -121,8 +135,36 @@ class SqliteCatalog:
             )
         return wanted - found
 
-    def count(self) -> int:
-        return int(self._conn.execute("SELECT count(*) FROM products").fetchone()[0])
+    def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(gtins))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = f"SELECT gtin, sku FROM products WHERE gtin IN ({', '.join('?' * len(chunk))})"
+            found.update(self._conn.execute(query, chunk).fetchall())
+        return found
+
+    def count(self, where: ProductFilter | None = None) -> int:
+        clauses, params = _filtered(where or ProductFilter())
+        query = f"SELECT count(*) FROM products WHERE 1 {clauses}"
+        return int(self._conn.execute(query, params).fetchone()[0])
+
+
+def _filtered(where: ProductFilter) -> tuple[str, list[str]]:
+    """`AND ...` conditions on the folded keys (see catalog_schema), and their parameters."""
+    clauses: list[str] = []
+    params: list[str] = []
+    if where.text:
+        clauses.append("AND (instr(title_key, ?) > 0 OR instr(sku_key, ?) > 0)")
+        params += [folded(where.text)] * 2
+    for column, value in (("category_key", where.category), ("brand_key", where.brand)):
+        if value:
+            clauses.append(f"AND {column} = ?")
+            params.append(folded(value))
+    if where.gtin:
+        clauses.append("AND gtin = ?")
+        params.append(where.gtin)
+    return " ".join(clauses), params
 
 
 class SqliteNodes:
@@ -270,9 +312,15 @@ class SqliteOutbox:
         self._conn = conn
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
-        self._conn.execute(
+        self.add_many(topic, [(key, payload)], at)
+
+    def add_many(
+        self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        when = at.isoformat()
+        self._conn.executemany(
             "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
-            (topic, key, json.dumps(payload, separators=(",", ":")), at.isoformat()),
+            [(topic, key, _COMPACT.encode(payload), when) for key, payload in messages],
         )
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:

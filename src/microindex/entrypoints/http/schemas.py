@@ -178,9 +178,14 @@ class ProductOut(BaseModel):
 
 class ProductPageOut(BaseModel):
     items: list[ProductOut]
-    total: int
-    offset: int
+    total: int | None = Field(
+        description="Every match; null with `q` (counting would read the whole catalog)."
+    )
     limit: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+    next: str | None = Field(description="The next page's URL; null at the end.")
 
 
 class StockLineOut(BaseModel):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from contextlib import ExitStack
 from enum import StrEnum
-from typing import Annotated
+from tempfile import SpooledTemporaryFile
+from typing import Annotated, BinaryIO, cast
 
 from fastapi import Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from microindex.adapters.csvio import parse_plain, parse_shopify, write_plain, write_shopify
+from microindex.adapters.csvio import read_plain, read_shopify, write_plain, write_shopify
 from microindex.domain.access import AccessToken, Action, require
 from microindex.domain.errors import UnknownSku
 from microindex.entrypoints.http.api.common import router
@@ -24,10 +26,12 @@ from microindex.entrypoints.http.schemas import (
 )
 from microindex.service import catalog as catalog_service
 from microindex.service import stock as stock_service
-from microindex.service.browse import ProductFilter, find_products, product_by_code
+from microindex.service.browse import find_products, product_by_code
+from microindex.service.ports import ProductFilter
 from microindex.service.records import product_record
 
 api = router("catalog")
+SPOOL_BYTES = 1024 * 1024  # an imported body past this waits in a temporary file, not memory
 CSV = "text/csv"
 CSV_BODY = {
     "requestBody": {
@@ -48,22 +52,28 @@ def _product(record: dict[str, object]) -> ProductOut:
 
 @api.get("/products", response_model=ProductPageOut, summary="List products, filtered and paged")
 def list_products(
+    request: Request,
     hub: HubDep,
     token: TokenDep,
     q: Annotated[str, Query(max_length=200, description="Part of the title or SKU.")] = "",
     category: Annotated[str, Query(max_length=200)] = "",
     brand: Annotated[str, Query(max_length=200)] = "",
     gtin: Annotated[str, Query(max_length=14, pattern=r"^\d*$")] = "",
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[
+        str, Query(max_length=200, description="The `next_cursor` of the page before.")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ProductPageOut:
     require(token.grant, Action.READ_CATALOG)
-    page = find_products(hub.hub, ProductFilter(q, category, brand, gtin), offset, limit)
+    page = find_products(hub.hub, ProductFilter(q, category, brand, gtin), cursor, limit)
+    after = page.next_cursor
+    following = None if after is None else request.url.include_query_params(cursor=after)
     return ProductPageOut(
         items=[_product(product_record(p)) for p in page.items],
         total=page.total,
-        offset=page.offset,
         limit=page.limit,
+        next_cursor=after,
+        next=None if following is None else f"{following.path}?{following.query}",
     )
 
 
@@ -104,8 +114,11 @@ async def import_catalog(
     skip_bad_rows: bool = False,
 ) -> ImportOut:
     require(token.grant, Action.WRITE_CATALOG)
-    body = await request.body()
-    report = await run_in_threadpool(_import, hub, body, format, skip_bad_rows)
+    with SpooledTemporaryFile(SPOOL_BYTES) as body:
+        async for chunk in request.stream():
+            body.write(chunk)
+        body.seek(0)
+        report = await run_in_threadpool(_import, hub, cast(BinaryIO, body), format, skip_bad_rows)
     return ImportOut(
         created=report.created,
         updated=report.updated,
@@ -114,14 +127,14 @@ async def import_catalog(
 
 
 def _import(
-    hub: Hub, body: bytes, format: CsvFormat, skip_bad_rows: bool
+    hub: Hub, body: BinaryIO, format: CsvFormat, skip_bad_rows: bool
 ) -> catalog_service.ImportReport:
-    source = io.BytesIO(body)
-    if format is CsvFormat.SHOPIFY:
-        parsed = parse_shopify(source, hub.currency).catalog
-    else:
-        parsed = parse_plain(source, hub.currency)
-    return catalog_service.import_products(hub.hub, parsed, hub.now(), skip_bad_rows)
+    with ExitStack() as reading:
+        if format is CsvFormat.SHOPIFY:
+            parsed = reading.enter_context(read_shopify(body, hub.currency)).catalog
+        else:
+            parsed = reading.enter_context(read_plain(body, hub.currency))
+        return catalog_service.import_products(hub.hub, parsed, hub.now(), skip_bad_rows)
 
 
 @api.get(
