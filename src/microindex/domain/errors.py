@@ -120,3 +120,17 @@ class CountPositionAhead(DomainError):
 
     def __str__(self) -> str:
         return f"count at ledger position {self.position} is beyond {self.node}'s head {self.head}"
+
+
+@dataclass(eq=False)
+class NoWorkspace(DomainError):
+    """A command that needs a workspace, run where `init` or `demo` made none."""
+
+    folder: str
+    code = "no_workspace"
+
+    def __str__(self) -> str:
+        return (
+            f"no microindex workspace at {self.folder} "
+            "(make one with `microindex init`, or try `microindex demo`; -w names another)"
+        )
