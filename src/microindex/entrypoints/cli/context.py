@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from microindex.domain.errors import DomainError, NoWorkspace
 from microindex.domain.sync.node import PromisedOnline
+from microindex.entrypoints.cli.output import console as console
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
 from microindex.service.remote_nodes import ledger_of, refuse_elsewhere, runs_elsewhere
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from microindex.service.ports import UnitOfWorkFactory
     from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
-console = Console()
 errors = Console(stderr=True)
 
 
@@ -48,7 +48,7 @@ class CliState:
             from microindex.bootstrap import bootstrap, utc_now  # the adapters, when needed
 
             settings = self.settings()
-            if not made(settings.workspace):
+            if not (settings.hub_url or made(settings.workspace)):
                 raise NoWorkspace(str(settings.workspace))
             self._workspace = bootstrap(settings, self.clock or utc_now)
         return self._workspace
@@ -60,7 +60,8 @@ class CliState:
 
 
 def made(root: Path) -> bool:
-    """`init` and `demo` write the settings file first; a hub.sqlite alone is an older one."""
+    """`init` and `demo` write the settings file first; a hub.sqlite alone is an older one.
+    (A PostgreSQL hub named by MICROINDEX_HUB_URL is a workspace wherever it is named.)"""
     return (root / SETTINGS_FILE).is_file() or (root / "hub.sqlite").is_file()
 
 
@@ -89,7 +90,9 @@ def domain_errors() -> Iterator[None]:
     except DomainError as error:
         hint = next((h for kind, h in HINTS.items() if isinstance(error, kind)), "")
         errors.print(
-            f"[bold red]error:[/] {escape(str(error))}{escape(hint)}", highlight=False, soft_wrap=True
+            f"[bold red]error:[/] {escape(str(error))}{escape(hint)}",
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
 

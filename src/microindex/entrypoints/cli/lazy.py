@@ -12,11 +12,13 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import click
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer import _click as click  # typer's own click, which its commands are made of
+from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandInfo
+
+from microindex.entrypoints.cli.output import give_json
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Commands(MutableMapping[str, click.Command]):
         if name not in self._loaded:
             if name not in self._lazy:
                 raise KeyError(name)
-            self._loaded[name] = self._lazy[name].load(name)
+            self._loaded[name] = loaded = self._lazy[name].load(name)
+            give_json(loaded)
         return self._loaded[name]
 
     def __setitem__(self, name: str, command: click.Command) -> None:
@@ -77,9 +80,12 @@ class LazyGroup(TyperGroup):
     usual way (`app.command`, `app.add_typer`) work beside them."""
 
     LAZY: ClassVar[dict[str, Lazy]] = {}
+    gives_json = True  # to each of its commands, as it loads them
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            give_json(command)
         self.commands = self._commands = Commands(self.commands, self.LAZY)
         self._for_help = False
 
@@ -88,7 +94,7 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if self._for_help and not self._commands.loaded(cmd_name) and cmd_name in self.LAZY:
-            return click.Command(cmd_name, help=self.LAZY[cmd_name].help)  # its line is enough
+            return TyperCommand(cmd_name, help=self.LAZY[cmd_name].help)  # its line is enough
         return self._commands.get(cmd_name)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from typing import ClassVar
 
 import typer
 from rich.table import Table
@@ -31,9 +32,10 @@ from microindex.service.records import node_record
 from microindex.service.sync_schedule import NextSync, next_syncs
 
 
-
 class _NodeGroup(LazyGroup):
-    LAZY = {  # the node agent brings the HTTP stack; loaded only to run it
+    LAZY: ClassVar[
+        dict[str, Lazy]
+    ] = {  # the node agent brings the HTTP stack; loaded only to run it
         "run": Lazy(
             "microindex.entrypoints.cli.sync_cmd:run",
             "Sync this node with the hub: push its movements, apply the hub's requests and advice.",
