@@ -144,7 +144,7 @@ def docs(extra: list[str]) -> int:
         ],
         cwd=ROOT,
         check=True,
-        env={"COLUMNS": "100", "PATH": "", "TERM": "dumb"},
+        env={"COLUMNS": "100", "PATH": "", "TERM": "dumb", "PYTHONPATH": str(ROOT / "src")},
     )
     out.write_text(examples_as_commands(out.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
