@@ -245,16 +245,18 @@ def shop(
         write_inputs(scratch)
         code = re.search(r"code (\d{6})", told)
         assert code is not None, told
+        elsewhere = root / "readme"
+        elsewhere.mkdir()
         with contextlib.chdir(scratch):  # files the examples name are read and written here
-            ordered = sorted(examples(), key=lambda e: e.command in LAST)
-            outcomes = {e.id: run_example(e, folder) for e in ordered}
+            found = examples()
+            outcomes = {e.id: run_example(e, folder) for e in found if e.command not in LAST}
+        with contextlib.chdir(elsewhere):  # as if from the checkout, before LAST
+            readme = run_readme(folder)
+        with contextlib.chdir(scratch):
+            outcomes |= {e.id: run_example(e, folder) for e in found if e.command in LAST}
             for name, line in ON_THE_DEMO.items():
                 example = Example(name, line.format(code=code.group(1)))
                 outcomes[f"{name} (on the demo)"] = run_example(example, folder)
-        elsewhere = root / "readme"
-        elsewhere.mkdir()
-        with contextlib.chdir(elsewhere):  # as if from the checkout
-            readme = run_readme(folder)
         yield Shop(hub_url, folder, outcomes, readme, elsewhere)
     finally:
         if pool is not None and schema is not None:

@@ -73,6 +73,11 @@ MISTAKES = {
         NO_SKU,
     ),
     "stock at a node that does not exist": (["stock", "show", "--node", "lockr"], NO_NODE),
+    "a compartment at a locker that does not exist": (
+        ["locker", "compartments", "add", "lockr", "S9", "200x150x100"],
+        NO_NODE,
+    ),
+    "the round of a van that does not exist": (["van", "round", "show", "lockr"], NO_NODE),
 }  # fmt: skip
 
 

@@ -48,7 +48,7 @@ class CliState:
             from microindex.bootstrap import bootstrap, utc_now  # the adapters, when needed
 
             settings = self.settings()
-            if not (settings.hub_url or made(settings.workspace)):
+            if not is_workspace(settings):
                 raise NoWorkspace(str(settings.workspace))
             self._workspace = bootstrap(settings, self.clock or utc_now)
         return self._workspace
@@ -59,10 +59,11 @@ class CliState:
             self._workspace = None
 
 
-def made(root: Path) -> bool:
-    """`init` and `demo` write the settings file first; a hub.sqlite alone is an older one.
-    (A PostgreSQL hub named by MICROINDEX_HUB_URL is a workspace wherever it is named.)"""
-    return (root / SETTINGS_FILE).is_file() or (root / "hub.sqlite").is_file()
+def is_workspace(settings: Settings) -> bool:
+    """`init` and `demo` write the settings file first; a hub.sqlite alone is an older
+    workspace, and a PostgreSQL hub named by MICROINDEX_HUB_URL is one wherever it is named."""
+    made = (settings.workspace / SETTINGS_FILE).is_file() or settings.hub_path.is_file()
+    return made or bool(settings.hub_url)
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -2,7 +2,9 @@
 
 The root group knows each command by name, the module that holds it and a one-line help;
 it imports the module only when the command is resolved (to run it, show its own help or
-write the docs). A test keeps each line equal to the start of the command's own help.
+write the docs). A test keeps each line true to the command's own help (they begin alike).
+A new command goes in its group's `LAZY`; one registered the usual way works too, imported
+with the CLI (so it must not import the web, PDF or media stacks at module level).
 """
 
 from __future__ import annotations

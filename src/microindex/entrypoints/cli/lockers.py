@@ -66,7 +66,9 @@ def compartments_add(
     Example: microindex locker compartments add locker S1 200x150x100
     """
     with domain_errors():
-        made = lockers.add_compartment(_ops(workspace(ctx)), node, code, Size.parse(size))
+        ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
+        made = lockers.add_compartment(_ops(ws), node, code, Size.parse(size))
     console.print(f"{node}: compartment {made.code} {made.inner} mm")
 
 
@@ -163,7 +165,10 @@ def request(
     ident: str | None = typer.Option(None, "--id", help="Transfer id (default: a new one)."),
     as_json: bool = JSON,
 ) -> None:
-    """Ask a node to send stock. Example: microindex transfer request shopfront van --line MUG:3"""
+    """Ask a node to send stock.
+
+    Example: microindex transfer request shopfront van --line MUG-TIDE-350:3
+    """
     with domain_errors():
         ws = workspace(ctx)
         key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", _lines(line)
@@ -268,7 +273,7 @@ def shelf_add(
 ) -> None:
     """Say which node and SKU a shelf label names.
 
-    Example: microindex shelf add 9520123456788 A1 shopfront MUG
+    Example: microindex shelf add 9520123456788 A1 shopfront MUG-TIDE-350
     """
     with domain_errors():
         ws = workspace(ctx)
