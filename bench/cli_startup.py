@@ -15,14 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -35,15 +36,21 @@ class Row:
     median_ms: float
     best_ms: float
     over_baseline_ms: float
+    cpu_ms: float  # median user + system time of the process: steadier on a busy machine
 
 
-def timed(argv: list[str], runs: int) -> list[float]:
-    times = []
+def timed(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each run."""
+    wall, cpu = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(argv, env=ENV, check=False, capture_output=True)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+        wall.append((time.perf_counter() - started) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        cpu.append(used * 1000)
+    return wall, cpu
 
 
 def cases(workspace: Path) -> dict[str, list[str]]:
@@ -96,18 +103,21 @@ def main() -> None:
         subprocess.run(made, env=ENV, check=True, capture_output=True)
         commands = cases(workspace)
         measured = {name: timed(argv, args.runs) for name, argv in commands.items()}
-        baseline = statistics.median(measured["python -c pass (baseline)"])
+        baseline = median(measured["python -c pass (baseline)"][0])
         rows = [
-            Row(name, statistics.median(ms), min(ms), statistics.median(ms) - baseline)
-            for name, ms in measured.items()
+            Row(name, median(wall), min(wall), median(wall) - baseline, median(cpu))
+            for name, (wall, cpu) in measured.items()
         ]
         total, heaviest = import_profile(8)
         if args.json:
             print(json.dumps({"rows": [asdict(r) for r in rows], "import_ms": total}, indent=2))
             return
-        print(f"{'command':42} {'median ms':>10} {'best ms':>9} {'over baseline':>14}")
+        print(f"{'command':40} {'median ms':>9} {'best ms':>8} {'over baseline':>13} {'cpu ms':>7}")
         for r in rows:
-            print(f"{r.command:42} {r.median_ms:10.0f} {r.best_ms:9.0f} {r.over_baseline_ms:14.0f}")
+            print(
+                f"{r.command:40} {r.median_ms:9.0f} {r.best_ms:8.0f} "
+                f"{r.over_baseline_ms:13.0f} {r.cpu_ms:7.0f}"
+            )
         print(f"\nimport microindex.entrypoints.cli.app: {total:.0f} ms (python -X importtime)")
         for name, ms in heaviest:
             print(f"  {name:40} {ms:8.1f} ms")

@@ -11,7 +11,6 @@ from typing import ClassVar
 
 import typer
 
-from microindex.entrypoints.cli.context import state
 from microindex.entrypoints.cli.lazy import Lazy, LazyGroup
 
 _CLI = "microindex.entrypoints.cli"
@@ -132,6 +131,8 @@ def root(
 
     Example: microindex -w ./shop init && microindex -w ./shop node list
     """
+    from microindex.entrypoints.cli.context import state  # not for the root's own --help
+
     cli = state(ctx)
     cli.workspace_path = workspace
     ctx.call_on_close(cli.close)
