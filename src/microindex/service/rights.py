@@ -14,7 +14,6 @@ from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import Movement
 from microindex.domain.sync import allocation
 from microindex.domain.sync.node import Override, PromisedOnline, reservations
-from microindex.service.known import products_named
 from microindex.service.sync import load_side, save_ledger
 from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
 
@@ -73,21 +72,6 @@ def sell_walk_in(
     reason, that the hub sees and answers. Never silent. Selling more than is on hand is
     refused whatever the override (OutOfStock).
     """
-    with products_named(node_db):
-        return _sell_walk_in(node_db, node, sku, quantity, at, reference, ask, actor, override)
-
-
-def _sell_walk_in(
-    node_db: SyncUnitOfWorkFactory,
-    node: str,
-    sku: str,
-    quantity: int,
-    at: datetime,
-    reference: str,
-    ask: AskHub | None,
-    actor: str,
-    override: Override | None,
-) -> Movement:
     try:
         return sell(node_db, node, sku, quantity, at, reference, actor)
     except PromisedOnline as short:
