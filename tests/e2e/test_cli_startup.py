@@ -107,3 +107,8 @@ def test_a_table_keeps_its_ids_whole_on_a_narrow_terminal() -> None:
     assert ident in out.getvalue()
     assert "…" not in out.getvalue()  # folded where it must, never cut
     assert max(len(line) for line in out.getvalue().splitlines()) <= 80
+
+
+def test_a_stock_command_loads_no_web_pdf_video_or_search_stack() -> None:
+    loaded = loaded_after("import microindex.entrypoints.cli.stock")
+    assert not loaded & {"fastapi", "starlette", "uvicorn", "reportlab", "av", "tantivy"}
