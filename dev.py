@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -166,14 +167,30 @@ def docs(extra: list[str]) -> int:
         ],
         cwd=ROOT,
         check=True,
-        env={"COLUMNS": "100", "PATH": "", "TERM": "dumb"},
+        env={"COLUMNS": "100", "PATH": "", "TERM": "dumb", "PYTHONPATH": str(ROOT / "src")},
     )
+    out.write_text(examples_as_commands(out.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
+
+
+EXAMPLE = re.compile(r"Example: (.+?)(?=\n\n|\Z)", re.S)
+
+
+def examples_as_commands(reference: str) -> str:
+    """Each `Example: ...` of the help (wrapped there to fit) as one line in a code block,
+    to copy and run as it is."""
+    return EXAMPLE.sub(
+        lambda m: "Example:\n\n```sh\n" + " ".join(m[1].split()) + "\n```", reference
+    )
 
 
 COMMANDS = {"demo": demo, "test": test, "lock": lock, "docs": docs}
 
 if __name__ == "__main__":
+    if sys.argv[1:] in (["--help"], ["-h"], ["help"]):
+        print(__doc__)
+        sys.exit(0)
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        sys.exit(__doc__)
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
     sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))

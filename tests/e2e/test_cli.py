@@ -283,6 +283,7 @@ def test_a_node_takes_the_workspaces_time_zone_unless_given_one_and_can_move(
     tmp_path: Path,
 ) -> None:
     ws = tmp_path / "ws"
+    cli(ws, "init")
     place = ["--kind", "store", "--name", "Shop", "--lat", "51.5", "--lon", "-0.1"]
     cli(ws, "node", "add", "shop", *place)
     cli(ws, "node", "add", "nyc", *place, "--zone", "America/New_York")

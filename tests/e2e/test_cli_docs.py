@@ -43,3 +43,23 @@ def test_the_cli_reference_is_up_to_date(tmp_path: Path) -> None:
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == made.read_text(
         encoding="utf-8"
     ), "docs/cli.md is stale: run `python3 dev.py docs`"
+
+
+def test_dev_py_says_what_it_runs_when_asked_and_refuses_what_it_does_not_know() -> None:
+    helped = subprocess.run(
+        [sys.executable, "dev.py", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert helped.returncode == 0 and "python3 dev.py test" in helped.stdout
+    unknown = subprocess.run(
+        [sys.executable, "dev.py", "tset"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert unknown.returncode == 2 and "python3 dev.py test" in unknown.stderr
+
+
+def test_every_example_in_the_reference_is_one_line_to_copy() -> None:
+    reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    blocks = reference.split("Example:\n\n```sh\n")[1:]
+    assert len(blocks) >= 90
+    for block in blocks:
+        line, _, _rest = block.partition("\n```")
+        assert "\n" not in line and "microindex " in line, line

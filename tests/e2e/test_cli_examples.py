@@ -181,6 +181,28 @@ class Shop:
     hub_url: str | None
     folder: Path
     outcomes: dict[str, Outcome]
+    readme: dict[str, Result]  # the README's commands, run from an empty folder
+    readme_cwd: Path
+
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    """The quickstart's "look around" commands, on the demo in ./microindex-demo."""
+    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    return [line.strip() for line in blocks[1].splitlines() if line.strip()]
+
+
+def run_readme(folder: Path) -> dict[str, Result]:
+    """Each README command on the demo, its ./microindex-demo/ paths there."""
+    ran = {}
+    for line in readme_commands():
+        _env, args = env_and_args(line)
+        args = [a.replace("microindex-demo/", f"{folder}/") for a in args]
+        ran[line] = run(folder, args)
+    return ran
 
 
 def build_demo(folder: Path, hub_url: str | None) -> str:
@@ -223,13 +245,19 @@ def shop(
         write_inputs(scratch)
         code = re.search(r"code (\d{6})", told)
         assert code is not None, told
+        elsewhere = root / "readme"
+        elsewhere.mkdir()
         with contextlib.chdir(scratch):  # files the examples name are read and written here
-            ordered = sorted(examples(), key=lambda e: e.command in LAST)
-            outcomes = {e.id: run_example(e, folder) for e in ordered}
+            found = examples()
+            outcomes = {e.id: run_example(e, folder) for e in found if e.command not in LAST}
+        with contextlib.chdir(elsewhere):  # as if from the checkout, before LAST
+            readme = run_readme(folder)
+        with contextlib.chdir(scratch):
+            outcomes |= {e.id: run_example(e, folder) for e in found if e.command in LAST}
             for name, line in ON_THE_DEMO.items():
                 example = Example(name, line.format(code=code.group(1)))
                 outcomes[f"{name} (on the demo)"] = run_example(example, folder)
-        yield Shop(hub_url, folder, outcomes)
+        yield Shop(hub_url, folder, outcomes, readme, elsewhere)
     finally:
         if pool is not None and schema is not None:
             pool.give_back(schema)
@@ -290,3 +318,14 @@ def test_a_refused_example_works_with_the_demos_own_things(shop: Shop, name: str
     assert result is not None
     assert_clean(result, Example(name, ON_THE_DEMO[name]))
     assert result.exit_code == 0, shown(result)
+
+
+@pytest.mark.parametrize("line", readme_commands())
+def test_a_readme_command_runs_on_the_demo_and_writes_only_into_it(shop: Shop, line: str) -> None:
+    result = shop.readme[line]
+    assert_clean(result, Example("readme", line))
+    assert result.exit_code == 0, shown(result)
+    assert list(shop.readme_cwd.iterdir()) == []  # nothing dropped where it was run
+    for word in line.split():
+        if word.startswith("microindex-demo/"):
+            assert (shop.folder / word.removeprefix("microindex-demo/")).is_file(), word

@@ -34,7 +34,7 @@ def _check(ws: Path) -> None:
     assert "van's sync secret" in err
     code, out, err = _secret_of(ws, "vna")
     assert code == 1 and out == ""
-    assert err == "error: no node with code 'vna'\n"  # as every edge says it
+    assert err == "error: no node with code 'vna' (did you mean 'van'?)\n"  # as every edge says it
 
 
 def test_an_embedded_hub_prints_the_secret_beside_it(tmp_path: Path) -> None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 from typer.testing import CliRunner
 
-from microindex.bootstrap import bootstrap
+from microindex.bootstrap import Workspace, bootstrap
 from microindex.demo.scenario import NODES
+from microindex.domain.codes import Sku
 from microindex.domain.movement import MovementKind
 from microindex.entrypoints.cli import lockers
 from microindex.entrypoints.cli.app import root
 from microindex.service import sync
 from microindex.service.nodes import add_node
 from microindex.settings import Settings
+from tests.nodes_real.conftest import LAMP, MUG
 
 
 def _app() -> typer.Typer:
@@ -28,7 +31,20 @@ def _app() -> typer.Typer:
     return app
 
 
+def _shop(folder: Path) -> Workspace:
+    """A workspace with the demo's nodes and the products these tests move."""
+    ws = bootstrap(Settings(folder))
+    for node in NODES:
+        add_node(ws.hub, node)
+    jug = replace(MUG, sku=Sku("JUG"), title="Stoneware jug", gtin=None)
+    with ws.hub() as uow:
+        uow.catalog.upsert([MUG, LAMP, jug])
+        uow.commit()
+    return ws
+
+
 def test_compartments_and_transfers_from_the_command_line(tmp_path: Path) -> None:
+    _shop(tmp_path / "ws").close()
     runner, app, ws = CliRunner(), _app(), ["-w", str(tmp_path / "ws")]
 
     def run(*args: str) -> str:
@@ -51,9 +67,7 @@ def test_compartments_and_transfers_from_the_command_line(tmp_path: Path) -> Non
 def test_a_transfer_of_several_skus_pooled_at_the_hub_ships_from_the_command_line(
     tmp_path: Path,
 ) -> None:
-    ws = bootstrap(Settings(tmp_path / "ws"))
-    for node in NODES:
-        add_node(ws.hub, node)
+    ws = _shop(tmp_path / "ws")
     lines = {"JUG": 2, "LAMP": 3, "MUG": 3}
     with ws.node("shopfront")() as uow:
         ledger = uow.ledger.load("shopfront", list(lines))

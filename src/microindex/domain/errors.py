@@ -52,19 +52,25 @@ class OutOfStock(DomainError):
 @dataclass(eq=False)
 class UnknownSku(DomainError):
     sku: str
+    near: tuple[str, ...] = ()  # registered SKUs close to it, for a "did you mean"
     code = "unknown_sku"
 
     def __str__(self) -> str:
-        return f"no product with SKU {self.sku!r} in the catalog"
+        return f"no product with SKU {self.sku!r} in the catalog{did_you_mean(self.near)}"
 
 
 @dataclass(eq=False)
 class UnknownNode(DomainError):
     node: str
+    near: tuple[str, ...] = ()  # registered node codes close to it
     code = "unknown_node"
 
     def __str__(self) -> str:
-        return f"no node with code {self.node!r}"
+        return f"no node with code {self.node!r}{did_you_mean(self.near)}"
+
+
+def did_you_mean(near: tuple[str, ...]) -> str:
+    return f" (did you mean {' or '.join(repr(n) for n in near)}?)" if near else ""
 
 
 @dataclass(eq=False)
@@ -120,3 +126,17 @@ class CountPositionAhead(DomainError):
 
     def __str__(self) -> str:
         return f"count at ledger position {self.position} is beyond {self.node}'s head {self.head}"
+
+
+@dataclass(eq=False)
+class NoWorkspace(DomainError):
+    """A command that needs a workspace, run where `init` or `demo` made none."""
+
+    folder: str
+    code = "no_workspace"
+
+    def __str__(self) -> str:
+        return (
+            f"no microindex workspace at {self.folder} "
+            "(make one with `microindex init`, or try `microindex demo`; -w names another)"
+        )

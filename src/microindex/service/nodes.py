@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from microindex.domain.errors import DuplicateNode, UnknownNode
+from microindex.domain.errors import DuplicateNode
 from microindex.domain.node import Node
+from microindex.service.known import unknown_node
 from microindex.service.ports import UnitOfWorkFactory
 
 
@@ -28,8 +29,8 @@ def set_zone(uow_factory: UnitOfWorkFactory, code: str, zone: str) -> Node:
 def get_node(uow_factory: UnitOfWorkFactory, code: str) -> Node:
     with uow_factory() as uow:
         node = uow.nodes.get(code)
-    if node is None:
-        raise UnknownNode(code)
+        if node is None:
+            raise unknown_node(uow, code)
     return node
 
 
@@ -55,7 +56,7 @@ def _change(uow_factory: UnitOfWorkFactory, code: str, **fields: Any) -> Node:
     with uow_factory() as uow:
         node = uow.nodes.get(code)
         if node is None:
-            raise UnknownNode(code)
+            raise unknown_node(uow, code)
         changed = replace(node, **fields)
         uow.nodes.update(changed)
         uow.commit()

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
-from microindex.domain.errors import UnknownSku
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.service.catalog import ImportRejected, RowError
+from microindex.service.known import unknown_sku
 from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
 from microindex.service.records import movement_record
 
@@ -218,7 +218,7 @@ def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
         Sku(sku)
     missing = uow.catalog.missing(skus)
     if missing:
-        raise UnknownSku(sorted(missing)[0])
+        raise unknown_sku(uow, sorted(missing)[0])
 
 
 def _save(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:

@@ -18,6 +18,7 @@ from microindex.domain.triage import (
     prune,
 )
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, StockTarget
+from microindex.service.known import require_nodes
 from microindex.service.ledger_history import all_movements
 from microindex.service.ports import UnitOfWorkFactory
 
@@ -75,6 +76,7 @@ def triage(
     history: Sales | None = None,
 ) -> list[Proposal]:
     """The first `limit` SKUs `node` should hold, ranked from the window's sales history."""
+    require_nodes(hub, node)
     history = history or sales(nodes, start, end)
     with hub() as uow:
         products = {p.sku.value: p for p in uow.catalog.all()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from microindex.adapters.reports.html import weekly_html
-from microindex.adapters.reports.pdf import weekly_pdf
 from microindex.service.weekly import WeeklyReport
 
 
@@ -13,6 +12,8 @@ def write_report(report: WeeklyReport, out: Path, shop: str = "microindex") -> P
     """Write the report to `out`: PDF for a `.pdf` name, else HTML."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".pdf":
+        from microindex.adapters.reports.pdf import weekly_pdf  # reportlab, only for a PDF
+
         out.write_bytes(weekly_pdf(report, shop))
     else:
         out.write_text(weekly_html(report, shop), encoding="utf-8")

@@ -1,34 +1,115 @@
-"""The root of the `microindex` command line."""
+"""The root of the `microindex` command line.
+
+Each command's module is imported when the command runs (`lazy.LazyGroup`), so that
+`microindex --help` and a quick `stock show` do not load the web app, PDF or media stacks.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import typer
 
-from microindex.entrypoints.cli import (
-    catalog,
-    feeds,
-    governance,
-    labels,
-    lockers,
-    media,
-    nodes,
-    orders,
-    returns,
-    rounds,
-    search,
-    serve,
-    stock,
-    sync_cmd,
-    tokens,
-    webhooks,
-    workspace_cmd,
-)
-from microindex.entrypoints.cli.context import state
+from microindex.entrypoints.cli.lazy import Lazy, LazyGroup
+
+_CLI = "microindex.entrypoints.cli"
+
+
+class Root(LazyGroup):
+    LAZY: ClassVar[dict[str, Lazy]] = {
+        "init": Lazy(
+            f"{_CLI}.workspace_cmd:init",
+            "Create a workspace: settings file, hub database, a folder for node databases.",
+        ),
+        "demo": Lazy(f"{_CLI}.workspace_cmd:demo", "Build the demo shop and serve its dashboard."),
+        "restored": Lazy(
+            f"{_CLI}.workspace_cmd:restored",
+            "After the hub was restored from a backup: start a new epoch.",
+        ),
+        "sync": Lazy(
+            f"{_CLI}.sync_cmd:sync_here",
+            "Sync the nodes of this workspace with its hub, in-process.",
+        ),
+        "reserve": Lazy(
+            f"{_CLI}.lockers:reserve", "Hold a scanned item for pickup at its node, briefly."
+        ),
+        "counts-today": Lazy(
+            f"{_CLI}.rounds:counts_today",
+            "Today's cycle counts: the riskiest SKUs first (fast, miscounted, dear, sold at zero).",
+        ),
+        "serve": Lazy(
+            f"{_CLI}.serve:serve",
+            "Serve the API and the dashboard and staff pages, and run the hub's timers.",
+        ),
+        "node": Lazy(
+            f"{_CLI}.nodes:app",
+            "Add, change and list nodes (shopfront, locker, van, bench, warehouse, pop-up).",
+        ),
+        "catalog": Lazy(
+            f"{_CLI}.catalog:app", "The catalog at the hub: import, export and list products."
+        ),
+        "order": Lazy(
+            f"{_CLI}.orders:app", "Online orders: promise to the fastest node, follow each step."
+        ),
+        "locker": Lazy(
+            f"{_CLI}.lockers:locker_app",
+            "Parcel lockers: compartments, pickups, codes, the daily sweep.",
+        ),
+        "transfer": Lazy(
+            f"{_CLI}.lockers:transfer_app",
+            "Stock moving between nodes: request, pack, ship, receive, or cancel before it ships.",
+        ),
+        "shelf": Lazy(
+            f"{_CLI}.lockers:shelf_app", "Shelf slots: which node and SKU a shelf label names."
+        ),
+        "van": Lazy(
+            f"{_CLI}.rounds:van_app", "Vans and market stalls: the day's round, the close-out."
+        ),
+        "popup": Lazy(
+            f"{_CLI}.rounds:popup_app",
+            "Pop-ups: dates, the assortment and transfers in, the rest home.",
+        ),
+        "labels": Lazy(
+            f"{_CLI}.labels:app",
+            "Packaging signals: GS1 Digital Links, symbols, labels, NFC, scans.",
+        ),
+        "media": Lazy(
+            f"{_CLI}.media:app", "Capture photos and clips, proof them, and check their provenance."
+        ),
+        "search": Lazy(
+            f"{_CLI}.search:app",
+            "Search products: typo-tolerant, faceted, in stock, near a customer.",
+        ),
+        "feeds": Lazy(
+            f"{_CLI}.feeds:app",
+            "Syndication: Google, Meta, pages, newsletters, voice; listing accuracy.",
+        ),
+        "returns": Lazy(
+            f"{_CLI}.returns:app",
+            "Returns: open against a sale or order, check in by scan, disposition.",
+        ),
+        "governance": Lazy(
+            f"{_CLI}.governance:app",
+            "Governance: counts and reconciliation, jobs, triage, KPIs, reports.",
+        ),
+        "token": Lazy(
+            f"{_CLI}.tokens:app",
+            "Access tokens and dashboard sessions: create, list, revoke; one-time login links.",
+        ),
+        "webhooks": Lazy(
+            f"{_CLI}.webhooks:app",
+            "Webhooks: signed POSTs of stock and order events to a URL, retried until delivered.",
+        ),
+        "stock": Lazy(
+            f"{_CLI}.stock:app", "Stock at nodes: receive, sell, write off, transfer, count, show."
+        ),
+    }
+
 
 app = typer.Typer(
     name="microindex",
+    cls=Root,
     help="Run a small seller's stock like a national retailer's: nodes, ledgers, a hub.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -50,36 +131,11 @@ def root(
 
     Example: microindex -w ./shop init && microindex -w ./shop node list
     """
+    from microindex.entrypoints.cli.context import state  # not for the root's own --help
+
     cli = state(ctx)
     cli.workspace_path = workspace
     ctx.call_on_close(cli.close)
-
-
-app.command("init")(workspace_cmd.init)
-app.command("demo")(workspace_cmd.demo)
-app.command("restored")(workspace_cmd.restored)
-nodes.app.command("run")(sync_cmd.run)
-app.add_typer(nodes.app, name="node")
-app.command("sync")(sync_cmd.sync_here)
-app.add_typer(catalog.app, name="catalog")
-app.add_typer(orders.app, name="order")
-app.add_typer(lockers.locker_app, name="locker")
-app.add_typer(lockers.transfer_app, name="transfer")
-app.add_typer(lockers.shelf_app, name="shelf")
-app.command("reserve")(lockers.reserve)
-app.add_typer(rounds.van_app, name="van")
-app.add_typer(rounds.popup_app, name="popup")
-app.command("counts-today")(rounds.counts_today)
-app.add_typer(labels.app, name="labels")
-app.add_typer(media.app, name="media")
-app.add_typer(search.app, name="search")
-app.add_typer(feeds.app, name="feeds")
-app.add_typer(returns.app, name="returns")
-app.add_typer(governance.app, name="governance")
-app.add_typer(tokens.app, name="token")
-app.add_typer(webhooks.app, name="webhooks")
-app.command("serve")(serve.serve)
-app.add_typer(stock.app, name="stock")
 
 
 def main() -> None:

@@ -8,23 +8,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from microindex.bootstrap import Workspace, bootstrap, utc_now
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, NoWorkspace
 from microindex.domain.sync.node import PromisedOnline
+from microindex.entrypoints.cli.output import console as console
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
-from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.remote_nodes import ledger_of, refuse_elsewhere, runs_elsewhere
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
-from microindex.settings import Settings
+from microindex.settings import SETTINGS_FILE, Settings
 
-console = Console()
+if TYPE_CHECKING:
+    from microindex.bootstrap import Workspace
+    from microindex.service.ports import UnitOfWorkFactory
+    from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
 errors = Console(stderr=True)
 
 
@@ -34,21 +36,34 @@ class CliState:
     replay) passes another: every command reads the time from its workspace's clock."""
 
     workspace_path: Path | None = None
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         return Settings.load(self.workspace_path)
 
     def workspace(self) -> Workspace:
+        """The workspace `init` or `demo` made; refused (nothing created) where there is none."""
         if self._workspace is None:
-            self._workspace = bootstrap(self.settings(), self.clock)
+            from microindex.bootstrap import bootstrap, utc_now  # the adapters, when needed
+
+            settings = self.settings()
+            if not is_workspace(settings):
+                raise NoWorkspace(str(settings.workspace))
+            self._workspace = bootstrap(settings, self.clock or utc_now)
         return self._workspace
 
     def close(self) -> None:
         if self._workspace is not None:
             self._workspace.close()
             self._workspace = None
+
+
+def is_workspace(settings: Settings) -> bool:
+    """`init` and `demo` write the settings file first; a hub.sqlite alone is an older
+    workspace, and a PostgreSQL hub named by MICROINDEX_HUB_URL is one wherever it is named."""
+    made = (settings.workspace / SETTINGS_FILE).is_file() or settings.hub_path.is_file()
+    return made or bool(settings.hub_url)
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -59,7 +74,8 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def workspace(ctx: typer.Context) -> Workspace:
-    return state(ctx).workspace()
+    with domain_errors():
+        return state(ctx).workspace()
 
 
 HINTS: dict[type[DomainError], str] = {
@@ -74,7 +90,11 @@ def domain_errors() -> Iterator[None]:
         yield
     except DomainError as error:
         hint = next((h for kind, h in HINTS.items() if isinstance(error, kind)), "")
-        errors.print(f"[bold red]error:[/] {escape(str(error))}{escape(hint)}", highlight=False)
+        errors.print(
+            f"[bold red]error:[/] {escape(str(error))}{escape(hint)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
 
 

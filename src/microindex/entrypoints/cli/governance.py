@@ -20,7 +20,13 @@ from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
 from microindex.adapters.reports.files import write_report
 from microindex.domain.errors import UnknownNode
 from microindex.domain.reconciliation import Tolerance, Variance
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    errors,
+    print_json,
+    workspace,
+)
 from microindex.entrypoints.cli.governance_context import governance
 from microindex.service import governance as jobs_service
 from microindex.service import reconciliation, triage
@@ -281,8 +287,9 @@ def weekly(
 
     Example: microindex governance report weekly --out week.pdf
     """
-    with domain_errors():
+    with domain_errors(), errors.status(f"gathering {weeks} weeks of figures...") as status:
         gov = governance(ctx)
         report = weekly_report(gov.sources, gov.clock(), weeks)
+        status.update(f"writing {out} ...")
         write_report(report, out, workspace(ctx).settings.workspace.resolve().name)
     console.print(f"weekly report written to {out}")

@@ -24,7 +24,7 @@ from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
-from microindex.service import lockers, shelf_holds, transfers
+from microindex.service import known, lockers, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 
@@ -66,7 +66,9 @@ def compartments_add(
     Example: microindex locker compartments add locker S1 200x150x100
     """
     with domain_errors():
-        made = lockers.add_compartment(_ops(workspace(ctx)), node, code, Size.parse(size))
+        ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
+        made = lockers.add_compartment(_ops(ws), node, code, Size.parse(size))
     console.print(f"{node}: compartment {made.code} {made.inner} mm")
 
 
@@ -161,13 +163,19 @@ def request(
     receiver: str = typer.Argument(..., help="The node that receives."),
     line: list[str] = typer.Option(..., "--line", help="SKU:QUANTITY (repeatable)."),
     ident: str | None = typer.Option(None, "--id", help="Transfer id (default: a new one)."),
+    as_json: bool = JSON,
 ) -> None:
-    """Ask a node to send stock. Example: microindex transfer request shopfront van --line MUG:3"""
+    """Ask a node to send stock.
+
+    Example: microindex transfer request shopfront van --line MUG-TIDE-350:3
+    """
     with domain_errors():
         ws = workspace(ctx)
-        key = ident or f"t-{uuid.uuid4().hex[:10]}"
-        made = transfers.request(_ops(ws), key, sender, receiver, _lines(line), ws.clock())
-    show_transfers([made], False)
+        key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", _lines(line)
+        known.require_nodes(ws.hub, sender, receiver)  # as the API refuses them
+        known.require_skus(ws.hub, lines)
+        made = transfers.request(_ops(ws), key, sender, receiver, lines, ws.clock())
+    show_transfers([made], as_json)
 
 
 @transfer_app.command("pack")
@@ -175,11 +183,12 @@ def pack(
     ctx: typer.Context,
     ident: str = typer.Argument(..., help="Transfer id."),
     actor: str = typer.Option("", help="Who packed it."),
+    as_json: bool = JSON,
 ) -> None:
     """Mark a transfer packed at the sender. Example: microindex transfer pack t-1a2b3c"""
     with domain_errors():
         ws = workspace(ctx)
-        show_transfers([transfers.pack(_ops(ws), ident, ws.clock(), actor)], False)
+        show_transfers([transfers.pack(_ops(ws), ident, ws.clock(), actor)], as_json)
 
 
 @transfer_app.command("ship")
@@ -188,6 +197,7 @@ def ship(
     ident: str = typer.Argument(..., help="Transfer id."),
     line: list[str] = typer.Option([], "--line", help="SKU:QUANTITY if not all was sent."),
     actor: str = typer.Option("", help="Who shipped it."),
+    as_json: bool = JSON,
 ) -> None:
     """Ship: a transfer-out at the sender; in transit. Example: microindex transfer ship t-1a2b3c"""
     with domain_errors():
@@ -196,7 +206,7 @@ def ship(
         code = transfers.get(ops, ident).sender
         sender, sent, ask = ws.node(code), _lines(line) or None, ws.ask_hub(code)
         shipped = transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask, hub=ws.hub)
-        show_transfers([shipped], False)  # from a node that runs elsewhere: queued for its sync
+        show_transfers([shipped], as_json)  # from a node that runs elsewhere: queued for its sync
 
 
 @transfer_app.command("receive")
@@ -206,6 +216,7 @@ def receive(
     line: list[str] = typer.Option([], "--line", help="SKU:QUANTITY that arrived."),
     lost: bool = typer.Option(False, "--lost", help="Nothing arrived."),
     actor: str = typer.Option("", help="Who received it."),
+    as_json: bool = JSON,
 ) -> None:
     """Record what arrived (a transfer-in); a difference is a discrepancy.
 
@@ -218,7 +229,7 @@ def receive(
         arrived = {} if lost else (_lines(line) or found.shipped)
         receiver = ws.node(found.receiver)  # at a node that runs elsewhere: queued for its sync
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
-    show_transfers([done], False)
+    show_transfers([done], as_json)
 
 
 @transfer_app.command("cancel")
@@ -262,10 +273,13 @@ def shelf_add(
 ) -> None:
     """Say which node and SKU a shelf label names.
 
-    Example: microindex shelf add 9520123456788 A1 shopfront MUG
+    Example: microindex shelf add 9520123456788 A1 shopfront MUG-TIDE-350
     """
     with domain_errors():
-        shelf_holds.add_shelf(_ops(workspace(ctx)), gln, bin_, node, sku)
+        ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses them
+        known.require_skus(ws.hub, [sku])
+        shelf_holds.add_shelf(_ops(ws), gln, bin_, node, sku)
     console.print(f"{gln}/{bin_}: {sku} at {node}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from typing import ClassVar
 
 import typer
 from rich.table import Table
@@ -25,12 +26,26 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
+from microindex.entrypoints.cli.lazy import Lazy, LazyGroup
 from microindex.service import nodes as node_service
 from microindex.service.records import node_record
 from microindex.service.sync_schedule import NextSync, next_syncs
 
+
+class _NodeGroup(LazyGroup):
+    LAZY: ClassVar[
+        dict[str, Lazy]
+    ] = {  # the node agent brings the HTTP stack; loaded only to run it
+        "run": Lazy(
+            "microindex.entrypoints.cli.sync_cmd:run",
+            "Sync this node with the hub: push its movements, apply the hub's requests and advice.",
+        )
+    }
+
+
 app = typer.Typer(
-    help="Add, change and list nodes (shopfront, locker, van, bench, warehouse, pop-up)."
+    cls=_NodeGroup,
+    help="Add, change and list nodes (shopfront, locker, van, bench, warehouse, pop-up).",
 )
 
 

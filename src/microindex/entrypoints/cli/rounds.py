@@ -33,7 +33,7 @@ from microindex.entrypoints.cli.context import (
 )
 from microindex.entrypoints.cli.lockers import _lines as parse_lines
 from microindex.entrypoints.cli.lockers import _ops
-from microindex.service import closeout, cycle_counts, popups, remote_nodes, rounds
+from microindex.service import closeout, cycle_counts, known, popups, remote_nodes, rounds
 from microindex.service.nodes import list_nodes
 from microindex.service.rounds_ports import RoundsFactory
 
@@ -92,6 +92,7 @@ def round_show(
     """
     with domain_errors():
         ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
         now = ws.clock()
         found = rounds.round_for(_rounds(ws), node, now.date())
     if found is None:

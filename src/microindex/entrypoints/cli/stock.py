@@ -29,6 +29,7 @@ from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
 from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
+from microindex.service.known import products_named
 from microindex.service.records import movement_record
 from microindex.service.stock import StockRow
 
@@ -156,9 +157,10 @@ def sell(
         _here(ctx, node, "sell")
         ws, db = workspace(ctx), node_database(ctx, node)
         confirmed = None if override is None else Override(actor or "staff", override)
-        made = rights.sell_walk_in(
-            db, node, sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed
-        )
+        with products_named(ws.hub):  # a typo is no product, not a shortfall: as the API says
+            made = rights.sell_walk_in(
+                db, node, sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed
+            )
     _done(made, as_json)
 
 

@@ -25,6 +25,7 @@ from microindex.domain.errors import (
     DuplicateNode,
     InvalidValue,
     MovementConflict,
+    NoWorkspace,
     OutOfStock,
     SequenceGap,
     UnknownNode,
@@ -65,6 +66,7 @@ STATUS: dict[type[DomainError], int] = {
     UnknownSku: 404,
     UnknownGtin: 404,
     UnknownNode: 404,
+    NoWorkspace: 503,  # the hub runs on a workspace: only a command line meets this
     UnknownToken: 404,
     DuplicateNode: 409,
     OutOfStock: 409,

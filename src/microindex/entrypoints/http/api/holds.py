@@ -24,7 +24,8 @@ from microindex.entrypoints.http.api.orders import KEY_PATTERN, OrderId
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import LineOut, NodeText, Quantity, Request, SkuText
 from microindex.service import fulfilment, promise, shelf_holds
-from microindex.service.nodes import get_node, list_nodes
+from microindex.service.known import require_nodes, require_skus
+from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
 api = router("reservations")
@@ -101,7 +102,8 @@ def _pickup_node(order: Order) -> str:
 )
 def put_shelf(gln: GlnPath, bin: BinPath, body: ShelfIn, hub: HubDep, token: TokenDep) -> ShelfOut:
     require(token.grant, Action.MANAGE_NODES)
-    get_node(hub.hub, body.node)
+    require_nodes(hub.hub, body.node)
+    require_skus(hub.hub, [body.sku])
     shelf_holds.add_shelf(hub.workspace.node_ops(), Gln(gln).digits, bin, body.node, body.sku)
     return ShelfOut(gln=gln, bin=bin, node=body.node, sku=body.sku)
 

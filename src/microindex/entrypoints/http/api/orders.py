@@ -20,6 +20,7 @@ from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeText, Quantity, Request, SkuText
 from microindex.service import fulfilment, promise
+from microindex.service.known import require_skus
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -185,11 +186,12 @@ def place_order(
     settings = promise.PromiseSettings()
     if body.rules:
         settings = promise.PromiseSettings(chain=tuple(body.rules))
-    workspace = hub.workspace
+    workspace, request = hub.workspace, _request(body, hub.now())
+    require_skus(workspace.hub, [line.sku for line in request.lines])  # a typo, not a shortfall
     placed = promise.place_order(
         workspace.hub,
         idempotency_key,
-        _request(body, hub.now()),
+        request,
         list_nodes(workspace.hub),
         settings,
         workspace.candidate_states(),

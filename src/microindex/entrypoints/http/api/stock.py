@@ -39,6 +39,7 @@ from microindex.entrypoints.http.schemas import (
 from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
+from microindex.service.known import products_named
 from microindex.service.records import movement_record
 
 api = router("stock")
@@ -175,11 +176,11 @@ def sell(node: NodePath, body: SaleIn, hub: HubDep, token: TokenDep) -> Movement
     db = hub.node_for_writing(node)
     ask = hub.workspace.ask_hub(node)
     override = override_of(body, token.actor)
-    return _out(
-        rights.sell_walk_in(
+    with products_named(hub.hub):  # a typo is no product, not a shortfall: as the CLI says it
+        made = rights.sell_walk_in(
             db, node, body.sku, body.quantity, hub.now(), body.reference, ask, token.actor, override
         )
-    )
+    return _out(made)
 
 
 @api.post(

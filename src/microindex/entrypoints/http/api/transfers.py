@@ -29,7 +29,7 @@ from microindex.entrypoints.http.schemas import (
     Request,
 )
 from microindex.service import transfers
-from microindex.service.nodes import get_node
+from microindex.service.known import require_nodes, require_skus
 
 api = router("transfers")
 
@@ -123,11 +123,12 @@ def _require_an_end(token: AccessToken, action: Action, sender: str, receiver: s
 )
 def request_transfer(body: TransferRequestIn, hub: HubDep, token: TokenDep) -> NodeTransferOut:
     _require_an_end(token, Action.WRITE_STOCK, body.sender, body.receiver)
-    for node in (body.sender, body.receiver):
-        get_node(hub.hub, node)  # both ends are registered nodes
+    lines = lines_of(body.lines)
+    require_nodes(hub.hub, body.sender, body.receiver)  # as every edge refuses them
+    require_skus(hub.hub, lines)
     ident = body.id or f"t-{uuid.uuid4().hex[:10]}"
     made = transfers.request(
-        hub.workspace.node_ops(), ident, body.sender, body.receiver, lines_of(body.lines), hub.now()
+        hub.workspace.node_ops(), ident, body.sender, body.receiver, lines, hub.now()
     )
     return transfer_out(made)
 

@@ -1,0 +1,144 @@
+"""What commands print, one way for all of them: tables that never cut an id, and `--json`.
+
+Every command prints through `console`. A command that has no `--json` of its own is given
+one (`give_json`): under it, what the command prints is collected instead of shown and
+written as one JSON object, `{"said": [lines], "tables": [{"title", "rows"}]}`, each row
+keyed by its table's headers with the cells as shown. Commands with their own `--json`
+(typed fields) keep it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import typer
+import typer.main
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+NO_JSON = {"serve", "demo", "run", "schedule"}  # run until Ctrl-C: nothing to collect
+
+
+class CliConsole(Console):
+    """Standard output. Tables print with every token (an id, a SKU, a code: a cell with no
+    space) whole on one line where the terminal allows, folded where not: never cut."""
+
+    collected: list[Any] | None = None
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self.collected is not None:
+            self.collected.extend(objects)
+            return
+        for table in objects:
+            if isinstance(table, Table):
+                keep_tokens(table, self.width)
+        super().print(*objects, **kwargs)
+
+    @contextlib.contextmanager
+    def collecting(self) -> Iterator[list[Any]]:
+        self.collected = found = list[Any]()
+        try:
+            yield found
+        finally:
+            self.collected = None
+
+
+console = CliConsole()
+
+
+def plain(cell: Any) -> str:
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        return Text.from_markup(cell).plain
+    return str(cell)
+
+
+def keep_tokens(table: Table, width: int) -> None:
+    """Fold what does not fit, never cut it; and keep the ids of the first column (a table's
+    key: a transfer, a token, a return) whole on one line, as far as the width allows."""
+    for column in table.columns:
+        if column.overflow == "ellipsis":
+            column.overflow = "fold"
+    if table.columns:
+        key = table.columns[0]
+        tokens = [len(text) for text in map(plain, key.cells) if " " not in text.strip()]
+        room = width // 2 - 4  # the other columns keep the rest
+        key.min_width = max(key.min_width or 0, min(max(tokens, default=0), room))
+
+
+def as_data(printed: list[Any], echoed: str) -> dict[str, Any]:
+    said = [plain(o) for o in printed if not isinstance(o, Table)]
+    said += echoed.splitlines()
+    tables = [
+        {
+            "title": plain(t.title) if t.title else None,
+            "rows": [
+                dict(zip([plain(c.header) for c in t.columns], row, strict=True))
+                for row in zip(*([plain(cell) for cell in c.cells] for c in t.columns), strict=True)
+            ],
+        }
+        for t in printed
+        if isinstance(t, Table)
+    ]
+    return {"said": [line for text in said for line in text.splitlines()], "tables": tables}
+
+
+HELP = 'Print what it says as JSON: "said" (its lines) and "tables" (each title and rows).'
+
+
+@functools.cache
+def _json_option() -> Any:
+    """The `--json` option as typer makes it from a parameter, for commands to share."""
+    probe = typer.Typer()
+
+    @probe.command()
+    def said(microindex_json: bool = typer.Option(False, "--json", help=HELP)) -> None:
+        """A probe."""
+
+    return typer.main.get_command(probe).params[0]
+
+
+def _collected(callback: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, microindex_json: bool = False, **kwargs: Any) -> Any:
+        if not microindex_json:
+            return callback(*args, **kwargs)
+        echoed = io.StringIO()
+        try:
+            with console.collecting() as printed, contextlib.redirect_stdout(echoed):
+                result = callback(*args, **kwargs)
+        except typer.Exit as done:
+            if done.exit_code == 0:
+                typer.echo(_dumped(printed, echoed))
+            raise
+        typer.echo(_dumped(printed, echoed))
+        return result
+
+    return run
+
+
+def _dumped(printed: list[Any], echoed: io.StringIO) -> str:
+    return json.dumps(as_data(printed, echoed.getvalue()), indent=2, ensure_ascii=False)
+
+
+def give_json(command: Any) -> None:
+    """Give `command` (each command of a group, but those of a group that gives its own)
+    a `--json` unless it has one."""
+    if isinstance(command, TyperGroup):
+        if not getattr(command, "gives_json", False):
+            for sub in command.commands.values():
+                give_json(sub)
+        return
+    if command.name in NO_JSON or any("--json" in p.opts for p in command.params):
+        return
+    if command.callback is None:
+        return
+    command.params.append(_json_option())
+    command.callback = _collected(command.callback)

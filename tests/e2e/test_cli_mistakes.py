@@ -1,0 +1,114 @@
+"""A shop owner's typing mistakes (issue 22): each is refused with a non-zero exit and one
+line naming the problem, the same words the API uses, and nothing is created."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from microindex.entrypoints.cli.app import app
+from tests.clock import on_demo_day
+
+runner = CliRunner()
+
+NO_NODE = "no node with code 'lockr' (did you mean 'locker'?)"
+NO_SKU = "no product with SKU 'MUG-TYDE-350' in the catalog (did you mean 'MUG-TIDE-350'"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("mistakes") / "shop"
+    built = runner.invoke(
+        app, ["demo", "--dir", str(folder), "--seed", "7", "--no-serve"], obj=on_demo_day()
+    )
+    assert built.exit_code == 0, built.output
+    return folder
+
+
+def rows(folder: Path) -> dict[str, int]:
+    """Every table's row count in every database of the workspace: what a command made."""
+    counts: dict[str, int] = {}
+    for database in sorted(folder.rglob("*.sqlite")):
+        with contextlib.closing(sqlite3.connect(database)) as db:
+            tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            for table in tables:
+                (n,) = db.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+                counts[f"{database.relative_to(folder)}:{table}"] = n
+    return counts
+
+
+def refused(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.stdout == "", result.stdout
+    assert result.stderr.count("\n") == 1, result.stderr  # one line
+    assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+
+
+MISTAKES = {
+    "a transfer to a node that does not exist": (
+        ["transfer", "request", "shopfront", "lockr", "--line", "MUG-TIDE-350:1"],
+        NO_NODE,
+    ),
+    "a transfer of a SKU that does not exist": (
+        ["transfer", "request", "shopfront", "locker", "--line", "MUG-TYDE-350:1"],
+        NO_SKU,
+    ),
+    "a shelf slot for a SKU that does not exist": (
+        ["shelf", "add", "5069412000010", "Z9", "shopfront", "MUG-TYDE-350"],
+        NO_SKU,
+    ),
+    "a shelf slot at a node that does not exist": (
+        ["shelf", "add", "5069412000010", "Z9", "lockr", "MUG-TIDE-350"],
+        NO_NODE,
+    ),
+    "triage for a node that does not exist": (["governance", "triage", "lockr", "--accept"], NO_NODE),
+    "a walk-in sale of a mistyped SKU": (["stock", "sell", "van", "MUG-TYDE-350", "1"], NO_SKU),
+    "an order of a mistyped SKU": (
+        ["order", "place", "--line", "MUG-TYDE-350:1", "--method", "pickup", "--pickup-node", "locker"],
+        NO_SKU,
+    ),
+    "stock at a node that does not exist": (["stock", "show", "--node", "lockr"], NO_NODE),
+    "a compartment at a locker that does not exist": (
+        ["locker", "compartments", "add", "lockr", "S9", "200x150x100"],
+        NO_NODE,
+    ),
+    "the round of a van that does not exist": (["van", "round", "show", "lockr"], NO_NODE),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_a_mistake_is_refused_in_one_line_and_creates_nothing(demo: Path, mistake: str) -> None:
+    args, message = MISTAKES[mistake]
+    before = rows(demo)
+    result = runner.invoke(app, ["-w", str(demo), *args], obj=on_demo_day())
+    refused(result, message)
+    assert rows(demo) == before
+
+
+@pytest.mark.parametrize("args", [["stock", "show"], ["node", "list"], ["transfer", "list"]])
+def test_a_command_on_a_mistyped_workspace_makes_no_workspace(
+    tmp_path: Path, args: list[str]
+) -> None:
+    typo = tmp_path / "typo" / "path"
+    result = runner.invoke(app, ["-w", str(typo), *args], obj=on_demo_day())
+    refused(result, f"no microindex workspace at {typo}")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_command_before_init_makes_no_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MICROINDEX_WORKSPACE", raising=False)
+    result = runner.invoke(app, ["stock", "show"], obj=on_demo_day())
+    refused(result, "no microindex workspace at microindex-workspace")
+    assert list(tmp_path.iterdir()) == []
+    made = runner.invoke(app, ["init"], obj=on_demo_day())
+    assert made.exit_code == 0, made.output
+    shown = runner.invoke(app, ["stock", "show", "--json"], obj=on_demo_day())
+    assert (shown.exit_code, shown.stdout.strip()) == (0, "[]")

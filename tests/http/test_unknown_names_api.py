@@ -1,0 +1,45 @@
+"""The API refuses an unknown node or SKU in the words the CLI uses (issue 22), with the
+near misses as data, and creates nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.e2e.test_cli_mistakes import NO_NODE, NO_SKU
+from tests.http.conftest import bearer
+
+ASKED = {
+    "a transfer to a node that does not exist": (
+        "/api/v1/transfers",
+        {"sender": "shopfront", "receiver": "lockr", "lines": [{"sku": "MUG-TIDE-350", "quantity": 1}]},
+        NO_NODE,
+    ),
+    "a transfer of a SKU that does not exist": (
+        "/api/v1/transfers",
+        {"sender": "shopfront", "receiver": "locker", "lines": [{"sku": "MUG-TYDE-350", "quantity": 1}]},
+        NO_SKU,
+    ),
+    "a walk-in sale of a mistyped SKU": (
+        "/api/v1/nodes/van/sell",
+        {"sku": "MUG-TYDE-350", "quantity": 1},
+        NO_SKU,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mistake", sorted(ASKED))
+def test_a_mistake_is_refused_as_the_cli_says_it(
+    client: TestClient, secrets: dict[str, str], mistake: str
+) -> None:
+    path, body, message = ASKED[mistake]
+    admin = bearer(secrets["admin"])
+    transfers_before = client.get("/api/v1/transfers", headers=admin).json()
+    response = client.post(path, json=body, headers=admin)
+    assert response.status_code == 404, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert message in error["message"]
+    assert error["data"]["near"]  # the near misses, for a client to offer
+    assert client.get("/api/v1/transfers", headers=admin).json() == transfers_before
