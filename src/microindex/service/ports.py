@@ -71,6 +71,13 @@ class LedgerStore(Protocol):
 class Outbox(Protocol):
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None: ...
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]: ...
+    def of_topic(
+        self, topic: str, last_id: int, limit: int = 1000
+    ) -> tuple[list[OutboxMessage], int]:
+        """Up to `limit` messages of one topic after `last_id`, and the id to read on from:
+        past the other topics' messages too, so a reader of one topic never pages through
+        the others."""
+        ...
 
 
 class Meta(Protocol):

@@ -9,9 +9,10 @@ the node where to resume.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
@@ -41,6 +42,7 @@ class SyncSettings:
     expected_gap_s: Mapping[str, float] = field(default_factory=dict)
     stockout: float = allocation.POOL_BELOW  # target chance a node runs out of local rights
     prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
+    sweep: int = 200  # SKUs an idle sync splits again, in turn, besides those that moved
 
 
 # --- the node's side ---------------------------------------------------------------------
@@ -81,6 +83,7 @@ def prepare_push(
         side.covers_requests(last),
         side.catalog_mark,
         tuple(want),
+        side.answered,
     )
 
 
@@ -222,13 +225,20 @@ def receive_push(
 ) -> Reply:
     """Apply a node's push at the hub and answer it, in one transaction.
 
+    Reads and splits only the SKUs the push touches, those of unsettled requests and a slice
+    of the rest (`SyncSettings.sweep`), so a sync with nothing new costs the same whatever the
+    catalog; all of them at the node's first sync and after a reply the node never applied.
+
     Call only with a push whose credential was verified for `push.node`.
     """
     settings = settings or SyncSettings()
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
-        account = uow.accounts.load(push.node)  # locks the node's account, then its peer row
+        touched = {m.sku for m in push.movements} | {sku for sku, _ in push.want}
+        # locks the node's account, then reads its peer row
+        account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
+        full = peer.last_sync_s < 0 or push.answered != peer.counter
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         before = dict(ledger.on_hand)
@@ -238,6 +248,7 @@ def receive_push(
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
+        sweep = _include(uow, account, peer, full, settings, complete and same_epoch)
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
@@ -248,12 +259,37 @@ def receive_push(
         if peer.epoch == epoch:  # else a restored hub's H is stale: it spends nothing yet
             asked = _asks(account, epoch, push)
             if complete and same_epoch:
-                advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
+                split = Split(full, sweep, asked)
+                advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, split)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)
         reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
         uow.commit()
     return reply
+
+
+def _include(
+    uow: SyncUnitOfWork,
+    account: NodeAccount,
+    peer: Peer,
+    full: bool,
+    settings: SyncSettings,
+    splits: bool,
+) -> list[str]:
+    """Load the rest of what this sync settles and splits into `account`: every SKU when
+    `full`, else those of unsettled requests and, when it `splits`, the next slice of the
+    node's SKUs after the peer's cursor (which wraps round). Returns the slice."""
+    if full:
+        account.include(uow.accounts.load(account.node))
+        return []
+    sweep = uow.accounts.next_skus(account.node, peer.split_after, settings.sweep if splits else 0)
+    if splits:
+        peer.split_after = sweep[-1] if len(sweep) == settings.sweep else ""
+    more = {r.sku for r in account.requests.values()} | set(sweep)
+    more -= set(account.held) | set(account.mirror)
+    if more:
+        account.include(uow.accounts.load(account.node, more))
+    return sweep
 
 
 def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:
@@ -292,6 +328,16 @@ def _release(account: NodeAccount, epoch: str, sku: str, units: int) -> None:
         account.release(sku, units, f"{epoch}.{account.next_request}")
 
 
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Which SKUs a sync splits: all (`full`), else those the push moved, `sweep` (an idle
+    slice, advised only when the node must grant rights back) and `asked` (a walk-in's ask)."""
+
+    full: bool
+    sweep: list[str]
+    asked: dict[str, int]
+
+
 def _rebalance(
     uow: SyncUnitOfWork,
     peer: Peer,
@@ -299,9 +345,10 @@ def _rebalance(
     epoch: str,
     now: datetime,
     settings: SyncSettings,
-    asked: dict[str, int],
+    split: Split,
 ) -> tuple[tuple[Advice, ...], int]:
-    """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise.
+    """Split each chosen SKU's free rights (L + H) by marginal allocation over tau; release
+    or advise.
 
     Rights the node just granted (an ask from the hub) or just asked for stay where they went.
     For a SKU with no movement in this push, a node the hub split for before holding no more
@@ -311,26 +358,27 @@ def _rebalance(
     moved = set(account.touched_skus)  # mirrored in this push (the node's own movements)
     if peer.last_sync_s < 0:  # never split for: every SKU is new to the split
         moved |= set(account.mirror) | set(account.held)
-    rates = _walk_in_rates(uow, peer, account, now, settings)
+    if split.full:
+        skus = sorted(set(account.mirror) | set(account.held))
+    else:
+        skus = sorted(moved | set(split.asked) | set(split.sweep))
+    rates, total_rate = _walk_in_rates(uow, peer, account, skus, split.full, now, settings)
     tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
-    total_rate = 0.0
     advice: list[Advice] = []
-    skus = sorted(set(account.mirror) | set(account.held))
-    shares = online_shares(uow, skus)
     releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
     for sku in skus:
-        walkin, share = rates[sku], shares.get(sku, 0.0)
-        total_rate += walkin + share
+        walkin, share = rates[sku].walk_in, rates[sku].online
         local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
         free = local + max(0, account.h(sku))
         target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
         steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
         if sku in account.granted_now or steady:
             target = local
-        target = max(target, min(asked.get(sku, 0), local))
+        target = max(target, min(split.asked.get(sku, 0), local))
         if target > local:
             _release(account, epoch, sku, min(target - local, account.h(sku)))
-        advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
+        if split.full or sku in moved or sku in split.asked or target < local:
+            advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
     return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
 
 
@@ -353,17 +401,28 @@ def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> fl
 
 
 def _walk_in_rates(
-    uow: SyncUnitOfWork, peer: Peer, account: NodeAccount, now: datetime, settings: SyncSettings
-) -> dict[str, float]:
-    """Decayed walk-in rates per SKU (units per second), kept by the hub; tau learns from
-    gaps between sync sessions (exchanges less than `shortest_s` apart are one session).
+    uow: SyncUnitOfWork,
+    peer: Peer,
+    account: NodeAccount,
+    skus: list[str],
+    full: bool,
+    now: datetime,
+    settings: SyncSettings,
+) -> tuple[dict[str, allocation.SplitRate], float]:
+    """Decayed walk-in rates and online shares of `skus` (units per second), kept by the hub,
+    and the sum of both over all the node's SKUs (for its next sync); tau learns from gaps
+    between sync sessions (exchanges less than `shortest_s` apart are one session).
+
+    A SKU's rate is kept as of its last split and decayed here from then (no sale since, or it
+    would have moved); the node's sum is kept too, decayed as one and corrected by the SKUs
+    split now, so a sync costs what it splits, not what the node holds.
 
     At the first sync the node's whole mirrored history counts, over the time it spans: from
     its first movement to its last, both on the node's clock, so an offset clock changes
     nothing (SYNC.md's invariant 8)."""
-    now_s = now.timestamp()
-    sold, elapsed = dict(account.walkin), now_s - peer.last_sync_s
-    if peer.last_sync_s < 0:
+    now_s, last_s, horizon = now.timestamp(), peer.last_sync_s, settings.rate_horizon_s
+    sold, elapsed = dict(account.walkin), now_s - last_s
+    if last_s < 0:
         sold, elapsed = _history(uow, peer.node)
         for sku, short in account.walkin.items():  # unmet asks seen now (`_asks`)
             sold[sku] = max(sold.get(sku, 0), short)
@@ -371,15 +430,24 @@ def _walk_in_rates(
         gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
         peer.tau_s = allocation.smoothed(peer.tau_s, gap)
     peer.last_sync_s = now_s
-    priors = uow.accounts.walk_in_rates([peer.node]).get(peer.node, {})
-    rates: dict[str, float] = {}
-    for sku in set(account.mirror) | set(account.held):
-        prior = priors.get(sku, settings.prior_rate_per_s)
-        rates[sku] = allocation.decayed_rate(
-            prior, elapsed, sold.get(sku, 0), settings.rate_horizon_s
-        )
-    uow.accounts.save_walk_in_rates(peer.node, rates)
-    return rates
+    priors = uow.accounts.split_rates(peer.node, skus)
+    shares = online_shares(uow, skus)
+    total = 0.0 if full or last_s < 0 else peer.rate_sum * math.exp(-max(0.0, elapsed) / horizon)
+    rates: dict[str, allocation.SplitRate] = {}
+    for sku in skus:
+        prior = priors.get(sku)
+        walk_in = settings.prior_rate_per_s
+        if prior is not None:
+            at_s = prior.at_s if prior.at_s >= 0 else last_s
+            walk_in = prior.walk_in * math.exp(-max(0.0, last_s - at_s) / horizon)
+            if not full and last_s >= 0:
+                total -= replace(prior, at_s=at_s).decayed(now_s, horizon)
+        walk_in = allocation.decayed_rate(walk_in, elapsed, sold.get(sku, 0), horizon)
+        rates[sku] = allocation.SplitRate(walk_in, shares.get(sku, 0.0), now_s)
+        total += walk_in + rates[sku].online
+    uow.accounts.save_split_rates(peer.node, rates)
+    peer.rate_sum = max(0.0, total)
+    return rates, peer.rate_sum
 
 
 def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:
@@ -409,8 +477,7 @@ def _reply(
     next_sync: int,
     settings: SyncSettings,
 ) -> Reply:
-    changes = [m for m in uow.outbox.after(push.catalog_mark, settings.catalog)]
-    products = tuple(m.payload for m in changes if m.topic == PRODUCT_TOPIC)
-    mark = changes[-1].id if changes else push.catalog_mark
+    changes, mark = uow.outbox.of_topic(PRODUCT_TOPIC, push.catalog_mark, settings.catalog)
+    products = tuple(m.payload for m in changes)
     requests = tuple(account.pending(peer.requests_through, settings.requests))
     return Reply(push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync)

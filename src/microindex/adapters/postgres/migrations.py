@@ -34,6 +34,7 @@ from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.postgres.sync_schema import (
+    SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
     WALK_IN_RATES_MIGRATION,
@@ -222,6 +223,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     WALK_IN_RATES_MIGRATION,
+    SPLIT_STATE_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
 ]
