@@ -7,7 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from microindex.adapters.sync.codec import encode_push
-from microindex.domain.product import Money, Product, Sku
+from microindex.domain.codes import Sku
+from microindex.domain.money import Money
+from microindex.domain.product import Product
 from microindex.domain.sync.messages import Push, Reply
 from microindex.service import catalog, sync
 from tests.sync.conftest import SECRETS, Pair

@@ -134,6 +134,12 @@ class MemoryOutbox:
             OutboxMessage(len(self._s.outbox) + 1, topic, key, copy.deepcopy(payload), at)
         )
 
+    def add_many(
+        self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        for key, payload in messages:
+            self.add(topic, key, payload, at)
+
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
         return self._s.outbox[last_id : last_id + limit]
 

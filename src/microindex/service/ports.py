@@ -70,6 +70,12 @@ class LedgerStore(Protocol):
 
 class Outbox(Protocol):
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None: ...
+    def add_many(
+        self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        """`add` for each (key, payload), in order, in one write."""
+        ...
+
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]: ...
     def of_topic(
         self, topic: str, last_id: int, limit: int = 1000

@@ -133,10 +133,8 @@ def _counted_at(uow: SyncUnitOfWork, node: str, count: Request, head: int) -> tu
 
 def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, made: list[Movement], at: datetime) -> None:
     uow.ledger.save(ledger)
-    for movement in made:
-        uow.outbox.add(
-            MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}", movement_record(movement), at
-        )
+    records = [(f"{m.node}#{m.seq}", movement_record(m)) for m in made]
+    uow.outbox.add_many(MOVEMENT_TOPIC, records, at)
 
 
 def sync_due(node_db: SyncUnitOfWorkFactory, node: str, idle_s: float) -> SyncReason:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -96,6 +97,12 @@ class _Outbox:
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
         self.messages.append(OutboxMessage(len(self.messages) + 1, topic, key, payload, at))
+
+    def add_many(
+        self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        for key, payload in messages:
+            self.add(topic, key, payload, at)
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
         return [m for m in self.messages if m.id > last_id][:limit]

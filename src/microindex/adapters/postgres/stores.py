@@ -335,6 +335,12 @@ class PostgresOutbox:
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
         self._pending.append((topic, key, json.dumps(payload, separators=(",", ":")), at))
 
+    def add_many(
+        self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        for key, payload in messages:
+            self.add(topic, key, payload, at)
+
     def flush(self) -> None:
         if not self._pending:
             return

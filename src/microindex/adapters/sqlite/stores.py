@@ -275,6 +275,15 @@ class SqliteOutbox:
             (topic, key, json.dumps(payload, separators=(",", ":")), at.isoformat()),
         )
 
+    def add_many(
+        self, topic: str, messages: Sequence[tuple[str, dict[str, Any]]], at: datetime
+    ) -> None:
+        when = at.isoformat()
+        self._conn.executemany(
+            "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
+            [(topic, key, json.dumps(p, separators=(",", ":")), when) for key, p in messages],
+        )
+
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
         rows = self._conn.execute(
             "SELECT id, topic, key, payload, created_at FROM outbox WHERE id > ? "
