@@ -7,10 +7,11 @@ In-process through `service.promise.place_order` (idempotency check, candidates 
 hub's rights, the rule chain, the escrow reservation per node, the order and its events, one
 commit per order) on a hub that holds stock rights for --skus SKUs at the demo's three nodes,
 built with the sync services (each node receives its goods and syncs; with no demand yet the
-rights pool at the hub). The baseline is the raw rate of one-row UPDATE transactions
-(`UPDATE ... SET qty = qty - 1 WHERE id = ?`, one commit each) through the same driver and
-pragmas (SQLite: WAL, synchronous=FULL), in the same run. Ratio = ours / raw (aim: >= 0.3;
->= 1,000 orders/s on SQLite). PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local
+rights pool at the hub). The baseline is one-row UPDATE transactions (`UPDATE ... SET qty =
+qty - 1 WHERE id = ?`, one durable commit each: their rate is the disk's commit rate) through
+the same driver and pragmas (SQLite: WAL, synchronous=FULL), alternated with ours in turns of
+50 in the same process. Printed: orders/s and CPU µs per order beside the raw commit rate and
+its CPU per transaction; ratio = raw wall time / ours (aim: >= 0.3), CPU x raw (aim: <= 10). PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local
 test server) is skipped with a message when unreachable.
 
 CPU ms per order by catalog size (`--orders 500 --skus N`, 2026-12-06, load average 8-12 on 2

@@ -6,23 +6,24 @@
 All in one run, on temporary SQLite files opened with microindex's pragmas (WAL,
 synchronous=FULL):
 - hub apply rate: pushes of --batch movements decoded, verified and applied by the hub
-  (`HubEndpoint.handle`: MAC check, idempotent replicate, rights fold, checkpoint, reply),
-  against raw `executemany` INSERTs of the same rows into a table shaped like `movements` (same
-  primary key and index), one transaction per batch. Ratio = ours / raw (aim: >= 0.25).
+  (`HubEndpoint.handle`, as the HTTP route calls it: MAC check, idempotent replicate, rights
+  fold, checkpoint, reply), alternated push by push with raw `executemany` INSERTs of the same
+  rows into a table shaped like `movements` (same primary key and index), one transaction per
+  batch; CPU µs per movement both ways. Ratio = raw wall time / ours (aim: >= 0.3).
 - catch-up: a node with --pending movements the hub lacks, `sync.sync_node` end to end over the
   in-process transport (read, encode, sign, verify, decode, apply, reply, apply reply).
-- wire bytes per movement: push frames over movements, for the catch-up and for small pushes
-  of 20 movements (a till syncing every few minutes). Aim: <= 64.
+- wire bytes per movement: push frames, and push plus reply frames, over movements, for the
+  catch-up and for small pushes of 20 movements (a till syncing every few minutes). Aim: <= 64.
 - idle sync: a node holding --idle-skus SKUs (500, 5,000, 20,000) syncs with nothing new once
-  its rights have settled: the hub's CPU per sync (`time.process_time` around the endpoint)
-  and the reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
+  its rights have settled: the hub's CPU and wall time per sync (around the endpoint) and the
+  push's and reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
   `--idle-only` runs just this.
 
 Idle sync, hub CPU ms and reply bytes at 500 / 5,000 / 20,000 SKUs (2026-12-06, loaded machine):
 before (two queries per SKU in the rebalance, rates in the peer JSON) 13.9 / 134 / 572 ms;
 after (batched reads, rates in rows) 10.8 / 110 / 474 ms; reply 1,046 / 11,465 / 46,855 bytes
-both times. Still in proportion to the SKUs: the account load, the split of every SKU and the
-advice for every SKU in the reply (issue 21 item 2) remain.
+both times. With replies that carry only what changed (ADR 0008): 3.75 / 3.94 / 3.83 ms and
+40 / 40 / 42 bytes.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.
