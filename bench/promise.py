@@ -11,8 +11,9 @@ rights pool at the hub). The baseline is one-row UPDATE transactions (`UPDATE ..
 qty - 1 WHERE id = ?`, one durable commit each: their rate is the disk's commit rate) through
 the same driver and pragmas (SQLite: WAL, synchronous=FULL), alternated with ours in turns of
 50 in the same process. Printed: orders/s and CPU µs per order beside the raw commit rate and
-its CPU per transaction; ratio = raw wall time / ours (aim: >= 0.3), CPU x raw (aim: <= 10). PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local
-test server) is skipped with a message when unreachable.
+its CPU per transaction; ratio = raw wall time / ours (aim: >= 0.3), CPU x raw (aim: <= 10).
+PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server) is skipped with
+a message when unreachable.
 
 CPU ms per order by catalog size (`--orders 500 --skus N`, 2026-12-06, load average 8-12 on 2
 cores, so rates swing; CPU per order is the figure to compare). Before: every order read each
