@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.connection import Connection, execute_rows
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -247,38 +247,41 @@ class PostgresAccounts:
         }
 
     def save(self, account: NodeAccount) -> None:
-        node = account.node
+        node, conn = account.node, self._conn
         rows = [r for sku in sorted(account.touched_skus) if (r := self._save_rights(account, sku))]
-        with self._conn.cursor() as cur:
-            cur.executemany(  # one batch, not a statement per SKU (a first sync touches all)
-                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                rows,
-            )
-            cur.executemany(
-                "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
-                " seen_aside = excluded.seen_aside",
-                [
-                    _reservation_row(account.reservations[i])
-                    for i in sorted(account.touched_reservations)
-                ],
-            )
-            cur.executemany(
-                "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
-                [(node, seq) for seq in account.settled],
-            )
-            cur.executemany(
-                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-                " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                [
-                    (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
-                    for q in account.requests.values()
-                ],
-            )
+        execute_rows(  # one batch, not a statement per SKU (a first sync touches all)
+            conn,
+            "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+            " local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            rows,
+        )
+        execute_rows(
+            conn,
+            "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
+            " seen_aside = excluded.seen_aside",
+            [
+                _reservation_row(account.reservations[i])
+                for i in sorted(account.touched_reservations)
+            ],
+        )
+        execute_rows(
+            conn,
+            "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
+            [(node, seq) for seq in account.settled],
+        )
+        execute_rows(
+            conn,
+            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+            " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [
+                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
+                for q in account.requests.values()
+            ],
+        )
         self._conn.execute(
             "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
         )
