@@ -11,7 +11,7 @@ from microindex.domain.codes import Sku
 from microindex.domain.money import Money
 from microindex.domain.product import Product
 from microindex.domain.sync.messages import Push, Reply
-from microindex.service import catalog, sync
+from microindex.service import catalog, sync, sync_schedule
 from tests.sync.conftest import SECRETS, Pair
 
 SKUS = [f"SKU-{i}" for i in range(6)]
@@ -105,3 +105,11 @@ def test_an_idle_sync_splits_again_the_skus_its_sweep_reaches(pair: Pair) -> Non
     with pair.hub() as uow:
         split = uow.accounts.split_rates("van", SKUS)
     assert {rate.at_s for rate in split.values()} == {pair.clock().timestamp()}
+
+
+def test_the_hubs_schedule_shows_the_heartbeat_the_node_was_told(pair: Pair) -> None:
+    _settled(pair)
+    pair.receive("van", "SKU-1", 2)
+    told = _syncs(pair)[-1]
+    shown = sync_schedule.next_syncs(pair.hub, ["van"], pair.clock())["van"]
+    assert told.next_sync_s > 0 and round(shown.interval_s) == told.next_sync_s
