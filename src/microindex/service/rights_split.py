@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 
 def release(account: NodeAccount, epoch: str, sku: str, units: int) -> None:
+    """Hand `units` of the hub's rights at the node back to its local share (a RELEASE
+    request numbered in this epoch); nothing for none."""
     if units > 0:
         account.release(sku, units, f"{epoch}.{account.next_request}")
 
