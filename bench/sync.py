@@ -6,23 +6,24 @@
 All in one run, on temporary SQLite files opened with microindex's pragmas (WAL,
 synchronous=FULL):
 - hub apply rate: pushes of --batch movements decoded, verified and applied by the hub
-  (`HubEndpoint.handle`: MAC check, idempotent replicate, rights fold, checkpoint, reply),
-  against raw `executemany` INSERTs of the same rows into a table shaped like `movements` (same
-  primary key and index), one transaction per batch. Ratio = ours / raw (aim: >= 0.25).
+  (`HubEndpoint.handle`, as the HTTP route calls it: MAC check, idempotent replicate, rights
+  fold, checkpoint, reply), alternated push by push with raw `executemany` INSERTs of the same
+  rows into a table shaped like `movements` (same primary key and index), one transaction per
+  batch; CPU µs per movement both ways. Ratio = raw wall time / ours (aim: >= 0.3).
 - catch-up: a node with --pending movements the hub lacks, `sync.sync_node` end to end over the
   in-process transport (read, encode, sign, verify, decode, apply, reply, apply reply).
-- wire bytes per movement: push frames over movements, for the catch-up and for small pushes
-  of 20 movements (a till syncing every few minutes). Aim: <= 64.
+- wire bytes per movement: push frames, and push plus reply frames, over movements, for the
+  catch-up and for small pushes of 20 movements (a till syncing every few minutes). Aim: <= 64.
 - idle sync: a node holding --idle-skus SKUs (500, 5,000, 20,000) syncs with nothing new once
-  its rights have settled: the hub's CPU per sync (`time.process_time` around the endpoint)
-  and the reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
+  its rights have settled: the hub's CPU and wall time per sync (around the endpoint) and the
+  push's and reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
   `--idle-only` runs just this.
 
 Idle sync, hub CPU ms and reply bytes at 500 / 5,000 / 20,000 SKUs (2026-12-06, loaded machine):
 before (two queries per SKU in the rebalance, rates in the peer JSON) 13.9 / 134 / 572 ms;
 after (batched reads, rates in rows) 10.8 / 110 / 474 ms; reply 1,046 / 11,465 / 46,855 bytes
-both times. Still in proportion to the SKUs: the account load, the split of every SKU and the
-advice for every SKU in the reply (issue 21 item 2) remain.
+both times. With replies that carry only what changed (ADR 0008): 3.75 / 3.94 / 3.83 ms and
+40 / 40 / 42 bytes.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,17 +90,22 @@ def _hub(folder: Path) -> SqliteSyncDatabase:
 def catch_up(folder: Path, pending: int, batch: int) -> dict[str, Any]:
     node, hub = _node(folder, pending), _hub(folder)
     link = InProcessTransport("van", SECRETS["van"], HubEndpoint(hub, SECRETS, lambda: T0))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = sync.sync_node(node, "van", link, T0, batch=batch)
-    seconds = time.perf_counter() - started
+    seconds, cpu_s = time.perf_counter() - started, time.process_time() - cpu
     rows = _rows(node)
     node.close()
     hub.close()
+    stats = link.stats
     return {
         "pending": pending,
         "exchanges": report.exchanges,
         "catch_up_s": round(seconds, 2),
-        "bytes_per_movement": round(link.stats.bytes_per_movement, 1),
+        "catch_up_cpu_s": round(cpu_s, 2),  # node and hub: both run in this process
+        "push_bytes_per_movement": round(stats.bytes_per_movement, 1),
+        "push_and_reply_bytes_per_movement": round(
+            (stats.push_bytes + stats.reply_bytes) / stats.movements, 1
+        ),
         "rows": rows,
     }
 
@@ -113,13 +120,38 @@ def _frames(node: SqliteSyncDatabase, pending: int, batch: int) -> list[bytes]:
     return frames
 
 
-def apply_rate(hub: SyncUnitOfWorkFactory, frames: list[bytes], pending: int) -> float:
-    """Movements per second the hub applies; the pushes are encoded beforehand."""
+def alternate(
+    ours: Callable[[int], object], raw: Callable[[int], object], n: int
+) -> dict[str, float]:
+    """Run `ours(i)` and `raw(i)` for i < n in turns, in this process, so both see the same
+    disk and the same neighbours: the wall and CPU seconds each spent."""
+    spent = dict.fromkeys(("ours_wall", "ours_cpu", "raw_wall", "raw_cpu"), 0.0)
+    for i in range(n):
+        for name, act in (("ours", ours), ("raw", raw)):
+            wall, cpu = time.perf_counter(), time.process_time()
+            act(i)
+            spent[f"{name}_wall"] += time.perf_counter() - wall
+            spent[f"{name}_cpu"] += time.process_time() - cpu
+    return spent
+
+
+def figures(spent: dict[str, float], movements: int) -> dict[str, Any]:
+    return {
+        "apply_per_s": round(movements / spent["ours_wall"]),
+        "apply_cpu_us": round(1e6 * spent["ours_cpu"] / movements, 1),
+        "raw_insert_per_s": round(movements / spent["raw_wall"]),
+        "raw_cpu_us": round(1e6 * spent["raw_cpu"] / movements, 1),
+        "apply_over_raw": round(spent["raw_wall"] / spent["ours_wall"], 3),
+    }
+
+
+def apply_beside_raw(
+    hub: SyncUnitOfWorkFactory, frames: list[bytes], insert: Callable[[int], object], n: int
+) -> dict[str, Any]:
+    """The hub applies push k (`HubEndpoint.handle`, as the HTTP route does), then the raw
+    baseline inserts batch k, in turns; the pushes are encoded beforehand."""
     endpoint = HubEndpoint(hub, SECRETS, lambda: T0)
-    started = time.perf_counter()
-    for frame in frames:
-        endpoint.handle(frame)
-    return pending / (time.perf_counter() - started)
+    return figures(alternate(lambda k: endpoint.handle(frames[k]), insert, len(frames)), n)
 
 
 def postgres(url: str, frames: list[bytes], rows: list[tuple[Any, ...]], batch: int) -> Any:
@@ -133,24 +165,19 @@ def postgres(url: str, frames: list[bytes], rows: list[tuple[Any, ...]], batch: 
     try:
         hub.migrate()
         rights.renew_epoch(hub, "bench")
-        ours = apply_rate(hub, frames, len(rows))
-        conn = hub.connection()
-        conn.execute("CREATE TABLE raw_movements (LIKE movements INCLUDING ALL)")
-        conn.commit()
-        started = time.perf_counter()
-        with conn.cursor() as cur:
-            for start in range(0, len(rows), batch):
-                cur.executemany(
-                    "INSERT INTO raw_movements VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    rows[start : start + batch],
-                )
-                conn.commit()
-        raw = len(rows) / (time.perf_counter() - started)
-        return {
-            "apply_per_s": round(ours),
-            "raw_insert_per_s": round(raw),
-            "apply_over_raw": round(ours / raw, 3),
-        }
+        with psycopg.connect(url, options=f"-c search_path={schema}") as raw:
+            raw.execute("CREATE TABLE raw_movements (LIKE movements INCLUDING ALL)")
+            raw.commit()
+
+            def insert(k: int) -> None:
+                with raw.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO raw_movements VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                        rows[k * batch : (k + 1) * batch],
+                    )
+                raw.commit()
+
+            return apply_beside_raw(hub, frames, insert, len(rows))
     finally:
         with hub.connection() as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
@@ -165,7 +192,8 @@ def _rows(node: SqliteSyncDatabase) -> list[tuple[Any, ...]]:
         ]
 
 
-def raw_rate(folder: Path, rows: list[tuple[Any, ...]], batch: int) -> float:
+def raw_inserts(folder: Path, rows: list[tuple[Any, ...]], batch: int) -> Callable[[int], None]:
+    """Batch k of `rows` in one transaction into a table shaped like `movements`."""
     conn: sqlite3.Connection = connect(folder / "raw.sqlite")
     conn.execute(
         "CREATE TABLE movements (node TEXT NOT NULL, seq INTEGER NOT NULL, sku TEXT NOT NULL,"
@@ -173,20 +201,20 @@ def raw_rate(folder: Path, rows: list[tuple[Any, ...]], batch: int) -> float:
         " NULL, actor TEXT NOT NULL, PRIMARY KEY (node, seq)) WITHOUT ROWID"
     )
     conn.execute("CREATE INDEX movements_by_sku ON movements (node, sku, seq)")
-    started = time.perf_counter()
-    for start in range(0, len(rows), batch):
+
+    def insert(k: int) -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
-            "INSERT INTO movements VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows[start : start + batch]
+            "INSERT INTO movements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows[k * batch : (k + 1) * batch],
         )
         conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
-    conn.close()
-    return len(rows) / seconds
+
+    return insert
 
 
-def small_pushes(folder: Path, count: int = 400, size: int = 20) -> float:
-    """Bytes per movement when a till syncs every few sales."""
+def small_pushes(folder: Path, count: int = 400, size: int = 20) -> dict[str, float]:
+    """Bytes per movement when a till syncs every `size` sales: the push, and push + reply."""
     folder.mkdir()
     node, hub = _node(folder, count), _hub(folder)
     link = InProcessTransport("van", SECRETS["van"], HubEndpoint(hub, SECRETS, lambda: T0))
@@ -194,7 +222,11 @@ def small_pushes(folder: Path, count: int = 400, size: int = 20) -> float:
         sync.sync_node(node, "van", link, T0, batch=size, max_exchanges=1)
     node.close()
     hub.close()
-    return link.stats.bytes_per_movement
+    stats = link.stats
+    return {
+        "push": round(stats.push_bytes / stats.movements, 1),
+        "push_and_reply": round((stats.push_bytes + stats.reply_bytes) / stats.movements, 1),
+    }
 
 
 class _TimedEndpoint:
@@ -203,14 +235,22 @@ class _TimedEndpoint:
     def __init__(self, endpoint: HubEndpoint) -> None:
         self._endpoint = endpoint
         self.cpu_s: list[float] = []
+        self.wall_s: list[float] = []
+        self.push_bytes: list[int] = []
         self.reply_bytes: list[int] = []
 
     def handle(self, frame: bytes) -> bytes:
-        started = time.process_time()
+        started, cpu = time.perf_counter(), time.process_time()
         reply = self._endpoint.handle(frame)
-        self.cpu_s.append(time.process_time() - started)
+        self.cpu_s.append(time.process_time() - cpu)
+        self.wall_s.append(time.perf_counter() - started)
+        self.push_bytes.append(len(frame))
         self.reply_bytes.append(len(reply))
         return reply
+
+    def clear(self) -> None:
+        for kept in (self.cpu_s, self.wall_s, self.push_bytes, self.reply_bytes):
+            kept.clear()
 
 
 def idle_syncs(folder: Path, skus: int, rounds: int = 10) -> dict[str, Any]:
@@ -231,17 +271,22 @@ def idle_syncs(folder: Path, skus: int, rounds: int = 10) -> dict[str, Any]:
     for _ in range(3):  # the first sync, then the split settles
         clock[0] += timedelta(minutes=1)
         sync.sync_node(node, "van", link, clock[0])
-    timed.cpu_s.clear()
-    timed.reply_bytes.clear()
+    timed.clear()
     for _ in range(rounds):
         clock[0] += timedelta(minutes=1)
         sync.sync_node(node, "van", link, clock[0], max_exchanges=1)
     node.close()
     hub.close()
+
+    def median(values: list[Any]) -> Any:
+        return sorted(values)[len(values) // 2]
+
     return {
         "skus": skus,
-        "hub_cpu_ms": round(1000 * sorted(timed.cpu_s)[len(timed.cpu_s) // 2], 2),
-        "reply_bytes": sorted(timed.reply_bytes)[len(timed.reply_bytes) // 2],
+        "hub_cpu_ms": round(1000 * median(timed.cpu_s), 2),
+        "hub_wall_ms": round(1000 * median(timed.wall_s), 2),
+        "push_bytes": median(timed.push_bytes),
+        "reply_bytes": median(timed.reply_bytes),
     }
 
 
@@ -272,18 +317,16 @@ def main(argv: list[str] | None = None) -> int:
         (folder / "apply").mkdir()
         node, hub = _node(folder / "apply", sample), _hub(folder / "apply")
         frames = _frames(node, sample, args.batch)
-        ours = apply_rate(hub, frames, sample)
+        insert = raw_inserts(folder, rows[:sample], args.batch)
+        on_sqlite = apply_beside_raw(hub, frames, insert, sample)
         node.close()
         hub.close()
-        raw = raw_rate(folder, rows[:sample], args.batch)
         small = small_pushes(folder / "small")
         on_postgres = postgres(args.pg_url, frames, rows[:sample], args.batch)
         idle = [idle_syncs(folder / f"idle-{n}", n) for n in sizes]
     result |= {
-        "sqlite_apply_per_s": round(ours),
-        "sqlite_raw_insert_per_s": round(raw),
-        "sqlite_apply_over_raw": round(ours / raw, 3),
-        "small_push_bytes_per_movement": round(small, 1),
+        "sqlite": on_sqlite,
+        "small_push_bytes_per_movement": small,
         "postgresql": on_postgres,
         "idle_sync": idle,
     }

@@ -31,6 +31,23 @@ def test_outbox_messages_come_back_in_order_after_a_mark(uow_factory: UnitOfWork
         assert uow.outbox.after(ids[-1]) == []
 
 
+def test_outbox_of_one_topic_reads_on_from_past_the_other_topics(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    with uow_factory() as uow:
+        for i, topic in enumerate(["a", "b", "a", "b", "b"]):
+            uow.outbox.add(topic, f"key-{i}", {"n": i}, later(i))
+        uow.commit()
+    with uow_factory() as uow:
+        everything = uow.outbox.after(0)
+        ids = [m.id for m in everything]
+        assert uow.outbox.of_topic("a", 0) == ([everything[0], everything[2]], ids[-1])
+        assert uow.outbox.of_topic("a", 0, limit=1) == ([everything[0]], ids[0])
+        assert uow.outbox.of_topic("a", ids[2]) == ([], ids[-1])
+        assert uow.outbox.of_topic("c", 0) == ([], ids[-1])
+        assert uow.outbox.of_topic("c", ids[-1] + 5) == ([], ids[-1] + 5)
+
+
 def test_outbox_ids_keep_growing_across_units_of_work(uow_factory: UnitOfWorkFactory) -> None:
     for i in range(3):
         with uow_factory() as uow:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from microindex.domain.sync.account import NotEnoughRights
+from microindex.domain.sync.allocation import SplitRate
 from microindex.service import rights, sync
 from tests.sync.conftest import Pair
 
@@ -120,17 +121,23 @@ def test_walk_in_rates_are_kept_per_node_and_sku_and_read_for_the_skus_asked(pai
     assert set(every["van"]) == set(SKUS) and set(every["shop"]) == {"MUG-1"}
     assert asked == {"van": {"TEA-1": every["van"]["TEA-1"]}}
     with pair.hub() as uow:
-        uow.accounts.save_walk_in_rates("van", {"TEA-1": 0.125, "NEW-1": 1e-9})
+        uow.accounts.save_split_rates(
+            "van", {"TEA-1": SplitRate(0.125, 0.5, 60.0), "NEW-1": SplitRate(1e-9, 0.0, 60.0)}
+        )
         uow.commit()
     with pair.hub() as uow:
         van = uow.accounts.walk_in_rates(["van"])["van"]
+        split = uow.accounts.split_rates("van", ["TEA-1", "NEW-1", "NONE-1"])
     assert van == {**every["van"], "TEA-1": 0.125, "NEW-1": 1e-9}
+    assert split == {"TEA-1": SplitRate(0.125, 0.5, 60.0), "NEW-1": SplitRate(1e-9, 0.0, 60.0)}
 
 
 def test_a_rate_reads_back_exactly_as_it_was_written(pair: Pair) -> None:
     rates = {f"S-{i}": 1 / (i + 3) / 86400 for i in range(50)}
     with pair.hub() as uow:
-        uow.accounts.save_walk_in_rates("van", rates)
+        uow.accounts.save_split_rates("van", {s: SplitRate(r, r, 1.5) for s, r in rates.items()})
         uow.commit()
     with pair.hub() as uow:
         assert uow.accounts.walk_in_rates(["van"]) == {"van": rates}
+        split = uow.accounts.split_rates("van", rates)
+    assert split == {s: SplitRate(r, r, 1.5) for s, r in rates.items()}

@@ -159,6 +159,14 @@ class MemoryOutbox:
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
         return self._s.outbox[last_id : last_id + limit]
 
+    def of_topic(
+        self, topic: str, last_id: int, limit: int = 1000
+    ) -> tuple[list[OutboxMessage], int]:
+        messages = [m for m in self._s.outbox[last_id:] if m.topic == topic][:limit]
+        if len(messages) == limit:
+            return messages, messages[-1].id
+        return messages, max(last_id, len(self._s.outbox))
+
 
 class MemoryMeta:
     def __init__(self, state: _State) -> None:

@@ -116,6 +116,13 @@ class Outbox(Protocol):
         ...
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]: ...
+    def of_topic(
+        self, topic: str, last_id: int, limit: int = 1000
+    ) -> tuple[list[OutboxMessage], int]:
+        """Up to `limit` messages of one topic after `last_id`, and the id to read on from:
+        past the other topics' messages too, so a reader of one topic never pages through
+        the others."""
+        ...
 
 
 class Meta(Protocol):

@@ -224,7 +224,5 @@ def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
 def _save(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
     made = list(ledger.new)
     uow.ledger.save(ledger)
-    for movement in made:
-        uow.outbox.add(
-            MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}", movement_record(movement), at
-        )
+    records = [(f"{m.node}#{m.seq}", movement_record(m)) for m in made]
+    uow.outbox.add_many(MOVEMENT_TOPIC, records, at)

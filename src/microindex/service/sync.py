@@ -10,19 +10,20 @@ the node where to resume.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC
 from microindex.service.records import movement_record, product_from_record
+from microindex.service.rights_split import Split, rebalance, release
 from microindex.service.stock import MOVEMENT_TOPIC
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
 from microindex.service.webhook_events import stock_learned
@@ -41,6 +42,7 @@ class SyncSettings:
     expected_gap_s: Mapping[str, float] = field(default_factory=dict)
     stockout: float = allocation.POOL_BELOW  # target chance a node runs out of local rights
     prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
+    sweep: int = 200  # SKUs an idle sync splits again, in turn, besides those that moved
 
 
 # --- the node's side ---------------------------------------------------------------------
@@ -81,6 +83,7 @@ def prepare_push(
         side.covers_requests(last),
         side.catalog_mark,
         tuple(want),
+        side.answered,
     )
 
 
@@ -130,10 +133,8 @@ def _counted_at(uow: SyncUnitOfWork, node: str, count: Request, head: int) -> tu
 
 def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, made: list[Movement], at: datetime) -> None:
     uow.ledger.save(ledger)
-    for movement in made:
-        uow.outbox.add(
-            MOVEMENT_TOPIC, f"{movement.node}#{movement.seq}", movement_record(movement), at
-        )
+    records = [(f"{m.node}#{m.seq}", movement_record(m)) for m in made]
+    uow.outbox.add_many(MOVEMENT_TOPIC, records, at)
 
 
 def sync_due(node_db: SyncUnitOfWorkFactory, node: str, idle_s: float) -> SyncReason:
@@ -222,13 +223,20 @@ def receive_push(
 ) -> Reply:
     """Apply a node's push at the hub and answer it, in one transaction.
 
+    Reads and splits only the SKUs the push touches, those of unsettled requests and a slice
+    of the rest (`SyncSettings.sweep`), so a sync with nothing new costs the same whatever the
+    catalog; all of them at the node's first sync and after a reply the node never applied.
+
     Call only with a push whose credential was verified for `push.node`.
     """
     settings = settings or SyncSettings()
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
-        account = uow.accounts.load(push.node)  # locks the node's account, then its peer row
+        touched = {m.sku for m in push.movements} | {sku for sku, _ in push.want}
+        # locks the node's account, then reads its peer row
+        account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
+        full = peer.last_sync_s < 0 or push.answered != peer.counter
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         before = dict(ledger.on_hand)
@@ -238,6 +246,7 @@ def receive_push(
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
+        sweep = _include(uow, account, peer, full, settings, complete and same_epoch)
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
@@ -248,12 +257,37 @@ def receive_push(
         if peer.epoch == epoch:  # else a restored hub's H is stale: it spends nothing yet
             asked = _asks(account, epoch, push)
             if complete and same_epoch:
-                advice, next_sync = _rebalance(uow, peer, account, epoch, now, settings, asked)
+                split = Split(full, sweep, asked)
+                advice, next_sync = rebalance(uow, peer, account, epoch, now, settings, split)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)
         reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
         uow.commit()
     return reply
+
+
+def _include(
+    uow: SyncUnitOfWork,
+    account: NodeAccount,
+    peer: Peer,
+    full: bool,
+    settings: SyncSettings,
+    splits: bool,
+) -> list[str]:
+    """Load the rest of what this sync settles and splits into `account`: every SKU when
+    `full`, else those of unsettled requests and, when it `splits`, the next slice of the
+    node's SKUs after the peer's cursor (which wraps round). Returns the slice."""
+    if full:
+        account.include(uow.accounts.load(account.node))
+        return []
+    sweep = uow.accounts.next_skus(account.node, peer.split_after, settings.sweep if splits else 0)
+    if splits:
+        peer.split_after = sweep[-1] if len(sweep) == settings.sweep else ""
+    more = {r.sku for r in account.requests.values()} | set(sweep)
+    more -= set(account.held) | set(account.mirror)
+    if more:
+        account.include(uow.accounts.load(account.node, more))
+    return sweep
 
 
 def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:
@@ -283,119 +317,8 @@ def _asks(account: NodeAccount, epoch: str, push: Push) -> dict[str, int]:
         short = need - local - account.releasing(sku)
         if short > 0:
             account.walkin[sku] = account.walkin.get(sku, 0) + short  # unmet demand, seen now
-            _release(account, epoch, sku, min(short, account.h(sku)))
+            release(account, epoch, sku, min(short, account.h(sku)))
     return dict(push.want)
-
-
-def _release(account: NodeAccount, epoch: str, sku: str, units: int) -> None:
-    if units > 0:
-        account.release(sku, units, f"{epoch}.{account.next_request}")
-
-
-def _rebalance(
-    uow: SyncUnitOfWork,
-    peer: Peer,
-    account: NodeAccount,
-    epoch: str,
-    now: datetime,
-    settings: SyncSettings,
-    asked: dict[str, int],
-) -> tuple[tuple[Advice, ...], int]:
-    """Split each SKU's free rights (L + H) by marginal allocation over tau; release or advise.
-
-    Rights the node just granted (an ask from the hub) or just asked for stay where they went.
-    For a SKU with no movement in this push, a node the hub split for before holding no more
-    than `allocation.keep_up_to` of its target keeps what it holds, so a sync that changes
-    nothing (no sales, no stock) moves no rights either way as the rates decay.
-    """
-    moved = set(account.touched_skus)  # mirrored in this push (the node's own movements)
-    if peer.last_sync_s < 0:  # never split for: every SKU is new to the split
-        moved |= set(account.mirror) | set(account.held)
-    rates = _walk_in_rates(uow, peer, account, now, settings)
-    tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
-    total_rate = 0.0
-    advice: list[Advice] = []
-    skus = sorted(set(account.mirror) | set(account.held))
-    shares = online_shares(uow, skus)
-    releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
-    for sku in skus:
-        walkin, share = rates[sku], shares.get(sku, 0.0)
-        total_rate += walkin + share
-        local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
-        free = local + max(0, account.h(sku))
-        target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
-        steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
-        if sku in account.granted_now or steady:
-            target = local
-        target = max(target, min(asked.get(sku, 0), local))
-        if target > local:
-            _release(account, epoch, sku, min(target - local, account.h(sku)))
-        advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
-    return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
-
-
-def online_shares(uow: SyncUnitOfWork, skus: Collection[str]) -> dict[str, float]:
-    """Each SKU's online rate split evenly over the nodes the hub holds rights at, in two
-    reads whatever the number of SKUs; a SKU never ordered online (share 0) is absent, so the
-    holders are read only for the few SKUs sold online."""
-    online = {sku: rate for sku, (rate, _) in uow.accounts.online_rates(skus).items() if rate}
-    holders = uow.accounts.held_many(list(online)) if online else {}
-    return {sku: rate / max(1, len(holders.get(sku, {}))) for sku, rate in online.items()}
-
-
-def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> float:
-    """How long the node is expected to be out of reach: the settings' word (the simulator's),
-    else the node's own (`microindex node set CODE --offline-gap`, or its kind's default)."""
-    if node in settings.expected_gap_s:
-        return settings.expected_gap_s[node]
-    registered = uow.nodes.get(node)
-    return registered.expected_offline_gap_s if registered is not None else 0.0
-
-
-def _walk_in_rates(
-    uow: SyncUnitOfWork, peer: Peer, account: NodeAccount, now: datetime, settings: SyncSettings
-) -> dict[str, float]:
-    """Decayed walk-in rates per SKU (units per second), kept by the hub; tau learns from
-    gaps between sync sessions (exchanges less than `shortest_s` apart are one session).
-
-    At the first sync the node's whole mirrored history counts, over the time it spans: from
-    its first movement to its last, both on the node's clock, so an offset clock changes
-    nothing (SYNC.md's invariant 8)."""
-    now_s = now.timestamp()
-    sold, elapsed = dict(account.walkin), now_s - peer.last_sync_s
-    if peer.last_sync_s < 0:
-        sold, elapsed = _history(uow, peer.node)
-        for sku, short in account.walkin.items():  # unmet asks seen now (`_asks`)
-            sold[sku] = max(sold.get(sku, 0), short)
-    elif elapsed >= settings.bounds.shortest_s:  # a gap past the longest heartbeat is an
-        gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
-        peer.tau_s = allocation.smoothed(peer.tau_s, gap)
-    peer.last_sync_s = now_s
-    priors = uow.accounts.walk_in_rates([peer.node]).get(peer.node, {})
-    rates: dict[str, float] = {}
-    for sku in set(account.mirror) | set(account.held):
-        prior = priors.get(sku, settings.prior_rate_per_s)
-        rates[sku] = allocation.decayed_rate(
-            prior, elapsed, sold.get(sku, 0), settings.rate_horizon_s
-        )
-    uow.accounts.save_walk_in_rates(peer.node, rates)
-    return rates
-
-
-def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:
-    """Units sold at the node by SKU over its mirrored ledger, and the seconds it spans
-    (earliest to latest movement: a ledger imported late is not in time order)."""
-    sold: dict[str, int] = {}
-    times: list[datetime] = []
-    after = 0
-    while batch := uow.ledger.movements(node, after, 5000):
-        times += (min(m.at for m in batch), max(m.at for m in batch))
-        for movement in batch:
-            if movement.kind is MovementKind.SELL:
-                sold[movement.sku] = sold.get(movement.sku, 0) - movement.quantity
-        after = batch[-1].seq
-    span = (max(times) - min(times)).total_seconds() if times else 0.0
-    return sold, span
 
 
 def _reply(
@@ -409,8 +332,7 @@ def _reply(
     next_sync: int,
     settings: SyncSettings,
 ) -> Reply:
-    changes = [m for m in uow.outbox.after(push.catalog_mark, settings.catalog)]
-    products = tuple(m.payload for m in changes if m.topic == PRODUCT_TOPIC)
-    mark = changes[-1].id if changes else push.catalog_mark
+    changes, mark = uow.outbox.of_topic(PRODUCT_TOPIC, push.catalog_mark, settings.catalog)
+    products = tuple(m.payload for m in changes)
     requests = tuple(account.pending(peer.requests_through, settings.requests))
     return Reply(push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync)

@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 from microindex.domain.sync.account import NodeAccount, Reservation
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import Peer, Push, Reply
 from microindex.domain.sync.node import NodeSide
 from microindex.service.ports import UnitOfWork
@@ -30,9 +31,17 @@ class AccountStore(Protocol):
     def set_epoch(self, epoch: str) -> None: ...
     def peer(self, node: str) -> Peer: ...
     def save_peer(self, peer: Peer) -> None: ...
-    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
-        """The node's account; with `skus`, only their rights and open reservations and no
-        unsettled requests: enough to reserve and cancel (promising), not to sync."""
+    def load(
+        self, node: str, skus: Collection[str] | None = None, requests: bool = False
+    ) -> NodeAccount:
+        """The node's account; with `skus`, only their rights and open reservations, and no
+        unsettled requests unless `requests`: enough to reserve and cancel (promising), and
+        with `requests` to sync the SKUs a push touches."""
+        ...
+
+    def next_skus(self, node: str, after: str, limit: int) -> list[str]:
+        """Up to `limit` of the SKUs the hub keeps rights of at the node, in order after
+        `after` (from the first when `after` is "")."""
         ...
 
     def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
@@ -54,11 +63,18 @@ class AccountStore(Protocol):
         self, nodes: Collection[str], skus: Collection[str] | None = None
     ) -> dict[str, dict[str, float]]:
         """Walk-in sales per second, node -> SKU -> rate, as of each node's last sync: of
-        `skus` only when given (an order's), else all the nodes'. A pair never rated is absent."""
+        `skus` only when given (an order's), else all the nodes'. A pair never rated is absent.
+        Each is as of the SKU's last split there (a sale, a receipt or the idle sweep)."""
         ...
 
-    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
-        """Set the node's rates of these SKUs (the others keep theirs)."""
+    def split_rates(self, node: str, skus: Collection[str]) -> dict[str, SplitRate]:
+        """The rates each of `skus` was last split with at the node, and when (`at_s` -1 when
+        only its walk-in rate is known, as of the node's last sync); a SKU never split is absent."""
+        ...
+
+    def save_split_rates(self, node: str, rates: Mapping[str, SplitRate]) -> None:
+        """Set the node's rates of these SKUs (the others keep theirs): the walk-in rate
+        `walk_in_rates` reads, with the online share and time of the split."""
         ...
 
     def peer_epochs(self) -> dict[str, str]:

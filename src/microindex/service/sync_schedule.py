@@ -2,8 +2,8 @@
 
 A node's agent syncs at once on a grant, count, write-off, overdraft or pick, when a SKU
 below its low-water mark moves, and otherwise at the demand-aware heartbeat the hub advised
-at its last sync (`allocation.sync_interval`); the hub recomputes that interval from the rates
-it kept then, so what is shown is what the node was told, give or take online demand since.
+at its last sync (`allocation.sync_interval`); the hub recomputes that interval from the sum
+of rates it kept then (`Peer.rate_sum`), so what is shown is what the node was told.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from microindex.domain.sync import allocation
-from microindex.service.sync import SyncSettings, online_shares
+from microindex.service.sync import SyncSettings
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 SOONER = "sooner on a grant, count, write-off, overdraft, pick or a sale below low water"
@@ -46,9 +46,7 @@ def next_syncs(
             if peer.last_sync_s < 0:
                 found[node] = NextSync(node, None, None, 0.0, "waiting for its first sync")
                 continue
-            rates = uow.accounts.walk_in_rates([node]).get(node, {})
-            total = sum(rates.values()) + sum(online_shares(uow, list(rates)).values())
-            interval = allocation.sync_interval(total, bounds)
+            interval = allocation.sync_interval(peer.rate_sum, bounds)
             last = datetime.fromtimestamp(peer.last_sync_s, UTC)
             due = last + timedelta(seconds=interval)
             found[node] = NextSync(node, last, due, interval, _why(now, due, interval))

@@ -36,6 +36,7 @@ def stock_learned(
     """A node's push mirrored `made`: one `stock.changed` per SKU whose on-hand moved, and a
     `stock.sold_out` where it went from some to none."""
     last = {m.sku: m for m in made}
+    events: list[tuple[str, dict[str, Any]]] = []
     for sku in sorted(last):
         was, now = before.get(sku, 0), after.get(sku, 0)
         if was == now:
@@ -50,9 +51,11 @@ def stock_learned(
             "kind": movement.kind.value,
             "at": movement.at.isoformat(),
         }
-        emit(uow, EventKind.STOCK_CHANGED, f"{node}#{movement.seq}", data, at)
+        key = f"{node}#{movement.seq}"
+        events.append((key, {"type": EventKind.STOCK_CHANGED.value, "data": data}))
         if was > 0 >= now:
-            emit(uow, EventKind.SOLD_OUT, f"{node}#{movement.seq}", data, at)
+            events.append((key, {"type": EventKind.SOLD_OUT.value, "data": data}))
+    uow.outbox.add_many(EVENT_TOPIC, events, at)  # one write: a push mirrors many SKUs
 
 
 def save_order(

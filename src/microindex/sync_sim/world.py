@@ -19,9 +19,10 @@ from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.domain.sync.messages import PushRefused
-from microindex.domain.sync.node import Override, SyncReason
+from microindex.domain.sync.node import Override, PromisedOnline, SyncReason
 from microindex.service import fulfilment, promise, repromise, rights, sync
 from microindex.service.promise import UnknownOrder
+from microindex.service.sync_ports import HubUnreachable
 from microindex.sync_sim.network import Delivery, Network
 from microindex.sync_sim.nodes import CENTRE, sim_nodes
 from microindex.sync_sim.stores import Stores
@@ -35,10 +36,6 @@ PICK_EVERY_S = 600.0
 REMOTE_PICKS, BOTH_WAYS = 0.5, 0.3
 EXPIRE_EVERY_S = 300.0
 RETRY_S = 120.0
-
-
-class Declined(Exception):
-    """The staff were told the units are promised online and did not sell them."""
 
 
 @dataclass
@@ -160,15 +157,16 @@ class RightsWorld:
             self.online(payload)
 
     def walk_in(self, d: Demand) -> None:
-        """A customer at the till: `rights.sell_walk_in`, as the staff API and the node agent
-        sell. Beyond its local rights the node asks the hub at once when it can reach it;
-        still short, the staff are told the units are promised online and mostly decline;
+        """A customer at the till: `rights.sell_walk_in`, as `POST /api/v1/nodes/{node}/sell`,
+        the CLI and the node agent sell. Beyond its local rights the node asks the hub at once
+        when it can reach it (else the link's `HubUnreachable`); still short, the staff are told
+        the units are promised online (`PromisedOnline`, the API's 409) and mostly decline;
         some sell anyway (`override`: an overdraft with their name, that the hub answers by
         re-promising the orders it breaks or marking them at risk)."""
         self.tally.walkin_units += d.quantity
         try:
             self._sell(d, ask=self._asker(d.node))
-        except (Declined, NotEnoughRights):
+        except (PromisedOnline, NotEnoughRights):
             if self.staff_rng.random() >= self.sc.override or not self._sell_anyway(d):
                 return
         except OutOfStock:
@@ -206,19 +204,16 @@ class RightsWorld:
         return True
 
     def _asker(self, node: str) -> rights.AskHub:
-        """The node's synchronous exchange with the hub for the rights a sale lacks; when it
-        fails, or the hub had too little to give, the staff are told and decline."""
+        """The node's synchronous exchange with the hub for the rights a sale lacks, failing as
+        the real link does (`HubUnreachable`); whether the hub gave enough, `sell_walk_in`
+        finds out by selling again."""
 
         def ask(lines: Mapping[str, int]) -> None:
             if not self.net.up(node, self.t) or self.net.ask_fails():
-                raise Declined(node)
+                raise HubUnreachable(node)
             self.tally.asks += 1
             if not self._exchange(node, sorted(lines.items())):
-                raise Declined(node)
-            with self.stores.node(node)() as uow:
-                side = sync.load_side(uow, node)
-            if any(side.get(sku).local < units for sku, units in lines.items()):
-                raise Declined(node)
+                raise HubUnreachable(node)
 
         return ask
 

@@ -107,6 +107,14 @@ class _Outbox:
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:
         return [m for m in self.messages if m.id > last_id][:limit]
 
+    def of_topic(
+        self, topic: str, last_id: int, limit: int = 1000
+    ) -> tuple[list[OutboxMessage], int]:
+        found = [m for m in self.messages if m.id > last_id and m.topic == topic][:limit]
+        if len(found) == limit:
+            return found, found[-1].id
+        return found, max([last_id, *(m.id for m in self.messages)])
+
 
 class MemoryCaptureUnitOfWork:
     def __init__(self, database: MemoryCaptureDatabase) -> None:

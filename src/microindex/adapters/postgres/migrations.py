@@ -37,6 +37,7 @@ from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.postgres.sync_schema import (
+    SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
     WALK_IN_RATES_MIGRATION,
@@ -213,6 +214,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     RETURNS_MIGRATION,
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
+    SPLIT_STATE_MIGRATION,
     ASSET_MIGRATION,
     BLOB_MIGRATION,
     SECRET_MIGRATION,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.connection import Connection, execute_rows
 from microindex.adapters.postgres.node_ops_store import PostgresTransfers
 from microindex.adapters.postgres.rights_store import PostgresSyncDatabase, PostgresSyncUnitOfWork
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
@@ -70,33 +70,34 @@ class PostgresOrders:
         self.save(order)
 
     def save(self, order: Order) -> None:
-        with self._conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
-                " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
-                " arrived_at = excluded.arrived_at, lines = excluded.lines,"
-                " at_risk = excluded.at_risk",
-                [
-                    (
-                        order.ident,
-                        p.node,
-                        Jsonb([list(line) for line in p.lines]),
-                        p.step.value,
-                        p.ready_by,
-                        p.arrives_by,
-                        p.transfer_to,
-                        p.arrived_at,
-                        p.at_risk,
-                    )
-                    for p in order.parts.values()
-                ],
-            )
-            cur.executemany(
-                "INSERT INTO order_events (ident, node, step, at, actor, note)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
-            )
+        execute_rows(
+            self._conn,
+            "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
+            " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
+            " arrived_at = excluded.arrived_at, lines = excluded.lines,"
+            " at_risk = excluded.at_risk",
+            [
+                (
+                    order.ident,
+                    p.node,
+                    Jsonb([list(line) for line in p.lines]),
+                    p.step.value,
+                    p.ready_by,
+                    p.arrives_by,
+                    p.transfer_to,
+                    p.arrived_at,
+                    p.at_risk,
+                )
+                for p in order.parts.values()
+            ],
+        )
+        execute_rows(
+            self._conn,
+            "INSERT INTO order_events (ident, node, step, at, actor, note)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
+        )
         order.events.clear()
 
     def open_at(self, node: str | None) -> list[Order]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.connection import Connection, execute_rows
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -26,6 +26,7 @@ from microindex.domain.sync.account import (
     Reservation,
     State,
 )
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
@@ -53,15 +54,27 @@ class PostgresRights:
         }
         row = self._conn.execute(
             "SELECT rights_head, incarnation, counter, epoch, acked, requests_through,"
-            " requests_head, catalog_mark, next_sync_s, low_water FROM sync_sides"
+            " requests_head, catalog_mark, next_sync_s, low_water, answered FROM sync_sides"
             " WHERE node = %s FOR UPDATE",
             (node,),
         ).fetchone()
         if row is None:
             return NodeSide(node, rights, 0)
-        head, inc, counter, epoch, acked, through, rhead, mark, nxt, low = row
+        head, inc, counter, epoch, acked, through, rhead, mark, nxt, low, answered = row
         return NodeSide(
-            node, rights, head, inc, counter, epoch, acked, through, rhead, mark, dict(low), nxt
+            node,
+            rights,
+            head,
+            inc,
+            counter,
+            epoch,
+            acked,
+            through,
+            rhead,
+            mark,
+            dict(low),
+            nxt,
+            int(answered),
         )
 
     def applied(self, node: str, keys: Iterable[str]) -> set[str]:
@@ -87,13 +100,16 @@ class PostgresRights:
                 ],
             )
         self._conn.execute(
-            "INSERT INTO sync_sides VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            "INSERT INTO sync_sides (node, rights_head, incarnation, counter, epoch, acked,"
+            " requests_through, requests_head, catalog_mark, next_sync_s, low_water, answered)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (node) DO UPDATE SET rights_head = excluded.rights_head,"
             " incarnation = excluded.incarnation, counter = excluded.counter,"
             " epoch = excluded.epoch, acked = excluded.acked,"
             " requests_through = excluded.requests_through,"
             " requests_head = excluded.requests_head, catalog_mark = excluded.catalog_mark,"
-            " next_sync_s = excluded.next_sync_s, low_water = excluded.low_water",
+            " next_sync_s = excluded.next_sync_s, low_water = excluded.low_water,"
+            " answered = excluded.answered",
             (
                 side.node,
                 side.rights_head,
@@ -106,6 +122,7 @@ class PostgresRights:
                 side.catalog_mark,
                 side.next_sync_s,
                 Jsonb(side.low_water),
+                side.answered,
             ),
         )
         side.newly_applied.clear()
@@ -130,12 +147,11 @@ class PostgresAccounts:
 
     def peer(self, node: str) -> Peer:
         row = self._conn.execute(
-            f"SELECT {_PEER} FROM sync_peers WHERE node = %s", (node,)
+            f"SELECT {_PEER}, coalesce(m.split_after, ''), coalesce(m.rate_sum, 0)"
+            " FROM sync_peers p LEFT JOIN hub_split_marks m USING (node) WHERE node = %s",
+            (node,),
         ).fetchone()
-        if row is None:
-            return Peer(node)
-        inc, counter, through, last, tau, over, deficit, epoch = row
-        return Peer(node, inc, counter, through, last, tau, over, deficit, epoch)
+        return Peer(node) if row is None else Peer(node, *row)
 
     def save_peer(self, peer: Peer) -> None:
         self._conn.execute(
@@ -157,8 +173,15 @@ class PostgresAccounts:
                 peer.epoch,
             ),
         )
+        self._conn.execute(
+            "INSERT INTO hub_split_marks VALUES (%s, %s, %s) ON CONFLICT (node) DO UPDATE SET"
+            " split_after = excluded.split_after, rate_sum = excluded.rate_sum",
+            (peer.node, peer.split_after, peer.rate_sum),
+        )
 
-    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
+    def load(
+        self, node: str, skus: Collection[str] | None = None, requests: bool = False
+    ) -> NodeAccount:
         """Lock the node's account (its peer row, created if need be), then read it (only
         `skus` and no requests when given: see the port)."""
         chosen = None if skus is None else list(skus)
@@ -174,9 +197,16 @@ class PostgresAccounts:
                 ),
             )
         )
-        if chosen is None:
+        if chosen is None or requests:
             account.requests.update(self._requests(node))
         return account
+
+    def next_skus(self, node: str, after: str, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT sku FROM hub_rights WHERE node = %s AND sku > %s ORDER BY sku LIMIT %s",
+            (node, after, limit),
+        )
+        return [str(sku) for (sku,) in rows]
 
     def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
         return self._account(node, list(skus))
@@ -217,38 +247,41 @@ class PostgresAccounts:
         }
 
     def save(self, account: NodeAccount) -> None:
-        node = account.node
+        node, conn = account.node, self._conn
         rows = [r for sku in sorted(account.touched_skus) if (r := self._save_rights(account, sku))]
-        with self._conn.cursor() as cur:
-            cur.executemany(  # one batch, not a statement per SKU (a first sync touches all)
-                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                rows,
-            )
-            cur.executemany(
-                "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
-                " seen_aside = excluded.seen_aside",
-                [
-                    _reservation_row(account.reservations[i])
-                    for i in sorted(account.touched_reservations)
-                ],
-            )
-            cur.executemany(
-                "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
-                [(node, seq) for seq in account.settled],
-            )
-            cur.executemany(
-                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-                " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                [
-                    (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
-                    for q in account.requests.values()
-                ],
-            )
+        execute_rows(  # one batch, not a statement per SKU (a first sync touches all)
+            conn,
+            "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+            " local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            rows,
+        )
+        execute_rows(
+            conn,
+            "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
+            " seen_aside = excluded.seen_aside",
+            [
+                _reservation_row(account.reservations[i])
+                for i in sorted(account.touched_reservations)
+            ],
+        )
+        execute_rows(
+            conn,
+            "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
+            [(node, seq) for seq in account.settled],
+        )
+        execute_rows(
+            conn,
+            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+            " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            [
+                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
+                for q in account.requests.values()
+            ],
+        )
         self._conn.execute(
             "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
         )
@@ -307,11 +340,30 @@ class PostgresAccounts:
             found.setdefault(str(node), {})[str(sku)] = float(rate)
         return found
 
-    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
-        self._conn.execute(  # one statement however many SKUs
+    def split_rates(self, node: str, skus: Collection[str]) -> dict[str, SplitRate]:
+        rows = self._conn.execute(
+            "SELECT w.sku, w.rate, coalesce(s.online, 0), coalesce(s.at_s, -1)"
+            " FROM hub_walk_in_rates w LEFT JOIN hub_split_rates s USING (node, sku)"
+            " WHERE w.node = %s AND w.sku = ANY(%s)",
+            (node, list(skus)),
+        )
+        return {
+            str(sku): SplitRate(float(rate), float(online), float(at_s))
+            for sku, rate, online, at_s in rows
+        }
+
+    def save_split_rates(self, node: str, rates: Mapping[str, SplitRate]) -> None:
+        skus = list(rates)
+        self._conn.execute(  # one statement each however many SKUs
             "INSERT INTO hub_walk_in_rates SELECT %s, unnest(%s::text[]), unnest(%s::float8[])"
             " ON CONFLICT (node, sku) DO UPDATE SET rate = excluded.rate",
-            (node, list(rates), list(rates.values())),
+            (node, skus, [r.walk_in for r in rates.values()]),
+        )
+        self._conn.execute(
+            "INSERT INTO hub_split_rates SELECT %s, unnest(%s::text[]), unnest(%s::float8[]),"
+            " unnest(%s::float8[]) ON CONFLICT (node, sku) DO UPDATE SET"
+            " online = excluded.online, at_s = excluded.at_s",
+            (node, skus, [r.online for r in rates.values()], [r.at_s for r in rates.values()]),
         )
 
     def peer_epochs(self) -> dict[str, str]:

@@ -422,6 +422,21 @@ class PostgresOutbox:
         )
         return [OutboxMessage(int(i), t, k, p, c) for i, t, k, p, c in rows]
 
+    def of_topic(
+        self, topic: str, last_id: int, limit: int = 1000
+    ) -> tuple[list[OutboxMessage], int]:
+        self.flush()
+        rows = self._conn.execute(
+            "SELECT id, topic, key, payload, created_at FROM outbox WHERE topic = %s"
+            " AND id > %s ORDER BY id LIMIT %s",
+            (topic, last_id, limit),
+        )
+        messages = [OutboxMessage(int(i), t, k, p, c) for i, t, k, p, c in rows]
+        if len(messages) == limit:
+            return messages, messages[-1].id
+        row = self._conn.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()
+        return messages, max(last_id, int(row[0]) if row else 0)
+
 
 class PostgresMeta:
     def __init__(self, conn: Connection) -> None:

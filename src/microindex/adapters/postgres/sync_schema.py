@@ -121,3 +121,25 @@ WALK_IN_RATES_MIGRATION = (
     ALTER TABLE sync_peers DROP COLUMN rates;
     """,
 )
+
+SPLIT_STATE_MIGRATION = (
+    124,
+    "sync deltas: the outbox by topic, the reply a node last applied, the hub's split cursor"
+    " and rate sum per node, and when (and with what online share) each SKU was last split",
+    """
+    CREATE INDEX outbox_by_topic ON outbox (topic, id);
+    ALTER TABLE sync_sides ADD COLUMN answered bigint NOT NULL DEFAULT 0;
+    CREATE TABLE hub_split_marks (
+        node        text COLLATE "C" PRIMARY KEY,
+        split_after text COLLATE "C" NOT NULL,
+        rate_sum    double precision NOT NULL
+    );
+    CREATE TABLE hub_split_rates (
+        node   text COLLATE "C" NOT NULL,
+        sku    text COLLATE "C" NOT NULL,
+        online double precision NOT NULL,
+        at_s   double precision NOT NULL,
+        PRIMARY KEY (node, sku)
+    );
+    """,
+)

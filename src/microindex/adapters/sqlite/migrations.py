@@ -28,6 +28,7 @@ from microindex.adapters.sqlite.order_schema import (
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import (
+    SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
     WALK_IN_RATES_MIGRATION,
@@ -304,6 +305,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     RATE_LIMIT_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     WALK_IN_RATES_MIGRATION,
+    SPLIT_STATE_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
 ]

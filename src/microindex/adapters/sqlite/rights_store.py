@@ -21,6 +21,7 @@ from microindex.domain.sync.account import (
     Reservation,
     State,
 )
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
@@ -53,12 +54,13 @@ class SqliteRights:
         }
         row = self._conn.execute(
             "SELECT rights_head, incarnation, counter, epoch, acked, requests_through,"
-            " requests_head, catalog_mark, next_sync_s, low_water FROM sync_sides WHERE node = ?",
+            " requests_head, catalog_mark, next_sync_s, low_water, answered FROM sync_sides"
+            " WHERE node = ?",
             (node,),
         ).fetchone()
         if row is None:
             return NodeSide(node, rights, 0)
-        head, inc, counter, epoch, acked, through, rhead, mark, nxt, low = row
+        head, inc, counter, epoch, acked, through, rhead, mark, nxt, low, answered = row
         return NodeSide(
             node,
             rights,
@@ -72,6 +74,7 @@ class SqliteRights:
             mark,
             json.loads(low),
             nxt,
+            answered,
         )
 
     def applied(self, node: str, keys: Iterable[str]) -> set[str]:
@@ -99,7 +102,9 @@ class SqliteRights:
             ],
         )
         self._conn.execute(
-            "INSERT OR REPLACE INTO sync_sides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO sync_sides (node, rights_head, incarnation, counter, epoch,"
+            " acked, requests_through, requests_head, catalog_mark, next_sync_s, low_water,"
+            " answered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 side.node,
                 side.rights_head,
@@ -112,6 +117,7 @@ class SqliteRights:
                 side.catalog_mark,
                 side.next_sync_s,
                 json.dumps(side.low_water),
+                side.answered,
             ),
         )
         side.newly_applied.clear()
@@ -134,13 +140,11 @@ class SqliteAccounts:
     def peer(self, node: str) -> Peer:
         row = self._conn.execute(
             "SELECT incarnation, counter, requests_through, last_sync_s, tau_s, overdraft,"
-            " deficit, epoch FROM sync_peers WHERE node = ?",
+            " deficit, epoch, coalesce(m.split_after, ''), coalesce(m.rate_sum, 0)"
+            " FROM sync_peers p LEFT JOIN hub_split_marks m USING (node) WHERE node = ?",
             (node,),
         ).fetchone()
-        if row is None:
-            return Peer(node)
-        inc, counter, through, last, tau, over, deficit, epoch = row
-        return Peer(node, inc, counter, through, last, tau, over, deficit, epoch)
+        return Peer(node) if row is None else Peer(node, *row)
 
     def save_peer(self, peer: Peer) -> None:
         self._conn.execute(
@@ -161,8 +165,14 @@ class SqliteAccounts:
                 peer.epoch,
             ),
         )
+        self._conn.execute(
+            "INSERT OR REPLACE INTO hub_split_marks VALUES (?, ?, ?)",
+            (peer.node, peer.split_after, peer.rate_sum),
+        )
 
-    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
+    def load(
+        self, node: str, skus: Collection[str] | None = None, requests: bool = False
+    ) -> NodeAccount:
         only = "" if skus is None else f" AND sku IN ({', '.join('?' for _ in skus)})"
         chosen = () if skus is None else tuple(skus)
         account = self._account(node, only, chosen)
@@ -177,9 +187,18 @@ class SqliteAccounts:
                 ),
             )
         )
-        if skus is None:
+        if skus is None or requests:
             account.requests.update(self._requests(node))
         return account
+
+    def next_skus(self, node: str, after: str, limit: int) -> list[str]:
+        return [
+            sku
+            for (sku,) in self._conn.execute(
+                "SELECT sku FROM hub_rights WHERE node = ? AND sku > ? ORDER BY sku LIMIT ?",
+                (node, after, limit),
+            )
+        ]
 
     def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
         chosen = tuple(skus)
@@ -285,11 +304,26 @@ class SqliteAccounts:
             found.setdefault(node, {})[sku] = float(rate)
         return found
 
-    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
+    def split_rates(self, node: str, skus: Collection[str]) -> dict[str, SplitRate]:
+        return {
+            sku: SplitRate(float(rate), float(online), float(at_s))
+            for sku, rate, online, at_s in self._conn.execute(
+                "SELECT w.sku, w.rate, coalesce(s.online, 0), coalesce(s.at_s, -1)"
+                " FROM hub_walk_in_rates w LEFT JOIN hub_split_rates s USING (node, sku)"
+                " WHERE w.node = ? AND w.sku IN (SELECT value FROM json_each(?))",
+                (node, json.dumps(list(skus))),
+            )
+        }
+
+    def save_split_rates(self, node: str, rates: Mapping[str, SplitRate]) -> None:
         self._conn.executemany(  # bound doubles: the rates read back are the ones written
             "INSERT INTO hub_walk_in_rates VALUES (?, ?, ?)"
             " ON CONFLICT (node, sku) DO UPDATE SET rate = excluded.rate",
-            [(node, sku, rate) for sku, rate in rates.items()],
+            [(node, sku, r.walk_in) for sku, r in rates.items()],
+        )
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO hub_split_rates VALUES (?, ?, ?, ?)",
+            [(node, sku, r.online, r.at_s) for sku, r in rates.items()],
         )
 
     def peer_epochs(self) -> dict[str, str]:

@@ -334,6 +334,22 @@ class SqliteOutbox:
             for i, t, k, p, c in rows
         ]
 
+    def of_topic(
+        self, topic: str, last_id: int, limit: int = 1000
+    ) -> tuple[list[OutboxMessage], int]:
+        messages = [
+            OutboxMessage(i, t, k, json.loads(p), datetime.fromisoformat(c))
+            for i, t, k, p, c in self._conn.execute(
+                "SELECT id, topic, key, payload, created_at FROM outbox WHERE topic = ?"
+                " AND id > ? ORDER BY id LIMIT ?",
+                (topic, last_id, limit),
+            )
+        ]
+        if len(messages) == limit:
+            return messages, messages[-1].id
+        (head,) = self._conn.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()
+        return messages, max(last_id, int(head))
+
 
 class SqliteMeta:
     def __init__(self, conn: sqlite3.Connection) -> None:

@@ -130,3 +130,25 @@ WALK_IN_RATES_MIGRATION = (
     ALTER TABLE sync_peers DROP COLUMN rates;
     """,
 )
+
+SPLIT_STATE_MIGRATION = (
+    124,
+    "sync deltas: the outbox by topic, the reply a node last applied, the hub's split cursor"
+    " and rate sum per node, and when (and with what online share) each SKU was last split",
+    """
+    CREATE INDEX outbox_by_topic ON outbox (topic, id);
+    ALTER TABLE sync_sides ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE hub_split_marks (
+        node        TEXT PRIMARY KEY,
+        split_after TEXT NOT NULL,
+        rate_sum    REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE hub_split_rates (
+        node   TEXT NOT NULL,
+        sku    TEXT NOT NULL,
+        online REAL NOT NULL,
+        at_s   REAL NOT NULL,
+        PRIMARY KEY (node, sku)
+    ) WITHOUT ROWID;
+    """,
+)

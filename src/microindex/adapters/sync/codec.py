@@ -15,7 +15,9 @@ Version 3 carries a movement's internal tag in its own field, never in the refer
 older side would read as a tag). Version 4 adds the stock requests (receive, write-off, count
 at a node that keeps its ledger elsewhere), each with its reference, actor and a count's
 position and time. Version 5 adds the transfer-in and transfer-out requests (a transfer
-received or shipped at the hub for such a node).
+received or shipped at the hub for such a node). Version 6 has a push say which reply the node
+last applied (`Push.answered`), so the hub's advice is a delta: only the SKUs it split again,
+or all of them after a lost reply.
 A frame of another version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
 not know, so hub and nodes are upgraded together.
@@ -36,7 +38,7 @@ from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
 
 MAGIC = b"MI"
-VERSION = 5  # 2: FULFIL; 3: tags in their own field; 4: stock requests; 5: transfers
+VERSION = 6  # 2: FULFIL; 3: tags in own field; 4: stock requests; 5: transfers; 6: answered
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
@@ -73,7 +75,8 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
             "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
             "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
             "receive, write-off and count requests to a node that keeps its ledger elsewhere; "
-            "format 5 its transfer-in and transfer-out requests)",
+            "format 5 its transfer-in and transfer-out requests; format 6 has the hub send only "
+            "the rights advice that changed)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -103,6 +106,7 @@ def encode_push(push: Push, secret: bytes) -> bytes:
     for sku, units in push.want:
         w.text(sku)
         w.uint(units)
+    w.uint(push.answered)
     _movements(w, push.movements)
     return _seal(PUSH, push.node, w.bytes(), secret)
 
@@ -157,8 +161,11 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
     incarnation, counter, epoch = r.uint(), r.uint(), r.text()
     head, through, covers, mark = r.uint(), r.uint(), bool(r.uint()), r.uint()
     want = tuple((r.text(), r.uint()) for _ in range(r.uint()))
+    answered = r.uint()
     movements = _read_movements(r, node)
-    return Push(node, incarnation, counter, epoch, movements, head, through, covers, mark, want)
+    return Push(
+        node, incarnation, counter, epoch, movements, head, through, covers, mark, want, answered
+    )
 
 
 def _read_movements(r: Reader, node: str) -> tuple[Movement, ...]:

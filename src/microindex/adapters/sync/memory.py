@@ -20,6 +20,7 @@ from microindex.adapters.memory import (
     MemoryOutbox,
 )
 from microindex.domain.sync.account import OPEN, NodeAccount, Request, Reservation
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
@@ -44,6 +45,7 @@ class _Sync:
     next_request: dict[str, int] = field(default_factory=dict)
     online: dict[str, tuple[float, float]] = field(default_factory=dict)
     walk_in: dict[str, dict[str, float]] = field(default_factory=dict)
+    split: dict[tuple[str, str], SplitRate] = field(default_factory=dict)
 
 
 class Journal:
@@ -115,7 +117,9 @@ class MemoryAccounts:
     def save_peer(self, peer: Peer) -> None:
         self._j.put(self._s.peers, peer.node, replace(peer))
 
-    def load(self, node: str, skus: Collection[str] | None = None) -> NodeAccount:
+    def load(
+        self, node: str, skus: Collection[str] | None = None, requests: bool = False
+    ) -> NodeAccount:
         s = self._s
 
         def wanted(sku: str) -> bool:
@@ -128,10 +132,15 @@ class MemoryAccounts:
             for i, r in s.reservations.items()
             if r.node == node and r.state in OPEN and wanted(r.sku)
         }
-        requests = (
-            {} if skus is not None else {seq: r for (n, seq), r in s.requests.items() if n == node}
+        unsettled = (
+            {seq: r for (n, seq), r in s.requests.items() if n == node}
+            if skus is None or requests
+            else {}
         )
-        return NodeAccount(node, held, mirror, open_, requests, s.next_request.get(node, 1))
+        return NodeAccount(node, held, mirror, open_, unsettled, s.next_request.get(node, 1))
+
+    def next_skus(self, node: str, after: str, limit: int) -> list[str]:
+        return sorted(sku for n, sku in self._s.held if n == node and sku > after)[:limit]
 
     def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
         account = self.load(node, skus)
@@ -180,8 +189,19 @@ class MemoryAccounts:
                 found[node] = dict(chosen)
         return found
 
-    def save_walk_in_rates(self, node: str, rates: Mapping[str, float]) -> None:
-        self._j.put(self._s.walk_in, node, {**self._s.walk_in.get(node, {}), **rates})
+    def split_rates(self, node: str, skus: Collection[str]) -> dict[str, SplitRate]:
+        rates = self._s.walk_in.get(node, {})
+        return {
+            sku: self._s.split.get((node, sku), SplitRate(rates[sku], 0.0, -1.0))
+            for sku in skus
+            if sku in rates
+        }
+
+    def save_split_rates(self, node: str, rates: Mapping[str, SplitRate]) -> None:
+        walk_in = {sku: r.walk_in for sku, r in rates.items()}
+        self._j.put(self._s.walk_in, node, {**self._s.walk_in.get(node, {}), **walk_in})
+        for sku, rate in rates.items():
+            self._j.put(self._s.split, (node, sku), rate)
 
     def peer_epochs(self) -> dict[str, str]:
         return {node: peer.epoch for node, peer in self._s.peers.items()}

@@ -149,6 +149,16 @@ class NodeAccount:
     def h(self, sku: str) -> int:
         return self.held.get(sku, 0)
 
+    def include(self, more: NodeAccount) -> None:
+        """Add the rights and reservations of more SKUs, loaded later in the same unit of work;
+        what this account already holds (and may have changed) stays as it is."""
+        for sku, h in more.held.items():
+            self.held.setdefault(sku, h)
+        for sku, rights in more.mirror.items():
+            self.mirror.setdefault(sku, rights)
+        for ident, reservation in more.reservations.items():
+            self.reservations.setdefault(ident, reservation)
+
     def reserve(self, ident: str, sku: str, quantity: int, expires_at: datetime) -> Reservation:
         """The escrow test: promise only from rights held; debit before the setaside leaves."""
         if quantity < 1 or self.h(sku) < quantity:

@@ -123,6 +123,20 @@ def decayed_rate(rate: float, elapsed_s: float, units: float, horizon_s: float) 
     return rate * keep + (1 - keep) * units / elapsed_s
 
 
+@dataclass(frozen=True, slots=True)
+class SplitRate:
+    """What the hub last used to split one SKU's rights at a node: its walk-in rate and the
+    node's share of its online rate (units per second), as of `at_s` (hub clock, seconds)."""
+
+    walk_in: float
+    online: float
+    at_s: float
+
+    def decayed(self, now_s: float, horizon_s: float) -> float:
+        """Both rates decayed to `now_s` with no sales since (what a rate sum keeps)."""
+        return (self.walk_in + self.online) * math.exp(-max(0.0, now_s - self.at_s) / horizon_s)
+
+
 def smoothed(previous: float, observed: float, alpha: float = 0.3) -> float:
     return observed if previous <= 0 else alpha * observed + (1 - alpha) * previous
 

@@ -30,6 +30,9 @@ class Push:
     covers_requests: bool  # the movements reach the position of that request mark
     catalog_mark: int
     want: tuple[tuple[str, int], ...] = ()  # local rights needed now, per SKU (a walk-in)
+    # the counter of the last push whose reply the node applied: when it is not the hub's
+    # last counter, a reply was lost and the hub re-sends its whole advice, not a delta
+    answered: int = 0
 
     @property
     def first_seq(self) -> int:
@@ -97,6 +100,8 @@ class Peer:
     overdraft: int = 0
     deficit: int = 0
     epoch: str = ""  # the hub epoch in which the hub last saw all of the node's ledger
+    split_after: str = ""  # the last SKU the idle part of the rebalance reached (a cursor)
+    rate_sum: float = 0.0  # walk-in plus online rates of all its SKUs, as of last_sync_s
 
     def admit(self, push: Push) -> None:
         """Refuse a replayed batch or one from a replaced device; else remember its counter."""

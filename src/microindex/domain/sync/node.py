@@ -78,6 +78,7 @@ class NodeSide:
     catalog_mark: int = 0
     low_water: dict[str, int] = field(default_factory=dict)
     next_sync_s: int = 0
+    answered: int = 0  # the counter of the last push whose reply was applied here
     applied: set[str] = field(default_factory=set)
     newly_applied: set[str] = field(default_factory=set)
     touched: set[str] = field(default_factory=set)
@@ -184,7 +185,7 @@ class NodeSide:
         """Apply a reply: new epoch, requests in order (each once), then the rights advice."""
         if reply.epoch != self.epoch:
             self.epoch, self.requests_through, self.requests_head = reply.epoch, 0, 0
-        self.acked = reply.acked
+        self.acked, self.answered = reply.acked, reply.counter
         made: list[Movement] = []
         for request in reply.requests:
             if request.seq <= self.requests_through:
