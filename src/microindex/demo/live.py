@@ -19,11 +19,11 @@ from datetime import timedelta
 
 from microindex.adapters.sync.http import HttpTransport
 from microindex.bootstrap import Workspace
+from microindex.demo.pace import NodePace, node_pace
 from microindex.domain.errors import DomainError
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import LAST, ORDER, Order, Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
-from microindex.demo.pace import NodePace, node_pace
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.service import fulfilment, promise, rights
 from microindex.service import stock as stock_service
