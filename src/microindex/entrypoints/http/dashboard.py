@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microindex.adapters.search.files import load_synonyms
 from microindex.domain.channels.webhook import Delivery, DeliveryState
+from microindex.domain.node import time_zone
 from microindex.domain.product import Product
 from microindex.domain.search.request import SearchRequest
 from microindex.entrypoints.http import dashboard_kpis, dashboard_nodes
@@ -20,7 +21,7 @@ from microindex.entrypoints.http.api.search import caught_up
 from microindex.entrypoints.http.charts import Bar, grouped_bars, horizontal_bars, node_colours
 from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.session import admin_session
-from microindex.entrypoints.http.templating import ago, page
+from microindex.entrypoints.http.templating import ago, page, zone_name
 from microindex.service import dashboard as view
 from microindex.service.browse import ProductFilter
 from microindex.service.dashboard import StockRow
@@ -54,17 +55,20 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
     rows, matching = _stock(hub, nodes, catalog, q.strip())
     kpis = dashboard_kpis.figures(hub)
     colours = node_colours([n.code.value for n in registered])
+    zone = time_zone(hub.workspace.settings.time_zone)
     return page(
         request,
         "dashboard.html",
         who=token.actor,
         now=now,
+        zone=zone,
+        zone_name=zone_name(zone, now),
         feed_warning=hub.workspace.settings.feed_warning,
         q=q,
         nodes=list(nodes),
         activity=[(a, a.health(now), ago(a.age(now))) for a in activity],
         syncs=next_syncs(hub.workspace.hub, [n.code.value for n in registered], now),
-        today=dashboard_nodes.read(hub, registered, now),
+        today=dashboard_nodes.read(hub, registered, now, zone),
         sales_chart=_sales_chart(weeks, sold, colours),
         value_chart=_value_chart(value, hub.currency, colours),
         panels=dashboard_kpis.panels(kpis, colours),
