@@ -10,6 +10,10 @@
   const key = `microindex.token.${node}`;
   const $ = (id) => document.getElementById(id);
   let item = null;
+  // A count that moves on-hand by more than this many units asks first: a slip of the thumb
+  // (12 for 120) would otherwise rewrite the stock in one tap.
+  const COUNT_ASKS_OVER = 3;
+  let pendingCount = null;
   const has = (feature) => Boolean($(`${feature}-card`));
 
   async function api(method, path, body) {
@@ -86,6 +90,7 @@
       say(error.message, true);
       return;
     }
+    cancelCount();
     $("item-title").textContent = item.title;
     $("item-sku").textContent = item.sku;
     $("item-gtin").textContent = item.gtin ? `GTIN ${item.gtin}` : "";
@@ -99,10 +104,16 @@
     $("on-hand").textContent = String(lines.length ? lines[0].on_hand : 0);
   }
 
-  async function act(action) {
-    const quantity = Number($("quantity").value);
+  async function act(action, confirmed = false) {
+    const quantity = confirmed ? pendingCount : Number($("quantity").value);
+    cancelCount();
     if (!item || !Number.isInteger(quantity) || quantity < (action === "count" ? 0 : 1)) {
       say("Enter a whole number of units.", true);
+      return;
+    }
+    const onHand = Number($("on-hand").textContent);
+    if (action === "count" && !confirmed && Number.isInteger(onHand) && Math.abs(quantity - onHand) > COUNT_ASKS_OVER) {
+      askCount(quantity, onHand);
       return;
     }
     const body =
@@ -117,6 +128,21 @@
       else say(error.message, true);
     }
     await refreshAfter(action);
+  }
+
+  function askCount(quantity, onHand) {
+    pendingCount = quantity;
+    const change = quantity - onHand;
+    $("count-confirm-why").textContent =
+      `Counted ${quantity}: on hand goes from ${onHand} to ${quantity} (${change > 0 ? "+" : ""}${change}). Sure?`;
+    $("count-confirm-yes").textContent = `Set on hand to ${quantity}`;
+    $("count-confirm").hidden = false;
+    $("count-confirm-yes").focus();
+  }
+
+  function cancelCount() {
+    pendingCount = null;
+    $("count-confirm").hidden = true;
   }
 
   // Units promised to online orders: sold only if the staff confirm it, saying why.
@@ -371,6 +397,11 @@
   });
   $("camera-button").addEventListener("click", scanWithCamera);
   $("override").addEventListener("submit", sellAnyway);
+  $("count-confirm").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("count", true);
+  });
+  $("count-cancel").addEventListener("click", () => { cancelCount(); say("Not counted."); });
   $("override-cancel").addEventListener("click", () => { cancelOverride(); say("Not sold."); });
   for (const button of document.querySelectorAll("[data-action]")) {
     button.addEventListener("click", () => act(button.dataset.action));
@@ -380,6 +411,8 @@
     $("closeout-cancel").addEventListener("click", endCloseOut);
     $("closeout-form").addEventListener("submit", closeOut);
   }
+  // An admin signed in to the dashboard: the page came with a session for them.
+  if (root.dataset.session && !sessionStorage.getItem(key)) sessionStorage.setItem(key, root.dataset.session);
   const signedIn = Boolean(sessionStorage.getItem(key));
   show(signedIn);
   if (signedIn) refreshAll();
