@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from microindex.adapters.media.signing_identity import ensure_signing_identity
+from microindex.demo.catalog import BRAND
 from microindex.demo.live import start_live
 from microindex.demo.popup_weekend import told
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
@@ -99,7 +100,7 @@ def demo(
             raise typer.Exit(1)
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    demo_settings = Settings(directory, link_stem=DEMO_LINK_STEM)
+    demo_settings = Settings(directory, link_stem=DEMO_LINK_STEM, shop_name=BRAND)
     (directory / SETTINGS_FILE).write_text(demo_settings.to_toml(), encoding="utf-8")
     cli = state(ctx)
     cli.workspace_path = directory
@@ -107,7 +108,7 @@ def demo(
         ws = workspace(ctx)
         with console.status("building the demo shop..."):
             summary = build_demo(ws, seed, ws.clock().date())
-    table = Table("node", "units on hand", title="Hackney Clay Co. demo")
+    table = Table("node", "units on hand", title=f"{BRAND} demo")
     for code, units in summary.on_hand.items():
         table.add_row(code, str(units))
     console.print(table)
