@@ -144,6 +144,7 @@ def test_the_staff_page_fits_the_screen(screen: Any, busy: Busy, save_screenshot
     screen.fill("#token", busy.secrets["staff_van"])
     screen.click("#sign-in-form button")
     screen.locator(f"#picks > li[data-order='{LONG_ID}']").wait_for()
+    assert "GMT" in screen.inner_text("#picks")  # by when, on the van's clock with its zone
     screen.fill("#code", screen.locator("#picks code, #picks ul li").first.inner_text().split()[-1])
     screen.press("#code", "Enter")
     screen.wait_for_selector("#item:not([hidden])")

@@ -7,6 +7,10 @@
 (() => {
   const root = document.getElementById("app");
   const node = root.dataset.node;
+  // Times on the node's own clock, with its zone, whatever the phone's setting (a node agent's
+  // page, which does not know it, uses the phone's).
+  const zone = root.dataset.zone || undefined;
+  const dayOf = (date) => date.toLocaleDateString("en-CA", { timeZone: zone });
   const key = `microindex.token.${node}`;
   const $ = (id) => document.getElementById(id);
   let item = null;
@@ -185,14 +189,14 @@
   async function refreshToday() {
     const { head } = await api("GET", `/nodes/${node}/head`);
     const page = await api("GET", `/nodes/${node}/movements?after=${Math.max(0, head - 200)}&limit=200`);
-    const today = new Date().toDateString();
+    const today = dayOf(new Date());
     const list = $("today");
     list.replaceChildren();
     // Goods that moved today; grants only move stock rights between the node and the hub.
-    const moved = page.items.filter((m) => m.kind !== "grant" && new Date(m.at).toDateString() === today);
+    const moved = page.items.filter((m) => m.kind !== "grant" && dayOf(new Date(m.at)) === today);
     for (const m of moved.reverse()) {
       const li = document.createElement("li");
-      const time = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      const time = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: zone });
       li.textContent = `${time}  ${m.kind} ${m.quantity > 0 ? "+" : ""}${m.quantity}  ${m.sku}`;
       list.append(li);
     }
@@ -216,7 +220,9 @@
     const li = document.createElement("li");
     li.dataset.order = order.id;
     const what = document.createElement("div");
-    const by = new Date(order.promised_by).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    const by = new Date(order.promised_by).toLocaleString([], {
+      weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: zone, timeZoneName: "short",
+    });
     const title = Object.assign(document.createElement("strong"), { textContent: order.id });
     const when = Object.assign(document.createElement("span"), { className: "muted", textContent: ` by ${by}` });
     const lines = document.createElement("ul");
