@@ -84,14 +84,13 @@ class Shopper:
     low at a node is restocked to where it stood when the demo started."""
 
     ws: Workspace
-    codes: list[str]
     rng: random.Random
-    paces: dict[str, NodePace] = field(default_factory=dict)
+    paces: dict[str, NodePace]  # by node
 
     @classmethod
     def following_history(cls, ws: Workspace, codes: list[str], rng: random.Random) -> Shopper:
         now = ws.clock()
-        return cls(ws, codes, rng, {code: node_pace(ws.node(code), code, now) for code in codes})
+        return cls(ws, rng, {code: node_pace(ws.node(code), code, now) for code in codes})
 
     def run(self, halt: threading.Event, every_s: float) -> None:
         while not halt.wait(every_s):
