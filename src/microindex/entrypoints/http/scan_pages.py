@@ -304,7 +304,7 @@ def _confirmation(request: Request, held: Held, now: datetime) -> Response:
         "scan_held.html",
         status=201 if held.created else 200,
         held=held,
-        ready=_when(held.ready_by, now),
+        ready=_when(ready_time(held.ready_by), now),
         until=_when(held.until, now),
         qr=f"data:image/png;base64,{picture}",
     )
