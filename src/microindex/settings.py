@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -20,7 +21,9 @@ from microindex.domain.node import time_zone
 SETTINGS_FILE = "microindex.toml"
 DEFAULT_WORKSPACE = "microindex-workspace"
 DEFAULT_ZONE = "Europe/London"
-_TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone")
+DEFAULT_SHOP_NAME = "microindex"
+MAX_SHOP_NAME = 80
+_TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone", "shop_name")
 GS1_RESOLVER = "https://id.gs1.org"
 
 
@@ -64,7 +67,8 @@ class Settings:
     `hub_url` is None for the embedded default (`hub.sqlite` in the workspace) or a
     `postgresql://` URL. `currency` prices imports that carry none (Shopify's CSV does not).
     `link_stem` is the seller's own domain for GS1 Digital Links on labels and tags.
-    `time_zone` is the IANA time zone a node added without one takes (its hours are local).
+    `time_zone` is the IANA time zone a node added without one takes (its hours are local),
+    and the one the pages tell times in. `shop_name` is what shoppers' pages are titled.
     `channels` and `capture` are the `[channels]` and `[capture]` tables of microindex.toml.
     """
 
@@ -73,12 +77,16 @@ class Settings:
     currency: str = "GBP"
     link_stem: str = GS1_RESOLVER
     time_zone: str = DEFAULT_ZONE
+    shop_name: str = DEFAULT_SHOP_NAME
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     capture: CaptureLimits = field(default_factory=CaptureLimits)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     def __post_init__(self) -> None:
         time_zone(self.time_zone)
+        name = self.shop_name
+        if not name.strip() or len(name) > MAX_SHOP_NAME or not name.isprintable():
+            raise InvalidValue("shop_name", name[:40], f"1 to {MAX_SHOP_NAME} printable characters")
         self.webhooks.policy  # noqa: B018 - checked as the timer will build it
         if self.currency not in MINOR_UNITS:
             raise InvalidValue("currency", self.currency, "not a supported ISO 4217 code")
@@ -148,7 +156,7 @@ class Settings:
         values.update({k: str(v) for k, v in loaded.items() if k in _TOP_LEVEL})
         if "MICROINDEX_HUB_URL" in environ:
             values["hub_url"] = environ["MICROINDEX_HUB_URL"]
-        for key in ("currency", "link_stem", "time_zone"):
+        for key in ("currency", "link_stem", "time_zone", "shop_name"):
             if f"MICROINDEX_{key.upper()}" in environ:
                 values[key] = environ[f"MICROINDEX_{key.upper()}"]
         return cls(
@@ -157,6 +165,7 @@ class Settings:
             currency=values.get("currency", "GBP"),
             link_stem=values.get("link_stem", GS1_RESOLVER),
             time_zone=values.get("time_zone", DEFAULT_ZONE),
+            shop_name=values.get("shop_name", DEFAULT_SHOP_NAME),
             channels=_channels(_table(loaded, "channels")),
             capture=_capture(_table(loaded, "capture")),
             webhooks=_webhooks(_table(loaded, "webhooks")),
@@ -168,6 +177,8 @@ class Settings:
             f'link_stem = "{self.link_stem}"',
             f'time_zone = "{self.time_zone}"',
         ]
+        if self.shop_name != DEFAULT_SHOP_NAME:
+            lines.append(f"shop_name = {json.dumps(self.shop_name, ensure_ascii=False)}")
         if self.hub_url:
             lines.append(f'hub_url = "{self.hub_url}"')
         if self.channels != ChannelSettings():

@@ -5,20 +5,28 @@ stopped at noon (every node that takes holds is open)."""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from microindex.adapters.channels.page import read_jsonld
-from microindex.bootstrap import Workspace
+from microindex.bootstrap import Workspace, bootstrap
 from microindex.demo.scenario import sync_all
+from microindex.domain.errors import InvalidValue
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.limits import Limit
 from microindex.domain.product import Product
+from microindex.entrypoints.http import create_app
+from microindex.entrypoints.http.scan_pages import ready_time
 from microindex.service import promise, shelf_holds, sync
 from microindex.service import stock as stock_service
+from microindex.settings import SETTINGS_FILE, Settings
+from tests.clock import DEMO_NOW, Clock
 from tests.http.conftest import app_of, bearer
 
 GLN = "9520123456788"
@@ -94,7 +102,9 @@ def test_a_shelf_scan_lists_the_stock_by_node_the_shelfs_node_first(
     assert _nodes(html) == ["shopfront", "van", "locker"]  # the van 1.1 km away, the locker 4.4
     assert html.count("as of 12:00 (just now)") == 3 and "Ready for pickup today 12:20" in html
     assert list(_forms(html)) == ["shopfront"]  # the van has no counter, the locker compartments
-    assert "no pickup here" in html
+    assert "no counter to collect from: order online for delivery" in html
+    van = html[html.index('data-node="van"') : html.index('data-node="locker"')]
+    assert "Ready for pickup" not in van  # it delivers; no pickup time to promise there
     (data,) = read_jsonld(html)
     assert data["@type"] == "Product" and data["sku"] == product.sku.value
     assert [o["availableAtOrFrom"]["@id"] for o in data["offers"]] == [
@@ -242,3 +252,42 @@ def test_a_hold_not_collected_expires_and_its_stock_is_held_for_others_again(
         assert sync.load_side(uow, "shopfront").get(sku).reserved == ()
     assert f'max="{min(5, before)}"' in client.get(SHELF).text
     assert "This hold has ended" in client.post("/holds", data=form).text
+
+
+def test_a_shelf_scanned_by_a_shopper_far_from_it_is_not_where_they_are(
+    client: TestClient, product: Product
+) -> None:
+    far = client.get(SHELF, params=KINGS_CROSS).text  # 4 km from the shopfront's shelf
+    shopfront = far[
+        far.index('data-node="shopfront"') : far.index("</li>", far.index('data-node="shopfront"'))
+    ]
+    assert "where you scanned" in shopfront and "you are here" not in far
+    assert re.search(r"\d\.\d km", shopfront)
+
+
+@pytest.mark.parametrize(
+    ("ready", "said"),
+    [("18:19:12.5", "18:20"), ("18:20:00", "18:20"), ("18:20:01", "18:25"), ("23:58", "00:00")],
+)
+def test_a_pickup_is_ready_on_the_next_five_minutes(ready: str, said: str) -> None:
+    moment = datetime.fromisoformat(f"2026-11-26T{ready}+00:00")
+    shown = ready_time(moment)
+    assert shown is not None and f"{shown:%H:%M}" == said and shown >= moment
+
+
+def test_the_shoppers_pages_carry_the_shops_name(pristine_demo: Path, tmp_path: Path) -> None:
+    name = '=Hackney <!-- Clay & "Co." ' + "x" * 50
+    with pytest.raises(InvalidValue):
+        Settings(tmp_path, shop_name="Clay\x07Co")
+    shutil.copytree(pristine_demo, tmp_path / "shop")
+    settings = Settings(tmp_path / "shop", shop_name=name)
+    assert Settings.load(tmp_path / "shop", environ={}).shop_name == "microindex"
+    (tmp_path / "shop" / SETTINGS_FILE).write_text(settings.to_toml(), encoding="utf-8")
+    assert Settings.load(tmp_path / "shop", environ={}).shop_name == name  # round-trips
+    workspace = bootstrap(settings, clock=Clock(DEMO_NOW))
+    with TestClient(create_app(workspace)) as client:
+        html = client.get(f"/414/{GLN}/254/none").text
+    workspace.close()
+    assert f"<strong>{escape(name)}</strong>" in html
+    assert re.search(rf"<title>[^<]* · {re.escape(escape(name))}</title>", html)
+    assert "microindex" not in html.split("<main>")[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,14 +11,17 @@ import typer
 from typer.testing import CliRunner
 
 from microindex.bootstrap import Workspace, bootstrap
+from microindex.demo.nodes_real import SHELF_BIN, SHELF_GLN
 from microindex.demo.scenario import NODES
 from microindex.domain.codes import Sku
 from microindex.domain.movement import MovementKind
 from microindex.entrypoints.cli import lockers
+from microindex.entrypoints.cli.app import app as root_app
 from microindex.entrypoints.cli.app import root
 from microindex.service import sync
 from microindex.service.nodes import add_node
 from microindex.settings import Settings
+from tests.clock import on_demo_day
 from tests.nodes_real.conftest import LAMP, MUG
 
 
@@ -91,3 +95,15 @@ def test_a_transfer_of_several_skus_pooled_at_the_hub_ships_from_the_command_lin
     run("transfer", "ship", "t-1")
     (shipped,) = json.loads(run("transfer", "list", "--json"))
     assert (shipped["state"], shipped["shipped"]) == ("in_transit", lines)
+
+
+def test_a_hold_from_the_command_line_says_until_when_on_the_shops_clock(
+    pristine_demo: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(pristine_demo, tmp_path / "shop")
+    shelf = f"https://example.com/414/{SHELF_GLN}/254/{SHELF_BIN}"
+    result = CliRunner().invoke(
+        root_app, ["-w", str(tmp_path / "shop"), "reserve", shelf], obj=on_demo_day()
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("until 2026-11-26 12:30 GMT")  # the demo's noon + 30 min

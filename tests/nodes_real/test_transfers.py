@@ -45,6 +45,7 @@ def test_a_transfer_received_whole_moves_the_stock_once(site: Site) -> None:
     _shipped(site, "t-1", 3)
     assert (_on_hand(site, "shopfront", "MUG"), _on_hand(site, "van", "MUG")) == (2, 0)
     assert transfers.stock_in_transit(site.ops) == {("van", "MUG"): 3}
+    assert transfers.listed(site.ops)[0].shortfalls() == []  # on its way, not missing
     done = transfers.receive(
         site.ops, site.shop.nodes["van"], "t-1", {"MUG": 3}, site.shop.later(60)
     )

@@ -2,14 +2,15 @@
 
 Each node's agent is a thread syncing its own database with the hub over real HTTP (the hub's
 localhost port, the node's secret from the workspace), as `microindex node run` does. A shopper
-thread, every few seconds, buys at a random node's counter (a walk-in sale from that node's own
-rights; when it holds none, a small delivery arrives first), places an online order at the hub
-(promised from the hub's rights) and moves older orders one step on. `stop()` ends them all.
+thread buys at the pace of the shop's own history (`pace.py`): at each node's counter (a walk-in
+sale from that node's own rights) and online at the hub (promised from the hub's rights), restocks
+what runs low and moves older orders one step on. `stop()` ends them all.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import uuid
@@ -18,6 +19,7 @@ from datetime import timedelta
 
 from microindex.adapters.sync.http import HttpTransport
 from microindex.bootstrap import Workspace
+from microindex.demo.pace import NodePace, node_pace
 from microindex.domain.errors import DomainError
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import LAST, ORDER, Order, Step
@@ -25,7 +27,6 @@ from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.service import fulfilment, promise, rights
 from microindex.service import stock as stock_service
-from microindex.service.catalog import list_products
 from microindex.service.nodes import list_nodes
 from microindex.service.sync_worker import WorkerSettings, run_node
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 AGENT = WorkerSettings(poll_s=1.0, retry_s=1.0, longest_retry_s=5.0)
 CUSTOMER = Location(51.545, -0.055)  # Hackney, near the shopfront
-DELIVERY = 3  # units that arrive when a node has nothing of its own to sell
+ONLINE_SHARE = 0.25  # of the shoppers at a node, those who order online from the hub
 ACTOR = "demo shopper"
 
 
@@ -67,7 +68,7 @@ def start_live(ws: Workspace, hub_url: str, seed: int, every_s: float = 3.0) -> 
                 target=run_node, args=(*args, AGENT), name=f"agent-{code}", daemon=True
             )
         )
-    shopper = Shopper(ws, codes, random.Random(seed))
+    shopper = Shopper.following_history(ws, codes, random.Random(seed))
     live.threads.append(
         threading.Thread(target=shopper.run, args=(live.halt, every_s), name="shopper", daemon=True)
     )
@@ -78,36 +79,57 @@ def start_live(ws: Workspace, hub_url: str, seed: int, every_s: float = 3.0) -> 
 
 @dataclass
 class Shopper:
+    """Shoppers at the history's pace: at each node, each moment, a sale is as likely as the
+    node's history makes it; a share of them are online orders at the hub. A SKU that runs
+    low at a node is restocked to where it stood when the demo started."""
+
     ws: Workspace
-    codes: list[str]
     rng: random.Random
+    paces: dict[str, NodePace]  # by node
+
+    @classmethod
+    def following_history(cls, ws: Workspace, codes: list[str], rng: random.Random) -> Shopper:
+        now = ws.clock()
+        return cls(ws, rng, {code: node_pace(ws.node(code), code, now) for code in codes})
 
     def run(self, halt: threading.Event, every_s: float) -> None:
-        skus = [p.sku.value for p in list_products(self.ws.hub)]
         while not halt.wait(every_s):
             try:
-                self.walk_in(self.rng.choice(self.codes))
-                self.online(self.rng.choice(skus))
-                self.advance_older(every_s)
+                self.shop(every_s)
             except Exception:  # a worker loop: log it and go on shopping
                 log.exception("the demo shopper stumbled")
 
+    def shop(self, every_s: float) -> None:
+        """What the shoppers do in `every_s` seconds: buy, restock what ran low, and move
+        older orders on."""
+        for code, pace in self.paces.items():
+            for _ in range(_arrivals(self.rng, pace.per_second * every_s)):
+                if self.rng.random() < ONLINE_SHARE:
+                    self.online(code)
+                else:
+                    self.walk_in(code)
+            self.restock(code, pace)
+        self.advance_older(every_s)
+
     def walk_in(self, code: str) -> None:
-        """Buy one unit of something the node holds, at its counter."""
+        """Buy one unit of something the node holds, at its counter, from its own rights
+        (when the hub holds them all, the shopper leaves without it)."""
         node_db = self.ws.node(code)
         lines = [line for line in stock_service.stock_lines({code: node_db}) if line.on_hand > 0]
         if not lines:
             return
-        sku, now = self.rng.choice(lines).sku, self.ws.clock()
         try:
-            rights.sell(node_db, code, sku, 1, now, "walk-in")
-        except NotEnoughRights:  # all its rights went to the hub: a delivery arrives first
-            stock_service.receive(node_db, code, sku, DELIVERY, now, "demo delivery", ACTOR)
-            rights.sell(node_db, code, sku, 1, now, "walk-in")
+            rights.sell(node_db, code, self.rng.choice(lines).sku, 1, self.ws.clock(), "walk-in")
+        except NotEnoughRights:
+            log.info("walk-in at %s: none of its own to sell", code)
 
-    def online(self, sku: str) -> None:
-        """An online order for one unit, delivered or shipped, if the hub can promise it."""
-        now = self.ws.clock()
+    def online(self, code: str) -> None:
+        """An online order for one unit of something `code` holds, delivered, shipped or
+        collected, if the hub can promise it (from whichever node it chooses)."""
+        held = self.paces[code].par
+        if not held:
+            return
+        sku, now = self.rng.choice(sorted(held)), self.ws.clock()
         method = self.rng.choice([Method.LOCAL_DELIVERY, Method.SHIP, Method.PICKUP])
         request = OrderRequest((OrderLine(sku, 1),), method, now, CUSTOMER, pickup_km=10.0)
         try:
@@ -115,6 +137,15 @@ class Shopper:
             promise.place_order(self.ws.hub, uuid.uuid4().hex, request, nodes, states=states)
         except DomainError as refused:  # nothing to promise it from: the shopper looks elsewhere
             log.info("online order for %s not promised: %s", sku, refused)
+
+    def restock(self, code: str, pace: NodePace) -> None:
+        """A delivery tops up each SKU down to half (or less) of where it stood at the start."""
+        node_db, now = self.ws.node(code), self.ws.clock()
+        held = {line.sku: line.on_hand for line in stock_service.stock_lines({code: node_db})}
+        for sku, par in pace.par.items():
+            short = par - held.get(sku, 0)
+            if short > 0 and held.get(sku, 0) * 2 <= par:
+                stock_service.receive(node_db, code, sku, short, now, "demo restock", ACTOR)
 
     def advance_older(self, every_s: float) -> None:
         """Each order placed a while ago moves one step on at each of its nodes. A node picks
@@ -134,6 +165,15 @@ class Shopper:
 
     def set_aside(self, order: Order, node: str) -> bool:
         return order.held_at(node).keys() <= rights.set_aside(self.ws.node(node), node).keys()
+
+
+def _arrivals(rng: random.Random, expected: float) -> int:
+    """How many shoppers come in a moment when `expected` come on average (Poisson)."""
+    threshold, count, product = math.exp(-expected), 0, rng.random()
+    while product > threshold:
+        count += 1
+        product *= rng.random()
+    return count
 
 
 def next_step(order: Order, step: Step) -> Step | None:

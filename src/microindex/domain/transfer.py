@@ -181,14 +181,19 @@ class Transfer:
         if any(q < 0 for q in arrived.values()):
             raise InvalidValue("arrived", str(dict(arrived)), "arrivals are not negative")
         self.arrived = {s: q for s, q in arrived.items() if q > 0}
-        state = TransferState.DISCREPANCY if self.shortfalls() else TransferState.RECEIVED
+        state = TransferState.DISCREPANCY if self._differences() else TransferState.RECEIVED
         self.state = state
         self.events.append(TransferEvent(state, at, actor))
         return dict(self.arrived)
 
     def shortfalls(self) -> list[Shortfall]:
-        if self.state in (TransferState.REQUESTED, TransferState.PACKED):
+        """What arrived different from what shipped; nothing until it has arrived (goods on
+        their way are not missing)."""
+        if self.state not in (TransferState.RECEIVED, TransferState.DISCREPANCY):
             return []
+        return self._differences()
+
+    def _differences(self) -> list[Shortfall]:
         skus = sorted(set(self.shipped) | set(self.arrived))
         found = [Shortfall(s, self.shipped.get(s, 0), self.arrived.get(s, 0)) for s in skus]
         return [f for f in found if f.missing != 0]

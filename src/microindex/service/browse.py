@@ -46,9 +46,10 @@ def find_products(
 
 
 def product_by_code(hub: UnitOfWorkFactory, code: str, today: date) -> Product:
-    """The product a scanned or typed code names: its SKU, else a GTIN or GS1 Digital Link."""
+    """The product a scanned or typed code names: its SKU (in any case: "mug-1" finds
+    "MUG-1"), else a GTIN or GS1 Digital Link."""
     with hub() as uow:
-        product = uow.catalog.get(code)
+        product = uow.catalog.get(code) or uow.catalog.get(code.upper())
     if product is not None:
         return product
     try:
@@ -56,7 +57,17 @@ def product_by_code(hub: UnitOfWorkFactory, code: str, today: date) -> Product:
     except DomainError:
         if code.isdigit():
             raise  # a GTIN with a bad check digit, or one no product carries
-        raise UnknownSku(code) from None
+        return _sku_in_any_case(hub, code)
     if resolution.product is None:
         raise UnknownSku(code)
     return resolution.product
+
+
+def _sku_in_any_case(hub: UnitOfWorkFactory, code: str) -> Product:
+    """A mixed-case SKU typed in another case: looked for only once nothing else matched."""
+    wanted = code.casefold()
+    with hub() as uow:
+        for product in uow.catalog.all():
+            if product.sku.value.casefold() == wanted:
+                return product
+    raise UnknownSku(code)

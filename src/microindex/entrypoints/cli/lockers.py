@@ -21,6 +21,7 @@ from rich.table import Table
 from microindex.adapters.symbols.render import png, qr, svg
 from microindex.bootstrap import Workspace
 from microindex.domain.errors import InvalidValue
+from microindex.domain.node import time_zone
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
@@ -302,7 +303,8 @@ def reserve(
             timedelta(minutes=minutes), ws.candidate_states(),
         )  # fmt: skip
     record = placed.record
-    console.print(f"{key}: held at {', '.join(record.order.parts)} until {record.lease_until}")
+    until = record.lease_until.astimezone(time_zone(ws.settings.time_zone))
+    console.print(f"{key}: held at {', '.join(record.order.parts)} until {until:%Y-%m-%d %H:%M %Z}")
 
 
 def show_transfers(found: list[Transfer], as_json: bool) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import typer
 import uvicorn
 
+from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.cli.context import console, errors, state, workspace
 from microindex.entrypoints.http import create_app
@@ -50,7 +52,12 @@ def serve(
     if workers > 1:
         _serve_workers(ctx, host, port, workers, tick)
         return
-    ws = workspace(ctx)
+    run_hub(workspace(ctx), host, port, tick)
+
+
+def run_hub(ws: Workspace, host: str, port: int, tick: float, access_log: bool = True) -> None:
+    """Serve `ws` in this process until Ctrl-C, after printing a one-time login link (the
+    demo turns the access log off: its agents' syncs would bury the link)."""
     app = create_app(ws, timers=True, tick_s=tick)
     hub = app.state.hub
     issued = access.issue_login_link(hub.links, ws.clock())
@@ -59,7 +66,18 @@ def serve(
     url = login_url(f"http://{shown}:{port}", issued.code)
     console.print(f"dashboard (one-time login link, valid {minutes} min): {url}", soft_wrap=True)
     console.print(f"API documentation: http://{shown}:{port}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log)
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Something already listens on `host:port` (another `demo` or `serve`, say)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
 
 
 def _serve_workers(ctx: typer.Context, host: str, port: int, workers: int, tick: float) -> None:

@@ -11,12 +11,13 @@ import typer
 from rich.table import Table
 
 from microindex.adapters.media.signing_identity import ensure_signing_identity
+from microindex.demo.catalog import BRAND
 from microindex.demo.live import start_live
 from microindex.demo.popup_weekend import told
 from microindex.demo.scenario import DEMO_LINK_STEM, build_demo
 from microindex.domain.gs1.digital_link import DigitalLink
-from microindex.entrypoints.cli.context import console, domain_errors, state, workspace
-from microindex.entrypoints.cli.serve import serve
+from microindex.entrypoints.cli.context import console, domain_errors, errors, state, workspace
+from microindex.entrypoints.cli.serve import port_taken, run_hub
 from microindex.service import rights
 from microindex.service.timers import TICK_S
 from microindex.settings import SETTINGS_FILE, Settings
@@ -87,13 +88,19 @@ def demo(
 
     Example: microindex demo --dir ./demo --seed 7 --port 8000
     """
+    if serve_it and port_taken(host, port):  # another demo serving: leave its workspace be
+        errors.print(
+            f"[red]error:[/] port {port} on {host} is in use (another demo or hub serving?): "
+            "stop it, or pass --port"
+        )
+        raise typer.Exit(1)
     if directory.exists():
         if not (directory / "hub.sqlite").exists() and any(directory.iterdir()):
             console.print(f"[red]{directory} exists and is not a microindex demo; not touching it")
             raise typer.Exit(1)
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    demo_settings = Settings(directory, link_stem=DEMO_LINK_STEM)
+    demo_settings = Settings(directory, link_stem=DEMO_LINK_STEM, shop_name=BRAND)
     (directory / SETTINGS_FILE).write_text(demo_settings.to_toml(), encoding="utf-8")
     cli = state(ctx)
     cli.workspace_path = directory
@@ -101,7 +108,7 @@ def demo(
         ws = workspace(ctx)
         with console.status("building the demo shop..."):
             summary = build_demo(ws, seed, ws.clock().date())
-    table = Table("node", "units on hand", title="Hackney Clay Co. demo")
+    table = Table("node", "units on hand", title=f"{BRAND} demo")
     for code, units in summary.on_hand.items():
         table.add_row(code, str(units))
     console.print(table)
@@ -134,6 +141,6 @@ def demo(
         local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         live = start_live(ws, f"http://{local}:{port}", seed)  # nodes sync, shoppers buy
         try:
-            serve(ctx, host, port, workers=1, tick=TICK_S)
+            run_hub(ws, host, port, TICK_S, access_log=False)
         finally:
             live.stop()

@@ -1,16 +1,35 @@
 """Charts as inline SVG, drawn on the server: no script, no build step, readable without CSS.
 
-Each function takes the numbers to draw and returns SVG markup with every text escaped.
+Each function takes the numbers to draw and returns SVG markup with every text escaped. A node
+keeps one colour in every chart (`node_colours`); what is not a node (a package type, a
+channel) is drawn in one neutral colour. A chart's heading and subtitle are the page's, in
+HTML, where they wrap; the SVG carries them only as its accessible name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
-PALETTE = ("#2f6f8f", "#d08a2e", "#5d9b5a", "#a24d6b", "#6b5ca5", "#7f7f7f")
+PALETTE = ("#2f6f8f", "#d08a2e", "#5d9b5a", "#a24d6b", "#6b5ca5", "#3f8f8a", "#b5651d")
+NEUTRAL = "#7f8c99"
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+LABEL_CHARS = 16  # a longer label is cut (the bar's tooltip has it whole)
+
+
+def node_colours(codes: Sequence[str]) -> dict[str, str]:
+    """One colour per node, the same in every chart: by the nodes' order, codes sorted."""
+    return {code: PALETTE[i % len(PALETTE)] for i, code in enumerate(sorted(codes))}
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar: its label, its length (None: not measured) and the words beside it."""
+
+    label: str
+    value: float | None
+    text: str
 
 
 def _nice_top(value: float) -> float:
@@ -25,7 +44,11 @@ def _nice_top(value: float) -> float:
 
 
 def grouped_bars(
-    title: str, categories: Sequence[str], series: dict[str, list[int]], width: int = 500
+    title: str,
+    categories: Sequence[str],
+    series: dict[str, list[int]],
+    colours: Mapping[str, str],
+    width: int = 500,
 ) -> str:
     """Vertical bars: one group per category, one bar per series in each, with a legend."""
     height, left, bottom, top = 260, 44, 36, 40
@@ -33,7 +56,7 @@ def grouped_bars(
     peak = _nice_top(max((v for values in series.values() for v in values), default=0))
     group_w = plot_w / max(len(categories), 1)
     bar_w = group_w * 0.8 / max(len(series), 1)
-    parts = [_open(title, width, height), _legend(list(series), left, 16)]
+    parts = [_open(title, width, height), _legend(list(series), colours, left, 16, width)]
     for i in range(5):
         value = peak * i / 4
         y = top + plot_h - plot_h * i / 4
@@ -49,7 +72,7 @@ def grouped_bars(
             x, y = x0 + s * bar_w, top + plot_h - h
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" '
-                f'height="{h:.1f}" fill="{PALETTE[s % len(PALETTE)]}">'
+                f'height="{h:.1f}" fill="{colours.get(name, NEUTRAL)}">'
                 f"<title>{escape(name)}, {escape(category)}: {value}</title></rect>"
             )
         parts.append(
@@ -61,26 +84,26 @@ def grouped_bars(
 
 
 def horizontal_bars(
-    title: str,
-    items: Sequence[tuple[str, Decimal]],
-    label: Callable[[Decimal], str],
-    width: int = 500,
+    title: str, bars: Sequence[Bar], colours: Mapping[str, str], peak: float = 0.0, width: int = 500
 ) -> str:
-    """One labelled bar per item, longest for the largest value."""
-    row, left, top = 40, 90, 12
-    height = top + row * len(items) + 8
-    peak = max((value for _, value in items), default=Decimal(0)) or Decimal(1)
-    plot_w = width - left - 120
+    """One labelled bar per item, longest for the largest value (or `peak`), its words beside
+    it; a bar not measured says "not measured", never a zero."""
+    row, left, top, room = 34, 120, 6, 150
+    height = top + row * len(bars) + 6
+    peak = peak or max((b.value or 0.0 for b in bars), default=0.0) or 1.0
+    plot_w = width - left - room
     parts = [_open(title, width, height)]
-    for i, (name, value) in enumerate(items):
+    for i, bar in enumerate(bars):
         y = top + i * row
-        w = float(value / peak) * plot_w
+        w = plot_w * min(bar.value or 0.0, peak) / peak
+        label = bar.label if len(bar.label) <= LABEL_CHARS else bar.label[: LABEL_CHARS - 1] + "…"
+        text = bar.text if bar.value is not None else "not measured"
         parts.append(
-            f'<text x="{left - 8}" y="{y + 22}" text-anchor="end" {FONT}>{escape(name)}</text>'
-            f'<rect class="bar" x="{left}" y="{y + 6}" width="{w:.1f}" height="{row - 12}" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(name)}: '
-            f"{escape(label(value))}</title></rect>"
-            f'<text x="{left + w + 8:.1f}" y="{y + 22}" {FONT}>{escape(label(value))}</text>'
+            f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" {FONT}>{escape(label)}</text>'
+            f'<rect class="bar" x="{left}" y="{y + 5}" width="{w:.1f}" height="{row - 12}" '
+            f'fill="{colours.get(bar.label, NEUTRAL)}"><title>{escape(bar.label)}: '
+            f"{escape(text)}</title></rect>"
+            f'<text x="{left + w + 6:.1f}" y="{y + 20}" {FONT}>{escape(text)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -93,13 +116,19 @@ def _open(title: str, width: int, height: int) -> str:
     )
 
 
-def _legend(names: list[str], x: int, y: int) -> str:
-    parts = []
-    for i, name in enumerate(names):
-        left = x + i * 100
+def _legend(names: list[str], colours: Mapping[str, str], x: int, y: int, width: int) -> str:
+    """The series' names in a row, each after its colour, as many as fit (each bar's tooltip
+    names its series)."""
+    parts, left = [], x
+    for name in names:
+        shown = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+        step = 30 + 7 * len(shown)
+        if left + step > width:
+            break
         parts.append(
             f'<rect x="{left}" y="{y - 10}" width="12" height="12" '
-            f'fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{left + 18}" y="{y}" {FONT}>{escape(name)}</text>'
+            f'fill="{colours.get(name, NEUTRAL)}"/>'
+            f'<text x="{left + 18}" y="{y}" {FONT}>{escape(shown)}</text>'
         )
+        left += step
     return "".join(parts)

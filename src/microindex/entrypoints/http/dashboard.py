@@ -13,14 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from microindex.adapters.search.files import load_synonyms
 from microindex.domain.channels.webhook import Delivery, DeliveryState
+from microindex.domain.node import time_zone
 from microindex.domain.product import Product
 from microindex.domain.search.request import SearchRequest
 from microindex.entrypoints.http import dashboard_kpis, dashboard_nodes
 from microindex.entrypoints.http.api.search import caught_up
-from microindex.entrypoints.http.charts import grouped_bars, horizontal_bars
+from microindex.entrypoints.http.charts import Bar, grouped_bars, horizontal_bars, node_colours
 from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.session import admin_session
-from microindex.entrypoints.http.templating import ago, page
+from microindex.entrypoints.http.templating import ago, page, zone_name
 from microindex.service import dashboard as view
 from microindex.service.browse import ProductFilter
 from microindex.service.dashboard import StockRow
@@ -53,20 +54,24 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
     value = view.stock_value(nodes, catalog, hub.currency)
     rows, matching = _stock(hub, nodes, catalog, q.strip())
     kpis = dashboard_kpis.figures(hub)
+    colours = node_colours([n.code.value for n in registered])
+    zone = time_zone(hub.workspace.settings.time_zone)
     return page(
         request,
         "dashboard.html",
         who=token.actor,
         now=now,
+        zone=zone,
+        zone_name=zone_name(zone, now),
         feed_warning=hub.workspace.settings.feed_warning,
         q=q,
         nodes=list(nodes),
         activity=[(a, a.health(now), ago(a.age(now))) for a in activity],
         syncs=next_syncs(hub.workspace.hub, [n.code.value for n in registered], now),
-        today=dashboard_nodes.read(hub, registered, now),
-        sales_chart=_sales_chart(weeks, sold),
-        value_chart=_value_chart(value, hub.currency),
-        panels=dashboard_kpis.panels(kpis),
+        today=dashboard_nodes.read(hub, registered, now, zone),
+        sales_chart=_sales_chart(weeks, sold, colours),
+        value_chart=_value_chart(value, hub.currency, colours),
+        panels=dashboard_kpis.panels(kpis, colours),
         fulfilment=kpis.fulfilment or [],
         orders=view.order_board(hub.workspace.hub, now, ORDERS_SHOWN, ORDERS_LOOKBACK),
         rows=rows,
@@ -110,19 +115,19 @@ def _stock(
     return view.search_rows(result.hits, catalog), result.total
 
 
-def _sales_chart(weeks: list[date], sold: dict[str, list[int]]) -> str:
+def _sales_chart(weeks: list[date], sold: dict[str, list[int]], colours: dict[str, str]) -> str:
     if not weeks or not any(any(counts) for counts in sold.values()):
         return ""
     labels = [f"{start:%d %b}" for start in weeks]
-    return grouped_bars("Units sold per node, by week (weeks start Monday)", labels, sold)
+    return grouped_bars("Units sold per node, by week (weeks start Monday)", labels, sold, colours)
 
 
-def _value_chart(value: dict[str, Decimal], currency: str) -> str:
+def _value_chart(value: dict[str, Decimal], currency: str, colours: dict[str, str]) -> str:
     if not any(value.values()):
         return ""
     items = sorted(value.items(), key=lambda item: -item[1])
     return horizontal_bars(
         f"Stock value by node at selling price ({currency})",
-        items,
-        lambda amount: f"{amount:,.2f} {currency}",
+        [Bar(node, float(amount), f"{amount:,.2f} {currency}") for node, amount in items],
+        colours,
     )

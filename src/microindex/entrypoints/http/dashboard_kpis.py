@@ -1,4 +1,4 @@
-"""The governance KPIs on the dashboard, charted with the weekly report's SVG functions.
+"""The governance KPIs on the dashboard, charted as the dashboard's other charts are.
 
 The figures come from the governance services (`service.kpis`, `adapters.order_kpis`) over the
 same wiring the CLI uses; nothing is computed here but the layout. They are kept for a minute
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from microindex.adapters.order_kpis import OrderFill, order_fill
-from microindex.adapters.reports.svg import bar_chart
 from microindex.domain.kpis import FulfilmentTime, ListingAccuracy, PackageReturnRate
+from microindex.entrypoints.http.charts import Bar, horizontal_bars
 from microindex.entrypoints.http.context import Hub
 from microindex.service import kpis
 
@@ -36,10 +36,11 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class Panel:
-    """One KPI card: its chart, or why there is none ("not measured yet")."""
+    """One KPI card: what it measures, its chart, or why there is none ("not measured yet")."""
 
     ident: str
     heading: str
+    subtitle: str
     chart: str
     missing: str
 
@@ -69,54 +70,67 @@ def _read(hub: Hub, end: datetime) -> Figures:
     )
 
 
-def panels(seen: Figures) -> list[Panel]:
-    """The KPI cards in the order the dashboard shows them."""
-    times = seen.fulfilment or []
+def panels(seen: Figures, colours: Mapping[str, str]) -> list[Panel]:
+    """The KPI cards in the order the dashboard shows them, each node in its colour; a rate
+    says how many of how many it counts."""
     return [
         _panel(
             ("fill-chart", "Local fill rate"),
             "Units sold / estimated demand per node, last 4 weeks",
-            seen.fill,
-            top=1.0,
+            [_rate(node, rate) for node, rate in seen.fill.items()],
+            colours,
         ),
         _panel(
             ("order-fill-chart", "Order fill rate"),
             "Order lines handed over by the node promised, last 4 weeks",
-            {o.node: o.rate for o in seen.orders},
-            top=1.0,
+            [_rate(o.node, o.rate, o.handed_over, o.promised) for o in seen.orders],
+            colours,
         ),
         _panel(
             ("fulfilment-chart", "Time to fulfilment"),
             "Median hours from promise to handover, last 4 weeks",
-            {t.node: t.median_hours for t in times},
-            fmt=".1f",
+            [
+                Bar(t.node, t.median_hours, f"{t.median_hours:.1f} h ({t.orders} orders)")
+                for t in seen.fulfilment or []
+            ],
+            colours,
+            peak=0.0,
         ),
         _panel(
             ("returns-chart", "Return rate by package type"),
             "Packed orders with a return opened against them",
-            {p.package_type: p.rate for p in seen.packages},
+            [
+                _rate(p.package_type, p.rate if p.orders else None, p.returned, p.orders)
+                for p in seen.packages
+            ],
+            colours,
         ),
         _panel(
             ("listings-chart", "Listing accuracy per channel"),
             "Items a channel showed right, sampled every 15 min, last 24 h",
-            {a.channel: a.rate for a in seen.listings},
-            top=1.0,
+            [_rate(a.channel, a.rate, a.accurate, a.checked) for a in seen.listings],
+            colours,
         ),
     ]
 
 
+def _rate(label: str, rate: float | None, part: int | None = None, whole: int | None = None) -> Bar:
+    counted = f" ({part} of {whole})" if part is not None and whole is not None else ""
+    return Bar(label, rate, "" if rate is None else f"{rate:.0%}{counted}")
+
+
 def _panel(
     card: tuple[str, str],
-    title: str,
-    values: Mapping[str, float | None],
-    fmt: str = ".0%",
-    top: float | None = None,
+    subtitle: str,
+    bars: list[Bar],
+    colours: Mapping[str, str],
+    peak: float = 1.0,
 ) -> Panel:
     ident, heading = card
-    if not any(v is not None for v in values.values()):
-        return Panel(ident, heading, "", "Not measured yet.")
-    chart = bar_chart(title, list(values), list(values.values()), fmt=fmt, top=top)
-    return Panel(ident, heading, chart, "")
+    if not any(b.value is not None for b in bars):
+        return Panel(ident, heading, subtitle, "", "Not measured yet.")
+    chart = horizontal_bars(f"{heading}: {subtitle}", bars, colours, peak)
+    return Panel(ident, heading, subtitle, chart, "")
 
 
 _kept: dict[Path, tuple[float, Figures]] = {}

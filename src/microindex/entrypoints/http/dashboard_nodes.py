@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from microindex.domain.locker import Assignment
 from microindex.domain.node import Location, Node
@@ -17,7 +17,7 @@ from microindex.domain.popup import PopUp
 from microindex.domain.round import Round, Stop
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.entrypoints.http.context import Hub
-from microindex.entrypoints.http.templating import ago
+from microindex.entrypoints.http.templating import ago, local
 from microindex.service import lockers, popups, rounds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 
@@ -63,16 +63,16 @@ class NodesToday:
     popups: list[PopUpSoon]
 
 
-def read(hub: Hub, registered: Sequence[Node], now: datetime) -> NodesToday:
+def read(hub: Hub, registered: Sequence[Node], now: datetime, zone: tzinfo) -> NodesToday:
     ops, stores = hub.workspace.node_ops(), hub.workspace.rounds()
     codes = [n.code.value for n in registered]
-    today = now.date()
+    today = now.astimezone(zone).date()  # the shop's day
     found = [rounds.round_for(stores, code, today) for code in codes]
     on_the_way = [t for state in ON_THE_WAY for t in transfers.listed(ops, state)]
     on_the_way.sort(key=lambda t: t.events[0].at)
     return NodesToday(
         lockers=_lockers(ops, codes),
-        rounds=[round_today(r, now) for r in found if r is not None],
+        rounds=[round_today(r, now, zone) for r in found if r is not None],
         transfers=[
             OnTheWay(t, t.state.value.replace("_", " "), ago(now - t.events[0].at))
             for t in on_the_way
@@ -95,18 +95,19 @@ def _lockers(ops: NodeOpsFactory, codes: Sequence[str]) -> list[Locker]:
     return found
 
 
-def round_today(round_: Round, now: datetime) -> RoundToday:
-    """The round as the card words it: where the van is now, and its next stop."""
+def round_today(round_: Round, now: datetime, zone: tzinfo = UTC) -> RoundToday:
+    """The round as the card words it, on the shop's clock (`zone`): where the van is now,
+    and its next stop."""
     here = round_.stop_at(now)
     ahead = [s for s in round_.ahead(now) if s is not here]
     coming = ahead[0] if ahead else None
     first, last = round_.stops[0], round_.stops[-1]
     if here is not None:
-        words = f"At {here.label or 'a stop'} until {here.leaves:%H:%M}"
+        words = f"At {here.label or 'a stop'} until {local(here.leaves, zone)}"
     elif now < first.arrives:
         words = "Not out yet"
     elif now > last.leaves:
-        words = f"Round done at {last.leaves:%H:%M}"
+        words = f"Round done at {local(last.leaves, zone)}"
     else:
         words = "On the road"
     return RoundToday(round_.node, round_.stops, words, round_.position(now), here, coming)

@@ -18,7 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Path, Request
@@ -51,6 +51,8 @@ MAX_ADDRESS = 1000
 HOLDS_PER_CLIENT = 6
 HOLD_WINDOW = timedelta(minutes=30)
 HOLD_LIMIT = Limit(HOLDS_PER_CLIENT, HOLD_WINDOW)  # counted in the hub's database
+NEAR_KM = 0.2  # a shopper this close to the scanned shelf's node is at it
+READY_STEP_MIN = 5
 _TOKEN = re.compile(r"^[A-Za-z0-9_\-]{32}$")
 _SHA256 = re.compile(r"^([0-9a-f]{64})\.jpg$")
 
@@ -61,7 +63,7 @@ STOCK_WORDS = {
 }
 WHY_NOT = {
     "node_closed": "closed for holds now",
-    "no_pickup_here": "no pickup here",
+    "no_pickup_here": "no counter to collect from: order online for delivery",
     "not_reservable": "none to hold online: ask in store",
 }
 REFUSED = {
@@ -80,11 +82,11 @@ class Row:
 
     code: str
     name: str
-    here: bool  # the scanned shelf is at this node
+    here: str  # the scanned shelf is at this node: "you are here", or "where you scanned"
     stock: str
     as_of: str
     distance: str
-    ready: str
+    ready: str  # when a pickup here would be ready, in words ("" where none is)
     reservable: int
     why_not: str
     key: str  # the idempotency key of this line's form
@@ -133,7 +135,7 @@ def _scan_page(request: Request) -> Response:
     except DomainError as error:
         return _missing(request, str(error))
     token = _form_token(request)
-    response = page(
+    response = _page(
         request,
         "scan.html",
         view=view,
@@ -142,6 +144,7 @@ def _scan_page(request: Request) -> Response:
         scan=view.scanned.link.uri(hub.workspace.settings.link_stem),
         back=_back(request),
         shopper=shopper,
+        where="in stock near you",
         token=token,
         jsonld=_jsonld(view),
     )
@@ -179,7 +182,11 @@ def _shopper(request: Request) -> Location | None:
 def _row(line: NodeStock, view: ScanView) -> Row:
     figure = line.page.figure
     code = line.node.code.value
-    here = code == view.scanned.shelf
+    here = ""
+    if code == view.scanned.shelf:  # the shopper stands there unless they said otherwise
+        near = line.distance_km is None or line.distance_km < NEAR_KM
+        here = "you are here" if near else "where you scanned"
+    no_pickup = line.refusal == "no_pickup_here"
     return Row(
         code,
         line.node.name,
@@ -187,11 +194,20 @@ def _row(line: NodeStock, view: ScanView) -> Row:
         _stock_words(figure),
         f"as of {line.as_of:%H:%M} ({ago(view.at - line.as_of)})",
         _distance(line.distance_km),
-        _when(line.ready_by, view.at),
+        "" if no_pickup else _when(ready_time(line.ready_by), view.at),
         line.reservable,
         WHY_NOT.get(line.refusal, ""),
         f"hold-{secrets.token_hex(8)}",
     )
+
+
+def ready_time(moment: datetime | None) -> datetime | None:
+    """A pickup's ready time as a shop says it: the next five minutes ("18:20", not "18:19")."""
+    if moment is None:
+        return None
+    step = timedelta(minutes=moment.minute % READY_STEP_MIN, seconds=moment.second)
+    floor = moment - step - timedelta(microseconds=moment.microsecond)
+    return moment if floor == moment else floor + timedelta(minutes=READY_STEP_MIN)
 
 
 def _distance(km: float | None) -> str:
@@ -283,22 +299,28 @@ def _quantity(text: str) -> int:
 
 def _confirmation(request: Request, held: Held, now: datetime) -> Response:
     picture = base64.b64encode(png(qr(held.reference), module_px=6)).decode("ascii")
-    return page(
+    return _page(
         request,
         "scan_held.html",
         status=201 if held.created else 200,
         held=held,
-        ready=_when(held.ready_by, now),
+        ready=_when(ready_time(held.ready_by), now),
         until=_when(held.until, now),
         qr=f"data:image/png;base64,{picture}",
     )
 
 
 def _missing(request: Request, problem: str) -> Response:
-    return page(request, "scan_missing.html", status=404, problem=problem)
+    return _page(request, "scan_missing.html", status=404, problem=problem)
 
 
 def _refused(request: Request, title: str, problem: str, status: int, back: str = "") -> Response:
-    return page(
+    return _page(
         request, "scan_refused.html", status=status, title=title, problem=problem, back=back
     )
+
+
+def _page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """A shopper's page, under the shop's own name."""
+    shop = hub_of(request).workspace.settings.shop_name
+    return page(request, name, status=status, shop_name=shop, **context)

@@ -22,8 +22,9 @@ from microindex.entrypoints.http.api.common import router as api_router
 from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import hub_of
+from microindex.entrypoints.http.session import COOKIE, admin_session
 from microindex.entrypoints.http.templating import page
-from microindex.service import cycle_counts, remote_nodes, shelf_holds
+from microindex.service import access, cycle_counts, remote_nodes, shelf_holds
 from microindex.service.cycle_counts import ToCount
 from microindex.service.nodes import get_node
 
@@ -37,11 +38,18 @@ NODE_FEATURES = ("counts", "closeout")
 
 @router.get("/staff/{node}", response_class=HTMLResponse)
 def staff_page(request: Request, node: Annotated[str, Path(max_length=32)]) -> Response:
+    """The page; an admin signed in to the dashboard is signed in here too, with a session of
+    its own (the dashboard's cookie stays HttpOnly), and never asked for the node's secret."""
+    hub = hub_of(request)
     try:
-        found = get_node(hub_of(request).hub, node)
+        found = get_node(hub.hub, node)
     except DomainError as error:
         return page(request, "missing.html", status=404, problem=str(error))
-    return page(request, "staff.html", node=found, features=HUB_FEATURES)
+    admin = admin_session(request)
+    session = ""
+    if admin is not None:
+        session = access.sign_in(hub.tokens, request.cookies.get(COOKIE), hub.now()).secret
+    return page(request, "staff.html", node=found, features=HUB_FEATURES, session=session)
 
 
 class CountLineOut(BaseModel):

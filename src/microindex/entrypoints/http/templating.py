@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +43,27 @@ def ago(age: timedelta | None) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h ago"
     return f"{minutes // (24 * 60)} days ago"
+
+
+def local(moment: datetime | None, zone: tzinfo, fmt: str = "%H:%M") -> str:
+    """`moment` on the shop's clock (its time zone from the settings), as `fmt` says."""
+    return "" if moment is None else moment.astimezone(zone).strftime(fmt)
+
+
+def day_and_time(moment: datetime | None, zone: tzinfo, now: datetime) -> str:
+    """ "today 18:30", "tomorrow 09:00", "yesterday 17:10" or "Thu 10 Dec 09:00", on the shop's
+    clock."""
+    if moment is None:
+        return ""
+    seen = moment.astimezone(zone)
+    days = (seen.date() - now.astimezone(zone).date()).days
+    day = {-1: "yesterday", 0: "today", 1: "tomorrow"}.get(days, f"{seen:%a %d %b}")
+    return f"{day} {seen:%H:%M}"
+
+
+def zone_name(zone: tzinfo, now: datetime) -> str:
+    """The zone as a shop's staff know it: "Europe/London, GMT" (BST in summer)."""
+    return f"{getattr(zone, 'key', str(zone))}, {now.astimezone(zone):%Z}"
+
+
+templates.env.filters.update(local=local, day_and_time=day_and_time)

@@ -7,9 +7,17 @@
 (() => {
   const root = document.getElementById("app");
   const node = root.dataset.node;
+  // Times on the node's own clock, with its zone, whatever the phone's setting (a node agent's
+  // page, which does not know it, uses the phone's).
+  const zone = root.dataset.zone || undefined;
+  const dayOf = (date) => date.toLocaleDateString("en-CA", { timeZone: zone });
   const key = `microindex.token.${node}`;
   const $ = (id) => document.getElementById(id);
   let item = null;
+  // A count that moves on-hand by more than this many units asks first: a slip of the thumb
+  // (12 for 120) would otherwise rewrite the stock in one tap.
+  const COUNT_ASKS_OVER = 3;
+  let pendingCount = null;
   const has = (feature) => Boolean($(`${feature}-card`));
 
   async function api(method, path, body) {
@@ -86,6 +94,7 @@
       say(error.message, true);
       return;
     }
+    cancelCount();
     $("item-title").textContent = item.title;
     $("item-sku").textContent = item.sku;
     $("item-gtin").textContent = item.gtin ? `GTIN ${item.gtin}` : "";
@@ -99,10 +108,16 @@
     $("on-hand").textContent = String(lines.length ? lines[0].on_hand : 0);
   }
 
-  async function act(action) {
-    const quantity = Number($("quantity").value);
+  async function act(action, confirmed = false) {
+    const quantity = confirmed ? pendingCount : Number($("quantity").value);
+    cancelCount();
     if (!item || !Number.isInteger(quantity) || quantity < (action === "count" ? 0 : 1)) {
       say("Enter a whole number of units.", true);
+      return;
+    }
+    const onHand = Number($("on-hand").textContent);
+    if (action === "count" && !confirmed && Number.isInteger(onHand) && Math.abs(quantity - onHand) > COUNT_ASKS_OVER) {
+      askCount(quantity, onHand);
       return;
     }
     const body =
@@ -117,6 +132,21 @@
       else say(error.message, true);
     }
     await refreshAfter(action);
+  }
+
+  function askCount(quantity, onHand) {
+    pendingCount = quantity;
+    const change = quantity - onHand;
+    $("count-confirm-why").textContent =
+      `Counted ${quantity}: on hand goes from ${onHand} to ${quantity} (${change > 0 ? "+" : ""}${change}). Sure?`;
+    $("count-confirm-yes").textContent = `Set on hand to ${quantity}`;
+    $("count-confirm").hidden = false;
+    $("count-confirm-yes").focus();
+  }
+
+  function cancelCount() {
+    pendingCount = null;
+    $("count-confirm").hidden = true;
   }
 
   // Units promised to online orders: sold only if the staff confirm it, saying why.
@@ -159,14 +189,14 @@
   async function refreshToday() {
     const { head } = await api("GET", `/nodes/${node}/head`);
     const page = await api("GET", `/nodes/${node}/movements?after=${Math.max(0, head - 200)}&limit=200`);
-    const today = new Date().toDateString();
+    const today = dayOf(new Date());
     const list = $("today");
     list.replaceChildren();
     // Goods that moved today; grants only move stock rights between the node and the hub.
-    const moved = page.items.filter((m) => m.kind !== "grant" && new Date(m.at).toDateString() === today);
+    const moved = page.items.filter((m) => m.kind !== "grant" && dayOf(new Date(m.at)) === today);
     for (const m of moved.reverse()) {
       const li = document.createElement("li");
-      const time = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      const time = new Date(m.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: zone });
       li.textContent = `${time}  ${m.kind} ${m.quantity > 0 ? "+" : ""}${m.quantity}  ${m.sku}`;
       list.append(li);
     }
@@ -190,7 +220,9 @@
     const li = document.createElement("li");
     li.dataset.order = order.id;
     const what = document.createElement("div");
-    const by = new Date(order.promised_by).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    const by = new Date(order.promised_by).toLocaleString([], {
+      weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: zone, timeZoneName: "short",
+    });
     const title = Object.assign(document.createElement("strong"), { textContent: order.id });
     const when = Object.assign(document.createElement("span"), { className: "muted", textContent: ` by ${by}` });
     const lines = document.createElement("ul");
@@ -371,6 +403,11 @@
   });
   $("camera-button").addEventListener("click", scanWithCamera);
   $("override").addEventListener("submit", sellAnyway);
+  $("count-confirm").addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("count", true);
+  });
+  $("count-cancel").addEventListener("click", () => { cancelCount(); say("Not counted."); });
   $("override-cancel").addEventListener("click", () => { cancelOverride(); say("Not sold."); });
   for (const button of document.querySelectorAll("[data-action]")) {
     button.addEventListener("click", () => act(button.dataset.action));
@@ -380,6 +417,8 @@
     $("closeout-cancel").addEventListener("click", endCloseOut);
     $("closeout-form").addEventListener("submit", closeOut);
   }
+  // An admin signed in to the dashboard: the page came with a session for them.
+  if (root.dataset.session && !sessionStorage.getItem(key)) sessionStorage.setItem(key, root.dataset.session);
   const signedIn = Boolean(sessionStorage.getItem(key));
   show(signedIn);
   if (signedIn) refreshAll();

@@ -1,0 +1,108 @@
+"""The staff page as staff and admins meet it: a SKU typed in any case, a count far from the
+books asks first, and an admin from the dashboard needs no node secret."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import suppress
+from typing import Any
+
+import pytest
+
+with suppress(ImportError):  # the `browser` fixture says why: a skip, or in CI a failure
+    from playwright.sync_api import expect
+
+from tests.browser.conftest import Hub, new_context
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = new_context(
+        browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _sign_in(phone: Any, hub: Hub, node: str) -> None:
+    phone.goto(f"{hub.url}/staff/{node}")
+    phone.fill("#token", hub.secrets[f"staff_{node}"])
+    phone.click("#sign-in-form button")
+    phone.wait_for_selector("#scan:not([hidden])")
+
+
+def _a_sku(phone: Any, hub: Hub, node: str) -> str:
+    lines = phone.request.get(
+        f"{hub.url}/api/v1/stock?node={node}",
+        headers={"Authorization": f"Bearer {hub.secrets[f'staff_{node}']}"},
+    ).json()
+    return str(
+        next(line["sku"] for line in sorted(lines, key=lambda x: x["sku"]) if line["on_hand"] > 0)
+    )
+
+
+def _look_up(phone: Any, code: str) -> int:
+    phone.fill("#code", code)
+    phone.press("#code", "Enter")
+    phone.wait_for_selector("#item:not([hidden])")
+    expect(phone.locator("#on-hand")).to_have_text(re.compile(r"^\d+$"))
+    return int(phone.inner_text("#on-hand"))
+
+
+def test_a_sku_typed_in_lower_case_is_found(phone: Any, hub: Hub) -> None:
+    sku = _a_sku(phone, hub, "van")
+    assert sku != sku.lower()
+    _sign_in(phone, hub, "van")
+    _look_up(phone, sku.lower())
+    assert phone.inner_text("#item-sku") == sku
+    assert "problem" not in (phone.get_attribute("#message", "class") or "")
+
+
+def test_a_count_far_from_on_hand_asks_before_it_sets_the_stock(phone: Any, hub: Hub) -> None:
+    sku = _a_sku(phone, hub, "locker")
+    _sign_in(phone, hub, "locker")
+    on_hand = _look_up(phone, sku)
+    phone.fill("#quantity", str(on_hand + 10))
+    phone.click("[data-action=count]")
+    expect(phone.locator("#count-confirm")).to_be_visible()
+    expect(phone.locator("#count-confirm-why")).to_contain_text(
+        f"goes from {on_hand} to {on_hand + 10} (+10)"
+    )
+    phone.click("#count-cancel")
+    assert phone.inner_text("#message") == "Not counted."
+    assert _look_up(phone, sku) == on_hand  # nothing was written
+    phone.fill("#quantity", str(on_hand + 10))
+    phone.click("[data-action=count]")
+    phone.click("#count-confirm-yes")
+    expect(phone.locator("#on-hand")).to_have_text(str(on_hand + 10))
+    phone.fill("#quantity", str(on_hand + 8))  # within a few units: no question
+    phone.click("[data-action=count]")
+    expect(phone.locator("#on-hand")).to_have_text(str(on_hand + 8))
+    assert phone.locator("#count-confirm").is_hidden()
+
+
+def test_an_admin_opens_a_nodes_staff_page_from_the_dashboard_without_its_secret(
+    browser: Any, hub: Hub
+) -> None:
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{hub.url}/login")
+    page.fill("#token", hub.secrets["admin"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{hub.url}/")
+    page.click("#nodes a[href='/staff/van']")
+    page.wait_for_selector("#scan:not([hidden])")
+    assert page.locator("#sign-in").is_hidden()
+    expect(page.locator("#picks-card")).to_be_visible()
+    _look_up(page, _a_sku(page, hub, "van"))
+    context.close()
+
+
+def test_without_a_dashboard_session_the_staff_page_asks_for_a_token(phone: Any, hub: Hub) -> None:
+    phone.goto(f"{hub.url}/staff/van")
+    expect(phone.locator("#sign-in")).to_be_visible()
+    assert phone.locator("#app").get_attribute("data-session") is None
