@@ -32,6 +32,7 @@ from microindex.service.governance_ports import (
     GovernanceUnitOfWorkFactory,
     ListingAccuracySource,
     PackagesUsed,
+    PastSalesStore,
     SyncStatus,
     SyncStatusSource,
 )
@@ -64,6 +65,7 @@ class KpiSources:
     fulfilment: FulfilmentEvents | None = None
     listings: ListingAccuracySource | None = None
     sync: SyncStatusSource | None = None
+    past_sales: PastSalesStore | None = None
 
 
 @dataclass(frozen=True, slots=True)

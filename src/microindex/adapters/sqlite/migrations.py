@@ -10,6 +10,7 @@ from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSI
 from microindex.adapters.sqlite.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
+    PAST_SALES_MIGRATION,
     RETURN_LINE_ORDER_MIGRATION,
     RETURNS_MIGRATION,
 )
@@ -303,6 +304,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     WALK_IN_RATES_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
+    PAST_SALES_MIGRATION,
 ]
 
 

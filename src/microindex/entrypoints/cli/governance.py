@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from microindex.adapters.csvio.count_file import parse_counts
+from microindex.adapters.csvio.past_sales import parse_past_sales
 from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
 from microindex.adapters.reports.files import write_report
 from microindex.domain.errors import UnknownNode
@@ -33,9 +34,11 @@ app = typer.Typer(help="Governance: counts and reconciliation, jobs, triage, KPI
 counts_app = typer.Typer(help="Stock counts waiting for the nightly reconciliation.")
 jobs_app = typer.Typer(help="The governance cadence: run jobs by hand, see their runs.")
 report_app = typer.Typer(help="Reports.")
+sales_app = typer.Typer(help="Past sales imported for triage.")
 app.add_typer(counts_app, name="counts")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(report_app, name="report")
+app.add_typer(sales_app, name="sales")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 ACTOR = typer.Option("", "--actor", help="Who did it.")
@@ -211,20 +214,25 @@ def triage_cmd(
     accept: bool = typer.Option(False, "--accept", help="Make it the node's stock targets."),
     weeks: int = typer.Option(8, "--weeks", min=1, help="Sales history to rank on."),
     limit: int = typer.Option(200, "--limit", min=1),
+    view: str = typer.Option(
+        "fastest", "--view", help="fastest (own velocity) or weighted (velocity, margin, ...)."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Rank SKUs for a node (velocity, margin, repeat, sturdiness) and propose the first 200.
+    """Propose the 200 SKUs a node sells fastest (walk-in sales and online picks there; its
+    imported past sales when it has none yet). `--view weighted` ranks on a weighted score.
 
     Example: microindex governance triage locker --accept
     """
     with domain_errors():
         gov = governance(ctx)
-        end = gov.clock()
+        db, end = _node(gov, node), gov.clock()
         found = triage.triage(
-            gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit
-        )
+            gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit,
+            view=triage.view(view), past=gov.sources.past_sales,
+        )  # fmt: skip
         if accept:
-            triage.accept(_node(gov, node), node, found, end)
+            triage.accept(db, node, found, end)
     if as_json:
         print_json([asdict(p) for p in found])
     else:
@@ -242,6 +250,33 @@ def triage_cmd(
             )
         console.print(table)
         console.print(f"{len(found)} SKUs proposed for {node}" + (", accepted" if accept else ""))
+
+
+@sales_app.command("import")
+def import_sales(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node code."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Orders export CSV."),
+    as_json: bool = JSON,
+) -> None:
+    """Import a node's past sales for triage: a Shopify orders export, or a plain CSV
+    `date,sku,quantity`. A bad row refuses the whole file; importing again replaces it.
+
+    Example: microindex governance sales import shopfront orders_export.csv
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        _node(gov, node)
+        parsed = parse_past_sales(file)
+        done = triage.import_past_sales(gov.sources.hub, gov.sources.past_sales, node, parsed)
+    if as_json:
+        print_json(asdict(done))
+        return
+    skipped = f"; {done.skipped} line(s) without a SKU skipped" if done.skipped else ""
+    console.print(
+        f"{done.units} units of {done.skus} SKUs sold {done.first} to {done.last} "
+        f"imported for {node}{skipped}"
+    )
 
 
 @app.command("kpis")

@@ -1,0 +1,35 @@
+"""Past sales a node imported, in the node's own SQLite file (table `past_sales`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import date
+
+from microindex.domain.triage import PastSale
+
+
+class SqlitePastSales:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def replace(self, node: str, sales: Sequence[PastSale]) -> None:
+        """The node's past sales become `sales` (an import again replaces the last one)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("DELETE FROM past_sales WHERE node = ?", (node,))
+            self._conn.executemany(
+                "INSERT INTO past_sales (node, sku, day, units) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (node, sku, day) DO UPDATE SET units = units + excluded.units",
+                [(node, s.sku, s.day.isoformat(), s.units) for s in sales],
+            )
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def sales(self, node: str) -> list[PastSale]:
+        rows = self._conn.execute(
+            "SELECT sku, day, units FROM past_sales WHERE node = ? ORDER BY day, sku", (node,)
+        )
+        return [PastSale(sku, date.fromisoformat(day), units) for sku, day, units in rows]
