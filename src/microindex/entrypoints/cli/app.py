@@ -15,6 +15,7 @@ from microindex.entrypoints.cli import (
     media,
     nodes,
     orders,
+    packaging,
     returns,
     rounds,
     search,
@@ -75,6 +76,7 @@ app.add_typer(media.app, name="media")
 app.add_typer(search.app, name="search")
 app.add_typer(feeds.app, name="feeds")
 app.add_typer(returns.app, name="returns")
+app.add_typer(packaging.app, name="package")
 app.add_typer(governance.app, name="governance")
 app.add_typer(tokens.app, name="token")
 app.add_typer(webhooks.app, name="webhooks")
