@@ -116,7 +116,7 @@ def test_online_picks_at_a_node_count_as_its_sales_and_outrank_imports(shop: Pat
             "--key",
             "web-1",
             "--json",
-        )  # fmt: skip
+        )
     )
     assert placed["parts"][0]["node"] == "shop"
     cli(shop, "order", "advance", "web-1", "shop", "picked")
