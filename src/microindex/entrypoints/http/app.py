@@ -16,11 +16,14 @@ from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
+    governance,
     holds,
     ledger,
     lockers,
     nodes,
+    packaging,
     popups,
+    returns,
     rounds,
     search,
     stock,
@@ -103,6 +106,9 @@ def create_app(
         holds.api,
         voice.api,
         webhooks.api,
+        packaging.api,
+        returns.api,
+        governance.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
