@@ -299,6 +299,41 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         None,
         (200, 403, 403, 403, 401, 401),
     ),
+    "read the van's package templates": (
+        "GET",
+        "/api/v1/nodes/van/packages",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "set a van package template": (
+        "PUT",
+        "/api/v1/nodes/van/packages/matrix-box",
+        {"length_mm": 300, "width_mm": 200, "height_mm": 100, "max_weight_g": 5000, "cost": "1"},
+        (200, 403, 403, 403, 401, 401),
+    ),
+    "read the van's packages used": (
+        "GET",
+        "/api/v1/packages/used?node=van",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "read returns at the van": (
+        "GET",
+        "/api/v1/returns?node=van",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "read every return": ("GET", "/api/v1/returns", None, (200, 403, 403, 403, 401, 401)),
+    "read return alerts": ("GET", "/api/v1/returns/alerts", None, (200, 403, 403, 403, 401, 401)),
+    "triage the van": ("GET", "/api/v1/nodes/van/triage", None, (200, 403, 403, 403, 401, 401)),
+    "read the van's targets": (
+        "GET",
+        "/api/v1/nodes/van/targets",
+        None,
+        (200, 403, 403, 403, 401, 401),
+    ),
+    "read the jobs": ("GET", "/api/v1/jobs", None, (200, 403, 403, 403, 401, 401)),
+    "read the kpis": ("GET", "/api/v1/kpis", None, (200, 403, 403, 403, 401, 401)),
 }
 
 CASES = [
