@@ -169,3 +169,66 @@ def test_packing_refuses_an_unknown_node_or_order_with_the_usual_message(shop: P
 def rates(ws: Path) -> dict[str, float]:
     rows = json.loads(cli(ws, "governance", "kpis", "--json"))
     return {r["key"]: r["value"] for r in rows if r["metric"] == "package_return_rate"}
+
+
+def test_quarterly_pruning_accepted_in_one_step_requests_transfers_and_archives_drops(
+    shop: Path,
+) -> None:
+    cli(shop, "stock", "receive", "shop", "SKU-001", "10")
+    cli(shop, "stock", "receive", "shop", "SKU-002", "4")
+    cli(shop, "stock", "receive", "locker", "SKU-001", "10")
+    cli(shop, "stock", "sell", "locker", "SKU-001", "5")  # 5 in 13 weeks: 0.38 a week there
+    cli(shop, "sync")
+    later = {"hours_later": 1}
+    found = json.loads(cli(shop, "governance", "prune", "--json", **later))
+    assert [(p["node"], p["sku"], p["action"], p["to"]) for p in found] == [
+        ("shop", "SKU-001", "move", "locker"),
+        ("shop", "SKU-002", "drop", None),
+    ]
+    dry = json.loads(cli(shop, "governance", "prune", "--accept", "--dry-run", "--json", **later))
+    assert dry["transfers"][0]["requested"] == {"SKU-001": 10}
+    assert json.loads(cli(shop, "transfer", "list", "--json")) == []
+    assert json.loads(cli(shop, "governance", "prune", "--json", **later)) == found  # unchanged
+    done = json.loads(cli(shop, "governance", "prune", "--accept", "--json", **later))
+    assert done["archived"] == {"shop": ["SKU-002"]}
+    moved = json.loads(cli(shop, "transfer", "list", "--json"))
+    assert [(t["id"], t["sender"], t["receiver"], t["state"]) for t in moved] == [
+        ("prune:shop>locker:2026-11-26", "shop", "locker", "requested")
+    ]
+    assert moved[0]["requested"] == {"SKU-001": 10}
+    again = json.loads(cli(shop, "governance", "prune", "--json", **later))
+    assert [(p["sku"], p["action"]) for p in again] == [("SKU-001", "move")]  # SKU-002 archived
+    cli(shop, "governance", "prune", "--accept", **later)  # the same day: the same transfer
+    assert len(json.loads(cli(shop, "transfer", "list", "--json"))) == 1
+    runs = json.loads(cli(shop, "governance", "jobs", "history", "--json"))
+    assert [r["job"] for r in runs][:3] == ["pruning-accept"] * 3
+    assert runs[-1]["summary"].startswith("would request 1 transfer(s)")
+
+
+def test_the_weekly_review_syncs_a_node_past_its_interval_and_a_dry_run_changes_nothing(
+    shop: Path,
+) -> None:
+    cli(shop, "sync")
+    cli(shop, "stock", "receive", "shop", "SKU-001", "3")  # not yet at the hub
+    week = {"hours_later": 24 * 7}
+    for dry in (True, False, False):
+        more = ("--dry-run",) if dry else ()
+        cli(shop, "governance", "jobs", "run", "weekly-report", *more, **week)
+    runs = json.loads(cli(shop, "governance", "jobs", "history", "--json"))
+    assert [(r["job"], r["outcome"]) for r in runs] == [("weekly-report", "ok")] * 3
+    again, synced, dry = (r["summary"] for r in runs)  # newest first
+    assert dry.startswith("dry run: would sync locker, shop. ")
+    assert "shop: sync 1 behind the hub" in dry and "Report:" not in dry
+    assert synced.startswith("synced locker, shop. ") and "shop: sync 0 behind the hub" in synced
+    assert again.startswith("no node past its sync interval")
+
+
+def test_the_monthly_audit_raises_the_nodes_that_fail_and_names_what(shop: Path) -> None:
+    cli(shop, "sync")
+    month = {"hours_later": 24 * 30}
+    cli(shop, "governance", "jobs", "run", "monthly-health-audit", ok=False, **month)
+    cli(shop, "governance", "jobs", "run", "monthly-health-audit", "--dry-run", **month)
+    dry, raised = json.loads(cli(shop, "governance", "jobs", "history", "--json"))
+    assert raised["outcome"] == "failed" and "shop: last synced 720 hours ago" in raised["summary"]
+    assert "no counts in the period" in raised["summary"]
+    assert dry["outcome"] == "ok" and dry["summary"].startswith("dry run: ")

@@ -14,7 +14,7 @@ from microindex.adapters.postgres.governance_store import PostgresGovernanceData
 from microindex.adapters.reports.files import ReportFolder
 from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
 from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
-from microindex.adapters.sqlite.past_sales_store import SqlitePastSales
+from microindex.adapters.sqlite.past_sales_store import SqliteArchivedSkus, SqlitePastSales
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.channels.items import FeedSettings
 from microindex.domain.errors import DomainError, UnknownNode
@@ -98,6 +98,24 @@ class PastSalesInNodeFiles:
         return SqlitePastSales(self._nodes[node].database.connection())
 
 
+class ArchivedInNodeFiles:
+    """SKUs archived from each node's range, in that node's own SQLite file."""
+
+    def __init__(self, nodes: Mapping[str, SqliteGovernanceDatabase]) -> None:
+        self._nodes = nodes
+
+    def archive(self, node: str, skus: Sequence[str], at: datetime, actor: str) -> None:
+        self._store(node).archive(node, skus, at, actor)
+
+    def archived(self, node: str) -> set[str]:
+        return self._store(node).archived(node)
+
+    def _store(self, node: str) -> SqliteArchivedSkus:
+        if node not in self._nodes:
+            raise UnknownNode(node)
+        return SqliteArchivedSkus(self._nodes[node].database.connection())
+
+
 def wire_governance(
     hub: PromiseUnitOfWorkFactory,
     stores: HubGovernanceStores,
@@ -128,6 +146,7 @@ def wire_governance(
         fulfilment=OrderHandovers(hub),
         listings=listings,
         past_sales=PastSalesInNodeFiles(node_dbs),
+        archived=ArchivedInNodeFiles(node_dbs),
     )
     return GovernanceContext(
         sources,

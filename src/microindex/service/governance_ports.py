@@ -113,6 +113,13 @@ class PastSalesStore(Protocol):
     def sales(self, node: str) -> list[PastSale]: ...
 
 
+class ArchivedSkus(Protocol):
+    """SKUs archived from each node's range (pruning's accepted drops), in the node's file."""
+
+    def archive(self, node: str, skus: Sequence[str], at: datetime, actor: str) -> None: ...
+    def archived(self, node: str) -> set[str]: ...
+
+
 class PackagesUsed(Protocol):
     """The packages orders went out in (`PackagingStore.used` satisfies it)."""
 

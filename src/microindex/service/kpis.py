@@ -28,6 +28,7 @@ from microindex.domain.movement import Movement
 from microindex.domain.reconciliation import Outcome, variance_rate
 from microindex.domain.returns import Return
 from microindex.service.governance_ports import (
+    ArchivedSkus,
     FulfilmentEvents,
     GovernanceUnitOfWorkFactory,
     ListingAccuracySource,
@@ -66,6 +67,7 @@ class KpiSources:
     listings: ListingAccuracySource | None = None
     sync: SyncStatusSource | None = None
     past_sales: PastSalesStore | None = None
+    archived: ArchivedSkus | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from microindex.domain.triage import (
 )
 from microindex.service.catalog import ImportRejected, RowError
 from microindex.service.governance_ports import (
+    ArchivedSkus,
     GovernanceUnitOfWorkFactory,
     PastSalesStore,
     StockTarget,
@@ -100,9 +101,11 @@ def triage(
     history: Sales | None = None,
     view: str = "fastest",
     past: PastSalesStore | None = None,
+    archived: ArchivedSkus | None = None,
 ) -> list[Proposal]:
     """The first `limit` SKUs `node` should hold, ranked from the window's sales history
-    (walk-in sales and online picks at the node). A node with no sales in the window ranks on
+    (walk-in sales and online picks at the node), SKUs archived from the node's range left
+    out. A node with no sales in the window ranks on
     the past sales it imported, if any (`basis="imported"`). `view`: `fastest` (the playbook's:
     by the node's own velocity) or `weighted` (velocity, margin, repeat, sturdiness)."""
     rank = VIEWS[view]
@@ -114,6 +117,8 @@ def triage(
             history, basis = imported_sales(node, imported, history.weeks), "imported"
     with hub() as uow:
         products = {p.sku.value: p for p in uow.catalog.all()}
+    for sku in archived.archived(node) if archived is not None else ():
+        products.pop(sku, None)  # dropped from the node's range by pruning
     found = rank(node, _facts(node, history, products), history.weeks, limit)
     return [replace(p, basis=basis) for p in found] if basis else found
 

@@ -127,3 +127,18 @@ PAST_SALES_MIGRATION = (
     ) WITHOUT ROWID;
     """,
 )
+
+
+ARCHIVED_SKUS_MIGRATION = (
+    153,
+    "pruning: SKUs archived from a node's range (a drop staff accepted)",
+    """
+    CREATE TABLE archived_skus (
+        node   TEXT NOT NULL,
+        sku    TEXT NOT NULL,
+        at     TEXT NOT NULL,
+        actor  TEXT NOT NULL,
+        PRIMARY KEY (node, sku)
+    ) WITHOUT ROWID;
+    """,
+)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.sqlite.governance_schema import (
+    ARCHIVED_SKUS_MIGRATION,
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
     PAST_SALES_MIGRATION,
@@ -305,6 +306,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
     PAST_SALES_MIGRATION,
+    ARCHIVED_SKUS_MIGRATION,
 ]
 
 

@@ -19,12 +19,19 @@ from microindex.adapters.csvio.count_file import parse_counts
 from microindex.adapters.csvio.past_sales import parse_past_sales
 from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
 from microindex.adapters.reports.files import write_report
-from microindex.domain.errors import UnknownNode
+from microindex.domain.errors import InvalidValue, UnknownNode
 from microindex.domain.reconciliation import Tolerance, Variance
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    node_database,
+    print_json,
+    workspace,
+)
 from microindex.entrypoints.cli.governance_context import governance
+from microindex.entrypoints.cli.lockers import transfer_record
 from microindex.service import governance as jobs_service
-from microindex.service import reconciliation, triage
+from microindex.service import pruning, reconciliation, triage
 from microindex.service.governance import GovernanceContext
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
 from microindex.service.timers import run_due, run_timers
@@ -152,13 +159,19 @@ def list_jobs() -> None:
 
 
 @jobs_app.command("run")
-def run(ctx: typer.Context, name: str = typer.Argument(..., help="Job name.")) -> None:
-    """Run a job now and record the run.
+def run(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Job name."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what it would do; change nothing."),
+) -> None:
+    """Run a job now and record the run. The weekly review syncs the nodes past their sync
+    interval (or flags those whose agent runs elsewhere); the monthly audit fails on a node
+    that needs attention, naming what; quarterly pruning proposes (`governance prune --accept`).
 
-    Example: microindex governance jobs run nightly-reconciliation
+    Example: microindex governance jobs run weekly-report --dry-run
     """
     with domain_errors():
-        done = jobs_service.run_job(governance(ctx), name, actor="cli")
+        done = jobs_service.run_job(governance(ctx), name, actor="cli", dry_run=dry_run)
     console.print(f"{done.job} #{done.id}: {done.outcome}\n{done.summary}", highlight=False)
     if done.outcome != "ok":
         raise typer.Exit(1)
@@ -229,7 +242,7 @@ def triage_cmd(
         db, end = _node(gov, node), gov.clock()
         found = triage.triage(
             gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit,
-            view=triage.view(view), past=gov.sources.past_sales,
+            view=triage.view(view), past=gov.sources.past_sales, archived=gov.sources.archived,
         )  # fmt: skip
         if accept:
             triage.accept(db, node, found, end)
@@ -250,6 +263,58 @@ def triage_cmd(
             )
         console.print(table)
         console.print(f"{len(found)} SKUs proposed for {node}" + (", accepted" if accept else ""))
+
+
+@app.command("prune")
+def prune_cmd(
+    ctx: typer.Context,
+    accept: bool = typer.Option(False, "--accept", help="Act: request moves, archive drops."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --accept: say, change nothing."),
+    only: list[str] = typer.Option([], "--only", help="Accept only NODE:SKU (repeatable)."),
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """The quarter's slow movers, each to move to the node that sells it fastest or to drop;
+    `--accept` acts on them in one step (transfers requested, SKUs archived from the node).
+
+    Example: microindex governance prune --accept --dry-run
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        if not accept:
+            found = pruning.suggestions(gov.sources, gov.clock())
+            if as_json:
+                print_json([asdict(p) for p in found])
+                return
+            for p in found:
+                to = f" to {p.to}" if p.to else ""
+                console.print(f"{p.node} {p.sku}: {p.action}{to} ({p.reason})", highlight=False)
+            console.print(f"{len(found)} slow movers")
+            return
+        ws = workspace(ctx)
+        pairs = [_pair(text) for text in only] or None
+        done = jobs_service.accept_pruning(
+            gov, ws.hub, ws.node_ops(), lambda code: node_database(ctx, code), pairs,
+            actor or "cli", dry_run,
+        )  # fmt: skip
+    if as_json:
+        print_json(
+            {
+                "dry_run": done.dry_run,
+                "transfers": [transfer_record(t) for t in done.moves],
+                "archived": done.dropped,
+                "held_back": done.held_back,
+            }
+        )  # fmt: skip
+        return
+    console.print(done.summary(), highlight=False)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    node, _, sku = text.partition(":")
+    if not node or not sku:
+        raise InvalidValue("only", text, "write NODE:SKU, e.g. van:MUG-TIDE-350")
+    return node, sku
 
 
 @sales_app.command("import")

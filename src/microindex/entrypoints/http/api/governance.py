@@ -5,6 +5,7 @@ The same service functions the CLI calls."""
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -20,11 +21,13 @@ from microindex.domain.triage import Proposal
 from microindex.entrypoints.http.api.catalog import CSV_BODY
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.api.stock import NodePath
+from microindex.entrypoints.http.api.transfers import NodeTransferOut, transfer_out
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
+from microindex.entrypoints.http.schemas import NodeText, SkuText
 from microindex.entrypoints.http.schemas import Request as Body
 from microindex.service import governance as jobs_service
-from microindex.service import triage
+from microindex.service import pruning, triage
 from microindex.service.governance import GovernanceContext
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun, StockTarget
 from microindex.service.weekly import weekly_report
@@ -86,6 +89,36 @@ class JobRunOut(BaseModel):
     actor: str
 
 
+class SuggestionOut(BaseModel):
+    node: str
+    sku: str
+    on_hand: int
+    velocity: float = Field(description="Units a week at the node over the quarter.")
+    action: str = Field(description="`move` (to `to`) or `drop` (archive it at the node).")
+    to: str | None
+    reason: str
+
+
+class PairIn(Body):
+    node: NodeText
+    sku: SkuText
+
+
+class PruneIn(Body):
+    only: Annotated[list[PairIn], Field(max_length=5000)] | None = Field(
+        default=None, description="Accept only these; left out, every suggestion."
+    )
+    dry_run: bool = Field(default=False, description="Say what would be done, change nothing.")
+
+
+class PrunedOut(BaseModel):
+    dry_run: bool
+    transfers: list[NodeTransferOut] = Field(description="Requested for the moves.")
+    archived: dict[str, list[str]] = Field(description="SKUs archived, by node.")
+    held_back: list[str] = Field(description="SKU@node moves with nothing to send now.")
+    summary: str
+
+
 class KpiOut(BaseModel):
     metric: str
     node: str
@@ -140,7 +173,7 @@ def _triage(gov: GovernanceContext, node: str, view: str, weeks: int, limit: int
     end = gov.clock()
     return triage.triage(
         gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit,
-        view=view, past=gov.sources.past_sales,
+        view=view, past=gov.sources.past_sales, archived=gov.sources.archived,
     )  # fmt: skip
 
 
@@ -208,6 +241,38 @@ def _import(hub: Hub, node: str, body: bytes) -> SalesImportedOut:
         first=done.first.isoformat(),
         last=done.last.isoformat(),
         skipped=done.skipped,
+    )
+
+
+@api.get(
+    "/pruning",
+    response_model=list[SuggestionOut],
+    summary="The quarter's slow movers, each to move or to drop",
+)
+def pruning_suggestions(hub: HubDep, token: TokenDep) -> list[SuggestionOut]:
+    require(token.grant, Action.GOVERN)
+    gov = _context(hub)
+    return [SuggestionOut(**asdict(s)) for s in pruning.suggestions(gov.sources, gov.clock())]
+
+
+@api.post(
+    "/pruning/accept",
+    response_model=PrunedOut,
+    summary="Accept pruning in one step: transfers requested for moves, drops archived",
+)
+def accept_pruning(hub: HubDep, token: TokenDep, body: PruneIn | None = None) -> PrunedOut:
+    require(token.grant, Action.GOVERN)
+    asked, ws = body or PruneIn(), hub.workspace
+    only = None if asked.only is None else [(p.node, p.sku) for p in asked.only]
+    done = jobs_service.accept_pruning(
+        _context(hub), ws.hub, ws.node_ops(), hub.node, only, token.actor, asked.dry_run
+    )
+    return PrunedOut(
+        dry_run=done.dry_run,
+        transfers=[transfer_out(t) for t in done.moves],
+        archived=done.dropped,
+        held_back=done.held_back,
+        summary=done.summary(),
     )
 
 
