@@ -266,8 +266,11 @@ def sweep_playbook(s: Sweep, api: str, order: dict[str, Any]) -> None:
     s.call("targets", "GET", f"{van}/targets")
     sales = f"date,sku,quantity\n2026-11-01,{sku},3\n"
     s.call("import sales", "POST", f"{api}/nodes/market-stall/sales/import", content=sales)
+    s.call("pruning", "GET", f"{api}/pruning")
+    s.call("accept pruning", "POST", f"{api}/pruning/accept", json={"only": [], "dry_run": True})
     s.call("jobs", "GET", f"{api}/jobs")
     s.call("run job", "POST", f"{api}/jobs/monthly-health-audit/run")
+    s.call("dry run job", "POST", f"{api}/jobs/weekly-report/run", params={"dry_run": True})
     s.call("job runs", "GET", f"{api}/jobs/runs")
     s.call("kpis", "GET", f"{api}/kpis")
 
@@ -291,12 +294,16 @@ def sweep_nodes_at_work(s: Sweep, api: str) -> None:
     van = f"{api}/nodes/van"
     s.call("set round", "PUT", f"{van}/rounds/{ROUND_DAY}", json={"stops": [STOP]})
     s.call("round", "GET", f"{van}/rounds/{ROUND_DAY}")
+    area = {"lat": 51.545, "lon": -0.055, "radius_km": 8}
+    s.call("set service area", "PUT", f"{van}/service-area", json=area)
+    s.call("service area", "GET", f"{van}/service-area")
     s.call("position", "GET", f"{van}/position")
     s.call("meet", "GET", f"{van}/meet", params={"lat": 51.545, "lon": -0.055})
     stall = s.call("stall stock", "GET", f"{api}/stock", params={"node": "market-stall"})
     counts = [{"sku": line["sku"], "quantity": line["on_hand"]} for line in stall[:2]]
     s.call("closeout", "POST", f"{api}/nodes/market-stall/closeout", json={"counts": counts})
     plan = {"node": "sweep-pop", "home": "shopfront", "opens_on": "2030-01-05"}
+    plan = {**plan, "opening_hours": "5 09:00-17:00", "pickup": True}
     s.call("add popup", "POST", f"{api}/popups", 201, json={**plan, "closes_on": "2030-01-06"})
     s.call("popups", "GET", f"{api}/popups")
     s.call("popup", "GET", f"{api}/popups/sweep-pop")

@@ -49,7 +49,7 @@ from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefu
 from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
 from microindex.service.governance import UnknownJob
-from microindex.service.popups import UnknownPopUp
+from microindex.service.popups import PopUpOver, UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
@@ -91,6 +91,7 @@ STATUS: dict[type[DomainError], int] = {
     NotSetAside: 409,
     OrderStillOpen: 409,
     UnknownPopUp: 404,
+    PopUpOver: 409,
     NoStopLeft: 409,
     OutsideServiceArea: 409,
     UnknownShelf: 404,
