@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,32 @@ def test_staff_pack_on_the_api_and_a_returned_parcel_moves_its_package_rate(shop
 def rates(shop: Shop) -> dict[str, float]:
     rows = ok(shop.client.get(f"{API}/kpis", headers=shop.admin))
     return {r["key"]: r["value"] for r in rows if r["metric"] == "package_return_rate"}  # type: ignore[union-attr]
+
+
+def test_a_van_area_and_a_popup_with_hours_and_pickup_over_the_api(shop: Shop) -> None:
+    c, admin = shop.client, shop.admin
+    van = {"code": "van", "kind": "van", "name": "Van", "lat": 51.5, "lon": -0.05}
+    ok(c.post(f"{API}/nodes", json=van, headers=admin), 201)
+    area = {"lat": 51.545, "lon": -0.055, "radius_km": 6}
+    assert c.put(f"{API}/nodes/van/service-area", json=area, headers=shop.staff).status_code == 403
+    ok(c.put(f"{API}/nodes/van/service-area", json=area, headers=admin))
+    assert ok(c.get(f"{API}/nodes/van/service-area", headers=shop.staff))["area"] == area  # type: ignore[index]
+    missing = c.put(f"{API}/nodes/nowhere/service-area", json=area, headers=admin)
+    assert missing.json()["error"]["message"] == "no node with code 'nowhere'"
+    fair = {"code": "fair", "kind": "popup", "name": "Fair", "lat": 51.53, "lon": -0.07}
+    ok(c.post(f"{API}/nodes", json=fair, headers=admin), 201)
+    popup = {"node": "fair", "home": "shop", "opens_on": "2026-11-28", "closes_on": "2026-11-29",
+             "opening_hours": "5 09:00-17:00", "pickup": True}  # fmt: skip
+    made = ok(c.post(f"{API}/popups", json=popup, headers=admin), 201)
+    assert (made["opening_hours"], made["pickup"], made["over"]) == ("5 09:00-17:00", True, False)  # type: ignore[index]
+    none = ok(c.post(f"{API}/popups/fair/plan", headers=admin))  # nothing sold anywhere yet
+    assert none["transfer"] is None and none["why_nothing"].startswith("nothing to plan from")  # type: ignore[index]
+    ok(c.post(f"{API}/nodes/shop/sell", json={"sku": "SKU-001", "quantity": 1}, headers=admin))
+    shop.clock.advance(timedelta(hours=1))
+    plan = ok(c.post(f"{API}/popups/fair/plan", headers=admin))
+    assert plan["transfer"] is not None  # type: ignore[index]
+    shown = ok(c.get(f"{API}/popups/fair", headers=admin))
+    assert [t["id"] for t in shown["transfers"]] == ["popup-in:fair:2026-11-28"]  # type: ignore[index]
+    shop.clock.advance(timedelta(days=5))
+    late = c.post(f"{API}/popups/fair/plan", headers=admin)
+    assert late.status_code == 409 and "fair closed on 2026-11-29" in late.text

@@ -232,3 +232,51 @@ def test_the_monthly_audit_raises_the_nodes_that_fail_and_names_what(shop: Path)
     assert raised["outcome"] == "failed" and "shop: last synced 720 hours ago" in raised["summary"]
     assert "no counts in the period" in raised["summary"]
     assert dry["outcome"] == "ok" and dry["summary"].startswith("dry run: ")
+
+
+def test_a_van_area_and_a_popup_with_hours_and_pickup_from_the_cli(shop: Path) -> None:
+    cli(shop, "node", "add", "van", "--kind", "van", "--name", "Van", "--lat", "51.5",
+        "--lon", "-0.05")  # fmt: skip
+    assert json.loads(cli(shop, "van", "area", "van", "--json"))["area"] is None
+    cli(shop, "van", "area", "van", "--centre", "51.545,-0.055", "--radius-km", "6")
+    area = json.loads(cli(shop, "van", "area", "van", "--json"))["area"]
+    assert area == {"lat": 51.545, "lon": -0.055, "radius_km": 6.0}
+    out = cli(shop, "van", "area", "nowhere", "--centre", "51.5,0", "--radius-km", "2", ok=False)
+    assert "no node with code 'nowhere'" in out
+    cli(shop, "popup", "add", "fair", "--name", "Winter fair", "--at", "51.53,-0.07",
+        "--home", "shop", "--opens", "2026-11-28", "--closes", "2026-11-29",
+        "--hours", "5 09:00-17:00;6 10:00-16:00", "--pickup")  # fmt: skip
+    shown = json.loads(cli(shop, "popup", "show", "fair", "--json"))
+    assert (shown["hours"], shown["pickup"], shown["over"]) == (
+        "5 09:00-17:00;6 10:00-16:00",
+        True,
+        False,
+    )
+    assert [p["node"] for p in json.loads(cli(shop, "popup", "list", "--json"))] == ["fair"]
+    out = cli(shop, "popup", "plan", "fair", ok=False)  # no sales anywhere yet
+    assert "nothing to move: nothing to plan from" in out
+    cli(shop, "stock", "receive", "shop", "SKU-005", "6")
+    cli(shop, "stock", "sell", "shop", "SKU-005", "1")
+    cli(shop, "sync")
+    planned = json.loads(cli(shop, "popup", "plan", "fair", "--json", hours_later=1))
+    assert planned["basis"] == "best sellers" and planned["lines"] == {"SKU-005": 1}
+    shown = json.loads(cli(shop, "popup", "show", "fair", "--json"))
+    assert [t["transfer"] for t in shown["transfers"]] == ["popup-in:fair:2026-11-28"]
+    late = cli(shop, "popup", "plan", "fair", ok=False, hours_later=24 * 5)
+    assert "fair closed on 2026-11-29" in late
+
+
+def test_accepted_targets_are_the_popup_plan(shop: Path, tmp_path: Path) -> None:
+    cli(shop, "popup", "add", "fair", "--name", "Winter fair", "--at", "51.53,-0.07",
+        "--home", "shop", "--opens", "2026-11-28", "--closes", "2026-11-29")  # fmt: skip
+    sales = tmp_path / "fair.csv"
+    sales.write_text("date,sku,quantity\n2026-11-01,SKU-007,8\n2026-11-02,SKU-009,3\n")
+    cli(shop, "governance", "sales", "import", "fair", str(sales))
+    targets = triage(shop, "fair", "--accept")
+    assert [(t["sku"], t["target"]) for t in targets] == [("SKU-007", 2), ("SKU-009", 1)]
+    cli(shop, "stock", "receive", "shop", "SKU-007", "5")
+    cli(shop, "stock", "receive", "shop", "SKU-009", "5")
+    cli(shop, "sync")
+    planned = json.loads(cli(shop, "popup", "plan", "fair", "--json"))
+    assert planned["basis"] == "targets"
+    assert planned["wanted"] == {"SKU-007": 2, "SKU-009": 1} == planned["lines"]

@@ -60,10 +60,17 @@ class PopUpPlan:
     short: dict[str, int] = field(default_factory=dict)  # wanted, not there, home can't send
 
     @property
+    def stuck(self) -> bool:
+        """Nothing moves and the pop-up lacks what it should have (or a plan at all)."""
+        return self.transfer is None and (bool(self.short) or not self.wanted)
+
+    @property
     def why_nothing(self) -> str:
         """Why no transfer: what the plan lacks that home cannot send, or all is there."""
         if self.transfer is not None:
             return ""
+        if not self.wanted:
+            return "nothing to plan from: no sales here or elsewhere, no accepted stock targets"
         if self.short:
             return f"{self.popup.home} can send none of the {len(self.short)} SKU(s) still wanted"
         return "the pop-up already holds all the plan wants"

@@ -305,7 +305,7 @@ def popup_plan(
 ) -> None:
     """Propose the assortment (the pop-up's accepted stock targets when it has them, else its
     sales, else the network's best sellers) and request the transfer that fills it from home.
-    Exits 1 when home can send none of what is still wanted.
+    Exits 1 when there is nothing to plan from, or home can send none of what is wanted.
 
     Example: microindex popup plan market-stall --size 20
     """
@@ -326,7 +326,7 @@ def popup_plan(
         console.print(
             _said(plan.transfer) if plan.transfer else f"nothing to move: {plan.why_nothing}"
         )
-    if plan.transfer is None and plan.short:
+    if plan.stuck:
         raise typer.Exit(1)
 
 
