@@ -273,6 +273,7 @@ def sweep_playbook(s: Sweep, api: str, order: dict[str, Any]) -> None:
     s.call("dry run job", "POST", f"{api}/jobs/weekly-report/run", params={"dry_run": True})
     s.call("job runs", "GET", f"{api}/jobs/runs")
     s.call("kpis", "GET", f"{api}/kpis")
+    s.call("feed accuracy", "GET", f"{api}/feeds/accuracy", params={"days": 30})
 
 
 def sweep_transfers(s: Sweep, api: str, sku: str) -> None:

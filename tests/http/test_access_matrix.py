@@ -334,6 +334,7 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
     ),
     "read the jobs": ("GET", "/api/v1/jobs", None, (200, 403, 403, 403, 401, 401)),
     "read pruning": ("GET", "/api/v1/pruning", None, (200, 403, 403, 403, 401, 401)),
+    "read feed accuracy": ("GET", "/api/v1/feeds/accuracy", None, (200, 403, 403, 403, 401, 401)),
     "read the kpis": ("GET", "/api/v1/kpis", None, (200, 403, 403, 403, 401, 401)),
 }
 

@@ -16,6 +16,7 @@ from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
+    feeds,
     governance,
     holds,
     ledger,
@@ -109,6 +110,7 @@ def create_app(
         packaging.api,
         returns.api,
         governance.api,
+        feeds.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
