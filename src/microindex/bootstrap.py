@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -29,10 +29,12 @@ from microindex.service.nodes import list_nodes
 from microindex.service.packaging import PackagingStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
+from microindex.service.remote_nodes import runs_elsewhere
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.sync_schedule import next_syncs
 from microindex.service.timers import Timer, TimerClaims
 from microindex.service.webhook_ports import WebhookStore
 from microindex.settings import Settings
@@ -148,10 +150,11 @@ class Workspace:
         if nodes is None:
             nodes = {n.code.value: self.node(n.code.value) for n in list_nodes(self.hub)}
         folder = self.settings.workspace
-        return wire_governance(
+        context = wire_governance(
             self.hub, self.storage, nodes, self.clock, self.settings.feed,
             folder / "reports" if reports else None, tolerance, shop=folder.resolve().name,
         )  # fmt: skip
+        return replace(context, syncs=WorkspaceSyncs(self))
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
@@ -186,6 +189,31 @@ class Workspace:
         self._nodes.clear()
         for closer in self._closers:
             closer()
+
+
+class WorkspaceSyncs:
+    """`governance.NodeSyncs` over a workspace: the hub's schedule of each node's syncs, and
+    an in-process sync of a node whose ledger the workspace holds."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._ws = workspace
+
+    def _codes(self) -> list[str]:
+        return [n.code.value for n in list_nodes(self._ws.hub)]
+
+    def overdue(self, at: datetime) -> list[str]:
+        due = next_syncs(self._ws.hub, self._codes(), at)
+        return sorted(code for code, when in due.items() if when.overdue)
+
+    def last_synced(self, node: str) -> datetime | None:
+        return next_syncs(self._ws.hub, [node], self._ws.clock())[node].last
+
+    def sync(self, node: str) -> bool:
+        ws = self._ws
+        if runs_elsewhere(ws.hub, ws.node(node), node):
+            return False
+        sync_node(ws.node(node), node, ws.link(node), ws.clock())
+        return True
 
 
 def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Workspace:

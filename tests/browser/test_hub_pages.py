@@ -181,3 +181,34 @@ def test_an_order_placed_for_the_van_is_in_its_picks_until_picked(phone: Any, hu
         headers={"Authorization": f"Bearer {hub.secrets['staff_van']}"},
     ).json()
     assert order["parts"][0]["step"] == "picked"
+
+
+def test_a_picked_order_is_packed_on_the_phone_in_the_package_scanned(phone: Any, hub: Hub) -> None:
+    admin = {"Authorization": f"Bearer {hub.secrets['admin']}"}
+    box = {"length_mm": 600, "width_mm": 500, "height_mm": 400, "max_weight_g": 30000,
+           "cost": "1.20", "padding_mm": 20, "name": "Crate box"}  # fmt: skip
+    made = phone.request.put(
+        f"{hub.url}/api/v1/nodes/van/packages/crate-1", headers=admin, data=box
+    )
+    assert made.status == 200, made.text()
+    sku = _a_van_sku(phone, hub, online=True)
+    placed = phone.request.post(
+        f"{hub.url}/api/v1/orders",
+        headers={**admin, "Idempotency-Key": "browser-pack-1"},
+        data={"lines": [{"sku": sku, "quantity": 1}], "method": "local_delivery", "customer": EAST},
+    )
+    assert placed.status == 201, placed.text()
+    phone.goto(f"{hub.url}/staff/van")
+    phone.fill("#token", hub.secrets["staff_van"])
+    phone.click("#sign-in-form button")
+    phone.locator("#picks > li[data-order='browser-pack-1']").get_by_role(
+        "button", name="Picked"
+    ).click()
+    packing = phone.locator("#to-pack > li[data-order='browser-pack-1']")
+    expect(packing).to_contain_text(f"1 × {sku}")
+    packing.get_by_label("Package for browser-pack-1").fill("crate-1")  # as the scanner types
+    packing.get_by_role("button", name="Packed").click()
+    expect(packing).to_have_count(0)
+    assert phone.inner_text("#message") == "Packed browser-pack-1 in crate-1"
+    used = phone.request.get(f"{hub.url}/api/v1/packages/used?node=van", headers=admin).json()
+    assert [(u["order"], u["package"]) for u in used] == [("browser-pack-1", "crate-1")]

@@ -210,6 +210,7 @@ def sweep_api(s: Sweep, locker_code: str) -> None:
     step = {"node": "van", "step": "picked"}
     s.call("order step", "POST", f"{api}/orders/sweep-step/steps", json=step)
     s.call("order cancel", "POST", f"{api}/orders/sweep-cancel/cancel")
+    sweep_playbook(s, api, order)
 
     locker = f"{api}/nodes/locker"
     held = s.call("locker stock", "GET", f"{api}/stock", params={"node": "locker"})
@@ -237,6 +238,44 @@ def sweep_api(s: Sweep, locker_code: str) -> None:
     s.call("expire holds", "POST", f"{api}/reservations/expire")
 
 
+def sweep_playbook(s: Sweep, api: str, order: dict[str, Any]) -> None:
+    """Packing, returns and governance (issue 23): a van order packed, returned, and triage."""
+    van = f"{api}/nodes/van"
+    box = {"length_mm": 600, "width_mm": 500, "height_mm": 400, "max_weight_g": 30000,
+           "cost": "1.20", "padding_mm": 20}  # fmt: skip
+    s.call("add package", "PUT", f"{van}/packages/sweep-box", json=box)
+    s.call("packages", "GET", f"{van}/packages")
+    keyed = {"Idempotency-Key": "sweep-pack"}
+    s.call("place to pack", "POST", f"{api}/orders", 201, json={**order, "customer": EAST},
+           headers=keyed)  # fmt: skip
+    s.call("pack order", "POST", f"{api}/orders/sweep-pack/pack", json={"node": "van"})
+    s.call("packages used", "GET", f"{api}/packages/used", params={"node": "van"})
+    sku = order["lines"][0]["sku"]
+    opened = {"sold_at": "van", "reference": "sweep-pack", "kind": "order",
+              "lines": [{"sku": sku, "quantity": 1}], "reason": "changed-mind"}  # fmt: skip
+    ret = s.call("open return", "POST", f"{api}/returns", 201, json=opened)
+    returned = f"{api}/returns/{ret['id']}"
+    s.call("returns", "GET", f"{api}/returns")
+    s.call("return", "GET", returned)
+    s.call("check in return", "POST", f"{returned}/check-in", json={"scan": sku})
+    decided = {"sku": sku, "condition": "as-new"}
+    s.call("return disposition", "POST", f"{returned}/disposition", json=decided)
+    s.call("return alerts", "GET", f"{api}/returns/alerts")
+    s.call("triage", "GET", f"{van}/triage", params={"view": "weighted", "limit": 20})
+    s.call("accept triage", "POST", f"{van}/targets", json={"limit": 20})
+    s.call("targets", "GET", f"{van}/targets")
+    sales = f"date,sku,quantity\n2026-11-01,{sku},3\n"
+    s.call("import sales", "POST", f"{api}/nodes/market-stall/sales/import", content=sales)
+    s.call("pruning", "GET", f"{api}/pruning")
+    s.call("accept pruning", "POST", f"{api}/pruning/accept", json={"only": [], "dry_run": True})
+    s.call("jobs", "GET", f"{api}/jobs")
+    s.call("run job", "POST", f"{api}/jobs/monthly-health-audit/run")
+    s.call("dry run job", "POST", f"{api}/jobs/weekly-report/run", params={"dry_run": True})
+    s.call("job runs", "GET", f"{api}/jobs/runs")
+    s.call("kpis", "GET", f"{api}/kpis")
+    s.call("feed accuracy", "GET", f"{api}/feeds/accuracy", params={"days": 30})
+
+
 def sweep_transfers(s: Sweep, api: str, sku: str) -> None:
     """A transfer order from the shopfront to the van through each of its steps."""
     for ident in ("sweep-t-1", "sweep-t-2"):
@@ -256,12 +295,16 @@ def sweep_nodes_at_work(s: Sweep, api: str) -> None:
     van = f"{api}/nodes/van"
     s.call("set round", "PUT", f"{van}/rounds/{ROUND_DAY}", json={"stops": [STOP]})
     s.call("round", "GET", f"{van}/rounds/{ROUND_DAY}")
+    area = {"lat": 51.545, "lon": -0.055, "radius_km": 8}
+    s.call("set service area", "PUT", f"{van}/service-area", json=area)
+    s.call("service area", "GET", f"{van}/service-area")
     s.call("position", "GET", f"{van}/position")
     s.call("meet", "GET", f"{van}/meet", params={"lat": 51.545, "lon": -0.055})
     stall = s.call("stall stock", "GET", f"{api}/stock", params={"node": "market-stall"})
     counts = [{"sku": line["sku"], "quantity": line["on_hand"]} for line in stall[:2]]
     s.call("closeout", "POST", f"{api}/nodes/market-stall/closeout", json={"counts": counts})
-    plan = {"node": "sweep-pop", "home": "shopfront", "opens_on": "2030-01-05"}
+    plan: dict[str, object] = {"node": "sweep-pop", "home": "shopfront", "opens_on": "2030-01-05"}
+    plan = {**plan, "opening_hours": "5 09:00-17:00", "pickup": True}
     s.call("add popup", "POST", f"{api}/popups", 201, json={**plan, "closes_on": "2030-01-06"})
     s.call("popups", "GET", f"{api}/popups")
     s.call("popup", "GET", f"{api}/popups/sweep-pop")

@@ -86,6 +86,7 @@ REFUSED: dict[str, tuple[str, str]] = {
     "node add": ("the demo has a shopfront", "a node with code 'shopfront' already exists"),
     "order show": (NOT_IN_DEMO, "no order 'o-1a2b3c4d5e'"),
     "order advance": (NOT_IN_DEMO, "no order 'o-1a2b3c'"),
+    "package pack": (NOT_IN_DEMO, "no order 'o-1a2b3c'"),
     "order cancel": (NOT_IN_DEMO, "no order 'o-1a2b3c4d5e'"),
     "locker assign": (NOT_IN_DEMO, "no order 'o-1a2b3c4d5e'"),
     "locker open": (NOT_IN_DEMO, "that code opens no compartment at locker"),
@@ -173,6 +174,8 @@ def write_inputs(scratch: Path) -> None:
     (scratch / "products_export.csv").write_text(SHOPIFY_EXPORT, encoding="utf-8")
     (scratch / "counts.csv").write_text("sku,counted\nMUG-TIDE-350,7\n", encoding="utf-8")
     (scratch / "locker-stock.csv").write_text("sku,quantity\nMUG-TIDE-350,3\n", encoding="utf-8")
+    past = "date,sku,quantity\n2026-11-02,MUG-TIDE-350,4\n"
+    (scratch / "orders_export.csv").write_text(past, encoding="utf-8")
     (scratch / "MUG-TIDE-250_front.heic").write_bytes(heic_with_exif())
 
 

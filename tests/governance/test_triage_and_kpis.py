@@ -17,7 +17,7 @@ from microindex.domain.kpis import (
 )
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.product import Fragility
-from microindex.domain.triage import SkuFacts, propose, prune
+from microindex.domain.triage import SkuFacts, prune, weighted
 
 DAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -87,7 +87,7 @@ def facts(
 
 
 def test_triage_ranks_fast_steady_sturdy_high_margin_skus_first() -> None:
-    ranked = propose(
+    ranked = weighted(
         "van", [facts("SLOW", 2, 2), facts("FAST", 40), facts("GLASS", 40, fragile=True)], 8
     )
     assert [p.sku for p in ranked] == ["FAST", "GLASS", "SLOW"]
@@ -96,14 +96,14 @@ def test_triage_ranks_fast_steady_sturdy_high_margin_skus_first() -> None:
 
 def test_triage_proposes_at_most_the_limit() -> None:
     many = [facts(f"SKU-{i:03d}", i + 1) for i in range(250)]
-    proposal = propose("shopfront", many, 8)
+    proposal = weighted("shopfront", many, 8)
     assert len(proposal) == 200 and proposal[0].sku == "SKU-249"
     assert [p.rank for p in proposal] == list(range(1, 201))
 
 
 @given(st.lists(st.tuples(st.integers(1, 500), st.integers(0, 8)), min_size=1, max_size=30))
 def test_triage_scores_stay_between_zero_and_one(rows: list[tuple[int, int]]) -> None:
-    proposal = propose("van", [facts(f"S{i}", u, w) for i, (u, w) in enumerate(rows)], 8)
+    proposal = weighted("van", [facts(f"S{i}", u, w) for i, (u, w) in enumerate(rows)], 8)
     assert all(0.0 <= p.score <= 1.0 for p in proposal)
     assert [p.score for p in proposal] == sorted((p.score for p in proposal), reverse=True)
 

@@ -10,7 +10,7 @@ the demo's market stall; shelf holds on the shopfront (the van offers no pickup)
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -20,12 +20,13 @@ from microindex.bootstrap import Workspace
 from microindex.domain.codes import NodeCode
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.node import Location, Node, NodeKind
+from microindex.domain.popup import PopUp
 from microindex.domain.product import Size
 from microindex.domain.promise.lifecycle import Order
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.round import Stop
-from microindex.service import lockers, promise, rounds, shelf_holds, transfers
+from microindex.service import lockers, popups, promise, rounds, shelf_holds, transfers
 from microindex.service.nodes import add_node, list_nodes
 from tests.http.conftest import bearer, login_link_code
 
@@ -250,7 +251,7 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
     ),
     "plan a pop-up": (
         "POST",
-        "/api/v1/popups/market-stall/plan",
+        "/api/v1/popups/matrix-plan/plan",  # the demo's market stall is over: refused
         None,
         (200, 403, 403, 403, 401, 401),
     ),
@@ -299,6 +300,43 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
         None,
         (200, 403, 403, 403, 401, 401),
     ),
+    "read the van's package templates": (
+        "GET",
+        "/api/v1/nodes/van/packages",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "set a van package template": (
+        "PUT",
+        "/api/v1/nodes/van/packages/matrix-box",
+        {"length_mm": 300, "width_mm": 200, "height_mm": 100, "max_weight_g": 5000, "cost": "1"},
+        (200, 403, 403, 403, 401, 401),
+    ),
+    "read the van's packages used": (
+        "GET",
+        "/api/v1/packages/used?node=van",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "read returns at the van": (
+        "GET",
+        "/api/v1/returns?node=van",
+        None,
+        (200, 200, 403, 403, 401, 401),
+    ),
+    "read every return": ("GET", "/api/v1/returns", None, (200, 403, 403, 403, 401, 401)),
+    "read return alerts": ("GET", "/api/v1/returns/alerts", None, (200, 403, 403, 403, 401, 401)),
+    "triage the van": ("GET", "/api/v1/nodes/van/triage", None, (200, 403, 403, 403, 401, 401)),
+    "read the van's targets": (
+        "GET",
+        "/api/v1/nodes/van/targets",
+        None,
+        (200, 403, 403, 403, 401, 401),
+    ),
+    "read the jobs": ("GET", "/api/v1/jobs", None, (200, 403, 403, 403, 401, 401)),
+    "read pruning": ("GET", "/api/v1/pruning", None, (200, 403, 403, 403, 401, 401)),
+    "read feed accuracy": ("GET", "/api/v1/feeds/accuracy", None, (200, 403, 403, 403, 401, 401)),
+    "read the kpis": ("GET", "/api/v1/kpis", None, (200, 403, 403, 403, 401, 401)),
 }
 
 CASES = [
@@ -385,6 +423,9 @@ def node_ops(shared_workspace: Workspace, van_orders: str) -> None:
     for caller in CALLERS:
         shelf_holds.hold_from_scan(ws.hub, ops, f"matrix-h-{caller}", SHELF, nodes, now)
     add_node(ws.hub, Node(NodeCode("matrix-pop"), NodeKind.POPUP, "Pop", Location(51.5, 0)))
+    upcoming = Node(NodeCode("matrix-plan"), NodeKind.POPUP, "Fair", Location(51.5, 0))
+    popups.add(ws.hub, ws.rounds(), PopUp("matrix-plan", "shopfront", date(2030, 1, 5),
+                                          date(2030, 1, 6)), upcoming)  # fmt: skip
     midnight = datetime.combine(now.date(), time(), UTC)
     all_day = Stop(midnight, midnight + timedelta(days=1), Location(51.545, -0.055), "all day")
     rounds.set_round(ws.rounds(), "van", now.date(), [all_day])  # someone to meet all day

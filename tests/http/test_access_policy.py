@@ -45,18 +45,30 @@ def test_staff_act_for_their_own_node_only(action: Action) -> None:
 
 @pytest.mark.parametrize(
     "action",
-    [Action.WRITE_CATALOG, Action.MANAGE_NODES, Action.MANAGE_TOKENS, Action.VIEW_DASHBOARD],
+    [
+        Action.WRITE_CATALOG,
+        Action.MANAGE_NODES,
+        Action.MANAGE_TOKENS,
+        Action.VIEW_DASHBOARD,
+        Action.GOVERN,
+    ],
 )
 def test_staff_and_channels_may_not_run_the_shop(action: Action) -> None:
     assert not may(VAN, action, "van")
     assert not may(CHANNEL, action, None)
 
 
-def test_a_channel_reads_catalog_nodes_and_stock_and_writes_only_orders() -> None:
+def test_a_channel_reads_catalog_nodes_and_stock_and_writes_only_orders_and_returns() -> None:
     allowed = {a for a in Action if may(CHANNEL, a, "van")}
     reads = {Action.READ_CATALOG, Action.READ_NODES, Action.READ_STOCK}
-    orders = {Action.PLACE_ORDER, Action.READ_ORDERS, Action.CANCEL_ORDER}
+    orders = {Action.PLACE_ORDER, Action.READ_ORDERS, Action.CANCEL_ORDER, Action.OPEN_RETURN}
     assert allowed == reads | orders
+
+
+def test_staff_pack_and_handle_returns_at_their_node_only() -> None:
+    for action in (Action.PACK, Action.HANDLE_RETURNS, Action.OPEN_RETURN):
+        assert may(VAN, action, "van") and not may(VAN, action, "locker")
+    assert not may(CHANNEL, Action.PACK, "van") and not may(CHANNEL, Action.HANDLE_RETURNS, None)
 
 
 def test_staff_advance_and_read_orders_at_their_node_but_neither_place_nor_cancel() -> None:

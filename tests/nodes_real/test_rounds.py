@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from microindex.demo.scenario import NODES
-from microindex.domain.errors import InvalidValue
+from microindex.domain.errors import InvalidValue, UnknownNode
 from microindex.domain.node import Location
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise
@@ -21,6 +21,7 @@ from microindex.domain.round import (
     van_state,
 )
 from microindex.service import promise, rounds
+from microindex.service.nodes import add_node
 from tests.nodes_real.conftest import RoundsHub, Site
 
 NINE = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -89,8 +90,11 @@ def test_rounds_are_kept_at_the_hub_and_give_place_order_its_van_states(
     rounds_hub: RoundsHub,
 ) -> None:
     store = rounds_hub.rounds
+    add_node(rounds_hub.hub, VAN)
     rounds.set_round(store, "van", NINE.date(), _stops())
-    rounds.set_area(store, "van", ServiceArea(B, 8))
+    rounds.set_area(rounds_hub.hub, store, "van", ServiceArea(B, 8))
+    with pytest.raises(UnknownNode):  # a van the hub does not know has no area to set
+        rounds.set_area(rounds_hub.hub, store, "vann", ServiceArea(B, 8))
     assert rounds.round_for(store, "van", NINE.date()) == Round.of("van", _stops())
     states = rounds.van_states(store, NODES, NINE + timedelta(minutes=90))
     assert list(states) == ["van"]

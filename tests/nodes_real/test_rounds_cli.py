@@ -14,6 +14,7 @@ from microindex.entrypoints.cli import rounds
 from microindex.entrypoints.cli.app import root
 from microindex.service import nodes as node_service
 from microindex.settings import Settings
+from tests.clock import on_demo_day
 
 
 def _app() -> typer.Typer:
@@ -35,9 +36,9 @@ def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path, hub_url: 
     ws.close()
     runner, app = CliRunner(), _app()
 
-    def run(*args: str) -> str:
-        result = runner.invoke(app, ["-w", str(folder), *args])
-        assert result.exit_code == 0, result.output
+    def run(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(app, ["-w", str(folder), *args], obj=on_demo_day())
+        assert (result.exit_code == 0) is ok, result.output
         return result.output
 
     run("van", "round", "set", "van", "--stop", "00:00-23:59@51.545,-0.055:All day")
@@ -45,8 +46,9 @@ def test_a_round_a_popup_a_close_out_and_todays_counts(tmp_path: Path, hub_url: 
     assert shown["now"] == {"lat": 51.545, "lon": -0.055}
     run("popup", "add", "market-stall", "--opens", "2026-11-28", "--closes", "2026-11-29",
         "--name", "Market stall", "--at", "51.53,-0.06")  # fmt: skip
-    plan = json.loads(run("popup", "plan", "market-stall", "--json"))
+    plan = json.loads(run("popup", "plan", "market-stall", "--json", ok=False))  # nothing sold
     assert plan["basis"] == "best sellers" and plan["transfer"] is None
+    assert plan["why_nothing"].startswith("nothing to plan from")
     assert json.loads(run("popup", "close", "market-stall", "--json")) == {"transfer": None}
     empty = runner.invoke(app, ["-w", str(folder), "van", "closeout", "van", "--complete"])
     assert empty.exit_code == 1 and "nothing was written off" in empty.output

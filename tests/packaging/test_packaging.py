@@ -27,7 +27,6 @@ from microindex.service.packaging import (
     Destination,
     OrderLine,
     PackagingStore,
-    add_template,
     pack_order,
 )
 
@@ -167,7 +166,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[PackagingS
 
 def test_templates_are_stored_per_node(store: PackagingStore) -> None:
     for template in TEMPLATES:
-        add_template(store, "shopfront", template)
+        store.save_template("shopfront", template)
     assert store.templates("shopfront") == sorted(TEMPLATES, key=lambda t: t.code)
     assert store.templates("van") == []
 
@@ -203,7 +202,7 @@ def test_packing_an_order_records_the_package_type_and_picks_the_carriage(
     catalog: MemoryDatabase, store: PackagingStore
 ) -> None:
     for template in TEMPLATES:
-        add_template(store, "shopfront", template)
+        store.save_template("shopfront", template)
     lines = [OrderLine("MUG-1", 2), OrderLine("MUG-2", 1)]
     plan = pack_order(catalog, store, "shopfront", "ORD-9", lines, AT, Destination("GB", "E8 1AA"))
     assert plan.choice.template.code == "box-m"
@@ -215,7 +214,7 @@ def test_packing_an_order_records_the_package_type_and_picks_the_carriage(
 def test_packing_a_heavy_order_at_a_node(catalog: MemoryDatabase) -> None:
     store = MemoryPackagingStore()
     for template in TEMPLATES:
-        add_template(store, "van", template)
+        store.save_template("van", template)
     plan = pack_order(catalog, store, "van", "ORD-10", [OrderLine("MUG-3", 11)], AT)
     assert plan.used.package_type == "box-heavy"
     assert plan.carriage is None

@@ -14,11 +14,13 @@ from microindex.adapters.postgres.governance_store import PostgresGovernanceData
 from microindex.adapters.reports.files import ReportFolder
 from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
 from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
+from microindex.adapters.sqlite.past_sales_store import SqliteArchivedSkus, SqlitePastSales
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.channels.items import FeedSettings
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, UnknownNode
 from microindex.domain.packaging import PackageUsed
 from microindex.domain.reconciliation import Tolerance
+from microindex.domain.triage import PastSale
 from microindex.service.channel_ports import ChannelStore
 from microindex.service.governance import GovernanceContext
 from microindex.service.kpis import KpiSources, LedgerMirrorStatus
@@ -78,6 +80,42 @@ class PackagesUsedEverywhere:
         return sorted(found.values(), key=lambda u: (u.at, u.order_ref))
 
 
+class PastSalesInNodeFiles:
+    """Each node's imported past sales, in that node's own SQLite file."""
+
+    def __init__(self, nodes: Mapping[str, SqliteGovernanceDatabase]) -> None:
+        self._nodes = nodes
+
+    def replace(self, node: str, sales: Sequence[PastSale]) -> None:
+        self._store(node).replace(node, sales)
+
+    def sales(self, node: str) -> list[PastSale]:
+        return self._store(node).sales(node)
+
+    def _store(self, node: str) -> SqlitePastSales:
+        if node not in self._nodes:
+            raise UnknownNode(node)
+        return SqlitePastSales(self._nodes[node].database.connection())
+
+
+class ArchivedInNodeFiles:
+    """SKUs archived from each node's range, in that node's own SQLite file."""
+
+    def __init__(self, nodes: Mapping[str, SqliteGovernanceDatabase]) -> None:
+        self._nodes = nodes
+
+    def archive(self, node: str, skus: Sequence[str], at: datetime, actor: str) -> None:
+        self._store(node).archive(node, skus, at, actor)
+
+    def archived(self, node: str) -> set[str]:
+        return self._store(node).archived(node)
+
+    def _store(self, node: str) -> SqliteArchivedSkus:
+        if node not in self._nodes:
+            raise UnknownNode(node)
+        return SqliteArchivedSkus(self._nodes[node].database.connection())
+
+
 def wire_governance(
     hub: PromiseUnitOfWorkFactory,
     stores: HubGovernanceStores,
@@ -107,6 +145,8 @@ def wire_governance(
         sync=LedgerMirrorStatus(hub, nodes),
         fulfilment=OrderHandovers(hub),
         listings=listings,
+        past_sales=PastSalesInNodeFiles(node_dbs),
+        archived=ArchivedInNodeFiles(node_dbs),
     )
     return GovernanceContext(
         sources,

@@ -74,7 +74,7 @@ def add_nodes_as_they_are(workspace: Workspace, seed: int) -> NodesAsTheyAre:
         for a, b, la, lo, name in VAN_STOPS
     ]
     van_round = rounds.set_round(store, "van", now.date(), stops)
-    rounds.set_area(store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
+    rounds.set_area(workspace.hub, store, "van", ServiceArea(Location(51.5450, -0.0553), 8))
     weekend = add_popup_weekend(workspace, ops, store, seed, now.date())
     return NodesAsTheyAre(pickup, weekend, van_round, _shelf(workspace, ops))
 

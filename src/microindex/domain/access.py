@@ -3,8 +3,9 @@
 Three roles. An **admin** runs the shop: everything. **Staff** work at one node and act only
 for it: its ledger, its counts, its stock (reading the catalog and the node list to do so).
 A **channel** (a marketplace, a feed job, the web shop) reads the catalog and stock, and
-places, reads and cancels online orders; staff read and advance the orders with a part at
-their node.
+places, reads and cancels online orders, and opens returns; staff read, advance and pack the
+orders with a part at their node, and check in and decide the returns sent to it. Governance
+(triage, past sales, jobs, KPIs, listing accuracy) and package templates are the admin's.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class Action(StrEnum):
     READ_ORDERS = "read-orders"
     ADVANCE_ORDER = "advance-order"
     CANCEL_ORDER = "cancel-order"
+    PACK = "pack"  # read the node's package templates, pack its part of an order
+    OPEN_RETURN = "open-return"  # against a sale or an order at a node
+    HANDLE_RETURNS = "handle-returns"  # read, check in and decide returns at a return point
+    GOVERN = "govern"  # triage, past sales, stock targets, jobs, KPIs, listing accuracy
 
 
 # Actions about one node's stock: staff may take them for their own node only.
@@ -57,6 +62,9 @@ NODE_ACTIONS = frozenset(
         Action.WRITE_STOCK,
         Action.READ_ORDERS,
         Action.ADVANCE_ORDER,
+        Action.PACK,
+        Action.OPEN_RETURN,
+        Action.HANDLE_RETURNS,
     }
 )
 
@@ -69,6 +77,7 @@ _CHANNEL = frozenset(
         Action.PLACE_ORDER,
         Action.READ_ORDERS,
         Action.CANCEL_ORDER,
+        Action.OPEN_RETURN,
     }
 )
 

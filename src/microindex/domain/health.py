@@ -12,6 +12,8 @@ class HealthLimits:
     fill_rate: float = 0.9
     stale_share: float = 0.5  # share of stocked SKUs not counted within `stale_days`
     stale_days: int = 90
+    sync_age_hours: float = 48.0  # since the node's last complete sync with the hub
+    overdrafts: int = 5  # walk-in sales beyond local rights in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class NodeHealth:
     fill_rate: float | None
     stale_share: float | None  # None: nothing in stock
     findings: tuple[str, ...]
+    sync_age_hours: float | None = None  # None: never synced, or not known
+    overdrafts: int = 0
 
     @property
     def healthy(self) -> bool:
@@ -35,9 +39,15 @@ def assess(
     fill_rate: float | None,
     stale_share: float | None,
     limits: HealthLimits,
+    sync_age_hours: float | None = None,
+    overdrafts: int = 0,
 ) -> NodeHealth:
     """The node's figures and what in them needs attention, in words."""
     found = []
+    if sync_age_hours is not None and sync_age_hours > limits.sync_age_hours:
+        found.append(f"last synced {sync_age_hours:.0f} hours ago")
+    if overdrafts > limits.overdrafts:
+        found.append(f"{overdrafts} walk-in sales beyond its stock rights")
     if sync_lag is None:
         found.append("sync status unknown")
     elif sync_lag > limits.sync_lag:
@@ -51,4 +61,7 @@ def assess(
     if stale_share is not None and stale_share > limits.stale_share:
         days = limits.stale_days
         found.append(f"{stale_share:.0%} of stocked SKUs not counted in {days} days")
-    return NodeHealth(node, sync_lag, variance_rate, fill_rate, stale_share, tuple(found))
+    return NodeHealth(
+        node, sync_lag, variance_rate, fill_rate, stale_share, tuple(found), sync_age_hours,
+        overdrafts,
+    )  # fmt: skip

@@ -161,3 +161,33 @@ def choose_package(
 
 def _sides(size: Size) -> tuple[int, int, int]:
     return (size.length_mm, size.width_mm, size.height_mm)
+
+
+@dataclass(eq=False)
+class UnknownPackage(DomainError):
+    """A package scanned (or named) at a node that has no template of that code."""
+
+    node: str
+    package: str
+    known: list[str]
+    code = "unknown_package"
+
+    def __str__(self) -> str:
+        known = ", ".join(self.known) or "none yet"
+        return f"no package template {self.package!r} at {self.node}; its templates: {known}"
+
+
+def scanned(templates: Sequence[PackageTemplate], node: str, code: str) -> PackageTemplate:
+    """The template staff scanned or chose by its code at `node`."""
+    found = next((t for t in templates if t.code == code.strip()), None)
+    if found is None:
+        raise UnknownPackage(node, code, [t.code for t in templates])
+    return found
+
+
+def packed_in(items: Sequence[PackItem], template: PackageTemplate) -> PackageChoice:
+    """The items in a package staff chose: it must take them (`why_not`)."""
+    why = why_not(items, template)
+    if why is not None:
+        raise NoPackageFits({template.code: why})
+    return choose_package(items, [template])

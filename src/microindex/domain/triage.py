@@ -1,6 +1,8 @@
 """SKU triage (which products each node should hold) and assortment pruning (what to let go).
 
-A node's candidates are scored on four signals, each scaled to 0..1 within the node:
+The playbook's triage is `fastest`: the node's 200 fastest sellers by its own velocity (walk-in
+sales and online orders picked there), ties broken by SKU. `weighted` is a second, named view
+that scores each candidate on four signals, each scaled to 0..1 within the node:
 - velocity: units sold at the node per week over the window;
 - margin: weekly margin from those sales (unit margin x velocity; the catalog has no cost yet,
   so the unit price stands in for the unit margin: it ranks the same way at a fixed markup);
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from microindex.domain.errors import InvalidValue
@@ -54,14 +57,49 @@ class Proposal:
     basis: str = "local"  # "local" sales, or a "network" estimate for SKUs new to the node
 
 
-def propose(
+def fastest(
     node: str,
     facts: Sequence[SkuFacts],
     weeks: float,
     limit: int = PROPOSAL_SIZE,
     cover_weeks: float = 2.0,
 ) -> list[Proposal]:
-    """The `limit` best SKUs for `node`, best first (ties broken by SKU)."""
+    """The playbook's triage: the `limit` SKUs the node itself sells fastest (units per week),
+    fastest first, ties by SKU. Network estimates are not in it: a node ranks its own sales.
+    The score is the velocity."""
+    if weeks <= 0:
+        raise InvalidValue("weeks", str(weeks), "a triage window is longer than zero")
+    if limit < 0:
+        raise InvalidValue("limit", str(limit), "cannot be negative")
+    local = sorted((f for f in facts if f.local and f.units > 0), key=lambda f: (-f.units, f.sku))
+    found = []
+    for rank, f in enumerate(local[:limit], start=1):
+        velocity = f.units / weeks
+        found.append(
+            Proposal(
+                node,
+                f.sku,
+                rank,
+                round(velocity, 6),
+                velocity,
+                (f.unit_margin * Decimal(str(velocity))).quantize(Decimal("0.01")),
+                min(1.0, f.weeks_selling / math.ceil(weeks)),
+                STURDINESS[f.fragility],
+                max(1, math.ceil(velocity * cover_weeks)),
+            )
+        )
+    return found
+
+
+def weighted(
+    node: str,
+    facts: Sequence[SkuFacts],
+    weeks: float,
+    limit: int = PROPOSAL_SIZE,
+    cover_weeks: float = 2.0,
+) -> list[Proposal]:
+    """The weighted view: the `limit` best-scoring SKUs for `node`, best first (ties by SKU),
+    SKUs new to the node on a network estimate."""
     if weeks <= 0:
         raise InvalidValue("weeks", str(weeks), "a triage window is longer than zero")
     if limit < 0:
@@ -134,3 +172,19 @@ def prune(
             why = f"sells {rate:.2f}/week here and under {slow_below:.2f}/week anywhere"
             found.append(PruneSuggestion(node, sku, units, rate, "drop", None, why))
     return sorted(found, key=lambda s: (s.velocity, -s.on_hand, s.sku))
+
+
+@dataclass(frozen=True, slots=True)
+class PastSale:
+    """Units of a SKU a node sold on a day before it used microindex (imported from a file)."""
+
+    sku: str
+    day: date
+    units: int
+
+    def __post_init__(self) -> None:
+        if self.units <= 0:
+            raise InvalidValue("units", str(self.units), "a past sale is of one unit or more")
+
+
+VIEWS = {"fastest": fastest, "weighted": weighted}  # triage's named views

@@ -9,20 +9,34 @@ the CLI calls the same function by hand. Each run is recorded: job, started, fin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from microindex.domain.errors import DomainError
 from microindex.domain.health import HealthLimits, NodeHealth, assess
+from microindex.domain.movement import Tag
 from microindex.domain.reconciliation import Outcome, Tolerance
-from microindex.service import kpis, reconciliation, triage
+from microindex.service import kpis, pruning, reconciliation
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun
 from microindex.service.kpis import KpiSources
-from microindex.service.weekly import PRUNING_WEEKS, WeeklyReport, weekly_report
+from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.weekly import WeeklyReport, weekly_report
 
 log = logging.getLogger(__name__)
+
+
+class NodeSyncs(Protocol):
+    """The hub's side of each node's sync, for the cadence: who is past the interval the hub
+    advised, when each last synced, and syncing a node whose ledger this hub holds."""
+
+    def overdue(self, at: datetime) -> list[str]: ...
+    def last_synced(self, node: str) -> datetime | None: ...
+    def sync(self, node: str) -> bool:
+        """Sync it now; False when its agent keeps its ledger elsewhere (only it can)."""
+        ...
 
 
 class ReportSink(Protocol):
@@ -39,6 +53,8 @@ class GovernanceContext:
     tolerance: Tolerance = field(default_factory=Tolerance)
     limits: HealthLimits = field(default_factory=HealthLimits)
     sink: ReportSink | None = None
+    syncs: NodeSyncs | None = None
+    dry_run: bool = False  # a job run that says what it would do and changes nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +68,10 @@ class Job:
 def nightly_reconciliation(ctx: GovernanceContext, at: datetime) -> str:
     parts = []
     for code, factory in ctx.sources.nodes.items():
+        if ctx.dry_run:
+            with factory() as uow:
+                parts.append(f"{code}: would reconcile {len(uow.counts.pending(code))} counted")
+            continue
         done = reconciliation.reconcile(factory, code, ctx.tolerance, at)
         adjusted = len(done.with_outcome(Outcome.ADJUSTED))
         flagged = done.with_outcome(Outcome.FLAGGED)
@@ -64,6 +84,9 @@ def nightly_reconciliation(ctx: GovernanceContext, at: datetime) -> str:
 
 
 def weekly_sync_and_fill(ctx: GovernanceContext, at: datetime) -> str:
+    """The weekly review: nodes past the sync interval the hub advised are synced now (or,
+    when their agent keeps their ledger elsewhere, flagged); then the report."""
+    acted = _sync_overdue(ctx, at)
     report = weekly_report(ctx.sources, at)
     parts = []
     for row in report.nodes:
@@ -71,13 +94,32 @@ def weekly_sync_and_fill(ctx: GovernanceContext, at: datetime) -> str:
         rate = row.fill.rate
         fill = "n/a" if rate is None else f"{rate:.0%}"
         parts.append(f"{row.node}: sync {lag}, fill rate {fill}")
-    where = ctx.sink.publish(report) if ctx.sink else []
-    return "; ".join(parts) + (f". Report: {', '.join(where)}" if where else "")
+    where = ctx.sink.publish(report) if ctx.sink and not ctx.dry_run else []
+    return (
+        (acted + ". " if acted else "")
+        + "; ".join(parts)
+        + (f". Report: {', '.join(where)}" if where else "")
+    )
+
+
+def _sync_overdue(ctx: GovernanceContext, at: datetime) -> str:
+    if ctx.syncs is None:
+        return ""
+    late = ctx.syncs.overdue(at)
+    if ctx.dry_run:
+        return f"would sync {', '.join(late)}" if late else "no node past its sync interval"
+    synced = [node for node in late if ctx.syncs.sync(node)]
+    flagged = [node for node in late if node not in synced]
+    parts = [f"synced {', '.join(synced)}"] if synced else []
+    if flagged:
+        parts.append(f"flagged {', '.join(flagged)}: past its sync interval, its agent elsewhere")
+    return "; ".join(parts) or "no node past its sync interval"
 
 
 def node_health(ctx: GovernanceContext, at: datetime, days: int = 30) -> list[NodeHealth]:
     start = at - timedelta(days=days)
-    rows = kpis.node_kpis(ctx.sources, start, at)
+    seen = kpis.Snapshot.read(ctx.sources.nodes)
+    rows = kpis.node_kpis(ctx.sources, start, at, seen)
     found = []
     for row in rows:
         factory = ctx.sources.nodes[row.node]
@@ -88,19 +130,41 @@ def node_health(ctx: GovernanceContext, at: datetime, days: int = 30) -> list[No
         stale = sum(1 for sku in held if counted.get(sku, since) <= since)
         share = stale / len(held) if held else None
         lag = None if row.sync is None else row.sync.lag
-        found.append(assess(row.node, lag, row.variance_rate, row.fill.rate, share, ctx.limits))
+        last = ctx.syncs.last_synced(row.node) if ctx.syncs else None
+        age = None if last is None else (at - last) / timedelta(hours=1)
+        overdrafts = sum(
+            1 for m in seen.ledgers[row.node] if m.tag is Tag.OVERDRAFT and start <= m.at < at
+        )
+        figures = (lag, row.variance_rate, row.fill.rate, share, ctx.limits, age, overdrafts)
+        found.append(assess(row.node, *figures))
     return found
 
 
+@dataclass(eq=False)
+class AuditFindings(DomainError):
+    """The monthly audit found nodes that need attention: the run is recorded as failed."""
+
+    findings: dict[str, list[str]]
+    code = "audit_findings"
+
+    def __str__(self) -> str:
+        return "; ".join(f"{node}: {', '.join(found)}" for node, found in self.findings.items())
+
+
 def monthly_health_audit(ctx: GovernanceContext, at: datetime) -> str:
+    """Each node's sync age and lag, count variance, overdrafts, fill rate and stale counts;
+    a node that fails any raises the run (recorded as failed, with what failed)."""
+    checked = node_health(ctx, at)
+    failing = {h.node: list(h.findings) for h in checked if not h.healthy}
+    if failing and not ctx.dry_run:
+        raise AuditFindings(failing)
     return "; ".join(
-        f"{h.node}: {'healthy' if h.healthy else ', '.join(h.findings)}"
-        for h in node_health(ctx, at)
+        f"{h.node}: {'healthy' if h.healthy else ', '.join(h.findings)}" for h in checked
     )
 
 
 def quarterly_pruning(ctx: GovernanceContext, at: datetime) -> str:
-    found = triage.pruning(ctx.sources.nodes, at - timedelta(weeks=PRUNING_WEEKS), at)
+    found = pruning.suggestions(ctx.sources, at)
     moves = sum(1 for s in found if s.action == "move")
     head = [f"{s.node} {s.sku}: {s.action}{' to ' + s.to if s.to else ''}" for s in found[:5]]
     more = f"; ... {len(found) - 5} more" if len(found) > 5 else ""
@@ -142,6 +206,9 @@ JOBS: dict[str, Job] = {
 }
 
 
+PRUNING_ACCEPT = "pruning-accept"  # staff's acceptance of quarterly pruning, recorded as a run
+
+
 @dataclass(eq=False)
 class UnknownJob(DomainError):
     job: str
@@ -152,18 +219,24 @@ class UnknownJob(DomainError):
         return f"no job {self.job!r}; jobs: {', '.join(self.known)}"
 
 
-def run_job(ctx: GovernanceContext, name: str, actor: str = "manual") -> JobRun:
+def run_job(
+    ctx: GovernanceContext, name: str, actor: str = "manual", dry_run: bool = False
+) -> JobRun:
     """Run one job now and record the run; a job that raises is recorded, then re-raised
-    unless it was a domain rule refusing (recorded as "failed")."""
+    unless it was a domain rule refusing (recorded as "failed"). A dry run says what the job
+    would do, changes nothing, and is recorded too (its summary says so)."""
     job = JOBS.get(name)
     if job is None:
         raise UnknownJob(name, sorted(JOBS))
+    if dry_run:
+        ctx = replace(ctx, dry_run=True)
     started = ctx.clock()
     with ctx.runs() as uow:
         run_id = uow.runs.start(name, started, actor)
         uow.commit()
     try:
         summary, outcome = job.run(ctx, started), "ok"
+        summary = f"dry run: {summary}" if dry_run else summary
     except DomainError as error:
         summary, outcome = str(error), "failed"
     except Exception as error:
@@ -178,6 +251,31 @@ def _finish(ctx: GovernanceContext, run_id: int, outcome: str, summary: str) -> 
         run = uow.runs.finish(run_id, ctx.clock(), outcome, summary)
         uow.commit()
     return run
+
+
+def accept_pruning(
+    ctx: GovernanceContext,
+    hub: SyncUnitOfWorkFactory,
+    ops: NodeOpsFactory,
+    node_db: pruning.NodeDatabase,
+    only: Collection[tuple[str, str]] | None = None,
+    actor: str = "",
+    dry_run: bool = False,
+) -> pruning.PruningDone:
+    """Staff accept the quarter's pruning in one step (all of it, or `only` these (node, SKU)
+    pairs): moves become requested transfers, drops archive the SKU at its node. Recorded as a
+    run of `pruning-accept`, a dry run too."""
+    at = ctx.clock()
+    found = pruning.suggestions(ctx.sources, at)
+    if only is not None:
+        wanted = set(only)
+        found = [s for s in found if (s.node, s.sku) in wanted]
+    done = pruning.accept(ctx.sources, hub, ops, node_db, found, at, actor, dry_run)
+    with ctx.runs() as uow:
+        run_id = uow.runs.start(PRUNING_ACCEPT, at, actor)
+        uow.runs.finish(run_id, ctx.clock(), "ok", done.summary())
+        uow.commit()
+    return done
 
 
 def job_history(ctx: GovernanceContext, job: str | None = None, limit: int = 50) -> list[JobRun]:

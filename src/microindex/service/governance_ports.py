@@ -17,7 +17,7 @@ from microindex.domain.kpis import Handover, ListingAccuracy
 from microindex.domain.packaging import PackageUsed
 from microindex.domain.reconciliation import CountLine, Outcome, Variance
 from microindex.domain.returns import Return
-from microindex.domain.triage import Proposal
+from microindex.domain.triage import PastSale, Proposal
 from microindex.service.ports import UnitOfWork
 
 
@@ -104,6 +104,20 @@ class GovernanceUnitOfWork(UnitOfWork, Protocol):
 
 class GovernanceUnitOfWorkFactory(Protocol):
     def __call__(self) -> GovernanceUnitOfWork: ...
+
+
+class PastSalesStore(Protocol):
+    """Each node's imported past sales (kept in the node's own file)."""
+
+    def replace(self, node: str, sales: Sequence[PastSale]) -> None: ...
+    def sales(self, node: str) -> list[PastSale]: ...
+
+
+class ArchivedSkus(Protocol):
+    """SKUs archived from each node's range (pruning's accepted drops), in the node's file."""
+
+    def archive(self, node: str, skus: Sequence[str], at: datetime, actor: str) -> None: ...
+    def archived(self, node: str) -> set[str]: ...
 
 
 class PackagesUsed(Protocol):

@@ -28,10 +28,12 @@ from microindex.domain.movement import Movement
 from microindex.domain.reconciliation import Outcome, variance_rate
 from microindex.domain.returns import Return
 from microindex.service.governance_ports import (
+    ArchivedSkus,
     FulfilmentEvents,
     GovernanceUnitOfWorkFactory,
     ListingAccuracySource,
     PackagesUsed,
+    PastSalesStore,
     SyncStatus,
     SyncStatusSource,
 )
@@ -64,6 +66,8 @@ class KpiSources:
     fulfilment: FulfilmentEvents | None = None
     listings: ListingAccuracySource | None = None
     sync: SyncStatusSource | None = None
+    past_sales: PastSalesStore | None = None
+    archived: ArchivedSkus | None = None
 
 
 @dataclass(frozen=True, slots=True)

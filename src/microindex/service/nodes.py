@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from microindex.domain.errors import DuplicateNode
-from microindex.domain.node import Node
+from microindex.domain.node import Node, OpeningHours
 from microindex.service.known import unknown_node
 from microindex.service.ports import UnitOfWorkFactory
 
@@ -49,6 +49,22 @@ def set_offline_gap(uow_factory: UnitOfWorkFactory, code: str, gap_s: float | No
     """How long the node is expected to be out of reach at a time (None: its kind's default).
     The hub sizes the node's local stock rights for it at the node's next sync."""
     return _change(uow_factory, code, offline_gap_s=gap_s)
+
+
+def set_opening(
+    uow_factory: UnitOfWorkFactory,
+    code: str,
+    hours: OpeningHours | None = None,
+    pickup: bool | None = None,
+) -> Node:
+    """A node's opening hours and whether customers collect there (None: unchanged)."""
+    node = get_node(uow_factory, code)
+    fields: dict[str, Any] = {}
+    if hours is not None:
+        fields["opening_hours"] = hours
+    if pickup is not None:
+        fields["capabilities"] = replace(node.capabilities, pickup=pickup)
+    return _change(uow_factory, code, **fields) if fields else node
 
 
 def _change(uow_factory: UnitOfWorkFactory, code: str, **fields: Any) -> Node:

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from microindex.domain.errors import UnknownSku
+from microindex.domain.errors import InvalidValue, UnknownSku
 from microindex.domain.packaging import (
     PackageChoice,
     PackageTemplate,
     PackageUsed,
     PackItem,
     choose_package,
+    packed_in,
+    scanned,
 )
+from microindex.domain.promise.lifecycle import Order, Step
 from microindex.domain.shipping import (
     DEFAULT_RULES,
     Carriage,
@@ -22,7 +25,11 @@ from microindex.domain.shipping import (
     ShippingRule,
     choose_carriage,
 )
+from microindex.service import fulfilment, promise
+from microindex.service.fulfilment import HubLink, NodeDatabase
+from microindex.service.nodes import get_node
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 
 
 class PackagingStore(Protocol):
@@ -62,8 +69,31 @@ def pack_order(
     destination: Destination | None = None,
     rules: Sequence[ShippingRule] = DEFAULT_RULES,
     prefer_low_waste: bool = False,
+    package: str | None = None,
 ) -> PackingPlan:
-    """Choose the package for an order at `node`, its carriage if shipped, and record it."""
+    """Choose the package for an order at `node` (or take the one staff scanned, `package`,
+    from the node's templates), its carriage if shipped, and record it."""
+    plan = plan_packing(
+        uow_factory, packaging, node, order_ref, lines, at, destination, rules,
+        prefer_low_waste, package,
+    )  # fmt: skip
+    packaging.record(plan.used)
+    return plan
+
+
+def plan_packing(
+    uow_factory: UnitOfWorkFactory,
+    packaging: PackagingStore,
+    node: str,
+    order_ref: str,
+    lines: Sequence[OrderLine],
+    at: datetime,
+    destination: Destination | None = None,
+    rules: Sequence[ShippingRule] = DEFAULT_RULES,
+    prefer_low_waste: bool = False,
+    package: str | None = None,
+) -> PackingPlan:
+    """What `pack_order` records, recording nothing."""
     with uow_factory() as uow:
         products = {line.sku: uow.catalog.get(line.sku) for line in lines}
     items = []
@@ -72,7 +102,11 @@ def pack_order(
         if product is None:
             raise UnknownSku(line.sku)
         items.append(PackItem.of(product, line.quantity))
-    choice = choose_package(items, packaging.templates(node), prefer_low_waste)
+    templates = packaging.templates(node)
+    if package is None:
+        choice = choose_package(items, templates, prefer_low_waste)
+    else:
+        choice = packed_in(items, scanned(templates, node, package))
     carriage = None
     if destination is not None:
         shipment = Shipment(destination.country, destination.postcode, choice.weight_g)
@@ -86,9 +120,100 @@ def pack_order(
         sum(line.quantity for line in lines),
         at,
     )
-    packaging.record(used)
     return PackingPlan(choice, carriage, used)
 
 
-def add_template(packaging: PackagingStore, node: str, template: PackageTemplate) -> None:
+@dataclass(frozen=True, slots=True)
+class Packed:
+    order: Order
+    plan: PackingPlan | None  # None: the node has no package templates, none was scanned
+
+
+def pack(
+    hub: PromiseUnitOfWorkFactory,
+    packaging: PackagingStore,
+    ident: str,
+    node: str,
+    at: datetime,
+    actor: str = "",
+    *,
+    node_db: NodeDatabase,
+    link: HubLink | None = None,
+    package: str | None = None,
+    destination: Destination | None = None,
+    rules: Sequence[ShippingRule] = DEFAULT_RULES,
+) -> Packed:
+    """Staff pack a node's part of an online order: the package they scanned (or the one the
+    node's templates choose) is checked against the goods, the part steps to packed (its goods
+    leave the ledger if not picked yet), and the package is recorded with the order, which the
+    shipping rules and the return-rate-by-package KPI read. A node without templates, packing
+    without a scan, records the step and no package."""
+    order = promise.get_order(hub, ident).order
+    part = order.parts.get(node)
+    if part is None:  # refused there: an unknown node, or no part at this node
+        get_node(hub, node)
+        return Packed(
+            fulfilment.advance(hub, ident, node, Step.PACKED, at, actor, node_db=node_db), None
+        )
+    plan = None
+    if package is not None or packaging.templates(node):
+        lines = [OrderLine(sku, quantity) for sku, quantity in part.lines]
+        plan = plan_packing(
+            hub, packaging, node, ident, lines, at, destination, rules, package=package
+        )
+    packed = fulfilment.advance(
+        hub, ident, node, Step.PACKED, at, actor, node_db=node_db, link=link
+    )
+    if plan is not None:
+        packaging.record(plan.used)
+    return Packed(packed, plan)
+
+
+def advance(
+    hub: PromiseUnitOfWorkFactory,
+    packaging: PackagingStore,
+    ident: str,
+    node: str,
+    step: Step,
+    at: datetime,
+    actor: str = "",
+    *,
+    node_db: NodeDatabase,
+    link: HubLink | None = None,
+    package: str | None = None,
+) -> Packed:
+    """One node's next step, as the staff's edges record it: the packed step is `pack`."""
+    if step is Step.PACKED:
+        return pack(
+            hub, packaging, ident, node, at, actor, node_db=node_db, link=link, package=package
+        )
+    if package is not None:
+        raise InvalidValue("package", package, "a package is recorded at the packed step")
+    return Packed(
+        fulfilment.advance(hub, ident, node, step, at, actor, node_db=node_db, link=link), None
+    )
+
+
+def add_template(
+    hub: UnitOfWorkFactory, packaging: PackagingStore, node: str, template: PackageTemplate
+) -> PackageTemplate:
+    """Add (or change) one of a registered node's package templates."""
+    get_node(hub, node)
     packaging.save_template(node, template)
+    return template
+
+
+def templates(
+    hub: UnitOfWorkFactory, packaging: PackagingStore, node: str
+) -> list[PackageTemplate]:
+    get_node(hub, node)
+    return packaging.templates(node)
+
+
+def used(
+    hub: UnitOfWorkFactory, packaging: PackagingStore, node: str | None = None
+) -> list[PackageUsed]:
+    """The packages orders went out in (at `node`)."""
+    if node is not None:
+        get_node(hub, node)
+    return packaging.used(node)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from microindex.domain.errors import DomainError
-from microindex.domain.node import Node
+from microindex.domain.node import Node, OpeningHours
 from microindex.domain.popup import PopUp, assortment, fill, take_home
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.service import nodes as node_service
@@ -39,23 +39,57 @@ class UnknownPopUp(DomainError):
         return f"{self.node} is not a pop-up (no opening and closing dates)"
 
 
+@dataclass(eq=False)
+class PopUpOver(DomainError):
+    """A plan for a pop-up whose last day has passed: there is nothing to fill."""
+
+    node: str
+    closed_on: date
+    code = "popup_over"
+
+    def __str__(self) -> str:
+        return f"{self.node} closed on {self.closed_on}: plan its next dates first (popup add)"
+
+
 @dataclass(frozen=True, slots=True)
 class PopUpPlan:
     popup: PopUp
     wanted: dict[str, int]  # the assortment: SKU -> units for the whole event
-    basis: str  # "triage" (its own history) or "best sellers" (the network's)
+    basis: str  # "targets" (accepted), "triage" (its own history) or "best sellers"
     transfer: Transfer | None  # the fill from home (None: nothing to send)
+    short: dict[str, int] = field(default_factory=dict)  # wanted, not there, home can't send
+
+    @property
+    def stuck(self) -> bool:
+        """Nothing moves and the pop-up lacks what it should have (or a plan at all)."""
+        return self.transfer is None and (bool(self.short) or not self.wanted)
+
+    @property
+    def why_nothing(self) -> str:
+        """Why no transfer: what the plan lacks that home cannot send, or all is there."""
+        if self.transfer is not None:
+            return ""
+        if not self.wanted:
+            return "nothing to plan from: no sales here or elsewhere, no accepted stock targets"
+        if self.short:
+            return f"{self.popup.home} can send none of the {len(self.short)} SKU(s) still wanted"
+        return "the pop-up already holds all the plan wants"
 
 
 def add(
-    hub: UnitOfWorkFactory, rounds: RoundsFactory, popup: PopUp, node: Node | None = None
+    hub: UnitOfWorkFactory,
+    rounds: RoundsFactory,
+    popup: PopUp,
+    node: Node | None = None,
+    hours: OpeningHours | None = None,
+    pickup: bool | None = None,
 ) -> PopUp:
-    """Record the pop-up's dates (registering its node first when given)."""
+    """Record the pop-up's dates (registering its node first when given), and its opening
+    hours and whether customers collect there, when given."""
+    node_service.get_node(hub, popup.home)
     if node is not None:
         node_service.add_node(hub, node)
-    else:
-        node_service.get_node(hub, popup.node)
-    node_service.get_node(hub, popup.home)
+    node_service.set_opening(hub, popup.node, hours, pickup)
     with rounds() as uow:
         uow.popups.save(popup)
         uow.commit()
@@ -83,19 +117,32 @@ def plan(
     node: str,
     at: datetime,
     size: int = ASSORTMENT,
+    targets: Mapping[str, int] | None = None,
 ) -> PopUpPlan:
     """The assortment for the event and the transfer from home that fills it (requested once:
-    planning again returns the same transfer). Home sends only what it can release: units set
-    aside or promised for online orders stay where they are. Sales and stock are read where
-    the hub reads each node's ledger: the hub's mirror of one whose agent runs elsewhere."""
+    planning again returns the same transfer). The stock targets the pop-up accepted (triage)
+    are the assortment when it has them; else its own sales, else the network's best sellers.
+    Home sends only what it can release: units set aside or promised for online orders stay
+    where they are. Sales and stock are read where the hub reads each node's ledger: the
+    hub's mirror of one whose agent runs elsewhere. A pop-up whose last day passed is refused."""
     popup = get(rounds, node)
+    if popup.closes_on < at.date():
+        raise PopUpOver(node, popup.closes_on)
     seen = {code: ledger_of(hub, db, code) for code, db in nodes.items()}  # mirrors elsewhere
-    rates, basis = _rates(hub, seen, node, at, size)
-    wanted = assortment(rates, popup.days, size)
+    if targets:
+        ranked = sorted(targets.items(), key=lambda item: (-item[1], item[0]))[:size]
+        wanted, basis = {sku: n for sku, n in ranked if n > 0}, "targets"
+    else:
+        rates, basis = _rates(hub, seen, node, at, size)
+        wanted = assortment(rates, popup.days, size)
     spare = rights.releasable(nodes[popup.home], hub, popup.home, sorted(wanted))
-    lines = fill(wanted, _on_hand(seen[node], node), spare)
+    there = _on_hand(seen[node], node)
+    lines = fill(wanted, there, spare)
+    short = {s: q - there.get(s, 0) for s, q in wanted.items() if q > there.get(s, 0)}
+    short = {s: q for s, q in short.items() if s not in lines}
     ident = f"popup-in:{node}:{popup.opens_on}"
-    return PopUpPlan(popup, wanted, basis, _request(ops, ident, popup.home, node, lines, at))
+    made = _request(ops, ident, popup.home, node, lines, at)
+    return PopUpPlan(popup, wanted, basis, made, short)
 
 
 def close(
@@ -110,6 +157,22 @@ def close(
     lines = take_home(_on_hand(nodes[node], node))
     ident = f"popup-out:{node}:{popup.closes_on}"
     return _request(ops, ident, node, popup.home, lines, at)
+
+
+@dataclass(frozen=True, slots=True)
+class PopUpShown:
+    popup: PopUp
+    node: Node  # its hours and whether customers collect there
+    transfers: list[Transfer]  # the fills and the take-homes requested for it
+
+
+def show(
+    hub: UnitOfWorkFactory, rounds: RoundsFactory, ops: NodeOpsFactory, node: str
+) -> PopUpShown:
+    popup, registered = get(rounds, node), node_service.get_node(hub, node)
+    named = (f"popup-in:{node}:", f"popup-out:{node}:")
+    moved = [t for t in transfers.listed(ops) if t.ident.startswith(named)]
+    return PopUpShown(popup, registered, sorted(moved, key=lambda t: t.ident))
 
 
 def upcoming(rounds: RoundsFactory, today: date) -> list[PopUp]:

@@ -16,13 +16,14 @@ from datetime import datetime
 from microindex.domain.codes import Sku
 from microindex.domain.errors import UnknownNode, UnknownSku
 from microindex.domain.gtin import Gtin
-from microindex.domain.movement import MovementKind
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Location
 from microindex.domain.returns import (
     Condition,
     Decision,
     Disposition,
     Origin,
+    OriginKind,
     Reason,
     Return,
     ReturnAlert,
@@ -88,9 +89,17 @@ def sold_under(node_db: UnitOfWorkFactory, origin: Origin) -> dict[str, int]:
     """Units sold (or picked for an order) under the origin's reference at its node."""
     sold: dict[str, int] = defaultdict(int)
     for m in all_movements(node_db, origin.node):
-        if m.kind in SOLD_KINDS and m.reference == origin.reference:
+        if m.kind in SOLD_KINDS and _under(m, origin):
             sold[m.sku] -= m.quantity
     return dict(sold)
+
+
+def _under(m: Movement, origin: Origin) -> bool:
+    """An order's goods leave as picks tagged with its reservations (`order/node/sku`); a
+    sale's carry the reference staff typed."""
+    if origin.kind is OriginKind.ORDER and m.tag is Tag.FULFIL:
+        return m.tag_id.split("/", 1)[0] == origin.reference
+    return m.reference == origin.reference
 
 
 def returned_under(nodes: Nodes, origin: Origin) -> dict[str, int]:

@@ -17,6 +17,8 @@ from microindex.domain.round import (
     handover,
     van_state,
 )
+from microindex.service.nodes import get_node
+from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.rounds_ports import RoundsFactory
 
 
@@ -28,11 +30,21 @@ def set_round(rounds: RoundsFactory, node: str, day: date, stops: Sequence[Stop]
     return made
 
 
-def set_area(rounds: RoundsFactory, node: str, area: ServiceArea) -> ServiceArea:
+def set_area(
+    hub: UnitOfWorkFactory, rounds: RoundsFactory, node: str, area: ServiceArea
+) -> ServiceArea:
+    """Where a registered node (a van) serves."""
+    get_node(hub, node)
     with rounds() as uow:
         uow.rounds.set_area(node, area)
         uow.commit()
     return area
+
+
+def area(hub: UnitOfWorkFactory, rounds: RoundsFactory, node: str) -> ServiceArea | None:
+    get_node(hub, node)
+    with rounds() as uow:
+        return uow.rounds.area(node)
 
 
 def round_for(rounds: RoundsFactory, node: str, day: date) -> Round | None:

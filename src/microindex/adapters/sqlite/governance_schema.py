@@ -112,3 +112,33 @@ RETURN_LINE_ORDER_MIGRATION = (
     UPDATE return_lines SET line = rowid;
     """,
 )
+
+
+PAST_SALES_MIGRATION = (
+    152,
+    "triage: past sales a node imported (a Shopify orders export, a plain CSV)",
+    """
+    CREATE TABLE past_sales (
+        node   TEXT NOT NULL,
+        sku    TEXT NOT NULL,
+        day    TEXT NOT NULL,
+        units  INTEGER NOT NULL CHECK (units > 0),
+        PRIMARY KEY (node, sku, day)
+    ) WITHOUT ROWID;
+    """,
+)
+
+
+ARCHIVED_SKUS_MIGRATION = (
+    153,
+    "pruning: SKUs archived from a node's range (a drop staff accepted)",
+    """
+    CREATE TABLE archived_skus (
+        node   TEXT NOT NULL,
+        sku    TEXT NOT NULL,
+        at     TEXT NOT NULL,
+        actor  TEXT NOT NULL,
+        PRIMARY KEY (node, sku)
+    ) WITHOUT ROWID;
+    """,
+)

@@ -10,8 +10,10 @@ from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
 from microindex.adapters.sqlite.catalog_schema import PRODUCT_KEYS_MIGRATION, fill_product_keys
 from microindex.adapters.sqlite.governance_schema import (
+    ARCHIVED_SKUS_MIGRATION,
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
+    PAST_SALES_MIGRATION,
     RETURN_LINE_ORDER_MIGRATION,
     RETURNS_MIGRATION,
 )
@@ -308,6 +310,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     SPLIT_STATE_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
+    PAST_SALES_MIGRATION,
+    ARCHIVED_SKUS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -89,6 +89,10 @@ class Root(LazyGroup):
             f"{_CLI}.returns:app",
             "Returns: open against a sale or order, check in by scan, disposition.",
         ),
+        "package": Lazy(
+            f"{_CLI}.packaging:app",
+            "Packing: each node's package templates, packing orders, packages used.",
+        ),
         "governance": Lazy(
             f"{_CLI}.governance:app",
             "Governance: counts and reconciliation, jobs, triage, KPIs, reports.",

@@ -16,20 +16,23 @@ import typer
 from rich.table import Table
 
 from microindex.adapters.csvio.count_file import parse_counts
+from microindex.adapters.csvio.past_sales import parse_past_sales
 from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
 from microindex.adapters.reports.files import write_report
-from microindex.domain.errors import UnknownNode
+from microindex.domain.errors import InvalidValue, UnknownNode
 from microindex.domain.reconciliation import Tolerance, Variance
 from microindex.entrypoints.cli.context import (
     console,
     domain_errors,
     errors,
+    node_database,
     print_json,
     workspace,
 )
 from microindex.entrypoints.cli.governance_context import governance
+from microindex.entrypoints.cli.lockers import transfer_record
 from microindex.service import governance as jobs_service
-from microindex.service import reconciliation, triage
+from microindex.service import pruning, reconciliation, triage
 from microindex.service.governance import GovernanceContext
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
 from microindex.service.timers import run_due, run_timers
@@ -39,9 +42,11 @@ app = typer.Typer(help="Governance: counts and reconciliation, jobs, triage, KPI
 counts_app = typer.Typer(help="Stock counts waiting for the nightly reconciliation.")
 jobs_app = typer.Typer(help="The governance cadence: run jobs by hand, see their runs.")
 report_app = typer.Typer(help="Reports.")
+sales_app = typer.Typer(help="Past sales imported for triage.")
 app.add_typer(counts_app, name="counts")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(report_app, name="report")
+app.add_typer(sales_app, name="sales")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 ACTOR = typer.Option("", "--actor", help="Who did it.")
@@ -155,13 +160,19 @@ def list_jobs() -> None:
 
 
 @jobs_app.command("run")
-def run(ctx: typer.Context, name: str = typer.Argument(..., help="Job name.")) -> None:
-    """Run a job now and record the run.
+def run(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Job name."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what it would do; change nothing."),
+) -> None:
+    """Run a job now and record the run. The weekly review syncs the nodes past their sync
+    interval (or flags those whose agent runs elsewhere); the monthly audit fails on a node
+    that needs attention, naming what; quarterly pruning proposes (`governance prune --accept`).
 
-    Example: microindex governance jobs run nightly-reconciliation
+    Example: microindex governance jobs run weekly-report --dry-run
     """
     with domain_errors():
-        done = jobs_service.run_job(governance(ctx), name, actor="cli")
+        done = jobs_service.run_job(governance(ctx), name, actor="cli", dry_run=dry_run)
     console.print(f"{done.job} #{done.id}: {done.outcome}\n{done.summary}", highlight=False)
     if done.outcome != "ok":
         raise typer.Exit(1)
@@ -217,20 +228,25 @@ def triage_cmd(
     accept: bool = typer.Option(False, "--accept", help="Make it the node's stock targets."),
     weeks: int = typer.Option(8, "--weeks", min=1, help="Sales history to rank on."),
     limit: int = typer.Option(200, "--limit", min=1),
+    view: str = typer.Option(
+        "fastest", "--view", help="fastest (own velocity) or weighted (velocity, margin, ...)."
+    ),
     as_json: bool = JSON,
 ) -> None:
-    """Rank SKUs for a node (velocity, margin, repeat, sturdiness) and propose the first 200.
+    """Propose the 200 SKUs a node sells fastest (walk-in sales and online picks there; its
+    imported past sales when it has none yet). `--view weighted` ranks on a weighted score.
 
     Example: microindex governance triage locker --accept
     """
     with domain_errors():
         gov = governance(ctx)
-        end = gov.clock()
+        db, end = _node(gov, node), gov.clock()
         found = triage.triage(
-            gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit
-        )
+            gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit,
+            view=triage.view(view), past=gov.sources.past_sales, archived=gov.sources.archived,
+        )  # fmt: skip
         if accept:
-            triage.accept(_node(gov, node), node, found, end)
+            triage.accept(db, node, found, end)
     if as_json:
         print_json([asdict(p) for p in found])
     else:
@@ -248,6 +264,85 @@ def triage_cmd(
             )
         console.print(table)
         console.print(f"{len(found)} SKUs proposed for {node}" + (", accepted" if accept else ""))
+
+
+@app.command("prune")
+def prune_cmd(
+    ctx: typer.Context,
+    accept: bool = typer.Option(False, "--accept", help="Act: request moves, archive drops."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --accept: say, change nothing."),
+    only: list[str] = typer.Option([], "--only", help="Accept only NODE:SKU (repeatable)."),
+    actor: str = ACTOR,
+    as_json: bool = JSON,
+) -> None:
+    """The quarter's slow movers, each to move to the node that sells it fastest or to drop;
+    `--accept` acts on them in one step (transfers requested, SKUs archived from the node).
+
+    Example: microindex governance prune --accept --dry-run
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        if not accept:
+            found = pruning.suggestions(gov.sources, gov.clock())
+            if as_json:
+                print_json([asdict(p) for p in found])
+                return
+            for p in found:
+                to = f" to {p.to}" if p.to else ""
+                console.print(f"{p.node} {p.sku}: {p.action}{to} ({p.reason})", highlight=False)
+            console.print(f"{len(found)} slow movers")
+            return
+        ws = workspace(ctx)
+        pairs = [_pair(text) for text in only] or None
+        done = jobs_service.accept_pruning(
+            gov, ws.hub, ws.node_ops(), lambda code: node_database(ctx, code), pairs,
+            actor or "cli", dry_run,
+        )  # fmt: skip
+    if as_json:
+        print_json(
+            {
+                "dry_run": done.dry_run,
+                "transfers": [transfer_record(t) for t in done.moves],
+                "archived": done.dropped,
+                "held_back": done.held_back,
+            }
+        )  # fmt: skip
+        return
+    console.print(done.summary(), highlight=False)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    node, _, sku = text.partition(":")
+    if not node or not sku:
+        raise InvalidValue("only", text, "write NODE:SKU, e.g. van:MUG-TIDE-350")
+    return node, sku
+
+
+@sales_app.command("import")
+def import_sales(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="Node code."),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Orders export CSV."),
+    as_json: bool = JSON,
+) -> None:
+    """Import a node's past sales for triage: a Shopify orders export, or a plain CSV
+    `date,sku,quantity`. A bad row refuses the whole file; importing again replaces it.
+
+    Example: microindex governance sales import shopfront orders_export.csv
+    """
+    with domain_errors():
+        gov = governance(ctx)
+        _node(gov, node)
+        parsed = parse_past_sales(file)
+        done = triage.import_past_sales(gov.sources.hub, gov.sources.past_sales, node, parsed)
+    if as_json:
+        print_json(asdict(done))
+        return
+    skipped = f"; {done.skipped} line(s) without a SKU skipped" if done.skipped else ""
+    console.print(
+        f"{done.units} units of {done.skus} SKUs sold {done.first} to {done.last} "
+        f"imported for {node}{skipped}"
+    )
 
 
 @app.command("kpis")

@@ -22,7 +22,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
-from microindex.service import fulfilment, promise
+from microindex.service import packaging, promise
 from microindex.service.known import require_skus
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
@@ -141,17 +141,22 @@ def advance(
     ident: str = typer.Argument(..., help="Order id."),
     node: str = typer.Argument(..., help="The node whose part moves."),
     step: Step = typer.Argument(..., help="confirmed, picked, packed, handed_over, delivered."),
+    package: str | None = typer.Option(
+        None, "--package", help="At packed: the package scanned (a template code)."
+    ),
     actor: str = typer.Option("", help="Who did it."),
 ) -> None:
     """Record one node's next step. Picked (or a later step, when picking was skipped) takes
-    the order's goods out of the node's stock, once.
+    the order's goods out of the node's stock, once. Packed records the package used: the one
+    scanned (`--package`), else the node's templates choose.
 
     Example: microindex order advance o-1a2b3c van picked
     """
     with domain_errors():
         ws = workspace(ctx)
-        order = fulfilment.advance(
+        done = packaging.advance(
             ws.hub,
+            ws.storage.packaging(),
             ident,
             node,
             step,
@@ -159,8 +164,24 @@ def advance(
             actor,
             node_db=lambda code: node_database(ctx, code),
             link=ws.link,
+            package=package,
         )
+    order = done.order
     console.print(f"{order.ident}: {node} {step.value}; order {order.step.value}")
+    if done.plan is not None:
+        show_package(done.plan)
+    elif step is Step.PACKED:
+        console.print(
+            f"no package recorded: {node} has no package templates (microindex package add)"
+        )
+
+
+def show_package(plan: packaging.PackingPlan) -> None:
+    used, carriage = plan.used, plan.carriage
+    shipped = f", by {carriage.carrier} {carriage.method}" if carriage else ""
+    console.print(
+        f"packed in {used.package_type} ({used.weight_g} g, {used.items} item(s)){shipped}"
+    )
 
 
 @app.command("cancel")

@@ -19,9 +19,9 @@ from microindex.adapters.governance_wiring import governance_database
 from microindex.bootstrap import Workspace
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
-from microindex.domain.node import Location, Node, NodeKind
+from microindex.domain.node import Location, Node, NodeKind, OpeningHours
 from microindex.domain.popup import PopUp
-from microindex.domain.round import Stop
+from microindex.domain.round import ServiceArea, Stop
 from microindex.domain.transfer import Transfer
 from microindex.entrypoints.cli.context import (
     all_node_ledgers,
@@ -31,9 +31,10 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
+from microindex.entrypoints.cli.governance_context import governance
 from microindex.entrypoints.cli.lockers import _lines as parse_lines
 from microindex.entrypoints.cli.lockers import _ops
-from microindex.service import closeout, cycle_counts, known, popups, remote_nodes, rounds
+from microindex.service import closeout, cycle_counts, known, popups, remote_nodes, rounds, triage
 from microindex.service.nodes import list_nodes
 from microindex.service.rounds_ports import RoundsFactory
 
@@ -115,6 +116,48 @@ def round_show(
     console.print(f"now at {here.lat:.5f},{here.lon:.5f}")
 
 
+@van_app.command("area")
+def van_area(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., help="The van."),
+    centre: str | None = typer.Option(None, "--centre", help="Its middle, LAT,LON."),
+    radius_km: float | None = typer.Option(None, "--radius-km", min=0.1, help="How far it goes."),
+    as_json: bool = JSON,
+) -> None:
+    """Set the van's service area (with --centre and --radius-km), or show it: meeting the van
+    is offered only to customers inside it.
+
+    Example: microindex van area van --centre 51.545,-0.055 --radius-km 6
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        if centre is not None or radius_km is not None:
+            if centre is None or radius_km is None:
+                raise InvalidValue("area", node, "give both --centre and --radius-km")
+            rounds.set_area(ws.hub, _rounds(ws), node, ServiceArea(_where(centre), radius_km))
+        area = rounds.area(ws.hub, _rounds(ws), node)
+    shown = None if area is None else {
+        "lat": area.centre.lat, "lon": area.centre.lon, "radius_km": area.radius_km
+    }  # fmt: skip
+    if as_json:
+        print_json({"node": node, "area": shown})
+    elif area is None:
+        console.print(f"{node}: no service area set (it serves wherever its round goes)")
+    else:
+        console.print(
+            f"{node}: within {area.radius_km:g} km of {area.centre.lat},{area.centre.lon}",
+            highlight=False,
+        )
+
+
+def _where(text: str) -> Location:
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidValue("centre", text, "write LAT,LON") from None
+    return Location(lat, lon)
+
+
 @van_app.command("closeout")
 def van_closeout(
     ctx: typer.Context,
@@ -158,16 +201,33 @@ def popup_add(
     home: str = typer.Option("shopfront", "--home", help="The node that stocks it."),
     name: str = typer.Option("", "--name", help="Register the node with this name."),
     at: str = typer.Option("", "--at", help="Its place, LAT,LON (with --name)."),
+    hours: str = typer.Option(
+        "", "--hours", help="Its trading hours 'DAY HH:MM-HH:MM;...' (0=Monday)."
+    ),
+    pickup: bool | None = typer.Option(
+        None, "--pickup/--no-pickup", help="Customers collect online orders there."
+    ),
 ) -> None:
-    """Record a pop-up's dates (and register its node when --name and --at are given).
+    """Record a pop-up's dates, its hours and pickup (and register its node when --name and
+    --at are given).
 
     Example: microindex popup add market-stall --opens 2026-11-28 --closes 2026-11-29
+    --hours "5 09:00-17:00;6 10:00-16:00" --pickup
     """
     with domain_errors():
         ws = workspace(ctx)
-        popup = PopUp(node, home, date.fromisoformat(opens), date.fromisoformat(closes))
-        popups.add(ws.hub, _rounds(ws), popup, _popup_node(node, name, at) if name else None)
+        popup = PopUp(node, home, _day("opens", opens), _day("closes", closes))
+        registered = _popup_node(node, name, at) if name else None
+        opening = OpeningHours.from_text(hours) if hours else None
+        popups.add(ws.hub, _rounds(ws), popup, registered, opening, pickup)
     console.print(f"{node}: open {popup.opens_on} to {popup.closes_on}, stocked from {home}")
+
+
+def _day(field: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, text, "write YYYY-MM-DD") from None
 
 
 def _popup_node(code: str, name: str, at: str) -> Node:
@@ -178,6 +238,65 @@ def _popup_node(code: str, name: str, at: str) -> Node:
     return Node(NodeCode(code), NodeKind.POPUP, name, Location(lat, lon))
 
 
+def popup_record(shown: popups.PopUpShown, today: date) -> dict[str, object]:
+    p, node = shown.popup, shown.node
+    return {
+        "node": p.node,
+        "home": p.home,
+        "opens_on": p.opens_on.isoformat(),
+        "closes_on": p.closes_on.isoformat(),
+        "days": p.days,
+        "open_today": p.is_open(today),
+        "over": p.closes_on < today,
+        "hours": node.opening_hours.to_text(),
+        "pickup": node.capabilities.pickup,
+        "transfers": [_shown(t) for t in shown.transfers],
+    }
+
+
+@popup_app.command("list")
+def popup_list(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Every pop-up: its dates, hours, pickup and the transfers for it.
+
+    Example: microindex popup list
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        found = [
+            popups.show(ws.hub, _rounds(ws), _ops(ws), p.node) for p in popups.listed(_rounds(ws))
+        ]
+        today = ws.clock().date()
+    records = [popup_record(shown, today) for shown in found]
+    if as_json:
+        print_json(records)
+        return
+    for r in records:
+        state = "over" if r["over"] else "open today" if r["open_today"] else "upcoming"
+        console.print(
+            f"{r['node']}: {r['opens_on']} to {r['closes_on']} ({state}), from {r['home']}, "
+            f"hours {r['hours'] or 'none'}, pickup {'yes' if r['pickup'] else 'no'}",
+            highlight=False,
+        )
+
+
+@popup_app.command("show")
+def popup_show(
+    ctx: typer.Context, node: str = typer.Argument(..., help="The pop-up."), as_json: bool = JSON
+) -> None:
+    """One pop-up: its dates, hours, pickup and the transfers for it.
+
+    Example: microindex popup show market-stall
+    """
+    with domain_errors():
+        ws = workspace(ctx)
+        record = popup_record(popups.show(ws.hub, _rounds(ws), _ops(ws), node), ws.clock().date())
+    if as_json:
+        print_json(record)
+        return
+    for key, value in record.items():
+        console.print(f"{key}: {value}", highlight=False)
+
+
 @popup_app.command("plan")
 def popup_plan(
     ctx: typer.Context,
@@ -185,19 +304,31 @@ def popup_plan(
     size: int = typer.Option(popups.ASSORTMENT, "--size", min=1, help="SKUs to take."),
     as_json: bool = JSON,
 ) -> None:
-    """Propose the assortment and request the transfer that fills it from home.
+    """Propose the assortment (the pop-up's accepted stock targets when it has them, else its
+    sales, else the network's best sellers) and request the transfer that fills it from home.
+    Exits 1 when there is nothing to plan from, or home can send none of what is wanted.
 
     Example: microindex popup plan market-stall --size 20
     """
     with domain_errors():
         ws = workspace(ctx)
         nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
-        plan = popups.plan(ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), size)
+        gov = governance(ctx)
+        db = gov.sources.nodes.get(node)
+        targets = {t.sku: t.target for t in triage.targets(db, node)} if db else None
+        plan = popups.plan(ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), size, targets)
     if as_json:
-        print_json({"basis": plan.basis, "wanted": plan.wanted, **_shown(plan.transfer)})
-        return
-    console.print(f"{node}: {len(plan.wanted)} SKUs from {plan.basis}")
-    console.print(_said(plan.transfer))
+        print_json(
+            {"basis": plan.basis, "wanted": plan.wanted, "short": plan.short,
+             "why_nothing": plan.why_nothing, **_shown(plan.transfer)}
+        )  # fmt: skip
+    else:
+        console.print(f"{node}: {len(plan.wanted)} SKUs from {plan.basis}")
+        console.print(
+            _said(plan.transfer) if plan.transfer else f"nothing to move: {plan.why_nothing}"
+        )
+    if plan.stuck:
+        raise typer.Exit(1)
 
 
 @popup_app.command("close")

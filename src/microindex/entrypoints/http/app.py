@@ -16,11 +16,15 @@ from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
     catalog,
+    feeds,
+    governance,
     holds,
     ledger,
     lockers,
     nodes,
+    packaging,
     popups,
+    returns,
     rounds,
     search,
     stock,
@@ -104,6 +108,10 @@ def create_app(
         holds.api,
         voice.api,
         webhooks.api,
+        packaging.api,
+        returns.api,
+        governance.api,
+        feeds.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))

@@ -38,17 +38,20 @@ from microindex.domain.locker import (
     TooManyWrongCodes,
     WrongPickupCode,
 )
+from microindex.domain.packaging import MissingPackingData, NoPackageFits, UnknownPackage
 from microindex.domain.promise.holds import NodeClosed, NoPickupHere, NotReservable
 from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.returns import NoReturnPoint, ReturnExceedsSale, ReturnRefused
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.sync.messages import PushRefused
 from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
 from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
+from microindex.service.governance import UnknownJob
 from microindex.service.indexing import IndexWarming
-from microindex.service.popups import UnknownPopUp
+from microindex.service.popups import PopUpOver, UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
@@ -92,12 +95,20 @@ STATUS: dict[type[DomainError], int] = {
     NotSetAside: 409,
     OrderStillOpen: 409,
     UnknownPopUp: 404,
+    PopUpOver: 409,
     NoStopLeft: 409,
     OutsideServiceArea: 409,
     UnknownShelf: 404,
     NodeClosed: 409,
     NoPickupHere: 409,
     NotReservable: 409,
+    UnknownPackage: 404,
+    NoPackageFits: 409,
+    MissingPackingData: 409,
+    ReturnRefused: 409,
+    ReturnExceedsSale: 409,
+    NoReturnPoint: 409,
+    UnknownJob: 404,
 }
 
 _HTTP_CODES = {

@@ -1,5 +1,6 @@
 """The staff page for a phone at `/staff/{node}`: scan, then receive, sell or count; today's
-picks and today's cycle counts.
+picks, packing them (the package scanned or chosen, recorded with the order) and today's
+cycle counts.
 
 The page is a shell: its script signs in with a staff token (kept in sessionStorage) and
 does everything through the JSON API, so the API's access rules are the page's too. The few
@@ -32,7 +33,7 @@ router = APIRouter(include_in_schema=False)
 api = api_router("staff")
 
 # What the page shows besides scanning: the hub knows the orders; a node agent closes its day.
-HUB_FEATURES = ("picks", "counts")
+HUB_FEATURES = ("picks", "packing", "counts")
 NODE_FEATURES = ("counts", "closeout")
 
 

@@ -19,7 +19,7 @@ from microindex.domain.promise.plans import RULE_HELP, RULES
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeText, Quantity, Request, SkuText
-from microindex.service import fulfilment, promise
+from microindex.service import packaging, promise
 from microindex.service.known import require_skus
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
@@ -67,6 +67,11 @@ class OrderIn(Request):
 class StepIn(Request):
     node: NodeText
     step: AdvanceStep
+    package: Annotated[str, Field(strict=True, pattern=KEY_PATTERN)] | None = Field(
+        default=None,
+        description="At `packed`: the package scanned (a template code); left out, the node's"
+        " templates choose. The package is recorded with the order (POST /orders/{order}/pack).",
+    )
 
 
 class OrderLineOut(BaseModel):
@@ -130,7 +135,7 @@ def _part(part: Part) -> PartOut:
     )
 
 
-def _order(order: Order) -> OrderOut:
+def order_out(order: Order) -> OrderOut:
     return OrderOut(
         id=order.ident,
         method=order.method.value,
@@ -143,7 +148,7 @@ def _order(order: Order) -> OrderOut:
 
 
 def _promised(record: OrderRecord) -> PromisedOrderOut:
-    return PromisedOrderOut(**_order(record.order).model_dump(), why=list(record.why))
+    return PromisedOrderOut(**order_out(record.order).model_dump(), why=list(record.why))
 
 
 def _request(body: OrderIn, at: datetime) -> OrderRequest:
@@ -212,7 +217,7 @@ def list_orders(
     open: Annotated[bool, Query(description="Only orders not yet finished.")] = True,
 ) -> list[OrderOut]:
     require(token.grant, Action.READ_ORDERS, node)
-    return [_order(o) for o in promise.list_orders(hub.workspace.hub, node, open)]
+    return [order_out(o) for o in promise.list_orders(hub.workspace.hub, node, open)]
 
 
 @api.get("/orders/{order}", response_model=PromisedOrderOut, summary="One order and its plan")
@@ -234,8 +239,9 @@ def show_order(order: OrderId, hub: HubDep, token: TokenDep) -> PromisedOrderOut
 def advance_order(order: OrderId, body: StepIn, hub: HubDep, token: TokenDep) -> PromisedOrderOut:
     require(token.grant, Action.ADVANCE_ORDER, body.node)
     ws = hub.workspace
-    fulfilment.advance(
+    packaging.advance(
         ws.hub,
+        ws.storage.packaging(),
         order,
         body.node,
         Step(body.step),
@@ -243,6 +249,7 @@ def advance_order(order: OrderId, body: StepIn, hub: HubDep, token: TokenDep) ->
         token.actor,
         node_db=hub.node_for_writing,
         link=ws.link,
+        package=body.package,
     )
     return _promised(promise.get_order(ws.hub, order))
 

@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from microindex.domain.access import Action, require
 from microindex.domain.node import Location
-from microindex.domain.round import Round, Stop
+from microindex.domain.round import Round, ServiceArea, Stop
 from microindex.entrypoints.http.api.common import count_out, lines_of, lines_out, router
 from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
@@ -128,6 +128,41 @@ def show_round(node: NodePath, day: DayPath, hub: HubDep, token: TokenDep) -> Ro
     require(token.grant, Action.READ_NODES)
     get_node(hub.hub, node)
     return _round(node, day, rounds.round_for(hub.workspace.rounds(), node, day))
+
+
+class AreaIn(Request):
+    lat: Annotated[float, Field(strict=True, ge=-90, le=90)]
+    lon: Annotated[float, Field(strict=True, ge=-180, le=180)]
+    radius_km: Annotated[float, Field(gt=0, le=500)]
+
+
+class AreaOut(BaseModel):
+    node: str
+    area: AreaIn | None = Field(description="Null: none set (it serves wherever it goes).")
+
+
+def _area(node: str, area: ServiceArea | None) -> AreaOut:
+    if area is None:
+        return AreaOut(node=node, area=None)
+    where = AreaIn(lat=area.centre.lat, lon=area.centre.lon, radius_km=area.radius_km)
+    return AreaOut(node=node, area=where)
+
+
+@api.put(
+    "/nodes/{node}/service-area",
+    response_model=AreaOut,
+    summary="Set where a van serves: meeting it is offered only inside",
+)
+def set_area(node: NodePath, body: AreaIn, hub: HubDep, token: TokenDep) -> AreaOut:
+    require(token.grant, Action.MANAGE_NODES)
+    area = ServiceArea(Location(body.lat, body.lon), body.radius_km)
+    return _area(node, rounds.set_area(hub.hub, hub.workspace.rounds(), node, area))
+
+
+@api.get("/nodes/{node}/service-area", response_model=AreaOut, summary="Where a van serves")
+def show_area(node: NodePath, hub: HubDep, token: TokenDep) -> AreaOut:
+    require(token.grant, Action.READ_NODES)
+    return _area(node, rounds.area(hub.hub, hub.workspace.rounds(), node))
 
 
 @api.get(

@@ -48,7 +48,7 @@
     $("sign-in").hidden = signedIn;
     $("scan").hidden = !signedIn;
     $("today-card").hidden = !signedIn;
-    for (const feature of ["picks", "counts", "closeout"]) {
+    for (const feature of ["picks", "packing", "counts", "closeout"]) {
       if (has(feature)) $(`${feature}-card`).hidden = !signedIn;
     }
     $("sign-out").hidden = !signedIn;
@@ -81,6 +81,7 @@
   function refreshAll() {
     const lists = [refreshToday()];
     if (has("picks")) lists.push(refreshPicks());
+    if (has("packing")) lists.push(refreshPacking());
     if (has("counts")) lists.push(refreshCounts());
     return Promise.all(lists).catch((error) => say(error.message, true));
   }
@@ -246,6 +247,57 @@
       say(error.message, true);
     }
     await refreshPicks().catch((error) => say(error.message, true));
+    if (has("packing")) await refreshPacking().catch((error) => say(error.message, true));
+  }
+
+  // Packing: each picked part here, packed in the package scanned (or chosen from the node's
+  // templates; left empty, the templates choose), which the hub records with the order.
+  async function refreshPacking() {
+    const [orders, templates] = await Promise.all([
+      api("GET", `/orders?node=${encodeURIComponent(node)}`),
+      api("GET", `/nodes/${encodeURIComponent(node)}/packages`),
+    ]);
+    $("packages").replaceChildren(
+      ...templates.map((t) => Object.assign(document.createElement("option"), { value: t.code, label: t.name })),
+    );
+    const list = $("to-pack");
+    list.replaceChildren();
+    for (const order of orders) {
+      const part = order.parts.find((p) => p.node === node && p.step === "picked");
+      if (part) list.append(packItem(order, part));
+    }
+    if (!list.children.length) list.append(Object.assign(document.createElement("li"), { textContent: "Nothing to pack." }));
+  }
+
+  function packItem(order, part) {
+    const li = document.createElement("li");
+    li.dataset.order = order.id;
+    const what = document.createElement("div");
+    const lines = document.createElement("ul");
+    for (const line of part.lines) {
+      lines.append(Object.assign(document.createElement("li"), { textContent: `${line.quantity} × ${line.sku}` }));
+    }
+    what.append(Object.assign(document.createElement("strong"), { textContent: order.id }), lines);
+    const input = Object.assign(document.createElement("input"), {
+      placeholder: "Scan the package", maxLength: 64, autocomplete: "off",
+    });
+    input.setAttribute("list", "packages");
+    input.setAttribute("aria-label", `Package for ${order.id}`);
+    const button = Object.assign(document.createElement("button"), { type: "button", textContent: "Packed" });
+    button.addEventListener("click", () => pack(order.id, input.value.trim(), button));
+    li.append(what, input, button);
+    return li;
+  }
+
+  async function pack(order, code, button) {
+    button.disabled = true;
+    try {
+      const done = await api("POST", `/orders/${encodeURIComponent(order)}/pack`, { node, ...(code ? { package: code } : {}) });
+      say(done.package ? `Packed ${order} in ${done.package.package}` : `Packed ${order} (no package recorded)`);
+    } catch (error) {
+      say(error.message, true);
+    }
+    await refreshPacking().catch((error) => say(error.message, true));
   }
 
   // Today's cycle counts: each line counted here goes through the ordinary count, and leaves.
