@@ -32,7 +32,7 @@ from microindex.entrypoints.cli.context import (
 from microindex.entrypoints.cli.governance_context import governance
 from microindex.entrypoints.cli.lockers import transfer_record
 from microindex.service import governance as jobs_service
-from microindex.service import pruning, reconciliation, triage
+from microindex.service import known, pruning, reconciliation, triage
 from microindex.service.governance import GovernanceContext
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
 from microindex.service.timers import run_due, run_timers
@@ -79,6 +79,7 @@ def submit(
 
 def _node(gov: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
     if node not in gov.sources.nodes:
+        known.require_nodes(gov.sources.hub, node)  # names the near misses
         raise UnknownNode(node)
     return gov.sources.nodes[node]
 
