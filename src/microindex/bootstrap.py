@@ -24,11 +24,13 @@ from microindex.service.candidate_states import StoredStates
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.governance import GovernanceContext
+from microindex.service.kits import KitStore
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 from microindex.service.packaging import PackagingStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
+from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
@@ -63,6 +65,12 @@ class HubStorage(Protocol):
     def governance(self) -> GovernanceDatabase: ...
 
     def packaging(self) -> PackagingStore: ...
+
+    def kits(self) -> KitStore: ...
+
+    def purchase_orders(self) -> PurchaseOrderStore: ...
+
+    def reorder_points(self) -> ReorderStore: ...
 
     def channel_store(self) -> ChannelStore: ...
 

@@ -30,6 +30,11 @@ from microindex.adapters.postgres.order_schema import (
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
 )
+from microindex.adapters.postgres.purchasing_schema import (
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
+)
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
@@ -224,6 +229,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     WALK_IN_RATES_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
 ]
 
 

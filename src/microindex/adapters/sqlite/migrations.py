@@ -23,6 +23,11 @@ from microindex.adapters.sqlite.order_schema import (
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
 )
+from microindex.adapters.sqlite.purchasing_schema import (
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
+)
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import (
@@ -303,6 +308,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     WALK_IN_RATES_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
 ]
 
 

@@ -10,11 +10,13 @@ from microindex.entrypoints.cli import (
     catalog,
     feeds,
     governance,
+    kits,
     labels,
     lockers,
     media,
     nodes,
     orders,
+    purchasing,
     returns,
     rounds,
     search,
@@ -80,6 +82,9 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(webhooks.app, name="webhooks")
 app.command("serve")(serve.serve)
 app.add_typer(stock.app, name="stock")
+app.add_typer(kits.app, name="kit")
+app.add_typer(purchasing.app, name="po")
+app.add_typer(purchasing.reorder_app, name="reorder")
 
 
 def main() -> None:

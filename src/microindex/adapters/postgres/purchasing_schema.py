@@ -1,0 +1,48 @@
+"""Kits (made of parts), purchase orders (each kept whole, as a record, with its version), and
+reorder points per node."""
+
+KIT_MIGRATION = (
+    162,
+    "kits: a catalog SKU sold from its parts' stock",
+    """
+    CREATE TABLE kit_parts (
+        kit      text COLLATE "C" NOT NULL,
+        part     text COLLATE "C" NOT NULL,
+        quantity integer NOT NULL CHECK (quantity >= 1),
+        position integer NOT NULL,
+        PRIMARY KEY (kit, part)
+    );
+    CREATE INDEX kit_parts_part ON kit_parts (part);
+    """,
+)
+
+PURCHASE_ORDER_MIGRATION = (
+    163,
+    "purchase orders to suppliers, received against into a node's ledger",
+    """
+    CREATE TABLE purchase_orders (
+        id         text COLLATE "C" PRIMARY KEY,
+        node       text COLLATE "C" NOT NULL,
+        supplier   text NOT NULL,
+        state      text NOT NULL,
+        created_at timestamptz NOT NULL,
+        version    integer NOT NULL,
+        record     jsonb NOT NULL
+    );
+    CREATE INDEX purchase_orders_state ON purchase_orders (state, created_at);
+    """,
+)
+
+REORDER_MIGRATION = (
+    164,
+    "reorder points per node and SKU",
+    """
+    CREATE TABLE reorder_points (
+        node   text COLLATE "C" NOT NULL,
+        sku    text COLLATE "C" NOT NULL,
+        point  integer NOT NULL CHECK (point >= 0),
+        target integer NOT NULL CHECK (target >= 0),
+        PRIMARY KEY (node, sku)
+    );
+    """,
+)

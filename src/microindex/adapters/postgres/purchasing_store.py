@@ -1,0 +1,135 @@
+"""Kits, purchase orders and reorder points in the hub's PostgreSQL database (migrations
+162-164), the same as SQLite's (adapters/sqlite/purchasing_store.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from psycopg.errors import UniqueViolation
+from psycopg.types.json import Jsonb
+
+from microindex.adapters.postgres.connection import Connection
+from microindex.domain.kits import Kit
+from microindex.domain.purchasing import PoState, PurchaseOrder, PurchaseOrderExists
+from microindex.domain.reorder import ReorderPoint
+from microindex.service.kits import kits_of
+from microindex.service.purchasing import purchase_order_from_record, purchase_order_record
+
+Connect = Callable[[], Connection]
+
+
+class PostgresKits:
+    def __init__(self, connection: Connect) -> None:
+        self._connection = connection
+
+    def put(self, kit: Kit) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            conn.execute("DELETE FROM kit_parts WHERE kit = %s", (kit.sku,))
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO kit_parts (kit, part, quantity, position) VALUES (%s, %s, %s, %s)",
+                    [(kit.sku, p.sku, p.quantity, n) for n, p in enumerate(kit.parts)],
+                )
+
+    def remove(self, sku: str) -> bool:
+        conn = self._connection()
+        with conn.transaction():
+            return conn.execute("DELETE FROM kit_parts WHERE kit = %s", (sku,)).rowcount > 0
+
+    def kits(self) -> dict[str, Kit]:
+        return kits_of(
+            self._all("SELECT kit, part, quantity FROM kit_parts ORDER BY kit, position", ())
+        )
+
+    def _all(self, query: str, args: tuple[Any, ...]) -> list[Any]:
+        conn = self._connection()
+        with conn.transaction():
+            return conn.execute(query, args).fetchall()
+
+
+class PostgresPurchaseOrders:
+    def __init__(self, connection: Connect) -> None:
+        self._connection = connection
+
+    def add(self, order: PurchaseOrder) -> None:
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO purchase_orders"
+                    " (id, node, supplier, state, created_at, version, record)"
+                    " VALUES (%s, %s, %s, %s, %s, 1, %s)",
+                    (
+                        order.ident,
+                        order.node,
+                        order.supplier,
+                        order.state.value,
+                        order.created_at,
+                        Jsonb(purchase_order_record(order)),
+                    ),
+                )
+        except UniqueViolation:
+            raise PurchaseOrderExists(order.ident) from None
+
+    def get(self, ident: str) -> tuple[PurchaseOrder, int] | None:
+        conn = self._connection()
+        with conn.transaction():
+            row = conn.execute(
+                "SELECT record, version FROM purchase_orders WHERE id = %s", (ident,)
+            ).fetchone()
+        return None if row is None else (purchase_order_from_record(row[0]), int(row[1]))
+
+    def save(self, order: PurchaseOrder, version: int) -> bool:
+        conn = self._connection()
+        with conn.transaction():
+            changed = conn.execute(
+                "UPDATE purchase_orders SET state = %s, record = %s, version = version + 1"
+                " WHERE id = %s AND version = %s",
+                (order.state.value, Jsonb(purchase_order_record(order)), order.ident, version),
+            )
+            return changed.rowcount == 1
+
+    def orders(self, state: PoState | None = None) -> list[PurchaseOrder]:
+        conn = self._connection()
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT record FROM purchase_orders WHERE %s::text IS NULL OR state = %s"
+                " ORDER BY created_at DESC, id",
+                (None if state is None else state.value,) * 2,
+            ).fetchall()
+        return [purchase_order_from_record(row[0]) for row in rows]
+
+
+class PostgresReorderPoints:
+    def __init__(self, connection: Connect) -> None:
+        self._connection = connection
+
+    def set(self, point: ReorderPoint) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO reorder_points (node, sku, point, target) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (node, sku) DO UPDATE SET point = excluded.point,"
+                " target = excluded.target",
+                (point.node, point.sku, point.point, point.target),
+            )
+
+    def remove(self, node: str, sku: str) -> bool:
+        conn = self._connection()
+        with conn.transaction():
+            gone = conn.execute(
+                "DELETE FROM reorder_points WHERE node = %s AND sku = %s", (node, sku)
+            )
+            return gone.rowcount > 0
+
+    def points(self, node: str | None = None) -> list[ReorderPoint]:
+        conn = self._connection()
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT node, sku, point, target FROM reorder_points"
+                " WHERE %s::text IS NULL OR node = %s ORDER BY node, sku",
+                (node, node),
+            ).fetchall()
+        return [ReorderPoint(*row) for row in rows]
