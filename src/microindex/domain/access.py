@@ -42,6 +42,7 @@ class Action(StrEnum):
     MANAGE_NODES = "manage-nodes"
     MANAGE_TOKENS = "manage-tokens"
     MANAGE_WEBHOOKS = "manage-webhooks"
+    MANAGE_PURCHASING = "manage-purchasing"  # purchase orders and reorder points
     VIEW_DASHBOARD = "view-dashboard"
     PLACE_ORDER = "place-order"
     READ_ORDERS = "read-orders"

@@ -7,7 +7,7 @@ kits), so a part shared by kits and single sales is spent from one set of rights
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -38,13 +38,16 @@ def kits_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, Kit]:
     return {sku: Kit(sku, tuple(found)) for sku, found in parts.items()}
 
 
-def set_kit(store: KitStore, hub: UnitOfWorkFactory, sku: str, parts: Mapping[str, int]) -> Kit:
-    """Make catalog SKU `sku` a kit of `parts` (each a catalog SKU, none of them a kit)."""
-    kit = Kit(sku, tuple(KitPart(part, quantity) for part, quantity in parts.items()))
+def set_kit(
+    store: KitStore, hub: UnitOfWorkFactory, sku: str, parts: Sequence[tuple[str, int]]
+) -> Kit:
+    """Make catalog SKU `sku` a kit of `parts` (SKU, quantity; each a catalog SKU, none of
+    them a kit)."""
     with hub() as uow:
-        missing = uow.catalog.missing([sku, *parts])
+        missing = uow.catalog.missing([sku, *(part for part, _ in parts)])
     if missing:
         raise UnknownSku(sorted(missing)[0])
+    kit = Kit(sku, tuple(KitPart(part, quantity) for part, quantity in parts))
     others = {code: known for code, known in store.kits().items() if code != sku}
     check_kit(kit, others)
     store.put(kit)

@@ -63,6 +63,16 @@ class PurchaseOrderChanged(DomainError):
         return f"purchase order {self.ident!r} changed meanwhile; look at it again and retry"
 
 
+@dataclass(eq=False)
+class UnknownReorderPoint(DomainError):
+    node: str
+    sku: str
+    code = "unknown_reorder_point"
+
+    def __str__(self) -> str:
+        return f"no reorder point for {self.sku!r} at {self.node!r}"
+
+
 def draft(
     store: PurchaseOrderStore,
     hub: UnitOfWorkFactory,
@@ -240,6 +250,11 @@ def set_point(
             raise UnknownSku(sku)
     store.set(made)
     return made
+
+
+def remove_point(store: ReorderStore, node: str, sku: str) -> None:
+    if not store.remove(node, sku):
+        raise UnknownReorderPoint(node, sku)
 
 
 def low(

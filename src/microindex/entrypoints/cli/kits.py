@@ -18,16 +18,14 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 KIT = typer.Argument(..., help="The kit's SKU (a product in the catalog).")
 
 
-def parse_parts(parts: list[str]) -> dict[str, int]:
+def parse_parts(parts: list[str]) -> list[tuple[str, int]]:
     """`SKU:QTY` (or `SKU`, one) per part, as typed."""
-    found: dict[str, int] = {}
+    found: list[tuple[str, int]] = []
     for text in parts:
         sku, _, quantity = text.rpartition(":") if ":" in text else (text, "", "1")
         if not quantity.strip().isdigit() or not quantity.isascii():
             raise InvalidValue("part", text, "write each part as SKU:QUANTITY (e.g. MUG:2)")
-        if sku in found:
-            raise InvalidValue("part", sku, "each part appears once per kit")
-        found[sku] = int(quantity)
+        found.append((sku, int(quantity)))
     return found
 
 

@@ -243,9 +243,11 @@ def remove_point(
 
     Example: microindex reorder remove shopfront MUG-TIDE-350
     """
+    from microindex.service import purchasing
+
     with domain_errors():
-        gone = workspace(ctx).storage.reorder_points().remove(node, sku)
-    console.print(f"removed {node} {sku}" if gone else f"no reorder point for {node} {sku}")
+        purchasing.remove_point(workspace(ctx).storage.reorder_points(), node, sku)
+    console.print(f"removed the reorder point for {sku} at {node}", markup=False)
 
 
 @reorder_app.command("low")

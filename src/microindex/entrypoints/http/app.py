@@ -17,10 +17,12 @@ from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages
 from microindex.entrypoints.http.api import (
     catalog,
     holds,
+    kits,
     ledger,
     lockers,
     nodes,
     popups,
+    purchasing,
     rounds,
     search,
     stock,
@@ -103,6 +105,8 @@ def create_app(
         holds.api,
         voice.api,
         webhooks.api,
+        kits.api,
+        purchasing.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))

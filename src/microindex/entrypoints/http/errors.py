@@ -31,6 +31,7 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
+from microindex.domain.kits import UnknownKit
 from microindex.domain.locker import (
     NoCompartmentFits,
     PickupRefused,
@@ -40,6 +41,12 @@ from microindex.domain.locker import (
 from microindex.domain.promise.holds import NodeClosed, NoPickupHere, NotReservable
 from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.purchasing import (
+    OverReceipt,
+    PurchaseOrderExists,
+    PurchaseOrderRefused,
+    UnknownPurchaseOrder,
+)
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.sync.messages import PushRefused
@@ -48,6 +55,7 @@ from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
 from microindex.service.popups import UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
+from microindex.service.purchasing import PurchaseOrderChanged, UnknownReorderPoint
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
 from microindex.service.transfers import TransferExists, UnknownTransfer
@@ -94,6 +102,13 @@ STATUS: dict[type[DomainError], int] = {
     NodeClosed: 409,
     NoPickupHere: 409,
     NotReservable: 409,
+    UnknownKit: 404,
+    UnknownPurchaseOrder: 404,
+    UnknownReorderPoint: 404,
+    PurchaseOrderExists: 409,
+    PurchaseOrderRefused: 409,
+    PurchaseOrderChanged: 409,
+    OverReceipt: 409,
 }
 
 _HTTP_CODES = {
