@@ -252,9 +252,11 @@ def set_point(
     return made
 
 
-def remove_point(store: ReorderStore, node: str, sku: str) -> None:
-    if not store.remove(node, sku):
+def remove_point(store: ReorderStore, node: str, sku: str) -> ReorderPoint:
+    found = next((p for p in store.points(node) if p.sku == sku), None)
+    if found is None or not store.remove(node, sku):
         raise UnknownReorderPoint(node, sku)
+    return found
 
 
 def low(

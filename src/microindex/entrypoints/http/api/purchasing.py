@@ -237,7 +237,7 @@ def low(
 
 @api.delete(
     "/nodes/{node}/reorder-points/{sku}",
-    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=ReorderPointOut,
     summary="Remove a reorder point",
 )
 def remove_point(
@@ -245,6 +245,7 @@ def remove_point(
     sku: Annotated[str, Path(max_length=64)],
     hub: HubDep,
     token: TokenDep,
-) -> None:
+) -> ReorderPointOut:
     require(token.grant, Action.MANAGE_PURCHASING)
-    purchasing.remove_point(hub.workspace.storage.reorder_points(), node, sku)
+    gone = purchasing.remove_point(hub.workspace.storage.reorder_points(), node, sku)
+    return ReorderPointOut(node=gone.node, sku=gone.sku, point=gone.point, target=gone.target)
