@@ -219,6 +219,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
 LEASES_EVERY_S = 60
 EXPIRY_EVERY_S = 60
 SWEEP_EVERY_S = 300
+LOW_STOCK_EVERY_S = 300
 WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
 
 
@@ -251,8 +252,18 @@ def hub_timers(ws: Workspace) -> list[Timer]:
                 ws.hub, ws.storage.webhooks(), poster(client, policy, random.random), now
             )
 
+    def low_stock(now: datetime) -> str:
+        from microindex.service import purchasing
+        from microindex.service.remote_nodes import ledger_of
+
+        codes = [n.code.value for n in list_nodes(ws.hub)]
+        ledgers = {code: ledger_of(ws.hub, ws.node(code), code) for code in codes}
+        fresh = purchasing.alert_low(ws.storage.reorder_points(), ws.hub, ledgers, now)
+        return f"{len(fresh)} new low-stock alerts"
+
     return [
         Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
+        Timer("low-stock", Every(LOW_STOCK_EVERY_S), low_stock),
         Timer("webhooks", Every(WEBHOOKS_EVERY_S), webhooks),
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),

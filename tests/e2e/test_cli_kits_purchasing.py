@@ -171,6 +171,8 @@ def test_reorder_points_list_what_is_low(tmp_path: Path) -> None:
     cli(ws, "kit", "sell", "shop", KIT, "1")  # takes a bowl: 2 left, at the point
     low = json.loads(cli(ws, "reorder", "low", "--json"))
     assert low == [{"node": "shop", "sku": "BWL-MOSS-S", "on_hand": 2, "point": 2, "suggested": 8}]
+    assert [a["sku"] for a in json.loads(cli(ws, "reorder", "alert", "--json"))] == ["BWL-MOSS-S"]
+    assert json.loads(cli(ws, "reorder", "alert", "--json")) == []  # once until restocked
     assert "above the reorder point" in cli(
         ws, "reorder", "set", "shop", "BWL-MOSS-S", "5", "--target", "3", ok=False
     )

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from microindex.bootstrap import Workspace, bootstrap
 from microindex.domain.access import Grant, Role
 from microindex.entrypoints.access import token_store
-from microindex.service import access
 from microindex.entrypoints.http import create_app
+from microindex.service import access
 from microindex.settings import Settings
 from tests.clock import DEMO_NOW, Clock
 from tests.http.conftest import bearer, issue_secrets

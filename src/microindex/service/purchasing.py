@@ -8,12 +8,13 @@ into the ledger than was ordered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from microindex.domain.channels.webhook import EventKind
 from microindex.domain.errors import DomainError, UnknownSku
 from microindex.domain.money import Money
 from microindex.domain.movement import Movement, MovementKind
@@ -28,6 +29,7 @@ from microindex.domain.reorder import LowStock, ReorderPoint, low_stock
 from microindex.service import stock
 from microindex.service.nodes import get_node
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.webhook_events import emit
 
 
 class PurchaseOrderStore(Protocol):
@@ -45,11 +47,17 @@ class PurchaseOrderStore(Protocol):
 
 
 class ReorderStore(Protocol):
-    def set(self, point: ReorderPoint) -> None: ...
+    def put(self, point: ReorderPoint) -> None: ...
 
     def remove(self, node: str, sku: str) -> bool: ...
 
     def points(self, node: str | None = None) -> list[ReorderPoint]: ...
+
+    def alerted(self) -> set[tuple[str, str]]:
+        """The (node, SKU) points whose low-stock alert stands (sent, not yet restocked)."""
+
+    def mark(self, alerted: Iterable[tuple[str, str]], cleared: Iterable[tuple[str, str]]) -> None:
+        """Mark alerts sent, and clear those restocked above their point."""
 
 
 @dataclass(eq=False)
@@ -248,7 +256,7 @@ def set_point(
     with hub() as uow:
         if uow.catalog.missing([sku]):
             raise UnknownSku(sku)
-    store.set(made)
+    store.put(made)
     return made
 
 
@@ -270,6 +278,31 @@ def low(
         for line in stock.stock_lines({code: ledgers[code]}):
             on_hand[(line.node, line.sku)] = line.on_hand
     return low_stock([p for p in points if p.node in ledgers], on_hand)
+
+
+def alert_low(
+    store: ReorderStore,
+    hub: UnitOfWorkFactory,
+    ledgers: Mapping[str, UnitOfWorkFactory],
+    at: datetime,
+) -> list[LowStock]:
+    """A `stock.low` webhook event for each point newly at or below its level, written to the
+    hub's outbox in the same transaction as the mark that it was sent; a point back above its
+    level is cleared, to alert again next time. Returns the new alerts."""
+    found = low(store, ledgers)
+    now_low = {(item.node, item.sku) for item in found}
+    before = store.alerted()
+    fresh = [item for item in found if (item.node, item.sku) not in before]
+    cleared = {key for key in before if key not in now_low and key[0] in ledgers}
+    if not fresh and not cleared:
+        return []
+    with hub() as uow:
+        for item, record in zip(fresh, low_stock_record(fresh), strict=True):
+            key = f"{item.node}/{item.sku}#low@{at.isoformat()}"
+            emit(uow, EventKind.STOCK_LOW, key, {**record, "at": at.isoformat()}, at)
+        store.mark([(item.node, item.sku) for item in fresh], sorted(cleared))
+        uow.commit()
+    return fresh
 
 
 def low_stock_record(found: Sequence[LowStock]) -> list[dict[str, Any]]:

@@ -35,13 +35,14 @@ PURCHASE_ORDER_MIGRATION = (
 
 REORDER_MIGRATION = (
     164,
-    "reorder points per node and SKU",
+    "reorder points per node and SKU, each marked while its low-stock alert stands",
     """
     CREATE TABLE reorder_points (
         node   text COLLATE "C" NOT NULL,
         sku    text COLLATE "C" NOT NULL,
         point  integer NOT NULL CHECK (point >= 0),
         target integer NOT NULL CHECK (target >= 0),
+        alerted integer NOT NULL DEFAULT 0,
         PRIMARY KEY (node, sku)
     );
     """,

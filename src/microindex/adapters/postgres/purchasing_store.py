@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from psycopg.errors import UniqueViolation
@@ -106,13 +106,13 @@ class PostgresReorderPoints:
     def __init__(self, connection: Connect) -> None:
         self._connection = connection
 
-    def set(self, point: ReorderPoint) -> None:
+    def put(self, point: ReorderPoint) -> None:
         conn = self._connection()
         with conn.transaction():
             conn.execute(
                 "INSERT INTO reorder_points (node, sku, point, target) VALUES (%s, %s, %s, %s)"
                 " ON CONFLICT (node, sku) DO UPDATE SET point = excluded.point,"
-                " target = excluded.target",
+                " target = excluded.target, alerted = 0",
                 (point.node, point.sku, point.point, point.target),
             )
 
@@ -133,3 +133,19 @@ class PostgresReorderPoints:
                 (node, node),
             ).fetchall()
         return [ReorderPoint(*row) for row in rows]
+
+    def alerted(self) -> set[tuple[str, str]]:
+        conn = self._connection()
+        with conn.transaction():
+            rows = conn.execute("SELECT node, sku FROM reorder_points WHERE alerted = 1").fetchall()
+        return {(node, sku) for node, sku in rows}
+
+    def mark(self, alerted: Iterable[tuple[str, str]], cleared: Iterable[tuple[str, str]]) -> None:
+        conn = self._connection()
+        with conn.transaction(), conn.cursor() as cursor:
+            for flag, keys in ((1, alerted), (0, cleared)):
+                rows = [(flag, node, sku) for node, sku in keys]
+                if rows:
+                    cursor.executemany(
+                        "UPDATE reorder_points SET alerted = %s WHERE node = %s AND sku = %s", rows
+                    )

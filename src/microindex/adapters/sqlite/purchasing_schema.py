@@ -35,13 +35,14 @@ PURCHASE_ORDER_MIGRATION = (
 
 REORDER_MIGRATION = (
     164,
-    "reorder points per node and SKU",
+    "reorder points per node and SKU, each marked while its low-stock alert stands",
     """
     CREATE TABLE reorder_points (
         node   TEXT NOT NULL,
         sku    TEXT NOT NULL,
         point  INTEGER NOT NULL CHECK (point >= 0),
         target INTEGER NOT NULL CHECK (target >= 0),
+        alerted INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (node, sku)
     );
     """,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from microindex.adapters.sqlite.connection import writing
@@ -93,12 +93,12 @@ class SqliteReorderPoints:
     def __init__(self, connection: Connect) -> None:
         self._connection = connection
 
-    def set(self, point: ReorderPoint) -> None:
+    def put(self, point: ReorderPoint) -> None:
         with writing(self._connection(), "reorder_points") as conn:
             conn.execute(
                 "INSERT INTO reorder_points (node, sku, point, target) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (node, sku) DO UPDATE SET point = excluded.point,"
-                " target = excluded.target",
+                " target = excluded.target, alerted = 0",
                 (point.node, point.sku, point.point, point.target),
             )
 
@@ -116,3 +116,15 @@ class SqliteReorderPoints:
             (node, node),
         )
         return [ReorderPoint(*row) for row in rows]
+
+    def alerted(self) -> set[tuple[str, str]]:
+        rows = self._connection().execute("SELECT node, sku FROM reorder_points WHERE alerted = 1")
+        return {(node, sku) for node, sku in rows}
+
+    def mark(self, alerted: Iterable[tuple[str, str]], cleared: Iterable[tuple[str, str]]) -> None:
+        with writing(self._connection(), "reorder_points") as conn:
+            for flag, keys in ((1, alerted), (0, cleared)):
+                conn.executemany(
+                    "UPDATE reorder_points SET alerted = ? WHERE node = ? AND sku = ?",
+                    [(flag, node, sku) for node, sku in keys],
+                )

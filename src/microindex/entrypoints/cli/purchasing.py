@@ -278,3 +278,24 @@ def low(
             f" order {item.suggested}",
             markup=False,
         )
+
+
+@reorder_app.command("alert")
+def alert(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Send a `stock.low` webhook event for each point newly at or below its level (the
+    served hub does so on its timer every 5 minutes); each alerts once until restocked.
+
+    Example: microindex reorder alert
+    """
+    from microindex.entrypoints.cli.context import all_node_ledgers
+    from microindex.service import purchasing
+
+    with domain_errors():
+        ws = workspace(ctx)
+        fresh = purchasing.alert_low(
+            ws.storage.reorder_points(), ws.hub, all_node_ledgers(ctx), ws.clock()
+        )
+    if as_json:
+        print_json(purchasing.low_stock_record(fresh))
+        return
+    console.print(f"{len(fresh)} new low-stock alerts (delivered by `microindex webhooks send`)")
