@@ -36,6 +36,7 @@ from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.timers import Timer, TimerClaims
+from microindex.service.vat import VatStore
 from microindex.service.webhook_ports import WebhookStore
 from microindex.settings import Settings
 
@@ -71,6 +72,8 @@ class HubStorage(Protocol):
     def purchase_orders(self) -> PurchaseOrderStore: ...
 
     def reorder_points(self) -> ReorderStore: ...
+
+    def vat(self) -> VatStore: ...
 
     def channel_store(self) -> ChannelStore: ...
 

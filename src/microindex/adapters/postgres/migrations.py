@@ -34,6 +34,7 @@ from microindex.adapters.postgres.purchasing_schema import (
     KIT_MIGRATION,
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
+    VAT_MIGRATION,
 )
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
@@ -232,6 +233,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     KIT_MIGRATION,
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
+    VAT_MIGRATION,
 ]
 
 

@@ -47,3 +47,19 @@ REORDER_MIGRATION = (
     );
     """,
 )
+
+VAT_MIGRATION = (
+    165,
+    "VAT: a rate per product, the catalog's standard rate and whether its prices include VAT",
+    """
+    CREATE TABLE vat_rates (
+        sku  text COLLATE "C" PRIMARY KEY,
+        rate numeric NOT NULL CHECK (rate >= 0 AND rate <= 100)
+    );
+    CREATE TABLE tax_settings (
+        id       integer PRIMARY KEY CHECK (id = 1),
+        mode     text NOT NULL,
+        standard numeric NOT NULL
+    );
+    """,
+)

@@ -13,6 +13,7 @@ from microindex.adapters.postgres.connection import Connection
 from microindex.domain.kits import Kit
 from microindex.domain.purchasing import PoState, PurchaseOrder, PurchaseOrderExists
 from microindex.domain.reorder import ReorderPoint
+from microindex.domain.vat import PriceMode, TaxSettings, VatRate
 from microindex.service.kits import kits_of
 from microindex.service.purchasing import purchase_order_from_record, purchase_order_record
 
@@ -149,3 +150,42 @@ class PostgresReorderPoints:
                     cursor.executemany(
                         "UPDATE reorder_points SET alerted = %s WHERE node = %s AND sku = %s", rows
                     )
+
+
+class PostgresVat:
+    def __init__(self, connection: Connect) -> None:
+        self._connection = connection
+
+    def settings(self) -> TaxSettings:
+        conn = self._connection()
+        with conn.transaction():
+            row = conn.execute("SELECT mode, standard FROM tax_settings WHERE id = 1").fetchone()
+        return TaxSettings() if row is None else TaxSettings(PriceMode(row[0]), VatRate(row[1]))
+
+    def put_settings(self, settings: TaxSettings) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO tax_settings (id, mode, standard) VALUES (1, %s, %s)"
+                " ON CONFLICT (id) DO UPDATE SET mode = excluded.mode,"
+                " standard = excluded.standard",
+                (settings.mode.value, settings.standard.percent),
+            )
+
+    def rates(self) -> dict[str, VatRate]:
+        conn = self._connection()
+        with conn.transaction():
+            rows = conn.execute("SELECT sku, rate FROM vat_rates ORDER BY sku").fetchall()
+        return {sku: VatRate(rate) for sku, rate in rows}
+
+    def put_rate(self, sku: str, rate: VatRate | None) -> None:
+        conn = self._connection()
+        with conn.transaction():
+            if rate is None:
+                conn.execute("DELETE FROM vat_rates WHERE sku = %s", (sku,))
+                return
+            conn.execute(
+                "INSERT INTO vat_rates (sku, rate) VALUES (%s, %s)"
+                " ON CONFLICT (sku) DO UPDATE SET rate = excluded.rate",
+                (sku, rate.percent),
+            )

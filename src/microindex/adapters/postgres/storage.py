@@ -21,6 +21,7 @@ from microindex.adapters.postgres.purchasing_store import (
     PostgresKits,
     PostgresPurchaseOrders,
     PostgresReorderPoints,
+    PostgresVat,
 )
 from microindex.adapters.postgres.rate_limit_store import PostgresRateLimits
 from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
@@ -38,6 +39,7 @@ from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.timers import TimerClaims
+from microindex.service.vat import VatStore
 from microindex.service.webhook_ports import WebhookStore
 
 
@@ -91,6 +93,9 @@ class PostgresHubStorage:
 
     def reorder_points(self) -> ReorderStore:
         return PostgresReorderPoints(self.hub.connection)
+
+    def vat(self) -> VatStore:
+        return PostgresVat(self.hub.connection)
 
     def channel_store(self) -> ChannelStore:
         return PostgresChannelStore(self.hub.url, self.hub.schema)

@@ -27,6 +27,7 @@ from microindex.adapters.sqlite.purchasing_schema import (
     KIT_MIGRATION,
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
+    VAT_MIGRATION,
 )
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
@@ -311,6 +312,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     KIT_MIGRATION,
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
+    VAT_MIGRATION,
 ]
 
 

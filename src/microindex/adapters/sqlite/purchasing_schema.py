@@ -47,3 +47,19 @@ REORDER_MIGRATION = (
     );
     """,
 )
+
+VAT_MIGRATION = (
+    165,
+    "VAT: a rate per product, the catalog's standard rate and whether its prices include VAT",
+    """
+    CREATE TABLE vat_rates (
+        sku  TEXT PRIMARY KEY,
+        rate TEXT NOT NULL
+    );
+    CREATE TABLE tax_settings (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        mode     TEXT NOT NULL,
+        standard TEXT NOT NULL
+    );
+    """,
+)

@@ -11,6 +11,7 @@ from microindex.adapters.sqlite.connection import writing
 from microindex.domain.kits import Kit
 from microindex.domain.purchasing import PoState, PurchaseOrder, PurchaseOrderExists
 from microindex.domain.reorder import ReorderPoint
+from microindex.domain.vat import PriceMode, TaxSettings, VatRate
 from microindex.service.kits import kits_of
 from microindex.service.purchasing import purchase_order_from_record, purchase_order_record
 
@@ -128,3 +129,42 @@ class SqliteReorderPoints:
                     "UPDATE reorder_points SET alerted = ? WHERE node = ? AND sku = ?",
                     [(flag, node, sku) for node, sku in keys],
                 )
+
+
+class SqliteVat:
+    def __init__(self, connection: Connect) -> None:
+        self._connection = connection
+
+    def settings(self) -> TaxSettings:
+        row = (
+            self._connection()
+            .execute("SELECT mode, standard FROM tax_settings WHERE id = 1")
+            .fetchone()
+        )
+        return (
+            TaxSettings() if row is None else TaxSettings(PriceMode(row[0]), VatRate.parse(row[1]))
+        )
+
+    def put_settings(self, settings: TaxSettings) -> None:
+        with writing(self._connection(), "vat") as conn:
+            conn.execute(
+                "INSERT INTO tax_settings (id, mode, standard) VALUES (1, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET mode = excluded.mode,"
+                " standard = excluded.standard",
+                (settings.mode.value, str(settings.standard.percent)),
+            )
+
+    def rates(self) -> dict[str, VatRate]:
+        rows = self._connection().execute("SELECT sku, rate FROM vat_rates ORDER BY sku")
+        return {sku: VatRate.parse(rate) for sku, rate in rows}
+
+    def put_rate(self, sku: str, rate: VatRate | None) -> None:
+        with writing(self._connection(), "vat") as conn:
+            if rate is None:
+                conn.execute("DELETE FROM vat_rates WHERE sku = ?", (sku,))
+                return
+            conn.execute(
+                "INSERT INTO vat_rates (sku, rate) VALUES (?, ?)"
+                " ON CONFLICT (sku) DO UPDATE SET rate = excluded.rate",
+                (sku, str(rate.percent)),
+            )

@@ -18,6 +18,7 @@ from microindex.adapters.sqlite.purchasing_store import (
     SqliteKits,
     SqlitePurchaseOrders,
     SqliteReorderPoints,
+    SqliteVat,
 )
 from microindex.adapters.sqlite.rate_limit_store import SqliteRateLimits
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
@@ -33,6 +34,7 @@ from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.timers import TimerClaims
+from microindex.service.vat import VatStore
 from microindex.service.webhook_ports import WebhookStore
 
 SECRETS_DIR = "keys/sync"
@@ -88,6 +90,9 @@ class SqliteHubStorage:
 
     def reorder_points(self) -> ReorderStore:
         return SqliteReorderPoints(self.hub.connection)
+
+    def vat(self) -> VatStore:
+        return SqliteVat(self.hub.connection)
 
     def channel_store(self) -> ChannelStore:
         return SqliteChannelStore(self.hub.path)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from microindex.entrypoints.cli import (
+    accounts,
     catalog,
     feeds,
     governance,
@@ -85,6 +86,8 @@ app.add_typer(stock.app, name="stock")
 app.add_typer(kits.app, name="kit")
 app.add_typer(purchasing.app, name="po")
 app.add_typer(purchasing.reorder_app, name="reorder")
+app.add_typer(accounts.vat_app, name="vat")
+app.add_typer(accounts.app, name="accounts")
 
 
 def main() -> None:
