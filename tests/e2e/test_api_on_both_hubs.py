@@ -240,7 +240,8 @@ def sweep_api(s: Sweep, locker_code: str) -> None:
 
 def sweep_purchasing(s: Sweep, api: str) -> None:
     """A kit of two of the shopfront's products (the product the sweep imported), sold there;
-    a purchase order drafted, sent, received in two parts; a reorder point set and removed."""
+    a purchase order drafted, sent, received, closed; a reorder point set and removed; VAT
+    set and prices shown; the accountant's two files."""
     shop = s.call("shopfront stock again", "GET", f"{api}/stock", params={"node": "shopfront"})
     first = _top(shop, "on_hand")
     second = _top(shop, "on_hand", {first})
@@ -265,6 +266,12 @@ def sweep_purchasing(s: Sweep, api: str) -> None:
     s.call("set reorder point", "PUT", point, json={"point": 1000, "target": 1200})
     s.call("low stock", "GET", f"{api}/reorder-points/low")
     s.call("remove reorder point", "DELETE", point)
+    s.call("vat mode", "PUT", f"{api}/vat", json={"mode": "inclusive", "standard_rate": "20"})
+    s.call("vat rate", "PUT", f"{api}/vat/rates/{first}", json={"rate": "5"})
+    s.call("vat prices", "GET", f"{api}/vat/prices")
+    period = {"from": "2020-01-01", "to": "2040-12-31"}
+    s.call("sales csv", "GET", f"{api}/accounts/sales.csv", params=period)
+    s.call("stock value csv", "GET", f"{api}/accounts/stock-value.csv")
 
 
 def sweep_transfers(s: Sweep, api: str, sku: str) -> None:

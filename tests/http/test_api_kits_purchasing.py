@@ -5,6 +5,8 @@ parts leaves the right on-hand. Roles as the access matrix says."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,3 +199,35 @@ def test_reorder_points_say_what_is_low(api: Any) -> None:
     assert _call(client, "DELETE", path, admin).status_code == 200
     assert _call(client, "DELETE", path, admin).status_code == 404
     assert _call(client, "GET", "/reorder-points/low", admin).json() == []
+
+
+def test_vat_prices_and_the_accountants_files(api: Any) -> None:
+    client, tokens = api
+    admin, channel = bearer(tokens["admin"]), bearer(tokens["channel"])
+    mode = {"mode": "exclusive", "standard_rate": "20"}
+    assert _call(client, "PUT", "/vat", channel, json=mode).status_code == 403
+    assert _call(client, "PUT", "/vat", admin, json=mode).json() == {
+        "mode": "exclusive",
+        "standard_rate": "20",
+    }
+    rate = _call(client, "PUT", "/vat/rates/TIN-BALM", admin, json={"rate": "5"})
+    assert rate.json() == {"sku": "TIN-BALM", "rate": "5"}
+    bad = _call(client, "PUT", "/vat/rates/TIN-BALM", admin, json={"rate": "=1+1"})
+    assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_value")
+    prices = {p["sku"]: p for p in _call(client, "GET", "/vat/prices", channel).json()}
+    assert (prices["TIN-BALM"]["net"], prices["TIN-BALM"]["gross"]) == ("9.50", "9.98")
+    assert (prices["BAR-SOAP"]["vat"], prices["BAR-SOAP"]["gross"]) == ("1.20", "7.20")
+
+    _call(client, "POST", "/nodes/shop/sell", admin, json={"sku": "BAG-COTTON", "quantity": 2})
+    day = DEMO_NOW.date().isoformat()
+    period = {"from": day, "to": day}
+    assert _call(client, "GET", "/accounts/sales.csv", channel, params=period).status_code == 403
+    sales = _call(client, "GET", "/accounts/sales.csv", admin, params=period)
+    assert sales.headers["content-type"].startswith("text/csv")
+    [row] = list(csv.DictReader(io.StringIO(sales.text)))
+    assert (row["sku"], row["title"], row["quantity"], row["gross"]) == (
+        "BAG-COTTON", "Cotton bag, =SUM(A1)", "2", "9.60",
+    )  # fmt: skip
+    value = _call(client, "GET", "/accounts/stock-value.csv", admin)
+    rows = {r["sku"]: r for r in csv.DictReader(io.StringIO(value.text))}
+    assert rows["BAG-COTTON"]["on_hand"] == "4" and rows["BAG-COTTON"]["unit_cost"] == ""

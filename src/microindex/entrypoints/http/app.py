@@ -15,6 +15,7 @@ from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
+    accounts,
     catalog,
     holds,
     kits,
@@ -107,6 +108,7 @@ def create_app(
         webhooks.api,
         kits.api,
         purchasing.api,
+        accounts.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))
