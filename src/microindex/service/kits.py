@@ -45,8 +45,10 @@ def set_kit(
     them a kit)."""
     with hub() as uow:
         missing = uow.catalog.missing([sku, *(part for part, _ in parts)])
-    if missing:
-        raise UnknownSku(sorted(missing)[0])
+    named = [sku, *(part for part, _ in parts)]
+    unknown = next((code for code in named if code in missing), None)
+    if unknown is not None:
+        raise UnknownSku(unknown)
     kit = Kit(sku, tuple(KitPart(part, quantity) for part, quantity in parts))
     others = {code: known for code, known in store.kits().items() if code != sku}
     check_kit(kit, others)

@@ -41,7 +41,7 @@ def set_kit(
     """Make a catalog product a kit of parts (each in the catalog, none a kit). Its stock is
     its parts': selling a kit moves each part's ledger. Setting it again replaces its parts.
 
-    Example: microindex kit set KIT-BREAKFAST --part MUG-TIDE-350:2 --part BOWL-TIDE-M:1
+    Example: microindex kit set KIT-BREAKFAST --part MUG-TIDE-350:2 --part BWL-SPKW-S:1
     """
     from microindex.service import kits
 
