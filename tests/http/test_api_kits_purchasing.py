@@ -19,13 +19,15 @@ from microindex.bootstrap import Workspace, bootstrap
 from microindex.domain.access import Grant, Role
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import create_app
-from microindex.service import access
+from microindex.service import access, purchasing
+from microindex.service.webhook_events import EVENT_TOPIC
 from microindex.settings import Settings
 from tests.clock import DEMO_NOW, Clock
 from tests.http.conftest import bearer, issue_secrets
 from tests.postgres import SchemaPool
 
 API = "/api/v1"
+Api = tuple[TestClient, dict[str, str], Workspace]
 KIT = "KIT-ZERO-WASTE"
 CATALOG = (
     "sku,title,price,currency\n"
@@ -39,7 +41,7 @@ PARTS = [{"sku": "BAR-SOAP", "quantity": 2}, {"sku": "TIN-BALM"}, {"sku": "BAG-C
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, dict]]:
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     environ: dict[str, str] = {}
     schema = None
     if request.param == "postgres":
@@ -62,7 +64,7 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestCl
                 body = {"sku": sku, "quantity": quantity}
                 done = client.post(f"{API}/nodes/shop/receive", json=body, headers=admin)
                 assert done.status_code == 200, done.text
-            yield client, tokens
+            yield client, tokens, ws
     finally:
         ws.close()
         if schema is not None:
@@ -85,7 +87,7 @@ def _call(client: TestClient, method: str, path: str, who: dict[str, str], **kw:
 
 
 def test_a_kit_of_three_parts_sold_at_a_node_moves_each_parts_ledger(api: Any) -> None:
-    client, tokens = api
+    client, tokens, _ = api
     admin, van = bearer(tokens["admin"]), bearer(tokens["staff_van"])
     assert _call(client, "PUT", f"/kits/{KIT}", van, json={"parts": PARTS}).status_code == 403
     made = _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS})
@@ -122,7 +124,7 @@ def test_a_kit_of_three_parts_sold_at_a_node_moves_each_parts_ledger(api: Any) -
 
 
 def test_a_purchase_order_received_in_two_parts_leaves_the_right_on_hand(api: Any) -> None:
-    client, tokens = api
+    client, tokens, ws = api
     admin, channel = bearer(tokens["admin"]), bearer(tokens["staff_van"])
     order = {"id": "PO-7", "supplier": "=cmd|' /C calc'!A0 Soapworks", "node": "shop"}
     assert _call(client, "POST", "/purchase-orders", channel, json=order).status_code == 403
@@ -156,13 +158,17 @@ def test_a_purchase_order_received_in_two_parts_leaves_the_right_on_hand(api: An
     shown = _call(client, "GET", "/purchase-orders/PO-7", admin).json()
     assert shown["supplier"] == order["supplier"]
     assert [(ln["ordered"], ln["received"]) for ln in shown["lines"]] == [(20, 20), (8, 8)]
+    store = ws.storage.purchase_orders()
+    found = store.get("PO-7")
+    assert found is not None and found[1] == 6  # drafted, two lines, sent, two receipts
+    assert not store.save(found[0], found[1] - 1)  # saved on a version since changed: refused
     listed = _call(client, "GET", "/purchase-orders", admin, params={"state": "closed"}).json()
     assert [o["id"] for o in listed] == ["PO-7"]
     assert _call(client, "GET", "/purchase-orders/PO-8", admin).status_code == 404
 
 
 def test_staff_receive_against_an_order_for_their_own_node_only(api: Any) -> None:
-    client, tokens = api
+    client, tokens, _ = api
     admin, van = bearer(tokens["admin"]), bearer(tokens["staff_van"])
     for ident, node in (("PO-S", "shop"), ("PO-V", "van")):
         _call(
@@ -187,8 +193,8 @@ def test_staff_receive_against_an_order_for_their_own_node_only(api: Any) -> Non
     assert _on_hand(client, admin, "van") == {"TIN-BALM": 2}
 
 
-def test_reorder_points_say_what_is_low(api: Any) -> None:
-    client, tokens = api
+def test_reorder_points_say_what_is_low_and_alert_once(api: Any) -> None:
+    client, tokens, ws = api
     admin = bearer(tokens["admin"])
     path = "/nodes/shop/reorder-points/TIN-BALM"
     assert _call(client, "PUT", path, admin, json={"point": 4, "target": 10}).status_code == 200
@@ -196,13 +202,24 @@ def test_reorder_points_say_what_is_low(api: Any) -> None:
     assert unknown.json()["error"]["message"] == "no product with SKU 'NOPE' in the catalog"
     low = _call(client, "GET", "/reorder-points/low", admin).json()
     assert low == [{"node": "shop", "sku": "TIN-BALM", "on_hand": 4, "point": 4, "suggested": 6}]
+    points, ledgers = ws.storage.reorder_points(), {"shop": ws.node("shop")}
+    fresh = purchasing.alert_low(points, ws.hub, ledgers, ws.clock())
+    assert [(a.node, a.sku) for a in fresh] == [("shop", "TIN-BALM")]
+    assert purchasing.alert_low(points, ws.hub, ledgers, ws.clock()) == []
+    assert points.alerted() == {("shop", "TIN-BALM")}
+    with ws.hub() as uow:
+        told = [m.payload for m in uow.outbox.after(0, 10_000) if m.topic == EVENT_TOPIC]
+    assert [(e["type"], e["data"]["sku"]) for e in told] == [("stock.low", "TIN-BALM")]
+    _call(client, "POST", "/nodes/shop/receive", admin, json={"sku": "TIN-BALM", "quantity": 1})
+    assert purchasing.alert_low(points, ws.hub, ledgers, ws.clock()) == []
+    assert points.alerted() == set()  # above its point again: cleared
     assert _call(client, "DELETE", path, admin).status_code == 200
     assert _call(client, "DELETE", path, admin).status_code == 404
     assert _call(client, "GET", "/reorder-points/low", admin).json() == []
 
 
 def test_vat_prices_and_the_accountants_files(api: Any) -> None:
-    client, tokens = api
+    client, tokens, _ = api
     admin, channel = bearer(tokens["admin"]), bearer(tokens["channel"])
     mode = {"mode": "exclusive", "standard_rate": "20"}
     assert _call(client, "PUT", "/vat", channel, json=mode).status_code == 403
