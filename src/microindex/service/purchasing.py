@@ -8,7 +8,7 @@ into the ledger than was ordered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -164,9 +164,11 @@ def _load(store: PurchaseOrderStore, ident: str) -> tuple[PurchaseOrder, int]:
     return found
 
 
-def _change(store: PurchaseOrderStore, ident: str, act: Any) -> PurchaseOrder:
+def _change(
+    store: PurchaseOrderStore, ident: str, act: Callable[[PurchaseOrder], PurchaseOrder]
+) -> PurchaseOrder:
     order, version = _load(store, ident)
-    changed: PurchaseOrder = act(order)
+    changed = act(order)
     if not store.save(changed, version):
         raise PurchaseOrderChanged(ident)
     return changed
@@ -213,13 +215,11 @@ def purchase_order_from_record(record: Mapping[str, Any]) -> PurchaseOrder:
         text = record.get(key)
         return datetime.fromisoformat(text) if text else None
 
-    created = when("created_at")
-    assert created is not None
     return PurchaseOrder(
         ident=record["id"],
         supplier=record["supplier"],
         node=record["node"],
-        created_at=created,
+        created_at=datetime.fromisoformat(record["created_at"]),
         state=PoState(record["state"]),
         lines=tuple(
             PoLine(
