@@ -5,10 +5,14 @@ typed text a spreadsheet cannot run."""
 import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
+from tests.clock import DEMO_DAY
 from tests.e2e.test_cli import SHOPIFY, _shop
 from tests.e2e.test_cli_kits_purchasing import cli
+
+DAY = DEMO_DAY.isoformat()  # the demo clock's day, on which the sales are made
 
 HOSTILE = 'sku,title,price,currency\nSOAP-1,"=HYPERLINK(""http://x"")",6.00,GBP\n'
 
@@ -55,7 +59,7 @@ def test_the_accountant_gets_sales_and_stock_value_as_csv(tmp_path: Path) -> Non
     cli(ws, "stock", "sell", "shop", "BWL-MOSS-S", "1")
 
     out = tmp_path / "sales.csv"
-    cli(ws, "accounts", "sales", "--from", "2026-11-26", "--to", "2026-11-26", "-o", str(out))
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     soap = next(r for r in rows if r["sku"] == "SOAP-1")
     assert soap["title"] == '\'=HYPERLINK("http://x")'  # shown as text, never run
@@ -65,10 +69,14 @@ def test_the_accountant_gets_sales_and_stock_value_as_csv(tmp_path: Path) -> Non
     )  # fmt: skip
     assert sorted(r["sku"] for r in rows) == ["BWL-MOSS-S", "SOAP-1"]
     before = tmp_path / "before.csv"
-    cli(ws, "accounts", "sales", "--from", "2026-11-01", "--to", "2026-11-25", "-o", str(before))
+    earlier = (
+        (DEMO_DAY - timedelta(days=25)).isoformat(),
+        (DEMO_DAY - timedelta(days=1)).isoformat(),
+    )
+    cli(ws, "accounts", "sales", "--from", earlier[0], "--to", earlier[1], "-o", str(before))
     assert before.read_text(encoding="utf-8").count("\n") == 1  # the header alone
     assert "ends on or after" in cli(
-        ws, "accounts", "sales", "--from", "2026-11-26", "--to", "2026-11-01", ok=False
+        ws, "accounts", "sales", "--from", DAY, "--to", earlier[0], ok=False
     )
 
     out = tmp_path / "stock-value.csv"
