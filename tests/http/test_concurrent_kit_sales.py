@@ -34,8 +34,9 @@ def test_kits_and_single_sales_never_oversell_a_shared_part(
     with served(create_app(workspace)) as url, httpx.Client(base_url=url, timeout=60) as client:
 
         def sell(i: int) -> tuple[str, int]:
+            body: dict[str, str | int] = {"quantity": 1}
             if i % 2:
-                path, body = f"/api/v1/nodes/shopfront/kits/{kit}/sell", {"quantity": 1}
+                path = f"/api/v1/nodes/shopfront/kits/{kit}/sell"
             else:
                 path, body = "/api/v1/nodes/shopfront/sell", {"sku": shared, "quantity": 1}
             answer = client.post(path, json=body, headers=headers)
