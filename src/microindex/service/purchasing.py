@@ -62,13 +62,34 @@ class ReorderStore(Protocol):
 
 @dataclass(eq=False)
 class PurchaseOrderChanged(DomainError):
-    """Someone else changed the order between reading and saving it: nothing was received."""
+    """Someone else changed the order between reading and saving it: this change was not
+    made."""
 
     ident: str
     code = "purchase_order_changed"
 
     def __str__(self) -> str:
         return f"purchase order {self.ident!r} changed meanwhile; look at it again and retry"
+
+
+@dataclass(eq=False)
+class ReceivedButNotBooked(DomainError):
+    """A receipt's goods went into the node's ledger, but the order changed meanwhile so that
+    they no longer fit it: the ledger says what arrived, the order needs a look."""
+
+    ident: str
+    node: str
+    reason: str
+    code = "received_but_not_booked"
+
+    def __str__(self) -> str:
+        return (
+            f"the goods are in {self.node}'s ledger, but purchase order {self.ident!r} changed"
+            f" meanwhile and was not updated ({self.reason}): check it"
+        )
+
+
+SAVE_RETRIES = 4
 
 
 @dataclass(eq=False)
@@ -147,10 +168,17 @@ def receive(
         for sku, quantity in receipt.lines
     ]
     made = stock.record_batch(node_db, order.node, entries)
-    if not store.save(changed, version):
-        # The goods are in the ledger (they did arrive); say so rather than hide it.
-        raise PurchaseOrderChanged(ident)
-    return Received(changed, receipt, made)
+    for _ in range(SAVE_RETRIES):
+        if store.save(changed, version):
+            return Received(changed, receipt, made)
+        # changed meanwhile (another receipt, a close): the goods are in the ledger, so set
+        # this receipt against the order as it is now
+        order, version = _load(store, ident)
+        try:
+            changed, receipt = order.receive(arrived, at, actor)
+        except DomainError as refused:
+            raise ReceivedButNotBooked(ident, order.node, str(refused)) from None
+    raise ReceivedButNotBooked(ident, order.node, "the order kept changing")
 
 
 def get(store: PurchaseOrderStore, ident: str) -> PurchaseOrder:

@@ -55,7 +55,11 @@ from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
 from microindex.service.popups import UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
-from microindex.service.purchasing import PurchaseOrderChanged, UnknownReorderPoint
+from microindex.service.purchasing import (
+    PurchaseOrderChanged,
+    ReceivedButNotBooked,
+    UnknownReorderPoint,
+)
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
 from microindex.service.transfers import TransferExists, UnknownTransfer
@@ -108,6 +112,7 @@ STATUS: dict[type[DomainError], int] = {
     PurchaseOrderExists: 409,
     PurchaseOrderRefused: 409,
     PurchaseOrderChanged: 409,
+    ReceivedButNotBooked: 409,
     OverReceipt: 409,
 }
 
