@@ -24,11 +24,13 @@ from microindex.service.candidate_states import StoredStates
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.governance import GovernanceContext
+from microindex.service.kits import KitStore
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 from microindex.service.packaging import PackagingStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
+from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.remote_nodes import runs_elsewhere
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
@@ -36,6 +38,7 @@ from microindex.service.sync import sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.sync_schedule import next_syncs
 from microindex.service.timers import Timer, TimerClaims
+from microindex.service.vat import VatStore
 from microindex.service.webhook_ports import WebhookStore
 from microindex.settings import Settings
 
@@ -65,6 +68,14 @@ class HubStorage(Protocol):
     def governance(self) -> GovernanceDatabase: ...
 
     def packaging(self) -> PackagingStore: ...
+
+    def kits(self) -> KitStore: ...
+
+    def purchase_orders(self) -> PurchaseOrderStore: ...
+
+    def reorder_points(self) -> ReorderStore: ...
+
+    def vat(self) -> VatStore: ...
 
     def channel_store(self) -> ChannelStore: ...
 
@@ -239,6 +250,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
 LEASES_EVERY_S = 60
 EXPIRY_EVERY_S = 60
 SWEEP_EVERY_S = 300
+LOW_STOCK_EVERY_S = 300
 WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
 
 
@@ -271,8 +283,18 @@ def hub_timers(ws: Workspace) -> list[Timer]:
                 ws.hub, ws.storage.webhooks(), poster(client, policy, random.random), now
             )
 
+    def low_stock(now: datetime) -> str:
+        from microindex.service import purchasing
+        from microindex.service.remote_nodes import ledger_of
+
+        codes = [n.code.value for n in list_nodes(ws.hub)]
+        ledgers = {code: ledger_of(ws.hub, ws.node(code), code) for code in codes}
+        fresh = purchasing.alert_low(ws.storage.reorder_points(), ws.hub, ledgers, now)
+        return f"{len(fresh)} new low-stock alerts"
+
     return [
         Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
+        Timer("low-stock", Every(LOW_STOCK_EVERY_S), low_stock),
         Timer("webhooks", Every(WEBHOOKS_EVERY_S), webhooks),
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),

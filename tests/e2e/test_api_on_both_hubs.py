@@ -236,6 +236,43 @@ def sweep_api(s: Sweep, locker_code: str) -> None:
     made = s.call("hold", "POST", f"{api}/reservations", 201, json={"scan": shelf}, headers=keyed)
     s.call("collect hold", "POST", f"{api}/reservations/{made['id']}/collect")
     s.call("expire holds", "POST", f"{api}/reservations/expire")
+    sweep_purchasing(s, api)
+
+
+def sweep_purchasing(s: Sweep, api: str) -> None:
+    """A kit of two of the shopfront's products (the product the sweep imported), sold there;
+    a purchase order drafted, sent, received, closed; a reorder point set and removed; VAT
+    set and prices shown; the accountant's two files."""
+    shop = s.call("shopfront stock again", "GET", f"{api}/stock", params={"node": "shopfront"})
+    first = _top(shop, "on_hand")
+    second = _top(shop, "on_hand", {first})
+    parts = {"parts": [{"sku": first, "quantity": 1}, {"sku": second, "quantity": 1}]}
+    s.call("set kit", "PUT", f"{api}/kits/SWEEP-1", json=parts)
+    s.call("kits", "GET", f"{api}/kits")
+    s.call("kit stock", "GET", f"{api}/kits/SWEEP-1/stock")
+    s.call("sell kit", "POST", f"{api}/nodes/shopfront/kits/SWEEP-1/sell", json={"quantity": 1})
+    s.call("remove kit", "DELETE", f"{api}/kits/SWEEP-1")
+    po = f"{api}/purchase-orders/SWEEP-PO"
+    order = {"id": "SWEEP-PO", "supplier": "Sweep supplies", "node": "shopfront"}
+    s.call("draft po", "POST", f"{api}/purchase-orders", 201, json=order)
+    line = {"sku": first, "quantity": 4, "unit_cost": "1.50"}
+    s.call("po line", "POST", f"{po}/lines", json=line)
+    s.call("send po", "POST", f"{po}/send")
+    arrived = {"lines": [{"sku": first, "quantity": 3}]}
+    s.call("receive po", "POST", f"{po}/receipts", 201, json=arrived)
+    s.call("close po", "POST", f"{po}/close")
+    s.call("po", "GET", po)
+    s.call("pos", "GET", f"{api}/purchase-orders")
+    point = f"{api}/nodes/shopfront/reorder-points/{first}"
+    s.call("set reorder point", "PUT", point, json={"point": 1000, "target": 1200})
+    s.call("low stock", "GET", f"{api}/reorder-points/low")
+    s.call("remove reorder point", "DELETE", point)
+    s.call("vat mode", "PUT", f"{api}/vat", json={"mode": "inclusive", "standard_rate": "20"})
+    s.call("vat rate", "PUT", f"{api}/vat/rates/{first}", json={"rate": "5"})
+    s.call("vat prices", "GET", f"{api}/vat/prices")
+    period = {"from": "2020-01-01", "to": "2040-12-31"}
+    s.call("sales csv", "GET", f"{api}/accounts/sales.csv", params=period)
+    s.call("stock value csv", "GET", f"{api}/accounts/stock-value.csv")
 
 
 def sweep_playbook(s: Sweep, api: str, order: dict[str, Any]) -> None:

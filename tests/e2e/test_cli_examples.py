@@ -106,6 +106,10 @@ REFUSED: dict[str, tuple[str, str]] = {
     "returns disposition": (NOT_IN_DEMO, "MUG-TIDE-350 is not on this return"),
     "token revoke": (NOT_IN_DEMO, "no token with id 'tok_3f9a1c2b4d5e'"),
     "webhooks unsubscribe": (NOT_IN_DEMO, "no webhook subscription 'wh_3f9a1c2b4d5e'"),
+    "kit set": ("the demo sells no kit", "no product with SKU 'KIT-BREAKFAST'"),
+    "kit remove": (NOT_IN_DEMO, "no kit 'KIT-BREAKFAST'"),
+    "kit stock": (NOT_IN_DEMO, "no kit 'KIT-BREAKFAST'"),
+    "kit sell": (NOT_IN_DEMO, "no kit 'KIT-BREAKFAST'"),
 }
 
 # The refused examples that name the demo's own things instead run: in the demo's words.
@@ -115,6 +119,10 @@ ON_THE_DEMO = {
     "van closeout": "microindex van closeout van --count MUG-TIDE-350:4 --count VAS-MOSS-M:1 --complete",
     "labels resolve": 'microindex labels resolve "https://hackneyclay.example/01/05069412781926/10/L7"',
     "feeds page": "microindex feeds page MUG-TIDE-350 shopfront --check",
+    "kit set": "microindex kit set TPT-CELA-4 --part MUG-RUST-250:2 --part PLT-COBA-S:2",
+    "kit stock": "microindex kit stock TPT-CELA-4",
+    "kit sell": "microindex kit sell shopfront TPT-CELA-4 1",
+    "kit remove": "microindex kit remove TPT-CELA-4",
 }
 
 

@@ -337,6 +337,32 @@ ENDPOINTS: dict[str, tuple[str, str, Any, tuple[int, ...]]] = {
     "read pruning": ("GET", "/api/v1/pruning", None, (200, 403, 403, 403, 401, 401)),
     "read feed accuracy": ("GET", "/api/v1/feeds/accuracy", None, (200, 403, 403, 403, 401, 401)),
     "read the kpis": ("GET", "/api/v1/kpis", None, (200, 403, 403, 403, 401, 401)),
+    "read kits": ("GET", "/api/v1/kits", None, (200, 200, 200, 200, 401, 401)),
+    "read prices with vat": ("GET", "/api/v1/vat/prices", None, (200, 200, 200, 200, 401, 401)),
+    "read purchase orders": (
+        "GET",
+        "/api/v1/purchase-orders",
+        None,
+        (200, 403, 403, 403, 401, 401),
+    ),
+    "read low stock at the van": (
+        "GET",
+        "/api/v1/reorder-points/low?node=van",
+        None,
+        (200, 200, 403, 200, 401, 401),
+    ),
+    "read the stock value file": (
+        "GET",
+        "/api/v1/accounts/stock-value.csv",
+        None,
+        (200, 403, 403, 403, 401, 401),
+    ),
+    "set a reorder point at the van": (
+        "PUT",
+        f"/api/v1/nodes/van/reorder-points/{SKU}",
+        {"point": 1},
+        (200, 403, 403, 403, 401, 401),
+    ),
 }
 
 CASES = [

@@ -205,6 +205,8 @@ def test_the_openapi_document_describes_every_api_route(client: TestClient) -> N
     document = client.get("/openapi.json").json()
     assert document["openapi"].startswith("3.")
     assert "/api/v1/nodes/{node}/movements" in document["paths"]
+    for path in ("/api/v1/kits/{sku}", "/api/v1/purchase-orders/{ident}/receipts"):
+        assert path in document["paths"]
     public = {"/products/{handle}", "/stores/{node}", "/feeds/{name}"}  # what channels point to
     assert public <= set(document["paths"])
     assert all(path.startswith("/api/v1/") or path in public for path in document["paths"])

@@ -48,6 +48,7 @@ def test_the_served_app_releases_a_lapsed_lease_on_its_own_and_stops_its_timers(
         "expire-reservations",
         "locker-sweep",
         "webhooks",
+        "low-stock",
     }  # fmt: skip  (no governance slot within the hour of the demo's noon)
     assert all(by == timers.by and outcome == "ok" for _, by, outcome in claimed)
 

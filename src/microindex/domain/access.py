@@ -43,6 +43,8 @@ class Action(StrEnum):
     MANAGE_NODES = "manage-nodes"
     MANAGE_TOKENS = "manage-tokens"
     MANAGE_WEBHOOKS = "manage-webhooks"
+    MANAGE_PURCHASING = "manage-purchasing"  # purchase orders and reorder points
+    READ_ACCOUNTS = "read-accounts"  # the accountant's sales and stock value files
     VIEW_DASHBOARD = "view-dashboard"
     PLACE_ORDER = "place-order"
     READ_ORDERS = "read-orders"

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microindex.domain.errors import DomainError
+from microindex.domain.kits import Kit, as_parts
 from microindex.domain.node import Location, Node
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import (
@@ -118,8 +119,12 @@ def place_order(
     nodes: Sequence[Node],
     settings: PromiseSettings = PromiseSettings(),
     states: CandidateStates | None = None,
+    kits: Mapping[str, Kit] | None = None,
 ) -> Placed:
     """Promise the order to the best plan and reserve its rights, or raise CannotPromise.
+
+    A line for one of `kits` is promised as the kit's parts (`kits.as_parts`): the order's
+    lines, reservations and picks are the parts'.
 
     `states` answers what the registry does not know about a node now (a van's position,
     a locker's free compartments, a pop-up's last day) as a Candidate to start from: the
@@ -127,6 +132,8 @@ def place_order(
     that travels to the pickup node is reserved at its sender, and its transfer
     (`transfer_id`) is requested with the order, in the same transaction.
     """
+    if kits:
+        request = as_parts(request, kits)
     asked = request_record(request)
     known = {} if states is None else states(nodes, request)
     for _ in range(RACE_RETRIES):

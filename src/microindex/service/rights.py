@@ -32,14 +32,30 @@ def sell(
 ) -> Movement:
     """A walk-in sale from local rights (PromisedOnline beyond them, unless staff override
     it: then an OVERDRAFT with the override's actor and reason)."""
+    return sell_lines(node_db, node, {sku: quantity}, at, reference, actor, override)[0]
+
+
+def sell_lines(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    lines: Mapping[str, int],
+    at: datetime,
+    reference: str = "",
+    actor: str = "",
+    override: Override | None = None,
+) -> list[Movement]:
+    """`sell` of several SKUs in one transaction (a kit's parts): all of them, or none."""
     with node_db() as uow:
         side = load_side(uow, node)
-        ledger = uow.ledger.load(node, [sku])
-        movement = side.sell(ledger, sku, quantity, at, reference, actor, override)
-        save_ledger(uow, ledger, [movement], at)
+        ledger = uow.ledger.load(node, sorted(lines))
+        made = [
+            side.sell(ledger, sku, quantity, at, reference, actor, override)
+            for sku, quantity in lines.items()
+        ]
+        save_ledger(uow, ledger, made, at)
         uow.rights.save(side)
         uow.commit()
-    return movement
+    return made
 
 
 AskHub = Callable[[Mapping[str, int]], None]
@@ -72,25 +88,48 @@ def sell_walk_in(
     reason, that the hub sees and answers. Never silent. Selling more than is on hand is
     refused whatever the override (OutOfStock).
     """
+    lines = {sku: quantity}
+    return sell_lines_walk_in(node_db, node, lines, at, reference, ask, actor, override)[0]
+
+
+def sell_lines_walk_in(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    lines: Mapping[str, int],
+    at: datetime,
+    reference: str = "",
+    ask: AskHub | None = None,
+    actor: str = "",
+    override: Override | None = None,
+) -> list[Movement]:
+    """`sell_walk_in` of several SKUs at once (a kit's parts), all or none: one ask of the
+    hub names every line."""
     try:
-        return sell(node_db, node, sku, quantity, at, reference, actor)
+        return sell_lines(node_db, node, lines, at, reference, actor)
     except PromisedOnline as short:
-        if quantity > short.on_hand:  # not in hand: refused here, without troubling the hub
-            raise OutOfStock(sku, node, quantity, short.on_hand) from None
+        _require_in_hand(node_db, node, lines)  # not in hand: refused here, not asked of the hub
         refused = short
     for _ in range(ASK_RETRIES):
         if ask is None:
             break
         try:
-            ask({sku: quantity})
-            return sell(node_db, node, sku, quantity, at, reference, actor)
+            ask(dict(lines))
+            return sell_lines(node_db, node, lines, at, reference, actor)
         except PromisedOnline as still:
             refused = still  # the hub had none to spare, or a sale beside this took them
         except HubUnreachable:
             break
     if override is None:
         raise refused
-    return sell(node_db, node, sku, quantity, at, reference, actor, override)
+    return sell_lines(node_db, node, lines, at, reference, actor, override)
+
+
+def _require_in_hand(node_db: SyncUnitOfWorkFactory, node: str, lines: Mapping[str, int]) -> None:
+    with node_db() as uow:
+        ledger = uow.ledger.load(node, sorted(lines))
+        for sku, quantity in lines.items():
+            if quantity > ledger.available(sku):
+                raise OutOfStock(sku, node, quantity, ledger.available(sku)) from None
 
 
 def grant(

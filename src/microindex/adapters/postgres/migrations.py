@@ -33,6 +33,12 @@ from microindex.adapters.postgres.order_schema import (
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
 )
+from microindex.adapters.postgres.purchasing_schema import (
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
+    VAT_MIGRATION,
+)
 from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
@@ -230,6 +236,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     WALK_IN_RATES_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
+    VAT_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

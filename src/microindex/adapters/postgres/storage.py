@@ -17,6 +17,12 @@ from microindex.adapters.postgres.governance_store import PostgresGovernanceData
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
+from microindex.adapters.postgres.purchasing_store import (
+    PostgresKits,
+    PostgresPurchaseOrders,
+    PostgresReorderPoints,
+    PostgresVat,
+)
 from microindex.adapters.postgres.rate_limit_store import PostgresRateLimits
 from microindex.adapters.postgres.rounds_store import PostgresRoundsDatabase
 from microindex.adapters.postgres.secret_store import PostgresKeys
@@ -28,9 +34,12 @@ from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
 from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
+from microindex.service.kits import KitStore
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.timers import TimerClaims
+from microindex.service.vat import VatStore
 from microindex.service.webhook_ports import WebhookStore
 
 
@@ -75,6 +84,18 @@ class PostgresHubStorage:
 
     def webhooks(self) -> WebhookStore:
         return PostgresWebhooks(self.hub.connection)
+
+    def kits(self) -> KitStore:
+        return PostgresKits(self.hub.connection)
+
+    def purchase_orders(self) -> PurchaseOrderStore:
+        return PostgresPurchaseOrders(self.hub.connection)
+
+    def reorder_points(self) -> ReorderStore:
+        return PostgresReorderPoints(self.hub.connection)
+
+    def vat(self) -> VatStore:
+        return PostgresVat(self.hub.connection)
 
     def channel_store(self) -> ChannelStore:
         return PostgresChannelStore(self.hub.url, self.hub.schema)

@@ -27,6 +27,12 @@ from microindex.adapters.sqlite.order_schema import (
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
 )
+from microindex.adapters.sqlite.purchasing_schema import (
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
+    VAT_MIGRATION,
+)
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import (
@@ -312,6 +318,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     WEBHOOK_MIGRATION,
     PAST_SALES_MIGRATION,
     ARCHIVED_SKUS_MIGRATION,
+    KIT_MIGRATION,
+    PURCHASE_ORDER_MIGRATION,
+    REORDER_MIGRATION,
+    VAT_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

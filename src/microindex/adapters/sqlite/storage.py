@@ -14,6 +14,12 @@ from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
 from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.packaging_store import SqlitePackagingStore
+from microindex.adapters.sqlite.purchasing_store import (
+    SqliteKits,
+    SqlitePurchaseOrders,
+    SqliteReorderPoints,
+    SqliteVat,
+)
 from microindex.adapters.sqlite.rate_limit_store import SqliteRateLimits
 from microindex.adapters.sqlite.rounds_store import SqliteRoundsDatabase
 from microindex.adapters.sqlite.timer_store import SqliteTimerClaims
@@ -23,9 +29,12 @@ from microindex.adapters.sync.secrets import SecretFiles
 from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
 from microindex.service.channel_ports import ChannelStore, ProductReader
+from microindex.service.kits import KitStore
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.rounds_ports import RoundsFactory
 from microindex.service.timers import TimerClaims
+from microindex.service.vat import VatStore
 from microindex.service.webhook_ports import WebhookStore
 
 SECRETS_DIR = "keys/sync"
@@ -72,6 +81,18 @@ class SqliteHubStorage:
 
     def webhooks(self) -> WebhookStore:
         return SqliteWebhooks(self.hub.connection)
+
+    def kits(self) -> KitStore:
+        return SqliteKits(self.hub.connection)
+
+    def purchase_orders(self) -> PurchaseOrderStore:
+        return SqlitePurchaseOrders(self.hub.connection)
+
+    def reorder_points(self) -> ReorderStore:
+        return SqliteReorderPoints(self.hub.connection)
+
+    def vat(self) -> VatStore:
+        return SqliteVat(self.hub.connection)
 
     def channel_store(self) -> ChannelStore:
         return SqliteChannelStore(self.hub.path)

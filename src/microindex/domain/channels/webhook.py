@@ -108,6 +108,7 @@ class EventKind(StrEnum):
     ORDER_STEPPED = "order.stepped"  # one node's part moved on (picked, handed over, ...)
     ORDER_AT_RISK = "order.at_risk"  # its goods are gone and no node can take them
     ORDER_REROUTED = "order.rerouted"  # re-promised from another node
+    STOCK_LOW = "stock.low"  # a node's on-hand fell to its reorder point (once, until restocked)
 
 
 class DeliveryState(StrEnum):

@@ -93,6 +93,25 @@ class Root(LazyGroup):
             f"{_CLI}.packaging:app",
             "Packing: each node's package templates, packing orders, packages used.",
         ),
+        "kit": Lazy(
+            f"{_CLI}.kits:app",
+            "Kits: a catalog SKU sold from its parts' stock, never stocked itself.",
+        ),
+        "po": Lazy(
+            f"{_CLI}.purchasing:app",
+            "Purchase orders: drafted, sent to a supplier, received in parts into a node, closed.",
+        ),
+        "reorder": Lazy(
+            f"{_CLI}.purchasing:reorder_app",
+            "Reorder points per node, and the stock at or below them.",
+        ),
+        "vat": Lazy(
+            f"{_CLI}.accounts:vat_app", "VAT: a rate per product, prices with VAT in or out."
+        ),
+        "accounts": Lazy(
+            f"{_CLI}.accounts:app",
+            "The accountant's CSV files: sales in a period, stock value now.",
+        ),
         "governance": Lazy(
             f"{_CLI}.governance:app",
             "Governance: counts and reconciliation, jobs, triage, KPIs, reports.",

@@ -108,6 +108,7 @@ def place(
             list_nodes(ws.hub),
             settings,
             ws.candidate_states(),
+            ws.storage.kits().kits(),
         )
     _show(placed.record, as_json)
 

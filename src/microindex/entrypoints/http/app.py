@@ -15,15 +15,18 @@ from microindex.bootstrap import Workspace
 from microindex.entrypoints.access import access_stores
 from microindex.entrypoints.http import channel_pages, errors, pages, scan_pages, staff
 from microindex.entrypoints.http.api import (
+    accounts,
     catalog,
     feeds,
     governance,
     holds,
+    kits,
     ledger,
     lockers,
     nodes,
     packaging,
     popups,
+    purchasing,
     returns,
     rounds,
     search,
@@ -112,6 +115,9 @@ def create_app(
         returns.api,
         governance.api,
         feeds.api,
+        kits.api,
+        purchasing.api,
+        accounts.api,
     ):
         app.include_router(router)
     app.include_router(sync_router(workspace.hub_endpoint()))

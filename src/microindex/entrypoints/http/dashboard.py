@@ -23,6 +23,7 @@ from microindex.entrypoints.http.context import Hub, hub_of
 from microindex.entrypoints.http.session import admin_session
 from microindex.entrypoints.http.templating import ago, page, zone_name
 from microindex.service import dashboard as view
+from microindex.service import purchasing
 from microindex.service.browse import ProductFilter
 from microindex.service.dashboard import StockRow
 from microindex.service.nodes import list_nodes
@@ -79,6 +80,7 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
         movements=view.recent_movements(nodes, RECENT),
         titles={sku: p.title for sku, p in catalog.items()},
         hooks=_webhooks(hub),
+        low=purchasing.low(hub.workspace.storage.reorder_points(), nodes),
     )
 
 

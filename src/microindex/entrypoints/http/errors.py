@@ -32,6 +32,7 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
+from microindex.domain.kits import UnknownKit
 from microindex.domain.locker import (
     NoCompartmentFits,
     PickupRefused,
@@ -42,6 +43,12 @@ from microindex.domain.packaging import MissingPackingData, NoPackageFits, Unkno
 from microindex.domain.promise.holds import NodeClosed, NoPickupHere, NotReservable
 from microindex.domain.promise.lifecycle import StepRefused
 from microindex.domain.promise.plans import CannotPromise
+from microindex.domain.purchasing import (
+    OverReceipt,
+    PurchaseOrderExists,
+    PurchaseOrderRefused,
+    UnknownPurchaseOrder,
+)
 from microindex.domain.returns import NoReturnPoint, ReturnExceedsSale, ReturnRefused
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
@@ -53,6 +60,11 @@ from microindex.service.governance import UnknownJob
 from microindex.service.indexing import IndexWarming
 from microindex.service.popups import PopUpOver, UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
+from microindex.service.purchasing import (
+    PurchaseOrderChanged,
+    ReceivedButNotBooked,
+    UnknownReorderPoint,
+)
 from microindex.service.resolver import UnknownGtin
 from microindex.service.shelf_holds import UnknownShelf
 from microindex.service.transfers import TransferExists, UnknownTransfer
@@ -109,6 +121,14 @@ STATUS: dict[type[DomainError], int] = {
     ReturnExceedsSale: 409,
     NoReturnPoint: 409,
     UnknownJob: 404,
+    UnknownKit: 404,
+    UnknownPurchaseOrder: 404,
+    UnknownReorderPoint: 404,
+    PurchaseOrderExists: 409,
+    PurchaseOrderRefused: 409,
+    PurchaseOrderChanged: 409,
+    ReceivedButNotBooked: 409,
+    OverReceipt: 409,
 }
 
 _HTTP_CODES = {

@@ -200,6 +200,7 @@ def place_order(
         list_nodes(workspace.hub),
         settings,
         workspace.candidate_states(),
+        workspace.storage.kits().kits(),
     )
     if not placed.created:
         response.status_code = status.HTTP_200_OK

@@ -1,0 +1,80 @@
+"""The accountant's CSV files: sales in a period, and stock value now. Text a person typed
+(titles, references) is written so a spreadsheet shows it as text: control characters
+dropped, and a leading `=`, `+`, `-`, `@`, tab or carriage return behind an apostrophe (OWASP's
+CSV injection advice). Amounts are plain decimals, exact to the currency's minor unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import BinaryIO
+
+from microindex.adapters.csvio.sheet import sheet_writer
+from microindex.service.accounts import SaleLine, ValueLine
+
+SALES_COLUMNS = (
+    "date", "time", "node", "movement", "sku", "title", "quantity", "vat_rate",
+    "unit_net", "unit_vat", "unit_gross", "net", "vat", "gross", "currency", "reference",
+)  # fmt: skip
+STOCK_COLUMNS = (
+    "node", "sku", "title", "on_hand", "unit_cost", "value_at_cost", "unit_net_price",
+    "value_at_net_price", "currency",
+)  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """Typed text as a cell a spreadsheet will not run."""
+    shown = "".join(c for c in value if c.isprintable() or c == " ")
+    return "'" + shown if value.startswith(FORMULA_START) else shown
+
+
+def _amount(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:f}"
+
+
+def write_sales(stream: BinaryIO, lines: Sequence[SaleLine]) -> None:
+    with sheet_writer(stream, SALES_COLUMNS) as writer:
+        for s in lines:
+            p = s.priced
+            writer.writerow(
+                {
+                    "date": s.at.date().isoformat(),
+                    "time": s.at.time().isoformat(timespec="seconds"),
+                    "node": s.node,
+                    "movement": f"{s.node}#{s.seq}",
+                    "sku": text_cell(s.sku),
+                    "title": text_cell(s.title),
+                    "quantity": s.quantity,
+                    "vat_rate": "" if p is None else str(p.rate),
+                    "unit_net": _amount(None if p is None else p.net.amount),
+                    "unit_vat": _amount(None if p is None else p.vat.amount),
+                    "unit_gross": _amount(None if p is None else p.gross.amount),
+                    "net": _amount(s.total("net")),
+                    "vat": _amount(s.total("vat")),
+                    "gross": _amount(s.total("gross")),
+                    "currency": "" if p is None else p.gross.currency,
+                    "reference": text_cell(s.reference),
+                }
+            )
+
+
+def write_stock_value(stream: BinaryIO, lines: Sequence[ValueLine]) -> None:
+    with sheet_writer(stream, STOCK_COLUMNS) as writer:
+        for v in lines:
+            currency = v.priced.net.currency if v.priced else ""
+            if v.unit_cost is not None:
+                currency = v.unit_cost.currency
+            writer.writerow(
+                {
+                    "node": v.node,
+                    "sku": text_cell(v.sku),
+                    "title": text_cell(v.title),
+                    "on_hand": v.on_hand,
+                    "unit_cost": _amount(v.unit_cost.amount if v.unit_cost else None),
+                    "value_at_cost": _amount(v.at_cost),
+                    "unit_net_price": _amount(v.priced.net.amount if v.priced else None),
+                    "value_at_net_price": _amount(v.at_net_price),
+                    "currency": currency,
+                }
+            )

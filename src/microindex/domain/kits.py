@@ -1,0 +1,100 @@
+"""Kits (bundles): a catalog SKU sold from its parts' stock, never stocked on its own.
+
+A kit holds no stock of its own: at each node it is available as many times as its scarcest
+part allows, and selling one (walk-in or promised online) moves each part's ledger. So the
+no-oversell guarantee of the parts covers the kit: a part shared by kits and single sales is
+spent from one set of rights, whichever way it leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from microindex.domain.codes import Sku
+from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.promise.order import OrderLine, OrderRequest
+
+MAX_PARTS = 50
+MAX_PER_KIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class KitPart:
+    sku: str
+    quantity: int
+
+    def __post_init__(self) -> None:
+        Sku(self.sku)
+        if not 1 <= self.quantity <= MAX_PER_KIT:
+            raise InvalidValue(
+                "quantity", str(self.quantity), f"a kit takes 1 to {MAX_PER_KIT} of a part"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Kit:
+    """`sku` (a product in the catalog) made of `parts`, each a different SKU, none the kit."""
+
+    sku: str
+    parts: tuple[KitPart, ...]
+
+    def __post_init__(self) -> None:
+        Sku(self.sku)
+        if not 1 <= len(self.parts) <= MAX_PARTS:
+            raise InvalidValue("parts", str(len(self.parts)), f"a kit has 1 to {MAX_PARTS} parts")
+        skus = [part.sku for part in self.parts]
+        if len(set(skus)) != len(skus):
+            raise InvalidValue("parts", ", ".join(skus), "each part appears once per kit")
+        if self.sku in skus:
+            raise InvalidValue("parts", self.sku, "a kit cannot be a part of itself")
+
+    def takes(self, quantity: int) -> dict[str, int]:
+        """What selling `quantity` kits takes of each part."""
+        if quantity < 1:
+            raise InvalidValue("quantity", str(quantity), "must be at least 1")
+        return {part.sku: part.quantity * quantity for part in self.parts}
+
+    def available(self, on_hand: Mapping[str, int]) -> int:
+        """How many kits `on_hand` (of each part, at one node) makes: its scarcest part's."""
+        return min(max(0, on_hand.get(p.sku, 0)) // p.quantity for p in self.parts)
+
+
+def check_kit(kit: Kit, kits: Mapping[str, Kit]) -> None:
+    """Kits do not nest: a kit's parts are not kits, and a part of a kit is not made a kit."""
+    nested = sorted(part.sku for part in kit.parts if part.sku in kits)
+    if nested:
+        raise InvalidValue("parts", nested[0], "is a kit itself: kits are made of single items")
+    used_in = sorted(k.sku for k in kits.values() if kit.sku in {p.sku for p in k.parts})
+    if used_in:
+        raise InvalidValue("sku", kit.sku, f"is a part of kit {used_in[0]}: it cannot be a kit")
+
+
+def parts_wanted(lines: Iterable[tuple[str, int]], kits: Mapping[str, Kit]) -> dict[str, int]:
+    """Order or sale lines with every kit replaced by its parts, quantities added up per SKU
+    (first-seen order kept)."""
+    wanted: dict[str, int] = {}
+    for sku, quantity in lines:
+        kit = kits.get(sku)
+        taken = kit.takes(quantity) if kit is not None else {sku: quantity}
+        for part, count in taken.items():
+            wanted[part] = wanted.get(part, 0) + count
+    return wanted
+
+
+def as_parts(request: OrderRequest, kits: Mapping[str, Kit]) -> OrderRequest:
+    """An online order with its kit lines replaced by their parts."""
+    lines = [(line.sku, line.quantity) for line in request.lines]
+    if not any(sku in kits for sku, _ in lines):
+        return request
+    wanted = parts_wanted(lines, kits)
+    return replace(request, lines=tuple(OrderLine(sku, q) for sku, q in wanted.items()))
+
+
+@dataclass(eq=False)
+class UnknownKit(DomainError):
+    sku: str
+    code = "unknown_kit"
+
+    def __str__(self) -> str:
+        return f"no kit {self.sku!r} (make one with `microindex kit set`)"

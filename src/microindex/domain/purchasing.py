@@ -1,0 +1,191 @@
+"""Purchase orders to suppliers: drafted, sent, received against (in parts), closed.
+
+An order is for one node, where its goods arrive. Each receipt is numbered and records what
+came; the goods go into the node's ledger as RECEIVE movements, no more than is outstanding
+on each line. An order whose every line has come closes itself; one closed by hand (the
+supplier will send no more) keeps what it received.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from microindex.domain.codes import NodeCode, Sku
+from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.money import Money
+
+MAX_LINES = 500
+MAX_QUANTITY = 1_000_000
+MAX_SUPPLIER = 200
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$", re.ASCII)
+
+
+class PoState(StrEnum):
+    DRAFT = "draft"
+    SENT = "sent"
+    PARTLY_RECEIVED = "partly-received"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class PoLine:
+    sku: str
+    ordered: int
+    unit_cost: Money  # what the supplier charges per unit, before VAT
+    received: int = 0
+
+    def __post_init__(self) -> None:
+        Sku(self.sku)
+        if not 1 <= self.ordered <= MAX_QUANTITY:
+            raise InvalidValue("quantity", str(self.ordered), f"order 1 to {MAX_QUANTITY:,}")
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.ordered - self.received)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    number: int  # 1, 2, ... per order
+    at: datetime
+    lines: tuple[tuple[str, int], ...]
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    ident: str
+    supplier: str
+    node: str  # where the goods arrive
+    created_at: datetime
+    state: PoState = PoState.DRAFT
+    lines: tuple[PoLine, ...] = ()
+    receipts: tuple[Receipt, ...] = ()
+    sent_at: datetime | None = None
+    closed_at: datetime | None = None
+    note: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not _IDENT.match(self.ident):
+            raise InvalidValue(
+                "id", self.ident, "use letters, digits, '.', '_' or '-' (up to 64, no spaces)"
+            )
+        NodeCode(self.node)
+        supplier = self.supplier.strip()
+        if not supplier or len(supplier) > MAX_SUPPLIER or not supplier.isprintable():
+            raise InvalidValue(
+                "supplier", self.supplier, f"1 to {MAX_SUPPLIER} printable characters"
+            )
+        if len(self.lines) > MAX_LINES:
+            raise InvalidValue("lines", str(len(self.lines)), f"at most {MAX_LINES} lines")
+
+    def line(self, sku: str) -> PoLine | None:
+        return next((line for line in self.lines if line.sku == sku), None)
+
+    def add_line(self, sku: str, quantity: int, unit_cost: Money) -> PurchaseOrder:
+        """Order `quantity` more of `sku` (a draft only; the same SKU adds up, at the new cost)."""
+        self._require(PoState.DRAFT, "add lines to")
+        known = self.line(sku)
+        if known is not None and known.unit_cost.currency != unit_cost.currency:
+            raise InvalidValue("currency", unit_cost.currency, "one currency per line")
+        made = PoLine(sku, quantity + (known.ordered if known else 0), unit_cost)
+        kept = tuple(line for line in self.lines if line.sku != sku)
+        return replace(self, lines=(*kept, made))
+
+    def send(self, at: datetime) -> PurchaseOrder:
+        self._require(PoState.DRAFT, "send")
+        if not self.lines:
+            raise PurchaseOrderRefused(self.ident, self.state.value, "send", "it has no lines")
+        return replace(self, state=PoState.SENT, sent_at=at)
+
+    def receive(
+        self, arrived: Mapping[str, int], at: datetime, actor: str = ""
+    ) -> tuple[PurchaseOrder, Receipt]:
+        """Goods that came against this order: each SKU on it, no more than outstanding."""
+        if self.state not in (PoState.SENT, PoState.PARTLY_RECEIVED):
+            raise PurchaseOrderRefused(
+                self.ident, self.state.value, "receive against", "only a sent order receives"
+            )
+        if not arrived:
+            raise InvalidValue("lines", "", "a receipt has at least one line")
+        for sku, quantity in arrived.items():
+            line = self.line(sku)
+            if line is None:
+                raise InvalidValue("sku", sku, f"not on purchase order {self.ident}")
+            if quantity < 1:
+                raise InvalidValue("quantity", str(quantity), "must be at least 1")
+            if quantity > line.outstanding:
+                raise OverReceipt(self.ident, sku, quantity, line.outstanding)
+        lines = tuple(
+            replace(line, received=line.received + arrived.get(line.sku, 0)) for line in self.lines
+        )
+        receipt = Receipt(len(self.receipts) + 1, at, tuple(sorted(arrived.items())), actor)
+        done = all(line.outstanding == 0 for line in lines)
+        state = PoState.CLOSED if done else PoState.PARTLY_RECEIVED
+        made = replace(
+            self,
+            lines=lines,
+            receipts=(*self.receipts, receipt),
+            state=state,
+            closed_at=at if done else None,
+        )
+        return made, receipt
+
+    def close(self, at: datetime) -> PurchaseOrder:
+        """No more will come (or a draft is dropped): what was received stays received."""
+        if self.state is PoState.CLOSED:
+            raise PurchaseOrderRefused(self.ident, self.state.value, "close", "it is closed")
+        return replace(self, state=PoState.CLOSED, closed_at=at)
+
+    def _require(self, state: PoState, act: str) -> None:
+        if self.state is not state:
+            raise PurchaseOrderRefused(self.ident, self.state.value, act, f"it is not {state}")
+
+
+@dataclass(eq=False)
+class UnknownPurchaseOrder(DomainError):
+    ident: str
+    code = "unknown_purchase_order"
+
+    def __str__(self) -> str:
+        return f"no purchase order {self.ident!r}"
+
+
+@dataclass(eq=False)
+class PurchaseOrderExists(DomainError):
+    ident: str
+    code = "purchase_order_exists"
+
+    def __str__(self) -> str:
+        return f"purchase order {self.ident!r} exists already"
+
+
+@dataclass(eq=False)
+class PurchaseOrderRefused(DomainError):
+    ident: str
+    state: str
+    act: str
+    reason: str
+    code = "purchase_order_refused"
+
+    def __str__(self) -> str:
+        return f"cannot {self.act} purchase order {self.ident!r} ({self.state}): {self.reason}"
+
+
+@dataclass(eq=False)
+class OverReceipt(DomainError):
+    ident: str
+    sku: str
+    quantity: int
+    outstanding: int
+    code = "over_receipt"
+
+    def __str__(self) -> str:
+        return (
+            f"purchase order {self.ident!r} has {self.outstanding} of {self.sku} outstanding,"
+            f" not {self.quantity}: receive the extra as a plain `stock receive`"
+        )

@@ -1,0 +1,158 @@
+"""What the accountant asks for: sales in a period (units, net, VAT, gross per sale) and the
+stock's value at a moment (on hand at cost and at price, per node and SKU).
+
+A sale is valued at the product's catalog price (its sale price when it has one) and VAT rate
+as they are when the export runs: the ledger records units, not prices. Stock is valued at
+cost from the latest purchase order line for the SKU that received goods, blank when none did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from microindex.domain.errors import InvalidValue
+from microindex.domain.money import Money
+from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.product import Product
+from microindex.domain.vat import Priced
+from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.purchasing import PurchaseOrderStore
+from microindex.service.vat import Pricing, VatStore
+
+PAGE = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class SaleLine:
+    at: datetime
+    node: str
+    seq: int
+    sku: str
+    title: str
+    quantity: int
+    priced: Priced | None  # per unit; None for a SKU no longer in the catalog
+    reference: str
+
+    def total(self, part: str) -> Decimal | None:
+        if self.priced is None:
+            return None
+        money: Money = getattr(self.priced, part)
+        return money.amount * self.quantity
+
+
+def period(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The days `first` to `last` (both in), from local midnight to local midnight."""
+    if last < first:
+        raise InvalidValue("to", last.isoformat(), "the period ends on or after its first day")
+    start = datetime.combine(first, time(0), zone)
+    return start, datetime.combine(last + timedelta(days=1), time(0), zone)
+
+
+def sales(
+    ledgers: Mapping[str, UnitOfWorkFactory],
+    catalog: Mapping[str, Product],
+    vat: VatStore,
+    start: datetime,
+    end: datetime,
+) -> list[SaleLine]:
+    """Every SELL movement at `start` or after and before `end`, by time, node, sequence,
+    its time in `start`'s zone."""
+    if end <= start:
+        raise InvalidValue("to", end.isoformat(), "the period ends after it starts")
+    pricing = Pricing(vat)
+    found: list[SaleLine] = []
+    for code in sorted(ledgers):
+        for m in _movements(ledgers[code], code):
+            if m.kind is not MovementKind.SELL or not start <= m.at < end:
+                continue
+            product = catalog.get(m.sku)
+            found.append(
+                SaleLine(
+                    m.at.astimezone(start.tzinfo),
+                    code,
+                    m.seq,
+                    m.sku,
+                    product.title if product else "",
+                    -m.quantity,
+                    pricing.of(product) if product else None,
+                    m.reference,
+                )
+            )
+    return sorted(found, key=lambda s: (s.at, s.node, s.seq))
+
+
+@dataclass(frozen=True, slots=True)
+class ValueLine:
+    node: str
+    sku: str
+    title: str
+    on_hand: int
+    unit_cost: Money | None
+    priced: Priced | None  # per unit
+
+    @property
+    def at_cost(self) -> Decimal | None:
+        return None if self.unit_cost is None else self.unit_cost.amount * self.on_hand
+
+    @property
+    def at_net_price(self) -> Decimal | None:
+        return None if self.priced is None else self.priced.net.amount * self.on_hand
+
+
+def stock_value(
+    ledgers: Mapping[str, UnitOfWorkFactory],
+    catalog: Mapping[str, Product],
+    vat: VatStore,
+    orders: PurchaseOrderStore,
+) -> list[ValueLine]:
+    """On hand now at every node (units above zero), with unit cost and net price."""
+    pricing = Pricing(vat)
+    costs = latest_costs(orders)
+    found: list[ValueLine] = []
+    for code in sorted(ledgers):
+        with ledgers[code]() as uow:
+            lines = uow.ledger.stock(code)
+        for line in lines:
+            if line.on_hand <= 0:
+                continue
+            product = catalog.get(line.sku)
+            found.append(
+                ValueLine(
+                    code,
+                    line.sku,
+                    product.title if product else "",
+                    line.on_hand,
+                    costs.get(line.sku),
+                    pricing.of(product) if product else None,
+                )
+            )
+    return sorted(found, key=lambda v: (v.node, v.sku))
+
+
+def latest_costs(orders: PurchaseOrderStore) -> dict[str, Money]:
+    """Each SKU's unit cost on the newest purchase order that received some of it."""
+    costs: dict[str, tuple[datetime, Money]] = {}
+    for order in orders.orders():
+        if not order.receipts:
+            continue
+        last = order.receipts[-1].at
+        for line in order.lines:
+            known = costs.get(line.sku)
+            if line.received and (known is None or last > known[0]):
+                costs[line.sku] = (last, line.unit_cost)
+    return {sku: cost for sku, (_, cost) in costs.items()}
+
+
+def _movements(factory: UnitOfWorkFactory, code: str) -> Iterator[Movement]:
+    after = 0
+    while True:
+        with factory() as uow:
+            batch = uow.ledger.movements(code, after, PAGE)
+        yield from batch
+        if len(batch) < PAGE:
+            return
+        after = batch[-1].seq

@@ -1,0 +1,119 @@
+"""Kits: defined at the hub, available as their scarcest part allows, sold from their parts.
+
+A walk-in kit sale is `rights.sell_lines_walk_in` of its parts, all in one transaction at the
+node; an online order for a kit is promised as its parts (`promise.place_order` reads the
+kits), so a part shared by kits and single sales is spent from one set of rights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from microindex.domain.errors import UnknownSku
+from microindex.domain.kits import Kit, KitPart, UnknownKit, check_kit
+from microindex.domain.movement import Movement
+from microindex.domain.sync.node import Override
+from microindex.service import rights
+from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
+
+class KitStore(Protocol):
+    def put(self, kit: Kit) -> None:
+        """Define `kit` (its parts replace any it had)."""
+
+    def remove(self, sku: str) -> bool: ...
+
+    def kits(self) -> dict[str, Kit]: ...
+
+
+def kits_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, Kit]:
+    """Kits from stored (kit, part, quantity) rows, each kit's parts in their stored order."""
+    parts: dict[str, list[KitPart]] = {}
+    for kit, part, quantity in rows:
+        parts.setdefault(kit, []).append(KitPart(part, int(quantity)))
+    return {sku: Kit(sku, tuple(found)) for sku, found in parts.items()}
+
+
+def set_kit(
+    store: KitStore, hub: UnitOfWorkFactory, sku: str, parts: Sequence[tuple[str, int]]
+) -> Kit:
+    """Make catalog SKU `sku` a kit of `parts` (SKU, quantity; each a catalog SKU, none of
+    them a kit)."""
+    with hub() as uow:
+        missing = uow.catalog.missing([sku, *(part for part, _ in parts)])
+    named = [sku, *(part for part, _ in parts)]
+    unknown = next((code for code in named if code in missing), None)
+    if unknown is not None:
+        raise UnknownSku(unknown)
+    kit = Kit(sku, tuple(KitPart(part, quantity) for part, quantity in parts))
+    others = {code: known for code, known in store.kits().items() if code != sku}
+    check_kit(kit, others)
+    store.put(kit)
+    return kit
+
+
+def remove_kit(store: KitStore, sku: str) -> None:
+    if not store.remove(sku):
+        raise UnknownKit(sku)
+
+
+def get_kit(store: KitStore, sku: str) -> Kit:
+    kit = store.kits().get(sku)
+    if kit is None:
+        raise UnknownKit(sku)
+    return kit
+
+
+@dataclass(frozen=True, slots=True)
+class KitAvailability:
+    node: str
+    on_hand: int  # kits the parts in hand make
+    online: int  # kits the hub may promise from the parts' online rights it holds there
+
+
+def availability(
+    store: KitStore,
+    hub_db: SyncUnitOfWorkFactory,
+    ledgers: Mapping[str, UnitOfWorkFactory],
+    sku: str,
+) -> list[KitAvailability]:
+    """How many of kit `sku` each node could sell now: the minimum over its parts."""
+    kit = get_kit(store, sku)
+    skus = [part.sku for part in kit.parts]
+    held = rights.held_online(hub_db, skus)
+    found: list[KitAvailability] = []
+    for code, factory in sorted(ledgers.items()):
+        with factory() as uow:
+            on_hand = {line.sku: line.on_hand for s in skus for line in uow.ledger.stock(code, s)}
+        online = {s: held.get(s, {}).get(code, 0) for s in skus}
+        found.append(KitAvailability(code, kit.available(on_hand), kit.available(online)))
+    return found
+
+
+def sell(
+    store: KitStore,
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    sku: str,
+    quantity: int,
+    at: datetime,
+    reference: str = "",
+    ask: rights.AskHub | None = None,
+    actor: str = "",
+    override: Override | None = None,
+) -> list[Movement]:
+    """A walk-in sale of `quantity` kits at `node`: one SELL movement per part, all or none,
+    by the same rules as any walk-in sale (`rights.sell_walk_in`)."""
+    kit = get_kit(store, sku)
+    taken = kit.takes(quantity)
+    return rights.sell_lines_walk_in(
+        node_db, node, taken, at, reference or f"kit {sku}", ask, actor, override
+    )
+
+
+def kit_record(kit: Kit) -> dict[str, Any]:
+    return {"sku": kit.sku, "parts": [{"sku": p.sku, "quantity": p.quantity} for p in kit.parts]}

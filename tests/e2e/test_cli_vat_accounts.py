@@ -1,0 +1,87 @@
+"""VAT and the accountant's files through the command line, on a fresh workspace: prices
+shown with VAT out and in as the catalog's mode says, and sales and stock value as CSV whose
+typed text a spreadsheet cannot run."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from tests.clock import DEMO_DAY
+from tests.e2e.test_cli import SHOPIFY, _shop
+from tests.e2e.test_cli_kits_purchasing import cli
+
+DAY = DEMO_DAY.isoformat()  # the demo clock's day, on which the sales are made
+
+HOSTILE = 'sku,title,price,currency\nSOAP-1,"=HYPERLINK(""http://x"")",6.00,GBP\n'
+
+
+def _prices(ws: Path) -> dict[str, tuple[str, str, str, str]]:
+    found = json.loads(cli(ws, "vat", "prices", "--json"))
+    return {p["sku"]: (p["rate"], p["net"], p["vat"], p["gross"]) for p in found}
+
+
+def test_prices_show_vat_out_and_in_as_the_catalog_mode_says(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
+    assert _prices(ws)["BWL-MOSS-S"] == ("0", "28.00", "0.00", "28.00")  # nothing said yet
+    cli(ws, "vat", "mode", "inclusive", "--standard-rate", "20")
+    cli(ws, "vat", "rate", "MUG-TIDE-350", "5")
+    prices = _prices(ws)
+    assert prices["BWL-MOSS-S"] == ("20", "23.33", "4.67", "28.00")
+    assert prices["MUG-TIDE-350"] == ("5", "24.76", "1.24", "26.00")  # its sale price
+    cli(ws, "vat", "mode", "exclusive")  # the standard rate stays
+    assert _prices(ws)["BWL-MOSS-S"] == ("20", "28.00", "5.60", "33.60")
+    cli(ws, "vat", "rate", "MUG-TIDE-350")  # back to the standard rate
+    assert _prices(ws)["MUG-TIDE-350"][0] == "20"
+    assert "a percentage from 0 to 100" in cli(ws, "vat", "rate", "BWL-MOSS-S", "120", ok=False)
+    assert "not a number" in cli(ws, "vat", "rate", "BWL-MOSS-S", "=1+1", ok=False)
+    assert "inclusive or exclusive" in cli(ws, "vat", "mode", "gross", ok=False)
+    assert "no product with SKU 'NOPE'" in cli(ws, "vat", "rate", "NOPE", "5", ok=False)
+
+
+def test_the_accountant_gets_sales_and_stock_value_as_csv(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source, hostile = tmp_path / "products_export.csv", tmp_path / "hostile.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
+    cli(ws, "catalog", "import", str(hostile))
+    cli(ws, "vat", "mode", "inclusive", "--standard-rate", "20")
+    cli(ws, "po", "draft", "PO-1", "--supplier", "Soapworks", "--node", "shop")
+    cli(ws, "po", "add", "PO-1", "SOAP-1", "5", "--cost", "2.10")
+    cli(ws, "po", "send", "PO-1")
+    cli(ws, "po", "receive", "PO-1", "SOAP-1:5")
+    cli(ws, "stock", "sell", "shop", "SOAP-1", "2", "--ref", "-2+3 <!-- till")
+    cli(ws, "stock", "sell", "shop", "BWL-MOSS-S", "1")
+
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    soap = next(r for r in rows if r["sku"] == "SOAP-1")
+    assert soap["title"] == '\'=HYPERLINK("http://x")'  # shown as text, never run
+    assert soap["reference"] == "'-2+3 <!-- till"
+    assert (soap["quantity"], soap["net"], soap["vat"], soap["gross"]) == (
+        "2", "10.00", "2.00", "12.00",
+    )  # fmt: skip
+    assert sorted(r["sku"] for r in rows) == ["BWL-MOSS-S", "SOAP-1"]
+    before = tmp_path / "before.csv"
+    earlier = (
+        (DEMO_DAY - timedelta(days=25)).isoformat(),
+        (DEMO_DAY - timedelta(days=1)).isoformat(),
+    )
+    cli(ws, "accounts", "sales", "--from", earlier[0], "--to", earlier[1], "-o", str(before))
+    assert before.read_text(encoding="utf-8").count("\n") == 1  # the header alone
+    assert "ends on or after" in cli(
+        ws, "accounts", "sales", "--from", DAY, "--to", earlier[0], ok=False
+    )
+
+    out = tmp_path / "stock-value.csv"
+    cli(ws, "accounts", "stock-value", "-o", str(out))
+    value = {r["sku"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert (value["SOAP-1"]["on_hand"], value["SOAP-1"]["value_at_cost"]) == ("3", "6.30")
+    assert value["SOAP-1"]["value_at_net_price"] == "15.00"
+    assert value["BWL-MOSS-S"]["unit_cost"] == ""  # never bought on an order: no cost known
