@@ -102,11 +102,23 @@ class Hit:
     currency: str
     score: float
     stock: Mapping[str, int]
-    title_marked: Highlighted
-    snippet: Highlighted
+    description: str = field(repr=False)
+    # The query as the engine ran it, and its word matcher (one per page): highlights are
+    # made when a caller reads them, so a search that shows none (the bench, a count, a
+    # scan) does not pay for them.
+    matched: ParsedQuery = field(repr=False, compare=False)
+    matcher: Matcher = field(repr=False, compare=False)
     reach: tuple[
         Reach, ...
     ] = ()  # near me: nodes holding it that serve the customer, soonest first
+
+    @property
+    def title_marked(self) -> Highlighted:
+        return highlight(self.title, self.matched, self.matcher)
+
+    @property
+    def snippet(self) -> Highlighted:
+        return snippet(self.description, self.matched, matcher=self.matcher)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +238,9 @@ def _hit(
         hit.currency,
         hit.score,
         hit.stock,
-        highlight(hit.title, query, matcher),
-        snippet(hit.description, query, matcher=matcher),
+        hit.description,
+        query,
+        matcher,
         reach,
     )
 
