@@ -19,6 +19,7 @@ from microindex.domain.search.query import (
     parse_query,
 )
 from microindex.domain.search.text import (
+    fold,
     index_words,
     number_forms,
     tokens,
@@ -71,6 +72,41 @@ def test_codes_are_indexed_joined_and_split_at_letter_digit_edges() -> None:
     assert words[:4] == ["kezar", "kz", "8989s", "drill"]  # the words as written come first
     assert "tshirt" in index_words("Cotton T-shirt")
     assert index_words("Plain linen shirt") == ["plain", "linen", "shirt"]
+
+
+def _index_words_as_written(text: str) -> list[str]:
+    """`index_words` as first written (every text scanned for joined words, every word checked
+    for digits): the quick looks that now skip both must not change a word."""
+    joined_re = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)+")
+    run_re = re.compile(r"\d+|[^\W\d_]+")
+
+    def runs(word: str) -> list[str]:
+        parts = run_re.findall(word)
+        if not 1 < len(parts) <= 4:
+            return []
+        spans = ((i, j) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1))
+        return ["".join(parts[i:j]) for i, j in spans if j - i < len(parts)]
+
+    words = tokens(text)
+    extra: list[str] = []
+    for group in joined_re.findall(fold(text)):
+        joined = "".join(re.findall(r"[^\W_]+", group))
+        if len(joined) <= 40:
+            extra.append(joined)
+            extra.extend(runs(joined))
+    for word in words:
+        if not word.isalpha() and not word.isdigit():
+            extra.extend(runs(word))
+    seen = set(words)
+    return words + [w for w in dict.fromkeys(extra) if w not in seen]
+
+
+_CODE_TEXT = st.text(alphabet=st.sampled_from("aZ9 0-./_é²ＫＺ－\u0301\x00(<!--"), max_size=40)
+
+
+@given(st.one_of(st.text(), _CODE_TEXT))
+def test_index_words_equal_the_reference_on_any_text(text: str) -> None:
+    assert index_words(text) == _index_words_as_written(text)
 
 
 def test_codes_and_numbers_allow_no_typos() -> None:

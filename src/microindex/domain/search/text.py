@@ -16,6 +16,8 @@ MAX_PARTS = 4  # a code split at letter-digit edges indexes its runs of up to th
 _WORD = re.compile(r"[^\W_]+")
 _JOINED = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)+")  # KZ-8989S, T-shirt, 3.5mm, 10/12
 _RUN = re.compile(r"\d+|[^\W\d_]+")  # letters or digits: kz8989s -> kz, 8989, s
+_JOINER = re.compile(r"[-/.](?<=[^\W_][-/.])(?=[^\W_])")  # a joiner between word characters
+_DIGIT = re.compile(r"\d")
 _SIBILANT = ("s", "x", "z", "ch", "sh")
 
 
@@ -37,17 +39,19 @@ def index_words(text: str) -> list[str]:
     joined (KZ-8989S: kz8989s, T-shirt: tshirt) and each word with letters and digits split
     into its runs and their neighbours (kz8989s: kz, 8989, s, kz8989, 8989s), so a code is
     found typed with or without its hyphen or spaces."""
-    words = tokens(text)
+    folded = fold(text)
+    words = [word for word in _WORD.findall(folded) if len(word) <= MAX_TERM_CHARS]
     extra: list[str] = []
-    if "-" in text or "/" in text or "." in text:
-        for group in _JOINED.findall(fold(text)):
+    if _JOINER.search(folded):  # a quick look first: most text (sentences' '.') has none
+        for group in _JOINED.findall(folded):
             joined = "".join(_WORD.findall(group))
             if len(joined) <= MAX_TERM_CHARS:
                 extra.append(joined)
                 extra.extend(_runs(joined))
-    for word in words:
-        if not word.isalpha() and not word.isdigit():  # letters and digits together
-            extra.extend(_runs(word))
+    if _DIGIT.search(folded):
+        for word in words:
+            if not word.isalpha() and not word.isdigit():  # letters and digits together
+                extra.extend(_runs(word))
     if not extra:
         return words
     seen = set(words)
