@@ -17,7 +17,7 @@ from microindex.domain.search.ranking import FIELD_WEIGHTS
 from microindex.domain.search.text import index_words
 from microindex.service.search import EngineHit, IndexEntry
 
-SCHEMA_VERSION = "4"  # 4: codes joined and split (`index_words`)
+SCHEMA_VERSION = "5"  # 4: codes joined and split (`index_words`); 5: stored-only data
 ANALYZER = "microindex_terms"
 TEXT_FIELDS = tuple(FIELD_WEIGHTS)  # title, brand, category, attributes, description
 ALL = "all"  # every text field together: where typos and prefixes are looked up
@@ -36,8 +36,10 @@ SKU, DIGEST, DATA = "sku", "digest", "data"
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field(SKU, stored=True, tokenizer_name="raw")
-    builder.add_text_field(DIGEST, stored=True, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field(DATA, stored=True, tokenizer_name="raw", index_option="basic")
+    # Stored only: a text field is always indexed, and indexing each document's JSON as one
+    # term cost a build more than every word of the text fields.
+    builder.add_bytes_field(DIGEST, stored=True)
+    builder.add_bytes_field(DATA, stored=True)
     for name in (*TEXT_FIELDS, ALL):
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="freq")
     builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
@@ -73,7 +75,7 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
     }
     doc = tantivy.Document()
     doc.add_text(SKU, p.sku.value)
-    doc.add_text(DIGEST, digest)
+    doc.add_bytes(DIGEST, digest.encode())
     words = {name: " ".join(index_words(text)) for name, text in texts.items()}
     for name, text in words.items():
         doc.add_text(name, text)
@@ -97,7 +99,7 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
     if faceted:
         doc.add_json(ATTRIBUTES, {attribute_column(n): v for n, v in faceted.items()})
     doc.add_float(PRICE, float(p.effective_price()))
-    doc.add_text(DATA, json.dumps(_data(entry), separators=(",", ":")))
+    doc.add_bytes(DATA, json.dumps(_data(entry), separators=(",", ":")).encode())
     return doc
 
 
@@ -115,7 +117,7 @@ def _data(entry: IndexEntry) -> dict[str, Any]:
     }
 
 
-def hit_from_data(sku: str, score: float, raw: str) -> EngineHit:
+def hit_from_data(sku: str, score: float, raw: bytes) -> EngineHit:
     data = json.loads(raw)
     return EngineHit(
         sku,

@@ -206,7 +206,7 @@ class TantivyIndex:
         searcher = self._searcher
         found = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1), False)
         docs = (searcher.doc(address) for _, address in found.hits)
-        return {str(d.get_first(f.SKU)): str(d.get_first(f.DIGEST)) for d in docs}
+        return {str(d.get_first(f.SKU)): bytes(d.get_first(f.DIGEST)).decode() for d in docs}
 
     def search(self, plan: SearchPlan) -> EnginePage:
         """The scored query finds the page and the count. Facets are counted from the page when
