@@ -44,8 +44,10 @@ def run_node(
     keep_going: Callable[[], bool],
     settings: WorkerSettings | None = None,
     rng: random.Random | None = None,
+    synced: Callable[[], None] = lambda: None,
 ) -> WorkerState:
-    """Run until `keep_going()` is false or the hub refuses this node (a credential problem)."""
+    """Run until `keep_going()` is false or the hub refuses this node (a credential problem);
+    `synced` is told after each sync that went through (the staff page's index catches up)."""
     settings, rng, state = settings or WorkerSettings(), rng or random.Random(), WorkerState()
     while keep_going():
         now = clock()
@@ -62,6 +64,7 @@ def run_node(
                 return state
             else:
                 state.last_sync, state.failures = now, 0
+                synced()
         sleep(_wait(settings, state.failures, rng))
     return state
 

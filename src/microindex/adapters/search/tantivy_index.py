@@ -73,12 +73,10 @@ class TantivyIndex:
             self._index = self._open(self._home)
         f.register_analyzer(self._index)
         self._writer: Any = None
-        self._searcher = self._index.searcher()
-        self._vocabulary = Vocabulary(self._searcher)
-        self._facet_names: tuple[str, ...] | None = None  # of this searcher
+        self._view = _View(self._index.searcher())
         # SKUs written since the index was last known empty (None: it may hold any): a SKU
         # not written since needs no delete before its add, which keeps a build fast.
-        self._added: set[str] | None = set() if self._searcher.num_docs == 0 else None
+        self._added: set[str] | None = set() if self._view.searcher.num_docs == 0 else None
 
     def _open(self, home: Path) -> tantivy.Index:
         if not (home / "meta.json").exists():
@@ -131,9 +129,7 @@ class TantivyIndex:
         self._reopened()
 
     def _reopened(self) -> None:
-        self._searcher = self._index.searcher()
-        self._vocabulary = Vocabulary(self._searcher)
-        self._facet_names = None
+        self._view = _View(self._index.searcher())  # one swap: a search running keeps its own
 
     @contextmanager
     def writing(self) -> Iterator[bool]:
@@ -149,7 +145,7 @@ class TantivyIndex:
             self.refresh()
             if held:
                 self._drop_other_schemas()
-                self._added = set() if self._searcher.num_docs == 0 else None
+                self._added = set() if self._view.searcher.num_docs == 0 else None
             try:
                 yield held
             finally:
@@ -203,7 +199,7 @@ class TantivyIndex:
         return dict(self._marks)
 
     def digests(self) -> dict[str, str]:
-        searcher = self._searcher
+        searcher = self._view.searcher
         found = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1), False)
         docs = (searcher.doc(address) for _, address in found.hits)
         return {str(d.get_first(f.SKU)): bytes(d.get_first(f.DIGEST)).decode() for d in docs}
@@ -214,7 +210,8 @@ class TantivyIndex:
         catalog: its facets count the hits shown), else by one unscored pass of a narrower
         query matching the same set. (Running that pass on a second thread beside the scored
         one was slower on two busy cores: handing the GIL over costs more than the pass.)"""
-        searcher, vocabulary = self._searcher, self._vocabulary
+        view = self._view  # this commit's, whatever a writer thread commits meanwhile
+        searcher, vocabulary = view.searcher, view.vocabulary
         relaxed = plan.must_match < len(plan.query.terms)
         loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
             t.text
@@ -222,37 +219,32 @@ class TantivyIndex:
             if takes_typos(t, relaxed)
             and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
         )
-        found, ordered = self._page(plan, loose)
+        found, ordered = self._page(view, plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
         facets: Facets | None = None
         if plan.request.facets and total:
             if relaxed or (plan.request.offset == 0 and len(hits) == total):
-                facets = count_facets(hits, plan.bands, self._attribute_names())
+                facets = count_facets(hits, plan.bands, view.attribute_names())
             if facets is None:
-                raw = searcher.aggregate(*self._facet_query(plan, loose, hits if relaxed else None))
+                shown = hits if relaxed else None
+                raw = searcher.aggregate(*self._facet_query(view, plan, loose, shown))
                 facets = _facets(raw, plan.bands)
         elif plan.request.facets:
             facets = Facets()
         return EnginePage(hits, total, facets, loose)
 
     def _facet_query(
-        self, plan: SearchPlan, loose: frozenset[str], shown: list[EngineHit] | None
+        self, view: _View, plan: SearchPlan, loose: frozenset[str], shown: list[EngineHit] | None
     ) -> tuple[Any, dict[str, Any]]:
         """The documents facets count: the plan's, or only those `shown`."""
         if shown is not None:
             matched = any_of(self._schema, f.SKU, [h.sku for h in shown])
         else:
-            matched = plan_query(self._schema, self._vocabulary, plan, loose, scored=False)
-        return matched, facet_request(plan.bands, self._attribute_names())
+            matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
+        return matched, facet_request(plan.bands, view.attribute_names())
 
-    def _attribute_names(self) -> tuple[str, ...]:
-        if self._facet_names is None:
-            counts = self._searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, "")
-            self._facet_names = facet_names(counts)
-        return self._facet_names
-
-    def _page(self, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, bool]:
+    def _page(self, view: _View, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, bool]:
         request = plan.request
         order: dict[str, Any] = {}
         if request.sort in (SortOrder.PRICE_ASC, SortOrder.PRICE_DESC):
@@ -261,8 +253,8 @@ class TantivyIndex:
                 "order_by_field": f.PRICE,
                 "order": tantivy.Order.Asc if ascending else tantivy.Order.Desc,
             }
-        query = plan_query(self._schema, self._vocabulary, plan, loose)
-        found = self._searcher.search(query, request.limit, True, offset=request.offset, **order)
+        query = plan_query(self._schema, view.vocabulary, plan, loose)
+        found = view.searcher.search(query, request.limit, True, offset=request.offset, **order)
         return found, bool(order)
 
     @staticmethod
@@ -281,6 +273,21 @@ class TantivyIndex:
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
+
+
+class _View:
+    """One commit as searches see it: its searcher, what its term dictionary says, and the
+    attribute names that get facets (read once)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.vocabulary = Vocabulary(searcher)
+        self._names: tuple[str, ...] | None = None
+
+    def attribute_names(self) -> tuple[str, ...]:
+        if self._names is None:
+            self._names = facet_names(self.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
+        return self._names
 
 
 def _lock(handle: int, wait_s: float) -> bool:

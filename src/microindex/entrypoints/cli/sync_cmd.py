@@ -30,6 +30,7 @@ from microindex.entrypoints.cli.context import (
     state,
     workspace,
 )
+from microindex.entrypoints.http.kept_index import KeptIndex
 from microindex.entrypoints.http.node_app import (
     STAFF_DIR,
     STAFF_TOKEN_ENV,
@@ -73,10 +74,13 @@ def serve_node(
 
     site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link)
     app = create_node_app(site)
+    index: KeptIndex = app.state.index
+    index.start()  # the staff page's index catches up (or builds) in the background
     stop = threading.Event()
     worker = threading.Thread(
         target=run_node,
         args=(node_db, code, link, _now, stop.wait, lambda: not stop.is_set(), every),
+        kwargs={"synced": lambda: index.start()},  # a pulled catalog is compared off-request
         name=f"sync-{code}",
         daemon=True,
     )

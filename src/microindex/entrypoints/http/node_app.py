@@ -14,7 +14,6 @@ reached, report the day); the picks of online orders are the hub's page's.
 from __future__ import annotations
 
 import hmac
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -37,6 +36,7 @@ from microindex.entrypoints.http import errors
 from microindex.entrypoints.http.api.common import count_out, lines_of
 from microindex.entrypoints.http.api.rounds import CloseOutIn, DayReportOut, day_report_out
 from microindex.entrypoints.http.api.search import SearchOut, to_search_out
+from microindex.entrypoints.http.kept_index import KeptIndex
 from microindex.entrypoints.http.schemas import (
     SKU_PATTERN,
     CountIn,
@@ -56,7 +56,6 @@ from microindex.service import closeout, cycle_counts, rights
 from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
-from microindex.service.indexing import catch_up
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
@@ -273,9 +272,6 @@ def close_out(node: str, body: CloseOutIn, site: SiteDep) -> DayReportOut:
     return day_report_out(day)
 
 
-_search_lock = threading.Lock()
-
-
 @api.get("/search", response_model=SearchOut)
 def find(
     request: Request,
@@ -284,12 +280,11 @@ def find(
     in_stock: bool = False,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
 ) -> SearchOut:
-    """The node's own search index (its catalog copy and its ledger)."""
+    """The node's own search index (its catalog copy and its ledger), caught up in the
+    background (`KeptIndex`): a catalog pull's digest comparison never runs in the request."""
     wanted = SearchRequest(q, Filters(in_stock), limit=limit)
-    index = request.app.state.index
-    with _search_lock:
-        catch_up(index, site.database, site.code)
-        result = search(index, wanted, site.code, load_synonyms(site.workspace))
+    index = request.app.state.index.current()
+    result = search(index, wanted, site.code, load_synonyms(site.workspace))
     return to_search_out(result, None)
 
 
@@ -297,7 +292,7 @@ def create_node_app(site: NodeSite) -> FastAPI:
     """The node's app; close its search index with `app.state.index.close()` when done."""
     app = FastAPI(title=f"microindex node {site.code}", version="1")
     app.state.site = site
-    app.state.index = open_index(site.workspace, site.code)
+    app.state.index = KeptIndex(open_index(site.workspace, site.code), site.database, site.code)
     errors.install(app)
     app.include_router(api)
     app.include_router(pages)

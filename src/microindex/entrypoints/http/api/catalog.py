@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from microindex.adapters.csvio import read_plain, read_shopify, write_plain, write_shopify
 from microindex.domain.access import AccessToken, Action, require
 from microindex.domain.errors import UnknownSku
+from microindex.entrypoints.http.api import search as search_api
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
@@ -119,6 +120,8 @@ async def import_catalog(
             body.write(chunk)
         body.seek(0)
         report = await run_in_threadpool(_import, hub, cast(BinaryIO, body), format, skip_bad_rows)
+    if report.created or report.updated:  # committed: index it now, not in the next search
+        search_api.warm(hub, None)
     return ImportOut(
         created=report.created,
         updated=report.updated,

@@ -3,20 +3,16 @@
 Every role may search the catalog. Hits carry on-hand per node, so a token sees only the stock
 it may read: a staff token searching the hub sees its own node's figures, and may search a
 node's own index (`node=`, with `in_stock` meaning at that node) only for its own node. One
-index per workspace directory stays open for the process; each query first catches the index up
-with what was committed (`service.indexing.catch_up`), under a lock: the index has one writer.
-An index never built is built in the background (from start-up, `warm`); until it is, a search
-is answered `index_warming` (503) with its progress, never held for the build (a small
-catalog's build, done within `WARM_WAIT_S`, is waited for).
+index per workspace directory stays open for the process (`kept_index.KeptIndex`): each query
+starts its catch-up with what was committed in the background and waits for it a moment, then
+reads the last commit; an index never built answers `index_warming` (503) with its progress.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -39,15 +35,12 @@ from microindex.domain.search.request import (
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.context import Hub
+from microindex.entrypoints.http.kept_index import KeptIndex
 from microindex.entrypoints.http.schemas import NODE_PATTERN
-from microindex.service.indexing import IndexWarming, catch_up, is_built
 from microindex.service.nodes import list_nodes
-from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.search import Hit, NearRequest, SearchResult, search, search_near
 
 api = router("search")
-log = logging.getLogger(__name__)
-WARM_WAIT_S = 1.0  # how long a search waits for a first build before answering "warming"
 
 Text = Annotated[str, Query(max_length=500, description="What to look for (SKU or GTIN too).")]
 Price = Annotated[Decimal | None, Query(gt=0, le=1_000_000_000)]
@@ -87,63 +80,34 @@ class SearchOut(BaseModel):
     reason: str | None = None  # why nothing was searched (a query with no searchable word)
 
 
-@dataclass
-class _Open:
-    index: TantivyIndex
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    warming: threading.Thread | None = None  # the first build, in the background
-    indexed: tuple[int, int] = (0, 0)  # its progress: products indexed, of how many
-
-
-_indexes: dict[FilePath, _Open] = {}
+_indexes: dict[FilePath, KeptIndex] = {}
 _opening = threading.Lock()
 
 
 def warm(hub: Hub, node: str | None) -> None:
-    """Build the index in the background if it never was (at start-up, and on the first
-    search), so no request waits seconds for a build."""
-    _held(hub, node, hub.node(node) if node else hub.hub)
+    """Bring the index up to date in the background: at start-up (a first build) and after a
+    commit that changes much of it (a catalog import), so no request waits for that work."""
+    _kept(hub, node).start()
 
 
-def _held(hub: Hub, node: str | None, database: UnitOfWorkFactory) -> _Open:
+def _kept(hub: Hub, node: str | None) -> KeptIndex:
+    database = hub.node(node) if node else hub.hub  # an unknown node is refused here
     root = hub.workspace.settings.workspace
     with _opening:
-        held = _indexes.get(index_path(root, node))
-        if held is None:
-            held = _indexes[index_path(root, node)] = _Open(open_index(root, node))
-        idle = held.warming is None or not held.warming.is_alive()
-        if idle and not is_built(held.index):
-            held.warming = threading.Thread(
-                target=_build, args=(held, database, node), name="search-warm", daemon=True
+        kept = _indexes.get(index_path(root, node))
+        if kept is None:
+            kept = _indexes[index_path(root, node)] = KeptIndex(
+                open_index(root, node), database, node
             )
-            held.warming.start()
-    return held
-
-
-def _build(held: _Open, database: UnitOfWorkFactory, node: str | None) -> None:
-    def told(done: int, total: int) -> None:
-        held.indexed = (done, total)
-
-    try:
-        with held.lock:
-            catch_up(held.index, database, node, told)
-    except Exception:  # a worker: log it; the next search starts it again
-        log.exception("building the %s search index failed", node or "hub")
+    return kept
 
 
 @contextmanager
 def caught_up(hub: Hub, node: str | None) -> Iterator[TantivyIndex]:
-    """The process's index for the hub (None) or a node, current with what was committed;
+    """The process's index for the hub (None) or a node: current with what was committed,
+    unless catching up takes longer than `kept_index.WAIT_S` (then its last commit);
     `IndexWarming` while its first build runs in the background."""
-    database = hub.node(node) if node else hub.hub  # an unknown node is refused here
-    held = _held(hub, node, database)
-    if held.warming is not None:
-        held.warming.join(WARM_WAIT_S)  # a small catalog is built by then
-    if not is_built(held.index):
-        raise IndexWarming(node or "hub", *held.indexed)
-    with held.lock:
-        catch_up(held.index, database, node)
-        yield held.index
+    yield _kept(hub, node).current()
 
 
 @api.get("/search", response_model=SearchOut, summary="Search products (typo-tolerant, faceted)")
