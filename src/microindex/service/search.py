@@ -24,6 +24,7 @@ from microindex.domain.search.reach import DEFAULT_PICKUP_KM, Reach, reachable
 from microindex.domain.search.request import MAX_LIMIT, SearchRequest, SortOrder
 
 NEAR_CANDIDATES = MAX_LIMIT  # the relevance window "near me" re-ranks by time to hand
+BANDS = price_bands()  # the default price bands, made once
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,24 @@ class SearchIndex(Protocol):
     def size_bytes(self) -> int: ...
 
 
+class PageMarks:
+    """What a result page's highlights match: the query as the engine ran it (typos only for
+    the words it looked up with typos) and one word matcher for the page, made when a hit's
+    highlights are first read."""
+
+    __slots__ = ("_loose", "_made", "_query")
+
+    def __init__(self, query: ParsedQuery, loose: frozenset[str]) -> None:
+        self._query, self._loose = query, loose
+        self._made: tuple[ParsedQuery, Matcher] | None = None
+
+    def matching(self) -> tuple[ParsedQuery, Matcher]:
+        if self._made is None:
+            matched = _as_matched(self._query, self._loose)
+            self._made = (matched, Matcher(matched))
+        return self._made
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     sku: str
@@ -103,22 +122,21 @@ class Hit:
     score: float
     stock: Mapping[str, int]
     description: str = field(repr=False)
-    # The query as the engine ran it, and its word matcher (one per page): highlights are
-    # made when a caller reads them, so a search that shows none (the bench, a count, a
-    # scan) does not pay for them.
-    matched: ParsedQuery = field(repr=False, compare=False)
-    matcher: Matcher = field(repr=False, compare=False)
+    # The page's word matcher: highlights are made when a caller reads them, so a search
+    # that shows none (a count, a scan, the bench's top 10) does not pay for them.
+    marks: PageMarks = field(repr=False, compare=False)
     reach: tuple[
         Reach, ...
     ] = ()  # near me: nodes holding it that serve the customer, soonest first
 
     @property
     def title_marked(self) -> Highlighted:
-        return highlight(self.title, self.matched, self.matcher)
+        return highlight(self.title, *self.marks.matching())
 
     @property
     def snippet(self) -> Highlighted:
-        return snippet(self.description, self.matched, matcher=self.matcher)
+        query, matcher = self.marks.matching()
+        return snippet(self.description, query, matcher=matcher)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,13 +169,13 @@ def search(
     query = parse_query(request.text, synonyms)
     if (refused := _unsearchable(query, request)) is not None:
         return refused
-    page, dropped = _relaxed(index, SearchPlan(query, request, 0, stocked, price_bands()))
+    page, dropped = _relaxed(index, SearchPlan(query, request, 0, stocked, BANDS))
     held = (lambda h: h.stock.get(node, 0) > 0) if node else (lambda h: bool(h.stock))
     hits = page.hits
     if request.sort is SortOrder.RELEVANCE:
         hits = tie_broken(hits, lambda h: h.score, held, lambda h: h.sku)
-    matcher = Matcher(_as_matched(query, page.loose))
-    found = [_hit(h, query, matcher) for h in hits]
+    marks = PageMarks(query, page.loose)
+    found = [_hit(h, marks) for h in hits]
     return SearchResult(found, page.total, page.facets, query, dropped)
 
 
@@ -191,10 +209,10 @@ def search_near(
     if not served:
         return SearchResult([], 0, Facets() if wanted.facets else None, query, 0, served)
     window = replace(wanted, offset=0, limit=NEAR_CANDIDATES)
-    plan = SearchPlan(query, window, 0, frozenset(served), price_bands())
+    plan = SearchPlan(query, window, 0, frozenset(served), BANDS)
     page, dropped = _relaxed(index, plan)
-    matcher = Matcher(_as_matched(query, page.loose))
-    hits = [_near_hit(h, query, served, matcher) for h in page.hits]
+    marks = PageMarks(query, page.loose)
+    hits = [_near_hit(h, served, marks) for h in page.hits]
     hits = [h for h in hits if h.reach]
     hits = _near_order(hits, wanted.sort)
     sliced = hits[wanted.offset : wanted.offset + wanted.limit]
@@ -226,9 +244,7 @@ def _as_matched(query: ParsedQuery, loose: frozenset[str]) -> ParsedQuery:
     return replace(query, terms=terms)
 
 
-def _hit(
-    hit: EngineHit, query: ParsedQuery, matcher: Matcher, reach: tuple[Reach, ...] = ()
-) -> Hit:
+def _hit(hit: EngineHit, marks: PageMarks, reach: tuple[Reach, ...] = ()) -> Hit:
     return Hit(
         hit.sku,
         hit.title,
@@ -239,17 +255,14 @@ def _hit(
         hit.score,
         hit.stock,
         hit.description,
-        query,
-        matcher,
+        marks,
         reach,
     )
 
 
-def _near_hit(
-    hit: EngineHit, query: ParsedQuery, served: Mapping[str, Reach], matcher: Matcher
-) -> Hit:
+def _near_hit(hit: EngineHit, served: Mapping[str, Reach], marks: PageMarks) -> Hit:
     options = sorted(
         (served[n] for n, qty in hit.stock.items() if qty > 0 and n in served),
         key=lambda r: (r.ready_by, r.distance_km, r.node),
     )
-    return _hit(hit, query, matcher, tuple(options))
+    return _hit(hit, marks, tuple(options))

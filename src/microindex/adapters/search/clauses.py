@@ -32,6 +32,7 @@ from microindex.domain.search.ranking import (
 TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
 # Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
 LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
+WEIGHTED_FIELDS = tuple(FIELD_WEIGHTS)
 
 
 def term_clause(
@@ -63,13 +64,16 @@ def _weighted(
 ) -> tuple[list[Query], bool]:
     """The forms in each weighted field, and whether a dense one was left out."""
     parts: list[Query] = []
-    dense = False
-    forms = ((term.text, 1.0), *((other, ALTERNATIVE_SHARE) for other in term.alternatives))
-    for field, weight in FIELD_WEIGHTS.items():
-        for word, share in forms:
-            held = vocabulary.freq(field, word)
-            dense = dense or held > vocabulary.dense_above
-            if 0 < held <= vocabulary.dense_above:
+    dense, above = False, vocabulary.dense_above
+    forms = [
+        (word, share, vocabulary.freqs(WEIGHTED_FIELDS, word))
+        for word, share in ((term.text, 1.0), *((o, ALTERNATIVE_SHARE) for o in term.alternatives))
+    ]
+    for i, (field, weight) in enumerate(FIELD_WEIGHTS.items()):
+        for word, share, held in forms:
+            if held[i] > above:
+                dense = True
+            elif held[i]:
                 parts.append(
                     Query.boost_query(Query.term_query(schema, field, word), weight * share)
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import tantivy
@@ -121,8 +122,10 @@ def plan_query(
     return Query.boolean_query([(Occur.Must, main), *quiet])
 
 
+@lru_cache(maxsize=64)
 def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[str, Any]:
-    """Aggregations named "categories", "brands", "prices" and "attribute:<name>"."""
+    """Aggregations named "categories", "brands", "prices" and "attribute:<name>" (made once
+    per bands and names: the engine only reads it)."""
     request: dict[str, Any] = {
         "categories": {"terms": {"field": f.CATEGORY, "size": CATEGORY_VALUES}},
         "brands": {"terms": {"field": f.BRAND, "size": BRAND_VALUES}},

@@ -118,7 +118,7 @@ def _data(entry: IndexEntry) -> dict[str, Any]:
 
 
 def hit_from_data(sku: str, score: float, raw: bytes) -> EngineHit:
-    data = json.loads(raw)
+    data = json.loads(raw.decode())  # decoded here: `loads` would first guess the encoding
     return EngineHit(
         sku,
         score,

@@ -19,6 +19,7 @@ class Vocabulary:
         self._searcher = searcher
         self.dense_above = float(searcher.num_docs) * DENSE_SHARE
         self._freq: dict[tuple[str, str], int] = {}
+        self._freqs: dict[tuple[tuple[str, ...], str], tuple[int, ...]] = {}
         self._completions: dict[tuple[str, str], tuple[tuple[str, int], ...] | None] = {}
 
     def freq(self, field: str, word: str) -> int:
@@ -29,6 +30,16 @@ class Vocabulary:
             if len(self._freq) > _REMEMBERED:
                 self._freq.clear()
             found = self._freq[key] = int(self._searcher.doc_freq(field, word))
+        return found
+
+    def freqs(self, fields: tuple[str, ...], word: str) -> tuple[int, ...]:
+        """`freq` in each of `fields`, remembered together (one look-up per query word)."""
+        key = (fields, word)
+        found = self._freqs.get(key)
+        if found is None:
+            if len(self._freqs) > _REMEMBERED:
+                self._freqs.clear()
+            found = self._freqs[key] = tuple(self.freq(field, word) for field in fields)
         return found
 
     def dense(self, field: str, word: str) -> bool:
