@@ -35,6 +35,7 @@ OUTBOX = "outbox"
 CATALOG = "catalog"
 LEDGER = "ledger:"
 _PAGE = 5000
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # `dumps` makes one a call
 
 Told = Callable[[int, int], None]  # (products indexed so far, of how many): progress
 
@@ -60,7 +61,7 @@ def _silent(done: int, total: int) -> None:
 
 
 def digest(product: Product) -> str:
-    text = json.dumps(product_record(product), sort_keys=True, separators=(",", ":"))
+    text = _CANONICAL.encode(product_record(product))
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 

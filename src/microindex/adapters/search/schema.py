@@ -31,6 +31,7 @@ ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
 ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
 PRICE = "price"  # the effective price (the sale price when there is one)
 SKU, DIGEST, DATA = "sku", "digest", "data"
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # made once: `dumps` makes one per call
 
 
 def build_schema() -> tantivy.Schema:
@@ -99,7 +100,7 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
     if faceted:
         doc.add_json(ATTRIBUTES, {attribute_column(n): v for n, v in faceted.items()})
     doc.add_float(PRICE, float(p.effective_price()))
-    doc.add_bytes(DATA, json.dumps(_data(entry), separators=(",", ":")).encode())
+    doc.add_bytes(DATA, _COMPACT.encode(_data(entry)).encode())
     return doc
 
 

@@ -99,14 +99,15 @@ def _kept(hub: Hub, node: str | None) -> KeptIndex:
             kept = _indexes[index_path(root, node)] = KeptIndex(
                 open_index(root, node), database, node
             )
+        kept.database = database  # this app's (a workspace opened again has new connections)
     return kept
 
 
 @contextmanager
 def caught_up(hub: Hub, node: str | None) -> Iterator[TantivyIndex]:
     """The process's index for the hub (None) or a node: current with what was committed,
-    unless catching up takes longer than `kept_index.WAIT_S` (then its last commit);
-    `IndexWarming` while its first build runs in the background."""
+    or its last commit while a background catch-up (a build, an import's) runs past
+    `kept_index.WAIT_S`; `IndexWarming` while its first build runs."""
     yield _kept(hub, node).current()
 
 
