@@ -232,7 +232,7 @@ def _relaxed(index: SearchIndex, plan: SearchPlan) -> tuple[EnginePage, int]:
     terms = len(plan.query.terms)
     page = EnginePage([], 0, None)
     for must in must_match_steps(terms):
-        page = index.search(replace(plan, must_match=must))
+        page = index.search(SearchPlan(plan.query, plan.request, must, plan.stocked_at, plan.bands))
         if page.total:
             return page, terms - must
     return page, 0

@@ -84,7 +84,11 @@ class Facets:
 
 def ranked(counts: Iterable[tuple[str, int]]) -> tuple[FacetValue, ...]:
     """Facet values busiest first, then by value, so the order never depends on the engine."""
-    return tuple(FacetValue(v, n) for v, n in sorted(counts, key=lambda vn: (-vn[1], vn[0])))
+    return tuple([FacetValue(v, n) for v, n in sorted(counts, key=_busiest_first)])
+
+
+def _busiest_first(value_count: tuple[str, int]) -> tuple[int, str]:
+    return -value_count[1], value_count[0]
 
 
 class Faceted(Protocol):
@@ -108,11 +112,12 @@ def count_facets(
     among equal counts at the cut is its own, so ask the engine)."""
     categories = Counter(p.category for p in found if p.category)
     brands = Counter(p.brand for p in found if p.brand)
-    by_name: dict[str, Counter[str]] = {name: Counter() for name in names}
+    counted = frozenset(names)
+    by_name: dict[str, Counter[str]] = {}  # only the names the hits have
     for p in found:
         for name, value in facet_attributes(p.attributes).items():
-            if name in by_name:
-                by_name[name][value] += 1
+            if name in counted:
+                by_name.setdefault(name, Counter())[value] += 1
     widest = max((len(values) for values in by_name.values()), default=0)
     if len(categories) > CATEGORY_VALUES or len(brands) > BRAND_VALUES or widest > ATTRIBUTE_VALUES:
         return None
