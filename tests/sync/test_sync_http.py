@@ -91,8 +91,18 @@ def test_a_failed_upload_is_retried_without_waiting_for_a_local_write(pair: Pair
         ticks.append(seconds)
         pair.later(seconds / 60)
 
-    state = run_node(pair.nodes["van"], "van", flaky, pair.clock, sleep, lambda: len(ticks) < 3)
+    synced: list[int] = []  # the agent's search index is told after each sync that went through
+    state = run_node(
+        pair.nodes["van"],
+        "van",
+        flaky,
+        pair.clock,
+        sleep,
+        lambda: len(ticks) < 3,
+        synced=lambda: synced.append(flaky.calls),
+    )
     assert state.failures == 0 and state.last_sync is not None
+    assert synced and synced[0] >= 2  # not after the failed first exchange
     assert pair.ledger("van", at_hub=True)[0] == pair.ledger("van")[0]
     assert pair.clock() - state.last_sync < timedelta(hours=1)
 
