@@ -28,7 +28,6 @@ from microindex.adapters.csvio.cells import (
 )
 from microindex.adapters.csvio.order import consistent_order
 from microindex.adapters.csvio.sheet import (
-    FirstSeen,
     Row,
     Source,
     StreamedCatalog,
@@ -41,6 +40,7 @@ from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Fragility, Product, Size
 from microindex.service.catalog import ParsedCatalog, RowError
+from microindex.service.ports import ReadRow
 
 COLUMNS = (
     "sku", "gtin", "title", "description", "brand", "category", "price", "sale_price",
@@ -56,8 +56,10 @@ def parse_plain(source: Source, currency: str | None = None) -> ParsedCatalog:
     """Products of a plain catalog CSV, with every bad row reported (see `Source`).
     `currency` (the workspace's) is taken where the file has no currency column or cell."""
     with read_plain(source, currency) as read:
-        products = list(read.products)
-    return ParsedCatalog(products, read.errors, read.sheet.rows, read.row_of, read.gtin_column)
+        rows = [row for row in read.read if row.product is not None]
+    products = [row.product for row in rows if row.product is not None]
+    row_of = {row.product.sku.value: row.row for row in rows if row.product is not None}
+    return ParsedCatalog(products, read.errors, read.sheet.rows, row_of, read.gtin_column)
 
 
 @contextmanager
@@ -68,13 +70,8 @@ def read_plain(source: Source, currency: str | None = None) -> Iterator[Streamed
     default = None if currency is None else _currency(currency)
     with open_sheet(source, required) as sheet:
         attributes = _attribute_columns(sheet.header, sheet.errors)
-        skus, gtins = FirstSeen("SKU"), FirstSeen("GTIN")
-        products = (
-            product
-            for row in sheet
-            if (product := _product(row, attributes, skus, gtins, default)) is not None
-        )
-        yield StreamedCatalog(products, sheet.errors, sheet, skus.rows, "gtin")
+        read = (_product(row, attributes, default) for row in sheet)
+        yield StreamedCatalog(read, sheet.errors, sheet, "sku", "gtin")
 
 
 def write_plain(products: Sequence[Product], stream: BinaryIO) -> None:
@@ -96,15 +93,10 @@ def _attribute_columns(header: Sequence[str], errors: list[RowError]) -> list[st
     return [column for column in columns if column != ATTRIBUTE]
 
 
-def _product(
-    row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen, currency: str | None
-) -> Product | None:
+def _product(row: Row, attributes: list[str], currency: str | None) -> ReadRow:
     sku = row.take("sku", Sku, required=True)
-    if sku is not None:
-        skus.claim(row, "sku", sku.value)
     gtin = row.take("gtin", Gtin.parse)
-    if gtin is not None:
-        gtins.claim(row, "gtin", gtin.digits)
+    keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
     title = row.take("title", str, required=True)
     price, sale_price = _prices(row, currency)
     weight_g = row.take("weight_g", whole_number)
@@ -114,9 +106,9 @@ def _product(
     preorder_until = row.take("preorder_until", iso_date)
     media = row.take("media", lambda text: web_urls(text, SEPARATOR)) or ()
     if row.failed or sku is None or title is None or price is None:
-        return None
+        return ReadRow(*keys, None)
     try:
-        return Product(
+        product = Product(
             sku=sku,
             gtin=gtin,
             title=title,
@@ -137,7 +129,8 @@ def _product(
         )
     except InvalidValue as error:
         row.report(error.field, error.reason, error.value)
-        return None
+        return ReadRow(*keys, None)
+    return ReadRow(*keys, product)
 
 
 def _prices(row: Row, default: str | None) -> tuple[Money | None, Money | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import BinaryIO, TypeVar
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Product
 from microindex.service.catalog import RowError
+from microindex.service.ports import ReadRow
 
 Source = str | os.PathLike[str] | BinaryIO
 """A file path, or a binary stream positioned at the start of the CSV (left open)."""
@@ -119,14 +120,19 @@ class Sheet:
 
 @dataclass(frozen=True, slots=True)
 class StreamedCatalog:
-    """A catalog file being read: its products as they are parsed (read once, in file order),
-    and its bad rows, which grow as the products are read."""
+    """A catalog file being read: its rows as they are parsed (read once, in file order), and
+    its bad rows, which grow as the rows are read. Whether two rows share a SKU or a GTIN is
+    left to the import, which sees the whole file (`service.catalog.import_products`)."""
 
-    products: Iterator[Product]
+    read: Iterator[ReadRow]
     errors: list[RowError]
     sheet: Sheet
-    row_of: Mapping[str, int]  # each SKU's row
+    sku_column: str
     gtin_column: str
+
+    @property
+    def products(self) -> Iterator[Product]:
+        return (row.product for row in self.read if row.product is not None)
 
 
 @contextmanager
