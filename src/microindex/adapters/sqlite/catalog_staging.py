@@ -49,6 +49,7 @@ class SqliteStaging:
         self._indexed = False
 
     def __enter__(self) -> Self:
+        self._conn.execute("PRAGMA temp.journal_mode = OFF")  # what is staged is thrown away
         self._conn.execute("DROP TABLE IF EXISTS temp.staged_products")
         self._conn.execute(_CREATE)
         return self

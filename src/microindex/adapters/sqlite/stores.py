@@ -20,7 +20,6 @@ from microindex.service.records import (
     node_from_record,
     node_record,
     product_from_record,
-    product_record,
 )
 
 PRODUCT_COLUMNS = (
@@ -43,19 +42,24 @@ PRODUCT_COLUMNS = (
     "tags",
     "handle",
 )
-_JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 
 
-def product_row(product: Product) -> tuple[Any, ...]:
-    record = product_record(product)
-    values = [_json(record[c]) if c in _JSON_COLUMNS else record[c] for c in PRODUCT_COLUMNS]
-    keys = (product.title, product.sku.value, product.category, product.brand)
-    return (*values, *map(folded, keys))
+def product_row(p: Product) -> tuple[Any, ...]:
+    """PRODUCT_COLUMNS (the values of `product_record`, lists as JSON), then KEY_COLUMNS."""
+    sale, size, preorder = p.sale_price, p.size, p.preorder_until
+    return (
+        p.sku.value, p.gtin.digits if p.gtin else None, p.title, p.description, p.brand,
+        p.category, _json(p.attributes), str(p.price.amount),
+        str(sale.amount) if sale else None, p.price.currency, _json(p.media), p.weight_g,
+        str(size) if size else None, p.fragility.value, p.limited_edition,
+        preorder.isoformat() if preorder else None, _json(p.tags), p.handle,
+        folded(p.title), folded(p.sku.value), folded(p.category), folded(p.brand),
+    )  # fmt: skip
 
 
-def _json(value: list[Any]) -> str:
+def _json(value: tuple[Any, ...]) -> str:
     return json.dumps(value) if value else "[]"  # most products have no media or tags
 
 
