@@ -143,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in runs:
         print(f"{r.side:<12} {r.rows:>8} {r.wall_s:>8.2f} {r.cpu_s:>8.2f} {r.peak_rss_mb:>12.1f}")
     print(
-        f"\nimport / executemany (best rounds): {cpu_ratio:.1f}x CPU (target <= {RATIO_TARGET:.0f}x),"
-        f" {ratio:.1f}x wall\nimport peak RSS {peak:.0f} MB at {args.products} rows"
+        f"\nimport / executemany (best rounds): {cpu_ratio:.1f}x CPU"
+        f" (target <= {RATIO_TARGET:.0f}x), {ratio:.1f}x wall"
+        f"\nimport peak RSS {peak:.0f} MB at {args.products} rows"
         f" (target < {RSS_TARGET_MB} MB), {small_peak:.0f} MB at {small_rows} rows"
     )
     return 0

@@ -29,7 +29,11 @@ if TYPE_CHECKING:  # what a command that needs only the catalog or the ledgers n
     from microindex.service.node_ops_ports import NodeOpsFactory
     from microindex.service.packaging import PackagingStore
     from microindex.service.ports import UnitOfWorkFactory
-    from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
+    from microindex.service.promise_ports import (
+        CandidateStates,
+        HubUnitOfWorkFactory,
+        PromiseUnitOfWorkFactory,
+    )
     from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
     from microindex.service.rights import AskHub
     from microindex.service.rounds_ports import RoundsFactory
@@ -97,7 +101,7 @@ class Workspace:
     """
 
     settings: Settings
-    hub: PromiseUnitOfWorkFactory
+    hub: HubUnitOfWorkFactory
     storage: HubStorage  # every store beside the hub's units of work, chosen by bootstrap
     clock: Callable[[], datetime] = utc_now
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)

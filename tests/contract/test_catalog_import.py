@@ -135,8 +135,6 @@ def _write_beside(hub: SqliteDatabase | PostgresDatabase) -> None:
         other.execute("LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE NOWAIT")
 
 
-
-
 def test_a_file_is_staged_while_another_writer_holds_the_lock(databases: Databases) -> None:
     hub = databases.open()
     rows = [ReadRow(2, "S-1", None, product("S-1"))]

@@ -21,6 +21,7 @@ from microindex.service.ports import (
     Repeat,
     StockLine,
     Taken,
+    UnitOfWorkFactory,
 )
 from microindex.service.records import product_record
 
@@ -241,9 +242,10 @@ class MemoryUnitOfWork:
 
 
 class MemoryStaging:
-    """`ports.CatalogStaging` in a dict: the rows staged, merged by one unit of work."""
+    """`ports.CatalogStaging` in a dict: the rows staged, read and merged through the units
+    of work of any in-memory database (`MemoryDatabase`, the sync fakes)."""
 
-    def __init__(self, database: MemoryDatabase) -> None:
+    def __init__(self, database: UnitOfWorkFactory) -> None:
         self._db = database
         self._rows: dict[int, ReadRow] = {}
         self._dropped: set[int] = set()
@@ -276,7 +278,8 @@ class MemoryStaging:
 
     def taken(self) -> list[Taken]:
         staged = {p.sku.value for _, p in self._products()}
-        owners = {p.gtin.digits: sku for sku, p in self._db.state.products.items() if p.gtin}
+        with self._db() as uow:
+            owners = uow.catalog.gtin_owners(p.gtin.digits for _, p in self._products() if p.gtin)
         found: list[Taken] = []
         for number, product in self._products():
             owner = owners.get(product.gtin.digits, "") if product.gtin else ""
@@ -290,10 +293,13 @@ class MemoryStaging:
     def merge(self, topic: str, at: datetime, note: tuple[str, str] | None) -> tuple[int, int]:
         products = [p for _, p in self._products()]
         with self._db() as uow:
-            kept = uow._work.products
-            for p in products:  # a GTIN given up in this file is free for the rest of it
-                if p.sku.value in kept and kept[p.sku.value].gtin != p.gtin:
-                    kept[p.sku.value] = replace(kept[p.sku.value], gtin=None)
+            kept = (uow.catalog.get(p.sku.value) for p in products)
+            moved = [  # a GTIN the file moves off a product is free for another row of it
+                replace(old, gtin=None)
+                for old, p in zip(kept, products, strict=True)
+                if old is not None and old.gtin is not None and old.gtin != p.gtin
+            ]
+            uow.catalog.upsert(moved)
             new = uow.catalog.missing(p.sku.value for p in products)
             uow.catalog.upsert(products)
             uow.outbox.add_many(topic, ((p.sku.value, product_record(p)) for p in products), at)

@@ -60,6 +60,11 @@ class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
 
 class PromiseUnitOfWorkFactory(Protocol):
     def __call__(self) -> PromiseUnitOfWork: ...
+
+
+class HubUnitOfWorkFactory(PromiseUnitOfWorkFactory, Protocol):
+    """A hub's database: its units of work, and staging for its catalog imports."""
+
     def staging(self) -> AbstractContextManager[CatalogStaging]:
         """Where a catalog import is set aside before it is merged (`ports.CatalogStaging`)."""
         ...

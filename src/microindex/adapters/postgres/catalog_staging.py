@@ -66,15 +66,15 @@ class PostgresStaging:
 
     def stage(self, rows: Sequence[ReadRow]) -> None:
         blank = (None,) * (len(_STAGED) - 4)
-        with self._conn.cursor() as cur:
-            with cur.copy(f"COPY staged_products ({', '.join(_STAGED)}) FROM STDIN") as copy:
-                for row in rows:
-                    staged: tuple[Any, ...] = (
-                        (row.row, row.sku, row.gtin, True, *product_row(row.product)[2:])
-                        if row.product is not None
-                        else (row.row, row.sku, row.gtin, False, *blank)
-                    )
-                    copy.write_row(staged)
+        command = f"COPY staged_products ({', '.join(_STAGED)}) FROM STDIN"
+        with self._conn.cursor() as cur, cur.copy(command) as copy:
+            for row in rows:
+                staged: tuple[Any, ...] = (
+                    (row.row, row.sku, row.gtin, True, *product_row(row.product)[2:])
+                    if row.product is not None
+                    else (row.row, row.sku, row.gtin, False, *blank)
+                )
+                copy.write_row(staged)
         self._conn.commit()
 
     def _index(self) -> None:
@@ -88,7 +88,7 @@ class PostgresStaging:
     def repeats(self) -> list[Repeat]:
         self._index()
         query = f"{_REPEATS.format(what='sku')} UNION ALL {_REPEATS.format(what='gtin')}"
-        rows = self._conn.execute(f"{query} ORDER BY 1, 2 DESC").fetchall()  # type: ignore[arg-type]
+        rows = self._conn.execute(f"{query} ORDER BY 1, 2 DESC").fetchall()
         self._conn.commit()
         return [Repeat(row, what, key, first) for row, what, key, first in rows]
 
@@ -125,13 +125,13 @@ class PostgresStaging:
             " WHERE s.good AND p.gtin IS NOT NULL AND p.gtin IS DISTINCT FROM s.gtin)"
         )
         conn.execute(
-            f"INSERT INTO products ({', '.join(_WRITTEN)})"  # type: ignore[arg-type]
+            f"INSERT INTO products ({', '.join(_WRITTEN)})"
             f" SELECT {', '.join(_WRITTEN)} FROM staged_products WHERE good ORDER BY line"
             f" ON CONFLICT (sku) DO UPDATE SET {updates}"
         )
         conn.execute("LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE")
         conn.execute(
-            "INSERT INTO outbox (topic, key, payload, created_at)"  # type: ignore[arg-type]
+            "INSERT INTO outbox (topic, key, payload, created_at)"
             f" SELECT %s, sku, {_PAYLOAD}, %s FROM staged_products WHERE good ORDER BY line",
             (topic, at),
         )
