@@ -31,7 +31,7 @@ NOT_UTF8 = "not UTF-8 text: save the file as 'CSV UTF-8'"
 HEADER_ROW = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record, its cells by column name, and the sheet's error list it reports into."""
 
@@ -84,6 +84,10 @@ class Sheet:
     records: Iterator[list[str]]
     errors: list[RowError]
     rows: int = 0
+    named: bool = False  # every column has a name: a row's cells are read without a look
+
+    def __post_init__(self) -> None:
+        self.named = all(self.header)
 
     def __iter__(self) -> Iterator[Row]:
         number = HEADER_ROW
@@ -106,8 +110,11 @@ class Sheet:
     def _row(self, number: int, record: list[str]) -> Row:
         row = Row(number, {}, self.errors)
         if _utf8("".join(record)):  # the usual case: no cell to report
-            cells = zip(self.header, record, strict=False)
-            row.cells = {column: cell.strip() for column, cell in cells if column}
+            if self.named:
+                row.cells = dict(zip(self.header, map(str.strip, record), strict=False))
+            else:
+                cells = zip(self.header, record, strict=False)
+                row.cells = {column: cell.strip() for column, cell in cells if column}
         else:
             for column, cell in zip(self.header, record, strict=False):
                 if column and _readable(row, column, cell):
