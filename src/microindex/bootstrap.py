@@ -7,40 +7,40 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from microindex.adapters.governance_wiring import GovernanceDatabase
-from microindex.adapters.media.signing_identity import SigningIdentity
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
-from microindex.adapters.sqlite.storage import SqliteHubStorage
-from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
-from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
-from microindex.domain.reconciliation import Tolerance
-from microindex.service import repromise
-from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
-from microindex.service.candidate_states import StoredStates
-from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
-from microindex.service.channel_ports import ChannelStore, ProductReader
-from microindex.service.governance import GovernanceContext
-from microindex.service.kits import KitStore
-from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
-from microindex.service.packaging import PackagingStore
-from microindex.service.ports import UnitOfWorkFactory
-from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
-from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
-from microindex.service.remote_nodes import runs_elsewhere
-from microindex.service.rights import AskHub
-from microindex.service.rounds_ports import RoundsFactory
-from microindex.service.sync import sync_node
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
-from microindex.service.sync_schedule import next_syncs
-from microindex.service.timers import Timer, TimerClaims
-from microindex.service.vat import VatStore
-from microindex.service.webhook_ports import WebhookStore
 from microindex.settings import Settings
+
+if TYPE_CHECKING:  # what a command that needs only the catalog or the ledgers never loads
+    from microindex.adapters.governance_wiring import GovernanceDatabase
+    from microindex.adapters.media.signing_identity import SigningIdentity
+    from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
+    from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
+    from microindex.domain.reconciliation import Tolerance
+    from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
+    from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
+    from microindex.service.channel_ports import ChannelStore, ProductReader
+    from microindex.service.governance import GovernanceContext
+    from microindex.service.kits import KitStore
+    from microindex.service.node_ops_ports import NodeOpsFactory
+    from microindex.service.packaging import PackagingStore
+    from microindex.service.ports import UnitOfWorkFactory
+    from microindex.service.promise_ports import (
+        CandidateStates,
+        HubUnitOfWorkFactory,
+        PromiseUnitOfWorkFactory,
+    )
+    from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
+    from microindex.service.rights import AskHub
+    from microindex.service.rounds_ports import RoundsFactory
+    from microindex.service.sync_ports import SyncUnitOfWorkFactory
+    from microindex.service.timers import Timer, TimerClaims
+    from microindex.service.vat import VatStore
+    from microindex.service.webhook_ports import WebhookStore
 
 
 class HubStorage(Protocol):
@@ -101,7 +101,7 @@ class Workspace:
     """
 
     settings: Settings
-    hub: PromiseUnitOfWorkFactory
+    hub: HubUnitOfWorkFactory
     storage: HubStorage  # every store beside the hub's units of work, chosen by bootstrap
     clock: Callable[[], datetime] = utc_now
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
@@ -130,6 +130,8 @@ class Workspace:
         """What every edge's place_order reads about a node beyond the registry (a van's
         position, a locker's free compartments, a pop-up's last day), built once."""
         if self._states is None:
+            from microindex.service.candidate_states import StoredStates
+
             self._states = StoredStates(self.hub, self.rounds(), self.node_ops())
         return self._states
 
@@ -169,6 +171,8 @@ class Workspace:
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
+        from microindex.adapters.sync.transport import HubEndpoint
+
         return HubEndpoint(
             self.hub, _SecretView(self.secrets), self.clock, after=self.answer_uncovered
         )
@@ -176,6 +180,8 @@ class Workspace:
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
         set aside there are gone."""
+        from microindex.service import repromise
+
         return repromise.answer_uncovered(
             self.hub, node, now, list_nodes(self.hub), states=self.candidate_states()
         )
@@ -185,6 +191,8 @@ class Workspace:
         for all it needs (every SKU in one sync)."""
 
         def ask(lines: Mapping[str, int]) -> None:
+            from microindex.service.sync import sync_node
+
             want = sorted(lines.items())
             sync_node(self.node(code), code, self.link(code), self.clock(), want=want)
 
@@ -192,6 +200,8 @@ class Workspace:
 
     def link(self, code: str, endpoint: HubEndpoint | None = None) -> InProcessTransport:
         """An in-process sync link from a node to this workspace's hub."""
+        from microindex.adapters.sync.transport import InProcessTransport
+
         return InProcessTransport(code, self.secrets.ensure(code), endpoint or self.hub_endpoint())
 
     def close(self) -> None:
@@ -213,13 +223,20 @@ class WorkspaceSyncs:
         return [n.code.value for n in list_nodes(self._ws.hub)]
 
     def overdue(self, at: datetime) -> list[str]:
+        from microindex.service.sync_schedule import next_syncs
+
         due = next_syncs(self._ws.hub, self._codes(), at)
         return sorted(code for code, when in due.items() if when.overdue)
 
     def last_synced(self, node: str) -> datetime | None:
+        from microindex.service.sync_schedule import next_syncs
+
         return next_syncs(self._ws.hub, [node], self._ws.clock())[node].last
 
     def sync(self, node: str) -> bool:
+        from microindex.service.remote_nodes import runs_elsewhere
+        from microindex.service.sync import sync_node
+
         ws = self._ws
         if runs_elsewhere(ws.hub, ws.node(node), node):
             return False
@@ -240,6 +257,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
         _first_epoch(pg)
         kept = PostgresHubStorage(pg, settings.workspace)
         return Workspace(settings, pg, kept, clock, _closers=[pg.close])
+    from microindex.adapters.sqlite.storage import SqliteHubStorage
+
     hub = SqlitePromiseDatabase(settings.hub_path)
     hub.migrate()
     _first_epoch(hub)
@@ -259,6 +278,7 @@ def hub_timers(ws: Workspace) -> list[Timer]:
     from microindex.domain.cadence import Cron, Every
     from microindex.service import lockers, promise, reservations
     from microindex.service.governance import JOBS
+    from microindex.service.timers import Timer
 
     def leases(now: datetime) -> str:
         return f"{len(promise.release_lapsed(ws.hub, now))} lapsed checkout leases released"

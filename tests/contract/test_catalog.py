@@ -13,7 +13,7 @@ from microindex.service.catalog import (
     list_products,
     products_by_sku,
 )
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.ports import CatalogHub, UnitOfWorkFactory
 from microindex.service.records import product_record
 
 from .samples import AT, full_product, product
@@ -84,7 +84,7 @@ def test_an_unknown_sku_is_none_and_an_empty_catalog_counts_zero(
         assert list(uow.catalog.all()) == []
 
 
-def test_import_creates_then_updates_and_tells_the_nodes(uow_factory: UnitOfWorkFactory) -> None:
+def test_import_creates_then_updates_and_tells_the_nodes(uow_factory: CatalogHub) -> None:
     first = import_products(uow_factory, ParsedCatalog([product("A"), product("B")]), AT)
     again = import_products(
         uow_factory, ParsedCatalog([product("B", "Renamed mug"), product("C")]), AT

@@ -59,6 +59,22 @@ def test_the_root_help_lists_every_command_without_loading_one() -> None:
     assert all(name in result.output for name in Root.LAZY)
 
 
+def test_a_catalog_import_loads_no_web_pdf_media_crypto_or_postgresql_stack(
+    tmp_path: Path,
+) -> None:
+    """What `catalog import` needs is the catalog: an embedded hub loads no PostgreSQL driver,
+    no capture keys (cryptography) and no media or web stack (issue 21: its memory)."""
+    ws, file = tmp_path / "ws", tmp_path / "c.csv"
+    file.write_text("sku,title,price,currency\nMUG-1,=Mug (blue) <!--,12.50,GBP\n")
+    run = "from microindex.entrypoints.cli.app import app\n"
+    loaded_after(run + f"app(['-w', {str(ws)!r}, 'init'], standalone_mode=False)")
+    loaded = loaded_after(
+        run + f"app(['-w', {str(ws)!r}, 'catalog', 'import', {str(file)!r}], standalone_mode=False)"
+    )
+    assert "microindex.entrypoints.cli.catalog" in loaded
+    assert not loaded & {*HEAVY, "cryptography", "httpx"}, loaded & {*HEAVY, "cryptography"}
+
+
 def every_command() -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
 

@@ -87,6 +87,9 @@ def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
     hub = database("hub")
     for node in NODES:
         nodes.add_node(hub, node)
+    assert isinstance(
+        hub, MemoryGovernanceDatabase | SqliteGovernanceDatabase | PostgresGovernanceDatabase
+    )
     catalog.import_products(hub, catalog.ParsedCatalog(list(PRODUCTS)), AT)
     node_dbs = {n.code.value: database(n.code.value) for n in NODES}
     for node_db in node_dbs.values():

@@ -18,7 +18,7 @@ from microindex.domain.money import Money
 from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
 from microindex.service import catalog, stock
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.ports import CatalogHub, UnitOfWorkFactory
 from tests.sales import sell
 
 AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ def product(sku: str) -> Product:
     return Product(Sku(sku), f"Product {sku}", Money(Decimal("20.00"), "GBP"))
 
 
-def with_catalog(factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+def with_catalog(factory: CatalogHub) -> CatalogHub:
     catalog.import_products(factory, catalog.ParsedCatalog([product(s) for s in SKUS]), AT)
     return factory
 

@@ -21,7 +21,7 @@ from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.service import promise, rights
-from microindex.service.promise_ports import PromiseUnitOfWorkFactory
+from microindex.service.promise_ports import HubUnitOfWorkFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.sync_sim.nodes import CENTRE, sim_nodes
 
@@ -32,7 +32,7 @@ NODES = sim_nodes(tuple(SECRETS))
 
 @dataclass
 class Pair:
-    hub: PromiseUnitOfWorkFactory
+    hub: HubUnitOfWorkFactory
     nodes: dict[str, SyncUnitOfWorkFactory]
     now: list[datetime] = field(default_factory=lambda: [T0])
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from types import TracebackType
@@ -14,7 +14,16 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, ProductFilter, StockLine
+from microindex.service.ports import (
+    OutboxMessage,
+    ProductFilter,
+    ReadRow,
+    Repeat,
+    StockLine,
+    Taken,
+    UnitOfWorkFactory,
+)
+from microindex.service.records import product_record
 
 
 @dataclass
@@ -190,6 +199,9 @@ class MemoryDatabase:
 
     unit_of_work = __call__
 
+    def staging(self) -> MemoryStaging:
+        return MemoryStaging(self)
+
 
 class MemoryUnitOfWork:
     def __init__(self, database: MemoryDatabase) -> None:
@@ -227,3 +239,71 @@ class MemoryUnitOfWork:
         self.ledger = MemoryLedger(self._work)
         self.outbox = MemoryOutbox(self._work)
         self.meta = MemoryMeta(self._work)
+
+
+class MemoryStaging:
+    """`ports.CatalogStaging` in a dict: the rows staged, read and merged through the units
+    of work of any in-memory database (`MemoryDatabase`, the sync fakes)."""
+
+    def __init__(self, database: UnitOfWorkFactory) -> None:
+        self._db = database
+        self._rows: dict[int, ReadRow] = {}
+        self._dropped: set[int] = set()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._rows.clear()
+
+    def stage(self, rows: Sequence[ReadRow]) -> None:
+        self._rows.update((row.row, row) for row in rows)
+
+    def repeats(self) -> list[Repeat]:
+        found: list[Repeat] = []
+        for what in ("sku", "gtin"):
+            first: dict[str, int] = {}
+            for row in sorted(self._rows.values(), key=lambda r: r.row):
+                key = row.sku if what == "sku" else row.gtin
+                if key is not None and first.setdefault(key, row.row) != row.row:
+                    found.append(Repeat(row.row, what, key, first[key]))
+        return sorted(found, key=lambda r: r.row)
+
+    def _products(self) -> list[tuple[int, Product]]:
+        return [
+            (number, row.product)
+            for number, row in sorted(self._rows.items())
+            if row.product is not None and number not in self._dropped
+        ]
+
+    def taken(self) -> list[Taken]:
+        staged = {p.sku.value for _, p in self._products()}
+        with self._db() as uow:
+            owners = uow.catalog.gtin_owners(p.gtin.digits for _, p in self._products() if p.gtin)
+        found: list[Taken] = []
+        for number, product in self._products():
+            owner = owners.get(product.gtin.digits, "") if product.gtin else ""
+            if owner and owner != product.sku.value and owner not in staged:
+                found.append(Taken(number, str(product.gtin), owner))
+        return found
+
+    def drop(self, rows: Collection[int]) -> None:
+        self._dropped.update(rows)
+
+    def merge(self, topic: str, at: datetime, note: tuple[str, str] | None) -> tuple[int, int]:
+        products = [p for _, p in self._products()]
+        with self._db() as uow:
+            kept = (uow.catalog.get(p.sku.value) for p in products)
+            moved = [  # a GTIN the file moves off a product is free for another row of it
+                replace(old, gtin=None)
+                for old, p in zip(kept, products, strict=True)
+                if old is not None and old.gtin is not None and old.gtin != p.gtin
+            ]
+            uow.catalog.upsert(moved)
+            new = uow.catalog.missing(p.sku.value for p in products)
+            uow.catalog.upsert(products)
+            uow.outbox.add_many(topic, ((p.sku.value, product_record(p)) for p in products), at)
+            if note is not None:
+                uow.meta.put(*note)
+            uow.commit()
+        return len(new), len(products) - len(new)

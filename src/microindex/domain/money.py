@@ -48,6 +48,7 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in set(MINOR_UNITS.values())}
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$", re.ASCII)
 
 
@@ -94,10 +95,10 @@ class Money:
         places = MINOR_UNITS.get(currency)
         if places is None:
             raise InvalidValue("currency", currency, "not a supported ISO 4217 code")
-        quantum = Decimal(1).scaleb(-places)
-        if value != value.quantize(quantum):
+        exact = value.quantize(_QUANTA[places])
+        if value != exact:
             raise InvalidValue(field, text, f"{currency} has {places} decimal places")
-        return cls(value.quantize(quantum), currency)
+        return cls(exact, currency)
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

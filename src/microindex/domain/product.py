@@ -18,6 +18,7 @@ MAX_DESCRIPTION = 5000
 MAX_URL = 2000  # Google's image_link and link: up to 2,000 characters
 CONDITION = "condition"  # attribute: new (the default), used or refurbished
 RESTOCK_DATE = "restock_date"  # attribute: when a backordered product is expected (YYYY-MM-DD)
+_FACTS = frozenset({CONDITION, RESTOCK_DATE})
 
 
 class ItemCondition(StrEnum):
@@ -120,6 +121,8 @@ class Product:
 
     def _check_facts(self) -> None:
         """Attributes channels read as facts hold values every channel knows."""
+        if not {name.strip().lower() for name, _ in self.attributes} & _FACTS:
+            return
         condition = self._fact(CONDITION)
         if condition and condition.lower() not in tuple(ItemCondition):
             raise InvalidValue(CONDITION, condition, "use new, used or refurbished")

@@ -10,8 +10,14 @@ from typing import Protocol
 
 from microindex.domain.errors import DomainError
 from microindex.domain.product import Product
-from microindex.service.ports import CatalogStore, UnitOfWorkFactory
-from microindex.service.records import product_from_record, product_record
+from microindex.service.ports import (
+    CatalogHub,
+    ReadRow,
+    Repeat,
+    Taken,
+    UnitOfWorkFactory,
+)
+from microindex.service.records import product_from_record
 
 PRODUCT_TOPIC = "product"
 CATALOG_MARK = "catalog_high_water"
@@ -38,6 +44,14 @@ class ParsedCatalog:
     rows: int = 0
     row_of: Mapping[str, int] = field(default_factory=dict)  # each SKU's row in its file
     gtin_column: str = "gtin"  # what the file calls the GTIN
+    sku_column: str = "sku"
+
+    @property
+    def read(self) -> Iterator[ReadRow]:
+        """The products as rows read (each on its `row_of` row, else one after another)."""
+        for i, p in enumerate(self.products):
+            gtin = p.gtin.digits if p.gtin is not None else None
+            yield ReadRow(self.row_of.get(p.sku.value, i + 2), p.sku.value, gtin, p)
 
 
 @dataclass(eq=False)
@@ -63,77 +77,66 @@ class ImportReport:
 
 
 class CatalogRows(Protocol):
-    """Products to import and the file's bad rows: a `ParsedCatalog`, or a file being read
-    (csvio's `read_*`), whose products come as they are parsed and whose errors grow meanwhile."""
+    """A catalog file's rows and its bad rows: a `ParsedCatalog`, or a file being read
+    (csvio's `read_*`), whose rows come as they are parsed and whose errors grow meanwhile."""
 
     @property
-    def products(self) -> Iterable[Product]: ...
+    def read(self) -> Iterable[ReadRow]: ...
     @property
     def errors(self) -> list[RowError]: ...
     @property
-    def row_of(self) -> Mapping[str, int]: ...
+    def sku_column(self) -> str: ...
     @property
     def gtin_column(self) -> str: ...
 
 
-IMPORT_BATCH = 1000  # products read, checked and written at a time: what an import holds
+IMPORT_BATCH = 1000  # rows read, checked and staged at a time: what an import holds
 
 
 def import_products(
-    uow_factory: UnitOfWorkFactory,
+    hub: CatalogHub,
     rows: CatalogRows,
     at: datetime,
     skip_bad_rows: bool = False,
     note: tuple[str, str] | None = None,
 ) -> ImportReport:
-    """Upsert the products in one transaction, written a batch at a time as they are read,
-    so that memory stays flat whatever the file's size (with `note`, a hub meta key and value
-    written in the same transaction: what an import still has to do elsewhere).
+    """Upsert the products all-or-nothing (with `note`, a hub meta key and value written in
+    the same transaction: what an import still has to do elsewhere).
 
-    A bad row anywhere refuses the whole file: nothing is committed, and the rest of the file
-    is still read (not written) so that the refusal names every bad row."""
-    created = updated = 0
-    taken: list[RowError] = []  # GTINs the catalog gives to other products
-    with uow_factory() as uow:
-        for batch in _batches(rows.products, IMPORT_BATCH):
-            if (rows.errors or taken) and not skip_bad_rows:
-                continue
-            refused = _gtins_taken(uow.catalog, batch, rows)
-            taken += refused.values()
-            batch = [p for p in batch if p.sku.value not in refused]
-            new = uow.catalog.missing(p.sku.value for p in batch)
-            uow.catalog.upsert(batch)
-            records = ((p.sku.value, product_record(p)) for p in batch)
-            uow.outbox.add_many(PRODUCT_TOPIC, records, at)
-            created, updated = created + len(new), updated + len(batch) - len(new)
-        errors = sorted([*rows.errors, *taken], key=lambda e: e.row)
+    The file is staged a batch at a time beside the catalog (memory stays flat whatever its
+    size, and no lock is held on the catalog meanwhile); the staged rows are checked there (a
+    SKU or GTIN on two rows, a GTIN the catalog gives another product), then merged in one
+    short transaction. A bad row anywhere refuses the whole file, nothing committed, and the
+    refusal names every bad row; with `skip_bad_rows` the good rows are merged."""
+    with hub.staging() as staged:
+        for batch in _batches(rows.read, IMPORT_BATCH):
+            staged.stage(batch)
+        repeated = staged.repeats()
+        staged.drop({r.row for r in repeated})
+        taken = staged.taken()
+        errors = [*rows.errors, *(_repeat_error(r, rows) for r in repeated)]
+        errors += [_taken_error(t, rows.gtin_column) for t in taken]
+        errors.sort(key=lambda e: e.row)
         if errors and not skip_bad_rows:
             raise ImportRejected(errors)
-        if note is not None:
-            uow.meta.put(*note)
-        uow.commit()
+        staged.drop({t.row for t in taken})
+        created, updated = staged.merge(PRODUCT_TOPIC, at, note)
     return ImportReport(created, updated, errors)
 
 
-def _gtins_taken(
-    catalog: CatalogStore, batch: list[Product], rows: CatalogRows
-) -> dict[str, RowError]:
-    """By SKU, the products of `batch` whose GTIN the catalog gives to another product (one
-    not in the batch, which might give it up), each as its row's error."""
-    owners = catalog.gtin_owners(p.gtin.digits for p in batch if p.gtin is not None)
-    skus = {p.sku.value for p in batch}
-    found: dict[str, RowError] = {}
-    for product in batch:
-        owner = owners.get(product.gtin.digits, "") if product.gtin is not None else ""
-        if owner and owner != product.sku.value and owner not in skus:
-            reason = f"already the GTIN of SKU {owner!r} in the catalog"
-            row = rows.row_of.get(product.sku.value, 0)
-            found[product.sku.value] = RowError(row, rows.gtin_column, reason, str(product.gtin))
-    return found
+def _repeat_error(repeat: Repeat, rows: CatalogRows) -> RowError:
+    what, column = ("SKU", rows.sku_column) if repeat.what == "sku" else ("GTIN", rows.gtin_column)
+    reason = f"duplicate {what}, first on row {repeat.first}"
+    return RowError(repeat.row, column, reason, repeat.key)
 
 
-def _batches(products: Iterable[Product], size: int) -> Iterator[list[Product]]:
-    items = iter(products)
+def _taken_error(taken: Taken, column: str) -> RowError:
+    reason = f"already the GTIN of SKU {taken.owner!r} in the catalog"
+    return RowError(taken.row, column, reason, taken.gtin)
+
+
+def _batches(rows: Iterable[ReadRow], size: int) -> Iterator[list[ReadRow]]:
+    items = iter(rows)
     while batch := list(islice(items, size)):
         yield batch
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from microindex.service.catalog import CatalogRows, ImportReport, import_products
 from microindex.service.nodes import get_node
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.ports import CatalogHub, UnitOfWorkFactory
 from microindex.service.stock import StockRow, set_stock
 
 UNFINISHED = "import_unfinished:"  # + node code: the hub meta key of an unfinished import
@@ -51,7 +51,7 @@ class StockImportReport:
 
 
 def import_with_stock(
-    hub: UnitOfWorkFactory,
+    hub: CatalogHub,
     node_database: Callable[[str], UnitOfWorkFactory],
     parsed: CatalogRows,
     stock: StockFile,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -164,3 +165,66 @@ class UnitOfWork(Transaction, Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRow:
+    """A row of a catalog file as read: its SKU and GTIN (14 digits) where they parsed, and
+    its product, or None for a bad row (whose keys still count: two rows never share one)."""
+
+    row: int
+    sku: str | None
+    gtin: str | None
+    product: Product | None
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """A row whose SKU or GTIN (`key`, `what` is "sku" or "gtin") an earlier row has."""
+
+    row: int
+    what: str
+    key: str
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A staged product whose GTIN the catalog gives to `owner`, a SKU the file leaves alone."""
+
+    row: int
+    gtin: str
+    owner: str
+
+
+class CatalogStaging(Protocol):
+    """A catalog file's rows set aside beside the catalog, checked there, then merged into it.
+
+    Staging holds no lock on the catalog (readers and other writers go on); only `merge` takes
+    the write lock, for one transaction that writes the products and their outbox messages.
+    What is staged is dropped when the context ends, merged or not."""
+
+    def stage(self, rows: Sequence[ReadRow]) -> None: ...
+
+    def repeats(self) -> list[Repeat]:
+        """Every row whose SKU or GTIN an earlier row has, in row order, SKUs first."""
+        ...
+
+    def taken(self) -> list[Taken]:
+        """Staged products whose GTIN belongs to a product the file does not stage."""
+        ...
+
+    def drop(self, rows: Collection[int]) -> None:
+        """Leave these rows' products out of the merge."""
+        ...
+
+    def merge(self, topic: str, at: datetime, note: tuple[str, str] | None) -> tuple[int, int]:
+        """In one transaction: upsert the staged products, add one `topic` message each (its
+        `product_record`, in row order), put `note` in meta; (created, updated)."""
+        ...
+
+
+class CatalogHub(UnitOfWorkFactory, Protocol):
+    """The hub's units of work, and staging for its catalog imports."""
+
+    def staging(self) -> AbstractContextManager[CatalogStaging]: ...

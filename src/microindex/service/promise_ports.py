@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,6 +13,7 @@ from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Event, Order
 from microindex.domain.promise.order import OrderRequest
 from microindex.service.node_ops_ports import TransferStore
+from microindex.service.ports import CatalogStaging
 from microindex.service.sync_ports import SyncUnitOfWork
 
 
@@ -58,6 +60,14 @@ class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
 
 class PromiseUnitOfWorkFactory(Protocol):
     def __call__(self) -> PromiseUnitOfWork: ...
+
+
+class HubUnitOfWorkFactory(PromiseUnitOfWorkFactory, Protocol):
+    """A hub's database: its units of work, and staging for its catalog imports."""
+
+    def staging(self) -> AbstractContextManager[CatalogStaging]:
+        """Where a catalog import is set aside before it is merged (`ports.CatalogStaging`)."""
+        ...
 
 
 class CandidateStates(Protocol):

@@ -73,23 +73,6 @@ def test_bad_gtin_check_digit_is_reported_with_row_and_column() -> None:
     ]
 
 
-def test_duplicate_sku_and_gtin_name_the_first_row() -> None:
-    parsed = parse_plain(
-        sheet(
-            HEADER,
-            "MUG-01,4006381333931,Mug,12.50,,EUR",
-            "MUG-02,4006381333931,Mug,12.50,,EUR",
-            "MUG-01,,Mug,12.50,,EUR",
-        )
-    )
-
-    assert parsed.errors == [
-        RowError(3, "gtin", "duplicate GTIN, first on row 2", "04006381333931"),
-        RowError(4, "sku", "duplicate SKU, first on row 2", "MUG-01"),
-    ]
-    assert [p.sku.value for p in parsed.products] == ["MUG-01"]
-
-
 def test_every_bad_cell_of_a_row_is_reported() -> None:
     parsed = parse_plain(
         sheet(

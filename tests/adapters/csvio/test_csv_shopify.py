@@ -171,22 +171,6 @@ def test_a_variant_without_sku_is_reported() -> None:
     assert [p.sku.value for p in parsed.catalog.products] == ["TEE-S"]
 
 
-def test_duplicate_sku_across_products_names_the_first_row() -> None:
-    parsed = parse_shopify(
-        sheet(
-            HEADER,
-            "mug,Mug,Title,Default Title,MUG-01,12.50,,4006381333931,",
-            "cup,Cup,Title,Default Title,MUG-01,9.00,,4006381333931,",
-        ),
-        "EUR",
-    )
-
-    assert parsed.catalog.errors == [
-        RowError(3, "Variant SKU", "duplicate SKU, first on row 2", "MUG-01"),
-        RowError(3, "Variant Barcode", "duplicate GTIN, first on row 2", "04006381333931"),
-    ]
-
-
 def test_rows_of_one_handle_split_apart_are_reported() -> None:
     parsed = parse_shopify(
         sheet(

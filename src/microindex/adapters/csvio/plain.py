@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cache
 from typing import BinaryIO
 
 from microindex.adapters.csvio.cells import (
@@ -28,7 +29,6 @@ from microindex.adapters.csvio.cells import (
 )
 from microindex.adapters.csvio.order import consistent_order
 from microindex.adapters.csvio.sheet import (
-    FirstSeen,
     Row,
     Source,
     StreamedCatalog,
@@ -41,6 +41,7 @@ from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Fragility, Product, Size
 from microindex.service.catalog import ParsedCatalog, RowError
+from microindex.service.ports import ReadRow
 
 COLUMNS = (
     "sku", "gtin", "title", "description", "brand", "category", "price", "sale_price",
@@ -56,8 +57,10 @@ def parse_plain(source: Source, currency: str | None = None) -> ParsedCatalog:
     """Products of a plain catalog CSV, with every bad row reported (see `Source`).
     `currency` (the workspace's) is taken where the file has no currency column or cell."""
     with read_plain(source, currency) as read:
-        products = list(read.products)
-    return ParsedCatalog(products, read.errors, read.sheet.rows, read.row_of, read.gtin_column)
+        rows = [row for row in read.read if row.product is not None]
+    products = [row.product for row in rows if row.product is not None]
+    row_of = {row.product.sku.value: row.row for row in rows if row.product is not None}
+    return ParsedCatalog(products, read.errors, read.sheet.rows, row_of, read.gtin_column)
 
 
 @contextmanager
@@ -68,13 +71,9 @@ def read_plain(source: Source, currency: str | None = None) -> Iterator[Streamed
     default = None if currency is None else _currency(currency)
     with open_sheet(source, required) as sheet:
         attributes = _attribute_columns(sheet.header, sheet.errors)
-        skus, gtins = FirstSeen("SKU"), FirstSeen("GTIN")
-        products = (
-            product
-            for row in sheet
-            if (product := _product(row, attributes, skus, gtins, default)) is not None
-        )
-        yield StreamedCatalog(products, sheet.errors, sheet, skus.rows, "gtin")
+        named = [(column, column[len(ATTRIBUTE) :]) for column in attributes]
+        read = (_product(row, named, default) for row in sheet)
+        yield StreamedCatalog(read, sheet.errors, sheet, "sku", "gtin")
 
 
 def write_plain(products: Sequence[Product], stream: BinaryIO) -> None:
@@ -96,48 +95,52 @@ def _attribute_columns(header: Sequence[str], errors: list[RowError]) -> list[st
     return [column for column in columns if column != ATTRIBUTE]
 
 
-def _product(
-    row: Row, attributes: list[str], skus: FirstSeen, gtins: FirstSeen, currency: str | None
-) -> Product | None:
+def _product(row: Row, attributes: list[tuple[str, str]], currency: str | None) -> ReadRow:
+    cells = row.cells  # an empty optional cell is skipped without a call: most cells are
     sku = row.take("sku", Sku, required=True)
-    if sku is not None:
-        skus.claim(row, "sku", sku.value)
-    gtin = row.take("gtin", Gtin.parse)
-    if gtin is not None:
-        gtins.claim(row, "gtin", gtin.digits)
+    gtin = row.take("gtin", Gtin.parse) if cells.get("gtin") else None
+    keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
     title = row.take("title", str, required=True)
     price, sale_price = _prices(row, currency)
-    weight_g = row.take("weight_g", whole_number)
-    size = row.take("size", Size.parse)
-    fragility = row.take("fragility", Fragility) or Fragility.STURDY
-    limited_edition = row.take("limited_edition", yes_no) or False
-    preorder_until = row.take("preorder_until", iso_date)
-    media = row.take("media", lambda text: web_urls(text, SEPARATOR)) or ()
+    weight_g = row.take("weight_g", whole_number) if cells.get("weight_g") else None
+    size = row.take("size", Size.parse) if cells.get("size") else None
+    fragility = row.take("fragility", Fragility) if cells.get("fragility") else None
+    limited = row.take("limited_edition", yes_no) if cells.get("limited_edition") else None
+    preorder_until = row.take("preorder_until", iso_date) if cells.get("preorder_until") else None
+    media = row.take("media", _media) if cells.get("media") else None
     if row.failed or sku is None or title is None or price is None:
-        return None
+        return ReadRow(*keys, None)
+    tags = cells.get("tags")
     try:
-        return Product(
+        product = Product(
             sku=sku,
             gtin=gtin,
             title=title,
-            description=row.text("description"),
-            brand=row.text("brand"),
-            category=row.text("category"),
-            attributes=tuple((c[len(ATTRIBUTE) :], row.text(c)) for c in attributes if row.text(c)),
+            description=cells.get("description", ""),
+            brand=cells.get("brand", ""),
+            category=cells.get("category", ""),
+            attributes=tuple(
+                (name, value) for column, name in attributes if (value := cells.get(column))
+            ),
             price=price,
             sale_price=sale_price,
-            media=media,
+            media=media or (),
             weight_g=weight_g,
             size=size,
-            fragility=fragility,
-            limited_edition=limited_edition,
+            fragility=fragility or Fragility.STURDY,
+            limited_edition=limited or False,
             preorder_until=preorder_until,
-            tags=split_list(row.text("tags"), SEPARATOR),
-            handle=row.text("handle"),
+            tags=split_list(tags, SEPARATOR) if tags else (),
+            handle=cells.get("handle", ""),
         )
     except InvalidValue as error:
         row.report(error.field, error.reason, error.value)
-        return None
+        return ReadRow(*keys, None)
+    return ReadRow(*keys, product)
+
+
+def _media(text: str) -> tuple[str, ...]:
+    return web_urls(text, SEPARATOR)
 
 
 def _prices(row: Row, default: str | None) -> tuple[Money | None, Money | None]:
@@ -147,10 +150,13 @@ def _prices(row: Row, default: str | None) -> tuple[Money | None, Money | None]:
     if currency is None:
         return None, None
     price = row.take("price", lambda text: Money.parse(text, currency, "price"), required=True)
+    if not row.text("sale_price"):
+        return price, None
     sale = row.take("sale_price", lambda text: Money.parse(text, currency, "sale_price"))
     return price, sale
 
 
+@cache  # a file has few currencies; a wrong one raises, and is not kept
 def _currency(text: str) -> str:
     return Money(Decimal(0), text).currency
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import BinaryIO, TypeVar
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Product
 from microindex.service.catalog import RowError
+from microindex.service.ports import ReadRow
 
 Source = str | os.PathLike[str] | BinaryIO
 """A file path, or a binary stream positioned at the start of the CSV (left open)."""
@@ -30,7 +31,7 @@ NOT_UTF8 = "not UTF-8 text: save the file as 'CSV UTF-8'"
 HEADER_ROW = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record, its cells by column name, and the sheet's error list it reports into."""
 
@@ -83,6 +84,10 @@ class Sheet:
     records: Iterator[list[str]]
     errors: list[RowError]
     rows: int = 0
+    named: bool = False  # every column has a name: a row's cells are read without a look
+
+    def __post_init__(self) -> None:
+        self.named = all(self.header)
 
     def __iter__(self) -> Iterator[Row]:
         number = HEADER_ROW
@@ -105,8 +110,11 @@ class Sheet:
     def _row(self, number: int, record: list[str]) -> Row:
         row = Row(number, {}, self.errors)
         if _utf8("".join(record)):  # the usual case: no cell to report
-            cells = zip(self.header, record, strict=False)
-            row.cells = {column: cell.strip() for column, cell in cells if column}
+            if self.named:
+                row.cells = dict(zip(self.header, map(str.strip, record), strict=False))
+            else:
+                cells = zip(self.header, record, strict=False)
+                row.cells = {column: cell.strip() for column, cell in cells if column}
         else:
             for column, cell in zip(self.header, record, strict=False):
                 if column and _readable(row, column, cell):
@@ -119,14 +127,19 @@ class Sheet:
 
 @dataclass(frozen=True, slots=True)
 class StreamedCatalog:
-    """A catalog file being read: its products as they are parsed (read once, in file order),
-    and its bad rows, which grow as the products are read."""
+    """A catalog file being read: its rows as they are parsed (read once, in file order), and
+    its bad rows, which grow as the rows are read. Whether two rows share a SKU or a GTIN is
+    left to the import, which sees the whole file (`service.catalog.import_products`)."""
 
-    products: Iterator[Product]
+    read: Iterator[ReadRow]
     errors: list[RowError]
     sheet: Sheet
-    row_of: Mapping[str, int]  # each SKU's row
+    sku_column: str
     gtin_column: str
+
+    @property
+    def products(self) -> Iterator[Product]:
+        return (row.product for row in self.read if row.product is not None)
 
 
 @contextmanager

@@ -22,7 +22,6 @@ from typing import BinaryIO
 from microindex.adapters.csvio.cells import split_list, whole_number
 from microindex.adapters.csvio.html_text import html_to_text
 from microindex.adapters.csvio.sheet import (
-    FirstSeen,
     Row,
     Sheet,
     Source,
@@ -45,6 +44,7 @@ from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money, parse_decimal
 from microindex.domain.product import Product, web_url
 from microindex.service.catalog import ParsedCatalog
+from microindex.service.ports import ReadRow
 from microindex.service.stock import StockRow
 
 # Where a value the domain refuses came from, when a Product refuses to be built.
@@ -81,9 +81,13 @@ def parse_shopify(source: Source, currency: str) -> ParsedShopify:
     Raises `InvalidValue` for an unsupported currency: that is the caller's error, not the file's.
     """
     with read_shopify(source, currency) as read:
-        products = list(read.catalog.products)
+        rows = [row for row in read.catalog.read if row.product is not None]
     got = read.catalog
-    parsed = ParsedCatalog(products, got.errors, got.sheet.rows, got.row_of, got.gtin_column)
+    products = [row.product for row in rows if row.product is not None]
+    row_of = {row.product.sku.value: row.row for row in rows if row.product is not None}
+    parsed = ParsedCatalog(
+        products, got.errors, got.sheet.rows, row_of, got.gtin_column, got.sku_column
+    )
     return ParsedShopify(parsed, read.stock)
 
 
@@ -93,10 +97,8 @@ def read_shopify(source: Source, currency: str) -> Iterator[StreamedShopify]:
     Money(Decimal(0), currency)
     with open_sheet(source, REQUIRED) as sheet:
         reader = _Reader(currency)
-        products = (product for rows in _handles(sheet) for product in reader.read(rows))
-        streamed = StreamedCatalog(
-            products, sheet.errors, sheet, reader.skus.rows, "Variant Barcode"
-        )
+        read = (read for rows in _handles(sheet) for read in reader.read(rows))
+        streamed = StreamedCatalog(read, sheet.errors, sheet, "Variant SKU", "Variant Barcode")
         yield StreamedShopify(streamed, reader.stock)
 
 
@@ -133,33 +135,27 @@ class _Common:
 class _Reader:
     currency: str
     stock: list[StockRow] = field(default_factory=list)
-    skus: FirstSeen = field(default_factory=lambda: FirstSeen("SKU"))
-    gtins: FirstSeen = field(default_factory=lambda: FirstSeen("GTIN"))
+    stocked: set[str] = field(default_factory=set)  # SKUs in `stock`: a repeated row's is not
 
-    def read(self, rows: list[Row]) -> Iterator[Product]:
+    def read(self, rows: list[Row]) -> Iterator[ReadRow]:
         common = _common(rows)
         for row in rows:
             if row is rows[0] or _is_variant(row):
-                product = self._variant(row, common)
-                if product is not None:
-                    yield product
+                yield self._variant(row, common)
 
-    def _variant(self, row: Row, common: _Common | None) -> Product | None:
+    def _variant(self, row: Row, common: _Common | None) -> ReadRow:
         if not row.text("Variant SKU"):
             row.report("Variant SKU", "every variant needs a SKU: stock is kept by SKU")
         sku = row.take("Variant SKU", Sku)
-        if sku is not None:
-            self.skus.claim(row, "Variant SKU", sku.value)
         gtin = row.take("Variant Barcode", Gtin.parse)
-        if gtin is not None:
-            self.gtins.claim(row, "Variant Barcode", gtin.digits)
+        keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
         price, sale_price = _prices(row, self.currency)
         weight_g = row.take("Variant Grams", _grams)
         quantity = row.take("Variant Inventory Qty", whole_number)
         own_image = row.take("Variant Image", web_url)
         attributes = _attributes(row, common.options if common else ())
         if row.failed or common is None or sku is None or price is None:
-            return None
+            return ReadRow(*keys, None)
         try:
             product = Product(
                 sku=sku,
@@ -178,10 +174,11 @@ class _Reader:
             )
         except InvalidValue as error:
             row.report(_COLUMN.get(error.field, error.field), error.reason, error.value)
-            return None
-        if quantity is not None:
+            return ReadRow(*keys, None)
+        if quantity is not None and sku.value not in self.stocked:
             self.stock.append(StockRow(sku.value, quantity))
-        return product
+            self.stocked.add(sku.value)
+        return ReadRow(*keys, product)
 
 
 def _handles(sheet: Sheet) -> Iterator[list[Row]]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from microindex.adapters.postgres.catalog_staging import PostgresStaging
 from microindex.adapters.postgres.connection import Connected, Connection
 from microindex.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from microindex.domain.reconciliation import CountLine, Outcome, Variance
@@ -321,3 +322,6 @@ class PostgresGovernanceDatabase:
 
     def __call__(self) -> PostgresGovernanceUnitOfWork:
         return PostgresGovernanceUnitOfWork(self.database.connection())
+
+    def staging(self) -> PostgresStaging:
+        return PostgresStaging(self.database.connection())

@@ -28,7 +28,7 @@ from microindex.service.records import (
     product_record,
 )
 
-_PRODUCT_COLUMNS = (
+PRODUCT_COLUMNS = (
     "sku", "gtin", "title", "description", "brand", "category", "attributes", "price",
     "sale_price", "currency", "media", "weight_g", "size", "fragility", "limited_edition",
     "preorder_until", "tags", "handle",
@@ -46,18 +46,18 @@ def _node_row(node: Node) -> tuple[Any, ...]:
     return tuple(r[name] for name in NODE_FIELDS)
 
 
-def _product_row(product: Product) -> tuple[Any, ...]:
+def product_row(product: Product) -> tuple[Any, ...]:
     record = product_record(product)
     record["price"] = product.price.amount
     record["sale_price"] = product.sale_price.amount if product.sale_price else None
     record["preorder_until"] = product.preorder_until
-    values = [Jsonb(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS]
+    values = [Jsonb(record[c]) if c in _JSON_COLUMNS else record[c] for c in PRODUCT_COLUMNS]
     keys = (product.title, product.sku.value, product.category, product.brand)
     return (*values, *map(folded, keys))
 
 
 def _product(row: tuple[Any, ...]) -> Product:
-    record = dict(zip(_PRODUCT_COLUMNS, row, strict=True))
+    record = dict(zip(PRODUCT_COLUMNS, row, strict=True))
     for money in ("price", "sale_price"):
         if isinstance(record[money], Decimal):
             record[money] = str(record[money])
@@ -75,7 +75,7 @@ class PostgresCatalog:
         self._conn = conn
 
     def upsert(self, products: Sequence[Product]) -> None:
-        written = (*_PRODUCT_COLUMNS, *KEY_COLUMNS)
+        written = (*PRODUCT_COLUMNS, *KEY_COLUMNS)
         columns = sql.SQL(", ").join(map(sql.Identifier, written))
         marks = sql.SQL(", ").join(sql.Placeholder() * len(written))
         updates = sql.SQL(", ").join(
@@ -85,7 +85,7 @@ class PostgresCatalog:
             "INSERT INTO products ({}) VALUES ({}) ON CONFLICT (sku) DO UPDATE SET {}"
         ).format(columns, marks, updates)
         with self._conn.cursor() as cur:
-            cur.executemany(query, [_product_row(p) for p in products])
+            cur.executemany(query, [product_row(p) for p in products])
 
     def get(self, sku: str) -> Product | None:
         found = self._select("WHERE sku = %s", [sku])
@@ -148,7 +148,7 @@ class PostgresCatalog:
 
     @staticmethod
     def _columns() -> sql.Composed:
-        return sql.SQL(", ").join(map(sql.Identifier, _PRODUCT_COLUMNS))
+        return sql.SQL(", ").join(map(sql.Identifier, PRODUCT_COLUMNS))
 
 
 def _has_nul(where: ProductFilter, after: str) -> bool:

@@ -6,6 +6,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
+from microindex.adapters.postgres.catalog_staging import PostgresStaging
 from microindex.adapters.postgres.connection import Connection, connect
 from microindex.adapters.postgres.migrations import migrate
 from microindex.adapters.postgres.stores import (
@@ -49,6 +50,10 @@ class PostgresDatabase:
         return PostgresUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+    def staging(self) -> PostgresStaging:
+        """A catalog import set aside in this thread's session (`ports.CatalogStaging`)."""
+        return PostgresStaging(self.connection())
 
     def close(self) -> None:
         with self._guard:

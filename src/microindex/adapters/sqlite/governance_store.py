@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from microindex.adapters.sqlite.catalog_staging import SqliteStaging
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase, SqliteUnitOfWork
 from microindex.domain.reconciliation import CountLine, Outcome, Variance
 from microindex.domain.returns import (
@@ -347,3 +348,6 @@ class SqliteGovernanceDatabase:
 
     def __call__(self) -> SqliteGovernanceUnitOfWork:
         return SqliteGovernanceUnitOfWork(self.database.connection())
+
+    def staging(self) -> SqliteStaging:
+        return self.database.staging()

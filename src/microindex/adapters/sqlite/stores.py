@@ -20,10 +20,9 @@ from microindex.service.records import (
     node_from_record,
     node_record,
     product_from_record,
-    product_record,
 )
 
-_PRODUCT_COLUMNS = (
+PRODUCT_COLUMNS = (
     "sku",
     "gtin",
     "title",
@@ -43,19 +42,24 @@ _PRODUCT_COLUMNS = (
     "tags",
     "handle",
 )
-_JSON_COLUMNS = frozenset({"attributes", "media", "tags"})
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 
 
-def _product_row(product: Product) -> tuple[Any, ...]:
-    record = product_record(product)
-    values = [_json(record[c]) if c in _JSON_COLUMNS else record[c] for c in _PRODUCT_COLUMNS]
-    keys = (product.title, product.sku.value, product.category, product.brand)
-    return (*values, *map(folded, keys))
+def product_row(p: Product) -> tuple[Any, ...]:
+    """PRODUCT_COLUMNS (the values of `product_record`, lists as JSON), then KEY_COLUMNS."""
+    sale, size, preorder = p.sale_price, p.size, p.preorder_until
+    return (
+        p.sku.value, p.gtin.digits if p.gtin else None, p.title, p.description, p.brand,
+        p.category, _json(p.attributes), str(p.price.amount),
+        str(sale.amount) if sale else None, p.price.currency, _json(p.media), p.weight_g,
+        str(size) if size else None, p.fragility.value, p.limited_edition,
+        preorder.isoformat() if preorder else None, _json(p.tags), p.handle,
+        folded(p.title), folded(p.sku.value), folded(p.category), folded(p.brand),
+    )  # fmt: skip
 
 
-def _json(value: list[Any]) -> str:
+def _json(value: tuple[Any, ...]) -> str:
     return json.dumps(value) if value else "[]"  # most products have no media or tags
 
 
@@ -82,12 +86,12 @@ class SqliteCatalog:
         self._conn = conn
 
     def upsert(self, products: Sequence[Product]) -> None:
-        written = (*_PRODUCT_COLUMNS, *KEY_COLUMNS)
+        written = (*PRODUCT_COLUMNS, *KEY_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in written[1:])
         self._conn.executemany(
             f"INSERT INTO products ({', '.join(written)}) VALUES ({', '.join('?' * len(written))})"
             f" ON CONFLICT (sku) DO UPDATE SET {updates}",
-            [_product_row(p) for p in products],
+            [product_row(p) for p in products],
         )
 
     def get(self, sku: str) -> Product | None:
@@ -99,9 +103,9 @@ class SqliteCatalog:
         return found[0] if found else None
 
     def all(self) -> Iterator[Product]:
-        cur = self._conn.execute(f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products ORDER BY sku")
+        cur = self._conn.execute(f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products ORDER BY sku")
         for row in cur:
-            yield product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=False)))
+            yield product_from_record(dict(zip(PRODUCT_COLUMNS, row, strict=False)))
 
     def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
         clauses, params = _filtered(where)
@@ -114,9 +118,9 @@ class SqliteCatalog:
 
     def _select(self, rest: str, params: list[Any]) -> list[Product]:
         rows = self._conn.execute(
-            f"SELECT {', '.join(_PRODUCT_COLUMNS)} FROM products {rest}", params
+            f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products {rest}", params
         )
-        return [product_from_record(dict(zip(_PRODUCT_COLUMNS, row, strict=True))) for row in rows]
+        return [product_from_record(dict(zip(PRODUCT_COLUMNS, row, strict=True))) for row in rows]
 
     def missing(self, skus: Iterable[str]) -> set[str]:
         wanted = set(skus)

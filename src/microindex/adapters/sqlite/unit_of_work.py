@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from microindex.adapters.sqlite.catalog_staging import SqliteStaging
 from microindex.adapters.sqlite.connection import connect
 from microindex.adapters.sqlite.migrations import migrate
 from microindex.adapters.sqlite.stores import (
@@ -45,6 +46,10 @@ class SqliteDatabase:
         return SqliteUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+    def staging(self) -> SqliteStaging:
+        """A catalog import set aside in this thread's connection (`ports.CatalogStaging`)."""
+        return SqliteStaging(self.connection())
 
     def close(self) -> None:
         with self._guard:

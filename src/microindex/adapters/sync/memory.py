@@ -18,6 +18,7 @@ from microindex.adapters.memory import (
     MemoryMeta,
     MemoryNodes,
     MemoryOutbox,
+    MemoryStaging,
 )
 from microindex.domain.sync.account import OPEN, NodeAccount, Request, Reservation
 from microindex.domain.sync.allocation import SplitRate
@@ -231,6 +232,9 @@ class MemorySyncDatabase:
         return MemorySyncUnitOfWork(self)
 
     unit_of_work = __call__
+
+    def staging(self) -> MemoryStaging:
+        return MemoryStaging(self)
 
 
 class MemorySyncUnitOfWork:

@@ -65,8 +65,9 @@ def import_(
 ) -> None:
     """Import products; a file with any bad row changes nothing unless --skip-bad-rows.
 
-    The file is read and written a batch at a time in one transaction (memory stays flat
-    however long the file); a bad row anywhere refuses it all and names its row.
+    The file is staged a batch at a time beside the catalog (memory stays flat however long
+    the file, and the hub goes on serving), then merged in one transaction; a bad row
+    anywhere refuses it all and names every bad row.
     With --stock-node, an unknown node changes nothing; an import stopped after the catalog
     and before the stock (killed, the node busy) resumes when the same file is run again.
 

@@ -13,7 +13,7 @@ from microindex.domain.access import AccessToken
 from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.promise_ports import HubUnitOfWorkFactory
 from microindex.service.remote_nodes import ledger_of, refuse_elsewhere
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
@@ -30,7 +30,7 @@ class Hub:
         return self.workspace.clock()
 
     @property
-    def hub(self) -> UnitOfWorkFactory:
+    def hub(self) -> HubUnitOfWorkFactory:
         return self.workspace.hub
 
     @property
