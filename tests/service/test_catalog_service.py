@@ -1,5 +1,3 @@
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +11,7 @@ from microindex.domain.codes import Sku
 from microindex.domain.money import Money
 from microindex.domain.product import Product
 from microindex.service import catalog
+from microindex.service.ports import UnitOfWork
 
 AT = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -80,7 +79,8 @@ def test_a_pull_reads_only_the_catalogs_messages_past_the_stock_events(tmp_path:
     """Stock events share the hub's outbox with the catalog; a node pulling its catalog reads
     the two product messages, not the 3,000 events around them, and an idle pull reads none."""
     hub, node = SqliteDatabase(tmp_path / "hub.sqlite"), SqliteDatabase(tmp_path / "node.sqlite")
-    hub.migrate(), node.migrate()
+    hub.migrate()
+    node.migrate()
     events = [(f"EV-{n}", {"n": n}) for n in range(3000)]
     with hub() as uow:
         uow.outbox.add_many("stock.changed", events[:1500], AT)
@@ -91,11 +91,10 @@ def test_a_pull_reads_only_the_catalogs_messages_past_the_stock_events(tmp_path:
         uow.commit()
     tally: list[int] = []
 
-    @contextmanager
-    def counted() -> Iterator[Any]:
-        with hub() as uow:
-            uow.outbox = _CountingOutbox(uow.outbox, tally)
-            yield uow
+    def counted() -> UnitOfWork:
+        uow = hub()
+        setattr(uow, "outbox", _CountingOutbox(uow.outbox, tally))  # noqa: B010
+        return uow
 
     assert catalog.pull_catalog(counted, node, batch=1000) == 2
     assert sum(tally) == 2
@@ -103,4 +102,5 @@ def test_a_pull_reads_only_the_catalogs_messages_past_the_stock_events(tmp_path:
     assert catalog.pull_catalog(counted, node, batch=1000) == 0
     assert sum(tally) == 0 and len(tally) == 1
     assert [p.sku.value for p in catalog.list_products(node)] == ["MUG-1", "MUG-2"]
-    hub.close(), node.close()
+    hub.close()
+    node.close()
