@@ -13,7 +13,7 @@ from microindex.domain.kpis import Handover, ListingAccuracy
 from microindex.domain.node import Node
 from microindex.domain.promise.lifecycle import Step
 from microindex.service import promise
-from microindex.service.channel_history import listing_accuracy
+from microindex.service.accuracy_days import Sources, kept_accuracy
 from microindex.service.channel_ports import ChannelStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
@@ -85,9 +85,8 @@ class ChannelListingAccuracy:
         open_store, hub, ledgers = self._args
         store = open_store()  # for this read only: a store may hold its own connection
         try:
-            report = listing_accuracy(
-                store, hub, ledgers, self._nodes(), self._settings, (start, end), end - start
-            )
+            sources = Sources(store, hub, ledgers, self._nodes(), self._settings)
+            report = kept_accuracy(sources, (start, end))
         finally:
             store.close()
         totals: dict[tuple[str, Basis], list[int]] = {}

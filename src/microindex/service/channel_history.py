@@ -58,13 +58,12 @@ def product_versions(hub: UnitOfWorkFactory) -> Iterator[tuple[datetime, Product
     last = 0
     while True:
         with hub() as uow:
-            messages = uow.outbox.after(last, PAGE)
-        if not messages:
-            return
+            messages, upto = uow.outbox.of_topic(PRODUCT_TOPIC, last, PAGE)
         for message in messages:
-            if message.topic == PRODUCT_TOPIC:
-                yield message.created_at, product_from_record(message.payload)
-        last = messages[-1].id
+            yield message.created_at, product_from_record(message.payload)
+        if upto == last:
+            return
+        last = upto
 
 
 def ledger(database: UnitOfWorkFactory, node: str) -> Iterator[Movement]:

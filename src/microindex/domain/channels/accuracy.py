@@ -11,9 +11,9 @@ of (item, moment) pairs that agree.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -143,3 +143,39 @@ def measure(
             AccuracyCell(channel, basis, n, start, end, checked[n], matched[n]) for n in fields
         ]
     return Measurement(cells, mismatches)
+
+
+DAY = timedelta(days=1)
+
+
+def day_start(moment: datetime) -> datetime:
+    """The start of `moment`'s day in UTC: the day accuracy is kept by (`service.accuracy_days`)."""
+    at = moment.astimezone(UTC)
+    return datetime.combine(at.date(), time(), UTC)
+
+
+def day_cell(
+    day: date, channel: str, basis: str, name: str, checked: int, matched: int
+) -> AccuracyCell:
+    """A kept day's cell, spanning its UTC day."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return AccuracyCell(channel, Basis(basis), name, start, start + DAY, checked, matched)
+
+
+def regroup(
+    cells: Iterable[AccuracyCell], spans: Sequence[tuple[datetime, datetime]]
+) -> list[AccuracyCell]:
+    """Cells summed into the windows `spans` (each cell falls in the window holding its start):
+    a week-long window is the sum of its seven days, as sampling each day is."""
+    found: list[AccuracyCell] = []
+    lanes: dict[tuple[str, Basis, str], list[AccuracyCell]] = {}
+    for cell in cells:
+        lanes.setdefault((cell.channel, cell.basis, cell.field), []).append(cell)
+    for (channel, basis, name), lane in lanes.items():
+        for start, end in spans:
+            inside = [c for c in lane if start <= c.start < end]
+            if inside:
+                checked = sum(c.checked for c in inside)
+                matched = sum(c.matched for c in inside)
+                found.append(AccuracyCell(channel, basis, name, start, end, checked, matched))
+    return found
