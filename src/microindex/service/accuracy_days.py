@@ -84,15 +84,26 @@ def kept_accuracy(
         replayed = _replay(sources, (start, end), window)
         return AccuracyReport([c for c in replayed if c.checked], [])
     today = day_start(end)
-    cells = closed_days(sources, start.date(), today.date()) if start < today else []
+    cells = closed_days(sources, start.date(), today.date())[0] if start < today else []
     if today < end:
         cells += _replay(sources, (max(start, today), end), DAY)
     return AccuracyReport(regroup((c for c in cells if c.checked), spans), [])
 
 
-def closed_days(sources: Sources, first: date, last: date) -> list[AccuracyCell]:
+def keep_closed_days(sources: Sources, now: datetime) -> int:
+    """Measure and keep every closed day since the first push not kept yet (or gone stale):
+    what the hub's `keep-listing-accuracy` timer runs just after midnight, so reports replay
+    only the day still open. Returns the days measured."""
+    pushes = sources.store.pushes()
+    if not pushes:
+        return 0
+    first = day_start(min(p.at for p in pushes)).date()
+    return len(closed_days(sources, first, day_start(now).date())[1])
+
+
+def closed_days(sources: Sources, first: date, last: date) -> tuple[list[AccuracyCell], list[date]]:
     """Daily cells for the closed days [first, last): kept ones read, stale ones dropped,
-    missing ones measured by the replay and kept."""
+    missing ones measured by the replay and kept; and the days measured this time."""
     store = sources.store
     kept, cells, text = store.kept_accuracy(first, last)
     stale, marks = _changes(sources, Marks.loads(text))
@@ -107,7 +118,7 @@ def closed_days(sources: Sources, first: date, last: date) -> list[AccuracyCell]
         measured += [c for c in _replay(sources, span, DAY) if c.checked]
         days += list(_days(run_start, run_end))
     store.keep_accuracy(marks.dumps(), stale_day, days, measured)
-    return cells + measured
+    return cells + measured, days
 
 
 def _replay(
