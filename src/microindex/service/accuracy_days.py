@@ -40,7 +40,7 @@ EVER = datetime.min.replace(tzinfo=UTC)
 class Marks:
     """How far the kept days have seen each source: the last push id (and lower ids not done
     then, which may land later), the last catalog message, each ledger's last sequence, and a
-    digest of the nodes and feed settings the truth was built with."""
+    digest of the feed settings the truth was built with."""
 
     config: str
     pushes: int = 0
@@ -153,16 +153,19 @@ def _missing(first: date, last: date, kept: set[date]) -> list[tuple[date, date]
 
 
 def _config(sources: Sources) -> str:
-    codes = sorted(n.code.value for n in sources.nodes)
-    text = repr((KEPT_VERSION, codes, sorted(sources.ledgers), sources.settings))
+    """What the truth is built with besides the records: the feed settings (and the rules'
+    version). A node added is seen through its ledger's movements, each at its own time."""
+    text = repr((KEPT_VERSION, sources.settings))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _changes(sources: Sources, old: Marks | None) -> tuple[datetime | None, Marks]:
     """The earliest moment whose record changed since `old` (None: nothing did), and the marks
-    now. With no marks, or other nodes or settings, every kept day is stale."""
+    now. With no marks, other settings, or a ledger gone (a node removed), every kept day is
+    stale."""
     config = _config(sources)
-    base = old if old is not None and old.config == config else Marks(config)
+    same = old is not None and old.config == config and set(old.ledgers) <= set(sources.ledgers)
+    base = old if old is not None and same else Marks(config)
     moments: list[datetime] = [] if base is old else [EVER]
     pushes, open_pushes = _push_marks(sources.store.pushes(), base, moments)
     products = base.products
