@@ -293,8 +293,12 @@ def page(
 @app.command("accuracy")
 def accuracy(
     ctx: typer.Context,
-    days: int = typer.Option(7, "--days", min=1, help="How far back."),
-    window_hours: int = typer.Option(24, "--window-hours", min=1, help="One row per window."),
+    days: int = typer.Option(
+        7, "--days", min=1, help="How far back: whole UTC days from the one it reaches."
+    ),
+    window_hours: int = typer.Option(
+        24, "--window-hours", min=1, help="One row per window (whole days: from kept days)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Listing accuracy per channel and field: what each channel showed against the ledgers.
