@@ -5,24 +5,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from microindex.adapters.channels.memory import ListWriter
 from microindex.bootstrap import Workspace
 from microindex.demo.channels import open_sources
 from microindex.domain.channels.accuracy import AccuracyCell, day_start
+from microindex.domain.channels.mapping import Channel
 from microindex.entrypoints.cli.app import app
 from microindex.service import stock
 from microindex.service.accuracy_days import Sources, keep_closed_days, kept_accuracy
 from microindex.service.channel_history import listing_accuracy
 from microindex.service.channel_ports import SentItem
+from microindex.service.channels import send
 from microindex.service.nodes import list_nodes
+from microindex.service.timers import run_due
 from tests.clock import DEMO_NOW, on_demo_day
 from tests.demo import open_copy
 from tests.sales import sell
+
+from .conftest import T0, Shop
 
 Counts = dict[tuple[str, str, str, datetime], tuple[int, int]]
 
@@ -128,3 +134,24 @@ def test_a_sale_keyed_in_late_and_a_push_recorded_after_the_fact_are_measured_ag
         assert _counts(kept_accuracy(sources, (DEMO_NOW - timedelta(days=7), DEMO_NOW)).cells) == (
             _replayed(sources, 7)
         )
+
+
+def test_the_hub_timer_keeps_the_days_just_closed_just_after_midnight(shop: Shop) -> None:
+    stock.receive(shop.workspace.node("shop"), "shop", "MUG-BLUE", 4, T0 - timedelta(hours=1))
+    for hours in (0, 5, 26):
+        shop.at(T0 + timedelta(hours=hours))
+        send(shop.sources, Channel.GOOGLE_LOCAL, ListWriter(), shop.now())
+    sell(shop.workspace.node("shop"), "shop", "MUG-BLUE", 1, T0 + timedelta(hours=3))
+    now = datetime.combine(T0.date() + timedelta(days=2), time(0, 10, 20), UTC)
+    ws = shop.workspace
+    ran = {r.timer: r for r in run_due(ws.timers(), ws.timer_claims(), now, "hub-0")}
+    assert ran["keep-listing-accuracy"].outcome == "ok", ran
+    assert ran["keep-listing-accuracy"].summary.startswith("2 closed days")
+    first = T0.date()
+    days, cells, marks = shop.sources.store.kept_accuracy(first, first + timedelta(days=2))
+    assert days == {first, first + timedelta(days=1)} and marks is not None
+    assert {c.channel for c in cells} == {"google-local"} and all(c.checked for c in cells)
+    later = now + timedelta(hours=1)
+    assert "keep-listing-accuracy" not in {
+        r.timer for r in run_due(ws.timers(), ws.timer_claims(), later, "hub-1")
+    }
