@@ -117,7 +117,8 @@ def closed_days(sources: Sources, first: date, last: date) -> tuple[list[Accurac
         span = (_midnight(run_start), _midnight(run_end))
         measured += [c for c in _replay(sources, span, DAY) if c.checked]
         days += list(_days(run_start, run_end))
-    store.keep_accuracy(marks.dumps(), stale_day, days, measured)
+    if stale_day is not None or days or marks.dumps() != text:  # else nothing to write
+        store.keep_accuracy(marks.dumps(), stale_day, days, measured)
     return cells + measured, days
 
 
