@@ -167,15 +167,18 @@ def regroup(
 ) -> list[AccuracyCell]:
     """Cells summed into the windows `spans` (each cell falls in the window holding its start):
     a week-long window is the sum of its seven days, as sampling each day is."""
-    found: list[AccuracyCell] = []
-    lanes: dict[tuple[str, Basis, str], list[AccuracyCell]] = {}
+    starts = [start for start, _ in spans]
+    sums: dict[tuple[str, Basis, str], dict[int, list[int]]] = {}
     for cell in cells:
-        lanes.setdefault((cell.channel, cell.basis, cell.field), []).append(cell)
-    for (channel, basis, name), lane in lanes.items():
-        for start, end in spans:
-            inside = [c for c in lane if start <= c.start < end]
-            if inside:
-                checked = sum(c.checked for c in inside)
-                matched = sum(c.matched for c in inside)
-                found.append(AccuracyCell(channel, basis, name, start, end, checked, matched))
-    return found
+        where = bisect.bisect_right(starts, cell.start) - 1
+        if where < 0 or cell.start >= spans[where][1]:
+            continue
+        lane = sums.setdefault((cell.channel, cell.basis, cell.field), {})
+        tally = lane.setdefault(where, [0, 0])
+        tally[0] += cell.checked
+        tally[1] += cell.matched
+    return [
+        AccuracyCell(channel, basis, name, *spans[where], checked, matched)
+        for (channel, basis, name), lane in sums.items()
+        for where, (checked, matched) in sorted(lane.items())
+    ]
