@@ -128,7 +128,7 @@ def test_kept_accuracy_days_are_read_back_dropped_when_stale_and_marked(
     days = [date(2026, 3, 1) + timedelta(days=n) for n in range(4)]
     assert store.kept_accuracy(days[0], days[-1]) == (set(), [], None)
     cells = [c for day in days[:3] for c in _day_cells(day, 96)]
-    store.keep_accuracy('{"at": 1}', None, days[:3] + [days[3]], cells)  # day 4: nothing seen
+    store.keep_accuracy('{"at": 1}', None, [*days[:3], days[3]], cells)  # day 4: nothing seen
     kept, read, marks = store.kept_accuracy(days[1], days[3] + timedelta(days=1))
     assert kept == set(days[1:]) and marks == '{"at": 1}'
     assert sorted(read, key=lambda c: (c.start, c.field)) == cells[2:]
