@@ -3,6 +3,7 @@
 
     .venv/bin/python -m bench.feeds                       # 100,000 products, 10 nodes
     .venv/bin/python -m bench.feeds --products 5000 --nodes 3
+    .venv/bin/python -m bench.feeds --accuracy            # listing accuracy: a year of pushes
 
 Ours: the real path (catalog and node files streamed in SKU order, figures downgraded for age,
 items written and every item recorded as sent). Baseline: the same rows dumped with plain
@@ -26,6 +27,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -178,12 +180,128 @@ def in_child(run: Callable[[], int], traced: bool) -> dict[str, float]:
     return result
 
 
+def shop_year(folder: Path, products: int, days: int) -> Any:
+    """A shop with `days` of history: each day some sales and a restock at two nodes, then the
+    morning push of local inventory and Meta (the demo's channels), recorded as sent."""
+    from microindex.bootstrap import bootstrap
+    from microindex.demo.channels import open_sources, push_channels
+    from microindex.demo.scenario import NODES
+    from microindex.domain.movement import MovementKind
+    from microindex.service import catalog as catalog_service
+    from microindex.service import nodes as node_service
+    from microindex.service import stock as stock_service
+    from microindex.settings import Settings
+
+    clock = [NOW]
+    ws = bootstrap(Settings(folder / "shop"), clock=lambda: clock[0])
+    start = NOW.replace(hour=8) - timedelta(days=days)
+    catalog = generate(products)
+    catalog_service.import_products(
+        ws.hub, catalog_service.ParsedCatalog(catalog, [], len(catalog)), start
+    )
+    nodes = NODES[:2]
+    for node in nodes:
+        node_service.add_node(ws.hub, node)
+        catalog_service.pull_catalog(ws.hub, ws.node(node.code.value))
+    skus = [p.sku.value for p in catalog]
+    rng = random.Random(3)
+    held = {(n.code.value, sku): 0 for n in nodes for sku in skus}
+    channels = open_sources(ws)
+    for day in range(days):
+        at = start + timedelta(days=day)
+        for node in nodes:
+            code, entries = node.code.value, []
+            for sku in rng.sample(skus, max(1, len(skus) // 5)):
+                if held[code, sku] > 0 and rng.random() < 0.7:
+                    sold = rng.randint(1, held[code, sku])
+                    kind, quantity = MovementKind.SELL, -sold
+                else:
+                    kind, quantity = MovementKind.RECEIVE, rng.randint(1, 6)
+                held[code, sku] += quantity
+                moment = at + timedelta(minutes=rng.randint(0, 600))
+                entries.append(stock_service.Entry(sku, kind, quantity, moment))
+            entries.sort(key=lambda e: e.at)
+            stock_service.record_batch(ws.node(code), code, entries)
+        push_channels(channels, at + timedelta(hours=23))
+    channels.store.close()
+    return ws
+
+
+def _replay(sources: Any, span: tuple[datetime, datetime]) -> Any:
+    from microindex.domain.channels.accuracy import DAY
+    from microindex.service.channel_history import listing_accuracy
+
+    s = sources
+    return listing_accuracy(s.store, s.hub, s.ledgers, s.nodes, s.settings, span, DAY)
+
+
+def _counts(report: Any) -> dict[tuple[str, str, str, datetime], tuple[int, int]]:
+    return {
+        (c.channel, c.basis, c.field, c.start): (c.checked, c.matched)
+        for c in report.cells
+        if c.checked
+    }
+
+
+def accuracy_main(products: int, days: int) -> None:
+    """Listing accuracy over a day, a week and a year: the full replay every report did,
+    against closed days kept (measured once, as the nightly timer does) plus today's replay."""
+    from microindex.demo.channels import open_sources
+    from microindex.domain.channels.accuracy import day_start
+    from microindex.service.accuracy_days import Sources, keep_closed_days, kept_accuracy
+    from microindex.service.nodes import list_nodes
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-accuracy-"))
+    try:
+        started = time.perf_counter()
+        ws = shop_year(folder, products, days)
+        took = time.perf_counter() - started
+        print(f"{products} products, 2 nodes, {days} days of pushes built in {took:.0f} s")
+        channels = open_sources(ws)
+        nodes = list_nodes(ws.hub)
+        ledgers = {n.code.value: ws.node(n.code.value) for n in nodes}
+        sources = Sources(channels.store, ws.hub, ledgers, nodes, channels.settings)
+
+        def timed(run: Callable[[], object]) -> tuple[float, float, object]:
+            wall, cpu = time.perf_counter(), time.process_time()
+            found = run()
+            return time.perf_counter() - wall, time.process_time() - cpu, found
+
+        wall, cpu, kept = timed(lambda: keep_closed_days(sources, NOW))
+        print(
+            f"closed days measured and kept once: {kept} days, {wall:.2f} s wall, {cpu:.2f} s CPU"
+        )
+        columns = ("samples", "replay s", "CPU s", "kept s", "CPU s", "x CPU")
+        print("\n" + f"{'span':<8}" + "".join(f"{c:>10}" for c in columns))
+        for name, span in (("day", 1), ("week", 7), ("year", days)):
+            start = NOW - timedelta(days=span)
+            whole = (day_start(start), NOW)
+            r_wall, r_cpu, replayed = timed(partial(_replay, sources, whole))
+            k_wall, k_cpu, report = timed(partial(kept_accuracy, sources, (start, NOW)))
+            assert _counts(replayed) == _counts(report), f"kept days differ over a {name}"
+            checked = sum(c for c, _ in _counts(report).values())
+            print(
+                f"{name:<8}{checked:>10}{r_wall:>10.2f}{r_cpu:>10.2f}{k_wall:>10.2f}{k_cpu:>10.2f}"
+                f"{r_cpu / max(k_cpu, 1e-6):>10.1f}",
+                flush=True,
+            )
+        channels.store.close()
+        ws.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accuracy", action="store_true", help="the listing-accuracy figures")
+    parser.add_argument("--days", type=int, default=365, help="--accuracy: days of history")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--nodes", type=int, default=10)
     parser.add_argument("--share", type=float, default=0.3, help="share of SKUs each node holds")
     args = parser.parse_args()
+    if args.accuracy:
+        accuracy_main(args.products if args.products != 100_000 else 40, args.days)
+        return
     folder = Path(tempfile.mkdtemp(prefix="bench-feeds-"))
     try:
         started = time.perf_counter()

@@ -270,6 +270,7 @@ LEASES_EVERY_S = 60
 EXPIRY_EVERY_S = 60
 SWEEP_EVERY_S = 300
 LOW_STOCK_EVERY_S = 300
+ACCURACY_AT = {"hour": 0, "minute": 10}  # UTC: the day accuracy is kept by has just closed
 WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
 
 
@@ -312,12 +313,19 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         fresh = purchasing.alert_low(ws.storage.reorder_points(), ws.hub, ledgers, now)
         return f"{len(fresh)} new low-stock alerts"
 
+    def listing_accuracy(now: datetime) -> str:
+        nodes = {n.code.value: ws.node(n.code.value) for n in list_nodes(ws.hub)}
+        listings = ws.governance(nodes, reports=False).sources.listings
+        kept = listings.keep(now) if listings is not None else 0
+        return f"{kept} closed days of listing accuracy measured and kept"
+
     return [
         Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
         Timer("low-stock", Every(LOW_STOCK_EVERY_S), low_stock),
         Timer("webhooks", Every(WEBHOOKS_EVERY_S), webhooks),
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
+        Timer("keep-listing-accuracy", Cron(ACCURACY_AT), listing_accuracy),
         *(Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()),
     ]
 

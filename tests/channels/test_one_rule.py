@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -186,7 +186,8 @@ def test_feeds_accuracy_equals_a_time_ordered_replay_of_the_demos_ledgers(
 ) -> None:
     """The CLI's figures against a replay written here from the raw tables: each ledger in
     the order of its movements' own times, what each channel was told with the units its
-    buffer held back, sampled every 15 minutes over a week in day-long windows."""
+    buffer held back, sampled every 15 minutes in day-long windows over the whole UTC days
+    from a week ago to now (closed days from what is kept, today replayed)."""
     workspace = open_copy(pristine_demo, tmp_path / "shop")
     root = workspace.settings.workspace
     workspace.close()
@@ -199,7 +200,8 @@ def test_feeds_accuracy_equals_a_time_ordered_replay_of_the_demos_ledgers(
         for c in json.loads(result.stdout)  # a warning may go to stderr
         if c["basis"] == "told" and c["field"] in ("availability", "quantity")
     }
-    replayed = _replay(root, DEMO_NOW - timedelta(days=7), DEMO_NOW)
+    week_ago = DEMO_NOW - timedelta(days=7)
+    replayed = _replay(root, datetime.combine(week_ago.date(), time(), UTC), DEMO_NOW)
     assert replayed == {key: reported[key] for key in replayed}
     assert {channel for channel, _, _ in replayed} == {"google-local", "meta"}
     assert all(checked > 1000 for checked, _ in replayed.values())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from microindex.adapters.channels.memory import MemoryChannelStore
 from microindex.adapters.postgres.channel_store import PostgresChannelStore
 from microindex.adapters.sqlite.channel_store import SqliteChannelStore
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.domain.channels.accuracy import AccuracyCell, day_cell
 from microindex.service.channel_ports import ChannelStore, SentItem
 
 from .conftest import POSTGRES, Databases
@@ -112,3 +113,31 @@ def test_a_served_file_keeps_its_time_until_its_content_changes(store: ChannelSt
     changed = AT + timedelta(hours=2)
     assert store.served("google.xml", "e2", changed) == (changed, True)
     assert store.served("google.xml", "e2", changed + timedelta(hours=1)) == (changed, False)
+
+
+def _day_cells(day: date, checked: int) -> list[AccuracyCell]:
+    return [
+        day_cell(day, "meta", "told", "availability", checked, checked - 1),
+        day_cell(day, "meta", "told", "price", checked, checked),
+    ]
+
+
+def test_kept_accuracy_days_are_read_back_dropped_when_stale_and_marked(
+    store: ChannelStore,
+) -> None:
+    days = [date(2026, 3, 1) + timedelta(days=n) for n in range(4)]
+    assert store.kept_accuracy(days[0], days[-1]) == (set(), [], None)
+    cells = [c for day in days[:3] for c in _day_cells(day, 96)]
+    store.keep_accuracy('{"at": 1}', None, [*days[:3], days[3]], cells)  # day 4: nothing seen
+    kept, read, marks = store.kept_accuracy(days[1], days[3] + timedelta(days=1))
+    assert kept == set(days[1:]) and marks == '{"at": 1}'
+    assert sorted(read, key=lambda c: (c.start, c.field)) == cells[2:]
+    assert read[0].end - read[0].start == timedelta(days=1)
+    store.keep_accuracy('{"at": 2}', days[2], [days[2]], _day_cells(days[2], 50))
+    kept, read, marks = store.kept_accuracy(days[0], days[3] + timedelta(days=1))
+    assert kept == set(days[:3]) and marks == '{"at": 2}'  # day 4 dropped, day 3 measured again
+    assert {(c.start.date(), c.checked) for c in read} == {
+        (days[0], 96),
+        (days[1], 96),
+        (days[2], 50),
+    }

@@ -4,6 +4,7 @@ and listing accuracy per channel, behind the governance ports."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from microindex.domain.kpis import Handover, ListingAccuracy
 from microindex.domain.node import Node
 from microindex.domain.promise.lifecycle import Step
 from microindex.service import promise
-from microindex.service.channel_history import listing_accuracy
+from microindex.service.accuracy_days import Sources, keep_closed_days, kept_accuracy
 from microindex.service.channel_ports import ChannelStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
@@ -81,15 +82,22 @@ class ChannelListingAccuracy:
         self._args = (open_store, hub, ledgers)
         self._nodes, self._settings = nodes, settings
 
-    def accuracy(self, start: datetime, end: datetime) -> list[ListingAccuracy]:
+    def keep(self, now: datetime) -> int:
+        with self._sources() as sources:
+            return keep_closed_days(sources, now)
+
+    @contextmanager
+    def _sources(self) -> Iterator[Sources]:
         open_store, hub, ledgers = self._args
         store = open_store()  # for this read only: a store may hold its own connection
         try:
-            report = listing_accuracy(
-                store, hub, ledgers, self._nodes(), self._settings, (start, end), end - start
-            )
+            yield Sources(store, hub, ledgers, self._nodes(), self._settings)
         finally:
             store.close()
+
+    def accuracy(self, start: datetime, end: datetime) -> list[ListingAccuracy]:
+        with self._sources() as sources:
+            report = kept_accuracy(sources, (start, end))
         totals: dict[tuple[str, Basis], list[int]] = {}
         for cell in report.cells:
             tally = totals.setdefault((cell.channel, cell.basis), [0, 0])

@@ -152,14 +152,13 @@ def pull_catalog(hub: UnitOfWorkFactory, node: UnitOfWorkFactory, batch: int = 5
         with node() as local:
             mark = int(local.meta.get(CATALOG_MARK) or 0)
         with hub() as remote:
-            messages = remote.outbox.after(mark, batch)
-        changes = [m for m in messages if m.topic == PRODUCT_TOPIC]
-        if not messages:
+            changes, upto = remote.outbox.of_topic(PRODUCT_TOPIC, mark, batch)
+        if upto == mark:
             return applied
         with node() as local:
             latest = {m.key: product_from_record(m.payload) for m in changes}
             local.catalog.upsert(list(latest.values()))
-            local.meta.put(CATALOG_MARK, str(messages[-1].id))
+            local.meta.put(CATALOG_MARK, str(upto))
             local.commit()
         applied += len(changes)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from microindex.domain.channels.accuracy import (
@@ -41,7 +41,7 @@ from microindex.domain.channels.newsletter import (
     restock_entry,
     restocks,
 )
-from microindex.domain.channels.price import feed_price, price_at
+from microindex.domain.channels.price import feed_price, price_at, sale_window
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
@@ -58,13 +58,12 @@ def product_versions(hub: UnitOfWorkFactory) -> Iterator[tuple[datetime, Product
     last = 0
     while True:
         with hub() as uow:
-            messages = uow.outbox.after(last, PAGE)
-        if not messages:
-            return
+            messages, upto = uow.outbox.of_topic(PRODUCT_TOPIC, last, PAGE)
         for message in messages:
-            if message.topic == PRODUCT_TOPIC:
-                yield message.created_at, product_from_record(message.payload)
-        last = messages[-1].id
+            yield message.created_at, product_from_record(message.payload)
+        if upto == last:
+            return
+        last = upto
 
 
 def ledger(database: UnitOfWorkFactory, node: str) -> Iterator[Movement]:
@@ -153,6 +152,7 @@ class _Truth:
     ) -> None:
         self.settings = settings
         self.nodes = {n.code.value: n for n in nodes}
+        self._made: dict[tuple[Channel, int, str, int, tuple[date, bool, bool]], Item] = {}
         self.products: dict[str, Timeline[Product]] = {}
         for at, product in product_versions(hub):
             if product.sku.value in skus:
@@ -186,6 +186,20 @@ class _Truth:
         return exact_item
 
     def _item(
+        self, channel: Channel, product: Product, node: str, quantity: int, at: datetime
+    ) -> Item:
+        """The item, built once per product version, node, quantity and what of the moment
+        an item reads: its UTC day (availability dates) and where it falls in the sale window
+        (announced, on, over). A day of 15-minute samples builds each item a few times, not 96."""
+        window = sale_window(product)
+        moment = (at.date(), window is None or window.covers(at), window is None or at < window.end)
+        key = (channel, id(product), node, quantity, moment)  # versions live as long as self
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = self._build(channel, product, node, quantity, at)
+        return found
+
+    def _build(
         self, channel: Channel, product: Product, node: str, quantity: int, at: datetime
     ) -> Item:
         if channel is Channel.GOOGLE:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from microindex.domain.channels.accuracy import AccuracyCell
 from microindex.domain.channels.figures import Availability
 from microindex.domain.product import Product
 
@@ -95,6 +96,25 @@ class ChannelStore(Protocol):
         observed: bool = False,
     ) -> Iterator[tuple[datetime, SentItem]]:
         """Items sent (or, `observed`, read back) up to `until`, oldest first."""
+        ...
+
+    def kept_accuracy(
+        self, first: date, last: date
+    ) -> tuple[set[date], list[AccuracyCell], str | None]:
+        """The days in [first, last) whose listing accuracy is kept, their cells (one per
+        channel, basis and field with anything checked, each spanning its day) and the marks
+        they were kept at (`service.accuracy_days.Marks`, as text; None: nothing kept yet)."""
+        ...
+
+    def keep_accuracy(
+        self,
+        marks: str,
+        stale_from: date | None,
+        days: Iterable[date],
+        cells: Iterable[AccuracyCell],
+    ) -> None:
+        """In one transaction: drop the kept days from `stale_from` on, keep `days` with
+        their `cells`, and note `marks`."""
         ...
 
     def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:

@@ -137,6 +137,10 @@ class ListingAccuracySource(Protocol):
 
     def accuracy(self, start: datetime, end: datetime) -> Iterable[ListingAccuracy]: ...
 
+    def keep(self, now: datetime) -> int:
+        """Measure and keep the closed days not kept yet; returns how many."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SyncStatus:

@@ -15,6 +15,7 @@ from typing import IO
 from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
+from microindex.adapters.csvio.cells import text_cell
 from microindex.domain.channels.items import GOOGLE_COLUMNS, LOCAL_COLUMNS, META_COLUMNS, Item
 from microindex.domain.channels.text import clean
 
@@ -82,17 +83,13 @@ class GoogleXmlWriter:
         self._xml.endDocument()
 
 
-FORMULA_START = ("=", "+", "-", "@")
-
-
 def _cell(value: str) -> str:
     """A cell a spreadsheet shows as the text it is: cleaned; tabs and line breaks (which
-    would break a row) as spaces; a leading `=`, `+`, `-` or `@` (which a spreadsheet would run
-    as a formula) behind an apostrophe, as OWASP's CSV injection advice has it."""
+    would break a row) as spaces; never a formula (`csvio.cells.text_cell`)."""
     value = clean(value)
     if any(c in value for c in "\t\n"):
         value = " ".join(value.split())
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return text_cell(value)
 
 
 class TableWriter:

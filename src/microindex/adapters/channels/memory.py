@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from microindex.domain.channels.accuracy import AccuracyCell
 from microindex.domain.channels.figures import Availability
 from microindex.domain.channels.items import Item, item_digest
 from microindex.domain.product import Product
@@ -20,6 +21,8 @@ class MemoryChannelStore:
         self._items: dict[int, list[SentItem]] = {}
         self._latest: dict[str, dict[str, str]] = {}
         self._served: dict[str, tuple[str, datetime]] = {}
+        self._kept: dict[date, list[AccuracyCell]] = {}
+        self._marks: str | None = None
 
     def record_push(
         self, channel: str, kind: str, at: datetime, items: Iterable[SentItem]
@@ -48,6 +51,27 @@ class MemoryChannelStore:
 
     def latest_digests(self, channel: str) -> dict[str, str]:
         return dict(self._latest.get(channel, {}))
+
+    def kept_accuracy(
+        self, first: date, last: date
+    ) -> tuple[set[date], list[AccuracyCell], str | None]:
+        days = {d for d in self._kept if first <= d < last}
+        return days, [c for d in sorted(days) for c in self._kept[d]], self._marks
+
+    def keep_accuracy(
+        self,
+        marks: str,
+        stale_from: date | None,
+        days: Iterable[date],
+        cells: Iterable[AccuracyCell],
+    ) -> None:
+        if stale_from is not None:
+            self._kept = {d: c for d, c in self._kept.items() if d < stale_from}
+        for day in days:
+            self._kept[day] = []
+        for cell in cells:
+            self._kept[cell.start.date()].append(cell)
+        self._marks = marks
 
     def history(
         self,

@@ -20,13 +20,11 @@ STOCK_COLUMNS = (
     "node", "sku", "title", "on_hand", "unit_cost", "value_at_cost", "unit_net_price",
     "value_at_net_price", "currency",
 )  # fmt: skip
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def text_cell(value: str) -> str:
-    """Typed text as a cell a spreadsheet will not run."""
-    shown = "".join(c for c in value if c.isprintable() or c == " ")
-    return "'" + shown if value.startswith(FORMULA_START) else shown
+def _printable(value: str) -> str:
+    """Typed text as printable characters (the sheet writer keeps it from being run)."""
+    return "".join(c for c in value if c.isprintable() or c == " ")
 
 
 def _amount(value: Decimal | None) -> str:
@@ -43,8 +41,8 @@ def write_sales(stream: BinaryIO, lines: Sequence[SaleLine]) -> None:
                     "time": s.at.time().isoformat(timespec="seconds"),
                     "node": s.node,
                     "movement": f"{s.node}#{s.seq}",
-                    "sku": text_cell(s.sku),
-                    "title": text_cell(s.title),
+                    "sku": _printable(s.sku),
+                    "title": _printable(s.title),
                     "quantity": s.quantity,
                     "vat_rate": "" if p is None else str(p.rate),
                     "unit_net": _amount(None if p is None else p.net.amount),
@@ -54,7 +52,7 @@ def write_sales(stream: BinaryIO, lines: Sequence[SaleLine]) -> None:
                     "vat": _amount(s.total("vat")),
                     "gross": _amount(s.total("gross")),
                     "currency": "" if p is None else p.gross.currency,
-                    "reference": text_cell(s.reference),
+                    "reference": _printable(s.reference),
                 }
             )
 
@@ -68,8 +66,8 @@ def write_stock_value(stream: BinaryIO, lines: Sequence[ValueLine]) -> None:
             writer.writerow(
                 {
                     "node": v.node,
-                    "sku": text_cell(v.sku),
-                    "title": text_cell(v.title),
+                    "sku": _printable(v.sku),
+                    "title": _printable(v.title),
                     "on_hand": v.on_hand,
                     "unit_cost": _amount(v.unit_cost.amount if v.unit_cost else None),
                     "value_at_cost": _amount(v.at_cost),

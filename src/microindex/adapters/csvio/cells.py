@@ -61,3 +61,32 @@ def web_urls(text: str, separator: str) -> tuple[str, ...]:
         except InvalidValue as error:
             raise ValueError(f"{error.reason} (got {item[:80]!r})") from None
     return found
+
+
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's CSV Injection
+# page: `=`, `+`, `-`, `@`, tab and carriage return; ASVS 1.2.10 adds the null character).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+TEXT_MARK = "'"  # a spreadsheet's own "this cell is text" mark
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def text_cell(value: str) -> str:
+    """The value as a cell a spreadsheet shows as text and never runs: a leading formula
+    character goes behind an apostrophe. A plain number (`-3`, `+12.50`) is left as it is, so it
+    still adds up; a phone number with spaces (`+44 20 7946 0000`) is text and gets the mark.
+    A value that already starts with an apostrophe before a formula character (or another
+    apostrophe) gets one more, so `typed_text` gives back exactly what was written."""
+    if value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return TEXT_MARK + value
+    if value.startswith(TEXT_MARK) and value[1:].startswith((*FORMULA_START, TEXT_MARK)):
+        return TEXT_MARK + value
+    return value
+
+
+def typed_text(cell: str) -> str:
+    """A cell read back as the text it stands for: the apostrophe `text_cell` put before a
+    formula character (or before another apostrophe) taken off; any other cell as it is, so a
+    hand-typed `'Tis the season` keeps its apostrophe."""
+    if cell.startswith(TEXT_MARK) and cell[1:].startswith((*FORMULA_START, TEXT_MARK)):
+        return cell[1:]
+    return cell

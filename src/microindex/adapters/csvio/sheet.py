@@ -1,5 +1,7 @@
 """Reading and writing one CSV sheet: encoding, header, spreadsheet row numbers, row errors.
 
+A sheet is written for a spreadsheet: no text cell it would run as a formula
+(`cells.text_cell`), and read back with that mark taken off (`cells.typed_text`).
 A sheet is read as UTF-8 (an Excel byte-order mark is accepted) one record at a time. Row
 numbers are the ones a spreadsheet shows: the header is row 1, the first record row 2, and a
 quoted cell spanning several lines is still one row. Problems become `RowError`s collected on the
@@ -11,12 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from microindex.adapters.csvio.cells import text_cell, typed_text
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Product
 from microindex.service.catalog import RowError
@@ -110,15 +113,15 @@ class Sheet:
     def _row(self, number: int, record: list[str]) -> Row:
         row = Row(number, {}, self.errors)
         if _utf8("".join(record)):  # the usual case: no cell to report
+            cells = zip(self.header, record, strict=False)
             if self.named:
-                row.cells = dict(zip(self.header, map(str.strip, record), strict=False))
+                row.cells = {column: typed_text(cell.strip()) for column, cell in cells}
             else:
-                cells = zip(self.header, record, strict=False)
-                row.cells = {column: cell.strip() for column, cell in cells if column}
+                row.cells = {column: typed_text(cell.strip()) for column, cell in cells if column}
         else:
             for column, cell in zip(self.header, record, strict=False):
                 if column and _readable(row, column, cell):
-                    row.cells[column] = cell.strip()
+                    row.cells[column] = typed_text(cell.strip())
         extra = [cell for cell in record[len(self.header) :] if cell.strip()]
         if extra:
             row.report("", "more cells than the header has columns", extra[0])
@@ -152,14 +155,29 @@ def open_sheet(source: Source, required: Sequence[str]) -> Iterator[Sheet]:
         yield Sheet(header, records if not errors else iter(()), errors)
 
 
+class SheetWriter:
+    """Rows into a CSV a person opens in a spreadsheet: every text cell through `text_cell`,
+    so none is read as a formula; numbers and empty cells as they are."""
+
+    def __init__(self, rows: csv.DictWriter[str]) -> None:
+        self._rows = rows
+
+    def writerow(self, row: Mapping[str, object]) -> None:
+        self._rows.writerow({k: text_cell(v) if isinstance(v, str) else v for k, v in row.items()})
+
+    def writerows(self, rows: Iterable[Mapping[str, object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 @contextmanager
-def sheet_writer(stream: BinaryIO, columns: Sequence[str]) -> Iterator[csv.DictWriter[str]]:
+def sheet_writer(stream: BinaryIO, columns: Sequence[str]) -> Iterator[SheetWriter]:
     """A CSV writer, header written, putting UTF-8 into a binary stream that is left open."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
     try:
         writer = csv.DictWriter(text, fieldnames=list(columns), restval="")
         writer.writeheader()
-        yield writer
+        yield SheetWriter(writer)
     finally:
         text.flush()
         text.detach()

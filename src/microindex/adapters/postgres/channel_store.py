@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 
 from microindex.adapters.postgres.connection import Connection, connect
+from microindex.domain.channels.accuracy import AccuracyCell, day_cell
 from microindex.domain.channels.items import item_digest
 from microindex.service.channel_ports import PushRecord, SentItem
 
@@ -77,6 +78,58 @@ class PostgresChannelStore:
                     (channel, push_id),
                 )
         return PushRecord(push_id, channel, kind, at, count)
+
+    def kept_accuracy(
+        self, first: date, last: date
+    ) -> tuple[set[date], list[AccuracyCell], str | None]:
+        conn = self.conn
+        with conn.transaction():
+            days = conn.execute(
+                "SELECT day FROM channel_accuracy_days WHERE day >= %s AND day < %s",
+                (first, last),
+            ).fetchall()
+            rows = conn.execute(
+                "SELECT day, channel, basis, field, checked, matched FROM channel_accuracy"
+                " WHERE day >= %s AND day < %s ORDER BY day, channel, basis, field",
+                (first, last),
+            ).fetchall()
+            marks = conn.execute("SELECT marks FROM channel_accuracy_marks").fetchone()
+        cells = [
+            day_cell(d, channel, basis, name, checked, matched)
+            for d, channel, basis, name, checked, matched in rows
+        ]
+        return {d for (d,) in days}, cells, None if marks is None else str(marks[0])
+
+    def keep_accuracy(
+        self,
+        marks: str,
+        stale_from: date | None,
+        days: Iterable[date],
+        cells: Iterable[AccuracyCell],
+    ) -> None:
+        """Reports measuring the same day together keep the same counts: the last one wins."""
+        conn = self.conn
+        with conn.transaction(), conn.cursor() as cur:
+            if stale_from is not None:
+                cur.execute("DELETE FROM channel_accuracy_days WHERE day >= %s", (stale_from,))
+            cur.executemany(
+                "INSERT INTO channel_accuracy_days (day) VALUES (%s) ON CONFLICT DO NOTHING",
+                [(d,) for d in days],
+            )
+            cur.executemany(
+                "INSERT INTO channel_accuracy (day, channel, basis, field, checked, matched)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (day, channel, basis, field)"
+                " DO UPDATE SET checked = excluded.checked, matched = excluded.matched",
+                [
+                    (c.start.date(), c.channel, c.basis.value, c.field, c.checked, c.matched)
+                    for c in cells
+                ],
+            )
+            cur.execute(
+                "INSERT INTO channel_accuracy_marks (id, marks) VALUES (1, %s)"
+                " ON CONFLICT (id) DO UPDATE SET marks = excluded.marks",
+                (marks,),
+            )
 
     def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:
         """Hub processes serving the same new content together: the first to write it sets

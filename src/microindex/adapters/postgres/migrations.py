@@ -13,6 +13,7 @@ from psycopg import sql
 
 from microindex.adapters import movement_tags
 from microindex.adapters.postgres.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
+from microindex.adapters.postgres.accuracy_schema import ACCURACY_DAYS_MIGRATION
 from microindex.adapters.postgres.asset_schema import ASSET_MIGRATION
 from microindex.adapters.postgres.blob_schema import BLOB_MIGRATION
 from microindex.adapters.postgres.catalog_schema import PRODUCT_KEYS_MIGRATION, fill_product_keys
@@ -240,6 +241,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    ACCURACY_DAYS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -11,11 +11,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 
 from microindex.adapters.sqlite.connection import connect
+from microindex.domain.channels.accuracy import AccuracyCell, day_cell
 from microindex.domain.channels.items import item_digest
 from microindex.service.channel_ports import PushRecord, SentItem
 
@@ -86,6 +87,55 @@ class SqliteChannelStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def kept_accuracy(
+        self, first: date, last: date
+    ) -> tuple[set[date], list[AccuracyCell], str | None]:
+        span = (first.isoformat(), last.isoformat())
+        days = {
+            date.fromisoformat(d)
+            for (d,) in self.conn.execute(
+                "SELECT day FROM channel_accuracy_days WHERE day >= ? AND day < ?", span
+            )
+        }
+        cells = [
+            day_cell(date.fromisoformat(d), channel, basis, name, checked, matched)
+            for d, channel, basis, name, checked, matched in self.conn.execute(
+                "SELECT day, channel, basis, field, checked, matched FROM channel_accuracy"
+                " WHERE day >= ? AND day < ? ORDER BY day, channel, basis, field",
+                span,
+            )
+        ]
+        row = self.conn.execute("SELECT marks FROM channel_accuracy_marks").fetchone()
+        return days, cells, None if row is None else str(row[0])
+
+    def keep_accuracy(
+        self,
+        marks: str,
+        stale_from: date | None,
+        days: Iterable[date],
+        cells: Iterable[AccuracyCell],
+    ) -> None:
+        with self._transaction() as conn:
+            if stale_from is not None:
+                conn.execute(
+                    "DELETE FROM channel_accuracy_days WHERE day >= ?", (stale_from.isoformat(),)
+                )
+            conn.executemany(
+                "INSERT OR REPLACE INTO channel_accuracy_days (day) VALUES (?)",
+                [(d.isoformat(),) for d in days],
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO channel_accuracy"
+                " (day, channel, basis, field, checked, matched) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (c.start.date().isoformat(), c.channel, c.basis, c.field, c.checked, c.matched)
+                    for c in cells
+                ],
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO channel_accuracy_marks (id, marks) VALUES (1, ?)", (marks,)
+            )
 
     def served(self, name: str, etag: str, at: datetime) -> tuple[datetime, bool]:
         with self._transaction() as conn:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from microindex.adapters import movement_tags
 from microindex.adapters.sqlite.access_schema import RATE_LIMIT_MIGRATION, SESSION_MIGRATION
+from microindex.adapters.sqlite.accuracy_schema import ACCURACY_DAYS_MIGRATION
 from microindex.adapters.sqlite.catalog_schema import PRODUCT_KEYS_MIGRATION, fill_product_keys
 from microindex.adapters.sqlite.governance_schema import (
     ARCHIVED_SKUS_MIGRATION,
@@ -322,6 +323,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    ACCURACY_DAYS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

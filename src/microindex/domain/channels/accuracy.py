@@ -11,9 +11,9 @@ of (item, moment) pairs that agree.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -143,3 +143,42 @@ def measure(
             AccuracyCell(channel, basis, n, start, end, checked[n], matched[n]) for n in fields
         ]
     return Measurement(cells, mismatches)
+
+
+DAY = timedelta(days=1)
+
+
+def day_start(moment: datetime) -> datetime:
+    """The start of `moment`'s day in UTC: the day accuracy is kept by (`service.accuracy_days`)."""
+    at = moment.astimezone(UTC)
+    return datetime.combine(at.date(), time(), UTC)
+
+
+def day_cell(
+    day: date, channel: str, basis: str, name: str, checked: int, matched: int
+) -> AccuracyCell:
+    """A kept day's cell, spanning its UTC day."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return AccuracyCell(channel, Basis(basis), name, start, start + DAY, checked, matched)
+
+
+def regroup(
+    cells: Iterable[AccuracyCell], spans: Sequence[tuple[datetime, datetime]]
+) -> list[AccuracyCell]:
+    """Cells summed into the windows `spans` (each cell falls in the window holding its start):
+    a week-long window is the sum of its seven days, as sampling each day is."""
+    starts = [start for start, _ in spans]
+    sums: dict[tuple[str, Basis, str], dict[int, list[int]]] = {}
+    for cell in cells:
+        where = bisect.bisect_right(starts, cell.start) - 1
+        if where < 0 or cell.start >= spans[where][1]:
+            continue
+        lane = sums.setdefault((cell.channel, cell.basis, cell.field), {})
+        tally = lane.setdefault(where, [0, 0])
+        tally[0] += cell.checked
+        tally[1] += cell.matched
+    return [
+        AccuracyCell(channel, basis, name, *spans[where], checked, matched)
+        for (channel, basis, name), lane in sums.items()
+        for where, (checked, matched) in sorted(lane.items())
+    ]

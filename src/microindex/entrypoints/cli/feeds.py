@@ -49,8 +49,9 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
+from microindex.service.accuracy_days import Sources, kept_accuracy
 from microindex.service.capture_views import published_image
-from microindex.service.channel_history import listing_accuracy, newsletter_entries
+from microindex.service.channel_history import newsletter_entries
 from microindex.service.channel_views import (
     answer_question,
     availability,
@@ -292,8 +293,12 @@ def page(
 @app.command("accuracy")
 def accuracy(
     ctx: typer.Context,
-    days: int = typer.Option(7, "--days", min=1, help="How far back."),
-    window_hours: int = typer.Option(24, "--window-hours", min=1, help="One row per window."),
+    days: int = typer.Option(
+        7, "--days", min=1, help="How far back: whole UTC days from the one it reaches."
+    ),
+    window_hours: int = typer.Option(
+        24, "--window-hours", min=1, help="One row per window (whole days: from kept days)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Listing accuracy per channel and field: what each channel showed against the ledgers.
@@ -301,14 +306,11 @@ def accuracy(
     with domain_errors():
         ws, sources = workspace(ctx), _sources(ctx)
         end = ws.clock()
-        report = listing_accuracy(
-            sources.store,
-            ws.hub,
-            all_node_databases(ctx),
-            sources.nodes,
-            sources.settings,
-            (end - timedelta(days=days), end),
-            timedelta(hours=window_hours),
+        kept = Sources(
+            sources.store, ws.hub, all_node_databases(ctx), sources.nodes, sources.settings
+        )
+        report = kept_accuracy(
+            kept, (end - timedelta(days=days), end), timedelta(hours=window_hours)
         )
     rows = [c for c in report.cells if c.checked]
     if as_json:

@@ -33,7 +33,10 @@ class AccuracyOut(BaseModel):
 def feed_accuracy(
     hub: HubDep,
     token: TokenDep,
-    days: Annotated[int, Query(ge=1, le=366, description="How far back.")] = 7,
+    days: Annotated[
+        int,
+        Query(ge=1, le=366, description="How far back: whole UTC days from the one it reaches."),
+    ] = 7,
 ) -> list[AccuracyOut]:
     require(token.grant, Action.GOVERN)
     sources = hub.workspace.governance(hub.nodes(), reports=False).sources
