@@ -10,7 +10,6 @@ from microindex.domain.errors import OutOfStock, UnknownSku
 from microindex.domain.movement import Movement, MovementKind
 from microindex.service import stock
 from microindex.service.ports import StockLine, UnitOfWorkFactory
-from microindex.service.records import movement_from_record
 from tests.sales import sell
 
 from .samples import AT, later
@@ -149,11 +148,25 @@ def test_set_stock_records_why_each_quantity_changed(stocked: UnitOfWorkFactory)
 
 
 def test_every_recorded_movement_goes_to_the_outbox(stocked: UnitOfWorkFactory) -> None:
+    """One message per transaction, naming the node and the sequence numbers it appended;
+    the movements themselves are read from the ledger (ADR 0010)."""
     made = [stock.receive(stocked, "shop", "A", 5, AT), sell(stocked, "shop", "A", 2, AT)]
+    rows = [stock.StockRow("A", 1), stock.StockRow("B", 4)]
+    made += stock.set_stock(stocked, "shop", rows, later(1), "file")
     with stocked() as uow:
         messages = [m for m in uow.outbox.after(0) if m.topic == stock.MOVEMENT_TOPIC]
-    assert [m.key for m in messages] == ["shop#1", "shop#2"]
-    assert [movement_from_record(m.payload) for m in messages] == made
+        assert [m.key for m in messages] == ["shop#1", "shop#2", "shop#3-4"]
+        assert [m.payload for m in messages] == [
+            {"node": "shop", "first": 1, "last": 1},
+            {"node": "shop", "first": 2, "last": 2},
+            {"node": "shop", "first": 3, "last": 4},
+        ]
+        told = [
+            uow.ledger.movement(m.payload["node"], seq)
+            for m in messages
+            for seq in range(m.payload["first"], m.payload["last"] + 1)
+        ]
+    assert told == made
 
 
 def test_a_movement_read_back_has_the_same_digest_whatever_its_offset(
