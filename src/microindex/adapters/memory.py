@@ -11,10 +11,10 @@ from types import TracebackType
 from typing import Any, Self
 
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, ProductFilter, StockLine
+from microindex.service.ports import OutboxMessage, ProductFilter, SalesHistory, StockLine
 
 
 @dataclass
@@ -128,6 +128,15 @@ class MemoryLedger:
             for (n, seq), m in self._s.movements.items()
             if n == node and m.sku == sku and seq <= position
         )
+
+    def sales(self, node: str) -> SalesHistory:
+        mine = [m for (n, _), m in self._s.movements.items() if n == node]
+        sold: dict[str, int] = {}
+        for m in mine:
+            if m.kind is MovementKind.SELL:
+                sold[m.sku] = sold.get(m.sku, 0) - m.quantity
+        times = [m.at for m in mine]
+        return SalesHistory(sold, min(times, default=None), max(times, default=None))
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
         lines = [

@@ -15,10 +15,16 @@ from psycopg.types.json import Jsonb
 from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import Connection
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, ProductFilter, StockLine, folded
+from microindex.service.ports import (
+    OutboxMessage,
+    ProductFilter,
+    SalesHistory,
+    StockLine,
+    folded,
+)
 from microindex.service.records import (
     NODE_FIELDS,
     movement_from_record,
@@ -338,6 +344,18 @@ class PostgresLedger:
             (node, sku, position),
         ).fetchone()
         return 0 if row is None else int(row[0])
+
+    def sales(self, node: str) -> SalesHistory:
+        rows = self._conn.execute(
+            "SELECT sku, sum(CASE WHEN kind = %s THEN -quantity ELSE 0 END), min(at), max(at)"
+            " FROM movements WHERE node = %s GROUP BY sku",
+            (MovementKind.SELL.value, node),
+        ).fetchall()
+        return SalesHistory(
+            {sku: int(units) for sku, units, _, _ in rows if units},
+            min((r[2] for r in rows), default=None),
+            max((r[3] for r in rows), default=None),
+        )
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
         where: list[sql.Composable] = [sql.SQL("true")]
