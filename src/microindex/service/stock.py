@@ -163,14 +163,11 @@ def set_stock(
         ledger = uow.ledger.load(node, skus)
         made: list[Movement] = []
         for row in rows:
-            delta = row.quantity - ledger.available(row.sku)
+            held = ledger.available(row.sku)
+            delta = row.quantity - held
             if delta == 0:
                 continue
-            kind = (
-                MovementKind.RECEIVE
-                if ledger.available(row.sku) == 0 and delta > 0
-                else MovementKind.COUNT_ADJUST
-            )
+            kind = MovementKind.RECEIVE if held == 0 and delta > 0 else MovementKind.COUNT_ADJUST
             made.append(ledger.record(row.sku, kind, delta, at, reference, actor))
         save_movements(uow, ledger, at)
         uow.commit()

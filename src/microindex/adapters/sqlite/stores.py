@@ -258,11 +258,12 @@ class SqliteLedger:
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _movement_rows(ledger.new),
         )
-        touched = {m.sku for m in ledger.new}
-        self._conn.executemany(
-            "INSERT INTO on_hand (node, sku, quantity) VALUES (?, ?, ?) "
-            "ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
-            [(ledger.node, sku, ledger.on_hand[sku]) for sku in touched],
+        on_hand = ledger.on_hand
+        # once per SKU, in one statement: {sku: quantity} read back by json_each
+        self._conn.execute(
+            "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
+            " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
+            (ledger.node, _COMPACT.encode({m.sku: on_hand[m.sku] for m in ledger.new})),
         )
         self._conn.execute(
             "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "
