@@ -9,7 +9,7 @@ import pytest
 from microindex.domain.errors import OutOfStock, UnknownSku
 from microindex.domain.movement import Movement, MovementKind
 from microindex.service import stock
-from microindex.service.ports import StockLine, UnitOfWorkFactory
+from microindex.service.ports import SalesHistory, StockLine, UnitOfWorkFactory
 from tests.sales import sell
 
 from .samples import AT, later
@@ -178,3 +178,26 @@ def test_a_movement_read_back_has_the_same_digest_whatever_its_offset(
         found = uow.ledger.movement("shop", 1)
     assert found == made  # the same instant, on every adapter
     assert found is not None and found.digest() == made.digest()
+
+
+def test_sales_sum_a_nodes_sells_by_sku_over_the_span_of_its_ledger(
+    stocked: UnitOfWorkFactory,
+) -> None:
+    """What the hub's first split of a node reads (`LedgerStore.sales`), summed by the store:
+    sells only (a write-off or a grant is no sale), over the earliest to the latest movement
+    whatever their order in the ledger or the zone they were recorded in."""
+    paris = timezone(timedelta(hours=1))
+    with stocked() as uow:
+        assert uow.ledger.sales("shop") == SalesHistory({}, None, None)
+    stock.receive(stocked, "shop", "A", 9, later(60))
+    stock.receive(stocked, "shop", "B", 4, later(-3600))  # imported late: earlier in time
+    sell(stocked, "shop", "A", 2, later(120))
+    sell(stocked, "shop", "A", 1, (AT + timedelta(seconds=7200)).astimezone(paris))
+    stock.write_off(stocked, "shop", "B", 1, later(30))
+    stock.receive(stocked, "van", "B", 5, later(99_999))  # another node's ledger
+    sell(stocked, "van", "B", 5, later(99_999))
+    with stocked() as uow:
+        found = uow.ledger.sales("shop")
+    assert found.sold == {"A": 3}
+    assert (found.first, found.last) == (later(-3600), later(7200))
+    assert found.span_s == 3 * 3600
