@@ -201,3 +201,22 @@ def test_sales_sum_a_nodes_sells_by_sku_over_the_span_of_its_ledger(
     assert found.sold == {"A": 3}
     assert (found.first, found.last) == (later(-3600), later(7200))
     assert found.span_s == 3 * 3600
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=SUM(A1)", "till (2) <!-- x -->", 'tab\tbell\x07 é 😀 "quoted" \\back', "x" * 300],
+)
+def test_typed_text_is_stored_as_typed_in_a_batch(stocked: UnitOfWorkFactory, text: str) -> None:
+    """References and actors a person typed go into the ledger as typed, in a batch of several
+    movements sharing a time (one statement on every store)."""
+    entries = [
+        stock.Entry("A", MovementKind.RECEIVE, 3, AT, text, text),
+        stock.Entry("B", MovementKind.RECEIVE, 2, AT, "", text),
+        stock.Entry("A", MovementKind.SELL, -1, later(1), text, ""),
+    ]
+    made = stock.record_batch(stocked, "shop", entries)
+    with stocked() as uow:
+        assert uow.ledger.movements("shop") == made
+        assert [m.digest() for m in uow.ledger.movements("shop")] == [m.digest() for m in made]
+        assert uow.ledger.load("shop", ["A", "B"]).on_hand == {"A": 2, "B": 2}
