@@ -18,6 +18,13 @@ Ratios are ours / raw: for rates, higher is better (1.0 = as fast as the raw dri
 latencies and CPU per movement, lower is better. The raw rate of single appends is the disk's
 durable commit rate during the run (it swings from about 200/s to 14,000/s on a shared disk:
 CPU per movement is the steadier figure).
+
+Batched append, CPU µs per movement, ours against raw, on 2026-12-06 (load average about 20,
+the disk at 230-670 raw commits/s: CPU is the figure to read), the code before and after
+issue 21's ledger work run in turn: SQLite 23.6 / 21.8 -> 12.4 / 12.0 (raw 4.0-5.0);
+PostgreSQL 69.1 / 71.5 -> 19.2 / 19.8 (raw 15.5-17.4). One outbox message per save instead of
+one per movement (ADR 0012), on-hand once per SKU in one statement, a shared time formatted
+once, and on PostgreSQL the batch sent as one JSON text rather than nine arrays.
 """
 
 from __future__ import annotations

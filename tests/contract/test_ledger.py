@@ -9,8 +9,7 @@ import pytest
 from microindex.domain.errors import OutOfStock, UnknownSku
 from microindex.domain.movement import Movement, MovementKind
 from microindex.service import stock
-from microindex.service.ports import StockLine, UnitOfWorkFactory
-from microindex.service.records import movement_from_record
+from microindex.service.ports import SalesHistory, StockLine, UnitOfWorkFactory
 from tests.sales import sell
 
 from .samples import AT, later
@@ -149,11 +148,25 @@ def test_set_stock_records_why_each_quantity_changed(stocked: UnitOfWorkFactory)
 
 
 def test_every_recorded_movement_goes_to_the_outbox(stocked: UnitOfWorkFactory) -> None:
+    """One message per transaction, naming the node and the sequence numbers it appended;
+    the movements themselves are read from the ledger (ADR 0012)."""
     made = [stock.receive(stocked, "shop", "A", 5, AT), sell(stocked, "shop", "A", 2, AT)]
+    rows = [stock.StockRow("A", 1), stock.StockRow("B", 4)]
+    made += stock.set_stock(stocked, "shop", rows, later(1), "file")
     with stocked() as uow:
         messages = [m for m in uow.outbox.after(0) if m.topic == stock.MOVEMENT_TOPIC]
-    assert [m.key for m in messages] == ["shop#1", "shop#2"]
-    assert [movement_from_record(m.payload) for m in messages] == made
+        assert [m.key for m in messages] == ["shop#1", "shop#2", "shop#3-4"]
+        assert [m.payload for m in messages] == [
+            {"node": "shop", "first": 1, "last": 1},
+            {"node": "shop", "first": 2, "last": 2},
+            {"node": "shop", "first": 3, "last": 4},
+        ]
+        told = [
+            uow.ledger.movement(m.payload["node"], seq)
+            for m in messages
+            for seq in range(m.payload["first"], m.payload["last"] + 1)
+        ]
+    assert told == made
 
 
 def test_a_movement_read_back_has_the_same_digest_whatever_its_offset(
@@ -165,3 +178,45 @@ def test_a_movement_read_back_has_the_same_digest_whatever_its_offset(
         found = uow.ledger.movement("shop", 1)
     assert found == made  # the same instant, on every adapter
     assert found is not None and found.digest() == made.digest()
+
+
+def test_sales_sum_a_nodes_sells_by_sku_over_the_span_of_its_ledger(
+    stocked: UnitOfWorkFactory,
+) -> None:
+    """What the hub's first split of a node reads (`LedgerStore.sales`), summed by the store:
+    sells only (a write-off or a grant is no sale), over the earliest to the latest movement
+    whatever their order in the ledger or the zone they were recorded in."""
+    paris = timezone(timedelta(hours=1))
+    with stocked() as uow:
+        assert uow.ledger.sales("shop") == SalesHistory({}, None, None)
+    stock.receive(stocked, "shop", "A", 9, later(60))
+    stock.receive(stocked, "shop", "B", 4, later(-3600))  # imported late: earlier in time
+    sell(stocked, "shop", "A", 2, later(120))
+    sell(stocked, "shop", "A", 1, (AT + timedelta(seconds=7200)).astimezone(paris))
+    stock.write_off(stocked, "shop", "B", 1, later(30))
+    stock.receive(stocked, "van", "B", 5, later(99_999))  # another node's ledger
+    sell(stocked, "van", "B", 5, later(99_999))
+    with stocked() as uow:
+        found = uow.ledger.sales("shop")
+    assert found.sold == {"A": 3}
+    assert (found.first, found.last) == (later(-3600), later(7200))
+    assert found.span_s == 3 * 3600
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["=SUM(A1)", "till (2) <!-- x -->", 'tab\tbell\x07 é 😀 "quoted" \\back', "x" * 300],
+)
+def test_typed_text_is_stored_as_typed_in_a_batch(stocked: UnitOfWorkFactory, text: str) -> None:
+    """References and actors a person typed go into the ledger as typed, in a batch of several
+    movements sharing a time (one statement on every store)."""
+    entries = [
+        stock.Entry("A", MovementKind.RECEIVE, 3, AT, text, text),
+        stock.Entry("B", MovementKind.RECEIVE, 2, AT, "", text),
+        stock.Entry("A", MovementKind.SELL, -1, later(1), text, ""),
+    ]
+    made = stock.record_batch(stocked, "shop", entries)
+    with stocked() as uow:
+        assert uow.ledger.movements("shop") == made
+        assert [m.digest() for m in uow.ledger.movements("shop")] == [m.digest() for m in made]
+        assert uow.ledger.load("shop", ["A", "B"]).on_hand == {"A": 2, "B": 2}

@@ -74,7 +74,10 @@ def test_every_movement_is_written_to_the_outbox_in_the_same_transaction(
     with node_db() as uow:
         moves = [m for m in uow.outbox.after(0) if m.topic == stock.MOVEMENT_TOPIC]
     assert [m.key for m in moves] == ["van#1", "van#2"]
-    assert moves[1].payload["reference"] == "till:1"
+    assert moves[1].payload == {"node": "van", "first": 2, "last": 2}
+    with node_db() as uow:
+        sold = uow.ledger.movement("van", moves[1].payload["first"])
+    assert sold is not None and sold.reference == "till:1"
 
 
 def test_a_batch_is_all_or_nothing(node_db: UnitOfWorkFactory) -> None:

@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.ports import (
@@ -19,6 +19,7 @@ from microindex.service.ports import (
     ProductFilter,
     ReadRow,
     Repeat,
+    SalesHistory,
     StockLine,
     Taken,
     UnitOfWorkFactory,
@@ -137,6 +138,15 @@ class MemoryLedger:
             for (n, seq), m in self._s.movements.items()
             if n == node and m.sku == sku and seq <= position
         )
+
+    def sales(self, node: str) -> SalesHistory:
+        mine = [m for (n, _), m in self._s.movements.items() if n == node]
+        sold: dict[str, int] = {}
+        for m in mine:
+            if m.kind is MovementKind.SELL:
+                sold[m.sku] = sold.get(m.sku, 0) - m.quantity
+        times = [m.at for m in mine]
+        return SalesHistory(sold, min(times, default=None), max(times, default=None))
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
         lines = [

@@ -13,7 +13,7 @@ from microindex.domain.errors import (
     SequenceGap,
     WrongNode,
 )
-from microindex.domain.movement import Movement, MovementKind, Tag, check_quantity
+from microindex.domain.movement import Movement, MovementKind, Tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,8 @@ class Ledger:
         tag_id: str = "",
     ) -> Movement:
         """Record a movement decided here, at the node: the next sequence number is ours.
-        `tag` (with `tag_id`) marks an internal movement; only services set it."""
-        check_quantity(kind, quantity)
+        `tag` (with `tag_id`) marks an internal movement; only services set it. (The
+        movement checks its own quantity, time and tag.)"""
         movement = Movement(
             self.node, self.head + 1, sku, quantity, kind, at, reference, actor, tag, tag_id
         )
@@ -117,7 +117,7 @@ class Ledger:
         )
 
     def _append(self, movement: Movement) -> None:
-        current = self.available(movement.sku)
+        current = self.on_hand.get(movement.sku, 0)
         after = current + movement.on_hand_delta
         if after < 0:
             raise OutOfStock(movement.sku, self.node, -movement.quantity, current)

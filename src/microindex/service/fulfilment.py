@@ -159,7 +159,7 @@ def pick(
             picked = side.pick_order(ledger, sku, ident, quantity, at, actor)
             if picked is not None:
                 made.append(picked)
-        sync.save_ledger(uow, ledger, made, at)
+        sync.save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
     return made

@@ -49,6 +49,20 @@ class StockLine:
 
 
 @dataclass(frozen=True, slots=True)
+class SalesHistory:
+    """A node's whole ledger in brief: units sold by SKU (sell movements), and the times of
+    its earliest and latest movement of any kind (None for an empty ledger)."""
+
+    sold: dict[str, int]
+    first: datetime | None
+    last: datetime | None
+
+    @property
+    def span_s(self) -> float:
+        return (self.last - self.first).total_seconds() if self.first and self.last else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxMessage:
     id: int
     topic: str
@@ -104,6 +118,10 @@ class LedgerStore(Protocol):
     def movement(self, node: str, seq: int) -> Movement | None: ...
     def movements(self, node: str, after: int = 0, limit: int = 1000) -> list[Movement]: ...
     def on_hand_at(self, node: str, sku: str, position: int) -> int: ...
+    def sales(self, node: str) -> SalesHistory:
+        """Summed by the store (the hub's first split of a node reads no movement rows)."""
+        ...
+
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]: ...
     def record_count(self, result: CountResult, at: datetime, actor: str) -> None: ...
 

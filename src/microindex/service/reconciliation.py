@@ -30,10 +30,9 @@ from microindex.service.governance_ports import (
     GovernanceUnitOfWorkFactory,
     PendingCount,
 )
-from microindex.service.records import movement_record
 from microindex.service.resolver import UnitOfWorkLookup
 from microindex.service.returns import scanned_sku
-from microindex.service.stock import MOVEMENT_TOPIC
+from microindex.service.stock import save_movements
 
 COST_BASIS = "price"  # products carry no cost yet: the list price stands in for it
 
@@ -187,10 +186,7 @@ def _apply(
 
 
 def _flush(uow: GovernanceUnitOfWork, ledger: Ledger, at: datetime) -> None:
-    made = list(ledger.new)
-    uow.ledger.save(ledger)
-    for m in made:
-        uow.outbox.add(MOVEMENT_TOPIC, f"{m.node}#{m.seq}", movement_record(m), at)
+    save_movements(uow, ledger, at)
 
 
 def _judged(

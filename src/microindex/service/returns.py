@@ -37,9 +37,8 @@ from microindex.domain.returns import (
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, PackagesUsed
 from microindex.service.ledger_history import all_movements
 from microindex.service.ports import UnitOfWorkFactory
-from microindex.service.records import movement_record
 from microindex.service.resolver import UnitOfWorkLookup
-from microindex.service.stock import MOVEMENT_TOPIC
+from microindex.service.stock import save_movements
 
 Nodes = Mapping[str, GovernanceUnitOfWorkFactory]
 SOLD_KINDS = (MovementKind.SELL, MovementKind.PICK)
@@ -182,8 +181,7 @@ def disposition(
             made = ledger.record(
                 sku, MovementKind.RETURN_RESTOCK, units, at, f"return:{return_id}", actor
             )
-            uow.ledger.save(ledger)
-            uow.outbox.add(MOVEMENT_TOPIC, f"{point}#{made.seq}", movement_record(made), at)
+            save_movements(uow, ledger, at)
             movement = made.seq
         decision = Decision(sku, units, chosen, ret.reason, condition, at, actor, movement)
         ret.decide(decision)

@@ -52,7 +52,7 @@ def sell_lines(
             side.sell(ledger, sku, quantity, at, reference, actor, override)
             for sku, quantity in lines.items()
         ]
-        save_ledger(uow, ledger, made, at)
+        save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
     return made
@@ -139,7 +139,7 @@ def grant(
         side = load_side(uow, node)
         ledger = uow.ledger.load(node, [sku])
         movement = side.grant(ledger, sku, quantity, at)
-        save_ledger(uow, ledger, [movement], at)
+        save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
     return movement
@@ -188,7 +188,7 @@ def fulfil(node_db: SyncUnitOfWorkFactory, node: str, ident: str, at: datetime) 
             return None
         ledger = uow.ledger.load(node, [found[0]])
         movement = side.fulfil(ledger, found[0], ident, at)
-        save_ledger(uow, ledger, [movement] if movement else [], at)
+        save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
     return movement

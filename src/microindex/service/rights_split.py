@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from microindex.domain.movement import MovementKind
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount
 from microindex.domain.sync.messages import Advice, Peer
@@ -152,15 +151,7 @@ def _walk_in_rates(
 
 def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:
     """Units sold at the node by SKU over its mirrored ledger, and the seconds it spans
-    (earliest to latest movement: a ledger imported late is not in time order)."""
-    sold: dict[str, int] = {}
-    times: list[datetime] = []
-    after = 0
-    while batch := uow.ledger.movements(node, after, 5000):
-        times += (min(m.at for m in batch), max(m.at for m in batch))
-        for movement in batch:
-            if movement.kind is MovementKind.SELL:
-                sold[movement.sku] = sold.get(movement.sku, 0) - movement.quantity
-        after = batch[-1].seq
-    span = (max(times) - min(times)).total_seconds() if times else 0.0
-    return sold, span
+    (earliest to latest movement: a ledger imported late is not in time order), summed by
+    the store: no movement row is read here."""
+    history = uow.ledger.sales(node)
+    return history.sold, history.span_s

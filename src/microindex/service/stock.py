@@ -17,7 +17,6 @@ from microindex.domain.movement import Movement, MovementKind
 from microindex.service.catalog import ImportRejected, RowError
 from microindex.service.known import unknown_sku
 from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
-from microindex.service.records import movement_record
 
 MOVEMENT_TOPIC = "movement"
 
@@ -38,7 +37,7 @@ def record_movement(
         _require_skus(uow, [sku])
         ledger = uow.ledger.load(node, [sku])
         movement = ledger.record(sku, kind, quantity, at, reference, actor)
-        _save(uow, ledger, at)
+        save_movements(uow, ledger, at)
         uow.commit()
     return movement
 
@@ -69,7 +68,7 @@ def record_batch(
         made = [
             ledger.record(e.sku, e.kind, e.quantity, e.at, e.reference, e.actor) for e in entries
         ]
-        _save(uow, ledger, entries[-1].at)
+        save_movements(uow, ledger, entries[-1].at)
         uow.commit()
     return made
 
@@ -129,7 +128,7 @@ def count(
         expected = uow.ledger.on_hand_at(node, sku, where)
         result = ledger.count(sku, counted, where, expected, at, reference, actor)
         uow.ledger.record_count(result, at, actor)
-        _save(uow, ledger, at)
+        save_movements(uow, ledger, at)
         uow.commit()
     return result
 
@@ -164,16 +163,13 @@ def set_stock(
         ledger = uow.ledger.load(node, skus)
         made: list[Movement] = []
         for row in rows:
-            delta = row.quantity - ledger.available(row.sku)
+            held = ledger.available(row.sku)
+            delta = row.quantity - held
             if delta == 0:
                 continue
-            kind = (
-                MovementKind.RECEIVE
-                if ledger.available(row.sku) == 0 and delta > 0
-                else MovementKind.COUNT_ADJUST
-            )
+            kind = MovementKind.RECEIVE if held == 0 and delta > 0 else MovementKind.COUNT_ADJUST
             made.append(ledger.record(row.sku, kind, delta, at, reference, actor))
-        _save(uow, ledger, at)
+        save_movements(uow, ledger, at)
         uow.commit()
     return made
 
@@ -221,8 +217,22 @@ def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
         raise unknown_sku(uow, sorted(missing)[0])
 
 
-def _save(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
-    made = list(ledger.new)
+def save_movements(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
+    """Append the ledger's new movements and say so in the outbox, in the same transaction:
+    one message per save, naming the node and the sequence numbers it appended (ADR 0012).
+    The ledger is the log: a reader reads the movements there, by sequence number."""
+    if not ledger.new:
+        return
+    first, last = ledger.new[0].seq, ledger.new[-1].seq
     uow.ledger.save(ledger)
-    records = [(f"{m.node}#{m.seq}", movement_record(m)) for m in made]
-    uow.outbox.add_many(MOVEMENT_TOPIC, records, at)
+    uow.outbox.add(
+        MOVEMENT_TOPIC,
+        movements_key(ledger.node, first, last),
+        {"node": ledger.node, "first": first, "last": last},
+        at,
+    )
+
+
+def movements_key(node: str, first: int, last: int) -> str:
+    """The outbox key of the movements `first`..`last` of `node`: `shop#7`, `shop#7-106`."""
+    return f"{node}#{first}" if first == last else f"{node}#{first}-{last}"

@@ -22,9 +22,9 @@ from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC
-from microindex.service.records import movement_record, product_from_record
+from microindex.service.records import product_from_record
 from microindex.service.rights_split import Split, rebalance, release
-from microindex.service.stock import MOVEMENT_TOPIC
+from microindex.service.stock import save_movements
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
 from microindex.service.webhook_events import stock_learned
 
@@ -105,7 +105,7 @@ def accept_reply(
             if r.kind is RequestKind.COUNT and r.key not in side.applied
         }
         made = side.accept(ledger, reply, at)
-        save_ledger(uow, ledger, made, at)
+        save_ledger(uow, ledger, at)
         for result, actor in side.counted:  # counts the hub asked for, kept as counts here
             uow.ledger.record_count(result, at, actor)
         if reply.catalog:
@@ -131,10 +131,9 @@ def _counted_at(uow: SyncUnitOfWork, node: str, count: Request, head: int) -> tu
     return position, uow.ledger.on_hand_at(node, count.sku, position)
 
 
-def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, made: list[Movement], at: datetime) -> None:
-    uow.ledger.save(ledger)
-    records = [(f"{m.node}#{m.seq}", movement_record(m)) for m in made]
-    uow.outbox.add_many(MOVEMENT_TOPIC, records, at)
+def save_ledger(uow: SyncUnitOfWork, ledger: Ledger, at: datetime) -> None:
+    """Append what the ledger recorded, with its outbox message (`stock.save_movements`)."""
+    save_movements(uow, ledger, at)
 
 
 def sync_due(node_db: SyncUnitOfWorkFactory, node: str, idle_s: float) -> SyncReason:

@@ -218,7 +218,7 @@ def _send_aside(
                 raise NotSetAside(transfer.ident, order, sku, node)
             sent = side.fulfil(ledger, sku, held, at, MovementKind.TRANSFER_OUT, actor)
             made += [sent] if sent else []
-        save_ledger(uow, ledger, made, at)
+        save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
 
@@ -308,7 +308,7 @@ def _record(
                 ledger.record(sku, kind, sign * quantity, at, reference, actor, Tag.TRANSFER, ident)
             )
         side.catch_up(made)
-        save_ledger(uow, ledger, made, at)
+        save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
     return made
@@ -339,7 +339,7 @@ def _record_arrival(
                 plain = ledger.record(sku, kind, rest, at, "", actor, Tag.TRANSFER, ident)
                 side.catch_up([plain])
                 made.append(plain)
-        save_ledger(uow, ledger, made, at)
+        save_ledger(uow, ledger, at)
         uow.rights.save(side)
         uow.commit()
 

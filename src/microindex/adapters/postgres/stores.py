@@ -15,10 +15,16 @@ from psycopg.types.json import Jsonb
 from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import Connection
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, ProductFilter, StockLine, folded
+from microindex.service.ports import (
+    OutboxMessage,
+    ProductFilter,
+    SalesHistory,
+    StockLine,
+    folded,
+)
 from microindex.service.records import (
     NODE_FIELDS,
     movement_from_record,
@@ -38,6 +44,26 @@ _MOVEMENT_FIELDS = (
     "node", "seq", "sku", "quantity", "kind", "at", "reference", "actor", "tag", "tag_id"
 )  # fmt: skip
 _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
+
+
+_TEXT: dict[object, str] = {e: e.value for e in (*MovementKind, *Tag)}
+_ROWS = json.JSONEncoder(separators=(",", ":"))
+
+
+def _movement_rows(movements: list[Movement]) -> str:
+    """`[[seq, sku, quantity, kind, at, reference, actor, tag, tag_id], ...]` as JSON; a
+    batch's movements often share one time, formatted once."""
+    rows: list[list[Any]] = []
+    text = _TEXT
+    at, stamp = None, ""
+    for m in movements:
+        if m.at != at:
+            at, stamp = m.at, m.at.isoformat()
+        tag = text[m.tag] if m.tag else ""
+        rows.append(
+            [m.seq, m.sku, m.quantity, text[m.kind], stamp, m.reference, m.actor, tag, m.tag_id]
+        )
+    return _ROWS.encode(rows)
 
 
 def _node_row(node: Node) -> tuple[Any, ...]:
@@ -264,13 +290,12 @@ class PostgresLedger:
         for m in ledger.new:
             deltas[m.sku] += m.on_hand_delta
         skus = sorted(deltas)
-        new = ledger.new
         updated = self._conn.execute(
             "WITH appended AS ("
             f"  INSERT INTO movements ({_MOVEMENT_COLUMNS})"
-            "   SELECT %(node)s, * FROM unnest(%(seq)s::bigint[], %(sku)s::text[],"
-            "    %(quantity)s::integer[], %(kind)s::text[], %(at)s::timestamptz[],"
-            "    %(reference)s::text[], %(actor)s::text[], %(tag)s::text[], %(tag_id)s::text[])"
+            "   SELECT %(node)s, (m->>0)::bigint, m->>1, (m->>2)::integer, m->>3,"
+            "    (m->>4)::timestamptz, m->>5, m->>6, m->>7, m->>8"
+            "   FROM json_array_elements(%(rows)s::json) AS m"
             "), head AS ("
             "  UPDATE ledger_heads SET head = %(head)s WHERE node = %(node)s"
             ")"
@@ -279,15 +304,9 @@ class PostgresLedger:
             " WHERE on_hand.node = %(node)s AND on_hand.sku = d.sku RETURNING on_hand.sku",
             {
                 "node": ledger.node,
-                "seq": [m.seq for m in new],
-                "sku": [m.sku for m in new],
-                "quantity": [m.quantity for m in new],
-                "kind": [m.kind.value for m in new],
-                "at": [m.at for m in new],
-                "reference": [m.reference for m in new],
-                "actor": [m.actor for m in new],
-                "tag": [m.tag.value if m.tag else "" for m in new],
-                "tag_id": [m.tag_id for m in new],
+                # one JSON text of rows, dumped in C and read by the server: arrays of each
+                # column cost a Python loop per element to dump
+                "rows": _movement_rows(ledger.new),
                 "head": ledger.head,
                 "skus": skus,
                 "deltas": [deltas[s] for s in skus],
@@ -338,6 +357,18 @@ class PostgresLedger:
             (node, sku, position),
         ).fetchone()
         return 0 if row is None else int(row[0])
+
+    def sales(self, node: str) -> SalesHistory:
+        rows = self._conn.execute(
+            "SELECT sku, sum(CASE WHEN kind = %s THEN -quantity ELSE 0 END), min(at), max(at)"
+            " FROM movements WHERE node = %s GROUP BY sku",
+            (MovementKind.SELL.value, node),
+        ).fetchall()
+        return SalesHistory(
+            {sku: int(units) for sku, units, _, _ in rows if units},
+            min((r[2] for r in rows), default=None),
+            max((r[3] for r in rows), default=None),
+        )
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
         where: list[sql.Composable] = [sql.SQL("true")]

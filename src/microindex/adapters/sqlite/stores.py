@@ -10,10 +10,16 @@ from typing import Any
 
 from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Node
 from microindex.domain.product import Product
-from microindex.service.ports import OutboxMessage, ProductFilter, StockLine, folded
+from microindex.service.ports import (
+    OutboxMessage,
+    ProductFilter,
+    SalesHistory,
+    StockLine,
+    folded,
+)
 from microindex.service.records import (
     NODE_FIELDS,
     movement_from_record,
@@ -79,6 +85,26 @@ def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
             "tag_id": tag_id,
         }
     )
+
+
+_TEXT: dict[object, str] = {e: e.value for e in (*MovementKind, *Tag)}  # bound as plain str
+
+
+def _movement_rows(movements: list[Movement]) -> list[tuple[Any, ...]]:
+    """Rows for the `movements` table; a batch's movements often share one time, formatted
+    once."""
+    rows: list[tuple[Any, ...]] = []
+    text = _TEXT
+    at, stamp = None, ""
+    for m in movements:
+        if m.at != at:
+            at, stamp = m.at, m.at.isoformat()
+        tag = text[m.tag] if m.tag else ""
+        rows.append(
+            (m.node, m.seq, m.sku, m.quantity, text[m.kind], stamp, m.reference, m.actor, tag,
+             m.tag_id)
+        )  # fmt: skip
+    return rows
 
 
 class SqliteCatalog:
@@ -234,27 +260,14 @@ class SqliteLedger:
             return
         self._conn.executemany(
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    m.node,
-                    m.seq,
-                    m.sku,
-                    m.quantity,
-                    m.kind.value,
-                    m.at.isoformat(),
-                    m.reference,
-                    m.actor,
-                    m.tag.value if m.tag else "",
-                    m.tag_id,
-                )
-                for m in ledger.new
-            ],
+            _movement_rows(ledger.new),
         )
-        touched = {m.sku for m in ledger.new}
-        self._conn.executemany(
-            "INSERT INTO on_hand (node, sku, quantity) VALUES (?, ?, ?) "
-            "ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
-            [(ledger.node, sku, ledger.on_hand[sku]) for sku in touched],
+        on_hand = ledger.on_hand
+        # once per SKU, in one statement: {sku: quantity} read back by json_each
+        self._conn.execute(
+            "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
+            " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
+            (ledger.node, _COMPACT.encode({m.sku: on_hand[m.sku] for m in ledger.new})),
         )
         self._conn.execute(
             "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "
@@ -284,6 +297,19 @@ class SqliteLedger:
             (node, sku, position),
         ).fetchone()
         return int(row[0])
+
+    def sales(self, node: str) -> SalesHistory:
+        # one pass; times are stored in UTC (`Movement` keeps one spelling): text orders them
+        rows = self._conn.execute(
+            "SELECT sku, sum(CASE WHEN kind = ? THEN -quantity ELSE 0 END), min(at), max(at)"
+            " FROM movements WHERE node = ? GROUP BY sku",
+            (MovementKind.SELL.value, node),
+        ).fetchall()
+        return SalesHistory(
+            {sku: int(units) for sku, units, _, _ in rows if units},
+            datetime.fromisoformat(min(r[2] for r in rows)) if rows else None,
+            datetime.fromisoformat(max(r[3] for r in rows)) if rows else None,
+        )
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
         rows = self._conn.execute(
