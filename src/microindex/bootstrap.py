@@ -14,10 +14,12 @@ from microindex.adapters.media.signing_identity import SigningIdentity
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.storage import SqliteHubStorage
+from microindex.adapters.sync.agent_report import measured
 from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
 from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
 from microindex.domain.codes import NodeCode
 from microindex.domain.reconciliation import Tolerance
+from microindex.domain.sync.messages import AgentReport
 from microindex.service import repromise
 from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
 from microindex.service.candidate_states import StoredStates
@@ -165,7 +167,8 @@ class Workspace:
             self.hub, self.storage, nodes, self.clock, self.settings.feed,
             folder / "reports" if reports else None, tolerance, shop=folder.resolve().name,
         )  # fmt: skip
-        return replace(context, syncs=WorkspaceSyncs(self))
+        limits = replace(context.limits, min_free_disk_mb=self.settings.audit.min_free_disk_mb)
+        return replace(context, syncs=WorkspaceSyncs(self), limits=limits)
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
@@ -218,6 +221,17 @@ class WorkspaceSyncs:
 
     def last_synced(self, node: str) -> datetime | None:
         return next_syncs(self._ws.hub, [node], self._ws.clock())[node].last
+
+    def agent(self, node: str) -> AgentReport | None:
+        ws = self._ws
+        with ws.hub() as uow:
+            reported = uow.accounts.agent_reports().get(node)
+        if reported is not None:
+            return reported[0]
+        return None if runs_elsewhere(ws.hub, ws.node(node), node) else self.hub_agent()
+
+    def hub_agent(self) -> AgentReport:
+        return measured(self._ws.settings.workspace)
 
     def sync(self, node: str) -> bool:
         ws = self._ws

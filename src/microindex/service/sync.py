@@ -261,6 +261,8 @@ def receive_push(
                 advice, next_sync = rebalance(uow, peer, account, epoch, now, settings, split)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)
+        if push.agent is not None:
+            uow.accounts.report_agent(push.node, push.agent, now.timestamp())
         reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
         uow.commit()
     return reply

@@ -43,6 +43,7 @@ from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.postgres.sync_schema import (
+    AGENT_REPORTS_MIGRATION,
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
@@ -221,6 +222,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
     SPLIT_STATE_MIGRATION,
+    AGENT_REPORTS_MIGRATION,
     ASSET_MIGRATION,
     BLOB_MIGRATION,
     SECRET_MIGRATION,

@@ -36,6 +36,7 @@ from microindex.adapters.sqlite.purchasing_schema import (
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import (
+    AGENT_REPORTS_MIGRATION,
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
@@ -314,6 +315,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     STOCK_REQUESTS_MIGRATION,
     WALK_IN_RATES_MIGRATION,
     SPLIT_STATE_MIGRATION,
+    AGENT_REPORTS_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
     PAST_SALES_MIGRATION,

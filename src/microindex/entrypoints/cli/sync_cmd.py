@@ -20,6 +20,7 @@ import uvicorn
 
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.storage import SECRETS_DIR
+from microindex.adapters.sync.agent_report import reporter
 from microindex.adapters.sync.http import HttpTransport
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.codes import NodeCode
@@ -175,7 +176,7 @@ def run(
         errors.print(f"error: set {secret_env} to this node's sync secret")
         raise typer.Exit(2)
     node_db = open_node(settings.nodes_dir, code)
-    link = HttpTransport(hub, code, secret)
+    link = HttpTransport(hub, code, secret, report=reporter(settings.workspace))
     every = WorkerSettings(poll_s=poll, retry_s=min(2 * poll, WorkerSettings().retry_s))
     try:
         with domain_errors():

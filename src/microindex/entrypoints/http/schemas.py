@@ -127,6 +127,14 @@ class NodeOut(BaseModel):
         None, description="Its next heartbeat sync, at the interval the hub advised."
     )
     next_sync_why: str = Field("", description="Why then (or overdue: out of reach?).")
+    agent_version: str | None = Field(
+        None,
+        description="The version its own agent reported at its last push (null: the node's "
+        "ledger is in the hub's workspace, or its agent has not reported).",
+    )
+    agent_disk_free_mb: int | None = Field(
+        None, description="Free disk its own agent reported at its last push, in MB."
+    )
 
 
 class NodeSettingsIn(Request):
