@@ -32,7 +32,7 @@ from microindex.service.nodes import list_nodes
 from microindex.service.packaging import PackagingStore
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
-from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
+from microindex.service.purchasing import PurchaseOrderStore, ReorderStore, book_confirmed
 from microindex.service.remote_nodes import runs_elsewhere
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
@@ -172,9 +172,13 @@ class Workspace:
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
-        return HubEndpoint(
-            self.hub, _SecretView(self.secrets), self.clock, after=self.answer_uncovered
-        )
+        return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock, after=self.after_push)
+
+    def after_push(self, node: str, now: datetime) -> None:
+        """Once a node's push is applied: answer the orders it uncovered, and book the
+        purchase-order receipts its agent has now recorded."""
+        self.answer_uncovered(node, now)
+        book_confirmed(self.storage.purchase_orders(), self.hub, node)
 
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
