@@ -59,8 +59,9 @@ class PoLineOut(BaseModel):
     ordered: int
     received: int
     coming: int = Field(
-        0, description="In receipts on their way to the ledger of a node whose agent runs "
-        "elsewhere: booked as received when its agent's push shows them recorded."
+        0,
+        description="In receipts on their way to the ledger of a node whose agent runs "
+        "elsewhere: booked as received when its agent's push shows them recorded.",
     )
     outstanding: int
     unit_cost: str
@@ -100,8 +101,9 @@ class ReceivedOut(BaseModel):
     receipt: int
     movements: list[MovementOut]
     queued: list[str] = Field(
-        [], description="At a node whose agent runs elsewhere: the keys of the receive "
-        "requests its next sync reply carries (`movements` is then empty)."
+        [],
+        description="At a node whose agent runs elsewhere: the keys of the receive "
+        "requests its next sync reply carries (`movements` is then empty).",
     )
 
 
