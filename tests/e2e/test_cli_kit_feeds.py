@@ -24,7 +24,7 @@ def _google(ws: Path, out: Path) -> dict[str, dict[str, str]]:
     cli(ws, "feeds", "google", "products", str(out))
     items = etree.parse(str(out)).getroot().iter("item")
     return {
-        item.findtext(f"{G}id"): {child.tag.replace(G, ""): child.text or "" for child in item}
+        str(item.findtext(f"{G}id")): {child.tag.replace(G, ""): child.text or "" for child in item}
         for item in items
     }
 

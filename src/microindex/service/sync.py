@@ -21,7 +21,7 @@ from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
-from microindex.service.catalog import PRODUCT_TOPIC
+from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import movement_record, product_from_record
 from microindex.service.rights_split import Split, rebalance, release
 from microindex.service.stock import MOVEMENT_TOPIC
@@ -110,6 +110,7 @@ def accept_reply(
             uow.ledger.record_count(result, at, actor)
         if reply.catalog:
             uow.catalog.upsert([product_from_record(dict(r)) for r in reply.catalog])
+            uow.catalog.set_kits(kits_in(reply.catalog))
         side.catalog_mark = max(side.catalog_mark, reply.catalog_mark)
         uow.rights.save(side)
         uow.commit()

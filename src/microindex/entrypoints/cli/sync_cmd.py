@@ -18,6 +18,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from microindex.adapters.sqlite.purchasing_store import SqliteKits
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.storage import SECRETS_DIR
 from microindex.adapters.sync.agent_report import reporter
@@ -72,7 +73,8 @@ def serve_node(
         want = sorted(lines.items())
         sync.sync_node(node_db, code, link, _now(), want=want, max_exchanges=3)
 
-    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link)
+    kits = SqliteKits(node_db.connection)  # the kits in its catalog copy
+    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link, kits=kits)
     app = create_node_app(site)
     stop = threading.Event()
     worker = threading.Thread(

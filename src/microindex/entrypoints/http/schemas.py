@@ -163,6 +163,11 @@ class NodeSettingsIn(Request):
     zone: NodeZone | None = None
 
 
+class KitPartOut(BaseModel):
+    sku: str
+    quantity: int
+
+
 class ProductOut(BaseModel):
     sku: str
     gtin: str | None
@@ -182,6 +187,12 @@ class ProductOut(BaseModel):
     preorder_until: str | None
     tags: list[str]
     handle: str
+
+    kit: list[KitPartOut] | None = Field(
+        None,
+        description="Set when a looked-up code names a kit: the parts a"
+        " sale of one takes; a kit holds no stock of its own.",
+    )
 
 
 class ProductPageOut(BaseModel):
