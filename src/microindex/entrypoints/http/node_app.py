@@ -194,9 +194,9 @@ def resolve_code(code: str, site: SiteDep) -> ProductOut:
 
 
 @api.get("/kits/{sku:path}/stock", response_model=list[KitStockOut])
-def kit_stock(sku: str, site: SiteDep) -> list[KitStockOut]:
+def kit_stock(sku: str, site: SiteDep, node: str | None = None) -> list[KitStockOut]:
     """How many of the kit this node's parts in hand make (and the hub may promise online)."""
-    here = {site.code: site.database}
+    here = {_here(site, node or site.code): site.database}
     found = kits.availability(_kits(site, sku), site.database, here, sku)
     return [KitStockOut(node=a.node, on_hand=a.on_hand, online=a.online) for a in found]
 

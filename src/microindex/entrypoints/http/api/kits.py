@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from microindex.domain.access import Action, require
@@ -93,9 +93,17 @@ def remove_kit(sku: KitPath, hub: HubDep, token: TokenDep) -> KitOut:
     response_model=list[KitStockOut],
     summary="How many of a kit each node could sell: the minimum over its parts",
 )
-def kit_stock(sku: KitPath, hub: HubDep, token: TokenDep) -> list[KitStockOut]:
-    require(token.grant, Action.READ_STOCK)
-    found = kits.availability(hub.workspace.storage.kits(), hub.workspace.hub, hub.ledgers(), sku)
+def kit_stock(
+    sku: KitPath,
+    hub: HubDep,
+    token: TokenDep,
+    node: Annotated[
+        str | None, Query(pattern=NODE_PATTERN, description="Only this node (its staff may ask).")
+    ] = None,
+) -> list[KitStockOut]:
+    require(token.grant, Action.READ_STOCK, node)
+    ledgers = hub.ledgers() if node is None else {node: hub.ledger(node)}
+    found = kits.availability(hub.workspace.storage.kits(), hub.workspace.hub, ledgers, sku)
     return [KitStockOut(node=a.node, on_hand=a.on_hand, online=a.online) for a in found]
 
 

@@ -111,7 +111,7 @@
 
   async function refreshOnHand() {
     if (isKit()) {
-      const here = (await api("GET", `/kits/${encodeURIComponent(item.sku)}/stock`)).find((a) => a.node === node);
+      const here = (await api("GET", `/kits/${encodeURIComponent(item.sku)}/stock?node=${node}`)).find((a) => a.node === node);
       $("on-hand").textContent = String(here ? here.on_hand : 0);
       return;
     }
