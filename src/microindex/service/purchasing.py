@@ -205,13 +205,14 @@ def queue_receipt(
     actor: str = "",
 ) -> Received:
     """A receipt at a node whose agent keeps its ledger on its own machine: checked against
-    the order, saved on it as pending (its units no longer outstanding), then one RECEIVE
-    request per line queued for the node's next sync reply under `receipt_key`, so the agent
-    records each once. `book_confirmed` books it when the agent's push shows it recorded."""
+    the order, then one RECEIVE request per line queued for the node's next sync reply under
+    `receipt_key` (recorded there once), then saved on the order as pending, its units no
+    longer outstanding; `book_confirmed` books it when the agent's push shows it recorded.
+    Queued before the order is saved, as the goods go into a local ledger before: an order
+    changed meanwhile is told as `ReceivedButNotBooked`, never a receipt on the order whose
+    goods were never sent."""
     order, version = _load(store, ident)
     changed, receipt = order.queue(arrived, at, actor)  # refused here: nothing queued
-    if not store.save(changed, version):
-        raise PurchaseOrderChanged(ident)
     reference = f"{order.ident} receipt {receipt.number}"
     queued = [
         remote_nodes.ask(
@@ -220,6 +221,8 @@ def queue_receipt(
         ).request
         for sku, quantity in receipt.lines
     ]  # fmt: skip
+    if not store.save(changed, version):
+        raise ReceivedButNotBooked(ident, order.node, "queued for its agent; the order changed")
     return Received(changed, receipt, [], queued)
 
 
