@@ -248,3 +248,28 @@ def test_vat_prices_and_the_accountants_files(api: Any) -> None:
     value = _call(client, "GET", "/accounts/stock-value.csv", admin)
     rows = {r["sku"]: r for r in csv.DictReader(io.StringIO(value.text))}
     assert rows["BAG-COTTON"]["on_hand"] == "4" and rows["BAG-COTTON"]["unit_cost"] == ""
+
+
+def test_a_nodes_staff_read_their_kits_stock_and_a_looked_up_kit_names_its_parts(
+    api: Any,
+) -> None:
+    client, tokens, _ = api
+    admin, van = bearer(tokens["admin"]), bearer(tokens["staff_van"])
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    here = _call(client, "GET", f"/kits/{KIT}/stock", van, params={"node": "van"})
+    assert here.json() == [{"node": "van", "on_hand": 0, "online": 0}]
+    assert _call(client, "GET", f"/kits/{KIT}/stock", van).status_code == 403  # every node
+    assert (
+        _call(client, "GET", f"/kits/{KIT}/stock", van, params={"node": "shop"}).status_code == 403
+    )
+    unknown = _call(client, "GET", f"/kits/{KIT}/stock", admin, params={"node": "vann"})
+    stock_of_unknown = _call(client, "GET", "/stock", admin, params={"node": "vann"})
+    assert unknown.status_code == stock_of_unknown.status_code == 404
+    assert unknown.json()["error"]["message"] == stock_of_unknown.json()["error"]["message"]
+    looked_up = _call(client, "GET", f"/codes/{KIT}", van).json()
+    assert looked_up["kit"] == [
+        {"sku": "BAR-SOAP", "quantity": 2},
+        {"sku": "TIN-BALM", "quantity": 1},
+        {"sku": "BAG-COTTON", "quantity": 1},
+    ]
+    assert _call(client, "GET", "/codes/BAR-SOAP", van).json()["kit"] is None
