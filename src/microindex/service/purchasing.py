@@ -48,6 +48,9 @@ class PurchaseOrderStore(Protocol):
     def orders(self, state: PoState | None = None) -> list[PurchaseOrder]:
         """Newest first."""
 
+    def waiting(self, node: str) -> list[PurchaseOrder]:
+        """The orders for `node` with receipts on their way to its agent (`pending`)."""
+
 
 class ReorderStore(Protocol):
     def put(self, point: ReorderPoint) -> None: ...
@@ -230,12 +233,7 @@ def book_confirmed(store: PurchaseOrderStore, hub: SyncUnitOfWorkFactory, node: 
     """Book the queued receipts at `node` whose every line its agent has recorded (none of
     their requests is still on its way: the hub settles a request once the node's push shows
     it applied); called after each push from the node. Returns "<order> receipt <n>" booked."""
-    waiting = [
-        order
-        for state in (PoState.SENT, PoState.PARTLY_RECEIVED)
-        for order in store.orders(state)
-        if order.node == node and order.pending
-    ]
+    waiting = store.waiting(node)
     if not waiting:
         return []
     with hub() as uow:
