@@ -138,13 +138,13 @@
     const body =
       action === "count" ? { sku: item.sku, counted: quantity } : { sku: item.sku, quantity };
     $("override").hidden = true;
+    const path = action === "sell" ? salePath() : `/nodes/${node}/${action}`;
     try {
-      const path = action === "sell" ? salePath() : `/nodes/${node}/${action}`;
       const done = await api("POST", path, isKit() ? { quantity } : body);
       // a node whose agent keeps its ledger elsewhere: queued for its next sync (202)
       say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}${isKit() ? " (a kit: its parts)" : ""}`);
     } catch (error) {
-      if (error.code === "promised_online") askOverride(body, error.message);
+      if (error.code === "promised_online") askOverride(isKit() ? { sku: item.sku, quantity, path } : body, error.message);
       else say(error.message, true);
     }
     await refreshAfter(action);
@@ -182,7 +182,8 @@
     if (!pendingSale) return;
     const body = { ...pendingSale, override: { reason: $("override-reason").value.trim() } };
     try {
-      await api("POST", salePath(), isKit() ? { quantity: body.quantity, override: body.override } : body);
+      const { path, ...sale } = body; // a kit's sale keeps the path it was refused on
+      await api("POST", path || `/nodes/${node}/sell`, path ? { quantity: sale.quantity, override: sale.override } : sale);
       say(`Sold ${body.quantity} × ${body.sku} as an overdraft`);
       cancelOverride();
     } catch (error) {
