@@ -222,7 +222,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
     SPLIT_STATE_MIGRATION,
-    AGENT_REPORTS_MIGRATION,
     ASSET_MIGRATION,
     BLOB_MIGRATION,
     SECRET_MIGRATION,
@@ -242,6 +241,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AGENT_REPORTS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

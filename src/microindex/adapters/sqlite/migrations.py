@@ -315,7 +315,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     STOCK_REQUESTS_MIGRATION,
     WALK_IN_RATES_MIGRATION,
     SPLIT_STATE_MIGRATION,
-    AGENT_REPORTS_MIGRATION,
     SERVED_FILES_MIGRATION,
     WEBHOOK_MIGRATION,
     PAST_SALES_MIGRATION,
@@ -324,6 +323,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AGENT_REPORTS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.
