@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # what a command that needs only the catalog or the ledgers n
     from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
     from microindex.adapters.sync.transport import HubEndpoint, InProcessTransport
     from microindex.domain.reconciliation import Tolerance
+    from microindex.domain.sync.messages import AgentReport
     from microindex.service.access import LoginLinkStore, RateLimits, TokenStore
     from microindex.service.capture_ports import BlobStore, CaptureUnitOfWorkFactory
     from microindex.service.channel_ports import ChannelStore, ProductReader
@@ -167,15 +168,22 @@ class Workspace:
             self.hub, self.storage, nodes, self.clock, self.settings.feed,
             folder / "reports" if reports else None, tolerance, shop=folder.resolve().name,
         )  # fmt: skip
-        return replace(context, syncs=WorkspaceSyncs(self))
+        limits = replace(context.limits, min_free_disk_mb=self.settings.audit.min_free_disk_mb)
+        return replace(context, syncs=WorkspaceSyncs(self), limits=limits)
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
         from microindex.adapters.sync.transport import HubEndpoint
 
-        return HubEndpoint(
-            self.hub, _SecretView(self.secrets), self.clock, after=self.answer_uncovered
-        )
+        return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock, after=self.after_push)
+
+    def after_push(self, node: str, now: datetime) -> None:
+        """Once a node's push is applied: answer the orders it uncovered, and book the
+        purchase-order receipts its agent has now recorded."""
+        from microindex.service.purchasing import book_confirmed
+
+        self.answer_uncovered(node, now)
+        book_confirmed(self.storage.purchase_orders(), self.hub, node)
 
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
@@ -232,6 +240,21 @@ class WorkspaceSyncs:
         from microindex.service.sync_schedule import next_syncs
 
         return next_syncs(self._ws.hub, [node], self._ws.clock())[node].last
+
+    def agent(self, node: str) -> AgentReport | None:
+        ws = self._ws
+        with ws.hub() as uow:
+            reported = uow.accounts.agent_reports().get(node)
+        if reported is not None:
+            return reported[0]
+        from microindex.service.remote_nodes import runs_elsewhere
+
+        return None if runs_elsewhere(ws.hub, ws.node(node), node) else self.hub_agent()
+
+    def hub_agent(self) -> AgentReport:
+        from microindex.adapters.sync.agent_report import measured
+
+        return measured(self._ws.settings.workspace)
 
     def sync(self, node: str) -> bool:
         from microindex.service.remote_nodes import runs_elsewhere

@@ -61,6 +61,18 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditSettings:
+    """The `[audit]` table: the monthly node health audit raises a node whose agent (the
+    hub, for a node whose ledger the hub's workspace holds) has less free disk than this."""
+
+    min_free_disk_mb: int = 1024
+
+    def __post_init__(self) -> None:
+        if self.min_free_disk_mb < 0:
+            raise InvalidValue("min_free_disk_mb", str(self.min_free_disk_mb), "0 or more MB")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Where the workspace lives and which database holds the hub.
 
@@ -81,6 +93,7 @@ class Settings:
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     capture: CaptureLimits = field(default_factory=CaptureLimits)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
 
     def __post_init__(self) -> None:
         time_zone(self.time_zone)
@@ -169,6 +182,7 @@ class Settings:
             channels=_channels(_table(loaded, "channels")),
             capture=_capture(_table(loaded, "capture")),
             webhooks=_webhooks(_table(loaded, "webhooks")),
+            audit=_audit(_table(loaded, "audit")),
         )
 
     def to_toml(self) -> str:
@@ -202,6 +216,8 @@ class Settings:
                 f"max_attempts = {self.webhooks.max_attempts}",
                 f"first_delay_s = {self.webhooks.first_delay_s}",
             ]
+        if self.audit != AuditSettings():
+            lines += ["", "[audit]", f"min_free_disk_mb = {self.audit.min_free_disk_mb}"]
         return "\n".join(lines) + "\n"
 
 
@@ -232,6 +248,13 @@ def _webhooks(table: Mapping[str, object]) -> WebhookSettings:
             "webhooks", str(dict(table))[:200], "numbers of attempts and seconds"
         ) from None
     return WebhookSettings(attempts, delay)
+
+
+def _audit(table: Mapping[str, object]) -> AuditSettings:
+    value = table.get("min_free_disk_mb", AuditSettings().min_free_disk_mb)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue("min_free_disk_mb", str(value), "[audit] min_free_disk_mb is whole MB")
+    return AuditSettings(value)
 
 
 def _capture(table: Mapping[str, object]) -> CaptureLimits:

@@ -106,3 +106,30 @@ def test_without_a_dashboard_session_the_staff_page_asks_for_a_token(phone: Any,
     phone.goto(f"{hub.url}/staff/van")
     expect(phone.locator("#sign-in")).to_be_visible()
     assert phone.locator("#app").get_attribute("data-session") is None
+
+
+def test_a_kit_sells_from_the_staff_page_as_its_parts(phone: Any, hub: Hub) -> None:
+    admin = {"Authorization": f"Bearer {hub.secrets['admin']}"}
+    api = f"{hub.url}/api/v1"
+    lines = phone.request.get(f"{api}/stock?node=van", headers=admin).json()
+    held = {line["sku"]: line["on_hand"] for line in lines}
+    parts = sorted(sku for sku, on_hand in held.items() if on_hand >= 2)[:2]
+    catalog = phone.request.get(f"{api}/products?limit=500", headers=admin).json()["items"]
+    kit = next(p["sku"] for p in catalog if not held.get(p["sku"]) and p["sku"] not in parts)
+    body = {"parts": [{"sku": parts[0], "quantity": 2}, {"sku": parts[1], "quantity": 1}]}
+    assert phone.request.put(f"{api}/kits/{kit}", data=body, headers=admin).ok
+    makes = min(held[parts[0]] // 2, held[parts[1]])
+    _sign_in(phone, hub, "van")
+    assert _look_up(phone, kit) == makes  # on hand: the kits its parts here make
+    phone.click("[data-action=receive]")  # a kit holds no stock: receive its parts instead
+    expect(phone.locator("#message")).to_contain_text("is a kit")
+    phone.fill("#quantity", "1")
+    phone.click("[data-action=sell]")
+    expect(phone.locator("#message")).to_have_text(f"Sold 1 × {kit} (a kit: its parts)")
+    expect(phone.locator("#on-hand")).to_have_text(
+        str(min((held[parts[0]] - 2) // 2, held[parts[1]] - 1))
+    )
+    after = phone.request.get(f"{api}/stock?node=van", headers=admin).json()
+    now = {line["sku"]: line["on_hand"] for line in after}
+    assert (now[parts[0]], now[parts[1]]) == (held[parts[0]] - 2, held[parts[1]] - 1)
+    phone.request.delete(f"{api}/kits/{kit}", headers=admin)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import extruct
 import pytest
 from fastapi.testclient import TestClient
 
@@ -248,3 +250,49 @@ def test_vat_prices_and_the_accountants_files(api: Any) -> None:
     value = _call(client, "GET", "/accounts/stock-value.csv", admin)
     rows = {r["sku"]: r for r in csv.DictReader(io.StringIO(value.text))}
     assert rows["BAG-COTTON"]["on_hand"] == "4" and rows["BAG-COTTON"]["unit_cost"] == ""
+
+
+def test_a_nodes_staff_read_their_kits_stock_and_a_looked_up_kit_names_its_parts(
+    api: Any,
+) -> None:
+    client, tokens, _ = api
+    admin, van = bearer(tokens["admin"]), bearer(tokens["staff_van"])
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    here = _call(client, "GET", f"/kits/{KIT}/stock", van, params={"node": "van"})
+    assert here.json() == [{"node": "van", "on_hand": 0, "online": 0}]
+    assert _call(client, "GET", f"/kits/{KIT}/stock", van).status_code == 403  # every node
+    assert (
+        _call(client, "GET", f"/kits/{KIT}/stock", van, params={"node": "shop"}).status_code == 403
+    )
+    unknown = _call(client, "GET", f"/kits/{KIT}/stock", admin, params={"node": "vann"})
+    stock_of_unknown = _call(client, "GET", "/stock", admin, params={"node": "vann"})
+    assert unknown.status_code == stock_of_unknown.status_code == 404
+    assert unknown.json()["error"]["message"] == stock_of_unknown.json()["error"]["message"]
+    looked_up = _call(client, "GET", f"/codes/{KIT}", van).json()
+    assert looked_up["kit"] == [
+        {"sku": "BAR-SOAP", "quantity": 2},
+        {"sku": "TIN-BALM", "quantity": 1},
+        {"sku": "BAG-COTTON", "quantity": 1},
+    ]
+    assert _call(client, "GET", "/codes/BAR-SOAP", van).json()["kit"] is None
+
+
+def test_a_kits_product_page_says_what_its_parts_make_at_each_node(api: Any) -> None:
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    handle = _call(client, "GET", f"/codes/{KIT}", admin).json()["handle"] or KIT
+
+    def offer(store: str) -> Any:
+        page = client.get(f"/products/{handle}", params={"store": store})
+        assert page.status_code == 200, page.text
+        found = extruct.extract(page.text, syntaxes=["json-ld"], uniform=True)["json-ld"]
+        product = next(d for d in found if d.get("@type") == "Product")
+        return product["offers"]
+
+    assert "InStock" in json.dumps(offer("shop"))  # 4 kits' worth of parts there
+    assert "OutOfStock" in json.dumps(offer("van"))  # none of its parts
+    for _ in range(2):  # two tins left: the shop's page says so as a limited offer
+        sold = _call(client, "POST", f"/nodes/shop/kits/{KIT}/sell", admin, json={"quantity": 1})
+        assert sold.status_code == 200, sold.text
+    assert "LimitedAvailability" in json.dumps(offer("shop"))

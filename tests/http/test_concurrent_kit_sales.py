@@ -28,7 +28,9 @@ def test_kits_and_single_sales_never_oversell_a_shared_part(
     with node_db() as uow:
         lines = sorted(uow.ledger.stock("shopfront"), key=lambda x: (-x.on_hand, x.sku))
     kit, shared, other = lines[0].sku, lines[1].sku, lines[2].sku
-    kits.set_kit(workspace.storage.kits(), workspace.hub, kit, [(shared, 1), (other, 1)])
+    kits.set_kit(
+        workspace.storage.kits(), workspace.hub, kit, [(shared, 1), (other, 1)], workspace.clock()
+    )
     stock.count(node_db, "shopfront", shared, SHARED_LEFT, workspace.clock())
     other_before = lines[2].on_hand
     with served(create_app(workspace)) as url, httpx.Client(base_url=url, timeout=60) as client:

@@ -27,6 +27,7 @@ from microindex.service.packaging import (
     Destination,
     OrderLine,
     PackagingStore,
+    PackRequest,
     pack_order,
 )
 
@@ -204,7 +205,9 @@ def test_packing_an_order_records_the_package_type_and_picks_the_carriage(
     for template in TEMPLATES:
         store.save_template("shopfront", template)
     lines = [OrderLine("MUG-1", 2), OrderLine("MUG-2", 1)]
-    plan = pack_order(catalog, store, "shopfront", "ORD-9", lines, AT, Destination("GB", "E8 1AA"))
+    plan = pack_order(
+        catalog, store, PackRequest("shopfront", "ORD-9", lines, AT, Destination("GB", "E8 1AA"))
+    )
     assert plan.choice.template.code == "box-m"
     assert plan.carriage == Carriage("royal-mail", "tracked-48-parcel")
     assert store.for_order("ORD-9") == plan.used
@@ -215,11 +218,12 @@ def test_packing_a_heavy_order_at_a_node(catalog: MemoryDatabase) -> None:
     store = MemoryPackagingStore()
     for template in TEMPLATES:
         store.save_template("van", template)
-    plan = pack_order(catalog, store, "van", "ORD-10", [OrderLine("MUG-3", 11)], AT)
+    plan = pack_order(catalog, store, PackRequest("van", "ORD-10", [OrderLine("MUG-3", 11)], AT))
     assert plan.used.package_type == "box-heavy"
     assert plan.carriage is None
 
 
 def test_packing_an_unknown_sku_is_refused(catalog: MemoryDatabase) -> None:
     with pytest.raises(UnknownSku):
-        pack_order(catalog, MemoryPackagingStore(), "van", "O", [OrderLine("NOPE", 1)], AT)
+        request = PackRequest("van", "O", [OrderLine("NOPE", 1)], AT)
+        pack_order(catalog, MemoryPackagingStore(), request)

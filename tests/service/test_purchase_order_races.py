@@ -48,6 +48,9 @@ class ClerkBeside:
     def orders(self, state: PoState | None = None) -> list[PurchaseOrder]:
         return self.store.orders(state)
 
+    def waiting(self, node: str) -> list[PurchaseOrder]:
+        return self.store.waiting(node)
+
 
 def _sent(ws: Workspace, sku: str) -> PurchaseOrderStore:
     store = ws.storage.purchase_orders()

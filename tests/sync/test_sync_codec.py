@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from microindex.adapters.sync.codec import decode_push, decode_reply, encode_push, encode_reply
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import Request, RequestKind
-from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.messages import (
+    Advice,
+    AgentReport,
+    Push,
+    PushRefused,
+    Refusal,
+    Reply,
+)
 
 SECRET = {"van": b"k"}
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -44,6 +51,13 @@ _movement_parts = st.tuples(
 )
 
 
+_agents = st.builds(
+    AgentReport,
+    st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "S"]), min_size=1, max_size=64),
+    st.integers(0, 2**62),
+)
+
+
 @st.composite
 def pushes(draw: st.DrawFn) -> Push:
     parts = draw(st.lists(_movement_parts, max_size=30))
@@ -73,6 +87,8 @@ def pushes(draw: st.DrawFn) -> Push:
         draw(st.booleans()),
         7,
         (("MUG-1", 2),),
+        draw(st.integers(0, 10**9)),
+        draw(st.none() | _agents),
     )
 
 

@@ -159,8 +159,8 @@ def test_a_pick_request_lost_duplicated_or_cut_by_a_crash_picks_once() -> None:
 def test_an_older_peer_is_refused_by_its_wire_version() -> None:
     _, van, _ = _van_and_hub()
     frame = bytearray(encode_push(sync.prepare_push(van, "van"), SECRETS["van"]))
-    assert frame[2] == VERSION == 6
-    frame[2] = 5  # before a push said which reply it last applied
+    assert frame[2] == VERSION == 7
+    frame[2] = 6  # before an agent reported its version and free disk
     with pytest.raises(PushRefused) as refused:
         decode_push(bytes(frame), SECRETS.get)
     assert refused.value.reason is Refusal.VERSION and "upgrade" in str(refused.value)

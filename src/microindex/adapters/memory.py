@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
@@ -30,6 +30,7 @@ from microindex.service.records import product_record
 @dataclass
 class _State:
     products: dict[str, Product] = field(default_factory=dict)
+    kits: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
     heads: dict[str, int] = field(default_factory=dict)
     movements: dict[tuple[str, int], Movement] = field(default_factory=dict)
@@ -42,6 +43,13 @@ class _State:
 class MemoryCatalog:
     def __init__(self, state: _State) -> None:
         self._s = state
+
+    def set_kits(self, kits: Mapping[str, Sequence[tuple[str, int]]]) -> None:
+        for kit, parts in kits.items():
+            if parts:
+                self._s.kits[kit] = tuple(parts)
+            else:
+                self._s.kits.pop(kit, None)
 
     def upsert(self, products: Sequence[Product]) -> None:
         gtins = {p.gtin: sku for sku, p in self._s.products.items() if p.gtin}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from microindex.domain.channels.figures import Confidence, Published
 from microindex.domain.codes import Sku
 from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.promise.order import OrderLine, OrderRequest
@@ -58,6 +59,27 @@ class Kit:
     def available(self, on_hand: Mapping[str, int]) -> int:
         """How many kits `on_hand` (of each part, at one node) makes: its scarcest part's."""
         return min(max(0, on_hand.get(p.sku, 0)) // p.quantity for p in self.parts)
+
+
+_WORST = list(Confidence)  # exact, buffered, limited, withheld: each later one says less
+
+
+def bundle_figure(kit: Kit, node: str, parts: Mapping[str, Published]) -> Published:
+    """What every channel may say of `kit` at `node`, from what the one availability rule
+    lets them say of its parts there (`parts`, by SKU; a part missing has none): as many kits
+    as the scarcest part's published units make, said with the least confidence of any part,
+    so a kit is never shown surer, or in more units, than any of its parts."""
+    found = [(parts.get(p.sku), p.quantity) for p in kit.parts]
+    if any(figure is None for figure, _ in found):
+        return Published(node, kit.sku, 0, Confidence.EXACT)
+    figures = [(figure, need) for figure, need in found if figure is not None]
+    confidence = max((f.confidence for f, _ in figures), key=_WORST.index)
+    age = max(f.age_s for f, _ in figures)
+    if confidence is Confidence.WITHHELD:
+        return Published(node, kit.sku, 0, confidence, 0, age)
+    quantity = min(f.quantity // need for f, need in figures)
+    truth = min((f.quantity + f.buffer) // need for f, need in figures)
+    return Published(node, kit.sku, quantity, confidence, truth - quantity, age)
 
 
 def check_kit(kit: Kit, kits: Mapping[str, Kit]) -> None:

@@ -3,7 +3,9 @@
 An order is for one node, where its goods arrive. Each receipt is numbered and records what
 came; the goods go into the node's ledger as RECEIVE movements, no more than is outstanding
 on each line. An order whose every line has come closes itself; one closed by hand (the
-supplier will send no more) keeps what it received.
+supplier will send no more) keeps what it received. At a node whose agent keeps its ledger on
+its own machine a receipt is first `queue`d (its goods travel to the agent as requests and
+count against what is outstanding) and booked when the agent's push confirms it (`confirm`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class PoLine:
     ordered: int
     unit_cost: Money  # what the supplier charges per unit, before VAT
     received: int = 0
+    coming: int = 0  # in queued receipts, not yet confirmed by the node's agent
 
     def __post_init__(self) -> None:
         Sku(self.sku)
@@ -45,7 +48,7 @@ class PoLine:
 
     @property
     def outstanding(self) -> int:
-        return max(0, self.ordered - self.received)
+        return max(0, self.ordered - self.received - self.coming)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class PurchaseOrder:
     sent_at: datetime | None = None
     closed_at: datetime | None = None
     note: str = field(default="")
+    pending: tuple[Receipt, ...] = ()  # queued for a node's agent elsewhere, not yet confirmed
 
     def __post_init__(self) -> None:
         if not _IDENT.match(self.ident):
@@ -106,6 +110,34 @@ class PurchaseOrder:
         self, arrived: Mapping[str, int], at: datetime, actor: str = ""
     ) -> tuple[PurchaseOrder, Receipt]:
         """Goods that came against this order: each SKU on it, no more than outstanding."""
+        receipt = self._receipt(arrived, at, actor)
+        return self._book(receipt, self.lines), receipt
+
+    def queue(
+        self, arrived: Mapping[str, int], at: datetime, actor: str = ""
+    ) -> tuple[PurchaseOrder, Receipt]:
+        """A receipt on its way to the ledger of a node whose agent runs elsewhere: checked as
+        `receive` checks it, its units no longer outstanding, booked by `confirm`."""
+        receipt = self._receipt(arrived, at, actor)
+        coming = dict(receipt.lines)
+        lines = tuple(
+            replace(line, coming=line.coming + coming.get(line.sku, 0)) for line in self.lines
+        )
+        return replace(self, lines=lines, pending=(*self.pending, receipt)), receipt
+
+    def confirm(self, number: int) -> PurchaseOrder:
+        """The node's agent recorded queued receipt `number`: it is booked as received."""
+        receipt = next((r for r in self.pending if r.number == number), None)
+        if receipt is None:
+            raise InvalidValue("receipt", str(number), f"not queued on {self.ident}")
+        came = dict(receipt.lines)
+        lines = tuple(
+            replace(line, coming=line.coming - came.get(line.sku, 0)) for line in self.lines
+        )
+        pending = tuple(r for r in self.pending if r.number != number)
+        return replace(self, pending=pending)._book(receipt, lines)
+
+    def _receipt(self, arrived: Mapping[str, int], at: datetime, actor: str) -> Receipt:
         if self.state not in (PoState.SENT, PoState.PARTLY_RECEIVED):
             raise PurchaseOrderRefused(
                 self.ident, self.state.value, "receive against", "only a sent order receives"
@@ -120,25 +152,30 @@ class PurchaseOrder:
                 raise InvalidValue("quantity", str(quantity), "must be at least 1")
             if quantity > line.outstanding:
                 raise OverReceipt(self.ident, sku, quantity, line.outstanding)
+        number = len(self.receipts) + len(self.pending) + 1
+        return Receipt(number, at, tuple(sorted(arrived.items())), actor)
+
+    def _book(self, receipt: Receipt, lines: tuple[PoLine, ...]) -> PurchaseOrder:
+        came = dict(receipt.lines)
         lines = tuple(
-            replace(line, received=line.received + arrived.get(line.sku, 0)) for line in self.lines
+            replace(line, received=line.received + came.get(line.sku, 0)) for line in lines
         )
-        receipt = Receipt(len(self.receipts) + 1, at, tuple(sorted(arrived.items())), actor)
-        done = all(line.outstanding == 0 for line in lines)
+        done = all(line.outstanding == 0 and line.coming == 0 for line in lines)
         state = PoState.CLOSED if done else PoState.PARTLY_RECEIVED
-        made = replace(
-            self,
-            lines=lines,
-            receipts=(*self.receipts, receipt),
-            state=state,
-            closed_at=at if done else None,
-        )
-        return made, receipt
+        closed_at = receipt.at if done else None
+        receipts = tuple(sorted((*self.receipts, receipt), key=lambda r: r.number))
+        return replace(self, lines=lines, receipts=receipts, state=state, closed_at=closed_at)
 
     def close(self, at: datetime) -> PurchaseOrder:
         """No more will come (or a draft is dropped): what was received stays received."""
         if self.state is PoState.CLOSED:
             raise PurchaseOrderRefused(self.ident, self.state.value, "close", "it is closed")
+        if self.pending:
+            raise PurchaseOrderRefused(
+                self.ident, self.state.value, "close",
+                f"receipt {self.pending[0].number} is on its way to {self.node}'s ledger: close"
+                " it once the node's agent has synced",
+            )  # fmt: skip
         return replace(self, state=PoState.CLOSED, closed_at=at)
 
     def _require(self, state: PoState, act: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Protocol
+from typing import Any, Protocol
 
 from microindex.domain.errors import DomainError
 from microindex.domain.product import Product
@@ -20,6 +20,7 @@ from microindex.service.ports import (
 from microindex.service.records import product_from_record
 
 PRODUCT_TOPIC = "product"
+KIT_FIELD = "kit"  # in a product's catalog message: a kit's parts, [] when no longer a kit
 CATALOG_MARK = "catalog_high_water"
 
 
@@ -158,6 +159,7 @@ def pull_catalog(hub: UnitOfWorkFactory, node: UnitOfWorkFactory, batch: int = 5
         with node() as local:
             latest = {m.key: product_from_record(m.payload) for m in changes}
             local.catalog.upsert(list(latest.values()))
+            local.catalog.set_kits(kits_in(m.payload for m in changes))
             local.meta.put(CATALOG_MARK, str(upto))
             local.commit()
         applied += len(changes)
@@ -172,3 +174,12 @@ def products_by_sku(uow_factory: UnitOfWorkFactory, skus: Sequence[str]) -> dict
     with uow_factory() as uow:
         found = (uow.catalog.get(sku) for sku in skus)
         return {p.sku.value: p for p in found if p is not None}
+
+
+def kits_in(records: Iterable[Mapping[str, Any]]) -> dict[str, list[tuple[str, int]]]:
+    """The kits that catalog messages define (or undefine: no parts), by SKU, latest kept."""
+    return {
+        str(r["sku"]): [(str(part), int(quantity)) for part, quantity in r[KIT_FIELD]]
+        for r in records
+        if KIT_FIELD in r
+    }

@@ -23,6 +23,7 @@ from microindex.domain.channels.mapping import (
 from microindex.domain.channels.price import price_at
 from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer, question_terms
 from microindex.domain.errors import UnknownNode, UnknownSku
+from microindex.domain.kits import bundle_figure
 from microindex.domain.money import Money
 from microindex.domain.node import Location, Node
 from microindex.domain.product import Product
@@ -56,7 +57,13 @@ def _node(sources: ChannelSources, code: str) -> Node:
 
 
 def availability(sources: ChannelSources, node: str, sku: str, now: datetime) -> Published:
-    """What every channel may say of `sku` at `node` at `now` (the one rule at work)."""
+    """What every channel may say of `sku` at `node` at `now` (the one rule at work); of a
+    kit, what its parts there make (`kits.bundle_figure`)."""
+    kit = sources.kits.get(sku)
+    if kit is not None:
+        skus = [part.sku for part in kit.parts]
+        held = {f.sku: publish(f, now, sources.rule) for f in sources.figures.figures(node, skus)}
+        return bundle_figure(kit, node, held)
     found = next(iter(sources.figures.figures(node, [sku])), None)
     if found is None:
         return exact(node, sku, 0)  # the node's ledger has never held it

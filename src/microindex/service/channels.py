@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +34,7 @@ from microindex.domain.channels.items import (
     meta_product,
 )
 from microindex.domain.channels.mapping import Channel, for_sale
+from microindex.domain.kits import Kit, bundle_figure
 from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.channel_ports import (
@@ -64,6 +65,7 @@ class ChannelSources:
     settings: FeedSettings
     image_for: Callable[[str], str] = field(default=lambda sku: "")
     rule: StaleRule = AVAILABILITY_RULE  # one rule for every channel
+    kits: Mapping[str, Kit] = field(default_factory=dict)  # sold as their parts: bundles
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +88,9 @@ class Stocked:
 
 def stocked(sources: ChannelSources, now: datetime) -> Iterator[Stocked]:
     """Every product in SKU order, joined with its nodes' figures as the rule lets every
-    channel show them at `now`."""
+    channel show them at `now`; a kit with the bundle figure of its parts at each node."""
     rule = sources.rule
+    parts = _parts_published(sources, now)
     streams = [sources.figures.figures(node.code.value) for node in sources.nodes]
     merged = heapq.merge(*streams, key=lambda figure: figure.sku)
     groups = itertools.groupby(merged, key=lambda figure: figure.sku)
@@ -97,17 +100,41 @@ def stocked(sources: ChannelSources, now: datetime) -> Iterator[Stocked]:
         while pending is not None and pending[0] < sku:
             pending = next(groups, None)  # figures of a SKU the catalog lacks: not listed
         found: tuple[Published, ...] = ()
-        if pending is not None and pending[0] == sku:
+        kit = sources.kits.get(sku)
+        if kit is not None:  # a kit holds no stock of its own: its parts' figures make it
+            found = tuple(
+                for_sale(product, bundle_figure(kit, node, held))
+                for node, held in parts.items()
+                if any(part.sku in held for part in kit.parts)
+            )
+        elif pending is not None and pending[0] == sku:
             found = tuple(for_sale(product, publish(f, now, rule)) for f in pending[1])
             pending = next(groups, None)
         yield Stocked(product, found)
+
+
+def _parts_published(sources: ChannelSources, now: datetime) -> dict[str, dict[str, Published]]:
+    """What the rule lets channels say of every kit part, node -> SKU -> figure (read once:
+    the parts are few, and a kit's figure needs them wherever it comes in the catalog)."""
+    skus = sorted({part.sku for kit in sources.kits.values() for part in kit.parts})
+    if not skus:
+        return {}
+    return {
+        node.code.value: {
+            f.sku: publish(f, now, sources.rule)
+            for f in sources.figures.figures(node.code.value, skus)
+        }
+        for node in sources.nodes
+    }
 
 
 def google_items(sources: ChannelSources, now: datetime) -> Iterator[SentItem]:
     for entry in stocked(sources, now):
         sku = entry.product.sku.value
         image = sources.image_for(sku)
-        item = google_product(entry.product, entry.total, now, sources.settings, image)
+        item = google_product(
+            entry.product, entry.total, now, sources.settings, image, sku in sources.kits
+        )
         yield SentItem(item_key(sku), item, entry.held)
 
 

@@ -18,6 +18,7 @@ from microindex.domain.errors import DomainError
 from microindex.domain.health import HealthLimits, NodeHealth, assess
 from microindex.domain.movement import Tag
 from microindex.domain.reconciliation import Outcome, Tolerance
+from microindex.domain.sync.messages import AgentReport
 from microindex.service import kpis, pruning, reconciliation
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun
 from microindex.service.kpis import KpiSources
@@ -36,6 +37,16 @@ class NodeSyncs(Protocol):
     def last_synced(self, node: str) -> datetime | None: ...
     def sync(self, node: str) -> bool:
         """Sync it now; False when its agent keeps its ledger elsewhere (only it can)."""
+        ...
+
+    def agent(self, node: str) -> AgentReport | None:
+        """What the node's own agent last reported with its push; for a node whose ledger the
+        hub's workspace holds, the hub's own version and disk; None: an agent elsewhere that
+        has not reported."""
+        ...
+
+    def hub_agent(self) -> AgentReport:
+        """The hub's own version and free disk (of its workspace's filesystem)."""
         ...
 
 
@@ -121,6 +132,7 @@ def node_health(ctx: GovernanceContext, at: datetime, days: int = 30) -> list[No
     seen = kpis.Snapshot.read(ctx.sources.nodes)
     rows = kpis.node_kpis(ctx.sources, start, at, seen)
     found = []
+    hub_version = ctx.syncs.hub_agent().version if ctx.syncs else None
     for row in rows:
         factory = ctx.sources.nodes[row.node]
         with factory() as uow:
@@ -136,7 +148,8 @@ def node_health(ctx: GovernanceContext, at: datetime, days: int = 30) -> list[No
             1 for m in seen.ledgers[row.node] if m.tag is Tag.OVERDRAFT and start <= m.at < at
         )
         figures = (lag, row.variance_rate, row.fill.rate, share, ctx.limits, age, overdrafts)
-        found.append(assess(row.node, *figures))
+        agent = ctx.syncs.agent(row.node) if ctx.syncs else None
+        found.append(assess(row.node, *figures, agent, hub_version))
     return found
 
 
@@ -152,8 +165,9 @@ class AuditFindings(DomainError):
 
 
 def monthly_health_audit(ctx: GovernanceContext, at: datetime) -> str:
-    """Each node's sync age and lag, count variance, overdrafts, fill rate and stale counts;
-    a node that fails any raises the run (recorded as failed, with what failed)."""
+    """Each node's sync age and lag, count variance, overdrafts, fill rate, stale counts, its
+    agent's version and free disk; a node that fails any raises the run (recorded as failed,
+    with what failed)."""
     checked = node_health(ctx, at)
     failing = {h.node: list(h.findings) for h in checked if not h.healthy}
     if failing and not ctx.dry_run:

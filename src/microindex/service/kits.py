@@ -17,7 +17,9 @@ from microindex.domain.kits import Kit, KitPart, UnknownKit, check_kit
 from microindex.domain.movement import Movement
 from microindex.domain.sync.node import Override
 from microindex.service import rights
+from microindex.service.catalog import KIT_FIELD, PRODUCT_TOPIC
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.records import product_record
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -39,10 +41,14 @@ def kits_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, Kit]:
 
 
 def set_kit(
-    store: KitStore, hub: UnitOfWorkFactory, sku: str, parts: Sequence[tuple[str, int]]
+    store: KitStore,
+    hub: UnitOfWorkFactory,
+    sku: str,
+    parts: Sequence[tuple[str, int]],
+    at: datetime,
 ) -> Kit:
     """Make catalog SKU `sku` a kit of `parts` (SKU, quantity; each a catalog SKU, none of
-    them a kit)."""
+    them a kit). Its parts travel to the nodes with the catalog (`announce`)."""
     with hub() as uow:
         missing = uow.catalog.missing([sku, *(part for part, _ in parts)])
     named = [sku, *(part for part, _ in parts)]
@@ -53,12 +59,28 @@ def set_kit(
     others = {code: known for code, known in store.kits().items() if code != sku}
     check_kit(kit, others)
     store.put(kit)
+    announce(hub, sku, kit, at)
     return kit
 
 
-def remove_kit(store: KitStore, sku: str) -> None:
+def remove_kit(store: KitStore, hub: UnitOfWorkFactory, sku: str, at: datetime) -> None:
     if not store.remove(sku):
         raise UnknownKit(sku)
+    announce(hub, sku, None, at)
+
+
+def announce(hub: UnitOfWorkFactory, sku: str, kit: Kit | None, at: datetime) -> None:
+    """Send the kit's product with its parts (none: no longer a kit) down the catalog's
+    stream, so every node's copy learns them at its next sync and its staff page and agent
+    sell the kit as its parts with the hub out of reach."""
+    with hub() as uow:
+        product = uow.catalog.get(sku)
+        if product is None:
+            return
+        parts = [] if kit is None else [[p.sku, p.quantity] for p in kit.parts]
+        record = product_record(product) | {KIT_FIELD: parts}
+        uow.outbox.add_many(PRODUCT_TOPIC, [(sku, record)], at)
+        uow.commit()
 
 
 def get_kit(store: KitStore, sku: str) -> Kit:

@@ -53,6 +53,21 @@ class Destination:
 
 
 @dataclass(frozen=True, slots=True)
+class PackRequest:
+    """What staff pack at `node` for order `order_ref`: its `lines`, where it ships (None:
+    collected or delivered), the package they scanned (None: the node's templates choose)."""
+
+    node: str
+    order_ref: str
+    lines: Sequence[OrderLine]
+    at: datetime
+    destination: Destination | None = None
+    rules: Sequence[ShippingRule] = DEFAULT_RULES
+    prefer_low_waste: bool = False
+    package: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PackingPlan:
     choice: PackageChoice
     carriage: Carriage | None
@@ -60,40 +75,20 @@ class PackingPlan:
 
 
 def pack_order(
-    uow_factory: UnitOfWorkFactory,
-    packaging: PackagingStore,
-    node: str,
-    order_ref: str,
-    lines: Sequence[OrderLine],
-    at: datetime,
-    destination: Destination | None = None,
-    rules: Sequence[ShippingRule] = DEFAULT_RULES,
-    prefer_low_waste: bool = False,
-    package: str | None = None,
+    uow_factory: UnitOfWorkFactory, packaging: PackagingStore, request: PackRequest
 ) -> PackingPlan:
-    """Choose the package for an order at `node` (or take the one staff scanned, `package`,
-    from the node's templates), its carriage if shipped, and record it."""
-    plan = plan_packing(
-        uow_factory, packaging, node, order_ref, lines, at, destination, rules,
-        prefer_low_waste, package,
-    )  # fmt: skip
+    """Choose the package for an order (or take the one staff scanned from the node's
+    templates), its carriage if shipped, and record it."""
+    plan = plan_packing(uow_factory, packaging, request)
     packaging.record(plan.used)
     return plan
 
 
 def plan_packing(
-    uow_factory: UnitOfWorkFactory,
-    packaging: PackagingStore,
-    node: str,
-    order_ref: str,
-    lines: Sequence[OrderLine],
-    at: datetime,
-    destination: Destination | None = None,
-    rules: Sequence[ShippingRule] = DEFAULT_RULES,
-    prefer_low_waste: bool = False,
-    package: str | None = None,
+    uow_factory: UnitOfWorkFactory, packaging: PackagingStore, request: PackRequest
 ) -> PackingPlan:
     """What `pack_order` records, recording nothing."""
+    lines = request.lines
     with uow_factory() as uow:
         products = {line.sku: uow.catalog.get(line.sku) for line in lines}
     items = []
@@ -102,23 +97,25 @@ def plan_packing(
         if product is None:
             raise UnknownSku(line.sku)
         items.append(PackItem.of(product, line.quantity))
-    templates = packaging.templates(node)
-    if package is None:
-        choice = choose_package(items, templates, prefer_low_waste)
+    templates = packaging.templates(request.node)
+    if request.package is None:
+        choice = choose_package(items, templates, request.prefer_low_waste)
     else:
-        choice = packed_in(items, scanned(templates, node, package))
+        choice = packed_in(items, scanned(templates, request.node, request.package))
     carriage = None
-    if destination is not None:
-        shipment = Shipment(destination.country, destination.postcode, choice.weight_g)
-        carriage = choose_carriage(shipment, rules)
+    if request.destination is not None:
+        where = request.destination
+        carriage = choose_carriage(
+            Shipment(where.country, where.postcode, choice.weight_g), request.rules
+        )
     used = PackageUsed(
-        order_ref,
-        node,
+        request.order_ref,
+        request.node,
         choice.template.code,
         choice.template.low_waste,
         choice.weight_g,
         sum(line.quantity for line in lines),
-        at,
+        request.at,
     )
     return PackingPlan(choice, carriage, used)
 
@@ -158,9 +155,8 @@ def pack(
     plan = None
     if package is not None or packaging.templates(node):
         lines = [OrderLine(sku, quantity) for sku, quantity in part.lines]
-        plan = plan_packing(
-            hub, packaging, node, ident, lines, at, destination, rules, package=package
-        )
+        request = PackRequest(node, ident, lines, at, destination, rules, package=package)
+        plan = plan_packing(hub, packaging, request)
     packed = fulfilment.advance(
         hub, ident, node, Step.PACKED, at, actor, node_db=node_db, link=link
     )

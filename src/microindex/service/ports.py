@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +73,11 @@ class OutboxMessage:
 
 class CatalogStore(Protocol):
     def upsert(self, products: Sequence[Product]) -> None: ...
+    def set_kits(self, kits: Mapping[str, Sequence[tuple[str, int]]]) -> None:
+        """The parts (SKU, quantity) of these kits, as the hub defined them (an empty list:
+        no longer a kit); a node's copy, so its staff sell kits with the hub out of reach."""
+        ...
+
     def get(self, sku: str) -> Product | None: ...
     def by_gtin(self, gtin: str) -> Product | None:
         """The product with this GTIN (14 digits), if any."""

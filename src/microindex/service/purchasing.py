@@ -9,9 +9,10 @@ into the ledger than was ordered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
 from microindex.domain.channels.webhook import EventKind
@@ -26,9 +27,11 @@ from microindex.domain.purchasing import (
     UnknownPurchaseOrder,
 )
 from microindex.domain.reorder import LowStock, ReorderPoint, low_stock
-from microindex.service import stock
+from microindex.domain.sync.account import Request, RequestKind
+from microindex.service import remote_nodes, stock
 from microindex.service.nodes import get_node
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.webhook_events import emit
 
 
@@ -44,6 +47,9 @@ class PurchaseOrderStore(Protocol):
 
     def orders(self, state: PoState | None = None) -> list[PurchaseOrder]:
         """Newest first."""
+
+    def waiting(self, node: str) -> list[PurchaseOrder]:
+        """The orders for `node` with receipts on their way to its agent (`pending`)."""
 
 
 class ReorderStore(Protocol):
@@ -149,17 +155,24 @@ class Received:
     order: PurchaseOrder
     receipt: Receipt
     movements: list[Movement]
+    queued: list[Request] = field(default_factory=list)  # on their way to the node's agent
 
 
 def receive(
     store: PurchaseOrderStore,
-    node_db: UnitOfWorkFactory,
+    node_db: SyncUnitOfWorkFactory,
     ident: str,
     arrived: Mapping[str, int],
     at: datetime,
     actor: str = "",
+    hub: SyncUnitOfWorkFactory | None = None,
 ) -> Received:
-    """Goods that came against order `ident`, into its node's ledger (`node_db`)."""
+    """Goods that came against order `ident`, into its node's ledger (`node_db`, the node's
+    database here). At a node whose agent keeps its ledger elsewhere (told by `hub`) the
+    receipt travels instead: `queue_receipt`."""
+    order = get(store, ident)
+    if hub is not None and remote_nodes.runs_elsewhere(hub, node_db, order.node):
+        return queue_receipt(store, hub, ident, arrived, at, actor)
     order, version = _load(store, ident)
     changed, receipt = order.receive(arrived, at, actor)  # refused here: nothing moved
     reference = f"{order.ident} receipt {receipt.number}"
@@ -179,6 +192,61 @@ def receive(
         except DomainError as refused:
             raise ReceivedButNotBooked(ident, order.node, str(refused)) from None
     raise ReceivedButNotBooked(ident, order.node, "the order kept changing")
+
+
+def receipt_key(ident: str, number: int, sku: str) -> str:
+    """The key a queued receipt's line travels under: recorded once at the node."""
+    return f"{ident}/receipt {number}/{sku}"
+
+
+def queue_receipt(
+    store: PurchaseOrderStore,
+    hub: SyncUnitOfWorkFactory,
+    ident: str,
+    arrived: Mapping[str, int],
+    at: datetime,
+    actor: str = "",
+) -> Received:
+    """A receipt at a node whose agent keeps its ledger on its own machine: checked against
+    the order, then one RECEIVE request per line queued for the node's next sync reply under
+    `receipt_key` (recorded there once), then saved on the order as pending, its units no
+    longer outstanding; `book_confirmed` books it when the agent's push shows it recorded.
+    Queued before the order is saved, as the goods go into a local ledger before: an order
+    changed meanwhile is told as `ReceivedButNotBooked`, never a receipt on the order whose
+    goods were never sent."""
+    order, version = _load(store, ident)
+    changed, receipt = order.queue(arrived, at, actor)  # refused here: nothing queued
+    reference = f"{order.ident} receipt {receipt.number}"
+    queued = [
+        remote_nodes.ask(
+            hub, order.node, RequestKind.RECEIVE, sku, quantity,
+            receipt_key(order.ident, receipt.number, sku), reference, actor,
+        ).request
+        for sku, quantity in receipt.lines
+    ]  # fmt: skip
+    if not store.save(changed, version):
+        raise ReceivedButNotBooked(ident, order.node, "queued for its agent; the order changed")
+    return Received(changed, receipt, [], queued)
+
+
+def book_confirmed(store: PurchaseOrderStore, hub: SyncUnitOfWorkFactory, node: str) -> list[str]:
+    """Book the queued receipts at `node` whose every line its agent has recorded (none of
+    their requests is still on its way: the hub settles a request once the node's push shows
+    it applied); called after each push from the node. Returns "<order> receipt <n>" booked."""
+    waiting = store.waiting(node)
+    if not waiting:
+        return []
+    with hub() as uow:
+        open_keys = {r.key for r in uow.accounts.load(node, [], requests=True).requests.values()}
+    booked = []
+    for order in waiting:
+        for receipt in order.pending:
+            keys = {receipt_key(order.ident, receipt.number, sku) for sku, _ in receipt.lines}
+            if keys & open_keys:
+                continue
+            _change(store, order.ident, partial(PurchaseOrder.confirm, number=receipt.number))
+            booked.append(f"{order.ident} receipt {receipt.number}")
+    return booked
 
 
 def get(store: PurchaseOrderStore, ident: str) -> PurchaseOrder:
@@ -220,22 +288,34 @@ def purchase_order_record(order: PurchaseOrder) -> dict[str, Any]:
                 "sku": line.sku,
                 "ordered": line.ordered,
                 "received": line.received,
+                "coming": line.coming,
                 "outstanding": line.outstanding,
                 "unit_cost": str(line.unit_cost.amount),
                 "currency": line.unit_cost.currency,
             }
             for line in order.lines
         ],
-        "receipts": [
-            {
-                "number": r.number,
-                "at": r.at.isoformat(),
-                "lines": [{"sku": sku, "quantity": q} for sku, q in r.lines],
-                "actor": r.actor,
-            }
-            for r in order.receipts
-        ],
+        "receipts": [_receipt_record(r) for r in order.receipts],
+        "pending": [_receipt_record(r) for r in order.pending],
     }
+
+
+def _receipt_record(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "number": receipt.number,
+        "at": receipt.at.isoformat(),
+        "lines": [{"sku": sku, "quantity": q} for sku, q in receipt.lines],
+        "actor": receipt.actor,
+    }
+
+
+def _receipt_from_record(record: Mapping[str, Any]) -> Receipt:
+    return Receipt(
+        int(record["number"]),
+        datetime.fromisoformat(record["at"]),
+        tuple((line["sku"], int(line["quantity"])) for line in record["lines"]),
+        record.get("actor", ""),
+    )
 
 
 def purchase_order_from_record(record: Mapping[str, Any]) -> PurchaseOrder:
@@ -255,18 +335,12 @@ def purchase_order_from_record(record: Mapping[str, Any]) -> PurchaseOrder:
                 int(line["ordered"]),
                 Money(Decimal(line["unit_cost"]), line["currency"]),
                 int(line["received"]),
+                int(line.get("coming", 0)),
             )
             for line in record["lines"]
         ),
-        receipts=tuple(
-            Receipt(
-                int(r["number"]),
-                datetime.fromisoformat(r["at"]),
-                tuple((line["sku"], int(line["quantity"])) for line in r["lines"]),
-                r.get("actor", ""),
-            )
-            for r in record["receipts"]
-        ),
+        receipts=tuple(_receipt_from_record(r) for r in record["receipts"]),
+        pending=tuple(_receipt_from_record(r) for r in record.get("pending", ())),
         sent_at=when("sent_at"),
         closed_at=when("closed_at"),
         note=record.get("note", ""),

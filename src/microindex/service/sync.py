@@ -21,7 +21,7 @@ from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
-from microindex.service.catalog import PRODUCT_TOPIC
+from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
 from microindex.service.rights_split import Split, rebalance, release
 from microindex.service.stock import save_movements
@@ -110,6 +110,7 @@ def accept_reply(
             uow.ledger.record_count(result, at, actor)
         if reply.catalog:
             uow.catalog.upsert([product_from_record(dict(r)) for r in reply.catalog])
+            uow.catalog.set_kits(kits_in(reply.catalog))
         side.catalog_mark = max(side.catalog_mark, reply.catalog_mark)
         uow.rights.save(side)
         uow.commit()
@@ -260,6 +261,8 @@ def receive_push(
                 advice, next_sync = rebalance(uow, peer, account, epoch, now, settings, split)
         uow.accounts.save(account)
         uow.accounts.save_peer(peer)
+        if push.agent is not None:
+            uow.accounts.report_agent(push.node, push.agent, now.timestamp())
         reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
         uow.commit()
     return reply

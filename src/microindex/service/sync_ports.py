@@ -11,7 +11,7 @@ from typing import Protocol
 
 from microindex.domain.sync.account import NodeAccount, Reservation
 from microindex.domain.sync.allocation import SplitRate
-from microindex.domain.sync.messages import Peer, Push, Reply
+from microindex.domain.sync.messages import AgentReport, Peer, Push, Reply
 from microindex.domain.sync.node import NodeSide
 from microindex.service.ports import UnitOfWork
 
@@ -75,6 +75,15 @@ class AccountStore(Protocol):
     def save_split_rates(self, node: str, rates: Mapping[str, SplitRate]) -> None:
         """Set the node's rates of these SKUs (the others keep theirs): the walk-in rate
         `walk_in_rates` reads, with the online share and time of the split."""
+        ...
+
+    def report_agent(self, node: str, report: AgentReport, at_s: float) -> None:
+        """Keep the latest report of the node's own agent (hub clock `at_s`)."""
+        ...
+
+    def agent_reports(self) -> dict[str, tuple[AgentReport, float]]:
+        """The latest report of each node's own agent, with when it came; a node whose agent
+        never reported (one whose ledger the hub's workspace holds) is absent."""
         ...
 
     def peer_epochs(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from microindex.domain.sync import allocation
+from microindex.domain.sync.messages import AgentReport
 from microindex.service.sync import SyncSettings
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
@@ -25,6 +26,7 @@ class NextSync:
     due: datetime | None  # the heartbeat: last + interval
     interval_s: float
     why: str
+    agent: AgentReport | None = None  # what the node's own agent last said (None: hub-local)
 
     @property
     def overdue(self) -> bool:
@@ -41,6 +43,7 @@ def next_syncs(
     bounds = (settings or SyncSettings()).bounds
     found: dict[str, NextSync] = {}
     with hub_db() as uow:
+        agents = {node: report for node, (report, _) in uow.accounts.agent_reports().items()}
         for node in nodes:
             peer = uow.accounts.peer(node)
             if peer.last_sync_s < 0:
@@ -49,7 +52,8 @@ def next_syncs(
             interval = allocation.sync_interval(peer.rate_sum, bounds)
             last = datetime.fromtimestamp(peer.last_sync_s, UTC)
             due = last + timedelta(seconds=interval)
-            found[node] = NextSync(node, last, due, interval, _why(now, due, interval))
+            why = _why(now, due, interval)
+            found[node] = NextSync(node, last, due, interval, why, agents.get(node))
     return found
 
 

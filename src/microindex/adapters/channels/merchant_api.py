@@ -58,6 +58,7 @@ _CAMEL = {
     "pickup_sla": "pickupSla",
     "item_group_id": "itemGroupId",
     "additional_image_link": "additionalImageLinks",
+    "is_bundle": "isBundle",
 }
 _PRICES = frozenset({"price", "sale_price"})
 _ENUMS = frozenset({"availability", "condition", "pickup_method", "pickup_sla"})
@@ -137,6 +138,8 @@ def _value(name: str, value: str) -> Any:
         return value.upper().replace(" ", "_")
     if name == "identifier_exists":
         return value != "no"
+    if name == "is_bundle":
+        return value == "yes"
     if name == "quantity":
         return str(int(value))
     if name == "availability_date":

@@ -16,6 +16,7 @@ from microindex.domain.channels.items import FeedSettings
 from microindex.domain.node import Node
 from microindex.service.channel_ports import ChannelStore, ProductReader
 from microindex.service.channels import ChannelSources
+from microindex.service.kits import KitStore
 
 
 def feed_settings(workspace: Path, link_stem: str) -> FeedSettings:
@@ -39,6 +40,8 @@ class ChannelStores(Protocol):
 
     def channel_store(self) -> ChannelStore: ...
 
+    def kits(self) -> KitStore: ...
+
 
 def channel_sources(
     stores: ChannelStores,
@@ -51,5 +54,6 @@ def channel_sources(
     ledgers from their files (and the hub's mirror of them, when the hub is a file)."""
     figures = SqliteFigures(node_files, stores.hub_file)
     return ChannelSources(
-        stores.products(), list(nodes), figures, stores.channel_store(), settings, image_for
-    )
+        stores.products(), list(nodes), figures, stores.channel_store(), settings, image_for,
+        kits=stores.kits().kits(),
+    )  # fmt: skip

@@ -44,6 +44,7 @@ from microindex.adapters.postgres.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.postgres.sync_schema import (
+    AGENT_REPORTS_MIGRATION,
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
@@ -241,6 +242,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]
 

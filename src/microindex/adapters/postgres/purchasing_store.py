@@ -102,6 +102,17 @@ class PostgresPurchaseOrders:
             ).fetchall()
         return [purchase_order_from_record(row[0]) for row in rows]
 
+    def waiting(self, node: str) -> list[PurchaseOrder]:
+        conn = self._connection()
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT record FROM purchase_orders WHERE node = %s AND state <> 'closed'"
+                " AND jsonb_array_length(coalesce(record->'pending', '[]'::jsonb)) > 0"
+                " ORDER BY id",
+                (node,),
+            ).fetchall()
+        return [purchase_order_from_record(row[0]) for row in rows]
+
 
 class PostgresReorderPoints:
     def __init__(self, connection: Connect) -> None:

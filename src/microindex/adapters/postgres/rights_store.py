@@ -27,7 +27,7 @@ from microindex.domain.sync.account import (
     State,
 )
 from microindex.domain.sync.allocation import SplitRate
-from microindex.domain.sync.messages import Peer
+from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
 
@@ -365,6 +365,20 @@ class PostgresAccounts:
             " online = excluded.online, at_s = excluded.at_s",
             (node, skus, [r.online for r in rates.values()], [r.at_s for r in rates.values()]),
         )
+
+    def report_agent(self, node: str, report: AgentReport, at_s: float) -> None:
+        self._conn.execute(
+            "INSERT INTO hub_agent_reports VALUES (%s, %s, %s, %s) ON CONFLICT (node) DO UPDATE"
+            " SET version = excluded.version, disk_free = excluded.disk_free,"
+            " reported_s = excluded.reported_s",
+            (node, report.version, report.disk_free, at_s),
+        )
+
+    def agent_reports(self) -> dict[str, tuple[AgentReport, float]]:
+        rows = self._conn.execute(
+            "SELECT node, version, disk_free, reported_s FROM hub_agent_reports"
+        )
+        return {str(n): (AgentReport(str(v), int(d)), float(s)) for n, v, d, s in rows}
 
     def peer_epochs(self) -> dict[str, str]:
         rows = self._conn.execute("SELECT node, epoch FROM sync_peers")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -112,6 +112,15 @@ class PostgresCatalog:
         ).format(columns, marks, updates)
         with self._conn.cursor() as cur:
             cur.executemany(query, [product_row(p) for p in products])
+
+    def set_kits(self, kits: Mapping[str, Sequence[tuple[str, int]]]) -> None:
+        for kit, parts in kits.items():
+            self._conn.execute("DELETE FROM kit_parts WHERE kit = %s", (kit,))
+            for n, (part, quantity) in enumerate(parts):
+                self._conn.execute(
+                    "INSERT INTO kit_parts (kit, part, quantity, position) VALUES (%s, %s, %s, %s)",
+                    (kit, part, quantity, n),
+                )
 
     def get(self, sku: str) -> Product | None:
         found = self._select("WHERE sku = %s", [sku])

@@ -143,3 +143,17 @@ SPLIT_STATE_MIGRATION = (
     );
     """,
 )
+
+
+AGENT_REPORTS_MIGRATION = (
+    183,
+    "the latest version and free disk each node's own agent reported with its push",
+    """
+    CREATE TABLE hub_agent_reports (
+        node        text COLLATE "C" PRIMARY KEY,
+        version     text NOT NULL,
+        disk_free   bigint NOT NULL,
+        reported_s  double precision NOT NULL
+    );
+    """,
+)

@@ -37,6 +37,7 @@ from microindex.adapters.sqlite.purchasing_schema import (
 from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import (
+    AGENT_REPORTS_MIGRATION,
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
@@ -323,6 +324,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]
 

@@ -89,6 +89,14 @@ class SqlitePurchaseOrders:
         )
         return [purchase_order_from_record(json.loads(row[0])) for row in rows]
 
+    def waiting(self, node: str) -> list[PurchaseOrder]:
+        rows = self._connection().execute(
+            "SELECT record FROM purchase_orders WHERE node = ? AND state <> 'closed'"
+            " AND json_array_length(record, '$.pending') > 0 ORDER BY id",
+            (node,),
+        )
+        return [purchase_order_from_record(json.loads(row[0])) for row in rows]
+
 
 class SqliteReorderPoints:
     def __init__(self, connection: Connect) -> None:

@@ -22,7 +22,7 @@ from microindex.domain.sync.account import (
     State,
 )
 from microindex.domain.sync.allocation import SplitRate
-from microindex.domain.sync.messages import Peer
+from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
 
@@ -325,6 +325,18 @@ class SqliteAccounts:
             "INSERT OR REPLACE INTO hub_split_rates VALUES (?, ?, ?, ?)",
             [(node, sku, r.online, r.at_s) for sku, r in rates.items()],
         )
+
+    def report_agent(self, node: str, report: AgentReport, at_s: float) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO hub_agent_reports VALUES (?, ?, ?, ?)",
+            (node, report.version, report.disk_free, at_s),
+        )
+
+    def agent_reports(self) -> dict[str, tuple[AgentReport, float]]:
+        rows = self._conn.execute(
+            "SELECT node, version, disk_free, reported_s FROM hub_agent_reports"
+        )
+        return {str(n): (AgentReport(str(v), int(d)), float(s)) for n, v, d, s in rows}
 
     def peer_epochs(self) -> dict[str, str]:
         return dict(self._conn.execute("SELECT node, epoch FROM sync_peers"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -119,6 +119,14 @@ class SqliteCatalog:
             f" ON CONFLICT (sku) DO UPDATE SET {updates}",
             [product_row(p) for p in products],
         )
+
+    def set_kits(self, kits: Mapping[str, Sequence[tuple[str, int]]]) -> None:
+        for kit, parts in kits.items():
+            self._conn.execute("DELETE FROM kit_parts WHERE kit = ?", (kit,))
+            self._conn.executemany(
+                "INSERT INTO kit_parts (kit, part, quantity, position) VALUES (?, ?, ?, ?)",
+                [(kit, part, quantity, n) for n, (part, quantity) in enumerate(parts)],
+            )
 
     def get(self, sku: str) -> Product | None:
         found = self._select("WHERE sku = ?", [sku])

@@ -152,3 +152,17 @@ SPLIT_STATE_MIGRATION = (
     ) WITHOUT ROWID;
     """,
 )
+
+
+AGENT_REPORTS_MIGRATION = (
+    183,
+    "the latest version and free disk each node's own agent reported with its push",
+    """
+    CREATE TABLE hub_agent_reports (
+        node        TEXT PRIMARY KEY,
+        version     TEXT NOT NULL,
+        disk_free   INTEGER NOT NULL,
+        reported_s  REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
+)

@@ -17,7 +17,8 @@ at a node that keeps its ledger elsewhere), each with its reference, actor and a
 position and time. Version 5 adds the transfer-in and transfer-out requests (a transfer
 received or shipped at the hub for such a node). Version 6 has a push say which reply the node
 last applied (`Push.answered`), so the hub's advice is a delta: only the SKUs it split again,
-or all of them after a lost reply.
+or all of them after a lost reply. Version 7 has an agent on its own machine report its
+software version and free disk (`Push.agent`) for the monthly audit.
 A frame of another version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
 not know, so hub and nodes are upgraded together.
@@ -35,10 +36,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from microindex.adapters.sync.varint import Reader, Writer
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.sync.account import Request, RequestKind
-from microindex.domain.sync.messages import Advice, Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.messages import (
+    Advice,
+    AgentReport,
+    Push,
+    PushRefused,
+    Refusal,
+    Reply,
+)
 
 MAGIC = b"MI"
-VERSION = 6  # 2: FULFIL; 3: tags in own field; 4: stock requests; 5: transfers; 6: answered
+VERSION = 7  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
@@ -76,7 +84,8 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
             "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
             "receive, write-off and count requests to a node that keeps its ledger elsewhere; "
             "format 5 its transfer-in and transfer-out requests; format 6 has the hub send only "
-            "the rights advice that changed)",
+            "the rights advice that changed; format 7 carries the agent's version and free "
+            "disk for the monthly audit)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -107,6 +116,8 @@ def encode_push(push: Push, secret: bytes) -> bytes:
         w.text(sku)
         w.uint(units)
     w.uint(push.answered)
+    w.text(push.agent.version if push.agent else "")  # "": no report (a hub-local node)
+    w.uint(push.agent.disk_free if push.agent else 0)
     _movements(w, push.movements)
     return _seal(PUSH, push.node, w.bytes(), secret)
 
@@ -162,10 +173,13 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
     head, through, covers, mark = r.uint(), r.uint(), bool(r.uint()), r.uint()
     want = tuple((r.text(), r.uint()) for _ in range(r.uint()))
     answered = r.uint()
+    version, disk_free = r.text(), r.uint()
+    agent = AgentReport(version, disk_free) if version else None
     movements = _read_movements(r, node)
     return Push(
-        node, incarnation, counter, epoch, movements, head, through, covers, mark, want, answered
-    )
+        node, incarnation, counter, epoch, movements, head, through, covers, mark, want, answered,
+        agent,
+    )  # fmt: skip
 
 
 def _read_movements(r: Reader, node: str) -> tuple[Movement, ...]:

@@ -9,13 +9,15 @@ FastAPI's `TestClient` (an `httpx2.Client`); the transport needs only `post` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 import httpx
 
 from microindex.adapters.sync.codec import decode_reply, encode_push
 from microindex.adapters.sync.transport import WireStats
-from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.messages import AgentReport, Push, PushRefused, Refusal, Reply
 from microindex.service.sync_ports import HubUnreachable
 
 PUSH_PATH = "/sync/v1/push"
@@ -44,13 +46,19 @@ class HttpTransport:
         secret: bytes,
         client: PostClient | None = None,
         timeout_s: float = 30.0,
+        report: Callable[[], AgentReport] | None = None,
     ) -> None:
+        """`report`: what an agent on its own machine says of itself with each push
+        (`agent_report.reporter`), None to say nothing."""
         self._url = hub_url.rstrip("/") + PUSH_PATH
         self._node, self._secret = node, secret
         self._client: PostClient = client or httpx.Client(timeout=timeout_s)
         self.stats = WireStats()
+        self._report = report
 
     def exchange(self, push: Push) -> Reply:
+        if self._report is not None:
+            push = replace(push, agent=self._report())
         frame = encode_push(push, self._secret)
         try:
             answer = self._client.post(

@@ -22,7 +22,7 @@ from microindex.adapters.memory import (
 )
 from microindex.domain.sync.account import OPEN, NodeAccount, Request, Reservation
 from microindex.domain.sync.allocation import SplitRate
-from microindex.domain.sync.messages import Peer
+from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
 
@@ -47,6 +47,7 @@ class _Sync:
     online: dict[str, tuple[float, float]] = field(default_factory=dict)
     walk_in: dict[str, dict[str, float]] = field(default_factory=dict)
     split: dict[tuple[str, str], SplitRate] = field(default_factory=dict)
+    agents: dict[str, tuple[AgentReport, float]] = field(default_factory=dict)
 
 
 class Journal:
@@ -203,6 +204,12 @@ class MemoryAccounts:
         self._j.put(self._s.walk_in, node, {**self._s.walk_in.get(node, {}), **walk_in})
         for sku, rate in rates.items():
             self._j.put(self._s.split, (node, sku), rate)
+
+    def report_agent(self, node: str, report: AgentReport, at_s: float) -> None:
+        self._j.put(self._s.agents, node, (report, at_s))
+
+    def agent_reports(self) -> dict[str, tuple[AgentReport, float]]:
+        return dict(self._s.agents)
 
     def peer_epochs(self) -> dict[str, str]:
         return {node: peer.epoch for node, peer in self._s.peers.items()}

@@ -138,9 +138,15 @@ def description(product: Product) -> str:
 
 
 def google_product(
-    product: Product, quantity: int, at: datetime, settings: FeedSettings, image: str = ""
+    product: Product,
+    quantity: int,
+    at: datetime,
+    settings: FeedSettings,
+    image: str = "",
+    bundle: bool = False,
 ) -> Item:
-    """The product feed's item; `quantity` is the sum of what the nodes may publish."""
+    """The product feed's item; `quantity` is the sum of what the nodes may publish. A
+    `bundle` (a kit of the shop's own making) says so: Google's `is_bundle`."""
     availability, available_on = google_availability(product, quantity, at.date())
     item: Item = {
         "id": offer_id(product.sku.value),
@@ -162,6 +168,8 @@ def google_product(
         item["color"] = google_colour(item["color"])
     if settings.shipping:
         item["shipping"] = ",".join(str(option) for option in settings.shipping)
+    if bundle:
+        item["is_bundle"] = "yes"
     return fit(Channel.GOOGLE, item)
 
 
@@ -228,7 +236,7 @@ GOOGLE_COLUMNS: Sequence[str] = (
     "id", "title", "description", "link", "image_link", "additional_image_link",
     "availability", "availability_date", "price", "sale_price", "sale_price_effective_date",
     "gtin", "brand", "mpn", "identifier_exists", "condition", "product_type", "item_group_id",
-    "color", "size", "material", "shipping",
+    "color", "size", "material", "shipping", "is_bundle",
 )  # fmt: skip
 LOCAL_COLUMNS: Sequence[str] = (
     "store_code", "id", "quantity", "price", "sale_price", "sale_price_effective_date",

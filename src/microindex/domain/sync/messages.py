@@ -19,6 +19,22 @@ from microindex.domain.sync.account import Request
 
 
 @dataclass(frozen=True, slots=True)
+class AgentReport:
+    """What a node's own agent says of itself with each push: its software version and the
+    free space (bytes) on the filesystem of its workspace. A node whose ledger the hub's
+    workspace holds sends none: the hub's own version and disk are its."""
+
+    version: str
+    disk_free: int
+
+    def __post_init__(self) -> None:
+        if not self.version or len(self.version) > 64 or not self.version.isprintable():
+            raise ValueError(f"agent version {self.version[:64]!r}: 1 to 64 printable characters")
+        if self.disk_free < 0:
+            raise ValueError(f"free disk {self.disk_free} is negative")
+
+
+@dataclass(frozen=True, slots=True)
 class Push:
     node: str
     incarnation: int
@@ -33,6 +49,7 @@ class Push:
     # the counter of the last push whose reply the node applied: when it is not the hub's
     # last counter, a reply was lost and the hub re-sends its whole advice, not a delta
     answered: int = 0
+    agent: AgentReport | None = None  # set by an agent on its own machine (wire format 7)
 
     @property
     def first_seq(self) -> int:

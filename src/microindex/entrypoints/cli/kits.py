@@ -47,7 +47,7 @@ def set_kit(
 
     with domain_errors():
         ws = workspace(ctx)
-        made = kits.set_kit(ws.storage.kits(), ws.hub, sku, parse_parts(parts))
+        made = kits.set_kit(ws.storage.kits(), ws.hub, sku, parse_parts(parts), ws.clock())
     if as_json:
         print_json(kits.kit_record(made))
         return
@@ -82,7 +82,8 @@ def remove(ctx: typer.Context, sku: str = KIT) -> None:
     from microindex.service import kits
 
     with domain_errors():
-        kits.remove_kit(workspace(ctx).storage.kits(), sku)
+        ws = workspace(ctx)
+        kits.remove_kit(ws.storage.kits(), ws.hub, sku, ws.clock())
     console.print(f"{sku} is no longer a kit")
 
 

@@ -208,7 +208,7 @@ def list_(
         return
     table = Table(
         "code", "kind", "name", "location", "zone", "pickup", "delivery km", "ships", "offline",
-        "next sync", "why",
+        "next sync", "why", "agent",
     )  # fmt: skip
     for n in found:
         caps = n.capabilities
@@ -225,13 +225,23 @@ def list_(
             format_duration(n.expected_offline_gap_s),
             f"{due:%Y-%m-%d %H:%M} UTC" if due else "",
             schedule[n.code.value].why,
+            _agent(schedule[n.code.value]),
         )
     console.print(table)
 
 
+def _agent(found: NextSync) -> str:
+    """Its own agent's version and free disk, as it last reported ("": in the hub's workspace)."""
+    agent = found.agent
+    return "" if agent is None else f"{agent.version}, {agent.disk_free // 2**20:,} MB free"
+
+
 def _sync_record(node: Node, schedule: dict[str, NextSync]) -> dict[str, object]:
     found = schedule[node.code.value]
+    agent = found.agent
     return {
+        "agent_version": agent.version if agent else None,
+        "agent_disk_free_mb": agent.disk_free // 2**20 if agent else None,
         "expected_offline_gap_s": node.expected_offline_gap_s,
         "last_sync": found.last.isoformat() if found.last else None,
         "next_sync": found.due.isoformat() if found.due else None,

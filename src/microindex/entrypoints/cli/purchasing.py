@@ -33,7 +33,8 @@ def _show(order: Any, as_json: bool) -> None:
     for line in record["lines"]:
         console.print(
             f"  {line['sku']}: {line['received']} of {line['ordered']} received"
-            f" at {line['unit_cost']} {line['currency']}",
+            + (f", {line['coming']} on the way to the ledger" if line["coming"] else "")
+            + f" at {line['unit_cost']} {line['currency']}",
             highlight=False,
             markup=False,
         )
@@ -125,7 +126,7 @@ def receive(
 
     Example: microindex po receive PO-1001 MUG-TIDE-350:12
     """
-    from microindex.entrypoints.cli.context import node_here
+    from microindex.entrypoints.cli.context import node_database
     from microindex.service import purchasing
     from microindex.service.records import movement_record
 
@@ -133,18 +134,27 @@ def receive(
         ws = workspace(ctx)
         store = ws.storage.purchase_orders()
         order = purchasing.get(store, ident)
-        db = node_here(ctx, order.node, "receive goods")
-        done = purchasing.receive(store, db, ident, parse_lines(lines), ws.clock(), actor)
+        db = node_database(ctx, order.node)
+        arrived = parse_lines(lines)
+        done = purchasing.receive(store, db, ident, arrived, ws.clock(), actor, hub=ws.hub)
     if as_json:
         print_json(
             {
                 "order": purchasing.purchase_order_record(done.order),
                 "receipt": done.receipt.number,
                 "movements": [movement_record(m) for m in done.movements],
+                "queued": [r.key for r in done.queued],
             }
         )
         return
-    console.print(f"receipt {done.receipt.number} against {ident}:", markup=False)
+    if done.queued:
+        console.print(
+            f"receipt {done.receipt.number} against {ident} queued for {done.order.node}'s next"
+            " sync: its agent records it once, then the order books it",
+            markup=False,
+        )
+    else:
+        console.print(f"receipt {done.receipt.number} against {ident}:", markup=False)
     _show(done.order, False)
 
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from microindex.adapters.sqlite.purchasing_store import SqliteKits
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sqlite.storage import SECRETS_DIR
+from microindex.adapters.sync.agent_report import reporter
 from microindex.adapters.sync.http import HttpTransport
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.codes import NodeCode
@@ -72,7 +74,8 @@ def serve_node(
         want = sorted(lines.items())
         sync.sync_node(node_db, code, link, _now(), want=want, max_exchanges=3)
 
-    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link)
+    kits = SqliteKits(node_db.connection)  # the kits in its catalog copy
+    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link, kits=kits)
     app = create_node_app(site)
     index: KeptIndex = app.state.index
     index.start()  # the staff page's index catches up (or builds) in the background
@@ -179,7 +182,7 @@ def run(
         errors.print(f"error: set {secret_env} to this node's sync secret")
         raise typer.Exit(2)
     node_db = open_node(settings.nodes_dir, code)
-    link = HttpTransport(hub, code, secret)
+    link = HttpTransport(hub, code, secret, report=reporter(settings.workspace))
     every = WorkerSettings(poll_s=poll, retry_s=min(2 * poll, WorkerSettings().retry_s))
     try:
         with domain_errors():

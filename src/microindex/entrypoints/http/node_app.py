@@ -31,9 +31,12 @@ from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.access import Unauthenticated
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import DomainError
+from microindex.domain.kits import UnknownKit
 from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
+from microindex.domain.sync.node import Override
 from microindex.entrypoints.http import errors
 from microindex.entrypoints.http.api.common import count_out, lines_of
+from microindex.entrypoints.http.api.kits import KitSaleIn, KitStockOut
 from microindex.entrypoints.http.api.rounds import CloseOutIn, DayReportOut, day_report_out
 from microindex.entrypoints.http.api.search import SearchOut, to_search_out
 from microindex.entrypoints.http.kept_index import KeptIndex
@@ -42,6 +45,7 @@ from microindex.entrypoints.http.schemas import (
     CountIn,
     CountOut,
     HeadOut,
+    KitPartOut,
     MovementIn,
     MovementOut,
     MovementPageOut,
@@ -52,10 +56,11 @@ from microindex.entrypoints.http.schemas import (
 )
 from microindex.entrypoints.http.staff import NODE_FEATURES, CountLineOut, ToCountOut, count_lines
 from microindex.entrypoints.http.templating import page
-from microindex.service import closeout, cycle_counts, rights
+from microindex.service import closeout, cycle_counts, kits, rights
 from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
+from microindex.service.kits import KitStore
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
@@ -83,6 +88,7 @@ class NodeSite:
     name: str = ""
     ask: rights.AskHub | None = None  # ask the hub for rights now (None: offline only)
     link: SyncTransport | None = None  # settle a close-out with the hub (None: offline only)
+    kits: KitStore | None = None  # the kits in its catalog copy (they come with its syncs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +174,43 @@ def movements(
     )
 
 
+def _kits(site: NodeSite, sku: str) -> KitStore:
+    """The kits as the hub defined them, in this node's copy of the catalog."""
+    if site.kits is None:
+        raise UnknownKit(sku)
+    return site.kits
+
+
 @api.get("/codes/{code:path}", response_model=ProductOut)
 def resolve_code(code: str, site: SiteDep) -> ProductOut:
-    found = product_by_code(site.database, code, site.clock().date())
-    return ProductOut.model_validate(product_record(found))
+    found = ProductOut.model_validate(
+        product_record(product_by_code(site.database, code, site.clock().date()))
+    )
+    kit = site.kits.kits().get(found.sku) if site.kits is not None else None
+    if kit is not None:
+        found.kit = [KitPartOut(sku=p.sku, quantity=p.quantity) for p in kit.parts]
+    return found
+
+
+@api.get("/kits/{sku:path}/stock", response_model=list[KitStockOut])
+def kit_stock(sku: str, site: SiteDep, node: str | None = None) -> list[KitStockOut]:
+    """How many of the kit this node's parts in hand make (and the hub may promise online)."""
+    here = {_here(site, node or site.code): site.database}
+    found = kits.availability(_kits(site, sku), site.database, here, sku)
+    return [KitStockOut(node=a.node, on_hand=a.on_hand, online=a.online) for a in found]
+
+
+@api.post("/nodes/{node}/kits/{sku:path}/sell", response_model=list[MovementOut])
+def sell_kit(node: str, sku: str, body: KitSaleIn, site: SiteDep) -> list[MovementOut]:
+    """A walk-in kit sale here, as the hub's: one sale per part, all or none, from local
+    rights (else asked of the hub), 409 promised_online beyond them unless overridden."""
+    given = body.override
+    override = None if given is None else Override(given.actor or ACTOR, given.reason)
+    made = kits.sell(
+        _kits(site, sku), site.database, _here(site, node), sku, body.quantity, site.clock(),
+        body.reference, site.ask, ACTOR, override,
+    )  # fmt: skip
+    return [MovementOut(**movement_record(m)) for m in made]
 
 
 @api.get("/stock", response_model=list[StockLineOut])

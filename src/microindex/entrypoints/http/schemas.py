@@ -127,6 +127,14 @@ class NodeOut(BaseModel):
         None, description="Its next heartbeat sync, at the interval the hub advised."
     )
     next_sync_why: str = Field("", description="Why then (or overdue: out of reach?).")
+    agent_version: str | None = Field(
+        None,
+        description="The version its own agent reported at its last push (null: the node's "
+        "ledger is in the hub's workspace, or its agent has not reported).",
+    )
+    agent_disk_free_mb: int | None = Field(
+        None, description="Free disk its own agent reported at its last push, in MB."
+    )
 
 
 class NodeSettingsIn(Request):
@@ -155,6 +163,11 @@ class NodeSettingsIn(Request):
     zone: NodeZone | None = None
 
 
+class KitPartOut(BaseModel):
+    sku: str
+    quantity: int
+
+
 class ProductOut(BaseModel):
     sku: str
     gtin: str | None
@@ -174,6 +187,12 @@ class ProductOut(BaseModel):
     preorder_until: str | None
     tags: list[str]
     handle: str
+
+    kit: list[KitPartOut] | None = Field(
+        None,
+        description="Set when a looked-up code names a kit: the parts a"
+        " sale of one takes; a kit holds no stock of its own.",
+    )
 
 
 class ProductPageOut(BaseModel):

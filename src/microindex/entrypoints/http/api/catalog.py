@@ -21,6 +21,7 @@ from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.schemas import (
     SKU_PATTERN,
     ImportOut,
+    KitPartOut,
     ProductOut,
     ProductPageOut,
     RowErrorOut,
@@ -98,7 +99,11 @@ def resolve_code(
     hub: HubDep, token: TokenDep, code: Annotated[str, Path(min_length=1, max_length=500)]
 ) -> ProductOut:
     require(token.grant, Action.READ_CATALOG)
-    return _product(product_record(product_by_code(hub.hub, code, hub.now().date())))
+    found = _product(product_record(product_by_code(hub.hub, code, hub.now().date())))
+    kit = hub.workspace.storage.kits().kits().get(found.sku)
+    if kit is not None:  # the staff page sells a kit as its parts
+        found.kit = [KitPartOut(sku=p.sku, quantity=p.quantity) for p in kit.parts]
+    return found
 
 
 @api.post(

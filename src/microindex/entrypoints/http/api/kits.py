@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from microindex.domain.access import Action, require
@@ -15,6 +15,7 @@ from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import (
     NODE_PATTERN,
     SKU_PATTERN,
+    KitPartOut,
     MovementOut,
     OverrideIn,
     Quantity,
@@ -37,11 +38,6 @@ class KitPartIn(Request):
 
 class KitIn(Request):
     parts: Annotated[list[KitPartIn], Field(min_length=1, max_length=MAX_PARTS)]
-
-
-class KitPartOut(BaseModel):
-    sku: str
-    quantity: int
 
 
 class KitOut(BaseModel):
@@ -74,7 +70,7 @@ def set_kit(sku: KitPath, body: KitIn, hub: HubDep, token: TokenDep) -> KitOut:
     A kit holds no stock: it is sold, and promised online, as its parts."""
     require(token.grant, Action.WRITE_CATALOG)
     parts = [(part.sku, part.quantity) for part in body.parts]
-    return _out(kits.set_kit(hub.workspace.storage.kits(), hub.hub, sku, parts))
+    return _out(kits.set_kit(hub.workspace.storage.kits(), hub.hub, sku, parts, hub.now()))
 
 
 @api.get("/kits", response_model=list[KitOut], summary="Every kit and its parts")
@@ -88,7 +84,7 @@ def remove_kit(sku: KitPath, hub: HubDep, token: TokenDep) -> KitOut:
     require(token.grant, Action.WRITE_CATALOG)
     store = hub.workspace.storage.kits()
     kit = kits.get_kit(store, sku)
-    kits.remove_kit(store, sku)
+    kits.remove_kit(store, hub.hub, sku, hub.now())
     return _out(kit)
 
 
@@ -97,9 +93,17 @@ def remove_kit(sku: KitPath, hub: HubDep, token: TokenDep) -> KitOut:
     response_model=list[KitStockOut],
     summary="How many of a kit each node could sell: the minimum over its parts",
 )
-def kit_stock(sku: KitPath, hub: HubDep, token: TokenDep) -> list[KitStockOut]:
-    require(token.grant, Action.READ_STOCK)
-    found = kits.availability(hub.workspace.storage.kits(), hub.workspace.hub, hub.ledgers(), sku)
+def kit_stock(
+    sku: KitPath,
+    hub: HubDep,
+    token: TokenDep,
+    node: Annotated[
+        str | None, Query(pattern=NODE_PATTERN, description="Only this node (its staff may ask).")
+    ] = None,
+) -> list[KitStockOut]:
+    require(token.grant, Action.READ_STOCK, node)
+    ledgers = hub.ledgers() if node is None else {node: hub.ledger(node)}
+    found = kits.availability(hub.workspace.storage.kits(), hub.workspace.hub, ledgers, sku)
     return [KitStockOut(node=a.node, on_hand=a.on_hand, online=a.online) for a in found]
 
 

@@ -73,4 +73,7 @@ def _out(node: Node, sync: NextSync | None = None) -> NodeOut:
     out = NodeOut(**node_record(node), expected_offline_gap_s=node.expected_offline_gap_s)
     if sync is not None:
         out.last_sync, out.next_sync, out.next_sync_why = sync.last, sync.due, sync.why
+        if sync.agent is not None:
+            out.agent_version = sync.agent.version
+            out.agent_disk_free_mb = sync.agent.disk_free // 2**20
     return out

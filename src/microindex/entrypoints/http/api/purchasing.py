@@ -58,6 +58,11 @@ class PoLineOut(BaseModel):
     sku: str
     ordered: int
     received: int
+    coming: int = Field(
+        0,
+        description="In receipts on their way to the ledger of a node whose agent runs "
+        "elsewhere: booked as received when its agent's push shows them recorded.",
+    )
     outstanding: int
     unit_cost: str
     currency: str
@@ -86,12 +91,20 @@ class PurchaseOrderOut(BaseModel):
     note: str
     lines: list[PoLineOut]
     receipts: list[ReceiptOut]
+    pending: list[ReceiptOut] = Field(
+        [], description="Receipts on their way to the node's agent, not yet recorded there."
+    )
 
 
 class ReceivedOut(BaseModel):
     order: PurchaseOrderOut
     receipt: int
     movements: list[MovementOut]
+    queued: list[str] = Field(
+        [],
+        description="At a node whose agent runs elsewhere: the keys of the receive "
+        "requests its next sync reply carries (`movements` is then empty).",
+    )
 
 
 class ReorderPointIn(Request):
@@ -173,7 +186,8 @@ def send(ident: PoPath, hub: HubDep, token: TokenDep) -> PurchaseOrderOut:
     response_model=ReceivedOut,
     status_code=status.HTTP_201_CREATED,
     summary="Goods that came against a sent order, into its node's ledger (no more than"
-    " outstanding: 409 over_receipt)",
+    " outstanding: 409 over_receipt); at a node whose agent runs elsewhere, queued for its"
+    " next sync and booked when its push confirms them",
 )
 def receive(ident: PoPath, body: ReceiptIn, hub: HubDep, token: TokenDep) -> ReceivedOut:
     store = hub.workspace.storage.purchase_orders()
@@ -182,12 +196,15 @@ def receive(ident: PoPath, body: ReceiptIn, hub: HubDep, token: TokenDep) -> Rec
     arrived: dict[str, int] = {}
     for line in body.lines:
         arrived[line.sku] = arrived.get(line.sku, 0) + line.quantity
-    db = hub.node_here(order.node, "receive goods")
-    done = purchasing.receive(store, db, ident, arrived, hub.now(), token.actor)
+    db = hub.node_for_writing(order.node)
+    done = purchasing.receive(
+        store, db, ident, arrived, hub.now(), token.actor, hub=hub.workspace.hub
+    )
     return ReceivedOut(
         order=_out(done.order),
         receipt=done.receipt.number,
         movements=[MovementOut(**movement_record(m)) for m in done.movements],
+        queued=[r.key for r in done.queued],
     )
 
 

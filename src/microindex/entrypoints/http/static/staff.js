@@ -104,7 +104,17 @@
     await refreshOnHand();
   }
 
+  // A kit holds no stock: on hand is how many its parts here make; a sale sells its parts.
+  const isKit = () => Boolean(item && item.kit);
+  const salePath = () =>
+    isKit() ? `/nodes/${node}/kits/${encodeURIComponent(item.sku)}/sell` : `/nodes/${node}/sell`;
+
   async function refreshOnHand() {
+    if (isKit()) {
+      const here = (await api("GET", `/kits/${encodeURIComponent(item.sku)}/stock?node=${node}`)).find((a) => a.node === node);
+      $("on-hand").textContent = String(here ? here.on_hand : 0);
+      return;
+    }
     const lines = await api("GET", `/stock?node=${node}&sku=${encodeURIComponent(item.sku)}`);
     $("on-hand").textContent = String(lines.length ? lines[0].on_hand : 0);
   }
@@ -116,6 +126,10 @@
       say("Enter a whole number of units.", true);
       return;
     }
+    if (isKit() && action !== "sell") {
+      say(`${item.sku} is a kit: it holds no stock of its own. ${action === "count" ? "Count" : "Receive"} its parts.`, true);
+      return;
+    }
     const onHand = Number($("on-hand").textContent);
     if (action === "count" && !confirmed && Number.isInteger(onHand) && Math.abs(quantity - onHand) > COUNT_ASKS_OVER) {
       askCount(quantity, onHand);
@@ -124,12 +138,13 @@
     const body =
       action === "count" ? { sku: item.sku, counted: quantity } : { sku: item.sku, quantity };
     $("override").hidden = true;
+    const path = action === "sell" ? salePath() : `/nodes/${node}/${action}`;
     try {
-      const done = await api("POST", `/nodes/${node}/${action}`, body);
+      const done = await api("POST", path, isKit() ? { quantity } : body);
       // a node whose agent keeps its ledger elsewhere: queued for its next sync (202)
-      say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}`);
+      say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}${isKit() ? " (a kit: its parts)" : ""}`);
     } catch (error) {
-      if (error.code === "promised_online") askOverride(body, error.message);
+      if (error.code === "promised_online") askOverride(isKit() ? { sku: item.sku, quantity, path } : body, error.message);
       else say(error.message, true);
     }
     await refreshAfter(action);
@@ -167,7 +182,8 @@
     if (!pendingSale) return;
     const body = { ...pendingSale, override: { reason: $("override-reason").value.trim() } };
     try {
-      await api("POST", `/nodes/${node}/sell`, body);
+      const { path, ...sale } = body; // a kit's sale keeps the path it was refused on
+      await api("POST", path || `/nodes/${node}/sell`, path ? { quantity: sale.quantity, override: sale.override } : sale);
       say(`Sold ${body.quantity} × ${body.sku} as an overdraft`);
       cancelOverride();
     } catch (error) {
