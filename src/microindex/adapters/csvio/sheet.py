@@ -49,7 +49,7 @@ class Row:
 
     def take(self, column: str, parse: Callable[[str], T], required: bool = False) -> T | None:
         """The cell parsed, or None when it is empty or wrong (a wrong cell is reported)."""
-        text = self.text(column)
+        text = self.cells.get(column, "")
         if not text:
             if required:
                 self.report(column, "is required")
