@@ -42,10 +42,13 @@ class Gtin:
             raise InvalidValue("gtin", text, "a GTIN has digits only")
         if len(raw) not in GTIN_LENGTHS:
             raise InvalidValue("gtin", text, "a GTIN has 8, 12, 13 or 14 digits")
-        try:  # the check digit is checked once, on construction
-            return cls(raw.zfill(14))
-        except InvalidValue as error:
-            raise InvalidValue("gtin", text, error.reason) from None
+        digits = raw.zfill(14)
+        expected = gs1_check_digit(digits[:-1])
+        if int(digits[-1]) != expected:
+            raise InvalidValue("gtin", text, f"check digit is {digits[-1]}, expected {expected}")
+        gtin = object.__new__(cls)  # every check of __post_init__ is made above: not twice
+        object.__setattr__(gtin, "digits", digits)
+        return gtin
 
     @property
     def gtin13(self) -> str | None:

@@ -98,7 +98,10 @@ class Money:
         exact = value.quantize(_QUANTA[places])
         if value != exact:
             raise InvalidValue(field, text, f"{currency} has {places} decimal places")
-        return cls(exact, currency)
+        money = object.__new__(cls)  # every check of __post_init__ is made above: not twice
+        object.__setattr__(money, "amount", exact)
+        object.__setattr__(money, "currency", currency)
+        return money
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

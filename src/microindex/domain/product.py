@@ -114,15 +114,16 @@ class Product:
                 )
             if self.sale_price.amount > self.price.amount:
                 raise InvalidValue("sale_price", str(self.sale_price), "is above the price")
-        names = [name for name, _ in self.attributes]
-        if len(names) != len(set(names)):
-            raise InvalidValue("attributes", ", ".join(names), "an attribute name appears twice")
-        self._check_facts()
+        if self.attributes:
+            names = [name for name, _ in self.attributes]
+            if len(names) != len(set(names)):
+                shown = ", ".join(names)
+                raise InvalidValue("attributes", shown, "an attribute name appears twice")
+            if not _FACTS.isdisjoint([name.strip().lower() for name in names]):
+                self._check_facts()
 
     def _check_facts(self) -> None:
         """Attributes channels read as facts hold values every channel knows."""
-        if not {name.strip().lower() for name, _ in self.attributes} & _FACTS:
-            return
         condition = self._fact(CONDITION)
         if condition and condition.lower() not in tuple(ItemCondition):
             raise InvalidValue(CONDITION, condition, "use new, used or refurbished")

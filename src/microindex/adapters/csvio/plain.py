@@ -13,10 +13,10 @@ chooses to keep every product's order (when the products do not contradict each 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import BinaryIO
 
 from microindex.adapters.csvio.cells import (
@@ -120,7 +120,7 @@ def _product(row: Row, attributes: list[tuple[str, str]], currency: str | None) 
             brand=cells.get("brand", ""),
             category=cells.get("category", ""),
             attributes=tuple(
-                (name, value) for column, name in attributes if (value := cells.get(column))
+                [(name, value) for column, name in attributes if (value := cells.get(column))]
             ),
             price=price,
             sale_price=sale_price,
@@ -149,11 +149,19 @@ def _prices(row: Row, default: str | None) -> tuple[Money | None, Money | None]:
         currency = default
     if currency is None:
         return None, None
-    price = row.take("price", lambda text: Money.parse(text, currency, "price"), required=True)
+    price_of, sale_price_of = _money_parsers(currency)
+    price = row.take("price", price_of, required=True)
     if not row.text("sale_price"):
         return price, None
-    sale = row.take("sale_price", lambda text: Money.parse(text, currency, "sale_price"))
-    return price, sale
+    return price, row.take("sale_price", sale_price_of)
+
+
+@cache  # a file has few currencies
+def _money_parsers(currency: str) -> tuple[Callable[[str], Money], Callable[[str], Money]]:
+    """Parsers of a price and of a sale price in `currency` (each names its own column)."""
+    return partial(Money.parse, currency=currency), partial(
+        Money.parse, currency=currency, field="sale_price"
+    )
 
 
 @cache  # a file has few currencies; a wrong one raises, and is not kept

@@ -52,7 +52,7 @@ class Row:
 
     def take(self, column: str, parse: Callable[[str], T], required: bool = False) -> T | None:
         """The cell parsed, or None when it is empty or wrong (a wrong cell is reported)."""
-        text = self.text(column)
+        text = self.cells.get(column, "")
         if not text:
             if required:
                 self.report(column, "is required")
@@ -104,15 +104,16 @@ class Sheet:
                 self.rows += 1
                 self.errors.append(RowError(number, "", f"unreadable CSV: {error}"))
                 continue
-            if any(cell.strip() for cell in record):
+            joined = "".join(record)
+            if joined and not joined.isspace():  # some cell holds more than white space
                 self.rows += 1
-                row = self._row(number, record)
+                row = self._row(number, record, joined)
                 if not row.failed:
                     yield row
 
-    def _row(self, number: int, record: list[str]) -> Row:
+    def _row(self, number: int, record: list[str], joined: str) -> Row:
         row = Row(number, {}, self.errors)
-        if _utf8("".join(record)):  # the usual case: no cell to report
+        if _utf8(joined):  # the usual case: no cell to report
             cells = zip(self.header, record, strict=False)
             if self.named:
                 row.cells = {column: typed_text(cell.strip()) for column, cell in cells}
@@ -122,9 +123,10 @@ class Sheet:
             for column, cell in zip(self.header, record, strict=False):
                 if column and _readable(row, column, cell):
                     row.cells[column] = typed_text(cell.strip())
-        extra = [cell for cell in record[len(self.header) :] if cell.strip()]
-        if extra:
-            row.report("", "more cells than the header has columns", extra[0])
+        if len(record) > len(self.header):
+            extra = [cell for cell in record[len(self.header) :] if cell.strip()]
+            if extra:
+                row.report("", "more cells than the header has columns", extra[0])
         return row
 
 

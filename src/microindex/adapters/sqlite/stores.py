@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
@@ -48,6 +49,7 @@ PRODUCT_COLUMNS = (
     "tags",
     "handle",
 )
+_quoted = encode_basestring_ascii  # how json.dumps writes a string (ensure_ascii)
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 
@@ -57,7 +59,7 @@ def product_row(p: Product) -> tuple[Any, ...]:
     sale, size, preorder = p.sale_price, p.size, p.preorder_until
     return (
         p.sku.value, p.gtin.digits if p.gtin else None, p.title, p.description, p.brand,
-        p.category, _json(p.attributes), str(p.price.amount),
+        p.category, _json_pairs(p.attributes), str(p.price.amount),
         str(sale.amount) if sale else None, p.price.currency, _json(p.media), p.weight_g,
         str(size) if size else None, p.fragility.value, p.limited_edition,
         preorder.isoformat() if preorder else None, _json(p.tags), p.handle,
@@ -67,6 +69,12 @@ def product_row(p: Product) -> tuple[Any, ...]:
 
 def _json(value: tuple[Any, ...]) -> str:
     return json.dumps(value) if value else "[]"  # most products have no media or tags
+
+
+def _json_pairs(pairs: tuple[tuple[str, str], ...]) -> str:
+    """`json.dumps(pairs)`, character for character, without making an encoder per row."""
+    quoted = [f"[{_quoted(name)}, {_quoted(value)}]" for name, value in pairs]
+    return f"[{', '.join(quoted)}]"
 
 
 def _movement(row: sqlite3.Row | tuple[Any, ...]) -> Movement:
