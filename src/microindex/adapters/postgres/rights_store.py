@@ -9,6 +9,7 @@ contract tests.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -133,6 +134,7 @@ class PostgresAccounts:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._loaded: dict[tuple[str, str], int] = {}  # H as read, for the escrow UPDATE
+        self._requests_read: set[tuple[str, int]] = set()  # (node, seq) in the table
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -235,7 +237,7 @@ class PostgresAccounts:
         return NodeAccount(node, held, mirror, {}, {}, next_request)
 
     def _requests(self, node: str) -> dict[int, Request]:
-        return {
+        found = {
             int(seq): Request(
                 int(seq), RequestKind(kind), sku, int(qty), ident, ref, actor, int(position), at
             )
@@ -245,20 +247,19 @@ class PostgresAccounts:
                 (node,),
             )
         }
+        self._requests_read.update((node, seq) for seq in found)
+        return found
 
     def save(self, account: NodeAccount) -> None:
-        node, conn = account.node, self._conn
-        rows = [r for sku in sorted(account.touched_skus) if (r := self._save_rights(account, sku))]
-        execute_rows(  # one batch, not a statement per SKU (a first sync touches all)
-            conn,
-            "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-            " local = excluded.local, granted = excluded.granted,"
-            " unavailable = excluded.unavailable, reserved = excluded.reserved",
-            rows,
-        )
+        """Write what the unit of work changed, in a few statements whatever the SKUs: the
+        rights spent in one conditional UPDATE (the escrow test), the rest in one upsert, the
+        new requests in one INSERT (unnest-based set statements, one round trip each)."""
+        node = account.node
+        spent, written = self._rights_rows(account)
+        self._spend(node, spent)
+        self._write_rights(node, written)
         execute_rows(
-            conn,
+            self._conn,
             "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
             " seen_aside = excluded.seen_aside",
@@ -267,21 +268,12 @@ class PostgresAccounts:
                 for i in sorted(account.touched_reservations)
             ],
         )
-        execute_rows(
-            conn,
-            "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
-            [(node, seq) for seq in account.settled],
-        )
-        execute_rows(
-            conn,
-            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-            " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            [
-                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
-                for q in account.requests.values()
-            ],
-        )
+        if account.settled:
+            self._conn.execute(
+                "DELETE FROM hub_requests WHERE node = %s AND seq = ANY(%s::bigint[])",
+                (node, list(account.settled)),
+            )
+        self._write_requests(account)
         self._conn.execute(
             "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
         )
@@ -289,25 +281,71 @@ class PostgresAccounts:
         account.touched_reservations.clear()
         account.settled.clear()
 
-    def _save_rights(self, account: NodeAccount, sku: str) -> tuple[Any, ...] | None:
-        """Spend H at once by the conditional UPDATE (the escrow test); else the row to
-        write, which `save` writes with the others in one batch."""
-        node, new = account.node, account.h(sku)
-        old = self._loaded.get((node, sku))
-        r = account.mirror.get(sku, Rights())
-        rest = (r.local, r.granted, r.unavailable, Jsonb(r.reserved))
-        if old is not None and old >= 0 and 0 <= new < old:  # spending: the escrow test
-            spent = self._conn.execute(
-                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
-                " reserved = %s WHERE node = %s AND sku = %s AND h >= %s",
-                (old - new, *rest, node, sku, old - new),
-            )
-            if spent.rowcount != 1:
-                raise NotEnoughRights(sku, node, old - new, 0)
+    def _rights_rows(self, account: NodeAccount) -> tuple[list[_Row], list[_Row]]:
+        """The touched SKUs' rows: (sku, H spent, mirror...) where H fell from what was read
+        (spending: the escrow test), else (sku, h, owed, mirror...) to write as they are."""
+        node = account.node
+        spent: list[_Row] = []
+        written: list[_Row] = []
+        for sku in sorted(account.touched_skus):
+            new, old = account.h(sku), self._loaded.get((node, sku))
+            r = account.mirror.get(sku, Rights())
+            rest = (r.local, r.granted, r.unavailable, json.dumps(r.reserved))
+            if old is not None and old >= 0 and 0 <= new < old:
+                spent.append((sku, old - new, *rest))
+            else:
+                written.append((sku, max(new, 0), max(-new, 0), *rest))
             self._loaded[(node, sku)] = new
-            return None
-        self._loaded[(node, sku)] = new
-        return (node, sku, max(new, 0), max(-new, 0), *rest)
+        return spent, written
+
+    def _spend(self, node: str, rows: list[_Row]) -> None:
+        """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
+        `CHECK (h >= 0)`); a SKU whose row did not match had not the rights. The node's peer
+        row is locked for the unit of work, so its rights rows are never locked out of order."""
+        if not rows:
+            return
+        skus = [row[0] for row in rows]
+        done = self._conn.execute(
+            "UPDATE hub_rights r SET h = r.h - v.spent, local = v.local, granted = v.granted,"
+            " unavailable = v.unavailable, reserved = v.reserved::jsonb"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[])"
+            " AS v(sku, spent, local, granted, unavailable, reserved)"
+            " WHERE r.node = %s AND r.sku = v.sku AND r.h >= v.spent RETURNING r.sku",
+            (*_columns(rows, 6), node),
+        )
+        missing = set(skus) - {str(sku) for (sku,) in done}
+        if missing:
+            sku = min(missing)
+            raise NotEnoughRights(sku, node, next(r[1] for r in rows if r[0] == sku), 0)
+
+    def _write_rights(self, node: str, rows: list[_Row]) -> None:
+        if rows:
+            self._conn.execute(
+                "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
+                " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
+                " %s::int[], %s::int[], %s::text[])"
+                " AS v(sku, h, owed, local, granted, unavailable, reserved)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                (node, *_columns(rows, 7)),
+            )
+
+    def _write_requests(self, account: NodeAccount) -> None:
+        """The requests made in this unit of work (those read are in the table already)."""
+        node = account.node
+        new = [q for q in account.requests.values() if (node, q.seq) not in self._requests_read]
+        if not new:
+            return
+        rows = [(q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q)) for q in new]
+        self._conn.execute(
+            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference, actor,"
+            " position, asked_at) SELECT %s, v.* FROM unnest(%s::bigint[], %s::text[],"
+            " %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[],"
+            " %s::timestamptz[]) AS v ON CONFLICT DO NOTHING",
+            (node, *_columns(rows, 9)),
+        )
+        self._requests_read.update((node, q.seq) for q in new)
 
     def reservation(self, ident: str) -> Reservation | None:
         row = self._conn.execute(
@@ -395,6 +433,14 @@ class PostgresAccounts:
             " SET rate = excluded.rate, at_s = excluded.at_s",
             (sku, rate, at_s),
         )
+
+
+_Row = tuple[Any, ...]
+
+
+def _columns(rows: list[_Row], width: int) -> list[list[Any]]:
+    """Rows as columns, the arrays an `unnest(...)` statement takes."""
+    return [[row[i] for row in rows] for i in range(width)]
 
 
 def _reservation_row(r: Reservation) -> tuple[Any, ...]:
