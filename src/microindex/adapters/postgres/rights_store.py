@@ -215,13 +215,11 @@ class PostgresAccounts:
 
     def _account(self, node: str, chosen: list[str] | None) -> NodeAccount:
         """Lock the peer row (created if need be), read the rights (of `chosen` if given)."""
-        self._conn.execute(
+        row = self._conn.execute(  # one round trip: the upsert locks the row it returns
             "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
-            " ON CONFLICT (node) DO NOTHING",
+            " ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request"
+            " RETURNING next_request",
             (node,),
-        )
-        row = self._conn.execute(
-            "SELECT next_request FROM sync_peers WHERE node = %s FOR UPDATE", (node,)
         ).fetchone()
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
@@ -256,7 +254,15 @@ class PostgresAccounts:
         new requests in one INSERT (unnest-based set statements, one round trip each)."""
         node = account.node
         spent, written = self._rights_rows(account)
-        self._spend(node, spent)
+        self._spend(node, spent)  # its answer is read: the rest goes in one pipeline after it
+        with self._conn.pipeline():
+            self._write(account, written)
+        account.touched_skus.clear()
+        account.touched_reservations.clear()
+        account.settled.clear()
+
+    def _write(self, account: NodeAccount, written: list[_Row]) -> None:
+        node = account.node
         self._write_rights(node, written)
         execute_rows(
             self._conn,
@@ -277,9 +283,6 @@ class PostgresAccounts:
         self._conn.execute(
             "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
         )
-        account.touched_skus.clear()
-        account.touched_reservations.clear()
-        account.settled.clear()
 
     def _rights_rows(self, account: NodeAccount) -> tuple[list[_Row], list[_Row]]:
         """The touched SKUs' rows: (sku, H spent, mirror...) where H fell from what was read
@@ -427,12 +430,27 @@ class PostgresAccounts:
         )
         return {str(sku): (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
-    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
+    def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
+        rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(rates.items())]
         self._conn.execute(
-            "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
-            " SET rate = excluded.rate, at_s = excluded.at_s",
-            (sku, rate, at_s),
+            "INSERT INTO hub_online_rates SELECT * FROM unnest(%s::text[], %s::float8[],"
+            " %s::float8[]) ON CONFLICT (sku) DO UPDATE SET rate = excluded.rate,"
+            " at_s = excluded.at_s",
+            _columns(rows, 3),
         )
+
+    def epochs(self) -> tuple[str, dict[str, str]]:
+        """One statement: the hub's epoch (the row without a node) and each node's."""
+        epoch, found = "", {}
+        for node, value in self._conn.execute(
+            "SELECT node, epoch FROM sync_peers"
+            " UNION ALL SELECT NULL, value FROM meta WHERE key = 'sync_epoch'"
+        ):
+            if node is None:
+                epoch = str(value)
+            else:
+                found[str(node)] = str(value)
+        return epoch, found
 
 
 _Row = tuple[Any, ...]
