@@ -61,13 +61,14 @@ def clone_hub(
                 (template, chosen, EVENT_TOPIC, f"{template}#%"),
             )
             conn.commit()
-        last = dict(
-            conn.execute(
+        last: dict[str, int] = {
+            str(code): int(most)
+            for code, most in conn.execute(
                 "SELECT split_part(key, '#', 1), max(id) FROM outbox WHERE topic = %s GROUP BY 1",
                 (EVENT_TOPIC,),
-            ).fetchall()
-        )
-    return {code: int(last[code]) - int(last[template]) for code in codes}
+            )
+        }
+    return {code: last[code] - last[template] for code in codes}
 
 
 def _copy_rows(conn: psycopg.Connection, table: str) -> sql.Composed:
