@@ -13,10 +13,18 @@ MICROINDEX_TEST_PG_URL or the local test server):
   from --buyers threads, each promise taken from rights the hub holds; also per half and the
   p99 of one order) and sync movements per second (8 nodes pushing their new movements at
   once over HTTP, `sync_node` end to end);
-- the fleet, on 2 hub processes: --nodes nodes each holding --skus SKUs push their first
-  receipts (and the grants the hub's replies make), then each pushes a few new receipts; the
-  time of every push as the node sees it (p50, p99, max).
+- the fleet (--nodes nodes x --skus SKUs, on its own schema; `fleet` below):
+  bulk-loaded, not measured: the state every node's first sync leaves, at the hub and in each
+  node's SQLite file, made from one node's real first sync (through the hub's sync service)
+  cloned to the others (`bench.fleet_clone`, checked against real first syncs by
+  tests/sync/test_fleet_clone.py) in minutes instead of the two hours 8M first-sync movements
+  take; measured: on 1 and then 2 hub processes, every node agent (`sync.sync_node` over
+  `HttpTransport`) pushes --later newly received SKUs to the hub's HTTP sync endpoint until
+  the hub has everything: movements per second and the time of every push as the node sees it
+  (p50, p99, max).
 `--fleet-only` skips the order and sync phases (raw rates and the fleet only).
+
+The fleet figures of this change are at the end of this docstring.
 
 Figures, 2026-12-06, on this machine shared with four other sessions (load average 8-12 on 2
 cores, the server near its 100 connections): read them as a floor, not as what the code does

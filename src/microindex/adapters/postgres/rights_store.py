@@ -305,6 +305,16 @@ class PostgresAccounts:
         """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
         `CHECK (h >= 0)`); a SKU whose row did not match had not the rights. The node's peer
         row is locked for the unit of work, so its rights rows are never locked out of order."""
+        if len(rows) == 1:  # a promise's usual case: no arrays to build
+            sku, spent, *rest = rows[0]
+            one = self._conn.execute(
+                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
+                " reserved = %s::jsonb WHERE node = %s AND sku = %s AND h >= %s",
+                (spent, *rest, node, sku, spent),
+            )
+            if one.rowcount != 1:
+                raise NotEnoughRights(sku, node, spent, 0)
+            return
         if not rows:
             return
         skus = [row[0] for row in rows]
@@ -322,7 +332,17 @@ class PostgresAccounts:
             raise NotEnoughRights(sku, node, next(r[1] for r in rows if r[0] == sku), 0)
 
     def _write_rights(self, node: str, rows: list[_Row]) -> None:
-        if rows:
+        """In the save's pipeline: a few rows as they are (no arrays to build), many at once."""
+        if 0 < len(rows) <= FEW:
+            execute_rows(
+                self._conn,
+                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                [(node, *row) for row in rows],
+            )
+        elif rows:
             self._conn.execute(
                 "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
                 " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
@@ -341,13 +361,22 @@ class PostgresAccounts:
         if not new:
             return
         rows = [(q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q)) for q in new]
-        self._conn.execute(
-            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference, actor,"
-            " position, asked_at) SELECT %s, v.* FROM unnest(%s::bigint[], %s::text[],"
-            " %s::text[], %s::int[], %s::text[], %s::text[], %s::text[], %s::bigint[],"
-            " %s::timestamptz[]) AS v ON CONFLICT DO NOTHING",
-            (node, *_columns(rows, 9)),
-        )
+        if len(rows) <= FEW:
+            execute_rows(
+                self._conn,
+                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+                " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                [(node, *row) for row in rows],
+            )
+        else:
+            self._conn.execute(
+                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+                " actor, position, asked_at) SELECT %s, v.* FROM unnest(%s::bigint[],"
+                " %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
+                " %s::bigint[], %s::timestamptz[]) AS v ON CONFLICT DO NOTHING",
+                (node, *_columns(rows, 9)),
+            )
         self._requests_read.update((node, q.seq) for q in new)
 
     def reservation(self, ident: str) -> Reservation | None:
@@ -432,11 +461,11 @@ class PostgresAccounts:
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
         rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(rates.items())]
-        self._conn.execute(
-            "INSERT INTO hub_online_rates SELECT * FROM unnest(%s::text[], %s::float8[],"
-            " %s::float8[]) ON CONFLICT (sku) DO UPDATE SET rate = excluded.rate,"
-            " at_s = excluded.at_s",
-            _columns(rows, 3),
+        execute_rows(  # an order's few SKUs
+            self._conn,
+            "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
+            " SET rate = excluded.rate, at_s = excluded.at_s",
+            rows,
         )
 
     def epochs(self) -> tuple[str, dict[str, str]]:
@@ -454,6 +483,7 @@ class PostgresAccounts:
 
 
 _Row = tuple[Any, ...]
+FEW = 4  # rows written one by one in a pipeline; more go as arrays in one set statement
 
 
 def _columns(rows: list[_Row], width: int) -> list[list[Any]]:
