@@ -103,7 +103,7 @@ from microindex.entrypoints.access import token_store
 from microindex.service import access, sync
 from microindex.service.catalog import ParsedCatalog, import_products
 from microindex.service.nodes import add_node
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
 from microindex.settings import Settings
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -350,7 +350,10 @@ class TimedClient:
     """An httpx client that keeps how long each push took (as the node saw it)."""
 
     def __init__(self, times: list[float], guard: threading.Lock) -> None:
-        self._client = httpx.Client(timeout=900)  # a slow push is a figure, not a failure
+        # a slow push is a figure, not a failure; idle connections are dropped before the
+        # server's keep-alive (uvicorn: 5 s) closes them under a request being sent
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        self._client = httpx.Client(timeout=900, limits=limits)
         self._times, self._guard = times, guard
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
@@ -375,7 +378,14 @@ def push_all(
         database = SqliteSyncDatabase(folder / f"{code}.sqlite")
         try:
             link = HttpTransport(base, code, shop.secrets[code], client=client)
-            return sync.sync_node(database, code, link, now()).pushed
+            for attempt in range(3):  # as the agent does at its next poll: sync again
+                try:
+                    return sync.sync_node(database, code, link, now()).pushed
+                except HubUnreachable:
+                    if attempt == 2:
+                        raise
+                    say(f"{code}: hub unreachable, syncing again")
+            return 0
         finally:
             database.close()
             client.close()
