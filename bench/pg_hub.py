@@ -59,6 +59,22 @@ hours. Push times at smaller fleets (the later pushes: 20 new receipts a node):
   in 224 s; push p50 2.6 s, p99 10.3 s, max 13.4 s); the later pushes, each releasing 20,000
   units, were still running after 8 minutes when the session ended (a single one spent 16 s in
   the rebalance between two queries): the next cost to take on.
+
+The fleet with its start bulk-loaded (2026-12-06, load average 11-20, two other sessions'
+tests beside it; `--fleet-only`):
+- 200 nodes x 20,000 SKUs: bulk load 1,277 s (f000's real first sync of 40,000 movements in
+  120 s, 199 clones at the hub and in SQLite files). The measured round on 1 process ran 9
+  minutes (525 pushes) until one push met a keep-alive connection the server had just closed;
+  the bench now syncs such a node again, as the agent does at its next poll.
+- 50 nodes x 20,000 SKUs: bulk load 91 s. The measured round on 1 process is the second sync
+  of every node, and at it the hub hands most SKUs' rights back (tau learned from the gap
+  since the first sync): about 17,000 RELEASE requests a node, 500 a reply, so some 35-45
+  exchanges a node. After 15.5 minutes: 3,488 HTTP pushes (3.8 a second from 8 threads),
+  689,000 release movements mirrored from 40 of the 50 nodes (about 740 movements/s; raw in
+  the same run: 1,502 updates/s, 23,669 inserts/s). At that pace a round of 200 nodes takes
+  about an hour on this machine: the cost now is the number of exchanges (500 requests a
+  reply, each exchange re-reading the node's 20,000 rights at the node), not a statement per
+  SKU at the hub.
 """
 
 from __future__ import annotations
