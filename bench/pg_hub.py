@@ -13,10 +13,18 @@ MICROINDEX_TEST_PG_URL or the local test server):
   from --buyers threads, each promise taken from rights the hub holds; also per half and the
   p99 of one order) and sync movements per second (8 nodes pushing their new movements at
   once over HTTP, `sync_node` end to end);
-- the fleet, on 2 hub processes: --nodes nodes each holding --skus SKUs push their first
-  receipts (and the grants the hub's replies make), then each pushes a few new receipts; the
-  time of every push as the node sees it (p50, p99, max).
+- the fleet (--nodes nodes x --skus SKUs, on its own schema; `fleet` below):
+  bulk-loaded, not measured: the state every node's first sync leaves, at the hub and in each
+  node's SQLite file, made from one node's real first sync (through the hub's sync service)
+  cloned to the others (`bench.fleet_clone`, checked against real first syncs by
+  tests/sync/test_fleet_clone.py) in minutes instead of the two hours 8M first-sync movements
+  take; measured: on 1 and then 2 hub processes, every node agent (`sync.sync_node` over
+  `HttpTransport`) pushes --later newly received SKUs to the hub's HTTP sync endpoint until
+  the hub has everything: movements per second and the time of every push as the node sees it
+  (p50, p99, max).
 `--fleet-only` skips the order and sync phases (raw rates and the fleet only).
+
+The fleet figures of this change are at the end of this docstring.
 
 Figures, 2026-12-06, on this machine shared with four other sessions (load average 8-12 on 2
 cores, the server near its 100 connections): read them as a floor, not as what the code does
@@ -51,6 +59,24 @@ hours. Push times at smaller fleets (the later pushes: 20 new receipts a node):
   in 224 s; push p50 2.6 s, p99 10.3 s, max 13.4 s); the later pushes, each releasing 20,000
   units, were still running after 8 minutes when the session ended (a single one spent 16 s in
   the rebalance between two queries): the next cost to take on.
+
+The fleet with its start bulk-loaded (2026-12-06, load average 11-20, two other sessions'
+tests beside it; `--fleet-only`):
+- 200 nodes x 20,000 SKUs: bulk load 1,277 s (f000's real first sync of 40,000 movements in
+  120 s, 199 clones at the hub and in SQLite files). The measured round on 1 process ran 9
+  minutes (525 pushes) until one push met a keep-alive connection the server had just closed;
+  the bench now syncs such a node again, as the agent does at its next poll.
+- 50 nodes x 20,000 SKUs: bulk load 91 s. The measured round on 1 process is the second sync
+  of every node, and at it the hub hands most SKUs' rights back (tau learned from the gap
+  since the first sync): about 17,000 RELEASE requests a node, 500 a reply, so some 35-45
+  exchanges a node. After 15.5 minutes: 3,488 HTTP pushes (3.8 a second from 8 threads),
+  689,000 release movements mirrored from 40 of the 50 nodes (about 740 movements/s; raw in
+  the same run: 1,502 updates/s, 23,669 inserts/s). At that pace a round of 200 nodes takes
+  about an hour on this machine: the cost now is the number of exchanges (500 requests a
+  reply, each exchange re-reading the node's 20,000 rights at the node), not a statement per
+  SKU at the hub. At 16.5 minutes the round stopped: the shared server refused connections
+  ("sorry, too many clients already", its log at 08:52-08:53, other sessions' tests beside
+  it), the hub answered 500 and a node met it three times.
 """
 
 from __future__ import annotations
@@ -81,6 +107,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from bench.fleet_clone import clone_hub, clone_node
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
 from microindex.adapters.sync.http import HttpTransport
 from microindex.bootstrap import bootstrap
@@ -94,7 +121,7 @@ from microindex.entrypoints.access import token_store
 from microindex.service import access, sync
 from microindex.service.catalog import ParsedCatalog, import_products
 from microindex.service.nodes import add_node
-from microindex.service.sync_ports import SyncUnitOfWorkFactory
+from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
 from microindex.settings import Settings
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -341,7 +368,10 @@ class TimedClient:
     """An httpx client that keeps how long each push took (as the node saw it)."""
 
     def __init__(self, times: list[float], guard: threading.Lock) -> None:
-        self._client = httpx.Client(timeout=900)  # a slow push is a figure, not a failure
+        # a slow push is a figure, not a failure; idle connections are dropped before the
+        # server's keep-alive (uvicorn: 5 s) closes them under a request being sent
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        self._client = httpx.Client(timeout=900, limits=limits)
         self._times, self._guard = times, guard
 
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
@@ -366,7 +396,14 @@ def push_all(
         database = SqliteSyncDatabase(folder / f"{code}.sqlite")
         try:
             link = HttpTransport(base, code, shop.secrets[code], client=client)
-            return sync.sync_node(database, code, link, now()).pushed
+            for attempt in range(3):  # as the agent does at its next poll: sync again
+                try:
+                    return sync.sync_node(database, code, link, now()).pushed
+                except HubUnreachable:
+                    if attempt == 2:
+                        raise
+                    say(f"{code}: hub unreachable, syncing again")
+            return 0
         finally:
             database.close()
             client.close()
@@ -403,32 +440,63 @@ def percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def fleet(base: str, shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
+def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
+    """The fleet: its starting state made fast, then every node's pushes measured, on 1 and
+    then 2 hub processes.
+
+    Bulk-loaded (not measured): node f000 receives 5 of every SKU and really syncs for the
+    first time, in process through the hub's sync service (`sync.receive_push`, the function
+    the HTTP endpoint calls); its state is then cloned to the other nodes, at the hub by
+    INSERT ... SELECT and at the nodes by copying its SQLite file (`bench.fleet_clone`,
+    checked against real first syncs by tests/sync/test_fleet_clone.py).
+    Measured: in each round every node receives `size.later` new SKUs' units (2 each, other
+    SKUs each round) and its own agent code (`sync.sync_node` over `HttpTransport`) pushes
+    them to the hub's HTTP sync endpoint from `threads` threads until the hub has everything,
+    applying each reply; the time of every HTTP push as the node sees it."""
     codes = [f"f{i:03d}" for i in range(size.nodes)]
     skus = [f"SKU-{i:05d}" for i in range(size.skus)]
-    node_files(folder, codes, skus, 5)
-    say(f"fleet: {size.nodes} node files of {size.skus} receipts made; first syncs start")
-    first: list[float] = []
-    start = time.perf_counter()
-    pushed = push_all(base, shop, folder, codes, threads, first)
-    first_s = time.perf_counter() - start
-    say(
-        f"fleet: first syncs done, {pushed} movements in {first_s:.0f} s; push p50/p99/max ms",
-        [round(1000 * percentile(first, q), 1) for q in (0.5, 0.99, 1.0)],
-    )
-    later: list[float] = []
-    node_files(folder, codes, skus[: size.later], 2)
-    push_all(base, shop, folder, codes, threads, later)
-    return {
+    template, started = codes[0], time.perf_counter()
+    node_files(folder, [template], skus, 5)
+    ws = bootstrap(Settings(shop.folder, hub_url=shop.url))
+    database = SqliteSyncDatabase(folder / f"{template}.sqlite")
+    try:
+        first = sync.sync_node(database, template, ws.link(template), now())
+    finally:
+        database.close()
+        ws.close()
+    say(f"fleet: {template}'s first sync, {first.pushed} movements; cloning to the others")
+    shifts = clone_hub(shop.url, template, codes[1:])
+    for code in codes[1:]:
+        clone_node(
+            folder / f"{template}.sqlite", template, code, folder / f"{code}.sqlite", shifts[code]
+        )
+    loaded_s = time.perf_counter() - started
+    say(f"fleet: {size.nodes} nodes x {size.skus} SKUs loaded in {loaded_s:.0f} s")
+    figures: dict[str, Any] = {
         "nodes": size.nodes,
         "skus": size.skus,
-        "first_sync_movements_per_s": round(pushed / first_s),
-        "first_sync_push_p99_ms": round(1000 * percentile(first, 0.99), 1),
-        "push_p50_ms": round(1000 * percentile(later, 0.5), 1),
-        "push_p99_ms": round(1000 * percentile(later, 0.99), 1),
-        "push_max_ms": round(1000 * max(later), 1),
-        "pushes": len(later),
+        "bulk_load_s": round(loaded_s),
+        "template_first_sync_movements": first.pushed,
     }
+    for round_, workers in enumerate((1, 2)):
+        chosen = skus[round_ * size.later : (round_ + 1) * size.later]
+        node_files(folder, codes, chosen, 2)
+        times: list[float] = []
+        with hub(shop, workers) as base:
+            start = time.perf_counter()
+            pushed = push_all(base, shop, folder, codes, threads, times)
+            took = time.perf_counter() - start
+        figures[f"{workers}_process"] = run = {
+            "movements": pushed,
+            "seconds": round(took, 1),
+            "movements_per_s": round(pushed / took),
+            "pushes": len(times),
+            "push_p50_ms": round(1000 * percentile(times, 0.5), 1),
+            "push_p99_ms": round(1000 * percentile(times, 0.99), 1),
+            "push_max_ms": round(1000 * max(times), 1),
+        }
+        say(f"fleet on {workers} process(es)", run)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,13 +506,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, help="Fleet nodes (default 200, --small 20).")
     parser.add_argument("--skus", type=int, help="SKUs each fleet node holds (20,000; 2,000).")
     parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
+    parser.add_argument(
+        "--later", type=int, help="SKUs each fleet node receives and pushes a round (20)."
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--fleet-only", action="store_true", help="Only the raw rates and the fleet (2 processes)."
     )
     args = parser.parse_args(argv)
     size = SMALL if args.small else FULL
-    size = Size(args.nodes or size.nodes, args.skus or size.skus, size.orders, size.later)
+    size = Size(
+        args.nodes or size.nodes, args.skus or size.skus, size.orders, args.later or size.later
+    )
     try:
         psycopg.connect(args.pg_url, connect_timeout=3).close()
     except psycopg.OperationalError as error:
@@ -454,22 +527,21 @@ def main(argv: list[str] | None = None) -> int:
     say("raw psycopg", figures["raw"])
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-hub-"))
     try:
-        for workers in (2,) if args.fleet_only else (1, 2):  # each on a new schema, the same data
+        for workers in () if args.fleet_only else (1, 2):  # each on a new schema, the same data
             with new_schema(args.pg_url) as url:  # (the fleet's nodes: promising reads each)
                 shop = set_up(folder / f"hub-{workers}", url, size)
                 say(f"{workers} process(es): set up")
                 with hub(shop, workers) as base:
-                    if not args.fleet_only:
-                        nodes = folder / f"sync-nodes-{workers}"
-                        nodes.mkdir()
-                        run = orders_per_s(base, shop, size.orders, args.buyers)
-                        run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
-                        figures[f"{workers}_process"] = run
-                        say(f"{workers} process(es)", run)
-                    if workers == 2:
-                        fleet_dir = folder / "fleet"
-                        fleet_dir.mkdir()
-                        figures["fleet_2_process"] = fleet(base, shop, fleet_dir, size, args.buyers)
+                    nodes = folder / f"sync-nodes-{workers}"
+                    nodes.mkdir()
+                    run = orders_per_s(base, shop, size.orders, args.buyers)
+                    run["sync_movements_per_s"] = round(sync_per_s(base, shop, nodes))
+                    figures[f"{workers}_process"] = run
+                    say(f"{workers} process(es)", run)
+        with new_schema(args.pg_url) as url:
+            shop = set_up(folder / "hub-fleet", url, size)
+            (folder / "fleet").mkdir()
+            figures["fleet"] = fleet(shop, folder / "fleet", size, args.buyers)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     _report(figures, args.json)
@@ -495,14 +567,21 @@ def _report(figures: dict[str, Any], as_json: bool) -> None:
             f"{run['sync_movements_per_s']} sync movements/s "
             f"({run['sync_movements_per_s'] / raw['inserts_per_s']:.3f} of raw inserts)"
         )
-    fleet_run = figures["fleet_2_process"]
+    fleet_run = figures["fleet"]
     print(
-        f"fleet {fleet_run['nodes']} nodes x {fleet_run['skus']} SKUs on 2 processes: first "
-        f"sync {fleet_run['first_sync_movements_per_s']} movements/s (push p99 "
-        f"{fleet_run['first_sync_push_p99_ms']} ms); then {fleet_run['pushes']} pushes: p50 "
-        f"{fleet_run['push_p50_ms']} ms, p99 {fleet_run['push_p99_ms']} ms, max "
-        f"{fleet_run['push_max_ms']} ms"
+        f"fleet {fleet_run['nodes']} nodes x {fleet_run['skus']} SKUs: bulk-loaded in "
+        f"{fleet_run['bulk_load_s']} s (one node's real first sync of "
+        f"{fleet_run['template_first_sync_movements']} movements, cloned; not measured)"
     )
+    for workers in (1, 2):
+        run = fleet_run[f"{workers}_process"]
+        print(
+            f"  measured, {workers} hub process(es): {run['pushes']} HTTP pushes from "
+            f"{fleet_run['nodes']} node agents, {run['movements']} movements in "
+            f"{run['seconds']} s ({run['movements_per_s']}/s, "
+            f"{run['movements_per_s'] / raw['inserts_per_s']:.3f} of raw inserts); push p50 "
+            f"{run['push_p50_ms']} ms, p99 {run['push_p99_ms']} ms, max {run['push_max_ms']} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -204,11 +204,14 @@ def _place(
 def _count_demand(uow: PromiseUnitOfWork, request: OrderRequest) -> None:
     """The online rate per SKU (decayed on the hub's clock) that the rights split reads."""
     now_s = request.placed_at.timestamp()
+    known = uow.accounts.online_rates(list(request.wanted))
+    counted: dict[str, tuple[float, float]] = {}
     for sku, quantity in sorted(request.wanted.items()):
-        rate, at_s = uow.accounts.online_rate(sku)
+        rate, at_s = known.get(sku, (0.0, 0.0))
         elapsed = now_s - at_s if at_s > 0 else 0.0
         decayed = allocation.decayed_rate(rate, elapsed, quantity, ONLINE_RATE_HORIZON_S)
-        uow.accounts.set_online_rate(sku, decayed, now_s)
+        counted[sku] = (decayed, now_s)
+    uow.accounts.set_online_rates(counted)
 
 
 def _candidates(
@@ -217,7 +220,7 @@ def _candidates(
     nodes: Sequence[Node],
     states: Mapping[str, Candidate],
 ) -> list[Candidate]:
-    epoch, epochs = uow.accounts.epoch(), uow.accounts.peer_epochs()
+    epoch, epochs = uow.accounts.epochs()
     held = uow.accounts.held_many(list(request.wanted))
     held.update((sku, {}) for sku in request.wanted if sku not in held)
     heard = [n.code.value for n in nodes if epochs.get(n.code.value, "") == epoch]
@@ -236,7 +239,7 @@ def _candidates(
 
 def _unheard(uow: PromiseUnitOfWork, nodes: Sequence[Node]) -> dict[str, list[str]]:
     """Why a node was not even a candidate: it has not synced since the hub was restored."""
-    epoch, epochs = uow.accounts.epoch(), uow.accounts.peer_epochs()
+    epoch, epochs = uow.accounts.epochs()
     return {
         n.code.value: [UNHEARD]
         for n in nodes

@@ -103,7 +103,13 @@ class AccountStore(Protocol):
         """`online_rate` for several SKUs in one read; a SKU never ordered online is absent."""
         ...
 
-    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None: ...
+    def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
+        """Set each SKU's (units per second, hub time in seconds), in one write."""
+        ...
+
+    def epochs(self) -> tuple[str, dict[str, str]]:
+        """`epoch` and `peer_epochs` in one read (a promise reads both)."""
+        ...
 
 
 class SyncUnitOfWork(UnitOfWork, Protocol):

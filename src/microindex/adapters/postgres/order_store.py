@@ -53,6 +53,10 @@ class PostgresOrders:
         }
 
     def add(self, record: OrderRecord) -> None:
+        with self._conn.pipeline():  # the order, its parts and events: one round trip
+            self._add(record)
+
+    def _add(self, record: OrderRecord) -> None:
         order = record.order
         self._conn.execute(
             "INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",

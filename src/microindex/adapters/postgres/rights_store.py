@@ -9,6 +9,7 @@ contract tests.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -133,6 +134,7 @@ class PostgresAccounts:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._loaded: dict[tuple[str, str], int] = {}  # H as read, for the escrow UPDATE
+        self._requests_read: set[tuple[str, int]] = set()  # (node, seq) in the table
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -213,13 +215,11 @@ class PostgresAccounts:
 
     def _account(self, node: str, chosen: list[str] | None) -> NodeAccount:
         """Lock the peer row (created if need be), read the rights (of `chosen` if given)."""
-        self._conn.execute(
+        row = self._conn.execute(  # one round trip: the upsert locks the row it returns
             "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
-            " ON CONFLICT (node) DO NOTHING",
+            " ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request"
+            " RETURNING next_request",
             (node,),
-        )
-        row = self._conn.execute(
-            "SELECT next_request FROM sync_peers WHERE node = %s FOR UPDATE", (node,)
         ).fetchone()
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
@@ -235,7 +235,7 @@ class PostgresAccounts:
         return NodeAccount(node, held, mirror, {}, {}, next_request)
 
     def _requests(self, node: str) -> dict[int, Request]:
-        return {
+        found = {
             int(seq): Request(
                 int(seq), RequestKind(kind), sku, int(qty), ident, ref, actor, int(position), at
             )
@@ -245,20 +245,27 @@ class PostgresAccounts:
                 (node,),
             )
         }
+        self._requests_read.update((node, seq) for seq in found)
+        return found
 
     def save(self, account: NodeAccount) -> None:
-        node, conn = account.node, self._conn
-        rows = [r for sku in sorted(account.touched_skus) if (r := self._save_rights(account, sku))]
-        execute_rows(  # one batch, not a statement per SKU (a first sync touches all)
-            conn,
-            "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-            " local = excluded.local, granted = excluded.granted,"
-            " unavailable = excluded.unavailable, reserved = excluded.reserved",
-            rows,
-        )
+        """Write what the unit of work changed, in a few statements whatever the SKUs: the
+        rights spent in one conditional UPDATE (the escrow test), the rest in one upsert, the
+        new requests in one INSERT (unnest-based set statements, one round trip each)."""
+        node = account.node
+        spent, written = self._rights_rows(account)
+        self._spend(node, spent)  # its answer is read: the rest goes in one pipeline after it
+        with self._conn.pipeline():
+            self._write(account, written)
+        account.touched_skus.clear()
+        account.touched_reservations.clear()
+        account.settled.clear()
+
+    def _write(self, account: NodeAccount, written: list[_Row]) -> None:
+        node = account.node
+        self._write_rights(node, written)
         execute_rows(
-            conn,
+            self._conn,
             "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
             " seen_aside = excluded.seen_aside",
@@ -267,47 +274,110 @@ class PostgresAccounts:
                 for i in sorted(account.touched_reservations)
             ],
         )
-        execute_rows(
-            conn,
-            "DELETE FROM hub_requests WHERE node = %s AND seq = %s",
-            [(node, seq) for seq in account.settled],
-        )
-        execute_rows(
-            conn,
-            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-            " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            [
-                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
-                for q in account.requests.values()
-            ],
-        )
+        if account.settled:
+            self._conn.execute(
+                "DELETE FROM hub_requests WHERE node = %s AND seq = ANY(%s::bigint[])",
+                (node, list(account.settled)),
+            )
+        self._write_requests(account)
         self._conn.execute(
             "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
         )
-        account.touched_skus.clear()
-        account.touched_reservations.clear()
-        account.settled.clear()
 
-    def _save_rights(self, account: NodeAccount, sku: str) -> tuple[Any, ...] | None:
-        """Spend H at once by the conditional UPDATE (the escrow test); else the row to
-        write, which `save` writes with the others in one batch."""
-        node, new = account.node, account.h(sku)
-        old = self._loaded.get((node, sku))
-        r = account.mirror.get(sku, Rights())
-        rest = (r.local, r.granted, r.unavailable, Jsonb(r.reserved))
-        if old is not None and old >= 0 and 0 <= new < old:  # spending: the escrow test
-            spent = self._conn.execute(
-                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
-                " reserved = %s WHERE node = %s AND sku = %s AND h >= %s",
-                (old - new, *rest, node, sku, old - new),
-            )
-            if spent.rowcount != 1:
-                raise NotEnoughRights(sku, node, old - new, 0)
+    def _rights_rows(self, account: NodeAccount) -> tuple[list[_Row], list[_Row]]:
+        """The touched SKUs' rows: (sku, H spent, mirror...) where H fell from what was read
+        (spending: the escrow test), else (sku, h, owed, mirror...) to write as they are."""
+        node = account.node
+        spent: list[_Row] = []
+        written: list[_Row] = []
+        for sku in sorted(account.touched_skus):
+            new, old = account.h(sku), self._loaded.get((node, sku))
+            r = account.mirror.get(sku, Rights())
+            rest = (r.local, r.granted, r.unavailable, json.dumps(r.reserved))
+            if old is not None and old >= 0 and 0 <= new < old:
+                spent.append((sku, old - new, *rest))
+            else:
+                written.append((sku, max(new, 0), max(-new, 0), *rest))
             self._loaded[(node, sku)] = new
-            return None
-        self._loaded[(node, sku)] = new
-        return (node, sku, max(new, 0), max(-new, 0), *rest)
+        return spent, written
+
+    def _spend(self, node: str, rows: list[_Row]) -> None:
+        """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
+        `CHECK (h >= 0)`); a SKU whose row did not match had not the rights. The node's peer
+        row is locked for the unit of work, so its rights rows are never locked out of order."""
+        if len(rows) == 1:  # a promise's usual case: no arrays to build
+            sku, spent, *rest = rows[0]
+            one = self._conn.execute(
+                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
+                " reserved = %s::jsonb WHERE node = %s AND sku = %s AND h >= %s",
+                (spent, *rest, node, sku, spent),
+            )
+            if one.rowcount != 1:
+                raise NotEnoughRights(sku, node, spent, 0)
+            return
+        if not rows:
+            return
+        skus = [row[0] for row in rows]
+        done = self._conn.execute(
+            "UPDATE hub_rights r SET h = r.h - v.spent, local = v.local, granted = v.granted,"
+            " unavailable = v.unavailable, reserved = v.reserved::jsonb"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[])"
+            " AS v(sku, spent, local, granted, unavailable, reserved)"
+            " WHERE r.node = %s AND r.sku = v.sku AND r.h >= v.spent RETURNING r.sku",
+            (*_columns(rows, 6), node),
+        )
+        missing = set(skus) - {str(sku) for (sku,) in done}
+        if missing:
+            sku = min(missing)
+            raise NotEnoughRights(sku, node, next(r[1] for r in rows if r[0] == sku), 0)
+
+    def _write_rights(self, node: str, rows: list[_Row]) -> None:
+        """In the save's pipeline: a few rows as they are (no arrays to build), many at once."""
+        if 0 < len(rows) <= FEW:
+            execute_rows(
+                self._conn,
+                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                [(node, *row) for row in rows],
+            )
+        elif rows:
+            self._conn.execute(
+                "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
+                " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
+                " %s::int[], %s::int[], %s::text[])"
+                " AS v(sku, h, owed, local, granted, unavailable, reserved)"
+                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+                " local = excluded.local, granted = excluded.granted,"
+                " unavailable = excluded.unavailable, reserved = excluded.reserved",
+                (node, *_columns(rows, 7)),
+            )
+
+    def _write_requests(self, account: NodeAccount) -> None:
+        """The requests made in this unit of work (those read are in the table already)."""
+        node = account.node
+        new = [q for q in account.requests.values() if (node, q.seq) not in self._requests_read]
+        if not new:
+            return
+        rows = [(q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q)) for q in new]
+        if len(rows) <= FEW:
+            execute_rows(
+                self._conn,
+                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+                " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                [(node, *row) for row in rows],
+            )
+        else:
+            self._conn.execute(
+                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+                " actor, position, asked_at) SELECT %s, v.* FROM unnest(%s::bigint[],"
+                " %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
+                " %s::bigint[], %s::timestamptz[]) AS v ON CONFLICT DO NOTHING",
+                (node, *_columns(rows, 9)),
+            )
+        self._requests_read.update((node, q.seq) for q in new)
 
     def reservation(self, ident: str) -> Reservation | None:
         row = self._conn.execute(
@@ -403,12 +473,36 @@ class PostgresAccounts:
         )
         return {str(sku): (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
-    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
-        self._conn.execute(
+    def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
+        rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(rates.items())]
+        execute_rows(  # an order's few SKUs
+            self._conn,
             "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
             " SET rate = excluded.rate, at_s = excluded.at_s",
-            (sku, rate, at_s),
+            rows,
         )
+
+    def epochs(self) -> tuple[str, dict[str, str]]:
+        """One statement: the hub's epoch (the row without a node) and each node's."""
+        epoch, found = "", {}
+        for node, value in self._conn.execute(
+            "SELECT node, epoch FROM sync_peers"
+            " UNION ALL SELECT NULL, value FROM meta WHERE key = 'sync_epoch'"
+        ):
+            if node is None:
+                epoch = str(value)
+            else:
+                found[str(node)] = str(value)
+        return epoch, found
+
+
+_Row = tuple[Any, ...]
+FEW = 4  # rows written one by one in a pipeline; more go as arrays in one set statement
+
+
+def _columns(rows: list[_Row], width: int) -> list[list[Any]]:
+    """Rows as columns, the arrays an `unnest(...)` statement takes."""
+    return [[row[i] for row in rows] for i in range(width)]
 
 
 def _reservation_row(r: Reservation) -> tuple[Any, ...]:

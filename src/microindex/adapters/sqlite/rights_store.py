@@ -366,10 +366,14 @@ class SqliteAccounts:
         )
         return {sku: (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
-    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
-        self._conn.execute(
-            "INSERT OR REPLACE INTO hub_online_rates VALUES (?, ?, ?)", (sku, rate, at_s)
+    def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO hub_online_rates VALUES (?, ?, ?)",
+            [(sku, rate, at_s) for sku, (rate, at_s) in rates.items()],
         )
+
+    def epochs(self) -> tuple[str, dict[str, str]]:
+        return self.epoch(), self.peer_epochs()
 
 
 def _rights_row(node: str, sku: str, h: int, r: Rights) -> tuple[Any, ...]:

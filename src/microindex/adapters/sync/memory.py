@@ -223,8 +223,12 @@ class MemoryAccounts:
     def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
         return {sku: self._s.online[sku] for sku in skus if sku in self._s.online}
 
-    def set_online_rate(self, sku: str, rate: float, at_s: float) -> None:
-        self._j.put(self._s.online, sku, (rate, at_s))
+    def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
+        for sku, rate in rates.items():
+            self._j.put(self._s.online, sku, rate)
+
+    def epochs(self) -> tuple[str, dict[str, str]]:
+        return self.epoch(), self.peer_epochs()
 
 
 class MemorySyncDatabase:

@@ -1,0 +1,54 @@
+"""A promise on a PostgreSQL hub takes a bounded number of round trips (it took 20 before
+reads were folded, the node's lock taken by its upsert and the writes pipelined), counted on
+the wire as in tests/sync/test_sync_hub_round_trips.py."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from psycopg import pq
+
+from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
+from microindex.service import rights, sync
+from tests.sync.conftest import SECRETS, Pair
+from tests.sync.test_sync_hub_round_trips import _trips
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_promise_takes_at_most_15_round_trips_on_postgresql(
+    postgres_url: str, new_postgres_schema: Callable[[], str], tmp_path: Path
+) -> None:
+    hub = PostgresPromiseDatabase(postgres_url, new_postgres_schema())
+    nodes = {n: SqliteSyncDatabase(tmp_path / f"{n}.sqlite") for n in SECRETS}
+    try:
+        for database in nodes.values():
+            database.migrate()
+        rights.renew_epoch(hub, "epoch-1")
+        pair = Pair(hub, dict(nodes))
+        for node in SECRETS:
+            for sku in ("MUG-1", "MUG-2"):
+                pair.receive(node, sku, 50)
+            sync.sync_node(nodes[node], node, pair.link(node), pair.clock())
+        for i in range(6):  # psycopg prepares a statement from its fifth run
+            pair.order(f"warm-{i}", 1, sku=f"MUG-{1 + i % 2}")
+        with tempfile.TemporaryFile() as trace:
+            pgconn = hub.connection().pgconn
+            pgconn.trace(trace.fileno())
+            pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            try:
+                placed = [pair.order(f"o-{i}", 1, sku=f"MUG-{1 + i % 2}") for i in range(10)]
+            finally:
+                pgconn.untrace()
+            trace.seek(0)
+            trips, _ = _trips(trace.read())
+        assert all(p.created for p in placed)
+        assert trips / 10 <= 15, trips
+    finally:
+        hub.close()
+        for database in nodes.values():
+            database.close()
