@@ -175,8 +175,8 @@ class Workspace:
 
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
-        set aside there are gone."""
-        return repromise.answer_uncovered(
+        set aside there are gone; then try again the parts at risk elsewhere."""
+        return repromise.answer_push(
             self.hub, node, now, list_nodes(self.hub), states=self.candidate_states()
         )
 
@@ -250,6 +250,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
 LEASES_EVERY_S = 60
 EXPIRY_EVERY_S = 60
 SWEEP_EVERY_S = 300
+AT_RISK_EVERY_S = 300  # parts at risk tried again, for stock the hub learned without a push
 LOW_STOCK_EVERY_S = 300
 WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
 
@@ -283,6 +284,11 @@ def hub_timers(ws: Workspace) -> list[Timer]:
                 ws.hub, ws.storage.webhooks(), poster(client, policy, random.random), now
             )
 
+    def at_risk(now: datetime) -> str:
+        nodes = list_nodes(ws.hub)
+        changed = repromise.retry_at_risk(ws.hub, now, nodes, states=ws.candidate_states())
+        return f"{len(changed)} orders at risk promised again"
+
     def low_stock(now: datetime) -> str:
         from microindex.service import purchasing
         from microindex.service.remote_nodes import ledger_of
@@ -298,6 +304,7 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         Timer("webhooks", Every(WEBHOOKS_EVERY_S), webhooks),
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
+        Timer("retry-at-risk", Every(AT_RISK_EVERY_S), at_risk),
         *(Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()),
     ]
 
