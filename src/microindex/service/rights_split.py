@@ -133,10 +133,14 @@ def _walk_in_rates(
     priors = uow.accounts.split_rates(peer.node, skus)
     shares = online_shares(uow, skus)
     total = 0.0 if full or last_s < 0 else peer.rate_sum * math.exp(-max(0.0, elapsed) / horizon)
+    fresh = any(sku not in priors for sku in skus)
+    unseen = (
+        _new_sku_rate(uow, peer.node, account, sold, elapsed, last_s, settings) if fresh else 0.0
+    )
     rates: dict[str, allocation.SplitRate] = {}
     for sku in skus:
         prior = priors.get(sku)
-        walk_in = settings.prior_rate_per_s
+        walk_in = unseen
         if prior is not None:
             at_s = prior.at_s if prior.at_s >= 0 else last_s
             walk_in = prior.walk_in * math.exp(-max(0.0, last_s - at_s) / horizon)
@@ -148,6 +152,31 @@ def _walk_in_rates(
     uow.accounts.save_split_rates(peer.node, rates)
     peer.rate_sum = max(0.0, total)
     return rates, peer.rate_sum
+
+
+def _new_sku_rate(
+    uow: SyncUnitOfWork,
+    node: str,
+    account: NodeAccount,
+    sold: dict[str, int],
+    elapsed: float,
+    last_s: float,
+    settings: SyncSettings,
+) -> float:
+    """The walk-in rate assumed for a SKU the node never had a rate for: what the node sells
+    per SKU (its observed walk-in rate spread over the SKUs it holds), so a new SKU at a van
+    that sells a few units a day over hundreds of SKUs keeps a unit or so local, not several.
+    At the first sync that is its history (`sold` over `elapsed`); later the rates kept for
+    its other SKUs. A node with nothing observed yet assumes `settings.prior_rate_per_s`."""
+    if last_s < 0:
+        held = set(account.mirror) | set(sold)
+        if elapsed > 0 and held:
+            return sum(sold.values()) / elapsed / len(held)
+        return settings.prior_rate_per_s
+    known = uow.accounts.walk_in_rates([node]).get(node, {})
+    if not known:
+        return settings.prior_rate_per_s
+    return sum(known.values()) / len(known)
 
 
 def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:
