@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
 from microindex.service.remote_nodes import runs_elsewhere
 from microindex.service.rights import AskHub
 from microindex.service.rounds_ports import RoundsFactory
-from microindex.service.sync import sync_node
+from microindex.service.sync import SyncSettings, sync_node
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.sync_schedule import next_syncs
 from microindex.service.timers import Timer, TimerClaims
@@ -169,9 +169,20 @@ class Workspace:
 
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
+        settings = SyncSettings(floors=self.accepted_targets)
         return HubEndpoint(
-            self.hub, _SecretView(self.secrets), self.clock, after=self.answer_uncovered
+            self.hub, _SecretView(self.secrets), self.clock, settings, self.answer_uncovered
         )
+
+    def accepted_targets(self, node: str, skus: Collection[str]) -> dict[str, int]:
+        """The stock targets accepted at `node` (governance triage, in the node's own file)
+        of `skus`: the rights split keeps at least that many units local there."""
+        from microindex.adapters.governance_wiring import governance_database
+        from microindex.service import triage
+
+        wanted = set(skus)
+        found = triage.targets(governance_database(self.node(node)), node)
+        return {t.sku: t.target for t in found if t.sku in wanted and t.target > 0}
 
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods

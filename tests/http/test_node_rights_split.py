@@ -115,3 +115,27 @@ def test_a_new_sku_at_the_van_is_split_by_what_the_van_sells_not_a_flat_prior(
     assert _local(workspace, "van")["NEW-1"] <= 1
     with workspace.hub() as uow:
         assert uow.accounts.held("NEW-1")["van"] >= 4
+
+
+def test_stock_targets_accepted_at_the_van_are_the_least_it_keeps_local(
+    client: TestClient, secrets: dict[str, str], workspace: Workspace
+) -> None:
+    """Accepting the van's triage (`POST /nodes/van/targets`) makes each target the floor of
+    its local rights at the next sync, within what is free there (local + the hub's share):
+    the van can sell its best sellers offline without asking."""
+    admin = bearer(secrets["admin"])
+    accepted = client.post("/api/v1/nodes/van/targets", json={"limit": 40}, headers=admin)
+    assert accepted.status_code == 200, accepted.text
+    targets = {str(t["sku"]): int(t["target"]) for t in accepted.json() if int(t["target"]) > 0}
+    assert targets
+    with workspace.node("van")() as uow:
+        before = load_side(uow, "van").rights
+    short = [s for s, n in targets.items() if before.get(s) and before[s].local < n]
+    assert short  # some target is above what the van keeps today
+    _sync(workspace, "van")
+    with workspace.node("van")() as uow:
+        after = load_side(uow, "van").rights
+    for sku, target in targets.items():
+        if sku in before:
+            free = before[sku].local + before[sku].granted
+            assert after[sku].local >= min(target, free), (sku, target, before[sku], after[sku])

@@ -50,7 +50,9 @@ def rebalance(
     """Split each chosen SKU's free rights (L + H) by marginal allocation over tau; release
     or advise.
 
-    Rights the node just granted (an ask from the hub) or just asked for stay where they went.
+    A stock target accepted at the node (`settings.floors`) is the least it keeps local,
+    within what is free there. Rights the node just granted (an ask from the hub) or just
+    asked for stay where they went.
     For a SKU with no movement in this push, a node the hub split for before holding no more
     than `allocation.keep_up_to` of its target keeps what it holds, so a sync that changes
     nothing (no sales, no stock) moves no rights either way as the rates decay.
@@ -63,6 +65,7 @@ def rebalance(
     else:
         skus = sorted(moved | set(split.asked) | set(split.sweep))
     rates, total_rate = _walk_in_rates(uow, peer, account, skus, split.full, now, settings)
+    floors = settings.floors(peer.node, skus) if settings.floors is not None and skus else {}
     tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
     advice: list[Advice] = []
     releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
@@ -71,6 +74,7 @@ def rebalance(
         local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
         free = local + max(0, account.h(sku))
         target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
+        target = max(target, min(floors.get(sku, 0), free))  # an accepted stock target
         steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
         if sku in account.granted_now or steady:
             target = local
