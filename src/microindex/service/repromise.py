@@ -101,9 +101,7 @@ def retry_at_risk(
     `answer_uncovered` does: promised elsewhere when a node now can, else left at risk with
     nothing written. Returns the orders changed."""
     with hub() as uow:
-        waiting = sorted(
-            {n for order in uow.orders.open_at(None) for n in order.at_risk if n != besides}
-        )
+        waiting = [n for n in uow.orders.at_risk_nodes() if n != besides]
     changed: list[str] = []
     for at in waiting:
         changed += answer_uncovered(hub, at, now, nodes, settings, states)

@@ -22,6 +22,7 @@ from microindex.adapters.sqlite.nodes_real_schema import (
     NODES_REAL_MIGRATION,
 )
 from microindex.adapters.sqlite.order_schema import (
+    AT_RISK_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
@@ -322,6 +323,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AT_RISK_INDEX_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.
