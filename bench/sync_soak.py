@@ -1,7 +1,7 @@
 """Soak: thousands of seeded sync simulations under faults; every violation printed for replay.
 
     python bench/sync_soak.py                  # 10,000 runs on 2 processes
-    python bench/sync_soak.py --runs 500 --start 20000 --check-every 1
+    python bench/sync_soak.py --runs 500 --start 20000 --check-every 1 --every 100
 
 Each run is `microindex.sync_sim.run.run_seed(seed)`: a hub and three nodes on in-memory
 storage, a seeded demand trace and fault mix (drop, duplicate, reorder, delay, partitions that
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-every", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--compare", type=int, default=20, help="van-offline traces to replay")
+    parser.add_argument("--every", type=int, default=1000, help="print progress every N runs")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     failed = 0
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"(replay: python -m microindex.sync_sim --seed {seed})",
                     flush=True,
                 )
-            if done % 1000 == 0:
+            if done % args.every == 0:
                 print(
                     f"{done} runs, {failed} with violations, {time.perf_counter() - started:.0f}s",
                     flush=True,

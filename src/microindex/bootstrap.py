@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,8 +174,12 @@ class Workspace:
     def hub_endpoint(self) -> HubEndpoint:
         """The hub's side of sync, as the HTTP API and in-process links serve it."""
         from microindex.adapters.sync.transport import HubEndpoint
+        from microindex.service.sync import SyncSettings
 
-        return HubEndpoint(self.hub, _SecretView(self.secrets), self.clock, after=self.after_push)
+        settings = SyncSettings(floors=self.accepted_targets)
+        return HubEndpoint(
+            self.hub, _SecretView(self.secrets), self.clock, settings, after=self.after_push
+        )
 
     def after_push(self, node: str, now: datetime) -> None:
         """Once a node's push is applied: answer the orders it uncovered, and book the
@@ -185,12 +189,22 @@ class Workspace:
         self.answer_uncovered(node, now)
         book_confirmed(self.storage.purchase_orders(), self.hub, node)
 
+    def accepted_targets(self, node: str, skus: Collection[str]) -> dict[str, int]:
+        """The stock targets accepted at `node` (governance triage, in the node's own file)
+        of `skus`: the rights split keeps at least that many units local there."""
+        from microindex.adapters.governance_wiring import governance_database
+        from microindex.service import triage
+
+        wanted = set(skus)
+        found = triage.targets(governance_database(self.node(node)), node)
+        return {t.sku: t.target for t in found if t.sku in wanted and t.target > 0}
+
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
         """After a node's push: re-promise elsewhere, or mark at risk, the orders whose goods
-        set aside there are gone."""
+        set aside there are gone; then try again the parts at risk elsewhere."""
         from microindex.service import repromise
 
-        return repromise.answer_uncovered(
+        return repromise.answer_push(
             self.hub, node, now, list_nodes(self.hub), states=self.candidate_states()
         )
 
@@ -292,6 +306,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
 LEASES_EVERY_S = 60
 EXPIRY_EVERY_S = 60
 SWEEP_EVERY_S = 300
+AT_RISK_EVERY_S = 300  # parts at risk tried again, for stock the hub learned without a push
 LOW_STOCK_EVERY_S = 300
 ACCURACY_AT = {"hour": 0, "minute": 10}  # UTC: the day accuracy is kept by has just closed
 WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
@@ -327,6 +342,13 @@ def hub_timers(ws: Workspace) -> list[Timer]:
                 ws.hub, ws.storage.webhooks(), poster(client, policy, random.random), now
             )
 
+    def at_risk(now: datetime) -> str:
+        from microindex.service import repromise
+
+        nodes = list_nodes(ws.hub)
+        changed = repromise.retry_at_risk(ws.hub, now, nodes, states=ws.candidate_states())
+        return f"{len(changed)} orders at risk promised again"
+
     def low_stock(now: datetime) -> str:
         from microindex.service import purchasing
         from microindex.service.remote_nodes import ledger_of
@@ -349,6 +371,7 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
         Timer("keep-listing-accuracy", Cron(ACCURACY_AT), listing_accuracy),
+        Timer("retry-at-risk", Every(AT_RISK_EVERY_S), at_risk),
         *(Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()),
     ]
 

@@ -24,7 +24,7 @@ from .conftest import POSTGRES
 from .samples import AT, later
 
 PromiseDatabase = SqlitePromiseDatabase | PostgresPromiseDatabase
-ADDED = (81, 94, 95)  # a part's transfer and arrival; a transfer's order; a part at risk
+ADDED = (81, 94, 95, 170)  # a part's transfer and arrival; a transfer's order; at risk, indexed
 
 
 class Hubs:
@@ -201,3 +201,4 @@ def test_a_line_re_promised_elsewhere_and_a_part_at_risk_come_back_with_why(hubs
     ]
     with hub() as uow:
         assert [o.ident for o in uow.orders.open_at("van")] == ["o-1"]
+        assert uow.orders.at_risk_nodes() == ["shopfront"]  # what the hub's retries read

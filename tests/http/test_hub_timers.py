@@ -47,6 +47,7 @@ def test_the_served_app_releases_a_lapsed_lease_on_its_own_and_stops_its_timers(
         "release-lapsed-leases",
         "expire-reservations",
         "locker-sweep",
+        "retry-at-risk",
         "webhooks",
         "low-stock",
     }  # fmt: skip  (no governance slot within the hour of the demo's noon)

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from microindex.bootstrap import Workspace
+from microindex.domain.movement import MovementKind
 from microindex.domain.sync.allocation import poisson_at_least
 from microindex.entrypoints.cli import nodes
 from microindex.service import sync
@@ -92,3 +93,49 @@ def test_a_nodes_offline_gap_is_read_and_set_through_the_api(
     too_long = {"offline_gap_s": 30 * 86400}
     assert client.patch("/api/v1/nodes/van", json=too_long, headers=admin).status_code == 422
     assert client.patch("/api/v1/nodes/nowhere", json=body, headers=admin).status_code == 404
+
+
+def test_a_new_sku_at_the_van_is_split_by_what_the_van_sells_not_a_flat_prior(
+    workspace: Workspace,
+) -> None:
+    """Five units of a SKU the van never had: its walk-in rate is unknown, so the hub assumes
+    what the van sells per SKU (a few a day over hundreds of SKUs), not 0.5 an hour (2 over
+    its 4 h gap, which kept all five at the van, none for the web shop)."""
+    assert isinstance(workspace.clock, Clock)
+    with workspace.node("van")() as uow:
+        ledger = uow.ledger.load("van", ["NEW-1"])
+        ledger.record("NEW-1", MovementKind.RECEIVE, 5, workspace.clock(), "first delivery")
+        uow.ledger.save(ledger)
+        uow.commit()
+    _sync(workspace, "van")
+    with workspace.hub() as uow:
+        rates = uow.accounts.walk_in_rates(["van"])["van"]
+    per_sku = sum(v for s, v in rates.items() if s != "NEW-1") / (len(rates) - 1)
+    assert rates["NEW-1"] * 3600 < 0.5 and rates["NEW-1"] <= per_sku * 1.01
+    assert _local(workspace, "van")["NEW-1"] <= 1
+    with workspace.hub() as uow:
+        assert uow.accounts.held("NEW-1")["van"] >= 4
+
+
+def test_stock_targets_accepted_at_the_van_are_the_least_it_keeps_local(
+    client: TestClient, secrets: dict[str, str], workspace: Workspace
+) -> None:
+    """Accepting the van's triage (`POST /nodes/van/targets`) makes each target the floor of
+    its local rights at the next sync, within what is free there (local + the hub's share):
+    the van can sell its best sellers offline without asking."""
+    admin = bearer(secrets["admin"])
+    accepted = client.post("/api/v1/nodes/van/targets", json={"limit": 40}, headers=admin)
+    assert accepted.status_code == 200, accepted.text
+    targets = {str(t["sku"]): int(t["target"]) for t in accepted.json() if int(t["target"]) > 0}
+    assert targets
+    with workspace.node("van")() as uow:
+        before = load_side(uow, "van").rights
+    short = [s for s, n in targets.items() if before.get(s) and before[s].local < n]
+    assert short  # some target is above what the van keeps today
+    _sync(workspace, "van")
+    with workspace.node("van")() as uow:
+        after = load_side(uow, "van").rights
+    for sku, target in targets.items():
+        if sku in before:
+            free = before[sku].local + before[sku].granted
+            assert after[sku].local >= min(target, free), (sku, target, before[sku], after[sku])

@@ -80,3 +80,30 @@ def test_a_popup_past_its_closing_is_not_chosen(
     refused = _post(client, secrets, "web-stall-1", body)
     assert refused.status_code == 409, refused.text
     assert "closes on 2026-11-22" in refused.text
+
+
+def test_the_node_ranked_first_gets_the_order_once_its_priority_is_set(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    """`PATCH /nodes/van {"priority": 1}` is read by the next order's `node_priority` rule:
+    with both the shopfront and the van holding the SKU online, the van, ranked last by name,
+    gets the order once ranked first, and it is shown in the nodes API."""
+    admin = bearer(secrets["admin"])
+    online = {
+        node: {str(line["sku"]): int(str(line["online"])) for line in _stock(client, admin, node)}
+        for node in ("shopfront", "van")
+    }
+    both = sorted(s for s, n in online["shopfront"].items() if n > 0 and online["van"].get(s, 0))
+    customer = {"lat": 51.54, "lon": -0.06}
+    line = [{"sku": both[0], "quantity": 1}]
+    body = {"lines": line, "method": "local_delivery", "customer": customer}
+    ranked = {**body, "rules": ["node_priority", "fewest_splits"]}
+    first = _post(client, secrets, "web-rank-1", ranked)
+    assert first.status_code == 201, first.text
+    assert [p["node"] for p in first.json()["parts"]] == ["shopfront"], first.text  # by name
+    changed = client.patch("/api/v1/nodes/van", json={"priority": 1}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    assert client.get("/api/v1/nodes/van", headers=admin).json()["priority"] == 1
+    second = _post(client, secrets, "web-rank-2", ranked)
+    assert second.status_code == 201, second.text
+    assert [p["node"] for p in second.json()["parts"]] == ["van"], second.text

@@ -52,7 +52,7 @@ class Shop:
         sync.sync_node(self.nodes[node], node, link, self.clock())
 
     def answer_uncovered(self, node: str, now: datetime) -> list[str]:
-        return repromise.answer_uncovered(self.hub, node, now, NODES)
+        return repromise.answer_push(self.hub, node, now, NODES)
 
     def asking(self, node: str) -> rights.AskHub:
         """`node` asks the hub for the rights it needs now, as the CLI and the API do."""

@@ -21,6 +21,7 @@ from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
+from microindex.domain.promise import transfers as transfers_domain
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import (
     ENDED,
@@ -103,6 +104,38 @@ def test_a_sender_closed_today_sends_when_it_opens() -> None:
     decision = decide(at_locker(("MUG", 1), at=MONDAY_10), cands({}, {}, {"MUG": 1}))
     assert decision.plan.legs[0].transfer_to == "locker"
     assert decision.plan.ready_by > datetime(2026, 11, 24, 9, 45, tzinfo=UTC)  # van: Tue 9-19
+
+
+def test_a_pop_up_past_its_last_day_sends_nothing() -> None:
+    """A pop-up that closed yesterday holds goods on paper only: it cannot send them."""
+    closed = [
+        Candidate(SHOP, {}),
+        Candidate(LOCKER, {}),
+        Candidate(VAN, {"MUG": 1}, closes_on=TUESDAY_10.date() - timedelta(days=1)),
+    ]
+    with pytest.raises(CannotPromise):
+        decide(at_locker(("MUG", 1)), closed)
+    senders = transfers_domain.senders(at_locker(("MUG", 1)), closed[1], closed)
+    assert senders == []
+
+
+def test_a_pop_up_closed_by_the_time_it_would_send_sends_nothing() -> None:
+    """Asked on Monday, the van opens on Tuesday: a pop-up whose last day is Monday is gone."""
+    closing_monday = [
+        Candidate(SHOP, {}),
+        Candidate(LOCKER, {}),
+        Candidate(VAN, {"MUG": 1}, closes_on=MONDAY_10.date()),
+    ]
+    with pytest.raises(CannotPromise):
+        decide(at_locker(("MUG", 1), at=MONDAY_10), closing_monday)
+
+
+def test_a_pop_up_pickup_node_closed_before_the_goods_arrive_is_not_sent_to() -> None:
+    """The pickup node is open now but closes before goods sent to it are ready there."""
+    pickup = Candidate(LOCKER, {}, closes_on=TUESDAY_10.date())
+    late = at_locker(("MUG", 1), at=TUESDAY_10.replace(hour=22))  # the van sends on Wed
+    sender = Candidate(VAN, {"MUG": 1})
+    assert transfers_domain.senders(late, pickup, [pickup, sender]) == []
 
 
 def test_between_two_senders_the_sooner_ready_wins() -> None:

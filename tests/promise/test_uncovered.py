@@ -13,7 +13,7 @@ from microindex.domain.promise.lifecycle import Order, Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.sync.account import State
 from microindex.domain.sync.node import Override
-from microindex.service import promise, rights
+from microindex.service import promise, repromise, rights
 from microindex.service.sync_ports import HubUnreachable
 from microindex.service.webhook_events import EVENT_TOPIC
 from tests.promise.conftest import Shop
@@ -110,3 +110,42 @@ def test_an_order_at_risk_is_re_promised_once_another_node_has_the_goods(shop: S
     order = promise.get_order(shop.hub, "o-1").order
     assert order.at_risk == {} and order.parts["van"].step is Step.PROMISED
     assert order.parts["shopfront"].step is Step.REROUTED
+
+
+def _at_risk_at_shopfront(shop: Shop) -> None:
+    shop.stock("shopfront", "MUG", 2)
+    _order(shop, Method.LOCAL_DELIVERY)
+    shop.sync("shopfront")
+    with shop.nodes["shopfront"]() as uow:  # both dropped
+        ledger = uow.ledger.load("shopfront", ["MUG"])
+        ledger.record("MUG", MovementKind.WRITE_OFF, -2, shop.later(5), "dropped")
+        uow.ledger.save(ledger)
+        uow.commit()
+    shop.sync("shopfront")
+    assert promise.get_order(shop.hub, "o-1").order.at_risk
+
+
+def test_an_order_at_risk_is_re_promised_when_another_node_syncs_the_goods(shop: Shop) -> None:
+    """The node that lost the goods stays quiet; the van's sync with new stock is enough."""
+    _at_risk_at_shopfront(shop)
+    shop.stock("van", "MUG", 4)  # the van receives and syncs; the shopfront does not
+    order = promise.get_order(shop.hub, "o-1").order
+    assert order.at_risk == {} and order.parts["van"].step is Step.PROMISED
+    assert order.parts["shopfront"].step is Step.REROUTED
+
+
+def test_an_order_at_risk_is_tried_again_on_the_timer(shop: Shop) -> None:
+    """Stock the hub learned without answering a push (here: a rights request's sync) is
+    found by the timer's retry, which changes nothing the second time."""
+    _at_risk_at_shopfront(shop)
+    with shop.nodes["van"]() as uow:
+        ledger = uow.ledger.load("van", ["MUG"])
+        ledger.record("MUG", MovementKind.RECEIVE, 4, shop.later(6), "delivery")
+        uow.ledger.save(ledger)
+        uow.commit()
+    shop.asking("van")({})  # a sync the hub does not answer with its re-promise
+    assert promise.get_order(shop.hub, "o-1").order.at_risk
+    assert repromise.retry_at_risk(shop.hub, shop.later(7), NODES) == ["o-1"]
+    order = promise.get_order(shop.hub, "o-1").order
+    assert order.at_risk == {} and order.parts["van"].step is Step.PROMISED
+    assert repromise.retry_at_risk(shop.hub, shop.later(8), NODES) == []

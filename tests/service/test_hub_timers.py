@@ -22,7 +22,7 @@ def test_at_two_the_nightly_reconciliation_runs_once_and_is_recorded(tmp_path: P
     try:
         ran = run_due(ws.timers(), ws.timer_claims(), clock(), "hub-0")
         assert {r.timer for r in ran} == {
-            "release-lapsed-leases", "expire-reservations", "locker-sweep", "webhooks",
+            "release-lapsed-leases", "expire-reservations", "locker-sweep", "retry-at-risk", "webhooks",
             "low-stock", "nightly-reconciliation",
         }  # fmt: skip
         assert all(r.outcome == "ok" for r in ran), ran

@@ -83,3 +83,21 @@ def test_the_checks_catch_a_hub_that_leaves_broken_orders_promised() -> None:
         world.stores.close()
         caught += any("neither re-promised nor at risk" in f for f in found)
     assert caught > 0
+
+
+def test_the_checks_catch_a_sale_anyway_that_is_not_recorded_as_an_overdraft() -> None:
+    """Staff who sell anyway must leave an overdraft with their name and reason: a till that
+    sold without one (here: the tally says one unit more was sold anyway than the ledgers
+    show) is seen, and so is an overdraft the hub lost promises to beyond it."""
+    seed = next(
+        s for s in range(40) if ci_scenario(s).override and not ci_scenario(s).faults.restore
+    )
+    world = RightsWorld(ci_scenario(seed))
+    world.run()
+    rounds = world.heal(HEAL_BOUND)
+    assert checks.after_heal(world, rounds, HEAL_BOUND, faults_only=False).found == []
+    assert world.tally.overrides > 0
+    world.tally.overrides += 1
+    found = checks.after_heal(world, rounds, HEAL_BOUND, faults_only=False).found
+    world.stores.close()
+    assert any("recorded as overdrafts" in f for f in found), found

@@ -52,6 +52,11 @@ class MemoryOrders:
             if r is not None and r.order.open and (node is None or node in r.order.nodes)
         ]
 
+    def at_risk_nodes(self) -> list[str]:
+        return sorted(
+            {n for r in self._s.records.values() if r.order.open for n in r.order.at_risk}
+        )
+
     def lapsed(self, now: datetime) -> list[str]:
         return sorted(
             ident

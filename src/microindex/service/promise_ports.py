@@ -39,6 +39,11 @@ class OrderStore(Protocol):
         """Open orders with a part at `node` or goods travelling to it (None: every node)."""
         ...
 
+    def at_risk_nodes(self) -> list[str]:
+        """Nodes where a part of an open order is at risk (its goods gone, not yet promised
+        again elsewhere)."""
+        ...
+
     def lapsed(self, now: datetime) -> list[str]:
         """Orders still only promised (not confirmed) whose lease ended by `now`."""
         ...

@@ -8,7 +8,9 @@ make. After each push the hub answers (`answer_uncovered`): each order line at t
 reservation is uncovered is promised again, by the same rules, from a node the order is not at
 yet (a new part there, promised with its reason, the old line leaving its part: `Order.reroute`);
 when no node can take it, the part is marked at risk with the reason, shown by `order show`,
-the orders API and the dashboard. Parts at risk there are tried again at each push.
+the orders API and the dashboard. Parts at risk are tried again at each push from any node
+(`answer_push`: the goods may have arrived elsewhere) and on the hub's `retry-at-risk` timer
+(`retry_at_risk`, claimed once across hub processes), for what the hub learned otherwise.
 
 A separate transaction after the push's: a crash between them leaves the reservation uncovered
 and the next push from the node answers it. Goods travelling to a pickup node, and those that
@@ -69,6 +71,41 @@ def answer_uncovered(
         except NotEnoughRights:  # an online buyer won the same rights meanwhile: look again
             changed.clear()
     return changed
+
+
+def answer_push(
+    hub: PromiseUnitOfWorkFactory,
+    node: str,
+    now: datetime,
+    nodes: Sequence[Node],
+    settings: promise.PromiseSettings = DEFAULT,
+    states: CandidateStates | None = None,
+) -> list[str]:
+    """The hub's answer after a push from `node` (the sync endpoint's `after`): the orders
+    whose goods there are gone (`answer_uncovered`), then the parts at risk at other nodes,
+    since the push may have brought the goods they wait for. Returns the orders changed."""
+    changed = answer_uncovered(hub, node, now, nodes, settings, states)
+    more = retry_at_risk(hub, now, nodes, settings, states, besides=node)
+    return list(dict.fromkeys(changed + more))
+
+
+def retry_at_risk(
+    hub: PromiseUnitOfWorkFactory,
+    now: datetime,
+    nodes: Sequence[Node],
+    settings: promise.PromiseSettings = DEFAULT,
+    states: CandidateStates | None = None,
+    besides: str | None = None,
+) -> list[str]:
+    """Try again every open order's parts at risk (but those at `besides`), node by node, as
+    `answer_uncovered` does: promised elsewhere when a node now can, else left at risk with
+    nothing written. Returns the orders changed."""
+    with hub() as uow:
+        waiting = [n for n in uow.orders.at_risk_nodes() if n != besides]
+    changed: list[str] = []
+    for at in waiting:
+        changed += answer_uncovered(hub, at, now, nodes, settings, states)
+    return list(dict.fromkeys(changed))
 
 
 def _states_now(

@@ -49,7 +49,9 @@ def rebalance(
     """Split each chosen SKU's free rights (L + H) by marginal allocation over tau; release
     or advise.
 
-    Rights the node just granted (an ask from the hub) or just asked for stay where they went.
+    A stock target accepted at the node (`settings.floors`) is the least it keeps local,
+    within what is free there. Rights the node just granted (an ask from the hub) or just
+    asked for stay where they went.
     For a SKU with no movement in this push, a node the hub split for before holding no more
     than `allocation.keep_up_to` of its target keeps what it holds, so a sync that changes
     nothing (no sales, no stock) moves no rights either way as the rates decay.
@@ -62,6 +64,7 @@ def rebalance(
     else:
         skus = sorted(moved | set(split.asked) | set(split.sweep))
     rates, total_rate = _walk_in_rates(uow, peer, account, skus, split.full, now, settings)
+    floors = settings.floors(peer.node, skus) if settings.floors is not None and skus else {}
     tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
     advice: list[Advice] = []
     releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
@@ -70,6 +73,7 @@ def rebalance(
         local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
         free = local + max(0, account.h(sku))
         target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
+        target = max(target, min(floors.get(sku, 0), free))  # an accepted stock target
         steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
         if sku in account.granted_now or steady:
             target = local
@@ -132,10 +136,14 @@ def _walk_in_rates(
     priors = uow.accounts.split_rates(peer.node, skus)
     shares = online_shares(uow, skus)
     total = 0.0 if full or last_s < 0 else peer.rate_sum * math.exp(-max(0.0, elapsed) / horizon)
+    fresh = any(sku not in priors for sku in skus)
+    unseen = (
+        _new_sku_rate(uow, peer.node, account, sold, elapsed, last_s, settings) if fresh else 0.0
+    )
     rates: dict[str, allocation.SplitRate] = {}
     for sku in skus:
         prior = priors.get(sku)
-        walk_in = settings.prior_rate_per_s
+        walk_in = unseen
         if prior is not None:
             at_s = prior.at_s if prior.at_s >= 0 else last_s
             walk_in = prior.walk_in * math.exp(-max(0.0, last_s - at_s) / horizon)
@@ -147,6 +155,31 @@ def _walk_in_rates(
     uow.accounts.save_split_rates(peer.node, rates)
     peer.rate_sum = max(0.0, total)
     return rates, peer.rate_sum
+
+
+def _new_sku_rate(
+    uow: SyncUnitOfWork,
+    node: str,
+    account: NodeAccount,
+    sold: dict[str, int],
+    elapsed: float,
+    last_s: float,
+    settings: SyncSettings,
+) -> float:
+    """The walk-in rate assumed for a SKU the node never had a rate for: what the node sells
+    per SKU (its observed walk-in rate spread over the SKUs it holds), so a new SKU at a van
+    that sells a few units a day over hundreds of SKUs keeps a unit or so local, not several.
+    At the first sync that is its history (`sold` over `elapsed`); later the rates kept for
+    its other SKUs. A node with nothing observed yet assumes `settings.prior_rate_per_s`."""
+    if last_s < 0:
+        held = set(account.mirror) | set(sold)
+        if elapsed > 0 and held:
+            return sum(sold.values()) / elapsed / len(held)
+        return settings.prior_rate_per_s
+    known = uow.accounts.walk_in_rates([node]).get(node, {})
+    if not known:
+        return settings.prior_rate_per_s
+    return sum(known.values()) / len(known)
 
 
 def _history(uow: SyncUnitOfWork, node: str) -> tuple[dict[str, int], float]:

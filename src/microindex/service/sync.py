@@ -10,9 +10,10 @@ the node where to resume.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
@@ -29,6 +30,12 @@ from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUni
 from microindex.service.webhook_events import stock_learned
 
 
+class LocalFloors(Protocol):
+    def __call__(self, node: str, skus: Collection[str]) -> Mapping[str, int]:
+        """The least local rights `node` keeps of each of `skus` (absent: no floor)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class SyncSettings:
     batch: int = 5000  # movements per push
@@ -43,6 +50,9 @@ class SyncSettings:
     stockout: float = allocation.POOL_BELOW  # target chance a node runs out of local rights
     prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
     sweep: int = 200  # SKUs an idle sync splits again, in turn, besides those that moved
+    # units a node keeps as local rights at least, by SKU, within what it holds: the stock
+    # targets accepted at the node (governance triage), read through the workspace's port
+    floors: LocalFloors | None = None
 
 
 # --- the node's side ---------------------------------------------------------------------

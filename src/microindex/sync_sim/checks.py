@@ -89,6 +89,8 @@ def after_heal(world: RightsWorld, rounds: int, bound: int, faults_only: bool) -
     for node in world.sc.nodes:
         _replicas(world, node, v)
     _promises(world, v, faults_only)
+    _overrides_recorded(world, v)
+    _beyond_received(world, v)
     _answered(world, v)
     _remote_picks(world, v)
     return v
@@ -168,6 +170,62 @@ def _promises(world: RightsWorld, v: Violations, faults_only: bool) -> None:
     )
     if faults_only:
         v.expect(uncovered == 0, f"3: {uncovered} promises uncovered in a fault-only run")
+
+
+def _overrides_recorded(world: RightsWorld, v: Violations) -> None:
+    """5: every unit staff sold anyway is an OVERDRAFT with its actor and reason, on the node
+    and in the hub's mirror, and nothing else is one."""
+    tagged = 0
+    for node in world.sc.nodes:
+        for hub in (False, True):
+            for m in _ledger(world, node, hub):
+                if m.tag is not Tag.OVERDRAFT:
+                    continue
+                tagged += -m.quantity if not hub else 0
+                v.expect(
+                    bool(m.actor.strip()) and "(override: " in m.reference,
+                    f"5: overdraft {node}#{m.seq} without its actor or reason "
+                    f"(actor {m.actor!r}, reference {m.reference!r})",
+                )
+    v.expect(
+        tagged == world.tally.overrides,
+        f"5: staff sold {world.tally.overrides} units anyway, {tagged} recorded as overdrafts",
+    )
+
+
+def _beyond_received(world: RightsWorld, v: Violations) -> None:
+    """3 and 5: units committed beyond what a node received (its sales and picks, plus the
+    promises still open there) are never more than zero after heal, and every promise the hub
+    lost to goods that went (uncovered) is matched by units staff sold anyway at that node: each
+    unit sold anyway breaks at most one promise (a promise of 2 breaks whole for 1 unit)."""
+    uncovered: Counter[tuple[str, str]] = Counter()
+    with world.stores.hub() as uow:
+        for key in world.tally.promises:
+            res = uow.accounts.reservation(key)
+            if res is not None and res.state is State.UNCOVERED:
+                uncovered[(res.node, res.sku)] += 1
+        accounts = {node: uow.accounts.load(node) for node in world.sc.nodes}
+    for node in world.sc.nodes:
+        moves = _ledger(world, node)
+        sold_anyway = _overdrafts(world, node)
+        for sku in world.sc.skus:
+            received = sum(m.on_hand_delta for m in moves if m.sku == sku and m.on_hand_delta > 0)
+            out = -sum(m.on_hand_delta for m in moves if m.sku == sku and m.on_hand_delta < 0)
+            open_units = sum(
+                r.quantity
+                for r in accounts[node].reservations.values()
+                if r.sku == sku and r.state in (State.PENDING, State.ASIDE)
+            )
+            v.expect(
+                out + open_units <= received,
+                f"3: {node}/{sku}: {out} units out and {open_units} promised against "
+                f"{received} received after heal",
+            )
+            v.expect(
+                uncovered[(node, sku)] <= sold_anyway[sku],
+                f"5: {uncovered[(node, sku)]} promises of {node}/{sku} lost their goods "
+                f"but staff sold only {sold_anyway[sku]} units anyway there",
+            )
 
 
 def _answered(world: RightsWorld, v: Violations) -> None:

@@ -307,8 +307,9 @@ class RightsWorld:
 
     def _answer_uncovered(self, node: str, now: datetime) -> None:
         """After each push, as the hub's endpoint does: orders whose goods at the node are
-        gone are promised again elsewhere or marked at risk (`service/repromise`)."""
-        repromise.answer_uncovered(self.stores.hub, node, now, self.nodes, self.promising)
+        gone are promised again elsewhere or marked at risk, and parts at risk elsewhere are
+        tried again (`service/repromise.answer_push`)."""
+        repromise.answer_push(self.stores.hub, node, now, self.nodes, self.promising)
 
     def _deliver(self, payload: object) -> None:
         assert isinstance(payload, Delivery)

@@ -29,6 +29,7 @@ from microindex.adapters.postgres.nodes_real_schema import (
     NODES_REAL_MIGRATION,
 )
 from microindex.adapters.postgres.order_schema import (
+    AT_RISK_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
@@ -242,6 +243,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AT_RISK_INDEX_MIGRATION,
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

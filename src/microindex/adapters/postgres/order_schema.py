@@ -66,3 +66,9 @@ AT_RISK_MIGRATION = (
     ALTER TABLE order_events ADD COLUMN note text NOT NULL DEFAULT '';
     """,
 )
+
+AT_RISK_INDEX_MIGRATION = (
+    170,
+    "orders: the parts at risk, by node, as the hub's retries read them",
+    "CREATE INDEX order_parts_at_risk ON order_parts (node) WHERE at_risk <> ''",
+)

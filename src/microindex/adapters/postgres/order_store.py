@@ -113,6 +113,14 @@ class PostgresOrders:
         found = (self.get(ident) for (ident,) in rows)
         return [record.order for record in found if record is not None and record.order.open]
 
+    def at_risk_nodes(self) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT DISTINCT node FROM order_parts WHERE at_risk <> '' AND step = ANY(%s)"
+            " ORDER BY node",
+            (_OPEN_STEPS,),
+        ).fetchall()
+        return [node for (node,) in rows]
+
     def lapsed(self, now: datetime) -> list[str]:
         rows = self._conn.execute(
             "SELECT o.ident FROM orders o WHERE o.lease_until <= %s AND NOT EXISTS ("

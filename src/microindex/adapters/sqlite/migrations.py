@@ -23,6 +23,7 @@ from microindex.adapters.sqlite.nodes_real_schema import (
     NODES_REAL_MIGRATION,
 )
 from microindex.adapters.sqlite.order_schema import (
+    AT_RISK_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
@@ -324,6 +325,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PURCHASE_ORDER_MIGRATION,
     REORDER_MIGRATION,
     VAT_MIGRATION,
+    AT_RISK_INDEX_MIGRATION,
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

@@ -129,6 +129,15 @@ class SqliteOrders:
         found = (self.get(ident) for (ident,) in rows)
         return [record.order for record in found if record is not None and record.order.open]
 
+    def at_risk_nodes(self) -> list[str]:
+        marks = ", ".join("?" for _ in _OPEN_STEPS)
+        rows = self._conn.execute(
+            f"SELECT DISTINCT node FROM order_parts WHERE at_risk <> '' AND step IN ({marks})"
+            " ORDER BY node",
+            _OPEN_STEPS,
+        ).fetchall()
+        return [node for (node,) in rows]
+
     def lapsed(self, now: datetime) -> list[str]:
         rows = self._conn.execute(
             "SELECT o.ident FROM orders o WHERE o.lease_until <= ? AND NOT EXISTS ("

@@ -9,7 +9,7 @@ transfer exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from microindex.domain.node import Node
 from microindex.domain.promise.candidates import Candidate, Reach
@@ -19,8 +19,11 @@ from microindex.domain.promise.timing import NeverOpen, ready_by, travel
 COURIER_KMH = 20.0  # a sender without its own delivery speed sends by courier
 
 
-def transfer_reach(sender: Candidate, receiver: Node, at: datetime) -> Reach | None:
-    """When goods sent from `sender` are ready at `receiver`; None if either never opens.
+def transfer_reach(
+    sender: Candidate, receiver: Node, at: datetime, receiver_closes_on: date | None = None
+) -> Reach | None:
+    """When goods sent from `sender` are ready at `receiver`; None if either never opens, or
+    is a pop-up whose last day (`closes_on`) comes before it would send or receive them.
 
     `km` is the distance the goods travel."""
     origin = sender.position or sender.node.location
@@ -30,7 +33,13 @@ def transfer_reach(sender: Candidate, receiver: Node, at: datetime) -> Reach | N
         ready = ready_by(receiver, sent + travel(origin, receiver.location, speed))
     except NeverOpen:
         return None
+    if _closed(sender.closes_on, sent) or _closed(receiver_closes_on, ready):
+        return None
     return Reach(ready, ready, origin.km_to(receiver.location))
+
+
+def _closed(closes_on: date | None, at: datetime) -> bool:
+    return closes_on is not None and closes_on < at.date()
 
 
 def senders(
@@ -45,7 +54,7 @@ def senders(
             continue
         if not any(candidate.held(sku) for sku in order.wanted):
             continue
-        where = transfer_reach(candidate, receiver.node, order.placed_at)
+        where = transfer_reach(candidate, receiver.node, order.placed_at, receiver.closes_on)
         if where is not None:
             found.append((candidate, where))
     return found

@@ -226,7 +226,12 @@ def run_schedule(ctx: typer.Context) -> None:
 def triage_cmd(
     ctx: typer.Context,
     node: str = typer.Argument(..., help="Node code."),
-    accept: bool = typer.Option(False, "--accept", help="Make it the node's stock targets."),
+    accept: bool = typer.Option(
+        False,
+        "--accept",
+        help="Make it the node's stock targets (from its next sync, the least local stock "
+        "rights it keeps of each SKU, within what it holds).",
+    ),
     weeks: int = typer.Option(8, "--weeks", min=1, help="Sales history to rank on."),
     limit: int = typer.Option(200, "--limit", min=1),
     view: str = typer.Option(

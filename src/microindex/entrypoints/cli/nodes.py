@@ -195,8 +195,9 @@ def format_duration(seconds: float) -> str:
 def list_(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
-    """List the nodes, with the time offline their local stock rights are sized for and when
-    each is next expected to sync with the hub, and why.
+    """List the nodes, with their rank (`node set --priority`, 1 first), the time offline
+    their local stock rights are sized for and when each is next expected to sync with the
+    hub, and why.
 
     Example: microindex node list --json
     """
@@ -207,8 +208,8 @@ def list_(
         print_json([node_record(n) | _sync_record(n, schedule) for n in found])
         return
     table = Table(
-        "code", "kind", "name", "location", "zone", "pickup", "delivery km", "ships", "offline",
-        "next sync", "why", "agent",
+        "code", "kind", "name", "location", "zone", "pickup", "delivery km", "ships", "rank",
+        "offline", "next sync", "why", "agent",
     )  # fmt: skip
     for n in found:
         caps = n.capabilities
@@ -222,6 +223,7 @@ def list_(
             "yes" if caps.pickup else "",
             f"{caps.local_delivery_radius_km:g}" if caps.local_delivery_radius_km else "",
             "yes" if caps.ships else "",
+            str(n.priority),
             format_duration(n.expected_offline_gap_s),
             f"{due:%Y-%m-%d %H:%M} UTC" if due else "",
             schedule[n.code.value].why,
