@@ -26,7 +26,7 @@ class SqliteDatabase:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._guard = threading.Lock()
 
     def migrate(self) -> list[int]:
@@ -39,7 +39,7 @@ class SqliteDatabase:
             conn = connect(self.path)
             self._local.conn = conn
             with self._guard:
-                self._opened.append(conn)
+                self._opened.append((threading.current_thread(), conn))
         return conn
 
     def unit_of_work(self) -> SqliteUnitOfWork:
@@ -52,9 +52,15 @@ class SqliteDatabase:
         return SqliteStaging(self.connection())
 
     def close(self) -> None:
+        """Close every thread's connection, except one another thread is working in (a
+        background index catch-up, say): closing that under it would crash the process, so it
+        is let go instead, and closes when that thread's unit of work drops it; its next unit
+        of work opens the file again."""
+        here = threading.current_thread()
         with self._guard:
-            for conn in self._opened:
-                conn.close()
+            for owner, conn in self._opened:
+                if owner is here or not owner.is_alive() or not conn.in_transaction:
+                    conn.close()
             self._opened.clear()
         self._local = threading.local()
 
