@@ -52,14 +52,14 @@ class SqliteDatabase:
         return SqliteStaging(self.connection())
 
     def close(self) -> None:
-        """Close every thread's connection, except one another thread is working in (a
-        background index catch-up, say): closing that under it would crash the process, so it
-        is let go instead, and closes when that thread's unit of work drops it; its next unit
-        of work opens the file again."""
+        """Close this thread's connection and those of threads that ended. Another live
+        thread's connection (a background index catch-up's, say) is let go, never closed from
+        here: closing it while that thread works in it, or is about to, crashes the process.
+        It closes when that thread drops it; its next unit of work opens the file again."""
         here = threading.current_thread()
         with self._guard:
             for owner, conn in self._opened:
-                if owner is here or not owner.is_alive() or not conn.in_transaction:
+                if owner is here or not owner.is_alive():
                     conn.close()
             self._opened.clear()
         self._local = threading.local()
