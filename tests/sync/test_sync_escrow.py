@@ -11,9 +11,10 @@ from microindex.domain.promise.lifecycle import Step
 from microindex.domain.promise.plans import CannotPromise
 from microindex.domain.sync.account import NotEnoughRights, State
 from microindex.domain.sync.allocation import Freshness
+from microindex.domain.sync.node import Override
 from microindex.domain.sync.rights import Rights
-from microindex.service import promise, rights, sync
-from tests.sync.conftest import Pair
+from microindex.service import promise, repromise, rights, sync
+from tests.sync.conftest import NODES, Pair
 
 O1 = "o-1/van/MUG-1"  # the reservation of order o-1's MUG-1 at the van
 
@@ -161,3 +162,30 @@ def test_availability_carries_its_age_and_is_downgraded_past_its_ttl(pair: Pair)
     escrow = next(f for f in stale if f.escrow)
     assert local.freshness is Freshness.UNKNOWN and local.age_s >= 30 * 86400
     assert escrow.freshness is Freshness.FRESH  # rights the hub holds stay firm
+
+
+def test_a_set_aside_partly_sold_anyway_keeps_the_rest_on_every_hub_store(pair: Pair) -> None:
+    """Seed 4086 on each store: a sale anyway eats 1 of the order's 2 set-aside units; the hub
+    keeps its reservation of the 1 left (stored, not closed whole), shows the order at risk,
+    and a cancel then gives back exactly that unit."""
+    _synced_van(pair, 6)
+    pair.order("o-1", 2)
+    _sync(pair)
+    side = _side(pair)
+    eat = side.local + side.granted + 1  # all but 1 of the set-aside
+    staff = Override("till", "a customer at the counter")
+    rights.sell_walk_in(pair.nodes["van"], "van", "MUG-1", eat, pair.clock(), override=staff)
+    _sync(pair)
+    repromise.answer_uncovered(pair.hub, "van", pair.clock(), NODES)
+    with pair.hub() as uow:
+        kept = uow.accounts.reservation(O1)
+    assert kept is not None and (kept.state, kept.quantity) == (State.ASIDE, 1)
+    assert promise.get_order(pair.hub, "o-1").order.parts["van"].at_risk
+    promise.cancel(pair.hub, "o-1", pair.clock())
+    _sync(pair)
+    with pair.hub() as uow:
+        gone = uow.accounts.reservation(O1)
+    assert gone is not None and (gone.state, gone.quantity) == (State.CANCELLED, 1)
+    after = _side(pair)
+    assert (after.on_hand, after.aside) == (1, 0)
+    assert _held(pair) == after.hub_share  # the unit given back, no more, no less

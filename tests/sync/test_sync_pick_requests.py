@@ -23,9 +23,9 @@ from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind, State
 from microindex.domain.sync.messages import PushRefused, Refusal, Reply
-from microindex.domain.sync.node import NodeSide
+from microindex.domain.sync.node import NodeSide, Override
 from microindex.domain.sync.rights import Rights, Tag, fold_all, tagged
-from microindex.service import promise, rights, sync
+from microindex.service import promise, repromise, rights, sync
 from microindex.service.fulfilment import request_picks
 from microindex.sync_sim.nodes import CENTRE, sim_nodes
 
@@ -154,6 +154,61 @@ def test_a_pick_request_lost_duplicated_or_cut_by_a_crash_picks_once() -> None:
     assert res is not None and res.state is State.FULFILLED and account.requests == {}
     with van() as uow:
         assert sync.load_side(uow, "van").get("MUG") == fold_all(_ledger(hub))["MUG"]
+
+
+def test_a_set_aside_partly_sold_anyway_keeps_the_rest_for_the_order_and_picks_it() -> None:
+    """Seed 4086: staff sell 1 of the order's 2 set-aside units anyway before the hub's pick
+    request arrives. The unit left stays set aside for the order (the hub's reservation holds
+    1, not closed whole), the order is shown at risk for the unit gone, and the pick of the
+    rest is mirrored: fulfilled, never promised again."""
+    hub, van, link = _van_and_hub()  # van: 1 local, 2 granted, 2 set aside for the order
+    staff = Override("till", "customer at the counter")
+    sold = rights.sell_walk_in(van, "van", "MUG", 4, AT, override=staff)
+    assert sold.tag is Tag.OVERDRAFT
+    assert rights.set_aside(van, "van") == {ORDER_1: ("MUG", 1)}
+    sync.sync_node(van, "van", link, AT)
+    repromise.answer_uncovered(hub, "van", AT, sim_nodes(("van",)))
+    with hub() as uow:
+        res = uow.accounts.reservation(ORDER_1)
+        order = promise.get_order(hub, "order").order
+    assert res is not None and (res.state, res.quantity) == (State.ASIDE, 1)
+    assert "gone" in order.parts["van"].at_risk
+    assert request_picks(hub, "van", {ORDER_1: ("MUG", 2)}) == [ORDER_1]
+    sync.sync_node(van, "van", link, AT)
+    sync.sync_node(van, "van", link, AT)
+    assert [m.quantity for m in _picks(_ledger(van), ORDER_1)] == [-1]
+    with hub() as uow:
+        res = uow.accounts.reservation(ORDER_1)
+    assert res is not None and (res.state, res.quantity) == (State.FULFILLED, 1)
+    assert [m.digest() for m in _ledger(hub)] == [m.digest() for m in _ledger(van)]
+
+
+def test_a_set_aside_partly_sold_anyway_is_promised_again_only_for_the_units_gone() -> None:
+    hub, van, link = _van_and_hub()
+    shop = MemorySyncDatabase()  # the shopfront grants the hub 3 of its 5
+    endpoint = HubEndpoint(hub, {"shop": b"shop-secret"}, lambda: AT)
+    with shop() as uow:
+        ledger = uow.ledger.load("shop", ["MUG"])
+        ledger.record("MUG", MovementKind.RECEIVE, 5, AT)
+        uow.ledger.save(ledger)
+        uow.commit()
+    rights.grant(shop, "shop", "MUG", 3, AT)
+    sync.sync_node(shop, "shop", InProcessTransport("shop", b"shop-secret", endpoint), AT)
+    rights.sell_walk_in(van, "van", "MUG", 4, AT, override=Override("till", "counter"))
+    sync.sync_node(van, "van", link, AT)
+    nodes = sim_nodes(("van", "shop"))
+    with hub() as uow:
+        before = uow.accounts.load("shop").h("MUG")
+    assert repromise.answer_uncovered(hub, "van", AT, nodes) == ["order"]
+    order = promise.get_order(hub, "order").order
+    assert order.parts["van"].lines == (("MUG", 1),) and not order.parts["van"].at_risk
+    assert order.parts["shop"].lines == (("MUG", 1),)
+    with hub() as uow:
+        kept = uow.accounts.reservation(ORDER_1)
+        moved = uow.accounts.reservation("order/shop/MUG")
+        assert uow.accounts.load("shop").h("MUG") == before - 1  # one unit promised there
+    assert kept is not None and (kept.state, kept.quantity) == (State.ASIDE, 1)
+    assert moved is not None and moved.quantity == 1
 
 
 def test_an_older_peer_is_refused_by_its_wire_version() -> None:

@@ -121,8 +121,22 @@ def test_a_count_shortfall_eats_unavailable_then_local_then_the_hubs_share() -> 
     count = Movement("van", 9, "MUG", -7, MovementKind.COUNT_ADJUST, AT)
     after, change = fold(rights, count)
     assert after.on_hand == rights.on_hand - 7
-    assert change.deficit == 4 and change.uncovered == ("o2",)
+    assert change.deficit == 4 and change.eaten == (("o2", 1),)
     assert after == Rights(local=0, granted=0, unavailable=0, reserved=(("o1", 2),))
+
+
+def test_a_sale_that_eats_part_of_a_set_aside_keeps_the_rest_set_aside_for_its_order() -> None:
+    """Seed 4086: staff sell 1 of a 2-unit set-aside anyway; the unit left stays set aside
+    (to be picked for the order), only the unit sold is lost to it."""
+    rights = Rights(local=0, granted=1, reserved=(("o1", 2),))
+    sale = Movement("van", 9, "MUG", -2, MovementKind.SELL, AT, tag=Tag.OVERDRAFT)
+    after, change = fold(rights, sale)
+    assert after == Rights(local=0, granted=0, reserved=(("o1", 1),))
+    assert change.eaten == (("o1", 1),) and change.overdraft == 2
+    assert change.hub_loss == 1  # the granted unit; the eaten unit leaves with its claim
+    pick = Movement("van", 10, "MUG", -1, MovementKind.PICK, AT, tag=Tag.FULFIL, tag_id="o1")
+    final, picked = fold(after, pick)
+    assert final == Rights() and picked.fulfilled == "o1"
 
 
 def test_a_rights_move_the_state_cannot_carry_is_refused() -> None:

@@ -126,7 +126,7 @@ def _states_now(
             record = uow.orders.get(order.ident)
             if part is None or record is None:
                 continue
-            if any(_uncovered(uow, order.ident, node, sku) for sku, _ in part.lines):
+            if any(_gone(uow, order.ident, node, sku, q) for sku, q in part.lines):
                 elsewhere = [n for n in nodes if n.code.value not in order.parts]
                 asked[order.ident] = (promise.request_from_record(record.request, now), elsewhere)
     return {ident: states(others, request) for ident, (request, others) in asked.items()}
@@ -144,18 +144,26 @@ class _Choice:
 def _answer(uow: PromiseUnitOfWork, order: Order, node: str, now: datetime, to: _Choice) -> bool:
     part = order.parts.get(node)
     if part is not None and part.step in _TO_PICK and part.transfer_to is None:
-        gone = [sku for sku, _ in part.lines if _uncovered(uow, order.ident, node, sku)]
+        gone = [(s, _gone(uow, order.ident, node, s, q)) for s, q in part.lines]
         changed = False
-        for sku in gone:  # those still at risk come again: tried again
-            changed |= _repromise(uow, order, node, sku, now, to)
+        for sku, units in gone:  # those still at risk come again: tried again
+            if units:
+                changed |= _repromise(uow, order, node, sku, units, now, to)
         return changed
     travelling = [p for p in order.parts.values() if node in (p.node, p.transfer_to)]
     return any([_travelled_gone(uow, order, p, node) for p in travelling])
 
 
-def _uncovered(uow: PromiseUnitOfWork, order: str, node: str, sku: str) -> bool:
+def _gone(uow: PromiseUnitOfWork, order: str, node: str, sku: str, line: int) -> int:
+    """Units of the order's `line` of `sku` at `node` whose set-aside there is gone: all of
+    them when its reservation is uncovered, those it lost when a sale ate part of it (the
+    rest stays set aside, `NodeAccount._eat`), else none."""
     found = uow.accounts.reservation(reservation_id(order, node, sku))
-    return found is not None and found.state is State.UNCOVERED
+    if found is None:
+        return 0
+    if found.state is State.UNCOVERED:
+        return line
+    return max(0, line - found.quantity) if found.state is State.ASIDE else 0
 
 
 def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str) -> bool:
@@ -171,12 +179,19 @@ def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str)
 
 
 def _repromise(
-    uow: PromiseUnitOfWork, order: Order, node: str, sku: str, now: datetime, to: _Choice
+    uow: PromiseUnitOfWork,
+    order: Order,
+    node: str,
+    sku: str,
+    units: int,
+    now: datetime,
+    to: _Choice,
 ) -> bool:
-    """Promise `sku`'s line of the order's part at `node` from another node, or say it is at
-    risk. True when the order changed."""
+    """Promise the `units` gone of `sku`'s line of the order's part at `node` from another
+    node (the rest of the line stays where it is set aside), or say it is at risk. True when
+    the order changed."""
     reason = GONE.format(node=node)
-    leg = _leg_elsewhere(uow, order, node, sku, now, to)
+    leg = _leg_elsewhere(uow, order, node, sku, units, now, to)
     if leg is None:
         return order.mark_at_risk(node, reason + NOWHERE.format(sku=sku))
     held = uow.accounts.reservation(reservation_id(order.ident, node, sku))
@@ -186,21 +201,26 @@ def _repromise(
         account.reserve(reservation_id(order.ident, leg.node, line_sku), line_sku, quantity, until)
     uow.accounts.save(account)
     new = Part(leg.node, leg.lines, ready_by=leg.reach.ready, arrives_by=leg.reach.arrives)
-    order.reroute(node, sku, new, now, reason)
+    order.reroute(node, sku, new, now, reason, units=units)
     return True
 
 
 def _leg_elsewhere(
-    uow: PromiseUnitOfWork, order: Order, node: str, sku: str, now: datetime, to: _Choice
+    uow: PromiseUnitOfWork,
+    order: Order,
+    node: str,
+    sku: str,
+    units: int,
+    now: datetime,
+    to: _Choice,
 ) -> Leg | None:
-    """The one node, not yet part of the order, that best serves the line now (by the
-    order's own method and place), its goods not travelling; None if there is none."""
+    """The one node, not yet part of the order, that best serves `units` of the line now (by
+    the order's own method and place), its goods not travelling; None if there is none."""
     record = uow.orders.get(order.ident)
-    line = next((q for s, q in order.parts[node].lines if s == sku), 0)
-    if record is None or line < 1:
+    if record is None or units < 1:
         return None
     asked = promise.request_from_record(record.request, now)
-    request = replace(asked, lines=(OrderLine(sku, line),))
+    request = replace(asked, lines=(OrderLine(sku, units),))
     elsewhere = [n for n in to.nodes if n.code.value not in order.parts]
     try:
         found = promise.candidates(uow, request, elsewhere, to.states)

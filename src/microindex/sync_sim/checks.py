@@ -200,10 +200,10 @@ def _beyond_received(world: RightsWorld, v: Violations) -> None:
     unit sold anyway breaks at most one promise (a promise of 2 breaks whole for 1 unit)."""
     uncovered: Counter[tuple[str, str]] = Counter()
     with world.stores.hub() as uow:
-        for key in world.tally.promises:
+        for key, (_, promised) in world.tally.promises.items():
             res = uow.accounts.reservation(key)
-            if res is not None and res.state is State.UNCOVERED:
-                uncovered[(res.node, res.sku)] += 1
+            if res is not None and (res.state is State.UNCOVERED or res.quantity < promised):
+                uncovered[(res.node, res.sku)] += 1  # eaten whole or in part
         accounts = {node: uow.accounts.load(node) for node in world.sc.nodes}
     for node in world.sc.nodes:
         moves = _ledger(world, node)
@@ -230,8 +230,8 @@ def _beyond_received(world: RightsWorld, v: Violations) -> None:
 
 def _answered(world: RightsWorld, v: Violations) -> None:
     """No order stays promised against goods that are gone: every line still waiting for its
-    pick whose reservation is uncovered belongs to a part marked at risk (the others were
-    promised again elsewhere, `service/repromise`)."""
+    pick whose reservation is uncovered, or holds fewer units than the line, belongs to a
+    part marked at risk (the others were promised again elsewhere, `service/repromise`)."""
     waiting = (Step.PROMISED, Step.CONFIRMED)
     with world.stores.hub() as uow:
         for ident in world.tally.orders:
@@ -242,9 +242,11 @@ def _answered(world: RightsWorld, v: Violations) -> None:
             for part in record.order.parts.values():
                 if part.step not in waiting or part.transfer_to is not None:
                     continue
-                for sku, _ in part.lines:
+                for sku, units in part.lines:
                     res = uow.accounts.reservation(reservation_id(ident, part.node, sku))
-                    gone = res is not None and res.state is State.UNCOVERED
+                    gone = res is not None and (
+                        res.state is State.UNCOVERED or res.quantity < units  # eaten in part
+                    )
                     v.expect(
                         not gone or bool(part.at_risk),
                         f"3: order {ident} still {part.step} at {part.node} for {sku}, "

@@ -72,9 +72,15 @@ def run_scenario(scenario: Scenario, check_every: int = 1) -> RunResult:
 
 
 def _uncovered(world: RightsWorld) -> int:
+    """Units promised online whose set-aside was eaten (whole: uncovered; in part: the
+    reservation holds less than was promised)."""
+    lost = 0
     with world.stores.hub() as uow:
-        found = (uow.accounts.reservation(k) for k in world.tally.promises)
-        return sum(r.quantity for r in found if r is not None and r.state is State.UNCOVERED)
+        for key, (_, promised) in world.tally.promises.items():
+            res = uow.accounts.reservation(key)
+            if res is not None:
+                lost += promised if res.state is State.UNCOVERED else promised - res.quantity
+    return lost
 
 
 def _answered(world: RightsWorld) -> int:

@@ -268,7 +268,7 @@ class PostgresAccounts:
             self._conn,
             "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
-            " seen_aside = excluded.seen_aside",
+            " quantity = excluded.quantity, seen_aside = excluded.seen_aside",
             [
                 _reservation_row(account.reservations[i])
                 for i in sorted(account.touched_reservations)

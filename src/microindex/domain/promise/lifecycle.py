@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.promise.order import Method
 
 
@@ -200,18 +200,34 @@ class Order:
         return True
 
     def reroute(
-        self, node: str, sku: str, to: Part, at: datetime, reason: str, actor: str = "hub"
+        self,
+        node: str,
+        sku: str,
+        to: Part,
+        at: datetime,
+        reason: str,
+        actor: str = "hub",
+        units: int | None = None,
     ) -> list[Event]:
         """`sku`'s line of `node`'s part (not yet picked) is promised at `to.node` instead, a
-        node the order had no part at: a new part there. A part left with no lines is
-        rerouted. Both steps say why."""
+        node the order had no part at: a new part there; with `units`, only those units of
+        the line move and the rest stays at `node`. A part left with no lines is rerouted.
+        Both steps say why."""
         part = self._part(node)
-        line = next(((s, q) for s, q in part.lines if s == sku), None)
-        if line is None or part.step not in (Step.PROMISED, Step.CONFIRMED):
+        found = next(((s, q) for s, q in part.lines if s == sku), None)
+        if found is None or part.step not in (Step.PROMISED, Step.CONFIRMED):
             raise StepRefused(self.ident, node, part.step.value, Step.REROUTED.value)
         if to.node in self.parts:
             raise StepRefused(self.ident, to.node, self.parts[to.node].step.value, "promised")
-        kept = tuple(x for x in part.lines if x[0] != sku)
+        moved = found[1] if units is None else units
+        if not 0 < moved <= found[1]:
+            raise InvalidValue("units", str(moved), f"1 to {found[1]} of {sku} at {node}")
+        line = (sku, moved)
+        kept = tuple(
+            x if x[0] != sku else (sku, x[1] - moved)
+            for x in part.lines
+            if x[0] != sku or x[1] > moved
+        )
         note = f"re-promised from {node}: {reason}"
         made: list[Event] = []
         if kept:

@@ -273,8 +273,8 @@ class NodeAccount:
             self.granted_now.add(movement.sku)
         self.overdraft += change.overdraft
         self.deficit += change.deficit
-        for ident in change.uncovered:
-            self._close(ident, State.UNCOVERED)
+        for ident, units in change.eaten:
+            self._eat(ident, units)
         self._follow(change, movement)
         return change
 
@@ -294,7 +294,7 @@ class NodeAccount:
             self._put(replace(res, state=state, seen_aside=True))
         elif change.tag is Tag.UNSETASIDE and res is not None and res.open:
             self._close(ident, State.CANCELLED)
-            self._add_h(res.sku, res.quantity)
+            self._add_h(res.sku, change.quantity)  # what the node gave back (part was eaten?)
         elif change.fulfilled:
             if res is None:
                 res = self._adopt(ident, movement, State.ASIDE)
@@ -378,6 +378,18 @@ class NodeAccount:
     def _put(self, reservation: Reservation) -> None:
         self.reservations[reservation.ident] = reservation
         self.touched_reservations.add(reservation.ident)
+
+    def _eat(self, ident: str, units: int) -> None:
+        """The node took `units` of reservation `ident`'s set-aside (an overdraft, a write-off,
+        a count): eaten whole it is uncovered; in part, it holds the rest, still to be picked,
+        and its order is short of the units taken (`service/repromise` answers it)."""
+        res = self.reservations.get(ident)
+        if res is None or not res.open:
+            return
+        if units >= res.quantity:
+            self._close(ident, State.UNCOVERED)
+        else:
+            self._put(replace(res, quantity=res.quantity - units))
 
     def _close(self, ident: str, state: State) -> None:
         res = self.reservations.get(ident)

@@ -208,8 +208,10 @@ class NodeSide:
         tag, ident, grant = Tag(request.kind.value), request.ident, MovementKind.GRANT
         if request.kind is RequestKind.SETASIDE and rights.granted >= q:
             return [self._record(ledger, sku, grant, q, at, tag, ident)]
-        if request.kind is RequestKind.UNSETASIDE and rights.reservation(ident) == q:
-            return [self._record(ledger, sku, grant, q, at, tag, ident)]
+        held = rights.reservation(ident)
+        if request.kind is RequestKind.UNSETASIDE and held is not None and held <= q:
+            # what is still set aside: a sale anyway may have eaten part of it since
+            return [self._record(ledger, sku, grant, held, at, tag, ident)]
         if request.kind is RequestKind.RELEASE and rights.granted >= q:
             return [self._record(ledger, sku, grant, -q, at, tag, ident)]
         if request.kind is RequestKind.FULFIL:

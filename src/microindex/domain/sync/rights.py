@@ -87,7 +87,9 @@ class RightsChange:
     hub_loss: int = 0  # G taken by an overdraft or a deficit: the hub's H shrinks by this
     overdraft: int = 0
     deficit: int = 0
-    uncovered: tuple[str, ...] = ()  # reservations whose goods are gone
+    # units of set-asides taken (reservation, units): a reservation eaten whole is uncovered;
+    # one eaten in part keeps the rest set aside for its order, to be picked
+    eaten: tuple[tuple[str, int], ...] = ()
     fulfilled: str = ""  # the reservation this pick posted
 
 
@@ -183,12 +185,14 @@ def _eat(
     beyond_local = q - (rights.local - local) if local_first else 0
     from_g = min(left, rights.granted)
     granted, left = rights.granted - from_g, left - from_g
-    reserved, uncovered = list(rights.reserved), []
-    while left > 0 and reserved:
+    reserved, eaten = list(rights.reserved), []
+    while left > 0 and reserved:  # the newest set-aside first; the rest of it stays aside
         res_id, res_q = reserved.pop()
-        uncovered.append(res_id)
         took = min(left, res_q)
-        granted, left = granted + res_q - took, left - took
+        eaten.append((res_id, took))
+        left -= took
+        if took < res_q:
+            reserved.append((res_id, res_q - took))
     if left > 0:
         raise RightsRefused("quantity", str(q), "more than on hand")
     hub_loss = q - (rights.local - local) - (rights.unavailable - unavailable)
@@ -197,17 +201,13 @@ def _eat(
         tag,
         ident,
         q,
-        hub_loss=hub_loss - _claims(rights, uncovered),
+        # the units eaten leave with their reservations' claims: H loses only the rest
+        hub_loss=hub_loss - sum(units for _, units in eaten),
         overdraft=beyond_local,
         deficit=0 if local_first else hub_loss,
-        uncovered=tuple(uncovered),
+        eaten=tuple(eaten),
     )
     return new, change
-
-
-def _claims(before: Rights, uncovered: list[str]) -> int:
-    """Units of uncovered reservations: the hub drops their claims, so H loses only the rest."""
-    return sum(q for i, q in before.reserved if i in uncovered)
 
 
 def fold_all(
