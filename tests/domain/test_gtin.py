@@ -41,3 +41,17 @@ def test_changing_the_check_digit_always_breaks_the_gtin(body: str, shift: int) 
     wrong = (gs1_check_digit(body) + shift) % 10
     with pytest.raises(InvalidValue):
         Gtin.parse(body + str(wrong))
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULL_WIDTH])
+def test_a_gtin_in_other_scripts_digits_is_refused_not_stored(digits: dict[int, int]) -> None:
+    """Python calls ٤ and ４ digits; a barcode, a feed and a scanner do not: a GTIN is 0-9."""
+    written = "4006381333931".translate(digits)
+    with pytest.raises(InvalidValue, match="0-9"):
+        Gtin.parse(written)
+    with pytest.raises(InvalidValue, match="0-9"):
+        Gtin("0" + written)

@@ -20,6 +20,12 @@ def gs1_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+def _ascii_digits(text: str) -> bool:
+    """Digits 0-9 only: Python's isdigit also takes ٤ or ４, which no barcode, feed or
+    scanner reads as a GTIN's digit."""
+    return text.isascii() and text.isdigit()
+
+
 @dataclass(frozen=True, slots=True)
 class Gtin:
     """A GTIN stored as 14 digits; `Gtin.parse` accepts 8, 12, 13 or 14 digits."""
@@ -27,8 +33,8 @@ class Gtin:
     digits: str
 
     def __post_init__(self) -> None:
-        if len(self.digits) != 14 or not self.digits.isdigit():
-            raise InvalidValue("gtin", self.digits, "a stored GTIN has exactly 14 digits")
+        if len(self.digits) != 14 or not _ascii_digits(self.digits):
+            raise InvalidValue("gtin", self.digits, "a stored GTIN has exactly 14 digits 0-9")
         expected = gs1_check_digit(self.digits[:-1])
         if int(self.digits[-1]) != expected:
             raise InvalidValue(
@@ -38,8 +44,8 @@ class Gtin:
     @classmethod
     def parse(cls, text: str) -> Gtin:
         raw = text.strip().replace(" ", "").replace("-", "")
-        if not raw.isdigit():
-            raise InvalidValue("gtin", text, "a GTIN has digits only")
+        if not _ascii_digits(raw):
+            raise InvalidValue("gtin", text, "a GTIN has digits 0-9 only")
         if len(raw) not in GTIN_LENGTHS:
             raise InvalidValue("gtin", text, "a GTIN has 8, 12, 13 or 14 digits")
         digits = raw.zfill(14)
