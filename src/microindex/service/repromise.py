@@ -38,6 +38,10 @@ from microindex.service.promise_ports import (
 from microindex.service.webhook_events import save_order
 
 GONE = "the goods set aside at {node} are gone (sold beyond its rights, written off or counted)"
+GONE_IN_PART = (
+    "{units} of the {line} {sku} set aside at {node} are gone (sold beyond its rights, "
+    "written off or counted); the rest is still set aside there"
+)
 NOWHERE = "; no other node can promise {sku} now"
 _TO_PICK = (Step.PROMISED, Step.CONFIRMED)
 DEFAULT = promise.PromiseSettings()
@@ -190,7 +194,12 @@ def _repromise(
     """Promise the `units` gone of `sku`'s line of the order's part at `node` from another
     node (the rest of the line stays where it is set aside), or say it is at risk. True when
     the order changed."""
-    reason = GONE.format(node=node)
+    line = next((q for s, q in order.parts[node].lines if s == sku), units)
+    reason = (
+        GONE.format(node=node)
+        if units >= line
+        else GONE_IN_PART.format(units=units, line=line, sku=sku, node=node)
+    )
     leg = _leg_elsewhere(uow, order, node, sku, units, now, to)
     if leg is None:
         return order.mark_at_risk(node, reason + NOWHERE.format(sku=sku))

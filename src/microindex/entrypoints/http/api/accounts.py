@@ -64,7 +64,7 @@ def set_mode(body: TaxSettingsIn, hub: HubDep, token: TokenDep) -> TaxSettingsOu
     return TaxSettingsOut(mode=made.mode, standard_rate=str(made.standard))
 
 
-@api.put("/vat/rates/{sku}", response_model=VatRateOut, summary="A product's own VAT rate")
+@api.put("/vat/rates/{sku:path}", response_model=VatRateOut, summary="A product's own VAT rate")
 def set_rate(
     sku: Annotated[str, Path(max_length=64)], body: VatRateIn, hub: HubDep, token: TokenDep
 ) -> VatRateOut:

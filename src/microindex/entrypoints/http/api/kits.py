@@ -64,7 +64,7 @@ def _out(kit: Kit) -> KitOut:
     return KitOut(**kits.kit_record(kit))
 
 
-@api.put("/kits/{sku}", response_model=KitOut, summary="Make a catalog product a kit of parts")
+@api.put("/kits/{sku:path}", response_model=KitOut, summary="Make a catalog product a kit of parts")
 def set_kit(sku: KitPath, body: KitIn, hub: HubDep, token: TokenDep) -> KitOut:
     """Each part is a catalog product, none a kit; setting a kit again replaces its parts.
     A kit holds no stock: it is sold, and promised online, as its parts."""
@@ -79,7 +79,7 @@ def list_kits(hub: HubDep, token: TokenDep) -> list[KitOut]:
     return [_out(kit) for kit in hub.workspace.storage.kits().kits().values()]
 
 
-@api.delete("/kits/{sku}", response_model=KitOut, summary="Stop selling a product as a kit")
+@api.delete("/kits/{sku:path}", response_model=KitOut, summary="Stop selling a product as a kit")
 def remove_kit(sku: KitPath, hub: HubDep, token: TokenDep) -> KitOut:
     require(token.grant, Action.WRITE_CATALOG)
     store = hub.workspace.storage.kits()
@@ -89,7 +89,7 @@ def remove_kit(sku: KitPath, hub: HubDep, token: TokenDep) -> KitOut:
 
 
 @api.get(
-    "/kits/{sku}/stock",
+    "/kits/{sku:path}/stock",
     response_model=list[KitStockOut],
     summary="How many of a kit each node could sell: the minimum over its parts",
 )
@@ -108,7 +108,7 @@ def kit_stock(
 
 
 @api.post(
-    "/nodes/{node}/kits/{sku}/sell",
+    "/nodes/{node}/kits/{sku:path}/sell",
     response_model=list[MovementOut],
     summary="A walk-in kit sale at a node: one sale per part, all or none (409 as /sell)",
 )

@@ -219,7 +219,7 @@ def close(ident: PoPath, hub: HubDep, token: TokenDep) -> PurchaseOrderOut:
 
 
 @api.put(
-    "/nodes/{node}/reorder-points/{sku}",
+    "/nodes/{node}/reorder-points/{sku:path}",
     response_model=ReorderPointOut,
     summary="Set a reorder point: at or below it the SKU is low at the node",
 )
@@ -253,7 +253,7 @@ def low(
 
 
 @api.delete(
-    "/nodes/{node}/reorder-points/{sku}",
+    "/nodes/{node}/reorder-points/{sku:path}",
     response_model=ReorderPointOut,
     summary="Remove a reorder point",
 )
