@@ -24,7 +24,7 @@ from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Ref
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
-from microindex.service.rights_split import Split, rebalance, release
+from microindex.service.rights_split import Split, rebalance, release, tau_moves
 from microindex.service.stock import save_movements
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
 from microindex.service.webhook_events import stock_learned
@@ -39,7 +39,10 @@ class LocalFloors(Protocol):
 @dataclass(frozen=True, slots=True)
 class SyncSettings:
     batch: int = 5000  # movements per push
-    requests: int = 500  # requests per reply
+    # requests per reply: enough for a node's whole catalog, so that the second sync, at
+    # which the hub hands most SKUs' rights back (a RELEASE each), takes one reply, not one
+    # per 500 (35-45 exchanges at 20,000 SKUs, each re-reading the node's rights there)
+    requests: int = 50_000
     catalog: int = 500  # catalog changes per reply
     bounds: allocation.SyncBounds = field(default_factory=allocation.SyncBounds)
     z: float = 1.645  # low-water safety factor (95%)
@@ -50,6 +53,9 @@ class SyncSettings:
     stockout: float = allocation.POOL_BELOW  # target chance a node runs out of local rights
     prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
     sweep: int = 200  # SKUs an idle sync splits again, in turn, besides those that moved
+    # a sync whose tau is this many times the last split's (or a this-many-th of it) splits
+    # every SKU again (`rights_split.tau_moves`)
+    resplit: float = 1.5
     # units a node keeps as local rights at least, by SKU, within what it holds: the stock
     # targets accepted at the node (governance triage), read through the workspace's port
     floors: LocalFloors | None = None
@@ -246,7 +252,11 @@ def receive_push(
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
-        full = peer.last_sync_s < 0 or push.answered != peer.counter
+        full = (
+            peer.last_sync_s < 0
+            or push.answered != peer.counter
+            or tau_moves(uow, peer, now, settings)
+        )
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         before = dict(ledger.on_hand)
