@@ -107,9 +107,9 @@ def _next_tau(peer: Peer, now_s: float, settings: SyncSettings) -> float:
 def tau_moves(uow: SyncUnitOfWork, peer: Peer, now: datetime, settings: SyncSettings) -> bool:
     """Whether this sync's tau (the horizon every SKU's split is made over) is
     `settings.resplit` times the last split's or more, either way: then every SKU's split is
-    stale at once (at a node's second sync tau first learns its real gap), and the sync
-    splits them all, as a full one does, rather than 200 an exchange by the idle sweep (at
-    20,000 SKUs, a hundred exchanges to hand rights back)."""
+    stale at once (at a node's second sync tau first learns its real gap), and the sync's
+    sweep takes them all, rather than 200 an exchange (at 20,000 SKUs, a hundred exchanges
+    to hand rights back); as in any sweep, a SKU that holds keeps what it has."""
     if peer.last_sync_s < 0:
         return False
     after = _next_tau(peer, now.timestamp(), settings)

@@ -252,11 +252,8 @@ def receive_push(
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
-        full = (
-            peer.last_sync_s < 0
-            or push.answered != peer.counter
-            or tau_moves(uow, peer, now, settings)
-        )
+        full = peer.last_sync_s < 0 or push.answered != peer.counter
+        everything = not full and tau_moves(uow, peer, now, settings)
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         before = dict(ledger.on_hand)
@@ -266,7 +263,8 @@ def receive_push(
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
-        sweep = _include(uow, account, peer, full, settings, complete and same_epoch)
+        splits = complete and same_epoch
+        sweep = _include(uow, account, peer, full, settings, splits, everything and splits)
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
@@ -295,13 +293,16 @@ def _include(
     full: bool,
     settings: SyncSettings,
     splits: bool,
+    everything: bool = False,
 ) -> list[str]:
     """Load the rest of what this sync settles and splits into `account`: every SKU when
     `full`, else those of unsettled requests and, when it `splits`, the next slice of the
-    node's SKUs after the peer's cursor (which wraps round). Returns the slice."""
-    if full:
+    node's SKUs after the peer's cursor (which wraps round). Returns the slice: with
+    `everything` (tau moved, `rights_split.tau_moves`), every SKU of the node, the cursor
+    left where it was."""
+    if full or everything:
         account.include(uow.accounts.load(account.node))
-        return []
+        return sorted(set(account.held) | set(account.mirror)) if everything else []
     sweep = uow.accounts.next_skus(account.node, peer.split_after, settings.sweep if splits else 0)
     if splits:
         peer.split_after = sweep[-1] if len(sweep) == settings.sweep else ""

@@ -358,9 +358,9 @@ class NodeAccount:
                 self._by_key.setdefault(request.key, []).append(seq)
         seqs = self._by_key.get(key)
         while seqs:
-            request = self.requests.get(seqs[0])
-            if request is not None and request.key == key:
-                return request
+            queued = self.requests.get(seqs[0])
+            if queued is not None and queued.key == key:
+                return queued
             seqs.pop(0)
         return None
 
