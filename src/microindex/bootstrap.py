@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -114,6 +115,7 @@ class Workspace:
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _states: CandidateStates | None = None
+    _opening: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def request_scope(self) -> AbstractContextManager[None]:
         """Around one HTTP request (`HubStorage.request_scope`)."""
@@ -124,9 +126,12 @@ class Workspace:
         NodeCode(code)
         database = self._nodes.get(code)
         if database is None:
-            database = SqliteSyncDatabase(self.settings.nodes_dir / f"{code}.sqlite")
-            database.migrate()
-            self._nodes[code] = database
+            with self._opening:  # once, however many threads ask first (a push, a timer)
+                database = self._nodes.get(code)
+                if database is None:
+                    database = SqliteSyncDatabase(self.settings.nodes_dir / f"{code}.sqlite")
+                    database.migrate()
+                    self._nodes[code] = database
         return database
 
     def node_ops(self) -> NodeOpsFactory:
