@@ -17,7 +17,7 @@ from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
@@ -28,6 +28,8 @@ from microindex.service.rights_split import Split, rebalance, release, tau_moves
 from microindex.service.stock import save_movements
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
 from microindex.service.webhook_events import stock_learned
+
+_GRANT = MovementKind.GRANT
 
 
 class LocalFloors(Protocol):
@@ -264,7 +266,8 @@ def receive_push(
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
         splits = complete and same_epoch
-        sweep = _include(uow, account, peer, full, settings, splits, everything and splits)
+        sweeps = splits and not _answers_only(push)
+        sweep = _include(uow, account, peer, full, settings, sweeps, everything and splits)
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
@@ -311,6 +314,14 @@ def _include(
     if more:
         account.include(uow.accounts.load(account.node, more))
     return sweep
+
+
+def _answers_only(push: Push) -> bool:
+    """A push holding only rights moves (grants, releases, set-asides: what the hub's last
+    reply asked for) is the node answering within its sync: the idle sweep waits for its next
+    sync, or the sync would sweep on, a slice an exchange, while each slice hands something
+    back (the whole catalog, 200 SKUs an exchange)."""
+    return bool(push.movements) and all(m.kind is _GRANT for m in push.movements)
 
 
 def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:
