@@ -77,6 +77,23 @@ tests beside it; `--fleet-only`):
   SKU at the hub. At 16.5 minutes the round stopped: the shared server refused connections
   ("sorry, too many clients already", its log at 08:52-08:53, other sessions' tests beside
   it), the hub answered 500 and a node met it three times.
+
+After ADR 0017 (2026-12-06 11:33-11:52, load average 11-15, other sessions' tests beside it;
+`--fleet-only --nodes N --skus 20000 --json`, default 8 threads; CPU is the bench process and
+the hub processes it waited for, /usr/bin/time):
+- 20 x 20,000 (bulk load 43 s): the second sync, 40 pushes (2 a node), push p50 1.82 s, p99
+  8.75 s; the third sync (2 processes), 40 pushes, p50 0.47 s, p99 2.56 s. Raw in the same
+  run: 1,983 updates/s, 44,576 inserts/s. 2 min 38 s wall, 54.6 s user + 3.8 s system CPU.
+  Before (this session, same size): the third sync's sweep handed a unit of each SKU back 200
+  SKUs an exchange; 799 pushes in 7.5 minutes and not finished.
+- 50 x 20,000 (bulk load 119 s): the second sync hands 19,980 units of 20,000 SKUs back to
+  each node (tau learned its gap), in one reply a node: 250 pushes (5 a node; 35-45 and more
+  before), 1,001,000 movements in 550 s, 1,821 movements/s (740 before), push p50 9.5 s,
+  p99 31.0 s, max 37.9 s (a push of 5,000 release movements). The third sync (2 processes):
+  100 pushes (2 a node), p50 0.81 s, p99 19.3 s. Raw in the same run: 1,348 updates/s,
+  26,432 inserts/s. 14 min 15 s wall, 357.5 s user + 14.3 s system CPU.
+- 200 x 20,000 was not run: its second sync is 4M release movements, about 37 minutes at
+  this rate after a bulk load of about 8, more than the session had left.
 """
 
 from __future__ import annotations

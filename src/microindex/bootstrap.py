@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +53,11 @@ class HubStorage(Protocol):
 
     @property
     def hub_file(self) -> Path | None: ...
+
+    def request_scope(self) -> AbstractContextManager[None]:
+        """Around one HTTP request: what the request's work holds of the hub's storage (a
+        PostgreSQL connection of the process's pool) is given back when it ends."""
+        ...
 
     def node_ops(self) -> NodeOpsFactory: ...
 
@@ -108,15 +115,23 @@ class Workspace:
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
     _states: CandidateStates | None = None
+    _opening: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def request_scope(self) -> AbstractContextManager[None]:
+        """Around one HTTP request (`HubStorage.request_scope`)."""
+        return self.storage.request_scope()
 
     def node(self, code: str) -> SyncUnitOfWorkFactory:
         """The node's own database (created and migrated on first use)."""
         NodeCode(code)
         database = self._nodes.get(code)
         if database is None:
-            database = SqliteSyncDatabase(self.settings.nodes_dir / f"{code}.sqlite")
-            database.migrate()
-            self._nodes[code] = database
+            with self._opening:  # once, however many threads ask first (a push, a timer)
+                database = self._nodes.get(code)
+                if database is None:
+                    database = SqliteSyncDatabase(self.settings.nodes_dir / f"{code}.sqlite")
+                    database.migrate()
+                    self._nodes[code] = database
         return database
 
     def node_ops(self) -> NodeOpsFactory:
@@ -289,7 +304,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Wo
         from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
         from microindex.adapters.postgres.storage import PostgresHubStorage
 
-        pg = PostgresPromiseDatabase(settings.hub_url)
+        pg = PostgresPromiseDatabase(settings.hub_url, connections=settings.hub_connections)
         pg.migrate()
         _first_epoch(pg)
         kept = PostgresHubStorage(pg, settings.workspace)

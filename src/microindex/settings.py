@@ -23,7 +23,8 @@ DEFAULT_WORKSPACE = "microindex-workspace"
 DEFAULT_ZONE = "Europe/London"
 DEFAULT_SHOP_NAME = "microindex"
 MAX_SHOP_NAME = 80
-_TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone", "shop_name")
+_TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone", "shop_name", "hub_connections")
+HUB_CONNECTIONS = 20  # per hub process, on a PostgreSQL hub
 GS1_RESOLVER = "https://id.gs1.org"
 
 
@@ -82,6 +83,9 @@ class Settings:
     `time_zone` is the IANA time zone a node added without one takes (its hours are local),
     and the one the pages tell times in. `shop_name` is what shoppers' pages are titled.
     `channels` and `capture` are the `[channels]` and `[capture]` tables of microindex.toml.
+    `hub_connections` is how many connections each process of a PostgreSQL hub keeps open at
+    most (a request beyond them waits for one): with `serve --workers N`, N times it must stay
+    within the server's max_connections.
     """
 
     workspace: Path
@@ -94,8 +98,11 @@ class Settings:
     capture: CaptureLimits = field(default_factory=CaptureLimits)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    hub_connections: int = HUB_CONNECTIONS
 
     def __post_init__(self) -> None:
+        if self.hub_connections < 1:
+            raise InvalidValue("hub_connections", str(self.hub_connections), "1 or more")
         time_zone(self.time_zone)
         name = self.shop_name
         if not name.strip() or len(name) > MAX_SHOP_NAME or not name.isprintable():
@@ -155,7 +162,8 @@ class Settings:
     def load(cls, workspace: Path | None, environ: Mapping[str, str] = os.environ) -> Settings:
         """Workspace from the argument, else MICROINDEX_WORKSPACE, else ./microindex-workspace;
         then its microindex.toml; then MICROINDEX_HUB_URL, MICROINDEX_CURRENCY,
-        MICROINDEX_LINK_STEM and MICROINDEX_TIME_ZONE override."""
+        MICROINDEX_LINK_STEM, MICROINDEX_TIME_ZONE, MICROINDEX_SHOP_NAME and
+        MICROINDEX_HUB_CONNECTIONS override."""
         root = workspace or Path(environ.get("MICROINDEX_WORKSPACE", DEFAULT_WORKSPACE))
         values: dict[str, str] = {}
         file = root / SETTINGS_FILE
@@ -169,7 +177,7 @@ class Settings:
         values.update({k: str(v) for k, v in loaded.items() if k in _TOP_LEVEL})
         if "MICROINDEX_HUB_URL" in environ:
             values["hub_url"] = environ["MICROINDEX_HUB_URL"]
-        for key in ("currency", "link_stem", "time_zone", "shop_name"):
+        for key in ("currency", "link_stem", "time_zone", "shop_name", "hub_connections"):
             if f"MICROINDEX_{key.upper()}" in environ:
                 values[key] = environ[f"MICROINDEX_{key.upper()}"]
         return cls(
@@ -183,6 +191,7 @@ class Settings:
             capture=_capture(_table(loaded, "capture")),
             webhooks=_webhooks(_table(loaded, "webhooks")),
             audit=_audit(_table(loaded, "audit")),
+            hub_connections=_whole("hub_connections", values.get("hub_connections")),
         )
 
     def to_toml(self) -> str:
@@ -195,6 +204,8 @@ class Settings:
             lines.append(f"shop_name = {json.dumps(self.shop_name, ensure_ascii=False)}")
         if self.hub_url:
             lines.append(f'hub_url = "{self.hub_url}"')
+        if self.hub_connections != HUB_CONNECTIONS:
+            lines.append(f"hub_connections = {self.hub_connections}")
         if self.channels != ChannelSettings():
             lines += ["", "[channels]"]
             if self.channels.base_url:
@@ -274,3 +285,13 @@ def _capture(table: Mapping[str, object]) -> CaptureLimits:
         max_pixels=int(number("max_megapixels", defaults.max_pixels / 1e6) * 1e6),
         max_clip_seconds=number("max_clip_seconds", defaults.max_clip_seconds),
     )
+
+
+def _whole(key: str, text: str | None) -> int:
+    """A whole number setting (`HUB_CONNECTIONS` when absent)."""
+    if text is None:
+        return HUB_CONNECTIONS
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidValue(key, text, "a whole number") from None

@@ -94,6 +94,32 @@ def online_shares(uow: SyncUnitOfWork, skus: Collection[str]) -> dict[str, float
     return {sku: rate / max(1, len(holders.get(sku, {}))) for sku, rate in online.items()}
 
 
+def _next_tau(peer: Peer, now_s: float, settings: SyncSettings) -> float:
+    """tau learned from the gap since the node's last sync session (exchanges less than
+    `shortest_s` apart are one session; a gap past the longest heartbeat is an outage, the
+    node's offline gap's part)."""
+    elapsed = now_s - peer.last_sync_s
+    if peer.last_sync_s < 0 or elapsed < settings.bounds.shortest_s:
+        return peer.tau_s
+    return allocation.smoothed(peer.tau_s, min(elapsed, settings.bounds.longest_s))
+
+
+def tau_moves(uow: SyncUnitOfWork, peer: Peer, now: datetime, settings: SyncSettings) -> bool:
+    """Whether this sync's tau (the horizon every SKU's split is made over) is
+    `settings.resplit` times the last split's or more, either way: then every SKU's split is
+    stale at once (at a node's second sync tau first learns its real gap), and the sync's
+    sweep takes them all, rather than 200 an exchange (at 20,000 SKUs, a hundred exchanges
+    to hand rights back); as in any sweep, a SKU that holds keeps what it has."""
+    if peer.last_sync_s < 0:
+        return False
+    after = _next_tau(peer, now.timestamp(), settings)
+    if after == peer.tau_s:
+        return False
+    least = max(settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
+    before, after = max(peer.tau_s, least), max(after, least)
+    return max(before, after) >= settings.resplit * min(before, after)
+
+
 def _offline_gap_s(uow: SyncUnitOfWork, node: str, settings: SyncSettings) -> float:
     """How long the node is expected to be out of reach: the settings' word (the simulator's),
     else the node's own (`microindex node set CODE --offline-gap`, or its kind's default)."""
@@ -129,9 +155,8 @@ def _walk_in_rates(
         sold, elapsed = _history(uow, peer.node)
         for sku, short in account.walkin.items():  # unmet asks seen now (`_asks`)
             sold[sku] = max(sold.get(sku, 0), short)
-    elif elapsed >= settings.bounds.shortest_s:  # a gap past the longest heartbeat is an
-        gap = min(elapsed, settings.bounds.longest_s)  # outage: the node's offline gap's part
-        peer.tau_s = allocation.smoothed(peer.tau_s, gap)
+    else:
+        peer.tau_s = _next_tau(peer, now_s, settings)
     peer.last_sync_s = now_s
     priors = uow.accounts.split_rates(peer.node, skus)
     shares = online_shares(uow, skus)

@@ -17,17 +17,19 @@ from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
-from microindex.service.rights_split import Split, rebalance, release
+from microindex.service.rights_split import Split, rebalance, release, tau_moves
 from microindex.service.stock import save_movements
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
 from microindex.service.webhook_events import stock_learned
+
+_GRANT = MovementKind.GRANT
 
 
 class LocalFloors(Protocol):
@@ -39,7 +41,10 @@ class LocalFloors(Protocol):
 @dataclass(frozen=True, slots=True)
 class SyncSettings:
     batch: int = 5000  # movements per push
-    requests: int = 500  # requests per reply
+    # requests per reply: enough for a node's whole catalog, so that the second sync, at
+    # which the hub hands most SKUs' rights back (a RELEASE each), takes one reply, not one
+    # per 500 (35-45 exchanges at 20,000 SKUs, each re-reading the node's rights there)
+    requests: int = 50_000
     catalog: int = 500  # catalog changes per reply
     bounds: allocation.SyncBounds = field(default_factory=allocation.SyncBounds)
     z: float = 1.645  # low-water safety factor (95%)
@@ -50,6 +55,9 @@ class SyncSettings:
     stockout: float = allocation.POOL_BELOW  # target chance a node runs out of local rights
     prior_rate_per_s: float = 0.5 / 3600  # walk-in demand assumed per SKU before any is seen
     sweep: int = 200  # SKUs an idle sync splits again, in turn, besides those that moved
+    # a sync whose tau is this many times the last split's (or a this-many-th of it) splits
+    # every SKU again (`rights_split.tau_moves`)
+    resplit: float = 1.5
     # units a node keeps as local rights at least, by SKU, within what it holds: the stock
     # targets accepted at the node (governance triage), read through the workspace's port
     floors: LocalFloors | None = None
@@ -247,6 +255,7 @@ def receive_push(
         account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
         full = peer.last_sync_s < 0 or push.answered != peer.counter
+        everything = not full and tau_moves(uow, peer, now, settings)
         peer.admit(push)
         ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
         before = dict(ledger.on_hand)
@@ -256,7 +265,9 @@ def receive_push(
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
-        sweep = _include(uow, account, peer, full, settings, complete and same_epoch)
+        splits = complete and same_epoch
+        sweeps = splits and not _answers_only(push)
+        sweep = _include(uow, account, peer, full, settings, sweeps, everything and splits)
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
@@ -285,13 +296,16 @@ def _include(
     full: bool,
     settings: SyncSettings,
     splits: bool,
+    everything: bool = False,
 ) -> list[str]:
     """Load the rest of what this sync settles and splits into `account`: every SKU when
     `full`, else those of unsettled requests and, when it `splits`, the next slice of the
-    node's SKUs after the peer's cursor (which wraps round). Returns the slice."""
-    if full:
+    node's SKUs after the peer's cursor (which wraps round). Returns the slice: with
+    `everything` (tau moved, `rights_split.tau_moves`), every SKU of the node, the cursor
+    left where it was."""
+    if full or everything:
         account.include(uow.accounts.load(account.node))
-        return []
+        return sorted(set(account.held) | set(account.mirror)) if everything else []
     sweep = uow.accounts.next_skus(account.node, peer.split_after, settings.sweep if splits else 0)
     if splits:
         peer.split_after = sweep[-1] if len(sweep) == settings.sweep else ""
@@ -300,6 +314,14 @@ def _include(
     if more:
         account.include(uow.accounts.load(account.node, more))
     return sweep
+
+
+def _answers_only(push: Push) -> bool:
+    """A push holding only rights moves (grants, releases, set-asides: what the hub's last
+    reply asked for) is the node answering within its sync: the idle sweep waits for its next
+    sync, or the sync would sweep on, a slice an exchange, while each slice hands something
+    back (the whole catalog, 200 SKUs an exchange)."""
+    return bool(push.movements) and all(m.kind is _GRANT for m in push.movements)
 
 
 def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:

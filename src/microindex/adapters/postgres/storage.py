@@ -3,6 +3,7 @@ it), so any hub process serves any request. Chosen once, in bootstrap."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from microindex.adapters.postgres.governance_store import PostgresGovernanceData
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.postgres.packaging_store import PostgresPackagingStore
+from microindex.adapters.postgres.pool import connection_scope
 from microindex.adapters.postgres.purchasing_store import (
     PostgresKits,
     PostgresPurchaseOrders,
@@ -54,6 +56,10 @@ class PostgresHubStorage:
     @property
     def hub_file(self) -> Path | None:
         return None
+
+    def request_scope(self) -> AbstractContextManager[None]:
+        """The request's work runs on one connection of the pool, given back as it ends."""
+        return connection_scope()
 
     def node_ops(self) -> NodeOpsFactory:
         return PostgresNodeOps(self.hub)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from types import TracebackType
 from typing import Self
 
 from microindex.adapters.postgres.catalog_staging import PostgresStaging
 from microindex.adapters.postgres.connection import Connection, connect
 from microindex.adapters.postgres.migrations import migrate
+from microindex.adapters.postgres.pool import DEFAULT_SIZE, ConnectionPool, Leases
 from microindex.adapters.postgres.stores import (
     PostgresCatalog,
     PostgresLedger,
@@ -19,32 +19,29 @@ from microindex.adapters.postgres.stores import (
 
 
 class PostgresDatabase:
-    """The hub's database. Each thread gets its own connection, opened on first use.
+    """The hub's database, on a bounded pool of connections (`pool`): at most `connections`
+    open in this process; an HTTP request's work runs on the one its request leased (see
+    `pool.connection_scope`), other work on its thread's.
 
     `schema` puts every table in that schema (created by `migrate`), so that several hubs or
     test runs can share one server.
     """
 
-    def __init__(self, url: str, schema: str | None = None) -> None:
+    def __init__(
+        self, url: str, schema: str | None = None, connections: int = DEFAULT_SIZE
+    ) -> None:
         self.url = url
         self.schema = schema
-        self._local = threading.local()
-        self._opened: list[Connection] = []
-        self._guard = threading.Lock()
+        self.pool = ConnectionPool(lambda: connect(url, schema), connections)
+        self._leases = Leases(self.pool)
 
     def migrate(self) -> list[int]:
         return migrate(self.connection(), self.schema)
 
     def connection(self) -> Connection:
-        """This thread's connection; a new one if the last was closed or lost."""
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.broken:
-            conn = connect(self.url, self.schema)
-            self._local.conn = conn
-            with self._guard:
-                self._opened = [c for c in self._opened if not c.closed]
-                self._opened.append(conn)
-        return conn
+        """The caller's connection (its request's, else its thread's); a new one if the last
+        was closed or lost. Waits while every connection of the pool is in use."""
+        return self._leases.current()
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.connection())
@@ -56,11 +53,8 @@ class PostgresDatabase:
         return PostgresStaging(self.connection())
 
     def close(self) -> None:
-        with self._guard:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
-        self._local = threading.local()
+        self.pool.close()
+        self._leases.forget_threads()
 
 
 class PostgresUnitOfWork:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,10 @@ class SqliteHubStorage:
     def hub_file(self) -> Path | None:
         """The hub's SQLite file, which readers of figures open on their own."""
         return self.hub.path
+
+    def request_scope(self) -> AbstractContextManager[None]:
+        """Nothing to give back: each thread keeps its SQLite connection."""
+        return nullcontext()
 
     def node_ops(self) -> NodeOpsFactory:
         from microindex.adapters.sqlite.node_ops_store import SqliteNodeOps

@@ -39,6 +39,7 @@ from microindex.entrypoints.http.api import orders as order_api
 from microindex.entrypoints.http.api import tokens as token_api
 from microindex.entrypoints.http.context import Hub
 from microindex.entrypoints.http.limits import BodyLimit
+from microindex.entrypoints.http.scope import RequestScope
 from microindex.entrypoints.http.sync import sync_router
 from microindex.entrypoints.http.timers import TimerThread
 from microindex.service.access import TokenStore
@@ -96,6 +97,7 @@ def create_app(
     app.state.hold_limit = scan_pages.HOLD_LIMIT  # shoppers' holds per client
     errors.install(app)
     app.add_middleware(BodyLimit, limit_for=body_limit)
+    app.add_middleware(RequestScope, scope_for=workspace.request_scope)
     for router in (
         nodes.api,
         catalog.api,
