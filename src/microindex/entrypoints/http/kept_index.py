@@ -78,7 +78,8 @@ class KeptIndex:
             if worker.is_alive() or time.monotonic() + _RETRY_S >= deadline:
                 late = IndexBehind if is_built(self.index) else IndexWarming
                 raise late(self.node or "hub", *self.indexed)
-            time.sleep(_RETRY_S)  # it failed (logged) or another process kept the writer
+            if self._caught < self._started:  # it failed (logged) or another process kept
+                time.sleep(_RETRY_S)  # the writer; else it began before this call: look again
         return self.index
 
     def settle(self) -> None:
