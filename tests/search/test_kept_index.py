@@ -127,7 +127,7 @@ def test_a_staff_search_after_a_commit_waits_for_the_catch_up_that_includes_it_n
     try:
         receive(workspace.node("van"), "van", sku, 3, workspace.clock())
         with TestClient(app, headers={"Authorization": f"Bearer {STAFF_SECRET}"}) as client:
-            ask = {"q": sku, "in_stock": True}
+            ask: dict[str, str | bool] = {"q": sku, "in_stock": True}
             late = client.get("/api/v1/search", params=ask)
             assert late.status_code == 503, late.text  # not the last commit, without the SKU
             assert late.json()["error"]["code"] == "index_warming"
