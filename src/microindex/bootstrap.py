@@ -114,6 +114,7 @@ class Workspace:
     clock: Callable[[], datetime] = utc_now
     _nodes: dict[str, SqliteSyncDatabase] = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    _settlers: list[Callable[[], None]] = field(default_factory=list)
     _states: CandidateStates | None = None
     _opening: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -241,7 +242,15 @@ class Workspace:
 
         return InProcessTransport(code, self.secrets.ensure(code), endpoint or self.hub_endpoint())
 
+    def before_close(self, settle: Callable[[], None]) -> None:
+        """Have `close` call `settle` first (once however often asked): background work on
+        this workspace's databases (a search index's catch-up) finishes before they close."""
+        if settle not in self._settlers:
+            self._settlers.append(settle)
+
     def close(self) -> None:
+        for settle in self._settlers:
+            settle()
         for database in self._nodes.values():
             database.close()
         self._nodes.clear()

@@ -73,6 +73,9 @@ def test_a_catalog_import_loads_no_web_pdf_media_crypto_or_postgresql_stack(
     )
     assert "microindex.entrypoints.cli.catalog" in loaded
     assert not loaded & {*HEAVY, "cryptography", "httpx"}, loaded & {*HEAVY, "cryptography"}
+    rules = ("promise", "locker", "transfer", "gs1")  # orders, their transfers, GTIN scans
+    domain = {m.split(".")[2] for m in loaded if m.startswith("microindex.domain.")}
+    assert not domain & set(rules), domain & set(rules)
 
 
 def every_command() -> list[tuple[str, Any]]:

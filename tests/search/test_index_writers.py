@@ -15,7 +15,7 @@ import pytest
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.service.catalog import ParsedCatalog, import_products
-from microindex.service.indexing import catch_up
+from microindex.service.indexing import IndexBehind, catch_up, holding_every_commit
 from microindex.service.stock import receive
 from tests.search.conftest import CATALOG
 from tests.search.test_indexing import in_stock
@@ -81,3 +81,31 @@ def test_a_search_while_another_process_holds_the_writer_reads_the_last_commit(
     assert catch_up(reader, node_db, "shopfront") == 1  # its turn now
     assert in_stock(reader, "shopfront") == {"LMP-1"}
     assert {h for h in in_stock(TantivyIndex(tmp_path / "ix"), "shopfront")} == {"LMP-1"}
+
+
+def test_a_cli_search_never_reads_a_commit_behind_its_own_while_another_process_writes(
+    tmp_path: Path, node_db: SqliteDatabase
+) -> None:
+    """`search find` first brings the index up to every commit made before it: when another
+    process keeps the writer through its waits, it says the index is behind instead."""
+    catch_up(TantivyIndex(tmp_path / "ix"), node_db, "shopfront")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / "ix")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        reader = TantivyIndex(tmp_path / "ix", wait_s=0.1)
+        holding_every_commit(reader, node_db, "shopfront")  # nothing new: its last commit
+        receive(node_db, "shopfront", "LMP-1", 3, AT)
+        with pytest.raises(IndexBehind):
+            holding_every_commit(reader, node_db, "shopfront", tries=2)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+        holder.stdout.close()  # type: ignore[union-attr]
+    holding_every_commit(reader, node_db, "shopfront")  # its turn now
+    assert in_stock(reader, "shopfront") == {"LMP-1"}

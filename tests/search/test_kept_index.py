@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from microindex.entrypoints.http.api import search as search_api
 from microindex.entrypoints.http.node_app import NodeSite, create_node_app
 from microindex.service import access
 from microindex.service.search import search
+from microindex.service.stock import receive
 from microindex.settings import Settings
 
 pytestmark = pytest.mark.realclock  # background threads run on the wall clock
@@ -94,3 +96,70 @@ def test_the_staff_page_answers_from_the_last_commit_while_a_catch_up_runs(
     finally:
         os.close(held)
         kept.close()
+
+
+def _not_at_van(workspace: Workspace) -> str:
+    """A SKU of the catalog with nothing on hand at the van."""
+    with workspace.node("van")() as uow:
+        held = {line.sku for line in uow.ledger.stock("van") if line.on_hand > 0}
+        return next(p.sku.value for p in uow.catalog.all() if p.sku.value not in held)
+
+
+def test_a_staff_search_after_a_commit_waits_for_the_catch_up_that_includes_it_never_stale(
+    workspace: Workspace,
+) -> None:
+    """Under load the background catch-up can run long, or another process keeps the writer:
+    a request waits for the catch-up that includes what was committed before it arrived, and
+    past its ceiling answers `index_warming` (503); it never answers the last commit silently."""
+    site = NodeSite(
+        workspace.node("van"), "van", workspace.settings.workspace, STAFF_SECRET,
+        workspace.clock, "Van",
+    )  # fmt: skip
+    app = create_node_app(site)
+    kept = app.state.index
+    kept.ceiling_s = 0.3  # a test does not wait the generous default
+    kept.start()
+    kept.settle()  # built
+    sku = _not_at_van(workspace)
+    lock = index_path(workspace.settings.workspace, "van")
+    held = os.open(lock.with_name(lock.name + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(held, fcntl.LOCK_EX)  # another process writing the van's index, for long
+    try:
+        receive(workspace.node("van"), "van", sku, 3, workspace.clock())
+        with TestClient(app, headers={"Authorization": f"Bearer {STAFF_SECRET}"}) as client:
+            ask: dict[str, str | bool] = {"q": sku, "in_stock": True}
+            late = client.get("/api/v1/search", params=ask)
+            assert late.status_code == 503, late.text  # not the last commit, without the SKU
+            assert late.json()["error"]["code"] == "index_warming"
+            os.close(held)  # the other process is done: the catch-up that includes it runs
+            held = -1
+            kept.ceiling_s = 60.0
+            answer = client.get("/api/v1/search", params=ask)
+        assert answer.status_code == 200, answer.text
+        assert [h["sku"] for h in answer.json()["hits"]] == [sku]
+    finally:
+        if held >= 0:
+            os.close(held)
+        kept.close()
+
+
+def test_closing_the_workspace_waits_for_the_index_catch_up_on_its_databases(
+    workspace: Workspace,
+) -> None:
+    root = workspace.settings.workspace
+    with TestClient(create_app(workspace, timers=False)) as client:
+        client.headers["Authorization"] = f"Bearer {_admin(workspace)}"
+        assert client.get("/api/v1/search", params={"q": "mug"}).status_code in (200, 503)
+    kept = search_api._indexes[index_path(root, None)]
+    kept.settle()
+    lock = index_path(root, None)
+    held = os.open(lock.with_name(lock.name + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(held, fcntl.LOCK_EX)  # the catch-up below waits for this writer
+    try:
+        kept.start()
+        closing = threading.Thread(target=workspace.close)
+        closing.start()
+    finally:
+        os.close(held)
+    closing.join()
+    assert not kept.busy()  # it finished before the hub's database closed

@@ -56,6 +56,18 @@ class IndexWarming(DomainError):
         )
 
 
+@dataclass(eq=False)
+class IndexBehind(IndexWarming):
+    """A built index is catching up with what was committed (a catalog import, a pulled
+    catalog) and did not finish in time: ask again soon, rather than read a stale page."""
+
+    def __str__(self) -> str:
+        return (
+            f"the {self.index} search index is catching up with recent changes: "
+            "try again in a few seconds"
+        )
+
+
 def _silent(done: int, total: int) -> None:
     """No one watching."""
 
@@ -120,7 +132,23 @@ def catch_up(
     Returns the number of SKUs re-indexed (none when another process kept the index's writer
     too long: its last commit is read)."""
     with index.writing() as writer:
-        return _catch_up(index, uow_factory, node, progress) if writer else 0
+        return apply_changes(index, uow_factory, node, progress) if writer else 0
+
+
+def holding_every_commit(
+    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, tries: int = 3
+) -> None:
+    """Bring the index up to every commit made before the call, as its writer or by reading
+    another process's commit that holds them; `IndexBehind` when another process kept the
+    writer through `tries` waits and its last commit is behind (never a stale read silently)."""
+    for _ in range(tries):
+        with index.writing() as writer:
+            if writer:
+                apply_changes(index, uow_factory, node)
+                return
+        if is_current(index, uow_factory, node):
+            return
+    raise IndexBehind(node or "hub", 0, 0)
 
 
 def is_built(index: SearchIndex) -> bool:
@@ -128,9 +156,28 @@ def is_built(index: SearchIndex) -> bool:
     return BUILT in index.marks()
 
 
-def _catch_up(
-    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, progress: Told
+def is_current(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> bool:
+    """Whether the index's last commit (as this handle loaded it) holds every change committed
+    to the database so far: a few one-row reads, no writer needed."""
+    marks = index.marks()
+    if BUILT not in marks:
+        return False
+    with uow_factory() as uow:
+        if uow.outbox.after(int(marks.get(OUTBOX) or 0), 1):
+            return False
+        if (uow.meta.get(CATALOG_MARK) or "") != marks.get(CATALOG, ""):
+            return False
+        return not any(
+            uow.ledger.movements(n, int(marks.get(LEDGER + n) or 0), 1)
+            for n in followed_nodes(uow, node)
+        )
+
+
+def apply_changes(
+    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, progress: Told = _silent
 ) -> int:
+    """`catch_up`'s work, for a caller already inside `index.writing()` as its writer: every
+    change committed before it reads the database is applied."""
     marks = index.marks()
     if BUILT not in marks:
         return _rebuild(index, uow_factory, node, progress)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from microindex.adapters.csvio.cells import text_cell, typed_text
+from microindex.adapters.csvio.cells import TEXT_MARK, text_cell, typed_text
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Product
 from microindex.service.catalog import RowError
@@ -114,10 +114,13 @@ class Sheet:
     def _row(self, number: int, record: list[str], joined: str) -> Row:
         row = Row(number, {}, self.errors)
         if _utf8(joined):  # the usual case: no cell to report
-            cells = zip(self.header, record, strict=False)
-            if self.named:
+            if self.named and TEXT_MARK not in joined:  # no cell to read back as typed text
+                row.cells = dict(zip(self.header, map(str.strip, record), strict=False))
+            elif self.named:
+                cells = zip(self.header, record, strict=False)
                 row.cells = {column: typed_text(cell.strip()) for column, cell in cells}
             else:
+                cells = zip(self.header, record, strict=False)
                 row.cells = {column: typed_text(cell.strip()) for column, cell in cells if column}
         else:
             for column, cell in zip(self.header, record, strict=False):

@@ -20,6 +20,7 @@ from microindex.domain.search.facets import (
     PriceBand,
     attribute_key,
 )
+from microindex.domain.search.query import QueryTerm
 from microindex.domain.search.ranking import CODE_BOOST
 from microindex.domain.search.request import Filters
 from microindex.service.search import SearchPlan
@@ -36,7 +37,14 @@ def text_query(
     scored: bool = True,
 ) -> Query:
     clause = term_clause if scored else match_clause
-    clauses = [clause(schema, vocabulary, t, t.text in loose) for t in plan.query.terms]
+
+    def made(term: QueryTerm) -> Query:
+        typos = term.text in loose
+        return vocabulary.clause(
+            (scored, term, typos), lambda: clause(schema, vocabulary, term, typos)
+        )
+
+    clauses = [made(t) for t in plan.query.terms]
     words: Query | None = None
     if clauses and plan.must_match >= len(clauses):
         words = Query.boolean_query([(Occur.Must, c) for c in clauses])

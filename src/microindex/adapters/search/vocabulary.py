@@ -1,17 +1,20 @@
 """What an index's term dictionary says about query words, remembered for one searcher.
 
 Query building asks how many documents hold a word in a field (to skip forms the index lacks,
-and to spot words most documents hold) and which words complete a prefix. The answers hold
+and to spot words most documents hold) and which words complete a prefix, and the clause each
+query word becomes is made from those answers alone. The answers and clauses hold
 until the next commit opens a new searcher, which gets a new `Vocabulary`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 DENSE_SHARE = 0.5  # a word in more than half the documents of a field is "dense" there
 PREFIX_WORDS = 32  # a prefix with more completions is matched by an automaton instead
 _REMEMBERED = 50_000  # answers kept per searcher before starting over
+T = TypeVar("T")
 
 
 class Vocabulary:
@@ -21,6 +24,17 @@ class Vocabulary:
         self._freq: dict[tuple[str, str], int] = {}
         self._freqs: dict[tuple[tuple[str, ...], str], tuple[int, ...]] = {}
         self._completions: dict[tuple[str, str], tuple[tuple[str, int], ...] | None] = {}
+        self._clauses: dict[Hashable, Any] = {}
+
+    def clause(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A query word's clause, made once per searcher: it reads only this vocabulary and
+        the word, and a catalog's shoppers type the same words again and again."""
+        found: T | None = self._clauses.get(key)
+        if found is None:
+            if len(self._clauses) > _REMEMBERED:
+                self._clauses.clear()
+            found = self._clauses[key] = make()
+        return found
 
     def freq(self, field: str, word: str) -> int:
         """How many documents hold `word` in `field` (deleted ones too, until a merge)."""

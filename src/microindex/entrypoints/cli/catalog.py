@@ -31,7 +31,6 @@ from microindex.entrypoints.cli.context import (
 )
 from microindex.service import catalog as catalog_service
 from microindex.service import stock as stock_service
-from microindex.service.browse import find_products
 from microindex.service.catalog_import import StockFile, StockImportReport, import_with_stock
 from microindex.service.ports import ProductFilter
 from microindex.service.records import product_record
@@ -167,6 +166,8 @@ def list_(
     Example: microindex catalog list --category Kitchen --limit 20 --cursor MUG-0042
     """
     where = ProductFilter(q, category, brand)
+    from microindex.service.browse import find_products  # the GTIN resolver: not for imports
+
     page = find_products(workspace(ctx).hub, where, cursor, limit)
     if as_json:
         items = [product_record(p) for p in page.items]

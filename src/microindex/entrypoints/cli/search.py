@@ -22,7 +22,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
-from microindex.service.indexing import Told, catch_up, rebuild
+from microindex.service.indexing import Told, holding_every_commit, rebuild
 from microindex.service.nodes import list_nodes
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.search import NearRequest, SearchResult, search, search_near
@@ -73,7 +73,7 @@ def _index(ctx: typer.Context, node: str | None) -> tuple[TantivyIndex, UnitOfWo
     database = node_database(ctx, node) if node else ws.hub
     index = open_index(ws.settings.workspace, node)
     ctx.call_on_close(index.close)
-    catch_up(index, database, node)
+    holding_every_commit(index, database, node)
     return index, database
 
 

@@ -4,8 +4,9 @@ Every role may search the catalog. Hits carry on-hand per node, so a token sees 
 it may read: a staff token searching the hub sees its own node's figures, and may search a
 node's own index (`node=`, with `in_stock` meaning at that node) only for its own node. One
 index per workspace directory stays open for the process (`kept_index.KeptIndex`): each query
-starts its catch-up with what was committed in the background and waits for it a moment, then
-reads the last commit; an index never built answers `index_warming` (503) with its progress.
+reads an index holding every commit made before it arrived, waiting for the background catch-up
+that includes them when needed; `index_warming` (503) while the first build runs or when that
+catch-up is not done within the ceiling.
 """
 
 from __future__ import annotations
@@ -100,14 +101,14 @@ def _kept(hub: Hub, node: str | None) -> KeptIndex:
                 open_index(root, node), database, node
             )
         kept.database = database  # this app's (a workspace opened again has new connections)
+    hub.workspace.before_close(kept.settle)  # its catch-up ends before the databases close
     return kept
 
 
 @contextmanager
 def caught_up(hub: Hub, node: str | None) -> Iterator[TantivyIndex]:
-    """The process's index for the hub (None) or a node: current with what was committed,
-    or its last commit while a background catch-up (a build, an import's) runs past
-    `kept_index.WAIT_S`; `IndexWarming` while its first build runs."""
+    """The process's index for the hub (None) or a node, holding every commit made before
+    the call (`KeptIndex.current`); `IndexWarming` while it is built or catching up too long."""
     yield _kept(hub, node).current()
 
 
