@@ -13,7 +13,9 @@ from microindex.domain.errors import (
     SequenceGap,
     WrongNode,
 )
-from microindex.domain.movement import Movement, MovementKind, Tag
+from microindex.domain.movement import Line, Movement, MovementKind, Tag, movement_of
+
+_GRANT = MovementKind.GRANT.value  # a grant moves rights, not goods
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +39,15 @@ class CountResult:
 class Ledger:
     """The part of one node's ledger a use case needs: its head and the on-hand of some SKUs.
 
-    Movements made by `record` or accepted by `replicate` are collected in `new`, for the store
-    to append in the same transaction.
+    Movements made by `record` or accepted by `replicate` are collected in `new`, and lines
+    accepted by `replicate_line` in `lines`, for the store to append in the same transaction.
     """
 
     node: str
     head: int
     on_hand: dict[str, int]
     new: list[Movement] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
 
     def available(self, sku: str) -> int:
         return self.on_hand.get(sku, 0)
@@ -84,6 +87,22 @@ class Ledger:
         if movement.seq != self.head + 1:
             raise SequenceGap(self.node, self.head + 1, movement.seq)
         self._append(movement)
+        return True
+
+    def replicate_line(self, line: Line, recorded: Movement | None) -> bool:
+        """`replicate` for a line (a hub mirroring a push): the next line in sequence is taken
+        as it is, into `lines`; a replay, a gap or another node's line is decided by
+        `replicate`, which accepts none of them."""
+        node, seq, sku, quantity, kind = line[:5]
+        if seq != self.head + 1 or node != self.node:
+            return self.replicate(movement_of(line), recorded)
+        current = self.on_hand.get(sku, 0)
+        after = current if kind == _GRANT else current + quantity
+        if after < 0:
+            raise OutOfStock(sku, self.node, -quantity, current)
+        self.on_hand[sku] = after
+        self.head = seq
+        self.lines.append(line)
         return True
 
     def count(

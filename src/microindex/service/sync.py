@@ -17,10 +17,18 @@ from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Line, Movement
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
-from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.messages import (
+    Advice,
+    Peer,
+    Push,
+    PushRefused,
+    Refusal,
+    Reply,
+    lines_of,
+)
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
@@ -242,16 +250,18 @@ def receive_push(
     settings = settings or SyncSettings()
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
-        touched = {m.sku for m in push.movements} | {sku for sku, _ in push.want}
+        lines = lines_of(push.movements)
+        skus = {line[2] for line in lines}
+        touched = skus | {sku for sku, _ in push.want}
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
         full = peer.last_sync_s < 0 or push.answered != peer.counter
         peer.admit(push)
-        ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
+        ledger = uow.ledger.load(push.node, skus)
         before = dict(ledger.on_hand)
-        complete = _mirror(uow, ledger, account, push) and ledger.head >= push.head
-        stock_learned(uow, push.node, before, ledger.on_hand, list(ledger.new), now)
+        complete = _mirror(uow, ledger, account, push.node, lines) and ledger.head >= push.head
+        stock_learned(uow, push.node, before, ledger.on_hand, ledger.lines, now)
         uow.ledger.save(ledger)  # before the rebalance, which may read the node's history
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
@@ -302,21 +312,23 @@ def _include(
     return sweep
 
 
-def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:
+def _mirror(
+    uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, node: str, lines: Sequence[Line]
+) -> bool:
     """Replicate the batch into the hub's mirror; False when it stopped at a gap."""
-    for movement in push.movements:
-        recorded = (
-            uow.ledger.movement(push.node, movement.seq) if movement.seq <= ledger.head else None
-        )
+    replicate, mirror, movement = ledger.replicate_line, account.mirror_line, uow.ledger.movement
+    for line in lines:
+        seq = line[1]
+        recorded = movement(node, seq) if seq <= ledger.head else None
         try:
-            if ledger.replicate(movement, recorded):
-                account.mirror_movement(movement)
+            if replicate(line, recorded):
+                mirror(line)
         except SequenceGap:
             return False
         except MovementConflict as error:
-            raise PushRefused(push.node, Refusal.CONFLICT, str(error)) from error
+            raise PushRefused(node, Refusal.CONFLICT, str(error)) from error
         except WrongNode as error:
-            raise PushRefused(push.node, Refusal.WRONG_NODE, str(error)) from error
+            raise PushRefused(node, Refusal.WRONG_NODE, str(error)) from error
     return True
 
 

@@ -272,18 +272,20 @@ class SqliteLedger:
         return Ledger(node, head, on_hand)
 
     def save(self, ledger: Ledger) -> None:
-        if not ledger.new:
+        if not ledger.new and not ledger.lines:
             return
+        # a line is a row as it is stored
+        rows: list[Any] = [*_movement_rows(ledger.new), *ledger.lines]
         self._conn.executemany(
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _movement_rows(ledger.new),
+            rows,
         )
         on_hand = ledger.on_hand
         # once per SKU, in one statement: {sku: quantity} read back by json_each
         self._conn.execute(
             "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
             " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
-            (ledger.node, _COMPACT.encode({m.sku: on_hand[m.sku] for m in ledger.new})),
+            (ledger.node, _COMPACT.encode({row[2]: on_hand[row[2]] for row in rows})),
         )
         self._conn.execute(
             "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "
@@ -291,6 +293,7 @@ class SqliteLedger:
             (ledger.node, ledger.head),
         )
         ledger.new.clear()
+        ledger.lines.clear()
 
     def movement(self, node: str, seq: int) -> Movement | None:
         row = self._conn.execute(
