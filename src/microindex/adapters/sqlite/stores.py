@@ -318,16 +318,20 @@ class SqliteLedger:
         return int(row[0])
 
     def sales(self, node: str) -> SalesHistory:
-        # one pass; times are stored in UTC (`Movement` keeps one spelling): text orders them
+        # times are stored in UTC (`Movement` keeps one spelling): text orders them. Both read
+        # the rows in key order (`+sku`: not through movements_by_sku, a lookup a row)
+        first, last = self._conn.execute(
+            "SELECT min(at), max(at) FROM movements WHERE node = ?", (node,)
+        ).fetchone()
         rows = self._conn.execute(
-            "SELECT sku, sum(CASE WHEN kind = ? THEN -quantity ELSE 0 END), min(at), max(at)"
-            " FROM movements WHERE node = ? GROUP BY sku",
-            (MovementKind.SELL.value, node),
+            "SELECT sku, -sum(quantity) FROM movements WHERE node = ? AND kind = ?"
+            " GROUP BY +sku",
+            (node, MovementKind.SELL.value),
         ).fetchall()
         return SalesHistory(
-            {sku: int(units) for sku, units, _, _ in rows if units},
-            datetime.fromisoformat(min(r[2] for r in rows)) if rows else None,
-            datetime.fromisoformat(max(r[3] for r in rows)) if rows else None,
+            {sku: int(units) for sku, units in rows if units},
+            datetime.fromisoformat(first) if first else None,
+            datetime.fromisoformat(last) if last else None,
         )
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
