@@ -324,8 +324,7 @@ class SqliteLedger:
             "SELECT min(at), max(at) FROM movements WHERE node = ?", (node,)
         ).fetchone()
         rows = self._conn.execute(
-            "SELECT sku, -sum(quantity) FROM movements WHERE node = ? AND kind = ?"
-            " GROUP BY +sku",
+            "SELECT sku, -sum(quantity) FROM movements WHERE node = ? AND kind = ? GROUP BY +sku",
             (node, MovementKind.SELL.value),
         ).fetchall()
         return SalesHistory(

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 from microindex.adapters.sync.varint import Reader, Writer
+from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import (
     QUANTITY_SIGN,
     Line,
@@ -198,20 +199,21 @@ def _read_movements(r: Reader, node: str) -> MovementLines:
     if not count:
         return MovementLines(())
     strings = [r.text() for _ in range(r.uint())]
-    for _ in range(r.uint()):  # the zones' offsets, checked: a line keeps its instant in UTC
+    zones = r.uint()
+    for _ in range(zones):  # the offsets, checked: a line keeps its instant in UTC
         timezone(timedelta(seconds=r.int()))
     seq = r.uint()
-    if seq < 1:
-        raise ValueError("ledger sequence numbers start at 1")
+    if seq < 1:  # as `Movement` refuses it
+        raise InvalidValue("seq", str(seq), "ledger sequence numbers start at 1")
     try:
-        lines, r.offset = _read_lines(r.data, r.offset, count, seq, node, strings)
+        lines, r.offset = _read_lines(r.data, r.offset, count, seq, node, strings, zones)
     except IndexError as error:
         raise ValueError("truncated movement") from error
     return MovementLines(lines)
 
 
 def _read_lines(
-    data: bytes, pos: int, count: int, seq: int, node: str, strings: list[str]
+    data: bytes, pos: int, count: int, seq: int, node: str, strings: list[str], zones: int
 ) -> tuple[list[Line], int]:
     """The hot loop of a hub catching a node up: varints read inline (one byte is the common
     case), one `Line` each, checked as `Movement` checks itself (its quantity's sign; a tag id
@@ -256,7 +258,9 @@ def _read_lines(
                 index, pos = uv(data, pos)
                 actor = strings[index]
             if flags & _HAS_TZ:
-                index, pos = uv(data, pos)  # the zone named is the node's; the instant is UTC
+                index, pos = uv(data, pos)  # the node's zone: the instant is kept in UTC
+                if index >= zones:
+                    raise IndexError(index)
             if flags & _HAS_TAG:
                 index, pos = uv(data, pos)
                 tag = tags[index]
