@@ -28,7 +28,7 @@ Hub apply, CPU µs per movement (same run, load average about 21, before and aft
 apply work in turn): SQLite 19.9 -> 14.9 (raw 3.1-3.2; wall ratio 0.117 -> 0.181 on the
 loaded machine); PostgreSQL 30.4 -> 16.6 (raw 9.9-10.4; 0.479 -> 0.514). The first split of a
 node sums its sales in SQL instead of reading every movement back. Then (ADR 0014) the hub
-applies the wire lines, building no Movement for a receipt or a sale within local rights, and
+applies the wire rows, building no Movement for a receipt or a sale within local rights, and
 the first split reads the ledger in key order: three runs (load average 10-13) 9.7 / 8.8 / 9.7
 µs against raw 3.4 / 3.0 / 3.8, wall ratio 0.377 / 0.347 / 0.477; PostgreSQL 0.634 / 0.632 /
 0.505.

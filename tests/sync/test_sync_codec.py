@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microindex.adapters.sync.codec import decode_push, decode_reply, encode_push, encode_reply
-from microindex.domain.movement import Movement, MovementKind, line_of
+from microindex.domain.movement import Movement, MovementKind, row_of
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import (
     Advice,
@@ -18,7 +18,7 @@ from microindex.domain.sync.messages import (
     PushRefused,
     Refusal,
     Reply,
-    lines_of,
+    rows_of,
 )
 
 SECRET = {"van": b"k"}
@@ -100,8 +100,8 @@ def test_every_push_round_trips_with_its_movement_digests(push: Push) -> None:
     assert decoded == push
     assert [m.digest() for m in decoded.movements] == [m.digest() for m in push.movements]
     # the hub reads lines, built without a Movement: the text each movement is stored as
-    assert list(lines_of(decoded.movements)) == [line_of(m) for m in push.movements]
-    assert list(lines_of(decoded.movements)) == list(lines_of(push.movements))
+    assert list(rows_of(decoded.movements)) == [row_of(m) for m in push.movements]
+    assert list(rows_of(decoded.movements)) == list(rows_of(push.movements))
 
 
 @given(pushes(), st.data())
@@ -153,4 +153,4 @@ def test_a_decoded_line_spells_its_time_as_the_movement_does(at: datetime, micro
     ]
     push = Push("van", 1, 1, "", tuple(moved), 2, 0, True, 0)
     decoded = decode_push(encode_push(push, SECRET["van"]), SECRET.get)
-    assert [line[5] for line in lines_of(decoded.movements)] == [m.at.isoformat() for m in moved]
+    assert [line[5] for line in rows_of(decoded.movements)] == [m.at.isoformat() for m in moved]

@@ -123,8 +123,8 @@ class MemoryLedger:
         return Ledger(node, self._s.heads.get(node, 0), on_hand)
 
     def save(self, ledger: Ledger) -> None:
-        ledger.new += map(movement_of, ledger.lines)  # kept as movements here
-        ledger.lines.clear()
+        ledger.new += map(movement_of, ledger.rows)  # kept as movements here
+        ledger.rows.clear()
         for m in ledger.new:
             if (m.node, m.seq) in self._s.movements:
                 raise ValueError(f"movement {m.node}#{m.seq} exists")

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Line, Movement
+from microindex.domain.movement import Movement, MovementRow
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import (
@@ -27,7 +27,7 @@ from microindex.domain.sync.messages import (
     PushRefused,
     Refusal,
     Reply,
-    lines_of,
+    rows_of,
 )
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
@@ -250,8 +250,8 @@ def receive_push(
     settings = settings or SyncSettings()
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
-        lines = lines_of(push.movements)
-        skus = {line[2] for line in lines}
+        rows = rows_of(push.movements)
+        skus = {row[2] for row in rows}
         touched = skus | {sku for sku, _ in push.want}
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
@@ -260,8 +260,8 @@ def receive_push(
         peer.admit(push)
         ledger = uow.ledger.load(push.node, skus)
         before = dict(ledger.on_hand)
-        complete = _mirror(uow, ledger, account, push.node, lines) and ledger.head >= push.head
-        stock_learned(uow, push.node, before, ledger.on_hand, ledger.lines, now)
+        complete = _mirror(uow, ledger, account, push.node, rows) and ledger.head >= push.head
+        stock_learned(uow, push.node, before, ledger.on_hand, ledger.rows, now)
         uow.ledger.save(ledger)  # before the rebalance, which may read the node's history
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
@@ -313,16 +313,20 @@ def _include(
 
 
 def _mirror(
-    uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, node: str, lines: Sequence[Line]
+    uow: SyncUnitOfWork,
+    ledger: Ledger,
+    account: NodeAccount,
+    node: str,
+    rows: Sequence[MovementRow],
 ) -> bool:
     """Replicate the batch into the hub's mirror; False when it stopped at a gap."""
-    replicate, mirror, movement = ledger.replicate_line, account.mirror_line, uow.ledger.movement
-    for line in lines:
-        seq = line[1]
+    replicate, mirror, movement = ledger.replicate_row, account.mirror_row, uow.ledger.movement
+    for row in rows:
+        seq = row[1]
         recorded = movement(node, seq) if seq <= ledger.head else None
         try:
-            if replicate(line, recorded):
-                mirror(line)
+            if replicate(row, recorded):
+                mirror(row)
         except SequenceGap:
             return False
         except MovementConflict as error:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from microindex.domain.channels.webhook import EventKind
-from microindex.domain.movement import Line
+from microindex.domain.movement import MovementRow
 from microindex.domain.promise.lifecycle import Order, Step
 from microindex.service.ports import UnitOfWork
 from microindex.service.promise_ports import PromiseUnitOfWork
@@ -30,12 +30,12 @@ def stock_learned(
     node: str,
     before: Mapping[str, int],
     after: Mapping[str, int],
-    made: Sequence[Line],
+    made: Sequence[MovementRow],
     at: datetime,
 ) -> None:
     """A node's push mirrored `made`: one `stock.changed` per SKU whose on-hand moved, and a
     `stock.sold_out` where it went from some to none."""
-    last = {line[2]: line for line in made}
+    last = {row[2]: row for row in made}
     events: list[tuple[str, dict[str, Any]]] = []
     for sku in sorted(last):
         was, now = before.get(sku, 0), after.get(sku, 0)

@@ -272,10 +272,10 @@ class SqliteLedger:
         return Ledger(node, head, on_hand)
 
     def save(self, ledger: Ledger) -> None:
-        if not ledger.new and not ledger.lines:
+        if not ledger.new and not ledger.rows:
             return
-        # a line is a row as it is stored
-        rows: list[Any] = [*_movement_rows(ledger.new), *ledger.lines]
+        # a `MovementRow` is stored as it is
+        rows: list[Any] = [*_movement_rows(ledger.new), *ledger.rows]
         self._conn.executemany(
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
@@ -293,7 +293,7 @@ class SqliteLedger:
             (ledger.node, ledger.head),
         )
         ledger.new.clear()
-        ledger.lines.clear()
+        ledger.rows.clear()
 
     def movement(self, node: str, seq: int) -> Movement | None:
         row = self._conn.execute(

@@ -37,17 +37,17 @@ from microindex.adapters.sync.varint import Reader, Writer
 from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import (
     QUANTITY_SIGN,
-    Line,
     Movement,
     MovementKind,
+    MovementRow,
     Tag,
-    check_line_quantity,
+    check_row_quantity,
 )
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import (
     Advice,
     AgentReport,
-    MovementLines,
+    MovementRows,
     Push,
     PushRefused,
     Refusal,
@@ -194,10 +194,10 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
     )  # fmt: skip
 
 
-def _read_movements(r: Reader, node: str) -> MovementLines:
+def _read_movements(r: Reader, node: str) -> MovementRows:
     count = r.uint()
     if not count:
-        return MovementLines(())
+        return MovementRows(())
     strings = [r.text() for _ in range(r.uint())]
     zones = r.uint()
     for _ in range(zones):  # the offsets, checked: a line keeps its instant in UTC
@@ -206,18 +206,18 @@ def _read_movements(r: Reader, node: str) -> MovementLines:
     if seq < 1:  # as `Movement` refuses it
         raise InvalidValue("seq", str(seq), "ledger sequence numbers start at 1")
     try:
-        lines, r.offset = _read_lines(r.data, r.offset, count, seq, node, strings, zones)
+        lines, r.offset = _read_rows(r.data, r.offset, count, seq, node, strings, zones)
     except IndexError as error:
         raise ValueError("truncated movement") from error
-    return MovementLines(lines)
+    return MovementRows(lines)
 
 
-def _read_lines(
+def _read_rows(
     data: bytes, pos: int, count: int, seq: int, node: str, strings: list[str], zones: int
-) -> tuple[list[Line], int]:
+) -> tuple[list[MovementRow], int]:
     """The hot loop of a hub catching a node up: varints read inline (one byte is the common
-    case), one `Line` each, checked as `Movement` checks itself (its quantity's sign; a tag id
-    comes only with its tag), its time as the UTC text `Movement.at.isoformat()` gives."""
+    case), one `MovementRow` each, checked as `Movement` checks itself (its quantity's sign; a
+    tag id comes only with its tag), its time as the UTC text `Movement.at.isoformat()` gives."""
     micros, out = 0, []
     kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
     days: dict[int, str] = {}  # a push's movements mostly share a few days
@@ -237,7 +237,7 @@ def _read_lines(
         quantity = quantity >> 1 if quantity & 1 == 0 else -((quantity + 1) >> 1)
         kind = flags & 0x0F
         if quantity == 0 or quantity * signs[kind] < 0:
-            check_line_quantity(_KINDS[kind], quantity)
+            check_row_quantity(_KINDS[kind], quantity)
         delta, pos = uv(data, pos)
         micros += delta >> 1 if delta & 1 == 0 else -((delta + 1) >> 1)
         # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time

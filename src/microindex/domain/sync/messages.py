@@ -14,21 +14,21 @@ from enum import StrEnum
 from typing import Any, overload
 
 from microindex.domain.errors import DomainError
-from microindex.domain.movement import Line, Movement, line_of, movement_of
+from microindex.domain.movement import Movement, MovementRow, movement_of, row_of
 from microindex.domain.sync.account import Request
 
 
-class MovementLines(Sequence[Movement]):
-    """A push's movements as the lines a hub decoded them to (`Line`): read one and it is
-    built as a `Movement` then; `lines_of` hands the lines over as they are."""
+class MovementRows(Sequence[Movement]):
+    """A push's movements as the rows a hub decoded them to (`MovementRow`): read one and it is
+    built as a `Movement` then; `rows_of` hands the rows over as they are."""
 
-    __slots__ = ("lines",)
+    __slots__ = ("rows",)
 
-    def __init__(self, lines: Sequence[Line]) -> None:
-        self.lines = tuple(lines)
+    def __init__(self, rows: Sequence[MovementRow]) -> None:
+        self.rows = tuple(rows)
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self.rows)
 
     @overload
     def __getitem__(self, index: int) -> Movement: ...
@@ -36,29 +36,29 @@ class MovementLines(Sequence[Movement]):
     def __getitem__(self, index: slice) -> tuple[Movement, ...]: ...
     def __getitem__(self, index: int | slice) -> Movement | tuple[Movement, ...]:
         if isinstance(index, slice):
-            return tuple(movement_of(line) for line in self.lines[index])
-        return movement_of(self.lines[index])
+            return tuple(movement_of(row) for row in self.rows[index])
+        return movement_of(self.rows[index])
 
     def __iter__(self) -> Iterator[Movement]:
-        return (movement_of(line) for line in self.lines)
+        return (movement_of(row) for row in self.rows)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, MovementLines):
-            return self.lines == other.lines
+        if isinstance(other, MovementRows):
+            return self.rows == other.rows
         return isinstance(other, Sequence) and tuple(self) == tuple(other)
 
     def __hash__(self) -> int:
         return hash(tuple(self))
 
     def __repr__(self) -> str:
-        return f"MovementLines({list(self)!r})"
+        return f"MovementRows({list(self)!r})"
 
 
-def lines_of(movements: Sequence[Movement]) -> Sequence[Line]:
-    """The movements as lines: those a hub decoded as they are, others spelt out."""
-    if isinstance(movements, MovementLines):
-        return movements.lines
-    return [line_of(m) for m in movements]
+def rows_of(movements: Sequence[Movement]) -> Sequence[MovementRow]:
+    """The movements as rows: those a hub decoded as they are, others spelt out."""
+    if isinstance(movements, MovementRows):
+        return movements.rows
+    return [row_of(m) for m in movements]
 
 
 @dataclass(frozen=True, slots=True)

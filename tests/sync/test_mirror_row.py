@@ -1,4 +1,4 @@
-"""The hub mirrors a push's lines (`NodeAccount.mirror_line`) without building a `Movement` for
+"""The hub mirrors a push's rows (`NodeAccount.mirror_row`) without building a `Movement` for
 a plain receipt or a sale within local rights: on any run of movements it must end exactly where
 folding each movement (`mirror_movement`) ends, refusals included."""
 
@@ -17,8 +17,8 @@ from microindex.domain.movement import (
     Movement,
     MovementKind,
     Tag,
-    line_of,
     movement_of,
+    row_of,
 )
 from microindex.domain.sync.account import NodeAccount, Reservation, State
 from microindex.domain.sync.rights import Rights
@@ -62,43 +62,41 @@ def outcome(mirror: Callable[[T], object], what: T) -> str:
 
 @settings(max_examples=400, deadline=None)
 @given(movements())
-def test_mirroring_lines_ends_where_folding_each_movement_ends(
+def test_mirroring_rows_ends_where_folding_each_movement_ends(
     run: list[tuple[MovementKind, int, str, Tag | None, str]],
 ) -> None:
-    folded, lined = start(), start()
+    folded, by_rows = start(), start()
     for seq, (kind, quantity, sku, tag, ident) in enumerate(run, start=1):
         at = AT + timedelta(minutes=seq)
         m = Movement("van", seq, sku, quantity, kind, at, "ref", "ana", tag, ident)
         before = deepcopy(folded)
         by_fold = outcome(folded.mirror_movement, m)
-        by_line = outcome(lined.mirror_line, line_of(m))
-        assert by_line == by_fold
+        by_row = outcome(by_rows.mirror_row, row_of(m))
+        assert by_row == by_fold
         if by_fold != "ok":  # a refused movement leaves the hub's transaction to roll back
-            folded, lined = before, deepcopy(before)
-        assert lined == folded
+            folded, by_rows = before, deepcopy(before)
+        assert by_rows == folded
 
 
 @given(movements(), st.integers(-(10**12), 10**12))
-def test_a_line_spells_its_movement(
+def test_a_row_spells_its_movement(
     run: list[tuple[MovementKind, int, str, Tag | None, str]], micros: int
 ) -> None:
     for seq, (kind, quantity, sku, tag, ident) in enumerate(run, start=1):
         at = AT + timedelta(microseconds=micros * seq)
         m = Movement("van", seq, sku, quantity, kind, at, "ref", "", tag, ident)
-        assert movement_of(line_of(m)) == m
-        assert movement_of(line_of(m)).digest() == m.digest()
+        assert movement_of(row_of(m)) == m
+        assert movement_of(row_of(m)).digest() == m.digest()
 
 
-def test_a_ledger_takes_a_line_as_it_takes_the_movement() -> None:
-    by_movement, by_line = Ledger("van", 0, {"MUG": 1}), Ledger("van", 0, {"MUG": 1})
+def test_a_ledger_takes_a_row_as_it_takes_the_movement() -> None:
+    by_movement, by_row = Ledger("van", 0, {"MUG": 1}), Ledger("van", 0, {"MUG": 1})
     for seq, (kind, quantity) in enumerate(
         [(MovementKind.RECEIVE, 4), (MovementKind.GRANT, 2), (MovementKind.SELL, -5)], start=1
     ):
         m = Movement("van", seq, "MUG", quantity, kind, AT)
-        assert by_movement.replicate(m, None) and by_line.replicate_line(line_of(m), None)
+        assert by_movement.replicate(m, None) and by_row.replicate_row(row_of(m), None)
     assert (
-        (by_line.head, by_line.on_hand)
-        == (by_movement.head, by_movement.on_hand)
-        == (3, {"MUG": 0})
+        (by_row.head, by_row.on_hand) == (by_movement.head, by_movement.on_hand) == (3, {"MUG": 0})
     )
-    assert by_line.lines == [line_of(m) for m in by_movement.new]
+    assert by_row.rows == [row_of(m) for m in by_movement.new]
