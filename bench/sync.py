@@ -27,7 +27,11 @@ both times. With replies that carry only what changed (ADR 0008): 3.75 / 3.94 / 
 Hub apply, CPU µs per movement (same run, load average about 21, before and after issue 21's
 apply work in turn): SQLite 19.9 -> 14.9 (raw 3.1-3.2; wall ratio 0.117 -> 0.181 on the
 loaded machine); PostgreSQL 30.4 -> 16.6 (raw 9.9-10.4; 0.479 -> 0.514). The first split of a
-node sums its sales in SQL instead of reading every movement back.
+node sums its sales in SQL instead of reading every movement back. Then (ADR 0014) the hub
+applies the wire rows, building no Movement for a receipt or a sale within local rights, and
+the first split reads the ledger in key order: three runs (load average 10-13) 9.7 / 8.8 / 9.7
+µs against raw 3.4 / 3.0 / 3.8, wall ratio 0.377 / 0.347 / 0.477; PostgreSQL 0.634 / 0.632 /
+0.505.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.

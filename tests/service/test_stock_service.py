@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from microindex.adapters.memory import MemoryDatabase
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.codes import Sku
-from microindex.domain.errors import OutOfStock, UnknownSku
+from microindex.domain.errors import InvalidValue, OutOfStock, UnknownSku
 from microindex.domain.money import Money
 from microindex.domain.movement import MovementKind
 from microindex.domain.product import Product
@@ -151,3 +151,16 @@ def test_stored_on_hand_equals_the_sum_of_stored_movements(
         assert lines.get(sku, 0) == total >= 0
     assert [m.seq for m in movements] == list(range(1, len(movements) + 1))
     database.close()
+
+
+def test_a_stock_file_names_a_badly_spelt_sku_before_an_unknown_one(
+    node_db: UnitOfWorkFactory,
+) -> None:
+    """Only the SKUs the catalog lacks are spell-checked, yet the answer is the same: a SKU no
+    SKU could be is named first, wherever it stands, then the first missing one."""
+    rows = [stock.StockRow("MUG-NONE-1", 1), stock.StockRow("has space", 1)]
+    with pytest.raises(InvalidValue, match="has space"):
+        stock.set_stock(node_db, "van", [stock.StockRow(SKUS[0], 2), *rows], AT, "file")
+    with pytest.raises(UnknownSku, match="MUG-NONE-1"):
+        stock.set_stock(node_db, "van", [stock.StockRow(SKUS[0], 2), rows[0]], AT, "file")
+    assert on_hand(node_db, "van", SKUS[0]) == 0

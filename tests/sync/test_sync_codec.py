@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microindex.adapters.sync.codec import decode_push, decode_reply, encode_push, encode_reply
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, row_of
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import (
     Advice,
@@ -18,6 +18,7 @@ from microindex.domain.sync.messages import (
     PushRefused,
     Refusal,
     Reply,
+    rows_of,
 )
 
 SECRET = {"van": b"k"}
@@ -98,6 +99,9 @@ def test_every_push_round_trips_with_its_movement_digests(push: Push) -> None:
     decoded = decode_push(encode_push(push, SECRET["van"]), SECRET.get)
     assert decoded == push
     assert [m.digest() for m in decoded.movements] == [m.digest() for m in push.movements]
+    # the hub reads lines, built without a Movement: the text each movement is stored as
+    assert list(rows_of(decoded.movements)) == [row_of(m) for m in push.movements]
+    assert list(rows_of(decoded.movements)) == list(rows_of(push.movements))
 
 
 @given(pushes(), st.data())
@@ -133,3 +137,20 @@ def test_a_reply_round_trips() -> None:
         600,
     )
     assert decode_reply(encode_reply(reply, SECRET["van"]), SECRET.get) == reply
+
+
+@given(
+    st.datetimes(datetime(1, 1, 2), datetime(9999, 12, 30), timezones=st.just(UTC)),
+    st.sampled_from([0, 1, 999_999]),
+)
+@settings(max_examples=300)
+def test_a_decoded_line_spells_its_time_as_the_movement_does(at: datetime, micro: int) -> None:
+    """The hub writes a line's time as text it formats itself: any instant, with or without a
+    fraction of a second, reads as `Movement.at.isoformat()`."""
+    moved = [
+        Movement("van", 1, "MUG-1", 1, MovementKind.RECEIVE, at),
+        Movement("van", 2, "MUG-1", 1, MovementKind.RECEIVE, at.replace(microsecond=micro)),
+    ]
+    push = Push("van", 1, 1, "", tuple(moved), 2, 0, True, 0)
+    decoded = decode_push(encode_push(push, SECRET["van"]), SECRET.get)
+    assert [line[5] for line in rows_of(decoded.movements)] == [m.at.isoformat() for m in moved]

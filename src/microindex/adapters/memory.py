@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, movement_of
 from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.ports import (
@@ -123,6 +123,8 @@ class MemoryLedger:
         return Ledger(node, self._s.heads.get(node, 0), on_hand)
 
     def save(self, ledger: Ledger) -> None:
+        ledger.new += map(movement_of, ledger.rows)  # kept as movements here
+        ledger.rows.clear()
         for m in ledger.new:
             if (m.node, m.seq) in self._s.movements:
                 raise ValueError(f"movement {m.node}#{m.seq} exists")

@@ -13,7 +13,9 @@ from microindex.domain.errors import (
     SequenceGap,
     WrongNode,
 )
-from microindex.domain.movement import Movement, MovementKind, Tag
+from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag, movement_of
+
+_GRANT = MovementKind.GRANT.value  # a grant moves rights, not goods
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +39,15 @@ class CountResult:
 class Ledger:
     """The part of one node's ledger a use case needs: its head and the on-hand of some SKUs.
 
-    Movements made by `record` or accepted by `replicate` are collected in `new`, for the store
-    to append in the same transaction.
+    Movements made by `record` or accepted by `replicate` are collected in `new`, and rows
+    accepted by `replicate_row` in `rows`, for the store to append in the same transaction.
     """
 
     node: str
     head: int
     on_hand: dict[str, int]
     new: list[Movement] = field(default_factory=list)
+    rows: list[MovementRow] = field(default_factory=list)
 
     def available(self, sku: str) -> int:
         return self.on_hand.get(sku, 0)
@@ -84,6 +87,22 @@ class Ledger:
         if movement.seq != self.head + 1:
             raise SequenceGap(self.node, self.head + 1, movement.seq)
         self._append(movement)
+        return True
+
+    def replicate_row(self, row: MovementRow, recorded: Movement | None) -> bool:
+        """`replicate` for a row (a hub mirroring a push): the next row in sequence is taken
+        as it is, into `rows`; a replay, a gap or another node's row is decided by
+        `replicate`, which accepts none of them."""
+        node, seq, sku, quantity, kind = row[:5]
+        if seq != self.head + 1 or node != self.node:
+            return self.replicate(movement_of(row), recorded)
+        current = self.on_hand.get(sku, 0)
+        after = current if kind == _GRANT else current + quantity
+        if after < 0:
+            raise OutOfStock(sku, self.node, -quantity, current)
+        self.on_hand[sku] = after
+        self.head = seq
+        self.rows.append(row)
         return True
 
     def count(

@@ -56,6 +56,7 @@ _SIGN: dict[MovementKind, int] = {
     MovementKind.GRANT: 0,
 }
 
+QUANTITY_SIGN = _SIGN  # read-only, for a reader that checks rows without building movements
 _NO_OFFSET = timedelta(0)
 
 # A grant moves stock rights between the node and the hub; the goods stay where they are.
@@ -121,3 +122,33 @@ class Movement:
             )
         )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+# A movement as the text and numbers it is stored and sent as, in `Movement`'s field order:
+# (node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id), `kind` and `tag` as their
+# values ("" for no tag), `at` as UTC ISO 8601 text (`Movement.at.isoformat()`). A hub mirrors
+# a node's pushes as rows, building no `Movement` for a row that only moves stock and local
+# rights (see `Ledger.replicate_row`, `NodeAccount.mirror_row`).
+MovementRow = tuple[str, int, str, int, str, str, str, str, str, str]
+
+
+def row_of(m: Movement) -> MovementRow:
+    return (
+        m.node, m.seq, m.sku, m.quantity, m.kind.value, m.at.astimezone(UTC).isoformat(),
+        m.reference, m.actor, m.tag.value if m.tag else "", m.tag_id,
+    )  # fmt: skip
+
+
+def movement_of(row: MovementRow) -> Movement:
+    """The movement a row spells (which checks itself)."""
+    node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id = row
+    return Movement(
+        node, seq, sku, quantity, MovementKind(kind), datetime.fromisoformat(at), reference,
+        actor, Tag(tag) if tag else None, tag_id,
+    )  # fmt: skip
+
+
+def check_row_quantity(kind: MovementKind, quantity: int) -> None:
+    """What `Movement` checks of its quantity, for a row read without building one."""
+    if quantity == 0 or quantity * _SIGN[kind] < 0:
+        check_quantity(kind, quantity)

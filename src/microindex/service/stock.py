@@ -210,10 +210,14 @@ def import_stock(
 
 
 def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
-    for sku in skus:
-        Sku(sku)
+    """InvalidValue for the first SKU not spelt as one, else UnknownSku for the catalog's
+    first missing one (in sort order). A SKU the catalog holds was checked when it went in, so only
+    the missing ones are checked here (a stock file of 10,000 rows skips 10,000 checks)."""
     missing = uow.catalog.missing(skus)
     if missing:
+        for sku in skus:
+            if sku in missing:
+                Sku(sku)
         raise unknown_sku(uow, sorted(missing)[0])
 
 

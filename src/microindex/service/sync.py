@@ -17,10 +17,18 @@ from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement, MovementKind, MovementRow
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
-from microindex.domain.sync.messages import Advice, Peer, Push, PushRefused, Refusal, Reply
+from microindex.domain.sync.messages import (
+    Advice,
+    Peer,
+    Push,
+    PushRefused,
+    Refusal,
+    Reply,
+    rows_of,
+)
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
@@ -30,6 +38,7 @@ from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUni
 from microindex.service.webhook_events import stock_learned
 
 _GRANT = MovementKind.GRANT
+_GRANT_KIND = _GRANT.value
 
 
 class LocalFloors(Protocol):
@@ -250,23 +259,25 @@ def receive_push(
     settings = settings or SyncSettings()
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
-        touched = {m.sku for m in push.movements} | {sku for sku, _ in push.want}
+        rows = rows_of(push.movements)
+        skus = {row[2] for row in rows}
+        touched = skus | {sku for sku, _ in push.want}
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
         peer = uow.accounts.peer(push.node)
         full = peer.last_sync_s < 0 or push.answered != peer.counter
         everything = not full and tau_moves(uow, peer, now, settings)
         peer.admit(push)
-        ledger = uow.ledger.load(push.node, {m.sku for m in push.movements})
+        ledger = uow.ledger.load(push.node, skus)
         before = dict(ledger.on_hand)
-        complete = _mirror(uow, ledger, account, push) and ledger.head >= push.head
-        stock_learned(uow, push.node, before, ledger.on_hand, list(ledger.new), now)
+        complete = _mirror(uow, ledger, account, push.node, rows) and ledger.head >= push.head
+        stock_learned(uow, push.node, before, ledger.on_hand, ledger.rows, now)
         uow.ledger.save(ledger)  # before the rebalance, which may read the node's history
         peer.overdraft += account.overdraft
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
         splits = complete and same_epoch
-        sweeps = splits and not _answers_only(push)
+        sweeps = splits and not _answers_only(rows)
         sweep = _include(uow, account, peer, full, settings, sweeps, everything and splits)
         if complete and same_epoch and push.covers_requests:
             account.settle(push.requests_through)
@@ -316,29 +327,35 @@ def _include(
     return sweep
 
 
-def _answers_only(push: Push) -> bool:
+def _answers_only(rows: Sequence[MovementRow]) -> bool:
     """A push holding only rights moves (grants, releases, set-asides: what the hub's last
     reply asked for) is the node answering within its sync: the idle sweep waits for its next
     sync, or the sync would sweep on, a slice an exchange, while each slice hands something
-    back (the whole catalog, 200 SKUs an exchange)."""
-    return bool(push.movements) and all(m.kind is _GRANT for m in push.movements)
+    back (the whole catalog, 200 SKUs an exchange). Read from the rows (kind is row[4])."""
+    return bool(rows) and all(row[4] == _GRANT_KIND for row in rows)
 
 
-def _mirror(uow: SyncUnitOfWork, ledger: Ledger, account: NodeAccount, push: Push) -> bool:
+def _mirror(
+    uow: SyncUnitOfWork,
+    ledger: Ledger,
+    account: NodeAccount,
+    node: str,
+    rows: Sequence[MovementRow],
+) -> bool:
     """Replicate the batch into the hub's mirror; False when it stopped at a gap."""
-    for movement in push.movements:
-        recorded = (
-            uow.ledger.movement(push.node, movement.seq) if movement.seq <= ledger.head else None
-        )
+    replicate, mirror, movement = ledger.replicate_row, account.mirror_row, uow.ledger.movement
+    for row in rows:
+        seq = row[1]
+        recorded = movement(node, seq) if seq <= ledger.head else None
         try:
-            if ledger.replicate(movement, recorded):
-                account.mirror_movement(movement)
+            if replicate(row, recorded):
+                mirror(row)
         except SequenceGap:
             return False
         except MovementConflict as error:
-            raise PushRefused(push.node, Refusal.CONFLICT, str(error)) from error
+            raise PushRefused(node, Refusal.CONFLICT, str(error)) from error
         except WrongNode as error:
-            raise PushRefused(push.node, Refusal.WRONG_NODE, str(error)) from error
+            raise PushRefused(node, Refusal.WRONG_NODE, str(error)) from error
     return True
 
 

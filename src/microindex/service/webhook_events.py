@@ -8,12 +8,12 @@ outbox position, so it is the same however often it is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from microindex.domain.channels.webhook import EventKind
-from microindex.domain.movement import Movement
+from microindex.domain.movement import MovementRow
 from microindex.domain.promise.lifecycle import Order, Step
 from microindex.service.ports import UnitOfWork
 from microindex.service.promise_ports import PromiseUnitOfWork
@@ -30,28 +30,28 @@ def stock_learned(
     node: str,
     before: Mapping[str, int],
     after: Mapping[str, int],
-    made: list[Movement],
+    made: Sequence[MovementRow],
     at: datetime,
 ) -> None:
     """A node's push mirrored `made`: one `stock.changed` per SKU whose on-hand moved, and a
     `stock.sold_out` where it went from some to none."""
-    last = {m.sku: m for m in made}
+    last = {row[2]: row for row in made}
     events: list[tuple[str, dict[str, Any]]] = []
     for sku in sorted(last):
         was, now = before.get(sku, 0), after.get(sku, 0)
         if was == now:
             continue
-        movement = last[sku]
+        _, seq, _, _, kind, when = last[sku][:6]
         data = {
             "node": node,
             "sku": sku,
             "on_hand": now,
             "was": was,
-            "seq": movement.seq,
-            "kind": movement.kind.value,
-            "at": movement.at.isoformat(),
+            "seq": seq,
+            "kind": kind,
+            "at": when,
         }
-        key = f"{node}#{movement.seq}"
+        key = f"{node}#{seq}"
         events.append((key, {"type": EventKind.STOCK_CHANGED.value, "data": data}))
         if was > 0 >= now:
             events.append((key, {"type": EventKind.SOLD_OUT.value, "data": data}))

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import Connection
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement, MovementKind, Tag
+from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag
 from microindex.domain.node import Node
 from microindex.domain.product import Product
 from microindex.service.ports import (
@@ -48,12 +48,14 @@ _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
 
 _TEXT: dict[object, str] = {e: e.value for e in (*MovementKind, *Tag)}
 _ROWS = json.JSONEncoder(separators=(",", ":"))
+_GRANT = MovementKind.GRANT.value
 
 
-def _movement_rows(movements: list[Movement]) -> str:
-    """`[[seq, sku, quantity, kind, at, reference, actor, tag, tag_id], ...]` as JSON; a
-    batch's movements often share one time, formatted once."""
-    rows: list[list[Any]] = []
+def _movement_rows(movements: list[Movement], more: list[MovementRow]) -> str:
+    """`[[seq, sku, quantity, kind, at, reference, actor, tag, tag_id], ...]` as JSON (`more`
+    as they are, after their node); a batch's movements often share one time, formatted
+    once."""
+    rows: list[Any] = []
     text = _TEXT
     at, stamp = None, ""
     for m in movements:
@@ -63,6 +65,7 @@ def _movement_rows(movements: list[Movement]) -> str:
         rows.append(
             [m.seq, m.sku, m.quantity, text[m.kind], stamp, m.reference, m.actor, tag, m.tag_id]
         )
+    rows += [row[1:] for row in more]
     return _ROWS.encode(rows)
 
 
@@ -293,11 +296,13 @@ class PostgresLedger:
 
     def save(self, ledger: Ledger) -> None:
         """Append the new movements, add their deltas to on-hand, move the head: one statement."""
-        if not ledger.new:
+        if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)
         for m in ledger.new:
             deltas[m.sku] += m.on_hand_delta
+        for row in ledger.rows:
+            deltas[row[2]] += 0 if row[4] == _GRANT else row[3]
         skus = sorted(deltas)
         updated = self._conn.execute(
             "WITH appended AS ("
@@ -315,7 +320,7 @@ class PostgresLedger:
                 "node": ledger.node,
                 # one JSON text of rows, dumped in C and read by the server: arrays of each
                 # column cost a Python loop per element to dump
-                "rows": _movement_rows(ledger.new),
+                "rows": _movement_rows(ledger.new, ledger.rows),
                 "head": ledger.head,
                 "skus": skus,
                 "deltas": [deltas[s] for s in skus],
@@ -330,6 +335,7 @@ class PostgresLedger:
                 )
         self._placeholders[ledger.node].difference_update(skus)
         ledger.new.clear()
+        ledger.rows.clear()
 
     def before_commit(self) -> None:
         """Drop the on-hand rows `load` created that no movement ever touched."""

@@ -385,7 +385,7 @@ def _rights_row(node: str, sku: str, h: int, r: Rights) -> tuple[Any, ...]:
         r.local,
         r.granted,
         r.unavailable,
-        json.dumps(r.reserved),
+        json.dumps(r.reserved) if r.reserved else "[]",  # most SKUs: nothing set aside
     )
 
 

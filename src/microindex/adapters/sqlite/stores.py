@@ -272,18 +272,20 @@ class SqliteLedger:
         return Ledger(node, head, on_hand)
 
     def save(self, ledger: Ledger) -> None:
-        if not ledger.new:
+        if not ledger.new and not ledger.rows:
             return
+        # a `MovementRow` is stored as it is
+        rows: list[Any] = [*_movement_rows(ledger.new), *ledger.rows]
         self._conn.executemany(
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _movement_rows(ledger.new),
+            rows,
         )
         on_hand = ledger.on_hand
         # once per SKU, in one statement: {sku: quantity} read back by json_each
         self._conn.execute(
             "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
             " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
-            (ledger.node, _COMPACT.encode({m.sku: on_hand[m.sku] for m in ledger.new})),
+            (ledger.node, _COMPACT.encode({row[2]: on_hand[row[2]] for row in rows})),
         )
         self._conn.execute(
             "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "
@@ -291,6 +293,7 @@ class SqliteLedger:
             (ledger.node, ledger.head),
         )
         ledger.new.clear()
+        ledger.rows.clear()
 
     def movement(self, node: str, seq: int) -> Movement | None:
         row = self._conn.execute(
@@ -315,16 +318,19 @@ class SqliteLedger:
         return int(row[0])
 
     def sales(self, node: str) -> SalesHistory:
-        # one pass; times are stored in UTC (`Movement` keeps one spelling): text orders them
+        # times are stored in UTC (`Movement` keeps one spelling): text orders them. Both read
+        # the rows in key order (`+sku`: not through movements_by_sku, a lookup a row)
+        first, last = self._conn.execute(
+            "SELECT min(at), max(at) FROM movements WHERE node = ?", (node,)
+        ).fetchone()
         rows = self._conn.execute(
-            "SELECT sku, sum(CASE WHEN kind = ? THEN -quantity ELSE 0 END), min(at), max(at)"
-            " FROM movements WHERE node = ? GROUP BY sku",
-            (MovementKind.SELL.value, node),
+            "SELECT sku, -sum(quantity) FROM movements WHERE node = ? AND kind = ? GROUP BY +sku",
+            (node, MovementKind.SELL.value),
         ).fetchall()
         return SalesHistory(
-            {sku: int(units) for sku, units, _, _ in rows if units},
-            datetime.fromisoformat(min(r[2] for r in rows)) if rows else None,
-            datetime.fromisoformat(max(r[3] for r in rows)) if rows else None,
+            {sku: int(units) for sku, units in rows if units},
+            datetime.fromisoformat(first) if first else None,
+            datetime.fromisoformat(last) if last else None,
         )
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:

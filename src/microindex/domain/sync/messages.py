@@ -8,14 +8,57 @@ replayed push is refused even when its credential is right.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, overload
 
 from microindex.domain.errors import DomainError
-from microindex.domain.movement import Movement
+from microindex.domain.movement import Movement, MovementRow, movement_of, row_of
 from microindex.domain.sync.account import Request
+
+
+class MovementRows(Sequence[Movement]):
+    """A push's movements as the rows a hub decoded them to (`MovementRow`): read one and it is
+    built as a `Movement` then; `rows_of` hands the rows over as they are."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Sequence[MovementRow]) -> None:
+        self.rows = tuple(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Movement: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Movement, ...]: ...
+    def __getitem__(self, index: int | slice) -> Movement | tuple[Movement, ...]:
+        if isinstance(index, slice):
+            return tuple(movement_of(row) for row in self.rows[index])
+        return movement_of(self.rows[index])
+
+    def __iter__(self) -> Iterator[Movement]:
+        return (movement_of(row) for row in self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MovementRows):
+            return self.rows == other.rows
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"MovementRows({list(self)!r})"
+
+
+def rows_of(movements: Sequence[Movement]) -> Sequence[MovementRow]:
+    """The movements as rows: those a hub decoded as they are, others spelt out."""
+    if isinstance(movements, MovementRows):
+        return movements.rows
+    return [row_of(m) for m in movements]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +83,7 @@ class Push:
     incarnation: int
     counter: int  # strictly increasing per node: a replay is refused
     epoch: str  # the hub epoch the node last saw ("" before the first reply)
-    movements: tuple[Movement, ...]  # consecutive seqs of the node's own ledger
+    movements: Sequence[Movement]  # consecutive seqs of the node's own ledger
     head: int  # the node's ledger head when the batch was read
     requests_through: int  # the node applied the hub's requests up to this seq
     covers_requests: bool  # the movements reach the position of that request mark
