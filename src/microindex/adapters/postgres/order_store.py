@@ -19,13 +19,17 @@ _OPEN_STEPS = [s.value for s in Step if s not in ENDED]
 class PostgresOrders:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._held: list[OrderRecord] = []  # added, written with the commit
 
     def get(self, ident: str) -> OrderRecord | None:
-        row = self._conn.execute(
-            "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
-            " FROM orders WHERE ident = %s",
-            (ident,),
-        ).fetchone()
+        self.flush()
+        with self._conn.pipeline():  # a unit of work's first read: its BEGIN rides along
+            found = self._conn.execute(
+                "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
+                " FROM orders WHERE ident = %s",
+                (ident,),
+            )
+        row = found.fetchone()
         if row is None:
             return None
         digest, method, placed, promised, lease, request, why = row
@@ -53,8 +57,17 @@ class PostgresOrders:
         }
 
     def add(self, record: OrderRecord) -> None:
-        with self._conn.pipeline():  # the order, its parts and events: one round trip
+        """Held back to the commit's round trip (or the next use of the orders)."""
+        self._held.append(record)
+
+    def flush(self) -> None:
+        """Write the orders held back: each with its parts and events."""
+        held, self._held = self._held, []
+        for record in held:
             self._add(record)
+
+    def forget(self) -> None:
+        self._held.clear()
 
     def _add(self, record: OrderRecord) -> None:
         order = record.order
@@ -74,6 +87,7 @@ class PostgresOrders:
         self.save(order)
 
     def save(self, order: Order) -> None:
+        self.flush()
         execute_rows(
             self._conn,
             "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
@@ -105,6 +119,7 @@ class PostgresOrders:
         order.events.clear()
 
     def open_at(self, node: str | None) -> list[Order]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT DISTINCT ident FROM order_parts WHERE step = ANY(%s)"
             " AND (%s::text IS NULL OR node = %s OR transfer_to = %s) ORDER BY ident",
@@ -114,6 +129,7 @@ class PostgresOrders:
         return [record.order for record in found if record is not None and record.order.open]
 
     def at_risk_nodes(self) -> list[str]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT DISTINCT node FROM order_parts WHERE at_risk <> '' AND step = ANY(%s)"
             " ORDER BY node",
@@ -122,6 +138,7 @@ class PostgresOrders:
         return [node for (node,) in rows]
 
     def lapsed(self, now: datetime) -> list[str]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT o.ident FROM orders o WHERE o.lease_until <= %s AND NOT EXISTS ("
             " SELECT 1 FROM order_parts p WHERE p.ident = o.ident AND p.step <> 'promised')"
@@ -131,6 +148,7 @@ class PostgresOrders:
         return [str(ident) for (ident,) in rows]
 
     def events(self, start: datetime, end: datetime) -> list[Event]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT ident, node, step, at, actor, note FROM order_events"
             " WHERE at >= %s AND at < %s ORDER BY id",
@@ -139,6 +157,7 @@ class PostgresOrders:
         return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
 
     def history(self, ident: str) -> list[Event]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT ident, node, step, at, actor, note FROM order_events WHERE ident = %s"
             " ORDER BY id",
@@ -154,6 +173,14 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
         super().__init__(conn)
         self.orders = PostgresOrders(conn)
         self.transfers = PostgresTransfers(conn)
+
+    def _write_held(self) -> None:
+        super()._write_held()
+        self.orders.flush()
+
+    def _forget(self) -> None:
+        super()._forget()
+        self.orders.forget()
 
 
 class PostgresPromiseDatabase(PostgresSyncDatabase):

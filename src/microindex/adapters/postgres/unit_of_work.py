@@ -6,6 +6,8 @@ import threading
 from types import TracebackType
 from typing import Self
 
+from psycopg import pq
+
 from microindex.adapters.postgres.catalog_staging import PostgresStaging
 from microindex.adapters.postgres.connection import Connection, connect
 from microindex.adapters.postgres.migrations import migrate
@@ -90,9 +92,15 @@ class PostgresUnitOfWork:
 
     def commit(self) -> None:
         self.ledger.before_commit()
-        self.outbox.flush()
-        self._conn.commit()
+        with self._conn.pipeline():  # the writes held back and the COMMIT: one round trip
+            self._write_held()
+            self.outbox.flush()
+            if self._conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                self._conn.execute("COMMIT")  # not conn.commit(): that syncs once more
         self._forget()
+
+    def _write_held(self) -> None:
+        """Write what the stores held back until the commit (none here; see the subclasses)."""
 
     def rollback(self) -> None:
         if not self._conn.closed:
