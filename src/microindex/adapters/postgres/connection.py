@@ -12,6 +12,7 @@ from psycopg.rows import TupleRow
 
 Connection = psycopg.Connection[TupleRow]
 Cursor = psycopg.Cursor[TupleRow]
+Statement = tuple[LiteralString, Sequence[Any]]  # a query and its parameters
 
 
 def connect(url: str, schema: str | None = None) -> Connection:
@@ -40,6 +41,20 @@ def execute_rows(conn: Connection, query: LiteralString, rows: Sequence[Sequence
     elif rows:
         with conn.cursor() as cur:
             cur.executemany(query, rows)
+
+
+def run_batch(conn: Connection, statements: Sequence[Statement]) -> psycopg.ClientCursor[TupleRow]:
+    """Run `statements` in order as one message (the simple query protocol, parameters bound
+    on the client): one send and one round trip, where a pipeline sends and polls once per
+    statement. The cursor holds the first statement's result; `nextset()` moves on."""
+    cursor = psycopg.ClientCursor(conn)
+    cursor.execute(";".join(q for q, _ in statements), [p for _, ps in statements for p in ps])
+    return cursor
+
+
+def row_statements(query: LiteralString, rows: Sequence[Sequence[Any]]) -> list[Statement]:
+    """`query` once per row, for `run_batch`."""
+    return [(query, row) for row in rows]
 
 
 class Connected(Protocol):

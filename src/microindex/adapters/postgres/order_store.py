@@ -6,7 +6,12 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection, execute_rows
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    row_statements,
+    run_batch,
+)
 from microindex.adapters.postgres.node_ops_store import PostgresTransfers
 from microindex.adapters.postgres.rights_store import PostgresSyncDatabase, PostgresSyncUnitOfWork
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
@@ -23,13 +28,11 @@ class PostgresOrders:
 
     def get(self, ident: str) -> OrderRecord | None:
         self.flush()
-        with self._conn.pipeline():  # a unit of work's first read: its BEGIN rides along
-            found = self._conn.execute(
-                "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
-                " FROM orders WHERE ident = %s",
-                (ident,),
-            )
-        row = found.fetchone()
+        row = self._conn.execute(
+            "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
+            " FROM orders WHERE ident = %s",
+            (ident,),
+        ).fetchone()
         if row is None:
             return None
         digest, method, placed, promised, lease, request, why = row
@@ -60,63 +63,23 @@ class PostgresOrders:
         """Held back to the commit's round trip (or the next use of the orders)."""
         self._held.append(record)
 
-    def flush(self) -> None:
-        """Write the orders held back: each with its parts and events."""
+    def held_back(self) -> list[Statement]:
+        """The orders held back, each with its parts and events, for the commit's batch;
+        forgotten here."""
         held, self._held = self._held, []
-        for record in held:
-            self._add(record)
+        return [statement for record in held for statement in _added(record)]
+
+    def flush(self) -> None:
+        """Write what is held back now (a use of the orders comes)."""
+        if self._held:
+            run_batch(self._conn, self.held_back())
 
     def forget(self) -> None:
         self._held.clear()
 
-    def _add(self, record: OrderRecord) -> None:
-        order = record.order
-        self._conn.execute(
-            "INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                order.ident,
-                record.digest,
-                order.method.value,
-                order.placed_at,
-                order.promised_by,
-                record.lease_until,
-                Jsonb(record.request),
-                Jsonb(list(record.why)),
-            ),
-        )
-        self.save(order)
-
     def save(self, order: Order) -> None:
         self.flush()
-        execute_rows(
-            self._conn,
-            "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
-            " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
-            " arrived_at = excluded.arrived_at, lines = excluded.lines,"
-            " at_risk = excluded.at_risk",
-            [
-                (
-                    order.ident,
-                    p.node,
-                    Jsonb([list(line) for line in p.lines]),
-                    p.step.value,
-                    p.ready_by,
-                    p.arrives_by,
-                    p.transfer_to,
-                    p.arrived_at,
-                    p.at_risk,
-                )
-                for p in order.parts.values()
-            ],
-        )
-        execute_rows(
-            self._conn,
-            "INSERT INTO order_events (ident, node, step, at, actor, note)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
-            [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
-        )
-        order.events.clear()
+        run_batch(self._conn, _saved(order))
 
     def open_at(self, node: str | None) -> list[Order]:
         self.flush()
@@ -166,6 +129,53 @@ class PostgresOrders:
         return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
 
 
+def _added(record: OrderRecord) -> list[Statement]:
+    order = record.order
+    row = (
+        order.ident,
+        record.digest,
+        order.method.value,
+        order.placed_at,
+        order.promised_by,
+        record.lease_until,
+        Jsonb(record.request),
+        Jsonb(list(record.why)),
+    )
+    return [("INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", row), *_saved(order)]
+
+
+def _saved(order: Order) -> list[Statement]:
+    """The order's parts as they are and its new events (cleared from the order)."""
+    parts = row_statements(
+        "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
+        " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
+        " arrived_at = excluded.arrived_at, lines = excluded.lines,"
+        " at_risk = excluded.at_risk",
+        [
+            (
+                order.ident,
+                p.node,
+                Jsonb([list(line) for line in p.lines]),
+                p.step.value,
+                p.ready_by,
+                p.arrives_by,
+                p.transfer_to,
+                p.arrived_at,
+                p.at_risk,
+            )
+            for p in order.parts.values()
+        ],
+    )
+    events = row_statements(
+        "INSERT INTO order_events (ident, node, step, at, actor, note)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
+    )
+    order.events.clear()
+    return [*parts, *events]
+
+
 class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
     """The hub's unit of work for promising: sync accounts, orders and the transfers they need."""
 
@@ -174,9 +184,8 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
         self.orders = PostgresOrders(conn)
         self.transfers = PostgresTransfers(conn)
 
-    def _write_held(self) -> None:
-        super()._write_held()
-        self.orders.flush()
+    def _held_back(self) -> list[Statement]:
+        return [*super()._held_back(), *self.orders.held_back()]
 
     def _forget(self) -> None:
         super()._forget()

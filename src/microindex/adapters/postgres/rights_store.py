@@ -15,9 +15,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, LiteralString
 
+import psycopg
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection, Cursor, execute_rows
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    row_statements,
+    run_batch,
+)
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -210,39 +216,43 @@ class PostgresAccounts:
     ) -> NodeAccount:
         """Lock the peer row (created if need be), read the rights (of `chosen` if given) and
         with `reservations` the open ones (of `chosen`): one round trip, the upsert locking
-        the row before the reads run."""
-        with self._conn.pipeline():
-            lock = self._conn.execute(
+        the row before the reads run (each statement of the batch sees what committed
+        before it started)."""
+        statements: list[Statement] = [
+            (
                 "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
                 " ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request"
                 " RETURNING next_request",
                 (node,),
-            )
-            rights = self._conn.execute(
+            ),
+            (
                 "SELECT sku, h, owed, local, granted, unavailable, reserved FROM hub_rights"
-                " WHERE node = %s AND (%s::text[] IS NULL OR sku = ANY(%s))",
+                " WHERE node = %s AND (%s::text[] IS NULL OR sku = ANY(%s::text[]))",
                 (node, chosen, chosen),
-            )
-            reserved_now = (
-                self._conn.execute(
-                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)"
-                    " AND (%s::text[] IS NULL OR sku = ANY(%s))",
+            ),
+        ]
+        if reservations:
+            statements.append(
+                (
+                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s::text[])"
+                    " AND (%s::text[] IS NULL OR sku = ANY(%s::text[]))",
                     (node, _OPEN, chosen, chosen),
                 )
-                if reservations
-                else None
             )
+        found = run_batch(self._conn, statements)
+        row = found.fetchone()
+        next_request = 1 if row is None else int(row[0])
+        found.nextset()
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
-        for sku, h, owed, local, granted, unavailable, reserved in rights:
+        for sku, h, owed, local, granted, unavailable, reserved in found:
             held[sku] = int(h) - int(owed)
             self._loaded[(node, sku)] = held[sku]
             mirror[sku] = Rights(int(local), int(granted), int(unavailable), _reserved(reserved))
-        row = lock.fetchone()
-        next_request = 1 if row is None else int(row[0])
         account = NodeAccount(node, held, mirror, {}, {}, next_request)
-        if reserved_now is not None:
-            account.reservations.update((r.ident, r) for r in map(_reservation, reserved_now))
+        if reservations:
+            found.nextset()
+            account.reservations.update((r.ident, r) for r in map(_reservation, found))
         return account
 
     def _requests(self, node: str) -> dict[int, Request]:
@@ -260,26 +270,25 @@ class PostgresAccounts:
         return found
 
     def save(self, account: NodeAccount) -> None:
-        """Write what the unit of work changed, in a few statements whatever the SKUs and one
-        round trip: the rights spent in one conditional UPDATE (the escrow test), the rest in
-        one upsert, the new requests in one INSERT (unnest-based set statements). A spend that
-        did not match raises NotEnoughRights, and the unit of work rolls back what followed."""
+        """Write what the unit of work changed, in a few statements whatever the SKUs, sent
+        as one batch: the rights spent in one conditional UPDATE (the escrow test), the rest
+        in one upsert, the new requests in one INSERT (unnest-based set statements). A spend
+        that did not match raises NotEnoughRights, and the unit of work rolls back what
+        followed it."""
         node = account.node
         spent, written = self._rights_rows(account)
-        with self._conn.pipeline():
-            spending = self._spend(node, spent)
-            self._write(account, written)
-        if spending is not None:
-            _check_spent(node, spent, spending)
+        spend = _spend(node, spent)
+        done = run_batch(self._conn, [*spend, *self._writes(account, written)])
+        if spend:
+            _check_spent(node, spent, done)  # the batch's first result
         account.touched_skus.clear()
         account.touched_reservations.clear()
         account.settled.clear()
 
-    def _write(self, account: NodeAccount, written: list[_Row]) -> None:
+    def _writes(self, account: NodeAccount, written: list[_Row]) -> list[Statement]:
         node = account.node
-        self._write_rights(node, written)
-        execute_rows(
-            self._conn,
+        statements = _write_rights(node, written)
+        statements += row_statements(
             "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
             " seen_aside = excluded.seen_aside",
@@ -289,14 +298,20 @@ class PostgresAccounts:
             ],
         )
         if account.settled:
-            self._conn.execute(
-                "DELETE FROM hub_requests WHERE node = %s AND seq = ANY(%s::bigint[])",
-                (node, list(account.settled)),
+            statements.append(
+                (
+                    "DELETE FROM hub_requests WHERE node = %s AND seq = ANY(%s::bigint[])",
+                    (node, list(account.settled)),
+                )
             )
-        self._write_requests(account)
-        self._conn.execute(
-            "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
+        statements += self._write_requests(account)
+        statements.append(
+            (
+                "UPDATE sync_peers SET next_request = %s WHERE node = %s",
+                (account.next_request, node),
+            )
         )
+        return statements
 
     def _rights_rows(self, account: NodeAccount) -> tuple[list[_Row], list[_Row]]:
         """The touched SKUs' rows: (sku, H spent, mirror...) where H fell from what was read
@@ -315,76 +330,30 @@ class PostgresAccounts:
             self._loaded[(node, sku)] = new
         return spent, written
 
-    def _spend(self, node: str, rows: list[_Row]) -> Cursor | None:
-        """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
-        `CHECK (h >= 0)`), returning the SKUs spent (`_check_spent` reads them). The node's
-        peer row is locked for the unit of work, so its rights rows are never locked out of
-        order."""
-        if len(rows) == 1:  # a promise's usual case: no arrays to build
-            sku, spent, *rest = rows[0]
-            return self._conn.execute(
-                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
-                " reserved = %s::jsonb WHERE node = %s AND sku = %s AND h >= %s RETURNING sku",
-                (spent, *rest, node, sku, spent),
-            )
-        if not rows:
-            return None
-        return self._conn.execute(
-            "UPDATE hub_rights r SET h = r.h - v.spent, local = v.local, granted = v.granted,"
-            " unavailable = v.unavailable, reserved = v.reserved::jsonb"
-            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[])"
-            " AS v(sku, spent, local, granted, unavailable, reserved)"
-            " WHERE r.node = %s AND r.sku = v.sku AND r.h >= v.spent RETURNING r.sku",
-            (*_columns(rows, 6), node),
-        )
-
-    def _write_rights(self, node: str, rows: list[_Row]) -> None:
-        """In the save's pipeline: a few rows as they are (no arrays to build), many at once."""
-        if 0 < len(rows) <= FEW:
-            execute_rows(
-                self._conn,
-                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                [(node, *row) for row in rows],
-            )
-        elif rows:
-            self._conn.execute(
-                "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
-                " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
-                " %s::int[], %s::int[], %s::text[])"
-                " AS v(sku, h, owed, local, granted, unavailable, reserved)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                (node, *_columns(rows, 7)),
-            )
-
-    def _write_requests(self, account: NodeAccount) -> None:
+    def _write_requests(self, account: NodeAccount) -> list[Statement]:
         """The requests made in this unit of work (those read are in the table already)."""
         node = account.node
         new = [q for q in account.requests.values() if (node, q.seq) not in self._requests_read]
         if not new:
-            return
+            return []
+        self._requests_read.update((node, q.seq) for q in new)
         rows = [(q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q)) for q in new]
         if len(rows) <= FEW:
-            execute_rows(
-                self._conn,
+            return row_statements(
                 "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
                 " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT DO NOTHING",
                 [(node, *row) for row in rows],
             )
-        else:
-            self._conn.execute(
+        return [
+            (
                 "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
                 " actor, position, asked_at) SELECT %s, v.* FROM unnest(%s::bigint[],"
                 " %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
                 " %s::bigint[], %s::timestamptz[]) AS v ON CONFLICT DO NOTHING",
                 (node, *_columns(rows, 9)),
             )
-        self._requests_read.update((node, q.seq) for q in new)
+        ]
 
     def reservation(self, ident: str) -> Reservation | None:
         row = self._conn.execute(
@@ -486,16 +455,20 @@ class PostgresAccounts:
         """Held back to the commit's round trip (or the next read of the rates)."""
         self._rates.update(rates)
 
-    def flush(self) -> None:
-        """Write the online rates held back (`set_online_rates`)."""
+    def held_back(self) -> list[Statement]:
+        """The writes held back (`set_online_rates`), for the commit's batch; forgotten here."""
         rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(self._rates.items())]
         self._rates.clear()
-        execute_rows(  # an order's few SKUs
-            self._conn,
+        return row_statements(  # an order's few SKUs
             "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
             " SET rate = excluded.rate, at_s = excluded.at_s",
             rows,
         )
+
+    def flush(self) -> None:
+        """Write what is held back now (a read of it comes)."""
+        if self._rates:
+            run_batch(self._conn, self.held_back())
 
     def forget(self) -> None:
         self._rates.clear()
@@ -557,7 +530,60 @@ def _columns(rows: list[_Row], width: int) -> list[list[Any]]:
     return [[row[i] for row in rows] for i in range(width)]
 
 
-def _check_spent(node: str, rows: list[_Row], done: Cursor) -> None:
+def _spend(node: str, rows: list[_Row]) -> list[Statement]:
+    """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
+    `CHECK (h >= 0)`), returning the SKUs spent (`_check_spent` reads them). The node's peer
+    row is locked for the unit of work, so its rights rows are never locked out of order."""
+    if len(rows) == 1:  # a promise's usual case: no arrays to build
+        sku, spent, *rest = rows[0]
+        return [
+            (
+                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
+                " reserved = %s::jsonb WHERE node = %s AND sku = %s AND h >= %s RETURNING sku",
+                (spent, *rest, node, sku, spent),
+            )
+        ]
+    if not rows:
+        return []
+    return [
+        (
+            "UPDATE hub_rights r SET h = r.h - v.spent, local = v.local, granted = v.granted,"
+            " unavailable = v.unavailable, reserved = v.reserved::jsonb"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[])"
+            " AS v(sku, spent, local, granted, unavailable, reserved)"
+            " WHERE r.node = %s AND r.sku = v.sku AND r.h >= v.spent RETURNING r.sku",
+            (*_columns(rows, 6), node),
+        )
+    ]
+
+
+def _write_rights(node: str, rows: list[_Row]) -> list[Statement]:
+    """The rights rows as they are: a few one by one (no arrays to build), many at once."""
+    if 0 < len(rows) <= FEW:
+        return row_statements(
+            "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
+            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+            " local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            [(node, *row) for row in rows],
+        )
+    if not rows:
+        return []
+    return [
+        (
+            "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
+            " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
+            " %s::int[], %s::int[], %s::text[])"
+            " AS v(sku, h, owed, local, granted, unavailable, reserved)"
+            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+            " local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            (node, *_columns(rows, 7)),
+        )
+    ]
+
+
+def _check_spent(node: str, rows: list[_Row], done: psycopg.ClientCursor[Any]) -> None:
     """A SKU whose escrow UPDATE did not match had not the rights."""
     missing = {row[0] for row in rows} - {str(sku) for (sku,) in done}
     if missing:
@@ -582,9 +608,8 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
         self.rights = PostgresRights(conn)
         self.accounts = PostgresAccounts(conn)
 
-    def _write_held(self) -> None:
-        super()._write_held()
-        self.accounts.flush()
+    def _held_back(self) -> list[Statement]:
+        return [*super()._held_back(), *self.accounts.held_back()]
 
     def _forget(self) -> None:
         super()._forget()

@@ -6,10 +6,8 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from psycopg import pq
-
 from microindex.adapters.postgres.catalog_staging import PostgresStaging
-from microindex.adapters.postgres.connection import Connection, connect
+from microindex.adapters.postgres.connection import Connection, Statement, connect, run_batch
 from microindex.adapters.postgres.migrations import migrate
 from microindex.adapters.postgres.stores import (
     PostgresCatalog,
@@ -92,15 +90,16 @@ class PostgresUnitOfWork:
 
     def commit(self) -> None:
         self.ledger.before_commit()
-        with self._conn.pipeline():  # the writes held back and the COMMIT: one round trip
-            self._write_held()
-            self.outbox.flush()
-            if self._conn.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-                self._conn.execute("COMMIT")  # not conn.commit(): that syncs once more
+        self.outbox.flush()
+        held = self._held_back()
+        if held:  # the writes held back and the COMMIT: one round trip
+            run_batch(self._conn, [*held, ("COMMIT", ())])
+        self._conn.commit()  # (nothing left to do after the batch's COMMIT)
         self._forget()
 
-    def _write_held(self) -> None:
-        """Write what the stores held back until the commit (none here; see the subclasses)."""
+    def _held_back(self) -> list[Statement]:
+        """What the stores held back until the commit (none here; see the subclasses)."""
+        return []
 
     def rollback(self) -> None:
         if not self._conn.closed:
