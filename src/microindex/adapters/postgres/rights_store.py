@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, LiteralString
 
@@ -490,23 +489,24 @@ class PostgresAccounts:
         """One statement: the epochs, H, the heard nodes' walk-in rates and the online rates
         of `skus`, each row tagged with what it is."""
         self.flush()
-        view = PromiseView()
-        epoch = ""
+        epoch, epochs = "", {}
+        held: dict[str, dict[str, int]] = {}
+        walk_in: dict[str, dict[str, float]] = {}
+        online: dict[str, tuple[float, float]] = {}
         for part, node, sku, value, at_s, text in self._conn.execute(
             _PROMISE_VIEW, {"skus": list(skus)}
         ):
-            if part == 0:
-                if node is None:
-                    epoch = text
-                else:
-                    view.epochs[node] = text
+            if part == 0 and node is None:
+                epoch = text
+            elif part == 0:
+                epochs[node] = text
             elif part == 1:
-                view.held.setdefault(sku, {})[node] = int(value)
+                held.setdefault(sku, {})[node] = int(value)
             elif part == 2:
-                view.walk_in.setdefault(node, {})[sku] = value
+                walk_in.setdefault(node, {})[sku] = value
             else:
-                view.online[sku] = (value, at_s)
-        return replace(view, epoch=epoch)
+                online[sku] = (value, at_s)
+        return PromiseView(epoch, epochs, held, walk_in, online)
 
 
 _PROMISE_VIEW: LiteralString = (
