@@ -11,7 +11,6 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 Connection = psycopg.Connection[TupleRow]
-Cursor = psycopg.Cursor[TupleRow]
 Statement = tuple[LiteralString, Sequence[Any]]  # a query and its parameters
 
 
@@ -31,16 +30,6 @@ def connect(url: str, schema: str | None = None) -> Connection:
         conn.close()
         raise
     return conn
-
-
-def execute_rows(conn: Connection, query: LiteralString, rows: Sequence[Sequence[Any]]) -> None:
-    """`executemany` without its cost where it buys nothing: psycopg's takes a round trip for
-    no rows and two for one (its pipeline's sync), where `execute` of one row takes one."""
-    if len(rows) == 1:
-        conn.execute(query, rows[0])
-    elif rows:
-        with conn.cursor() as cur:
-            cur.executemany(query, rows)
 
 
 def run_batch(conn: Connection, statements: Sequence[Statement]) -> psycopg.ClientCursor[TupleRow]:

@@ -79,7 +79,9 @@ class PostgresOrders:
 
     def save(self, order: Order) -> None:
         self.flush()
-        run_batch(self._conn, _saved(order))
+        statements = _saved(order)
+        if statements:
+            run_batch(self._conn, statements)
 
     def open_at(self, node: str | None) -> list[Order]:
         self.flush()
