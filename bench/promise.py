@@ -25,6 +25,15 @@ read for the order's SKUs only (migration 151).
 | 500    | 1.99          | 1.10         | 4.24              | 3.58             |
 | 5,000  | 11.15         | 1.11         | 12.41             | 2.46             |
 | 20,000 | 41.43         | 1.13         | 47.16             | 3.48             |
+
+PostgreSQL round trips (#21, ADR 0015; `--orders 500`, 2026-12-06): an order took 13.5 round
+trips and about 70 system calls (a pipeline sends and polls once per statement); it now takes
+6 and 18 (one read before deciding, then the lock, the escrow and the commit each as one
+batch). On a loaded machine (load 8-15 on 2 cores, raw 41-274 commits/s), CPU per order
+against raw at 500 / 5,000 / 20,000 SKUs: before 8.4 / 10.0 / 9.9x, after 6.1-8.7 /
+5.7-8.4 / 6.0-7.4x in three runs. At 20,000 SKUs the promise's read of walk-in rates scanned
+every node's rows while the planner's statistics were stale (8.8 ms a read): indexed by SKU
+(migration 176), the final run gives 7.3 / 7.4 / 7.6x, 0.38 / 0.31 / 0.37 of raw's rate.
 """
 
 from __future__ import annotations

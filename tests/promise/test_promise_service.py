@@ -44,6 +44,26 @@ def test_an_order_goes_to_one_node_and_spends_its_rights(shop: Shop) -> None:
     assert placed.record.why[0].startswith(f"chose {node}")
 
 
+def test_a_sku_and_key_with_quotes_and_percent_signs_are_promised_as_written(shop: Shop) -> None:
+    """PostgreSQL sends a promise's writes with their values bound on the client: a value
+    that looks like SQL or a placeholder is still only a value."""
+    sku, key = "MUG-O'Brien\\%s;--", "o-'1'%(x)s"
+    shop.stock("shopfront", sku, 4)
+    placed = promise.place_order(
+        shop.hub, key, request(shop, Method.LOCAL_DELIVERY, (sku, 3)), NODES
+    )
+    assert placed.created
+    again = promise.get_order(shop.hub, key)
+    assert again.order.parts["shopfront"].lines == ((sku, 3),)
+    assert shop.held(sku)["shopfront"] == 1
+    assert (
+        promise.place_order(
+            shop.hub, key, request(shop, Method.LOCAL_DELIVERY, (sku, 3)), NODES
+        ).created
+        is False
+    )
+
+
 def test_an_order_is_split_when_no_node_holds_it_all(shop: Shop) -> None:
     shop.stock("shopfront", "MUG", 2)
     shop.stock("van", "MUG", 2)

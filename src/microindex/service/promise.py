@@ -41,6 +41,7 @@ from microindex.service.promise_ports import (
     PromiseUnitOfWork,
     PromiseUnitOfWorkFactory,
 )
+from microindex.service.sync_ports import PromiseView
 from microindex.service.webhook_events import save_order
 
 RACE_RETRIES = 8
@@ -180,12 +181,14 @@ def _place(
             if known.digest != digest:
                 raise KeyReused(key)
             return Placed(known, created=False)
-        _count_demand(uow, request)
+        view = uow.accounts.promise_view(list(request.wanted))
+        _count_demand(uow, request, view.online)
         try:
-            decision = decide(request, _candidates(uow, request, nodes, states), settings.chain)
+            found = _candidates(uow, request, nodes, states, view)
+            decision = decide(request, found, settings.chain)
         except CannotPromise as refused:
             uow.commit()  # the demand counts even when it cannot be promised
-            raise CannotPromise({**_unheard(uow, nodes), **refused.reasons}) from None
+            raise CannotPromise({**_unheard(view, nodes), **refused.reasons}) from None
         _reserve(uow, key, decision, request.placed_at + settings.hold)
         record = OrderRecord(
             _order(key, request, decision),
@@ -201,10 +204,12 @@ def _place(
     return Placed(record, created=True)
 
 
-def _count_demand(uow: PromiseUnitOfWork, request: OrderRequest) -> None:
-    """The online rate per SKU (decayed on the hub's clock) that the rights split reads."""
+def _count_demand(
+    uow: PromiseUnitOfWork, request: OrderRequest, known: Mapping[str, tuple[float, float]]
+) -> None:
+    """The online rate per SKU (decayed on the hub's clock) that the rights split reads,
+    from the rates `known` before this order."""
     now_s = request.placed_at.timestamp()
-    known = uow.accounts.online_rates(list(request.wanted))
     counted: dict[str, tuple[float, float]] = {}
     for sku, quantity in sorted(request.wanted.items()):
         rate, at_s = known.get(sku, (0.0, 0.0))
@@ -219,12 +224,14 @@ def _candidates(
     request: OrderRequest,
     nodes: Sequence[Node],
     states: Mapping[str, Candidate],
+    view: PromiseView | None = None,
 ) -> list[Candidate]:
-    epoch, epochs = uow.accounts.epochs()
-    held = uow.accounts.held_many(list(request.wanted))
-    held.update((sku, {}) for sku in request.wanted if sku not in held)
-    heard = [n.code.value for n in nodes if epochs.get(n.code.value, "") == epoch]
-    rates = uow.accounts.walk_in_rates(heard, list(request.wanted))  # walk-in sales per second
+    """The nodes that may take the order, with the rights the hub holds there (from `view`
+    when the caller read it already)."""
+    if view is None:
+        view = uow.accounts.promise_view(list(request.wanted))
+    epoch, epochs, rates = view.epoch, view.epochs, view.walk_in  # walk-in sales per second
+    held = {sku: view.held.get(sku, {}) for sku in request.wanted}
     found: list[Candidate] = []
     for node in nodes:
         code = node.code.value
@@ -237,9 +244,9 @@ def _candidates(
     return found
 
 
-def _unheard(uow: PromiseUnitOfWork, nodes: Sequence[Node]) -> dict[str, list[str]]:
+def _unheard(view: PromiseView, nodes: Sequence[Node]) -> dict[str, list[str]]:
     """Why a node was not even a candidate: it has not synced since the hub was restored."""
-    epoch, epochs = uow.accounts.epochs()
+    epoch, epochs = view.epoch, view.epochs
     return {
         n.code.value: [UNHEARD]
         for n in nodes

@@ -7,6 +7,7 @@ of work is an ordinary unit of work with these two stores added, on the same tra
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from microindex.domain.sync.account import NodeAccount, Reservation
@@ -14,6 +15,17 @@ from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer, Push, Reply
 from microindex.domain.sync.node import NodeSide
 from microindex.service.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseView:
+    """What a promise reads of the hub's accounts for an order's SKUs (`promise_view`)."""
+
+    epoch: str = ""  # the hub's
+    epochs: dict[str, str] = field(default_factory=dict)  # as `peer_epochs`
+    held: dict[str, dict[str, int]] = field(default_factory=dict)  # as `held_many`
+    walk_in: dict[str, dict[str, float]] = field(default_factory=dict)  # every node's
+    online: dict[str, tuple[float, float]] = field(default_factory=dict)  # as `online_rates`
 
 
 class RightsStore(Protocol):
@@ -108,7 +120,12 @@ class AccountStore(Protocol):
         ...
 
     def epochs(self) -> tuple[str, dict[str, str]]:
-        """`epoch` and `peer_epochs` in one read (a promise reads both)."""
+        """`epoch` and `peer_epochs` in one read."""
+        ...
+
+    def promise_view(self, skus: Collection[str]) -> PromiseView:
+        """Everything a promise reads before it decides, for its `skus`, in one read: the
+        epochs, H per node, every node's walk-in rates and the online rates."""
         ...
 
 

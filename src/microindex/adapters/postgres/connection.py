@@ -11,6 +11,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 
 Connection = psycopg.Connection[TupleRow]
+Statement = tuple[LiteralString, Sequence[Any]]  # a query and its parameters
 
 
 def connect(url: str, schema: str | None = None) -> Connection:
@@ -31,14 +32,18 @@ def connect(url: str, schema: str | None = None) -> Connection:
     return conn
 
 
-def execute_rows(conn: Connection, query: LiteralString, rows: Sequence[Sequence[Any]]) -> None:
-    """`executemany` without its cost where it buys nothing: psycopg's takes a round trip for
-    no rows and two for one (its pipeline's sync), where `execute` of one row takes one."""
-    if len(rows) == 1:
-        conn.execute(query, rows[0])
-    elif rows:
-        with conn.cursor() as cur:
-            cur.executemany(query, rows)
+def run_batch(conn: Connection, statements: Sequence[Statement]) -> psycopg.ClientCursor[TupleRow]:
+    """Run `statements` in order as one message (the simple query protocol, parameters bound
+    on the client): one send and one round trip, where a pipeline sends and polls once per
+    statement. The cursor holds the first statement's result; `nextset()` moves on."""
+    cursor = psycopg.ClientCursor(conn)
+    cursor.execute(";".join(q for q, _ in statements), [p for _, ps in statements for p in ps])
+    return cursor
+
+
+def row_statements(query: LiteralString, rows: Sequence[Sequence[Any]]) -> list[Statement]:
+    """`query` once per row, for `run_batch`."""
+    return [(query, row) for row in rows]
 
 
 class Connected(Protocol):

@@ -49,6 +49,7 @@ from microindex.adapters.postgres.sync_schema import (
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
+    WALK_IN_BY_SKU_MIGRATION,
     WALK_IN_RATES_MIGRATION,
 )
 from microindex.adapters.postgres.timer_schema import TIMER_MIGRATION
@@ -244,6 +245,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     REORDER_MIGRATION,
     VAT_MIGRATION,
     AT_RISK_INDEX_MIGRATION,
+    WALK_IN_BY_SKU_MIGRATION,
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

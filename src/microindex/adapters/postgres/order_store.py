@@ -6,7 +6,12 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection, execute_rows
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    row_statements,
+    run_batch,
+)
 from microindex.adapters.postgres.node_ops_store import PostgresTransfers
 from microindex.adapters.postgres.rights_store import PostgresSyncDatabase, PostgresSyncUnitOfWork
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
@@ -19,8 +24,10 @@ _OPEN_STEPS = [s.value for s in Step if s not in ENDED]
 class PostgresOrders:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._held: list[OrderRecord] = []  # added, written with the commit
 
     def get(self, ident: str) -> OrderRecord | None:
+        self.flush()
         row = self._conn.execute(
             "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
             " FROM orders WHERE ident = %s",
@@ -53,58 +60,31 @@ class PostgresOrders:
         }
 
     def add(self, record: OrderRecord) -> None:
-        with self._conn.pipeline():  # the order, its parts and events: one round trip
-            self._add(record)
+        """Held back to the commit's round trip (or the next use of the orders)."""
+        self._held.append(record)
 
-    def _add(self, record: OrderRecord) -> None:
-        order = record.order
-        self._conn.execute(
-            "INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                order.ident,
-                record.digest,
-                order.method.value,
-                order.placed_at,
-                order.promised_by,
-                record.lease_until,
-                Jsonb(record.request),
-                Jsonb(list(record.why)),
-            ),
-        )
-        self.save(order)
+    def held_back(self) -> list[Statement]:
+        """The orders held back, each with its parts and events, for the commit's batch;
+        forgotten here."""
+        held, self._held = self._held, []
+        return [statement for record in held for statement in _added(record)]
+
+    def flush(self) -> None:
+        """Write what is held back now (a use of the orders comes)."""
+        if self._held:
+            run_batch(self._conn, self.held_back())
+
+    def forget(self) -> None:
+        self._held.clear()
 
     def save(self, order: Order) -> None:
-        execute_rows(
-            self._conn,
-            "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
-            " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
-            " arrived_at = excluded.arrived_at, lines = excluded.lines,"
-            " at_risk = excluded.at_risk",
-            [
-                (
-                    order.ident,
-                    p.node,
-                    Jsonb([list(line) for line in p.lines]),
-                    p.step.value,
-                    p.ready_by,
-                    p.arrives_by,
-                    p.transfer_to,
-                    p.arrived_at,
-                    p.at_risk,
-                )
-                for p in order.parts.values()
-            ],
-        )
-        execute_rows(
-            self._conn,
-            "INSERT INTO order_events (ident, node, step, at, actor, note)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
-            [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
-        )
-        order.events.clear()
+        self.flush()
+        statements = _saved(order)
+        if statements:
+            run_batch(self._conn, statements)
 
     def open_at(self, node: str | None) -> list[Order]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT DISTINCT ident FROM order_parts WHERE step = ANY(%s)"
             " AND (%s::text IS NULL OR node = %s OR transfer_to = %s) ORDER BY ident",
@@ -114,6 +94,7 @@ class PostgresOrders:
         return [record.order for record in found if record is not None and record.order.open]
 
     def at_risk_nodes(self) -> list[str]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT DISTINCT node FROM order_parts WHERE at_risk <> '' AND step = ANY(%s)"
             " ORDER BY node",
@@ -122,6 +103,7 @@ class PostgresOrders:
         return [node for (node,) in rows]
 
     def lapsed(self, now: datetime) -> list[str]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT o.ident FROM orders o WHERE o.lease_until <= %s AND NOT EXISTS ("
             " SELECT 1 FROM order_parts p WHERE p.ident = o.ident AND p.step <> 'promised')"
@@ -131,6 +113,7 @@ class PostgresOrders:
         return [str(ident) for (ident,) in rows]
 
     def events(self, start: datetime, end: datetime) -> list[Event]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT ident, node, step, at, actor, note FROM order_events"
             " WHERE at >= %s AND at < %s ORDER BY id",
@@ -139,12 +122,60 @@ class PostgresOrders:
         return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
 
     def history(self, ident: str) -> list[Event]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT ident, node, step, at, actor, note FROM order_events WHERE ident = %s"
             " ORDER BY id",
             (ident,),
         )
         return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
+
+
+def _added(record: OrderRecord) -> list[Statement]:
+    order = record.order
+    row = (
+        order.ident,
+        record.digest,
+        order.method.value,
+        order.placed_at,
+        order.promised_by,
+        record.lease_until,
+        Jsonb(record.request),
+        Jsonb(list(record.why)),
+    )
+    return [("INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", row), *_saved(order)]
+
+
+def _saved(order: Order) -> list[Statement]:
+    """The order's parts as they are and its new events (cleared from the order)."""
+    parts = row_statements(
+        "INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,"
+        " transfer_to, arrived_at, at_risk) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (ident, node) DO UPDATE SET step = excluded.step,"
+        " arrived_at = excluded.arrived_at, lines = excluded.lines,"
+        " at_risk = excluded.at_risk",
+        [
+            (
+                order.ident,
+                p.node,
+                Jsonb([list(line) for line in p.lines]),
+                p.step.value,
+                p.ready_by,
+                p.arrives_by,
+                p.transfer_to,
+                p.arrived_at,
+                p.at_risk,
+            )
+            for p in order.parts.values()
+        ],
+    )
+    events = row_statements(
+        "INSERT INTO order_events (ident, node, step, at, actor, note)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        [(e.order, e.node, e.step.value, e.at, e.actor, e.note) for e in order.events],
+    )
+    order.events.clear()
+    return [*parts, *events]
 
 
 class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
@@ -154,6 +185,13 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
         super().__init__(conn)
         self.orders = PostgresOrders(conn)
         self.transfers = PostgresTransfers(conn)
+
+    def _held_back(self) -> list[Statement]:
+        return [*super()._held_back(), *self.orders.held_back()]
+
+    def _forget(self) -> None:
+        super()._forget()
+        self.orders.forget()
 
 
 class PostgresPromiseDatabase(PostgresSyncDatabase):

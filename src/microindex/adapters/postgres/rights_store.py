@@ -12,11 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 
+import psycopg
 from psycopg.types.json import Jsonb
 
-from microindex.adapters.postgres.connection import Connection, execute_rows
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    row_statements,
+    run_batch,
+)
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -31,6 +37,7 @@ from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
+from microindex.service.sync_ports import PromiseView
 
 _OPEN = [s.value for s in OPEN]
 _PEER = "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, epoch"
@@ -135,6 +142,7 @@ class PostgresAccounts:
         self._conn = conn
         self._loaded: dict[tuple[str, str], int] = {}  # H as read, for the escrow UPDATE
         self._requests_read: set[tuple[str, int]] = set()  # (node, seq) in the table
+        self._rates: dict[str, tuple[float, float]] = {}  # online rates held back to commit
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -187,18 +195,7 @@ class PostgresAccounts:
         """Lock the node's account (its peer row, created if need be), then read it (only
         `skus` and no requests when given: see the port)."""
         chosen = None if skus is None else list(skus)
-        account = self._account(node, chosen)
-        account.reservations.update(
-            (r.ident, r)
-            for r in map(
-                _reservation,
-                self._conn.execute(
-                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s)"
-                    " AND (%s::text[] IS NULL OR sku = ANY(%s))",
-                    (node, _OPEN, chosen, chosen),
-                ),
-            )
-        )
+        account = self._account(node, chosen, reservations=True)
         if chosen is None or requests:
             account.requests.update(self._requests(node))
         return account
@@ -213,26 +210,49 @@ class PostgresAccounts:
     def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
         return self._account(node, list(skus))
 
-    def _account(self, node: str, chosen: list[str] | None) -> NodeAccount:
-        """Lock the peer row (created if need be), read the rights (of `chosen` if given)."""
-        row = self._conn.execute(  # one round trip: the upsert locks the row it returns
-            "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
-            " ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request"
-            " RETURNING next_request",
-            (node,),
-        ).fetchone()
+    def _account(
+        self, node: str, chosen: list[str] | None, reservations: bool = False
+    ) -> NodeAccount:
+        """Lock the peer row (created if need be), read the rights (of `chosen` if given) and
+        with `reservations` the open ones (of `chosen`): one round trip, the upsert locking
+        the row before the reads run (each statement of the batch sees what committed
+        before it started)."""
+        statements: list[Statement] = [
+            (
+                "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
+                " ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request"
+                " RETURNING next_request",
+                (node,),
+            ),
+            (
+                "SELECT sku, h, owed, local, granted, unavailable, reserved FROM hub_rights"
+                " WHERE node = %s AND (%s::text[] IS NULL OR sku = ANY(%s::text[]))",
+                (node, chosen, chosen),
+            ),
+        ]
+        if reservations:
+            statements.append(
+                (
+                    "SELECT * FROM hub_reservations WHERE node = %s AND state = ANY(%s::text[])"
+                    " AND (%s::text[] IS NULL OR sku = ANY(%s::text[]))",
+                    (node, _OPEN, chosen, chosen),
+                )
+            )
+        found = run_batch(self._conn, statements)
+        row = found.fetchone()
+        next_request = 1 if row is None else int(row[0])
+        found.nextset()
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
-        for sku, h, owed, local, granted, unavailable, reserved in self._conn.execute(
-            "SELECT sku, h, owed, local, granted, unavailable, reserved FROM hub_rights"
-            " WHERE node = %s AND (%s::text[] IS NULL OR sku = ANY(%s))",
-            (node, chosen, chosen),
-        ):
+        for sku, h, owed, local, granted, unavailable, reserved in found:
             held[sku] = int(h) - int(owed)
             self._loaded[(node, sku)] = held[sku]
             mirror[sku] = Rights(int(local), int(granted), int(unavailable), _reserved(reserved))
-        next_request = 1 if row is None else int(row[0])
-        return NodeAccount(node, held, mirror, {}, {}, next_request)
+        account = NodeAccount(node, held, mirror, {}, {}, next_request)
+        if reservations:
+            found.nextset()
+            account.reservations.update((r.ident, r) for r in map(_reservation, found))
+        return account
 
     def _requests(self, node: str) -> dict[int, Request]:
         found = {
@@ -249,23 +269,25 @@ class PostgresAccounts:
         return found
 
     def save(self, account: NodeAccount) -> None:
-        """Write what the unit of work changed, in a few statements whatever the SKUs: the
-        rights spent in one conditional UPDATE (the escrow test), the rest in one upsert, the
-        new requests in one INSERT (unnest-based set statements, one round trip each)."""
+        """Write what the unit of work changed, in a few statements whatever the SKUs, sent
+        as one batch: the rights spent in one conditional UPDATE (the escrow test), the rest
+        in one upsert, the new requests in one INSERT (unnest-based set statements). A spend
+        that did not match raises NotEnoughRights, and the unit of work rolls back what
+        followed it."""
         node = account.node
         spent, written = self._rights_rows(account)
-        self._spend(node, spent)  # its answer is read: the rest goes in one pipeline after it
-        with self._conn.pipeline():
-            self._write(account, written)
+        spend = _spend(node, spent)
+        done = run_batch(self._conn, [*spend, *self._writes(account, written)])
+        if spend:
+            _check_spent(node, spent, done)  # the batch's first result
         account.touched_skus.clear()
         account.touched_reservations.clear()
         account.settled.clear()
 
-    def _write(self, account: NodeAccount, written: list[_Row]) -> None:
+    def _writes(self, account: NodeAccount, written: list[_Row]) -> list[Statement]:
         node = account.node
-        self._write_rights(node, written)
-        execute_rows(
-            self._conn,
+        statements = _write_rights(node, written)
+        statements += row_statements(
             "INSERT INTO hub_reservations VALUES (%s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (ident) DO UPDATE SET state = excluded.state,"
             " quantity = excluded.quantity, seen_aside = excluded.seen_aside",
@@ -275,14 +297,20 @@ class PostgresAccounts:
             ],
         )
         if account.settled:
-            self._conn.execute(
-                "DELETE FROM hub_requests WHERE node = %s AND seq = ANY(%s::bigint[])",
-                (node, list(account.settled)),
+            statements.append(
+                (
+                    "DELETE FROM hub_requests WHERE node = %s AND seq = ANY(%s::bigint[])",
+                    (node, list(account.settled)),
+                )
             )
-        self._write_requests(account)
-        self._conn.execute(
-            "UPDATE sync_peers SET next_request = %s WHERE node = %s", (account.next_request, node)
+        statements += self._write_requests(account)
+        statements.append(
+            (
+                "UPDATE sync_peers SET next_request = %s WHERE node = %s",
+                (account.next_request, node),
+            )
         )
+        return statements
 
     def _rights_rows(self, account: NodeAccount) -> tuple[list[_Row], list[_Row]]:
         """The touched SKUs' rows: (sku, H spent, mirror...) where H fell from what was read
@@ -301,83 +329,30 @@ class PostgresAccounts:
             self._loaded[(node, sku)] = new
         return spent, written
 
-    def _spend(self, node: str, rows: list[_Row]) -> None:
-        """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
-        `CHECK (h >= 0)`); a SKU whose row did not match had not the rights. The node's peer
-        row is locked for the unit of work, so its rights rows are never locked out of order."""
-        if len(rows) == 1:  # a promise's usual case: no arrays to build
-            sku, spent, *rest = rows[0]
-            one = self._conn.execute(
-                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
-                " reserved = %s::jsonb WHERE node = %s AND sku = %s AND h >= %s",
-                (spent, *rest, node, sku, spent),
-            )
-            if one.rowcount != 1:
-                raise NotEnoughRights(sku, node, spent, 0)
-            return
-        if not rows:
-            return
-        skus = [row[0] for row in rows]
-        done = self._conn.execute(
-            "UPDATE hub_rights r SET h = r.h - v.spent, local = v.local, granted = v.granted,"
-            " unavailable = v.unavailable, reserved = v.reserved::jsonb"
-            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[])"
-            " AS v(sku, spent, local, granted, unavailable, reserved)"
-            " WHERE r.node = %s AND r.sku = v.sku AND r.h >= v.spent RETURNING r.sku",
-            (*_columns(rows, 6), node),
-        )
-        missing = set(skus) - {str(sku) for (sku,) in done}
-        if missing:
-            sku = min(missing)
-            raise NotEnoughRights(sku, node, next(r[1] for r in rows if r[0] == sku), 0)
-
-    def _write_rights(self, node: str, rows: list[_Row]) -> None:
-        """In the save's pipeline: a few rows as they are (no arrays to build), many at once."""
-        if 0 < len(rows) <= FEW:
-            execute_rows(
-                self._conn,
-                "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                [(node, *row) for row in rows],
-            )
-        elif rows:
-            self._conn.execute(
-                "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
-                " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
-                " %s::int[], %s::int[], %s::text[])"
-                " AS v(sku, h, owed, local, granted, unavailable, reserved)"
-                " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
-                " local = excluded.local, granted = excluded.granted,"
-                " unavailable = excluded.unavailable, reserved = excluded.reserved",
-                (node, *_columns(rows, 7)),
-            )
-
-    def _write_requests(self, account: NodeAccount) -> None:
+    def _write_requests(self, account: NodeAccount) -> list[Statement]:
         """The requests made in this unit of work (those read are in the table already)."""
         node = account.node
         new = [q for q in account.requests.values() if (node, q.seq) not in self._requests_read]
         if not new:
-            return
+            return []
+        self._requests_read.update((node, q.seq) for q in new)
         rows = [(q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q)) for q in new]
         if len(rows) <= FEW:
-            execute_rows(
-                self._conn,
+            return row_statements(
                 "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
                 " actor, position, asked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT DO NOTHING",
                 [(node, *row) for row in rows],
             )
-        else:
-            self._conn.execute(
+        return [
+            (
                 "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
                 " actor, position, asked_at) SELECT %s, v.* FROM unnest(%s::bigint[],"
                 " %s::text[], %s::text[], %s::int[], %s::text[], %s::text[], %s::text[],"
                 " %s::bigint[], %s::timestamptz[]) AS v ON CONFLICT DO NOTHING",
                 (node, *_columns(rows, 9)),
             )
-        self._requests_read.update((node, q.seq) for q in new)
+        ]
 
     def reservation(self, ident: str) -> Reservation | None:
         row = self._conn.execute(
@@ -462,25 +437,40 @@ class PostgresAccounts:
         return [str(n) for (n,) in rows]
 
     def online_rate(self, sku: str) -> tuple[float, float]:
+        self.flush()
         row = self._conn.execute(
             "SELECT rate, at_s FROM hub_online_rates WHERE sku = %s", (sku,)
         ).fetchone()
         return (0.0, 0.0) if row is None else (float(row[0]), float(row[1]))
 
     def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
+        self.flush()
         rows = self._conn.execute(
             "SELECT sku, rate, at_s FROM hub_online_rates WHERE sku = ANY(%s)", (list(skus),)
         )
         return {str(sku): (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
-        rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(rates.items())]
-        execute_rows(  # an order's few SKUs
-            self._conn,
+        """Held back to the commit's round trip (or the next read of the rates)."""
+        self._rates.update(rates)
+
+    def held_back(self) -> list[Statement]:
+        """The writes held back (`set_online_rates`), for the commit's batch; forgotten here."""
+        rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(self._rates.items())]
+        self._rates.clear()
+        return row_statements(  # an order's few SKUs
             "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
             " SET rate = excluded.rate, at_s = excluded.at_s",
             rows,
         )
+
+    def flush(self) -> None:
+        """Write what is held back now (a read of it comes)."""
+        if self._rates:
+            run_batch(self._conn, self.held_back())
+
+    def forget(self) -> None:
+        self._rates.clear()
 
     def epochs(self) -> tuple[str, dict[str, str]]:
         """One statement: the hub's epoch (the row without a node) and each node's."""
@@ -495,6 +485,41 @@ class PostgresAccounts:
                 found[str(node)] = str(value)
         return epoch, found
 
+    def promise_view(self, skus: Collection[str]) -> PromiseView:
+        """One statement: the epochs, H, the heard nodes' walk-in rates and the online rates
+        of `skus`, each row tagged with what it is."""
+        self.flush()
+        epoch, epochs = "", {}
+        held: dict[str, dict[str, int]] = {}
+        walk_in: dict[str, dict[str, float]] = {}
+        online: dict[str, tuple[float, float]] = {}
+        for part, node, sku, value, at_s, text in self._conn.execute(
+            _PROMISE_VIEW, {"skus": list(skus)}, prepare=False
+        ):  # never prepared: a generic plan scans every SKU's rows (8.7 ms at 20,000 SKUs)
+            if part == 0 and node is None:
+                epoch = text
+            elif part == 0:
+                epochs[node] = text
+            elif part == 1:
+                held.setdefault(sku, {})[node] = int(value)
+            elif part == 2:
+                walk_in.setdefault(node, {})[sku] = value
+            else:
+                online[sku] = (value, at_s)
+        return PromiseView(epoch, epochs, held, walk_in, online)
+
+
+_PROMISE_VIEW: LiteralString = (
+    "SELECT 0, node, NULL::text, NULL::float8, NULL::float8, epoch FROM sync_peers"
+    " UNION ALL SELECT 0, NULL, NULL, NULL, NULL, value FROM meta WHERE key = 'sync_epoch'"
+    " UNION ALL SELECT 1, node, sku, h - owed, NULL, NULL FROM hub_rights"
+    " WHERE sku = ANY(%(skus)s)"
+    " UNION ALL SELECT 2, w.node, w.sku, w.rate, NULL, NULL FROM sync_peers p"
+    " JOIN hub_walk_in_rates w ON w.node = p.node AND w.sku = ANY(%(skus)s)"
+    " UNION ALL SELECT 3, NULL, sku, rate, at_s, NULL FROM hub_online_rates"
+    " WHERE sku = ANY(%(skus)s)"
+)
+
 
 _Row = tuple[Any, ...]
 FEW = 4  # rows written one by one in a pipeline; more go as arrays in one set statement
@@ -503,6 +528,67 @@ FEW = 4  # rows written one by one in a pipeline; more go as arrays in one set s
 def _columns(rows: list[_Row], width: int) -> list[list[Any]]:
     """Rows as columns, the arrays an `unnest(...)` statement takes."""
     return [[row[i] for row in rows] for i in range(width)]
+
+
+def _spend(node: str, rows: list[_Row]) -> list[Statement]:
+    """Spend H for every row at once: `h = h - spent WHERE h >= spent` (with
+    `CHECK (h >= 0)`), returning the SKUs spent (`_check_spent` reads them). The node's peer
+    row is locked for the unit of work, so its rights rows are never locked out of order."""
+    if len(rows) == 1:  # a promise's usual case: no arrays to build
+        sku, spent, *rest = rows[0]
+        return [
+            (
+                "UPDATE hub_rights SET h = h - %s, local = %s, granted = %s, unavailable = %s,"
+                " reserved = %s::jsonb WHERE node = %s AND sku = %s AND h >= %s RETURNING sku",
+                (spent, *rest, node, sku, spent),
+            )
+        ]
+    if not rows:
+        return []
+    return [
+        (
+            "UPDATE hub_rights r SET h = r.h - v.spent, local = v.local, granted = v.granted,"
+            " unavailable = v.unavailable, reserved = v.reserved::jsonb"
+            " FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[], %s::int[], %s::text[])"
+            " AS v(sku, spent, local, granted, unavailable, reserved)"
+            " WHERE r.node = %s AND r.sku = v.sku AND r.h >= v.spent RETURNING r.sku",
+            (*_columns(rows, 6), node),
+        )
+    ]
+
+
+def _write_rights(node: str, rows: list[_Row]) -> list[Statement]:
+    """The rights rows as they are: a few one by one (no arrays to build), many at once."""
+    if 0 < len(rows) <= FEW:
+        return row_statements(
+            "INSERT INTO hub_rights VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)"
+            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+            " local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            [(node, *row) for row in rows],
+        )
+    if not rows:
+        return []
+    return [
+        (
+            "INSERT INTO hub_rights SELECT %s, sku, h, owed, local, granted, unavailable,"
+            " reserved::jsonb FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[],"
+            " %s::int[], %s::int[], %s::text[])"
+            " AS v(sku, h, owed, local, granted, unavailable, reserved)"
+            " ON CONFLICT (node, sku) DO UPDATE SET h = excluded.h, owed = excluded.owed,"
+            " local = excluded.local, granted = excluded.granted,"
+            " unavailable = excluded.unavailable, reserved = excluded.reserved",
+            (node, *_columns(rows, 7)),
+        )
+    ]
+
+
+def _check_spent(node: str, rows: list[_Row], done: psycopg.ClientCursor[Any]) -> None:
+    """A SKU whose escrow UPDATE did not match had not the rights."""
+    missing = {row[0] for row in rows} - {str(sku) for (sku,) in done}
+    if missing:
+        sku = min(missing)
+        raise NotEnoughRights(sku, node, next(r[1] for r in rows if r[0] == sku), 0)
 
 
 def _reservation_row(r: Reservation) -> tuple[Any, ...]:
@@ -521,6 +607,13 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
         super().__init__(conn)
         self.rights = PostgresRights(conn)
         self.accounts = PostgresAccounts(conn)
+
+    def _held_back(self) -> list[Statement]:
+        return [*super()._held_back(), *self.accounts.held_back()]
+
+    def _forget(self) -> None:
+        super()._forget()
+        self.accounts.forget()
 
 
 class PostgresSyncDatabase(PostgresDatabase):

@@ -6,7 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from microindex.adapters.postgres.catalog_staging import PostgresStaging
-from microindex.adapters.postgres.connection import Connection, connect
+from microindex.adapters.postgres.connection import Connection, Statement, connect, run_batch
 from microindex.adapters.postgres.migrations import migrate
 from microindex.adapters.postgres.pool import DEFAULT_SIZE, ConnectionPool, Leases
 from microindex.adapters.postgres.stores import (
@@ -85,8 +85,15 @@ class PostgresUnitOfWork:
     def commit(self) -> None:
         self.ledger.before_commit()
         self.outbox.flush()
-        self._conn.commit()
+        held = self._held_back()
+        if held:  # the writes held back and the COMMIT: one round trip
+            run_batch(self._conn, [*held, ("COMMIT", ())])
+        self._conn.commit()  # (nothing left to do after the batch's COMMIT)
         self._forget()
+
+    def _held_back(self) -> list[Statement]:
+        """What the stores held back until the commit (none here; see the subclasses)."""
+        return []
 
     def rollback(self) -> None:
         if not self._conn.closed:

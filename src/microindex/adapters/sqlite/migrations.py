@@ -42,6 +42,7 @@ from microindex.adapters.sqlite.sync_schema import (
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
+    WALK_IN_BY_SKU_MIGRATION,
     WALK_IN_RATES_MIGRATION,
 )
 from microindex.adapters.sqlite.timer_schema import TIMER_MIGRATION
@@ -326,6 +327,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     REORDER_MIGRATION,
     VAT_MIGRATION,
     AT_RISK_INDEX_MIGRATION,
+    WALK_IN_BY_SKU_MIGRATION,
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

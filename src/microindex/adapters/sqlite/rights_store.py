@@ -25,6 +25,7 @@ from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
+from microindex.service.sync_ports import PromiseView
 
 _OPEN = tuple(s.value for s in OPEN)
 
@@ -374,6 +375,11 @@ class SqliteAccounts:
 
     def epochs(self) -> tuple[str, dict[str, str]]:
         return self.epoch(), self.peer_epochs()
+
+    def promise_view(self, skus: Collection[str]) -> PromiseView:
+        epoch, epochs = self.epochs()
+        walk_in = self.walk_in_rates(epochs, skus)
+        return PromiseView(epoch, epochs, self.held_many(skus), walk_in, self.online_rates(skus))
 
 
 def _rights_row(node: str, sku: str, h: int, r: Rights) -> tuple[Any, ...]:

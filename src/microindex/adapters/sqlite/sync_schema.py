@@ -154,6 +154,12 @@ SPLIT_STATE_MIGRATION = (
 )
 
 
+WALK_IN_BY_SKU_MIGRATION = (
+    176,
+    "walk-in rates found by SKU: a promise reads its SKUs' rates at every node",
+    "CREATE INDEX hub_walk_in_rates_by_sku ON hub_walk_in_rates (sku, node)",
+)
+
 AGENT_REPORTS_MIGRATION = (
     183,
     "the latest version and free disk each node's own agent reported with its push",

@@ -8,6 +8,7 @@ promises, holds and search alike.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 from microindex.domain.node import Location, Node, OpeningHours
@@ -20,17 +21,17 @@ class NeverOpen(Exception):
     """No opening within the horizon: the node cannot promise anything."""
 
 
-def _spans_from(hours: OpeningHours, start: datetime) -> list[tuple[datetime, datetime]]:
-    spans: list[tuple[datetime, datetime]] = []
+def _spans_from(hours: OpeningHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The opening spans from `start` on, in order, as far as the caller reads them."""
+    ordered = sorted(hours.spans, key=lambda s: s[1])
     for offset in range(HORIZON_DAYS + 1):
         day = (start + timedelta(days=offset)).date()
-        for weekday, opens, closes in sorted(hours.spans, key=lambda s: s[1]):
-            if weekday == day.weekday():
-                begin = datetime.combine(day, opens, start.tzinfo)
+        weekday = day.weekday()
+        for on, opens, closes in ordered:
+            if on == weekday:
                 end = datetime.combine(day, closes, start.tzinfo)
                 if end > start:
-                    spans.append((max(begin, start), end))
-    return spans
+                    yield max(datetime.combine(day, opens, start.tzinfo), start), end
 
 
 def ready_by(node: Node, at: datetime) -> datetime:
