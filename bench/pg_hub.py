@@ -78,7 +78,7 @@ tests beside it; `--fleet-only`):
   ("sorry, too many clients already", its log at 08:52-08:53, other sessions' tests beside
   it), the hub answered 500 and a node met it three times.
 
-After ADR 0017 (2026-12-06 11:33-11:52, load average 11-15, other sessions' tests beside it;
+After ADR 0016 (2026-12-06 11:33-11:52, load average 11-15, other sessions' tests beside it;
 `--fleet-only --nodes N --skus 20000 --json`, default 8 threads; CPU is the bench process and
 the hub processes it waited for, /usr/bin/time):
 - 20 x 20,000 (bulk load 43 s): the second sync, 40 pushes (2 a node), push p50 1.82 s, p99
