@@ -5,13 +5,16 @@ worker thread does (worker threads live on)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from microindex.adapters.postgres.pool import connection_scope
+from microindex.adapters.postgres.connection import configure
+from microindex.adapters.postgres.pool import ConnectionPool, PoolExhausted, connection_scope
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.settings import HUB_CONNECTIONS, Settings
 
@@ -88,3 +91,61 @@ def test_the_pool_size_is_a_setting_read_once(tmp_path: Path) -> None:
     said = {"MICROINDEX_HUB_CONNECTIONS": "5"}
     assert Settings.load(tmp_path, said).hub_connections == 5
     assert "hub_connections = 8" in Settings(tmp_path, hub_connections=8).to_toml()
+
+
+def test_a_holder_beyond_the_pool_past_its_wait_is_told_which_setting_to_raise(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    pool = ConnectionPool(postgres_url, lambda conn: configure(conn, postgres_schema), 1, 0.3)
+    try:
+        held = pool.take()
+        failed: list[BaseException] = []
+        waiting = threading.Thread(target=lambda: _take_or_keep(pool, failed))
+        waiting.start()
+        waiting.join(30)
+        assert [type(e) for e in failed] == [PoolExhausted]
+        assert "raise hub_connections in microindex.toml" in str(failed[0])
+        pool.give_back(held)
+        pool.give_back(held)  # once only
+        assert pool.take() is held  # the one given back, not a new one
+    finally:
+        pool.close()
+
+
+def _take_or_keep(pool: ConnectionPool, failed: list[BaseException]) -> None:
+    try:
+        pool.take()
+    except PoolExhausted as e:
+        failed.append(e)
+
+
+def test_a_server_that_refuses_connections_is_said_at_once_not_after_the_wait() -> None:
+    """A wrong port (or a server down): the server's refusal, not `PoolExhausted` after
+    `wait_s` (the pool's own attempts go on in the background)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    pool = ConnectionPool(f"postgresql://postgres@127.0.0.1:{port}/test", lambda conn: None, 2)
+    try:
+        with pytest.raises(psycopg.OperationalError, match="refused") as refused:
+            pool.take()
+        assert not isinstance(refused.value, PoolExhausted)
+    finally:
+        pool.close()
+
+
+def test_a_closed_database_opens_new_connections_when_used_again(
+    postgres_url: str, postgres_schema: str
+) -> None:
+    database = PostgresDatabase(postgres_url, postgres_schema, connections=SIZE)
+    try:
+        first = database.connection()
+        database.close()
+        assert first.closed  # leased ones too
+        assert database.pool.opened == 0
+        with database() as uow:
+            assert database.connection().execute("SELECT 1").fetchone() == (1,)
+            uow.commit()
+        assert database.connection() is not first
+    finally:
+        database.close()

@@ -23,7 +23,17 @@ from microindex.entrypoints.cli.output import NO_JSON, CliConsole
 from tests.clock import on_demo_day
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("fastapi", "starlette", "uvicorn", "reportlab", "PIL", "av", "tantivy", "psycopg")
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "reportlab",
+    "PIL",
+    "av",
+    "tantivy",
+    "psycopg",
+    "psycopg_pool",
+)
 runner = CliRunner()
 
 

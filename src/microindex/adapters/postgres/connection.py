@@ -22,14 +22,20 @@ def connect(url: str, schema: str | None = None) -> Connection:
     """
     conn = psycopg.connect(url, autocommit=True)
     try:
-        conn.execute("SET TIME ZONE 'UTC'")
-        if schema is not None:
-            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-        conn.autocommit = False
+        configure(conn, schema)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def configure(conn: Connection, schema: str | None) -> None:
+    """What `connect` sets on a connection opened in autocommit (the hub's pool opens its
+    connections so, then calls this)."""
+    conn.execute("SET TIME ZONE 'UTC'")
+    if schema is not None:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    conn.autocommit = False
 
 
 def run_batch(conn: Connection, statements: Sequence[Statement]) -> psycopg.ClientCursor[TupleRow]:

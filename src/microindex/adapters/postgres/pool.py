@@ -4,11 +4,12 @@ A unit of work runs on the connection its holder leased: within an HTTP request 
 `connection_scope`, which every worker thread the request's work runs in sees through its
 context), the request's, given back when the response is sent; elsewhere (the CLI, timers,
 the node agent's loop), its thread's, given back when the thread ends or the database closes.
-At most `size` connections are open per database: a holder beyond them waits for one to be
-given back (up to `wait_s`, then `PoolExhausted`), rather than the server refusing it ("too
-many clients already") once every worker thread that ever ran kept its own.
+At most `size` connections are open per database (psycopg's own pool, `psycopg_pool`): a
+holder beyond them waits for one to be given back (up to `wait_s`, then `PoolExhausted`),
+rather than the server refusing it ("too many clients already") once every worker thread that
+ever ran kept its own.
 
-Only the standard library here: the HTTP app sets the scope without importing psycopg.
+Only the standard library at import: the HTTP app sets the scope without importing psycopg.
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import psycopg_pool
+
     from microindex.adapters.postgres.connection import Connection
 
 DEFAULT_SIZE = 20  # per hub process (`hub_connections` in microindex.toml)
 DEFAULT_WAIT_S = 120.0
+KEPT_OPEN = 1  # connections kept open while idle (up to `size` while in use)
+LOOK_S = 1.0  # how often a holder that waits looks whether the server refuses connections
 
 
 class PoolExhausted(Exception):
@@ -41,93 +46,110 @@ class PoolExhausted(Exception):
 
 
 class ConnectionPool:
-    """At most `size` open connections, made by `opener` when none is idle."""
+    """At most `size` open connections to `url`, opened in autocommit and set up by
+    `configure` (as `connection.connect` does): a `psycopg_pool.ConnectionPool`, opened at
+    first use and made afresh after `close`, and which of its connections are leased."""
 
     def __init__(
         self,
-        opener: Callable[[], Connection],
+        url: str,
+        configure: Callable[[Connection], None],
         size: int = DEFAULT_SIZE,
         wait_s: float = DEFAULT_WAIT_S,
     ) -> None:
         if size < 1:
             raise ValueError(f"a pool of {size} connections")
-        self.size, self.wait_s = size, wait_s
-        self._opener = opener
-        self._idle: list[Connection] = []
-        self._leased: dict[int, Connection] = {}
-        self._opening = 0  # being opened, or given back and rolling back
-        self._generation = 0  # one more at each close
-        self._free = threading.Condition()
+        self.url, self.size, self.wait_s = url, size, wait_s
+        self._configure = configure
+        self._pool: psycopg_pool.ConnectionPool[Connection] | None = None
+        self._leased: dict[int, tuple[psycopg_pool.ConnectionPool[Connection], Connection]] = {}
+        self._guard = threading.Lock()
 
     @property
     def opened(self) -> int:
         """Connections open (leased or idle) or being opened."""
-        with self._free:
-            return len(self._idle) + len(self._leased) + self._opening
+        pool = self._pool
+        return 0 if pool is None else pool.get_stats()["pool_size"]
 
     def take(self) -> Connection:
         """An idle connection, a new one while fewer than `size` are open, else the next one
-        given back (waiting up to `wait_s`)."""
+        given back (waiting up to `wait_s`). When none is leased and the pool cannot connect,
+        the server's refusal (a wrong URL, the server down) at once, not after `wait_s`."""
+        from psycopg_pool import PoolClosed, PoolTimeout
+
         deadline = time.monotonic() + self.wait_s
-        with self._free:
-            while True:
-                while self._idle:
-                    conn = self._idle.pop()
-                    if not (conn.closed or conn.broken):
-                        self._leased[id(conn)] = conn
-                        return conn
-                if len(self._idle) + len(self._leased) + self._opening < self.size:
-                    self._opening += 1
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise PoolExhausted(self.size, self.wait_s)
-                self._free.wait(left)
-        try:
-            conn = self._opener()
-        except BaseException:
-            with self._free:
-                self._opening -= 1
-                self._free.notify()
-            raise
-        with self._free:
-            self._opening -= 1
-            self._leased[id(conn)] = conn
-        return conn
+        failed = 0  # connection attempts of the pool that failed, as last looked
+        while (left := deadline - time.monotonic()) > 0:
+            pool = self._open()
+            try:
+                conn = pool.getconn(min(left, LOOK_S))
+            except PoolClosed:  # closed meanwhile: the next take opens a new one
+                continue
+            except PoolTimeout:
+                failed = self._unless_refused(pool, failed, deadline)
+                continue
+            with self._guard:
+                self._leased[id(conn)] = (pool, conn)
+            return conn
+        raise PoolExhausted(self.size, self.wait_s)
 
     def give_back(self, conn: Connection) -> None:
         """Back among the idle ones, its open transaction (if any) rolled back; a closed or
-        broken one is let go (another is opened in its place when needed). Once only: given
-        back again (or after the pool closed), nothing happens."""
-        with self._free:
-            if self._leased.pop(id(conn), None) is not conn:
-                return
-            self._opening += 1  # still counted while it rolls back
-            generation = self._generation
-        keep = not (conn.closed or conn.broken)
-        if keep:
+        broken one is let go (another is opened in its place). Once only: given back again
+        (or after the pool closed), nothing happens."""
+        with self._guard:
+            held = self._leased.pop(id(conn), None)
+        if held is None:
+            return
+        if conn.broken:
+            conn.close()
+        elif not conn.closed:
             try:
                 conn.rollback()
             except Exception:  # noqa: BLE001 - one that cannot roll back is let go
-                keep = False
-        with self._free:
-            self._opening -= 1
-            keep = keep and generation == self._generation
-            if keep:
-                self._idle.append(conn)
-            self._free.notify()
-        if not keep and not conn.closed:
-            conn.close()
+                conn.close()
+        held[0].putconn(conn)
 
     def close(self) -> None:
         """Close every connection, leased or idle; the pool opens new ones if used again."""
-        with self._free:
-            opened = [*self._idle, *self._leased.values()]
-            self._idle, self._leased = [], {}
-            self._generation += 1
-            self._free.notify_all()
-        for conn in opened:
+        with self._guard:
+            pool, self._pool = self._pool, None
+            leased, self._leased = list(self._leased.values()), {}
+        for _, conn in leased:
             conn.close()
+        if pool is not None:
+            pool.close()
+
+    def _open(self) -> psycopg_pool.ConnectionPool[Connection]:
+        with self._guard:
+            if self._pool is None:
+                from psycopg_pool import ConnectionPool as PsycopgPool
+
+                self._pool = PsycopgPool(
+                    self.url,
+                    kwargs={"autocommit": True},
+                    configure=self._configure,
+                    min_size=min(KEPT_OPEN, self.size),
+                    max_size=self.size,
+                    timeout=self.wait_s,
+                    open=True,
+                )
+            return self._pool
+
+    def _unless_refused(
+        self, pool: psycopg_pool.ConnectionPool[Connection], failed: int, deadline: float
+    ) -> int:
+        """Raises the server's refusal when the pool's connection attempts failed since
+        `failed` and none of its connections is leased; else the attempts failed so far."""
+        now_failed = pool.get_stats().get("connections_errors", 0)
+        with self._guard:
+            leased = bool(self._leased)
+        if now_failed > failed and not leased:
+            import psycopg
+
+            left = round(deadline - time.monotonic())
+            psycopg.connect(self.url, connect_timeout=max(1, left)).close()
+        return now_failed
 
 
 @dataclass(eq=False)

@@ -6,7 +6,12 @@ from types import TracebackType
 from typing import Self
 
 from microindex.adapters.postgres.catalog_staging import PostgresStaging
-from microindex.adapters.postgres.connection import Connection, Statement, connect, run_batch
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    configure,
+    run_batch,
+)
 from microindex.adapters.postgres.migrations import migrate
 from microindex.adapters.postgres.pool import DEFAULT_SIZE, ConnectionPool, Leases
 from microindex.adapters.postgres.stores import (
@@ -32,7 +37,7 @@ class PostgresDatabase:
     ) -> None:
         self.url = url
         self.schema = schema
-        self.pool = ConnectionPool(lambda: connect(url, schema), connections)
+        self.pool = ConnectionPool(url, lambda conn: configure(conn, schema), connections)
         self._leases = Leases(self.pool)
 
     def migrate(self) -> list[int]:
