@@ -183,6 +183,22 @@ def test_a_set_aside_partly_sold_anyway_keeps_the_rest_for_the_order_and_picks_i
     assert [m.digest() for m in _ledger(hub)] == [m.digest() for m in _ledger(van)]
 
 
+def test_a_set_aside_partly_sold_anyway_then_picked_is_still_answered_for_the_unit_gone() -> None:
+    """Seed 4558: the sale anyway and the node's own pick of the rest reach the hub in one
+    push; the reservation ends fulfilled with 1 of 2, and the order, still promised at the
+    hub, is shown at risk for the unit gone (it was left promised)."""
+    hub, van, link = _van_and_hub()
+    rights.sell_walk_in(van, "van", "MUG", 4, AT, override=Override("till", "counter"))
+    assert rights.fulfil(van, "van", ORDER_1, AT) is not None  # the 1 left, picked there
+    sync.sync_node(van, "van", link, AT)
+    with hub() as uow:
+        res = uow.accounts.reservation(ORDER_1)
+    assert res is not None and (res.state, res.quantity) == (State.FULFILLED, 1)
+    assert repromise.answer_uncovered(hub, "van", AT, sim_nodes(("van",))) == ["order"]
+    order = promise.get_order(hub, "order").order
+    assert order.parts["van"].at_risk.startswith("1 of the 2 MUG set aside at van are gone")
+
+
 def test_a_set_aside_partly_sold_anyway_is_promised_again_only_for_the_units_gone() -> None:
     hub, van, link = _van_and_hub()
     shop = MemorySyncDatabase()  # the shopfront grants the hub 3 of its 5

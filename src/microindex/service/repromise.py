@@ -161,13 +161,13 @@ def _answer(uow: PromiseUnitOfWork, order: Order, node: str, now: datetime, to: 
 def _gone(uow: PromiseUnitOfWork, order: str, node: str, sku: str, line: int) -> int:
     """Units of the order's `line` of `sku` at `node` whose set-aside there is gone: all of
     them when its reservation is uncovered, those it lost when a sale ate part of it (the
-    rest stays set aside, `NodeAccount._eat`), else none."""
+    rest stays set aside, `NodeAccount._eat`, or was picked there since), else none."""
     found = uow.accounts.reservation(reservation_id(order, node, sku))
     if found is None:
         return 0
     if found.state is State.UNCOVERED:
         return line
-    return max(0, line - found.quantity) if found.state is State.ASIDE else 0
+    return max(0, line - found.quantity)
 
 
 def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str) -> bool:
