@@ -57,3 +57,33 @@ def test_concurrent_appenders_never_reuse_a_seq_or_oversell(databases: Databases
     assert on_hand == OPENING_STOCK + received - sold >= 0
     assert on_hand == sum(m.quantity for m in movements) == replayed
     assert len({m.reference for m in movements}) == appended
+
+
+def test_a_reading_unit_of_work_never_holds_up_a_writer(databases: Databases) -> None:
+    """A search index's build reads the whole catalog and ledger in one reading unit of work:
+    a sale or delivery meanwhile commits at once (it does not wait for the read to end), and
+    the read goes on seeing the commit it began with."""
+    database = databases.open()
+    with database() as uow:
+        uow.catalog.upsert([product("A")])
+        uow.commit()
+    stock.receive(database, "shop", "A", OPENING_STOCK, AT)
+    committed = threading.Event()
+
+    def deliver() -> None:
+        stock.receive(database, "shop", "A", 2, AT, "during-the-read")
+        committed.set()
+
+    with database.reading() as reading:
+        before = {line.sku: line.on_hand for line in reading.ledger.stock("shop")}
+        writer = threading.Thread(target=deliver)
+        writer.start()
+        writer.join(timeout=8.0)  # the busy timeout (10 s) is longer: a wait would show
+        assert committed.is_set(), "the delivery waited for the reading unit of work"
+        again = {line.sku: line.on_hand for line in reading.ledger.stock("shop")}
+    assert before == again == {"A": OPENING_STOCK}
+    with database.reading() as later:
+        assert {line.sku: line.on_hand for line in later.ledger.stock("shop")} == {
+            "A": OPENING_STOCK + 2
+        }
+    writer.join()

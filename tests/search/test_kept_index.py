@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,3 +164,39 @@ def test_closing_the_workspace_waits_for_the_index_catch_up_on_its_databases(
         os.close(held)
     closing.join()
     assert not kept.busy()  # it finished before the hub's database closed
+
+
+def test_a_staff_search_never_waits_for_the_database_writer(workspace: Workspace) -> None:
+    """The node agent's sync holds the van database's write lock while it applies a large
+    reply: a staff search meanwhile answers from the index, current to the last commit,
+    without waiting for that writer (its freshness check only reads)."""
+    site = NodeSite(
+        workspace.node("van"), "van", workspace.settings.workspace, STAFF_SECRET,
+        workspace.clock, "Van",
+    )  # fmt: skip
+    app = create_node_app(site)
+    kept = app.state.index
+    kept.start()
+    kept.settle()  # built and current
+    writer = sqlite3.connect(
+        workspace.node("van").path, isolation_level=None, check_same_thread=False
+    )
+    writer.execute("BEGIN IMMEDIATE")  # the agent, mid-way through a long write
+    answered_while_held = threading.Event()
+    ended = threading.Timer(5.0, writer.execute, ("ROLLBACK",))
+    try:
+        with TestClient(app, headers={"Authorization": f"Bearer {STAFF_SECRET}"}) as client:
+            ended.start()  # so a search that waits for the writer is not stuck for good
+            answer = client.get("/api/v1/search", params={"q": "mug"})
+            if ended.is_alive():
+                answered_while_held.set()
+            ended.cancel()
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["total"] > 0
+        assert answered_while_held.is_set(), "the search waited for the database's writer"
+    finally:
+        ended.join()
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
+        writer.close()
+        kept.close()

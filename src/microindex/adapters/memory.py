@@ -219,6 +219,10 @@ class MemoryDatabase:
 
     unit_of_work = __call__
 
+    def reading(self) -> MemoryUnitOfWork:
+        """`ports.DatabaseReads.reading`: a copy, as every unit of work here."""
+        return MemoryUnitOfWork(self)
+
     def staging(self) -> MemoryStaging:
         return MemoryStaging(self)
 

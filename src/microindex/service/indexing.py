@@ -26,7 +26,7 @@ from itertools import islice
 from microindex.domain.errors import DomainError
 from microindex.domain.product import Product
 from microindex.service.catalog import CATALOG_MARK, PRODUCT_TOPIC
-from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
+from microindex.service.ports import DatabaseReads, UnitOfWork
 from microindex.service.records import product_record
 from microindex.service.search import IndexEntry, SearchIndex
 
@@ -84,7 +84,7 @@ def followed_nodes(uow: UnitOfWork, node: str | None) -> list[str]:
 
 def rebuild(
     index: SearchIndex,
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: DatabaseReads,
     node: str | None,
     progress: Told = _silent,
 ) -> int:
@@ -97,9 +97,9 @@ def rebuild(
 
 
 def _rebuild(
-    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, progress: Told
+    index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told
 ) -> int:
-    with uow_factory() as uow:
+    with uow_factory.reading() as uow:
         nodes = followed_nodes(uow, node)
         marks = {
             BUILT: "1",
@@ -124,7 +124,7 @@ def _rebuild(
 
 def catch_up(
     index: SearchIndex,
-    uow_factory: UnitOfWorkFactory,
+    uow_factory: DatabaseReads,
     node: str | None,
     progress: Told = _silent,
 ) -> int:
@@ -136,7 +136,7 @@ def catch_up(
 
 
 def holding_every_commit(
-    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, tries: int = 3
+    index: SearchIndex, uow_factory: DatabaseReads, node: str | None, tries: int = 3
 ) -> None:
     """Bring the index up to every commit made before the call, as its writer or by reading
     another process's commit that holds them; `IndexBehind` when another process kept the
@@ -156,13 +156,14 @@ def is_built(index: SearchIndex) -> bool:
     return BUILT in index.marks()
 
 
-def is_current(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None) -> bool:
+def is_current(index: SearchIndex, database: DatabaseReads, node: str | None) -> bool:
     """Whether the index's last commit (as this handle loaded it) holds every change committed
-    to the database so far: a few one-row reads, no writer needed."""
+    to the database so far: a few one-row reads in a read-only unit of work, so a writer that
+    holds the database (a node agent applying a long sync) is not waited for."""
     marks = index.marks()
     if BUILT not in marks:
         return False
-    with uow_factory() as uow:
+    with database.reading() as uow:
         if uow.outbox.after(int(marks.get(OUTBOX) or 0), 1):
             return False
         if (uow.meta.get(CATALOG_MARK) or "") != marks.get(CATALOG, ""):
@@ -174,14 +175,14 @@ def is_current(index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | N
 
 
 def apply_changes(
-    index: SearchIndex, uow_factory: UnitOfWorkFactory, node: str | None, progress: Told = _silent
+    index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told = _silent
 ) -> int:
     """`catch_up`'s work, for a caller already inside `index.writing()` as its writer: every
     change committed before it reads the database is applied."""
     marks = index.marks()
     if BUILT not in marks:
         return _rebuild(index, uow_factory, node, progress)
-    with uow_factory() as uow:
+    with uow_factory.reading() as uow:
         nodes = followed_nodes(uow, node)
         fresh = dict(marks)
         changed = _products_written(uow, fresh)

@@ -190,6 +190,13 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
 
 
+class DatabaseReads(UnitOfWorkFactory, Protocol):
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads: a snapshot of what was committed when it began,
+        which never waits for (nor holds up) a writer."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ReadRow:
     """A row of a catalog file as read: its SKU and GTIN (14 digits) where they parsed, and

@@ -13,7 +13,7 @@ from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Event, Order
 from microindex.domain.promise.order import OrderRequest
 from microindex.service.node_ops_ports import TransferStore
-from microindex.service.ports import CatalogStaging
+from microindex.service.ports import CatalogStaging, UnitOfWork
 from microindex.service.sync_ports import SyncUnitOfWork
 
 
@@ -65,6 +65,10 @@ class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
 
 class PromiseUnitOfWorkFactory(Protocol):
     def __call__(self) -> PromiseUnitOfWork: ...
+
+    def reading(self) -> UnitOfWork:
+        """`ports.DatabaseReads.reading`: a snapshot that never waits for a writer."""
+        ...
 
 
 class HubUnitOfWorkFactory(PromiseUnitOfWorkFactory, Protocol):

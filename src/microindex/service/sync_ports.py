@@ -139,6 +139,10 @@ class SyncUnitOfWork(UnitOfWork, Protocol):
 class SyncUnitOfWorkFactory(Protocol):
     def __call__(self) -> SyncUnitOfWork: ...
 
+    def reading(self) -> UnitOfWork:
+        """`ports.DatabaseReads.reading`: a snapshot that never waits for a writer."""
+        ...
+
 
 class SyncTransport(Protocol):
     """Carries one push to the hub and brings its reply back (or raises)."""

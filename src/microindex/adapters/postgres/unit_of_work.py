@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from psycopg.pq import TransactionStatus
+
 from microindex.adapters.postgres.catalog_staging import PostgresStaging
 from microindex.adapters.postgres.connection import (
     Connection,
@@ -52,6 +54,14 @@ class PostgresDatabase:
         return PostgresUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+    def reading(self) -> PostgresUnitOfWork:
+        """`ports.DatabaseReads.reading`: a REPEATABLE READ, READ ONLY transaction, so every
+        read in it sees the commit it began with; PostgreSQL readers never wait for writers."""
+        conn = self.connection()
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return PostgresUnitOfWork(conn)
 
     def staging(self) -> PostgresStaging:
         """A catalog import set aside in this thread's session (`ports.CatalogStaging`)."""

@@ -47,6 +47,11 @@ class SqliteDatabase:
 
     __call__ = unit_of_work
 
+    def reading(self) -> SqliteUnitOfWork:
+        """A unit of work that only reads (`ports.DatabaseReads`): a deferred transaction,
+        so in WAL mode it reads the last commit and never waits for the writer's lock."""
+        return SqliteReading(self.connection())
+
     def staging(self) -> SqliteStaging:
         """A catalog import set aside in this thread's connection (`ports.CatalogStaging`)."""
         return SqliteStaging(self.connection())
@@ -73,11 +78,13 @@ class SqliteTransaction:
     microindex SQLite file is one of these with its stores on the same connection.
     """
 
+    BEGIN = "BEGIN IMMEDIATE"
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
     def __enter__(self) -> Self:
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute(self.BEGIN)
         return self
 
     def __exit__(
@@ -92,12 +99,12 @@ class SqliteTransaction:
     def commit(self) -> None:
         """Commit, and go on in a new transaction (rolled back on exit unless committed)."""
         self._conn.execute("COMMIT")
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute(self.BEGIN)
 
     def rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute(self.BEGIN)
 
 
 class SqliteUnitOfWork(SqliteTransaction):
@@ -110,3 +117,11 @@ class SqliteUnitOfWork(SqliteTransaction):
         self.ledger = SqliteLedger(conn)
         self.outbox = SqliteOutbox(conn)
         self.meta = SqliteMeta(conn)
+
+
+class SqliteReading(SqliteUnitOfWork):
+    """The core stores for reading only (`SqliteDatabase.reading`): BEGIN DEFERRED, so the
+    first read takes a snapshot of the last commit and no lock is waited for. A write in it
+    would have to wait for the writer, and may fail: it is for reads."""
+
+    BEGIN = "BEGIN DEFERRED"

@@ -248,6 +248,10 @@ class MemorySyncDatabase:
     def __call__(self) -> MemorySyncUnitOfWork:
         return MemorySyncUnitOfWork(self)
 
+    def reading(self) -> MemorySyncUnitOfWork:
+        """`ports.DatabaseReads.reading`: a copy, as every unit of work here."""
+        return MemorySyncUnitOfWork(self)
+
     unit_of_work = __call__
 
     def staging(self) -> MemoryStaging:

@@ -27,7 +27,7 @@ from microindex.service.indexing import (
     is_built,
     is_current,
 )
-from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.ports import DatabaseReads
 
 log = logging.getLogger(__name__)
 WAIT_S = 1.0  # how long a request waits for a first build before answering with its progress
@@ -38,7 +38,7 @@ _RETRY_S = 0.1  # before starting again a catch-up that failed
 @dataclass(eq=False)
 class KeptIndex:
     index: TantivyIndex
-    database: UnitOfWorkFactory
+    database: DatabaseReads
     node: str | None  # None: the hub's index
     indexed: tuple[int, int] = (0, 0)  # a first build's progress: products indexed, of how many
     ceiling_s: float = CEILING_S
