@@ -28,7 +28,7 @@ from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import Order, Part, Step, arrival_id, reservation_id
 from microindex.domain.promise.order import OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise, Leg, decide
-from microindex.domain.sync.account import NotEnoughRights, State
+from microindex.domain.sync.account import NotEnoughRights, Reservation, State
 from microindex.service import promise
 from microindex.service.promise_ports import (
     CandidateStates,
@@ -64,10 +64,12 @@ def answer_uncovered(
         known = _states_now(hub, node, now, nodes, states)  # read outside the transaction
         try:
             with hub() as uow:
-                for order in uow.orders.open_at(node):
+                orders = uow.orders.open_at(node)
+                held = _reservations(uow, orders, node)
+                for order in orders:
                     to = _Choice(nodes, settings, known.get(order.ident, {}))
                     before = order.at_risk
-                    if _answer(uow, order, node, now, to):
+                    if _answer(uow, held, order, node, now, to):
                         save_order(uow, order, now, before)
                         changed.append(order.ident)
                 uow.commit()
@@ -125,12 +127,16 @@ def _states_now(
         return {}
     asked: dict[str, tuple[OrderRequest, list[Node]]] = {}
     with hub() as uow:
-        for order in uow.orders.open_at(node):
+        orders = uow.orders.open_at(node)
+        held = _reservations(uow, orders, node)
+        for order in orders:
             part = order.parts.get(node)
-            record = uow.orders.get(order.ident)
-            if part is None or record is None:
+            if part is None:
                 continue
-            if any(_gone(uow, order.ident, node, sku, q) for sku, q in part.lines):
+            if any(_gone(held, order.ident, node, sku, q) for sku, q in part.lines):
+                record = uow.orders.get(order.ident)
+                if record is None:
+                    continue
                 elsewhere = [n for n in nodes if n.code.value not in order.parts]
                 asked[order.ident] = (promise.request_from_record(record.request, now), elsewhere)
     return {ident: states(others, request) for ident, (request, others) in asked.items()}
@@ -145,24 +151,54 @@ class _Choice:
     states: Mapping[str, Candidate]  # each node's state now, for this order
 
 
-def _answer(uow: PromiseUnitOfWork, order: Order, node: str, now: datetime, to: _Choice) -> bool:
+def _reservations(
+    uow: PromiseUnitOfWork, orders: Sequence[Order], node: str
+) -> Mapping[str, Reservation]:
+    """Every reservation an answer at `node` may look at, for all of `orders` in one read:
+    each line's at the node, and at both ends of the goods travelling from or to it."""
+    idents: list[str] = []
+    for order in orders:
+        for part in order.parts.values():
+            if part.node == node:
+                idents += [reservation_id(order.ident, node, sku) for sku, _ in part.lines]
+            if node in (part.node, part.transfer_to) and part.transfer_to is not None:
+                idents += _travel_ids(order.ident, part)
+    return uow.accounts.reservations(idents) if idents else {}
+
+
+def _travel_ids(order: str, part: Part) -> list[str]:
+    """The reservations of a part whose goods travel to the pickup node: at the sender, and
+    of what arrived at the pickup node."""
+    assert part.transfer_to is not None
+    idents = [reservation_id(order, part.node, sku) for sku, _ in part.lines]
+    return idents + [arrival_id(order, part.node, part.transfer_to, s) for s, _ in part.lines]
+
+
+def _answer(
+    uow: PromiseUnitOfWork,
+    held: Mapping[str, Reservation],
+    order: Order,
+    node: str,
+    now: datetime,
+    to: _Choice,
+) -> bool:
     part = order.parts.get(node)
     if part is not None and part.step in _TO_PICK and part.transfer_to is None:
-        gone = [(s, _gone(uow, order.ident, node, s, q)) for s, q in part.lines]
+        gone = [(s, _gone(held, order.ident, node, s, q)) for s, q in part.lines]
         changed = False
         for sku, units in gone:  # those still at risk come again: tried again
             if units:
-                changed |= _repromise(uow, order, node, sku, units, now, to)
+                changed |= _repromise(uow, held, order, node, sku, units, now, to)
         return changed
     travelling = [p for p in order.parts.values() if node in (p.node, p.transfer_to)]
-    return any([_travelled_gone(uow, order, p, node) for p in travelling])
+    return any([_travelled_gone(held, order, p, node) for p in travelling])
 
 
-def _gone(uow: PromiseUnitOfWork, order: str, node: str, sku: str, line: int) -> int:
+def _gone(held: Mapping[str, Reservation], order: str, node: str, sku: str, line: int) -> int:
     """Units of the order's `line` of `sku` at `node` whose set-aside there is gone: all of
     them when its reservation is uncovered, those it lost when a sale ate part of it (the
     rest stays set aside, `NodeAccount._eat`, or was picked there since), else none."""
-    found = uow.accounts.reservation(reservation_id(order, node, sku))
+    found = held.get(reservation_id(order, node, sku))
     if found is None:
         return 0
     if found.state is State.UNCOVERED:
@@ -170,13 +206,11 @@ def _gone(uow: PromiseUnitOfWork, order: str, node: str, sku: str, line: int) ->
     return max(0, line - found.quantity)
 
 
-def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str) -> bool:
+def _travelled_gone(held: Mapping[str, Reservation], order: Order, part: Part, node: str) -> bool:
     """A part whose goods travel (or travelled) to the pickup node, uncovered at either end."""
     if part.transfer_to is None or part.step not in _TO_PICK or part.at_risk:
         return False
-    idents = [reservation_id(order.ident, part.node, sku) for sku, _ in part.lines]
-    idents += [arrival_id(order.ident, part.node, part.transfer_to, s) for s, _ in part.lines]
-    found = [uow.accounts.reservation(ident) for ident in idents]
+    found = [held.get(ident) for ident in _travel_ids(order.ident, part)]
     if not any(r is not None and r.state is State.UNCOVERED for r in found):
         return False
     return order.mark_at_risk(part.node, GONE.format(node=node))
@@ -184,6 +218,7 @@ def _travelled_gone(uow: PromiseUnitOfWork, order: Order, part: Part, node: str)
 
 def _repromise(
     uow: PromiseUnitOfWork,
+    held_before: Mapping[str, Reservation],
     order: Order,
     node: str,
     sku: str,
@@ -203,7 +238,7 @@ def _repromise(
     leg = _leg_elsewhere(uow, order, node, sku, units, now, to)
     if leg is None:
         return order.mark_at_risk(node, reason + NOWHERE.format(sku=sku))
-    held = uow.accounts.reservation(reservation_id(order.ident, node, sku))
+    held = held_before.get(reservation_id(order.ident, node, sku))
     until = held.expires_at if held is not None else now + to.settings.hold
     account = uow.accounts.load_rights(leg.node, [sku])
     for line_sku, quantity in leg.lines:

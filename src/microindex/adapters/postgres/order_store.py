@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
@@ -35,18 +37,18 @@ class PostgresOrders:
         ).fetchone()
         if row is None:
             return None
-        digest, method, placed, promised, lease, request, why = row
-        order = Order(ident, Method(method), placed, promised, self._parts(ident))
-        return OrderRecord(order, digest, dict(request), tuple(why), lease)
+        return _record(ident, row, self._parts([ident]).get(ident, {}))
 
-    def _parts(self, ident: str) -> dict[str, Part]:
+    def _parts(self, idents: list[str]) -> dict[str, dict[str, Part]]:
+        """The parts of each of `idents`' orders, by order and node, in one read."""
         rows = self._conn.execute(
-            "SELECT node, lines, step, ready_by, arrives_by, transfer_to, arrived_at, at_risk"
-            " FROM order_parts WHERE ident = %s ORDER BY node",
-            (ident,),
+            "SELECT ident, node, lines, step, ready_by, arrives_by, transfer_to, arrived_at,"
+            " at_risk FROM order_parts WHERE ident = ANY(%s) ORDER BY ident, node",
+            (idents,),
         )
-        return {
-            node: Part(
+        found: dict[str, dict[str, Part]] = {}
+        for ident, node, lines, step, ready, arrives, transfer_to, arrived, at_risk in rows:
+            found.setdefault(ident, {})[node] = Part(
                 node,
                 tuple((str(s), int(q)) for s, q in lines),
                 Step(step),
@@ -56,8 +58,7 @@ class PostgresOrders:
                 arrived,
                 at_risk,
             )
-            for node, lines, step, ready, arrives, transfer_to, arrived, at_risk in rows
-        }
+        return found
 
     def add(self, record: OrderRecord) -> None:
         """Held back to the commit's round trip (or the next use of the orders)."""
@@ -86,12 +87,14 @@ class PostgresOrders:
     def open_at(self, node: str | None) -> list[Order]:
         self.flush()
         rows = self._conn.execute(
-            "SELECT DISTINCT ident FROM order_parts WHERE step = ANY(%s)"
-            " AND (%s::text IS NULL OR node = %s OR transfer_to = %s) ORDER BY ident",
+            "SELECT ident, digest, method, placed_at, promised_by, lease_until, request, why"
+            " FROM orders WHERE ident IN (SELECT ident FROM order_parts WHERE step = ANY(%s)"
+            " AND (%s::text IS NULL OR node = %s OR transfer_to = %s)) ORDER BY ident",
             (_OPEN_STEPS, node, node, node),
         ).fetchall()
-        found = (self.get(ident) for (ident,) in rows)
-        return [record.order for record in found if record is not None and record.order.open]
+        parts = self._parts([row[0] for row in rows]) if rows else {}
+        found = (_record(row[0], row[1:], parts.get(row[0], {})) for row in rows)
+        return [record.order for record in found if record.order.open]
 
     def at_risk_nodes(self) -> list[str]:
         self.flush()
@@ -176,6 +179,12 @@ def _saved(order: Order) -> list[Statement]:
     )
     order.events.clear()
     return [*parts, *events]
+
+
+def _record(ident: str, row: Sequence[Any], parts: dict[str, Part]) -> OrderRecord:
+    digest, method, placed, promised, lease, request, why = row
+    order = Order(ident, Method(method), placed, promised, parts)
+    return OrderRecord(order, digest, dict(request), tuple(why), lease)
 
 
 class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):

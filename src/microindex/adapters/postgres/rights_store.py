@@ -360,6 +360,12 @@ class PostgresAccounts:
         ).fetchone()
         return None if row is None else _reservation(row)
 
+    def reservations(self, idents: Collection[str]) -> dict[str, Reservation]:
+        rows = self._conn.execute(
+            "SELECT * FROM hub_reservations WHERE ident = ANY(%s)", (list(idents),)
+        )
+        return {r.ident: r for r in map(_reservation, rows)}
+
     def held(self, sku: str) -> dict[str, int]:
         rows = self._conn.execute("SELECT node, h - owed FROM hub_rights WHERE sku = %s", (sku,))
         return {str(n): int(h) for n, h in rows}

@@ -274,6 +274,13 @@ class SqliteAccounts:
         ).fetchone()
         return None if row is None else _reservation(row)
 
+    def reservations(self, idents: Collection[str]) -> dict[str, Reservation]:
+        rows = self._conn.execute(
+            "SELECT * FROM hub_reservations WHERE ident IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(idents)),),
+        )
+        return {r.ident: r for r in map(_reservation, rows)}
+
     def held(self, sku: str) -> dict[str, int]:
         return {
             n: int(h)

@@ -171,6 +171,10 @@ class MemoryAccounts:
     def reservation(self, ident: str) -> Reservation | None:
         return self._s.reservations.get(ident)
 
+    def reservations(self, idents: Collection[str]) -> dict[str, Reservation]:
+        kept = self._s.reservations
+        return {ident: kept[ident] for ident in idents if ident in kept}
+
     def held(self, sku: str) -> dict[str, int]:
         return {n: h for (n, s), h in self._s.held.items() if s == sku}
 
