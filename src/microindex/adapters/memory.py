@@ -118,6 +118,9 @@ class MemoryLedger:
     def __init__(self, state: _State) -> None:
         self._s = state
 
+    def head(self, node: str) -> int:
+        return self._s.heads.get(node, 0)
+
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
         on_hand = {sku: self._s.on_hand.get((node, sku), 0) for sku in skus}
         return Ledger(node, self._s.heads.get(node, 0), on_hand)

@@ -106,7 +106,7 @@ def _rebuild(
             OUTBOX: str(_outbox_end(uow, 0)),
             CATALOG: uow.meta.get(CATALOG_MARK) or "",
         }
-        marks.update({LEDGER + n: str(uow.ledger.load(n, []).head) for n in nodes})
+        marks.update({LEDGER + n: str(uow.ledger.head(n)) for n in nodes})
         stock: dict[str, dict[str, int]] = {}
         for line in _stock_lines(uow, nodes):
             stock.setdefault(line[1], {})[line[0]] = line[2]

@@ -273,6 +273,11 @@ class PostgresLedger:
             on_hand.update(self._lock_on_hand(node, absent))
         return Ledger(node, head, on_hand)
 
+    def head(self, node: str) -> int:
+        row = self._conn.execute("SELECT head FROM ledger_heads WHERE node = %s", (node,))
+        found = row.fetchone()
+        return 0 if found is None else int(found[0])
+
     def _lock_head(self, node: str) -> int:
         """Lock the node's head row, creating it first for a node's very first movement."""
         select = "SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE"

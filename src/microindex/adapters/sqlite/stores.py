@@ -255,9 +255,12 @@ class SqliteLedger:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def load(self, node: str, skus: Iterable[str]) -> Ledger:
+    def head(self, node: str) -> int:
         row = self._conn.execute("SELECT head FROM ledger_heads WHERE node = ?", (node,)).fetchone()
-        head = 0 if row is None else int(row[0])
+        return 0 if row is None else int(row[0])
+
+    def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        head = self.head(node)
         wanted = sorted(set(skus))
         on_hand = dict.fromkeys(wanted, 0)
         for start in range(0, len(wanted), 500):
