@@ -310,16 +310,19 @@ class SqliteLedger:
         return [_movement(row) for row in rows]
 
     def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        # on-hand now less what moved after `position`: the rows from there on, in key order
+        # (no index by SKU to keep up on every append: ADR 0018)
         row = self._conn.execute(
-            "SELECT coalesce(sum(quantity), 0) FROM movements "
-            "WHERE node = ? AND sku = ? AND seq <= ? AND kind != 'grant'",
+            "SELECT coalesce((SELECT quantity FROM on_hand WHERE node = ?1 AND sku = ?2), 0)"
+            " - (SELECT coalesce(sum(quantity), 0) FROM movements"
+            " WHERE node = ?1 AND seq > ?3 AND sku = ?2 AND kind != 'grant')",
             (node, sku, position),
         ).fetchone()
         return int(row[0])
 
     def sales(self, node: str) -> SalesHistory:
         # times are stored in UTC (`Movement` keeps one spelling): text orders them. Both read
-        # the rows in key order (`+sku`: not through movements_by_sku, a lookup a row)
+        # the rows in key order (`+sku`: never through an index by SKU, a lookup a row)
         first, last = self._conn.execute(
             "SELECT min(at), max(at) FROM movements WHERE node = ?", (node,)
         ).fetchone()
