@@ -165,21 +165,16 @@ class SqliteCatalog:
         return [product_from_record(dict(zip(PRODUCT_COLUMNS, row, strict=True))) for row in rows]
 
     def missing(self, skus: Iterable[str]) -> set[str]:
-        wanted = set(skus)
+        wanted = sorted(set(skus))
         if not wanted:
             return set()
-        found: set[str] = set()
-        items = sorted(wanted)
-        for start in range(0, len(items), 500):
-            chunk = items[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            found.update(
-                row[0]
-                for row in self._conn.execute(
-                    f"SELECT sku FROM products WHERE sku IN ({marks})", chunk
-                )
-            )
-        return wanted - found
+        # one statement, whatever the count; only the missing come back (mostly none)
+        rows = self._conn.execute(
+            "SELECT j.value FROM json_each(?) AS j"
+            " WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = j.value)",
+            (_COMPACT.encode(wanted),),
+        )
+        return {row[0] for row in rows}
 
     def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(gtins))
