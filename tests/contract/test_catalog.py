@@ -82,6 +82,7 @@ def test_missing_takes_any_spelling_and_any_number_of_skus(uow_factory: UnitOfWo
         uow.catalog.upsert([product(sku) for sku in held])
         assert uow.catalog.missing([*held, *typed]) == set(typed)
         assert uow.catalog.missing(held) == set()
+        assert [uow.catalog.missing([sku]) for sku in ("0042", "42")] == [set(), {"42"}]
 
 
 def test_an_unknown_sku_is_none_and_an_empty_catalog_counts_zero(

@@ -168,6 +168,9 @@ class SqliteCatalog:
         wanted = sorted(set(skus))
         if not wanted:
             return set()
+        if len(wanted) == 1:  # a till's one line: its key looked up
+            known = self._conn.execute("SELECT 1 FROM products WHERE sku = ?", wanted).fetchone()
+            return set() if known else set(wanted)
         # one statement, whatever the count; only the missing come back (mostly none)
         rows = self._conn.execute(
             "SELECT j.value FROM json_each(?) AS j"
