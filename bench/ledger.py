@@ -12,8 +12,8 @@ What is measured, per database:
   records sales, against one plain `INSERT` per transaction into a table shaped like `movements`;
 - append, 100 movements per transaction: `service.stock.set_stock` over 100 SKUs, against
   `executemany` of 100 rows per transaction; on SQLite also against raw SQL making the same
-  writes as ours into a migrated microindex file ("raw: same schema": the ledger rows with
-  `movements_by_sku`, on-hand per SKU, the head, one outbox message). Issue 21's 0.5 line is
+  writes as ours into a migrated microindex file ("raw: same schema": the ledger rows, on-hand
+  per SKU, the head, one outbox message). Issue 21's 0.5 line is
   judged against the plain raw rows; the same-schema rows show what the schema costs;
 - on-hand read: `uow.ledger.load(node, [sku])` and `uow.ledger.stock(node, sku)`, each in its own
   unit of work, against a bare `SELECT quantity FROM on_hand WHERE node = ? AND sku = ?`.
@@ -82,7 +82,7 @@ JUDGED = (
     "Issue 21's line (append at least 0.5 of raw) is judged against the plain raw rows: one"
     " INSERT into a table with no index but its key.\nRows marked 'raw: same schema' are"
     " raw SQL making our writes (ledger rows, on-hand, head, one outbox message) into a"
-    " migrated microindex file, movements_by_sku included: what the schema itself costs."
+    " migrated microindex file: what the schema itself costs."
 )
 MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 RAW_TABLE = """CREATE TABLE raw_movements (
@@ -242,8 +242,8 @@ def append_rows(database: str, ours: UnitOfWorkFactory, raw_single: Appender,
 
 def same_schema_batches(conn: sqlite3.Connection) -> Appender:
     """Raw SQL doing what a batch of ours writes, into a migrated microindex file (the same
-    tables and indexes, `movements_by_sku` included): BATCH ledger rows, on-hand of each SKU,
-    the ledger head and one outbox message, in one transaction, on microindex's pragmas."""
+    tables and indexes): BATCH ledger rows, on-hand of each SKU, the ledger head and one outbox
+    message, in one transaction, on microindex's pragmas."""
     at = AT.isoformat()
 
     def append(i: int) -> None:
