@@ -12,8 +12,8 @@ What is measured, per database:
   records sales, against one plain `INSERT` per transaction into a table shaped like `movements`;
 - append, 100 movements per transaction: `service.stock.set_stock` over 100 SKUs, against
   `executemany` of 100 rows per transaction; on SQLite also against raw SQL making the same
-  writes as ours into a migrated microindex file ("raw: same schema": the ledger rows with
-  `movements_by_sku`, on-hand per SKU, the head, one outbox message). Issue 21's 0.5 line is
+  writes as ours into a migrated microindex file ("raw: same schema": the ledger rows, on-hand
+  per SKU, the head, one outbox message). Issue 21's 0.5 line is
   judged against the plain raw rows; the same-schema rows show what the schema costs;
 - on-hand read: `uow.ledger.load(node, [sku])` and `uow.ledger.stock(node, sku)`, each in its own
   unit of work, against a bare `SELECT quantity FROM on_hand WHERE node = ? AND sku = ?`.
@@ -36,6 +36,19 @@ loading on-hand 1.1. Three runs on 2026-12-06 (load average 10, the disk at 11,0
 raw movements/s): ours 12.6 / 12.7 / 13.6, plain raw 4.6 / 5.4 / 5.0 (CPU ratio 0.37 / 0.43 /
 0.37, rates 0.47 / 0.67 / 0.79), raw into the same schema 7.6 / 8.7 / 8.1 (0.60 / 0.68 /
 0.60, rates 0.65 / 0.69 / 1.01).
+Then (ADR 0018) no index by SKU (migration 177: a count's on-hand is on-hand now less what moved
+since its position) and the catalog check in one statement over `json_each`. Three runs on
+2026-12-06, each after one of the code before (load average 6.6-8.0, the disk at 470-5,600 raw
+commits/s), SQLite, batches of 100, CPU µs per movement: before 11.2 / 11.0 / 13.2 against raw
+4.0 / 4.0 / 4.5 (CPU ratio 0.36 / 0.36 / 0.34, rates 0.40 / 0.40 / 0.58); after 9.6 / 11.7 /
+8.5 against raw 4.1 / 5.1 / 3.8 (0.43 / 0.44 / 0.45, rates 0.53 / 0.75 / 0.51), raw into the
+same schema 5.5 / 6.5 / 5.1 (0.57 / 0.56 / 0.60). Single appends after: SQLite 246 / 303 / 180
+µs of CPU against raw 120 / 144 / 91 (rates 0.78 / 0.71 / 0.59); PostgreSQL 790 / 645 / 558
+against 179 / 145 / 124 (rates 0.44 / 0.44 / 0.42: ten round trips against raw's two), batches
+0.71 / 0.77 / 0.72 (client CPU 16.7 / 15.3 / 15.4 against 15.1 / 15.2 / 14.6).
+Left in a SQLite batch (µs a movement): the movement rows 1.9 and on-hand 1.0, recording 1.9,
+the commit 1.8, loading on-hand 1.2, the catalog check 0.65; a unit of work's BEGIN IMMEDIATE
+after its commit (rolled back at exit) is 5 µs a transaction, a single append's to lose.
 """
 
 from __future__ import annotations
@@ -82,7 +95,7 @@ JUDGED = (
     "Issue 21's line (append at least 0.5 of raw) is judged against the plain raw rows: one"
     " INSERT into a table with no index but its key.\nRows marked 'raw: same schema' are"
     " raw SQL making our writes (ledger rows, on-hand, head, one outbox message) into a"
-    " migrated microindex file, movements_by_sku included: what the schema itself costs."
+    " migrated microindex file: what the schema itself costs."
 )
 MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 RAW_TABLE = """CREATE TABLE raw_movements (
@@ -242,8 +255,8 @@ def append_rows(database: str, ours: UnitOfWorkFactory, raw_single: Appender,
 
 def same_schema_batches(conn: sqlite3.Connection) -> Appender:
     """Raw SQL doing what a batch of ours writes, into a migrated microindex file (the same
-    tables and indexes, `movements_by_sku` included): BATCH ledger rows, on-hand of each SKU,
-    the ledger head and one outbox message, in one transaction, on microindex's pragmas."""
+    tables and indexes): BATCH ledger rows, on-hand of each SKU, the ledger head and one outbox
+    message, in one transaction, on microindex's pragmas."""
     at = AT.isoformat()
 
     def append(i: int) -> None:

@@ -8,8 +8,9 @@ synchronous=FULL):
 - hub apply rate: pushes of --batch movements decoded, verified and applied by the hub
   (`HubEndpoint.handle`, as the HTTP route calls it: MAC check, idempotent replicate, rights
   fold, checkpoint, reply), alternated push by push with raw `executemany` INSERTs of the same
-  rows into a table shaped like `movements` (same primary key and index), one transaction per
-  batch; CPU µs per movement both ways. Ratio = raw wall time / ours (aim: >= 0.3).
+  rows into a table shaped like `movements` (the same primary key, and since migration 177 no
+  index by SKU on either), one transaction per batch; CPU µs per movement both ways. Ratio =
+  raw wall time / ours (aim: >= 0.3).
 - catch-up: a node with --pending movements the hub lacks, `sync.sync_node` end to end over the
   in-process transport (read, encode, sign, verify, decode, apply, reply, apply reply).
 - wire bytes per movement: push frames, and push plus reply frames, over movements, for the
@@ -208,7 +209,6 @@ def raw_inserts(folder: Path, rows: list[tuple[Any, ...]], batch: int) -> Callab
         " quantity INTEGER NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, reference TEXT NOT"
         " NULL, actor TEXT NOT NULL, PRIMARY KEY (node, seq)) WITHOUT ROWID"
     )
-    conn.execute("CREATE INDEX movements_by_sku ON movements (node, sku, seq)")
 
     def insert(k: int) -> None:
         conn.execute("BEGIN IMMEDIATE")

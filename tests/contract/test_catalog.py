@@ -75,6 +75,16 @@ def test_missing_names_only_the_unknown_skus(uow_factory: UnitOfWorkFactory) -> 
         assert uow.catalog.missing([]) == set()
 
 
+def test_missing_takes_any_spelling_and_any_number_of_skus(uow_factory: UnitOfWorkFactory) -> None:
+    held = ["0042", "A/B.C_D", *(f"S-{i:04d}" for i in range(1200))]
+    typed = ["42", "CAFÉ-1", 'QUOTE"1', "A/B.C", "S-1200", ""]  # typed text, spelt any way
+    with uow_factory() as uow:
+        uow.catalog.upsert([product(sku) for sku in held])
+        assert uow.catalog.missing([*held, *typed]) == set(typed)
+        assert uow.catalog.missing(held) == set()
+        assert [uow.catalog.missing([sku]) for sku in ("0042", "42")] == [set(), {"42"}]
+
+
 def test_an_unknown_sku_is_none_and_an_empty_catalog_counts_zero(
     uow_factory: UnitOfWorkFactory,
 ) -> None:

@@ -86,6 +86,43 @@ def test_on_hand_at_a_position_ignores_later_movements_and_grants(
         assert uow.ledger.stock("shop", "A") == [StockLine("shop", "A", 3)]
 
 
+def test_on_hand_at_answers_counts_taken_mid_stream(stocked: UnitOfWorkFactory) -> None:
+    stock.receive(stocked, "shop", "A", 10, later(0))  # 1
+    stock.receive(stocked, "shop", "B", 4, later(1))  # 2
+    stock.receive(stocked, "van", "A", 9, later(2))  # another node's ledger, between
+    sell(stocked, "shop", "A", 3, later(3))  # 3
+    started = stock.ledger_head(stocked, "shop")  # a count of A starts here
+    sell(stocked, "shop", "A", 2, later(4))  # 4: sold while counting
+    stock.receive(stocked, "shop", "B", 1, later(5))  # 5
+    with stocked() as uow:
+        ledger = uow.ledger.load("shop", ["A"])
+        ledger.record("A", MovementKind.GRANT, -2, later(6))  # 6: rights move, goods stay
+        uow.ledger.save(ledger)
+        uow.commit()
+    stock.receive(stocked, "shop", "C", 2, later(7))  # 7
+    sell(stocked, "shop", "C", 2, later(8))  # 8: C back to none
+    counted_a = stock.count(stocked, "shop", "A", 6, later(9), position=started)  # 9
+    counted_b = stock.count(stocked, "shop", "B", 5, later(10), position=4)  # 10
+    assert (started, counted_a.expected, counted_b.expected) == (3, 7, 4)
+    assert [c.adjustment and (c.adjustment.seq, c.adjustment.quantity)
+            for c in (counted_a, counted_b)] == [(9, -1), (10, 1)]  # fmt: skip
+    with stocked() as uow:
+        found = {s: [uow.ledger.on_hand_at("shop", s, p) for p in range(12)] for s in "ABC"}
+        mine = uow.ledger.movements("shop")
+        replayed = {
+            s: [sum(m.on_hand_delta for m in mine if m.sku == s and m.seq <= p) for p in range(12)]
+            for s in "ABC"
+        }
+        assert found == replayed
+        assert found == {
+            "A": [0, 10, 10, 7, 5, 5, 5, 5, 5, 4, 4, 4],
+            "B": [0, 0, 4, 4, 4, 5, 5, 5, 5, 5, 6, 6],
+            "C": [0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0],
+        }
+        assert [uow.ledger.on_hand_at("van", "A", p) for p in range(3)] == [0, 9, 9]
+        assert uow.ledger.on_hand_at("van", "B", 1) == 0
+
+
 def test_stock_filters_by_node_and_sku(stocked: UnitOfWorkFactory) -> None:
     stock.receive(stocked, "van", "B", 2, AT)
     stock.receive(stocked, "shop", "B", 1, AT)

@@ -246,6 +246,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     VAT_MIGRATION,
     AT_RISK_INDEX_MIGRATION,
     WALK_IN_BY_SKU_MIGRATION,
+    (
+        177,
+        "the ledger keeps no index by SKU: a count's on-hand is read from its position on",
+        "DROP INDEX movements_by_sku",
+    ),
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

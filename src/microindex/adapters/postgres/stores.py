@@ -371,10 +371,14 @@ class PostgresLedger:
         return [_movement(row) for row in rows]
 
     def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        # on-hand now less what moved after `position`: the rows from there on, in key order
+        # (no index by SKU to keep up on every append: ADR 0018)
         row = self._conn.execute(
-            "SELECT coalesce(sum(quantity), 0) FROM movements"
-            " WHERE node = %s AND sku = %s AND seq <= %s AND kind <> 'grant'",
-            (node, sku, position),
+            "SELECT coalesce((SELECT quantity FROM on_hand WHERE node = %(node)s"
+            " AND sku = %(sku)s), 0) - (SELECT coalesce(sum(quantity), 0) FROM movements"
+            " WHERE node = %(node)s AND seq > %(position)s AND sku = %(sku)s"
+            " AND kind <> 'grant')",
+            {"node": node, "sku": sku, "position": position},
         ).fetchone()
         return 0 if row is None else int(row[0])
 

@@ -165,21 +165,19 @@ class SqliteCatalog:
         return [product_from_record(dict(zip(PRODUCT_COLUMNS, row, strict=True))) for row in rows]
 
     def missing(self, skus: Iterable[str]) -> set[str]:
-        wanted = set(skus)
+        wanted = sorted(set(skus))
         if not wanted:
             return set()
-        found: set[str] = set()
-        items = sorted(wanted)
-        for start in range(0, len(items), 500):
-            chunk = items[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            found.update(
-                row[0]
-                for row in self._conn.execute(
-                    f"SELECT sku FROM products WHERE sku IN ({marks})", chunk
-                )
-            )
-        return wanted - found
+        if len(wanted) == 1:  # a till's one line: its key looked up
+            known = self._conn.execute("SELECT 1 FROM products WHERE sku = ?", wanted).fetchone()
+            return set() if known else set(wanted)
+        # one statement, whatever the count; only the missing come back (mostly none)
+        rows = self._conn.execute(
+            "SELECT j.value FROM json_each(?) AS j"
+            " WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = j.value)",
+            (_COMPACT.encode(wanted),),
+        )
+        return {row[0] for row in rows}
 
     def gtin_owners(self, gtins: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(gtins))
@@ -313,16 +311,19 @@ class SqliteLedger:
         return [_movement(row) for row in rows]
 
     def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        # on-hand now less what moved after `position`: the rows from there on, in key order
+        # (no index by SKU to keep up on every append: ADR 0018)
         row = self._conn.execute(
-            "SELECT coalesce(sum(quantity), 0) FROM movements "
-            "WHERE node = ? AND sku = ? AND seq <= ? AND kind != 'grant'",
+            "SELECT coalesce((SELECT quantity FROM on_hand WHERE node = ?1 AND sku = ?2), 0)"
+            " - (SELECT coalesce(sum(quantity), 0) FROM movements"
+            " WHERE node = ?1 AND seq > ?3 AND sku = ?2 AND kind != 'grant')",
             (node, sku, position),
         ).fetchone()
         return int(row[0])
 
     def sales(self, node: str) -> SalesHistory:
         # times are stored in UTC (`Movement` keeps one spelling): text orders them. Both read
-        # the rows in key order (`+sku`: not through movements_by_sku, a lookup a row)
+        # the rows in key order (`+sku`: never through an index by SKU, a lookup a row)
         first, last = self._conn.execute(
             "SELECT min(at), max(at) FROM movements WHERE node = ?", (node,)
         ).fetchone()
