@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import tantivy
+
 from microindex.adapters.memory import MemoryDatabase
+from microindex.adapters.search import schema
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.search.request import Filters, SearchRequest
@@ -86,3 +90,18 @@ def test_marks_survive_reopening_so_work_is_not_repeated(tmp_path: Path) -> None
     assert catch_up(reopened, db, None) == 0
     assert search(reopened, SearchRequest("jute "), None).total == 1
     db.close()
+
+
+def test_an_index_kept_on_an_older_schema_is_built_again_when_opened(tmp_path: Path) -> None:
+    db = MemoryDatabase()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    older = tmp_path / "index" / f"v{int(schema.SCHEMA_VERSION) - 1}"
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("title", stored=True)
+    older.mkdir(parents=True)
+    tantivy.Index(builder.build(), path=str(older))
+    (older / "marks.json").write_text(json.dumps({"built": "1", "generation": 4}))
+    index = TantivyIndex(tmp_path / "index")
+    assert catch_up(index, db, "shopfront") == len(CATALOG)  # built, its marks not trusted
+    assert [h.sku for h in search(index, SearchRequest("sofa"), "shopfront").hits] == ["SOF-1"]
+    assert [p.name for p in (tmp_path / "index").iterdir()] == [f"v{schema.SCHEMA_VERSION}"]
