@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import tantivy
@@ -64,6 +65,7 @@ def build_schema() -> tantivy.Schema:
     return builder.build()
 
 
+@lru_cache(maxsize=4096)  # a catalog has few attribute names, each on many products
 def attribute_column(name: str) -> str:
     """A JSON key that no attribute name can break (dots would nest)."""
     return name.encode().hex()
@@ -86,10 +88,16 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text(SKU, p.sku.value)
     doc.add_bytes(DIGEST, digest.encode())
-    words = {name: _indexed(text) for name, text in texts.items()}
+    every = " ".join(texts.values())
+    if plain_words(every):  # then so is each part: one look for the five
+        words = {name: text.lower() for name, text in texts.items()}
+        every = every.lower()
+    else:
+        words = {name: _indexed(text) for name, text in texts.items()}
+        every = " ".join(words.values())
     for name in TEXT_FIELDS:
         doc.add_text(name, words[name])
-    doc.add_text(ALL, " ".join(words.values()))
+    doc.add_text(ALL, every)
     doc.add_text(CODES, p.sku.value.lower())
     if p.gtin:
         doc.add_text(CODES, p.gtin.digits)
