@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import tantivy
+
 from microindex.adapters.memory import MemoryDatabase
+from microindex.adapters.search import schema
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.search.request import Filters, SearchRequest
 from microindex.service.catalog import ParsedCatalog, import_products, pull_catalog
-from microindex.service.indexing import catch_up, rebuild
+from microindex.service.indexing import catch_up, digest, rebuild
+from microindex.service.records import product_from_record, product_record
 from microindex.service.search import SearchIndex, search
 from microindex.service.stock import receive
 from tests.sales import sell
@@ -86,3 +92,26 @@ def test_marks_survive_reopening_so_work_is_not_repeated(tmp_path: Path) -> None
     assert catch_up(reopened, db, None) == 0
     assert search(reopened, SearchRequest("jute "), None).total == 1
     db.close()
+
+
+def test_an_index_kept_on_an_older_schema_is_built_again_when_opened(tmp_path: Path) -> None:
+    db = MemoryDatabase()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    older = tmp_path / "index" / f"v{int(schema.SCHEMA_VERSION) - 1}"
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("title", stored=True)
+    older.mkdir(parents=True)
+    tantivy.Index(builder.build(), path=str(older))
+    (older / "marks.json").write_text(json.dumps({"built": "1", "generation": 4}))
+    index = TantivyIndex(tmp_path / "index")
+    assert catch_up(index, db, "shopfront") == len(CATALOG)  # built, its marks not trusted
+    assert [h.sku for h in search(index, SearchRequest("sofa"), "shopfront").hits] == ["SOF-1"]
+    assert [p.name for p in (tmp_path / "index").iterdir()] == [f"v{schema.SCHEMA_VERSION}"]
+
+
+def test_a_products_digest_depends_on_its_values_not_on_which_strings_are_shared() -> None:
+    mug = CATALOG[0]
+    copy = product_from_record(json.loads(json.dumps(product_record(mug))))  # new strings
+    assert copy == mug and digest(copy) == digest(mug)
+    assert digest(replace(mug, handle="mug")) != digest(mug)
+    assert digest(replace(mug, title=mug.brand, brand=mug.title)) != digest(mug)

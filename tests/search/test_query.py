@@ -22,6 +22,7 @@ from microindex.domain.search.text import (
     fold,
     index_words,
     number_forms,
+    plain_words,
     tokens,
     typo_budget,
     within_edits,
@@ -107,6 +108,23 @@ _CODE_TEXT = st.text(alphabet=st.sampled_from("aZ9 0-./_é²ＫＺ－\u0301\x00(
 @given(st.one_of(st.text(), _CODE_TEXT))
 def test_index_words_equal_the_reference_on_any_text(text: str) -> None:
     assert index_words(text) == _index_words_as_written(text)
+
+
+_PLAIN_TEXT = st.text(alphabet=st.sampled_from("aZq Ew.. ._,!\t-/9é"), max_size=120)
+
+
+@given(
+    st.one_of(_PLAIN_TEXT, st.builds(lambda n, t: "x" * n + t, st.integers(35, 45), _PLAIN_TEXT))
+)
+def test_plain_text_indexes_as_its_runs_of_ascii_letters_and_digits(text: str) -> None:
+    if plain_words(text):
+        assert index_words(text) == re.findall(r"[a-z0-9]+", text.lower())
+
+
+def test_text_with_codes_joined_words_accents_or_long_words_is_not_plain() -> None:
+    assert plain_words("A heavy mug. For long mornings.")
+    for text in ("Kezar KZ-8989S", "Cotton T-shirt", "3.5mm jack", "Café", "x" * 41, "10/12"):
+        assert not plain_words(text)
 
 
 def test_codes_and_numbers_allow_no_typos() -> None:

@@ -5,14 +5,18 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+import tantivy
 from bench.catalog import generate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from microindex.adapters.search import schema
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.domain.search.query import Synonyms
 from microindex.domain.search.request import Filters, SearchRequest, SortOrder
+from microindex.domain.search.text import index_words
 from microindex.service.search import IndexEntry, SearchResult, search
+from tests.search.conftest import product
 from tests.search.test_query import HOSTILE
 
 
@@ -219,3 +223,27 @@ def test_a_query_with_no_searchable_word_finds_nothing_and_says_why(
 def test_a_short_word_left_alone_by_relaxing_takes_no_typo(index: TantivyIndex) -> None:
     assert find(index, "no such thing at all ", None).total == 0
     assert skus(find(index, "brass lmp ", None)) == ["LMP-1"]  # every word: "lmp" may be lamp
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("aZ9 -./_é²ＫＺ－\u0301!Ωßς"), min_size=1, max_size=60),
+    st.text(max_size=200),
+)
+def test_the_engine_indexes_exactly_the_domains_words(title: str, description: str) -> None:
+    """Plain text is split by the engine's tokenizer, other text by the domain: both give
+    `index_words`, in the field of its own and in the all-fields one."""
+    index = tantivy.Index(schema.build_schema())
+    schema.register_analyzer(index)
+    writer = index.writer(15_000_000, 1)
+    entry = IndexEntry(product("SKU-1", "t " + title, description=description), {})
+    writer.add_document(schema.document(entry, "digest"))
+    writer.commit()
+    index.reload()
+    searcher = index.searcher()
+
+    def held(field: str) -> set[str]:
+        return {str(term) for term, _ in searcher.terms_with_prefix(field, "", limit=1000)}
+
+    assert held("title") == set(index_words("t " + title))
+    assert held(schema.ALL) == set(index_words("t " + title)) | set(index_words(description))

@@ -32,7 +32,7 @@ from microindex.domain.search.ranking import (
 TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
 # Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
 LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
-WEIGHTED_FIELDS = tuple(FIELD_WEIGHTS)
+WEIGHTED_FIELDS = tuple(f.WEIGHED_IN[name] for name in FIELD_WEIGHTS)
 
 
 def term_clause(
@@ -69,7 +69,7 @@ def _weighted(
         (word, share, vocabulary.freqs(WEIGHTED_FIELDS, word))
         for word, share in ((term.text, 1.0), *((o, ALTERNATIVE_SHARE) for o in term.alternatives))
     ]
-    for i, (field, weight) in enumerate(FIELD_WEIGHTS.items()):
+    for i, (field, weight) in enumerate(zip(WEIGHTED_FIELDS, FIELD_WEIGHTS.values(), strict=True)):
         for word, share, held in forms:
             if held[i] > above:
                 dense = True
