@@ -457,7 +457,7 @@ def percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
+def fleet(shop: Shop, folder: Path, size: Size, threads: int, gap_s: float = 0.0) -> dict[str, Any]:
     """The fleet: its starting state made fast, then every node's pushes measured, on 1 and
     then 2 hub processes.
 
@@ -469,7 +469,14 @@ def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
     Measured: in each round every node receives `size.later` new SKUs' units (2 each, other
     SKUs each round) and its own agent code (`sync.sync_node` over `HttpTransport`) pushes
     them to the hub's HTTP sync endpoint from `threads` threads until the hub has everything,
-    applying each reply; the time of every HTTP push as the node sees it."""
+    applying each reply; the time of every HTTP push as the node sees it.
+
+    `gap_s`: the measured round starts at least this long after the template's first sync
+    (waiting if the load was quicker). From 90 s on, the nodes' second sync is the re-split
+    a full-size fleet meets after its long load: tau learns the gap (`rights_split.tau_moves`)
+    and the hub hands 20,000 units back to each node, 20,000 release movements pushed back;
+    a smaller fleet loaded in under a minute would sync twice within one tau and never
+    re-split."""
     codes = [f"f{i:03d}" for i in range(size.nodes)]
     skus = [f"SKU-{i:05d}" for i in range(size.skus)]
     template, started = codes[0], time.perf_counter()
@@ -481,6 +488,7 @@ def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
     finally:
         database.close()
         ws.close()
+    synced = time.monotonic()
     say(f"fleet: {template}'s first sync, {first.pushed} movements; cloning to the others")
     shifts = clone_hub(shop.url, template, codes[1:])
     for code in codes[1:]:
@@ -495,6 +503,9 @@ def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
         "bulk_load_s": round(loaded_s),
         "template_first_sync_movements": first.pushed,
     }
+    if (wait := gap_s - (time.monotonic() - synced)) > 0:
+        say(f"fleet: waiting {wait:.0f} s, {gap_s:.0f} s after the first sync")
+        time.sleep(wait)
     for round_, workers in enumerate((1, 2)):
         chosen = skus[round_ * size.later : (round_ + 1) * size.later]
         node_files(folder, codes, chosen, 2)
@@ -525,6 +536,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
     parser.add_argument(
         "--later", type=int, help="SKUs each fleet node receives and pushes a round (20)."
+    )
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.0,
+        help="Seconds at least between the fleet's first sync and its measured round (>= 90:"
+        " the second sync re-splits every SKU, as after a full-size fleet's long load).",
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
@@ -558,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         with new_schema(args.pg_url) as url:
             shop = set_up(folder / "hub-fleet", url, size)
             (folder / "fleet").mkdir()
-            figures["fleet"] = fleet(shop, folder / "fleet", size, args.buyers)
+            figures["fleet"] = fleet(shop, folder / "fleet", size, args.buyers, args.gap)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     _report(figures, args.json)
