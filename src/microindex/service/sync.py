@@ -268,7 +268,9 @@ def receive_push(
         full = peer.last_sync_s < 0 or push.answered != peer.counter
         everything = not full and tau_moves(uow, peer, now, settings)
         peer.admit(push)
-        ledger = uow.ledger.load(push.node, skus)
+        # on-hand read (and locked) only where goods move: a grant moves rights alone, and
+        # the answer to a re-split is 20,000 of them
+        ledger = uow.ledger.load(push.node, {row[2] for row in rows if row[4] != _GRANT_KIND})
         before = dict(ledger.on_hand)
         complete = _mirror(uow, ledger, account, push.node, rows) and ledger.head >= push.head
         stock_learned(uow, push.node, before, ledger.on_hand, ledger.rows, now)
