@@ -66,7 +66,7 @@ def _cumulative(stats: pstats.Stats, name: str) -> float:
     return found
 
 
-def run(folder: Path, url: str | None, skus: int, top: int, each: bool) -> None:
+def run(folder: Path, url: str | None, skus: int, top: int, each: bool, callers: list[str]) -> None:
     clock = Clock(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
     ws = bootstrap(Settings(folder / "hub", hub_url=url), clock=clock)
     try:
@@ -134,6 +134,8 @@ def run(folder: Path, url: str | None, skus: int, top: int, each: bool) -> None:
         print(f"  {label:28} {spent:7.2f} s  {100 * spent / total:5.1f} %")
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
+    for name in callers:
+        stats.print_callers(name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,13 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--each", action="store_true", help="Profile the hub alone, exchange by exchange."
     )
+    parser.add_argument(
+        "--callers", action="append", default=[], help="Print who calls this function."
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="profile-resplit-") as tmp:
         if args.hub == "sqlite":
-            run(Path(tmp), None, args.skus, args.top, args.each)
+            run(Path(tmp), None, args.skus, args.top, args.each, args.callers)
         else:
             with new_schema(args.pg_url) as url:
-                run(Path(tmp), url, args.skus, args.top, args.each)
+                run(Path(tmp), url, args.skus, args.top, args.each, args.callers)
     return 0
 
 
