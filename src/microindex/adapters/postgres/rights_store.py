@@ -40,6 +40,7 @@ from microindex.domain.sync.rights import Rights
 from microindex.service.sync_ports import PromiseView
 
 _OPEN = [s.value for s in OPEN]
+_KINDS = {kind.value: kind for kind in RequestKind}
 _PEER = "incarnation, counter, requests_through, last_sync_s, tau_s, overdraft, deficit, epoch"
 
 
@@ -269,10 +270,9 @@ class PostgresAccounts:
         return account
 
     def _requests(self, node: str) -> dict[int, Request]:
+        kinds = _KINDS  # a dict lookup, not an enum call, a row (20,000 at a second sync)
         found = {
-            int(seq): Request(
-                int(seq), RequestKind(kind), sku, int(qty), ident, ref, actor, int(position), at
-            )
+            seq: Request(seq, kinds[kind], sku, qty, ident, ref, actor, position, at)
             for seq, kind, sku, qty, ident, ref, actor, position, at in self._conn.execute(
                 "SELECT seq, kind, sku, quantity, ident, reference, actor, position, asked_at"
                 " FROM hub_requests WHERE node = %s",
