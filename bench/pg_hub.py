@@ -94,6 +94,23 @@ the hub processes it waited for, /usr/bin/time):
   26,432 inserts/s. 14 min 15 s wall, 357.5 s user + 14.3 s system CPU.
 - 200 x 20,000 was not run: its second sync is 4M release movements, about 37 minutes at
   this rate after a bulk load of about 8, more than the session had left.
+
+After ADR 0017 (the hub mirrors grants and releases as rows, writes rights, requests and rates
+as one JSON text, locks no on-hand for grants; 2026-12-06 14:35-15:09, other sessions' tests
+beside it). Before and after are this branch's parent and head, run back to back, the
+measured round the second sync's re-split (`--gap 120`: 20,000 release movements a node):
+| fleet, code | movements | s     | moves/s | push p50 | push p99 | raw upd/s | raw ins/s | load   |
+|-------------|-----------|-------|---------|----------|----------|-----------|-----------|--------|
+| 20, before  | 400,400   | 143.4 | 2,792   | 5.24 s   | 35.0 s   | 2,470     | 45,545    | 3.3-7.8|
+| 20, after   | 400,400   | 108.9 | 3,677   | 3.99 s   | 20.0 s   | 1,882     | 56,683    | 5.0-8.2|
+| 50, before  | 1,001,000 | 306.4 | 3,267   | 5.17 s   | 16.1 s   | 3,242     | 59,619    | 2.2-10 |
+| 50, after   | 1,001,000 | 215.3 | 4,650   | 3.03 s   | 15.9 s   | 4,856     | 70,833    | 3.8-8.7|
+(20 or 50 nodes x 20,000 SKUs; load: the load average at the run's start and end.)
+CPU of the bench and hub processes over the whole run (/usr/bin/time, user): 20 nodes 132 s
+before, 108 s after; 50 nodes 312 s before, 240 s after. At 4,650 movements/s the 200 x
+20,000 round's 4M movements take about 15 minutes after its bulk load. One node's second
+sync alone (`bench.profile_resplit`, in process, cProfile): the hub's `receive_push` 8.2 s
+before (load average 1), 3.75 s after (load average 5); its mirror 0.75 s, now 0.25 s.
 """
 
 from __future__ import annotations
@@ -457,7 +474,7 @@ def percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
+def fleet(shop: Shop, folder: Path, size: Size, threads: int, gap_s: float = 0.0) -> dict[str, Any]:
     """The fleet: its starting state made fast, then every node's pushes measured, on 1 and
     then 2 hub processes.
 
@@ -469,7 +486,14 @@ def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
     Measured: in each round every node receives `size.later` new SKUs' units (2 each, other
     SKUs each round) and its own agent code (`sync.sync_node` over `HttpTransport`) pushes
     them to the hub's HTTP sync endpoint from `threads` threads until the hub has everything,
-    applying each reply; the time of every HTTP push as the node sees it."""
+    applying each reply; the time of every HTTP push as the node sees it.
+
+    `gap_s`: the measured round starts at least this long after the template's first sync
+    (waiting if the load was quicker). From 90 s on, the nodes' second sync is the re-split
+    a full-size fleet meets after its long load: tau learns the gap (`rights_split.tau_moves`)
+    and the hub hands 20,000 units back to each node, 20,000 release movements pushed back;
+    a smaller fleet loaded in under a minute would sync twice within one tau and never
+    re-split."""
     codes = [f"f{i:03d}" for i in range(size.nodes)]
     skus = [f"SKU-{i:05d}" for i in range(size.skus)]
     template, started = codes[0], time.perf_counter()
@@ -481,6 +505,7 @@ def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
     finally:
         database.close()
         ws.close()
+    synced = time.monotonic()
     say(f"fleet: {template}'s first sync, {first.pushed} movements; cloning to the others")
     shifts = clone_hub(shop.url, template, codes[1:])
     for code in codes[1:]:
@@ -495,6 +520,9 @@ def fleet(shop: Shop, folder: Path, size: Size, threads: int) -> dict[str, Any]:
         "bulk_load_s": round(loaded_s),
         "template_first_sync_movements": first.pushed,
     }
+    if (wait := gap_s - (time.monotonic() - synced)) > 0:
+        say(f"fleet: waiting {wait:.0f} s, {gap_s:.0f} s after the first sync")
+        time.sleep(wait)
     for round_, workers in enumerate((1, 2)):
         chosen = skus[round_ * size.later : (round_ + 1) * size.later]
         node_files(folder, codes, chosen, 2)
@@ -525,6 +553,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buyers", type=int, default=8, help="Threads placing orders.")
     parser.add_argument(
         "--later", type=int, help="SKUs each fleet node receives and pushes a round (20)."
+    )
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.0,
+        help="Seconds at least between the fleet's first sync and its measured round (>= 90:"
+        " the second sync re-splits every SKU, as after a full-size fleet's long load).",
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
@@ -558,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         with new_schema(args.pg_url) as url:
             shop = set_up(folder / "hub-fleet", url, size)
             (folder / "fleet").mkdir()
-            figures["fleet"] = fleet(shop, folder / "fleet", size, args.buyers)
+            figures["fleet"] = fleet(shop, folder / "fleet", size, args.buyers, args.gap)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     _report(figures, args.json)

@@ -1,6 +1,7 @@
 """The hub mirrors a push's rows (`NodeAccount.mirror_row`) without building a `Movement` for
-a plain receipt or a sale within local rights: on any run of movements it must end exactly where
-folding each movement (`mirror_movement`) ends, refusals included."""
+a plain receipt or a sale within local rights, a node's grant or its release answering the
+hub's request: on any run of movements it must end exactly where folding each movement
+(`mirror_movement`) ends, refusals included."""
 
 from collections.abc import Callable
 from copy import deepcopy
@@ -20,7 +21,7 @@ from microindex.domain.movement import (
     movement_of,
     row_of,
 )
-from microindex.domain.sync.account import NodeAccount, Reservation, State
+from microindex.domain.sync.account import NodeAccount, Request, RequestKind, Reservation, State
 from microindex.domain.sync.rights import Rights
 
 T = TypeVar("T")
@@ -31,24 +32,36 @@ IDENTS = ("", "o-1", "o-2")
 
 @st.composite
 def movements(draw: st.DrawFn) -> list[tuple[MovementKind, int, str, Tag | None, str]]:
-    """(kind, quantity, sku, tag, tag_id): mostly plain receipts and sales, some tagged."""
+    """(kind, quantity, sku, tag, tag_id): mostly plain receipts and sales, some tagged, and
+    a share of rights moves (grants either way, untagged or tagged grant or release)."""
     made = []
     for _ in range(draw(st.integers(1, 30))):
-        kind = draw(st.sampled_from(list(MovementKind)))
+        if draw(st.integers(0, 3)) == 0:
+            kind, sign = MovementKind.GRANT, draw(st.sampled_from((1, -1)))
+            tag = draw(st.sampled_from((None, Tag.GRANT, Tag.RELEASE)))
+        else:
+            kind = draw(st.sampled_from(list(MovementKind)))
+            sign = QUANTITY_SIGN[kind] or draw(st.sampled_from((1, -1)))
+            tag = draw(st.one_of(st.none(), st.none(), st.sampled_from(list(Tag))))
         size = draw(st.integers(1, 6))
-        sign = QUANTITY_SIGN[kind] or draw(st.sampled_from((1, -1)))
-        tag = draw(st.one_of(st.none(), st.none(), st.sampled_from(list(Tag))))
         ident = draw(st.sampled_from(IDENTS)) if tag else ""
         made.append((kind, sign * size, draw(st.sampled_from(SKUS)), tag, ident))
     return made
 
 
 def start() -> NodeAccount:
-    """Some H, rights in every pool and an open reservation set aside: every branch of the fold
-    is in reach."""
+    """Some H, rights in every pool, an open reservation set aside and releases on their way
+    (two under one key): every branch of the fold is in reach, a release the hub sent and one
+    it does not know of (sent by a hub since restored) too."""
     mirror = {"MUG": Rights(3, 2, 1, (("o-1", 2),)), "TEA": Rights(1, 0, 0, ())}
     reservations = {"o-1": Reservation("o-1", "van", "MUG", 2, AT, State.ASIDE, True)}
-    return NodeAccount("van", {"MUG": 2}, mirror, reservations, {}, 1)
+    requests = {
+        1: Request(1, RequestKind.RELEASE, "MUG", 2, "o-2"),
+        2: Request(2, RequestKind.SETASIDE, "TEA", 1, "o-2"),
+        3: Request(3, RequestKind.RELEASE, "TEA", 1, "o-2"),
+        4: Request(4, RequestKind.RELEASE, "MUG", 1, ""),
+    }
+    return NodeAccount("van", {"MUG": 2}, mirror, reservations, requests, 5)
 
 
 def outcome(mirror: Callable[[T], object], what: T) -> str:

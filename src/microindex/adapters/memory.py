@@ -132,7 +132,8 @@ class MemoryLedger:
             if (m.node, m.seq) in self._s.movements:
                 raise ValueError(f"movement {m.node}#{m.seq} exists")
             self._s.movements[(m.node, m.seq)] = m
-            self._s.on_hand[(ledger.node, m.sku)] = ledger.on_hand[m.sku]
+            if m.kind is not MovementKind.GRANT:  # a grant's SKU need not be loaded
+                self._s.on_hand[(ledger.node, m.sku)] = ledger.on_hand[m.sku]
         if ledger.new:
             self._s.heads[ledger.node] = ledger.head
         ledger.new.clear()

@@ -92,15 +92,16 @@ class Ledger:
     def replicate_row(self, row: MovementRow, recorded: Movement | None) -> bool:
         """`replicate` for a row (a hub mirroring a push): the next row in sequence is taken
         as it is, into `rows`; a replay, a gap or another node's row is decided by
-        `replicate`, which accepts none of them."""
+        `replicate`, which accepts none of them. A grant's SKU need not be loaded: it moves
+        rights, not goods, and its on-hand is neither read nor set."""
         node, seq, sku, quantity, kind = row[:5]
         if seq != self.head + 1 or node != self.node:
             return self.replicate(movement_of(row), recorded)
-        current = self.on_hand.get(sku, 0)
-        after = current if kind == _GRANT else current + quantity
-        if after < 0:
-            raise OutOfStock(sku, self.node, -quantity, current)
-        self.on_hand[sku] = after
+        if kind != _GRANT:
+            current = self.on_hand.get(sku, 0)
+            if current + quantity < 0:
+                raise OutOfStock(sku, self.node, -quantity, current)
+            self.on_hand[sku] = current + quantity
         self.head = seq
         self.rows.append(row)
         return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -172,8 +172,10 @@ def _walk_in_rates(
         if prior is not None:
             at_s = prior.at_s if prior.at_s >= 0 else last_s
             walk_in = prior.walk_in * math.exp(-max(0.0, last_s - at_s) / horizon)
-            if not full and last_s >= 0:
-                total -= replace(prior, at_s=at_s).decayed(now_s, horizon)
+            if not full and last_s >= 0:  # `SplitRate.decayed` as of at_s, no copy a SKU
+                total -= (prior.walk_in + prior.online) * math.exp(
+                    -max(0.0, now_s - at_s) / horizon
+                )
         walk_in = allocation.decayed_rate(walk_in, elapsed, sold.get(sku, 0), horizon)
         rates[sku] = allocation.SplitRate(walk_in, shares.get(sku, 0.0), now_s)
         total += walk_in + rates[sku].online

@@ -268,7 +268,9 @@ def receive_push(
         full = peer.last_sync_s < 0 or push.answered != peer.counter
         everything = not full and tau_moves(uow, peer, now, settings)
         peer.admit(push)
-        ledger = uow.ledger.load(push.node, skus)
+        # on-hand read (and locked) only where goods move: a grant moves rights alone, and
+        # the answer to a re-split is 20,000 of them
+        ledger = uow.ledger.load(push.node, {row[2] for row in rows if row[4] != _GRANT_KIND})
         before = dict(ledger.on_hand)
         complete = _mirror(uow, ledger, account, push.node, rows) and ledger.head >= push.head
         stock_learned(uow, push.node, before, ledger.on_hand, ledger.rows, now)
@@ -277,9 +279,10 @@ def receive_push(
         peer.deficit += account.deficit
         same_epoch = push.epoch == epoch
         splits = complete and same_epoch
+        settles = splits and push.covers_requests
         sweeps = splits and not _answers_only(rows)
-        sweep = _include(uow, account, peer, full, settings, sweeps, everything and splits)
-        if complete and same_epoch and push.covers_requests:
+        sweep = _include(uow, account, peer, full, settings, sweeps, everything and splits, settles)
+        if settles:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0
         if complete and same_epoch:  # read after the node learned this epoch, all mirrored:
@@ -308,19 +311,25 @@ def _include(
     settings: SyncSettings,
     splits: bool,
     everything: bool = False,
+    settles: bool = True,
 ) -> list[str]:
     """Load the rest of what this sync settles and splits into `account`: every SKU when
-    `full`, else those of unsettled requests and, when it `splits`, the next slice of the
-    node's SKUs after the peer's cursor (which wraps round). Returns the slice: with
-    `everything` (tau moved, `rights_split.tau_moves`), every SKU of the node, the cursor
-    left where it was."""
+    `full`, else, when it `settles` requests, those of unsettled requests (settling one the
+    node did not act on credits H) and, when it `splits`, the next slice of the node's SKUs
+    after the peer's cursor (which wraps round). Returns the slice: with `everything` (tau
+    moved, `rights_split.tau_moves`), every SKU of the node, the cursor left where it was.
+
+    A push that settles nothing (the node's answer to a long reply, 5,000 movements a push)
+    loads no request's SKU: at a second sync 20,000 releases are on their way, and every
+    push of their answer would read the rights of all those still unanswered."""
     if full or everything:
         account.include(uow.accounts.load(account.node))
         return sorted(set(account.held) | set(account.mirror)) if everything else []
     sweep = uow.accounts.next_skus(account.node, peer.split_after, settings.sweep if splits else 0)
     if splits:
         peer.split_after = sweep[-1] if len(sweep) == settings.sweep else ""
-    more = {r.sku for r in account.requests.values()} | set(sweep)
+    asked = {r.sku for r in account.requests.values()} if settles else set()
+    more = asked | set(sweep)
     more -= set(account.held) | set(account.mirror)
     if more:
         account.include(uow.accounts.load(account.node, more))

@@ -304,10 +304,12 @@ class PostgresLedger:
         if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)
-        for m in ledger.new:
-            deltas[m.sku] += m.on_hand_delta
+        for m in ledger.new:  # a grant's SKU is not touched (and need not be loaded)
+            if m.kind is not MovementKind.GRANT:
+                deltas[m.sku] += m.on_hand_delta
         for row in ledger.rows:
-            deltas[row[2]] += 0 if row[4] == _GRANT else row[3]
+            if row[4] != _GRANT:
+                deltas[row[2]] += row[3]
         skus = sorted(deltas)
         updated = self._conn.execute(
             "WITH appended AS ("

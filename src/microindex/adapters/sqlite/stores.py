@@ -281,12 +281,16 @@ class SqliteLedger:
             f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        on_hand = ledger.on_hand
-        # once per SKU, in one statement: {sku: quantity} read back by json_each
+        on_hand, grant = ledger.on_hand, MovementKind.GRANT.value
+        # once per SKU, in one statement: {sku: quantity} read back by json_each; a grant's
+        # SKU is not written (its on-hand did not move, and it need not be loaded)
         self._conn.execute(
             "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
             " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
-            (ledger.node, _COMPACT.encode({row[2]: on_hand[row[2]] for row in rows})),
+            (
+                ledger.node,
+                _COMPACT.encode({row[2]: on_hand[row[2]] for row in rows if row[4] != grant}),
+            ),
         )
         self._conn.execute(
             "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "

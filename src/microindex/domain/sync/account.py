@@ -32,6 +32,8 @@ _SELL = MovementKind.SELL
 # what `mirror_row` takes without the fold (see there)
 _NO_RIGHTS = Rights()
 _GRANT_TEXT, _SELL_TEXT = MovementKind.GRANT.value, _SELL.value
+_GRANT_TAGS = frozenset({"", Tag.GRANT.value})  # a grant the node decided (L -> G)
+_RELEASE_TAG = Tag.RELEASE.value
 _TAKES_LOCAL_TEXT = frozenset(
     k.value for k in (MovementKind.SELL, MovementKind.PICK, MovementKind.TRANSFER_OUT)
 )
@@ -273,10 +275,14 @@ class NodeAccount:
         """`mirror_movement` for a row, without building a `Movement` where the fold's answer
         is known: an untagged row that adds stock (its units join L), or an untagged sale, pick
         or transfer-out within L (they leave L) folds to PLAIN with only L changed, and a sale
-        counts as walk-in demand. Every other row is folded by `mirror_movement`.
+        counts as walk-in demand; a grant within L (L -> G) adds to H; a release within G
+        (G -> L) settles the hub's request (`_mirror_rights_move`). Every other row is folded
+        by `mirror_movement`.
         (tests/sync/test_mirror_row.py holds the two equal on random runs.)"""
         sku, quantity, kind = row[2], row[3], row[4]
         rights = self.mirror.get(sku, _NO_RIGHTS)
+        if kind == _GRANT_TEXT and self._mirror_rights_move(row, rights):
+            return
         if row[8] or not (
             (quantity > 0 and kind != _GRANT_TEXT)
             or (kind in _TAKES_LOCAL_TEXT and -quantity <= rights.local)
@@ -289,6 +295,41 @@ class NodeAccount:
         self.touched_skus.add(sku)
         if kind == _SELL_TEXT:
             self.walkin[sku] = self.walkin.get(sku, 0) - quantity
+
+    def _mirror_rights_move(self, row: MovementRow, rights: Rights) -> bool:
+        """A grant row the fold's answer is known for, mirrored: the node's own grant (untagged
+        or tagged grant, +g within L: L -> G, H grows by g) or its release answering the hub
+        (tagged release, -h within G: G -> L; H was debited when the request left, so the
+        request is settled, or, sent by a hub since restored, H debited now). False for any
+        other (the fold decides it, refusals included)."""
+        sku, quantity, tag = row[2], row[3], row[8]
+        if quantity > 0 and tag in _GRANT_TAGS and quantity <= rights.local:
+            if rights.granted < 0 or rights.unavailable < 0:
+                return False
+            self.mirror[sku] = Rights(
+                rights.local - quantity,
+                rights.granted + quantity,
+                rights.unavailable,
+                rights.reserved,
+            )
+            self.touched_skus.add(sku)
+            self._add_h(sku, quantity)
+            self.granted_now.add(sku)
+            return True
+        if quantity < 0 and tag == _RELEASE_TAG and -quantity <= rights.granted:
+            if rights.local < 0 or rights.unavailable < 0:
+                return False
+            self.mirror[sku] = Rights(
+                rights.local - quantity,
+                rights.granted + quantity,
+                rights.unavailable,
+                rights.reserved,
+            )
+            self.touched_skus.add(sku)
+            if not self._settle_key(f"{_RELEASE_TAG}:{row[9]}"):  # sent by a hub since restored
+                self._add_h(sku, quantity)
+            return True
+        return False
 
     def mirror_movement(self, movement: Movement) -> RightsChange:
         """Fold a replicated movement of the node into the hub's view (exactly once)."""
