@@ -365,13 +365,12 @@ class PostgresLedger:
         # one JSON text of rows, dumped in C and read by the server: arrays of each column
         # cost a Python loop per element to dump
         rows = _movement_rows(ledger.new, ledger.rows)
-        node, changes = ledger.node, [deltas[s] for s in skus]
+        node = ledger.node
+        params = [node, rows, ledger.head, node, skus, [deltas[s] for s in skus], node]
         if self._locked[node].issuperset(skus):  # their on-hand rows are there (and locked)
-            self._held.append((_SAVE + _ADD_ON_HAND, (node, rows, ledger.head, node, skus,
-                                                      changes, node)))  # fmt: skip
+            self._held.append((_SAVE + _ADD_ON_HAND, params))
         else:  # SKUs the caller recorded without loading them first: their rows made
-            self._held.append((_SAVE + _ADD_OR_MAKE_ON_HAND, (node, rows, ledger.head, node,
-                                                              skus, changes, node, node)))  # fmt: skip
+            self._held.append((_SAVE + _ADD_OR_MAKE_ON_HAND, [*params, node]))
         self._placeholders[node].difference_update(skus)
         ledger.new.clear()
         ledger.rows.clear()
