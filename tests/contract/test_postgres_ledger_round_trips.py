@@ -1,7 +1,7 @@
 """An append to a PostgreSQL ledger takes a bounded number of round trips, counted on the wire
 as in tests/promise/test_promise_round_trips.py: BEGIN, the catalog check, the node's head and
 on-hand locked (one statement), the movements, on-hand, head and outbox written with the
-COMMIT (one batch). It took nine before: the head and on-hand locked one after the other, then
+COMMIT (one batch). It took eight before: the head and on-hand locked one after the other, then
 the ledger's writes, the outbox's lock and its row, the COMMIT, each a round trip of its own."""
 
 from __future__ import annotations
