@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
+from microindex.adapters.sqlite.connection import connect
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.movement import MovementKind
 from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -78,3 +83,33 @@ def test_a_unit_of_work_sees_its_own_writes(uow_factory: UnitOfWorkFactory) -> N
         assert uow.ledger.load("shop", ["A"]).on_hand == {"A": 3}
         assert [m.key for m in uow.outbox.after(0)] == ["key"]
         assert uow.meta.get("mark") == "1"
+
+
+def test_after_a_commit_sqlite_takes_the_write_lock_again_at_the_next_statement(
+    tmp_path: Path,
+) -> None:
+    """The transaction after a commit begins with its first statement, so it takes the write
+    lock before it reads (as at entry), and a unit of work left after its commit, as most
+    are, does not hold other writers up until its exit."""
+    database = SqliteDatabase(tmp_path / "db.sqlite")
+    other = connect(tmp_path / "db.sqlite")
+    try:
+        database.migrate()
+        other.execute("PRAGMA busy_timeout = 0")
+        with database() as uow:
+            uow.meta.put("first", "1")
+            uow.commit()
+            other.execute("BEGIN IMMEDIATE")  # not held up: nothing ran since the commit
+            other.execute("ROLLBACK")
+            assert uow.meta.get("first") == "1"
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            uow.meta.put("second", "2")
+        other.execute("BEGIN IMMEDIATE")
+        assert other.execute(
+            "SELECT key FROM meta WHERE key IN ('first', 'second')"
+        ).fetchall() == [("first",)]
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        database.close()

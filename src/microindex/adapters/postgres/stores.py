@@ -7,13 +7,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, LiteralString
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
-from microindex.adapters.postgres.connection import Connection
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    row_statements,
+    run_batch,
+)
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag
 from microindex.domain.node import Node
@@ -49,6 +54,31 @@ _MOVEMENT_COLUMNS = ", ".join(_MOVEMENT_FIELDS)
 _TEXT: dict[object, str] = {e: e.value for e in (*MovementKind, *Tag)}
 _ROWS = json.JSONEncoder(separators=(",", ":"))
 _GRANT = MovementKind.GRANT.value
+
+
+FEW_MESSAGES = 8  # outbox messages inserted one statement each (more go as arrays)
+_SAVE: LiteralString = (
+    "WITH appended AS ("
+    f"  INSERT INTO movements ({_MOVEMENT_COLUMNS})"
+    "   SELECT %s, (m->>0)::bigint, m->>1, (m->>2)::integer, m->>3,"
+    "    (m->>4)::timestamptz, m->>5, m->>6, m->>7, m->>8"
+    "   FROM json_array_elements(%s::json) AS m"
+    "), head AS ("
+    "  UPDATE ledger_heads SET head = %s WHERE node = %s"
+    ")"
+)
+_ADD_ON_HAND: LiteralString = (
+    " UPDATE on_hand SET quantity = on_hand.quantity + d.delta"
+    " FROM unnest(%s::text[], %s::integer[]) AS d (sku, delta)"
+    " WHERE on_hand.node = %s AND on_hand.sku = d.sku"
+)
+_ADD_OR_MAKE_ON_HAND: LiteralString = (
+    ", d AS (SELECT * FROM unnest(%s::text[], %s::integer[]) AS d (sku, delta))"
+    ", added AS (UPDATE on_hand SET quantity = on_hand.quantity + d.delta FROM d"
+    "  WHERE on_hand.node = %s AND on_hand.sku = d.sku RETURNING on_hand.sku)"
+    " INSERT INTO on_hand (node, sku, quantity)"
+    " SELECT %s, sku, delta FROM d WHERE sku NOT IN (SELECT sku FROM added)"
+)
 
 
 def _movement_rows(movements: list[Movement], more: list[MovementRow]) -> str:
@@ -247,20 +277,40 @@ class PostgresLedger:
     The head row is the node's writer lock: whoever holds it owns the next sequence number, and
     every on-hand change of the node happens under it. A row that does not exist yet is created
     (INSERT ... ON CONFLICT DO NOTHING) and then locked; on-hand rows created only to be locked are
-    removed again at commit if nothing was saved to them, so that a read leaves no trace. Rows are
-    looked for before they are created: a node and SKUs seen before cost two statements, not four.
+    removed again at commit if nothing was saved to them, so that a read leaves no trace. A node
+    and SKUs seen before are locked in one statement, the head first.
+
+    `save` holds its writes back: the unit of work sends them with the outbox's and the COMMIT
+    in one batch (`held_back`), and any other call here sends them first (`_send_held`).
     """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._placeholders: dict[str, set[str]] = defaultdict(set)
+        self._locked: dict[str, set[str]] = defaultdict(set)  # on-hand rows locked, by node
+        self._held: list[Statement] = []
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        self._send_held()
         wanted = sorted(set(skus))
-        head = self._lock_head(node)
         if not wanted:
-            return Ledger(node, head, {})
-        on_hand = self._lock_on_hand(node, wanted)
+            return Ledger(node, self._lock_head(node), {})
+        # the head row locked, then (a lateral subquery: run only once the head row is) its
+        # on-hand rows in SKU order; nothing is locked when the node has no head row yet
+        rows = self._conn.execute(
+            "SELECT h.head, o.sku, o.quantity"
+            " FROM (SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE) AS h"
+            " LEFT JOIN LATERAL (SELECT sku, quantity FROM on_hand"
+            "  WHERE node = %s AND sku = ANY(%s) AND h.head >= 0 ORDER BY sku FOR UPDATE) AS o"
+            " ON true",
+            (node, node, wanted),
+        ).fetchall()
+        if rows:
+            head = int(rows[0][0])
+            on_hand = {sku: int(quantity) for _, sku, quantity in rows if sku is not None}
+        else:  # the node's first movement
+            head = self._lock_head(node)
+            on_hand = self._lock_on_hand(node, wanted)
         absent = [sku for sku in wanted if sku not in on_hand]
         if absent:  # created (at zero) so that they can be locked too
             created = self._conn.execute(
@@ -271,9 +321,11 @@ class PostgresLedger:
             ).fetchall()
             self._placeholders[node].update(row[0] for row in created)
             on_hand.update(self._lock_on_hand(node, absent))
+        self._locked[node].update(on_hand)
         return Ledger(node, head, on_hand)
 
     def head(self, node: str) -> int:
+        self._send_held()
         row = self._conn.execute("SELECT head FROM ledger_heads WHERE node = %s", (node,))
         found = row.fetchone()
         return 0 if found is None else int(found[0])
@@ -300,7 +352,8 @@ class PostgresLedger:
         return {sku: int(quantity) for sku, quantity in rows}
 
     def save(self, ledger: Ledger) -> None:
-        """Append the new movements, add their deltas to on-hand, move the head: one statement."""
+        """Append the new movements, add their deltas to on-hand, move the head: one statement,
+        held back until the commit (or this store's next call)."""
         if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)
@@ -311,53 +364,46 @@ class PostgresLedger:
             if row[4] != _GRANT:
                 deltas[row[2]] += row[3]
         skus = sorted(deltas)
-        updated = self._conn.execute(
-            "WITH appended AS ("
-            f"  INSERT INTO movements ({_MOVEMENT_COLUMNS})"
-            "   SELECT %(node)s, (m->>0)::bigint, m->>1, (m->>2)::integer, m->>3,"
-            "    (m->>4)::timestamptz, m->>5, m->>6, m->>7, m->>8"
-            "   FROM json_array_elements(%(rows)s::json) AS m"
-            "), head AS ("
-            "  UPDATE ledger_heads SET head = %(head)s WHERE node = %(node)s"
-            ")"
-            " UPDATE on_hand SET quantity = on_hand.quantity + d.delta"
-            " FROM unnest(%(skus)s::text[], %(deltas)s::integer[]) AS d (sku, delta)"
-            " WHERE on_hand.node = %(node)s AND on_hand.sku = d.sku RETURNING on_hand.sku",
-            {
-                "node": ledger.node,
-                # one JSON text of rows, dumped in C and read by the server: arrays of each
-                # column cost a Python loop per element to dump
-                "rows": _movement_rows(ledger.new, ledger.rows),
-                "head": ledger.head,
-                "skus": skus,
-                "deltas": [deltas[s] for s in skus],
-            },
-        ).fetchall()
-        done = {row[0] for row in updated}
-        unloaded = [(ledger.node, s, deltas[s]) for s in skus if s not in done]
-        if unloaded:  # SKUs the caller recorded without loading them first
-            with self._conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO on_hand (node, sku, quantity) VALUES (%s, %s, %s)", unloaded
-                )
-        self._placeholders[ledger.node].difference_update(skus)
+        # one JSON text of rows, dumped in C and read by the server: arrays of each column
+        # cost a Python loop per element to dump
+        rows = _movement_rows(ledger.new, ledger.rows)
+        node = ledger.node
+        params = [node, rows, ledger.head, node, skus, [deltas[s] for s in skus], node]
+        if self._locked[node].issuperset(skus):  # their on-hand rows are there (and locked)
+            self._held.append((_SAVE + _ADD_ON_HAND, params))
+        else:  # SKUs the caller recorded without loading them first: their rows made
+            self._held.append((_SAVE + _ADD_OR_MAKE_ON_HAND, [*params, node]))
+        self._placeholders[node].difference_update(skus)
         ledger.new.clear()
         ledger.rows.clear()
 
-    def before_commit(self) -> None:
-        """Drop the on-hand rows `load` created that no movement ever touched."""
+    def held_back(self) -> list[Statement]:
+        """The writes held back, then the removal of the on-hand rows `load` created that no
+        movement ever touched: for the unit of work to send with its COMMIT."""
+        held, self._held = self._held, []
         for node, skus in self._placeholders.items():
             if skus:
-                self._conn.execute(
-                    "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
-                    (node, sorted(skus)),
+                held.append(
+                    (
+                        "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
+                        (node, sorted(skus)),
+                    )
                 )
         self._placeholders.clear()
+        return held
+
+    def _send_held(self) -> None:
+        if self._held:
+            run_batch(self._conn, self._held)
+            self._held = []
 
     def forget(self) -> None:
         self._placeholders.clear()
+        self._locked.clear()
+        self._held = []
 
     def movement(self, node: str, seq: int) -> Movement | None:
+        self._send_held()
         row = self._conn.execute(
             f"SELECT {_MOVEMENT_COLUMNS} FROM movements WHERE node = %s AND seq = %s",
             (node, seq),
@@ -365,6 +411,7 @@ class PostgresLedger:
         return None if row is None else _movement(row)
 
     def movements(self, node: str, after: int = 0, limit: int = 1000) -> list[Movement]:
+        self._send_held()
         rows = self._conn.execute(
             f"SELECT {_MOVEMENT_COLUMNS} FROM movements WHERE node = %s AND seq > %s"
             " ORDER BY seq LIMIT %s",
@@ -373,6 +420,7 @@ class PostgresLedger:
         return [_movement(row) for row in rows]
 
     def on_hand_at(self, node: str, sku: str, position: int) -> int:
+        self._send_held()
         # on-hand now less what moved after `position`: the rows from there on, in key order
         # (no index by SKU to keep up on every append: ADR 0018)
         row = self._conn.execute(
@@ -385,6 +433,7 @@ class PostgresLedger:
         return 0 if row is None else int(row[0])
 
     def sales(self, node: str) -> SalesHistory:
+        self._send_held()
         rows = self._conn.execute(
             "SELECT sku, sum(CASE WHEN kind = %s THEN -quantity ELSE 0 END), min(at), max(at)"
             " FROM movements WHERE node = %s GROUP BY sku",
@@ -397,6 +446,7 @@ class PostgresLedger:
         )
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
+        self._send_held()
         where: list[sql.Composable] = [sql.SQL("true")]
         params: list[str] = []
         for column, value in (("node", node), ("sku", sku)):
@@ -416,6 +466,7 @@ class PostgresLedger:
         ]
 
     def record_count(self, result: CountResult, at: datetime, actor: str) -> None:
+        self._send_held()
         self._conn.execute(
             "INSERT INTO stock_counts (node, sku, counted, position, expected, adjustment_seq,"
             " deficit, at, actor) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -451,20 +502,38 @@ class PostgresOutbox:
             self.add(topic, key, payload, at)
 
     def flush(self) -> None:
+        held = self.held_back()
+        if held:
+            run_batch(self._conn, held)
+
+    def held_back(self) -> list[Statement]:
+        """The lock (unless taken) and the INSERT of the messages waiting, for the unit of work
+        to send with its COMMIT: a few one by one (no arrays to build), many at once."""
         if not self._pending:
-            return
+            return []
+        held: list[Statement] = []
         if not self._locked:
-            self._conn.execute("LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE")
+            held.append(("LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE", ()))
             self._locked = True
-        topics, keys, payloads, times = zip(*self._pending, strict=True)
-        self._conn.execute(
-            "INSERT INTO outbox (topic, key, payload, created_at)"
-            " SELECT topic, key, payload::jsonb, at FROM unnest("
-            "  %s::text[], %s::text[], %s::text[], %s::timestamptz[]"
-            " ) WITH ORDINALITY AS m (topic, key, payload, at, n) ORDER BY n",
-            (list(topics), list(keys), list(payloads), list(times)),
-        )
-        self._pending.clear()
+        if len(self._pending) <= FEW_MESSAGES:
+            held += row_statements(
+                "INSERT INTO outbox (topic, key, payload, created_at)"
+                " VALUES (%s, %s, %s::jsonb, %s)",
+                self._pending,
+            )
+        else:
+            topics, keys, payloads, times = zip(*self._pending, strict=True)
+            held.append(
+                (
+                    "INSERT INTO outbox (topic, key, payload, created_at)"
+                    " SELECT topic, key, payload::jsonb, at FROM unnest("
+                    "  %s::text[], %s::text[], %s::text[], %s::timestamptz[]"
+                    " ) WITH ORDINALITY AS m (topic, key, payload, at, n) ORDER BY n",
+                    (list(topics), list(keys), list(payloads), list(times)),
+                )
+            )
+        self._pending = []
+        return held
 
     def forget(self) -> None:
         self._pending.clear()

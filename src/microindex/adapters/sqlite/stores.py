@@ -258,18 +258,26 @@ class SqliteLedger:
         return 0 if row is None else int(row[0])
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
-        head = self.head(node)
         wanted = sorted(set(skus))
+        if not wanted:
+            return Ledger(node, self.head(node), {})
         on_hand = dict.fromkeys(wanted, 0)
+        head = 0
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
-            on_hand.update(
-                self._conn.execute(
-                    f"SELECT sku, quantity FROM on_hand WHERE node = ? AND sku IN ({marks})",
-                    (node, *chunk),
-                ).fetchall()
-            )
+            # the head comes with the first chunk (its row has no SKU)
+            rows = self._conn.execute(
+                ("SELECT NULL, head FROM ledger_heads WHERE node = ?1 UNION ALL " if start == 0
+                 else "") + f"SELECT sku, quantity FROM on_hand WHERE node = ?1 AND sku IN"
+                f" ({marks})",
+                (node, *chunk),
+            ).fetchall()  # fmt: skip
+            for sku, quantity in rows:
+                if sku is None:
+                    head = int(quantity)
+                else:
+                    on_hand[sku] = quantity
         return Ledger(node, head, on_hand)
 
     def save(self, ledger: Ledger) -> None:
@@ -282,16 +290,20 @@ class SqliteLedger:
             rows,
         )
         on_hand, grant = ledger.on_hand, MovementKind.GRANT.value
-        # once per SKU, in one statement: {sku: quantity} read back by json_each; a grant's
-        # SKU is not written (its on-hand did not move, and it need not be loaded)
-        self._conn.execute(
-            "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
-            " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
-            (
-                ledger.node,
-                _COMPACT.encode({row[2]: on_hand[row[2]] for row in rows if row[4] != grant}),
-            ),
-        )
+        # a grant's SKU is not written (its on-hand did not move, and it need not be loaded)
+        quantities = {row[2]: on_hand[row[2]] for row in rows if row[4] != grant}
+        if len(quantities) == 1:  # a till's one line: its row, with no JSON to make and read
+            self._conn.execute(
+                "INSERT INTO on_hand (node, sku, quantity) VALUES (?, ?, ?)"
+                " ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
+                (ledger.node, *next(iter(quantities.items()))),
+            )
+        elif quantities:  # once per SKU, in one statement: {sku: quantity} read by json_each
+            self._conn.execute(
+                "INSERT INTO on_hand (node, sku, quantity) SELECT ?, key, value FROM json_each(?)"
+                " WHERE true ON CONFLICT (node, sku) DO UPDATE SET quantity = excluded.quantity",
+                (ledger.node, _COMPACT.encode(quantities)),
+            )
         self._conn.execute(
             "INSERT INTO ledger_heads (node, head) VALUES (?, ?) "
             "ON CONFLICT (node) DO UPDATE SET head = excluded.head",

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Self
 
 from microindex.adapters.sqlite.catalog_staging import SqliteStaging
-from microindex.adapters.sqlite.connection import connect
+from microindex.adapters.sqlite.connection import Connection, connect
 from microindex.adapters.sqlite.migrations import migrate
 from microindex.adapters.sqlite.stores import (
     SqliteCatalog,
@@ -74,8 +74,11 @@ class SqliteTransaction:
     """BEGIN IMMEDIATE on entry: the write lock is taken before anything is read.
 
     Like the in-memory fake, work after a commit or rollback runs in a new transaction that
-    the context's exit rolls back unless it is committed too. Every unit of work on a
-    microindex SQLite file is one of these with its stores on the same connection.
+    the context's exit rolls back unless it is committed too. That transaction's BEGIN waits
+    for its first statement (`connection.Connection.begin_later`), so it still comes before
+    anything is read, and a unit of work that leaves after its commit, as most do, costs no
+    BEGIN and ROLLBACK more. Every unit of work on a microindex SQLite file is one of these
+    with its stores on the same connection.
     """
 
     BEGIN = "BEGIN IMMEDIATE"
@@ -93,18 +96,32 @@ class SqliteTransaction:
         exc: BaseException | None = None,
         tb: TracebackType | None = None,
     ) -> None:
+        if self._drop_due_begin():
+            return  # nothing ran since the last commit or rollback
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
     def commit(self) -> None:
         """Commit, and go on in a new transaction (rolled back on exit unless committed)."""
+        if self._drop_due_begin():
+            self._begin_later()  # nothing ran since the last commit: nothing to commit
+            return
         self._conn.execute("COMMIT")
-        self._conn.execute(self.BEGIN)
+        self._begin_later()
 
     def rollback(self) -> None:
-        if self._conn.in_transaction:
+        if not self._drop_due_begin() and self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
-        self._conn.execute(self.BEGIN)
+        self._begin_later()
+
+    def _begin_later(self) -> None:
+        if isinstance(self._conn, Connection):
+            self._conn.begin_later(self.BEGIN)
+        else:  # a connection not opened by `connection.connect`: begin now
+            self._conn.execute(self.BEGIN)
+
+    def _drop_due_begin(self) -> bool:
+        return isinstance(self._conn, Connection) and self._conn.drop_due_begin()
 
 
 class SqliteUnitOfWork(SqliteTransaction):

@@ -1,0 +1,73 @@
+"""An append to a PostgreSQL ledger takes a bounded number of round trips, counted on the wire
+as in tests/promise/test_promise_round_trips.py: BEGIN, the catalog check, the node's head and
+on-hand locked (one statement), the movements, on-hand, head and outbox written with the
+COMMIT (one batch). It took eight before: the head and on-hand locked one after the other, then
+the ledger's writes, the outbox's lock and its row, the COMMIT, each a round trip of its own."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+
+import pytest
+from psycopg import pq
+
+from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.domain.movement import MovementKind
+from microindex.service import stock
+from tests.sync.test_sync_hub_round_trips import _trips
+
+from .samples import AT, product
+
+pytestmark = pytest.mark.postgres
+
+
+def _trips_of(database: PostgresDatabase, work: Callable[[int], object], n: int) -> float:
+    for i in range(-6, 0):  # psycopg prepares a statement from its fifth run
+        work(i)
+    with tempfile.TemporaryFile() as trace:
+        pgconn = database.connection().pgconn
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            for i in range(n):
+                work(i)
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        trips, _ = _trips(trace.read())
+    return trips / n
+
+
+def test_an_append_takes_at_most_4_round_trips_on_postgresql(
+    postgres_url: str, new_postgres_schema: Callable[[], str]
+) -> None:
+    database = PostgresDatabase(postgres_url, new_postgres_schema())
+    try:
+        database.migrate()
+        with database() as uow:
+            uow.catalog.upsert([product("A"), product("B")])
+            uow.commit()
+
+        def till(i: int) -> None:
+            if i % 2 == 0:
+                stock.receive(database, "shop", "A", 2, AT, f"po-{i}")
+            else:
+                stock.record_movement(database, "shop", "A", MovementKind.SELL, -1, AT, f"t-{i}")
+
+        def stock_file(i: int) -> None:
+            rows = [stock.StockRow("A", 20 + i % 3), stock.StockRow("B", 30 + i % 5)]
+            stock.set_stock(database, "shop", rows, AT, f"file-{i}")
+
+        assert _trips_of(database, till, 10) <= 4
+        assert _trips_of(database, stock_file, 10) <= 4
+        with database() as uow:
+            ledger = uow.ledger.load("shop", ["A", "B"])
+            movements = uow.ledger.movements("shop", limit=100)
+        assert [m.seq for m in movements] == list(range(1, ledger.head + 1))
+        assert ledger.on_hand == {
+            "A": sum(m.quantity for m in movements if m.sku == "A"),
+            "B": sum(m.quantity for m in movements if m.sku == "B"),
+        }
+    finally:
+        database.close()
