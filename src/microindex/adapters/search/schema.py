@@ -10,6 +10,7 @@ digits too, which the tokenizer keeps whole). A regex tokenizer cost four times 
 from __future__ import annotations
 
 import marshal
+import sys
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -45,6 +46,17 @@ SKU, DIGEST, DATA = "sku", "digest", "data"
 # this index alone writes and reads (a third of JSON's cost each way, and every hit shown is
 # read); version 2 writes values, never references to objects.
 MARSHAL_FORMAT = 2
+
+
+def schema_stamp(
+    python: tuple[int, int] = (sys.version_info.major, sys.version_info.minor),
+    marshal_version: int = marshal.version,
+) -> str:
+    """The name of an index's directory: its schema, and what reading its stored data needs.
+    marshal's format may change between Python versions (it is no interchange format), so an
+    index written by another Python or marshal is built again, like one of an older schema,
+    rather than failing on its first hit."""
+    return f"v{SCHEMA_VERSION}-py{python[0]}.{python[1]}-marshal{marshal_version}"
 
 
 def build_schema() -> tantivy.Schema:

@@ -52,7 +52,8 @@ WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
 
 
 class TantivyIndex:
-    """Derived data: a schema change starts a new directory (the writer removes the old one),
+    """Derived data: a schema change, or a Python whose marshal may read the stored data
+    otherwise (`schema.schema_stamp`), starts a new directory (the writer removes the old one),
     and the next catch-up builds it."""
 
     def __init__(
@@ -66,7 +67,7 @@ class TantivyIndex:
         self._generation = -1  # of the commit last loaded (counted in the marks file)
         # The index of this schema: a directory of its own, so opening never wipes files
         # another process (on this schema or an older one) is reading or writing.
-        self._home = None if path is None else path / f"v{f.SCHEMA_VERSION}"
+        self._home = None if path is None else path / f.schema_stamp()
         if self._home is None:
             self._index = tantivy.Index(self._schema)
         else:
