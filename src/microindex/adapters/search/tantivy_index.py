@@ -31,6 +31,7 @@ from microindex.adapters.search.queries import (
 )
 from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.search.facets import (
+    ATTRIBUTE_VALUES,
     Facets,
     FacetValue,
     PriceBand,
@@ -162,13 +163,16 @@ class TantivyIndex:
 
     def upsert(self, entries: Sequence[IndexEntry]) -> None:
         writer, added = self._writing(), self._added
+        columns = f.facet_columns(
+            entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, "")
+        )
         for entry in entries:
             sku = entry.product.sku.value
             if added is None or sku in added:
                 writer.delete_documents_by_term(f.SKU, sku)
             else:
                 added.add(sku)
-            writer.add_document(f.document(entry, digest(entry.product)))
+            writer.add_document(f.document(entry, digest(entry.product), columns))
 
     def delete(self, skus: Sequence[str]) -> None:
         if skus:
@@ -307,7 +311,8 @@ def _lock(handle: int, wait_s: float) -> bool:
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     def values(name: str) -> tuple[FacetValue, ...]:
         buckets = raw.get(name, {}).get("buckets", [])
-        return ranked((str(b["key"]), int(b["doc_count"])) for b in buckets)
+        found = ranked((str(b["key"]), int(b["doc_count"])) for b in buckets)
+        return tuple(v for v in found if v.value != f.NO_VALUE)[:ATTRIBUTE_VALUES]
 
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
     attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}
