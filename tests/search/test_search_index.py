@@ -115,6 +115,14 @@ def test_facet_counts_match_the_filtered_results(index: TantivyIndex, filters: F
         assert find(index, "", filters=narrowed).total == value.count
 
 
+def test_attribute_values_are_searched_and_their_names_are_not(index: TantivyIndex) -> None:
+    assert skus(find(index, "stoneware ")) == ["MUG-1"]  # the value of its `material`
+    # Every product has a colour and a material: as words they would match the whole catalog
+    # ("mat" typed would complete to "material", "color" would be a typo of "colour").
+    assert find(index, "material ").total == find(index, "colour ").total == 0
+    assert find(index, "materi").total == 0
+
+
 def test_a_product_without_a_faceted_attribute_is_counted_under_none_of_its_values() -> None:
     index = TantivyIndex()
     sized = [("colour", "navy"), ("size", "large")]

@@ -105,7 +105,7 @@ def document(entry: IndexEntry, digest: str, columns: Collection[str] = ()) -> t
         "title": p.title,
         "brand": p.brand,
         "category": p.category,
-        "attributes": " ".join(f"{k} {v}" for k, v in p.attributes) + " " + " ".join(p.tags),
+        "attributes": " ".join(v for _, v in p.attributes) + " " + " ".join(p.tags),
         "description": p.description,
     }
     doc = tantivy.Document()
