@@ -5,6 +5,8 @@ agree on every word. Plain text (`plain_words`: most titles and descriptions) go
 and tantivy's simple tokenizer splits it into its runs of letters and digits, as `index_words`
 does; any other text is split by the domain first and goes in as its words (runs of letters and
 digits too, which the tokenizer keeps whole). A regex tokenizer cost four times as much.
+Attributes are searched by their values and tags; their names ("colour", "material") are in
+most products, so as words they would match the whole catalog (ADR 0020).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from microindex.domain.search.text import index_words, plain_words
 from microindex.service.search import EngineHit, IndexEntry
 
 # 4: codes joined and split (`index_words`); 5: stored-only data; 6: plain text split by the
-# analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet columns
+# analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
+# columns, attribute names not searched
 SCHEMA_VERSION = "7"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up

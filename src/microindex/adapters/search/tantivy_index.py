@@ -311,8 +311,8 @@ def _lock(handle: int, wait_s: float) -> bool:
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     def values(name: str) -> tuple[FacetValue, ...]:
         buckets = raw.get(name, {}).get("buckets", [])
-        found = ranked((str(b["key"]), int(b["doc_count"])) for b in buckets)
-        return tuple(v for v in found if v.value != f.NO_VALUE)[:ATTRIBUTE_VALUES]
+        counts = ((str(b["key"]), int(b["doc_count"])) for b in buckets)
+        return ranked((v, n) for v, n in counts if v != f.NO_VALUE)[:ATTRIBUTE_VALUES]
 
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
     attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}
