@@ -97,7 +97,7 @@ def test_marks_survive_reopening_so_work_is_not_repeated(tmp_path: Path) -> None
 def test_an_index_kept_on_an_older_schema_is_built_again_when_opened(tmp_path: Path) -> None:
     db = MemoryDatabase()
     import_products(db, ParsedCatalog(CATALOG), AT)
-    older = tmp_path / "index" / f"v{int(schema.SCHEMA_VERSION) - 1}"
+    older = tmp_path / "index" / f"v{int(schema.SCHEMA_VERSION) - 1}"  # the name schema 5 had
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("title", stored=True)
     older.mkdir(parents=True)
@@ -106,7 +106,32 @@ def test_an_index_kept_on_an_older_schema_is_built_again_when_opened(tmp_path: P
     index = TantivyIndex(tmp_path / "index")
     assert catch_up(index, db, "shopfront") == len(CATALOG)  # built, its marks not trusted
     assert [h.sku for h in search(index, SearchRequest("sofa"), "shopfront").hits] == ["SOF-1"]
-    assert [p.name for p in (tmp_path / "index").iterdir()] == [f"v{schema.SCHEMA_VERSION}"]
+    assert [p.name for p in (tmp_path / "index").iterdir()] == [schema.schema_stamp()]
+
+
+def test_an_index_written_by_another_python_is_built_again_rather_than_read(
+    tmp_path: Path,
+) -> None:
+    stamps = {
+        schema.schema_stamp((3, 11), 4),
+        schema.schema_stamp((3, 12), 4),
+        schema.schema_stamp((4, 11), 4),
+        schema.schema_stamp((3, 11), 5),
+    }
+    assert len(stamps) == 4  # each Python minor and marshal version has a directory of its own
+    db = MemoryDatabase()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    built = TantivyIndex(tmp_path / "index")
+    assert catch_up(built, db, "shopfront") == len(CATALOG)
+    built.close()
+    # The same index as another Python left it: its stored data is in that Python's marshal.
+    (tmp_path / "index" / schema.schema_stamp()).rename(
+        tmp_path / "index" / schema.schema_stamp((3, 0), 0)
+    )
+    index = TantivyIndex(tmp_path / "index")
+    assert catch_up(index, db, "shopfront") == len(CATALOG)  # built again, not read
+    assert [h.sku for h in search(index, SearchRequest("sofa"), "shopfront").hits] == ["SOF-1"]
+    assert [p.name for p in (tmp_path / "index").iterdir()] == [schema.schema_stamp()]
 
 
 def test_a_products_digest_depends_on_its_values_not_on_which_strings_are_shared() -> None:

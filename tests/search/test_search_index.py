@@ -115,6 +115,38 @@ def test_facet_counts_match_the_filtered_results(index: TantivyIndex, filters: F
         assert find(index, "", filters=narrowed).total == value.count
 
 
+def test_attribute_values_are_searched_and_their_names_are_not(index: TantivyIndex) -> None:
+    assert skus(find(index, "stoneware ")) == ["MUG-1"]  # the value of its `material`
+    # Every product has a colour and a material: as words they would match the whole catalog
+    # ("mat" typed would complete to "material", "color" would be a typo of "colour").
+    assert find(index, "material ").total == find(index, "colour ").total == 0
+    assert find(index, "materi").total == 0
+
+
+def test_a_product_without_a_faceted_attribute_is_counted_under_none_of_its_values() -> None:
+    index = TantivyIndex()
+    sized = [("colour", "navy"), ("size", "large")]
+    first = [
+        product("A-1", "Oak table", attributes=(("colour", "navy"),)),
+        product("A-2", "Oak table", attributes=tuple(sized)),
+        product("A-3", "Oak table", attributes=(("size", " "),)),  # blank: no value
+    ]
+    index.upsert([IndexEntry(p, {}) for p in first])
+    index.commit({"built": "1"})
+    later = [product("A-4", "Oak table", attributes=(("finish", "matt"), ("size", "small")))]
+    index.upsert([IndexEntry(p, {}) for p in later])  # a name the first batch lacked
+    index.commit({"built": "2"})
+    counted = find(index, "oak", limit=100).facets  # the page holds every hit: counted here
+    engine = find(index, "oak", limit=1).facets  # one of four: the engine counts
+    assert engine == counted
+    assert engine is not None
+    assert {n: [(v.value, v.count) for v in vs] for n, vs in engine.attributes.items()} == {
+        "colour": [("navy", 2)],
+        "finish": [("matt", 1)],
+        "size": [("large", 1), ("small", 1)],
+    }
+
+
 @pytest.mark.parametrize(
     "filters",
     [

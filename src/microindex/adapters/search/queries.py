@@ -140,7 +140,9 @@ def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[
     }
     for name in names:
         column = f"{f.ATTRIBUTES}.{f.attribute_column(name)}"
-        request[ATTRIBUTE_PREFIX + name] = {"terms": {"field": column, "size": ATTRIBUTE_VALUES}}
+        # one more: a column's `NO_VALUE` bucket may be among them (facets leave it out)
+        values = {"field": column, "size": ATTRIBUTE_VALUES + 1}
+        request[ATTRIBUTE_PREFIX + name] = {"terms": values}
     ranges = []
     for band in bands:
         edge: dict[str, Any] = {"key": band.label}

@@ -5,25 +5,31 @@ agree on every word. Plain text (`plain_words`: most titles and descriptions) go
 and tantivy's simple tokenizer splits it into its runs of letters and digits, as `index_words`
 does; any other text is split by the domain first and goes in as its words (runs of letters and
 digits too, which the tokenizer keeps whole). A regex tokenizer cost four times as much.
+Attributes are searched by their values and tags; their names ("colour", "material") are in
+most products, so as words they would match the whole catalog (ADR 0020).
 """
 
 from __future__ import annotations
 
 import marshal
+import sys
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import tantivy
 
-from microindex.domain.search.facets import attribute_key, facet_attributes
+from microindex.domain.search.facets import attribute_key, facet_attributes, facet_names
 from microindex.domain.search.ranking import FIELD_WEIGHTS
 from microindex.domain.search.text import index_words, plain_words
 from microindex.service.search import EngineHit, IndexEntry
 
 # 4: codes joined and split (`index_words`); 5: stored-only data; 6: plain text split by the
-# analyzer, no description field (scored in `all`), stored data by marshal
-SCHEMA_VERSION = "6"
+# analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
+# columns, attribute names not searched
+SCHEMA_VERSION = "7"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 # The field each weighed part of a product is scored in. The description is scored in `all`,
@@ -39,12 +45,27 @@ ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
 # Facets: {hex(name): value}, a single-valued column per attribute name (counting a multi-valued
 # `name=value` column was five times slower), and the names, to know which columns there are.
 ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
+# A product without a value for a faceted name holds this in its column (never a value: blanks
+# are left out), so each column is dense: counting a column a third of the products have took
+# five times as long as counting one they all have. Facets leave its bucket out.
+NO_VALUE = ""
 PRICE = "price"  # the effective price (the sale price when there is one)
 SKU, DIGEST, DATA = "sku", "digest", "data"
 # The stored data's format: marshal's format 2 of strings, numbers, tuples and a dict, which
 # this index alone writes and reads (a third of JSON's cost each way, and every hit shown is
 # read); version 2 writes values, never references to objects.
 MARSHAL_FORMAT = 2
+
+
+def schema_stamp(
+    python: tuple[int, int] = (sys.version_info.major, sys.version_info.minor),
+    marshal_version: int = marshal.version,
+) -> str:
+    """The name of an index's directory: its schema, and what reading its stored data needs.
+    marshal's format may change between Python versions (it is no interchange format), so an
+    index written by another Python or marshal is built again, like one of an older schema,
+    rather than failing on its first hit."""
+    return f"v{SCHEMA_VERSION}-py{python[0]}.{python[1]}-marshal{marshal_version}"
 
 
 def build_schema() -> tantivy.Schema:
@@ -79,13 +100,15 @@ def register_analyzer(index: tantivy.Index) -> None:
     index.register_tokenizer(ANALYZER, analyzer)
 
 
-def document(entry: IndexEntry, digest: str) -> tantivy.Document:
+def document(entry: IndexEntry, digest: str, columns: Collection[str] = ()) -> tantivy.Document:
+    """`columns`: the attribute names given a facet column whether the product has them or not
+    (`NO_VALUE`), the catalog's commonest (`facet_columns`)."""
     p = entry.product
     texts = {
         "title": p.title,
         "brand": p.brand,
         "category": p.category,
-        "attributes": " ".join(f"{k} {v}" for k, v in p.attributes) + " " + " ".join(p.tags),
+        "attributes": " ".join(v for _, v in p.attributes) + " " + " ".join(p.tags),
         "description": p.description,
     }
     doc = tantivy.Document()
@@ -117,11 +140,24 @@ def document(entry: IndexEntry, digest: str) -> tantivy.Document:
     faceted = facet_attributes(p.attributes)
     for name in faceted:
         doc.add_text(ATTRIBUTE_NAMES, name)
-    if faceted:
-        doc.add_json(ATTRIBUTES, {attribute_column(n): v for n, v in faceted.items()})
+    values = {attribute_column(n): v for n, v in faceted.items()}
+    for name in columns:
+        values.setdefault(attribute_column(name), NO_VALUE)
+    if values:
+        doc.add_json(ATTRIBUTES, values)
     doc.add_float(PRICE, float(p.effective_price()))
     doc.add_bytes(DATA, marshal.dumps(_data(entry), MARSHAL_FORMAT))
     return doc
+
+
+def facet_columns(
+    entries: Sequence[IndexEntry], indexed: Iterable[tuple[str, int]]
+) -> tuple[str, ...]:
+    """The attribute names every document of `entries` gets a column for: those that would get
+    facets, counted over `entries` and what is `indexed` already ((name, products))."""
+    counts = Counter(n for e in entries for n in facet_attributes(e.product.attributes))
+    counts.update(dict(indexed))
+    return facet_names(counts.items())
 
 
 def _indexed(text: str) -> str:

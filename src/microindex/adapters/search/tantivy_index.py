@@ -31,6 +31,7 @@ from microindex.adapters.search.queries import (
 )
 from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.search.facets import (
+    ATTRIBUTE_VALUES,
     Facets,
     FacetValue,
     PriceBand,
@@ -52,7 +53,8 @@ WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
 
 
 class TantivyIndex:
-    """Derived data: a schema change starts a new directory (the writer removes the old one),
+    """Derived data: a schema change, or a Python whose marshal may read the stored data
+    otherwise (`schema.schema_stamp`), starts a new directory (the writer removes the old one),
     and the next catch-up builds it."""
 
     def __init__(
@@ -66,7 +68,7 @@ class TantivyIndex:
         self._generation = -1  # of the commit last loaded (counted in the marks file)
         # The index of this schema: a directory of its own, so opening never wipes files
         # another process (on this schema or an older one) is reading or writing.
-        self._home = None if path is None else path / f"v{f.SCHEMA_VERSION}"
+        self._home = None if path is None else path / f.schema_stamp()
         if self._home is None:
             self._index = tantivy.Index(self._schema)
         else:
@@ -161,13 +163,16 @@ class TantivyIndex:
 
     def upsert(self, entries: Sequence[IndexEntry]) -> None:
         writer, added = self._writing(), self._added
+        columns = f.facet_columns(
+            entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, "")
+        )
         for entry in entries:
             sku = entry.product.sku.value
             if added is None or sku in added:
                 writer.delete_documents_by_term(f.SKU, sku)
             else:
                 added.add(sku)
-            writer.add_document(f.document(entry, digest(entry.product)))
+            writer.add_document(f.document(entry, digest(entry.product), columns))
 
     def delete(self, skus: Sequence[str]) -> None:
         if skus:
@@ -306,7 +311,8 @@ def _lock(handle: int, wait_s: float) -> bool:
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     def values(name: str) -> tuple[FacetValue, ...]:
         buckets = raw.get(name, {}).get("buckets", [])
-        return ranked((str(b["key"]), int(b["doc_count"])) for b in buckets)
+        counts = ((str(b["key"]), int(b["doc_count"])) for b in buckets)
+        return ranked((v, n) for v, n in counts if v != f.NO_VALUE)[:ATTRIBUTE_VALUES]
 
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
     attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}
