@@ -303,33 +303,20 @@ class NodeAccount:
         request is settled, or, sent by a hub since restored, H debited now). False for any
         other (the fold decides it, refusals included)."""
         sku, quantity, tag = row[2], row[3], row[8]
-        if quantity > 0 and tag in _GRANT_TAGS and quantity <= rights.local:
-            if rights.granted < 0 or rights.unavailable < 0:
-                return False
-            self.mirror[sku] = Rights(
-                rights.local - quantity,
-                rights.granted + quantity,
-                rights.unavailable,
-                rights.reserved,
-            )
-            self.touched_skus.add(sku)
+        grant = quantity > 0 and tag in _GRANT_TAGS and quantity <= rights.local
+        release = quantity < 0 and tag == _RELEASE_TAG and -quantity <= rights.granted
+        if not (grant or release) or min(rights.local, rights.granted, rights.unavailable) < 0:
+            return False
+        self.mirror[sku] = Rights(
+            rights.local - quantity, rights.granted + quantity, rights.unavailable, rights.reserved
+        )
+        self.touched_skus.add(sku)
+        if grant:
             self._add_h(sku, quantity)
             self.granted_now.add(sku)
-            return True
-        if quantity < 0 and tag == _RELEASE_TAG and -quantity <= rights.granted:
-            if rights.local < 0 or rights.unavailable < 0:
-                return False
-            self.mirror[sku] = Rights(
-                rights.local - quantity,
-                rights.granted + quantity,
-                rights.unavailable,
-                rights.reserved,
-            )
-            self.touched_skus.add(sku)
-            if not self._settle_key(f"{_RELEASE_TAG}:{row[9]}"):  # sent by a hub since restored
-                self._add_h(sku, quantity)
-            return True
-        return False
+        elif not self._settle_key(f"{_RELEASE_TAG}:{row[9]}"):  # sent by a hub since restored
+            self._add_h(sku, quantity)
+        return True
 
     def mirror_movement(self, movement: Movement) -> RightsChange:
         """Fold a replicated movement of the node into the hub's view (exactly once)."""
