@@ -2,6 +2,8 @@
 
 import json
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -49,7 +51,8 @@ from microindex.entrypoints.cli.app import app
 from microindex.service import promise, rights, sync, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory, NodeOpsUnitOfWork
 from microindex.service.nodes import add_node
-from microindex.service.promise_ports import PromiseUnitOfWork
+from microindex.service.ports import UnitOfWork
+from microindex.service.promise_ports import PromiseUnitOfWork, PromiseUnitOfWorkFactory
 from microindex.settings import Settings
 from tests.promise.conftest import Shop, close_shop, sqlite_shop
 
@@ -66,6 +69,20 @@ def at_locker(*lines: tuple[str, int], at: datetime = TUESDAY_10) -> OrderReques
 
 def cands(shop: dict[str, int], locker: dict[str, int], van: dict[str, int]) -> list[Candidate]:
     return [Candidate(SHOP, shop), Candidate(LOCKER, locker), Candidate(VAN, van)]
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """The shop's hub, its units of work opened by `open` (a test that breaks one)."""
+
+    open: Callable[[], PromiseUnitOfWork]
+    hub: PromiseUnitOfWorkFactory
+
+    def __call__(self) -> PromiseUnitOfWork:
+        return self.open()
+
+    def reading(self) -> UnitOfWork:
+        return self.hub.reading()
 
 
 def test_a_pickup_at_an_empty_locker_is_filled_by_a_transfer_from_the_shopfront() -> None:
@@ -297,7 +314,7 @@ def test_a_crash_right_after_the_order_commits_loses_no_transfer(shop: Shop) -> 
 
     asked = OrderRequest((OrderLine("MUG", 2),), Method.PICKUP, shop.clock(), pickup_node="locker")
     with pytest.raises(Crash):
-        promise.place_order(crashing, "o-1", asked, NODES)
+        promise.place_order(_Opening(crashing, shop.hub), "o-1", asked, NODES)
     assert transfers.get(ops_of(shop), TRANSFER).order == "o-1"  # committed with the order
     again = promise.place_order(shop.hub, "o-1", asked, NODES)  # the client retries
     assert not again.created
@@ -322,7 +339,7 @@ def test_an_order_whose_transfer_cannot_be_written_is_not_placed(
 
     asked = OrderRequest((OrderLine("MUG", 2),), Method.PICKUP, shop.clock(), pickup_node="locker")
     with pytest.raises(Crash):
-        promise.place_order(failing, "o-1", asked, NODES)
+        promise.place_order(_Opening(failing, shop.hub), "o-1", asked, NODES)
     with pytest.raises(promise.UnknownOrder):
         promise.get_order(shop.hub, "o-1")
     assert shop.held("MUG")["shopfront"] == 3

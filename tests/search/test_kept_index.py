@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from microindex.adapters.search.files import index_path, open_index, search_dir
 from microindex.adapters.search.tantivy_index import LOCK_SUFFIX
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.bootstrap import Workspace, bootstrap
 from microindex.domain.access import Grant, Role
 from microindex.domain.search.request import SearchRequest
@@ -178,9 +179,9 @@ def test_a_staff_search_never_waits_for_the_database_writer(workspace: Workspace
     kept = app.state.index
     kept.start()
     kept.settle()  # built and current
-    writer = sqlite3.connect(
-        workspace.node("van").path, isolation_level=None, check_same_thread=False
-    )
+    van = workspace.node("van")
+    assert isinstance(van, SqliteDatabase)  # a node's own file
+    writer = sqlite3.connect(van.path, isolation_level=None, check_same_thread=False)
     writer.execute("BEGIN IMMEDIATE")  # the agent, mid-way through a long write
     answered_while_held = threading.Event()
     ended = threading.Timer(5.0, writer.execute, ("ROLLBACK",))
