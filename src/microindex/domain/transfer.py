@@ -168,6 +168,20 @@ class Transfer:
         """Call it off before it ships (requested or packed): nothing left the sender."""
         self._step(TransferState.CANCELLED, at, actor)
 
+    def take_off(self, sku: str, units: int, at: datetime, actor: str = "") -> None:
+        """`units` of `sku` no longer go, before it ships (gone at the sender, sent from another
+        node instead): the request is cut; one left with nothing is called off."""
+        if not self.cancellable:
+            raise TransferRefused(self.ident, self.state.value, TransferState.CANCELLED.value)
+        left = self.requested.get(sku, 0) - units
+        if units < 1 or left < 0:
+            raise InvalidValue("units", str(units), f"1 to {self.requested.get(sku, 0)} of {sku}")
+        kept = {s: q for s, q in {**self.requested, sku: left}.items() if q > 0}
+        if not kept:  # called off whole: its record keeps what was asked
+            self.cancel(at, actor)
+        else:
+            self.requested = kept
+
     @property
     def cancellable(self) -> bool:
         """Not yet shipped, nor called off."""

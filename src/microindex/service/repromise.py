@@ -12,9 +12,14 @@ the orders API and the dashboard. Parts at risk are tried again at each push fro
 (`answer_push`: the goods may have arrived elsewhere) and on the hub's `retry-at-risk` timer
 (`retry_at_risk`, claimed once across hub processes), for what the hub learned otherwise.
 
+A part whose goods were to travel to the pickup node and are gone at the sender before they
+left is promised again the same way, from the pickup node itself or from another node by a new
+transfer; the old transfer is cut to what is still set aside (called off when nothing is).
+Goods gone once they left, in transit or at the pickup node, are not re-promised here: their
+part is marked at risk.
+
 A separate transaction after the push's: a crash between them leaves the reservation uncovered
-and the next push from the node answers it. Goods travelling to a pickup node, and those that
-arrived there, are not re-promised here: their part is marked at risk.
+and the next push from the node answers it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from microindex.domain.promise.lifecycle import Order, Part, Step, arrival_id, r
 from microindex.domain.promise.order import OrderLine, OrderRequest
 from microindex.domain.promise.plans import CannotPromise, Leg, decide
 from microindex.domain.sync.account import NotEnoughRights, Reservation, State
+from microindex.domain.transfer import Transfer
 from microindex.service import promise
 from microindex.service.promise_ports import (
     CandidateStates,
@@ -183,15 +189,22 @@ def _answer(
     to: _Choice,
 ) -> bool:
     part = order.parts.get(node)
-    if part is not None and part.step in _TO_PICK and part.transfer_to is None:
+    if part is not None and part.step in _TO_PICK:
         gone = [(s, _gone(held, order.ident, node, s, q)) for s, q in part.lines]
-        changed = False
-        for sku, units in gone:  # those still at risk come again: tried again
-            if units:
-                changed |= _repromise(uow, held, order, node, sku, units, now, to)
-        return changed
+        if part.transfer_to is None or (any(u for _, u in gone) and _unsent(uow, order, part)):
+            changed = False
+            for sku, units in gone:  # those still at risk come again: tried again
+                if units:
+                    changed |= _repromise(uow, held, order, node, sku, units, now, to)
+            return changed
     travelling = [p for p in order.parts.values() if node in (p.node, p.transfer_to)]
     return any([_travelled_gone(held, order, p, node) for p in travelling])
+
+
+def _unsent(uow: PromiseUnitOfWork, order: Order, part: Part) -> bool:
+    """A travelling part whose goods have not left its sender: its transfer can still be cut."""
+    found = uow.transfers.get(promise.transfer_id(order.ident, part.node))
+    return found is not None and found.cancellable
 
 
 def _gone(held: Mapping[str, Reservation], order: str, node: str, sku: str, line: int) -> int:
@@ -244,8 +257,26 @@ def _repromise(
     for line_sku, quantity in leg.lines:
         account.reserve(reservation_id(order.ident, leg.node, line_sku), line_sku, quantity, until)
     uow.accounts.save(account)
-    new = Part(leg.node, leg.lines, ready_by=leg.reach.ready, arrives_by=leg.reach.arrives)
+    new = Part(
+        leg.node,
+        leg.lines,
+        ready_by=leg.reach.ready,
+        arrives_by=leg.reach.arrives,
+        transfer_to=leg.transfer_to,
+    )
+    sending = order.parts[node].transfer_to is not None
     order.reroute(node, sku, new, now, reason, units=units)
+    if sending:  # what the old sender will not send comes off its transfer
+        old = uow.transfers.get(promise.transfer_id(order.ident, node))
+        assert old is not None  # _unsent found it
+        old.take_off(sku, units, now)
+        uow.transfers.save(old)
+    if leg.transfer_to is not None:
+        made = promise.transfer_id(order.ident, leg.node)
+        lines = dict(leg.lines)
+        uow.transfers.add(
+            Transfer.request(made, leg.node, leg.transfer_to, lines, now, order=order.ident)
+        )
     return True
 
 
@@ -259,7 +290,8 @@ def _leg_elsewhere(
     to: _Choice,
 ) -> Leg | None:
     """The one node, not yet part of the order, that best serves `units` of the line now (by
-    the order's own method and place), its goods not travelling; None if there is none."""
+    the order's own method and place), its goods travelling only to the pickup node; None
+    if there is none."""
     record = uow.orders.get(order.ident)
     if record is None or units < 1:
         return None
@@ -272,6 +304,6 @@ def _leg_elsewhere(
     except CannotPromise:
         return None
     legs = decision.plan.legs
-    if len(legs) != 1 or legs[0].transfer_to is not None:
+    if len(legs) != 1 or legs[0].transfer_to not in (None, request.pickup_node):
         return None
     return legs[0]
