@@ -5,17 +5,30 @@ aside; at risk only when no node can. On SQLite and PostgreSQL hubs."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from microindex.bootstrap import bootstrap
+from microindex.demo.scenario import NODES
+from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
+from microindex.domain.money import Money
+from microindex.domain.movement import MovementKind
+from microindex.domain.product import Product
 from microindex.domain.promise.lifecycle import Step, reservation_id
 from microindex.domain.sync.account import State
 from microindex.domain.sync.node import Override
 from microindex.domain.transfer import Transfer, TransferRefused, TransferState
-from microindex.service import promise, rights, transfers
+from microindex.entrypoints.cli.app import app
+from microindex.service import promise, rights, sync, transfers
+from microindex.service.nodes import add_node
 from microindex.service.sync_ports import HubUnreachable
+from microindex.settings import Settings
 from tests.promise.conftest import Shop
 from tests.promise.test_promise_transfers import (
     TRANSFER,
@@ -129,3 +142,48 @@ def test_a_transfer_is_cut_only_before_it_ships_and_called_off_when_nothing_is_l
     sent.ship(at)
     with pytest.raises(TransferRefused):
         sent.take_off("MUG", 1, at)
+
+
+def test_from_the_command_line_the_goods_sold_anyway_come_from_the_van(tmp_path: Path) -> None:
+    ws = bootstrap(Settings(tmp_path / "ws"))
+    for node in NODES:
+        add_node(ws.hub, node)
+    with ws.hub() as uow:
+        uow.catalog.upsert([Product(Sku("MUG"), "Stoneware mug", Money(Decimal("12"), "GBP"))])
+        uow.commit()
+    for code in ("shopfront", "van"):
+        with ws.node(code)() as node_uow:
+            ledger = node_uow.ledger.load(code, ["MUG"])
+            ledger.record("MUG", MovementKind.RECEIVE, 3, ws.clock())
+            node_uow.ledger.save(ledger)
+            node_uow.commit()
+    for code in ("shopfront", "van", "locker"):
+        sync.sync_node(ws.node(code), code, ws.link(code), ws.clock())
+    ws.close()
+
+    def cli(*args: str, ok: bool = True) -> str:
+        result = CliRunner().invoke(app, ["-w", str(tmp_path / "ws"), *args])
+        assert (result.exit_code == 0) is ok, result.output
+        return result.output
+
+    cli("node", "set", "van", "--offline-gap", "0")  # a van that keeps no stock back offline
+    cli("sync", "--node", "van")
+    pickup = ("--line", "MUG:2", "--method", "pickup", "--pickup-node", "locker", "--key", "o-1")
+    placed = json.loads(cli("order", "place", *pickup, "--json"))
+    (first,) = [(p["node"], p["transfer_to"]) for p in placed["parts"]]
+    other = "van" if first[0] == "shopfront" else "shopfront"
+    cli("sync", "--node", first[0])  # set aside there
+    cli("stock", "sell", first[0], "MUG", "3", "--override", "the customer was at the till")
+    cli("sync", "--node", first[0])  # the hub hears of it and sends from the other node
+
+    shown = json.loads(cli("order", "show", "o-1", "--json"))
+    parts = {p["node"]: (p["step"], p["transfer_to"]) for p in shown["parts"]}
+    assert parts == {first[0]: ("rerouted", "locker"), other: ("promised", "locker")}
+    called_off = promise.transfer_id("o-1", first[0])
+    sent = promise.transfer_id("o-1", other)
+    listed = {t["id"]: t["state"] for t in json.loads(cli("transfer", "list", "--json"))}
+    assert listed == {called_off: "cancelled", sent: "requested"}
+    cli("transfer", "ship", sent)  # the other node syncs, then sends what the order holds
+    cli("transfer", "receive", sent)
+    shown = json.loads(cli("order", "show", "o-1", "--json"))
+    assert [p["arrived_at"] is not None for p in shown["parts"] if p["node"] == other] == [True]
