@@ -115,6 +115,18 @@ def test_a_part_gone_in_part_sends_only_the_units_gone_from_elsewhere(shop: Shop
     assert (shipped.shipped, on_hand(shop, "shopfront")) == ({"MUG": 1}, 0)
 
 
+def test_an_order_cancelled_after_the_goods_were_sent_for_again_calls_off_both(shop: Shop) -> None:
+    _placed_with_van(shop)
+    _sell_anyway(shop, "shopfront", 2)  # one unit now comes from the van
+    promise.cancel(shop.hub, "o-1", shop.later(5), "customer")
+
+    states = {t.ident: t.state for t in transfers.listed(ops_of(shop))}
+    assert states == {TRANSFER: TransferState.CANCELLED, FROM_VAN: TransferState.CANCELLED}
+    for node in ("shopfront", "van"):
+        held = hub_reservation(shop, reservation_id("o-1", node, "MUG"))
+        assert held is not None and held.state in (State.CANCELLED, State.CANCELLING)
+
+
 def test_with_no_node_to_send_from_the_part_is_at_risk_and_its_transfer_kept(shop: Shop) -> None:
     shop.stock("shopfront", "MUG", 3)
     shop.sync("locker")
