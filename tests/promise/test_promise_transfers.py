@@ -651,19 +651,22 @@ def projected(shop: Shop, node: str) -> NodeAccount:
 # --- from the command line ------------------------------------------------------------------
 
 
-def test_a_pickup_needing_a_transfer_from_the_command_line(tmp_path: Path) -> None:
+def mugs_workspace(tmp_path: Path, *stocked: str) -> Callable[..., str]:
+    """A workspace with the demo's nodes, three mugs received at each `stocked` node, those and
+    the locker synced; its command line (`cli(*args, ok=True)` -> output)."""
     ws = bootstrap(Settings(tmp_path / "ws"))
     for node in NODES:
         add_node(ws.hub, node)
     with ws.hub() as uow:
         uow.catalog.upsert([Product(Sku("MUG"), "Stoneware mug", Money(Decimal("12"), "GBP"))])
         uow.commit()
-    with ws.node("shopfront")() as node_uow:
-        ledger = node_uow.ledger.load("shopfront", ["MUG"])
-        ledger.record("MUG", MovementKind.RECEIVE, 3, ws.clock())
-        node_uow.ledger.save(ledger)
-        node_uow.commit()
-    for code in ("shopfront", "locker"):
+    for code in stocked:
+        with ws.node(code)() as node_uow:
+            ledger = node_uow.ledger.load(code, ["MUG"])
+            ledger.record("MUG", MovementKind.RECEIVE, 3, ws.clock())
+            node_uow.ledger.save(ledger)
+            node_uow.commit()
+    for code in (*stocked, "locker"):
         sync.sync_node(ws.node(code), code, ws.link(code), ws.clock())
     ws.close()
 
@@ -672,6 +675,11 @@ def test_a_pickup_needing_a_transfer_from_the_command_line(tmp_path: Path) -> No
         assert (result.exit_code == 0) is ok, result.output
         return result.output
 
+    return cli
+
+
+def test_a_pickup_needing_a_transfer_from_the_command_line(tmp_path: Path) -> None:
+    cli = mugs_workspace(tmp_path, "shopfront")
     assert "fewest_transfers" in cli("order", "place", "--help")
     pickup = ("--line", "MUG:2", "--method", "pickup", "--pickup-node", "locker", "--key", "o-1")
     placed = json.loads(

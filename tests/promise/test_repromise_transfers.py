@@ -7,32 +7,22 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from microindex.bootstrap import bootstrap
-from microindex.demo.scenario import NODES
-from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
-from microindex.domain.money import Money
-from microindex.domain.movement import MovementKind
-from microindex.domain.product import Product
 from microindex.domain.promise.lifecycle import Step, reservation_id
 from microindex.domain.sync.account import State
 from microindex.domain.sync.node import Override
 from microindex.domain.transfer import Transfer, TransferRefused, TransferState
-from microindex.entrypoints.cli.app import app
-from microindex.service import promise, rights, sync, transfers
-from microindex.service.nodes import add_node
+from microindex.service import promise, rights, transfers
 from microindex.service.sync_ports import HubUnreachable
-from microindex.settings import Settings
 from tests.promise.conftest import Shop
 from tests.promise.test_promise_transfers import (
     TRANSFER,
     hub_reservation,
+    mugs_workspace,
     on_hand,
     ops_of,
     place_at_locker,
@@ -157,26 +147,7 @@ def test_a_transfer_is_cut_only_before_it_ships_and_called_off_when_nothing_is_l
 
 
 def test_from_the_command_line_the_goods_sold_anyway_come_from_the_van(tmp_path: Path) -> None:
-    ws = bootstrap(Settings(tmp_path / "ws"))
-    for node in NODES:
-        add_node(ws.hub, node)
-    with ws.hub() as uow:
-        uow.catalog.upsert([Product(Sku("MUG"), "Stoneware mug", Money(Decimal("12"), "GBP"))])
-        uow.commit()
-    for code in ("shopfront", "van"):
-        with ws.node(code)() as node_uow:
-            ledger = node_uow.ledger.load(code, ["MUG"])
-            ledger.record("MUG", MovementKind.RECEIVE, 3, ws.clock())
-            node_uow.ledger.save(ledger)
-            node_uow.commit()
-    for code in ("shopfront", "van", "locker"):
-        sync.sync_node(ws.node(code), code, ws.link(code), ws.clock())
-    ws.close()
-
-    def cli(*args: str, ok: bool = True) -> str:
-        result = CliRunner().invoke(app, ["-w", str(tmp_path / "ws"), *args])
-        assert (result.exit_code == 0) is ok, result.output
-        return result.output
+    cli = mugs_workspace(tmp_path, "shopfront", "van")
 
     cli("node", "set", "van", "--offline-gap", "0")  # a van that keeps no stock back offline
     cli("sync", "--node", "van")
