@@ -40,7 +40,7 @@ SHORT_FIELDS = ("title", "brand", "category", "attributes")  # each in a field o
 WEIGHED_IN = {name: name if name in SHORT_FIELDS else ALL for name in FIELD_WEIGHTS}
 CODES = "codes"  # the SKU (lower case) and the GTIN-14: exact lookups
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
-STOCKED = "stocked"  # 1 when on hand at any node
+STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
 CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
 ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
 # Facets: {hex(name): value}, a single-valued column per attribute name (counting a multi-valued
@@ -85,7 +85,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="freq")
     builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(STOCKED_AT, tokenizer_name="raw", index_option="basic")
-    builder.add_unsigned_field(STOCKED, indexed=True, fast=True)
+    builder.add_unsigned_field(STOCKED, indexed=True)
     for name in (CATEGORY, BRAND):
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in (ATTRIBUTE, ATTRIBUTE_NAMES):
@@ -130,7 +130,32 @@ def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Docume
     column whether the product has them or not (`NO_VALUE`), the catalog's commonest
     (`facet_columns`)."""
     values = held(entry.product)
-    sku, gtin, title, brand, category, description, price, _, attributes, tags = values
+    sku, gtin, _, brand, category, _, price, _, attributes, _ = values
+    doc = tantivy.Document()
+    add = doc.add_text
+    add(SKU, sku)
+    _add_words(doc, values)
+    add(CODES, sku.lower())
+    if gtin:
+        add(CODES, gtin)
+    stock = {node: qty for node, qty in entry.stock.items() if qty > 0}
+    for node in sorted(stock):
+        add(STOCKED_AT, node)
+    if stock:
+        doc.add_unsigned(STOCKED, 1)
+    if category:
+        add(CATEGORY, category)
+    if brand:
+        add(BRAND, brand)
+    _add_attributes(doc, attributes, columns)
+    doc.add_float(PRICE, float(price))
+    doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
+    return doc
+
+
+def _add_words(doc: tantivy.Document, values: Held) -> None:
+    """The text fields: the short parts each in its own, and everything in `all`."""
+    _, _, title, brand, category, description, _, _, attributes, tags = values
     described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
     every = f"{title} {brand} {category} {described} {description}"
     if plain_words(every):  # then so is each part: one look for the five
@@ -139,36 +164,25 @@ def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Docume
     else:
         short = (_indexed(title), _indexed(brand), _indexed(category), _indexed(described))
         every = " ".join((*short, _indexed(description)))
-    doc = tantivy.Document()
-    add = doc.add_text
-    add(SKU, sku)
     for name, words in zip(SHORT_FIELDS, short, strict=True):
-        add(name, words)
-    add(ALL, every)
-    add(CODES, sku.lower())
-    if gtin:
-        add(CODES, gtin)
-    stock = {node: qty for node, qty in entry.stock.items() if qty > 0}
-    for node in sorted(stock):
-        add(STOCKED_AT, node)
-    doc.add_unsigned(STOCKED, 1 if stock else 0)
-    if category:
-        add(CATEGORY, category)
-    if brand:
-        add(BRAND, brand)
+        doc.add_text(name, words)
+    doc.add_text(ALL, every)
+
+
+def _add_attributes(
+    doc: tantivy.Document, attributes: tuple[tuple[str, str], ...], columns: Collection[str]
+) -> None:
+    """Filter terms (`colour=navy`), the faceted names and their facet columns."""
     for name, value in attributes:
-        add(ATTRIBUTE, attribute_key(name, value))
+        doc.add_text(ATTRIBUTE, attribute_key(name, value))
     facets = {}
     for name, value in facet_attributes(attributes).items():
-        add(ATTRIBUTE_NAMES, name)
+        doc.add_text(ATTRIBUTE_NAMES, name)
         facets[attribute_column(name)] = value
     for column in columns:
         facets.setdefault(column, NO_VALUE)
     if facets:
         doc.add_json(ATTRIBUTES, facets)
-    doc.add_float(PRICE, float(price))
-    doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
-    return doc
 
 
 def facet_columns(
