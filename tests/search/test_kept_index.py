@@ -1,6 +1,6 @@
 """Servers keep their search index current in the background: a catalog import through the API
 starts the hub index's catch-up as it commits, and a node's staff page, while a catch-up runs
-(a pulled catalog compared by digest), answers from the last commit instead of doing it."""
+(a pulled catalog compared with what the index holds), answers from the last commit instead of doing it."""
 
 from __future__ import annotations
 

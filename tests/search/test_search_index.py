@@ -269,7 +269,7 @@ def test_the_engine_indexes_exactly_the_domains_words(title: str, description: s
     schema.register_analyzer(index)
     writer = index.writer(15_000_000, 1)
     entry = IndexEntry(product("SKU-1", "t " + title, description=description), {})
-    writer.add_document(schema.document(entry, "digest"))
+    writer.add_document(schema.document(entry))
     writer.commit()
     index.reload()
     searcher = index.searcher()

@@ -5,7 +5,7 @@ same commit as the documents they bring it up to, so a crash can only repeat wor
 
 - the database's outbox, for products written here (catalog imports at the hub);
 - the catalog mark `pull_catalog` keeps at a node: when it moves, the catalog copy is compared
-  with the index by content digest;
+  with what the index holds of each product (`SearchIndex.differing`);
 - each followed node's ledger, by sequence number: a movement re-indexes its SKU's stock.
 
 Applying a change re-reads the product and its on-hand as committed now, so applying it twice
@@ -17,17 +17,13 @@ search on one index take turns; one that waits too long reads the last commit.
 
 from __future__ import annotations
 
-import hashlib
-import marshal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
 from microindex.domain.errors import DomainError
-from microindex.domain.product import Product
 from microindex.service.catalog import CATALOG_MARK, PRODUCT_TOPIC
 from microindex.service.ports import DatabaseReads, UnitOfWork
-from microindex.service.records import product_record
 from microindex.service.search import IndexEntry, SearchIndex
 
 BUILT = "built"
@@ -69,13 +65,6 @@ class IndexBehind(IndexWarming):
 
 def _silent(done: int, total: int) -> None:
     """No one watching."""
-
-
-def digest(product: Product) -> str:
-    """A product's content digest: its record's values, as `marshal` (format 2, which writes
-    values, never references to objects) writes them: exact, and a third of what JSON cost."""
-    values = marshal.dumps(tuple(product_record(product).values()), 2)
-    return hashlib.blake2b(values, digest_size=12).hexdigest()
 
 
 def followed_nodes(uow: UnitOfWork, node: str | None) -> list[str]:
@@ -213,10 +202,7 @@ def _catalog_copy_changes(uow: UnitOfWork, index: SearchIndex, marks: dict[str, 
     if seen == marks.get(CATALOG, ""):
         return set()
     marks[CATALOG] = seen
-    indexed = index.digests()
-    current = {p.sku.value: digest(p) for p in uow.catalog.all()}
-    changed = {sku for sku, d in current.items() if indexed.get(sku) != d}
-    return changed | (indexed.keys() - current.keys())
+    return index.differing(uow.catalog.all())
 
 
 def _stock_moved(uow: UnitOfWork, nodes: list[str], marks: dict[str, str]) -> set[str]:

@@ -7,7 +7,7 @@ what has been committed (see `indexing.catch_up`), so a search is never silently
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -85,8 +85,9 @@ class SearchIndex(Protocol):
         ...
 
     def marks(self) -> dict[str, str]: ...
-    def digests(self) -> dict[str, str]:
-        """Each indexed SKU's content digest, to find what a catalog copy changed."""
+    def differing(self, products: Iterable[Product]) -> set[str]:
+        """The SKUs whose documents do not hold what `products`, the whole catalog, say now:
+        changed, new, and gone from it (to find what a catalog copy changed)."""
         ...
 
     def search(self, plan: SearchPlan) -> EnginePage: ...

@@ -17,10 +17,10 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
 
 import tantivy
 
+from microindex.domain.product import Product
 from microindex.domain.search.facets import attribute_key, facet_attributes, facet_names
 from microindex.domain.search.ranking import FIELD_WEIGHTS
 from microindex.domain.search.text import index_words, plain_words
@@ -28,18 +28,19 @@ from microindex.service.search import EngineHit, IndexEntry
 
 # 4: codes joined and split (`index_words`); 5: stored-only data; 6: plain text split by the
 # analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
-# columns, attribute names not searched
-SCHEMA_VERSION = "7"
+# columns, attribute names not searched; 8: no digest (the stored data holds the product's
+# indexed values, compared as they are), the SKU not stored
+SCHEMA_VERSION = "8"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 # The field each weighed part of a product is scored in. The description is scored in `all`,
 # which holds it beside the short parts: a field of its own cost a build a third more, and it
 # ranked the same (a word of the short parts is weighed higher in its own field anyway).
-WEIGHED_IN = {name: ALL if name == "description" else name for name in FIELD_WEIGHTS}
-TEXT_FIELDS = tuple(name for name in FIELD_WEIGHTS if WEIGHED_IN[name] == name)
+SHORT_FIELDS = ("title", "brand", "category", "attributes")  # each in a field of its own
+WEIGHED_IN = {name: name if name in SHORT_FIELDS else ALL for name in FIELD_WEIGHTS}
 CODES = "codes"  # the SKU (lower case) and the GTIN-14: exact lookups
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
-STOCKED = "stocked"  # 1 when on hand at any node
+STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
 CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
 ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
 # Facets: {hex(name): value}, a single-valued column per attribute name (counting a multi-valued
@@ -50,11 +51,17 @@ ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
 # five times as long as counting one they all have. Facets leave its bucket out.
 NO_VALUE = ""
 PRICE = "price"  # the effective price (the sale price when there is one)
-SKU, DIGEST, DATA = "sku", "digest", "data"
-# The stored data's format: marshal's format 2 of strings, numbers, tuples and a dict, which
-# this index alone writes and reads (a third of JSON's cost each way, and every hit shown is
-# read); version 2 writes values, never references to objects.
+SKU = "sku"  # indexed only: to replace a product's document
+DATA = "data"  # stored only: (`held(product)`, {node: on-hand})
+# The stored data's format: marshal's format 2 of strings, tuples and a dict, which this index
+# alone writes and reads (a third of JSON's cost each way, and every hit shown is read);
+# version 2 writes values, never references to objects.
 MARSHAL_FORMAT = 2
+# What the index holds of a product (`held`): SKU, GTIN, title, brand, category, description,
+# effective price, currency, attributes, tags.
+Held = tuple[
+    str, str | None, str, str, str, str, str, str, tuple[tuple[str, str], ...], tuple[str, ...]
+]
 
 
 def schema_stamp(
@@ -70,16 +77,15 @@ def schema_stamp(
 
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field(SKU, stored=True, tokenizer_name="raw")
+    builder.add_text_field(SKU, tokenizer_name="raw", index_option="basic")  # to replace
     # Stored only: a text field is always indexed, and indexing each document's JSON as one
     # term cost a build more than every word of the text fields.
-    builder.add_bytes_field(DIGEST, stored=True)
     builder.add_bytes_field(DATA, stored=True)
-    for name in (*TEXT_FIELDS, ALL):
+    for name in (*SHORT_FIELDS, ALL):
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="freq")
     builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(STOCKED_AT, tokenizer_name="raw", index_option="basic")
-    builder.add_unsigned_field(STOCKED, indexed=True, fast=True)
+    builder.add_unsigned_field(STOCKED, indexed=True)
     for name in (CATEGORY, BRAND):
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in (ATTRIBUTE, ATTRIBUTE_NAMES):
@@ -100,64 +106,94 @@ def register_analyzer(index: tantivy.Index) -> None:
     index.register_tokenizer(ANALYZER, analyzer)
 
 
-def document(entry: IndexEntry, digest: str, columns: Collection[str] = ()) -> tantivy.Document:
-    """`columns`: the attribute names given a facet column whether the product has them or not
-    (`NO_VALUE`), the catalog's commonest (`facet_columns`)."""
-    p = entry.product
-    texts = {
-        "title": p.title,
-        "brand": p.brand,
-        "category": p.category,
-        "attributes": " ".join(v for _, v in p.attributes) + " " + " ".join(p.tags),
-        "description": p.description,
-    }
+def held(product: Product) -> Held:
+    """What the index holds of a product: its document is made of these values alone (and its
+    stock), and a hit shows them, so a product whose values are unchanged needs no new document
+    (`TantivyIndex.differing`). Strings, tuples and None, which marshal writes as they are."""
+    p = product
+    return (
+        p.sku.value,
+        p.gtin.digits if p.gtin else None,
+        p.title,
+        p.brand,
+        p.category,
+        p.description,
+        str(p.effective_price()),
+        p.price.currency,
+        p.attributes,
+        p.tags,
+    )
+
+
+def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Document:
+    """`columns`: the JSON keys (`attribute_column`) of the attribute names given a facet
+    column whether the product has them or not (`NO_VALUE`), the catalog's commonest
+    (`facet_columns`)."""
+    values = held(entry.product)
+    sku, gtin, _, brand, category, _, price, _, attributes, _ = values
     doc = tantivy.Document()
-    doc.add_text(SKU, p.sku.value)
-    doc.add_bytes(DIGEST, digest.encode())
-    every = " ".join(texts.values())
+    add = doc.add_text
+    add(SKU, sku)
+    _add_words(doc, values)
+    add(CODES, sku.lower())
+    if gtin:
+        add(CODES, gtin)
+    stock = {node: qty for node, qty in entry.stock.items() if qty > 0}
+    for node in sorted(stock):
+        add(STOCKED_AT, node)
+    if stock:
+        doc.add_unsigned(STOCKED, 1)
+    if category:
+        add(CATEGORY, category)
+    if brand:
+        add(BRAND, brand)
+    _add_attributes(doc, attributes, columns)
+    doc.add_float(PRICE, float(price))
+    doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
+    return doc
+
+
+def _add_words(doc: tantivy.Document, values: Held) -> None:
+    """The text fields: the short parts each in its own, and everything in `all`."""
+    _, _, title, brand, category, description, _, _, attributes, tags = values
+    described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
+    every = f"{title} {brand} {category} {described} {description}"
     if plain_words(every):  # then so is each part: one look for the five
-        words = {name: text.lower() for name, text in texts.items()}
+        short = (title.lower(), brand.lower(), category.lower(), described.lower())
         every = every.lower()
     else:
-        words = {name: _indexed(text) for name, text in texts.items()}
-        every = " ".join(words.values())
-    for name in TEXT_FIELDS:
-        doc.add_text(name, words[name])
+        short = (_indexed(title), _indexed(brand), _indexed(category), _indexed(described))
+        every = " ".join((*short, _indexed(description)))
+    for name, words in zip(SHORT_FIELDS, short, strict=True):
+        doc.add_text(name, words)
     doc.add_text(ALL, every)
-    doc.add_text(CODES, p.sku.value.lower())
-    if p.gtin:
-        doc.add_text(CODES, p.gtin.digits)
-    held = sorted(node for node, qty in entry.stock.items() if qty > 0)
-    for node in held:
-        doc.add_text(STOCKED_AT, node)
-    doc.add_unsigned(STOCKED, 1 if held else 0)
-    if p.category:
-        doc.add_text(CATEGORY, p.category)
-    if p.brand:
-        doc.add_text(BRAND, p.brand)
-    for name, value in p.attributes:
+
+
+def _add_attributes(
+    doc: tantivy.Document, attributes: tuple[tuple[str, str], ...], columns: Collection[str]
+) -> None:
+    """Filter terms (`colour=navy`), the faceted names and their facet columns."""
+    for name, value in attributes:
         doc.add_text(ATTRIBUTE, attribute_key(name, value))
-    faceted = facet_attributes(p.attributes)
-    for name in faceted:
+    facets = {}
+    for name, value in facet_attributes(attributes).items():
         doc.add_text(ATTRIBUTE_NAMES, name)
-    values = {attribute_column(n): v for n, v in faceted.items()}
-    for name in columns:
-        values.setdefault(attribute_column(name), NO_VALUE)
-    if values:
-        doc.add_json(ATTRIBUTES, values)
-    doc.add_float(PRICE, float(p.effective_price()))
-    doc.add_bytes(DATA, marshal.dumps(_data(entry), MARSHAL_FORMAT))
-    return doc
+        facets[attribute_column(name)] = value
+    for column in columns:
+        facets.setdefault(column, NO_VALUE)
+    if facets:
+        doc.add_json(ATTRIBUTES, facets)
 
 
 def facet_columns(
     entries: Sequence[IndexEntry], indexed: Iterable[tuple[str, int]]
 ) -> tuple[str, ...]:
-    """The attribute names every document of `entries` gets a column for: those that would get
-    facets, counted over `entries` and what is `indexed` already ((name, products))."""
+    """The columns (`attribute_column`) every document of `entries` gets: of the attribute names
+    that would get facets, counted over `entries` and what is `indexed` already ((name,
+    products))."""
     counts = Counter(n for e in entries for n in facet_attributes(e.product.attributes))
     counts.update(dict(indexed))
-    return facet_names(counts.items())
+    return tuple(attribute_column(name) for name in facet_names(counts.items()))
 
 
 def _indexed(text: str) -> str:
@@ -165,23 +201,14 @@ def _indexed(text: str) -> str:
     return text.lower() if plain_words(text) else " ".join(index_words(text))
 
 
-def _data(entry: IndexEntry) -> tuple[Any, ...]:
-    """What a hit shows, in `hit_from_data`'s order."""
-    p = entry.product
-    return (
-        p.title,
-        p.brand,
-        p.category,
-        p.description,
-        str(p.effective_price()),
-        p.price.currency,
-        {node: qty for node, qty in entry.stock.items() if qty > 0},
-        p.attributes,
-    )
-
-
-def hit_from_data(sku: str, score: float, raw: bytes) -> EngineHit:
-    title, brand, category, description, price, currency, stock, attributes = marshal.loads(raw)
+def hit_from_data(score: float, raw: bytes) -> EngineHit:
+    values, stock = marshal.loads(raw)
+    sku, _, title, brand, category, description, price, currency, attributes, _ = values
     return EngineHit(
         sku, score, title, brand, category, description, Decimal(price), currency, stock, attributes
     )
+
+
+def held_in_data(raw: bytes) -> Held:
+    values: Held = marshal.loads(raw)[0]
+    return values

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from microindex.adapters.search.queries import (
     plan_query,
 )
 from microindex.adapters.search.vocabulary import Vocabulary
+from microindex.domain.product import Product
 from microindex.domain.search.facets import (
     ATTRIBUTE_VALUES,
     Facets,
@@ -41,7 +42,6 @@ from microindex.domain.search.facets import (
 )
 from microindex.domain.search.query import takes_typos
 from microindex.domain.search.request import SortOrder
-from microindex.service.indexing import digest
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
 
 MARKS_FILE = "marks.json"
@@ -172,7 +172,7 @@ class TantivyIndex:
                 writer.delete_documents_by_term(f.SKU, sku)
             else:
                 added.add(sku)
-            writer.add_document(f.document(entry, digest(entry.product), columns))
+            writer.add_document(f.document(entry, columns))
 
     def delete(self, skus: Sequence[str]) -> None:
         if skus:
@@ -203,11 +203,18 @@ class TantivyIndex:
     def marks(self) -> dict[str, str]:
         return dict(self._marks)
 
-    def digests(self) -> dict[str, str]:
+    def differing(self, products: Iterable[Product]) -> set[str]:
         searcher = self._view.searcher
         found = searcher.search(tantivy.Query.all_query(), max(searcher.num_docs, 1), False)
-        docs = (searcher.doc(address) for _, address in found.hits)
-        return {str(d.get_first(f.SKU)): bytes(d.get_first(f.DIGEST)).decode() for d in docs}
+        indexed = {}
+        for _, address in found.hits:
+            values = f.held_in_data(searcher.doc(address).get_first(f.DATA))
+            indexed[values[0]] = values
+        changed = set()
+        for product in products:
+            if indexed.pop(product.sku.value, None) != f.held(product):
+                changed.add(product.sku.value)
+        return changed | indexed.keys()  # and those gone
 
     def search(self, plan: SearchPlan) -> EnginePage:
         """The scored query finds the page and the count. Facets are counted from the page when
@@ -264,10 +271,7 @@ class TantivyIndex:
 
     @staticmethod
     def _hit(searcher: Any, score: float, address: Any, ordered: bool) -> EngineHit:
-        doc = searcher.doc(address)
-        return f.hit_from_data(
-            doc.get_first(f.SKU), 0.0 if ordered else score, doc.get_first(f.DATA)
-        )
+        return f.hit_from_data(0.0 if ordered else score, searcher.doc(address).get_first(f.DATA))
 
     def size_bytes(self) -> int:
         if self._home is None:

@@ -56,8 +56,11 @@ def attribute_key(name: str, value: str) -> str:
 
 def facet_attributes(attributes: Iterable[tuple[str, str]]) -> dict[str, str]:
     """A product's attributes as facets count them: one value per folded name, blanks left out."""
-    folded = ((name.strip().lower(), value.strip()) for name, value in attributes)
-    return {name: value for name, value in folded if value}
+    found: dict[str, str] = {}
+    for name, value in attributes:
+        if kept := value.strip():
+            found[name.strip().lower()] = kept
+    return found
 
 
 def facet_names(counts: Iterable[tuple[str, int]]) -> tuple[str, ...]:

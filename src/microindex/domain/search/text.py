@@ -18,8 +18,19 @@ _JOINED = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)+")  # KZ-8989S, T-shirt, 3.5mm, 1
 _RUN = re.compile(r"\d+|[^\W\d_]+")  # letters or digits: kz8989s -> kz, 8989, s
 _JOINER = re.compile(r"[-/.](?<=[^\W_][-/.])(?=[^\W_])")  # a joiner between word characters
 _DIGIT = re.compile(r"\d")
-# Deleted from a plain text's bytes, what is left is a digit, hyphen or slash (none in plain text)
-_NOT_DIGIT_HYPHEN_OR_SLASH = bytes(c for c in range(128) if chr(c) not in "0123456789-/")
+
+
+def _shape_of(byte: int) -> int:
+    """A byte of an ASCII text's shape: a letter is "a", a digit, hyphen or slash "!" (none in
+    plain text), a dot or space itself, anything else "_" (between words, like a space)."""
+    c = chr(byte)
+    if c.isascii() and c.isalpha():
+        return ord("a")
+    return ord("!" if c in "0123456789-/" else c if c in ". " else "_")
+
+
+_SHAPE = bytes(_shape_of(b) for b in range(256))
+_LONG_WORD = b"a" * (MAX_TERM_CHARS + 1)
 _SIBILANT = ("s", "x", "z", "ch", "sh")
 
 
@@ -64,14 +75,14 @@ def plain_words(text: str) -> bool:
     """Whether `index_words(text)` are just `text`'s runs of ASCII letters and digits, lower
     cased, in order: no accent to fold, no digit (no code to split), no hyphen, slash or dot
     between letters (no word to join), no word past `MAX_TERM_CHARS`. Most text is so, and a
-    few scans of the string tell it for less than a third of what splitting it costs."""
+    few scans of its shape (`_SHAPE`) tell it for a tenth of what splitting it costs."""
+    if not text.isascii():
+        return False
+    shape = text.encode().translate(_SHAPE)
     return (
-        text.isascii()
-        and not text.encode().translate(None, _NOT_DIGIT_HYPHEN_OR_SLASH)
-        and text.count(".") == text.count(". ") + text.endswith(".")  # sentences' ends only
-        and (
-            len(text) <= MAX_TERM_CHARS or max(map(len, text.split()), default=0) <= MAX_TERM_CHARS
-        )
+        b"!" not in shape
+        and _LONG_WORD not in shape
+        and shape.count(b".") == shape.count(b". ") + shape.endswith(b".")  # sentences' ends
     )
 
 
