@@ -82,13 +82,12 @@ class Facets:
     prices: tuple[tuple[PriceBand, int], ...] = ()
 
 
-def ranked(counts: Iterable[tuple[str, int]]) -> tuple[FacetValue, ...]:
-    """Facet values busiest first, then by value, so the order never depends on the engine."""
-    return tuple([FacetValue(v, n) for v, n in sorted(counts, key=_busiest_first)])
-
-
-def _busiest_first(value_count: tuple[str, int]) -> tuple[int, str]:
-    return -value_count[1], value_count[0]
+def ranked(counts: Iterable[tuple[str, int]], limit: int | None = None) -> tuple[FacetValue, ...]:
+    """Facet values busiest first, then by value, so the order never depends on the engine;
+    the first `limit` of them (all when None). Sorted as (-count, value) pairs: a key function
+    called per value cost a faceted search more than the engine's counting."""
+    order = sorted([(-n, v) for v, n in counts])
+    return tuple([FacetValue(v, -n) for n, v in order[:limit]])
 
 
 class Faceted(Protocol):
@@ -121,9 +120,10 @@ def count_facets(
     widest = max((len(values) for values in by_name.values()), default=0)
     if len(categories) > CATEGORY_VALUES or len(brands) > BRAND_VALUES or widest > ATTRIBUTE_VALUES:
         return None
+    prices = [p.price for p in found]
     return Facets(
         ranked(categories.items()),
         ranked(brands.items()),
         {name: ranked(values.items()) for name, values in sorted(by_name.items()) if values},
-        tuple((band, sum(1 for p in found if band.holds(p.price))) for band in bands),
+        tuple((band, sum(map(band.holds, prices))) for band in bands),
     )
