@@ -321,8 +321,8 @@ def _lock(handle: int, wait_s: float) -> bool:
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     def values(name: str) -> tuple[FacetValue, ...]:
         buckets = raw.get(name, {}).get("buckets", ())
-        counts = [(str(b["key"]), int(b["doc_count"])) for b in buckets]
-        return ranked([vn for vn in counts if vn[0] != f.NO_VALUE], ATTRIBUTE_VALUES)
+        counts = [(str(b["key"]), b["doc_count"]) for b in buckets if b["key"] != f.NO_VALUE]
+        return ranked(counts, ATTRIBUTE_VALUES)
 
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
     attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}
