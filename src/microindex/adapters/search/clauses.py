@@ -85,9 +85,9 @@ def _prefix(
 ) -> tuple[list[Query], bool]:
     """The clause scoring other words of `field` that start with the term (none or one), and
     whether the completions are dense (then none). The term's own forms are weighed as exact
-    matches already: as their own completions they only read their postings again, for a
-    bonus every document holding them gets alike (a word typed whole, "mesh", usually
-    completes to little else)."""
+    matches already: as their own completions they only read their postings again, to add the
+    tie-breaker's share of a prefix score to documents found by the word itself (a word typed
+    whole, "mesh", usually completes to little else; ADR 0024)."""
     completions = vocabulary.completions(field, term.text)
     if completions is None:
         typed = Query.fuzzy_term_query(schema, field, term.text, 0, True, True)

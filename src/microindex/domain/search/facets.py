@@ -91,8 +91,8 @@ class Facets:
 
 def ranked(counts: Iterable[tuple[str, int]], limit: int | None = None) -> tuple[FacetValue, ...]:
     """Facet values busiest first, then by value, so the order never depends on the engine;
-    the first `limit` of them (all when None). Sorted as (-count, value) pairs: a key function
-    called per value cost a faceted search more than the engine's counting."""
+    the first `limit` of them (all when None). Sorted as (-count, value) pairs, cheaper than a
+    key function called per value (a page's facets are read on most searches)."""
     order = sorted([(-n, v) for v, n in counts])
     return tuple([FacetValue(v, -n) for n, v in order[:limit]])
 
