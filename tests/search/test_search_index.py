@@ -58,6 +58,16 @@ def test_the_word_being_typed_matches_as_a_prefix(index: TantivyIndex) -> None:
     assert find(index, "stonew ").total == 0  # a finished word is not a prefix
 
 
+def test_a_word_typed_to_its_end_ranks_as_the_finished_word_when_it_completes_to_no_other(
+    index: TantivyIndex,
+) -> None:
+    """ "mug" completes only to itself (and "mugs", its other number): its prefix adds no
+    other word, so the typed word finds and scores exactly as "mug " does."""
+    typed, finished = find(index, "mug"), find(index, "mug ")
+    assert [(h.sku, h.score) for h in typed.hits] == [(h.sku, h.score) for h in finished.hits]
+    assert typed.total == finished.total == 2
+
+
 def test_plural_finds_the_singular(index: TantivyIndex) -> None:
     assert set(skus(find(index, "mugs "))) == {"MUG-1", "MUG-2"}
 

@@ -47,9 +47,9 @@ def term_clause(
             fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
             parts.append(Query.boost_query(fuzzy, weight * TYPO_SHARE))
         if term.prefix:
-            typed = _prefix(schema, vocabulary, field, term.text, weight * PREFIX_SHARE)
-            dense = dense or typed is None
-            parts.extend([typed] if typed is not None else [])
+            typed, too_many = _prefix(schema, vocabulary, field, term, weight * PREFIX_SHARE)
+            dense = dense or too_many
+            parts.extend(typed)
     if not dense:
         return Query.disjunction_max_query(parts, TIE_BREAKER) if parts else Query.empty_query()
     matched = Query.const_score_query(match_clause(schema, vocabulary, term, loose), 0.0)
@@ -81,16 +81,22 @@ def _weighted(
 
 
 def _prefix(
-    schema: tantivy.Schema, vocabulary: Vocabulary, field: str, prefix: str, score: float
-) -> Query | None:
-    """Words of `field` starting with `prefix`, each scoring `score`; None when they are dense."""
-    completions = vocabulary.completions(field, prefix)
+    schema: tantivy.Schema, vocabulary: Vocabulary, field: str, term: QueryTerm, score: float
+) -> tuple[list[Query], bool]:
+    """The clause scoring other words of `field` that start with the term (none or one), and
+    whether the completions are dense (then none). The term's own forms are weighed as exact
+    matches already: as their own completions they only read their postings again, to add the
+    tie-breaker's share of a prefix score to documents found by the word itself (a word typed
+    whole, "mesh", usually completes to little else; ADR 0024)."""
+    completions = vocabulary.completions(field, term.text)
     if completions is None:
-        typed = Query.fuzzy_term_query(schema, field, prefix, 0, True, True)
-        return Query.boost_query(typed, score)
+        typed = Query.fuzzy_term_query(schema, field, term.text, 0, True, True)
+        return [Query.boost_query(typed, score)], False
     if sum(held for _, held in completions) > vocabulary.dense_above:
-        return None
-    return Query.const_score_query(_any(schema, field, (w for w, _ in completions)), score)
+        return [], True
+    exact = {term.text, *term.alternatives}
+    others = [w for w, _ in completions if w not in exact]
+    return ([Query.const_score_query(_any(schema, field, others), score)] if others else []), False
 
 
 def match_clause(

@@ -221,7 +221,8 @@ class TantivyIndex:
         it holds every hit or when words were let go (a relaxed query matches much of the
         catalog: its facets count the hits shown), else by one unscored pass of a narrower
         query matching the same set. (Running that pass on a second thread beside the scored
-        one was slower on two busy cores: handing the GIL over costs more than the pass.)"""
+        one was slower on two busy cores: handing the GIL over costs more than the pass.)
+        A relaxed step that keeps several words is counted unscored first (`_any_match`)."""
         view = self._view  # this commit's, whatever a writer thread commits meanwhile
         searcher, vocabulary = view.searcher, view.vocabulary
         relaxed = plan.must_match < len(plan.query.terms)
@@ -231,6 +232,8 @@ class TantivyIndex:
             if takes_typos(t, relaxed)
             and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
         )
+        if relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose):
+            return EnginePage([], 0, Facets() if plan.request.facets else None, loose)
         found, ordered = self._page(view, plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
         hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
@@ -245,6 +248,13 @@ class TantivyIndex:
         elif plan.request.facets:
             facets = Facets()
         return EnginePage(hits, total, facets, loose)
+
+    def _any_match(self, view: _View, plan: SearchPlan, loose: frozenset[str]) -> bool:
+        """Whether the plan finds anything, by its unscored query: a relaxed step that still
+        needs several words ("all but one" of a longer query) usually finds nothing, and then
+        the scored query, several times dearer, is not run."""
+        matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
+        return bool(getattr(view.searcher.search(matched, 1, True), "count", 0))
 
     def _facet_query(
         self, view: _View, plan: SearchPlan, loose: frozenset[str], shown: list[EngineHit] | None
@@ -314,9 +324,9 @@ def _lock(handle: int, wait_s: float) -> bool:
 
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     def values(name: str) -> tuple[FacetValue, ...]:
-        buckets = raw.get(name, {}).get("buckets", [])
-        counts = ((str(b["key"]), int(b["doc_count"])) for b in buckets)
-        return ranked((v, n) for v, n in counts if v != f.NO_VALUE)[:ATTRIBUTE_VALUES]
+        buckets = raw.get(name, {}).get("buckets", ())
+        counts = [(str(b["key"]), b["doc_count"]) for b in buckets if b["key"] != f.NO_VALUE]
+        return ranked(counts, ATTRIBUTE_VALUES)
 
     names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
     attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}

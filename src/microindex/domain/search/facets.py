@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from bisect import bisect_left
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,6 +40,12 @@ class PriceBand:
 
     def holds(self, price: Decimal) -> bool:
         return (self.low is None or price >= self.low) and (self.high is None or price < self.high)
+
+    def count(self, ordered: Sequence[Decimal]) -> int:
+        """How many of the prices `ordered` (ascending) the band holds."""
+        start = 0 if self.low is None else bisect_left(ordered, self.low)
+        end = len(ordered) if self.high is None else bisect_left(ordered, self.high)
+        return max(end - start, 0)
 
 
 def price_bands(edges: tuple[Decimal, ...] = DEFAULT_PRICE_EDGES) -> tuple[PriceBand, ...]:
@@ -85,13 +92,12 @@ class Facets:
     prices: tuple[tuple[PriceBand, int], ...] = ()
 
 
-def ranked(counts: Iterable[tuple[str, int]]) -> tuple[FacetValue, ...]:
-    """Facet values busiest first, then by value, so the order never depends on the engine."""
-    return tuple([FacetValue(v, n) for v, n in sorted(counts, key=_busiest_first)])
-
-
-def _busiest_first(value_count: tuple[str, int]) -> tuple[int, str]:
-    return -value_count[1], value_count[0]
+def ranked(counts: Iterable[tuple[str, int]], limit: int | None = None) -> tuple[FacetValue, ...]:
+    """Facet values busiest first, then by value, so the order never depends on the engine;
+    the first `limit` of them (all when None). Sorted as (-count, value) pairs, cheaper than a
+    key function called per value (a page's facets are read on most searches)."""
+    order = sorted([(-n, v) for v, n in counts])
+    return tuple([FacetValue(v, -n) for n, v in order[:limit]])
 
 
 class Faceted(Protocol):
@@ -116,17 +122,18 @@ def count_facets(
     categories = Counter(p.category for p in found if p.category)
     brands = Counter(p.brand for p in found if p.brand)
     counted = frozenset(names)
-    by_name: dict[str, Counter[str]] = {}  # only the names the hits have
+    by_name: defaultdict[str, Counter[str]] = defaultdict(Counter)  # the names the hits have
     for p in found:
         for name, value in facet_attributes(p.attributes).items():
             if name in counted:
-                by_name.setdefault(name, Counter())[value] += 1
+                by_name[name][value] += 1
     widest = max((len(values) for values in by_name.values()), default=0)
     if len(categories) > CATEGORY_VALUES or len(brands) > BRAND_VALUES or widest > ATTRIBUTE_VALUES:
         return None
+    prices = sorted(p.price for p in found)
     return Facets(
         ranked(categories.items()),
         ranked(brands.items()),
         {name: ranked(values.items()) for name, values in sorted(by_name.items()) if values},
-        tuple((band, sum(1 for p in found if band.holds(p.price))) for band in bands),
+        tuple((band, band.count(prices)) for band in bands),
     )
