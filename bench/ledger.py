@@ -61,6 +61,14 @@ PostgreSQL single 644 / 166, 703 / 178, 709 / 167 (rates 0.59 / 0.64 / 0.41) -> 
 single 198 / 106, 234 / 120, 241 / 121 (0.73 / 0.76 / 0.57) -> 174 / 96, 196 / 111,
 272 / 159 (0.65 / 0.93 / 0.96); batches 8.9 / 3.9, 12.8 / 5.5, 9.1 / 4.1 (0.53 / 0.54 /
 0.58) -> 8.3 / 3.8, 9.1 / 4.3, 10.6 / 4.7 (0.51 / 0.99 / 0.99, the last two on a slow disk).
+Then (ADR 0023) a `Movement` written through its slots (a frozen dataclass's own `__init__`
+calls `object.__setattr__` per field: 18,400 instructions a movement made, now 10,800) and
+SQLite's on-hand of a batch read in one row (a row a SKU cost a cursor step and a GIL round
+trip each). Valgrind's instruction count a movement, SQLite batches of 100: 75,000 -> 63,400
+(raw 30,000; raw SQL into our schema 36,700). Three runs on 2026-12-06 in turn (load average
+3.0-3.7), ours / raw CPU µs: before 8.7 / 3.9, 8.9 / 4.0, 8.5 / 3.9 (CPU ratio 2.24 / 2.26 /
+2.20, rates 0.48 / 0.55 / 0.48); after 8.0 / 4.0, 10.2 / 5.2, 8.2 / 4.1 (1.99 / 1.97 / 1.99,
+rates 0.58 / 0.55 / 0.61).
 """
 
 from __future__ import annotations

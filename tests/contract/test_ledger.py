@@ -40,6 +40,21 @@ def test_a_saved_ledger_reloads_with_its_head_and_on_hand(stocked: UnitOfWorkFac
         assert uow.ledger.stock() == [StockLine("shop", "A", 3), StockLine("shop", "B", 3)]
 
 
+def test_a_load_reads_each_sku_its_own_on_hand_in_any_order(stocked: UnitOfWorkFactory) -> None:
+    held = {f"S{i:04d}": 1 + i % 97 for i in range(0, 1200, 2)}  # every other SKU has stock
+    with stocked() as uow:
+        ledger = uow.ledger.load("shop", held)
+        for sku, quantity in held.items():
+            ledger.record(sku, MovementKind.RECEIVE, quantity, AT)
+        uow.ledger.save(ledger)
+        uow.commit()
+    asked = [f"S{i:04d}" for i in range(1199, -1, -1)] + ["S0002", "S0003"]  # backwards, twice
+    with stocked() as uow:
+        again = uow.ledger.load("shop", asked)
+    assert again.head == 600
+    assert again.on_hand == {sku: held.get(sku, 0) for sku in asked}
+
+
 def test_movements_read_back_exactly_from_a_position(stocked: UnitOfWorkFactory) -> None:
     made = [stock.receive(stocked, "shop", "A", 10, later(0), "PO-1", "ana")]
     made += [sell(stocked, "shop", "A", 1, later(i), f"till-{i}", "bo") for i in range(1, 5)]

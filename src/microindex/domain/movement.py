@@ -9,7 +9,7 @@ the rights fold and the repeated-step checks read.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -70,7 +70,7 @@ def check_quantity(kind: MovementKind, quantity: int) -> None:
         raise InvalidValue("quantity", str(quantity), f"a {kind} movement is {wanted}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Movement:
     """Identity is (node, seq). Quantity is signed: + adds to on-hand, - takes from it."""
 
@@ -85,21 +85,46 @@ class Movement:
     tag: Tag | None = None  # set only by the service that makes an internal movement
     tag_id: str = ""  # what the tag is for: a reservation, a request, a transfer
 
-    def __post_init__(self) -> None:
-        if self.seq < 1:
-            raise InvalidValue("seq", str(self.seq), "ledger sequence numbers start at 1")
-        zone = self.at.tzinfo
+    def __init__(
+        self,
+        node: str,
+        seq: int,
+        sku: str,
+        quantity: int,
+        kind: MovementKind,
+        at: datetime,
+        reference: str = "",
+        actor: str = "",
+        tag: Tag | None = None,
+        tag_id: str = "",
+    ) -> None:
+        """The generated `__init__` of a frozen dataclass, checks first, and each field written
+        through its slot: the generated one calls `object.__setattr__` per field, 1.3 of the
+        1.7 µs a movement took to make (ADR 0023)."""
+        if seq < 1:
+            raise InvalidValue("seq", str(seq), "ledger sequence numbers start at 1")
+        zone = at.tzinfo
         if zone is None:
-            raise InvalidValue("at", self.at.isoformat(), "movement times carry a time zone")
-        if zone is not UTC and self.at.utcoffset() != _NO_OFFSET:
+            raise InvalidValue("at", at.isoformat(), "movement times carry a time zone")
+        if zone is not UTC and at.utcoffset() != _NO_OFFSET:
             # One instant, one spelling: storage that keeps instants (timestamptz) reads back
             # the same digest.
-            object.__setattr__(self, "at", self.at.astimezone(UTC))
-        sign = _SIGN[self.kind]  # check_quantity, inline: a hub mirrors thousands a push
-        if self.quantity * sign < 0 or self.quantity == 0:
-            check_quantity(self.kind, self.quantity)
-        if self.tag_id and self.tag is None:
-            raise InvalidValue("tag_id", self.tag_id, "an id needs the tag it is for")
+            at = at.astimezone(UTC)
+        sign = _SIGN[kind]  # check_quantity, inline: a hub mirrors thousands a push
+        if quantity * sign < 0 or quantity == 0:
+            check_quantity(kind, quantity)
+        if tag_id and tag is None:
+            raise InvalidValue("tag_id", tag_id, "an id needs the tag it is for")
+        _node(self, node)
+        _seq(self, seq)
+        _sku(self, sku)
+        _quantity(self, quantity)
+        _kind(self, kind)
+        _at(self, at)
+        _reference(self, reference)
+        _actor(self, actor)
+        _tag(self, tag)
+        _tag_id(self, tag_id)
 
     @property
     def on_hand_delta(self) -> int:
@@ -122,6 +147,13 @@ class Movement:
             )
         )
         return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+# Each field's slot setter, which `Movement.__init__` writes through (a frozen class refuses
+# `self.x = ...`; a slot's own setter is that class's `object.__setattr__` without the lookup).
+(_node, _seq, _sku, _quantity, _kind, _at, _reference, _actor, _tag, _tag_id) = (
+    getattr(Movement, f.name).__set__ for f in fields(Movement)
+)
 
 
 # A movement as the text and numbers it is stored and sent as, in `Movement`'s field order:
