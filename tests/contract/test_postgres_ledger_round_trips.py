@@ -39,7 +39,7 @@ def _trips_of(database: PostgresDatabase, work: Callable[[int], object], n: int)
     return trips / n
 
 
-def test_an_append_takes_at_most_4_round_trips_on_postgresql(
+def test_an_append_takes_at_most_3_round_trips_on_postgresql(
     postgres_url: str, new_postgres_schema: Callable[[], str]
 ) -> None:
     database = PostgresDatabase(postgres_url, new_postgres_schema())
@@ -59,8 +59,8 @@ def test_an_append_takes_at_most_4_round_trips_on_postgresql(
             rows = [stock.StockRow("A", 20 + i % 3), stock.StockRow("B", 30 + i % 5)]
             stock.set_stock(database, "shop", rows, AT, f"file-{i}")
 
-        assert _trips_of(database, till, 10) <= 4
-        assert _trips_of(database, stock_file, 10) <= 4
+        assert _trips_of(database, till, 10) <= 3
+        assert _trips_of(database, stock_file, 10) <= 3
         with database() as uow:
             ledger = uow.ledger.load("shop", ["A", "B"])
             movements = uow.ledger.movements("shop", limit=100)

@@ -22,7 +22,7 @@ from tests.sync.test_sync_hub_round_trips import _trips
 pytestmark = pytest.mark.postgres
 
 
-def test_a_promise_takes_at_most_6_round_trips_on_postgresql(
+def test_a_promise_takes_at_most_4_round_trips_on_postgresql(
     postgres_url: str, new_postgres_schema: Callable[[], str], tmp_path: Path
 ) -> None:
     hub = PostgresPromiseDatabase(postgres_url, new_postgres_schema())
@@ -49,7 +49,7 @@ def test_a_promise_takes_at_most_6_round_trips_on_postgresql(
             trace.seek(0)
             trips, _ = _trips(trace.read())
         assert all(p.created for p in placed)
-        assert trips / 10 <= 6, trips
+        assert trips / 10 <= 4, trips
     finally:
         hub.close()
         for database in nodes.values():

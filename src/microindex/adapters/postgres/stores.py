@@ -16,6 +16,7 @@ from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
+    read,
     row_statements,
     run_batch,
 )
@@ -191,8 +192,8 @@ class PostgresCatalog:
         wanted = set(skus)
         if not wanted:
             return set()
-        rows = self._conn.execute(
-            "SELECT sku FROM products WHERE sku = ANY(%s)", (sorted(wanted),)
+        rows = read(  # often an append's first statement (the catalog check)
+            self._conn, "SELECT sku FROM products WHERE sku = ANY(%s)", (sorted(wanted),)
         ).fetchall()
         return wanted - {row[0] for row in rows}
 
