@@ -1,8 +1,10 @@
 """An append to a PostgreSQL ledger takes a bounded number of round trips, counted on the wire
-as in tests/promise/test_promise_round_trips.py: BEGIN, the catalog check, the node's head and
-on-hand locked (one statement), the movements, on-hand, head and outbox written with the
-COMMIT (one batch). It took eight before: the head and on-hand locked one after the other, then
-the ledger's writes, the outbox's lock and its row, the COMMIT, each a round trip of its own."""
+as in tests/promise/test_promise_round_trips.py: the BEGIN with the catalog check (one batch),
+the node's head and on-hand locked (one statement), the movements, on-hand, head and outbox
+written with the COMMIT (one batch), as many as raw psycopg's INSERT and commit. It took eight
+before: the head and on-hand locked one after the other, then the ledger's writes, the outbox's
+lock and its row, the COMMIT, each a round trip of its own; then four while psycopg sent BEGIN
+alone (ADR 0022)."""
 
 from __future__ import annotations
 

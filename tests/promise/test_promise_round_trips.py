@@ -1,8 +1,9 @@
 """A promise on a PostgreSQL hub takes a bounded number of round trips, counted on the wire as
-in tests/sync/test_sync_hub_round_trips.py: BEGIN, the idempotency check, the promise's reads
-(one statement), the node's lock and rights (one batch), the escrow UPDATE and its writes (one
-batch), the order and the COMMIT (one batch). It took 20 before reads were folded, the node's
-lock taken by its upsert and the writes pipelined, then 13.5 until the batches."""
+in tests/sync/test_sync_hub_round_trips.py: the BEGIN with the idempotency check and the
+promise's reads (one batch), the node's lock and rights (one batch), the escrow UPDATE and its
+writes (one batch), the order and the COMMIT (one batch). It took 20 before reads were folded,
+the node's lock taken by its upsert and the writes pipelined, then 13.5 until the batches,
+then 6 while psycopg sent BEGIN alone and the idempotency check went on its own (ADR 0022)."""
 
 from __future__ import annotations
 

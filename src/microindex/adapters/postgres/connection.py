@@ -74,8 +74,8 @@ def read(conn: Connection, query: LiteralString, params: Sequence[Any]) -> Curso
 def _opens_transaction(conn: Connection) -> bool:
     """The next statement on `conn` makes psycopg begin a transaction (a plain BEGIN)."""
     return (
-        not conn.autocommit
-        and conn.info.transaction_status == TransactionStatus.IDLE
+        conn.pgconn.transaction_status == TransactionStatus.IDLE
+        and not conn.autocommit
         and conn.isolation_level is None
         and conn.read_only is None
     )
