@@ -61,6 +61,12 @@ PostgreSQL single 644 / 166, 703 / 178, 709 / 167 (rates 0.59 / 0.64 / 0.41) -> 
 single 198 / 106, 234 / 120, 241 / 121 (0.73 / 0.76 / 0.57) -> 174 / 96, 196 / 111,
 272 / 159 (0.65 / 0.93 / 0.96); batches 8.9 / 3.9, 12.8 / 5.5, 9.1 / 4.1 (0.53 / 0.54 /
 0.58) -> 8.3 / 3.8, 9.1 / 4.3, 10.6 / 4.7 (0.51 / 0.99 / 0.99, the last two on a slow disk).
+Then (ADR 0022) on PostgreSQL the BEGIN sent with the catalog check (4 round trips an append ->
+3, as raw's). Two runs each of the code before and after in turn on 2026-12-06 (load average
+3.7-3.9, the disk at 300-1,500 raw commits/s), PostgreSQL single, ours / raw CPU µs a movement
+and rate: before 456 / 166, 385 / 162 (0.56 / 0.60) -> 510 / 206, 534 / 225 (0.82 / 0.84):
+CPU 2.75 / 2.38x -> 2.48 / 2.37x (the round trip saved is about what binding the catalog check
+on the client costs); batches 0.67 / 0.80 -> 0.94 / 0.62.
 """
 
 from __future__ import annotations
