@@ -8,6 +8,7 @@ alone (ADR 0022)."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable
 
@@ -25,6 +26,12 @@ pytestmark = pytest.mark.postgres
 
 
 def _trips_of(database: PostgresDatabase, work: Callable[[int], object], n: int) -> float:
+    trips, _ = _trips(_traced(database, work, n))
+    return trips / n
+
+
+def _traced(database: PostgresDatabase, work: Callable[[int], object], n: int) -> bytes:
+    """What went over the wire in `n` runs of `work`, after six runs untraced."""
     for i in range(-6, 0):  # psycopg prepares a statement from its fifth run
         work(i)
     with tempfile.TemporaryFile() as trace:
@@ -37,8 +44,17 @@ def _trips_of(database: PostgresDatabase, work: Callable[[int], object], n: int)
         finally:
             pgconn.untrace()
         trace.seek(0)
-        trips, _ = _trips(trace.read())
-    return trips / n
+        return trace.read()
+
+
+def _till(database: PostgresDatabase) -> Callable[[int], object]:
+    def till(i: int) -> None:
+        if i % 2 == 0:
+            stock.receive(database, "shop", "A", 2, AT, f"po-{i}")
+        else:
+            stock.record_movement(database, "shop", "A", MovementKind.SELL, -1, AT, f"t-{i}")
+
+    return till
 
 
 def test_an_append_takes_at_most_3_round_trips_on_postgresql(
@@ -50,12 +66,7 @@ def test_an_append_takes_at_most_3_round_trips_on_postgresql(
         with database() as uow:
             uow.catalog.upsert([product("A"), product("B")])
             uow.commit()
-
-        def till(i: int) -> None:
-            if i % 2 == 0:
-                stock.receive(database, "shop", "A", 2, AT, f"po-{i}")
-            else:
-                stock.record_movement(database, "shop", "A", MovementKind.SELL, -1, AT, f"t-{i}")
+        till = _till(database)
 
         def stock_file(i: int) -> None:
             rows = [stock.StockRow("A", 20 + i % 3), stock.StockRow("B", 30 + i % 5)]
@@ -71,5 +82,26 @@ def test_an_append_takes_at_most_3_round_trips_on_postgresql(
             "A": sum(m.quantity for m in movements if m.sku == "A"),
             "B": sum(m.quantity for m in movements if m.sku == "B"),
         }
+    finally:
+        database.close()
+
+
+def test_an_appends_ledger_writes_go_as_one_call_the_session_plans_once(
+    postgres_url: str, new_postgres_schema: Callable[[], str]
+) -> None:
+    """A batch bound on the client is parsed and planned at every append; the statements of a
+    PL/pgSQL function are planned once a session (ADR 0027). So the ledger's writes (movements,
+    on-hand, head) go as `ledger_save(...)`, and no statement sent writes those tables."""
+    database = PostgresDatabase(postgres_url, new_postgres_schema())
+    try:
+        database.migrate()
+        with database() as uow:
+            uow.catalog.upsert([product("A")])
+            uow.commit()
+        sent = _traced(database, _till(database), 4).decode(errors="replace")
+        assert sent.count("ledger_save(") == 4
+        assert not re.findall(
+            r"(?i)(?:INSERT INTO|UPDATE) (?:movements|on_hand|ledger_heads)", sent
+        )
     finally:
         database.close()
