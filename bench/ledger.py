@@ -69,6 +69,18 @@ trip each). Valgrind's instruction count a movement, SQLite batches of 100: 75,0
 3.0-3.7), ours / raw CPU µs: before 8.7 / 3.9, 8.9 / 4.0, 8.5 / 3.9 (CPU ratio 2.24 / 2.26 /
 2.20, rates 0.48 / 0.55 / 0.48); after 8.0 / 4.0, 10.2 / 5.2, 8.2 / 4.1 (1.99 / 1.97 / 1.99,
 rates 0.58 / 0.55 / 0.61).
+Then (ADR 0022) on PostgreSQL the BEGIN sent with the catalog check (4 round trips an append ->
+3, as raw's). Two runs each of the code before and after in turn on 2026-12-06 (load average
+3.7-3.9, the disk at 300-1,500 raw commits/s), PostgreSQL single, ours / raw CPU µs a movement
+and rate: before 456 / 166, 385 / 162 (0.56 / 0.60) -> 510 / 206, 534 / 225 (0.82 / 0.84):
+CPU 2.75 / 2.38x -> 2.48 / 2.37x (the round trip saved is about what binding the catalog check
+on the client costs); batches 0.67 / 0.80 -> 0.94 / 0.62.
+Then (ADR 0027) on PostgreSQL the ledger's writes as one call of `ledger_save`, a function whose
+statements each session plans once; the bench now reads the server backend's CPU from `/proc`.
+Three runs each of the code before and after in turn on 2026-12-06 (load average 3.9-5.1, the
+disk at 300-1,200 raw commits/s), single appends, ours / raw: server CPU 3.37 / 3.42 / 3.52x
+-> 2.86 / 2.76 / 2.66x (µs: 818 / 625 / 713 -> 608 / 663 / 505, raw 183-243), client CPU 2.88 /
+3.17 / 2.95x -> 2.80 / 2.70 / 2.51x, client + server 3.14 / 3.31 / 3.25x -> 2.83 / 2.73 / 2.59x.
 """
 
 from __future__ import annotations
@@ -154,6 +166,11 @@ class Compared:
     ours_cpu_us: float  # CPU per operation over all rounds (steadier than the rates)
     raw_cpu_us: float
     same: Compared | None = None  # raw SQL into our own schema, when measured: ours against it
+    ours_server_us: float | None = None  # the database server's CPU per operation, when read
+    raw_server_us: float | None = None
+
+
+ServerCpu = Callable[[], float]  # CPU seconds a server process has spent so far
 
 
 def compare_rates(
@@ -162,10 +179,12 @@ def compare_rates(
     n: int,
     step: int,
     same: Callable[[int], None] | None = None,
+    servers: tuple[ServerCpu, ServerCpu] | None = None,
 ) -> Compared:
     """Median rates (per second) of `ours` and `raw`, the median of their per-round ratios, and
     the CPU each spent per operation; with `same` (raw SQL making our writes in our schema),
-    ours against that too, in `Compared.same`.
+    ours against that too, in `Compared.same`; with `servers` (the CPU of ours' and raw's
+    server processes), the server's CPU per operation of each.
 
     Each call does `step` operations. One untimed call of each warms the files up; then ROUNDS
     rounds share `n` operations, ours and the baselines back to back (taking turns at going
@@ -179,14 +198,20 @@ def compare_rates(
         run(step)
     rates: dict[str, list[float]] = {name: [] for name in names}
     cpu = dict.fromkeys(names, 0.0)
+    server = dict.fromkeys(names, 0.0)
+    server_cpu = dict(zip(("ours", "raw"), servers or (), strict=False))
     for round_ in range(ROUNDS):
         turn = round_ % len(runs)
         for name, run in runs[turn:] + runs[:turn]:
+            reading = server_cpu.get(name)
+            server_started = reading() if reading else 0.0
             started, cpu_started = time.perf_counter(), time.process_time()
             for _ in range(calls):
                 run(step)
             rates[name].append(calls * step / (time.perf_counter() - started))
             cpu[name] += time.process_time() - cpu_started
+            if reading:
+                server[name] += reading() - server_started
     done = ROUNDS * calls * step
 
     def against(base: str) -> Compared:
@@ -199,7 +224,14 @@ def compare_rates(
             1e6 * cpu[base] / done,
         )
 
-    return replace(against("raw"), same=against("same") if same else None)
+    compared = replace(against("raw"), same=against("same") if same else None)
+    if not servers:
+        return compared
+    return replace(
+        compared,
+        ours_server_us=1e6 * server["ours"] / done,
+        raw_server_us=1e6 * server["raw"] / done,
+    )
 
 
 def latencies_us(n: int, read: Callable[[], object]) -> tuple[float, float]:
@@ -250,16 +282,17 @@ def movement_row(node: str, seq: int) -> tuple[Any, ...]:
 
 
 def append_rows(database: str, ours: UnitOfWorkFactory, raw_single: Appender,
-                raw_batch: Appender, n: int,
-                raw_same: Appender | None = None) -> list[Row]:  # fmt: skip
+                raw_batch: Appender, n: int, raw_same: Appender | None = None,
+                servers: tuple[ServerCpu, ServerCpu] | None = None) -> list[Row]:  # fmt: skip
     """Rows for single and batched appends; `raw_same` (batched) adds the baseline of raw SQL
-    making our writes into our schema."""
+    making our writes into our schema; `servers` (PostgreSQL on this machine), the server's CPU
+    and the client's and server's together."""
     rows = []
     for label, compared in (
-        ("1 movement", compare_rates(service_appends(ours), raw_single, n, 1)),
+        ("1 movement", compare_rates(service_appends(ours), raw_single, n, 1, servers=servers)),
         (
             f"{BATCH} movements",
-            compare_rates(service_batches(ours), raw_batch, n, BATCH, raw_same),
+            compare_rates(service_batches(ours), raw_batch, n, BATCH, raw_same, servers),
         ),
     ):
         against = [("", compared)] + ([(SAME_SCHEMA, compared.same)] if compared.same else [])
@@ -270,6 +303,15 @@ def append_rows(database: str, ours: UnitOfWorkFactory, raw_single: Appender,
                 Row(database, f"append, {label} per transaction, CPU{baseline}", "µs/movement",
                     c.ours_cpu_us, c.raw_cpu_us, c.ours_cpu_us / c.raw_cpu_us),
             ]  # fmt: skip
+            if c.ours_server_us is not None and c.raw_server_us is not None:
+                ours_both = c.ours_cpu_us + c.ours_server_us
+                raw_both = c.raw_cpu_us + c.raw_server_us
+                rows += [
+                    Row(database, f"append, {label} per transaction, server CPU", "µs/movement",
+                        c.ours_server_us, c.raw_server_us, c.ours_server_us / c.raw_server_us),
+                    Row(database, f"append, {label} per transaction, client + server CPU",
+                        "µs/movement", ours_both, raw_both, ours_both / raw_both),
+                ]  # fmt: skip
     return rows
 
 
@@ -407,7 +449,12 @@ def _postgres_rows(n: int, database: PostgresDatabase, raw: psycopg.Connection[A
             cur.executemany(insert, [movement_row("batch", s) for s in range(i + 1, i + BATCH + 1)])
         raw.commit()
 
-    rows = append_rows("postgres", database, Appender(raw_single), Appender(raw_batch), n)
+    ours_server = backend_cpu(database.connection())
+    raw_server = backend_cpu(raw)
+    servers = (ours_server, raw_server) if ours_server and raw_server else None
+    rows = append_rows(
+        "postgres", database, Appender(raw_single), Appender(raw_batch), n, servers=servers
+    )
     raw.autocommit = True
 
     def raw_read() -> object:
@@ -416,6 +463,26 @@ def _postgres_rows(n: int, database: PostgresDatabase, raw: psycopg.Connection[A
         ).fetchone()
 
     return rows + read_rows("postgres", n, database, raw_read)
+
+
+def backend_cpu(conn: psycopg.Connection[Any]) -> ServerCpu | None:
+    """The CPU seconds spent so far by the server process serving `conn`, read from `/proc`;
+    None when that process is not on this machine (or not readable)."""
+    process = Path(f"/proc/{conn.info.backend_pid}")
+    stat = process / "stat"
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def spent() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    try:
+        spent()
+        if not (process / "comm").read_text().startswith("postgres"):
+            return None  # another process that happens to have its number
+    except (OSError, IndexError, ValueError):
+        return None
+    return spent
 
 
 def reachable(url: str) -> str | None:

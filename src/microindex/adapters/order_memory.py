@@ -5,6 +5,7 @@ through `service/promise.place_order` thousands of times a second."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from microindex.adapters.sync.memory import Journal, MemorySyncDatabase, MemoryS
 from microindex.domain.promise.lifecycle import Event, Order, Step
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.service.promise_ports import OrderRecord
+from microindex.service.sync_ports import PromiseView
 
 
 @dataclass
@@ -115,3 +117,8 @@ class MemoryPromiseUnitOfWork(MemorySyncUnitOfWork):
     def commit(self) -> None:
         super().commit()  # a fresh journal: keep writing into it
         self.orders._j = self.transfers._j = self._journal
+
+    def placed_and_view(
+        self, key: str, skus: Collection[str]
+    ) -> tuple[OrderRecord | None, PromiseView]:
+        return self.orders.get(key), self.accounts.promise_view(skus)

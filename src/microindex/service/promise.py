@@ -176,12 +176,11 @@ def _place(
 ) -> Placed:
     digest = _digest(asked)
     with hub() as uow:
-        known = uow.orders.get(key)
+        known, view = uow.placed_and_view(key, list(request.wanted))
         if known is not None:
             if known.digest != digest:
                 raise KeyReused(key)
             return Placed(known, created=False)
-        view = uow.accounts.promise_view(list(request.wanted))
         _count_demand(uow, request, view.online)
         try:
             found = _candidates(uow, request, nodes, states, view)

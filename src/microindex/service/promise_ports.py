@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +14,7 @@ from microindex.domain.promise.lifecycle import Event, Order
 from microindex.domain.promise.order import OrderRequest
 from microindex.service.node_ops_ports import TransferStore
 from microindex.service.ports import CatalogStaging, UnitOfWork
-from microindex.service.sync_ports import SyncUnitOfWork
+from microindex.service.sync_ports import PromiseView, SyncUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,13 @@ class PromiseUnitOfWork(SyncUnitOfWork, Protocol):
     @property
     def transfers(self) -> TransferStore:
         """The hub's transfers, so an order and the transfers it needs commit together."""
+        ...
+
+    def placed_and_view(
+        self, key: str, skus: Collection[str]
+    ) -> tuple[OrderRecord | None, PromiseView]:
+        """What placing an order reads first: `orders.get(key)` (the idempotency check) and
+        `accounts.promise_view(skus)`, in one round trip where the storage can."""
         ...
 
 

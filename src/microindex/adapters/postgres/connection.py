@@ -8,9 +8,11 @@ from typing import Any, LiteralString, Protocol, Self
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 from psycopg.rows import TupleRow
 
 Connection = psycopg.Connection[TupleRow]
+Cursor = psycopg.Cursor[TupleRow]
 Statement = tuple[LiteralString, Sequence[Any]]  # a query and its parameters
 
 
@@ -41,10 +43,42 @@ def configure(conn: Connection, schema: str | None) -> None:
 def run_batch(conn: Connection, statements: Sequence[Statement]) -> psycopg.ClientCursor[TupleRow]:
     """Run `statements` in order as one message (the simple query protocol, parameters bound
     on the client): one send and one round trip, where a pipeline sends and polls once per
-    statement. The cursor holds the first statement's result; `nextset()` moves on."""
+    statement. The cursor holds the first statement's result; `nextset()` moves on.
+
+    When no transaction is open, the batch opens it: its `BEGIN` goes in the same message,
+    where psycopg would send its own alone first (a round trip of its own)."""
     cursor = psycopg.ClientCursor(conn)
-    cursor.execute(";".join(q for q, _ in statements), [p for _, ps in statements for p in ps])
+    query = ";".join(q for q, _ in statements)
+    params = [p for _, ps in statements for p in ps]
+    if not _opens_transaction(conn):
+        cursor.execute(query, params)
+        return cursor
+    conn.autocommit = True  # so that psycopg sends no BEGIN of its own
+    try:
+        cursor.execute("BEGIN;" + query, params)
+    finally:
+        # back as it was; in the transaction the BEGIN opened, psycopg's setter would refuse
+        conn._autocommit = False
+    cursor.nextset()  # past the BEGIN
     return cursor
+
+
+def read(conn: Connection, query: LiteralString, params: Sequence[Any]) -> Cursor:
+    """`conn.execute(query, params)`, but a unit of work's first statement (no transaction
+    open yet) goes as a `run_batch`, with the BEGIN in its message."""
+    if _opens_transaction(conn):
+        return run_batch(conn, [(query, params)])
+    return conn.execute(query, params)
+
+
+def _opens_transaction(conn: Connection) -> bool:
+    """The next statement on `conn` makes psycopg begin a transaction (a plain BEGIN)."""
+    return (
+        conn.pgconn.transaction_status == TransactionStatus.IDLE
+        and not conn.autocommit
+        and conn.isolation_level is None
+        and conn.read_only is None
+    )
 
 
 def row_statements(query: LiteralString, rows: Sequence[Sequence[Any]]) -> list[Statement]:

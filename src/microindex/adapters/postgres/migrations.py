@@ -24,6 +24,7 @@ from microindex.adapters.postgres.governance_schema import (
     PACKAGING_MIGRATION,
     RETURNS_MIGRATION,
 )
+from microindex.adapters.postgres.ledger_schema import LEDGER_SAVE_MIGRATION
 from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
     NODES_REAL_MIGRATION,
@@ -251,6 +252,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "the ledger keeps no index by SKU: a count's on-hand is read from its position on",
         "DROP INDEX movements_by_sku",
     ),
+    LEDGER_SAVE_MIGRATION,  # 178: PostgreSQL only
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

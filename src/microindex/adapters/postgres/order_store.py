@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import (
     Connection,
+    Cursor,
     Statement,
+    read,
     row_statements,
     run_batch,
 )
 from microindex.adapters.postgres.node_ops_store import PostgresTransfers
-from microindex.adapters.postgres.rights_store import PostgresSyncDatabase, PostgresSyncUnitOfWork
+from microindex.adapters.postgres.rights_store import (
+    PostgresSyncDatabase,
+    PostgresSyncUnitOfWork,
+    view_of,
+)
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
 from microindex.domain.promise.order import Method
 from microindex.service.promise_ports import OrderRecord
+from microindex.service.sync_ports import PromiseView
 
 _OPEN_STEPS = [s.value for s in Step if s not in ENDED]
 
@@ -30,35 +37,26 @@ class PostgresOrders:
 
     def get(self, ident: str) -> OrderRecord | None:
         self.flush()
-        row = self._conn.execute(
-            "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
-            " FROM orders WHERE ident = %s",
-            (ident,),
-        ).fetchone()
+        row = read(self._conn, _ORDER, (ident,)).fetchone()
         if row is None:
             return None
         return _record(ident, row, self._parts([ident]).get(ident, {}))
 
+    def placed_and(self, ident: str, more: Statement) -> tuple[OrderRecord | None, Cursor]:
+        """`get(ident)` with `more` in the same batch: the order and the cursor at `more`'s
+        result."""
+        self.flush()
+        found = run_batch(self._conn, [(_ORDER, (ident,)), (_PARTS, ([ident],)), more])
+        row = found.fetchone()
+        found.nextset()
+        parts = _parts_of(found)
+        found.nextset()
+        record = None if row is None else _record(ident, row, parts.get(ident, {}))
+        return record, found
+
     def _parts(self, idents: list[str]) -> dict[str, dict[str, Part]]:
         """The parts of each of `idents`' orders, by order and node, in one read."""
-        rows = self._conn.execute(
-            "SELECT ident, node, lines, step, ready_by, arrives_by, transfer_to, arrived_at,"
-            " at_risk FROM order_parts WHERE ident = ANY(%s) ORDER BY ident, node",
-            (idents,),
-        )
-        found: dict[str, dict[str, Part]] = {}
-        for ident, node, lines, step, ready, arrives, transfer_to, arrived, at_risk in rows:
-            found.setdefault(ident, {})[node] = Part(
-                node,
-                tuple((str(s), int(q)) for s, q in lines),
-                Step(step),
-                ready,
-                arrives,
-                transfer_to,
-                arrived,
-                at_risk,
-            )
-        return found
+        return _parts_of(self._conn.execute(_PARTS, (idents,)))
 
     def add(self, record: OrderRecord) -> None:
         """Held back to the commit's round trip (or the next use of the orders)."""
@@ -134,6 +132,32 @@ class PostgresOrders:
         return [Event(i, n, Step(s), a, actor, note) for i, n, s, a, actor, note in rows]
 
 
+_ORDER: LiteralString = (
+    "SELECT digest, method, placed_at, promised_by, lease_until, request, why"
+    " FROM orders WHERE ident = %s"
+)
+_PARTS: LiteralString = (
+    "SELECT ident, node, lines, step, ready_by, arrives_by, transfer_to, arrived_at, at_risk"
+    " FROM order_parts WHERE ident = ANY(%s::text[]) ORDER BY ident, node"
+)
+
+
+def _parts_of(rows: Iterable[Sequence[Any]]) -> dict[str, dict[str, Part]]:
+    found: dict[str, dict[str, Part]] = {}
+    for ident, node, lines, step, ready, arrives, transfer_to, arrived, at_risk in rows:
+        found.setdefault(ident, {})[node] = Part(
+            node,
+            tuple((str(s), int(q)) for s, q in lines),
+            Step(step),
+            ready,
+            arrives,
+            transfer_to,
+            arrived,
+            at_risk,
+        )
+    return found
+
+
 def _added(record: OrderRecord) -> list[Statement]:
     order = record.order
     row = (
@@ -194,6 +218,15 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
         super().__init__(conn)
         self.orders = PostgresOrders(conn)
         self.transfers = PostgresTransfers(conn)
+
+    def placed_and_view(
+        self, key: str, skus: Collection[str]
+    ) -> tuple[OrderRecord | None, PromiseView]:
+        """One batch: the order, its parts and the promise's view (the BEGIN with them when
+        they open the transaction)."""
+        self.accounts.flush()
+        record, found = self.orders.placed_and(key, self.accounts.view_statement(skus))
+        return record, view_of(found)
 
     def _held_back(self) -> list[Statement]:
         return [*super()._held_back(), *self.orders.held_back()]

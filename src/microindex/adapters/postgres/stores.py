@@ -16,6 +16,7 @@ from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
+    read,
     row_statements,
     run_batch,
 )
@@ -57,28 +58,7 @@ _GRANT = MovementKind.GRANT.value
 
 
 FEW_MESSAGES = 8  # outbox messages inserted one statement each (more go as arrays)
-_SAVE: LiteralString = (
-    "WITH appended AS ("
-    f"  INSERT INTO movements ({_MOVEMENT_COLUMNS})"
-    "   SELECT %s, (m->>0)::bigint, m->>1, (m->>2)::integer, m->>3,"
-    "    (m->>4)::timestamptz, m->>5, m->>6, m->>7, m->>8"
-    "   FROM json_array_elements(%s::json) AS m"
-    "), head AS ("
-    "  UPDATE ledger_heads SET head = %s WHERE node = %s"
-    ")"
-)
-_ADD_ON_HAND: LiteralString = (
-    " UPDATE on_hand SET quantity = on_hand.quantity + d.delta"
-    " FROM unnest(%s::text[], %s::integer[]) AS d (sku, delta)"
-    " WHERE on_hand.node = %s AND on_hand.sku = d.sku"
-)
-_ADD_OR_MAKE_ON_HAND: LiteralString = (
-    ", d AS (SELECT * FROM unnest(%s::text[], %s::integer[]) AS d (sku, delta))"
-    ", added AS (UPDATE on_hand SET quantity = on_hand.quantity + d.delta FROM d"
-    "  WHERE on_hand.node = %s AND on_hand.sku = d.sku RETURNING on_hand.sku)"
-    " INSERT INTO on_hand (node, sku, quantity)"
-    " SELECT %s, sku, delta FROM d WHERE sku NOT IN (SELECT sku FROM added)"
-)
+_SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::text[], %s::integer[], %s)"
 
 
 def _movement_rows(movements: list[Movement], more: list[MovementRow]) -> str:
@@ -191,8 +171,8 @@ class PostgresCatalog:
         wanted = set(skus)
         if not wanted:
             return set()
-        rows = self._conn.execute(
-            "SELECT sku FROM products WHERE sku = ANY(%s)", (sorted(wanted),)
+        rows = read(  # often an append's first statement (the catalog check)
+            self._conn, "SELECT sku FROM products WHERE sku = ANY(%s)", (sorted(wanted),)
         ).fetchall()
         return wanted - {row[0] for row in rows}
 
@@ -352,8 +332,8 @@ class PostgresLedger:
         return {sku: int(quantity) for sku, quantity in rows}
 
     def save(self, ledger: Ledger) -> None:
-        """Append the new movements, add their deltas to on-hand, move the head: one statement,
-        held back until the commit (or this store's next call)."""
+        """Append the new movements, add their deltas to on-hand, move the head: one call of
+        `ledger_save` (migration 178), held back until the commit (or this store's next call)."""
         if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)
@@ -368,11 +348,10 @@ class PostgresLedger:
         # cost a Python loop per element to dump
         rows = _movement_rows(ledger.new, ledger.rows)
         node = ledger.node
-        params = [node, rows, ledger.head, node, skus, [deltas[s] for s in skus], node]
-        if self._locked[node].issuperset(skus):  # their on-hand rows are there (and locked)
-            self._held.append((_SAVE + _ADD_ON_HAND, params))
-        else:  # SKUs the caller recorded without loading them first: their rows made
-            self._held.append((_SAVE + _ADD_OR_MAKE_ON_HAND, [*params, node]))
+        # their on-hand rows are there (and locked) unless the caller recorded SKUs without
+        # loading them first: then `make` makes the rows missing
+        make = not self._locked[node].issuperset(skus)
+        self._held.append((_SAVE, [node, rows, ledger.head, skus, [deltas[s] for s in skus], make]))
         self._placeholders[node].difference_update(skus)
         ledger.new.clear()
         ledger.rows.clear()

@@ -6,6 +6,7 @@ loads them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase, SqliteSy
 if TYPE_CHECKING:
     from microindex.adapters.sqlite.node_ops_store import SqliteTransfers
     from microindex.adapters.sqlite.orders import SqliteOrders
+    from microindex.service.promise_ports import OrderRecord
+    from microindex.service.sync_ports import PromiseView
 
 
 class SqlitePromiseUnitOfWork(SqliteSyncUnitOfWork):
@@ -31,6 +34,11 @@ class SqlitePromiseUnitOfWork(SqliteSyncUnitOfWork):
         from microindex.adapters.sqlite.node_ops_store import SqliteTransfers
 
         return SqliteTransfers(self._conn)
+
+    def placed_and_view(
+        self, key: str, skus: Collection[str]
+    ) -> tuple[OrderRecord | None, PromiseView]:
+        return self.orders.get(key), self.accounts.promise_view(skus)
 
 
 class SqlitePromiseDatabase(SqliteSyncDatabase):
