@@ -1,3 +1,5 @@
+import dataclasses
+import pickle
 from datetime import time
 from decimal import Decimal
 
@@ -81,3 +83,47 @@ def test_distance_between_london_nodes_is_a_few_kilometres() -> None:
 def test_prices_are_plain_decimals_only(text: str) -> None:
     with pytest.raises(InvalidValue, match="not a number"):
         Money.parse(text, "GBP")
+
+
+def _product(**changes: object) -> Product:
+    fields: dict[str, object] = {
+        "sku": Sku("MUG-1"),
+        "title": "Speckled mug",
+        "price": Money(Decimal("12.00"), "GBP"),
+        "attributes": (("colour", "sage"), ("Condition ", "used")),
+        "weight_g": 350,
+        "tags": ("kitchen",),
+    }
+    return Product(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def test_a_product_is_a_frozen_value_with_every_field_kept() -> None:
+    product = _product()
+    assert product == _product() and hash(product) == hash(_product())
+    assert product != _product(title="Speckled cup")
+    assert (product.title, product.weight_g, product.tags) == ("Speckled mug", 350, ("kitchen",))
+    assert product.condition == "used" and product.handle == "" and product.gtin is None
+    assert dataclasses.replace(product, handle="mug") == _product(handle="mug")
+    assert pickle.loads(pickle.dumps(product)) == product
+    assert "Speckled mug" in repr(product)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        product.title = "Cup"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"title": "x" * 151}, "longer than 150"),
+        ({"description": "x" * 5001}, "longer than 5000"),
+        ({"weight_g": -1}, "negative"),
+        ({"sale_price": Money(Decimal("5.00"), "EUR")}, "price's currency"),
+        ({"attributes": (("colour", "sage"), ("colour", "teal"))}, "appears twice"),
+        ({"attributes": (("condition", "mint"),)}, "new, used or refurbished"),
+        ({"attributes": (("restock_date", "soon"),)}, "YYYY-MM-DD"),
+    ],
+)
+def test_a_product_refuses_each_bad_field(changes: dict[str, object], reason: str) -> None:
+    with pytest.raises(InvalidValue, match=reason):
+        _product(**changes)
+    with pytest.raises(InvalidValue, match=reason):
+        dataclasses.replace(_product(), **changes)  # type: ignore[arg-type]

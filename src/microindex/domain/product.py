@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -75,7 +75,7 @@ class Size:
         return cls(a, b, c)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Product:
     sku: Sku
     title: str
@@ -95,48 +95,71 @@ class Product:
     tags: tuple[str, ...] = field(default=())
     handle: str = ""
 
-    def __post_init__(self) -> None:
-        title = self.title.strip()
-        if not title:
-            raise InvalidValue("title", self.title, "a product needs a title")
-        if len(title) > MAX_TITLE:
-            raise InvalidValue(
-                "title", self.title[:40] + "…", f"longer than {MAX_TITLE} characters"
-            )
-        if len(self.description) > MAX_DESCRIPTION:
-            raise InvalidValue("description", self.description[:40] + "…", "longer than 5000")
-        if self.weight_g is not None and self.weight_g < 0:
-            raise InvalidValue("weight_g", str(self.weight_g), "cannot be negative")
-        if self.sale_price is not None:
-            if self.sale_price.currency != self.price.currency:
-                raise InvalidValue(
-                    "sale_price", str(self.sale_price), "must be in the price's currency"
-                )
-            if self.sale_price.amount > self.price.amount:
-                raise InvalidValue("sale_price", str(self.sale_price), "is above the price")
-        if self.attributes:
-            names = [name for name, _ in self.attributes]
+    def __init__(
+        self,
+        sku: Sku,
+        title: str,
+        price: Money,
+        gtin: Gtin | None = None,
+        description: str = "",
+        brand: str = "",
+        category: str = "",
+        attributes: tuple[tuple[str, str], ...] = (),
+        sale_price: Money | None = None,
+        media: tuple[str, ...] = (),
+        weight_g: int | None = None,
+        size: Size | None = None,
+        fragility: Fragility = Fragility.STURDY,
+        limited_edition: bool = False,
+        preorder_until: date | None = None,
+        tags: tuple[str, ...] = (),
+        handle: str = "",
+    ) -> None:
+        """The generated `__init__` of a frozen dataclass, checks first, and each field written
+        through its slot's setter, as `Movement`'s (ADR 0023): a catalog import makes one a
+        row, and the generated one calls `object.__setattr__` for each of the 17 fields."""
+        stripped = title.strip()
+        if not stripped:
+            raise InvalidValue("title", title, "a product needs a title")
+        if len(stripped) > MAX_TITLE:
+            raise InvalidValue("title", title[:40] + "…", f"longer than {MAX_TITLE} characters")
+        if len(description) > MAX_DESCRIPTION:
+            raise InvalidValue("description", description[:40] + "…", "longer than 5000")
+        if weight_g is not None and weight_g < 0:
+            raise InvalidValue("weight_g", str(weight_g), "cannot be negative")
+        if sale_price is not None:
+            if sale_price.currency != price.currency:
+                raise InvalidValue("sale_price", str(sale_price), "must be in the price's currency")
+            if sale_price.amount > price.amount:
+                raise InvalidValue("sale_price", str(sale_price), "is above the price")
+        if attributes:
+            names = [name for name, _ in attributes]
             if len(names) != len(set(names)):
                 shown = ", ".join(names)
                 raise InvalidValue("attributes", shown, "an attribute name appears twice")
             if not _FACTS.isdisjoint([name.strip().lower() for name in names]):
-                self._check_facts()
-
-    def _check_facts(self) -> None:
-        """Attributes channels read as facts hold values every channel knows."""
-        condition = self._fact(CONDITION)
-        if condition and condition.lower() not in tuple(ItemCondition):
-            raise InvalidValue(CONDITION, condition, "use new, used or refurbished")
-        restock = self._fact(RESTOCK_DATE)
-        if restock:
-            try:
-                date.fromisoformat(restock)
-            except ValueError:
-                raise InvalidValue(RESTOCK_DATE, restock, "expected a date as YYYY-MM-DD") from None
+                _check_facts(attributes)
+        _sku(self, sku)
+        _title(self, title)
+        _price(self, price)
+        _gtin(self, gtin)
+        _description(self, description)
+        _brand(self, brand)
+        _category(self, category)
+        _attributes(self, attributes)
+        _sale_price(self, sale_price)
+        _media(self, media)
+        _weight_g(self, weight_g)
+        _size(self, size)
+        _fragility(self, fragility)
+        _limited_edition(self, limited_edition)
+        _preorder_until(self, preorder_until)
+        _tags(self, tags)
+        _handle(self, handle)
 
     def _fact(self, name: str) -> str:
         """The attribute called `name` (in any case), or ""."""
-        return next((v.strip() for n, v in self.attributes if n.strip().lower() == name), "")
+        return _fact(self.attributes, name)
 
     @property
     def condition(self) -> ItemCondition:
@@ -153,3 +176,28 @@ class Product:
 
     def effective_price(self) -> Decimal:
         return (self.sale_price or self.price).amount
+
+
+# Each field's slot setter, which `Product.__init__` writes through (see `Movement`'s).
+(
+    _sku, _title, _price, _gtin, _description, _brand, _category, _attributes, _sale_price,
+    _media, _weight_g, _size, _fragility, _limited_edition, _preorder_until, _tags, _handle,
+) = (getattr(Product, f.name).__set__ for f in fields(Product))  # fmt: skip
+
+
+def _fact(attributes: tuple[tuple[str, str], ...], name: str) -> str:
+    """The attribute called `name` (in any case), or ""."""
+    return next((v.strip() for n, v in attributes if n.strip().lower() == name), "")
+
+
+def _check_facts(attributes: tuple[tuple[str, str], ...]) -> None:
+    """Attributes channels read as facts hold values every channel knows."""
+    condition = _fact(attributes, CONDITION)
+    if condition and condition.lower() not in tuple(ItemCondition):
+        raise InvalidValue(CONDITION, condition, "use new, used or refurbished")
+    restock = _fact(attributes, RESTOCK_DATE)
+    if restock:
+        try:
+            date.fromisoformat(restock)
+        except ValueError:
+            raise InvalidValue(RESTOCK_DATE, restock, "expected a date as YYYY-MM-DD") from None
