@@ -13,6 +13,7 @@ import pytest
 
 from microindex.adapters.csvio import read_plain
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
+from microindex.adapters.sqlite.catalog_staging import MERGE_CACHE
 from microindex.adapters.sqlite.connection import connect
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.gtin import Gtin
@@ -156,3 +157,22 @@ def test_a_file_is_staged_while_another_writer_holds_the_lock(databases: Databas
         staged.stage(rows)
         other.commit()
         assert staged.merge(PRODUCT_TOPIC, AT, None) == (1, 0)
+
+
+def test_the_merge_cache_is_the_imports_alone(databases: Databases) -> None:
+    """SQLite: the import's larger page cache is given back to the hub's connection after it,
+    a refused file included, so every other unit of work keeps the connection's own size."""
+    hub = databases.open()
+    if not isinstance(hub, SqliteDatabase):
+        pytest.skip("a SQLite connection's page cache")
+    conn = hub.connection()
+    conn.execute("PRAGMA main.cache_size = -3000")
+    twice = file("MUG-01,,Mug,12.50,EUR", "MUG-01,,Mug,12.50,EUR")
+    with read_plain(twice) as read, pytest.raises(ImportRejected):
+        import_products(hub, read, AT)
+    assert conn.execute("PRAGMA main.cache_size").fetchone() == (-3000,)
+    with read_plain(file("MUG-01,,Mug,12.50,EUR")) as read, hub.staging() as staged:
+        staged.stage(list(read.read))
+        assert conn.execute("PRAGMA main.cache_size").fetchone() == (MERGE_CACHE,)
+        assert staged.merge(PRODUCT_TOPIC, AT, None) == (1, 0)
+    assert conn.execute("PRAGMA main.cache_size").fetchone() == (-3000,)
