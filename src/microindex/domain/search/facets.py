@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from microindex.domain.errors import InvalidValue
 
@@ -76,8 +76,10 @@ def facet_names(counts: Iterable[tuple[str, int]]) -> tuple[str, ...]:
     return tuple(sorted(name for name, _ in ranked_names[:ATTRIBUTE_NAMES]))
 
 
-@dataclass(frozen=True, slots=True)
-class FacetValue:
+class FacetValue(NamedTuple):
+    """A named tuple, not a frozen dataclass: a search makes dozens of them (up to 50 a
+    facet), and a tuple costs a fifth as much to make (ADR 0030)."""
+
     value: str
     count: int
 
