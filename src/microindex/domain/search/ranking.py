@@ -30,12 +30,7 @@ def tie_broken(
     in_stock: Callable[[T], bool],
     sku: Callable[[T], str],
 ) -> list[T]:
-    """Best score first; equal scores: in stock first, then by SKU, so order is stable.
-    Hits already in falling order of distinct scores (an engine's page, most often) are kept
-    as they are, without the sort's key per hit."""
-    rounded = [round(score(h), 6) for h in hits]
-    if all(a > b for a, b in zip(rounded, rounded[1:])):
-        return list(hits)
+    """Best score first; equal scores: in stock first, then by SKU, so order is stable."""
     return sorted(hits, key=lambda h: (-round(score(h), 6), not in_stock(h), sku(h)))
 
 
