@@ -166,6 +166,18 @@ def test_synonyms_become_alternatives_of_a_term() -> None:
     assert {"sofa", "settee", "sofas", "couches"} <= set(term.alternatives)
 
 
+def test_a_word_parsed_again_takes_the_synonyms_of_each_parse() -> None:
+    """A word's term is remembered (ADR 0030) by word, synonyms and typing, never across."""
+    seating = Synonyms.parse(["sofa, couch"])
+    other = Synonyms.parse(["couch, divan"])
+    assert "sofa" in parse_query("couch ", seating).terms[0].alternatives
+    assert "divan" in parse_query("couch ", other).terms[0].alternatives
+    assert parse_query("couch ").terms[0].alternatives == ("couches",)
+    assert "sofa" in parse_query("couch ", Synonyms.parse(["couch, sofa"])).terms[0].alternatives
+    assert parse_query("couch", seating).terms[0].prefix
+    assert not parse_query("couch ", seating).terms[0].prefix
+
+
 def test_a_synonym_is_a_single_word() -> None:
     with pytest.raises(InvalidValue):
         Synonyms((frozenset({"sofa bed", "futon"}),))

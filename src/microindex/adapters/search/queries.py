@@ -123,11 +123,15 @@ def plan_query(
     """The plan's documents, ranked when `scored`; unscored it is a narrower query that
     matches exactly the same documents (for counts and facets, where only the set matters)."""
     main = text_query(schema, vocabulary, plan, loose, scored)
-    filters = filter_queries(schema, plan.request.filters, plan.stocked_at)
-    if not filters:
-        return main
-    quiet = [(Occur.Must, Query.const_score_query(q, 0.0)) for q in filters]
-    return Query.boolean_query([(Occur.Must, main), *quiet])
+    filters, stocked_at = plan.request.filters, plan.stocked_at
+    quiet = vocabulary.clause(  # made once: every step of a search, and its facets, ask again
+        (filters, stocked_at),
+        lambda: [
+            (Occur.Must, Query.const_score_query(q, 0.0))
+            for q in filter_queries(schema, filters, stocked_at)
+        ],
+    )
+    return Query.boolean_query([(Occur.Must, main), *quiet]) if quiet else main
 
 
 @lru_cache(maxsize=64)

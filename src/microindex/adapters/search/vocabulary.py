@@ -27,8 +27,9 @@ class Vocabulary:
         self._clauses: dict[Hashable, Any] = {}
 
     def clause(self, key: Hashable, make: Callable[[], T]) -> T:
-        """A query word's clause, made once per searcher: it reads only this vocabulary and
-        the word, and a catalog's shoppers type the same words again and again."""
+        """A query word's clause, or a request's filter clauses, made once per searcher: each
+        reads only what its key names (the word and this vocabulary; the filters), and a
+        catalog's shoppers type the same words and pick the same filters again and again."""
         found: T | None = self._clauses.get(key)
         if found is None:
             if len(self._clauses) > _REMEMBERED:
