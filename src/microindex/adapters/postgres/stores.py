@@ -59,6 +59,7 @@ _GRANT = MovementKind.GRANT.value
 
 FEW_MESSAGES = 8  # outbox messages inserted one statement each (more go as arrays)
 _SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::text[], %s::integer[], %s)"
+_LOAD: LiteralString = "SELECT ledger_load(%s, %s::json, %s)"
 
 
 def _movement_rows(movements: list[Movement], more: list[MovementRow]) -> str:
@@ -271,36 +272,24 @@ class PostgresLedger:
         self._held: list[Statement] = []
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        found = self._load(node, skus, False)
+        assert found is not None  # (only the catalog check answers none)
+        return found
+
+    def load_known(self, node: str, skus: Iterable[str]) -> Ledger | None:
+        return self._load(node, skus, True)
+
+    def _load(self, node: str, skus: Iterable[str], check: bool) -> Ledger | None:
+        """One call of `ledger_load` (migration 180): the catalog check with `check`, the head
+        and on-hand locked, the absent on-hand rows made (and later removed if unused). Often
+        a unit of work's first statement, sent with its BEGIN."""
         self._send_held()
         wanted = sorted(set(skus))
-        if not wanted:
-            return Ledger(node, self._lock_head(node), {})
-        # the head row locked, then (a lateral subquery: run only once the head row is) its
-        # on-hand rows in SKU order; nothing is locked when the node has no head row yet
-        rows = self._conn.execute(
-            "SELECT h.head, o.sku, o.quantity"
-            " FROM (SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE) AS h"
-            " LEFT JOIN LATERAL (SELECT sku, quantity FROM on_hand"
-            "  WHERE node = %s AND sku = ANY(%s) AND h.head >= 0 ORDER BY sku FOR UPDATE) AS o"
-            " ON true",
-            (node, node, wanted),
-        ).fetchall()
-        if rows:
-            head = int(rows[0][0])
-            on_hand = {sku: int(quantity) for _, sku, quantity in rows if sku is not None}
-        else:  # the node's first movement
-            head = self._lock_head(node)
-            on_hand = self._lock_on_hand(node, wanted)
-        absent = [sku for sku in wanted if sku not in on_hand]
-        if absent:  # created (at zero) so that they can be locked too
-            created = self._conn.execute(
-                "INSERT INTO on_hand (node, sku, quantity)"
-                " SELECT %s, sku, 0 FROM unnest(%s::text[]) AS absent (sku)"
-                ' ORDER BY sku COLLATE "C" ON CONFLICT (node, sku) DO NOTHING RETURNING sku',
-                (node, absent),
-            ).fetchall()
-            self._placeholders[node].update(row[0] for row in created)
-            on_hand.update(self._lock_on_hand(node, absent))
+        found = read(self._conn, _LOAD, (node, _ROWS.encode(wanted), check)).fetchone()
+        if found is None or found[0] is None:
+            return None
+        head, on_hand, made = found[0]
+        self._placeholders[node].update(made)
         self._locked[node].update(on_hand)
         return Ledger(node, head, on_hand)
 
@@ -309,27 +298,6 @@ class PostgresLedger:
         row = self._conn.execute("SELECT head FROM ledger_heads WHERE node = %s", (node,))
         found = row.fetchone()
         return 0 if found is None else int(found[0])
-
-    def _lock_head(self, node: str) -> int:
-        """Lock the node's head row, creating it first for a node's very first movement."""
-        select = "SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE"
-        row = self._conn.execute(select, (node,)).fetchone()
-        if row is None:
-            self._conn.execute(
-                "INSERT INTO ledger_heads (node, head) VALUES (%s, 0)"
-                " ON CONFLICT (node) DO NOTHING",
-                (node,),
-            )
-            row = self._conn.execute(select, (node,)).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def _lock_on_hand(self, node: str, skus: list[str]) -> dict[str, int]:
-        rows = self._conn.execute(
-            "SELECT sku, quantity FROM on_hand WHERE node = %s AND sku = ANY(%s)"
-            " ORDER BY sku FOR UPDATE",
-            (node, skus),
-        )
-        return {sku: int(quantity) for sku, quantity in rows}
 
     def save(self, ledger: Ledger) -> None:
         """Append the new movements, add their deltas to on-hand, move the head: one call of
