@@ -58,7 +58,7 @@ _GRANT = MovementKind.GRANT.value
 
 
 FEW_MESSAGES = 8  # outbox messages inserted one statement each (more go as arrays)
-_SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::text[], %s::integer[], %s)"
+_SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::json, %s, %s::json)"
 _LOAD: LiteralString = "SELECT ledger_load(%s, %s::json, %s)"
 
 
@@ -269,7 +269,7 @@ class PostgresLedger:
         self._conn = conn
         self._placeholders: dict[str, set[str]] = defaultdict(set)
         self._locked: dict[str, set[str]] = defaultdict(set)  # on-hand rows locked, by node
-        self._held: list[Statement] = []
+        self._held: list[list[Any]] = []  # the arguments of each `ledger_save` held back
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
         found = self._load(node, skus, False)
@@ -311,38 +311,43 @@ class PostgresLedger:
         for row in ledger.rows:
             if row[4] != _GRANT:
                 deltas[row[2]] += row[3]
-        skus = sorted(deltas)
-        # one JSON text of rows, dumped in C and read by the server: arrays of each column
-        # cost a Python loop per element to dump
+        # JSON texts of rows and deltas, dumped in C and read by the server: arrays cost a
+        # Python loop per element to dump
         rows = _movement_rows(ledger.new, ledger.rows)
         node = ledger.node
         # their on-hand rows are there (and locked) unless the caller recorded SKUs without
         # loading them first: then `make` makes the rows missing
-        make = not self._locked[node].issuperset(skus)
-        self._held.append((_SAVE, [node, rows, ledger.head, skus, [deltas[s] for s in skus], make]))
-        self._placeholders[node].difference_update(skus)
+        make = not self._locked[node].issuperset(deltas)
+        by_sku = _ROWS.encode(dict(sorted(deltas.items())))
+        self._held.append([node, rows, ledger.head, by_sku, make, None])
+        self._placeholders[node].difference_update(deltas)
         ledger.new.clear()
         ledger.rows.clear()
 
-    def held_back(self) -> list[Statement]:
-        """The writes held back, then the removal of the on-hand rows `load` created that no
-        movement ever touched: for the unit of work to send with its COMMIT."""
-        held, self._held = self._held, []
-        for node, skus in self._placeholders.items():
-            if skus:
-                held.append(
-                    (
-                        "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
-                        (node, sorted(skus)),
-                    )
-                )
+    def held_back(self, outbox: PostgresOutbox | None = None) -> list[Statement]:
+        """The removal of the on-hand rows `load` created that no movement ever touched, then
+        the writes held back, the last with `outbox`'s messages (if any, and the outbox's lock):
+        for the unit of work to send with its COMMIT."""
+        held: list[Statement] = [
+            (
+                "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
+                (node, sorted(skus)),
+            )
+            for node, skus in self._placeholders.items()
+            if skus
+        ]
         self._placeholders.clear()
-        return held
+        if self._held and outbox is not None:
+            self._held[-1][-1] = outbox.held_messages()
+        return held + self._statements()
+
+    def _statements(self) -> list[Statement]:
+        held, self._held = self._held, []
+        return [(_SAVE, arguments) for arguments in held]
 
     def _send_held(self) -> None:
         if self._held:
-            run_batch(self._conn, self._held)
-            self._held = []
+            run_batch(self._conn, self._statements())
 
     def forget(self) -> None:
         self._placeholders.clear()
@@ -481,6 +486,16 @@ class PostgresOutbox:
             )
         self._pending = []
         return held
+
+    def held_messages(self) -> str | None:
+        """The messages waiting, as the JSON text `[[topic, key, payload, at], ...]` for
+        `ledger_save` to insert (after its lock), or None; handed over, they wait no more."""
+        if not self._pending:
+            return None
+        text = _ROWS.encode([(t, k, p, at.isoformat()) for t, k, p, at in self._pending])
+        self._pending = []
+        self._locked = True
+        return text
 
     def forget(self) -> None:
         self._pending.clear()
