@@ -1,4 +1,4 @@
-"""PostgreSQL's ledger write as a function, whose statements' plans each session keeps."""
+"""PostgreSQL's ledger reads and writes as functions, their statements planned once a session."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ _LEDGER_SAVE = """
 # ones made at 0 and locked too: `[head, {sku: quantity}, [the SKUs made]]`. The catalog check
 # and the locking read an append sent as two statements, in one call planned once a session
 # (ADR 0029).
-LEDGER_LOAD_MIGRATION = (
+LEDGER_APPEND_MIGRATION = (
     180,
     "an append's catalog check and locking read in one function, its outbox message in its save",
     _LEDGER_SAVE

@@ -258,11 +258,13 @@ class PostgresLedger:
     The head row is the node's writer lock: whoever holds it owns the next sequence number, and
     every on-hand change of the node happens under it. A row that does not exist yet is created
     (INSERT ... ON CONFLICT DO NOTHING) and then locked; on-hand rows created only to be locked are
-    removed again at commit if nothing was saved to them, so that a read leaves no trace. A node
-    and SKUs seen before are locked in one statement, the head first.
+    removed again at commit if nothing was saved to them, so that a read leaves no trace. All of
+    it is one call of `ledger_load` (migration 180), with the catalog check for `load_known`;
+    a node and SKUs seen before are locked in one statement there, the head first.
 
-    `save` holds its writes back: the unit of work sends them with the outbox's and the COMMIT
-    in one batch (`held_back`), and any other call here sends them first (`_send_held`).
+    `save` holds its writes back: the unit of work sends them with the COMMIT in one batch, the
+    outbox's lock and messages in the same call (`held_back`), and any other call here sends
+    them first (`_send_held`).
     """
 
     def __init__(self, conn: Connection) -> None:
