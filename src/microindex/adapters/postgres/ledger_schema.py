@@ -125,8 +125,9 @@ LEDGER_APPEND_MIGRATION = (
         v_made text[];
     BEGIN
         -- one statement, as a node and SKUs seen before usually need: the catalog check, the
-        -- head row locked, then (once it is) its on-hand rows in SKU order
-        SELECT h.head, json_object_agg(o.sku, o.quantity) FILTER (WHERE o.sku IS NOT NULL),
+        -- head row locked, then (once it is) its on-hand rows in SKU order (a plain aggregate:
+        -- grouping by the head would set up a hash table at every call)
+        SELECT max(h.head), json_object_agg(o.sku, o.quantity) FILTER (WHERE o.sku IS NOT NULL),
             count(o.sku)
         INTO v_head, v_on_hand, v_count
         FROM (
@@ -137,9 +138,8 @@ LEDGER_APPEND_MIGRATION = (
         ) AS h LEFT JOIN LATERAL (
             SELECT sku, quantity FROM on_hand WHERE node = p_node AND h.head >= 0
             AND sku IN (SELECT json_array_elements_text(p_skus)) ORDER BY sku FOR UPDATE
-        ) AS o ON true
-        GROUP BY h.head;
-        IF NOT FOUND THEN  -- a SKU the catalog lacks, or the node's first movement
+        ) AS o ON true;
+        IF v_head IS NULL THEN  -- a SKU the catalog lacks, or the node's first movement
             IF p_check AND EXISTS (
                 SELECT FROM json_array_elements_text(p_skus) AS s (sku)
                 WHERE NOT EXISTS (SELECT FROM products WHERE products.sku = s.sku)
