@@ -56,7 +56,7 @@ def test_an_appends_message_written_with_its_ledger_waits_for_an_earlier_writer(
         uow.commit()
     first = database()
     first.outbox.add("topic", "first", {}, AT)
-    first.outbox.flush()  # written, lock taken, not committed
+    assert [m.key for m in first.outbox.after(0)] == ["first"]  # written, locked, not committed
 
     with ThreadPoolExecutor(1) as pool:
         append = pool.submit(stock.receive, database, "shop", "A", 2, AT)
