@@ -303,7 +303,7 @@ class PostgresLedger:
 
     def save(self, ledger: Ledger) -> None:
         """Append the new movements, add their deltas to on-hand, move the head: one call of
-        `ledger_save` (migration 178), held back until the commit (or this store's next call)."""
+        `ledger_save` (migration 180), held back until the commit (or this store's next call)."""
         if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)

@@ -255,7 +255,7 @@ _KNOWN = (
     "EXISTS (SELECT 1 FROM json_each(?2) AS j"
     " WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = j.value))"
 )
-_ANY = "0"
+_UNCHECKED = "0"
 
 
 class SqliteLedger:
@@ -267,7 +267,7 @@ class SqliteLedger:
         return 0 if row is None else int(row[0])
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
-        found = self._load(node, skus, _ANY)
+        found = self._load(node, skus, _UNCHECKED)
         assert found is not None  # (only the catalog check answers none)
         return found
 
