@@ -81,6 +81,17 @@ Three runs each of the code before and after in turn on 2026-12-06 (load average
 disk at 300-1,200 raw commits/s), single appends, ours / raw: server CPU 3.37 / 3.42 / 3.52x
 -> 2.86 / 2.76 / 2.66x (µs: 818 / 625 / 713 -> 608 / 663 / 505, raw 183-243), client CPU 2.88 /
 3.17 / 2.95x -> 2.80 / 2.70 / 2.51x, client + server 3.14 / 3.31 / 3.25x -> 2.83 / 2.73 / 2.59x.
+Then (ADR 0029) on PostgreSQL the catalog check and the locking read as one call of `ledger_load`
+sent with the BEGIN, and the outbox's lock and message in the append's `ledger_save` call (3 round
+trips an append -> 2). Six runs each of the code before and after in turn on 2026-12-06 (load
+average 5.4-9.2: other sessions' tests and valgrind; the disk at 150-510 raw commits/s, so the
+rates say little), single appends, ours / raw CPU: client 2.90 / 2.66 / 2.80 / 2.60 / 2.69 /
+2.67x -> 2.02 / 1.90 / 1.98 / 1.71 / 1.95 / 2.21x; server 3.29 / 3.03 / 3.12 / 2.88 / 3.05 /
+2.93x -> 2.77 / 2.58 / 2.77 / 2.38 / 2.64 / 2.99x; client + server 3.09 / 2.85 / 2.96 / 2.74 /
+2.87 / 2.80x -> 2.40 / 2.23 / 2.37 / 2.04 / 2.30 / 2.60x (µs 1,256-1,670 -> 969-1,718, raw
+372-716); rates 0.57 / 0.63 / 0.55 / 0.67 / 0.69 / 0.64 -> 0.78 / 0.74 / 0.62 / 0.95 / 0.78 /
+0.65. Batches of 100, client + server: 1.40 / 1.26 / 1.16 / 1.16 / 1.41 / 1.23x -> 0.97 / 1.05 /
+1.07 / 0.90 / 0.88 / 1.18x.
 """
 
 from __future__ import annotations

@@ -23,6 +23,23 @@ def test_an_untouched_ledger_loads_empty(stocked: UnitOfWorkFactory) -> None:
         assert uow.ledger.movement("shop", 1) is None
 
 
+def test_a_load_of_skus_the_catalog_lacks_is_none_and_leaves_no_trace(
+    stocked: UnitOfWorkFactory,
+) -> None:
+    with stocked() as uow:
+        assert uow.ledger.load_known("shop", ["A", "Z"]) is None
+        assert uow.ledger.load_known("van", ["Z"]) is None
+        known = uow.ledger.load_known("shop", ["B", "A", "B"])
+        assert known is not None
+        assert (known.node, known.head, known.on_hand) == ("shop", 0, {"A": 0, "B": 0})
+        uow.commit()
+    with stocked() as uow:
+        assert uow.ledger.stock() == []
+        assert uow.ledger.load_known("shop", []) is not None
+    with pytest.raises(UnknownSku):
+        stock.receive(stocked, "shop", "Z", 1, AT)
+
+
 def test_a_saved_ledger_reloads_with_its_head_and_on_hand(stocked: UnitOfWorkFactory) -> None:
     with stocked() as uow:
         ledger = uow.ledger.load("shop", ["A", "B"])

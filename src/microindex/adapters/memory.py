@@ -125,6 +125,12 @@ class MemoryLedger:
         on_hand = {sku: self._s.on_hand.get((node, sku), 0) for sku in skus}
         return Ledger(node, self._s.heads.get(node, 0), on_hand)
 
+    def load_known(self, node: str, skus: Iterable[str]) -> Ledger | None:
+        wanted = list(skus)
+        if any(sku not in self._s.products for sku in wanted):
+            return None
+        return self.load(node, wanted)
+
     def save(self, ledger: Ledger) -> None:
         ledger.new += map(movement_of, ledger.rows)  # kept as movements here
         ledger.rows.clear()

@@ -116,6 +116,11 @@ class LedgerStore(Protocol):
         """The ledger's head and the on-hand of `skus`, locked for this unit of work."""
         ...
 
+    def load_known(self, node: str, skus: Iterable[str]) -> Ledger | None:
+        """`load`, if the catalog holds every one of `skus`; else None (and nothing locked).
+        One statement where the store can: an append's catalog check and locking read."""
+        ...
+
     def save(self, ledger: Ledger) -> None:
         """Append `ledger.new` and update on-hand, in the unit of work's transaction."""
         ...

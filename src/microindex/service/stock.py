@@ -34,8 +34,7 @@ def record_movement(
     """Record one movement decided at `node` (receive, sell, pick, write-off, ...)."""
     NodeCode(node)
     with uow_factory() as uow:
-        _require_skus(uow, [sku])
-        ledger = uow.ledger.load(node, [sku])
+        ledger = _load_known(uow, node, [sku])
         movement = ledger.record(sku, kind, quantity, at, reference, actor)
         save_movements(uow, ledger, at)
         uow.commit()
@@ -63,8 +62,7 @@ def record_batch(
         return []
     with uow_factory() as uow:
         skus = sorted({entry.sku for entry in entries})
-        _require_skus(uow, skus)
-        ledger = uow.ledger.load(node, skus)
+        ledger = _load_known(uow, node, skus)
         made = [
             ledger.record(e.sku, e.kind, e.quantity, e.at, e.reference, e.actor) for e in entries
         ]
@@ -122,8 +120,7 @@ def count(
 ) -> CountResult:
     """Record a stock count taken at ledger `position` (default: now, the ledger's head)."""
     with uow_factory() as uow:
-        _require_skus(uow, [sku])
-        ledger = uow.ledger.load(node, [sku])
+        ledger = _load_known(uow, node, [sku])
         where = ledger.head if position is None else position
         expected = uow.ledger.on_hand_at(node, sku, where)
         result = ledger.count(sku, counted, where, expected, at, reference, actor)
@@ -159,8 +156,7 @@ def set_stock(
     """
     with uow_factory() as uow:
         skus = [row.sku for row in rows]
-        _require_skus(uow, skus)
-        ledger = uow.ledger.load(node, skus)
+        ledger = _load_known(uow, node, skus)
         made: list[Movement] = []
         for row in rows:
             held = ledger.available(row.sku)
@@ -219,6 +215,16 @@ def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
             if sku in missing:
                 Sku(sku)
         raise unknown_sku(uow, sorted(missing)[0])
+
+
+def _load_known(uow: UnitOfWork, node: str, skus: Sequence[str]) -> Ledger:
+    """The ledger of `skus` at `node`, loaded (and locked) once the catalog is known to hold
+    them all: one statement where the store can, the catalog check then the load where not."""
+    ledger = uow.ledger.load_known(node, skus)
+    if ledger is not None:
+        return ledger
+    _require_skus(uow, skus)  # says which is missing (or none, added to the catalog since)
+    return uow.ledger.load(node, skus)
 
 
 def save_movements(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:

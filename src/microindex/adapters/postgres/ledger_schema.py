@@ -1,4 +1,4 @@
-"""PostgreSQL's ledger write as a function, whose statements' plans each session keeps."""
+"""PostgreSQL's ledger reads and writes as functions, their statements planned once a session."""
 
 from __future__ import annotations
 
@@ -48,6 +48,125 @@ LEDGER_SAVE_MIGRATION = (
             FROM unnest(p_skus, p_deltas) AS d (sku, delta)
             WHERE on_hand.node = p_node AND on_hand.sku = d.sku;
         END IF;
+    END
+    $$
+    """,
+)
+
+# `ledger_save(node, rows, head, deltas, make, messages)` (migration 180, in place of 178's):
+# the same writes, with `deltas` as the JSON object `{sku: delta}` (SKU order), and then, unless
+# `messages` is null, the outbox's lock and its messages (the JSON text `[[topic, key, payload
+# text, at], ...]`, numbered in that order): a save's one call, where the outbox's lock and
+# INSERT went as two more statements parsed and planned at every commit (ADR 0029).
+_LEDGER_SAVE = """
+    DROP FUNCTION ledger_save(text, json, bigint, text[], integer[], boolean);
+    CREATE FUNCTION ledger_save(
+        p_node text, p_rows json, p_head bigint, p_deltas json, p_make boolean, p_messages json
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        IF p_make THEN
+            WITH appended AS (
+                INSERT INTO movements
+                    (node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id)
+                SELECT p_node, (m->>0)::bigint, m->>1, (m->>2)::integer, m->>3,
+                    (m->>4)::timestamptz, m->>5, m->>6, m->>7, m->>8
+                FROM json_array_elements(p_rows) AS m
+            ), head AS (
+                UPDATE ledger_heads SET head = p_head WHERE node = p_node
+            ), d AS (
+                SELECT key AS sku, value::integer AS delta FROM json_each_text(p_deltas)
+            ), added AS (
+                UPDATE on_hand SET quantity = on_hand.quantity + d.delta FROM d
+                WHERE on_hand.node = p_node AND on_hand.sku = d.sku RETURNING on_hand.sku
+            )
+            INSERT INTO on_hand (node, sku, quantity)
+            SELECT p_node, sku, delta FROM d WHERE sku NOT IN (SELECT sku FROM added);
+        ELSE
+            WITH appended AS (
+                INSERT INTO movements
+                    (node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id)
+                SELECT p_node, (m->>0)::bigint, m->>1, (m->>2)::integer, m->>3,
+                    (m->>4)::timestamptz, m->>5, m->>6, m->>7, m->>8
+                FROM json_array_elements(p_rows) AS m
+            ), head AS (
+                UPDATE ledger_heads SET head = p_head WHERE node = p_node
+            )
+            UPDATE on_hand SET quantity = on_hand.quantity + d.value::integer
+            FROM json_each_text(p_deltas) AS d
+            WHERE on_hand.node = p_node AND on_hand.sku = d.key;
+        END IF;
+        IF p_messages IS NOT NULL THEN
+            LOCK TABLE outbox IN SHARE ROW EXCLUSIVE MODE;
+            INSERT INTO outbox (topic, key, payload, created_at)
+            SELECT m->>0, m->>1, (m->>2)::jsonb, (m->>3)::timestamptz
+            FROM json_array_elements(p_messages) WITH ORDINALITY AS e (m, n) ORDER BY n;
+        END IF;
+    END
+    $$;
+"""
+
+# `ledger_load(node, skus, check)`: with `check`, NULL when a SKU of `skus` (a JSON array of
+# text, in code point order) is not in the catalog; else the node's head row locked (made at 0
+# first for a node's first movement), then its on-hand rows of `skus` in SKU order, the absent
+# ones made at 0 and locked too: `[head, {sku: quantity}, [the SKUs made]]`. The catalog check
+# and the locking read an append sent as two statements, in one call planned once a session
+# (ADR 0029).
+LEDGER_APPEND_MIGRATION = (
+    180,
+    "an append's catalog check and locking read in one function, its outbox message in its save",
+    _LEDGER_SAVE
+    + """
+    CREATE FUNCTION ledger_load(p_node text, p_skus json, p_check boolean) RETURNS json
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        v_head bigint;
+        v_on_hand json;
+        v_count integer;
+        v_made text[];
+    BEGIN
+        -- one statement, as a node and SKUs seen before usually need: the catalog check, the
+        -- head row locked, then (once it is) its on-hand rows in SKU order (a plain aggregate:
+        -- grouping by the head would set up a hash table at every call)
+        SELECT max(h.head), json_object_agg(o.sku, o.quantity) FILTER (WHERE o.sku IS NOT NULL),
+            count(o.sku)
+        INTO v_head, v_on_hand, v_count
+        FROM (
+            SELECT head FROM ledger_heads WHERE node = p_node AND NOT (p_check AND EXISTS (
+                SELECT FROM json_array_elements_text(p_skus) AS s (sku)
+                WHERE NOT EXISTS (SELECT FROM products WHERE products.sku = s.sku)
+            )) FOR UPDATE
+        ) AS h LEFT JOIN LATERAL (
+            SELECT sku, quantity FROM on_hand WHERE node = p_node AND h.head >= 0
+            AND sku IN (SELECT json_array_elements_text(p_skus)) ORDER BY sku FOR UPDATE
+        ) AS o ON true;
+        IF v_head IS NULL THEN  -- a SKU the catalog lacks, or the node's first movement
+            IF p_check AND EXISTS (
+                SELECT FROM json_array_elements_text(p_skus) AS s (sku)
+                WHERE NOT EXISTS (SELECT FROM products WHERE products.sku = s.sku)
+            ) THEN
+                RETURN NULL;
+            END IF;
+            INSERT INTO ledger_heads (node, head) VALUES (p_node, 0)
+            ON CONFLICT (node) DO NOTHING;
+            SELECT head INTO v_head FROM ledger_heads WHERE node = p_node FOR UPDATE;
+            v_count := -1;
+        END IF;
+        IF v_count < json_array_length(p_skus) THEN  -- on-hand rows made (at 0) to be locked
+            WITH made AS (
+                INSERT INTO on_hand (node, sku, quantity)
+                SELECT p_node, s.sku, 0 FROM json_array_elements_text(p_skus) AS s (sku)
+                WHERE NOT EXISTS (
+                    SELECT FROM on_hand WHERE node = p_node AND on_hand.sku = s.sku
+                )
+                ORDER BY s.sku ON CONFLICT (node, sku) DO NOTHING RETURNING on_hand.sku
+            )
+            SELECT array_agg(sku) INTO v_made FROM made;
+            SELECT json_object_agg(o.sku, o.quantity) INTO v_on_hand
+            FROM (SELECT sku, quantity FROM on_hand WHERE node = p_node
+                  AND sku IN (SELECT json_array_elements_text(p_skus))
+                  ORDER BY sku FOR UPDATE) AS o;
+        END IF;
+        RETURN json_build_array(v_head, coalesce(v_on_hand, '{}'), coalesce(v_made, '{}'));
     END
     $$
     """,

@@ -24,7 +24,10 @@ from microindex.adapters.postgres.governance_schema import (
     PACKAGING_MIGRATION,
     RETURNS_MIGRATION,
 )
-from microindex.adapters.postgres.ledger_schema import LEDGER_SAVE_MIGRATION
+from microindex.adapters.postgres.ledger_schema import (
+    LEDGER_APPEND_MIGRATION,
+    LEDGER_SAVE_MIGRATION,
+)
 from microindex.adapters.postgres.nodes_real_schema import (
     LOCKER_GUARD_MIGRATION,
     NODES_REAL_MIGRATION,
@@ -253,6 +256,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "DROP INDEX movements_by_sku",
     ),
     LEDGER_SAVE_MIGRATION,  # 178: PostgreSQL only
+    LEDGER_APPEND_MIGRATION,  # 180: PostgreSQL only
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
 ]

@@ -58,7 +58,8 @@ _GRANT = MovementKind.GRANT.value
 
 
 FEW_MESSAGES = 8  # outbox messages inserted one statement each (more go as arrays)
-_SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::text[], %s::integer[], %s)"
+_SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::json, %s, %s::json)"
+_LOAD: LiteralString = "SELECT ledger_load(%s, %s::json, %s)"
 
 
 def _movement_rows(movements: list[Movement], more: list[MovementRow]) -> str:
@@ -257,50 +258,40 @@ class PostgresLedger:
     The head row is the node's writer lock: whoever holds it owns the next sequence number, and
     every on-hand change of the node happens under it. A row that does not exist yet is created
     (INSERT ... ON CONFLICT DO NOTHING) and then locked; on-hand rows created only to be locked are
-    removed again at commit if nothing was saved to them, so that a read leaves no trace. A node
-    and SKUs seen before are locked in one statement, the head first.
+    removed again at commit if nothing was saved to them, so that a read leaves no trace. All of
+    it is one call of `ledger_load` (migration 180), with the catalog check for `load_known`;
+    a node and SKUs seen before are locked in one statement there, the head first.
 
-    `save` holds its writes back: the unit of work sends them with the outbox's and the COMMIT
-    in one batch (`held_back`), and any other call here sends them first (`_send_held`).
+    `save` holds its writes back: the unit of work sends them with the COMMIT in one batch, the
+    outbox's lock and messages in the same call (`held_back`), and any other call here sends
+    them first (`_send_held`).
     """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._placeholders: dict[str, set[str]] = defaultdict(set)
         self._locked: dict[str, set[str]] = defaultdict(set)  # on-hand rows locked, by node
-        self._held: list[Statement] = []
+        self._held: list[list[Any]] = []  # the arguments of each `ledger_save` held back
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        found = self._load(node, skus, False)
+        assert found is not None  # (only the catalog check answers none)
+        return found
+
+    def load_known(self, node: str, skus: Iterable[str]) -> Ledger | None:
+        return self._load(node, skus, True)
+
+    def _load(self, node: str, skus: Iterable[str], check: bool) -> Ledger | None:
+        """One call of `ledger_load` (migration 180): the catalog check with `check`, the head
+        and on-hand locked, the absent on-hand rows made (and later removed if unused). Often
+        a unit of work's first statement, sent with its BEGIN."""
         self._send_held()
         wanted = sorted(set(skus))
-        if not wanted:
-            return Ledger(node, self._lock_head(node), {})
-        # the head row locked, then (a lateral subquery: run only once the head row is) its
-        # on-hand rows in SKU order; nothing is locked when the node has no head row yet
-        rows = self._conn.execute(
-            "SELECT h.head, o.sku, o.quantity"
-            " FROM (SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE) AS h"
-            " LEFT JOIN LATERAL (SELECT sku, quantity FROM on_hand"
-            "  WHERE node = %s AND sku = ANY(%s) AND h.head >= 0 ORDER BY sku FOR UPDATE) AS o"
-            " ON true",
-            (node, node, wanted),
-        ).fetchall()
-        if rows:
-            head = int(rows[0][0])
-            on_hand = {sku: int(quantity) for _, sku, quantity in rows if sku is not None}
-        else:  # the node's first movement
-            head = self._lock_head(node)
-            on_hand = self._lock_on_hand(node, wanted)
-        absent = [sku for sku in wanted if sku not in on_hand]
-        if absent:  # created (at zero) so that they can be locked too
-            created = self._conn.execute(
-                "INSERT INTO on_hand (node, sku, quantity)"
-                " SELECT %s, sku, 0 FROM unnest(%s::text[]) AS absent (sku)"
-                ' ORDER BY sku COLLATE "C" ON CONFLICT (node, sku) DO NOTHING RETURNING sku',
-                (node, absent),
-            ).fetchall()
-            self._placeholders[node].update(row[0] for row in created)
-            on_hand.update(self._lock_on_hand(node, absent))
+        found = read(self._conn, _LOAD, (node, _ROWS.encode(wanted), check)).fetchone()
+        if found is None or found[0] is None:
+            return None
+        head, on_hand, made = found[0]
+        self._placeholders[node].update(made)
         self._locked[node].update(on_hand)
         return Ledger(node, head, on_hand)
 
@@ -310,30 +301,9 @@ class PostgresLedger:
         found = row.fetchone()
         return 0 if found is None else int(found[0])
 
-    def _lock_head(self, node: str) -> int:
-        """Lock the node's head row, creating it first for a node's very first movement."""
-        select = "SELECT head FROM ledger_heads WHERE node = %s FOR UPDATE"
-        row = self._conn.execute(select, (node,)).fetchone()
-        if row is None:
-            self._conn.execute(
-                "INSERT INTO ledger_heads (node, head) VALUES (%s, 0)"
-                " ON CONFLICT (node) DO NOTHING",
-                (node,),
-            )
-            row = self._conn.execute(select, (node,)).fetchone()
-        return 0 if row is None else int(row[0])
-
-    def _lock_on_hand(self, node: str, skus: list[str]) -> dict[str, int]:
-        rows = self._conn.execute(
-            "SELECT sku, quantity FROM on_hand WHERE node = %s AND sku = ANY(%s)"
-            " ORDER BY sku FOR UPDATE",
-            (node, skus),
-        )
-        return {sku: int(quantity) for sku, quantity in rows}
-
     def save(self, ledger: Ledger) -> None:
         """Append the new movements, add their deltas to on-hand, move the head: one call of
-        `ledger_save` (migration 178), held back until the commit (or this store's next call)."""
+        `ledger_save` (migration 180), held back until the commit (or this store's next call)."""
         if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)
@@ -343,38 +313,43 @@ class PostgresLedger:
         for row in ledger.rows:
             if row[4] != _GRANT:
                 deltas[row[2]] += row[3]
-        skus = sorted(deltas)
-        # one JSON text of rows, dumped in C and read by the server: arrays of each column
-        # cost a Python loop per element to dump
+        # JSON texts of rows and deltas, dumped in C and read by the server: arrays cost a
+        # Python loop per element to dump
         rows = _movement_rows(ledger.new, ledger.rows)
         node = ledger.node
         # their on-hand rows are there (and locked) unless the caller recorded SKUs without
         # loading them first: then `make` makes the rows missing
-        make = not self._locked[node].issuperset(skus)
-        self._held.append((_SAVE, [node, rows, ledger.head, skus, [deltas[s] for s in skus], make]))
-        self._placeholders[node].difference_update(skus)
+        make = not self._locked[node].issuperset(deltas)
+        by_sku = _ROWS.encode(dict(sorted(deltas.items())))
+        self._held.append([node, rows, ledger.head, by_sku, make, None])
+        self._placeholders[node].difference_update(deltas)
         ledger.new.clear()
         ledger.rows.clear()
 
-    def held_back(self) -> list[Statement]:
-        """The writes held back, then the removal of the on-hand rows `load` created that no
-        movement ever touched: for the unit of work to send with its COMMIT."""
-        held, self._held = self._held, []
-        for node, skus in self._placeholders.items():
-            if skus:
-                held.append(
-                    (
-                        "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
-                        (node, sorted(skus)),
-                    )
-                )
+    def held_back(self, outbox: PostgresOutbox | None = None) -> list[Statement]:
+        """The removal of the on-hand rows `load` created that no movement ever touched, then
+        the writes held back, the last with `outbox`'s messages (if any, and the outbox's lock):
+        for the unit of work to send with its COMMIT."""
+        held: list[Statement] = [
+            (
+                "DELETE FROM on_hand WHERE node = %s AND sku = ANY(%s) AND quantity = 0",
+                (node, sorted(skus)),
+            )
+            for node, skus in self._placeholders.items()
+            if skus
+        ]
         self._placeholders.clear()
-        return held
+        if self._held and outbox is not None:
+            self._held[-1][-1] = outbox.held_messages()
+        return held + self._statements()
+
+    def _statements(self) -> list[Statement]:
+        held, self._held = self._held, []
+        return [(_SAVE, arguments) for arguments in held]
 
     def _send_held(self) -> None:
         if self._held:
-            run_batch(self._conn, self._held)
-            self._held = []
+            run_batch(self._conn, self._statements())
 
     def forget(self) -> None:
         self._placeholders.clear()
@@ -513,6 +488,16 @@ class PostgresOutbox:
             )
         self._pending = []
         return held
+
+    def held_messages(self) -> str | None:
+        """The messages waiting, as the JSON text `[[topic, key, payload, at], ...]` for
+        `ledger_save` to insert (after its lock), or None; handed over, they wait no more."""
+        if not self._pending:
+            return None
+        text = _ROWS.encode([(t, k, p, at.isoformat()) for t, k, p, at in self._pending])
+        self._pending = []
+        self._locked = True
+        return text
 
     def forget(self) -> None:
         self._pending.clear()

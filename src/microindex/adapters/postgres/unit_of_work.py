@@ -98,7 +98,7 @@ class PostgresUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        held = [*self.ledger.held_back(), *self.outbox.held_back(), *self._held_back()]
+        held = [*self.ledger.held_back(self.outbox), *self.outbox.held_back(), *self._held_back()]
         if held:  # the writes held back and the COMMIT: one round trip
             run_batch(self._conn, [*held, ("COMMIT", ())])
         self._conn.commit()  # (nothing left to do after the batch's COMMIT)

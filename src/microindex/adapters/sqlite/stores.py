@@ -249,6 +249,15 @@ def _node_row(node: Node) -> tuple[Any, ...]:
     return tuple(r[name] for name in NODE_FIELDS)
 
 
+# what `SqliteLedger._load` reads besides the head and on-hand: whether a SKU asked (?2) is
+# missing from the catalog, or nothing
+_KNOWN = (
+    "EXISTS (SELECT 1 FROM json_each(?2) AS j"
+    " WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = j.value))"
+)
+_UNCHECKED = "0"
+
+
 class SqliteLedger:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -258,18 +267,28 @@ class SqliteLedger:
         return 0 if row is None else int(row[0])
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
+        found = self._load(node, skus, _UNCHECKED)
+        assert found is not None  # (only the catalog check answers none)
+        return found
+
+    def load_known(self, node: str, skus: Iterable[str]) -> Ledger | None:
+        return self._load(node, skus, _KNOWN)
+
+    def _load(self, node: str, skus: Iterable[str], check: str) -> Ledger | None:
         wanted = list(dict.fromkeys(skus))
         if not wanted:
             return Ledger(node, self.head(node), {})
         # one statement and one row, however many SKUs: the head, and each SKU's on-hand in
         # the order asked (null where it has no row) as one JSON array. A row a SKU costs a
         # step of the cursor, and the GIL let go and taken back, more than the lookup (ADR 0023)
-        head, quantities = self._conn.execute(
+        head, quantities, missing = self._conn.execute(
             "SELECT (SELECT head FROM ledger_heads WHERE node = ?1),"
             " (SELECT json_group_array((SELECT quantity FROM on_hand WHERE node = ?1"
-            " AND sku = j.value)) FROM json_each(?2) AS j)",
+            " AND sku = j.value)) FROM json_each(?2) AS j), " + check,
             (node, _COMPACT.encode(wanted)),
         ).fetchone()
+        if missing:
+            return None
         on_hand = {sku: q or 0 for sku, q in zip(wanted, json.loads(quantities), strict=True)}
         return Ledger(node, head or 0, on_hand)
 
