@@ -168,7 +168,7 @@ def _float_or_none(value: Any) -> float | None:
 
 
 def _listish(value: Any) -> list[Any]:
-    if value is None:
+    if value is None or value == "[]":  # most products' media and tags: no JSON to parse
         return []
     if isinstance(value, str):
         return list(json.loads(value))

@@ -129,60 +129,93 @@ def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Docume
     """`columns`: the JSON keys (`attribute_column`) of the attribute names given a facet
     column whether the product has them or not (`NO_VALUE`), the catalog's commonest
     (`facet_columns`)."""
-    values = held(entry.product)
-    sku, gtin, _, brand, category, _, price, _, attributes, _ = values
-    doc = tantivy.Document()
-    add = doc.add_text
-    add(SKU, sku)
-    _add_words(doc, values)
-    add(CODES, sku.lower())
-    if gtin:
-        add(CODES, gtin)
-    stock = {node: qty for node, qty in entry.stock.items() if qty > 0}
-    for node in sorted(stock):
-        add(STOCKED_AT, node)
-    if stock:
-        doc.add_unsigned(STOCKED, 1)
-    if category:
-        add(CATEGORY, category)
-    if brand:
-        add(BRAND, brand)
-    _add_attributes(doc, attributes, columns)
-    doc.add_float(PRICE, float(price))
-    doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
-    return doc
+    return Documents(columns).make(entry)
 
 
-def _add_words(doc: tantivy.Document, values: Held) -> None:
+class Documents:
+    """Makes a batch's documents. Products share attributes (`colour` `navy` on many), so
+    each name and value's filter term, facet name and column are worked out once a batch."""
+
+    def __init__(self, columns: Collection[str]) -> None:
+        self._columns = columns
+        # (name, value) -> its filter term, folded name, facet column (None: blank), value
+        self._pairs: dict[tuple[str, str], tuple[str, str, str | None, str]] = {}
+
+    def make(self, entry: IndexEntry) -> tantivy.Document:
+        values = held(entry.product)
+        sku, gtin, title, brand, category, description, price, _, attributes, tags = values
+        doc = tantivy.Document()
+        add = doc.add_text
+        add(SKU, sku)
+        described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
+        _add_words(doc, title, brand, category, described, description)
+        add(CODES, sku.lower())
+        if gtin:
+            add(CODES, gtin)
+        stock = {node: qty for node, qty in entry.stock.items() if qty > 0} if entry.stock else {}
+        if stock:
+            for node in sorted(stock):
+                add(STOCKED_AT, node)
+            doc.add_unsigned(STOCKED, 1)
+        if category:
+            add(CATEGORY, category)
+        if brand:
+            add(BRAND, brand)
+        self._add_attributes(doc, attributes)
+        doc.add_float(PRICE, float(price))
+        doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
+        return doc
+
+    def _add_attributes(
+        self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...]
+    ) -> None:
+        """Filter terms (`colour=navy`), the faceted names and their facet columns."""
+        pairs, names, facets = self._pairs, {}, {}
+        for pair in attributes:
+            term, name, column, value = pairs.get(pair) or self._pair(pair)
+            doc.add_text(ATTRIBUTE, term)
+            if column is not None:  # as `facet_attributes`: the last value of a name counts
+                names[name] = column
+                facets[column] = value
+        for name in names:
+            doc.add_text(ATTRIBUTE_NAMES, name)
+        for column in self._columns:
+            facets.setdefault(column, NO_VALUE)
+        if facets:
+            doc.add_json(ATTRIBUTES, facets)
+
+    def _pair(self, pair: tuple[str, str]) -> tuple[str, str, str | None, str]:
+        name, value = pair
+        faceted = facet_attributes((pair,))
+        folded, kept = next(iter(faceted.items()), (name, ""))
+        made = self._pairs[pair] = (
+            attribute_key(name, value),
+            folded,
+            attribute_column(folded) if faceted else None,
+            kept,
+        )
+        return made
+
+
+def _add_words(
+    doc: tantivy.Document, title: str, brand: str, category: str, described: str, description: str
+) -> None:
     """The text fields: the short parts each in its own, and everything in `all`."""
-    _, _, title, brand, category, description, _, _, attributes, tags = values
-    described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
     every = f"{title} {brand} {category} {described} {description}"
     if plain_words(every):  # then so is each part: one look for the five
         short = (title.lower(), brand.lower(), category.lower(), described.lower())
         every = every.lower()
     else:
-        short = (_indexed(title), _indexed(brand), _indexed(category), _indexed(described))
+        short = (
+            _indexed(title),
+            _short_indexed(brand),
+            _short_indexed(category),
+            _short_indexed(described),
+        )
         every = " ".join((*short, _indexed(description)))
     for name, words in zip(SHORT_FIELDS, short, strict=True):
         doc.add_text(name, words)
     doc.add_text(ALL, every)
-
-
-def _add_attributes(
-    doc: tantivy.Document, attributes: tuple[tuple[str, str], ...], columns: Collection[str]
-) -> None:
-    """Filter terms (`colour=navy`), the faceted names and their facet columns."""
-    for name, value in attributes:
-        doc.add_text(ATTRIBUTE, attribute_key(name, value))
-    facets = {}
-    for name, value in facet_attributes(attributes).items():
-        doc.add_text(ATTRIBUTE_NAMES, name)
-        facets[attribute_column(name)] = value
-    for column in columns:
-        facets.setdefault(column, NO_VALUE)
-    if facets:
-        doc.add_json(ATTRIBUTES, facets)
 
 
 def facet_columns(
@@ -190,10 +223,18 @@ def facet_columns(
 ) -> tuple[str, ...]:
     """The columns (`attribute_column`) every document of `entries` gets: of the attribute names
     that would get facets, counted over `entries` and what is `indexed` already ((name,
-    products))."""
-    counts = Counter(n for e in entries for n in facet_attributes(e.product.attributes))
+    products)). Each distinct set of attributes is looked at once."""
+    counts: Counter[str] = Counter()
+    for attributes, products in Counter(e.product.attributes for e in entries).items():
+        for name in facet_attributes(attributes):
+            counts[name] += products
     counts.update(dict(indexed))
     return tuple(attribute_column(name) for name in facet_names(counts.items()))
+
+
+@lru_cache(maxsize=4096)  # brands, categories and attribute values repeat across products
+def _short_indexed(text: str) -> str:
+    return _indexed(text)
 
 
 def _indexed(text: str) -> str:

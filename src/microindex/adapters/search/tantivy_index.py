@@ -163,8 +163,8 @@ class TantivyIndex:
 
     def upsert(self, entries: Sequence[IndexEntry]) -> None:
         writer, added = self._writing(), self._added
-        columns = f.facet_columns(
-            entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, "")
+        documents = f.Documents(
+            f.facet_columns(entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
         )
         for entry in entries:
             sku = entry.product.sku.value
@@ -172,7 +172,7 @@ class TantivyIndex:
                 writer.delete_documents_by_term(f.SKU, sku)
             else:
                 added.add(sku)
-            writer.add_document(f.document(entry, columns))
+            writer.add_document(documents.make(entry))
 
     def delete(self, skus: Sequence[str]) -> None:
         if skus:
