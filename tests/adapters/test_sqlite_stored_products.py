@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.contract.samples import full_product
 
 from microindex.adapters.sqlite.stores import PRODUCT_COLUMNS, _stored, product_row
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
@@ -18,7 +19,6 @@ from microindex.domain.codes import Sku
 from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Fragility, Product, Size
-from tests.contract.samples import full_product
 
 
 def _refuse(*args: object, **kwargs: object) -> None:
@@ -61,7 +61,7 @@ prices = st.decimals(min_value=0, max_value=10_000, places=2).map(lambda d: Mone
     fragility=st.sampled_from(Fragility),
     preorder=st.one_of(st.none(), st.dates(date(2000, 1, 1), date(2100, 1, 1))),
 )
-def test_a_stored_row_reads_back_as_the_checked_product(  # noqa: PLR0913
+def test_a_stored_row_reads_back_as_the_checked_product(
     title: str,
     texts: list[str],
     attributes: dict[str, str],

@@ -242,8 +242,11 @@ def _money(amount: str, currency: str) -> Money:
     _sku, _title, _price, _gtin, _description, _brand, _category, _attributes, _sale_price,
     _media, _weight_g, _size, _fragility, _limited_edition, _preorder_until, _tags, _handle,
 ) = (getattr(Product, f.name).__set__ for f in fields(Product))  # fmt: skip
-_sku_value, _gtin_digits = Sku.value.__set__, Gtin.digits.__set__  # type: ignore[attr-defined]
-_money_amount, _money_currency = Money.amount.__set__, Money.currency.__set__  # type: ignore[attr-defined]
+# ...and those of the values `stored_product` makes unchecked.
+_sku_value, _gtin_digits, _money_amount, _money_currency = (
+    getattr(cls, name).__set__
+    for cls, name in ((Sku, "value"), (Gtin, "digits"), (Money, "amount"), (Money, "currency"))
+)
 
 
 def _fact(attributes: tuple[tuple[str, str], ...], name: str) -> str:
