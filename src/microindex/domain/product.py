@@ -178,11 +178,75 @@ class Product:
         return (self.sale_price or self.price).amount
 
 
+def stored_product(
+    sku: str,
+    gtin: str | None,
+    title: str,
+    description: str,
+    brand: str,
+    category: str,
+    attributes: tuple[tuple[str, str], ...],
+    price: str,
+    sale_price: str | None,
+    currency: str,
+    media: tuple[str, ...],
+    weight_g: int | None,
+    size: Size | None,
+    fragility: Fragility,
+    limited_edition: bool,
+    preorder_until: date | None,
+    tags: tuple[str, ...],
+    handle: str,
+) -> Product:
+    """A product as a store holds it, read back from the store's own rows: every value was
+    checked by `Product.__init__` (and `Sku`, `Gtin`, `Money`) before the store wrote it, so
+    none is checked again (ADR 0035). ONLY for a store reading its own tables: a product from
+    an import, the wire, a hub's reply or an outbox payload is built by `Product(...)`."""
+    product = object.__new__(Product)
+    code = object.__new__(Sku)
+    _sku_value(code, sku)
+    _sku(product, code)
+    _title(product, title)
+    _price(product, _money(price, currency))
+    if gtin:
+        digits = object.__new__(Gtin)
+        _gtin_digits(digits, gtin)
+        _gtin(product, digits)
+    else:
+        _gtin(product, None)
+    _description(product, description)
+    _brand(product, brand)
+    _category(product, category)
+    _attributes(product, attributes)
+    _sale_price(product, _money(sale_price, currency) if sale_price else None)
+    _media(product, media)
+    _weight_g(product, weight_g)
+    _size(product, size)
+    _fragility(product, fragility)
+    _limited_edition(product, limited_edition)
+    _preorder_until(product, preorder_until)
+    _tags(product, tags)
+    _handle(product, handle)
+    return product
+
+
+def _money(amount: str, currency: str) -> Money:
+    money = object.__new__(Money)
+    _money_amount(money, Decimal(amount))
+    _money_currency(money, currency)
+    return money
+
+
 # Each field's slot setter, which `Product.__init__` writes through (see `Movement`'s).
 (
     _sku, _title, _price, _gtin, _description, _brand, _category, _attributes, _sale_price,
     _media, _weight_g, _size, _fragility, _limited_edition, _preorder_until, _tags, _handle,
 ) = (getattr(Product, f.name).__set__ for f in fields(Product))  # fmt: skip
+# ...and those of the values `stored_product` makes unchecked.
+_sku_value, _gtin_digits, _money_amount, _money_currency = (
+    getattr(cls, name).__set__
+    for cls, name in ((Sku, "value"), (Gtin, "digits"), (Money, "amount"), (Money, "currency"))
+)
 
 
 def _fact(attributes: tuple[tuple[str, str], ...], name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -13,7 +13,7 @@ from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Node
-from microindex.domain.product import Product
+from microindex.domain.product import Fragility, Product, Size, stored_product
 from microindex.service.ports import (
     OutboxMessage,
     ProductFilter,
@@ -26,7 +26,6 @@ from microindex.service.records import (
     movement_from_record,
     node_from_record,
     node_record,
-    product_from_record,
 )
 
 PRODUCT_COLUMNS = (
@@ -146,8 +145,7 @@ class SqliteCatalog:
 
     def all(self) -> Iterator[Product]:
         cur = self._conn.execute(f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products ORDER BY sku")
-        for row in cur:
-            yield product_from_record(dict(zip(PRODUCT_COLUMNS, row, strict=False)))
+        return map(_stored, cur)
 
     def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
         clauses, params = _filtered(where)
@@ -162,7 +160,7 @@ class SqliteCatalog:
         rows = self._conn.execute(
             f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products {rest}", params
         )
-        return [product_from_record(dict(zip(PRODUCT_COLUMNS, row, strict=True))) for row in rows]
+        return [_stored(row) for row in rows]
 
     def missing(self, skus: Iterable[str]) -> set[str]:
         wanted = sorted(set(skus))
@@ -192,6 +190,29 @@ class SqliteCatalog:
         clauses, params = _filtered(where or ProductFilter())
         query = f"SELECT count(*) FROM products WHERE 1 {clauses}"
         return int(self._conn.execute(query, params).fetchone()[0])
+
+
+def _stored(row: tuple[Any, ...]) -> Product:
+    """A product from its row (PRODUCT_COLUMNS), which `upsert` wrote from a checked
+    `Product`: read back without checking its values again (`stored_product`, ADR 0035)."""
+    (sku, gtin, title, description, brand, category, attributes, price, sale, currency, media,
+     weight_g, size, fragility, limited, preorder, tags, handle) = row  # fmt: skip
+    return stored_product(
+        sku, gtin, title, description, brand, category,
+        tuple(map(tuple, json.loads(attributes))) if attributes != "[]" else (),
+        price, sale, currency,
+        tuple(json.loads(media)) if media != "[]" else (),
+        weight_g,
+        Size.parse(size) if size else None,
+        _FRAGILITY[fragility],
+        bool(limited),
+        date.fromisoformat(preorder) if preorder else None,
+        tuple(json.loads(tags)) if tags != "[]" else (),
+        handle,
+    )  # fmt: skip
+
+
+_FRAGILITY = {f.value: f for f in Fragility}
 
 
 def _filtered(where: ProductFilter) -> tuple[str, list[str]]:
