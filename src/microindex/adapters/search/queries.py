@@ -149,9 +149,8 @@ def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[
         # one more: a column's `NO_VALUE` bucket may be among them (facets leave it out)
         values = {"field": column, "size": ATTRIBUTE_VALUES + 1}
         request[ATTRIBUTE_PREFIX + name] = {"terms": values}
-    if (
-        bands is f.BANDED or bands == f.BANDED
-    ):  # the column of positions: half the cost of the ranges
+    # The column of band positions the index holds: half the cost of the ranges.
+    if bands is f.BANDED or bands == f.BANDED:
         request["prices"] = {"terms": {"field": f.PRICE_BAND, "size": len(bands)}}
         return request
     ranges = []
