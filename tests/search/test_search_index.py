@@ -11,11 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microindex.adapters.search import schema
+from microindex.adapters.search.queries import facet_request
 from microindex.adapters.search.tantivy_index import TantivyIndex
-from microindex.domain.search.query import Synonyms
+from microindex.domain.search.facets import DEFAULT_BANDS, price_bands
+from microindex.domain.search.query import Synonyms, parse_query
 from microindex.domain.search.request import Filters, SearchRequest, SortOrder
 from microindex.domain.search.text import index_words
-from microindex.service.search import IndexEntry, SearchResult, search
+from microindex.service.search import IndexEntry, SearchPlan, SearchResult, search
 from tests.search.conftest import product
 from tests.search.test_query import HOSTILE
 
@@ -174,6 +176,25 @@ def test_a_page_holding_every_hit_counts_facets_as_the_engine_does(
     part = find(index, "", filters=filters, limit=1)  # one hit of several: the engine counts
     assert whole.total == part.total > 1
     assert whole.facets == part.facets
+
+
+def test_prices_at_the_band_edges_are_counted_in_the_band_above_by_the_engine_and_the_page() -> (
+    None
+):
+    """The engine counts the default bands from the band each document holds (schema 9), other
+    bands by range: both as `PriceBand.holds`, and as a page that holds every hit counts."""
+    index = TantivyIndex()
+    prices = ["9.99", "10.00", "24.99", "25.00", "999.99", "1000.00", "0.00"]
+    priced = [product(f"P-{i}", "Oak table", price) for i, price in enumerate(prices)]
+    index.upsert([IndexEntry(p, {}) for p in priced])
+    index.commit({"built": "1"})
+    assert facet_request(DEFAULT_BANDS, ())["prices"]["terms"]["field"] == schema.PRICE_BAND
+    for bands in (DEFAULT_BANDS, price_bands((Decimal(10), Decimal("24.99")))):
+        expected = [(b, sum(b.holds(Decimal(p)) for p in prices)) for b in bands]
+        for limit in (1, 100):  # the engine counts; the page holds every hit
+            plan = SearchPlan(parse_query("oak"), SearchRequest("oak", limit=limit), 1, None, bands)
+            facets = index.search(plan).facets
+            assert facets is not None and list(facets.prices) == expected
 
 
 @pytest.fixture(scope="module")

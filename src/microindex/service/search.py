@@ -16,7 +16,7 @@ from typing import Protocol
 
 from microindex.domain.node import Location, Node
 from microindex.domain.product import Product
-from microindex.domain.search.facets import Facets, PriceBand, price_bands
+from microindex.domain.search.facets import DEFAULT_BANDS, Facets, PriceBand
 from microindex.domain.search.highlight import Highlighted, Matcher, highlight, snippet
 from microindex.domain.search.query import ParsedQuery, Synonyms, must_match_steps, parse_query
 from microindex.domain.search.ranking import near_score, tie_broken
@@ -24,7 +24,7 @@ from microindex.domain.search.reach import DEFAULT_PICKUP_KM, Reach, reachable
 from microindex.domain.search.request import MAX_LIMIT, SearchRequest, SortOrder
 
 NEAR_CANDIDATES = MAX_LIMIT  # the relevance window "near me" re-ranks by time to hand
-BANDS = price_bands()  # the default price bands, made once
+BANDS = DEFAULT_BANDS
 
 
 @dataclass(frozen=True, slots=True)

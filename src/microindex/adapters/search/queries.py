@@ -137,7 +137,9 @@ def plan_query(
 @lru_cache(maxsize=64)
 def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[str, Any]:
     """Aggregations named "categories", "brands", "prices" and "attribute:<name>" (made once
-    per bands and names: the engine only reads it)."""
+    per bands and names: the engine only reads it). Prices are counted by band position
+    (`schema.PRICE_BAND`) when `bands` are those the index holds, else by range, keyed by
+    each band's label."""
     request: dict[str, Any] = {
         "categories": {"terms": {"field": f.CATEGORY, "size": CATEGORY_VALUES}},
         "brands": {"terms": {"field": f.BRAND, "size": BRAND_VALUES}},
@@ -147,6 +149,10 @@ def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[
         # one more: a column's `NO_VALUE` bucket may be among them (facets leave it out)
         values = {"field": column, "size": ATTRIBUTE_VALUES + 1}
         request[ATTRIBUTE_PREFIX + name] = {"terms": values}
+    # The column of band positions the index holds: half the cost of the ranges.
+    if bands is f.BANDED or bands == f.BANDED:
+        request["prices"] = {"terms": {"field": f.PRICE_BAND, "size": len(bands)}}
+        return request
     ranges = []
     for band in bands:
         edge: dict[str, Any] = {"key": band.label}

@@ -323,17 +323,24 @@ def _lock(handle: int, wait_s: float) -> bool:
 
 
 def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
-    def values(name: str) -> tuple[FacetValue, ...]:
-        buckets = raw.get(name, {}).get("buckets", ())
-        counts = [(str(b["key"]), b["doc_count"]) for b in buckets if b["key"] != f.NO_VALUE]
-        return ranked(counts, ATTRIBUTE_VALUES)
+    def values(found: dict[str, Any] | None) -> tuple[FacetValue, ...]:
+        if not found:
+            return ()
+        buckets = found["buckets"]
+        return ranked(
+            [(b["key"], b["doc_count"]) for b in buckets if b["key"] != f.NO_VALUE],
+            ATTRIBUTE_VALUES,
+        )
 
-    names = sorted(k.removeprefix(ATTRIBUTE_PREFIX) for k in raw if k.startswith(ATTRIBUTE_PREFIX))
-    attributes = {name: values(ATTRIBUTE_PREFIX + name) for name in names}
-    counts = {str(b["key"]): int(b["doc_count"]) for b in raw.get("prices", {}).get("buckets", [])}
-    return Facets(
-        values("categories"),
-        values("brands"),
-        {name: found for name, found in attributes.items() if found},
-        tuple((band, counts.get(band.label, 0)) for band in bands),
-    )
+    attributes = {}
+    for key in sorted(raw):
+        if key.startswith(ATTRIBUTE_PREFIX) and (found := values(raw[key])):
+            attributes[key.removeprefix(ATTRIBUTE_PREFIX)] = found
+    buckets = raw.get("prices", {}).get("buckets", ())
+    if bands is f.BANDED or bands == f.BANDED:  # counted by band position
+        by_position = {int(b["key"]): int(b["doc_count"]) for b in buckets}
+        prices = tuple((band, by_position.get(i, 0)) for i, band in enumerate(bands))
+    else:  # by range, keyed by label
+        by_label = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+        prices = tuple((band, by_label.get(band.label, 0)) for band in bands)
+    return Facets(values(raw.get("categories")), values(raw.get("brands")), attributes, prices)
