@@ -14,11 +14,11 @@ import re
 import tempfile
 from collections.abc import Callable
 
-import pytest
 import psycopg
+import pytest
 from psycopg import pq
 
-from microindex.adapters.postgres.connection import exchange
+from microindex.adapters.postgres.connection import Connection, exchange
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.domain.movement import MovementKind
 from microindex.service import stock
@@ -118,7 +118,7 @@ def test_an_appends_reads_and_writes_go_as_two_calls_the_session_plans_once(
         database.close()
 
 
-def _rows_read(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, tuple[int, int, int]]:
+def _rows_read(conn: Connection) -> dict[str, tuple[int, int, int]]:
     """This transaction's scans so far, by table: sequential scans, rows they read, rows read
     through an index (bitmap scans included)."""
     rows = conn.execute(
@@ -156,7 +156,9 @@ def test_a_single_append_reads_only_its_own_rows_however_many_the_node_holds(
             uow.ledger.movements("shop", after=ledger.head)  # sends the save held back
             after = _rows_read(conn)
         for table in ("products", "on_hand", "ledger_heads"):
-            seq, seq_rows, index_rows = (a - b for a, b in zip(after[table], before[table]))
+            seq, seq_rows, index_rows = (
+                a - b for a, b in zip(after[table], before[table], strict=True)
+            )
             assert (seq, seq_rows) == (0, 0), table
             assert index_rows <= 2, table  # the load's lock, the update (on-hand, the head)
     finally:
@@ -171,7 +173,7 @@ def test_values_are_bound_as_a_client_cursor_binds_them(postgres_url: str) -> No
     with psycopg.connect(postgres_url) as conn:
         ours = exchange(conn, [(query, values)])[0]
         bound = psycopg.ClientCursor(conn).mogrify(query, values).replace("%", "%%")
-        theirs = exchange(conn, [(bound, ())])[0]  # type: ignore[list-item]
+        theirs = exchange(conn, [(bound, ())])[0]
         assert [ours.get_value(0, i) for i in range(len(values))] == [
             theirs.get_value(0, i) for i in range(len(values))
         ]

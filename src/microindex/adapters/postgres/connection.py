@@ -80,7 +80,7 @@ def exchange(conn: Connection, statements: Sequence[Statement]) -> list[PGresult
     pgconn = conn.pgconn
     with conn.lock:
         pgconn.send_query(data)
-        results = conn.wait(generators.execute(pgconn))
+        results: list[PGresult] = conn.wait(generators.execute(pgconn))
     for result in results:
         if result.status == ExecStatus.FATAL_ERROR:
             raise errors.error_from_result(result, encoding=conn.info.encoding)
