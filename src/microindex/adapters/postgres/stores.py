@@ -300,8 +300,9 @@ class PostgresLedger:
     every on-hand change of the node happens under it. A row that does not exist yet is created
     (INSERT ... ON CONFLICT DO NOTHING) and then locked; on-hand rows created only to be locked are
     removed again at commit if nothing was saved to them, so that a read leaves no trace. All of
-    it is one call of `ledger_load` (migration 180), with the catalog check for `load_known`;
-    a node and SKUs seen before are locked in one statement there, the head first.
+    it is one call of `ledger_load` (migrations 180, 184), with the catalog check for
+    `load_known`; a node and SKUs seen before are locked in one statement there, the head
+    first (one SKU's by index probes only). Both calls go without a cursor (`exchange`).
 
     `save` holds its writes back: the unit of work sends them with the COMMIT in one batch, the
     outbox's lock and messages in the same call (`held_back`), and any other call here sends
