@@ -92,6 +92,16 @@ rates say little), single appends, ours / raw CPU: client 2.90 / 2.66 / 2.80 / 2
 372-716); rates 0.57 / 0.63 / 0.55 / 0.67 / 0.69 / 0.64 -> 0.78 / 0.74 / 0.62 / 0.95 / 0.78 /
 0.65. Batches of 100, client + server: 1.40 / 1.26 / 1.16 / 1.16 / 1.41 / 1.23x -> 0.97 / 1.05 /
 1.07 / 0.90 / 0.88 / 1.18x.
+Then (ADR 0033) on PostgreSQL one SKU's load as three index probes and one movement's writes as
+`ledger_append(...)` with plain arguments (they were planned for batches: the whole catalog and
+every on-hand row of the node read into hashes at each append), and the ledger's two messages
+sent without a cursor (`connection.exchange`). Three runs each of the code before and after in
+turn on 2026-12-07 (load average 4.4-5.6, the disk at 280-400 raw commits/s), single appends,
+ours / raw CPU: client 2.10 / 2.05 / 2.37x -> 1.30 / 1.51 / 1.46x (µs 526 / 489 / 392 ->
+363 / 268 / 271); server 2.74 / 2.63 / 3.08x -> 2.06 / 2.36 / 2.00x (µs 803 / 755 / 608 ->
+628 / 473 / 520); client + server 2.45 / 2.37 / 2.75x -> 1.70 / 1.96 / 1.77x; rates 0.71 /
+0.80 / 0.67 -> 0.78 / 0.71 / 0.92. Batches of 100, client + server: 1.31 / 1.25 / 1.18x ->
+1.22 / 1.23 / 1.07x.
 """
 
 from __future__ import annotations

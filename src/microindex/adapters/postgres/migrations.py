@@ -26,6 +26,7 @@ from microindex.adapters.postgres.governance_schema import (
 )
 from microindex.adapters.postgres.ledger_schema import (
     LEDGER_APPEND_MIGRATION,
+    LEDGER_ONE_MIGRATION,
     LEDGER_SAVE_MIGRATION,
 )
 from microindex.adapters.postgres.nodes_real_schema import (
@@ -258,6 +259,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     LEDGER_SAVE_MIGRATION,  # 178: PostgreSQL only
     LEDGER_APPEND_MIGRATION,  # 180: PostgreSQL only
     AGENT_REPORTS_MIGRATION,
+    LEDGER_ONE_MIGRATION,  # 184: PostgreSQL only
     ACCURACY_DAYS_MIGRATION,
 ]
 

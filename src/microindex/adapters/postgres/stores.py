@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, LiteralString
@@ -16,6 +17,7 @@ from microindex.adapters.postgres.catalog_schema import KEY_COLUMNS
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
+    exchange,
     read,
     row_statements,
     run_batch,
@@ -60,6 +62,45 @@ _GRANT = MovementKind.GRANT.value
 FEW_MESSAGES = 8  # outbox messages inserted one statement each (more go as arrays)
 _SAVE: LiteralString = "SELECT ledger_save(%s, %s::json, %s, %s::json, %s, %s::json)"
 _LOAD: LiteralString = "SELECT ledger_load(%s, %s::json, %s)"
+_APPEND: LiteralString = (
+    "SELECT ledger_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+Message = tuple[str, str, str, datetime]  # an outbox message waiting: topic, key, payload, at
+
+
+@dataclass(slots=True)
+class _Save:
+    """A ledger's save held back until the commit: what it appends and moves."""
+
+    node: str
+    new: list[Movement]
+    rows: list[MovementRow]
+    head: int
+    deltas: dict[str, int]  # by SKU, in SKU order; a grant's SKU is not there
+    make: bool  # on-hand rows not locked by this store (recorded without loading): made if missing
+
+    def statement(self, messages: list[Message]) -> Statement:
+        """One call: `ledger_append(...)` for one movement and at most one message, each value
+        an argument (migration 184), else `ledger_save(...)` with JSON texts (migration 180)."""
+        if len(self.new) == 1 and not self.rows and len(messages) <= 1:
+            m = self.new[0]
+            if m.seq == self.head:
+                topic, key, payload, at = messages[0] if messages else (None, None, None, None)
+                return (
+                    _APPEND,
+                    (self.node, m.seq, m.sku, m.quantity, _TEXT[m.kind], m.at.isoformat(),
+                     m.reference, m.actor, _TEXT[m.tag] if m.tag else "", m.tag_id,
+                     self.deltas.get(m.sku), self.make, topic, key, payload,
+                     at.isoformat() if at else None),
+                )  # fmt: skip
+        # JSON texts of rows, deltas and messages, dumped in C and read by the server: arrays
+        # cost a Python loop per element to dump
+        text = _ROWS.encode([(t, k, p, at.isoformat()) for t, k, p, at in messages])
+        return (
+            _SAVE,
+            (self.node, _movement_rows(self.new, self.rows), self.head,
+             _ROWS.encode(self.deltas), self.make, text if messages else None),
+        )  # fmt: skip
 
 
 def _movement_rows(movements: list[Movement], more: list[MovementRow]) -> str:
@@ -259,8 +300,9 @@ class PostgresLedger:
     every on-hand change of the node happens under it. A row that does not exist yet is created
     (INSERT ... ON CONFLICT DO NOTHING) and then locked; on-hand rows created only to be locked are
     removed again at commit if nothing was saved to them, so that a read leaves no trace. All of
-    it is one call of `ledger_load` (migration 180), with the catalog check for `load_known`;
-    a node and SKUs seen before are locked in one statement there, the head first.
+    it is one call of `ledger_load` (migrations 180, 184), with the catalog check for
+    `load_known`; a node and SKUs seen before are locked in one statement there, the head
+    first (one SKU's by index probes only). Both calls go without a cursor (`exchange`).
 
     `save` holds its writes back: the unit of work sends them with the COMMIT in one batch, the
     outbox's lock and messages in the same call (`held_back`), and any other call here sends
@@ -271,7 +313,7 @@ class PostgresLedger:
         self._conn = conn
         self._placeholders: dict[str, set[str]] = defaultdict(set)
         self._locked: dict[str, set[str]] = defaultdict(set)  # on-hand rows locked, by node
-        self._held: list[list[Any]] = []  # the arguments of each `ledger_save` held back
+        self._held: list[_Save] = []  # the saves held back
 
     def load(self, node: str, skus: Iterable[str]) -> Ledger:
         found = self._load(node, skus, False)
@@ -287,10 +329,11 @@ class PostgresLedger:
         a unit of work's first statement, sent with its BEGIN."""
         self._send_held()
         wanted = sorted(set(skus))
-        found = read(self._conn, _LOAD, (node, _ROWS.encode(wanted), check)).fetchone()
-        if found is None or found[0] is None:
+        result = exchange(self._conn, [(_LOAD, (node, _ROWS.encode(wanted), check))])[0]
+        found = result.get_value(0, 0) if result.ntuples else None
+        if found is None:
             return None
-        head, on_hand, made = found[0]
+        head, on_hand, made = json.loads(found)
         self._placeholders[node].update(made)
         self._locked[node].update(on_hand)
         return Ledger(node, head, on_hand)
@@ -303,7 +346,8 @@ class PostgresLedger:
 
     def save(self, ledger: Ledger) -> None:
         """Append the new movements, add their deltas to on-hand, move the head: one call of
-        `ledger_save` (migration 180), held back until the commit (or this store's next call)."""
+        `ledger_append` or `ledger_save` (`_Save.statement`), held back until the commit (or
+        this store's next call)."""
         if not ledger.new and not ledger.rows:
             return
         deltas: dict[str, int] = defaultdict(int)
@@ -313,15 +357,12 @@ class PostgresLedger:
         for row in ledger.rows:
             if row[4] != _GRANT:
                 deltas[row[2]] += row[3]
-        # JSON texts of rows and deltas, dumped in C and read by the server: arrays cost a
-        # Python loop per element to dump
-        rows = _movement_rows(ledger.new, ledger.rows)
         node = ledger.node
         # their on-hand rows are there (and locked) unless the caller recorded SKUs without
         # loading them first: then `make` makes the rows missing
         make = not self._locked[node].issuperset(deltas)
-        by_sku = _ROWS.encode(dict(sorted(deltas.items())))
-        self._held.append([node, rows, ledger.head, by_sku, make, None])
+        by_sku = dict(sorted(deltas.items()))
+        self._held.append(_Save(node, [*ledger.new], [*ledger.rows], ledger.head, by_sku, make))
         self._placeholders[node].difference_update(deltas)
         ledger.new.clear()
         ledger.rows.clear()
@@ -339,17 +380,17 @@ class PostgresLedger:
             if skus
         ]
         self._placeholders.clear()
-        if self._held and outbox is not None:
-            self._held[-1][-1] = outbox.held_messages()
-        return held + self._statements()
+        messages = outbox.take_messages() if self._held and outbox is not None else []
+        return held + self._statements(messages)
 
-    def _statements(self) -> list[Statement]:
+    def _statements(self, messages: list[Message]) -> list[Statement]:
+        """The saves held back, the last with `messages`."""
         held, self._held = self._held, []
-        return [(_SAVE, arguments) for arguments in held]
+        return [save.statement(messages if save is held[-1] else []) for save in held]
 
     def _send_held(self) -> None:
         if self._held:
-            run_batch(self._conn, self._statements())
+            exchange(self._conn, self._statements([]))
 
     def forget(self) -> None:
         self._placeholders.clear()
@@ -443,7 +484,7 @@ class PostgresOutbox:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._pending: list[tuple[str, str, str, datetime]] = []
+        self._pending: list[Message] = []
         self._locked = False
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
@@ -489,15 +530,13 @@ class PostgresOutbox:
         self._pending = []
         return held
 
-    def held_messages(self) -> str | None:
-        """The messages waiting, as the JSON text `[[topic, key, payload, at], ...]` for
-        `ledger_save` to insert (after its lock), or None; handed over, they wait no more."""
-        if not self._pending:
-            return None
-        text = _ROWS.encode([(t, k, p, at.isoformat()) for t, k, p, at in self._pending])
-        self._pending = []
-        self._locked = True
-        return text
+    def take_messages(self) -> list[Message]:
+        """The messages waiting, for the ledger's last save to insert after its lock (with
+        `ledger_append` or `ledger_save`); handed over, they wait no more."""
+        taken, self._pending = self._pending, []
+        if taken:
+            self._locked = True
+        return taken
 
     def forget(self) -> None:
         self._pending.clear()

@@ -12,7 +12,7 @@ from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
     configure,
-    run_batch,
+    exchange,
 )
 from microindex.adapters.postgres.migrations import migrate
 from microindex.adapters.postgres.pool import DEFAULT_SIZE, ConnectionPool, Leases
@@ -100,7 +100,7 @@ class PostgresUnitOfWork:
     def commit(self) -> None:
         held = [*self.ledger.held_back(self.outbox), *self.outbox.held_back(), *self._held_back()]
         if held:  # the writes held back and the COMMIT: one round trip
-            run_batch(self._conn, [*held, ("COMMIT", ())])
+            exchange(self._conn, [*held, ("COMMIT", ())])
         self._conn.commit()  # (nothing left to do after the batch's COMMIT)
         self._forget()
 
