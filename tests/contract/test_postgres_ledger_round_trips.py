@@ -168,8 +168,10 @@ def test_a_single_append_reads_only_its_own_rows_however_many_the_node_holds(
 def test_values_are_bound_as_a_client_cursor_binds_them(postgres_url: str) -> None:
     """`exchange` binds text, integers, booleans and None itself: the server reads the same
     values as from psycopg's own binding."""
-    query = "SELECT %s, %s, %s, %s, %s, %s, %s::jsonb, %s"
-    values = ("it's", -3, 7, True, False, None, '{"a": "b\\"c"}', "back\\slash")
+    hostile = ("%s", "100%", "x'); DROP TABLE t; --", "\\'", "É\u202eẞ", "=1+2")
+    values = ("it's", -3, 7, True, False, None, '{"a": "b\\"c"}', "back\\slash", *hostile)
+    json_at = 6
+    query = "SELECT " + ", ".join("%s::jsonb" if i == json_at else "%s" for i in range(len(values)))
     with psycopg.connect(postgres_url) as conn:
         ours = exchange(conn, [(query, values)])[0]
         bound = psycopg.ClientCursor(conn).mogrify(query, values).replace("%", "%%")
@@ -177,5 +179,7 @@ def test_values_are_bound_as_a_client_cursor_binds_them(postgres_url: str) -> No
         assert [ours.get_value(0, i) for i in range(len(values))] == [
             theirs.get_value(0, i) for i in range(len(values))
         ]
+        texts = [ours.get_value(0, i + 8) for i in range(len(hostile))]
+        assert texts == [text.encode() for text in hostile]  # each read back as it was
         with pytest.raises(psycopg.DataError):
             exchange(conn, [("SELECT %s", ("nul\x00",))])

@@ -8,7 +8,7 @@ from typing import Any, LiteralString, Protocol, Self
 
 import psycopg
 from psycopg import errors, generators, sql
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.pq import Escaping, ExecStatus, TransactionStatus
 from psycopg.pq.abc import PGresult
 from psycopg.rows import TupleRow
 
@@ -88,15 +88,18 @@ def exchange(conn: Connection, statements: Sequence[Statement]) -> list[PGresult
 
 
 def _bound(conn: Connection, query: LiteralString, params: Sequence[Any]) -> str:
-    """`query` with `params` in it as SQL literals, as `ClientCursor` would send it."""
+    """`query` with `params` in it as SQL literals, as `ClientCursor` would send it: text
+    escaped by libpq (`PQescapeLiteral`, as psycopg escapes it, for the connection's encoding
+    and settings), integers, booleans and None written out; anything else bound by psycopg."""
     literals = []
-    plain = conn.pgconn.parameter_status(b"standard_conforming_strings") == b"on"
-    for value in params if plain else ():
+    encoding = conn.info.encoding
+    escape = Escaping(conn.pgconn).escape_literal
+    for value in params:
         kind = type(value)
         if kind is str:
             if "\x00" in value:
                 raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-            literals.append("'" + value.replace("'", "''") + "'")
+            literals.append(escape(value.encode(encoding)).decode(encoding))
         elif kind is int:
             literals.append(str(value) if value >= 0 else f" {value}")
         elif kind is bool:
