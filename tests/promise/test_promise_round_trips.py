@@ -50,7 +50,7 @@ def test_a_promise_takes_at_most_4_round_trips_on_postgresql(
             trace.seek(0)
             trips, _ = _trips(trace.read())
         assert all(p.created for p in placed)
-        assert trips / 10 <= 4, trips
+        assert trips / 10 <= 2, trips
     finally:
         hub.close()
         for database in nodes.values():

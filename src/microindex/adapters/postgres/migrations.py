@@ -39,6 +39,7 @@ from microindex.adapters.postgres.order_schema import (
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
 )
+from microindex.adapters.postgres.promise_schema import RIGHTS_SPEND_MIGRATION
 from microindex.adapters.postgres.purchasing_schema import (
     KIT_MIGRATION,
     PURCHASE_ORDER_MIGRATION,
@@ -256,6 +257,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "DROP INDEX movements_by_sku",
     ),
     LEDGER_SAVE_MIGRATION,  # 178: PostgreSQL only
+    RIGHTS_SPEND_MIGRATION,  # 179: PostgreSQL only
     LEDGER_APPEND_MIGRATION,  # 180: PostgreSQL only
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,

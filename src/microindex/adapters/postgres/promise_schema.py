@@ -1,0 +1,64 @@
+"""PostgreSQL's promise writes as functions, their statements planned once a session (ADR 0032)."""
+
+from __future__ import annotations
+
+# The SQLSTATE `rights_spend` raises when a SKU's rights went since the promise's view read
+# them (its DETAIL: the JSON `[sku, node, requested, held]`); the adapter raises NotEnoughRights.
+SHORT_RIGHTS = "MI001"
+
+# `rights_spend(node, spent, reservations, requests)`: what a promise writes at one node, sent
+# with the order and the COMMIT. It locks the node's account (its peer row, made if need be, as
+# `PostgresAccounts.load` does), numbers `requests` from the node's next request number, spends
+# `spent` (`{sku: units}`) only where `h >= units` (the escrow test: a SKU short raises
+# SHORT_RIGHTS, so nothing of the transaction stays), then writes `reservations`
+# (`[[ident, sku, quantity, expires_at, state, seen_aside], ...]`) and `requests`
+# (`[[kind, sku, quantity, ident, reference, actor, position, asked_at], ...]`).
+RIGHTS_SPEND_MIGRATION = (
+    179,
+    "a promise's lock, escrow and reservations at a node in one function, planned once a session",
+    f"""
+    CREATE FUNCTION rights_spend(
+        p_node text, p_spent json, p_reservations json, p_requests json
+    ) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+        v_asked integer := json_array_length(p_requests);
+        v_first bigint;
+        v_sku text;
+        v_units integer;
+        v_held integer;
+    BEGIN
+        INSERT INTO sync_peers (node, incarnation, counter, requests_through, next_request,
+            last_sync_s, tau_s, overdraft, deficit, epoch)
+        VALUES (p_node, 0, 0, 0, 1 + v_asked, -1, 0, 0, 0, '')
+        ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request + v_asked
+        RETURNING next_request - v_asked INTO v_first;
+        WITH done AS (
+            UPDATE hub_rights SET h = h - s.value::integer FROM json_each_text(p_spent) AS s
+            WHERE hub_rights.node = p_node AND hub_rights.sku = s.key
+            AND hub_rights.h >= s.value::integer RETURNING hub_rights.sku
+        )
+        SELECT s.key, s.value::integer INTO v_sku, v_units FROM json_each_text(p_spent) AS s
+        WHERE s.key NOT IN (SELECT sku FROM done) ORDER BY s.key COLLATE "C" LIMIT 1;
+        IF FOUND THEN
+            SELECT h - owed INTO v_held FROM hub_rights WHERE node = p_node AND sku = v_sku;
+            RAISE EXCEPTION 'only % of % in stock rights at %, not %',
+                coalesce(v_held, 0), v_sku, p_node, v_units
+                USING ERRCODE = '{SHORT_RIGHTS}',
+                DETAIL = json_build_array(v_sku, p_node, v_units, coalesce(v_held, 0))::text;
+        END IF;
+        INSERT INTO hub_reservations (ident, node, sku, quantity, expires_at, state, seen_aside)
+        SELECT m->>0, p_node, m->>1, (m->>2)::integer, (m->>3)::timestamptz, m->>4,
+            (m->>5)::boolean
+        FROM json_array_elements(p_reservations) AS m
+        ON CONFLICT (ident) DO UPDATE SET state = excluded.state,
+            quantity = excluded.quantity, seen_aside = excluded.seen_aside;
+        INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference, actor,
+            position, asked_at)
+        SELECT p_node, v_first + e.n - 1, m->>0, m->>1, (m->>2)::integer, m->>3, m->>4,
+            m->>5, (m->>6)::bigint, (m->>7)::timestamptz
+        FROM json_array_elements(p_requests) WITH ORDINALITY AS e (m, n)
+        ON CONFLICT DO NOTHING;
+    END
+    $$
+    """,
+)
