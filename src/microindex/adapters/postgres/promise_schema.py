@@ -32,20 +32,21 @@ RIGHTS_SPEND_MIGRATION = (
         VALUES (p_node, 0, 0, 0, 1 + v_asked, -1, 0, 0, 0, '')
         ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request + v_asked
         RETURNING next_request - v_asked INTO v_first;
-        WITH done AS (
-            UPDATE hub_rights SET h = h - s.value::integer FROM json_each_text(p_spent) AS s
-            WHERE hub_rights.node = p_node AND hub_rights.sku = s.key
-            AND hub_rights.h >= s.value::integer RETURNING hub_rights.sku
-        )
-        SELECT s.key, s.value::integer INTO v_sku, v_units FROM json_each_text(p_spent) AS s
-        WHERE s.key NOT IN (SELECT sku FROM done) ORDER BY s.key COLLATE "C" LIMIT 1;
-        IF FOUND THEN
-            SELECT h - owed INTO v_held FROM hub_rights WHERE node = p_node AND sku = v_sku;
-            RAISE EXCEPTION 'only % of % in stock rights at %, not %',
-                coalesce(v_held, 0), v_sku, p_node, v_units
-                USING ERRCODE = '{SHORT_RIGHTS}',
-                DETAIL = json_build_array(v_sku, p_node, v_units, coalesce(v_held, 0))::text;
-        END IF;
+        FOR v_sku, v_units IN
+            SELECT s.key, s.value::integer FROM json_each_text(p_spent) AS s
+            ORDER BY s.key COLLATE "C"
+        LOOP  -- SKU by SKU, in order: each UPDATE's plan kept for the session is a key lookup
+            UPDATE hub_rights SET h = h - v_units
+            WHERE hub_rights.node = p_node AND hub_rights.sku = v_sku AND hub_rights.h >= v_units;
+            IF NOT FOUND THEN
+                SELECT h - owed INTO v_held FROM hub_rights
+                WHERE hub_rights.node = p_node AND hub_rights.sku = v_sku;
+                RAISE EXCEPTION 'only % of % in stock rights at %, not %',
+                    coalesce(v_held, 0), v_sku, p_node, v_units
+                    USING ERRCODE = '{SHORT_RIGHTS}',
+                    DETAIL = json_build_array(v_sku, p_node, v_units, coalesce(v_held, 0))::text;
+            END IF;
+        END LOOP;
         INSERT INTO hub_reservations (ident, node, sku, quantity, expires_at, state, seen_aside)
         SELECT m->>0, p_node, m->>1, (m->>2)::integer, (m->>3)::timestamptz, m->>4,
             (m->>5)::boolean
