@@ -43,6 +43,17 @@ ratio and CPU x raw: 500 SKUs before 0.39 / 0.41 (6.4 / 6.4x), after 0.36 / 0.39
 (6.9x). Measured beside it (`/proc` of the server backend, 500 SKUs): an order costs the server
 about 1.4-1.8 ms of CPU (parse and plan of the batches, the order's four tables), a raw update
 about 60 µs: on two shared cores that weighs on the rate as much as the client's CPU.
+
+Then (ADR 0032) the rights reserved from the view and each node's lock, escrow and
+reservations sent with the order and the COMMIT, as calls of functions the session plans once
+(`rights_spend`, `order_add`, `promise_view`): 4 round trips an order -> 2. The bench now prints
+the server backend's CPU (from `/proc`). PostgreSQL, `--orders 500`, 2026-12-07, before and
+after in turn (load average 3.9-5.5 on 2 cores, raw 210-930 commits/s), client / server CPU µs
+an order, CPU x raw, ratio: 500 SKUs before 1,283 / 1,680 (6.9x, 0.30) and 1,522 / 2,020 (6.7x,
+0.43), after 964 / 1,180 (4.4x, 0.65) and 1,011 / 1,260 (3.6x, 0.60); 5,000 before 1,716 /
+2,680 (8.7x, 0.31) and 1,581 / 2,520 (6.7x, 0.28), after 972 / 1,120 (4.5x, 0.68) and 845 /
+1,040 (4.6x, 0.63); 20,000 before 1,447 / 3,500 (7.4x, 0.25), after 921 / 1,140 (5.9x, 0.30,
+raw at 927 commits/s).
 """
 
 from __future__ import annotations
