@@ -125,3 +125,24 @@ def test_a_promise_writes_on_postgresql_what_it_writes_on_sqlite(
         assert len(orders) == 3 and all(requests for _, _, requests, _ in accounts)
     finally:
         close_shop(lite)
+
+
+def test_a_read_after_a_save_from_the_view_sees_what_it_spent(shop: Shop) -> None:
+    """The held-back `rights_spend` goes first when the unit of work reads the rights or
+    reservations it writes."""
+    shop.stock("shopfront", SKU, 3)
+    ident = f"{KEY}/shopfront/{SKU}"
+    with shop.hub() as uow:
+        _, view = uow.placed_and_view(KEY, [SKU])
+        account = uow.accounts.load_rights("shopfront", [SKU], view)
+        account.reserve(ident, SKU, 2, shop.clock() + timedelta(days=1))
+        uow.accounts.save(account)
+        assert uow.accounts.held(SKU) == {"shopfront": 1}
+        reserved = uow.accounts.reservation(ident)
+        assert reserved is not None and reserved.quantity == 2
+        uow.commit()
+    with shop.hub() as uow:
+        requests = uow.accounts.load("shopfront").requests
+    assert [(q.kind.value, q.sku, q.quantity, q.ident) for q in requests.values()] == [
+        ("setaside", SKU, 2, ident)
+    ]

@@ -437,10 +437,14 @@ class PostgresAccounts:
         return {r.ident: r for r in map(_reservation, rows)}
 
     def held(self, sku: str) -> dict[str, int]:
+        if self._spends:  # the rights they spend
+            self.flush()
         rows = self._conn.execute("SELECT node, h - owed FROM hub_rights WHERE sku = %s", (sku,))
         return {str(n): int(h) for n, h in rows}
 
     def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
+        if self._spends:  # the rights they spend
+            self.flush()
         found: dict[str, dict[str, int]] = {}
         for sku, n, h in self._conn.execute(
             "SELECT sku, node, h - owed FROM hub_rights WHERE sku = ANY(%s)", (list(skus),)
