@@ -1,10 +1,11 @@
 """The sync ports on PostgreSQL, for a hub that runs several workers against one database.
 
 A node's account is locked for the unit of work (its `sync_peers` row, FOR UPDATE), so two
-workers never interleave on one node. The escrow test is also one conditional UPDATE
-(`SET h = h - r WHERE h >= r`, with `CHECK (h >= 0)`): even without the lock, two workers could
-not both spend the same rights. Nodes stay on SQLite; the node-side tables exist for the
-contract tests.
+workers never interleave on one node; a promise's account, read from its view, is locked by
+the `rights_spend` call sent with its commit (ADR 0032). The escrow test is also one
+conditional UPDATE (`SET h = h - r WHERE h >= r`, with `CHECK (h >= 0)`): even without the
+lock, two workers could not both spend the same rights. Nodes stay on SQLite; the node-side
+tables exist for the contract tests.
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ class PostgresAccounts:
         as one batch: the rights spent in one conditional UPDATE (the escrow test), the rest
         in one upsert, the new requests in one INSERT (unnest-based set statements). A spend
         that did not match raises NotEnoughRights, and the unit of work rolls back what
-        followed it."""
+        followed it. An account read from a view is held back as one `rights_spend` call."""
         if id(account) in self._seen:
             self._spends.append(self._spend_seen(account))
             return
