@@ -43,6 +43,17 @@ ratio and CPU x raw: 500 SKUs before 0.39 / 0.41 (6.4 / 6.4x), after 0.36 / 0.39
 (6.9x). Measured beside it (`/proc` of the server backend, 500 SKUs): an order costs the server
 about 1.4-1.8 ms of CPU (parse and plan of the batches, the order's four tables), a raw update
 about 60 µs: on two shared cores that weighs on the rate as much as the client's CPU.
+
+Then (ADR 0032) the rights reserved from the view and each node's lock, escrow and
+reservations sent with the order and the COMMIT, as calls of functions the session plans once
+(`rights_spend`, `order_add`, `promise_view`): 4 round trips an order -> 2. The bench now prints
+the server backend's CPU (from `/proc`). PostgreSQL, `--orders 500`, 2026-12-07, before and
+after in turn (load average 3.9-5.5 on 2 cores, raw 210-930 commits/s), client / server CPU µs
+an order, CPU x raw, ratio: 500 SKUs before 1,283 / 1,680 (6.9x, 0.30) and 1,522 / 2,020 (6.7x,
+0.43), after 964 / 1,180 (4.4x, 0.65) and 1,011 / 1,260 (3.6x, 0.60); 5,000 before 1,716 /
+2,680 (8.7x, 0.31) and 1,581 / 2,520 (6.7x, 0.28), after 972 / 1,120 (4.5x, 0.68) and 845 /
+1,040 (4.6x, 0.63); 20,000 before 1,447 / 3,500 (7.4x, 0.25), after 921 / 1,140 (5.9x, 0.30,
+raw at 927 commits/s).
 """
 
 from __future__ import annotations
@@ -76,6 +87,7 @@ from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.service import promise, rights, sync
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 
+ServerCpu = Callable[[], float]  # CPU seconds a server process has spent so far
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning: every node open
 SECRETS = {node.code.value: f"{node.code.value}-bench".encode() for node in NODES}
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -116,18 +128,28 @@ def requests(count: int, skus: list[str], seed: int = 5) -> list[OrderRequest]:
 
 
 def alternate(
-    ours: Callable[[int], object], raw: Callable[[int], object], n: int, chunk: int = 50
+    ours: Callable[[int], object],
+    raw: Callable[[int], object],
+    n: int,
+    chunk: int = 50,
+    servers: tuple[ServerCpu, ServerCpu] | None = None,
 ) -> dict[str, float]:
     """Run `ours(i)` and `raw(i)` for i < n in turns of `chunk`, in this process, so both
-    see the same disk and the same neighbours: the wall and CPU seconds each spent."""
+    see the same disk and the same neighbours: the wall and CPU seconds each spent (with
+    `servers`, the CPU seconds of ours' and raw's server processes too)."""
     spent = dict.fromkeys(("ours_wall", "ours_cpu", "raw_wall", "raw_cpu"), 0.0)
+    server = dict(zip(("ours", "raw"), servers or (), strict=False))
     for start in range(0, n, chunk):
         for name, act in (("ours", ours), ("raw", raw)):
+            reading = server.get(name)
+            started = reading() if reading else 0.0
             wall, cpu = time.perf_counter(), time.process_time()
             for i in range(start, min(n, start + chunk)):
                 act(i)
             spent[f"{name}_wall"] += time.perf_counter() - wall
             spent[f"{name}_cpu"] += time.process_time() - cpu
+            if reading:
+                spent[f"{name}_server"] = spent.get(f"{name}_server", 0.0) + reading() - started
     return spent
 
 
@@ -141,6 +163,14 @@ def figures(spent: dict[str, float], n: int) -> dict[str, Any]:
         "raw_cpu_us": round(1e6 * spent["raw_cpu"] / n, 1),
         "ratio": round(spent["raw_wall"] / spent["ours_wall"], 3),
         "cpu_over_raw": round(spent["ours_cpu"] / max(spent["raw_cpu"], 1e-9), 1),
+        **(
+            {
+                "server_cpu_us_per_order": round(1e6 * spent["ours_server"] / n, 1),
+                "raw_server_cpu_us": round(1e6 * spent["raw_server"] / n, 1),
+            }
+            if "ours_server" in spent
+            else {}
+        ),
     }
 
 
@@ -189,7 +219,10 @@ def run_postgres(url: str, folder: Path, skus: list[str], orders: list[OrderRequ
                 raw.execute("UPDATE raw_rights SET qty = qty - 1 WHERE id = %s", (i % 100,))
                 raw.commit()
 
-            return figures(alternate(place(hub, orders), update, len(orders)), len(orders))
+            servers = backend_cpu(hub.connection()), backend_cpu(raw)
+            both = (servers[0], servers[1]) if servers[0] and servers[1] else None
+            spent = alternate(place(hub, orders), update, len(orders), servers=both)
+            return figures(spent, len(orders))
     finally:
         with hub.connection() as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
@@ -221,6 +254,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def backend_cpu(conn: psycopg.Connection[Any]) -> ServerCpu | None:
+    """The CPU seconds spent so far by the server process serving `conn`, read from `/proc`;
+    None when that process is not on this machine (or not readable)."""
+    process = Path(f"/proc/{conn.info.backend_pid}")
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def spent() -> float:
+        fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    try:
+        spent()
+        if not (process / "comm").read_text().startswith("postgres"):
+            return None  # another process that happens to have its number
+    except (OSError, IndexError, ValueError):
+        return None
+    return spent
+
+
 def _table(result: dict[str, Any]) -> None:
     print(f"{result['orders']} orders over {result['skus']} SKUs at {len(NODES)} nodes")
     print(
@@ -237,6 +289,11 @@ def _table(result: dict[str, Any]) -> None:
             f" {row['raw_commits_per_s']:>14} {row['raw_cpu_us']:>11} {row['ratio']:>6}"
             f" {row['cpu_over_raw']:>10}"
         )
+        if "server_cpu_us_per_order" in row:
+            print(
+                f"{'':<10} server CPU us: {row['server_cpu_us_per_order']} an order,"
+                f" {row['raw_server_cpu_us']} a raw update"
+            )
     for name in ("sqlite", "postgres"):  # the line holds for each hub
         row = result[name]
         if isinstance(row, str):

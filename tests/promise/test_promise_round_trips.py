@@ -1,9 +1,10 @@
 """A promise on a PostgreSQL hub takes a bounded number of round trips, counted on the wire as
 in tests/sync/test_sync_hub_round_trips.py: the BEGIN with the idempotency check and the
-promise's reads (one batch), the node's lock and rights (one batch), the escrow UPDATE and its
-writes (one batch), the order and the COMMIT (one batch). It took 20 before reads were folded,
-the node's lock taken by its upsert and the writes pipelined, then 13.5 until the batches,
-then 6 while psycopg sent BEGIN alone and the idempotency check went on its own (ADR 0022)."""
+promise's reads (one batch), then each node's lock, escrow and reservations, the order and the
+COMMIT (one batch: ADR 0032). It took 20 before reads were folded, the node's lock taken by its
+upsert and the writes pipelined, then 13.5 until the batches, then 6 while psycopg sent BEGIN
+alone and the idempotency check went on its own (ADR 0022), then 4 while the node's lock and
+its escrow each went in a batch of their own before the commit."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.sync.test_sync_hub_round_trips import _trips
 pytestmark = pytest.mark.postgres
 
 
-def test_a_promise_takes_at_most_4_round_trips_on_postgresql(
+def test_a_promise_takes_at_most_2_round_trips_on_postgresql(
     postgres_url: str, new_postgres_schema: Callable[[], str], tmp_path: Path
 ) -> None:
     hub = PostgresPromiseDatabase(postgres_url, new_postgres_schema())
@@ -50,7 +51,7 @@ def test_a_promise_takes_at_most_4_round_trips_on_postgresql(
             trace.seek(0)
             trips, _ = _trips(trace.read())
         assert all(p.created for p in placed)
-        assert trips / 10 <= 4, trips
+        assert trips / 10 <= 2, trips
     finally:
         hub.close()
         for database in nodes.values():

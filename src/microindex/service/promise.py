@@ -188,7 +188,7 @@ def _place(
         except CannotPromise as refused:
             uow.commit()  # the demand counts even when it cannot be promised
             raise CannotPromise({**_unheard(view, nodes), **refused.reasons}) from None
-        _reserve(uow, key, decision, request.placed_at + settings.hold)
+        _reserve(uow, key, decision, request.placed_at + settings.hold, view)
         record = OrderRecord(
             _order(key, request, decision),
             digest,
@@ -259,9 +259,13 @@ UNHEARD = "not heard from since the hub was restored from a backup: promised aft
 candidates = _candidates  # re-promising an uncovered line reads them too (service.repromise)
 
 
-def _reserve(uow: PromiseUnitOfWork, key: str, decision: Decision, until: datetime) -> None:
+def _reserve(
+    uow: PromiseUnitOfWork, key: str, decision: Decision, until: datetime, view: PromiseView
+) -> None:
+    """Reserve each leg's rights, as `view` saw them (a store may lock each node only when it
+    writes: the escrow test is then repeated there, NotEnoughRights if they went meanwhile)."""
     for leg in sorted(decision.plan.legs, key=lambda leg: leg.node):  # lock in node order
-        account = uow.accounts.load_rights(leg.node, [sku for sku, _ in leg.lines])
+        account = uow.accounts.load_rights(leg.node, [sku for sku, _ in leg.lines], view)
         for sku, quantity in leg.lines:
             account.reserve(reservation_id(key, leg.node, sku), sku, quantity, until)
         uow.accounts.save(account)

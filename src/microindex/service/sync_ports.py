@@ -56,9 +56,18 @@ class AccountStore(Protocol):
         `after` (from the first when `after` is "")."""
         ...
 
-    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
+    def load_rights(
+        self, node: str, skus: Collection[str], seen: PromiseView | None = None
+    ) -> NodeAccount:
         """The node's account (locked like `load`) with only `skus`' rights: no reservations
-        and no requests, so enough to reserve (promising) but not to cancel."""
+        and no requests, so enough to reserve (promising) but not to cancel.
+
+        `seen`, the `promise_view` this unit of work read for these SKUs, lets a store answer
+        from it and take the node's lock only when the account is saved (at the latest at
+        commit): that save then spends each SKU's rights only if they are still held, else
+        NotEnoughRights (from `save` or from `commit`), and the unit of work rolls back. Such
+        an account only reserves (its requests are numbered when saved); a store may ignore
+        `seen` and lock now."""
         ...
 
     def save(self, account: NodeAccount) -> None: ...

@@ -40,6 +40,11 @@ from microindex.adapters.postgres.order_schema import (
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
 )
+from microindex.adapters.postgres.promise_schema import (
+    ORDER_ADD_MIGRATION,
+    PROMISE_VIEW_MIGRATION,
+    RIGHTS_SPEND_MIGRATION,
+)
 from microindex.adapters.postgres.purchasing_schema import (
     KIT_MIGRATION,
     PURCHASE_ORDER_MIGRATION,
@@ -257,7 +262,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "DROP INDEX movements_by_sku",
     ),
     LEDGER_SAVE_MIGRATION,  # 178: PostgreSQL only
+    RIGHTS_SPEND_MIGRATION,  # 179: PostgreSQL only
     LEDGER_APPEND_MIGRATION,  # 180: PostgreSQL only
+    ORDER_ADD_MIGRATION,  # 181: PostgreSQL only
+    PROMISE_VIEW_MIGRATION,  # 182: PostgreSQL only
     AGENT_REPORTS_MIGRATION,
     LEDGER_ONE_MIGRATION,  # 184: PostgreSQL only
     ACCURACY_DAYS_MIGRATION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, LiteralString
@@ -28,6 +29,7 @@ from microindex.service.promise_ports import OrderRecord
 from microindex.service.sync_ports import PromiseView
 
 _OPEN_STEPS = [s.value for s in Step if s not in ENDED]
+_ROWS = json.JSONEncoder(separators=(",", ":"))
 
 
 class PostgresOrders:
@@ -66,7 +68,7 @@ class PostgresOrders:
         """The orders held back, each with its parts and events, for the commit's batch;
         forgotten here."""
         held, self._held = self._held, []
-        return [statement for record in held for statement in _added(record)]
+        return [_added(record) for record in held]
 
     def flush(self) -> None:
         """Write what is held back now (a use of the orders comes)."""
@@ -158,19 +160,44 @@ def _parts_of(rows: Iterable[Sequence[Any]]) -> dict[str, dict[str, Part]]:
     return found
 
 
-def _added(record: OrderRecord) -> list[Statement]:
+def _added(record: OrderRecord) -> Statement:
+    """A new order's rows (the order, its parts, its events, then cleared from the order) as
+    one `order_add` call, planned once a session (ADR 0032)."""
     order = record.order
-    row = (
-        order.ident,
-        record.digest,
-        order.method.value,
-        order.placed_at,
-        order.promised_by,
-        record.lease_until,
-        Jsonb(record.request),
-        Jsonb(list(record.why)),
+    parts = [
+        (
+            p.node,
+            [list(line) for line in p.lines],
+            p.step.value,
+            _iso(p.ready_by),
+            _iso(p.arrives_by),
+            p.transfer_to,
+            _iso(p.arrived_at),
+            p.at_risk,
+        )
+        for p in order.parts.values()
+    ]
+    events = [(e.node, e.step.value, e.at.isoformat(), e.actor, e.note) for e in order.events]
+    order.events.clear()
+    return (
+        "SELECT order_add(%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json)",
+        (
+            order.ident,
+            record.digest,
+            order.method.value,
+            order.placed_at,
+            order.promised_by,
+            record.lease_until,
+            Jsonb(record.request),
+            Jsonb(list(record.why)),
+            _ROWS.encode(parts),
+            _ROWS.encode(events),
+        ),
     )
-    return [("INSERT INTO orders VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", row), *_saved(order)]
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
 
 
 def _saved(order: Order) -> list[Statement]:

@@ -1,16 +1,18 @@
 """The sync ports on PostgreSQL, for a hub that runs several workers against one database.
 
 A node's account is locked for the unit of work (its `sync_peers` row, FOR UPDATE), so two
-workers never interleave on one node. The escrow test is also one conditional UPDATE
-(`SET h = h - r WHERE h >= r`, with `CHECK (h >= 0)`): even without the lock, two workers could
-not both spend the same rights. Nodes stay on SQLite; the node-side tables exist for the
-contract tests.
+workers never interleave on one node; a promise's account, read from its view, is locked by
+the `rights_spend` call sent with its commit (ADR 0032). The escrow test is also one
+conditional UPDATE (`SET h = h - r WHERE h >= r`, with `CHECK (h >= 0)`): even without the
+lock, two workers could not both spend the same rights. Nodes stay on SQLite; the node-side
+tables exist for the contract tests.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
 
@@ -23,6 +25,7 @@ from microindex.adapters.postgres.connection import (
     row_statements,
     run_batch,
 )
+from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -158,6 +161,9 @@ class PostgresAccounts:
         self._loaded: dict[tuple[str, str], int] = {}  # H as read, for the escrow UPDATE
         self._requests_read: set[tuple[str, int]] = set()  # (node, seq) in the table
         self._rates: dict[str, tuple[float, float]] = {}  # online rates held back to commit
+        # accounts read from a promise's view, by id: not locked, their saves held back
+        self._seen: dict[int, NodeAccount] = {}
+        self._spends: list[Statement] = []  # their saves, `rights_spend` calls, in order
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -222,8 +228,20 @@ class PostgresAccounts:
         )
         return [str(sku) for (sku,) in rows]
 
-    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
-        return self._account(node, list(skus))
+    def load_rights(
+        self, node: str, skus: Collection[str], seen: PromiseView | None = None
+    ) -> NodeAccount:
+        """With `seen`: the rights as it read them, no round trip and no lock yet; `save`
+        holds back one `rights_spend` call (the lock, the escrow, the reservations and the
+        requests) to go with the commit (ADR 0032)."""
+        if seen is None:
+            return self._account(node, list(skus))
+        held = {sku: seen.held.get(sku, {}).get(node, 0) for sku in skus}
+        for sku, h in held.items():
+            self._loaded[(node, sku)] = h
+        account = NodeAccount(node, held, {}, {}, {}, 0)  # requests numbered when saved
+        self._seen[id(account)] = account
+        return account
 
     def _account(
         self, node: str, chosen: list[str] | None, reservations: bool = False
@@ -232,6 +250,8 @@ class PostgresAccounts:
         with `reservations` the open ones (of `chosen`): one round trip, the upsert locking
         the row before the reads run (each statement of the batch sees what committed
         before it started)."""
+        if self._spends:  # a node's account saved from a view: its lock first
+            self.flush()
         statements: list[Statement] = [
             (
                 "INSERT INTO sync_peers VALUES (%s, 0, 0, 0, 1, -1, 0, 0, 0, '')"
@@ -287,7 +307,10 @@ class PostgresAccounts:
         as one batch: the rights spent in one conditional UPDATE (the escrow test), the rest
         in one upsert, the new requests in one INSERT (unnest-based set statements). A spend
         that did not match raises NotEnoughRights, and the unit of work rolls back what
-        followed it."""
+        followed it. An account read from a view is held back as one `rights_spend` call."""
+        if id(account) in self._seen:
+            self._spends.append(self._spend_seen(account))
+            return
         node = account.node
         spent, written = self._rights_rows(account)
         spend = _spend(node, spent)
@@ -297,6 +320,30 @@ class PostgresAccounts:
         account.touched_skus.clear()
         account.touched_reservations.clear()
         account.settled.clear()
+
+    def _spend_seen(self, account: NodeAccount) -> Statement:
+        """The `rights_spend` call that saves an account read from a view: it only spends
+        (`reserve`), so its rows are the units spent, its reservations and its requests."""
+        node = account.node
+        spent = {sku: self._loaded[(node, sku)] - account.h(sku) for sku in account.touched_skus}
+        if account.settled or any(units <= 0 for units in spent.values()):
+            raise ValueError(f"an account read from a promise's view only spends ({node})")
+        self._loaded.update(((node, sku), account.h(sku)) for sku in spent)
+        reservations = [
+            (r.ident, r.sku, r.quantity, r.expires_at.isoformat(), r.state.value, r.seen_aside)
+            for r in (account.reservations[i] for i in sorted(account.touched_reservations))
+        ]
+        requests = [
+            _stamped((q.kind.value, q.sku, q.quantity, q.ident, *_asked(q)))
+            for q in (account.requests[seq] for seq in sorted(account.requests))
+        ]
+        account.touched_skus.clear()
+        account.touched_reservations.clear()
+        account.requests.clear()
+        return (
+            "SELECT rights_spend(%s, %s::json, %s::json, %s::json)",
+            (node, _ROWS.encode(spent), _json_rows(reservations), _json_rows(requests)),
+        )
 
     def _writes(self, account: NodeAccount, written: list[_Row]) -> list[Statement]:
         node = account.node
@@ -375,22 +422,30 @@ class PostgresAccounts:
         ]
 
     def reservation(self, ident: str) -> Reservation | None:
+        if self._spends:  # the reservations they write
+            self.flush()
         row = self._conn.execute(
             "SELECT * FROM hub_reservations WHERE ident = %s", (ident,)
         ).fetchone()
         return None if row is None else _reservation(row)
 
     def reservations(self, idents: Collection[str]) -> dict[str, Reservation]:
+        if self._spends:  # the reservations they write
+            self.flush()
         rows = self._conn.execute(
             "SELECT * FROM hub_reservations WHERE ident = ANY(%s)", (list(idents),)
         )
         return {r.ident: r for r in map(_reservation, rows)}
 
     def held(self, sku: str) -> dict[str, int]:
+        if self._spends:  # the rights they spend
+            self.flush()
         rows = self._conn.execute("SELECT node, h - owed FROM hub_rights WHERE sku = %s", (sku,))
         return {str(n): int(h) for n, h in rows}
 
     def held_many(self, skus: Collection[str]) -> dict[str, dict[str, int]]:
+        if self._spends:  # the rights they spend
+            self.flush()
         found: dict[str, dict[str, int]] = {}
         for sku, n, h in self._conn.execute(
             "SELECT sku, node, h - owed FROM hub_rights WHERE sku = ANY(%s)", (list(skus),)
@@ -490,10 +545,13 @@ class PostgresAccounts:
         self._rates.update(rates)
 
     def held_back(self) -> list[Statement]:
-        """The writes held back (`set_online_rates`), for the commit's batch; forgotten here."""
+        """The writes held back (the saves of accounts read from a view, then
+        `set_online_rates`), for the commit's batch; forgotten here. Run them inside
+        `short_rights()`."""
         rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(self._rates.items())]
+        spends, self._spends = self._spends, []
         self._rates.clear()
-        return row_statements(  # an order's few SKUs
+        return spends + row_statements(  # an order's few SKUs
             "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
             " SET rate = excluded.rate, at_s = excluded.at_s",
             rows,
@@ -501,11 +559,14 @@ class PostgresAccounts:
 
     def flush(self) -> None:
         """Write what is held back now (a read of it comes)."""
-        if self._rates:
-            run_batch(self._conn, self.held_back())
+        if self._rates or self._spends:
+            with short_rights():
+                run_batch(self._conn, self.held_back())
 
     def forget(self) -> None:
         self._rates.clear()
+        self._spends.clear()
+        self._seen.clear()
 
     def epochs(self) -> tuple[str, dict[str, str]]:
         """One statement: the hub's epoch (the row without a node) and each node's."""
@@ -527,10 +588,22 @@ class PostgresAccounts:
         return view_of(run_batch(self._conn, [self.view_statement(skus)]))
 
     def view_statement(self, skus: Collection[str]) -> Statement:
-        """`promise_view`'s statement (read by `view_of`), to send in a batch. Bound on the
-        client, never prepared: a generic plan scans every SKU's rows (8.7 ms at 20,000)."""
-        wanted = list(skus)
-        return _PROMISE_VIEW, (wanted, wanted, wanted)
+        """`promise_view`'s statement (read by `view_of`), to send in a batch: a call of the
+        function, whose statement the session plans once (ADR 0032)."""
+        return "SELECT * FROM promise_view(%s::text[])", (list(skus),)
+
+
+@contextmanager
+def short_rights() -> Iterator[None]:
+    """`rights_spend`'s refusal (a SKU's rights went since the view read them) raised as the
+    domain's NotEnoughRights; the transaction is aborted, so the unit of work rolls back."""
+    try:
+        yield
+    except psycopg.DatabaseError as error:
+        if error.sqlstate != SHORT_RIGHTS or error.diag.message_detail is None:
+            raise
+        sku, node, requested, held = json.loads(error.diag.message_detail)
+        raise NotEnoughRights(str(sku), str(node), int(requested), int(held)) from None
 
 
 def view_of(rows: Iterable[Sequence[Any]]) -> PromiseView:
@@ -551,18 +624,6 @@ def view_of(rows: Iterable[Sequence[Any]]) -> PromiseView:
         else:
             online[sku] = (value, at_s)
     return PromiseView(epoch, epochs, held, walk_in, online)
-
-
-_PROMISE_VIEW: LiteralString = (
-    "SELECT 0, node, NULL::text, NULL::float8, NULL::float8, epoch FROM sync_peers"
-    " UNION ALL SELECT 0, NULL, NULL, NULL, NULL, value FROM meta WHERE key = 'sync_epoch'"
-    " UNION ALL SELECT 1, node, sku, h - owed, NULL, NULL FROM hub_rights"
-    " WHERE sku = ANY(%s::text[])"
-    " UNION ALL SELECT 2, w.node, w.sku, w.rate, NULL, NULL FROM sync_peers p"
-    " JOIN hub_walk_in_rates w ON w.node = p.node AND w.sku = ANY(%s::text[])"
-    " UNION ALL SELECT 3, NULL, sku, rate, at_s, NULL FROM hub_online_rates"
-    " WHERE sku = ANY(%s::text[])"
-)
 
 
 _Row = tuple[Any, ...]
@@ -645,6 +706,10 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
         super().__init__(conn)
         self.rights = PostgresRights(conn)
         self.accounts = PostgresAccounts(conn)
+
+    def commit(self) -> None:
+        with short_rights():  # the escrow of an account saved from a view, now
+            super().commit()
 
     def _held_back(self) -> list[Statement]:
         return [*super()._held_back(), *self.accounts.held_back()]

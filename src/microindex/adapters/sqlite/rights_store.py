@@ -208,7 +208,10 @@ class SqliteAccounts:
             )
         ]
 
-    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
+    def load_rights(
+        self, node: str, skus: Collection[str], seen: PromiseView | None = None
+    ) -> NodeAccount:
+        """`seen` changes nothing here: the unit of work is the only writer."""
         chosen = tuple(skus)
         return self._account(node, f" AND sku IN ({', '.join('?' for _ in chosen)})", chosen)
 

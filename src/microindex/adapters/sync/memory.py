@@ -145,7 +145,9 @@ class MemoryAccounts:
     def next_skus(self, node: str, after: str, limit: int) -> list[str]:
         return sorted(sku for n, sku in self._s.held if n == node and sku > after)[:limit]
 
-    def load_rights(self, node: str, skus: Collection[str]) -> NodeAccount:
+    def load_rights(
+        self, node: str, skus: Collection[str], seen: PromiseView | None = None
+    ) -> NodeAccount:
         account = self.load(node, skus)
         account.reservations.clear()
         return account
