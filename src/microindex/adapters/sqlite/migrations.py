@@ -344,7 +344,11 @@ _FILLS: dict[int, Callable[[sqlite3.Connection], None]] = {
 
 
 def migrate(conn: sqlite3.Connection) -> list[int]:
-    """Apply the migrations this file lacks, each in its own transaction. Returns those applied."""
+    """Apply the migrations this file lacks, each in its own transaction. Returns those applied.
+
+    Several processes may open the same file at once (a hub's workers, a node's agent beside
+    its CLI): each migration is checked again inside its write transaction, so one that another
+    process applied since the versions were first read is passed over, not run twice."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -356,6 +360,9 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if _applied(conn, version):  # by another process meanwhile
+                conn.execute("COMMIT")
+                continue
             for statement in filter(str.strip, sql.split(";")):
                 conn.execute(statement)
             if version in _FILLS:
@@ -370,3 +377,8 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
             raise
         applied.append(version)
     return applied
+
+
+def _applied(conn: sqlite3.Connection, version: int) -> bool:
+    found = conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,))
+    return found.fetchone() is not None
