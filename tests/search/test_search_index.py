@@ -310,3 +310,41 @@ def test_the_engine_indexes_exactly_the_domains_words(title: str, description: s
 
     assert held("title") == set(index_words("t " + title))
     assert held(schema.ALL) == set(index_words("t " + title)) | set(index_words(description))
+
+
+def test_a_batchs_documents_are_each_products_own() -> None:
+    """`Documents` works out each brand, category, attribute text, pair and price once a batch
+    (ADR 0040): every document of a batch is the one made for its product alone, whatever the
+    products before it shared with it."""
+    shared = {"brand": "Kiln Co", "category": "Kitchen", "description": "A mug."}
+    batch = [
+        product("A-1", "Plain Mug", "12.00", **shared, attributes=(("colour", "navy"),)),
+        product("A-2", "KZ-8989S Mug", "12.00", **shared, attributes=(("Colour", "navy"),)),
+        product("A-3", "Café Mug", "12.0", brand="KILN CO", category="Kitchen 2"),
+        product(
+            "A-4",
+            "Mug",
+            "1200.00",
+            brand="Kiln-Co",
+            description="Crème. 10/12 mugs",
+            attributes=(("colour", "navy"), ("size", " "), ("style", "T-shirt")),
+            tags=("gift",),
+        ),
+        product("A-5", "Mug", "12.00", attributes=(("size", "navy"),), sale_price=None),
+        product("A-6", "Mug", "12.00", **shared, attributes=(("colour", "navy"),)),
+    ]
+    entries = [
+        IndexEntry(p, {"b": 1, "a": 2, "c": 0} if i % 2 else {}) for i, p in enumerate(batch)
+    ]
+    columns = schema.facet_columns(entries, [("material", 9)])
+    documents = schema.Documents(columns)
+    made = [documents.make(e).to_dict() for e in entries]
+    assert made == [schema.document(e, columns).to_dict() for e in entries]
+    assert made[0][schema.ALL] == ["plain mug kiln co kitchen navy a mug."]
+    assert made[1][schema.ALL] == ["kz 8989s mug kz8989s kz8989 8989 s kiln co kitchen navy a mug."]
+    assert made[2][schema.BRAND] == ["KILN CO"] and made[2]["brand"] == ["kiln co"]
+    assert made[3][schema.PRICE_BAND] != made[0][schema.PRICE_BAND]
+    assert made[1][schema.STOCKED_AT] == ["a", "b"] and schema.STOCKED_AT not in made[0]
+    assert made[4][schema.ATTRIBUTES] == [
+        dict.fromkeys(columns, schema.NO_VALUE) | {schema.attribute_column("size"): "navy"}
+    ]
