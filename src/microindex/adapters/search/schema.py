@@ -144,17 +144,13 @@ def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Docume
 
 
 class Documents:
-    """Makes a batch's documents. Products share attributes (`colour` `navy` on many), brands,
-    categories and prices, so each name and value's filter term, facet name and column, each
-    short text's indexed words and each price's band are worked out once a batch."""
+    """Makes a batch's documents. Products share attributes (`colour` `navy` on many), so
+    each name and value's filter term, facet name and column are worked out once a batch."""
 
     def __init__(self, columns: Collection[str]) -> None:
-        # Every document's facet columns, `NO_VALUE` until the product has the name.
-        self._empty: dict[str, str] = dict.fromkeys(columns, NO_VALUE)
+        self._columns = columns
         # (name, value) -> its filter term, folded name, facet column (None: blank), value
         self._pairs: dict[tuple[str, str], tuple[str, str, str | None, str]] = {}
-        self._short: dict[str, str] = {}  # brand, category, attribute text -> as indexed
-        self._bands: dict[str, int] = {}  # effective price -> `PRICE_BAND`
 
     def make(self, entry: IndexEntry) -> tantivy.Document:
         values = held(entry.product)
@@ -162,28 +158,8 @@ class Documents:
         doc = tantivy.Document()
         add = doc.add_text
         add(SKU, sku)
-        # The text fields: the short parts each in its own, and everything in `all`.
-        short = self._short
         described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
-        title_words = _indexed(title)
-        brand_words = short.get(brand)
-        if brand_words is None:
-            brand_words = short[brand] = _indexed(brand)
-        category_words = short.get(category)
-        if category_words is None:
-            category_words = short[category] = _indexed(category)
-        described_words = short.get(described)
-        if described_words is None:
-            described_words = short[described] = _indexed(described)
-        add("title", title_words)
-        add("brand", brand_words)
-        add("category", category_words)
-        add("attributes", described_words)
-        description_words = _indexed(description)
-        add(
-            ALL,
-            f"{title_words} {brand_words} {category_words} {described_words} {description_words}",
-        )
+        _add_words(doc, title, brand, category, described, description)
         add(CODES, sku.lower())
         if gtin:
             add(CODES, gtin)
@@ -196,15 +172,9 @@ class Documents:
             add(CATEGORY, category)
         if brand:
             add(BRAND, brand)
-        if attributes:
-            self._add_attributes(doc, attributes)
-        elif self._empty:
-            doc.add_json(ATTRIBUTES, self._empty)
+        self._add_attributes(doc, attributes)
         doc.add_float(PRICE, float(price))
-        band = self._bands.get(price)
-        if band is None:
-            band = self._bands[price] = band_of(Decimal(price))
-        doc.add_unsigned(PRICE_BAND, band)
+        doc.add_unsigned(PRICE_BAND, band_of(Decimal(price)))
         doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
         return doc
 
@@ -212,16 +182,17 @@ class Documents:
         self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...]
     ) -> None:
         """Filter terms (`colour=navy`), the faceted names and their facet columns."""
-        pairs, names, facets = self._pairs, {}, self._empty.copy()
-        add = doc.add_text
+        pairs, names, facets = self._pairs, {}, {}
         for pair in attributes:
             term, name, column, value = pairs.get(pair) or self._pair(pair)
-            add(ATTRIBUTE, term)
+            doc.add_text(ATTRIBUTE, term)
             if column is not None:  # as `facet_attributes`: the last value of a name counts
-                names[name] = None
+                names[name] = column
                 facets[column] = value
         for name in names:
-            add(ATTRIBUTE_NAMES, name)
+            doc.add_text(ATTRIBUTE_NAMES, name)
+        for column in self._columns:
+            facets.setdefault(column, NO_VALUE)
         if facets:
             doc.add_json(ATTRIBUTES, facets)
 
@@ -238,6 +209,27 @@ class Documents:
         return made
 
 
+def _add_words(
+    doc: tantivy.Document, title: str, brand: str, category: str, described: str, description: str
+) -> None:
+    """The text fields: the short parts each in its own, and everything in `all`."""
+    every = f"{title} {brand} {category} {described} {description}"
+    if plain_words(every):  # then so is each part: one look for the five
+        short = (title.lower(), brand.lower(), category.lower(), described.lower())
+        every = every.lower()
+    else:
+        short = (
+            _indexed(title),
+            _short_indexed(brand),
+            _short_indexed(category),
+            _short_indexed(described),
+        )
+        every = " ".join((*short, _indexed(description)))
+    for name, words in zip(SHORT_FIELDS, short, strict=True):
+        doc.add_text(name, words)
+    doc.add_text(ALL, every)
+
+
 def facet_columns(
     entries: Sequence[IndexEntry], indexed: Iterable[tuple[str, int]]
 ) -> tuple[str, ...]:
@@ -250,6 +242,11 @@ def facet_columns(
             counts[name] += products
     counts.update(dict(indexed))
     return tuple(attribute_column(name) for name in facet_names(counts.items()))
+
+
+@lru_cache(maxsize=4096)  # brands, categories and attribute values repeat across products
+def _short_indexed(text: str) -> str:
+    return _indexed(text)
 
 
 def _indexed(text: str) -> str:

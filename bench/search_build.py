@@ -1,0 +1,179 @@
+"""Where `search rebuild`'s CPU goes, a product at a time, beside plain tantivy's whole build.
+
+    PYTHONPATH=src .venv/bin/python -m bench.search_build                # 20,000 products, 5 runs
+    PYTHONPATH=src .venv/bin/python -m bench.search_build --products 5000 --runs 3
+
+Each part of the rebuild (`indexing.rebuild` from a node database, as `bench.search` builds
+microindex) is timed apart in the same process as plain tantivy fuzzy's build
+(`baselines.plain_tantivy`), and the least CPU (getrusage: every thread) of the runs is kept:
+on a shared machine the least is the part's own cost. Then the tantivy part (the documents
+added and committed, one indexing thread and a 200 MB heap, as the rebuild's) is run again with
+each group of fields left out of every document, to show what each group costs the engine.
+
+ADR 0040's figures (2026-12-07, 2 cores shared with four other helpers, load 5-8), 20,000
+products, microseconds of CPU a product, least of 5 runs:
+
+| part | µs | x plain |
+|---|---|---|
+| plain tantivy fuzzy: the whole build | 15.4-18.5 | 1.0 |
+| the rebuild, on disk | 95-112 | 6.1-6.6 |
+| SQLite: fetching the products' rows | 8.4 | 0.5 |
+| the catalog read (`catalog.all()`: rows and `Product`s) | 23.0 | 1.2 |
+| the entries and the batch's facet columns | 4.6 | 0.25 |
+| the documents (`schema.Documents.make`, Python) | 30.9 | 1.7 |
+| tantivy: `add_document` and the indexing thread | 21.7 | 1.2 |
+| tantivy: the commit | 11.2 | 0.6 |
+
+The tantivy part less each group of fields (10,000 products): every field 25.4 µs; less `all`
+7.0, the four short text fields 5.4, the stored data 4.4, the SKU and codes 4.2, the attribute
+facet columns (JSON) 2.8, the category and brand facets 1.5, the attribute terms and names 1.2,
+the price and its band 0.6, the stock fields none measurable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from bench import baselines
+from bench.catalog import generate
+from bench.search import CATALOG_FILE, catalog_database
+from bench.workload import NODE, stocked
+from microindex.adapters.search import schema as f
+from microindex.adapters.search.tantivy_index import WRITER_HEAP, TantivyIndex
+from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
+from microindex.service.indexing import rebuild
+from microindex.service.search import IndexEntry
+
+# Groups of fields left out of every document, one group at a time.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "every field": (),
+    f"less {f.ALL}": (f.ALL,),
+    "less the short text fields": f.SHORT_FIELDS,
+    "less the stored data": (f.DATA,),
+    "less SKU and codes": (f.SKU, f.CODES),
+    "less the attribute columns": (f.ATTRIBUTES,),
+    "less category and brand facets": (f.CATEGORY, f.BRAND),
+    "less attribute terms and names": (f.ATTRIBUTE, f.ATTRIBUTE_NAMES),
+    "less price and band": (f.PRICE, f.PRICE_BAND),
+    "less the stock fields": (f.STOCKED, f.STOCKED_AT),
+}
+
+
+def cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def without(made: Iterable[tantivy.Document], left_out: tuple[str, ...]) -> list[Any]:
+    """The documents again, less the fields `left_out`."""
+    adders: dict[str, Callable[[Any, str, Any], None]] = {
+        f.PRICE: lambda d, k, v: d.add_float(k, v),
+        f.PRICE_BAND: lambda d, k, v: d.add_unsigned(k, v),
+        f.STOCKED: lambda d, k, v: d.add_unsigned(k, v),
+        f.DATA: lambda d, k, v: d.add_bytes(k, bytes(v)),
+        f.ATTRIBUTES: lambda d, k, v: d.add_json(k, v),
+    }
+    found = []
+    for document in made:
+        again = tantivy.Document()
+        for name, values in document.to_dict().items():
+            if name not in left_out:
+                add = adders.get(name, lambda d, k, v: d.add_text(k, v))
+                for value in values:
+                    add(again, name, value)
+        found.append(again)
+    return found
+
+
+def engine_cpu(documents: list[Any]) -> tuple[float, float]:
+    """(CPU of adding `documents`, of the commit after)."""
+    index = tantivy.Index(f.build_schema())
+    f.register_analyzer(index)
+    writer = index.writer(WRITER_HEAP, 1)
+    started = cpu()
+    for document in documents:
+        writer.add_document(document)
+    added = cpu()
+    writer.commit()
+    writer.wait_merging_threads()
+    return added - started, cpu() - added
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    n = args.products
+    products = generate(n)
+    stock = stocked(products)
+    folder = Path(tempfile.mkdtemp(prefix="bench-search-build-"))
+    catalog_database(products, folder)
+    database = SqliteDatabase(folder / CATALOG_FILE)
+    least: dict[str, float] = {}
+
+    def keep(part: str, seconds: float) -> None:
+        least[part] = min(least.get(part, seconds), seconds)
+
+    for _ in range(args.runs):
+        out = Path(tempfile.mkdtemp(prefix="bench-plain-"))
+        started = cpu()
+        baselines.plain_tantivy(products, out, fuzzy=True)
+        keep("plain tantivy fuzzy: the whole build", cpu() - started)
+        shutil.rmtree(out)
+        out = Path(tempfile.mkdtemp(prefix="bench-rebuild-"))
+        started = cpu()
+        index = TantivyIndex(out / "index")
+        rebuild(index, database, NODE)
+        index.close()
+        keep("the rebuild, on disk", cpu() - started)
+        shutil.rmtree(out)
+        conn = sqlite3.connect(folder / CATALOG_FILE)
+        started = cpu()
+        conn.execute("SELECT * FROM products ORDER BY sku").fetchall()
+        keep("SQLite: fetching the rows", cpu() - started)
+        conn.close()
+        started = cpu()
+        with database.reading() as uow:
+            read = list(uow.catalog.all())
+        keep("the catalog read (rows and Products)", cpu() - started)
+        started = cpu()
+        entries = [IndexEntry(p, stock.get(p.sku.value, {})) for p in read]
+        columns = f.facet_columns(entries, ())
+        keep("the entries and facet columns", cpu() - started)
+        started = cpu()
+        documents = f.Documents(columns)
+        made = [documents.make(e) for e in entries]
+        keep("the documents (Python)", cpu() - started)
+        added, committed = engine_cpu(made)
+        keep("tantivy: add_document, indexing", added)
+        keep("tantivy: the commit", committed)
+    plain = least["plain tantivy fuzzy: the whole build"]
+    print(f"{n} products, least CPU of {args.runs} runs, a product:")
+    for part, seconds in least.items():
+        print(f"  {part:<40}{seconds / n * 1e6:8.1f} us{seconds / plain:7.2f}x plain")
+    variants = {name: without(made, group) for name, group in GROUPS.items()}
+    engine: dict[str, float] = {}
+    for _ in range(args.runs):
+        for name, variant in variants.items():
+            seconds = sum(engine_cpu(variant))
+            engine[name] = min(engine.get(name, seconds), seconds)
+    print("tantivy (add and commit), each group of fields left out, a product:")
+    for name, seconds in engine.items():
+        saved = (engine["every field"] - seconds) / n * 1e6
+        print(f"  {name:<40}{seconds / n * 1e6:8.1f} us  saves {saved:5.1f} us")
+    database.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
