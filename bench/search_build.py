@@ -10,24 +10,26 @@ on a shared machine the least is the part's own cost. Then the tantivy part (the
 added and committed, one indexing thread and a 200 MB heap, as the rebuild's) is run again with
 each group of fields left out of every document, to show what each group costs the engine.
 
-ADR 0040's figures (2026-12-07, 2 cores shared with four other helpers, load 5-8), 20,000
-products, microseconds of CPU a product, least of 5 runs:
+ADR 0040's figures (2026-12-07, 2 cores shared with four other helpers), 20,000 products,
+microseconds of CPU a product, least of 5 runs; first a script timing the same parts on main
+(load 5-8), then this bench (load 11-16):
 
-| part | µs | x plain |
-|---|---|---|
-| plain tantivy fuzzy: the whole build | 15.4-18.5 | 1.0 |
-| the rebuild, on disk | 95-112 | 6.1-6.6 |
-| SQLite: fetching the products' rows | 8.4 | 0.5 |
-| the catalog read (`catalog.all()`: rows and `Product`s) | 23.0 | 1.2 |
-| the entries and the batch's facet columns | 4.6 | 0.25 |
-| the documents (`schema.Documents.make`, Python) | 30.9 | 1.7 |
-| tantivy: `add_document` and the indexing thread | 21.7 | 1.2 |
-| tantivy: the commit | 11.2 | 0.6 |
+| part | first | this bench | x plain |
+|---|---|---|---|
+| plain tantivy fuzzy: the whole build | 15.4-18.5 | 13.6 | 1.0 |
+| the rebuild, on disk | 95-112 | 87.6 | 6.1-6.6 |
+| SQLite: fetching the products' rows | 8.4 | 7.8 | 0.5-0.6 |
+| the catalog read (`catalog.all()`: rows and `Product`s) | 23.0 | 17.7 | 1.2-1.3 |
+| the entries and the batch's facet columns | 4.6 | 4.4 | 0.25-0.3 |
+| the documents (`schema.Documents.make`, Python) | 30.9 | 33.7 | 1.7-2.5 |
+| tantivy: `add_document` and the indexing thread | 21.7 | 15.4 | 1.1-1.2 |
+| tantivy: the commit | 11.2 | 10.2 | 0.6-0.75 |
 
-The tantivy part less each group of fields (10,000 products): every field 25.4 µs; less `all`
-7.0, the four short text fields 5.4, the stored data 4.4, the SKU and codes 4.2, the attribute
-facet columns (JSON) 2.8, the category and brand facets 1.5, the attribute terms and names 1.2,
-the price and its band 0.6, the stock fields none measurable.
+The tantivy part less each group of fields (10,000 products, then 20,000): every field 25.4 /
+26.4 µs; less `all` 7.0 / 9.0, the four short text fields 5.4 / 6.1, the stored data 4.4 /
+4.9, the SKU and codes 4.2 / 4.5, the attribute facet columns (JSON) 2.8 / 4.1, the category and
+brand facets 1.5 / 3.1, the attribute terms and names 1.2 / 2.6, the price and its band 0.6 /
+2.1, the stock fields none measurable.
 """
 
 from __future__ import annotations
