@@ -26,6 +26,7 @@ from microindex.domain.search.request import Filters
 from microindex.service.search import SearchPlan
 
 ATTRIBUTE_PREFIX = "attribute:"
+CATEGORIES, BRANDS = "categories", "brands"  # aggregations' names
 FEW_VALUES = 16  # up to this many values, a filter is a union of term queries
 
 
@@ -135,15 +136,18 @@ def plan_query(
 
 
 @lru_cache(maxsize=64)
-def facet_request(bands: tuple[PriceBand, ...], names: tuple[str, ...]) -> dict[str, Any]:
+def facet_request(
+    bands: tuple[PriceBand, ...], names: tuple[str, ...], fixed: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Aggregations named "categories", "brands", "prices" and "attribute:<name>" (made once
-    per bands and names: the engine only reads it). Prices are counted by band position
-    (`schema.PRICE_BAND`) when `bands` are those the index holds, else by range, keyed by
-    each band's label."""
-    request: dict[str, Any] = {
-        "categories": {"terms": {"field": f.CATEGORY, "size": CATEGORY_VALUES}},
-        "brands": {"terms": {"field": f.BRAND, "size": BRAND_VALUES}},
-    }
+    per bands, names and the facets `fixed` by a filter, which are left out: the engine only
+    reads it). Prices are counted by band position (`schema.PRICE_BAND`) when `bands` are
+    those the index holds, else by range, keyed by each band's label."""
+    request: dict[str, Any] = {}
+    if CATEGORIES not in fixed:
+        request[CATEGORIES] = {"terms": {"field": f.CATEGORY, "size": CATEGORY_VALUES}}
+    if BRANDS not in fixed:
+        request[BRANDS] = {"terms": {"field": f.BRAND, "size": BRAND_VALUES}}
     for name in names:
         column = f"{f.ATTRIBUTES}.{f.attribute_column(name)}"
         # one more: a column's `NO_VALUE` bucket may be among them (facets leave it out)

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ import tantivy
 from microindex.adapters.search import schema as f
 from microindex.adapters.search.queries import (
     ATTRIBUTE_PREFIX,
+    BRANDS,
+    CATEGORIES,
     any_of,
     facet_request,
     plan_query,
@@ -39,6 +42,7 @@ from microindex.domain.search.facets import (
     count_facets,
     facet_names,
     ranked,
+    ranked_by_value,
 )
 from microindex.domain.search.query import takes_typos
 from microindex.domain.search.request import SortOrder
@@ -243,8 +247,9 @@ class TantivyIndex:
                 facets = count_facets(hits, plan.bands, view.attribute_names())
             if facets is None:
                 shown = hits if relaxed else None
-                raw = searcher.aggregate(*self._facet_query(view, plan, loose, shown))
-                facets = _facets(raw, plan.bands)
+                fixed = _fixed(plan) if shown is None else {}
+                raw = searcher.aggregate(*self._facet_query(view, plan, loose, shown, fixed))
+                facets = _facets(raw, plan.bands, {k: ((v, total),) for k, v in fixed.items()})
         elif plan.request.facets:
             facets = Facets()
         return EnginePage(hits, total, facets, loose)
@@ -257,14 +262,20 @@ class TantivyIndex:
         return bool(getattr(view.searcher.search(matched, 1, True), "count", 0))
 
     def _facet_query(
-        self, view: _View, plan: SearchPlan, loose: frozenset[str], shown: list[EngineHit] | None
+        self,
+        view: _View,
+        plan: SearchPlan,
+        loose: frozenset[str],
+        shown: list[EngineHit] | None,
+        fixed: Mapping[str, str],
     ) -> tuple[Any, dict[str, Any]]:
-        """The documents facets count: the plan's, or only those `shown`."""
+        """The documents facets count: the plan's, or only those `shown`; the facets `fixed`
+        by a filter are not asked for."""
         if shown is not None:
             matched = any_of(self._schema, f.SKU, [h.sku for h in shown])
         else:
             matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
-        return matched, facet_request(plan.bands, view.attribute_names())
+        return matched, facet_request(plan.bands, view.attribute_names(), frozenset(fixed))
 
     def _page(self, view: _View, plan: SearchPlan, loose: frozenset[str]) -> tuple[Any, bool]:
         request = plan.request
@@ -322,15 +333,34 @@ def _lock(handle: int, wait_s: float) -> bool:
             time.sleep(_RETRY_S)
 
 
-def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
+_KEY_COUNT = itemgetter("key", "doc_count")  # a bucket as a (value, count) pair
+
+
+def _fixed(plan: SearchPlan) -> dict[str, str]:
+    """The facets a filter on one value fixes ("categories", "brands"), with that value: every
+    hit holds it, so its facet is that value counted once a hit, and the engine need not
+    aggregate it (ADR 0039)."""
+    filters = plan.request.filters
+    fixed = {}
+    if len(filters.categories) == 1:
+        fixed[CATEGORIES] = filters.categories[0]
+    if len(filters.brands) == 1:
+        fixed[BRANDS] = filters.brands[0]
+    return fixed
+
+
+def _facets(
+    raw: dict[str, Any],
+    bands: tuple[PriceBand, ...],
+    fixed: Mapping[str, Iterable[tuple[str, int]]],
+) -> Facets:
     def values(found: dict[str, Any] | None) -> tuple[FacetValue, ...]:
         if not found:
             return ()
-        buckets = found["buckets"]
-        return ranked(
-            [(b["key"], b["doc_count"]) for b in buckets if b["key"] != f.NO_VALUE],
-            ATTRIBUTE_VALUES,
-        )
+        pairs = sorted(map(_KEY_COUNT, found["buckets"]))  # made and sorted in C
+        if pairs and pairs[0][0] == f.NO_VALUE:  # an attribute column's blank sorts first
+            del pairs[0]
+        return ranked_by_value(pairs, ATTRIBUTE_VALUES)
 
     attributes = {}
     for key in sorted(raw):
@@ -343,4 +373,10 @@ def _facets(raw: dict[str, Any], bands: tuple[PriceBand, ...]) -> Facets:
     else:  # by range, keyed by label
         by_label = {str(b["key"]): int(b["doc_count"]) for b in buckets}
         prices = tuple((band, by_label.get(band.label, 0)) for band in bands)
-    return Facets(values(raw.get("categories")), values(raw.get("brands")), attributes, prices)
+    categories, brands = fixed.get(CATEGORIES), fixed.get(BRANDS)
+    return Facets(
+        ranked(categories) if categories is not None else values(raw.get(CATEGORIES)),
+        ranked(brands) if brands is not None else values(raw.get(BRANDS)),
+        attributes,
+        prices,
+    )

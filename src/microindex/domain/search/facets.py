@@ -7,6 +7,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import lru_cache
+from itertools import starmap
+from operator import itemgetter
 from typing import Protocol
 
 from microindex.domain.errors import InvalidValue
@@ -116,10 +118,22 @@ class Facets:
 
 def ranked(counts: Iterable[tuple[str, int]], limit: int | None = None) -> tuple[FacetValue, ...]:
     """Facet values busiest first, then by value, so the order never depends on the engine;
-    the first `limit` of them (all when None). Sorted as (-count, value) pairs, cheaper than a
-    key function called per value (a page's facets are read on most searches)."""
-    order = sorted([(-n, v) for v, n in counts])
-    return tuple([_facet_value(v, -n) for n, v in order[:limit]])
+    the first `limit` of them (all when None)."""
+    return ranked_by_value(sorted(counts), limit)  # by value: a facet's values are distinct
+
+
+def ranked_by_value(
+    pairs: list[tuple[str, int]], limit: int | None = None
+) -> tuple[FacetValue, ...]:
+    """`ranked`, for (value, count) pairs already in order of value (sorted again in place):
+    sorted stably by count, falling, so equal counts stay in order of value. Both sorts and
+    the values' making run in C, where a `(-count, value)` pair made per value cost twice as
+    much (a faceted search ranks about a hundred; ADR 0039)."""
+    pairs.sort(key=_COUNT, reverse=True)
+    return tuple(starmap(_facet_value, pairs[:limit]))
+
+
+_COUNT = itemgetter(1)
 
 
 @lru_cache(maxsize=KEPT_VALUES)
