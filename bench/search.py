@@ -325,10 +325,13 @@ def report_side_by_side(figures: dict[str, dict[str, Any]]) -> None:
         f"build (`search rebuild`): wall {build:.1f}x, CPU {build_cpu:.1f}x; of its CPU, "
         f"{read} s read the catalog from SQLite: the index alone {indexing:.1f}x"
     )
+    # Judged on wall time and CPU time both: on a loaded machine the wall ratios flatter (the
+    # plain engines wait on the same neighbours), as a build of 2.8x wall at 6.0x CPU did.
+    within = all(r <= RATIO_TARGET for r in ratios.values())
     print(
-        f"targets: p50 and p99 within {RATIO_TARGET:g}x of tantivy fuzzy (wall) "
-        f"{_met(ratios['wall_ms p50'] <= RATIO_TARGET and ratios['wall_ms p99'] <= RATIO_TARGET)}"
-        f"; build {build:.1f}x, within {BUILD_TARGET:g}x {_met(build <= BUILD_TARGET)}"
+        f"targets: p50 and p99 within {RATIO_TARGET:g}x of tantivy fuzzy (wall and CPU) "
+        f"{_met(within)}; build within {BUILD_TARGET:g}x (wall {build:.1f}x, CPU "
+        f"{build_cpu:.1f}x) {_met(max(build, build_cpu) <= BUILD_TARGET)}"
     )
 
 
