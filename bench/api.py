@@ -1,8 +1,8 @@
 """The HTTP API against the same reads made in-process, on the demo shop, in the same run.
 
-    python bench/api.py                 # 500 requests per operation
-    python bench/api.py --requests 2000 --json
-    python bench/api.py --products 100000   # the demo plus 100,000 generated products
+    python -m bench.api                 # 500 requests per operation
+    python -m bench.api --requests 2000 --json
+    python -m bench.api --products 100000   # the demo plus 100,000 generated products
 
 The hub is served by uvicorn in a second process on a free loopback port (no access log); one
 httpx client with keep-alive sends the requests one after another, each with an admin token.
