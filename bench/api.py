@@ -1,8 +1,8 @@
 """The HTTP API against the same reads made in-process, on the demo shop, in the same run.
 
-    python bench/api.py                 # 500 requests per operation
-    python bench/api.py --requests 2000 --json
-    python bench/api.py --products 100000   # the demo plus 100,000 generated products
+    python -m bench.api                 # 500 requests per operation
+    python -m bench.api --requests 2000 --json
+    python -m bench.api --products 100000   # the demo plus 100,000 generated products
 
 The hub is served by uvicorn in a second process on a free loopback port (no access log); one
 httpx client with keep-alive sends the requests one after another, each with an admin token.
@@ -136,6 +136,16 @@ def serve(root: Path, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     server.kill()
     raise SystemExit("the API server did not start")
+
+
+def warmed(client: httpx.Client, wait_s: float = 900) -> None:
+    """Wait for the server's first index build (run in the background at start-up: until it
+    ends a search answers 503 `IndexWarming`), so that the search row times searches."""
+    deadline = time.monotonic() + wait_s
+    while client.get("/api/v1/search", params={"q": WORDS[0], "limit": 1}).status_code == 503:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the server's search index was still warming after {wait_s:.0f} s")
+        time.sleep(0.5)
 
 
 def checked(response: httpx.Response) -> httpx.Response:
@@ -358,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 pairs = listing_against_stock(ws, client, args.requests, server.pid)
                 if not args.json:  # first: it is what --products is for
                     report_listing(pairs, total)
+                warmed(client)
                 rows = run(ws, client, args.requests, index)
         finally:
             server.terminate()

@@ -1,8 +1,8 @@
 """How long `microindex --help` and a first command take to start, beside `python -c pass`
 in the same run (the interpreter's own start-up, the floor), and what the CLI imports.
 
-    python bench/cli_startup.py               # 10 runs each; hyperfine too when installed
-    python bench/cli_startup.py --runs 30 --json
+    python -m bench.cli_startup               # 10 runs each; hyperfine too when installed
+    python -m bench.cli_startup --runs 30 --json
 
 Each row: the command, its median and best wall time over the runs, and the median less the
 baseline's (what microindex itself costs). Then `python -X importtime` of the CLI app: its

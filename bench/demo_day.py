@@ -1,7 +1,7 @@
 """A demo day with the van offline four hours: stock rights against the naive policy.
 
-    python bench/demo_day.py                 # 5 seeded days
-    python bench/demo_day.py --days 10 --offline-h 4
+    python -m bench.demo_day                 # 5 seeded days
+    python -m bench.demo_day --days 10 --offline-h 4
 
 The demo shop is built once (eight weeks of history, synced at the demo's noon) and copied for
 each seeded day. From noon to 20:00, one demand trace is replayed two ways:

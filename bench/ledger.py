@@ -1,7 +1,7 @@
 """Ledger append rate and on-hand read latency, ours against the raw driver, in the same run.
 
-    python bench/ledger.py              # SQLite and PostgreSQL, 2000 movements each way
-    python bench/ledger.py --n 5000 --json
+    python -m bench.ledger              # SQLite and PostgreSQL, 2000 movements each way
+    python -m bench.ledger --n 5000 --json
 
 SQLite runs on a temporary file opened with microindex's own pragmas (WAL, synchronous=FULL).
 PostgreSQL runs in a throwaway schema at --pg-url (default MICROINDEX_TEST_PG_URL, else the local
@@ -126,6 +126,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench.server_cpu import ServerCpu, backend_cpu
 from microindex.adapters.postgres.connection import connect as pg_connect
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase
 from microindex.adapters.sqlite.connection import connect as sqlite_connect
@@ -189,9 +190,6 @@ class Compared:
     same: Compared | None = None  # raw SQL into our own schema, when measured: ours against it
     ours_server_us: float | None = None  # the database server's CPU per operation, when read
     raw_server_us: float | None = None
-
-
-ServerCpu = Callable[[], float]  # CPU seconds a server process has spent so far
 
 
 def compare_rates(
@@ -484,26 +482,6 @@ def _postgres_rows(n: int, database: PostgresDatabase, raw: psycopg.Connection[A
         ).fetchone()
 
     return rows + read_rows("postgres", n, database, raw_read)
-
-
-def backend_cpu(conn: psycopg.Connection[Any]) -> ServerCpu | None:
-    """The CPU seconds spent so far by the server process serving `conn`, read from `/proc`;
-    None when that process is not on this machine (or not readable)."""
-    process = Path(f"/proc/{conn.info.backend_pid}")
-    stat = process / "stat"
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def spent() -> float:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-
-    try:
-        spent()
-        if not (process / "comm").read_text().startswith("postgres"):
-            return None  # another process that happens to have its number
-    except (OSError, IndexError, ValueError):
-        return None
-    return spent
 
 
 def reachable(url: str) -> str | None:

@@ -1,9 +1,9 @@
 """Photo blobs in the workspace folder against the PostgreSQL hub's `media_blobs` table, beside
 raw psycopg INSERT and SELECT of the same bytes, in the same run.
 
-    python bench/media_blobs.py                       # 40 blobs each of 200 KB and 4 MB
-    python bench/media_blobs.py --count 100 --json
-    MICROINDEX_BENCH_PG_URL=postgresql://... python bench/media_blobs.py
+    python -m bench.media_blobs                       # 40 blobs each of 200 KB and 4 MB
+    python -m bench.media_blobs --count 100 --json
+    MICROINDEX_BENCH_PG_URL=postgresql://... python -m bench.media_blobs
 
 A web rendition is ~200 KB, an original from a phone ~4 MB. Each row: blobs per second and
 MB/s for put (new blobs) and get, per store. The PostgreSQL store runs in a schema of its own,

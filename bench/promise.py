@@ -1,7 +1,7 @@
 """Order promising: orders promised and reserved per second, beside raw one-row UPDATEs.
 
-    python bench/promise.py                  # 2,000 orders over 1,000 SKUs at 3 nodes
-    python bench/promise.py --orders 500 --json
+    python -m bench.promise                  # 2,000 orders over 1,000 SKUs at 3 nodes
+    python -m bench.promise --orders 500 --json
 
 In-process through `service.promise.place_order` (idempotency check, candidates from the
 hub's rights, the rule chain, the escrow reservation per node, the order and its events, one
@@ -75,6 +75,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from bench.server_cpu import ServerCpu, backend_cpu
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.sqlite.connection import connect
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
@@ -87,7 +88,6 @@ from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.service import promise, rights, sync
 from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 
-ServerCpu = Callable[[], float]  # CPU seconds a server process has spent so far
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning: every node open
 SECRETS = {node.code.value: f"{node.code.value}-bench".encode() for node in NODES}
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -252,25 +252,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     _table(result)
     return 0
-
-
-def backend_cpu(conn: psycopg.Connection[Any]) -> ServerCpu | None:
-    """The CPU seconds spent so far by the server process serving `conn`, read from `/proc`;
-    None when that process is not on this machine (or not readable)."""
-    process = Path(f"/proc/{conn.info.backend_pid}")
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def spent() -> float:
-        fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-
-    try:
-        spent()
-        if not (process / "comm").read_text().startswith("postgres"):
-            return None  # another process that happens to have its number
-    except (OSError, IndexError, ValueError):
-        return None
-    return spent
 
 
 def _table(result: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Sync throughput: the hub's apply rate beside a raw insert baseline, catch-up, wire bytes.
 
-    python bench/sync.py                 # 100,000 pending movements, batches of 5,000
-    python bench/sync.py --pending 20000 --json
+    python -m bench.sync                 # 100,000 pending movements, batches of 5,000
+    python -m bench.sync --pending 20000 --json
 
 All in one run, on temporary SQLite files opened with microindex's pragmas (WAL,
 synchronous=FULL):

@@ -1,7 +1,7 @@
 """Soak: thousands of seeded sync simulations under faults; every violation printed for replay.
 
-    python bench/sync_soak.py                  # 10,000 runs on 2 processes
-    python bench/sync_soak.py --runs 500 --start 20000 --check-every 1 --every 100
+    python -m bench.sync_soak                  # 10,000 runs on 2 processes
+    python -m bench.sync_soak --runs 500 --start 20000 --check-every 1 --every 100
 
 Each run is `microindex.sync_sim.run.run_seed(seed)`: a hub and three nodes on in-memory
 storage, a seeded demand trace and fault mix (drop, duplicate, reorder, delay, partitions that

@@ -51,11 +51,15 @@ def test_no_module_connects_or_reads_the_environment_at_import() -> None:
 
 
 def test_only_a_store_reading_its_own_rows_makes_unchecked_products() -> None:
-    """`stored_product` skips every check: rows the store wrote from checked products only,
+    """`stored_product` skips every check: rows a store wrote from checked products only,
     never an import, the wire, a hub's reply or an outbox payload (ADR 0035)."""
     callers = {
         path.relative_to(SRC).as_posix()
         for path in SRC.rglob("*.py")
         if "stored_product" in path.read_text(encoding="utf-8")
     }
-    assert callers == {"domain/product.py", "adapters/sqlite/stores.py"}
+    assert callers == {
+        "domain/product.py",
+        "adapters/sqlite/stores.py",
+        "adapters/postgres/stores.py",
+    }

@@ -126,3 +126,27 @@ def _get_when_up(url: str) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def _bench_commands(text: str) -> set[str]:
+    """Every bench command a text names, as typed: `python -m bench.x` or `python bench/x.py`."""
+    return set(re.findall(r"python (-m bench\.\w+|bench/\w+\.py)", text))
+
+
+def test_every_bench_the_readme_and_the_benches_name_starts_as_written() -> None:
+    """A bench named as `python bench/api.py` failed at once (`No module named 'bench'`): the
+    benches import each other, so each runs as a module, from the checkout's root."""
+    named = _bench_commands(README)
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        named |= _bench_commands(path.read_text(encoding="utf-8"))
+    assert len(named) >= 10
+    for command in sorted(named):
+        done = subprocess.run(
+            [sys.executable, *command.split(), "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"python {command} --help: {done.stderr[-500:]}"
+        assert "usage:" in done.stdout, command

@@ -33,10 +33,10 @@ def runs_elsewhere(hub: SyncUnitOfWorkFactory, node_db: SyncUnitOfWorkFactory, n
     with hub() as uow:
         mirrored = uow.ledger.load(node, []).head
         peer = uow.accounts.peer(node)
-    with node_db() as uow:
-        side = uow.rights.load(node)
+    with node_db() as uow:  # asked at each read of a node's stock: no read of its rights
+        sent = uow.rights.sent(node)
         head = uow.ledger.load(node, []).head
-    return mirrored > head or (peer.incarnation, peer.counter) > (side.incarnation, side.counter)
+    return mirrored > head or (peer.incarnation, peer.counter) > sent
 
 
 # The acts of a node's own staff the hub refuses for a node that runs elsewhere: each writes

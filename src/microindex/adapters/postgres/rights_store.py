@@ -69,6 +69,12 @@ class PostgresRights:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    def sent(self, node: str) -> tuple[int, int]:
+        row = self._conn.execute(
+            "SELECT incarnation, counter FROM sync_sides WHERE node = %s", (node,)
+        ).fetchone()
+        return (1, 0) if row is None else (int(row[0]), int(row[1]))
+
     def load(self, node: str) -> NodeSide:
         rights = {
             sku: Rights(int(local), int(granted), int(unavailable), _reserved(reserved))

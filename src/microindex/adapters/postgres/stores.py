@@ -6,8 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any, LiteralString
 
 from psycopg import sql
@@ -25,7 +24,7 @@ from microindex.adapters.postgres.connection import (
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag
 from microindex.domain.node import Node
-from microindex.domain.product import Product
+from microindex.domain.product import Fragility, Product, Size, stored_product
 from microindex.service.ports import (
     OutboxMessage,
     ProductFilter,
@@ -38,7 +37,6 @@ from microindex.service.records import (
     movement_from_record,
     node_from_record,
     node_record,
-    product_from_record,
     product_record,
 )
 
@@ -138,13 +136,23 @@ def product_row(product: Product) -> tuple[Any, ...]:
 
 
 def _product(row: tuple[Any, ...]) -> Product:
-    record = dict(zip(PRODUCT_COLUMNS, row, strict=True))
-    for money in ("price", "sale_price"):
-        if isinstance(record[money], Decimal):
-            record[money] = str(record[money])
-    if isinstance(record["preorder_until"], date):
-        record["preorder_until"] = record["preorder_until"].isoformat()
-    return product_from_record(record)
+    """A product from its row (PRODUCT_COLUMNS), which `upsert` or the import's staging wrote
+    from a checked `Product`: read back without checking its values again (`stored_product`,
+    ADR 0035), as the SQLite catalog reads its own. The jsonb columns arrive decoded."""
+    (sku, gtin, title, description, brand, category, attributes, price, sale, currency, media,
+     weight_g, size, fragility, limited, preorder, tags, handle) = row  # fmt: skip
+    return stored_product(
+        sku, gtin, title, description, brand, category,
+        tuple((str(k), str(v)) for k, v in attributes),
+        str(price), str(sale) if sale is not None else None, currency,
+        tuple(media), weight_g,
+        Size.parse(size) if size else None,
+        _FRAGILITY[fragility],
+        limited, preorder, tuple(tags), handle,
+    )  # fmt: skip
+
+
+_FRAGILITY = {f.value: f for f in Fragility}
 
 
 def _movement(row: tuple[Any, ...]) -> Movement:

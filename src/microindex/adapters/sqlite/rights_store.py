@@ -45,6 +45,12 @@ class SqliteRights:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
+    def sent(self, node: str) -> tuple[int, int]:
+        row = self._conn.execute(
+            "SELECT incarnation, counter FROM sync_sides WHERE node = ?", (node,)
+        ).fetchone()
+        return (1, 0) if row is None else (int(row[0]), int(row[1]))
+
     def load(self, node: str) -> NodeSide:
         rights = {  # every SKU of the node, twice an exchange: no call a row but Rights
             sku: Rights(local, granted, unavailable, () if text == "[]" else _reserved(text))

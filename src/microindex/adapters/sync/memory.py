@@ -90,6 +90,10 @@ class MemoryRights:
     def __init__(self, sync: _Sync, journal: Journal) -> None:
         self._s, self._j = sync, journal
 
+    def sent(self, node: str) -> tuple[int, int]:
+        side = self._s.sides.get(node)
+        return (1, 0) if side is None else (side.incarnation, side.counter)
+
     def load(self, node: str) -> NodeSide:
         side = self._s.sides.get(node)
         return NodeSide(node, {}, 0) if side is None else _clone_side(side)

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from microindex.domain.access import AccessToken
-from microindex.entrypoints.http.context import Hub, hub_of
+from microindex.entrypoints.http.context import Hub, hub_dependency, hub_of
 from microindex.service.access import authenticate
 
 bearer = HTTPBearer(
@@ -26,5 +26,5 @@ def authenticated(
     return authenticate(hub.tokens, secret, hub.now())
 
 
-HubDep = Annotated[Hub, Depends(hub_of)]
+HubDep = Annotated[Hub, Depends(hub_dependency)]
 TokenDep = Annotated[AccessToken, Depends(authenticated)]

@@ -75,6 +75,12 @@ def hub_of(request: Request) -> Hub:
     return hub
 
 
+async def hub_dependency(request: Request) -> Hub:
+    """`hub_of` as a dependency: async, so FastAPI runs it on the event loop instead of sending
+    it to a worker thread and back (a hand-off costs more CPU than the lookup itself)."""
+    return hub_of(request)
+
+
 def token_of(request: Request) -> AccessToken:
     """The token `auth.authenticated` found for this request."""
     token: AccessToken = request.state.token
