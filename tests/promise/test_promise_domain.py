@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from microindex.demo.scenario import NODES
 from microindex.domain.node import Location
+from microindex.domain.promise import plans
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
-from microindex.domain.promise import plans
 from microindex.domain.promise.plans import SHOPIFY_CHAINS, CannotPromise, decide
 
 SHOP, LOCKER, VAN = (
