@@ -104,6 +104,7 @@ def test_rates_and_rights_written_over_keep_their_rows(tmp_path: Path) -> None:
             assert uow.accounts.held("MUG")["shopfront"] == 6
             rate, at_s = uow.accounts.online_rates(["MUG"])["MUG"]
             assert rate > 0 and at_s == shop.clock().timestamp()
+        assert isinstance(shop.hub, SqlitePromiseDatabase)
         conn = shop.hub.connection()
         counts = [
             conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
