@@ -113,3 +113,18 @@ def test_rates_and_rights_written_over_keep_their_rows(tmp_path: Path) -> None:
         assert counts == [1, 1, 3]
     finally:
         close_shop(shop)
+
+
+def test_a_view_of_many_skus_reads_them_all(tmp_path: Path) -> None:
+    """Past 500 SKUs the view binds them as one JSON list (SQLite limits bound parameters)."""
+    shop = sqlite_shop(tmp_path)
+    try:
+        shop.stock("shopfront", "MUG", 5)
+        shop.stock("van", "CUP", 2)
+        many = [f"X-{i}" for i in range(20_000)] + ["MUG", "CUP"]
+        with shop.hub() as uow:
+            few, lots = uow.accounts.promise_view(["MUG", "CUP"]), uow.accounts.promise_view(many)
+        assert lots.held == few.held == {"MUG": {"shopfront": 5}, "CUP": {"van": 2}}
+        assert lots.epochs == few.epochs and lots.epoch == few.epoch
+    finally:
+        close_shop(shop)

@@ -29,6 +29,7 @@ from microindex.domain.sync.rights import Rights
 from microindex.service.sync_ports import PromiseView
 
 _OPEN = tuple(s.value for s in OPEN)
+_MANY_SKUS = 500  # a promise view of more SKUs binds them as one JSON list
 
 
 def _reserved(text: str) -> tuple[tuple[str, int], ...]:
@@ -435,8 +436,10 @@ class SqliteAccounts:
         """`promise_view(skus)` in one statement (the epochs, and the SKUs' rights, walk-in
         and online rates), with whether order `order` is stored (the idempotency check asks:
         most keys are new, and then the order needs no read of its own)."""
-        chosen = tuple(dict.fromkeys(skus))
+        chosen: tuple[str, ...] = tuple(dict.fromkeys(skus))
         marks = ", ".join("?" for _ in chosen)
+        if len(chosen) > _MANY_SKUS:  # a bound parameter each would near SQLite's limit
+            chosen, marks = (json.dumps(chosen),), "SELECT value FROM json_each(?)"
         rows = self._conn.execute(
             "SELECT 0, value, 0, 0, 0, 0, 0, 0 FROM meta WHERE key = 'sync_epoch'"
             " UNION ALL SELECT 1, node, epoch, next_request, 0, 0, 0, 0 FROM sync_peers"
