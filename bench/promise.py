@@ -57,7 +57,7 @@ raw at 927 commits/s).
 
 Then (ADR 0037) a SQLite promise reads its idempotency check, epochs, rights and rates in one
 statement, reserves from that read and updates rights, reservations and rates in place: 19.3
-statements an order -> 12.1; valgrind counts 1.95 M instructions an order -> 1.55 M (500
+statements an order -> 12.1; valgrind counts 1.95 M instructions an order -> 1.54 M (500
 SKUs). `--orders 500`, 2026-12-07, the code before and after run in turn, load average 8.4-16.6
 on 2 cores (every helper's tests and benches), SQLite CPU µs an order before / after (raw
 commits/s), ratio before / after: 500 SKUs 1,188 / 1,279 (305, 229), 0.56 / 0.67; 1,382 /
