@@ -54,6 +54,18 @@ an order, CPU x raw, ratio: 500 SKUs before 1,283 / 1,680 (6.9x, 0.30) and 1,522
 2,680 (8.7x, 0.31) and 1,581 / 2,520 (6.7x, 0.28), after 972 / 1,120 (4.5x, 0.68) and 845 /
 1,040 (4.6x, 0.63); 20,000 before 1,447 / 3,500 (7.4x, 0.25), after 921 / 1,140 (5.9x, 0.30,
 raw at 927 commits/s).
+
+Then (ADR 0037) a SQLite promise reads its idempotency check, epochs, rights and rates in one
+statement, reserves from that read and updates rights, reservations and rates in place: 19.3
+statements an order -> 12.1; valgrind counts 1.95 M instructions an order -> 1.54 M (500
+SKUs). `--orders 500`, 2026-12-07, the code before and after run in turn, load average 8.4-16.6
+on 2 cores (every helper's tests and benches), SQLite CPU µs an order before / after (raw
+commits/s), ratio before / after: 500 SKUs 1,188 / 1,279 (305, 229), 0.56 / 0.67; 1,382 /
+1,215 (145, 363), 0.61 / 0.58. 5,000: 1,875 / 1,239 (152, 224), 0.50 / 0.64; 1,257 / 963
+(172, 289), 0.73 / 0.59. 20,000: 1,642 / 1,506 (140, 138), 0.64 / 0.54; 1,517 / 1,085 (168,
+216), 0.61 / 0.61. Mean 1,477 -> 1,215 µs (-18%; less the raw commit's CPU measured beside
+it, 1,177 -> 955). PostgreSQL client CPU in the same runs, 1,280-1,850 before and after
+alike (the service's share of the gain is about 5%, below this load's noise).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The promise engine's rules, on the demo's three London nodes."""
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from microindex.demo.scenario import NODES
 from microindex.domain.node import Location
+from microindex.domain.promise import plans
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import SHOPIFY_CHAINS, CannotPromise, decide
@@ -198,3 +200,14 @@ def test_no_plan_promises_more_than_the_rights_held_and_every_promise_has_a_time
         for sku, quantity in leg.lines:
             assert 0 < quantity <= held[leg.node].get(sku, 0)
         assert request.placed_at <= leg.reach.ready <= leg.reach.arrives
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata"])
+def test_the_reasons_show_times_as_strftime_would(zone: str) -> None:
+    """`plans._when` writes `%a %d %b %H:%M %Z` by hand: the same text, any day and zone."""
+    start = datetime(2026, 1, 1, 0, 7, tzinfo=ZoneInfo(zone))
+    for hours in range(0, 24 * 400, 37):
+        at = (start + timedelta(hours=hours)).astimezone(ZoneInfo(zone))
+        assert plans._when(at) == f"{at:%a %d %b %H:%M %Z}"
+    naive = datetime(2026, 3, 29, 1, 30)
+    assert plans._when(naive) == f"{naive:%a %d %b %H:%M %Z}"

@@ -108,8 +108,12 @@ def request_from_record(record: Mapping[str, Any], placed_at: datetime) -> Order
     )
 
 
+# json.dumps makes an encoder each call when given options: this one is made once
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _digest(record: Mapping[str, Any]) -> str:
-    text = json.dumps(record, sort_keys=True, separators=(",", ":"))
+    text = _CANONICAL.encode(record)  # as json.dumps(record, sort_keys=True, separators=...)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -230,16 +234,21 @@ def _candidates(
     if view is None:
         view = uow.accounts.promise_view(list(request.wanted))
     epoch, epochs, rates = view.epoch, view.epochs, view.walk_in  # walk-in sales per second
-    held = {sku: view.held.get(sku, {}) for sku in request.wanted}
+    wanted = request.wanted
+    held = {sku: view.held.get(sku, {}) for sku in wanted}
     found: list[Candidate] = []
     for node in nodes:
         code = node.code.value
         if epochs.get(code, "") != epoch:
             continue  # a restored hub spends nothing at a node until it has heard from it
         online = {sku: max(0, by_node.get(code, 0)) for sku, by_node in held.items()}
-        walk_in = {sku: rates.get(code, {}).get(sku, 0.0) * 86400 for sku in request.wanted}
-        base = states.get(code) or Candidate(node, online)
-        found.append(replace(base, node=node, online=online, walk_in_rate=walk_in))
+        sold = rates.get(code, {})
+        walk_in = {sku: sold.get(sku, 0.0) * 86400 for sku in wanted}
+        base = states.get(code)
+        if base is None:  # most nodes: the registry alone
+            found.append(Candidate(node, online, walk_in))
+        else:
+            found.append(replace(base, node=node, online=online, walk_in_rate=walk_in))
     return found
 
 

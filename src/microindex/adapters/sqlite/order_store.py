@@ -38,7 +38,9 @@ class SqlitePromiseUnitOfWork(SqliteSyncUnitOfWork):
     def placed_and_view(
         self, key: str, skus: Collection[str]
     ) -> tuple[OrderRecord | None, PromiseView]:
-        return self.orders.get(key), self.accounts.promise_view(skus)
+        """One statement when the key is new (most are): the view says whether it is stored."""
+        stored, view = self.accounts.read_promise_view(skus, key)
+        return (self.orders.get(key) if stored else None), view
 
 
 class SqlitePromiseDatabase(SqliteSyncDatabase):

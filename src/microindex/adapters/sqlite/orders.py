@@ -96,7 +96,7 @@ class SqliteOrders:
                 (
                     order.ident,
                     p.node,
-                    json.dumps([list(line) for line in p.lines]),
+                    json.dumps(p.lines),  # as lists: [["SKU", 2]]
                     p.step.value,
                     _text(p.ready_by),
                     _text(p.arrives_by),

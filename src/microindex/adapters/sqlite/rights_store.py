@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
+from types import TracebackType
 from typing import Any
 
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase, SqliteUnitOfWork
@@ -28,6 +29,7 @@ from microindex.domain.sync.rights import Rights
 from microindex.service.sync_ports import PromiseView
 
 _OPEN = tuple(s.value for s in OPEN)
+_MANY_SKUS = 500  # a promise view of more SKUs binds them as one JSON list
 
 
 def _reserved(text: str) -> tuple[tuple[str, int], ...]:
@@ -141,6 +143,18 @@ class SqliteRights:
 class SqliteAccounts:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        # What the last `promise_view` read of each node's rights and next request number, for
+        # `load_rights(..., seen=that view)` in the same transaction (no second read): dropped
+        # by any write of rights or peers here and by the unit of work's commit or rollback.
+        self._seen: PromiseView | None = None
+        self._seen_rights: dict[str, dict[str, tuple[int, Rights]]] = {}
+        self._seen_next: dict[str, int] = {}
+
+    def forget_view(self) -> None:
+        """The transaction ended (or rights were written): the view read is no answer now."""
+        self._seen = None
+        self._seen_rights = {}
+        self._seen_next = {}
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -161,6 +175,7 @@ class SqliteAccounts:
         return Peer(node) if row is None else Peer(node, *row)
 
     def save_peer(self, peer: Peer) -> None:
+        self.forget_view()
         self._conn.execute(
             "INSERT INTO sync_peers VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (node)"
             " DO UPDATE SET incarnation = excluded.incarnation, counter = excluded.counter,"
@@ -217,8 +232,14 @@ class SqliteAccounts:
     def load_rights(
         self, node: str, skus: Collection[str], seen: PromiseView | None = None
     ) -> NodeAccount:
-        """`seen` changes nothing here: the unit of work is the only writer."""
+        """From `seen` when it is the view this transaction read (the unit of work is the
+        only writer, and nothing wrote rights here since): no statement; else read."""
         chosen = tuple(skus)
+        known = self._seen_rights.get(node) if seen is not None and seen is self._seen else None
+        if known is not None and node in self._seen_next and all(s in known for s in chosen):
+            held = {sku: known[sku][0] for sku in chosen}
+            mirror = {sku: known[sku][1] for sku in chosen}
+            return NodeAccount(node, held, mirror, {}, {}, self._seen_next[node])
         return self._account(node, f" AND sku IN ({', '.join('?' for _ in chosen)})", chosen)
 
     def _account(self, node: str, only: str, chosen: tuple[str, ...]) -> NodeAccount:
@@ -249,32 +270,44 @@ class SqliteAccounts:
         }
 
     def save(self, account: NodeAccount) -> None:
+        """Upserts that update a row in place (INSERT OR REPLACE would delete it and insert
+        it again, touching every index of the table); a statement only for what there is."""
+        self.forget_view()
         node, c = account.node, self._conn
-        c.executemany(
-            "INSERT OR REPLACE INTO hub_rights VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                _rights_row(node, sku, account.h(sku), account.mirror.get(sku, Rights()))
-                for sku in account.touched_skus
-            ],
-        )
-        c.executemany(
-            "INSERT OR REPLACE INTO hub_reservations VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [_reservation_row(account.reservations[i]) for i in account.touched_reservations],
-        )
+        if account.touched_skus:
+            c.executemany(
+                "INSERT INTO hub_rights VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node, sku)"
+                " DO UPDATE SET h = excluded.h, owed = excluded.owed, local = excluded.local,"
+                " granted = excluded.granted, unavailable = excluded.unavailable,"
+                " reserved = excluded.reserved",
+                [
+                    _rights_row(node, sku, account.h(sku), account.mirror.get(sku, Rights()))
+                    for sku in account.touched_skus
+                ],
+            )
+        if account.touched_reservations:
+            c.executemany(
+                "INSERT INTO hub_reservations VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ident)"
+                " DO UPDATE SET node = excluded.node, sku = excluded.sku,"
+                " quantity = excluded.quantity, expires_at = excluded.expires_at,"
+                " state = excluded.state, seen_aside = excluded.seen_aside",
+                [_reservation_row(account.reservations[i]) for i in account.touched_reservations],
+            )
         if account.settled:
             c.executemany(
                 "DELETE FROM hub_requests WHERE node = ? AND seq = ?",
                 [(node, seq) for seq in account.settled],
             )
-        c.executemany(
-            "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
-            " actor, position, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            [
-                (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
-                for q in account.requests.values()
-            ],
-        )
+        if account.requests:
+            c.executemany(
+                "INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference,"
+                " actor, position, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [
+                    (node, q.seq, q.kind.value, q.sku, q.quantity, q.ident, *_asked(q))
+                    for q in account.requests.values()
+                ],
+            )
         c.execute(
             "INSERT INTO sync_peers VALUES (?, 0, 0, 0, ?, -1, 0, 0, 0, '')"
             " ON CONFLICT (node) DO UPDATE SET next_request = excluded.next_request",
@@ -391,8 +424,9 @@ class SqliteAccounts:
         return {sku: (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
-        self._conn.executemany(
-            "INSERT OR REPLACE INTO hub_online_rates VALUES (?, ?, ?)",
+        self._conn.executemany(  # in place: the row keeps its rowid, its key index untouched
+            "INSERT INTO hub_online_rates VALUES (?, ?, ?)"
+            " ON CONFLICT (sku) DO UPDATE SET rate = excluded.rate, at_s = excluded.at_s",
             [(sku, rate, at_s) for sku, (rate, at_s) in rates.items()],
         )
 
@@ -400,9 +434,56 @@ class SqliteAccounts:
         return self.epoch(), self.peer_epochs()
 
     def promise_view(self, skus: Collection[str]) -> PromiseView:
-        epoch, epochs = self.epochs()
-        walk_in = self.walk_in_rates(epochs, skus)
-        return PromiseView(epoch, epochs, self.held_many(skus), walk_in, self.online_rates(skus))
+        return self.read_promise_view(skus)[1]
+
+    def read_promise_view(
+        self, skus: Collection[str], order: str | None = None
+    ) -> tuple[bool, PromiseView]:
+        """`promise_view(skus)` in one statement (the epochs, and the SKUs' rights, walk-in
+        and online rates), with whether order `order` is stored (the idempotency check asks:
+        most keys are new, and then the order needs no read of its own)."""
+        chosen: tuple[str, ...] = tuple(dict.fromkeys(skus))
+        marks = ", ".join("?" for _ in chosen)
+        if len(chosen) > _MANY_SKUS:  # a bound parameter each would near SQLite's limit
+            chosen, marks = (json.dumps(chosen),), "SELECT value FROM json_each(?)"
+        rows = self._conn.execute(
+            "SELECT 0, value, 0, 0, 0, 0, 0, 0 FROM meta WHERE key = 'sync_epoch'"
+            " UNION ALL SELECT 1, node, epoch, next_request, 0, 0, 0, 0 FROM sync_peers"
+            " UNION ALL SELECT 2, ident, 0, 0, 0, 0, 0, 0 FROM orders WHERE ident = ?"
+            " UNION ALL SELECT 3, node, sku, h - owed, local, granted, unavailable, reserved"
+            f" FROM hub_rights WHERE sku IN ({marks})"
+            " UNION ALL SELECT 4, node, sku, rate, 0, 0, 0, 0 FROM hub_walk_in_rates"
+            f" WHERE sku IN ({marks}) AND node IN (SELECT node FROM sync_peers)"
+            " UNION ALL SELECT 5, sku, rate, at_s, 0, 0, 0, 0 FROM hub_online_rates"
+            f" WHERE sku IN ({marks})",
+            (order, *chosen, *chosen, *chosen),
+        )
+        epoch, known = "", False
+        epochs: dict[str, str] = {}
+        held: dict[str, dict[str, int]] = {}
+        walk_in: dict[str, dict[str, float]] = {}
+        online: dict[str, tuple[float, float]] = {}
+        seen: dict[str, dict[str, tuple[int, Rights]]] = {}
+        following: dict[str, int] = {}
+        for tag, a, b, c, d, e, f, g in rows:
+            if tag == 3:  # a node's rights of a SKU
+                h = int(c)
+                held.setdefault(b, {})[a] = h
+                seen.setdefault(a, {})[b] = (h, Rights(int(d), int(e), int(f), _reserved(g)))
+            elif tag == 4:
+                walk_in.setdefault(a, {})[b] = float(c)
+            elif tag == 5:
+                online[a] = (float(b), float(c))
+            elif tag == 1:
+                epochs[a] = b
+                following[a] = int(c)
+            elif tag == 0:
+                epoch = str(a)
+            else:
+                known = True
+        view = PromiseView(epoch, epochs, held, walk_in, online)
+        self._seen, self._seen_rights, self._seen_next = view, seen, following
+        return known, view
 
 
 def _rights_row(node: str, sku: str, h: int, r: Rights) -> tuple[Any, ...]:
@@ -444,6 +525,23 @@ class SqliteSyncUnitOfWork(SqliteUnitOfWork):
         super().__init__(conn)
         self.rights = SqliteRights(conn)
         self.accounts = SqliteAccounts(conn)
+
+    def commit(self) -> None:
+        self.accounts.forget_view()  # the next transaction reads again
+        super().commit()
+
+    def rollback(self) -> None:
+        self.accounts.forget_view()
+        super().rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        self.accounts.forget_view()
+        super().__exit__(exc_type, exc, tb)
 
 
 class SqliteSyncDatabase(SqliteDatabase):

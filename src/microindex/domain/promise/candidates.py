@@ -13,7 +13,6 @@ from microindex.domain.promise.timing import (
     delivered_after_shipping,
     ready_by,
     shipped_at,
-    travel,
 )
 
 
@@ -95,7 +94,7 @@ def reach(candidate: Candidate, order: OrderRequest) -> Reach | None:
         return Reach(ready, ready, km)
     if order.method is Method.LOCAL_DELIVERY:
         assert order.customer is not None
-        trip = travel(where, order.customer, caps.local_delivery_speed_kmh)
+        trip = timedelta(hours=km / max(caps.local_delivery_speed_kmh, 1.0))  # as `travel`
         return Reach(ready, ready + trip, km)
     if caps.carrier_cutoff is None:
         return Reach(ready, delivered_after_shipping(ready, candidate.transit_days), km)

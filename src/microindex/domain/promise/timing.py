@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from microindex.domain.node import Location, Node, OpeningHours
 
@@ -21,9 +22,15 @@ class NeverOpen(Exception):
     """No opening within the horizon: the node cannot promise anything."""
 
 
+@lru_cache(maxsize=256)
+def _by_opening(spans: tuple[tuple[int, time, time], ...]) -> tuple[tuple[int, time, time], ...]:
+    """A week's spans in the order they open (a node's hours are sorted once, not per order)."""
+    return tuple(sorted(spans, key=lambda s: s[1]))
+
+
 def _spans_from(hours: OpeningHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
     """The opening spans from `start` on, in order, as far as the caller reads them."""
-    ordered = sorted(hours.spans, key=lambda s: s[1])
+    ordered = _by_opening(hours.spans)
     for offset in range(HORIZON_DAYS + 1):
         day = (start + timedelta(days=offset)).date()
         weekday = day.weekday()
