@@ -115,7 +115,7 @@ class Ledger:
         before it taken."""
         node, on_hand, head, i = self.node, self.on_hand, self.head, start
         try:
-            for i in range(start, len(rows)):  # noqa: B007 (i is where it stopped)
+            for i in range(start, len(rows)):  # i: where it stopped
                 row = rows[i]
                 if row[1] != head + 1 or row[0] != node:
                     break
