@@ -215,7 +215,8 @@ def _read_movements(r: Reader, node: str) -> MovementRows:
 def _read_strings(r: Reader, count: int) -> list[str]:
     """`[r.text() for _ in range(count)]`, lengths read inline (a push's string table holds
     about one reference every three movements)."""
-    data, pos, out = r.data, r.offset, []
+    data, pos = r.data, r.offset
+    out: list[str] = []
     append, size_of = out.append, len(data)
     for _ in range(count):
         if pos >= size_of:
@@ -237,11 +238,12 @@ def _read_strings(r: Reader, count: int) -> list[str]:
 def _read_rows(
     data: bytes, pos: int, count: int, first: int, node: str, strings: list[str], zones: int
 ) -> tuple[list[MovementRow], int]:
-    """The hot loop of a hub catching a node up: varints read inline (one or two bytes are the
-    common cases), one `MovementRow` each, checked as `Movement` checks itself (its quantity's
+    """The hot loop of a hub catching a node up: varints read inline (string indexes of one or
+    two bytes, time deltas of up to four), one `MovementRow` each, checked as `Movement` checks itself (its quantity's
     sign; a tag id comes only with its tag), its time as the UTC text `Movement.at.isoformat()`
     gives (the day's date text kept while the times stay within that day)."""
-    micros, out = 0, []
+    micros = 0
+    out: list[MovementRow] = []
     append = out.append
     kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
     minutes, seconds = _MINUTES, _SECONDS
