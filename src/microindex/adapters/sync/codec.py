@@ -239,9 +239,9 @@ def _read_rows(
     data: bytes, pos: int, count: int, first: int, node: str, strings: list[str], zones: int
 ) -> tuple[list[MovementRow], int]:
     """The hot loop of a hub catching a node up: varints read inline (string indexes of one or
-    two bytes, time deltas of up to four), one `MovementRow` each, checked as `Movement` checks itself (its quantity's
-    sign; a tag id comes only with its tag), its time as the UTC text `Movement.at.isoformat()`
-    gives (the day's date text kept while the times stay within that day)."""
+    two bytes, time deltas of up to four), one `MovementRow` each, checked as `Movement` checks
+    itself (its quantity's sign; a tag id comes only with its tag), its time as the UTC text
+    `Movement.at.isoformat()` gives (the day's date text kept while the times stay in a day)."""
     micros = 0
     out: list[MovementRow] = []
     append = out.append
