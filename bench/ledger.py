@@ -102,6 +102,15 @@ ours / raw CPU: client 2.10 / 2.05 / 2.37x -> 1.30 / 1.51 / 1.46x (µs 526 / 489
 628 / 473 / 520); client + server 2.45 / 2.37 / 2.75x -> 1.70 / 1.96 / 1.77x; rates 0.71 /
 0.80 / 0.67 -> 0.78 / 0.71 / 0.92. Batches of 100, client + server: 1.31 / 1.25 / 1.18x ->
 1.22 / 1.23 / 1.07x.
+Then (ADR 0038) on SQLite one SKU's load bound as it is (no JSON made and read) and one
+movement and one outbox message inserted with `execute`. Three runs each of the code before
+and after in turn on 2026-12-07, --n 4000 (load average 9.6-16: five sessions on 2 cores; the
+disk at 500-1,400 raw commits/s), single appends, ours / raw CPU µs: before 367.7 / 165.4,
+377.0 / 174.8, 326.8 / 145.9 (2.22 / 2.16 / 2.24x, rates 0.50 / 0.68 / 0.62); after 325.9 /
+172.4, 313.0 / 145.4, 365.3 / 152.1 (1.89 / 2.15 / 2.40x, rates 0.69 / 0.62 / 0.33): within
+the noise of that machine. Raw SQL making our seven statements costs about 1.2x raw's CPU; the
+rest is Python (about 47 calls an append) and its caches gone cold across each commit's fsync.
+Batches of 100: 1.90 / 1.93 / 1.94x -> 1.90 / 2.01 / 2.02x.
 """
 
 from __future__ import annotations

@@ -33,6 +33,15 @@ applies the wire rows, building no Movement for a receipt or a sale within local
 the first split reads the ledger in key order: three runs (load average 10-13) 9.7 / 8.8 / 9.7
 µs against raw 3.4 / 3.0 / 3.8, wall ratio 0.377 / 0.347 / 0.477; PostgreSQL 0.634 / 0.632 /
 0.505.
+Then (ADR 0038) a push's run of rows taken and mirrored in one loop each (`Ledger.take_rows`,
+`NodeAccount.mirror_rows`: one `Rights` a SKU, not a row) and its string table, time deltas
+and indexes read inline. On 2026-12-07, --pending 20000, the code before and after in turn
+on a loaded machine (load average 14-16, five sessions on 2 cores), SQLite, CPU µs per
+movement: before 12.0 / 12.9 against raw 2.4 / 2.9 (CPU 5.0 / 4.4x raw, wall ratio 0.211 /
+0.126), after 12.0 / 10.8 against raw 2.8 / 2.6 (4.3 / 4.2x, 0.259 / 0.283); the apply alone,
+three more pairs (load 10-12): before 17.9 / 14.6 / 16.9 (5.1 / 5.8 / 5.0x raw), after 14.2
+/ 12.8 / 14.7 (3.9 / 4.3 / 4.2x); PostgreSQL 0.652 / 0.725 -> 0.765 / 0.790. cProfile's
+function calls over the apply: 425,640 -> 214,983. The 0.3 line not shown met on that machine.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.

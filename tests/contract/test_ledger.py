@@ -289,3 +289,19 @@ def test_typed_text_is_stored_as_typed_in_a_batch(stocked: UnitOfWorkFactory, te
         assert uow.ledger.movements("shop") == made
         assert [m.digest() for m in uow.ledger.movements("shop")] == [m.digest() for m in made]
         assert uow.ledger.load("shop", ["A", "B"]).on_hand == {"A": 2, "B": 2}
+
+
+def test_one_skus_load_reads_its_head_and_on_hand_and_checks_the_catalog(
+    stocked: UnitOfWorkFactory,
+) -> None:
+    """A till's one line (one SKU: the SQLite store reads it without JSON) loads as any
+    other: the head and the on-hand, 0 where no row is, None for a SKU the catalog lacks."""
+    stock.receive(stocked, "shop", "A", 4, AT)
+    with stocked() as uow:
+        assert uow.ledger.load_known("shop", ["Z"]) is None
+        assert uow.ledger.load("shop", ["Z"]).on_hand == {"Z": 0}
+        for loaded in (uow.ledger.load_known("shop", ["A", "A"]), uow.ledger.load("shop", ["A"])):
+            assert loaded is not None
+            assert (loaded.head, loaded.on_hand) == (1, {"A": 4})
+        other = uow.ledger.load_known("van", ["B"])
+        assert other is not None and (other.head, other.on_hand) == (0, {"B": 0})

@@ -17,6 +17,7 @@ from microindex.domain.movement import (
     QUANTITY_SIGN,
     Movement,
     MovementKind,
+    MovementRow,
     Tag,
     movement_of,
     row_of,
@@ -113,3 +114,66 @@ def test_a_ledger_takes_a_row_as_it_takes_the_movement() -> None:
         (by_row.head, by_row.on_hand) == (by_movement.head, by_movement.on_hand) == (3, {"MUG": 0})
     )
     assert by_row.rows == [row_of(m) for m in by_movement.new]
+
+
+@settings(max_examples=400, deadline=None)
+@given(movements(), st.integers(0, 3))
+def test_mirroring_a_run_of_rows_ends_where_mirroring_each_row_ends(
+    run: list[tuple[MovementKind, int, str, Tag | None, str]], cut: int
+) -> None:
+    """`mirror_rows` (a push's rows in one loop) against `mirror_row` row by row: the same
+    state, or the same refusal. The run is cut in two at `cut` to mirror it in two calls."""
+    rows = [
+        row_of(Movement("van", seq, sku, quantity, kind, AT, "ref", "ana", tag, ident))
+        for seq, (kind, quantity, sku, tag, ident) in enumerate(run, start=1)
+    ]
+    each, at_once = start(), start()
+
+    def by_each(rows: list[MovementRow]) -> None:
+        for row in rows:
+            each.mirror_row(row)
+
+    def by_run(rows: list[MovementRow]) -> None:
+        at_once.mirror_rows(rows[:cut])
+        at_once.mirror_rows(rows[cut:])
+
+    refused = outcome(by_each, rows)
+    assert outcome(by_run, rows) == refused
+    if refused == "ok":  # a refused push leaves the hub's transaction to roll back
+        assert at_once == each
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(list(MovementKind)), st.integers(1, 6), st.sampled_from(SKUS)),
+        max_size=30,
+    ),
+    st.integers(0, 40),
+    st.sampled_from(("van", "bus")),
+)
+def test_a_ledger_takes_a_run_of_rows_as_it_takes_each_row(
+    run: list[tuple[MovementKind, int, str]], skip: int, other: str
+) -> None:
+    """`Ledger.take_rows` against `replicate_row` row by row: the same head, on-hand and rows,
+    stopping at the same row (a gap at `skip`, a row of another node), or the same
+    OutOfStock."""
+    rows = []
+    for seq, (kind, size, sku) in enumerate(run, start=1):
+        sign = QUANTITY_SIGN[kind] or (1 if seq % 2 else -1)
+        node = other if seq == skip + 1 else "van"
+        rows.append(row_of(Movement(node, seq + (seq > skip), sku, sign * size, kind, AT)))
+    each, at_once = Ledger("van", 0, {"MUG": 5}), Ledger("van", 0, {"MUG": 5})
+
+    def by_each() -> int:
+        for i, row in enumerate(rows):
+            if row[1] != each.head + 1 or row[0] != "van":
+                return i
+            each.replicate_row(row, None)
+        return len(rows)
+
+    stopped: list[int] = []
+    refused = outcome(lambda _: stopped.append(by_each()), None)
+    assert outcome(lambda _: stopped.append(at_once.take_rows(rows)), None) == refused
+    if refused == "ok":
+        assert stopped[0] == stopped[1]
+    assert (at_once.head, at_once.on_hand, at_once.rows) == (each.head, each.on_hand, each.rows)

@@ -154,3 +154,44 @@ def test_a_decoded_line_spells_its_time_as_the_movement_does(at: datetime, micro
     push = Push("van", 1, 1, "", tuple(moved), 2, 0, True, 0)
     decoded = decode_push(encode_push(push, SECRET["van"]), SECRET.get)
     assert [line[5] for line in rows_of(decoded.movements)] == [m.at.isoformat() for m in moved]
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-(10**14), 10**14), st.integers(0, 400)), min_size=1, max_size=300
+    )
+)
+@settings(max_examples=100)
+def test_a_long_push_decodes_to_the_rows_of_its_movements(
+    lines: list[tuple[int, int]],
+) -> None:
+    """Times going back and forth across days and years (deltas of one to seven bytes) and
+    string tables past 128 entries (indexes of one and two bytes): each decoded row is the row
+    of its movement."""
+    moved = tuple(
+        Movement(
+            "van",
+            seq,
+            f"SKU-{seq % 7}",
+            1,
+            MovementKind.RECEIVE,
+            T0 + timedelta(microseconds=micros),
+            f"ref-{seq}-{ref}",
+            f"actor-{ref}",
+        )
+        for seq, (micros, ref) in enumerate(lines, start=1)
+    )
+    push = Push("van", 1, 1, "", moved, len(moved), 0, True, 0)
+    decoded = decode_push(encode_push(push, SECRET["van"]), SECRET.get)
+    assert list(rows_of(decoded.movements)) == [row_of(m) for m in moved]
+
+
+def test_a_string_table_past_two_byte_indexes_decodes() -> None:
+    """18,001 strings: indexes of three bytes."""
+    moved = tuple(
+        Movement("van", seq, "MUG-1", 1, MovementKind.RECEIVE, T0, f"r{seq}", f"a{seq}")
+        for seq in range(1, 9_001)
+    )
+    push = Push("van", 1, 1, "", moved, len(moved), 0, True, 0)
+    decoded = decode_push(encode_push(push, SECRET["van"]), SECRET.get)
+    assert list(rows_of(decoded.movements)) == [row_of(m) for m in moved]

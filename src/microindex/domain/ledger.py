@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -105,6 +106,32 @@ class Ledger:
         self.head = seq
         self.rows.append(row)
         return True
+
+    def take_rows(self, rows: Sequence[MovementRow], start: int = 0) -> int:
+        """`replicate_row` for `rows[start:]` as long as each is this node's next in sequence,
+        in one loop (a hub mirroring a push): where it stopped, the first row not taken
+        (`len(rows)` when all were). A row not taken is left to `replicate_row`, which decides a
+        replay, a gap or another node's row. OutOfStock as `replicate_row` raises it, the rows
+        before it taken."""
+        node, on_hand, head, i = self.node, self.on_hand, self.head, start
+        try:
+            for i in range(start, len(rows)):  # i: where it stopped
+                row = rows[i]
+                if row[1] != head + 1 or row[0] != node:
+                    break
+                if row[4] != _GRANT:
+                    sku = row[2]
+                    current = on_hand.get(sku, 0)
+                    if current + row[3] < 0:
+                        raise OutOfStock(sku, node, -row[3], current)
+                    on_hand[sku] = current + row[3]
+                head += 1
+            else:
+                i = len(rows)
+        finally:
+            self.head = head
+            self.rows.extend(rows[start:i])
+        return i
 
     def count(
         self,

@@ -351,9 +351,19 @@ def _mirror(
     node: str,
     rows: Sequence[MovementRow],
 ) -> bool:
-    """Replicate the batch into the hub's mirror; False when it stopped at a gap."""
+    """Replicate the batch into the hub's mirror; False when it stopped at a gap. A run of rows
+    next in sequence (a push, usually all of it) is taken and mirrored in one loop each
+    (`Ledger.take_rows`, `NodeAccount.mirror_rows`); any other row one by one, as before."""
     replicate, mirror, movement = ledger.replicate_row, account.mirror_row, uow.ledger.movement
-    for row in rows:
+    i, count = 0, len(rows)
+    while i < count:
+        taken = ledger.take_rows(rows, i)
+        if taken > i:
+            account.mirror_rows(rows[i:taken])
+            i = taken
+            continue
+        row = rows[i]
+        i += 1
         seq = row[1]
         recorded = movement(node, seq) if seq <= ledger.head else None
         try:

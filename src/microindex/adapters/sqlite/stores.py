@@ -51,6 +51,7 @@ PRODUCT_COLUMNS = (
 _quoted = encode_basestring_ascii  # how json.dumps writes a string (ensure_ascii)
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
+_INSERT_MOVEMENT = f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
 
 
 def product_row(p: Product) -> tuple[Any, ...]:
@@ -276,6 +277,7 @@ _KNOWN = (
     "EXISTS (SELECT 1 FROM json_each(?2) AS j"
     " WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = j.value))"
 )
+_KNOWN_ONE = "NOT EXISTS (SELECT 1 FROM products WHERE sku = ?2)"  # the same, for one SKU (?2)
 _UNCHECKED = "0"
 
 
@@ -299,6 +301,15 @@ class SqliteLedger:
         wanted = list(dict.fromkeys(skus))
         if not wanted:
             return Ledger(node, self.head(node), {})
+        if len(wanted) == 1:  # a till's one line: its on-hand bound and read as it is
+            (sku,) = wanted
+            head, quantity, missing = self._conn.execute(
+                "SELECT (SELECT head FROM ledger_heads WHERE node = ?1),"
+                " (SELECT quantity FROM on_hand WHERE node = ?1 AND sku = ?2), "
+                + (_KNOWN_ONE if check is _KNOWN else _UNCHECKED),
+                (node, sku),
+            ).fetchone()
+            return None if missing else Ledger(node, head or 0, {sku: quantity or 0})
         # one statement and one row, however many SKUs: the head, and each SKU's on-hand in
         # the order asked (null where it has no row) as one JSON array. A row a SKU costs a
         # step of the cursor, and the GIL let go and taken back, more than the lookup (ADR 0023)
@@ -318,10 +329,10 @@ class SqliteLedger:
             return
         # a `MovementRow` is stored as it is
         rows: list[Any] = [*_movement_rows(ledger.new), *ledger.rows]
-        self._conn.executemany(
-            f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        if len(rows) == 1:  # a till's one line
+            self._conn.execute(_INSERT_MOVEMENT, rows[0])
+        else:
+            self._conn.executemany(_INSERT_MOVEMENT, rows)
         on_hand, grant = ledger.on_hand, MovementKind.GRANT.value
         # a grant's SKU is not written (its on-hand did not move, and it need not be loaded)
         quantities = {row[2]: on_hand[row[2]] for row in rows if row[4] != grant}
@@ -417,7 +428,10 @@ class SqliteOutbox:
         self._conn = conn
 
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
-        self.add_many(topic, [(key, payload)], at)
+        self._conn.execute(
+            "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
+            (topic, key, _COMPACT.encode(payload), at.isoformat()),
+        )
 
     def add_many(
         self, topic: str, messages: Iterable[tuple[str, dict[str, Any]]], at: datetime

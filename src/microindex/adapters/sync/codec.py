@@ -198,7 +198,7 @@ def _read_movements(r: Reader, node: str) -> MovementRows:
     count = r.uint()
     if not count:
         return MovementRows(())
-    strings = [r.text() for _ in range(r.uint())]
+    strings = _read_strings(r, r.uint())
     zones = r.uint()
     for _ in range(zones):  # the offsets, checked: a line keeps its instant in UTC
         timezone(timedelta(seconds=r.int()))
@@ -212,17 +212,43 @@ def _read_movements(r: Reader, node: str) -> MovementRows:
     return MovementRows(lines)
 
 
+def _read_strings(r: Reader, count: int) -> list[str]:
+    """`[r.text() for _ in range(count)]`, lengths read inline (a push's string table holds
+    about one reference every three movements)."""
+    data, pos = r.data, r.offset
+    out: list[str] = []
+    append, size_of = out.append, len(data)
+    for _ in range(count):
+        if pos >= size_of:
+            raise ValueError("truncated field")
+        size = data[pos]
+        if size < 0x80:
+            pos += 1
+        else:
+            size, pos = _uv(data, pos)
+        end = pos + size
+        if end > size_of:
+            raise ValueError("truncated field")
+        append(data[pos:end].decode())
+        pos = end
+    r.offset = pos
+    return out
+
+
 def _read_rows(
-    data: bytes, pos: int, count: int, seq: int, node: str, strings: list[str], zones: int
+    data: bytes, pos: int, count: int, first: int, node: str, strings: list[str], zones: int
 ) -> tuple[list[MovementRow], int]:
-    """The hot loop of a hub catching a node up: varints read inline (one byte is the common
-    case), one `MovementRow` each, checked as `Movement` checks itself (its quantity's sign; a
-    tag id comes only with its tag), its time as the UTC text `Movement.at.isoformat()` gives."""
-    micros, out = 0, []
+    """The hot loop of a hub catching a node up: varints read inline (string indexes of one or
+    two bytes, time deltas of up to four), one `MovementRow` each, checked as `Movement` checks
+    itself (its quantity's sign; a tag id comes only with its tag), its time as the UTC text
+    `Movement.at.isoformat()` gives (the day's date text kept while the times stay in a day)."""
+    micros = 0
+    out: list[MovementRow] = []
+    append = out.append
     kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
-    days: dict[int, str] = {}  # a push's movements mostly share a few days
     minutes, seconds = _MINUTES, _SECONDS
-    for i in range(count):
+    date, day_start, day_end = "", 0, -1  # the day's text, its first and last second
+    for seq in range(first, first + count):
         flags = data[pos]
         sku = data[pos + 1]
         if sku < 0x80:
@@ -238,24 +264,49 @@ def _read_rows(
         kind = flags & 0x0F
         if quantity == 0 or quantity * signs[kind] < 0:
             check_row_quantity(_KINDS[kind], quantity)
-        delta, pos = uv(data, pos)
+        delta = data[pos]  # microseconds since the last movement: mostly 3-4 bytes
+        if delta < 0x80:
+            pos += 1
+        elif (byte := data[pos + 1]) < 0x80:
+            delta, pos = (delta & 0x7F) | byte << 7, pos + 2
+        elif (more := data[pos + 2]) < 0x80:
+            delta, pos = (delta & 0x7F) | (byte & 0x7F) << 7 | more << 14, pos + 3
+        elif data[pos + 3] < 0x80:
+            delta = (delta & 0x7F) | (byte & 0x7F) << 7 | (more & 0x7F) << 14 | data[pos + 3] << 21
+            pos += 4
+        else:
+            delta, pos = uv(data, pos)
         micros += delta >> 1 if delta & 1 == 0 else -((delta + 1) >> 1)
         # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time
         second, fraction = divmod(micros, 1_000_000)
-        day, second = divmod(second, 86_400)
-        date = days.get(day) or days.setdefault(day, _day(day))
-        minute, second = divmod(second, 60)
+        if not day_start <= second <= day_end:
+            day_start = second - second % 86_400
+            day_end = day_start + 86_399
+            date = _day(day_start // 86_400)
+        minute, second = divmod(second - day_start, 60)
         if fraction:
             at = f"{date}{minutes[minute]}{seconds[second]}.{fraction:06d}+00:00"
         else:
             at = f"{date}{minutes[minute]}{seconds[second]}+00:00"
-        reference = actor = tag = tag_id = ""
         if flags & 0xF0:
+            reference = actor = tag = tag_id = ""
             if flags & _HAS_REF:
-                index, pos = uv(data, pos)
+                index = data[pos]
+                if index < 0x80:
+                    pos += 1
+                elif data[pos + 1] < 0x80:
+                    index, pos = (index & 0x7F) | data[pos + 1] << 7, pos + 2
+                else:
+                    index, pos = uv(data, pos)
                 reference = strings[index]
             if flags & _HAS_ACTOR:
-                index, pos = uv(data, pos)
+                index = data[pos]
+                if index < 0x80:
+                    pos += 1
+                elif data[pos + 1] < 0x80:
+                    index, pos = (index & 0x7F) | data[pos + 1] << 7, pos + 2
+                else:
+                    index, pos = uv(data, pos)
                 actor = strings[index]
             if flags & _HAS_TZ:
                 index, pos = uv(data, pos)  # the node's zone: the instant is kept in UTC
@@ -266,10 +317,12 @@ def _read_rows(
                 tag = tags[index]
                 index, pos = uv(data, pos)
                 tag_id = strings[index]
-        out.append(
-            (node, seq + i, strings[sku], quantity, kinds[kind], at, reference, actor, tag,
-             tag_id)
-        )  # fmt: skip
+            append(
+                (node, seq, strings[sku], quantity, kinds[kind], at, reference, actor, tag,
+                 tag_id)
+            )  # fmt: skip
+        else:
+            append((node, seq, strings[sku], quantity, kinds[kind], at, "", "", "", ""))
     return out, pos
 
 
