@@ -210,7 +210,8 @@ PROMISE_WRITE_MIGRATION = (
                     RAISE EXCEPTION 'only % of % in stock rights at %, not %',
                         coalesce(v_held, 0), v_sku, v_node, v_units
                         USING ERRCODE = '{SHORT_RIGHTS}',
-                        DETAIL = json_build_array(v_sku, v_node, v_units, coalesce(v_held, 0))::text;
+                        DETAIL = json_build_array(v_sku, v_node, v_units,
+                            coalesce(v_held, 0))::text;
                 END IF;
             END LOOP;
             WITH reserved AS (
