@@ -194,7 +194,8 @@ def test_a_promise_reads_and_writes_only_its_own_rows_however_many_skus_the_hub_
         rated = [*skus, *(f"other-{i}" for i in range(3000))]  # more than a few pages
         uow.accounts.set_online_rates({sku: (0.5, 1.0) for sku in rated})
         uow.commit()
-    conn = shop.hub.connection()  # type: ignore[attr-defined]
+    assert isinstance(shop.hub, PostgresPromiseDatabase)
+    conn = shop.hub.connection()
     for table in ("hub_rights", "hub_walk_in_rates", "hub_online_rates"):
         conn.execute(f"ANALYZE {table}")
     conn.commit()
