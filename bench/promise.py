@@ -54,6 +54,21 @@ an order, CPU x raw, ratio: 500 SKUs before 1,283 / 1,680 (6.9x, 0.30) and 1,522
 2,680 (8.7x, 0.31) and 1,581 / 2,520 (6.7x, 0.28), after 972 / 1,120 (4.5x, 0.68) and 845 /
 1,040 (4.6x, 0.63); 20,000 before 1,447 / 3,500 (7.4x, 0.25), after 921 / 1,140 (5.9x, 0.30,
 raw at 927 commits/s).
+
+Then (ADR 0036) each message one function call: `promise_open` (the idempotency check with the
+view) and `promise_write` (every node's lock, escrow, reservations and requests, the online
+rates and the order), their arguments jsonb, their writes in 4 statements (9 before); the
+server parses 4 statements an order (8-9 before), and neither message goes through a cursor.
+PostgreSQL, `--orders 500`, 2026-12-07, before and after in turn, two rounds (load average
+8-15 on 2 cores: other sessions' benches and tests; raw 103-199 commits/s, so the rates say
+little), client / server CPU µs an order, server CPU x a raw update's, ratio: 500 SKUs before
+1,395 / 1,540 (4.3x, 0.62) and 1,484 / 1,700 (5.0x, 0.49), after 1,340 / 1,560 (3.7x, 0.55)
+and 1,193 / 1,440 (3.6x, 0.61); 5,000 before 1,716 / 1,920 (4.6x, 0.55) and 1,578 / 1,740
+(4.8x, 0.47), after 1,200 / 1,400 (3.5x, 0.65) and 960 / 1,120 (4.0x, 0.58); 20,000 before
+1,693 / 1,940 (4.9x, 0.52) and 1,450 / 1,620 (4.1x, 0.58), after 1,205 / 1,420 (3.7x, 0.55)
+and 1,086 / 1,280 (3.6x, 0.64). The same statements replayed at SQL level (5,000 SKUs, alternated, server CPU
+from `/proc/<pid>/schedstat`, medians of 6-8 rounds of 300): 1,583-1,860 -> 1,310-1,412 µs an
+order, a raw update 346.
 """
 
 from __future__ import annotations
