@@ -66,9 +66,9 @@ little), client / server CPU µs an order, server CPU x a raw update's, ratio: 5
 and 1,193 / 1,440 (3.6x, 0.61); 5,000 before 1,716 / 1,920 (4.6x, 0.55) and 1,578 / 1,740
 (4.8x, 0.47), after 1,200 / 1,400 (3.5x, 0.65) and 960 / 1,120 (4.0x, 0.58); 20,000 before
 1,693 / 1,940 (4.9x, 0.52) and 1,450 / 1,620 (4.1x, 0.58), after 1,205 / 1,420 (3.7x, 0.55)
-and 1,086 / 1,280 (3.6x, 0.64). The same statements replayed at SQL level (5,000 SKUs, alternated, server CPU
-from `/proc/<pid>/schedstat`, medians of 6-8 rounds of 300): 1,583-1,860 -> 1,310-1,412 µs an
-order, a raw update 346.
+and 1,086 / 1,280 (3.6x, 0.64). The same statements replayed at SQL level (5,000 SKUs,
+alternated, server CPU from `/proc/<pid>/schedstat`, medians of 6-8 rounds of 300):
+1,583-1,860 -> 1,310-1,412 µs an order, a raw update 346.
 """
 
 from __future__ import annotations
