@@ -55,7 +55,7 @@ an order, CPU x raw, ratio: 500 SKUs before 1,283 / 1,680 (6.9x, 0.30) and 1,522
 1,040 (4.6x, 0.63); 20,000 before 1,447 / 3,500 (7.4x, 0.25), after 921 / 1,140 (5.9x, 0.30,
 raw at 927 commits/s).
 
-Then (ADR 0036) each message one function call: `promise_open` (the idempotency check with the
+Then (ADR 0036) each message one function call: `promise_read` (the idempotency check with the
 view) and `promise_write` (every node's lock, escrow, reservations and requests, the online
 rates and the order), their arguments jsonb, their writes in 4 statements (9 before); the
 server parses 4 statements an order (8-9 before), and neither message goes through a cursor.

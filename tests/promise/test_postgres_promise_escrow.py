@@ -153,7 +153,7 @@ def test_a_read_after_a_save_from_the_view_sees_what_it_spent(shop: Shop) -> Non
     ]
 
 
-def test_skus_reach_promise_open_as_they_are(postgres_url: str) -> None:
+def test_skus_reach_promise_read_as_they_are(postgres_url: str) -> None:
     """The SKUs go as one `text[]` literal built here: separators, braces, quotes, backslashes,
     spaces and the word NULL come back as they were sent."""
     skus = [SKU, "a,b", "{c}", 'd"e', "f\\g", " h ", "NULL", "", "É\u202e"]
@@ -179,7 +179,7 @@ def test_online_rates_beyond_json_are_written(shop: Shop) -> None:
 def test_a_promise_reads_and_writes_only_its_own_rows_however_many_skus_the_hub_holds(
     shop: Shop,
 ) -> None:
-    """`promise_open` and `promise_write` run plans kept for the session (generic after the
+    """`promise_read` and `promise_write` run plans kept for the session (generic after the
     fifth call): each SKU's rows are found through an index, never by a sequential scan of
     the rights, rates, reservations, requests or orders."""
     skus = [f"{SKU}-{i:03d}" for i in range(300)]

@@ -7,7 +7,7 @@ alone and the idempotency check went on its own (ADR 0022), then 4 while the nod
 its escrow each went in a batch of their own before the commit.
 
 Each of the two messages is one call of a function (ADR 0036): the server parses and plans
-4 statements an order (BEGIN, `promise_open`, `promise_write`, COMMIT), where it parsed 8 or 9
+4 statements an order (BEGIN, `promise_read`, `promise_write`, COMMIT), where it parsed 8 or 9
 (the order and its parts read apart, each node's `rights_spend`, an upsert per online rate,
 `order_add`)."""
 

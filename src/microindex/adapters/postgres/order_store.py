@@ -238,7 +238,7 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
         """One call: whether the order exists and the promise's view (the BEGIN with it when
         it opens the transaction); an order that exists (a key seen before) is then read."""
         self.orders.flush()
-        placed, view = self.accounts.open_view(key, skus)
+        placed, view = self.accounts.read_view(key, skus)
         return (self.orders.get(key) if placed else None), view
 
     def _orders_held(self) -> list[list[Any]]:

@@ -138,7 +138,7 @@ PROMISE_VIEW_MIGRATION = (
 # and are walked with subscripts, the writes after the escrow are one statement each (data
 # modifying CTEs): every statement a function runs costs its executor start-up and end.
 #
-# `promise_open(key, skus)`: `promise_view`'s rows, and a row tagged -1 when the order `key`
+# `promise_read(key, skus)`: `promise_view`'s rows, and a row tagged -1 when the order `key`
 # exists (the adapter then reads it: a key seen before is rare). `key` NULL: the view alone.
 #
 # `promise_write(spends, rates, orders)`: what a promise holds back to its commit.
@@ -150,7 +150,7 @@ PROMISE_WRITE_MIGRATION = (
     185,
     "a promise's read and its writes as one call each, their arguments jsonb",
     f"""
-    CREATE FUNCTION promise_open(p_key text, p_skus text[]) RETURNS TABLE (
+    CREATE FUNCTION promise_read(p_key text, p_skus text[]) RETURNS TABLE (
         part integer, node text, sku text, value double precision, at_s double precision,
         label text
     ) LANGUAGE plpgsql STABLE AS $$
@@ -276,9 +276,9 @@ def write_call(
     ]
 
 
-def open_call(key: str | None, skus: Iterable[str]) -> Statement:
-    """The `promise_open` call: the view of `skus` (and whether the order `key` exists)."""
-    return "SELECT * FROM promise_open(%s, %s::text[])", (key, text_array(skus))
+def read_call(key: str | None, skus: Iterable[str]) -> Statement:
+    """The `promise_read` call: the view of `skus` (and whether the order `key` exists)."""
+    return "SELECT * FROM promise_read(%s, %s::text[])", (key, text_array(skus))
 
 
 def text_array(values: Iterable[str]) -> str:

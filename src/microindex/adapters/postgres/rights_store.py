@@ -27,7 +27,7 @@ from microindex.adapters.postgres.connection import (
     row_statements,
     run_batch,
 )
-from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, open_call, write_call
+from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, read_call, write_call
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -584,14 +584,14 @@ class PostgresAccounts:
     def promise_view(self, skus: Collection[str]) -> PromiseView:
         """One statement: the epochs, H, the heard nodes' walk-in rates and the online rates
         of `skus`, each row tagged with what it is."""
-        return self.open_view(None, skus)[1]
+        return self.read_view(None, skus)[1]
 
-    def open_view(self, key: str | None, skus: Collection[str]) -> tuple[bool, PromiseView]:
+    def read_view(self, key: str | None, skus: Collection[str]) -> tuple[bool, PromiseView]:
         """Whether the order `key` exists, and the promise's view of `skus`: one call of
-        `promise_open` (with the BEGIN when it opens the transaction), sent without a cursor
+        `promise_read` (with the BEGIN when it opens the transaction), sent without a cursor
         and read as text (ADR 0036)."""
         self.flush()
-        (result,) = exchange(self._conn, [open_call(key, skus)])
+        (result,) = exchange(self._conn, [read_call(key, skus)])
         encoding = self._conn.info.encoding
         get = result.get_value
         rows = []
@@ -629,7 +629,7 @@ def short_rights() -> Iterator[None]:
 
 
 def view_of(rows: Iterable[Sequence[Any]]) -> PromiseView:
-    """A `PromiseView` from the rows of `promise_open` (its row tagged -1 left out)."""
+    """A `PromiseView` from the rows of `promise_read` (its row tagged -1 left out)."""
     epoch, epochs = "", {}
     held: dict[str, dict[str, int]] = {}
     walk_in: dict[str, dict[str, float]] = {}
