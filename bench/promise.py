@@ -68,7 +68,11 @@ and 1,193 / 1,440 (3.6x, 0.61); 5,000 before 1,716 / 1,920 (4.6x, 0.55) and 1,57
 1,693 / 1,940 (4.9x, 0.52) and 1,450 / 1,620 (4.1x, 0.58), after 1,205 / 1,420 (3.7x, 0.55)
 and 1,086 / 1,280 (3.6x, 0.64). The same statements replayed at SQL level (5,000 SKUs,
 alternated, server CPU from `/proc/<pid>/schedstat`, medians of 6-8 rounds of 300):
-1,583-1,860 -> 1,310-1,412 µs an order, a raw update 346.
+1,583-1,860 -> 1,310-1,412 µs an order, a raw update 346. Again when quieter (load average
+2.8-3.8, raw 712-2,302 commits/s), client / server CPU µs an order, ratio: 500 SKUs before
+799 / 960 (0.39) and 841 / 1,000 (0.37), after 630 / 740 (0.52) and 572 / 700 (0.31); 5,000
+before 919 / 1,060 (0.35) and 786 / 980 (0.24), after 642 / 760 (0.51) and 599 / 760 (0.38);
+20,000 before 799 / 1,000 (0.32), after 562 / 720 (0.40). A raw update: 156-225 / 180-220.
 """
 
 from __future__ import annotations
