@@ -66,6 +66,25 @@ commits/s), ratio before / after: 500 SKUs 1,188 / 1,279 (305, 229), 0.56 / 0.67
 216), 0.61 / 0.61. Mean 1,477 -> 1,215 µs (-18%; less the raw commit's CPU measured beside
 it, 1,177 -> 955). PostgreSQL client CPU in the same runs, 1,280-1,850 before and after
 alike (the service's share of the gain is about 5%, below this load's noise).
+
+Then (ADR 0036) each message one function call: `promise_read` (the idempotency check with the
+view) and `promise_write` (every node's lock, escrow, reservations and requests, the online
+rates and the order), their arguments jsonb, their writes in 4 statements (9 before); the
+server parses 4 statements an order (8-9 before), and neither message goes through a cursor.
+PostgreSQL, `--orders 500`, 2026-12-07, before and after in turn, two rounds (load average
+8-15 on 2 cores: other sessions' benches and tests; raw 103-199 commits/s, so the rates say
+little), client / server CPU µs an order, server CPU x a raw update's, ratio: 500 SKUs before
+1,395 / 1,540 (4.3x, 0.62) and 1,484 / 1,700 (5.0x, 0.49), after 1,340 / 1,560 (3.7x, 0.55)
+and 1,193 / 1,440 (3.6x, 0.61); 5,000 before 1,716 / 1,920 (4.6x, 0.55) and 1,578 / 1,740
+(4.8x, 0.47), after 1,200 / 1,400 (3.5x, 0.65) and 960 / 1,120 (4.0x, 0.58); 20,000 before
+1,693 / 1,940 (4.9x, 0.52) and 1,450 / 1,620 (4.1x, 0.58), after 1,205 / 1,420 (3.7x, 0.55)
+and 1,086 / 1,280 (3.6x, 0.64). The same statements replayed at SQL level (5,000 SKUs,
+alternated, server CPU from `/proc/<pid>/schedstat`, medians of 6-8 rounds of 300):
+1,583-1,860 -> 1,310-1,412 µs an order, a raw update 346. Again when quieter (load average
+2.8-3.8, raw 712-2,302 commits/s), client / server CPU µs an order, ratio: 500 SKUs before
+799 / 960 (0.39) and 841 / 1,000 (0.37), after 630 / 740 (0.52) and 572 / 700 (0.31); 5,000
+before 919 / 1,060 (0.35) and 786 / 980 (0.24), after 642 / 760 (0.51) and 599 / 760 (0.38);
+20,000 before 799 / 1,000 (0.32), after 562 / 720 (0.40). A raw update: 156-225 / 180-220.
 """
 
 from __future__ import annotations

@@ -4,16 +4,21 @@ meanwhile refuse the whole unit of work, as NotEnoughRights, with nothing of it 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
+from microindex.adapters.postgres.connection import exchange
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
+from microindex.adapters.postgres.promise_schema import text_array
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.demo.scenario import NODES
+from microindex.domain.movement import MovementKind
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Event, Order, Part, Step
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
@@ -38,8 +43,8 @@ def shop(
     close_shop(made)
 
 
-def _asked(shop: Shop, units: int, method: Method = Method.SHIP) -> OrderRequest:
-    return OrderRequest((OrderLine(SKU, units),), method, shop.clock(), HACKNEY)
+def _asked(shop: Shop, units: int, method: Method = Method.SHIP, sku: str = SKU) -> OrderRequest:
+    return OrderRequest((OrderLine(sku, units),), method, shop.clock(), HACKNEY)
 
 
 def _record(shop: Shop, key: str) -> OrderRecord:
@@ -146,3 +151,78 @@ def test_a_read_after_a_save_from_the_view_sees_what_it_spent(shop: Shop) -> Non
     assert [(q.kind.value, q.sku, q.quantity, q.ident) for q in requests.values()] == [
         ("setaside", SKU, 2, ident)
     ]
+
+
+def test_skus_reach_promise_read_as_they_are(postgres_url: str) -> None:
+    """The SKUs go as one `text[]` literal built here: separators, braces, quotes, backslashes,
+    spaces and the word NULL come back as they were sent."""
+    skus = [SKU, "a,b", "{c}", 'd"e', "f\\g", " h ", "NULL", "", "É\u202e"]
+    with psycopg.connect(postgres_url) as conn:
+        (result,) = exchange(conn, [("SELECT unnest(%s::text[])", (text_array(skus),))])
+        assert [result.get_value(i, 0) for i in range(result.ntuples)] == [
+            sku.encode() for sku in skus
+        ]
+
+
+def test_online_rates_beyond_json_are_written(shop: Shop) -> None:
+    """`promise_write` takes the online rates as JSON, which has no infinity nor NaN: those go
+    as text that float8 reads."""
+    shop.stock("shopfront", SKU, 1)
+    with shop.hub() as uow:
+        uow.accounts.set_online_rates({SKU: (math.inf, 2.0), "other": (-math.inf, 0.5)})
+        uow.commit()
+    with shop.hub() as uow:
+        rates = uow.accounts.online_rates([SKU, "other"])
+    assert rates == {SKU: (math.inf, 2.0), "other": (-math.inf, 0.5)}
+
+
+def test_a_promise_reads_and_writes_only_its_own_rows_however_many_skus_the_hub_holds(
+    shop: Shop,
+) -> None:
+    """`promise_read` and `promise_write` run plans kept for the session (generic after the
+    fifth call): each SKU's rows are found through an index, never by a sequential scan of
+    the rights, rates, reservations, requests or orders."""
+    skus = [f"{SKU}-{i:03d}" for i in range(300)]
+    with shop.nodes["shopfront"]() as node:
+        ledger = node.ledger.load("shopfront", skus)
+        for sku in skus:
+            ledger.record(sku, MovementKind.RECEIVE, 5, shop.clock())
+        node.ledger.save(ledger)
+        node.commit()
+    shop.sync("shopfront")
+    with shop.hub() as uow:
+        rated = [*skus, *(f"other-{i}" for i in range(3000))]  # more than a few pages
+        uow.accounts.set_online_rates({sku: (0.5, 1.0) for sku in rated})
+        uow.commit()
+    assert isinstance(shop.hub, PostgresPromiseDatabase)
+    conn = shop.hub.connection()
+    for table in ("hub_rights", "hub_walk_in_rates", "hub_online_rates"):
+        conn.execute(f"ANALYZE {table}")
+    conn.commit()
+    for i in range(8):  # plans turn generic after five calls
+        promise.place_order(shop.hub, f"warm-{i}", _asked(shop, 1, sku=skus[i]), NODES)
+    with shop.hub() as uow:
+        before = _rows_read(conn)
+        known, view = uow.placed_and_view(KEY, [skus[100], skus[200]])
+        assert known is None and view.held[skus[100]] == {"shopfront": 5}
+        account = uow.accounts.load_rights("shopfront", [skus[100]], view)
+        account.reserve(f"{KEY}/shopfront/x", skus[100], 2, shop.clock() + timedelta(days=1))
+        uow.accounts.save(account)
+        uow.accounts.set_online_rates({skus[100]: (1.0, 2.0)})
+        uow.orders.add(_record(shop, KEY))
+        assert uow.accounts.held(skus[100]) == {"shopfront": 3}  # sends the writes held back
+        assert uow.orders.get(KEY) is not None  # (and the order)
+        after = _rows_read(conn)
+    tables = ("hub_rights", "hub_walk_in_rates", "hub_online_rates", "hub_reservations")
+    for table in (*tables, "hub_requests", "orders", "order_parts", "order_events"):
+        seq = after.get(table, (0, 0))[0] - before.get(table, (0, 0))[0]
+        assert seq == 0, table
+
+
+def _rows_read(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, int]]:
+    """This transaction's scans so far, by table: sequential scans, rows read by them."""
+    rows = conn.execute(
+        "SELECT relname, seq_scan, seq_tup_read FROM pg_stat_xact_user_tables"
+        " WHERE schemaname = current_schema()"
+    ).fetchall()
+    return {str(name): (int(a), int(b)) for name, a, b in rows}

@@ -4,7 +4,12 @@ promise's reads (one batch), then each node's lock, escrow and reservations, the
 COMMIT (one batch: ADR 0032). It took 20 before reads were folded, the node's lock taken by its
 upsert and the writes pipelined, then 13.5 until the batches, then 6 while psycopg sent BEGIN
 alone and the idempotency check went on its own (ADR 0022), then 4 while the node's lock and
-its escrow each went in a batch of their own before the commit."""
+its escrow each went in a batch of their own before the commit.
+
+Each of the two messages is one call of a function (ADR 0036): the server parses and plans
+4 statements an order (BEGIN, `promise_read`, `promise_write`, COMMIT), where it parsed 8 or 9
+(the order and its parts read apart, each node's `rights_spend`, an upsert per online rate,
+`order_add`)."""
 
 from __future__ import annotations
 
@@ -49,10 +54,29 @@ def test_a_promise_takes_at_most_2_round_trips_on_postgresql(
             finally:
                 pgconn.untrace()
             trace.seek(0)
-            trips, _ = _trips(trace.read())
+            sent = trace.read()
+        trips, _ = _trips(sent)
         assert all(p.created for p in placed)
         assert trips / 10 <= 2, trips
+        assert _statements(sent) / 10 <= 4, _statements(sent)
     finally:
         hub.close()
         for database in nodes.values():
             database.close()
+
+
+def _statements(trace: bytes) -> int:
+    """The statements the simple-query messages in `trace` hold: their `;` outside literals
+    (which double their quotes) and a last one."""
+    count = 0
+    for line in trace.decode(errors="replace").splitlines():
+        if not (line.startswith("F\t") and "\tQuery\t" in line):
+            continue
+        quoted = False
+        for char in line.split("\tQuery\t", 1)[1].strip().strip('"'):
+            if char == "'":
+                quoted = not quoted  # a doubled quote turns it off and on again
+            elif char == ";" and not quoted:
+                count += 1
+        count += 1
+    return count

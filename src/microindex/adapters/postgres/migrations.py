@@ -43,6 +43,7 @@ from microindex.adapters.postgres.order_schema import (
 from microindex.adapters.postgres.promise_schema import (
     ORDER_ADD_MIGRATION,
     PROMISE_VIEW_MIGRATION,
+    PROMISE_WRITE_MIGRATION,
     RIGHTS_SPEND_MIGRATION,
 )
 from microindex.adapters.postgres.purchasing_schema import (
@@ -268,6 +269,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PROMISE_VIEW_MIGRATION,  # 182: PostgreSQL only
     AGENT_REPORTS_MIGRATION,
     LEDGER_ONE_MIGRATION,  # 184: PostgreSQL only
+    PROMISE_WRITE_MIGRATION,  # 185: PostgreSQL only
     ACCURACY_DAYS_MIGRATION,
 ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, LiteralString
@@ -11,17 +10,16 @@ from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import (
     Connection,
-    Cursor,
     Statement,
     read,
     row_statements,
     run_batch,
 )
 from microindex.adapters.postgres.node_ops_store import PostgresTransfers
+from microindex.adapters.postgres.promise_schema import write_call
 from microindex.adapters.postgres.rights_store import (
     PostgresSyncDatabase,
     PostgresSyncUnitOfWork,
-    view_of,
 )
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
 from microindex.domain.promise.order import Method
@@ -29,7 +27,6 @@ from microindex.service.promise_ports import OrderRecord
 from microindex.service.sync_ports import PromiseView
 
 _OPEN_STEPS = [s.value for s in Step if s not in ENDED]
-_ROWS = json.JSONEncoder(separators=(",", ":"))
 
 
 class PostgresOrders:
@@ -44,18 +41,6 @@ class PostgresOrders:
             return None
         return _record(ident, row, self._parts([ident]).get(ident, {}))
 
-    def placed_and(self, ident: str, more: Statement) -> tuple[OrderRecord | None, Cursor]:
-        """`get(ident)` with `more` in the same batch: the order and the cursor at `more`'s
-        result."""
-        self.flush()
-        found = run_batch(self._conn, [(_ORDER, (ident,)), (_PARTS, ([ident],)), more])
-        row = found.fetchone()
-        found.nextset()
-        parts = _parts_of(found)
-        found.nextset()
-        record = None if row is None else _record(ident, row, parts.get(ident, {}))
-        return record, found
-
     def _parts(self, idents: list[str]) -> dict[str, dict[str, Part]]:
         """The parts of each of `idents`' orders, by order and node, in one read."""
         return _parts_of(self._conn.execute(_PARTS, (idents,)))
@@ -64,11 +49,15 @@ class PostgresOrders:
         """Held back to the commit's round trip (or the next use of the orders)."""
         self._held.append(record)
 
-    def held_back(self) -> list[Statement]:
-        """The orders held back, each with its parts and events, for the commit's batch;
-        forgotten here."""
+    def take_held(self) -> list[list[Any]]:
+        """The orders held back, each with its parts and events, as `promise_write` takes
+        them; forgotten here."""
         held, self._held = self._held, []
         return [_added(record) for record in held]
+
+    def held_back(self) -> list[Statement]:
+        """The orders held back, as one `promise_write` call (none if none is)."""
+        return write_call([], [], self.take_held())
 
     def flush(self) -> None:
         """Write what is held back now (a use of the orders comes)."""
@@ -160,9 +149,9 @@ def _parts_of(rows: Iterable[Sequence[Any]]) -> dict[str, dict[str, Part]]:
     return found
 
 
-def _added(record: OrderRecord) -> Statement:
-    """A new order's rows (the order, its parts, its events, then cleared from the order) as
-    one `order_add` call, planned once a session (ADR 0032)."""
+def _added(record: OrderRecord) -> list[Any]:
+    """A new order's row for `promise_write` (the order, its parts, its events, then cleared
+    from the order), times as ISO text (ADR 0036)."""
     order = record.order
     parts = [
         (
@@ -179,21 +168,18 @@ def _added(record: OrderRecord) -> Statement:
     ]
     events = [(e.node, e.step.value, e.at.isoformat(), e.actor, e.note) for e in order.events]
     order.events.clear()
-    return (
-        "SELECT order_add(%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json)",
-        (
-            order.ident,
-            record.digest,
-            order.method.value,
-            order.placed_at,
-            order.promised_by,
-            record.lease_until,
-            Jsonb(record.request),
-            Jsonb(list(record.why)),
-            _ROWS.encode(parts),
-            _ROWS.encode(events),
-        ),
-    )
+    return [
+        order.ident,
+        record.digest,
+        order.method.value,
+        order.placed_at.isoformat(),
+        order.promised_by.isoformat(),
+        record.lease_until.isoformat(),
+        record.request,
+        list(record.why),
+        parts,
+        events,
+    ]
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -249,14 +235,14 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
     def placed_and_view(
         self, key: str, skus: Collection[str]
     ) -> tuple[OrderRecord | None, PromiseView]:
-        """One batch: the order, its parts and the promise's view (the BEGIN with them when
-        they open the transaction)."""
-        self.accounts.flush()
-        record, found = self.orders.placed_and(key, self.accounts.view_statement(skus))
-        return record, view_of(found)
+        """One call: whether the order exists and the promise's view (the BEGIN with it when
+        it opens the transaction); an order that exists (a key seen before) is then read."""
+        self.orders.flush()
+        placed, view = self.accounts.read_view(key, skus)
+        return (self.orders.get(key) if placed else None), view
 
-    def _held_back(self) -> list[Statement]:
-        return [*super()._held_back(), *self.orders.held_back()]
+    def _orders_held(self) -> list[list[Any]]:
+        return self.orders.take_held()
 
     def _forget(self) -> None:
         super()._forget()

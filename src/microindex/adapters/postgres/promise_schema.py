@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from microindex.adapters.postgres.connection import Statement
+
 # The SQLSTATE `rights_spend` raises when a SKU's rights went since the promise's view read
 # them (its DETAIL: the JSON `[sku, node, requested, held]`); the adapter raises NotEnoughRights.
 SHORT_RIGHTS = "MI001"
@@ -125,3 +131,158 @@ PROMISE_VIEW_MIGRATION = (
     $$
     """,
 )
+
+# A promise's two messages as two calls (ADR 0036), beside the functions above (a worker of the
+# code before still calls those). Arguments are jsonb: parsed once, where `json` is parsed
+# again by every `->>`. Each node's SKUs come sorted (by code point, as `COLLATE "C"` sorts)
+# and are walked with subscripts, the writes after the escrow are one statement each (data
+# modifying CTEs): every statement a function runs costs its executor start-up and end.
+#
+# `promise_read(key, skus)`: `promise_view`'s rows, and a row tagged -1 when the order `key`
+# exists (the adapter then reads it: a key seen before is rare). `key` NULL: the view alone.
+#
+# `promise_write(spends, rates, orders)`: what a promise holds back to its commit.
+# `spends`: `[[node, [[sku, units], ...], reservations, requests], ...]`, each as
+# `rights_spend` took them (the SKUs sorted); `rates`: `[[sku, rate, at_s], ...]` (the online
+# rates, upserted); `orders`: `[[ident, digest, method, placed_at, promised_by, lease_until,
+# request, why, parts, events], ...]`, each as `order_add` took it.
+PROMISE_WRITE_MIGRATION = (
+    185,
+    "a promise's read and its writes as one call each, their arguments jsonb",
+    f"""
+    CREATE FUNCTION promise_read(p_key text, p_skus text[]) RETURNS TABLE (
+        part integer, node text, sku text, value double precision, at_s double precision,
+        label text
+    ) LANGUAGE plpgsql STABLE AS $$
+    DECLARE
+        v_sku text;
+    BEGIN
+        RETURN QUERY
+        SELECT -1, NULL::text, NULL::text, NULL::float8, NULL::float8, NULL::text
+        FROM orders o WHERE o.ident = p_key
+        UNION ALL SELECT 0, p.node::text, NULL, NULL, NULL, p.epoch FROM sync_peers p
+        UNION ALL SELECT 0, NULL, NULL, NULL, NULL, m.value FROM meta m WHERE m.key = 'sync_epoch';
+        FOREACH v_sku IN ARRAY p_skus LOOP
+            RETURN QUERY
+            SELECT 1, r.node::text, r.sku::text, (r.h - r.owed)::float8, NULL::float8, NULL::text
+            FROM hub_rights r WHERE r.sku = v_sku
+            UNION ALL SELECT 2, w.node, w.sku, w.rate, NULL, NULL
+            FROM hub_walk_in_rates w JOIN sync_peers p ON p.node = w.node WHERE w.sku = v_sku
+            UNION ALL SELECT 3, NULL, o.sku, o.rate, o.at_s, NULL
+            FROM hub_online_rates o WHERE o.sku = v_sku;
+        END LOOP;
+    END
+    $$;
+
+    CREATE FUNCTION promise_write(p_spends jsonb, p_rates jsonb, p_orders jsonb)
+    RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE
+        v_spend jsonb;
+        v_node text;
+        v_asked integer;
+        v_first bigint;
+        v_sku text;
+        v_units integer;
+        v_held integer;
+    BEGIN
+        FOR i IN 0 .. jsonb_array_length(p_spends) - 1 LOOP
+            v_spend := p_spends->i;
+            v_node := v_spend->>0;
+            v_asked := jsonb_array_length(v_spend->3);
+            UPDATE sync_peers SET next_request = sync_peers.next_request + v_asked
+            WHERE sync_peers.node = v_node RETURNING next_request - v_asked INTO v_first;
+            IF NOT FOUND THEN  -- as `PostgresAccounts.load` makes it
+                INSERT INTO sync_peers (node, incarnation, counter, requests_through,
+                    next_request, last_sync_s, tau_s, overdraft, deficit, epoch)
+                VALUES (v_node, 0, 0, 0, 1 + v_asked, -1, 0, 0, 0, '')
+                ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request + v_asked
+                RETURNING next_request - v_asked INTO v_first;
+            END IF;
+            FOR j IN 0 .. jsonb_array_length(v_spend->1) - 1 LOOP
+                v_sku := v_spend->1->j->>0;
+                v_units := v_spend->1->j->>1;
+                UPDATE hub_rights SET h = h - v_units
+                WHERE hub_rights.node = v_node AND hub_rights.sku = v_sku
+                    AND hub_rights.h >= v_units;
+                IF NOT FOUND THEN
+                    SELECT h - owed INTO v_held FROM hub_rights
+                    WHERE hub_rights.node = v_node AND hub_rights.sku = v_sku;
+                    RAISE EXCEPTION 'only % of % in stock rights at %, not %',
+                        coalesce(v_held, 0), v_sku, v_node, v_units
+                        USING ERRCODE = '{SHORT_RIGHTS}',
+                        DETAIL = json_build_array(v_sku, v_node, v_units,
+                            coalesce(v_held, 0))::text;
+                END IF;
+            END LOOP;
+            WITH reserved AS (
+                INSERT INTO hub_reservations (ident, node, sku, quantity, expires_at, state,
+                    seen_aside)
+                SELECT m->>0, v_node, m->>1, (m->>2)::integer, (m->>3)::timestamptz, m->>4,
+                    (m->>5)::boolean
+                FROM jsonb_array_elements(v_spend->2) AS m
+                ON CONFLICT (ident) DO UPDATE SET state = excluded.state,
+                    quantity = excluded.quantity, seen_aside = excluded.seen_aside
+            )
+            INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference, actor,
+                position, asked_at)
+            SELECT v_node, v_first + e.n - 1, m->>0, m->>1, (m->>2)::integer, m->>3, m->>4,
+                m->>5, (m->>6)::bigint, (m->>7)::timestamptz
+            FROM jsonb_array_elements(v_spend->3) WITH ORDINALITY AS e (m, n)
+            ON CONFLICT DO NOTHING;
+        END LOOP;
+        WITH rated AS (
+            INSERT INTO hub_online_rates (sku, rate, at_s)
+            SELECT m->>0, (m->>1)::float8, (m->>2)::float8 FROM jsonb_array_elements(p_rates) AS m
+            ON CONFLICT (sku) DO UPDATE SET rate = excluded.rate, at_s = excluded.at_s
+        ), placed AS (
+            INSERT INTO orders (ident, digest, method, placed_at, promised_by, lease_until,
+                request, why)
+            SELECT m->>0, m->>1, m->>2, (m->>3)::timestamptz, (m->>4)::timestamptz,
+                (m->>5)::timestamptz, m->6, m->7
+            FROM jsonb_array_elements(p_orders) AS m
+        ), parted AS (
+            INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,
+                transfer_to, arrived_at, at_risk)
+            SELECT o->>0, m->>0, m->1, m->>2, (m->>3)::timestamptz, (m->>4)::timestamptz,
+                m->>5, (m->>6)::timestamptz, m->>7
+            FROM jsonb_array_elements(p_orders) AS o, jsonb_array_elements(o->8) AS m
+        )
+        INSERT INTO order_events (ident, node, step, at, actor, note)
+        SELECT o->>0, m->>0, m->>1, (m->>2)::timestamptz, m->>3, m->>4
+        FROM jsonb_array_elements(p_orders) WITH ORDINALITY AS a (o, i),
+            jsonb_array_elements(o->9) WITH ORDINALITY AS e (m, n)
+        ORDER BY i, n;
+    END
+    $$;
+    """,
+)
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+def write_call(
+    spends: Sequence[Any], rates: Sequence[Any], orders: Sequence[Any]
+) -> list[Statement]:
+    """The `promise_write` call that writes what a promise held back (none if nothing is):
+    its arguments JSON texts, bound as text."""
+    if not (spends or rates or orders):
+        return []
+    return [
+        (
+            "SELECT promise_write(%s::jsonb, %s::jsonb, %s::jsonb)",
+            (_JSON.encode(spends), _JSON.encode(rates), _JSON.encode(orders)),
+        )
+    ]
+
+
+def read_call(key: str | None, skus: Iterable[str]) -> Statement:
+    """The `promise_read` call: the view of `skus` (and whether the order `key` exists)."""
+    return "SELECT * FROM promise_read(%s, %s::text[])", (key, text_array(skus))
+
+
+def text_array(values: Iterable[str]) -> str:
+    """A `text[]` literal: each value double-quoted, its backslashes and quotes escaped (the
+    literal itself is then bound as text)."""
+    quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+    return "{" + ",".join(quoted) + "}"

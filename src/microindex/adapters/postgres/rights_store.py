@@ -11,6 +11,7 @@ tables exist for the contract tests.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,10 +23,11 @@ from psycopg.types.json import Jsonb
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
+    exchange,
     row_statements,
     run_batch,
 )
-from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS
+from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, read_call, write_call
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -169,7 +171,7 @@ class PostgresAccounts:
         self._rates: dict[str, tuple[float, float]] = {}  # online rates held back to commit
         # accounts read from a promise's view, by id: not locked, their saves held back
         self._seen: dict[int, NodeAccount] = {}
-        self._spends: list[Statement] = []  # their saves, `rights_spend` calls, in order
+        self._spends: list[list[Any]] = []  # their saves, `promise_write`'s rows, in order
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -238,8 +240,8 @@ class PostgresAccounts:
         self, node: str, skus: Collection[str], seen: PromiseView | None = None
     ) -> NodeAccount:
         """With `seen`: the rights as it read them, no round trip and no lock yet; `save`
-        holds back one `rights_spend` call (the lock, the escrow, the reservations and the
-        requests) to go with the commit (ADR 0032)."""
+        holds back the node's lock, escrow, reservations and requests to go with the commit,
+        in the `promise_write` call (ADR 0032, 0036)."""
         if seen is None:
             return self._account(node, list(skus))
         held = {sku: seen.held.get(sku, {}).get(node, 0) for sku in skus}
@@ -313,7 +315,7 @@ class PostgresAccounts:
         as one batch: the rights spent in one conditional UPDATE (the escrow test), the rest
         in one upsert, the new requests in one INSERT (unnest-based set statements). A spend
         that did not match raises NotEnoughRights, and the unit of work rolls back what
-        followed it. An account read from a view is held back as one `rights_spend` call."""
+        followed it. An account read from a view is held back for `promise_write`."""
         if id(account) in self._seen:
             self._spends.append(self._spend_seen(account))
             return
@@ -327,9 +329,10 @@ class PostgresAccounts:
         account.touched_reservations.clear()
         account.settled.clear()
 
-    def _spend_seen(self, account: NodeAccount) -> Statement:
-        """The `rights_spend` call that saves an account read from a view: it only spends
-        (`reserve`), so its rows are the units spent, its reservations and its requests."""
+    def _spend_seen(self, account: NodeAccount) -> list[Any]:
+        """`promise_write`'s row that saves an account read from a view: it only spends
+        (`reserve`), so its rows are the units spent (by SKU, sorted), its reservations and
+        its requests."""
         node = account.node
         spent = {sku: self._loaded[(node, sku)] - account.h(sku) for sku in account.touched_skus}
         if account.settled or any(units <= 0 for units in spent.values()):
@@ -346,10 +349,7 @@ class PostgresAccounts:
         account.touched_skus.clear()
         account.touched_reservations.clear()
         account.requests.clear()
-        return (
-            "SELECT rights_spend(%s, %s::json, %s::json, %s::json)",
-            (node, _ROWS.encode(spent), _json_rows(reservations), _json_rows(requests)),
-        )
+        return [node, sorted(spent.items()), reservations, requests]
 
     def _writes(self, account: NodeAccount, written: list[_Row]) -> list[Statement]:
         node = account.node
@@ -550,18 +550,18 @@ class PostgresAccounts:
         """Held back to the commit's round trip (or the next read of the rates)."""
         self._rates.update(rates)
 
-    def held_back(self) -> list[Statement]:
-        """The writes held back (the saves of accounts read from a view, then
-        `set_online_rates`), for the commit's batch; forgotten here. Run them inside
-        `short_rights()`."""
-        rows = [(sku, rate, at_s) for sku, (rate, at_s) in sorted(self._rates.items())]
+    def take_held(self) -> tuple[list[list[Any]], list[tuple[str, Any, Any]]]:
+        """The writes held back, as `promise_write` takes them: the saves of accounts read
+        from a view, then the online rates (`set_online_rates`); forgotten here."""
+        rates = [(sku, _real(rate), _real(at)) for sku, (rate, at) in sorted(self._rates.items())]
         spends, self._spends = self._spends, []
         self._rates.clear()
-        return spends + row_statements(  # an order's few SKUs
-            "INSERT INTO hub_online_rates VALUES (%s, %s, %s) ON CONFLICT (sku) DO UPDATE"
-            " SET rate = excluded.rate, at_s = excluded.at_s",
-            rows,
-        )
+        return spends, rates
+
+    def held_back(self) -> list[Statement]:
+        """The writes held back, as one `promise_write` call (none if nothing is); forgotten
+        here. Run it inside `short_rights()`."""
+        return write_call(*self.take_held(), [])
 
     def flush(self) -> None:
         """Write what is held back now (a read of it comes)."""
@@ -590,13 +590,35 @@ class PostgresAccounts:
     def promise_view(self, skus: Collection[str]) -> PromiseView:
         """One statement: the epochs, H, the heard nodes' walk-in rates and the online rates
         of `skus`, each row tagged with what it is."""
-        self.flush()
-        return view_of(run_batch(self._conn, [self.view_statement(skus)]))
+        return self.read_view(None, skus)[1]
 
-    def view_statement(self, skus: Collection[str]) -> Statement:
-        """`promise_view`'s statement (read by `view_of`), to send in a batch: a call of the
-        function, whose statement the session plans once (ADR 0032)."""
-        return "SELECT * FROM promise_view(%s::text[])", (list(skus),)
+    def read_view(self, key: str | None, skus: Collection[str]) -> tuple[bool, PromiseView]:
+        """Whether the order `key` exists, and the promise's view of `skus`: one call of
+        `promise_read` (with the BEGIN when it opens the transaction), sent without a cursor
+        and read as text (ADR 0036)."""
+        self.flush()
+        (result,) = exchange(self._conn, [read_call(key, skus)])
+        encoding = self._conn.info.encoding
+        get = result.get_value
+        rows = []
+        placed = False
+        for i in range(result.ntuples):
+            part = int(get(i, 0) or b"0")
+            if part < 0:
+                placed = True
+                continue
+            node, sku, value, at_s, label = (get(i, j) for j in range(1, 6))
+            rows.append(
+                (
+                    part,
+                    None if node is None else node.decode(encoding),
+                    None if sku is None else sku.decode(encoding),
+                    None if value is None else float(value),
+                    None if at_s is None else float(at_s),
+                    None if label is None else label.decode(encoding),
+                )
+            )
+        return placed, view_of(rows)
 
 
 @contextmanager
@@ -613,7 +635,7 @@ def short_rights() -> Iterator[None]:
 
 
 def view_of(rows: Iterable[Sequence[Any]]) -> PromiseView:
-    """A `PromiseView` from the rows of `view_statement`."""
+    """A `PromiseView` from the rows of `promise_read` (its row tagged -1 left out)."""
     epoch, epochs = "", {}
     held: dict[str, dict[str, int]] = {}
     walk_in: dict[str, dict[str, float]] = {}
@@ -718,7 +740,13 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
             super().commit()
 
     def _held_back(self) -> list[Statement]:
-        return [*super()._held_back(), *self.accounts.held_back()]
+        """The accounts' writes held back, and the orders' (`_orders_held`), in one
+        `promise_write` call."""
+        return [*super()._held_back(), *write_call(*self.accounts.take_held(), self._orders_held())]
+
+    def _orders_held(self) -> list[list[Any]]:
+        """The new orders held back to the commit, as `promise_write` takes them (none here)."""
+        return []
 
     def _forget(self) -> None:
         super()._forget()
@@ -732,6 +760,11 @@ class PostgresSyncDatabase(PostgresDatabase):
         return PostgresSyncUnitOfWork(self.connection())
 
     __call__ = unit_of_work
+
+
+def _real(value: float) -> float | str:
+    """A float for JSON: infinities and NaN, which JSON lacks, as text float8 reads."""
+    return value if math.isfinite(value) else str(value)
 
 
 def _stamped(row: _Row) -> _Row:
