@@ -17,7 +17,9 @@ from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from .conftest import Pair
 
 
-def _sent_and_loaded(database: SyncUnitOfWorkFactory, node: str) -> tuple[object, object]:
+def _sent_and_loaded(
+    database: SyncUnitOfWorkFactory, node: str
+) -> tuple[tuple[int, int], tuple[int, int]]:
     with database() as uow:
         side = uow.rights.load(node)
         return uow.rights.sent(node), (side.incarnation, side.counter)
