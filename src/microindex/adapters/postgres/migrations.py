@@ -36,6 +36,7 @@ from microindex.adapters.postgres.nodes_real_schema import (
 from microindex.adapters.postgres.order_schema import (
     AT_RISK_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
+    ORDER_HISTORY_INDEX_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
@@ -271,6 +272,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     LEDGER_ONE_MIGRATION,  # 184: PostgreSQL only
     PROMISE_WRITE_MIGRATION,  # 185: PostgreSQL only
     ACCURACY_DAYS_MIGRATION,
+    ORDER_HISTORY_INDEX_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -25,6 +25,7 @@ from microindex.adapters.sqlite.nodes_real_schema import (
 from microindex.adapters.sqlite.order_schema import (
     AT_RISK_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
+    ORDER_HISTORY_INDEX_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
     TRANSFER_ORDER_MIGRATION,
@@ -335,6 +336,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     AGENT_REPORTS_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
+    ORDER_HISTORY_INDEX_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

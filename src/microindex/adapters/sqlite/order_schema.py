@@ -72,3 +72,9 @@ AT_RISK_INDEX_MIGRATION = (
     "orders: the parts at risk, by node, as the hub's retries read them",
     "CREATE INDEX order_parts_at_risk ON order_parts (node) WHERE at_risk <> ''",
 )
+
+ORDER_HISTORY_INDEX_MIGRATION = (
+    186,
+    "orders: an order's events by order, as its history reads them (it scanned every event)",
+    "CREATE INDEX order_events_by_order ON order_events (ident, id)",
+)
