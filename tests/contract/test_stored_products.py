@@ -1,5 +1,7 @@
-"""Each stored catalog reads its own rows back without checking them again (ADR 0035), and
-what it reads is the product it was given: the same values, types and scales."""
+"""Each stored catalog (SQLite, PostgreSQL) reads its own rows back without checking them again
+(ADR 0035), and what it reads is the product it was given: the same values, types and scales.
+The rows go through each real store, so what a column keeps (SQLite's integers for booleans,
+PostgreSQL's numeric and jsonb) is part of what is checked."""
 
 from __future__ import annotations
 
