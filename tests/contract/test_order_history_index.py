@@ -15,10 +15,10 @@ HISTORY = "SELECT ident, node, step, at, actor, note FROM order_events WHERE ide
 
 def _plan(database: Any) -> str:
     if isinstance(database, SqliteDatabase):
-        rows = database.connection().execute(
+        found = database.connection().execute(
             "EXPLAIN QUERY PLAN " + HISTORY.format("?"), ("order-1",)
         )
-        return "\n".join(str(row[-1]) for row in rows)
+        return "\n".join(str(row[-1]) for row in found)
     assert isinstance(database, PostgresDatabase)
     conn = database.connection()
     with conn.transaction():

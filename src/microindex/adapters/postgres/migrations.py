@@ -271,8 +271,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     AGENT_REPORTS_MIGRATION,
     LEDGER_ONE_MIGRATION,  # 184: PostgreSQL only
     PROMISE_WRITE_MIGRATION,  # 185: PostgreSQL only
-    ACCURACY_DAYS_MIGRATION,
     ORDER_HISTORY_INDEX_MIGRATION,
+    ACCURACY_DAYS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -335,8 +335,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         "DROP INDEX movements_by_sku",
     ),
     AGENT_REPORTS_MIGRATION,
-    ACCURACY_DAYS_MIGRATION,
     ORDER_HISTORY_INDEX_MIGRATION,
+    ACCURACY_DAYS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.
