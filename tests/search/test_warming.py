@@ -50,7 +50,9 @@ def test_a_search_during_the_first_build_says_warming_at_once_then_finds(
             client.headers["Authorization"] = f"Bearer {secret}"
             started = time.monotonic()
             warming = client.get("/api/v1/search", params={"q": "mug"})
-            assert time.monotonic() - started < 2.0  # not held for the build
+            # The build cannot finish while this test holds the lock, so an answer at all shows
+            # the search was not held for it; the bound is loose for a loaded machine.
+            assert time.monotonic() - started < 30.0
             assert warming.status_code == 503, warming.text
             assert warming.json()["error"]["code"] == "index_warming"
             os.close(held)  # lets the build go
