@@ -35,16 +35,25 @@ from microindex.service.search import EngineHit, IndexEntry
 # 4: codes joined and split (`index_words`); 5: stored-only data; 6: plain text split by the
 # analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
 # columns, attribute names not searched; 8: no digest (the stored data holds the product's
-# indexed values, compared as they are), the SKU not stored; 9: the price's band as a column
-SCHEMA_VERSION = "9"
+# indexed values, compared as they are), the SKU not stored; 9: the price's band as a column;
+# 10: `all` holds the description alone, the SKU one term in `codes` (ADR 0043)
+SCHEMA_VERSION = "10"
 ANALYZER = "microindex_terms"
-ALL = "all"  # every text field together: where typos and prefixes are looked up
-# The field each weighed part of a product is scored in. The description is scored in `all`,
-# which holds it beside the short parts: a field of its own cost a build a third more, and it
-# ranked the same (a word of the short parts is weighed higher in its own field anyway).
+ALL = "all"  # the description's words (the name is the schema's since version 6)
+# The field each weighed part of a product is scored in: the short parts each in its own, the
+# description in `all`. `all` held the short parts' words too until version 10, to look typos
+# and prefixes up in one field; the short fields' dictionaries are small, so looking them up in
+# each is cheap, and each word indexed once cost a build less (ADR 0043).
 SHORT_FIELDS = ("title", "brand", "category", "attributes")  # each in a field of its own
 WEIGHED_IN = {name: name if name in SHORT_FIELDS else ALL for name in FIELD_WEIGHTS}
-CODES = "codes"  # the SKU (lower case) and the GTIN-14: exact lookups
+TEXT_FIELDS = (*SHORT_FIELDS, ALL)  # every word of a product is in one of them
+# The product's codes, exact lookups and replacing a document: its SKU as it is (letters, digits
+# and `._-/`, starting with a letter or digit), the GTIN-14 after `GTIN_MARK`, and when the SKU
+# mixes cases its lower case after `FOLDED_MARK` (an SKU of one case is looked up as typed, in
+# upper case and in lower case). The marks keep a GTIN or a folded SKU from ever being another
+# product's SKU, so deleting by SKU deletes that product alone.
+CODES = "codes"
+GTIN_MARK, FOLDED_MARK = "#", "~"
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
 STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
 CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
@@ -61,7 +70,6 @@ PRICE = "price"  # the effective price (the sale price when there is one)
 # facets count it as a terms column, half the cost of a range aggregation over the prices.
 PRICE_BAND = "price_band"
 BANDED = DEFAULT_BANDS  # the bands `PRICE_BAND` holds positions in
-SKU = "sku"  # indexed only: to replace a product's document
 DATA = "data"  # stored only: (`held(product)`, {node: on-hand})
 # The stored data's format: marshal's format 2 of strings, tuples and a dict, which this index
 # alone writes and reads (a third of JSON's cost each way, and every hit shown is read);
@@ -87,11 +95,10 @@ def schema_stamp(
 
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field(SKU, tokenizer_name="raw", index_option="basic")  # to replace
     # Stored only: a text field is always indexed, and indexing each document's JSON as one
     # term cost a build more than every word of the text fields.
     builder.add_bytes_field(DATA, stored=True)
-    for name in (*SHORT_FIELDS, ALL):
+    for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="freq")
     builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(STOCKED_AT, tokenizer_name="raw", index_option="basic")
@@ -157,12 +164,14 @@ class Documents:
         sku, gtin, title, brand, category, description, price, _, attributes, tags = values
         doc = tantivy.Document()
         add = doc.add_text
-        add(SKU, sku)
+        add(CODES, sku)
+        folded = sku.lower()
+        if folded != sku and sku.upper() != sku:
+            add(CODES, FOLDED_MARK + folded)
+        if gtin:
+            add(CODES, GTIN_MARK + gtin)
         described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
         _add_words(doc, title, brand, category, described, description)
-        add(CODES, sku.lower())
-        if gtin:
-            add(CODES, gtin)
         stock = {node: qty for node, qty in entry.stock.items() if qty > 0} if entry.stock else {}
         if stock:
             for node in sorted(stock):
@@ -212,11 +221,9 @@ class Documents:
 def _add_words(
     doc: tantivy.Document, title: str, brand: str, category: str, described: str, description: str
 ) -> None:
-    """The text fields: the short parts each in its own, and everything in `all`."""
-    every = f"{title} {brand} {category} {described} {description}"
-    if plain_words(every):  # then so is each part: one look for the five
+    """The text fields: the short parts each in its own, the description in `all`."""
+    if plain_words(f"{title} {brand} {category} {described}"):  # then so is each: one look
         short = (title.lower(), brand.lower(), category.lower(), described.lower())
-        every = every.lower()
     else:
         short = (
             _indexed(title),
@@ -224,10 +231,20 @@ def _add_words(
             _short_indexed(category),
             _short_indexed(described),
         )
-        every = " ".join((*short, _indexed(description)))
     for name, words in zip(SHORT_FIELDS, short, strict=True):
         doc.add_text(name, words)
-    doc.add_text(ALL, every)
+    if description:
+        doc.add_text(ALL, _indexed(description))
+
+
+def code_terms(code: str) -> tuple[str, ...]:
+    """The terms of `CODES` a code typed or scanned (`ParsedQuery.codes`) may be, whatever its
+    case: an SKU as typed, in upper and lower case, folded; a GTIN-14."""
+    folded = code.lower()
+    terms = [code, code.upper(), folded, FOLDED_MARK + folded]
+    if len(code) == 14 and code.isdigit():
+        terms.append(GTIN_MARK + code)
+    return tuple(dict.fromkeys(terms))
 
 
 def facet_columns(

@@ -173,7 +173,7 @@ class TantivyIndex:
         for entry in entries:
             sku = entry.product.sku.value
             if added is None or sku in added:
-                writer.delete_documents_by_term(f.SKU, sku)
+                writer.delete_documents_by_term(f.CODES, sku)
             else:
                 added.add(sku)
             writer.add_document(documents.make(entry))
@@ -182,7 +182,7 @@ class TantivyIndex:
         if skus:
             writer = self._writing()
             for sku in skus:
-                writer.delete_documents_by_term(f.SKU, sku)
+                writer.delete_documents_by_term(f.CODES, sku)
 
     def clear(self) -> None:
         self._writing().delete_all_documents()
@@ -234,7 +234,7 @@ class TantivyIndex:
             t.text
             for t in plan.query.terms
             if takes_typos(t, relaxed)
-            and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
+            and not any(vocabulary.held(f.TEXT_FIELDS, w) for w in (t.text, *t.alternatives))
         )
         if relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose):
             return EnginePage([], 0, Facets() if plan.request.facets else None, loose)
@@ -272,7 +272,7 @@ class TantivyIndex:
         """The documents facets count: the plan's, or only those `shown`; the facets `fixed`
         by a filter are not asked for."""
         if shown is not None:
-            matched = any_of(self._schema, f.SKU, [h.sku for h in shown])
+            matched = any_of(self._schema, f.CODES, [h.sku for h in shown])
         else:
             matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
         return matched, facet_request(plan.bands, view.attribute_names(), frozenset(fixed))

@@ -1,0 +1,93 @@
+"""What a document holds (ADR 0043): the description alone in `all`, each short part in its own
+field, and the SKU as one term of `codes`; every word still found exactly, with a typo and as
+a prefix, whichever field holds it, and every code whatever its case."""
+
+from __future__ import annotations
+
+from microindex.adapters.search import schema
+from microindex.adapters.search.tantivy_index import TantivyIndex
+from microindex.domain.gtin import Gtin
+from microindex.domain.search.request import SearchRequest
+from microindex.service.search import IndexEntry, search
+from tests.search.conftest import product
+
+CATALOG = [
+    product(
+        "LMP-1",
+        "Desk Lamp",
+        brand="Brightwood",
+        category="Lighting",
+        attributes=(("finish", "verdigris"),),
+        tags=("studio",),
+        description="Its shade is hand spun from copper.",
+        gtin=Gtin.parse("5012345678900"),
+    ),
+    product("Kz-89aB", "Floor Lamp", brand="Ostrander", description="Tall and slim."),
+    product("05012345678917", "Table Lamp", description="A lamp for a table."),
+    product("gh-7", "Wall Lamp", description="Lights a wall."),
+]
+
+
+def built(products: list = CATALOG) -> TantivyIndex:  # type: ignore[type-arg]
+    index = TantivyIndex()
+    index.upsert([IndexEntry(p, {}) for p in products])
+    index.commit({"built": "1"})
+    return index
+
+
+def found(index: TantivyIndex, text: str) -> list[str]:
+    return [h.sku for h in search(index, SearchRequest(text), None).hits]
+
+
+def test_a_document_holds_the_description_alone_in_all_and_the_sku_once() -> None:
+    made = schema.document(IndexEntry(CATALOG[0], {})).to_dict()
+    assert made[schema.ALL] == ["its shade is hand spun from copper."]
+    assert made["title"] == ["desk lamp"] and made["brand"] == ["brightwood"]
+    assert made[schema.CODES] == ["LMP-1", schema.GTIN_MARK + "05012345678900"]
+    assert "sku" not in made
+    mixed = schema.document(IndexEntry(CATALOG[1], {})).to_dict()
+    assert mixed[schema.CODES] == ["Kz-89aB", schema.FOLDED_MARK + "kz-89ab"]
+
+
+def test_a_word_of_any_one_field_is_found_exactly_with_a_typo_and_as_a_prefix() -> None:
+    index = built()
+    for word, typo, prefix in (
+        ("copper", "coper", "copp"),  # the description alone
+        ("brightwood", "brigthwood", "brightw"),  # the brand alone
+        ("lighting", "lightinq", "lightin"),  # the category alone
+        ("verdigris", "verdigirs", "verdig"),  # an attribute's value alone
+        ("studio", "studoi", "studi"),  # a tag alone
+    ):
+        assert found(index, word) == ["LMP-1"], word
+        assert found(index, typo) == ["LMP-1"], typo
+        assert found(index, prefix) == ["LMP-1"], prefix
+        assert found(index, f"desk {typo}") == ["LMP-1"], typo
+
+
+def test_a_sku_is_found_as_typed_in_either_case_and_first() -> None:
+    index = built()
+    for text in ("LMP-1", "lmp-1", "Kz-89aB", "KZ-89AB", "kz-89ab", "GH-7", "gh-7"):
+        hits = found(index, text)
+        assert hits and hits[0] in ("LMP-1", "Kz-89aB", "gh-7"), text
+        assert hits[0].lower() == text.lower(), text
+    assert found(index, "5012345678900")[0] == "LMP-1"
+    assert found(index, "05012345678917")[0] == "05012345678917"  # a SKU of 14 digits
+
+
+def test_the_sku_being_typed_finds_its_product_by_its_title_words_and_whole() -> None:
+    index = built()
+    assert found(index, "lmp-1")[0] == "LMP-1"
+    assert found(index, "desk la") == ["LMP-1"]
+
+
+def test_replacing_a_product_whose_sku_is_anothers_gtin_keeps_the_other() -> None:
+    """Deleting by SKU deletes the product alone: a GTIN or a folded SKU is marked."""
+    index = built()
+    again = product("05012345678900", "Pendant Lamp", description="Hangs low.")
+    index.upsert([IndexEntry(again, {})])
+    index.commit({"built": "1"})
+    index.upsert([IndexEntry(again, {}), IndexEntry(product("kz-89ab", "Lamp"), {})])
+    index.commit({"built": "1"})
+    assert found(index, "desk lamp") == ["LMP-1"]
+    assert found(index, "floor lamp") == ["Kz-89aB"]
+    assert found(index, "pendant") == ["05012345678900"]
