@@ -61,7 +61,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     f"less {f.ALL}": (f.ALL,),
     "less the short text fields": f.SHORT_FIELDS,
     "less the stored data": (f.DATA,),
-    "less SKU and codes": (f.SKU, f.CODES),
+    "less the codes": (f.CODES,),
     "less the attribute columns": (f.ATTRIBUTES,),
     "less category and brand facets": (f.CATEGORY, f.BRAND),
     "less attribute terms and names": (f.ATTRIBUTE, f.ATTRIBUTE_NAMES),

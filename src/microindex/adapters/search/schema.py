@@ -222,8 +222,9 @@ def _add_words(
     doc: tantivy.Document, title: str, brand: str, category: str, described: str, description: str
 ) -> None:
     """The text fields: the short parts each in its own, the description in `all`."""
-    if plain_words(f"{title} {brand} {category} {described}"):  # then so is each: one look
+    if plain_words(f"{title} {brand} {category} {described} {description}"):  # one look
         short = (title.lower(), brand.lower(), category.lower(), described.lower())
+        prose = description.lower()  # then each part is plain too
     else:
         short = (
             _indexed(title),
@@ -231,10 +232,11 @@ def _add_words(
             _short_indexed(category),
             _short_indexed(described),
         )
+        prose = _indexed(description)
     for name, words in zip(SHORT_FIELDS, short, strict=True):
         doc.add_text(name, words)
-    if description:
-        doc.add_text(ALL, _indexed(description))
+    if prose:
+        doc.add_text(ALL, prose)
 
 
 def code_terms(code: str) -> tuple[str, ...]:
