@@ -30,12 +30,8 @@ from microindex.domain.search.ranking import (
 )
 
 TIE_BREAKER = 0.1  # a term found in several fields counts a little more than in one
-# Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight):
-# in each text field, as no field holds every word (ADR 0043).
-LOOSE_FIELDS = (
-    ("title", FIELD_WEIGHTS["title"]),
-    *((name, FIELD_WEIGHTS["description"]) for name in f.TEXT_FIELDS if name != "title"),
-)
+# Typos and prefixes are looked up in the title (full weight) and everywhere else (low weight).
+LOOSE_FIELDS = (("title", FIELD_WEIGHTS["title"]), (f.ALL, FIELD_WEIGHTS["description"]))
 WEIGHTED_FIELDS = tuple(f.WEIGHED_IN[name] for name in FIELD_WEIGHTS)
 
 
@@ -106,22 +102,19 @@ def _prefix(
 def match_clause(
     schema: tantivy.Schema, vocabulary: Vocabulary, term: QueryTerm, loose: bool
 ) -> Query:
-    """The documents `term_clause` matches, without its scoring: the forms, typos and prefix in
-    each text field (every weighted field is one of them)."""
-    forms = (term.text, *term.alternatives)
-    parts: list[Query] = []
-    for field in f.TEXT_FIELDS:
-        words = [w for w in forms if vocabulary.freq(field, w)]
-        if term.typos and loose:
-            fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
-            parts.append(fuzzy)
-        if term.prefix:
-            completions = vocabulary.completions(field, term.text)
-            if completions is None:
-                parts.append(Query.fuzzy_term_query(schema, field, term.text, 0, True, True))
-            else:
-                words.extend(w for w, _ in completions)
-        parts.extend(Query.term_query(schema, field, w) for w in dict.fromkeys(words))
+    """The documents `term_clause` matches, without its scoring: every weighted field's words
+    are also in the all-fields field, so the forms there find the same set."""
+    words = [w for w in (term.text, *term.alternatives) if vocabulary.freq(f.ALL, w)]
+    automata: list[Query] = []
+    if term.typos and loose:
+        automata.append(Query.fuzzy_term_query(schema, f.ALL, term.text, term.typos, True, False))
+    if term.prefix:
+        completions = vocabulary.completions(f.ALL, term.text)
+        if completions is None:
+            automata.append(Query.fuzzy_term_query(schema, f.ALL, term.text, 0, True, True))
+        else:
+            words.extend(w for w, _ in completions)
+    parts = [Query.term_query(schema, f.ALL, w) for w in dict.fromkeys(words)] + automata
     if not parts:
         return Query.empty_query()
     return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Should, p) for p in parts])

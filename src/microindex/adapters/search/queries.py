@@ -64,7 +64,7 @@ def _relaxed(vocabulary: Vocabulary, plan: SearchPlan, clauses: list[Query]) -> 
     """All but `len(terms) - must_match` of the words, not counting dense ones ("with", "and"):
     alone they would match most of the catalog, so once a word may go they only add to the
     score."""
-    dense = [vocabulary.dense_in(f.TEXT_FIELDS, t.text) for t in plan.query.terms]
+    dense = [vocabulary.dense(f.ALL, t.text) for t in plan.query.terms]
     counted = [(Occur.Should, c) for c, d in zip(clauses, dense, strict=True) if not d]
     if not counted:
         return Query.boolean_query([(Occur.Should, c) for c in clauses], max(plan.must_match, 1))

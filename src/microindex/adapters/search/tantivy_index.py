@@ -234,7 +234,7 @@ class TantivyIndex:
             t.text
             for t in plan.query.terms
             if takes_typos(t, relaxed)
-            and not any(vocabulary.held(f.TEXT_FIELDS, w) for w in (t.text, *t.alternatives))
+            and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
         )
         if relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose):
             return EnginePage([], 0, Facets() if plan.request.facets else None, loose)

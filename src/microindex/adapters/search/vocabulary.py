@@ -60,14 +60,6 @@ class Vocabulary:
     def dense(self, field: str, word: str) -> bool:
         return self.freq(field, word) > self.dense_above
 
-    def dense_in(self, fields: tuple[str, ...], word: str) -> bool:
-        """Whether most documents hold `word` in one of `fields` at least."""
-        return max(self.freqs(fields, word), default=0) > self.dense_above
-
-    def held(self, fields: tuple[str, ...], word: str) -> bool:
-        """Whether any document holds `word` in any of `fields`."""
-        return any(self.freqs(fields, word))
-
     def completions(self, field: str, prefix: str) -> tuple[tuple[str, int], ...] | None:
         """The words of `field` starting with `prefix`, with their document counts; None when
         there are more than `PREFIX_WORDS`."""
