@@ -32,7 +32,7 @@ CATALOG = [
 
 def built() -> TantivyIndex:
     index = TantivyIndex()
-    index.upsert([IndexEntry(p, {}) for p in CATALOG])
+    index.upsert([IndexEntry.of(p, {}) for p in CATALOG])
     index.commit({"built": "1"})
     return index
 
@@ -42,12 +42,12 @@ def found(index: TantivyIndex, text: str) -> list[str]:
 
 
 def test_a_document_holds_its_sku_once_and_no_field_of_its_own() -> None:
-    made = schema.document(IndexEntry(CATALOG[0], {})).to_dict()
+    made = schema.document(IndexEntry.of(CATALOG[0], {})).to_dict()
     assert made[schema.CODES] == ["LMP-1", schema.GTIN_MARK + "05012345678900"]
     assert "sku" not in made
-    mixed = schema.document(IndexEntry(CATALOG[1], {})).to_dict()
+    mixed = schema.document(IndexEntry.of(CATALOG[1], {})).to_dict()
     assert mixed[schema.CODES] == ["Kz-89aB", schema.FOLDED_MARK + "kz-89ab"]
-    assert schema.document(IndexEntry(CATALOG[3], {})).to_dict()[schema.CODES] == ["gh-7"]
+    assert schema.document(IndexEntry.of(CATALOG[3], {})).to_dict()[schema.CODES] == ["gh-7"]
 
 
 def test_a_word_of_any_one_field_is_found_exactly_with_a_typo_and_as_a_prefix() -> None:
@@ -79,9 +79,9 @@ def test_replacing_a_product_whose_sku_is_anothers_gtin_keeps_the_other() -> Non
     """Deleting by SKU deletes the product alone: a GTIN or a folded SKU is marked."""
     index = built()
     again = product("05012345678900", "Pendant Lamp", description="Hangs low.")
-    index.upsert([IndexEntry(again, {})])
+    index.upsert([IndexEntry.of(again, {})])
     index.commit({"built": "1"})
-    index.upsert([IndexEntry(again, {}), IndexEntry(product("kz-89ab", "Lamp"), {})])
+    index.upsert([IndexEntry.of(again, {}), IndexEntry.of(product("kz-89ab", "Lamp"), {})])
     index.commit({"built": "1"})
     assert found(index, "desk lamp") == ["LMP-1"]
     assert found(index, "floor lamp") == ["Kz-89aB"]

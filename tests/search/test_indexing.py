@@ -138,7 +138,7 @@ def test_an_index_written_by_another_python_is_built_again_rather_than_read(
 
 def test_an_index_finds_the_products_whose_documents_hold_other_values() -> None:
     index = TantivyIndex()
-    index.upsert([IndexEntry(p, {}) for p in CATALOG])
+    index.upsert([IndexEntry.of(p, {}) for p in CATALOG])
     index.commit({})
     mug = CATALOG[0]
     copy = product_from_record(json.loads(json.dumps(product_record(mug))))  # new strings

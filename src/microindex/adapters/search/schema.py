@@ -20,7 +20,6 @@ from functools import lru_cache
 
 import tantivy
 
-from microindex.domain.product import Product
 from microindex.domain.search.facets import (
     DEFAULT_BANDS,
     attribute_key,
@@ -29,6 +28,7 @@ from microindex.domain.search.facets import (
     facet_names,
 )
 from microindex.domain.search.ranking import FIELD_WEIGHTS
+from microindex.domain.search.searched import Searched
 from microindex.domain.search.text import index_words, plain_words
 from microindex.service.search import EngineHit, IndexEntry
 
@@ -70,16 +70,15 @@ PRICE = "price"  # the effective price (the sale price when there is one)
 # facets count it as a terms column, half the cost of a range aggregation over the prices.
 PRICE_BAND = "price_band"
 BANDED = DEFAULT_BANDS  # the bands `PRICE_BAND` holds positions in
-DATA = "data"  # stored only: (`held(product)`, {node: on-hand})
+DATA = "data"  # stored only: (`searched(product)`, {node: on-hand})
 # The stored data's format: marshal's format 2 of strings, tuples and a dict, which this index
 # alone writes and reads (a third of JSON's cost each way, and every hit shown is read);
 # version 2 writes values, never references to objects.
 MARSHAL_FORMAT = 2
-# What the index holds of a product (`held`): SKU, GTIN, title, brand, category, description,
-# effective price, currency, attributes, tags.
-Held = tuple[
-    str, str | None, str, str, str, str, str, str, tuple[tuple[str, str], ...], tuple[str, ...]
-]
+# What the index holds of a product (`searched`): its document is made of these values alone
+# (and its stock), and a hit shows them, so a product whose values are unchanged needs no new
+# document (`TantivyIndex.differing`). Strings, tuples and None, which marshal writes as they are.
+Held = Searched
 
 
 def schema_stamp(
@@ -124,25 +123,6 @@ def register_analyzer(index: tantivy.Index) -> None:
     index.register_tokenizer(ANALYZER, analyzer)
 
 
-def held(product: Product) -> Held:
-    """What the index holds of a product: its document is made of these values alone (and its
-    stock), and a hit shows them, so a product whose values are unchanged needs no new document
-    (`TantivyIndex.differing`). Strings, tuples and None, which marshal writes as they are."""
-    p = product
-    return (
-        p.sku.value,
-        p.gtin.digits if p.gtin else None,
-        p.title,
-        p.brand,
-        p.category,
-        p.description,
-        str(p.effective_price()),
-        p.price.currency,
-        p.attributes,
-        p.tags,
-    )
-
-
 def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Document:
     """`columns`: the JSON keys (`attribute_column`) of the attribute names given a facet
     column whether the product has them or not (`NO_VALUE`), the catalog's commonest
@@ -160,7 +140,7 @@ class Documents:
         self._pairs: dict[tuple[str, str], tuple[str, str, str | None, str]] = {}
 
     def make(self, entry: IndexEntry) -> tantivy.Document:
-        values = held(entry.product)
+        values = entry.values
         sku, gtin, title, brand, category, description, price, _, attributes, tags = values
         doc = tantivy.Document()
         add = doc.add_text
@@ -256,7 +236,7 @@ def facet_columns(
     that would get facets, counted over `entries` and what is `indexed` already ((name,
     products)). Each distinct set of attributes is looked at once."""
     counts: Counter[str] = Counter()
-    for attributes, products in Counter(e.product.attributes for e in entries).items():
+    for attributes, products in Counter(e.values[8] for e in entries).items():
         for name in facet_attributes(attributes):
             counts[name] += products
     counts.update(dict(indexed))

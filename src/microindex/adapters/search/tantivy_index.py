@@ -46,6 +46,7 @@ from microindex.domain.search.facets import (
 )
 from microindex.domain.search.query import takes_typos
 from microindex.domain.search.request import SortOrder
+from microindex.domain.search.searched import searched
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
 
 MARKS_FILE = "marks.json"
@@ -171,7 +172,7 @@ class TantivyIndex:
             f.facet_columns(entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
         )
         for entry in entries:
-            sku = entry.product.sku.value
+            sku = entry.values[0]
             if added is None or sku in added:
                 writer.delete_documents_by_term(f.CODES, sku)
             else:
@@ -216,7 +217,7 @@ class TantivyIndex:
             indexed[values[0]] = values
         changed = set()
         for product in products:
-            if indexed.pop(product.sku.value, None) != f.held(product):
+            if indexed.pop(product.sku.value, None) != searched(product):
                 changed.add(product.sku.value)
         return changed | indexed.keys()  # and those gone
 
