@@ -86,11 +86,12 @@ def catalog_database(products: list[Product], folder: Path) -> None:
 
 
 def catalog_read_cpu(folder: Path) -> float:
-    """The CPU seconds of reading the catalog from `catalog_database`, as a rebuild does."""
+    """The CPU seconds of reading the catalog from `catalog_database`, as a rebuild does (each
+    product's searched values, straight from its row: ADR 0043)."""
     database = SqliteDatabase(folder / CATALOG_FILE)
     started = time.process_time()
     with database.reading() as uow:
-        for _ in uow.catalog.all():
+        for _ in uow.catalog.searched():
             pass
     database.close()
     return time.process_time() - started
