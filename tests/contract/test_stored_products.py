@@ -1,7 +1,8 @@
 """Each stored catalog (SQLite, PostgreSQL) reads its own rows back without checking them again
 (ADR 0035), and what it reads is the product it was given: the same values, types and scales.
 The rows go through each real store, so what a column keeps (SQLite's integers for booleans,
-PostgreSQL's numeric and jsonb) is part of what is checked."""
+PostgreSQL's numeric and jsonb) is part of what is checked. What a search build reads of each
+product (`CatalogStore.searched`, straight from the rows) is what `searched(product)` gives."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from microindex.domain.codes import Sku
 from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Fragility, Product, Size
+from microindex.domain.search.searched import searched
 from microindex.service.ports import UnitOfWorkFactory
 
 from .samples import full_product
@@ -43,6 +45,7 @@ def test_the_catalog_reads_its_rows_without_checking_them_again(
     with database() as uow:
         assert list(uow.catalog.all()) == written
         assert uow.catalog.get("B-2") == written[0]
+        assert list(uow.catalog.searched()) == [searched(p) for p in written]
 
 
 texts = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=30)
@@ -102,7 +105,10 @@ def test_a_stored_product_reads_back_as_it_was_written(
         uow.commit()
     with database() as uow:
         read = uow.catalog.get("A-1")
+        values = list(uow.catalog.searched())
     assert read == product
+    assert values == [searched(product)]  # what a search build reads: the same values (ADR 0043)
+    assert [tuple(map(repr, v)) for v in values] == [tuple(map(repr, searched(product)))]
     assert [repr(getattr(read, f.name)) for f in dataclasses.fields(Product)] == [
         repr(getattr(product, f.name)) for f in dataclasses.fields(Product)
     ]  # the same types and scales too (Decimal('1.50'), not Decimal('1.5'))

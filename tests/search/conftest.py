@@ -81,6 +81,6 @@ CATALOG = [
 def index() -> TantivyIndex:
     built = TantivyIndex()
     stock = {"MUG-1": {"shopfront": 4}, "SOF-1": {"van": 1}, "LMP-1": {"shopfront": 2}}
-    built.upsert([IndexEntry(p, stock.get(p.sku.value, {})) for p in CATALOG])
+    built.upsert([IndexEntry.of(p, stock.get(p.sku.value, {})) for p in CATALOG])
     built.commit({"built": "1"})
     return built

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import tantivy
 
 from microindex.adapters.memory import MemoryDatabase
 from microindex.adapters.search import schema
 from microindex.adapters.search.tantivy_index import TantivyIndex
+from microindex.adapters.sqlite import stores as sqlite_stores
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.money import Money
 from microindex.domain.search.request import Filters, SearchRequest
@@ -138,7 +140,7 @@ def test_an_index_written_by_another_python_is_built_again_rather_than_read(
 
 def test_an_index_finds_the_products_whose_documents_hold_other_values() -> None:
     index = TantivyIndex()
-    index.upsert([IndexEntry(p, {}) for p in CATALOG])
+    index.upsert([IndexEntry.of(p, {}) for p in CATALOG])
     index.commit({})
     mug = CATALOG[0]
     copy = product_from_record(json.loads(json.dumps(product_record(mug))))  # new strings
@@ -150,3 +152,25 @@ def test_an_index_finds_the_products_whose_documents_hold_other_values() -> None
     assert index.differing([*CATALOG[1:], product("NEW-1", "New Mug")]) == {"MUG-1", "NEW-1"}
     # What no document holds (a handle, the media) needs no new one.
     assert index.differing([replace(mug, handle="mug", media=("a.jpg",)), *CATALOG[1:]]) == set()
+
+
+def test_a_rebuild_reads_values_from_the_rows_and_makes_no_product(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build reads each product's searched values straight from its row (ADR 0043); the
+    index then holds what `differing` compares with the catalog's products: nothing differs."""
+    db = SqliteDatabase(tmp_path / "hub.sqlite")
+    db.migrate()
+    import_products(db, ParsedCatalog(CATALOG), AT)
+    index = TantivyIndex(tmp_path / "index")
+    with monkeypatch.context() as patched:
+        patched.setattr(sqlite_stores, "_stored", _no_product)
+        assert rebuild(index, db, None) == len(CATALOG)
+    with db.reading() as uow:
+        assert index.differing(uow.catalog.all()) == set()
+    assert search(index, SearchRequest("navy mug"), None).hits[0].sku == "MUG-1"
+    db.close()
+
+
+def _no_product(row: object) -> None:
+    raise AssertionError("a Product was made for the build")

@@ -12,7 +12,7 @@ from microindex.service.search import IndexEntry, search
 def test_known_items_are_found_from_their_titles_typos_and_synonyms() -> None:
     products = generate(3000)
     index = TantivyIndex()
-    index.upsert([IndexEntry(p, {}) for p in products])
+    index.upsert([IndexEntry.of(p, {}) for p in products])
     index.commit({"built": "1"})
     synonyms = Synonyms.parse(SYNONYMS)
     found: dict[str, list[bool]] = {}

@@ -22,7 +22,7 @@ Engine = Callable[[str], list[str]]
 
 def _microindex(products: list[Product], folder: Path) -> Engine:
     index = TantivyIndex(folder)
-    index.upsert([IndexEntry(p, {}) for p in products])
+    index.upsert([IndexEntry.of(p, {}) for p in products])
     index.commit({"built": "1"})
     return lambda text: [h.sku for h in search(index, SearchRequest(text, facets=False)).hits]
 

@@ -142,10 +142,10 @@ def test_a_product_without_a_faceted_attribute_is_counted_under_none_of_its_valu
         product("A-2", "Oak table", attributes=tuple(sized)),
         product("A-3", "Oak table", attributes=(("size", " "),)),  # blank: no value
     ]
-    index.upsert([IndexEntry(p, {}) for p in first])
+    index.upsert([IndexEntry.of(p, {}) for p in first])
     index.commit({"built": "1"})
     later = [product("A-4", "Oak table", attributes=(("finish", "matt"), ("size", "small")))]
-    index.upsert([IndexEntry(p, {}) for p in later])  # a name the first batch lacked
+    index.upsert([IndexEntry.of(p, {}) for p in later])  # a name the first batch lacked
     index.commit({"built": "2"})
     counted = find(index, "oak", limit=100).facets  # the page holds every hit: counted here
     engine = find(index, "oak", limit=1).facets  # one of four: the engine counts
@@ -186,7 +186,7 @@ def test_prices_at_the_band_edges_are_counted_in_the_band_above_by_the_engine_an
     index = TantivyIndex()
     prices = ["9.99", "10.00", "24.99", "25.00", "999.99", "1000.00", "0.00"]
     priced = [product(f"P-{i}", "Oak table", price) for i, price in enumerate(prices)]
-    index.upsert([IndexEntry(p, {}) for p in priced])
+    index.upsert([IndexEntry.of(p, {}) for p in priced])
     index.commit({"built": "1"})
     assert facet_request(DEFAULT_BANDS, ())["prices"]["terms"]["field"] == schema.PRICE_BAND
     for bands in (DEFAULT_BANDS, price_bands((Decimal(10), Decimal("24.99")))):
@@ -200,7 +200,7 @@ def test_prices_at_the_band_edges_are_counted_in_the_band_above_by_the_engine_an
 @pytest.fixture(scope="module")
 def built() -> TantivyIndex:
     generated = TantivyIndex()
-    generated.upsert([IndexEntry(p, {}) for p in generate(400)])
+    generated.upsert([IndexEntry.of(p, {}) for p in generate(400)])
     generated.commit({"built": "1"})
     return generated
 
@@ -300,7 +300,7 @@ def test_the_engine_indexes_exactly_the_domains_words(title: str, description: s
     index = tantivy.Index(schema.build_schema())
     schema.register_analyzer(index)
     writer = index.writer(15_000_000, 1)
-    entry = IndexEntry(product("SKU-1", "t " + title, description=description), {})
+    entry = IndexEntry.of(product("SKU-1", "t " + title, description=description), {})
     writer.add_document(schema.document(entry))
     writer.commit()
     index.reload()
@@ -335,7 +335,7 @@ def test_a_batchs_documents_are_each_products_own() -> None:
         product("A-6", "Mug", "12.00", **shared, attributes=(("colour", "navy"),)),
     ]
     entries = [
-        IndexEntry(p, {"b": 1, "a": 2, "c": 0} if i % 2 else {}) for i, p in enumerate(batch)
+        IndexEntry.of(p, {"b": 1, "a": 2, "c": 0} if i % 2 else {}) for i, p in enumerate(batch)
     ]
     columns = schema.facet_columns(entries, [("material", 9)])
     documents = schema.Documents(columns)

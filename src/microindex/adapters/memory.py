@@ -14,6 +14,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, movement_of
 from microindex.domain.node import Node
 from microindex.domain.product import Product
+from microindex.domain.search.searched import Searched, searched
 from microindex.service.ports import (
     OutboxMessage,
     ProductFilter,
@@ -71,6 +72,9 @@ class MemoryCatalog:
 
     def all(self) -> Iterator[Product]:
         return iter([self._s.products[k] for k in sorted(self._s.products)])
+
+    def searched(self) -> Iterator[Searched]:
+        return map(searched, self.all())
 
     def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
         found = (p for p in self.all() if p.sku.value > after and where.matches(p))

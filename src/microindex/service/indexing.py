@@ -103,9 +103,9 @@ def _rebuild(
         index.clear()
         count, total = 0, uow.catalog.count()
         progress(0, total)
-        products = uow.catalog.all()
+        products = uow.catalog.searched()
         while chunk := list(islice(products, _PAGE)):
-            index.upsert([IndexEntry(p, stock.get(p.sku.value, {})) for p in chunk])
+            index.upsert([IndexEntry(v, stock.get(v[0], {})) for v in chunk])
             count += len(chunk)
             progress(count, max(total, count))
     index.commit(marks)
@@ -229,7 +229,7 @@ def _entries(
             continue
         lines = uow.ledger.stock(nodes[0] if len(nodes) == 1 else None, sku)
         stock = {s.node: s.on_hand for s in lines if s.on_hand > 0 and s.node in followed}
-        entries.append(IndexEntry(product, stock))
+        entries.append(IndexEntry.of(product, stock))
     return entries, gone
 
 

@@ -13,6 +13,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
+from microindex.domain.search.searched import Searched
 
 
 def folded(text: str) -> str:
@@ -84,6 +85,11 @@ class CatalogStore(Protocol):
         ...
 
     def all(self) -> Iterator[Product]: ...
+    def searched(self) -> Iterator[Searched]:
+        """Every product's `searched` values, in SKU order, read from its row without making
+        a `Product` (a search index's build: ADR 0043)."""
+        ...
+
     def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
         """Up to `limit` products matching `where` whose SKUs sort after `after` (code point
         order), in SKU order: a keyset page, read through indexes."""

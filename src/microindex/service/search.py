@@ -22,6 +22,7 @@ from microindex.domain.search.query import ParsedQuery, Synonyms, must_match_ste
 from microindex.domain.search.ranking import near_score, tie_broken
 from microindex.domain.search.reach import DEFAULT_PICKUP_KM, Reach, reachable
 from microindex.domain.search.request import MAX_LIMIT, SearchRequest, SortOrder
+from microindex.domain.search.searched import Searched, searched
 
 NEAR_CANDIDATES = MAX_LIMIT  # the relevance window "near me" re-ranks by time to hand
 BANDS = DEFAULT_BANDS
@@ -29,10 +30,15 @@ BANDS = DEFAULT_BANDS
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """What the index holds about a product: the product and its on-hand per node (> 0 only)."""
+    """What the index holds about a product: its values (`searched`) and its on-hand per node
+    (> 0 only). A build reads the values straight from the catalog's rows (ADR 0043)."""
 
-    product: Product
+    values: Searched
     stock: Mapping[str, int]
+
+    @classmethod
+    def of(cls, product: Product, stock: Mapping[str, int]) -> IndexEntry:
+        return cls(searched(product), stock)
 
 
 @dataclass(frozen=True, slots=True)

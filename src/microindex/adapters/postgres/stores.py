@@ -25,6 +25,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag
 from microindex.domain.node import Node
 from microindex.domain.product import Fragility, Product, Size, stored_product
+from microindex.domain.search.searched import Searched
 from microindex.service.ports import (
     OutboxMessage,
     ProductFilter,
@@ -155,6 +156,15 @@ def _product(row: tuple[Any, ...]) -> Product:
 _FRAGILITY = {f.value: f for f in Fragility}
 
 
+def _searched(row: tuple[Any, ...]) -> Searched:
+    """`searched(_product(row))` from the columns it needs (numeric prices keep their scale)."""
+    sku, gtin, title, brand, category, description, price, currency, attributes, tags = row
+    return (
+        sku, gtin, title, brand, category, description, str(price), currency,
+        tuple((str(k), str(v)) for k, v in attributes), tuple(tags),
+    )  # fmt: skip
+
+
 def _movement(row: tuple[Any, ...]) -> Movement:
     return movement_from_record(dict(zip(_MOVEMENT_FIELDS, row, strict=True)))
 
@@ -199,6 +209,14 @@ class PostgresCatalog:
         )
         for row in cur:
             yield _product(row)
+
+    def searched(self) -> Iterator[Searched]:
+        cur = self._conn.execute(
+            "SELECT sku, gtin, title, brand, category, description, coalesce(sale_price, price),"
+            " currency, attributes, tags FROM products ORDER BY sku"
+        )
+        for row in cur:
+            yield _searched(row)
 
     def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
         if _has_nul(where, after):

@@ -51,7 +51,7 @@ def text_query(
         words = Query.boolean_query([(Occur.Must, c) for c in clauses])
     elif clauses:
         words = _relaxed(vocabulary, plan, clauses)
-    codes = [c.lower() for c in plan.query.codes]
+    codes = [t for c in plan.query.codes for t in f.code_terms(c)]
     if not codes:
         return words if words is not None else Query.all_query()
     lookup = Query.boost_query(any_of(schema, f.CODES, codes), CODE_BOOST)

@@ -20,7 +20,6 @@ from functools import lru_cache
 
 import tantivy
 
-from microindex.domain.product import Product
 from microindex.domain.search.facets import (
     DEFAULT_BANDS,
     attribute_key,
@@ -29,22 +28,32 @@ from microindex.domain.search.facets import (
     facet_names,
 )
 from microindex.domain.search.ranking import FIELD_WEIGHTS
+from microindex.domain.search.searched import Searched
 from microindex.domain.search.text import index_words, plain_words
 from microindex.service.search import EngineHit, IndexEntry
 
 # 4: codes joined and split (`index_words`); 5: stored-only data; 6: plain text split by the
 # analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
 # columns, attribute names not searched; 8: no digest (the stored data holds the product's
-# indexed values, compared as they are), the SKU not stored; 9: the price's band as a column
-SCHEMA_VERSION = "9"
+# indexed values, compared as they are), the SKU not stored; 9: the price's band as a column;
+# 10: the SKU one term, in `codes` (ADR 0043)
+SCHEMA_VERSION = "10"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 # The field each weighed part of a product is scored in. The description is scored in `all`,
 # which holds it beside the short parts: a field of its own cost a build a third more, and it
 # ranked the same (a word of the short parts is weighed higher in its own field anyway).
+# `all` holding the description alone saved a build about 1 µs a product and cost searches a
+# third more CPU: each word's typos, prefix and matches looked in five fields (ADR 0043).
 SHORT_FIELDS = ("title", "brand", "category", "attributes")  # each in a field of its own
 WEIGHED_IN = {name: name if name in SHORT_FIELDS else ALL for name in FIELD_WEIGHTS}
-CODES = "codes"  # the SKU (lower case) and the GTIN-14: exact lookups
+# The product's codes, exact lookups and replacing a document: its SKU as it is (letters, digits
+# and `._-/`, starting with a letter or digit), the GTIN-14 after `GTIN_MARK`, and when the SKU
+# mixes cases its lower case after `FOLDED_MARK` (an SKU of one case is looked up as typed, in
+# upper case and in lower case). The marks keep a GTIN or a folded SKU from ever being another
+# product's SKU, so deleting by SKU deletes that product alone.
+CODES = "codes"
+GTIN_MARK, FOLDED_MARK = "#", "~"
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
 STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
 CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
@@ -61,17 +70,15 @@ PRICE = "price"  # the effective price (the sale price when there is one)
 # facets count it as a terms column, half the cost of a range aggregation over the prices.
 PRICE_BAND = "price_band"
 BANDED = DEFAULT_BANDS  # the bands `PRICE_BAND` holds positions in
-SKU = "sku"  # indexed only: to replace a product's document
-DATA = "data"  # stored only: (`held(product)`, {node: on-hand})
+DATA = "data"  # stored only: (`searched(product)`, {node: on-hand})
 # The stored data's format: marshal's format 2 of strings, tuples and a dict, which this index
 # alone writes and reads (a third of JSON's cost each way, and every hit shown is read);
 # version 2 writes values, never references to objects.
 MARSHAL_FORMAT = 2
-# What the index holds of a product (`held`): SKU, GTIN, title, brand, category, description,
-# effective price, currency, attributes, tags.
-Held = tuple[
-    str, str | None, str, str, str, str, str, str, tuple[tuple[str, str], ...], tuple[str, ...]
-]
+# What the index holds of a product (`searched`): its document is made of these values alone
+# (and its stock), and a hit shows them, so a product whose values are unchanged needs no new
+# document (`TantivyIndex.differing`). Strings, tuples and None, which marshal writes as they are.
+Held = Searched
 
 
 def schema_stamp(
@@ -87,7 +94,6 @@ def schema_stamp(
 
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_text_field(SKU, tokenizer_name="raw", index_option="basic")  # to replace
     # Stored only: a text field is always indexed, and indexing each document's JSON as one
     # term cost a build more than every word of the text fields.
     builder.add_bytes_field(DATA, stored=True)
@@ -117,25 +123,6 @@ def register_analyzer(index: tantivy.Index) -> None:
     index.register_tokenizer(ANALYZER, analyzer)
 
 
-def held(product: Product) -> Held:
-    """What the index holds of a product: its document is made of these values alone (and its
-    stock), and a hit shows them, so a product whose values are unchanged needs no new document
-    (`TantivyIndex.differing`). Strings, tuples and None, which marshal writes as they are."""
-    p = product
-    return (
-        p.sku.value,
-        p.gtin.digits if p.gtin else None,
-        p.title,
-        p.brand,
-        p.category,
-        p.description,
-        str(p.effective_price()),
-        p.price.currency,
-        p.attributes,
-        p.tags,
-    )
-
-
 def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Document:
     """`columns`: the JSON keys (`attribute_column`) of the attribute names given a facet
     column whether the product has them or not (`NO_VALUE`), the catalog's commonest
@@ -153,16 +140,18 @@ class Documents:
         self._pairs: dict[tuple[str, str], tuple[str, str, str | None, str]] = {}
 
     def make(self, entry: IndexEntry) -> tantivy.Document:
-        values = held(entry.product)
+        values = entry.values
         sku, gtin, title, brand, category, description, price, _, attributes, tags = values
         doc = tantivy.Document()
         add = doc.add_text
-        add(SKU, sku)
+        add(CODES, sku)
+        folded = sku.lower()
+        if folded != sku and sku.upper() != sku:
+            add(CODES, FOLDED_MARK + folded)
+        if gtin:
+            add(CODES, GTIN_MARK + gtin)
         described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
         _add_words(doc, title, brand, category, described, description)
-        add(CODES, sku.lower())
-        if gtin:
-            add(CODES, gtin)
         stock = {node: qty for node, qty in entry.stock.items() if qty > 0} if entry.stock else {}
         if stock:
             for node in sorted(stock):
@@ -230,6 +219,16 @@ def _add_words(
     doc.add_text(ALL, every)
 
 
+def code_terms(code: str) -> tuple[str, ...]:
+    """The terms of `CODES` a code typed or scanned (`ParsedQuery.codes`) may be, whatever its
+    case: an SKU as typed, in upper and lower case, folded; a GTIN-14."""
+    folded = code.lower()
+    terms = [code, code.upper(), folded, FOLDED_MARK + folded]
+    if len(code) == 14 and code.isdigit():
+        terms.append(GTIN_MARK + code)
+    return tuple(dict.fromkeys(terms))
+
+
 def facet_columns(
     entries: Sequence[IndexEntry], indexed: Iterable[tuple[str, int]]
 ) -> tuple[str, ...]:
@@ -237,7 +236,7 @@ def facet_columns(
     that would get facets, counted over `entries` and what is `indexed` already ((name,
     products)). Each distinct set of attributes is looked at once."""
     counts: Counter[str] = Counter()
-    for attributes, products in Counter(e.product.attributes for e in entries).items():
+    for attributes, products in Counter(e.values[8] for e in entries).items():
         for name in facet_attributes(attributes):
             counts[name] += products
     counts.update(dict(indexed))

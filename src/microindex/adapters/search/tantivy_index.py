@@ -46,6 +46,7 @@ from microindex.domain.search.facets import (
 )
 from microindex.domain.search.query import takes_typos
 from microindex.domain.search.request import SortOrder
+from microindex.domain.search.searched import searched
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
 
 MARKS_FILE = "marks.json"
@@ -171,9 +172,9 @@ class TantivyIndex:
             f.facet_columns(entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
         )
         for entry in entries:
-            sku = entry.product.sku.value
+            sku = entry.values[0]
             if added is None or sku in added:
-                writer.delete_documents_by_term(f.SKU, sku)
+                writer.delete_documents_by_term(f.CODES, sku)
             else:
                 added.add(sku)
             writer.add_document(documents.make(entry))
@@ -182,7 +183,7 @@ class TantivyIndex:
         if skus:
             writer = self._writing()
             for sku in skus:
-                writer.delete_documents_by_term(f.SKU, sku)
+                writer.delete_documents_by_term(f.CODES, sku)
 
     def clear(self) -> None:
         self._writing().delete_all_documents()
@@ -216,7 +217,7 @@ class TantivyIndex:
             indexed[values[0]] = values
         changed = set()
         for product in products:
-            if indexed.pop(product.sku.value, None) != f.held(product):
+            if indexed.pop(product.sku.value, None) != searched(product):
                 changed.add(product.sku.value)
         return changed | indexed.keys()  # and those gone
 
@@ -272,7 +273,7 @@ class TantivyIndex:
         """The documents facets count: the plan's, or only those `shown`; the facets `fixed`
         by a filter are not asked for."""
         if shown is not None:
-            matched = any_of(self._schema, f.SKU, [h.sku for h in shown])
+            matched = any_of(self._schema, f.CODES, [h.sku for h in shown])
         else:
             matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
         return matched, facet_request(plan.bands, view.attribute_names(), frozenset(fixed))

@@ -14,6 +14,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Node
 from microindex.domain.product import Fragility, Product, Size, stored_product
+from microindex.domain.search.searched import Searched
 from microindex.service.ports import (
     OutboxMessage,
     ProductFilter,
@@ -148,6 +149,13 @@ class SqliteCatalog:
         cur = self._conn.execute(f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products ORDER BY sku")
         return map(_stored, cur)
 
+    def searched(self) -> Iterator[Searched]:
+        cur = self._conn.execute(
+            "SELECT sku, gtin, title, brand, category, description, coalesce(sale_price, price),"
+            " currency, attributes, tags FROM products ORDER BY sku"
+        )
+        return map(_searched, cur)
+
     def page(self, where: ProductFilter, after: str, limit: int) -> list[Product]:
         clauses, params = _filtered(where)
         return self._select(
@@ -214,6 +222,17 @@ def _stored(row: tuple[Any, ...]) -> Product:
 
 
 _FRAGILITY = {f.value: f for f in Fragility}
+
+
+def _searched(row: tuple[Any, ...]) -> Searched:
+    """`searched(_stored(row))` from the columns it needs: prices are kept as `str(Decimal)`
+    (`product_row`), so the effective one is read as it is."""
+    sku, gtin, title, brand, category, description, price, currency, attributes, tags = row
+    return (
+        sku, gtin, title, brand, category, description, price, currency,
+        tuple(map(tuple, json.loads(attributes))) if attributes != "[]" else (),
+        tuple(json.loads(tags)) if tags != "[]" else (),
+    )  # fmt: skip
 
 
 def _filtered(where: ProductFilter) -> tuple[str, list[str]]:
