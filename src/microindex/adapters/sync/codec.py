@@ -246,13 +246,16 @@ def _read_rows(
     out: list[MovementRow] = []
     append = out.append
     kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
-    minutes, seconds = _MINUTES, _SECONDS
+    minutes, seconds, ends = _MINUTES, _SECONDS, _WHOLE_SECONDS
     date, day_start, day_end = "", 0, -1  # the day's text, its first and last second
+    minute, minute_start, minute_end = "", 0, -1  # the minute's text, first and last second
     for seq in range(first, first + count):
         flags = data[pos]
         sku = data[pos + 1]
         if sku < 0x80:
             pos += 2
+        elif data[pos + 2] < 0x80:  # a table past 128 strings: most SKUs' indexes
+            sku, pos = (sku & 0x7F) | data[pos + 2] << 7, pos + 3
         else:
             sku, pos = uv(data, pos + 1)
         quantity = data[pos]
@@ -277,17 +280,21 @@ def _read_rows(
         else:
             delta, pos = uv(data, pos)
         micros += delta >> 1 if delta & 1 == 0 else -((delta + 1) >> 1)
-        # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time
+        # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time: the
+        # minute's text ("2026-03-02T08:00:") kept while the times stay in that minute
         second, fraction = divmod(micros, 1_000_000)
-        if not day_start <= second <= day_end:
-            day_start = second - second % 86_400
-            day_end = day_start + 86_399
-            date = _day(day_start // 86_400)
-        minute, second = divmod(second - day_start, 60)
+        if not minute_start <= second <= minute_end:
+            if not day_start <= second <= day_end:
+                day_start = second - second % 86_400
+                day_end = day_start + 86_399
+                date = _day(day_start // 86_400)
+            minute_start = second - second % 60
+            minute_end = minute_start + 59
+            minute = date + minutes[(minute_start - day_start) // 60]
         if fraction:
-            at = f"{date}{minutes[minute]}{seconds[second]}.{fraction:06d}+00:00"
+            at = f"{minute}{seconds[second - minute_start]}.{fraction:06d}+00:00"
         else:
-            at = f"{date}{minutes[minute]}{seconds[second]}+00:00"
+            at = minute + ends[second - minute_start]
         if flags & 0xF0:
             reference = actor = tag = tag_id = ""
             if flags & _HAS_REF:
@@ -328,6 +335,7 @@ def _read_rows(
 
 _MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]  # of a day
 _SECONDS = [f"{s:02d}" for s in range(60)]
+_WHOLE_SECONDS = [f"{s:02d}+00:00" for s in range(60)]  # a time with no fraction ends so
 
 
 def _day(day: int) -> str:
