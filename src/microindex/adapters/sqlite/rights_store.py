@@ -252,7 +252,8 @@ class SqliteAccounts:
             (node, *chosen),
         ):  # every SKU a push moves: `_rights`, inline (integer columns read as int)
             held[sku] = h
-            mirror[sku] = Rights(local, granted, unavailable, () if text == "[]" else _reserved(text))
+            reserved = () if text == "[]" else _reserved(text)
+            mirror[sku] = Rights(local, granted, unavailable, reserved)
         row = self._conn.execute(
             "SELECT next_request FROM sync_peers WHERE node = ?", (node,)
         ).fetchone()

@@ -63,6 +63,7 @@ def _compact(value: Any) -> str:
         return _COMPACT.encode(value)
     return "".join(_C_ENCODER(value, 0))
 
+
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 _INSERT_MOVEMENT = f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
 
