@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from json.encoder import c_make_encoder, encode_basestring_ascii
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
@@ -52,9 +52,10 @@ _quoted = encode_basestring_ascii  # how json.dumps writes a string (ensure_asci
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
 # `_COMPACT.encode`'s own C encoder, made once: `encode` makes one a call, a third of the 2.6
 # µs a push's `stock.changed` event took to write (500 of them a push of 500 SKUs)
-_C_ENCODER = c_make_encoder and c_make_encoder(
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # (not in typeshed)
+_C_ENCODER = _MAKE_ENCODER and _MAKE_ENCODER(
     None, _COMPACT.default, encode_basestring_ascii, None, ":", ",", False, False, True
-)
+)  # (markers None: no check for a value holding itself; payloads are plain data)
 
 
 def _compact(value: Any) -> str:
