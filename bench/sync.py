@@ -42,6 +42,14 @@ movement: before 12.0 / 12.9 against raw 2.4 / 2.9 (CPU 5.0 / 4.4x raw, wall rat
 three more pairs (load 10-12): before 17.9 / 14.6 / 16.9 (5.1 / 5.8 / 5.0x raw), after 14.2
 / 12.8 / 14.7 (3.9 / 4.3 / 4.2x); PostgreSQL 0.652 / 0.725 -> 0.765 / 0.790. cProfile's
 function calls over the apply: 425,640 -> 214,983. The 0.3 line not shown met on that machine.
+Then (ADR 0041) sync format 8: a push's movements as columns, read with a few calls a push.
+On 2026-12-07, the 20,000 movements' apply (`HubEndpoint.handle`, four pushes), the code
+before and after in turn: callgrind, instructions a movement less a run that only opens the
+hub, 67,235 -> 54,053 (raw executemany 16,483: raw / ours 0.245 -> 0.305); CPU µs a
+movement, the least of two applies, twelve pairs in turn (load average 7.4-9.5, other
+sessions running): before 6.7-11.5 (median 8.0), after 5.8-8.8 (median 6.4), after lower in
+11 of 12 pairs, raw 1.7-2.2 µs on quieter runs of the same load. A push of 5,000 movements:
+24.1-25.0 KB -> 9.9 KB.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.

@@ -246,12 +246,14 @@ class SqliteAccounts:
         """Rights (of `chosen` when `only` filters) and the next request number, nothing more."""
         held: dict[str, int] = {}
         mirror: dict[str, Rights] = {}
-        for sku, h, *rest in self._conn.execute(
+        for sku, h, local, granted, unavailable, text in self._conn.execute(
             "SELECT sku, h - owed, local, granted, unavailable, reserved FROM hub_rights"
             f" WHERE node = ?{only}",
             (node, *chosen),
-        ):
-            held[sku], mirror[sku] = int(h), _rights(tuple(rest))
+        ):  # every SKU a push moves: `_rights`, inline (integer columns read as int)
+            held[sku] = h
+            reserved = () if text == "[]" else _reserved(text)
+            mirror[sku] = Rights(local, granted, unavailable, reserved)
         row = self._conn.execute(
             "SELECT next_request FROM sync_peers WHERE node = ?", (node,)
         ).fetchone()

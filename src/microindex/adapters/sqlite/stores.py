@@ -51,6 +51,21 @@ PRODUCT_COLUMNS = (
 )
 _quoted = encode_basestring_ascii  # how json.dumps writes a string (ensure_ascii)
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
+# `_COMPACT.encode`'s own C encoder, made once: `encode` makes one a call, a third of the 2.6
+# µs a push's `stock.changed` event took to write (500 of them a push of 500 SKUs)
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # (not in typeshed)
+_C_ENCODER = _MAKE_ENCODER and _MAKE_ENCODER(
+    None, _COMPACT.default, encode_basestring_ascii, None, ":", ",", False, False, True
+)  # (markers None: no check for a value holding itself; payloads are plain data)
+
+
+def _compact(value: Any) -> str:
+    """`_COMPACT.encode(value)` for a dict or list."""
+    if _C_ENCODER is None:  # (a Python built without the json accelerator)
+        return _COMPACT.encode(value)
+    return "".join(_C_ENCODER(value, 0))
+
+
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
 _INSERT_MOVEMENT = f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
 
@@ -449,7 +464,7 @@ class SqliteOutbox:
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None:
         self._conn.execute(
             "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
-            (topic, key, _COMPACT.encode(payload), at.isoformat()),
+            (topic, key, _compact(payload), at.isoformat()),
         )
 
     def add_many(
@@ -458,7 +473,7 @@ class SqliteOutbox:
         when = at.isoformat()
         self._conn.executemany(
             "INSERT INTO outbox (topic, key, payload, created_at) VALUES (?, ?, ?, ?)",
-            [(topic, key, _COMPACT.encode(payload), when) for key, payload in messages],
+            [(topic, key, _compact(payload), when) for key, payload in messages],
         )
 
     def after(self, last_id: int, limit: int = 1000) -> list[OutboxMessage]:

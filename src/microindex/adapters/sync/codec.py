@@ -18,10 +18,16 @@ position and time. Version 5 adds the transfer-in and transfer-out requests (a t
 received or shipped at the hub for such a node). Version 6 has a push say which reply the node
 last applied (`Push.answered`), so the hub's advice is a delta: only the SKUs it split again,
 or all of them after a lost reply. Version 7 has an agent on its own machine report its
-software version and free disk (`Push.agent`) for the monthly audit.
-A frame of another version is refused by name
+software version and free disk (`Push.agent`) for the monthly audit. Version 8 sends a push's
+movements as columns (ADR 0041): the string table ("" first), then each field of every
+movement in turn, as fixed-width little-endian integers of the width the push needs (kind;
+SKU, reference and actor indexes; quantity; time delta; a zone and a tag column only when a
+movement has one), which the hub reads with a few calls a push, not a loop a movement; the
+rows are the same. A version 8 side still takes a version 7 push and answers it in version 7
+(the reply's body did not change), so agents may be upgraded after their hub.
+A frame of any other version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
-not know, so hub and nodes are upgraded together.
+not know.
 """
 
 from __future__ import annotations
@@ -31,8 +37,19 @@ import hmac
 import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
+from microindex.adapters.sync.columns import (
+    EPOCH,
+    MINUTES,
+    SECONDS,
+    WHOLE_SECONDS,
+    day_text,
+    read_columns,
+    write_columns,
+)
+from microindex.adapters.sync.columns import micros as _micros
+from microindex.adapters.sync.columns import offset as _offset
 from microindex.adapters.sync.varint import Reader, Writer
 from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import (
@@ -55,7 +72,9 @@ from microindex.domain.sync.messages import (
 )
 
 MAGIC = b"MI"
-VERSION = 7  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent
+VERSION = 8  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent;
+# 8: a push's movements as columns
+ACCEPTED = (7, 8)  # a push of version 7 is still read, and answered in version 7
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _KINDS = list(MovementKind)
@@ -64,7 +83,7 @@ _KIND_TEXT = [kind.value for kind in _KINDS]
 _KIND_SIGN = [QUANTITY_SIGN[kind] for kind in _KINDS]
 _TAG_TEXT = [tag.value for tag in _TAGS]
 _REQUESTS = list(RequestKind)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = EPOCH
 _HAS_REF, _HAS_ACTOR, _HAS_TZ, _HAS_TAG = 0x10, 0x20, 0x40, 0x80
 
 
@@ -72,11 +91,11 @@ def _mac(secret: bytes, data: bytes) -> bytes:
     return hmac.new(secret, data, hashlib.sha256).digest()[:MAC_SIZE]
 
 
-def _seal(kind: int, node: str, body: bytes, secret: bytes) -> bytes:
+def _seal(kind: int, node: str, body: bytes, secret: bytes, version: int = VERSION) -> bytes:
     packed = zlib.compress(body, 6)
     flags = 1 if len(packed) < len(body) else 0
     head = Writer()
-    head.buffer += MAGIC + bytes((VERSION, kind, flags))
+    head.buffer += MAGIC + bytes((version, kind, flags))
     head.text(node)
     data = head.bytes() + (packed if flags else body)
     return data + _mac(secret, data)
@@ -87,17 +106,18 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
         raise PushRefused("?", Refusal.BAD_CREDENTIAL, "not a microindex sync frame")
     head = Reader(frame, 5)
     node = head.text()
-    if frame[2] != VERSION:
+    if frame[2] not in ACCEPTED:
         raise PushRefused(
             node,
             Refusal.VERSION,
-            f"sync format {frame[2]}, this side speaks {VERSION}: upgrade the older side "
+            f"sync format {frame[2]}, this side speaks {VERSION} (and reads 7): upgrade the "
+            "older side "
             "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
             "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
             "receive, write-off and count requests to a node that keeps its ledger elsewhere; "
             "format 5 its transfer-in and transfer-out requests; format 6 has the hub send only "
             "the rights advice that changed; format 7 carries the agent's version and free "
-            "disk for the monthly audit)",
+            "disk for the monthly audit; format 8 sends a push's movements as columns)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -114,7 +134,15 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
 # --- pushes ------------------------------------------------------------------------------
 
 
-def encode_push(push: Push, secret: bytes) -> bytes:
+def version_of(frame: bytes) -> int:
+    """The format a frame was written in (a hub answers a push in its format)."""
+    return frame[2] if len(frame) > 2 else VERSION
+
+
+def encode_push(push: Push, secret: bytes, version: int = VERSION) -> bytes:
+    """`version` 7 writes the movements one after another (an agent before ADR 0041)."""
+    if version not in ACCEPTED:
+        raise ValueError(f"sync format {version}: this side writes {ACCEPTED}")
     w = Writer()
     w.uint(push.incarnation)
     w.uint(push.counter)
@@ -130,11 +158,12 @@ def encode_push(push: Push, secret: bytes) -> bytes:
     w.uint(push.answered)
     w.text(push.agent.version if push.agent else "")  # "": no report (a hub-local node)
     w.uint(push.agent.disk_free if push.agent else 0)
-    _movements(w, push.movements)
-    return _seal(PUSH, push.node, w.bytes(), secret)
+    (write_columns if version == VERSION else _movements)(w, push.movements)
+    return _seal(PUSH, push.node, w.bytes(), secret, version)
 
 
 def _movements(w: Writer, movements: Sequence[Movement]) -> None:
+    """Version 7: the movements one after another, each a kind byte and varints."""
     w.uint(len(movements))
     if not movements:
         return
@@ -179,7 +208,8 @@ def _movements(w: Writer, movements: Sequence[Movement]) -> None:
 
 
 def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
-    """Verify and decode; raises PushRefused for a frame whose MAC does not verify."""
+    """Verify and decode (version 8, or 7); raises PushRefused for a frame whose MAC does not
+    verify."""
     node, r = _open(frame, PUSH, secret_of)
     incarnation, counter, epoch = r.uint(), r.uint(), r.text()
     head, through, covers, mark = r.uint(), r.uint(), bool(r.uint()), r.uint()
@@ -187,7 +217,10 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
     answered = r.uint()
     version, disk_free = r.text(), r.uint()
     agent = AgentReport(version, disk_free) if version else None
-    movements = _read_movements(r, node)
+    if frame[2] == VERSION:
+        movements = MovementRows(read_columns(r, node))
+    else:
+        movements = _read_movements(r, node)
     return Push(
         node, incarnation, counter, epoch, movements, head, through, covers, mark, want, answered,
         agent,
@@ -246,13 +279,16 @@ def _read_rows(
     out: list[MovementRow] = []
     append = out.append
     kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
-    minutes, seconds = _MINUTES, _SECONDS
+    minutes, seconds, ends = MINUTES, SECONDS, WHOLE_SECONDS
     date, day_start, day_end = "", 0, -1  # the day's text, its first and last second
+    minute, minute_start, minute_end = "", 0, -1  # the minute's text, first and last second
     for seq in range(first, first + count):
         flags = data[pos]
         sku = data[pos + 1]
         if sku < 0x80:
             pos += 2
+        elif data[pos + 2] < 0x80:  # a table past 128 strings: most SKUs' indexes
+            sku, pos = (sku & 0x7F) | data[pos + 2] << 7, pos + 3
         else:
             sku, pos = uv(data, pos + 1)
         quantity = data[pos]
@@ -277,17 +313,21 @@ def _read_rows(
         else:
             delta, pos = uv(data, pos)
         micros += delta >> 1 if delta & 1 == 0 else -((delta + 1) >> 1)
-        # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time
+        # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time: the
+        # minute's text ("2026-03-02T08:00:") kept while the times stay in that minute
         second, fraction = divmod(micros, 1_000_000)
-        if not day_start <= second <= day_end:
-            day_start = second - second % 86_400
-            day_end = day_start + 86_399
-            date = _day(day_start // 86_400)
-        minute, second = divmod(second - day_start, 60)
+        if not minute_start <= second <= minute_end:
+            if not day_start <= second <= day_end:
+                day_start = second - second % 86_400
+                day_end = day_start + 86_399
+                date = day_text(day_start // 86_400)
+            minute_start = second - second % 60
+            minute_end = minute_start + 59
+            minute = date + minutes[(minute_start - day_start) // 60]
         if fraction:
-            at = f"{date}{minutes[minute]}{seconds[second]}.{fraction:06d}+00:00"
+            at = f"{minute}{seconds[second - minute_start]}.{fraction:06d}+00:00"
         else:
-            at = f"{date}{minutes[minute]}{seconds[second]}+00:00"
+            at = minute + ends[second - minute_start]
         if flags & 0xF0:
             reference = actor = tag = tag_id = ""
             if flags & _HAS_REF:
@@ -326,15 +366,6 @@ def _read_rows(
     return out, pos
 
 
-_MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]  # of a day
-_SECONDS = [f"{s:02d}" for s in range(60)]
-
-
-def _day(day: int) -> str:
-    """`_EPOCH + timedelta(days=day)` as ISO text, with the "T" that follows it."""
-    return f"{(_EPOCH + timedelta(days=day)).date().isoformat()}T"
-
-
 def _uv(data: bytes, pos: int) -> tuple[int, int]:
     byte = data[pos]
     if byte < 0x80:
@@ -351,20 +382,11 @@ def _uv(data: bytes, pos: int) -> tuple[int, int]:
             raise ValueError("oversized varint")
 
 
-def _offset(at: datetime) -> int:
-    delta = at.utcoffset()
-    return int(delta.total_seconds()) if delta else 0
-
-
-def _micros(at: datetime) -> int:
-    delta = at - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
 # --- replies -----------------------------------------------------------------------------
 
 
-def encode_reply(reply: Reply, secret: bytes) -> bytes:
+def encode_reply(reply: Reply, secret: bytes, version: int = VERSION) -> bytes:
+    """`version`: the push's (`version_of`), which the node reads replies in."""
     w = Writer()
     w.uint(reply.counter)
     w.text(reply.epoch)
@@ -392,7 +414,7 @@ def encode_reply(reply: Reply, secret: bytes) -> bytes:
         w.uint(a.target_local)
         w.uint(a.low_water)
     w.uint(reply.next_sync_s)
-    return _seal(REPLY, reply.node, w.bytes(), secret)
+    return _seal(REPLY, reply.node, w.bytes(), secret, version)
 
 
 def decode_reply(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Reply:

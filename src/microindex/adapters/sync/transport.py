@@ -10,7 +10,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from microindex.adapters.sync.codec import decode_push, decode_reply, encode_push, encode_reply
+from microindex.adapters.sync.codec import (
+    decode_push,
+    decode_reply,
+    encode_push,
+    encode_reply,
+    version_of,
+)
 from microindex.domain.sync.messages import Push, Reply
 from microindex.service.sync import SyncSettings, receive_push
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -34,12 +40,13 @@ class HubEndpoint:
         self._after = after
 
     def handle(self, frame: bytes) -> bytes:
+        """The reply is written in the push's format (an agent of format 7 reads only 7)."""
         push = decode_push(frame, self._secrets.get)
         now = self._clock()
         reply = receive_push(self._hub, push, now, self._settings)
         if self._after is not None:
             self._after(push.node, now)
-        return encode_reply(reply, self._secrets[push.node])
+        return encode_reply(reply, self._secrets[push.node], version_of(frame))
 
     __call__ = handle
 
