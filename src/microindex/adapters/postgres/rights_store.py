@@ -561,7 +561,7 @@ class PostgresAccounts:
     def held_back(self) -> list[Statement]:
         """The writes held back, as one `promise_write` call (none if nothing is); forgotten
         here. Run it inside `short_rights()`."""
-        return write_call(*self.take_held(), [])
+        return write_call(self._conn, *self.take_held(), [])
 
     def flush(self) -> None:
         """Write what is held back now (a read of it comes)."""
@@ -597,28 +597,34 @@ class PostgresAccounts:
         `promise_read` (with the BEGIN when it opens the transaction), sent without a cursor
         and read as text (ADR 0036)."""
         self.flush()
-        (result,) = exchange(self._conn, [read_call(key, skus)])
+        (result,) = exchange(self._conn, [read_call(self._conn, key, skus)])
         encoding = self._conn.info.encoding
         get = result.get_value
-        rows = []
-        placed = False
-        for i in range(result.ntuples):
-            part = int(get(i, 0) or b"0")
-            if part < 0:
+        placed, epoch = False, ""
+        epochs: dict[str, str] = {}
+        held: dict[str, dict[str, int]] = {}
+        walk_in: dict[str, dict[str, float]] = {}
+        online: dict[str, tuple[float, float]] = {}
+        for i in range(result.ntuples):  # each row's cells read as its tag needs them
+            part = get(i, 0)
+            if part == b"1":
+                sku = get(i, 2).decode(encoding)
+                held.setdefault(sku, {})[get(i, 1).decode(encoding)] = int(float(get(i, 3)))
+            elif part == b"2":
+                node = get(i, 1).decode(encoding)
+                walk_in.setdefault(node, {})[get(i, 2).decode(encoding)] = float(get(i, 3))
+            elif part == b"3":
+                online[get(i, 2).decode(encoding)] = (float(get(i, 3)), float(get(i, 4)))
+            elif part == b"0":
+                node, label = get(i, 1), get(i, 5)
+                text = "" if label is None else label.decode(encoding)
+                if node is None:
+                    epoch = text
+                else:
+                    epochs[node.decode(encoding)] = text
+            else:  # -1: the order `key` exists
                 placed = True
-                continue
-            node, sku, value, at_s, label = (get(i, j) for j in range(1, 6))
-            rows.append(
-                (
-                    part,
-                    None if node is None else node.decode(encoding),
-                    None if sku is None else sku.decode(encoding),
-                    None if value is None else float(value),
-                    None if at_s is None else float(at_s),
-                    None if label is None else label.decode(encoding),
-                )
-            )
-        return placed, view_of(rows)
+        return placed, PromiseView(epoch, epochs, held, walk_in, online)
 
 
 @contextmanager
@@ -632,26 +638,6 @@ def short_rights() -> Iterator[None]:
             raise
         sku, node, requested, held = json.loads(error.diag.message_detail)
         raise NotEnoughRights(str(sku), str(node), int(requested), int(held)) from None
-
-
-def view_of(rows: Iterable[Sequence[Any]]) -> PromiseView:
-    """A `PromiseView` from the rows of `promise_read` (its row tagged -1 left out)."""
-    epoch, epochs = "", {}
-    held: dict[str, dict[str, int]] = {}
-    walk_in: dict[str, dict[str, float]] = {}
-    online: dict[str, tuple[float, float]] = {}
-    for part, node, sku, value, at_s, text in rows:
-        if part == 0 and node is None:
-            epoch = text
-        elif part == 0:
-            epochs[node] = text
-        elif part == 1:
-            held.setdefault(sku, {})[node] = int(value)
-        elif part == 2:
-            walk_in.setdefault(node, {})[sku] = value
-        else:
-            online[sku] = (value, at_s)
-    return PromiseView(epoch, epochs, held, walk_in, online)
 
 
 _Row = tuple[Any, ...]
@@ -742,7 +728,10 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
     def _held_back(self) -> list[Statement]:
         """The accounts' writes held back, and the orders' (`_orders_held`), in one
         `promise_write` call."""
-        return [*super()._held_back(), *write_call(*self.accounts.take_held(), self._orders_held())]
+        return [
+            *super()._held_back(),
+            *write_call(self._conn, *self.accounts.take_held(), self._orders_held()),
+        ]
 
     def _orders_held(self) -> list[list[Any]]:
         """The new orders held back to the commit, as `promise_write` takes them (none here)."""
