@@ -80,39 +80,3 @@ def _statements(trace: bytes) -> int:
                 count += 1
         count += 1
     return count
-
-
-def test_a_sessions_promises_call_statements_it_prepared_once(
-    postgres_url: str, new_postgres_schema: Callable[[], str], tmp_path: Path
-) -> None:
-    """Sent as text, each call was parsed, analysed and planned again (ADR 0042): the two
-    calls are prepared once a session and executed after."""
-    hub = PostgresPromiseDatabase(postgres_url, new_postgres_schema())
-    nodes = {n: SqliteSyncDatabase(tmp_path / f"{n}.sqlite") for n in SECRETS}
-    try:
-        for database in nodes.values():
-            database.migrate()
-        rights.renew_epoch(hub, "epoch-1")
-        pair = Pair(hub, dict(nodes))
-        for node in SECRETS:
-            pair.receive(node, "MUG-1", 50)
-            sync.sync_node(nodes[node], node, pair.link(node), pair.clock())
-        with tempfile.TemporaryFile() as trace:
-            pgconn = hub.connection().pgconn
-            pgconn.trace(trace.fileno())
-            try:
-                placed = [pair.order(f"o-{i}", 1, sku="MUG-1") for i in range(5)]
-            finally:
-                pgconn.untrace()
-            trace.seek(0)
-            sent = trace.read().decode(errors="replace")
-        assert all(p.created for p in placed)
-        assert sent.count("PREPARE promise_read_call") == 1
-        assert sent.count("PREPARE promise_write_call") == 1
-        assert sent.count("EXECUTE promise_read_call(") == 5
-        assert sent.count("EXECUTE promise_write_call(") == 5
-        assert "SELECT promise_write(" not in sent.replace("AS SELECT promise_write(", "")
-    finally:
-        hub.close()
-        for database in nodes.values():
-            database.close()

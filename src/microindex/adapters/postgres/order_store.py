@@ -57,7 +57,7 @@ class PostgresOrders:
 
     def held_back(self) -> list[Statement]:
         """The orders held back, as one `promise_write` call (none if none is)."""
-        return write_call(self._conn, [], [], self.take_held())
+        return write_call([], [], self.take_held())
 
     def flush(self) -> None:
         """Write what is held back now (a use of the orders comes)."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Iterable, Sequence
-from typing import Any, LiteralString
+from typing import Any
 
-from microindex.adapters.postgres.connection import Connection, Statement, exchange
+from microindex.adapters.postgres.connection import Statement
 
 # The SQLSTATE `rights_spend` raises when a SKU's rights went since the promise's view read
 # them (its DETAIL: the JSON `[sku, node, requested, held]`); the adapter raises NotEnoughRights.
@@ -278,45 +277,24 @@ PROMISE_INDEXES_MIGRATION = (
 _JSON = json.JSONEncoder(separators=(",", ":"))
 
 
-# The two calls as statements each session prepares once (ADR 0042): a call sent as text was
-# parsed, analysed and planned again every time (about 10% of a promise's server CPU).
-_PREPARES: LiteralString = (
-    "PREPARE promise_read_call (text, text[]) AS SELECT * FROM promise_read($1, $2);"
-    "PREPARE promise_write_call (jsonb, jsonb, jsonb) AS SELECT promise_write($1, $2, $3)"
-)
-_PREPARED: weakref.WeakSet[Connection] = weakref.WeakSet()  # the connections that have them
-
-
-def prepare(conn: Connection) -> None:
-    """Prepare the two calls on `conn`, once a session (its own message, the first time: a
-    prepared statement outlives a rollback, so one made in a message that then failed would
-    be made twice)."""
-    if conn not in _PREPARED:
-        exchange(conn, [(_PREPARES, ())])
-        _PREPARED.add(conn)
-
-
 def write_call(
-    conn: Connection, spends: Sequence[Any], rates: Sequence[Any], orders: Sequence[Any]
+    spends: Sequence[Any], rates: Sequence[Any], orders: Sequence[Any]
 ) -> list[Statement]:
-    """The `promise_write` call that writes what a promise held back on `conn` (none if
-    nothing is): its arguments JSON texts, bound as text."""
+    """The `promise_write` call that writes what a promise held back (none if nothing is):
+    its arguments JSON texts, bound as text."""
     if not (spends or rates or orders):
         return []
-    prepare(conn)
     return [
         (
-            "EXECUTE promise_write_call(%s, %s, %s)",
+            "SELECT promise_write(%s::jsonb, %s::jsonb, %s::jsonb)",
             (_JSON.encode(spends), _JSON.encode(rates), _JSON.encode(orders)),
         )
     ]
 
 
-def read_call(conn: Connection, key: str | None, skus: Iterable[str]) -> Statement:
-    """The `promise_read` call on `conn`: the view of `skus` (and whether the order `key`
-    exists)."""
-    prepare(conn)
-    return "EXECUTE promise_read_call(%s, %s)", (key, text_array(skus))
+def read_call(key: str | None, skus: Iterable[str]) -> Statement:
+    """The `promise_read` call: the view of `skus` (and whether the order `key` exists)."""
+    return "SELECT * FROM promise_read(%s, %s::text[])", (key, text_array(skus))
 
 
 def text_array(values: Iterable[str]) -> str:

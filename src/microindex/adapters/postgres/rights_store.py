@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
@@ -561,7 +561,7 @@ class PostgresAccounts:
     def held_back(self) -> list[Statement]:
         """The writes held back, as one `promise_write` call (none if nothing is); forgotten
         here. Run it inside `short_rights()`."""
-        return write_call(self._conn, *self.take_held(), [])
+        return write_call(*self.take_held(), [])
 
     def flush(self) -> None:
         """Write what is held back now (a read of it comes)."""
@@ -597,9 +597,9 @@ class PostgresAccounts:
         `promise_read` (with the BEGIN when it opens the transaction), sent without a cursor
         and read as text (ADR 0036)."""
         self.flush()
-        (result,) = exchange(self._conn, [read_call(self._conn, key, skus)])
+        (result,) = exchange(self._conn, [read_call(key, skus)])
         encoding = self._conn.info.encoding
-        get = result.get_value
+        get: Callable[[int, int], Any] = result.get_value  # its cells read are NOT NULL columns
         placed, epoch = False, ""
         epochs: dict[str, str] = {}
         held: dict[str, dict[str, int]] = {}
@@ -728,10 +728,7 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
     def _held_back(self) -> list[Statement]:
         """The accounts' writes held back, and the orders' (`_orders_held`), in one
         `promise_write` call."""
-        return [
-            *super()._held_back(),
-            *write_call(self._conn, *self.accounts.take_held(), self._orders_held()),
-        ]
+        return [*super()._held_back(), *write_call(*self.accounts.take_held(), self._orders_held())]
 
     def _orders_held(self) -> list[list[Any]]:
         """The new orders held back to the commit, as `promise_write` takes them (none here)."""
