@@ -97,7 +97,12 @@ order, ratio: 500 SKUs before 1,193 / 1,520 (0.56) and 1,163 / 1,440 (0.69), aft
 1,480 (0.65) and 1,186 / 1,460 (0.69); 5,000 before 1,235 / 1,620 (0.50) and 1,047 / 1,380
 (0.47), after 1,182 / 1,540 (0.77) and 1,012 / 1,320 (0.60); 20,000 before 1,045 / 1,420
 (0.63) and 924 / 1,160 (0.36), after 1,056 / 1,400 (0.51) and 691 / 960 (0.45). A raw update:
-188-497 / 220-480. At this load the CPU figures swing more than the change.
+188-497 / 220-480. Quieter (load average 2.8-4.8, raw 564-2,500 commits/s), two more rounds:
+500 SKUs before 716 / 960 (0.25) and 1,122 / 1,400 (0.38), after 566 / 760 (0.28) and 810 /
+1,000 (0.35); 5,000 before 667 / 860 (0.24) and 742 / 960 (0.36), after 479 / 660 (0.31) and
+877 / 1,260 (0.33); 20,000 before 880 / 1,140 (0.47) and 1,006 / 1,320 (0.35), after 1,021 /
+1,280 (0.37) and 527 / 760 (0.32); a raw update 114-289 / 160-300. The CPU figures swing
+more than the change (5-8%); with raw past 2,000 commits/s the ratio is still near 0.3.
 """
 
 from __future__ import annotations
