@@ -85,6 +85,24 @@ alternated, server CPU from `/proc/<pid>/schedstat`, medians of 6-8 rounds of 30
 799 / 960 (0.39) and 841 / 1,000 (0.37), after 630 / 740 (0.52) and 572 / 700 (0.31); 5,000
 before 919 / 1,060 (0.35) and 786 / 980 (0.24), after 642 / 760 (0.51) and 599 / 760 (0.38);
 20,000 before 799 / 1,000 (0.32), after 562 / 720 (0.40). A raw update: 156-225 / 180-220.
+
+Then (ADR 0042) a promise writes no index no query uses (migration 189: `order_parts_by_node`
+dropped, `hub_reservations_by_sku` folded into `hub_reservations_open (node, state, sku)`: 9
+index entries a one-SKU order where 11) and the view is read cell by cell as its tag needs.
+Client instructions an order (callgrind, 200 orders at 5,000 SKUs less none): 1.39 M -> 1.28 M
+(-8%); the server's CPU (SQL replay, the indexes alone, 24 rounds alternated): median 0.95 of
+before. `--orders 500`, 2026-12-07, before and after in turn (load average 4.3-11.8 on 2 cores:
+every CPU figure about 1.5x the quiet one; raw 70-602 commits/s), client / server CPU µs an
+order, ratio: 500 SKUs before 1,193 / 1,520 (0.56) and 1,163 / 1,440 (0.69), after 1,183 /
+1,480 (0.65) and 1,186 / 1,460 (0.69); 5,000 before 1,235 / 1,620 (0.50) and 1,047 / 1,380
+(0.47), after 1,182 / 1,540 (0.77) and 1,012 / 1,320 (0.60); 20,000 before 1,045 / 1,420
+(0.63) and 924 / 1,160 (0.36), after 1,056 / 1,400 (0.51) and 691 / 960 (0.45). A raw update:
+188-497 / 220-480. Quieter (load average 2.8-4.8, raw 564-2,500 commits/s), two more rounds:
+500 SKUs before 716 / 960 (0.25) and 1,122 / 1,400 (0.38), after 566 / 760 (0.28) and 810 /
+1,000 (0.35); 5,000 before 667 / 860 (0.24) and 742 / 960 (0.36), after 479 / 660 (0.31) and
+877 / 1,260 (0.33); 20,000 before 880 / 1,140 (0.47) and 1,006 / 1,320 (0.35), after 1,021 /
+1,280 (0.37) and 527 / 760 (0.32); a raw update 114-289 / 160-300. The CPU figures swing
+more than the change (5-8%); with raw past 2,000 commits/s the ratio is still near 0.3.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from microindex.adapters.postgres.order_schema import (
 )
 from microindex.adapters.postgres.promise_schema import (
     ORDER_ADD_MIGRATION,
+    PROMISE_INDEXES_MIGRATION,
     PROMISE_VIEW_MIGRATION,
     PROMISE_WRITE_MIGRATION,
     RIGHTS_SPEND_MIGRATION,
@@ -273,6 +274,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PROMISE_WRITE_MIGRATION,  # 185: PostgreSQL only
     ORDER_HISTORY_INDEX_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
+    PROMISE_INDEXES_MIGRATION,  # 189: PostgreSQL only
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -258,6 +258,22 @@ PROMISE_WRITE_MIGRATION = (
 )
 
 
+# Two indexes a promise wrote a row into that no query needs (ADR 0042): `order_parts_by_node
+# (node, step)` serves no query (`open_at` reads `node = $1 OR transfer_to = $1`, and
+# `transfer_to` has no index, so the planner scans), and `hub_reservations_by_sku (node, sku)`
+# overlapped `hub_reservations_open (node, state)`: one index on (node, state, sku) serves
+# the open reservations at a node and those of some SKUs there.
+PROMISE_INDEXES_MIGRATION = (
+    189,
+    "a promise writes no index that no query uses: one index for a node's open reservations",
+    """
+    DROP INDEX order_parts_by_node;
+    DROP INDEX hub_reservations_by_sku;
+    DROP INDEX hub_reservations_open;
+    CREATE INDEX hub_reservations_open ON hub_reservations (node, state, sku);
+    """,
+)
+
 _JSON = json.JSONEncoder(separators=(",", ":"))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, LiteralString
@@ -599,26 +599,32 @@ class PostgresAccounts:
         self.flush()
         (result,) = exchange(self._conn, [read_call(key, skus)])
         encoding = self._conn.info.encoding
-        get = result.get_value
-        rows = []
-        placed = False
-        for i in range(result.ntuples):
-            part = int(get(i, 0) or b"0")
-            if part < 0:
+        get: Callable[[int, int], Any] = result.get_value  # its cells read are NOT NULL columns
+        placed, epoch = False, ""
+        epochs: dict[str, str] = {}
+        held: dict[str, dict[str, int]] = {}
+        walk_in: dict[str, dict[str, float]] = {}
+        online: dict[str, tuple[float, float]] = {}
+        for i in range(result.ntuples):  # each row's cells read as its tag needs them
+            part = get(i, 0)
+            if part == b"1":
+                sku = get(i, 2).decode(encoding)
+                held.setdefault(sku, {})[get(i, 1).decode(encoding)] = int(float(get(i, 3)))
+            elif part == b"2":
+                node = get(i, 1).decode(encoding)
+                walk_in.setdefault(node, {})[get(i, 2).decode(encoding)] = float(get(i, 3))
+            elif part == b"3":
+                online[get(i, 2).decode(encoding)] = (float(get(i, 3)), float(get(i, 4)))
+            elif part == b"0":
+                node, label = get(i, 1), get(i, 5)
+                text = "" if label is None else label.decode(encoding)
+                if node is None:
+                    epoch = text
+                else:
+                    epochs[node.decode(encoding)] = text
+            else:  # -1: the order `key` exists
                 placed = True
-                continue
-            node, sku, value, at_s, label = (get(i, j) for j in range(1, 6))
-            rows.append(
-                (
-                    part,
-                    None if node is None else node.decode(encoding),
-                    None if sku is None else sku.decode(encoding),
-                    None if value is None else float(value),
-                    None if at_s is None else float(at_s),
-                    None if label is None else label.decode(encoding),
-                )
-            )
-        return placed, view_of(rows)
+        return placed, PromiseView(epoch, epochs, held, walk_in, online)
 
 
 @contextmanager
@@ -632,26 +638,6 @@ def short_rights() -> Iterator[None]:
             raise
         sku, node, requested, held = json.loads(error.diag.message_detail)
         raise NotEnoughRights(str(sku), str(node), int(requested), int(held)) from None
-
-
-def view_of(rows: Iterable[Sequence[Any]]) -> PromiseView:
-    """A `PromiseView` from the rows of `promise_read` (its row tagged -1 left out)."""
-    epoch, epochs = "", {}
-    held: dict[str, dict[str, int]] = {}
-    walk_in: dict[str, dict[str, float]] = {}
-    online: dict[str, tuple[float, float]] = {}
-    for part, node, sku, value, at_s, text in rows:
-        if part == 0 and node is None:
-            epoch = text
-        elif part == 0:
-            epochs[node] = text
-        elif part == 1:
-            held.setdefault(sku, {})[node] = int(value)
-        elif part == 2:
-            walk_in.setdefault(node, {})[sku] = value
-        else:
-            online[sku] = (value, at_s)
-    return PromiseView(epoch, epochs, held, walk_in, online)
 
 
 _Row = tuple[Any, ...]
