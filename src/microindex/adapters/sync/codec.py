@@ -41,11 +41,8 @@ from datetime import timedelta, timezone
 
 from microindex.adapters.sync.columns import (
     EPOCH,
-    MINUTES,
-    SECONDS,
-    WHOLE_SECONDS,
-    day_text,
     read_columns,
+    times_text,
     write_columns,
 )
 from microindex.adapters.sync.columns import micros as _micros
@@ -271,17 +268,16 @@ def _read_strings(r: Reader, count: int) -> list[str]:
 def _read_rows(
     data: bytes, pos: int, count: int, first: int, node: str, strings: list[str], zones: int
 ) -> tuple[list[MovementRow], int]:
-    """The hot loop of a hub catching a node up: varints read inline (string indexes of one or
-    two bytes, time deltas of up to four), one `MovementRow` each, checked as `Movement` checks
-    itself (its quantity's sign; a tag id comes only with its tag), its time as the UTC text
-    `Movement.at.isoformat()` gives (the day's date text kept while the times stay in a day)."""
+    """A format 7 push's movements (an agent before ADR 0041): varints read inline (string
+    indexes of one or two bytes, time deltas of up to four), one `MovementRow` each, checked as
+    `Movement` checks itself (its quantity's sign; a tag id comes only with its tag), its time as
+    the UTC text `Movement.at.isoformat()` gives (`times_text`, once the rows are read)."""
     micros = 0
     out: list[MovementRow] = []
     append = out.append
     kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
-    minutes, seconds, ends = MINUTES, SECONDS, WHOLE_SECONDS
-    date, day_start, day_end = "", 0, -1  # the day's text, its first and last second
-    minute, minute_start, minute_end = "", 0, -1  # the minute's text, first and last second
+    instants: list[int] = []
+    instant = instants.append
     for seq in range(first, first + count):
         flags = data[pos]
         sku = data[pos + 1]
@@ -313,21 +309,7 @@ def _read_rows(
         else:
             delta, pos = uv(data, pos)
         micros += delta >> 1 if delta & 1 == 0 else -((delta + 1) >> 1)
-        # `(_EPOCH + timedelta(microseconds=micros)).isoformat()`, a third of the time: the
-        # minute's text ("2026-03-02T08:00:") kept while the times stay in that minute
-        second, fraction = divmod(micros, 1_000_000)
-        if not minute_start <= second <= minute_end:
-            if not day_start <= second <= day_end:
-                day_start = second - second % 86_400
-                day_end = day_start + 86_399
-                date = day_text(day_start // 86_400)
-            minute_start = second - second % 60
-            minute_end = minute_start + 59
-            minute = date + minutes[(minute_start - day_start) // 60]
-        if fraction:
-            at = f"{minute}{seconds[second - minute_start]}.{fraction:06d}+00:00"
-        else:
-            at = minute + ends[second - minute_start]
+        instant(micros)
         if flags & 0xF0:
             reference = actor = tag = tag_id = ""
             if flags & _HAS_REF:
@@ -358,12 +340,13 @@ def _read_rows(
                 index, pos = uv(data, pos)
                 tag_id = strings[index]
             append(
-                (node, seq, strings[sku], quantity, kinds[kind], at, reference, actor, tag,
+                (node, seq, strings[sku], quantity, kinds[kind], "", reference, actor, tag,
                  tag_id)
             )  # fmt: skip
         else:
-            append((node, seq, strings[sku], quantity, kinds[kind], at, "", "", "", ""))
-    return out, pos
+            append((node, seq, strings[sku], quantity, kinds[kind], "", "", "", "", ""))
+    timed = [(*row[:5], at, *row[6:]) for row, at in zip(out, times_text(instants), strict=True)]
+    return timed, pos
 
 
 def _uv(data: bytes, pos: int) -> tuple[int, int]:

@@ -124,7 +124,7 @@ def read_columns(r: Reader, node: str) -> list[MovementRow]:
         kind_text = list(map(_KIND_TEXT.__getitem__, kinds))
         skus = list(map(strings.__getitem__, _read(r, count, _UNSIGNED)))
         quantities = _read(r, count, _SIGNED)
-        at = _times(accumulate(_read(r, count, _SIGNED)))
+        at = times_text(accumulate(_read(r, count, _SIGNED)))
         references = map(strings.__getitem__, _read(r, count, _UNSIGNED))
         actors = map(strings.__getitem__, _read(r, count, _UNSIGNED))
         if optional & _ZONES and max(_read(r, count, _UNSIGNED)) >= zones:
@@ -180,17 +180,17 @@ def _strings(r: Reader, count: int) -> list[str]:
     return list(map(text.__getitem__, map(slice, [0, *ends], ends)))
 
 
-MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]  # of a day
-SECONDS = [f"{s:02d}" for s in range(60)]
-WHOLE_SECONDS = [f"{s:02d}+00:00" for s in range(60)]  # a time with no fraction ends so
+_MINUTES = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]  # of a day
+_SECONDS = [f"{s:02d}" for s in range(60)]
+_WHOLE_SECONDS = [f"{s:02d}+00:00" for s in range(60)]  # a time with no fraction ends so
 
 
-def _times(instants: Iterable[int]) -> list[str]:
+def times_text(instants: Iterable[int]) -> list[str]:
     """Each instant (microseconds since 1970) as `(EPOCH + timedelta(microseconds=m))
     .isoformat()` spells it, a third of the time: the minute's text ("2026-03-02T08:00:")
     kept while the times stay in that minute, the day's while they stay in that day."""
     out: list[str] = []
-    append, minutes, seconds, ends = out.append, MINUTES, SECONDS, WHOLE_SECONDS
+    append, minutes, seconds, ends = out.append, _MINUTES, _SECONDS, _WHOLE_SECONDS
     date, day_start, day_end = "", 0, -1  # the day's text, its first and last second
     minute, minute_start, minute_end = "", 0, -1  # the minute's text, first and last second
     for instant in instants:
@@ -199,7 +199,7 @@ def _times(instants: Iterable[int]) -> list[str]:
             if not day_start <= second <= day_end:
                 day_start = second - second % 86_400
                 day_end = day_start + 86_399
-                date = day_text(day_start // 86_400)
+                date = _day_text(day_start // 86_400)
             minute_start = second - second % 60
             minute_end = minute_start + 59
             minute = date + minutes[(minute_start - day_start) // 60]
@@ -210,6 +210,6 @@ def _times(instants: Iterable[int]) -> list[str]:
     return out
 
 
-def day_text(day: int) -> str:
+def _day_text(day: int) -> str:
     """`EPOCH + timedelta(days=day)` as ISO text, with the "T" that follows it."""
     return f"{(EPOCH + timedelta(days=day)).date().isoformat()}T"
