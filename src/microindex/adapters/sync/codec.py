@@ -37,10 +37,11 @@ import hmac
 import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 from microindex.adapters.sync.columns import (
     EPOCH,
+    movements_head,
     read_columns,
     times_text,
     write_columns,
@@ -48,7 +49,6 @@ from microindex.adapters.sync.columns import (
 from microindex.adapters.sync.columns import micros as _micros
 from microindex.adapters.sync.columns import offset as _offset
 from microindex.adapters.sync.varint import Reader, Writer
-from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import (
     QUANTITY_SIGN,
     Movement,
@@ -225,16 +225,10 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
 
 
 def _read_movements(r: Reader, node: str) -> MovementRows:
-    count = r.uint()
-    if not count:
+    head = movements_head(r, _read_strings)
+    if head is None:
         return MovementRows(())
-    strings = _read_strings(r, r.uint())
-    zones = r.uint()
-    for _ in range(zones):  # the offsets, checked: a line keeps its instant in UTC
-        timezone(timedelta(seconds=r.int()))
-    seq = r.uint()
-    if seq < 1:  # as `Movement` refuses it
-        raise InvalidValue("seq", str(seq), "ledger sequence numbers start at 1")
+    count, strings, zones, seq = head
     try:
         lines, r.offset = _read_rows(r.data, r.offset, count, seq, node, strings, zones)
     except IndexError as error:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import accumulate, repeat
 from operator import mul
@@ -104,23 +104,37 @@ def _column(w: Writer, values: Sequence[int], codes: str) -> None:
     raise ValueError(f"a movement's field past 64 bits ({low}, {high})")
 
 
+def movements_head(
+    r: Reader, read_strings: Callable[[Reader, int], list[str]]
+) -> tuple[int, list[str], int, int] | None:
+    """How a push's movements begin in formats 7 and 8: their count (None when there are
+    none), the string table as `read_strings` reads it, how many zone offsets (each checked:
+    a line keeps its instant in UTC) and the first sequence number, checked as `Movement`
+    checks it."""
+    count = r.uint()
+    if not count:
+        return None
+    strings = read_strings(r, r.uint())
+    zones = r.uint()
+    for _ in range(zones):
+        timezone(timedelta(seconds=r.int()))
+    first = r.uint()
+    if first < 1:
+        raise InvalidValue("seq", str(first), "ledger sequence numbers start at 1")
+    return count, strings, zones, first
+
+
 def read_columns(r: Reader, node: str) -> list[MovementRow]:
     """The rows `write_columns` wrote, checked as `Movement` checks itself (a known kind, its
     quantity's sign; a tag id only with its tag), each time as the UTC text of
     `Movement.at.isoformat()`. ValueError for a frame cut short or an index out of range."""
-    count = r.uint()
-    if not count:
+    head = movements_head(r, _strings)
+    if head is None:
         return []
-    strings = _strings(r, r.uint())
-    zones = r.uint()
-    for _ in range(zones):  # the offsets, checked: a line keeps its instant in UTC
-        timezone(timedelta(seconds=r.int()))
-    first = r.uint()
-    if first < 1:  # as `Movement` refuses it
-        raise InvalidValue("seq", str(first), "ledger sequence numbers start at 1")
-    optional = _bytes(r, 1)[0]
+    count, strings, zones, first = head
+    optional = r.take(1)[0]
     try:
-        kinds = _bytes(r, count)
+        kinds = r.take(count)
         kind_text = list(map(_KIND_TEXT.__getitem__, kinds))
         skus = list(map(strings.__getitem__, _read(r, count, _UNSIGNED)))
         quantities = _read(r, count, _SIGNED)
@@ -132,7 +146,7 @@ def read_columns(r: Reader, node: str) -> list[MovementRow]:
         tags: Iterable[str] = repeat("")
         tag_ids: Iterable[str] = repeat("")
         if optional & _TAGGED:
-            tags = list(map(_TAG_OR_NONE.__getitem__, _bytes(r, count)))
+            tags = list(map(_TAG_OR_NONE.__getitem__, r.take(count)))
             tag_ids = list(map(strings.__getitem__, _read(r, count, _UNSIGNED)))
             for tag, tag_id in zip(tags, tag_ids, strict=True):
                 if tag_id and not tag:
@@ -151,20 +165,11 @@ def read_columns(r: Reader, node: str) -> list[MovementRow]:
     return rows
 
 
-def _bytes(r: Reader, size: int) -> bytes:
-    end = r.offset + size
-    if end > len(r.data):
-        raise ValueError("truncated field")
-    value = r.data[r.offset : end]
-    r.offset = end
-    return value
-
-
 def _read(r: Reader, count: int, codes: str) -> array[int]:
-    code = chr(_bytes(r, 1)[0])
+    code = chr(r.take(1)[0])
     if code not in codes:
         raise ValueError(f"a column of typecode {code!r}")
-    column = array(code, _bytes(r, count * _CODES[code]))
+    column = array(code, r.take(count * _CODES[code]))
     if _BIG:
         column.byteswap()
     return column

@@ -57,6 +57,15 @@ class Reader:
         self.offset = pos
         return value
 
+    def take(self, size: int) -> bytes:
+        """The next `size` bytes; ValueError if fewer are left."""
+        end = self.offset + size
+        if end > len(self.data):
+            raise ValueError("truncated field")
+        value = self.data[self.offset : end]
+        self.offset = end
+        return value
+
     def int(self) -> int:
         return unzigzag(self.uint())
 
@@ -64,13 +73,7 @@ class Reader:
         return self.blob().decode()
 
     def blob(self) -> bytes:
-        size = self.uint()
-        end = self.offset + size
-        if end > len(self.data):
-            raise ValueError("truncated field")
-        value = self.data[self.offset : end]
-        self.offset = end
-        return value
+        return self.take(self.uint())
 
     @property
     def done(self) -> bool:
