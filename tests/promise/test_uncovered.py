@@ -15,7 +15,7 @@ from microindex.domain.sync.account import State
 from microindex.domain.sync.node import Override
 from microindex.service import promise, repromise, rights
 from microindex.service.sync_ports import HubUnreachable
-from microindex.service.webhook_events import EVENT_TOPIC
+from microindex.service.webhook_events import events_in
 from tests.promise.conftest import Shop
 
 HACKNEY = Location(51.5400, -0.0600)
@@ -43,7 +43,7 @@ def _heard(shop: Shop) -> list[tuple[str, dict[str, object]]]:
     """The webhook events the hub's outbox holds, oldest first: (type, data)."""
     with shop.hub() as uow:
         found = uow.outbox.after(0, 10_000)
-    return [(m.payload["type"], m.payload["data"]) for m in found if m.topic == EVENT_TOPIC]
+    return [(kind.value, data) for m in found for _, kind, data in events_in(m)]
 
 
 def _state(shop: Shop, ident: str) -> State | None:

@@ -113,7 +113,7 @@ def test_cloned_first_syncs_leave_what_real_first_syncs_leave(
 
     real_hub, cloned_hub = _hub_tables(postgres_url, real), _hub_tables(postgres_url, cloned)
     assert len(real_hub["movements"]) == 3 * 2 * len(SKUS)  # receipts and the grants back
-    assert len(real_hub["outbox"]) >= 3 * len(SKUS)  # a stock.changed per SKU and node
+    assert len(real_hub["outbox"]) >= 3  # a push's stock.changed events, a node
     for table, rows in real_hub.items():
         assert cloned_hub[table] == rows, table
     for code in CODES:

@@ -2,8 +2,9 @@
 change that causes them: a node's stock as the hub learns it (`sync.receive_push`), and each
 step, re-route and risk of an order (`save_order`, which every use case saving an order calls).
 
-The webhook timer fans them out to subscriptions (`service.webhooks`); an event's id is its
-outbox position, so it is the same however often it is delivered.
+The webhook timer fans them out to subscriptions (`service.webhooks`, reading each message's
+events with `events_in`); an event's id is its outbox position (and its place among a push's
+stock events), so it is the same however often it is delivered.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 from microindex.domain.channels.webhook import EventKind
 from microindex.domain.movement import MovementRow
 from microindex.domain.promise.lifecycle import Order, Step
-from microindex.service.ports import UnitOfWork
+from microindex.service.ports import OutboxMessage, UnitOfWork
 from microindex.service.promise_ports import PromiseUnitOfWork
 
-EVENT_TOPIC = "webhook_event"
+EVENT_TOPIC = "webhook_event"  # one event a message (`emit`)
+STOCK_TOPIC = "webhook_stock"  # a push's stock events, in one message (`stock_learned`)
 
 
 def emit(uow: UnitOfWork, kind: EventKind, key: str, data: dict[str, Any], at: datetime) -> None:
@@ -33,15 +35,33 @@ def stock_learned(
     made: Sequence[MovementRow],
     at: datetime,
 ) -> None:
-    """A node's push mirrored `made`: one `stock.changed` per SKU whose on-hand moved, and a
-    `stock.sold_out` where it went from some to none."""
+    """A node's push mirrored `made`: one outbox message for the push, holding each SKU whose
+    on-hand moved (its on-hand, what it was, and its last movement's seq, kind and time),
+    which `events_in` reads as one `stock.changed` per SKU and a `stock.sold_out` where it
+    went from some to none. One row and one JSON text a push, not one a SKU (ADR 0046)."""
     last = {row[2]: row for row in made}
-    events: list[tuple[str, dict[str, Any]]] = []
+    changes = []
     for sku in sorted(last):
         was, now = before.get(sku, 0), after.get(sku, 0)
-        if was == now:
-            continue
-        _, seq, _, _, kind, when = last[sku][:6]
+        if was != now:
+            _, seq, _, _, kind, when = last[sku][:6]
+            changes.append((sku, now, was, seq, kind, when))
+    if changes:
+        payload = {"node": node, "changes": changes}
+        uow.outbox.add(STOCK_TOPIC, f"{node}#{made[-1][1]}", payload, at)
+
+
+def events_in(message: OutboxMessage) -> list[tuple[str, EventKind, dict[str, Any]]]:
+    """The webhook events an outbox message holds, in order: (id, kind, data). An event's id
+    is its message's position (`evt_<id>`); a push's stock events, all in one message, are
+    numbered within it (`evt_<id>.<n>`, n from 1), the same at every fan-out."""
+    payload = message.payload
+    if message.topic == EVENT_TOPIC:
+        return [(f"evt_{message.id}", EventKind(payload["type"]), payload["data"])]
+    if message.topic != STOCK_TOPIC:
+        return []
+    node, events = payload["node"], []
+    for sku, now, was, seq, kind, when in payload["changes"]:
         data = {
             "node": node,
             "sku": sku,
@@ -51,11 +71,10 @@ def stock_learned(
             "kind": kind,
             "at": when,
         }
-        key = f"{node}#{seq}"
-        events.append((key, {"type": EventKind.STOCK_CHANGED.value, "data": data}))
+        events.append((f"evt_{message.id}.{len(events) + 1}", EventKind.STOCK_CHANGED, data))
         if was > 0 >= now:
-            events.append((key, {"type": EventKind.SOLD_OUT.value, "data": data}))
-    uow.outbox.add_many(EVENT_TOPIC, events, at)  # one write: a push mirrors many SKUs
+            events.append((f"evt_{message.id}.{len(events) + 1}", EventKind.SOLD_OUT, data))
+    return events
 
 
 def save_order(

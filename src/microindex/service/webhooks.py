@@ -31,7 +31,7 @@ from microindex.domain.channels.webhook import (
 )
 from microindex.domain.errors import DomainError
 from microindex.service.ports import OutboxMessage, UnitOfWorkFactory
-from microindex.service.webhook_events import EVENT_TOPIC
+from microindex.service.webhook_events import events_in
 from microindex.service.webhook_ports import WebhookStore
 
 PAGE = 500  # outbox messages fanned out per transaction
@@ -98,26 +98,20 @@ def fan_out(hub: UnitOfWorkFactory, store: WebhookStore, now: datetime) -> int:
         added += store.enqueue(found, mark)
 
 
-def event_id(message: OutboxMessage) -> str:
-    return f"evt_{message.id}"
-
-
 def _deliveries(
     message: OutboxMessage, listening: list[Subscription], now: datetime
 ) -> Iterable[Delivery]:
-    if message.topic != EVENT_TOPIC:
-        return
-    kind = EventKind(message.payload["type"])
-    body = {
-        "id": event_id(message),
-        "type": kind.value,
-        "created_at": message.created_at.isoformat(),
-        "data": message.payload["data"],
-    }
-    text = json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    for subscription in listening:
-        if subscription.hears(kind) and message.id > subscription.after:
-            yield Delivery(subscription.id, event_id(message), kind, text, message.created_at, now)
+    for event, kind, data in events_in(message):
+        body = {
+            "id": event,
+            "type": kind.value,
+            "created_at": message.created_at.isoformat(),
+            "data": data,
+        }
+        text = json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        for subscription in listening:
+            if subscription.hears(kind) and message.id > subscription.after:
+                yield Delivery(subscription.id, event, kind, text, message.created_at, now)
 
 
 def deliver_due(
