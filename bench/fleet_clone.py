@@ -37,7 +37,7 @@ HUB_TABLES = (
     "sync_peers",
 )
 NODE_TABLES = ("movements", "on_hand", "ledger_heads", "node_rights", "sync_sides")
-EVENT_TOPIC = "webhook_event"  # service.webhook_events: keyed "<node>#<seq>", data.node
+STOCK_TOPIC = "webhook_stock"  # service.webhook_events: a push's, keyed "<node>#<seq>", node
 
 
 def clone_hub(
@@ -59,17 +59,17 @@ def clone_hub(
                 conn.execute(
                     "INSERT INTO outbox (topic, key, payload, created_at)"
                     " SELECT o.topic, c.code || substr(o.key, length(%s) + 1),"
-                    " jsonb_set(o.payload, '{data,node}', to_jsonb(c.code)), o.created_at"
+                    " jsonb_set(o.payload, '{node}', to_jsonb(c.code)), o.created_at"
                     " FROM outbox o CROSS JOIN unnest(%s::text[]) AS c(code)"
                     " WHERE o.topic = %s AND o.key LIKE %s ORDER BY c.code, o.id",
-                    (template, chosen, EVENT_TOPIC, f"{template}#%"),
+                    (template, chosen, STOCK_TOPIC, f"{template}#%"),
                 )
                 conn.commit()
         last: dict[str, int] = {
             str(code): int(most)
             for code, most in conn.execute(
                 "SELECT split_part(key, '#', 1), max(id) FROM outbox WHERE topic = %s GROUP BY 1",
-                (EVENT_TOPIC,),
+                (STOCK_TOPIC,),
             )
         }
     return {code: last[code] - last[template] for code in codes}

@@ -281,7 +281,11 @@ def receive_push(
         splits = complete and same_epoch
         settles = splits and push.covers_requests
         sweeps = splits and not _answers_only(rows)
-        sweep = _include(uow, account, peer, full, settings, sweeps, everything and splits, settles)
+        sweep = (  # a push that splits nothing (one of a catch-up's first) reads no more rights
+            _include(uow, account, peer, full, settings, sweeps, everything, settles)
+            if splits
+            else []
+        )
         if settles:
             account.settle(push.requests_through)
         peer.requests_through = push.requests_through if same_epoch else 0

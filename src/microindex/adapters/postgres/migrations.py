@@ -35,6 +35,7 @@ from microindex.adapters.postgres.nodes_real_schema import (
 )
 from microindex.adapters.postgres.order_schema import (
     AT_RISK_INDEX_MIGRATION,
+    OPEN_PARTS_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
     ORDER_HISTORY_INDEX_MIGRATION,
     ORDER_MIGRATION,
@@ -275,6 +276,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ORDER_HISTORY_INDEX_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
     PROMISE_INDEXES_MIGRATION,  # 189: PostgreSQL only
+    OPEN_PARTS_INDEX_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -8,6 +8,7 @@ from typing import Any, LiteralString
 
 from psycopg.types.json import Jsonb
 
+from microindex.adapters.open_orders import open_idents
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
@@ -27,6 +28,14 @@ from microindex.service.promise_ports import OrderRecord
 from microindex.service.sync_ports import PromiseView
 
 _OPEN_STEPS = [s.value for s in Step if s not in ENDED]
+_OPEN_ORDERS: LiteralString = (
+    "SELECT ident, digest, method, placed_at, promised_by, lease_until, request, why"
+    " FROM orders WHERE ident = ANY(ARRAY("  # the idents first, then each order by its key
+)
+_OPEN_AT = {
+    False: _OPEN_ORDERS + open_idents() + ")) ORDER BY ident",
+    True: _OPEN_ORDERS + open_idents("%s") + ")) ORDER BY ident",
+}
 
 
 class PostgresOrders:
@@ -75,12 +84,8 @@ class PostgresOrders:
 
     def open_at(self, node: str | None) -> list[Order]:
         self.flush()
-        rows = self._conn.execute(
-            "SELECT ident, digest, method, placed_at, promised_by, lease_until, request, why"
-            " FROM orders WHERE ident IN (SELECT ident FROM order_parts WHERE step = ANY(%s)"
-            " AND (%s::text IS NULL OR node = %s OR transfer_to = %s)) ORDER BY ident",
-            (_OPEN_STEPS, node, node, node),
-        ).fetchall()
+        query = _OPEN_AT[node is not None]
+        rows = self._conn.execute(query, () if node is None else (node, node)).fetchall()
         parts = self._parts([row[0] for row in rows]) if rows else {}
         found = (_record(row[0], row[1:], parts.get(row[0], {})) for row in rows)
         return [record.order for record in found if record.order.open]

@@ -24,6 +24,7 @@ from microindex.adapters.sqlite.nodes_real_schema import (
 )
 from microindex.adapters.sqlite.order_schema import (
     AT_RISK_INDEX_MIGRATION,
+    OPEN_PARTS_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
     ORDER_HISTORY_INDEX_MIGRATION,
     ORDER_MIGRATION,
@@ -337,6 +338,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     AGENT_REPORTS_MIGRATION,
     ORDER_HISTORY_INDEX_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
+    OPEN_PARTS_INDEX_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

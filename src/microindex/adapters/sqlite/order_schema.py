@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from microindex.adapters.open_orders import OPEN_PARTS_INDEX
+
 ORDER_MIGRATION = (
     80,
     "orders: promised orders, their parts per node, and every step as an event",
@@ -77,4 +79,12 @@ ORDER_HISTORY_INDEX_MIGRATION = (
     186,
     "orders: an order's events by order, as its history reads them (it scanned every event)",
     "CREATE INDEX order_events_by_order ON order_events (ident, id)",
+)
+
+# (ADR 0046) `open_at` read every part not ended, delivered ones included, and loaded each
+# order: the live parts' index holds only parts that can keep an order open
+OPEN_PARTS_INDEX_MIGRATION = (
+    193,
+    "orders: the parts that can keep an order open, by order, as open orders are read",
+    OPEN_PARTS_INDEX,
 )

@@ -6,11 +6,14 @@ import json
 import sqlite3
 from datetime import datetime
 
+from microindex.adapters.open_orders import open_idents
 from microindex.domain.promise.lifecycle import ENDED, Event, Order, Part, Step
 from microindex.domain.promise.order import Method
 from microindex.service.promise_ports import OrderRecord
 
 _OPEN_STEPS = tuple(s.value for s in Step if s not in ENDED)
+_OPEN_IDENTS = open_idents()
+_OPEN_IDENTS_AT = open_idents("?1")
 
 
 def _time(text: str | None) -> datetime | None:
@@ -118,12 +121,10 @@ class SqliteOrders:
         order.events.clear()
 
     def open_at(self, node: str | None) -> list[Order]:
-        marks = ", ".join("?" for _ in _OPEN_STEPS)
-        rows = self._conn.execute(
-            f"SELECT DISTINCT ident FROM order_parts WHERE step IN ({marks})"
-            " AND (? IS NULL OR node = ? OR transfer_to = ?) ORDER BY ident",
-            (*_OPEN_STEPS, node, node, node),
-        ).fetchall()
+        if node is None:
+            rows = self._conn.execute(_OPEN_IDENTS).fetchall()
+        else:
+            rows = self._conn.execute(_OPEN_IDENTS_AT, (node,)).fetchall()
         found = (self.get(ident) for (ident,) in rows)
         return [record.order for record in found if record is not None and record.order.open]
 
