@@ -24,8 +24,8 @@ from microindex.adapters.sqlite.nodes_real_schema import (
 )
 from microindex.adapters.sqlite.order_schema import (
     AT_RISK_INDEX_MIGRATION,
-    OPEN_PARTS_INDEX_MIGRATION,
     AT_RISK_MIGRATION,
+    OPEN_PARTS_INDEX_MIGRATION,
     ORDER_HISTORY_INDEX_MIGRATION,
     ORDER_MIGRATION,
     PART_TRANSFER_MIGRATION,
