@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from microindex.adapters.open_orders import ENDED_STEPS, LIVE_STEPS, OPEN_PARTS_INDEX, open_idents
 from microindex.adapters.postgres import migrations as postgres_migrations
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
 from microindex.adapters.sqlite import migrations as sqlite_migrations
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
-from microindex.domain.promise.lifecycle import Event, Order, Part, Step
+from microindex.domain.promise.lifecycle import ENDED, LAST, ORDER, Event, Order, Part, Step
 from microindex.domain.promise.order import Method
 from microindex.domain.transfer import Transfer
 from microindex.service.promise_ports import OrderRecord
@@ -202,3 +203,54 @@ def test_a_line_re_promised_elsewhere_and_a_part_at_risk_come_back_with_why(hubs
     with hub() as uow:
         assert [o.ident for o in uow.orders.open_at("van")] == ["o-1"]
         assert uow.orders.at_risk_nodes() == ["shopfront"]  # what the hub's retries read
+
+
+def _order(ident: str, method: Method, steps: dict[str, Step]) -> OrderRecord:
+    parts = {node: Part(node, (("MUG", 1),), step) for node, step in steps.items()}
+    return OrderRecord(Order(ident, method, AT, later(3600), parts), "d", {}, (), later(900))
+
+
+def test_open_orders_are_those_with_a_part_before_its_methods_last_step(hubs: Hubs) -> None:
+    """Read from the live parts' index (migration 193), with the answers of the scan of every
+    part not ended it replaced: at a node, an open order with any part not ended there."""
+    hub = hubs.open()
+    hub.migrate()
+    with hub() as uow:
+        for record in (
+            _order("o-a", Method.SHIP, {"van": Step.DELIVERED, "shopfront": Step.PROMISED}),
+            _order("o-b", Method.PICKUP, {"van": Step.HANDED_OVER}),  # collected: closed
+            _order("o-c", Method.LOCAL_DELIVERY, {"van": Step.HANDED_OVER}),  # on its way
+            _order("o-d", Method.SHIP, {"van": Step.DELIVERED}),
+            _order("o-e", Method.SHIP, {"van": Step.CANCELLED, "locker": Step.PACKED}),
+        ):
+            uow.orders.add(record)
+        uow.commit()
+    with hub() as uow:
+        assert [o.ident for o in uow.orders.open_at(None)] == ["o-a", "o-c", "o-e"]
+        assert [o.ident for o in uow.orders.open_at("van")] == ["o-a", "o-c"]
+        assert [o.ident for o in uow.orders.open_at("shopfront")] == ["o-a"]
+        assert [o.ident for o in uow.orders.open_at("locker")] == ["o-e"]
+
+
+def test_the_live_steps_are_those_before_some_methods_last(hubs: Hubs) -> None:
+    live = {step.strip(" '") for step in LIVE_STEPS.split(",")}
+    assert live == {s.value for m in Method for s in ORDER[: ORDER.index(LAST[m])]}  # open
+    assert {s.strip(" '") for s in ENDED_STEPS.split(",")} == {s.value for s in ENDED}
+    assert {m for m in Method if LAST[m].value in live} == {Method.PICKUP}  # `BEFORE_LAST`
+    assert OPEN_PARTS_INDEX.endswith(f"WHERE step IN ({LIVE_STEPS})")
+    hub = hubs.open()
+    hub.migrate()
+    for query in (open_idents(), open_idents("?1" if hubs.kind == "sqlite" else "%s")):
+        plan = _plan(hub, query)
+        assert "order_parts_live" in plan, plan
+
+
+def _plan(hub: PromiseDatabase, query: str) -> str:
+    if isinstance(hub, SqlitePromiseDatabase):
+        rows = hub.connection().execute("EXPLAIN QUERY PLAN " + query, ("van",) * ("?1" in query))
+        return "\n".join(str(row[-1]) for row in rows)
+    conn = hub.connection()
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")  # the table is empty: what can it use
+        found = conn.execute("EXPLAIN " + query, ("van",) * query.count("%s")).fetchall()  # type: ignore[arg-type]
+    return "\n".join(str(row[0]) for row in found)

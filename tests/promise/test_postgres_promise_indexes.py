@@ -33,6 +33,9 @@ def test_a_promises_parts_and_reservations_go_into_no_index_no_query_uses(
         assert _indexes(conn, "order_parts") == {
             "order_parts_pkey": "(ident, node)",
             "order_parts_at_risk": "(node) WHERE (at_risk <> ''::text)",
+            # `open_at`'s (migration 193, ADR 0046): a live part's entry, gone once it ends
+            "order_parts_live": "(ident) WHERE (step = ANY (ARRAY['promised'::text,"
+            " 'confirmed'::text, 'picked'::text, 'packed'::text, 'handed_over'::text]))",
         }
         assert _indexes(conn, "hub_reservations") == {
             "hub_reservations_pkey": "(ident)",
