@@ -25,6 +25,7 @@ SKU, reference and actor indexes; quantity; time delta; a zone and a tag column 
 movement has one), which the hub reads with a few calls a push, not a loop a movement; the
 rows are the same. A version 8 side still takes a version 7 push and answers it in version 7
 (the reply's body did not change), so agents may be upgraded after their hub.
+Format 8's movements are written and read in `columns.py`, format 7's in `rows.py`.
 A frame of any other version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
 not know.
@@ -36,27 +37,13 @@ import hashlib
 import hmac
 import json
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from microindex.adapters.sync.columns import (
-    EPOCH,
-    movements_head,
-    read_columns,
-    times_text,
-    write_columns,
-)
+from microindex.adapters.sync.columns import EPOCH, read_columns, write_columns
 from microindex.adapters.sync.columns import micros as _micros
-from microindex.adapters.sync.columns import offset as _offset
+from microindex.adapters.sync.rows import read_rows, write_rows
 from microindex.adapters.sync.varint import Reader, Writer
-from microindex.domain.movement import (
-    QUANTITY_SIGN,
-    Movement,
-    MovementKind,
-    MovementRow,
-    Tag,
-    check_row_quantity,
-)
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import (
     Advice,
@@ -74,14 +61,8 @@ VERSION = 8  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered;
 ACCEPTED = (7, 8)  # a push of version 7 is still read, and answered in version 7
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
-_KINDS = list(MovementKind)
-_TAGS = list(Tag)
-_KIND_TEXT = [kind.value for kind in _KINDS]
-_KIND_SIGN = [QUANTITY_SIGN[kind] for kind in _KINDS]
-_TAG_TEXT = [tag.value for tag in _TAGS]
 _REQUESTS = list(RequestKind)
 _EPOCH = EPOCH
-_HAS_REF, _HAS_ACTOR, _HAS_TZ, _HAS_TAG = 0x10, 0x20, 0x40, 0x80
 
 
 def _mac(secret: bytes, data: bytes) -> bytes:
@@ -155,53 +136,8 @@ def encode_push(push: Push, secret: bytes, version: int = VERSION) -> bytes:
     w.uint(push.answered)
     w.text(push.agent.version if push.agent else "")  # "": no report (a hub-local node)
     w.uint(push.agent.disk_free if push.agent else 0)
-    (write_columns if version == VERSION else _movements)(w, push.movements)
+    (write_columns if version == VERSION else write_rows)(w, push.movements)
     return _seal(PUSH, push.node, w.bytes(), secret, version)
-
-
-def _movements(w: Writer, movements: Sequence[Movement]) -> None:
-    """Version 7: the movements one after another, each a kind byte and varints."""
-    w.uint(len(movements))
-    if not movements:
-        return
-    strings: dict[str, int] = {}
-    offsets: dict[int, int] = {0: 0}
-    for m in movements:
-        for text in (m.sku, m.reference, m.actor, m.tag_id):
-            strings.setdefault(text, len(strings))
-        offsets.setdefault(_offset(m.at), len(offsets))
-    w.uint(len(strings))
-    for text in strings:
-        w.text(text)
-    w.uint(len(offsets))
-    for seconds in offsets:
-        w.int(seconds)
-    w.uint(movements[0].seq)
-    previous = 0
-    for m in movements:
-        micros = _micros(m.at)
-        tz = offsets[_offset(m.at)]
-        flags = (
-            _KINDS.index(m.kind)
-            | (_HAS_REF if m.reference else 0)
-            | (_HAS_ACTOR if m.actor else 0)
-            | (_HAS_TZ if tz else 0)
-            | (_HAS_TAG if m.tag else 0)
-        )
-        w.buffer.append(flags)
-        w.uint(strings[m.sku])
-        w.int(m.quantity)
-        w.int(micros - previous)
-        previous = micros
-        if m.reference:
-            w.uint(strings[m.reference])
-        if m.actor:
-            w.uint(strings[m.actor])
-        if tz:
-            w.uint(tz)
-        if m.tag:
-            w.uint(_TAGS.index(m.tag))
-            w.uint(strings[m.tag_id])
 
 
 def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
@@ -214,149 +150,11 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
     answered = r.uint()
     version, disk_free = r.text(), r.uint()
     agent = AgentReport(version, disk_free) if version else None
-    if frame[2] == VERSION:
-        movements = MovementRows(read_columns(r, node))
-    else:
-        movements = _read_movements(r, node)
+    movements = MovementRows(read_columns(r, node)) if frame[2] == VERSION else read_rows(r, node)
     return Push(
         node, incarnation, counter, epoch, movements, head, through, covers, mark, want, answered,
         agent,
     )  # fmt: skip
-
-
-def _read_movements(r: Reader, node: str) -> MovementRows:
-    head = movements_head(r, _read_strings)
-    if head is None:
-        return MovementRows(())
-    count, strings, zones, seq = head
-    try:
-        lines, r.offset = _read_rows(r.data, r.offset, count, seq, node, strings, zones)
-    except IndexError as error:
-        raise ValueError("truncated movement") from error
-    return MovementRows(lines)
-
-
-def _read_strings(r: Reader, count: int) -> list[str]:
-    """`[r.text() for _ in range(count)]`, lengths read inline (a push's string table holds
-    about one reference every three movements)."""
-    data, pos = r.data, r.offset
-    out: list[str] = []
-    append, size_of = out.append, len(data)
-    for _ in range(count):
-        if pos >= size_of:
-            raise ValueError("truncated field")
-        size = data[pos]
-        if size < 0x80:
-            pos += 1
-        else:
-            size, pos = _uv(data, pos)
-        end = pos + size
-        if end > size_of:
-            raise ValueError("truncated field")
-        append(data[pos:end].decode())
-        pos = end
-    r.offset = pos
-    return out
-
-
-def _read_rows(
-    data: bytes, pos: int, count: int, first: int, node: str, strings: list[str], zones: int
-) -> tuple[list[MovementRow], int]:
-    """A format 7 push's movements (an agent before ADR 0041): varints read inline (string
-    indexes of one or two bytes, time deltas of up to four), one `MovementRow` each, checked as
-    `Movement` checks itself (its quantity's sign; a tag id comes only with its tag), its time as
-    the UTC text `Movement.at.isoformat()` gives (`times_text`, once the rows are read)."""
-    micros = 0
-    out: list[MovementRow] = []
-    append = out.append
-    kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
-    instants: list[int] = []
-    instant = instants.append
-    for seq in range(first, first + count):
-        flags = data[pos]
-        sku = data[pos + 1]
-        if sku < 0x80:
-            pos += 2
-        elif data[pos + 2] < 0x80:  # a table past 128 strings: most SKUs' indexes
-            sku, pos = (sku & 0x7F) | data[pos + 2] << 7, pos + 3
-        else:
-            sku, pos = uv(data, pos + 1)
-        quantity = data[pos]
-        if quantity < 0x80:
-            pos += 1
-        else:
-            quantity, pos = uv(data, pos)
-        quantity = quantity >> 1 if quantity & 1 == 0 else -((quantity + 1) >> 1)
-        kind = flags & 0x0F
-        if quantity == 0 or quantity * signs[kind] < 0:
-            check_row_quantity(_KINDS[kind], quantity)
-        delta = data[pos]  # microseconds since the last movement: mostly 3-4 bytes
-        if delta < 0x80:
-            pos += 1
-        elif (byte := data[pos + 1]) < 0x80:
-            delta, pos = (delta & 0x7F) | byte << 7, pos + 2
-        elif (more := data[pos + 2]) < 0x80:
-            delta, pos = (delta & 0x7F) | (byte & 0x7F) << 7 | more << 14, pos + 3
-        elif data[pos + 3] < 0x80:
-            delta = (delta & 0x7F) | (byte & 0x7F) << 7 | (more & 0x7F) << 14 | data[pos + 3] << 21
-            pos += 4
-        else:
-            delta, pos = uv(data, pos)
-        micros += delta >> 1 if delta & 1 == 0 else -((delta + 1) >> 1)
-        instant(micros)
-        if flags & 0xF0:
-            reference = actor = tag = tag_id = ""
-            if flags & _HAS_REF:
-                index = data[pos]
-                if index < 0x80:
-                    pos += 1
-                elif data[pos + 1] < 0x80:
-                    index, pos = (index & 0x7F) | data[pos + 1] << 7, pos + 2
-                else:
-                    index, pos = uv(data, pos)
-                reference = strings[index]
-            if flags & _HAS_ACTOR:
-                index = data[pos]
-                if index < 0x80:
-                    pos += 1
-                elif data[pos + 1] < 0x80:
-                    index, pos = (index & 0x7F) | data[pos + 1] << 7, pos + 2
-                else:
-                    index, pos = uv(data, pos)
-                actor = strings[index]
-            if flags & _HAS_TZ:
-                index, pos = uv(data, pos)  # the node's zone: the instant is kept in UTC
-                if index >= zones:
-                    raise IndexError(index)
-            if flags & _HAS_TAG:
-                index, pos = uv(data, pos)
-                tag = tags[index]
-                index, pos = uv(data, pos)
-                tag_id = strings[index]
-            append(
-                (node, seq, strings[sku], quantity, kinds[kind], "", reference, actor, tag,
-                 tag_id)
-            )  # fmt: skip
-        else:
-            append((node, seq, strings[sku], quantity, kinds[kind], "", "", "", "", ""))
-    timed = [(*row[:5], at, *row[6:]) for row, at in zip(out, times_text(instants), strict=True)]
-    return timed, pos
-
-
-def _uv(data: bytes, pos: int) -> tuple[int, int]:
-    byte = data[pos]
-    if byte < 0x80:
-        return byte, pos + 1
-    value, shift = byte & 0x7F, 7
-    while True:
-        pos += 1
-        byte = data[pos]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos + 1
-        shift += 7
-        if shift > 63:
-            raise ValueError("oversized varint")
 
 
 # --- replies -----------------------------------------------------------------------------
