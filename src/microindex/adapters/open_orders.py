@@ -13,12 +13,18 @@ from typing import LiteralString
 
 LIVE_STEPS: LiteralString = "'promised', 'confirmed', 'picked', 'packed', 'handed_over'"
 ENDED_STEPS: LiteralString = "'released', 'cancelled', 'rerouted'"
+# a part at one of `LIVE_STEPS`, spelt as comparisons: SQLite evaluates a partial index's
+# `step IN (...)` at every insert by building a table of its values (30,000 instructions a
+# promise, measured), and uses the index for a query holding the same term
+LIVE_PART: LiteralString = (
+    "(step = 'promised' OR step = 'confirmed' OR step = 'picked' OR step = 'packed'"
+    " OR step = 'handed_over')"
+)
 # a live part `p` of order `o` that keeps it open: before its method's last step
 BEFORE_LAST: LiteralString = "(p.step <> 'handed_over' OR o.method <> 'pickup')"
 
 OPEN_PARTS_INDEX: LiteralString = (
-    "CREATE INDEX order_parts_live ON order_parts (ident)"
-    " WHERE step IN ('promised', 'confirmed', 'picked', 'packed', 'handed_over')"
+    "CREATE INDEX order_parts_live ON order_parts (ident) WHERE " + LIVE_PART
 )
 
 
@@ -36,5 +42,5 @@ def open_idents(node: LiteralString = "") -> LiteralString:
         )
     return (
         "SELECT DISTINCT p.ident FROM order_parts p JOIN orders o ON o.ident = p.ident"
-        " WHERE p.step IN (" + LIVE_STEPS + ") AND " + BEFORE_LAST + at_node + " ORDER BY p.ident"
+        " WHERE " + LIVE_PART + " AND " + BEFORE_LAST + at_node + " ORDER BY p.ident"
     )

@@ -82,9 +82,11 @@ ORDER_HISTORY_INDEX_MIGRATION = (
 )
 
 # (ADR 0046) `open_at` read every part not ended, delivered ones included, and loaded each
-# order: the live parts' index holds only parts that can keep an order open
+# order: the live parts' index holds only parts that can keep an order open. It replaces
+# `order_parts_by_node (node, step)`, which no query read (as on PostgreSQL, ADR 0042), so a
+# promise writes as many index entries as before
 OPEN_PARTS_INDEX_MIGRATION = (
     193,
     "orders: the parts that can keep an order open, by order, as open orders are read",
-    OPEN_PARTS_INDEX,
+    "DROP INDEX order_parts_by_node;\n" + OPEN_PARTS_INDEX,
 )
