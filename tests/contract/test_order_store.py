@@ -261,5 +261,5 @@ def _plan(hub: PromiseDatabase, query: str) -> str:
     conn = hub.connection()
     with conn.transaction():
         conn.execute("SET LOCAL enable_seqscan = off")  # the table is empty: what can it use
-        found = conn.execute("EXPLAIN " + query, ("van",) * query.count("%s")).fetchall()  # type: ignore[arg-type]
+        found = conn.execute("EXPLAIN " + query, ("van",) * query.count("%s")).fetchall()
     return "\n".join(str(row[0]) for row in found)

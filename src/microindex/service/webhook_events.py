@@ -60,7 +60,7 @@ def events_in(message: OutboxMessage) -> list[tuple[str, EventKind, dict[str, An
         return [(f"evt_{message.id}", EventKind(payload["type"]), payload["data"])]
     if message.topic != STOCK_TOPIC:
         return []
-    node, events = payload["node"], []
+    node, events = payload["node"], list[tuple[str, EventKind, dict[str, Any]]]()
     for sku, now, was, seq, kind, when in payload["changes"]:
         data = {
             "node": node,
