@@ -50,6 +50,11 @@ movement, the least of two applies, twelve pairs in turn (load average 7.4-9.5, 
 sessions running): before 6.7-11.5 (median 8.0), after 5.8-8.8 (median 6.4), after lower in
 11 of 12 pairs, raw 1.7-2.2 µs on quieter runs of the same load. A push of 5,000 movements:
 24.1-25.0 KB -> 9.9 KB.
+Then (ADR 0046) a push's stock webhook events as one outbox message, and a push that splits
+nothing reading no more of the node's rights: callgrind 54,030 -> 48,984 instructions a
+movement (raw / ours 0.305 -> 0.336); --pending 20000, old and new in turn, five pairs (load
+average 2.8-3.4): SQLite ratio 0.293-0.316 -> 0.305-0.370 (0.3 met in 2 -> 5 of 5), CPU
+4.6-4.8 -> 4.1-4.8 µs a movement (raw 1.3-1.5); PostgreSQL 0.56-0.83 -> 0.81-1.02.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.
