@@ -5,7 +5,7 @@ An order is open while one of its parts not ended is at a step before its method
 (`Order.open`): promised to packed for any method, and handed over for a delivery (on its
 way). So every open order has a part at one of `LIVE_STEPS`, and an index over those parts
 holds the open orders and the handed-over pickups, not the history of delivered and ended
-ones. tests/promise/test_open_orders_index.py holds these texts to the domain's steps."""
+ones. tests/contract/test_order_store.py holds these texts to the domain's steps."""
 
 from __future__ import annotations
 
