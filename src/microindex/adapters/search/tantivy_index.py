@@ -229,15 +229,12 @@ class TantivyIndex:
         one was slower on two busy cores: handing the GIL over costs more than the pass.)
         A relaxed step that keeps several words is counted unscored first (`_any_match`)."""
         view = self._view  # this commit's, whatever a writer thread commits meanwhile
-        searcher, vocabulary = view.searcher, view.vocabulary
+        searcher = view.searcher
         relaxed = plan.must_match < len(plan.query.terms)
-        loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
-            t.text
-            for t in plan.query.terms
-            if takes_typos(t, relaxed)
-            and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
-        )
-        if relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose):
+        loose, unmatched = _unknown_words(view.vocabulary, plan, relaxed)
+        if unmatched > len(plan.query.terms) - plan.must_match or (
+            relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose)
+        ):
             return EnginePage([], 0, Facets() if plan.request.facets else None, loose)
         found, ordered = self._page(view, plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
@@ -260,7 +257,8 @@ class TantivyIndex:
         needs several words ("all but one" of a longer query) usually finds nothing, and then
         the scored query, several times dearer, is not run."""
         matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
-        return bool(getattr(view.searcher.search(matched, 1, True), "count", 0))
+        unscored = tantivy.Query.const_score_query(matched, 0.0)  # no BM25 for its top 1
+        return bool(getattr(view.searcher.search(unscored, 1, True), "count", 0))
 
     def _facet_query(
         self,
@@ -335,6 +333,25 @@ def _lock(handle: int, wait_s: float) -> bool:
 
 
 _KEY_COUNT = itemgetter("key", "doc_count")  # a bucket as a (value, count) pair
+
+
+def _unknown_words(
+    vocabulary: Vocabulary, plan: SearchPlan, relaxed: bool
+) -> tuple[frozenset[str], int]:
+    """The words the index lacks in every form: those looked up with typos ("mugs": mug), and
+    how many of the others can match nothing at all (no typos at this step, no completion),
+    as the term dictionary says. A step that needs more words than can match finds nothing
+    without asking the engine; a code typed may match (ADR 0047)."""
+    loose: set[str] = set()
+    unmatched = 0
+    for term in plan.query.terms:
+        if any(vocabulary.freq(f.ALL, w) for w in (term.text, *term.alternatives)):
+            continue
+        if takes_typos(term, relaxed):
+            loose.add(term.text)
+        elif not term.prefix or vocabulary.completions(f.ALL, term.text) == ():
+            unmatched += 1
+    return frozenset(loose), 0 if plan.query.codes else unmatched
 
 
 def _fixed(plan: SearchPlan) -> dict[str, str]:
