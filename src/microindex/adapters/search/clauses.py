@@ -43,7 +43,7 @@ def term_clause(
     fast); the prefix of the word being typed."""
     parts, dense = _weighted(schema, vocabulary, term)
     for field, weight in LOOSE_FIELDS:
-        if term.typos and loose:
+        if loose:
             fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
             parts.append(Query.boost_query(fuzzy, weight * TYPO_SHARE))
         if term.prefix:
@@ -106,7 +106,7 @@ def match_clause(
     are also in the all-fields field, so the forms there find the same set."""
     words = [w for w in (term.text, *term.alternatives) if vocabulary.freq(f.ALL, w)]
     automata: list[Query] = []
-    if term.typos and loose:
+    if loose:
         automata.append(Query.fuzzy_term_query(schema, f.ALL, term.text, term.typos, True, False))
     if term.prefix:
         completions = vocabulary.completions(f.ALL, term.text)

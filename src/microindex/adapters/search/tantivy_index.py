@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import tantivy
 
 from microindex.adapters.search import schema as f
+from microindex.adapters.search.clauses import match_clause
 from microindex.adapters.search.queries import (
     ATTRIBUTE_PREFIX,
     BRANDS,
@@ -44,7 +46,7 @@ from microindex.domain.search.facets import (
     ranked,
     ranked_by_value,
 )
-from microindex.domain.search.query import takes_typos
+from microindex.domain.search.query import QueryTerm, takes_typos
 from microindex.domain.search.request import SortOrder
 from microindex.domain.search.searched import searched
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
@@ -55,6 +57,7 @@ STAGING = ".new-"  # a new index's directory before it is renamed into place
 WRITER_WAIT_S = 10.0  # how long a caller waits for another process's write before reading
 _RETRY_S = 0.02
 WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
+KEPT_WORDS = 50_000  # words a commit's view remembers whether typos find (then starts over)
 
 
 class TantivyIndex:
@@ -80,7 +83,7 @@ class TantivyIndex:
             self._index = self._open(self._home)
         f.register_analyzer(self._index)
         self._writer: Any = None
-        self._view = _View(self._index.searcher())
+        self._view = _View(self._index.searcher(), self._schema)
         # SKUs written since the index was last known empty (None: it may hold any): a SKU
         # not written since needs no delete before its add, which keeps a build fast.
         self._added: set[str] | None = set() if self._view.searcher.num_docs == 0 else None
@@ -136,7 +139,9 @@ class TantivyIndex:
         self._reopened()
 
     def _reopened(self) -> None:
-        self._view = _View(self._index.searcher())  # one swap: a search running keeps its own
+        self._view = _View(
+            self._index.searcher(), self._schema
+        )  # one swap: a search running keeps its own
 
     @contextmanager
     def writing(self) -> Iterator[bool]:
@@ -232,6 +237,9 @@ class TantivyIndex:
         searcher = view.searcher
         relaxed = plan.must_match < len(plan.query.terms)
         loose, unmatched = _unknown_words(view.vocabulary, plan, relaxed)
+        if relaxed and loose:  # the words all must match found nothing: some typos may not
+            gone = frozenset(t.text for t in plan.query.terms if view.finds_nothing(t, loose))
+            plan, unmatched = _exact(plan, gone), unmatched + len(gone)
         if unmatched > len(plan.query.terms) - plan.must_match or (
             relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose)
         ):
@@ -305,13 +313,34 @@ class TantivyIndex:
 
 
 class _View:
-    """One commit as searches see it: its searcher, what its term dictionary says, and the
-    attribute names that get facets (read once)."""
+    """One commit as searches see it: its searcher, what its term dictionary says, the
+    attribute names that get facets (read once), and the words whose typos find nothing."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, schema: tantivy.Schema) -> None:
         self.searcher = searcher
         self.vocabulary = Vocabulary(searcher)
+        self._schema = schema
         self._names: tuple[str, ...] | None = None
+        self._nothing: dict[QueryTerm, bool] = {}
+
+    def finds_nothing(self, term: QueryTerm, loose: frozenset[str]) -> bool:
+        """Whether `term`, a word the index lacks looked up with typos (in `loose`), matches no
+        document at all, typos and completions counted, by one unscored count remembered for
+        this commit. Asked once every word together found nothing: a typo no indexed word is
+        near (most of a shopper's words the catalog lacks) then counts as a word that cannot
+        match, and each relaxed step leaves its typo automata out (two for the scored query,
+        one for the count; each costs 20-120 microseconds to build and run; ADR 0047)."""
+        if term.text not in loose:
+            return False
+        found = self._nothing.get(term)
+        if found is None:
+            if len(self._nothing) > KEPT_WORDS:
+                self._nothing.clear()
+            clause = self.vocabulary.clause(
+                (False, term, True), lambda: match_clause(self._schema, self.vocabulary, term, True)
+            )
+            found = self._nothing[term] = not self.searcher.search(clause, 1, True).count
+        return found
 
     def attribute_names(self) -> tuple[str, ...]:
         if self._names is None:
@@ -333,6 +362,16 @@ def _lock(handle: int, wait_s: float) -> bool:
 
 
 _KEY_COUNT = itemgetter("key", "doc_count")  # a bucket as a (value, count) pair
+
+
+def _exact(plan: SearchPlan, gone: frozenset[str]) -> SearchPlan:
+    """The plan with the words whose typos find nothing (`gone`) looked up within no edit:
+    their clauses keep their place and kind, so every score is summed as before, bit for
+    bit, and match nothing as before, without building a typo automaton (ADR 0047)."""
+    if not gone:
+        return plan
+    terms = tuple(replace(t, typos=0) if t.text in gone else t for t in plan.query.terms)
+    return replace(plan, query=replace(plan.query, terms=terms))
 
 
 def _unknown_words(
