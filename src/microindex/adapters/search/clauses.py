@@ -40,7 +40,8 @@ def term_clause(
 ) -> Query:
     """Exact and alternative forms in every weighted field; typos when `loose` (the index lacks
     the word: an indexed word means what it says, and skipping its expansions keeps queries
-    fast); the prefix of the word being typed."""
+    fast), within `term.typos` edits (none for a word whose typos find nothing: ADR 0047);
+    the prefix of the word being typed."""
     parts, dense = _weighted(schema, vocabulary, term)
     for field, weight in LOOSE_FIELDS:
         if loose:

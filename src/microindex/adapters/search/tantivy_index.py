@@ -17,7 +17,6 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ from microindex.adapters.search.queries import (
     any_of,
     facet_request,
     plan_query,
+    unknown_words,
+    without_typos,
 )
 from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.product import Product
@@ -46,7 +47,7 @@ from microindex.domain.search.facets import (
     ranked,
     ranked_by_value,
 )
-from microindex.domain.search.query import QueryTerm, takes_typos
+from microindex.domain.search.query import QueryTerm
 from microindex.domain.search.request import SortOrder
 from microindex.domain.search.searched import searched
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
@@ -232,14 +233,16 @@ class TantivyIndex:
         catalog: its facets count the hits shown), else by one unscored pass of a narrower
         query matching the same set. (Running that pass on a second thread beside the scored
         one was slower on two busy cores: handing the GIL over costs more than the pass.)
-        A relaxed step that keeps several words is counted unscored first (`_any_match`)."""
+        A relaxed step that keeps several words is counted unscored first (`_any_match`); a step
+        needing more words than can match (the index lacks them, and their typos, counted once
+        a commit, find nothing) is not asked at all (ADR 0047)."""
         view = self._view  # this commit's, whatever a writer thread commits meanwhile
         searcher = view.searcher
         relaxed = plan.must_match < len(plan.query.terms)
-        loose, unmatched = _unknown_words(view.vocabulary, plan, relaxed)
+        loose, unmatched = unknown_words(view.vocabulary, plan, relaxed)
         if relaxed and loose:  # the words all must match found nothing: some typos may not
             gone = frozenset(t.text for t in plan.query.terms if view.finds_nothing(t, loose))
-            plan, unmatched = _exact(plan, gone), unmatched + len(gone)
+            plan, unmatched = without_typos(plan, gone), unmatched + len(gone)
         if unmatched > len(plan.query.terms) - plan.must_match or (
             relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose)
         ):
@@ -362,35 +365,6 @@ def _lock(handle: int, wait_s: float) -> bool:
 
 
 _KEY_COUNT = itemgetter("key", "doc_count")  # a bucket as a (value, count) pair
-
-
-def _exact(plan: SearchPlan, gone: frozenset[str]) -> SearchPlan:
-    """The plan with the words whose typos find nothing (`gone`) looked up within no edit:
-    their clauses keep their place and kind, so every score is summed as before, bit for
-    bit, and match nothing as before, without building a typo automaton (ADR 0047)."""
-    if not gone:
-        return plan
-    terms = tuple(replace(t, typos=0) if t.text in gone else t for t in plan.query.terms)
-    return replace(plan, query=replace(plan.query, terms=terms))
-
-
-def _unknown_words(
-    vocabulary: Vocabulary, plan: SearchPlan, relaxed: bool
-) -> tuple[frozenset[str], int]:
-    """The words the index lacks in every form: those looked up with typos ("mugs": mug), and
-    how many of the others can match nothing at all (no typos at this step, no completion),
-    as the term dictionary says. A step that needs more words than can match finds nothing
-    without asking the engine; a code typed may match (ADR 0047)."""
-    loose: set[str] = set()
-    unmatched = 0
-    for term in plan.query.terms:
-        if any(vocabulary.freq(f.ALL, w) for w in (term.text, *term.alternatives)):
-            continue
-        if takes_typos(term, relaxed):
-            loose.add(term.text)
-        elif not term.prefix or vocabulary.completions(f.ALL, term.text) == ():
-            unmatched += 1
-    return frozenset(loose), 0 if plan.query.codes else unmatched
 
 
 def _fixed(plan: SearchPlan) -> dict[str, str]:
