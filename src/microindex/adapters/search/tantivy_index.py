@@ -140,9 +140,8 @@ class TantivyIndex:
         self._reopened()
 
     def _reopened(self) -> None:
-        self._view = _View(
-            self._index.searcher(), self._schema
-        )  # one swap: a search running keeps its own
+        # One swap: a search running keeps its own.
+        self._view = _View(self._index.searcher(), self._schema)
 
     @contextmanager
     def writing(self) -> Iterator[bool]:
