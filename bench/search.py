@@ -46,6 +46,13 @@ now times what the rebuild reads, the values, not `Product`s):
 | 5,000 | after | 0.37, 0.34, 0.40 | 0.07, 0.08, 0.10 | 5.3x, 4.2x, 4.0x |
 | 100,000 | before | 8.56, 8.19, 8.43 | 1.33, 1.64, 1.64 | 6.4x, 5.0x, 5.1x |
 | 100,000 | after | 6.98, 7.68, 6.11 | 1.61, 1.38, 1.58 | 4.3x, 5.6x, 3.9x |
+
+Query figures, 2026-12-07 (ADR 0047: a word whose typos find nothing asked about once a commit;
+main and branch searchquery3 in turn, load 4.6-5.9), CPU p50 / p99 ratio against tantivy fuzzy,
+with facets (without): 5,000 products 3.8-3.9x / 3.2-3.8x (2.4-2.5x / 2.5-3.2x) before,
+3.7-3.9x / 3.4-3.8x (2.4-2.5x / 2.3-3.0x) after, our own p99 0.81-0.86 ms before and
+0.74-0.78 after; 100,000 products 2.1-2.6x / 1.4x (1.2-1.5x / 1.2x) before,
+2.0-2.1x / 1.1-1.2x (1.2-1.3x / 0.9-1.0x) after, our p99 2.33-2.48 ms before, 1.84-2.08 after.
 """
 
 from __future__ import annotations

@@ -88,6 +88,30 @@ def test_missing_words_are_dropped_only_when_nothing_matches_all(index: TantivyI
     assert skus(result) == ["MUG-1"] and result.dropped_terms == 1
 
 
+class _CountingSearcher:
+    """A searcher that counts the scored and unscored searches asked of it."""
+
+    def __init__(self, searcher: object) -> None:
+        self._searcher, self.searches = searcher, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._searcher, name)
+
+    def search(self, *args: object, **kwargs: object) -> object:
+        self.searches += 1
+        return self._searcher.search(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_a_step_needing_a_word_no_document_holds_is_not_asked_of_the_engine(
+    index: TantivyIndex,
+) -> None:
+    counting = index._view.searcher = _CountingSearcher(index._view.searcher)
+    result = find(index, "brass lamp 42 ", None)  # no product holds 42, which takes no typo
+    assert skus(result) == ["LMP-1"] and result.dropped_terms == 1
+    assert counting.searches == 2  # all but one counted, then scored: never all three
+    assert skus(find(index, "sofa 42 ", None)) == ["SOF-1"] and counting.searches == 3
+
+
 def test_in_stock_filter_keeps_what_this_node_holds(index: TantivyIndex) -> None:
     assert set(skus(find(index, "", filters=Filters(in_stock=True)))) == {"MUG-1", "LMP-1"}
     assert skus(find(index, "", "van", filters=Filters(in_stock=True))) == ["SOF-1"]

@@ -40,10 +40,11 @@ def term_clause(
 ) -> Query:
     """Exact and alternative forms in every weighted field; typos when `loose` (the index lacks
     the word: an indexed word means what it says, and skipping its expansions keeps queries
-    fast); the prefix of the word being typed."""
+    fast), within `term.typos` edits (none for a word whose typos find nothing: ADR 0047);
+    the prefix of the word being typed."""
     parts, dense = _weighted(schema, vocabulary, term)
     for field, weight in LOOSE_FIELDS:
-        if term.typos and loose:
+        if loose:
             fuzzy = Query.fuzzy_term_query(schema, field, term.text, term.typos, True, False)
             parts.append(Query.boost_query(fuzzy, weight * TYPO_SHARE))
         if term.prefix:
@@ -106,7 +107,7 @@ def match_clause(
     are also in the all-fields field, so the forms there find the same set."""
     words = [w for w in (term.text, *term.alternatives) if vocabulary.freq(f.ALL, w)]
     automata: list[Query] = []
-    if term.typos and loose:
+    if loose:
         automata.append(Query.fuzzy_term_query(schema, f.ALL, term.text, term.typos, True, False))
     if term.prefix:
         completions = vocabulary.completions(f.ALL, term.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +21,7 @@ from microindex.domain.search.facets import (
     PriceBand,
     attribute_key,
 )
-from microindex.domain.search.query import QueryTerm
+from microindex.domain.search.query import QueryTerm, takes_typos
 from microindex.domain.search.ranking import CODE_BOOST
 from microindex.domain.search.request import Filters
 from microindex.service.search import SearchPlan
@@ -133,6 +134,35 @@ def plan_query(
         ],
     )
     return Query.boolean_query([(Occur.Must, main), *quiet]) if quiet else main
+
+
+def without_typos(plan: SearchPlan, gone: frozenset[str]) -> SearchPlan:
+    """The plan with the words whose typos find nothing (`gone`) looked up within no edit:
+    their clauses keep their place and kind, so every score is summed as before, bit for
+    bit, and match nothing as before, without building a typo automaton (ADR 0047)."""
+    if not gone:
+        return plan
+    terms = tuple(replace(t, typos=0) if t.text in gone else t for t in plan.query.terms)
+    return replace(plan, query=replace(plan.query, terms=terms))
+
+
+def unknown_words(
+    vocabulary: Vocabulary, plan: SearchPlan, relaxed: bool
+) -> tuple[frozenset[str], int]:
+    """The words the index lacks in every form: those looked up with typos ("mugs": mug), and
+    how many of the others can match nothing at all (no typos at this step, no completion),
+    as the term dictionary says. A step that needs more words than can match finds nothing
+    without asking the engine; a code typed may match (ADR 0047)."""
+    loose: set[str] = set()
+    unmatched = 0
+    for term in plan.query.terms:
+        if any(vocabulary.freq(f.ALL, w) for w in (term.text, *term.alternatives)):
+            continue
+        if takes_typos(term, relaxed):
+            loose.add(term.text)
+        elif not term.prefix or vocabulary.completions(f.ALL, term.text) == ():
+            unmatched += 1
+    return frozenset(loose), 0 if plan.query.codes else unmatched
 
 
 @lru_cache(maxsize=64)

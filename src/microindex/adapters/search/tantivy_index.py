@@ -24,6 +24,7 @@ from typing import Any
 import tantivy
 
 from microindex.adapters.search import schema as f
+from microindex.adapters.search.clauses import match_clause
 from microindex.adapters.search.queries import (
     ATTRIBUTE_PREFIX,
     BRANDS,
@@ -31,6 +32,8 @@ from microindex.adapters.search.queries import (
     any_of,
     facet_request,
     plan_query,
+    unknown_words,
+    without_typos,
 )
 from microindex.adapters.search.vocabulary import Vocabulary
 from microindex.domain.product import Product
@@ -44,7 +47,7 @@ from microindex.domain.search.facets import (
     ranked,
     ranked_by_value,
 )
-from microindex.domain.search.query import takes_typos
+from microindex.domain.search.query import QueryTerm
 from microindex.domain.search.request import SortOrder
 from microindex.domain.search.searched import searched
 from microindex.service.search import EngineHit, EnginePage, IndexEntry, SearchPlan
@@ -55,6 +58,7 @@ STAGING = ".new-"  # a new index's directory before it is renamed into place
 WRITER_WAIT_S = 10.0  # how long a caller waits for another process's write before reading
 _RETRY_S = 0.02
 WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
+KEPT_WORDS = 50_000  # words a commit's view remembers whether typos find (then starts over)
 
 
 class TantivyIndex:
@@ -80,7 +84,7 @@ class TantivyIndex:
             self._index = self._open(self._home)
         f.register_analyzer(self._index)
         self._writer: Any = None
-        self._view = _View(self._index.searcher())
+        self._view = _View(self._index.searcher(), self._schema)
         # SKUs written since the index was last known empty (None: it may hold any): a SKU
         # not written since needs no delete before its add, which keeps a build fast.
         self._added: set[str] | None = set() if self._view.searcher.num_docs == 0 else None
@@ -136,7 +140,8 @@ class TantivyIndex:
         self._reopened()
 
     def _reopened(self) -> None:
-        self._view = _View(self._index.searcher())  # one swap: a search running keeps its own
+        # One swap: a search running keeps its own.
+        self._view = _View(self._index.searcher(), self._schema)
 
     @contextmanager
     def writing(self) -> Iterator[bool]:
@@ -227,17 +232,19 @@ class TantivyIndex:
         catalog: its facets count the hits shown), else by one unscored pass of a narrower
         query matching the same set. (Running that pass on a second thread beside the scored
         one was slower on two busy cores: handing the GIL over costs more than the pass.)
-        A relaxed step that keeps several words is counted unscored first (`_any_match`)."""
+        A relaxed step that keeps several words is counted unscored first (`_any_match`); a step
+        needing more words than can match (the index lacks them, and their typos, counted once
+        a commit, find nothing) is not asked at all (ADR 0047)."""
         view = self._view  # this commit's, whatever a writer thread commits meanwhile
-        searcher, vocabulary = view.searcher, view.vocabulary
+        searcher = view.searcher
         relaxed = plan.must_match < len(plan.query.terms)
-        loose = frozenset(  # typos for words the index lacks in every form ("mugs": mug)
-            t.text
-            for t in plan.query.terms
-            if takes_typos(t, relaxed)
-            and not any(vocabulary.freq(f.ALL, w) for w in (t.text, *t.alternatives))
-        )
-        if relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose):
+        loose, unmatched = unknown_words(view.vocabulary, plan, relaxed)
+        if relaxed and loose:  # the words all must match found nothing: some typos may not
+            gone = frozenset(t.text for t in plan.query.terms if view.finds_nothing(t, loose))
+            plan, unmatched = without_typos(plan, gone), unmatched + len(gone)
+        if unmatched > len(plan.query.terms) - plan.must_match or (
+            relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose)
+        ):
             return EnginePage([], 0, Facets() if plan.request.facets else None, loose)
         found, ordered = self._page(view, plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
@@ -260,7 +267,8 @@ class TantivyIndex:
         needs several words ("all but one" of a longer query) usually finds nothing, and then
         the scored query, several times dearer, is not run."""
         matched = plan_query(self._schema, view.vocabulary, plan, loose, scored=False)
-        return bool(getattr(view.searcher.search(matched, 1, True), "count", 0))
+        unscored = tantivy.Query.const_score_query(matched, 0.0)  # no BM25 for its top 1
+        return bool(getattr(view.searcher.search(unscored, 1, True), "count", 0))
 
     def _facet_query(
         self,
@@ -307,13 +315,34 @@ class TantivyIndex:
 
 
 class _View:
-    """One commit as searches see it: its searcher, what its term dictionary says, and the
-    attribute names that get facets (read once)."""
+    """One commit as searches see it: its searcher, what its term dictionary says, the
+    attribute names that get facets (read once), and the words whose typos find nothing."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, schema: tantivy.Schema) -> None:
         self.searcher = searcher
         self.vocabulary = Vocabulary(searcher)
+        self._schema = schema
         self._names: tuple[str, ...] | None = None
+        self._nothing: dict[QueryTerm, bool] = {}
+
+    def finds_nothing(self, term: QueryTerm, loose: frozenset[str]) -> bool:
+        """Whether `term`, a word the index lacks looked up with typos (in `loose`), matches no
+        document at all, typos and completions counted, by one unscored count remembered for
+        this commit. Asked once every word together found nothing: a typo no indexed word is
+        near (most of a shopper's words the catalog lacks) then counts as a word that cannot
+        match, and each relaxed step leaves its typo automata out (two for the scored query,
+        one for the count; each costs 20-120 microseconds to build and run; ADR 0047)."""
+        if term.text not in loose:
+            return False
+        found = self._nothing.get(term)
+        if found is None:
+            if len(self._nothing) > KEPT_WORDS:
+                self._nothing.clear()
+            clause = self.vocabulary.clause(
+                (False, term, True), lambda: match_clause(self._schema, self.vocabulary, term, True)
+            )
+            found = self._nothing[term] = not self.searcher.search(clause, 1, True).count
+        return found
 
     def attribute_names(self) -> tuple[str, ...]:
         if self._names is None:
