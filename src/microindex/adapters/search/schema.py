@@ -203,15 +203,15 @@ class Documents:
 
     def _defaults_for(self, named: tuple[str, ...]) -> list[str]:
         """The members (`NO_VALUE`) of the batch's columns a product with these names lacks."""
-        held = {attribute_column(name) for name in named}
-        return [_member(c, NO_VALUE) for c in self._columns if c not in held]
+        own = {attribute_column(name) for name in named}
+        return [_member(column, NO_VALUE) for column in self._columns if column not in own]
 
     def _pair(self, pair: tuple[str, str]) -> tuple[str, str | None, str]:
         name, value = pair
         faceted = facet_attributes((pair,))
         folded, kept = next(iter(faceted.items()), (None, ""))
-        column = attribute_column(folded) if folded is not None else ""
-        made = self._pairs[pair] = (attribute_key(name, value), folded, _member(column, kept))
+        member = "" if folded is None else _member(attribute_column(folded), kept)
+        made = self._pairs[pair] = (attribute_key(name, value), folded, member)
         return made
 
 
