@@ -11,6 +11,7 @@ most products, so as words they would match the whole catalog (ADR 0020).
 
 from __future__ import annotations
 
+import json
 import marshal
 import sys
 from collections import Counter
@@ -36,8 +37,8 @@ from microindex.service.search import EngineHit, IndexEntry
 # analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
 # columns, attribute names not searched; 8: no digest (the stored data holds the product's
 # indexed values, compared as they are), the SKU not stored; 9: the price's band as a column;
-# 10: the SKU one term, in `codes` (ADR 0043)
-SCHEMA_VERSION = "10"
+# 10: the SKU one term, in `codes` (ADR 0043); 13: the price a column only, not indexed (ADR 0048)
+SCHEMA_VERSION = "13"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 # The field each weighed part of a product is scored in. The description is scored in `all`,
@@ -65,7 +66,10 @@ ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
 # are left out), so each column is dense: counting a column a third of the products have took
 # five times as long as counting one they all have. Facets leave its bucket out.
 NO_VALUE = ""
-PRICE = "price"  # the effective price (the sale price when there is one)
+# The effective price (the sale price when there is one): a column only, which filters (a range
+# query over a fast field reads the column), sorts and counts facets; indexing it too cost a
+# build a term a product that no query read (ADR 0048).
+PRICE = "price"
 # The band of `price_bands()` (the default edges) holding the effective price, by position:
 # facets count it as a terms column, half the cost of a range aggregation over the prices.
 PRICE_BAND = "price_band"
@@ -107,7 +111,7 @@ def build_schema() -> tantivy.Schema:
     for name in (ATTRIBUTE, ATTRIBUTE_NAMES):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     builder.add_json_field(ATTRIBUTES, fast=True, tokenizer_name="raw", index_option="basic")
-    builder.add_float_field(PRICE, indexed=True, fast=True)
+    builder.add_float_field(PRICE, fast=True)
     builder.add_unsigned_field(PRICE_BAND, fast=True)
     return builder.build()
 
@@ -131,13 +135,18 @@ def document(entry: IndexEntry, columns: Collection[str] = ()) -> tantivy.Docume
 
 
 class Documents:
-    """Makes a batch's documents. Products share attributes (`colour` `navy` on many), so
-    each name and value's filter term, facet name and column are worked out once a batch."""
+    """Makes a batch's documents. Products share attributes (`colour` `navy` on many) and
+    prices, so each name and value's filter term, facet name and column, and each price's
+    column values, are worked out once a batch. The facet columns go to tantivy as JSON text
+    joined from each pair's remembered member: it reads text for half what a dict costs it."""
 
     def __init__(self, columns: Collection[str]) -> None:
         self._columns = columns
-        # (name, value) -> its filter term, folded name, facet column (None: blank), value
-        self._pairs: dict[tuple[str, str], tuple[str, str, str | None, str]] = {}
+        # (name, value) -> its filter term, folded name (None: blank), facet column member
+        self._pairs: dict[tuple[str, str], tuple[str, str | None, str]] = {}
+        # the faceted names a product has -> the members of the columns it has no value for
+        self._defaults: dict[tuple[str, ...], list[str]] = {}
+        self._prices: dict[str, tuple[float, int]] = {}  # price -> (price, band)
 
     def make(self, entry: IndexEntry) -> tantivy.Document:
         values = entry.values
@@ -162,40 +171,53 @@ class Documents:
         if brand:
             add(BRAND, brand)
         self._add_attributes(doc, attributes)
-        doc.add_float(PRICE, float(price))
-        doc.add_unsigned(PRICE_BAND, band_of(Decimal(price)))
+        amount, band = self._prices.get(price) or self._price(price)
+        doc.add_float(PRICE, amount)
+        doc.add_unsigned(PRICE_BAND, band)
         doc.add_bytes(DATA, marshal.dumps((values, stock), MARSHAL_FORMAT))
         return doc
+
+    def _price(self, price: str) -> tuple[float, int]:
+        made = self._prices[price] = (float(price), band_of(Decimal(price)))
+        return made
 
     def _add_attributes(
         self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...]
     ) -> None:
         """Filter terms (`colour=navy`), the faceted names and their facet columns."""
-        pairs, names, facets = self._pairs, {}, {}
+        pairs, members = self._pairs, {}
+        add = doc.add_text
         for pair in attributes:
-            term, name, column, value = pairs.get(pair) or self._pair(pair)
-            doc.add_text(ATTRIBUTE, term)
-            if column is not None:  # as `facet_attributes`: the last value of a name counts
-                names[name] = column
-                facets[column] = value
-        for name in names:
-            doc.add_text(ATTRIBUTE_NAMES, name)
-        for column in self._columns:
-            facets.setdefault(column, NO_VALUE)
-        if facets:
-            doc.add_json(ATTRIBUTES, facets)
+            term, name, member = pairs.get(pair) or self._pair(pair)
+            add(ATTRIBUTE, term)
+            if name is not None:  # as `facet_attributes`: the last value of a name counts
+                members[name] = member
+        for name in members:
+            add(ATTRIBUTE_NAMES, name)
+        named = tuple(members)
+        defaults = self._defaults.get(named)
+        if defaults is None:
+            defaults = self._defaults[named] = self._defaults_for(named)
+        if members or defaults:
+            doc.add_json(ATTRIBUTES, "{" + ",".join([*members.values(), *defaults]) + "}")
 
-    def _pair(self, pair: tuple[str, str]) -> tuple[str, str, str | None, str]:
+    def _defaults_for(self, named: tuple[str, ...]) -> list[str]:
+        """The members (`NO_VALUE`) of the batch's columns a product with these names lacks."""
+        own = {attribute_column(name) for name in named}
+        return [_member(column, NO_VALUE) for column in self._columns if column not in own]
+
+    def _pair(self, pair: tuple[str, str]) -> tuple[str, str | None, str]:
         name, value = pair
         faceted = facet_attributes((pair,))
-        folded, kept = next(iter(faceted.items()), (name, ""))
-        made = self._pairs[pair] = (
-            attribute_key(name, value),
-            folded,
-            attribute_column(folded) if faceted else None,
-            kept,
-        )
+        folded, kept = next(iter(faceted.items()), (None, ""))
+        member = "" if folded is None else _member(attribute_column(folded), kept)
+        made = self._pairs[pair] = (attribute_key(name, value), folded, member)
         return made
+
+
+def _member(key: str, value: str) -> str:
+    """One member of a JSON object, `"key":"value"`."""
+    return f"{json.dumps(key)}:{json.dumps(value)}"
 
 
 def _add_words(
