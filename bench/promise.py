@@ -103,6 +103,14 @@ order, ratio: 500 SKUs before 1,193 / 1,520 (0.56) and 1,163 / 1,440 (0.69), aft
 877 / 1,260 (0.33); 20,000 before 880 / 1,140 (0.47) and 1,006 / 1,320 (0.35), after 1,021 /
 1,280 (0.37) and 527 / 760 (0.32); a raw update 114-289 / 160-300. The CPU figures swing
 more than the change (5-8%); with raw past 2,000 commits/s the ratio is still near 0.3.
+
+Then (ADR 0045) both calls through statements prepared once a session (`EXECUTE
+promise_read_call`, `EXECUTE promise_write_call`). `--orders 500`, 2026-12-07, before and
+after in turn, load average 5.2-6.1 (raw 250-580 commits/s: the ratios say nothing), client /
+server CPU µs an order: 500 SKUs 560 / 800 -> 552 / 720; 5,000 578 / 820 -> 742 / 980; 20,000
+548 / 820 -> 719 / 940 (the runs swing more than the change). Alternated in one process on
+one hub (chunks of 50, medians of 20-30, schedstat): server 852 -> 784, 616 -> 553, 788 ->
+763, 968 -> 958 µs an order; about 5% of the server's CPU, the client's unchanged.
 """
 
 from __future__ import annotations

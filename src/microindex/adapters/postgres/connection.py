@@ -51,7 +51,7 @@ def run_batch(conn: Connection, statements: Sequence[Statement]) -> psycopg.Clie
     cursor = psycopg.ClientCursor(conn)
     query = ";".join(q for q, _ in statements)
     params = [p for _, ps in statements for p in ps]
-    if not _opens_transaction(conn):
+    if not opens_transaction(conn):
         cursor.execute(query, params)
         return cursor
     conn.autocommit = True  # so that psycopg sends no BEGIN of its own
@@ -75,7 +75,7 @@ def exchange(conn: Connection, statements: Sequence[Statement]) -> list[PGresult
     query = ";".join(q for q, _ in statements)
     params = [p for _, ps in statements for p in ps]
     text = _bound(conn, query, params)
-    begin = _opens_transaction(conn)
+    begin = opens_transaction(conn)
     data = (f"BEGIN;{text}" if begin else text).encode(conn.info.encoding)
     pgconn = conn.pgconn
     with conn.lock:
@@ -116,12 +116,12 @@ def _bound(conn: Connection, query: LiteralString, params: Sequence[Any]) -> str
 def read(conn: Connection, query: LiteralString, params: Sequence[Any]) -> Cursor:
     """`conn.execute(query, params)`, but a unit of work's first statement (no transaction
     open yet) goes as a `run_batch`, with the BEGIN in its message."""
-    if _opens_transaction(conn):
+    if opens_transaction(conn):
         return run_batch(conn, [(query, params)])
     return conn.execute(query, params)
 
 
-def _opens_transaction(conn: Connection) -> bool:
+def opens_transaction(conn: Connection) -> bool:
     """The next statement on `conn` makes psycopg begin a transaction (a plain BEGIN)."""
     return (
         conn.pgconn.transaction_status == TransactionStatus.IDLE

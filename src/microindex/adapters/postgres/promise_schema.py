@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from microindex.adapters.postgres.connection import Statement
+from psycopg.errors import InvalidSqlStatementName
+from psycopg.pq.abc import PGresult
+
+from microindex.adapters.postgres.connection import (
+    Connection,
+    Statement,
+    exchange,
+    opens_transaction,
+)
 
 # The SQLSTATE `rights_spend` raises when a SKU's rights went since the promise's view read
 # them (its DETAIL: the JSON `[sku, node, requested, held]`); the adapter raises NotEnoughRights.
@@ -276,25 +285,63 @@ PROMISE_INDEXES_MIGRATION = (
 
 _JSON = json.JSONEncoder(separators=(",", ":"))
 
+# Both calls prepared once a session (ADR 0045): `EXECUTE` them and the server neither parses
+# nor plans the `SELECT` around the function, nor lexes its arguments as literals of a
+# statement (they come as the prepared statement's parameters). psycopg prepares statements
+# of its own and, when it rolls back a transaction while it holds some (or runs a DROP,
+# ALTER or ROLLBACK), sends `DEALLOCATE ALL`, which drops ours too: a promise whose `EXECUTE`
+# finds its statement gone prepares both again in a fresh transaction (`read_result`). The
+# write goes prepared only in the transaction its read went prepared in, which nothing of a
+# promise rolls back in between (`write_call(prepared=...)`).
+_PREPARE: list[Statement] = [
+    (
+        "PREPARE promise_read_call (text, text[]) AS SELECT * FROM promise_read($1, $2)",
+        (),
+    ),
+    (
+        "PREPARE promise_write_call (jsonb, jsonb, jsonb) AS SELECT promise_write($1, $2, $3)",
+        (),
+    ),
+]
+# The connections whose session holds both, as far as this process knows.
+_PREPARED: weakref.WeakSet[Connection] = weakref.WeakSet()
+
 
 def write_call(
-    spends: Sequence[Any], rates: Sequence[Any], orders: Sequence[Any]
+    spends: Sequence[Any], rates: Sequence[Any], orders: Sequence[Any], prepared: bool = False
 ) -> list[Statement]:
     """The `promise_write` call that writes what a promise held back (none if nothing is):
-    its arguments JSON texts, bound as text."""
+    its arguments JSON texts, bound as text. `prepared`: as `EXECUTE promise_write_call`,
+    in the transaction whose `read_result` went prepared."""
     if not (spends or rates or orders):
         return []
-    return [
-        (
-            "SELECT promise_write(%s::jsonb, %s::jsonb, %s::jsonb)",
-            (_JSON.encode(spends), _JSON.encode(rates), _JSON.encode(orders)),
-        )
-    ]
+    query = (
+        "EXECUTE promise_write_call(%s, %s, %s)"
+        if prepared
+        else "SELECT promise_write(%s::jsonb, %s::jsonb, %s::jsonb)"
+    )
+    return [(query, (_JSON.encode(spends), _JSON.encode(rates), _JSON.encode(orders)))]
 
 
-def read_call(key: str | None, skus: Iterable[str]) -> Statement:
-    """The `promise_read` call: the view of `skus` (and whether the order `key` exists)."""
-    return "SELECT * FROM promise_read(%s, %s::text[])", (key, text_array(skus))
+def read_result(conn: Connection, key: str | None, skus: Iterable[str]) -> tuple[PGresult, bool]:
+    """The rows of the `promise_read` call: the view of `skus` (and whether the order `key`
+    exists), and whether it went prepared: it does when it opens the transaction (with the
+    BEGIN in its message, and the PREPAREs the first time on `conn`)."""
+    array = text_array(skus)
+    if not opens_transaction(conn):
+        (result,) = exchange(conn, [(_READ, (key, array))])
+        return result, False
+    call: Statement = ("EXECUTE promise_read_call(%s, %s)", (key, array))
+    try:
+        *_, result = exchange(conn, [call] if conn in _PREPARED else [*_PREPARE, call])
+    except InvalidSqlStatementName:  # psycopg deallocated them: this transaction holds nothing
+        conn.rollback()
+        *_, result = exchange(conn, [*_PREPARE, call])
+    _PREPARED.add(conn)
+    return result, True
+
+
+_READ = "SELECT * FROM promise_read(%s, %s::text[])"
 
 
 def text_array(values: Iterable[str]) -> str:

@@ -18,16 +18,16 @@ from datetime import datetime
 from typing import Any, LiteralString
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
-    exchange,
     row_statements,
     run_batch,
 )
-from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, read_call, write_call
+from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, read_result, write_call
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -172,6 +172,7 @@ class PostgresAccounts:
         # accounts read from a promise's view, by id: not locked, their saves held back
         self._seen: dict[int, NodeAccount] = {}
         self._spends: list[list[Any]] = []  # their saves, `promise_write`'s rows, in order
+        self._read_prepared = False  # this transaction's view read by `promise_read_call`
 
     def epoch(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'sync_epoch'").fetchone()
@@ -573,6 +574,13 @@ class PostgresAccounts:
         self._rates.clear()
         self._spends.clear()
         self._seen.clear()
+        self._read_prepared = False
+
+    def read_prepared(self) -> bool:
+        """This transaction read its view as `promise_read_call` (prepared in the session),
+        so `promise_write_call` is there too (ADR 0045)."""
+        status = self._conn.pgconn.transaction_status
+        return self._read_prepared and status == TransactionStatus.INTRANS
 
     def epochs(self) -> tuple[str, dict[str, str]]:
         """One statement: the hub's epoch (the row without a node) and each node's."""
@@ -594,10 +602,10 @@ class PostgresAccounts:
 
     def read_view(self, key: str | None, skus: Collection[str]) -> tuple[bool, PromiseView]:
         """Whether the order `key` exists, and the promise's view of `skus`: one call of
-        `promise_read` (with the BEGIN when it opens the transaction), sent without a cursor
-        and read as text (ADR 0036)."""
+        `promise_read` (with the BEGIN when it opens the transaction, and then prepared: ADR
+        0045), sent without a cursor and read as text (ADR 0036)."""
         self.flush()
-        (result,) = exchange(self._conn, [read_call(key, skus)])
+        result, self._read_prepared = read_result(self._conn, key, skus)
         encoding = self._conn.info.encoding
         get: Callable[[int, int], Any] = result.get_value  # its cells read are NOT NULL columns
         placed, epoch = False, ""
@@ -728,7 +736,9 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
     def _held_back(self) -> list[Statement]:
         """The accounts' writes held back, and the orders' (`_orders_held`), in one
         `promise_write` call."""
-        return [*super()._held_back(), *write_call(*self.accounts.take_held(), self._orders_held())]
+        prepared = self.accounts.read_prepared()
+        held = write_call(*self.accounts.take_held(), self._orders_held(), prepared=prepared)
+        return [*super()._held_back(), *held]
 
     def _orders_held(self) -> list[list[Any]]:
         """The new orders held back to the commit, as `promise_write` takes them (none here)."""
