@@ -34,8 +34,8 @@ from microindex.domain.movement import (
 KINDS = list(MovementKind)
 TAGS = list(Tag)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_KIND_TEXT = [kind.value for kind in KINDS]
-_KIND_SIGN = [QUANTITY_SIGN[kind] for kind in KINDS]
+KIND_TEXT = [kind.value for kind in KINDS]
+KIND_SIGN = [QUANTITY_SIGN[kind] for kind in KINDS]
 _TAG_OR_NONE = ["", *(tag.value for tag in TAGS)]
 _ZONES, _TAGGED = 1, 2
 _SIGNED, _UNSIGNED = "bhiq", "BHIQ"
@@ -54,16 +54,25 @@ def offset(at: datetime) -> int:
     return int(delta.total_seconds()) if delta else 0
 
 
-def write_columns(w: Writer, movements: Sequence[Movement]) -> None:
-    w.uint(len(movements))
-    if not movements:
-        return
-    strings: dict[str, int] = {"": 0}
+def tables(
+    movements: Sequence[Movement], strings: dict[str, int]
+) -> tuple[dict[str, int], dict[int, int]]:
+    """A push's string table (`strings` to begin with) and its zone offsets' (UTC's first),
+    each value's place in its table: every SKU, reference, actor and tag id, and the offset
+    of every movement's time."""
     offsets: dict[int, int] = {0: 0}
     for m in movements:
         for text in (m.sku, m.reference, m.actor, m.tag_id):
             strings.setdefault(text, len(strings))
         offsets.setdefault(offset(m.at), len(offsets))
+    return strings, offsets
+
+
+def write_columns(w: Writer, movements: Sequence[Movement]) -> None:
+    w.uint(len(movements))
+    if not movements:
+        return
+    strings, offsets = tables(movements, {"": 0})
     w.uint(len(strings))
     _column(w, [len(text) for text in strings], _UNSIGNED)
     w.blob("".join(strings).encode())
@@ -135,7 +144,7 @@ def read_columns(r: Reader, node: str) -> list[MovementRow]:
     optional = r.take(1)[0]
     try:
         kinds = r.take(count)
-        kind_text = list(map(_KIND_TEXT.__getitem__, kinds))
+        kind_text = list(map(KIND_TEXT.__getitem__, kinds))
         skus = list(map(strings.__getitem__, _read(r, count, _UNSIGNED)))
         quantities = _read(r, count, _SIGNED)
         at = times_text(accumulate(_read(r, count, _SIGNED)))
@@ -159,7 +168,7 @@ def read_columns(r: Reader, node: str) -> list[MovementRow]:
         )  # fmt: skip
     except IndexError as error:
         raise ValueError("a movement's index out of range") from error
-    if 0 in quantities or min(map(mul, quantities, map(_KIND_SIGN.__getitem__, kinds))) < 0:
+    if 0 in quantities or min(map(mul, quantities, map(KIND_SIGN.__getitem__, kinds))) < 0:
         for kind, quantity in zip(kinds, quantities, strict=True):
             check_row_quantity(KINDS[kind], quantity)
     return rows

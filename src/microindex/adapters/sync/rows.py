@@ -8,25 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from microindex.adapters.sync.columns import (
+    KIND_SIGN,
+    KIND_TEXT,
+    KINDS,
+    TAGS,
+    movements_head,
+    tables,
+    times_text,
+)
 from microindex.adapters.sync.columns import micros as _micros
-from microindex.adapters.sync.columns import movements_head, times_text
 from microindex.adapters.sync.columns import offset as _offset
 from microindex.adapters.sync.varint import Reader, Writer
-from microindex.domain.movement import (
-    QUANTITY_SIGN,
-    Movement,
-    MovementKind,
-    MovementRow,
-    Tag,
-    check_row_quantity,
-)
+from microindex.domain.movement import Movement, MovementRow, check_row_quantity
 from microindex.domain.sync.messages import MovementRows
 
-_KINDS = list(MovementKind)
-_TAGS = list(Tag)
-_KIND_TEXT = [kind.value for kind in _KINDS]
-_KIND_SIGN = [QUANTITY_SIGN[kind] for kind in _KINDS]
-_TAG_TEXT = [tag.value for tag in _TAGS]
+_TAG_TEXT = [tag.value for tag in TAGS]
 _HAS_REF, _HAS_ACTOR, _HAS_TZ, _HAS_TAG = 0x10, 0x20, 0x40, 0x80
 
 
@@ -35,12 +32,7 @@ def write_rows(w: Writer, movements: Sequence[Movement]) -> None:
     w.uint(len(movements))
     if not movements:
         return
-    strings: dict[str, int] = {}
-    offsets: dict[int, int] = {0: 0}
-    for m in movements:
-        for text in (m.sku, m.reference, m.actor, m.tag_id):
-            strings.setdefault(text, len(strings))
-        offsets.setdefault(_offset(m.at), len(offsets))
+    strings, offsets = tables(movements, {})
     w.uint(len(strings))
     for text in strings:
         w.text(text)
@@ -53,7 +45,7 @@ def write_rows(w: Writer, movements: Sequence[Movement]) -> None:
         micros = _micros(m.at)
         tz = offsets[_offset(m.at)]
         flags = (
-            _KINDS.index(m.kind)
+            KINDS.index(m.kind)
             | (_HAS_REF if m.reference else 0)
             | (_HAS_ACTOR if m.actor else 0)
             | (_HAS_TZ if tz else 0)
@@ -71,7 +63,7 @@ def write_rows(w: Writer, movements: Sequence[Movement]) -> None:
         if tz:
             w.uint(tz)
         if m.tag:
-            w.uint(_TAGS.index(m.tag))
+            w.uint(TAGS.index(m.tag))
             w.uint(strings[m.tag_id])
 
 
@@ -121,7 +113,7 @@ def _read_rows(
     micros = 0
     out: list[MovementRow] = []
     append = out.append
-    kinds, signs, tags, uv = _KIND_TEXT, _KIND_SIGN, _TAG_TEXT, _uv
+    kinds, signs, tags, uv = KIND_TEXT, KIND_SIGN, _TAG_TEXT, _uv
     instants: list[int] = []
     instant = instants.append
     for seq in range(first, first + count):
@@ -141,7 +133,7 @@ def _read_rows(
         quantity = quantity >> 1 if quantity & 1 == 0 else -((quantity + 1) >> 1)
         kind = flags & 0x0F
         if quantity == 0 or quantity * signs[kind] < 0:
-            check_row_quantity(_KINDS[kind], quantity)
+            check_row_quantity(KINDS[kind], quantity)
         delta = data[pos]  # microseconds since the last movement: mostly 3-4 bytes
         if delta < 0x80:
             pos += 1
