@@ -59,7 +59,11 @@ GTIN_MARK, FOLDED_MARK = "#", "~"
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
 STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
 CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
-ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
+# Filters (`colour=navy`) find a product's attribute in its facet column (`ATTRIBUTES`, indexed),
+# which holds each folded name's last value that is not blank; this field holds the terms of
+# the rest alone (`attribute_key`): blank values and a name's earlier values. A term a pair
+# cost a build about 5% (ADR 0049).
+ATTRIBUTE = "attribute_f"
 # Facets: {hex(name): value}, a single-valued column per attribute name (counting a multi-valued
 # `name=value` column was five times slower), and the names, to know which columns there are:
 # one term a product, its set of faceted names (`names_term`), whose products are the term's
@@ -188,14 +192,18 @@ class Documents:
     def _add_attributes(
         self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...]
     ) -> None:
-        """Filter terms (`colour=navy`), the faceted names and their facet columns."""
+        """The facet columns, the faceted names, and the filter terms the columns lack."""
         pairs, members = self._pairs, {}
         add = doc.add_text
         for pair in attributes:
-            term, name, member = pairs.get(pair) or self._pair(pair)
-            add(ATTRIBUTE, term)
+            _, name, member = pairs.get(pair) or self._pair(pair)
             if name is not None:  # as `facet_attributes`: the last value of a name counts
                 members[name] = member
+        if len(members) < len(attributes):  # a blank, or a name given twice
+            for pair in attributes:
+                term, name, member = pairs[pair]
+                if name is None or members[name] != member:
+                    add(ATTRIBUTE, term)
         named = tuple(members)
         defaults, names = self._named.get(named) or self._names(named)
         if members:
