@@ -73,14 +73,14 @@ def test_an_attribute_filter_finds_every_product_holding_the_pair() -> None:
         for pairs in [
             (("colour", "navy"), ("colour", "red")),
             (("colour", "red"), ("size", "large")),
-            tuple(("colour", f"shade {i}") for i in range(20)) + (("colour", "gold"),),
+            (*(("colour", f"shade {i}") for i in range(20)), ("colour", "gold")),
         ]:
             assert filtered(index, pairs) == holding(pairs), pairs
 
 
 def test_the_faceted_names_are_the_commonest_counted_per_product() -> None:
     sets = [
-        tuple((f"name {i:02}", "x") for i in range(k, k + 12)) + ((" NAME 03", "y"),)
+        (*((f"name {i:02}", "x") for i in range(k, k + 12)), (" NAME 03", "y"))
         for k in range(0, 24, 3)
     ]
     batches = [[*sets[:5], ((" Name 30", "z"),)], [*sets[5:], ((" name 30", "z"),)]]
