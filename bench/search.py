@@ -64,6 +64,17 @@ JSON members; 2.4% fewer instructions a product), the parent commit and this bra
 | 5,000 | after | 0.18, 0.20, 0.20, 0.16 | 0.04, 0.05, 0.05, 0.04 | 4.5x, 4.0x, 4.0x, 4.0x |
 | 100,000 | before | 4.40, 4.23, 5.73 | 1.07, 0.88, 1.10 | 4.1x, 4.8x, 5.2x |
 | 100,000 | after | 3.65, 4.26, 4.40 | 0.77, 0.85, 1.38 | 4.7x, 5.0x, 3.2x |
+
+ADR 0049 (search schema 14: a product's attribute names one term; attribute filters read the
+facet column; 7.8% fewer instructions a product), the parent commit and this branch in turn,
+load 1.2-2.1:
+
+| products | run | rebuild CPU s | fuzzy CPU s | CPU ratio |
+|---|---|---|---|---|
+| 5,000 | before | 0.24, 0.22, 0.40, 0.23, 0.24 | 0.05, 0.05, 0.08, 0.06, 0.06 | 3.8-5.0x |
+| 5,000 | after | 0.21, 0.22, 0.31, 0.22, 0.36 | 0.05, 0.05, 0.08, 0.05, 0.06 | 3.9-6.0x |
+| 100,000 | before | 5.36, 5.48, 4.84 | 1.23, 1.57, 1.18 | 4.4x, 3.5x, 4.1x |
+| 100,000 | after | 4.35, 6.47, 4.99 | 1.33, 1.50, 1.33 | 3.3x, 4.3x, 3.8x |
 """
 
 from __future__ import annotations

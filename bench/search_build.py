@@ -46,6 +46,12 @@ a batch): 20,000 products, least of 3 runs, the parent commit and this branch in
 made, as `upsert` does once it is added: kept in a list (as before), 20,000 documents cost 6 us
 a product more of fresh memory than the rebuild pays (16.6 against 9.9, timed apart).
 
+ADR 0049 (schema 14: a product's attribute names one term; filters read the facet column, the
+filter field holds blanks and a name's earlier values alone): 20,000 products, least of 3 runs,
+the parent commit and this branch in turn, load 3.2-3.6: the rebuild 40.6 and 36.5 us a product
+(4.68x, 3.99x plain) before, 36.9 and 33.9 (4.52x, 3.96x) after; instructions (callgrind, 5,000
+products, documents made, added and committed) 277,000 a product before, 255,500 after.
+
 The tantivy part less each group of fields (10,000 products, then 20,000): every field 25.4 /
 26.4 µs; less `all` 7.0 / 9.0, the four short text fields 5.4 / 6.1, the stored data 4.4 /
 4.9, the SKU and codes 4.2 / 4.5, the attribute facet columns (JSON) 2.8 / 4.1, the category and

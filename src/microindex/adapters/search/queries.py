@@ -76,7 +76,10 @@ def _relaxed(vocabulary: Vocabulary, plan: SearchPlan, clauses: list[Query]) -> 
 
 
 def filter_queries(
-    schema: tantivy.Schema, filters: Filters, stocked_at: frozenset[str] | None
+    schema: tantivy.Schema,
+    vocabulary: Vocabulary,
+    filters: Filters,
+    stocked_at: frozenset[str] | None,
 ) -> list[Query]:
     found: list[Query] = []
     if stocked_at is not None:
@@ -93,12 +96,31 @@ def filter_queries(
         found.append(any_of(schema, f.CATEGORY, filters.categories))
     if filters.brands:
         found.append(any_of(schema, f.BRAND, filters.brands))
-    by_name: dict[str, list[str]] = defaultdict(list)
+    by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for name, value in filters.attributes:
-        by_name[name.strip().lower()].append(attribute_key(name, value))
-    for keys in by_name.values():
-        found.append(any_of(schema, f.ATTRIBUTE, keys))
+        by_name[name.strip().lower()].append((name, value))
+    for name, pairs in by_name.items():
+        found.append(attribute_filter(schema, vocabulary, name, pairs))
     return found
+
+
+def attribute_filter(
+    schema: tantivy.Schema, vocabulary: Vocabulary, name: str, pairs: list[tuple[str, str]]
+) -> Query:
+    """Documents holding any of `pairs` (of the folded `name`): in the name's facet column
+    (its last value that is not blank), or as a filter term (`schema.ATTRIBUTE`: blanks and
+    earlier values), looked up only when the index holds it."""
+    keys = [attribute_key(n, v) for n, v in pairs]
+    kept = list(dict.fromkeys(k for _, v in pairs if (k := v.strip())))
+    extra = [k for k in keys if vocabulary.freq(f.ATTRIBUTE, k)]
+    found = [any_of(schema, f"{f.ATTRIBUTES}.{f.attribute_column(name)}", kept)] if kept else []
+    if extra:
+        found.append(any_of(schema, f.ATTRIBUTE, extra))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        return Query.boolean_query([(Occur.Should, q) for q in found])
+    return any_of(schema, f.ATTRIBUTE, keys)  # matches nothing, as the index holds none
 
 
 def any_of(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
@@ -130,7 +152,7 @@ def plan_query(
         (filters, stocked_at),
         lambda: [
             (Occur.Must, Query.const_score_query(q, 0.0))
-            for q in filter_queries(schema, filters, stocked_at)
+            for q in filter_queries(schema, vocabulary, filters, stocked_at)
         ],
     )
     return Query.boolean_query([(Occur.Must, main), *quiet]) if quiet else main

@@ -37,8 +37,9 @@ from microindex.service.search import EngineHit, IndexEntry
 # analyzer, no description field (scored in `all`), stored data by marshal; 7: dense facet
 # columns, attribute names not searched; 8: no digest (the stored data holds the product's
 # indexed values, compared as they are), the SKU not stored; 9: the price's band as a column;
-# 10: the SKU one term, in `codes` (ADR 0043); 13: the price a column only, not indexed (ADR 0048)
-SCHEMA_VERSION = "13"
+# 10: the SKU one term, in `codes` (ADR 0043); 13: the price a column only, not indexed (ADR 0048);
+# 14: a product's attribute names one term (ADR 0049)
+SCHEMA_VERSION = "14"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 # The field each weighed part of a product is scored in. The description is scored in `all`,
@@ -58,9 +59,15 @@ GTIN_MARK, FOLDED_MARK = "#", "~"
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
 STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
 CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
-ATTRIBUTE = "attribute_f"  # filters: `colour=navy`
+# Filters (`colour=navy`) find a product's attribute in its facet column (`ATTRIBUTES`, indexed),
+# which holds each folded name's last value that is not blank; this field holds the terms of
+# the rest alone (`attribute_key`): blank values and a name's earlier values. A term a pair
+# cost a build about 5% (ADR 0049).
+ATTRIBUTE = "attribute_f"
 # Facets: {hex(name): value}, a single-valued column per attribute name (counting a multi-valued
-# `name=value` column was five times slower), and the names, to know which columns there are.
+# `name=value` column was five times slower), and the names, to know which columns there are:
+# one term a product, its set of faceted names (`names_term`), whose products are the term's
+# count; a term a name cost a build three terms a product more (ADR 0049).
 ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
 # A product without a value for a faceted name holds this in its column (never a value: blanks
 # are left out), so each column is dense: counting a column a third of the products have took
@@ -144,8 +151,9 @@ class Documents:
         self._columns = columns
         # (name, value) -> its filter term, folded name (None: blank), facet column member
         self._pairs: dict[tuple[str, str], tuple[str, str | None, str]] = {}
-        # the faceted names a product has -> the members of the columns it has no value for
-        self._defaults: dict[tuple[str, ...], list[str]] = {}
+        # the faceted names a product has -> (the members of the columns it has no value for,
+        # its `ATTRIBUTE_NAMES` term)
+        self._named: dict[tuple[str, ...], tuple[list[str], str]] = {}
         self._prices: dict[str, tuple[float, int]] = {}  # price -> (price, band)
 
     def make(self, entry: IndexEntry) -> tantivy.Document:
@@ -184,27 +192,32 @@ class Documents:
     def _add_attributes(
         self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...]
     ) -> None:
-        """Filter terms (`colour=navy`), the faceted names and their facet columns."""
+        """The facet columns, the faceted names, and the filter terms the columns lack."""
         pairs, members = self._pairs, {}
         add = doc.add_text
         for pair in attributes:
-            term, name, member = pairs.get(pair) or self._pair(pair)
-            add(ATTRIBUTE, term)
+            _, name, member = pairs.get(pair) or self._pair(pair)
             if name is not None:  # as `facet_attributes`: the last value of a name counts
                 members[name] = member
-        for name in members:
-            add(ATTRIBUTE_NAMES, name)
+        if len(members) < len(attributes):  # a blank, or a name given twice
+            for pair in attributes:
+                term, name, member = pairs[pair]
+                if name is None or members[name] != member:
+                    add(ATTRIBUTE, term)
         named = tuple(members)
-        defaults = self._defaults.get(named)
-        if defaults is None:
-            defaults = self._defaults[named] = self._defaults_for(named)
+        defaults, names = self._named.get(named) or self._names(named)
+        if members:
+            add(ATTRIBUTE_NAMES, names)
         if members or defaults:
             doc.add_json(ATTRIBUTES, "{" + ",".join([*members.values(), *defaults]) + "}")
 
-    def _defaults_for(self, named: tuple[str, ...]) -> list[str]:
-        """The members (`NO_VALUE`) of the batch's columns a product with these names lacks."""
+    def _names(self, named: tuple[str, ...]) -> tuple[list[str], str]:
+        """The members (`NO_VALUE`) of the batch's columns a product with these names lacks,
+        and its `ATTRIBUTE_NAMES` term."""
         own = {attribute_column(name) for name in named}
-        return [_member(column, NO_VALUE) for column in self._columns if column not in own]
+        defaults = [_member(column, NO_VALUE) for column in self._columns if column not in own]
+        made = self._named[named] = (defaults, names_term(named))
+        return made
 
     def _pair(self, pair: tuple[str, str]) -> tuple[str, str | None, str]:
         name, value = pair
@@ -213,6 +226,20 @@ class Documents:
         member = "" if folded is None else _member(attribute_column(folded), kept)
         made = self._pairs[pair] = (attribute_key(name, value), folded, member)
         return made
+
+
+def names_term(names: Iterable[str]) -> str:
+    """A product's `ATTRIBUTE_NAMES` term: its faceted names, as a JSON list in order."""
+    return json.dumps(sorted(names))
+
+
+def named_products(terms: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """(name, products having it) of the `ATTRIBUTE_NAMES` terms and their counts."""
+    counts: Counter[str] = Counter()
+    for term, products in terms:
+        for name in json.loads(term):
+            counts[name] += products
+    return list(counts.items())
 
 
 def _member(key: str, value: str) -> str:

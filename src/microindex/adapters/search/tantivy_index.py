@@ -173,9 +173,7 @@ class TantivyIndex:
 
     def upsert(self, entries: Sequence[IndexEntry]) -> None:
         writer, added = self._writing(), self._added
-        documents = f.Documents(
-            f.facet_columns(entries, self._view.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
-        )
+        documents = f.Documents(f.facet_columns(entries, self._view.named_products()))
         for entry in entries:
             sku = entry.values[0]
             if added is None or sku in added:
@@ -344,9 +342,13 @@ class _View:
             found = self._nothing[term] = not self.searcher.search(clause, 1, True).count
         return found
 
+    def named_products(self) -> list[tuple[str, int]]:
+        """(attribute name, products having it) of this commit."""
+        return f.named_products(self.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
+
     def attribute_names(self) -> tuple[str, ...]:
         if self._names is None:
-            self._names = facet_names(self.searcher.terms_with_prefix(f.ATTRIBUTE_NAMES, ""))
+            self._names = facet_names(self.named_products())
         return self._names
 
 
