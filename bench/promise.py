@@ -111,6 +111,15 @@ server CPU µs an order: 500 SKUs 560 / 800 -> 552 / 720; 5,000 578 / 820 -> 742
 548 / 820 -> 719 / 940 (the runs swing more than the change). Alternated in one process on
 one hub (chunks of 50, medians of 20-30, schedstat): server 852 -> 784, 616 -> 553, 788 ->
 763, 968 -> 958 µs an order; about 5% of the server's CPU, the client's unchanged.
+
+Then (ADR 0050) measured, nothing changed: the trims left (`promise_read`'s first statement
+merged into the first SKU's, per-round ratio 1.001 in a SQL replay; `order_events_pkey`
+dropped, 1.003) are within noise. `--orders 500`, 2026-12-07, PostgreSQL, client / server CPU
+µs an order (raw commits/s), ratio: load 4.5-4.8: 500 SKUs 459 / 580 (3,111) 0.27; 5,000 450 /
+600 (2,104) 0.39; 20,000 521 / 680 (2,161) 0.31. Load 2.9-3.0: 500 SKUs 502 / 640 (2,670) 0.29;
+5,000 647 / 840 (2,251) 0.27; 20,000 436 / 560 (2,856) 0.29. A raw update 110-142 / 140-180.
+With raw past 2,000 commits/s the ratio sits at 0.27-0.31: a clear 0.35 needs an order about a
+fifth shorter, which no storage trim left gives (ADR 0050 lists what would).
 """
 
 from __future__ import annotations
