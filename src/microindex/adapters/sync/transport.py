@@ -60,12 +60,17 @@ class HubEndpoint:
     def handle(self, frame: bytes) -> bytes:
         """The reply is written in the push's format (an agent of format 7 reads only 7)."""
         with cyclic_gc_paused():  # a push's rows are thousands of tuples, none in a cycle
-            push = decode_push(frame, self._secrets.get)
-            now = self._clock()
-            reply = receive_push(self._hub, push, now, self._settings)
+            node, now, reply = self._receive(frame)
         if self._after is not None:
-            self._after(push.node, now)
-        return encode_reply(reply, self._secrets[push.node], version_of(frame))
+            self._after(node, now)
+        return encode_reply(reply, self._secrets[node], version_of(frame))
+
+    def _receive(self, frame: bytes) -> tuple[str, datetime, Reply]:
+        """Decode and apply the push: its rows are freed as this returns, before the collector
+        is back on (else its first collection would scan them all once more)."""
+        push = decode_push(frame, self._secrets.get)
+        now = self._clock()
+        return push.node, now, receive_push(self._hub, push, now, self._settings)
 
     __call__ = handle
 
