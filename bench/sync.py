@@ -55,6 +55,17 @@ nothing reading no more of the node's rights: callgrind 54,030 -> 48,984 instruc
 movement (raw / ours 0.305 -> 0.336); --pending 20000, old and new in turn, five pairs (load
 average 2.8-3.4): SQLite ratio 0.293-0.316 -> 0.305-0.370 (0.3 met in 2 -> 5 of 5), CPU
 4.6-4.8 -> 4.1-4.8 µs a movement (raw 1.3-1.5); PostgreSQL 0.56-0.83 -> 0.81-1.02.
+Then (ADR 0051) a push's SKU sets read in C: callgrind 48,871 -> 48,697 instructions a
+movement; --pending 20000, old and new in turn, three pairs (load 4.5-6.1, tests running
+beside): SQLite ratio 0.249 / 0.353 / 0.322 -> 0.332 / 0.334 / 0.346, CPU 6.4-6.7 -> 5.9-7.7
+µs a movement (raw 1.7-2.2): within noise.
+Then (ADR 0054) a push decoded and applied with the cyclic collector paused: callgrind 48,926
+-> 48,037 instructions a movement (-1.8%); --pending 20000, old and new in turn, twelve pairs
+(load average 1.1-3.7, tests running beside in the first six): SQLite CPU 5.3-8.1 (median
+6.0) -> 4.6-7.8 (median 5.0) µs a movement, new lower in 9 of 12 (raw 1.7-3.1); ratio
+0.286-0.368 (median 0.33) -> 0.279-0.410 (median 0.37), 0.3 met in 10 -> 11 of 12. The
+apply alone on a fresh process (smaller heap), least of five, three pairs: 4.58 / 4.63 / 6.79
+-> 4.48 / 4.44 / 4.59. The 4.2 aimed at is not met.
 PostgreSQL (--pg-url, default MICROINDEX_TEST_PG_URL or the local test server): the same hub
 apply rate in a throwaway schema, beside raw `executemany` INSERTs into a copy of `movements`
 (LIKE ... INCLUDING ALL); skipped with a message when the server cannot be reached.

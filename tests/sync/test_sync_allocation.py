@@ -83,3 +83,38 @@ def test_busy_nodes_sync_more_often_within_the_bounds() -> None:
     assert sync_interval(0.0, bounds) == 3600
     assert sync_interval(1e6, bounds) == 60
     assert sync_interval(4 / 3600, bounds) == pytest.approx(sync_interval(1 / 3600, bounds) / 2)
+
+
+def _split_one_tail_at_a_time(total: int, mu_local: float, mu_hub: float, pool: float) -> int:
+    """`split` as it was before ADR 0054: both sides' tails computed again for every unit."""
+    local = hub = 0
+    for _ in range(max(0, total)):
+        want_local = poisson_at_least(local + 1, mu_local)
+        if want_local < pool:
+            break
+        if want_local > poisson_at_least(hub + 1, mu_hub):
+            local += 1
+        else:
+            hub += 1
+    return local
+
+
+@given(
+    st.integers(-2, 150),
+    st.one_of(st.floats(0, 200), st.sampled_from([0.0, 1.0, 5.0, 1e-9, 1e6])),
+    st.one_of(st.floats(0, 200), st.sampled_from([0.0, 1.0, 5.0, 1e-9, 1e6])),
+    st.sampled_from([0.0, 0.001, 0.01, 0.05, 0.5, 1.0]),
+)
+def test_a_split_that_keeps_each_sides_tail_gives_what_recomputing_both_gave(
+    total: int, mu_local: float, mu_hub: float, pool: float
+) -> None:
+    assert split(total, mu_local, mu_hub, pool) == _split_one_tail_at_a_time(
+        total, mu_local, mu_hub, pool
+    )
+
+
+@pytest.mark.parametrize("mu", [0.0, 0.011, 0.5, 1.0, 3.7, 12.0, 40.0])
+def test_a_split_of_equal_demand_matches_recomputing_both_tails(mu: float) -> None:
+    for total in range(60):
+        assert split(total, mu, mu) == _split_one_tail_at_a_time(total, mu, mu, 0.01)
+        assert split(total, mu, mu / 3) == _split_one_tail_at_a_time(total, mu, mu / 3, 0.01)

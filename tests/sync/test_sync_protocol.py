@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from microindex.adapters.sync.codec import decode_push, encode_push
+from microindex.adapters.sync.transport import HubEndpoint, cyclic_gc_paused
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
 from microindex.service import rights, sync
@@ -172,3 +174,30 @@ def test_a_nodes_sales_before_its_first_sync_set_its_walk_in_rate(pair: Pair) ->
     with pair.hub() as uow:
         per_day = uow.accounts.walk_in_rates(["van"])["van"]["MUG-1"] * 86400
     assert 1.9 <= per_day <= 2.1  # 14 over the week its ledger spans, every batch counted
+
+
+def test_a_push_is_applied_with_the_cyclic_collector_paused_and_left_as_it_was(
+    pair: Pair,
+) -> None:
+    pair.receive("van", "MUG-1", 2)
+    seen: list[bool] = []
+
+    def clock() -> datetime:
+        seen.append(gc.isenabled())
+        return pair.clock()
+
+    endpoint = HubEndpoint(pair.hub, SECRETS, clock)
+    frame = encode_push(sync.prepare_push(pair.nodes["van"], "van"), SECRETS["van"])
+    assert gc.isenabled()
+    endpoint.handle(frame)
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(PushRefused):  # a replay: refused, and the collector on again
+        endpoint.handle(frame)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
@@ -39,6 +40,7 @@ from microindex.service.webhook_events import stock_learned
 
 _GRANT = MovementKind.GRANT
 _GRANT_KIND = _GRANT.value
+_SKU, _KIND = itemgetter(2), itemgetter(4)  # of a `MovementRow`
 
 
 class LocalFloors(Protocol):
@@ -260,7 +262,7 @@ def receive_push(
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
         rows = rows_of(push.movements)
-        skus = {row[2] for row in rows}
+        skus = set(map(_SKU, rows))  # a push's SKUs, read in C: not a loop a row
         touched = skus | {sku for sku, _ in push.want}
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
@@ -270,7 +272,12 @@ def receive_push(
         peer.admit(push)
         # on-hand read (and locked) only where goods move: a grant moves rights alone, and
         # the answer to a re-split is 20,000 of them
-        ledger = uow.ledger.load(push.node, {row[2] for row in rows if row[4] != _GRANT_KIND})
+        goods = (
+            skus
+            if _GRANT_KIND not in map(_KIND, rows)
+            else {row[2] for row in rows if row[4] != _GRANT_KIND}
+        )
+        ledger = uow.ledger.load(push.node, goods)
         before = dict(ledger.on_hand)
         complete = _mirror(uow, ledger, account, push.node, rows) and ledger.head >= push.head
         stock_learned(uow, push.node, before, ledger.on_hand, ledger.rows, now)

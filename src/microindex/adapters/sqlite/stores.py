@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
+from operator import itemgetter
 from typing import Any
 
 from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
@@ -67,6 +68,7 @@ def _compact(value: Any) -> str:
 
 
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
+_SKU, _KIND = itemgetter(2), itemgetter(4)  # of a `MovementRow`
 _INSERT_MOVEMENT = f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
 
 
@@ -369,7 +371,12 @@ class SqliteLedger:
             self._conn.executemany(_INSERT_MOVEMENT, rows)
         on_hand, grant = ledger.on_hand, MovementKind.GRANT.value
         # a grant's SKU is not written (its on-hand did not move, and it need not be loaded)
-        quantities = {row[2]: on_hand[row[2]] for row in rows if row[4] != grant}
+        moved: Iterable[str] = (
+            {row[2] for row in rows if row[4] != grant}
+            if grant in map(_KIND, rows)
+            else dict.fromkeys(map(_SKU, rows))  # no grant (most pushes): the SKUs read in C
+        )
+        quantities = {sku: on_hand[sku] for sku in moved}
         if len(quantities) == 1:  # a till's one line: its row, with no JSON to make and read
             self._conn.execute(
                 "INSERT INTO on_hand (node, sku, quantity) VALUES (?, ?, ?)"

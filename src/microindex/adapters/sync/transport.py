@@ -6,7 +6,9 @@ would carry the same frames.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +22,22 @@ from microindex.adapters.sync.codec import (
 from microindex.domain.sync.messages import Push, Reply
 from microindex.service.sync import SyncSettings, receive_push
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection within (reference counting still frees what it can), and
+    the collector as it was after: on again only if it was on. A push's decoded rows are
+    tracked tuples that live until the push is applied; collecting while they live scans them
+    again and again for nothing (ADR 0054). Another thread that pauses it too while this one
+    runs finds it off and leaves it to this one to turn back on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class HubEndpoint:
@@ -41,12 +59,18 @@ class HubEndpoint:
 
     def handle(self, frame: bytes) -> bytes:
         """The reply is written in the push's format (an agent of format 7 reads only 7)."""
+        with cyclic_gc_paused():  # a push's rows are thousands of tuples, none in a cycle
+            node, now, reply = self._receive(frame)
+        if self._after is not None:
+            self._after(node, now)
+        return encode_reply(reply, self._secrets[node], version_of(frame))
+
+    def _receive(self, frame: bytes) -> tuple[str, datetime, Reply]:
+        """Decode and apply the push: its rows are freed as this returns, before the collector
+        is back on (else its first collection would scan them all once more)."""
         push = decode_push(frame, self._secrets.get)
         now = self._clock()
-        reply = receive_push(self._hub, push, now, self._settings)
-        if self._after is not None:
-            self._after(push.node, now)
-        return encode_reply(reply, self._secrets[push.node], version_of(frame))
+        return push.node, now, receive_push(self._hub, push, now, self._settings)
 
     __call__ = handle
 

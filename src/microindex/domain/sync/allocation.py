@@ -43,15 +43,20 @@ def split(total: int, mu_local: float, mu_hub: float, pool_below: float = POOL_B
     the hub, where rights stay pooled for every channel and can be released at the next sync:
     so a short tau leaves most rights at the hub and an often-offline van keeps more.
     """
+    if total <= 0:
+        return 0
     local = hub = 0
-    for _ in range(max(0, total)):
-        want_local = poisson_at_least(local + 1, mu_local)
+    # each side's chance changes only when that side takes a unit: one tail a unit, not two
+    want_local, want_hub = poisson_at_least(1, mu_local), poisson_at_least(1, mu_hub)
+    for _ in range(total):
         if want_local < pool_below:
             break  # the chance only falls as local grows: the rest is the hub's
-        if want_local > poisson_at_least(hub + 1, mu_hub):
+        if want_local > want_hub:
             local += 1
+            want_local = poisson_at_least(local + 1, mu_local)
         else:
             hub += 1
+            want_hub = poisson_at_least(hub + 1, mu_hub)
     return local
 
 
