@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from operator import itemgetter
 
 from microindex.domain.errors import InvalidValue
 
@@ -162,6 +163,7 @@ class Movement:
 # a node's pushes as rows, building no `Movement` for a row that only moves stock and local
 # rights (see `Ledger.replicate_row`, `NodeAccount.mirror_row`).
 MovementRow = tuple[str, int, str, int, str, str, str, str, str, str]
+row_sku, row_kind = itemgetter(2), itemgetter(4)  # a row's SKU and kind, read in C
 
 
 def row_of(m: Movement) -> MovementRow:

@@ -13,12 +13,11 @@ import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
 from microindex.domain.ledger import Ledger
-from microindex.domain.movement import Movement, MovementKind, MovementRow
+from microindex.domain.movement import Movement, MovementKind, MovementRow, row_kind, row_sku
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NodeAccount, Request, RequestKind
 from microindex.domain.sync.messages import (
@@ -40,7 +39,6 @@ from microindex.service.webhook_events import stock_learned
 
 _GRANT = MovementKind.GRANT
 _GRANT_KIND = _GRANT.value
-_SKU, _KIND = itemgetter(2), itemgetter(4)  # of a `MovementRow`
 
 
 class LocalFloors(Protocol):
@@ -262,7 +260,7 @@ def receive_push(
     with hub_db() as uow:
         epoch = uow.accounts.epoch()
         rows = rows_of(push.movements)
-        skus = set(map(_SKU, rows))  # a push's SKUs, read in C: not a loop a row
+        skus = set(map(row_sku, rows))  # a push's SKUs, read in C: not a loop a row
         touched = skus | {sku for sku, _ in push.want}
         # locks the node's account, then reads its peer row
         account = uow.accounts.load(push.node, touched, requests=True)
@@ -274,7 +272,7 @@ def receive_push(
         # the answer to a re-split is 20,000 of them
         goods = (
             skus
-            if _GRANT_KIND not in map(_KIND, rows)
+            if _GRANT_KIND not in map(row_kind, rows)
             else {row[2] for row in rows if row[4] != _GRANT_KIND}
         )
         ledger = uow.ledger.load(push.node, goods)

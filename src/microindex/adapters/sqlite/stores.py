@@ -7,12 +7,11 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
-from operator import itemgetter
 from typing import Any
 
 from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
 from microindex.domain.ledger import CountResult, Ledger
-from microindex.domain.movement import Movement, MovementKind, Tag
+from microindex.domain.movement import Movement, MovementKind, Tag, row_kind, row_sku
 from microindex.domain.node import Node
 from microindex.domain.product import Fragility, Product, Size, stored_product
 from microindex.domain.search.searched import Searched
@@ -68,7 +67,6 @@ def _compact(value: Any) -> str:
 
 
 _MOVEMENT_COLUMNS = "node, seq, sku, quantity, kind, at, reference, actor, tag, tag_id"
-_SKU, _KIND = itemgetter(2), itemgetter(4)  # of a `MovementRow`
 _INSERT_MOVEMENT = f"INSERT INTO movements ({_MOVEMENT_COLUMNS}) VALUES ({', '.join('?' * 10)})"
 
 
@@ -373,8 +371,8 @@ class SqliteLedger:
         # a grant's SKU is not written (its on-hand did not move, and it need not be loaded)
         moved: Iterable[str] = (
             {row[2] for row in rows if row[4] != grant}
-            if grant in map(_KIND, rows)
-            else dict.fromkeys(map(_SKU, rows))  # no grant (most pushes): the SKUs read in C
+            if grant in map(row_kind, rows)
+            else dict.fromkeys(map(row_sku, rows))  # no grant (most pushes): the SKUs read in C
         )
         quantities = {sku: on_hand[sku] for sku in moved}
         if len(quantities) == 1:  # a till's one line: its row, with no JSON to make and read
