@@ -252,6 +252,18 @@ def test_a_voice_answer_comes_as_json_or_ssml(
     assert staff.status_code == 403
 
 
+@pytest.mark.parametrize("question", ["is the in stock", "???", "\U0001f6b2 in stock"])
+def test_a_question_naming_no_product_is_answered_with_none(
+    client: TestClient, secrets: dict[str, str], question: str
+) -> None:
+    """A question with no word that names a product once searched for nothing, which lists
+    every product, and answered "Yes. The <first product> is in stock"."""
+    asked: dict[str, str | float] = {"q": question, "lat": 51.5, "lon": -0.1}
+    answer = client.get("/api/v1/voice", params=asked, headers=bearer(secrets["channel"]))
+    assert answer.status_code == 200
+    assert (answer.json()["sku"], answer.json()["nodes"]) == (None, [])
+
+
 def test_the_openapi_document_describes_pages_feeds_and_voice(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/products/{handle}", "/feeds/{name}", "/api/v1/voice"} <= set(paths)

@@ -156,3 +156,14 @@ def test_zpl_text_cannot_break_out_of_its_field() -> None:
     assert "~DG" not in text
     assert text.count("^XZ") == 1
     assert ("A0", "Jug ~DG ^XZ") in parse_zpl(text)
+
+
+def test_a_title_with_line_breaks_and_control_characters_prints_as_one_line() -> None:
+    """A CSV keeps a title's line breaks, tabs and control characters: ZPL once sent them raw
+    to the printer inside ^FD, and the PDF ran the words together ("Casenewlinetab")."""
+    titled = replace(product(4), title="Case\r\nof\ttubes\x01\x7f")
+    label = product_label(titled, STEM)
+    assert label.heading == "Case of tubes"
+    text = zpl(label, STOCKS["4x6"])
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", text)
+    assert ("A0", "Case of tubes") in parse_zpl(text)

@@ -195,3 +195,20 @@ def test_the_resolver_reads_valid_scans_it_once_refused(cli: typer.Typer, scanne
 def test_a_stem_that_cannot_be_a_link_is_refused(cli: typer.Typer, stem: str) -> None:
     """#19 item 9: a space, a stem that already holds a primary key, a scheme other than http(s)."""
     assert "stem" in fails(cli, "link", "MUG-1", "--stem", stem).lower()
+
+
+def test_ean8_and_itf14_print_the_symbol_asked_for(cli: typer.Typer, tmp_path: Path) -> None:
+    """`--symbol itf14` once wrote a GS1 DataMatrix, and `--symbol ean8` wrote one for a
+    GTIN-13 that no EAN-8 can carry, instead of refusing it."""
+    import zxingcpp
+    from PIL import Image
+
+    from .decoding import decode_all
+
+    out = tmp_path / "case.png"
+    run(cli, "product", "MUG-1", "--symbol", "itf14", "-o", str(out))
+    (found,) = decode_all(Image.open(out))
+    assert (found.format, found.text) == (zxingcpp.BarcodeFormat.ITF, gtin(1).digits)
+    assert "only a GTIN-8 fits an EAN-8" in fails(
+        cli, "product", "MUG-1", "--symbol", "ean8", "-o", str(tmp_path / "e.png")
+    )

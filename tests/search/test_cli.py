@@ -60,3 +60,25 @@ def test_rebuild_and_bad_filters(shop: Path) -> None:
     result = CliRunner().invoke(app, ["rebuild"])
     assert result.exit_code == 0 and "hub: 6 products" in result.output
     assert CliRunner().invoke(app, ["find", "mug", "--attr", "navy"]).exit_code == 1
+
+
+def test_a_title_with_control_characters_is_shown_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title imported with \\x00 or \\x01 in it (a CSV keeps them) once broke `search find`
+    with rich's MarkupError: the CLI marked the matching words with those very characters."""
+    from decimal import Decimal
+
+    from microindex.domain.codes import Sku
+    from microindex.domain.money import Money
+    from microindex.domain.product import Product
+
+    ws = bootstrap(Settings(tmp_path))
+    title = "Croissant\x01 butter\x00 [bold]"
+    product = Product(Sku("CAKE-1"), title, Money(Decimal("2.50"), "GBP"))
+    import_products(ws.hub, ParsedCatalog([product]), AT)
+    ws.close()
+    monkeypatch.setenv("MICROINDEX_WORKSPACE", str(tmp_path))
+    result = CliRunner().invoke(app, ["find", "croissant"])
+    assert result.exit_code == 0, result.output
+    assert "CAKE-1" in result.output and "[bold]" in result.output

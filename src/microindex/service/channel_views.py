@@ -137,9 +137,10 @@ def answer_question(
     now: datetime,
 ) -> VoiceAnswer:
     """ "Is X in stock near me?": the best match for the question's words (the CLI's
-    `feeds voice` and the API's `/api/v1/voice` both ask here), answered by `voice_answer`."""
-    wanted = SearchRequest(question_terms(question), limit=1)
-    hits = search(index, wanted, None, synonyms).hits
+    `feeds voice` and the API's `/api/v1/voice` both ask here), answered by `voice_answer`.
+    A question without a word naming a product names none (an empty search lists them all)."""
+    terms = question_terms(question)
+    hits = search(index, SearchRequest(terms, limit=1), None, synonyms).hits if terms else []
     product = sources.products.product(hits[0].sku) if hits else None
     return voice_answer(sources, question, product, customer, now)
 

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from microindex.adapters.csvio import parse_plain, write_plain
+from microindex.adapters.csvio.cells import title_text
 from microindex.domain.codes import Sku
 from microindex.domain.gtin import Gtin, gs1_check_digit
 from microindex.domain.money import MINOR_UNITS, Money
@@ -160,6 +161,14 @@ def money_pair(draw: st.DrawFn) -> tuple[Money, Money | None]:
     return price, Money(Decimal(sale).scaleb(-MINOR_UNITS[currency]), currency)
 
 
+def seen(title: str) -> bool:
+    """A title the import takes: one with a character a reader sees."""
+    try:
+        return bool(title_text(title))
+    except ValueError:
+        return False
+
+
 @st.composite
 def products(draw: st.DrawFn) -> Product:
     price, sale_price = draw(money_pair())
@@ -167,7 +176,7 @@ def products(draw: st.DrawFn) -> Product:
     return Product(
         sku=Sku(draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,20}", fullmatch=True))),
         gtin=draw(st.none() | gtins()),
-        title=draw(clean_text.filter(bool)),
+        title=draw(clean_text.filter(seen)),
         description=draw(clean_text),
         brand=draw(clean_text),
         category=draw(clean_text),
@@ -208,3 +217,19 @@ def test_a_file_without_currency_takes_the_workspaces_and_a_bad_cell_is_still_re
     mixed = parse_plain(sheet(HEADER, "MUG-01,,Mug,12.50,,", "MUG-02,,Mug,9,,XYZ"), "EUR")
     assert [p.price.currency for p in mixed.products] == ["EUR"]
     assert [(e.row, e.column) for e in mixed.errors] == [(3, "currency")]  # the header is row 1
+
+
+def test_a_title_of_control_or_invisible_characters_only_is_refused() -> None:
+    """`\\x01\\x02` or a zero-width space passed "a product needs a title", and every channel
+    then showed the product untitled (Google's feed left its <title> out)."""
+    parsed = parse_plain(
+        sheet(
+            HEADER,
+            'BUN-1,,"\x01\x02",1.00,,EUR',
+            "BUN-2,,\u200b,1.00,,EUR",
+            "BUN-3,,\x01Bun,1,,EUR",
+        )
+    )
+
+    assert [(e.row, e.column) for e in parsed.errors] == [(2, "title"), (3, "title")]
+    assert [p.sku.value for p in parsed.products] == ["BUN-3"]

@@ -328,3 +328,10 @@ def test_written_shopify_products_read_back_exactly(
     assert parsed.catalog.errors == []
     assert parsed.catalog.products == catalog
     assert parsed.stock == [StockRow(sku, quantity) for sku, quantity in stock.items()]
+
+
+def test_a_title_of_control_characters_only_is_refused() -> None:
+    parsed = parse_shopify(sheet(HEADER, 'bun,"\x01\x1f",Title,Default Title,BUN-1,1.00,,,'), "EUR")
+
+    assert [(e.row, e.column) for e in parsed.catalog.errors] == [(2, "Title")]
+    assert parsed.catalog.products == []

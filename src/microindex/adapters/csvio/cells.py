@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from microindex.domain.errors import InvalidValue
@@ -12,6 +13,7 @@ from microindex.domain.product import web_url
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
+_UNSEEN = frozenset({"Cc", "Cf"})  # control characters; format marks such as U+200B
 
 
 def whole_number(text: str) -> int:
@@ -38,6 +40,14 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError("expected a date as YYYY-MM-DD") from None
+
+
+def title_text(text: str) -> str:
+    """A title with a character a reader sees: one of control characters and invisible
+    format marks only (which the channels drop or show as nothing) would be listed untitled."""
+    if all(c.isspace() or unicodedata.category(c) in _UNSEEN for c in text):
+        raise ValueError("has no character a reader can see")
+    return text
 
 
 def split_list(text: str, separator: str) -> tuple[str, ...]:

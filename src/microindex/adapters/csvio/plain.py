@@ -23,6 +23,7 @@ from microindex.adapters.csvio.cells import (
     gtin_text,
     iso_date,
     split_list,
+    title_text,
     web_urls,
     whole_number,
     yes_no,
@@ -100,7 +101,7 @@ def _product(row: Row, attributes: list[tuple[str, str]], currency: str | None) 
     sku = row.take("sku", Sku, required=True)
     gtin = row.take("gtin", Gtin.parse) if cells.get("gtin") else None
     keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
-    title = row.take("title", str, required=True)
+    title = row.take("title", title_text, required=True)
     price, sale_price = _prices(row, currency)
     weight_g = row.take("weight_g", whole_number) if cells.get("weight_g") else None
     size = row.take("size", Size.parse) if cells.get("size") else None

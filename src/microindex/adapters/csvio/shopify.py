@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
 
-from microindex.adapters.csvio.cells import split_list, whole_number
+from microindex.adapters.csvio.cells import split_list, title_text, whole_number
 from microindex.adapters.csvio.html_text import html_to_text
 from microindex.adapters.csvio.sheet import (
     Row,
@@ -205,7 +205,7 @@ def _handles(sheet: Sheet) -> Iterator[list[Row]]:
 
 def _common(rows: list[Row]) -> _Common | None:
     first = rows[0]
-    title = first.take("Title", str, required=True)
+    title = first.take("Title", title_text, required=True)
     images = _images(rows)
     if title is None:
         return None

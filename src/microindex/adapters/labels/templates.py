@@ -13,6 +13,7 @@ from microindex.adapters.symbols.render import (
     qr,
     retail,
 )
+from microindex.domain.channels.text import one_line
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.gs1.element_string import ElementString
 from microindex.domain.gs1.keys import Gln, Sscc
@@ -52,7 +53,7 @@ def product_label(
     details += [f"{name} {value}" for name, value in (("LOT", lot), ("SN", serial)) if value]
     if expiry:
         details.append(f"EXP {expiry.isoformat()}")
-    return Label(product.title, tuple(details), tuple(symbols), Use.RETAIL)
+    return Label(one_line(product.title), tuple(details), tuple(symbols), Use.RETAIL)
 
 
 def shelf_label(gln: Gln, bin_: str, place: str, stem: str) -> Label:

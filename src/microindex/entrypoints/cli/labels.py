@@ -152,6 +152,14 @@ def product(
     console.print(f"{symbology.value} for {sku} written to {out}")
 
 
+_GTIN_ONLY = {
+    Symbology.EAN13: render.ean13,
+    Symbology.EAN8: render.ean8,
+    Symbology.UPCA: render.upca,
+    Symbology.ITF14: render.itf14,
+}  # the symbols that carry the GTIN alone
+
+
 def _symbol(
     symbology: Symbology,
     label: Label,
@@ -164,10 +172,8 @@ def _symbol(
         return label.symbols[0]
     if found.gtin is None:  # product_label has refused already; this keeps mypy sure
         raise UnprintableSymbol(symbology.value, found.sku.value, "the product has no GTIN")
-    if symbology is Symbology.EAN13:
-        return render.ean13(found.gtin)
-    if symbology is Symbology.UPCA:
-        return render.upca(found.gtin)
+    if symbology in _GTIN_ONLY:
+        return _GTIN_ONLY[symbology](found.gtin)
     elements = DigitalLink.product(found.gtin, lot, serial, expiry).element_string()
     if symbology is Symbology.GS1_128:
         return render.gs1_128(elements)

@@ -171,8 +171,10 @@ def _show(result: SearchResult, as_json: bool) -> None:
         + (f" (ignoring {result.dropped_terms} word(s))" if result.dropped_terms else "")
     )
     for hit in result.hits:
-        title = escape(hit.title_marked.marked("\x00", "\x01"))
-        title = title.replace("\x00", "[bold]").replace("\x01", "[/bold]")
+        title = "".join(
+            f"[bold]{escape(part)}[/bold]" if hit_word else escape(part)
+            for part, hit_word in hit.title_marked.spans
+        )
         where = ", ".join(
             f"{r.node} {r.method.value} by {r.ready_by:%a %H:%M %Z}" for r in hit.reach
         )
