@@ -82,3 +82,30 @@ def test_a_title_with_control_characters_is_shown_not_a_traceback(
     result = CliRunner().invoke(app, ["find", "croissant"])
     assert result.exit_code == 0, result.output
     assert "CAKE-1" in result.output and "[bold]" in result.output
+
+
+def test_a_title_with_escape_sequences_sends_the_terminal_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title holding ESC sequences (a supplier's CSV: recolour, retitle the window) and
+    other controls is shown with U+FFFD in their place, in a table's highlighted cell and in
+    a line, never sent to the terminal as they are; `--json` keeps the title as it is."""
+    from decimal import Decimal
+
+    from microindex.domain.codes import Sku
+    from microindex.domain.money import Money
+    from microindex.domain.product import Product
+
+    ws = bootstrap(Settings(tmp_path))
+    title = "Sourdough \x1b]0;owned\x07loaf \x1b[2J\x9b31m rye\x7f"
+    product = Product(Sku("BREAD-1"), title, Money(Decimal("4.20"), "GBP"))
+    import_products(ws.hub, ParsedCatalog([product]), AT)
+    ws.close()
+    monkeypatch.setenv("MICROINDEX_WORKSPACE", str(tmp_path))
+    result = CliRunner().invoke(app, ["find", "sourdough"])
+    assert result.exit_code == 0, result.output
+    assert "BREAD-1" in result.output and "\ufffd" in result.output
+    for control in ("\x1b", "\x07", "\x9b", "\x7f"):
+        assert control not in result.output
+    found = CliRunner().invoke(app, ["find", "sourdough", "--json"])
+    assert found.exit_code == 0 and json.loads(found.output)["hits"][0]["title"] == title

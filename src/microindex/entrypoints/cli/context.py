@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from microindex.domain.errors import DomainError, NoWorkspace
 from microindex.domain.sync.node import PromisedOnline
+from microindex.entrypoints.cli.output import ShownConsole
 from microindex.entrypoints.cli.output import console as console
 from microindex.service.catalog import pull_catalog
 from microindex.service.nodes import get_node, list_nodes
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from microindex.service.ports import UnitOfWorkFactory
     from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
-errors = Console(stderr=True)
+errors = ShownConsole(stderr=True)
 
 
 @dataclass

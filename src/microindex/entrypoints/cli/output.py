@@ -26,9 +26,44 @@ from typer.core import TyperGroup
 NO_JSON = {"serve", "demo", "run", "schedule"}  # run until Ctrl-C: nothing to collect
 
 
-class CliConsole(Console):
+# What a terminal would read as a command rather than show: C0 controls but tab and newline,
+# DEL and C1. A product's title, a note or a CSV's cell may hold them (ESC starts a sequence
+# that recolours, moves the cursor or retitles the window); shown as U+FFFD, never sent.
+_UNPRINTABLE = {c: "\ufffd" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (9, 10)}
+
+
+def printable(text: str) -> str:
+    return text.translate(_UNPRINTABLE)
+
+
+def _printable(shown: Any) -> Any:
+    """`shown` with its text made `printable`, a character for a character (a `Text`'s
+    styles keep their places); a table's cells and title in place."""
+    if isinstance(shown, str):
+        return printable(shown)
+    if isinstance(shown, Text):
+        text = shown.copy()
+        text.plain = printable(shown.plain)
+        return text
+    if isinstance(shown, Table):
+        if shown.title is not None:
+            shown.title = _printable(shown.title)
+        for column in shown.columns:
+            column._cells[:] = map(_printable, column._cells)  # rich keeps the cells there
+    return shown
+
+
+class ShownConsole(Console):
+    """A console that sends the terminal no control character of the text it shows."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*map(_printable, objects), **kwargs)
+
+
+class CliConsole(ShownConsole):
     """Standard output. Tables print with every token (an id, a SKU, a code: a cell with no
-    space) whole on one line where the terminal allows, folded where not: never cut."""
+    space) whole on one line where the terminal allows, folded where not: never cut. Under
+    `--json` the text is collected as it is (JSON escapes control characters)."""
 
     collected: list[Any] | None = None
 
