@@ -78,6 +78,10 @@ MISTAKES = {
         NO_NODE,
     ),
     "the round of a van that does not exist": (["van", "round", "show", "lockr"], NO_NODE),
+    "an order to collect at a node that does not exist": (
+        ["order", "place", "--line", "MUG-TIDE-350:1", "--method", "pickup", "--pickup-node", "lockr"],
+        NO_NODE,
+    ),
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,

@@ -27,6 +27,11 @@ ASKED = {
         {"sku": "MUG-TYDE-350", "quantity": 1},
         NO_SKU,
     ),
+    "an order to collect at a node that does not exist": (
+        "/api/v1/orders",
+        {"lines": [{"sku": "MUG-TIDE-350", "quantity": 1}], "method": "pickup", "pickup_node": "lockr"},
+        NO_NODE,
+    ),
     "a transfer at once of a SKU that does not exist": (
         "/api/v1/nodes/shopfront/transfers",
         {"to": "locker", "sku": "MUG-TYDE-350", "quantity": 1},

@@ -23,7 +23,7 @@ from microindex.entrypoints.cli.context import (
     workspace,
 )
 from microindex.service import packaging, promise
-from microindex.service.known import require_skus
+from microindex.service.known import require_nodes, require_skus
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -98,6 +98,7 @@ def place(
         asked = _request(file, line, method, lat, lon, pickup_node)
         request = promise.request_from_record(asked, ws.clock())
         require_skus(ws.hub, [line.sku for line in request.lines])  # as the API refuses them
+        require_nodes(ws.hub, *filter(None, [request.pickup_node]))
         settings = promise.PromiseSettings()
         if rules:
             settings = promise.PromiseSettings(chain=_chain(rules))
