@@ -82,6 +82,18 @@ MISTAKES = {
         ["order", "place", "--line", "MUG-TIDE-350:1", "--method", "pickup", "--pickup-node", "lockr"],
         NO_NODE,
     ),
+    "an order line whose quantity is a superscript": (
+        ["order", "place", "--line", "MUG-TIDE-350:²", "--method", "pickup", "--pickup-node", "locker"],
+        "write SKU:QUANTITY",
+    ),
+    "a transfer line whose quantity is a superscript": (
+        ["transfer", "request", "shopfront", "locker", "--line", "MUG-TIDE-350:²"],
+        "write SKU:QUANTITY",
+    ),
+    "a return line whose quantity is a superscript": (
+        ["returns", "open", "shopfront", "till:shopfront", "MUG-TIDE-350:²", "--reason", "faulty"],
+        "write SKU or SKU:QUANTITY",
+    ),
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,

@@ -51,7 +51,7 @@ def _request(
     parsed: list[list[object]] = []
     for text in lines:
         sku, _, quantity = text.partition(":")
-        if not quantity.isdigit():
+        if not quantity.isascii() or not quantity.isdigit():
             raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
         parsed.append([sku, int(quantity)])
     return {
