@@ -132,3 +132,21 @@ def test_a_command_before_init_makes_no_workspace(
     assert made.exit_code == 0, made.output
     shown = runner.invoke(app, ["stock", "show", "--json"], obj=on_demo_day())
     assert (shown.exit_code, shown.stdout.strip()) == (0, "[]")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stock", "receive", "shopfront", "MUG-TIDE-350", "99999999999999999999"],
+        ["stock", "count", "shopfront", "MUG-TIDE-350", "99999999999999999999"],
+        ["stock", "receive", "shopfront", "MUG-TIDE-350", "1000001"],
+    ],
+)
+def test_a_quantity_beyond_what_the_api_takes_is_refused_and_records_nothing(
+    demo: Path, args: list[str]
+) -> None:
+    before = rows(demo)
+    result = runner.invoke(app, ["-w", str(demo), *args], obj=on_demo_day())
+    assert result.exit_code == 2, result.output  # a usage error, not a traceback
+    assert "1000000" in result.output
+    assert rows(demo) == before

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from microindex.adapters.csvio import parse_stock, write_stock
 from microindex.domain.ledger import CountResult
-from microindex.domain.movement import Movement
+from microindex.domain.movement import MAX_QUANTITY, Movement
 from microindex.domain.sync.account import RequestKind, RunsElsewhere
 from microindex.domain.sync.node import Override
 from microindex.entrypoints.cli.context import (
@@ -37,7 +37,7 @@ app = typer.Typer(help="Stock at nodes: receive, sell, write off, transfer, coun
 
 NODE = typer.Argument(..., help="Node code.")
 SKU = typer.Argument(..., help="Product SKU.")
-QTY = typer.Argument(..., min=1, help="Quantity (a positive whole number).")
+QTY = typer.Argument(..., min=1, max=MAX_QUANTITY, help="Quantity (a positive whole number).")
 REF = typer.Option("", "--ref", help="Reference: order, delivery note, reason.")
 ACTOR = typer.Option("", "--actor", help="Who did it.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -211,7 +211,7 @@ def count(
     ctx: typer.Context,
     node: str = NODE,
     sku: str = SKU,
-    counted: int = typer.Argument(..., min=0, help="How many were counted."),
+    counted: int = typer.Argument(..., min=0, max=MAX_QUANTITY, help="How many were counted."),
     position: int | None = typer.Option(
         None, help="Ledger position when counting began (see `stock head`); default: now."
     ),

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
 from microindex.domain.movement import Tag
+from microindex.domain.movement import MAX_QUANTITY
 from microindex.domain.node import (
     DEFAULT_PRIORITY,
     LONGEST_OFFLINE_GAP_S,
@@ -20,8 +21,6 @@ from microindex.domain.node import (
     NodeKind,
 )
 from microindex.domain.sync.node import Override
-
-MAX_QUANTITY = 1_000_000
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY, description="Units, > 0.")]
 Counted = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY, description="Units counted.")]
