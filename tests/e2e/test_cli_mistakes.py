@@ -94,6 +94,10 @@ MISTAKES = {
         ["returns", "open", "shopfront", "till:shopfront", "MUG-TIDE-350:²", "--reason", "faulty"],
         "write SKU or SKU:QUANTITY",
     ),
+    "an order line of more units than the API takes": (
+        ["order", "place", "--line", "MUG-TIDE-350:1000001", "--method", "pickup", "--pickup-node", "locker"],
+        "an order line wants 1 to 1,000,000",
+    ),
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,

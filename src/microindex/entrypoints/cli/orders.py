@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.movement import MAX_QUANTITY
 from microindex.domain.promise.lifecycle import Event, Order, Step
 from microindex.domain.promise.order import Method
 from microindex.domain.promise.plans import RULE_HELP, check_chain
@@ -53,6 +54,8 @@ def _request(
         sku, _, quantity = text.partition(":")
         if not quantity.isascii() or not quantity.isdigit():
             raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
+        if int(quantity) > MAX_QUANTITY:  # as the API's schema: no figure inflates demand rates
+            raise InvalidValue("quantity", quantity, f"an order line wants 1 to {MAX_QUANTITY:,}")
         parsed.append([sku, int(quantity)])
     return {
         "lines": parsed,
