@@ -12,8 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
-from microindex.domain.movement import Tag
-from microindex.domain.movement import MAX_QUANTITY
+from microindex.domain.movement import MAX_QUANTITY, Tag
 from microindex.domain.node import (
     DEFAULT_PRIORITY,
     LONGEST_OFFLINE_GAP_S,
