@@ -78,6 +78,30 @@ MISTAKES = {
         NO_NODE,
     ),
     "the round of a van that does not exist": (["van", "round", "show", "lockr"], NO_NODE),
+    "an order to collect at a node that does not exist": (
+        ["order", "place", "--line", "MUG-TIDE-350:1", "--method", "pickup", "--pickup-node", "lockr"],
+        NO_NODE,
+    ),
+    "an order line whose quantity is a superscript": (
+        ["order", "place", "--line", "MUG-TIDE-350:²", "--method", "pickup", "--pickup-node", "locker"],
+        "write SKU:QUANTITY",
+    ),
+    "a transfer line whose quantity is a superscript": (
+        ["transfer", "request", "shopfront", "locker", "--line", "MUG-TIDE-350:²"],
+        "write SKU:QUANTITY",
+    ),
+    "a return line whose quantity is a superscript": (
+        ["returns", "open", "shopfront", "till:shopfront", "MUG-TIDE-350:²", "--reason", "faulty"],
+        "write SKU or SKU:QUANTITY",
+    ),
+    "an order line of more units than the API takes": (
+        ["order", "place", "--line", "MUG-TIDE-350:1000001", "--method", "pickup", "--pickup-node", "locker"],
+        "an order line wants 1 to 1,000,000",
+    ),
+    "a transfer at once of a SKU that does not exist": (
+        ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 
@@ -112,3 +136,21 @@ def test_a_command_before_init_makes_no_workspace(
     assert made.exit_code == 0, made.output
     shown = runner.invoke(app, ["stock", "show", "--json"], obj=on_demo_day())
     assert (shown.exit_code, shown.stdout.strip()) == (0, "[]")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stock", "receive", "shopfront", "MUG-TIDE-350", "99999999999999999999"],
+        ["stock", "count", "shopfront", "MUG-TIDE-350", "99999999999999999999"],
+        ["stock", "receive", "shopfront", "MUG-TIDE-350", "1000001"],
+    ],
+)
+def test_a_quantity_beyond_what_the_api_takes_is_refused_and_records_nothing(
+    demo: Path, args: list[str]
+) -> None:
+    before = rows(demo)
+    result = runner.invoke(app, ["-w", str(demo), *args], obj=on_demo_day())
+    assert result.exit_code == 2, result.output  # a usage error, not a traceback
+    assert "1000000" in result.output
+    assert rows(demo) == before

@@ -27,6 +27,16 @@ ASKED = {
         {"sku": "MUG-TYDE-350", "quantity": 1},
         NO_SKU,
     ),
+    "an order to collect at a node that does not exist": (
+        "/api/v1/orders",
+        {"lines": [{"sku": "MUG-TIDE-350", "quantity": 1}], "method": "pickup", "pickup_node": "lockr"},
+        NO_NODE,
+    ),
+    "a transfer at once of a SKU that does not exist": (
+        "/api/v1/nodes/shopfront/transfers",
+        {"to": "locker", "sku": "MUG-TYDE-350", "quantity": 1},
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 
@@ -37,7 +47,7 @@ def test_a_mistake_is_refused_as_the_cli_says_it(
     path, body, message = ASKED[mistake]
     admin = bearer(secrets["admin"])
     transfers_before = client.get("/api/v1/transfers", headers=admin).json()
-    response = client.post(path, json=body, headers=admin)
+    response = client.post(path, json=body, headers={**admin, "Idempotency-Key": "typo-1"})
     assert response.status_code == 404, response.text
     error: dict[str, Any] = response.json()["error"]
     assert message in error["message"]

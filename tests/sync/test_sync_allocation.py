@@ -118,3 +118,25 @@ def test_a_split_of_equal_demand_matches_recomputing_both_tails(mu: float) -> No
     for total in range(60):
         assert split(total, mu, mu) == _split_one_tail_at_a_time(total, mu, mu, 0.01)
         assert split(total, mu, mu / 3) == _split_one_tail_at_a_time(total, mu, mu / 3, 0.01)
+
+
+def test_a_split_whose_hub_wants_every_unit_left_takes_a_few_tails_not_one_a_unit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A huge online demand (an order of a million units counts, refused or not) and a node
+    holding many units: the split stays exact and does not take one tail per unit (each tail
+    as long as the unit's rank), which stopped a sync for hours at 2,000,000 units."""
+    from microindex.domain.sync import allocation
+
+    calls: list[int] = []
+    real = allocation.poisson_at_least
+
+    def counted(k: int, mu: float) -> float:
+        calls.append(k)
+        return real(k, mu)
+
+    monkeypatch.setattr(allocation, "poisson_at_least", counted)
+    assert split(5_000, 0.15, 7.5e18) == _split_one_tail_at_a_time(5_000, 0.15, 7.5e18, 0.01)
+    calls.clear()
+    assert split(5_000, 0.15, 7.5e18) == 0
+    assert len(calls) < 10, len(calls)

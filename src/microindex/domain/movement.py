@@ -57,6 +57,10 @@ _SIGN: dict[MovementKind, int] = {
     MovementKind.GRANT: 0,
 }
 
+# The most units one act at an edge (a receipt, a sale, a count) may name: the API's schema
+# and the CLI's arguments take no more, so no typed figure reaches a ledger's integer column.
+MAX_QUANTITY = 1_000_000
+
 QUANTITY_SIGN = _SIGN  # read-only, for a reader that checks rows without building movements
 _NO_OFFSET = timedelta(0)
 

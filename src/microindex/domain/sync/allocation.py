@@ -48,15 +48,21 @@ def split(total: int, mu_local: float, mu_hub: float, pool_below: float = POOL_B
     local = hub = 0
     # each side's chance changes only when that side takes a unit: one tail a unit, not two
     want_local, want_hub = poisson_at_least(1, mu_local), poisson_at_least(1, mu_hub)
+    hub_stretch = False  # the hub took the last unit
     for _ in range(total):
         if want_local < pool_below:
             break  # the chance only falls as local grows: the rest is the hub's
         if want_local > want_hub:
             local += 1
             want_local = poisson_at_least(local + 1, mu_local)
+            hub_stretch = False
         else:
+            last = total - local  # the hub's count were it to take every unit left
+            if not hub_stretch and mu_hub >= last and poisson_at_least(last, mu_hub) >= want_local:
+                break  # even the hub's last unit is wanted there more: it takes all the rest
             hub += 1
             want_hub = poisson_at_least(hub + 1, mu_hub)
+            hub_stretch = True
     return local
 
 

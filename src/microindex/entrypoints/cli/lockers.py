@@ -49,7 +49,7 @@ def _lines(texts: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for text in texts:
         sku, _, quantity = text.partition(":")
-        if not sku or not quantity.isdigit():
+        if not sku or not quantity.isascii() or not quantity.isdigit():
             raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
         found[sku] = found.get(sku, 0) + int(quantity)
     return found

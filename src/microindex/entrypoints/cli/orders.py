@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.movement import MAX_QUANTITY
 from microindex.domain.promise.lifecycle import Event, Order, Step
 from microindex.domain.promise.order import Method
 from microindex.domain.promise.plans import RULE_HELP, check_chain
@@ -23,7 +24,7 @@ from microindex.entrypoints.cli.context import (
     workspace,
 )
 from microindex.service import packaging, promise
-from microindex.service.known import require_skus
+from microindex.service.known import require_nodes, require_skus
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -51,8 +52,10 @@ def _request(
     parsed: list[list[object]] = []
     for text in lines:
         sku, _, quantity = text.partition(":")
-        if not quantity.isdigit():
+        if not quantity.isascii() or not quantity.isdigit():
             raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
+        if int(quantity) > MAX_QUANTITY:  # as the API's schema: no figure inflates demand rates
+            raise InvalidValue("quantity", quantity, f"an order line wants 1 to {MAX_QUANTITY:,}")
         parsed.append([sku, int(quantity)])
     return {
         "lines": parsed,
@@ -98,6 +101,7 @@ def place(
         asked = _request(file, line, method, lat, lon, pickup_node)
         request = promise.request_from_record(asked, ws.clock())
         require_skus(ws.hub, [line.sku for line in request.lines])  # as the API refuses them
+        require_nodes(ws.hub, *filter(None, [request.pickup_node]))
         settings = promise.PromiseSettings()
         if rules:
             settings = promise.PromiseSettings(chain=_chain(rules))

@@ -26,7 +26,7 @@ def _lines(items: list[str]) -> list[tuple[str, int]]:
     found = []
     for item in items:
         sku, _, qty = item.partition(":")
-        if qty and not qty.isdigit():
+        if qty and not (qty.isascii() and qty.isdigit()):
             raise InvalidValue("line", item, "write SKU or SKU:QUANTITY, e.g. MUG-TIDE-350:2")
         found.append((sku, int(qty or 1)))
     return found

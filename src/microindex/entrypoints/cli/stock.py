@@ -12,7 +12,7 @@ from rich.table import Table
 
 from microindex.adapters.csvio import parse_stock, write_stock
 from microindex.domain.ledger import CountResult
-from microindex.domain.movement import Movement
+from microindex.domain.movement import MAX_QUANTITY, Movement
 from microindex.domain.sync.account import RequestKind, RunsElsewhere
 from microindex.domain.sync.node import Override
 from microindex.entrypoints.cli.context import (
@@ -29,7 +29,7 @@ from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
 from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named
+from microindex.service.known import products_named, require_skus
 from microindex.service.records import movement_record
 from microindex.service.stock import StockRow
 
@@ -37,7 +37,7 @@ app = typer.Typer(help="Stock at nodes: receive, sell, write off, transfer, coun
 
 NODE = typer.Argument(..., help="Node code.")
 SKU = typer.Argument(..., help="Product SKU.")
-QTY = typer.Argument(..., min=1, help="Quantity (a positive whole number).")
+QTY = typer.Argument(..., min=1, max=MAX_QUANTITY, help="Quantity (a positive whole number).")
 REF = typer.Option("", "--ref", help="Reference: order, delivery note, reason.")
 ACTOR = typer.Option("", "--actor", help="Who did it.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -186,6 +186,7 @@ def transfer(
         ws = workspace(ctx)
         for end in (source, destination):
             _here(ctx, end, "send or receive stock")
+        require_skus(ws.hub, [sku])  # a typo is no product, not a shortfall: as the API says
         done = transfers.move_now(
             ws.node_ops(),
             node_database(ctx, source),
@@ -210,7 +211,7 @@ def count(
     ctx: typer.Context,
     node: str = NODE,
     sku: str = SKU,
-    counted: int = typer.Argument(..., min=0, help="How many were counted."),
+    counted: int = typer.Argument(..., min=0, max=MAX_QUANTITY, help="How many were counted."),
     position: int | None = typer.Option(
         None, help="Ledger position when counting began (see `stock head`); default: now."
     ),

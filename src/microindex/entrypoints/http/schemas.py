@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
-from microindex.domain.movement import Tag
+from microindex.domain.movement import MAX_QUANTITY, Tag
 from microindex.domain.node import (
     DEFAULT_PRIORITY,
     LONGEST_OFFLINE_GAP_S,
@@ -20,8 +20,6 @@ from microindex.domain.node import (
     NodeKind,
 )
 from microindex.domain.sync.node import Override
-
-MAX_QUANTITY = 1_000_000
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY, description="Units, > 0.")]
 Counted = Annotated[int, Field(strict=True, ge=0, le=MAX_QUANTITY, description="Units counted.")]

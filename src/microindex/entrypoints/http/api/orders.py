@@ -20,7 +20,7 @@ from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import NODE_PATTERN, NodeText, Quantity, Request, SkuText
 from microindex.service import packaging, promise
-from microindex.service.known import require_skus
+from microindex.service.known import require_nodes, require_skus
 from microindex.service.nodes import list_nodes
 from microindex.service.promise_ports import OrderRecord
 
@@ -193,6 +193,7 @@ def place_order(
         settings = promise.PromiseSettings(chain=tuple(body.rules))
     workspace, request = hub.workspace, _request(body, hub.now())
     require_skus(workspace.hub, [line.sku for line in request.lines])  # a typo, not a shortfall
+    require_nodes(workspace.hub, *filter(None, [request.pickup_node]))
     placed = promise.place_order(
         workspace.hub,
         idempotency_key,
