@@ -62,23 +62,27 @@ def test_rebuild_and_bad_filters(shop: Path) -> None:
     assert CliRunner().invoke(app, ["find", "mug", "--attr", "navy"]).exit_code == 1
 
 
-def test_a_title_with_control_characters_is_shown_not_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A title imported with \\x00 or \\x01 in it (a CSV keeps them) once broke `search find`
-    with rich's MarkupError: the CLI marked the matching words with those very characters."""
+def _one_product_shop(folder: Path, monkeypatch: pytest.MonkeyPatch, sku: str, title: str) -> None:
+    """A workspace whose catalog is one product titled `title` (as a CSV may keep it)."""
     from decimal import Decimal
 
     from microindex.domain.codes import Sku
     from microindex.domain.money import Money
     from microindex.domain.product import Product
 
-    ws = bootstrap(Settings(tmp_path))
-    title = "Croissant\x01 butter\x00 [bold]"
-    product = Product(Sku("CAKE-1"), title, Money(Decimal("2.50"), "GBP"))
+    ws = bootstrap(Settings(folder))
+    product = Product(Sku(sku), title, Money(Decimal("2.50"), "GBP"))
     import_products(ws.hub, ParsedCatalog([product]), AT)
     ws.close()
-    monkeypatch.setenv("MICROINDEX_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("MICROINDEX_WORKSPACE", str(folder))
+
+
+def test_a_title_with_control_characters_is_shown_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title imported with \\x00 or \\x01 in it (a CSV keeps them) once broke `search find`
+    with rich's MarkupError: the CLI marked the matching words with those very characters."""
+    _one_product_shop(tmp_path, monkeypatch, "CAKE-1", "Croissant\x01 butter\x00 [bold]")
     result = CliRunner().invoke(app, ["find", "croissant"])
     assert result.exit_code == 0, result.output
     assert "CAKE-1" in result.output and "[bold]" in result.output
@@ -90,18 +94,8 @@ def test_a_title_with_escape_sequences_sends_the_terminal_none(
     """A title holding ESC sequences (a supplier's CSV: recolour, retitle the window) and
     other controls is shown with U+FFFD in their place, in a table's highlighted cell and in
     a line, never sent to the terminal as they are; `--json` keeps the title as it is."""
-    from decimal import Decimal
-
-    from microindex.domain.codes import Sku
-    from microindex.domain.money import Money
-    from microindex.domain.product import Product
-
-    ws = bootstrap(Settings(tmp_path))
     title = "Sourdough \x1b]0;owned\x07loaf \x1b[2J\x9b31m rye\x7f"
-    product = Product(Sku("BREAD-1"), title, Money(Decimal("4.20"), "GBP"))
-    import_products(ws.hub, ParsedCatalog([product]), AT)
-    ws.close()
-    monkeypatch.setenv("MICROINDEX_WORKSPACE", str(tmp_path))
+    _one_product_shop(tmp_path, monkeypatch, "BREAD-1", title)
     result = CliRunner().invoke(app, ["find", "sourdough"])
     assert result.exit_code == 0, result.output
     assert "BREAD-1" in result.output and "\ufffd" in result.output
