@@ -141,3 +141,17 @@ def test_a_table_keeps_its_ids_whole_on_a_narrow_terminal() -> None:
 def test_a_stock_command_loads_no_web_pdf_video_or_search_stack() -> None:
     loaded = loaded_after("import microindex.entrypoints.cli.stock")
     assert not loaded & {"fastapi", "starlette", "uvicorn", "reportlab", "av", "tantivy"}
+
+
+def test_python_m_microindex_is_the_command_line() -> None:
+    """`python -m microindex` runs the `microindex` script's command line (a user without the
+    script on their PATH, a venv not activated, types it so)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "microindex", "--help"],
+        env={"PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and all(name in done.stdout for name in Root.LAZY)
