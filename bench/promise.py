@@ -120,6 +120,18 @@ dropped, 1.003) are within noise. `--orders 500`, 2026-12-07, PostgreSQL, client
 5,000 647 / 840 (2,251) 0.27; 20,000 436 / 560 (2,856) 0.29. A raw update 110-142 / 140-180.
 With raw past 2,000 commits/s the ratio sits at 0.27-0.31: a clear 0.35 needs an order about a
 fifth shorter, which no storage trim left gives (ADR 0050 lists what would).
+
+Then (ADR 0056) measured, nothing changed: what ADR 0050's three options would give. An
+order's phases (500 SKUs, medians, load 4.8): the call to the read's send 101 µs, the read's
+round trip 371, the view to the write's send 409 (all client CPU), after the commit's reply
+65; a `SELECT 1` round trip 118 (58 client CPU). Client instructions an order (callgrind):
+1.22 M, no C-level piece over 4.3%. The view-independent work (digest, each node's refusals
+and reach) done while the read is on the wire, prototyped and alternated in chunks of 50:
+per-round wall ratio new / old 0.92-1.08 (load 4.5-7.8), about 130 µs of CPU at most; fewer
+rows (event, request) about 45 µs of server CPU (ADR 0045). `--orders 500`, 2026-12-07, load
+5.7-7.3, raw 155-203 commits/s (slow disk), client / server CPU µs an order, ratio: 855 /
+1,100 0.71; 862 / 1,140 0.62; 919 / 1,180 0.65. Only one round trip an order (the view kept
+across orders) bounds near the fifth 0.3 needs at raw's fastest: see ADR 0056.
 """
 
 from __future__ import annotations
