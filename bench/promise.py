@@ -130,8 +130,10 @@ and reach) done while the read is on the wire, prototyped and alternated in chun
 per-round wall ratio new / old 0.92-1.08 (load 4.5-7.8), about 130 µs of CPU at most; fewer
 rows (event, request) about 45 µs of server CPU (ADR 0045). `--orders 500`, 2026-12-07, load
 5.7-7.3, raw 155-203 commits/s (slow disk), client / server CPU µs an order, ratio: 855 /
-1,100 0.71; 862 / 1,140 0.62; 919 / 1,180 0.65. Only one round trip an order (the view kept
-across orders) bounds near the fifth 0.3 needs at raw's fastest: see ADR 0056.
+1,100 0.71; 862 / 1,140 0.62; 919 / 1,180 0.65. One round trip an order (the view kept across
+orders; prototyped without the write's key and epoch checks, alternated): client CPU 19-30%
+less, server 19-32% less, non-disk wall ratio 0.64-0.68: the only option past the fifth 0.3
+needs at raw's fastest, and a freshness decision (ADR 0056).
 """
 
 from __future__ import annotations
