@@ -17,6 +17,7 @@ from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Product
 from microindex.service.capture import CaptureTools
+from tests.contract.samples import node
 
 AT = datetime(2024, 6, 3, 9, 0, tzinfo=UTC)
 MUG = "MUG-TIDE-250"
@@ -51,6 +52,8 @@ def hub(workspace: Path) -> Iterator[SqliteDatabase]:
     database.migrate()
     with database() as uow:
         uow.catalog.upsert([product(MUG, MUG_GTIN), product("MUG-TIDE"), product(BOWL)])
+        for code in ("shopfront", "van"):  # where the tests' captures are taken
+            uow.nodes.add(node(code))
         uow.commit()
     yield database
     database.close()

@@ -93,3 +93,30 @@ def png_bomb(side: int = 20_000) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
     )
+
+
+def jpeg_with_odd_exif(orientation: bytes, offset: bytes) -> bytes:
+    """A JPEG whose EXIF no camera should write: Orientation as ASCII `orientation`, and
+    DateTimeOriginal with OffsetTimeOriginal `offset` (both NUL-terminated ASCII)."""
+    when = b"2024:05:01 10:30:00\x00"
+
+    def ifd(entries: list[tuple[int, int, bytes]], start: int) -> bytes:
+        """A little-endian IFD at `start` of ASCII (2) or LONG (4) entries, values after it."""
+        table, values = struct.pack("<H", len(entries)), b""
+        data_at = start + 2 + 12 * len(entries) + 4
+        for tag, kind, value in entries:
+            count = len(value) if kind == 2 else 1
+            if len(value) <= 4:
+                table += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\x00")
+            else:
+                table += struct.pack("<HHII", tag, kind, count, data_at + len(values))
+                values += value
+        return table + b"\x00\x00\x00\x00" + values
+
+    sub_at = 8 + len(ifd([(0x0112, 2, orientation), (0x8769, 4, b"")], 8))
+    first = ifd([(0x0112, 2, orientation), (0x8769, 4, struct.pack("<I", sub_at))], 8)
+    sub = ifd([(0x9003, 2, when), (0x9011, 2, offset)], sub_at)
+    out = io.BytesIO()
+    exif = b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + first + sub
+    picture((900, 600)).save(out, "JPEG", exif=exif)
+    return out.getvalue()

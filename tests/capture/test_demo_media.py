@@ -7,9 +7,11 @@ from pathlib import Path
 
 from microindex.bootstrap import bootstrap
 from microindex.demo.catalog import demo_products
-from microindex.demo.media import add_demo_media
+from microindex.demo.media import NODE, add_demo_media
+from microindex.demo.scenario import NODES
 from microindex.domain.capture.provenance import ProvenanceStatus
 from microindex.service import catalog as catalog_service
+from microindex.service import nodes as node_service
 from microindex.service.capture_views import published_image, verify_asset
 from microindex.settings import Settings
 
@@ -20,6 +22,7 @@ def test_every_demo_product_has_an_approved_image_for_google(tmp_path: Path) -> 
     workspace = bootstrap(Settings(tmp_path / "demo"))
     try:
         products = demo_products(7)
+        node_service.add_node(workspace.hub, next(n for n in NODES if n.code.value == NODE))
         catalog_service.import_products(
             workspace.hub, catalog_service.ParsedCatalog(products, [], len(products)), AT
         )

@@ -6,6 +6,7 @@ import io
 from datetime import UTC, timedelta
 
 import av
+import pytest
 from PIL import ExifTags, Image
 
 from microindex.adapters.media.blob_store import FileBlobStore
@@ -16,7 +17,7 @@ from microindex.service.capture import CaptureTools, Upload, ingest
 from microindex.service.capture_views import verify_asset, verify_file
 
 from .conftest import AT, MUG, MUG_GTIN
-from .files import SERIAL, heic_with_exif, jpeg_with_gps, mp4_clip, png, webp
+from .files import SERIAL, heic_with_exif, jpeg_with_gps, jpeg_with_odd_exif, mp4_clip, png, webp
 
 
 def upload(name: str, data: bytes, **links: str) -> Upload:
@@ -140,3 +141,23 @@ def test_a_published_clip_has_no_location_and_verifies(tools: CaptureTools) -> N
     with av.open(io.BytesIO(clip)) as container:
         assert not any("location" in key for key in container.metadata)
     assert verify_asset(tools, asset.id).status is ProvenanceStatus.VALID
+
+
+@pytest.mark.parametrize(
+    ("orientation", "offset"),
+    [(b"abc\x00", b"+01:00\x00"), (b"6\x00", b"+99:00\x00"), (b"\x00", b"-12:75\x00")],
+)
+def test_exif_values_no_camera_writes_are_taken_as_absent(
+    tools: CaptureTools, orientation: bytes, offset: bytes
+) -> None:
+    """An Orientation that is not a number 1-8 is upright; a time offset that is no real
+    offset is left off, as EXIF without one is (taken as UTC)."""
+    data = jpeg_with_odd_exif(orientation, offset)
+    asset = ingest(tools, upload(f"{MUG}.jpg", data), AT).asset
+    assert (asset.facts.width, asset.facts.height, asset.facts.orientation) == (900, 600, 1)
+    when = "2024-05-01T10:30:00+01:00" if offset == b"+01:00\x00" else "2024-05-01T10:30:00+00:00"
+    assert asset.facts.captured_at is not None
+    assert asset.facts.captured_at.isoformat() == when
+    web = asset.rendition(RenditionName.WEB)
+    with Image.open(io.BytesIO(tools.blobs.get(web.sha256))) as image:
+        assert image.size == (900, 600)

@@ -31,6 +31,7 @@ from microindex.entrypoints.http.app import create_app
 from microindex.service.capture import Upload, approve, get_asset, ingest, record_edit
 from microindex.service.capture_views import verify_asset
 from microindex.settings import SETTINGS_FILE, Settings
+from tests.contract.samples import node
 
 from .conftest import AT, MUG, MUG_GTIN, product
 from .files import jpeg_with_gps, png
@@ -69,6 +70,14 @@ def first(tmp_path: Path, url: str) -> Iterator[Workspace]:
     ws.close()
 
 
+@pytest.fixture
+def van(first: Workspace) -> None:
+    """The node the photos are taken at."""
+    with first.hub() as uow:
+        uow.nodes.add(node("van"))
+        uow.commit()
+
+
 def run(workspace: Path, *args: str, exit_code: int = 0) -> str:
     env = {"MICROINDEX_WORKSPACE": str(workspace)}
     result = runner.invoke(cli, list(args), env=env)
@@ -91,7 +100,7 @@ def written(root: Path) -> list[str]:
 
 
 def test_media_add_on_a_postgres_hub_writes_nothing_into_the_workspace(
-    first: Workspace, tmp_path: Path
+    first: Workspace, tmp_path: Path, van: None
 ) -> None:
     photo = tmp_path / f"{MUG}_front.jpg"
     photo.write_bytes(jpeg_with_gps())
@@ -103,7 +112,7 @@ def test_media_add_on_a_postgres_hub_writes_nothing_into_the_workspace(
 
 
 def test_a_second_hub_process_serves_the_same_photo_bytes(
-    first: Workspace, tmp_path: Path, url: str
+    first: Workspace, tmp_path: Path, url: str, van: None
 ) -> None:
     photo = tmp_path / f"{MUG}_front.jpg"
     photo.write_bytes(jpeg_with_gps())
@@ -155,7 +164,7 @@ def test_init_names_the_postgres_hub_without_its_password(tmp_path: Path, url: s
 
 
 def test_the_capture_limits_from_settings_hold_on_a_postgres_hub_and_nothing_is_lost(
-    first: Workspace, tmp_path: Path, url: str
+    first: Workspace, tmp_path: Path, url: str, van: None
 ) -> None:
     photo = tmp_path / f"{MUG}_front.jpg"
     photo.write_bytes(jpeg_with_gps((640, 640)))
@@ -213,6 +222,7 @@ def test_capture_kept_beside_a_postgres_hub_before_is_moved_into_it(
     earlier.migrate()
     with earlier() as uow:
         uow.catalog.upsert([product(MUG, MUG_GTIN)])
+        uow.nodes.add(node("van"))
         uow.commit()
     old = open_capture(CaptureBesideFile(earlier, root), earlier, CaptureLimits())
     original = ingest(

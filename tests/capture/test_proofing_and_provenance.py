@@ -99,7 +99,7 @@ def test_an_edited_capture_keeps_its_chain_to_the_original(tools: CaptureTools) 
     original_id = add(tools, f"{MUG}.jpg")
     cropped = io.BytesIO()
     picture((1000, 1000)).save(cropped, "JPEG")
-    edit = Upload("cropped.jpg", io.BytesIO(cropped.getvalue()), "hub", "cy")
+    edit = Upload("cropped.jpg", io.BytesIO(cropped.getvalue()), "shopfront", "cy")
     edited = record_edit(tools, original_id, edit, AT).asset
     assert (edited.parent_id, edited.sku, edited.state) == (original_id, MUG, ProofState.PENDING)
     checked = verify_asset(tools, edited.id)

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner, Result
 
 from microindex.entrypoints.cli.app import app
@@ -154,3 +155,37 @@ def test_a_quantity_beyond_what_the_api_takes_is_refused_and_records_nothing(
     assert result.exit_code == 2, result.output  # a usage error, not a traceback
     assert "1000000" in result.output
     assert rows(demo) == before
+
+
+CAPTURE_MISTAKES = {
+    "a photo from a node that does not exist": (
+        ["media", "add", "{photo}", "--node", "lockr", "--author", "ana", "--sku", "MUG-TIDE-350"],
+        NO_NODE,
+    ),
+    "a photo of a SKU that does not exist": (
+        ["media", "add", "{photo}", "--node", "locker", "--author", "ana", "--sku", "MUG-TYDE-350"],
+        NO_SKU,
+    ),
+    "a capture template for a node that does not exist": (
+        ["media", "template", "lockr", "--shots", "front,side"],
+        NO_NODE,
+    ),
+    "the capture checklist of a node that does not exist": (
+        ["media", "checklist", "--node", "lockr"],
+        NO_NODE,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mistake", sorted(CAPTURE_MISTAKES))
+def test_a_capture_mistake_is_refused_as_every_edge_refuses_it(
+    demo: Path, tmp_path: Path, mistake: str
+) -> None:
+    photo = tmp_path / "beans.jpg"
+    Image.new("RGB", (900, 900), (90, 60, 40)).save(photo)
+    args, message = CAPTURE_MISTAKES[mistake]
+    before = rows(demo), sorted((demo / "media").rglob("*"))
+    args = [arg.replace("{photo}", str(photo)) for arg in args]
+    result = runner.invoke(app, ["-w", str(demo), *args], obj=on_demo_day())
+    refused(result, message)
+    assert (rows(demo), sorted((demo / "media").rglob("*"))) == before

@@ -4,6 +4,7 @@ near misses as data, and creates nothing."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -53,3 +54,24 @@ def test_a_mistake_is_refused_as_the_cli_says_it(
     assert message in error["message"]
     assert error["data"]["near"]  # the near misses, for a client to offer
     assert client.get("/api/v1/transfers", headers=admin).json() == transfers_before
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        ("MUG-TYDE-350", 404, NO_SKU),  # a SKU typed on the staff page
+        ("https://id.gs1.org/01/05069412000011", 422, "(01): check digit is 1, expected 0"),
+        ("https://id.gs1.org/01/05069412000010?17=271399", 422, "(17): month is 01-12"),
+    ],
+)
+def test_a_code_looked_up_is_refused_as_the_cli_says_it(
+    client: TestClient, secrets: dict[str, str], code: str, status: int, message: str
+) -> None:
+    """What the staff page shows for a code it cannot find: the near misses of a mistyped
+    SKU, and what is wrong with a scan (as `labels resolve` says), not "no product with SKU
+    'https://...'"."""
+    response = client.get(
+        f"/api/v1/codes/{quote(code, safe='')}", headers=bearer(secrets["staff_van"])
+    )
+    assert response.status_code == status, response.text
+    assert message in response.json()["error"]["message"]

@@ -166,6 +166,40 @@ def test_packing_refuses_an_unknown_node_or_order_with_the_usual_message(shop: P
     assert "no node with code 'nowhere'" in cli(shop, "package", "list", "nowhere", ok=False)
 
 
+@pytest.mark.parametrize(
+    "beyond",
+    [
+        ["--max-g", "99999999999999999999"],
+        ["--max-g", "1000001"],
+        ["--tare", "1000001"],
+        ["--padding", "501"],
+        ["--inner", "5001x150x120"],
+        ["--cost", "10000.01"],
+    ],
+)
+def test_a_package_beyond_what_the_api_takes_is_refused_and_kept_nowhere(
+    shop: Path, beyond: list[str]
+) -> None:
+    args = {"--inner": "200x150x120", "--max-g": "5000", "--cost": "0.80"}
+    args.update(dict(zip(beyond[::2], beyond[1::2], strict=True)))
+    result = runner.invoke(
+        app,
+        [
+            "-w",
+            str(shop),
+            "package",
+            "add",
+            "shop",
+            "box-s",
+            *(x for kv in args.items() for x in kv),
+        ],
+        obj=on_demo_day(),
+    )
+    assert result.exit_code in (1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert json.loads(cli(shop, "package", "list", "shop", "--json")) == []
+
+
 def rates(ws: Path) -> dict[str, float]:
     rows = json.loads(cli(ws, "governance", "kpis", "--json"))
     return {r["key"]: r["value"] for r in rows if r["metric"] == "package_return_rate"}

@@ -15,6 +15,7 @@ from microindex.domain.money import Money
 
 MAX_TITLE = 150  # Google Merchant's limit; longer titles are refused rather than cut.
 MAX_DESCRIPTION = 5000
+MAX_WEIGHT_G = 1_000_000  # a tonne, the most a package template takes
 MAX_URL = 2000  # Google's image_link and link: up to 2,000 characters
 CONDITION = "condition"  # attribute: new (the default), used or refurbished
 RESTOCK_DATE = "restock_date"  # attribute: when a backordered product is expected (YYYY-MM-DD)
@@ -127,6 +128,8 @@ class Product:
             raise InvalidValue("description", description[:40] + "…", "longer than 5000")
         if weight_g is not None and weight_g < 0:
             raise InvalidValue("weight_g", str(weight_g), "cannot be negative")
+        if weight_g is not None and weight_g > MAX_WEIGHT_G:
+            raise InvalidValue("weight_g", str(weight_g), f"at most {MAX_WEIGHT_G:,} g (a tonne)")
         if sale_price is not None:
             if sale_price.currency != price.currency:
                 raise InvalidValue("sale_price", str(sale_price), "must be in the price's currency")

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from microindex.domain.errors import DomainError, UnknownSku
+from microindex.domain.codes import Sku
+from microindex.domain.errors import DomainError, InvalidValue, UnknownSku
 from microindex.domain.product import Product
+from microindex.service.known import unknown_sku
 from microindex.service.ports import ProductFilter, UnitOfWorkFactory
 from microindex.service.resolver import Role, resolve_scan
 
@@ -55,12 +57,20 @@ def product_by_code(hub: UnitOfWorkFactory, code: str, today: date) -> Product:
     try:
         resolution = resolve_scan(hub, code, Role.STAFF, today)
     except DomainError:
-        if code.isdigit():
-            raise  # a GTIN with a bad check digit, or one no product carries
+        if code.isdigit() or not _sku_shaped(code):
+            raise  # a GTIN with a bad check digit, or a scan that is wrong: said as that
         return _sku_in_any_case(hub, code)
     if resolution.product is None:
         raise UnknownSku(code)
     return resolution.product
+
+
+def _sku_shaped(code: str) -> bool:
+    try:
+        Sku(code)
+    except InvalidValue:
+        return False
+    return True
 
 
 def _sku_in_any_case(hub: UnitOfWorkFactory, code: str) -> Product:
@@ -70,4 +80,4 @@ def _sku_in_any_case(hub: UnitOfWorkFactory, code: str) -> Product:
         for product in uow.catalog.all():
             if product.sku.value.casefold() == wanted:
                 return product
-    raise UnknownSku(code)
+        raise unknown_sku(uow, code)

@@ -38,6 +38,7 @@ from microindex.service.capture_ports import (
     Provenance,
     RenditionMaker,
 )
+from microindex.service.known import require_nodes, require_skus
 from microindex.service.ports import UnitOfWorkFactory
 
 MEDIA_TOPIC = "media_asset"
@@ -79,6 +80,7 @@ class Ingested:
 
 def ingest(tools: CaptureTools, upload: Upload, at: datetime) -> Ingested:
     """Take in a capture: refused whole, or stored with signed renditions, pending proofing."""
+    require_nodes(tools.catalog, upload.node)
     name, data, fmt = _accept(tools, upload)
     sha = hashlib.sha256(data).hexdigest()
     existing = _existing(tools, sha)
@@ -92,6 +94,7 @@ def ingest(tools: CaptureTools, upload: Upload, at: datetime) -> Ingested:
 def record_edit(tools: CaptureTools, parent_id: str, upload: Upload, at: datetime) -> Ingested:
     """An edited version of a capture: a new pending asset whose manifests name the parent's."""
     parent_asset = get_asset(tools, parent_id)
+    require_nodes(tools.catalog, upload.node)
     name, data, fmt = _accept(tools, upload)
     sha = hashlib.sha256(data).hexdigest()
     existing = _existing(tools, sha)
@@ -215,9 +218,7 @@ def _resolve_sku(tools: CaptureTools, upload: Upload, name: str) -> tuple[str | 
 
 def _sku_by_hand(tools: CaptureTools, sku: str | None, code: str | None) -> str | None:
     if sku:
-        with tools.catalog() as uow:
-            if uow.catalog.get(sku) is None:
-                raise UnknownSku(sku)
+        require_skus(tools.catalog, [sku])
         return sku
     if code:
         gtin = Gtin.parse(code)

@@ -13,6 +13,7 @@ from microindex.domain.capture.quality import CHANNEL_RULES, quality_issues
 from microindex.domain.capture.template import CaptureTemplate, ChecklistLine, checklist
 from microindex.domain.errors import InvalidValue
 from microindex.service.capture import CaptureTools, get_asset
+from microindex.service.known import require_nodes
 
 MEDIA_URL_PREFIX = "/media/"
 SHOT_ORDER = ("front",)
@@ -74,6 +75,7 @@ def verify_file(tools: CaptureTools, data: bytes, media_type: str) -> Verdict:
 
 
 def set_template(tools: CaptureTools, template: CaptureTemplate) -> None:
+    require_nodes(tools.catalog, template.node)
     with tools.assets() as uow:
         uow.templates.put(template)
         uow.commit()
@@ -89,6 +91,7 @@ def capture_checklist(
     tools: CaptureTools, node: str, skus: Sequence[str] | None = None
 ) -> list[ChecklistLine]:
     """Per SKU (default: the whole catalog), the template's shots approved, pending, missing."""
+    require_nodes(tools.catalog, node)
     template = template_for(tools, node)
     if skus is None:
         with tools.catalog() as uow:

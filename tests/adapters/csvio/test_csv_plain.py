@@ -95,6 +95,22 @@ def test_every_bad_cell_of_a_row_is_reported() -> None:
     assert {error.row for error in parsed.errors} == {2}
 
 
+def test_a_weight_over_a_tonne_is_a_weight_error() -> None:
+    """20 nines of grams used to be taken, and the import then stopped at the database with
+    an OverflowError traceback (CLI) or a 500 (API)."""
+    parsed = parse_plain(
+        sheet(
+            "sku,title,price,currency,weight_g",
+            "BEANS-1KG,Beans 1kg,32.00,GBP,1000000",
+            "BEANS-BIG,Beans,32.00,GBP,1000001",
+            "BEANS-HUGE,Beans,32.00,GBP,99999999999999999999",
+        )
+    )
+
+    assert [p.sku.value for p in parsed.products] == ["BEANS-1KG"]
+    assert [(e.row, e.column) for e in parsed.errors] == [(3, "weight_g"), (4, "weight_g")]
+
+
 def test_too_many_decimals_for_the_currency_is_a_price_error() -> None:
     parsed = parse_plain(sheet(HEADER, "MUG-01,,Mug,1200.5,,JPY"))
 

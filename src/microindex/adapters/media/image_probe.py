@@ -63,7 +63,9 @@ class ImageProbe:
         with open_image(name, data, limits) as image:
             exif = image.getexif()
             details = exif.get_ifd(ExifTags.IFD.Exif)
-            orientation = int(exif.get(ExifTags.Base.Orientation, 1) or 1)
+            orientation = exif.get(ExifTags.Base.Orientation, 1)
+            if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+                orientation = 1  # as Pillow's exif_transpose, which makes the renditions
             width, height = image.size
             if orientation in (5, 6, 7, 8):
                 width, height = height, width
@@ -75,7 +77,7 @@ class ImageProbe:
         facts = CaptureFacts(
             width,
             height,
-            orientation if 1 <= orientation <= 8 else 1,
+            orientation,
             _exif_time(exif, details) or _xmp_time(xmp),
             device,
         )
@@ -99,12 +101,16 @@ def _exif_time(exif: Image.Exif, details: dict[int, object]) -> datetime | None:
 
 
 def _zone(offset: object) -> timezone:
-    """EXIF's `+01:00`; a time without one is taken as UTC."""
-    if isinstance(offset, str) and re.fullmatch(r"[+-]\d\d:\d\d", offset.strip()):
-        sign = -1 if offset.strip()[0] == "-" else 1
-        hours, minutes = (int(p) for p in offset.strip()[1:].split(":"))
-        return timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return UTC
+    """EXIF's `+01:00`; a time without one, or with no real offset, is taken as UTC."""
+    found = (
+        re.fullmatch(r"([+-])([01]\d|2[0-3]):([0-5]\d)", offset.strip())
+        if isinstance(offset, str)
+        else None
+    )
+    if found is None:
+        return UTC
+    sign = -1 if found[1] == "-" else 1
+    return timezone(sign * timedelta(hours=int(found[2]), minutes=int(found[3])))
 
 
 def _xmp_time(xmp: object) -> datetime | None:

@@ -206,8 +206,8 @@ def checklist(
 
     Example: microindex media checklist --node van
     """
-    tools = _tools(ctx)
-    lines = [x for x in views.capture_checklist(tools, node) if all_ or not x.complete]
+    with domain_errors():
+        lines = [x for x in views.capture_checklist(_tools(ctx), node) if all_ or not x.complete]
     if as_json:
         print_json(
             [

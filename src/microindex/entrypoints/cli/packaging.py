@@ -11,7 +11,14 @@ from rich.table import Table
 
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
-from microindex.domain.packaging import PackageTemplate, PackageUsed
+from microindex.domain.packaging import (
+    MAX_COST,
+    MAX_GRAMS,
+    MAX_PADDING_MM,
+    MAX_SIDE_MM,
+    PackageTemplate,
+    PackageUsed,
+)
 from microindex.domain.product import Size
 from microindex.entrypoints.cli.context import (
     console,
@@ -52,12 +59,16 @@ def add(
     node: str = typer.Argument(..., help="Node code."),
     code: str = typer.Argument(..., help="Template code: what staff scan (e.g. its barcode)."),
     inner: str = typer.Option(..., "--inner", help="Inside size, LxWxH in mm."),
-    max_g: int = typer.Option(..., "--max-g", min=1, help="Heaviest load it takes, grams."),
+    max_g: int = typer.Option(
+        ..., "--max-g", min=1, max=MAX_GRAMS, help="Heaviest load it takes, grams."
+    ),
     cost: str = typer.Option(..., "--cost", help="What one costs, e.g. 0.80."),
     name: str = typer.Option("", "--name", help="What staff call it (default: the code)."),
-    padding: int = typer.Option(0, "--padding", min=0, help="mm kept round fragile items."),
+    padding: int = typer.Option(
+        0, "--padding", min=0, max=MAX_PADDING_MM, help="mm kept round fragile items."
+    ),
     low_waste: bool = typer.Option(False, "--low-waste", help="Recycled or reusable."),
-    tare: int = typer.Option(0, "--tare", min=0, help="Its own weight, grams."),
+    tare: int = typer.Option(0, "--tare", min=0, max=MAX_GRAMS, help="Its own weight, grams."),
 ) -> None:
     """Add (or change) one of a node's package templates.
 
@@ -66,18 +77,30 @@ def add(
     with domain_errors():
         ws = workspace(ctx)
         template = PackageTemplate(
-            code, name or code, Size.parse(inner), max_g,
+            code, name or code, _inner(inner), max_g,
             Money(_amount(cost), ws.settings.currency), padding, low_waste, tare,
         )  # fmt: skip
         packaging.add_template(ws.hub, ws.storage.packaging(), node, template)
     console.print(f"{node}: package {code} ({inner} mm, up to {max_g} g)")
 
 
+def _inner(text: str) -> Size:
+    """The inside size, within the sides the API takes."""
+    size = Size.parse(text)
+    if max(size.length_mm, size.width_mm, size.height_mm) > MAX_SIDE_MM:
+        raise InvalidValue("inner", text, f"a side is at most {MAX_SIDE_MM} mm")
+    return size
+
+
 def _amount(text: str) -> Decimal:
+    """What one costs, within what the API takes."""
     try:
-        return Decimal(text)
+        amount = Decimal(text)
     except InvalidOperation:
         raise InvalidValue("cost", text, "not an amount") from None
+    if amount.is_finite() and amount > MAX_COST:
+        raise InvalidValue("cost", text, f"at most {MAX_COST}")
+    return amount
 
 
 @app.command("list")

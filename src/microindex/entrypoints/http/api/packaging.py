@@ -16,7 +16,14 @@ from pydantic import BaseModel, Field
 
 from microindex.domain.access import Action, require
 from microindex.domain.money import Money
-from microindex.domain.packaging import PackageTemplate, PackageUsed
+from microindex.domain.packaging import (
+    MAX_COST,
+    MAX_GRAMS,
+    MAX_PADDING_MM,
+    MAX_SIDE_MM,
+    PackageTemplate,
+    PackageUsed,
+)
 from microindex.domain.product import Size
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.api.orders import OrderId, OrderOut, order_out
@@ -31,8 +38,8 @@ api = router("packaging")
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 PackageCode = Annotated[str, Field(strict=True, pattern=CODE_PATTERN, examples=["box-s"])]
 PackagePath = Annotated[str, Path(pattern=CODE_PATTERN, description="Package template code.")]
-Mm = Annotated[int, Field(strict=True, gt=0, le=5000)]
-Grams = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+Mm = Annotated[int, Field(strict=True, gt=0, le=MAX_SIDE_MM)]
+Grams = Annotated[int, Field(strict=True, ge=0, le=MAX_GRAMS)]
 
 
 class TemplateIn(Request):
@@ -40,9 +47,9 @@ class TemplateIn(Request):
     length_mm: Mm
     width_mm: Mm
     height_mm: Mm
-    max_weight_g: Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
-    cost: Annotated[Decimal, Field(ge=0, le=10_000, decimal_places=2)]
-    padding_mm: Annotated[int, Field(strict=True, ge=0, le=500)] = 0
+    max_weight_g: Annotated[int, Field(strict=True, gt=0, le=MAX_GRAMS)]
+    cost: Annotated[Decimal, Field(ge=0, le=MAX_COST, decimal_places=2)]
+    padding_mm: Annotated[int, Field(strict=True, ge=0, le=MAX_PADDING_MM)] = 0
     low_waste: bool = False
     tare_g: Grams = 0
 
