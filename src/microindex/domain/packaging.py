@@ -13,13 +13,13 @@ from datetime import datetime
 
 from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.money import Money
-from microindex.domain.product import Fragility, Product, Size
+from microindex.domain.product import MAX_WEIGHT_G, Fragility, Product, Size
 
 FILL_LIMIT = 0.85  # share of a box's inner volume items may take; the rest is for packing
 # What a package template may say, at every edge: a side, a weight (its load or its own), the
 # padding, and what one costs.
 MAX_SIDE_MM = 5_000
-MAX_GRAMS = 1_000_000
+MAX_GRAMS = MAX_WEIGHT_G  # a package takes what a product may weigh
 MAX_PADDING_MM = 500
 MAX_COST = 10_000
 
