@@ -16,6 +16,7 @@ from tests.clock import on_demo_day
 runner = CliRunner()
 
 NO_NODE = "no node with code 'lockr' (did you mean 'locker'?)"
+SHELF = "https://shop.example/414/5069412000010/254/A1"  # the demo's shelf label
 NO_SKU = "no product with SKU 'MUG-TYDE-350' in the catalog (did you mean 'MUG-TIDE-350'"
 
 
@@ -101,6 +102,26 @@ MISTAKES = {
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,
+    ),
+    "a hold of not-a-number minutes": (
+        ["reserve", SHELF, "--minutes", "nan"],
+        "hold: from 1 to 1,440 minutes",
+    ),
+    "a hold that ran out before it was placed": (
+        ["reserve", SHELF, "--minutes", "-5"],
+        "hold: from 1 to 1,440 minutes",
+    ),
+    "a hold of a thousand years": (
+        ["reserve", SHELF, "--minutes", "1e9"],
+        "hold: from 1 to 1,440 minutes",
+    ),
+    "a locker pickup window of not-a-number hours": (
+        ["locker", "assign", "o-anything", "--hours", "nan"],
+        "hours: from 0.1 to 720 hours",
+    ),
+    "a locker pickup window of forever": (
+        ["locker", "assign", "o-anything", "--hours", "inf"],
+        "hours: from 0.1 to 720 hours",
     ),
 }  # fmt: skip
 

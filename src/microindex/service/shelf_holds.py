@@ -22,6 +22,7 @@ from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkF
 from microindex.service.resolver import UnknownGtin
 
 HOLD = timedelta(minutes=30)
+HOLDS = (timedelta(minutes=1), timedelta(days=1))  # the shortest and longest hold asked
 
 
 @dataclass(eq=False)
