@@ -63,6 +63,14 @@ MISTAKES = {
         ["shelf", "add", "5069412000010", "Z9", "shopfront", "MUG-TYDE-350"],
         NO_SKU,
     ),
+    "a shelf slot at a GLN with a wrong check digit": (
+        ["shelf", "add", "5069412000011", "Z9", "shopfront", "MUG-TIDE-350"],
+        "gln: check digit is 1, expected 0",
+    ),
+    "a shelf slot at a GLN too short": (
+        ["shelf", "add", "123", "Z9", "shopfront", "MUG-TIDE-350"],
+        "gln: has 13 digits, got 3",
+    ),
     "a shelf slot at a node that does not exist": (
         ["shelf", "add", "5069412000010", "Z9", "lockr", "MUG-TIDE-350"],
         NO_NODE,
