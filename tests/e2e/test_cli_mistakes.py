@@ -71,6 +71,10 @@ MISTAKES = {
         ["shelf", "add", "123", "Z9", "shopfront", "MUG-TIDE-350"],
         "gln: has 13 digits, got 3",
     ),
+    "the compartments of a locker that does not exist": (
+        ["locker", "compartments", "list", "lockr"],
+        NO_NODE,
+    ),
     "a shelf slot at a node that does not exist": (
         ["shelf", "add", "5069412000010", "Z9", "lockr", "MUG-TIDE-350"],
         NO_NODE,

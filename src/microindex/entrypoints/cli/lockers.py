@@ -89,7 +89,9 @@ def compartments_list(
     Example: microindex locker compartments list locker
     """
     with domain_errors():
-        rows = lockers.compartments(_ops(workspace(ctx)), node)
+        ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
+        rows = lockers.compartments(_ops(ws), node)
     if as_json:
         print_json([{"code": c.code, "inner": str(c.inner), "order": o} for c, o in rows])
         return
