@@ -71,6 +71,14 @@ MISTAKES = {
         ["shelf", "add", "123", "Z9", "shopfront", "MUG-TIDE-350"],
         "gln: has 13 digits, got 3",
     ),
+    "a pickup code tried at a locker that does not exist": (
+        ["locker", "open", "123456", "--node", "lockr"],
+        NO_NODE,
+    ),
+    "a pickup put in a locker that does not exist": (
+        ["locker", "assign", "o-anything", "--node", "lockr"],
+        NO_NODE,
+    ),
     "the compartments of a locker that does not exist": (
         ["locker", "compartments", "list", "lockr"],
         NO_NODE,

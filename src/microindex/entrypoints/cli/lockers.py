@@ -118,6 +118,7 @@ def assign(
     with domain_errors():
         window = duration("hours", hours, "hours", lockers.PICKUP_WINDOWS)
         ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
         parcel = lockers.parcel_for(ws.hub, lockers.parcel_lines(ws.hub, order, node))
         made = lockers.assign_order(ws.hub, _ops(ws), order, node, ws.clock(), parcel, window)
     if qr_file is not None:
@@ -143,6 +144,7 @@ def open_(
     """
     with domain_errors():
         ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it; no wrong code counted there
         opened = lockers.open_with(
             ws.hub, _ops(ws), node, code, ws.clock(), locker_db=ws.node(node), link=ws.link(node)
         )

@@ -135,6 +135,7 @@ def put_compartment(
 )
 def assign_pickup(node: NodePath, body: AssignIn, hub: HubDep, token: TokenDep) -> AssignedOut:
     require(token.grant, Action.ADVANCE_ORDER, node)
+    get_node(hub.hub, node)
     database = hub.workspace.hub
     parcel = lockers.parcel_for(database, lockers.parcel_lines(database, body.order, node))
     made = lockers.assign_order(
