@@ -143,6 +143,19 @@ MISTAKES = {
         ["locker", "assign", "o-anything", "--hours", "inf"],
         "hours: from 0.1 to 720 hours",
     ),
+    "a van's day begun at 25 o'clock": (
+        ["van", "closeout", "van", "--count", "MUG-TIDE-350:1", "--since", "25:00"],
+        "since: write HH:MM",
+    ),
+    "a carrier cut-off at 25 o'clock": (
+        ["node", "add", "bench2", "--kind", "bench", "--name", "Bench", "--lat", "51.5",
+         "--lon", "-0.1", "--carrier-cutoff", "25:00"],
+        "carrier_cutoff: write HH:MM",
+    ),
+    "a van's round on the thirteenth month": (
+        ["van", "round", "set", "van", "--stop", "09:00-10:00@51.5,-0.05", "--day", "2026-13-01"],
+        "day: write YYYY-MM-DD",
+    ),
 }  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +106,22 @@ def duration(name: str, value: float, unit: str, bounds: tuple[timedelta, timede
     if not shortest <= value <= longest:
         raise InvalidValue(name, str(value), f"from {shortest:,g} to {longest:,g} {unit}")
     return value * per
+
+
+def parse_day(field: str, text: str) -> date:
+    """A day typed YYYY-MM-DD, refused in one line otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, text, "write YYYY-MM-DD") from None
+
+
+def clock_time(field: str, text: str) -> time:
+    """A time of day typed HH:MM, refused in one line otherwise (25:00, a word)."""
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, text, "write HH:MM") from None
 
 
 def print_json(data: Any) -> None:
