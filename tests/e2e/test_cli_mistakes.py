@@ -156,6 +156,10 @@ MISTAKES = {
         ["van", "round", "set", "van", "--stop", "09:00-10:00@51.5,-0.05", "--day", "2026-13-01"],
         "day: write YYYY-MM-DD",
     ),
+    "a transfer id no API path can name": (
+        ["transfer", "request", "shopfront", "locker", "--line", "MUG-TIDE-350:1", "--id", "<!--t-->"],
+        "id: letters, digits and . _ : / - after a letter or digit",
+    ),
 }  # fmt: skip
 
 
