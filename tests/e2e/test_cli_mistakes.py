@@ -160,6 +160,11 @@ MISTAKES = {
         ["transfer", "request", "shopfront", "locker", "--line", "MUG-TIDE-350:1", "--id", "<!--t-->"],
         "id: letters, digits and . _ : / - after a letter or digit",
     ),
+    "an order key no API path can name": (
+        ["order", "place", "--line", "MUG-TIDE-350:1", "--method", "pickup", "--pickup-node", "locker",
+         "--key", "<!-- x -->"],
+        "key: letters, digits and . _ - after a letter or digit",
+    ),
 }  # fmt: skip
 
 
