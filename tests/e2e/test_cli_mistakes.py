@@ -17,6 +17,7 @@ from tests.clock import on_demo_day
 runner = CliRunner()
 
 NO_NODE = "no node with code 'lockr' (did you mean 'locker'?)"
+SHELF = "https://shop.example/414/5069412000010/254/A1"  # the demo's shelf label
 NO_SKU = "no product with SKU 'MUG-TYDE-350' in the catalog (did you mean 'MUG-TIDE-350'"
 
 
@@ -63,6 +64,26 @@ MISTAKES = {
         ["shelf", "add", "5069412000010", "Z9", "shopfront", "MUG-TYDE-350"],
         NO_SKU,
     ),
+    "a shelf slot at a GLN with a wrong check digit": (
+        ["shelf", "add", "5069412000011", "Z9", "shopfront", "MUG-TIDE-350"],
+        "gln: check digit is 1, expected 0",
+    ),
+    "a shelf slot at a GLN too short": (
+        ["shelf", "add", "123", "Z9", "shopfront", "MUG-TIDE-350"],
+        "gln: has 13 digits, got 3",
+    ),
+    "a pickup code tried at a locker that does not exist": (
+        ["locker", "open", "123456", "--node", "lockr"],
+        NO_NODE,
+    ),
+    "a pickup put in a locker that does not exist": (
+        ["locker", "assign", "o-anything", "--node", "lockr"],
+        NO_NODE,
+    ),
+    "the compartments of a locker that does not exist": (
+        ["locker", "compartments", "list", "lockr"],
+        NO_NODE,
+    ),
     "a shelf slot at a node that does not exist": (
         ["shelf", "add", "5069412000010", "Z9", "lockr", "MUG-TIDE-350"],
         NO_NODE,
@@ -102,6 +123,48 @@ MISTAKES = {
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,
+    ),
+    "a hold of not-a-number minutes": (
+        ["reserve", SHELF, "--minutes", "nan"],
+        "hold: from 1 to 1,440 minutes",
+    ),
+    "a hold that ran out before it was placed": (
+        ["reserve", SHELF, "--minutes", "-5"],
+        "hold: from 1 to 1,440 minutes",
+    ),
+    "a hold of a thousand years": (
+        ["reserve", SHELF, "--minutes", "1e9"],
+        "hold: from 1 to 1,440 minutes",
+    ),
+    "a locker pickup window of not-a-number hours": (
+        ["locker", "assign", "o-anything", "--hours", "nan"],
+        "hours: from 0.1 to 720 hours",
+    ),
+    "a locker pickup window of forever": (
+        ["locker", "assign", "o-anything", "--hours", "inf"],
+        "hours: from 0.1 to 720 hours",
+    ),
+    "a van's day begun at 25 o'clock": (
+        ["van", "closeout", "van", "--count", "MUG-TIDE-350:1", "--since", "25:00"],
+        "since: write HH:MM",
+    ),
+    "a carrier cut-off at 25 o'clock": (
+        ["node", "add", "bench2", "--kind", "bench", "--name", "Bench", "--lat", "51.5",
+         "--lon", "-0.1", "--carrier-cutoff", "25:00"],
+        "carrier_cutoff: write HH:MM",
+    ),
+    "a van's round on the thirteenth month": (
+        ["van", "round", "set", "van", "--stop", "09:00-10:00@51.5,-0.05", "--day", "2026-13-01"],
+        "day: write YYYY-MM-DD",
+    ),
+    "a transfer id no API path can name": (
+        ["transfer", "request", "shopfront", "locker", "--line", "MUG-TIDE-350:1", "--id", "<!--t-->"],
+        "id: letters, digits and . _ : / - after a letter or digit",
+    ),
+    "an order key no API path can name": (
+        ["order", "place", "--line", "MUG-TIDE-350:1", "--method", "pickup", "--pickup-node", "locker",
+         "--key", "<!-- x -->"],
+        "key: letters, digits and . _ - after a letter or digit",
     ),
 }  # fmt: skip
 

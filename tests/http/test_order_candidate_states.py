@@ -107,3 +107,28 @@ def test_the_node_ranked_first_gets_the_order_once_its_priority_is_set(
     second = _post(client, secrets, "web-rank-2", ranked)
     assert second.status_code == 201, second.text
     assert [p["node"] for p in second.json()["parts"]] == ["van"], second.text
+
+
+def test_a_product_without_a_size_is_still_promised_away_from_the_locker(
+    client: TestClient, secrets: dict[str, str], workspace: Workspace
+) -> None:
+    """A florist's bouquet has no size or weight in the catalog: the locker's compartments
+    cannot be judged for it, which must not refuse a pickup at the shopfront."""
+    admin = bearer(secrets["admin"])
+    csv = "sku,title,price,currency\nROSE-RED-12,Red roses (12 stems),45.00,GBP\n"
+    imported = client.post("/api/v1/catalog/import", content=csv.encode(), headers=admin)
+    assert imported.status_code == 200, imported.text
+    received = client.post(
+        "/api/v1/nodes/shopfront/receive",
+        json={"sku": "ROSE-RED-12", "quantity": 5},
+        headers=admin,
+    )
+    assert received.status_code == 200, received.text
+    sync_node(
+        workspace.node("shopfront"), "shopfront", workspace.link("shopfront"), workspace.clock()
+    )
+    lines = [{"sku": "ROSE-RED-12", "quantity": 1}]
+    body = {"lines": lines, "method": "pickup", "pickup_node": "shopfront"}
+    placed = _post(client, secrets, "web-roses-1", body)
+    assert placed.status_code == 201, placed.text
+    assert [p["node"] for p in placed.json()["parts"]] == ["shopfront"]

@@ -38,6 +38,11 @@ ASKED = {
         {"to": "locker", "sku": "MUG-TYDE-350", "quantity": 1},
         NO_SKU,
     ),
+    "a pickup put in a locker that does not exist": (
+        "/api/v1/nodes/lockr/pickups",
+        {"order": "o-anything"},
+        NO_NODE,
+    ),
 }  # fmt: skip
 
 

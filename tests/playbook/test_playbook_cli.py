@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from microindex.bootstrap import bootstrap
+from microindex.domain.access import Grant, Role
+from microindex.entrypoints.access import token_store
 from microindex.entrypoints.cli.app import app
+from microindex.entrypoints.http import create_app
+from microindex.service import access
+from microindex.settings import Settings
 from tests.clock import DEMO_NOW, Clock, on_demo_day
+from tests.http.conftest import bearer
 from tests.playbook.sales_files import (
     SKUS,
     catalog_csv,
@@ -230,9 +239,10 @@ def test_quarterly_pruning_accepted_in_one_step_requests_transfers_and_archives_
     assert done["archived"] == {"shop": ["SKU-002"]}
     moved = json.loads(cli(shop, "transfer", "list", "--json"))
     assert [(t["id"], t["sender"], t["receiver"], t["state"]) for t in moved] == [
-        ("prune:shop>locker:2026-11-26", "shop", "locker", "requested")
+        ("prune:shop:locker:2026-11-26", "shop", "locker", "requested")
     ]
     assert moved[0]["requested"] == {"SKU-001": 10}
+    assert_reached_through_the_api(shop, moved[0]["id"])
     again = json.loads(cli(shop, "governance", "prune", "--json", hours_later=1))
     assert [(p["sku"], p["action"]) for p in again] == [("SKU-001", "move")]  # SKU-002 archived
     cli(shop, "governance", "prune", "--accept", hours_later=1)  # the same day: the same transfer
@@ -240,6 +250,24 @@ def test_quarterly_pruning_accepted_in_one_step_requests_transfers_and_archives_
     runs = json.loads(cli(shop, "governance", "jobs", "history", "--json"))
     assert [r["job"] for r in runs][:3] == ["pruning-accept"] * 3
     assert runs[-1]["summary"].startswith("would request 1 transfer(s)")
+
+
+def assert_reached_through_the_api(ws: Path, transfer: str) -> None:
+    """The transfer pruning requested is shown and packed through the API as any other."""
+    workspace = bootstrap(Settings(ws), clock=Clock(DEMO_NOW + timedelta(hours=1)))
+    try:
+        issued = access.issue(
+            token_store(workspace), workspace.hub, Grant(Role.ADMIN), workspace.clock(), "admin"
+        )
+        admin = bearer(issued.secret)
+        with TestClient(create_app(workspace)) as client:
+            path = f"/api/v1/transfers/{quote(transfer)}"
+            shown = client.get(path, headers=admin)
+            assert shown.status_code == 200, shown.text
+            packed = client.post(f"{path}/pack", headers=admin)
+            assert (packed.status_code, packed.json()["state"]) == (200, "packed"), packed.text
+    finally:
+        workspace.close()
 
 
 def test_the_weekly_review_syncs_a_node_past_its_interval_and_a_dry_run_changes_nothing(

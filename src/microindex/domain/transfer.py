@@ -17,12 +17,24 @@ a requested or packed transfer moves nothing back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from microindex.domain.errors import DomainError, InvalidValue
+
+# An id a person names a transfer by, as the API's paths take it (the ids the services make
+# contain ':' and '/': `popup-in:stall:2026-11-28`, `order/sender`).
+IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,127}$"
+
+
+def named(ident: str) -> str:
+    """`ident` if a transfer may be called that, else InvalidValue."""
+    if re.fullmatch(IDENT_PATTERN, ident) is None:
+        raise InvalidValue("id", ident, "letters, digits and . _ : / - after a letter or digit")
+    return ident
 
 
 class TransferState(StrEnum):

@@ -15,6 +15,7 @@ from typing import Any
 
 from microindex.domain.errors import UnknownSku
 from microindex.domain.node import Node
+from microindex.domain.packaging import MissingPackingData
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.order import OrderRequest
 from microindex.service import lockers, popups, rounds
@@ -50,6 +51,8 @@ class StoredStates:
             parcel = lockers.parcel_for(self.hub, request.wanted)
         except UnknownSku:
             return {}  # place_order answers for a SKU the catalog lacks
+        except MissingPackingData:
+            return {}  # no size or weight to judge by: `locker assign` says what is missing
         return lockers.locker_states(self.ops, with_compartments, parcel)
 
 

@@ -46,6 +46,7 @@ from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
 
 PICKUP_WINDOW = timedelta(days=3)
+PICKUP_WINDOWS = (timedelta(hours=0.1), timedelta(days=30))  # the shortest and longest
 CODE_DIGITS = 6
 
 

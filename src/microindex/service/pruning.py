@@ -80,7 +80,7 @@ def accept(
         sendable = {sku: n for sku, n in sendable.items() if n > 0}
         if not sendable:
             continue
-        ident = f"prune:{sender}>{receiver}:{at.date()}"
+        ident = f"prune:{sender}:{receiver}:{at.date()}"  # as the API's paths take it
         if dry_run:
             moves.append(Transfer.request(ident, sender, receiver, sendable, at))
         else:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.gs1.digital_link import DigitalLink
+from microindex.domain.gs1.keys import Gln
 from microindex.domain.gs1.scan import read_scan
 from microindex.domain.node import Node
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
@@ -22,6 +24,7 @@ from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkF
 from microindex.service.resolver import UnknownGtin
 
 HOLD = timedelta(minutes=30)
+HOLDS = (timedelta(minutes=1), timedelta(days=1))  # the shortest and longest hold asked
 
 
 @dataclass(eq=False)
@@ -35,6 +38,9 @@ class UnknownShelf(DomainError):
 
 
 def add_shelf(ops: NodeOpsFactory, gln: str, bin_: str, node: str, sku: str) -> None:
+    """Name the node and SKU of the shelf label `/414/{gln}/254/{bin_}`: refused unless such a
+    label can be printed and scanned (a GLN with its check digit, a bin AI 254 takes)."""
+    DigitalLink.location(Gln(gln).digits, bin_)
     with ops() as uow:
         uow.shelves.put(gln, bin_, node, sku)
         uow.commit()

@@ -25,7 +25,7 @@ from microindex.domain.ledger import Ledger
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.promise.lifecycle import reservation_id
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
-from microindex.domain.transfer import NotSetAside, Transfer, TransferState, in_transit
+from microindex.domain.transfer import NotSetAside, Transfer, TransferState, in_transit, named
 from microindex.domain.transfer import UnknownTransfer as UnknownTransfer
 from microindex.service import promise, remote_nodes
 from microindex.service.node_ops_ports import NodeOpsFactory
@@ -54,7 +54,7 @@ def request(
     lines: Mapping[str, int],
     at: datetime,
 ) -> Transfer:
-    made = Transfer.request(ident, sender, receiver, lines, at)
+    made = Transfer.request(named(ident), sender, receiver, lines, at)
     with ops() as uow:
         if uow.transfers.get(ident) is not None:
             raise TransferExists(ident)

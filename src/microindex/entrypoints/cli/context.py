@@ -6,14 +6,14 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
-from microindex.domain.errors import DomainError, NoWorkspace
+from microindex.domain.errors import DomainError, InvalidValue, NoWorkspace
 from microindex.domain.sync.node import PromisedOnline
 from microindex.entrypoints.cli.output import ShownConsole
 from microindex.entrypoints.cli.output import console as console
@@ -96,6 +96,32 @@ def domain_errors() -> Iterator[None]:
             soft_wrap=True,
         )
         raise typer.Exit(1) from None
+
+
+def duration(name: str, value: float, unit: str, bounds: tuple[timedelta, timedelta]) -> timedelta:
+    """`value` `unit`s (minutes, hours) as a time span, refused outside the bounds the API
+    keeps (and when not a number: NaN is within no bounds)."""
+    per = timedelta(**{unit: 1})
+    shortest, longest = (bound / per for bound in bounds)
+    if not shortest <= value <= longest:
+        raise InvalidValue(name, str(value), f"from {shortest:,g} to {longest:,g} {unit}")
+    return value * per
+
+
+def parse_day(field: str, text: str) -> date:
+    """A day typed YYYY-MM-DD, refused in one line otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, text, "write YYYY-MM-DD") from None
+
+
+def clock_time(field: str, text: str) -> time:
+    """A time of day typed HH:MM, refused in one line otherwise (25:00, a word)."""
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, text, "write HH:MM") from None
 
 
 def print_json(data: Any) -> None:

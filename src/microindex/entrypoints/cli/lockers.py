@@ -12,7 +12,6 @@ shopper's shelf scan. Register with the root app:
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -24,7 +23,13 @@ from microindex.domain.errors import InvalidValue
 from microindex.domain.node import time_zone
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
-from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.context import (
+    console,
+    domain_errors,
+    duration,
+    print_json,
+    workspace,
+)
 from microindex.service import known, lockers, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
@@ -84,7 +89,9 @@ def compartments_list(
     Example: microindex locker compartments list locker
     """
     with domain_errors():
-        rows = lockers.compartments(_ops(workspace(ctx)), node)
+        ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
+        rows = lockers.compartments(_ops(ws), node)
     if as_json:
         print_json([{"code": c.code, "inner": str(c.inner), "order": o} for c, o in rows])
         return
@@ -109,11 +116,11 @@ def assign(
     Example: microindex locker assign o-1a2b3c4d5e --qr pickup.svg
     """
     with domain_errors():
+        window = duration("hours", hours, "hours", lockers.PICKUP_WINDOWS)
         ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it
         parcel = lockers.parcel_for(ws.hub, lockers.parcel_lines(ws.hub, order, node))
-        made = lockers.assign_order(
-            ws.hub, _ops(ws), order, node, ws.clock(), parcel, timedelta(hours=hours)
-        )
+        made = lockers.assign_order(ws.hub, _ops(ws), order, node, ws.clock(), parcel, window)
     if qr_file is not None:
         symbol = qr(made.qr_payload)
         if qr_file.suffix.lower() == ".png":
@@ -137,6 +144,7 @@ def open_(
     """
     with domain_errors():
         ws = workspace(ctx)
+        known.require_nodes(ws.hub, node)  # as the API refuses it; no wrong code counted there
         opened = lockers.open_with(
             ws.hub, _ops(ws), node, code, ws.clock(), locker_db=ws.node(node), link=ws.link(node)
         )
@@ -296,11 +304,12 @@ def reserve(
     Example: microindex reserve https://shop.example/414/9520123456788/254/A1
     """
     with domain_errors():
+        hold = duration("hold", minutes, "minutes", shelf_holds.HOLDS)
         ws = workspace(ctx)
         key = f"h-{uuid.uuid4().hex[:10]}"
         placed = shelf_holds.hold_from_scan(
             ws.hub, _ops(ws), key, scan, list_nodes(ws.hub), ws.clock(), quantity, node,
-            timedelta(minutes=minutes), ws.candidate_states(),
+            hold, ws.candidate_states(),
         )  # fmt: skip
     record = placed.record
     until = record.lease_until.astimezone(time_zone(ws.settings.time_zone))

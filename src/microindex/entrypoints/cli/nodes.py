@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import time
 from typing import ClassVar
 
 import typer
@@ -20,6 +19,7 @@ from microindex.domain.node import (
     OpeningHours,
 )
 from microindex.entrypoints.cli.context import (
+    clock_time,
     console,
     domain_errors,
     errors,
@@ -79,6 +79,7 @@ def add(
     --lon -0.055 --pickup --hours "0 10:00-18:00;1 10:00-18:00" --zone Europe/London
     """
     with domain_errors():
+        cutoff = clock_time("carrier_cutoff", carrier_cutoff) if carrier_cutoff else None
         ws = workspace(ctx)
         node = Node(
             code=NodeCode(code),
@@ -91,7 +92,7 @@ def add(
                 local_delivery_radius_km=delivery_radius_km,
                 local_delivery_speed_kmh=delivery_speed_kmh if delivery_radius_km else 0.0,
                 ships=ships,
-                carrier_cutoff=time.fromisoformat(carrier_cutoff) if carrier_cutoff else None,
+                carrier_cutoff=cutoff,
                 return_point=return_point,
                 preparation_minutes=preparation_minutes,
             ),

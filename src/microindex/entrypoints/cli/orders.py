@@ -14,7 +14,7 @@ from rich.table import Table
 from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import MAX_QUANTITY
 from microindex.domain.promise.lifecycle import Event, Order, Step
-from microindex.domain.promise.order import Method
+from microindex.domain.promise.order import Method, order_key
 from microindex.domain.promise.plans import RULE_HELP, check_chain
 from microindex.entrypoints.cli.context import (
     console,
@@ -107,7 +107,7 @@ def place(
             settings = promise.PromiseSettings(chain=_chain(rules))
         placed = promise.place_order(
             ws.hub,
-            key or f"o-{uuid.uuid4().hex[:10]}",
+            order_key(key) if key else f"o-{uuid.uuid4().hex[:10]}",
             request,
             list_nodes(ws.hub),
             settings,

@@ -25,9 +25,11 @@ from microindex.domain.round import ServiceArea, Stop
 from microindex.domain.transfer import Transfer
 from microindex.entrypoints.cli.context import (
     all_node_ledgers,
+    clock_time,
     console,
     domain_errors,
     node_here,
+    parse_day,
     print_json,
     workspace,
 )
@@ -78,7 +80,7 @@ def round_set(
     """
     with domain_errors():
         ws = workspace(ctx)
-        when = date.fromisoformat(day) if day else ws.clock().date()
+        when = parse_day("day", day) if day else ws.clock().date()
         made = rounds.set_round(_rounds(ws), node, when, [parse_stop(s, when) for s in stops])
     console.print(f"{node}: {len(made.stops)} stops on {when}")
 
@@ -174,9 +176,10 @@ def van_closeout(
     Example: microindex van closeout van --count MUG-TIDE-350:4 --count VASE-OAK:1 --complete
     """
     with domain_errors():
+        began = clock_time("since", since)
         ws = workspace(ctx)
         now, node_db = ws.clock(), node_here(ctx, node, remote_nodes.CLOSE_OUT)
-        start = datetime.combine(now.date(), time.fromisoformat(since), now.tzinfo)
+        start = datetime.combine(now.date(), began, now.tzinfo)
         counted, link = parse_lines(counts), ws.link(node)
         day = closeout.close_out(node_db, node, counted, link, start, now, complete=complete)
     summary = {
@@ -216,18 +219,11 @@ def popup_add(
     """
     with domain_errors():
         ws = workspace(ctx)
-        popup = PopUp(node, home, _day("opens", opens), _day("closes", closes))
+        popup = PopUp(node, home, parse_day("opens", opens), parse_day("closes", closes))
         registered = _popup_node(node, name, at) if name else None
         opening = OpeningHours.from_text(hours) if hours else None
         popups.add(ws.hub, _rounds(ws), popup, registered, opening, pickup)
     console.print(f"{node}: open {popup.opens_on} to {popup.closes_on}, stocked from {home}")
-
-
-def _day(field: str, text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidValue(field, text, "write YYYY-MM-DD") from None
 
 
 def _popup_node(code: str, name: str, at: str) -> Node:

@@ -61,7 +61,13 @@ class HoldIn(Request):
     quantity: Annotated[Quantity, Field(le=100)] = 1
     node: NodeText | None = Field(default=None, description="Where a product QR was scanned.")
     minutes: Annotated[
-        int, Field(strict=True, ge=1, le=24 * 60, description="How long the hold lasts.")
+        int,
+        Field(
+            strict=True,
+            ge=shelf_holds.HOLDS[0] // timedelta(minutes=1),
+            le=shelf_holds.HOLDS[1] // timedelta(minutes=1),
+            description="How long the hold lasts.",
+        ),
     ] = int(shelf_holds.HOLD / timedelta(minutes=1))
 
 

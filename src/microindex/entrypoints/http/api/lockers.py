@@ -49,7 +49,13 @@ class CompartmentOut(BaseModel):
 class AssignIn(Request):
     order: Annotated[str, Field(strict=True, pattern=KEY_PATTERN)]
     hours: Annotated[
-        float, Field(strict=True, ge=0.1, le=24 * 30, description="To collect in.")
+        float,
+        Field(
+            strict=True,
+            ge=lockers.PICKUP_WINDOWS[0] / timedelta(hours=1),
+            le=lockers.PICKUP_WINDOWS[1] / timedelta(hours=1),
+            description="To collect in.",
+        ),
     ] = lockers.PICKUP_WINDOW / timedelta(hours=1)
 
 
@@ -129,6 +135,7 @@ def put_compartment(
 )
 def assign_pickup(node: NodePath, body: AssignIn, hub: HubDep, token: TokenDep) -> AssignedOut:
     require(token.grant, Action.ADVANCE_ORDER, node)
+    get_node(hub.hub, node)
     database = hub.workspace.hub
     parcel = lockers.parcel_for(database, lockers.parcel_lines(database, body.order, node))
     made = lockers.assign_order(

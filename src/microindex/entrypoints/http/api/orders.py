@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from microindex.domain.access import AccessDenied, AccessToken, Action, may, require
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import Order, Part, Step
+from microindex.domain.promise.order import KEY_PATTERN as KEY_PATTERN
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import RULE_HELP, RULES
 from microindex.entrypoints.http.api.common import router
@@ -26,7 +27,6 @@ from microindex.service.promise_ports import OrderRecord
 
 api = router("orders")
 
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 OrderId = Annotated[str, Path(pattern=KEY_PATTERN, description="Order id (its idempotency key).")]
 RuleName = Annotated[str, Field(strict=True, pattern=f"^({'|'.join(RULES)})$")]
 AdvanceStep = Literal["confirmed", "picked", "packed", "handed_over", "delivered"]

@@ -17,7 +17,7 @@ from fastapi import Path, Query, status
 from pydantic import BaseModel, Field
 
 from microindex.domain.access import AccessDenied, AccessToken, Action, may, require
-from microindex.domain.transfer import Transfer, TransferState
+from microindex.domain.transfer import IDENT_PATTERN, Transfer, TransferState
 from microindex.entrypoints.http.api.common import lines_of, lines_out, router
 from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import (
@@ -33,8 +33,7 @@ from microindex.service.known import require_nodes, require_skus
 
 api = router("transfers")
 
-# Ids the services make contain ':' and '/' (`popup-in:stall:2026-11-28`, `order/sender`).
-TRANSFER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/\-]{0,127}$"
+TRANSFER_PATTERN = IDENT_PATTERN
 TransferId = Annotated[str, Path(pattern=TRANSFER_PATTERN, description="Transfer id.")]
 Lines = Annotated[list[LineIn], Field(min_length=1, max_length=100)]
 
