@@ -44,25 +44,28 @@ def _log_pmf(k: int, mu: float) -> float:
 
 
 class _Tail:
-    """P(Poisson(mu) >= k) for k = 1, 2, ... in turn, each step in constant time: the last
-    figure less P(X = k) while it is large; once small and past the mean, where a difference
-    would lose its digits, summed afresh."""
+    """P(Poisson(mu) >= k) for k = 1, 2, ... in turn, each step in constant time: one less
+    the terms below k, each added as k passes it (added up small first, as a sum from zero
+    is, so a figure a hair under 1 stays under 1); once small and past the mean, where that
+    difference would lose its digits, summed afresh."""
 
-    __slots__ = ("at_least", "k", "mu")
+    __slots__ = ("at_least", "below", "k", "mu")
 
     def __init__(self, mu: float) -> None:
         self.k, self.mu = 1, mu
-        self.at_least = -math.expm1(-mu) if mu > 0 else 0.0
+        self.below = math.exp(-mu) if mu > 0 else 1.0
+        self.at_least = poisson_at_least(1, mu)
 
     def step(self) -> float:
         """P(X >= k + 1), and k moves on by one."""
-        k, mu = self.k, self.mu
-        self.k = k + 1
+        k, mu = self.k + 1, self.mu
+        self.k = k
         if self.at_least >= SUMMED_BELOW or k <= mu:
-            self.at_least -= math.exp(_log_pmf(k, mu))
-            if self.at_least >= SUMMED_BELOW or k + 1 <= mu:
+            self.below += math.exp(_log_pmf(k - 1, mu))
+            if k <= mu or 1.0 - self.below >= SUMMED_BELOW:
+                self.at_least = max(0.0, 1.0 - self.below)
                 return self.at_least
-        self.at_least = poisson_at_least(k + 1, mu)
+        self.at_least = poisson_at_least(k, mu)
         return self.at_least
 
 
