@@ -217,3 +217,48 @@ def test_product_links_are_percent_encoded_one_path_segment() -> None:
     assert link("", "BOX/12") == "https://shop.example/products/BOX%2F12"
     plain_link = SETTINGS.node_product_url(Product(Sku("MUG-1"), "Mug", gbp("1")), "shop")
     assert plain_link == "https://shop.example/products/MUG-1?store=shop"
+
+
+RLO, LRE, PDF, RLI, PDI = "\u202e", "\u202a", "\u202c", "\u2067", "\u2069"
+
+
+def _open_at_end(text: str) -> int:
+    """How many bidi embeddings, overrides and isolates `text` leaves open (UAX #9, X1-X8)."""
+    stack: list[str] = []
+    for c in text:
+        if c in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068":
+            stack.append(c)
+        elif c == PDF and stack and stack[-1] not in "\u2066\u2067\u2068":
+            stack.pop()
+        elif c == PDI and any(o in "\u2066\u2067\u2068" for o in stack):
+            while stack.pop() not in "\u2066\u2067\u2068":
+                pass
+    return len(stack)
+
+
+def test_a_title_that_overrides_the_direction_turns_round_only_itself() -> None:
+    """A right-to-left override left open in a title ran on into the rest of the page's
+    `<title>` (" at <shop>" read backwards in the browser's tab) and of each feed's line."""
+    node = NODES[0].name
+    for title in (
+        f"Mug {RLO}eulb",
+        f"{LRE}{RLI}Vase",
+        f"Bowl {PDF}{PDI} plain",
+        f"{RLO}a{PDF}{PDF}",
+    ):
+        html = page_of(Product(Sku("MUG-3"), title, gbp("5")))
+        shown = etree.fromstring(html.encode("utf-8"), etree.HTMLParser()).findtext(".//title")
+        assert shown is not None and shown.endswith(f" at {node}")
+        assert _open_at_end(shown[: -len(f" at {node}")]) == 0, ascii(shown)
+        assert (
+            shown.replace(PDF, "")
+            .replace(PDI, "")
+            .startswith(title.replace(PDF, "").replace(PDI, ""))
+        )
+    out = io.StringIO()
+    writer = feed_files.GoogleXmlWriter(out, "Shop", "https://shop.example", "Feed")
+    writer.write({"id": "A", "title": f"Mug {RLO}eulb", "description": f"{RLI}words"})
+    writer.close()
+    item = etree.fromstring(out.getvalue().encode("utf-8")).find("channel/item")
+    assert item is not None
+    assert [_open_at_end(e.text or "") for e in item] == [0, 0, 0]

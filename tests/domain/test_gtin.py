@@ -30,7 +30,7 @@ def test_wrong_lengths_and_letters_are_refused(text: str) -> None:
         Gtin.parse(text)
 
 
-@given(st.text(alphabet="0123456789", min_size=12, max_size=12))
+@given(st.text(alphabet="0123456789", min_size=12, max_size=12).filter(lambda b: b.strip("0")))
 def test_any_body_with_its_check_digit_is_a_valid_gtin13(body: str) -> None:
     gtin = Gtin.parse(body + str(gs1_check_digit(body)))
     assert gtin.gtin13 == body + str(gs1_check_digit(body))
@@ -41,6 +41,14 @@ def test_changing_the_check_digit_always_breaks_the_gtin(body: str, shift: int) 
     wrong = (gs1_check_digit(body) + shift) % 10
     with pytest.raises(InvalidValue):
         Gtin.parse(body + str(wrong))
+
+
+@pytest.mark.parametrize("text", ["00000000", "000000000000", "0000000000000", "00000000000000"])
+def test_a_gtin_of_zeros_only_is_refused(text: str) -> None:
+    """Zeros pass the mod-10 check at every length, but GS1 allocates no such number: it is
+    what an empty barcode field or a placeholder column holds, not a product's key."""
+    with pytest.raises(InvalidValue, match="never all zeros"):
+        Gtin.parse(text)
 
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

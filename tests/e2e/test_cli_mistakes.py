@@ -118,7 +118,19 @@ MISTAKES = {
     ),
     "an order line of more units than the API takes": (
         ["order", "place", "--line", "MUG-TIDE-350:1000001", "--method", "pickup", "--pickup-node", "locker"],
-        "an order line wants 1 to 1,000,000",
+        "a line takes at most 1,000,000 units",
+    ),
+    "a transfer line of more units than the API takes": (
+        ["transfer", "request", "shopfront", "locker", "--line", "MUG-TIDE-350:99999999999999999999"],
+        "a line takes at most 1,000,000 units",
+    ),
+    "an order line with no SKU": (
+        ["order", "place", "--line", ":3", "--method", "pickup", "--pickup-node", "locker"],
+        "write SKU:QUANTITY",
+    ),
+    "a return line with no SKU": (
+        ["returns", "open", "shopfront", "till:shopfront", ":2", "--reason", "faulty"],
+        "write SKU or SKU:QUANTITY",
     ),
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],

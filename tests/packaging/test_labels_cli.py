@@ -212,3 +212,13 @@ def test_ean8_and_itf14_print_the_symbol_asked_for(cli: typer.Typer, tmp_path: P
     assert "only a GTIN-8 fits an EAN-8" in fails(
         cli, "product", "MUG-1", "--symbol", "ean8", "-o", str(tmp_path / "e.png")
     )
+
+
+@pytest.mark.parametrize("symbol", ["ean13", "gs1-128", "gs1-datamatrix"])
+def test_a_product_without_a_gtin_is_refused_as_the_symbol_asked_for(
+    cli: typer.Typer, tmp_path: Path, symbol: str
+) -> None:
+    """The refusal named the QR code whatever symbol was asked for."""
+    said = fails(cli, "product", "MUG-3", "--symbol", symbol, "-o", str(tmp_path / "x.png"))
+    assert f"as {symbol}: the product has no GTIN" in said, said
+    assert not (tmp_path / "x.png").exists()

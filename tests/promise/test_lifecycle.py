@@ -47,8 +47,15 @@ def test_releasing_ends_every_part_not_yet_handed_over() -> None:
     events = order.end(Step.RELEASED, AT)
     assert [e.node for e in events] == ["van"]
     assert order.step is Step.HANDED_OVER
-    with pytest.raises(StepRefused):
+    with pytest.raises(StepRefused) as refused:
         order.end(Step.CANCELLED, AT)
+    assert str(refused.value) == "order o-1 is handed_over; cannot go to cancelled"
+
+
+def test_a_step_at_a_node_the_order_does_not_use_is_refused_in_words() -> None:
+    with pytest.raises(StepRefused) as refused:
+        split_order().advance("locker", Step.PACKED, AT)
+    assert str(refused.value) == "order o-1 has no part at locker"
 
 
 def test_an_order_is_at_the_pickup_node_its_goods_travel_to_and_held_there_on_arrival() -> None:

@@ -140,3 +140,54 @@ def test_a_split_whose_hub_wants_every_unit_left_takes_a_few_tails_not_one_a_uni
     calls.clear()
     assert split(5_000, 0.15, 7.5e18) == 0
     assert len(calls) < 10, len(calls)
+
+
+def _tail_in_decimal(k: int, mu: float) -> float:
+    """P(Poisson(mu) >= k) summed in 60-digit decimals, where exp(-mu) does not underflow."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+        m = Decimal(mu)
+        term, below = (-m).exp(), Decimal(0)
+        for i in range(k):
+            below += term
+            term = term * m / (i + 1)
+        return float(1 - below)
+
+
+@pytest.mark.parametrize(
+    ("k", "mu"), [(1000, 1000.0), (1001, 1000.0), (900, 1000.0), (1100, 1000.0), (760, 800.0)]
+)
+def test_poisson_tails_of_a_mean_past_745_are_right(k: int, mu: float) -> None:
+    """exp(-mu) is 0.0 in floats past 745: the tails were 1.0 or 0.0 there, whatever k."""
+    assert poisson_at_least(k, mu) == pytest.approx(_tail_in_decimal(k, mu), rel=1e-9, abs=1e-15)
+
+
+def test_a_split_of_a_large_mean_gives_the_node_the_units_it_will_likely_need() -> None:
+    """Equal means of 1,500 units over tau: the node keeps units while it is at least 1% likely
+    to need them, about mu + 2.33 sqrt(mu); the tails steps agree with the tails summed."""
+    local = split(5_000, 1500.0, 1500.0)
+    assert local == _split_one_tail_at_a_time(5_000, 1500.0, 1500.0, 0.01)
+    assert poisson_at_least(local, 1500.0) >= 0.01 > poisson_at_least(local + 1, 1500.0)
+
+
+def test_a_split_of_busy_sides_takes_a_step_a_unit_not_a_tail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A node and a hub each expecting 10,000 units over tau, 200,000 units held (a bulk
+    order of a million units counts in the online rate even when refused): each unit is one
+    step of its side's tail, where a tail a unit took seconds to minutes and stopped a sync."""
+    from microindex.domain.sync import allocation
+
+    calls: list[int] = []
+    real = allocation.poisson_at_least
+
+    def counted(k: int, mu: float) -> float:
+        calls.append(k)
+        return real(k, mu)
+
+    monkeypatch.setattr(allocation, "poisson_at_least", counted)
+    local = split(200_000, 1e4, 1e4)
+    assert len(calls) < 10, len(calls)
+    assert real(local, 1e4) >= 0.01 > real(local + 1, 1e4)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from microindex.domain.errors import InvalidValue
 
 GTIN_LENGTHS = (8, 12, 13, 14)
+ALL_ZEROS = "0" * 14
 
 
 def gs1_check_digit(body: str) -> int:
@@ -49,6 +50,8 @@ class Gtin:
         if len(raw) not in GTIN_LENGTHS:
             raise InvalidValue("gtin", text, "a GTIN has 8, 12, 13 or 14 digits")
         digits = raw.zfill(14)
+        if digits == ALL_ZEROS:  # passes the check digit; GS1 allocates no such number
+            raise InvalidValue("gtin", text, "a GTIN is never all zeros")
         expected = gs1_check_digit(digits[:-1])
         if int(digits[-1]) != expected:
             raise InvalidValue("gtin", text, f"check digit is {digits[-1]}, expected {expected}")

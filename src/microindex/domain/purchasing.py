@@ -19,9 +19,9 @@ from enum import StrEnum
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.money import Money
+from microindex.domain.movement import MAX_QUANTITY
 
 MAX_LINES = 500
-MAX_QUANTITY = 1_000_000
 MAX_SUPPLIER = 200
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$", re.ASCII)
 

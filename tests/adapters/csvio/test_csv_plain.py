@@ -162,7 +162,7 @@ images = st.from_regex(r"https?://[a-z]{1,8}\.example/[A-Za-z0-9._~%,()-]{1,20}"
 
 @st.composite
 def gtins(draw: st.DrawFn) -> Gtin:
-    body = draw(st.from_regex(r"[0-9]{7}|[0-9]{11,13}", fullmatch=True))
+    body = draw(st.from_regex(r"[0-9]{6}[1-9]|[0-9]{10,12}[1-9]", fullmatch=True))  # not 0s
     return Gtin.parse(body + str(gs1_check_digit(body)))
 
 
@@ -249,3 +249,14 @@ def test_a_title_of_control_or_invisible_characters_only_is_refused() -> None:
 
     assert [(e.row, e.column) for e in parsed.errors] == [(2, "title"), (3, "title")]
     assert [p.sku.value for p in parsed.products] == ["BUN-3"]
+
+
+def test_column_names_are_read_whatever_their_case() -> None:
+    """A header typed in a spreadsheet as `SKU,Title,Price,Currency` said the required
+    columns were missing."""
+    parsed = parse_plain(sheet("SKU, Title ,PRICE,Currency,Weight_G", "MUG-01,Mug,12.50,EUR,350"))
+
+    assert parsed.errors == []
+    assert [(p.sku.value, p.title, p.weight_g) for p in parsed.products] == [("MUG-01", "Mug", 350)]
+    twice = parse_plain(sheet("sku,SKU,title,price,currency", "A,B,Mug,1,EUR"))
+    assert twice.errors == [RowError(1, "sku", "the column appears twice")]

@@ -271,7 +271,7 @@ def commons(draw: st.DrawFn, handle: str) -> Common:
 def variants(draw: st.DrawFn, common: Common) -> Product:
     minor = draw(st.integers(min_value=1, max_value=10**7))
     sale = draw(st.none() | st.integers(min_value=0, max_value=minor - 1))
-    body = draw(st.from_regex(r"[0-9]{12}", fullmatch=True))
+    body = draw(st.from_regex(r"[0-9]{11}[1-9]", fullmatch=True))  # never zeros only
     own = draw(st.none() | st.sampled_from(common.images)) if common.images else None
     attributes = tuple((name, draw(words)) for name in common.options)
     values = " / ".join(value for _, value in attributes)
@@ -335,3 +335,11 @@ def test_a_title_of_control_characters_only_is_refused() -> None:
 
     assert [(e.row, e.column) for e in parsed.catalog.errors] == [(2, "Title")]
     assert parsed.catalog.products == []
+
+
+def test_shopify_column_names_are_read_whatever_their_case() -> None:
+    parsed = parse_shopify(
+        sheet(HEADER.lower(), "mug,Mug,Title,Default Title,MUG-1,9.50,,,3"), "EUR"
+    )
+    assert parsed.catalog.errors == []
+    assert [(p.sku.value, p.title) for p in parsed.catalog.products] == [("MUG-1", "Mug")]

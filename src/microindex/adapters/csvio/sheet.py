@@ -151,12 +151,15 @@ class StreamedCatalog:
 
 
 @contextmanager
-def open_sheet(source: Source, required: Sequence[str]) -> Iterator[Sheet]:
-    """Read the header and check it; a sheet with a bad header yields no rows."""
+def open_sheet(
+    source: Source, required: Sequence[str], known: Sequence[str] = ()
+) -> Iterator[Sheet]:
+    """Read the header and check it; a sheet with a bad header yields no rows. A column named
+    as a `required` or `known` one in another case (`SKU`, `Title`) is read as that one."""
     with _text(source) as text:
         records = csv.reader(text)
         errors: list[RowError] = []
-        header = _header(records, required, errors)
+        header = _header(records, {*required, *known}, required, errors)
         yield Sheet(header, records if not errors else iter(()), errors)
 
 
@@ -207,10 +210,14 @@ def _decoded(raw: BinaryIO) -> io.TextIOWrapper:
 
 
 def _header(
-    records: Iterator[list[str]], required: Sequence[str], errors: list[RowError]
+    records: Iterator[list[str]],
+    known: Iterable[str],
+    required: Sequence[str],
+    errors: list[RowError],
 ) -> tuple[str, ...]:
+    spelled = {name.casefold(): name for name in known}
     try:
-        names = [name.strip() for name in next(records)]
+        names = [spelled.get(name.strip().casefold(), name.strip()) for name in next(records)]
     except StopIteration:
         errors.append(RowError(HEADER_ROW, "", "the file is empty"))
         return ()

@@ -95,7 +95,7 @@ def parse_shopify(source: Source, currency: str) -> ParsedShopify:
 def read_shopify(source: Source, currency: str) -> Iterator[StreamedShopify]:
     """`parse_shopify` one handle at a time (its rows are all that is held)."""
     Money(Decimal(0), currency)
-    with open_sheet(source, REQUIRED) as sheet:
+    with open_sheet(source, REQUIRED, COLUMNS) as sheet:
         reader = _Reader(currency)
         read = (read for rows in _handles(sheet) for read in reader.read(rows))
         streamed = StreamedCatalog(read, sheet.errors, sheet, "Variant SKU", "Variant Barcode")

@@ -2,7 +2,10 @@
 
 - `clean`: characters no XML 1.0 document may hold (C0 controls other than tab and line
   breaks, DEL and the C1 controls, lone surrogates, U+FFFE, U+FFFF) are dropped; line breaks
-  become `\\n`. Every writer (XML, TSV/CSV, JSON, JSON-LD, SSML) goes through it.
+  become `\\n`; direction overrides, embeddings and isolates are closed where the text ends
+  (a closer with nothing to close is dropped), so a field turns round only itself, never
+  the words a page or feed puts after it. Every writer (XML, TSV/CSV, JSON, JSON-LD, SSML)
+  goes through it.
 - `plain`: HTML (an imported description) as plain text, for fields a platform wants plain.
   Only descriptions are ever read as markup; a title is text as the seller typed it.
 - `shorten`: a field cut to its platform's limit, at a word where one is near.
@@ -65,10 +68,43 @@ ONE_LINE: frozenset[str] = frozenset(
 
 
 def clean(text: str) -> str:
-    """`text` without any character an XML 1.0 document (or a UTF-8 file) cannot hold."""
+    """`text` without any character an XML 1.0 document (or a UTF-8 file) cannot hold, its
+    bidi controls closed within it."""
     if text.isascii() and text.isprintable():
         return text
-    return _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _NOT_XML.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _bidi_closed(text) if _BIDI.search(text) else text
+
+
+_EMBEDS, _ISOLATES = (
+    "\u202a\u202b\u202d\u202e",
+    "\u2066\u2067\u2068",
+)  # LRE RLE LRO RLO; LRI RLI FSI
+_PDF, _PDI = "\u202c", "\u2069"
+_BIDI = re.compile(f"[{_EMBEDS}{_ISOLATES}{_PDF}{_PDI}]")
+
+
+def _bidi_closed(text: str) -> str:
+    """Each opener matched as the Unicode bidi algorithm matches it (UAX #9: a PDI closes its
+    isolate and what was opened inside it, a PDF only an embedding opened after the last
+    isolate); closers of nothing dropped, openers left open closed at the end."""
+    kept: list[str] = []
+    opened: list[str] = []
+    for c in text:
+        if c in _EMBEDS or c in _ISOLATES:
+            opened.append(c)
+        elif c == _PDF:
+            if not opened or opened[-1] in _ISOLATES:
+                continue
+            opened.pop()
+        elif c == _PDI:
+            if not any(o in _ISOLATES for o in opened):
+                continue
+            while opened.pop() not in _ISOLATES:
+                pass
+        kept.append(c)
+    kept.extend(_PDI if o in _ISOLATES else _PDF for o in reversed(opened))
+    return "".join(kept)
 
 
 def one_line(text: str) -> str:

@@ -44,6 +44,8 @@ LAST = {
     Method.LOCAL_DELIVERY: Step.DELIVERED,
     Method.SHIP: Step.DELIVERED,
 }
+WHOLE_ORDER = "*"  # StepRefused's node for a step of every part (no node code is "*")
+NO_PART = "not part of this order"  # its `current` for a node the order does not use
 
 
 @dataclass(eq=False)
@@ -55,7 +57,10 @@ class StepRefused(DomainError):
     code = "step_refused"
 
     def __str__(self) -> str:
-        return f"order {self.order} at {self.node} is {self.current}; cannot go to {self.wanted}"
+        if self.current == NO_PART:
+            return f"order {self.order} has no part at {self.node}"
+        where = "" if self.node == WHOLE_ORDER else f" at {self.node}"
+        return f"order {self.order}{where} is {self.current}; cannot go to {self.wanted}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,20 +248,20 @@ class Order:
     def end(self, step: Step, at: datetime, actor: str = "") -> list[Event]:
         """Release or cancel every part not yet handed over; returns the events."""
         if step not in ENDED:
-            raise StepRefused(self.ident, "*", self.step.value, step.value)
+            raise StepRefused(self.ident, WHOLE_ORDER, self.step.value, step.value)
         made = [
             self._record(part, step, at, actor)
             for part in self.parts.values()
             if part.step not in ENDED and ORDER.index(part.step) < ORDER.index(Step.HANDED_OVER)
         ]
         if not made:
-            raise StepRefused(self.ident, "*", self.step.value, step.value)
+            raise StepRefused(self.ident, WHOLE_ORDER, self.step.value, step.value)
         return made
 
     def _part(self, node: str) -> Part:
         part = self.parts.get(node)
         if part is None:
-            raise StepRefused(self.ident, node, "not part of this order", "")
+            raise StepRefused(self.ident, node, NO_PART, "")
         return part
 
     def _parts_at(self, node: str, step: Step) -> list[Part]:

@@ -12,27 +12,61 @@ from enum import StrEnum
 POOL_BELOW = 0.01  # a unit less likely than this to be needed locally stays pooled at the hub
 
 
+SUMMED_BELOW = 1e-3  # a tail stepped down by differences is summed afresh once this small
+
+
 def poisson_at_least(k: int, mu: float) -> float:
-    """P(Poisson(mu) >= k), summed over the upper tail when that is the smaller side."""
+    """P(Poisson(mu) >= k): the smaller side summed outward from k until its terms stop
+    counting, the first term taken in log space. So a mean past 745 (where exp(-mu) is 0)
+    gives the right figure, and a rank of a million costs a few standard deviations' terms,
+    not a million."""
     if k <= 0:
         return 1.0
     if mu <= 0:
         return 0.0
-    term = math.exp(-mu)
-    if k > mu:
-        for i in range(1, k + 1):
-            term *= mu / i  # P(X = i)
-        tail, i = 0.0, k
-        while term > tail * 1e-17 and i < k + 1000:
+    if k > mu:  # the upper tail: terms fall from the first
+        tail, i, term = 0.0, k, math.exp(_log_pmf(k, mu))
+        while term > tail * 1e-17:
             tail += term
             i += 1
             term *= mu / i
         return min(1.0, tail)
-    below = term
-    for i in range(1, k):
-        term *= mu / i
+    below, i, term = 0.0, k - 1, math.exp(_log_pmf(k - 1, mu))  # the lower side, downwards
+    while term > below * 1e-17 and i >= 0:
         below += term
+        term *= i / mu
+        i -= 1
     return max(0.0, 1.0 - below)
+
+
+def _log_pmf(k: int, mu: float) -> float:
+    return -mu + k * math.log(mu) - math.lgamma(k + 1)
+
+
+class _Tail:
+    """P(Poisson(mu) >= k) for k = 1, 2, ... in turn, each step in constant time: one less
+    the terms below k, each added as k passes it (added up small first, as a sum from zero
+    is, so a figure a hair under 1 stays under 1); once small and past the mean, where that
+    difference would lose its digits, summed afresh."""
+
+    __slots__ = ("at_least", "below", "k", "mu")
+
+    def __init__(self, mu: float) -> None:
+        self.k, self.mu = 1, mu
+        self.below = math.exp(-mu) if mu > 0 else 1.0
+        self.at_least = poisson_at_least(1, mu)
+
+    def step(self) -> float:
+        """P(X >= k + 1), and k moves on by one."""
+        k, mu = self.k + 1, self.mu
+        self.k = k
+        if self.at_least >= SUMMED_BELOW or k <= mu:
+            self.below += math.exp(_log_pmf(k - 1, mu))
+            if k <= mu or 1.0 - self.below >= SUMMED_BELOW:
+                self.at_least = max(0.0, 1.0 - self.below)
+                return self.at_least
+        self.at_least = poisson_at_least(k, mu)
+        return self.at_least
 
 
 def split(total: int, mu_local: float, mu_hub: float, pool_below: float = POOL_BELOW) -> int:
@@ -46,22 +80,23 @@ def split(total: int, mu_local: float, mu_hub: float, pool_below: float = POOL_B
     if total <= 0:
         return 0
     local = hub = 0
-    # each side's chance changes only when that side takes a unit: one tail a unit, not two
-    want_local, want_hub = poisson_at_least(1, mu_local), poisson_at_least(1, mu_hub)
+    # each side's chance changes only when that side takes a unit: one step of its tail
+    local_tail, hub_tail = _Tail(mu_local), _Tail(mu_hub)
+    want_local, want_hub = local_tail.at_least, hub_tail.at_least
     hub_stretch = False  # the hub took the last unit
     for _ in range(total):
         if want_local < pool_below:
             break  # the chance only falls as local grows: the rest is the hub's
         if want_local > want_hub:
             local += 1
-            want_local = poisson_at_least(local + 1, mu_local)
+            want_local = local_tail.step()
             hub_stretch = False
         else:
             last = total - local  # the hub's count were it to take every unit left
             if not hub_stretch and mu_hub >= last and poisson_at_least(last, mu_hub) >= want_local:
                 break  # even the hub's last unit is wanted there more: it takes all the rest
             hub += 1
-            want_hub = poisson_at_least(hub + 1, mu_hub)
+            want_hub = hub_tail.step()
             hub_stretch = True
     return local
 

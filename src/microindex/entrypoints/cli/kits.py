@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import typer
 
-from microindex.domain.errors import InvalidValue
 from microindex.entrypoints.cli.context import (
     console,
     domain_errors,
     print_json,
     workspace,
 )
+from microindex.entrypoints.cli.lines import sku_quantities
 
 app = typer.Typer(help="Kits: a catalog SKU sold from its parts' stock, never stocked itself.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 KIT = typer.Argument(..., help="The kit's SKU (a product in the catalog).")
-
-
-def parse_parts(parts: list[str]) -> list[tuple[str, int]]:
-    """`SKU:QTY` (or `SKU`, one) per part, as typed."""
-    found: list[tuple[str, int]] = []
-    for text in parts:
-        sku, _, quantity = text.rpartition(":") if ":" in text else (text, "", "1")
-        if not quantity.strip().isdigit() or not quantity.isascii():
-            raise InvalidValue("part", text, "write each part as SKU:QUANTITY (e.g. MUG:2)")
-        found.append((sku, int(quantity)))
-    return found
 
 
 @app.command("set")
@@ -47,7 +36,13 @@ def set_kit(
 
     with domain_errors():
         ws = workspace(ctx)
-        made = kits.set_kit(ws.storage.kits(), ws.hub, sku, parse_parts(parts), ws.clock())
+        made = kits.set_kit(
+            ws.storage.kits(),
+            ws.hub,
+            sku,
+            sku_quantities(parts, "part", one_if_bare=True),
+            ws.clock(),
+        )
     if as_json:
         print_json(kits.kit_record(made))
         return

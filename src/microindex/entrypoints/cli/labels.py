@@ -12,7 +12,6 @@ from rich.progress import Progress
 
 from microindex.adapters.labels.pdf import LAYOUTS, write_pdf
 from microindex.adapters.labels.templates import (
-    Label,
     locker_label,
     parcel_label,
     product_label,
@@ -142,9 +141,7 @@ def product(
         _out(out, (".png", ".svg"))
         lot, serial = _given(lot, serial)
         found = _product(ctx, sku)
-        when = _expiry(ctx, expiry)
-        label = product_label(found, _stem(ctx, stem), lot, serial, when)
-        symbol = _symbol(symbology, label, found, lot, serial, when)
+        symbol = _symbol(symbology, found, _stem(ctx, stem), lot, serial, _expiry(ctx, expiry))
         if out.suffix.lower() == ".svg":
             out.write_text(render.svg(symbol))
         else:
@@ -162,16 +159,16 @@ _GTIN_ONLY = {
 
 def _symbol(
     symbology: Symbology,
-    label: Label,
     found: Product,
+    stem: str,
     lot: str | None,
     serial: str | None,
     expiry: date | None,
 ) -> Symbol:
-    if symbology is Symbology.QR:
-        return label.symbols[0]
-    if found.gtin is None:  # product_label has refused already; this keeps mypy sure
+    if found.gtin is None:  # refused as the symbol asked for, not as the label's QR
         raise UnprintableSymbol(symbology.value, found.sku.value, "the product has no GTIN")
+    if symbology is Symbology.QR:
+        return product_label(found, stem, lot, serial, expiry).symbols[0]
     if symbology in _GTIN_ONLY:
         return _GTIN_ONLY[symbology](found.gtin)
     elements = DigitalLink.product(found.gtin, lot, serial, expiry).element_string()

@@ -19,7 +19,6 @@ from rich.table import Table
 
 from microindex.adapters.symbols.render import png, qr, svg
 from microindex.bootstrap import Workspace
-from microindex.domain.errors import InvalidValue
 from microindex.domain.node import time_zone
 from microindex.domain.product import Size
 from microindex.domain.transfer import Transfer, TransferState
@@ -30,6 +29,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
+from microindex.entrypoints.cli.lines import summed
 from microindex.service import known, lockers, shelf_holds, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
@@ -48,16 +48,6 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 def _ops(ws: Workspace) -> NodeOpsFactory:
     """The lockers, transfers and shelf slots beside the workspace's hub, on its database."""
     return ws.node_ops()
-
-
-def _lines(texts: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for text in texts:
-        sku, _, quantity = text.partition(":")
-        if not sku or not quantity.isascii() or not quantity.isdigit():
-            raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
-        found[sku] = found.get(sku, 0) + int(quantity)
-    return found
 
 
 @compartments_app.command("add")
@@ -180,7 +170,7 @@ def request(
     """
     with domain_errors():
         ws = workspace(ctx)
-        key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", _lines(line)
+        key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", summed(line)
         known.require_nodes(ws.hub, sender, receiver)  # as the API refuses them
         known.require_skus(ws.hub, lines)
         made = transfers.request(_ops(ws), key, sender, receiver, lines, ws.clock())
@@ -213,7 +203,7 @@ def ship(
         ws = workspace(ctx)
         ops = _ops(ws)
         code = transfers.get(ops, ident).sender
-        sender, sent, ask = ws.node(code), _lines(line) or None, ws.ask_hub(code)
+        sender, sent, ask = ws.node(code), summed(line) or None, ws.ask_hub(code)
         shipped = transfers.ship(ops, sender, ident, ws.clock(), actor, sent, ask, hub=ws.hub)
         show_transfers([shipped], as_json)  # from a node that runs elsewhere: queued for its sync
 
@@ -235,7 +225,7 @@ def receive(
         ws = workspace(ctx)
         ops = _ops(ws)
         found = transfers.get(ops, ident)
-        arrived = {} if lost else (_lines(line) or found.shipped)
+        arrived = {} if lost else (summed(line) or found.shipped)
         receiver = ws.node(found.receiver)  # at a node that runs elsewhere: queued for its sync
         done = transfers.receive(ops, receiver, ident, arrived, ws.clock(), actor, ws.hub)
     show_transfers([done], as_json)

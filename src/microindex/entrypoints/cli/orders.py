@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from microindex.domain.errors import InvalidValue
-from microindex.domain.movement import MAX_QUANTITY
 from microindex.domain.promise.lifecycle import Event, Order, Step
 from microindex.domain.promise.order import Method, order_key
 from microindex.domain.promise.plans import RULE_HELP, check_chain
@@ -23,6 +22,7 @@ from microindex.entrypoints.cli.context import (
     print_json,
     workspace,
 )
+from microindex.entrypoints.cli.lines import sku_quantities
 from microindex.service import packaging, promise
 from microindex.service.known import require_nodes, require_skus
 from microindex.service.nodes import list_nodes
@@ -49,16 +49,8 @@ def _request(
         if not isinstance(data, dict):
             raise InvalidValue("file", str(file), "an order is a JSON object")
         return data
-    parsed: list[list[object]] = []
-    for text in lines:
-        sku, _, quantity = text.partition(":")
-        if not quantity.isascii() or not quantity.isdigit():
-            raise InvalidValue("line", text, "write SKU:QUANTITY, e.g. MUG-TIDE-350:2")
-        if int(quantity) > MAX_QUANTITY:  # as the API's schema: no figure inflates demand rates
-            raise InvalidValue("quantity", quantity, f"an order line wants 1 to {MAX_QUANTITY:,}")
-        parsed.append([sku, int(quantity)])
     return {
-        "lines": parsed,
+        "lines": [[sku, units] for sku, units in sku_quantities(lines)],
         "method": (method or Method.LOCAL_DELIVERY).value,
         "customer": None if lat is None or lon is None else [lat, lon],
         "pickup_node": pickup_node,

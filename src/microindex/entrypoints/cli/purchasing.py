@@ -9,6 +9,7 @@ import typer
 
 from microindex.domain.errors import InvalidValue
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
+from microindex.entrypoints.cli.lines import summed
 
 app = typer.Typer(
     help="Purchase orders: drafted, sent to a supplier, received in parts into a node, closed."
@@ -38,17 +39,6 @@ def _show(order: Any, as_json: bool) -> None:
             highlight=False,
             markup=False,
         )
-
-
-def parse_lines(lines: list[str]) -> dict[str, int]:
-    """`SKU:QTY` per line, as typed."""
-    found: dict[str, int] = {}
-    for text in lines:
-        sku, colon, quantity = text.rpartition(":")
-        if not colon or not quantity.isascii() or not quantity.strip().isdigit():
-            raise InvalidValue("line", text, "write each line as SKU:QUANTITY (e.g. MUG:12)")
-        found[sku] = found.get(sku, 0) + int(quantity)
-    return found
 
 
 @app.command("draft")
@@ -135,7 +125,7 @@ def receive(
         store = ws.storage.purchase_orders()
         order = purchasing.get(store, ident)
         db = node_database(ctx, order.node)
-        arrived = parse_lines(lines)
+        arrived = summed(lines)
         done = purchasing.receive(store, db, ident, arrived, ws.clock(), actor, hub=ws.hub)
     if as_json:
         print_json(

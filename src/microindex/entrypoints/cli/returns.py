@@ -14,22 +14,13 @@ from microindex.domain.node import Location
 from microindex.domain.returns import Condition, Disposition, Origin, OriginKind, Reason, Return
 from microindex.entrypoints.cli.context import console, domain_errors, print_json, workspace
 from microindex.entrypoints.cli.governance_context import governance
+from microindex.entrypoints.cli.lines import sku_quantities
 from microindex.service import returns as returns_service
 
 app = typer.Typer(help="Returns: open against a sale or order, check in by scan, disposition.")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
 ACTOR = typer.Option("", "--actor", help="Who did it.")
-
-
-def _lines(items: list[str]) -> list[tuple[str, int]]:
-    found = []
-    for item in items:
-        sku, _, qty = item.partition(":")
-        if qty and not (qty.isascii() and qty.isdigit()):
-            raise InvalidValue("line", item, "write SKU or SKU:QUANTITY, e.g. MUG-TIDE-350:2")
-        found.append((sku, int(qty or 1)))
-    return found
 
 
 def _near(text: str | None) -> Location | None:
@@ -96,7 +87,7 @@ def open_return(
             gov.sources.hub,
             gov.sources.nodes,
             Origin(kind, reference, sold_at),
-            _lines(items),
+            sku_quantities(items, one_if_bare=True),
             reason,
             workspace(ctx).clock(),
             _near(near),

@@ -34,7 +34,7 @@ from microindex.entrypoints.cli.context import (
     workspace,
 )
 from microindex.entrypoints.cli.governance_context import governance
-from microindex.entrypoints.cli.lockers import _lines as parse_lines
+from microindex.entrypoints.cli.lines import summed
 from microindex.entrypoints.cli.lockers import _ops
 from microindex.service import closeout, cycle_counts, known, popups, remote_nodes, rounds, triage
 from microindex.service.nodes import list_nodes
@@ -180,7 +180,7 @@ def van_closeout(
         ws = workspace(ctx)
         now, node_db = ws.clock(), node_here(ctx, node, remote_nodes.CLOSE_OUT)
         start = datetime.combine(now.date(), began, now.tzinfo)
-        counted, link = parse_lines(counts), ws.link(node)
+        counted, link = summed(counts, "count"), ws.link(node)
         day = closeout.close_out(node_db, node, counted, link, start, now, complete=complete)
     summary = {
         "node": node, "units_sold": day.units_sold, "sold": day.sold,
