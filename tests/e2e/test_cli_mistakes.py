@@ -102,6 +102,14 @@ MISTAKES = {
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,
     ),
+    "a negative tolerance of units at a reconciliation": (
+        ["governance", "reconcile", "van", "--units", "-5"],
+        "tolerance.units: cannot be negative",
+    ),
+    "a tolerance of value at a reconciliation that is not a number": (
+        ["governance", "reconcile", "van", "--value", "nan"],
+        "tolerance.value: not a number",
+    ),
 }  # fmt: skip
 
 

@@ -123,12 +123,12 @@ def reconcile(
 
     Example: microindex governance reconcile shopfront --approve --id 4
     """
-    tolerance = Tolerance(
-        units,
-        None if percent is None else Decimal(str(percent)),
-        None if value is None else Decimal(str(value)),
-    )
     with domain_errors():
+        tolerance = Tolerance(
+            units,
+            None if percent is None else Decimal(str(percent)),
+            None if value is None else Decimal(str(value)),
+        )
         gov = governance(ctx, tolerance)
         db, at = _node(gov, node), gov.clock()
         if approve:
