@@ -30,7 +30,8 @@ class Tolerance:
     value: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name, limit in (("units", self.units), ("percent", self.percent), ("value", self.value)):
+        limits = (("units", self.units), ("percent", self.percent), ("value", self.value))
+        for name, limit in limits:
             if isinstance(limit, Decimal) and limit.is_nan():
                 raise InvalidValue(f"tolerance.{name}", str(limit), "not a number")
             if limit is not None and limit < 0:
