@@ -53,3 +53,25 @@ def test_a_mistake_is_refused_as_the_cli_says_it(
     assert message in error["message"]
     assert error["data"]["near"]  # the near misses, for a client to offer
     assert client.get("/api/v1/transfers", headers=admin).json() == transfers_before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/returns/R-shopfront-99999", None),
+        ("POST", "/api/v1/returns/R-shopfront-99999/check-in", {"scan": "MUG-TIDE-350"}),
+        (
+            "POST",
+            "/api/v1/returns/R-lockr-00001/disposition",
+            {"sku": "MUG-TIDE-350", "condition": "as-new"},
+        ),
+    ],
+)
+def test_a_return_that_does_not_exist_is_not_found(
+    client: TestClient, secrets: dict[str, str], method: str, path: str, body: Any
+) -> None:
+    response = client.request(method, path, json=body, headers=bearer(secrets["admin"]))
+    assert response.status_code == 404, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == "unknown_return"
+    assert error["message"] == f"return {path.split('/')[4]}: no such return"

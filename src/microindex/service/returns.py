@@ -28,7 +28,7 @@ from microindex.domain.returns import (
     Return,
     ReturnAlert,
     ReturnLine,
-    ReturnRefused,
+    UnknownReturn,
     check_against_sale,
     nearest_return_point,
     return_alerts,
@@ -125,7 +125,7 @@ def find_return(nodes: Nodes, return_id: str) -> tuple[str, Return]:
             ret = uow.returns.get(return_id)
         if ret is not None:
             return code, ret
-    raise ReturnRefused(return_id, "no such return")
+    raise UnknownReturn(return_id)
 
 
 def check_in(nodes: Nodes, return_id: str, scanned: str, quantity: int = 1) -> ReturnLine:
@@ -225,5 +225,5 @@ def alerts(
 
 def _load(ret: Return | None, return_id: str) -> Return:
     if ret is None:
-        raise ReturnRefused(return_id, "no such return")
+        raise UnknownReturn(return_id)
     return ret
