@@ -110,6 +110,14 @@ MISTAKES = {
         ["governance", "reconcile", "van", "--value", "nan"],
         "tolerance.value: not a number",
     ),
+    "pruning accepted at a node that does not exist": (
+        ["governance", "prune", "--accept", "--only", "lockr:MUG-TIDE-350"],
+        NO_NODE,
+    ),
+    "pruning accepted of a SKU that does not exist": (
+        ["governance", "prune", "--accept", "--only", "shopfront:MUG-TYDE-350"],
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 

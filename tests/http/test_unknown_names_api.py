@@ -37,6 +37,16 @@ ASKED = {
         {"to": "locker", "sku": "MUG-TYDE-350", "quantity": 1},
         NO_SKU,
     ),
+    "pruning accepted at a node that does not exist": (
+        "/api/v1/pruning/accept",
+        {"only": [{"node": "lockr", "sku": "MUG-TIDE-350"}]},
+        NO_NODE,
+    ),
+    "pruning accepted of a SKU that does not exist": (
+        "/api/v1/pruning/accept",
+        {"only": [{"node": "shopfront", "sku": "MUG-TYDE-350"}]},
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 

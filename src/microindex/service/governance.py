@@ -21,6 +21,7 @@ from microindex.domain.reconciliation import Outcome, Tolerance
 from microindex.domain.sync.messages import AgentReport
 from microindex.service import kpis, pruning, reconciliation
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun
+from microindex.service.known import require_nodes, require_skus
 from microindex.service.kpis import KpiSources
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -277,8 +278,11 @@ def accept_pruning(
     dry_run: bool = False,
 ) -> pruning.PruningDone:
     """Staff accept the quarter's pruning in one step (all of it, or `only` these (node, SKU)
-    pairs): moves become requested transfers, drops archive the SKU at its node. Recorded as a
-    run of `pruning-accept`, a dry run too."""
+    pairs, each a known node and SKU): moves become requested transfers, drops archive the SKU
+    at its node. Recorded as a run of `pruning-accept`, a dry run too."""
+    if only is not None:  # a typo is refused, not left out as a pair nothing matches
+        require_nodes(hub, *(node for node, _ in only))
+        require_skus(hub, [sku for _, sku in only])
     at = ctx.clock()
     found = pruning.suggestions(ctx.sources, at)
     if only is not None:
