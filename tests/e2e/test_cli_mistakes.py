@@ -118,6 +118,14 @@ MISTAKES = {
         ["governance", "prune", "--accept", "--only", "shopfront:MUG-TYDE-350"],
         NO_SKU,
     ),
+    "a return of a sale at a node that does not exist": (
+        ["returns", "open", "lockr", "till:locker", "MUG-TIDE-350", "--reason", "faulty"],
+        NO_NODE,
+    ),
+    "a return of a mistyped SKU": (
+        ["returns", "open", "van", "till:van", "MUG-TYDE-350", "--reason", "faulty"],
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 

@@ -85,3 +85,15 @@ def test_a_return_that_does_not_exist_is_not_found(
     error: dict[str, Any] = response.json()["error"]
     assert error["code"] == "unknown_return"
     assert error["message"] == f"return {path.split('/')[4]}: no such return"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/returns?node=lockr", "/api/v1/nodes/lockr/targets", "/api/v1/nodes/lockr/triage"],
+)
+def test_a_node_that_does_not_exist_is_named_with_its_near_misses(
+    client: TestClient, secrets: dict[str, str], path: str
+) -> None:
+    response = client.get(path, headers=bearer(secrets["admin"]))
+    assert response.status_code == 404, response.text
+    assert NO_NODE in response.json()["error"]["message"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, UnknownNode
 from microindex.domain.health import HealthLimits, NodeHealth, assess
 from microindex.domain.movement import Tag
 from microindex.domain.reconciliation import Outcome, Tolerance
@@ -67,6 +67,14 @@ class GovernanceContext:
     sink: ReportSink | None = None
     syncs: NodeSyncs | None = None
     dry_run: bool = False  # a job run that says what it would do and changes nothing
+
+
+def node_governance(ctx: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
+    """The governance database of `node`; UnknownNode, with its near misses, if none."""
+    if node not in ctx.sources.nodes:
+        require_nodes(ctx.sources.hub, node)  # names the near misses
+        raise UnknownNode(node)
+    return ctx.sources.nodes[node]
 
 
 @dataclass(frozen=True, slots=True)
