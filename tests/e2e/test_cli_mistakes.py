@@ -178,6 +178,30 @@ MISTAKES = {
          "--key", "<!-- x -->"],
         "key: letters, digits and . _ - after a letter or digit",
     ),
+    "a negative tolerance of units at a reconciliation": (
+        ["governance", "reconcile", "van", "--units", "-5"],
+        "tolerance.units: cannot be negative",
+    ),
+    "a tolerance of value at a reconciliation that is not a number": (
+        ["governance", "reconcile", "van", "--value", "nan"],
+        "tolerance.value: not a number",
+    ),
+    "pruning accepted at a node that does not exist": (
+        ["governance", "prune", "--accept", "--only", "lockr:MUG-TIDE-350"],
+        NO_NODE,
+    ),
+    "pruning accepted of a SKU that does not exist": (
+        ["governance", "prune", "--accept", "--only", "shopfront:MUG-TYDE-350"],
+        NO_SKU,
+    ),
+    "a return of a sale at a node that does not exist": (
+        ["returns", "open", "lockr", "till:locker", "MUG-TIDE-350", "--reason", "faulty"],
+        NO_NODE,
+    ),
+    "a return of a mistyped SKU": (
+        ["returns", "open", "van", "till:van", "MUG-TYDE-350", "--reason", "faulty"],
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 

@@ -43,6 +43,16 @@ ASKED = {
         {"order": "o-anything"},
         NO_NODE,
     ),
+    "pruning accepted at a node that does not exist": (
+        "/api/v1/pruning/accept",
+        {"only": [{"node": "lockr", "sku": "MUG-TIDE-350"}]},
+        NO_NODE,
+    ),
+    "pruning accepted of a SKU that does not exist": (
+        "/api/v1/pruning/accept",
+        {"only": [{"node": "shopfront", "sku": "MUG-TYDE-350"}]},
+        NO_SKU,
+    ),
 }  # fmt: skip
 
 
@@ -80,3 +90,37 @@ def test_a_code_looked_up_is_refused_as_the_cli_says_it(
     )
     assert response.status_code == status, response.text
     assert message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/returns/R-shopfront-99999", None),
+        ("POST", "/api/v1/returns/R-shopfront-99999/check-in", {"scan": "MUG-TIDE-350"}),
+        (
+            "POST",
+            "/api/v1/returns/R-lockr-00001/disposition",
+            {"sku": "MUG-TIDE-350", "condition": "as-new"},
+        ),
+    ],
+)
+def test_a_return_that_does_not_exist_is_not_found(
+    client: TestClient, secrets: dict[str, str], method: str, path: str, body: Any
+) -> None:
+    response = client.request(method, path, json=body, headers=bearer(secrets["admin"]))
+    assert response.status_code == 404, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == "unknown_return"
+    assert error["message"] == f"return {path.split('/')[4]}: no such return"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/returns?node=lockr", "/api/v1/nodes/lockr/targets", "/api/v1/nodes/lockr/triage"],
+)
+def test_a_node_that_does_not_exist_is_named_with_its_near_misses(
+    client: TestClient, secrets: dict[str, str], path: str
+) -> None:
+    response = client.get(path, headers=bearer(secrets["admin"]))
+    assert response.status_code == 404, response.text
+    assert NO_NODE in response.json()["error"]["message"]

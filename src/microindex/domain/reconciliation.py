@@ -30,11 +30,12 @@ class Tolerance:
     value: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name, limit in (("units", self.units), ("percent", self.percent)):
+        limits = (("units", self.units), ("percent", self.percent), ("value", self.value))
+        for name, limit in limits:
+            if isinstance(limit, Decimal) and limit.is_nan():
+                raise InvalidValue(f"tolerance.{name}", str(limit), "not a number")
             if limit is not None and limit < 0:
                 raise InvalidValue(f"tolerance.{name}", str(limit), "cannot be negative")
-        if self.value is not None and self.value < 0:
-            raise InvalidValue("tolerance.value", str(self.value), "cannot be negative")
 
     def allows(self, variance: int, expected: int, unit_cost: Decimal) -> bool:
         if variance == 0:

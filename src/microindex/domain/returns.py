@@ -101,6 +101,15 @@ class ReturnRefused(DomainError):
         return f"return {self.return_id}: {self.reason}"
 
 
+class UnknownReturn(ReturnRefused):
+    """No return has this id at any return point."""
+
+    code = "unknown_return"
+
+    def __init__(self, return_id: str) -> None:
+        super().__init__(return_id, "no such return")
+
+
 @dataclass(eq=False)
 class NoReturnPoint(DomainError):
     near: str

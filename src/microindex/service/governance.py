@@ -14,13 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, UnknownNode
 from microindex.domain.health import HealthLimits, NodeHealth, assess
 from microindex.domain.movement import Tag
 from microindex.domain.reconciliation import Outcome, Tolerance
 from microindex.domain.sync.messages import AgentReport
 from microindex.service import kpis, pruning, reconciliation
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun
+from microindex.service.known import require_nodes, require_skus
 from microindex.service.kpis import KpiSources
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -66,6 +67,14 @@ class GovernanceContext:
     sink: ReportSink | None = None
     syncs: NodeSyncs | None = None
     dry_run: bool = False  # a job run that says what it would do and changes nothing
+
+
+def node_governance(ctx: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
+    """The governance database of `node`; UnknownNode, with its near misses, if none."""
+    if node not in ctx.sources.nodes:
+        require_nodes(ctx.sources.hub, node)  # names the near misses
+        raise UnknownNode(node)
+    return ctx.sources.nodes[node]
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +286,11 @@ def accept_pruning(
     dry_run: bool = False,
 ) -> pruning.PruningDone:
     """Staff accept the quarter's pruning in one step (all of it, or `only` these (node, SKU)
-    pairs): moves become requested transfers, drops archive the SKU at its node. Recorded as a
-    run of `pruning-accept`, a dry run too."""
+    pairs, each a known node and SKU): moves become requested transfers, drops archive the SKU
+    at its node. Recorded as a run of `pruning-accept`, a dry run too."""
+    if only is not None:  # a typo is refused, not left out as a pair nothing matches
+        require_nodes(hub, *(node for node, _ in only))
+        require_skus(hub, [sku for _, sku in only])
     at = ctx.clock()
     found = pruning.suggestions(ctx.sources, at)
     if only is not None:

@@ -28,13 +28,14 @@ from microindex.domain.returns import (
     Return,
     ReturnAlert,
     ReturnLine,
-    ReturnRefused,
+    UnknownReturn,
     check_against_sale,
     nearest_return_point,
     return_alerts,
     rule_for,
 )
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, PackagesUsed
+from microindex.service.known import unknown_node, unknown_sku
 from microindex.service.ledger_history import all_movements
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.resolver import UnitOfWorkLookup
@@ -58,11 +59,13 @@ def open_return(
     node that sold it, sent to the return point nearest `near` (default: the selling node)."""
     with hub() as uow:
         missing = uow.catalog.missing(sku for sku, _ in lines)
+        if missing:
+            raise unknown_sku(uow, sorted(missing)[0])
         all_nodes = uow.nodes.all()
-    if missing:
-        raise UnknownSku(sorted(missing)[0])
-    seller = next((n for n in all_nodes if n.code.value == origin.node), None)
-    if seller is None or origin.node not in nodes:
+        seller = next((n for n in all_nodes if n.code.value == origin.node), None)
+        if seller is None:
+            raise unknown_node(uow, origin.node)
+    if origin.node not in nodes:
         raise UnknownNode(origin.node)
     sold = sold_under(nodes[origin.node], origin)
     already = returned_under(nodes, origin)
@@ -125,7 +128,7 @@ def find_return(nodes: Nodes, return_id: str) -> tuple[str, Return]:
             ret = uow.returns.get(return_id)
         if ret is not None:
             return code, ret
-    raise ReturnRefused(return_id, "no such return")
+    raise UnknownReturn(return_id)
 
 
 def check_in(nodes: Nodes, return_id: str, scanned: str, quantity: int = 1) -> ReturnLine:
@@ -225,5 +228,5 @@ def alerts(
 
 def _load(ret: Return | None, return_id: str) -> Return:
     if ret is None:
-        raise ReturnRefused(return_id, "no such return")
+        raise UnknownReturn(return_id)
     return ret

@@ -19,7 +19,7 @@ from microindex.adapters.csvio.count_file import parse_counts
 from microindex.adapters.csvio.past_sales import parse_past_sales
 from microindex.adapters.reports.csv_export import kpi_rows, write_kpis
 from microindex.adapters.reports.files import write_report
-from microindex.domain.errors import InvalidValue, UnknownNode
+from microindex.domain.errors import InvalidValue
 from microindex.domain.reconciliation import Tolerance, Variance
 from microindex.entrypoints.cli.context import (
     console,
@@ -32,9 +32,8 @@ from microindex.entrypoints.cli.context import (
 from microindex.entrypoints.cli.governance_context import governance
 from microindex.entrypoints.cli.lockers import transfer_record
 from microindex.service import governance as jobs_service
-from microindex.service import known, pruning, reconciliation, triage
-from microindex.service.governance import GovernanceContext
-from microindex.service.governance_ports import GovernanceUnitOfWorkFactory
+from microindex.service import pruning, reconciliation, triage
+from microindex.service.governance import node_governance
 from microindex.service.timers import run_due, run_timers
 from microindex.service.weekly import weekly_report
 
@@ -67,7 +66,7 @@ def submit(
     """
     with domain_errors():
         gov = governance(ctx)
-        db = _node(gov, node)
+        db = node_governance(gov, node)
         if scans:
             lines = file.read_text(encoding="utf-8").splitlines()
             parsed = reconciliation.counts_from_scans(db, lines, position)
@@ -75,13 +74,6 @@ def submit(
             parsed = parse_counts(file)
         ids = reconciliation.submit_counts(db, node, parsed, gov.clock(), actor, file.name)
     console.print(f"{len(ids)} count line(s) waiting for reconciliation at {node}")
-
-
-def _node(gov: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
-    if node not in gov.sources.nodes:
-        known.require_nodes(gov.sources.hub, node)  # names the near misses
-        raise UnknownNode(node)
-    return gov.sources.nodes[node]
 
 
 def _variance_row(v: Variance) -> dict[str, Any]:
@@ -123,14 +115,14 @@ def reconcile(
 
     Example: microindex governance reconcile shopfront --approve --id 4
     """
-    tolerance = Tolerance(
-        units,
-        None if percent is None else Decimal(str(percent)),
-        None if value is None else Decimal(str(value)),
-    )
     with domain_errors():
+        tolerance = Tolerance(
+            units,
+            None if percent is None else Decimal(str(percent)),
+            None if value is None else Decimal(str(value)),
+        )
         gov = governance(ctx, tolerance)
-        db, at = _node(gov, node), gov.clock()
+        db, at = node_governance(gov, node), gov.clock()
         if approve:
             found = reconciliation.approve(db, node, ids or None, at, actor or "cli")
         else:
@@ -149,7 +141,7 @@ def variances(
     with domain_errors():
         gov = governance(ctx)
         since = gov.clock() - timedelta(days=days)
-        found = reconciliation.history(_node(gov, node), node, since)
+        found = reconciliation.history(node_governance(gov, node), node, since)
     _show_variances(found, as_json)
 
 
@@ -246,7 +238,7 @@ def triage_cmd(
     """
     with domain_errors():
         gov = governance(ctx)
-        db, end = _node(gov, node), gov.clock()
+        db, end = node_governance(gov, node), gov.clock()
         found = triage.triage(
             gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit,
             view=triage.view(view), past=gov.sources.past_sales, archived=gov.sources.archived,
@@ -338,7 +330,7 @@ def import_sales(
     """
     with domain_errors():
         gov = governance(ctx)
-        _node(gov, node)
+        node_governance(gov, node)
         parsed = parse_past_sales(file)
         done = triage.import_past_sales(gov.sources.hub, gov.sources.past_sales, node, parsed)
     if as_json:

@@ -49,7 +49,12 @@ from microindex.domain.purchasing import (
     PurchaseOrderRefused,
     UnknownPurchaseOrder,
 )
-from microindex.domain.returns import NoReturnPoint, ReturnExceedsSale, ReturnRefused
+from microindex.domain.returns import (
+    NoReturnPoint,
+    ReturnExceedsSale,
+    ReturnRefused,
+    UnknownReturn,
+)
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.sync.messages import PushRefused
@@ -118,6 +123,7 @@ STATUS: dict[type[DomainError], int] = {
     NoPackageFits: 409,
     MissingPackingData: 409,
     ReturnRefused: 409,
+    UnknownReturn: 404,
     ReturnExceedsSale: 409,
     NoReturnPoint: 409,
     UnknownJob: 404,

@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from microindex.adapters.csvio.past_sales import parse_past_sales
 from microindex.adapters.reports.csv_export import kpi_rows
 from microindex.domain.access import Action, require
-from microindex.domain.errors import UnknownNode
 from microindex.domain.triage import Proposal
 from microindex.entrypoints.http.api.catalog import CSV_BODY
 from microindex.entrypoints.http.api.common import router
@@ -28,8 +27,8 @@ from microindex.entrypoints.http.schemas import NodeText, SkuText
 from microindex.entrypoints.http.schemas import Request as Body
 from microindex.service import governance as jobs_service
 from microindex.service import pruning, triage
-from microindex.service.governance import GovernanceContext
-from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun, StockTarget
+from microindex.service.governance import GovernanceContext, node_governance
+from microindex.service.governance_ports import JobRun, StockTarget
 from microindex.service.weekly import weekly_report
 
 api = router("governance")
@@ -162,14 +161,8 @@ def _context(hub: Hub) -> GovernanceContext:
     return hub.workspace.governance(hub.nodes(), reports=False)
 
 
-def _node(gov: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
-    if node not in gov.sources.nodes:
-        raise UnknownNode(node)
-    return gov.sources.nodes[node]
-
-
 def _triage(gov: GovernanceContext, node: str, view: str, weeks: int, limit: int) -> list[Proposal]:
-    _node(gov, node)
+    node_governance(gov, node)
     end = gov.clock()
     return triage.triage(
         gov.sources.hub, gov.sources.nodes, node, end - timedelta(weeks=weeks), end, limit,
@@ -205,14 +198,14 @@ def accept(
     require(token.grant, Action.GOVERN)
     asked, gov = body or AcceptIn(), _context(hub)
     found = _triage(gov, node, asked.view, asked.weeks, asked.limit)
-    return [_target(t) for t in triage.accept(_node(gov, node), node, found, gov.clock())]
+    return [_target(t) for t in triage.accept(node_governance(gov, node), node, found, gov.clock())]
 
 
 @api.get("/nodes/{node}/targets", response_model=list[TargetOut], summary="A node's stock targets")
 def targets(node: NodePath, hub: HubDep, token: TokenDep) -> list[TargetOut]:
     require(token.grant, Action.GOVERN)
     gov = _context(hub)
-    return [_target(t) for t in triage.targets(_node(gov, node), node)]
+    return [_target(t) for t in triage.targets(node_governance(gov, node), node)]
 
 
 @api.post(
@@ -231,7 +224,7 @@ async def import_sales(
 
 def _import(hub: Hub, node: str, body: bytes) -> SalesImportedOut:
     gov = _context(hub)
-    _node(gov, node)
+    node_governance(gov, node)
     parsed = parse_past_sales(io.BytesIO(body))
     done = triage.import_past_sales(gov.sources.hub, gov.sources.past_sales, node, parsed)
     return SalesImportedOut(

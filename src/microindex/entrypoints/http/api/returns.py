@@ -33,6 +33,7 @@ from microindex.entrypoints.http.schemas import (
     SkuText,
 )
 from microindex.service import returns as returns_service
+from microindex.service.known import require_nodes
 
 api = router("returns")
 
@@ -184,6 +185,8 @@ def list_returns(
     ] = None,
 ) -> list[ReturnOut]:
     require(token.grant, Action.HANDLE_RETURNS, node)
+    if node is not None:
+        require_nodes(hub.hub, node)
     found = returns_service.all_returns(_nodes(hub))
     return [return_out(r) for r in found if node is None or r.return_point == node]
 
