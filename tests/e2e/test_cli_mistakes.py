@@ -136,6 +136,13 @@ MISTAKES = {
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,
     ),
+    "a purchase order line of a mistyped SKU": (
+        ["po", "add", "PO-ANY", "MUG-TYDE-350", "1", "--cost", "4.20"],
+        NO_SKU,
+    ),
+    "a reorder point for a mistyped SKU": (["reorder", "set", "shopfront", "MUG-TYDE-350", "2"], NO_SKU),
+    "a kit of a mistyped part": (["kit", "set", "MUG-TIDE-350", "--part", "MUG-TYDE-350:1"], NO_SKU),
+    "a VAT rate for a mistyped SKU": (["vat", "rate", "MUG-TYDE-350", "5"], NO_SKU),
     "a hold of not-a-number minutes": (
         ["reserve", SHELF, "--minutes", "nan"],
         "hold: from 1 to 1,440 minutes",

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from microindex.domain.errors import UnknownSku
 from microindex.domain.kits import Kit, KitPart, UnknownKit, check_kit
 from microindex.domain.movement import Movement
 from microindex.domain.sync.node import Override
-from microindex.service import rights
+from microindex.service import known, rights
 from microindex.service.catalog import KIT_FIELD, PRODUCT_TOPIC
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.records import product_record
@@ -49,12 +48,7 @@ def set_kit(
 ) -> Kit:
     """Make catalog SKU `sku` a kit of `parts` (SKU, quantity; each a catalog SKU, none of
     them a kit). Its parts travel to the nodes with the catalog (`announce`)."""
-    with hub() as uow:
-        missing = uow.catalog.missing([sku, *(part for part, _ in parts)])
-    named = [sku, *(part for part, _ in parts)]
-    unknown = next((code for code in named if code in missing), None)
-    if unknown is not None:
-        raise UnknownSku(unknown)
+    known.require_skus(hub, [sku, *(part for part, _ in parts)])
     kit = Kit(sku, tuple(KitPart(part, quantity) for part, quantity in parts))
     others = {code: known for code, known in store.kits().items() if code != sku}
     check_kit(kit, others)

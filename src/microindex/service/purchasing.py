@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from microindex.domain.channels.webhook import EventKind
-from microindex.domain.errors import DomainError, UnknownSku
+from microindex.domain.errors import DomainError
 from microindex.domain.money import Money
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.purchasing import (
@@ -28,7 +28,7 @@ from microindex.domain.purchasing import (
 )
 from microindex.domain.reorder import LowStock, ReorderPoint, low_stock
 from microindex.domain.sync.account import Request, RequestKind
-from microindex.service import remote_nodes, stock
+from microindex.service import known, remote_nodes, stock
 from microindex.service.nodes import get_node
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -135,9 +135,7 @@ def add_line(
 ) -> PurchaseOrder:
     """Order `quantity` of `sku` (in the catalog) at `unit_cost` (typed, in `currency`), on a
     draft."""
-    with hub() as uow:
-        if uow.catalog.missing([sku]):
-            raise UnknownSku(sku)
+    known.require_skus(hub, [sku])
     cost = Money.parse(unit_cost, currency, "unit_cost")
     return _change(store, ident, lambda order: order.add_line(sku, quantity, cost))
 
@@ -355,9 +353,7 @@ def set_point(
 ) -> ReorderPoint:
     made = ReorderPoint(node, sku, point, target)
     get_node(hub, node)
-    with hub() as uow:
-        if uow.catalog.missing([sku]):
-            raise UnknownSku(sku)
+    known.require_skus(hub, [sku])
     store.put(made)
     return made
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from microindex.domain.errors import UnknownSku
 from microindex.domain.product import Product
 from microindex.domain.vat import Priced, PriceMode, TaxSettings, VatRate, priced
+from microindex.service import known
 from microindex.service.ports import UnitOfWorkFactory
 
 
@@ -40,9 +40,7 @@ def set_mode(store: VatStore, mode: str, standard: str | None = None) -> TaxSett
 
 def set_rate(store: VatStore, hub: UnitOfWorkFactory, sku: str, rate: str | None) -> VatRate:
     """A product's own rate ("5" for 5 %); None: it follows the standard rate again."""
-    with hub() as uow:
-        if uow.catalog.missing([sku]):
-            raise UnknownSku(sku)
+    known.require_skus(hub, [sku])
     made = None if rate is None else VatRate.parse(rate)
     store.put_rate(sku, made)
     return made or store.settings().standard
