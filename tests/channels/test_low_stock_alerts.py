@@ -70,7 +70,7 @@ def test_a_sale_to_the_reorder_point_is_heard_once_until_restocked(
 
     orders = shop.storage.purchase_orders()
     purchasing.draft(orders, shop.hub, "PO-LOW", "Maker", "shopfront", shop.clock())
-    purchasing.add_line(orders, shop.hub, "PO-LOW", sku, 7, "2.00", "GBP")
+    purchasing.add_line(orders, shop.hub, "PO-LOW", sku, 7, "2.00", "GBP", shop.storage.kits())
     purchasing.send(orders, "PO-LOW", shop.clock())
     purchasing.receive(orders, node_db, "PO-LOW", {sku: 7}, shop.clock())
     assert purchasing.alert_low(points, shop.hub, {"shopfront": node_db}, shop.clock()) == []

@@ -169,6 +169,22 @@ def test_a_purchase_order_received_in_two_parts_leaves_the_right_on_hand(api: An
     assert _call(client, "GET", "/purchase-orders/PO-8", admin).status_code == 404
 
 
+def test_a_kit_is_not_ordered_from_a_supplier_its_parts_are(api: Any) -> None:
+    """A kit holds no stock (ADR 0009): a purchase order line for it would put units in the
+    ledger under the kit's SKU that its stock never counts and a walk-in sale sells as one."""
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    order = {"id": "PO-K", "supplier": "Gift boxes Ltd", "node": "shop"}
+    assert _call(client, "POST", "/purchase-orders", admin, json=order).status_code == 201
+    line = {"sku": KIT, "quantity": 5, "unit_cost": "3.10"}
+    refused = _call(client, "POST", "/purchase-orders/PO-K/lines", admin, json=line)
+    assert refused.status_code == 422, refused.text
+    assert "is a kit" in refused.json()["error"]["message"]
+    shown = _call(client, "GET", "/purchase-orders/PO-K", admin).json()
+    assert shown["lines"] == []
+
+
 def test_staff_receive_against_an_order_for_their_own_node_only(api: Any) -> None:
     client, tokens, _ = api
     admin, van = bearer(tokens["admin"]), bearer(tokens["staff_van"])

@@ -55,7 +55,7 @@ class ClerkBeside:
 def _sent(ws: Workspace, sku: str) -> PurchaseOrderStore:
     store = ws.storage.purchase_orders()
     purchasing.draft(store, ws.hub, "PO-R", "Maker", "shopfront", ws.clock())
-    purchasing.add_line(store, ws.hub, "PO-R", sku, 10, "1.00", "GBP")
+    purchasing.add_line(store, ws.hub, "PO-R", sku, 10, "1.00", "GBP", ws.storage.kits())
     purchasing.send(store, "PO-R", ws.clock())
     return store
 

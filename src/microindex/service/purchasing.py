@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from microindex.domain.channels.webhook import EventKind
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.purchasing import (
@@ -29,6 +29,7 @@ from microindex.domain.purchasing import (
 from microindex.domain.reorder import LowStock, ReorderPoint, low_stock
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.service import known, remote_nodes, stock
+from microindex.service.kits import KitStore
 from microindex.service.nodes import get_node
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -132,10 +133,13 @@ def add_line(
     quantity: int,
     unit_cost: str,
     currency: str,
+    kits: KitStore,
 ) -> PurchaseOrder:
-    """Order `quantity` of `sku` (in the catalog) at `unit_cost` (typed, in `currency`), on a
-    draft."""
+    """Order `quantity` of `sku` (in the catalog, not a kit: a kit holds no stock, its parts
+    are ordered) at `unit_cost` (typed, in `currency`), on a draft."""
     known.require_skus(hub, [sku])
+    if sku in kits.kits():
+        raise InvalidValue("sku", sku, "is a kit: it holds no stock of its own; order its parts")
     cost = Money.parse(unit_cost, currency, "unit_cost")
     return _change(store, ident, lambda order: order.add_line(sku, quantity, cost))
 

@@ -83,7 +83,7 @@ def add(
         ws = workspace(ctx)
         made = purchasing.add_line(
             ws.storage.purchase_orders(), ws.hub, ident, sku, quantity, cost,
-            currency or ws.settings.currency,
+            currency or ws.settings.currency, ws.storage.kits(),
         )  # fmt: skip
     _show(made, as_json)
 

@@ -166,13 +166,13 @@ def show(ident: PoPath, hub: HubDep, token: TokenDep) -> PurchaseOrderOut:
 )
 def add_line(ident: PoPath, body: PoLineIn, hub: HubDep, token: TokenDep) -> PurchaseOrderOut:
     require(token.grant, Action.MANAGE_PURCHASING)
-    store = hub.workspace.storage.purchase_orders()
+    storage = hub.workspace.storage
     currency = body.currency or hub.currency
-    return _out(
-        purchasing.add_line(
-            store, hub.hub, ident, body.sku, body.quantity, body.unit_cost, currency
-        )
-    )
+    made = purchasing.add_line(
+        storage.purchase_orders(), hub.hub, ident, body.sku, body.quantity, body.unit_cost,
+        currency, storage.kits(),
+    )  # fmt: skip
+    return _out(made)
 
 
 @api.post("/purchase-orders/{ident}/send", response_model=PurchaseOrderOut, summary="Send it")
