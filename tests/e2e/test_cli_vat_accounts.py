@@ -85,3 +85,22 @@ def test_the_accountant_gets_sales_and_stock_value_as_csv(tmp_path: Path) -> Non
     assert (value["SOAP-1"]["on_hand"], value["SOAP-1"]["value_at_cost"]) == ("3", "6.30")
     assert value["SOAP-1"]["value_at_net_price"] == "15.00"
     assert value["BWL-MOSS-S"]["unit_cost"] == ""  # never bought on an order: no cost known
+
+
+def test_stock_bought_in_another_currency_keeps_each_value_in_its_own(tmp_path: Path) -> None:
+    """A supplier abroad invoices in EUR, the shop sells in GBP: the value at cost is in EUR,
+    the value at net price in GBP, and the file says which is which."""
+    ws = _shop(tmp_path)
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    cli(ws, "catalog", "import", str(hostile))
+    cli(ws, "po", "draft", "PO-EU", "--supplier", "Savonnerie", "--node", "shop")
+    cli(ws, "po", "add", "PO-EU", "SOAP-1", "4", "--cost", "1.20", "--currency", "EUR")
+    cli(ws, "po", "send", "PO-EU")
+    cli(ws, "po", "receive", "PO-EU", "SOAP-1:4")
+
+    out = tmp_path / "stock-value.csv"
+    cli(ws, "accounts", "stock-value", "-o", str(out))
+    [soap] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert (soap["value_at_cost"], soap["cost_currency"]) == ("4.80", "EUR")
+    assert (soap["value_at_net_price"], soap["currency"]) == ("24.00", "GBP")

@@ -18,7 +18,7 @@ SALES_COLUMNS = (
 )  # fmt: skip
 STOCK_COLUMNS = (
     "node", "sku", "title", "on_hand", "unit_cost", "value_at_cost", "unit_net_price",
-    "value_at_net_price", "currency",
+    "value_at_net_price", "currency", "cost_currency",
 )  # fmt: skip
 
 
@@ -60,9 +60,6 @@ def write_sales(stream: BinaryIO, lines: Sequence[SaleLine]) -> None:
 def write_stock_value(stream: BinaryIO, lines: Sequence[ValueLine]) -> None:
     with sheet_writer(stream, STOCK_COLUMNS) as writer:
         for v in lines:
-            currency = v.priced.net.currency if v.priced else ""
-            if v.unit_cost is not None:
-                currency = v.unit_cost.currency
             writer.writerow(
                 {
                     "node": v.node,
@@ -73,6 +70,7 @@ def write_stock_value(stream: BinaryIO, lines: Sequence[ValueLine]) -> None:
                     "value_at_cost": _amount(v.at_cost),
                     "unit_net_price": _amount(v.priced.net.amount if v.priced else None),
                     "value_at_net_price": _amount(v.at_net_price),
-                    "currency": currency,
+                    "currency": v.priced.net.currency if v.priced else "",
+                    "cost_currency": v.unit_cost.currency if v.unit_cost else "",
                 }
             )
