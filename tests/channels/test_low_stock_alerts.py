@@ -49,7 +49,9 @@ def test_a_sale_to_the_reorder_point_is_heard_once_until_restocked(
         line = max(uow.ledger.stock("shopfront"), key=lambda x: (x.on_hand, x.sku))
     sku, held = line.sku, line.on_hand
     points = shop.storage.reorder_points()
-    purchasing.set_point(points, shop.hub, "shopfront", sku, held - 2, held + 5)
+    purchasing.set_point(
+        points, shop.hub, shop.storage.kits(), "shopfront", sku, held - 2, held + 5
+    )
     assert "low-stock" in _timers(shop, "hub-0")
     run(shop)
     assert subscriber.received == []  # above its point: nothing said

@@ -183,6 +183,9 @@ def test_a_kit_is_not_ordered_from_a_supplier_its_parts_are(api: Any) -> None:
     assert "is a kit" in refused.json()["error"]["message"]
     shown = _call(client, "GET", "/purchase-orders/PO-K", admin).json()
     assert shown["lines"] == []
+    point = _call(client, "PUT", f"/nodes/shop/reorder-points/{KIT}", admin, json={"point": 2})
+    assert point.status_code == 422, point.text  # it would be low for ever: reorder its parts
+    assert _call(client, "GET", "/reorder-points/low", admin).json() == []
 
 
 def test_staff_receive_against_an_order_for_their_own_node_only(api: Any) -> None:

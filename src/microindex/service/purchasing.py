@@ -138,10 +138,15 @@ def add_line(
     """Order `quantity` of `sku` (in the catalog, not a kit: a kit holds no stock, its parts
     are ordered) at `unit_cost` (typed, in `currency`), on a draft."""
     known.require_skus(hub, [sku])
-    if sku in kits.kits():
-        raise InvalidValue("sku", sku, "is a kit: it holds no stock of its own; order its parts")
+    not_a_kit(kits, sku)
     cost = Money.parse(unit_cost, currency, "unit_cost")
     return _change(store, ident, lambda order: order.add_line(sku, quantity, cost))
+
+
+def not_a_kit(kits: KitStore, sku: str) -> None:
+    """A kit holds no stock of its own (ADR 0009): its parts are ordered and reordered."""
+    if sku in kits.kits():
+        raise InvalidValue("sku", sku, "is a kit: it holds no stock of its own; order its parts")
 
 
 def send(store: PurchaseOrderStore, ident: str, at: datetime) -> PurchaseOrder:
@@ -353,11 +358,18 @@ def purchase_order_from_record(record: Mapping[str, Any]) -> PurchaseOrder:
 
 
 def set_point(
-    store: ReorderStore, hub: UnitOfWorkFactory, node: str, sku: str, point: int, target: int = 0
+    store: ReorderStore,
+    hub: UnitOfWorkFactory,
+    kits: KitStore,
+    node: str,
+    sku: str,
+    point: int,
+    target: int = 0,
 ) -> ReorderPoint:
     made = ReorderPoint(node, sku, point, target)
     get_node(hub, node)
     known.require_skus(hub, [sku])
+    not_a_kit(kits, sku)
     store.put(made)
     return made
 

@@ -225,7 +225,9 @@ def set_point(
 
     with domain_errors():
         ws = workspace(ctx)
-        made = purchasing.set_point(ws.storage.reorder_points(), ws.hub, node, sku, point, target)
+        made = purchasing.set_point(
+            ws.storage.reorder_points(), ws.hub, ws.storage.kits(), node, sku, point, target
+        )
     record = {"node": made.node, "sku": made.sku, "point": made.point, "target": made.target}
     if as_json:
         print_json(record)

@@ -231,8 +231,10 @@ def set_point(
     token: TokenDep,
 ) -> ReorderPointOut:
     require(token.grant, Action.MANAGE_PURCHASING)
-    store = hub.workspace.storage.reorder_points()
-    made = purchasing.set_point(store, hub.hub, node, sku, body.point, body.target)
+    storage = hub.workspace.storage
+    made = purchasing.set_point(
+        storage.reorder_points(), hub.hub, storage.kits(), node, sku, body.point, body.target
+    )
     return ReorderPointOut(node=made.node, sku=made.sku, point=made.point, target=made.target)
 
 
