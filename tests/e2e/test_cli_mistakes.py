@@ -142,6 +142,9 @@ MISTAKES = {
     ),
     "a reorder point for a mistyped SKU": (["reorder", "set", "shopfront", "MUG-TYDE-350", "2"], NO_SKU),
     "a kit of a mistyped part": (["kit", "set", "MUG-TIDE-350", "--part", "MUG-TYDE-350:1"], NO_SKU),
+    "a kit sale of a mistyped SKU": (["kit", "sell", "shopfront", "MUG-TYDE-350"], NO_SKU),
+    "the kit stock of a mistyped SKU": (["kit", "stock", "MUG-TYDE-350"], NO_SKU),
+    "removing a kit of a mistyped SKU": (["kit", "remove", "MUG-TYDE-350"], NO_SKU),
     "a VAT rate for a mistyped SKU": (["vat", "rate", "MUG-TYDE-350", "5"], NO_SKU),
     "a hold of not-a-number minutes": (
         ["reserve", SHELF, "--minutes", "nan"],

@@ -59,6 +59,7 @@ def set_kit(
 
 def remove_kit(store: KitStore, hub: UnitOfWorkFactory, sku: str, at: datetime) -> None:
     if not store.remove(sku):
+        get_kit(store, sku, hub)  # a SKU no product has is refused as such
         raise UnknownKit(sku)
     announce(hub, sku, None, at)
 
@@ -77,9 +78,12 @@ def announce(hub: UnitOfWorkFactory, sku: str, kit: Kit | None, at: datetime) ->
         uow.commit()
 
 
-def get_kit(store: KitStore, sku: str) -> Kit:
+def get_kit(store: KitStore, sku: str, catalog: UnitOfWorkFactory | None = None) -> Kit:
+    """Kit `sku`; a SKU no product in `catalog` has is refused as every edge refuses it."""
     kit = store.kits().get(sku)
     if kit is None:
+        if catalog is not None:
+            known.require_skus(catalog, [sku])
         raise UnknownKit(sku)
     return kit
 
@@ -98,7 +102,7 @@ def availability(
     sku: str,
 ) -> list[KitAvailability]:
     """How many of kit `sku` each node could sell now: the minimum over its parts."""
-    kit = get_kit(store, sku)
+    kit = get_kit(store, sku, hub_db)
     skus = [part.sku for part in kit.parts]
     held = rights.held_online(hub_db, skus)
     found: list[KitAvailability] = []
@@ -124,7 +128,7 @@ def sell(
 ) -> list[Movement]:
     """A walk-in sale of `quantity` kits at `node`: one SELL movement per part, all or none,
     by the same rules as any walk-in sale (`rights.sell_walk_in`)."""
-    kit = get_kit(store, sku)
+    kit = get_kit(store, sku, node_db)
     taken = kit.takes(quantity)
     return rights.sell_lines_walk_in(
         node_db, node, taken, at, reference or f"kit {sku}", ask, actor, override

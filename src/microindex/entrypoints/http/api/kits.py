@@ -83,7 +83,7 @@ def list_kits(hub: HubDep, token: TokenDep) -> list[KitOut]:
 def remove_kit(sku: KitPath, hub: HubDep, token: TokenDep) -> KitOut:
     require(token.grant, Action.WRITE_CATALOG)
     store = hub.workspace.storage.kits()
-    kit = kits.get_kit(store, sku)
+    kit = kits.get_kit(store, sku, hub.hub)
     kits.remove_kit(store, hub.hub, sku, hub.now())
     return _out(kit)
 
