@@ -133,3 +133,16 @@ def test_a_kit_sells_from_the_staff_page_as_its_parts(phone: Any, hub: Hub) -> N
     now = {line["sku"]: line["on_hand"] for line in after}
     assert (now[parts[0]], now[parts[1]]) == (held[parts[0]] - 2, held[parts[1]] - 1)
     phone.request.delete(f"{api}/kits/{kit}", headers=admin)
+
+
+def test_a_quantity_over_the_cap_is_refused_in_the_staff_pages_words(phone: Any, hub: Hub) -> None:
+    """Two million units to receive answered with the API's raw validation text."""
+    sku = _a_sku(phone, hub, "van")
+    _sign_in(phone, hub, "van")
+    on_hand = _look_up(phone, sku)
+    phone.fill("#quantity", "2000000")
+    phone.click("[data-action=receive]")
+    expect(phone.locator("#message")).to_have_text(
+        "Enter a whole number of units, up to 1,000,000."
+    )
+    assert _look_up(phone, sku) == on_hand  # nothing was written

@@ -132,6 +132,9 @@ MISTAKES = {
         ["returns", "open", "shopfront", "till:shopfront", ":2", "--reason", "faulty"],
         "write SKU or SKU:QUANTITY",
     ),
+    "a pop-up closed that does not exist": (["popup", "close", "lockr"], NO_NODE),
+    "a pop-up planned that does not exist": (["popup", "plan", "lockr"], NO_NODE),
+    "a pop-up shown that does not exist": (["popup", "show", "lockr"], NO_NODE),
     "a transfer at once of a SKU that does not exist": (
         ["stock", "transfer", "shopfront", "locker", "MUG-TYDE-350", "1"],
         NO_SKU,

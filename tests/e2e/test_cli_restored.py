@@ -65,3 +65,17 @@ def test_a_hub_put_back_from_a_backup_hears_again_what_it_lost(tmp_path: Path) -
     cli(ws, "sync")
     assert _hub_and_van(ws) == (held, held)
     cli(ws, "order", "place", "--line", "MUG-1:1", *ORDER)
+
+
+def test_an_order_before_any_node_synced_says_which_node_it_waits_for(tmp_path: Path) -> None:
+    """It said "no node can fulfil this order ()": a node never synced gave no reason."""
+    ws = tmp_path / "shop"
+    cli(ws, "init")
+    place = ("--lat", "51.5", "--lon", "-0.05", "--delivery-radius-km", "8")
+    cli(ws, "node", "add", "van", "--kind", "van", "--name", "Van", *place)
+    source = tmp_path / "catalog.csv"
+    source.write_text("sku,title,price\nMUG-1,Mug,12.00\n", encoding="utf-8")
+    cli(ws, "catalog", "import", str(source))
+    refused = " ".join(cli(ws, "order", "place", "--line", "MUG-1:1", *ORDER, ok=False).split())
+    assert "()" not in refused
+    assert "van: has not synced with the hub yet" in refused

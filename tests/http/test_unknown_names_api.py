@@ -33,6 +33,8 @@ ASKED = {
         {"lines": [{"sku": "MUG-TIDE-350", "quantity": 1}], "method": "pickup", "pickup_node": "lockr"},
         NO_NODE,
     ),
+    "a pop-up closed that does not exist": ("/api/v1/popups/lockr/close", {}, NO_NODE),
+    "a pop-up planned that does not exist": ("/api/v1/popups/lockr/plan", {}, NO_NODE),
     "a transfer at once of a SKU that does not exist": (
         "/api/v1/nodes/shopfront/transfers",
         {"to": "locker", "sku": "MUG-TYDE-350", "quantity": 1},

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import DomainError, UnknownNode
 from microindex.domain.node import Node, OpeningHours
 from microindex.domain.popup import PopUp, assortment, fill, take_home
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.service import nodes as node_service
 from microindex.service import rights, transfers, triage
+from microindex.service.known import near
 from microindex.service.ledger_history import all_movements
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.ports import UnitOfWorkFactory
@@ -104,6 +105,14 @@ def get(rounds: RoundsFactory, node: str) -> PopUp:
     return found
 
 
+def _registered(nodes: Mapping[str, object], rounds: RoundsFactory, node: str) -> PopUp:
+    """The pop-up at `node`, one of `nodes` (every registered node's ledger): a code no node
+    has is refused as every edge refuses it, not as "not a pop-up"."""
+    if node not in nodes:
+        raise UnknownNode(node, near(node, nodes))
+    return get(rounds, node)
+
+
 def listed(rounds: RoundsFactory) -> list[PopUp]:
     with rounds() as uow:
         return uow.popups.listed()
@@ -125,7 +134,7 @@ def plan(
     Home sends only what it can release: units set aside or promised for online orders stay
     where they are. Sales and stock are read where the hub reads each node's ledger: the
     hub's mirror of one whose agent runs elsewhere. A pop-up whose last day passed is refused."""
-    popup = get(rounds, node)
+    popup = _registered(nodes, rounds, node)
     if popup.closes_on < at.date():
         raise PopUpOver(node, popup.closes_on)
     seen = {code: ledger_of(hub, db, code) for code, db in nodes.items()}  # mirrors elsewhere
@@ -153,7 +162,7 @@ def close(
     at: datetime,
 ) -> Transfer | None:
     """The transfer that takes everything left at the pop-up home (None: nothing left)."""
-    popup = get(rounds, node)
+    popup = _registered(nodes, rounds, node)
     lines = take_home(_on_hand(nodes[node], node))
     ident = f"popup-out:{node}:{popup.closes_on}"
     return _request(ops, ident, node, popup.home, lines, at)
@@ -169,7 +178,8 @@ class PopUpShown:
 def show(
     hub: UnitOfWorkFactory, rounds: RoundsFactory, ops: NodeOpsFactory, node: str
 ) -> PopUpShown:
-    popup, registered = get(rounds, node), node_service.get_node(hub, node)
+    registered = node_service.get_node(hub, node)  # an unknown node is one, not "not a pop-up"
+    popup = get(rounds, node)
     named = (f"popup-in:{node}:", f"popup-out:{node}:")
     moved = [t for t in transfers.listed(ops) if t.ident.startswith(named)]
     return PopUpShown(popup, registered, sorted(moved, key=lambda t: t.ident))

@@ -253,16 +253,18 @@ def _candidates(
 
 
 def _unheard(view: PromiseView, nodes: Sequence[Node]) -> dict[str, list[str]]:
-    """Why a node was not even a candidate: it has not synced since the hub was restored."""
+    """Why a node was not even a candidate: it has not synced since the hub was restored, or
+    never has."""
     epoch, epochs = view.epoch, view.epochs
     return {
-        n.code.value: [UNHEARD]
+        n.code.value: [UNHEARD if n.code.value in epochs else NEVER_SYNCED]
         for n in nodes
-        if epochs.get(n.code.value, "") != epoch and n.code.value in epochs
+        if epochs.get(n.code.value, "") != epoch
     }
 
 
 UNHEARD = "not heard from since the hub was restored from a backup: promised after its next sync"
+NEVER_SYNCED = "has not synced with the hub yet: promised after its first sync"
 
 
 candidates = _candidates  # re-promising an uncovered line reads them too (service.repromise)

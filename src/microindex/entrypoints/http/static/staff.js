@@ -122,8 +122,9 @@
   async function act(action, confirmed = false) {
     const quantity = confirmed ? pendingCount : Number($("quantity").value);
     cancelCount();
-    if (!item || !Number.isInteger(quantity) || quantity < (action === "count" ? 0 : 1)) {
-      say("Enter a whole number of units.", true);
+    const most = Number($("quantity").max);  // the API's cap, as the page's input says it
+    if (!item || !Number.isInteger(quantity) || quantity < (action === "count" ? 0 : 1) || quantity > most) {
+      say(`Enter a whole number of units, up to ${most.toLocaleString("en-GB")}.`, true);
       return;
     }
     if (isKit() && action !== "sell") {
