@@ -193,3 +193,13 @@ def test_an_offline_van_and_the_web_shop_never_together_sell_more_than_exists(
     assert signed_in.status_code == 200
     board = scene.hub.get("/").text  # the dashboard lists them
     assert 'id="at-risk"' in board and all(f"<code>{key}</code>" in board for key in keys)
+
+
+def test_the_vans_agent_refuses_a_sale_of_an_unknown_sku_as_the_hub_does(scene: Scene) -> None:
+    # a typed SKU no product has is no product, not "only 0 on hand", as the hub and the CLI say
+    body = {"sku": "EGG-FR-21", "quantity": 1}
+    sold = scene.van.post("/api/v1/nodes/van/sell", json=body)
+    received = scene.van.post("/api/v1/nodes/van/receive", json=body)
+    assert (sold.status_code, received.status_code) == (404, 404), sold.text
+    assert sold.json() == received.json()
+    assert sold.json()["error"]["code"] == "unknown_sku"

@@ -189,7 +189,7 @@ def run(
             if once:
                 report = sync.sync_node(node_db, code, link, _now())
                 if as_json:
-                    print_json(report)
+                    print_json(asdict(report))
                 else:
                     typer.echo(f"{code}: pushed {report.pushed}, the hub has up to #{report.acked}")
             elif serve_port is not None:

@@ -61,6 +61,7 @@ from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
 from microindex.service.kits import KitStore
+from microindex.service.known import products_named
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
@@ -254,17 +255,18 @@ def sell(node: str, body: SaleIn, site: SiteDep) -> MovementOut:
     """A walk-in sale: from local rights, else rights asked of the hub; beyond them 409
     promised_online (the units are promised to online orders) unless the body carries an
     override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand."""
-    made = rights.sell_walk_in(
-        site.database,
-        _here(site, node),
-        body.sku,
-        body.quantity,
-        site.clock(),
-        body.reference,
-        site.ask,
-        ACTOR,
-        override_of(body, ACTOR),
-    )
+    with products_named(site.database):  # a typo is no product, not a shortfall: as the hub
+        made = rights.sell_walk_in(
+            site.database,
+            _here(site, node),
+            body.sku,
+            body.quantity,
+            site.clock(),
+            body.reference,
+            site.ask,
+            ACTOR,
+            override_of(body, ACTOR),
+        )
     return MovementOut(**movement_record(made))
 
 
