@@ -107,9 +107,9 @@ REFUSED: dict[str, tuple[str, str]] = {
     "token revoke": (NOT_IN_DEMO, "no token with id 'tok_3f9a1c2b4d5e'"),
     "webhooks unsubscribe": (NOT_IN_DEMO, "no webhook subscription 'wh_3f9a1c2b4d5e'"),
     "kit set": ("the demo sells no kit", "no product with SKU 'KIT-BREAKFAST'"),
-    "kit remove": (NOT_IN_DEMO, "no kit 'KIT-BREAKFAST'"),
-    "kit stock": (NOT_IN_DEMO, "no kit 'KIT-BREAKFAST'"),
-    "kit sell": (NOT_IN_DEMO, "no kit 'KIT-BREAKFAST'"),
+    "kit remove": (NOT_IN_DEMO, "no product with SKU 'KIT-BREAKFAST'"),
+    "kit stock": (NOT_IN_DEMO, "no product with SKU 'KIT-BREAKFAST'"),
+    "kit sell": (NOT_IN_DEMO, "no product with SKU 'KIT-BREAKFAST'"),
 }
 
 # The refused examples that name the demo's own things instead run: in the demo's words.
