@@ -215,6 +215,12 @@ MISTAKES = {
         ["returns", "open", "van", "till:van", "MUG-TYDE-350", "--reason", "faulty"],
         NO_SKU,
     ),
+    "a product page at a node that does not exist": (["feeds", "page", "MUG-TIDE-350", "lockr"], NO_NODE),
+    "a product page of a mistyped SKU": (["feeds", "page", "MUG-TYDE-350", "shopfront"], NO_SKU),
+    "past sales imported at a node that does not exist": (
+        ["governance", "sales", "import", "lockr", "pyproject.toml"],
+        NO_NODE,
+    ),
 }  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from microindex.domain.channels.mapping import (
 )
 from microindex.domain.channels.price import price_at
 from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer, question_terms
-from microindex.domain.errors import UnknownNode, UnknownSku
+from microindex.domain.errors import UnknownSku
 from microindex.domain.kits import bundle_figure
 from microindex.domain.money import Money
 from microindex.domain.node import Location, Node
@@ -32,6 +32,7 @@ from microindex.domain.search.reach import DEFAULT_PICKUP_KM, reachable
 from microindex.domain.search.request import SearchRequest
 from microindex.service.channel_ports import PushRecord, SentItem
 from microindex.service.channels import ChannelSources, observe
+from microindex.service.known import near, node_named
 from microindex.service.search import SearchIndex, search
 
 
@@ -50,10 +51,7 @@ class ProductPage:
 
 
 def _node(sources: ChannelSources, code: str) -> Node:
-    for node in sources.nodes:
-        if node.code.value == code:
-            return node
-    raise UnknownNode(code)
+    return node_named(sources.nodes, code)
 
 
 def availability(sources: ChannelSources, node: str, sku: str, now: datetime) -> Published:
@@ -75,7 +73,7 @@ def product_page(sources: ChannelSources, sku: str, node: str, now: datetime) ->
     adapters/channels/page.py `render_product_page`)."""
     product = sources.products.product(sku)
     if product is None:
-        raise UnknownSku(sku)
+        raise UnknownSku(sku, near(sku, (p.sku.value for p in sources.products.products())))
     where = _node(sources, node)
     figure = for_sale(product, availability(sources, node, sku, now))
     return ProductPage(

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from microindex.domain.errors import DomainError, UnknownNode
+from microindex.domain.errors import DomainError
 from microindex.domain.health import HealthLimits, NodeHealth, assess
 from microindex.domain.movement import Tag
 from microindex.domain.reconciliation import Outcome, Tolerance
 from microindex.domain.sync.messages import AgentReport
 from microindex.service import kpis, pruning, reconciliation
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, JobRun
-from microindex.service.known import require_nodes, require_skus
+from microindex.service.known import registered, require_nodes, require_skus
 from microindex.service.kpis import KpiSources
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -71,10 +71,7 @@ class GovernanceContext:
 
 def node_governance(ctx: GovernanceContext, node: str) -> GovernanceUnitOfWorkFactory:
     """The governance database of `node`; UnknownNode, with its near misses, if none."""
-    if node not in ctx.sources.nodes:
-        require_nodes(ctx.sources.hub, node)  # names the near misses
-        raise UnknownNode(node)
-    return ctx.sources.nodes[node]
+    return registered(ctx.sources.nodes, node)
 
 
 @dataclass(frozen=True, slots=True)

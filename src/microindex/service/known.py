@@ -3,12 +3,16 @@ API, staff pages, node agent), with the near misses a typo suggests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from difflib import get_close_matches
+from typing import TypeVar
 
 from microindex.domain.errors import OutOfStock, UnknownNode, UnknownSku
+from microindex.domain.node import Node
 from microindex.service.ports import UnitOfWork, UnitOfWorkFactory
+
+T = TypeVar("T")
 
 
 def near(typed: str, names: Iterable[str]) -> tuple[str, ...]:
@@ -22,6 +26,19 @@ def unknown_node(uow: UnitOfWork, code: str) -> UnknownNode:
 
 def unknown_sku(uow: UnitOfWork, sku: str) -> UnknownSku:
     return UnknownSku(sku, near(sku, (p.sku.value for p in uow.catalog.all())))
+
+
+def registered(by_code: Mapping[str, T], code: str) -> T:
+    """What `by_code` (one entry a registered node) holds for `code`; UnknownNode, with the
+    near misses, for a code no node has."""
+    if code not in by_code:
+        raise UnknownNode(code, near(code, by_code))
+    return by_code[code]
+
+
+def node_named(nodes: Iterable[Node], code: str) -> Node:
+    """The node of `nodes` whose code is `code`; UnknownNode, with the near misses, if none."""
+    return registered({node.code.value: node for node in nodes}, code)
 
 
 def require_nodes(hub: UnitOfWorkFactory, *codes: str) -> None:

@@ -13,13 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from microindex.domain.errors import DomainError, UnknownNode
+from microindex.domain.errors import DomainError
 from microindex.domain.node import Node, OpeningHours
 from microindex.domain.popup import PopUp, assortment, fill, take_home
 from microindex.domain.transfer import Transfer, TransferState
 from microindex.service import nodes as node_service
 from microindex.service import rights, transfers, triage
-from microindex.service.known import near
+from microindex.service.known import registered
 from microindex.service.ledger_history import all_movements
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.ports import UnitOfWorkFactory
@@ -108,8 +108,7 @@ def get(rounds: RoundsFactory, node: str) -> PopUp:
 def _registered(nodes: Mapping[str, object], rounds: RoundsFactory, node: str) -> PopUp:
     """The pop-up at `node`, one of `nodes` (every registered node's ledger): a code no node
     has is refused as every edge refuses it, not as "not a pop-up"."""
-    if node not in nodes:
-        raise UnknownNode(node, near(node, nodes))
+    registered(nodes, node)
     return get(rounds, node)
 
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
-from microindex.domain.errors import CountPositionAhead, OutOfStock, UnknownSku
+from microindex.domain.errors import CountPositionAhead, OutOfStock
 from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere, transfer_line
+from microindex.service.known import unknown_sku
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -102,7 +103,7 @@ def ask(
     Sku(sku)
     with hub() as uow:
         if uow.catalog.missing([sku]):
-            raise UnknownSku(sku)
+            raise unknown_sku(uow, sku)
         mirror = uow.ledger.load(node, [sku])
         if kind is RequestKind.WRITE_OFF and quantity > mirror.available(sku):
             raise OutOfStock(sku, node, quantity, mirror.available(sku))

@@ -7,7 +7,7 @@ symbol or an EAN (see `microindex.domain.gs1.scan`). Staff get the stock action 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -90,6 +90,10 @@ class UnitOfWorkLookup:
 
     def by_sku(self, sku: str) -> Product | None:
         return self._uow.catalog.get(sku)
+
+    def skus(self) -> Iterator[str]:
+        """Every SKU in the catalog (for the near misses of one that is not)."""
+        return (p.sku.value for p in self._uow.catalog.all())
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]:
         return self._uow.ledger.stock(node, sku)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from microindex.domain.codes import Sku
-from microindex.domain.errors import UnknownNode, UnknownSku
+from microindex.domain.errors import UnknownSku
 from microindex.domain.gtin import Gtin
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Location
@@ -35,7 +35,7 @@ from microindex.domain.returns import (
     rule_for,
 )
 from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, PackagesUsed
-from microindex.service.known import unknown_node, unknown_sku
+from microindex.service.known import near, registered, unknown_node, unknown_sku
 from microindex.service.ledger_history import all_movements
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.resolver import UnitOfWorkLookup
@@ -65,9 +65,7 @@ def open_return(
         seller = next((n for n in all_nodes if n.code.value == origin.node), None)
         if seller is None:
             raise unknown_node(uow, origin.node)
-    if origin.node not in nodes:
-        raise UnknownNode(origin.node)
-    sold = sold_under(nodes[origin.node], origin)
+    sold = sold_under(registered(nodes, origin.node), origin)
     already = returned_under(nodes, origin)
     for sku, units in lines:
         check_against_sale(origin, sku, sold.get(sku, 0), already.get(sku, 0), units)
@@ -152,7 +150,7 @@ def scanned_sku(lookup: UnitOfWorkLookup, scanned: str) -> str:
             raise UnknownSku(code)
         return product.sku.value
     if lookup.by_sku(Sku(code).value) is None:
-        raise UnknownSku(code)
+        raise UnknownSku(code, near(code, lookup.skus()))
     return code
 
 

@@ -19,7 +19,7 @@ from microindex.domain.channels.figures import Confidence, Published
 from microindex.domain.channels.items import image_links
 from microindex.domain.channels.mapping import schema_availability
 from microindex.domain.channels.price import price_at
-from microindex.domain.errors import InvalidValue, UnknownNode, UnknownSku
+from microindex.domain.errors import InvalidValue, UnknownSku
 from microindex.domain.gs1.digital_link import DigitalLink
 from microindex.domain.gs1.scan import read_scan
 from microindex.domain.money import Money
@@ -30,6 +30,7 @@ from microindex.domain.promise.lifecycle import Step
 from microindex.service import promise, shelf_holds
 from microindex.service.channel_views import ProductPage, product_page
 from microindex.service.channels import ChannelSources
+from microindex.service.known import node_named
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.promise_ports import CandidateStates, PromiseUnitOfWorkFactory
 from microindex.service.resolver import Role, resolve_scan
@@ -169,10 +170,7 @@ def _nearest(line: NodeStock, first: str | None) -> tuple[int, float, float, str
 
 
 def _node(nodes: Sequence[Node], code: str) -> Node:
-    found = next((node for node in nodes if node.code.value == code), None)
-    if found is None:
-        raise UnknownNode(code)
-    return found
+    return node_named(nodes, code)
 
 
 def placed_before(hub: PromiseUnitOfWorkFactory, key: str) -> bool:

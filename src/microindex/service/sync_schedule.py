@@ -1,6 +1,7 @@
 """When each node is next expected to sync with the hub, and why (the hub's view).
 
-A node's agent syncs at once on a grant, count, write-off, overdraft or pick, when a SKU
+A node's agent syncs at once on a grant, count, write-off, overdraft, pick or goods arriving
+(a receipt, a transfer in, a restocked return), when a SKU
 below its low-water mark moves, and otherwise at the demand-aware heartbeat the hub advised
 at its last sync (`allocation.sync_interval`); the hub recomputes that interval from the sum
 of rates it kept then (`Peer.rate_sum`), so what is shown is what the node was told.
@@ -16,7 +17,9 @@ from microindex.domain.sync.messages import AgentReport
 from microindex.service.sync import SyncSettings
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
-SOONER = "sooner on a grant, count, write-off, overdraft, pick or a sale below low water"
+SOONER = (
+    "sooner on a grant, count, write-off, overdraft, pick, goods arriving or a sale below low water"
+)
 
 
 @dataclass(frozen=True, slots=True)

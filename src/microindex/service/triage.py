@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from microindex.domain.errors import InvalidValue, UnknownNode
+from microindex.domain.errors import InvalidValue
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.product import Product
 from microindex.domain.triage import (
@@ -26,7 +26,7 @@ from microindex.service.governance_ports import (
     PastSalesStore,
     StockTarget,
 )
-from microindex.service.known import require_nodes
+from microindex.service.known import require_nodes, unknown_node
 from microindex.service.ledger_history import all_movements
 from microindex.service.ports import UnitOfWorkFactory
 
@@ -189,7 +189,7 @@ def import_past_sales(
         raise ImportRejected([RowError(1, "", "this workspace keeps no past sales")])
     with hub() as uow:
         if uow.nodes.get(node) is None:
-            raise UnknownNode(node)
+            raise unknown_node(uow, node)
         missing = uow.catalog.missing(row.sku for row in parsed.rows)
     errors = list(parsed.errors)
     errors += [
