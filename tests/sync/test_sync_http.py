@@ -121,3 +121,23 @@ def test_a_node_below_low_water_syncs_once_per_change_not_on_every_poll(pair: Pa
     run_node(pair.nodes["van"], "van", link, pair.clock, sleep, lambda: len(ticks) < 80, every)
     assert sync.sync_due(pair.nodes["van"], "van", 0.0) is SyncReason.NOTHING
     assert link.stats.pushes <= 3  # the first sync's exchanges; before: one more every poll
+
+
+def test_goods_received_reach_the_hub_at_the_next_poll_not_the_heartbeat(pair: Pair) -> None:
+    """A delivery at the van is news the hub can sell from: the agent sends it at its next poll
+    (seconds), not at the demand-aware heartbeat (up to an hour when the van sells little)."""
+    link, ticks = pair.link("van"), []
+
+    def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+        pair.later(seconds / 60)
+
+    every = WorkerSettings(poll_s=5, jitter=0)
+    pair.receive("van", "MUG-1", 1)
+    run_node(pair.nodes["van"], "van", link, pair.clock, sleep, lambda: len(ticks) < 2, every)
+    assert sync.sync_due(pair.nodes["van"], "van", 0.0) is SyncReason.NOTHING  # first sync done
+    delivered = pair.receive("van", "MUG-1", 6)
+    assert sync.sync_due(pair.nodes["van"], "van", 5.0) is SyncReason.AT_ONCE
+    ticks.clear()
+    run_node(pair.nodes["van"], "van", link, pair.clock, sleep, lambda: len(ticks) < 2, every)
+    assert delivered.digest() in [m.digest() for m in pair.ledger("van", at_hub=True)]

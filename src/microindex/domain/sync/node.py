@@ -306,13 +306,24 @@ class NodeSide:
 
 class SyncReason(StrEnum):
     NOTHING = ""
-    AT_ONCE = "at-once"  # a grant, release, set-aside, fulfil, overdraft or count to report
+    AT_ONCE = "at-once"  # a grant, fulfil, overdraft, count, write-off or goods arriving
     LOW_WATER = "low-water"  # a SKU moved and its local rights are below mu + z*sqrt(mu)
     UNSYNCED = "unsynced"  # more unsynced movements than the bound
     HEARTBEAT = "heartbeat"  # the demand-aware interval has passed
 
 
-_AT_ONCE = frozenset({MovementKind.GRANT, MovementKind.COUNT_ADJUST, MovementKind.WRITE_OFF})
+_AT_ONCE = frozenset(
+    {
+        MovementKind.GRANT,
+        MovementKind.COUNT_ADJUST,
+        MovementKind.WRITE_OFF,
+        # goods arriving (a delivery, a transfer, a restocked return): stock the hub can sell
+        # or cover an at-risk order with once it hears, rare enough to send at once
+        MovementKind.RECEIVE,
+        MovementKind.TRANSFER_IN,
+        MovementKind.RETURN_RESTOCK,
+    }
+)
 
 
 def sync_reason(
