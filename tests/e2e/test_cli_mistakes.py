@@ -215,6 +215,14 @@ MISTAKES = {
         ["returns", "open", "van", "till:van", "MUG-TYDE-350", "--reason", "faulty"],
         NO_SKU,
     ),
+    "a compartment wider than the API takes": (
+        ["locker", "compartments", "add", "locker", "S9", "20000x150x100"],
+        "a side is at most 10000 mm",
+    ),
+    "a compartment of 20 nines of millimetres": (
+        ["locker", "compartments", "add", "locker", "S9", "99999999999999999999x150x100"],
+        "a side is at most",
+    ),
     "a product page at a node that does not exist": (["feeds", "page", "MUG-TIDE-350", "lockr"], NO_NODE),
     "a product page of a mistyped SKU": (["feeds", "page", "MUG-TYDE-350", "shopfront"], NO_SKU),
     "past sales imported at a node that does not exist": (

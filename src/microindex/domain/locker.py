@@ -26,6 +26,7 @@ HASH_ROUNDS = 20_000  # PBKDF2 rounds: slows guessing a 6-8 digit code from a st
 WRONG_CODES = 5  # wrong codes at one locker within WRONG_WINDOW, then it takes none for LOCKOUT
 WRONG_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
+MAX_COMPARTMENT_MM = 10_000  # ten metres: a side no locker has
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,10 @@ class Compartment:
     def __post_init__(self) -> None:
         if not self.code.strip():
             raise InvalidValue("compartment", self.code, "a compartment needs a code")
+        if max(_sides(self.inner)) > MAX_COMPARTMENT_MM:
+            raise InvalidValue(
+                "size", str(self.inner), f"a side is at most {MAX_COMPARTMENT_MM} mm"
+            )
 
     @property
     def volume_mm3(self) -> int:

@@ -16,6 +16,7 @@ from microindex.domain.money import Money
 MAX_TITLE = 150  # Google Merchant's limit; longer titles are refused rather than cut.
 MAX_DESCRIPTION = 5000
 MAX_WEIGHT_G = 1_000_000  # a tonne, the most a package template takes
+MAX_LENGTH_MM = 100_000  # a hundred metres: past it, a size was typed in other units
 MAX_URL = 2000  # Google's image_link and link: up to 2,000 characters
 CONDITION = "condition"  # attribute: new (the default), used or refurbished
 RESTOCK_DATE = "restock_date"  # attribute: when a backordered product is expected (YYYY-MM-DD)
@@ -61,8 +62,12 @@ class Size:
     height_mm: int
 
     def __post_init__(self) -> None:
-        if min(self.length_mm, self.width_mm, self.height_mm) <= 0:
+        sides = (self.length_mm, self.width_mm, self.height_mm)
+        if min(sides) <= 0:
             raise InvalidValue("size", str(self), "every side is a positive number of mm")
+        if max(sides) > MAX_LENGTH_MM:
+            shown = str(self) if len(str(self)) <= 80 else f"{str(self)[:77]}..."
+            raise InvalidValue("size", shown, f"a side is at most {MAX_LENGTH_MM} mm (100 m)")
 
     def __str__(self) -> str:
         return f"{self.length_mm}x{self.width_mm}x{self.height_mm}"

@@ -111,6 +111,22 @@ def test_a_weight_over_a_tonne_is_a_weight_error() -> None:
     assert [(e.row, e.column) for e in parsed.errors] == [(3, "weight_g"), (4, "weight_g")]
 
 
+def test_a_side_over_a_hundred_metres_is_a_size_error() -> None:
+    """A size typed in micrometres (or 20 nines) was taken as millimetres: a mug 10^17 km
+    long, then chosen no box and fitted no locker without a word of why."""
+    parsed = parse_plain(
+        sheet(
+            "sku,title,price,currency,size",
+            "POLE-100M,Flag pole,32.00,GBP,100000x90x90",
+            "MUG-UM,Mug,12.00,GBP,120000x90000x90000",
+            "MUG-HUGE,Mug,12.00,GBP,99999999999999999999x90x90",
+        )
+    )
+
+    assert [p.sku.value for p in parsed.products] == ["POLE-100M"]
+    assert [(e.row, e.column) for e in parsed.errors] == [(3, "size"), (4, "size")]
+
+
 def test_too_many_decimals_for_the_currency_is_a_price_error() -> None:
     parsed = parse_plain(sheet(HEADER, "MUG-01,,Mug,1200.5,,JPY"))
 

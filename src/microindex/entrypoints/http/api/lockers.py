@@ -14,7 +14,7 @@ from fastapi import Path, status
 from pydantic import BaseModel, Field
 
 from microindex.domain.access import Action, require
-from microindex.domain.locker import Assignment, Held
+from microindex.domain.locker import MAX_COMPARTMENT_MM, Assignment, Held
 from microindex.domain.product import Size
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.api.orders import KEY_PATTERN
@@ -29,7 +29,7 @@ api = router("lockers")
 CompartmentCode = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,15}$", description="As on its label.")
 ]
-Millimetres = Annotated[int, Field(strict=True, gt=0, le=10_000)]
+Millimetres = Annotated[int, Field(strict=True, gt=0, le=MAX_COMPARTMENT_MM)]
 
 
 class CompartmentIn(Request):
