@@ -223,6 +223,7 @@ MISTAKES = {
         ["locker", "compartments", "add", "locker", "S9", "99999999999999999999x150x100"],
         "a side is at most",
     ),
+    "a reorder point removed at a node that does not exist": (["reorder", "remove", "lockr", "MUG-TIDE-350"], NO_NODE),
     "a product page at a node that does not exist": (["feeds", "page", "MUG-TIDE-350", "lockr"], NO_NODE),
     "a product page of a mistyped SKU": (["feeds", "page", "MUG-TYDE-350", "shopfront"], NO_SKU),
     "past sales imported at a node that does not exist": (

@@ -3,6 +3,7 @@ near misses as data, and creates nothing."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from urllib.parse import quote
 
@@ -126,3 +127,50 @@ def test_a_node_that_does_not_exist_is_named_with_its_near_misses(
     response = client.get(path, headers=bearer(secrets["admin"]))
     assert response.status_code == 404, response.text
     assert NO_NODE in response.json()["error"]["message"]
+
+
+SKU = "MUG-TIDE-350"
+BODIES: dict[str, Any] = {
+    "/api/v1/nodes/{node}/receive": {"sku": SKU, "quantity": 1},
+    "/api/v1/nodes/{node}/sell": {"sku": SKU, "quantity": 1},
+    "/api/v1/nodes/{node}/write-off": {"sku": SKU, "quantity": 1},
+    "/api/v1/nodes/{node}/count": {"sku": SKU, "counted": 1},
+    "/api/v1/nodes/{node}/transfers": {"to": "locker", "sku": SKU, "quantity": 1},
+    "/api/v1/nodes/{node}/compartments/{code}": {"length_mm": 300, "width_mm": 200, "height_mm": 100},
+    "/api/v1/nodes/{node}/pickups": {"order": "o-anything"},
+    "/api/v1/nodes/{node}/pickups/collect": {"code": "123456"},
+    "/api/v1/nodes/{node}/rounds/{day}": {
+        "stops": [{"arrives": "2026-12-08T09:00:00Z", "leaves": "2026-12-08T10:00:00Z", "lat": 51.5, "lon": -0.1}],
+    },
+    "/api/v1/nodes/{node}/service-area": {"lat": 51.5, "lon": -0.1, "radius_km": 5},
+    "/api/v1/nodes/{node}/closeout": {"counts": [{"sku": SKU, "quantity": 1}]},
+    "/api/v1/nodes/{node}/packages/{code}": {
+        "length_mm": 300, "width_mm": 200, "height_mm": 100, "max_weight_g": 5000, "cost": "0.50",
+    },
+    "/api/v1/nodes/{node}/reorder-points/{sku}": {"point": 2},
+}  # fmt: skip
+QUERIES = {"/api/v1/nodes/{node}/meet": "?lat=51.5&lon=-0.1"}
+FILLED = {"{sku}": SKU, "{code}": "S9", "{day}": "2026-12-08", "{node}": "lockr"}
+
+
+def test_every_route_of_a_node_refuses_one_nobody_registered_in_the_same_words(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    """Swept from the OpenAPI document, so a route added later is held to it too: a node
+    code nobody registered is 404 with the CLI's words and near misses, before anything
+    else is looked at (a reorder point said "no reorder point for ... at 'lockr'")."""
+    paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    routes = [(m.upper(), path) for path, ops in paths.items() if "{node}" in path for m in ops]
+    admin = {**bearer(secrets["admin"]), "Idempotency-Key": "sweep-1"}
+    wrong = []
+    for method, path in routes:
+        url = path
+        for name, value in FILLED.items():
+            url = url.replace(name, value)
+        body = BODIES.get(path, {}) if method in ("POST", "PUT", "PATCH") else None
+        response = client.request(method, url + QUERIES.get(path, ""), json=body, headers=admin)
+        said = html.unescape(response.text)  # a JSON error, or a page saying it
+        if response.status_code != 404 or NO_NODE not in said:
+            wrong.append(f"{method} {path}: {response.status_code} {response.text[:160]}")
+    assert len(routes) > 30
+    assert not wrong, "\n".join(wrong)

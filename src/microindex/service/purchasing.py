@@ -374,7 +374,8 @@ def set_point(
     return made
 
 
-def remove_point(store: ReorderStore, node: str, sku: str) -> ReorderPoint:
+def remove_point(store: ReorderStore, hub: UnitOfWorkFactory, node: str, sku: str) -> ReorderPoint:
+    get_node(hub, node)  # a node nobody registered is said as that, not as "no point"
     found = next((p for p in store.points(node) if p.sku == sku), None)
     if found is None or not store.remove(node, sku):
         raise UnknownReorderPoint(node, sku)

@@ -248,7 +248,8 @@ def remove_point(
     from microindex.service import purchasing
 
     with domain_errors():
-        purchasing.remove_point(workspace(ctx).storage.reorder_points(), node, sku)
+        ws = workspace(ctx)
+        purchasing.remove_point(ws.storage.reorder_points(), ws.hub, node, sku)
     console.print(f"removed the reorder point for {sku} at {node}", markup=False)
 
 

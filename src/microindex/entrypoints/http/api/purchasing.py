@@ -266,5 +266,6 @@ def remove_point(
     token: TokenDep,
 ) -> ReorderPointOut:
     require(token.grant, Action.MANAGE_PURCHASING)
-    gone = purchasing.remove_point(hub.workspace.storage.reorder_points(), node, sku)
+    ws = hub.workspace
+    gone = purchasing.remove_point(ws.storage.reorder_points(), ws.hub, node, sku)
     return ReorderPointOut(node=gone.node, sku=gone.sku, point=gone.point, target=gone.target)
