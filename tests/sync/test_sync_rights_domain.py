@@ -216,7 +216,9 @@ def test_low_water_triggers_a_sync_once_per_change_of_that_sku() -> None:
     assert sync_reason(side, [], 60.0) is SyncReason.NOTHING  # already told: no news
     sold = side.sell(ledger, "MUG", 1, AT)
     assert sync_reason(side, [sold], 60.0) is SyncReason.LOW_WATER
-    other = ledger.record("VASE", MovementKind.RECEIVE, 2, AT)
+    delivered = ledger.record("VASE", MovementKind.RECEIVE, 2, AT)
+    assert sync_reason(side, [delivered], 60.0) is SyncReason.AT_ONCE  # goods the hub can sell
+    other = ledger.record("VASE", MovementKind.SELL, -1, AT)
     assert sync_reason(side, [other], 60.0) is SyncReason.NOTHING
     assert sync_reason(side, [], 600.0) is SyncReason.HEARTBEAT
 
