@@ -146,3 +146,37 @@ def test_a_quantity_over_the_cap_is_refused_in_the_staff_pages_words(phone: Any,
         "Enter a whole number of units, up to 1,000,000."
     )
     assert _look_up(phone, sku) == on_hand  # nothing was written
+
+
+def test_a_sale_tapped_again_after_its_answer_was_lost_is_sold_once(phone: Any, hub: Hub) -> None:
+    """The sale reaches the node but its answer never reaches the phone (a dropped connection):
+    tapped again, the page sends the sale's key again and the node records it once."""
+    staff = {"Authorization": f"Bearer {hub.secrets['staff_van']}"}
+    lines = phone.request.get(f"{hub.url}/api/v1/stock?node=van", headers=staff).json()
+    sku = min(line["sku"] for line in lines if line["on_hand"] >= 2)
+    head = f"{hub.url}/api/v1/nodes/van/head"
+    _sign_in(phone, hub, "van")
+    on_hand = _look_up(phone, sku)
+    before = phone.request.get(head, headers=staff).json()["head"]
+    keys: list[str | None] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()  # the node records the sale...
+            route.abort("connectionreset")  # ...and the phone never hears
+        else:
+            route.continue_()
+
+    phone.route("**/api/v1/nodes/van/sell", lose_the_first_answer)
+    phone.fill("#quantity", "1")
+    phone.click("[data-action=sell]")
+    expect(phone.locator("#message")).to_contain_text("No answer from the server")
+    phone.click("[data-action=sell]")
+    expect(phone.locator("#message")).to_have_text(f"Sold 1 × {sku}")
+    expect(phone.locator("#on-hand")).to_have_text(str(on_hand - 1))
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    assert phone.request.get(head, headers=staff).json()["head"] == before + 1
+    phone.click("[data-action=sell]")  # answered: the next tap is a new sale, a new key
+    expect(phone.locator("#on-hand")).to_have_text(str(on_hand - 2))
+    assert len(keys) == 3 and keys[2] != keys[0]

@@ -174,6 +174,7 @@ def sweep_api(s: Sweep, locker_code: str) -> None:
     node = f"{api}/nodes/shopfront"
     s.call("receive", "POST", f"{node}/receive", json={"sku": sku, "quantity": 3})
     s.call("sell", "POST", f"{node}/sell", json={"sku": sku, "quantity": 1})
+    sweep_sale_retried(s, node, sku)
     s.call("write off", "POST", f"{node}/write-off", json={"sku": sku, "quantity": 1})
     s.call("count", "POST", f"{node}/count", json={"sku": sku, "counted": 5})
     moved = {"to": "van", "sku": sku, "quantity": 1}
@@ -239,6 +240,23 @@ def sweep_api(s: Sweep, locker_code: str) -> None:
     sweep_purchasing(s, api)
 
 
+def sweep_sale_retried(s: Sweep, node: str, sku: str) -> None:
+    """A till retries a sale under its Idempotency-Key: one sale, the first answer again; the
+    key with another sale is refused (ADR 0058)."""
+
+    def head() -> int:
+        return int(s.client.get(f"{node}/head", headers=s.admin).json()["head"])
+
+    key, sale = {"Idempotency-Key": "till-0001"}, {"sku": sku, "quantity": 1}
+    before = head()
+    first = s.call("sell keyed", "POST", f"{node}/sell", json=sale, headers=key)
+    again = s.call("sell keyed again", "POST", f"{node}/sell", json=sale, headers=key)
+    other = {"sku": sku, "quantity": 2}
+    refused = s.call("sell key reused", "POST", f"{node}/sell", 409, json=other, headers=key)
+    assert again == first and head() == before + 1  # one movement
+    assert refused["error"]["code"] == "idempotency_key_reused"
+
+
 def sweep_purchasing(s: Sweep, api: str) -> None:
     """A kit of two of the shopfront's products (the product the sweep imported), sold there;
     a purchase order drafted, sent, received, closed; a reorder point set and removed; VAT
@@ -251,6 +269,10 @@ def sweep_purchasing(s: Sweep, api: str) -> None:
     s.call("kits", "GET", f"{api}/kits")
     s.call("kit stock", "GET", f"{api}/kits/SWEEP-1/stock")
     s.call("sell kit", "POST", f"{api}/nodes/shopfront/kits/SWEEP-1/sell", json={"quantity": 1})
+    kit_sale, key = f"{api}/nodes/shopfront/kits/SWEEP-1/sell", {"Idempotency-Key": "till-k1"}
+    sold = s.call("sell kit keyed", "POST", kit_sale, json={"quantity": 1}, headers=key)
+    resold = s.call("sell kit keyed again", "POST", kit_sale, json={"quantity": 1}, headers=key)
+    assert resold == sold  # the parts' sales made once, answered again
     s.call("remove kit", "DELETE", f"{api}/kits/SWEEP-1")
     po = f"{api}/purchase-orders/SWEEP-PO"
     order = {"id": "SWEEP-PO", "supplier": "Sweep supplies", "node": "shopfront"}

@@ -14,6 +14,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, movement_of
 from microindex.domain.node import Node
 from microindex.domain.product import Product
+from microindex.domain.sale import KeptSale
 from microindex.domain.search.searched import Searched, searched
 from microindex.service.ports import (
     OutboxMessage,
@@ -37,6 +38,7 @@ class _State:
     movements: dict[tuple[str, int], Movement] = field(default_factory=dict)
     on_hand: dict[tuple[str, str], int] = field(default_factory=dict)
     counts: list[tuple[CountResult, datetime, str]] = field(default_factory=list)
+    sales: dict[tuple[str, str], KeptSale] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -182,6 +184,14 @@ class MemoryLedger:
 
     def record_count(self, result: CountResult, at: datetime, actor: str) -> None:
         self._s.counts.append((result, at, actor))
+
+    def kept_sale(self, node: str, key: str) -> KeptSale | None:
+        return self._s.sales.get((node, key))
+
+    def keep_sale(self, sale: KeptSale) -> None:
+        if (sale.node, sale.key) in self._s.sales:
+            raise ValueError(f"sale key {sale.key!r} at {sale.node} exists")
+        self._s.sales[(sale.node, sale.key)] = sale
 
 
 class MemoryOutbox:

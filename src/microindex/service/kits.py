@@ -125,13 +125,14 @@ def sell(
     ask: rights.AskHub | None = None,
     actor: str = "",
     override: Override | None = None,
+    key: str | None = None,
 ) -> list[Movement]:
     """A walk-in sale of `quantity` kits at `node`: one SELL movement per part, all or none,
-    by the same rules as any walk-in sale (`rights.sell_walk_in`)."""
+    by the same rules as any walk-in sale (`rights.sell_walk_in`, a till's `key` too)."""
     kit = get_kit(store, sku, node_db)
     taken = kit.takes(quantity)
     return rights.sell_lines_walk_in(
-        node_db, node, taken, at, reference or f"kit {sku}", ask, actor, override
+        node_db, node, taken, at, reference or f"kit {sku}", ask, actor, override, key
     )
 
 

@@ -13,6 +13,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
 from microindex.domain.product import Product
+from microindex.domain.sale import KeptSale
 from microindex.domain.search.searched import Searched
 
 
@@ -145,6 +146,13 @@ class LedgerStore(Protocol):
 
     def stock(self, node: str | None = None, sku: str | None = None) -> list[StockLine]: ...
     def record_count(self, result: CountResult, at: datetime, actor: str) -> None: ...
+    def kept_sale(self, node: str, key: str) -> KeptSale | None:
+        """The walk-in sale recorded at `node` under `key`, if one was (ADR 0058)."""
+        ...
+
+    def keep_sale(self, sale: KeptSale) -> None:
+        """Keep a keyed sale beside its movements, in the unit of work's transaction."""
+        ...
 
 
 class Outbox(Protocol):

@@ -12,8 +12,10 @@ from datetime import datetime
 
 from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import Movement
+from microindex.domain.sale import KeptSale, SaleKeyReused, sale_asked, sale_key
 from microindex.domain.sync import allocation
 from microindex.domain.sync.node import Override, PromisedOnline, reservations
+from microindex.service.ports import LedgerStore
 from microindex.service.sync import load_side, save_ledger
 from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWorkFactory
 
@@ -43,19 +45,57 @@ def sell_lines(
     reference: str = "",
     actor: str = "",
     override: Override | None = None,
+    key: str | None = None,
 ) -> list[Movement]:
-    """`sell` of several SKUs in one transaction (a kit's parts): all of them, or none."""
+    """`sell` of several SKUs in one transaction (a kit's parts): all of them, or none.
+
+    Under a sale `key` (a till's, ADR 0058) a sale already recorded with it is answered
+    again and nothing new is recorded; the same key with another sale is SaleKeyReused."""
+    keyed = _keyed(key, lines, reference, override)
+    return _sell(node_db, node, lines, at, reference, actor, override, keyed)
+
+
+def _sell(
+    node_db: SyncUnitOfWorkFactory,
+    node: str,
+    lines: Mapping[str, int],
+    at: datetime,
+    reference: str,
+    actor: str,
+    override: Override | None,
+    keyed: tuple[str, str] | None,
+) -> list[Movement]:
+    """`sell_lines`, `keyed` by the sale's key and what it asked (which names the override
+    a walk-in sale may spend only after its first tries)."""
     with node_db() as uow:
         side = load_side(uow, node)
-        ledger = uow.ledger.load(node, sorted(lines))
+        ledger = uow.ledger.load(node, sorted(lines))  # the node's writer lock, then the key
+        if keyed is not None and (kept := uow.ledger.kept_sale(node, keyed[0])) is not None:
+            return _answered(uow.ledger, kept, keyed[1])
         made = [
             side.sell(ledger, sku, quantity, at, reference, actor, override)
             for sku, quantity in lines.items()
         ]
         save_ledger(uow, ledger, at)
         uow.rights.save(side)
+        if keyed is not None:
+            uow.ledger.keep_sale(KeptSale(node, *keyed, made[0].seq, made[-1].seq))
         uow.commit()
     return made
+
+
+def _keyed(
+    key: str | None, lines: Mapping[str, int], reference: str, override: Override | None
+) -> tuple[str, str] | None:
+    """The sale's key, checked (`sale_key`), and what the sale asked; None without a key."""
+    return None if key is None else (sale_key(key), sale_asked(lines, reference, override))
+
+
+def _answered(ledger: LedgerStore, kept: KeptSale, asked: str) -> list[Movement]:
+    """The movements the sale under `kept.key` made, if it asked what `asked` says."""
+    if kept.asked != asked:
+        raise SaleKeyReused(kept.node, kept.key)
+    return ledger.movements(kept.node, kept.first - 1, kept.last - kept.first + 1)
 
 
 AskHub = Callable[[Mapping[str, int]], None]
@@ -77,6 +117,7 @@ def sell_walk_in(
     ask: AskHub | None = None,
     actor: str = "",
     override: Override | None = None,
+    key: str | None = None,
 ) -> Movement:
     """A walk-in sale of goods in hand, the one path every edge takes (CLI, hub API, node
     agent, staff pages).
@@ -86,10 +127,11 @@ def sell_walk_in(
     orders: PromisedOnline (naming the orders it would break, where the node knows them),
     unless staff `override` it, which records an explicit OVERDRAFT with their name and
     reason, that the hub sees and answers. Never silent. Selling more than is on hand is
-    refused whatever the override (OutOfStock).
+    refused whatever the override (OutOfStock). Under a till's sale `key`, a retry of a sale
+    already made answers it again and records nothing (`sell_lines`).
     """
     lines = {sku: quantity}
-    return sell_lines_walk_in(node_db, node, lines, at, reference, ask, actor, override)[0]
+    return sell_lines_walk_in(node_db, node, lines, at, reference, ask, actor, override, key)[0]
 
 
 def sell_lines_walk_in(
@@ -101,11 +143,13 @@ def sell_lines_walk_in(
     ask: AskHub | None = None,
     actor: str = "",
     override: Override | None = None,
+    key: str | None = None,
 ) -> list[Movement]:
     """`sell_walk_in` of several SKUs at once (a kit's parts), all or none: one ask of the
     hub names every line."""
+    keyed = _keyed(key, lines, reference, override)
     try:
-        return sell_lines(node_db, node, lines, at, reference, actor)
+        return _sell(node_db, node, lines, at, reference, actor, None, keyed)
     except PromisedOnline as short:
         _require_in_hand(node_db, node, lines)  # not in hand: refused here, not asked of the hub
         refused = short
@@ -114,14 +158,14 @@ def sell_lines_walk_in(
             break
         try:
             ask(dict(lines))
-            return sell_lines(node_db, node, lines, at, reference, actor)
+            return _sell(node_db, node, lines, at, reference, actor, None, keyed)
         except PromisedOnline as still:
             refused = still  # the hub had none to spare, or a sale beside this took them
         except HubUnreachable:
             break
     if override is None:
         raise refused
-    return sell_lines(node_db, node, lines, at, reference, actor, override)
+    return _sell(node_db, node, lines, at, reference, actor, override, keyed)
 
 
 def _require_in_hand(node_db: SyncUnitOfWorkFactory, node: str, lines: Mapping[str, int]) -> None:

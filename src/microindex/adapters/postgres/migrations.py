@@ -60,6 +60,7 @@ from microindex.adapters.postgres.secret_schema import SECRET_MIGRATION
 from microindex.adapters.postgres.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.postgres.sync_schema import (
     AGENT_REPORTS_MIGRATION,
+    SALE_KEYS_MIGRATION,
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
@@ -277,6 +278,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ACCURACY_DAYS_MIGRATION,
     PROMISE_INDEXES_MIGRATION,  # 189: PostgreSQL only
     OPEN_PARTS_INDEX_MIGRATION,
+    SALE_KEYS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

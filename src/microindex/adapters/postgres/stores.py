@@ -25,6 +25,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag
 from microindex.domain.node import Node
 from microindex.domain.product import Fragility, Product, Size, stored_product
+from microindex.domain.sale import KeptSale
 from microindex.domain.search.searched import Searched
 from microindex.service.ports import (
     OutboxMessage,
@@ -494,6 +495,22 @@ class PostgresLedger:
             (result.node, result.sku, result.counted, result.position, result.expected,
              result.adjustment.seq if result.adjustment else None, result.deficit, at, actor),
         )  # fmt: skip
+
+    def kept_sale(self, node: str, key: str) -> KeptSale | None:
+        self._send_held()
+        row = self._conn.execute(
+            "SELECT asked, first_seq, last_seq FROM sale_keys WHERE node = %s AND key = %s",
+            (node, key),
+        ).fetchone()
+        return None if row is None else KeptSale(node, key, row[0], int(row[1]), int(row[2]))
+
+    def keep_sale(self, sale: KeptSale) -> None:
+        self._send_held()
+        self._conn.execute(
+            "INSERT INTO sale_keys (node, key, asked, first_seq, last_seq)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (sale.node, sale.key, sale.asked, sale.first, sale.last),
+        )
 
 
 class PostgresOutbox:

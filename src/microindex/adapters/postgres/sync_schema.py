@@ -163,3 +163,18 @@ AGENT_REPORTS_MIGRATION = (
     );
     """,
 )
+
+SALE_KEYS_MIGRATION = (
+    195,
+    "walk-in sales' idempotency keys: a till's retry answered with the sale it made (ADR 0058)",
+    """
+    CREATE TABLE sale_keys (
+        node      text COLLATE "C" NOT NULL,
+        key       text COLLATE "C" NOT NULL,
+        asked     text NOT NULL,
+        first_seq bigint NOT NULL,
+        last_seq  bigint NOT NULL,
+        PRIMARY KEY (node, key)
+    );
+    """,
+)

@@ -41,6 +41,7 @@ from microindex.adapters.sqlite.rounds_schema import ROUNDS_MIGRATION
 from microindex.adapters.sqlite.served_schema import SERVED_FILES_MIGRATION
 from microindex.adapters.sqlite.sync_schema import (
     AGENT_REPORTS_MIGRATION,
+    SALE_KEYS_MIGRATION,
     SPLIT_STATE_MIGRATION,
     STOCK_REQUESTS_MIGRATION,
     SYNC_MIGRATION,
@@ -339,6 +340,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ORDER_HISTORY_INDEX_MIGRATION,
     ACCURACY_DAYS_MIGRATION,
     OPEN_PARTS_INDEX_MIGRATION,
+    SALE_KEYS_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -14,6 +14,7 @@ from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, Tag, row_kind, row_sku
 from microindex.domain.node import Node
 from microindex.domain.product import Fragility, Product, Size, stored_product
+from microindex.domain.sale import KeptSale
 from microindex.domain.search.searched import Searched
 from microindex.service.ports import (
     OutboxMessage,
@@ -459,6 +460,19 @@ class SqliteLedger:
                 at.isoformat(),
                 actor,
             ),
+        )
+
+    def kept_sale(self, node: str, key: str) -> KeptSale | None:
+        row = self._conn.execute(
+            "SELECT asked, first_seq, last_seq FROM sale_keys WHERE node = ? AND key = ?",
+            (node, key),
+        ).fetchone()
+        return None if row is None else KeptSale(node, key, row[0], row[1], row[2])
+
+    def keep_sale(self, sale: KeptSale) -> None:
+        self._conn.execute(
+            "INSERT INTO sale_keys (node, key, asked, first_seq, last_seq) VALUES (?, ?, ?, ?, ?)",
+            (sale.node, sale.key, sale.asked, sale.first, sale.last),
         )
 
 

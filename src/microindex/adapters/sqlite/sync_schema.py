@@ -172,3 +172,18 @@ AGENT_REPORTS_MIGRATION = (
     ) WITHOUT ROWID;
     """,
 )
+
+SALE_KEYS_MIGRATION = (
+    195,
+    "walk-in sales' idempotency keys: a till's retry answered with the sale it made (ADR 0058)",
+    """
+    CREATE TABLE sale_keys (
+        node      TEXT NOT NULL,
+        key       TEXT NOT NULL,
+        asked     TEXT NOT NULL,
+        first_seq INTEGER NOT NULL,
+        last_seq  INTEGER NOT NULL,
+        PRIMARY KEY (node, key)
+    ) WITHOUT ROWID;
+    """,
+)

@@ -145,6 +145,12 @@ def sell(
         help="Sell units promised to online orders anyway, saying why: an overdraft"
         " recorded with --actor and this reason.",
     ),
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        help="Idempotency key, one per sale: the same sale again under it records nothing"
+        " more and shows the sale first made (default: none).",
+    ),
     as_json: bool = JSON,
 ) -> None:
     """A walk-in sale at a node: from its local stock rights, else rights asked of the hub.
@@ -152,15 +158,16 @@ def sell(
     known) unless --override REASON. Never more than is on hand.
 
     Example: microindex stock sell van MUG-TIDE-350 1
+
+    Example: microindex stock sell van MUG-TIDE-350 1 --key till2-0042
     """
     with domain_errors():
         _here(ctx, node, "sell")
         ws, db = workspace(ctx), node_database(ctx, node)
         confirmed = None if override is None else Override(actor or "staff", override)
         with products_named(ws.hub):  # a typo is no product, not a shortfall: as the API says
-            made = rights.sell_walk_in(
-                db, node, sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed
-            )
+            asked = (sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed)
+            made = rights.sell_walk_in(db, node, *asked, key)
     _done(made, as_json)
 
 

@@ -56,6 +56,7 @@ from microindex.domain.returns import (
     UnknownReturn,
 )
 from microindex.domain.round import NoStopLeft, OutsideServiceArea
+from microindex.domain.sale import SaleKeyReused
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.sync.messages import PushRefused
 from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
@@ -97,6 +98,7 @@ STATUS: dict[type[DomainError], int] = {
     UnknownOrder: 404,
     CannotPromise: 409,
     KeyReused: 409,
+    SaleKeyReused: 409,
     StepRefused: 409,
     NotEnoughRights: 409,
     RunsElsewhere: 409,

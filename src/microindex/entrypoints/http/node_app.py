@@ -51,6 +51,7 @@ from microindex.entrypoints.http.schemas import (
     MovementPageOut,
     ProductOut,
     SaleIn,
+    SaleKey,
     StockLineOut,
     override_of,
 )
@@ -202,14 +203,16 @@ def kit_stock(sku: str, site: SiteDep, node: str | None = None) -> list[KitStock
 
 
 @api.post("/nodes/{node}/kits/{sku:path}/sell", response_model=list[MovementOut])
-def sell_kit(node: str, sku: str, body: KitSaleIn, site: SiteDep) -> list[MovementOut]:
+def sell_kit(
+    node: str, sku: str, body: KitSaleIn, site: SiteDep, idempotency_key: SaleKey = None
+) -> list[MovementOut]:
     """A walk-in kit sale here, as the hub's: one sale per part, all or none, from local
     rights (else asked of the hub), 409 promised_online beyond them unless overridden."""
     given = body.override
     override = None if given is None else Override(given.actor or ACTOR, given.reason)
     made = kits.sell(
         _kits(site, sku), site.database, _here(site, node), sku, body.quantity, site.clock(),
-        body.reference, site.ask, ACTOR, override,
+        body.reference, site.ask, ACTOR, override, idempotency_key,
     )  # fmt: skip
     return [MovementOut(**movement_record(m)) for m in made]
 
@@ -251,10 +254,11 @@ def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
 
 
 @api.post("/nodes/{node}/sell", response_model=MovementOut)
-def sell(node: str, body: SaleIn, site: SiteDep) -> MovementOut:
+def sell(node: str, body: SaleIn, site: SiteDep, idempotency_key: SaleKey = None) -> MovementOut:
     """A walk-in sale: from local rights, else rights asked of the hub; beyond them 409
     promised_online (the units are promised to online orders) unless the body carries an
-    override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand."""
+    override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand.
+    A till's retry under the same Idempotency-Key is answered with the sale first made."""
     with products_named(site.database):  # a typo is no product, not a shortfall: as the hub
         made = rights.sell_walk_in(
             site.database,
@@ -266,6 +270,7 @@ def sell(node: str, body: SaleIn, site: SiteDep) -> MovementOut:
             site.ask,
             ACTOR,
             override_of(body, ACTOR),
+            idempotency_key,
         )
     return MovementOut(**movement_record(made))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated, Any
 
+from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from microindex.domain.access import Role
@@ -19,6 +20,7 @@ from microindex.domain.node import (
     LOWEST_PRIORITY,
     NodeKind,
 )
+from microindex.domain.promise.order import KEY_PATTERN
 from microindex.domain.sync.node import Override
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=MAX_QUANTITY, description="Units, > 0.")]
@@ -33,6 +35,15 @@ SkuText = Annotated[str, Field(strict=True, pattern=SKU_PATTERN, examples=["MUG-
 NodeText = Annotated[str, Field(strict=True, pattern=NODE_PATTERN, examples=["van"])]
 Reference = Annotated[str, Field(strict=True, max_length=200, description="Order, note, reason.")]
 Label = Annotated[str, Field(strict=True, max_length=200)]
+SaleKey = Annotated[
+    str | None,
+    Header(
+        pattern=KEY_PATTERN,
+        description="One per walk-in sale: a retry with the same key and sale is answered with"
+        " the sale first made and records nothing more; with another sale, 409"
+        " idempotency_key_reused.",
+    ),
+]
 
 
 class Request(BaseModel):

@@ -21,6 +21,7 @@ from microindex.entrypoints.http.schemas import (
     Quantity,
     Reference,
     Request,
+    SaleKey,
     SkuText,
 )
 from microindex.service import kits
@@ -113,7 +114,12 @@ def kit_stock(
     summary="A walk-in kit sale at a node: one sale per part, all or none (409 as /sell)",
 )
 def sell_kit(
-    node: NodePath, sku: KitPath, body: KitSaleIn, hub: HubDep, token: TokenDep
+    node: NodePath,
+    sku: KitPath,
+    body: KitSaleIn,
+    hub: HubDep,
+    token: TokenDep,
+    idempotency_key: SaleKey = None,
 ) -> list[MovementOut]:
     require(token.grant, Action.WRITE_STOCK, node)
     from microindex.domain.sync.node import Override
@@ -123,6 +129,6 @@ def sell_kit(
     override = None if given is None else Override(given.actor or token.actor, given.reason)
     made = kits.sell(
         hub.workspace.storage.kits(), db, node, sku, body.quantity, hub.now(), body.reference,
-        hub.workspace.ask_hub(node), token.actor, override,
+        hub.workspace.ask_hub(node), token.actor, override, idempotency_key,
     )  # fmt: skip
     return [MovementOut(**movement_record(m)) for m in made]

@@ -31,6 +31,7 @@ from microindex.entrypoints.http.schemas import (
     QueuedOut,
     RowErrorOut,
     SaleIn,
+    SaleKey,
     StockImportOut,
     StockLineOut,
     StockTransferIn,
@@ -168,18 +169,24 @@ def receive(
 @api.post(
     "/nodes/{node}/sell",
     response_model=MovementOut,
-    summary="A walk-in sale at a node (409 promised_online beyond its rights, unless overridden)",
+    summary="A walk-in sale at a node (409 promised_online beyond its rights, unless overridden;"
+    " a retry under the same Idempotency-Key records nothing more)",
 )
-def sell(node: NodePath, body: SaleIn, hub: HubDep, token: TokenDep) -> MovementOut:
+def sell(
+    node: NodePath,
+    body: SaleIn,
+    hub: HubDep,
+    token: TokenDep,
+    idempotency_key: SaleKey = None,
+) -> MovementOut:
     require(token.grant, Action.WRITE_STOCK, node)
     _here(hub, node, "sell")
     db = hub.node_for_writing(node)
     ask = hub.workspace.ask_hub(node)
     override = override_of(body, token.actor)
+    asked = (body.sku, body.quantity, hub.now(), body.reference, ask, token.actor, override)
     with products_named(hub.hub):  # a typo is no product, not a shortfall: as the CLI says it
-        made = rights.sell_walk_in(
-            db, node, body.sku, body.quantity, hub.now(), body.reference, ask, token.actor, override
-        )
+        made = rights.sell_walk_in(db, node, *asked, idempotency_key)
     return _out(made)
 
 

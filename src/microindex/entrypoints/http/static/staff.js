@@ -20,24 +20,44 @@
   let pendingCount = null;
   const has = (feature) => Boolean($(`${feature}-card`));
 
-  async function api(method, path, body) {
-    const response = await fetch(`/api/v1${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${sessionStorage.getItem(key) || ""}`,
-        ...(body ? { "Content-Type": "application/json" } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+  // `saleKey`: a sale's Idempotency-Key. An error says whether the server answered (`answered`):
+  // a lost connection or a 5xx may have recorded the sale, a 4xx recorded nothing.
+  async function api(method, path, body, saleKey) {
+    let response;
+    try {
+      response = await fetch(`/api/v1${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${sessionStorage.getItem(key) || ""}`,
+          ...(body ? { "Content-Type": "application/json" } : {}),
+          ...(saleKey ? { "Idempotency-Key": saleKey } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (lost) {
+      const error = new Error("No answer from the server: try again (a sale is not made twice).");
+      error.code = "";
+      error.answered = false;
+      throw error;
+    }
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       if (response.status === 401) signOut();
       const error = new Error(data.error ? data.error.message : `HTTP ${response.status}`);
       error.code = data.error ? data.error.code : "";
+      error.answered = response.status < 500;
       throw error;
     }
     return data;
   }
+
+  // One key per sale (ADR 0058): made when a sale is asked, and kept while its answer is
+  // unknown, so that tapping Sell again for the same sale sends the same key and the node
+  // records the sale once. Any answer spends it; the next sale gets a new one.
+  let unanswered = null; // { sale, key } of the sale whose answer never came
+  const newSaleKey = () =>
+    `staff-${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const saleKeyFor = (sale) => (unanswered && unanswered.sale === sale ? unanswered.key : newSaleKey());
 
   function say(text, problem = false) {
     $("message").textContent = text;
@@ -140,12 +160,18 @@
       action === "count" ? { sku: item.sku, counted: quantity } : { sku: item.sku, quantity };
     $("override").hidden = true;
     const path = action === "sell" ? salePath() : `/nodes/${node}/${action}`;
+    const sent = isKit() ? { quantity } : body;
+    const sale = action === "sell" ? `${path} ${JSON.stringify(sent)}` : null;
+    const saleKey = sale ? saleKeyFor(sale) : undefined;
     try {
-      const done = await api("POST", path, isKit() ? { quantity } : body);
+      const done = await api("POST", path, sent, saleKey);
+      if (sale) unanswered = null;
       // a node whose agent keeps its ledger elsewhere: queued for its next sync (202)
       say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}${isKit() ? " (a kit: its parts)" : ""}`);
     } catch (error) {
-      if (error.code === "promised_online") askOverride(isKit() ? { sku: item.sku, quantity, path } : body, error.message);
+      if (sale) unanswered = error.answered ? null : { sale, key: saleKey };
+      // refused, nothing recorded: the override sells under the same key
+      if (error.code === "promised_online") askOverride(isKit() ? { sku: item.sku, quantity, path, saleKey } : { ...body, saleKey }, error.message);
       else say(error.message, true);
     }
     await refreshAfter(action);
@@ -183,8 +209,9 @@
     if (!pendingSale) return;
     const body = { ...pendingSale, override: { reason: $("override-reason").value.trim() } };
     try {
-      const { path, ...sale } = body; // a kit's sale keeps the path it was refused on
-      await api("POST", path || `/nodes/${node}/sell`, path ? { quantity: sale.quantity, override: sale.override } : sale);
+      // a kit's sale keeps the path it was refused on; a retry after no answer, its key
+      const { path, saleKey, ...sale } = body;
+      await api("POST", path || `/nodes/${node}/sell`, path ? { quantity: sale.quantity, override: sale.override } : sale, saleKey);
       say(`Sold ${body.quantity} × ${body.sku} as an overdraft`);
       cancelOverride();
     } catch (error) {
