@@ -3,6 +3,8 @@ character is drawn by a font that has it, or left out, never printed as an empty
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,14 +30,17 @@ TITLES = {
     "MUG-1": "万年筆インク ブルーブラック",
     "MUG-2": "Llyfr nodiadau ŵ ŷ",
     "MUG-3": "Stickers 🎉✨ pack",
+    "MUG-4": "Llyfr nodiadau ŵ ŷ – papur o Gaerdydd, clawr caled, tudalennau dotiog",
+    "MUG-5": "万年筆用インク ブルーブラック 五十ミリリットル 瓶入り",
 }
+FIELD = re.compile(r"\^FO(\d+),\d+\^A0N,\d+,(\d+)\^FH\\\^FD([^^]*)\^FS")
 
 
 @pytest.fixture
 def cli(tmp_path: Path) -> typer.Typer:
     workspace = bootstrap(Settings(tmp_path / "ws"))
     add_node(workspace.hub, Node(NodeCode("siop"), NodeKind.STORE, "Siop", Location(51.5, -3.2)))
-    products = [replace(product(n), title=TITLES[f"MUG-{n}"]) for n in (1, 2, 3)]
+    products = [replace(product(n), title=TITLES[f"MUG-{n}"]) for n in (1, 2, 3, 4, 5)]
     import_products(workspace.hub, ParsedCatalog(products=products), workspace.clock())
     workspace.close()
     root = typer.Typer()
@@ -73,3 +78,28 @@ def test_japanese_titles_are_drawn_and_emoji_left_out_not_boxed(
     assert "万年筆インク ブルーブラック" in lines
     assert "Llyfr nodiadau ŵ ŷ" in lines
     assert "Stickers pack" in lines
+
+
+def _zpl(cli: typer.Typer, sku: str) -> str:
+    args = ["labels", "zpl", sku, "--stock", "4x6"]
+    result = runner.invoke(cli, args, env={"MICROINDEX_LINK_STEM": STEM})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_long_zpl_title_is_cut_at_a_word_end(cli: typer.Typer) -> None:
+    title = TITLES["MUG-4"]
+    texts = [text for _, _, text in FIELD.findall(_zpl(cli, "MUG-4"))]
+    heading = [t for t in texts if not t.startswith(("SKU", "18.00"))]
+    shown = " ".join(heading).removesuffix("...")
+    assert title.startswith(shown) and title[len(shown)] == " "
+    assert "Llyfr nodiadau ŵ ŷ" in shown
+
+
+def test_a_japanese_zpl_title_stays_clear_of_the_qr_code(cli: typer.Typer) -> None:
+    label = _zpl(cli, "MUG-5")
+    qr_left = int(re.findall(r"\^FO(\d+),\d+\^BQN", label)[0])
+    for left, size, text in FIELD.findall(label):
+        # A full-width character is about one em wide, a Latin one about half an em.
+        wide = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
+        assert int(left) + wide * int(size) <= qr_left, text

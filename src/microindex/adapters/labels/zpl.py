@@ -14,6 +14,7 @@ end the field or start a printer command.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from unicodedata import east_asian_width
 
 from microindex.adapters.labels.templates import Label
 from microindex.adapters.symbols.render import Symbol, Symbology, modules
@@ -210,20 +211,70 @@ def _matrix(symbol: Symbol, dots: int) -> str:
 
 
 def _text(label: Label, box: tuple[int, int, int, int], tall: bool) -> list[str]:
-    """Heading and lines inside `box`, each cut to the box's width; lines that do not fit in
-    its height are left off rather than drawn over a symbol."""
+    """Heading and lines inside `box`, broken and cut at word ends to the box's width. The
+    heading takes a second line where every line still fits under it; lines that do not fit
+    in the box's height are left off rather than drawn over a symbol."""
     x, y, width, height = box
     font = 40 if tall else 22
-    commands = []
-    bottom = y + height
-    for index, text in enumerate((label.heading, *label.lines)):
-        size = font if index else round(font * 1.2)
-        if y + size > bottom:
+    for heading_lines in (2, 1):
+        commands: list[str] = []
+        top = y
+        for index, text in enumerate((label.heading, *label.lines)):
+            size = font if index else round(font * 1.2)
+            for shown in _lines(text, int(width / (size * NARROW_EM)), index or heading_lines):
+                if top + size <= y + height:
+                    commands.append(f"^FO{x},{top}^A0N,{size},{size}^FH\\^FD{_text_data(shown)}^FS")
+                top += size + 6
+        if top - 6 <= y + height:
             break
-        shown = _cut(text, int(width / (size * 0.55)))
-        commands.append(f"^FO{x},{y}^A0N,{size},{size}^FH\\^FD{_text_data(shown)}^FS")
-        y += size + 6
     return commands
+
+
+NARROW_EM = 0.55  # a Latin character's width, in ems of the font's height; a wide one is 1
+ELLIPSIS = "..."
+
+
+def _units(text: str) -> int:
+    """Width in narrow characters: a full-width one (kanji, kana) counts two."""
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fitting(word: str, limit: int) -> int:
+    """How many of `word`'s first characters fit in `limit` narrow characters (at least one)."""
+    used = 0
+    for count, c in enumerate(word):
+        used += _units(c)
+        if used > limit:
+            return max(count, 1)
+    return len(word)
+
+
+def _lines(text: str, limit: int, most: int) -> list[str]:
+    """`text` in at most `most` lines of `limit` narrow characters, broken at spaces (within a
+    word only when it is longer than a line); text left over cut at a word end, with `...`."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if _units(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while _units(current) > limit and len(lines) <= most:
+            cut = _fitting(current, limit)
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current:
+        lines.append(current)
+    if len(lines) <= most:
+        return lines
+    last = lines[most - 1]
+    while last and _units(last) + len(ELLIPSIS) > limit:
+        space = last.rfind(" ")
+        last = last[:space] if space > 0 else last[:-1]
+    return [*lines[: most - 1], last.rstrip() + ELLIPSIS]
 
 
 def _fnc1_data(symbol: Symbol, fnc1: str, escapes: dict[str, str]) -> str:
@@ -236,10 +287,6 @@ def _fnc1_data(symbol: Symbol, fnc1: str, escapes: dict[str, str]) -> str:
         if element.spec.separator_required and index < len(elements) - 1:
             parts.append(fnc1)
     return "".join(parts)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 def _text_data(text: str) -> str:
