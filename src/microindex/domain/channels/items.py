@@ -83,17 +83,26 @@ class FeedSettings:
         return f"{self.product_url(product)}?store={quote(node, safe='')}"
 
 
+def gtin(product: Product) -> str:
+    """The product's GTIN as channels take it (13 digits, or 14 with an indicator); empty
+    when it has none, or only an in-store one (`Gtin.restricted`), which channels refuse."""
+    if product.gtin is None or product.gtin.restricted:
+        return ""
+    return product.gtin.gtin13 or product.gtin.digits
+
+
 def identifiers(product: Product) -> Item:
-    """gtin, brand, mpn; identifier_exists=no when the product has no GTIN and no brand + MPN."""
+    """gtin, brand, mpn; identifier_exists=no when the product has no GTIN a channel takes
+    and no brand + MPN."""
     mpn = product.attribute_map.get(MPN, "")
     found: Item = {}
-    if product.gtin is not None:
-        found["gtin"] = product.gtin.gtin13 or product.gtin.digits
+    if gtin(product):
+        found["gtin"] = gtin(product)
     if product.brand:
         found["brand"] = product.brand
     if mpn:
         found["mpn"] = mpn
-    if product.gtin is None and not (product.brand and mpn):
+    if not gtin(product) and not (product.brand and mpn):
         found["identifier_exists"] = "no"
     return found
 
@@ -212,8 +221,8 @@ def meta_product(
     item.update(_images(product, image, META_EXTRA_IMAGES))
     item.update(variant_fields(product, META_ID_LIMIT))
     item.update(_prices(product, at))
-    if product.gtin is not None:
-        item["gtin"] = product.gtin.gtin13 or product.gtin.digits
+    if gtin(product):
+        item["gtin"] = gtin(product)
     return fit(Channel.META, item)
 
 
