@@ -80,8 +80,8 @@ def test_japanese_titles_are_drawn_and_emoji_left_out_not_boxed(
     assert "Stickers pack" in lines
 
 
-def _zpl(cli: typer.Typer, sku: str) -> str:
-    args = ["labels", "zpl", sku, "--stock", "4x6"]
+def _zpl(cli: typer.Typer, sku: str, *more: str) -> str:
+    args = ["labels", "zpl", sku, "--stock", "4x6", *more]
     result = runner.invoke(cli, args, env={"MICROINDEX_LINK_STEM": STEM})
     assert result.exit_code == 0, result.output
     return result.output
@@ -103,3 +103,17 @@ def test_a_japanese_zpl_title_stays_clear_of_the_qr_code(cli: typer.Typer) -> No
         # A full-width character is about one em wide, a Latin one about half an em.
         wide = sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
         assert int(left) + wide * int(size) <= qr_left, text
+
+
+def test_a_zpl_title_the_printers_font_lacks_is_said_and_a_printer_font_can_be_named(
+    cli: typer.Typer,
+) -> None:
+    said = " ".join(_zpl(cli, "MUG-5").split())
+    assert "not printed: the printer's built-in font has no 万 年 筆" in said
+    assert "not printed" not in _zpl(cli, "MUG-4")  # Welsh: Latin letters
+    label = _zpl(cli, "MUG-5", "--font", "E:NOTOSANSJP.TTF")
+    assert "^A@N,48,48,E:NOTOSANSJP.TTF^FH\\^FD万年筆用インク" in label
+    assert "not printed" not in label and "^A0N" not in label
+    args = ["labels", "zpl", "MUG-5", "--font", "E:X^XZ.TTF"]
+    refused = runner.invoke(cli, args, env={"MICROINDEX_LINK_STEM": STEM})
+    assert refused.exit_code == 1 and "name a font file on the printer" in refused.output
