@@ -107,3 +107,25 @@ def test_in_store_codes_are_not_sent_as_gtins_and_the_item_says_it_has_none(
     assert all("gtins" not in b.get("productAttributes", {}) for b in dry["first"][:1])
     page = cli(app, shop, "feeds", "page", "WASHI-M", "siop")
     assert WASHI not in page.split("<body>")[0]
+
+
+def test_the_product_feed_links_each_store_s_page_for_a_local_listing(
+    app: typer.Typer, shop: Path, tmp_path: Path
+) -> None:
+    """Google's merchant-hosted local storefront sends a local listing's click to
+    `link_template` with `{store_code}` filled in: the node's own page of the product."""
+    cli(app, shop, "feeds", "google", "products", str(tmp_path / "g.xml"))
+    item = etree.parse(str(tmp_path / "g.xml")).find(".//item")
+    assert item is not None
+    template = item.findtext(f"{G}link_template") or ""
+    assert template == item.findtext("link") + "?store={store_code}"
+    cli(app, shop, "feeds", "google", "products", str(tmp_path / "g.tsv"), "--format", "tsv")
+    rows = csv.DictReader(
+        io.StringIO((tmp_path / "g.tsv").read_text(encoding="utf-8")), delimiter="\t"
+    )
+    assert {r["link_template"] for r in rows} >= {
+        "https://siop.example/products/INK-JP?store={store_code}"
+    }
+    dry = json.loads(cli(app, shop, "feeds", "push", "google", "--dry-run"))
+    attributes = dry["first"][0]["productAttributes"]
+    assert attributes["linkTemplate"] == attributes["link"] + "?store={store_code}"

@@ -82,6 +82,11 @@ class FeedSettings:
     def node_product_url(self, product: Product, node: str) -> str:
         return f"{self.product_url(product)}?store={quote(node, safe='')}"
 
+    def link_template(self, product: Product) -> str:
+        """Google's `link_template`: a node's page of the product, `{store_code}` filled in by
+        Google with the node's code (support.google.com/merchants/answer/13871172)."""
+        return f"{self.product_url(product)}?store={{store_code}}"
+
 
 def gtin(product: Product) -> str:
     """The product's GTIN as channels take it (13 digits, or 14 with an indicator); empty
@@ -162,6 +167,7 @@ def google_product(
         "title": product.title,
         "description": description(product),
         "link": settings.product_url(product),
+        "link_template": settings.link_template(product),
     }
     item.update(_images(product, image, GOOGLE_EXTRA_IMAGES))
     item["availability"] = availability
@@ -242,8 +248,9 @@ META_COLUMNS: Sequence[str] = (
     "quantity_to_sell_on_facebook", "item_group_id", "color", "size", "material",
 )  # fmt: skip
 GOOGLE_COLUMNS: Sequence[str] = (
-    "id", "title", "description", "link", "image_link", "additional_image_link",
-    "availability", "availability_date", "price", "sale_price", "sale_price_effective_date",
+    "id", "title", "description", "link", "link_template", "image_link",
+    "additional_image_link", "availability", "availability_date", "price", "sale_price",
+    "sale_price_effective_date",
     "gtin", "brand", "mpn", "identifier_exists", "condition", "product_type", "item_group_id",
     "color", "size", "material", "shipping", "is_bundle",
 )  # fmt: skip
