@@ -118,7 +118,7 @@ def test_the_product_feed_links_each_store_s_page_for_a_local_listing(
     item = etree.parse(str(tmp_path / "g.xml")).find(".//item")
     assert item is not None
     template = item.findtext(f"{G}link_template") or ""
-    assert template == item.findtext("link") + "?store={store_code}"
+    assert template == f"{item.findtext('link')}?store={{store_code}}"
     cli(app, shop, "feeds", "google", "products", str(tmp_path / "g.tsv"), "--format", "tsv")
     rows = csv.DictReader(
         io.StringIO((tmp_path / "g.tsv").read_text(encoding="utf-8")), delimiter="\t"

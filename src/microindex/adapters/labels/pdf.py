@@ -280,7 +280,7 @@ def _runs(text: str, font: str) -> list[tuple[str, str]]:
 
 
 def _width(text: str, font: str, size: float) -> float:
-    return sum(stringWidth(run, face, size) for run, face in _runs(text, font))
+    return sum((float(stringWidth(run, face, size)) for run, face in _runs(text, font)), 0.0)
 
 
 # Kana, CJK ideographs and symbols, full-width and half-width forms.
