@@ -63,7 +63,7 @@ V1_PRODUCT_ATTRIBUTES = frozenset(
     {"identifierExists", "title", "description", "link", "imageLink", "additionalImageLinks"}
     | {"availability", "availabilityDate", "brand", "color", "condition", "gtins", "itemGroupId"}
     | {"material", "mpn", "price", "productTypes", "salePrice", "salePriceEffectiveDate"}
-    | {"shipping", "size"}
+    | {"shipping", "size", "linkTemplate"}
 )
 HOSTILE = ["\x0b", "\x0c", "\r\n", "\t", "=SUM(A1)", "+44", "-5%", "@me", "<!--", "<b>x</b>"]
 IMAGE = "https://cdn.example/img/{}.jpg"

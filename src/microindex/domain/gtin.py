@@ -27,6 +27,10 @@ def _ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+RESTRICTED_GTIN13 = ("02", "04", "2", "98", "99")
+RESTRICTED_GTIN8 = ("0", "2")
+
+
 @dataclass(frozen=True, slots=True)
 class Gtin:
     """A GTIN stored as 14 digits; `Gtin.parse` accepts 8, 12, 13 or 14 digits."""
@@ -68,6 +72,18 @@ class Gtin:
     def gtin8(self) -> str | None:
         """The GTIN-8 (an EAN-8's content) when this is one: six leading zeros in 14 digits."""
         return self.digits[6:] if self.digits.startswith("000000") else None
+
+    @property
+    def restricted(self) -> bool:
+        """A number GS1 keeps off the global register: a restricted circulation number (an
+        in-store or variable-measure code: GTIN-13 prefixes 02, 04 and 2, GTIN-8 prefixes 0
+        and 2) or a coupon or refund receipt (98, 99). Google refuses these as a product's
+        GTIN ("Unsupported value due to restricted prefix"). A GTIN-14's indicator digit is
+        not part of its prefix."""
+        short = self.gtin8
+        if short is not None:
+            return short.startswith(RESTRICTED_GTIN8)
+        return self.digits[1:].startswith(RESTRICTED_GTIN13)
 
     def __str__(self) -> str:
         return self.digits

@@ -48,6 +48,7 @@ PUSH_RETRIES = RetryPolicy(max_attempts=4, first_delay_s=1.0, factor=2.0, longes
 
 _CAMEL = {
     "image_link": "imageLink",
+    "link_template": "linkTemplate",
     "availability_date": "availabilityDate",
     "sale_price": "salePrice",
     "sale_price_effective_date": "salePriceEffectiveDate",

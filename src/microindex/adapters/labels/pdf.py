@@ -3,11 +3,14 @@
 Symbols are drawn as vector modules (bars at exact module widths, whole dots of a 600 dpi
 printer) at the X-dimension and bar height GS1's symbol specification tables give the label's
 use, with their quiet zones kept clear; a label too small for that is refused, not shrunk.
-Text is wrapped, and set in DejaVu Sans (embedded) where the system has it.
+Text is wrapped, and set in DejaVu Sans (embedded) where the system has it; Japanese (kana,
+kanji, full-width forms) in the Adobe-Japan1 font every PDF viewer supplies; a character no font
+here has (an emoji) is left out, never printed as an empty box.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import registerFont, stringWidth
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.pdfmetrics import getFont, registerFont, stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -152,27 +156,30 @@ def _text(
     y = top
     for text, font in lines[:fitting]:
         y -= step
-        canvas.setFont(font, points)
-        canvas.drawString(x * mm, y * mm, text)
+        left = x * mm
+        for run, face in _runs(text, font):
+            canvas.setFont(face, points)
+            canvas.drawString(left, y * mm, run)
+            left += stringWidth(run, face, points)
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Lines no wider than `width` mm: at spaces where possible, else within a long word.
 
     Linear in the text's length (a 16,000-character address is wrapped in milliseconds)."""
-    shown = _printable(text, font)
+    shown = _drawable(text, font)
     limit = width * mm
     lines: list[str] = []
     current = ""
     for word in shown.split(" "):
         candidate = f"{current} {word}" if current else word
-        if stringWidth(candidate, font, size) <= limit:
+        if _width(candidate, font, size) <= limit:
             current = candidate
             continue
         if current:
             lines.append(current)
         current = ""
-        while stringWidth(word, font, size) > limit:
+        while _width(word, font, size) > limit:
             cut = _longest_prefix(word, font, size, limit)
             lines.append(word[:cut])
             word = word[cut:]
@@ -188,7 +195,7 @@ def _longest_prefix(word: str, font: str, size: float, limit: float) -> int:
     low, high = 1, len(word)
     while low < high:
         middle = (low + high + 1) // 2
-        if stringWidth(word[:middle], font, size) <= limit:
+        if _width(word[:middle], font, size) <= limit:
             low = middle
         else:
             high = middle - 1
@@ -237,11 +244,55 @@ def _symbol(canvas: Canvas, symbol: Symbol, use: Use, box: Box, bottom: bool = F
     return place.width(grid.wide)
 
 
-def _printable(text: str, font: str) -> str:
-    """Text the font can draw: everything with a Unicode font, Latin-1 with the built-in one."""
+def _covered(font: str) -> Callable[[str], bool]:
+    """Whether `font` has a glyph for a character: the embedded font's own map, Latin-1 for
+    the built-in one."""
     if font.startswith(UNICODE_FONT):
-        return text
-    return text.encode("latin-1", "replace").decode("latin-1")
+        glyphs = getFont(font).face.charToGlyph
+        return lambda c: ord(c) in glyphs
+    return lambda c: ord(c) < 256
+
+
+def _face(c: str, covered: Callable[[str], bool], font: str) -> str | None:
+    if covered(c):
+        return font
+    return japanese_font() if _JAPANESE.match(c) else None
+
+
+def _drawable(text: str, font: str) -> str:
+    """`text` without the characters no font here draws, its spaces single again."""
+    covered = _covered(font)
+    kept = "".join(c for c in text if _face(c, covered, font) is not None)
+    return " ".join(kept.split())
+
+
+def _runs(text: str, font: str) -> list[tuple[str, str]]:
+    """`text` (drawable) as runs of (text, the font that draws it)."""
+    covered = _covered(font)
+    runs: list[tuple[str, str]] = []
+    for c in text:
+        face = _face(c, covered, font) or font
+        if runs and runs[-1][1] == face:
+            runs[-1] = (runs[-1][0] + c, face)
+        else:
+            runs.append((c, face))
+    return runs
+
+
+def _width(text: str, font: str, size: float) -> float:
+    return sum((float(stringWidth(run, face, size)) for run, face in _runs(text, font)), 0.0)
+
+
+# Kana, CJK ideographs and symbols, full-width and half-width forms.
+_JAPANESE = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+JAPANESE_FONT = "HeiseiKakuGo-W5"
+
+
+@cache
+def japanese_font() -> str:
+    """A gothic Japanese font named, not embedded (Adobe-Japan1): PDF viewers supply it."""
+    registerFont(UnicodeCIDFont(JAPANESE_FONT))
+    return JAPANESE_FONT
 
 
 UNICODE_FONT = "DejaVuSans"

@@ -13,10 +13,13 @@ end the field or start a printer command.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from unicodedata import east_asian_width
 
 from microindex.adapters.labels.templates import Label
 from microindex.adapters.symbols.render import Symbol, Symbology, modules
+from microindex.domain.errors import InvalidValue
 from microindex.domain.gs1.print_grade import SymbolDoesNotFit, fit
 
 MARGIN_MM = 2.0
@@ -80,20 +83,57 @@ def zpl(label: Label, stock: ZplStock) -> str:
     return zpl_label(label, stock).text
 
 
-def zpl_label(label: Label, stock: ZplStock) -> Zpl:
+def zpl_label(label: Label, stock: ZplStock, font: str = "") -> Zpl:
     """One ^XA...^XZ block: text, the 2D code and a linear code, each symbol at GS1 grade.
+    Text is set in `font`, a font file on the printer (`E:NOTOSANSJP.TTF`), else in its
+    built-in font 0, which has no Japanese, Arabic and most scripts beyond Europe's: such
+    characters would print as nothing, so the label says which they are.
 
     Raises SymbolDoesNotFit, naming the stocks that would hold it, when even the 2D code
-    cannot be printed at grade."""
+    cannot be printed at grade; InvalidValue for a font that is not a printer's file name."""
+    if font and not PRINTER_FONT.fullmatch(font):
+        raise InvalidValue("font", font, "name a font file on the printer, e.g. E:NOTOSANSJP.TTF")
+    made = _fitted(label, stock, font)
+    missing = "" if font else _not_built_in(label)
+    if not missing:
+        return made
+    note = (
+        f"not printed: the printer's built-in font has no {missing}; name a font on the "
+        "printer that has them (--font E:NAME.TTF)"
+    )
+    return replace(made, left_off=(*made.left_off, note))
+
+
+def _not_built_in(label: Label) -> str:
+    """The characters of the label's text font 0 lacks (a few, each once), or ''."""
+    text = "".join((label.heading, *label.lines))
+    found = dict.fromkeys(c for c in text if not c.isspace() and not _built_in(c))
+    shown = " ".join(list(found)[:8])
+    return shown + (" ..." if len(found) > 8 else "")
+
+
+def _built_in(c: str) -> bool:
+    """Whether font 0 may hold `c`: Latin, Greek and Cyrillic, punctuation and currency
+    signs may be there; no Zebra's built-in font has kana, kanji, Arabic, Hebrew, Thai,
+    Indic scripts or emoji."""
+    return ord(c) < BUILT_IN_END or BUILT_IN_EXTRA[0] <= ord(c) < BUILT_IN_EXTRA[1]
+
+
+BUILT_IN_END = 0x0530  # through Cyrillic Supplement
+BUILT_IN_EXTRA = (0x1E00, 0x2400)  # Latin Extended Additional to control pictures
+PRINTER_FONT = re.compile(r"[REBA]:[A-Za-z0-9_-]{1,16}\.(TTF|TTE|OTF|FNT)", re.IGNORECASE)
+
+
+def _fitted(label: Label, stock: ZplStock, font: str) -> Zpl:
     try:
-        return _zpl(label, stock, keep_linear=True)
+        return _zpl(label, stock, keep_linear=True, font=font)
     except SymbolDoesNotFit as error:
         linear = error
     fitting = [s.code for s in STOCKS.values() if _fits(label, s.at(stock.dpi))]
     advice = f"; at {stock.dpi} dpi use {' or '.join(fitting)}" if fitting else ""
     note = replace(linear, advice=f" on {stock.code} stock{advice}")
     try:
-        made = _zpl(label, stock, keep_linear=False)
+        made = _zpl(label, stock, keep_linear=False, font=font)
     except SymbolDoesNotFit as error:
         raise replace(error, advice=f" on {stock.code} stock{advice}") from None
     return Zpl(made.text, (f"left off: {note}",))
@@ -107,7 +147,7 @@ def _fits(label: Label, stock: ZplStock) -> bool:
     return True
 
 
-def _zpl(label: Label, stock: ZplStock, keep_linear: bool) -> Zpl:
+def _zpl(label: Label, stock: ZplStock, keep_linear: bool, font: str = "") -> Zpl:
     margin = round(MARGIN_MM * stock.dots_per_mm)
     tall = stock.height > stock.width
     main, *others = label.symbols
@@ -138,7 +178,7 @@ def _zpl(label: Label, stock: ZplStock, keep_linear: bool) -> Zpl:
             text_box = (left, margin, width, linear.box[1] - 2 * margin)
             commands.append(linear.command)
     commands.append(code.command)
-    commands += _text(label, text_box, tall)
+    commands += _text(label, text_box, tall, font)
     commands.append("^XZ")
     return Zpl("\n".join(commands) + "\n")
 
@@ -209,21 +249,72 @@ def _matrix(symbol: Symbol, dots: int) -> str:
     return f"^BXN,{dots},200,0,0,1,@,1^FD@1{data}^FS"
 
 
-def _text(label: Label, box: tuple[int, int, int, int], tall: bool) -> list[str]:
-    """Heading and lines inside `box`, each cut to the box's width; lines that do not fit in
-    its height are left off rather than drawn over a symbol."""
+def _text(label: Label, box: tuple[int, int, int, int], tall: bool, font: str) -> list[str]:
+    """Heading and lines inside `box`, broken and cut at word ends to the box's width. The
+    heading takes a second line where every line still fits under it; lines that do not fit
+    in the box's height are left off rather than drawn over a symbol."""
     x, y, width, height = box
-    font = 40 if tall else 22
-    commands = []
-    bottom = y + height
-    for index, text in enumerate((label.heading, *label.lines)):
-        size = font if index else round(font * 1.2)
-        if y + size > bottom:
+    points = 40 if tall else 22
+    for heading_lines in (2, 1):
+        commands: list[str] = []
+        top = y
+        for index, text in enumerate((label.heading, *label.lines)):
+            size = points if index else round(points * 1.2)
+            face = f"^A@N,{size},{size},{font}" if font else f"^A0N,{size},{size}"
+            for shown in _lines(text, int(width / (size * NARROW_EM)), index or heading_lines):
+                if top + size <= y + height:
+                    commands.append(f"^FO{x},{top}{face}^FH\\^FD{_text_data(shown)}^FS")
+                top += size + 6
+        if top - 6 <= y + height:
             break
-        shown = _cut(text, int(width / (size * 0.55)))
-        commands.append(f"^FO{x},{y}^A0N,{size},{size}^FH\\^FD{_text_data(shown)}^FS")
-        y += size + 6
     return commands
+
+
+NARROW_EM = 0.55  # a Latin character's width, in ems of the font's height; a wide one is 1
+ELLIPSIS = "..."
+
+
+def _units(text: str) -> int:
+    """Width in narrow characters: a full-width one (kanji, kana) counts two."""
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fitting(word: str, limit: int) -> int:
+    """How many of `word`'s first characters fit in `limit` narrow characters (at least one)."""
+    used = 0
+    for count, c in enumerate(word):
+        used += _units(c)
+        if used > limit:
+            return max(count, 1)
+    return len(word)
+
+
+def _lines(text: str, limit: int, most: int) -> list[str]:
+    """`text` in at most `most` lines of `limit` narrow characters, broken at spaces (within a
+    word only when it is longer than a line); text left over cut at a word end, with `...`."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if _units(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while _units(current) > limit and len(lines) <= most:
+            cut = _fitting(current, limit)
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current:
+        lines.append(current)
+    if len(lines) <= most:
+        return lines
+    last = lines[most - 1]
+    while last and _units(last) + len(ELLIPSIS) > limit:
+        space = last.rfind(" ")
+        last = last[:space] if space > 0 else last[:-1]
+    return [*lines[: most - 1], last.rstrip() + ELLIPSIS]
 
 
 def _fnc1_data(symbol: Symbol, fnc1: str, escapes: dict[str, str]) -> str:
@@ -236,10 +327,6 @@ def _fnc1_data(symbol: Symbol, fnc1: str, escapes: dict[str, str]) -> str:
         if element.spec.separator_required and index < len(elements) - 1:
             parts.append(fnc1)
     return "".join(parts)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 def _text_data(text: str) -> str:

@@ -82,18 +82,32 @@ class FeedSettings:
     def node_product_url(self, product: Product, node: str) -> str:
         return f"{self.product_url(product)}?store={quote(node, safe='')}"
 
+    def link_template(self, product: Product) -> str:
+        """Google's `link_template`: a node's page of the product, `{store_code}` filled in by
+        Google with the node's code (support.google.com/merchants/answer/13871172)."""
+        return f"{self.product_url(product)}?store={{store_code}}"
+
+
+def gtin(product: Product) -> str:
+    """The product's GTIN as channels take it (13 digits, or 14 with an indicator); empty
+    when it has none, or only an in-store one (`Gtin.restricted`), which channels refuse."""
+    if product.gtin is None or product.gtin.restricted:
+        return ""
+    return product.gtin.gtin13 or product.gtin.digits
+
 
 def identifiers(product: Product) -> Item:
-    """gtin, brand, mpn; identifier_exists=no when the product has no GTIN and no brand + MPN."""
+    """gtin, brand, mpn; identifier_exists=no when the product has no GTIN a channel takes
+    and no brand + MPN."""
     mpn = product.attribute_map.get(MPN, "")
     found: Item = {}
-    if product.gtin is not None:
-        found["gtin"] = product.gtin.gtin13 or product.gtin.digits
+    if gtin(product):
+        found["gtin"] = gtin(product)
     if product.brand:
         found["brand"] = product.brand
     if mpn:
         found["mpn"] = mpn
-    if product.gtin is None and not (product.brand and mpn):
+    if not gtin(product) and not (product.brand and mpn):
         found["identifier_exists"] = "no"
     return found
 
@@ -153,6 +167,7 @@ def google_product(
         "title": product.title,
         "description": description(product),
         "link": settings.product_url(product),
+        "link_template": settings.link_template(product),
     }
     item.update(_images(product, image, GOOGLE_EXTRA_IMAGES))
     item["availability"] = availability
@@ -212,8 +227,8 @@ def meta_product(
     item.update(_images(product, image, META_EXTRA_IMAGES))
     item.update(variant_fields(product, META_ID_LIMIT))
     item.update(_prices(product, at))
-    if product.gtin is not None:
-        item["gtin"] = product.gtin.gtin13 or product.gtin.digits
+    if gtin(product):
+        item["gtin"] = gtin(product)
     return fit(Channel.META, item)
 
 
@@ -233,8 +248,9 @@ META_COLUMNS: Sequence[str] = (
     "quantity_to_sell_on_facebook", "item_group_id", "color", "size", "material",
 )  # fmt: skip
 GOOGLE_COLUMNS: Sequence[str] = (
-    "id", "title", "description", "link", "image_link", "additional_image_link",
-    "availability", "availability_date", "price", "sale_price", "sale_price_effective_date",
+    "id", "title", "description", "link", "link_template", "image_link",
+    "additional_image_link", "availability", "availability_date", "price", "sale_price",
+    "sale_price_effective_date",
     "gtin", "brand", "mpn", "identifier_exists", "condition", "product_type", "item_group_id",
     "color", "size", "material", "shipping", "is_bundle",
 )  # fmt: skip

@@ -62,7 +62,8 @@ LIMITS: dict[Channel, dict[str, int]] = {
 # Fields that take plain text only (no HTML), and that hold a single line.
 PLAIN: frozenset[str] = frozenset({"description"})
 ONE_LINE: frozenset[str] = frozenset(
-    {"id", "title", "brand", "mpn", "product_type", "link", "item_group_id", "color", "size"}
+    {"id", "title", "brand", "mpn", "product_type", "link", "link_template", "item_group_id"}
+    | {"color", "size"}
     | {"material", "image_link", "additional_image_link"}
 )
 

@@ -268,6 +268,12 @@ def zpl_cmd(
     dpi: int = typer.Option(
         203, "--dpi", help=f"The printer's resolution: {', '.join(map(str, DPIS))}."
     ),
+    font: str = typer.Option(
+        "",
+        "--font",
+        help="A font file on the printer for the text, e.g. E:NOTOSANSJP.TTF (default: its "
+        "built-in font, which has no Japanese, Arabic or emoji).",
+    ),
 ) -> None:
     """A product label in ZPL for a Zebra printer, every symbol sized for the stock and the
     printer's dots at GS1 grade (a linear code the stock cannot hold is left off, and said).
@@ -285,7 +291,7 @@ def zpl_cmd(
         label = product_label(
             _product(ctx, sku), _stem(ctx, stem), lot, serial, _expiry(ctx, expiry)
         )
-        made = zpl_label(label, STOCKS[stock].at(dpi))
+        made = zpl_label(label, STOCKS[stock].at(dpi), font)
     for note in made.left_off:
         errors.print(escape(note), highlight=False)
     text = made.text
