@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from tests.clock import DEMO_DAY
@@ -104,3 +105,32 @@ def test_stock_bought_in_another_currency_keeps_each_value_in_its_own(tmp_path: 
     [soap] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert (soap["value_at_cost"], soap["cost_currency"]) == ("4.80", "EUR")
     assert (soap["value_at_net_price"], soap["currency"]) == ("24.00", "GBP")
+
+
+def test_sales_subtract_the_units_customers_brought_back(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
+    cli(ws, "node", "add", "desk", "--kind", "store", "--name", "Returns desk", "--lat", "51.5",
+        "--lon", "-0.1", "--return-point")  # fmt: skip
+    cli(ws, "stock", "sell", "shop", "MUG-TIDE-250", "3", "--ref", "till:shop")
+    opening = ("returns", "open", "shop", "till:shop", "MUG-TIDE-250:2", "--reason", "faulty")
+    opened = json.loads(cli(ws, *opening, "--json"))
+    cli(ws, "returns", "check-in", opened["id"], "MUG-TIDE-250", "--quantity", "2")
+    cli(ws, "returns", "disposition", opened["id"], "MUG-TIDE-250", "--condition", "as-new",
+        "--as", "restock", "--quantity", "1")  # fmt: skip
+    cli(ws, "returns", "disposition", opened["id"], "MUG-TIDE-250", "--condition", "damaged",
+        "--as", "write-off")  # fmt: skip
+
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert sum(int(r["quantity"]) for r in rows) == 1  # 3 sold, 2 refunded
+    assert sum(Decimal(r["gross"]) for r in rows) == Decimal("24.00")
+    refunds = [r for r in rows if int(r["quantity"]) < 0]
+    assert [(r["movement"], r["node"], r["quantity"], r["vat"], r["gross"]) for r in refunds] == [
+        (opened["id"], "desk", "-1", "0.00", "-24.00"),
+        (opened["id"], "desk", "-1", "0.00", "-24.00"),
+    ]
+    assert {r["reference"] for r in refunds} == {"till:shop"}
