@@ -31,6 +31,7 @@ from microindex.service.promise_ports import OrderRecord
 app = typer.Typer(help="Online orders: promise to the fastest node, follow each step.")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
+AT_RISK = " [bold red]AT RISK[/]"
 
 
 def _request(
@@ -221,13 +222,15 @@ def list_(
         return
     table = Table("order", "method", "placed", "promised by", "step", "parts")
     for o in orders:
-        parts = ", ".join(f"{p.node}: {p.step.value}" for p in o.parts.values())
+        parts = ", ".join(
+            f"{p.node}: {p.step.value}{AT_RISK if p.at_risk else ''}" for p in o.parts.values()
+        )
         table.add_row(
             o.ident,
             o.method.value,
             f"{o.placed_at:%d %b %H:%M}",
             f"{o.promised_by:%d %b %H:%M}",
-            o.step.value,
+            f"{o.step.value}{AT_RISK if o.at_risk else ''}",
             parts,
         )
     console.print(table)
@@ -263,7 +266,7 @@ def _show(record: OrderRecord, as_json: bool, history: list[Event] | None = None
         print_json({**_record(record.order), "why": list(record.why), "history": steps})
         return
     order = record.order
-    risk = " [bold red]AT RISK[/]" if order.at_risk else ""
+    risk = AT_RISK if order.at_risk else ""
     console.print(
         f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}{risk}; "
         f"with the customer by {order.promised_by:%a %d %b %H:%M %Z}"
