@@ -1,7 +1,9 @@
-"""A van's close-out read `--since` (and the day it closes) on the UTC clock; the owner of a
-bike shop in London types the time the van's day began on the van's own clock, summer or not."""
+"""Times a bike shop owner in London types and reads, in summer: a van's close-out read
+`--since` (and the day it closes) on the UTC clock, where the owner means the van's own clock;
+the order list showed UTC times unlabelled."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +22,7 @@ CATALOG = "sku,title,price,currency\nTUBE-700x25-PV48,Inner tube 700x25c,6.99,GB
 runner = CliRunner()
 
 
-def _van(tmp_path: Path, clock: Clock) -> tuple[Path, object]:
+def _van(tmp_path: Path, clock: Clock) -> tuple[Path, Callable[..., str]]:
     ws = tmp_path / "ws"
 
     def cli(*args: str) -> str:
@@ -83,3 +85,17 @@ def test_the_apis_close_out_begins_the_day_at_midnight_on_the_vans_clock(tmp_pat
     assert closed.status_code == 200, closed.text
     day = closed.json()
     assert day["since"] == "2026-07-15T23:00:00Z" and day["units_sold"] == 3
+
+
+def test_the_order_list_shows_times_on_the_shops_clock(tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 7, 15, 6, 0, tzinfo=UTC))
+    _, cli = _van(tmp_path, clock)
+    cli("node", "add", "shop", "--kind", "store", "--name", "Shop", "--lat", "51.545", "--lon",
+        "-0.055", "--pickup", "--zone", "Europe/London")  # fmt: skip
+    cli("stock", "receive", "shop", "TUBE-700x25-PV48", "5")
+    cli("sync")
+    clock.set(datetime(2026, 7, 15, 10, 5, tzinfo=UTC))  # 11:05 in London
+    cli("order", "place", "--line", "TUBE-700x25-PV48:1", "--method", "pickup",
+        "--pickup-node", "shop")  # fmt: skip
+    listed = " ".join(cli("order", "list").split())
+    assert "11:05" in listed and "10:05" not in listed  # placed at 10:05 UTC
