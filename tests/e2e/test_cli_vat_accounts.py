@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tests.clock import DEMO_DAY
-from tests.e2e.test_cli import SHOPIFY, _shop
+from tests.e2e.test_cli import SHOPIFY, _promised_all_at_shop, _shop
 from tests.e2e.test_cli_kits_purchasing import cli
 
 DAY = DEMO_DAY.isoformat()  # the demo clock's day, on which the sales are made
@@ -134,3 +134,14 @@ def test_sales_subtract_the_units_customers_brought_back(tmp_path: Path) -> None
         (opened["id"], "desk", "-1", "0.00", "-24.00"),
     ]
     assert {r["reference"] for r in refunds} == {"till:shop"}
+
+
+def test_sales_count_the_online_orders_picked(tmp_path: Path) -> None:
+    ws, order = _promised_all_at_shop(tmp_path)  # 6 mugs promised online at the shop
+    cli(ws, "order", "advance", order, "shop", "picked")
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["sku"], r["quantity"], r["gross"]) for r in rows] == [
+        ("MUG-TIDE-250", "6", "144.00")
+    ]

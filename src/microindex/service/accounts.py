@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement
 from microindex.domain.product import Product
 from microindex.domain.returns import Return
 from microindex.domain.vat import Priced
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.purchasing import PurchaseOrderStore
+from microindex.service.triage import is_sale
 from microindex.service.vat import Pricing, VatStore
 
 PAGE = 5000
@@ -70,15 +71,16 @@ def sales(
     start: datetime,
     end: datetime,
 ) -> list[SaleLine]:
-    """Every SELL movement at `start` or after and before `end`, and every refund of
-    `returns` decided then, by time, node, sequence, its time in `start`'s zone."""
+    """Every sale (a walk-in SELL, an online order's PICK) at `start` or after and before
+    `end`, and every refund of `returns` decided then, by time, node, sequence, its time in
+    `start`'s zone."""
     if end <= start:
         raise InvalidValue("to", end.isoformat(), "the period ends after it starts")
     pricing = Pricing(vat)
     found: list[SaleLine] = []
     for code in sorted(ledgers):
         for m in _movements(ledgers[code], code):
-            if m.kind is not MovementKind.SELL or not start <= m.at < end:
+            if not is_sale(m) or not start <= m.at < end:
                 continue
             product = catalog.get(m.sku)
             found.append(
