@@ -145,3 +145,23 @@ def test_sales_count_the_online_orders_picked(tmp_path: Path) -> None:
     assert [(r["sku"], r["quantity"], r["gross"]) for r in rows] == [
         ("MUG-TIDE-250", "6", "144.00")
     ]
+
+
+def test_a_lines_vat_is_rounded_once_on_the_line_not_per_unit(tmp_path: Path) -> None:
+    """100 soaps at 12.99 with 20% VAT in: the till took 1,299.00, of which VAT is a sixth,
+    216.50. Rounded per unit (2.16) and then multiplied it was 216.00, VAT rounded down by 50p,
+    which HMRC does not allow a retailer (VAT Notice 700, 17.5: round each calculation to the
+    nearer penny, never down); the unit columns keep each unit's own figures."""
+    ws = _shop(tmp_path)
+    source = tmp_path / "soap.csv"
+    source.write_text("sku,title,price,currency\nSOAP-9,Soap,12.99,GBP\n", encoding="utf-8")
+    cli(ws, "catalog", "import", str(source))
+    cli(ws, "vat", "mode", "inclusive", "--standard-rate", "20")
+    cli(ws, "stock", "receive", "shop", "SOAP-9", "100")
+    cli(ws, "stock", "sell", "shop", "SOAP-9", "100")
+
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    [soap] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert (soap["net"], soap["vat"], soap["gross"]) == ("1082.50", "216.50", "1299.00")
+    assert (soap["unit_net"], soap["unit_vat"], soap["unit_gross"]) == ("10.83", "2.16", "12.99")

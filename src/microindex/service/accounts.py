@@ -42,16 +42,19 @@ class SaleLine:
     priced: Priced | None  # per unit; None for a SKU no longer in the catalog
     reference: str
     returned: str = ""  # a refund's return id (its quantity below zero); "" for a sale
+    line: Priced | None = None  # the line's units priced together (`Pricing.line`)
 
     @property
     def movement(self) -> str:
         return self.returned or f"{self.node}#{self.seq}"
 
     def total(self, part: str) -> Decimal | None:
-        if self.priced is None:
+        """The line's net, VAT or gross, a refund's below zero: rounded once on the line,
+        not per unit and multiplied (HMRC's VAT Notice 700, 17.5: never rounded down)."""
+        if self.line is None:
             return None
-        money: Money = getattr(self.priced, part)
-        total = money.amount * self.quantity
+        money: Money = getattr(self.line, part)
+        total = money.amount if self.quantity >= 0 else -money.amount
         return total if total else abs(total)  # a refund of no VAT is 0.00, not -0.00
 
 
@@ -93,6 +96,7 @@ def sales(
                     -m.quantity,
                     pricing.of(product) if product else None,
                     m.reference,
+                    line=pricing.line(product, -m.quantity) if product else None,
                 )
             )
     found.extend(_refunds(returns, catalog, pricing, start, end))
@@ -122,6 +126,7 @@ def _refunds(
                 pricing.of(product) if product else None,
                 ret.origin.reference,
                 ret.id,
+                pricing.line(product, d.quantity) if product else None,
             )
 
 
