@@ -269,6 +269,8 @@ def test_a_walk_in_sale_of_units_promised_online_needs_an_override(tmp_path: Pat
     assert "AT RISK" in shown  # 1 unit gone; the other 5 stay set aside for the order
     assert "at risk: 1 of the 6 MUG-TIDE-250 set aside at shop are gone" in shown
     assert "the rest is still set aside there" in shown
+    listed = " ".join(cli(ws, "order", "list", "--node", "shop").split())
+    assert listed.count("RISK") == 2  # the order and its part, not only in `order show`
 
 
 def test_a_pick_of_goods_that_are_not_there_leaves_the_order_where_it_was(tmp_path: Path) -> None:

@@ -6,10 +6,11 @@ import csv
 import io
 import json
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from tests.clock import DEMO_DAY
-from tests.e2e.test_cli import SHOPIFY, _shop
+from tests.e2e.test_cli import SHOPIFY, _promised_all_at_shop, _shop
 from tests.e2e.test_cli_kits_purchasing import cli
 
 DAY = DEMO_DAY.isoformat()  # the demo clock's day, on which the sales are made
@@ -104,3 +105,63 @@ def test_stock_bought_in_another_currency_keeps_each_value_in_its_own(tmp_path: 
     [soap] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert (soap["value_at_cost"], soap["cost_currency"]) == ("4.80", "EUR")
     assert (soap["value_at_net_price"], soap["currency"]) == ("24.00", "GBP")
+
+
+def test_sales_subtract_the_units_customers_brought_back(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source = tmp_path / "products_export.csv"
+    source.write_text(SHOPIFY, encoding="utf-8")
+    cli(ws, "catalog", "import", str(source), "--stock-node", "shop")
+    cli(ws, "node", "add", "desk", "--kind", "store", "--name", "Returns desk", "--lat", "51.5",
+        "--lon", "-0.1", "--return-point")  # fmt: skip
+    cli(ws, "stock", "sell", "shop", "MUG-TIDE-250", "3", "--ref", "till:shop")
+    opening = ("returns", "open", "shop", "till:shop", "MUG-TIDE-250:2", "--reason", "faulty")
+    opened = json.loads(cli(ws, *opening, "--json"))
+    cli(ws, "returns", "check-in", opened["id"], "MUG-TIDE-250", "--quantity", "2")
+    cli(ws, "returns", "disposition", opened["id"], "MUG-TIDE-250", "--condition", "as-new",
+        "--as", "restock", "--quantity", "1")  # fmt: skip
+    cli(ws, "returns", "disposition", opened["id"], "MUG-TIDE-250", "--condition", "damaged",
+        "--as", "write-off")  # fmt: skip
+
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert sum(int(r["quantity"]) for r in rows) == 1  # 3 sold, 2 refunded
+    assert sum(Decimal(r["gross"]) for r in rows) == Decimal("24.00")
+    refunds = [r for r in rows if int(r["quantity"]) < 0]
+    assert [(r["movement"], r["node"], r["quantity"], r["vat"], r["gross"]) for r in refunds] == [
+        (opened["id"], "desk", "-1", "0.00", "-24.00"),
+        (opened["id"], "desk", "-1", "0.00", "-24.00"),
+    ]
+    assert {r["reference"] for r in refunds} == {"till:shop"}
+
+
+def test_sales_count_the_online_orders_picked(tmp_path: Path) -> None:
+    ws, order = _promised_all_at_shop(tmp_path)  # 6 mugs promised online at the shop
+    cli(ws, "order", "advance", order, "shop", "picked")
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["sku"], r["quantity"], r["gross"]) for r in rows] == [
+        ("MUG-TIDE-250", "6", "144.00")
+    ]
+
+
+def test_a_lines_vat_is_rounded_once_on_the_line_not_per_unit(tmp_path: Path) -> None:
+    """100 soaps at 12.99 with 20% VAT in: the till took 1,299.00, of which VAT is a sixth,
+    216.50. Rounded per unit (2.16) and then multiplied it was 216.00, VAT rounded down by 50p,
+    which HMRC does not allow a retailer (VAT Notice 700, 17.5: round each calculation to the
+    nearer penny, never down); the unit columns keep each unit's own figures."""
+    ws = _shop(tmp_path)
+    source = tmp_path / "soap.csv"
+    source.write_text("sku,title,price,currency\nSOAP-9,Soap,12.99,GBP\n", encoding="utf-8")
+    cli(ws, "catalog", "import", str(source))
+    cli(ws, "vat", "mode", "inclusive", "--standard-rate", "20")
+    cli(ws, "stock", "receive", "shop", "SOAP-9", "100")
+    cli(ws, "stock", "sell", "shop", "SOAP-9", "100")
+
+    out = tmp_path / "sales.csv"
+    cli(ws, "accounts", "sales", "--from", DAY, "--to", DAY, "-o", str(out))
+    [soap] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert (soap["net"], soap["vat"], soap["gross"]) == ("1082.50", "216.50", "1299.00")
+    assert (soap["unit_net"], soap["unit_vat"], soap["unit_gross"]) == ("10.83", "2.16", "12.99")

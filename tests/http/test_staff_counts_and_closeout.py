@@ -151,3 +151,29 @@ def test_a_close_out_refuses_a_bad_body_and_another_node(agent: TestClient) -> N
     assert other.json()["error"]["code"] == "unknown_node"
     unsigned = agent.get("/api/v1/nodes/van/counts-today", headers={"Authorization": ""})
     assert unsigned.status_code == 401
+
+
+def test_the_agents_close_out_begins_the_day_at_midnight_on_the_nodes_clock(
+    workspace: Workspace,
+) -> None:
+    """A stall in New York closing out at noon UTC (07:00 there): its day began at 05:00 UTC."""
+    site = NodeSite(
+        workspace.node("van"),
+        "van",
+        workspace.settings.workspace,
+        STAFF_SECRET,
+        workspace.clock,
+        "Van",
+        link=_HubDown(),
+        zone="America/New_York",
+    )
+    app = create_node_app(site)
+    try:
+        with TestClient(app, headers=bearer(STAFF_SECRET)) as agent:
+            sku = agent.get("/api/v1/nodes/van/closeout").json()[0]["sku"]
+            counts = [{"sku": sku, "quantity": _on_hand(agent, {}, sku)}]
+            day = agent.post("/api/v1/nodes/van/closeout", json={"counts": counts})
+    finally:
+        app.state.index.close()
+    assert day.status_code == 200, day.text
+    assert workspace.clock().hour == 12 and day.json()["since"] == "2026-11-26T05:00:00Z"

@@ -2,13 +2,16 @@
 stock's value at a moment (on hand at cost and at price, per node and SKU).
 
 A sale is valued at the product's catalog price (its sale price when it has one) and VAT rate
-as they are when the export runs: the ledger records units, not prices. Stock is valued at
-cost from the latest purchase order line for the SKU that received goods, blank when none did.
+as they are when the export runs: the ledger records units, not prices. Units a customer
+brought back are a refund, a line of negative units at the return point when staff decided
+what became of them (restocked, refurbished or written off), under the return's id. Stock is
+valued at cost from the latest purchase order line for the SKU that received goods, blank when
+none did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,11 +19,13 @@ from zoneinfo import ZoneInfo
 
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
-from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.movement import Movement
 from microindex.domain.product import Product
+from microindex.domain.returns import Return
 from microindex.domain.vat import Priced
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.purchasing import PurchaseOrderStore
+from microindex.service.triage import is_sale
 from microindex.service.vat import Pricing, VatStore
 
 PAGE = 5000
@@ -36,12 +41,21 @@ class SaleLine:
     quantity: int
     priced: Priced | None  # per unit; None for a SKU no longer in the catalog
     reference: str
+    returned: str = ""  # a refund's return id (its quantity below zero); "" for a sale
+    line: Priced | None = None  # the line's units priced together (`Pricing.line`)
+
+    @property
+    def movement(self) -> str:
+        return self.returned or f"{self.node}#{self.seq}"
 
     def total(self, part: str) -> Decimal | None:
-        if self.priced is None:
+        """The line's net, VAT or gross, a refund's below zero: rounded once on the line,
+        not per unit and multiplied (HMRC's VAT Notice 700, 17.5: never rounded down)."""
+        if self.line is None:
             return None
-        money: Money = getattr(self.priced, part)
-        return money.amount * self.quantity
+        money: Money = getattr(self.line, part)
+        total = money.amount if self.quantity >= 0 else -money.amount
+        return total if total else abs(total)  # a refund of no VAT is 0.00, not -0.00
 
 
 def period(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -56,18 +70,20 @@ def sales(
     ledgers: Mapping[str, UnitOfWorkFactory],
     catalog: Mapping[str, Product],
     vat: VatStore,
+    returns: Sequence[Return],
     start: datetime,
     end: datetime,
 ) -> list[SaleLine]:
-    """Every SELL movement at `start` or after and before `end`, by time, node, sequence,
-    its time in `start`'s zone."""
+    """Every sale (a walk-in SELL, an online order's PICK) at `start` or after and before
+    `end`, and every refund of `returns` decided then, by time, node, sequence, its time in
+    `start`'s zone."""
     if end <= start:
         raise InvalidValue("to", end.isoformat(), "the period ends after it starts")
     pricing = Pricing(vat)
     found: list[SaleLine] = []
     for code in sorted(ledgers):
         for m in _movements(ledgers[code], code):
-            if m.kind is not MovementKind.SELL or not start <= m.at < end:
+            if not is_sale(m) or not start <= m.at < end:
                 continue
             product = catalog.get(m.sku)
             found.append(
@@ -80,9 +96,38 @@ def sales(
                     -m.quantity,
                     pricing.of(product) if product else None,
                     m.reference,
+                    line=pricing.line(product, -m.quantity) if product else None,
                 )
             )
-    return sorted(found, key=lambda s: (s.at, s.node, s.seq))
+    found.extend(_refunds(returns, catalog, pricing, start, end))
+    return sorted(found, key=lambda s: (s.at, s.node, s.seq, s.returned))
+
+
+def _refunds(
+    returns: Sequence[Return],
+    catalog: Mapping[str, Product],
+    pricing: Pricing,
+    start: datetime,
+    end: datetime,
+) -> Iterator[SaleLine]:
+    """Each decision on a returned unit in the period: the customer's money back."""
+    for ret in returns:
+        for d in ret.decisions:
+            if not start <= d.at < end:
+                continue
+            product = catalog.get(d.sku)
+            yield SaleLine(
+                d.at.astimezone(start.tzinfo),
+                ret.return_point,
+                0,
+                d.sku,
+                product.title if product else "",
+                -d.quantity,
+                pricing.of(product) if product else None,
+                ret.origin.reference,
+                ret.id,
+                pricing.line(product, d.quantity) if product else None,
+            )
 
 
 @dataclass(frozen=True, slots=True)

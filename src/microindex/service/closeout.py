@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from microindex.domain.errors import DomainError
 from microindex.domain.ledger import CountResult
@@ -59,6 +60,13 @@ class DayReport:
     @property
     def variance(self) -> int:
         return sum(c.variance for c in self.counts)
+
+
+def day_began(zone: ZoneInfo, now: datetime, began: time = time()) -> datetime:
+    """When the day or event that closes at `now` began: `began` (a time of day on the node's
+    own clock, in `zone`; midnight unless said) of the node's own today, in UTC."""
+    today = now.astimezone(zone).date()
+    return datetime.combine(today, began, zone).astimezone(UTC)
 
 
 def close_out(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from microindex.domain.money import Money
 from microindex.domain.product import Product
 from microindex.domain.vat import Priced, PriceMode, TaxSettings, VatRate, priced
 from microindex.service import known
@@ -66,6 +67,13 @@ class Pricing:
     def of(self, product: Product) -> Priced:
         price = product.sale_price or product.price
         return priced(price, self.rate(product.sku.value), self.settings.mode)
+
+    def line(self, product: Product, units: int) -> Priced:
+        """`units` of `product` priced together: the typed side multiplied, the derived
+        side rounded once on the line (its VAT to the nearer minor unit, as HMRC asks)."""
+        price = product.sale_price or product.price
+        whole = Money(price.amount * abs(units), price.currency)
+        return priced(whole, self.rate(product.sku.value), self.settings.mode)
 
 
 def prices(store: VatStore, catalog: Mapping[str, Product]) -> list[PriceLine]:

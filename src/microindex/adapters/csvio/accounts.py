@@ -40,7 +40,7 @@ def write_sales(stream: BinaryIO, lines: Sequence[SaleLine]) -> None:
                     "date": s.at.date().isoformat(),
                     "time": s.at.time().isoformat(timespec="seconds"),
                     "node": s.node,
-                    "movement": f"{s.node}#{s.seq}",
+                    "movement": s.movement,
                     "sku": _printable(s.sku),
                     "title": _printable(s.title),
                     "quantity": s.quantity,

@@ -107,23 +107,27 @@ def sales(
     output: Path | None = OUTPUT,
 ) -> None:
     """Every walk-in and picked sale of the period (days in the shop's time zone) as CSV:
-    units, VAT rate, net, VAT and gross, at the catalog's current prices.
+    units, VAT rate, net, VAT and gross, at the catalog's current prices; each refund of
+    returned units (decided in the period) a line of negative units under the return's id.
 
     Example: microindex accounts sales --from 2026-11-01 --to 2026-11-30 -o sales.csv
     """
     from microindex.adapters.csvio.accounts import write_sales
     from microindex.domain.node import time_zone
     from microindex.entrypoints.cli.context import all_node_ledgers
+    from microindex.entrypoints.cli.governance_context import governance
     from microindex.service import accounts
     from microindex.service.dashboard import catalog_by_sku
+    from microindex.service.returns import all_returns
 
     with domain_errors():
         ws = workspace(ctx)
         start, end = accounts.period(
             _day("from", first), _day("to", last), time_zone(ws.settings.time_zone)
         )
+        returned = all_returns(governance(ctx).sources.nodes)
         lines = accounts.sales(
-            all_node_ledgers(ctx), catalog_by_sku(ws.hub), ws.storage.vat(), start, end
+            all_node_ledgers(ctx), catalog_by_sku(ws.hub), ws.storage.vat(), returned, start, end
         )
 
     def write(stream: BinaryIO) -> None:

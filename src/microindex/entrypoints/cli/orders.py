@@ -6,12 +6,14 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.node import time_zone
 from microindex.domain.promise.lifecycle import Event, Order, Step
 from microindex.domain.promise.order import Method, order_key
 from microindex.domain.promise.plans import RULE_HELP, check_chain
@@ -31,6 +33,7 @@ from microindex.service.promise_ports import OrderRecord
 app = typer.Typer(help="Online orders: promise to the fastest node, follow each step.")
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
+AT_RISK = " [bold red]AT RISK[/]"
 
 
 def _request(
@@ -106,7 +109,7 @@ def place(
             ws.candidate_states(),
             ws.storage.kits().kits(),
         )
-    _show(placed.record, as_json)
+    _show(placed.record, as_json, _zone(ctx))
 
 
 def _chain(text: str) -> tuple[str, ...]:
@@ -129,7 +132,7 @@ def show(
         hub = workspace(ctx).hub
         record = promise.get_order(hub, ident)
         history = promise.order_history(hub, ident)
-    _show(record, as_json, history)
+    _show(record, as_json, _zone(ctx), history)
 
 
 @app.command("advance")
@@ -219,15 +222,18 @@ def list_(
     if as_json:
         print_json([_record(o) for o in orders])
         return
+    zone = _zone(ctx)
     table = Table("order", "method", "placed", "promised by", "step", "parts")
     for o in orders:
-        parts = ", ".join(f"{p.node}: {p.step.value}" for p in o.parts.values())
+        parts = ", ".join(
+            f"{p.node}: {p.step.value}{AT_RISK if p.at_risk else ''}" for p in o.parts.values()
+        )
         table.add_row(
             o.ident,
             o.method.value,
-            f"{o.placed_at:%d %b %H:%M}",
-            f"{o.promised_by:%d %b %H:%M}",
-            o.step.value,
+            f"{o.placed_at.astimezone(zone):%d %b %H:%M}",
+            f"{o.promised_by.astimezone(zone):%d %b %H:%M}",
+            f"{o.step.value}{AT_RISK if o.at_risk else ''}",
             parts,
         )
     console.print(table)
@@ -257,16 +263,23 @@ def _record(order: Order) -> dict[str, Any]:
     }
 
 
-def _show(record: OrderRecord, as_json: bool, history: list[Event] | None = None) -> None:
+def _zone(ctx: typer.Context) -> ZoneInfo:
+    """The shop's time zone, which the times an order shows are told in."""
+    return time_zone(workspace(ctx).settings.time_zone)
+
+
+def _show(
+    record: OrderRecord, as_json: bool, zone: ZoneInfo, history: list[Event] | None = None
+) -> None:
     if as_json:
         steps = [_event(e) for e in history or []]
         print_json({**_record(record.order), "why": list(record.why), "history": steps})
         return
     order = record.order
-    risk = " [bold red]AT RISK[/]" if order.at_risk else ""
+    risk = AT_RISK if order.at_risk else ""
     console.print(
         f"[bold]{order.ident}[/] {order.method.value}, {order.step.value}{risk}; "
-        f"with the customer by {order.promised_by:%a %d %b %H:%M %Z}"
+        f"with the customer by {order.promised_by.astimezone(zone):%a %d %b %H:%M %Z}"
     )
     for part in order.parts.values():
         lines = ", ".join(f"{q} x {s}" for s, q in part.lines)
@@ -277,7 +290,7 @@ def _show(record: OrderRecord, as_json: bool, history: list[Event] | None = None
     for reason in record.why:
         console.print(f"  - {reason}", highlight=False)
     for event in [e for e in history or [] if e.note]:
-        when = f"{event.at:%a %d %b %H:%M}"
+        when = f"{event.at.astimezone(zone):%a %d %b %H:%M}"
         console.print(f"  {when} {event.node} {event.step.value}: {event.note}", highlight=False)
 
 

@@ -19,7 +19,7 @@ from microindex.adapters.governance_wiring import governance_database
 from microindex.bootstrap import Workspace
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import InvalidValue
-from microindex.domain.node import Location, Node, NodeKind, OpeningHours
+from microindex.domain.node import Location, Node, NodeKind, OpeningHours, time_zone
 from microindex.domain.popup import PopUp
 from microindex.domain.round import ServiceArea, Stop
 from microindex.domain.transfer import Transfer
@@ -37,7 +37,7 @@ from microindex.entrypoints.cli.governance_context import governance
 from microindex.entrypoints.cli.lines import summed
 from microindex.entrypoints.cli.lockers import _ops
 from microindex.service import closeout, cycle_counts, known, popups, remote_nodes, rounds, triage
-from microindex.service.nodes import list_nodes
+from microindex.service.nodes import get_node, list_nodes
 from microindex.service.rounds_ports import RoundsFactory
 
 van_app = typer.Typer(help="Vans and market stalls: the day's round, the close-out.")
@@ -168,7 +168,9 @@ def van_closeout(
     complete: bool = typer.Option(
         False, "--complete", help="The counts are all it holds: a SKU held and not named is none."
     ),
-    since: str = typer.Option("00:00", "--since", help="When the day or event began (HH:MM)."),
+    since: str = typer.Option(
+        "00:00", "--since", help="When the day or event began (HH:MM on the node's own clock)."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Count what is left of the SKUs named, settle rights with the hub, report the day.
@@ -179,7 +181,8 @@ def van_closeout(
         began = clock_time("since", since)
         ws = workspace(ctx)
         now, node_db = ws.clock(), node_here(ctx, node, remote_nodes.CLOSE_OUT)
-        start = datetime.combine(now.date(), began, now.tzinfo)
+        zone = time_zone(get_node(ws.hub, node).zone)
+        start = closeout.day_began(zone, now, began)
         counted, link = summed(counts, "count"), ws.link(node)
         day = closeout.close_out(node_db, node, counted, link, start, now, complete=complete)
     summary = {

@@ -65,8 +65,10 @@ def serve_node(
     link: HttpTransport,
     address: tuple[str, int],
     every: WorkerSettings,
+    zone: str,
 ) -> None:
-    """The node's staff page in the foreground, its sync loop in a background thread."""
+    """The node's staff page in the foreground, its sync loop in a background thread; its
+    days begin at midnight in `zone`."""
     host, port = address
     secret = os.environ.get(STAFF_TOKEN_ENV, "") or staff_token(folder, code)
 
@@ -75,7 +77,7 @@ def serve_node(
         sync.sync_node(node_db, code, link, _now(), want=want, max_exchanges=3)
 
     kits = SqliteKits(node_db.connection)  # the kits in its catalog copy
-    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link, kits=kits)
+    site = NodeSite(node_db, code, folder, secret, _now, ask=ask, link=link, kits=kits, zone=zone)
     app = create_node_app(site)
     index: KeptIndex = app.state.index
     index.start()  # the staff page's index catches up (or builds) in the background
@@ -193,7 +195,9 @@ def run(
                 else:
                     typer.echo(f"{code}: pushed {report.pushed}, the hub has up to #{report.acked}")
             elif serve_port is not None:
-                serve_node(settings.workspace, node_db, code, link, (serve_host, serve_port), every)
+                address = (serve_host, serve_port)
+                zone = settings.time_zone
+                serve_node(settings.workspace, node_db, code, link, address, every, zone)
             else:
                 run_node(node_db, code, link, _now, time.sleep, lambda: True, every)
     except HubUnreachable as error:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +32,7 @@ from microindex.domain.access import Unauthenticated
 from microindex.domain.codes import NodeCode
 from microindex.domain.errors import DomainError
 from microindex.domain.kits import UnknownKit
+from microindex.domain.node import time_zone
 from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
 from microindex.domain.sync.node import Override
 from microindex.entrypoints.http import errors
@@ -66,6 +67,7 @@ from microindex.service.known import products_named
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
+from microindex.settings import DEFAULT_ZONE
 
 STATIC = Path(__file__).parent / "static"
 ACTOR = "staff"
@@ -91,6 +93,7 @@ class NodeSite:
     ask: rights.AskHub | None = None  # ask the hub for rights now (None: offline only)
     link: SyncTransport | None = None  # settle a close-out with the hub (None: offline only)
     kits: KitStore | None = None  # the kits in its catalog copy (they come with its syncs)
+    zone: str = DEFAULT_ZONE  # the time zone its days begin in (the workspace's `time_zone`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +313,7 @@ def close_out(node: str, body: CloseOutIn, site: SiteDep) -> DayReportOut:
     """Count what is left, settle with the hub if it can be reached, report the day (as the
     hub's close-out does)."""
     now = site.clock()
-    since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+    since = body.since or closeout.day_began(time_zone(site.zone), now)
     counted = lines_of(body.counts)
     day = closeout.close_out(
         site.database, _here(site, node), counted, site.link, since, now, ACTOR, body.complete

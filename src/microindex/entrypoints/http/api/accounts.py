@@ -20,6 +20,7 @@ from microindex.entrypoints.http.auth import HubDep, TokenDep
 from microindex.entrypoints.http.schemas import Request
 from microindex.service import accounts, vat
 from microindex.service.dashboard import catalog_by_sku
+from microindex.service.returns import all_returns
 
 api = router("accounts")
 RateText = Annotated[str, Field(strict=True, max_length=8, examples=["20"])]
@@ -103,7 +104,9 @@ def sales(
     require(token.grant, Action.READ_ACCOUNTS)
     ws = hub.workspace
     start, end = accounts.period(first, last, time_zone(ws.settings.time_zone))
-    lines = accounts.sales(hub.ledgers(), catalog_by_sku(hub.hub), ws.storage.vat(), start, end)
+    returned = all_returns(ws.governance(hub.nodes(), reports=False).sources.nodes)
+    catalog = catalog_by_sku(hub.hub)
+    lines = accounts.sales(hub.ledgers(), catalog, ws.storage.vat(), returned, start, end)
     stream = io.BytesIO()
     write_sales(stream, lines)
     return _csv(stream.getvalue(), f"sales-{first}-{last}.csv")

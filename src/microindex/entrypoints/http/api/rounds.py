@@ -7,14 +7,14 @@ out their own node's day (it counts their stock and settles it with the hub).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from microindex.domain.access import Action, require
-from microindex.domain.node import Location
+from microindex.domain.node import Location, time_zone
 from microindex.domain.round import Round, ServiceArea, Stop
 from microindex.entrypoints.http.api.common import count_out, lines_of, lines_out, router
 from microindex.entrypoints.http.api.stock import NodePath
@@ -83,7 +83,8 @@ class CloseOutIn(Request):
         description="The counts are all the node holds: a SKU held but not listed counts as none.",
     )
     since: AwareDatetime | None = Field(
-        default=None, description="When the day or event began; default: today's midnight (UTC)."
+        default=None,
+        description="When the day or event began; default: midnight today on the node's own clock.",
     )
 
 
@@ -212,7 +213,8 @@ def meet(
 def close_out(node: NodePath, body: CloseOutIn, hub: HubDep, token: TokenDep) -> DayReportOut:
     require(token.grant, Action.WRITE_STOCK, node)
     database, now = hub.node_here(node, remote_nodes.CLOSE_OUT), hub.now()
-    since = body.since or datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+    zone = time_zone(get_node(hub.hub, node).zone)
+    since = body.since or closeout.day_began(zone, now)
     link = hub.workspace.link(node)
     counted = lines_of(body.counts)
     day = closeout.close_out(
