@@ -17,7 +17,9 @@ search on one index take turns; one that waits too long reads the last commit.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
@@ -83,7 +85,23 @@ def rebuild(
     while True:  # waits for another writer as long as it writes: two writers would fail
         with index.writing() as writer:
             if writer:
-                return _rebuild(index, uow_factory, node, progress)
+                with _collector_paused():
+                    return _rebuild(index, uow_factory, node, progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection within, and the collector as it was after (on again only
+    if it was on), as a push is applied (ADR 0054). A build's rows, entries and stock are
+    tracked objects, none in a cycle, that live through their batch: each collection scanned
+    them and the rest of the process's heap for nothing, 4-5% of a rebuild's CPU (ADR 0063)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _rebuild(
