@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -62,7 +62,7 @@ _C_ENCODER = _MAKE_ENCODER and _MAKE_ENCODER(
 # The C scanner `json.loads` ends in: called straight, a list `product_row` wrote (always
 # starting with "[") is read for half of `json.loads`' 1.3 µs (its type checks and whitespace
 # matches are for any text); a search rebuild reads one or two a product (ADR 0063).
-_SCAN = json.JSONDecoder().scan_once
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _json_list(text: str) -> Any:
