@@ -1,9 +1,10 @@
-"""A rebuild runs with the cyclic collector paused, and leaves it as it found it (ADR 0063)."""
+"""A build from scratch (`search rebuild`, or an index's first catch-up) runs with the cyclic
+collector paused, and leaves it as it found it (ADR 0063)."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from microindex.adapters.memory import MemoryDatabase
 from microindex.adapters.search.tantivy_index import TantivyIndex
 from microindex.service.catalog import ParsedCatalog, import_products
-from microindex.service.indexing import rebuild
+from microindex.service.indexing import catch_up, rebuild
 from tests.search.conftest import CATALOG
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -28,8 +29,11 @@ def collector_restored() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("collector_restored")
+@pytest.mark.parametrize("build", [rebuild, catch_up])
 @pytest.mark.parametrize("on", [True, False])
-def test_a_rebuild_pauses_the_collector_and_leaves_it_as_it_was(on: bool) -> None:
+def test_a_build_pauses_the_collector_and_leaves_it_as_it_was(
+    on: bool, build: Callable[..., int]
+) -> None:
     db = MemoryDatabase()
     import_products(db, ParsedCatalog(CATALOG), AT)
     if on:
@@ -37,7 +41,7 @@ def test_a_rebuild_pauses_the_collector_and_leaves_it_as_it_was(on: bool) -> Non
     else:
         gc.disable()
     seen: list[bool] = []
-    indexed = rebuild(TantivyIndex(), db, None, lambda done, total: seen.append(gc.isenabled()))
+    indexed = build(TantivyIndex(), db, None, lambda done, total: seen.append(gc.isenabled()))
     assert indexed == len(CATALOG)
     assert seen and not any(seen)  # no collection while the batches are made
     assert gc.isenabled() is on

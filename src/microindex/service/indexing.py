@@ -85,8 +85,7 @@ def rebuild(
     while True:  # waits for another writer as long as it writes: two writers would fail
         with index.writing() as writer:
             if writer:
-                with _collector_paused():
-                    return _rebuild(index, uow_factory, node, progress)
+                return _rebuild(index, uow_factory, node, progress)
 
 
 @contextmanager
@@ -105,6 +104,14 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _rebuild(
+    index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told
+) -> int:
+    """A build from scratch (`rebuild`, and a first `catch_up`), the collector paused."""
+    with _collector_paused():
+        return _build(index, uow_factory, node, progress)
+
+
+def _build(
     index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told
 ) -> int:
     with uow_factory.reading() as uow:
