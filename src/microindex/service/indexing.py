@@ -111,9 +111,7 @@ def _rebuild(
         return _build(index, uow_factory, node, progress)
 
 
-def _build(
-    index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told
-) -> int:
+def _build(index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told) -> int:
     with uow_factory.reading() as uow:
         nodes = followed_nodes(uow, node)
         marks = {
