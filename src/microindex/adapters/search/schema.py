@@ -167,8 +167,10 @@ class Documents:
             add(CODES, FOLDED_MARK + folded)
         if gtin:
             add(CODES, GTIN_MARK + gtin)
-        described = " ".join([*(v for _, v in attributes), *tags])  # the attributes' words
-        _add_words(doc, title, brand, category, described, description)
+        described = [v for _, v in attributes]  # the attributes' words
+        if tags:
+            described += tags
+        _add_words(doc, title, brand, category, " ".join(described), description)
         stock = {node: qty for node, qty in entry.stock.items() if qty > 0} if entry.stock else {}
         if stock:
             for node in sorted(stock):

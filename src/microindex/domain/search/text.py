@@ -30,6 +30,9 @@ def _shape_of(byte: int) -> int:
 
 
 _SHAPE = bytes(_shape_of(b) for b in range(256))
+# In a shape, a dot that does not end a sentence: one followed by anything but a space. One
+# search for it costs a third of counting the dots and the dots before a space (ADR 0063).
+_INNER_DOT = re.compile(rb"\.[^ ]")
 _LONG_WORD = b"a" * (MAX_TERM_CHARS + 1)
 _SIBILANT = ("s", "x", "z", "ch", "sh")
 
@@ -79,11 +82,7 @@ def plain_words(text: str) -> bool:
     if not text.isascii():
         return False
     shape = text.encode().translate(_SHAPE)
-    return (
-        b"!" not in shape
-        and _LONG_WORD not in shape
-        and shape.count(b".") == shape.count(b". ") + shape.endswith(b".")  # sentences' ends
-    )
+    return b"!" not in shape and _LONG_WORD not in shape and _INNER_DOT.search(shape) is None
 
 
 def _runs(word: str) -> list[str]:
