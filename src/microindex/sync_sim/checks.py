@@ -148,6 +148,7 @@ def _promises(world: RightsWorld, v: Violations, faults_only: bool) -> None:
     """2, 3 and 5: one reservation per order key; none uncovered, no overdraft or deficit."""
     tally = world.tally
     v.expect(tally.duplicate_mismatch == 0, "2: a repeated order got another promise")
+    v.expect(tally.duplicate_sale_mismatch == 0, "2: a till's repeated sale was recorded again")
     uncovered = overdraft = deficit = 0
     with world.stores.hub() as uow:
         for key in tally.promises:

@@ -30,6 +30,7 @@ class Scenario:
     faults: Faults = field(default_factory=Faults)
     offline: tuple[tuple[str, float, float], ...] = ()  # fixed outages: (node, from, to)
     duplicate_orders: float = 0.1  # an order submitted twice (idempotency)
+    duplicate_sales: float = 0.1  # a walk-in sale a till sends again under its key
     cancel_orders: float = 0.1  # an order the customer cancels before its lease runs out
     sqlite_dir: str = ""  # SQLite files here; memory when empty
     expected_gap_s: tuple[tuple[str, float], ...] = ()  # the hub's prior: the van goes offline

@@ -12,7 +12,7 @@ from microindex.adapters.sync.codec import decode_reply, encode_push
 from microindex.adapters.sync.memory import SimulatedCrash
 from microindex.adapters.sync.transport import HubEndpoint
 from microindex.domain.errors import OutOfStock
-from microindex.domain.movement import MovementKind
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.node import Location
 from microindex.domain.promise.lifecycle import StepRefused, reservation_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
@@ -51,8 +51,13 @@ class Tally:
     promises: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (node, qty)
     orders: list[str] = field(default_factory=list)  # every order promised, by ident
     duplicate_mismatch: int = 0
+    sales_sent_again: int = 0  # walk-in sales a till sent twice under one key
+    duplicate_sale_mismatch: int = 0  # of them, answered other than with the first sale
     remote_picks: dict[str, str] = field(default_factory=dict)  # reservation -> node, for
     # the pick requests the hub queued (RequestKind.FULFIL)
+
+
+ANYWAY = Override("till", "the customer is at the counter")
 
 
 class RightsWorld:
@@ -73,6 +78,7 @@ class RightsWorld:
         self.pick_rng = random.Random(f"picks-{scenario.seed}")  # apart: the rest replays
         self.order_rng = random.Random(f"orders-{scenario.seed}")  # methods, places, cancels
         self.staff_rng = random.Random(f"staff-{scenario.seed}")  # who sells anyway
+        self.till_rng = random.Random(f"tills-{scenario.seed}")  # which tills send again
         self.nodes = sim_nodes(scenario.nodes)
         hold = timedelta(seconds=scenario.hold_s)
         self.promising = promise.PromiseSettings(lease=hold, hold=hold)
@@ -164,10 +170,15 @@ class RightsWorld:
         some sell anyway (`override`: an overdraft with their name, that the hub answers by
         re-promising the orders it breaks or marking them at risk)."""
         self.tally.walkin_units += d.quantity
+        override = None
         try:
-            self._sell(d, ask=self._asker(d.node))
+            sold = self._sell(d, ask=self._asker(d.node))
         except (PromisedOnline, NotEnoughRights):
-            if self.staff_rng.random() >= self.sc.override or not self._sell_anyway(d):
+            if self.staff_rng.random() >= self.sc.override:
+                return
+            override = ANYWAY
+            sold = self._sell_anyway(d)
+            if sold is None:
                 return
         except OutOfStock:
             return
@@ -175,12 +186,14 @@ class RightsWorld:
             self.tally.crashes += 1
             return
         self.tally.walkin_sold += d.quantity
+        if self.till_rng.random() < self.sc.duplicate_sales:
+            self._sent_again(d, sold, override)
         self._trigger(d.node)
 
     def _sell(
         self, d: Demand, ask: rights.AskHub | None = None, override: Override | None = None
-    ) -> None:
-        rights.sell_walk_in(
+    ) -> Movement:
+        return rights.sell_walk_in(
             self.stores.node(d.node),
             d.node,
             d.sku,
@@ -190,18 +203,32 @@ class RightsWorld:
             ask=ask,
             actor="till",
             override=override,
+            key=d.key,  # the till's sale key: a retry of it is the same sale (ADR 0058)
         )
 
-    def _sell_anyway(self, d: Demand) -> bool:
+    def _sell_anyway(self, d: Demand) -> Movement | None:
         try:
-            self._sell(d, override=Override("till", "the customer is at the counter"))
+            sold = self._sell(d, override=ANYWAY)
         except OutOfStock:
-            return False
+            return None
         except SimulatedCrash:
             self.tally.crashes += 1
-            return False
+            return None
         self.tally.overrides += d.quantity
-        return True
+        return sold
+
+    def _sent_again(self, d: Demand, sold: Movement, override: Override | None) -> None:
+        """The till lost the answer and sends the same sale under its key, maybe after other
+        sales and syncs: the node answers with the first sale's movement and records nothing."""
+        try:
+            again = self._sell(d, ask=self._asker(d.node), override=override)
+        except SimulatedCrash:
+            self.tally.crashes += 1
+            return
+        except (PromisedOnline, NotEnoughRights, OutOfStock):
+            again = None  # a retry must never be judged as a new sale
+        self.tally.sales_sent_again += 1
+        self.tally.duplicate_sale_mismatch += again is None or again.digest() != sold.digest()
 
     def _asker(self, node: str) -> rights.AskHub:
         """The node's synchronous exchange with the hub for the rights a sale lacks, failing as
