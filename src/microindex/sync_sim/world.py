@@ -171,6 +171,7 @@ class RightsWorld:
         re-promising the orders it breaks or marking them at risk)."""
         self.tally.walkin_units += d.quantity
         override = None
+        sold: Movement | None
         try:
             sold = self._sell(d, ask=self._asker(d.node))
         except (PromisedOnline, NotEnoughRights):
@@ -178,12 +179,12 @@ class RightsWorld:
                 return
             override = ANYWAY
             sold = self._sell_anyway(d)
-            if sold is None:
-                return
         except OutOfStock:
             return
         except SimulatedCrash:
             self.tally.crashes += 1
+            return
+        if sold is None:
             return
         self.tally.walkin_sold += d.quantity
         if self.till_rng.random() < self.sc.duplicate_sales:
