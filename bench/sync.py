@@ -15,16 +15,22 @@ synchronous=FULL):
   in-process transport (read, encode, sign, verify, decode, apply, reply, apply reply).
 - wire bytes per movement: push frames, and push plus reply frames, over movements, for the
   catch-up and for small pushes of 20 movements (a till syncing every few minutes). Aim: <= 64.
-- idle sync: a node holding --idle-skus SKUs (500, 5,000, 20,000) syncs with nothing new once
-  its rights have settled: the hub's CPU and wall time per sync (around the endpoint) and the
-  push's and reply's bytes. Aim: flat across the sizes, reply under 1 KB (issue 21).
-  `--idle-only` runs just this.
+- idle sync: nodes holding --idle-skus SKUs (500, 5,000, 20,000) sync with nothing new once
+  their rights have settled, the sizes in turns (one sync of each, 30 rounds): the hub's CPU
+  and wall time per sync (around the endpoint, median) and the push's and reply's bytes; the
+  same on a PostgreSQL hub (analysed after the first sync, as autovacuum would), with the
+  server backend's CPU per sync from /proc (mean). Aim: flat across the sizes, reply under
+  1 KB (issue 21). `--idle-only` runs just this.
 
 Idle sync, hub CPU ms and reply bytes at 500 / 5,000 / 20,000 SKUs (2026-12-06, loaded machine):
 before (two queries per SKU in the rebalance, rates in the peer JSON) 13.9 / 134 / 572 ms;
 after (batched reads, rates in rows) 10.8 / 110 / 474 ms; reply 1,046 / 11,465 / 46,855 bytes
 both times. With replies that carry only what changed (ADR 0008): 3.75 / 3.94 / 3.83 ms and
-40 / 40 / 42 bytes.
+40 / 40 / 42 bytes. Then (ADR 0062, 2026-12-07, load average 12-14, old and new code in
+turn, three pairs, sizes in turns): SQLite unchanged, 3.07 / 3.37 / 3.40 ms (1.11x); the
+PostgreSQL server's CPU, which grew with the node's SKUs (the slice's 200 keys read as scans
+of the node's rows), 6.67 / 9.67 / 11.67 ms (1.75x) -> 7.00 / 8.67 / 9.33 (1.33x), the rows
+read by key.
 Hub apply, CPU µs per movement (same run, load average about 21, before and after issue 21's
 apply work in turn): SQLite 19.9 -> 14.9 (raw 3.1-3.2; wall ratio 0.117 -> 0.181 on the
 loaded machine); PostgreSQL 30.4 -> 16.6 (raw 9.9-10.4; 0.479 -> 0.514). The first split of a
@@ -294,11 +300,8 @@ class _TimedEndpoint:
             kept.clear()
 
 
-def idle_syncs(folder: Path, skus: int, rounds: int = 10) -> dict[str, Any]:
-    """A node holding `skus` SKUs syncs with nothing new, a minute apart, once its rights
-    have settled: the hub's CPU per idle sync and the reply's bytes (median of `rounds`)."""
-    folder.mkdir()
-    node, hub = SqliteSyncDatabase(folder / "van.sqlite"), _hub(folder)
+def _idle_node(folder: Path, skus: int) -> SqliteSyncDatabase:
+    node = SqliteSyncDatabase(folder / "van.sqlite")
     node.migrate()
     with node() as uow:
         ledger = uow.ledger.load("van", [f"SKU-{i:05d}" for i in range(skus)])
@@ -306,29 +309,103 @@ def idle_syncs(folder: Path, skus: int, rounds: int = 10) -> dict[str, Any]:
             ledger.record(f"SKU-{i:05d}", MovementKind.RECEIVE, 5, T0, "bench", "ana")
         uow.ledger.save(ledger)
         uow.commit()
-    clock = [T0]
-    timed = _TimedEndpoint(HubEndpoint(hub, SECRETS, lambda: clock[0]))
-    link = InProcessTransport("van", SECRETS["van"], timed.handle)
-    for _ in range(3):  # the first sync, then the split settles
-        clock[0] += timedelta(minutes=1)
-        sync.sync_node(node, "van", link, clock[0])
-    timed.clear()
+    return node
+
+
+def _backend_cpu_s(pids: set[int]) -> float:
+    """CPU seconds (user + system) the PostgreSQL server processes `pids` spent so far, from
+    /proc (the server runs on this machine; 0 where it cannot be read)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class _IdleRun:
+    """A node holding `skus` SKUs and its hub (SQLite, or a throwaway PostgreSQL schema), its
+    rights settled: `once()` is an idle sync a minute after the last, timed at the hub."""
+
+    def __init__(self, folder: Path, skus: int, pg_url: str | None = None) -> None:
+        folder.mkdir()
+        self.skus, self.schema = skus, ""
+        self.node = _idle_node(folder, skus)
+        self.hub: SqliteSyncDatabase | PostgresSyncDatabase
+        if pg_url is None:
+            self.hub = _hub(folder)
+        else:
+            self.schema = f"bench_idle_{uuid.uuid4().hex[:8]}"
+            self.hub = PostgresSyncDatabase(pg_url, self.schema)
+            self.hub.migrate()
+            rights.renew_epoch(self.hub, "bench")
+        self.clock = [T0]
+        self.timed = _TimedEndpoint(HubEndpoint(self.hub, SECRETS, lambda: self.clock[0]))
+        self.link = InProcessTransport("van", SECRETS["van"], self.timed.handle)
+        for _ in range(3):  # the first sync, then the split settles
+            self.clock[0] += timedelta(minutes=1)
+            sync.sync_node(self.node, "van", self.link, self.clock[0])
+        self.pids: set[int] = set()
+        if isinstance(self.hub, PostgresSyncDatabase):
+            conn = self.hub.connection()  # this thread's: the one the hub syncs on
+            conn.execute("ANALYZE")  # as autovacuum would after the first sync (the test
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()  # server runs without)
+            conn.commit()
+            self.pids.add(int(row[0]) if row else 0)
+        self.server_s: list[float] = []
+        self.timed.clear()
+
+    def once(self) -> None:
+        self.clock[0] += timedelta(minutes=1)
+        server = _backend_cpu_s(self.pids)
+        sync.sync_node(self.node, "van", self.link, self.clock[0], max_exchanges=1)
+        self.server_s.append(_backend_cpu_s(self.pids) - server)
+
+    def close(self) -> dict[str, Any]:
+        self.node.close()
+        if isinstance(self.hub, PostgresSyncDatabase):
+            with self.hub.connection() as conn:
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(self.schema)))
+        self.hub.close()
+        timed = self.timed
+
+        def median(values: list[Any]) -> Any:
+            return sorted(values)[len(values) // 2]
+
+        found = {
+            "skus": self.skus,
+            "hub_cpu_ms": round(1000 * median(timed.cpu_s), 2),
+            "hub_wall_ms": round(1000 * median(timed.wall_s), 2),
+            "push_bytes": median(timed.push_bytes),
+            "reply_bytes": median(timed.reply_bytes),
+        }
+        if self.pids:  # clock ticks of 10 ms: the mean over the rounds
+            found["server_cpu_ms"] = round(1000 * sum(self.server_s) / len(self.server_s), 2)
+        return found
+
+
+def idle_syncs(
+    folder: Path, sizes: list[int], rounds: int = 30, pg_url: str | None = None
+) -> list[dict[str, Any]]:
+    """Nodes holding each of `sizes` SKUs sync with nothing new, a minute apart, once their
+    rights have settled, in turns (one sync of each size, then again), so every size sees
+    the same load: the hub's CPU per idle sync and the reply's bytes (median of `rounds`). On
+    PostgreSQL (`pg_url`) also the server's CPU per idle sync (its backend's, from /proc)."""
+    runs = [_IdleRun(folder / f"idle-{n}{'-pg' if pg_url else ''}", n, pg_url) for n in sizes]
     for _ in range(rounds):
-        clock[0] += timedelta(minutes=1)
-        sync.sync_node(node, "van", link, clock[0], max_exchanges=1)
-    node.close()
-    hub.close()
+        for run in runs:
+            run.once()
+    return [run.close() for run in runs]
 
-    def median(values: list[Any]) -> Any:
-        return sorted(values)[len(values) // 2]
 
-    return {
-        "skus": skus,
-        "hub_cpu_ms": round(1000 * median(timed.cpu_s), 2),
-        "hub_wall_ms": round(1000 * median(timed.wall_s), 2),
-        "push_bytes": median(timed.push_bytes),
-        "reply_bytes": median(timed.reply_bytes),
-    }
+def _idle_postgres(folder: Path, sizes: list[int], url: str) -> Any:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return f"skipped: {url} unreachable ({error.__class__.__name__})"
+    return idle_syncs(folder, sizes, pg_url=url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,8 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(n) for n in args.idle_skus.split(",") if n]
     if args.idle_only:
         with tempfile.TemporaryDirectory(prefix="bench-sync-") as name:
-            idle = [idle_syncs(Path(name) / f"idle-{n}", n) for n in sizes]
-        _print({"idle_sync": idle}, args.json)
+            idle = idle_syncs(Path(name), sizes)
+            idle_pg = _idle_postgres(Path(name), sizes, args.pg_url)
+        _print({"idle_sync": idle, "idle_sync_postgresql": idle_pg}, args.json)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as name:
         folder = Path(name)
@@ -364,12 +442,14 @@ def main(argv: list[str] | None = None) -> int:
         hub.close()
         small = small_pushes(folder / "small")
         on_postgres = postgres(args.pg_url, frames, rows[:sample], args.batch)
-        idle = [idle_syncs(folder / f"idle-{n}", n) for n in sizes]
+        idle = idle_syncs(folder, sizes)
+        idle_pg = _idle_postgres(folder, sizes, args.pg_url)
     result |= {
         "sqlite": on_sqlite,
         "small_push_bytes_per_movement": small,
         "postgresql": on_postgres,
         "idle_sync": idle,
+        "idle_sync_postgresql": idle_pg,
     }
     _print(result, args.json)
     return 0

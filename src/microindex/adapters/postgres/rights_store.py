@@ -59,6 +59,13 @@ def _reserved(value: Any) -> tuple[tuple[str, int], ...]:
 _RESERVED: LiteralString = "nullif(reserved, '[]'::jsonb)"
 _ROWS = json.JSONEncoder(separators=(",", ":"))
 
+# Rows of a list of keys (the first parameter, a text array), each found by its key in an
+# index: `SELECT ... FROM {_BY_KEY} <columns> FROM <table> WHERE <key> = k.sku OFFSET 0) AS r`.
+# The planner would read 200 keys of 20,000 (an idle sync's slice) with `sku = ANY(...)` as
+# a scan of the node's rows, growing with the catalog: planned per key (OFFSET 0 keeps the
+# subquery a subquery), the read costs the keys it has (ADR 0062).
+_BY_KEY: LiteralString = "unnest(%s::text[]) AS k(sku) CROSS JOIN LATERAL (SELECT"
+
 
 def _json_rows(rows: Iterable[Sequence[Any]]) -> str:
     """Rows as one JSON text for `json_array_elements` (`(m->>i)::type` reads a column):
@@ -270,8 +277,14 @@ class PostgresAccounts:
             ),
             (
                 f"SELECT sku, h, owed, local, granted, unavailable, {_RESERVED} FROM hub_rights"
-                " WHERE node = %s AND (%s::text[] IS NULL OR sku = ANY(%s::text[]))",
-                (node, chosen, chosen),
+                " WHERE node = %s",
+                (node,),
+            )
+            if chosen is None
+            else (
+                f"SELECT r.* FROM {_BY_KEY} sku, h, owed, local, granted, unavailable,"
+                f" {_RESERVED} FROM hub_rights WHERE node = %s AND sku = k.sku OFFSET 0) AS r",
+                (chosen, node),
             ),
         ]
         if reservations:
@@ -455,7 +468,9 @@ class PostgresAccounts:
             self.flush()
         found: dict[str, dict[str, int]] = {}
         for sku, n, h in self._conn.execute(
-            "SELECT sku, node, h - owed FROM hub_rights WHERE sku = ANY(%s)", (list(skus),)
+            f"SELECT r.* FROM {_BY_KEY} sku, node, h - owed FROM hub_rights WHERE sku = k.sku"
+            " OFFSET 0) AS r",
+            (list(skus),),
         ):
             found.setdefault(str(sku), {})[str(n)] = int(h)
         return found
@@ -475,10 +490,11 @@ class PostgresAccounts:
 
     def split_rates(self, node: str, skus: Collection[str]) -> dict[str, SplitRate]:
         rows = self._conn.execute(
-            "SELECT w.sku, w.rate, coalesce(s.online, 0), coalesce(s.at_s, -1)"
-            " FROM hub_walk_in_rates w LEFT JOIN hub_split_rates s USING (node, sku)"
-            " WHERE w.node = %s AND w.sku = ANY(%s)",
-            (node, list(skus)),
+            f"SELECT r.sku, r.rate, coalesce(r.online, 0), coalesce(r.at_s, -1) FROM {_BY_KEY}"
+            " w.sku, w.rate, s.online, s.at_s FROM hub_walk_in_rates w LEFT JOIN"
+            " hub_split_rates s USING (node, sku) WHERE w.node = %s AND w.sku = k.sku"
+            " OFFSET 0) AS r",
+            (list(skus), node),
         )
         return {
             str(sku): SplitRate(float(rate), float(online), float(at_s))
@@ -543,7 +559,9 @@ class PostgresAccounts:
     def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
         self.flush()
         rows = self._conn.execute(
-            "SELECT sku, rate, at_s FROM hub_online_rates WHERE sku = ANY(%s)", (list(skus),)
+            f"SELECT r.* FROM {_BY_KEY} sku, rate, at_s FROM hub_online_rates"
+            " WHERE sku = k.sku OFFSET 0) AS r",
+            (list(skus),),
         )
         return {str(sku): (float(rate), float(at_s)) for sku, rate, at_s in rows}
 
