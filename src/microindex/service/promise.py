@@ -32,6 +32,7 @@ from microindex.domain.promise.lifecycle import (
 from microindex.domain.promise.lifecycle import reservation_id as reservation_id
 from microindex.domain.promise.order import Method, OrderLine, OrderRequest
 from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
+from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights
 from microindex.domain.transfer import OrderStillOpen, Transfer, UnknownTransfer
 from microindex.service.promise_ports import (
@@ -40,7 +41,7 @@ from microindex.service.promise_ports import (
     PromiseUnitOfWork,
     PromiseUnitOfWorkFactory,
 )
-from microindex.service.sync_ports import PromiseView, ViewChanged
+from microindex.service.sync_ports import PromiseView
 from microindex.service.webhook_events import save_order
 
 RACE_RETRIES = 8
@@ -143,8 +144,8 @@ def place_order(
     for _ in range(RACE_RETRIES):
         try:
             return _place(hub, key, request, asked, nodes, settings, known)
-        except (NotEnoughRights, ViewChanged):
-            continue  # another buyer won a race for the same rights, or a sync came: look again
+        except NotEnoughRights:
+            continue  # another buyer won a race for the same rights: look again
     raise CannotPromise({"*": ["too many concurrent buyers for the same stock; try again"]})
 
 
@@ -178,25 +179,19 @@ def _place(
     states: Mapping[str, Candidate],
 ) -> Placed:
     digest = _digest(asked)
-    wanted = list(request.wanted)
     with hub() as uow:
-        while True:  # twice at most: a view kept from earlier orders, then a fresh one
-            known, view = uow.placed_and_view(key, wanted)
-            if known is not None:
-                if known.digest != digest:
-                    raise KeyReused(key)
-                return Placed(known, created=False)
-            try:
-                found = _candidates(uow, request, nodes, states, view)
-                decision = decide(request, found, settings.chain)
-            except CannotPromise as refused:
-                if not view.fresh:
-                    continue  # an order is refused only from the hub's rights as they are now
-                _count_demand(uow, request, view.online)
-                uow.commit()  # the demand counts even when it cannot be promised
-                raise CannotPromise({**_unheard(view, nodes), **refused.reasons}) from None
-            break
+        known, view = uow.placed_and_view(key, list(request.wanted))
+        if known is not None:
+            if known.digest != digest:
+                raise KeyReused(key)
+            return Placed(known, created=False)
         _count_demand(uow, request, view.online)
+        try:
+            found = _candidates(uow, request, nodes, states, view)
+            decision = decide(request, found, settings.chain)
+        except CannotPromise as refused:
+            uow.commit()  # the demand counts even when it cannot be promised
+            raise CannotPromise({**_unheard(view, nodes), **refused.reasons}) from None
         _reserve(uow, key, decision, request.placed_at + settings.hold, view)
         record = OrderRecord(
             _order(key, request, decision),
@@ -216,10 +211,15 @@ def _count_demand(
     uow: PromiseUnitOfWork, request: OrderRequest, known: Mapping[str, tuple[float, float]]
 ) -> None:
     """The online rate per SKU (decayed on the hub's clock) that the rights split reads,
-    from the rates stored (`known`: as read before this order, for a store that cannot
-    decay them in place)."""
+    from the rates `known` before this order."""
     now_s = request.placed_at.timestamp()
-    uow.accounts.count_online(request.wanted, now_s, ONLINE_RATE_HORIZON_S, known)
+    counted: dict[str, tuple[float, float]] = {}
+    for sku, quantity in sorted(request.wanted.items()):
+        rate, at_s = known.get(sku, (0.0, 0.0))
+        elapsed = now_s - at_s if at_s > 0 else 0.0
+        decayed = allocation.decayed_rate(rate, elapsed, quantity, ONLINE_RATE_HORIZON_S)
+        counted[sku] = (decayed, now_s)
+    uow.accounts.set_online_rates(counted)
 
 
 def _candidates(

@@ -26,15 +26,6 @@ class PromiseView:
     held: dict[str, dict[str, int]] = field(default_factory=dict)  # as `held_many`
     walk_in: dict[str, dict[str, float]] = field(default_factory=dict)  # every node's
     online: dict[str, tuple[float, float]] = field(default_factory=dict)  # as `online_rates`
-    # False: kept from earlier orders (ADR 0061), checked only by the write; an order it
-    # cannot promise is decided again from a fresh read
-    fresh: bool = True
-
-
-class ViewChanged(Exception):
-    """A promise's write found the view it was decided from no longer the hub's (its key
-    placed meanwhile, an epoch changed, a SKU's rights written by a sync): promise again
-    from a fresh read."""
 
 
 class RightsStore(Protocol):
@@ -145,18 +136,6 @@ class AccountStore(Protocol):
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
         """Set each SKU's (units per second, hub time in seconds), in one write."""
-        ...
-
-    def count_online(
-        self,
-        units: Mapping[str, int],
-        now_s: float,
-        horizon_s: float,
-        known: Mapping[str, tuple[float, float]],
-    ) -> None:
-        """Count `units` ordered online of each SKU at `now_s`: each rate decayed from the
-        stored one (`allocation.decayed_rate`, time constant `horizon_s`); a store that
-        cannot decay in place decays the rates the caller read (`known`)."""
         ...
 
     def epochs(self) -> tuple[str, dict[str, str]]:

@@ -45,7 +45,6 @@ from microindex.adapters.postgres.order_schema import (
 from microindex.adapters.postgres.promise_schema import (
     ORDER_ADD_MIGRATION,
     PROMISE_INDEXES_MIGRATION,
-    PROMISE_KEPT_MIGRATION,
     PROMISE_VIEW_MIGRATION,
     PROMISE_WRITE_MIGRATION,
     RIGHTS_SPEND_MIGRATION,
@@ -278,7 +277,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ACCURACY_DAYS_MIGRATION,
     PROMISE_INDEXES_MIGRATION,  # 189: PostgreSQL only
     OPEN_PARTS_INDEX_MIGRATION,
-    PROMISE_KEPT_MIGRATION,  # 198: PostgreSQL only
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -12,14 +12,11 @@ from microindex.adapters.open_orders import open_idents
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
-    opens_transaction,
     read,
     row_statements,
     run_batch,
 )
 from microindex.adapters.postgres.node_ops_store import PostgresTransfers
-from microindex.adapters.postgres.pool import DEFAULT_SIZE
-from microindex.adapters.postgres.promise_kept import KeptViews
 from microindex.adapters.postgres.promise_schema import write_call
 from microindex.adapters.postgres.rights_store import (
     PostgresSyncDatabase,
@@ -70,9 +67,6 @@ class PostgresOrders:
     def held_back(self) -> list[Statement]:
         """The orders held back, as one `promise_write` call (none if none is)."""
         return write_call([], [], self.take_held())
-
-    def holds(self) -> bool:
-        return bool(self._held)
 
     def flush(self) -> None:
         """Write what is held back now (a use of the orders comes)."""
@@ -235,37 +229,19 @@ def _record(ident: str, row: Sequence[Any], parts: dict[str, Part]) -> OrderReco
     return OrderRecord(order, digest, dict(request), tuple(why), lease)
 
 
-# The rights rows a process reads at once to keep every SKU's view (ADR 0061): about 100 bytes
-# of memory a row kept; a hub with more keeps the views of the SKUs ordered, read as they are.
-KEEP_ALL = 200_000
-
-
 class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
     """The hub's unit of work for promising: sync accounts, orders and the transfers they need."""
 
-    def __init__(self, conn: Connection, kept: KeptViews | None = None) -> None:
-        super().__init__(conn, kept)
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
         self.orders = PostgresOrders(conn)
         self.transfers = PostgresTransfers(conn)
-        self._kept_served = False
 
     def placed_and_view(
         self, key: str, skus: Collection[str]
     ) -> tuple[OrderRecord | None, PromiseView]:
         """One call: whether the order exists and the promise's view (the BEGIN with it when
-        it opens the transaction); an order that exists (a key seen before) is then read.
-
-        The first call of a unit of work that has sent nothing yet answers from the views
-        kept across orders when it can (no round trip: the write checks the key and the
-        view, ADR 0061); a second call reads afresh."""
-        if not self._kept_served and opens_transaction(self._conn) and not self.orders.holds():
-            self._kept_served = True
-            view = self.accounts.kept_view(skus)
-            if view is None and not self.accounts.kept_whole():
-                self.accounts.keep_all(KEEP_ALL)
-                view = self.accounts.kept_view(skus)
-            if view is not None:
-                return None, view
+        it opens the transaction); an order that exists (a key seen before) is then read."""
         self.orders.flush()
         placed, view = self.accounts.read_view(key, skus)
         return (self.orders.get(key) if placed else None), view
@@ -276,17 +252,10 @@ class PostgresPromiseUnitOfWork(PostgresSyncUnitOfWork):
     def _forget(self) -> None:
         super()._forget()
         self.orders.forget()
-        self._kept_served = False
 
 
 class PostgresPromiseDatabase(PostgresSyncDatabase):
-    def __init__(
-        self, url: str, schema: str | None = None, connections: int = DEFAULT_SIZE
-    ) -> None:
-        super().__init__(url, schema, connections)
-        self.kept = KeptViews()  # promises' views kept across orders (ADR 0061)
-
     def unit_of_work(self) -> PostgresPromiseUnitOfWork:
-        return PostgresPromiseUnitOfWork(self.connection(), self.kept)
+        return PostgresPromiseUnitOfWork(self.connection())
 
     __call__ = unit_of_work

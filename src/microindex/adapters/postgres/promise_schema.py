@@ -290,16 +290,16 @@ _JSON = json.JSONEncoder(separators=(",", ":"))
 # statement (they come as the prepared statement's parameters). psycopg prepares statements
 # of its own and, when it rolls back a transaction while it holds some (or runs a DROP,
 # ALTER or ROLLBACK), sends `DEALLOCATE ALL`, which drops ours too: a promise whose `EXECUTE`
-# finds its statement gone prepares both again in a fresh transaction (`read_result`; a
-# write sent alone, from a kept view, is refused as a changed view and promised again).
+# finds its statement gone prepares both again in a fresh transaction (`read_result`). The
+# write goes prepared only in the transaction its read went prepared in, which nothing of a
+# promise rolls back in between (`write_call(prepared=...)`).
 _PREPARE: list[Statement] = [
     (
-        "PREPARE promise_read_call (text, text[]) AS SELECT * FROM promise_read_kept($1, $2)",
+        "PREPARE promise_read_call (text, text[]) AS SELECT * FROM promise_read($1, $2)",
         (),
     ),
     (
-        "PREPARE promise_write_call (text, bigint, jsonb, jsonb, jsonb, jsonb, float8) AS"
-        " SELECT promise_write_kept($1, $2, $3, $4, $5, $6, $7)",
+        "PREPARE promise_write_call (jsonb, jsonb, jsonb) AS SELECT promise_write($1, $2, $3)",
         (),
     ),
 ]
@@ -308,61 +308,25 @@ _PREPARED: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
 def write_call(
-    spends: Sequence[Any],
-    rates: Sequence[Any],
-    orders: Sequence[Any],
-    prepared: bool = False,
-    kept: tuple[str | None, int, Sequence[Any]] | None = None,
-    horizon: float | None = None,
-    conn: Connection | None = None,
+    spends: Sequence[Any], rates: Sequence[Any], orders: Sequence[Any], prepared: bool = False
 ) -> list[Statement]:
-    """The `promise_write_kept` call that writes what a promise held back (none if nothing
-    is): its arguments JSON texts, bound as text. `prepared`: as `EXECUTE
-    promise_write_call`, in the transaction whose `read_result` went prepared (or alone, on
-    a connection in `_PREPARED`). `kept`: the key, generation and views of a view kept from
-    earlier orders, which the call checks first; its call, sent alone, goes prepared, after
-    the PREPAREs when `conn`'s session lacks them (`mark_prepared` once it committed)."""
+    """The `promise_write` call that writes what a promise held back (none if nothing is):
+    its arguments JSON texts, bound as text. `prepared`: as `EXECUTE promise_write_call`,
+    in the transaction whose `read_result` went prepared."""
     if not (spends or rates or orders):
         return []
-    prepared_on_now = conn is not None and conn in _PREPARED
-    key, gen, views = kept if kept is not None else (None, None, ())
     query = (
-        "EXECUTE promise_write_call(%s, %s, %s, %s, %s, %s, %s)"
+        "EXECUTE promise_write_call(%s, %s, %s)"
         if prepared
-        else "SELECT promise_write_kept(%s, %s::bigint, %s::jsonb, %s::jsonb, %s::jsonb,"
-        " %s::jsonb, %s::float8)"
+        else "SELECT promise_write(%s::jsonb, %s::jsonb, %s::jsonb)"
     )
-    args = (
-        key,
-        gen,
-        _JSON.encode(views),
-        _JSON.encode(spends),
-        _JSON.encode(rates),
-        _JSON.encode(orders),
-        None if horizon is None else repr(horizon),
-    )
-    if kept is not None and prepared and not prepared_on_now:
-        return [*_PREPARE, (query, args)]
-    return [(query, args)]
-
-
-def prepared_on(conn: Connection) -> bool:
-    """`conn`'s session holds both calls, as far as this process knows."""
-    return conn in _PREPARED
-
-
-def forget_prepared(conn: Connection) -> None:
-    _PREPARED.discard(conn)
-
-
-def mark_prepared(conn: Connection) -> None:
-    _PREPARED.add(conn)
+    return [(query, (_JSON.encode(spends), _JSON.encode(rates), _JSON.encode(orders)))]
 
 
 def read_result(conn: Connection, key: str | None, skus: Iterable[str]) -> tuple[PGresult, bool]:
-    """The rows of the `promise_read_kept` call: the view of `skus` (and whether the order
-    `key` exists), and whether it went prepared: it does when it opens the transaction (with
-    the BEGIN in its message, and the PREPAREs the first time on `conn`)."""
+    """The rows of the `promise_read` call: the view of `skus` (and whether the order `key`
+    exists), and whether it went prepared: it does when it opens the transaction (with the
+    BEGIN in its message, and the PREPAREs the first time on `conn`)."""
     array = text_array(skus)
     if not opens_transaction(conn):
         (result,) = exchange(conn, [(_READ, (key, array))])
@@ -377,7 +341,7 @@ def read_result(conn: Connection, key: str | None, skus: Iterable[str]) -> tuple
     return result, True
 
 
-_READ = "SELECT * FROM promise_read_kept(%s, %s::text[])"
+_READ = "SELECT * FROM promise_read(%s, %s::text[])"
 
 
 def text_array(values: Iterable[str]) -> str:
@@ -385,246 +349,3 @@ def text_array(values: Iterable[str]) -> str:
     literal itself is then bound as text)."""
     quoted = ('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
     return "{" + ",".join(quoted) + "}"
-
-
-# The SQLSTATE `promise_write_kept` raises when the view a promise was decided from is no
-# longer the hub's (ADR 0061): the order's key was placed meanwhile, a node's epoch or the
-# hub's changed, or a SKU's rights or walk-in rates were written by anything but a promise.
-VIEW_CHANGED = "MI002"
-
-# A promise's view kept across orders (ADR 0061). Every write of `hub_rights` or
-# `hub_walk_in_rates` that is not a promise's stamps its row with a fresh number (`ver`, from
-# one sequence), and every change of an epoch (a node's, the hub's) or of the set of nodes
-# sets `hub_view_generation` to a fresh one (0 while it has none): a view read with each
-# row's number and the generation is the hub's as long as they are unchanged. A promise's
-# own spending leaves `ver` as it is (`microindex.promising` is set while
-# `promise_write_kept` runs), so other workers' views stay valid; what it spent is caught
-# by the escrow test.
-#
-# `promise_read_kept(key, skus)`: `promise_read`'s rows, each rights and walk-in row with its
-# `ver` (in `at_s`), and the generation (a row tagged 4, in `value`).
-#
-# `promise_view_all(most)`: the same rows of every SKU, read to keep them all at once when
-# `hub_rights` holds at most `most` rows; else the epochs and the generation alone.
-#
-# `promise_write_kept(key, generation, views, spends, rates, orders, horizon)`:
-# `promise_write`'s, after checking (when `generation` is not NULL) that no order `key`
-# exists, that the generation is unchanged and that each SKU's rows are those of `views`
-# (`[[sku, "node:ver,...", "node:ver,..."], ...]`: its rights, its heard nodes' walk-in
-# rates, by node); VIEW_CHANGED otherwise (its DETAIL what changed), before anything is
-# written. `rates`: `[[sku, rate, at_s], ...]` set as they are, or `[[sku, null, now_s,
-# units], ...]`, the units each SKU was asked for: the online rate is then decayed from the
-# stored one here, with time constant `horizon` (as `allocation.decayed_rate`), so workers
-# that count demand together never write a rate decayed from one they read before.
-PROMISE_KEPT_MIGRATION = (
-    198,
-    "a promise's view kept across orders: rows stamped by every writer but a promise",
-    f"""
-    CREATE SEQUENCE hub_view_versions;
-    ALTER TABLE hub_rights ADD COLUMN ver bigint NOT NULL DEFAULT 0;
-    ALTER TABLE hub_walk_in_rates ADD COLUMN ver bigint NOT NULL DEFAULT 0;
-    CREATE TABLE hub_view_generation (
-        one boolean PRIMARY KEY DEFAULT true CHECK (one),
-        gen bigint NOT NULL
-    );
-
-    CREATE FUNCTION hub_view_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        NEW.ver := nextval('hub_view_versions');
-        RETURN NEW;
-    END
-    $$;
-    CREATE TRIGGER hub_rights_stamp BEFORE INSERT OR UPDATE ON hub_rights FOR EACH ROW
-        WHEN (current_setting('microindex.promising', true) IS DISTINCT FROM 'on')
-        EXECUTE FUNCTION hub_view_stamp();
-    CREATE TRIGGER hub_walk_in_stamp BEFORE INSERT OR UPDATE ON hub_walk_in_rates
-        FOR EACH ROW EXECUTE FUNCTION hub_view_stamp();
-
-    CREATE FUNCTION hub_view_bump() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO hub_view_generation VALUES (true, nextval('hub_view_versions'))
-        ON CONFLICT (one) DO UPDATE SET gen = excluded.gen;
-        RETURN NULL;
-    END
-    $$;
-    CREATE TRIGGER sync_peers_added AFTER INSERT OR DELETE ON sync_peers FOR EACH ROW
-        EXECUTE FUNCTION hub_view_bump();
-    CREATE TRIGGER sync_peers_epoch AFTER UPDATE ON sync_peers FOR EACH ROW
-        WHEN (OLD.epoch IS DISTINCT FROM NEW.epoch) EXECUTE FUNCTION hub_view_bump();
-    CREATE TRIGGER meta_epoch_set AFTER INSERT ON meta FOR EACH ROW
-        WHEN (NEW.key = 'sync_epoch') EXECUTE FUNCTION hub_view_bump();
-    CREATE TRIGGER meta_epoch AFTER UPDATE ON meta FOR EACH ROW
-        WHEN (NEW.key = 'sync_epoch' AND OLD.value IS DISTINCT FROM NEW.value)
-        EXECUTE FUNCTION hub_view_bump();
-    CREATE TRIGGER meta_epoch_gone AFTER DELETE ON meta FOR EACH ROW
-        WHEN (OLD.key = 'sync_epoch') EXECUTE FUNCTION hub_view_bump();
-
-    CREATE FUNCTION online_decayed(
-        p_rate float8, p_at float8, p_now float8, p_units float8, p_horizon float8
-    ) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
-        SELECT CASE WHEN p_at > 0 AND p_now - p_at > 0 THEN
-            CASE WHEN p_rate = 0 OR ln(abs(p_rate)) - (p_now - p_at) / p_horizon < -700
-                THEN 0 ELSE p_rate * exp(-(p_now - p_at) / p_horizon) END
-            + CASE WHEN (p_now - p_at) / p_horizon > 700 THEN 1
-                ELSE 1 - exp(-(p_now - p_at) / p_horizon) END * p_units / (p_now - p_at)
-        ELSE p_rate + p_units / p_horizon END
-    $$;
-
-    CREATE FUNCTION promise_read_kept(p_key text, p_skus text[]) RETURNS TABLE (
-        part integer, node text, sku text, value double precision, at_s double precision,
-        label text
-    ) LANGUAGE plpgsql STABLE AS $$
-    DECLARE
-        v_sku text;
-    BEGIN
-        RETURN QUERY
-        SELECT -1, NULL::text, NULL::text, NULL::float8, NULL::float8, NULL::text
-        FROM orders o WHERE o.ident = p_key
-        UNION ALL SELECT 0, p.node::text, NULL, NULL, NULL, p.epoch FROM sync_peers p
-        UNION ALL SELECT 0, NULL, NULL, NULL, NULL, m.value FROM meta m WHERE m.key = 'sync_epoch'
-        UNION ALL SELECT 4, NULL, NULL,
-            coalesce((SELECT g.gen FROM hub_view_generation g), 0)::float8, NULL, NULL;
-        FOREACH v_sku IN ARRAY p_skus LOOP
-            RETURN QUERY
-            SELECT 1, r.node::text, r.sku::text, (r.h - r.owed)::float8, r.ver::float8,
-                NULL::text
-            FROM hub_rights r WHERE r.sku = v_sku
-            UNION ALL SELECT 2, w.node, w.sku, w.rate, w.ver::float8, NULL
-            FROM hub_walk_in_rates w JOIN sync_peers p ON p.node = w.node WHERE w.sku = v_sku
-            UNION ALL SELECT 3, NULL, o.sku, o.rate, o.at_s, NULL
-            FROM hub_online_rates o WHERE o.sku = v_sku;
-        END LOOP;
-    END
-    $$;
-
-    CREATE FUNCTION promise_view_all(p_most bigint) RETURNS TABLE (
-        part integer, node text, sku text, value double precision, at_s double precision,
-        label text
-    ) LANGUAGE plpgsql STABLE AS $$
-    BEGIN
-        RETURN QUERY
-        SELECT 0, p.node::text, NULL::text, NULL::float8, NULL::float8, p.epoch FROM sync_peers p
-        UNION ALL SELECT 0, NULL, NULL, NULL, NULL, m.value FROM meta m WHERE m.key = 'sync_epoch'
-        UNION ALL SELECT 4, NULL, NULL,
-            coalesce((SELECT g.gen FROM hub_view_generation g), 0)::float8, NULL, NULL;
-        IF (SELECT count(*) FROM (SELECT 1 FROM hub_rights LIMIT p_most + 1) AS x) <= p_most
-        THEN
-            RETURN QUERY
-            SELECT 1, r.node::text, r.sku::text, (r.h - r.owed)::float8, r.ver::float8,
-                NULL::text
-            FROM hub_rights r
-            UNION ALL SELECT 2, w.node, w.sku, w.rate, w.ver::float8, NULL
-            FROM hub_walk_in_rates w JOIN sync_peers p ON p.node = w.node;
-        END IF;
-    END
-    $$;
-
-    CREATE FUNCTION promise_write_kept(
-        p_key text, p_gen bigint, p_views jsonb, p_spends jsonb, p_rates jsonb,
-        p_orders jsonb, p_horizon float8
-    ) RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE
-        v_spend jsonb;
-        v_node text;
-        v_asked integer;
-        v_first bigint;
-        v_sku text;
-        v_units integer;
-        v_held integer;
-        v_changed text;
-    BEGIN
-        IF p_gen IS NOT NULL THEN  -- one statement: the key, the generation, each SKU's rows
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM orders o WHERE o.ident = p_key) THEN 'key'
-                WHEN coalesce((SELECT g.gen FROM hub_view_generation g), 0) <> p_gen
-                    THEN 'generation'
-                WHEN EXISTS (SELECT 1 FROM jsonb_array_elements(p_views) AS v
-                    WHERE coalesce((SELECT string_agg(r.node || ':' || r.ver, ',' ORDER BY r.node)
-                            FROM hub_rights r WHERE r.sku = v->>0), '') <> v->>1
-                        OR coalesce((SELECT string_agg(w.node || ':' || w.ver, ','
-                                ORDER BY w.node)
-                            FROM hub_walk_in_rates w JOIN sync_peers p ON p.node = w.node
-                            WHERE w.sku = v->>0), '') <> v->>2) THEN 'sku' END
-            INTO v_changed;
-            IF v_changed IS NOT NULL THEN
-                RAISE EXCEPTION 'the view changed (%)', v_changed
-                    USING ERRCODE = '{VIEW_CHANGED}', DETAIL = v_changed;
-            END IF;
-        END IF;
-        PERFORM set_config('microindex.promising', 'on', true);
-        FOR i IN 0 .. jsonb_array_length(p_spends) - 1 LOOP
-            v_spend := p_spends->i;
-            v_node := v_spend->>0;
-            v_asked := jsonb_array_length(v_spend->3);
-            UPDATE sync_peers SET next_request = sync_peers.next_request + v_asked
-            WHERE sync_peers.node = v_node RETURNING next_request - v_asked INTO v_first;
-            IF NOT FOUND THEN  -- as `PostgresAccounts.load` makes it
-                INSERT INTO sync_peers (node, incarnation, counter, requests_through,
-                    next_request, last_sync_s, tau_s, overdraft, deficit, epoch)
-                VALUES (v_node, 0, 0, 0, 1 + v_asked, -1, 0, 0, 0, '')
-                ON CONFLICT (node) DO UPDATE SET next_request = sync_peers.next_request + v_asked
-                RETURNING next_request - v_asked INTO v_first;
-            END IF;
-            FOR j IN 0 .. jsonb_array_length(v_spend->1) - 1 LOOP
-                v_sku := v_spend->1->j->>0;
-                v_units := v_spend->1->j->>1;
-                UPDATE hub_rights SET h = h - v_units
-                WHERE hub_rights.node = v_node AND hub_rights.sku = v_sku
-                    AND hub_rights.h >= v_units;
-                IF NOT FOUND THEN
-                    SELECT h - owed INTO v_held FROM hub_rights
-                    WHERE hub_rights.node = v_node AND hub_rights.sku = v_sku;
-                    RAISE EXCEPTION 'only % of % in stock rights at %, not %',
-                        coalesce(v_held, 0), v_sku, v_node, v_units
-                        USING ERRCODE = '{SHORT_RIGHTS}',
-                        DETAIL = json_build_array(v_sku, v_node, v_units,
-                            coalesce(v_held, 0))::text;
-                END IF;
-            END LOOP;
-            WITH reserved AS (
-                INSERT INTO hub_reservations (ident, node, sku, quantity, expires_at, state,
-                    seen_aside)
-                SELECT m->>0, v_node, m->>1, (m->>2)::integer, (m->>3)::timestamptz, m->>4,
-                    (m->>5)::boolean
-                FROM jsonb_array_elements(v_spend->2) AS m
-                ON CONFLICT (ident) DO UPDATE SET state = excluded.state,
-                    quantity = excluded.quantity, seen_aside = excluded.seen_aside
-            )
-            INSERT INTO hub_requests (node, seq, kind, sku, quantity, ident, reference, actor,
-                position, asked_at)
-            SELECT v_node, v_first + e.n - 1, m->>0, m->>1, (m->>2)::integer, m->>3, m->>4,
-                m->>5, (m->>6)::bigint, (m->>7)::timestamptz
-            FROM jsonb_array_elements(v_spend->3) WITH ORDINALITY AS e (m, n)
-            ON CONFLICT DO NOTHING;
-        END LOOP;
-        PERFORM set_config('microindex.promising', 'off', true);
-        WITH rated AS (
-            INSERT INTO hub_online_rates AS o (sku, rate, at_s)
-            SELECT m->>0, coalesce((m->>1)::float8, (m->>3)::float8 / p_horizon),
-                (m->>2)::float8
-            FROM jsonb_array_elements(p_rates) AS m
-            ON CONFLICT (sku) DO UPDATE SET at_s = excluded.at_s, rate = (
-                SELECT coalesce((m->>1)::float8, online_decayed(o.rate, o.at_s,
-                    (m->>2)::float8, (m->>3)::float8, p_horizon))
-                FROM jsonb_array_elements(p_rates) AS m WHERE m->>0 = excluded.sku)
-        ), placed AS (
-            INSERT INTO orders (ident, digest, method, placed_at, promised_by, lease_until,
-                request, why)
-            SELECT m->>0, m->>1, m->>2, (m->>3)::timestamptz, (m->>4)::timestamptz,
-                (m->>5)::timestamptz, m->6, m->7
-            FROM jsonb_array_elements(p_orders) AS m
-        ), parted AS (
-            INSERT INTO order_parts (ident, node, lines, step, ready_by, arrives_by,
-                transfer_to, arrived_at, at_risk)
-            SELECT o->>0, m->>0, m->1, m->>2, (m->>3)::timestamptz, (m->>4)::timestamptz,
-                m->>5, (m->>6)::timestamptz, m->>7
-            FROM jsonb_array_elements(p_orders) AS o, jsonb_array_elements(o->8) AS m
-        )
-        INSERT INTO order_events (ident, node, step, at, actor, note)
-        SELECT o->>0, m->>0, m->>1, (m->>2)::timestamptz, m->>3, m->>4
-        FROM jsonb_array_elements(p_orders) WITH ORDINALITY AS a (o, i),
-            jsonb_array_elements(o->9) WITH ORDINALITY AS e (m, n)
-        ORDER BY i, n;
-    END
-    $$;
-    """,
-)

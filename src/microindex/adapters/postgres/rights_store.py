@@ -18,27 +18,16 @@ from datetime import datetime
 from typing import Any, LiteralString
 
 import psycopg
-from psycopg.errors import DuplicatePreparedStatement, InvalidSqlStatementName
 from psycopg.pq import TransactionStatus
-from psycopg.pq.abc import PGresult
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import (
     Connection,
     Statement,
-    exchange,
     row_statements,
     run_batch,
 )
-from microindex.adapters.postgres.promise_kept import KeptViews
-from microindex.adapters.postgres.promise_schema import (
-    SHORT_RIGHTS,
-    VIEW_CHANGED,
-    forget_prepared,
-    mark_prepared,
-    read_result,
-    write_call,
-)
+from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, read_result, write_call
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -49,11 +38,11 @@ from microindex.domain.sync.account import (
     Reservation,
     State,
 )
-from microindex.domain.sync.allocation import SplitRate, counted_online
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
-from microindex.service.sync_ports import PromiseView, ViewChanged
+from microindex.service.sync_ports import PromiseView
 
 _OPEN = [s.value for s in OPEN]
 _KINDS = {kind.value: kind for kind in RequestKind}
@@ -175,13 +164,8 @@ class PostgresRights:
 
 
 class PostgresAccounts:
-    def __init__(self, conn: Connection, kept: KeptViews | None = None) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._kept_views = kept  # this process's views kept across orders (ADR 0061)
-        # the kept view this transaction's promise was decided from: generation, stamps
-        self._kept: tuple[int, list[list[str]]] | None = None
-        self._counted: dict[str, tuple[int, float]] = {}  # units asked online, and when
-        self._horizon: float | None = None
         self._loaded: dict[tuple[str, str], int] = {}  # H as read, for the escrow UPDATE
         self._requests_read: set[tuple[str, int]] = set()  # (node, seq) in the table
         self._rates: dict[str, tuple[float, float]] = {}  # online rates held back to commit
@@ -565,105 +549,32 @@ class PostgresAccounts:
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
         """Held back to the commit's round trip (or the next read of the rates)."""
-        for sku in rates:
-            self._counted.pop(sku, None)
         self._rates.update(rates)
 
-    def count_online(
-        self,
-        units: Mapping[str, int],
-        now_s: float,
-        horizon_s: float,
-        known: Mapping[str, tuple[float, float]],
-    ) -> None:
-        """Held back to the commit's round trip, where `promise_write_kept` decays each
-        stored rate (`known` is not read: another worker may have counted since)."""
-        if self._horizon not in (None, horizon_s):
-            self.flush()
-        self._horizon = horizon_s
-        for sku, quantity in units.items():
-            if sku in self._rates:  # a rate set in this unit of work: decayed from it here
-                self._rates.update(counted_online(self._rates, {sku: quantity}, now_s, horizon_s))
-                continue
-            before = self._counted.get(sku, (0, now_s))[0]
-            self._counted[sku] = (before + quantity, now_s)
-
-    def take_held(self) -> tuple[list[list[Any]], list[tuple[Any, ...]]]:
-        """The writes held back, as `promise_write_kept` takes them: the saves of accounts
-        read from a view, then the online rates (`set_online_rates`, `count_online`);
-        forgotten here."""
-        rates: list[tuple[Any, ...]] = [
-            (sku, _real(rate), _real(at)) for sku, (rate, at) in sorted(self._rates.items())
-        ]
-        rates += [(sku, None, _real(at), n) for sku, (n, at) in sorted(self._counted.items())]
+    def take_held(self) -> tuple[list[list[Any]], list[tuple[str, Any, Any]]]:
+        """The writes held back, as `promise_write` takes them: the saves of accounts read
+        from a view, then the online rates (`set_online_rates`); forgotten here."""
+        rates = [(sku, _real(rate), _real(at)) for sku, (rate, at) in sorted(self._rates.items())]
         spends, self._spends = self._spends, []
         self._rates.clear()
-        self._counted.clear()
         return spends, rates
 
-    def horizon(self) -> float | None:
-        """The time constant of the online rates counted (`count_online`), if any was."""
-        return self._horizon
-
     def held_back(self) -> list[Statement]:
-        """The writes held back, as one `promise_write_kept` call (none if nothing is);
-        forgotten here. Run it inside `short_rights()`."""
-        return write_call(*self.take_held(), [], horizon=self._horizon)
+        """The writes held back, as one `promise_write` call (none if nothing is); forgotten
+        here. Run it inside `short_rights()`."""
+        return write_call(*self.take_held(), [])
 
     def flush(self) -> None:
         """Write what is held back now (a read of it comes)."""
-        if self._rates or self._spends or self._counted:
-            self._kept = None  # sent now, in this transaction: checked no more
+        if self._rates or self._spends:
             with short_rights():
                 run_batch(self._conn, self.held_back())
 
     def forget(self) -> None:
         self._rates.clear()
-        self._counted.clear()
         self._spends.clear()
         self._seen.clear()
         self._read_prepared = False
-        self._kept = None
-
-    def kept_view(self, skus: Collection[str]) -> PromiseView | None:
-        """The view of `skus` kept from earlier orders, if every SKU's is: no round trip,
-        the write then checks it (`kept_write`)."""
-        if self._kept_views is None:
-            return None
-        found = self._kept_views.view(skus)
-        if found is None:
-            return None
-        view, gen, stamps = found
-        self._kept = (gen, stamps)
-        return view
-
-    def kept_write(self, key: str | None) -> tuple[str | None, int, list[list[str]]] | None:
-        """What `promise_write_kept` checks for a promise decided from a kept view (its
-        order `key`), and whether its call may go as `EXECUTE`; None from a fresh one."""
-        if self._kept is None:
-            return None
-        gen, stamps = self._kept
-        return key, gen, stamps
-
-    def kept_prepared(self) -> bool:
-        """The write goes prepared: after this transaction's prepared read, or alone (a
-        kept view: the PREPAREs in its message if the session lacks them)."""
-        return self._kept is not None or self.read_prepared()
-
-    def committed(self, spends: Sequence[Sequence[Any]]) -> None:
-        """This process's committed spends: taken from the kept views."""
-        if self._kept_views is not None and spends:
-            self._kept_views.spent(spends)
-
-    def refused(self, skus: Iterable[str], detail: str | None) -> None:
-        """A promise's write was refused (a changed view, rights short): its SKUs are read
-        again; a changed generation forgets every view kept."""
-        if self._kept_views is None:
-            return
-        if detail == "generation":
-            self._kept_views.clear()
-        else:
-            self._kept_views.drop(skus)
 
     def read_prepared(self) -> bool:
         """This transaction read its view as `promise_read_call` (prepared in the session),
@@ -694,79 +605,43 @@ class PostgresAccounts:
         `promise_read` (with the BEGIN when it opens the transaction, and then prepared: ADR
         0045), sent without a cursor and read as text (ADR 0036)."""
         self.flush()
-        self._kept = None
         result, self._read_prepared = read_result(self._conn, key, skus)
-        placed, view, gen, stamps = _parsed(result, self._conn.info.encoding, skus)
-        if self._read_prepared and self._kept_views is not None:  # read as committed: kept
-            self._kept_views.keep(gen, view, stamps)
-        return placed, view
-
-    def keep_all(self, most: int) -> None:
-        """Keep every SKU's view (`promise_view_all`, when the hub holds at most `most`
-        rights rows), read in a transaction of its own."""
-        if self._kept_views is None:
-            return
-        (result,) = exchange(self._conn, [("SELECT * FROM promise_view_all(%s)", (most,))])
-        self._conn.commit()
-        _, view, gen, stamps = _parsed(result, self._conn.info.encoding, ())
-        self._kept_views.keep(gen, view, stamps, whole=True)
-
-    def kept_whole(self) -> bool:
-        """Every SKU's view was read into the kept views in their generation (or tried)."""
-        return self._kept_views is None or self._kept_views.whole
-
-
-_Stamps = dict[str, tuple[dict[str, int], dict[str, int]]]
-
-
-def _parsed(
-    result: PGresult, encoding: str, skus: Collection[str]
-) -> tuple[bool, PromiseView, int, _Stamps]:
-    """`promise_read_kept`'s rows (or `promise_view_all`'s): whether the order exists, the
-    view, its generation and each SKU's rows' `ver` by node (rights, walk-in rates)."""
-    get: Callable[[int, int], Any] = result.get_value  # its cells read are NOT NULL columns
-    placed, epoch, gen = False, "", 0
-    epochs: dict[str, str] = {}
-    held: dict[str, dict[str, int]] = {}
-    walk_in: dict[str, dict[str, float]] = {}
-    online: dict[str, tuple[float, float]] = {}
-    stamps: _Stamps = {sku: ({}, {}) for sku in skus}
-    for i in range(result.ntuples):  # each row's cells read as its tag needs them
-        part = get(i, 0)
-        if part == b"1":
-            sku, node = get(i, 2).decode(encoding), get(i, 1).decode(encoding)
-            held.setdefault(sku, {})[node] = int(float(get(i, 3)))
-            stamps.setdefault(sku, ({}, {}))[0][node] = int(float(get(i, 4)))
-        elif part == b"2":
-            sku, node = get(i, 2).decode(encoding), get(i, 1).decode(encoding)
-            walk_in.setdefault(node, {})[sku] = float(get(i, 3))
-            stamps.setdefault(sku, ({}, {}))[1][node] = int(float(get(i, 4)))
-        elif part == b"4":
-            gen = int(float(get(i, 3)))
-        elif part == b"3":
-            online[get(i, 2).decode(encoding)] = (float(get(i, 3)), float(get(i, 4)))
-        elif part == b"0":
-            node, label = get(i, 1), get(i, 5)
-            text = "" if label is None else label.decode(encoding)
-            if node is None:
-                epoch = text
-            else:
-                epochs[node.decode(encoding)] = text
-        else:  # -1: the order `key` exists
-            placed = True
-    return placed, PromiseView(epoch, epochs, held, walk_in, online), gen, stamps
+        encoding = self._conn.info.encoding
+        get: Callable[[int, int], Any] = result.get_value  # its cells read are NOT NULL columns
+        placed, epoch = False, ""
+        epochs: dict[str, str] = {}
+        held: dict[str, dict[str, int]] = {}
+        walk_in: dict[str, dict[str, float]] = {}
+        online: dict[str, tuple[float, float]] = {}
+        for i in range(result.ntuples):  # each row's cells read as its tag needs them
+            part = get(i, 0)
+            if part == b"1":
+                sku = get(i, 2).decode(encoding)
+                held.setdefault(sku, {})[get(i, 1).decode(encoding)] = int(float(get(i, 3)))
+            elif part == b"2":
+                node = get(i, 1).decode(encoding)
+                walk_in.setdefault(node, {})[get(i, 2).decode(encoding)] = float(get(i, 3))
+            elif part == b"3":
+                online[get(i, 2).decode(encoding)] = (float(get(i, 3)), float(get(i, 4)))
+            elif part == b"0":
+                node, label = get(i, 1), get(i, 5)
+                text = "" if label is None else label.decode(encoding)
+                if node is None:
+                    epoch = text
+                else:
+                    epochs[node.decode(encoding)] = text
+            else:  # -1: the order `key` exists
+                placed = True
+        return placed, PromiseView(epoch, epochs, held, walk_in, online)
 
 
 @contextmanager
 def short_rights() -> Iterator[None]:
     """`rights_spend`'s refusal (a SKU's rights went since the view read them) raised as the
-    domain's NotEnoughRights, and `promise_write_kept`'s (the view changed) as ViewChanged;
-    the transaction is aborted, so the unit of work rolls back."""
+    domain's NotEnoughRights; the transaction is aborted, so the unit of work rolls back."""
     try:
         yield
     except psycopg.DatabaseError as error:
-        if error.sqlstate == VIEW_CHANGED:
-            raise ViewChanged(error.diag.message_detail or "") from None
         if error.sqlstate != SHORT_RIGHTS or error.diag.message_detail is None:
             raise
         sku, node, requested, held = json.loads(error.diag.message_detail)
@@ -849,58 +724,20 @@ def _reservation(row: tuple[Any, ...]) -> Reservation:
 class PostgresSyncUnitOfWork(PostgresUnitOfWork):
     """A PostgreSQL unit of work with the sync stores on the same transaction."""
 
-    def __init__(self, conn: Connection, kept: KeptViews | None = None) -> None:
+    def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
         self.rights = PostgresRights(conn)
-        self.accounts = PostgresAccounts(conn, kept)
-        self._sent: list[list[Any]] = []  # the spends the commit's call carries
-        self._kept_sent = False  # ...decided from a kept view
+        self.accounts = PostgresAccounts(conn)
 
     def commit(self) -> None:
-        """The writes held back and the COMMIT; the kept views (ADR 0061) then lose what
-        this promise spent, or, when its write was refused, the SKUs it would have."""
-        accounts = self.accounts
-        prepared = self._kept_sent  # a kept view's write: the PREPAREs run before it
-        try:
-            with short_rights():  # the escrow of an account saved from a view, now
-                super().commit()
-        except NotEnoughRights as short:
-            accounts.refused(_skus(self._sent), None)
-            raise short from None
-        except ViewChanged as changed:
-            accounts.refused(_skus(self._sent), str(changed))
-            raise changed from None
-        except InvalidSqlStatementName:  # a write alone, its statement deallocated
-            prepared = False
-            forget_prepared(self._conn)
-            raise ViewChanged("prepared") from None
-        except DuplicatePreparedStatement:  # prepared by a write this process saw fail
-            raise ViewChanged("prepared") from None
-        finally:
-            sent, self._sent, self._kept_sent = self._sent, [], False
-            if prepared:  # (a PREPARE outlasts its transaction, which ended either way)
-                mark_prepared(self._conn)
-        accounts.committed(sent)
+        with short_rights():  # the escrow of an account saved from a view, now
+            super().commit()
 
     def _held_back(self) -> list[Statement]:
         """The accounts' writes held back, and the orders' (`_orders_held`), in one
-        `promise_write_kept` call."""
-        accounts = self.accounts
-        prepared = accounts.kept_prepared()
-        spends, rates = accounts.take_held()
-        orders = self._orders_held()
-        kept = accounts.kept_write(orders[0][0] if len(orders) == 1 else None)
-        self._sent = spends
-        self._kept_sent = kept is not None
-        held = write_call(
-            spends,
-            rates,
-            orders,
-            prepared=prepared,
-            kept=kept,
-            horizon=accounts.horizon(),
-            conn=self._conn,
-        )
+        `promise_write` call."""
+        prepared = self.accounts.read_prepared()
+        held = write_call(*self.accounts.take_held(), self._orders_held(), prepared=prepared)
         return [*super()._held_back(), *held]
 
     def _orders_held(self) -> list[list[Any]]:
@@ -910,11 +747,6 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
     def _forget(self) -> None:
         super()._forget()
         self.accounts.forget()
-
-
-def _skus(spends: Iterable[Sequence[Any]]) -> set[str]:
-    """The SKUs of `promise_write`'s spends."""
-    return {sku for _, units, *_ in spends for sku, _ in units}
 
 
 class PostgresSyncDatabase(PostgresDatabase):

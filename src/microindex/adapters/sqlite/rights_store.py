@@ -22,7 +22,7 @@ from microindex.domain.sync.account import (
     Reservation,
     State,
 )
-from microindex.domain.sync.allocation import SplitRate, counted_online
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
@@ -424,15 +424,6 @@ class SqliteAccounts:
             (json.dumps(list(skus)),),
         )
         return {sku: (float(rate), float(at_s)) for sku, rate, at_s in rows}
-
-    def count_online(
-        self,
-        units: Mapping[str, int],
-        now_s: float,
-        horizon_s: float,
-        known: Mapping[str, tuple[float, float]],
-    ) -> None:
-        self.set_online_rates(counted_online(known, units, now_s, horizon_s))
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
         self._conn.executemany(  # in place: the row keeps its rowid, its key index untouched

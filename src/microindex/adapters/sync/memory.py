@@ -21,7 +21,7 @@ from microindex.adapters.memory import (
     MemoryStaging,
 )
 from microindex.domain.sync.account import OPEN, NodeAccount, Request, Reservation
-from microindex.domain.sync.allocation import SplitRate, counted_online
+from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer
 from microindex.domain.sync.node import NodeSide
 from microindex.domain.sync.rights import Rights
@@ -233,15 +233,6 @@ class MemoryAccounts:
 
     def online_rates(self, skus: Collection[str]) -> dict[str, tuple[float, float]]:
         return {sku: self._s.online[sku] for sku in skus if sku in self._s.online}
-
-    def count_online(
-        self,
-        units: Mapping[str, int],
-        now_s: float,
-        horizon_s: float,
-        known: Mapping[str, tuple[float, float]],
-    ) -> None:
-        self.set_online_rates(counted_online(known, units, now_s, horizon_s))
 
     def set_online_rates(self, rates: Mapping[str, tuple[float, float]]) -> None:
         for sku, rate in rates.items():

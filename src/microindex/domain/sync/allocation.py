@@ -6,7 +6,6 @@ Pure maths (the standard library's `math` only): times are seconds, rates are un
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -168,22 +167,6 @@ def decayed_rate(rate: float, elapsed_s: float, units: float, horizon_s: float) 
         return rate + units / horizon_s
     keep = math.exp(-elapsed_s / horizon_s)
     return rate * keep + (1 - keep) * units / elapsed_s
-
-
-def counted_online(
-    known: Mapping[str, tuple[float, float]],
-    units: Mapping[str, int],
-    now_s: float,
-    horizon_s: float,
-) -> dict[str, tuple[float, float]]:
-    """Each SKU's online rate (units per second, as of `now_s`) once `units` more were
-    ordered: the `known` rate (and when it was set; 0: never) decayed to `now_s`."""
-    counted: dict[str, tuple[float, float]] = {}
-    for sku, quantity in sorted(units.items()):
-        rate, at_s = known.get(sku, (0.0, 0.0))
-        elapsed = now_s - at_s if at_s > 0 else 0.0
-        counted[sku] = (decayed_rate(rate, elapsed, quantity, horizon_s), now_s)
-    return counted
 
 
 @dataclass(frozen=True, slots=True)
