@@ -9,6 +9,15 @@ from microindex.domain.errors import InvalidValue
 
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
 _NODE = re.compile(r"^[a-z0-9][a-z0-9\-]{0,31}$")
+# A caller's idempotency key: an order's id, as the API's paths take it, or a till's sale key.
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
+
+
+def idempotency_key(key: str) -> str:
+    """`key` if an order or a sale may be called that, else InvalidValue."""
+    if re.fullmatch(KEY_PATTERN, key) is None:
+        raise InvalidValue("key", key, "letters, digits and . _ - after a letter or digit")
+    return key
 
 
 @dataclass(frozen=True, slots=True)

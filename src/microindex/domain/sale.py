@@ -2,27 +2,21 @@
 key, and the node records the sale once (ADR 0058).
 
 The key is the till's, as an order's key is the shop's: it follows the order key's rule
-(`promise.order.KEY_PATTERN`) and is kept beside the sale's movements with what the sale asked,
+(`codes.KEY_PATTERN`) and is kept beside the sale's movements with what the sale asked,
 never in the reference a person types.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from microindex.domain.errors import DomainError, InvalidValue
-from microindex.domain.promise.order import KEY_PATTERN
+from microindex.domain.codes import idempotency_key
+from microindex.domain.errors import DomainError
 from microindex.domain.sync.node import Override
 
-
-def sale_key(key: str) -> str:
-    """`key` if a walk-in sale may be called that (as an order may), else InvalidValue."""
-    if re.fullmatch(KEY_PATTERN, key) is None:
-        raise InvalidValue("key", key, "letters, digits and . _ - after a letter or digit")
-    return key
+sale_key = idempotency_key  # `key` if a walk-in sale may be called that (as an order may)
 
 
 def sale_asked(

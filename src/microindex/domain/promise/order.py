@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from microindex.domain.codes import KEY_PATTERN as KEY_PATTERN
+from microindex.domain.codes import idempotency_key
 from microindex.domain.errors import InvalidValue
 from microindex.domain.node import Location
 
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"  # an order's id, as the API's paths take it
-
-
-def order_key(key: str) -> str:
-    """`key` if an order may be called that, else InvalidValue."""
-    if re.fullmatch(KEY_PATTERN, key) is None:
-        raise InvalidValue("key", key, "letters, digits and . _ - after a letter or digit")
-    return key
+order_key = idempotency_key  # `key` if an order may be called that, else InvalidValue
 
 
 class Method(StrEnum):
