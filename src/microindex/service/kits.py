@@ -7,7 +7,7 @@ kits), so a part shared by kits and single sales is spent from one set of rights
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -29,14 +29,6 @@ class KitStore(Protocol):
     def remove(self, sku: str) -> bool: ...
 
     def kits(self) -> dict[str, Kit]: ...
-
-
-def kits_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, Kit]:
-    """Kits from stored (kit, part, quantity) rows, each kit's parts in their stored order."""
-    parts: dict[str, list[KitPart]] = {}
-    for kit, part, quantity in rows:
-        parts.setdefault(kit, []).append(KitPart(part, int(quantity)))
-    return {sku: Kit(sku, tuple(found)) for sku, found in parts.items()}
 
 
 def set_kit(

@@ -29,7 +29,7 @@ from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
 from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named, require_skus
+from microindex.service.known import products_named
 from microindex.service.records import movement_record
 from microindex.service.stock import StockRow
 
@@ -186,7 +186,8 @@ def transfer(
         ws = workspace(ctx)
         for end in (source, destination):
             _here(ctx, end, "send or receive stock")
-        require_skus(ws.hub, [sku])  # a typo is no product, not a shortfall: as the API says
+        # a typo is no product, not a shortfall; a kit moves as its parts: as the API says
+        stock_service.require_stockable(ws.hub, [sku], "transfer")
         done = transfers.move_now(
             ws.node_ops(),
             node_database(ctx, source),

@@ -32,7 +32,7 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
-from microindex.domain.kits import UnknownKit
+from microindex.domain.kits import KitHoldsNoStock, UnknownKit
 from microindex.domain.locker import (
     NoCompartmentFits,
     PickupRefused,
@@ -128,6 +128,7 @@ STATUS: dict[type[DomainError], int] = {
     NoReturnPoint: 409,
     UnknownJob: 404,
     UnknownKit: 404,
+    KitHoldsNoStock: 422,  # never stock of its own: its parts are what move
     UnknownPurchaseOrder: 404,
     UnknownReorderPoint: 404,
     PurchaseOrderExists: 409,

@@ -39,7 +39,7 @@ from microindex.entrypoints.http.schemas import (
 from microindex.service import remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named, require_skus
+from microindex.service.known import products_named
 from microindex.service.records import movement_record
 
 api = router("stock")
@@ -242,7 +242,8 @@ def transfer(
     require(token.grant, Action.WRITE_STOCK, node)
     for end in (node, body.to):
         _here(hub, end, "send or receive stock")
-    require_skus(hub.hub, [body.sku])  # a typo is no product, not a shortfall: as the CLI says
+    # a typo is no product, not a shortfall; a kit moves as its parts: as the CLI says
+    stock_service.require_stockable(hub.hub, [body.sku], "transfer")
     done = transfers.move_now(
         hub.workspace.node_ops(),
         hub.node_for_writing(node),

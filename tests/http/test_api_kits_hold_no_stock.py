@@ -1,0 +1,44 @@
+"""A kit holds no stock of its own (ADR 0009), through the HTTP API on an embedded hub and on a
+PostgreSQL one: goods received, imported, counted or sent under a kit's SKU are refused with
+the message the command line gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.http.conftest import bearer
+from tests.http.test_api_kits_purchasing import KIT, PARTS, _call, _on_hand, api
+
+__all__ = ["api"]  # the fixture: an embedded hub and a PostgreSQL one
+
+PART_SKUS = "(BAR-SOAP, TIN-BALM, BAG-COTTON)"
+
+
+def _refused(answer: Any, act: str) -> None:
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "kit_holds_no_stock"
+    assert error["message"] == (
+        f"{KIT} is a kit: it holds no stock of its own; {act} its parts instead {PART_SKUS}"
+    )
+
+
+def test_goods_under_a_kits_sku_are_refused_at_every_stock_route(api: Any) -> None:
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    before = _on_hand(client, admin)
+    _refused(
+        _call(client, "POST", "/nodes/shop/receive", admin, json={"sku": KIT, "quantity": 3}),
+        "receive",
+    )
+    body = f"sku,quantity\nBAR-SOAP,1\n{KIT},3\n".encode()
+    _refused(_call(client, "POST", "/nodes/shop/stock/import", admin, content=body), "receive")
+    counted = {"sku": KIT, "counted": 2}
+    _refused(_call(client, "POST", "/nodes/shop/count", admin, json=counted), "count")
+    moved = {"sku": KIT, "quantity": 1, "to": "van"}
+    _refused(_call(client, "POST", "/nodes/shop/transfers", admin, json=moved), "transfer")
+    asked = {"sender": "shop", "receiver": "van", "lines": [{"sku": KIT, "quantity": 1}]}
+    _refused(_call(client, "POST", "/transfers", admin, json=asked), "transfer")
+    assert _on_hand(client, admin) == before
+    assert _on_hand(client, admin, "van") == {}
