@@ -1,6 +1,6 @@
 """A kit holds no stock of its own (ADR 0009), through the HTTP API on an embedded hub and on a
 PostgreSQL one: goods received, imported, counted or sent under a kit's SKU are refused with
-the message the command line gives."""
+the message the command line gives; a product with stock of its own is not made a kit."""
 
 from __future__ import annotations
 
@@ -42,3 +42,17 @@ def test_goods_under_a_kits_sku_are_refused_at_every_stock_route(api: Any) -> No
     _refused(_call(client, "POST", "/transfers", admin, json=asked), "transfer")
     assert _on_hand(client, admin) == before
     assert _on_hand(client, admin, "van") == {}
+
+
+def test_a_product_with_stock_of_its_own_is_not_made_a_kit(api: Any) -> None:
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    _call(client, "POST", "/nodes/van/receive", admin, json={"sku": KIT, "quantity": 2})
+    made = _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS})
+    assert made.status_code == 409, made.text
+    assert made.json()["error"]["code"] == "held_of_its_own"
+    assert made.json()["error"]["message"].startswith(f"{KIT} has 2 on hand at van: ")
+    assert _call(client, "GET", "/kits", admin).json() == []
+    gone = {"sku": KIT, "quantity": 2, "reference": "unboxed"}
+    assert _call(client, "POST", "/nodes/van/write-off", admin, json=gone).status_code == 200
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200

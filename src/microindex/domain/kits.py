@@ -172,3 +172,20 @@ def refuse_kits(added: Mapping[str, str], kits: Mapping[str, Kit]) -> None:
     `stock_added` says) that is one of `kits`."""
     for sku in sorted(set(added) & set(kits)):
         raise KitHoldsNoStock(sku, tuple(part.sku for part in kits[sku].parts), added[sku])
+
+
+@dataclass(eq=False)
+class HeldOfItsOwn(DomainError):
+    """A product made a kit would keep what it holds of its own: units no kit stock counts,
+    orders waiting for units that never come in again, reorder points low for ever."""
+
+    sku: str
+    held: tuple[str, ...]  # each said as "2 on hand at shop", "open order web-1", ...
+    code = "held_of_its_own"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sku} has {'; '.join(self.held)}: a kit holds no stock of its own, so"
+            f" sell, write off or move that stock, finish or cancel those orders and remove"
+            f" those reorder points first, then make {self.sku} a kit"
+        )

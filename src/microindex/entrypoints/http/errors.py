@@ -32,7 +32,7 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
-from microindex.domain.kits import KitHoldsNoStock, UnknownKit
+from microindex.domain.kits import HeldOfItsOwn, KitHoldsNoStock, UnknownKit
 from microindex.domain.locker import (
     NoCompartmentFits,
     PickupRefused,
@@ -129,6 +129,7 @@ STATUS: dict[type[DomainError], int] = {
     UnknownJob: 404,
     UnknownKit: 404,
     KitHoldsNoStock: 422,  # never stock of its own: its parts are what move
+    HeldOfItsOwn: 409,
     UnknownPurchaseOrder: 404,
     UnknownReorderPoint: 404,
     PurchaseOrderExists: 409,
