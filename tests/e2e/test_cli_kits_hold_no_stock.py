@@ -1,6 +1,6 @@
 """A kit holds no stock of its own (ADR 0009), through the command line: goods received,
 imported, counted or sent under a kit's SKU are refused, naming its parts; a product with
-stock, open orders or reorder points is not made a kit."""
+stock, open orders or reorder points is not made a kit; a sold kit comes back as its parts."""
 
 import json
 from pathlib import Path
@@ -64,3 +64,20 @@ def test_a_product_with_open_orders_or_reorder_points_is_not_made_a_kit(tmp_path
     cli(ws, "order", "cancel", order)
     cli(ws, "stock", "write-off", "shop", KIT, "1")
     cli(ws, "kit", "set", KIT, "--part=MUG-A:2")
+
+
+def test_a_sold_kit_returned_by_its_sku_comes_back_as_its_parts(tmp_path: Path) -> None:
+    ws = _stocked(tmp_path)
+    desk = ("--kind", "store", "--name", "Returns desk", "--lat", "51.5", "--lon", "-0.1")
+    cli(ws, "node", "add", "desk", *desk, "--return-point")
+    cli(ws, "kit", "sell", "shop", KIT, "2", "--ref", "till:7")
+    opened = json.loads(
+        cli(ws, "returns", "open", "shop", "till:7", KIT, "--reason", "changed-mind", "--json")
+    )
+    assert {(line["sku"], line["quantity"]) for line in opened["lines"]} == {
+        (sku, quantity) for sku, quantity in PARTS.items()
+    }
+    again = cli(
+        ws, "returns", "open", "shop", "till:7", f"{KIT}:2", "--reason", "changed-mind", ok=False
+    )
+    assert "MUG-TIDE-250" in again  # one kit left to return: two is more than was sold

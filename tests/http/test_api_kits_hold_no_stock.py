@@ -1,6 +1,7 @@
 """A kit holds no stock of its own (ADR 0009), through the HTTP API on an embedded hub and on a
 PostgreSQL one: goods received, imported, counted or sent under a kit's SKU are refused with
-the message the command line gives; a product with stock of its own is not made a kit."""
+the message the command line gives; a product with stock of its own is not made a kit; a sold
+kit comes back as its parts."""
 
 from __future__ import annotations
 
@@ -56,3 +57,33 @@ def test_a_product_with_stock_of_its_own_is_not_made_a_kit(api: Any) -> None:
     gone = {"sku": KIT, "quantity": 2, "reference": "unboxed"}
     assert _call(client, "POST", "/nodes/van/write-off", admin, json=gone).status_code == 200
     assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+
+
+def test_a_sold_kit_returned_by_its_sku_comes_back_as_its_parts(api: Any) -> None:
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    desk = {"code": "desk", "kind": "store", "name": "desk", "lat": 51.5, "lon": -0.1}
+    assert (
+        _call(
+            client, "POST", "/nodes", admin, json={**desk, "capabilities": {"return_point": True}}
+        ).status_code
+        == 201
+    )
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    sale = {"quantity": 1, "reference": "till:3"}
+    assert (
+        _call(client, "POST", f"/nodes/shop/kits/{KIT}/sell", admin, json=sale).status_code == 200
+    )
+    back = {
+        "sold_at": "shop",
+        "reference": "till:3",
+        "lines": [{"sku": KIT, "quantity": 1}],
+        "reason": "changed-mind",
+    }
+    opened = _call(client, "POST", "/returns", admin, json=back)
+    assert opened.status_code == 201, opened.text
+    assert {(ln["sku"], ln["quantity"]) for ln in opened.json()["lines"]} == {
+        ("BAR-SOAP", 2),
+        ("TIN-BALM", 1),
+        ("BAG-COTTON", 1),
+    }
