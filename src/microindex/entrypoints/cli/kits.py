@@ -133,12 +133,13 @@ def sell(
     """
     from microindex.domain.sync.node import Override
     from microindex.entrypoints.cli.context import node_here
-    from microindex.service import kits
+    from microindex.service import kits, popups
     from microindex.service.records import movement_record
 
     with domain_errors():
         ws = workspace(ctx)
         db = node_here(ctx, node, "sell")
+        popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.SELL)
         confirmed = None if override is None else Override(actor or "staff", override)
         made = kits.sell(
             ws.storage.kits(), db, node, sku, quantity, ws.clock(), reference,

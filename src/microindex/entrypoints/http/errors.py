@@ -63,7 +63,7 @@ from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
 from microindex.service.governance import UnknownJob
 from microindex.service.indexing import IndexWarming
-from microindex.service.popups import PopUpOver, UnknownPopUp
+from microindex.service.popups import PopUpClosed, PopUpOver, UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.purchasing import (
     PurchaseOrderChanged,
@@ -113,6 +113,7 @@ STATUS: dict[type[DomainError], int] = {
     OrderStillOpen: 409,
     UnknownPopUp: 404,
     PopUpOver: 409,
+    PopUpClosed: 409,
     NoStopLeft: 409,
     OutsideServiceArea: 409,
     UnknownShelf: 404,

@@ -23,7 +23,7 @@ from microindex.entrypoints.http.schemas import (
     Request,
     SkuText,
 )
-from microindex.service import kits
+from microindex.service import kits, popups
 from microindex.service.records import movement_record
 
 api = router("kits")
@@ -122,6 +122,7 @@ def sell_kit(
     from microindex.domain.sync.node import Override
 
     db = hub.node_here(node, "sell")
+    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.SELL)
     given = body.override
     override = None if given is None else Override(given.actor or token.actor, given.reason)
     made = kits.sell(
