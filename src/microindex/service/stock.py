@@ -246,7 +246,13 @@ def save_movements(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
     if not ledger.new:
         return
     added = stock_added(ledger.new)
-    if added:  # a sale takes, so a till's sale reads no kits
+    before = {sku: ledger.available(sku) for sku in added}
+    for m in ledger.new:
+        if m.sku in before and m.kind is not MovementKind.GRANT:
+            before[m.sku] -= m.quantity
+    # a kit holds none: a SKU in stock before these movements is no kit (and reads none)
+    added = {sku: act for sku, act in added.items() if before[sku] <= 0}
+    if added:  # so a sale, or a delivery of goods in stock, reads no kits
         refuse_kits(added, uow.catalog.kits_among(added))
     append_movements(uow, ledger, at)
 
