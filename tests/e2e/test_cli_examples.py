@@ -119,10 +119,10 @@ ON_THE_DEMO = {
     "van closeout": "microindex van closeout van --count MUG-TIDE-350:4 --count VAS-MOSS-M:1 --complete",
     "labels resolve": 'microindex labels resolve "https://hackneyclay.example/01/05069412781926/10/L7"',
     "feeds page": "microindex feeds page MUG-TIDE-350 shopfront --check",
-    "kit set": "microindex kit set TPT-CELA-4 --part MUG-RUST-250:2 --part PLT-COBA-S:2",
-    "kit stock": "microindex kit stock TPT-CELA-4",
-    "kit sell": "microindex kit sell shopfront TPT-CELA-4 1",
-    "kit remove": "microindex kit remove TPT-CELA-4",
+    "kit set": "microindex kit set KIT-TEA-FOR-TWO --part MUG-RUST-250:2 --part PLT-COBA-S:2",
+    "kit stock": "microindex kit stock KIT-TEA-FOR-TWO",
+    "kit sell": "microindex kit sell shopfront KIT-TEA-FOR-TWO 1",
+    "kit remove": "microindex kit remove KIT-TEA-FOR-TWO",
 }
 
 
@@ -185,6 +185,8 @@ def write_inputs(scratch: Path) -> None:
     past = "date,sku,quantity\n2026-11-02,MUG-TIDE-350,4\n"
     (scratch / "orders_export.csv").write_text(past, encoding="utf-8")
     (scratch / "MUG-TIDE-250_front.heic").write_bytes(heic_with_exif())
+    kit = "sku,title,price,currency\nKIT-TEA-FOR-TWO,Tea for two,48.00,GBP\n"
+    (scratch / "kit.csv").write_text(kit, encoding="utf-8")
 
 
 @dataclass
@@ -265,6 +267,9 @@ def shop(
             readme = run_readme(folder)
         with contextlib.chdir(scratch):
             outcomes |= {e.id: run_example(e, folder) for e in found if e.command in LAST}
+            # every demo product has stock of its own, which a kit never holds: a new one
+            imported = run(folder, ["catalog", "import", "kit.csv"])
+            assert imported.exit_code == 0, shown(imported)
             for name, line in ON_THE_DEMO.items():
                 example = Example(name, line.format(code=code.group(1)))
                 outcomes[f"{name} (on the demo)"] = run_example(example, folder)

@@ -12,6 +12,8 @@ import pytest
 from microindex.bootstrap import Workspace
 from microindex.entrypoints.http import create_app
 from microindex.service import kits, stock
+from microindex.service.catalog import list_products
+from microindex.service.nodes import list_nodes
 from tests.browser.conftest import served
 from tests.http.conftest import bearer
 
@@ -27,12 +29,21 @@ def test_kits_and_single_sales_never_oversell_a_shared_part(
     node_db = workspace.node("shopfront")
     with node_db() as uow:
         lines = sorted(uow.ledger.stock("shopfront"), key=lambda x: (-x.on_hand, x.sku))
-    kit, shared, other = lines[0].sku, lines[1].sku, lines[2].sku
+    shared, other = lines[0].sku, lines[1].sku
+    storage = workspace.storage
+    ledgers = {n.code.value: workspace.node(n.code.value) for n in list_nodes(workspace.hub)}
+    own = kits.OwnHoldings(ledgers, storage.reorder_points(), storage.purchase_orders())
+    # a kit holds no stock of its own: a product with none anywhere, nor orders or points
+    kit = next(
+        p.sku.value
+        for p in list_products(workspace.hub)
+        if not kits.held_of_its_own(workspace.hub, own, p.sku.value)
+    )
     kits.set_kit(
-        workspace.storage.kits(), workspace.hub, kit, [(shared, 1), (other, 1)], workspace.clock()
+        storage.kits(), workspace.hub, kit, [(shared, 1), (other, 1)], workspace.clock(), own
     )
     stock.count(node_db, "shopfront", shared, SHARED_LEFT, workspace.clock())
-    other_before = lines[2].on_hand
+    other_before = lines[1].on_hand
     with served(create_app(workspace)) as url, httpx.Client(base_url=url, timeout=60) as client:
 
         def sell(i: int) -> tuple[str, int]:

@@ -137,7 +137,7 @@ def test_a_transfer_called_off_before_it_ships_moves_nothing(site: Site, packed:
         lambda: transfers.ship(site.ops, shop.nodes["shopfront"], "t-1", shop.later(1)),
         lambda: transfers.cancel(site.ops, "t-1", shop.later(1)),
     ):
-        with pytest.raises(TransferRefused, match="is cancelled"):
+        with pytest.raises(TransferRefused, match=r"is cancelled|was already cancelled"):
             again()
     steps = [e.state for e in transfers.get(site.ops, "t-1").events]
     assert steps == ["requested", *(["packed"] * packed), "cancelled"]
@@ -146,6 +146,6 @@ def test_a_transfer_called_off_before_it_ships_moves_nothing(site: Site, packed:
 def test_a_transfer_on_its_way_cannot_be_called_off(site: Site) -> None:
     _local_stock(site, "shopfront", "MUG", 3)
     _shipped(site, "t-1", 3)
-    with pytest.raises(TransferRefused, match="in_transit; cannot go to cancelled"):
+    with pytest.raises(TransferRefused, match="on its way to van: it can no longer be cancelled"):
         transfers.cancel(site.ops, "t-1", site.shop.later(5))
     assert transfers.stock_in_transit(site.ops) == {("van", "MUG"): 3}

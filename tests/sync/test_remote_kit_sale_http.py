@@ -133,3 +133,22 @@ def test_a_kit_removed_at_the_hub_stops_selling_at_the_agent(scene: Scene) -> No
     assert scene.at_van("GET", f"/codes/{KIT}")["kit"] is None
     scene.at_van("POST", f"/nodes/van/kits/{KIT}/sell", {"quantity": 1}, 404)
     assert scene.on_hand() == HELD
+
+
+def test_goods_under_a_kits_sku_are_refused_by_the_agent_and_by_the_hub_for_it(
+    scene: Scene,
+) -> None:
+    """A kit holds no stock of its own (ADR 0009): the agent refuses a receipt of it once the
+    kit reached it, and the hub refuses to queue one for the van, in the same words."""
+    scene.sync()  # the kit reaches the van; its receipts reach the hub: it runs elsewhere
+    said = f"{KIT} is a kit: it holds no stock of its own; receive its parts instead"
+    body = {"sku": KIT, "quantity": 4}
+    refused = scene.at_van("POST", "/nodes/van/receive", body, 422)
+    assert refused["error"]["message"].startswith(said)
+    queued = scene.at_hub("POST", "/nodes/van/receive", body, 422)
+    assert queued["error"]["message"] == refused["error"]["message"]
+    counted = scene.at_van("POST", "/nodes/van/count", {"sku": KIT, "counted": 1}, 422)
+    assert "count its parts instead" in counted["error"]["message"]
+    scene.sync()
+    lines = scene.at_van("GET", "/stock?node=van")
+    assert KIT not in {line["sku"] for line in lines}

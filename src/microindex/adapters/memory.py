@@ -10,6 +10,7 @@ from itertools import islice
 from types import TracebackType
 from typing import Any, Self
 
+from microindex.domain.kits import Kit, KitPart
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, movement_of
 from microindex.domain.node import Node
@@ -53,6 +54,10 @@ class MemoryCatalog:
                 self._s.kits[kit] = tuple(parts)
             else:
                 self._s.kits.pop(kit, None)
+
+    def kits_among(self, skus: Iterable[str]) -> dict[str, Kit]:
+        found = ((sku, self._s.kits.get(sku)) for sku in sorted(set(skus)))
+        return {sku: Kit(sku, tuple(KitPart(*p) for p in parts)) for sku, parts in found if parts}
 
     def upsert(self, products: Sequence[Product]) -> None:
         gtins = {p.gtin: sku for sku, p in self._s.products.items() if p.gtin}

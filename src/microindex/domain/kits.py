@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from microindex.domain.channels.figures import Confidence, Published
 from microindex.domain.codes import Sku
 from microindex.domain.errors import DomainError, InvalidValue
+from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.promise.order import OrderLine, OrderRequest
 
 MAX_PARTS = 50
@@ -59,6 +60,14 @@ class Kit:
     def available(self, on_hand: Mapping[str, int]) -> int:
         """How many kits `on_hand` (of each part, at one node) makes: its scarcest part's."""
         return min(max(0, on_hand.get(p.sku, 0)) // p.quantity for p in self.parts)
+
+
+def kits_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, Kit]:
+    """Kits from stored (kit, part, quantity) rows, each kit's parts in their stored order."""
+    parts: dict[str, list[KitPart]] = {}
+    for kit, part, quantity in rows:
+        parts.setdefault(kit, []).append(KitPart(part, int(quantity)))
+    return {sku: Kit(sku, tuple(found)) for sku, found in parts.items()}
 
 
 _WORST = list(Confidence)  # exact, buffered, limited, withheld: each later one says less
@@ -120,3 +129,63 @@ class UnknownKit(DomainError):
 
     def __str__(self) -> str:
         return f"no kit {self.sku!r} (make one with `microindex kit set`)"
+
+
+# What puts units on a node's shelf, and what to do with a kit's parts instead
+_ADDS_STOCK = {
+    MovementKind.RECEIVE: "receive",
+    MovementKind.COUNT_ADJUST: "count",
+    MovementKind.TRANSFER_IN: "transfer",
+    MovementKind.RETURN_RESTOCK: "return",
+}
+
+
+@dataclass(eq=False)
+class KitHoldsNoStock(DomainError):
+    """Units put under a kit's own SKU: no kit stock counts them, and a sale of the kit
+    spends its parts, so they would sit in the ledger for ever (ADR 0009)."""
+
+    sku: str
+    parts: tuple[str, ...]
+    act: str  # what to do with the parts instead: receive, count, transfer, return
+    code = "kit_holds_no_stock"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sku} is a kit: it holds no stock of its own;"
+            f" {self.act} its parts instead ({', '.join(self.parts)})"
+        )
+
+
+def stock_added(movements: Iterable[Movement]) -> dict[str, str]:
+    """The SKUs `movements` put units on the shelf under, each with the act that did (first)."""
+    added: dict[str, str] = {}
+    for m in movements:
+        act = _ADDS_STOCK.get(m.kind)
+        if act is not None and m.quantity > 0:
+            added.setdefault(m.sku, act)
+    return added
+
+
+def refuse_kits(added: Mapping[str, str], kits: Mapping[str, Kit]) -> None:
+    """KitHoldsNoStock for the first SKU (in sort order) of `added` (SKU -> act, as
+    `stock_added` says) that is one of `kits`."""
+    for sku in sorted(set(added) & set(kits)):
+        raise KitHoldsNoStock(sku, tuple(part.sku for part in kits[sku].parts), added[sku])
+
+
+@dataclass(eq=False)
+class HeldOfItsOwn(DomainError):
+    """A product made a kit would keep what it holds of its own: units no kit stock counts,
+    orders waiting for units that never come in again, reorder points low for ever."""
+
+    sku: str
+    held: tuple[str, ...]  # each said as "2 on hand at shop", "open order web-1", ...
+    code = "held_of_its_own"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sku} has {'; '.join(self.held)}: a kit holds no stock of its own, so"
+            f" sell, write off or move that stock, finish or cancel those orders and remove"
+            f" those reorder points first, then make {self.sku} a kit"
+        )

@@ -75,6 +75,30 @@ class TransferRefused(DomainError):
 
 
 @dataclass(eq=False)
+class NotCancellable(TransferRefused):
+    """A cancel of a transfer whose goods already left: said as what happened to them."""
+
+    sender: str = ""
+    receiver: str = ""
+    since: datetime | None = None  # when it shipped, arrived or was called off
+
+    def __str__(self) -> str:
+        when = "" if self.since is None else f" on {self.since:%Y-%m-%d %H:%M %Z}".rstrip()
+        ident, there = self.transfer, self.receiver
+        if self.current == TransferState.CANCELLED:
+            return f"transfer {ident} was already cancelled{when}"
+        if self.current == TransferState.IN_TRANSIT:
+            return (
+                f"transfer {ident} shipped from {self.sender}{when} and is on its way to {there}:"
+                f" it can no longer be cancelled; receive it at {there} (nothing, if it is lost)"
+            )
+        return (
+            f"transfer {ident} already arrived at {there}{when}: it can no longer be cancelled;"
+            f" to send the goods back, transfer them from {there} to {self.sender}"
+        )
+
+
+@dataclass(eq=False)
 class NotSetAside(DomainError):
     """A transfer for an order ships only what the order holds set aside at the sender."""
 
@@ -177,14 +201,23 @@ class Transfer:
         return dict(shipped)
 
     def cancel(self, at: datetime, actor: str = "") -> None:
-        """Call it off before it ships (requested or packed): nothing left the sender."""
+        """Call it off before it ships (requested or packed): nothing left the sender. Once
+        it shipped, arrived or was called off, NotCancellable says which, and when."""
+        self._refuse_cancel()
         self._step(TransferState.CANCELLED, at, actor)
+
+    def _refuse_cancel(self) -> None:
+        if not self.cancellable:
+            since = self.events[-1].at if self.events else None
+            raise NotCancellable(
+                self.ident, self.state.value, TransferState.CANCELLED.value,
+                self.sender, self.receiver, since,
+            )  # fmt: skip
 
     def take_off(self, sku: str, units: int, at: datetime, actor: str = "") -> None:
         """`units` of `sku` no longer go, before it ships (gone at the sender, sent from another
         node instead): the request is cut; one left with nothing is called off."""
-        if not self.cancellable:
-            raise TransferRefused(self.ident, self.state.value, TransferState.CANCELLED.value)
+        self._refuse_cancel()
         left = self.requested.get(sku, 0) - units
         if units < 1 or left < 0:
             raise InvalidValue("units", str(units), f"1 to {self.requested.get(sku, 0)} of {sku}")

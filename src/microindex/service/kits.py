@@ -7,18 +7,22 @@ kits), so a part shared by kits and single sales is spent from one set of rights
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from microindex.domain.kits import Kit, KitPart, UnknownKit, check_kit
+from microindex.domain.kits import HeldOfItsOwn, Kit, KitPart, UnknownKit, check_kit
 from microindex.domain.movement import Movement
+from microindex.domain.purchasing import PoState, PurchaseOrder
+from microindex.domain.reorder import ReorderPoint
 from microindex.domain.sync.node import Override
 from microindex.service import known, rights
 from microindex.service.catalog import KIT_FIELD, PRODUCT_TOPIC
 from microindex.service.ports import UnitOfWorkFactory
+from microindex.service.promise_ports import PromiseUnitOfWorkFactory
 from microindex.service.records import product_record
+from microindex.service.stock import stock_lines
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 
@@ -31,30 +35,70 @@ class KitStore(Protocol):
     def kits(self) -> dict[str, Kit]: ...
 
 
-def kits_of(rows: Iterable[tuple[str, str, int]]) -> dict[str, Kit]:
-    """Kits from stored (kit, part, quantity) rows, each kit's parts in their stored order."""
-    parts: dict[str, list[KitPart]] = {}
-    for kit, part, quantity in rows:
-        parts.setdefault(kit, []).append(KitPart(part, int(quantity)))
-    return {sku: Kit(sku, tuple(found)) for sku, found in parts.items()}
+class ReorderPoints(Protocol):
+    def points(self, node: str | None = None) -> list[ReorderPoint]: ...
+
+
+class PurchaseOrders(Protocol):
+    def orders(self, state: PoState | None = None) -> list[PurchaseOrder]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OwnHoldings:
+    """Where a product's own stock and plans are kept, read before it is made a kit."""
+
+    ledgers: Mapping[str, UnitOfWorkFactory]  # each node's, where the hub reads it
+    reorder_points: ReorderPoints
+    purchase_orders: PurchaseOrders
 
 
 def set_kit(
     store: KitStore,
-    hub: UnitOfWorkFactory,
+    hub: PromiseUnitOfWorkFactory,
     sku: str,
     parts: Sequence[tuple[str, int]],
     at: datetime,
+    holdings: OwnHoldings,
 ) -> Kit:
     """Make catalog SKU `sku` a kit of `parts` (SKU, quantity; each a catalog SKU, none of
-    them a kit). Its parts travel to the nodes with the catalog (`announce`)."""
+    them a kit). Its parts travel to the nodes with the catalog (`announce`). A product
+    that has stock on hand, open orders or reorder points of its own is refused
+    (HeldOfItsOwn, naming them): a kit holds none, and they would be stranded."""
     known.require_skus(hub, [sku, *(part for part, _ in parts)])
     kit = Kit(sku, tuple(KitPart(part, quantity) for part, quantity in parts))
     others = {code: known for code, known in store.kits().items() if code != sku}
     check_kit(kit, others)
+    held = held_of_its_own(hub, holdings, sku)
+    if held:
+        raise HeldOfItsOwn(sku, tuple(held))
     store.put(kit)
     announce(hub, sku, kit, at)
     return kit
+
+
+def held_of_its_own(hub: PromiseUnitOfWorkFactory, holdings: OwnHoldings, sku: str) -> list[str]:
+    """What `sku` holds of its own, as a person reads it: units on hand at each node, open
+    online orders and purchase orders with a line of it, its reorder points."""
+    lines = stock_lines(holdings.ledgers, sku)
+    held = [f"{line.on_hand} on hand at {line.node}" for line in lines if line.on_hand]
+    with hub() as uow:
+        orders = uow.orders.open_at(None)
+    held += [
+        f"open order {order.ident}"
+        for order in sorted(orders, key=lambda o: o.ident)
+        if any(line == sku for part in order.parts.values() for line, _ in part.lines)
+    ]
+    held += [
+        f"purchase order {order.ident} ({order.state.value})"
+        for order in holdings.purchase_orders.orders()
+        if order.state is not PoState.CLOSED and any(line.sku == sku for line in order.lines)
+    ]
+    held += [
+        f"a reorder point at {point.node}"
+        for point in holdings.reorder_points.points()
+        if point.sku == sku
+    ]
+    return held
 
 
 def remove_kit(store: KitStore, hub: UnitOfWorkFactory, sku: str, at: datetime) -> None:

@@ -52,6 +52,36 @@ class PopUpOver(DomainError):
         return f"{self.node} closed on {self.closed_on}: plan its next dates first (popup add)"
 
 
+@dataclass(eq=False)
+class PopUpClosed(DomainError):
+    """Stock moved at a pop-up after its last day: the stall is packed up and gone home."""
+
+    node: str
+    closed_on: date
+    act: str  # what it was asked to do: "sell", "receive goods", ...
+    code = "popup_closed"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.node} is a pop-up that closed on {self.closed_on}: it cannot {self.act}"
+            " after it closed (give it new dates first: popup add)"
+        )
+
+
+def refuse_closed(rounds: RoundsFactory, node: str, at: datetime, act: str) -> None:
+    """PopUpClosed when `node` is a pop-up whose last day ended before `at` (the day read
+    as every pop-up's is: `plan`, `upcoming`); any other node, or one still open, passes."""
+    with rounds() as uow:
+        popup = uow.popups.get(node)
+    if popup is not None and popup.closes_on < at.date():
+        raise PopUpClosed(node, popup.closes_on, act)
+
+
+SELL = "sell"
+RECEIVE = "receive goods"
+TAKE_IN = "take in a transfer"
+
+
 @dataclass(frozen=True, slots=True)
 class PopUpPlan:
     popup: PopUp

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from microindex.domain.kits import Kit
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement
 from microindex.domain.node import Node
@@ -78,6 +79,10 @@ class CatalogStore(Protocol):
     def set_kits(self, kits: Mapping[str, Sequence[tuple[str, int]]]) -> None:
         """The parts (SKU, quantity) of these kits, as the hub defined them (an empty list:
         no longer a kit); a node's copy, so its staff sell kits with the hub out of reach."""
+        ...
+
+    def kits_among(self, skus: Iterable[str]) -> dict[str, Kit]:
+        """The kits among `skus` (by SKU), each with its parts in their stored order."""
         ...
 
     def get(self, sku: str) -> Product | None: ...

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.errors import CountPositionAhead, OutOfStock
+from microindex.domain.kits import refuse_kits
 from microindex.domain.sync.account import Request, RequestKind, RunsElsewhere, transfer_line
 from microindex.service.known import unknown_sku
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
@@ -105,6 +106,11 @@ def ask(
         if uow.catalog.missing([sku]):
             raise unknown_sku(uow, sku)
         mirror = uow.ledger.load(node, [sku])
+        adds = kind is RequestKind.RECEIVE or (
+            kind is RequestKind.COUNT and quantity > mirror.available(sku)
+        )
+        if adds:  # units under a kit's own SKU, as the node would refuse them
+            refuse_kits({sku: kind.value}, uow.catalog.kits_among([sku]))
         if kind is RequestKind.WRITE_OFF and quantity > mirror.available(sku):
             raise OutOfStock(sku, node, quantity, mirror.available(sku))
         where = mirror.head if position is None else position

@@ -16,6 +16,7 @@ from datetime import datetime
 from microindex.domain.codes import Sku
 from microindex.domain.errors import UnknownSku
 from microindex.domain.gtin import Gtin
+from microindex.domain.kits import parts_wanted
 from microindex.domain.movement import Movement, MovementKind, Tag
 from microindex.domain.node import Location
 from microindex.domain.returns import (
@@ -56,16 +57,21 @@ def open_return(
     note: str = "",
 ) -> Return:
     """Open a return of `lines` (SKU, units) against a sale reference (or order id) at the
-    node that sold it, sent to the return point nearest `near` (default: the selling node)."""
+    node that sold it, sent to the return point nearest `near` (default: the selling node).
+    A kit comes back as the parts it was sold as (ADR 0009), at the quantities it holds."""
     with hub() as uow:
         missing = uow.catalog.missing(sku for sku, _ in lines)
         if missing:
             raise unknown_sku(uow, sorted(missing)[0])
+        kits = uow.catalog.kits_among(sku for sku, _ in lines)
         all_nodes = uow.nodes.all()
         seller = next((n for n in all_nodes if n.code.value == origin.node), None)
         if seller is None:
             raise unknown_node(uow, origin.node)
-    sold = sold_under(registered(nodes, origin.node), origin)
+    seller_db = registered(nodes, origin.node)
+    if kits:
+        lines = list(parts_wanted(lines, kits).items())
+    sold = sold_under(seller_db, origin)
     already = returned_under(nodes, origin)
     for sku, units in lines:
         check_against_sale(origin, sku, sold.get(sku, 0), already.get(sku, 0), units)

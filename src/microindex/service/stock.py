@@ -7,15 +7,16 @@ needs, calls one domain method, writes the outbox in the same transaction and co
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from microindex.domain.codes import NodeCode, Sku
+from microindex.domain.kits import refuse_kits, stock_added
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.service.catalog import ImportRejected, RowError
-from microindex.service.known import unknown_sku
+from microindex.service.known import require_skus, unknown_sku
 from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
 
 MOVEMENT_TOPIC = "movement"
@@ -205,6 +206,15 @@ def import_stock(
     return set_stock(uow_factory, node, rows, at, reference, actor)
 
 
+def require_stockable(uow_factory: UnitOfWorkFactory, skus: Collection[str], act: str) -> None:
+    """UnknownSku for the first of `skus` no product has, else KitHoldsNoStock (naming `act`:
+    what to do with its parts instead) for a kit: what the edges check of goods asked to
+    move (a transfer requested) before any ledger is written."""
+    require_skus(uow_factory, skus)
+    with uow_factory() as uow:
+        refuse_kits(dict.fromkeys(skus, act), uow.catalog.kits_among(skus))
+
+
 def _require_skus(uow: UnitOfWork, skus: Sequence[str]) -> None:
     """InvalidValue for the first SKU not spelt as one, else UnknownSku for the catalog's
     first missing one (in sort order). A SKU the catalog holds was checked when it went in, so only
@@ -230,7 +240,26 @@ def _load_known(uow: UnitOfWork, node: str, skus: Sequence[str]) -> Ledger:
 def save_movements(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
     """Append the ledger's new movements and say so in the outbox, in the same transaction:
     one message per save, naming the node and the sequence numbers it appended (ADR 0012).
-    The ledger is the log: a reader reads the movements there, by sequence number."""
+    The ledger is the log: a reader reads the movements there, by sequence number. Units put
+    under a kit's own SKU (received, counted, transferred or returned) are refused
+    (KitHoldsNoStock): a kit holds no stock of its own, its parts do (ADR 0009)."""
+    if not ledger.new:
+        return
+    added = stock_added(ledger.new)
+    before = {sku: ledger.available(sku) for sku in added}
+    for m in ledger.new:
+        if m.sku in before and m.kind is not MovementKind.GRANT:
+            before[m.sku] -= m.quantity
+    # a kit holds none: a SKU in stock before these movements is no kit (and reads none)
+    added = {sku: act for sku, act in added.items() if before[sku] <= 0}
+    if added:  # so a sale, or a delivery of goods in stock, reads no kits
+        refuse_kits(added, uow.catalog.kits_among(added))
+    append_movements(uow, ledger, at)
+
+
+def append_movements(uow: UnitOfWork, ledger: Ledger, at: datetime) -> None:
+    """`save_movements` unchecked: what the hub asked of this node (a request it queued,
+    then checked as the node would check it), applied as asked, so a sync never sticks."""
     if not ledger.new:
         return
     first, last = ledger.new[0].seq, ledger.new[-1].seq

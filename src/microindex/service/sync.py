@@ -33,7 +33,7 @@ from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
 from microindex.service.rights_split import Split, rebalance, release, tau_moves
-from microindex.service.stock import save_movements
+from microindex.service.stock import append_movements, save_movements
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWork, SyncUnitOfWorkFactory
 from microindex.service.webhook_events import stock_learned
 
@@ -132,7 +132,7 @@ def accept_reply(
             if r.kind is RequestKind.COUNT and r.key not in side.applied
         }
         made = side.accept(ledger, reply, at)
-        save_ledger(uow, ledger, at)
+        append_movements(uow, ledger, at)
         for result, actor in side.counted:  # counts the hub asked for, kept as counts here
             uow.ledger.record_count(result, at, actor)
         if reply.catalog:

@@ -10,11 +10,10 @@ from psycopg.errors import UniqueViolation
 from psycopg.types.json import Jsonb
 
 from microindex.adapters.postgres.connection import Connection
-from microindex.domain.kits import Kit
+from microindex.domain.kits import Kit, kits_of
 from microindex.domain.purchasing import PoState, PurchaseOrder, PurchaseOrderExists
 from microindex.domain.reorder import ReorderPoint
 from microindex.domain.vat import PriceMode, TaxSettings, VatRate
-from microindex.service.kits import kits_of
 from microindex.service.purchasing import purchase_order_from_record, purchase_order_record
 
 Connect = Callable[[], Connection]

@@ -21,6 +21,7 @@ from microindex.adapters.postgres.connection import (
     row_statements,
     run_batch,
 )
+from microindex.domain.kits import Kit, kits_of
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, MovementRow, Tag
 from microindex.domain.node import Node
@@ -195,6 +196,16 @@ class PostgresCatalog:
                     "INSERT INTO kit_parts (kit, part, quantity, position) VALUES (%s, %s, %s, %s)",
                     (kit, part, quantity, n),
                 )
+
+    def kits_among(self, skus: Iterable[str]) -> dict[str, Kit]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(
+            "SELECT kit, part, quantity FROM kit_parts WHERE kit = ANY(%s) ORDER BY kit, position",
+            (wanted,),
+        )
+        return kits_of(rows)
 
     def get(self, sku: str) -> Product | None:
         found = self._select("WHERE sku = %s", [sku])

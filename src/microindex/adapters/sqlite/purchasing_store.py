@@ -8,11 +8,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC
 
 from microindex.adapters.sqlite.connection import writing
-from microindex.domain.kits import Kit
+from microindex.domain.kits import Kit, kits_of
 from microindex.domain.purchasing import PoState, PurchaseOrder, PurchaseOrderExists
 from microindex.domain.reorder import ReorderPoint
 from microindex.domain.vat import PriceMode, TaxSettings, VatRate
-from microindex.service.kits import kits_of
 from microindex.service.purchasing import purchase_order_from_record, purchase_order_record
 
 Connect = Callable[[], sqlite3.Connection]

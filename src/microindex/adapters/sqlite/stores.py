@@ -10,6 +10,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from microindex.adapters.sqlite.catalog_schema import KEY_COLUMNS
+from microindex.domain.kits import Kit, kits_of
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, Tag, row_kind, row_sku
 from microindex.domain.node import Node
@@ -167,6 +168,17 @@ class SqliteCatalog:
                 "INSERT INTO kit_parts (kit, part, quantity, position) VALUES (?, ?, ?, ?)",
                 [(kit, part, quantity, n) for n, (part, quantity) in enumerate(parts)],
             )
+
+    def kits_among(self, skus: Iterable[str]) -> dict[str, Kit]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(
+            "SELECT kit, part, quantity FROM kit_parts"
+            " WHERE kit IN (SELECT value FROM json_each(?)) ORDER BY kit, position",
+            (_COMPACT.encode(wanted),),
+        )
+        return kits_of(rows)
 
     def get(self, sku: str) -> Product | None:
         found = self._select("WHERE sku = ?", [sku])

@@ -29,19 +29,26 @@ def set_kit(
 ) -> None:
     """Make a catalog product a kit of parts (each in the catalog, none a kit). Its stock is
     its parts': selling a kit moves each part's ledger. Setting it again replaces its parts.
+    A product with stock on hand, open orders or reorder points of its own is refused,
+    naming them: a kit holds no stock of its own.
 
     Example: microindex kit set KIT-BREAKFAST --part MUG-TIDE-350:2 --part BWL-SPKW-S:1
     """
+    from microindex.entrypoints.cli.context import all_node_ledgers
     from microindex.service import kits
 
     with domain_errors():
         ws = workspace(ctx)
+        own = kits.OwnHoldings(
+            all_node_ledgers(ctx), ws.storage.reorder_points(), ws.storage.purchase_orders()
+        )
         made = kits.set_kit(
             ws.storage.kits(),
             ws.hub,
             sku,
             sku_quantities(parts, "part", one_if_bare=True),
             ws.clock(),
+            own,
         )
     if as_json:
         print_json(kits.kit_record(made))
@@ -126,12 +133,13 @@ def sell(
     """
     from microindex.domain.sync.node import Override
     from microindex.entrypoints.cli.context import node_here
-    from microindex.service import kits
+    from microindex.service import kits, popups
     from microindex.service.records import movement_record
 
     with domain_errors():
         ws = workspace(ctx)
         db = node_here(ctx, node, "sell")
+        popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.SELL)
         confirmed = None if override is None else Override(actor or "staff", override)
         made = kits.sell(
             ws.storage.kits(), db, node, sku, quantity, ws.clock(), reference,

@@ -30,7 +30,7 @@ from microindex.entrypoints.cli.context import (
     workspace,
 )
 from microindex.entrypoints.cli.lines import summed
-from microindex.service import known, lockers, shelf_holds, transfers
+from microindex.service import known, lockers, popups, shelf_holds, stock, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.nodes import list_nodes
 
@@ -172,7 +172,8 @@ def request(
         ws = workspace(ctx)
         key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", summed(line)
         known.require_nodes(ws.hub, sender, receiver)  # as the API refuses them
-        known.require_skus(ws.hub, lines)
+        stock.require_stockable(ws.hub, lines, "transfer")  # as the API refuses them
+        popups.refuse_closed(ws.rounds(), receiver, ws.clock(), popups.TAKE_IN)
         made = transfers.request(_ops(ws), key, sender, receiver, lines, ws.clock())
     show_transfers([made], as_json)
 

@@ -26,10 +26,10 @@ from microindex.entrypoints.cli.context import (
     workspace,
 )
 from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
-from microindex.service import remote_nodes, rights, transfers
+from microindex.service import popups, remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named, require_skus
+from microindex.service.known import products_named
 from microindex.service.records import movement_record
 from microindex.service.stock import StockRow
 
@@ -116,6 +116,8 @@ def _movement_command(name: str, record: Recorder, kind: RequestKind, help_text:
     ) -> None:
         with domain_errors():
             ws = workspace(ctx)
+            if kind is RequestKind.RECEIVE:
+                popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.RECEIVE)
             if elsewhere(ctx, node):
                 ident = uuid.uuid4().hex
                 asked = (ws.hub, node, kind, sku, quantity, ident, reference, actor)
@@ -164,6 +166,7 @@ def sell(
     with domain_errors():
         _here(ctx, node, "sell")
         ws, db = workspace(ctx), node_database(ctx, node)
+        popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.SELL)
         confirmed = None if override is None else Override(actor or "staff", override)
         with products_named(ws.hub):  # a typo is no product, not a shortfall: as the API says
             asked = (sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed)
@@ -193,7 +196,9 @@ def transfer(
         ws = workspace(ctx)
         for end in (source, destination):
             _here(ctx, end, "send or receive stock")
-        require_skus(ws.hub, [sku])  # a typo is no product, not a shortfall: as the API says
+        popups.refuse_closed(ws.rounds(), destination, ws.clock(), popups.TAKE_IN)
+        # a typo is no product, not a shortfall; a kit moves as its parts: as the API says
+        stock_service.require_stockable(ws.hub, [sku], "transfer")
         done = transfers.move_now(
             ws.node_ops(),
             node_database(ctx, source),

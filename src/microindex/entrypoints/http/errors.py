@@ -32,7 +32,7 @@ from microindex.domain.errors import (
     UnknownSku,
     WrongNode,
 )
-from microindex.domain.kits import UnknownKit
+from microindex.domain.kits import HeldOfItsOwn, KitHoldsNoStock, UnknownKit
 from microindex.domain.locker import (
     NoCompartmentFits,
     PickupRefused,
@@ -64,7 +64,7 @@ from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
 from microindex.service.governance import UnknownJob
 from microindex.service.indexing import IndexWarming
-from microindex.service.popups import PopUpOver, UnknownPopUp
+from microindex.service.popups import PopUpClosed, PopUpOver, UnknownPopUp
 from microindex.service.promise import KeyReused, UnknownOrder
 from microindex.service.purchasing import (
     PurchaseOrderChanged,
@@ -115,6 +115,7 @@ STATUS: dict[type[DomainError], int] = {
     OrderStillOpen: 409,
     UnknownPopUp: 404,
     PopUpOver: 409,
+    PopUpClosed: 409,
     NoStopLeft: 409,
     OutsideServiceArea: 409,
     UnknownShelf: 404,
@@ -130,6 +131,8 @@ STATUS: dict[type[DomainError], int] = {
     NoReturnPoint: 409,
     UnknownJob: 404,
     UnknownKit: 404,
+    KitHoldsNoStock: 422,  # never stock of its own: its parts are what move
+    HeldOfItsOwn: 409,
     UnknownPurchaseOrder: 404,
     UnknownReorderPoint: 404,
     PurchaseOrderExists: 409,

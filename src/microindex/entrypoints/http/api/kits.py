@@ -24,7 +24,7 @@ from microindex.entrypoints.http.schemas import (
     SaleKey,
     SkuText,
 )
-from microindex.service import kits
+from microindex.service import kits, popups
 from microindex.service.records import movement_record
 
 api = router("kits")
@@ -68,10 +68,13 @@ def _out(kit: Kit) -> KitOut:
 @api.put("/kits/{sku:path}", response_model=KitOut, summary="Make a catalog product a kit of parts")
 def set_kit(sku: KitPath, body: KitIn, hub: HubDep, token: TokenDep) -> KitOut:
     """Each part is a catalog product, none a kit; setting a kit again replaces its parts.
-    A kit holds no stock: it is sold, and promised online, as its parts."""
+    A kit holds no stock: it is sold, and promised online, as its parts. A product with stock
+    on hand, open orders or reorder points of its own is refused (409 held_of_its_own)."""
     require(token.grant, Action.WRITE_CATALOG)
     parts = [(part.sku, part.quantity) for part in body.parts]
-    return _out(kits.set_kit(hub.workspace.storage.kits(), hub.hub, sku, parts, hub.now()))
+    storage = hub.workspace.storage
+    own = kits.OwnHoldings(hub.ledgers(), storage.reorder_points(), storage.purchase_orders())
+    return _out(kits.set_kit(storage.kits(), hub.hub, sku, parts, hub.now(), own))
 
 
 @api.get("/kits", response_model=list[KitOut], summary="Every kit and its parts")
@@ -125,6 +128,7 @@ def sell_kit(
     from microindex.domain.sync.node import Override
 
     db = hub.node_here(node, "sell")
+    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.SELL)
     given = body.override
     override = None if given is None else Override(given.actor or token.actor, given.reason)
     made = kits.sell(

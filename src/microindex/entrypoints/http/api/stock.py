@@ -37,10 +37,10 @@ from microindex.entrypoints.http.schemas import (
     StockTransferIn,
     override_of,
 )
-from microindex.service import remote_nodes, rights, transfers
+from microindex.service import popups, remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named, require_skus
+from microindex.service.known import products_named
 from microindex.service.records import movement_record
 
 api = router("stock")
@@ -156,6 +156,7 @@ def receive(
     idempotency_key: KeyHeader = None,
 ) -> MovementOut | JSONResponse:
     require(token.grant, Action.WRITE_STOCK, node)
+    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.RECEIVE)
     if _elsewhere(hub, node):
         return _ask(hub, node, RequestKind.RECEIVE, idempotency_key, body, token.actor)
     db = hub.node_for_writing(node)
@@ -181,6 +182,7 @@ def sell(
 ) -> MovementOut:
     require(token.grant, Action.WRITE_STOCK, node)
     _here(hub, node, "sell")
+    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.SELL)
     db = hub.node_for_writing(node)
     ask = hub.workspace.ask_hub(node)
     override = override_of(body, token.actor)
@@ -249,7 +251,9 @@ def transfer(
     require(token.grant, Action.WRITE_STOCK, node)
     for end in (node, body.to):
         _here(hub, end, "send or receive stock")
-    require_skus(hub.hub, [body.sku])  # a typo is no product, not a shortfall: as the CLI says
+    popups.refuse_closed(hub.workspace.rounds(), body.to, hub.now(), popups.TAKE_IN)
+    # a typo is no product, not a shortfall; a kit moves as its parts: as the CLI says
+    stock_service.require_stockable(hub.hub, [body.sku], "transfer")
     done = transfers.move_now(
         hub.workspace.node_ops(),
         hub.node_for_writing(node),

@@ -28,8 +28,9 @@ from microindex.entrypoints.http.schemas import (
     NodeText,
     Request,
 )
-from microindex.service import transfers
-from microindex.service.known import require_nodes, require_skus
+from microindex.service import popups, transfers
+from microindex.service.known import require_nodes
+from microindex.service.stock import require_stockable
 
 api = router("transfers")
 
@@ -124,7 +125,8 @@ def request_transfer(body: TransferRequestIn, hub: HubDep, token: TokenDep) -> N
     _require_an_end(token, Action.WRITE_STOCK, body.sender, body.receiver)
     lines = lines_of(body.lines)
     require_nodes(hub.hub, body.sender, body.receiver)  # as every edge refuses them
-    require_skus(hub.hub, lines)
+    require_stockable(hub.hub, lines, "transfer")  # as the CLI refuses them
+    popups.refuse_closed(hub.workspace.rounds(), body.receiver, hub.now(), popups.TAKE_IN)
     ident = body.id or f"t-{uuid.uuid4().hex[:10]}"
     made = transfers.request(
         hub.workspace.node_ops(), ident, body.sender, body.receiver, lines, hub.now()
