@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from microindex.adapters.sync.codec import decode_push, encode_push
-from microindex.adapters.sync.transport import HubEndpoint, cyclic_gc_paused
+from microindex.adapters.sync.transport import HubEndpoint
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.messages import Push, PushRefused, Refusal, Reply
 from microindex.service import rights, sync
+from microindex.service.collector import cyclic_gc_paused
 from tests.sync.conftest import SECRETS, Pair
 
 

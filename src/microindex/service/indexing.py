@@ -17,14 +17,13 @@ search on one index take turns; one that waits too long reads the last commit.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
 from microindex.domain.errors import DomainError
 from microindex.service.catalog import CATALOG_MARK, PRODUCT_TOPIC
+from microindex.service.collector import cyclic_gc_paused
 from microindex.service.ports import DatabaseReads, UnitOfWork
 from microindex.service.search import IndexEntry, SearchIndex
 
@@ -88,26 +87,11 @@ def rebuild(
                 return _rebuild(index, uow_factory, node, progress)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection within, and the collector as it was after (on again only
-    if it was on), as a push is applied (ADR 0054). A build's rows, entries and stock are
-    tracked objects, none in a cycle, that live through their batch: each collection scanned
-    them and the rest of the process's heap for nothing, 4-5% of a rebuild's CPU (ADR 0063)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def _rebuild(
     index: SearchIndex, uow_factory: DatabaseReads, node: str | None, progress: Told
 ) -> int:
     """A build from scratch (`rebuild`, and a first `catch_up`), the collector paused."""
-    with _collector_paused():
+    with cyclic_gc_paused():  # a build's rows, entries and documents (ADR 0063)
         return _build(index, uow_factory, node, progress)
 
 

@@ -6,9 +6,7 @@ would carry the same frames.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,24 +18,9 @@ from microindex.adapters.sync.codec import (
     version_of,
 )
 from microindex.domain.sync.messages import Push, Reply
+from microindex.service.collector import cyclic_gc_paused
 from microindex.service.sync import SyncSettings, receive_push
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection within (reference counting still frees what it can), and
-    the collector as it was after: on again only if it was on. A push's decoded rows are
-    tracked tuples that live until the push is applied; collecting while they live scans them
-    again and again for nothing (ADR 0054). Another thread that pauses it too while this one
-    runs finds it off and leaves it to this one to turn back on."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 class HubEndpoint:
