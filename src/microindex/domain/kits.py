@@ -9,13 +9,12 @@ spent from one set of rights, whichever way it leaves.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from microindex.domain.channels.figures import Confidence, Published
 from microindex.domain.codes import Sku
 from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.movement import Movement, MovementKind
-from microindex.domain.promise.order import OrderLine, OrderRequest
 
 MAX_PARTS = 50
 MAX_PER_KIT = 1000
@@ -111,15 +110,6 @@ def parts_wanted(lines: Iterable[tuple[str, int]], kits: Mapping[str, Kit]) -> d
         for part, count in taken.items():
             wanted[part] = wanted.get(part, 0) + count
     return wanted
-
-
-def as_parts(request: OrderRequest, kits: Mapping[str, Kit]) -> OrderRequest:
-    """An online order with its kit lines replaced by their parts."""
-    lines = [(line.sku, line.quantity) for line in request.lines]
-    if not any(sku in kits for sku, _ in lines):
-        return request
-    wanted = parts_wanted(lines, kits)
-    return replace(request, lines=tuple(OrderLine(sku, q) for sku, q in wanted.items()))
 
 
 @dataclass(eq=False)

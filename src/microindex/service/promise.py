@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from microindex.domain.errors import DomainError
-from microindex.domain.kits import Kit, as_parts
+from microindex.domain.kits import Kit
 from microindex.domain.node import Location, Node
 from microindex.domain.promise.candidates import Candidate
 from microindex.domain.promise.lifecycle import (
@@ -30,7 +30,7 @@ from microindex.domain.promise.lifecycle import (
     arrival_id,
 )
 from microindex.domain.promise.lifecycle import reservation_id as reservation_id
-from microindex.domain.promise.order import Method, OrderLine, OrderRequest
+from microindex.domain.promise.order import Method, OrderLine, OrderRequest, as_parts
 from microindex.domain.promise.plans import DEFAULT_CHAIN, CannotPromise, Decision, decide
 from microindex.domain.sync import allocation
 from microindex.domain.sync.account import NotEnoughRights
@@ -128,7 +128,7 @@ def place_order(
 ) -> Placed:
     """Promise the order to the best plan and reserve its rights, or raise CannotPromise.
 
-    A line for one of `kits` is promised as the kit's parts (`kits.as_parts`): the order's
+    A line for one of `kits` is promised as the kit's parts (`order.as_parts`): the order's
     lines, reservations and picks are the parts'.
 
     `states` answers what the registry does not know about a node now (a van's position,

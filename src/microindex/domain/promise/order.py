@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from microindex.domain.codes import KEY_PATTERN as KEY_PATTERN
 from microindex.domain.codes import idempotency_key
 from microindex.domain.errors import InvalidValue
+from microindex.domain.kits import Kit, parts_wanted
 from microindex.domain.node import Location
 
 order_key = idempotency_key  # `key` if an order may be called that, else InvalidValue
@@ -56,3 +58,12 @@ class OrderRequest:
     @property
     def wanted(self) -> dict[str, int]:
         return {line.sku: line.quantity for line in self.lines}
+
+
+def as_parts(request: OrderRequest, kits: Mapping[str, Kit]) -> OrderRequest:
+    """An online order with its kit lines replaced by their parts (`kits.parts_wanted`)."""
+    lines = [(line.sku, line.quantity) for line in request.lines]
+    if not any(sku in kits for sku, _ in lines):
+        return request
+    wanted = parts_wanted(lines, kits)
+    return replace(request, lines=tuple(OrderLine(sku, q) for sku, q in wanted.items()))
