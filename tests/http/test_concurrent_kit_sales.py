@@ -10,9 +10,12 @@ import httpx
 import pytest
 
 from microindex.bootstrap import Workspace
+from microindex.domain.codes import Sku
+from microindex.domain.money import Money
+from microindex.domain.product import Product
 from microindex.entrypoints.http import create_app
 from microindex.service import kits, stock
-from microindex.service.catalog import list_products
+from microindex.service.catalog import ParsedCatalog, import_products
 from microindex.service.nodes import list_nodes
 from tests.browser.conftest import served
 from tests.http.conftest import bearer
@@ -33,12 +36,10 @@ def test_kits_and_single_sales_never_oversell_a_shared_part(
     storage = workspace.storage
     ledgers = {n.code.value: workspace.node(n.code.value) for n in list_nodes(workspace.hub)}
     own = kits.OwnHoldings(ledgers, storage.reorder_points(), storage.purchase_orders())
-    # a kit holds no stock of its own: a product with none anywhere, nor orders or points
-    kit = next(
-        p.sku.value
-        for p in list_products(workspace.hub)
-        if not kits.held_of_its_own(workspace.hub, own, p.sku.value)
-    )
+    # a kit holds no stock of its own: a new product, with none anywhere, nor orders or points
+    kit = "KIT-SHARED-1"
+    made = Product(Sku(kit), "Shared-part set", Money.parse("30.00", "GBP"))
+    import_products(workspace.hub, ParsedCatalog(products=[made]), workspace.clock())
     kits.set_kit(
         storage.kits(), workspace.hub, kit, [(shared, 1), (other, 1)], workspace.clock(), own
     )
