@@ -14,6 +14,7 @@ from microindex.domain.sync.messages import Push, Reply
 from microindex.entrypoints.http.node_app import NodeSite, create_node_app
 from microindex.service import shelf_holds
 from microindex.service.sync_ports import HubUnreachable, SyncTransport
+from microindex.settings import DEFAULT_ZONE
 from tests.http.conftest import bearer
 
 GLN = "9520123456788"
@@ -71,7 +72,10 @@ class _HubDown:
         raise HubUnreachable("the hub is down")
 
 
-def _agent(workspace: Workspace, link: SyncTransport) -> Iterator[TestClient]:
+def _agent(
+    workspace: Workspace, link: SyncTransport, zone: str = DEFAULT_ZONE
+) -> Iterator[TestClient]:
+    """The van's own agent over its own database, its days beginning in `zone`."""
     site = NodeSite(
         workspace.node("van"),
         "van",
@@ -80,6 +84,7 @@ def _agent(workspace: Workspace, link: SyncTransport) -> Iterator[TestClient]:
         workspace.clock,
         "Van",
         link=link,
+        zone=zone,
     )
     app = create_node_app(site)
     try:
@@ -157,23 +162,9 @@ def test_the_agents_close_out_begins_the_day_at_midnight_on_the_nodes_clock(
     workspace: Workspace,
 ) -> None:
     """A stall in New York closing out at noon UTC (07:00 there): its day began at 05:00 UTC."""
-    site = NodeSite(
-        workspace.node("van"),
-        "van",
-        workspace.settings.workspace,
-        STAFF_SECRET,
-        workspace.clock,
-        "Van",
-        link=_HubDown(),
-        zone="America/New_York",
-    )
-    app = create_node_app(site)
-    try:
-        with TestClient(app, headers=bearer(STAFF_SECRET)) as agent:
-            sku = agent.get("/api/v1/nodes/van/closeout").json()[0]["sku"]
-            counts = [{"sku": sku, "quantity": _on_hand(agent, {}, sku)}]
-            day = agent.post("/api/v1/nodes/van/closeout", json={"counts": counts})
-    finally:
-        app.state.index.close()
+    for agent in _agent(workspace, _HubDown(), zone="America/New_York"):
+        sku = agent.get("/api/v1/nodes/van/closeout").json()[0]["sku"]
+        counts = [{"sku": sku, "quantity": _on_hand(agent, {}, sku)}]
+        day = agent.post("/api/v1/nodes/van/closeout", json={"counts": counts})
     assert day.status_code == 200, day.text
     assert workspace.clock().hour == 12 and day.json()["since"] == "2026-11-26T05:00:00Z"
