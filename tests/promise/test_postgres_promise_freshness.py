@@ -103,6 +103,8 @@ hub.close()
 """
 
 
+# Waiting on a process with a timeout sleeps on the wall clock, which the moved clock refuses.
+@pytest.mark.realclock
 def test_two_hub_processes_promising_the_last_unit_never_both_win(shop: Shop) -> None:
     shop.stock("shopfront", SKU, 1)  # the last unit, at one node
     shop.stock("shopfront", OTHER, 10)
