@@ -226,3 +226,23 @@ def _rows_read(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, int]]:
         " WHERE schemaname = current_schema()"
     ).fetchall()
     return {str(name): (int(a), int(b)) for name, a, b in rows}
+
+
+def test_a_promise_sees_the_walk_in_rates_of_heard_nodes_only(shop: Shop) -> None:
+    """`promise_read` sends each SKU's walk-in rates as they are (ADR 0066): the rates of a
+    node the hub has no peer row for stay out of the promise's view, as when the read joined
+    them to the peers."""
+    shop.stock("shopfront", SKU, 3)
+    assert isinstance(shop.hub, PostgresPromiseDatabase)
+    conn = shop.hub.connection()
+    conn.execute(
+        "INSERT INTO hub_walk_in_rates VALUES ('shopfront', %s, 0.5), ('ghost', %s, 9.0)"
+        " ON CONFLICT (node, sku) DO UPDATE SET rate = excluded.rate",
+        (SKU, SKU),
+    )
+    conn.commit()
+    with shop.hub() as uow:
+        known, view = uow.placed_and_view(KEY, [SKU])
+    assert known is None
+    assert view.walk_in == {"shopfront": {SKU: 0.5}}
+    assert "ghost" not in view.epochs

@@ -45,6 +45,7 @@ from microindex.adapters.postgres.order_schema import (
 from microindex.adapters.postgres.promise_schema import (
     ORDER_ADD_MIGRATION,
     PROMISE_INDEXES_MIGRATION,
+    PROMISE_READ_RATES_MIGRATION,
     PROMISE_VIEW_MIGRATION,
     PROMISE_WRITE_MIGRATION,
     RIGHTS_SPEND_MIGRATION,
@@ -279,6 +280,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PROMISE_INDEXES_MIGRATION,  # 189: PostgreSQL only
     OPEN_PARTS_INDEX_MIGRATION,
     SALE_KEYS_MIGRATION,
+    PROMISE_READ_RATES_MIGRATION,  # 198: PostgreSQL only
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

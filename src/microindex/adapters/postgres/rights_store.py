@@ -650,6 +650,8 @@ class PostgresAccounts:
                     epochs[node.decode(encoding)] = text
             else:  # -1: the order `key` exists
                 placed = True
+        if not walk_in.keys() <= epochs.keys():  # the heard nodes' rates only (ADR 0066)
+            walk_in = {node: rates for node, rates in walk_in.items() if node in epochs}
         return placed, PromiseView(epoch, epochs, held, walk_in, online)
 
 
