@@ -134,6 +134,17 @@ rows (event, request) about 45 µs of server CPU (ADR 0045). `--orders 500`, 202
 orders; prototyped without the write's key and epoch checks, alternated): client CPU 19-30%
 less, server 19-32% less, non-disk wall ratio 0.64-0.68: the only option past the fifth 0.3
 needs at raw's fastest, and a freshness decision (ADR 0056).
+
+Then (ADR 0066) counted and profiled: 2 messages and 4 statements an order (BEGIN and the
+read; the write and COMMIT), 6 system calls on the client; the client's exchanges about 140 µs
+of its CPU, the rest Python spread thin; the server's inside `promise_read` 105 µs, inside
+`promise_write` 232, the rest the messages, the BEGIN and the COMMIT (perf: no piece a tenth
+that is not the work itself). The read's walk-in rates no longer joined to `sync_peers`
+(migration 198): a read call 0.86-0.87 of before at SQL level, whole orders within noise
+(load 9-12, raw 146-250 commits/s): 500 SKUs client / server CPU µs an order before 541 / 760
+and 583 / 780, after 525 / 700 and 580 / 780; 5,000 before 555 / 760 and 562 / 800, after
+535 / 760 and 541 / 740. The write in fewer statements (1.04x) and no foreign keys from the
+order's parts and events (0.92-0.95x of the write, about 3% of the server's CPU) not kept.
 """
 
 from __future__ import annotations
