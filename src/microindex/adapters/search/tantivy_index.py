@@ -241,6 +241,8 @@ class TantivyIndex:
         if relaxed and loose:  # the words all must match found nothing: some typos may not
             gone = frozenset(t.text for t in plan.query.terms if view.finds_nothing(t, loose))
             plan, unmatched = without_typos(plan, gone), unmatched + len(gone)
+        elif loose and not plan.query.codes and view.found_nothing(plan.query.terms, loose):
+            unmatched += 1  # a word every hit must hold is known to match nothing
         if unmatched > len(plan.query.terms) - plan.must_match or (
             relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose)
         ):
@@ -352,6 +354,13 @@ class _View:
             )
             found = self._nothing[term] = not self.searcher.search(clause, 1, True).count
         return found
+
+    def found_nothing(self, terms: Iterable[QueryTerm], loose: frozenset[str]) -> bool:
+        """Whether one of `terms` looked up with typos (in `loose`) is known, from an earlier
+        search of this commit, to match nothing (`finds_nothing`): then no document holds every
+        word, and the scored query that would find none is not run (asks the engine nothing)."""
+        nothing = self._nothing
+        return any(nothing.get(t, False) for t in terms if t.text in loose)
 
     def named_products(self) -> list[tuple[str, int]]:
         """(attribute name, products having it) of this commit."""
