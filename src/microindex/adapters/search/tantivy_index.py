@@ -59,7 +59,7 @@ WRITER_WAIT_S = 10.0  # how long a caller waits for another process's write befo
 _RETRY_S = 0.02
 WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
 KEPT_WORDS = 50_000  # words a commit's view remembers whether typos find (then starts over)
-KEPT_HITS = 20_000  # stored documents a commit's view keeps decoded (then starts over)
+KEPT_HITS = 5_000  # decoded documents a commit's view keeps (about 1.7 kB each), then starts over
 
 
 class TantivyIndex:
