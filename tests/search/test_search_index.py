@@ -92,7 +92,7 @@ class _CountingSearcher:
     """A searcher that counts the scored and unscored searches asked of it."""
 
     def __init__(self, searcher: object) -> None:
-        self._searcher, self.searches = searcher, 0
+        self._searcher, self.searches, self.docs = searcher, 0, 0
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._searcher, name)
@@ -100,6 +100,10 @@ class _CountingSearcher:
     def search(self, *args: object, **kwargs: object) -> object:
         self.searches += 1
         return self._searcher.search(*args, **kwargs)  # type: ignore[attr-defined]
+
+    def doc(self, *args: object) -> object:
+        self.docs += 1
+        return self._searcher.doc(*args)  # type: ignore[attr-defined]
 
 
 def test_a_step_needing_a_word_no_document_holds_is_not_asked_of_the_engine(
@@ -110,6 +114,29 @@ def test_a_step_needing_a_word_no_document_holds_is_not_asked_of_the_engine(
     assert skus(result) == ["LMP-1"] and result.dropped_terms == 1
     assert counting.searches == 2  # all but one counted, then scored: never all three
     assert skus(find(index, "sofa 42 ", None)) == ["SOF-1"] and counting.searches == 3
+
+
+def test_a_word_known_to_match_nothing_skips_the_step_every_word_must_match(
+    index: TantivyIndex,
+) -> None:
+    first = find(index, "navy mug unicorn ", None)  # unicorn: no typo of it is held either
+    counting = index._view.searcher = _CountingSearcher(index._view.searcher)
+    again = find(index, "navy mug unicorn ", None)
+    assert skus(again) == skus(first) == ["MUG-1"] and again.dropped_terms == 1
+    assert [h.score for h in again.hits] == [h.score for h in first.hits]
+    assert counting.searches == 2  # all but one counted, then scored: not all three again
+
+
+def test_a_hit_shown_again_is_read_once_a_commit_and_anew_after_one(
+    index: TantivyIndex,
+) -> None:
+    counting = index._view.searcher = _CountingSearcher(index._view.searcher)
+    first, again = find(index, "navy mug "), find(index, "navy mug ")
+    assert again.hits == first.hits and skus(first) == ["MUG-1"] and counting.docs == 1
+    renamed = replace(CATALOG[0], title="Harlow Stoneware Mug in Navy Blue")
+    index.upsert([IndexEntry.of(renamed, {"shopfront": 4})])
+    index.commit({"built": "2"})
+    assert [h.title for h in find(index, "navy mug ").hits] == [renamed.title]
 
 
 def test_in_stock_filter_keeps_what_this_node_holds(index: TantivyIndex) -> None:

@@ -305,10 +305,24 @@ def _indexed(text: str) -> str:
 
 
 def hit_from_data(score: float, raw: bytes) -> EngineHit:
+    return hit_of(score, hit_parts(raw))
+
+
+HitParts = tuple[str, str, str, str, str, Decimal, str, dict[str, int], tuple[tuple[str, str], ...]]
+
+
+def hit_parts(raw: bytes) -> HitParts:
+    """What a hit shows of a stored document, but its score: (sku, title, brand, category,
+    description, price, currency, stock, attributes)."""
     values, stock = marshal.loads(raw)
     sku, _, title, brand, category, description, price, currency, attributes, _ = values
+    return (sku, title, brand, category, description, Decimal(price), currency, stock, attributes)
+
+
+def hit_of(score: float, parts: HitParts) -> EngineHit:
+    sku, title, brand, category, description, price, currency, stock, attributes = parts
     return EngineHit(
-        sku, score, title, brand, category, description, Decimal(price), currency, stock, attributes
+        sku, score, title, brand, category, description, price, currency, stock, attributes
     )
 
 

@@ -59,6 +59,7 @@ WRITER_WAIT_S = 10.0  # how long a caller waits for another process's write befo
 _RETRY_S = 0.02
 WRITER_HEAP = 200_000_000  # an upper bound: 100,000 products fit one segment
 KEPT_WORDS = 50_000  # words a commit's view remembers whether typos find (then starts over)
+KEPT_HITS = 5_000  # decoded documents a commit's view keeps (about 1.7 kB each), then starts over
 
 
 class TantivyIndex:
@@ -240,13 +241,15 @@ class TantivyIndex:
         if relaxed and loose:  # the words all must match found nothing: some typos may not
             gone = frozenset(t.text for t in plan.query.terms if view.finds_nothing(t, loose))
             plan, unmatched = without_typos(plan, gone), unmatched + len(gone)
+        elif loose and not plan.query.codes and view.found_nothing(plan.query.terms, loose):
+            unmatched += 1  # a word every hit must hold is known to match nothing
         if unmatched > len(plan.query.terms) - plan.must_match or (
             relaxed and plan.must_match > 1 and not self._any_match(view, plan, loose)
         ):
             return EnginePage([], 0, Facets() if plan.request.facets else None, loose)
         found, ordered = self._page(view, plan, loose)
         total = int(getattr(found, "count", 0) or 0)  # the stubs omit `count`
-        hits = [self._hit(searcher, score, address, ordered) for score, address in found.hits]
+        hits = [view.hit(0.0 if ordered else score, address) for score, address in found.hits]
         facets: Facets | None = None
         if plan.request.facets and total:
             if relaxed or (plan.request.offset == 0 and len(hits) == total):
@@ -297,10 +300,6 @@ class TantivyIndex:
         found = view.searcher.search(query, request.limit, True, offset=request.offset, **order)
         return found, bool(order)
 
-    @staticmethod
-    def _hit(searcher: Any, score: float, address: Any, ordered: bool) -> EngineHit:
-        return f.hit_from_data(0.0 if ordered else score, searcher.doc(address).get_first(f.DATA))
-
     def size_bytes(self) -> int:
         if self._home is None:
             return 0
@@ -322,6 +321,20 @@ class _View:
         self._schema = schema
         self._names: tuple[str, ...] | None = None
         self._nothing: dict[QueryTerm, bool] = {}
+        self._shown: dict[tuple[int, int], f.HitParts] = {}
+
+    def hit(self, score: float, address: Any) -> EngineHit:
+        """The hit at `address` with `score`: its stored document read and decoded once for
+        this commit (a commit's documents never change, and a catalog's popular products come
+        up in search after search), at most `KEPT_HITS` of them at a time."""
+        key = (address.segment_ord, address.doc)
+        parts = self._shown.get(key)
+        if parts is None:
+            if len(self._shown) >= KEPT_HITS:
+                self._shown.clear()
+            raw = self.searcher.doc(address).get_first(f.DATA)
+            parts = self._shown[key] = f.hit_parts(raw)
+        return f.hit_of(score, parts)
 
     def finds_nothing(self, term: QueryTerm, loose: frozenset[str]) -> bool:
         """Whether `term`, a word the index lacks looked up with typos (in `loose`), matches no
@@ -341,6 +354,13 @@ class _View:
             )
             found = self._nothing[term] = not self.searcher.search(clause, 1, True).count
         return found
+
+    def found_nothing(self, terms: Iterable[QueryTerm], loose: frozenset[str]) -> bool:
+        """Whether one of `terms` looked up with typos (in `loose`) is known, from an earlier
+        search of this commit, to match nothing (`finds_nothing`): then no document holds every
+        word, and the scored query that would find none is not run (asks the engine nothing)."""
+        nothing = self._nothing
+        return any(nothing.get(t, False) for t in terms if t.text in loose)
 
     def named_products(self) -> list[tuple[str, int]]:
         """(attribute name, products having it) of this commit."""
