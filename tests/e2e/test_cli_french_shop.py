@@ -59,3 +59,23 @@ def test_json_times_of_returns_and_job_runs_are_iso_8601_with_an_offset(shop: Pa
     cli(shop, "governance", "jobs", "run", "nightly-reconciliation")
     (run,) = json.loads(cli(shop, "governance", "jobs", "history", "--json"))
     assert _iso(run["started"]) <= _iso(run["finished"])
+
+
+def test_a_sku_with_an_accent_is_refused_naming_its_row_what_is_allowed_and_a_sku_to_use(
+    shop: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "nouveautés.csv"
+    catalog.write_text(
+        "sku,title,price\nÉPI-RAS-100G,Ras el hanout,6.90\nTHE-NOIR-100,Thé noir,5.20\n",
+        encoding="utf-8",
+    )
+    said = " ".join(cli(shop, "catalog", "import", str(catalog), ok=False).split())
+    assert "row 2, column 'sku'" in said
+    assert "letters A-Z without accents" in said and "'É' is not one" in said
+    assert "try 'EPI-RAS-100G'" in said
+    said = " ".join(cli(shop, "catalog", "import", str(catalog), "--skip-bad-rows").split())
+    assert "imported 1 new" in said and "skipped row 2, column 'sku'" in said
+    stock = tmp_path / "stock.csv"
+    stock.write_text("sku,quantity\nZAATAR-200,4\nÉPI-RAS-100G,3\n", encoding="utf-8")
+    said = " ".join(cli(shop, "stock", "import", "noailles", str(stock), ok=False).split())
+    assert "row 3, column 'sku'" in said and "try 'EPI-RAS-100G'" in said
