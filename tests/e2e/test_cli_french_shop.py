@@ -79,3 +79,54 @@ def test_a_sku_with_an_accent_is_refused_naming_its_row_what_is_allowed_and_a_sk
     stock.write_text("sku,quantity\nZAATAR-200,4\nÉPI-RAS-100G,3\n", encoding="utf-8")
     said = " ".join(cli(shop, "stock", "import", "noailles", str(stock), ok=False).split())
     assert "row 3, column 'sku'" in said and "try 'EPI-RAS-100G'" in said
+
+
+FRENCH_EXCEL = (  # "CSV UTF-8" as Excel set to French saves it: ';', decimal commas, a BOM
+    "\ufeffsku;gtin;title;price;sale_price;currency\r\n"
+    "THE-NOIR-100;;Thé noir de Ceylan;5,20;;EUR\r\n"
+    "THEIERE-INOX;;Théière inox 1 L – إبريق شاي;34,90;29,90;EUR\r\n"
+)
+
+
+def _prices(ws: Path) -> dict[str, tuple[str, str | None]]:
+    items = json.loads(cli(ws, "catalog", "list", "--json", "--limit", "500"))["items"]
+    return {p["sku"]: (p["price"], p["sale_price"]) for p in items}
+
+
+def test_a_french_excel_csv_is_read_with_its_semicolons_and_decimal_commas(
+    shop: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "catalogue.csv"
+    catalog.write_bytes(FRENCH_EXCEL.encode("utf-8"))
+    said = " ".join(cli(shop, "catalog", "import", str(catalog)).split())
+    assert "imported 2 new" in said
+    prices = _prices(shop)
+    assert prices["THE-NOIR-100"][0] == "5.20"
+    assert prices["THEIERE-INOX"] == ("34.90", "29.90")
+    stock = tmp_path / "stock.csv"
+    stock.write_bytes("\ufeffsku;quantity\r\nTHE-NOIR-100;12\r\n".encode())
+    cli(shop, "stock", "import", "noailles", str(stock))
+    lines = json.loads(cli(shop, "stock", "show", "--node", "noailles", "--json"))
+    assert {line["sku"]: line["on_hand"] for line in lines}["THE-NOIR-100"] == 12
+
+
+@pytest.mark.parametrize("price", ["1.234", "1 234,50", "6.90"])
+def test_a_price_a_french_file_writes_with_a_point_or_grouped_is_refused_not_misread(
+    shop: Path, tmp_path: Path, price: str
+) -> None:
+    catalog = tmp_path / "catalogue.csv"
+    catalog.write_text(f"sku;title;price\nTHE-NOIR-100;Thé noir;{price}\n", encoding="utf-8")
+    said = " ".join(cli(shop, "catalog", "import", str(catalog), ok=False).split())
+    assert "row 2, column 'price'" in said and "like 12,50" in said
+    assert "THE-NOIR-100" not in _prices(shop)
+
+
+def test_a_cp1252_file_is_refused_cell_by_cell_asking_for_csv_utf_8(
+    shop: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "catalogue.csv"
+    text = FRENCH_EXCEL.removeprefix("\ufeff").replace(" – إبريق شاي", "")
+    catalog.write_bytes(text.encode("cp1252"))
+    said = " ".join(cli(shop, "catalog", "import", str(catalog), ok=False).split())
+    assert "row 2, column 'title': not UTF-8 text: save the file as 'CSV UTF-8'" in said
+    assert "THE-NOIR-100" not in _prices(shop)
