@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from microindex.adapters.labels.zpl import STOCKS
 from microindex.entrypoints.cli.app import app
 from tests.clock import on_demo_day
+from tests.packaging.decoding import decode_all
+from tests.packaging.test_printed_symbols import _render_zpl
 
 runner = CliRunner()
 
@@ -130,3 +133,24 @@ def test_a_cp1252_file_is_refused_cell_by_cell_asking_for_csv_utf_8(
     said = " ".join(cli(shop, "catalog", "import", str(catalog), ok=False).split())
     assert "row 2, column 'title': not UTF-8 text: save the file as 'CSV UTF-8'" in said
     assert "THE-NOIR-100" not in _prices(shop)
+
+
+def _zpl(ws: Path, sku: str, *more: str) -> str:
+    return cli(ws, "labels", "zpl", sku, "--stock", "62x29", *more)
+
+
+def test_a_zpl_label_with_an_arabic_title_asks_the_printer_to_lay_it_right_to_left_shaped(
+    shop: Path,
+) -> None:
+    label = _zpl(shop, "ZAATAR-200", "--font", "E:NOTONASKH.TTF")
+    commands = label.split("\n")
+    # Zebra's advanced text properties: bidirectional layout and character shaping on;
+    # without them the printer sets an Arabic word's letters left to right, unjoined.
+    layout = commands.index("^PA0,1,1,0")
+    title = next(i for i, c in enumerate(commands) if "^FDزعتر" in c)
+    assert layout < title
+    stock = STOCKS["62x29"]
+    (picture,) = _render_zpl(label, stock.width_mm, stock.height_mm, stock.dpi)
+    (read,) = decode_all(picture)
+    assert read.text == "https://id.gs1.org/01/37601234500225"
+    assert "^PA" not in _zpl(shop, "EPI-RAS-100G")  # a Latin title is left as it was
