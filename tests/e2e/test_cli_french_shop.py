@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from typer.testing import CliRunner
 
 from microindex.adapters.labels.zpl import STOCKS
@@ -29,7 +30,7 @@ ZAATAR-200,37601234500225,زعتر Zaâtar du Liban 200 g,8.40,EUR,5.5
 def cli(workspace: Path, *args: str, ok: bool = True) -> str:
     result = runner.invoke(app, ["-w", str(workspace), *args], obj=on_demo_day())
     assert (result.exit_code == 0) is ok, result.output
-    return result.output
+    return result.output if not ok else result.stdout
 
 
 @pytest.fixture
@@ -43,6 +44,7 @@ def shop(tmp_path: Path) -> Path:
     catalog.write_text(CATALOG, encoding="utf-8")
     cli(ws, "catalog", "import", str(catalog))
     cli(ws, "stock", "receive", "noailles", "ZAATAR-200", "5")
+    cli(ws, "sync")
     return ws
 
 
@@ -154,3 +156,31 @@ def test_a_zpl_label_with_an_arabic_title_asks_the_printer_to_lay_it_right_to_le
     (read,) = decode_all(picture)
     assert read.text == "https://id.gs1.org/01/37601234500225"
     assert "^PA" not in _zpl(shop, "EPI-RAS-100G")  # a Latin title is left as it was
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@pytest.mark.parametrize(
+    "question", ["avez-vous du zaatar près de moi ?", "est-ce que vous avez l'zaatar en stock"]
+)
+def test_the_voice_answer_is_said_in_the_shops_language(shop: Path, question: str) -> None:
+    settings = shop / "microindex.toml"
+    settings.write_text(settings.read_text() + 'language = "fr-FR"\n', encoding="utf-8")
+    where = ("--lat", "43.296", "--lon", "5.380")
+    speak = etree.fromstring(cli(shop, "feeds", "voice", question, *where).encode())
+    assert speak.get(XML_LANG) == "fr-FR"
+    said = "".join(speak.itertext())
+    assert said.startswith("Oui") and "زعتر Zaâtar du Liban 200 g" in said, said
+    assert "Épices Zaâtar – Noailles" in said and "kilomètre" in said, said
+    answer = json.loads(cli(shop, "feeds", "voice", question, *where, "--json"))
+    assert answer["sku"] == "ZAATAR-200" and answer["speech"] == said
+
+
+def test_a_language_the_voice_cannot_speak_is_refused_by_name(shop: Path) -> None:
+    settings = shop / "microindex.toml"
+    settings.write_text(settings.read_text() + 'language = "xx"\n', encoding="utf-8")
+    said = " ".join(
+        cli(shop, "feeds", "voice", "zaatar", "--lat", "43", "--lon", "5", ok=False).split()
+    )
+    assert "language" in said and "fr-FR" in said
