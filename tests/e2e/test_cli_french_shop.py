@@ -184,3 +184,18 @@ def test_a_language_the_voice_cannot_speak_is_refused_by_name(shop: Path) -> Non
         cli(shop, "feeds", "voice", "zaatar", "--lat", "43", "--lon", "5", ok=False).split()
     )
     assert "language" in said and "fr-FR" in said
+
+
+def test_a_shopify_export_saved_again_by_a_french_excel_is_read_as_shopify(
+    shop: Path, tmp_path: Path
+) -> None:
+    export = tmp_path / "products_export.csv"
+    export.write_text(
+        "Handle;Title;Vendor;Variant SKU;Variant Grams;Variant Inventory Qty;Variant Price;"
+        "Variant Compare At Price\r\n"
+        "the-noir;Thé noir de Ceylan;Épices Zaâtar;THE-NOIR-100;100;8;5,20;6,50\r\n",
+        encoding="utf-8-sig",
+    )
+    said = " ".join(cli(shop, "catalog", "import", str(export), "--stock-node", "noailles").split())
+    assert "imported 1 new" in said
+    assert _prices(shop)["THE-NOIR-100"] == ("6.50", "5.20")
