@@ -3,14 +3,20 @@ French and Arabic, prices in euros, the files its French Excel writes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import unicodedata
+import zlib
 from datetime import datetime
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
+from microindex.adapters.labels.pdf import fonts
 from microindex.adapters.labels.zpl import STOCKS
 from microindex.entrypoints.cli.app import app
 from tests.clock import on_demo_day
@@ -199,3 +205,49 @@ def test_a_shopify_export_saved_again_by_a_french_excel_is_read_as_shopify(
     said = " ".join(cli(shop, "catalog", "import", str(export), "--stock-node", "noailles").split())
     assert "imported 1 new" in said
     assert _prices(shop)["THE-NOIR-100"] == ("6.50", "5.20")
+
+
+def _arabic_drawn(pdf: Path) -> list[tuple[float, float, str]]:
+    """Each Arabic character drawn on the sheet's first page: its left edge, its baseline
+    and the character as the PDF holds it (a presentation form once shaped)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        text = document[0].get_textpage()
+        drawn = text.get_text_range()
+        return [
+            (*text.get_charbox(i)[:2], c)
+            for i, c in enumerate(drawn)
+            if "ARABIC" in unicodedata.name(c, "")
+        ]
+    finally:
+        document.close()
+
+
+def test_a_pdf_label_draws_an_arabic_word_right_to_left_with_its_letters_joined(
+    shop: Path, tmp_path: Path
+) -> None:
+    if fonts()[0] == "Helvetica":
+        pytest.skip("no DejaVu Sans on this system (apt install fonts-dejavu-core)")
+    out = tmp_path / "sheet.pdf"
+    args = ("--node", "noailles", "--all", "--template", "avery-l7160", "--out", str(out))
+    cli(shop, "labels", "sheet", *args)
+    drawn = _arabic_drawn(out)
+    at = next((x, y) for x, y, c in drawn if unicodedata.normalize("NFKC", c) == "ز")
+    word = [(x, c) for x, y, c in drawn if abs(x - at[0]) < 40 and abs(y - at[1]) < 3]
+    right_to_left = [c for _, c in sorted(word, reverse=True)]
+    assert unicodedata.normalize("NFKC", "".join(right_to_left)) == "زعتر"
+    # pdfium reads a presentation form back as its letter; the fonts' maps name the forms
+    # drawn: zay joins nothing on its left; ain starts the join, teh goes on, reh ends it
+    assert {"\ufeaf", "\ufecb", "\ufe98", "\ufeae"} <= _glyphs_mapped(out)
+
+
+def _glyphs_mapped(pdf: Path) -> set[str]:
+    """The characters the PDF's embedded fonts map their glyphs to (their ToUnicode maps)."""
+    found: set[str] = set()
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf.read_bytes(), re.S):
+        with contextlib.suppress(zlib.error):
+            text = zlib.decompress(stream).decode("latin-1")
+            found |= {
+                chr(int(code, 16)) for code in re.findall(r"<[0-9A-F]{2}> <([0-9A-F]{4})>", text)
+            }
+    return found
