@@ -176,7 +176,7 @@ def test_the_voice_answer_is_said_in_the_shops_language(shop: Path, question: st
     where = ("--lat", "43.296", "--lon", "5.380")
     speak = etree.fromstring(cli(shop, "feeds", "voice", question, *where).encode())
     assert speak.get(XML_LANG) == "fr-FR"
-    said = "".join(speak.itertext())
+    said = "".join(str(text) for text in speak.itertext())
     assert said.startswith("Oui") and "زعتر Zaâtar du Liban 200 g" in said, said
     assert "Épices Zaâtar – Noailles" in said and "kilomètre" in said, said
     answer = json.loads(cli(shop, "feeds", "voice", question, *where, "--json"))

@@ -133,11 +133,11 @@ class Sheet:
                 if column and _readable(row, column, cell):
                     row.cells[column] = typed_text(cell.strip())
         for column in self.comma_decimals:
-            if cell := row.cells.get(column):
+            if written := row.cells.get(column):
                 try:
-                    row.cells[column] = decimal_comma(cell)
+                    row.cells[column] = decimal_comma(written)
                 except ValueError as error:
-                    row.report(column, str(error), cell)
+                    row.report(column, str(error), written)
         if len(record) > len(self.header):
             extra = [cell for cell in record[len(self.header) :] if cell.strip()]
             if extra:
