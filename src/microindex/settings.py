@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.channels.items import FeedSettings, ShippingOption
+from microindex.domain.channels.voice import DEFAULT_LANGUAGE, spoken_language
 from microindex.domain.channels.webhook import RetryPolicy
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import MINOR_UNITS, Money
@@ -23,7 +24,9 @@ DEFAULT_WORKSPACE = "microindex-workspace"
 DEFAULT_ZONE = "Europe/London"
 DEFAULT_SHOP_NAME = "microindex"
 MAX_SHOP_NAME = 80
-_TOP_LEVEL = ("hub_url", "currency", "link_stem", "time_zone", "shop_name", "hub_connections")
+_TOP_LEVEL = (
+    "hub_url", "currency", "link_stem", "time_zone", "shop_name", "language", "hub_connections",
+)  # fmt: skip
 HUB_CONNECTIONS = 20  # per hub process, on a PostgreSQL hub
 GS1_RESOLVER = "https://id.gs1.org"
 
@@ -82,6 +85,7 @@ class Settings:
     `link_stem` is the seller's own domain for GS1 Digital Links on labels and tags.
     `time_zone` is the IANA time zone a node added without one takes (its hours are local),
     and the one the pages tell times in. `shop_name` is what shoppers' pages are titled.
+    `language` (a BCP 47 tag, en-GB or fr-FR) is the one voice answers are said in.
     `channels` and `capture` are the `[channels]` and `[capture]` tables of microindex.toml.
     `hub_connections` is how many connections each process of a PostgreSQL hub keeps open at
     most (a request beyond them waits for one): with `serve --workers N`, N times it must stay
@@ -94,6 +98,7 @@ class Settings:
     link_stem: str = GS1_RESOLVER
     time_zone: str = DEFAULT_ZONE
     shop_name: str = DEFAULT_SHOP_NAME
+    language: str = DEFAULT_LANGUAGE
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     capture: CaptureLimits = field(default_factory=CaptureLimits)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
@@ -104,6 +109,7 @@ class Settings:
         if self.hub_connections < 1:
             raise InvalidValue("hub_connections", str(self.hub_connections), "1 or more")
         time_zone(self.time_zone)
+        spoken_language(self.language)
         name = self.shop_name
         if not name.strip() or len(name) > MAX_SHOP_NAME or not name.isprintable():
             raise InvalidValue("shop_name", name[:40], f"1 to {MAX_SHOP_NAME} printable characters")
@@ -162,8 +168,8 @@ class Settings:
     def load(cls, workspace: Path | None, environ: Mapping[str, str] = os.environ) -> Settings:
         """Workspace from the argument, else MICROINDEX_WORKSPACE, else ./microindex-workspace;
         then its microindex.toml; then MICROINDEX_HUB_URL, MICROINDEX_CURRENCY,
-        MICROINDEX_LINK_STEM, MICROINDEX_TIME_ZONE, MICROINDEX_SHOP_NAME and
-        MICROINDEX_HUB_CONNECTIONS override."""
+        MICROINDEX_LINK_STEM, MICROINDEX_TIME_ZONE, MICROINDEX_SHOP_NAME, MICROINDEX_LANGUAGE
+        and MICROINDEX_HUB_CONNECTIONS override."""
         root = workspace or Path(environ.get("MICROINDEX_WORKSPACE", DEFAULT_WORKSPACE))
         values: dict[str, str] = {}
         file = root / SETTINGS_FILE
@@ -177,7 +183,7 @@ class Settings:
         values.update({k: str(v) for k, v in loaded.items() if k in _TOP_LEVEL})
         if "MICROINDEX_HUB_URL" in environ:
             values["hub_url"] = environ["MICROINDEX_HUB_URL"]
-        for key in ("currency", "link_stem", "time_zone", "shop_name", "hub_connections"):
+        for key in _TOP_LEVEL[1:]:
             if f"MICROINDEX_{key.upper()}" in environ:
                 values[key] = environ[f"MICROINDEX_{key.upper()}"]
         return cls(
@@ -187,6 +193,7 @@ class Settings:
             link_stem=values.get("link_stem", GS1_RESOLVER),
             time_zone=values.get("time_zone", DEFAULT_ZONE),
             shop_name=values.get("shop_name", DEFAULT_SHOP_NAME),
+            language=values.get("language", DEFAULT_LANGUAGE),
             channels=_channels(_table(loaded, "channels")),
             capture=_capture(_table(loaded, "capture")),
             webhooks=_webhooks(_table(loaded, "webhooks")),
@@ -202,6 +209,8 @@ class Settings:
         ]
         if self.shop_name != DEFAULT_SHOP_NAME:
             lines.append(f"shop_name = {json.dumps(self.shop_name, ensure_ascii=False)}")
+        if self.language != DEFAULT_LANGUAGE:
+            lines.append(f'language = "{self.language}"')
         if self.hub_url:
             lines.append(f'hub_url = "{self.hub_url}"')
         if self.hub_connections != HUB_CONNECTIONS:

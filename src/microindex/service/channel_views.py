@@ -21,7 +21,12 @@ from microindex.domain.channels.mapping import (
     voice_availability,
 )
 from microindex.domain.channels.price import price_at
-from microindex.domain.channels.voice import NodeAnswer, VoiceAnswer, question_terms
+from microindex.domain.channels.voice import (
+    DEFAULT_LANGUAGE,
+    NodeAnswer,
+    VoiceAnswer,
+    question_terms,
+)
 from microindex.domain.errors import UnknownSku
 from microindex.domain.kits import bundle_figure
 from microindex.domain.money import Money
@@ -110,11 +115,12 @@ def voice_answer(
     customer: Location,
     now: datetime,
     pickup_km: float = DEFAULT_PICKUP_KM,
+    language: str = DEFAULT_LANGUAGE,
 ) -> VoiceAnswer:
     """Answer for `product` (the best match, or None) at the nodes that can serve the shopper,
-    soonest first, each node's figure judged by the one rule."""
+    soonest first, each node's figure judged by the one rule, to be said in `language`."""
     if product is None:
-        return VoiceAnswer(question, "", "", ())
+        return VoiceAnswer(question, "", "", (), language)
     sku = product.sku.value
     served = reachable(sources.nodes, customer, now, pickup_km)
     nodes = []
@@ -123,7 +129,7 @@ def voice_answer(
         name = _node(sources, option.node).name
         spoken = voice_availability(figure)
         nodes.append(NodeAnswer(option.node, name, option.distance_km, spoken, option.ready_by))
-    return VoiceAnswer(question, sku, product.title, tuple(nodes))
+    return VoiceAnswer(question, sku, product.title, tuple(nodes), language)
 
 
 def answer_question(
@@ -133,14 +139,16 @@ def answer_question(
     question: str,
     customer: Location,
     now: datetime,
+    language: str = DEFAULT_LANGUAGE,
 ) -> VoiceAnswer:
     """ "Is X in stock near me?": the best match for the question's words (the CLI's
-    `feeds voice` and the API's `/api/v1/voice` both ask here), answered by `voice_answer`.
-    A question without a word naming a product names none (an empty search lists them all)."""
-    terms = question_terms(question)
+    `feeds voice` and the API's `/api/v1/voice` both ask here), answered by `voice_answer`
+    in `language`, the shop's. A question without a word naming a product names none (an
+    empty search lists them all)."""
+    terms = question_terms(question, language)
     hits = search(index, SearchRequest(terms, limit=1), None, synonyms).hits if terms else []
     product = sources.products.product(hits[0].sku) if hits else None
-    return voice_answer(sources, question, product, customer, now)
+    return voice_answer(sources, question, product, customer, now, language=language)
 
 
 def products_at(sources: ChannelSources, handle: str) -> list[Product]:

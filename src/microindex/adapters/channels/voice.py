@@ -13,12 +13,14 @@ SSML_NS = "http://www.w3.org/2001/10/synthesis"
 
 def ssml(answer: VoiceAnswer) -> str:
     text = escape(clean(answer_text(answer)))
-    return f'<speak version="1.1" xmlns="{SSML_NS}" xml:lang="en-GB"><p><s>{text}</s></p></speak>'
+    lang = answer.language
+    return f'<speak version="1.1" xmlns="{SSML_NS}" xml:lang="{lang}"><p><s>{text}</s></p></speak>'
 
 
 def voice_json(answer: VoiceAnswer) -> dict[str, Any]:
     return {
         "question": clean(answer.question),
+        "language": answer.language,
         "sku": answer.sku or None,
         "title": clean(answer.title) or None,
         "in_stock": answer.in_stock,

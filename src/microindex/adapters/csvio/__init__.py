@@ -3,6 +3,7 @@
 Every `parse_*` function takes a `Source`: a path, or a binary stream (left open). Files are
 read as UTF-8, with or without Excel's byte-order mark, one record at a time, and every problem
 is returned as a `RowError` (spreadsheet row, column, reason, value) rather than raised.
+Files saved by a spreadsheet with semicolons are read too, decimals with a comma (`sheet`).
 Every `write_*` function writes UTF-8 into a binary stream and leaves it open.
 """
 

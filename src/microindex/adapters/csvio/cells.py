@@ -100,3 +100,16 @@ def typed_text(cell: str) -> str:
     if cell.startswith(TEXT_MARK) and cell[1:].startswith((*FORMULA_START, TEXT_MARK)):
         return cell[1:]
     return cell
+
+
+_COMMA_DECIMAL = re.compile(r"-?[0-9]+(,[0-9]+)?", re.ASCII)
+
+
+def decimal_comma(text: str) -> str:
+    """A number written with a decimal comma (`6,90`), as a point writes it (`6.90`); a point
+    or a space in it is refused, never guessed at (`1.234` and `1 234` are thousands)."""
+    if _COMMA_DECIMAL.fullmatch(text):
+        return text.replace(",", ".")
+    if "." in text:
+        raise ValueError("this file is separated by ';': write decimals with a comma, like 12,50")
+    raise ValueError("not a number (write it like 12,50, without a thousands separator)")

@@ -70,7 +70,7 @@ def read_plain(source: Source, currency: str | None = None) -> Iterator[Streamed
     found so far (all of them once the products are read to the end)."""
     required = REQUIRED if currency is None else tuple(c for c in REQUIRED if c != "currency")
     default = None if currency is None else _currency(currency)
-    with open_sheet(source, required, COLUMNS) as sheet:
+    with open_sheet(source, required, COLUMNS, ("price", "sale_price")) as sheet:
         attributes = _attribute_columns(sheet.header, sheet.errors)
         named = [(column, column[len(ATTRIBUTE) :]) for column in attributes]
         read = (_product(row, named, default) for row in sheet)

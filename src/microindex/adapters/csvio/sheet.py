@@ -2,7 +2,11 @@
 
 A sheet is written for a spreadsheet: no text cell it would run as a formula
 (`cells.text_cell`), and read back with that mark taken off (`cells.typed_text`).
-A sheet is read as UTF-8 (an Excel byte-order mark is accepted) one record at a time. Row
+A sheet is read as UTF-8 (an Excel byte-order mark is accepted) one record at a time. Its cells
+are separated by commas, or by semicolons where its header is (a spreadsheet set to French,
+German or another language whose decimal mark is a comma saves its "CSV" so); in such a sheet
+the decimal columns are written with that comma (`6,90`), and a point there is refused rather
+than guessed at (`1.234` is a thousand and more in French). Row
 numbers are the ones a spreadsheet shows: the header is row 1, the first record row 2, and a
 quoted cell spanning several lines is still one row. Problems become `RowError`s collected on the
 sheet; a bad row is reported and skipped, never raised.
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from microindex.adapters.csvio.cells import TEXT_MARK, text_cell, typed_text
+from microindex.adapters.csvio.cells import TEXT_MARK, decimal_comma, text_cell, typed_text
 from microindex.domain.errors import InvalidValue
 from microindex.domain.product import Product
 from microindex.service.catalog import RowError
@@ -88,6 +93,7 @@ class Sheet:
     errors: list[RowError]
     rows: int = 0
     named: bool = False  # every column has a name: a row's cells are read without a look
+    comma_decimals: tuple[str, ...] = ()  # columns whose decimal mark is a comma (';' sheets)
 
     def __post_init__(self) -> None:
         self.named = all(self.header)
@@ -126,6 +132,12 @@ class Sheet:
             for column, cell in zip(self.header, record, strict=False):
                 if column and _readable(row, column, cell):
                     row.cells[column] = typed_text(cell.strip())
+        for column in self.comma_decimals:
+            if written := row.cells.get(column):
+                try:
+                    row.cells[column] = decimal_comma(written)
+                except ValueError as error:
+                    row.report(column, str(error), written)
         if len(record) > len(self.header):
             extra = [cell for cell in record[len(self.header) :] if cell.strip()]
             if extra:
@@ -152,15 +164,35 @@ class StreamedCatalog:
 
 @contextmanager
 def open_sheet(
-    source: Source, required: Sequence[str], known: Sequence[str] = ()
+    source: Source, required: Sequence[str], known: Sequence[str] = (), decimals: Sequence[str] = ()
 ) -> Iterator[Sheet]:
     """Read the header and check it; a sheet with a bad header yields no rows. A column named
-    as a `required` or `known` one in another case (`SKU`, `Title`) is read as that one."""
+    as a `required` or `known` one in another case (`SKU`, `Title`) is read as that one. A
+    sheet whose header is separated by semicolons is read so, its `decimals` columns with a
+    decimal comma."""
     with _text(source) as text:
-        records = csv.reader(text)
+        first = text.readline()
+        delimiter = _delimiter(first, {*required, *known})
+        lines = itertools.chain([first] if first else [], text)
+        records = csv.reader(lines, delimiter=delimiter)
         errors: list[RowError] = []
         header = _header(records, {*required, *known}, required, errors)
-        yield Sheet(header, records if not errors else iter(()), errors)
+        sheet = Sheet(header, records if not errors else iter(()), errors)
+        if delimiter == ";":
+            sheet.comma_decimals = tuple(column for column in decimals if column in header)
+        yield sheet
+
+
+def _delimiter(line: str, known: Iterable[str]) -> str:
+    """';' when the header line names more of the `known` columns split at semicolons than
+    at commas (a spreadsheet in a language with a decimal comma), else ','."""
+    names = {name.casefold() for name in known}
+
+    def found(delimiter: str) -> int:
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+        return sum(cell.strip().casefold() in names for cell in cells)
+
+    return ";" if found(";") > found(",") else ","
 
 
 class SheetWriter:

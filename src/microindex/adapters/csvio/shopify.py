@@ -47,6 +47,8 @@ from microindex.service.catalog import ParsedCatalog
 from microindex.service.ports import ReadRow
 from microindex.service.stock import StockRow
 
+# Written with a decimal comma in a file a spreadsheet saved with semicolons.
+DECIMALS = ("Variant Price", "Variant Compare At Price", "Variant Grams")
 # Where a value the domain refuses came from, when a Product refuses to be built.
 _COLUMN = {
     "sku": "Variant SKU",
@@ -95,7 +97,7 @@ def parse_shopify(source: Source, currency: str) -> ParsedShopify:
 def read_shopify(source: Source, currency: str) -> Iterator[StreamedShopify]:
     """`parse_shopify` one handle at a time (its rows are all that is held)."""
     Money(Decimal(0), currency)
-    with open_sheet(source, REQUIRED, COLUMNS) as sheet:
+    with open_sheet(source, REQUIRED, COLUMNS, DECIMALS) as sheet:
         reader = _Reader(currency)
         read = (read for rows in _handles(sheet) for read in reader.read(rows))
         streamed = StreamedCatalog(read, sheet.errors, sheet, "Variant SKU", "Variant Barcode")

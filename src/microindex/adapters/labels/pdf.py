@@ -23,6 +23,7 @@ from reportlab.pdfbase.pdfmetrics import getFont, registerFont, stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from microindex.adapters.labels.right_to_left import visual
 from microindex.adapters.labels.templates import Label
 from microindex.adapters.symbols.render import Symbol, modules
 from microindex.domain.gs1.print_grade import Use, fit
@@ -157,7 +158,7 @@ def _text(
     for text, font in lines[:fitting]:
         y -= step
         left = x * mm
-        for run, face in _runs(text, font):
+        for run, face in _runs(visual(text), font):
             canvas.setFont(face, points)
             canvas.drawString(left, y * mm, run)
             left += stringWidth(run, face, points)

@@ -7,15 +7,18 @@ are drawn as a ^GF graphic of whole-dot modules, as ^B8 and ^BU are missing from
 emulations. Every symbol is sized from the stock and the printer's resolution: its module a
 whole number of dots at an X-dimension within GS1's table for the label's use, its quiet zones
 and human-readable text on the label; when they cannot fit, the label is refused with the
-stocks that would hold it. Text goes through ^FH so `^` and `~` in a title or a link cannot
-end the field or start a printer command.
+stocks that would hold it. A label whose text holds right-to-left letters (Arabic, Hebrew)
+sets ^PA0,1,1,0, Zebra's advanced text properties as its own ZebraDesigner writes them:
+bidirectional layout and character shaping on, so a word is laid right to left with its letters
+joined (from firmware V60.14 and Link-OS; older printers ignore it). Text goes through ^FH so
+`^` and `~` in a title or a link cannot end the field or start a printer command.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from unicodedata import east_asian_width
+from unicodedata import bidirectional, east_asian_width
 
 from microindex.adapters.labels.templates import Label
 from microindex.adapters.symbols.render import Symbol, Symbology, modules
@@ -104,6 +107,14 @@ def zpl_label(label: Label, stock: ZplStock, font: str = "") -> Zpl:
     return replace(made, left_off=(*made.left_off, note))
 
 
+RIGHT_TO_LEFT = "^PA0,1,1,0"  # no default glyph, bidirectional layout, shaping, no OpenType
+
+
+def _right_to_left(label: Label) -> bool:
+    """Whether the label's text holds a right-to-left letter (Unicode's bidi class R or AL)."""
+    return any(bidirectional(c) in ("R", "AL") for c in "".join((label.heading, *label.lines)))
+
+
 def _not_built_in(label: Label) -> str:
     """The characters of the label's text font 0 lacks (a few, each once), or ''."""
     text = "".join((label.heading, *label.lines))
@@ -153,6 +164,8 @@ def _zpl(label: Label, stock: ZplStock, keep_linear: bool, font: str = "") -> Zp
     main, *others = label.symbols
     others = others if keep_linear else []
     commands = ["^XA", "^CI28", f"^PW{stock.width}", f"^LL{stock.height}"]
+    if _right_to_left(label):
+        commands.insert(2, RIGHT_TO_LEFT)
     if tall:
         side = round(stock.width * 0.42)
         code = _place(main, label, stock, stock.width - margin - side, margin, side, side)

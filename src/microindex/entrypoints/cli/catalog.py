@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
@@ -47,7 +48,8 @@ class Format(StrEnum):
 def _detect(path: Path) -> Format:
     with path.open("rb") as handle:
         first = handle.readline(64 * 1024).decode("utf-8-sig", errors="replace")
-    return Format.SHOPIFY if first.split(",")[0].strip().strip('"') == "Handle" else Format.PLAIN
+    column = re.split("[,;]", first)[0]  # ';': saved again by a spreadsheet in French
+    return Format.SHOPIFY if column.strip().strip('"') == "Handle" else Format.PLAIN
 
 
 @app.command("import")

@@ -125,7 +125,15 @@ def clock_time(field: str, text: str) -> time:
 
 
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    typer.echo(json.dumps(data, indent=2, default=_json_value, ensure_ascii=False))
+
+
+def _json_value(value: Any) -> str:
+    """A value JSON has no type for: a time or a date in ISO 8601 (`T`, and the offset a time
+    carries), anything else (a Decimal, an enum) as its text."""
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
 
 
 def node_database(ctx: typer.Context, code: str) -> SyncUnitOfWorkFactory:

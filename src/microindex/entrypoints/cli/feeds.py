@@ -198,7 +198,9 @@ def voice(
         ctx.call_on_close(index.close)
         catch_up(index, ws.hub, None)
         synonyms = load_synonyms(ws.settings.workspace)
-        answer = answer_question(sources, index, synonyms, question, Location(lat, lon), ws.clock())
+        here = Location(lat, lon)
+        language = ws.settings.language
+        answer = answer_question(sources, index, synonyms, question, here, ws.clock(), language)
     print_json(voice_json(answer)) if as_json else typer.echo(ssml(answer))
 
 

@@ -72,7 +72,8 @@ def voice(
     require(token.grant, Action.READ_STOCK)
     synonyms = load_synonyms(hub.workspace.settings.workspace)
     with hub_sources(hub) as sources, caught_up(hub, None) as index:
-        answer = answer_question(sources, index, synonyms, q, Location(lat, lon), hub.now())
+        here, language = Location(lat, lon), hub.workspace.settings.language
+        answer = answer_question(sources, index, synonyms, q, here, hub.now(), language)
     chosen = format or _accepted(request.headers.get("accept", ""))
     if chosen is VoiceFormat.SSML:
         return Response(ssml(answer), media_type=SSML + "; charset=utf-8")
