@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
 from microindex.adapters.sqlite.rights_store import SqliteSyncDatabase
@@ -35,12 +35,13 @@ if TYPE_CHECKING:  # what a command that needs only the catalog or the ledgers n
     from microindex.service.promise_ports import (
         CandidateStates,
         HubUnitOfWorkFactory,
+        PromiseUnitOfWork,
         PromiseUnitOfWorkFactory,
     )
     from microindex.service.purchasing import PurchaseOrderStore, ReorderStore
     from microindex.service.rights import AskHub
     from microindex.service.rounds_ports import RoundsFactory
-    from microindex.service.sync_ports import SyncUnitOfWorkFactory
+    from microindex.service.sync_ports import SyncUnitOfWork, SyncUnitOfWorkFactory
     from microindex.service.timers import Timer, TimerClaims
     from microindex.service.vat import VatStore
     from microindex.service.webhook_ports import WebhookStore
@@ -192,7 +193,7 @@ class Workspace:
         from microindex.adapters.sync.transport import HubEndpoint
         from microindex.service.sync import SyncSettings
 
-        settings = SyncSettings(floors=self.accepted_targets)
+        settings = SyncSettings(floors=self.accepted_targets, at_risk=self.waiting_at_risk)
         return HubEndpoint(
             self.hub, _SecretView(self.secrets), self.clock, settings, after=self.after_push
         )
@@ -204,6 +205,15 @@ class Workspace:
 
         self.answer_uncovered(node, now)
         book_confirmed(self.storage.purchase_orders(), self.hub, node)
+
+    def waiting_at_risk(
+        self, uow: SyncUnitOfWork, node: str, skus: Collection[str]
+    ) -> Mapping[str, int]:
+        """Units of `skus` that orders at risk at `node` wait for there, read in the push's
+        unit of work: the hub's, which holds its orders too (`repromise.waiting`)."""
+        from microindex.service import repromise
+
+        return repromise.waiting(cast("PromiseUnitOfWork", uow), node, skus)
 
     def accepted_targets(self, node: str, skus: Collection[str]) -> dict[str, int]:
         """The stock targets accepted at `node` (governance triage, in the node's own file)

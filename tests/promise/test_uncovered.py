@@ -4,7 +4,9 @@ at risk: never left `promised` against stock that is gone (service.repromise).""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from microindex.demo.scenario import NODES
 from microindex.domain.movement import MovementKind
@@ -17,6 +19,7 @@ from microindex.service import promise, repromise, rights
 from microindex.service.sync_ports import HubUnreachable
 from microindex.service.webhook_events import events_in
 from tests.promise.conftest import Shop
+from tests.promise.test_promise_transfers import mugs_workspace
 
 HACKNEY = Location(51.5400, -0.0600)
 STAFF = Override("ana", "the customer was at the till")
@@ -149,3 +152,35 @@ def test_an_order_at_risk_is_tried_again_on_the_timer(shop: Shop) -> None:
     order = promise.get_order(shop.hub, "o-1").order
     assert order.at_risk == {} and order.parts["van"].step is Step.PROMISED
     assert repromise.retry_at_risk(shop.hub, shop.later(8), NODES) == []
+
+
+def test_from_the_command_line_new_stock_at_the_van_covers_its_order_at_risk(
+    tmp_path: Path,
+) -> None:
+    """`stock receive` at the only node with the SKU, then its sync: the order at risk there
+    is promised there again, as `order show` and `order list` say."""
+    cli = mugs_workspace(tmp_path, "van")
+    catalog = tmp_path / "catalog.csv"  # the mug in the catalog the nodes are sent
+    catalog.write_text("sku,title,price,currency\nMUG,Stoneware mug,12.00,GBP\n")
+    cli("catalog", "import", str(catalog))
+    cli("node", "set", "van", "--offline-gap", "0")
+    cli("sync", "--node", "van")
+    near = ("--method", "local_delivery", "--lat", "51.54", "--lon", "-0.06", "--key", "o-1")
+    placed = json.loads(cli("order", "place", "--line", "MUG:1", *near, "--json"))
+    assert [p["node"] for p in placed["parts"]] == ["van"]
+    cli("sync", "--node", "van")  # set aside there
+    cli("stock", "sell", "van", "MUG", "3", "--override", "the customer was at the till")
+    cli("sync", "--node", "van")
+    assert json.loads(cli("order", "show", "o-1", "--json"))["at_risk"]
+
+    cli("stock", "receive", "van", "MUG", "1")
+    cli("sync", "--node", "van")
+    shown = json.loads(cli("order", "show", "o-1", "--json"))
+    assert not shown["at_risk"], shown
+    assert [(p["node"], p["step"], p["at_risk"]) for p in shown["parts"]] == [
+        ("van", "promised", "")
+    ]
+    listed = json.loads(cli("order", "list", "--json"))
+    assert [(o["id"], o["at_risk"]) for o in listed] == [("o-1", False)]
+    cli("sync", "--node", "van")  # the van sets the mug aside for it: not its own to sell
+    cli("stock", "sell", "van", "MUG", "1", ok=False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ class Scene:
     link: HttpTransport  # the van's link to the hub, once back in reach
     channel: dict[str, str]
     admin: str
+    now: list[datetime]  # the hub's and the van's clock, moved by the test
 
     def sync(self) -> None:
         sync.sync_node(self.own, "van", self.link, self.ws.clock())
@@ -94,7 +95,8 @@ class Scene:
 
 @pytest.fixture
 def scene(tmp_path: Path) -> Iterator[Scene]:
-    ws = bootstrap(Settings(tmp_path / "hub"), clock=lambda: TUESDAY_10)
+    now = [TUESDAY_10]
+    ws = bootstrap(Settings(tmp_path / "hub"), clock=lambda: now[0])
     for node in NODES:
         add_node(ws.hub, node)
     import_products(ws.hub, ParsedCatalog([JUG]), TUESDAY_10)
@@ -108,14 +110,12 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
     def ask(lines: Any) -> None:  # the agent asks the hub for rights: it cannot be reached
         sync.sync_node(own, "van", down, TUESDAY_10, want=sorted(lines.items()))
 
-    site = NodeSite(
-        own, "van", tmp_path / "van", STAFF_SECRET, lambda: TUESDAY_10, "Van", ask, down
-    )
+    site = NodeSite(own, "van", tmp_path / "van", STAFF_SECRET, lambda: now[0], "Van", ask, down)
     agent = create_node_app(site)
     with TestClient(create_app(ws)) as hub, TestClient(agent) as van:
         van.headers["Authorization"] = f"Bearer {STAFF_SECRET}"
         link = HttpTransport("http://testserver", "van", ws.secrets.ensure("van"), hub)
-        scene = Scene(hub, van, ws, own, link, channel, admin)
+        scene = Scene(hub, van, ws, own, link, channel, admin, now)
         scene.sync()  # the catalog reaches the van
         for node in NODES:  # the other nodes are heard from, and hold no jugs
             if (code := node.code.value) != "van":
@@ -193,6 +193,83 @@ def test_an_offline_van_and_the_web_shop_never_together_sell_more_than_exists(
     assert signed_in.status_code == 200
     board = scene.hub.get("/").text  # the dashboard lists them
     assert 'id="at-risk"' in board and all(f"<code>{key}</code>" in board for key in keys)
+
+
+def test_stock_arriving_at_the_van_covers_its_orders_at_risk_again_oldest_first(
+    scene: Scene,
+) -> None:
+    # two web orders promised at the van, the only node with jugs: the older one last by name
+    admin = {"Authorization": f"Bearer {scene.admin}"}
+    gap = scene.hub.patch("/api/v1/nodes/van", json={"offline_gap_s": 900}, headers=admin)
+    assert gap.status_code == 200, gap.text
+    arrived = scene.van.post("/api/v1/nodes/van/receive", json={"sku": SKU, "quantity": 6})
+    assert arrived.status_code == 200, arrived.text
+    scene.sync()
+    local, online = scene.rights()
+    assert online >= 2, (local, online)
+    for key in ("web-older", "web-newer"):
+        scene.now[0] += timedelta(minutes=5)
+        placed = scene.order(key, 1)
+        assert placed.status_code == 201, placed.text
+        assert [part["node"] for part in placed.json()["parts"]] == ["van"]
+    scene.sync()  # both set aside at the van
+
+    # offline, the van's staff sell every jug, past the refusal: both orders are uncovered
+    scene.now[0] += timedelta(minutes=5)
+    on_hand = 6
+    if local:
+        assert scene.sell(local).status_code == 200
+    sold = scene.sell(on_hand - local, override="regular customer, paid cash")
+    assert sold.status_code == 200, sold.text
+    scene.sync()
+
+    def shown(key: str) -> dict[str, Any]:
+        found = scene.hub.get(f"/api/v1/orders/{key}", headers=scene.channel)
+        assert found.status_code == 200, found.text
+        return dict(found.json())
+
+    def van_part(key: str) -> dict[str, Any]:
+        (part,) = [p for p in shown(key)["parts"] if p["node"] == "van"]
+        return dict(part)
+
+    assert shown("web-newer")["at_risk"] and shown("web-older")["at_risk"]
+
+    # one jug arrives at the van (its agent's receive) and the van syncs: the older is covered
+    scene.now[0] += timedelta(minutes=5)
+    one = scene.van.post("/api/v1/nodes/van/receive", json={"sku": SKU, "quantity": 1})
+    assert one.status_code == 200, one.text
+    scene.sync()
+    older, newer = shown("web-older"), shown("web-newer")
+    assert not older["at_risk"], older
+    assert van_part("web-older")["step"] == "promised" and not van_part("web-older")["at_risk"]
+    assert [p["node"] for p in older["parts"]] == ["van"]
+    assert newer["at_risk"] and van_part("web-newer")["at_risk"], newer
+    listed = scene.hub.get("/api/v1/orders", headers=scene.channel).json()
+    assert {o["id"] for o in listed if o["at_risk"]} == {"web-newer"}
+    with scene.own() as uow:  # the jug was granted to the hub, not kept as the van's own
+        rights = sync.load_side(uow, "van").get(SKU)
+    assert (rights.local, rights.granted) == (0, 1)
+    assert scene.sell(1).status_code == 409  # promised online again, not the van's to sell
+    scene.sync()  # the van's next sync sets it aside for the older order only
+    with scene.own() as uow:
+        rights = sync.load_side(uow, "van").get(SKU)
+    assert rights.local == 0 and rights.reserved == (("web-older/van/JUG-NEW-1", 1),)
+
+    # the next jug covers the newer one; nothing is ever set aside twice
+    scene.now[0] += timedelta(minutes=5)
+    two = scene.van.post("/api/v1/nodes/van/receive", json={"sku": SKU, "quantity": 1})
+    assert two.status_code == 200, two.text
+    scene.sync()
+    scene.sync()  # quiet: nothing more moves
+    assert not shown("web-newer")["at_risk"] and van_part("web-newer")["step"] == "promised"
+    with scene.own() as uow:
+        rights = sync.load_side(uow, "van").get(SKU)
+    assert rights.on_hand == 2 and rights.local == 0 and rights.granted == 0
+    assert dict(rights.reserved) == {"web-older/van/JUG-NEW-1": 1, "web-newer/van/JUG-NEW-1": 1}
+    with scene.ws.hub() as hub:
+        held = hub.accounts.reservations(["web-older/van/JUG-NEW-1", "web-newer/van/JUG-NEW-1"])
+        h = hub.accounts.held(SKU).get("van", 0)
+    assert {r.state.value for r in held.values()} == {"aside"} and h == 0
 
 
 def test_the_vans_agent_refuses_a_sale_of_an_unknown_sku_as_the_hub_does(scene: Scene) -> None:

@@ -11,6 +11,9 @@ when no node can take it, the part is marked at risk with the reason, shown by `
 the orders API and the dashboard. Parts at risk are tried again at each push from any node
 (`answer_push`: the goods may have arrived elsewhere) and on the hub's `retry-at-risk` timer
 (`retry_at_risk`, claimed once across hub processes), for what the hub learned otherwise.
+A part at risk whose reservation at its node is uncovered is first covered again there, when
+the hub holds rights there now (stock arrived, which the rights split keeps back for it:
+`waiting`), the oldest order first, under the same reservation (`_cover_here`, ADR 0064).
 
 A part whose goods were to travel to the pickup node and are gone at the sender before they
 left is promised again the same way, from the pickup node itself or from another node by a new
@@ -24,7 +27,7 @@ and the next push from the node answers it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -49,6 +52,7 @@ GONE_IN_PART = (
     "written off or counted); the rest is still set aside there"
 )
 NOWHERE = "; no other node can promise {sku} now"
+AGAIN = "set aside again at {node}: new stock there covers it"
 _TO_PICK = (Step.PROMISED, Step.CONFIRMED)
 DEFAULT = promise.PromiseSettings()
 
@@ -70,9 +74,9 @@ def answer_uncovered(
         known = _states_now(hub, node, now, nodes, states)  # read outside the transaction
         try:
             with hub() as uow:
-                orders = uow.orders.open_at(node)
+                orders = sorted(uow.orders.open_at(node), key=_oldest_first)
                 held = _reservations(uow, orders, node)
-                for order in orders:
+                for order in orders:  # the oldest first: new stock there covers it first
                     to = _Choice(nodes, settings, known.get(order.ident, {}))
                     before = order.at_risk
                     if _answer(uow, held, order, node, now, to):
@@ -191,6 +195,12 @@ def _answer(
     part = order.parts.get(node)
     if part is not None and part.step in _TO_PICK:
         gone = [(s, _gone(held, order.ident, node, s, q)) for s, q in part.lines]
+        if part.transfer_to is None and part.at_risk and any(u for _, u in gone):
+            covered = [s for s, u in gone if u and _cover_here(uow, held, order, node, s, u)]
+            if covered and all(s in covered for s, u in gone if u):
+                order.cover_again(node, now, AGAIN.format(node=node))
+                return True
+            gone = [(s, 0 if s in covered else u) for s, u in gone]
         if part.transfer_to is None or (any(u for _, u in gone) and _unsent(uow, order, part)):
             changed = False
             for sku, units in gone:  # those still at risk come again: tried again
@@ -199,6 +209,64 @@ def _answer(
             return changed
     travelling = [p for p in order.parts.values() if node in (p.node, p.transfer_to)]
     return any([_travelled_gone(held, order, p, node) for p in travelling])
+
+
+def _oldest_first(order: Order) -> tuple[datetime, str]:
+    return order.placed_at, order.ident
+
+
+def _cover_here(
+    uow: PromiseUnitOfWork,
+    held: Mapping[str, Reservation],
+    order: Order,
+    node: str,
+    sku: str,
+    units: int,
+) -> bool:
+    """Cover the order's line of `sku` at `node`, its reservation there uncovered (all its
+    goods gone), again from the rights the hub holds there now (stock arrived since, which
+    the rights split kept back for it: `waiting`), under the same reservation. True when
+    it did; never when the reservation is still open, in part or whole (read again here,
+    after the account is loaded, so two answers do not both cover it)."""
+    ident = reservation_id(order.ident, node, sku)
+    found = held.get(ident)
+    if found is None or found.state is not State.UNCOVERED:
+        return False
+    if uow.accounts.peer(node).epoch != uow.accounts.epoch():
+        return False  # a restored hub's view of the node is stale until it re-sends it all
+    account = uow.accounts.load_rights(node, [sku])
+    now = uow.accounts.reservation(ident)
+    if now is None or now.state is not State.UNCOVERED or account.h(sku) < units:
+        return False
+    account.cover_again(ident, sku, units, now.expires_at)
+    uow.accounts.save(account)
+    return True
+
+
+def waiting(uow: PromiseUnitOfWork, node: str, skus: Collection[str]) -> dict[str, int]:
+    """Units of `skus` that parts at risk at `node` wait for there, by SKU: their lines
+    whose reservation there is uncovered (all their goods gone), which `_cover_here` covers
+    again from the rights the hub holds there. The rights split keeps that many of the
+    node's new stock back from its local rights (`rights_split.rebalance`), so the node
+    grants them and the hub's answer to that push covers them, the oldest order first.
+    Nothing is read for a node with no part at risk."""
+    wanted = set(skus)
+    if not wanted or node not in uow.orders.at_risk_nodes():
+        return {}
+    orders = uow.orders.open_at(node)
+    held = _reservations(uow, orders, node)
+    need: dict[str, int] = {}
+    for order in orders:
+        part = order.parts.get(node)
+        if part is None or not part.at_risk or part.transfer_to is not None:
+            continue
+        if part.step not in _TO_PICK:
+            continue
+        for sku, quantity in part.lines:
+            found = held.get(reservation_id(order.ident, node, sku))
+            if sku in wanted and found is not None and found.state is State.UNCOVERED:
+                need[sku] = need.get(sku, 0) + quantity
+    return need
 
 
 def _unsent(uow: PromiseUnitOfWork, order: Order, part: Part) -> bool:

@@ -6,7 +6,7 @@ sync chooses (`Split`): all of them, or those a push moved plus an idle sweep (A
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -52,6 +52,9 @@ def rebalance(
     A stock target accepted at the node (`settings.floors`) is the least it keeps local,
     within what is free there. Rights the node just granted (an ask from the hub) or just
     asked for stay where they went.
+    Units that orders at risk at the node wait for (`settings.at_risk`: their goods there
+    were gone) come off its free rights first, so stock arriving there is granted to the
+    hub, which covers those orders again (`repromise._cover_here`), not kept local.
     For a SKU with no movement in this push, a node the hub split for before holding no more
     than `allocation.keep_up_to` of its target keeps what it holds, so a sync that changes
     nothing (no sales, no stock) moves no rights either way as the rates decay.
@@ -65,6 +68,7 @@ def rebalance(
         skus = sorted(moved | set(split.asked) | set(split.sweep))
     rates, total_rate = _walk_in_rates(uow, peer, account, skus, split.full, now, settings)
     floors = settings.floors(peer.node, skus) if settings.floors is not None and skus else {}
+    waiting = _waiting(uow, peer.node, account, moved & set(skus), settings)
     tau = max(peer.tau_s, settings.bounds.shortest_s, _offline_gap_s(uow, peer.node, settings))
     advice: list[Advice] = []
     releasing = account.releasing_by_sku()  # a release made below is for the SKU at hand only
@@ -72,17 +76,33 @@ def rebalance(
         walkin, share = rates[sku].walk_in, rates[sku].online
         local = (account.mirror[sku].local if sku in account.mirror else 0) + releasing.get(sku, 0)
         free = local + max(0, account.h(sku))
+        free -= min(waiting.get(sku, 0), free)  # orders at risk here come first
         target = allocation.split(free, walkin * tau, share * tau, settings.stockout)
         target = max(target, min(floors.get(sku, 0), free))  # an accepted stock target
         steady = sku not in moved and target <= local <= allocation.keep_up_to(target)
         if sku in account.granted_now or steady:
             target = local
-        target = max(target, min(split.asked.get(sku, 0), local))
+        target = min(max(target, min(split.asked.get(sku, 0), local)), free)
         if target > local:
             release(account, epoch, sku, min(target - local, account.h(sku)))
         if split.full or sku in moved or sku in split.asked or target < local:
             advice.append(Advice(sku, target, allocation.low_water(walkin * tau, settings.z)))
     return tuple(advice), round(allocation.sync_interval(total_rate, settings.bounds))
+
+
+def _waiting(
+    uow: SyncUnitOfWork,
+    node: str,
+    account: NodeAccount,
+    moved: set[str],
+    settings: SyncSettings,
+) -> Mapping[str, int]:
+    """What orders at risk at the node wait for, of the SKUs this push moved that it holds
+    local rights of (stock arrived): nothing is read for the others."""
+    if settings.at_risk is None:
+        return {}
+    holding = [s for s in sorted(moved) if s in account.mirror and account.mirror[s].local > 0]
+    return settings.at_risk(uow, node, holding) if holding else {}
 
 
 def online_shares(uow: SyncUnitOfWork, skus: Collection[str]) -> dict[str, float]:

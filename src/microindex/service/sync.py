@@ -30,6 +30,7 @@ from microindex.domain.sync.messages import (
     rows_of,
 )
 from microindex.domain.sync.node import NodeSide, SyncReason, sync_reason
+from microindex.domain.sync.rights import Tag, tagged
 from microindex.service.catalog import PRODUCT_TOPIC, kits_in
 from microindex.service.records import product_from_record
 from microindex.service.rights_split import Split, rebalance, release, tau_moves
@@ -44,6 +45,13 @@ _GRANT_KIND = _GRANT.value
 class LocalFloors(Protocol):
     def __call__(self, node: str, skus: Collection[str]) -> Mapping[str, int]:
         """The least local rights `node` keeps of each of `skus` (absent: no floor)."""
+        ...
+
+
+class AtRisk(Protocol):
+    def __call__(self, uow: SyncUnitOfWork, node: str, skus: Collection[str]) -> Mapping[str, int]:
+        """Units of `skus` that orders at risk at `node` wait for there, read in the push's
+        unit of work (absent: none)."""
         ...
 
 
@@ -70,6 +78,9 @@ class SyncSettings:
     # units a node keeps as local rights at least, by SKU, within what it holds: the stock
     # targets accepted at the node (governance triage), read through the workspace's port
     floors: LocalFloors | None = None
+    # units orders at risk at a node wait for there: kept back from its local rights, so new
+    # stock there covers them again (`repromise.waiting`, wired by the workspace)
+    at_risk: AtRisk | None = None
 
 
 # --- the node's side ---------------------------------------------------------------------
@@ -125,7 +136,10 @@ def accept_reply(
             return None
         skus = {r.sku for r in reply.requests} | {a.sku for a in reply.advice}
         ledger = uow.ledger.load(node, skus)
-        side.applied = uow.rights.applied(node, [r.key for r in reply.requests])
+        keys = [r.key for r in reply.requests]
+        picked = [tagged(Tag.FULFIL, r.ident) for r in reply.requests if r.again]
+        side.applied = uow.rights.applied(node, keys + picked)  # a set-aside made again: not
+        # for goods picked here (`NodeSide._apply`)
         side.count_basis = {
             r.seq: _counted_at(uow, node, r, ledger.head)
             for r in reply.requests

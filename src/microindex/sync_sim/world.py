@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from microindex.adapters.sync.codec import decode_reply, encode_push
 from microindex.adapters.sync.memory import SimulatedCrash
@@ -22,7 +23,8 @@ from microindex.domain.sync.messages import PushRefused
 from microindex.domain.sync.node import Override, PromisedOnline, SyncReason
 from microindex.service import fulfilment, promise, repromise, rights, sync
 from microindex.service.promise import UnknownOrder
-from microindex.service.sync_ports import HubUnreachable
+from microindex.service.promise_ports import PromiseUnitOfWork
+from microindex.service.sync_ports import HubUnreachable, SyncUnitOfWork
 from microindex.sync_sim.network import Delivery, Network
 from microindex.sync_sim.nodes import CENTRE, sim_nodes
 from microindex.sync_sim.stores import Stores
@@ -83,7 +85,9 @@ class RightsWorld:
         hold = timedelta(seconds=scenario.hold_s)
         self.promising = promise.PromiseSettings(lease=hold, hold=hold)
         self.net = Network(scenario.faults, outages(scenario), scenario.seed)
-        settings = sync.SyncSettings(expected_gap_s=dict(scenario.expected_gap_s))
+        settings = sync.SyncSettings(
+            expected_gap_s=dict(scenario.expected_gap_s), at_risk=self._waiting_at_risk
+        )
         self.endpoint = HubEndpoint(
             self.stores.hub, self.secrets, self.hub_now, settings, after=self._answer_uncovered
         )
@@ -332,6 +336,12 @@ class RightsWorld:
         if side.acked < head:
             return RETRY_S
         return float(side.next_sync_s or RETRY_S)
+
+    def _waiting_at_risk(
+        self, uow: SyncUnitOfWork, node: str, skus: Collection[str]
+    ) -> Mapping[str, int]:
+        """What orders at risk at `node` wait for there, as the workspace's hub reads it."""
+        return repromise.waiting(cast(PromiseUnitOfWork, uow), node, skus)
 
     def _answer_uncovered(self, node: str, now: datetime) -> None:
         """After each push, as the hub's endpoint does: orders whose goods at the node are

@@ -204,6 +204,14 @@ class Order:
         self.parts[node] = replace(part, at_risk=reason)
         return True
 
+    def cover_again(self, node: str, at: datetime, note: str, actor: str = "hub") -> Event:
+        """The goods of `node`'s part at risk are set aside there again (new stock there): no
+        longer at risk, still at its step (promised or confirmed), which says why."""
+        part = self._part(node)
+        if not part.at_risk or part.step not in (Step.PROMISED, Step.CONFIRMED):
+            raise StepRefused(self.ident, node, part.step.value, part.step.value)
+        return self._record(replace(part, at_risk=""), part.step, at, actor, note)
+
     def reroute(
         self,
         node: str,

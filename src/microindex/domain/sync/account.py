@@ -102,9 +102,19 @@ class Request:
     # a count asked without a position: when it was taken (hub clock); the node counts at
     # its last movement by then, from `position` (the hub's mirror head) on
     at: datetime | None = None
+    # (a set-aside's `position` is 0, or its own seq when the reservation is covered again)
+
+    @property
+    def again(self) -> bool:
+        """A set-aside made again after its reservation's goods were gone (`cover_again`)."""
+        return self.kind is RequestKind.SETASIDE and self.position > 0
 
     @property
     def key(self) -> str:
+        """What the node keeps as applied: once per kind and reservation, but a set-aside made
+        again after its goods were gone (`NodeAccount.cover_again`) is its own, by its seq."""
+        if self.again:
+            return f"{self.kind.value}:{self.ident}#{self.position}"
         return f"{self.kind.value}:{self.ident}"
 
 
@@ -181,6 +191,25 @@ class NodeAccount:
         self._put(reservation)
         self._add_h(sku, -quantity)
         self._request(RequestKind.SETASIDE, sku, quantity, ident)
+        return reservation
+
+    def cover_again(self, ident: str, sku: str, quantity: int, expires_at: datetime) -> Reservation:
+        """Reservation `ident`, uncovered (its goods gone at the node), covered again here from
+        rights held, as `reserve` does (the escrow test, H debited before the set-aside
+        leaves). Its set-aside request is keyed by its own seq, so the node applies it though
+        it applied the first; the node sets nothing aside twice under one id (`NodeSide`
+        refuses it while the first is still there, and the refusal gives H back at `settle`)."""
+        found = self.reservations.get(ident)
+        if found is not None and found.state is not State.UNCOVERED:
+            raise InvalidValue("reservation", ident, "is not uncovered")
+        if quantity < 1 or self.h(sku) < quantity:
+            raise NotEnoughRights(sku, self.node, quantity, self.h(sku))
+        reservation = Reservation(ident, self.node, sku, quantity, expires_at)
+        self._put(reservation)
+        self._add_h(sku, -quantity)
+        seq = self.next_request
+        self._add(Request(seq, RequestKind.SETASIDE, sku, quantity, ident, position=seq))
+        self.next_request += 1
         return reservation
 
     def reserve_arrival(

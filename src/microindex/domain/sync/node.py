@@ -206,9 +206,11 @@ class NodeSide:
             return self._stock_request(ledger, request, at)
         rights, sku, q = self.get(request.sku), request.sku, request.quantity
         tag, ident, grant = Tag(request.kind.value), request.ident, MovementKind.GRANT
-        if request.kind is RequestKind.SETASIDE and rights.granted >= q:
-            return [self._record(ledger, sku, grant, q, at, tag, ident)]
         held = rights.reservation(ident)
+        if request.again and (held is not None or tagged(Tag.FULFIL, ident) in self.applied):
+            return []  # its goods are set aside here, or were picked: refused, never twice
+        if request.kind is RequestKind.SETASIDE and rights.granted >= q and held is None:
+            return [self._record(ledger, sku, grant, q, at, tag, ident)]
         if request.kind is RequestKind.UNSETASIDE and held is not None and held <= q:
             # what is still set aside: a sale anyway may have eaten part of it since
             return [self._record(ledger, sku, grant, held, at, tag, ident)]
