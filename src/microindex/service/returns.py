@@ -135,16 +135,22 @@ def find_return(nodes: Nodes, return_id: str) -> tuple[str, Return]:
     raise UnknownReturn(return_id)
 
 
-def check_in(nodes: Nodes, return_id: str, scanned: str, quantity: int = 1) -> ReturnLine:
-    """A scan (SKU or GTIN) of returned goods arriving at the return point."""
+def check_in(
+    hub: UnitOfWorkFactory, nodes: Nodes, return_id: str, scanned: str, quantity: int = 1
+) -> list[ReturnLine]:
+    """A scan (SKU or GTIN, read in the hub's catalog) of returned goods arriving at the
+    return point. A kit's own barcode checks in its parts, at the quantities it holds
+    (ADR 0009), all or none."""
     point, _ = find_return(nodes, return_id)
-    with nodes[point]() as uow:
+    with hub() as uow:
         sku = scanned_sku(UnitOfWorkLookup(uow), scanned)
+        parts = parts_wanted([(sku, quantity)], uow.catalog.kits_among([sku]))
+    with nodes[point]() as uow:
         ret = _load(uow.returns.get(return_id), return_id)
-        line = ret.check_in(sku, quantity)
+        lines = [ret.check_in(part, units) for part, units in parts.items()]
         uow.returns.save(ret)
         uow.commit()
-    return line
+    return lines
 
 
 def scanned_sku(lookup: UnitOfWorkLookup, scanned: str) -> str:

@@ -111,8 +111,10 @@ def check_in(
     Example: microindex returns check-in R-shopfront-00001 5069412000027
     """
     with domain_errors():
-        line = returns_service.check_in(governance(ctx).sources.nodes, return_id, scanned, quantity)
-    console.print(f"{return_id}: {line.sku} {line.received} of {line.quantity} in")
+        sources = governance(ctx).sources
+        lines = returns_service.check_in(sources.hub, sources.nodes, return_id, scanned, quantity)
+    for line in lines:  # a kit's barcode checks in each of its parts
+        console.print(f"{return_id}: {line.sku} {line.received} of {line.quantity} in")
 
 
 @app.command("disposition")

@@ -231,7 +231,7 @@ def show_return(return_id: ReturnId, hub: HubDep, token: TokenDep) -> ReturnOut:
 def check_in(return_id: ReturnId, body: CheckInIn, hub: HubDep, token: TokenDep) -> ReturnOut:
     _at_point(hub, token, return_id)
     nodes = _nodes(hub)
-    returns_service.check_in(nodes, return_id, body.scan, body.quantity)
+    returns_service.check_in(hub.hub, nodes, return_id, body.scan, body.quantity)
     return return_out(returns_service.find_return(nodes, return_id)[1])
 
 
