@@ -343,6 +343,7 @@ SWEEP_EVERY_S = 300
 AT_RISK_EVERY_S = 300  # parts at risk tried again, for stock the hub learned without a push
 LOW_STOCK_EVERY_S = 300
 ACCURACY_AT = {"hour": 0, "minute": 10}  # UTC: the day accuracy is kept by has just closed
+SALE_KEYS_AT = {"hour": 3, "minute": 30}  # UTC: sale keys past their month forgotten
 WEBHOOKS_EVERY_S = 5  # at most as often as the timer thread ticks
 
 
@@ -398,6 +399,13 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         kept = listings.keep(now) if listings is not None else 0
         return f"{kept} closed days of listing accuracy measured and kept"
 
+    def sale_keys(now: datetime) -> str:
+        from microindex.service.rights import prune_sale_keys
+
+        databases = [ws.hub, *(ws.node(n.code.value) for n in list_nodes(ws.hub))]
+        pruned = sum(prune_sale_keys(database, now) for database in databases)
+        return f"{pruned} sale keys past their 30 days forgotten"
+
     return [
         Timer("release-lapsed-leases", Every(LEASES_EVERY_S), leases),
         Timer("low-stock", Every(LOW_STOCK_EVERY_S), low_stock),
@@ -405,6 +413,7 @@ def hub_timers(ws: Workspace) -> list[Timer]:
         Timer("expire-reservations", Every(EXPIRY_EVERY_S), expiry),
         Timer("locker-sweep", Every(SWEEP_EVERY_S), sweep),
         Timer("keep-listing-accuracy", Cron(ACCURACY_AT), listing_accuracy),
+        Timer("prune-sale-keys", Cron(SALE_KEYS_AT), sale_keys),
         Timer("retry-at-risk", Every(AT_RISK_EVERY_S), at_risk),
         *(Timer(job.name, Cron(job.trigger), _governance(ws, job.name)) for job in JOBS.values()),
     ]

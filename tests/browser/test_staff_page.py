@@ -178,7 +178,7 @@ def test_a_sale_tapped_again_after_its_answer_was_lost_is_sold_once(phone: Any, 
     phone.click("[data-action=sell]")
     expect(phone.locator("#message")).to_contain_text("No answer from the server")
     phone.click("[data-action=sell]")
-    expect(phone.locator("#message")).to_have_text(f"Sold 1 × {sku}")
+    expect(phone.locator("#message")).to_have_text(re.compile(rf"^Sold 1 × {sku}, sale van#\d+$"))
     expect(phone.locator("#on-hand")).to_have_text(str(on_hand - 1))
     assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
     since = f"{hub.url}/api/v1/nodes/van/movements?after={before}"
@@ -188,3 +188,23 @@ def test_a_sale_tapped_again_after_its_answer_was_lost_is_sold_once(phone: Any, 
     phone.click("[data-action=sell]")  # answered: the next tap is a new sale, a new key
     expect(phone.locator("#on-hand")).to_have_text(str(on_hand - 2))
     assert len(keys) == 3 and keys[2] != keys[0]
+
+
+def test_a_sale_on_the_staff_page_names_the_sale_a_return_is_opened_against(
+    phone: Any, hub: Hub
+) -> None:
+    """No reference typed: the page shows the sale as `stock sell` prints it, van#SEQ, and a
+    return opened against that sale is taken."""
+    sku = _a_sku(phone, hub, "van")
+    _sign_in(phone, hub, "van")
+    _look_up(phone, sku)
+    phone.fill("#quantity", "1")
+    phone.click("[data-action=sell]")
+    expect(phone.locator("#message")).to_have_text(re.compile(rf"^Sold 1 × {sku}, sale van#\d+$"))
+    seq = int(phone.inner_text("#message").rsplit("#", 1)[1])
+    admin = {"Authorization": f"Bearer {hub.secrets['admin']}"}
+    line = {"sku": sku, "quantity": 1}
+    back = {"sold_at": "van", "sale": seq, "lines": [line], "reason": "changed-mind"}
+    opened = phone.request.post(f"{hub.url}/api/v1/returns", data=back, headers=admin)
+    assert opened.status == 201, opened.text()
+    assert opened.json()["sale"] == seq

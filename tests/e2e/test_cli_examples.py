@@ -102,6 +102,7 @@ REFUSED: dict[str, tuple[str, str]] = {
     "media verify": (NOT_IN_DEMO, "no media asset with id '3f2a9c0d1e2b4a5f'"),
     "feeds page": ("the demo has no SKU MUG-001", "no product with SKU 'MUG-001'"),
     "returns open": ("the demo's van sold no mug under till:van", "but only 0 sold under"),
+    "returns open #2": (NOT_IN_DEMO, "no walk-in sale van#12 (as `stock sell` printed it)"),
     "returns check-in": ("a GTIN the demo does not sell", "no product with SKU '5069412000027'"),
     "returns disposition": (NOT_IN_DEMO, "MUG-TIDE-350 is not on this return"),
     "token revoke": (NOT_IN_DEMO, "no token with id 'tok_3f9a1c2b4d5e'"),

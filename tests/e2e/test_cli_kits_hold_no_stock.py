@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.e2e.test_cli import _shop
 from tests.e2e.test_cli_kits_purchasing import KIT, KIT_CSV, PARTS, _kits, _on_hand, _stocked, cli
 
+KIT_GTIN = "05069412000041"  # the boxed set's own barcode
 REFUSED = f"{KIT} is a kit: it holds no stock of its own; receive its parts instead"
 
 
@@ -81,3 +82,26 @@ def test_a_sold_kit_returned_by_its_sku_comes_back_as_its_parts(tmp_path: Path) 
         ws, "returns", "open", "shop", "till:7", f"{KIT}:2", "--reason", "changed-mind", ok=False
     )
     assert "MUG-TIDE-250" in again  # one kit left to return: two is more than was sold
+
+
+def test_a_kits_own_barcode_scanned_at_check_in_checks_in_its_parts(tmp_path: Path) -> None:
+    ws = _stocked(tmp_path)
+    barcoded = tmp_path / "kit-gtin.csv"
+    barcoded.write_text(
+        f"sku,gtin,title,price,currency\n{KIT},{KIT_GTIN},Tea set for two,70.00,GBP\n",
+        encoding="utf-8",
+    )
+    cli(ws, "catalog", "import", str(barcoded))
+    desk = ("--kind", "store", "--name", "Returns desk", "--lat", "51.5", "--lon", "-0.1")
+    cli(ws, "node", "add", "desk", *desk, "--return-point")
+    cli(ws, "kit", "sell", "shop", KIT, "1", "--ref", "till:8")
+    opened = json.loads(
+        cli(ws, "returns", "open", "shop", "till:8", KIT, "--reason", "changed-mind", "--json")
+    )
+    out = cli(ws, "returns", "check-in", opened["id"], KIT_GTIN)
+    assert "MUG-TIDE-250 2 of 2 in" in out and "BWL-MOSS-S 1 of 1 in" in out
+    listed = json.loads(cli(ws, "returns", "list", "--json"))
+    lines = next(r["lines"] for r in listed if r["id"] == opened["id"])
+    assert {(line["sku"], line["received"]) for line in lines} == set(PARTS.items())
+    again = cli(ws, "returns", "check-in", opened["id"], KIT_GTIN, ok=False)
+    assert "MUG-TIDE-250: 2 of 2 in, cannot add 2" in again  # one kit came back, not two

@@ -46,7 +46,7 @@ def test_a_return_is_restocked_at_a_different_node_than_it_was_sold_from(shop: S
         shop.hub, shop.nodes, VAN_SALE, [(MUG, 1)], Reason.CHANGED_MIND, AT, near=KINGS_CROSS
     )
     assert ret.return_point == "locker"
-    returns.check_in(shop.nodes, ret.id, MUG)
+    returns.check_in(shop.hub, shop.nodes, ret.id, MUG)
     decision = returns.disposition(shop.nodes, ret.id, MUG, Condition.AS_NEW, AT, actor="kim")
     assert decision.disposition is Disposition.RESTOCK and decision.movement is not None
     assert on_hand(shop, "locker", MUG) == 1
@@ -60,7 +60,7 @@ def test_a_return_is_restocked_at_a_different_node_than_it_was_sold_from(shop: S
 def test_the_restock_movement_names_the_return(shop: Shop) -> None:
     sell_at_van(shop, MUG, 1)
     ret = returns.open_return(shop.hub, shop.nodes, VAN_SALE, [(MUG, 1)], Reason.WRONG_ITEM, AT)
-    returns.check_in(shop.nodes, ret.id, MUG)
+    returns.check_in(shop.hub, shop.nodes, ret.id, MUG)
     decision = returns.disposition(shop.nodes, ret.id, MUG, Condition.AS_NEW, AT)
     assert decision.movement is not None
     with shop.nodes[ret.return_point]() as uow:
@@ -84,7 +84,7 @@ def test_without_a_customer_location_the_return_goes_to_the_point_nearest_the_se
 def test_check_in_by_gtin_scan_finds_the_line(shop: Shop) -> None:
     sell_at_van(shop, VASE, 1)
     ret = returns.open_return(shop.hub, shop.nodes, VAN_SALE, [(VASE, 1)], Reason.FAULTY, AT)
-    line = returns.check_in(shop.nodes, ret.id, VASE_GTIN)
+    (line,) = returns.check_in(shop.hub, shop.nodes, ret.id, VASE_GTIN)
     assert (line.sku, line.received) == (VASE, 1)
 
 
@@ -93,7 +93,7 @@ def test_damaged_fragile_goods_are_written_off_by_rule_and_never_restocked(shop:
     ret = returns.open_return(
         shop.hub, shop.nodes, VAN_SALE, [(BOWL, 1)], Reason.DAMAGED_IN_TRANSIT, AT
     )
-    returns.check_in(shop.nodes, ret.id, BOWL)
+    returns.check_in(shop.hub, shop.nodes, ret.id, BOWL)
     decision = returns.disposition(shop.nodes, ret.id, BOWL, Condition.DAMAGED, AT)
     assert decision.disposition is Disposition.WRITE_OFF
     assert decision.movement is None
@@ -111,11 +111,11 @@ def test_returning_more_than_the_sale_sold_is_refused(shop: Shop) -> None:
 def test_units_cannot_be_dispositioned_before_they_are_checked_in(shop: Shop) -> None:
     sell_at_van(shop, MUG, 2)
     ret = returns.open_return(shop.hub, shop.nodes, VAN_SALE, [(MUG, 2)], Reason.CHANGED_MIND, AT)
-    returns.check_in(shop.nodes, ret.id, MUG)
+    returns.check_in(shop.hub, shop.nodes, ret.id, MUG)
     with pytest.raises(ReturnRefused):
         returns.disposition(shop.nodes, ret.id, MUG, Condition.AS_NEW, AT, quantity=2)
     with pytest.raises(ReturnRefused):
-        returns.check_in(shop.nodes, ret.id, MUG, quantity=2)
+        returns.check_in(shop.hub, shop.nodes, ret.id, MUG, quantity=2)
 
 
 def test_an_order_id_origin_is_checked_against_the_order_s_picks(shop: Shop) -> None:

@@ -87,3 +87,39 @@ def test_a_sold_kit_returned_by_its_sku_comes_back_as_its_parts(api: Any) -> Non
         ("TIN-BALM", 1),
         ("BAG-COTTON", 1),
     }
+
+
+def test_a_kits_own_barcode_scanned_at_check_in_checks_in_its_parts(api: Any) -> None:
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    # the return point is there before the barcode: the hub's catalog reads the scan
+    desk = {"code": "desk", "kind": "store", "name": "desk", "lat": 51.5, "lon": -0.1}
+    point = {**desk, "capabilities": {"return_point": True}}
+    assert _call(client, "POST", "/nodes", admin, json=point).status_code == 201
+    barcoded = f"sku,gtin,title,price,currency\n{KIT},05069412000041,Zero-waste kit,30.00,GBP\n"
+    made = _call(client, "POST", "/catalog/import", admin, content=barcoded.encode())
+    assert made.status_code == 200, made.text
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    sale = {"quantity": 1, "reference": "till:4"}
+    assert (
+        _call(client, "POST", f"/nodes/shop/kits/{KIT}/sell", admin, json=sale).status_code == 200
+    )
+    back = {
+        "sold_at": "shop",
+        "reference": "till:4",
+        "lines": [{"sku": KIT, "quantity": 1}],
+        "reason": "changed-mind",
+    }
+    opened = _call(client, "POST", "/returns", admin, json=back)
+    assert opened.status_code == 201, opened.text
+    rid = opened.json()["id"]
+    scan = {"scan": "5069412000041"}
+    checked = _call(client, "POST", f"/returns/{rid}/check-in", admin, json=scan)
+    assert checked.status_code == 200, checked.text
+    assert {(ln["sku"], ln["received"]) for ln in checked.json()["lines"]} == {
+        ("BAR-SOAP", 2),
+        ("TIN-BALM", 1),
+        ("BAG-COTTON", 1),
+    }
+    again = _call(client, "POST", f"/returns/{rid}/check-in", admin, json=scan)
+    assert again.status_code == 409, again.text

@@ -198,6 +198,16 @@ class MemoryLedger:
             raise ValueError(f"sale key {sale.key!r} at {sale.node} exists")
         self._s.sales[(sale.node, sale.key)] = sale
 
+    def prune_sale_keys(self, before: datetime) -> int:
+        old = [
+            (sale.node, sale.key)
+            for sale in self._s.sales.values()
+            if (m := self._s.movements.get((sale.node, sale.last))) is not None and m.at < before
+        ]
+        for found in old:
+            del self._s.sales[found]
+        return len(old)
+
 
 class MemoryOutbox:
     def __init__(self, state: _State) -> None:

@@ -110,7 +110,7 @@ def _returns(
         when = at + timedelta(minutes=i)
         ret = returns.open_return(workspace.hub, nodes, origin, [(sku, 1)], reason, when, near)
         gtin = products[sku].gtin
-        returns.check_in(nodes, ret.id, gtin.digits if gtin else sku)
+        returns.check_in(workspace.hub, nodes, ret.id, gtin.digits if gtin else sku)
         condition = Condition.DAMAGED if reason is Reason.DAMAGED_IN_TRANSIT else Condition.AS_NEW
         returns.disposition(nodes, ret.id, sku, condition, when, actor="demo")
     return len(wanted)

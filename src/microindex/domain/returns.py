@@ -20,19 +20,37 @@ from microindex.domain.product import Fragility
 class OriginKind(StrEnum):
     """What a return is opened against: a walk-in sale now, an order when orders land."""
 
-    SALE = "sale"  # the reference of sell movements at a node, e.g. `till:shopfront`
+    SALE = "sale"  # sell movements at a node: by the reference staff typed, or by `sale`
     ORDER = "order"  # an order id (issue 5)
 
 
 @dataclass(frozen=True, slots=True)
 class Origin:
+    """A sale is named by the reference staff typed with it (every sale under it, e.g.
+    `till:shopfront`) or by `sale`, its own place in the selling node's ledger (the `seq`
+    a sale answers, `node#seq` as `stock sell` prints it), for a sale made without one. The
+    two are separate fields: a reference is never read as a place, whatever it looks like."""
+
     kind: OriginKind
     reference: str
     node: str  # where it was sold from
+    sale: int | None = None  # the sale's movement seq at `node`: instead of a reference
 
     def __post_init__(self) -> None:
-        if not self.reference.strip():
+        if self.sale is not None:
+            if self.kind is not OriginKind.SALE or self.reference:
+                raise InvalidValue(
+                    "sale", str(self.sale), "a return names a sale by its reference or its place"
+                )
+            if self.sale < 1:
+                raise InvalidValue("sale", str(self.sale), "a sale's place in a ledger is 1 on")
+        elif not self.reference.strip():
             raise InvalidValue("reference", self.reference, "a return names the sale or order")
+
+    @property
+    def label(self) -> str:
+        """The origin as a person names it: the reference, or the sale as `node#seq`."""
+        return self.reference if self.sale is None else f"{self.node}#{self.sale}"
 
 
 class Reason(StrEnum):
@@ -117,6 +135,18 @@ class NoReturnPoint(DomainError):
 
     def __str__(self) -> str:
         return f"no node accepts returns (near {self.near})"
+
+
+@dataclass(eq=False)
+class NoSuchSale(DomainError):
+    """A return names a sale by its place in a node's ledger where no walk-in sale is."""
+
+    node: str
+    seq: int
+    code = "no_such_sale"
+
+    def __str__(self) -> str:
+        return f"no walk-in sale {self.node}#{self.seq} (as `stock sell` printed it)"
 
 
 @dataclass(eq=False)
@@ -234,7 +264,7 @@ def nearest_return_point(nodes: Sequence[Node], near: Location) -> Node:
 def check_against_sale(origin: Origin, sku: str, sold: int, already: int, returned: int) -> None:
     """Refuse a return of more units than the sale reference sold (less earlier returns)."""
     if already + returned > sold:
-        raise ReturnExceedsSale(origin.reference, origin.node, sku, sold, already + returned)
+        raise ReturnExceedsSale(origin.label, origin.node, sku, sold, already + returned)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,10 @@ class LedgerStore(Protocol):
         """Keep a keyed sale beside its movements, in the unit of work's transaction."""
         ...
 
+    def prune_sale_keys(self, before: datetime) -> int:
+        """Forget the keys of sales made before `before`; how many were forgotten."""
+        ...
+
 
 class Outbox(Protocol):
     def add(self, topic: str, key: str, payload: dict[str, Any], at: datetime) -> None: ...

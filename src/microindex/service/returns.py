@@ -10,7 +10,7 @@ received again).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from microindex.domain.codes import Sku
@@ -23,6 +23,7 @@ from microindex.domain.returns import (
     Condition,
     Decision,
     Disposition,
+    NoSuchSale,
     Origin,
     OriginKind,
     Reason,
@@ -56,9 +57,10 @@ def open_return(
     near: Location | None = None,
     note: str = "",
 ) -> Return:
-    """Open a return of `lines` (SKU, units) against a sale reference (or order id) at the
-    node that sold it, sent to the return point nearest `near` (default: the selling node).
-    A kit comes back as the parts it was sold as (ADR 0009), at the quantities it holds."""
+    """Open a return of `lines` (SKU, units) against a sale (by its reference or its place
+    in the ledger) or an order id at the node that sold it, sent to the return point
+    nearest `near` (default: the selling node). A kit comes back as the parts it was sold
+    as (ADR 0009), at the quantities it holds."""
     with hub() as uow:
         missing = uow.catalog.missing(sku for sku, _ in lines)
         if missing:
@@ -71,10 +73,9 @@ def open_return(
     seller_db = registered(nodes, origin.node)
     if kits:
         lines = list(parts_wanted(lines, kits).items())
-    sold = sold_under(seller_db, origin)
-    already = returned_under(nodes, origin)
-    for sku, units in lines:
-        check_against_sale(origin, sku, sold.get(sku, 0), already.get(sku, 0), units)
+    for sold, already in _sales_and_returns(seller_db, nodes, origin):
+        for sku, units in lines:
+            check_against_sale(origin, sku, sold.get(sku, 0), already.get(sku, 0), units)
     point = nearest_return_point(all_nodes, near or seller.location).code.value
     with nodes[point]() as uow:
         ret = Return(
@@ -91,11 +92,52 @@ def open_return(
     return ret
 
 
-def sold_under(node_db: UnitOfWorkFactory, origin: Origin) -> dict[str, int]:
-    """Units sold (or picked for an order) under the origin's reference at its node."""
-    sold: dict[str, int] = defaultdict(int)
-    for m in all_movements(node_db, origin.node):
-        if m.kind in SOLD_KINDS and _under(m, origin):
+Units = dict[str, int]
+
+
+def _sales_and_returns(
+    seller_db: UnitOfWorkFactory, nodes: Nodes, origin: Origin
+) -> list[tuple[Units, Units]]:
+    """What a new return against `origin` is held to, as (sold, already returned) by SKU.
+
+    A sale named by its place (`origin.sale`) lies within the reference it was typed with
+    (perhaps none), so a return by either takes from both: the sale's own units and its
+    reference's. Two returns against one sale, one by each name, never take more than it
+    sold."""
+    moves = all_movements(seller_db, origin.node)
+    sales = {m.seq: m for m in moves if m.kind is MovementKind.SELL}
+    if origin.sale is not None and origin.sale not in sales:
+        raise NoSuchSale(origin.node, origin.sale)
+    if origin.kind is OriginKind.ORDER:
+        return [(_sold(m for m in moves if _under(m, origin)), returned_under(nodes, origin))]
+    # the reference typed with the sale: the units of every sale under it are held together
+    reference = origin.reference if origin.sale is None else sales[origin.sale].reference
+    under = Origin(OriginKind.SALE, reference, origin.node) if reference else None
+    by_reference = [m for m in moves if m.kind in SOLD_KINDS and m.reference == reference]
+    already: Units = defaultdict(int)
+    own: Units = defaultdict(int)
+    for ret in all_returns(nodes):
+        placed = ret.origin.sale
+        if ret.origin.node != origin.node or (placed is None and under is None):
+            continue
+        if placed is None and ret.origin.reference != reference:
+            continue
+        if placed is not None and (placed not in sales or sales[placed].reference != reference):
+            continue
+        for line in ret.lines:
+            already[line.sku] += line.quantity
+            if placed is not None and placed == origin.sale:
+                own[line.sku] += line.quantity
+    held = [(_sold(by_reference), dict(already))]
+    if origin.sale is not None:
+        held.append((_sold([sales[origin.sale]]), dict(own)))
+    return held
+
+
+def _sold(moves: Iterable[Movement]) -> Units:
+    sold: Units = defaultdict(int)
+    for m in moves:
+        if m.kind in SOLD_KINDS:
             sold[m.sku] -= m.quantity
     return dict(sold)
 
@@ -112,7 +154,8 @@ def returned_under(nodes: Nodes, origin: Origin) -> dict[str, int]:
     """Units already on returns opened against the same reference at the same node."""
     units: dict[str, int] = defaultdict(int)
     for ret in all_returns(nodes):
-        if ret.origin.reference == origin.reference and ret.origin.node == origin.node:
+        same = ret.origin.sale is None and ret.origin.reference == origin.reference
+        if same and ret.origin.node == origin.node:
             for line in ret.lines:
                 units[line.sku] += line.quantity
     return dict(units)
@@ -135,16 +178,22 @@ def find_return(nodes: Nodes, return_id: str) -> tuple[str, Return]:
     raise UnknownReturn(return_id)
 
 
-def check_in(nodes: Nodes, return_id: str, scanned: str, quantity: int = 1) -> ReturnLine:
-    """A scan (SKU or GTIN) of returned goods arriving at the return point."""
+def check_in(
+    hub: UnitOfWorkFactory, nodes: Nodes, return_id: str, scanned: str, quantity: int = 1
+) -> list[ReturnLine]:
+    """A scan (SKU or GTIN, read in the hub's catalog) of returned goods arriving at the
+    return point. A kit's own barcode checks in its parts, at the quantities it holds
+    (ADR 0009), all or none."""
     point, _ = find_return(nodes, return_id)
-    with nodes[point]() as uow:
+    with hub() as uow:
         sku = scanned_sku(UnitOfWorkLookup(uow), scanned)
+        parts = parts_wanted([(sku, quantity)], uow.catalog.kits_among([sku]))
+    with nodes[point]() as uow:
         ret = _load(uow.returns.get(return_id), return_id)
-        line = ret.check_in(sku, quantity)
+        lines = [ret.check_in(part, units) for part, units in parts.items()]
         uow.returns.save(ret)
         uow.commit()
-    return line
+    return lines
 
 
 def scanned_sku(lookup: UnitOfWorkLookup, scanned: str) -> str:

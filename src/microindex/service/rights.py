@@ -8,7 +8,7 @@ hub selling online never together sell more than the node holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from microindex.domain.errors import OutOfStock
 from microindex.domain.movement import Movement
@@ -96,6 +96,22 @@ def _answered(ledger: LedgerStore, kept: KeptSale, asked: str) -> list[Movement]
     if kept.asked != asked:
         raise SaleKeyReused(kept.node, kept.key)
     return ledger.movements(kept.node, kept.first - 1, kept.last - kept.first + 1)
+
+
+SALE_KEYS_KEPT = timedelta(days=30)
+"""How long a till's sale key is answered (ADR 0058): a till retries a sale within minutes,
+so a key a month old is forgotten, nightly (the hub's `prune-sale-keys` timer, a node
+agent's first loop each day); the same key later is a new sale."""
+
+
+def prune_sale_keys(
+    node_db: SyncUnitOfWorkFactory, now: datetime, kept: timedelta = SALE_KEYS_KEPT
+) -> int:
+    """Forget the sale keys of sales made more than `kept` before `now`; how many."""
+    with node_db() as uow:
+        pruned = uow.ledger.prune_sale_keys(now - kept)
+        uow.commit()
+    return pruned
 
 
 AskHub = Callable[[Mapping[str, int]], None]

@@ -10,10 +10,11 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from microindex.domain.sync.messages import PushRefused
 from microindex.domain.sync.node import SyncReason
+from microindex.service.rights import prune_sale_keys
 from microindex.service.sync import sync_due, sync_node
 from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
 
@@ -33,6 +34,7 @@ class WorkerState:
     last_sync: datetime | None = None
     failures: int = 0
     refused: PushRefused | None = None
+    pruned_on: date | None = None  # the day sale keys past their month were last forgotten
 
 
 def run_node(
@@ -51,6 +53,9 @@ def run_node(
     settings, rng, state = settings or WorkerSettings(), rng or random.Random(), WorkerState()
     while keep_going():
         now = clock()
+        if state.pruned_on != now.date():  # the agent's nightly upkeep, the hub's timer's
+            prune_sale_keys(node_db, now)
+            state.pruned_on = now.date()
         idle = float("inf") if state.last_sync is None else (now - state.last_sync).total_seconds()
         if state.failures or sync_due(node_db, node, idle) is not SyncReason.NOTHING:
             try:

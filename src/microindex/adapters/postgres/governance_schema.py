@@ -36,6 +36,12 @@ PACKAGING_MIGRATION = (
     """,
 )
 
+RETURN_SALE_MIGRATION = (
+    197,
+    "returns: the sale a return is against, by its place in the selling node's ledger",
+    "ALTER TABLE returns ADD COLUMN origin_seq bigint CHECK (origin_seq >= 1)",
+)
+
 RETURNS_MIGRATION = (
     121,
     "returns: returns at their return point, their lines and disposition decisions",

@@ -48,7 +48,8 @@ class PostgresReturns:
         o = ret.origin
         self._conn.execute(
             "INSERT INTO returns (id, number, return_point, origin_kind, origin_ref, origin_node,"
-            " reason, opened_at, note) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " reason, opened_at, note, origin_seq)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 ret.id,
                 self.next_number(),
@@ -59,6 +60,7 @@ class PostgresReturns:
                 ret.reason.value,
                 ret.opened_at,
                 ret.note,
+                o.sale,
             ),
         )
         self.save(ret)
@@ -100,7 +102,7 @@ class PostgresReturns:
     def get(self, return_id: str) -> Return | None:
         row = self._conn.execute(
             "SELECT id, return_point, origin_kind, origin_ref, origin_node, reason, opened_at,"
-            " note FROM returns WHERE id = %s",
+            " note, origin_seq FROM returns WHERE id = %s",
             (return_id,),
         ).fetchone()
         return None if row is None else self._return(row)
@@ -108,12 +110,12 @@ class PostgresReturns:
     def all(self) -> list[Return]:
         rows = self._conn.execute(
             "SELECT id, return_point, origin_kind, origin_ref, origin_node, reason, opened_at,"
-            " note FROM returns ORDER BY number"
+            " note, origin_seq FROM returns ORDER BY number"
         ).fetchall()
         return [self._return(row) for row in rows]
 
     def _return(self, row: tuple[Any, ...]) -> Return:
-        rid, point, kind, ref, node, reason, opened_at, note = row
+        rid, point, kind, ref, node, reason, opened_at, note, sale = row
         lines = [
             ReturnLine(sku, quantity, received)
             for sku, quantity, received in self._conn.execute(
@@ -130,7 +132,7 @@ class PostgresReturns:
                 (rid,),
             )
         ]
-        origin = Origin(OriginKind(kind), ref, node)
+        origin = Origin(OriginKind(kind), ref, node, sale)
         return Return(rid, origin, point, Reason(reason), opened_at, lines, decisions, note)
 
 

@@ -22,6 +22,7 @@ from microindex.adapters.postgres.governance_schema import (
     COUNTS_MIGRATION,
     GOVERNANCE_MIGRATION,
     PACKAGING_MIGRATION,
+    RETURN_SALE_MIGRATION,
     RETURNS_MIGRATION,
 )
 from microindex.adapters.postgres.ledger_schema import (
@@ -280,6 +281,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     PROMISE_INDEXES_MIGRATION,  # 189: PostgreSQL only
     OPEN_PARTS_INDEX_MIGRATION,
     SALE_KEYS_MIGRATION,
+    RETURN_SALE_MIGRATION,
     PROMISE_READ_RATES_MIGRATION,  # 198: PostgreSQL only
 ]
 

@@ -523,6 +523,15 @@ class PostgresLedger:
             (sale.node, sale.key, sale.asked, sale.first, sale.last),
         )
 
+    def prune_sale_keys(self, before: datetime) -> int:
+        """A key goes with its sale's age: the time of the sale's last movement."""
+        self._send_held()
+        return self._conn.execute(
+            "DELETE FROM sale_keys WHERE EXISTS (SELECT 1 FROM movements m"
+            " WHERE m.node = sale_keys.node AND m.seq = sale_keys.last_seq AND m.at < %s)",
+            (before,),
+        ).rowcount
+
 
 class PostgresOutbox:
     """Messages are numbered in commit order, so a reader that resumes after the highest id it saw

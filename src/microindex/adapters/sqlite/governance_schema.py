@@ -41,6 +41,12 @@ RETURNS_MIGRATION = (
     """,
 )
 
+RETURN_SALE_MIGRATION = (
+    197,
+    "returns: the sale a return is against, by its place in the selling node's ledger",
+    "ALTER TABLE returns ADD COLUMN origin_seq INTEGER CHECK (origin_seq >= 1)",
+)
+
 COUNTS_MIGRATION = (
     71,
     "reconciliation: submitted counts, the variance history per node and SKU",

@@ -38,6 +38,12 @@ def _at(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+_RETURN = (
+    "id, number, return_point, origin_kind, origin_ref, origin_node, reason, opened_at, note,"
+    " origin_seq"
+)
+
+
 class SqliteReturns:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -50,7 +56,8 @@ class SqliteReturns:
     def add(self, ret: Return) -> None:
         o = ret.origin
         self._conn.execute(
-            "INSERT INTO returns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO returns (id, number, return_point, origin_kind, origin_ref, origin_node,"
+            " reason, opened_at, note, origin_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 ret.id,
                 self.next_number(),
@@ -61,6 +68,7 @@ class SqliteReturns:
                 ret.reason.value,
                 ret.opened_at.isoformat(),
                 ret.note,
+                o.sale,
             ),
         )
         self.save(ret)
@@ -96,15 +104,17 @@ class SqliteReturns:
         )
 
     def get(self, return_id: str) -> Return | None:
-        row = self._conn.execute("SELECT * FROM returns WHERE id = ?", (return_id,)).fetchone()
+        row = self._conn.execute(
+            f"SELECT {_RETURN} FROM returns WHERE id = ?", (return_id,)
+        ).fetchone()
         return None if row is None else self._return(row)
 
     def all(self) -> list[Return]:
-        rows = self._conn.execute("SELECT * FROM returns ORDER BY number").fetchall()
+        rows = self._conn.execute(f"SELECT {_RETURN} FROM returns ORDER BY number").fetchall()
         return [self._return(row) for row in rows]
 
     def _return(self, row: tuple[Any, ...]) -> Return:
-        rid, _, point, kind, ref, node, reason, opened, note = row
+        rid, _, point, kind, ref, node, reason, opened, note, sale = row
         lines = [
             ReturnLine(sku, quantity, received)
             for sku, quantity, received in self._conn.execute(
@@ -130,7 +140,7 @@ class SqliteReturns:
                 (rid,),
             )
         ]
-        origin = Origin(OriginKind(kind), ref, node)
+        origin = Origin(OriginKind(kind), ref, node, sale)
         opened_at = datetime.fromisoformat(opened)
         return Return(rid, origin, point, Reason(reason), opened_at, lines, decisions, note)
 

@@ -16,6 +16,7 @@ from microindex.adapters.sqlite.governance_schema import (
     GOVERNANCE_MIGRATION,
     PAST_SALES_MIGRATION,
     RETURN_LINE_ORDER_MIGRATION,
+    RETURN_SALE_MIGRATION,
     RETURNS_MIGRATION,
 )
 from microindex.adapters.sqlite.nodes_real_schema import (
@@ -341,6 +342,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ACCURACY_DAYS_MIGRATION,
     OPEN_PARTS_INDEX_MIGRATION,
     SALE_KEYS_MIGRATION,
+    RETURN_SALE_MIGRATION,
 ]
 
 # Data a migration computes in Python, run in the migration's transaction after its statements.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -501,6 +501,14 @@ class SqliteLedger:
             "INSERT INTO sale_keys (node, key, asked, first_seq, last_seq) VALUES (?, ?, ?, ?, ?)",
             (sale.node, sale.key, sale.asked, sale.first, sale.last),
         )
+
+    def prune_sale_keys(self, before: datetime) -> int:
+        """A key goes with its sale's age: the time of the sale's last movement (UTC text)."""
+        return self._conn.execute(
+            "DELETE FROM sale_keys WHERE EXISTS (SELECT 1 FROM movements m"
+            " WHERE m.node = sale_keys.node AND m.seq = sale_keys.last_seq AND m.at < ?)",
+            (before.astimezone(UTC).isoformat(),),
+        ).rowcount
 
 
 class SqliteOutbox:

@@ -33,6 +33,14 @@ def _near(text: str | None) -> Location | None:
     return Location(lat, lon)
 
 
+def _sold(sold_at: str, sale: str) -> Origin:
+    """The sale `stock sell` printed as NODE#SEQ (or its SEQ alone), sold at `sold_at`."""
+    node, _, seq = sale.rpartition("#")
+    if node not in ("", sold_at) or not seq.isdigit() or not seq.isascii() or len(seq) > 18:
+        raise InvalidValue("sale", sale, f"write the sale as `stock sell` printed it: {sold_at}#12")
+    return Origin(OriginKind.SALE, "", sold_at, int(seq))
+
+
 def return_record(ret: Return) -> dict[str, Any]:
     return {
         "id": ret.id,
@@ -41,6 +49,7 @@ def return_record(ret: Return) -> dict[str, Any]:
             "kind": ret.origin.kind.value,
             "reference": ret.origin.reference,
             "node": ret.origin.node,
+            "sale": ret.origin.sale,
         },
         "return_point": ret.return_point,
         "reason": ret.reason.value,
@@ -68,10 +77,18 @@ def return_record(ret: Return) -> dict[str, Any]:
 def open_return(
     ctx: typer.Context,
     sold_at: str = typer.Argument(..., help="Node that sold it."),
-    reference: str = typer.Argument(..., help="Sale reference (e.g. till:van) or order id."),
+    reference: str = typer.Argument(
+        ..., help="Sale reference (e.g. till:van), order id (--order) or sale (--sale)."
+    ),
     items: list[str] = typer.Argument(..., help="SKU or SKU:QUANTITY, one or more."),
     reason: Reason = typer.Option(..., "--reason", help="Why it came back."),
     order: bool = typer.Option(False, "--order", help="REFERENCE is an order id."),
+    sale: bool = typer.Option(
+        False,
+        "--sale",
+        help="REFERENCE is the sale as `stock sell` printed it (van#12, or 12): for a sale"
+        " made without --ref.",
+    ),
     near: str | None = typer.Option(None, "--near", help="Customer LAT,LON: nearest point."),
     note: str = typer.Option("", "--note"),
     as_json: bool = JSON,
@@ -79,14 +96,17 @@ def open_return(
     """Open a return against a sale; it goes to the nearest node that accepts returns.
 
     Example: microindex returns open van till:van MUG-TIDE-350 --reason changed-mind
+
+    Example: microindex returns open van van#12 MUG-TIDE-350 --sale --reason changed-mind
     """
     with domain_errors():
         gov = governance(ctx)
         kind = OriginKind.ORDER if order else OriginKind.SALE
+        origin = _sold(sold_at, reference) if sale else Origin(kind, reference, sold_at)
         ret = returns_service.open_return(
             gov.sources.hub,
             gov.sources.nodes,
-            Origin(kind, reference, sold_at),
+            origin,
             sku_quantities(items, one_if_bare=True),
             reason,
             workspace(ctx).clock(),
@@ -111,8 +131,10 @@ def check_in(
     Example: microindex returns check-in R-shopfront-00001 5069412000027
     """
     with domain_errors():
-        line = returns_service.check_in(governance(ctx).sources.nodes, return_id, scanned, quantity)
-    console.print(f"{return_id}: {line.sku} {line.received} of {line.quantity} in")
+        sources = governance(ctx).sources
+        lines = returns_service.check_in(sources.hub, sources.nodes, return_id, scanned, quantity)
+    for line in lines:  # a kit's barcode checks in each of its parts
+        console.print(f"{return_id}: {line.sku} {line.received} of {line.quantity} in")
 
 
 @app.command("disposition")
@@ -152,14 +174,14 @@ def list_returns(ctx: typer.Context, as_json: bool = JSON) -> None:
     if as_json:
         print_json([return_record(r) for r in found])
         return
-    table = Table("id", "state", "sold at", "reference", "point", "reason", "units", "decided")
+    table = Table("id", "state", "sold at", "sale", "point", "reason", "units", "decided")
     for r in found:
         decided = ", ".join(f"{d.quantity} {d.disposition}" for d in r.decisions)
         table.add_row(
             r.id,
             r.state.value,
             r.origin.node,
-            r.origin.reference,
+            r.origin.label,
             r.return_point,
             r.reason.value,
             str(r.units),

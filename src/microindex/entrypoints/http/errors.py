@@ -51,6 +51,7 @@ from microindex.domain.purchasing import (
 )
 from microindex.domain.returns import (
     NoReturnPoint,
+    NoSuchSale,
     ReturnExceedsSale,
     ReturnRefused,
     UnknownReturn,
@@ -128,6 +129,7 @@ STATUS: dict[type[DomainError], int] = {
     ReturnRefused: 409,
     UnknownReturn: 404,
     ReturnExceedsSale: 409,
+    NoSuchSale: 404,
     NoReturnPoint: 409,
     UnknownJob: 404,
     UnknownKit: 404,

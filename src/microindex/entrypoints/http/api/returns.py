@@ -49,8 +49,14 @@ class NearIn(Request):
 
 class ReturnIn(Request):
     sold_at: NodeText = Field(description="The node that sold it (or fulfilled the order).")
-    reference: Annotated[str, Field(strict=True, min_length=1, max_length=200)] = Field(
-        description="The sale's reference (e.g. till:van) or the order id."
+    reference: Annotated[str, Field(strict=True, max_length=200)] = Field(
+        default="",
+        description="The sale's reference (e.g. till:van) or the order id; not with `sale`.",
+    )
+    sale: Annotated[int, Field(strict=True, ge=1, le=2**62)] | None = Field(
+        default=None,
+        description="A sale made without a reference, by its place in the selling node's"
+        " ledger: the `seq` its /sell answered (`stock sell` prints it as node#seq).",
     )
     kind: OriginKind = Field(default=OriginKind.SALE, description="`sale` or `order`.")
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=100)]
@@ -94,6 +100,7 @@ class ReturnOut(BaseModel):
     state: str
     kind: str
     reference: str
+    sale: int | None = Field(description="The sale's place in the seller's ledger, if named so.")
     sold_at: str
     return_point: str
     reason: str
@@ -131,6 +138,7 @@ def return_out(ret: Return) -> ReturnOut:
         state=ret.state.value,
         kind=ret.origin.kind.value,
         reference=ret.origin.reference,
+        sale=ret.origin.sale,
         sold_at=ret.origin.node,
         return_point=ret.return_point,
         reason=ret.reason.value,
@@ -166,7 +174,7 @@ def open_return(body: ReturnIn, hub: HubDep, token: TokenDep) -> ReturnOut:
     ret = returns_service.open_return(
         hub.hub,
         _nodes(hub),
-        Origin(body.kind, body.reference, body.sold_at),
+        Origin(body.kind, body.reference, body.sold_at, body.sale),
         sorted(lines_of(body.lines).items()),
         body.reason,
         hub.now(),
@@ -231,7 +239,7 @@ def show_return(return_id: ReturnId, hub: HubDep, token: TokenDep) -> ReturnOut:
 def check_in(return_id: ReturnId, body: CheckInIn, hub: HubDep, token: TokenDep) -> ReturnOut:
     _at_point(hub, token, return_id)
     nodes = _nodes(hub)
-    returns_service.check_in(nodes, return_id, body.scan, body.quantity)
+    returns_service.check_in(hub.hub, nodes, return_id, body.scan, body.quantity)
     return return_out(returns_service.find_return(nodes, return_id)[1])
 
 

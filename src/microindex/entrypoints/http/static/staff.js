@@ -167,7 +167,8 @@
       const done = await api("POST", path, sent, saleKey);
       if (sale) unanswered = null;
       // a node whose agent keeps its ledger elsewhere: queued for its next sync (202)
-      say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}${isKit() ? " (a kit: its parts)" : ""}`);
+      const receipt = action === "sell" && !isKit() ? saleName(done) : "";
+      say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}${isKit() ? " (a kit: its parts)" : ""}${receipt}`);
     } catch (error) {
       if (sale) unanswered = error.answered ? null : { sale, key: saleKey };
       // refused, nothing recorded: the override sells under the same key
@@ -195,6 +196,9 @@
   // Units promised to online orders: sold only if the staff confirm it, saying why.
   let pendingSale = null;
 
+  // one SKU's sale, named as `stock sell` prints it (node#seq): what a return is opened against
+  const saleName = (done) => (done && done.seq ? `, sale ${done.node}#${done.seq}` : "");
+
   function askOverride(body, why) {
     pendingSale = body;
     say("Not sold: these units are promised to online orders.", true);
@@ -211,8 +215,8 @@
     try {
       // a kit's sale keeps the path it was refused on; a retry after no answer, its key
       const { path, saleKey, ...sale } = body;
-      await api("POST", path || `/nodes/${node}/sell`, path ? { quantity: sale.quantity, override: sale.override } : sale, saleKey);
-      say(`Sold ${body.quantity} × ${body.sku} as an overdraft`);
+      const done = await api("POST", path || `/nodes/${node}/sell`, path ? { quantity: sale.quantity, override: sale.override } : sale, saleKey);
+      say(`Sold ${body.quantity} × ${body.sku} as an overdraft${path ? "" : saleName(done)}`);
       cancelOverride();
     } catch (error) {
       say(error.message, true);
