@@ -6,7 +6,8 @@ reach. It answers the few API paths the staff page's script uses (the hub's path
 page and script work here), guarded by one node-local staff token. A walk-in sale spends the
 node's local rights (`service.rights.sell_walk_in`); beyond them the page says the units are
 promised to online orders and sells only on an override with a reason (an overdraft); the
-agent's sync loop takes the movements up.
+agent's sync loop takes the movements up. A pop-up's agent refuses to sell or receive after it
+closed (409 popup_closed, as the hub's edges), by the dates its syncs brought.
 Here the page also closes out the day (count what is left, settle with the hub when it can be
 reached, report the day); the picks of online orders are the hub's page's.
 """
@@ -58,7 +59,7 @@ from microindex.entrypoints.http.schemas import (
 )
 from microindex.entrypoints.http.staff import NODE_FEATURES, CountLineOut, ToCountOut, count_lines
 from microindex.entrypoints.http.templating import page
-from microindex.service import closeout, cycle_counts, kits, rights
+from microindex.service import closeout, cycle_counts, kits, popups, rights
 from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
@@ -213,8 +214,9 @@ def sell_kit(
     rights (else asked of the hub), 409 promised_online beyond them unless overridden."""
     given = body.override
     override = None if given is None else Override(given.actor or ACTOR, given.reason)
+    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.SELL)
     made = kits.sell(
-        _kits(site, sku), site.database, _here(site, node), sku, body.quantity, site.clock(),
+        _kits(site, sku), site.database, node, sku, body.quantity, site.clock(),
         body.reference, site.ask, ACTOR, override, idempotency_key,
     )  # fmt: skip
     return [MovementOut(**movement_record(m)) for m in made]
@@ -244,9 +246,10 @@ def show_stock(
 
 @api.post("/nodes/{node}/receive", response_model=MovementOut)
 def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
+    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.RECEIVE)
     made = stock_service.receive(
         site.database,
-        _here(site, node),
+        node,
         body.sku,
         body.quantity,
         site.clock(),
@@ -262,10 +265,11 @@ def sell(node: str, body: SaleIn, site: SiteDep, idempotency_key: SaleKey = None
     promised_online (the units are promised to online orders) unless the body carries an
     override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand.
     A till's retry under the same Idempotency-Key is answered with the sale first made."""
+    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.SELL)
     with products_named(site.database):  # a typo is no product, not a shortfall: as the hub
         made = rights.sell_walk_in(
             site.database,
-            _here(site, node),
+            node,
             body.sku,
             body.quantity,
             site.clock(),
