@@ -126,3 +126,14 @@ def test_a_pop_ups_dates_travel_in_format_9_and_an_agent_of_format_8_reads_its_r
     assert decode_reply(encode_reply(reply, secret["market-stall"]), secret.get) == reply
     older = decode_reply(encode_reply(reply, secret["market-stall"], 8), secret.get)
     assert older == Reply("market-stall", 4, "e", 7, next_sync_s=30)  # no dates in format 8
+
+
+def test_the_stalls_agent_refuses_a_mistyped_node_in_the_hubs_words(stall: Stall) -> None:
+    # staff at the market type the stall's code with a letter missing: as the hub says it
+    words = "no node with code 'market-stal' (did you mean 'market-stall'?)"
+    sold = stall.agent.post("/api/v1/nodes/market-stal/sell", json={"sku": SKU, "quantity": 1})
+    stock = stall.agent.get("/api/v1/stock", params={"node": "market-stal"})
+    for answer in (sold, stock):
+        assert answer.status_code == 404, answer.text
+        error = answer.json()["error"]
+        assert (error["code"], error["message"]) == ("unknown_node", words)

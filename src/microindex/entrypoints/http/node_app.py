@@ -31,7 +31,6 @@ from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.access import Unauthenticated
 from microindex.domain.codes import NodeCode
-from microindex.domain.errors import DomainError
 from microindex.domain.kits import UnknownKit
 from microindex.domain.node import time_zone
 from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
@@ -64,7 +63,7 @@ from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
 from microindex.service.kits import KitStore
-from microindex.service.known import products_named
+from microindex.service.known import products_named, registered
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
@@ -128,21 +127,9 @@ pages = APIRouter(include_in_schema=False)
 
 
 def _here(site: NodeSite, node: str) -> str:
-    if node != site.code:
-        raise UnknownHere(node, site.code)
-    return node
-
-
-@dataclass(eq=False)
-class UnknownHere(DomainError):
-    """Asked about another node: this app serves only its own."""
-
-    node: str
-    here: str
-    code = "unknown_node"
-
-    def __str__(self) -> str:
-        return f"this is {self.here}'s own server; it knows nothing of {self.node!r}"
+    """`node` when it is this node; else refused in every edge's words (service/known.py),
+    its own code the near miss a typo suggests (this app serves only its own node)."""
+    return registered({site.code: node}, node)
 
 
 @pages.get("/staff", response_class=HTMLResponse)
