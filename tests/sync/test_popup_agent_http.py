@@ -4,6 +4,7 @@ do (409 popup_closed), with the hub out of reach."""
 
 from __future__ import annotations
 
+import html
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -137,3 +138,10 @@ def test_the_stalls_agent_refuses_a_mistyped_node_in_the_hubs_words(stall: Stall
         assert answer.status_code == 404, answer.text
         error = answer.json()["error"]
         assert (error["code"], error["message"]) == ("unknown_node", words)
+
+
+def test_the_stalls_staff_page_at_a_mistyped_node_says_what_the_hubs_says(stall: Stall) -> None:
+    shown = stall.agent.get("/staff/market-stal")
+    assert shown.status_code == 404
+    said = html.unescape(shown.text)
+    assert "no node with code 'market-stal' (did you mean 'market-stall'?)" in said

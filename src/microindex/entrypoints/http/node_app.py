@@ -31,6 +31,7 @@ from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.access import Unauthenticated
 from microindex.domain.codes import NodeCode
+from microindex.domain.errors import UnknownNode
 from microindex.domain.kits import UnknownKit
 from microindex.domain.node import time_zone
 from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
@@ -140,8 +141,10 @@ def staff_home(request: Request) -> Response:
 @pages.get("/staff/{node}", response_class=HTMLResponse)
 def staff_page(request: Request, node: str) -> Response:
     site = _site(request)
-    if node != site.code:
-        return page(request, "missing.html", status=404, problem=f"no node {node!r} here")
+    try:
+        _here(site, node)
+    except UnknownNode as error:  # in the words of the hub's page and every edge
+        return page(request, "missing.html", status=404, problem=str(error))
     shown = _Shown(NodeCode(site.code), site.name or site.code)
     return page(request, "staff.html", node=shown, features=NODE_FEATURES)
 
