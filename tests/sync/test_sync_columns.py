@@ -70,7 +70,7 @@ def _pushes(draw: st.DrawFn) -> Push:
 @settings(max_examples=200)
 def test_a_push_in_columns_reads_to_the_rows_format_7_reads(push: Push) -> None:
     columns, lines = encode_push(push, SECRET["van"]), encode_push(push, SECRET["van"], 7)
-    assert (version_of(columns), version_of(lines)) == (VERSION, 7) == (8, 7)
+    assert (version_of(columns), version_of(lines)) == (VERSION, 7) == (9, 7)
     read = decode_push(columns, SECRET.get)
     assert read == decode_push(lines, SECRET.get) == push
     assert list(rows_of(read.movements)) == [row_of(m) for m in push.movements]
@@ -83,13 +83,13 @@ def test_a_hub_answers_a_push_in_the_format_it_came_in(tmp_path: Path) -> None:
     endpoint = HubEndpoint(hub, SECRET, lambda: T0)
     moved = tuple(
         Movement("van", seq, "MUG-1", 2, MovementKind.RECEIVE, T0, f"r{seq}", "ana")
-        for seq in (1, 2, 3)
+        for seq in (1, 2, 3, 4)
     )
     try:
-        for version, counter, sent in ((7, 1, moved[:2]), (8, 2, moved[2:])):
+        for version, counter, sent in ((7, 1, moved[:2]), (8, 2, moved[2:3]), (9, 3, moved[3:])):
             push = Push("van", 1, counter, "e", sent, sent[-1].seq, 0, True, 0)
             answer = endpoint.handle(encode_push(push, SECRET["van"], version))
-            assert version_of(answer) == version  # an agent of format 7 reads only 7
+            assert version_of(answer) == version  # an agent of format 7 reads only 7, 8 only 8
             assert decode_reply(answer, SECRET.get).acked == sent[-1].seq
         with hub() as uow:
             assert uow.ledger.movements("van") == list(moved)

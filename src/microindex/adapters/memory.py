@@ -14,6 +14,7 @@ from microindex.domain.kits import Kit, KitPart
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind, movement_of
 from microindex.domain.node import Node
+from microindex.domain.popup import PopUp
 from microindex.domain.product import Product
 from microindex.domain.sale import KeptSale
 from microindex.domain.search.searched import Searched, searched
@@ -42,6 +43,7 @@ class _State:
     sales: dict[tuple[str, str], KeptSale] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    popups: dict[str, PopUp] = field(default_factory=dict)
 
 
 class MemoryCatalog:
@@ -245,6 +247,20 @@ class MemoryMeta:
 
     def put(self, key: str, value: str) -> None:
         self._s.meta[key] = value
+
+
+class MemoryPopUps:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def save(self, popup: PopUp) -> None:
+        self._s.popups[popup.node] = popup
+
+    def get(self, node: str) -> PopUp | None:
+        return self._s.popups.get(node)
+
+    def listed(self) -> list[PopUp]:
+        return sorted(self._s.popups.values(), key=lambda p: (p.opens_on, p.node))
 
 
 class MemoryDatabase:

@@ -24,7 +24,7 @@ from microindex.service.ledger_history import all_movements
 from microindex.service.node_ops_ports import NodeOpsFactory
 from microindex.service.ports import UnitOfWorkFactory
 from microindex.service.remote_nodes import ledger_of
-from microindex.service.rounds_ports import RoundsFactory
+from microindex.service.rounds_ports import PopUpsFactory, RoundsFactory
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 
 HISTORY = timedelta(weeks=8)
@@ -68,9 +68,10 @@ class PopUpClosed(DomainError):
         )
 
 
-def refuse_closed(rounds: RoundsFactory, node: str, at: datetime, act: str) -> None:
+def refuse_closed(rounds: PopUpsFactory, node: str, at: datetime, act: str) -> None:
     """PopUpClosed when `node` is a pop-up whose last day ended before `at` (the day read
-    as every pop-up's is: `plan`, `upcoming`); any other node, or one still open, passes."""
+    as every pop-up's is: `plan`, `upcoming`); any other node, or one still open, passes.
+    `rounds`: the hub's, or a pop-up agent's own database (the dates its syncs brought)."""
     with rounds() as uow:
         popup = uow.popups.get(node)
     if popup is not None and popup.closes_on < at.date():

@@ -26,6 +26,17 @@ class PopUpStore(Protocol):
     def listed(self) -> list[PopUp]: ...
 
 
+class PopUpsUnitOfWork(Transaction, Protocol):
+    @property
+    def popups(self) -> PopUpStore: ...
+
+
+class PopUpsFactory(Protocol):
+    """The hub's rounds, or a node's own database (its own dates, learned by sync)."""
+
+    def __call__(self) -> PopUpsUnitOfWork: ...
+
+
 class RoundsUnitOfWork(Transaction, Protocol):
     @property
     def rounds(self) -> RoundStore: ...

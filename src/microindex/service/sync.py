@@ -152,6 +152,8 @@ def accept_reply(
         if reply.catalog:
             uow.catalog.upsert([product_from_record(dict(r)) for r in reply.catalog])
             uow.catalog.set_kits(kits_in(reply.catalog))
+        if reply.popup is not None and reply.popup.node == node:  # its dates, as the hub has them
+            uow.popups.save(reply.popup)
         side.catalog_mark = max(side.catalog_mark, reply.catalog_mark)
         uow.rights.save(side)
         uow.commit()
@@ -428,4 +430,7 @@ def _reply(
     changes, mark = uow.outbox.of_topic(PRODUCT_TOPIC, push.catalog_mark, settings.catalog)
     products = tuple(m.payload for m in changes)
     requests = tuple(account.pending(peer.requests_through, settings.requests))
-    return Reply(push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync)
+    popup = uow.popups.get(push.node)  # a pop-up's agent refuses to trade after it closed
+    return Reply(
+        push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync, popup
+    )

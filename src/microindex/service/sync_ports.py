@@ -15,6 +15,7 @@ from microindex.domain.sync.allocation import SplitRate
 from microindex.domain.sync.messages import AgentReport, Peer, Push, Reply
 from microindex.domain.sync.node import NodeSide
 from microindex.service.ports import UnitOfWork
+from microindex.service.rounds_ports import PopUpStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,10 @@ class SyncUnitOfWork(UnitOfWork, Protocol):
     def rights(self) -> RightsStore: ...
     @property
     def accounts(self) -> AccountStore: ...
+    @property
+    def popups(self) -> PopUpStore:
+        """Pop-ups' dates: the hub's, sent to each pop-up's node; a node's own, as learned."""
+        ...
 
 
 class SyncUnitOfWorkFactory(Protocol):

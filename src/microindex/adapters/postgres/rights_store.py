@@ -28,6 +28,7 @@ from microindex.adapters.postgres.connection import (
     run_batch,
 )
 from microindex.adapters.postgres.promise_schema import SHORT_RIGHTS, read_result, write_call
+from microindex.adapters.postgres.rounds_store import PostgresPopUps
 from microindex.adapters.postgres.unit_of_work import PostgresDatabase, PostgresUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -748,6 +749,7 @@ class PostgresSyncUnitOfWork(PostgresUnitOfWork):
         super().__init__(conn)
         self.rights = PostgresRights(conn)
         self.accounts = PostgresAccounts(conn)
+        self.popups = PostgresPopUps(conn)
 
     def commit(self) -> None:
         with short_rights():  # the escrow of an account saved from a view, now

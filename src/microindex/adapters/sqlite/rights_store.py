@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from microindex.adapters.sqlite.rounds_store import SqlitePopUps
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase, SqliteUnitOfWork
 from microindex.domain.sync.account import (
     OPEN,
@@ -527,6 +528,7 @@ class SqliteSyncUnitOfWork(SqliteUnitOfWork):
         super().__init__(conn)
         self.rights = SqliteRights(conn)
         self.accounts = SqliteAccounts(conn)
+        self.popups = SqlitePopUps(conn)
 
     def commit(self) -> None:
         self.accounts.forget_view()  # the next transaction reads again

@@ -24,7 +24,10 @@ movement in turn, as fixed-width little-endian integers of the width the push ne
 SKU, reference and actor indexes; quantity; time delta; a zone and a tag column only when a
 movement has one), which the hub reads with a few calls a push, not a loop a movement; the
 rows are the same. A version 8 side still takes a version 7 push and answers it in version 7
-(the reply's body did not change), so agents may be upgraded after their hub.
+(the reply's body did not change), so agents may be upgraded after their hub. Version 9's
+reply ends with the node's own dates when it is a pop-up (home, opening and closing day), so
+its agent refuses to trade after it closed with the hub out of reach (ADR 0068); its push is
+version 8's, and a hub of version 9 answers a push of 7 or 8 in that version, without them.
 Format 8's movements are written and read in `columns.py`, format 7's in `rows.py`.
 A frame of any other version is refused by name
 (`Refusal.VERSION`, a 403 over HTTP), never decoded: an older agent cannot read what it does
@@ -38,12 +41,13 @@ import hmac
 import json
 import zlib
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 
 from microindex.adapters.sync.columns import EPOCH, read_columns, write_columns
 from microindex.adapters.sync.columns import micros as _micros
 from microindex.adapters.sync.rows import read_rows, write_rows
 from microindex.adapters.sync.varint import Reader, Writer
+from microindex.domain.popup import PopUp
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.domain.sync.messages import (
     Advice,
@@ -56,9 +60,11 @@ from microindex.domain.sync.messages import (
 )
 
 MAGIC = b"MI"
-VERSION = 8  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent;
-# 8: a push's movements as columns
-ACCEPTED = (7, 8)  # a push of version 7 is still read, and answered in version 7
+VERSION = 9  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent;
+# 8: a push's movements as columns; 9: a pop-up's dates in the reply
+ACCEPTED = (7, 8, 9)  # a push of version 7 or 8 is still read, and answered in its version
+COLUMNS = 8  # the first version whose push carries its movements as columns
+DATES = 9  # the first version whose reply carries a pop-up's dates
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _REQUESTS = list(RequestKind)
@@ -88,14 +94,15 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
         raise PushRefused(
             node,
             Refusal.VERSION,
-            f"sync format {frame[2]}, this side speaks {VERSION} (and reads 7): upgrade the "
+            f"sync format {frame[2]}, this side speaks {VERSION} (and reads 7 and 8): upgrade the "
             "older side "
             "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
             "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
             "receive, write-off and count requests to a node that keeps its ledger elsewhere; "
             "format 5 its transfer-in and transfer-out requests; format 6 has the hub send only "
             "the rights advice that changed; format 7 carries the agent's version and free "
-            "disk for the monthly audit; format 8 sends a push's movements as columns)",
+            "disk for the monthly audit; format 8 sends a push's movements as columns; format 9 "
+            "sends a pop-up's agent its dates)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -136,12 +143,12 @@ def encode_push(push: Push, secret: bytes, version: int = VERSION) -> bytes:
     w.uint(push.answered)
     w.text(push.agent.version if push.agent else "")  # "": no report (a hub-local node)
     w.uint(push.agent.disk_free if push.agent else 0)
-    (write_columns if version == VERSION else write_rows)(w, push.movements)
+    (write_columns if version >= COLUMNS else write_rows)(w, push.movements)
     return _seal(PUSH, push.node, w.bytes(), secret, version)
 
 
 def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
-    """Verify and decode (version 8, or 7); raises PushRefused for a frame whose MAC does not
+    """Verify and decode (version 9 or 8, or 7); raises PushRefused for a frame whose MAC does not
     verify."""
     node, r = _open(frame, PUSH, secret_of)
     incarnation, counter, epoch = r.uint(), r.uint(), r.text()
@@ -150,7 +157,8 @@ def decode_push(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Push:
     answered = r.uint()
     version, disk_free = r.text(), r.uint()
     agent = AgentReport(version, disk_free) if version else None
-    movements = MovementRows(read_columns(r, node)) if frame[2] == VERSION else read_rows(r, node)
+    columns = frame[2] >= COLUMNS
+    movements = MovementRows(read_columns(r, node)) if columns else read_rows(r, node)
     return Push(
         node, incarnation, counter, epoch, movements, head, through, covers, mark, want, answered,
         agent,
@@ -189,6 +197,13 @@ def encode_reply(reply: Reply, secret: bytes, version: int = VERSION) -> bytes:
         w.uint(a.target_local)
         w.uint(a.low_water)
     w.uint(reply.next_sync_s)
+    if version >= DATES:
+        popup = reply.popup
+        w.uint(0 if popup is None else 1)
+        if popup is not None:
+            w.text(popup.home)
+            w.text(popup.opens_on.isoformat())
+            w.text(popup.closes_on.isoformat())
     return _seal(REPLY, reply.node, w.bytes(), secret, version)
 
 
@@ -200,7 +215,12 @@ def decode_reply(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Repl
     catalog: tuple[Mapping[str, object], ...] = tuple(json.loads(raw)) if raw else ()
     mark = r.uint()
     advice = tuple(Advice(r.text(), r.uint(), r.uint()) for _ in range(r.uint()))
-    return Reply(node, counter, epoch, acked, requests, catalog, mark, advice, r.uint())
+    next_sync = r.uint()
+    popup = None
+    if frame[2] >= DATES and r.uint():
+        home, opens, closes = r.text(), r.text(), r.text()
+        popup = PopUp(node, home, date.fromisoformat(opens), date.fromisoformat(closes))
+    return Reply(node, counter, epoch, acked, requests, catalog, mark, advice, next_sync, popup)
 
 
 def _request(r: Reader) -> Request:

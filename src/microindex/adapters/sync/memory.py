@@ -18,6 +18,7 @@ from microindex.adapters.memory import (
     MemoryMeta,
     MemoryNodes,
     MemoryOutbox,
+    MemoryPopUps,
     MemoryStaging,
 )
 from microindex.domain.sync.account import OPEN, NodeAccount, Request, Reservation
@@ -278,6 +279,8 @@ class MemorySyncUnitOfWork:
         self.ledger = MemoryLedger(base)
         self.outbox = MemoryOutbox(base)
         self.meta = MemoryMeta(base)
+        self.popups = MemoryPopUps(base)
+        self.popups = MemoryPopUps(base)
         self.rights = MemoryRights(database.sync, self._journal)
         self.accounts = MemoryAccounts(database.sync, self._journal)
         self._open = False
@@ -286,7 +289,7 @@ class MemorySyncUnitOfWork:
         base = self._db.base
         self._small = {
             name: dict(getattr(base, name))
-            for name in ("products", "nodes", "heads", "on_hand", "meta")
+            for name in ("products", "nodes", "heads", "on_hand", "meta", "popups")
         }
         self._lengths = (len(base.movements), len(base.outbox), len(base.counts))
         self._open = True
@@ -330,3 +333,4 @@ class MemorySyncUnitOfWork:
         self.ledger = MemoryLedger(base)
         self.outbox = MemoryOutbox(base)
         self.meta = MemoryMeta(base)
+        self.popups = MemoryPopUps(base)

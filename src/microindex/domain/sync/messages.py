@@ -15,6 +15,7 @@ from typing import Any, overload
 
 from microindex.domain.errors import DomainError
 from microindex.domain.movement import Movement, MovementRow, movement_of, row_of
+from microindex.domain.popup import PopUp
 from microindex.domain.sync.account import Request
 
 
@@ -124,6 +125,9 @@ class Reply:
     catalog_mark: int = 0
     advice: tuple[Advice, ...] = ()
     next_sync_s: int = 0
+    # the node's own dates when it is a pop-up (format 9), so its agent refuses to trade
+    # after it closed with the hub out of reach, as the hub's edges do
+    popup: PopUp | None = None
 
 
 class Refusal(StrEnum):

@@ -6,7 +6,8 @@ reach. It answers the few API paths the staff page's script uses (the hub's path
 page and script work here), guarded by one node-local staff token. A walk-in sale spends the
 node's local rights (`service.rights.sell_walk_in`); beyond them the page says the units are
 promised to online orders and sells only on an override with a reason (an overdraft); the
-agent's sync loop takes the movements up.
+agent's sync loop takes the movements up. A pop-up's agent refuses to sell or receive after it
+closed (409 popup_closed, as the hub's edges), by the dates its syncs brought.
 Here the page also closes out the day (count what is left, settle with the hub when it can be
 reached, report the day); the picks of online orders are the hub's page's.
 """
@@ -30,7 +31,7 @@ from microindex.adapters.search.files import load_synonyms, open_index
 from microindex.adapters.sync.secrets import SecretFiles
 from microindex.domain.access import Unauthenticated
 from microindex.domain.codes import NodeCode
-from microindex.domain.errors import DomainError
+from microindex.domain.errors import UnknownNode
 from microindex.domain.kits import UnknownKit
 from microindex.domain.node import time_zone
 from microindex.domain.search.request import MAX_LIMIT, Filters, SearchRequest
@@ -58,12 +59,12 @@ from microindex.entrypoints.http.schemas import (
 )
 from microindex.entrypoints.http.staff import NODE_FEATURES, CountLineOut, ToCountOut, count_lines
 from microindex.entrypoints.http.templating import page
-from microindex.service import closeout, cycle_counts, kits, rights
+from microindex.service import closeout, cycle_counts, kits, popups, rights
 from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
 from microindex.service.kits import KitStore
-from microindex.service.known import products_named
+from microindex.service.known import products_named, registered
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
@@ -127,21 +128,9 @@ pages = APIRouter(include_in_schema=False)
 
 
 def _here(site: NodeSite, node: str) -> str:
-    if node != site.code:
-        raise UnknownHere(node, site.code)
-    return node
-
-
-@dataclass(eq=False)
-class UnknownHere(DomainError):
-    """Asked about another node: this app serves only its own."""
-
-    node: str
-    here: str
-    code = "unknown_node"
-
-    def __str__(self) -> str:
-        return f"this is {self.here}'s own server; it knows nothing of {self.node!r}"
+    """`node` when it is this node; else refused in every edge's words (service/known.py),
+    its own code the near miss a typo suggests (this app serves only its own node)."""
+    return registered({site.code: node}, node)
 
 
 @pages.get("/staff", response_class=HTMLResponse)
@@ -152,8 +141,10 @@ def staff_home(request: Request) -> Response:
 @pages.get("/staff/{node}", response_class=HTMLResponse)
 def staff_page(request: Request, node: str) -> Response:
     site = _site(request)
-    if node != site.code:
-        return page(request, "missing.html", status=404, problem=f"no node {node!r} here")
+    try:
+        _here(site, node)
+    except UnknownNode as error:  # in the words of the hub's page and every edge
+        return page(request, "missing.html", status=404, problem=str(error))
     shown = _Shown(NodeCode(site.code), site.name or site.code)
     return page(request, "staff.html", node=shown, features=NODE_FEATURES)
 
@@ -213,8 +204,9 @@ def sell_kit(
     rights (else asked of the hub), 409 promised_online beyond them unless overridden."""
     given = body.override
     override = None if given is None else Override(given.actor or ACTOR, given.reason)
+    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.SELL)
     made = kits.sell(
-        _kits(site, sku), site.database, _here(site, node), sku, body.quantity, site.clock(),
+        _kits(site, sku), site.database, node, sku, body.quantity, site.clock(),
         body.reference, site.ask, ACTOR, override, idempotency_key,
     )  # fmt: skip
     return [MovementOut(**movement_record(m)) for m in made]
@@ -244,9 +236,10 @@ def show_stock(
 
 @api.post("/nodes/{node}/receive", response_model=MovementOut)
 def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
+    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.RECEIVE)
     made = stock_service.receive(
         site.database,
-        _here(site, node),
+        node,
         body.sku,
         body.quantity,
         site.clock(),
@@ -262,10 +255,11 @@ def sell(node: str, body: SaleIn, site: SiteDep, idempotency_key: SaleKey = None
     promised_online (the units are promised to online orders) unless the body carries an
     override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand.
     A till's retry under the same Idempotency-Key is answered with the sale first made."""
+    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.SELL)
     with products_named(site.database):  # a typo is no product, not a shortfall: as the hub
         made = rights.sell_walk_in(
             site.database,
-            _here(site, node),
+            node,
             body.sku,
             body.quantity,
             site.clock(),
