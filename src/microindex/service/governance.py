@@ -24,6 +24,7 @@ from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, Job
 from microindex.service.known import registered, require_nodes, require_skus
 from microindex.service.kpis import KpiSources
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.purchasing import ReorderStore
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.weekly import WeeklyReport, weekly_report
 
@@ -281,10 +282,12 @@ def accept_pruning(
     only: Collection[tuple[str, str]] | None = None,
     actor: str = "",
     dry_run: bool = False,
+    reorder: ReorderStore | None = None,
 ) -> pruning.PruningDone:
     """Staff accept the quarter's pruning in one step (all of it, or `only` these (node, SKU)
     pairs, each a known node and SKU): moves become requested transfers, drops archive the SKU
-    at its node. Recorded as a run of `pruning-accept`, a dry run too."""
+    at its node and remove its reorder point there (in `reorder`). Recorded as a run of
+    `pruning-accept`, a dry run too."""
     if only is not None:  # a typo is refused, not left out as a pair nothing matches
         require_nodes(hub, *(node for node, _ in only))
         require_skus(hub, [sku for _, sku in only])
@@ -293,7 +296,7 @@ def accept_pruning(
     if only is not None:
         wanted = set(only)
         found = [s for s in found if (s.node, s.sku) in wanted]
-    done = pruning.accept(ctx.sources, hub, ops, node_db, found, at, actor, dry_run)
+    done = pruning.accept(ctx.sources, hub, ops, node_db, found, at, actor, dry_run, reorder)
     with ctx.runs() as uow:
         run_id = uow.runs.start(PRUNING_ACCEPT, at, actor)
         uow.runs.finish(run_id, ctx.clock(), "ok", done.summary())
