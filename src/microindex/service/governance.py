@@ -201,25 +201,25 @@ JOBS: dict[str, Job] = {
     for job in (
         Job(
             "nightly-reconciliation",
-            "every night at 02:00",
+            "every night at 02:00 UTC",
             {"hour": 2, "minute": 0},
             nightly_reconciliation,
         ),
         Job(
             "weekly-report",
-            "Mondays at 06:00",
+            "Mondays at 06:00 UTC",
             {"day_of_week": "mon", "hour": 6, "minute": 0},
             weekly_sync_and_fill,
         ),
         Job(
             "monthly-health-audit",
-            "the 1st of each month at 05:00",
+            "the 1st of each month at 05:00 UTC",
             {"day": 1, "hour": 5, "minute": 0},
             monthly_health_audit,
         ),
         Job(
             "quarterly-pruning",
-            "1 Jan, Apr, Jul, Oct at 04:00",
+            "1 Jan, Apr, Jul, Oct at 04:00 UTC",
             {"month": "1,4,7,10", "day": 1, "hour": 4, "minute": 0},
             quarterly_pruning,
         ),
