@@ -321,7 +321,11 @@ def test_the_node_a_seller_ranks_first_gets_the_order_where_plans_tie(tmp_path: 
     assert [p["node"] for p in second["parts"]] == ["van-2"]
     ranks = {n["code"]: n["priority"] for n in json.loads(cli(ws, "node", "list", "--json"))}
     assert ranks == {"shop": 100, "van": 100, "van-2": 1}
-    shown = [line.split("│") for line in cli(ws, "node", "list").splitlines() if "van-2" in line]
-    assert any(cell.strip() == "1" for cell in shown[0]), shown
+    shown = cli(ws, "node", "list")  # 80 columns: a record a node, van-2's the last
+    record = [
+        [c.strip() for c in line.split("│")] for line in shown[shown.index("van-2") :].splitlines()
+    ]
+    rank = next(cells for cells in record if cells[1:2] == ["rank"])
+    assert rank[2] == "1", shown
     refused = cli(ws, "node", "set", "van", "--priority", "0", ok=False)
     assert "greater than or equal to 1" in refused

@@ -176,3 +176,18 @@ def test_reorder_points_list_what_is_low(tmp_path: Path) -> None:
     assert "above the reorder point" in cli(
         ws, "reorder", "set", "shop", "BWL-MOSS-S", "5", "--target", "3", ok=False
     )
+
+
+def test_a_delivery_received_twice_under_its_key_is_received_once(tmp_path: Path) -> None:
+    ws = _stocked(tmp_path)
+    cli(ws, "po", "draft", "PO-2002", "--supplier", "Chains Ltd", "--node", "shop")
+    cli(ws, "po", "add", "PO-2002", "MUG-TIDE-350", "10", "--cost", "4.20")
+    cli(ws, "po", "send", "PO-2002")
+    line = ("po", "receive", "PO-2002", "MUG-TIDE-350:4", "--key", "dn-881")
+    first = json.loads(cli(ws, *line, "--json"))
+    again = json.loads(cli(ws, *line, "--json"))
+    assert again["receipt"] == first["receipt"] == 1 and again["movements"] == []
+    assert _on_hand(ws)["MUG-TIDE-350"] == 8  # 4 before, 4 came
+    assert "already used" in cli(ws, "po", "receive", "PO-2002", "MUG-TIDE-350:5", "--key",
+                                 "dn-881", ok=False)  # fmt: skip
+    assert _on_hand(ws)["MUG-TIDE-350"] == 8

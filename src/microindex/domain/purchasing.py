@@ -6,6 +6,8 @@ on each line. An order whose every line has come closes itself; one closed by ha
 supplier will send no more) keeps what it received. At a node whose agent keeps its ledger on
 its own machine a receipt is first `queue`d (its goods travel to the agent as requests and
 count against what is outstanding) and booked when the agent's push confirms it (`confirm`).
+A receipt may carry a key (a delivery's idempotency key): the same goods again under it are
+the receipt first made (`keyed`), never a second one.
 """
 
 from __future__ import annotations
@@ -57,6 +59,19 @@ class Receipt:
     at: datetime
     lines: tuple[tuple[str, int], ...]
     actor: str = ""
+    key: str = ""  # the idempotency key it came under ("" for none)
+
+
+@dataclass(eq=False)
+class ReceiptKeyReused(DomainError):
+    """The same receipt key came with other goods."""
+
+    ident: str
+    key: str
+    code = "idempotency_key_reused"
+
+    def __str__(self) -> str:
+        return f"receipt key {self.key!r} was already used on {self.ident} for other goods"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,19 +121,31 @@ class PurchaseOrder:
             raise PurchaseOrderRefused(self.ident, self.state.value, "send", "it has no lines")
         return replace(self, state=PoState.SENT, sent_at=at)
 
+    def keyed(self, key: str, arrived: Mapping[str, int]) -> Receipt | None:
+        """The receipt made under `key` (booked or on its way), when it was these goods; None
+        when no receipt has the key (or there is no key). Other goods under it are refused."""
+        if not key:
+            return None
+        for receipt in (*self.receipts, *self.pending):
+            if receipt.key == key:
+                if dict(receipt.lines) != {sku: n for sku, n in arrived.items()}:
+                    raise ReceiptKeyReused(self.ident, key)
+                return receipt
+        return None
+
     def receive(
-        self, arrived: Mapping[str, int], at: datetime, actor: str = ""
+        self, arrived: Mapping[str, int], at: datetime, actor: str = "", key: str = ""
     ) -> tuple[PurchaseOrder, Receipt]:
         """Goods that came against this order: each SKU on it, no more than outstanding."""
-        receipt = self._receipt(arrived, at, actor)
+        receipt = self._receipt(arrived, at, actor, key)
         return self._book(receipt, self.lines), receipt
 
     def queue(
-        self, arrived: Mapping[str, int], at: datetime, actor: str = ""
+        self, arrived: Mapping[str, int], at: datetime, actor: str = "", key: str = ""
     ) -> tuple[PurchaseOrder, Receipt]:
         """A receipt on its way to the ledger of a node whose agent runs elsewhere: checked as
         `receive` checks it, its units no longer outstanding, booked by `confirm`."""
-        receipt = self._receipt(arrived, at, actor)
+        receipt = self._receipt(arrived, at, actor, key)
         coming = dict(receipt.lines)
         lines = tuple(
             replace(line, coming=line.coming + coming.get(line.sku, 0)) for line in self.lines
@@ -137,7 +164,9 @@ class PurchaseOrder:
         pending = tuple(r for r in self.pending if r.number != number)
         return replace(self, pending=pending)._book(receipt, lines)
 
-    def _receipt(self, arrived: Mapping[str, int], at: datetime, actor: str) -> Receipt:
+    def _receipt(
+        self, arrived: Mapping[str, int], at: datetime, actor: str, key: str = ""
+    ) -> Receipt:
         if self.state not in (PoState.SENT, PoState.PARTLY_RECEIVED):
             raise PurchaseOrderRefused(
                 self.ident, self.state.value, "receive against", "only a sent order receives"
@@ -153,7 +182,7 @@ class PurchaseOrder:
             if quantity > line.outstanding:
                 raise OverReceipt(self.ident, sku, quantity, line.outstanding)
         number = len(self.receipts) + len(self.pending) + 1
-        return Receipt(number, at, tuple(sorted(arrived.items())), actor)
+        return Receipt(number, at, tuple(sorted(arrived.items())), actor, key)
 
     def _book(self, receipt: Receipt, lines: tuple[PoLine, ...]) -> PurchaseOrder:
         came = dict(receipt.lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
@@ -84,19 +84,21 @@ def week_start(day: date) -> date:
 
 
 def weekly_sales(
-    nodes: Nodes, today: date, max_weeks: int
+    nodes: Nodes, now: datetime, zone: tzinfo, max_weeks: int
 ) -> tuple[list[date], dict[str, list[int]]]:
-    """Units sold per node per week (weeks start on Monday), oldest first.
+    """Units sold per node per week (weeks start on Monday in `zone`, the shop's), oldest
+    first: a sale at 00:20 on a Monday in London summer time is in that Monday's week.
 
     The weeks run from the one of the earliest movement (at most `max_weeks` back) to this
     one; with no movement anywhere there are no weeks.
     """
+    today = now.astimezone(zone).date()
     firsts = []
     for code, factory in nodes.items():
         with factory() as uow:
             first = uow.ledger.movement(code, 1)
         if first is not None:
-            firsts.append(first.at.date())
+            firsts.append(first.at.astimezone(zone).date())
     if not firsts:
         return [], {code: [] for code in nodes}
     this_week = week_start(today)
@@ -106,7 +108,7 @@ def weekly_sales(
     for code in nodes:
         counts = [0] * weeks
         for movement in _movements(nodes, code):
-            index = (movement.at.date() - start).days // 7
+            index = (movement.at.astimezone(zone).date() - start).days // 7
             if movement.kind is MovementKind.SELL and 0 <= index < weeks:
                 counts[index] -= movement.quantity
         sold[code] = counts

@@ -24,6 +24,7 @@ from microindex.service.governance_ports import GovernanceUnitOfWorkFactory, Job
 from microindex.service.known import registered, require_nodes, require_skus
 from microindex.service.kpis import KpiSources
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.purchasing import ReorderStore
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.weekly import WeeklyReport, weekly_report
 
@@ -200,25 +201,25 @@ JOBS: dict[str, Job] = {
     for job in (
         Job(
             "nightly-reconciliation",
-            "every night at 02:00",
+            "every night at 02:00 UTC",
             {"hour": 2, "minute": 0},
             nightly_reconciliation,
         ),
         Job(
             "weekly-report",
-            "Mondays at 06:00",
+            "Mondays at 06:00 UTC",
             {"day_of_week": "mon", "hour": 6, "minute": 0},
             weekly_sync_and_fill,
         ),
         Job(
             "monthly-health-audit",
-            "the 1st of each month at 05:00",
+            "the 1st of each month at 05:00 UTC",
             {"day": 1, "hour": 5, "minute": 0},
             monthly_health_audit,
         ),
         Job(
             "quarterly-pruning",
-            "1 Jan, Apr, Jul, Oct at 04:00",
+            "1 Jan, Apr, Jul, Oct at 04:00 UTC",
             {"month": "1,4,7,10", "day": 1, "hour": 4, "minute": 0},
             quarterly_pruning,
         ),
@@ -281,10 +282,12 @@ def accept_pruning(
     only: Collection[tuple[str, str]] | None = None,
     actor: str = "",
     dry_run: bool = False,
+    reorder: ReorderStore | None = None,
 ) -> pruning.PruningDone:
     """Staff accept the quarter's pruning in one step (all of it, or `only` these (node, SKU)
     pairs, each a known node and SKU): moves become requested transfers, drops archive the SKU
-    at its node. Recorded as a run of `pruning-accept`, a dry run too."""
+    at its node and remove its reorder point there (in `reorder`). Recorded as a run of
+    `pruning-accept`, a dry run too."""
     if only is not None:  # a typo is refused, not left out as a pair nothing matches
         require_nodes(hub, *(node for node, _ in only))
         require_skus(hub, [sku for _, sku in only])
@@ -293,7 +296,7 @@ def accept_pruning(
     if only is not None:
         wanted = set(only)
         found = [s for s in found if (s.node, s.sku) in wanted]
-    done = pruning.accept(ctx.sources, hub, ops, node_db, found, at, actor, dry_run)
+    done = pruning.accept(ctx.sources, hub, ops, node_db, found, at, actor, dry_run, reorder)
     with ctx.runs() as uow:
         run_id = uow.runs.start(PRUNING_ACCEPT, at, actor)
         uow.runs.finish(run_id, ctx.clock(), "ok", done.summary())

@@ -2,7 +2,8 @@
 
 A move becomes a requested transfer from the slow node to the node that sells the SKU fastest
 (what the sender can release now: units promised online stay); a drop archives the SKU from the
-node's range, so triage stops proposing it there and pruning stops listing it. A dry run says
+node's range, so triage stops proposing it there and pruning stops listing it, and removes its
+reorder point there, so it is not suggested for ordering again. A dry run says
 what would happen and changes nothing. Each acceptance is recorded as a job run.
 """
 
@@ -19,6 +20,7 @@ from microindex.service import rights, transfers, triage
 from microindex.service.governance_ports import ArchivedSkus
 from microindex.service.kpis import KpiSources
 from microindex.service.node_ops_ports import NodeOpsFactory
+from microindex.service.purchasing import ReorderStore
 from microindex.service.sync_ports import SyncUnitOfWorkFactory
 from microindex.service.weekly import PRUNING_WEEKS
 
@@ -61,10 +63,12 @@ def accept(
     at: datetime,
     actor: str = "",
     dry_run: bool = False,
+    reorder: ReorderStore | None = None,
 ) -> PruningDone:
     """Act on the accepted suggestions: transfers requested for moves (one per pair of nodes,
     named by the day: accepting again the same day requests nothing more), SKUs archived for
-    drops. `dry_run`: say what would be done, do nothing."""
+    drops and their reorder points there (in `reorder`) removed. `dry_run`: say what would be
+    done, do nothing."""
     wanted: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     dropped: dict[str, list[str]] = defaultdict(list)
     for s in accepted:
@@ -88,6 +92,8 @@ def accept(
     if not dry_run and sources.archived is not None:
         for node, skus in sorted(dropped.items()):
             sources.archived.archive(node, sorted(skus), at, actor)
+    if not dry_run and reorder is not None:
+        _unpoint(reorder, dropped)
     return PruningDone(dry_run, moves, {n: sorted(s) for n, s in dropped.items()}, held_back)
 
 
@@ -98,6 +104,13 @@ def _request_once(
         return transfers.get(ops, ident)
     except transfers.UnknownTransfer:
         return transfers.request(ops, ident, sender, receiver, lines, at)
+
+
+def _unpoint(reorder: ReorderStore, dropped: dict[str, list[str]]) -> None:
+    """A dropped SKU's reorder point at its node removed: nobody orders what left the range."""
+    for point in reorder.points():
+        if point.sku in dropped.get(point.node, ()):
+            reorder.remove(point.node, point.sku)
 
 
 def _archived(store: ArchivedSkus | None, nodes: set[str]) -> dict[str, set[str]]:

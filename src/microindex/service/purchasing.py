@@ -163,6 +163,7 @@ class Received:
     receipt: Receipt
     movements: list[Movement]
     queued: list[Request] = field(default_factory=list)  # on their way to the node's agent
+    repeated: bool = False  # made before under its key: nothing recorded this time
 
 
 def receive(
@@ -173,15 +174,20 @@ def receive(
     at: datetime,
     actor: str = "",
     hub: SyncUnitOfWorkFactory | None = None,
+    key: str = "",
 ) -> Received:
     """Goods that came against order `ident`, into its node's ledger (`node_db`, the node's
     database here). At a node whose agent keeps its ledger elsewhere (told by `hub`) the
-    receipt travels instead: `queue_receipt`."""
+    receipt travels instead: `queue_receipt`. Under a `key` the order already has a receipt
+    for, these goods again are answered with that receipt and record nothing."""
     order = get(store, ident)
+    kept = order.keyed(key, arrived)  # other goods under the key: refused here
+    if kept is not None:
+        return Received(order, kept, [], repeated=True)
     if hub is not None and remote_nodes.runs_elsewhere(hub, node_db, order.node):
-        return queue_receipt(store, hub, ident, arrived, at, actor)
+        return queue_receipt(store, hub, ident, arrived, at, actor, key)
     order, version = _load(store, ident)
-    changed, receipt = order.receive(arrived, at, actor)  # refused here: nothing moved
+    changed, receipt = order.receive(arrived, at, actor, key)  # refused here: nothing moved
     reference = f"{order.ident} receipt {receipt.number}"
     entries = [
         stock.Entry(sku, MovementKind.RECEIVE, quantity, at, reference, actor)
@@ -195,7 +201,7 @@ def receive(
         # this receipt against the order as it is now
         order, version = _load(store, ident)
         try:
-            changed, receipt = order.receive(arrived, at, actor)
+            changed, receipt = order.receive(arrived, at, actor, key)
         except DomainError as refused:
             raise ReceivedButNotBooked(ident, order.node, str(refused)) from None
     raise ReceivedButNotBooked(ident, order.node, "the order kept changing")
@@ -213,6 +219,7 @@ def queue_receipt(
     arrived: Mapping[str, int],
     at: datetime,
     actor: str = "",
+    key: str = "",
 ) -> Received:
     """A receipt at a node whose agent keeps its ledger on its own machine: checked against
     the order, then one RECEIVE request per line queued for the node's next sync reply under
@@ -222,7 +229,7 @@ def queue_receipt(
     changed meanwhile is told as `ReceivedButNotBooked`, never a receipt on the order whose
     goods were never sent."""
     order, version = _load(store, ident)
-    changed, receipt = order.queue(arrived, at, actor)  # refused here: nothing queued
+    changed, receipt = order.queue(arrived, at, actor, key)  # refused here: nothing queued
     reference = f"{order.ident} receipt {receipt.number}"
     queued = [
         remote_nodes.ask(
@@ -313,6 +320,7 @@ def _receipt_record(receipt: Receipt) -> dict[str, Any]:
         "at": receipt.at.isoformat(),
         "lines": [{"sku": sku, "quantity": q} for sku, q in receipt.lines],
         "actor": receipt.actor,
+        "key": receipt.key,
     }
 
 
@@ -322,6 +330,7 @@ def _receipt_from_record(record: Mapping[str, Any]) -> Receipt:
         datetime.fromisoformat(record["at"]),
         tuple((line["sku"], int(line["quantity"])) for line in record["lines"]),
         record.get("actor", ""),
+        record.get("key", ""),
     )
 
 

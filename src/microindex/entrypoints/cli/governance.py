@@ -294,7 +294,7 @@ def prune_cmd(
         pairs = [_pair(text) for text in only] or None
         done = jobs_service.accept_pruning(
             gov, ws.hub, ws.node_ops(), lambda code: node_database(ctx, code), pairs,
-            actor or "cli", dry_run,
+            actor or "cli", dry_run, ws.storage.reorder_points(),
         )  # fmt: skip
     if as_json:
         print_json(

@@ -62,8 +62,10 @@ class ShownConsole(Console):
 
 class CliConsole(ShownConsole):
     """Standard output. Tables print with every token (an id, a SKU, a code: a cell with no
-    space) whole on one line where the terminal allows, folded where not: never cut. Under
-    `--json` the text is collected as it is (JSON escapes control characters)."""
+    space) whole on one line where the terminal allows, folded where not: never cut. A table
+    with more columns than the terminal has room for, each word whole, is shown one record
+    at a time (`records`) rather than cut at the terminal's edge. Under `--json` the text is
+    collected as it is (JSON escapes control characters)."""
 
     collected: list[Any] | None = None
 
@@ -71,10 +73,16 @@ class CliConsole(ShownConsole):
         if self.collected is not None:
             self.collected.extend(objects)
             return
+        shown: list[Any] = []
         for table in objects:
+            if isinstance(table, Table) and not fits(table, self.width):
+                shown += records(table)
+            else:
+                shown.append(table)
+        for table in shown:
             if isinstance(table, Table):
                 keep_tokens(table, self.width)
-        super().print(*objects, **kwargs)
+        super().print(*shown, **kwargs)
 
     @contextlib.contextmanager
     def collecting(self) -> Iterator[list[Any]]:
@@ -94,6 +102,33 @@ def plain(cell: Any) -> str:
     if isinstance(cell, str):
         return Text.from_markup(cell).plain
     return str(cell)
+
+
+def fits(table: Table, width: int) -> bool:
+    """Whether each column of `table` has room for its longest word (of its header and cells)
+    on a terminal `width` wide, its padding and rules counted."""
+    if not table.show_header or len(table.columns) < 2 or table.box is None:
+        return True
+    needed = 1  # the left rule
+    for column in table.columns:
+        texts = [plain(column.header), *map(plain, column.cells)]
+        needed += max((len(word) for text in texts for word in text.split()), default=1) + 3
+    return needed <= width
+
+
+def records(table: Table) -> list[Any]:
+    """`table` shown a record at a time: each row a table of the columns' names and its
+    values, under the table's title."""
+    shown: list[Any] = [Text(plain(table.title))] if table.title else []
+    names = [plain(column.header) for column in table.columns]
+    for row in zip(*(column.cells for column in table.columns), strict=True):
+        record = Table(show_header=False)
+        record.add_column(style="bold")
+        record.add_column()
+        for name, cell in zip(names, row, strict=True):
+            record.add_row(name, cell)
+        shown.append(record)
+    return shown
 
 
 def keep_tokens(table: Table, width: int) -> None:

@@ -108,14 +108,19 @@ def receive(
     ident: str = PO,
     lines: list[str] = typer.Argument(..., help="What came, as SKU:QUANTITY (one or more)."),
     actor: str = typer.Option("", "--actor", help="Who received it."),
+    key: str = typer.Option(
+        "", "--key", help="The delivery's key: the same goods again under it record nothing."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Goods that came against a sent order, into its node's ledger (RECEIVE movements, one
     transaction). No more than is outstanding per line; the order closes itself when all
-    has come.
+    has come. Under `--key`, receiving the same goods again is answered with the receipt
+    first made.
 
     Example: microindex po receive PO-1001 MUG-TIDE-350:12
     """
+    from microindex.domain.codes import idempotency_key
     from microindex.entrypoints.cli.context import node_database
     from microindex.service import purchasing
     from microindex.service.records import movement_record
@@ -126,7 +131,9 @@ def receive(
         order = purchasing.get(store, ident)
         db = node_database(ctx, order.node)
         arrived = summed(lines)
-        done = purchasing.receive(store, db, ident, arrived, ws.clock(), actor, hub=ws.hub)
+        if key:
+            idempotency_key(key)  # a key the API would take, or refused here
+        done = purchasing.receive(store, db, ident, arrived, ws.clock(), actor, hub=ws.hub, key=key)
     if as_json:
         print_json(
             {
@@ -144,7 +151,8 @@ def receive(
             markup=False,
         )
     else:
-        console.print(f"receipt {done.receipt.number} against {ident}:", markup=False)
+        again = " (received before under that key: nothing recorded)" if done.repeated else ""
+        console.print(f"receipt {done.receipt.number} against {ident}{again}:", markup=False)
     _show(done.order, False)
 
 

@@ -51,12 +51,12 @@ def dashboard(request: Request, q: Annotated[str, Query(max_length=200)] = "") -
     catalog = view.catalog_by_sku(hub.hub)
     registered = list_nodes(hub.hub)
     activity = view.node_activity(registered, nodes)
-    weeks, sold = view.weekly_sales(nodes, now.date(), MAX_WEEKS)
+    zone = time_zone(hub.workspace.settings.time_zone)
+    weeks, sold = view.weekly_sales(nodes, now, zone, MAX_WEEKS)
     value = view.stock_value(nodes, catalog, hub.currency)
     rows, matching = _stock(hub, nodes, catalog, q.strip())
     kpis = dashboard_kpis.figures(hub)
     colours = node_colours([n.code.value for n in registered])
-    zone = time_zone(hub.workspace.settings.time_zone)
     return page(
         request,
         "dashboard.html",

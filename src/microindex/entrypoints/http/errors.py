@@ -47,6 +47,7 @@ from microindex.domain.purchasing import (
     OverReceipt,
     PurchaseOrderExists,
     PurchaseOrderRefused,
+    ReceiptKeyReused,
     UnknownPurchaseOrder,
 )
 from microindex.domain.returns import (
@@ -142,6 +143,7 @@ STATUS: dict[type[DomainError], int] = {
     PurchaseOrderChanged: 409,
     ReceivedButNotBooked: 409,
     OverReceipt: 409,
+    ReceiptKeyReused: 409,
 }
 
 _HTTP_CODES = {

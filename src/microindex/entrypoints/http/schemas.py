@@ -45,6 +45,16 @@ SaleKey = Annotated[
     ),
 ]
 
+ReceiptKey = Annotated[
+    str | None,
+    Header(
+        pattern=KEY_PATTERN,
+        description="One per delivery received: the same goods again under it (a retry, a"
+        " second tap) are answered with the receipt first made and record nothing more;"
+        " other goods, 409 idempotency_key_reused.",
+    ),
+]
+
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")

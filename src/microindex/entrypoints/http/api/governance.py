@@ -258,7 +258,14 @@ def accept_pruning(hub: HubDep, token: TokenDep, body: PruneIn | None = None) ->
     asked, ws = body or PruneIn(), hub.workspace
     only = None if asked.only is None else [(p.node, p.sku) for p in asked.only]
     done = jobs_service.accept_pruning(
-        _context(hub), ws.hub, ws.node_ops(), hub.node, only, token.actor, asked.dry_run
+        _context(hub),
+        ws.hub,
+        ws.node_ops(),
+        hub.node,
+        only,
+        token.actor,
+        asked.dry_run,
+        ws.storage.reorder_points(),
     )
     return PrunedOut(
         dry_run=done.dry_run,

@@ -18,6 +18,7 @@ from microindex.entrypoints.http.schemas import (
     MovementOut,
     NodeText,
     Quantity,
+    ReceiptKey,
     Request,
     SkuText,
 )
@@ -189,7 +190,13 @@ def send(ident: PoPath, hub: HubDep, token: TokenDep) -> PurchaseOrderOut:
     " outstanding: 409 over_receipt); at a node whose agent runs elsewhere, queued for its"
     " next sync and booked when its push confirms them",
 )
-def receive(ident: PoPath, body: ReceiptIn, hub: HubDep, token: TokenDep) -> ReceivedOut:
+def receive(
+    ident: PoPath,
+    body: ReceiptIn,
+    hub: HubDep,
+    token: TokenDep,
+    idempotency_key: ReceiptKey = None,
+) -> ReceivedOut:
     store = hub.workspace.storage.purchase_orders()
     order = purchasing.get(store, ident)
     require(token.grant, Action.WRITE_STOCK, order.node)
@@ -198,8 +205,9 @@ def receive(ident: PoPath, body: ReceiptIn, hub: HubDep, token: TokenDep) -> Rec
         arrived[line.sku] = arrived.get(line.sku, 0) + line.quantity
     db = hub.node_for_writing(order.node)
     done = purchasing.receive(
-        store, db, ident, arrived, hub.now(), token.actor, hub=hub.workspace.hub
-    )
+        store, db, ident, arrived, hub.now(), token.actor, hub=hub.workspace.hub,
+        key=idempotency_key or "",
+    )  # fmt: skip
     return ReceivedOut(
         order=_out(done.order),
         receipt=done.receipt.number,
