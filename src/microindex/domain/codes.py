@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from microindex.domain.errors import InvalidValue
 
-_SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}")
+_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")  # fullmatch: no line break after
 SKU_RULE = (
     "use 1-64 letters A-Z without accents, digits, '.', '_', '-' or '/', "
     "starting with a letter or digit"

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.node import Location, Node
-from microindex.domain.promise.candidates import Candidate
+
+if TYPE_CHECKING:  # the promise rules load with a promise, not with every sync store
+    from microindex.domain.promise.candidates import Candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,8 @@ def _between(a: Location, b: Location, share: float) -> Location:
 def van_state(node: Node, round_: Round | None, at: datetime) -> Candidate:
     """The van as place_order's `states` wants it: positioned where its round has it now
     (the online rights are filled in by place_order)."""
+    from microindex.domain.promise.candidates import Candidate
+
     if round_ is None:
         return Candidate(node, {})
     return Candidate(node, {}, position=round_.position(at))
