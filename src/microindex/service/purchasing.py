@@ -8,6 +8,7 @@ into the ledger than was ordered.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,9 +25,11 @@ from microindex.domain.purchasing import (
     PoState,
     PurchaseOrder,
     Receipt,
+    ReceiptKeyReused,
     UnknownPurchaseOrder,
 )
 from microindex.domain.reorder import LowStock, ReorderPoint, low_stock
+from microindex.domain.sale import SaleKeyReused
 from microindex.domain.sync.account import Request, RequestKind
 from microindex.service import known, remote_nodes, stock
 from microindex.service.kits import KitStore
@@ -193,7 +196,18 @@ def receive(
         stock.Entry(sku, MovementKind.RECEIVE, quantity, at, reference, actor)
         for sku, quantity in receipt.lines
     ]
-    made = stock.record_batch(node_db, order.node, entries)
+    if key:  # kept in the node's ledger: a twin sent at once, not yet on the order, records once
+        try:
+            made, repeated = stock.record_batch_once(
+                node_db, order.node, entries, _ledger_key(ident, key), _asked(arrived)
+            )
+        except SaleKeyReused:
+            raise ReceiptKeyReused(ident, key) from None
+        if repeated:
+            order = get(store, ident)
+            return Received(order, order.keyed(key, arrived) or receipt, [], repeated=True)
+    else:
+        made = stock.record_batch(node_db, order.node, entries)
     for _ in range(SAVE_RETRIES):
         if store.save(changed, version):
             return Received(changed, receipt, made)
@@ -205,6 +219,16 @@ def receive(
         except DomainError as refused:
             raise ReceivedButNotBooked(ident, order.node, str(refused)) from None
     raise ReceivedButNotBooked(ident, order.node, "the order kept changing")
+
+
+def _ledger_key(ident: str, key: str) -> str:
+    """A receipt key as the node's ledger keeps it: the order's and the delivery's, with a
+    space no till's sale key may hold (`codes.KEY_PATTERN`), so the two never meet."""
+    return f"{ident} receipt {key}"
+
+
+def _asked(arrived: Mapping[str, int]) -> str:
+    return json.dumps(sorted(arrived.items()), separators=(",", ":"))
 
 
 def receipt_key(ident: str, number: int, sku: str) -> str:

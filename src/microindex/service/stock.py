@@ -15,6 +15,7 @@ from microindex.domain.codes import NodeCode, Sku
 from microindex.domain.kits import refuse_kits, stock_added
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
+from microindex.domain.sale import KeptSale, SaleKeyReused
 from microindex.service.catalog import ImportRejected, RowError
 from microindex.service.known import require_skus, unknown_sku
 from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
@@ -70,6 +71,30 @@ def record_batch(
         save_movements(uow, ledger, entries[-1].at)
         uow.commit()
     return made
+
+
+def record_batch_once(
+    uow_factory: UnitOfWorkFactory, node: str, entries: Sequence[Entry], key: str, asked: str
+) -> tuple[list[Movement], bool]:
+    """`record_batch` under `key`, kept beside the movements as a walk-in sale's key is
+    (ADR 0058) and checked after the node's writer lock, so two deliveries sent at once under
+    one key record once: (the movements made, False), or (those made before under the key,
+    True) when it asked `asked`; another batch under the key is refused (SaleKeyReused)."""
+    NodeCode(node)
+    with uow_factory() as uow:
+        ledger = _load_known(uow, node, sorted({entry.sku for entry in entries}))
+        kept = uow.ledger.kept_sale(node, key)
+        if kept is not None:
+            if kept.asked != asked:
+                raise SaleKeyReused(node, key)
+            return uow.ledger.movements(node, kept.first - 1, kept.last - kept.first + 1), True
+        made = [
+            ledger.record(e.sku, e.kind, e.quantity, e.at, e.reference, e.actor) for e in entries
+        ]
+        save_movements(uow, ledger, entries[-1].at)
+        uow.ledger.keep_sale(KeptSale(node, key, asked, made[0].seq, made[-1].seq))
+        uow.commit()
+    return made, False
 
 
 def stock_lines(nodes: Mapping[str, UnitOfWorkFactory], sku: str | None = None) -> list[StockLine]:
