@@ -394,7 +394,9 @@ def test_a_batchs_documents_are_each_products_own() -> None:
     assert made == [schema.document(e, columns).to_dict() for e in entries]
     assert made[0][schema.ALL] == ["plain mug kiln co kitchen navy a mug."]
     assert made[1][schema.ALL] == ["kz 8989s mug kz8989s kz8989 8989 s kiln co kitchen navy a mug."]
-    assert made[2][schema.BRAND] == ["KILN CO"] and made[2]["brand"] == ["kiln co"]
+    assert made[2]["brand"] == ["kiln co"]  # as typed in the facet column, folded in its own
+    assert made[2][schema.ATTRIBUTES][0][schema.BRAND_KEY] == "KILN CO"
+    assert made[2][schema.ATTRIBUTES][0][schema.CATEGORY_KEY] == "Kitchen 2"
     assert made[3][schema.PRICE_BAND] != made[0][schema.PRICE_BAND]
     assert made[1][schema.STOCKED_AT] == ["a", "b"] and schema.STOCKED_AT not in made[0]
     assert made[4][schema.ATTRIBUTES] == [

@@ -38,8 +38,9 @@ from microindex.service.search import EngineHit, IndexEntry
 # columns, attribute names not searched; 8: no digest (the stored data holds the product's
 # indexed values, compared as they are), the SKU not stored; 9: the price's band as a column;
 # 10: the SKU one term, in `codes` (ADR 0043); 13: the price a column only, not indexed (ADR 0048);
-# 14: a product's attribute names one term (ADR 0049)
-SCHEMA_VERSION = "14"
+# 14: a product's attribute names one term (ADR 0049); 15: the category and brand members of the
+# facet column (`attributes_f`), not fields of their own (ADR 0070)
+SCHEMA_VERSION = "15"
 ANALYZER = "microindex_terms"
 ALL = "all"  # every text field together: where typos and prefixes are looked up
 # The field each weighed part of a product is scored in. The description is scored in `all`,
@@ -58,7 +59,6 @@ CODES = "codes"
 GTIN_MARK, FOLDED_MARK = "#", "~"
 STOCKED_AT = "stocked_at"  # node codes with on-hand > 0
 STOCKED = "stocked"  # 1 when on hand at any node (none otherwise: only 1 is looked up)
-CATEGORY, BRAND = "category_f", "brand_f"  # facets and filters
 # Filters (`colour=navy`) find a product's attribute in its facet column (`ATTRIBUTES`, indexed),
 # which holds each folded name's last value that is not blank; this field holds the terms of
 # the rest alone (`attribute_key`): blank values and a name's earlier values. A term a pair
@@ -69,6 +69,12 @@ ATTRIBUTE = "attribute_f"
 # one term a product, its set of faceted names (`names_term`), whose products are the term's
 # count; a term a name cost a build three terms a product more (ADR 0049).
 ATTRIBUTES, ATTRIBUTE_NAMES = "attributes_f", "attribute_names"
+# The category and brand (facets and filters, as typed) are members of the facet column too, under
+# keys no attribute's column can be (those are hex), left out when blank: tantivy takes two more
+# members of the one JSON text for less than two fields of their own, about 1 µs a product of
+# the build's 33 (ADR 0070). Filters and facets name them by path, as an attribute's column.
+CATEGORY_KEY, BRAND_KEY = "category", "brand"
+CATEGORY, BRAND = f"{ATTRIBUTES}.{CATEGORY_KEY}", f"{ATTRIBUTES}.{BRAND_KEY}"
 # A product without a value for a faceted name holds this in its column (never a value: blanks
 # are left out), so each column is dense: counting a column a third of the products have took
 # five times as long as counting one they all have. Facets leave its bucket out.
@@ -113,8 +119,6 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field(CODES, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(STOCKED_AT, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field(STOCKED, indexed=True)
-    for name in (CATEGORY, BRAND):
-        builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     for name in (ATTRIBUTE, ATTRIBUTE_NAMES):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     builder.add_json_field(ATTRIBUTES, fast=True, tokenizer_name="raw", index_option="basic")
@@ -155,6 +159,7 @@ class Documents:
         # its `ATTRIBUTE_NAMES` term)
         self._named: dict[tuple[str, ...], tuple[list[str], str]] = {}
         self._prices: dict[str, tuple[float, int]] = {}  # price -> (price, band)
+        self._labels: dict[tuple[str, str], str] = {}  # (key, category or brand) -> its member
 
     def make(self, entry: IndexEntry) -> tantivy.Document:
         values = entry.values
@@ -176,11 +181,12 @@ class Documents:
             for node in sorted(stock):
                 add(STOCKED_AT, node)
             doc.add_unsigned(STOCKED, 1)
+        made, labels = self._labels, []
         if category:
-            add(CATEGORY, category)
+            labels.append(made.get((CATEGORY_KEY, category)) or self._label(CATEGORY_KEY, category))
         if brand:
-            add(BRAND, brand)
-        self._add_attributes(doc, attributes)
+            labels.append(made.get((BRAND_KEY, brand)) or self._label(BRAND_KEY, brand))
+        self._add_attributes(doc, attributes, labels)
         amount, band = self._prices.get(price) or self._price(price)
         doc.add_float(PRICE, amount)
         doc.add_unsigned(PRICE_BAND, band)
@@ -191,10 +197,15 @@ class Documents:
         made = self._prices[price] = (float(price), band_of(Decimal(price)))
         return made
 
+    def _label(self, key: str, value: str) -> str:
+        made = self._labels[key, value] = _member(key, value)
+        return made
+
     def _add_attributes(
-        self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...]
+        self, doc: tantivy.Document, attributes: tuple[tuple[str, str], ...], labels: list[str]
     ) -> None:
-        """The facet columns, the faceted names, and the filter terms the columns lack."""
+        """The facet columns (with the category and brand members, `labels`), the faceted names,
+        and the filter terms the columns lack."""
         pairs, members = self._pairs, {}
         add = doc.add_text
         for pair in attributes:
@@ -210,8 +221,8 @@ class Documents:
         defaults, names = self._named.get(named) or self._names(named)
         if members:
             add(ATTRIBUTE_NAMES, names)
-        if members or defaults:
-            doc.add_json(ATTRIBUTES, "{" + ",".join([*members.values(), *defaults]) + "}")
+        if members or defaults or labels:
+            doc.add_json(ATTRIBUTES, "{" + ",".join([*labels, *members.values(), *defaults]) + "}")
 
     def _names(self, named: tuple[str, ...]) -> tuple[list[str], str]:
         """The members (`NO_VALUE`) of the batch's columns a product with these names lacks,
