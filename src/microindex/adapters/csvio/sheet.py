@@ -212,8 +212,10 @@ class SheetWriter:
 
 @contextmanager
 def sheet_writer(stream: BinaryIO, columns: Sequence[str]) -> Iterator[SheetWriter]:
-    """A CSV writer, header written, putting UTF-8 into a binary stream that is left open."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    """A CSV writer, header written, putting UTF-8 into a binary stream that is left open.
+    The file starts with the byte-order mark: without it Excel reads the bytes in the
+    Windows code page and shows `£12.50` as `Â£12.50` (`open_sheet` reads the mark as nothing)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.DictWriter(text, fieldnames=list(columns), restval="")
         writer.writeheader()
