@@ -36,6 +36,12 @@ Source = str | os.PathLike[str] | BinaryIO
 T = TypeVar("T")
 
 NOT_UTF8 = "not UTF-8 text: save the file as 'CSV UTF-8'"
+WORKBOOK = (
+    "a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file: open it and save it as"
+    " 'CSV UTF-8'"
+)
+# How a workbook starts: a zip (.xlsx, .ods), or an OLE compound file (Excel 97's .xls).
+_WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 HEADER_ROW = 1
 
 
@@ -172,6 +178,9 @@ def open_sheet(
     decimal comma."""
     with _text(source) as text:
         first = text.readline()
+        if first.encode("utf-8", "surrogateescape").startswith(_WORKBOOK_STARTS):
+            yield Sheet((), iter(()), [RowError(HEADER_ROW, "", WORKBOOK)])
+            return
         delimiter = _delimiter(first, {*required, *known})
         lines = itertools.chain([first] if first else [], text)
         records = csv.reader(lines, delimiter=delimiter)
