@@ -36,8 +36,39 @@ def test_a_workbook_renamed_csv_is_named_as_a_workbook(tmp_path: Path) -> None:
         source.write_bytes(data)
         for command in (["catalog", "import"], ["stock", "import", "van"]):
             out = cli(ws, *command, str(source), ok=False)
-            assert "row 1" in out and "a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file" in out, out
+            assert (
+                "row 1" in out
+                and "a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file" in out
+            ), out
             assert "save it as 'CSV UTF-8'" in out, out
             assert "\\x" not in out and "PK" not in out, out  # no bytes of the zip shown
             assert "required column" not in out, out  # one problem, not four
+    assert _catalog(ws) == []
+
+
+SCIENTIFIC = (
+    "Excel wrote it in scientific notation, its last digits lost: format the column as Text"
+)
+
+
+def test_a_gtin_excel_wrote_in_scientific_notation_says_what_excel_did(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    plain = tmp_path / "wick-and-glaze.csv"
+    plain.write_bytes(
+        "\ufeffsku,title,price,currency,gtin\r\n"
+        "WG-PIL-1,Pillar candle,12.50,GBP,5012345678900\r\n"
+        "WG-JAR-2,Jar candle,9.00,GBP,5.01235E+12\r\n"
+        'WG-BWL-3,Bowl,18.00,GBP,"5,01235E+12"\r\n'.encode()  # Excel set to French
+    )
+    out = cli(ws, "catalog", "import", str(plain), ok=False)
+    assert f"row 3, column 'gtin': {SCIENTIFIC}" in " ".join(out.split()), out
+    assert f"row 4, column 'gtin': {SCIENTIFIC}" in " ".join(out.split()), out
+    shopify = tmp_path / "products_export.csv"
+    shopify.write_text(
+        "Handle,Title,Variant SKU,Variant Price,Variant Barcode\n"
+        "jar,Jar candle,WG-JAR-2,9.00,5.01235E+12\n",
+        encoding="utf-8",
+    )
+    out = cli(ws, "catalog", "import", str(shopify), ok=False)
+    assert f"row 2, column 'Variant Barcode': {SCIENTIFIC}" in " ".join(out.split()), out
     assert _catalog(ws) == []

@@ -55,6 +55,22 @@ def split_list(text: str, separator: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(separator) if item.strip())
 
 
+# A long number Excel shows and saves in scientific notation (`5.01235E+12`, `5,01235E+12`
+# where the decimal mark is a comma): only its first six digits are left.
+_SCIENTIFIC = re.compile(r"[0-9]([.,][0-9]+)?E\+[0-9]+", re.ASCII | re.IGNORECASE)
+SCIENTIFIC = (
+    "Excel wrote it in scientific notation, its last digits lost: format the column as Text"
+    " and type the GTINs again"
+)
+
+
+def gtin_cell(text: str) -> Gtin:
+    """A GTIN cell; one Excel turned into `5.01235E+12` is named as such, not as a typo."""
+    if _SCIENTIFIC.fullmatch(text):
+        raise ValueError(SCIENTIFIC)
+    return Gtin.parse(text)
+
+
 def gtin_text(gtin: Gtin | None) -> str:
     """GTIN-13 when the GTIN has one (what a scanner reads off an EAN), else all 14 digits."""
     if gtin is None:
