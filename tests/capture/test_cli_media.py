@@ -61,3 +61,25 @@ def test_reject_needs_a_reason_and_records_it(
     assert run(workspace, "reject", asset_id, "--reason", "blurred")[0] == 0
     _, out = run(workspace, "list", "--state", "rejected", "--json")
     assert json.loads(out)[0]["reason"] == "blurred"
+
+
+def _photo_108mp(path: Path) -> Path:
+    """A 12,000 x 9,000 photo, as a 108-megapixel phone camera takes (grey: small to write)."""
+    from PIL import Image
+
+    Image.new("L", (12_000, 9_000), 128).save(path, "PNG")
+    return path
+
+
+def test_a_photo_under_the_shops_megapixel_limit_is_taken_whatever_pillows_own_alarm(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    photo = _photo_108mp(tmp_path / f"{MUG}_front.png")
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana")
+    assert code == 1, out  # over the default 60 MP: refused in the shop's own words
+    assert "12000x9000 px is over the 60000000-pixel limit" in " ".join(out.split()), out
+    assert "DOS attack" not in out
+    (workspace / "microindex.toml").write_text("[capture]\nmax_megapixels = 120\n")
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", "--json")
+    assert code == 0, out
+    assert json.loads(out)["size"] == "12000x9000"
