@@ -72,3 +72,16 @@ def test_a_gtin_excel_wrote_in_scientific_notation_says_what_excel_did(tmp_path:
     out = cli(ws, "catalog", "import", str(shopify), ok=False)
     assert f"row 2, column 'Variant Barcode': {SCIENTIFIC}" in " ".join(out.split()), out
     assert _catalog(ws) == []
+
+
+def test_a_file_excel_saved_as_unicode_text_is_named_so(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source = tmp_path / "products.csv"  # Excel's "Unicode Text": UTF-16 with tabs
+    source.write_bytes("sku\ttitle\tprice\r\nWG-1\tMug\t9.00\r\n".encode("utf-16"))
+    for command in (["catalog", "import"], ["stock", "import", "van"]):
+        out = cli(ws, *command, str(source), ok=False)
+        said = " ".join(out.split())
+        assert "row 1, column '': UTF-16 text (Excel's 'Unicode Text')" in said, out
+        assert "save it as 'CSV UTF-8'" in said, out
+        assert "\\x00" not in out and "required column" not in out, out
+    assert _catalog(ws) == []

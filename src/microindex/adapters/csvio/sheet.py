@@ -40,8 +40,15 @@ WORKBOOK = (
     "a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file: open it and save it as"
     " 'CSV UTF-8'"
 )
-# How a workbook starts: a zip (.xlsx, .ods), or an OLE compound file (Excel 97's .xls).
-_WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+UTF16 = "UTF-16 text (Excel's 'Unicode Text'), not a CSV file: save it as 'CSV UTF-8'"
+# How a file that is no CSV starts: a zip (.xlsx, .ods), an OLE compound file (Excel 97's
+# .xls), a UTF-16 byte-order mark (little- or big-endian).
+_NOT_CSV = {
+    b"PK\x03\x04": WORKBOOK,
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": WORKBOOK,
+    b"\xff\xfe": UTF16,
+    b"\xfe\xff": UTF16,
+}
 HEADER_ROW = 1
 
 
@@ -178,8 +185,9 @@ def open_sheet(
     decimal comma."""
     with _text(source) as text:
         first = text.readline()
-        if first.encode("utf-8", "surrogateescape").startswith(_WORKBOOK_STARTS):
-            yield Sheet((), iter(()), [RowError(HEADER_ROW, "", WORKBOOK)])
+        start = first[:8].encode("utf-8", "surrogateescape")
+        if said := next((why for sign, why in _NOT_CSV.items() if start.startswith(sign)), ""):
+            yield Sheet((), iter(()), [RowError(HEADER_ROW, "", said)])
             return
         delimiter = _delimiter(first, {*required, *known})
         lines = itertools.chain([first] if first else [], text)
