@@ -85,3 +85,20 @@ def test_a_file_excel_saved_as_unicode_text_is_named_so(tmp_path: Path) -> None:
         assert "save it as 'CSV UTF-8'" in said, out
         assert "\\x00" not in out and "required column" not in out, out
     assert _catalog(ws) == []
+
+
+def test_a_quote_never_closed_is_named_on_its_row_not_as_a_missing_price(tmp_path: Path) -> None:
+    ws = _shop(tmp_path)
+    source = tmp_path / "wick-and-glaze.csv"
+    source.write_text(
+        "sku,title,price,currency\r\n"
+        'WG-1,"Tall candle\r\nwith lid",12.50,GBP\r\n'  # a cell over two lines: one row
+        'WG-2,"Pillar candle,9.00,GBP\r\n'  # the quote is never closed
+        "WG-3,Bowl,18.00,GBP\r\nWG-4,Mug,9.00,GBP\r\n",
+        encoding="utf-8",
+    )
+    out = " ".join(cli(ws, "catalog", "import", str(source), ok=False).split())
+    assert "1 bad row(s)" in out, out
+    assert "row 3, column '': a quote opened on this row is never closed" in out, out
+    assert "is required" not in out, out
+    assert _catalog(ws) == []

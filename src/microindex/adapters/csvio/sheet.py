@@ -8,7 +8,8 @@ German or another language whose decimal mark is a comma saves its "CSV" so); in
 the decimal columns are written with that comma (`6,90`), and a point there is refused rather
 than guessed at (`1.234` is a thousand and more in French). Row
 numbers are the ones a spreadsheet shows: the header is row 1, the first record row 2, and a
-quoted cell spanning several lines is still one row. Problems become `RowError`s collected on the
+quoted cell spanning several lines is still one row; a quote never closed is reported on the
+row that opens it (quotes are read strictly). Problems become `RowError`s collected on the
 sheet; a bad row is reported and skipped, never raised.
 """
 
@@ -121,7 +122,7 @@ class Sheet:
                 return
             except csv.Error as error:
                 self.rows += 1
-                self.errors.append(RowError(number, "", f"unreadable CSV: {error}"))
+                self.errors.append(RowError(number, "", _unreadable(error)))
                 continue
             joined = "".join(record)
             if joined and not joined.isspace():  # some cell holds more than white space
@@ -191,7 +192,7 @@ def open_sheet(
             return
         delimiter = _delimiter(first, {*required, *known})
         lines = itertools.chain([first] if first else [], text)
-        records = csv.reader(lines, delimiter=delimiter)
+        records = csv.reader(lines, delimiter=delimiter, strict=True)
         errors: list[RowError] = []
         header = _header(records, {*required, *known}, required, errors)
         sheet = Sheet(header, records if not errors else iter(()), errors)
@@ -273,7 +274,7 @@ def _header(
         errors.append(RowError(HEADER_ROW, "", "the file is empty"))
         return ()
     except csv.Error as error:
-        errors.append(RowError(HEADER_ROW, "", f"unreadable CSV: {error}"))
+        errors.append(RowError(HEADER_ROW, "", _unreadable(error)))
         return ()
     header = Row(HEADER_ROW, {}, errors)
     seen: set[str] = set()
@@ -285,6 +286,14 @@ def _header(
         if name not in seen:
             header.report(name, "required column is missing")
     return tuple(names)
+
+
+def _unreadable(error: csv.Error) -> str:
+    """What a row the CSV reader could not read says. Read strictly, a quote never closed
+    ends the file inside its cell, which would otherwise take every row after it."""
+    if str(error) == "unexpected end of data":
+        return "a quote opened on this row is never closed: every row after it was read into it"
+    return f"unreadable CSV: {error}"
 
 
 def _utf8(text: str) -> bool:
