@@ -102,3 +102,39 @@ def test_a_quote_never_closed_is_named_on_its_row_not_as_a_missing_price(tmp_pat
     assert "row 3, column '': a quote opened on this row is never closed" in out, out
     assert "is required" not in out, out
     assert _catalog(ws) == []
+
+
+# The header rows of the three exports a maker moving shop brings (one product each), as
+# Etsy's "Currently for sale listings", WooCommerce's product exporter (with its byte-order
+# mark) and Square's item library write them.
+FOREIGN = {
+    "Etsy's listings export": (
+        "TITLE,DESCRIPTION,PRICE,CURRENCY_CODE,QUANTITY,TAGS,MATERIALS,IMAGE1,IMAGE2,"
+        "VARIATION 1 TYPE,VARIATION 1 NAME,VARIATION 1 VALUES,SKU\r\n"
+        '"Soy candle, fig",Hand poured in Leeds,14.00,USD,7,"candle,soy,gift",soy wax,'
+        "https://i.etsystatic.com/1.jpg,,,,,WG-ETSY-1\r\n"
+    ),
+    "WooCommerce's product export": (
+        "\ufeffID,Type,SKU,Name,Published,Is featured?,Visibility in catalog,Short description,"
+        "Description,Sale price,Regular price,Categories,Tags,Images\r\n"
+        '41,simple,WG-WOO-1,Glazed bowl,1,0,visible,,A bowl,,18.00,Bowls,"bowl, blue",\r\n'
+    ),
+    "Square's item library export": (
+        "Reference Handle,Token,Item Name,Variation Name,SKU,Description,Categories,GTIN,"
+        "Price,Current Quantity Wick & Glaze\r\n"
+        "#jar-candle,ABC123,Jar candle,Regular,WG-SQ-1,,Candles,,9.00,4\r\n"
+    ),
+}
+
+
+def test_an_etsy_woocommerce_or_square_export_is_named_and_nothing_is_guessed(
+    tmp_path: Path,
+) -> None:
+    ws = _shop(tmp_path)  # a shop in pounds: Etsy's dollars must not become pounds
+    for name, text in FOREIGN.items():
+        source = tmp_path / "export.csv"
+        source.write_text(text, encoding="utf-8")
+        out = " ".join(cli(ws, "catalog", "import", str(source), ok=False).split())
+        assert f"row 1, column '': this is {name}, not a plain catalog" in out, out
+        assert "required column" not in out, out
+    assert _catalog(ws) == []

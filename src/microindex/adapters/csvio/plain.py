@@ -29,6 +29,7 @@ from microindex.adapters.csvio.cells import (
     whole_number,
     yes_no,
 )
+from microindex.adapters.csvio.foreign import foreign_export
 from microindex.adapters.csvio.order import consistent_order
 from microindex.adapters.csvio.sheet import (
     Row,
@@ -71,6 +72,9 @@ def read_plain(source: Source, currency: str | None = None) -> Iterator[Streamed
     required = REQUIRED if currency is None else tuple(c for c in REQUIRED if c != "currency")
     default = None if currency is None else _currency(currency)
     with open_sheet(source, required, COLUMNS, ("price", "sale_price")) as sheet:
+        if foreign := foreign_export(sheet.header):  # its shared columns would be misread
+            sheet.errors[:] = [RowError(1, "", foreign)]
+            sheet.records = iter(())
         attributes = _attribute_columns(sheet.header, sheet.errors)
         named = [(column, column[len(ATTRIBUTE) :]) for column in attributes]
         read = (_product(row, named, default) for row in sheet)
