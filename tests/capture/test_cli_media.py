@@ -83,3 +83,18 @@ def test_a_photo_under_the_shops_megapixel_limit_is_taken_whatever_pillows_own_a
     code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", "--json")
     assert code == 0, out
     assert json.loads(out)["size"] == "12000x9000"
+
+
+def test_a_photo_already_stored_is_still_refused_for_a_sku_or_code_not_in_the_catalog(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    photo = tmp_path / "IMG_4512.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", "--sku", MUG)
+    assert code == 0, out
+    for given in (["--sku", "MUG-TYDE-250"], ["--code", "5012345678900"]):
+        code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", *given)
+        assert code == 1, out  # as for a new photo: the typo is named, not taken
+        assert "no product with" in out and "already stored" not in out, out
+    code, out = run(workspace, "list", "--json")
+    assert [a["sku"] for a in json.loads(out)] == [MUG]
