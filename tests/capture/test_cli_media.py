@@ -98,3 +98,19 @@ def test_a_photo_already_stored_is_still_refused_for_a_sku_or_code_not_in_the_ca
         assert "no product with" in out and "already stored" not in out, out
     code, out = run(workspace, "list", "--json")
     assert [a["sku"] for a in json.loads(out)] == [MUG]
+
+
+def test_a_clip_cut_short_is_refused_in_words_not_an_ffmpeg_error_number(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    from .files import mp4_clip
+
+    whole = mp4_clip(frames=24)
+    clip = tmp_path / f"{MUG}_turn.mp4"
+    clip.write_bytes(whole[: len(whole) * 2 // 3])  # the upload stopped: no index at the end
+    code, out = run(workspace, "add", str(clip), "--node", "van", "--author", "ana")
+    said = " ".join(out.split())
+    assert code == 1, out
+    assert "not a readable clip (cut short, or not a clip at all): Invalid data found" in said
+    assert "Errno" not in out and "<none>" not in out, out
+    assert "nothing was stored" in said
