@@ -138,3 +138,21 @@ def test_an_etsy_woocommerce_or_square_export_is_named_and_nothing_is_guessed(
         assert f"row 1, column '': this is {name}, not a plain catalog" in out, out
         assert "required column" not in out, out
     assert _catalog(ws) == []
+
+
+def test_a_numeric_sku_excel_wrote_in_scientific_notation_says_what_excel_did(
+    tmp_path: Path,
+) -> None:
+    ws = _shop(tmp_path)  # SKUs that are the barcode's digits: Excel shows them as 5.01235E+12
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(
+        "sku,title,price,currency\n5012345678900,Pillar candle,12.50,GBP\n5.01235E+12,Jar,9,GBP\n",
+        encoding="utf-8",
+    )
+    out = " ".join(cli(ws, "catalog", "import", str(catalog), ok=False).split())
+    assert f"row 3, column 'sku': {SCIENTIFIC}" in out, out
+    stock = tmp_path / "stock.csv"
+    stock.write_text("sku,quantity\n5.01235E+12,4\n", encoding="utf-8")
+    out = " ".join(cli(ws, "stock", "import", "van", str(stock), ok=False).split())
+    assert f"row 2, column 'sku': {SCIENTIFIC}" in out, out
+    assert _catalog(ws) == []

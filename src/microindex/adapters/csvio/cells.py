@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 
+from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
 from microindex.domain.gtin import Gtin
 from microindex.domain.product import web_url
@@ -60,7 +61,7 @@ def split_list(text: str, separator: str) -> tuple[str, ...]:
 _SCIENTIFIC = re.compile(r"[0-9]([.,][0-9]+)?E\+[0-9]+", re.ASCII | re.IGNORECASE)
 SCIENTIFIC = (
     "Excel wrote it in scientific notation, its last digits lost: format the column as Text"
-    " and type the GTINs again"
+    " and type them again"
 )
 
 
@@ -69,6 +70,14 @@ def gtin_cell(text: str) -> Gtin:
     if _SCIENTIFIC.fullmatch(text):
         raise ValueError(SCIENTIFIC)
     return Gtin.parse(text)
+
+
+def sku_cell(text: str) -> Sku:
+    """A SKU cell; a SKU of digits Excel turned into `5.01235E+12` is named as `gtin_cell`
+    names a GTIN (a SKU may hold '.', '+' is what refuses it, in words about Excel)."""
+    if _SCIENTIFIC.fullmatch(text):
+        raise ValueError(SCIENTIFIC)
+    return Sku(text)
 
 
 def gtin_text(gtin: Gtin | None) -> str:

@@ -23,6 +23,7 @@ from microindex.adapters.csvio.cells import (
     gtin_cell,
     gtin_text,
     iso_date,
+    sku_cell,
     split_list,
     title_text,
     web_urls,
@@ -38,7 +39,6 @@ from microindex.adapters.csvio.sheet import (
     open_sheet,
     sheet_writer,
 )
-from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
 from microindex.domain.money import Money
 from microindex.domain.product import Fragility, Product, Size
@@ -102,7 +102,7 @@ def _attribute_columns(header: Sequence[str], errors: list[RowError]) -> list[st
 
 def _product(row: Row, attributes: list[tuple[str, str]], currency: str | None) -> ReadRow:
     cells = row.cells  # an empty optional cell is skipped without a call: most cells are
-    sku = row.take("sku", Sku, required=True)
+    sku = row.take("sku", sku_cell, required=True)
     gtin = row.take("gtin", gtin_cell) if cells.get("gtin") else None
     keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
     title = row.take("title", title_text, required=True)
