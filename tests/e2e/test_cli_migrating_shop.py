@@ -156,3 +156,28 @@ def test_a_numeric_sku_excel_wrote_in_scientific_notation_says_what_excel_did(
     out = " ".join(cli(ws, "stock", "import", "van", str(stock), ok=False).split())
     assert f"row 2, column 'sku': {SCIENTIFIC}" in out, out
     assert _catalog(ws) == []
+
+
+def test_skip_bad_rows_skips_rows_never_a_file_whose_header_cannot_be_read(
+    tmp_path: Path,
+) -> None:
+    ws = _shop(tmp_path)
+    files = {
+        "workbook.csv": _workbook(),
+        "etsy.csv": FOREIGN["Etsy's listings export"].encode(),
+        "empty.csv": b"",
+        "no-title.csv": b"sku,price,currency\nWG-1,9.00,GBP\n",
+    }
+    for name, data in files.items():
+        source = tmp_path / name
+        source.write_bytes(data)
+        out = cli(ws, "catalog", "import", str(source), "--skip-bad-rows", ok=False)
+        assert "import refused, nothing changed" in out and "row 1" in out, out
+    stock = tmp_path / "stock.csv"
+    stock.write_bytes(b"")
+    out = cli(ws, "stock", "import", "van", str(stock), "--skip-bad-rows", ok=False)
+    assert "import refused, nothing changed" in out and "the file is empty" in out, out
+    good = tmp_path / "one-bad-row.csv"  # a bad row is still skipped, the rest imported
+    good.write_text("sku,title,price,currency\nWG-1,Mug,9,GBP\nWG-2,Bowl,£9,GBP\n", "utf-8")
+    out = cli(ws, "catalog", "import", str(good), "--skip-bad-rows")
+    assert "imported 1 new" in out and "skipped row 3" in out, out
