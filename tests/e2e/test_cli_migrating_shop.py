@@ -101,6 +101,12 @@ def test_a_quote_never_closed_is_named_on_its_row_not_as_a_missing_price(tmp_pat
     assert "1 bad row(s)" in out, out
     assert "row 3, column '': a quote opened on this row is never closed" in out, out
     assert "is required" not in out, out
+    rows = "".join(f"WG-{n:04d},Candle {n} in a glazed jar,12.50,GBP\r\n" for n in range(4000))
+    source.write_text(  # the rows after the quote are more than the reader takes in one cell
+        'sku,title,price,currency\r\nWG-A,"Jar,9.00,GBP\r\n' + rows, encoding="utf-8"
+    )
+    out = " ".join(cli(ws, "catalog", "import", str(source), ok=False).split())
+    assert "row 2, column '': a quote opened on this row is never closed" in out, out
     assert _catalog(ws) == []
 
 

@@ -293,6 +293,12 @@ def _unreadable(error: csv.Error) -> str:
     ends the file inside its cell, which would otherwise take every row after it."""
     if str(error) == "unexpected end of data":
         return "a quote opened on this row is never closed: every row after it was read into it"
+    if str(error).startswith("field larger than field limit"):  # the rows after it, so far
+        limit = csv.field_size_limit()
+        return (
+            f"a quote opened on this row is never closed, or a cell is over the field limit"
+            f" ({limit} characters)"
+        )
     return f"unreadable CSV: {error}"
 
 
