@@ -61,3 +61,56 @@ def test_reject_needs_a_reason_and_records_it(
     assert run(workspace, "reject", asset_id, "--reason", "blurred")[0] == 0
     _, out = run(workspace, "list", "--state", "rejected", "--json")
     assert json.loads(out)[0]["reason"] == "blurred"
+
+
+def _photo_108mp(path: Path) -> Path:
+    """A 12,000 x 9,000 photo, as a 108-megapixel phone camera takes (grey: small to write)."""
+    from PIL import Image
+
+    Image.new("L", (12_000, 9_000), 128).save(path, "PNG")
+    return path
+
+
+def test_a_photo_under_the_shops_megapixel_limit_is_taken_whatever_pillows_own_alarm(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    photo = _photo_108mp(tmp_path / f"{MUG}_front.png")
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana")
+    assert code == 1, out  # over the default 60 MP: refused in the shop's own words
+    assert "12000x9000 px is over the 60000000-pixel limit" in " ".join(out.split()), out
+    assert "DOS attack" not in out
+    (workspace / "microindex.toml").write_text("[capture]\nmax_megapixels = 120\n")
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", "--json")
+    assert code == 0, out
+    assert json.loads(out)["size"] == "12000x9000"
+
+
+def test_a_photo_already_stored_is_still_refused_for_a_sku_or_code_not_in_the_catalog(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    photo = tmp_path / "IMG_4512.jpg"
+    photo.write_bytes(jpeg_with_gps())
+    code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", "--sku", MUG)
+    assert code == 0, out
+    for given in (["--sku", "MUG-TYDE-250"], ["--code", "5012345678900"]):
+        code, out = run(workspace, "add", str(photo), "--node", "van", "--author", "ana", *given)
+        assert code == 1, out  # as for a new photo: the typo is named, not taken
+        assert "no product with" in out and "already stored" not in out, out
+    code, out = run(workspace, "list", "--json")
+    assert [a["sku"] for a in json.loads(out)] == [MUG]
+
+
+def test_a_clip_cut_short_is_refused_in_words_not_an_ffmpeg_error_number(
+    workspace: Path, hub: SqliteDatabase, tmp_path: Path
+) -> None:
+    from .files import mp4_clip
+
+    whole = mp4_clip(frames=24)
+    clip = tmp_path / f"{MUG}_turn.mp4"
+    clip.write_bytes(whole[: len(whole) * 2 // 3])  # the upload stopped: no index at the end
+    code, out = run(workspace, "add", str(clip), "--node", "van", "--author", "ana")
+    said = " ".join(out.split())
+    assert code == 1, out
+    assert "not a readable clip (cut short, or not a clip at all): Invalid data found" in said
+    assert "Errno" not in out and "<none>" not in out, out
+    assert "nothing was stored" in said

@@ -196,7 +196,7 @@ def test_a_stock_file_with_bad_rows_changes_nothing_and_names_each_row(tmp_path:
     cli(ws, "stock", "import", "van", str(good))
     out_file = tmp_path / "out.csv"
     cli(ws, "stock", "export", "van", str(out_file))
-    assert out_file.read_text(encoding="utf-8").splitlines() == [
+    assert out_file.read_text(encoding="utf-8-sig").splitlines() == [
         "sku,quantity",
         "BWL-MOSS-S,2",
         "MUG-TIDE-250,4",

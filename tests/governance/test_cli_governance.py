@@ -93,7 +93,7 @@ def test_each_node_gets_a_triage_proposal_that_can_be_accepted(demo: Path, node:
 def test_kpis_export_as_csv_and_json(demo: Path, tmp_path: Path) -> None:
     target = tmp_path / "kpis.csv"
     rows = json.loads(cli(demo, "governance", "kpis", "--json", "--csv", str(target)))
-    with target.open(encoding="utf-8") as stream:
+    with target.open(encoding="utf-8-sig") as stream:
         written = list(csv.DictReader(stream))
     assert len(written) == len(rows)
     metrics = {(r["metric"], r["node"]) for r in written}

@@ -81,12 +81,13 @@ class Ingested:
 def ingest(tools: CaptureTools, upload: Upload, at: datetime) -> Ingested:
     """Take in a capture: refused whole, or stored with signed renditions, pending proofing."""
     require_nodes(tools.catalog, upload.node)
+    by_hand = _sku_by_hand(tools, upload.sku, upload.code)  # refused even for a file stored
     name, data, fmt = _accept(tools, upload)
     sha = hashlib.sha256(data).hexdigest()
     existing = _existing(tools, sha)
     if existing is not None:
         return Ingested(existing, False, _issues(existing))
-    sku, shot = _resolve_sku(tools, upload, name)
+    sku, shot = _resolve_sku(tools, upload, name, by_hand)
     parent = Parent(name, data, fmt.value)
     return _store(tools, upload, (name, data, fmt, sha), (sku, shot, None), parent, at)
 
@@ -202,8 +203,10 @@ def read_within(source: BinaryIO, limit: int, name: str) -> bytes:
     return b"".join(chunks)
 
 
-def _resolve_sku(tools: CaptureTools, upload: Upload, name: str) -> tuple[str | None, str]:
-    sku = _sku_by_hand(tools, upload.sku, upload.code)
+def _resolve_sku(
+    tools: CaptureTools, upload: Upload, name: str, sku: str | None
+) -> tuple[str | None, str]:
+    """The SKU given by hand (`sku`), else the one the file's name carries, and the shot."""
     shot = normal_shot(upload.shot) if upload.shot else ""
     if sku is None:
         with tools.catalog() as uow:

@@ -70,6 +70,13 @@ class ImportRejected(DomainError):
         return "\n".join(lines)
 
 
+def refused(errors: Sequence[RowError], skip_bad_rows: bool) -> bool:
+    """Whether a file with `errors` is refused whole: any error, unless bad rows are to be
+    skipped; a problem with the header (row 1: a column missing, an empty file, a workbook)
+    always, since it is no row to skip and every row would be read wrong or not at all."""
+    return bool(errors) and (not skip_bad_rows or any(e.row == 1 for e in errors))
+
+
 @dataclass(frozen=True, slots=True)
 class ImportReport:
     created: int
@@ -118,7 +125,7 @@ def import_products(
         errors = [*rows.errors, *(_repeat_error(r, rows) for r in repeated)]
         errors += [_taken_error(t, rows.gtin_column) for t in taken]
         errors.sort(key=lambda e: e.row)
-        if errors and not skip_bad_rows:
+        if refused(errors, skip_bad_rows):
             raise ImportRejected(errors)
         staged.drop({t.row for t in taken})
         created, updated = staged.merge(PRODUCT_TOPIC, at, note)

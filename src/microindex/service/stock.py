@@ -16,7 +16,7 @@ from microindex.domain.kits import refuse_kits, stock_added
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sale import KeptSale, SaleKeyReused
-from microindex.service.catalog import ImportRejected, RowError
+from microindex.service.catalog import ImportRejected, RowError, refused
 from microindex.service.known import require_skus, unknown_sku
 from microindex.service.ports import StockLine, UnitOfWork, UnitOfWorkFactory
 
@@ -225,7 +225,7 @@ def import_stock(
         if row.sku in missing
     ]
     errors = sorted([*parsed.errors, *unknown], key=lambda error: error.row)
-    if errors and not skip_bad_rows:
+    if refused(errors, skip_bad_rows):
         raise ImportRejected(errors)
     rows = [row for row in parsed.stock if row.sku not in missing]
     return set_stock(uow_factory, node, rows, at, reference, actor)

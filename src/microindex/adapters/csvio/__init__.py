@@ -4,7 +4,8 @@ Every `parse_*` function takes a `Source`: a path, or a binary stream (left open
 read as UTF-8, with or without Excel's byte-order mark, one record at a time, and every problem
 is returned as a `RowError` (spreadsheet row, column, reason, value) rather than raised.
 Files saved by a spreadsheet with semicolons are read too, decimals with a comma (`sheet`).
-Every `write_*` function writes UTF-8 into a binary stream and leaves it open.
+Every `write_*` function writes UTF-8, after the byte-order mark Excel needs to read it as
+UTF-8, into a binary stream and leaves it open.
 """
 
 from microindex.adapters.csvio.plain import parse_plain, read_plain, write_plain

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date
 
+from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
 from microindex.domain.gtin import Gtin
 from microindex.domain.product import web_url
@@ -53,6 +54,30 @@ def title_text(text: str) -> str:
 def split_list(text: str, separator: str) -> tuple[str, ...]:
     """Items of a list cell, trimmed, empty items dropped."""
     return tuple(item.strip() for item in text.split(separator) if item.strip())
+
+
+# A long number Excel shows and saves in scientific notation (`5.01235E+12`, `5,01235E+12`
+# where the decimal mark is a comma): only its first six digits are left.
+_SCIENTIFIC = re.compile(r"[0-9]([.,][0-9]+)?E\+[0-9]+", re.ASCII | re.IGNORECASE)
+SCIENTIFIC = (
+    "Excel wrote it in scientific notation, its last digits lost: format the column as Text"
+    " and type them again"
+)
+
+
+def gtin_cell(text: str) -> Gtin:
+    """A GTIN cell; one Excel turned into `5.01235E+12` is named as such, not as a typo."""
+    if _SCIENTIFIC.fullmatch(text):
+        raise ValueError(SCIENTIFIC)
+    return Gtin.parse(text)
+
+
+def sku_cell(text: str) -> Sku:
+    """A SKU cell; a SKU of digits Excel turned into `5.01235E+12` is named as `gtin_cell`
+    names a GTIN (a SKU may hold '.', '+' is what refuses it, in words about Excel)."""
+    if _SCIENTIFIC.fullmatch(text):
+        raise ValueError(SCIENTIFIC)
+    return Sku(text)
 
 
 def gtin_text(gtin: Gtin | None) -> str:

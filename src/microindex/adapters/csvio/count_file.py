@@ -7,9 +7,8 @@ which is right only if nothing moved while counting.
 
 from __future__ import annotations
 
-from microindex.adapters.csvio.cells import whole_number
+from microindex.adapters.csvio.cells import sku_cell, whole_number
 from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet
-from microindex.domain.codes import Sku
 from microindex.service.reconciliation import CountRow, ParsedCounts
 
 COLUMNS = ("sku", "counted")
@@ -26,7 +25,7 @@ def parse_counts(source: Source) -> ParsedCounts:
 
 
 def _count_row(row: Row, skus: FirstSeen) -> CountRow | None:
-    sku = row.take("sku", Sku, required=True)
+    sku = row.take("sku", sku_cell, required=True)
     if sku is not None:
         skus.claim(row, "sku", sku.value)
     counted = row.take("counted", whole_number, required=True)

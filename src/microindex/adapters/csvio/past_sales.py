@@ -12,9 +12,8 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 
-from microindex.adapters.csvio.cells import iso_date, whole_number
+from microindex.adapters.csvio.cells import iso_date, sku_cell, whole_number
 from microindex.adapters.csvio.sheet import Row, Source, _text, open_sheet
-from microindex.domain.codes import Sku
 from microindex.service.triage import ParsedSales, SaleRow
 
 PLAIN = ("date", "sku", "quantity")
@@ -45,7 +44,7 @@ def _header(source: Source) -> list[str]:
 
 def _plain(row: Row) -> SaleRow | None:
     day = row.take("date", iso_date, required=True)
-    sku = row.take("sku", Sku, required=True)
+    sku = row.take("sku", sku_cell, required=True)
     units = row.take("quantity", whole_number, required=True)
     if row.failed or day is None or sku is None or units is None:
         return None
@@ -72,7 +71,7 @@ class _ShopifyRows:
         if not row.text("Lineitem sku"):
             self.skipped += day is not None
             return None
-        sku = row.take("Lineitem sku", Sku)
+        sku = row.take("Lineitem sku", sku_cell)
         units = row.take("Lineitem quantity", whole_number, required=True)
         if row.failed or day is None or sku is None or not units:
             return None

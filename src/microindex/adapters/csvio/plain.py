@@ -20,14 +20,17 @@ from functools import cache, partial
 from typing import BinaryIO
 
 from microindex.adapters.csvio.cells import (
+    gtin_cell,
     gtin_text,
     iso_date,
+    sku_cell,
     split_list,
     title_text,
     web_urls,
     whole_number,
     yes_no,
 )
+from microindex.adapters.csvio.foreign import foreign_export
 from microindex.adapters.csvio.order import consistent_order
 from microindex.adapters.csvio.sheet import (
     Row,
@@ -36,9 +39,7 @@ from microindex.adapters.csvio.sheet import (
     open_sheet,
     sheet_writer,
 )
-from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
-from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money
 from microindex.domain.product import Fragility, Product, Size
 from microindex.service.catalog import ParsedCatalog, RowError
@@ -71,6 +72,9 @@ def read_plain(source: Source, currency: str | None = None) -> Iterator[Streamed
     required = REQUIRED if currency is None else tuple(c for c in REQUIRED if c != "currency")
     default = None if currency is None else _currency(currency)
     with open_sheet(source, required, COLUMNS, ("price", "sale_price")) as sheet:
+        if foreign := foreign_export(sheet.header):  # its shared columns would be misread
+            sheet.errors[:] = [RowError(1, "", foreign)]
+            sheet.records = iter(())
         attributes = _attribute_columns(sheet.header, sheet.errors)
         named = [(column, column[len(ATTRIBUTE) :]) for column in attributes]
         read = (_product(row, named, default) for row in sheet)
@@ -98,8 +102,8 @@ def _attribute_columns(header: Sequence[str], errors: list[RowError]) -> list[st
 
 def _product(row: Row, attributes: list[tuple[str, str]], currency: str | None) -> ReadRow:
     cells = row.cells  # an empty optional cell is skipped without a call: most cells are
-    sku = row.take("sku", Sku, required=True)
-    gtin = row.take("gtin", Gtin.parse) if cells.get("gtin") else None
+    sku = row.take("sku", sku_cell, required=True)
+    gtin = row.take("gtin", gtin_cell) if cells.get("gtin") else None
     keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
     title = row.take("title", title_text, required=True)
     price, sale_price = _prices(row, currency)

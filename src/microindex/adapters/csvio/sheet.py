@@ -8,7 +8,8 @@ German or another language whose decimal mark is a comma saves its "CSV" so); in
 the decimal columns are written with that comma (`6,90`), and a point there is refused rather
 than guessed at (`1.234` is a thousand and more in French). Row
 numbers are the ones a spreadsheet shows: the header is row 1, the first record row 2, and a
-quoted cell spanning several lines is still one row. Problems become `RowError`s collected on the
+quoted cell spanning several lines is still one row; a quote never closed is reported on the
+row that opens it (quotes are read strictly). Problems become `RowError`s collected on the
 sheet; a bad row is reported and skipped, never raised.
 """
 
@@ -36,6 +37,19 @@ Source = str | os.PathLike[str] | BinaryIO
 T = TypeVar("T")
 
 NOT_UTF8 = "not UTF-8 text: save the file as 'CSV UTF-8'"
+WORKBOOK = (
+    "a spreadsheet workbook (.xlsx, .xls or .ods), not a CSV file: open it and save it as"
+    " 'CSV UTF-8'"
+)
+UTF16 = "UTF-16 text (Excel's 'Unicode Text'), not a CSV file: save it as 'CSV UTF-8'"
+# How a file that is no CSV starts: a zip (.xlsx, .ods), an OLE compound file (Excel 97's
+# .xls), a UTF-16 byte-order mark (little- or big-endian).
+_NOT_CSV = {
+    b"PK\x03\x04": WORKBOOK,
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": WORKBOOK,
+    b"\xff\xfe": UTF16,
+    b"\xfe\xff": UTF16,
+}
 HEADER_ROW = 1
 
 
@@ -108,7 +122,7 @@ class Sheet:
                 return
             except csv.Error as error:
                 self.rows += 1
-                self.errors.append(RowError(number, "", f"unreadable CSV: {error}"))
+                self.errors.append(RowError(number, "", _unreadable(error)))
                 continue
             joined = "".join(record)
             if joined and not joined.isspace():  # some cell holds more than white space
@@ -172,9 +186,13 @@ def open_sheet(
     decimal comma."""
     with _text(source) as text:
         first = text.readline()
+        start = first[:8].encode("utf-8", "surrogateescape")
+        if said := next((why for sign, why in _NOT_CSV.items() if start.startswith(sign)), ""):
+            yield Sheet((), iter(()), [RowError(HEADER_ROW, "", said)])
+            return
         delimiter = _delimiter(first, {*required, *known})
         lines = itertools.chain([first] if first else [], text)
-        records = csv.reader(lines, delimiter=delimiter)
+        records = csv.reader(lines, delimiter=delimiter, strict=True)
         errors: list[RowError] = []
         header = _header(records, {*required, *known}, required, errors)
         sheet = Sheet(header, records if not errors else iter(()), errors)
@@ -212,8 +230,10 @@ class SheetWriter:
 
 @contextmanager
 def sheet_writer(stream: BinaryIO, columns: Sequence[str]) -> Iterator[SheetWriter]:
-    """A CSV writer, header written, putting UTF-8 into a binary stream that is left open."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    """A CSV writer, header written, putting UTF-8 into a binary stream that is left open.
+    The file starts with the byte-order mark: without it Excel reads the bytes in the
+    Windows code page and shows `£12.50` as `Â£12.50` (`open_sheet` reads the mark as nothing)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.DictWriter(text, fieldnames=list(columns), restval="")
         writer.writeheader()
@@ -254,7 +274,7 @@ def _header(
         errors.append(RowError(HEADER_ROW, "", "the file is empty"))
         return ()
     except csv.Error as error:
-        errors.append(RowError(HEADER_ROW, "", f"unreadable CSV: {error}"))
+        errors.append(RowError(HEADER_ROW, "", _unreadable(error)))
         return ()
     header = Row(HEADER_ROW, {}, errors)
     seen: set[str] = set()
@@ -266,6 +286,20 @@ def _header(
         if name not in seen:
             header.report(name, "required column is missing")
     return tuple(names)
+
+
+def _unreadable(error: csv.Error) -> str:
+    """What a row the CSV reader could not read says. Read strictly, a quote never closed
+    ends the file inside its cell, which would otherwise take every row after it."""
+    if str(error) == "unexpected end of data":
+        return "a quote opened on this row is never closed: every row after it was read into it"
+    if str(error).startswith("field larger than field limit"):  # the rows after it, so far
+        limit = csv.field_size_limit()
+        return (
+            f"a quote opened on this row is never closed, or a cell is over the field limit"
+            f" ({limit} characters)"
+        )
+    return f"unreadable CSV: {error}"
 
 
 def _utf8(text: str) -> bool:

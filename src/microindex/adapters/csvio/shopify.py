@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import BinaryIO
 
-from microindex.adapters.csvio.cells import split_list, title_text, whole_number
+from microindex.adapters.csvio.cells import (
+    gtin_cell,
+    sku_cell,
+    split_list,
+    title_text,
+    whole_number,
+)
 from microindex.adapters.csvio.html_text import html_to_text
 from microindex.adapters.csvio.sheet import (
     Row,
@@ -38,9 +44,7 @@ from microindex.adapters.csvio.shopify_rows import (
     variant_media,
     variant_title,
 )
-from microindex.domain.codes import Sku
 from microindex.domain.errors import InvalidValue
-from microindex.domain.gtin import Gtin
 from microindex.domain.money import Money, parse_decimal
 from microindex.domain.product import Product, web_url
 from microindex.service.catalog import ParsedCatalog
@@ -148,8 +152,8 @@ class _Reader:
     def _variant(self, row: Row, common: _Common | None) -> ReadRow:
         if not row.text("Variant SKU"):
             row.report("Variant SKU", "every variant needs a SKU: stock is kept by SKU")
-        sku = row.take("Variant SKU", Sku)
-        gtin = row.take("Variant Barcode", Gtin.parse)
+        sku = row.take("Variant SKU", sku_cell)
+        gtin = row.take("Variant Barcode", gtin_cell)
         keys = (row.number, sku.value if sku else None, gtin.digits if gtin else None)
         price, sale_price = _prices(row, self.currency)
         weight_g = row.take("Variant Grams", _grams)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from microindex.adapters.csvio.cells import whole_number
+from microindex.adapters.csvio.cells import sku_cell, whole_number
 from microindex.adapters.csvio.sheet import FirstSeen, Row, Source, open_sheet, sheet_writer
-from microindex.domain.codes import Sku
 from microindex.service.stock import ParsedStock, StockRow
 
 COLUMNS = ("sku", "quantity")
@@ -34,7 +33,7 @@ def write_stock(stock: Iterable[StockRow], stream: BinaryIO) -> None:
 
 
 def _stock_row(row: Row, skus: FirstSeen) -> StockRow | None:
-    sku = row.take("sku", Sku, required=True)
+    sku = row.take("sku", sku_cell, required=True)
     if sku is not None:
         skus.claim(row, "sku", sku.value)
     quantity = row.take("quantity", whole_number, required=True)

@@ -30,8 +30,13 @@ _ROTATION_TO_ORIENTATION = {0: 1, 90: 8, -90: 6, 270: 6, 180: 3, -180: 3}
 def _open(name: str, data: bytes) -> InputContainer:
     try:
         return av.open(io.BytesIO(data), mode="r")
-    except av.FFmpegError as error:
-        raise FileRefused(name, Refusal.UNREADABLE, f"not a readable clip: {error}") from None
+    except av.FFmpegError as error:  # its words, without FFmpeg's error number and file
+        detail = f"not a readable clip (cut short, or not a clip at all): {_said(error)}"
+        raise FileRefused(name, Refusal.UNREADABLE, detail) from None
+
+
+def _said(error: av.FFmpegError) -> str:
+    return str(error.strerror or "").strip() or "FFmpeg could not open it"
 
 
 def _video(name: str, container: InputContainer) -> VideoStream:
@@ -111,7 +116,7 @@ def _read_every_packet(name: str, container: InputContainer, video: VideoStream)
         for packet in container.demux(video):
             packets += packet.size > 0
     except av.FFmpegError as error:
-        raise FileRefused(name, Refusal.TRUNCATED, str(error)) from None
+        raise FileRefused(name, Refusal.TRUNCATED, _said(error)) from None
     if packets == 0 or (video.frames and packets < video.frames):
         detail = f"{packets} of {video.frames or '?'} frames present"
         raise FileRefused(name, Refusal.TRUNCATED, detail)
@@ -121,8 +126,11 @@ def _first_frame(name: str, data: bytes) -> tuple[Image.Image, int]:
     with _open(name, data) as container:
         try:
             frame = next(container.decode(video=0))
-        except (StopIteration, av.FFmpegError) as error:
-            raise FileRefused(name, Refusal.TRUNCATED, f"no frame decodes: {error}") from None
+        except StopIteration:
+            raise FileRefused(name, Refusal.TRUNCATED, "no frame decodes") from None
+        except av.FFmpegError as error:
+            detail = f"no frame decodes: {_said(error)}"
+            raise FileRefused(name, Refusal.TRUNCATED, detail) from None
         return frame.to_image(), round(frame.rotation or 0)  # type: ignore[no-untyped-call]
 
 

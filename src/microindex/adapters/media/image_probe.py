@@ -35,14 +35,18 @@ def enable_heif() -> None:
 
 
 def open_image(name: str, data: bytes, limits: CaptureLimits) -> Image.Image:
-    """Open and fully decode an image, refusing bombs and broken files."""
+    """Open and fully decode an image, refusing bombs and broken files. The pixel limit is
+    the shop's (`limits`): Pillow's own alarm at 89 MP is silenced (a 108 MP phone photo is
+    no attack when the shop allows it); past twice that, Pillow refuses to open it at all."""
     enable_heif()
     with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise FileRefused(name, Refusal.BOMB, str(error)) from None
+        except Image.DecompressionBombError:
+            most = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+            detail = f"over {most} pixels, more than any image capture can open"
+            raise FileRefused(name, Refusal.BOMB, detail) from None
         except (UnidentifiedImageError, *_DECODE_ERRORS) as error:
             raise FileRefused(name, Refusal.UNREADABLE, str(error) or "not an image") from None
     width, height = image.size
