@@ -200,3 +200,13 @@ def test_every_list_filtered_by_a_node_refuses_one_nobody_registered(
             wrong.append(f"GET {path}: {response.status_code} {response.text[:160]}")
     assert len(routes) >= 6, routes
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_stock_of_a_sku_that_does_not_exist_is_refused(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    """A mistyped SKU in `/api/v1/stock?sku=` is named with its near misses (it answered an
+    empty list, as if the shop held none of a product it has)."""
+    response = client.get("/api/v1/stock?sku=MUG-TYDE-350", headers=bearer(secrets["admin"]))
+    assert response.status_code == 404, response.text
+    assert NO_SKU in response.json()["error"]["message"]
