@@ -18,6 +18,7 @@ from microindex.service.nodes import list_nodes
 from microindex.settings import Settings
 
 if TYPE_CHECKING:  # what a command that needs only the catalog or the ledgers never loads
+    from microindex.adapters.channels.figures import HubMirror
     from microindex.adapters.governance_wiring import GovernanceDatabase
     from microindex.adapters.media.signing_identity import SigningIdentity
     from microindex.adapters.sync.secrets import KeptSecrets, SecretFiles
@@ -54,6 +55,8 @@ class HubStorage(Protocol):
 
     @property
     def hub_file(self) -> Path | None: ...
+
+    def hub_mirror(self) -> HubMirror: ...
 
     def request_scope(self) -> AbstractContextManager[None]:
         """Around one HTTP request: what the request's work holds of the hub's storage (a

@@ -80,6 +80,8 @@ MISTAKES = {
         ["locker", "assign", "o-anything", "--node", "lockr"],
         NO_NODE,
     ),
+    "the open orders of a node that does not exist": (["order", "list", "--node", "lockr"], NO_NODE),
+    "the stock of a SKU that does not exist": (["stock", "show", "--sku", "MUG-TYDE-350"], NO_SKU),
     "the compartments of a locker that does not exist": (
         ["locker", "compartments", "list", "lockr"],
         NO_NODE,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -76,3 +77,31 @@ def test_feeds_pages_and_webhooks_are_shared_by_every_hub_process(
         for app_client in (first, second):
             page = app_client.get("/products/MUG-1?store=shop")
             assert page.status_code == 200 and '"sku": "MUG-1"' in page.text
+
+
+def test_a_feed_says_what_the_last_sync_heard_on_either_hub(
+    hubs: tuple[Workspace, Workspace],
+) -> None:
+    """A node whose last movement is days old but that synced an hour ago is known now: the
+    local inventory feed lists its stock as the hub heard it (a PostgreSQL hub read the
+    node's file as of its last movement, so the figure looked days old and was withheld)."""
+    one, _ = hubs
+    clock = one.clock
+    assert isinstance(clock, Clock)
+    tokens = access_stores(one).tokens
+    admin = bearer(access.issue(tokens, one.hub, Grant(Role.ADMIN), clock(), "o").secret)
+    with TestClient(create_app(one)) as client:
+        assert client.post("/api/v1/nodes", json=NODE, headers=admin).status_code == 201
+        imported = client.post("/api/v1/catalog/import", content=CATALOG.encode(), headers=admin)
+        assert imported.status_code == 200, imported.text
+        received = {"sku": "MUG-1", "quantity": 4}
+        assert client.post("/api/v1/nodes/shop/receive", json=received, headers=admin).is_success
+        sync_node(one.node("shop"), "shop", one.link("shop"), clock())
+        clock.advance(timedelta(days=3))
+        sync_node(one.node("shop"), "shop", one.link("shop"), clock())
+        served = client.get("/feeds/google-local.tsv", headers=admin)
+    assert served.status_code == 200, served.text
+    rows = [line.split("\t") for line in served.text.splitlines()[1:]]
+    assert [(row[0], row[1], row[2], row[6]) for row in rows if row[1] == "MUG-1"] == [
+        ("shop", "MUG-1", "4", "in stock")
+    ]

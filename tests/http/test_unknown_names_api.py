@@ -174,3 +174,39 @@ def test_every_route_of_a_node_refuses_one_nobody_registered_in_the_same_words(
             wrong.append(f"{method} {path}: {response.status_code} {response.text[:160]}")
     assert len(routes) > 30
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_list_filtered_by_a_node_refuses_one_nobody_registered(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    """Swept from the OpenAPI document: a route whose `node` query names a node nobody
+    registered says so in the CLI's words (orders and transfers answered an empty list, so a
+    mistyped node looked like one with nothing going on)."""
+    paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    routes = [
+        path
+        for path, ops in paths.items()
+        if "get" in ops
+        and any(
+            p["name"] == "node" and p["in"] == "query" for p in ops["get"].get("parameters", [])
+        )
+    ]
+    asked = {"/api/v1/search/near": "&lat=51.5&lon=-0.1", "/api/v1/voice": "&lat=51.5&lon=-0.1"}
+    wrong = []
+    for path in routes:
+        url = path.replace("{sku}", "MUG-TIDE-350") + "?node=lockr" + asked.get(path, "")
+        response = client.get(url, headers=bearer(secrets["admin"]))
+        if response.status_code != 404 or NO_NODE not in response.text:
+            wrong.append(f"GET {path}: {response.status_code} {response.text[:160]}")
+    assert len(routes) >= 6, routes
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_stock_of_a_sku_that_does_not_exist_is_refused(
+    client: TestClient, secrets: dict[str, str]
+) -> None:
+    """A mistyped SKU in `/api/v1/stock?sku=` is named with its near misses (it answered an
+    empty list, as if the shop held none of a product it has)."""
+    response = client.get("/api/v1/stock?sku=MUG-TYDE-350", headers=bearer(secrets["admin"]))
+    assert response.status_code == 404, response.text
+    assert NO_SKU in response.json()["error"]["message"]

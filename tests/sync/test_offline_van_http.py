@@ -280,3 +280,11 @@ def test_the_vans_agent_refuses_a_sale_of_an_unknown_sku_as_the_hub_does(scene: 
     assert (sold.status_code, received.status_code) == (404, 404), sold.text
     assert sold.json() == received.json()
     assert sold.json()["error"]["code"] == "unknown_sku"
+
+
+def test_the_vans_agent_refuses_the_stock_of_an_unknown_sku_as_the_hub_does(scene: Scene) -> None:
+    admin = {"Authorization": f"Bearer {scene.admin}"}
+    at_hub = scene.hub.get("/api/v1/stock", params={"sku": "EGG-FR-21"}, headers=admin)
+    at_van = scene.van.get("/api/v1/stock", params={"node": "van", "sku": "EGG-FR-21"})
+    assert (at_hub.status_code, at_van.status_code) == (404, 404), at_van.text
+    assert at_van.json()["error"]["code"] == at_hub.json()["error"]["code"] == "unknown_sku"

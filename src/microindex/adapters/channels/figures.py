@@ -1,4 +1,4 @@
-"""Availability figures from SQLite: the hub's mirror where sync has run, else the node's file.
+"""Availability figures: the hub's mirror where sync has run, else the node's file.
 
 - A node the hub has synced with (a `sync_peers` row with a last sync time): on-hand from the
   hub's mirror of its ledger, as of that last successful sync; but when the node's own file is
@@ -10,6 +10,8 @@ Either way each SKU's demand rate is the node's own history in the ledger read: 
 there (at the till and picked for orders) over the 28 days before the figure's time, or over
 the days the ledger spans when it is younger, by each movement's own time. No prior is
 assumed: a SKU never sold there gets the rule's floor rate.
+The hub's mirror is its SQLite file (`SqliteMirror`) or its PostgreSQL database
+(`adapters.postgres.figure_mirror`): a channel says the same of a node on either hub.
 Each read has a connection of its own (WAL: readers never wait for the node's writer).
 """
 
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from microindex.adapters.sqlite.connection import connect
 from microindex.domain.channels.figures import Availability, FigureSource
@@ -27,21 +30,34 @@ from microindex.domain.channels.figures import Availability, FigureSource
 RATE_WINDOW = timedelta(days=28)
 
 
+class HubMirror(Protocol):
+    """The hub's copy of the nodes' ledgers, as sync left it."""
+
+    def synced(self, node: str) -> tuple[datetime, int] | None:
+        """The hub's last contact with `node` and the ledger position its copy holds; None
+        before the first sync."""
+        ...
+
+    def read(self, node: str, as_of: datetime, skus: list[str] | None) -> list[Availability]:
+        """The copy's on-hand of `node` (of `skus`, or all), as of `as_of`."""
+        ...
+
+
 class SqliteFigures:
-    def __init__(self, node_files: Mapping[str, Path], hub_file: Path | None = None) -> None:
+    def __init__(self, node_files: Mapping[str, Path], hub: Path | HubMirror | None = None) -> None:
         self.node_files = dict(node_files)
-        self.hub_file = hub_file
+        self.mirror = SqliteMirror(hub) if isinstance(hub, Path) else hub
 
     def figures(self, node: str, skus: Iterable[str] | None = None) -> Iterator[Availability]:
         wanted = None if skus is None else sorted(set(skus))
-        synced = self._synced(node)
+        synced = None if self.mirror is None else self.mirror.synced(node)
         path = self.node_files.get(node)
         own = path if path is not None and path.exists() else None
         if synced is not None:
-            assert self.hub_file is not None
+            assert self.mirror is not None
             as_of, head = synced
             if own is None or _head(own, node) <= head:
-                yield from _read(self.hub_file, node, as_of, FigureSource.SYNC, wanted)
+                yield from self.mirror.read(node, as_of, wanted)
                 return
         if own is None:
             return
@@ -50,10 +66,15 @@ class SqliteFigures:
         if last is not None:
             yield from _read(own, node, last, FigureSource.LEDGER, wanted)
 
-    def _synced(self, node: str) -> tuple[datetime, int] | None:
-        """The hub's last contact with the node and the ledger position its copy holds; None
-        before the first sync."""
-        if self.hub_file is None or not self.hub_file.exists():
+
+class SqliteMirror:
+    """The mirror in an embedded hub's SQLite file."""
+
+    def __init__(self, hub_file: Path) -> None:
+        self.hub_file = hub_file
+
+    def synced(self, node: str) -> tuple[datetime, int] | None:
+        if not self.hub_file.exists():
             return None
         with closing(connect(self.hub_file)) as conn:
             try:
@@ -66,6 +87,9 @@ class SqliteFigures:
                 return None
             head = _head_of(conn, "SELECT head FROM ledger_heads WHERE node = ?", node)
         return datetime.fromtimestamp(row[0], UTC), head
+
+    def read(self, node: str, as_of: datetime, skus: list[str] | None) -> list[Availability]:
+        return list(_read(self.hub_file, node, as_of, FigureSource.SYNC, skus))
 
 
 def _head(path: Path, node: str) -> int:
@@ -100,15 +124,24 @@ def sales_rates(
     ).fetchone()
     if row is None:
         return {}
-    start = max(as_of - RATE_WINDOW, datetime.fromisoformat(row[0]))
     query = "SELECT sku, quantity, at FROM movements WHERE node = ? AND kind IN ('sell', 'pick')"
     if skus is None:
         rows: Iterable[tuple[str, int, str]] = conn.execute(query, (node,))
     else:
         rows = (r for sku in skus for r in conn.execute(query + " AND sku = ?", (node, sku)))
+    first = datetime.fromisoformat(row[0])
+    return rates_of(first, ((s, q, datetime.fromisoformat(at)) for s, q, at in rows), as_of)
+
+
+def rates_of(
+    first: datetime, sales: Iterable[tuple[str, int, datetime]], as_of: datetime
+) -> dict[str, float]:
+    """Units a day per SKU of `sales` (SKU, signed quantity, time) in a ledger whose first
+    movement was at `first`, over the `RATE_WINDOW` before `as_of` (`sales_rates`)."""
+    start = max(as_of - RATE_WINDOW, first)
     sold: dict[str, int] = {}
-    for sku, quantity, at in rows:
-        if start <= datetime.fromisoformat(at) <= as_of:
+    for sku, quantity, at in sales:
+        if start <= at <= as_of:
             sold[sku] = sold.get(sku, 0) - int(quantity)
     days = max(1.0, (as_of - start) / timedelta(days=1))
     return {sku: max(0.0, units / days) for sku, units in sold.items()}

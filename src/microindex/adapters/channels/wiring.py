@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from microindex.adapters.channels.figures import SqliteFigures
+from microindex.adapters.channels.figures import HubMirror, SqliteFigures
 from microindex.domain.channels.items import FeedSettings
 from microindex.domain.node import Node
 from microindex.service.channel_ports import ChannelStore, ProductReader
@@ -36,6 +36,8 @@ class ChannelStores(Protocol):
     @property
     def hub_file(self) -> Path | None: ...
 
+    def hub_mirror(self) -> HubMirror: ...
+
     def products(self) -> ProductReader: ...
 
     def channel_store(self) -> ChannelStore: ...
@@ -51,8 +53,8 @@ def channel_sources(
     image_for: Callable[[str], str] = lambda sku: "",
 ) -> ChannelSources:
     """The catalog, figures and record of sent payloads of the hub's storage, the nodes'
-    ledgers from their files (and the hub's mirror of them, when the hub is a file)."""
-    figures = SqliteFigures(node_files, stores.hub_file)
+    ledgers from their files and the hub's mirror of them (its file or its database)."""
+    figures = SqliteFigures(node_files, stores.hub_mirror())
     return ChannelSources(
         stores.products(), list(nodes), figures, stores.channel_store(), settings, image_for,
         kits=stores.kits().kits(),

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from microindex.adapters.channels.catalog import UnitOfWorkProducts
+from microindex.adapters.channels.figures import HubMirror
 from microindex.adapters.media.move_in import move_in
 from microindex.adapters.media.signing_identity import SigningIdentity, ensure_kept_identity
 from microindex.adapters.media.wiring import MEDIA_DIR
 from microindex.adapters.postgres.asset_store import PostgresCaptureDatabase
 from microindex.adapters.postgres.blob_store import PostgresBlobStore
 from microindex.adapters.postgres.channel_store import PostgresChannelStore
+from microindex.adapters.postgres.figure_mirror import PostgresMirror
 from microindex.adapters.postgres.governance_store import PostgresGovernanceDatabase
 from microindex.adapters.postgres.node_ops_store import PostgresNodeOps
 from microindex.adapters.postgres.order_store import PostgresPromiseDatabase
@@ -56,6 +58,10 @@ class PostgresHubStorage:
     @property
     def hub_file(self) -> Path | None:
         return None
+
+    def hub_mirror(self) -> HubMirror:
+        """The nodes' ledgers as sync left them in the database, for channels' figures."""
+        return PostgresMirror(self.hub.connection)
 
     def request_scope(self) -> AbstractContextManager[None]:
         """The request's work runs on one connection of the pool, given back as it ends."""

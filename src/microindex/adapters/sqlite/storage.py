@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # each store's module is loaded when the store is first asked for
+    from microindex.adapters.channels.figures import HubMirror
     from microindex.adapters.media.signing_identity import SigningIdentity
     from microindex.adapters.sqlite.governance_store import SqliteGovernanceDatabase
     from microindex.adapters.sqlite.order_store import SqlitePromiseDatabase
@@ -40,6 +41,12 @@ class SqliteHubStorage:
     def hub_file(self) -> Path | None:
         """The hub's SQLite file, which readers of figures open on their own."""
         return self.hub.path
+
+    def hub_mirror(self) -> HubMirror:
+        """The nodes' ledgers as sync left them in the hub's file, for channels' figures."""
+        from microindex.adapters.channels.figures import SqliteMirror
+
+        return SqliteMirror(self.hub.path)
 
     def request_scope(self) -> AbstractContextManager[None]:
         """Nothing to give back: each thread keeps its SQLite connection."""

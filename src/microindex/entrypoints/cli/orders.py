@@ -218,7 +218,11 @@ def list_(
     as_json: bool = JSON,
 ) -> None:
     """Open orders, oldest first. Example: microindex order list --node van"""
-    orders = promise.open_orders(workspace(ctx).hub, node)
+    with domain_errors():
+        ws = workspace(ctx)
+        if node is not None:  # a mistyped node is refused, not answered with no orders
+            require_nodes(ws.hub, node)
+        orders = promise.open_orders(ws.hub, node)
     if as_json:
         print_json([_record(o) for o in orders])
         return

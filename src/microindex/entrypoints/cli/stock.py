@@ -29,7 +29,7 @@ from microindex.entrypoints.cli.lockers import show_transfers, transfer_record
 from microindex.service import popups, remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named
+from microindex.service.known import products_named, require_skus
 from microindex.service.records import movement_record
 from microindex.service.stock import StockRow
 
@@ -294,6 +294,8 @@ def show(
         if node is not None:
             databases = {node: node_ledger(ctx, node)}
         lines = stock_service.stock_lines(databases, sku)
+        if sku is not None and not lines:  # no line of it: a mistyped SKU is refused, not blank
+            require_skus(workspace(ctx).hub, [sku])
         titles = products_by_sku(workspace(ctx).hub, sorted({line.sku for line in lines}))
     if as_json:
         print_json(

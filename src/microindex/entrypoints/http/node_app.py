@@ -64,7 +64,7 @@ from microindex.service import stock as stock_service
 from microindex.service.browse import product_by_code
 from microindex.service.catalog import products_by_sku
 from microindex.service.kits import KitStore
-from microindex.service.known import products_named, registered
+from microindex.service.known import products_named, registered, require_skus
 from microindex.service.records import movement_record, product_record
 from microindex.service.search import search
 from microindex.service.sync_ports import SyncTransport, SyncUnitOfWorkFactory
@@ -220,6 +220,8 @@ def show_stock(
 ) -> list[StockLineOut]:
     here = _here(site, node)
     lines = stock_service.stock_lines({here: site.database}, sku)
+    if sku is not None and not lines:  # as the hub: a mistyped SKU is refused, not blank
+        require_skus(site.database, [sku])
     titles = products_by_sku(site.database, sorted({line.sku for line in lines}))
     granted = rights.granted_here(site.database, here)
     return [

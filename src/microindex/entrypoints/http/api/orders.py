@@ -219,6 +219,8 @@ def list_orders(
     open: Annotated[bool, Query(description="Only orders not yet finished.")] = True,
 ) -> list[OrderOut]:
     require(token.grant, Action.READ_ORDERS, node)
+    if node is not None:  # a mistyped node is refused, not answered with no orders
+        require_nodes(hub.hub, node)
     return [order_out(o) for o in promise.list_orders(hub.workspace.hub, node, open)]
 
 

@@ -40,7 +40,7 @@ from microindex.entrypoints.http.schemas import (
 from microindex.service import popups, remote_nodes, rights, transfers
 from microindex.service import stock as stock_service
 from microindex.service.catalog import products_by_sku
-from microindex.service.known import products_named
+from microindex.service.known import products_named, require_skus
 from microindex.service.records import movement_record
 
 api = router("stock")
@@ -125,6 +125,8 @@ def show_stock(
     require(token.grant, Action.READ_STOCK, node)
     databases = hub.ledgers() if node is None else {node: hub.ledger(node)}
     lines = stock_service.stock_lines(databases, sku)
+    if sku is not None and not lines:  # no line of it: a mistyped SKU is refused, not blank
+        require_skus(hub.hub, [sku])
     response.headers["X-Total-Count"] = str(len(lines))
     lines = lines[offset : None if limit is None else offset + limit]
     skus = sorted({line.sku for line in lines})

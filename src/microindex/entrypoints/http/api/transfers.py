@@ -144,6 +144,8 @@ def list_transfers(
     state: Annotated[TransferState | None, Query(description="Only in this state.")] = None,
 ) -> list[NodeTransferOut]:
     require(token.grant, Action.READ_STOCK, node)
+    if node is not None:  # a mistyped node is refused, not answered with no transfers
+        require_nodes(hub.hub, node)
     found = transfers.listed(hub.workspace.node_ops(), state)
     return [transfer_out(t) for t in found if node is None or node in (t.sender, t.receiver)]
 
