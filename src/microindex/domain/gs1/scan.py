@@ -15,7 +15,7 @@ from microindex.domain.gs1.element_string import (
 )
 from microindex.domain.gs1.errors import Gs1Problem, InvalidGs1
 from microindex.domain.gs1.keys import Sscc
-from microindex.domain.gtin import Gtin
+from microindex.domain.gtin import ISBN10_LENGTH, Gtin
 
 
 def _as_written(uri: str) -> str:
@@ -30,7 +30,8 @@ def _as_written(uri: str) -> str:
 
 
 def read_scan(text: str) -> DigitalLink:
-    """A Digital Link URL, a GS1 element string (raw, caret or bracketed) or a bare GTIN/SSCC."""
+    """A Digital Link URL, a GS1 element string (raw, caret or bracketed) or a bare GTIN/SSCC;
+    a GTIN typed with hyphens or spaces, and an ISBN-10, are read as `Gtin.parse` reads them."""
     data = text.strip("\r\n ")
     if data[:3] in GS1_SYMBOLOGY_IDS or data.startswith((GS, "^")):
         return DigitalLink.from_elements(parse_raw(data), scanned=True)
@@ -41,8 +42,11 @@ def read_scan(text: str) -> DigitalLink:
         return DigitalLink.from_elements(parse_bracketed(body), scanned=True)
     if body.isdigit() and len(body) == 18:
         return DigitalLink.parcel(Sscc(body).digits)
-    if body.isdigit() and len(body) in (8, 12, 13, 14):
-        return DigitalLink.product(Gtin.parse(body))
+    typed = body.replace("-", "").replace(" ", "")  # an ISBN as printed: 978-0-306-40615-7
+    if typed.isdigit() and len(typed) in (8, 12, 13, 14):
+        return DigitalLink.product(Gtin.parse(typed))
+    if len(typed) == ISBN10_LENGTH and typed[:-1].isdigit():  # typed off a copyright page
+        return DigitalLink.product(Gtin.parse(typed))
     raise InvalidGs1(
         "scan", text, "not a GS1 Digital Link, element string, GTIN or SSCC", Gs1Problem.NOT_A_URI
     )

@@ -1,0 +1,62 @@
+"""A second-hand bookshop's own codes through the CLI: ISBNs typed by staff, and the add-on
+(a periodical's issue, a book's price) a scanner sends after an EAN-13."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from microindex.entrypoints.cli.app import app
+from tests.clock import on_demo_day
+
+runner = CliRunner()
+BOOK = "09780306406157"  # ISBN 978-0-306-40615-7, printed as ISBN-10 0-306-40615-2
+MAGAZINE = "09771234567003"  # ISSN barcode, prefix 977
+
+CATALOG = (
+    "sku,gtin,title,price,currency,attr:condition\n"
+    "BK-1,0-306-40615-2,Signals & Systems,12.50,GBP,used\n"
+    "MAG-1,9771234567003,The Economist,6.50,GBP,new\n"
+)
+
+
+def cli(workspace: Path, *args: str, ok: bool = True) -> str:
+    result = runner.invoke(app, ["-w", str(workspace), *args], obj=on_demo_day())
+    assert (result.exit_code == 0) is ok, result.output
+    return " ".join(result.output.split())
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    workspace = tmp_path / "inkwell"
+    cli(workspace, "init")
+    cli(workspace, "node", "add", "shopfront", "--kind", "store", "--name", "Inkwell & Oak",
+        "--lat", "55.9486", "--lon", "-3.1999", "--pickup")  # fmt: skip
+    (tmp_path / "pos.csv").write_text(CATALOG, encoding="utf-8")
+    cli(workspace, "catalog", "import", str(tmp_path / "pos.csv"))
+    return workspace
+
+
+def resolved(workspace: Path, scanned: str) -> str:
+    found = json.loads(cli(workspace, "labels", "resolve", scanned, "--json"))
+    return str(found["product"]["gtin"])
+
+
+def test_an_isbn_10_typed_by_staff_is_imported_as_its_isbn_13(shop: Path) -> None:
+    listed = cli(shop, "catalog", "list")
+    assert BOOK in listed and "BK-1" in listed
+
+
+@pytest.mark.parametrize("typed", ["0-306-40615-2", "0306406152", "978-0-306-40615-7"])
+def test_an_isbn_as_staff_type_it_resolves_and_is_found(shop: Path, typed: str) -> None:
+    assert resolved(shop, typed) == BOOK
+    assert "BK-1" in cli(shop, "search", "find", typed)
+
+
+def test_an_isbn_10_with_a_wrong_check_digit_is_refused_with_the_reason(shop: Path) -> None:
+    said = cli(shop, "labels", "resolve", "0-306-40615-3", ok=False)
+    assert "check digit" in said
+
