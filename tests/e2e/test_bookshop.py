@@ -60,3 +60,17 @@ def test_an_isbn_10_with_a_wrong_check_digit_is_refused_with_the_reason(shop: Pa
     said = cli(shop, "labels", "resolve", "0-306-40615-3", ok=False)
     assert "check digit" in said
 
+
+@pytest.mark.parametrize(
+    ("scanned", "gtin"),
+    [
+        ("]E3977123456700302", MAGAZINE),  # the issue number after an ISSN barcode
+        ("977123456700302", MAGAZINE),  # a scanner sending no symbology identifier
+        ("]E3978030640615751250", BOOK),  # a book's price add-on (EAN-5)
+        ("978030640615751250", BOOK),  # no identifier: 18 digits that are no SSCC
+    ],
+)
+def test_a_barcode_scanned_with_its_add_on_resolves_to_the_product(
+    shop: Path, scanned: str, gtin: str
+) -> None:
+    assert resolved(shop, scanned) == gtin
