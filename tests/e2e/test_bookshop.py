@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+import feedparser
 import pytest
 from typer.testing import CliRunner
 
@@ -74,3 +77,19 @@ def test_a_barcode_scanned_with_its_add_on_resolves_to_the_product(
     shop: Path, scanned: str, gtin: str
 ) -> None:
     assert resolved(shop, scanned) == gtin
+
+
+def test_a_feed_file_named_json_or_atom_holds_that_format(shop: Path, tmp_path: Path) -> None:
+    """`feeds newsletter news.json` wrote RSS into news.json, and `feeds google products
+    feed.tsv` wrote XML: a JSON Feed reader or Merchant Center fetching them refused them."""
+    cli(shop, "stock", "receive", "shopfront", "BK-1", "2")
+    news, atom = tmp_path / "news.json", tmp_path / "news.atom"
+    cli(shop, "feeds", "newsletter", str(news))
+    cli(shop, "feeds", "newsletter", str(atom))
+    assert json.loads(news.read_text(encoding="utf-8"))["items"]
+    parsed = feedparser.parse(atom.read_bytes())
+    assert parsed.version == "atom10" and not parsed.bozo
+    tsv = tmp_path / "feed.tsv"
+    cli(shop, "feeds", "google", "products", str(tsv))
+    rows = list(csv.DictReader(io.StringIO(tsv.read_text(encoding="utf-8")), delimiter="\t"))
+    assert {row["id"] for row in rows} == {"BK-1", "MAG-1"}
