@@ -93,3 +93,16 @@ def test_a_feed_file_named_json_or_atom_holds_that_format(shop: Path, tmp_path: 
     cli(shop, "feeds", "google", "products", str(tsv))
     rows = list(csv.DictReader(io.StringIO(tsv.read_text(encoding="utf-8")), delimiter="\t"))
     assert {row["id"] for row in rows} == {"BK-1", "MAG-1"}
+
+
+def test_a_shopify_export_imported_again_keeps_every_title(shop: Path, tmp_path: Path) -> None:
+    """A one-copy book with a condition came back from its own Shopify export titled
+    "Signals & Systems - used": the edit-prices-in-a-spreadsheet round trip renamed it."""
+    exported = tmp_path / "shopify.csv"
+    cli(shop, "catalog", "export", str(exported), "--format", "shopify")
+    assert "0 new and 2 updated" in cli(shop, "catalog", "import", str(exported))
+    titles = json.loads(cli(shop, "catalog", "list", "--json"))["items"]
+    assert {item["sku"]: item["title"] for item in titles} == {
+        "BK-1": "Signals & Systems",
+        "MAG-1": "The Economist",
+    }
