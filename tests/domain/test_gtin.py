@@ -63,3 +63,21 @@ def test_a_gtin_in_other_scripts_digits_is_refused_not_stored(digits: dict[int, 
         Gtin.parse(written)
     with pytest.raises(InvalidValue, match="0-9"):
         Gtin("0" + written)
+
+
+@pytest.mark.parametrize(
+    ("isbn10", "gtin"),
+    [
+        ("0-306-40615-2", "09780306406157"),
+        ("0-8044-2957-X", "09780804429573"),  # a check digit of ten is written X
+        ("080442957x", "09780804429573"),
+    ],
+)
+def test_an_isbn_10_is_read_as_the_isbn_13_on_its_barcode(isbn10: str, gtin: str) -> None:
+    assert Gtin.parse(isbn10).digits == gtin
+
+
+@pytest.mark.parametrize("isbn10", ["0-306-40615-3", "0-8044-2957-1", "030640615X"])
+def test_an_isbn_10_with_a_wrong_check_digit_is_refused(isbn10: str) -> None:
+    with pytest.raises(InvalidValue, match="ISBN-10 check digit"):
+        Gtin.parse(isbn10)

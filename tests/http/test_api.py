@@ -74,6 +74,16 @@ def test_products_filter_by_text_category_and_gtin(admin: TestClient) -> None:
     assert [p["sku"] for p in by_gtin["items"]] == [product["sku"]]
 
 
+def test_products_filter_by_the_gtin_as_printed_under_its_barcode(admin: TestClient) -> None:
+    """The 13 digits under an EAN-13 (an ISBN-13 on a book's back) found nothing: the filter
+    took only the 14 digits the catalog stores."""
+    some = admin.get("/api/v1/products", params={"limit": 200}).json()["items"]
+    product = next(p for p in some if p["gtin"] and p["gtin"].startswith("0"))
+    printed = product["gtin"][1:]
+    by_gtin = admin.get("/api/v1/products", params={"gtin": printed}).json()
+    assert [p["sku"] for p in by_gtin["items"]] == [product["sku"]]
+
+
 def test_a_product_is_found_by_sku_and_a_scanned_code_by_sku_or_gtin(admin: TestClient) -> None:
     product = next(
         p for p in admin.get("/api/v1/products", params={"limit": 200}).json()["items"] if p["gtin"]

@@ -1,4 +1,8 @@
-"""GS1 Global Trade Item Numbers: GTIN-8, -12, -13 and -14, kept as 14 digits."""
+"""GS1 Global Trade Item Numbers: GTIN-8, -12, -13 and -14, kept as 14 digits.
+
+An ISBN-10 (`0-306-40615-2`, the number on the copyright page of a book printed before 2007,
+which staff type from it) is read as the GTIN-13 its barcode carries: 978, its first nine
+digits, a GS1 check digit. No GTIN has ten digits, so it cannot be mistaken for one."""
 
 from __future__ import annotations
 
@@ -27,13 +31,30 @@ def _ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+ISBN10_LENGTH = 10
+BOOKLAND = "978"  # the GTIN-13 prefix every ISBN-10 carries on its barcode
+
+
+def isbn10_as_gtin13(raw: str, typed: str) -> str:
+    """The GTIN-13 of an ISBN-10 (ten characters, the last a digit or X): its mod-11 check
+    digit checked, then 978, its first nine digits and a GS1 check digit."""
+    body, last = raw[:-1], raw[-1].upper()
+    total = sum((10 - place) * int(digit) for place, digit in enumerate(body))
+    expected = (11 - total % 11) % 11
+    shown = "X" if expected == 10 else str(expected)
+    if last != shown:
+        raise InvalidValue("gtin", typed, f"ISBN-10 check digit is {last}, expected {shown}")
+    gtin13 = BOOKLAND + body
+    return gtin13 + str(gs1_check_digit(gtin13))
+
+
 RESTRICTED_GTIN13 = ("02", "04", "2", "98", "99")
 RESTRICTED_GTIN8 = ("0", "2")
 
 
 @dataclass(frozen=True, slots=True)
 class Gtin:
-    """A GTIN stored as 14 digits; `Gtin.parse` accepts 8, 12, 13 or 14 digits."""
+    """A GTIN stored as 14 digits; `Gtin.parse` accepts 8, 12, 13 or 14 digits, or an ISBN-10."""
 
     digits: str
 
@@ -49,6 +70,8 @@ class Gtin:
     @classmethod
     def parse(cls, text: str) -> Gtin:
         raw = text.strip().replace(" ", "").replace("-", "")
+        if len(raw) == ISBN10_LENGTH and _ascii_digits(raw[:-1]):
+            raw = isbn10_as_gtin13(raw, text)
         if not _ascii_digits(raw):
             raise InvalidValue("gtin", text, "a GTIN has digits 0-9 only")
         if len(raw) not in GTIN_LENGTHS:

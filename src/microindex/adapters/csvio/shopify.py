@@ -3,12 +3,12 @@
 Rows sharing a Handle are one Shopify product and must be consecutive, as Shopify exports them.
 The first row carries the product's fields and its first variant; later rows are variants
 (option values, a SKU) or images only. Each variant becomes a `Product` (our unit is the SKU):
-title "Title - Red / S", options as attributes, Body (HTML) as plain text, Vendor as brand,
-Type (else Product Category) as category, Image Src by Image Position as media with the
-Variant Image first, Variant Grams as weight (0 means unknown), Variant Barcode as GTIN. A
-Compare At Price above Variant Price makes Compare At the price and Variant Price the sale
-price. Shopify's CSV names no currency: the caller gives it. Variant Inventory Qty comes back
-separately as stock rows for `service.stock.set_stock`.
+title "Title - Red / S" (a product's only variant keeps "Title"), options as attributes, Body
+(HTML) as plain text, Vendor as brand, Type (else Product Category) as category, Image Src by
+Image Position as media with the Variant Image first, Variant Grams as weight (0 means
+unknown), Variant Barcode as GTIN. A Compare At Price above Variant Price makes Compare At the
+price and Variant Price the sale price. Shopify's CSV names no currency: the caller gives it.
+Variant Inventory Qty comes back separately as stock rows for `service.stock.set_stock`.
 """
 
 from __future__ import annotations
@@ -115,9 +115,10 @@ def write_shopify(
 
     `stock` gives Variant Inventory Qty by SKU. A product without a handle gets one made from
     its SKU. `parse_shopify` reads back the same products when they fit Shopify's model: at
-    most three attributes, named alike across a handle's variants, the title ending in
-    " - " and the values, a weight above 0 g, a sale price below the price, and media that
-    are the handle's images with at most the variant's own image moved first.
+    most three attributes, named alike across a handle's variants, the title of each of a
+    handle's several variants ending in " - " and the values, a weight above 0 g, a sale
+    price below the price, and media that are the handle's images with at most the variant's
+    own image moved first.
     """
     with sheet_writer(stream, COLUMNS) as writer:
         writer.writerows(group_rows(products, stock or {}))
@@ -145,11 +146,11 @@ class _Reader:
 
     def read(self, rows: list[Row]) -> Iterator[ReadRow]:
         common = _common(rows)
-        for row in rows:
-            if row is rows[0] or _is_variant(row):
-                yield self._variant(row, common)
+        variants = [row for row in rows if row is rows[0] or _is_variant(row)]
+        for row in variants:
+            yield self._variant(row, common, len(variants) == 1)
 
-    def _variant(self, row: Row, common: _Common | None) -> ReadRow:
+    def _variant(self, row: Row, common: _Common | None, alone: bool) -> ReadRow:
         if not row.text("Variant SKU"):
             row.report("Variant SKU", "every variant needs a SKU: stock is kept by SKU")
         sku = row.take("Variant SKU", sku_cell)
@@ -166,7 +167,7 @@ class _Reader:
             product = Product(
                 sku=sku,
                 gtin=gtin,
-                title=variant_title(common.title, attributes),
+                title=variant_title(common.title, attributes, alone),
                 description=common.description,
                 brand=common.brand,
                 category=common.category,

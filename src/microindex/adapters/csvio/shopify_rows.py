@@ -30,9 +30,11 @@ DEFAULT_TITLE = "Default Title"  # Shopify's only variant of a product without o
 Cells = dict[str, str]
 
 
-def variant_title(title: str, attributes: Sequence[tuple[str, str]]) -> str:
-    """'T-shirt - Red / S': the product's title and the variant's option values."""
-    if not attributes:
+def variant_title(title: str, attributes: Sequence[tuple[str, str]], alone: bool) -> str:
+    """'T-shirt - Red / S': the product's title and the variant's option values. A product's
+    only variant keeps the product's title, as Shopify shows it (a used book's one copy,
+    `condition: used`, is not "Dune - used"), so its own export reads back unrenamed."""
+    if not attributes or alone:
         return title
     return f"{title} - {' / '.join(value for _, value in attributes)}"
 
@@ -76,7 +78,7 @@ def _rows(handle: str, variants: list[Product], stock: Mapping[str, int]) -> Ite
     for index in range(max(len(variants), len(images))):
         cells: Cells = {"Handle": handle}
         if index == 0:
-            cells |= _product_cells(first, names)
+            cells |= _product_cells(first, names, len(variants) == 1)
         if index < len(variants):
             cells |= _variant_cells(variants[index], names, images, stock)
         if index < len(images):
@@ -84,8 +86,8 @@ def _rows(handle: str, variants: list[Product], stock: Mapping[str, int]) -> Ite
         yield cells
 
 
-def _product_cells(first: Product, names: list[str]) -> Cells:
-    suffix = variant_title("", first.attributes[:OPTIONS])
+def _product_cells(first: Product, names: list[str], alone: bool) -> Cells:
+    suffix = variant_title("", first.attributes[:OPTIONS], alone)
     title = first.title.removesuffix(suffix) if suffix else first.title
     cells = {
         "Title": title,

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from microindex.domain.errors import InvalidValue
+from microindex.domain.gtin import ISBN10_LENGTH, Gtin
 from microindex.domain.search.text import ONE_TYPO_FROM, number_forms, tokens, typo_budget
 
 MAX_QUERY_CHARS = 256  # a longer text is cut at the last word end before this many characters
@@ -126,7 +128,8 @@ def takes_typos(term: QueryTerm, relaxed: bool) -> bool:
 
 
 def code_candidates(text: str) -> tuple[str, ...]:
-    """A text that could be a product code: the SKU as typed, and a GTIN as 14 digits."""
+    """A text that could be a product code: the SKU as typed, and a GTIN as 14 digits (an
+    ISBN-10 as its GTIN-13's)."""
     raw = text.strip()
     if not _CODE.match(raw) or not any(c.isdigit() for c in raw):
         return ()
@@ -134,6 +137,9 @@ def code_candidates(text: str) -> tuple[str, ...]:
     digits = raw.replace("-", "")
     if digits.isdigit() and len(digits) in _GTIN_LENGTHS:
         found.append(digits.zfill(14))
+    elif len(digits) == ISBN10_LENGTH and digits[:-1].isdigit():  # an ISBN-10: its GTIN-13
+        with suppress(InvalidValue):
+            found.append(Gtin.parse(digits).digits)
     return tuple(dict.fromkeys(found))
 
 

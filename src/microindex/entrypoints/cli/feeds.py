@@ -84,6 +84,12 @@ class NewsFormat(StrEnum):
     JSON = "json"
 
 
+# Without --format, the file's suffix says what it holds (news.json is a JSON Feed), as
+# `labels product` picks PNG or SVG: a channel fetching news.json would refuse RSS in it.
+GOOGLE_BY_SUFFIX = {".tsv": FeedFormat.TSV, ".txt": FeedFormat.TSV}
+NEWS_BY_SUFFIX = {".atom": NewsFormat.ATOM, ".json": NewsFormat.JSON}
+
+
 def _sources(ctx: typer.Context) -> ChannelSources:
     ws = workspace(ctx)
     nodes = list_nodes(ws.hub)
@@ -138,11 +144,14 @@ def _write(
 def google_products(
     ctx: typer.Context,
     out: Path = OUT,
-    fmt: FeedFormat = typer.Option(FeedFormat.XML, "--format", help="xml (RSS 2.0) or tsv."),
+    fmt: FeedFormat | None = typer.Option(
+        None, "--format", help="xml (RSS 2.0) or tsv (default: tsv for a .tsv or .txt file)."
+    ),
     delta: bool = DELTA,
 ) -> None:
     """The product feed. Example: microindex feeds google products feed.xml --delta"""
     mode = Mode.DELTA if delta else Mode.FULL
+    fmt = fmt or GOOGLE_BY_SUFFIX.get(out.suffix.lower(), FeedFormat.XML)
     with domain_errors():
         items = _write(ctx, FEED_FILES[f"google.{fmt.value}"], out, mode)
     _done(Channel.GOOGLE, out, items, mode)
@@ -171,10 +180,15 @@ def meta(ctx: typer.Context, out: Path = OUT, delta: bool = DELTA) -> None:
 def newsletter(
     ctx: typer.Context,
     out: Path = OUT,
-    fmt: NewsFormat = typer.Option(NewsFormat.RSS, "--format", help="rss, atom or json."),
+    fmt: NewsFormat | None = typer.Option(
+        None,
+        "--format",
+        help="rss, atom or json (default: atom for .atom, json for .json, else rss).",
+    ),
     limit: int = typer.Option(NEWS_LIMIT, "--limit", min=1, help="Newest entries kept."),
 ) -> None:
     """New drops and restocks for newsletters. Example: microindex feeds newsletter news.xml"""
+    fmt = fmt or NEWS_BY_SUFFIX.get(out.suffix.lower(), NewsFormat.RSS)
     with domain_errors():
         entries = _write(ctx, FEED_FILES[f"news.{fmt.value}"], out, Mode.FULL, limit)
     console.print(f"newsletter: {entries} entries written to {out} ({fmt.value})")

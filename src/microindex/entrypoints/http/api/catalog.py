@@ -60,14 +60,22 @@ def list_products(
     q: Annotated[str, Query(max_length=200, description="Part of the title or SKU.")] = "",
     category: Annotated[str, Query(max_length=200)] = "",
     brand: Annotated[str, Query(max_length=200)] = "",
-    gtin: Annotated[str, Query(max_length=14, pattern=r"^\d*$")] = "",
+    gtin: Annotated[
+        str,
+        Query(
+            max_length=14,
+            pattern=r"^\d*$",
+            description="The GTIN as printed under its barcode (8, 12 or 13 digits) or in 14.",
+        ),
+    ] = "",
     cursor: Annotated[
         str, Query(max_length=200, description="The `next_cursor` of the page before.")
     ] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ProductPageOut:
     require(token.grant, Action.READ_CATALOG)
-    page = find_products(hub.hub, ProductFilter(q, category, brand, gtin), cursor, limit)
+    stored = gtin.zfill(14) if gtin else ""  # the catalog keeps every GTIN in 14 digits
+    page = find_products(hub.hub, ProductFilter(q, category, brand, stored), cursor, limit)
     after = page.next_cursor
     following = None if after is None else request.url.include_query_params(cursor=after)
     return ProductPageOut(
