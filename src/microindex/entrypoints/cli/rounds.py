@@ -374,7 +374,8 @@ def counts_today(
     with domain_errors():
         ws = workspace(ctx)
         node_db = node_here(ctx, node, remote_nodes.COUNTS_TODAY)
-        due = cycle_counts.today(governance_database(node_db), node, ws.clock(), size)
+        zone = time_zone(get_node(ws.hub, node).zone)  # the day begins at its midnight
+        due = cycle_counts.today(governance_database(node_db), node, ws.clock(), zone, size)
     if as_json:
         print_json([asdict(d) for d in due])
         return

@@ -291,7 +291,8 @@ def count(node: str, body: CountIn, site: SiteDep) -> CountOut:
 def counts_today(node: str, site: SiteDep) -> list[CountLineOut]:
     """Today's cycle counts from the node's own ledger and counts (bins are the hub's)."""
     node_db = governance_database(site.database)
-    return count_lines(cycle_counts.count_sheet(node_db, _here(site, node), site.clock()))
+    sheet = cycle_counts.count_sheet(node_db, _here(site, node), site.clock(), time_zone(site.zone))
+    return count_lines(sheet)
 
 
 @api.get("/nodes/{node}/closeout", response_model=list[ToCountOut])
