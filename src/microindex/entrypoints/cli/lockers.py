@@ -173,7 +173,7 @@ def request(
         key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", summed(line)
         known.require_nodes(ws.hub, sender, receiver)  # as the API refuses them
         stock.require_stockable(ws.hub, lines, "transfer")  # as the API refuses them
-        popups.refuse_closed(ws.rounds(), receiver, ws.clock(), popups.TAKE_IN)
+        popups.refuse_closed(ws.rounds(), receiver, ws.clock(), ws.settings.zone, popups.TAKE_IN)
         made = transfers.request(_ops(ws), key, sender, receiver, lines, ws.clock())
     show_transfers([made], as_json)
 

@@ -264,7 +264,7 @@ def popup_list(ctx: typer.Context, as_json: bool = JSON) -> None:
         found = [
             popups.show(ws.hub, _rounds(ws), _ops(ws), p.node) for p in popups.listed(_rounds(ws))
         ]
-        today = ws.clock().date()
+        today = ws.clock().astimezone(ws.settings.zone).date()  # the shop's day
     records = [popup_record(shown, today) for shown in found]
     if as_json:
         print_json(records)
@@ -288,7 +288,8 @@ def popup_show(
     """
     with domain_errors():
         ws = workspace(ctx)
-        record = popup_record(popups.show(ws.hub, _rounds(ws), _ops(ws), node), ws.clock().date())
+        shown = popups.show(ws.hub, _rounds(ws), _ops(ws), node)
+        record = popup_record(shown, ws.clock().astimezone(ws.settings.zone).date())
     if as_json:
         print_json(record)
         return
@@ -315,7 +316,9 @@ def popup_plan(
         gov = governance(ctx)
         db = gov.sources.nodes.get(node)
         targets = {t.sku: t.target for t in triage.targets(db, node)} if db else None
-        plan = popups.plan(ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), size, targets)
+        plan = popups.plan(
+            ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), ws.settings.zone, size, targets
+        )
     if as_json:
         print_json(
             {"basis": plan.basis, "wanted": plan.wanted, "short": plan.short,
