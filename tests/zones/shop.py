@@ -20,7 +20,7 @@ from microindex.domain.access import Grant, Role
 from microindex.entrypoints.access import token_store
 from microindex.entrypoints.http import create_app
 from microindex.service import access
-from microindex.settings import Settings
+from microindex.settings import SETTINGS_FILE, Settings
 from tests.clock import Clock
 from tests.http.conftest import bearer
 
@@ -55,7 +55,9 @@ def shop(
     """A shop in `zone` with one node (`node`, a store in the shop's zone) and the catalog,
     its clock at `now`."""
     clock = Clock(now)
-    workspace = bootstrap(Settings(root / "ws", hub_url=hub_url, time_zone=zone), clock=clock)
+    settings = Settings(root / "ws", hub_url=hub_url, time_zone=zone)
+    workspace = bootstrap(settings, clock=clock)
+    (root / "ws" / SETTINGS_FILE).write_text(settings.to_toml())  # as the CLI reads them
     try:
         issued = access.issue(token_store(workspace), workspace.hub, Grant(Role.ADMIN), now, "o")
         with TestClient(create_app(workspace)) as client:
