@@ -97,7 +97,8 @@ def round_show(
         ws = workspace(ctx)
         known.require_nodes(ws.hub, node)  # as the API refuses it
         now = ws.clock()
-        found = rounds.round_for(_rounds(ws), node, now.date())
+        day = get_node(ws.hub, node).local(now).date()  # the van's day, on its own clock
+        found = rounds.round_for(_rounds(ws), node, day)
     if found is None:
         console.print(f"{node} has no round today")
         return
