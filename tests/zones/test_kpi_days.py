@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -34,7 +35,7 @@ def surf_shop(tmp_path: Path, hub_url: str | None) -> Iterator[Shop]:
         yield found.at(REPORTED)
 
 
-def _fill(rows: list[dict[str, object]]) -> dict[str, object]:
+def _fill(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {r["metric"]: r["value"] for r in rows if r["node"] == "shop"}
 
 
