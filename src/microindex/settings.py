@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from microindex.domain.capture.limits import CaptureLimits
 from microindex.domain.channels.items import FeedSettings, ShippingOption
@@ -124,6 +125,11 @@ class Settings:
             raise InvalidValue("hub_url", self.hub_url, "use a postgresql:// URL, or none")
         if self.channels.base_url is not None:
             FeedSettings(self.channels.base_url)  # checked as every feed's address is
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """`time_zone` as a zone: the shop's clock, whose midnight begins its days."""
+        return time_zone(self.time_zone)
 
     @property
     def hub_path(self) -> Path:

@@ -44,14 +44,14 @@ def test_fill_rate_estimates_lost_demand_on_days_a_selling_sku_was_out() -> None
         (2, "B", SELL, -1),
         (3, "B", SELL, -1),  # A is gone on days 2 and 3
     )
-    rate = fill_rate("van", moves, DAY.date(), DAY.date() + timedelta(days=4))
+    rate = fill_rate("van", moves, DAY.date(), DAY.date() + timedelta(days=4), UTC)
     assert rate.served == 6 and rate.trading_days == 4
     assert rate.lost_estimate == 2.0  # A's 1 unit/day on its 2 in-stock days, 2 days out
     assert rate.rate == 0.75
 
 
 def test_fill_rate_is_not_measured_without_demand() -> None:
-    assert fill_rate("van", [], date(2026, 11, 2), date(2026, 11, 9)).rate is None
+    assert fill_rate("van", [], date(2026, 11, 2), date(2026, 11, 9), UTC).rate is None
 
 
 def test_sell_through_is_sold_over_sold_plus_on_hand() -> None:

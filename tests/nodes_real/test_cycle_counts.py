@@ -75,7 +75,7 @@ def test_a_nodes_list_is_read_from_its_ledger_and_its_counts(tmp_path: Path) -> 
         parsed = reconciliation.ParsedCounts([reconciliation.CountRow("LAMP", 1)], [], 1, [1])
         reconciliation.submit_counts(node_db, "van", parsed, start + timedelta(days=1))
         reconciliation.reconcile(node_db, "van", Tolerance(), start + timedelta(days=1))
-        due = cycle_counts.today(node_db, "van", NOW)
+        due = cycle_counts.today(node_db, "van", NOW, UTC)
         # the lamp was counted wrong and is dear: before the mug that sells most
         assert [d.sku for d in due] == ["LAMP", "MUG"]
         assert due[0].reasons == ("counted wrong before", "high value")
@@ -116,27 +116,27 @@ def test_a_count_that_matches_takes_the_sku_off_todays_list(
     van_db: GovernanceUnitOfWorkFactory,
 ) -> None:
     _busy_van(van_db)
-    assert [d.sku for d in cycle_counts.today(van_db, "van", NOW)] == ["LAMP", "MUG"]
+    assert [d.sku for d in cycle_counts.today(van_db, "van", NOW, UTC)] == ["LAMP", "MUG"]
     head = stock_service.ledger_head(van_db, "van")
     result = stock_service.count(van_db, "van", "LAMP", 2, NOW + timedelta(hours=1), head)
     assert result.adjustment is None  # nothing to adjust: only the count itself is recorded
     later = NOW + timedelta(hours=2)
-    assert [d.sku for d in cycle_counts.today(van_db, "van", later)] == ["MUG"]
+    assert [d.sku for d in cycle_counts.today(van_db, "van", later, UTC)] == ["MUG"]
     tomorrow = NOW + timedelta(days=1)
-    assert [d.sku for d in cycle_counts.today(van_db, "van", tomorrow)] == ["MUG"]  # waits
+    assert [d.sku for d in cycle_counts.today(van_db, "van", tomorrow, UTC)] == ["MUG"]  # waits
 
 
 def test_the_days_list_holds_still_while_the_day_goes_on(
     van_db: GovernanceUnitOfWorkFactory,
 ) -> None:
     _busy_van(van_db)
-    morning = cycle_counts.today(van_db, "van", NOW, size=1)
+    morning = cycle_counts.today(van_db, "van", NOW, UTC, size=1)
     assert [d.sku for d in morning] == ["LAMP"]
     stock_service.receive(van_db, "van", "MUG", 300, NOW)
     for hour in range(1, 6):  # the mug sells as never before: by tomorrow it leads the list
         sell(van_db, "van", "MUG", 60, NOW + timedelta(hours=hour))
-    assert cycle_counts.today(van_db, "van", NOW + timedelta(hours=6), size=1) == morning
-    tomorrow = cycle_counts.today(van_db, "van", NOW + timedelta(days=1), size=1)
+    assert cycle_counts.today(van_db, "van", NOW + timedelta(hours=6), UTC, size=1) == morning
+    tomorrow = cycle_counts.today(van_db, "van", NOW + timedelta(days=1), UTC, size=1)
     assert [d.sku for d in tomorrow] == ["MUG"]
 
 
@@ -144,7 +144,7 @@ def test_the_count_sheet_names_each_sku_and_where_it_is_kept(
     van_db: GovernanceUnitOfWorkFactory,
 ) -> None:
     _busy_van(van_db)
-    sheet = cycle_counts.count_sheet(van_db, "van", NOW, bins={"MUG": ["B2", "A1"]})
+    sheet = cycle_counts.count_sheet(van_db, "van", NOW, UTC, bins={"MUG": ["B2", "A1"]})
     assert [(line.sku, line.title, line.bins) for line in sheet] == [
         ("LAMP", "Floor lamp", ()),
         ("MUG", "Stoneware mug", ("B2", "A1")),

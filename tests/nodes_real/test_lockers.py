@@ -3,7 +3,7 @@ collected parcel leaving the locker's ledger; a limit on wrong codes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -50,7 +50,7 @@ def _open(site: Site, code: str, at: datetime, hub_up: bool = True) -> Assignmen
     link = InProcessTransport("locker", SECRETS["locker"], endpoint) if hub_up else _HubDown()
     locker_db = site.shop.nodes["locker"]
     return lockers.open_with(
-        site.shop.hub, site.ops, "locker", code, at, locker_db=locker_db, link=link
+        site.shop.hub, site.ops, "locker", code, at, locker_db=locker_db, zone=UTC, link=link
     )
 
 

@@ -87,24 +87,32 @@ def test_the_assortment_covers_the_event_and_home_sends_no_more_than_it_has() ->
 
 
 def test_a_new_popup_is_planned_from_the_networks_best_sellers(market: Market) -> None:
-    plan = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    plan = popups.plan(
+        market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY, UTC
+    )
     assert plan.basis == "best sellers"
     assert plan.wanted == {"MUG": 1, "LAMP": 1}
     assert plan.transfer is not None
     assert plan.transfer.sender == "shopfront" and plan.transfer.receiver == "market-stall"
     assert plan.transfer.requested == {"MUG": 1, "LAMP": 1}
     assert plan.transfer.state is TransferState.REQUESTED
-    again = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    again = popups.plan(
+        market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY, UTC
+    )
     assert again.transfer is not None and again.transfer.ident == plan.transfer.ident
 
 
 def test_a_popup_planned_again_after_its_fill_was_called_off_gets_a_new_transfer(
     market: Market,
 ) -> None:
-    first = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    first = popups.plan(
+        market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY, UTC
+    )
     assert first.transfer is not None
     transfers.cancel(market.ops, first.transfer.ident, FRIDAY)
-    again = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    again = popups.plan(
+        market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY, UTC
+    )
     assert again.transfer is not None
     assert again.transfer.ident == f"{first.transfer.ident}:2"
     assert again.transfer.state is TransferState.REQUESTED
@@ -115,7 +123,9 @@ def test_a_popup_that_has_sold_before_is_planned_from_its_own_triage(market: Mar
     last_event = FRIDAY - timedelta(weeks=2)
     market.move("market-stall", "LAMP", MovementKind.RECEIVE, 3, last_event)
     market.move("market-stall", "LAMP", MovementKind.SELL, -3, last_event + timedelta(hours=3))
-    plan = popups.plan(market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY)
+    plan = popups.plan(
+        market.hub, market.nodes, market.rounds, market.ops, "market-stall", FRIDAY, UTC
+    )
     assert plan.basis == "triage" and "LAMP" in plan.wanted
 
 
@@ -187,7 +197,7 @@ def test_a_popup_is_filled_only_with_what_no_order_has_claimed(
         shop.sync("shopfront")  # the set-aside is applied: 3 mugs put by for the order
         put_by = promise.reservation_id(claimed.order, "shopfront", "MUG")
         assert claimed.set_aside() == ((put_by, 3),)
-    plan = popups.plan(shop.hub, shop.nodes, claimed.rounds, ops, "market-stall", shop.clock())
+    plan = popups.plan(shop.hub, shop.nodes, claimed.rounds, ops, "market-stall", shop.clock(), UTC)
     assert plan.wanted == {"MUG": 2}
     assert plan.transfer is not None and plan.transfer.requested == {"MUG": 1}  # 4 - 3 claimed
     ident, ask = plan.transfer.ident, shop.asking("shopfront")

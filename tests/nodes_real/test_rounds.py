@@ -99,7 +99,7 @@ def test_rounds_are_kept_at_the_hub_and_give_place_order_its_van_states(
     states = rounds.van_states(store, NODES, NINE + timedelta(minutes=90))
     assert list(states) == ["van"]
     assert states["van"].position is not None
-    assert rounds.meet(store, "van", C, NINE).stop.label == "Park gate"
+    assert rounds.meet(store, "van", C, NINE, UTC).stop.label == "Park gate"
     assert rounds.van_states(store, NODES, NINE + timedelta(days=1)) == {}
 
 

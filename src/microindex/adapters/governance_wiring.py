@@ -18,6 +18,7 @@ from microindex.adapters.sqlite.past_sales_store import SqliteArchivedSkus, Sqli
 from microindex.adapters.sqlite.unit_of_work import SqliteDatabase
 from microindex.domain.channels.items import FeedSettings
 from microindex.domain.errors import DomainError, UnknownNode
+from microindex.domain.node import time_zone
 from microindex.domain.packaging import PackageUsed
 from microindex.domain.reconciliation import Tolerance
 from microindex.domain.triage import PastSale
@@ -147,6 +148,7 @@ def wire_governance(
         listings=listings,
         past_sales=PastSalesInNodeFiles(node_dbs),
         archived=ArchivedInNodeFiles(node_dbs),
+        zone=time_zone(feed.time_zone),
     )
     return GovernanceContext(
         sources,

@@ -69,7 +69,7 @@ def add_popup_weekend(
     popup = _add_stall(workspace, store, *last_weekend(today))
     nodes = {n.code.value: workspace.node(n.code.value) for n in list_nodes(workspace.hub)}
     friday = _on(popup.opens_on - timedelta(days=1), time(15))
-    plan = popups.plan(workspace.hub, nodes, store, ops, STALL, friday)
+    plan = popups.plan(workspace.hub, nodes, store, ops, STALL, friday, workspace.settings.zone)
     fill = _send(workspace, ops, plan.transfer, friday, _on(popup.opens_on, time(8, 30)))
     sold = _trade(workspace, popup, random.Random(seed * 31 + 7))
     closing = _on(popup.closes_on, HOURS[-1][2])

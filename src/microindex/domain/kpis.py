@@ -14,7 +14,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from microindex.domain.movement import Movement, MovementKind
 
@@ -32,13 +32,16 @@ class FillRate:
         return None if demand == 0 else self.served / demand
 
 
-def fill_rate(node: str, movements: Iterable[Movement], start: date, end: date) -> FillRate:
-    """Fill rate of `node` over days [start, end), from its whole ledger (in seq order)."""
+def fill_rate(
+    node: str, movements: Iterable[Movement], start: date, end: date, zone: tzinfo
+) -> FillRate:
+    """Fill rate of `node` over days [start, end), from its whole ledger (in seq order); a
+    day is the shop's, from midnight to midnight on the clock of `zone`."""
     stock: dict[str, int] = defaultdict(int)
     morning: dict[date, dict[str, int]] = {}
     sold: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for m in movements:
-        day = m.at.date()
+        day = m.at.astimezone(zone).date()
         for d in _days(morning, start, min(day + timedelta(days=1), end)):
             morning[d] = dict(stock)  # before the day's first movement
         stock[m.sku] += m.on_hand_delta
@@ -101,13 +104,14 @@ def units_sold(movements: Iterable[Movement], start: datetime, end: datetime) ->
     return dict(sold)
 
 
-def weekly_units(movements: Iterable[Movement], weeks: Sequence[date]) -> list[int]:
-    """Units sold in each week starting on the given days (7 days each)."""
+def weekly_units(movements: Iterable[Movement], weeks: Sequence[date], zone: tzinfo) -> list[int]:
+    """Units sold in each week starting on the given days (7 of the shop's days each, on the
+    clock of `zone`)."""
     totals = [0] * len(weeks)
     for m in movements:
         if m.kind is not MovementKind.SELL:
             continue
-        day = m.at.date()
+        day = m.at.astimezone(zone).date()
         for i, first in enumerate(weeks):
             if first <= day < first + timedelta(days=7):
                 totals[i] -= m.quantity

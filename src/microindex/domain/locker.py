@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from microindex.domain.errors import DomainError, InvalidValue
@@ -72,14 +72,18 @@ class Assignment:
     def matches(self, code: str) -> bool:
         return hmac.compare_digest(self.code_hash, hash_code(code, self.salt))
 
-    def collect(self, code: str, now: datetime) -> Assignment:
-        """The compartment opens for the right code before the deadline; else refused."""
+    def collect(self, code: str, now: datetime, zone: tzinfo) -> Assignment:
+        """The compartment opens for the right code before the deadline; else refused, the
+        deadline said on the clock of `zone` (the locker's)."""
         if self.state is not Held.ASSIGNED:
             raise PickupRefused(self.node, self.order, f"already {self.state.value}")
         if not self.matches(code):
             raise WrongPickupCode(self.node)
         if now > self.until:
-            raise PickupRefused(self.node, self.order, f"the code ran out at {self.until}")
+            until = self.until.astimezone(zone)
+            raise PickupRefused(
+                self.node, self.order, f"the code ran out at {until:%Y-%m-%d %H:%M %Z}"
+            )
         return replace(self, state=Held.COLLECTED, ended_at=now)
 
     def expire(self, now: datetime) -> Assignment:
@@ -111,10 +115,11 @@ class CodeGuard:
     wrong: tuple[datetime, ...] = ()  # within the window, oldest first
     locked_until: datetime | None = None
 
-    def check(self, now: datetime) -> None:
-        """Refuse any code while the locker is locked."""
+    def check(self, now: datetime, zone: tzinfo) -> None:
+        """Refuse any code while the locker is locked (saying until when on the clock of
+        `zone`, the locker's)."""
         if self.locked_until is not None and now < self.locked_until:
-            raise TooManyWrongCodes(self.node, self.locked_until)
+            raise TooManyWrongCodes(self.node, self.locked_until.astimezone(zone))
 
     def wrong_code(
         self,

@@ -189,10 +189,14 @@ class _Truth:
         self, channel: Channel, product: Product, node: str, quantity: int, at: datetime
     ) -> Item:
         """The item, built once per product version, node, quantity and what of the moment
-        an item reads: its UTC day (availability dates) and where it falls in the sale window
+        an item reads: the shop's day (availability dates) and where it falls in the sale window
         (announced, on, over). A day of 15-minute samples builds each item a few times, not 96."""
         window = sale_window(product)
-        moment = (at.date(), window is None or window.covers(at), window is None or at < window.end)
+        moment = (
+            self.settings.day_of(at),
+            window is None or window.covers(at),
+            window is None or at < window.end,
+        )
         key = (channel, id(product), node, quantity, moment)  # versions live as long as self
         found = self._made.get(key)
         if found is None:
@@ -209,7 +213,7 @@ class _Truth:
         figure = for_sale(product, exact(node, product.sku.value, quantity))
         if channel is Channel.GOOGLE_LOCAL:
             return measured(channel, google_local(product, self.nodes[node], figure, at))
-        words = schema_availability(product, figure, at.date()) or ""
+        words = schema_availability(product, figure, self.settings.day_of(at)) or ""
         return {"availability": words, "price": feed_price(price_at(product, at))}
 
 

@@ -85,7 +85,7 @@ def product_page(sources: ChannelSources, sku: str, node: str, now: datetime) ->
         product,
         where,
         figure,
-        schema_availability(product, figure, now.date()),
+        schema_availability(product, figure, sources.settings.day_of(now)),
         price_at(product, now),
         sources.settings.node_product_url(product, node),
         sources.image_for(sku),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from microindex.domain.cycle_counts import DAILY, Due, SkuRisk, daily_list
@@ -35,22 +35,28 @@ class ToCount:
 
 
 def today(
-    node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime, size: int = DAILY
+    node_db: GovernanceUnitOfWorkFactory,
+    node: str,
+    at: datetime,
+    zone: tzinfo,
+    size: int = DAILY,
 ) -> list[Due]:
-    """The node's count list for the day of `at` (at most `size` SKUs, riskiest first),
-    less those counted since the day began."""
-    return daily_list(risks(node_db, node, at), at.date(), size)
+    """The node's count list for the day of `at` on the clock of `zone` (the shop's: the
+    day begins at its midnight), at most `size` SKUs, riskiest first, less those counted
+    since the day began."""
+    return daily_list(risks(node_db, node, at, zone), at.astimezone(zone).date(), size)
 
 
 def count_sheet(
     node_db: GovernanceUnitOfWorkFactory,
     node: str,
     at: datetime,
+    zone: tzinfo,
     bins: Mapping[str, Sequence[str]] | None = None,
     size: int = DAILY,
 ) -> list[ToCount]:
     """Today's list with each SKU's title (the node's catalog copy) and its bins, if known."""
-    due = today(node_db, node, at, size)
+    due = today(node_db, node, at, zone, size)
     with node_db() as uow:
         products = {d.sku: uow.catalog.get(d.sku) for d in due}
     where = bins or {}
@@ -66,17 +72,19 @@ def count_sheet(
     ]
 
 
-def risks(node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime) -> list[SkuRisk]:
+def risks(
+    node_db: GovernanceUnitOfWorkFactory, node: str, at: datetime, zone: tzinfo
+) -> list[SkuRisk]:
     """What was known of each SKU the node held, or sold in the WINDOW, as the day of `at`
-    began; and whether it has been counted since."""
-    start = datetime.combine(at.date(), time(), at.tzinfo)
+    began at midnight in `zone`; and whether it has been counted since."""
+    start = datetime.combine(at.astimezone(zone).date(), time(), zone)
     ledger = all_movements(node_db, node)
     movements = [m for m in ledger if m.at < start]
     held, sold = _held(movements), _sold(movements, start - WINDOW, start)
     skus = sorted({s for s, q in held.items() if q} | set(sold))
     with node_db() as uow:
         variances = [v for v in uow.counts.variances(node) if v.at < start]
-        counted = _last_counted(movements, uow.counts.last_counted(node, before=start))
+        counted = _last_counted(movements, uow.counts.last_counted(node, before=start), zone)
         since = {sku for sku, when in uow.counts.last_counted(node).items() if when >= start}
         products = {sku: uow.catalog.get(sku) for sku in skus}
     since |= {m.sku for m in ledger if m.at >= start and m.kind is MovementKind.COUNT_ADJUST}
@@ -126,13 +134,17 @@ def _at_zero(movements: list[Movement], variances: list[Variance]) -> Counter[st
     return found
 
 
-def _last_counted(movements: list[Movement], counts: Mapping[str, datetime]) -> dict[str, date]:
-    """Each SKU's last count: any count taken (reconciled or straight to the ledger), and any
-    count adjustment (a stock file sets on-hand with one)."""
+def _last_counted(
+    movements: list[Movement], counts: Mapping[str, datetime], zone: tzinfo
+) -> dict[str, date]:
+    """Each SKU's last count, the day it was on the clock of `zone`: any count taken
+    (reconciled or straight to the ledger), and any count adjustment (a stock file sets
+    on-hand with one)."""
     seen = list(counts.items())
     seen += [(m.sku, m.at) for m in movements if m.kind is MovementKind.COUNT_ADJUST]
     last: dict[str, date] = {}
     for sku, when in seen:
-        if sku not in last or when.date() > last[sku]:
-            last[sku] = when.date()
+        day = when.astimezone(zone).date()
+        if sku not in last or day > last[sku]:
+            last[sku] = day
     return last

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from microindex.domain.kpis import (
@@ -68,6 +68,7 @@ class KpiSources:
     sync: SyncStatusSource | None = None
     past_sales: PastSalesStore | None = None
     archived: ArchivedSkus | None = None
+    zone: tzinfo = UTC  # the shop's clock (`time_zone`): its days and weeks begin at midnight
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def node_kpis(
         rows.append(
             NodeKpis(
                 code,
-                fill_rate(code, movements, start.date(), end.date() + timedelta(days=1)),
+                _fill(code, movements, start, end, sources.zone),
                 through,
                 len(counted),
                 variance_rate(counted),
@@ -176,15 +177,25 @@ class Trend:
     fill: dict[str, list[float | None]] = field(default_factory=dict)
 
 
-def trend(end: datetime, weeks: int, snapshot: Snapshot) -> Trend:
-    firsts = [(end - timedelta(weeks=weeks - i)).date() for i in range(weeks)]
+def trend(end: datetime, weeks: int, snapshot: Snapshot, zone: tzinfo) -> Trend:
+    """`weeks` weeks before `end`, each 7 of the shop's days (on the clock of `zone`)."""
+    firsts = [(end - timedelta(weeks=weeks - i)).astimezone(zone).date() for i in range(weeks)]
     result = Trend(firsts)
     for code, movements in snapshot.ledgers.items():
-        result.units[code] = weekly_units(movements, firsts)
+        result.units[code] = weekly_units(movements, firsts, zone)
         result.fill[code] = [
-            fill_rate(code, movements, first, first + timedelta(days=7)).rate for first in firsts
+            fill_rate(code, movements, first, first + timedelta(days=7), zone).rate
+            for first in firsts
         ]
     return result
+
+
+def _fill(
+    code: str, movements: list[Movement], start: datetime, end: datetime, zone: tzinfo
+) -> FillRate:
+    """The fill rate over the shop's days from the one `start` falls in to the one `end` does."""
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    return fill_rate(code, movements, first, last + timedelta(days=1), zone)
 
 
 def _on_hand_at(movements: list[Movement], end: datetime) -> dict[str, int]:

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from microindex.domain.errors import InvalidValue, UnknownSku
 from microindex.domain.locker import (
@@ -196,15 +196,17 @@ def open_with(
     now: datetime,
     *,
     locker_db: SyncUnitOfWorkFactory,
+    zone: tzinfo,
     link: SyncTransport | None = None,
 ) -> Assignment:
     """The compartment whose code this is opens: the order is handed over (collected) and its
     goods leave the locker's ledger (`locker_db`; `link` reaches the hub for a set-aside not
     there yet), those a transfer brought from where they were set aside on arrival. Refused
-    while the locker is locked after too many wrong codes."""
+    while the locker is locked after too many wrong codes; a refusal says its times on the
+    clock of `zone`, the locker's."""
     check_pickup_code(code)
-    found = _opened_by(ops, node, code, now)
-    collected = found.collect(code, now)  # refuses an expired code
+    found = _opened_by(ops, node, code, now, zone)
+    collected = found.collect(code, now, zone)  # refuses an expired code
     try:
         fulfilment.advance(
             hub,
@@ -225,12 +227,14 @@ def open_with(
     return collected
 
 
-def _opened_by(ops: NodeOpsFactory, node: str, code: str, now: datetime) -> Assignment:
+def _opened_by(
+    ops: NodeOpsFactory, node: str, code: str, now: datetime, zone: tzinfo
+) -> Assignment:
     """The parcel waiting behind this code. A wrong one is counted (and kept) before it is
     refused; while the locker is locked, no code is even tried."""
     with ops() as uow:
         guard = uow.lockers.guard(node)
-        guard.check(now)
+        guard.check(now, zone)
         found = next((a for a in uow.lockers.waiting(node) if a.matches(code)), None)
         if found is not None:
             return found

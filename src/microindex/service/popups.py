@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from microindex.domain.errors import DomainError
 from microindex.domain.node import Node, OpeningHours
@@ -68,13 +68,13 @@ class PopUpClosed(DomainError):
         )
 
 
-def refuse_closed(rounds: PopUpsFactory, node: str, at: datetime, act: str) -> None:
-    """PopUpClosed when `node` is a pop-up whose last day ended before `at` (the day read
-    as every pop-up's is: `plan`, `upcoming`); any other node, or one still open, passes.
+def refuse_closed(rounds: PopUpsFactory, node: str, at: datetime, zone: tzinfo, act: str) -> None:
+    """PopUpClosed when `node` is a pop-up whose last day ended before `at`: at midnight on
+    the clock of `zone`, the shop's; any other node, or one still open, passes.
     `rounds`: the hub's, or a pop-up agent's own database (the dates its syncs brought)."""
     with rounds() as uow:
         popup = uow.popups.get(node)
-    if popup is not None and popup.closes_on < at.date():
+    if popup is not None and popup.closes_on < at.astimezone(zone).date():
         raise PopUpClosed(node, popup.closes_on, act)
 
 
@@ -155,6 +155,7 @@ def plan(
     ops: NodeOpsFactory,
     node: str,
     at: datetime,
+    zone: tzinfo,
     size: int = ASSORTMENT,
     targets: Mapping[str, int] | None = None,
 ) -> PopUpPlan:
@@ -163,9 +164,10 @@ def plan(
     are the assortment when it has them; else its own sales, else the network's best sellers.
     Home sends only what it can release: units set aside or promised for online orders stay
     where they are. Sales and stock are read where the hub reads each node's ledger: the
-    hub's mirror of one whose agent runs elsewhere. A pop-up whose last day passed is refused."""
+    hub's mirror of one whose agent runs elsewhere. A pop-up whose last day passed (at
+    midnight in `zone`, the shop's) is refused."""
     popup = _registered(nodes, rounds, node)
-    if popup.closes_on < at.date():
+    if popup.closes_on < at.astimezone(zone).date():
         raise PopUpOver(node, popup.closes_on)
     seen = {code: ledger_of(hub, db, code) for code, db in nodes.items()}  # mirrors elsewhere
     if targets:

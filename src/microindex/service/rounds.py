@@ -4,7 +4,7 @@ customer meets it, and the van's state for place_order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from microindex.domain.node import Location, Node, NodeKind
 from microindex.domain.promise.candidates import Candidate
@@ -53,21 +53,25 @@ def round_for(rounds: RoundsFactory, node: str, day: date) -> Round | None:
 
 
 def van_states(rounds: RoundsFactory, nodes: Sequence[Node], at: datetime) -> dict[str, Candidate]:
-    """`states` for place_order: every van with a round today, where the round has it now."""
+    """`states` for place_order: every van with a round today (its day on its own clock),
+    where the round has it now."""
     found: dict[str, Candidate] = {}
     for node in nodes:
         if node.kind is not NodeKind.VAN:
             continue
-        today = round_for(rounds, node.code.value, at.date())
+        today = round_for(rounds, node.code.value, node.local(at).date())
         if today is not None:
             found[node.code.value] = van_state(node, today, at)
     return found
 
 
-def meet(rounds: RoundsFactory, node: str, customer: Location, after: datetime) -> Handover:
-    """The stop still ahead today where the customer would best meet the van."""
+def meet(
+    rounds: RoundsFactory, node: str, customer: Location, after: datetime, zone: tzinfo
+) -> Handover:
+    """The stop still ahead today (the van's day: on the clock of `zone`, its own) where the
+    customer would best meet the van."""
     with rounds() as uow:
-        today = uow.rounds.round(node, after.date())
+        today = uow.rounds.round(node, after.astimezone(zone).date())
         area = uow.rounds.area(node)
     if today is None:
         raise NoStopLeft(node, after.isoformat())

@@ -137,7 +137,7 @@ def scan_view(
 
 
 def _line(sources: ChannelSources, node: Node, sku: str, held: int, now: datetime) -> NodeStock:
-    page = _at_least_held(product_page(sources, sku, node.code.value, now), held)
+    page = _at_least_held(sources, product_page(sources, sku, node.code.value, now), held)
     why = holds.refusal(node, sku, 1, held, now)
     return NodeStock(
         page,
@@ -148,14 +148,14 @@ def _line(sources: ChannelSources, node: Node, sku: str, held: int, now: datetim
     )
 
 
-def _at_least_held(page: ProductPage, held: int) -> ProductPage:
+def _at_least_held(sources: ChannelSources, page: ProductPage, held: int) -> ProductPage:
     """The page's figure, or the hub's rights there when more: rights are firm whatever the
     figure's age (they are units on hand that only the hub may spend), so at least that many."""
     figure = page.figure
     if held <= figure.quantity:
         return page
     firm = Published(figure.node, figure.sku, held, Confidence.BUFFERED, 0, figure.age_s)
-    available = schema_availability(page.product, firm, page.at.date())
+    available = schema_availability(page.product, firm, sources.settings.day_of(page.at))
     return replace(page, figure=firm, availability=available)
 
 

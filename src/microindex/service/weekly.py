@@ -52,7 +52,7 @@ def weekly_report(
         start=start,
         end=end,
         nodes=kpis.node_kpis(sources, start, end, seen),
-        trend=kpis.trend(end, weeks, seen),
+        trend=kpis.trend(end, weeks, seen, sources.zone),
         slowest=slowest[:15],
         packages=kpis.package_returns(sources, seen),
         fulfilment=kpis.fulfilment(sources, start, end),

@@ -67,6 +67,10 @@ class FeedSettings:
             raise InvalidValue("base_url", self.base_url, "use an http(s):// address")
         time_zone(self.time_zone)
 
+    def day_of(self, at: datetime) -> date:
+        """The shop's day `at` falls in (a preorder is over from its midnight)."""
+        return at.astimezone(time_zone(self.time_zone)).date()
+
     def day_starts(self, day: str) -> str:
         """The shop's midnight of an ISO date as Google's date-times want it, with its
         offset: `2026-06-01T00:00+0100` (support.google.com/merchants/answer/6324470)."""
@@ -161,7 +165,7 @@ def google_product(
 ) -> Item:
     """The product feed's item; `quantity` is the sum of what the nodes may publish. A
     `bundle` (a kit of the shop's own making) says so: Google's `is_bundle`."""
-    availability, available_on = google_availability(product, quantity, at.date())
+    availability, available_on = google_availability(product, quantity, settings.day_of(at))
     item: Item = {
         "id": offer_id(product.sku.value),
         "title": product.title,
@@ -217,7 +221,7 @@ def meta_product(
         "id": offer_id(product.sku.value, META_ID_LIMIT),
         "title": product.title,
         "description": description(product),
-        "availability": meta_availability(product, quantity, at.date()),
+        "availability": meta_availability(product, quantity, settings.day_of(at)),
         "condition": product.condition.value,
         "link": settings.product_url(product),
         "image_link": "",

@@ -139,7 +139,7 @@ def sell(
     with domain_errors():
         ws = workspace(ctx)
         db = node_here(ctx, node, "sell")
-        popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.SELL)
+        popups.refuse_closed(ws.rounds(), node, ws.clock(), ws.settings.zone, popups.SELL)
         confirmed = None if override is None else Override(actor or "staff", override)
         made = kits.sell(
             ws.storage.kits(), db, node, sku, quantity, ws.clock(), reference,

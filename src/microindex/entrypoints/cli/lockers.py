@@ -32,7 +32,7 @@ from microindex.entrypoints.cli.context import (
 from microindex.entrypoints.cli.lines import summed
 from microindex.service import known, lockers, popups, shelf_holds, stock, transfers
 from microindex.service.node_ops_ports import NodeOpsFactory
-from microindex.service.nodes import list_nodes
+from microindex.service.nodes import get_node, list_nodes
 
 locker_app = typer.Typer(help="Parcel lockers: compartments, pickups, codes, the daily sweep.")
 compartments_app = typer.Typer(help="A locker's compartments and their inner sizes.")
@@ -135,9 +135,11 @@ def open_(
     with domain_errors():
         ws = workspace(ctx)
         known.require_nodes(ws.hub, node)  # as the API refuses it; no wrong code counted there
+        zone = time_zone(get_node(ws.hub, node).zone)  # what its keypad says is on its clock
         opened = lockers.open_with(
-            ws.hub, _ops(ws), node, code, ws.clock(), locker_db=ws.node(node), link=ws.link(node)
-        )
+            ws.hub, _ops(ws), node, code, ws.clock(),
+            locker_db=ws.node(node), zone=zone, link=ws.link(node),
+        )  # fmt: skip
     console.print(f"compartment {opened.compartment} open: {opened.order} collected")
 
 
@@ -173,7 +175,7 @@ def request(
         key, lines = ident or f"t-{uuid.uuid4().hex[:10]}", summed(line)
         known.require_nodes(ws.hub, sender, receiver)  # as the API refuses them
         stock.require_stockable(ws.hub, lines, "transfer")  # as the API refuses them
-        popups.refuse_closed(ws.rounds(), receiver, ws.clock(), popups.TAKE_IN)
+        popups.refuse_closed(ws.rounds(), receiver, ws.clock(), ws.settings.zone, popups.TAKE_IN)
         made = transfers.request(_ops(ws), key, sender, receiver, lines, ws.clock())
     show_transfers([made], as_json)
 

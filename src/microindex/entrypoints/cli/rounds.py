@@ -10,7 +10,7 @@ Register with the root app:
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 
 import typer
 from rich.table import Table
@@ -54,8 +54,9 @@ def _rounds(ws: Workspace) -> RoundsFactory:
     return ws.rounds()
 
 
-def parse_stop(text: str, day: date) -> Stop:
-    """`09:00-09:45@51.53,-0.06[:label]` as a stop on `day` (UTC)."""
+def parse_stop(text: str, day: date, zone: tzinfo) -> Stop:
+    """`09:00-09:45@51.53,-0.06[:label]` as a stop on `day`, its times on the clock of
+    `zone` (the van's own)."""
     try:
         hours, _, rest = text.partition("@")
         where, _, label = rest.partition(":")
@@ -63,7 +64,7 @@ def parse_stop(text: str, day: date) -> Stop:
         lat, lon = (float(v) for v in where.split(","))
     except ValueError:
         raise InvalidValue("stop", text, "write HH:MM-HH:MM@LAT,LON[:label]") from None
-    at = [datetime.combine(day, t, UTC) for t in (opens, closes)]
+    at = [datetime.combine(day, t, zone).astimezone(UTC) for t in (opens, closes)]
     return Stop(at[0], at[1], Location(lat, lon), label)
 
 
@@ -74,14 +75,16 @@ def round_set(
     stops: list[str] = typer.Option(..., "--stop", help="HH:MM-HH:MM@LAT,LON[:label]"),
     day: str | None = DAY,
 ) -> None:
-    """Set the day's round (replacing it), one --stop per stop.
+    """Set the day's round (replacing it), one --stop per stop, its times and today on the
+    van's own clock (its zone).
 
     Example: microindex van round set van --stop "09:00-10:00@51.545,-0.055:Market Sq"
     """
     with domain_errors():
         ws = workspace(ctx)
-        when = parse_day("day", day) if day else ws.clock().date()
-        made = rounds.set_round(_rounds(ws), node, when, [parse_stop(s, when) for s in stops])
+        zone = time_zone(get_node(ws.hub, node).zone)
+        when = parse_day("day", day) if day else ws.clock().astimezone(zone).date()
+        made = rounds.set_round(_rounds(ws), node, when, [parse_stop(s, when, zone) for s in stops])
     console.print(f"{node}: {len(made.stops)} stops on {when}")
 
 
@@ -96,14 +99,15 @@ def round_show(
     with domain_errors():
         ws = workspace(ctx)
         known.require_nodes(ws.hub, node)  # as the API refuses it
-        now = ws.clock()
-        found = rounds.round_for(_rounds(ws), node, now.date())
+        now, zone = ws.clock(), time_zone(get_node(ws.hub, node).zone)
+        found = rounds.round_for(_rounds(ws), node, now.astimezone(zone).date())  # its day
     if found is None:
         console.print(f"{node} has no round today")
         return
     here = found.position(now)
     rows = [
-        {"arrives": s.arrives.isoformat(), "leaves": s.leaves.isoformat(), "label": s.label,
+        {"arrives": s.arrives.astimezone(zone).isoformat(),
+         "leaves": s.leaves.astimezone(zone).isoformat(), "label": s.label,
          "lat": s.location.lat, "lon": s.location.lon}
         for s in found.stops
     ]  # fmt: skip
@@ -113,7 +117,8 @@ def round_show(
     table = Table("arrives", "leaves", "stop", "lat,lon")
     for s in found.stops:
         where = f"{s.location.lat},{s.location.lon}"
-        table.add_row(f"{s.arrives:%H:%M}", f"{s.leaves:%H:%M}", s.label, where)
+        arrives, leaves = s.arrives.astimezone(zone), s.leaves.astimezone(zone)
+        table.add_row(f"{arrives:%H:%M}", f"{leaves:%H:%M %Z}", s.label, where)
     console.print(table)
     console.print(f"now at {here.lat:.5f},{here.lon:.5f}")
 
@@ -264,7 +269,7 @@ def popup_list(ctx: typer.Context, as_json: bool = JSON) -> None:
         found = [
             popups.show(ws.hub, _rounds(ws), _ops(ws), p.node) for p in popups.listed(_rounds(ws))
         ]
-        today = ws.clock().date()
+        today = ws.clock().astimezone(ws.settings.zone).date()  # the shop's day
     records = [popup_record(shown, today) for shown in found]
     if as_json:
         print_json(records)
@@ -288,7 +293,8 @@ def popup_show(
     """
     with domain_errors():
         ws = workspace(ctx)
-        record = popup_record(popups.show(ws.hub, _rounds(ws), _ops(ws), node), ws.clock().date())
+        shown = popups.show(ws.hub, _rounds(ws), _ops(ws), node)
+        record = popup_record(shown, ws.clock().astimezone(ws.settings.zone).date())
     if as_json:
         print_json(record)
         return
@@ -315,7 +321,9 @@ def popup_plan(
         gov = governance(ctx)
         db = gov.sources.nodes.get(node)
         targets = {t.sku: t.target for t in triage.targets(db, node)} if db else None
-        plan = popups.plan(ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), size, targets)
+        plan = popups.plan(
+            ws.hub, nodes, _rounds(ws), _ops(ws), node, ws.clock(), ws.settings.zone, size, targets
+        )
     if as_json:
         print_json(
             {"basis": plan.basis, "wanted": plan.wanted, "short": plan.short,
@@ -374,7 +382,8 @@ def counts_today(
     with domain_errors():
         ws = workspace(ctx)
         node_db = node_here(ctx, node, remote_nodes.COUNTS_TODAY)
-        due = cycle_counts.today(governance_database(node_db), node, ws.clock(), size)
+        zone = time_zone(get_node(ws.hub, node).zone)  # the day begins at its midnight
+        due = cycle_counts.today(governance_database(node_db), node, ws.clock(), zone, size)
     if as_json:
         print_json([asdict(d) for d in due])
         return

@@ -117,7 +117,9 @@ def _movement_command(name: str, record: Recorder, kind: RequestKind, help_text:
         with domain_errors():
             ws = workspace(ctx)
             if kind is RequestKind.RECEIVE:
-                popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.RECEIVE)
+                popups.refuse_closed(
+                    ws.rounds(), node, ws.clock(), ws.settings.zone, popups.RECEIVE
+                )
             if elsewhere(ctx, node):
                 ident = uuid.uuid4().hex
                 asked = (ws.hub, node, kind, sku, quantity, ident, reference, actor)
@@ -166,7 +168,7 @@ def sell(
     with domain_errors():
         _here(ctx, node, "sell")
         ws, db = workspace(ctx), node_database(ctx, node)
-        popups.refuse_closed(ws.rounds(), node, ws.clock(), popups.SELL)
+        popups.refuse_closed(ws.rounds(), node, ws.clock(), ws.settings.zone, popups.SELL)
         confirmed = None if override is None else Override(actor or "staff", override)
         with products_named(ws.hub):  # a typo is no product, not a shortfall: as the API says
             asked = (sku, quantity, ws.clock(), reference, ws.ask_hub(node), actor, confirmed)
@@ -196,7 +198,7 @@ def transfer(
         ws = workspace(ctx)
         for end in (source, destination):
             _here(ctx, end, "send or receive stock")
-        popups.refuse_closed(ws.rounds(), destination, ws.clock(), popups.TAKE_IN)
+        popups.refuse_closed(ws.rounds(), destination, ws.clock(), ws.settings.zone, popups.TAKE_IN)
         # a typo is no product, not a shortfall; a kit moves as its parts: as the API says
         stock_service.require_stockable(ws.hub, [sku], "transfer")
         done = transfers.move_now(

@@ -204,7 +204,9 @@ def sell_kit(
     rights (else asked of the hub), 409 promised_online beyond them unless overridden."""
     given = body.override
     override = None if given is None else Override(given.actor or ACTOR, given.reason)
-    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.SELL)
+    popups.refuse_closed(
+        site.database, _here(site, node), site.clock(), time_zone(site.zone), popups.SELL
+    )
     made = kits.sell(
         _kits(site, sku), site.database, node, sku, body.quantity, site.clock(),
         body.reference, site.ask, ACTOR, override, idempotency_key,
@@ -238,7 +240,9 @@ def show_stock(
 
 @api.post("/nodes/{node}/receive", response_model=MovementOut)
 def receive(node: str, body: MovementIn, site: SiteDep) -> MovementOut:
-    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.RECEIVE)
+    popups.refuse_closed(
+        site.database, _here(site, node), site.clock(), time_zone(site.zone), popups.RECEIVE
+    )
     made = stock_service.receive(
         site.database,
         node,
@@ -257,7 +261,9 @@ def sell(node: str, body: SaleIn, site: SiteDep, idempotency_key: SaleKey = None
     promised_online (the units are promised to online orders) unless the body carries an
     override with a reason, recorded as an overdraft; 409 out_of_stock beyond on hand.
     A till's retry under the same Idempotency-Key is answered with the sale first made."""
-    popups.refuse_closed(site.database, _here(site, node), site.clock(), popups.SELL)
+    popups.refuse_closed(
+        site.database, _here(site, node), site.clock(), time_zone(site.zone), popups.SELL
+    )
     with products_named(site.database):  # a typo is no product, not a shortfall: as the hub
         made = rights.sell_walk_in(
             site.database,
@@ -293,7 +299,8 @@ def count(node: str, body: CountIn, site: SiteDep) -> CountOut:
 def counts_today(node: str, site: SiteDep) -> list[CountLineOut]:
     """Today's cycle counts from the node's own ledger and counts (bins are the hub's)."""
     node_db = governance_database(site.database)
-    return count_lines(cycle_counts.count_sheet(node_db, _here(site, node), site.clock()))
+    sheet = cycle_counts.count_sheet(node_db, _here(site, node), site.clock(), time_zone(site.zone))
+    return count_lines(sheet)
 
 
 @api.get("/nodes/{node}/closeout", response_model=list[ToCountOut])

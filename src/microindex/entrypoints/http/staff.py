@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from microindex.adapters.governance_wiring import governance_database
 from microindex.domain.access import Action, require
 from microindex.domain.errors import DomainError
+from microindex.domain.node import time_zone
 from microindex.entrypoints.http.api.common import router as api_router
 from microindex.entrypoints.http.api.stock import NodePath
 from microindex.entrypoints.http.auth import HubDep, TokenDep
@@ -83,7 +84,8 @@ def counts_today(node: NodePath, hub: HubDep, token: TokenDep) -> list[CountLine
     require(token.grant, Action.READ_LEDGER, node)
     node_db = governance_database(hub.node_here(node, remote_nodes.COUNTS_TODAY))
     bins = shelf_holds.bins(hub.workspace.node_ops(), node)
-    return count_lines(cycle_counts.count_sheet(node_db, node, hub.now(), bins))
+    zone = time_zone(get_node(hub.hub, node).zone)  # the day begins at the node's midnight
+    return count_lines(cycle_counts.count_sheet(node_db, node, hub.now(), zone, bins))
 
 
 class ToCountOut(BaseModel):

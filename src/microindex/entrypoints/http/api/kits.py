@@ -128,7 +128,9 @@ def sell_kit(
     from microindex.domain.sync.node import Override
 
     db = hub.node_here(node, "sell")
-    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.SELL)
+    popups.refuse_closed(
+        hub.workspace.rounds(), node, hub.now(), hub.workspace.settings.zone, popups.SELL
+    )
     given = body.override
     override = None if given is None else Override(given.actor or token.actor, given.reason)
     made = kits.sell(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from microindex.domain.access import Action, require
 from microindex.domain.locker import MAX_COMPARTMENT_MM, Assignment, Held
+from microindex.domain.node import time_zone
 from microindex.domain.product import Size
 from microindex.entrypoints.http.api.common import router
 from microindex.entrypoints.http.api.orders import KEY_PATTERN
@@ -167,6 +168,7 @@ def collect_pickup(node: NodePath, body: CollectIn, hub: HubDep, token: TokenDep
         body.code,
         hub.now(),
         locker_db=hub.node_for_writing(node),
+        zone=time_zone(get_node(ws.hub, node).zone),  # what its keypad says is on its clock
         link=ws.link(node),
     )
     return _pickup(opened)

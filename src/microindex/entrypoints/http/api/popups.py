@@ -102,7 +102,7 @@ def _popup(hub: Hub, node: str) -> PopUpOut:
 
 
 def _today(hub: Hub) -> date:
-    return hub.now().date()
+    return hub.now().astimezone(hub.workspace.settings.zone).date()  # the shop's day
 
 
 @api.post(
@@ -146,7 +146,15 @@ def plan_popup(node: NodePath, hub: HubDep, token: TokenDep, body: PlanIn | None
         else None
     )
     made = popups.plan(
-        ws.hub, hub.nodes(), ws.rounds(), ws.node_ops(), node, hub.now(), size, targets
+        ws.hub,
+        hub.nodes(),
+        ws.rounds(),
+        ws.node_ops(),
+        node,
+        hub.now(),
+        ws.settings.zone,
+        size,
+        targets,
     )
     return PlanOut(
         popup=_popup(hub, node),

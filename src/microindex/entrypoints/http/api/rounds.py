@@ -174,7 +174,7 @@ def show_area(node: NodePath, hub: HubDep, token: TokenDep) -> AreaOut:
 def position(node: NodePath, hub: HubDep, token: TokenDep) -> PositionOut:
     require(token.grant, Action.READ_NODES)
     found, now = get_node(hub.hub, node), hub.now()
-    today = rounds.round_for(hub.workspace.rounds(), node, now.date())
+    today = rounds.round_for(hub.workspace.rounds(), node, found.local(now).date())
     where = found.location if today is None else today.position(now)
     stop = None if today is None else today.stop_at(now)
     return PositionOut(
@@ -200,8 +200,8 @@ def meet(
     lon: Annotated[float, Query(ge=-180, le=180)],
 ) -> HandoverOut:
     require(token.grant, Action.READ_NODES)
-    get_node(hub.hub, node)
-    found = rounds.meet(hub.workspace.rounds(), node, Location(lat, lon), hub.now())
+    zone = time_zone(get_node(hub.hub, node).zone)
+    found = rounds.meet(hub.workspace.rounds(), node, Location(lat, lon), hub.now(), zone)
     return HandoverOut(stop=_stop(found.stop), km=found.km)
 
 

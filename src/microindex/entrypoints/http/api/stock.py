@@ -158,7 +158,9 @@ def receive(
     idempotency_key: KeyHeader = None,
 ) -> MovementOut | JSONResponse:
     require(token.grant, Action.WRITE_STOCK, node)
-    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.RECEIVE)
+    popups.refuse_closed(
+        hub.workspace.rounds(), node, hub.now(), hub.workspace.settings.zone, popups.RECEIVE
+    )
     if _elsewhere(hub, node):
         return _ask(hub, node, RequestKind.RECEIVE, idempotency_key, body, token.actor)
     db = hub.node_for_writing(node)
@@ -184,7 +186,9 @@ def sell(
 ) -> MovementOut:
     require(token.grant, Action.WRITE_STOCK, node)
     _here(hub, node, "sell")
-    popups.refuse_closed(hub.workspace.rounds(), node, hub.now(), popups.SELL)
+    popups.refuse_closed(
+        hub.workspace.rounds(), node, hub.now(), hub.workspace.settings.zone, popups.SELL
+    )
     db = hub.node_for_writing(node)
     ask = hub.workspace.ask_hub(node)
     override = override_of(body, token.actor)
@@ -253,7 +257,9 @@ def transfer(
     require(token.grant, Action.WRITE_STOCK, node)
     for end in (node, body.to):
         _here(hub, end, "send or receive stock")
-    popups.refuse_closed(hub.workspace.rounds(), body.to, hub.now(), popups.TAKE_IN)
+    popups.refuse_closed(
+        hub.workspace.rounds(), body.to, hub.now(), hub.workspace.settings.zone, popups.TAKE_IN
+    )
     # a typo is no product, not a shortfall; a kit moves as its parts: as the CLI says
     stock_service.require_stockable(hub.hub, [body.sku], "transfer")
     done = transfers.move_now(

@@ -126,7 +126,13 @@ def request_transfer(body: TransferRequestIn, hub: HubDep, token: TokenDep) -> N
     lines = lines_of(body.lines)
     require_nodes(hub.hub, body.sender, body.receiver)  # as every edge refuses them
     require_stockable(hub.hub, lines, "transfer")  # as the CLI refuses them
-    popups.refuse_closed(hub.workspace.rounds(), body.receiver, hub.now(), popups.TAKE_IN)
+    popups.refuse_closed(
+        hub.workspace.rounds(),
+        body.receiver,
+        hub.now(),
+        hub.workspace.settings.zone,
+        popups.TAKE_IN,
+    )
     ident = body.id or f"t-{uuid.uuid4().hex[:10]}"
     made = transfers.request(
         hub.workspace.node_ops(), ident, body.sender, body.receiver, lines, hub.now()
