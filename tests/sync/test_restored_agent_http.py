@@ -72,6 +72,10 @@ def test_an_agent_restored_from_a_backup_older_than_its_last_push_is_refused_by_
         with pytest.raises(PushRefused) as clash:  # its seq is the hub's sale's: refused
             sync.sync_node(restored, "van", scene.link, scene.ws.clock())
         assert clash.value.reason is Refusal.CONFLICT
+        assert str(clash.value) == (  # the agent's log line, its reason said once
+            f"push from 'van' refused: conflict movement van#{head + 1} already recorded "
+            "with different content"
+        )
         with restored() as uow:
             side = sync.load_side(uow, "van")
         assert side.acked <= head  # the sale after the restore is not taken as sent
