@@ -130,7 +130,15 @@ def test_a_kit_sells_from_the_staff_page_as_its_parts(phone: Any, hub: Hub) -> N
     expect(phone.locator("#message")).to_contain_text("is a kit")
     phone.fill("#quantity", "1")
     phone.click("[data-action=sell]")
-    expect(phone.locator("#message")).to_have_text(f"Sold 1 × {kit} (a kit: its parts)")
+    expect(phone.locator("#message")).to_have_text(
+        re.compile(rf"^Sold 1 × {kit} \(a kit: its parts\), sale van#\d+$")
+    )
+    seq = int(phone.inner_text("#message").rsplit("#", 1)[1])
+    back = {"sold_at": "van", "sale": seq, "lines": [{"sku": kit, "quantity": 1}]}
+    opened = phone.request.post(
+        f"{api}/returns", data={**back, "reason": "changed-mind"}, headers=admin
+    )
+    assert opened.status == 201, opened.text()  # the kit comes back by the sale the page named
     expect(phone.locator("#on-hand")).to_have_text(
         str(min((held[parts[0]] - 2) // 2, held[parts[1]] - 1))
     )

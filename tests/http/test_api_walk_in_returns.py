@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.http.conftest import bearer
-from tests.http.test_api_kits_purchasing import _call, api
+from tests.http.test_api_kits_purchasing import KIT, PARTS, _call, api
 
 __all__ = ["api"]  # the fixture: an embedded hub and a PostgreSQL one
 
@@ -70,3 +70,36 @@ def test_a_sale_returned_by_its_reference_and_its_place_mints_no_stock(api: Any)
     twice = _back(client, admin, 1, sale=seq)
     assert twice.status_code == 409, twice.text
     assert twice.json()["error"]["code"] == "return_exceeds_sale"
+
+
+def test_a_kit_sold_without_a_reference_is_returned_by_its_place(api: Any) -> None:
+    """A kit sale answers one movement a part; its first part's seq names the whole sale
+    (the staff page prints it), and the kit comes back by it as its parts, never more than
+    were sold."""
+    client, tokens, _ = api
+    admin = bearer(tokens["admin"])
+    _desk(client, admin)
+    assert _call(client, "PUT", f"/kits/{KIT}", admin, json={"parts": PARTS}).status_code == 200
+    sold = _call(client, "POST", f"/nodes/shop/kits/{KIT}/sell", admin, json={"quantity": 1})
+    assert sold.status_code == 200, sold.text
+    seq = min(int(m["seq"]) for m in sold.json())
+    later = _call(client, "POST", f"/nodes/shop/kits/{KIT}/sell", admin, json={"quantity": 1})
+    assert later.status_code == 200, later.text
+    body = {"sold_at": "shop", "sale": seq, "reason": "changed-mind"}
+    kit = _call(
+        client, "POST", "/returns", admin, json={**body, "lines": [{"sku": KIT, "quantity": 1}]}
+    )
+    assert kit.status_code == 201, kit.text
+    assert sorted((x["sku"], x["quantity"]) for x in kit.json()["lines"]) == [
+        ("BAG-COTTON", 1),
+        ("BAR-SOAP", 2),
+        ("TIN-BALM", 1),
+    ]
+    again = _call(
+        client, "POST", "/returns", admin, json={**body, "lines": [{"sku": KIT, "quantity": 1}]}
+    )
+    assert again.status_code == 409, again.text  # the other kit sale is not this one's
+    part = {"sku": "TIN-BALM", "quantity": 1}
+    assert (
+        _call(client, "POST", "/returns", admin, json={**body, "lines": [part]}).status_code == 409
+    )

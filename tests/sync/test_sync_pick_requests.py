@@ -230,7 +230,7 @@ def test_a_set_aside_partly_sold_anyway_is_promised_again_only_for_the_units_gon
 def test_an_older_peer_is_refused_by_its_wire_version() -> None:
     _, van, _ = _van_and_hub()
     frame = bytearray(encode_push(sync.prepare_push(van, "van"), SECRETS["van"]))
-    assert frame[2] == VERSION == 9
+    assert frame[2] == VERSION == 10
     frame[2] = 6  # before an agent reported its version and free disk (7 is still read)
     with pytest.raises(PushRefused) as refused:
         decode_push(bytes(frame), SECRETS.get)

@@ -103,11 +103,13 @@ def _sales_and_returns(
     A sale named by its place (`origin.sale`) lies within the reference it was typed with
     (perhaps none), so a return by either takes from both: the sale's own units and its
     reference's. Two returns against one sale, one by each name, never take more than it
-    sold."""
+    sold. A kit's sale is one movement a part (`_one_sale`): named by any of them, it is all
+    of them."""
     moves = all_movements(seller_db, origin.node)
     sales = {m.seq: m for m in moves if m.kind is MovementKind.SELL}
     if origin.sale is not None and origin.sale not in sales:
         raise NoSuchSale(origin.node, origin.sale)
+    same = _one_sale(sales, origin.sale) if origin.sale is not None else set()
     if origin.kind is OriginKind.ORDER:
         return [(_sold(m for m in moves if _under(m, origin)), returned_under(nodes, origin))]
     # the reference typed with the sale: the units of every sale under it are held together
@@ -126,12 +128,31 @@ def _sales_and_returns(
             continue
         for line in ret.lines:
             already[line.sku] += line.quantity
-            if placed is not None and placed == origin.sale:
+            if placed in same:
                 own[line.sku] += line.quantity
     held = [(_sold(by_reference), dict(already))]
     if origin.sale is not None:
-        held.append((_sold([sales[origin.sale]]), dict(own)))
+        held.append((_sold(sales[s] for s in sorted(same)), dict(own)))
     return held
+
+
+def _one_sale(sales: Mapping[int, Movement], seq: int) -> set[int]:
+    """The seqs of the sale movement `seq` belongs to: a walk-in sale of several SKUs (a
+    kit's parts) is recorded at once, one movement a SKU at consecutive seqs with one time,
+    reference and actor (`rights.sell_lines_walk_in`), so its neighbours that match are its."""
+    first = sales[seq]
+    mark = (first.at, first.reference, first.actor)
+    found, skus = {seq}, {first.sku}
+    for step in (-1, 1):
+        at = seq + step
+        while at in sales and sales[at].sku not in skus:
+            m = sales[at]
+            if (m.at, m.reference, m.actor) != mark:
+                break
+            found.add(at)
+            skus.add(m.sku)
+            at += step
+    return found
 
 
 def _sold(moves: Iterable[Movement]) -> Units:

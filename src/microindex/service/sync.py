@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from microindex.domain.errors import MovementConflict, SequenceGap, WrongNode
@@ -140,8 +140,9 @@ def accept_reply(
         picked = [tagged(Tag.FULFIL, r.ident) for r in reply.requests if r.again]
         side.applied = uow.rights.applied(node, keys + picked)  # a set-aside made again: not
         # for goods picked here (`NodeSide._apply`)
+        skew = timedelta(0) if reply.hub_now is None else at - reply.hub_now  # ahead of the hub
         side.count_basis = {
-            r.seq: _counted_at(uow, node, r, ledger.head)
+            r.seq: _counted_at(uow, node, r, ledger.head, skew)
             for r in reply.requests
             if r.kind is RequestKind.COUNT and r.key not in side.applied
         }
@@ -160,14 +161,18 @@ def accept_reply(
     return made
 
 
-def _counted_at(uow: SyncUnitOfWork, node: str, count: Request, head: int) -> tuple[int, int]:
+def _counted_at(
+    uow: SyncUnitOfWork, node: str, count: Request, head: int, skew: timedelta
+) -> tuple[int, int]:
     """Where in this node's ledger a count the hub asked for was taken, and the on-hand of its
-    SKU there: at its position; for one taken at a time (`count.at`, the hub's clock), at the
-    node's last movement by then, never before the position (the hub's mirror head)."""
+    SKU there: at its position; for one taken at a time (`count.at`, the hub's clock, read on
+    this node's clock by `skew`, how far this clock is ahead of the hub's), at the node's last
+    movement by then, never before the position (the hub's mirror head)."""
     position = min(count.position, head)
     if count.at is not None:
+        taken = count.at + skew
         while batch := uow.ledger.movements(node, position, 1000):
-            later = next((m for m in batch if m.at > count.at), None)
+            later = next((m for m in batch if m.at > taken), None)
             if later is not None:
                 position = later.seq - 1
                 break
@@ -323,7 +328,8 @@ def receive_push(
         uow.accounts.save_peer(peer)
         if push.agent is not None:
             uow.accounts.report_agent(push.node, push.agent, now.timestamp())
-        reply = _reply(uow, push, peer, account, epoch, ledger.head, advice, next_sync, settings)
+        head = ledger.head
+        reply = _reply(uow, push, peer, account, epoch, head, advice, next_sync, settings, now)
         uow.commit()
     return reply
 
@@ -426,11 +432,13 @@ def _reply(
     advice: tuple[Advice, ...],
     next_sync: int,
     settings: SyncSettings,
+    now: datetime,
 ) -> Reply:
     changes, mark = uow.outbox.of_topic(PRODUCT_TOPIC, push.catalog_mark, settings.catalog)
     products = tuple(m.payload for m in changes)
     requests = tuple(account.pending(peer.requests_through, settings.requests))
     popup = uow.popups.get(push.node)  # a pop-up's agent refuses to trade after it closed
     return Reply(
-        push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync, popup
-    )
+        push.node, push.counter, epoch, acked, requests, products, mark, advice, next_sync, popup,
+        now,
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from microindex.domain.sync.messages import PushRefused
-from microindex.domain.sync.node import SyncReason
+from microindex.domain.sync.node import LedgerBehindHub, SyncReason
 from microindex.service.rights import prune_sale_keys
 from microindex.service.sync import sync_due, sync_node
 from microindex.service.sync_ports import HubUnreachable, SyncTransport, SyncUnitOfWorkFactory
@@ -33,7 +33,7 @@ class WorkerSettings:
 class WorkerState:
     last_sync: datetime | None = None
     failures: int = 0
-    refused: PushRefused | None = None
+    refused: PushRefused | LedgerBehindHub | None = None
     pruned_on: date | None = None  # the day sale keys past their month were last forgotten
 
 
@@ -63,7 +63,7 @@ def run_node(
             except HubUnreachable as error:
                 state.failures += 1
                 log.info("sync of %s failed (%s), retry %d", node, error, state.failures)
-            except PushRefused as refused:
+            except (PushRefused, LedgerBehindHub) as refused:  # by name, in the log
                 state.refused = refused
                 log.error("the hub refuses %s: %s", node, refused)
                 return state

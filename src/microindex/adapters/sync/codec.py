@@ -60,11 +60,12 @@ from microindex.domain.sync.messages import (
 )
 
 MAGIC = b"MI"
-VERSION = 9  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent;
-# 8: a push's movements as columns; 9: a pop-up's dates in the reply
-ACCEPTED = (7, 8, 9)  # a push of version 7 or 8 is still read, and answered in its version
+VERSION = 10  # 2: FULFIL; 3: tags; 4: stock requests; 5: transfers; 6: answered; 7: agent;
+# 8: a push's movements as columns; 9: a pop-up's dates in the reply; 10: the hub's clock in it
+ACCEPTED = (7, 8, 9, 10)  # a push of version 7 to 9 is still read, and answered in its version
 COLUMNS = 8  # the first version whose push carries its movements as columns
 DATES = 9  # the first version whose reply carries a pop-up's dates
+HUB_TIME = 10  # the first version whose reply carries the hub's clock
 PUSH, REPLY = 1, 2
 MAC_SIZE = 16
 _REQUESTS = list(RequestKind)
@@ -94,7 +95,7 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
         raise PushRefused(
             node,
             Refusal.VERSION,
-            f"sync format {frame[2]}, this side speaks {VERSION} (and reads 7 and 8): upgrade the "
+            f"sync format {frame[2]}, this side speaks {VERSION} (and reads 7 to 9): upgrade the "
             "older side "
             "(format 2 added the hub's pick requests, see docs/adr/0004; format 3 carries "
             "internal tags in their own field, see docs/adr/0002; format 4 carries the hub's "
@@ -102,7 +103,7 @@ def _open(frame: bytes, kind: int, secret_of: Callable[[str], bytes | None]) -> 
             "format 5 its transfer-in and transfer-out requests; format 6 has the hub send only "
             "the rights advice that changed; format 7 carries the agent's version and free "
             "disk for the monthly audit; format 8 sends a push's movements as columns; format 9 "
-            "sends a pop-up's agent its dates)",
+            "sends a pop-up's agent its dates; format 10 sends the hub's clock with a reply)",
         )
     secret = secret_of(node)
     data, mac = frame[:-MAC_SIZE], frame[-MAC_SIZE:]
@@ -204,6 +205,10 @@ def encode_reply(reply: Reply, secret: bytes, version: int = VERSION) -> bytes:
             w.text(popup.home)
             w.text(popup.opens_on.isoformat())
             w.text(popup.closes_on.isoformat())
+    if version >= HUB_TIME:
+        w.uint(0 if reply.hub_now is None else 1)
+        if reply.hub_now is not None:
+            w.int(_micros(reply.hub_now))
     return _seal(REPLY, reply.node, w.bytes(), secret, version)
 
 
@@ -220,7 +225,12 @@ def decode_reply(frame: bytes, secret_of: Callable[[str], bytes | None]) -> Repl
     if frame[2] >= DATES and r.uint():
         home, opens, closes = r.text(), r.text(), r.text()
         popup = PopUp(node, home, date.fromisoformat(opens), date.fromisoformat(closes))
-    return Reply(node, counter, epoch, acked, requests, catalog, mark, advice, next_sync, popup)
+    hub_now = None
+    if frame[2] >= HUB_TIME and r.uint():
+        hub_now = _EPOCH + timedelta(microseconds=r.int())
+    return Reply(
+        node, counter, epoch, acked, requests, catalog, mark, advice, next_sync, popup, hub_now
+    )
 
 
 def _request(r: Reader) -> Request:

@@ -67,7 +67,8 @@ class HttpTransport:
         except httpx.HTTPError as error:
             raise HubUnreachable(str(error)) from error
         if answer.status_code == 403:
-            raise PushRefused(self._node, _refusal(answer.text), answer.text)
+            reason = _refusal(answer.text)  # the hub's text: the reason, then its detail
+            raise PushRefused(self._node, reason, answer.text.removeprefix(reason.value).strip())
         if answer.status_code != 200:
             raise HubUnreachable(f"hub answered {answer.status_code}")
         self.stats.pushes += 1

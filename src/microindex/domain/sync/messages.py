@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, overload
 
@@ -128,6 +129,9 @@ class Reply:
     # the node's own dates when it is a pop-up (format 9), so its agent refuses to trade
     # after it closed with the hub out of reach, as the hub's edges do
     popup: PopUp | None = None
+    # the hub's clock as it answered (format 10): a node reads the hub's times by it (a count
+    # taken at a time), whatever its own clock says
+    hub_now: datetime | None = None
 
 
 class Refusal(StrEnum):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from microindex.domain.errors import InvalidValue
+from microindex.domain.errors import DomainError, InvalidValue
 from microindex.domain.ledger import CountResult, Ledger
 from microindex.domain.movement import Movement, MovementKind
 from microindex.domain.sync.account import (
@@ -58,6 +58,25 @@ class PromisedOnline(NotEnoughRights):
         if self.orders:
             text += f" (selling them breaks {', '.join(self.orders)})"
         return text + ": sell them only with an override that says why"
+
+
+@dataclass(eq=False)
+class LedgerBehindHub(DomainError):
+    """The hub holds more of this node's ledger than this copy has: the copy was restored from a
+    backup taken before its last sync (or started empty). Taken as sent, what the copy records
+    next would be skipped, the hub already holding those seqs."""
+
+    node: str
+    head: int  # where this copy's ledger ends
+    acked: int  # the hub's checkpoint for the node
+    code = "ledger_behind_hub"
+
+    def __str__(self) -> str:
+        return (
+            f"the hub holds {self.node}'s ledger up to {self.node}#{self.acked} but this copy of "
+            f"it ends at {self.node}#{self.head}: restored from a backup older than its last "
+            "sync? Restore the copy taken last, or ask for help; nothing was sent or applied"
+        )
 
 
 @dataclass
@@ -182,7 +201,10 @@ class NodeSide:
         return self._record(ledger, sku, kind, quantity, at, tag, ident, actor=actor)
 
     def accept(self, ledger: Ledger, reply: Reply, at: datetime) -> list[Movement]:
-        """Apply a reply: new epoch, requests in order (each once), then the rights advice."""
+        """Apply a reply: new epoch, requests in order (each once), then the rights advice.
+        Refused whole when the hub holds more of the node's ledger than is here."""
+        if reply.acked > ledger.head:
+            raise LedgerBehindHub(self.node, ledger.head, reply.acked)
         if reply.epoch != self.epoch:
             self.epoch, self.requests_through, self.requests_head = reply.epoch, 0, 0
         self.acked, self.answered = reply.acked, reply.counter

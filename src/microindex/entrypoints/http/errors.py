@@ -61,6 +61,7 @@ from microindex.domain.round import NoStopLeft, OutsideServiceArea
 from microindex.domain.sale import SaleKeyReused
 from microindex.domain.sync.account import NotEnoughRights, RunsElsewhere
 from microindex.domain.sync.messages import PushRefused
+from microindex.domain.sync.node import LedgerBehindHub
 from microindex.domain.transfer import NotSetAside, OrderStillOpen, TransferRefused
 from microindex.service.catalog import ImportRejected
 from microindex.service.closeout import NothingCounted
@@ -105,6 +106,7 @@ STATUS: dict[type[DomainError], int] = {
     NotEnoughRights: 409,
     RunsElsewhere: 409,
     PushRefused: 409,  # the hub's own sync with a node refused (its state, not the request)
+    LedgerBehindHub: 409,  # a node agent restored from an older backup: its sync refused
     WrongPickupCode: 403,
     TooManyWrongCodes: 429,
     PickupRefused: 409,

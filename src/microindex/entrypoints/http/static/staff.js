@@ -167,7 +167,7 @@
       const done = await api("POST", path, sent, saleKey);
       if (sale) unanswered = null;
       // a node whose agent keeps its ledger elsewhere: queued for its next sync (202)
-      const receipt = action === "sell" && !isKit() ? saleName(done) : "";
+      const receipt = action === "sell" ? saleName(isKit() ? done[0] : done) : "";  // a kit: its first part names it
       say(done.message || `${action === "count" ? "Counted" : action === "sell" ? "Sold" : "Received"} ${quantity} × ${item.sku}${isKit() ? " (a kit: its parts)" : ""}${receipt}`);
     } catch (error) {
       if (sale) unanswered = error.answered ? null : { sale, key: saleKey };
