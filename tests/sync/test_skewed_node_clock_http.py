@@ -16,6 +16,8 @@ from tests.sync.test_remote_node_stock_http import REMOTE, Agent, agent
 
 __all__ = ["agent"]  # the fixture: the hub over uvicorn, the shopfront's agent holding 7 mugs
 
+pytestmark = pytest.mark.realclock  # a real server in a thread: waits on the wall clock
+
 SKEW = timedelta(minutes=10)
 
 
